@@ -1,0 +1,3 @@
+from greenmfg.cli import main
+
+main()
