@@ -233,7 +233,7 @@ def _load_dataset(root: Path, entry: dict[str, object]) -> Dataset:
 
 
 @functools.cache
-def load_catalog(root: Path = DATA_ROOT) -> Catalog:
+def load_catalog(root: Path | None = None) -> Catalog:
     """Load every dataset listed in ``catalog.toml`` and check it.
 
     Raises
@@ -241,6 +241,7 @@ def load_catalog(root: Path = DATA_ROOT) -> Catalog:
     DatasetError
         If the catalog or any dataset is malformed, or a file's sha256 differs from the catalog.
     """
+    root = root or DATA_ROOT
     catalog_path = root / "catalog.toml"
     try:
         document = tomllib.loads(catalog_path.read_text(encoding="utf-8"))

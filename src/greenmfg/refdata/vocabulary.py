@@ -35,12 +35,12 @@ INDUSTRIES_DATASET = "vocabulary/industries-2026.1"
 FLOWS = ("consumed", "feedstock", "process", "produced", "purchased", "exported")
 #: Spellings accepted for each flow.
 FLOW_NAMES: Mapping[str, tuple[str, ...]] = {
-    "consumed": ("consumed", "consumption", "consume", "消耗", "消费", "使用"),
-    "feedstock": ("feedstock", "raw material", "原料", "原料用能", "原料用"),
-    "process": ("process", "process input", "工艺", "过程", "工业过程"),
-    "produced": ("produced", "production", "output", "product", "产出", "产量", "生产"),
-    "purchased": ("purchased", "purchase", "bought", "外购", "购入", "购买"),
-    "exported": ("exported", "export", "supplied outside", "sold", "输出", "外供", "外送", "外销"),
+    "consumed": ("consumed", "消耗", "consumption", "consume", "消费", "使用"),
+    "feedstock": ("feedstock", "原料", "raw material", "原料用能", "原料用"),
+    "process": ("process", "工艺", "process input", "过程", "工业过程"),
+    "produced": ("produced", "产出", "production", "output", "product", "产量", "生产"),
+    "purchased": ("purchased", "外购", "purchase", "bought", "购入", "购买"),
+    "exported": ("exported", "输出", "export", "supplied outside", "sold", "外供", "外送", "外销"),
 }
 ITEM_KINDS = frozenset(
     {"fuel", "electricity", "heat", "steam", "working_medium", "carbonate", "carbon_material", "product"}

@@ -1,0 +1,245 @@
+"""Render an accounting run: the JSON document, Excel and Parquet files, and summaries.
+
+The JSON shape (documented in the README)::
+
+    {"provenance": {...},
+     "results": [{"enterprise_id", "facility_id", "period", "energy_tce",
+                  "emissions_tco2e": {"total", "scope1", "scope2", "combustion", "process",
+                                      "purchased_electricity", "purchased_heat", "exported"},
+                  "products": [{"product", "quantity", "unit", "energy_intensity",
+                                "energy_intensity_unit", "emission_intensity",
+                                "emission_intensity_unit"}],
+                  "lines": [...], "warnings": [...]}]}
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import ibis.expr.types as ir
+
+from greenmfg.accounting.service import AccountingRun
+from greenmfg.calc.accounting import CATEGORIES
+from greenmfg.errors import InputError
+from greenmfg.refdata.catalog import ParameterRow
+
+__all__ = ["EXCEL_MAX_ROWS", "result_document", "summary_by_industry", "write_json", "write_parquet", "write_xlsx"]
+
+EXCEL_MAX_ROWS = 1_048_575
+_REF = re.compile(r"[a-z_]+/[A-Za-z0-9_.\-]+:[A-Za-z0-9_]+\.[a-z_0-9]+")
+_KEYS = ["enterprise_id", "facility_id", "period"]
+_PARAMETERS = (
+    # column, name, unit pattern
+    ("coef", "standard_coal_coefficient", "tce/{unit}"),
+    ("ncv", "net_calorific_value", "GJ/{unit}"),
+    ("cc", "carbon_content", "tC/GJ"),
+    ("of", "oxidation_rate", "1"),
+    ("ef", "emission_factor", "tCO2e/{unit}"),
+)
+_FORMULAS = {
+    "combustion": "Q × NCV × CC × OF × 44/12",
+    "process": "Q × EF",
+    "purchased_electricity": "Q × EF_grid",
+    "purchased_heat": "Q × EF_heat",
+    "exported": "−Q × EF",
+    "none": "",
+}
+
+
+def _round(value: Any, digits: int = 9) -> Any:
+    return round(value, digits) if isinstance(value, float) else value
+
+
+def _sources(ref: str | None, rows: dict[str, ParameterRow], catalog_editions: dict[str, str]) -> list[dict[str, Any]]:
+    out = []
+    for token in _REF.findall(ref or ""):
+        row = rows.get(token)
+        if row is None:
+            continue
+        out.append({
+            "ref": token, "dataset": row.dataset_id, "edition": catalog_editions.get(row.dataset_id, ""),
+            "value": row.value, "unit": row.unit, "source": row.source,
+            "verification_status": row.verification_status,
+        })
+    return out
+
+
+def _line(record: dict[str, Any], run: AccountingRun, editions: dict[str, str]) -> dict[str, Any]:
+    item = run.vocabulary.items.get(record["item"])
+    parameters = []
+    for column, name, unit in _PARAMETERS:
+        value = record.get(column)
+        if value is None:
+            continue
+        ref = record.get(f"{column}_ref")
+        parameters.append({
+            "name": name, "value": _round(value), "unit": unit.format(unit=record["unit"]),
+            "ref": ref, "sources": _sources(ref, run.bound.rows, editions),
+        })
+    energy_formula = "s × Q × coefficient" if record.get("coef") is not None else ""
+    return {
+        "file": record["_file"], "row": record["_row"], "item": record["item"],
+        "item_name_zh": item.name_zh if item else "", "flow": record["flow"],
+        "quantity_input": record["quantity_input"], "unit_input": record["unit_input"],
+        "quantity": _round(record["quantity"]), "unit": record["unit"], "category": record["category"],
+        "energy_tce": _round(record["energy_tce"]), "co2e_t": _round(record["co2e_t"]),
+        "formula": {"energy": energy_formula, "emissions": _FORMULAS.get(record["category"], "")},
+        "parameters": parameters,
+        "missing": record.get("missing"),
+    }
+
+
+def _warnings(total: dict[str, Any], lines: list[dict[str, Any]], run: AccountingRun,
+              products: list[dict[str, Any]]) -> list[dict[str, str]]:
+    warnings: list[dict[str, str]] = []
+    refs = sorted({t for joined in (total.get("warn_refs") or []) if joined for t in _REF.findall(joined)})
+    for ref in refs:
+        row = run.bound.rows[ref]
+        warnings.append({
+            "code": "accounting.result.unverified_value", "ref": ref,
+            "message": f"uses {ref} = {row.value} {row.unit}, status '{row.verification_status}' "
+                       f"(not verified against the primary text); source: {row.source}",
+            "message_zh": f"使用了未经原文核实的参数 {ref} = {row.value} {row.unit}（状态：{row.verification_status}）",
+        })
+    for missing in sorted(m for m in (total.get("missing") or []) if m):
+        warnings.append({
+            "code": "accounting.result.missing_parameter", "ref": missing,
+            "message": f"no value for {missing} in the selected datasets: those lines count zero for it; "
+                       "give a measured value in the template or choose a dataset that has it",
+            "message_zh": f"所选数据集中没有 {missing} 的取值，相关行按零计；请在模板中填写实测值或选择含该参数的数据集",
+        })
+    if total["process"] < 0:
+        warnings.append({
+            "code": "accounting.result.negative_process", "ref": "",
+            "message": "process emissions are negative: more carbon leaves in products than enters in "
+                       "feedstock and process inputs; check the quantities",
+            "message_zh": "工业过程排放为负：产品固碳量大于原料和过程投入含碳量，请核对数量",
+        })
+    if len(products) > 1:
+        warnings.append({
+            "code": "accounting.result.shared_intensity", "ref": "",
+            "message": f"{len(products)} products share this facility: each intensity uses the whole "
+                       "facility's energy and emissions (no allocation)",
+            "message_zh": f"该设施有 {len(products)} 种产品：各产品单耗均按设施总量计算（未分摊）",
+        })
+    return warnings
+
+
+def result_document(run: AccountingRun, *, with_lines: bool = True) -> dict[str, Any]:
+    """The whole run as the documented JSON document (for small and medium inputs)."""
+    editions = {d.id: d.info.edition for d in run.catalog}
+    totals = run.totals.order_by(_KEYS).to_pyarrow().to_pylist()
+    products: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
+    for p in run.products.order_by([*_KEYS, "product"]).to_pyarrow().to_pylist():
+        products[(p["enterprise_id"], p["facility_id"], p["period"])].append({
+            k: _round(p[k]) for k in ("product", "quantity", "unit", "energy_intensity", "energy_intensity_unit",
+                                      "emission_intensity", "emission_intensity_unit")
+        })
+    lines: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
+    if with_lines:
+        for record in run.lines.order_by(["_file", "_row"]).to_pyarrow().to_pylist():
+            lines[(record["enterprise_id"], record["facility_id"], record["period"])].append(
+                _line(record, run, editions))
+    results = []
+    for total in totals:
+        key = (total["enterprise_id"], total["facility_id"], total["period"])
+        result_lines = lines.get(key, [])
+        results.append({
+            "enterprise_id": total["enterprise_id"], "enterprise_name": total["enterprise_name"],
+            "industry": total["industry"], "region": total["region"],
+            "facility_id": total["facility_id"], "period": total["period"],
+            "energy_tce": _round(total["energy_tce"]),
+            "emissions_tco2e": {k: _round(total[k]) for k in ("total", "scope1", "scope2", *CATEGORIES)},
+            "products": products.get(key, []),
+            "lines": result_lines,
+            "warnings": _warnings(total, result_lines, run, products.get(key, [])),
+        })
+    return {"provenance": run.provenance(), "results": results}
+
+
+def write_json(run: AccountingRun, path: Path) -> None:
+    document = result_document(run)
+    path.write_text(json.dumps(document, ensure_ascii=False, indent=1, sort_keys=False), encoding="utf-8")
+
+
+def _flat_totals(run: AccountingRun) -> ir.Table:
+    t = run.totals
+    return t.order_by(_KEYS).mutate(
+        unverified_values=t.warn_refs.length(), missing_parameters=t.missing.filter(lambda m: m.notnull())
+    ).drop("warn_refs", "missing")
+
+
+def write_parquet(run: AccountingRun, path: Path, *, with_lines: bool = True) -> list[Path]:
+    """Results to ``path``; products, lines and provenance beside it (``<stem>.products.parquet`` …)."""
+    stem = path.with_suffix("")
+    written = [path, Path(f"{stem}.products.parquet"), Path(f"{stem}.provenance.json")]
+    run.con.to_parquet(_flat_totals(run), path)
+    run.con.to_parquet(run.products.order_by([*_KEYS, "product"]), written[1])
+    if with_lines:
+        written.append(Path(f"{stem}.lines.parquet"))
+        run.con.to_parquet(run.lines, written[-1])
+    written[2].write_text(json.dumps(run.provenance(), ensure_ascii=False, indent=1), encoding="utf-8")
+    return written
+
+
+def write_xlsx(run: AccountingRun, path: Path) -> None:
+    """Results, products, derivation lines, warnings and provenance as sheets of one workbook."""
+    from openpyxl import Workbook  # only this output needs it
+
+    line_count = int(run.lines.count().execute())
+    if line_count > EXCEL_MAX_ROWS:
+        raise InputError(
+            f"{line_count} derivation lines do not fit an Excel sheet ({EXCEL_MAX_ROWS} rows); "
+            "use --format parquet / 行数超过 Excel 上限，请使用 --format parquet"
+        )
+    document = result_document(run)
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("results 结果")
+    header = ["enterprise_id", "enterprise_name", "industry", "region", "facility_id", "period", "energy_tce",
+              *(f"{k}_tco2e" for k in ("total", "scope1", "scope2", *CATEGORIES)), "warnings"]
+    sheet.append(header)
+    for r in document["results"]:
+        sheet.append([r["enterprise_id"], r["enterprise_name"], r["industry"], r["region"], r["facility_id"],
+                      r["period"], r["energy_tce"], *r["emissions_tco2e"].values(), len(r["warnings"])])
+    sheet = workbook.create_sheet("products 产品")
+    sheet.append(["enterprise_id", "facility_id", "period", "product", "quantity", "unit", "energy_intensity",
+                  "energy_intensity_unit", "emission_intensity", "emission_intensity_unit"])
+    for r in document["results"]:
+        for p in r["products"]:
+            sheet.append([r["enterprise_id"], r["facility_id"], r["period"], *p.values()])
+    sheet = workbook.create_sheet("lines 明细")
+    sheet.append(["enterprise_id", "facility_id", "period", "file", "row", "item", "item_name_zh", "flow",
+                  "quantity_input", "unit_input", "quantity", "unit", "category", "energy_tce", "co2e_t",
+                  "parameters", "missing"])
+    for r in document["results"]:
+        for line in r["lines"]:
+            parameters = "; ".join(f"{p['name']}={p['value']} {p['unit']} [{p['ref']}]" for p in line["parameters"])
+            sheet.append([r["enterprise_id"], r["facility_id"], r["period"], line["file"], line["row"], line["item"],
+                          line["item_name_zh"], line["flow"], line["quantity_input"], line["unit_input"],
+                          line["quantity"], line["unit"], line["category"], line["energy_tce"], line["co2e_t"],
+                          parameters, line["missing"]])
+    sheet = workbook.create_sheet("warnings 提示")
+    sheet.append(["enterprise_id", "facility_id", "period", "code", "message", "message_zh"])
+    for r in document["results"]:
+        for w in r["warnings"]:
+            sheet.append([r["enterprise_id"], r["facility_id"], r["period"], w["code"], w["message"], w["message_zh"]])
+    sheet = workbook.create_sheet("provenance 来源")
+    sheet.append(["key", "value"])
+    for key, value in document["provenance"].items():
+        sheet.append([key, json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else value])
+    workbook.save(path)
+
+
+def summary_by_industry(run: AccountingRun) -> list[dict[str, Any]]:
+    """Enterprises, facilities, energy [tce] and emissions [tCO2e] by industry, largest first."""
+    t = run.totals
+    grouped = t.group_by("industry").aggregate(
+        enterprises=t.enterprise_id.nunique(), facilities=(t.enterprise_id + "/" + t.facility_id).nunique(),
+        energy_tce=t.energy_tce.sum(), total=t.total.sum(), scope1=t.scope1.sum(), scope2=t.scope2.sum(),
+    )
+    rows: list[dict[str, Any]] = grouped.order_by(grouped.total.desc()).to_pyarrow().to_pylist()
+    return rows

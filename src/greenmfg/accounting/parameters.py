@@ -1,0 +1,276 @@
+"""Bind reference datasets to the accounting plan: per-item parameters in canonical units.
+
+For every item of the vocabulary the default parameters are taken from the selected datasets
+(first dataset with a value wins, in the order given), converted with the unit registry to the
+item's canonical unit, and kept with a reference ``dataset_id:key.parameter`` and whether the
+value is unverified. The result is a small table joined to the activity rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import ibis
+import ibis.expr.types as ir
+
+from greenmfg.calc.accounting import CARBON_TO_CO2
+from greenmfg.errors import DatasetError, UnitError
+from greenmfg.refdata.catalog import Catalog, Dataset, ParameterRow
+from greenmfg.refdata.vocabulary import Item, Vocabulary
+from greenmfg.units import conversion_factor, registry
+
+__all__ = ["AccountingOptions", "BoundParameters", "bind_parameters"]
+
+GridLevel = Literal["national", "regional", "provincial"]
+ElectricityBasis = Literal["equivalent", "equal-value"]
+
+
+@dataclass(frozen=True)
+class AccountingOptions:
+    """Which reference datasets and conventions an accounting run uses."""
+
+    grid_factor: str = "grid_factors/mee-nbs-2023"
+    grid_level: GridLevel = "national"
+    electricity_basis: ElectricityBasis = "equivalent"
+    energy_coefficients: str = "energy_coefficients/gbt2589-2020"
+    electricity_equal_value: str = "electricity_equal_value/cec-supply-coal"
+    fuel_parameters: tuple[str, ...] = (
+        "fuel_parameters/gbt32151.22-2024",
+        "fuel_parameters/ndrc-app-defaults",
+    )
+    process_factors: tuple[str, ...] = (
+        "process_factors/carbonates-stoichiometric",
+        "process_factors/ndrc-steel",
+        "process_factors/aluminium",
+        "process_factors/cement-clinker",
+        "process_factors/chemicals-carbon",
+    )
+    heat_factor: str = "heat_factors/ndrc-guidelines"
+
+    def dataset_ids(self) -> list[str]:
+        return [
+            self.energy_coefficients, self.electricity_equal_value, *self.fuel_parameters,
+            self.grid_factor, self.heat_factor, *self.process_factors,
+        ]
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "grid_factor": self.grid_factor, "grid_level": self.grid_level,
+            "electricity_basis": self.electricity_basis,
+            "energy_coefficients": self.energy_coefficients,
+            "electricity_equal_value": self.electricity_equal_value,
+            "fuel_parameters": list(self.fuel_parameters),
+            "process_factors": list(self.process_factors), "heat_factor": self.heat_factor,
+        }
+
+
+@dataclass
+class BoundParameters:
+    """Parameter tables for the plan, and every reference row they used (for lines and warnings)."""
+
+    parameters: ir.Table
+    grid: ir.Table
+    electricity: ir.Table
+    heat_ef_tco2_per_gj: float
+    heat_ef_ref: str
+    rows: dict[str, ParameterRow] = field(default_factory=dict)
+
+
+@dataclass
+class _Value:
+    value: float | None = None
+    ref: str | None = None
+    warn: bool = False
+
+    @classmethod
+    def of(cls, rows: Sequence[ParameterRow], value: float) -> _Value:
+        return cls(value, " + ".join(r.reference() for r in rows), any(r.needs_warning for r in rows))
+
+
+def _first(datasets: Iterable[Dataset], key: str, parameter: str) -> ParameterRow | None:
+    for dataset in datasets:
+        row = dataset.get(key, parameter)
+        if row is not None and row.value is not None:
+            return row
+    return None
+
+
+def _converted(row: ParameterRow | None, target: str, item: Item, used: dict[str, ParameterRow]) -> _Value:
+    if row is None or row.value is None:
+        return _Value()
+    try:
+        factor = conversion_factor(row.unit, target, what=item.name_zh)
+    except UnitError as exc:
+        raise DatasetError(f"{row.reference()} (line {row.line}): {exc}") from None
+    used[row.reference()] = row
+    return _Value.of([row], row.value * factor)
+
+
+def _per_unit(item: Item) -> str:
+    return f"({item.canonical_unit})"
+
+
+def _item_parameters(item: Item, catalog: Catalog, options: AccountingOptions,
+                     used: dict[str, ParameterRow]) -> dict[str, _Value]:
+    coefficients = [catalog.dataset(options.energy_coefficients)]
+    fuels = [catalog.dataset(i) for i in options.fuel_parameters]
+    process = [catalog.dataset(i) for i in options.process_factors]
+    unit = _per_unit(item)
+    out: dict[str, _Value] = {}
+    if item.kind == "working_medium":
+        row = _first(coefficients, item.key, "coefficient_equal_value") or _first(coefficients, item.key, "coefficient")
+    else:
+        row = _first(coefficients, item.key, "coefficient")
+    out["coef"] = _converted(row, f"tce/{unit}", item, used)
+    if item.kind == "fuel":
+        out["ncv"] = _converted(_first(fuels, item.key, "ncv"), f"GJ/{unit}", item, used)
+        out["cc"] = _converted(_first(fuels, item.key, "carbon_content"), "tC/GJ", item, used)
+        out["of"] = _converted(_first(fuels, item.key, "oxidation_rate"), "1", item, used)
+        coef, ncv = out["coef"], out["ncv"]
+        if coef.value is None and ncv.value is not None:
+            # GB/T 2589-2020: standard-coal coefficient = net calorific value / 29 307.6 kJ per kgce
+            out["coef"] = _Value(ncv.value / 29.3076, f"{ncv.ref} / 29.3076 GJ/tce", ncv.warn)
+    if item.kind == "heat":
+        out["heat_content"] = _Value(1.0, "definitional: 1 GJ per GJ", False)
+    if item.kind == "steam":
+        # heat content of steam defaults to its GB/T 2589 coefficient × 29.3076 GJ/tce
+        coef = out["coef"]
+        if coef.value is not None:
+            out["heat_content"] = _Value(coef.value * 29.3076, f"{coef.ref} × 29.3076 GJ/tce", coef.warn)
+    if item.kind in ("carbonate", "carbon_material"):
+        ef = _converted(_first(process, item.key, "ef"), f"tCO2e/{unit}", item, used)
+        if ef.value is None:
+            carbon = _converted(_first(process, item.key, "carbon_content"), f"tC/{unit}", item, used)
+            if carbon.value is not None:
+                ef = _Value(carbon.value * CARBON_TO_CO2, f"{carbon.ref} × 44/12", carbon.warn)
+        if ef.value is None:
+            sulfur = _first(process, item.key, "anode_sulfur")
+            ash = _first(process, item.key, "anode_ash")
+            if sulfur is not None and ash is not None:
+                s = _converted(sulfur, "1", item, used)
+                a = _converted(ash, "1", item, used)
+                assert s.value is not None and a.value is not None
+                # carbon anode: E = NC × (1 − S − A) × 44/12 (aluminium smelting guideline)
+                ef = _Value((1.0 - s.value - a.value) * CARBON_TO_CO2,
+                            f"(1 − {s.ref} − {a.ref}) × 44/12", s.warn or a.warn)
+        out["process_ef"] = ef
+    if "produced" in item.allowed_flows:
+        fixed = _converted(_first(process, item.key, "fixed_ef"), f"tCO2e/{unit}", item, used)
+        if fixed.value is None:
+            carbon = _converted(_first(process, item.key, "carbon_content"), f"tC/{unit}", item, used)
+            if carbon.value is not None:
+                fixed = _Value(carbon.value * CARBON_TO_CO2, f"{carbon.ref} × 44/12", carbon.warn)
+        if fixed.value is None and item.kind == "carbon_material":
+            fixed = out.get("process_ef", _Value())  # one factor for inputs and outputs (NDRC steel guideline)
+        out["fixed_ef"] = fixed
+        output = _Value()
+        if item.kind == "product":
+            output = _converted(_first(process, item.key, "ef"), f"tCO2e/{unit}", item, used)
+        pfc = [_first(process, item.key, p) for p in ("ef_cf4", "gwp_cf4", "ef_c2f6", "gwp_c2f6")]
+        if all(r is not None for r in pfc):
+            rows = [r for r in pfc if r is not None]
+            for r in rows:
+                used[r.reference()] = r
+            ureg = registry()
+            q = (ureg.Quantity(rows[0].value, rows[0].unit) * ureg.Quantity(rows[1].value, rows[1].unit)
+                 + ureg.Quantity(rows[2].value, rows[2].unit) * ureg.Quantity(rows[3].value, rows[3].unit))
+            pfc_value = float(q.to(f"tCO2e/{item.canonical_unit}").magnitude)
+            # anode effect: E = P × (EF_CF4 × GWP_CF4 + EF_C2F6 × GWP_C2F6)
+            output = _Value.of(rows, pfc_value + (output.value or 0.0))
+        out["output_ef"] = output
+    return out
+
+
+_COLUMNS = ("coef", "ncv", "cc", "of", "process_ef", "output_ef", "fixed_ef", "heat_content")
+_REF_NAMES = {"output_ef": "output", "fixed_ef": "fixed"}
+
+
+def _parameter_table(vocabulary: Vocabulary, catalog: Catalog, options: AccountingOptions,
+                     used: dict[str, ParameterRow]) -> ir.Table:
+    data: dict[str, list[object]] = {"p_item": []}
+    for column in _COLUMNS:
+        ref = _REF_NAMES.get(column, column)
+        data[column], data[f"{ref}_ref"], data[f"{ref}_warn"] = [], [], []
+    for item in vocabulary.items.values():
+        values = _item_parameters(item, catalog, options, used)
+        data["p_item"].append(item.key)
+        for column in _COLUMNS:
+            ref = _REF_NAMES.get(column, column)
+            v = values.get(column, _Value())
+            data[column].append(v.value)
+            data[f"{ref}_ref"].append(v.ref)
+            data[f"{ref}_warn"].append(v.warn)
+    schema = {"p_item": "string"}
+    for column in _COLUMNS:
+        ref = _REF_NAMES.get(column, column)
+        schema |= {column: "float64", f"{ref}_ref": "string", f"{ref}_warn": "boolean"}
+    return ibis.memtable(data, schema=schema)
+
+
+def _grid_table(vocabulary: Vocabulary, catalog: Catalog, options: AccountingOptions,
+                used: dict[str, ParameterRow]) -> ir.Table:
+    dataset = catalog.dataset(options.grid_factor)
+    national = dataset.get("CN", "ef")
+    regions, factors, refs, warns = [], [], [], []
+    for code, region in vocabulary.regions.items():
+        chain = {"national": ["CN"], "regional": [region["grid_region"], "CN"],
+                 "provincial": [code, region["grid_region"], "CN"]}[options.grid_level]
+        row = next((r for k in chain if (r := dataset.get(k, "ef")) is not None and r.value is not None), None)
+        if row is None:
+            raise DatasetError(
+                f"{options.grid_factor} has no national ('CN') electricity factor"
+                if national is None else f"{options.grid_factor}: no factor for {code}"
+            )
+        value = _converted(row, "tCO2/MWh", Item(code, code, code, "electricity", "MWh", (), ""), used)
+        regions.append(code)
+        factors.append(value.value)
+        refs.append(value.ref)
+        warns.append(value.warn)
+    return ibis.memtable({"g_region": regions, "grid_ef": factors, "grid_ref": refs, "grid_warn": warns},
+                         schema={"g_region": "string", "grid_ef": "float64", "grid_ref": "string",
+                                 "grid_warn": "boolean"})
+
+
+def _electricity_table(years: Iterable[int], catalog: Catalog, options: AccountingOptions,
+                       used: dict[str, ParameterRow]) -> ir.Table:
+    dataset = catalog.dataset(options.electricity_equal_value)
+    electricity = Item("electricity", "电力", "electricity", "electricity", "MWh", (), "")
+    rows: dict[str, list[object]] = {"e_year": [], "e_coef": [], "e_ref": [], "e_warn": []}
+    for year in sorted(set(years)):
+        row = _first([dataset], str(year), "coefficient") or _first([dataset], "default", "coefficient")
+        value = _converted(row, "tce/MWh", electricity, used)
+        rows["e_year"].append(year)
+        rows["e_coef"].append(value.value)
+        rows["e_ref"].append(value.ref)
+        rows["e_warn"].append(value.warn)
+    return ibis.memtable(rows, schema={"e_year": "int32", "e_coef": "float64", "e_ref": "string",
+                                       "e_warn": "boolean"})
+
+
+def bind_parameters(vocabulary: Vocabulary, catalog: Catalog, options: AccountingOptions,
+                    years: Iterable[int]) -> BoundParameters:
+    """Build the parameter, grid and electricity tables for one accounting run.
+
+    Raises
+    ------
+    DatasetError
+        If a selected dataset does not exist, lacks a national grid factor, or has a unit that
+        does not fit its item.
+    """
+    for dataset_id in options.dataset_ids():
+        catalog.dataset(dataset_id)  # fail early, naming the choices, on an unknown id
+    used: dict[str, ParameterRow] = {}
+    heat_row = _first([catalog.dataset(options.heat_factor)], "heat", "ef")
+    heat = _converted(heat_row, "tCO2/GJ", Item("heat", "热力", "heat", "heat", "GJ", (), ""), used)
+    if heat.value is None or heat.ref is None:
+        raise DatasetError(f"{options.heat_factor} has no 'heat' emission factor")
+    return BoundParameters(
+        parameters=_parameter_table(vocabulary, catalog, options, used),
+        grid=_grid_table(vocabulary, catalog, options, used),
+        electricity=_electricity_table(years, catalog, options, used),
+        heat_ef_tco2_per_gj=heat.value,
+        heat_ef_ref=heat.ref,
+        rows=used,
+    )

@@ -1,0 +1,265 @@
+"""Read activity data (.xlsx, .csv, .parquet or a folder of them) into one located table.
+
+Every row keeps where it came from (``_file``, ``_sheet``, ``_row``) so that validation can name
+the cell. Text columns are kept as text; numbers are parsed later, in SQL, so that a cell that is
+not a number is reported rather than silently dropped.
+
+Row numbers: for .csv and .xlsx the spreadsheet row (the header is row 1); for .parquet the
+record number (first record = 1).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import ibis
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from greenmfg.accounting.template_spec import COLUMNS, REQUIRED_COLUMNS, canonical_column
+from greenmfg.errors import InputError, Issue
+
+__all__ = ["SUFFIXES", "ActivitySource", "read_activity"]
+
+SUFFIXES = (".xlsx", ".csv", ".parquet")
+NUMERIC_COLUMNS = ("quantity", "ncv", "carbon_content", "oxidation_rate")
+
+
+def _number_sql(expression: str) -> str:
+    """SQL turning a text cell into a DOUBLE (NULL when it is not a number).
+
+    Thousands separators and spaces are ignored; a trailing % divides by 100 ("98%" → 0.98).
+    """
+    cleaned = f"replace(replace(trim({expression}), ',', ''), ' ', '')"
+    return (
+        f"CASE WHEN ends_with({cleaned}, '%') "
+        f"THEN TRY_CAST(rtrim({cleaned}, '%') AS DOUBLE) / 100 "
+        f"ELSE TRY_CAST({cleaned} AS DOUBLE) END"
+    )
+_INSTRUCTION_SHEETS = {"instructions", "说明", "填写说明", "readme", "lists", "选项"}
+
+
+@dataclass
+class ActivitySource:
+    """The input as one Ibis table plus the header problems found while reading it."""
+
+    table: ibis.Table
+    files: list[Path]
+    issues: list[Issue] = field(default_factory=list)
+    row_count: int = 0
+
+
+def _header_issues(path: Path, sheet: str, headers: list[str]) -> tuple[dict[str, str], list[Issue]]:
+    """Map each original header to its template column; report unknown, duplicate and missing ones."""
+    mapping: dict[str, str] = {}
+    issues: list[Issue] = []
+    for header in headers:
+        if header is None or not str(header).strip():
+            continue
+        column = canonical_column(header)
+        if column is None:
+            continue  # extra columns (remarks, etc.) are allowed and ignored
+        if column in mapping.values():
+            issues.append(Issue(
+                code="accounting.input.duplicate_column", file=path.name, sheet=sheet, row=1,
+                column=str(header), value=str(header),
+                message=f"two columns both mean '{column}'",
+                fix="keep one of them", message_zh=f"有两列都表示 '{column}'", fix_zh="只保留其中一列",
+            ))
+            continue
+        mapping[str(header)] = column
+    for required in REQUIRED_COLUMNS:
+        if required not in mapping.values():
+            zh = next(c.header_zh for c in COLUMNS if c.name == required)
+            issues.append(Issue(
+                code="accounting.input.missing_column", file=path.name, sheet=sheet, row=1,
+                column=required, value="",
+                message=f"required column '{required}' ({zh}) is missing",
+                fix=f"add a column headed '{required}' or '{zh}' (see `greenmfg template`)",
+                message_zh=f"缺少必填列 '{zh}'（{required}）",
+                fix_zh=f"增加表头为 '{zh}' 或 '{required}' 的列（见 `greenmfg template`）",
+            ))
+    return mapping, issues
+
+
+def _text_table(path: Path, sheet: str, mapping: dict[str, str], columns: dict[str, list[object]],
+                rows: list[int]) -> pa.Table:
+    """Build the located, all-text arrow table in template column order."""
+    arrays: dict[str, pa.Array] = {
+        "_file": pa.array([path.name] * len(rows), pa.string()),
+        "_sheet": pa.array([sheet] * len(rows), pa.string()),
+        "_row": pa.array(rows, pa.int64()),
+    }
+    by_column = {canonical: columns[original] for original, canonical in mapping.items()}
+    for column in COLUMNS:
+        values = by_column.get(column.name)
+        arrays[column.name] = pa.array(values if values is not None else [None] * len(rows), pa.string())
+    return pa.table(arrays)
+
+
+def _cell_text(value: object, column: str | None) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime | dt.date):
+        # Excel turns "2024-01" into a date; a period means its month
+        return f"{value.year:04d}-{value.month:02d}" if column == "period" else value.isoformat()
+    if isinstance(value, float) and value.is_integer() and column not in NUMERIC_COLUMNS:
+        return str(int(value))  # ids and codes typed as numbers: 320000.0 -> 320000
+    text = repr(value) if isinstance(value, float) else str(value)
+    return text
+
+
+def _read_xlsx(path: Path) -> tuple[pa.Table, list[Issue]]:
+    import openpyxl  # imported here: only xlsx input needs it
+
+    try:
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for a broken file
+        raise InputError(f"{path}: not a readable .xlsx workbook ({exc}) / 无法读取该 .xlsx 文件") from exc
+    try:
+        sheets = [ws for ws in workbook.worksheets if ws.title.strip().casefold() not in _INSTRUCTION_SHEETS]
+        if not sheets:
+            raise InputError(f"{path}: no data sheet (only instruction sheets) / 没有数据工作表")
+        sheet = sheets[0]
+        row_iter = sheet.iter_rows(values_only=True)
+        headers = [str(h).strip() if h is not None else "" for h in next(row_iter, ())]
+        mapping, issues = _header_issues(path, sheet.title, headers)
+        canonical = [mapping.get(h) for h in headers]
+        columns: dict[str, list[object]] = {h: [] for h in mapping}
+        rows: list[int] = []
+        for number, values in enumerate(row_iter, start=2):
+            if values is None or all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
+                continue
+            rows.append(number)
+            for index, header in enumerate(headers):
+                if header in columns:
+                    value = values[index] if index < len(values) else None
+                    columns[header].append(_cell_text(value, canonical[index]))
+        return _text_table(path, sheet.title, mapping, columns, rows), issues
+    finally:
+        workbook.close()
+
+
+def _read_csv(path: Path) -> tuple[pa.Table, list[Issue]]:
+    raw = path.read_bytes()
+    for encoding in ("utf-8-sig", "gb18030"):  # Excel in China saves CSV as GB18030/GBK
+        try:
+            text = raw.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise InputError(f"{path}: not UTF-8 or GB18030 text / 文件编码无法识别，请另存为 UTF-8 CSV")
+    first_line = text.split("\n", 1)[0]
+    headers = next(csv.reader([first_line]), [])
+    mapping, issues = _header_issues(path, "", headers)
+    if len(set(headers)) != len(headers):
+        headers = [f"{h}__{i}" for i, h in enumerate(headers)]
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(text.encode("utf-8")),
+            read_options=pacsv.ReadOptions(column_names=headers, skip_rows=1),
+            convert_options=pacsv.ConvertOptions(
+                column_types={h: pa.string() for h in headers}, strings_can_be_null=True,
+                null_values=[""], quoted_strings_can_be_null=True,
+            ),
+        )
+    except pa.ArrowInvalid as exc:
+        raise InputError(f"{path}: malformed CSV ({exc}) / CSV 格式错误") from exc
+    rows = list(range(2, table.num_rows + 2))
+    columns = {h: table.column(h).to_pylist() for h in mapping}
+    return _text_table(path, "", mapping, columns, rows), issues
+
+
+def _parquet_relation(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[str, list[Issue]]:
+    """SQL selecting the located template columns from a Parquet file, scanned lazily by DuckDB."""
+    try:
+        schema = pq.read_schema(path)
+    except Exception as exc:  # pyarrow raises several types for non-parquet files
+        raise InputError(f"{path}: not a readable Parquet file ({exc}) / 无法读取该 Parquet 文件") from exc
+    mapping, issues = _header_issues(path, "", list(schema.names))
+    by_column = {canonical: original for original, canonical in mapping.items()}
+    quoted = str(path).replace("'", "''")
+    select = [f"'{path.name}' AS _file", "'' AS _sheet", "file_row_number + 1 AS _row"]
+    for column in COLUMNS:
+        original = by_column.get(column.name)
+        if original is None:
+            if column.name in NUMERIC_COLUMNS:
+                select.append(f"CAST(NULL AS DOUBLE) AS {column.name}_number")
+            select.append(f"CAST(NULL AS VARCHAR) AS {column.name}")
+            continue
+        kind = schema.field(original).type
+        expression = '"' + original.replace('"', '""') + '"'
+        if column.name in NUMERIC_COLUMNS and (pa.types.is_floating(kind) or pa.types.is_integer(kind)):
+            # typed numbers: no text to complain about
+            select.append(f"CAST({expression} AS DOUBLE) AS {column.name}_number")
+            select.append(f"CAST(NULL AS VARCHAR) AS {column.name}")
+        elif column.name in NUMERIC_COLUMNS:
+            text = f"CAST({expression} AS VARCHAR)"
+            select.append(f"{_number_sql(text)} AS {column.name}_number")
+            select.append(f"{text} AS {column.name}")
+        else:
+            select.append(f"CAST({expression} AS VARCHAR) AS {column.name}")
+    return (
+        f"SELECT {', '.join(select)} FROM read_parquet('{quoted}', file_row_number = true)",
+        issues,
+    )
+
+
+def _input_files(path: Path) -> list[Path]:
+    if not path.exists():
+        raise InputError(f"{path}: no such file or folder / 文件或文件夹不存在")
+    if path.is_dir():
+        files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES
+                       and not p.name.startswith((".", "~$")))
+        if not files:
+            raise InputError(f"{path}: the folder has no .xlsx, .csv or .parquet file / 文件夹中没有可读取的数据文件")
+        return files
+    if path.suffix.lower() not in SUFFIXES:
+        raise InputError(
+            f"{path}: unsupported file type '{path.suffix}'; use .xlsx, .csv or .parquet / "
+            "不支持的文件类型，请使用 .xlsx、.csv 或 .parquet"
+        )
+    return [path]
+
+
+def read_activity(path: Path, con: ibis.BaseBackend) -> ActivitySource:
+    """Read one file or a folder of files into a located Ibis table on ``con`` (a DuckDB backend).
+
+    Text columns stay text. Numeric columns of .csv/.xlsx arrive as text and are parsed during
+    validation; numeric Parquet columns arrive as DOUBLE.
+
+    Raises
+    ------
+    InputError
+        If the path does not exist, has an unsupported type, or a file cannot be read at all.
+    """
+    files = _input_files(path)
+    raw = con.con  # the underlying duckdb connection: Parquet is scanned lazily, never loaded whole
+    selects: list[str] = []
+    issues: list[Issue] = []
+    for index, file in enumerate(files):
+        suffix = file.suffix.lower()
+        if suffix == ".parquet":
+            sql, found = _parquet_relation(raw, file)
+        else:
+            table, found = _read_xlsx(file) if suffix == ".xlsx" else _read_csv(file)
+            name = f"greenmfg_input_{index}"
+            raw.register(name, table)
+            text_cast = ", ".join(
+                f"{_number_sql(c.name)} AS {c.name}_number, {c.name}" if c.name in NUMERIC_COLUMNS else c.name
+                for c in COLUMNS
+            )
+            sql = f"SELECT _file, _sheet, _row, {text_cast} FROM {name}"
+        issues.extend(found)
+        selects.append(sql)
+    union = " UNION ALL ".join(selects)
+    raw.execute(f"CREATE OR REPLACE TEMP VIEW greenmfg_activity_raw AS {union}")
+    table = con.table("greenmfg_activity_raw")
+    return ActivitySource(table=table, files=files, issues=issues)

@@ -1,0 +1,109 @@
+"""Write the blank activity-data template (.xlsx with instructions, or .csv), in Chinese or English."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Literal
+
+from greenmfg.accounting.template_spec import COLUMNS
+from greenmfg.errors import InputError
+from greenmfg.refdata.vocabulary import FLOW_NAMES, load_vocabulary
+
+__all__ = ["write_template"]
+
+Lang = Literal["zh", "en"]
+
+_TEXT = {
+    "zh": {"data": "活动数据", "help": "说明", "lists": "选项", "column": "列名", "required": "必填",
+           "meaning": "含义", "example": "示例", "yes": "是", "no": "否",
+           "items": ["品种键", "中文名", "英文名", "类别", "标准单位", "可用流向"],
+           "intro": "每行填写一个设施在一个期间的一项活动数据（能源消耗、原料、工艺投入、产品产量、外购或输出）。"
+                    "表头可用中文或英文。导入时逐格校验，任何错误都会指明工作表、行、列和修改方法，且不进行计算。"},
+    "en": {"data": "activity", "help": "instructions", "lists": "lists", "column": "column", "required": "required",
+           "meaning": "meaning", "example": "example", "yes": "yes", "no": "no",
+           "items": ["item key", "Chinese name", "English name", "kind", "canonical unit", "allowed flows"],
+           "intro": "One row per activity of one facility in one period (energy used, feedstock, process input, "
+                    "product output, purchase or export). Headers may be Chinese or English. Every cell is checked "
+                    "on import; any error names sheet, row, column and the fix, and nothing is computed."},
+}
+
+
+def _headers(lang: Lang) -> list[str]:
+    return [c.header_zh if lang == "zh" else c.name for c in COLUMNS]
+
+
+def write_template(path: Path, *, lang: Lang = "zh") -> None:
+    """Write the blank template to ``path`` (.xlsx with instruction and list sheets, or .csv).
+
+    Raises
+    ------
+    InputError
+        If the suffix is neither .xlsx nor .csv.
+    """
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        with path.open("w", encoding="utf-8-sig", newline="") as handle:
+            csv.writer(handle).writerow(_headers(lang))
+        return
+    if suffix != ".xlsx":
+        raise InputError(f"{path}: the template is written as .xlsx or .csv / 模板只能保存为 .xlsx 或 .csv")
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    text = _TEXT[lang]
+    vocabulary = load_vocabulary()
+    workbook = Workbook()
+    data = workbook.active
+    data.title = text["data"]
+    data.append(_headers(lang))
+    bold = Font(bold=True, color="FFFFFF")
+    fill = PatternFill("solid", fgColor="2E7D32")
+    for index, column in enumerate(COLUMNS, start=1):
+        cell = data.cell(row=1, column=index)
+        cell.font = bold
+        cell.fill = fill if column.required else PatternFill("solid", fgColor="66BB6A")
+        data.column_dimensions[cell.column_letter].width = max(12, len(str(cell.value)) * 2 + 2)
+    data.freeze_panes = "A2"
+    flows = [names[1] if lang == "zh" else names[0] for names in FLOW_NAMES.values()]
+    flow_index = [c.name for c in COLUMNS].index("flow") + 1
+    letter = data.cell(row=1, column=flow_index).column_letter
+    validation = DataValidation(type="list", formula1='"' + ",".join(flows) + '"', allow_blank=True)
+    validation.add(f"{letter}2:{letter}100000")
+    data.add_data_validation(validation)
+
+    help_sheet = workbook.create_sheet(text["help"])
+    help_sheet.append([text["intro"]])
+    help_sheet.append([])
+    help_sheet.append([text["column"], "English", text["required"], text["meaning"], text["example"]])
+    for column in COLUMNS:
+        help_sheet.append([column.header_zh, column.name, text["yes"] if column.required else text["no"],
+                           column.help_zh if lang == "zh" else column.help_en, column.example])
+    help_sheet.column_dimensions["A"].width = 18
+    help_sheet.column_dimensions["B"].width = 20
+    help_sheet.column_dimensions["D"].width = 90
+    help_sheet.column_dimensions["E"].width = 22
+    for row in help_sheet.iter_rows(min_row=4):
+        row[3].alignment = Alignment(wrap_text=True)
+
+    lists = workbook.create_sheet(text["lists"])
+    lists.append(text["items"])
+    for item in vocabulary.items.values():
+        lists.append([item.key, item.name_zh, item.name_en, item.kind, item.canonical_unit,
+                      ", ".join(item.allowed_flows)])
+    lists.append([])
+    lists.append(["flow", "流向"])
+    for key, names in FLOW_NAMES.items():
+        lists.append([key, names[1] if len(names) > 1 else key, ", ".join(names)])
+    lists.append([])
+    lists.append(["industry", "行业"])
+    for key, record in vocabulary.industries.items():
+        lists.append([key, record["name_zh"], record["name_en"]])
+    lists.append([])
+    lists.append(["region", "地区"])
+    for key, record in vocabulary.regions.items():
+        lists.append([key, record["name_zh"], record["name_en"]])
+    for letter, width in zip("ABCDEF", (28, 16, 30, 16, 14, 40), strict=True):
+        lists.column_dimensions[letter].width = width
+    workbook.save(path)

@@ -1,0 +1,94 @@
+"""The activity-data template: its columns, headers in Chinese and English, and their meaning.
+
+One place defines the template; the reader, the validator, the blank-template writer and the
+demo generator all use it.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+from greenmfg.refdata.vocabulary import normalize_name
+
+__all__ = ["COLUMNS", "REQUIRED_COLUMNS", "TemplateColumn", "canonical_column"]
+
+
+@dataclass(frozen=True, slots=True)
+class TemplateColumn:
+    name: str
+    header_zh: str
+    required: bool
+    help_en: str
+    help_zh: str
+    example: str
+    aliases: tuple[str, ...] = ()
+
+
+COLUMNS: tuple[TemplateColumn, ...] = (
+    TemplateColumn("enterprise_id", "企业编号", True,
+                   "Your identifier of the enterprise (legal person), e.g. the unified social credit code.",
+                   "企业（法人）编号，如统一社会信用代码。", "91320500MA1XXXXX0A", ("企业代码", "统一社会信用代码")),
+    TemplateColumn("enterprise_name", "企业名称", False, "Enterprise name.", "企业名称。", "苏州示例钢铁有限公司"),
+    TemplateColumn("industry", "行业", True,
+                   "Industry: steel, cement, flat_glass, electrolytic_aluminium, chemicals, … or its Chinese name.",
+                   "所属行业：钢铁、水泥、平板玻璃、电解铝、化工……", "钢铁", ("所属行业",)),
+    TemplateColumn("region", "地区", True,
+                   "Province: GB/T 2260 code (320000) or name (江苏). Selects regional/provincial grid factors.",
+                   "所在省份：GB/T 2260 行政区划代码（如 320000）或名称（如 江苏）。", "320000",
+                   ("省份", "行政区划代码", "地区代码", "省级行政区划代码")),
+    TemplateColumn("facility_id", "设施编号", True,
+                   "Facility (plant, production line or process unit) within the enterprise.",
+                   "企业内的设施（厂区、生产线或工序）编号。", "BF-BOF-1", ("设施", "生产线编号")),
+    TemplateColumn("period", "期间", True, "Reporting period: YYYY or YYYY-MM.",
+                   "核算期间：YYYY 或 YYYY-MM。", "2024-01", ("核算期", "月份", "年份")),
+    TemplateColumn("item", "品种", True,
+                   "Energy carrier, material or product, Chinese or English name (原煤, natural gas, 电力, 熟料…).",
+                   "能源品种、物料或产品的中文或英文名称（原煤、天然气、电力、熟料……）。", "原煤",
+                   ("项目", "能源品种", "物料", "名称")),
+    TemplateColumn("quantity", "数量", True, "Physical quantity, a number ≥ 0 in the unit of the next column.",
+                   "实物量，≥ 0 的数字，单位见下一列。", "1200", ("实物量", "用量")),
+    TemplateColumn("unit", "单位", True, "Unit: t, 吨, kWh, 万千瓦时, 10^4 Nm3, 万立方米, GJ, 吉焦, 重量箱 …",
+                   "计量单位：t、吨、kWh、万千瓦时、10^4 Nm3、万立方米、GJ、吉焦、重量箱……", "吨", ("计量单位",)),
+    TemplateColumn("flow", "流向", True,
+                   "consumed (used as energy), feedstock (used as raw material), process (process input such as "
+                   "limestone or anodes), produced (product output), purchased (bought from outside: electricity, "
+                   "heat), exported (supplied outside the boundary).",
+                   "消耗（作为能源使用）、原料（作为原料使用）、工艺（工业过程投入，如石灰石、阳极）、产出（产品产量）、"
+                   "外购（外购电力、热力等）、输出（向边界外供出）。", "消耗", ("用途", "类别")),
+    TemplateColumn("ncv", "实测低位发热量", False, "Measured net calorific value (optional).",
+                   "实测低位发热量（可选）。", "", ("低位发热量",)),
+    TemplateColumn("ncv_unit", "发热量单位", False, "Unit of ncv: GJ/t, GJ/10^4 Nm3, kJ/kg, MJ/kg …",
+                   "发热量单位：GJ/t、GJ/万立方米、kJ/kg……", "", ("低位发热量单位",)),
+    TemplateColumn("carbon_content", "实测含碳量", False,
+                   "Measured carbon content (optional): per unit heat for fuels (tC/GJ, tC/TJ), per tonne for "
+                   "carbon materials (tC/t).",
+                   "实测含碳量（可选）：燃料为单位热值含碳量（tC/GJ、tC/TJ），含碳物料为每吨含碳量（tC/t）。", "",
+                   ("单位热值含碳量", "含碳量")),
+    TemplateColumn("carbon_content_unit", "含碳量单位", False, "Unit of carbon_content.", "含碳量单位。", "",
+                   ()),
+    TemplateColumn("oxidation_rate", "实测碳氧化率", False,
+                   "Measured carbon oxidation rate (optional): a fraction (0.98) or a percentage with % (98%).",
+                   "实测碳氧化率（可选）：小数（0.98）或带 % 的百分数（98%）。", "", ("碳氧化率",)),
+)
+REQUIRED_COLUMNS = tuple(c.name for c in COLUMNS if c.required)
+
+
+@functools.cache
+def _header_lookup() -> dict[str, str]:
+    lookup: dict[str, str] = {}
+    for column in COLUMNS:
+        for spelling in (column.name, column.header_zh, *column.aliases):
+            lookup[normalize_name(spelling)] = column.name
+    return lookup
+
+
+def canonical_column(header: object) -> str | None:
+    """The template column a header names (English or Chinese, case/width-insensitive), or None."""
+    text = normalize_name(header)
+    # headers written as "企业编号 enterprise_id" or "数量(quantity)" name the column twice
+    for part in [text, *text.replace("(", " ").replace(")", " ").replace("（", " ").replace("）", " ").split()]:
+        found = _header_lookup().get(part)
+        if found:
+            return found
+    return None

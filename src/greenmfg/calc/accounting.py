@@ -1,0 +1,285 @@
+"""Relational plans for energy (GB/T 2589) and GHG (GB/T 32150/32151, NDRC/MEE guidelines) accounting.
+
+Everything here is an Ibis expression: the same plan runs in-process on DuckDB or on a
+distributed engine with an Ibis backend (Apache Spark), for one facility or ten million rows.
+
+Formulas (per activity line; ``s`` = −1 for flow ``exported``, else +1)
+-----------------------------------------------------------------------
+- energy [tce] = s · Q · p, with p the standard-coal coefficient [tce/unit] (GB/T 2589-2020 §4,
+  附录A); a measured net calorific value replaces p by NCV / 29.3076 [GJ/tce]. Electricity on the
+  equivalent (当量值) or equal-value (等价值) basis; energy-consuming working media at their
+  equal-value coefficient. Feedstock use is part of comprehensive energy consumption.
+- combustion [tCO2] = s · Q · NCV · CC · OF · 44/12 (GB/T 32151 formula for fossil fuels; measured
+  parameters override defaults).
+- feedstock carbon (carbon balance) [tCO2] = Q · NCV · CC · 44/12, and products leaving the
+  boundary remove their fixed carbon: −Q · EF_fixed.
+- process [tCO2e] = Q · EF for carbonates and carbon-bearing materials (measured carbon content
+  [tC/t] → CC · 44/12); product-linked emissions (PFC from anode effects, clinker
+  calcination) = Q_product · EF.
+- purchased electricity [tCO2] = Q [MWh] · EF_grid; purchased heat [tCO2] = Q [GJ] · 0.11
+  (steam: Q [t] · heat content [GJ/t] · 0.11); exported electricity/heat enter negative.
+"""
+
+from __future__ import annotations
+
+import ibis
+import ibis.expr.datatypes as dt
+import ibis.expr.types as ir
+
+__all__ = [
+    "CARBON_TO_CO2",
+    "CATEGORIES",
+    "GJ_PER_TCE",
+    "activity_lines",
+    "facility_products",
+    "facility_totals",
+]
+
+#: 44/12: tonnes of CO2 per tonne of carbon (molar masses of CO2 and C).
+CARBON_TO_CO2 = 44.0 / 12.0
+#: GJ per tonne of standard coal: 1 kgce = 29 307.6 kJ (GB/T 2589-2020 §3.5).
+GJ_PER_TCE = 29.3076
+CATEGORIES = ("combustion", "process", "purchased_electricity", "purchased_heat", "exported")
+#: Sums are exact decimals so that results do not depend on summation order (parallel engines).
+_EXACT = dt.Decimal(38, 10)
+_ENERGY_KINDS = ("fuel", "electricity", "heat", "steam", "working_medium")
+_SPENT = ("consumed", "purchased")
+
+
+def _used(measured: ir.FloatingValue, default: ir.FloatingValue, default_ref: ir.StringValue
+          ) -> tuple[ir.FloatingValue, ir.StringValue]:
+    """The measured value when given, else the default; with the reference of the one used."""
+    return (
+        measured.coalesce(default),
+        ibis.ifelse(measured.notnull(), ibis.literal("measured"), default_ref),
+    )
+
+
+def activity_lines(activity: ir.Table, parameters: ir.Table, grid: ir.Table, electricity: ir.Table,
+                   *, heat_ef_tco2_per_gj: float, heat_ef_ref: str, equal_value_basis: bool) -> ir.Table:
+    """One derivation line per activity row: the parameters used and the energy and CO2e results.
+
+    Parameters
+    ----------
+    activity
+        Canonical activity (see :func:`greenmfg.accounting.validation.validate_activity`).
+    parameters
+        One row per item: ``p_item``, ``coef`` [tce/unit] + ``coef_ref``, ``ncv`` [GJ/unit],
+        ``cc`` [tC/GJ], ``of`` [1], ``process_ef`` [tCO2e/unit], ``output_ef`` [tCO2e/unit],
+        ``fixed_ef`` [tCO2/unit], ``heat_content`` [GJ/unit], each with a ``*_ref`` column and a
+        ``*_warn`` boolean (value not verified).
+    grid
+        ``g_region``, ``grid_ef`` [tCO2/MWh], ``grid_ref``, ``grid_warn``.
+    electricity
+        ``e_year``, ``e_coef`` [tce/MWh] (equal-value basis), ``e_ref``, ``e_warn``.
+    heat_ef_tco2_per_gj
+        Emission factor of purchased heat [tCO2/GJ].
+    equal_value_basis
+        Convert electricity on the equal-value (等价值) basis instead of the equivalent (当量值).
+
+    Returns
+    -------
+    ibis.Table
+        The activity columns plus ``category``, ``energy_tce`` [tce], ``co2e_t`` [tCO2e], the
+        parameters used (``coef``, ``ncv``, ``cc``, ``of``, ``ef`` with ``*_ref``), ``warn_refs``
+        (';'-separated references of unverified values used) and ``missing`` (parameter that had
+        no value, so the line contributes nothing for it).
+    """
+    a = activity.left_join(parameters, activity.item == parameters.p_item)
+    a = a.left_join(grid, a.region == grid.g_region)
+    a = a.left_join(electricity, a.year == electricity.e_year)
+    kind, flow, q = a.kind, a.flow, a.quantity
+    sign = ibis.ifelse(flow == "exported", -1.0, 1.0)
+
+    ncv, ncv_ref = _used(a.ncv_measured, a.ncv, a.ncv_ref)
+    cc_fuel, cc_ref = _used(a.carbon_content_measured, a.cc, a.cc_ref)
+    of, of_ref = _used(a.oxidation_rate_measured, a.of, a.of_ref)
+    ncv_warn = a.ncv_measured.isnull() & a.ncv_warn.fill_null(False)
+    cc_warn = a.carbon_content_measured.isnull() & a.cc_warn.fill_null(False)
+    of_warn = a.oxidation_rate_measured.isnull() & a.of_warn.fill_null(False)
+
+    is_fuel = kind == "fuel"
+    is_electricity = kind == "electricity"
+    is_heat = kind.isin(["heat", "steam"])
+    uses_energy = kind.isin(list(_ENERGY_KINDS)) & flow.isin(["consumed", "purchased", "feedstock", "exported"])
+    measured_coef = a.ncv_measured / GJ_PER_TCE
+    electricity_coef = a.e_coef if equal_value_basis else a.coef
+    electricity_ref = a.e_ref if equal_value_basis else a.coef_ref
+    electricity_warn = a.e_warn if equal_value_basis else a.coef_warn
+    coef = (
+        ibis.cases(
+            (~uses_energy, ibis.null("float64")),
+            (is_electricity, electricity_coef),
+            (a.ncv_measured.notnull(), measured_coef),
+            else_=a.coef,
+        )
+    )
+    coef_ref = ibis.cases(
+        (~uses_energy, ibis.null("string")),
+        (is_electricity, electricity_ref),
+        (a.ncv_measured.notnull(), ibis.literal("measured ncv / 29.3076 GJ/tce")),
+        else_=a.coef_ref,
+    )
+    coef_warn = uses_energy & ibis.cases(
+        (is_electricity, electricity_warn.fill_null(False)),
+        (a.ncv_measured.notnull(), False),
+        else_=a.coef_warn.fill_null(False),
+    )
+
+    process_carbon_ef = ibis.ifelse(
+        a.carbon_content_measured.notnull(), a.carbon_content_measured * CARBON_TO_CO2, a.process_ef
+    )
+    heat_content = a.ncv_measured.coalesce(a.heat_content)
+    heat_gj = q * heat_content
+    heat_ef = ibis.literal(heat_ef_tco2_per_gj, "float64")
+    produced_ef = a.output_ef.fill_null(0.0) - a.fixed_ef.fill_null(0.0)
+    fuel_spent = is_fuel & flow.isin([*_SPENT, "exported"])
+    fuel_feedstock = is_fuel & (flow == "feedstock")
+    process_input = kind.isin(["carbonate", "carbon_material"]) & (flow == "process")
+    produced = flow == "produced"
+
+    co2e = ibis.cases(
+        (fuel_spent, sign * q * ncv * cc_fuel * of * CARBON_TO_CO2),
+        (fuel_feedstock, q * ncv * cc_fuel * CARBON_TO_CO2),
+        (is_electricity & flow.isin(list(_SPENT)), q * a.grid_ef),
+        (is_electricity & (flow == "exported"), -q * a.grid_ef),
+        (is_heat & flow.isin(list(_SPENT)), heat_gj * heat_ef),
+        (is_heat & (flow == "exported"), -heat_gj * heat_ef),
+        (process_input, q * process_carbon_ef),
+        (produced, q * produced_ef),
+        else_=ibis.literal(0.0, "float64"),
+    )
+    category = ibis.cases(
+        (fuel_spent, "combustion"),
+        (fuel_feedstock | process_input | produced, "process"),
+        ((is_electricity | is_heat) & (flow == "exported"), "exported"),
+        (is_electricity, "purchased_electricity"),
+        (is_heat, "purchased_heat"),
+        else_="none",
+    )
+    ef = ibis.cases(
+        (is_electricity, a.grid_ef),
+        (is_heat, heat_content * heat_ef),
+        (process_input, process_carbon_ef),
+        (produced, ibis.ifelse(produced_ef != 0, produced_ef, ibis.null("float64"))),
+        else_=ibis.null("float64"),
+    )
+    ef_ref = ibis.cases(
+        (is_electricity, a.grid_ref),
+        (is_heat, ibis.ifelse(a.ncv_measured.notnull(), "measured heat content", a.heat_content_ref)
+         + " × " + heat_ef_ref),
+        (process_input, ibis.ifelse(a.carbon_content_measured.notnull(), "measured carbon content × 44/12",
+                                    a.process_ef_ref)),
+        (produced, ibis.ifelse(produced_ef != 0, a.output_ref.coalesce(a.fixed_ref), ibis.null("string"))),
+        else_=ibis.null("string"),
+    )
+    ef_warn = ibis.cases(
+        (is_electricity, a.grid_warn.fill_null(False)),
+        (is_heat, a.ncv_measured.isnull() & a.heat_content_warn.fill_null(False)),
+        (process_input, a.carbon_content_measured.isnull() & a.process_ef_warn.fill_null(False)),
+        (produced, a.output_warn.fill_null(False) | a.fixed_warn.fill_null(False)),
+        else_=False,
+    )
+    fuel_line = fuel_spent | fuel_feedstock
+
+    def ref_if(flag: ir.BooleanValue, ref: ir.StringValue) -> ir.StringValue:
+        return ibis.ifelse(flag, ref, ibis.null("string"))
+
+    warn_refs = ibis.literal(";").join([
+        ref_if(coef_warn, coef_ref),
+        ref_if(fuel_line & ncv_warn, ncv_ref),
+        ref_if(fuel_line & cc_warn, cc_ref),
+        ref_if(fuel_spent & of_warn, of_ref),
+        ref_if(ef_warn, ef_ref),
+    ])
+    energy = sign * q * coef
+    missing = ibis.cases(
+        (uses_energy & coef.isnull(), a.item + ".coefficient"),
+        (fuel_line & ncv.isnull(), a.item + ".ncv"),
+        (fuel_line & cc_fuel.isnull(), a.item + ".carbon_content"),
+        (fuel_spent & of.isnull(), a.item + ".oxidation_rate"),
+        (is_electricity & flow.isin([*_SPENT, "exported"]) & a.grid_ef.isnull(), "grid_factor." + a.region),
+        (is_heat & heat_content.isnull(), a.item + ".heat_content"),
+        (process_input & process_carbon_ef.isnull(), a.item + ".process_ef"),
+        else_=ibis.null("string"),
+    )
+    return a.select(
+        "_file", "_row", "enterprise_id", "enterprise_name", "industry", "region", "facility_id",
+        "period", "item", "kind", "flow", "quantity", "unit", "quantity_input", "unit_input",
+        category=category,
+        energy_tce=energy.fill_null(0.0),
+        co2e_t=co2e.fill_null(0.0),
+        coef=coef, coef_ref=coef_ref,
+        ncv=ibis.ifelse(fuel_line, ncv, ibis.null("float64")),
+        ncv_ref=ibis.ifelse(fuel_line, ncv_ref, ibis.null("string")),
+        cc=ibis.ifelse(fuel_line, cc_fuel, ibis.null("float64")),
+        cc_ref=ibis.ifelse(fuel_line, cc_ref, ibis.null("string")),
+        of=ibis.ifelse(fuel_spent, of, ibis.null("float64")),
+        of_ref=ibis.ifelse(fuel_spent, of_ref, ibis.null("string")),
+        ef=ef, ef_ref=ef_ref,
+        warn_refs=ibis.ifelse(warn_refs == "", ibis.null("string"), warn_refs),
+        missing=missing,
+    )
+
+
+_KEYS = ("enterprise_id", "enterprise_name", "industry", "region", "facility_id", "period")
+
+
+def facility_totals(lines: ir.Table) -> ir.Table:
+    """Energy [tce] and emissions [tCO2e] by facility and period, by category and scope.
+
+    scope 1 = combustion + process; scope 2 = purchased electricity + purchased heat;
+    total = scope 1 + scope 2 + exported (exported is zero or negative).
+    """
+    def total(category: str) -> ir.NumericScalar:
+        return lines.co2e_t.cast(_EXACT).sum(where=lines.category == category)
+
+    grouped = lines.group_by(list(_KEYS)).aggregate(
+        energy_tce=lines.energy_tce.cast(_EXACT).sum(),
+        **{c: total(c) for c in CATEGORIES},
+        lines=lines.count(),
+        warn_refs=lines.warn_refs.collect(distinct=True),
+        missing=lines.missing.collect(distinct=True),
+    )
+    exact = {c: grouped[c].fill_null(0) for c in ("energy_tce", *CATEGORIES)}
+    scope1 = exact["combustion"] + exact["process"]
+    scope2 = exact["purchased_electricity"] + exact["purchased_heat"]
+    return grouped.select(
+        *_KEYS,
+        energy_tce=exact["energy_tce"].cast("float64"),
+        total=(scope1 + scope2 + exact["exported"]).cast("float64"),
+        scope1=scope1.cast("float64"),
+        scope2=scope2.cast("float64"),
+        **{c: exact[c].cast("float64") for c in CATEGORIES},
+        lines=grouped.lines,
+        warn_refs=grouped.warn_refs,
+        missing=grouped.missing,
+    )
+
+
+def facility_products(lines: ir.Table, totals: ir.Table) -> ir.Table:
+    """Output of each product by facility and period with its unit energy and emission intensity.
+
+    energy_intensity [kgce/unit] = 1000 · energy_tce / Q; emission_intensity [tCO2e/unit] =
+    total / Q. Both use the whole facility's totals; ``products_in_facility`` > 1 says so.
+    """
+    produced = lines.filter(lines.flow == "produced")
+    output = produced.group_by([*_KEYS, "item", "unit"]).aggregate(
+        quantity=produced.quantity.cast(_EXACT).sum().cast("float64")
+    )
+    counts = output.group_by(["enterprise_id", "facility_id", "period"]).aggregate(
+        products_in_facility=output.count()
+    )
+    joined = output.join(totals.select("enterprise_id", "facility_id", "period", "energy_tce", "total"),
+                         ["enterprise_id", "facility_id", "period"])
+    joined = joined.join(counts, ["enterprise_id", "facility_id", "period"])
+    positive = joined.quantity > 0
+    return joined.select(
+        "enterprise_id", "facility_id", "period",
+        product=joined.item, quantity=joined.quantity, unit=joined.unit,
+        energy_intensity=ibis.ifelse(positive, joined.energy_tce * 1000.0 / joined.quantity, ibis.null("float64")),
+        energy_intensity_unit="kgce/" + joined.unit,
+        emission_intensity=ibis.ifelse(positive, joined.total / joined.quantity, ibis.null("float64")),
+        emission_intensity_unit="tCO2e/" + joined.unit,
+        products_in_facility=joined.products_in_facility,
+    )

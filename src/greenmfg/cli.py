@@ -1,0 +1,270 @@
+"""The ``greenmfg`` command line: parse, call services, render. No formula lives here."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from greenmfg import __version__
+from greenmfg.errors import GreenmfgError, ValidationFailed
+
+app = typer.Typer(help="greenmfg: energy (tce) and GHG (tCO2e) accounting per Chinese national standards.",
+                  no_args_is_help=True, add_completion=False)
+refdata_app = typer.Typer(help="Reference library: cited datasets and vocabularies.", no_args_is_help=True)
+app.add_typer(refdata_app, name="refdata")
+
+EXIT_BAD_INPUT = 2
+
+
+class Lang(StrEnum):
+    zh = "zh"
+    en = "en"
+    both = "both"
+
+
+class OutputFormat(StrEnum):
+    table = "table"
+    json = "json"
+    xlsx = "xlsx"
+    parquet = "parquet"
+
+
+class Basis(StrEnum):
+    equivalent = "equivalent"
+    equal_value = "equal-value"
+
+
+class GridLevel(StrEnum):
+    national = "national"
+    regional = "regional"
+    provincial = "provincial"
+
+
+class DemoFormat(StrEnum):
+    csv = "csv"
+    parquet = "parquet"
+
+
+def _console() -> Console:
+    return Console(stderr=False, soft_wrap=False)
+
+
+def _default_lang() -> Lang:
+    locale = os.environ.get("LC_ALL") or os.environ.get("LANG") or ""
+    return Lang.zh if locale.lower().startswith("zh") else Lang.both
+
+
+def _report_issues(error: ValidationFailed, lang: Lang) -> None:
+    console = Console(stderr=True)
+    title = {Lang.zh: f"输入有 {error.total} 处错误，未进行计算，未写出结果文件",
+             Lang.en: f"{error.total} error(s) in the input: nothing was computed and no output was written",
+             Lang.both: f"{error.total} error(s) in the input: nothing was computed and no output was written / "
+                        f"输入有 {error.total} 处错误，未进行计算"}[lang]
+    table = Table(title=title, show_lines=True, title_style="bold red")
+    table.add_column("where / 位置", style="cyan", no_wrap=False)
+    table.add_column("problem / 问题")
+    table.add_column("fix / 修改方法", style="green")
+    table.add_column("code", style="dim")
+    for issue in error.issues:
+        problem = {Lang.zh: issue.message_zh, Lang.en: issue.message,
+                   Lang.both: f"{issue.message}\n{issue.message_zh}"}[lang]
+        fix = {Lang.zh: issue.fix_zh, Lang.en: issue.fix, Lang.both: f"{issue.fix}\n{issue.fix_zh}"}[lang]
+        table.add_row(issue.location(), problem, fix, issue.code)
+    console.print(table)
+    if error.total > len(error.issues):
+        console.print(f"… {error.total - len(error.issues)} more not listed / 另有 {error.total - len(error.issues)} 处未列出")
+
+
+def _fail(error: GreenmfgError) -> typer.Exit:
+    Console(stderr=True).print(f"[bold red]error / 错误:[/] {error}")
+    return typer.Exit(EXIT_BAD_INPUT)
+
+
+@app.callback(invoke_without_command=True)
+def _main(version: Annotated[bool, typer.Option("--version", help="Print the version.")] = False) -> None:
+    if version:
+        typer.echo(__version__)
+        raise typer.Exit()
+
+
+@app.command()
+def account(
+    input_path: Annotated[Path, typer.Argument(metavar="INPUT", help=".xlsx, .csv, .parquet or a folder of them")],
+    grid_factor: Annotated[str, typer.Option(help="Electricity emission-factor dataset id")] = "grid_factors/mee-nbs-2023",
+    grid_level: Annotated[GridLevel, typer.Option(help="Use national, regional or provincial factors")] = GridLevel.national,
+    electricity_basis: Annotated[Basis, typer.Option(help="Standard-coal basis of electricity")] = Basis.equivalent,
+    output_format: Annotated[OutputFormat, typer.Option("--format", help="Output format")] = OutputFormat.table,
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Output file (json/xlsx/parquet)")] = None,
+    lines: Annotated[bool, typer.Option(help="Write derivation lines with parquet output")] = True,
+    lang: Annotated[Lang | None, typer.Option(help="Language of messages")] = None,
+) -> None:
+    """Account energy (tce) and GHG emissions (tCO2e) per facility and period."""
+    from greenmfg.accounting.output import result_document, write_json, write_parquet, write_xlsx
+    from greenmfg.accounting.parameters import AccountingOptions
+    from greenmfg.accounting.service import account as run_account
+
+    lang = lang or _default_lang()
+    if output_format in (OutputFormat.xlsx, OutputFormat.parquet) and output is None:
+        raise _fail(GreenmfgError(f"--format {output_format.value} needs -o FILE / 请用 -o 指定输出文件"))
+    options = AccountingOptions(grid_factor=grid_factor, grid_level=grid_level.value,  # type: ignore[arg-type]
+                                electricity_basis=electricity_basis.value)  # type: ignore[arg-type]
+    console = _console()
+    try:
+        with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                      console=Console(stderr=True), transient=True) as progress:
+            task = progress.add_task("validating input / 校验输入…", total=None)
+            run = run_account(input_path, options)
+            progress.update(task, description="accounting / 核算…")
+            if output_format is OutputFormat.json:
+                document = result_document(run)
+                text = json.dumps(document, ensure_ascii=False, indent=1)
+                if output:
+                    output.write_text(text, encoding="utf-8")
+                else:
+                    sys.stdout.write(text + "\n")
+            elif output_format is OutputFormat.xlsx:
+                assert output is not None
+                write_xlsx(run, output)
+            elif output_format is OutputFormat.parquet:
+                assert output is not None
+                write_parquet(run, output, with_lines=lines)
+            else:
+                if output:
+                    write_json(run, output)
+    except ValidationFailed as error:
+        _report_issues(error, lang)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    except GreenmfgError as error:
+        raise _fail(error) from None
+    if output_format is OutputFormat.table:
+        _print_summary(run, console)
+    if output:
+        Console(stderr=True).print(f"written / 已写出: {output}")
+
+
+def _print_summary(run: object, console: Console) -> None:
+    from greenmfg.accounting.output import summary_by_industry
+    from greenmfg.accounting.service import AccountingRun
+
+    assert isinstance(run, AccountingRun)
+    names = {k: v["name_zh"] for k, v in run.vocabulary.industries.items()}
+    rows = summary_by_industry(run)
+    table = Table(title="Energy and emissions by industry / 分行业能耗与排放", title_style="bold")
+    for header in ("industry 行业", "enterprises 企业", "facilities 设施", "energy 综合能耗 (tce)",
+                   "total 排放 (tCO2e)", "scope 1 直接", "scope 2 间接"):
+        table.add_column(header, justify="right" if "(" in header or "scope" in header or "企业" in header
+                         or "设施" in header else "left")
+    totals = [0.0] * 4
+    for row in rows:
+        values = [row["energy_tce"], row["total"], row["scope1"], row["scope2"]]
+        totals = [a + b for a, b in zip(totals, values, strict=True)]
+        table.add_row(f"{row['industry']} {names.get(row['industry'], '')}", str(row["enterprises"]),
+                      str(row["facilities"]), *(f"{v:,.1f}" for v in values))
+    table.add_section()
+    table.add_row("all 合计", str(sum(r["enterprises"] for r in rows)), str(sum(r["facilities"] for r in rows)),
+                  *(f"{v:,.1f}" for v in totals), style="bold")
+    console.print(table)
+
+
+@refdata_app.command("list")
+def refdata_list() -> None:
+    """List the datasets of the reference library."""
+    from greenmfg.refdata import load_catalog
+
+    table = Table(title="greenmfg reference library / 参考数据库")
+    for header in ("id", "title", "标题", "publisher", "rows", "unverified", "sha256"):
+        table.add_column(header)
+    for dataset in load_catalog():
+        rows = dataset.rows or dataset.records
+        unverified = sum(1 for r in dataset.rows if r.needs_warning)
+        table.add_row(dataset.id, dataset.info.title, dataset.info.title_zh, dataset.info.publisher,
+                      str(len(rows)), str(unverified), dataset.info.sha256[:12])
+    _console().print(table)
+
+
+@refdata_app.command("show")
+def refdata_show(dataset_id: Annotated[str, typer.Argument(metavar="ID")],
+                 as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False) -> None:
+    """Show one dataset: its catalog entry and every row with source and status."""
+    from greenmfg.refdata import load_catalog
+
+    try:
+        dataset = load_catalog().dataset(dataset_id)
+    except GreenmfgError as error:
+        raise _fail(error) from None
+    info = dataset.info
+    if as_json:
+        rows = [dict(r) for r in dataset.records] or [
+            {"key": r.key, "parameter": r.parameter, "value": r.value, "unit": r.unit, "source": r.source,
+             "verification_status": r.verification_status, "notes": r.notes} for r in dataset.rows]
+        typer.echo(json.dumps({"dataset": info.__dict__ if hasattr(info, "__dict__") else {
+            f: getattr(info, f) for f in info.__slots__}, "rows": rows}, ensure_ascii=False, indent=1))
+        return
+    console = _console()
+    console.print(f"[bold]{info.id}[/] — {info.title} / {info.title_zh}\npublisher: {info.publisher}; "
+                  f"edition {info.edition}; valid {info.valid_from or '…'} – {info.valid_to or '…'}\n"
+                  f"sha256 {info.sha256}\n{info.description}")
+    table = Table(show_lines=False)
+    if dataset.records:
+        columns = list(dataset.records[0])
+        for c in columns:
+            table.add_column(c)
+        for record in dataset.records:
+            table.add_row(*(record.get(c, "") for c in columns))
+    else:
+        for c in ("key", "parameter", "value", "unit", "status", "source"):
+            table.add_column(c, overflow="fold")
+        for r in dataset.rows:
+            style = None if not r.needs_warning else "yellow"
+            table.add_row(r.key, r.parameter, "" if r.value is None else f"{r.value:g}", r.unit,
+                          r.verification_status, r.source[:80], style=style)
+    console.print(table)
+
+
+@app.command()
+def template(
+    lang: Annotated[Lang, typer.Option(help="Header language (zh or en)")] = Lang.zh,
+    output: Annotated[Path, typer.Option("-o", "--output", help="Template file (.xlsx or .csv)")] = Path("greenmfg-template.xlsx"),
+) -> None:
+    """Write the blank activity-data template with an instructions sheet."""
+    from greenmfg.accounting.template import write_template
+
+    try:
+        write_template(output, lang="en" if lang is Lang.en else "zh")
+    except GreenmfgError as error:
+        raise _fail(error) from None
+    Console(stderr=True).print(f"written / 已写出: {output}")
+
+
+@app.command("demo-data")
+def demo_data(
+    enterprises: Annotated[int, typer.Option(min=1, help="Number of enterprises")] = 30,
+    months: Annotated[int, typer.Option(min=1, max=120, help="Number of months")] = 12,
+    seed: Annotated[int, typer.Option(help="Random seed")] = 1,
+    output_format: Annotated[DemoFormat, typer.Option("--format")] = DemoFormat.csv,
+    with_errors: Annotated[bool, typer.Option("--with-errors", help="Inject realistic data errors")] = False,
+    output: Annotated[Path, typer.Option("-o", "--output", help="Output folder")] = Path("demo-region"),
+) -> None:
+    """Write a realistic synthetic region in the template format."""
+    from greenmfg.demo import generate_region, write_region
+
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                  console=Console(stderr=True), transient=True) as progress:
+        progress.add_task(f"generating {enterprises} enterprises × {months} months…", total=None)
+        table = generate_region(enterprises=enterprises, months=months, seed=seed, with_errors=with_errors)
+        output.mkdir(parents=True, exist_ok=True)
+        written = write_region(table, output, output_format.value)
+    Console(stderr=True).print(f"{table.num_rows:,} rows written / 已写出: {', '.join(str(p) for p in written)}")
+
+
+def main() -> None:
+    app()
