@@ -34,6 +34,7 @@ __all__ = [
 
 _DEFINITIONS = """
 kgce = 29307.6 * kilojoule = kgce
+gce = 0.001 * kgce
 tce = 1000 * kgce
 wan_tce = 10000 * tce
 kgoe = 41868 * kilojoule = kgoe
