@@ -50,6 +50,7 @@ class ActivitySource:
     """The input as one Ibis table plus the header problems found while reading it."""
 
     table: ibis.Table
+    con: ibis.BaseBackend
     files: list[Path]
     issues: list[Issue] = field(default_factory=list)
     row_count: int = 0
@@ -262,4 +263,4 @@ def read_activity(path: Path, con: ibis.BaseBackend) -> ActivitySource:
     union = " UNION ALL ".join(selects)
     raw.execute(f"CREATE OR REPLACE TEMP VIEW greenmfg_activity_raw AS {union}")
     table = con.table("greenmfg_activity_raw")
-    return ActivitySource(table=table, files=files, issues=issues)
+    return ActivitySource(table=table, con=con, files=files, issues=issues)

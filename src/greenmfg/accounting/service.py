@@ -96,8 +96,7 @@ def account(path: Path, options: AccountingOptions | None = None, *,
     for dataset_id in options.dataset_ids():
         catalog.dataset(dataset_id)
     source = read_activity(Path(path), con)
-    activity = validate_activity(source, vocabulary)
-    # materialise the validated rows once: validation and accounting then do not re-parse input
+    activity = con.create_view("greenmfg_activity", validate_activity(source, vocabulary), overwrite=True)
     years = [int(y) for y in activity.select("year").distinct().to_pyarrow().column("year").to_pylist()]
     bound = bind_parameters(vocabulary, catalog, options, years)
     lines = activity_lines(
@@ -105,8 +104,10 @@ def account(path: Path, options: AccountingOptions | None = None, *,
         heat_ef_tco2_per_gj=bound.heat_ef_tco2_per_gj, heat_ef_ref=bound.heat_ef_ref,
         equal_value_basis=options.electricity_basis == "equal-value",
     )
-    totals = facility_totals(lines)
-    products = facility_products(lines, totals)
+    # views: each plan is compiled once; output queries then stay small
+    lines = con.create_view("greenmfg_lines", lines, overwrite=True)
+    totals = con.create_view("greenmfg_totals", facility_totals(lines), overwrite=True)
+    products = con.create_view("greenmfg_products", facility_products(lines, totals), overwrite=True)
     return AccountingRun(
         con=con, options=options, lines=lines, totals=totals, products=products, bound=bound,
         catalog=catalog, vocabulary=vocabulary, inputs=source.files,

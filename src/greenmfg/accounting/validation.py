@@ -429,7 +429,8 @@ def validate_activity(source: ActivitySource, vocabulary: Vocabulary) -> ir.Tabl
     if any(i.code == "accounting.input.missing_column" for i in issues):
         raise ValidationFailed(issues=issues, total=len(issues))
     maps = _Maps(source.table, vocabulary)
-    t = _joined(source.table, maps)
+    # a view: the wide plan is compiled once, later queries refer to it by name
+    t = source.con.create_view("greenmfg_checked", _joined(source.table, maps), overwrite=True)
     flags = [c for c in t.columns if c.startswith("f_")]
     any_flag = ibis.or_(*[t[c] for c in flags])
     bad = t.filter(any_flag)
