@@ -27,7 +27,7 @@ def write_rows(tmp_path: Path) -> WriteRows:
             writer.writerow(header)
             for row in rows:
                 full = {**BASE, **row}
-                writer.writerow(["" if full.get(h) is None else full.get(h, "") for h in HEADER])
+                writer.writerow(["" if full.get(h) is None else full.get(h, "") for h in header])
         return path
 
     return write

@@ -9,6 +9,7 @@ naming file, sheet, row and column; if there is any, nothing is computed.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -49,7 +50,7 @@ def normalize_period(text: object) -> str | None:
 
     Accepted: 2024, 2024-01, 2024-1, 2024/01, 2024.01, 202401, 2024年, 2024年1月.
     """
-    s = normalize_name(text).replace(" ", "")
+    s = unicodedata.normalize("NFKC", str(text)).strip().replace(" ", "")
     for pattern in _PERIOD_PATTERNS:
         match = pattern.match(s)
         if not match:
@@ -361,8 +362,10 @@ def _group_issues(t: ir.Table, limit: int) -> tuple[list[Issue], int]:
     """Issues that need more than one row to see: duplicates, inconsistent enterprises, mixed periods."""
     issues: list[Issue] = []
     total = 0
+    # measured parameters may be empty: compare them null-safely
+    t = t.mutate(**{f"k_{c}": t[f"{c}_number"].fill_null(-1.0) for c in ("ncv", "carbon_content", "oxidation_rate")})
     keys = ["enterprise_id", "facility_id", "period_key", "item_key", "flow_key",
-            "ncv_number", "carbon_content_number", "oxidation_rate_number"]
+            "k_ncv", "k_carbon_content", "k_oxidation_rate"]
     groups = t.group_by(keys).aggregate(n=t.count(), first=t._row.min(), first_file=t._file.min())
     groups = groups.filter(groups.n > 1)
     duplicate_count = int(groups.n.sum().execute() or 0) - int(groups.count().execute())

@@ -42,6 +42,7 @@ __all__ = ["ERROR_KINDS", "TEMPLATE_COLUMNS", "generate_region", "write_region"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
+CodeArray = npt.NDArray[np.int32]  # per-row codes into a text table (-1: null)
 BoolArray = npt.NDArray[np.bool_]
 
 #: Columns of the input template, in order.
@@ -831,31 +832,30 @@ class _Region:
     regions: list[str]
 
 
+_CODE_COLUMNS: Final = ("enterprise", "facility", "period", "item", "unit", "flow", "ncv_unit",
+                        "carbon_content_unit")
+_VALUE_COLUMNS: Final = ("quantity", "ncv", "carbon_content", "oxidation_rate")
+
+
 @dataclass(slots=True)
 class _Rows:
-    """The generated rows as parallel arrays of codes and values."""
+    """The generated rows as parallel arrays of codes and values.
 
-    enterprise: IntArray
-    facility: IntArray
-    period: IntArray
-    item: IntArray
-    unit: IntArray
-    flow: IntArray
-    quantity: FloatArray
-    ncv: FloatArray
-    ncv_unit: IntArray          # -1: null
-    carbon_content: FloatArray
-    carbon_content_unit: IntArray
-    oxidation_rate: FloatArray
+    ``codes`` holds one int32 array per ``_CODE_COLUMNS`` name (enterprise and facility index,
+    codes into the text tables; -1 for null) and ``values`` one float64 array per
+    ``_VALUE_COLUMNS`` name (NaN for null).
+    """
+
+    codes: dict[str, CodeArray]
+    values: dict[str, FloatArray]
     facility_ids: list[str]
 
+    def __len__(self) -> int:
+        return len(self.values["quantity"])
+
     def take(self, order: IntArray) -> _Rows:
-        return _Rows(
-            self.enterprise[order], self.facility[order], self.period[order], self.item[order],
-            self.unit[order], self.flow[order], self.quantity[order], self.ncv[order],
-            self.ncv_unit[order], self.carbon_content[order], self.carbon_content_unit[order],
-            self.oxidation_rate[order], self.facility_ids,
-        )
+        return _Rows({k: v[order] for k, v in self.codes.items()},
+                     {k: v[order] for k, v in self.values.items()}, self.facility_ids)
 
 
 def _route_probabilities() -> FloatArray:
@@ -1056,12 +1056,15 @@ def _route_rows(route: _Route, enterprises: IntArray, region: _Region, months: _
     row_step = step[f, j]
     displayed = np.maximum(np.round(displayed / row_step) * row_step, row_step)
     ncv, carbon, oxidation = measured.monthly(f, j, rng)
+    codes = {
+        "enterprise": facility_enterprise[f], "facility": first_facility + f, "period": m,
+        "item": item_code[j, facility_style[f]], "unit": unit_code[f, j], "flow": flow_code[j],
+        "ncv_unit": measured.ncv_unit[f, j], "carbon_content_unit": measured.carbon_content_unit[f, j],
+    }
     return _Rows(
-        enterprise=facility_enterprise[f], facility=first_facility + f, period=m,
-        item=item_code[j, facility_style[f]], unit=unit_code[f, j], flow=flow_code[j],
-        quantity=displayed, ncv=ncv, ncv_unit=measured.ncv_unit[f, j],
-        carbon_content=carbon, carbon_content_unit=measured.carbon_content_unit[f, j],
-        oxidation_rate=oxidation, facility_ids=facility_ids,
+        {name: np.asarray(column, dtype=np.int32) for name, column in codes.items()},
+        {"quantity": displayed, "ncv": ncv, "carbon_content": carbon, "oxidation_rate": oxidation},
+        facility_ids,
     )
 
 
@@ -1158,12 +1161,13 @@ def _draw_rows(region: _Region, months: _Calendar, rng: np.random.Generator,
         if len(enterprises):
             blocks.append(_route_rows(route, enterprises, region, months, rng, vocabulary,
                                       coefficients, texts, facility_ids))
-    return _Rows(
-        *(np.concatenate([getattr(b, name) for b in blocks]) for name in (
-            "enterprise", "facility", "period", "item", "unit", "flow", "quantity", "ncv",
-            "ncv_unit", "carbon_content", "carbon_content_unit", "oxidation_rate")),
-        facility_ids=facility_ids,
-    )
+    codes: dict[str, CodeArray] = {}
+    for name in _CODE_COLUMNS:  # concatenate column by column, releasing the blocks' copies
+        codes[name] = np.concatenate([block.codes.pop(name) for block in blocks])
+    values: dict[str, FloatArray] = {}
+    for name in _VALUE_COLUMNS:
+        values[name] = np.concatenate([block.values.pop(name) for block in blocks])
+    return _Rows(codes, values, facility_ids)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -1179,14 +1183,16 @@ def _inject_errors(rows: _Rows, rng: np.random.Generator, vocabulary: Vocabulary
     Returns the new rows, the injected row numbers by kind (after duplicates were inserted) and
     the text of each non-numeric quantity by row number.
     """
-    n_rows = len(rows.quantity)
+    n_rows = len(rows)
+    item, unit, period = rows.codes["item"], rows.codes["unit"], rows.codes["period"]
+    quantity = rows.values["quantity"]
     per_kind = max(1, round(ERROR_RATE * n_rows / len(ERROR_KINDS)))
     item_texts = texts.texts("item")
     key_of_code = [vocabulary.item_names.resolve(text) or "" for text in item_texts]
     used = np.zeros(n_rows, dtype=np.bool_)
 
     def rows_of_items(keys: Sequence[str]) -> BoolArray:
-        return np.isin(rows.item, [c for c, key in enumerate(key_of_code) if key in keys])
+        return np.isin(item, [c for c, key in enumerate(key_of_code) if key in keys])
 
     def pick(eligible: BoolArray) -> IntArray:
         candidates = np.flatnonzero(eligible & ~used)
@@ -1197,37 +1203,37 @@ def _inject_errors(rows: _Rows, rng: np.random.Generator, vocabulary: Vocabulary
     chosen: dict[str, IntArray] = {}
     typo_rows = pick(rows_of_items(list(_ITEM_TYPOS)))
     for i in typo_rows.tolist():
-        typos = _ITEM_TYPOS[key_of_code[rows.item[i]]]
-        rows.item[i] = texts.code("item", typos[int(rng.integers(len(typos)))])
+        typos = _ITEM_TYPOS[key_of_code[item[i]]]
+        item[i] = texts.code("item", typos[int(rng.integers(len(typos)))])
     chosen["unknown_item"] = typo_rows
 
     mismatch_rows = pick(rows_of_items([k for k, item in vocabulary.items.items()
                                         if item.kind == "fuel" and item.canonical_unit == "t"]))
     energy_units = np.array([texts.code("unit", "kWh"), texts.code("unit", "千瓦时")])
-    rows.unit[mismatch_rows] = energy_units[rng.integers(2, size=len(mismatch_rows))]
+    unit[mismatch_rows] = energy_units[rng.integers(2, size=len(mismatch_rows))]
     chosen["unit_mismatch"] = mismatch_rows
 
     negative_rows = pick(np.ones(n_rows, dtype=np.bool_))
-    rows.quantity[negative_rows] = -rows.quantity[negative_rows]
+    quantity[negative_rows] = -quantity[negative_rows]
     chosen["negative_quantity"] = negative_rows
 
     text_rows = pick(np.ones(n_rows, dtype=np.bool_))
     non_numeric = {
-        i: _NON_NUMERIC_TEXTS[k % len(_NON_NUMERIC_TEXTS)].format(q=rows.quantity[i])
+        i: _NON_NUMERIC_TEXTS[k % len(_NON_NUMERIC_TEXTS)].format(q=quantity[i])
         for k, i in enumerate(text_rows.tolist())
     }
     chosen["non_numeric_quantity"] = text_rows
 
     period_rows = pick(np.ones(n_rows, dtype=np.bool_))
     for k, i in enumerate(period_rows.tolist()):
-        m = int(rows.period[i])
+        m = int(period[i])
         year, month = months.years[m], months.month_numbers[m]
         bad = f"{year}-13" if k % 2 == 0 else f"{year % 100:02d}/{month:02d}"
-        rows.period[i] = texts.code("period", bad)
+        period[i] = texts.code("period", bad)
     chosen["bad_period"] = period_rows
 
     flow_rows = pick(rows_of_items(["electricity"]))
-    rows.flow[flow_rows] = texts.code("flow", "produced")
+    rows.codes["flow"][flow_rows] = texts.code("flow", "produced")
     chosen["disallowed_flow"] = flow_rows
 
     sources = pick(np.ones(n_rows, dtype=np.bool_))
@@ -1245,13 +1251,13 @@ def _inject_errors(rows: _Rows, rng: np.random.Generator, vocabulary: Vocabulary
 # ------------------------------------------------------------------------------------------------
 
 
-def _decode(table: Sequence[str], codes: IntArray) -> pa.ChunkedArray:
+def _decode(table: Sequence[str], codes: CodeArray) -> pa.ChunkedArray:
     """Text column from codes into ``table`` (negative code: null), in chunks of 1M rows."""
     dictionary = pa.array(table, type=pa.string())
     chunks = []
     for start in range(0, max(len(codes), 1), _ARROW_CHUNK):
         part = codes[start:start + _ARROW_CHUNK]
-        indices = pa.array(part, type=pa.int64(), mask=part < 0)
+        indices = pa.array(part, type=pa.int32(), mask=part < 0)
         chunks.append(dictionary.take(indices))
     return pa.chunked_array(chunks, type=pa.string())
 
@@ -1281,24 +1287,21 @@ def _quantity_text(values: FloatArray, non_numeric: Mapping[int, str]) -> pa.Chu
 
 def _to_arrow(rows: _Rows, region: _Region, texts: _TextTables, non_numeric: Mapping[int, str],
               quantity_as_text: bool) -> pa.Table:
-    enterprise = rows.enterprise
-    quantity = (_quantity_text(rows.quantity, non_numeric) if quantity_as_text
-                else _floats(rows.quantity))
+    """The rows as an Arrow table; each numpy column is released once it is converted."""
+    enterprise = rows.codes.pop("enterprise")
     columns = {
         "enterprise_id": _decode(region.enterprise_ids, enterprise),
         "enterprise_name": _decode(region.names, enterprise),
         "industry": _decode(region.industry_texts, enterprise),
         "region": _decode(region.regions, enterprise),
-        "facility_id": _decode(rows.facility_ids, rows.facility),
-        "period": _decode(texts.texts("period"), rows.period),
-        "item": _decode(texts.texts("item"), rows.item),
-        "quantity": quantity,
-        "unit": _decode(texts.texts("unit"), rows.unit),
-        "flow": _decode(texts.texts("flow"), rows.flow),
-        "ncv": _floats(rows.ncv),
-        "ncv_unit": _decode(texts.texts("ncv_unit"), rows.ncv_unit),
-        "carbon_content": _floats(rows.carbon_content),
-        "carbon_content_unit": _decode(texts.texts("carbon_content_unit"), rows.carbon_content_unit),
-        "oxidation_rate": _floats(rows.oxidation_rate),
+        "facility_id": _decode(rows.facility_ids, rows.codes.pop("facility")),
     }
+    del enterprise
+    for name in ("period", "item", "unit", "flow", "ncv_unit", "carbon_content_unit"):
+        columns[name] = _decode(texts.texts(name), rows.codes.pop(name))
+    quantity = rows.values.pop("quantity")
+    columns["quantity"] = (_quantity_text(quantity, non_numeric) if quantity_as_text
+                           else _floats(quantity))
+    for name in ("ncv", "carbon_content", "oxidation_rate"):
+        columns[name] = _floats(rows.values.pop(name))
     return pa.table({name: columns[name] for name in TEMPLATE_COLUMNS})

@@ -1,0 +1,140 @@
+"""Every validation rule: located, explained, bilingual, and nothing computed or written."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from greenmfg.accounting.service import account
+from greenmfg.accounting.validation import normalize_period
+from greenmfg.errors import InputError, Issue, ValidationFailed
+
+from ..conftest import HEADER, WriteRows
+
+GOOD = {"item": "原煤", "quantity": 100, "unit": "吨", "flow": "消耗"}
+
+
+def _issues(path: Path) -> list[Issue]:
+    with pytest.raises(ValidationFailed) as raised:
+        account(path)
+    assert raised.value.total >= len(raised.value.issues) > 0
+    return raised.value.issues
+
+
+def _only(issues: list[Issue], code: str) -> Issue:
+    found = [i for i in issues if i.code == code]
+    assert found, [i.code for i in issues]
+    return found[0]
+
+
+@pytest.mark.parametrize(
+    ("bad", "code", "column", "text"),
+    [
+        ({"item": "原沒"}, "accounting.input.unknown_item", "item", "did you mean"),
+        ({"item": "natral gas", "unit": "万立方米"}, "accounting.input.unknown_item", "item", "'natural gas'"),
+        ({"unit": "kWh"}, "accounting.input.unit_mismatch", "unit", "kWh"),
+        ({"unit": "bananas"}, "accounting.input.unit_mismatch", "unit", "unknown unit"),
+        ({"quantity": -5}, "accounting.input.negative_quantity", "quantity", "-5"),
+        ({"quantity": "abc"}, "accounting.input.not_a_number", "quantity", "'abc'"),
+        ({"quantity": ""}, "accounting.input.missing_value", "quantity", "empty"),
+        ({"period": "2024-13"}, "accounting.input.bad_period", "period", "2024-13"),
+        ({"period": "24/03"}, "accounting.input.bad_period", "period", "24/03"),
+        ({"flow": "burned"}, "accounting.input.unknown_flow", "flow", "burned"),
+        ({"item": "电力", "unit": "kWh", "flow": "产出"}, "accounting.input.flow_not_allowed", "flow", "产出"),
+        ({"industry": "钢贴"}, "accounting.input.unknown_industry", "industry", "钢贴"),
+        ({"region": "999999"}, "accounting.input.unknown_region", "region", "999999"),
+        ({"region": ""}, "accounting.input.missing_value", "region", "empty"),
+        ({"ncv": 20, "ncv_unit": "kWh"}, "accounting.input.parameter_unit", "ncv_unit", "kWh"),
+        ({"ncv": -1, "ncv_unit": "GJ/t"}, "accounting.input.parameter_range", "ncv", "-1"),
+        ({"oxidation_rate": 98}, "accounting.input.parameter_range", "oxidation_rate", "98"),
+        ({"oxidation_rate": "x%"}, "accounting.input.not_a_number", "oxidation_rate", "x%"),
+        ({"item": "电力", "unit": "kWh", "flow": "外购", "ncv": 3.6, "ncv_unit": "MJ/kWh"},
+         "accounting.input.parameter_not_applicable", "ncv", "电力"),
+    ],
+)
+def test_rule_reports_located_issue(write_rows: WriteRows, bad: dict[str, object], code: str, column: str,
+                                    text: str) -> None:
+    path = write_rows([GOOD, {**GOOD, **bad}, GOOD | {"facility_id": "F2"}])
+    issue = _only(_issues(path), code)
+    assert issue.file == path.name
+    assert issue.row == 3  # header is row 1; the bad row is the second data row
+    assert issue.column == column
+    assert text in issue.message + issue.value
+    assert issue.message_zh and issue.fix and issue.fix_zh
+
+
+def test_duplicate_row_names_its_twin(write_rows: WriteRows) -> None:
+    issue = _only(_issues(write_rows([GOOD, GOOD])), "accounting.input.duplicate_row")
+    assert issue.row == 3 and "row 2" in issue.message
+
+
+def test_same_item_with_different_measured_ncv_is_not_a_duplicate(write_rows: WriteRows) -> None:
+    rows = [{**GOOD, "ncv": 20, "ncv_unit": "GJ/t"}, {**GOOD, "ncv": 22, "ncv_unit": "GJ/t"}]
+    run = account(write_rows(rows))
+    assert run.totals.count().execute() == 1
+
+
+def test_inconsistent_enterprise_attributes(write_rows: WriteRows) -> None:
+    issue = _only(_issues(write_rows([GOOD, {**GOOD, "facility_id": "F2", "region": "110000"}])),
+                  "accounting.input.inconsistent_enterprise")
+    assert issue.column == "region" and issue.row == 3
+
+
+def test_mixed_annual_and_monthly_periods(write_rows: WriteRows) -> None:
+    issue = _only(_issues(write_rows([GOOD, {**GOOD, "period": "2024", "item": "焦炭"}])),
+                  "accounting.input.mixed_periods")
+    assert issue.column == "period"
+
+
+def test_missing_column(write_rows: WriteRows) -> None:
+    header = [h for h in HEADER if h != "flow"]
+    issue = _only(_issues(write_rows([GOOD], header=header)), "accounting.input.missing_column")
+    assert issue.column == "flow" and "流向" in issue.message_zh
+
+
+def test_every_error_is_counted_beyond_the_listing(write_rows: WriteRows) -> None:
+    rows = [{**GOOD, "quantity": -1, "facility_id": f"F{i}"} for i in range(5)]
+    with pytest.raises(ValidationFailed) as raised:
+        account(write_rows(rows))
+    assert raised.value.total == 5
+    assert sorted(i.row or 0 for i in raised.value.issues) == [2, 3, 4, 5, 6]
+
+
+def test_thousands_separator_and_percent_are_numbers(write_rows: WriteRows) -> None:
+    rows = [{**GOOD, "item": "烟煤", "quantity": "1,000", "oxidation_rate": "93%"}]
+    run = account(write_rows(rows))
+    assert run.lines.quantity.sum().execute() == 1000
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("2024", "2024"), ("2024-01", "2024-01"), ("2024-1", "2024-01"), ("2024/03", "2024-03"),
+     ("202403", "2024-03"), ("2024年3月", "2024-03"), ("2024年", "2024"), ("2024-13", None), ("24/03", None),
+     ("1899", None), ("", None)],
+)
+def test_period_spellings(text: str, expected: str | None) -> None:
+    assert normalize_period(text) == expected
+
+
+def test_unreadable_inputs(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="no such file"):
+        account(tmp_path / "missing.csv")
+    (tmp_path / "data.txt").write_text("x")
+    with pytest.raises(InputError, match="unsupported file type"):
+        account(tmp_path / "data.txt")
+    (tmp_path / "broken.xlsx").write_bytes(b"not a zip")
+    with pytest.raises(InputError, match="xlsx"):
+        account(tmp_path / "broken.xlsx")
+    (tmp_path / "broken.parquet").write_bytes(b"PAR1 nonsense")
+    with pytest.raises(InputError, match="Parquet"):
+        account(tmp_path / "broken.parquet")
+
+
+def test_gb18030_csv_from_chinese_excel(tmp_path: Path) -> None:
+    path = tmp_path / "gbk.csv"
+    lines = [",".join(["企业编号", "行业", "地区", "设施编号", "期间", "品种", "数量", "单位", "流向"]),
+             ",".join(["E1", "水泥", "江苏", "F1", "2024-01", "原煤", "100", "吨", "消耗"])]
+    path.write_bytes("\n".join(lines).encode("gb18030"))
+    run = account(path)
+    assert run.totals.energy_tce.sum().execute() == pytest.approx(71.43)
