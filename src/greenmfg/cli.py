@@ -115,8 +115,8 @@ def account(
     lang = lang or _default_lang()
     if output_format in (OutputFormat.xlsx, OutputFormat.parquet) and output is None:
         raise _fail(GreenmfgError(f"--format {output_format.value} needs -o FILE / 请用 -o 指定输出文件"))
-    options = AccountingOptions(grid_factor=grid_factor, grid_level=grid_level.value,  # type: ignore[arg-type]
-                                electricity_basis=electricity_basis.value)  # type: ignore[arg-type]
+    options = AccountingOptions(grid_factor=grid_factor, grid_level=grid_level.value,
+                                electricity_basis=electricity_basis.value)
     console = _console()
     try:
         with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
@@ -203,7 +203,7 @@ def refdata_show(dataset_id: Annotated[str, typer.Argument(metavar="ID")],
         raise _fail(error) from None
     info = dataset.info
     if as_json:
-        rows = [dict(r) for r in dataset.records] or [
+        rows: list[dict[str, object]] = [dict(r) for r in dataset.records] or [
             {"key": r.key, "parameter": r.parameter, "value": r.value, "unit": r.unit, "source": r.source,
              "verification_status": r.verification_status, "notes": r.notes} for r in dataset.rows]
         typer.echo(json.dumps({"dataset": info.__dict__ if hasattr(info, "__dict__") else {

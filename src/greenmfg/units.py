@@ -122,9 +122,9 @@ _BARE_POWER = re.compile(r"(?<![A-Za-z_])(m|km|cm|mm)([23])(?![0-9])")
 
 
 @functools.cache
-def registry() -> pint.UnitRegistry:
+def registry() -> pint.UnitRegistry:  # type: ignore[type-arg]
     """Return greenmfg's single unit registry (created on first use)."""
-    ureg = pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
+    ureg: pint.UnitRegistry = pint.UnitRegistry(autoconvert_offset_to_baseunit=True)  # type: ignore[type-arg]
     for line in _DEFINITIONS.strip().splitlines():
         ureg.define(line.strip())
     return ureg
@@ -168,7 +168,7 @@ def parse_unit(text: str) -> pint.Unit:
     expression = normalize_unit_text(text)
     try:
         unit = registry().parse_units(expression)
-    except (pint.errors.UndefinedUnitError, pint.errors.DefinitionSyntaxError, ValueError, AttributeError, TypeError, AssertionError) as exc:  # noqa: E501
+    except (pint.errors.UndefinedUnitError, pint.errors.DefinitionSyntaxError, ValueError, AttributeError, TypeError, AssertionError) as exc:
         raise UnitError(
             f"unknown unit '{text}' / 未知单位 '{text}': use a unit such as t, kg, kWh, MWh, GJ, "
             "10^4 Nm3, tce, 吨, 万千瓦时, 万立方米 or 吉焦"

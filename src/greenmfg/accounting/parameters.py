@@ -174,8 +174,8 @@ def _item_parameters(item: Item, catalog: Catalog, options: AccountingOptions,
             for r in rows:
                 used[r.reference()] = r
             ureg = registry()
-            q = (ureg.Quantity(rows[0].value, rows[0].unit) * ureg.Quantity(rows[1].value, rows[1].unit)
-                 + ureg.Quantity(rows[2].value, rows[2].unit) * ureg.Quantity(rows[3].value, rows[3].unit))
+            cf4, gwp_cf4, c2f6, gwp_c2f6 = (ureg.Quantity(float(r.value or 0.0), r.unit) for r in rows)
+            q = cf4 * gwp_cf4 + c2f6 * gwp_c2f6
             pfc_value = float(q.to(f"tCO2e/{item.canonical_unit}").magnitude)
             # anode effect: E = P × (EF_CF4 × GWP_CF4 + EF_C2F6 × GWP_C2F6)
             output = _Value.of(rows, pfc_value + (output.value or 0.0))

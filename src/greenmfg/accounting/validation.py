@@ -18,7 +18,7 @@ import ibis.expr.types as ir
 
 from greenmfg.accounting.reader import ActivitySource
 from greenmfg.errors import Issue, UnitError, ValidationFailed
-from greenmfg.refdata.vocabulary import Names, Vocabulary, normalize_name
+from greenmfg.refdata.vocabulary import Names, Vocabulary
 from greenmfg.units import conversion_factor
 
 __all__ = ["MAX_LISTED_ISSUES", "normalize_period", "validate_activity"]

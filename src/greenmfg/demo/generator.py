@@ -860,7 +860,7 @@ class _Rows:
 
 def _route_probabilities() -> FloatArray:
     shares = np.array([_ROUTE_SHARES[route.name] for route in _ROUTES], dtype=np.float64)
-    return shares / shares.sum()
+    return np.asarray(shares / shares.sum(), dtype=np.float64)
 
 
 def _draw_enterprises(count: int, rng: np.random.Generator, vocabulary: Vocabulary,
@@ -1049,17 +1049,23 @@ def _route_rows(route: _Route, enterprises: IntArray, region: _Region, months: _
     measured = _measured_parameters(route, active, rng, vocabulary, coefficients, texts)
 
     flat = np.flatnonzero(np.broadcast_to(active[:, None, :], quantity.shape))
-    f = flat // (n_months * n_lines)
-    m = (flat // n_lines) % n_months
-    j = flat % n_lines
-    displayed = quantity[f, m, j] / to_canonical[f, j]
-    row_step = step[f, j]
+    row_facility = flat // (n_months * n_lines)
+    row_month = (flat // n_lines) % n_months
+    row_line = flat % n_lines
+    del flat
+    displayed = quantity[row_facility, row_month, row_line] / to_canonical[row_facility, row_line]
+    row_step = step[row_facility, row_line]
     displayed = np.maximum(np.round(displayed / row_step) * row_step, row_step)
-    ncv, carbon, oxidation = measured.monthly(f, j, rng)
+    ncv, carbon, oxidation = measured.monthly(row_facility, row_line, rng)
     codes = {
-        "enterprise": facility_enterprise[f], "facility": first_facility + f, "period": m,
-        "item": item_code[j, facility_style[f]], "unit": unit_code[f, j], "flow": flow_code[j],
-        "ncv_unit": measured.ncv_unit[f, j], "carbon_content_unit": measured.carbon_content_unit[f, j],
+        "enterprise": facility_enterprise[row_facility],
+        "facility": first_facility + row_facility,
+        "period": row_month,
+        "item": item_code[row_line, facility_style[row_facility]],
+        "unit": unit_code[row_facility, row_line],
+        "flow": flow_code[row_line],
+        "ncv_unit": measured.ncv_unit[row_facility, row_line],
+        "carbon_content_unit": measured.carbon_content_unit[row_facility, row_line],
     }
     return _Rows(
         {name: np.asarray(column, dtype=np.int32) for name, column in codes.items()},
