@@ -70,7 +70,7 @@ def _report_issues(error: ValidationFailed, lang: Lang) -> None:
              Lang.both: f"{error.total} error(s) in the input: nothing was computed and no output was written / "
                         f"输入有 {error.total} 处错误，未进行计算"}[lang]
     table = Table(title=title, show_lines=True, title_style="bold red")
-    table.add_column("where / 位置", style="cyan", no_wrap=False)
+    table.add_column("where / 位置", style="cyan", no_wrap=True)
     table.add_column("problem / 问题")
     table.add_column("fix / 修改方法", style="green")
     table.add_column("code", style="dim")
@@ -181,7 +181,8 @@ def refdata_list() -> None:
     from greenmfg.refdata import load_catalog
 
     table = Table(title="greenmfg reference library / 参考数据库")
-    for header in ("id", "title", "标题", "publisher", "rows", "unverified", "sha256"):
+    table.add_column("id", no_wrap=True)
+    for header in ("title", "标题", "publisher", "rows", "unverified", "sha256"):
         table.add_column(header)
     for dataset in load_catalog():
         rows = dataset.rows or dataset.records

@@ -168,9 +168,8 @@ def write_json(run: AccountingRun, path: Path) -> None:
 
 def _flat_totals(run: AccountingRun) -> ir.Table:
     t = run.totals
-    return t.order_by(_KEYS).mutate(
-        unverified_values=t.warn_refs.length(), missing_parameters=t.missing.filter(lambda m: m.notnull())
-    ).drop("warn_refs", "missing")
+    # collect() skips nulls, so both lists hold only real references
+    return t.order_by(_KEYS).rename(unverified_values="warn_refs", missing_parameters="missing")
 
 
 def write_parquet(run: AccountingRun, path: Path, *, with_lines: bool = True) -> list[Path]:

@@ -83,7 +83,8 @@ _METADATA_KEY: Final = b"greenmfg.demo"
 #: They size the synthetic quantities only. When the reference dataset
 #: ``energy_coefficients/gbt2589-2020`` exists its values replace these (see
 #: ``_standard_coal_coefficients``). Bituminous coal is assumed equal to raw coal, petroleum coke
-#: is 32.5 GJ/t, coke-oven gas is the middle of the 0.5714-0.6143 kgce/m3 range.
+#: is 32.5 GJ/t; natural gas and coke-oven gas take the values of the reference dataset at the
+#: time of writing (1.3300 and 0.5714 kgce/m3).
 _ASSUMED_STANDARD_COAL_COEFFICIENTS: Final[Mapping[str, float]] = MappingProxyType({
     "raw_coal": 714.3,            # [kgce/t]
     "bituminous_coal": 714.3,     # [kgce/t]
@@ -98,8 +99,8 @@ _ASSUMED_STANDARD_COAL_COEFFICIENTS: Final[Mapping[str, float]] = MappingProxyTy
     "refinery_dry_gas": 1571.4,   # [kgce/t]
     "coal_tar": 1142.9,           # [kgce/t]
     "crude_benzene": 1428.6,      # [kgce/t]
-    "natural_gas": 12143.0,       # [kgce/(10^4 Nm3)] (1.2143 kgce/m3, gas-field gas)
-    "coke_oven_gas": 5929.0,      # [kgce/(10^4 Nm3)]
+    "natural_gas": 13300.0,       # [kgce/(10^4 Nm3)] (1.3300 kgce/m3)
+    "coke_oven_gas": 5714.0,      # [kgce/(10^4 Nm3)] (0.5714 kgce/m3)
     "blast_furnace_gas": 1286.0,  # [kgce/(10^4 Nm3)]
     "converter_gas": 2714.0,      # [kgce/(10^4 Nm3)]
     "electricity": 122.9,         # [kgce/MWh] (0.1229 kgce/kWh)
@@ -1038,8 +1039,13 @@ def _route_rows(route: _Route, enterprises: IntArray, region: _Region, months: _
         if (total <= 0).any():
             raise RuntimeError(f"route {route.name}: a facility has no energy line")
         shares = shares / total
+        # month-to-month noise moves energy between the share lines but keeps their sum, so the
+        # facility's intensity holds even where it is a small difference of large flows (coking)
+        noisy_total = np.zeros_like(remaining)
         for j in np.flatnonzero(shares_mask):
-            energy = remaining * shares[:, j:j + 1] * line_noise[:, :, j]
+            noisy_total += shares[:, j:j + 1] * line_noise[:, :, j]
+        for j in np.flatnonzero(shares_mask):
+            energy = remaining * shares[:, j:j + 1] * line_noise[:, :, j] / noisy_total
             quantity[:, :, j] = energy / coefficient[j] + (
                 output * lines[j].extra * line_noise[:, :, j] * active[:, j:j + 1])
 

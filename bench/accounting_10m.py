@@ -1,0 +1,180 @@
+"""Benchmark: ~10 million activity rows accounted end to end, Parquet in → Parquet out.
+
+Prints wall time and peak memory of greenmfg's run (validation + accounting + results, products
+and derivation lines written) and of a plain hand-written DuckDB SQL query doing the same joins
+and sums on the same file (no validation, no derivation lines), measured in the same run, each
+in its own process. Targets (issue #2): greenmfg < 60 s, peak RSS < 4 GB, ≤ 1.5 × the plain query.
+
+    python bench/accounting_10m.py [--enterprises 50000] [--months 12] [--seed 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+OUT = Path(__file__).with_name("out")
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def generate(enterprises: int, months: int, seed: int) -> Path:
+    from greenmfg.demo import generate_region, write_region
+
+    folder = OUT / f"region-{enterprises}x{months}-s{seed}"
+    target = folder / "activity.parquet"
+    if not target.exists():
+        started = time.perf_counter()
+        table = generate_region(enterprises=enterprises, months=months, seed=seed)
+        folder.mkdir(parents=True, exist_ok=True)
+        write_region(table, folder, "parquet")
+        print(f"generated {table.num_rows:,} rows in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    return target
+
+
+def run_greenmfg(source: Path, lines: bool) -> dict[str, float]:
+    from greenmfg.accounting.output import write_parquet
+    from greenmfg.accounting.service import account
+
+    target = OUT / "greenmfg" / "results.parquet"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    run = account(source)
+    validated = time.perf_counter()
+    write_parquet(run, target, with_lines=lines)
+    finished = time.perf_counter()
+    rows = int(run.con.con.execute(f"SELECT count(*) FROM read_parquet('{target}')").fetchone()[0])
+    return {"seconds": finished - started, "validate_seconds": validated - started,
+            "peak_rss_mb": _peak_rss_mb(), "result_rows": rows}
+
+
+def run_plain_sql(source: Path) -> dict[str, float]:
+    """The same joins and sums written by hand in DuckDB SQL (the comparison baseline)."""
+    import duckdb
+    import pyarrow as pa
+
+    from greenmfg.accounting.parameters import AccountingOptions, bind_parameters
+    from greenmfg.refdata import load_catalog, load_vocabulary
+    from greenmfg.units import conversion_factor
+
+    target = OUT / "plain" / "results.parquet"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    con = duckdb.connect()
+    con.execute("SET memory_limit = '3GB'")
+    vocabulary = load_vocabulary()
+    # the same name and unit resolution greenmfg does, once per distinct text
+    distinct = con.execute(f"SELECT DISTINCT item, unit FROM read_parquet('{source}')").fetchall()
+    items, units, keys, factors = [], [], [], []
+    for item_text, unit_text in distinct:
+        key = vocabulary.item_names.resolve(item_text)
+        items.append(item_text)
+        units.append(unit_text)
+        keys.append(key)
+        factors.append(conversion_factor(unit_text, vocabulary.item(key).canonical_unit))
+    con.register("unit_map", pa.table({"item_text": items, "unit_text": units, "item_key": keys, "factor": factors}))
+    regions = con.execute(f"SELECT DISTINCT region FROM read_parquet('{source}')").fetchall()
+    con.register("region_map", pa.table({"region_text": [r[0] for r in regions],
+                                         "region_key": [vocabulary.region_names.resolve(r[0]) for r in regions]}))
+    bound = bind_parameters(vocabulary, load_catalog(), AccountingOptions(), [])
+    con.register("params", bound.parameters.to_pyarrow())
+    con.register("grid", bound.grid.to_pyarrow())
+    kinds = pa.table({"k_item": list(vocabulary.items), "kind": [i.kind for i in vocabulary.items.values()]})
+    con.register("kinds", kinds)
+    flows = {spelling: key for key, names in __import__("greenmfg.refdata.vocabulary", fromlist=["FLOW_NAMES"]
+                                                        ).FLOW_NAMES.items() for spelling in names}
+    con.register("flow_map", pa.table({"flow_text": list(flows), "flow_key": list(flows.values())}))
+    heat_ef = bound.heat_ef_tco2_per_gj
+    con.execute(f"""
+    COPY (
+      WITH a AS (
+        SELECT r.enterprise_id, r.facility_id, r.period, u.item_key AS item, k.kind, f.flow_key AS flow,
+               r.quantity * u.factor AS q, g.region_key AS region,
+               CASE WHEN f.flow_key = 'exported' THEN -1.0 ELSE 1.0 END AS s
+        FROM read_parquet('{source}') r
+        JOIN unit_map u ON r.item = u.item_text AND r.unit = u.unit_text
+        JOIN flow_map f ON r.flow = f.flow_text
+        JOIN region_map g ON r.region = g.region_text
+        JOIN kinds k ON k.k_item = u.item_key
+      ), l AS (
+        SELECT a.*, p.*, gr.grid_ef,
+          CASE WHEN a.kind IN ('fuel','electricity','heat','steam','working_medium')
+                AND a.flow IN ('consumed','purchased','feedstock','exported') THEN a.s * a.q * p.coef ELSE 0 END AS e,
+          CASE
+            WHEN a.kind = 'fuel' AND a.flow IN ('consumed','purchased','exported') THEN a.s * a.q * p.ncv * p.cc * p.of * 44/12
+            WHEN a.kind = 'fuel' AND a.flow = 'feedstock' THEN a.q * p.ncv * p.cc * 44/12
+            WHEN a.kind = 'electricity' THEN a.s * a.q * gr.grid_ef
+            WHEN a.kind IN ('heat','steam') THEN a.s * a.q * p.heat_content * {heat_ef}
+            WHEN a.kind IN ('carbonate','carbon_material') AND a.flow = 'process' THEN a.q * p.process_ef
+            WHEN a.flow = 'produced' THEN a.q * (coalesce(p.output_ef, 0) - coalesce(p.fixed_ef, 0))
+            ELSE 0 END AS c,
+          CASE
+            WHEN a.kind = 'fuel' AND a.flow IN ('consumed','purchased','exported') THEN 'combustion'
+            WHEN a.kind = 'fuel' OR a.flow IN ('process','produced') THEN 'process'
+            WHEN a.flow = 'exported' THEN 'exported'
+            WHEN a.kind = 'electricity' THEN 'purchased_electricity'
+            ELSE 'purchased_heat' END AS category
+        FROM a JOIN params p ON p.p_item = a.item JOIN grid gr ON gr.g_region = a.region
+      )
+      SELECT enterprise_id, facility_id, period,
+             sum(e::DECIMAL(38,10))::DOUBLE AS energy_tce,
+             sum(c::DECIMAL(38,10))::DOUBLE AS total,
+             sum(c::DECIMAL(38,10)) FILTER (WHERE category = 'combustion')::DOUBLE AS combustion,
+             sum(c::DECIMAL(38,10)) FILTER (WHERE category = 'process')::DOUBLE AS process,
+             sum(c::DECIMAL(38,10)) FILTER (WHERE category = 'purchased_electricity')::DOUBLE AS purchased_electricity,
+             sum(c::DECIMAL(38,10)) FILTER (WHERE category = 'purchased_heat')::DOUBLE AS purchased_heat,
+             sum(c::DECIMAL(38,10)) FILTER (WHERE category = 'exported')::DOUBLE AS exported
+      FROM l GROUP BY ALL ORDER BY ALL
+    ) TO '{target}' (FORMAT parquet)
+    """)
+    seconds = time.perf_counter() - started
+    rows = int(con.execute(f"SELECT count(*) FROM read_parquet('{target}')").fetchone()[0])
+    return {"seconds": seconds, "peak_rss_mb": _peak_rss_mb(), "result_rows": rows}
+
+
+def _child(mode: str, source: Path, lines: bool) -> dict[str, float]:
+    command = [sys.executable, __file__, "--child", mode, "--source", str(source)] + ([] if lines else ["--no-lines"])
+    output = subprocess.run(command, check=True, capture_output=True, text=True)
+    return json.loads(output.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--enterprises", type=int, default=50_000)
+    parser.add_argument("--months", type=int, default=12)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--child", choices=["greenmfg", "plain"])
+    parser.add_argument("--source", type=Path)
+    parser.add_argument("--no-lines", action="store_true")
+    args = parser.parse_args()
+    if args.child:
+        figures = run_greenmfg(args.source, not args.no_lines) if args.child == "greenmfg" else run_plain_sql(args.source)
+        print(json.dumps(figures))
+        return
+    source = generate(args.enterprises, args.months, args.seed)
+    import pyarrow.parquet as pq
+
+    rows = pq.ParquetFile(source).metadata.num_rows
+    plain = _child("plain", source, True)
+    ours = _child("greenmfg", source, True)
+    ours_no_lines = _child("greenmfg", source, False)
+    print(f"input: {rows:,} activity rows ({source.stat().st_size / 1e6:.0f} MB parquet)")
+    print(f"plain DuckDB SQL:               {plain['seconds']:6.1f} s, peak RSS {plain['peak_rss_mb']:6.0f} MB, "
+          f"{plain['result_rows']:,} results")
+    print(f"greenmfg (with lines):          {ours['seconds']:6.1f} s (validation {ours['validate_seconds']:.1f} s), "
+          f"peak RSS {ours['peak_rss_mb']:6.0f} MB, {ours['result_rows']:,} results")
+    print(f"greenmfg (results only):        {ours_no_lines['seconds']:6.1f} s, "
+          f"peak RSS {ours_no_lines['peak_rss_mb']:6.0f} MB")
+    print(f"ratio greenmfg/plain: {ours['seconds'] / plain['seconds']:.2f} (with lines), "
+          f"{ours_no_lines['seconds'] / plain['seconds']:.2f} (results only)")
+
+
+if __name__ == "__main__":
+    main()

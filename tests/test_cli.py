@@ -1,0 +1,117 @@
+"""The command line as a user drives it: template → fill → account; bad input → exit 2, no output."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import openpyxl
+import pytest
+from typer.testing import CliRunner
+
+from greenmfg.cli import app
+
+from .conftest import WriteRows
+
+runner = CliRunner()
+ROW_ZH = ["E1", "示例水泥", "水泥", "江苏", "K1", "2024-03", "烟煤", "1,000", "吨", "消耗"]
+
+
+def _fill_template(path: Path, rows: list[list[object]]) -> None:
+    workbook = openpyxl.load_workbook(path)
+    sheet = workbook.worksheets[0]
+    for row in rows:
+        sheet.append(row)
+    workbook.save(path)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_template_round_trip(tmp_path: Path, lang: str) -> None:
+    template = tmp_path / f"template-{lang}.xlsx"
+    result = runner.invoke(app, ["template", "--lang", lang, "-o", str(template)])
+    assert result.exit_code == 0, result.output
+    workbook = openpyxl.load_workbook(template)
+    headers = [c.value for c in workbook.worksheets[0][1]]
+    assert headers[0] == ("企业编号" if lang == "zh" else "enterprise_id")
+    assert len(workbook.sheetnames) == 3  # data, instructions, lists
+    _fill_template(template, [ROW_ZH, [*ROW_ZH[:6], "电力", "50", "万千瓦时", "外购"],
+                              [*ROW_ZH[:6], "熟料", "8000", "t", "产出"]])
+    out = tmp_path / "out.json"
+    result = runner.invoke(app, ["account", str(template), "--format", "json", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    document = json.loads(out.read_text(encoding="utf-8"))
+    (only,) = document["results"]
+    # bituminous coal: 1000 t × 19.570 GJ/t / 29.3076 + 500 MWh × 0.1229
+    assert only["energy_tce"] == pytest.approx(1000 * 19.570 / 29.3076 + 500 * 0.1229, rel=1e-9)
+    assert only["products"][0]["product"] == "clinker"
+    assert only["lines"][0]["row"] == 2 and only["lines"][0]["file"] == template.name
+
+
+def test_csv_template_has_headers(tmp_path: Path) -> None:
+    target = tmp_path / "t.csv"
+    assert runner.invoke(app, ["template", "--lang", "en", "-o", str(target)]).exit_code == 0
+    assert target.read_text(encoding="utf-8-sig").splitlines()[0].startswith("enterprise_id,enterprise_name")
+
+
+def test_bad_input_exits_2_and_writes_nothing(write_rows: WriteRows, tmp_path: Path) -> None:
+    path = write_rows([{"item": "原煤", "quantity": 10, "unit": "kWh", "flow": "消耗"}])
+    out = tmp_path / "out.json"
+    result = runner.invoke(app, ["account", str(path), "--format", "json", "-o", str(out), "--lang", "en"])
+    assert result.exit_code == 2
+    assert not out.exists()
+    assert "row 2" in result.output and "kWh" in result.output
+
+
+def test_account_formats(write_rows: WriteRows, tmp_path: Path) -> None:
+    path = write_rows([{"item": "原煤", "quantity": 10, "unit": "t", "flow": "消耗"},
+                       {"item": "电力", "quantity": 100, "unit": "MWh", "flow": "外购"}])
+    table = runner.invoke(app, ["account", str(path)])
+    assert table.exit_code == 0 and "steel" in table.output
+    xlsx = tmp_path / "r.xlsx"
+    assert runner.invoke(app, ["account", str(path), "--format", "xlsx", "-o", str(xlsx)]).exit_code == 0
+    sheets = openpyxl.load_workbook(xlsx).sheetnames
+    assert sheets[0].startswith("results") and any(s.startswith("lines") for s in sheets)
+    parquet = tmp_path / "r.parquet"
+    assert runner.invoke(app, ["account", str(path), "--format", "parquet", "-o", str(parquet)]).exit_code == 0
+    import pyarrow.parquet as pq
+
+    results = pq.read_table(parquet).to_pylist()
+    assert results[0]["energy_tce"] == pytest.approx(7.143 + 12.29, rel=1e-12)
+    assert pq.read_table(tmp_path / "r.lines.parquet").num_rows == 2
+    assert (tmp_path / "r.provenance.json").exists()
+    missing = runner.invoke(app, ["account", str(path), "--format", "xlsx"])
+    assert missing.exit_code == 2
+
+
+def test_unknown_grid_dataset_lists_choices(write_rows: WriteRows) -> None:
+    path = write_rows([{"item": "电力", "quantity": 100, "unit": "MWh", "flow": "外购"}])
+    result = runner.invoke(app, ["account", str(path), "--grid-factor", "grid_factors/nope"])
+    assert result.exit_code == 2
+    assert "grid_factors/mee-nbs-2022" in result.output
+
+
+def test_output_is_deterministic_apart_from_time(write_rows: WriteRows, tmp_path: Path) -> None:
+    path = write_rows([{"item": "原煤", "quantity": 10.1, "unit": "t", "flow": "消耗"},
+                       {"item": "天然气", "quantity": 3.3, "unit": "万立方米", "flow": "消耗"},
+                       {"item": "电力", "quantity": 100.7, "unit": "MWh", "flow": "外购"}])
+    outputs = []
+    for name in ("a.json", "b.json"):
+        out = tmp_path / name
+        assert runner.invoke(app, ["account", str(path), "--format", "json", "-o", str(out)]).exit_code == 0
+        document = json.loads(out.read_text(encoding="utf-8"))
+        assert document["provenance"]["run_at_utc"].endswith("Z")
+        document["provenance"].pop("run_at_utc")
+        outputs.append(document)
+    assert outputs[0] == outputs[1]
+    datasets = {d["id"]: d["sha256"] for d in outputs[0]["provenance"]["datasets"]}
+    assert len(datasets["fuel_parameters/gbt32151.22-2024"]) == 64
+
+
+def test_refdata_commands() -> None:
+    listing = runner.invoke(app, ["refdata", "list"])
+    assert listing.exit_code == 0 and "gbt2589" in listing.output
+    shown = runner.invoke(app, ["refdata", "show", "heat_factors/ndrc-guidelines", "--json"])
+    assert shown.exit_code == 0
+    document = json.loads(shown.output)
+    assert document["rows"][0]["value"] == 0.11
+    assert runner.invoke(app, ["refdata", "show", "nope/nope"]).exit_code == 2
