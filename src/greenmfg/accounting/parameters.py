@@ -39,6 +39,7 @@ class AccountingOptions:
     fuel_parameters: tuple[str, ...] = (
         "fuel_parameters/gbt32151.22-2024",
         "fuel_parameters/ndrc-app-defaults",
+        "fuel_parameters/greenmfg-proxies-2026.1",
     )
     process_factors: tuple[str, ...] = (
         "process_factors/carbonates-stoichiometric",

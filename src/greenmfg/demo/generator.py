@@ -1212,18 +1212,23 @@ def _inject_errors(rows: _Rows, rng: np.random.Generator, vocabulary: Vocabulary
         used[found] = True
         return found
 
+    # the kinds that need particular rows pick first, so that a small region still has each kind
     chosen: dict[str, IntArray] = {}
+    flow_rows = pick(rows_of_items(["electricity"]))
+    rows.codes["flow"][flow_rows] = texts.code("flow", "produced")
+    chosen["disallowed_flow"] = flow_rows
+
+    mismatch_rows = pick(rows_of_items([key for key, known in vocabulary.items.items()
+                                        if known.kind == "fuel" and known.canonical_unit == "t"]))
+    energy_units = np.array([texts.code("unit", "kWh"), texts.code("unit", "千瓦时")])
+    unit[mismatch_rows] = energy_units[rng.integers(2, size=len(mismatch_rows))]
+    chosen["unit_mismatch"] = mismatch_rows
+
     typo_rows = pick(rows_of_items(list(_ITEM_TYPOS)))
     for i in typo_rows.tolist():
         typos = _ITEM_TYPOS[key_of_code[item[i]]]
         item[i] = texts.code("item", typos[int(rng.integers(len(typos)))])
     chosen["unknown_item"] = typo_rows
-
-    mismatch_rows = pick(rows_of_items([k for k, item in vocabulary.items.items()
-                                        if item.kind == "fuel" and item.canonical_unit == "t"]))
-    energy_units = np.array([texts.code("unit", "kWh"), texts.code("unit", "千瓦时")])
-    unit[mismatch_rows] = energy_units[rng.integers(2, size=len(mismatch_rows))]
-    chosen["unit_mismatch"] = mismatch_rows
 
     negative_rows = pick(np.ones(n_rows, dtype=np.bool_))
     quantity[negative_rows] = -quantity[negative_rows]
@@ -1243,10 +1248,6 @@ def _inject_errors(rows: _Rows, rng: np.random.Generator, vocabulary: Vocabulary
         bad = f"{year}-13" if k % 2 == 0 else f"{year % 100:02d}/{month:02d}"
         period[i] = texts.code("period", bad)
     chosen["bad_period"] = period_rows
-
-    flow_rows = pick(rows_of_items(["electricity"]))
-    rows.codes["flow"][flow_rows] = texts.code("flow", "produced")
-    chosen["disallowed_flow"] = flow_rows
 
     sources = pick(np.ones(n_rows, dtype=np.bool_))
     order = np.insert(np.arange(n_rows), sources + 1, sources)
