@@ -158,20 +158,21 @@ def _print_summary(run: object, console: Console) -> None:
     assert isinstance(run, AccountingRun)
     names = {k: v["name_zh"] for k, v in run.vocabulary.industries.items()}
     rows = summary_by_industry(run)
-    table = Table(title="Energy and emissions by industry / 分行业能耗与排放", title_style="bold")
-    for header in ("industry 行业", "enterprises 企业", "facilities 设施", "energy 综合能耗 (tce)",
-                   "total 排放 (tCO2e)", "scope 1 直接", "scope 2 间接"):
-        table.add_column(header, justify="right" if "(" in header or "scope" in header or "企业" in header
-                         or "设施" in header else "left")
+    table = Table(title="Energy and emissions by industry / 分行业综合能耗与碳排放",
+                  caption="万tce = 10^4 tce; 万tCO2e = 10^4 tCO2e", title_style="bold")
+    table.add_column("行业\nindustry", no_wrap=True)
+    for header in ("企业\nfirms", "设施\nplants", "综合能耗\n万tce", "排放\n万tCO2e", "范围一\nscope 1",
+                   "范围二\nscope 2"):
+        table.add_column(header, justify="right", no_wrap=True)
     totals = [0.0] * 4
     for row in rows:
         values = [row["energy_tce"], row["total"], row["scope1"], row["scope2"]]
         totals = [a + b for a, b in zip(totals, values, strict=True)]
-        table.add_row(f"{row['industry']} {names.get(row['industry'], '')}", str(row["enterprises"]),
-                      str(row["facilities"]), *(f"{v:,.1f}" for v in values))
+        table.add_row(names.get(row["industry"], row["industry"]), str(row["enterprises"]),
+                      str(row["facilities"]), *(f"{v / 1e4:,.2f}" for v in values))
     table.add_section()
-    table.add_row("all 合计", str(sum(r["enterprises"] for r in rows)), str(sum(r["facilities"] for r in rows)),
-                  *(f"{v:,.1f}" for v in totals), style="bold")
+    table.add_row("合计 all", str(sum(r["enterprises"] for r in rows)), str(sum(r["facilities"] for r in rows)),
+                  *(f"{v / 1e4:,.2f}" for v in totals), style="bold")
     console.print(table)
 
 

@@ -57,7 +57,7 @@ ERROR_KINDS: Final = (
     "unknown_item",          # a typo in the item name (天燃气, 焦碳, electricty ...)
     "unit_mismatch",         # an energy unit (kWh, 千瓦时) for an item measured in tonnes
     "negative_quantity",     # the quantity with a minus sign
-    "non_numeric_quantity",  # text in the quantity cell (约1200, N/A, 待补, 12O5)
+    "non_numeric_quantity",  # text in the quantity cell (约1200, N/A, 待补, 1200O)
     "bad_period",            # month 13 ('2024-13') or a short date ('24/03')
     "duplicate_row",         # a row pasted twice
     "disallowed_flow",       # electricity 'produced' (allowed: consumed, purchased, exported)
@@ -158,7 +158,6 @@ class _Line:
     probability: float = 1.0  # chance that a facility has the line; weight inside a group
     group: str = ""           # exactly one line of a group is chosen per facility
     extra: float = 0.0        # share lines: amount outside the intensity [canonical unit / output]
-    counted: bool = True      # False: not part of the energy balance (refinery crude feedstock)
 
 
 def _main(item: str) -> _Line:
@@ -166,8 +165,8 @@ def _main(item: str) -> _Line:
 
 
 def _ratio(item: str, flow: str, amount: float, spread: float = 0.1, probability: float = 1.0,
-           group: str = "", counted: bool = True) -> _Line:
-    return _Line(item, flow, "ratio", amount, spread, probability, group, counted=counted)
+           group: str = "") -> _Line:
+    return _Line(item, flow, "ratio", amount, spread, probability, group)
 
 
 def _share(item: str, flow: str, share: float, probability: float = 1.0, group: str = "",
@@ -206,7 +205,8 @@ _ROUTES: Final[tuple[_Route, ...]] = (
         "steel_bf_bof", "steel", 250_000.0, 0.5, (540.0, 630.0), flagship=True, measured_share=0.45,
         lines=(
             _main("crude_steel"),
-            _ratio("pig_iron", "produced", 0.90, 0.03),
+            # hot metal goes to the converters; only merchant pig iron leaves the boundary
+            _ratio("pig_iron", "produced", 0.08, 0.5, 0.25),
             _ratio("steel_products", "produced", 0.95, 0.03, 0.6),
             _share("coke", "consumed", 0.62),
             _share("bituminous_coal", "consumed", 0.20, 0.6, "injection_coal"),
@@ -368,17 +368,19 @@ _ROUTES: Final[tuple[_Route, ...]] = (
         "refinery", "petrochemicals", 500_000.0, 0.6, (60.0, 85.0),
         facilities=(0.7, 0.25, 0.05), measured_share=0.5,
         lines=(
+            # crude in, fuels out: the crude throughput closes the balance, so the net energy
+            # (crude + purchased - products exported) is the intensity [kgce/t of products]
             _main("refined_oil_products"),
-            # crude throughput is converted into products: outside the process-energy balance
-            _ratio("crude_oil", "feedstock", 1.06, 0.02, counted=False),
-            _share("refinery_dry_gas", "consumed", 0.45),
-            _share("fuel_oil", "consumed", 0.08, 0.5),
-            _share("natural_gas", "consumed", 0.15, 0.7),
-            _share("petroleum_coke", "consumed", 0.12, 0.5),
-            *_electricity_share(0.15),
-            _share("steam", "purchased", 0.08, 0.4),
-            _ratio("ethylene", "produced", 0.06, 0.2, 0.25),
-            _ratio("propylene", "produced", 0.04, 0.2, 0.35),
+            _share("crude_oil", "feedstock", 1.0),
+            _ratio("gasoline", "exported", 0.32, 0.1),
+            _ratio("diesel", "exported", 0.38, 0.1),
+            _ratio("kerosene", "exported", 0.10, 0.3, 0.7),
+            _ratio("lpg", "exported", 0.06, 0.2),
+            _ratio("fuel_oil", "exported", 0.08, 0.3, 0.6),
+            _ratio("petroleum_coke", "exported", 0.06, 0.3, 0.5),
+            _ratio("natural_gas", "purchased", 0.0015, 0.4, 0.6),
+            _ratio("electricity", "purchased", 0.09, 0.2),
+            _ratio("steam", "purchased", 0.10, 0.4, 0.4),
             _ratio("nitrogen", "purchased", 5.0, 0.3, 0.3),
             _ratio("fresh_water", "consumed", 0.6, 0.3),
         ),
@@ -387,12 +389,13 @@ _ROUTES: Final[tuple[_Route, ...]] = (
         "coking", "coking", 80_000.0, 0.5, (110.0, 135.0),
         facilities=(0.7, 0.25, 0.05), measured_share=0.5,
         lines=(
-            # the coke output, its by-products and the surplus gas are netted out, so the
-            # intensity is the process energy of coking [kgce/t coke]
+            # coke, its by-products and the surplus gas leave the boundary as energy
+            # ('exported'), so the net energy is the process energy of coking [kgce/t coke]
             _main("coke"),
             _share("washed_coal", "feedstock", 1.0),
-            _ratio("coal_tar", "produced", 0.040, 0.08),
-            _ratio("crude_benzene", "produced", 0.011, 0.08),
+            _ratio("coke", "exported", 0.99, 0.01),
+            _ratio("coal_tar", "exported", 0.040, 0.08),
+            _ratio("crude_benzene", "exported", 0.011, 0.08),
             _ratio("coke_oven_gas", "exported", 0.018, 0.2),
             _ratio("electricity", "consumed", 0.035, 0.2, 0.5, "electricity"),
             _ratio("electricity", "purchased", 0.035, 0.2, 0.5, "electricity"),
@@ -687,6 +690,19 @@ def generate_region(*, enterprises: int, months: int, seed: int, start_year: int
     ------
     ValueError
         If ``enterprises`` or ``months`` is below 1.
+
+    Notes
+    -----
+    Enterprises are drawn by route with the shares of ``_ROUTE_SHARES`` (mostly small
+    manufacturing, textile and paper firms); 80 % sit in one home province chosen by the seed, the
+    rest in its neighbours. Each facility draws a size, a unit energy consumption around the
+    national benchmark and baseline levels (about 15 % better than the benchmark, 15 % worse than
+    the baseline), which of the route's lines it reports, its unit spellings and, for a minority
+    of fuels, measured parameters. Names are Chinese, English or aliases by enterprise.
+
+    With ``with_errors``, ``round(ERROR_RATE * rows / 7)`` rows (at least one) get each of the
+    seven ``ERROR_KINDS``, on distinct rows; each duplicate is an extra row right after its
+    original.
     """
     if enterprises < 1 or months < 1:
         raise ValueError(f"enterprises and months must be at least 1 (got {enterprises}, {months})")
@@ -735,17 +751,25 @@ def write_region(table: pa.Table, out_dir: Path, fmt: Literal["csv", "parquet"] 
     import pyarrow.csv as pa_csv
     import pyarrow.parquet as pq
 
+    if fmt not in ("csv", "parquet"):
+        raise ValueError(f"fmt must be 'csv' or 'parquet', not {fmt!r}")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     if fmt == "parquet":
         path = out_dir / "activity.parquet"
         pq.write_table(table, path, row_group_size=_PARQUET_ROW_GROUP, compression="zstd")
-    elif fmt == "csv":
-        path = out_dir / "activity.csv"
-        pa_csv.write_csv(table, path, pa_csv.WriteOptions(include_header=True,
-                                                           quoting_style="needed"))
     else:
-        raise ValueError(f"fmt must be 'csv' or 'parquet', not {fmt!r}")
+        path = out_dir / "activity.csv"
+        header = (",".join(table.column_names) + "\n").encode("utf-8")
+        try:  # no quotes unless a value needs them (pyarrow refuses 'none' when one does)
+            with path.open("wb") as stream:
+                stream.write(header)
+                pa_csv.write_csv(table, stream, pa_csv.WriteOptions(include_header=False,
+                                                                     quoting_style="none"))
+        except pa.ArrowInvalid:
+            with path.open("wb") as stream:
+                stream.write(header)
+                pa_csv.write_csv(table, stream, pa_csv.WriteOptions(include_header=False))
     return [path]
 
 
@@ -924,11 +948,15 @@ def _choose_lines(route: _Route, count: int, rng: np.random.Generator) -> BoolAr
 def _unit_choices(route: _Route, facility_style: IntArray, rng: np.random.Generator,
                   vocabulary: Vocabulary, texts: _TextTables
                   ) -> tuple[IntArray, FloatArray, FloatArray]:
-    """Unit spelling of each facility's lines: text code, factor to canonical, rounding step."""
+    """Unit spelling of each facility's lines [facility x line].
+
+    Returns the unit text code, the factor to the canonical unit and ``10 ** decimals``, the
+    rounding scale of the spelling.
+    """
     shape = (len(facility_style), len(route.lines))
     codes = np.zeros(shape, dtype=np.int64)
     to_canonical = np.ones(shape, dtype=np.float64)
-    step = np.ones(shape, dtype=np.float64)
+    scale = np.ones(shape, dtype=np.float64)
     for j, line in enumerate(route.lines):
         canonical = vocabulary.items[line.item].canonical_unit
         for style, options in enumerate(_UNIT_SPELLINGS[canonical]):
@@ -939,8 +967,8 @@ def _unit_choices(route: _Route, facility_style: IntArray, rng: np.random.Genera
                 chosen = members[pick == k]
                 codes[chosen, j] = texts.code("unit", spelling)
                 to_canonical[chosen, j] = conversion_factor(spelling, canonical, what=line.item)
-                step[chosen, j] = 10.0 ** -decimals
-    return codes, to_canonical, step
+                scale[chosen, j] = 10.0 ** decimals
+    return codes, to_canonical, scale
 
 
 def _item_codes(route: _Route, vocabulary: Vocabulary, texts: _TextTables) -> IntArray:
@@ -968,90 +996,136 @@ def _intensities(route: _Route, count: int, rng: np.random.Generator) -> FloatAr
 
 
 def _flow_sign(flow: str) -> float:
-    """+1 for energy brought in, -1 for energy leaving, 0 for process materials."""
-    if flow in ("produced", "exported"):
+    """Sign of a line's energy as GB/T 2589 accounting counts it.
+
+    +1 for energy brought in or used (consumed, purchased, feedstock), -1 for energy supplied
+    outside (exported), 0 for process materials and for 'produced', the production statistic.
+    """
+    if flow == "exported":
         return -1.0
-    if flow == "process":
+    if flow in ("process", "produced"):
         return 0.0
     return 1.0
 
 
-def _route_rows(route: _Route, enterprises: IntArray, region: _Region, months: _Calendar,
-                rng: np.random.Generator, vocabulary: Vocabulary, coefficients: Mapping[str, float],
-                texts: _TextTables, facility_ids: list[str]) -> _Rows:
-    """All rows of one route, built over facilities x months x lines at once."""
-    lines = route.lines
-    n_lines = len(lines)
-    n_months = len(months.periods)
-    per_enterprise = 1 + rng.choice(len(route.facilities), size=len(enterprises),
-                                    p=np.array(route.facilities) / sum(route.facilities))
+def _add_facilities(route: _Route, enterprises: IntArray, region: _Region,
+                    rng: np.random.Generator, facility_ids: list[str]) -> IntArray:
+    """Draw each enterprise's facilities, append their ids; return each facility's enterprise."""
+    weights = np.array(route.facilities)
+    per_enterprise = 1 + rng.choice(len(weights), size=len(enterprises), p=weights / weights.sum())
     facility_enterprise = np.repeat(enterprises, per_enterprise)
-    n_facilities = len(facility_enterprise)
     starts = np.repeat(np.cumsum(per_enterprise) - per_enterprise, per_enterprise)
-    facility_number = np.arange(n_facilities) - starts + 1
-    first_facility = len(facility_ids)
+    facility_number = np.arange(len(facility_enterprise)) - starts + 1
     facility_ids.extend(
         f"{region.enterprise_ids[e]}-F{k}"
         for e, k in zip(facility_enterprise.tolist(), facility_number.tolist(), strict=True)
     )
-    facility_style = region.style[facility_enterprise]
+    return facility_enterprise
 
-    # output [main unit or kgce per facility-month]
+
+def _monthly_output(route: _Route, n_facilities: int, months: _Calendar,
+                    rng: np.random.Generator) -> tuple[FloatArray, FloatArray]:
+    """Output and unit energy consumption of each facility and month [facility x month].
+
+    Returns
+    -------
+    output
+        [canonical unit of the main item, or kgce for routes without a product]: a lognormal
+        plant size times seasonality (and days in the month for continuous processes), noise and
+        occasional maintenance outages.
+    intensity
+        [kgce per unit of output; kWh/t for aluminium]: the facility's level with a 2 % monthly
+        variation.
+    """
+    n_months = len(months.periods)
     size = route.median_output * rng.lognormal(0.0, route.output_spread, n_facilities)
     season = np.array([route.seasonality[m - 1] for m in months.month_numbers])
     if route.continuous:
         season = season * months.days / _DAYS_PER_MONTH
     noise_sigma = 0.03 if route.continuous else 0.06
-    output = size[:, None] * season[None, :] * rng.lognormal(0.0, noise_sigma, (n_facilities, n_months))
-    if route.continuous:  # occasional maintenance outage
+    output = size[:, None] * season[None, :] * rng.lognormal(0.0, noise_sigma,
+                                                             (n_facilities, n_months))
+    if route.continuous:
         outage = rng.random((n_facilities, n_months)) < 0.04
         output = np.where(outage, output * rng.uniform(0.4, 0.85, output.shape), output)
     intensity = _intensities(route, n_facilities, rng)[:, None] * rng.lognormal(
         0.0, 0.02, (n_facilities, n_months))
+    return output, intensity
 
-    active = _choose_lines(route, n_facilities, rng)
+
+def _line_quantities(route: _Route, output: FloatArray, intensity: FloatArray, active: BoolArray,
+                     rng: np.random.Generator, coefficients: Mapping[str, float]) -> FloatArray:
+    """Quantity of every line [facility x month x line], in the item's canonical unit.
+
+    ``main``, ``ratio`` and ``intensity`` lines follow the output; the ``share`` lines then take
+    the energy still missing to reach ``output * intensity`` [kgce], net of the energy of the
+    other lines (energy leaving the facility counts negative).
+    """
+    lines = route.lines
+    n_facilities, n_months = output.shape
+    n_lines = len(lines)
     amount = np.array([line.amount for line in lines])[None, :] * rng.lognormal(
         0.0, np.array([line.spread for line in lines])[None, :], (n_facilities, n_lines))
-    coefficient = np.array([coefficients.get(line.item, 0.0) if line.counted else 0.0
-                            for line in lines])
+    coefficient = np.array([coefficients.get(line.item, 0.0) for line in lines])  # [kgce/unit]
     sign = np.array([_flow_sign(line.flow) for line in lines])
     basis = np.array([line.basis for line in lines])
     quantity = np.zeros((n_facilities, n_months, n_lines), dtype=np.float64)
     line_noise = rng.lognormal(0.0, 0.03, quantity.shape)
 
-    fixed = np.isin(basis, ("main", "ratio"))
-    for j in np.flatnonzero(fixed):
-        per_output = 1.0 if basis[j] == "main" else amount[:, j:j + 1]
-        noise = 1.0 if basis[j] == "main" else line_noise[:, :, j]
-        quantity[:, :, j] = output * per_output * noise * active[:, j:j + 1]
+    for j in np.flatnonzero(basis == "main"):
+        quantity[:, :, j] = output
+    for j in np.flatnonzero(basis == "ratio"):
+        quantity[:, :, j] = output * amount[:, j:j + 1] * line_noise[:, :, j] * active[:, j:j + 1]
     for j in np.flatnonzero(basis == "intensity"):
         quantity[:, :, j] = output * intensity * lines[j].amount * active[:, j:j + 1]
 
     shares_mask = basis == "share"
-    if shares_mask.any():
-        if (coefficient[shares_mask] <= 0).any():
-            raise RuntimeError(f"route {route.name}: every share line needs an energy coefficient")
-        fixed_energy = np.einsum("fml,l->fm", quantity, coefficient * sign)  # [kgce]
-        target = output * intensity  # [kgce]
-        remaining = np.maximum(target - fixed_energy, 0.25 * target)
-        shares = np.where(active & shares_mask[None, :], amount, 0.0)
-        total = shares.sum(axis=1, keepdims=True)
-        if (total <= 0).any():
-            raise RuntimeError(f"route {route.name}: a facility has no energy line")
-        shares = shares / total
-        # month-to-month noise moves energy between the share lines but keeps their sum, so the
-        # facility's intensity holds even where it is a small difference of large flows (coking)
-        noisy_total = np.zeros_like(remaining)
-        for j in np.flatnonzero(shares_mask):
-            noisy_total += shares[:, j:j + 1] * line_noise[:, :, j]
-        for j in np.flatnonzero(shares_mask):
-            energy = remaining * shares[:, j:j + 1] * line_noise[:, :, j] / noisy_total
-            quantity[:, :, j] = energy / coefficient[j] + (
-                output * lines[j].extra * line_noise[:, :, j] * active[:, j:j + 1])
+    if not shares_mask.any():
+        return quantity
+    if (coefficient[shares_mask] <= 0).any():
+        raise RuntimeError(f"route {route.name}: every share line needs an energy coefficient")
+    fixed_energy = np.einsum("fml,l->fm", quantity, coefficient * sign)  # [kgce]
+    target = output * intensity  # [kgce]
+    remaining = np.maximum(target - fixed_energy, 0.25 * target)
+    shares = np.where(active & shares_mask[None, :], amount, 0.0)
+    total = shares.sum(axis=1, keepdims=True)
+    if (total <= 0).any():
+        raise RuntimeError(f"route {route.name}: a facility has no energy line")
+    shares = shares / total
+    # month-to-month noise moves energy between the share lines but keeps their sum, so the
+    # facility's intensity holds even where it is a small difference of large flows (coking)
+    noisy_total = np.zeros_like(remaining)
+    for j in np.flatnonzero(shares_mask):
+        noisy_total += shares[:, j:j + 1] * line_noise[:, :, j]
+    for j in np.flatnonzero(shares_mask):
+        energy = remaining * shares[:, j:j + 1] * line_noise[:, :, j] / noisy_total
+        quantity[:, :, j] = energy / coefficient[j] + (
+            output * lines[j].extra * line_noise[:, :, j] * active[:, j:j + 1])
+    return quantity
 
-    unit_code, to_canonical, step = _unit_choices(route, facility_style, rng, vocabulary, texts)
+
+def _route_rows(route: _Route, enterprises: IntArray, region: _Region, months: _Calendar,
+                rng: np.random.Generator, vocabulary: Vocabulary, coefficients: Mapping[str, float],
+                texts: _TextTables, facility_ids: list[str]) -> _Rows:
+    """All rows of one route's enterprises, built over facilities x months x lines at once.
+
+    Rows come facility by facility, month by month, in the order of the route's lines; only the
+    lines a facility reports (``active``) become rows.
+    """
+    n_lines = len(route.lines)
+    n_months = len(months.periods)
+    first_facility = len(facility_ids)
+    facility_enterprise = _add_facilities(route, enterprises, region, rng, facility_ids)
+    n_facilities = len(facility_enterprise)
+    facility_style = region.style[facility_enterprise]
+    output, intensity = _monthly_output(route, n_facilities, months, rng)
+    active = _choose_lines(route, n_facilities, rng)
+    quantity = _line_quantities(route, output, intensity, active, rng, coefficients)
+    del output, intensity
+
+    unit_code, to_canonical, scale = _unit_choices(route, facility_style, rng, vocabulary, texts)
     item_code = _item_codes(route, vocabulary, texts)
-    flow_code = np.array([texts.code("flow", line.flow) for line in lines])
+    flow_code = np.array([texts.code("flow", line.flow) for line in route.lines])
     measured = _measured_parameters(route, active, rng, vocabulary, coefficients, texts)
 
     flat = np.flatnonzero(np.broadcast_to(active[:, None, :], quantity.shape))
@@ -1060,8 +1134,9 @@ def _route_rows(route: _Route, enterprises: IntArray, region: _Region, months: _
     row_line = flat % n_lines
     del flat
     displayed = quantity[row_facility, row_month, row_line] / to_canonical[row_facility, row_line]
-    row_step = step[row_facility, row_line]
-    displayed = np.maximum(np.round(displayed / row_step) * row_step, row_step)
+    del quantity
+    row_scale = scale[row_facility, row_line]  # 10 ** decimals of the unit spelling
+    displayed = np.maximum(np.round(displayed * row_scale), 1.0) / row_scale
     ncv, carbon, oxidation = measured.monthly(row_facility, row_line, rng)
     codes = {
         "enterprise": facility_enterprise[row_facility],
@@ -1301,20 +1376,19 @@ def _quantity_text(values: FloatArray, non_numeric: Mapping[int, str]) -> pa.Chu
 def _to_arrow(rows: _Rows, region: _Region, texts: _TextTables, non_numeric: Mapping[int, str],
               quantity_as_text: bool) -> pa.Table:
     """The rows as an Arrow table; each numpy column is released once it is converted."""
-    enterprise = rows.codes.pop("enterprise")
-    columns = {
-        "enterprise_id": _decode(region.enterprise_ids, enterprise),
-        "enterprise_name": _decode(region.names, enterprise),
-        "industry": _decode(region.industry_texts, enterprise),
-        "region": _decode(region.regions, enterprise),
-        "facility_id": _decode(rows.facility_ids, rows.codes.pop("facility")),
-    }
-    del enterprise
-    for name in ("period", "item", "unit", "flow", "ncv_unit", "carbon_content_unit"):
-        columns[name] = _decode(texts.texts(name), rows.codes.pop(name))
+    columns: dict[str, pa.ChunkedArray] = {}
+    for name in ("ncv", "carbon_content", "oxidation_rate"):
+        columns[name] = _floats(rows.values.pop(name))
     quantity = rows.values.pop("quantity")
     columns["quantity"] = (_quantity_text(quantity, non_numeric) if quantity_as_text
                            else _floats(quantity))
-    for name in ("ncv", "carbon_content", "oxidation_rate"):
-        columns[name] = _floats(rows.values.pop(name))
+    del quantity
+    for name in ("period", "item", "unit", "flow", "ncv_unit", "carbon_content_unit"):
+        columns[name] = _decode(texts.texts(name), rows.codes.pop(name))
+    columns["facility_id"] = _decode(rows.facility_ids, rows.codes.pop("facility"))
+    enterprise = rows.codes.pop("enterprise")
+    columns["enterprise_id"] = _decode(region.enterprise_ids, enterprise)
+    columns["enterprise_name"] = _decode(region.names, enterprise)
+    columns["industry"] = _decode(region.industry_texts, enterprise)
+    columns["region"] = _decode(region.regions, enterprise)
     return pa.table({name: columns[name] for name in TEMPLATE_COLUMNS})
