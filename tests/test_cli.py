@@ -66,7 +66,7 @@ def test_account_formats(write_rows: WriteRows, tmp_path: Path) -> None:
     path = write_rows([{"item": "原煤", "quantity": 10, "unit": "t", "flow": "消耗"},
                        {"item": "电力", "quantity": 100, "unit": "MWh", "flow": "外购"}])
     table = runner.invoke(app, ["account", str(path)])
-    assert table.exit_code == 0 and "steel" in table.output
+    assert table.exit_code == 0 and "钢铁" in table.output
     xlsx = tmp_path / "r.xlsx"
     assert runner.invoke(app, ["account", str(path), "--format", "xlsx", "-o", str(xlsx)]).exit_code == 0
     sheets = openpyxl.load_workbook(xlsx).sheetnames

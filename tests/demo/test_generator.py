@@ -244,4 +244,5 @@ def test_write_region_parquet_and_csv(tmp_path: Path, region: pa.Table) -> None:
     assert back.num_rows == region.num_rows
     assert back.column("item").to_pylist() == region.column("item").to_pylist()
     with pytest.raises(ValueError):
-        write_region(region, tmp_path, "xlsx")  # type: ignore[arg-type]
+        write_region(region, tmp_path / "other", "xlsx")  # type: ignore[arg-type]
+    assert not (tmp_path / "other").exists()

@@ -9,6 +9,12 @@ rule for sizing each line:
 - ``share``: a share of the energy that is left once every ``main`` and ``ratio`` energy line has
   been counted; these lines close the energy balance so that the facility's unit energy
   consumption equals its drawn intensity [kgce per unit of main output].
+
+The balance counts energy the way greenmfg's accounting does (GB/T 2589): consumed, purchased and
+feedstock energy in, energy supplied outside ('exported') out. 'produced' is the production
+statistic only (the denominator of unit consumption; products leaving the boundary also remove
+their fixed carbon), so energy products that leave a plant (coke, refinery fuels) are reported
+twice: 'produced' for the output and 'exported' for the energy.
 - ``intensity``: the amount per unit of output *is* the drawn intensity (aluminium AC electricity).
 
 Every row is generated with numpy over whole route blocks (facilities x months x lines); there is
@@ -94,6 +100,7 @@ _ASSUMED_STANDARD_COAL_COEFFICIENTS: Final[Mapping[str, float]] = MappingProxyTy
     "crude_oil": 1428.6,          # [kgce/t]
     "fuel_oil": 1428.6,           # [kgce/t]
     "gasoline": 1471.4,           # [kgce/t]
+    "kerosene": 1471.4,           # [kgce/t]
     "diesel": 1457.1,             # [kgce/t]
     "lpg": 1714.3,                # [kgce/t]
     "refinery_dry_gas": 1571.4,   # [kgce/t]
