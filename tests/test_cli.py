@@ -115,3 +115,42 @@ def test_refdata_commands() -> None:
     document = json.loads(shown.output)
     assert document["rows"][0]["value"] == 0.11
     assert runner.invoke(app, ["refdata", "show", "nope/nope"]).exit_code == 2
+
+
+def test_demo_region_round_trip(tmp_path: Path) -> None:
+    folder = tmp_path / "demo"
+    made = runner.invoke(app, ["demo-data", "--enterprises", "12", "--months", "2", "--seed", "3",
+                               "--format", "parquet", "-o", str(folder)])
+    assert made.exit_code == 0, made.output
+    out = tmp_path / "r.json"
+    result = runner.invoke(app, ["account", str(folder), "--format", "json", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    document = json.loads(out.read_text(encoding="utf-8"))
+    industries = {r["industry"] for r in document["results"]}
+    assert {"steel", "cement", "flat_glass", "electrolytic_aluminium", "chemicals"} <= industries
+    assert all(r["energy_tce"] > 0 for r in document["results"])
+    # a folder of csv and parquet together is one input
+    csv_folder = tmp_path / "demo-csv"
+    assert runner.invoke(app, ["demo-data", "--enterprises", "12", "--months", "2", "--seed", "3",
+                               "-o", str(csv_folder)]).exit_code == 0
+    both = tmp_path / "both"
+    both.mkdir()
+    (folder / "activity.parquet").rename(both / "a.parquet")
+    (csv_folder / "activity.csv").rename(both / "b.csv")
+    with_duplicates = runner.invoke(app, ["account", str(both), "--lang", "en"])
+    assert with_duplicates.exit_code == 2  # the same region twice: every row is a duplicate
+    assert "duplicate" in with_duplicates.output
+
+
+def test_demo_region_with_errors_is_refused(tmp_path: Path) -> None:
+    folder = tmp_path / "bad"
+    assert runner.invoke(app, ["demo-data", "--enterprises", "12", "--months", "2", "--with-errors",
+                               "-o", str(folder)]).exit_code == 0
+    out = tmp_path / "r.json"
+    result = runner.invoke(app, ["account", str(folder), "--format", "json", "-o", str(out), "--lang", "en"],
+                           env={"COLUMNS": "300"})
+    assert result.exit_code == 2
+    assert not out.exists()
+    for code in ("unknown_item", "unit_mismatch", "negative_quantity", "not_a_number", "bad_period",
+                 "duplicate_row", "flow_not_allowed"):
+        assert f"accounting.input.{code}" in result.output

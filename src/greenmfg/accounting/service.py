@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import shutil
+import tempfile
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,8 +25,14 @@ __all__ = ["AccountingRun", "account", "connect"]
 
 
 def connect(*, memory_limit: str = "3GB", threads: int | None = None) -> ibis.BaseBackend:
-    """An in-process DuckDB backend for one run (bounded memory; spills to disk beyond it)."""
-    con = ibis.duckdb.connect()
+    """An in-process DuckDB backend for one run, on a temporary database file.
+
+    Working tables are stored compressed in that file and memory stays bounded (DuckDB spills
+    beyond ``memory_limit``); the folder is removed when the connection is garbage-collected.
+    """
+    folder = tempfile.mkdtemp(prefix="greenmfg-")
+    con = ibis.duckdb.connect(database=str(Path(folder) / "run.duckdb"))
+    weakref.finalize(con, shutil.rmtree, folder, True)
     con.raw_sql(f"SET memory_limit = '{memory_limit}'")
     con.raw_sql("SET preserve_insertion_order = false")
     if threads:
@@ -96,7 +105,7 @@ def account(path: Path, options: AccountingOptions | None = None, *,
     for dataset_id in options.dataset_ids():
         catalog.dataset(dataset_id)
     source = read_activity(Path(path), con)
-    activity = con.create_view("greenmfg_activity", validate_activity(source, vocabulary), overwrite=True)
+    activity = validate_activity(source, vocabulary)
     years = [int(y) for y in activity.select("year").distinct().to_pyarrow().column("year").to_pylist()]
     bound = bind_parameters(vocabulary, catalog, options, years)
     lines = activity_lines(
@@ -106,7 +115,7 @@ def account(path: Path, options: AccountingOptions | None = None, *,
     )
     # views: each plan is compiled once; output queries then stay small
     lines = con.create_view("greenmfg_lines", lines, overwrite=True)
-    totals = con.create_view("greenmfg_totals", facility_totals(lines), overwrite=True)
+    totals = con.create_table("greenmfg_totals", facility_totals(lines), overwrite=True)
     products = con.create_view("greenmfg_products", facility_products(lines, totals), overwrite=True)
     return AccountingRun(
         con=con, options=options, lines=lines, totals=totals, products=products, bound=bound,

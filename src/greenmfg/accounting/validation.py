@@ -144,9 +144,13 @@ class _Maps:
     def __init__(self, raw: ir.Table, vocabulary: Vocabulary) -> None:
         self.vocabulary = vocabulary
 
-        def distinct(*columns: str) -> list[tuple[object, ...]]:
-            frame = raw.select(*columns).distinct().to_pyarrow()
-            return list(zip(*(frame.column(c).to_pylist() for c in columns), strict=True))
+        # one scan collects every distinct combination of the looked-up texts (a few thousand at most)
+        looked_up = ["item", "unit", "ncv_unit", "carbon_content_unit", "flow", "industry", "region", "period"]
+        combos = raw.select(*(raw[c].strip().nullif("").name(c) for c in looked_up)).distinct().to_pyarrow()
+        columns = {c: combos.column(c).to_pylist() for c in looked_up}
+
+        def distinct(*names: str) -> list[tuple[object, ...]]:
+            return sorted(set(zip(*(columns[c] for c in names), strict=True)), key=repr)
 
         def key_table(values: list[tuple[object, ...]], names: Callable[[object], str | None],
                       text_name: str, key_name: str) -> ir.Table:
@@ -359,16 +363,19 @@ def _row_issues(flagged: list[dict[str, object]], vocabulary: Vocabulary) -> lis
 
 
 def _group_issues(t: ir.Table, limit: int) -> tuple[list[Issue], int]:
-    """Issues that need more than one row to see: duplicates, inconsistent enterprises, mixed periods."""
+    """Issues that need more than one row to see: duplicates, inconsistent enterprises, mixed periods.
+
+    ``t`` holds canonical, individually valid rows.
+    """
     issues: list[Issue] = []
     total = 0
     # measured parameters may be empty: compare them null-safely
     t = t.mutate(**{f"k_{c}": t[f"{c}_number"].fill_null(-1.0) for c in ("ncv", "carbon_content", "oxidation_rate")})
-    keys = ["enterprise_id", "facility_id", "period_key", "item_key", "flow_key",
-            "k_ncv", "k_carbon_content", "k_oxidation_rate"]
-    groups = t.group_by(keys).aggregate(n=t.count(), first=t._row.min(), first_file=t._file.min())
+    keys = ["enterprise_id", "facility_id", "period", "item", "flow", "k_ncv", "k_carbon_content", "k_oxidation_rate"]
+    groups = t.group_by(keys).aggregate(n=t.count(), first=t._row.min())
     groups = groups.filter(groups.n > 1)
-    duplicate_count = int(groups.n.sum().execute() or 0) - int(groups.count().execute())
+    summary = groups.aggregate(rows=groups.n.sum(), groups=groups.count()).to_pyarrow().to_pylist()[0]
+    duplicate_count = int(summary["rows"] or 0) - int(summary["groups"] or 0)
     if duplicate_count:
         total += duplicate_count
         dup = t.join(groups, keys).filter(lambda r: r._row != r.first)
@@ -376,34 +383,28 @@ def _group_issues(t: ir.Table, limit: int) -> tuple[list[Issue], int]:
             issues.append(_issue("accounting.input.duplicate_row", "item", row, first=row["first"]))
     order = t._file + ":" + t._row.cast("string").lpad(12, "0")
     per_enterprise = t.group_by("enterprise_id").aggregate(
-        industries=t.industry_key.nunique(), regions=t.region_key.nunique(), names=t.enterprise_name.nunique()
+        industries=t.industry.nunique(), regions=t.region.nunique(), names=t.enterprise_name.nunique()
     )
     inconsistent = per_enterprise.filter(
         (per_enterprise.industries > 1) | (per_enterprise.regions > 1) | (per_enterprise.names > 1)
     ).count().execute()
-    checks: list[tuple[str, str]] = []
-    if inconsistent:
-        checks = [("industry", "industry_key"), ("region", "region_key"), ("enterprise_name", "enterprise_name")]
-    for column, key in checks:
-        firsts = t.group_by("enterprise_id").aggregate(
-            first=t._row.argmin(order), other=t[key].argmin(order), other_text=t[column].argmin(order),
-        )
-        joined = t.join(firsts, "enterprise_id").filter(lambda r, key=key: r[key].notnull() & (r[key] != r.other))
+    for column in ("industry", "region", "enterprise_name") if inconsistent else ():
+        firsts = t.group_by("enterprise_id").aggregate(first=t._row.argmin(order), other=t[column].argmin(order))
+        joined = t.join(firsts, "enterprise_id").filter(
+            lambda r, column=column: r[column].notnull() & (r[column] != r.other))
         count = int(joined.count().execute())
-        if count:
-            total += count
-            for row in joined.order_by(["_file", "_row"]).limit(limit).to_pyarrow().to_pylist():
-                issues.append(_issue("accounting.input.inconsistent_enterprise", column, row,
-                                     enterprise=row["enterprise_id"], other=row["other_text"],
-                                     first=row["first"]))
-    length = t.period_key.length()
+        total += count
+        for row in joined.order_by(["_file", "_row"]).limit(limit).to_pyarrow().to_pylist() if count else []:
+            issues.append(_issue("accounting.input.inconsistent_enterprise", column, row,
+                                 enterprise=row["enterprise_id"], other=row["other"], first=row["first"]))
+    length = t.period.length()
     per_facility = t.group_by(["enterprise_id", "facility_id"]).aggregate(shortest=length.min(), longest=length.max())
     if int(per_facility.filter(per_facility.shortest != per_facility.longest).count().execute()):
         firsts = t.group_by(["enterprise_id", "facility_id"]).aggregate(
-            first=t._row.argmin(order), other=t.period_key.argmin(order), other_text=t.period.argmin(order)
+            first=t._row.argmin(order), other=t.period.argmin(order), other_text=t.period_text.argmin(order)
         )
         joined = t.join(firsts, ["enterprise_id", "facility_id"]).filter(
-            lambda r: r.period_key.length() != r.other.length()
+            lambda r: r.period.length() != r.other.length()
         )
         total += int(joined.count().execute())
         for row in joined.order_by(["_file", "_row"]).limit(limit).to_pyarrow().to_pylist():
@@ -432,22 +433,31 @@ def validate_activity(source: ActivitySource, vocabulary: Vocabulary) -> ir.Tabl
     if any(i.code == "accounting.input.missing_column" for i in issues):
         raise ValidationFailed(issues=issues, total=len(issues))
     maps = _Maps(source.table, vocabulary)
-    # a view: the wide plan is compiled once, later queries refer to it by name
-    t = source.con.create_view("greenmfg_checked", _joined(source.table, maps), overwrite=True)
-    flags = [c for c in t.columns if c.startswith("f_")]
-    any_flag = ibis.or_(*[t[c] for c in flags])
-    bad = t.filter(any_flag)
-    flag_counts = bad.aggregate(**{c: bad[c].cast("int64").sum() for c in flags}).to_pyarrow().to_pylist()[0]
-    total = len(issues) + sum(int(v or 0) for v in flag_counts.values())
+    con = source.con
+    # The wide plan (joins + every rule) runs once: its detail stays a view for the error listing,
+    # and the rows it checked are stored once, compactly, with the rules as one bitmask.
+    joined = con.create_view("greenmfg_joined", _joined(source.table, maps), overwrite=True)
+    flags = [c for c in joined.columns if c.startswith("f_")]
+    bitmask = sum((joined[c].cast("int64") * (1 << i) for i, c in enumerate(flags)), ibis.literal(0, "int64"))
+    t = con.create_table("greenmfg_checked", _canonical(joined.mutate(flags=bitmask)), overwrite=True)
+    bad = t.filter(t.flags != 0)
+    flag_counts = t.aggregate(**{c: ((t.flags >> i) & 1).sum() for i, c in enumerate(flags)}).to_pyarrow()
+    total = len(issues) + sum(int(v[0].as_py() or 0) for v in flag_counts.columns)
     if total:
-        listed = bad.order_by(["_file", "_row"]).limit(MAX_LISTED_ISSUES).to_pyarrow().to_pylist()
+        rows = bad.order_by(["_file", "_row"]).limit(MAX_LISTED_ISSUES).select("_file", "_row")
+        listed = joined.join(rows, ["_file", "_row"]).order_by(["_file", "_row"]).to_pyarrow().to_pylist()
         issues.extend(_row_issues(listed, vocabulary))
-    group_issues, group_total = _group_issues(t.filter(~any_flag), MAX_LISTED_ISSUES)
+    group_issues, group_total = _group_issues(t.filter(t.flags == 0), MAX_LISTED_ISSUES)
     issues.extend(group_issues)
     total += group_total
     if total:
         issues.sort(key=lambda i: (i.file, i.row or 0, i.column))
         raise ValidationFailed(issues=issues[:MAX_LISTED_ISSUES], total=total)
+    return t.drop("flags", "ncv_number", "carbon_content_number", "oxidation_rate_number", "period_text")
+
+
+def _canonical(t: ir.Table) -> ir.Table:
+    """The canonical columns of the joined rows (plus what the cross-row checks compare)."""
     return t.select(
         "_file", "_row", "enterprise_id", "enterprise_name",
         industry=t.industry_key, region=t.region_key, facility_id=t.facility_id,
@@ -458,5 +468,7 @@ def validate_activity(source: ActivitySource, vocabulary: Vocabulary) -> ir.Tabl
         ncv_measured=t.ncv_number * t.ncv_factor,
         carbon_content_measured=t.carbon_content_number * t.cc_factor,
         oxidation_rate_measured=t.oxidation_rate_number,
+        ncv_number=t.ncv_number, carbon_content_number=t.carbon_content_number,
+        oxidation_rate_number=t.oxidation_rate_number, period_text=t.period, flags=t.flags,
     )
 
