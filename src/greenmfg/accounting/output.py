@@ -89,6 +89,7 @@ def _line(record: dict[str, Any], run: AccountingRun, editions: dict[str, str]) 
         "energy_tce": _round(record["energy_tce"]), "co2e_t": _round(record["co2e_t"]),
         "formula": {"energy": energy_formula, "emissions": _FORMULAS.get(record["category"], "")},
         "parameters": parameters,
+        "unverified": sorted(set(_REF.findall(record.get("warn_refs") or ""))),
         "missing": record.get("missing"),
     }
 
@@ -96,7 +97,7 @@ def _line(record: dict[str, Any], run: AccountingRun, editions: dict[str, str]) 
 def _warnings(total: dict[str, Any], lines: list[dict[str, Any]], run: AccountingRun,
               products: list[dict[str, Any]]) -> list[dict[str, str]]:
     warnings: list[dict[str, str]] = []
-    refs = sorted({t for joined in (total.get("warn_refs") or []) if joined for t in _REF.findall(joined)})
+    refs = sorted({ref for line in lines for ref in line["unverified"]})
     for ref in refs:
         row = run.bound.rows[ref]
         warnings.append({
@@ -105,7 +106,7 @@ def _warnings(total: dict[str, Any], lines: list[dict[str, Any]], run: Accountin
                        f"(not verified against the primary text); source: {row.source}",
             "message_zh": f"使用了未经原文核实的参数 {ref} = {row.value} {row.unit}（状态：{row.verification_status}）",
         })
-    for missing in sorted(m for m in (total.get("missing") or []) if m):
+    for missing in sorted({line["missing"] for line in lines if line["missing"]}):
         warnings.append({
             "code": "accounting.result.missing_parameter", "ref": missing,
             "message": f"no value for {missing} in the selected datasets: those lines count zero for it; "
@@ -129,8 +130,11 @@ def _warnings(total: dict[str, Any], lines: list[dict[str, Any]], run: Accountin
     return warnings
 
 
-def result_document(run: AccountingRun, *, with_lines: bool = True) -> dict[str, Any]:
-    """The whole run as the documented JSON document (for small and medium inputs)."""
+def result_document(run: AccountingRun) -> dict[str, Any]:
+    """The whole run as the documented JSON document (for small and medium inputs).
+
+    Warnings are derived from each result's derivation lines, so the lines are always included.
+    """
     editions = {d.id: d.info.edition for d in run.catalog}
     totals = run.totals.order_by(_KEYS).to_pyarrow().to_pylist()
     products: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
@@ -140,10 +144,9 @@ def result_document(run: AccountingRun, *, with_lines: bool = True) -> dict[str,
                                       "emission_intensity", "emission_intensity_unit")
         })
     lines: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
-    if with_lines:
-        for record in run.lines.order_by(["_file", "_row"]).to_pyarrow().to_pylist():
-            lines[(record["enterprise_id"], record["facility_id"], record["period"])].append(
-                _line(record, run, editions))
+    for record in run.lines.order_by(["_file", "_row"]).to_pyarrow().to_pylist():
+        lines[(record["enterprise_id"], record["facility_id"], record["period"])].append(
+            _line(record, run, editions))
     results = []
     for total in totals:
         key = (total["enterprise_id"], total["facility_id"], total["period"])
@@ -168,8 +171,7 @@ def write_json(run: AccountingRun, path: Path) -> None:
 
 def _flat_totals(run: AccountingRun) -> ir.Table:
     t = run.totals
-    # collect() skips nulls, so both lists hold only real references
-    return t.order_by(_KEYS).rename(unverified_values="warn_refs", missing_parameters="missing")
+    return t.order_by(_KEYS)
 
 
 def write_parquet(run: AccountingRun, path: Path, *, with_lines: bool = True) -> list[Path]:

@@ -228,6 +228,9 @@ _KEYS = ("enterprise_id", "enterprise_name", "industry", "region", "facility_id"
 def facility_totals(lines: ir.Table) -> ir.Table:
     """Energy [tce] and emissions [tCO2e] by facility and period, by category and scope.
 
+    ``unverified_lines`` and ``missing_lines`` count the lines that used an unverified value or
+    lacked a parameter; the lines themselves name them.
+
     scope 1 = combustion + process; scope 2 = purchased electricity + purchased heat;
     total = scope 1 + scope 2 + exported (exported is zero or negative).
     """
@@ -238,8 +241,8 @@ def facility_totals(lines: ir.Table) -> ir.Table:
         energy_tce=lines.energy_tce.cast(_EXACT).sum(),
         **{c: total(c) for c in CATEGORIES},
         lines=lines.count(),
-        warn_refs=lines.warn_refs.collect(distinct=True),
-        missing=lines.missing.collect(distinct=True),
+        unverified_lines=lines.warn_refs.notnull().sum(),
+        missing_lines=lines.missing.notnull().sum(),
     )
     exact = {c: grouped[c].fill_null(0) for c in ("energy_tce", *CATEGORIES)}
     scope1 = exact["combustion"] + exact["process"]
@@ -252,8 +255,8 @@ def facility_totals(lines: ir.Table) -> ir.Table:
         scope2=scope2.cast("float64"),
         **{c: exact[c].cast("float64") for c in CATEGORIES},
         lines=grouped.lines,
-        warn_refs=grouped.warn_refs,
-        missing=grouped.missing,
+        unverified_lines=grouped.unverified_lines,
+        missing_lines=grouped.missing_lines,
     )
 
 
