@@ -6,6 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DEMO := var/demo
+DEMO_INPUT := $(DEMO)/activity
 
 .PHONY: setup run test lint bench clean
 
@@ -18,10 +19,10 @@ $(STAMP): pyproject.toml requirements/constraints.txt
 setup: $(STAMP)
 
 run: setup
-	$(PY) -m greenmfg demo-data --enterprises 40 --months 12 --seed 1 --format csv -o $(DEMO)
-	$(PY) -m greenmfg account $(DEMO) --format json -o $(DEMO)/results.json
-	$(PY) -m greenmfg account $(DEMO) --format xlsx -o $(DEMO)/results.xlsx
-	$(PY) -m greenmfg account $(DEMO)
+	$(PY) -m greenmfg demo-data --enterprises 40 --months 12 --seed 1 --format csv -o $(DEMO_INPUT)
+	$(PY) -m greenmfg account $(DEMO_INPUT) --format json -o $(DEMO)/results.json
+	$(PY) -m greenmfg account $(DEMO_INPUT) --format xlsx -o $(DEMO)/results.xlsx
+	$(PY) -m greenmfg account $(DEMO_INPUT)
 
 lint: setup
 	$(VENV)/bin/ruff check src tests bench

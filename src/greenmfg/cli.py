@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -67,21 +68,18 @@ def _report_issues(error: ValidationFailed, lang: Lang) -> None:
     console = Console(stderr=True)
     title = {Lang.zh: f"输入有 {error.total} 处错误，未进行计算，未写出结果文件",
              Lang.en: f"{error.total} error(s) in the input: nothing was computed and no output was written",
-             Lang.both: f"{error.total} error(s) in the input: nothing was computed and no output was written / "
-                        f"输入有 {error.total} 处错误，未进行计算"}[lang]
-    table = Table(title=title, show_lines=True, title_style="bold red")
-    table.add_column("where / 位置", style="cyan", no_wrap=True)
-    table.add_column("problem / 问题")
-    table.add_column("fix / 修改方法", style="green")
-    table.add_column("code", style="dim")
+             Lang.both: f"{error.total} error(s) in the input: nothing was computed and no output was written\n"
+                        f"输入有 {error.total} 处错误，未进行计算，未写出结果文件"}[lang]
+    console.print(f"[bold red]{title}[/]")
     for issue in error.issues:
-        problem = {Lang.zh: issue.message_zh, Lang.en: issue.message,
-                   Lang.both: f"{issue.message}\n{issue.message_zh}"}[lang]
-        fix = {Lang.zh: issue.fix_zh, Lang.en: issue.fix, Lang.both: f"{issue.fix}\n{issue.fix_zh}"}[lang]
-        table.add_row(issue.location(), problem, fix, issue.code)
-    console.print(table)
+        console.print(f"\n[bold cyan]✗ {escape(issue.location())}[/]  [dim]{issue.code}[/]")
+        if lang in (Lang.en, Lang.both):
+            console.print(f"  {escape(issue.message)}\n  [green]→ {escape(issue.fix)}[/]")
+        if lang in (Lang.zh, Lang.both):
+            console.print(f"  {escape(issue.message_zh)}\n  [green]→ {escape(issue.fix_zh)}[/]")
     if error.total > len(error.issues):
-        console.print(f"… {error.total - len(error.issues)} more not listed / 另有 {error.total - len(error.issues)} 处未列出")
+        more = error.total - len(error.issues)
+        console.print(f"\n… {more} more not listed / 另有 {more} 处未列出")
 
 
 def _fail(error: GreenmfgError) -> typer.Exit:
