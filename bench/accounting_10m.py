@@ -62,6 +62,7 @@ def run_plain_sql(source: Path) -> dict[str, float]:
 
     from greenmfg.accounting.parameters import AccountingOptions, bind_parameters
     from greenmfg.refdata import load_catalog, load_vocabulary
+    from greenmfg.refdata.vocabulary import FLOW_NAMES
     from greenmfg.units import conversion_factor
 
     target = OUT / "plain" / "results.parquet"
@@ -88,8 +89,7 @@ def run_plain_sql(source: Path) -> dict[str, float]:
     con.register("grid", bound.grid.to_pyarrow())
     kinds = pa.table({"k_item": list(vocabulary.items), "kind": [i.kind for i in vocabulary.items.values()]})
     con.register("kinds", kinds)
-    flows = {spelling: key for key, names in __import__("greenmfg.refdata.vocabulary", fromlist=["FLOW_NAMES"]
-                                                        ).FLOW_NAMES.items() for spelling in names}
+    flows = {spelling: key for key, names in FLOW_NAMES.items() for spelling in names}
     con.register("flow_map", pa.table({"flow_text": list(flows), "flow_key": list(flows.values())}))
     heat_ef = bound.heat_ef_tco2_per_gj
     con.execute(f"""

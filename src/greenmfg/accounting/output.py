@@ -20,8 +20,6 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-import ibis.expr.types as ir
-
 from greenmfg.accounting.service import AccountingRun
 from greenmfg.calc.accounting import CATEGORIES
 from greenmfg.errors import InputError
@@ -169,16 +167,12 @@ def write_json(run: AccountingRun, path: Path) -> None:
     path.write_text(json.dumps(document, ensure_ascii=False, indent=1, sort_keys=False), encoding="utf-8")
 
 
-def _flat_totals(run: AccountingRun) -> ir.Table:
-    t = run.totals
-    return t.order_by(_KEYS)
-
 
 def write_parquet(run: AccountingRun, path: Path, *, with_lines: bool = True) -> list[Path]:
     """Results to ``path``; products, lines and provenance beside it (``<stem>.products.parquet`` …)."""
     stem = path.with_suffix("")
     written = [path, Path(f"{stem}.products.parquet"), Path(f"{stem}.provenance.json")]
-    run.con.to_parquet(_flat_totals(run), path)
+    run.con.to_parquet(run.totals.order_by(_KEYS), path)
     run.con.to_parquet(run.products.order_by([*_KEYS, "product"]), written[1])
     if with_lines:
         written.append(Path(f"{stem}.lines.parquet"))

@@ -260,8 +260,6 @@ def bind_parameters(vocabulary: Vocabulary, catalog: Catalog, options: Accountin
         If a selected dataset does not exist, lacks a national grid factor, or has a unit that
         does not fit its item.
     """
-    for dataset_id in options.dataset_ids():
-        catalog.dataset(dataset_id)  # fail early, naming the choices, on an unknown id
     used: dict[str, ParameterRow] = {}
     heat_row = _first([catalog.dataset(options.heat_factor)], "heat", "ef")
     heat = _converted(heat_row, "tCO2/GJ", Item("heat", "热力", "heat", "heat", "GJ", (), ""), used)

@@ -16,7 +16,6 @@ import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import duckdb
 import ibis
 import pyarrow as pa
 import pyarrow.csv as pacsv
@@ -178,7 +177,7 @@ def _read_csv(path: Path) -> tuple[pa.Table, list[Issue]]:
     return _text_table(path, "", mapping, columns, rows), issues
 
 
-def _parquet_relation(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[str, list[Issue]]:
+def _parquet_relation(path: Path) -> tuple[str, list[Issue]]:
     """SQL selecting the located template columns from a Parquet file, scanned lazily by DuckDB."""
     try:
         schema = pq.read_schema(path)
@@ -248,7 +247,7 @@ def read_activity(path: Path, con: ibis.BaseBackend) -> ActivitySource:
     for index, file in enumerate(files):
         suffix = file.suffix.lower()
         if suffix == ".parquet":
-            sql, found = _parquet_relation(raw, file)
+            sql, found = _parquet_relation(file)
         else:
             table, found = _read_xlsx(file) if suffix == ".xlsx" else _read_csv(file)
             name = f"greenmfg_input_{index}"

@@ -166,7 +166,7 @@ class _Maps:
         self.regions = key_table(distinct("region"), vocabulary.region_names.resolve,
                                  "region_text", "region_key")
         self.periods = key_table(distinct("period"), normalize_period, "period_text", "period_key")
-        item_of = {t: vocabulary.item_names.resolve(t) for t in self.items.item_text.to_pyarrow().to_pylist()}
+        item_of = {t: vocabulary.item_names.resolve(t) for (t,) in distinct("item") if t is not None}
 
         def unit_rows(column: str, target_for: Callable[[str], str | None]) -> ir.Table:
             item_texts, unit_texts, factors, reasons, targets = [], [], [], [], []
