@@ -664,6 +664,11 @@ _NON_NUMERIC_TEXTS: Final = ("约{q:.0f}", "N/A", "待补", "{q:.0f}O")
 # ------------------------------------------------------------------------------------------------
 
 
+def city_of(enterprise_name: str, province: str) -> str | None:
+    """The city a demo enterprise's name starts with (names are built as city + brand + trade)."""
+    return next((c for c in _CITIES.get(province, ()) if enterprise_name.startswith(c)), None)
+
+
 def generate_region(*, enterprises: int, months: int, seed: int, start_year: int = 2024,
                     with_errors: bool = False) -> pa.Table:
     """Generate a synthetic industrial region in the input-template format.

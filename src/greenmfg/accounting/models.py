@@ -1,0 +1,149 @@
+"""Stored activity data and accounting results.
+
+An upload becomes an :class:`ImportBatch` (previewed, then committed all or nothing). Commit
+stores its rows and creates a new :class:`DataVersion` for every facility-period it covers;
+earlier versions stay readable. Each accounting of stored data is a :class:`CalculationRun`
+(on commit, or a recalculation after new reference data) whose :class:`FacilityResult` rows
+carry the figures, products, warnings and derivation lines; ``current`` marks the latest result
+of the latest version of each facility-period.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, deferred, mapped_column
+
+from greenmfg.db.base import Base, JSONType, UTCDateTime, utcnow
+
+__all__ = ["ActivityRecord", "CalculationRun", "DataVersion", "FacilityResult", "ImportBatch", "ImportStatus"]
+
+
+class ImportStatus(StrEnum):
+    #: validated without errors, waiting for commit
+    previewed = "previewed"
+    #: has errors; can never be committed
+    invalid = "invalid"
+    committed = "committed"
+    #: discarded by the user before commit
+    discarded = "discarded"
+
+
+class ImportBatch(Base):
+    __tablename__ = "import_batches"
+    __table_args__ = (
+        CheckConstraint("status IN ('previewed', 'invalid', 'committed', 'discarded')", name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(128))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = deferred(mapped_column(LargeBinary))
+    status: Mapped[str] = mapped_column(String(16))
+    row_count: Mapped[int] = mapped_column(Integer, default=0)
+    issue_count: Mapped[int] = mapped_column(Integer, default=0)
+    #: located issues (Issue.as_dict), capped; issue_count has the full number
+    issues: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
+    #: facilities, periods, new facilities, previewed totals
+    summary: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    committed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    committed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class ActivityRecord(Base):
+    """One committed activity row as it was in the file (template columns), with its location."""
+
+    __tablename__ = "activity_records"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    import_id: Mapped[int] = mapped_column(ForeignKey("import_batches.id", ondelete="CASCADE"), index=True)
+    data_version_id: Mapped[int] = mapped_column(ForeignKey("data_versions.id", ondelete="CASCADE"), index=True)
+    sheet: Mapped[str] = mapped_column(String(64))
+    row: Mapped[int] = mapped_column(Integer)
+    #: the template's columns as text, exactly as read (enterprise_id … oxidation_rate)
+    values: Mapped[dict[str, Any]] = mapped_column(JSONType)
+
+
+class DataVersion(Base):
+    """Version n of one facility's data for one period (re-importing creates n + 1)."""
+
+    __tablename__ = "data_versions"
+    __table_args__ = (UniqueConstraint("facility_id", "period", "version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id", ondelete="CASCADE"), index=True)
+    period: Mapped[str] = mapped_column(String(7))
+    version: Mapped[int] = mapped_column(Integer)
+    import_id: Mapped[int] = mapped_column(ForeignKey("import_batches.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    current: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class CalculationRun(Base):
+    """One accounting of stored data, with the provenance of the engine run."""
+
+    __tablename__ = "calculation_runs"
+    __table_args__ = (CheckConstraint("trigger IN ('import', 'recalculation')", name="trigger"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    trigger: Mapped[str] = mapped_column(String(16))
+    import_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    #: the engine's provenance document (version, datasets with sha256, options, inputs)
+    provenance: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    #: sha256 over the dataset ids and hashes used: equal fingerprints mean equal reference data
+    reference_fingerprint: Mapped[str] = mapped_column(String(64))
+    #: for recalculations: what changed per facility-period
+    changes: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONType)
+
+
+class FacilityResult(Base):
+    """Accounting result of one facility-period in the JSON shape of the engine."""
+
+    __tablename__ = "facility_results"
+    __table_args__ = (
+        Index("ix_facility_results_enterprise_current_period", "enterprise_id", "current", "period"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("calculation_runs.id", ondelete="CASCADE"), index=True)
+    data_version_id: Mapped[int] = mapped_column(ForeignKey("data_versions.id", ondelete="CASCADE"), index=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id", ondelete="CASCADE"), index=True)
+    period: Mapped[str] = mapped_column(String(7))
+    year: Mapped[int] = mapped_column(Integer, index=True)
+    current: Mapped[bool] = mapped_column(Boolean, default=True)
+    energy_tce: Mapped[float] = mapped_column(Float)
+    total_tco2e: Mapped[float] = mapped_column(Float)
+    scope1_tco2e: Mapped[float] = mapped_column(Float)
+    scope2_tco2e: Mapped[float] = mapped_column(Float)
+    combustion_tco2e: Mapped[float] = mapped_column(Float)
+    process_tco2e: Mapped[float] = mapped_column(Float)
+    purchased_electricity_tco2e: Mapped[float] = mapped_column(Float)
+    purchased_heat_tco2e: Mapped[float] = mapped_column(Float)
+    exported_tco2e: Mapped[float] = mapped_column(Float)
+    products: Mapped[list[dict[str, Any]]] = mapped_column(JSONType)
+    warnings: Mapped[list[str]] = mapped_column(JSONType)
+    lines: Mapped[list[dict[str, Any]]] = deferred(mapped_column(JSONType))

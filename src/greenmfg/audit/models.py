@@ -1,0 +1,43 @@
+"""Audit events form a hash chain; ``audit_head`` holds the last link and serialises appends."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from greenmfg.db.base import Base, JSONType, UTCDateTime
+
+__all__ = ["AuditEvent", "AuditHead"]
+
+
+class AuditEvent(Base):
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    #: position in the chain, 1, 2, 3 … without gaps
+    seq: Mapped[int] = mapped_column(Integer, unique=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    #: username at the time (kept when the user is deleted)
+    actor: Mapped[str] = mapped_column(String(64))
+    #: dotted name, e.g. auth.login, import.commit, results.recalculate, membership.role_change
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    organisation_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    target_type: Mapped[str | None] = mapped_column(String(32))
+    target_id: Mapped[str | None] = mapped_column(String(64))
+    details: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditHead(Base):
+    """One row (id 1): the last sequence number and hash. Locked by every append."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    hash: Mapped[str] = mapped_column(String(64))

@@ -1,0 +1,1 @@
+"""Users, roles, password login, web sessions with CSRF, personal API tokens, login throttling."""

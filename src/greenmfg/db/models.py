@@ -1,0 +1,27 @@
+"""Every mapped model, imported in one place so the metadata (and Alembic) sees them all."""
+
+from greenmfg.accounting.models import (
+    ActivityRecord,
+    CalculationRun,
+    DataVersion,
+    FacilityResult,
+    ImportBatch,
+)
+from greenmfg.audit.models import AuditEvent, AuditHead
+from greenmfg.auth.models import ApiToken, LoginAttempt, Membership, User, WebSession
+from greenmfg.db.base import Base
+from greenmfg.orgs.models import (
+    EvaluatorAssignment,
+    Facility,
+    Jurisdiction,
+    Meter,
+    Organisation,
+    Park,
+    Product,
+)
+
+__all__ = [
+    "ActivityRecord", "ApiToken", "AuditEvent", "AuditHead", "Base", "CalculationRun", "DataVersion",
+    "EvaluatorAssignment", "Facility", "FacilityResult", "ImportBatch", "Jurisdiction", "LoginAttempt",
+    "Membership", "Meter", "Organisation", "Park", "Product", "User", "WebSession",
+]

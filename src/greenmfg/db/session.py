@@ -1,0 +1,58 @@
+"""The one database session factory.
+
+A :class:`Database` owns an engine and a ``sessionmaker``. Services receive a ``Session``; the
+edges (API, web, CLI) open one per request or command with :meth:`Database.session`, which
+commits on success and rolls back on any error, so a failed request changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+__all__ = ["Database"]
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+class Database:
+    """Engine + session factory for one database URL."""
+
+    def __init__(self, url: str, *, engine: Engine | None = None, pool_size: int = 10) -> None:
+        self.url = url
+        if engine is None:
+            if url.startswith("sqlite"):
+                path = url.removeprefix("sqlite:///")
+                if path and path != ":memory:":
+                    Path(path).parent.mkdir(parents=True, exist_ok=True)
+                engine = create_engine(url, connect_args={"check_same_thread": False})
+                event.listen(engine, "connect", _sqlite_pragmas)
+            else:
+                engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size * 2,
+                                       pool_pre_ping=True)
+        self.engine = engine
+        self.sessionmaker = sessionmaker(bind=engine, expire_on_commit=False)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session in one transaction: committed on success, rolled back on any error."""
+        with self.sessionmaker() as session, session.begin():
+            yield session
+
+    def dispose(self) -> None:
+        self.engine.dispose()

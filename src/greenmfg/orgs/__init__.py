@@ -1,0 +1,1 @@
+"""Organisations (enterprises, regulators, evaluators, the platform), their facilities and who may see what."""

@@ -1,0 +1,114 @@
+"""The one settings object of greenmfg, read from the environment (``GREENMFG_*``).
+
+Nothing reads the environment anywhere else. Development defaults need no configuration: a
+SQLite file under ``var/``; production (``GREENMFG_ENV=production``) refuses default secrets.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from greenmfg.errors import GreenmfgError
+
+__all__ = ["DEFAULT_SECRET_KEY", "ConfigurationError", "Settings"]
+
+#: Used in development and tests only; production refuses to start with it.
+DEFAULT_SECRET_KEY = "greenmfg-development-secret-key-do-not-use-in-production"
+
+
+class ConfigurationError(GreenmfgError):
+    """The settings are unusable (for example a default secret in production)."""
+
+
+def _int(env: dict[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as error:
+        raise ConfigurationError(f"{name}={raw!r} is not an integer / {name} 必须是整数") from error
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Platform settings.
+
+    Attributes
+    ----------
+    database_url
+        SQLAlchemy URL; SQLite file ``var/greenmfg.db`` by default, PostgreSQL in production
+        (``postgresql+psycopg://user@host/db``).
+    environment
+        ``development`` or ``production``.
+    secret_key
+        Key for hashing session and API tokens (HMAC); at least 32 characters in production.
+    """
+
+    database_url: str = "sqlite:///var/greenmfg.db"
+    environment: str = "development"
+    secret_key: str = DEFAULT_SECRET_KEY
+    session_hours: int = 12
+    api_token_hours: int = 24
+    max_upload_bytes: int = 20 * 1024 * 1024
+    login_max_failures: int = 5
+    login_window_minutes: int = 15
+    mqtt_url: str | None = None
+    demo_password: str = field(default="greenmfg-demo", repr=False)
+
+    @property
+    def production(self) -> bool:
+        return self.environment == "production"
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        env = dict(os.environ if env is None else env)
+        base = cls()
+        return replace(
+            base,
+            database_url=_database_url(env.get("GREENMFG_DATABASE_URL") or base.database_url),
+            environment=env.get("GREENMFG_ENV", base.environment),
+            secret_key=env.get("GREENMFG_SECRET_KEY") or base.secret_key,
+            session_hours=_int(env, "GREENMFG_SESSION_HOURS", base.session_hours),
+            max_upload_bytes=_int(env, "GREENMFG_MAX_UPLOAD_BYTES", base.max_upload_bytes),
+            mqtt_url=env.get("GREENMFG_MQTT_URL") or None,
+        )
+
+    def check(self) -> None:
+        """Refuse unusable settings; in production refuse default or weak secrets.
+
+        Raises
+        ------
+        ConfigurationError
+            Naming the setting and how to fix it.
+        """
+        if self.environment not in ("development", "production"):
+            raise ConfigurationError(
+                f"GREENMFG_ENV={self.environment!r}: use development or production / "
+                "GREENMFG_ENV 只能是 development 或 production")
+        if self.production:
+            if self.secret_key == DEFAULT_SECRET_KEY or len(self.secret_key) < 32:
+                raise ConfigurationError(
+                    "production refuses the default or a short GREENMFG_SECRET_KEY: set a random "
+                    "value of at least 32 characters (python -c 'import secrets; print(secrets.token_urlsafe(48))') / "
+                    "生产模式拒绝默认或过短的 GREENMFG_SECRET_KEY：请设置至少 32 个字符的随机值")
+            if self.database_url.startswith("sqlite"):
+                raise ConfigurationError(
+                    "production needs PostgreSQL: set GREENMFG_DATABASE_URL=postgresql+psycopg://… / "
+                    "生产模式需要 PostgreSQL：请设置 GREENMFG_DATABASE_URL")
+
+    def sqlite_path(self) -> Path | None:
+        prefix = "sqlite:///"
+        if self.database_url.startswith(prefix) and self.database_url != "sqlite:///:memory:":
+            return Path(self.database_url[len(prefix):])
+        return None
+
+
+def _database_url(url: str) -> str:
+    # accept the plain libpq spelling and use psycopg 3
+    for plain in ("postgresql://", "postgres://"):
+        if url.startswith(plain):
+            return "postgresql+psycopg://" + url[len(plain):]
+    return url

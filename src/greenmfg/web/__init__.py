@@ -1,0 +1,1 @@
+"""The web edge: FastAPI application, REST API plumbing, server-rendered pages."""

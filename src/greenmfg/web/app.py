@@ -1,0 +1,47 @@
+"""The FastAPI application: REST API under ``/api/v1`` and the server-rendered pages."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from greenmfg import __version__
+from greenmfg.db.session import Database
+from greenmfg.settings import Settings
+from greenmfg.web.errors import install_error_handlers
+
+__all__ = ["create_app"]
+
+
+def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
+    """Build the application (no work at import time; everything hangs off ``app.state``).
+
+    Raises
+    ------
+    ConfigurationError
+        Production mode with default secrets or without PostgreSQL.
+    """
+    settings = settings or Settings.from_env()
+    settings.check()
+    database = database or Database(settings.database_url)
+    app = FastAPI(
+        title="greenmfg API",
+        version=__version__,
+        description="Energy (tce) and GHG (tCO2e) accounting per Chinese national standards: enterprises, "
+                    "regulators and evaluators. Errors share one envelope: "
+                    '{"error": {"status", "code", "message", "message_zh", "details"}}.',
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/v1/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.database = database
+    install_error_handlers(app)
+
+    from greenmfg.accounting.api import router as accounting_router
+    from greenmfg.auth.api import router as auth_router
+    from greenmfg.orgs.api import router as orgs_router
+    from greenmfg.refdata.api import router as refdata_router
+
+    for router in (auth_router, orgs_router, accounting_router, refdata_router):
+        app.include_router(router)
+    return app
