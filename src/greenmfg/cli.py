@@ -268,3 +268,12 @@ def demo_data(
 
 def main() -> None:
     app()
+
+
+def _register_platform_commands() -> None:
+    from greenmfg.platform_cli import register
+
+    register(app)
+
+
+_register_platform_commands()

@@ -45,7 +45,7 @@ def _usernames(session: Session, ids: set[int | None]) -> dict[int, str]:
     wanted = {i for i in ids if i is not None}
     if not wanted:
         return {}
-    return dict(session.execute(select(User.id, User.username).where(User.id.in_(wanted))).tuples().all())
+    return {row[0]: row[1] for row in session.execute(select(User.id, User.username).where(User.id.in_(wanted)))}
 
 
 def import_dict(batch: ImportBatch, names: dict[int, str], *, full: bool = False) -> dict[str, Any]:

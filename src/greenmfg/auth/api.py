@@ -89,6 +89,11 @@ def create_token(body: TokenRequest, principal: CurrentPrincipal,
                  database: Annotated[Database, Depends(get_database)],
                  settings: Annotated[Settings, Depends(get_settings)]) -> dict[str, Any]:
     wanted = set(body.scopes)
+    unknown = sorted(wanted - set(auth.SCOPES))
+    if unknown or not wanted:
+        raise ApiError(422, f"scopes must be a non-empty subset of read, write, admin; unknown: {', '.join(unknown)}",
+                       "权限范围须为 read、write、admin 的非空子集", details=[{"location": "body.scopes",
+                                                                 "message": f"unknown scopes {unknown}"}])
     if not wanted <= principal.scopes:
         raise ApiError(403, "a token cannot have scopes its creator lacks", "令牌的权限不能超过创建者的权限")
     with database.session() as session:

@@ -12,18 +12,24 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 __all__ = ["Database"]
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # let SQLAlchemy, not pysqlite, decide where transactions begin (needed for SAVEPOINTs)
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    connection.exec_driver_sql("BEGIN")
 
 
 class Database:
@@ -38,11 +44,25 @@ class Database:
                     Path(path).parent.mkdir(parents=True, exist_ok=True)
                 engine = create_engine(url, connect_args={"check_same_thread": False})
                 event.listen(engine, "connect", _sqlite_pragmas)
+                event.listen(engine, "begin", _sqlite_begin)
             else:
                 engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size * 2,
                                        pool_pre_ping=True)
         self.engine = engine
         self.sessionmaker = sessionmaker(bind=engine, expire_on_commit=False)
+
+    @classmethod
+    def bound(cls, url: str, connection: Connection) -> Database:
+        """A database whose sessions run inside ``connection``'s open transaction as savepoints.
+
+        Tests use it: everything a test does is rolled back with that outer transaction.
+        """
+        database = cls.__new__(cls)
+        database.url = url
+        database.engine = connection.engine
+        database.sessionmaker = sessionmaker(bind=connection, expire_on_commit=False,
+                                             join_transaction_mode="create_savepoint")
+        return database
 
     @property
     def dialect(self) -> str:

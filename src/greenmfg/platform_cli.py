@@ -1,0 +1,193 @@
+"""Platform commands of the ``greenmfg`` CLI: serve, demo accounts, database, audit, recalculation, users."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from greenmfg.errors import GreenmfgError
+
+__all__ = ["register"]
+
+EXIT_BAD_INPUT = 2
+EXIT_AUDIT_BROKEN = 3
+
+
+def _database(migrate: bool = True):  # type: ignore[no-untyped-def]
+    from greenmfg.db.migrate import upgrade
+    from greenmfg.db.session import Database
+    from greenmfg.settings import Settings
+
+    settings = Settings.from_env()
+    database = Database(settings.database_url)
+    if migrate:
+        upgrade(database)
+    return settings, database
+
+
+def _fail(error: GreenmfgError | str) -> typer.Exit:
+    Console(stderr=True).print(f"[bold red]error / 错误:[/] {error}")
+    return typer.Exit(EXIT_BAD_INPUT)
+
+
+def _print_accounts(accounts: list[dict[str, object]], url: str) -> None:
+    console = Console(stderr=True)
+    table = Table(title=f"greenmfg at {url} — demo accounts / 演示账号", title_style="bold green")
+    for column in ("username 用户名", "password 密码", "role 角色", "organisation 组织"):
+        table.add_column(column)
+    for a in accounts:
+        table.add_row(str(a["username"]), str(a["password"]), str(a["role"]), str(a["organisation"]))
+    console.print(table)
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port")] = 8000,
+    demo: Annotated[bool, typer.Option("--demo", help="Seed the demo region when the database is empty")] = False,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes")] = 1,
+) -> None:
+    """Run the platform (web pages and REST API) with uvicorn."""
+    import uvicorn
+
+    from greenmfg.demo.platform import seed_demo
+
+    try:
+        settings, database = _database()
+        settings.check()
+    except GreenmfgError as error:
+        raise _fail(error) from None
+    if demo:
+        if settings.production:
+            raise _fail("--demo is refused in production (demo passwords are public) / 生产模式不允许 --demo")
+        Console(stderr=True).print("seeding the demo region (first start only) / 正在生成演示数据…")
+        accounts = seed_demo(database, password=settings.demo_password)
+        _print_accounts([a.as_dict() for a in accounts], f"http://{host}:{port}")
+    database.dispose()
+    uvicorn.run("greenmfg.web.app:create_app", factory=True, host=host, port=port, workers=workers,
+                log_level="info", proxy_headers=False)
+
+
+def demo_accounts(as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False) -> None:
+    """List the demo accounts (seeding the demo region first when the database is empty)."""
+    from greenmfg.demo.platform import seed_demo
+
+    settings, database = _database()
+    accounts = [a.as_dict() for a in seed_demo(database, password=settings.demo_password)]
+    if as_json:
+        typer.echo(json.dumps([{k: a[k] for k in ("username", "password", "role", "organisation_id")}
+                               for a in accounts], ensure_ascii=False, indent=1))
+    else:
+        _print_accounts(accounts, settings.database_url)
+
+
+db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every migration to the database of GREENMFG_DATABASE_URL."""
+    settings, _database_ = _database()
+    Console(stderr=True).print(f"database is at the newest schema / 数据库已升级: {settings.database_url}")
+
+
+@db_app.command("check")
+def db_check() -> None:
+    """Fail when the models and the migrated schema differ."""
+    from greenmfg.db.migrate import pending_differences
+
+    _settings, database = _database()
+    differences = pending_differences(database)
+    if differences:
+        for difference in differences:
+            Console(stderr=True).print(f"[red]{difference}[/]")
+        raise typer.Exit(1)
+    Console(stderr=True).print("models and migrations agree / 模型与迁移一致")
+
+
+audit_app = typer.Typer(help="Audit log.", no_args_is_help=True)
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Check the audit hash chain; exit 3 when any event was edited, deleted or inserted."""
+    from greenmfg.audit.service import verify
+
+    _settings, database = _database()
+    with database.session() as session:
+        report = verify(session)
+    console = Console()
+    if report.ok:
+        console.print(f"[green]audit chain intact / 审计链完整[/]: {report.events} events")
+        return
+    console.print(f"[bold red]audit chain broken / 审计链被篡改[/] ({report.events} events checked)")
+    for problem in report.problems:
+        console.print(f"  ✗ {problem}")
+    raise typer.Exit(EXIT_AUDIT_BROKEN)
+
+
+def recalc(
+    force: Annotated[bool, typer.Option("--force", help="Recalculate even when the reference data is unchanged")] = False,
+) -> None:
+    """Recalculate stored results with the installed reference data and show what changed."""
+    from greenmfg.accounting.store import recalculate
+
+    _settings, database = _database()
+    with database.session() as session:
+        runs = recalculate(session, actor="cli", only_if_changed=not force)
+        summary = [(r.enterprise_id, r.id, len(r.changes or [])) for r in runs]
+    if not summary:
+        Console().print("results are up to date with the installed reference data / 结果已是最新")
+        return
+    table = Table(title="recalculation / 重算")
+    for column in ("enterprise", "run", "changed facility-periods"):
+        table.add_column(column, justify="right")
+    for row in summary:
+        table.add_row(*(str(v) for v in row))
+    Console().print(table)
+
+
+users_app = typer.Typer(help="Users and roles.", no_args_is_help=True)
+
+
+@users_app.command("create")
+def users_create(
+    username: Annotated[str, typer.Argument()],
+    organisation_id: Annotated[int, typer.Option(help="Organisation the user belongs to")],
+    role: Annotated[str, typer.Option(help="manager, viewer or admin")] = "viewer",
+    display_name: Annotated[str | None, typer.Option(help="Name shown in the UI")] = None,
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)] = "",
+) -> None:
+    """Create a user with a role in an organisation (platform bootstrap: the first admin)."""
+    from greenmfg.audit import service as audit
+    from greenmfg.auth.models import Membership, Role, User
+    from greenmfg.auth.security import hash_password
+    from greenmfg.orgs.models import Organisation
+
+    if role not in {r.value for r in Role}:
+        raise _fail(f"role must be manager, viewer or admin, not {role!r}")
+    if len(password) < 12:
+        raise _fail("passwords need at least 12 characters / 密码至少 12 个字符")
+    _settings, database = _database()
+    with database.session() as session:
+        if session.get(Organisation, organisation_id) is None:
+            raise _fail(f"organisation {organisation_id} does not exist")
+        user = User(username=username, display_name=display_name or username, password_hash=hash_password(password))
+        session.add(user)
+        session.flush()
+        session.add(Membership(user_id=user.id, organisation_id=organisation_id, role=role))
+        audit.record(session, "user.create", actor="cli", organisation_id=organisation_id, target_type="user",
+                     target_id=user.id, details={"username": username, "role": role})
+    Console(stderr=True).print(f"user {username} created / 已创建用户")
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(serve)
+    app.command("demo-accounts")(demo_accounts)
+    app.command()(recalc)
+    app.add_typer(db_app, name="db")
+    app.add_typer(audit_app, name="audit")
+    app.add_typer(users_app, name="users")
