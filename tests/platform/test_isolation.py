@@ -1,0 +1,158 @@
+"""Tenant isolation: another enterprise's user gets 404 and no data on every API route.
+
+Every route under /api/v1 must be classified below; a new route fails
+``test_every_api_route_is_classified`` until its isolation is tested here.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+
+from .conftest import Login, World, steel_csv, upload
+
+#: routes whose path parameters point at one enterprise's data: outsider → 404, no data
+SCOPED = {
+    ("GET", "/api/v1/enterprises/{enterprise_id}"),
+    ("GET", "/api/v1/enterprises/{enterprise_id}/facilities"),
+    ("POST", "/api/v1/enterprises/{enterprise_id}/imports"),
+    ("GET", "/api/v1/enterprises/{enterprise_id}/imports"),
+    ("GET", "/api/v1/enterprises/{enterprise_id}/results"),
+    ("GET", "/api/v1/enterprises/{enterprise_id}/versions"),
+    ("GET", "/api/v1/enterprises/{enterprise_id}/recalculations"),
+    ("GET", "/api/v1/imports/{import_id}"),
+    ("POST", "/api/v1/imports/{import_id}/commit"),
+    ("POST", "/api/v1/imports/{import_id}/discard"),
+    ("GET", "/api/v1/imports/{import_id}/rows"),
+    ("GET", "/api/v1/results/{result_id}"),
+    ("GET", "/api/v1/organisations/{organisation_id}"),
+}
+#: lists: the outsider's answer must not contain the enterprise
+LISTS = {("GET", "/api/v1/enterprises"), ("GET", "/api/v1/organisations")}
+#: the caller's own things (tested in test_auth: another user's token is 404)
+OWN = {("GET", "/api/v1/me"), ("GET", "/api/v1/auth/tokens"), ("POST", "/api/v1/auth/tokens"),
+       ("DELETE", "/api/v1/auth/tokens/{token_id}")}
+#: no tenant data (public reference library, login)
+PUBLIC = {("POST", "/api/v1/auth/token"), ("GET", "/api/v1/refdata"), ("GET", "/api/v1/refdata/{dataset_id}")}
+#: admins only: 403 for everybody else
+ADMIN = {("POST", "/api/v1/recalculations")}
+
+
+def _api_routes(client: TestClient) -> set[tuple[str, str]]:
+    out = set()
+    for route in client.app.routes:  # type: ignore[attr-defined]
+        if isinstance(route, APIRoute) and route.path.startswith("/api/v1"):
+            path = route.path.replace("{dataset_id:path}", "{dataset_id}")
+            out |= {(m, path) for m in route.methods if m != "HEAD"}
+    return out
+
+
+def test_every_api_route_is_classified(client: TestClient) -> None:
+    unclassified = _api_routes(client) - SCOPED - LISTS - OWN - PUBLIC - ADMIN
+    assert not unclassified, f"add these routes to an isolation class and test them: {sorted(unclassified)}"
+
+
+@pytest.fixture
+def steel_objects(client: TestClient, login: Login, world: World) -> dict[str, int]:
+    headers = login("steel")
+    committed = upload(client, headers, world.org("steel"), steel_csv()).json()
+    client.post(f"/api/v1/imports/{committed['id']}/commit", headers=headers)
+    pending = upload(client, headers, world.org("steel"), steel_csv(periods=("2024-05",))).json()
+    result = client.get(f"/api/v1/enterprises/{world.org('steel')}/results", headers=headers).json()["results"][0]
+    return {"enterprise_id": world.org("steel"), "organisation_id": world.org("steel"),
+            "import_id": pending["id"], "committed_import_id": committed["id"], "result_id": result["id"]}
+
+
+def _url(path: str, objects: dict[str, int]) -> str:
+    def value(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name == "import_id" and path.endswith("/rows"):
+            return str(objects["committed_import_id"])
+        return str(objects[name])
+
+    return re.sub(r"\{(\w+)\}", value, path)
+
+
+def _call(client: TestClient, method: str, url: str, headers: dict[str, str]) -> Any:
+    if method == "POST" and url.endswith("/imports"):
+        return client.post(url, headers=headers, files={"file": ("a.csv", steel_csv(), "text/csv")})
+    return client.request(method, url, headers=headers)
+
+
+def test_outsiders_get_404_and_no_data_on_every_scoped_route(client: TestClient, login: Login,
+                                                             steel_objects: dict[str, int],
+                                                             subtests: pytest.Subtests) -> None:
+    # cement: another enterprise; glass: another enterprise in the same province and regulator
+    # area; evaluator: assigned to cement only
+    for username in ("cement", "glass", "evaluator"):
+        for method, path in sorted(SCOPED):
+            with subtests.test(user=username, method=method, path=path):
+                answer = _call(client, method, _url(path, steel_objects), login(username))
+                assert answer.status_code == 404, answer.text
+                assert "E-STEEL" not in answer.text and "唐山示例钢铁" not in answer.text
+                assert answer.json()["error"]["code"] == "not_found"
+
+
+@pytest.mark.parametrize(("method", "path"), sorted(LISTS))
+def test_lists_do_not_show_other_enterprises(client: TestClient, login: Login, world: World,
+                                             method: str, path: str) -> None:
+    answer = client.request(method, path, headers=login("cement"))
+    assert answer.status_code == 200
+    assert "E-STEEL" not in answer.text and "唐山示例钢铁" not in answer.text
+    assert "E-CEMENT" in answer.text or path.endswith("organisations")
+
+
+@pytest.mark.parametrize(("method", "path"), sorted(ADMIN))
+def test_admin_routes_refuse_others(client: TestClient, login: Login, method: str, path: str) -> None:
+    for username in ("steel", "hebei", "evaluator"):
+        assert client.request(method, path, headers=login(username)).status_code == 403
+
+
+@pytest.mark.parametrize(("username", "visible"), [
+    ("admin", {"E-STEEL", "E-CEMENT", "E-GLASS"}),
+    ("hebei", {"E-STEEL", "E-GLASS"}),          # province 130000, every industry
+    ("tangshan", {"E-STEEL"}),                  # city 唐山, steel only
+    ("evaluator", {"E-CEMENT"}),                # assigned
+    ("steel", {"E-STEEL"}),
+    ("steelviewer", {"E-STEEL"}),
+])
+def test_visibility_by_role(client: TestClient, login: Login, username: str, visible: set[str]) -> None:
+    items = client.get("/api/v1/enterprises", headers=login(username)).json()["items"]
+    assert {e["code"] for e in items} == visible
+
+
+def test_regulator_reads_results_in_its_jurisdiction(client: TestClient, login: Login, world: World,
+                                                     steel_objects: dict[str, int]) -> None:
+    for username in ("hebei", "tangshan", "admin"):
+        answer = client.get(f"/api/v1/enterprises/{world.org('steel')}/results", headers=login(username))
+        assert answer.status_code == 200 and len(answer.json()["results"]) == 2
+    assert client.get(f"/api/v1/results/{steel_objects['result_id']}", headers=login("hebei")).status_code == 200
+
+
+def test_enterprise_list_is_paginated_filtered_and_sorted(client: TestClient, login: Login) -> None:
+    page = client.get("/api/v1/enterprises?page=1&page_size=1&sort=-code", headers=login("admin")).json()
+    assert page["total"] == 3 and page["page"] == 1 and page["page_size"] == 1
+    assert [e["code"] for e in page["items"]] == ["E-STEEL"]
+    filtered = client.get("/api/v1/enterprises?industry=cement", headers=login("admin")).json()
+    assert [e["code"] for e in filtered["items"]] == ["E-CEMENT"]
+    assert client.get("/api/v1/enterprises?page=0", headers=login("admin")).status_code == 422
+    assert client.get("/api/v1/enterprises?sort=password", headers=login("admin")).status_code == 422
+
+
+def test_unknown_ids_and_routes_are_404_envelopes(client: TestClient, login: Login) -> None:
+    for path in ("/api/v1/enterprises/999999", "/api/v1/imports/999999", "/api/v1/results/999999",
+                 "/api/v1/no-such-thing", "/api/v1/refdata/nope/none"):
+        answer = client.get(path, headers=login("admin"))
+        assert answer.status_code == 404, path
+        assert set(answer.json()["error"]) == {"status", "code", "message", "message_zh", "details"}
+    assert client.get("/api/v1/enterprises/abc", headers=login("admin")).status_code == 422
+
+
+def test_openapi_is_generated(client: TestClient) -> None:
+    spec = client.get("/api/v1/openapi.json").json()
+    assert "/api/v1/enterprises/{enterprise_id}/imports" in spec["paths"]
+    assert "/api/v1/auth/token" in spec["paths"]
