@@ -40,7 +40,7 @@
       textStyle: { fontFamily: font, color: text },
       title: { textStyle: { color: text, fontWeight: 600, fontSize: 14 }, subtextStyle: { color: muted } },
       legend: { textStyle: { color: text }, icon: "roundRect", itemWidth: 12, itemHeight: 8, itemGap: 16 },
-      grid: { left: 16, right: 20, top: 44, bottom: 8, containLabel: true },
+      grid: { left: 12, right: 20, top: 60, bottom: 8, containLabel: true },
       categoryAxis: Object.assign({}, axis, { splitLine: { show: false } }),
       valueAxis: Object.assign({}, axis, { axisLine: { show: false } }),
       timeAxis: axis,
@@ -153,7 +153,9 @@
       button.type = "button";
       button.className = "th-sort";
       while (th.firstChild) button.appendChild(th.firstChild);
-      button.insertAdjacentHTML("beforeend", SORT_ICON);
+      // numeric columns are right-aligned: the arrow goes first so the labels line up with the figures
+      var numeric = th.getAttribute("data-sort-type") === "number";
+      button.insertAdjacentHTML(numeric ? "afterbegin" : "beforeend", SORT_ICON);
       th.appendChild(button);
       button.addEventListener("click", function () {
         var next = th.getAttribute("aria-sort") === "ascending" ? "descending" : "ascending";
