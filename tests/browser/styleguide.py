@@ -234,9 +234,14 @@ def styleguide_app(templates: Templates) -> Starlette:
         request.state.user = None
         return templates.render(request, "styleguide_login.html", {"s": TEXT[locale]})
 
+    async def echo_csrf(request: Request) -> HTMLResponse:
+        # what an htmx request sent as its CSRF header (app.js adds it from <meta name=csrf-token>)
+        return HTMLResponse(request.headers.get("x-csrf-token", "(none)"))
+
     return Starlette(routes=[
         Route("/styleguide/{locale}", styleguide),
         Route("/login-preview/{locale}", login),
+        Route("/echo-csrf", echo_csrf, methods=["POST"]),
         Mount("/static", static_files(), name="static"),
     ])
 

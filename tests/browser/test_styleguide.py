@@ -107,3 +107,11 @@ def test_login_layout(page: Page, base_url: str, locale: str) -> None:
     assert abs(card["x"] - (1440 - card["x"] - card["width"])) <= 1
     assert page.locator("input[name=csrf_token]").get_attribute("value") == "test-csrf-token"
     assert errors == []
+
+
+def test_htmx_requests_carry_the_csrf_token(page: Page, base_url: str) -> None:
+    errors = _open(page, f"{base_url}/styleguide/zh-CN")
+    page.get_by_role("button", name="重新核算").click()
+    page.wait_for_function("document.querySelector('#csrf-echo').textContent !== ''")
+    assert page.locator("#csrf-echo").text_content() == "test-csrf-token"
+    assert errors == []

@@ -26,6 +26,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from babel import Locale
@@ -56,7 +57,7 @@ DEFAULT_LOCALE = "zh-CN"
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 
 # folder name under locale/ (gettext convention, underscore) for each supported tag
-_FOLDER = {"zh-CN": "zh_CN", "en": "en"}
+_FOLDER: Mapping[str, str] = MappingProxyType({"zh-CN": "zh_CN", "en": "en"})
 
 Number = int | float | Decimal
 

@@ -58,6 +58,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any, NamedTuple, Protocol
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
@@ -86,7 +87,7 @@ __all__ = [
 STATIC_PREFIX = "/static"
 
 #: How each language names itself in the language switch.
-LANGUAGE_NAMES: Mapping[str, str] = {"zh-CN": "中文", "en": "English"}
+LANGUAGE_NAMES: Mapping[str, str] = MappingProxyType({"zh-CN": "中文", "en": "English"})
 
 
 class UserLike(Protocol):
