@@ -1,6 +1,8 @@
 # greenmfg: two commands do all set-up on a fresh machine.
 #   make run   - create .venv, install, generate the demo region, account it, print a summary
 #   make test  - set up and run the whole suite (lint, types, tests)
+# `make setup` also installs the system packages the browser tests and PDFs need (chromium,
+# CJK fonts) and the front-end libraries from npm (package-lock.json) into web/static/vendor/.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -8,7 +10,7 @@ STAMP := $(VENV)/.installed
 DEMO := var/demo
 DEMO_INPUT := $(DEMO)/activity
 
-.PHONY: setup run test lint bench clean
+.PHONY: setup system-deps assets run test lint bench clean
 
 $(STAMP): pyproject.toml requirements/constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -16,7 +18,55 @@ $(STAMP): pyproject.toml requirements/constraints.txt
 	$(PY) -m pip install --quiet -c requirements/constraints.txt -e ".[dev]"
 	touch $(STAMP)
 
-setup: $(STAMP)
+setup: $(STAMP) system-deps assets
+
+# Debian packages: Chromium drives the browser tests; Noto CJK gives Chinese real glyphs in
+# screenshots and PDFs. Installed only when dpkg does not already have them.
+SYSTEM_PACKAGES := chromium fonts-noto-cjk
+
+system-deps:
+	@missing=""; \
+	for pkg in $(SYSTEM_PACKAGES); do \
+		dpkg -s $$pkg >/dev/null 2>&1 || missing="$$missing $$pkg"; \
+	done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then sudo=""; \
+	elif command -v sudo >/dev/null 2>&1; then sudo="sudo"; \
+	else \
+		echo "system-deps: cannot install$$missing (not root and no sudo)."; \
+		echo "system-deps: install them yourself: apt-get install$$missing"; \
+		echo "system-deps: until then the browser tests are skipped."; \
+		exit 0; \
+	fi; \
+	echo "system-deps: installing$$missing with apt-get"; \
+	if $$sudo apt-get update -qq && \
+	   DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends $$missing; then \
+		echo "system-deps: installed$$missing"; \
+	else \
+		echo "system-deps: apt-get could not install$$missing; the browser tests will be skipped."; \
+		echo "system-deps: install them yourself: apt-get install$$missing"; \
+	fi
+
+# Front-end libraries come from the npm registry (exact versions in package-lock.json), are
+# installed again only when the lock file is newer than the stamp, and are copied into the
+# package's static/vendor/ (gitignored): nothing vendored by hand, no CDN at run time.
+NPM_STAMP := node_modules/.greenmfg-installed
+VENDOR := src/greenmfg/web/static/vendor
+VENDOR_FILES := $(VENDOR)/echarts.min.js $(VENDOR)/htmx.min.js
+
+$(NPM_STAMP): package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+$(VENDOR)/echarts.min.js: $(NPM_STAMP)
+	mkdir -p $(VENDOR)
+	cp node_modules/echarts/dist/echarts.min.js $@
+
+$(VENDOR)/htmx.min.js: $(NPM_STAMP)
+	mkdir -p $(VENDOR)
+	cp node_modules/htmx.org/dist/htmx.min.js $@
+
+assets: $(VENDOR_FILES)
 
 run: setup
 	$(PY) -m greenmfg demo-data --enterprises 40 --months 12 --seed 1 --format csv -o $(DEMO_INPUT)
@@ -35,4 +85,4 @@ bench: setup
 	$(PY) bench/accounting_10m.py
 
 clean:
-	rm -rf $(VENV) var build *.egg-info
+	rm -rf $(VENV) var build *.egg-info node_modules $(VENDOR)

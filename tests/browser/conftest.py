@@ -1,0 +1,66 @@
+"""Browser fixtures: Debian's Chromium driven by Playwright's sync API (no downloaded browser).
+
+``browser`` (session) launches /usr/bin/chromium headless; when it is not installed the browser
+tests are skipped with the reason shown, unless GREENMFG_REQUIRE_SERVICES=1 (CI), where a
+missing browser fails them. ``page`` opens a 1440×900 page and, on teardown, saves a full-page
+screenshot to var/screenshots/<test name>.png for a person to look at.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+CHROMIUM = Path("/usr/bin/chromium")
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
+VENDOR = Path(__file__).resolve().parents[2] / "src" / "greenmfg" / "web" / "static" / "vendor"
+
+# Flags as the machine's notes give them: the sandbox needs privileges a root test run lacks, and
+# background networking would try hosts this closed network refuses.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("GREENMFG_REQUIRE_SERVICES") == "1":
+        pytest.fail(f"{reason} (GREENMFG_REQUIRE_SERVICES=1, so this is an error)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        _unavailable(f"{CHROMIUM} is not installed: run `make system-deps` to get the browser tests")
+    if not (VENDOR / "echarts.min.js").exists():
+        _unavailable(f"{VENDOR} has no echarts.min.js: run `make assets`")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, device_scale_factor=1)
+    page = context.new_page()
+    yield page
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "-", request.node.name).strip("-")
+    # a click may have scrolled: from the top, the sticky top bar sits where it belongs
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    context.close()
