@@ -9,7 +9,10 @@ from greenmfg.db.session import Database
 from greenmfg.settings import Settings
 from greenmfg.web.errors import install_error_handlers
 
-__all__ = ["create_app"]
+__all__ = ["TEMPLATE_PACKAGES", "create_app"]
+
+#: packages whose ``templates/`` folders hold pages (each domain keeps its own)
+TEMPLATE_PACKAGES = ("greenmfg.web", "greenmfg.auth")
 
 
 def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
@@ -39,9 +42,12 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
 
     from greenmfg.accounting.api import router as accounting_router
     from greenmfg.auth.api import router as auth_router
+    from greenmfg.auth.pages import router as auth_pages
     from greenmfg.orgs.api import router as orgs_router
     from greenmfg.refdata.api import router as refdata_router
+    from greenmfg.web.pages import install_pages
 
-    for router in (auth_router, orgs_router, accounting_router, refdata_router):
+    for router in (auth_router, orgs_router, accounting_router, refdata_router, auth_pages):
         app.include_router(router)
+    install_pages(app, packages=list(TEMPLATE_PACKAGES))
     return app

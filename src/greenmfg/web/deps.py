@@ -18,9 +18,10 @@ from greenmfg.db.session import Database
 from greenmfg.orgs.access import Principal, load_principal
 from greenmfg.settings import Settings
 from greenmfg.web.errors import ApiError, LoginRequired
+from greenmfg.web.i18n import negotiate
 
 __all__ = ["SESSION_COOKIE", "CurrentPrincipal", "PagePrincipal", "client_address", "get_database",
-           "get_settings", "require_scope"]
+           "get_settings", "require_scope", "session_principal"]
 
 SESSION_COOKIE = "greenmfg_session"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -50,7 +51,8 @@ async def _csrf_ok(request: Request, expected: str) -> bool:
     return sent is not None and hmac.compare_digest(sent, expected)
 
 
-def _session_principal(request: Request, database: Database, settings: Settings) -> Principal | None:
+def session_principal(request: Request, database: Database, settings: Settings) -> Principal | None:
+    """The signed-in user of the session cookie (sets ``request.state.csrf_token``), or None."""
     cookie = request.cookies.get(SESSION_COOKIE)
     if not cookie:
         return None
@@ -79,7 +81,7 @@ async def _api_principal(request: Request, database: Annotated[Database, Depends
             user, row = found
             principal = load_principal(session, user, scopes=frozenset(row.scopes), via="token")
     else:
-        found_principal = _session_principal(request, database, settings)
+        found_principal = session_principal(request, database, settings)
         if found_principal is None:
             raise ApiError(401, headers={"WWW-Authenticate": "Bearer"})
         principal = found_principal
@@ -92,9 +94,11 @@ async def _api_principal(request: Request, database: Annotated[Database, Depends
 
 async def _page_principal(request: Request, database: Annotated[Database, Depends(get_database)],
                           settings: Annotated[Settings, Depends(get_settings)]) -> Principal:
-    principal = _session_principal(request, database, settings)
+    principal = session_principal(request, database, settings)
     if principal is None:
         raise LoginRequired()
+    if principal.locale and not request.cookies.get("greenmfg_lang"):
+        request.state.locale = negotiate(None, principal.locale)
     if request.method not in SAFE_METHODS and not await _csrf_ok(request, request.state.csrf_token):
         raise ApiError(403, "the form has expired or was sent from elsewhere: reload the page and try again",
                        "表单已过期或来源不明：请刷新页面后重试", code="csrf")

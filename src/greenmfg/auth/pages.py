@@ -1,0 +1,94 @@
+"""Sign-in and sign-out pages (session cookie + CSRF)."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request, Response
+from fastapi.responses import RedirectResponse
+
+from greenmfg.auth import service as auth
+from greenmfg.auth.models import WebSession
+from greenmfg.db.session import Database
+from greenmfg.settings import Settings
+from greenmfg.web.deps import (
+    SESSION_COOKIE,
+    PagePrincipal,
+    client_address,
+    get_database,
+    get_settings,
+)
+from greenmfg.web.pages import flash
+from greenmfg.web.templating import Flash, local_redirect_target, render
+
+__all__ = ["router"]
+
+router = APIRouter(include_in_schema=False)
+
+#: before sign-in there is no session: the login form's CSRF token is a double-submit cookie
+LOGIN_CSRF_COOKIE = "greenmfg_login_csrf"
+
+
+def _login_page(request: Request, settings: Settings, *, next_url: str, username: str = "",
+                error: str | None = None, status_code: int = 200) -> Response:
+    token = request.cookies.get(LOGIN_CSRF_COOKIE) or secrets.token_urlsafe(24)
+    request.state.csrf_token = token
+    if error:
+        translator = request.app.state.templates.catalogs.translator(request.state.locale)
+        request.state.flashes = [*request.state.flashes, Flash("error", translator.gettext(error))]
+    response = render(request, "auth/login.html", {"next": next_url, "username": username,
+                                                   "demo": not settings.production}, status_code=status_code)
+    response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="lax", secure=settings.production,
+                        path="/login", max_age=3600)
+    return response
+
+
+@router.get("/login")
+def login_form(request: Request, settings: Annotated[Settings, Depends(get_settings)], next: str = "/") -> Response:
+    return _login_page(request, settings, next_url=local_redirect_target(next))
+
+
+@router.post("/login")
+def login(request: Request, database: Annotated[Database, Depends(get_database)],
+          settings: Annotated[Settings, Depends(get_settings)],
+          username: Annotated[str, Form(max_length=64)] = "", password: Annotated[str, Form(max_length=256)] = "",
+          csrf_token: Annotated[str, Form()] = "", next: Annotated[str, Form()] = "/") -> Response:
+    next_url = local_redirect_target(next)
+    expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    if not expected or not hmac.compare_digest(expected, csrf_token):
+        return _login_page(request, settings, next_url=next_url, username=username, status_code=403,
+                           error="The form has expired. Please sign in again.")
+    try:
+        with database.session() as session:
+            user = auth.authenticate(session, settings, username, password, client=client_address(request))
+            cookie = None
+            if user is not None:
+                cookie, _row = auth.open_session(session, settings, user)
+    except auth.Throttled:
+        return _login_page(request, settings, next_url=next_url, username=username, status_code=429,
+                           error="Too many failed sign-ins. Please wait a few minutes and try again.")
+    if user is None or cookie is None:
+        return _login_page(request, settings, next_url=next_url, username=username, status_code=401,
+                           error="Wrong username or password.")
+    response = RedirectResponse(next_url, status_code=303)
+    response.set_cookie(SESSION_COOKIE, cookie, httponly=True, samesite="lax", secure=settings.production,
+                        path="/", max_age=settings.session_hours * 3600)
+    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, principal: PagePrincipal, database: Annotated[Database, Depends(get_database)],
+           settings: Annotated[Settings, Depends(get_settings)]) -> Response:
+    cookie = request.cookies.get(SESSION_COOKIE, "")
+    with database.session() as session:
+        found = auth.resolve_session(session, settings, cookie)
+        if found is not None:
+            row: WebSession = found[1]
+            auth.close_session(session, row)
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    flash(response, "success", "You have signed out.")
+    return response
