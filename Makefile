@@ -1,5 +1,6 @@
 # greenmfg: two commands do all set-up on a fresh machine.
-#   make run   - create .venv, install, generate the demo region, account it, print a summary
+#   make run   - set up, account the demo region (summary + files), then serve the platform with the
+#                demo region seeded at http://127.0.0.1:8000
 #   make test  - set up and run the whole suite (lint, types, tests)
 # `make setup` also installs the system packages the browser tests and PDFs need (chromium,
 # CJK fonts) and the front-end libraries from npm (package-lock.json) into web/static/vendor/.
@@ -73,6 +74,8 @@ run: setup
 	$(PY) -m greenmfg account $(DEMO_INPUT) --format json -o $(DEMO)/results.json
 	$(PY) -m greenmfg account $(DEMO_INPUT) --format xlsx -o $(DEMO)/results.xlsx
 	$(PY) -m greenmfg account $(DEMO_INPUT)
+	GREENMFG_DATABASE_URL=$${GREENMFG_DATABASE_URL:-sqlite:///$(DEMO)/greenmfg.db} \
+		$(PY) -m greenmfg serve --demo --host 127.0.0.1 --port 8000
 
 lint: setup
 	$(VENV)/bin/ruff check src tests bench

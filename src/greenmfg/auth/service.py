@@ -91,13 +91,14 @@ def open_session(session: Session, settings: Settings, user: User) -> tuple[str,
 
 
 def resolve_session(session: Session, settings: Settings, token: str) -> tuple[User, WebSession] | None:
-    row = session.execute(
-        select(WebSession).where(WebSession.token_digest == token_digest(settings.secret_key, token))
-    ).scalar_one_or_none()
-    if row is None or row.revoked_at is not None or row.expires_at <= utcnow():
+    found = session.execute(
+        select(WebSession, User).join(User, User.id == WebSession.user_id)
+        .where(WebSession.token_digest == token_digest(settings.secret_key, token))
+    ).one_or_none()
+    if found is None:
         return None
-    user = session.get(User, row.user_id)
-    if user is None or not user.active:
+    row, user = found
+    if row.revoked_at is not None or row.expires_at <= utcnow() or not user.active:
         return None
     return user, row
 
@@ -129,14 +130,15 @@ def create_api_token(session: Session, settings: Settings, user: User, *, name: 
 
 
 def resolve_api_token(session: Session, settings: Settings, token: str) -> tuple[User, ApiToken] | None:
-    row = session.execute(
-        select(ApiToken).where(ApiToken.token_digest == token_digest(settings.secret_key, token))
-    ).scalar_one_or_none()
+    found = session.execute(
+        select(ApiToken, User).join(User, User.id == ApiToken.user_id)
+        .where(ApiToken.token_digest == token_digest(settings.secret_key, token))
+    ).one_or_none()
     now = utcnow()
-    if row is None or row.revoked_at is not None or (row.expires_at is not None and row.expires_at <= now):
+    if found is None:
         return None
-    user = session.get(User, row.user_id)
-    if user is None or not user.active:
+    row, user = found
+    if row.revoked_at is not None or (row.expires_at is not None and row.expires_at <= now) or not user.active:
         return None
     # record use at most once a minute: avoid a write on every request
     if row.last_used_at is None or now - row.last_used_at > dt.timedelta(minutes=1):

@@ -17,8 +17,8 @@ from greenmfg.auth.models import Role, User
 from greenmfg.errors import GreenmfgError
 from greenmfg.orgs.models import EvaluatorAssignment, Jurisdiction, Organisation, OrgKind
 
-__all__ = ["Forbidden", "Membership", "NotFound", "Principal", "enterprise_filter", "get_enterprise",
-           "load_principal"]
+__all__ = ["Forbidden", "Membership", "NotFound", "Principal", "Scope", "enterprise_filter",
+           "get_enterprise", "load_principal"]
 
 
 class NotFound(GreenmfgError):
@@ -46,6 +46,16 @@ class Membership:
 
 
 @dataclass(frozen=True, slots=True)
+class Scope:
+    """One jurisdiction of a regulator the caller belongs to."""
+
+    province: str
+    city: str | None = None
+    park_id: int | None = None
+    industries: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Principal:
     """The authenticated caller: a user, its memberships and the scopes of its credential."""
 
@@ -57,6 +67,8 @@ class Principal:
     #: read, write, admin; a web session has all three, an API token its own
     scopes: frozenset[str] = field(default_factory=lambda: frozenset({"read", "write", "admin"}))
     via: str = "session"
+    #: jurisdictions of the regulators the user belongs to (loaded with the principal)
+    jurisdictions: tuple[Scope, ...] = ()
 
     def _kinds(self, kind: OrgKind) -> list[Membership]:
         return [m for m in self.memberships if m.kind == kind]
@@ -99,22 +111,30 @@ class Principal:
 
 def load_principal(session: Session, user: User, *, scopes: frozenset[str] | None = None,
                    via: str = "session") -> Principal:
+    """The caller with memberships and jurisdictions: two queries (one more for regulators)."""
+    from greenmfg.auth.models import Membership as MembershipRow
+
     rows = session.execute(
-        select(Organisation.id, Organisation.kind, Organisation.name).where(
-            Organisation.id.in_([m.organisation_id for m in user.memberships]))
+        select(MembershipRow.organisation_id, MembershipRow.role, Organisation.kind, Organisation.name)
+        .join(Organisation, Organisation.id == MembershipRow.organisation_id)
+        .where(MembershipRow.user_id == user.id, Organisation.active.is_(True))
+        .order_by(MembershipRow.organisation_id)
     ).all()
-    orgs = {row.id: row for row in rows}
-    memberships = tuple(
-        Membership(organisation_id=m.organisation_id, kind=orgs[m.organisation_id].kind, role=m.role,
-                   name=orgs[m.organisation_id].name)
-        for m in sorted(user.memberships, key=lambda m: m.organisation_id) if m.organisation_id in orgs
-    )
+    memberships = tuple(Membership(organisation_id=r[0], role=r[1], kind=r[2], name=r[3]) for r in rows)
+    regulators = [m.organisation_id for m in memberships if m.kind == OrgKind.regulator]
+    jurisdictions: tuple[Scope, ...] = ()
+    if regulators:
+        jurisdictions = tuple(
+            Scope(province=j.province, city=j.city, park_id=j.park_id, industries=tuple(j.industries or ()))
+            for j in session.execute(select(Jurisdiction).where(Jurisdiction.regulator_id.in_(regulators))
+                                     .order_by(Jurisdiction.id)).scalars())
     return Principal(user_id=user.id, username=user.username, display_name=user.display_name,
                      locale=user.locale, memberships=memberships,
-                     scopes=scopes if scopes is not None else frozenset({"read", "write", "admin"}), via=via)
+                     scopes=scopes if scopes is not None else frozenset({"read", "write", "admin"}), via=via,
+                     jurisdictions=jurisdictions)
 
 
-def _jurisdiction_clause(j: Jurisdiction) -> ColumnElement[bool]:
+def _jurisdiction_clause(j: Scope) -> ColumnElement[bool]:
     parts: list[ColumnElement[bool]] = [Organisation.province == j.province]
     if j.city:
         parts.append(Organisation.city == j.city)
@@ -135,10 +155,7 @@ def enterprise_filter(session: Session, principal: Principal) -> ColumnElement[b
     own = principal.enterprise_ids()
     if own:
         clauses.append(Organisation.id.in_(own))
-    regulators = [m.organisation_id for m in principal.memberships if m.kind == OrgKind.regulator]
-    if regulators:
-        for j in session.execute(select(Jurisdiction).where(Jurisdiction.regulator_id.in_(regulators))).scalars():
-            clauses.append(_jurisdiction_clause(j))
+    clauses.extend(_jurisdiction_clause(j) for j in principal.jurisdictions)
     evaluators = [m.organisation_id for m in principal.memberships if m.kind == OrgKind.evaluator]
     if evaluators:
         assigned = select(EvaluatorAssignment.enterprise_id).where(
