@@ -14,6 +14,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, UploadFile
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, undefer
+from starlette.concurrency import run_in_threadpool
 
 from greenmfg.accounting import store
 from greenmfg.accounting.models import (
@@ -116,11 +117,18 @@ async def upload_import(enterprise_id: int, request: Request, principal: Current
                         settings: Annotated[Settings, Depends(get_settings)]) -> dict[str, Any]:
     # read at most one byte over the limit: enough to refuse an oversized file without holding it
     content = await file.read(settings.max_upload_bytes + 1)
+    # validation and accounting take a while: keep them off the event loop
+    return await run_in_threadpool(_preview, database, settings, principal, enterprise_id,
+                                   file.filename or "", file.content_type or "", content)
+
+
+def _preview(database: Database, settings: Settings, principal: Principal, enterprise_id: int, filename: str,
+             content_type: str, content: bytes) -> dict[str, Any]:
     with database.session() as session:
         enterprise = get_enterprise(session, principal, enterprise_id, manage=True)
         try:
-            batch = store.preview_upload(session, principal, enterprise, filename=file.filename or "",
-                                         content_type=file.content_type or "", content=content,
+            batch = store.preview_upload(session, principal, enterprise, filename=filename,
+                                         content_type=content_type, content=content,
                                          max_bytes=settings.max_upload_bytes)
         except (store.UploadRejected, store.ImportConflict) as error:
             raise _store_error(error) from error

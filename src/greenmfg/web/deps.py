@@ -12,6 +12,7 @@ import hmac
 from typing import Annotated
 
 from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
 
 from greenmfg.auth import service as auth
 from greenmfg.db.session import Database
@@ -65,23 +66,28 @@ def session_principal(request: Request, database: Database, settings: Settings) 
         return load_principal(session, user, via="session")
 
 
+def _token_principal(database: Database, settings: Settings, token: str) -> Principal:
+    with database.session() as session:
+        found = auth.resolve_api_token(session, settings, token)
+        if found is None:
+            raise ApiError(401, "the token is invalid, expired or revoked", "令牌无效、已过期或已撤销",
+                           headers={"WWW-Authenticate": "Bearer"})
+        user, row = found
+        return load_principal(session, user, scopes=frozenset(row.scopes), via="token")
+
+
 async def _api_principal(request: Request, database: Annotated[Database, Depends(get_database)],
                          settings: Annotated[Settings, Depends(get_settings)]) -> Principal:
+    # database work runs in the thread pool: blocking the event loop would serialise every request
     header = request.headers.get("authorization", "")
     if header:
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise ApiError(401, "the Authorization header must be 'Bearer <token>'",
                            "Authorization 请求头必须为 'Bearer <令牌>'", headers={"WWW-Authenticate": "Bearer"})
-        with database.session() as session:
-            found = auth.resolve_api_token(session, settings, token.strip())
-            if found is None:
-                raise ApiError(401, "the token is invalid, expired or revoked", "令牌无效、已过期或已撤销",
-                               headers={"WWW-Authenticate": "Bearer"})
-            user, row = found
-            principal = load_principal(session, user, scopes=frozenset(row.scopes), via="token")
+        principal = await run_in_threadpool(_token_principal, database, settings, token.strip())
     else:
-        found_principal = session_principal(request, database, settings)
+        found_principal = await run_in_threadpool(session_principal, request, database, settings)
         if found_principal is None:
             raise ApiError(401, headers={"WWW-Authenticate": "Bearer"})
         principal = found_principal
@@ -94,7 +100,7 @@ async def _api_principal(request: Request, database: Annotated[Database, Depends
 
 async def _page_principal(request: Request, database: Annotated[Database, Depends(get_database)],
                           settings: Annotated[Settings, Depends(get_settings)]) -> Principal:
-    principal = session_principal(request, database, settings)
+    principal = await run_in_threadpool(session_principal, request, database, settings)
     if principal is None:
         raise LoginRequired()
     if principal.locale and not request.cookies.get("greenmfg_lang"):
