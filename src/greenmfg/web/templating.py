@@ -239,6 +239,8 @@ class Templates:
             packages = ["greenmfg.web", *packages]
         self.packages: tuple[str, ...] = tuple(packages)
         self.nav: tuple[NavItem, ...] = tuple(nav)
+        #: the catalogs the environments translate with (flash messages and handlers use them too)
+        self.catalogs: Catalogs = catalogs
         self._environments = {
             locale: create_environment(self.packages, catalogs.translator(locale))
             for locale in catalogs.locales
