@@ -17,9 +17,10 @@ import openpyxl
 import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from greenmfg.accounting.models import DataVersion, FacilityResult, ImportBatch
+from greenmfg.auth.models import User
 from greenmfg.db.session import Database
 
 from .conftest import PASSWORD, Login, World, steel_csv, upload
@@ -321,3 +322,16 @@ def test_dashboard_page_in_both_languages(pages: Pages, world: World, steel_obje
     assert "综合能耗" in _text(hebei.get(f"/enterprises/{world.org('steel')}"))
     # an enterprise without results gets the way to its first upload
     assert "暂无核算结果" in _text(pages("cement").get("/"))
+
+
+def test_a_flash_speaks_the_language_of_the_page(pages: Pages, world: World, database: Database) -> None:
+    """The user's profile says Chinese, the browser asks for English: page and flash are Chinese."""
+    with database.session() as s:
+        s.execute(update(User).where(User.username == "steel").values(locale="zh-CN"))
+    steel = pages("steel")
+    steel.client.headers["accept-language"] = "en-US,en;q=0.9"
+    preview_url = steel.upload(world.org("steel"), steel_csv()).headers["location"]
+    answer = steel.post(f"{preview_url}/discard")
+    page = steel.get(answer.headers["location"])
+    assert page.headers["content-language"] == "zh-CN"
+    assert "已丢弃该批次，未保存任何数据。" in _text(page)
