@@ -14,7 +14,8 @@ from babel.dates import get_month_names
 from greenmfg.calc.accounting import CATEGORIES
 from greenmfg.web.i18n import Translator
 
-__all__ = ["CATEGORY_COLOURS", "intensity_chart", "period_label", "scope_chart", "category_chart"]
+__all__ = ["CATEGORY_COLOURS", "category_chart", "intensity_chart", "period_label", "product_name", "scope_chart",
+           "sentence_case"]
 
 #: one colour per emission category, the same on every page
 CATEGORY_COLOURS: Mapping[str, str] = {
@@ -32,6 +33,16 @@ def period_label(period: str, translator: Translator, *, with_year: bool = False
     month = get_month_names("abbreviated", locale=translator.babel_locale)[int(period[5:])]
     return f"{period[:4]} {month}" if with_year and translator.locale == "en" else (
         f"{period[:4]}年{month}" if with_year else month)
+
+
+def sentence_case(name: str) -> str:
+    """An English vocabulary name as a label starts: ``crude steel`` → ``Crude steel``."""
+    return name[:1].upper() + name[1:]
+
+
+def product_name(product: Mapping[str, Any], translator: Translator) -> str:
+    """A dashboard product's name in the page's language."""
+    return product["name_zh"] if translator.locale == "zh-CN" else sentence_case(product["name_en"])
 
 
 def _rounded(values: Sequence[float | None], digits: int) -> list[float | None]:
@@ -86,11 +97,10 @@ def intensity_chart(products: Sequence[Mapping[str, Any]], translator: Translato
     """One line per product: ``field`` (``energy_intensity`` [kgce/unit] or ``emission_intensity``
     [tCO2e/unit]) over the periods; the unit is in each series' name."""
     periods = sorted({point["period"] for product in products for point in product["series"]})
-    name_key = "name_zh" if translator.locale == "zh-CN" else "name_en"
     series = []
     for product in products:
         by_period = {point["period"]: point[field] for point in product["series"]}
-        series.append({"name": f"{product[name_key]} ({product[f'{field}_unit']})", "type": "line",
+        series.append({"name": f"{product_name(product, translator)} ({product[f'{field}_unit']})", "type": "line",
                        "connectNulls": True, "data": _rounded([by_period.get(p) for p in periods], digits)})
     units = sorted({product[f"{field}_unit"] for product in products})
     return {**_base([period_label(p, translator) for p in periods]),

@@ -35,7 +35,14 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from greenmfg.accounting import queries, store
-from greenmfg.accounting.charts import category_chart, intensity_chart, period_label, scope_chart
+from greenmfg.accounting.charts import (
+    category_chart,
+    intensity_chart,
+    period_label,
+    product_name,
+    scope_chart,
+    sentence_case,
+)
 from greenmfg.accounting.dashboard import available_years, enterprise_dashboard
 from greenmfg.accounting.labels import (
     CATEGORY_LABELS,
@@ -96,14 +103,14 @@ def _industry(key: str | None, translator: Translator) -> str:
     record = load_vocabulary().industries.get(key)
     if record is None:
         return key
-    return record["name_zh"] if translator.locale == "zh-CN" else record["name_en"]
+    return record["name_zh"] if translator.locale == "zh-CN" else sentence_case(record["name_en"])
 
 
 def _item_name(key: str, translator: Translator) -> str:
     item = load_vocabulary().items.get(key)
     if item is None:
         return key
-    return item.name_zh if translator.locale == "zh-CN" else item.name_en
+    return item.name_zh if translator.locale == "zh-CN" else sentence_case(item.name_en)
 
 
 def _enterprise_view(enterprise: Organisation, principal: Principal, translator: Translator) -> dict[str, Any]:
@@ -193,7 +200,6 @@ def _dashboard(request: Request, principal: Principal, database: Database, enter
         view = _enterprise_view(enterprise, principal, translator)
     categories = labels(CATEGORY_LABELS, translator)
     products = data["products"]
-    name_key = "name_zh" if translator.locale == "zh-CN" else "name_en"
     base = "/" if view["single"] else f"/enterprises/{enterprise_id}"
     facilities = [{
         "code": {"text": f["code"], "href": f"/enterprises/{enterprise_id}/results?period={data['year']}&facility={f['code']}"},
@@ -215,7 +221,7 @@ def _dashboard(request: Request, principal: Principal, database: Database, enter
         if products else None,
         "emission_intensity_option": intensity_chart(products, translator, field="emission_intensity", digits=4)
         if products else None,
-        "product_names": ", ".join(p[name_key] for p in products),
+        "product_names": ", ".join(product_name(p, translator) for p in products),
         "facilities": facilities,
         "crumbs": _crumbs(translator, view) if not view["single"] else None,
     })
@@ -518,8 +524,12 @@ def _line_view(line: dict[str, Any], translator: Translator) -> dict[str, Any]:
                                            ("info", source.get("verification_status", "")))
             sources.append({**source, "badge": badge, "status_label": translator.gettext(text) if text else "—",
                             "value_text": _significant(source.get("value"), translator)})
+        ref = str(parameter.get("ref") or "")
         parameters.append({**parameter, "label": label(PARAMETER_LABELS, parameter["name"], translator),
-                           "value_text": _significant(parameter.get("value"), translator), "sources": sources})
+                           "value_text": _significant(parameter.get("value"), translator), "sources": sources,
+                           # "measured" (a value from the file) or computed from one: say so, and how
+                           "measured": ref.startswith("measured"),
+                           "derived": bool(ref) and ref not in {s.get("ref") for s in sources} and ref != "measured"})
     return {**line, "item_label": _item_name(line["item"], translator),
             "flow_label": label(FLOW_LABELS, line.get("flow"), translator),
             "category_label": label(CATEGORY_LABELS, line.get("category"), translator),
