@@ -19,10 +19,11 @@ with three months of data is not compared with twelve. A year whose data are ann
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import Integer, func, select
+from sqlalchemy import Executable, Integer, bindparam, func, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -64,20 +65,46 @@ def _json_array_length_postgresql(element: _json_array_length, compiler: SQLComp
     return f"jsonb_array_length({compiler.process(element.clauses, **kw)})"
 
 
-def _current(enterprise_id: int) -> list[Any]:
-    return [FacilityResult.enterprise_id == enterprise_id, FacilityResult.current.is_(True)]
+class _Statements(NamedTuple):
+    years: Executable
+    periods: Executable
+    facilities: Executable
+    products: Executable
 
 
-def _year_range(first: int, last: int) -> list[Any]:
+@functools.cache
+def _statements() -> _Statements:
+    """The four queries, built once (on first use) with bind parameters ``enterprise_id``,
+    ``first`` and ``last``: building SQLAlchemy expressions costs more than running them."""
+    current = [FacilityResult.enterprise_id == bindparam("enterprise_id"), FacilityResult.current.is_(True)]
     # 'YYYY' (annual) and 'YYYY-MM' both sort inside ['first', 'last-99']: a range on the index
-    return [FacilityResult.period >= f"{first:04d}", FacilityResult.period <= f"{last:04d}-99"]
+    years = [FacilityResult.period >= bindparam("first"), FacilityResult.period <= bindparam("last")]
+    year = func.substr(FacilityResult.period, 1, 4).label("year")
+    sums = [func.sum(column).label(name) for name, column in KPI_FIELDS]
+    return _Statements(
+        years=select(year).where(*current).group_by(year),
+        periods=(select(FacilityResult.period, *sums,
+                        *[func.sum(column).label(name) for name, column in _CATEGORY_COLUMNS.items()],
+                        func.count().label("results"))
+                 .where(*current, *years).group_by(FacilityResult.period).order_by(FacilityResult.period)),
+        facilities=(select(Facility.id, Facility.code, Facility.name, func.count().label("results"),
+                           func.max(FacilityResult.period).label("latest_period"), *sums,
+                           func.sum(_json_array_length(FacilityResult.warnings)).label("warnings"))
+                    .join(Facility, Facility.id == FacilityResult.facility_id)
+                    .where(*current, *years)
+                    .group_by(Facility.id, Facility.code, Facility.name).order_by(Facility.code)),
+        products=select(FacilityResult.period, FacilityResult.products).where(*current, *years),
+    )
+
+
+def _range(enterprise_id: int, first: int, last: int) -> dict[str, Any]:
+    return {"enterprise_id": enterprise_id, "first": f"{first:04d}", "last": f"{last:04d}-99"}
 
 
 def available_years(session: Session, enterprise_id: int) -> list[int]:
     """Years with current results, ascending."""
-    year = func.substr(FacilityResult.period, 1, 4)
-    return sorted(int(y) for y in session.execute(
-        select(year).where(*_current(enterprise_id)).group_by(year)).scalars())
+    rows = session.connection().execute(_statements().years, {"enterprise_id": enterprise_id})
+    return sorted(int(y) for y in rows.scalars())
 
 
 def _change(now: float, before: float) -> float | None:
@@ -165,12 +192,10 @@ def enterprise_dashboard(session: Session, enterprise: Organisation, *, year: in
     if year is None:
         return {**answer, **_empty()}
 
-    sums = [func.sum(column).label(name) for name, column in KPI_FIELDS]
-    sums += [func.sum(column).label(name) for name, column in _CATEGORY_COLUMNS.items()]
-    monthly = [dict(row._mapping) for row in session.execute(
-        select(FacilityResult.period, *sums, func.count().label("results"))
-        .where(*_current(enterprise.id), *_year_range(year - 1, year))
-        .group_by(FacilityResult.period).order_by(FacilityResult.period))]
+    statements = _statements()
+    connection = session.connection()
+    monthly = [dict(row._mapping) for row in connection.execute(
+        statements.periods, _range(enterprise.id, year - 1, year))]
     this_year = [r for r in monthly if r["period"].startswith(f"{year:04d}")]
     last_year = [r for r in monthly if not r["period"].startswith(f"{year:04d}")]
 
@@ -186,23 +211,14 @@ def enterprise_dashboard(session: Session, enterprise: Organisation, *, year: in
                     "current": now, "previous": before}
         change = {name: _change(now[name], before[name]) for name, _ in KPI_FIELDS}
 
-    facility_rows = session.execute(
-        select(Facility.id, Facility.code, Facility.name, func.count().label("results"),
-               func.max(FacilityResult.period).label("latest_period"),
-               *[func.sum(column).label(name) for name, column in KPI_FIELDS],
-               func.sum(_json_array_length(FacilityResult.warnings)).label("warnings"))
-        .join(Facility, Facility.id == FacilityResult.facility_id)
-        .where(*_current(enterprise.id), *_year_range(year, year))
-        .group_by(Facility.id, Facility.code, Facility.name).order_by(Facility.code)).all()
+    facility_rows = connection.execute(statements.facilities, _range(enterprise.id, year, year)).all()
     facilities = [{"id": r.id, "code": r.code, "name": r.name, "results": r.results,
                    "latest_period": r.latest_period, "energy_tce": r.energy_tce,
                    "emissions_tco2e": {"total": r.total_tco2e, "scope1": r.scope1_tco2e,
                                        "scope2": r.scope2_tco2e},
                    "warnings": int(r.warnings or 0)} for r in facility_rows]
 
-    product_rows = session.execute(
-        select(FacilityResult.period, FacilityResult.products)
-        .where(*_current(enterprise.id), *_year_range(year, year))).all()
+    product_rows = connection.execute(statements.products, _range(enterprise.id, year, year)).all()
 
     totals = _totals(this_year)
     periods = [r["period"] for r in this_year]
