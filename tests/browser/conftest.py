@@ -3,7 +3,9 @@
 ``browser`` (session) launches /usr/bin/chromium headless; when it is not installed the browser
 tests are skipped with the reason shown, unless GREENMFG_REQUIRE_SERVICES=1 (CI), where a
 missing browser fails them. ``page`` opens a 1440×900 page and, on teardown, saves a full-page
-screenshot to var/screenshots/<test name>.png for a person to look at.
+screenshot to var/screenshots/<test name>.png for a person to look at; :func:`screenshot` saves
+one of a step on the way. ``live_server`` (session) runs the real application with uvicorn on
+a fresh SQLite file seeded with a small demo region.
 """
 
 from __future__ import annotations
@@ -11,10 +13,18 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
+
+from greenmfg.db.migrate import upgrade
+from greenmfg.db.session import Database
+from greenmfg.demo.platform import DemoAccount, seed_demo
+from greenmfg.settings import Settings
+from greenmfg.web.app import create_app
+from tests.browser.styleguide import serve
 
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
@@ -64,3 +74,40 @@ def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
     page.evaluate("window.scrollTo(0, 0)")
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
     context.close()
+
+
+def screenshot(page: Page, name: str) -> Path:
+    """Save a full-page screenshot of the page as it is now to var/screenshots/<name>.png."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+DEMO_PASSWORD = "greenmfg-demo"
+
+
+@dataclass(frozen=True)
+class LiveServer:
+    """The running application: its base URL, database and demo accounts."""
+
+    url: str
+    database: Database
+    accounts: list[DemoAccount]
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The real app (pages and API) with uvicorn in a thread, on a demo region of 12 enterprises × 3 months."""
+    path = tmp_path_factory.mktemp("live") / "greenmfg.db"
+    url = f"sqlite:///{path}"
+    database = Database(url)
+    upgrade(database)
+    accounts = seed_demo(database, password=DEMO_PASSWORD, enterprises=12, months=3)
+    app = create_app(Settings(database_url=url, demo_password=DEMO_PASSWORD), database=database)
+    try:
+        with serve(app) as base_url:
+            yield LiveServer(base_url, database, accounts)
+    finally:
+        database.dispose()

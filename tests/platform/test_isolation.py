@@ -22,6 +22,7 @@ SCOPED = {
     ("POST", "/api/v1/enterprises/{enterprise_id}/imports"),
     ("GET", "/api/v1/enterprises/{enterprise_id}/imports"),
     ("GET", "/api/v1/enterprises/{enterprise_id}/results"),
+    ("GET", "/api/v1/enterprises/{enterprise_id}/dashboard"),
     ("GET", "/api/v1/enterprises/{enterprise_id}/versions"),
     ("GET", "/api/v1/enterprises/{enterprise_id}/recalculations"),
     ("GET", "/api/v1/imports/{import_id}"),

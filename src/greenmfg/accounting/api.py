@@ -5,6 +5,7 @@ stores a preview: ``status`` is ``previewed`` (no errors; ``summary`` shows what
 store) or ``invalid`` (``issues`` lists every error with sheet/row/column). An upload that is not
 a usable file (type, size, content) is refused with the error envelope and nothing is stored.
 ``POST /api/v1/imports/{id}/commit`` stores a previewed import in one transaction and accounts it.
+``GET /api/v1/enterprises/{id}/dashboard?year=`` sums a year of current results for the dashboard.
 """
 
 from __future__ import annotations
@@ -13,23 +14,19 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, UploadFile
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, undefer
 from starlette.concurrency import run_in_threadpool
 
-from greenmfg.accounting import store
+from greenmfg.accounting import queries, store
+from greenmfg.accounting.dashboard import enterprise_dashboard
 from greenmfg.accounting.models import (
     ActivityRecord,
     CalculationRun,
-    DataVersion,
     FacilityResult,
     ImportBatch,
     ImportStatus,
 )
-from greenmfg.audit import service as audit
-from greenmfg.auth.models import User
 from greenmfg.db.session import Database
 from greenmfg.orgs.access import Principal, get_enterprise
-from greenmfg.orgs.models import Facility
 from greenmfg.settings import Settings
 from greenmfg.web.deps import CurrentPrincipal, get_database, get_settings
 from greenmfg.web.errors import ApiError
@@ -40,13 +37,6 @@ __all__ = ["import_dict", "result_dict", "router"]
 router = APIRouter(prefix="/api/v1", tags=["imports and results"])
 
 PERIOD = r"^\d{4}(-\d{2})?$"
-
-
-def _usernames(session: Session, ids: set[int | None]) -> dict[int, str]:
-    wanted = {i for i in ids if i is not None}
-    if not wanted:
-        return {}
-    return {row[0]: row[1] for row in session.execute(select(User.id, User.username).where(User.id.in_(wanted)))}
 
 
 def import_dict(batch: ImportBatch, names: dict[int, str], *, full: bool = False) -> dict[str, Any]:
@@ -82,26 +72,6 @@ def result_dict(result: FacilityResult, facility_code: str, enterprise_code: str
     return out
 
 
-def _batch(session: Session, principal: Principal, import_id: int, *, manage: bool = False,
-           content: bool = False) -> ImportBatch:
-    query = select(ImportBatch).where(ImportBatch.id == import_id)
-    if content:
-        query = query.options(undefer(ImportBatch.content))
-    batch = session.execute(query).scalar_one_or_none()
-    if batch is None:
-        raise ApiError(404, f"import {import_id} not found", f"未找到导入批次 {import_id}")
-    # raises the same 404 when the enterprise is not visible
-    try:
-        get_enterprise(session, principal, batch.enterprise_id, manage=manage)
-    except Exception as error:
-        from greenmfg.orgs.access import NotFound
-
-        if isinstance(error, NotFound):
-            raise ApiError(404, f"import {import_id} not found", f"未找到导入批次 {import_id}") from error
-        raise
-    return batch
-
-
 def _store_error(error: Exception) -> ApiError:
     if isinstance(error, store.UploadRejected):
         return ApiError(error.status, error.message, error.message_zh, code="upload_rejected")
@@ -132,7 +102,7 @@ def _preview(database: Database, settings: Settings, principal: Principal, enter
                                          max_bytes=settings.max_upload_bytes)
         except (store.UploadRejected, store.ImportConflict) as error:
             raise _store_error(error) from error
-        return import_dict(batch, _usernames(session, {batch.created_by}), full=True)
+        return import_dict(batch, queries.usernames(session, {batch.created_by}), full=True)
 
 
 @router.get("/enterprises/{enterprise_id}/imports", summary="Imports of an enterprise (newest first)")
@@ -142,13 +112,9 @@ def list_imports(enterprise_id: int, principal: CurrentPrincipal,
                  status: ImportStatus | None = None) -> dict[str, Any]:
     with database.session() as session:
         get_enterprise(session, principal, enterprise_id)
-        where = [ImportBatch.enterprise_id == enterprise_id]
-        if status is not None:
-            where.append(ImportBatch.status == status)
-        total = session.scalar(select(func.count()).select_from(ImportBatch).where(*where)) or 0
-        rows = session.execute(select(ImportBatch).where(*where).order_by(ImportBatch.id.desc())
-                               .offset(params.offset).limit(params.page_size)).scalars().all()
-        names = _usernames(session, {b.created_by for b in rows} | {b.committed_by for b in rows})
+        rows, total = queries.import_page(session, enterprise_id, offset=params.offset, limit=params.page_size,
+                                          status=status)
+        names = queries.usernames(session, {b.created_by for b in rows} | {b.committed_by for b in rows})
         return Page([import_dict(b, names) for b in rows], total, params)
 
 
@@ -156,21 +122,21 @@ def list_imports(enterprise_id: int, principal: CurrentPrincipal,
 def get_import(import_id: int, principal: CurrentPrincipal,
                database: Annotated[Database, Depends(get_database)]) -> dict[str, Any]:
     with database.session() as session:
-        batch = _batch(session, principal, import_id)
-        return import_dict(batch, _usernames(session, {batch.created_by, batch.committed_by}), full=True)
+        batch = queries.get_batch(session, principal, import_id)
+        return import_dict(batch, queries.usernames(session, {batch.created_by, batch.committed_by}), full=True)
 
 
 @router.post("/imports/{import_id}/commit", summary="Commit a previewed import (all or nothing) and account it")
 def commit_import(import_id: int, principal: CurrentPrincipal,
                   database: Annotated[Database, Depends(get_database)]) -> dict[str, Any]:
     with database.session() as session:
-        batch = _batch(session, principal, import_id, manage=True, content=True)
+        batch = queries.get_batch(session, principal, import_id, manage=True, content=True)
         try:
             run = store.commit_import(session, principal, batch)
         except store.ImportConflict as error:
             raise _store_error(error) from error
         results = session.scalar(select(func.count()).where(FacilityResult.run_id == run.id)) or 0
-        names = _usernames(session, {batch.created_by, batch.committed_by})
+        names = queries.usernames(session, {batch.created_by, batch.committed_by})
         return {"import": import_dict(batch, names), "run_id": run.id, "results": results}
 
 
@@ -178,13 +144,12 @@ def commit_import(import_id: int, principal: CurrentPrincipal,
 def discard_import(import_id: int, principal: CurrentPrincipal,
                    database: Annotated[Database, Depends(get_database)]) -> dict[str, Any]:
     with database.session() as session:
-        batch = _batch(session, principal, import_id, manage=True)
-        if batch.status not in (ImportStatus.previewed, ImportStatus.invalid):
-            raise ApiError(409, f"import {import_id} is {batch.status}", f"导入批次 {import_id} 状态为 {batch.status}")
-        batch.status = ImportStatus.discarded
-        audit.record(session, "import.discard", actor=principal.username, actor_user_id=principal.user_id,
-                     organisation_id=batch.enterprise_id, target_type="import", target_id=batch.id)
-        return import_dict(batch, _usernames(session, {batch.created_by}))
+        batch = queries.get_batch(session, principal, import_id, manage=True)
+        try:
+            store.discard_import(session, principal, batch)
+        except store.ImportConflict as error:
+            raise _store_error(error) from error
+        return import_dict(batch, queries.usernames(session, {batch.created_by}))
 
 
 @router.get("/imports/{import_id}/rows", summary="Stored activity rows of a committed import")
@@ -192,7 +157,7 @@ def import_rows(import_id: int, principal: CurrentPrincipal,
                 database: Annotated[Database, Depends(get_database)],
                 params: Annotated[PageParams, Depends(page_params)]) -> dict[str, Any]:
     with database.session() as session:
-        _batch(session, principal, import_id)
+        queries.get_batch(session, principal, import_id)
         where = [ActivityRecord.import_id == import_id]
         total = session.scalar(select(func.count()).select_from(ActivityRecord).where(*where)) or 0
         rows = session.execute(select(ActivityRecord).where(*where).order_by(ActivityRecord.id)
@@ -214,35 +179,17 @@ def enterprise_results(enterprise_id: int, principal: CurrentPrincipal,
                        ) -> dict[str, Any]:
     with database.session() as session:
         enterprise = get_enterprise(session, principal, enterprise_id)
-        query = (select(FacilityResult, Facility.code, DataVersion.version)
-                 .join(Facility, Facility.id == FacilityResult.facility_id)
-                 .join(DataVersion, DataVersion.id == FacilityResult.data_version_id)
-                 .where(FacilityResult.enterprise_id == enterprise_id))
-        if version_id is not None:
-            # the latest result computed for that version, current or not
-            latest = select(func.max(FacilityResult.id)).where(FacilityResult.data_version_id == version_id)
-            query = query.where(FacilityResult.id == latest.scalar_subquery())
-        else:
-            query = query.where(FacilityResult.current.is_(True))
-        if period:
-            query = query.where(FacilityResult.period.startswith(period) if len(period) == 4
-                                else FacilityResult.period == period)
-        if period_from:
-            query = query.where(FacilityResult.period >= period_from)
-        if period_to:
-            query = query.where(FacilityResult.period <= period_to + ("-99" if len(period_to) == 4 else ""))
-        if facility:
-            query = query.where(Facility.code == facility)
-        if lines:
-            query = query.options(undefer(FacilityResult.lines))
-        rows = session.execute(query.order_by(Facility.code, FacilityResult.period)).all()
-        run_ids = sorted({r[0].run_id for r in rows})
+        rows = queries.current_results(session, enterprise_id, period=period, period_from=period_from,
+                                       period_to=period_to, facility=facility, lines=lines,
+                                       version_id=version_id)
+        run_ids = sorted({r.result.run_id for r in rows})
         runs = session.execute(select(CalculationRun).where(CalculationRun.id.in_(run_ids))).scalars().all()
         assert enterprise.code is not None
         return {
             "provenance": {"runs": [{"run_id": r.id, "trigger": r.trigger, "created_at": r.created_at,
                                      **r.provenance} for r in runs]},
-            "results": [result_dict(r, code, enterprise.code, version=v, lines=lines) for r, code, v in rows],
+            "results": [result_dict(r.result, r.facility_code, enterprise.code, version=r.version, lines=lines)
+                        for r in rows],
         }
 
 
@@ -250,22 +197,33 @@ def enterprise_results(enterprise_id: int, principal: CurrentPrincipal,
 def get_result(result_id: int, principal: CurrentPrincipal,
                database: Annotated[Database, Depends(get_database)]) -> dict[str, Any]:
     with database.session() as session:
-        row = session.execute(
-            select(FacilityResult, Facility.code, DataVersion.version)
-            .join(Facility, Facility.id == FacilityResult.facility_id)
-            .join(DataVersion, DataVersion.id == FacilityResult.data_version_id)
-            .where(FacilityResult.id == result_id).options(undefer(FacilityResult.lines))).one_or_none()
-        if row is None:
-            raise ApiError(404, f"result {result_id} not found", f"未找到结果 {result_id}")
-        result, code, version = row
-        try:
-            enterprise = get_enterprise(session, principal, result.enterprise_id)
-        except Exception as error:
-            raise ApiError(404, f"result {result_id} not found", f"未找到结果 {result_id}") from error
-        run = session.get(CalculationRun, result.run_id)
-        assert enterprise.code is not None and run is not None
+        row, enterprise, run = queries.get_result(session, principal, result_id)
+        assert enterprise.code is not None
         return {"provenance": {"run_id": run.id, "trigger": run.trigger, **run.provenance},
-                **result_dict(result, code, enterprise.code, version=version, lines=True)}
+                **result_dict(row.result, row.facility_code, enterprise.code, version=row.version, lines=True)}
+
+
+@router.get("/enterprises/{enterprise_id}/dashboard",
+            summary="Dashboard of a year: key figures, monthly series, product intensities, facilities")
+def dashboard(enterprise_id: int, principal: CurrentPrincipal,
+              database: Annotated[Database, Depends(get_database)],
+              year: Annotated[int | None, Query(ge=1990, le=2100,
+                                                description="the latest year with results when omitted")] = None,
+              ) -> dict[str, Any]:
+    """A year of the enterprise's current results, summed for its dashboard.
+
+    ``kpis``: ``energy_tce`` [tce], ``emissions_tco2e`` {total, scope1, scope2} [tCO2e], counts of
+    results, facilities and warnings, ``change`` (fractions, year over year over the periods both
+    years have; null without a previous year) and ``compared`` (those periods and both sums).
+    ``monthly``: per period ``energy_tce``, ``total_tco2e``, ``scope`` {scope1, scope2} and
+    ``category`` {combustion, process, purchased_electricity, purchased_heat, exported} [tCO2e].
+    ``products``: per product ``series`` of ``quantity``, ``energy_intensity`` [kgce/unit] and
+    ``emission_intensity`` [tCO2e/unit] (output-weighted over facilities). ``facilities``: the
+    year's sums and warning count per facility. ``years``: the years with results.
+    """
+    with database.session() as session:
+        enterprise = get_enterprise(session, principal, enterprise_id)
+        return enterprise_dashboard(session, enterprise, year=year)
 
 
 @router.get("/enterprises/{enterprise_id}/versions", summary="Data versions per facility-period (who and when)")
@@ -276,19 +234,12 @@ def list_versions(enterprise_id: int, principal: CurrentPrincipal,
                   period: Annotated[str | None, Query(pattern=PERIOD)] = None) -> dict[str, Any]:
     with database.session() as session:
         get_enterprise(session, principal, enterprise_id)
-        where = [DataVersion.enterprise_id == enterprise_id]
-        if facility:
-            where.append(Facility.code == facility)
-        if period:
-            where.append(DataVersion.period == period)
-        base = select(DataVersion, Facility.code).join(Facility, Facility.id == DataVersion.facility_id).where(*where)
-        total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
-        rows = session.execute(base.order_by(Facility.code, DataVersion.period, DataVersion.version.desc())
-                               .offset(params.offset).limit(params.page_size)).all()
-        names = _usernames(session, {v.created_by for v, _ in rows})
-        return Page([{"id": v.id, "facility_id": code, "period": v.period, "version": v.version,
-                      "current": v.current, "import_id": v.import_id, "created_at": v.created_at,
-                      "created_by": names.get(v.created_by or -1)} for v, code in rows], total, params)
+        rows, total = queries.version_page(session, enterprise_id, offset=params.offset, limit=params.page_size,
+                                           facility=facility, period=period)
+        return Page([{"id": r.version.id, "facility_id": r.facility_code, "period": r.version.period,
+                      "version": r.version.version, "current": r.version.current,
+                      "import_id": r.version.import_id, "created_at": r.version.created_at,
+                      "created_by": r.created_by} for r in rows], total, params)
 
 
 @router.get("/enterprises/{enterprise_id}/recalculations", summary="Recalculations and what they changed")

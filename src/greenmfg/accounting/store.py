@@ -44,7 +44,7 @@ from greenmfg.errors import GreenmfgError, InputError, Issue, ValidationFailed
 from greenmfg.orgs.access import Principal
 from greenmfg.orgs.models import Facility, Organisation
 
-__all__ = ["ALLOWED_TYPES", "ImportConflict", "UploadRejected", "commit_import", "preview_upload",
+__all__ = ["ALLOWED_TYPES", "ImportConflict", "UploadRejected", "commit_import", "discard_import", "preview_upload",
            "raw_rows", "recalculate", "reference_fingerprint", "store_accounted"]
 
 MAX_STORED_ISSUES = 1000
@@ -331,6 +331,22 @@ def store_accounted(session: Session, principal: Principal, batch: ImportBatch, 
                           "versions": sorted(f"{f} {p} v{v.version}" for (f, p), v in versions.items()),
                           "run_id": calc_run.id})
     return calc_run
+
+
+def discard_import(session: Session, principal: Principal, batch: ImportBatch) -> None:
+    """Mark a previewed or invalid batch as discarded (it stays listed, never committable).
+
+    Raises
+    ------
+    ImportConflict
+        The batch is already committed or discarded.
+    """
+    if batch.status not in (ImportStatus.previewed, ImportStatus.invalid):
+        raise ImportConflict(f"import {batch.id} is {batch.status}; only a previewed or invalid import can be "
+                             "discarded", f"导入批次 {batch.id} 状态为 {batch.status}，只有预览或无效的批次可以丢弃")
+    batch.status = ImportStatus.discarded
+    audit.record(session, "import.discard", actor=principal.username, actor_user_id=principal.user_id,
+                 organisation_id=batch.enterprise_id, target_type="import", target_id=batch.id)
 
 
 def _records_csv(records: list[ActivityRecord]) -> bytes:

@@ -3,7 +3,8 @@
 Every request gets ``request.state.locale`` (the user's choice in the ``greenmfg_lang`` cookie or
 profile, else ``Accept-Language``, else zh-CN), ``user`` (None until a page dependency signs the
 user in), ``csrf_token`` and ``flashes``. A flash is set on a redirect with :func:`flash` and shown
-once on the next page.
+once on the next page, translated when that page renders (``flash_pending`` until then), so it
+speaks the language the page is rendered in.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from greenmfg.settings import Settings
 from greenmfg.web.deps import get_database, get_settings, session_principal
 from greenmfg.web.errors import ApiError
 from greenmfg.web.i18n import SUPPORTED_LOCALES, negotiate
-from greenmfg.web.templating import Flash, local_redirect_target, render
+from greenmfg.web.templating import local_redirect_target, render
 
 __all__ = ["LANG_COOKIE", "flash", "install_pages", "router"]
 
@@ -44,16 +45,17 @@ async def _locale_middleware(request: Request, call_next: Callable[[Request], Aw
     state.user = None
     state.csrf_token = ""
     state.flashes = []
+    state.flash_pending = None
     raw = request.cookies.get(FLASH_COOKIE)
     if raw and not request.url.path.startswith(("/api/", "/static/")):
+        # translated when the page renders: a signed-in user's own language is only known then
         try:
             level, message, params = json.loads(raw)
-            translator = request.app.state.templates.catalogs.translator(state.locale)
-            state.flashes = [Flash(str(level), translator.gettext(str(message)).format(**params))]
-        except (ValueError, TypeError, KeyError, AttributeError):
-            state.flashes = []
+            state.flash_pending = (str(level), str(message), {str(k): str(v) for k, v in dict(params).items()})
+        except (ValueError, TypeError, AttributeError):
+            state.flash_pending = None
     response = await call_next(request)
-    if raw and state.flashes:
+    if state.flash_pending is not None:
         response.delete_cookie(FLASH_COOKIE, path="/")
     return response
 

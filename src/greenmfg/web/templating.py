@@ -26,6 +26,8 @@ What ``request.state`` must carry (set by middleware before the handler runs)
                     ``csrf_token`` or header ``X-CSRF-Token``; required when a user is signed in.
     ``flashes``     optional: messages for this page, each with ``level`` (success, info, warning,
                     error) and ``message`` (already translated); see :class:`Flash`.
+    ``flash_pending`` optional: the previous response's flash as (level, English message id,
+                    ``{name}`` parameters), translated here into the page's locale.
 
 What a page template does
     ::
@@ -239,6 +241,8 @@ class Templates:
             packages = ["greenmfg.web", *packages]
         self.packages: tuple[str, ...] = tuple(packages)
         self.nav: tuple[NavItem, ...] = tuple(nav)
+        #: the catalogs the environments translate with (flash messages and handlers use them too)
+        self.catalogs: Catalogs = catalogs
         self._environments = {
             locale: create_environment(self.packages, catalogs.translator(locale))
             for locale in catalogs.locales
@@ -267,7 +271,7 @@ class Templates:
             "request": request,
             "user": user,
             "csrf_token": getattr(state, "csrf_token", None) or "",
-            "flashes": list(getattr(state, "flashes", None) or ()),
+            "flashes": [*(getattr(state, "flashes", None) or ()), *self._pending_flash(request)],
             "nav": nav,
             "nav_active": active,
             "language_links": [
@@ -277,6 +281,19 @@ class Templates:
             ],
             **(context or {}),
         }
+
+    def _pending_flash(self, request: Request) -> list[Flash]:
+        """The flash of the previous response (``request.state.flash_pending``: level, English
+        message id, ``{name}`` parameters) translated into the page's locale."""
+        pending = getattr(request.state, "flash_pending", None)
+        locale = getattr(request.state, "locale", None)
+        if not pending or locale not in self._environments:
+            return []
+        level, message, params = pending
+        try:
+            return [Flash(level, self.catalogs.translator(locale).gettext(message).format(**params))]
+        except (KeyError, IndexError, ValueError):
+            return []
 
     def render(
         self,

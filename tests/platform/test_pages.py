@@ -1,0 +1,337 @@
+"""Web pages: the API's access policy on every page, and the enterprise workflow in both languages.
+
+Every page route (everything outside /api/ and /static/) must be classified below; a new route
+fails ``test_every_page_route_is_classified`` until its isolation is tested here. Pages are driven
+as a browser does: a session cookie from the sign-in form and the CSRF token of the page.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import re
+from collections.abc import Callable
+from typing import Any
+
+import openpyxl
+import pytest
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select, update
+
+from greenmfg.accounting.models import DataVersion, FacilityResult, ImportBatch
+from greenmfg.auth.models import User
+from greenmfg.db.session import Database
+
+from .conftest import PASSWORD, Login, World, steel_csv, upload
+
+#: pages of one enterprise's data (path parameters point at it): outsider → 404 page, no data
+SCOPED = {
+    ("GET", "/enterprises/{enterprise_id}"),
+    ("GET", "/enterprises/{enterprise_id}/imports"),
+    ("POST", "/enterprises/{enterprise_id}/imports"),
+    ("GET", "/enterprises/{enterprise_id}/results"),
+    ("GET", "/imports/{import_id}"),
+    ("POST", "/imports/{import_id}/commit"),
+    ("POST", "/imports/{import_id}/discard"),
+    ("GET", "/results/{result_id}"),
+}
+#: the user's own enterprise, or a picker of the visible ones: must not show any other
+HOME = {("GET", "/"), ("GET", "/imports"), ("GET", "/results")}
+#: signed-in pages without tenant data (the blank template, signing out)
+NO_TENANT_DATA = {("GET", "/imports/template"), ("POST", "/logout")}
+#: before sign-in
+PUBLIC = {("GET", "/login"), ("POST", "/login"), ("GET", "/lang/{code}")}
+
+BAD_ROW = ["E-STEEL", "唐山示例钢铁有限公司", "钢铁", "130000", "E-STEEL-F1", "2024-03", "焦碳", "1000", "吨", "consumed"]
+STEEL_TEXTS = ("E-STEEL", "唐山示例钢铁")
+
+
+class PageSession:
+    """A signed-in browser: its own cookie jar, the CSRF token of the pages it loaded."""
+
+    def __init__(self, client: TestClient, username: str) -> None:
+        self.client = TestClient(client.app, raise_server_exceptions=False)
+        form = self.client.get("/login")
+        token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+        assert token is not None
+        answer = self.client.post("/login", data={"username": username, "password": PASSWORD,
+                                                  "csrf_token": token.group(1), "next": "/"},
+                                  follow_redirects=False)
+        assert answer.status_code == 303, answer.text
+        self.token = ""
+
+    def get(self, url: str, **kwargs: Any) -> Any:
+        answer = self.client.get(url, **kwargs)
+        found = re.search(r'<meta name="csrf-token" content="([^"]*)"', answer.text)
+        if found and found.group(1):
+            self.token = found.group(1)
+        return answer
+
+    def csrf(self) -> str:
+        if not self.token:
+            self.get("/imports")
+        return self.token
+
+    def post(self, url: str, *, data: dict[str, str] | None = None, files: Any = None,
+             follow_redirects: bool = False) -> Any:
+        return self.client.post(url, data={"csrf_token": self.csrf(), **(data or {})}, files=files,
+                                follow_redirects=follow_redirects)
+
+    def upload(self, enterprise_id: int, content: bytes, name: str = "activity.csv",
+               content_type: str = "text/csv") -> Any:
+        return self.post(f"/enterprises/{enterprise_id}/imports", files={"file": (name, content, content_type)})
+
+    def language(self, code: str) -> None:
+        assert self.client.get(f"/lang/{code}?next=/", follow_redirects=False).status_code == 303
+
+
+Pages = Callable[[str], PageSession]
+
+
+@pytest.fixture
+def pages(client: TestClient, world: World) -> Pages:
+    sessions: dict[str, PageSession] = {}
+
+    def session_of(username: str) -> PageSession:
+        if username not in sessions:
+            sessions[username] = PageSession(client, username)
+        return sessions[username]
+
+    return session_of
+
+
+def _text(answer: Any) -> str:
+    """The page's text with tags removed and entities decoded (what a reader sees)."""
+    return html.unescape(re.sub(r"<[^>]+>", " ", answer.text))
+
+
+def _page_routes(client: TestClient) -> set[tuple[str, str]]:
+    out = set()
+    for route in client.app.routes:  # type: ignore[attr-defined]
+        if isinstance(route, APIRoute) and not route.path.startswith(("/api/", "/static")):
+            out |= {(m, route.path) for m in route.methods if m != "HEAD"}
+    return out
+
+
+def test_every_page_route_is_classified(client: TestClient) -> None:
+    unclassified = _page_routes(client) - SCOPED - HOME - NO_TENANT_DATA - PUBLIC
+    assert not unclassified, f"add these page routes to an isolation class and test them: {sorted(unclassified)}"
+
+
+@pytest.fixture
+def steel_objects(client: TestClient, login: Login, world: World) -> dict[str, int]:
+    headers = login("steel")
+    committed = upload(client, headers, world.org("steel"), steel_csv()).json()
+    assert client.post(f"/api/v1/imports/{committed['id']}/commit", headers=headers).status_code == 200
+    pending = upload(client, headers, world.org("steel"), steel_csv(periods=("2024-05",))).json()
+    result = client.get(f"/api/v1/enterprises/{world.org('steel')}/results", headers=headers).json()["results"][0]
+    return {"enterprise_id": world.org("steel"), "import_id": pending["id"], "result_id": result["id"]}
+
+
+def _url(path: str, objects: dict[str, int]) -> str:
+    return re.sub(r"\{(\w+)\}", lambda m: str(objects[m.group(1)]), path)
+
+
+def _counts(database: Database) -> tuple[int, ...]:
+    with database.session() as s:
+        return tuple(s.scalar(select(func.count()).select_from(m)) or 0 for m in (ImportBatch, DataVersion, FacilityResult))
+
+
+def _status(database: Database, import_id: int) -> str:
+    with database.session() as s:
+        batch = s.get(ImportBatch, import_id)
+        assert batch is not None
+        return batch.status
+
+
+def test_outsiders_get_a_404_page_and_no_data_on_every_scoped_page(pages: Pages, steel_objects: dict[str, int],
+                                                                  database: Database,
+                                                                  subtests: pytest.Subtests) -> None:
+    before = _counts(database)
+    # cement: another enterprise; glass: another enterprise in the same province and regulator
+    # area; evaluator: assigned to cement only
+    for username in ("cement", "glass", "evaluator"):
+        session = pages(username)
+        for method, path in sorted(SCOPED):
+            with subtests.test(user=username, method=method, path=path):
+                url = _url(path, steel_objects)
+                if method == "GET":
+                    answer = session.get(url)
+                elif path.endswith("/imports"):
+                    answer = session.upload(steel_objects["enterprise_id"], steel_csv())
+                else:
+                    answer = session.post(url)
+                assert answer.status_code == 404, answer.text[:300]
+                assert 'data-testid="error-page"' in answer.text
+                assert not any(text in answer.text for text in STEEL_TEXTS)
+    # nothing was stored, committed or discarded on the way
+    assert _counts(database) == before
+    assert _status(database, steel_objects["import_id"]) == "previewed"
+
+
+def test_home_pages_show_only_the_users_own_or_visible_enterprises(pages: Pages, steel_objects: dict[str, int],
+                                                                   subtests: pytest.Subtests) -> None:
+    for username, visible, invisible in [
+        ("cement", ["苏州示例水泥"], ["唐山示例钢铁", "邢台示例玻璃"]),      # its own enterprise
+        ("evaluator", ["苏州示例水泥"], ["唐山示例钢铁", "邢台示例玻璃"]),   # picker: assigned only
+        ("hebei", ["唐山示例钢铁", "邢台示例玻璃"], ["苏州示例水泥"]),       # picker: its province
+        ("tangshan", ["唐山示例钢铁"], ["邢台示例玻璃", "苏州示例水泥"]),   # picker: city and industry
+    ]:
+        for _method, path in sorted(HOME):
+            with subtests.test(user=username, path=path):
+                answer = pages(username).get(path)
+                assert answer.status_code == 200
+                assert all(name in answer.text for name in visible)
+                assert not any(name in answer.text for name in invisible)
+
+
+def test_signed_out_visitors_are_sent_to_the_sign_in_page(client: TestClient, steel_objects: dict[str, int]) -> None:
+    anonymous = TestClient(client.app, raise_server_exceptions=False)
+    for method, path in sorted(SCOPED | HOME | NO_TENANT_DATA):
+        answer = anonymous.request(method, _url(path, steel_objects), follow_redirects=False)
+        assert answer.status_code == 303, (method, path)
+        assert answer.headers["location"].startswith("/login?next=")
+
+
+def test_regulators_read_but_cannot_change(pages: Pages, steel_objects: dict[str, int], database: Database) -> None:
+    hebei = pages("hebei")
+    for path in ("/enterprises/{enterprise_id}", "/enterprises/{enterprise_id}/imports",
+                 "/enterprises/{enterprise_id}/results", "/imports/{import_id}", "/results/{result_id}"):
+        answer = hebei.get(_url(path, steel_objects))
+        assert answer.status_code == 200 and "唐山示例钢铁" in answer.text, path
+    imports = hebei.get(_url("/enterprises/{enterprise_id}/imports", steel_objects)).text
+    assert 'data-testid="upload-form"' not in imports
+    assert 'data-testid="commit"' not in hebei.get(_url("/imports/{import_id}", steel_objects)).text
+    before = _counts(database)
+    assert hebei.upload(steel_objects["enterprise_id"], steel_csv()).status_code == 403
+    assert hebei.post(_url("/imports/{import_id}/commit", steel_objects)).status_code == 403
+    assert _counts(database) == before and _status(database, steel_objects["import_id"]) == "previewed"
+
+
+def test_posts_without_the_csrf_token_are_refused(pages: Pages, steel_objects: dict[str, int],
+                                                  database: Database) -> None:
+    steel = pages("steel")
+    answer = steel.client.post(_url("/imports/{import_id}/commit", steel_objects), data={"csrf_token": "forged"},
+                               follow_redirects=False)
+    assert answer.status_code == 403
+    assert _status(database, steel_objects["import_id"]) == "previewed"
+
+
+def test_an_upload_with_an_error_shows_the_located_error_in_both_languages(pages: Pages, world: World,
+                                                                           database: Database) -> None:
+    steel = pages("steel")
+    before = _counts(database)
+    answer = steel.upload(world.org("steel"), steel_csv(extra=[BAD_ROW]))
+    assert answer.status_code == 303
+    page = steel.get(answer.headers["location"])
+    text = _text(page)
+    # the file's eighth line (header + 6 rows, then the bad one): row, column, value, message, fix
+    assert "第 8 行" in text and "item" in text and "焦碳" in text
+    assert "无法识别的品种" in text and "有错误" in text
+    assert "/imports/template?format=xlsx" in page.text
+    assert 'data-testid="commit"' not in page.text
+    assert _counts(database)[1:] == before[1:]  # no version, no result
+    steel.language("en")
+    english = _text(steel.get(answer.headers["location"]))
+    assert "Row 8" in english and "unknown item" in english and "Has errors" in english
+    assert "1 problem in the data; nothing was imported." in english
+
+
+def test_the_blank_template_comes_in_the_pages_language(pages: Pages) -> None:
+    steel = pages("steel")
+    workbook = openpyxl.load_workbook(io.BytesIO(steel.get("/imports/template?format=xlsx").content))
+    assert workbook.sheetnames[0] == "活动数据"
+    assert workbook.worksheets[0]["A1"].value == "企业编号"
+    steel.language("en")
+    answer = steel.get("/imports/template?format=csv")
+    assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/csv")
+    assert 'filename="greenmfg-template-en.csv"' in answer.headers["content-disposition"]
+    assert answer.content.decode("utf-8-sig").startswith("enterprise_id,enterprise_name,industry")
+    assert steel.get("/imports/template?format=pdf").status_code == 422
+
+
+def test_preview_commit_and_the_derivation_of_a_result(pages: Pages, world: World) -> None:
+    steel = pages("steel")
+    preview_url = steel.upload(world.org("steel"), steel_csv()).headers["location"]
+    preview = steel.get(preview_url)
+    text = _text(preview)
+    assert "待提交" in text and "2024年1月" in text and "2024年2月" in text
+    assert "无：文件中的设施-期间均为首次导入。" in text
+    assert 'data-testid="commit"' in preview.text
+    committed = steel.post(f"{preview_url}/commit")
+    assert committed.status_code == 303 and committed.headers["location"] == preview_url
+    page = steel.get(preview_url)
+    text = _text(page)
+    assert "已提交：2 条设施-期间结果已入库并完成核算。" in text  # the flash, shown once
+    assert "已提交：" not in _text(steel.get(preview_url))
+    links = re.findall(r'href="(/results/\d+)"', page.text)
+    assert len(links) == 2
+    result = steel.get(links[0])
+    text = _text(result)
+    # the coke line: its parameters with dataset, edition, source and verification status
+    assert "焦炭" in text and "折标准煤系数" in text and "0.9714" in text
+    assert "energy_coefficients/gbt2589-2020" in text and "GB/T 2589-2020" in text
+    assert re.search(r'data-status="(verified|info|warning)"', result.text)
+    assert "数据溯源" in text and "版本历史" in text and "当前版本" in text
+    # re-import January: the old result is replaced, both versions are listed
+    second = steel.upload(world.org("steel"), steel_csv(periods=("2024-01",), coke=1200.0)).headers["location"]
+    preview = _text(steel.get(second))
+    assert "E-STEEL-F1 2024-01 v1" in preview  # which version a commit will replace
+    steel.post(f"{second}/commit")
+    old = _text(steel.get(links[0]))
+    assert "已替换" in old and "v2" in old
+    results = steel.get(f"/enterprises/{world.org('steel')}/results?period=2024-01")
+    assert results.status_code == 200 and "v2" in _text(results) and links[0] not in results.text
+
+
+def test_discard_and_rejected_uploads(pages: Pages, world: World, database: Database) -> None:
+    steel = pages("steel")
+    preview_url = steel.upload(world.org("steel"), steel_csv()).headers["location"]
+    answer = steel.post(f"{preview_url}/discard")
+    assert answer.status_code == 303 and answer.headers["location"] == f"/enterprises/{world.org('steel')}/imports"
+    assert "已丢弃该批次，未保存任何数据。" in _text(steel.get(answer.headers["location"]))
+    steel.post(f"{preview_url}/commit")
+    assert "该批次无法提交" in _text(steel.get(preview_url))
+    before = _counts(database)
+    refused = steel.upload(world.org("steel"), b"hello", name="notes.txt", content_type="text/plain")
+    assert refused.status_code == 415 and "不支持的文件类型" in _text(refused)
+    assert 'data-testid="upload-form"' in refused.text
+    empty = steel.post(f"/enterprises/{world.org('steel')}/imports")
+    assert empty.status_code == 422 and "请选择要上传的文件。" in _text(empty)
+    assert _counts(database) == before
+
+
+def test_dashboard_page_in_both_languages(pages: Pages, world: World, steel_objects: dict[str, int]) -> None:
+    steel = pages("steel")
+    page = steel.get("/")
+    text = _text(page)
+    assert page.status_code == 200 and page.headers["content-language"] == "zh-CN"
+    assert "唐山示例钢铁有限公司" in text and "综合能耗" in text and "分范围月度排放" in text
+    for chart in ("chart-scope", "chart-category", "chart-energy-intensity", "chart-emission-intensity"):
+        assert f'id="{chart}"' in page.text
+    assert 'data-testid="year-switch"' in page.text and "E-STEEL-F1" in text
+    steel.language("en")
+    english = steel.get("/")
+    assert english.headers["content-language"] == "en" and '<html lang="en"' in english.text
+    text = _text(english)
+    assert "Total energy" in text and "Monthly emissions by scope" in text and "综合能耗" not in text
+    # a regulator opens the same dashboard from its picker
+    hebei = pages("hebei")
+    assert f'href="/enterprises/{world.org("steel")}"' in hebei.get("/").text
+    assert "综合能耗" in _text(hebei.get(f"/enterprises/{world.org('steel')}"))
+    # an enterprise without results gets the way to its first upload
+    assert "暂无核算结果" in _text(pages("cement").get("/"))
+
+
+def test_a_flash_speaks_the_language_of_the_page(pages: Pages, world: World, database: Database) -> None:
+    """The user's profile says Chinese, the browser asks for English: page and flash are Chinese."""
+    with database.session() as s:
+        s.execute(update(User).where(User.username == "steel").values(locale="zh-CN"))
+    steel = pages("steel")
+    steel.client.headers["accept-language"] = "en-US,en;q=0.9"
+    preview_url = steel.upload(world.org("steel"), steel_csv()).headers["location"]
+    answer = steel.post(f"{preview_url}/discard")
+    page = steel.get(answer.headers["location"])
+    assert page.headers["content-language"] == "zh-CN"
+    assert "已丢弃该批次，未保存任何数据。" in _text(page)
