@@ -55,6 +55,8 @@ class Settings:
     max_upload_bytes: int = 20 * 1024 * 1024
     login_max_failures: int = 5
     login_window_minutes: int = 15
+    #: seconds an API token's principal is reused without a database lookup (0: never)
+    principal_cache_seconds: float = 10.0
     mqtt_url: str | None = None
     demo_password: str = field(default="greenmfg-demo", repr=False)
 
@@ -74,6 +76,7 @@ class Settings:
             session_hours=_int(env, "GREENMFG_SESSION_HOURS", base.session_hours),
             max_upload_bytes=_int(env, "GREENMFG_MAX_UPLOAD_BYTES", base.max_upload_bytes),
             mqtt_url=env.get("GREENMFG_MQTT_URL") or None,
+            principal_cache_seconds=float(_int(env, "GREENMFG_TOKEN_CACHE_SECONDS", int(base.principal_cache_seconds))),
         )
 
     def check(self) -> None:

@@ -102,3 +102,23 @@ def test_production_refuses_default_secret_and_sqlite() -> None:
 def test_settings_accept_plain_postgres_urls() -> None:
     settings = Settings.from_env({"GREENMFG_DATABASE_URL": "postgresql://postgres@127.0.0.1/test"})
     assert settings.database_url == "postgresql+psycopg://postgres@127.0.0.1/test"
+
+
+def test_principal_cache_ttl(database: Database, world: World) -> None:
+    """A token revoked by another process stops working within the cache lifetime (0: at once)."""
+    from sqlalchemy import update
+
+    from greenmfg.auth.models import ApiToken
+
+    for ttl, still_accepted in ((0.0, False), (60.0, True)):
+        app = create_app(Settings(database_url="sqlite:///unused.db", principal_cache_seconds=ttl),
+                         database=database)
+        with TestClient(app) as c:
+            token = c.post("/api/v1/auth/token", json={"username": "glass", "password": PASSWORD}).json()
+            headers = {"Authorization": f"Bearer {token['access_token']}"}
+            assert c.get("/api/v1/me", headers=headers).status_code == 200
+            with database.session() as s:  # as another worker would: straight in the database
+                s.execute(update(ApiToken).values(revoked_at=ApiToken.created_at))
+            assert (c.get("/api/v1/me", headers=headers).status_code == 200) is still_accepted
+            app.state.principal_cache.clear()
+            assert c.get("/api/v1/me", headers=headers).status_code == 401

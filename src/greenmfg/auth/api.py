@@ -13,7 +13,13 @@ from greenmfg.auth import service as auth
 from greenmfg.auth.models import ApiToken, User
 from greenmfg.db.session import Database
 from greenmfg.settings import Settings
-from greenmfg.web.deps import CurrentPrincipal, client_address, get_database, get_settings
+from greenmfg.web.deps import (
+    CurrentPrincipal,
+    client_address,
+    get_database,
+    get_settings,
+    principal_cache,
+)
 from greenmfg.web.errors import ApiError
 
 __all__ = ["router"]
@@ -110,13 +116,14 @@ def create_token(body: TokenRequest, principal: CurrentPrincipal,
 
 
 @router.delete("/auth/tokens/{token_id}", summary="Revoke one of my API tokens")
-def revoke_token(token_id: int, principal: CurrentPrincipal,
+def revoke_token(token_id: int, request: Request, principal: CurrentPrincipal,
                  database: Annotated[Database, Depends(get_database)]) -> dict[str, Any]:
     with database.session() as session:
         row = session.get(ApiToken, token_id)
         if row is None or (row.user_id != principal.user_id and not principal.is_admin):
             raise ApiError(404, f"token {token_id} not found", f"未找到令牌 {token_id}")
         auth.revoke_api_token(session, row)
+        principal_cache(request).clear()
         audit.record(session, "auth.token_revoked", actor=principal.username, actor_user_id=principal.user_id,
                      target_type="api_token", target_id=row.id)
         return token_dict(row)

@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from greenmfg import __version__
 from greenmfg.db.session import Database
 from greenmfg.settings import Settings
+from greenmfg.web.deps import PrincipalCache
 from greenmfg.web.errors import install_error_handlers
 
 __all__ = ["TEMPLATE_PACKAGES", "create_app"]
@@ -38,6 +39,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     )
     app.state.settings = settings
     app.state.database = database
+    app.state.principal_cache = PrincipalCache(settings.principal_cache_seconds)
     install_error_handlers(app)
 
     from greenmfg.accounting.api import router as accounting_router
