@@ -238,6 +238,8 @@ class Templates:
         if "greenmfg.web" not in packages:
             packages = ["greenmfg.web", *packages]
         self.packages: tuple[str, ...] = tuple(packages)
+        #: for handlers that translate outside a template (flash messages, chart labels)
+        self.catalogs = catalogs
         self.nav: tuple[NavItem, ...] = tuple(nav)
         self._environments = {
             locale: create_environment(self.packages, catalogs.translator(locale))
