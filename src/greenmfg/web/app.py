@@ -12,7 +12,7 @@ from greenmfg.web.errors import install_error_handlers
 __all__ = ["TEMPLATE_PACKAGES", "create_app"]
 
 #: packages whose ``templates/`` folders hold pages (each domain keeps its own)
-TEMPLATE_PACKAGES = ("greenmfg.web", "greenmfg.auth")
+TEMPLATE_PACKAGES = ("greenmfg.web", "greenmfg.auth", "greenmfg.region", "greenmfg.admin")
 
 
 def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
@@ -45,9 +45,12 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     from greenmfg.auth.pages import router as auth_pages
     from greenmfg.orgs.api import router as orgs_router
     from greenmfg.refdata.api import router as refdata_router
+    from greenmfg.region.api import router as region_router
+    from greenmfg.region.pages import router as region_pages
     from greenmfg.web.pages import install_pages
 
-    for router in (auth_router, orgs_router, accounting_router, refdata_router, auth_pages):
+    for router in (auth_router, orgs_router, accounting_router, refdata_router, region_router, auth_pages,
+                   region_pages):
         app.include_router(router)
     install_pages(app, packages=list(TEMPLATE_PACKAGES))
     return app
