@@ -41,16 +41,19 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     install_error_handlers(app)
 
     from greenmfg.accounting.api import router as accounting_router
+    from greenmfg.admin.api import router as admin_router
+    from greenmfg.admin.pages import router as admin_pages
     from greenmfg.auth.api import router as auth_router
     from greenmfg.auth.pages import router as auth_pages
+    from greenmfg.auth.tokens_page import router as token_pages
     from greenmfg.orgs.api import router as orgs_router
     from greenmfg.refdata.api import router as refdata_router
     from greenmfg.region.api import router as region_router
     from greenmfg.region.pages import router as region_pages
     from greenmfg.web.pages import install_pages
 
-    for router in (auth_router, orgs_router, accounting_router, refdata_router, region_router, auth_pages,
-                   region_pages):
+    for router in (auth_router, orgs_router, accounting_router, refdata_router, region_router, admin_router,
+                   auth_pages, token_pages, region_pages, admin_pages):
         app.include_router(router)
     install_pages(app, packages=list(TEMPLATE_PACKAGES))
     return app
