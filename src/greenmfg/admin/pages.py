@@ -316,7 +316,7 @@ def user(request: Request, user_id: int, principal: PagePrincipal, database: Db)
         person = service.get_user(session, principal, user_id)
         memberships = [(m, o) for m, o in session.execute(
             select(Membership, Organisation).join(Organisation, Organisation.id == Membership.organisation_id)
-            .where(Membership.user_id == user_id).order_by(Organisation.kind, Organisation.name)).tuples()]
+            .where(Membership.user_id == user_id).order_by(Organisation.kind, Organisation.name))]
         tokens, _total = service.list_tokens(session, principal, user_id=user_id, page=1, page_size=50)
         organisations_list = _all_organisations(session)
         events, _total = service.audit_events(session, principal, actor=person.username, page=1, page_size=10)

@@ -198,7 +198,7 @@ def list_organisations(session: Session, principal: Principal, *, kind: str | No
                                 .offset((page - 1) * page_size).limit(page_size)).scalars())
     members = {int(k): int(v) for k, v in session.execute(
         select(Membership.organisation_id, func.count()).where(
-            Membership.organisation_id.in_([o.id for o in rows])).group_by(Membership.organisation_id)).tuples()}
+            Membership.organisation_id.in_([o.id for o in rows])).group_by(Membership.organisation_id))}
     return rows, int(total), members
 
 
@@ -391,14 +391,14 @@ def assignments(session: Session, evaluator_id: int, *, open_only: bool = False
              .order_by(EvaluatorAssignment.ended_at.is_not(None), EvaluatorAssignment.id.desc()))
     if open_only:
         query = query.where(EvaluatorAssignment.ended_at.is_(None))
-    return [(a, o) for a, o in session.execute(query).tuples()]
+    return [(a, o) for a, o in session.execute(query)]
 
 
 def members(session: Session, organisation_id: int) -> list[tuple[User, str]]:
     """The users of an organisation and their roles."""
     return [(u, r) for u, r in session.execute(
         select(User, Membership.role).join(Membership, Membership.user_id == User.id)
-        .where(Membership.organisation_id == organisation_id).order_by(User.username)).tuples()]
+        .where(Membership.organisation_id == organisation_id).order_by(User.username))]
 
 
 # ------------------------------------------------------------------------------ users
@@ -583,7 +583,7 @@ def list_tokens(session: Session, principal: Principal, *, user_id: int | None =
     total = session.scalar(select(func.count()).select_from(ApiToken).where(*where)) or 0
     rows = [(t, u) for t, u in session.execute(
         select(ApiToken, User.username).join(User, User.id == ApiToken.user_id).where(*where)
-        .order_by(ApiToken.id.desc()).offset((page - 1) * page_size).limit(page_size)).tuples()]
+        .order_by(ApiToken.id.desc()).offset((page - 1) * page_size).limit(page_size))]
     return rows, int(total)
 
 
@@ -637,7 +637,7 @@ def counts(session: Session, principal: Principal) -> dict[str, int]:
     """Figures of the admin overview: organisations by kind, users, live tokens, audit events."""
     require_admin(principal)
     out = {f"organisations_{kind}": 0 for kind in OrgKind}
-    for kind, n in session.execute(select(Organisation.kind, func.count()).group_by(Organisation.kind)).tuples():
+    for kind, n in session.execute(select(Organisation.kind, func.count()).group_by(Organisation.kind)):
         out[f"organisations_{kind}"] = int(n)
     now = utcnow()
     out["users"] = int(session.scalar(select(func.count()).select_from(User)) or 0)
