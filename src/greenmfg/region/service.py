@@ -694,10 +694,10 @@ def rising_intensities(session: Session, principal: Principal, *, year: int | No
     vocabulary = load_vocabulary()
     year, _years_found = _resolve_year(session, visible, year)
     if year is None:
-        return RisingIntensities(None, None, [], [], metric, "no results yet", "暂无核算结果")
+        return RisingIntensities(None, None, [], [], metric, "No results yet", "暂无核算结果")
     basis, current_periods, previous_periods = _basis(session, visible, year)
     if basis == "year_over_year":
-        note = f"intensities of {year} compared with {year - 1} (output-weighted over each year)"
+        note = f"Intensities of {year} compared with {year - 1} (output-weighted over each year)"
         note_zh = f"{year} 年与 {year - 1} 年单位产品强度对比（按产量加权）"
         series = _products(session, visible, FacilityResult.year.in_([year, year - 1]))
 
@@ -708,7 +708,7 @@ def rising_intensities(session: Session, principal: Principal, *, year: int | No
         span = f"{current_periods[0]}…{current_periods[-1]}" if len(current_periods) > 1 else current_periods[0]
         span_prev = (f"{previous_periods[0]}…{previous_periods[-1]}" if len(previous_periods) > 1
                      else previous_periods[0])
-        note = (f"only monthly data for {year}: the latest {len(current_periods)} month(s) ({span}) compared with "
+        note = (f"Only monthly data for {year}: the latest {len(current_periods)} month(s) ({span}) compared with "
                 f"the same months a year earlier ({span_prev})")
         note_zh = (f"{year} 年仅有月度数据：最近 {len(current_periods)} 个月（{span}）与上年同期（{span_prev}）对比")
         series = _products(session, visible, FacilityResult.period.in_(current_periods + previous_periods))
