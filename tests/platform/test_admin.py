@@ -338,6 +338,20 @@ def test_admin_forms_change_things_with_csrf_and_flash(client: TestClient, login
     assert new_user.status_code == 200 and "已创建用户 formuser。" in new_user.text
     assert token_for(client, "formuser", "form user password").status_code == 200
 
+    tangshan = f"/admin/organisations/{world.org('tangshan')}"
+    added = browser.post(f"{tangshan}/jurisdictions", data={"csrf_token": token, "province": "130000", "city": "邢台",
+                                                            "industries": ["flat_glass"]})
+    assert added.status_code == 200 and "已添加管辖范围。" in added.text
+    assert visible_codes(client, login("tangshan")) == {"E-STEEL", "E-GLASS"}
+    jurisdictions = client.get(f"/api/v1/admin{tangshan.removeprefix('/admin')}", headers=login("admin")).json()
+    xingtai = next(j["id"] for j in jurisdictions["jurisdictions"] if j["city"] == "邢台")
+    removed = browser.post(f"{tangshan}/jurisdictions/{xingtai}/delete", data={"csrf_token": token})
+    assert removed.status_code == 200 and "已移除管辖范围。" in removed.text
+    assert visible_codes(client, login("tangshan")) == {"E-STEEL"}
+    assigned = browser.post(f"/admin/organisations/{world.org('evaluator')}/assignments", data={
+        "csrf_token": token, "enterprise_id": str(world.org("cement"))})
+    assert assigned.status_code == 200 and "已被指派给" in assigned.text  # refused: already assigned
+
     verified = browser.post("/admin/audit/verify", data={"csrf_token": token})
     assert verified.status_code == 200 and "审计链完整" in verified.text
 

@@ -7,11 +7,13 @@ form again with the reason. The work is done by :mod:`greenmfg.admin.service`, w
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Query, Request, Response
 from fastapi.responses import RedirectResponse
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from greenmfg.admin import service
 from greenmfg.admin.service import AdminError, JurisdictionInput, OrganisationInput
@@ -50,6 +52,19 @@ def _refused(url: str, error: AdminError, locale: str) -> Response:
     # the reason is already in both languages: pass it through untranslated
     flash(response, "error", "{reason}", reason=error.message_zh if locale == "zh-CN" else error.message)
     return response
+
+
+def _apply(request: Request, database: Database, here: str, message: str,
+           action: Callable[[Session], object]) -> Response:
+    """Run ``action`` in one transaction; redirect to ``here`` with ``message`` (formatted with
+    the action's answer when it is a dict of flash parameters) or, when refused, with the reason."""
+    try:
+        with database.session() as session:
+            answer = action(session)
+            params: dict[str, str] = answer if isinstance(answer, dict) else {}
+    except AdminError as error:
+        return _refused(here, error, request.state.locale)
+    return _done(here, message, **params)
 
 
 def choices(locale: str) -> dict[str, Any]:
@@ -169,16 +184,13 @@ def update_organisation(
         city: Annotated[str | None, Form(max_length=64)] = None,
         active: Annotated[str | None, Form()] = None) -> Response:
     _admin(principal)
-    here = f"/admin/organisations/{organisation_id}"
     data = OrganisationInput(name=name, name_en=name_en, code=code, industry=industry, province=province,
                              city=city, active=active == "on")
-    try:
-        with database.session() as session:
-            org = service.update_organisation(session, principal, organisation_id, data)
-            org_name = org.name
-    except AdminError as error:
-        return _refused(here, error, request.state.locale)
-    return _done(here, N_("Organisation {name} saved."), name=org_name)
+
+    def save(session: Session) -> dict[str, str]:
+        return {"name": service.update_organisation(session, principal, organisation_id, data).name}
+
+    return _apply(request, database, f"/admin/organisations/{organisation_id}", N_("Organisation {name} saved."), save)
 
 
 def _current_jurisdictions(org: Organisation) -> list[JurisdictionInput]:
@@ -191,33 +203,27 @@ def add_jurisdiction(request: Request, organisation_id: int, principal: PagePrin
                      city: Annotated[str, Form(max_length=64)] = "",
                      industries: Annotated[list[str] | None, Form()] = None) -> Response:
     _admin(principal)
-    here = f"/admin/organisations/{organisation_id}"
-    try:
-        with database.session() as session:
-            org = service.get_organisation(session, principal, organisation_id)
-            items = [*_current_jurisdictions(org), JurisdictionInput(province, city or None, tuple(industries or ()))]
-            service.update_organisation(session, principal, organisation_id,
-                                        OrganisationInput(jurisdictions=tuple(items)))
-    except AdminError as error:
-        return _refused(here, error, request.state.locale)
-    return _done(here, N_("Jurisdiction added."))
+
+    def add(session: Session) -> None:
+        org = service.get_organisation(session, principal, organisation_id)
+        items = [*_current_jurisdictions(org), JurisdictionInput(province, city or None, tuple(industries or ()))]
+        service.update_organisation(session, principal, organisation_id, OrganisationInput(jurisdictions=tuple(items)))
+
+    return _apply(request, database, f"/admin/organisations/{organisation_id}", N_("Jurisdiction added."), add)
 
 
 @router.post("/admin/organisations/{organisation_id}/jurisdictions/{jurisdiction_id}/delete")
 def remove_jurisdiction(request: Request, organisation_id: int, jurisdiction_id: int, principal: PagePrincipal,
                         database: Db) -> Response:
     _admin(principal)
-    here = f"/admin/organisations/{organisation_id}"
-    try:
-        with database.session() as session:
-            org = service.get_organisation(session, principal, organisation_id)
-            items = [JurisdictionInput(j.province, j.city, tuple(j.industries or ()))
-                     for j in org.jurisdictions if j.id != jurisdiction_id]
-            service.update_organisation(session, principal, organisation_id,
-                                        OrganisationInput(jurisdictions=tuple(items)))
-    except AdminError as error:
-        return _refused(here, error, request.state.locale)
-    return _done(here, N_("Jurisdiction removed."))
+
+    def remove(session: Session) -> None:
+        org = service.get_organisation(session, principal, organisation_id)
+        items = [i for j, i in zip(org.jurisdictions, _current_jurisdictions(org), strict=True)
+                 if j.id != jurisdiction_id]
+        service.update_organisation(session, principal, organisation_id, OrganisationInput(jurisdictions=tuple(items)))
+
+    return _apply(request, database, f"/admin/organisations/{organisation_id}", N_("Jurisdiction removed."), remove)
 
 
 @router.post("/admin/organisations/{organisation_id}/assignments")
@@ -225,13 +231,11 @@ def add_assignment(request: Request, organisation_id: int, principal: PagePrinci
                    enterprise_id: Annotated[int, Form()],
                    purpose: Annotated[str, Form(max_length=200)] = "") -> Response:
     _admin(principal)
-    here = f"/admin/organisations/{organisation_id}"
-    try:
-        with database.session() as session:
-            service.assign_evaluator(session, principal, organisation_id, enterprise_id, purpose=purpose)
-    except AdminError as error:
-        return _refused(here, error, request.state.locale)
-    return _done(here, N_("Evaluator assigned."))
+
+    def assign(session: Session) -> None:
+        service.assign_evaluator(session, principal, organisation_id, enterprise_id, purpose=purpose)
+
+    return _apply(request, database, f"/admin/organisations/{organisation_id}", N_("Evaluator assigned."), assign)
 
 
 @router.post("/admin/organisations/{organisation_id}/assignments/{assignment_id}/end")
@@ -330,38 +334,23 @@ def set_membership(request: Request, user_id: int, principal: PagePrincipal, dat
                    organisation_id: Annotated[int, Form()],
                    role: Annotated[str, Form(max_length=16)]) -> Response:
     _admin(principal)
-    here = f"/admin/users/{user_id}"
-    try:
-        with database.session() as session:
-            service.set_membership(session, principal, user_id, organisation_id, role)
-    except AdminError as error:
-        return _refused(here, error, request.state.locale)
-    return _done(here, N_("Membership saved."))
+    return _apply(request, database, f"/admin/users/{user_id}", N_("Membership saved."),
+                  lambda session: service.set_membership(session, principal, user_id, organisation_id, role))
 
 
 @router.post("/admin/users/{user_id}/memberships/{organisation_id}/delete")
 def remove_membership(request: Request, user_id: int, organisation_id: int, principal: PagePrincipal,
                       database: Db) -> Response:
     _admin(principal)
-    here = f"/admin/users/{user_id}"
-    try:
-        with database.session() as session:
-            service.remove_membership(session, principal, user_id, organisation_id)
-    except AdminError as error:
-        return _refused(here, error, request.state.locale)
-    return _done(here, N_("Membership removed."))
+    return _apply(request, database, f"/admin/users/{user_id}", N_("Membership removed."),
+                  lambda session: service.remove_membership(session, principal, user_id, organisation_id))
 
 
 @router.post("/admin/users/{user_id}/deactivate")
 def deactivate(request: Request, user_id: int, principal: PagePrincipal, database: Db) -> Response:
     _admin(principal)
-    here = f"/admin/users/{user_id}"
-    try:
-        with database.session() as session:
-            service.set_active(session, principal, user_id, False)
-    except AdminError as error:
-        return _refused(here, error, request.state.locale)
-    return _done(here, N_("User deactivated; their sessions and API tokens are revoked."))
+    return _apply(request, database, f"/admin/users/{user_id}", N_("User deactivated; their sessions and API tokens are revoked."),
+                  lambda session: service.set_active(session, principal, user_id, False))
 
 
 @router.post("/admin/users/{user_id}/activate")
