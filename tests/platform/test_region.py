@@ -336,6 +336,10 @@ def test_region_page(client: TestClient, region: World, subtests: pytest.Subtest
         assert "邢台示例玻璃有限公司" in table and "唐山示例钢铁有限公司" not in table
         assert "没有符合筛选条件的企业" in browser.get("/region?q=nothing-like-this").text
         assert browser.get("/region?sort=password").status_code == 422
+    with subtests.test("an admin sees every enterprise"):
+        html = signed_in(client, "admin", locale="en").get("/region").text
+        assert "All enterprises on the platform" in html
+        assert "苏州示例水泥有限公司" in html and "No data" in html  # cement has no results yet
     with subtests.test("a city regulator sees its city"):
         html = signed_in(client, "tangshan").get("/region").text
         assert "唐山示例钢铁有限公司" in html and "邢台示例玻璃有限公司" not in html
