@@ -40,7 +40,23 @@ OWN = {("GET", "/api/v1/me"), ("GET", "/api/v1/auth/tokens"), ("POST", "/api/v1/
 #: no tenant data (public reference library, login)
 PUBLIC = {("POST", "/api/v1/auth/token"), ("GET", "/api/v1/refdata"), ("GET", "/api/v1/refdata/{dataset_id}")}
 #: admins only: 403 for everybody else
-ADMIN = {("POST", "/api/v1/recalculations")}
+ADMIN = {
+    ("POST", "/api/v1/recalculations"),
+    ("GET", "/api/v1/admin/organisations"), ("POST", "/api/v1/admin/organisations"),
+    ("GET", "/api/v1/admin/organisations/{organisation_id}"), ("PATCH", "/api/v1/admin/organisations/{organisation_id}"),
+    ("POST", "/api/v1/admin/organisations/{organisation_id}/assignments"),
+    ("DELETE", "/api/v1/admin/organisations/{organisation_id}/assignments/{assignment_id}"),
+    ("GET", "/api/v1/admin/users"), ("POST", "/api/v1/admin/users"), ("GET", "/api/v1/admin/users/{user_id}"),
+    ("POST", "/api/v1/admin/users/{user_id}/deactivate"), ("POST", "/api/v1/admin/users/{user_id}/activate"),
+    ("PUT", "/api/v1/admin/users/{user_id}/memberships/{organisation_id}"),
+    ("DELETE", "/api/v1/admin/users/{user_id}/memberships/{organisation_id}"),
+    ("GET", "/api/v1/admin/tokens"), ("DELETE", "/api/v1/admin/tokens/{token_id}"),
+    ("GET", "/api/v1/admin/audit"), ("GET", "/api/v1/admin/audit/verify"),
+}
+#: regulators and admins only, over the enterprises they may see: 403 for everybody else (test_region
+#: shows what each regulator sees)
+REGIONAL = {("GET", "/api/v1/region/summary"), ("GET", "/api/v1/region/enterprises"),
+            ("GET", "/api/v1/region/top-emitters"), ("GET", "/api/v1/region/rising-intensities")}
 
 
 def _api_routes(client: TestClient) -> set[tuple[str, str]]:
@@ -53,7 +69,7 @@ def _api_routes(client: TestClient) -> set[tuple[str, str]]:
 
 
 def test_every_api_route_is_classified(client: TestClient) -> None:
-    unclassified = _api_routes(client) - SCOPED - LISTS - OWN - PUBLIC - ADMIN
+    unclassified = _api_routes(client) - SCOPED - LISTS - OWN - PUBLIC - ADMIN - REGIONAL
     assert not unclassified, f"add these routes to an isolation class and test them: {sorted(unclassified)}"
 
 
@@ -108,9 +124,27 @@ def test_lists_do_not_show_other_enterprises(client: TestClient, login: Login, w
 
 
 @pytest.mark.parametrize(("method", "path"), sorted(ADMIN))
-def test_admin_routes_refuse_others(client: TestClient, login: Login, method: str, path: str) -> None:
-    for username in ("steel", "hebei", "evaluator"):
-        assert client.request(method, path, headers=login(username)).status_code == 403
+def test_admin_routes_refuse_others(client: TestClient, login: Login, world: World, method: str, path: str) -> None:
+    # real ids (the steel enterprise, its manager): a refusal must not depend on a bad id
+    ids = {"organisation_id": world.org("steel"), "user_id": 1, "assignment_id": 1, "token_id": 1}
+    url = re.sub(r"\{(\w+)\}", lambda m: str(ids[m.group(1)]), path)
+    for username in ("steel", "steelviewer", "hebei", "evaluator"):
+        answer = client.request(method, url, headers=login(username), json={})
+        assert answer.status_code == 403, (username, answer.text)
+        assert answer.json()["error"]["code"] == "forbidden"
+
+
+def test_regional_routes_refuse_enterprises_and_evaluators(client: TestClient, login: Login,
+                                                           steel_objects: dict[str, int],
+                                                           subtests: pytest.Subtests) -> None:
+    for method, path in sorted(REGIONAL):
+        with subtests.test(method=method, path=path):
+            for username in ("cement", "glass", "steel", "evaluator"):
+                answer = client.request(method, path, headers=login(username))
+                assert answer.status_code == 403, answer.text
+                assert "E-STEEL" not in answer.text and "唐山示例钢铁" not in answer.text
+            answer = client.request(method, path, headers=login("tangshan"))
+            assert answer.status_code == 200 and "E-GLASS" not in answer.text
 
 
 @pytest.mark.parametrize(("username", "visible"), [

@@ -128,7 +128,7 @@ def _nav(html: str) -> list[str | None]:
         (User(is_enterprise=True), ["/", "/imports", "/results"]),
         (User(is_evaluator=True), ["/", "/imports", "/results"]),
         (User(is_regulator=True), ["/", "/imports", "/results", "/region"]),
-        (User(is_admin=True), ["/", "/imports", "/results", "/admin"]),
+        (User(is_admin=True), ["/", "/imports", "/results", "/region", "/admin"]),  # admins see the region too
         (User(is_admin=True, is_regulator=True), ["/", "/imports", "/results", "/region", "/admin"]),
     ],
 )

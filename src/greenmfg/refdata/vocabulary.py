@@ -30,6 +30,7 @@ __all__ = [
 ITEMS_DATASET = "vocabulary/items-2026.1"
 REGIONS_DATASET = "vocabulary/regions-gbt2260"
 INDUSTRIES_DATASET = "vocabulary/industries-2026.1"
+CITIES_DATASET = "vocabulary/cities-gbt2260"
 
 #: The activity flows of the input template.
 FLOWS = ("consumed", "feedstock", "process", "produced", "purchased", "exported")
@@ -121,9 +122,22 @@ class Vocabulary:
             (r["key"], [r["name_zh"], r["name_en"], *r["aliases"].split("|")]) for r in industry_rows
         ])
         self.flow_names = Names("flow", [(k, list(v)) for k, v in FLOW_NAMES.items()])
+        city_rows = catalog.dataset(CITIES_DATASET).records
+        #: prefecture-level cities by GB/T 2260 code (name_zh, name_en, province)
+        self.cities: dict[str, dict[str, str]] = {r["key"]: r for r in city_rows}
+        self.city_names = Names("city", [
+            (r["key"], [r["name_zh"], r["name_en"], *r["aliases"].split("|")]) for r in city_rows
+        ])
 
     def item(self, key: str) -> Item:
         return self.items[key]
+
+    def city(self, name: str | None) -> dict[str, str] | None:
+        """The city record for a name as enterprises store it (``唐山``, ``唐山市``, ``Tangshan``)."""
+        if not name:
+            return None
+        key = self.city_names.resolve(name)
+        return self.cities.get(key) if key is not None else None
 
 
 @functools.cache

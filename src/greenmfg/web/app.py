@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from collections.abc import Awaitable, Callable
+
+from fastapi import FastAPI, Request, Response
 
 from greenmfg import __version__
 from greenmfg.db.session import Database
@@ -13,7 +15,7 @@ from greenmfg.web.errors import install_error_handlers
 __all__ = ["TEMPLATE_PACKAGES", "create_app"]
 
 #: packages whose ``templates/`` folders hold pages (each domain keeps its own)
-TEMPLATE_PACKAGES = ("greenmfg.web", "greenmfg.auth", "greenmfg.accounting")
+TEMPLATE_PACKAGES = ("greenmfg.web", "greenmfg.auth", "greenmfg.accounting", "greenmfg.region", "greenmfg.admin")
 
 
 def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
@@ -44,13 +46,30 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
 
     from greenmfg.accounting.api import router as accounting_router
     from greenmfg.accounting.pages import router as accounting_pages
+    from greenmfg.admin.api import router as admin_router
+    from greenmfg.admin.pages import router as admin_pages
     from greenmfg.auth.api import router as auth_router
     from greenmfg.auth.pages import router as auth_pages
+    from greenmfg.auth.tokens_page import router as token_pages
     from greenmfg.orgs.api import router as orgs_router
     from greenmfg.refdata.api import router as refdata_router
+    from greenmfg.region.api import router as region_router
+    from greenmfg.region.pages import router as region_pages
     from greenmfg.web.pages import install_pages
 
-    for router in (auth_router, orgs_router, accounting_router, refdata_router, auth_pages, accounting_pages):
+    for router in (auth_router, orgs_router, accounting_router, refdata_router, region_router, admin_router,
+                   auth_pages, accounting_pages, token_pages, region_pages, admin_pages):
         app.include_router(router)
     install_pages(app, packages=list(TEMPLATE_PACKAGES))
+    app.middleware("http")(_forget_principals_after_admin_changes)
     return app
+
+
+async def _forget_principals_after_admin_changes(request: Request,
+                                                 call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+    """Any successful admin change (roles, deactivation, tokens) empties the token cache of this process."""
+    response = await call_next(request)
+    if (request.method not in ("GET", "HEAD", "OPTIONS") and response.status_code < 400
+            and request.url.path.startswith(("/api/v1/admin", "/admin", "/tokens", "/api/v1/auth/tokens"))):
+        request.app.state.principal_cache.clear()
+    return response

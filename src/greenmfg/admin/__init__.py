@@ -1,0 +1,1 @@
+"""Platform administration: organisations, users and roles, API tokens, the audit log."""

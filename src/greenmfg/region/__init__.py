@@ -1,0 +1,1 @@
+"""Regional view for regulators: totals, trends, enterprise rankings and rising intensities."""

@@ -1,0 +1,129 @@
+"""The regulator dashboard page ``/region``.
+
+Server-rendered from :mod:`greenmfg.region.service`: KPI tiles, the trend by period, charts by
+industry and by city, the enterprise table (filters and pagination on the server, sorting of
+the shown page in the browser), top emitters and fastest-rising intensities.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+
+from greenmfg.db.session import Database
+from greenmfg.region import service
+from greenmfg.region.service import EnterpriseFilters, Group, Names, RegionSummary
+from greenmfg.web.deps import PagePrincipal, get_database
+from greenmfg.web.i18n import Translator
+from greenmfg.web.templating import render
+
+__all__ = ["router"]
+
+router = APIRouter(include_in_schema=False)
+
+PAGE_SIZE = 20
+#: the sort choices the page offers (the API has more)
+PAGE_SORTS = ("-emissions", "-energy", "-emissions_change", "emissions_change", "name")
+
+
+def translator(request: Request) -> Translator:
+    """The translator of the request's locale (for text built outside templates)."""
+    result: Translator = request.app.state.templates.catalogs.translator(request.state.locale)
+    return result
+
+
+def _name(names: Names, locale: str) -> str:
+    # vocabulary English names are lower case ("iron and steel"); as labels they start with a capital
+    return names.zh if locale == "zh-CN" else names.en[:1].upper() + names.en[1:]
+
+
+def trend_chart(result: RegionSummary, t: Translator) -> dict[str, Any]:
+    """Energy (bars) and emissions (line) by period; the previous year's periods paler."""
+    periods = [p.period for p in result.by_period]
+    previous = str((result.year or 0) - 1)
+
+    def point(value: float, period: str) -> dict[str, Any]:
+        item: dict[str, Any] = {"value": round(value, 1)}
+        if period.startswith(previous):
+            item["itemStyle"] = {"opacity": 0.45}
+        return item
+
+    return {
+        "tooltip": {"trigger": "axis"},
+        "legend": {"top": 0, "right": 0},
+        "grid": {"left": 8, "right": 8, "top": 64, "bottom": 4, "containLabel": True},
+        "xAxis": {"type": "category", "data": periods},
+        "yAxis": [{"type": "value", "name": "tce", "splitNumber": 4},
+                  {"type": "value", "name": "tCO₂e", "splitNumber": 4, "splitLine": {"show": False}}],
+        "series": [
+            {"name": t.gettext("Energy"), "type": "bar", "barMaxWidth": 22,
+             "data": [point(p.energy_tce, p.period) for p in result.by_period]},
+            {"name": t.gettext("Emissions"), "type": "line", "yAxisIndex": 1, "smooth": True,
+             "data": [round(p.emissions_tco2e, 1) for p in result.by_period]},
+        ],
+    }
+
+
+def industry_chart(groups: list[Group], locale: str) -> dict[str, Any]:
+    """Emissions by industry as a ring, largest first."""
+    return {
+        "tooltip": {"trigger": "item", "formatter": "{b}<br/>{c} tCO₂e ({d}%)"},
+        "legend": {"orient": "vertical", "right": 0, "top": "middle", "type": "scroll"},
+        "series": [{
+            "type": "pie", "radius": ["50%", "76%"], "center": ["32%", "52%"], "avoidLabelOverlap": True,
+            "itemStyle": {"borderColor": "#fff", "borderWidth": 2, "borderRadius": 4},
+            "label": {"show": False},
+            "data": [{"name": _name(g.names, locale), "value": round(g.totals.emissions_tco2e)} for g in groups],
+        }],
+    }
+
+
+def city_chart(groups: list[Group], locale: str, t: Translator) -> dict[str, Any]:
+    """Emissions by city as horizontal bars, largest on top."""
+    ordered = list(reversed(groups[:12]))
+    return {
+        "tooltip": {"trigger": "axis", "axisPointer": {"type": "shadow"}},
+        "grid": {"left": 8, "right": 56, "top": 8, "bottom": 4, "containLabel": True},
+        "xAxis": {"type": "value", "name": "tCO₂e", "splitNumber": 3},
+        "yAxis": {"type": "category", "data": [_name(g.names, locale) for g in ordered]},
+        "series": [{"name": t.gettext("Emissions"), "type": "bar", "barMaxWidth": 18,
+                    "itemStyle": {"borderRadius": [0, 4, 4, 0]},
+                    "data": [round(g.totals.emissions_tco2e) for g in ordered]}],
+    }
+
+
+@router.get("/region")
+def region_page(
+        request: Request, principal: PagePrincipal, database: Annotated[Database, Depends(get_database)],
+        year: Annotated[int | None, Query(ge=1990, le=2100)] = None,
+        industry: Annotated[str | None, Query(max_length=64)] = None,
+        city: Annotated[str | None, Query(max_length=64)] = None,
+        q: Annotated[str | None, Query(max_length=100)] = None,
+        sort: Annotated[str, Query(pattern="^(" + "|".join(PAGE_SORTS) + ")$")] = "-emissions",
+        page: Annotated[int, Query(ge=1, le=100_000)] = 1) -> Response:
+    locale = request.state.locale
+    t = translator(request)
+    filters = EnterpriseFilters(industry=industry or None, city=city or None, q=(q or "").strip() or None)
+    with database.session() as session:
+        result = service.summary(session, principal, year=year)
+        table = service.enterprises(session, principal, year=result.year, filters=filters, sort=sort, page=page,
+                                    page_size=PAGE_SIZE)
+        top = service.top_emitters(session, principal, year=result.year, limit=7)
+        rising = service.rising_intensities(session, principal, year=result.year, limit=8)
+        industries, cities = service.filter_options(session, principal)
+        reach = service.reach(session, principal)
+    # Chinese lists take the enumeration comma and the semicolon of CJK punctuation
+    comma, semicolon = ("、", "；") if locale == "zh-CN" else (", ", "; ")
+    reach_text = semicolon.join(
+        f"{_name(r.organisation, locale)} · {comma.join(_name(a, locale) for a in r.areas)}" for r in reach)
+    charts = {
+        "trend": trend_chart(result, t),
+        "industry": industry_chart(result.by_industry, locale),
+        "city": city_chart(result.by_city, locale, t),
+    }
+    return render(request, "region/dashboard.html", {
+        "summary": result, "table": table, "top": top, "rising": rising, "industries": industries,
+        "cities": cities, "reach_text": reach_text, "charts": charts, "filters": filters, "sort": sort,
+        "sorts": PAGE_SORTS, "filtered": bool(filters.industry or filters.city or filters.q),
+    })

@@ -1,0 +1,52 @@
+"""The real greenmfg app for browser tests: a fresh SQLite file, migrated, seeded with the demo
+region, served by uvicorn in a thread (``tests.browser.styleguide.serve``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from playwright.sync_api import Page
+
+from greenmfg.db.migrate import upgrade
+from greenmfg.db.session import Database
+from greenmfg.demo.platform import seed_demo
+from greenmfg.settings import Settings
+from greenmfg.web.app import create_app
+from tests.browser.styleguide import serve
+
+__all__ = ["DEMO_PASSWORD", "live_server", "sign_in"]
+
+DEMO_PASSWORD = "greenmfg-demo"
+
+
+@contextmanager
+def live_server(folder: Path, *, enterprises: int = 12, months: int = 15,
+                password: str = DEMO_PASSWORD) -> Iterator[str]:
+    """Serve a seeded platform from ``folder``; yields its base URL (``http://127.0.0.1:<port>``).
+
+    Fifteen months (January of one year to March of the next) give the regional view a
+    previous year to compare with, as a real region has.
+    """
+    url = f"sqlite:///{folder / 'greenmfg.db'}"
+    database = Database(url)
+    try:
+        upgrade(database)
+        seed_demo(database, password=password, enterprises=enterprises, months=months)
+        app = create_app(Settings(database_url=url, demo_password=password), database=database)
+        with serve(app) as base_url:
+            yield base_url
+    finally:
+        database.dispose()
+
+
+def sign_in(page: Page, base_url: str, username: str, *, locale: str = "zh-CN",
+            password: str = DEMO_PASSWORD) -> None:
+    """Choose the language (cookie, as the language switch sets it) and sign in through the form."""
+    page.context.add_cookies([{"name": "greenmfg_lang", "value": locale, "url": base_url}])
+    page.goto(f"{base_url}/login")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.click("[data-testid=login-form] button[type=submit]")
+    page.wait_for_load_state("networkidle")
