@@ -196,3 +196,26 @@ def upload(client: TestClient, headers: dict[str, str], enterprise_id: int, cont
            name: str = "activity.csv", content_type: str = "text/csv") -> Any:
     return client.post(f"/api/v1/enterprises/{enterprise_id}/imports", headers=headers,
                        files={"file": (name, content, content_type)})
+
+
+def app_routes(app: Any) -> list[Any]:
+    """Every APIRoute of the app, also those inside included routers.
+
+    FastAPI ≥ 0.16x keeps an included router as one lazy ``_IncludedRouter`` entry in
+    ``app.routes``; walk into it (routers here are included without an extra prefix: each
+    APIRouter carries its own).
+    """
+    from fastapi.routing import APIRoute
+
+    out: list[Any] = []
+
+    def walk(routes: list[Any]) -> None:
+        for route in routes:
+            if isinstance(route, APIRoute):
+                out.append(route)
+            elif hasattr(route, "original_router"):
+                walk(list(route.original_router.routes))
+
+    walk(list(app.routes))
+    assert len(out) > 20, "route discovery found almost nothing: the meta-tests would be vacuous"
+    return out

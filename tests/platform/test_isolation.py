@@ -13,7 +13,7 @@ import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
-from .conftest import Login, World, steel_csv, upload
+from .conftest import Login, World, app_routes, steel_csv, upload
 
 #: routes whose path parameters point at one enterprise's data: outsider → 404, no data
 SCOPED = {
@@ -61,7 +61,7 @@ REGIONAL = {("GET", "/api/v1/region/summary"), ("GET", "/api/v1/region/enterpris
 
 def _api_routes(client: TestClient) -> set[tuple[str, str]]:
     out = set()
-    for route in client.app.routes:  # type: ignore[attr-defined]
+    for route in app_routes(client.app):
         if isinstance(route, APIRoute) and route.path.startswith("/api/v1"):
             path = route.path.replace("{dataset_id:path}", "{dataset_id}")
             out |= {(m, path) for m in route.methods if m != "HEAD"}

@@ -23,7 +23,7 @@ from greenmfg.accounting.models import DataVersion, FacilityResult, ImportBatch
 from greenmfg.auth.models import User
 from greenmfg.db.session import Database
 
-from .conftest import PASSWORD, Login, World, steel_csv, upload
+from .conftest import PASSWORD, Login, World, app_routes, steel_csv, upload
 
 #: pages of one enterprise's data (path parameters point at it): outsider → 404 page, no data
 SCOPED = {
@@ -42,6 +42,25 @@ HOME = {("GET", "/"), ("GET", "/imports"), ("GET", "/results")}
 NO_TENANT_DATA = {("GET", "/imports/template"), ("POST", "/logout")}
 #: before sign-in
 PUBLIC = {("GET", "/login"), ("POST", "/login"), ("GET", "/lang/{code}")}
+#: platform admins only: everybody else is refused and nothing changes
+ADMIN_PAGES = {
+    ("GET", "/admin"), ("GET", "/admin/audit"), ("POST", "/admin/audit/verify"),
+    ("GET", "/admin/organisations"), ("GET", "/admin/organisations/new"), ("POST", "/admin/organisations/new"),
+    ("GET", "/admin/organisations/{organisation_id}"), ("POST", "/admin/organisations/{organisation_id}"),
+    ("POST", "/admin/organisations/{organisation_id}/assignments"),
+    ("POST", "/admin/organisations/{organisation_id}/assignments/{assignment_id}/end"),
+    ("POST", "/admin/organisations/{organisation_id}/jurisdictions"),
+    ("POST", "/admin/organisations/{organisation_id}/jurisdictions/{jurisdiction_id}/delete"),
+    ("GET", "/admin/tokens"), ("POST", "/admin/tokens/{token_id}/revoke"),
+    ("GET", "/admin/users"), ("GET", "/admin/users/new"), ("POST", "/admin/users/new"),
+    ("GET", "/admin/users/{user_id}"), ("POST", "/admin/users/{user_id}/activate"),
+    ("POST", "/admin/users/{user_id}/deactivate"), ("POST", "/admin/users/{user_id}/memberships"),
+    ("POST", "/admin/users/{user_id}/memberships/{organisation_id}/delete"),
+}
+#: regulators (and admins) only
+REGION_PAGES = {("GET", "/region")}
+#: the signed-in user's own API tokens
+OWN_PAGES = {("GET", "/tokens"), ("POST", "/tokens"), ("POST", "/tokens/{token_id}/revoke")}
 
 BAD_ROW = ["E-STEEL", "唐山示例钢铁有限公司", "钢铁", "130000", "E-STEEL-F1", "2024-03", "焦碳", "1000", "吨", "consumed"]
 STEEL_TEXTS = ("E-STEEL", "唐山示例钢铁")
@@ -108,14 +127,15 @@ def _text(answer: Any) -> str:
 
 def _page_routes(client: TestClient) -> set[tuple[str, str]]:
     out = set()
-    for route in client.app.routes:  # type: ignore[attr-defined]
+    for route in app_routes(client.app):
         if isinstance(route, APIRoute) and not route.path.startswith(("/api/", "/static")):
             out |= {(m, route.path) for m in route.methods if m != "HEAD"}
     return out
 
 
 def test_every_page_route_is_classified(client: TestClient) -> None:
-    unclassified = _page_routes(client) - SCOPED - HOME - NO_TENANT_DATA - PUBLIC
+    unclassified = (_page_routes(client) - SCOPED - HOME - NO_TENANT_DATA - PUBLIC - ADMIN_PAGES - REGION_PAGES
+                    - OWN_PAGES)
     assert not unclassified, f"add these page routes to an isolation class and test them: {sorted(unclassified)}"
 
 
@@ -335,3 +355,57 @@ def test_a_flash_speaks_the_language_of_the_page(pages: Pages, world: World, dat
     page = steel.get(answer.headers["location"])
     assert page.headers["content-language"] == "zh-CN"
     assert "已丢弃该批次，未保存任何数据。" in _text(page)
+
+
+def test_admin_pages_refuse_everybody_else_and_change_nothing(pages: Pages, world: World, database: Database,
+                                                               subtests: pytest.Subtests) -> None:
+    from greenmfg.audit.models import AuditEvent
+    from greenmfg.auth.models import ApiToken, Membership, User
+
+    with database.session() as s:
+        steel_user = s.execute(select(User.id).where(User.username == "steel")).scalar_one()
+    ids = {"organisation_id": world.org("steel"), "user_id": steel_user, "token_id": 1, "assignment_id": 1,
+           "jurisdiction_id": 1}
+
+    def state() -> tuple[int, ...]:
+        with database.session() as s:
+            return tuple(s.scalar(select(func.count()).select_from(m)) or 0
+                         for m in (Organisation, User, Membership, ApiToken, AuditEvent))
+
+    from greenmfg.orgs.models import Organisation
+
+    for username in ("steel", "hebei", "evaluator"):
+        page = pages(username)
+        for method, path in sorted(ADMIN_PAGES):
+            with subtests.test(user=username, method=method, path=path):
+                before = state()
+                url = _url(path, ids)
+                answer = page.get(url) if method == "GET" else page.post(url, data={"name": "x", "role": "admin"})
+                # a POST with fields the form does not take may be refused as invalid (422) first
+                assert answer.status_code in ((403, 404) if method == "GET" else (403, 404, 422)), answer.status_code
+                assert "唐山示例钢铁" not in answer.text
+                # a refused page records nothing and changes nothing (the sign-in itself is older)
+                assert state() == before
+
+
+def test_region_page_is_for_regulators_and_admins(pages: Pages, world: World) -> None:
+    for username in ("steel", "evaluator"):
+        assert pages(username).get("/region").status_code == 403
+    assert pages("hebei").get("/region").status_code == 200
+    assert pages("admin").get("/region").status_code == 200
+
+
+def test_token_pages_show_and_revoke_only_ones_own(pages: Pages, world: World, database: Database) -> None:
+    from greenmfg.auth.models import ApiToken
+
+    steel = pages("steel")
+    created = steel.post("/tokens", data={"name": "gateway-of-steel", "scopes": "read"}, follow_redirects=True)
+    assert created.status_code == 200 and "gateway-of-steel" in created.text
+    with database.session() as s:
+        token_id = s.execute(select(ApiToken.id).where(ApiToken.name == "gateway-of-steel")).scalar_one()
+    cement = pages("cement")
+    assert "gateway-of-steel" not in cement.get("/tokens").text
+    refused = cement.post(f"/tokens/{token_id}/revoke")
+    assert refused.status_code == 404
+    with database.session() as s:
+        assert s.execute(select(ApiToken.revoked_at).where(ApiToken.id == token_id)).scalar_one() is None
