@@ -67,9 +67,11 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(url: str, workers: int) -> tuple[subprocess.Popen[bytes], str]:
+def start_server(url: str, workers: int, redis_url: str) -> tuple[subprocess.Popen[bytes], str]:
     port = _free_port()
     env = {**os.environ, "GREENMFG_DATABASE_URL": url}
+    if redis_url:
+        env["GREENMFG_REDIS_URL"] = redis_url
     process = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "greenmfg.web.app:create_app", "--factory", "--host", "127.0.0.1",
          "--port", str(port), "--workers", str(workers), "--log-level", "warning", "--no-access-log"],
@@ -156,15 +158,18 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--path", default="/api/v1/enterprises/{id}/dashboard")
     parser.add_argument("--fresh", action="store_true", help="drop and re-seed the bench schema")
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/0",
+                        help="GREENMFG_REDIS_URL of the server (dashboard cache); '' for none")
     args = parser.parse_args()
     url = prepare(args.fresh)
-    process, base = start_server(url, args.workers)
+    process, base = start_server(url, args.workers, args.redis)
     try:
         result = asyncio.run(drive(base, args.path, args.clients, args.seconds, args.think))
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=30)
     result["server_workers"] = args.workers
+    result["redis_cache"] = bool(args.redis)
     print(json.dumps(result, ensure_ascii=False))
     target = "✅" if result["p99_ms"] < 200 and result["errors"] == 0 else "❌"
     print(f"{result['clients']} clients × {result['seconds']} s: {result['requests']} requests, "

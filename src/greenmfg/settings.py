@@ -58,6 +58,8 @@ class Settings:
     #: seconds an API token's principal is reused without a database lookup (0: never)
     principal_cache_seconds: float = 10.0
     mqtt_url: str | None = None
+    #: Redis for shared caches (dashboards); none: nothing is cached
+    redis_url: str | None = None
     demo_password: str = field(default="greenmfg-demo", repr=False)
 
     @property
@@ -76,6 +78,7 @@ class Settings:
             session_hours=_int(env, "GREENMFG_SESSION_HOURS", base.session_hours),
             max_upload_bytes=_int(env, "GREENMFG_MAX_UPLOAD_BYTES", base.max_upload_bytes),
             mqtt_url=env.get("GREENMFG_MQTT_URL") or None,
+            redis_url=env.get("GREENMFG_REDIS_URL") or None,
             principal_cache_seconds=float(_int(env, "GREENMFG_TOKEN_CACHE_SECONDS", int(base.principal_cache_seconds))),
         )
 

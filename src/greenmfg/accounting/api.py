@@ -10,9 +10,11 @@ a usable file (type, size, content) is refused with the error envelope and nothi
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, Query, Request, Response, UploadFile
+from fastapi.encoders import jsonable_encoder
 from sqlalchemy import func, select
 from starlette.concurrency import run_in_threadpool
 
@@ -25,6 +27,7 @@ from greenmfg.accounting.models import (
     ImportBatch,
     ImportStatus,
 )
+from greenmfg.cache import ResultsCache
 from greenmfg.db.session import Database
 from greenmfg.orgs.access import Principal, get_enterprise
 from greenmfg.settings import Settings
@@ -35,6 +38,9 @@ from greenmfg.web.pagination import Page, PageParams, page_params
 __all__ = ["import_dict", "result_dict", "router"]
 
 router = APIRouter(prefix="/api/v1", tags=["imports and results"])
+
+#: cached dashboards also expire, in case a version bump was lost (Redis unreachable at commit)
+DASHBOARD_CACHE_SECONDS = 600
 
 PERIOD = r"^\d{4}(-\d{2})?$"
 
@@ -205,11 +211,11 @@ def get_result(result_id: int, principal: CurrentPrincipal,
 
 @router.get("/enterprises/{enterprise_id}/dashboard",
             summary="Dashboard of a year: key figures, monthly series, product intensities, facilities")
-def dashboard(enterprise_id: int, principal: CurrentPrincipal,
+def dashboard(enterprise_id: int, request: Request, principal: CurrentPrincipal,
               database: Annotated[Database, Depends(get_database)],
               year: Annotated[int | None, Query(ge=1990, le=2100,
                                                 description="the latest year with results when omitted")] = None,
-              ) -> dict[str, Any]:
+              ) -> Response:
     """A year of the enterprise's current results, summed for its dashboard.
 
     ``kpis``: ``energy_tce`` [tce], ``emissions_tco2e`` {total, scope1, scope2} [tCO2e], counts of
@@ -221,9 +227,19 @@ def dashboard(enterprise_id: int, principal: CurrentPrincipal,
     ``emission_intensity`` [tCO2e/unit] (output-weighted over facilities). ``facilities``: the
     year's sums and warning count per facility. ``years``: the years with results.
     """
+    cache: ResultsCache = request.app.state.results_cache
     with database.session() as session:
-        enterprise = get_enterprise(session, principal, enterprise_id)
-        return enterprise_dashboard(session, enterprise, year=year)
+        enterprise = get_enterprise(session, principal, enterprise_id)  # access is checked every time
+        version = cache.version(enterprise_id)
+        key = f"dashboard:{enterprise_id}:{year or 'latest'}:{version}"
+        cached = cache.get(key) if version >= 0 else None
+        if cached is not None:
+            return Response(cached, media_type="application/json")
+        body = json.dumps(jsonable_encoder(enterprise_dashboard(session, enterprise, year=year)),
+                          ensure_ascii=False, separators=(",", ":")).encode()
+    if version >= 0:
+        cache.set(key, body, DASHBOARD_CACHE_SECONDS)
+    return Response(body, media_type="application/json")
 
 
 @router.get("/enterprises/{enterprise_id}/versions", summary="Data versions per facility-period (who and when)")

@@ -40,6 +40,7 @@ from greenmfg.accounting.service import AccountingRun, account
 from greenmfg.accounting.template_spec import COLUMNS
 from greenmfg.accounting.validation import normalize_period
 from greenmfg.audit import service as audit
+from greenmfg.cache import mark_changed
 from greenmfg.errors import GreenmfgError, InputError, Issue, ValidationFailed
 from greenmfg.orgs.access import Principal
 from greenmfg.orgs.models import Facility, Organisation
@@ -323,6 +324,7 @@ def store_accounted(session: Session, principal: Principal, batch: ImportBatch, 
                     enterprise_id=enterprise_id, facility_id=facilities[r["facility_id"]].id)
         for r in document["results"]])
     batch.status = ImportStatus.committed
+    mark_changed(session, enterprise_id)
     batch.committed_by = principal.user_id
     batch.committed_at = calc_run.created_at
     audit.record(session, "import.commit", actor=principal.username, actor_user_id=principal.user_id,
@@ -418,6 +420,7 @@ def recalculate(session: Session, *, actor: str, actor_user_id: int | None = Non
                                                      FacilityResult.current.is_(True)).values(current=False))
         session.execute(insert(FacilityResult), new_rows)
         calc_run.changes = changes
+        mark_changed(session, enterprise_id)
         audit.record(session, "results.recalculate", actor=actor, actor_user_id=actor_user_id,
                      organisation_id=enterprise_id, target_type="calculation_run", target_id=calc_run.id,
                      details={"changed": len(changes), "results": len(new_rows), "fingerprint": fingerprint})

@@ -7,7 +7,7 @@ commits on success and rolls back on any error, so a failed request changes noth
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -50,6 +50,7 @@ class Database:
                                        pool_pre_ping=True)
         self.engine = engine
         self.sessionmaker = sessionmaker(bind=engine, expire_on_commit=False)
+        self._watch_commits()
 
     @classmethod
     def bound(cls, url: str, connection: Connection) -> Database:
@@ -62,7 +63,27 @@ class Database:
         database.engine = connection.engine
         database.sessionmaker = sessionmaker(bind=connection, expire_on_commit=False,
                                              join_transaction_mode="create_savepoint")
+        database._watch_commits()
         return database
+
+    def _watch_commits(self) -> None:
+        self.commit_listeners: list[Callable[[set[int]], None]] = []
+        event.listen(self.sessionmaker, "after_commit", self._after_commit)
+        event.listen(self.sessionmaker, "after_rollback", self._after_rollback)
+
+    def _after_commit(self, session: Session) -> None:
+        from greenmfg.cache import CHANGED_ENTERPRISES
+
+        changed: set[int] = session.info.pop(CHANGED_ENTERPRISES, set())
+        if changed:
+            for listener in self.commit_listeners:
+                listener(changed)
+
+    @staticmethod
+    def _after_rollback(session: Session) -> None:
+        from greenmfg.cache import CHANGED_ENTERPRISES
+
+        session.info.pop(CHANGED_ENTERPRISES, None)
 
     @property
     def dialect(self) -> str:

@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from fastapi import FastAPI, Request, Response
 
 from greenmfg import __version__
+from greenmfg.cache import make_cache
 from greenmfg.db.session import Database
 from greenmfg.settings import Settings
 from greenmfg.web.deps import PrincipalCache
@@ -42,6 +43,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.state.settings = settings
     app.state.database = database
     app.state.principal_cache = PrincipalCache(settings.principal_cache_seconds)
+    app.state.results_cache = make_cache(settings.redis_url)
+    database.commit_listeners.append(app.state.results_cache.bump)
     install_error_handlers(app)
 
     from greenmfg.accounting.api import router as accounting_router
