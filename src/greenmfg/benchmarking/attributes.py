@@ -184,9 +184,11 @@ def read_attributes(path: Path, definitions: Definitions,
             continue
         key = definitions.attribute_names.resolve(cell["attribute"])
         if key is None:
-            suggestions = definitions.attribute_names.suggest(cell["attribute"])
-            hint = f"did you mean {', '.join(suggestions)}?" if suggestions else "see the list in the README"
-            hint_zh = f"是否应为 {'、'.join(suggestions)}？" if suggestions else "可用属性见 README"
+            keys = [k for k in dict.fromkeys(definitions.attribute_names.resolve(s)
+                                             for s in definitions.attribute_names.suggest(cell["attribute"])) if k]
+            named = [f"{k} ({definitions.attributes[k].name_zh})" for k in keys]
+            hint = f"did you mean {', '.join(named)}?" if named else "see the attribute list in the README"
+            hint_zh = f"是否应为 {'、'.join(named)}？" if named else "可用属性见 README"
             issue("unknown_attribute", "attribute", f"unknown attribute '{cell['attribute']}'",
                   f"未知属性 '{cell['attribute']}'", hint, hint_zh)
             continue

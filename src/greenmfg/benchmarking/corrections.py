@@ -207,7 +207,10 @@ def apply_corrections(base: Mapping[int, float | None], refs: Sequence[str], cat
                 skip(f"{spec.attributes[0]} = {x:g}: no table value known there (outside the table or "
                      "a neighbouring point not found)", f"{spec.attributes[0]} = {x:g}：该处表值未知（超出表格或相邻点缺失）")
                 continue
-            used += [r for p, r in rows.items() if p.startswith("offset_at_")]
+            lower = max(px for px, _ in points if px <= x)
+            upper = min(px for px, _ in points if px >= x)
+            used += [rows[p] for p in rows if p.startswith("offset_at_")
+                     and float(p.removeprefix("offset_at_")) in (lower, upper)]
             used += [rows[f"applies_grade_{g}"] for g in GRADES]
             effect = dict.fromkeys(_grades(rows), offset)
         elif spec.kind == "banded":
