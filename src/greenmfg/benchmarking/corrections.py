@@ -207,10 +207,9 @@ def apply_corrections(base: Mapping[int, float | None], refs: Sequence[str], cat
                 skip(f"{spec.attributes[0]} = {x:g}: no table value known there (outside the table or "
                      "a neighbouring point not found)", f"{spec.attributes[0]} = {x:g}：该处表值未知（超出表格或相邻点缺失）")
                 continue
-            lower = max(px for px, _ in points if px <= x)
-            upper = min(px for px, _ in points if px >= x)
+            bracket = (max(px for px, _ in points if px <= x), min(px for px, _ in points if px >= x))
             used += [rows[p] for p in rows if p.startswith("offset_at_")
-                     and float(p.removeprefix("offset_at_")) in (lower, upper)]
+                     and float(p.removeprefix("offset_at_")) in bracket]
             used += [rows[f"applies_grade_{g}"] for g in GRADES]
             effect = dict.fromkeys(_grades(rows), offset)
         elif spec.kind == "banded":
@@ -218,8 +217,8 @@ def apply_corrections(base: Mapping[int, float | None], refs: Sequence[str], cat
             bands = []
             n = 1
             while f"band_{n}_lower" in rows:
-                upper = rows.get(f"band_{n}_upper")
-                bands.append((_value(rows, f"band_{n}_lower"), upper.value if upper else None,
+                band_upper = rows.get(f"band_{n}_upper")
+                bands.append((_value(rows, f"band_{n}_lower"), band_upper.value if band_upper else None,
                               _value(rows, f"band_{n}_add")))
                 n += 1
             add = band_adjustment(x, bands)
