@@ -177,7 +177,8 @@ class _Levels:
             if (bench is not None and bench.value is not None) or (base is not None and base.value is not None):
                 return label, bench, base
             if fallback[1] is None and fallback[2] is None:
-                fallback = (label, bench, base)
+                # with no edition chosen, none is named: the warning lists the editions searched
+                fallback = (label if self.edition else None, bench, base)
         return fallback
 
 
@@ -434,11 +435,13 @@ def _quota(result: ProductBenchmark, definition: IndicatorDefinition, catalog: C
         result.levels.append(LevelUsed(f"grade_{grade}", value, definition.unit, row.reference(),
                                        dataset.info.edition, row.verification_status, row.source))
         if row.value is None:
+            dash = "'—' in the standard as transcribed" if "—" in row.notes else "value not found"
             result.warnings.append(Finding(
                 "benchmarking.quota.no_limit", row.reference(),
-                f"grade {grade} of {result.quota_standard} has no limit for {definition.quota_key} "
-                f"(status {row.verification_status}: {row.notes[-80:]})",
-                f"{result.quota_standard} 中 {definition.quota_key} 无 {grade} 级限额（状态 {row.verification_status}）"))
+                f"grade {grade} of {result.quota_standard} has no limit for {definition.quota_key} ({dash}; "
+                f"status {row.verification_status}): the grade is skipped",
+                f"{result.quota_standard} 中 {definition.quota_key} 无 {grade} 级限额（状态 {row.verification_status}），"
+                "该等级不评"))
         elif row.needs_warning:
             result.warnings.append(_status_warning("benchmarking.quota.unverified", row, f"grade-{grade} limit",
                                                    f"{grade} 级限额"))
