@@ -74,6 +74,8 @@ run: setup
 	$(PY) -m greenmfg account $(DEMO_INPUT) --format json -o $(DEMO)/results.json
 	$(PY) -m greenmfg account $(DEMO_INPUT) --format xlsx -o $(DEMO)/results.xlsx
 	$(PY) -m greenmfg account $(DEMO_INPUT)
+	$(PY) -m greenmfg benchmark $(DEMO_INPUT) --format json -o $(DEMO)/benchmark.json
+	$(PY) -m greenmfg benchmark $(DEMO_INPUT)
 	GREENMFG_DATABASE_URL=$${GREENMFG_DATABASE_URL:-sqlite:///$(DEMO)/greenmfg.db} \
 		$(PY) -m greenmfg serve --demo --host 127.0.0.1 --port 8000
 

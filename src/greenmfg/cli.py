@@ -174,6 +174,132 @@ def _print_summary(run: object, console: Console) -> None:
     console.print(table)
 
 
+class BenchmarkFormat(StrEnum):
+    table = "table"
+    json = "json"
+    xlsx = "xlsx"
+
+
+@app.command()
+def benchmark(
+    input_path: Annotated[Path, typer.Argument(metavar="INPUT", help=".xlsx, .csv, .parquet or a folder of them")],
+    edition: Annotated[str | None, typer.Option(
+        help="Edition of the benchmark/baseline levels: 2021 or 2023 (default: for each indicator the "
+             "newest edition that has a value)")] = None,
+    attributes: Annotated[Path | None, typer.Option(
+        help="Facility attributes (.csv/.xlsx: enterprise_id, facility_id, attribute, value)")] = None,
+    output_format: Annotated[BenchmarkFormat, typer.Option("--format", help="Output format")] = BenchmarkFormat.table,
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Output file (json/xlsx)")] = None,
+    grid_factor: Annotated[str, typer.Option(help="Electricity emission-factor dataset id")] = "grid_factors/mee-nbs-2023",
+    grid_level: Annotated[GridLevel, typer.Option(help="Use national, regional or provincial factors")] = GridLevel.national,
+    electricity_basis: Annotated[Basis, typer.Option(help="Standard-coal basis of electricity")] = Basis.equivalent,
+    lang: Annotated[Lang | None, typer.Option(help="Language of messages")] = None,
+) -> None:
+    """Benchmark each product against the benchmark/baseline levels and the quota grades."""
+    from greenmfg.accounting.parameters import AccountingOptions
+    from greenmfg.accounting.service import account as run_account
+    from greenmfg.benchmarking.output import benchmark_document, write_xlsx
+    from greenmfg.benchmarking.service import BenchmarkOptions, benchmark_editions, resolve_edition
+    from greenmfg.benchmarking.service import benchmark as run_benchmark
+    from greenmfg.refdata import load_catalog
+
+    lang = lang or _default_lang()
+    if output_format is BenchmarkFormat.xlsx and output is None:
+        raise _fail(GreenmfgError("--format xlsx needs -o FILE / 请用 -o 指定输出文件"))
+    try:
+        resolve_edition(edition, benchmark_editions(load_catalog()))
+    except GreenmfgError as error:
+        raise _fail(error) from None
+    options = AccountingOptions(grid_factor=grid_factor, grid_level=grid_level.value,
+                                electricity_basis=electricity_basis.value)
+    try:
+        with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                      console=Console(stderr=True), transient=True) as progress:
+            task = progress.add_task("validating input / 校验输入…", total=None)
+            run = run_account(input_path, options)
+            progress.update(task, description="benchmarking / 能效对标…")
+            bench = run_benchmark(run, BenchmarkOptions(edition=edition, attributes=attributes))
+            if output_format is BenchmarkFormat.json:
+                text = json.dumps(benchmark_document(bench), ensure_ascii=False, indent=1)
+                if output:
+                    output.write_text(text, encoding="utf-8")
+                else:
+                    sys.stdout.write(text + "\n")
+            elif output_format is BenchmarkFormat.xlsx:
+                assert output is not None
+                write_xlsx(bench, output)
+            elif output:
+                output.write_text(json.dumps(benchmark_document(bench), ensure_ascii=False, indent=1),
+                                  encoding="utf-8")
+    except ValidationFailed as error:
+        _report_issues(error, lang)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    except GreenmfgError as error:
+        raise _fail(error) from None
+    if output_format is BenchmarkFormat.table:
+        _print_benchmark(bench, _console())
+    if output:
+        Console(stderr=True).print(f"written / 已写出: {output}")
+
+
+def _number(value: float | None, digits: int = 2) -> str:
+    return "—" if value is None else f"{value:,.{digits}f}"
+
+
+def _print_benchmark(bench: object, console: Console) -> None:
+    from rich import box
+
+    from greenmfg.benchmarking.output import summary_by_indicator
+    from greenmfg.benchmarking.service import BenchmarkRun
+
+    assert isinstance(bench, BenchmarkRun)
+    if not console.is_terminal and console.width < 120:
+        console = Console(width=120, soft_wrap=False)  # piped output: do not squeeze the columns
+    summary = summary_by_indicator(bench)
+    table = Table(title="Energy-efficiency benchmarking / 能效对标（标杆水平、基准水平与能耗限额等级）",
+                  caption="classes 分类: at/better than benchmark 标杆 / between 之间 / worse than baseline 未达基准; "
+                          "n/a = no value or no level 未分类. Savings at the same output 同产量节能量.",
+                  title_style="bold", box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    table.add_column("indicator 指标", overflow="fold", min_width=28, max_width=34)
+    table.add_column("levels 标杆/基准", justify="right", no_wrap=True)
+    for header in ("n", "标杆/之间/未达/n.a.", "限额 1/2/3/✗", "→标杆 tce", "→基准 tce"):
+        table.add_column(header, justify="right", no_wrap=True)
+    for row in summary:
+        if row["indicator"] is None:
+            continue
+        levels = (f"{row['benchmark_level']:g}/{row['baseline_level']:g} {row['unit']}"
+                  if row["benchmark_level"] is not None and row["baseline_level"] is not None else f"— {row['unit']}")
+        edition = f" ({row['edition']})" if row["edition"] else ""
+        classes = "/".join(str(row[c]) for c in ("benchmark", "between", "below_baseline", "not_classified"))
+        grades = "/".join(str(row[f"grade_{g}"]) for g in ("1", "2", "3", "fails"))
+        table.add_row(escape(f"{row['indicator']}{edition}\n{row['indicator_name_zh']}{row['variant_zh'] and '·' + row['variant_zh']}"),
+                      levels, str(row["results"]), classes, grades, _number(row["savings_to_benchmark_tce"], 0),
+                      _number(row["savings_to_baseline_tce"], 0))
+    console.print(table)
+    ranked = sorted((r for r in bench.results if r.savings_to_baseline_tce), key=lambda r: -(r.savings_to_baseline_tce or 0))
+    if ranked:
+        worst = Table(title="Largest savings to the baseline / 距基准水平节能潜力最大", title_style="bold",
+                      box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+        for header in ("企业", "设施", "期间", "指标", "单位"):
+            worst.add_column(header, no_wrap=True)
+        for header in ("数值", "基准", "等级", "→基准 tce"):
+            worst.add_column(header, justify="right", no_wrap=True)
+        for r in ranked[:10]:
+            worst.add_row(escape(r.enterprise_id), escape(r.facility_id), r.period, r.indicator or "", r.unit,
+                          _number(r.value), _number(r.baseline_level), str(r.quota_grade),
+                          _number(r.savings_to_baseline_tce, 0))
+        console.print(worst)
+    without = [r for r in summary if r["indicator"] is None]
+    if without:
+        listed = ", ".join(f"{r['product']} ({r['results']})" for r in without)
+        console.print(f"[dim]Products without an indicator or whose variant is undetermined / 无对标指标或类别未定: "
+                      f"{escape(listed)}[/]")
+    warnings = sum(len(r.warnings) for r in bench.results)
+    console.print(f"[yellow]{warnings} warning(s) on {len(bench.results)} product result(s): unverified levels and "
+                  f"limits, assumed variants, boundaries; see --format json or xlsx / 共 {warnings} 条提示，"
+                  "详见 json 或 xlsx 输出[/]")
+
+
 @refdata_app.command("list")
 def refdata_list() -> None:
     """List the datasets of the reference library."""

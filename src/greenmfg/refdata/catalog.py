@@ -21,6 +21,7 @@ from greenmfg.units import parse_unit
 
 __all__ = [
     "DATA_ROOT",
+    "RECORD_FAMILIES",
     "STATUSES",
     "WARNING_FREE_STATUSES",
     "Catalog",
@@ -37,6 +38,10 @@ STATUSES = frozenset(
 )
 #: Values with these statuses are used without a warning on the result.
 WARNING_FREE_STATUSES = frozenset({"verified", "definitional"})
+#: Families whose files are tables of records (any columns; ``key``, ``source`` and
+#: ``verification_status`` required) rather than long-format parameter rows: vocabularies, and
+#: definitions such as the benchmarking indicators and facility attributes.
+RECORD_FAMILIES = frozenset({"vocabulary", "indicators", "facility_attributes"})
 _INFO_FIELDS = (
     "id", "family", "edition", "file", "title", "title_zh", "publisher",
     "valid_from", "valid_to", "licence", "description", "sha256",
@@ -86,7 +91,7 @@ class ParameterRow:
 
 @dataclass(frozen=True)
 class Dataset:
-    """A loaded dataset edition: its catalog info and either parameter rows or vocabulary rows."""
+    """A loaded dataset edition: its catalog info and either parameter rows or records."""
 
     info: DatasetInfo
     rows: tuple[ParameterRow, ...] = ()
@@ -220,11 +225,16 @@ def _load_dataset(root: Path, entry: dict[str, object]) -> Dataset:
             "A released dataset file is never edited: restore it and publish changes as a new edition."
         )
     text = data.decode("utf-8-sig")
-    if info.family == "vocabulary":
+    if info.family in RECORD_FAMILIES:
         records = tuple(dict(r) for r in csv.DictReader(io.StringIO(text)))
+        keys: set[str] = set()
         for line, record in enumerate(records, start=2):
-            if not (record.get("key") or "").strip() or not (record.get("source") or "").strip():
+            key = (record.get("key") or "").strip()
+            if not key or not (record.get("source") or "").strip():
                 raise DatasetError(f"{info.file} line {line}: key and source are required")
+            if key in keys:
+                raise DatasetError(f"{info.file} line {line}: duplicate key {key}")
+            keys.add(key)
             if (record.get("verification_status") or "").strip() not in STATUSES:
                 raise DatasetError(f"{info.file} line {line}: bad verification_status")
         return Dataset(info=info, records=records)

@@ -1,0 +1,134 @@
+"""Render a benchmark run: the accounting JSON document with a ``benchmark`` block per product,
+an Excel workbook with a sheet per view, and the summary by indicator.
+
+JSON (documented in the README): the accounting document where each product gains::
+
+    "benchmark": {"indicator", "indicator_name", "indicator_name_zh", "variant", "variant_zh",
+                  "value", "unit", "edition", "benchmark_level", "baseline_level", "class",
+                  "gap": {"to_benchmark", "to_baseline"},
+                  "savings_to_benchmark_tce", "savings_to_baseline_tce",
+                  "savings_to_benchmark_tco2", "savings_to_baseline_tco2",
+                  "quota_standard", "quota_grade", "quota_limits", "warnings", "derivation"}
+
+and ``provenance.benchmarking`` names the edition option, the datasets (with sha256) and the
+facility-attributes file.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from greenmfg.accounting.output import result_document
+from greenmfg.benchmarking.models import ProductBenchmark
+from greenmfg.benchmarking.service import BenchmarkRun
+
+__all__ = ["benchmark_document", "summary_by_indicator", "write_xlsx"]
+
+_GRADES = (1, 2, 3, "fails")
+
+
+def benchmark_document(bench: BenchmarkRun) -> dict[str, Any]:
+    """The accounting JSON document of the run, each product with its ``benchmark`` block."""
+    document = result_document(bench.accounting)
+    found = bench.by_product()
+    for result in document["results"]:
+        for product in result["products"]:
+            item = found.get((result["enterprise_id"], result["facility_id"], result["period"], product["product"]))
+            product["benchmark"] = item.as_dict() if item is not None else None
+    document["provenance"]["benchmarking"] = bench.provenance()
+    return document
+
+
+def summary_by_indicator(bench: BenchmarkRun) -> list[dict[str, Any]]:
+    """Per product and indicator: counts by class and grade, and savings [tce, tCO2e].
+
+    Rows with an indicator come first (by product, indicator); products without one are
+    summarised with ``indicator`` None.
+    """
+    groups: dict[tuple[str, str | None], list[ProductBenchmark]] = defaultdict(list)
+    for r in bench.results:
+        groups[(r.product, r.indicator)].append(r)
+    rows = []
+    for (product, indicator), members in sorted(groups.items(), key=lambda kv: (kv[0][1] is None, kv[0][0], kv[0][1] or "")):
+        first = members[0]
+        counts = {c: sum(1 for m in members if m.cls == c) for c in ("benchmark", "between", "below_baseline")}
+        grades = {str(g): sum(1 for m in members if m.quota_grade == g) for g in _GRADES}
+        editions = sorted({m.edition for m in members if m.edition})
+        rows.append({
+            "product": product, "indicator": indicator, "indicator_name_zh": first.indicator_name_zh,
+            "indicator_name": first.indicator_name, "variant_zh": first.variant_zh, "unit": first.unit,
+            "edition": ", ".join(editions), "benchmark_level": first.benchmark_level,
+            "baseline_level": first.baseline_level, "results": len(members),
+            "classified": sum(counts.values()), **counts,
+            "not_classified": len(members) - sum(counts.values()),
+            **{f"grade_{g}": n for g, n in grades.items()},
+            "savings_to_benchmark_tce": sum(m.savings_to_benchmark_tce or 0.0 for m in members),
+            "savings_to_baseline_tce": sum(m.savings_to_baseline_tce or 0.0 for m in members),
+            "savings_to_benchmark_tco2": sum(m.savings_to_benchmark_tco2 or 0.0 for m in members),
+            "savings_to_baseline_tco2": sum(m.savings_to_baseline_tco2 or 0.0 for m in members),
+            "warnings": sum(len(m.warnings) for m in members),
+        })
+    return rows
+
+
+def write_xlsx(bench: BenchmarkRun, path: Path) -> None:
+    """Sheets: summary by indicator, one row per product result, levels and limits used,
+    warnings, indicator definitions, provenance."""
+    from openpyxl import Workbook  # only this output needs it
+
+    workbook = Workbook(write_only=True)
+    summary = summary_by_indicator(bench)
+    sheet = workbook.create_sheet("summary 汇总")
+    if summary:
+        sheet.append(list(summary[0]))
+        for row in summary:
+            sheet.append(list(row.values()))
+    sheet = workbook.create_sheet("benchmark 对标")
+    header = ["enterprise_id", "facility_id", "period", "product", "output", "output_unit", "indicator",
+              "indicator_name_zh", "variant_zh", "selection", "value", "unit", "edition", "benchmark_level",
+              "baseline_level", "class", "gap_to_benchmark", "gap_to_baseline", "savings_to_benchmark_tce",
+              "savings_to_baseline_tce", "savings_to_benchmark_tco2", "savings_to_baseline_tco2",
+              "quota_standard", "quota_grade", "quota_grade_1", "quota_grade_2", "quota_grade_3", "boundary",
+              "warnings"]
+    sheet.append(header)
+    for r in bench.results:
+        sheet.append([r.enterprise_id, r.facility_id, r.period, r.product, r.output, r.output_unit, r.indicator,
+                      r.indicator_name_zh, r.variant_zh, r.selection, r.value, r.unit or None, r.edition,
+                      r.benchmark_level, r.baseline_level, r.cls, r.gap_to_benchmark, r.gap_to_baseline,
+                      r.savings_to_benchmark_tce, r.savings_to_baseline_tce, r.savings_to_benchmark_tco2,
+                      r.savings_to_baseline_tco2, r.quota_standard,
+                      None if r.quota_grade is None else str(r.quota_grade),
+                      *(r.quota_limits.get(g) for g in (1, 2, 3)), r.boundary, len(r.warnings)])
+    sheet = workbook.create_sheet("levels 水平与限额")
+    sheet.append(["ref", "name", "value", "unit", "edition", "verification_status", "source", "results"])
+    used: dict[str, tuple[Any, ...]] = {}
+    uses: dict[str, int] = defaultdict(int)
+    for r in bench.results:
+        for level in r.levels:
+            used[level.ref] = (level.ref, level.name, level.value, level.unit, level.edition,
+                               level.verification_status, level.source)
+            uses[level.ref] += 1
+    for ref in sorted(used):
+        sheet.append([*used[ref], uses[ref]])
+    sheet = workbook.create_sheet("warnings 提示")
+    sheet.append(["enterprise_id", "facility_id", "period", "product", "code", "ref", "message", "message_zh"])
+    for r in bench.results:
+        for w in r.warnings:
+            sheet.append([r.enterprise_id, r.facility_id, r.period, r.product, w.code, w.ref, w.message, w.message_zh])
+    sheet = workbook.create_sheet("indicators 指标")
+    sheet.append(["key", "product", "name_zh", "name_en", "variant_zh", "variant_en", "unit", "basis", "boundary",
+                  "boundary_en", "when", "default", "benchmark_key", "quota_dataset", "quota_key", "corrections",
+                  "source", "verification_status"])
+    for d in bench.definitions.indicators:
+        sheet.append([d.key, d.product, d.name_zh, d.name_en, d.variant_zh, d.variant_en, d.unit, d.basis, d.boundary,
+                      d.boundary_en, d.when_text(), "yes" if d.default else "no", d.benchmark_key, d.quota_dataset,
+                      d.quota_key, " ".join(d.corrections), d.source, d.verification_status])
+    sheet = workbook.create_sheet("provenance 来源")
+    sheet.append(["key", "value"])
+    provenance = {**bench.accounting.provenance(), "benchmarking": bench.provenance()}
+    for key, value in provenance.items():
+        sheet.append([key, value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)])
+    workbook.save(path)

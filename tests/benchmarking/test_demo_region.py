@@ -1,0 +1,49 @@
+"""The demo region benchmarks end to end, with classes in plausible proportions.
+
+The demo generator spreads each heavy route's unit consumption around benchmark-like and
+baseline-like levels (about 15 % better than the first, 15 % worse than the second), so every
+class must occur and none may dominate; products without an indicator, or whose boundary cannot be
+computed, are named rather than classified.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from greenmfg.accounting.service import account
+from greenmfg.benchmarking import BenchmarkRun, benchmark
+from greenmfg.demo import generate_region, write_region
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> BenchmarkRun:
+    folder: Path = tmp_path_factory.mktemp("demo")
+    write_region(generate_region(enterprises=300, months=12, seed=1), folder, "csv")
+    return benchmark(account(folder))
+
+
+def test_classes_in_plausible_proportions(demo: BenchmarkRun) -> None:
+    classes = Counter(r.cls for r in demo.results if r.cls is not None)
+    total = sum(classes.values())
+    assert total >= 200
+    for cls in ("benchmark", "between", "below_baseline"):
+        assert 0.05 <= classes[cls] / total <= 0.8, classes
+    clinker = Counter(r.cls for r in demo.results if r.indicator == "clinker")
+    assert set(clinker) == {"benchmark", "between", "below_baseline"}
+
+
+def test_every_result_is_explained(demo: BenchmarkRun) -> None:
+    for r in demo.results:
+        if r.cls is None:
+            # no class: a warning says why (no indicator, variant, boundary, level or value)
+            assert any(w.code.split(".")[1] in ("product", "variant", "boundary", "level", "value")
+                       for w in r.warnings), (r.product, r.indicator)
+        else:
+            assert r.value is not None and r.savings_to_baseline_tce is not None
+            # every level used is unverified in the library today, and each is named
+            assert {level.ref for level in r.levels} <= {w.ref for w in r.warnings}
+    products = {r.product for r in demo.results}
+    assert {"clinker", "flat_glass", "aluminium_liquid", "crude_steel", "ammonia"} <= products
