@@ -504,6 +504,11 @@ def required_retirement(project: Project, measures: Sequence[Measure], regions: 
                                   f"rule {rule.key}: the ratio is at least {_ratio_text(floor)} whatever the case ({rule.ratio_floor.notes})",
                                   f"规则 {rule.key}：置换比例一律不低于 {_ratio_text(floor)}（{rule.ratio_floor.notes}）",
                                   (rule.ratio_floor.reference,)))
+        else:
+            reasons.append(Reason(f"capacity.floor.{rule.case}.met",
+                                  f"rule {rule.key}: the floor of {_ratio_text(floor)} is already met by the ratio applied",
+                                  f"规则 {rule.key}：不低于 {_ratio_text(floor)} 的要求已由所适用比例满足",
+                                  (rule.ratio_floor.reference,)))
     strict = floor_rule is None and base.strictly_greater is not None
     if strict and base.strictly_greater is not None:
         citations.append(base.strictly_greater)

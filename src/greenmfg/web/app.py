@@ -12,7 +12,7 @@ from greenmfg.web.errors import install_error_handlers
 __all__ = ["TEMPLATE_PACKAGES", "create_app"]
 
 #: packages whose ``templates/`` folders hold pages (each domain keeps its own)
-TEMPLATE_PACKAGES = ("greenmfg.web", "greenmfg.auth", "greenmfg.accounting")
+TEMPLATE_PACKAGES = ("greenmfg.web", "greenmfg.auth", "greenmfg.accounting", "greenmfg.capacity")
 
 
 def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
@@ -44,11 +44,14 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     from greenmfg.accounting.pages import router as accounting_pages
     from greenmfg.auth.api import router as auth_router
     from greenmfg.auth.pages import router as auth_pages
+    from greenmfg.capacity.api import router as capacity_router
+    from greenmfg.capacity.pages import router as capacity_pages
     from greenmfg.orgs.api import router as orgs_router
     from greenmfg.refdata.api import router as refdata_router
     from greenmfg.web.pages import install_pages
 
-    for router in (auth_router, orgs_router, accounting_router, refdata_router, auth_pages, accounting_pages):
+    for router in (auth_router, orgs_router, accounting_router, refdata_router, capacity_router, auth_pages,
+                   accounting_pages, capacity_pages):
         app.include_router(router)
     install_pages(app, packages=list(TEMPLATE_PACKAGES))
     return app
