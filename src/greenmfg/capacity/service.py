@@ -309,7 +309,7 @@ def _claims(session: Session, principal: Principal, plan: PlanInput, *, exclude_
     query = select(RetiredCapacity.claim_key, RetiredCapacity.plan_id).where(RetiredCapacity.claim_key.in_(keys))
     if exclude_plan is not None:
         query = query.where(RetiredCapacity.plan_id != exclude_plan)
-    for key, other in session.execute(query).tuples():
+    for key, other in session.execute(query).all():
         if key is None:
             continue
         index = keys[key]
@@ -533,8 +533,13 @@ def names(session: Session, plans: Iterable[ReplacementPlan]) -> tuple[dict[int,
     plans = list(plans)
     org_ids = {p.enterprise_id for p in plans} | {r.enterprise_id for p in plans for r in p.retired}
     user_ids = {u for p in plans for u in (p.created_by, p.submitted_by, p.decided_by) if u is not None}
-    orgs = dict(session.execute(select(Organisation.id, Organisation.name).where(Organisation.id.in_(org_ids))).tuples().all()) if org_ids else {}
-    users = dict(session.execute(select(User.id, User.username).where(User.id.in_(user_ids))).tuples().all()) if user_ids else {}
+    orgs: dict[int, str] = {}
+    users: dict[int, str] = {}
+    if org_ids:
+        orgs = {row[0]: row[1] for row in session.execute(
+            select(Organisation.id, Organisation.name).where(Organisation.id.in_(org_ids)))}
+    if user_ids:
+        users = {row[0]: row[1] for row in session.execute(select(User.id, User.username).where(User.id.in_(user_ids)))}
     return orgs, users
 
 
