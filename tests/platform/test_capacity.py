@@ -25,14 +25,8 @@ from greenmfg.errors import ValidationFailed
 from greenmfg.orgs.access import load_principal
 
 from .conftest import PASSWORD, Login, World
+from .test_isolation import CAPACITY, _api_routes
 
-#: every /api/v1/capacity route, tested here (test_isolation.py lists them as classified)
-ROUTES = {
-    ("GET", "/api/v1/capacity/ratios"), ("POST", "/api/v1/capacity/calculate"),
-    ("GET", "/api/v1/capacity/plans"), ("POST", "/api/v1/capacity/plans"),
-    ("GET", "/api/v1/capacity/plans/{plan_id}"), ("POST", "/api/v1/capacity/plans/{plan_id}/submit"),
-    ("POST", "/api/v1/capacity/plans/{plan_id}/approve"), ("POST", "/api/v1/capacity/plans/{plan_id}/reject"),
-}
 PLANS = "/api/v1/capacity/plans"
 
 
@@ -81,6 +75,11 @@ def submitted(client: TestClient, login: Login, plan_id: int) -> None:
 
 
 # ------------------------------------------------------------------------------- calculator, ratios
+
+
+def test_every_capacity_route_is_tested_here(client: TestClient) -> None:
+    """test_isolation.py classifies these routes as CAPACITY; this file tests each of them."""
+    assert {r for r in _api_routes(client) if r[1].startswith("/api/v1/capacity")} == CAPACITY
 
 
 def test_calculate_endpoint(client: TestClient, login: Login) -> None:
