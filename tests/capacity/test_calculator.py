@@ -191,3 +191,15 @@ def test_required_is_capacity_times_ratio_exactly(capacity: int, case: tuple[dic
     assert result.required_capacity == D(capacity) * D(ratio)
     assert result.satisfied_by(result.required_capacity)
     assert not result.satisfied_by(result.required_capacity - D("0.001"))
+
+
+def test_the_best_attested_and_most_specific_membership_is_reported(book: RuleBook) -> None:
+    # 唐山 is in 京津冀 (the province, definitional) and a 2+26 city (crosschecked): the city row is reported
+    tangshan = apply(book, project())
+    assert tangshan.region is not None and tangshan.region.region_set == "jjj_2p26"
+    assert tangshan.region.member == "130000/唐山"
+    zhangjiakou = apply(book, project(city="张家口"))
+    assert zhangjiakou.region is not None and zhangjiakou.region.region_set == "jingjinji"
+    assert zhangjiakou.region.member == "130000"
+    # warnings speak Chinese status names in Chinese
+    assert any("“二手来源”" in w.message_zh for w in tangshan.warnings)

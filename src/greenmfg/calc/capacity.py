@@ -40,6 +40,7 @@ __all__ = [
     "CAPACITY_UNITS",
     "PROCESSES",
     "STATUS_RANK",
+    "STATUS_ZH",
     "CapacityRuleError",
     "Cited",
     "Finding",
@@ -82,6 +83,12 @@ CAPACITY_UNITS: Mapping[str, tuple[str, ...]] = MappingProxyType({
 STATUS_RANK: Mapping[str, int] = MappingProxyType({
     "verified": 0, "definitional": 1, "crosschecked": 2, "secondary": 3, "uncertain": 4, "recalled": 5,
     "not_found": 6,
+})
+
+#: Chinese names of the verification statuses (as the pages' badges show them)
+STATUS_ZH: Mapping[str, str] = MappingProxyType({
+    "verified": "已核验", "definitional": "定义值", "crosschecked": "已交叉核对", "secondary": "二手来源",
+    "uncertain": "存疑", "recalled": "凭经验取值", "not_found": "未找到原文",
 })
 
 _CITY_SUFFIXES = ("特别行政区", "自治州", "示范区", "新区", "地区", "市", "盟")
@@ -282,8 +289,10 @@ def measures_in_force(measures: Iterable[Measure], process: str, on: dt.date) ->
     return sorted(found, key=lambda m: (m.valid_from or dt.date.min, m.dataset_id))
 
 
-def _best(cited: Iterable[tuple[str, Cited, Cited]]) -> tuple[str, Cited, Cited] | None:
-    ranked = sorted(cited, key=lambda t: (max(STATUS_RANK.get(t[1].status, 9), STATUS_RANK.get(t[2].status, 9)), t[0]))
+def _best(matches: Iterable[tuple[str, Cited, Cited, str]]) -> tuple[str, Cited, Cited, str] | None:
+    """The best-attested match; on a tie the more specific one (a city rather than a province)."""
+    ranked = sorted(matches, key=lambda m: (max(STATUS_RANK.get(m[1].status, 9), STATUS_RANK.get(m[2].status, 9)),
+                                            "/" not in m[3], m[0]))
     return ranked[0] if ranked else None
 
 
@@ -299,8 +308,7 @@ def region_match(measure: Measure, regions: Mapping[str, RegionSet], province: s
     CapacityRuleError
         The measure names a set the region dataset lacks (a broken dataset).
     """
-    matches: list[tuple[str, Cited, Cited]] = []
-    members: dict[str, str] = {}
+    matches: list[tuple[str, Cited, Cited, str]] = []
     for name, link in measure.key_region:
         region = regions.get(name)
         if region is None:
@@ -309,13 +317,12 @@ def region_match(measure: Measure, regions: Mapping[str, RegionSet], province: s
                                     f"{measure.dataset_id} 引用的区域集合 '{name}' 未定义", "fix the dataset", "修正数据集")
         key = region.member(province, city)
         if key is not None:
-            matches.append((name, link, region.members[key]))
-            members[name] = key
+            matches.append((name, link, region.members[key], key))
     best = _best(matches)
     if best is None:
         return RegionMatch(False, None, None, tuple(link for _name, link in measure.key_region))
-    name, link, member = best
-    return RegionMatch(True, name, members[name], (link, member))
+    name, link, member, key = best
+    return RegionMatch(True, name, key, (link, member))
 
 
 def _ratio_text(value: Decimal) -> str:
@@ -538,7 +545,7 @@ def _result(outcome: str, project: Project, measure: Measure, ratio: Decimal | N
             findings.append(Finding(
                 "capacity.rule.unverified",
                 f"{cited.reference} is {cited.status}, not verified against the primary text: {cited.source}",
-                f"{cited.reference} 的核实状态为 {cited.status}，未经原文核实：{cited.source}",
+                f"{cited.reference} 的核实状态为“{STATUS_ZH.get(cited.status, cited.status)}”，未经原文核实：{cited.source}",
                 cited.reference, cited.status))
     return Requirement(outcome=outcome, project=project, measure=measure, ratio=ratio, required_capacity=required,
                        strictly_greater=strict, rule=rule, floor_rule=floor_rule, region=region,
