@@ -9,6 +9,7 @@ from greenmfg.accounting.models import (
 )
 from greenmfg.audit.models import AuditEvent, AuditHead
 from greenmfg.auth.models import ApiToken, LoginAttempt, Membership, User, WebSession
+from greenmfg.capacity.models import ReplacementPlan, RetiredCapacity
 from greenmfg.db.base import Base
 from greenmfg.orgs.models import (
     EvaluatorAssignment,
@@ -23,5 +24,6 @@ from greenmfg.orgs.models import (
 __all__ = [
     "ActivityRecord", "ApiToken", "AuditEvent", "AuditHead", "Base", "CalculationRun", "DataVersion",
     "EvaluatorAssignment", "Facility", "FacilityResult", "ImportBatch", "Jurisdiction", "LoginAttempt",
-    "Membership", "Meter", "Organisation", "Park", "Product", "User", "WebSession",
+    "Membership", "Meter", "Organisation", "Park", "Product", "ReplacementPlan", "RetiredCapacity", "User",
+    "WebSession",
 ]

@@ -16,7 +16,8 @@ from greenmfg.web.errors import install_error_handlers
 __all__ = ["TEMPLATE_PACKAGES", "create_app"]
 
 #: packages whose ``templates/`` folders hold pages (each domain keeps its own)
-TEMPLATE_PACKAGES = ("greenmfg.web", "greenmfg.auth", "greenmfg.accounting", "greenmfg.region", "greenmfg.admin")
+TEMPLATE_PACKAGES = ("greenmfg.web", "greenmfg.auth", "greenmfg.accounting", "greenmfg.region", "greenmfg.admin",
+                     "greenmfg.capacity")
 
 
 def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
@@ -54,6 +55,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     from greenmfg.auth.api import router as auth_router
     from greenmfg.auth.pages import router as auth_pages
     from greenmfg.auth.tokens_page import router as token_pages
+    from greenmfg.capacity.api import router as capacity_router
+    from greenmfg.capacity.pages import router as capacity_pages
     from greenmfg.orgs.api import router as orgs_router
     from greenmfg.refdata.api import router as refdata_router
     from greenmfg.region.api import router as region_router
@@ -61,7 +64,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     from greenmfg.web.pages import install_pages
 
     for router in (auth_router, orgs_router, accounting_router, refdata_router, region_router, admin_router,
-                   auth_pages, accounting_pages, token_pages, region_pages, admin_pages):
+                   capacity_router, auth_pages, accounting_pages, token_pages, region_pages, admin_pages,
+                   capacity_pages):
         app.include_router(router)
     install_pages(app, packages=list(TEMPLATE_PACKAGES))
     app.middleware("http")(_forget_principals_after_admin_changes)
