@@ -407,3 +407,18 @@ def test_plan_lists_by_role(client: TestClient, login: Login, world: World, user
         drafts = client.get(f"{PLANS}?status=approved", headers=login(username)).json()
         assert drafts["total"] == 0
     assert client.get(f"{PLANS}?status=nonsense", headers=login(username)).status_code == 422
+
+
+def test_key_region_projects_retiring_capacity_from_elsewhere_are_flagged(client: TestClient, login: Login,
+                                                                          world: World) -> None:
+    # 重点区域严禁增加钢铁产能总量: capacity retired in 柳州 cannot keep 唐山's total from growing
+    answer = create(client, login("steel"), steel_plan(world, item("BF-1", 800_000),
+                                                       item("LZ-1", 700_000, province="450000", city="柳州")))
+    assert answer.status_code == 201, answer.text
+    flagged = [w for w in answer.json()["warnings"] if w["code"] == "capacity.plan.retired_outside_key_region"]
+    assert len(flagged) == 1 and flagged[0]["message"].startswith("retired_items[1]")
+    assert "重点区域严禁增加钢铁产能总量" in flagged[0]["message_zh"]
+    # steel has no cross-province rule of its own: the reasons say so, the ratio stays 1.5:1
+    reasons = answer.json()["requirement"]["reasons"]
+    assert answer.json()["ratio"] == 1.5
+    assert any(r["code"] == "capacity.case.cross_province.not_applicable" for r in reasons)
