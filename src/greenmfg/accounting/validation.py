@@ -160,8 +160,6 @@ _SINGLE_TEXTS = ("industry", "region", "period")
 _ID_COLUMNS = ("enterprise_id", "enterprise_name", "facility_id")
 #: Bits of an int64 used by the duplicate screen (the sign bit stays clear).
 _BITS_PER_WORD = 63
-#: What ``strip()`` removes (DuckDB's TRIM with these characters).
-_WHITESPACE = (" ", "\t", "\n", "\r", "\x0b", "\x0c")
 #: Typed, nullable columns of the line map (the rest are strings).
 _LINE_TYPES = {"flow_allowed": "boolean", "ncv_kind": "boolean", "carbon_kind": "boolean", "fuel_kind": "boolean",
                "unit_factor": "float64", "ncv_factor": "float64", "cc_factor": "float64", "set_code": "int64"}
@@ -701,9 +699,12 @@ def read_screen(screened: ScreenedActivity, sums: ir.Table) -> RowScreen:
     and enterprise attributes consistent, both checked) fall in the same facility-period. So if
     the bits set there are fewer than its rows, two rows may be duplicates; if as many, none are.
     """
+    def stripped_away(code: ir.IntegerValue) -> ir.BooleanValue:  # what strip() removes: \t\n\v\f\r and space
+        return code.between(9, 13) | (code == 32)
+
     def needs_stripping(column: ir.StringValue) -> ir.BooleanValue:
-        edges = [column.startswith(c) | column.endswith(c) for c in _WHITESPACE]
-        return column.isnull() | (column == "") | ibis.or_(*edges)
+        return (column.isnull() | (column == "") | stripped_away(column.ascii_str())
+                | stripped_away(column.right(1).ascii_str()))
 
     bits_set = sum((_bit_count(sums[f"duplicate_bits_{w}"]) for w in range(screened.duplicate_words)),
                    ibis.literal(0, "int64"))
