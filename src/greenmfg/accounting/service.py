@@ -18,17 +18,17 @@ import ibis.expr.types as ir
 from greenmfg import __version__
 from greenmfg.accounting.parameters import AccountingOptions, BoundParameters, bind_parameters
 from greenmfg.accounting.reader import read_activity
-from greenmfg.accounting.validation import (
+from greenmfg.accounting.screening import (
     canonical_ids,
     may_have_cross_row_issues,
     may_have_duplicates,
     read_screen,
     screen_activity,
     screen_aggregates,
-    validate_activity,
     with_key_codes,
     with_keys,
 )
+from greenmfg.accounting.validation import validate_activity
 from greenmfg.calc.accounting import (
     activity_lines,
     facility_products,
@@ -168,7 +168,7 @@ def account(path: Path, options: AccountingOptions | None = None, *,
         validate_activity(source, vocabulary)  # raises ValidationFailed, unless the screen's alarm was false
     # views: each plan is compiled once; output queries then stay small
     totals = con.create_view("greenmfg_totals", with_keys(screened, coded_totals), overwrite=True)
-    produced = with_key_codes(activity_lines(canonical(screened.produced), sets))  # the valid rows, read again
+    produced = with_key_codes(canonical(screened.produced))  # product rows only, read again
     products = con.create_view("greenmfg_products", with_keys(screened, facility_products(produced, coded_totals)),
                                overwrite=True)
     return AccountingRun(

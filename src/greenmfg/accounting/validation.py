@@ -22,21 +22,7 @@ from greenmfg.errors import Issue, UnitError, ValidationFailed
 from greenmfg.refdata.vocabulary import Item, Names, Vocabulary
 from greenmfg.units import conversion_factor
 
-__all__ = [
-    "MAX_LISTED_ISSUES",
-    "RowScreen",
-    "ScreenedActivity",
-    "canonical_ids",
-    "may_have_cross_row_issues",
-    "may_have_duplicates",
-    "normalize_period",
-    "read_screen",
-    "screen_activity",
-    "screen_aggregates",
-    "validate_activity",
-    "with_key_codes",
-    "with_keys",
-]
+__all__ = ["MAX_LISTED_ISSUES", "normalize_period", "validate_activity"]
 
 #: At most this many issues are listed; all are counted.
 MAX_LISTED_ISSUES = 1000
@@ -172,120 +158,99 @@ def _stripped(column: ir.StringValue) -> ir.StringValue:
 class _Maps:
     """Distinct-text lookups, resolved in Python and shipped to the engine as small tables.
 
-    Each table is keyed by the raw text(s) as read (``k_*`` columns, null for an empty cell) and
-    carries the stripped text under the column's own name plus what it resolves to. They also
-    number the parameter sets (see :attr:`set_keys`): ``set_code`` per valid (item, flow, unit),
-    ``region_code`` per valid region and ``year_code`` per valid year.
+    ``lines`` (item, unit, flow and parameter units), ``industries``, ``regions`` and ``periods``
+    are keyed by the raw text(s) as read (``k_*`` columns, null for an empty cell) and carry the
+    stripped text under the column's own name, what it resolves to and ``<table>_ok`` (it passes
+    the text rules on those columns). They also number what rows are grouped by: each valid
+    industry, region and period key (``key_tables``: number → key, in key order) and each
+    parameter set (``set_keys``), and give each valid (item, flow) its bits for the duplicate
+    screen (``dup_plain_<w>``, ``dup_measured_<w>``).
     """
 
     def __init__(self, raw: ir.Table, vocabulary: Vocabulary) -> None:
-        self.vocabulary = vocabulary
         # a few cheap scans of the (dictionary-encoded) text columns: a few thousand values at most
         combos = raw.select(*_LINE_TEXTS).distinct()
         combos = combos.mutate(**{f"s_{c}": _stripped(combos[c]) for c in _LINE_TEXTS}).to_pyarrow().to_pylist()
-        lines = [self._line_row(combo, vocabulary) for combo in combos]
-        singles: dict[str, list[dict[str, object]]] = {}
-        for column in _SINGLE_TEXTS:
-            values = raw.select(column).distinct()
-            singles[column] = values.mutate(s=_stripped(values[column])).to_pyarrow().to_pylist()
+        resolve = _LineResolver(vocabulary)
+        lines = [resolve(combo) for combo in combos]
         resolvers: dict[str, Callable[[object], str | None]] = {
             "industry": vocabulary.industry_names.resolve, "region": vocabulary.region_names.resolve,
             "period": normalize_period,
         }
-        resolved = {column: [(r[column], r["s"], resolvers[column](r["s"]) if r["s"] is not None else None)
-                             for r in rows] for column, rows in singles.items()}
-        # parameter sets: every valid (item, flow, unit) x region x year x measured parameters given
-        triples = sorted({(r["item_key"], r["flow_key"], r["unit"]) for r in lines if r["valid_line"]}, key=repr)
-        set_code = {triple: code for code, triple in enumerate(triples)}
-        # each valid industry, region and period key gets a number: rows are grouped by these
-        codes = {column: {k: code for code, k in enumerate(sorted({k for _, _, k in rows if k}))}
-                 for column, rows in resolved.items()}
-        self.key_tables = {
-            column: ibis.memtable({f"{column}_code": list(code.values()), column: list(code)},
-                                  schema={f"{column}_code": "int64", column: "string"})
-            for column, code in codes.items()
-        }
-        region_code = codes["region"]
-        #: years of the valid periods in the input (for year-dependent parameters)
-        self.years = sorted({int(k[:4]) for _, _, k in resolved["period"] if k})
-        year_code = {year: code for code, year in enumerate(self.years)}
-        self.set_shape = (max(len(region_code), 1), max(len(year_code), 1))
+        singles: dict[str, list[tuple[object, object, str | None]]] = {}  # raw text, stripped, key
+        for column in _SINGLE_TEXTS:
+            values = raw.select(column).distinct()
+            rows = values.mutate(s=_stripped(values[column])).to_pyarrow().to_pylist()
+            singles[column] = [(r[column], r["s"], resolvers[column](r["s"]) if r["s"] is not None else None)
+                               for r in rows]
 
-        # duplicate screen: each valid (item, flow) pair gets one bit for rows without measured
-        # parameters and one for rows with some, spread over 63-bit words
-        pairs = sorted({(r["item_key"], r["flow_key"]) for r in lines if r["valid_line"]}, key=repr)
-        pair_code = {pair: code for code, pair in enumerate(pairs)}
-        self.duplicate_words = max(1, -(-2 * len(pairs) // _BITS_PER_WORD))
-        duplicate_bits = [f"dup_{kind}_{w}" for kind in ("plain", "measured") for w in range(self.duplicate_words)]
-        for row in lines:
-            valid = row["valid_line"]
-            row["set_code"] = set_code.get((row["item_key"], row["flow_key"], row["unit"])) if valid else None
-            code = pair_code.get((row["item_key"], row["flow_key"]), -1) if valid else -1
-            for offset, kind in enumerate(("plain", "measured")):
-                word, bit = divmod(code + offset * len(pairs), _BITS_PER_WORD)
-                for w in range(self.duplicate_words):
-                    row[f"dup_{kind}_{w}"] = 1 << bit if code >= 0 and w == word else 0
-        line_names = [*(f"k_{c}" for c in _LINE_TEXTS), *_LINE_TEXTS, "item_key", "flow_key", "kind",
-                      "canonical_unit", "flow_allowed", "ncv_kind", "carbon_kind", "fuel_kind",
-                      *(f"{p}_{c}" for p in ("unit", "ncv", "cc") for c in ("factor", "reason", "target")),
-                      "set_code", *duplicate_bits]
-        types = _LINE_TYPES | dict.fromkeys(duplicate_bits, "int64")
-        self.lines = self._with_verdict("lines", ibis.memtable(
-            {n: [r[n] for r in lines] for n in line_names}, schema={n: types.get(n, "string") for n in line_names}))
+        codes = {column: {k: code for code, k in enumerate(sorted({k for _, _, k in rows if k}))}
+                 for column, rows in singles.items()}
+        self.key_tables = {column: ibis.memtable({f"{column}_code": list(code.values()), column: list(code)},
+                                                 schema={f"{column}_code": "int64", column: "string"})
+                           for column, code in codes.items()}
+        #: years of the valid periods in the input (for year-dependent parameters)
+        self.years = sorted({int(k[:4]) for k in codes["period"]})
+        #: whether annual and monthly periods both occur in the input
+        self.mixed_periods = len({len(k) for k in codes["period"]}) > 1
         #: raw flow texts that mean 'produced' (to read only product lines)
         self.produced_flows = sorted({str(r["k_flow"]) for r in lines if r["flow_key"] == "produced"})
-        #: whether annual and monthly periods both occur in the input
-        self.mixed_periods = len({len(k) for _, _, k in resolved["period"] if k}) > 1
+        year_code = {year: code for code, year in enumerate(self.years)}
+        self.set_shape = (max(len(codes["region"]), 1), max(len(year_code), 1))
+
+        triples = self._number_lines(lines)
+        self.set_keys = self._set_keys(triples, codes["region"], year_code, vocabulary)
+        names = [*(f"k_{c}" for c in _LINE_TEXTS), *_LINE_TEXTS, "item_key", "flow_key", "kind",
+                 "canonical_unit", "flow_allowed", "ncv_kind", "carbon_kind", "fuel_kind",
+                 *(f"{p}_{c}" for p in ("unit", "ncv", "cc") for c in ("factor", "reason", "target")),
+                 "set_code", *(f"dup_{kind}_{w}" for kind in ("plain", "measured") for w in range(self.duplicate_words))]
+        self.lines = self._with_verdict("lines", ibis.memtable(
+            {n: [r[n] for r in lines] for n in names},
+            schema={n: "int64" if n.startswith("dup_") else _LINE_TYPES.get(n, "string") for n in names}))
+
         tables: dict[str, ir.Table] = {}
-        for column, rows in resolved.items():
-            data: dict[str, list[object]] = {f"k_{column}": [r[0] for r in rows], column: [r[1] for r in rows],
-                                             f"{column}_key": [r[2] for r in rows]}
-            data[f"{column}_code"] = [codes[column].get(k) if k else None for _, _, k in rows]
+        for column, rows in singles.items():
+            data: dict[str, list[object]] = {
+                f"k_{column}": [r[0] for r in rows], column: [r[1] for r in rows],
+                f"{column}_key": [r[2] for r in rows], f"{column}_code": [codes[column].get(r[2] or "") for r in rows]}
             schema = {f"k_{column}": "string", column: "string", f"{column}_key": "string", f"{column}_code": "int64"}
             if column == "period":
-                years = [int(k[:4]) if k else None for _, _, k in rows]
+                years: list[int | None] = [int(r[2][:4]) if r[2] else None for r in rows]
                 data |= {"year": list(years), "year_code": [year_code.get(y) if y else None for y in years]}
                 schema |= {"year": "int32", "year_code": "int64"}
             tables[column] = self._with_verdict(column, ibis.memtable(data, schema=schema))
         self.industries, self.regions, self.periods = tables["industry"], tables["region"], tables["period"]
-        self.set_keys = self._set_keys(triples, region_code, year_code, vocabulary)
+
+    def _number_lines(self, lines: list[dict[str, object]]) -> list[tuple[object, object, object]]:
+        """Give each valid line spelling its ``set_code`` (its (item, flow, unit) among those of the
+        input) and its duplicate-screen bits: one bit per (item, flow) for rows without measured
+        parameters and one for rows with some, spread over 63-bit words. Returns the triples."""
+        triples = sorted({(r["item_key"], r["flow_key"], r["unit"]) for r in lines if r["valid_line"]}, key=repr)
+        set_code = {triple: code for code, triple in enumerate(triples)}
+        pairs = sorted({(r["item_key"], r["flow_key"]) for r in lines if r["valid_line"]}, key=repr)
+        pair_code = {pair: code for code, pair in enumerate(pairs)}
+        self.duplicate_words = max(1, -(-2 * len(pairs) // _BITS_PER_WORD))
+        for row in lines:
+            valid = bool(row["valid_line"])
+            row["set_code"] = set_code.get((row["item_key"], row["flow_key"], row["unit"])) if valid else None
+            code = pair_code[(row["item_key"], row["flow_key"])] if valid else -1
+            for offset, kind in enumerate(("plain", "measured")):
+                word, bit = divmod(code + offset * len(pairs), _BITS_PER_WORD)
+                for w in range(self.duplicate_words):
+                    row[f"dup_{kind}_{w}"] = 1 << bit if valid and w == word else 0
+        return triples
 
     @staticmethod
     def _with_verdict(name: str, table: ir.Table) -> ir.Table:
         """``table`` with ``{name}_ok``: its spelling passes every text rule on its columns."""
         return table.mutate(**{f"{name}_ok": ~ibis.or_(*_TEXT_RULES[name](table).values())})
 
-    @staticmethod
-    def _line_row(combo: dict[str, object], vocabulary: Vocabulary) -> dict[str, object]:
-        """What one distinct (item, unit, flow, ncv_unit, carbon_content_unit) spelling resolves to."""
-        item_text, flow_text = combo["s_item"], combo["s_flow"]
-        key = vocabulary.item_names.resolve(item_text) if item_text is not None else None
-        flow_key = vocabulary.flow_names.resolve(flow_text) if flow_text is not None else None
-        item = vocabulary.item(key) if key is not None else None
-        row: dict[str, object] = {f"k_{c}": combo[c] for c in _LINE_TEXTS}
-        row |= {c: combo[f"s_{c}"] for c in _LINE_TEXTS}
-        row |= {
-            "item_key": key, "flow_key": flow_key,
-            "kind": item.kind if item else None,
-            "canonical_unit": item.canonical_unit if item else None,
-            "flow_allowed": bool(item and flow_key in item.allowed_flows),
-            "ncv_kind": bool(item and item.kind in _NCV_TARGET),
-            "carbon_kind": bool(item and item.kind in _CARBON_TARGET),
-            "fuel_kind": bool(item and item.kind == "fuel"),
-        }
-        for prefix, unit_column, targets in (("unit", "unit", None), ("ncv", "ncv_unit", _NCV_TARGET),
-                                             ("cc", "carbon_content_unit", _CARBON_TARGET)):
-            factor, reason, target = _unit_conversion(item, combo[f"s_{unit_column}"], targets)
-            row |= {f"{prefix}_factor": factor, f"{prefix}_reason": reason, f"{prefix}_target": target}
-        row["valid_line"] = bool(row["flow_allowed"] and row["unit_factor"] is not None)
-        return row
-
     def _set_keys(self, triples: Sequence[tuple[object, ...]], region_code: dict[str, int],
                   year_code: dict[int, int], vocabulary: Vocabulary) -> ir.Table:
         """Every parameter set a valid row can have, numbered as :func:`_parameter_set` numbers rows."""
         regions, years = self.set_shape
         columns: dict[str, list[object]] = defaultdict(list)
-        for (item_key, flow_key, unit), code in ((t, i) for i, t in enumerate(triples)):
+        for code, (item_key, flow_key, unit) in enumerate(triples):
             item = vocabulary.item(str(item_key))
             measurable = (item.kind in _NCV_TARGET, item.kind in _CARBON_TARGET, item.kind == "fuel")
             for region, r in region_code.items():
@@ -308,6 +273,63 @@ class _Maps:
         return ibis.memtable({name: columns[name] for name in schema}, schema=schema)
 
 
+class _LineResolver:
+    """What one distinct (item, unit, flow, ncv_unit, carbon_content_unit) spelling resolves to;
+    unit conversions are worked out once per (unit, target)."""
+
+    def __init__(self, vocabulary: Vocabulary) -> None:
+        self.vocabulary = vocabulary
+        self._conversions: dict[tuple[str, str, str], tuple[float | None, str]] = {}
+
+    def __call__(self, combo: dict[str, object]) -> dict[str, object]:
+        vocabulary = self.vocabulary
+        item_text, flow_text = combo["s_item"], combo["s_flow"]
+        key = vocabulary.item_names.resolve(item_text) if item_text is not None else None
+        flow_key = vocabulary.flow_names.resolve(flow_text) if flow_text is not None else None
+        item = vocabulary.item(key) if key is not None else None
+        row: dict[str, object] = {f"k_{c}": combo[c] for c in _LINE_TEXTS}
+        row |= {c: combo[f"s_{c}"] for c in _LINE_TEXTS}
+        row |= {
+            "item_key": key, "flow_key": flow_key,
+            "kind": item.kind if item else None,
+            "canonical_unit": item.canonical_unit if item else None,
+            "flow_allowed": bool(item and flow_key in item.allowed_flows),
+            "ncv_kind": bool(item and item.kind in _NCV_TARGET),
+            "carbon_kind": bool(item and item.kind in _CARBON_TARGET),
+            "fuel_kind": bool(item and item.kind == "fuel"),
+        }
+        for prefix, unit_column, targets in (("unit", "unit", None), ("ncv", "ncv_unit", _NCV_TARGET),
+                                             ("cc", "carbon_content_unit", _CARBON_TARGET)):
+            factor, reason, target = self._conversion(item, combo[f"s_{unit_column}"], targets)
+            row |= {f"{prefix}_factor": factor, f"{prefix}_reason": reason, f"{prefix}_target": target}
+        row["valid_line"] = bool(row["flow_allowed"] and row["unit_factor"] is not None)
+        return row
+
+    def _conversion(self, item: Item | None, unit_text: object, targets: dict[str, str] | None
+                    ) -> tuple[float | None, str | None, str | None]:
+        """Factor from ``unit_text`` to the item's canonical unit (``targets`` None) or to the unit
+        its kind's parameter takes (``targets``: kind → pattern); with the reason and target when
+        it fails. Nothing (all None) when the item is unknown or the unit is empty: other rules
+        report those."""
+        if item is None or unit_text is None:
+            return None, None, None
+        if targets is None:
+            target: str | None = item.canonical_unit
+        else:
+            pattern = targets.get(item.kind)
+            target = pattern.format(unit=f"({item.canonical_unit})") if pattern else None
+        if target is None:
+            return None, "not applicable", ""
+        cache_key = (str(unit_text), target, item.name_zh)
+        if cache_key not in self._conversions:
+            try:
+                self._conversions[cache_key] = (conversion_factor(str(unit_text), target, what=item.name_zh), "")
+            except UnitError as exc:
+                self._conversions[cache_key] = (None, str(exc))
+        factor, reason = self._conversions[cache_key]
+        return factor, reason, target
+
+
 #: Which measured parameters a parameter set's rows give (bits 1, 2, 4 of its number).
 _MEASURED_FLAGS = ("measured_ncv", "measured_carbon_content", "measured_oxidation_rate")
 
@@ -317,28 +339,6 @@ def _parameter_set(t: ir.Table, shape: tuple[int, int], measured: tuple[ir.Float
     regions, years = shape
     bits = sum((ibis.ifelse(value.notnull(), 1 << i, 0) for i, value in enumerate(measured)), ibis.literal(0, "int64"))
     return ((t.set_code * regions + t.region_code) * years + t.year_code) * 8 + bits
-
-
-def _unit_conversion(item: Item | None, unit_text: object, targets: dict[str, str] | None
-                     ) -> tuple[float | None, str | None, str | None]:
-    """Factor from ``unit_text`` to the item's canonical unit (``targets`` None) or to the unit its
-    kind's parameter takes (``targets``: kind → pattern); with the reason and target when it fails.
-
-    Nothing (all None) when the item is unknown or the unit is empty: other rules report those.
-    """
-    if item is None or unit_text is None:
-        return None, None, None
-    if targets is None:
-        target: str | None = item.canonical_unit
-    else:
-        pattern = targets.get(item.kind)
-        target = pattern.format(unit=f"({item.canonical_unit})") if pattern else None
-    if target is None:
-        return None, "not applicable", ""
-    try:
-        return conversion_factor(str(unit_text), target, what=item.name_zh), "", target
-    except UnitError as exc:
-        return None, str(exc), target
 
 
 def _blank(column: ir.StringColumn) -> ir.BooleanColumn:
@@ -573,180 +573,6 @@ def _group_issues(t: ir.Table, limit: int) -> tuple[list[Issue], int]:
             issues.append(_issue("accounting.input.mixed_periods", "period", row,
                                  facility=row["facility_id"], other=row["other_text"], first=row["first"]))
     return issues, total
-
-
-@dataclass(frozen=True)
-class ScreenedActivity:
-    """The input rows with every lookup and row rule attached, as a lazy plan (nothing is stored).
-
-    ``activity`` has the canonical columns of :func:`validate_activity` but that identifiers are
-    as read (:func:`canonical_ids` strips them, best on a grouped result: far fewer rows), and
-    bookkeeping columns: ``_sheet``, ``_failing`` (a row rule fails; ``quantity`` is then null,
-    so that nothing computed from a bad row can fail) and ``_dup_0`` … (the duplicate screen's
-    bits). It may be accounted before it is known to be valid: :func:`screen_aggregates` are
-    computed in the same pass, then :func:`read_screen`, :func:`may_have_cross_row_issues` and
-    :func:`may_have_duplicates` say whether :func:`validate_activity` must look.
-
-    Each valid row names its ``parameter_set``: ``set_keys`` has one row per parameter set a
-    valid row can have (``parameter_set``, ``item``, ``kind``, ``flow``, ``unit``, ``unit_input``,
-    ``region``, ``year`` and whether ncv, carbon content and oxidation rate were measured).
-    """
-
-    source: ActivitySource
-    activity: ir.Table
-    #: the canonical rows without the rules (for once the input is known to be valid)
-    valid: ir.Table
-    #: the same, reading only the rows with flow 'produced'
-    produced: ir.Table
-    set_keys: ir.Table
-    #: number → key of industry, region and period (see :func:`with_key_codes`)
-    key_tables: dict[str, ir.Table]
-    #: years of the valid periods in the input [a]
-    years: list[int]
-    duplicate_words: int
-    mixed_periods: bool
-
-
-def screen_activity(source: ActivitySource, vocabulary: Vocabulary) -> ScreenedActivity:
-    """Resolve the distinct texts of the input and attach lookups and row rules to every row."""
-    maps = _Maps(source.table, vocabulary)
-
-    codes = {f"_{c}_code": c for c in _SINGLE_TEXTS}
-    t = _looked_up(source.table, maps)
-    measured = t.ncv_number.notnull() | t.carbon_content_number.notnull() | t.oxidation_rate_number.notnull()
-    texts_ok = ibis.and_(*(t[f"{name}_ok"] for name in _TEXT_RULES)).fill_null(False)
-    t = t.mutate(
-        flags=(~texts_ok | ibis.or_(*_value_rules(t).values())).cast("int8"),
-        **{f"_dup_{w}": ibis.ifelse(measured, t[f"dup_measured_{w}"], t[f"dup_plain_{w}"])
-           for w in range(maps.duplicate_words)},
-        **{name: t[f"{c}_code"] for name, c in codes.items()},
-    )
-    t = _canonical(t, maps.set_shape, extra=("_sheet", *codes, *(f"_dup_{w}" for w in range(maps.duplicate_words))))
-    bad = t.flags != 0
-    activity = t.mutate(_failing=bad, quantity=ibis.ifelse(bad, ibis.null("float64"), t.quantity))
-    def valid(raw: ir.Table) -> ir.Table:
-        # read once the input is known to be valid: no rule to evaluate
-        t = _looked_up(raw, maps)
-        t = t.mutate(flags=ibis.literal(0, "int8"), **{name: t[f"{c}_code"] for name, c in codes.items()})
-        return _canonical(t, maps.set_shape, extra=("_sheet", *codes)).drop("flags", "period_text")
-
-    raw = source.table
-    return ScreenedActivity(
-        source=source, activity=activity.drop("flags", "period_text"), valid=valid(raw),
-        produced=valid(raw.filter(raw.flow.isin(maps.produced_flows))),
-        set_keys=maps.set_keys, key_tables=maps.key_tables, years=maps.years,
-        duplicate_words=maps.duplicate_words, mixed_periods=maps.mixed_periods,
-    )
-
-
-def with_key_codes(t: ir.Table) -> ir.Table:
-    """Rows derived from :attr:`ScreenedActivity.activity` with industry, region and period
-    replaced by their numbers (cheaper to group by); :func:`with_keys` turns them back."""
-    return t.mutate(**{c: t[f"_{c}_code"] for c in _SINGLE_TEXTS}).drop(*(f"_{c}_code" for c in _SINGLE_TEXTS))
-
-
-def with_keys(screened: ScreenedActivity, t: ir.Table) -> ir.Table:
-    """``t`` (grouped rows of :func:`with_key_codes`) with industry, region and period keys again."""
-    order = t.columns
-    for column in (c for c in _SINGLE_TEXTS if c in order):
-        keys = screened.key_tables[column].rename(**{f"{column}_key": column})
-        t = t.left_join(keys, t[column] == keys[f"{column}_code"]).drop(column, f"{column}_code")
-        t = t.rename(**{column: f"{column}_key"})
-    return t.select(*order)
-
-
-def canonical_ids(t: ir.Table) -> ir.Table:
-    """``t`` with enterprise_id, enterprise_name and facility_id stripped (empty ones null)."""
-    return _stripped_ids(t)
-
-
-def screen_aggregates(screened: ScreenedActivity, rows: ir.Table) -> dict[str, ir.Scalar]:
-    """What to compute, per facility-period, in the pass that sums ``rows`` (derived from
-    ``screened.activity`` with its bookkeeping columns) for :func:`read_screen`."""
-    return {
-        "failing_rows": rows._failing.sum(),
-        **{f"duplicate_bits_{w}": rows[f"_dup_{w}"].bit_or() for w in range(screened.duplicate_words)},
-    }
-
-
-@dataclass(frozen=True)
-class RowScreen:
-    """What the pass over the rows found (see :func:`read_screen`)."""
-
-    #: rows failing a row rule
-    failing_rows: int
-    #: every identifier already is in canonical form (stripped, not empty)
-    ids_canonical: bool
-    #: some facility-period has two rows of the same item and flow, both without or both with
-    #: measured parameters: they may be duplicates
-    duplicates_suspected: bool
-
-
-def _bit_count(value: ir.IntegerValue) -> ir.IntegerValue:
-    """Number of bits set (a function both DuckDB and Spark SQL have)."""
-    @ibis.udf.scalar.builtin  # type: ignore[untyped-decorator]
-    def bit_count(value: int) -> int:  # type: ignore[empty-body]
-        ...
-
-    return bit_count(value)
-
-
-def read_screen(screened: ScreenedActivity, sums: ir.Table) -> RowScreen:
-    """Read the :func:`screen_aggregates` off per-facility sums keyed by identifiers as read.
-
-    Every row rule was evaluated on every row. Duplicates: two rows with the same duplicate key
-    have the same item, flow and measured-or-not, hence the same bit, and (identifiers canonical
-    and enterprise attributes consistent, both checked) fall in the same facility-period. So if
-    the bits set there are fewer than its rows, two rows may be duplicates; if as many, none are.
-    """
-    def stripped_away(code: ir.IntegerValue) -> ir.BooleanValue:  # what strip() removes: \t\n\v\f\r and space
-        return code.between(9, 13) | (code == 32)
-
-    def needs_stripping(column: ir.StringValue) -> ir.BooleanValue:
-        return (column.isnull() | (column == "") | stripped_away(column.ascii_str())
-                | stripped_away(column.right(1).ascii_str()))
-
-    bits_set = sum((_bit_count(sums[f"duplicate_bits_{w}"]) for w in range(screened.duplicate_words)),
-                   ibis.literal(0, "int64"))
-    found = sums.aggregate(
-        failing=sums.failing_rows.sum(),
-        unstripped=ibis.or_(*(needs_stripping(sums[c]) for c in ("enterprise_id", "facility_id"))).any()
-        | (sums.enterprise_name.notnull() & needs_stripping(sums.enterprise_name)).any(),
-        suspected=(bits_set < sums.lines).any(),
-    ).to_pyarrow().to_pylist()[0]
-    return RowScreen(failing_rows=int(found["failing"] or 0), ids_canonical=not found["unstripped"],
-                     duplicates_suspected=bool(found["suspected"]))
-
-
-def may_have_cross_row_issues(screened: ScreenedActivity, totals: ir.Table) -> bool:
-    """Does an enterprise have two industries, regions or names, or a facility mix annual and
-    monthly periods? Exact, from the facility-period ``totals`` (keyed by canonical identifiers,
-    name, and the numbers of industry, region and period: see :func:`with_key_codes`)."""
-    per_enterprise = totals.group_by("enterprise_id").aggregate(
-        inconsistent=ibis.or_(*(totals[c].min() != totals[c].max() for c in ("industry", "region", "enterprise_name")))
-        | ibis.or_(*_id_rules(totals).values()).any()
-    )
-    if per_enterprise.inconsistent.any().execute():
-        return True
-    if not screened.mixed_periods:
-        return False  # every period in the input has the same length
-    totals = with_keys(screened, totals.select("enterprise_id", "facility_id", "period"))
-    length = totals.period.length()
-    per_facility = totals.group_by(["enterprise_id", "facility_id"]).aggregate(mixed=length.min() != length.max())
-    return bool(per_facility.mixed.any().execute())
-
-
-def may_have_duplicates(screened: ScreenedActivity) -> bool:
-    """One pass over the (valid) rows: the number of rows against the number of distinct 64-bit
-    hashes of their duplicate keys. Equal keys have equal hashes, so a duplicate always lowers the
-    count; a collision of different keys (about n²/2⁶⁵ likely) only costs a needless detailed
-    check."""
-    t = screened.activity.select("enterprise_id", "facility_id", "period", "item", "flow", "ncv_number",
-                                 "carbon_content_number", "oxidation_rate_number")
-    t = t.mutate(enterprise_id=_stripped(t.enterprise_id), facility_id=_stripped(t.facility_id))
-    key = ibis.struct(_duplicate_key(t)).hash()
-    counted = t.aggregate(rows=t.count(), keys=key.nunique()).to_pyarrow().to_pylist()[0]
-    return bool(counted["keys"] != counted["rows"])
 
 
 def validate_activity(source: ActivitySource, vocabulary: Vocabulary) -> ir.Table:
