@@ -3,6 +3,7 @@ check's canonical rows give; any issue still sends the input through the detaile
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable
 from pathlib import Path
@@ -181,8 +182,7 @@ def test_a_false_alarm_still_gives_the_results(write_rows: WriteRows, detailed_c
 
 def _suspicious(read_screen: Callable[..., Any]) -> Callable[..., Any]:
     def screen(*args: Any) -> Any:
-        found = read_screen(*args)
-        return type(found)(found.failing_rows, found.ids_canonical, duplicates_suspected=True)
+        return dataclasses.replace(read_screen(*args), duplicates_suspected=True)
     return screen
 
 

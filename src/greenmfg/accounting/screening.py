@@ -148,6 +148,8 @@ class RowScreen:
     #: some facility-period has two rows of the same item and flow, both without or both with
     #: measured parameters: they may be duplicates
     duplicates_suspected: bool
+    #: some enterprise has two industries, regions or names (valid when ``ids_canonical``)
+    enterprises_inconsistent: bool
 
 
 def _bit_count(value: ir.IntegerValue) -> ir.IntegerValue:
@@ -159,6 +161,13 @@ def _bit_count(value: ir.IntegerValue) -> ir.IntegerValue:
     return bit_count(value)
 
 
+def _inconsistent(t: ir.Table) -> ir.BooleanScalar:
+    """Per enterprise group of facility-period rows: two industries, regions or names, or an
+    empty identifier."""
+    different = [t[c].min() != t[c].max() for c in ("industry", "region", "enterprise_name")]
+    return ibis.or_(*different) | ibis.or_(*_id_rules(t).values()).any()
+
+
 def read_screen(screened: ScreenedActivity, sums: ir.Table) -> RowScreen:
     """Read the :func:`screen_aggregates` off per-facility sums keyed by identifiers as read.
 
@@ -166,6 +175,7 @@ def read_screen(screened: ScreenedActivity, sums: ir.Table) -> RowScreen:
     have the same item, flow and measured-or-not, hence the same bit, and (identifiers canonical
     and enterprise attributes consistent, both checked) fall in the same facility-period. So if
     the bits set there are fewer than its rows, two rows may be duplicates; if as many, none are.
+    Enterprises are compared on the same sums (industry and region by number).
     """
     def stripped_away(code: ir.IntegerValue) -> ir.BooleanValue:  # what strip() removes: \t\n\v\f\r and space
         return code.between(9, 13) | (code == 32)
@@ -176,25 +186,29 @@ def read_screen(screened: ScreenedActivity, sums: ir.Table) -> RowScreen:
 
     bits_set = sum((_bit_count(sums[f"duplicate_bits_{w}"]) for w in range(screened.duplicate_words)),
                    ibis.literal(0, "int64"))
-    found = sums.aggregate(
-        failing=sums.failing_rows.sum(),
-        unstripped=ibis.or_(*(needs_stripping(sums[c]) for c in ("enterprise_id", "facility_id"))).any()
-        | (sums.enterprise_name.notnull() & needs_stripping(sums.enterprise_name)).any(),
-        suspected=(bits_set < sums.lines).any(),
-    ).to_pyarrow().to_pylist()[0]
+    unstripped = ibis.or_(*(needs_stripping(sums[c]) for c in ("enterprise_id", "facility_id"))) | (
+        sums.enterprise_name.notnull() & needs_stripping(sums.enterprise_name))
+    per_enterprise = sums.group_by("enterprise_id").aggregate(
+        failing=sums.failing_rows.sum(), unstripped=unstripped.any(), suspected=(bits_set < sums.lines).any(),
+        inconsistent=_inconsistent(sums),
+    )
+    e = per_enterprise
+    found = e.aggregate(failing=e.failing.sum(), unstripped=e.unstripped.any(), suspected=e.suspected.any(),
+                        inconsistent=e.inconsistent.any()).to_pyarrow().to_pylist()[0]
     return RowScreen(failing_rows=int(found["failing"] or 0), ids_canonical=not found["unstripped"],
-                     duplicates_suspected=bool(found["suspected"]))
+                     duplicates_suspected=bool(found["suspected"]),
+                     enterprises_inconsistent=bool(found["inconsistent"]))
 
 
-def may_have_cross_row_issues(screened: ScreenedActivity, totals: ir.Table) -> bool:
+def may_have_cross_row_issues(screened: ScreenedActivity, screen: RowScreen, totals: ir.Table) -> bool:
     """Does an enterprise have two industries, regions or names, or a facility mix annual and
     monthly periods? Exact, from the facility-period ``totals`` (keyed by canonical identifiers,
-    name, and the numbers of industry, region and period: see :func:`with_key_codes`)."""
-    per_enterprise = totals.group_by("enterprise_id").aggregate(
-        inconsistent=ibis.or_(*(totals[c].min() != totals[c].max() for c in ("industry", "region", "enterprise_name")))
-        | ibis.or_(*_id_rules(totals).values()).any()
-    )
-    if per_enterprise.inconsistent.any().execute():
+    name, and the numbers of industry, region and period: see :func:`with_key_codes`), or from the
+    ``screen`` when the identifiers were canonical as read."""
+    if screen.ids_canonical:
+        if screen.enterprises_inconsistent:
+            return True
+    elif totals.group_by("enterprise_id").aggregate(inconsistent=_inconsistent(totals)).inconsistent.any().execute():
         return True
     if not screened.mixed_periods:
         return False  # every period in the input has the same length

@@ -163,7 +163,7 @@ def account(path: Path, options: AccountingOptions | None = None, *,
         coded = con.create_table("greenmfg_facility_sums_canonical", regroup_sums(canonical(coded)),
                                  temp=True, overwrite=True)
     coded_totals = facility_totals(coded)
-    if (may_have_cross_row_issues(screened, coded_totals)
+    if (may_have_cross_row_issues(screened, screen, coded_totals)
             or ((screen.duplicates_suspected or not screen.ids_canonical) and may_have_duplicates(screened))):
         validate_activity(source, vocabulary)  # raises ValidationFailed, unless the screen's alarm was false
     # views: each plan is compiled once; output queries then stay small

@@ -177,12 +177,15 @@ class _Maps:
             "industry": vocabulary.industry_names.resolve, "region": vocabulary.region_names.resolve,
             "period": normalize_period,
         }
+        # industry, region and period together: a few hundred combinations, split here
+        triples = raw.select(*_SINGLE_TEXTS).distinct()
+        triples = triples.mutate(**{f"s_{c}": _stripped(triples[c]) for c in _SINGLE_TEXTS}).to_pyarrow()
         singles: dict[str, list[tuple[object, object, str | None]]] = {}  # raw text, stripped, key
         for column in _SINGLE_TEXTS:
-            values = raw.select(column).distinct()
-            rows = values.mutate(s=_stripped(values[column])).to_pyarrow().to_pylist()
-            singles[column] = [(r[column], r["s"], resolvers[column](r["s"]) if r["s"] is not None else None)
-                               for r in rows]
+            spellings = dict(zip(triples.column(column).to_pylist(), triples.column(f"s_{column}").to_pylist(),
+                                 strict=True))
+            singles[column] = [(text, s, resolvers[column](s) if s is not None else None)
+                               for text, s in sorted(spellings.items(), key=repr)]
 
         codes = {column: {k: code for code, k in enumerate(sorted({k for _, _, k in rows if k}))}
                  for column, rows in singles.items()}
@@ -198,8 +201,7 @@ class _Maps:
         year_code = {year: code for code, year in enumerate(self.years)}
         self.set_shape = (max(len(codes["region"]), 1), max(len(year_code), 1))
 
-        triples = self._number_lines(lines)
-        self.set_keys = self._set_keys(triples, codes["region"], year_code, vocabulary)
+        self.set_keys = self._set_keys(self._number_lines(lines), codes["region"], year_code, vocabulary)
         names = [*(f"k_{c}" for c in _LINE_TEXTS), *_LINE_TEXTS, "item_key", "flow_key", "kind",
                  "canonical_unit", "flow_allowed", "ncv_kind", "carbon_kind", "fuel_kind",
                  *(f"{p}_{c}" for p in ("unit", "ncv", "cc") for c in ("factor", "reason", "target")),
