@@ -9,6 +9,7 @@ facility-period. A screen may raise a false alarm but never misses an issue: whe
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import ibis
@@ -23,6 +24,7 @@ from greenmfg.accounting.validation import (
     _id_rules,
     _looked_up,
     _Maps,
+    _quantity,
     _stripped,
     _stripped_ids,
     _value_rules,
@@ -63,12 +65,12 @@ class ScreenedActivity:
     source: ActivitySource
     activity: ir.Table
     #: the canonical rows without the rules (for once the input is known to be valid)
-    valid: ir.Table
-    #: the same, reading only the rows with flow 'produced'
-    produced: ir.Table
+    valid: Callable[[], ir.Table]
+    #: only the rows with flow 'produced', and only what products need (with key numbers)
+    produced: Callable[[], ir.Table]
     set_keys: ir.Table
-    #: number → key of industry, region and period (see :func:`with_key_codes`)
-    key_tables: dict[str, ir.Table]
+    #: the keys of industry, region and period that rows have, by number (see :func:`with_key_codes`)
+    keys: dict[str, list[str]]
     #: years of the valid periods in the input [a]
     years: list[int]
     duplicate_words: int
@@ -79,7 +81,7 @@ def screen_activity(source: ActivitySource, vocabulary: Vocabulary) -> ScreenedA
     """Resolve the distinct texts of the input and attach lookups and row rules to every row."""
     maps = _Maps(source.table, vocabulary)
 
-    codes = {f"_{c}_code": c for c in _SINGLE_TEXTS}
+    codes = {f"_{c}_code": f"{c}_code" for c in _SINGLE_TEXTS}
     t = _looked_up(source.table, maps)
     measured = t.ncv_number.notnull() | t.carbon_content_number.notnull() | t.oxidation_rate_number.notnull()
     texts_ok = ibis.and_(*(t[f"{name}_ok"] for name in _TEXT_RULES)).fill_null(False)
@@ -87,22 +89,27 @@ def screen_activity(source: ActivitySource, vocabulary: Vocabulary) -> ScreenedA
         flags=(~texts_ok | ibis.or_(*_value_rules(t).values())).cast("int8"),
         **{f"_dup_{w}": ibis.ifelse(measured, t[f"dup_measured_{w}"], t[f"dup_plain_{w}"])
            for w in range(maps.duplicate_words)},
-        **{name: t[f"{c}_code"] for name, c in codes.items()},
+        **{name: t[c] for name, c in codes.items()},
     )
     t = _canonical(t, maps.set_shape, extra=("_sheet", *codes, *(f"_dup_{w}" for w in range(maps.duplicate_words))))
     bad = t.flags != 0
     activity = t.mutate(_failing=bad, quantity=ibis.ifelse(bad, ibis.null("float64"), t.quantity))
-    def valid(raw: ir.Table) -> ir.Table:
+    def valid() -> ir.Table:
         # read once the input is known to be valid: no rule to evaluate
-        t = _looked_up(raw, maps)
-        t = t.mutate(flags=ibis.literal(0, "int8"), **{name: t[f"{c}_code"] for name, c in codes.items()})
+        t = _looked_up(source.table, maps)
+        t = t.mutate(flags=ibis.literal(0, "int8"), **{name: t[c] for name, c in codes.items()})
         return _canonical(t, maps.set_shape, extra=("_sheet", *codes)).drop("flags", "period_text")
 
-    raw = source.table
+    def produced() -> ir.Table:
+        raw = source.table
+        t = _looked_up(raw.filter(raw.flow.isin(maps.produced_flows)), maps,
+                       columns=("item_key", "flow_key", "canonical_unit", "unit_factor", *codes.values()))
+        return t.select("enterprise_id", "enterprise_name", "facility_id", item=t.item_key, flow=t.flow_key,
+                        unit=t.canonical_unit, quantity=_quantity(t), **{n: t[c] for n, c in codes.items()})
+
     return ScreenedActivity(
-        source=source, activity=activity.drop("flags", "period_text"), valid=valid(raw),
-        produced=valid(raw.filter(raw.flow.isin(maps.produced_flows))),
-        set_keys=maps.set_keys, key_tables=maps.key_tables, years=maps.years,
+        source=source, activity=activity.drop("flags", "period_text"), valid=valid, produced=produced,
+        set_keys=maps.set_keys, keys=maps.keys, years=maps.years,
         duplicate_words=maps.duplicate_words, mixed_periods=maps.mixed_periods,
     )
 
@@ -115,12 +122,8 @@ def with_key_codes(t: ir.Table) -> ir.Table:
 
 def with_keys(screened: ScreenedActivity, t: ir.Table) -> ir.Table:
     """``t`` (grouped rows of :func:`with_key_codes`) with industry, region and period keys again."""
-    order = t.columns
-    for column in (c for c in _SINGLE_TEXTS if c in order):
-        keys = screened.key_tables[column].rename(**{f"{column}_key": column})
-        t = t.left_join(keys, t[column] == keys[f"{column}_code"]).drop(column, f"{column}_code")
-        t = t.rename(**{column: f"{column}_key"})
-    return t.select(*order)
+    return t.mutate(**{column: ibis.literal(keys, type="array<string>")[t[column]]
+                       for column, keys in screened.keys.items() if column in t.columns})
 
 
 def canonical_ids(t: ir.Table) -> ir.Table:

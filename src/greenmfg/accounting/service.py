@@ -168,12 +168,12 @@ def account(path: Path, options: AccountingOptions | None = None, *,
         validate_activity(source, vocabulary)  # raises ValidationFailed, unless the screen's alarm was false
     # views: each plan is compiled once; output queries then stay small
     totals = con.create_view("greenmfg_totals", with_keys(screened, coded_totals), overwrite=True)
-    produced = with_key_codes(canonical(screened.produced))  # product rows only, read again
+    produced = with_key_codes(canonical(screened.produced()))  # product rows only, read again
     products = con.create_view("greenmfg_products", with_keys(screened, facility_products(produced, coded_totals)),
                                overwrite=True)
     return AccountingRun(
         con=con, options=options, totals=totals, products=products, parameter_sets=sets,
-        source_lines=activity_lines(screened.valid, sets), bound=bound, catalog=catalog,
+        source_lines=activity_lines(screened.valid(), sets), bound=bound, catalog=catalog,
         vocabulary=vocabulary, inputs=source.files,
-        lines_plan=lambda: activity_lines(canonical(screened.valid), sets),
+        lines_plan=lambda: activity_lines(canonical(screened.valid()), sets),
     )

@@ -162,7 +162,7 @@ class _Maps:
     are keyed by the raw text(s) as read (``k_*`` columns, null for an empty cell) and carry the
     stripped text under the column's own name, what it resolves to and ``<table>_ok`` (it passes
     the text rules on those columns). They also number what rows are grouped by: each valid
-    industry, region and period key (``key_tables``: number → key, in key order) and each
+    industry, region and period key (``keys``: the keys in order of their numbers) and each
     parameter set (``set_keys``), and give each valid (item, flow) its bits for the duplicate
     screen (``dup_plain_<w>``, ``dup_measured_<w>``).
     """
@@ -189,9 +189,7 @@ class _Maps:
 
         codes = {column: {k: code for code, k in enumerate(sorted({k for _, _, k in rows if k}))}
                  for column, rows in singles.items()}
-        self.key_tables = {column: ibis.memtable({f"{column}_code": list(code.values()), column: list(code)},
-                                                 schema={f"{column}_code": "int64", column: "string"})
-                           for column, code in codes.items()}
+        self.keys = {column: list(code) for column, code in codes.items()}
         #: years of the valid periods in the input (for year-dependent parameters)
         self.years = sorted({int(k[:4]) for k in codes["period"]})
         #: whether annual and monthly periods both occur in the input
@@ -347,15 +345,25 @@ def _blank(column: ir.StringColumn) -> ir.BooleanColumn:
     return column.isnull() | (column.strip() == "")
 
 
-def _looked_up(raw: ir.Table, maps: _Maps) -> ir.Table:
-    """Raw rows with every lookup joined: the looked-up text columns come back stripped (from the
-    maps); identifiers stay as read."""
+def _looked_up(raw: ir.Table, maps: _Maps, columns: Sequence[str] | None = None) -> ir.Table:
+    """Raw rows with every lookup joined (only ``columns`` of the lookups, if given): the
+    looked-up text columns come back stripped (from the maps); identifiers stay as read."""
+    def lean(table: ir.Table) -> ir.Table:
+        return table if columns is None else table.select(
+            *(c for c in table.columns if c.startswith("k_") or c in columns))
+
     t = raw.rename(**{f"k_{c}": c for c in (*_LINE_TEXTS, *_SINGLE_TEXTS)})
-    m = maps.lines
+    m = lean(maps.lines)
     t = t.left_join(m, [t[f"k_{c}"].identical_to(m[f"k_{c}"]) for c in _LINE_TEXTS])
     for column, table in (("industry", maps.industries), ("region", maps.regions), ("period", maps.periods)):
+        table = lean(table)
         t = t.left_join(table, t[f"k_{column}"].identical_to(table[f"k_{column}"]))
     return t.drop(*(c for c in t.columns if c.startswith("k_")))
+
+
+def _quantity(t: ir.Table) -> ir.FloatingValue:
+    """The quantity of a looked-up row in its item's canonical unit."""
+    return t.quantity_number * t.unit_factor
 
 
 def _stripped_ids(t: ir.Table) -> ir.Table:
@@ -630,7 +638,7 @@ def _canonical(t: ir.Table, set_shape: tuple[int, int], extra: tuple[str, ...] =
         industry=t.industry_key, region=t.region_key, facility_id=t.facility_id,
         period=t.period_key, year=t.year,
         item=t.item_key, kind=t.kind, flow=t.flow_key,
-        quantity=t.quantity_number * t.unit_factor, unit=t.canonical_unit,
+        quantity=_quantity(t), unit=t.canonical_unit,
         quantity_input=t.quantity_number, unit_input=t.unit,
         ncv_measured=measured[0], carbon_content_measured=measured[1], oxidation_rate_measured=measured[2],
         parameter_set=_parameter_set(t, set_shape, measured),
