@@ -226,9 +226,10 @@ def test_parquet_lines_join_back_to_the_json_lines(write_rows: WriteRows, tmp_pa
     document = result_document(run)
     json_lines = {(line["file"], line["row"]): line for r in document["results"] for line in r["lines"]}
     assert lines.num_rows == len(json_lines) == len(MIXED)
+    files = [f["file"] for f in document["provenance"]["inputs"]]
     measured_checked = 0
     for line in lines.to_pylist():
-        expected = json_lines[(line["file"], line["row"])]
+        expected = json_lines[(files[line["file_id"]], line["row"])]
         used = sets[line["parameter_set"]]
         assert (used["item"], used["flow"], used["category"], used["unit"], used["unit_input"]) == (
             expected["item"], expected["flow"], expected["category"], expected["unit"], expected["unit_input"])

@@ -179,8 +179,9 @@ def write_json(run: AccountingRun, path: Path) -> None:
 
 
 
-#: Columns of ``<stem>.lines.parquet``: where the line comes from, its parameter set, what it measured, results.
-LINE_COLUMNS = ("file", "sheet", "row", "parameter_set", "quantity_input", "quantity", "ncv_measured",
+#: Columns of ``<stem>.lines.parquet``: where the line comes from (``file_id``: its place in the
+#: provenance's inputs), its parameter set, what it measured, its results.
+LINE_COLUMNS = ("file_id", "row", "parameter_set", "quantity_input", "quantity", "ncv_measured",
                 "carbon_content_measured", "oxidation_rate_measured", "energy_tce", "co2e_t")
 _SOURCE = pa.struct([("ref", pa.string()), ("dataset", pa.string()), ("edition", pa.string()),
                      ("value", pa.float64()), ("unit", pa.string()), ("source", pa.string()),
@@ -209,8 +210,8 @@ def write_parquet(run: AccountingRun, path: Path, *, with_lines: bool = True) ->
         written += [lines_path, sets_path]
         t = run.source_lines
         # each line once, small: what it shares with other lines is in its parameter set
-        run.con.to_parquet(t.select(file=t._file, sheet=t._sheet, row=t._row,
-                                    **{c: t[c] for c in LINE_COLUMNS[3:]}), lines_path)
+        run.con.to_parquet(t.select(file_id=t._file_id, row=t._row, **{c: t[c] for c in LINE_COLUMNS[2:]}),
+                           lines_path)
         used = run.con.read_parquet(lines_path).select("parameter_set").distinct()
         sets = run.parameter_sets
         sets = sets.join(used, "parameter_set").order_by("parameter_set").to_pyarrow().to_pylist()

@@ -51,7 +51,7 @@ class ScreenedActivity:
 
     ``activity`` has the canonical columns of :func:`validate_activity` but that identifiers are
     as read (:func:`canonical_ids` strips them, best on a grouped result: far fewer rows), and
-    bookkeeping columns: ``_sheet``, ``_failing`` (a row rule fails; ``quantity`` is then null,
+    bookkeeping columns: ``_failing`` (a row rule fails; ``quantity`` is then null,
     so that nothing computed from a bad row can fail) and ``_dup_0`` … (the duplicate screen's
     bits). It may be accounted before it is known to be valid: :func:`screen_aggregates` are
     computed in the same pass, then :func:`read_screen`, :func:`may_have_cross_row_issues` and
@@ -91,14 +91,14 @@ def screen_activity(source: ActivitySource, vocabulary: Vocabulary) -> ScreenedA
            for w in range(maps.duplicate_words)},
         **{name: t[c] for name, c in codes.items()},
     )
-    t = _canonical(t, maps.set_shape, extra=("_sheet", *codes, *(f"_dup_{w}" for w in range(maps.duplicate_words))))
+    t = _canonical(t, maps.set_shape, extra=(*codes, *(f"_dup_{w}" for w in range(maps.duplicate_words))))
     bad = t.flags != 0
     activity = t.mutate(_failing=bad, quantity=ibis.ifelse(bad, ibis.null("float64"), t.quantity))
     def valid() -> ir.Table:
         # read once the input is known to be valid: no rule to evaluate
         t = _looked_up(source.table, maps)
         t = t.mutate(flags=ibis.literal(0, "int8"), **{name: t[c] for name, c in codes.items()})
-        return _canonical(t, maps.set_shape, extra=("_sheet", *codes)).drop("flags", "period_text")
+        return _canonical(t, maps.set_shape, extra=("_file_id", *codes)).drop("flags", "period_text")
 
     def produced() -> ir.Table:
         raw = source.table

@@ -73,8 +73,8 @@ class AccountingRun:
 
     ``parameter_sets`` has one row per parameter set (see
     :func:`greenmfg.calc.accounting.parameter_sets`); ``source_lines`` is the derivation lines as
-    the rows of the input they come from (``_file``, ``_sheet``, ``_row``) with their
-    ``parameter_set`` but without identifiers, which :attr:`lines` has.
+    the rows of the input they come from (``_file_id``: the place of the file in ``inputs``,
+    ``_row``) with their ``parameter_set`` but without identifiers, which :attr:`lines` has.
     """
 
     con: ibis.BaseBackend
@@ -87,6 +87,8 @@ class AccountingRun:
     catalog: Catalog
     vocabulary: Vocabulary
     inputs: list[Path]
+    #: the sheet read from each input ('' for .csv and .parquet)
+    sheets: list[str]
     lines_plan: Callable[[], ir.Table] = field(repr=False)
     run_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
 
@@ -110,7 +112,8 @@ class AccountingRun:
             "run_at_utc": self.run_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
             "options": self.options.as_dict(),
             "datasets": datasets,
-            "inputs": [{"file": p.name, "sha256": _file_sha256(p)} for p in self.inputs],
+            "inputs": [{"file": p.name, "sheet": sheet, "sha256": _file_sha256(p)}
+                       for p, sheet in zip(self.inputs, self.sheets, strict=True)],
             "units": {"energy": "tce", "emissions": "tCO2e"},
         }
 
@@ -174,6 +177,6 @@ def account(path: Path, options: AccountingOptions | None = None, *,
     return AccountingRun(
         con=con, options=options, totals=totals, products=products, parameter_sets=sets,
         source_lines=activity_lines(screened.valid(), sets), bound=bound, catalog=catalog,
-        vocabulary=vocabulary, inputs=source.files,
+        vocabulary=vocabulary, inputs=source.files, sheets=source.sheets,
         lines_plan=lambda: activity_lines(canonical(screened.valid()), sets),
     )
