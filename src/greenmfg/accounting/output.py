@@ -20,12 +20,23 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.parquet as pq
+
 from greenmfg.accounting.service import AccountingRun
 from greenmfg.calc.accounting import CATEGORIES
 from greenmfg.errors import InputError
 from greenmfg.refdata.catalog import ParameterRow
 
-__all__ = ["EXCEL_MAX_ROWS", "result_document", "summary_by_industry", "write_json", "write_parquet", "write_xlsx"]
+__all__ = [
+    "EXCEL_MAX_ROWS",
+    "LINE_COLUMNS",
+    "result_document",
+    "summary_by_industry",
+    "write_json",
+    "write_parquet",
+    "write_xlsx",
+]
 
 EXCEL_MAX_ROWS = 1_048_575
 _REF = re.compile(r"[a-z_]+/[A-Za-z0-9_.\-]+:[A-Za-z0-9_]+\.[a-z_0-9]+")
@@ -168,17 +179,73 @@ def write_json(run: AccountingRun, path: Path) -> None:
 
 
 
+#: Columns of ``<stem>.lines.parquet``: where the line comes from (``file_id``: its place in the
+#: provenance's inputs), its parameter set, what it measured, its results.
+LINE_COLUMNS = ("file_id", "row", "parameter_set", "quantity_input", "quantity", "ncv_measured",
+                "carbon_content_measured", "oxidation_rate_measured", "energy_tce", "co2e_t")
+_SOURCE = pa.struct([("ref", pa.string()), ("dataset", pa.string()), ("edition", pa.string()),
+                     ("value", pa.float64()), ("unit", pa.string()), ("source", pa.string()),
+                     ("verification_status", pa.string())])
+_SET_SCHEMA = pa.schema([
+    ("parameter_set", pa.int64()), ("item", pa.string()), ("item_name_zh", pa.string()), ("kind", pa.string()),
+    ("flow", pa.string()), ("unit_input", pa.string()), ("unit", pa.string()), ("region", pa.string()),
+    ("year", pa.int32()), ("measured_ncv", pa.bool_()), ("measured_carbon_content", pa.bool_()),
+    ("measured_oxidation_rate", pa.bool_()), ("category", pa.string()),
+    ("formula", pa.struct([("energy", pa.string()), ("emissions", pa.string())])),
+    ("parameters", pa.list_(pa.struct([("name", pa.string()), ("value", pa.float64()), ("unit", pa.string()),
+                                       ("ref", pa.string()), ("sources", pa.list_(_SOURCE))]))),
+    ("unverified", pa.list_(pa.string())), ("missing", pa.string()),
+])
+
+
 def write_parquet(run: AccountingRun, path: Path, *, with_lines: bool = True) -> list[Path]:
-    """Results to ``path``; products, lines and provenance beside it (``<stem>.products.parquet`` …)."""
+    """Results to ``path``; products, provenance and, ``with_lines``, the derivation lines and their
+    parameter sets beside it (``<stem>.products.parquet`` …; columns in the README)."""
     stem = path.with_suffix("")
     written = [path, Path(f"{stem}.products.parquet"), Path(f"{stem}.provenance.json")]
     run.con.to_parquet(run.totals.order_by(_KEYS), path)
     run.con.to_parquet(run.products.order_by([*_KEYS, "product"]), written[1])
     if with_lines:
-        written.append(Path(f"{stem}.lines.parquet"))
-        run.con.to_parquet(run.lines, written[-1])
+        lines_path, sets_path = Path(f"{stem}.lines.parquet"), Path(f"{stem}.parameter_sets.parquet")
+        written += [lines_path, sets_path]
+        t = run.source_lines
+        # each line once, small: what it shares with other lines is in its parameter set
+        run.con.to_parquet(t.select(file_id=t._file_id, row=t._row, **{c: t[c] for c in LINE_COLUMNS[2:]}),
+                           lines_path)
+        used = run.con.read_parquet(lines_path).select("parameter_set").distinct()
+        sets = run.parameter_sets
+        sets = sets.join(used, "parameter_set").order_by("parameter_set").to_pyarrow().to_pylist()
+        pq.write_table(pa.Table.from_pylist([_parameter_set(s, run) for s in sets], schema=_SET_SCHEMA), sets_path)
     written[2].write_text(json.dumps(run.provenance(), ensure_ascii=False, indent=1), encoding="utf-8")
     return written
+
+
+def _parameter_set(record: dict[str, Any], run: AccountingRun) -> dict[str, Any]:
+    """One row of ``<stem>.parameter_sets.parquet``: a parameter set as the JSON lines show it.
+
+    A parameter whose reference starts with "measured" takes its value from the line
+    (``ncv_measured`` …): its value here is null.
+    """
+    editions = {d.id: d.info.edition for d in run.catalog}
+    item = run.vocabulary.items.get(record["item"])
+    parameters = []
+    for column, name, unit in _PARAMETERS:
+        value, ref = record.get(column), record.get(f"{column}_ref")
+        if value is None and ref is None:
+            continue
+        parameters.append({"name": name, "value": value, "unit": unit.format(unit=record["unit"]), "ref": ref,
+                           "sources": _sources(ref, run.bound.rows, editions)})
+    has_coef = record["coef"] is not None or record["coef_from_ncv"]
+    return {
+        **{k: record[k] for k in ("parameter_set", "item", "kind", "flow", "unit_input", "unit", "region", "year",
+                                  "measured_ncv", "measured_carbon_content", "measured_oxidation_rate", "category")},
+        "item_name_zh": item.name_zh if item else "",
+        "formula": {"energy": "s × Q × coefficient" if has_coef else "",
+                    "emissions": _FORMULAS.get(record["category"], "")},
+        "parameters": parameters,
+        "unverified": sorted(set(_REF.findall(record.get("warn_refs") or ""))),
+        "missing": record.get("missing"),
+    }
 
 
 def write_xlsx(run: AccountingRun, path: Path) -> None:

@@ -1,7 +1,7 @@
 """Read activity data (.xlsx, .csv, .parquet or a folder of them) into one located table.
 
-Every row keeps where it came from (``_file``, ``_sheet``, ``_row``) so that validation can name
-the cell. Text columns are kept as text; numbers are parsed later, in SQL, so that a cell that is
+Every row keeps where it came from (``_file``, ``_sheet``, ``_row``, and ``_file_id``: the
+file's place among the inputs) so that validation can name the cell. Text columns are kept as text; numbers are parsed later, in SQL, so that a cell that is
 not a number is reported rather than silently dropped.
 
 Row numbers: for .csv and .xlsx the spreadsheet row (the header is row 1); for .parquet the
@@ -52,6 +52,8 @@ class ActivitySource:
     con: ibis.BaseBackend
     files: list[Path]
     issues: list[Issue] = field(default_factory=list)
+    #: the sheet read from each file ('' for .csv and .parquet); rows carry ``_file_id``, the index
+    sheets: list[str] = field(default_factory=list)
     row_count: int = 0
 
 
@@ -115,7 +117,7 @@ def _cell_text(value: object, column: str | None) -> str | None:
     return text
 
 
-def _read_xlsx(path: Path) -> tuple[pa.Table, list[Issue]]:
+def _read_xlsx(path: Path) -> tuple[pa.Table, list[Issue], str]:
     import openpyxl  # imported here: only xlsx input needs it
 
     try:
@@ -141,7 +143,7 @@ def _read_xlsx(path: Path) -> tuple[pa.Table, list[Issue]]:
                 if header in columns:
                     value = values[index] if index < len(values) else None
                     columns[header].append(_cell_text(value, canonical[index]))
-        return _text_table(path, sheet.title, mapping, columns, rows), issues
+        return _text_table(path, sheet.title, mapping, columns, rows), issues, sheet.title
     finally:
         workbook.close()
 
@@ -177,7 +179,7 @@ def _read_csv(path: Path) -> tuple[pa.Table, list[Issue]]:
     return _text_table(path, "", mapping, columns, rows), issues
 
 
-def _parquet_relation(path: Path) -> tuple[str, list[Issue]]:
+def _parquet_relation(path: Path, index: int) -> tuple[str, list[Issue]]:
     """SQL selecting the located template columns from a Parquet file, scanned lazily by DuckDB."""
     try:
         schema = pq.read_schema(path)
@@ -186,7 +188,8 @@ def _parquet_relation(path: Path) -> tuple[str, list[Issue]]:
     mapping, issues = _header_issues(path, "", list(schema.names))
     by_column = {canonical: original for original, canonical in mapping.items()}
     quoted = str(path).replace("'", "''")
-    select = [f"'{path.name}' AS _file", "'' AS _sheet", "file_row_number + 1 AS _row"]
+    select = [f"'{path.name}' AS _file", f"CAST({index} AS INTEGER) AS _file_id", "'' AS _sheet",
+              "file_row_number + 1 AS _row"]
     for column in COLUMNS:
         original = by_column.get(column.name)
         if original is None:
@@ -244,22 +247,28 @@ def read_activity(path: Path, con: ibis.BaseBackend) -> ActivitySource:
     raw = con.con  # the underlying duckdb connection: Parquet is scanned lazily, never loaded whole
     selects: list[str] = []
     issues: list[Issue] = []
+    sheets: list[str] = []
     for index, file in enumerate(files):
         suffix = file.suffix.lower()
+        sheet = ""
         if suffix == ".parquet":
-            sql, found = _parquet_relation(file)
+            sql, found = _parquet_relation(file, index)
         else:
-            table, found = _read_xlsx(file) if suffix == ".xlsx" else _read_csv(file)
+            if suffix == ".xlsx":
+                table, found, sheet = _read_xlsx(file)
+            else:
+                table, found = _read_csv(file)
             name = f"greenmfg_input_{index}"
             raw.register(name, table)
             text_cast = ", ".join(
                 f"{_number_sql(c.name)} AS {c.name}_number, {c.name}" if c.name in NUMERIC_COLUMNS else c.name
                 for c in COLUMNS
             )
-            sql = f"SELECT _file, _sheet, _row, {text_cast} FROM {name}"
+            sql = f"SELECT _file, CAST({index} AS INTEGER) AS _file_id, _sheet, _row, {text_cast} FROM {name}"
         issues.extend(found)
         selects.append(sql)
+        sheets.append(sheet)
     union = " UNION ALL ".join(selects)
     raw.execute(f"CREATE OR REPLACE TEMP VIEW greenmfg_activity_raw AS {union}")
     table = con.table("greenmfg_activity_raw")
-    return ActivitySource(table=table, con=con, files=files, issues=issues)
+    return ActivitySource(table=table, con=con, files=files, issues=issues, sheets=sheets)

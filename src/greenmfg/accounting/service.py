@@ -7,7 +7,9 @@ import hashlib
 import shutil
 import tempfile
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import ibis
@@ -16,8 +18,25 @@ import ibis.expr.types as ir
 from greenmfg import __version__
 from greenmfg.accounting.parameters import AccountingOptions, BoundParameters, bind_parameters
 from greenmfg.accounting.reader import read_activity
+from greenmfg.accounting.screening import (
+    canonical_ids,
+    may_have_cross_row_issues,
+    may_have_duplicates,
+    read_screen,
+    screen_activity,
+    screen_aggregates,
+    with_key_codes,
+    with_keys,
+)
 from greenmfg.accounting.validation import validate_activity
-from greenmfg.calc.accounting import activity_lines, facility_products, facility_totals
+from greenmfg.calc.accounting import (
+    activity_lines,
+    facility_products,
+    facility_sums,
+    facility_totals,
+    parameter_sets,
+    regroup_sums,
+)
 from greenmfg.refdata.catalog import Catalog, load_catalog
 from greenmfg.refdata.vocabulary import Vocabulary, load_vocabulary
 
@@ -50,18 +69,34 @@ def _file_sha256(path: Path) -> str:
 
 @dataclass
 class AccountingRun:
-    """A validated, bound accounting run. Tables are lazy Ibis expressions on ``con``."""
+    """A validated, bound accounting run. Tables are lazy Ibis expressions on ``con``.
+
+    ``parameter_sets`` has one row per parameter set (see
+    :func:`greenmfg.calc.accounting.parameter_sets`); ``source_lines`` is the derivation lines as
+    the rows of the input they come from (``_file_id``: the place of the file in ``inputs``,
+    ``_row``) with their ``parameter_set`` but without identifiers, which :attr:`lines` has.
+    """
 
     con: ibis.BaseBackend
     options: AccountingOptions
-    lines: ir.Table
     totals: ir.Table
     products: ir.Table
+    parameter_sets: ir.Table
+    source_lines: ir.Table
     bound: BoundParameters
     catalog: Catalog
     vocabulary: Vocabulary
     inputs: list[Path]
+    #: the sheet read from each input ('' for .csv and .parquet)
+    sheets: list[str]
+    lines_plan: Callable[[], ir.Table] = field(repr=False)
     run_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+
+    @cached_property
+    def lines(self) -> ir.Table:
+        """One derivation line per input row, with its facility, period and parameters used."""
+        # a view: the plan is compiled once, only when lines are asked for
+        return self.con.create_view("greenmfg_lines", self.lines_plan(), overwrite=True)
 
     def provenance(self) -> dict[str, object]:
         """What produced these numbers: version, datasets with sha256, options, inputs, UTC time."""
@@ -77,7 +112,8 @@ class AccountingRun:
             "run_at_utc": self.run_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
             "options": self.options.as_dict(),
             "datasets": datasets,
-            "inputs": [{"file": p.name, "sha256": _file_sha256(p)} for p in self.inputs],
+            "inputs": [{"file": p.name, "sheet": sheet, "sha256": _file_sha256(p)}
+                       for p, sheet in zip(self.inputs, self.sheets, strict=True)],
             "units": {"energy": "tce", "emissions": "tCO2e"},
         }
 
@@ -105,19 +141,42 @@ def account(path: Path, options: AccountingOptions | None = None, *,
     for dataset_id in options.dataset_ids():
         catalog.dataset(dataset_id)
     source = read_activity(Path(path), con)
-    activity = validate_activity(source, vocabulary)
-    years = [int(y) for y in activity.select("year").distinct().to_pyarrow().column("year").to_pylist()]
-    bound = bind_parameters(vocabulary, catalog, options, years)
-    lines = activity_lines(
-        activity, bound.parameters, bound.grid, bound.electricity,
+    # Fast path: the rules are evaluated on every row in the same pass that sums the results;
+    # only when a screen may have caught something does the detailed check run, to locate and
+    # list every issue (and raise).
+    screened = screen_activity(source, vocabulary)
+    bound = bind_parameters(vocabulary, catalog, options, screened.years)
+    sets = con.create_table("greenmfg_parameter_sets", parameter_sets(
+        screened.set_keys, bound.parameters, bound.grid, bound.electricity,
         heat_ef_tco2_per_gj=bound.heat_ef_tco2_per_gj, heat_ef_ref=bound.heat_ef_ref,
         equal_value_basis=options.electricity_basis == "equal-value",
-    )
+    ), temp=True, overwrite=True)
+    # grouped by industry, region and period numbers (cheaper), named again at the end
+    rows = with_key_codes(activity_lines(screened.activity, sets))
+    coded = con.create_table("greenmfg_facility_sums", facility_sums(rows, extra=screen_aggregates(screened, rows)),
+                             temp=True, overwrite=True)
+    screen = read_screen(screened, coded)
+    if screen.failing_rows:
+        validate_activity(source, vocabulary)  # raises ValidationFailed
+
+    def canonical(t: ir.Table) -> ir.Table:
+        return t if screen.ids_canonical else canonical_ids(t)
+
+    if not screen.ids_canonical:  # rare: identifiers with spaces around them
+        coded = con.create_table("greenmfg_facility_sums_canonical", regroup_sums(canonical(coded)),
+                                 temp=True, overwrite=True)
+    coded_totals = facility_totals(coded)
+    if (may_have_cross_row_issues(screened, screen, coded_totals)
+            or ((screen.duplicates_suspected or not screen.ids_canonical) and may_have_duplicates(screened))):
+        validate_activity(source, vocabulary)  # raises ValidationFailed, unless the screen's alarm was false
     # views: each plan is compiled once; output queries then stay small
-    lines = con.create_view("greenmfg_lines", lines, overwrite=True)
-    totals = con.create_table("greenmfg_totals", facility_totals(lines), overwrite=True)
-    products = con.create_view("greenmfg_products", facility_products(lines, totals), overwrite=True)
+    totals = con.create_view("greenmfg_totals", with_keys(screened, coded_totals), overwrite=True)
+    produced = with_key_codes(canonical(screened.produced()))  # product rows only, read again
+    products = con.create_view("greenmfg_products", with_keys(screened, facility_products(produced, coded_totals)),
+                               overwrite=True)
     return AccountingRun(
-        con=con, options=options, lines=lines, totals=totals, products=products, bound=bound,
-        catalog=catalog, vocabulary=vocabulary, inputs=source.files,
+        con=con, options=options, totals=totals, products=products, parameter_sets=sets,
+        source_lines=activity_lines(screened.valid(), sets), bound=bound, catalog=catalog,
+        vocabulary=vocabulary, inputs=source.files, sheets=source.sheets,
+        lines_plan=lambda: activity_lines(canonical(screened.valid()), sets),
     )

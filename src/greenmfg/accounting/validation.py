@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
+from collections import defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import ibis
@@ -18,7 +19,7 @@ import ibis.expr.types as ir
 
 from greenmfg.accounting.reader import ActivitySource
 from greenmfg.errors import Issue, UnitError, ValidationFailed
-from greenmfg.refdata.vocabulary import Names, Vocabulary
+from greenmfg.refdata.vocabulary import Item, Names, Vocabulary
 from greenmfg.units import conversion_factor
 
 __all__ = ["MAX_LISTED_ISSUES", "normalize_period", "validate_activity"]
@@ -138,146 +139,309 @@ def _suggestion(names: Names, value: str) -> tuple[str, str]:
     return f"; did you mean {quoted}?", f"；您是否要填写 {quoted}？"
 
 
+#: Texts that are looked up: joined to the rows by their raw spelling (nulls included), so that
+#: no row is stripped or normalised one by one; each distinct spelling is resolved once here.
+_LINE_TEXTS = ("item", "unit", "flow", "ncv_unit", "carbon_content_unit")
+_SINGLE_TEXTS = ("industry", "region", "period")
+_ID_COLUMNS = ("enterprise_id", "enterprise_name", "facility_id")
+#: Bits of an int64 used by the duplicate screen (the sign bit stays clear).
+_BITS_PER_WORD = 63
+#: Typed, nullable columns of the line map (the rest are strings).
+_LINE_TYPES = {"flow_allowed": "boolean", "ncv_kind": "boolean", "carbon_kind": "boolean", "fuel_kind": "boolean",
+               "unit_factor": "float64", "ncv_factor": "float64", "cc_factor": "float64", "set_code": "int64"}
+
+
+def _stripped(column: ir.StringValue) -> ir.StringValue:
+    return column.strip().nullif("")
+
+
 class _Maps:
-    """Distinct-text lookups, resolved in Python and shipped to the engine as small tables."""
+    """Distinct-text lookups, resolved in Python and shipped to the engine as small tables.
+
+    ``lines`` (item, unit, flow and parameter units), ``industries``, ``regions`` and ``periods``
+    are keyed by the raw text(s) as read (``k_*`` columns, null for an empty cell) and carry the
+    stripped text under the column's own name, what it resolves to and ``<table>_ok`` (it passes
+    the text rules on those columns). They also number what rows are grouped by: each valid
+    industry, region and period key (``keys``: the keys in order of their numbers) and each
+    parameter set (``set_keys``), and give each valid (item, flow) its bits for the duplicate
+    screen (``dup_plain_<w>``, ``dup_measured_<w>``).
+    """
 
     def __init__(self, raw: ir.Table, vocabulary: Vocabulary) -> None:
+        # a few cheap scans of the (dictionary-encoded) text columns: a few thousand values at most
+        combos = raw.select(*_LINE_TEXTS).distinct()
+        combos = combos.mutate(**{f"s_{c}": _stripped(combos[c]) for c in _LINE_TEXTS}).to_pyarrow().to_pylist()
+        resolve = _LineResolver(vocabulary)
+        lines = [resolve(combo) for combo in combos]
+        resolvers: dict[str, Callable[[object], str | None]] = {
+            "industry": vocabulary.industry_names.resolve, "region": vocabulary.region_names.resolve,
+            "period": normalize_period,
+        }
+        # industry, region and period together: a few hundred combinations, split here
+        triples = raw.select(*_SINGLE_TEXTS).distinct()
+        triples = triples.mutate(**{f"s_{c}": _stripped(triples[c]) for c in _SINGLE_TEXTS}).to_pyarrow()
+        singles: dict[str, list[tuple[object, object, str | None]]] = {}  # raw text, stripped, key
+        for column in _SINGLE_TEXTS:
+            spellings = dict(zip(triples.column(column).to_pylist(), triples.column(f"s_{column}").to_pylist(),
+                                 strict=True))
+            singles[column] = [(text, s, resolvers[column](s) if s is not None else None)
+                               for text, s in sorted(spellings.items(), key=repr)]
+
+        codes = {column: {k: code for code, k in enumerate(sorted({k for _, _, k in rows if k}))}
+                 for column, rows in singles.items()}
+        self.keys = {column: list(code) for column, code in codes.items()}
+        #: years of the valid periods in the input (for year-dependent parameters)
+        self.years = sorted({int(k[:4]) for k in codes["period"]})
+        #: whether annual and monthly periods both occur in the input
+        self.mixed_periods = len({len(k) for k in codes["period"]}) > 1
+        #: raw flow texts that mean 'produced' (to read only product lines)
+        self.produced_flows = sorted({str(r["k_flow"]) for r in lines if r["flow_key"] == "produced"})
+        year_code = {year: code for code, year in enumerate(self.years)}
+        self.set_shape = (max(len(codes["region"]), 1), max(len(year_code), 1))
+
+        self.set_keys = self._set_keys(self._number_lines(lines), codes["region"], year_code, vocabulary)
+        names = [*(f"k_{c}" for c in _LINE_TEXTS), *_LINE_TEXTS, "item_key", "flow_key", "kind",
+                 "canonical_unit", "flow_allowed", "ncv_kind", "carbon_kind", "fuel_kind",
+                 *(f"{p}_{c}" for p in ("unit", "ncv", "cc") for c in ("factor", "reason", "target")),
+                 "set_code", *(f"dup_{kind}_{w}" for kind in ("plain", "measured") for w in range(self.duplicate_words))]
+        self.lines = self._with_verdict("lines", ibis.memtable(
+            {n: [r[n] for r in lines] for n in names},
+            schema={n: "int64" if n.startswith("dup_") else _LINE_TYPES.get(n, "string") for n in names}))
+
+        tables: dict[str, ir.Table] = {}
+        for column, rows in singles.items():
+            data: dict[str, list[object]] = {
+                f"k_{column}": [r[0] for r in rows], column: [r[1] for r in rows],
+                f"{column}_key": [r[2] for r in rows], f"{column}_code": [codes[column].get(r[2] or "") for r in rows]}
+            schema = {f"k_{column}": "string", column: "string", f"{column}_key": "string", f"{column}_code": "int64"}
+            if column == "period":
+                years: list[int | None] = [int(r[2][:4]) if r[2] else None for r in rows]
+                data |= {"year": list(years), "year_code": [year_code.get(y) if y else None for y in years]}
+                schema |= {"year": "int32", "year_code": "int64"}
+            tables[column] = self._with_verdict(column, ibis.memtable(data, schema=schema))
+        self.industries, self.regions, self.periods = tables["industry"], tables["region"], tables["period"]
+
+    def _number_lines(self, lines: list[dict[str, object]]) -> list[tuple[object, object, object]]:
+        """Give each valid line spelling its ``set_code`` (its (item, flow, unit) among those of the
+        input) and its duplicate-screen bits: one bit per (item, flow) for rows without measured
+        parameters and one for rows with some, spread over 63-bit words. Returns the triples."""
+        triples = sorted({(r["item_key"], r["flow_key"], r["unit"]) for r in lines if r["valid_line"]}, key=repr)
+        set_code = {triple: code for code, triple in enumerate(triples)}
+        pairs = sorted({(r["item_key"], r["flow_key"]) for r in lines if r["valid_line"]}, key=repr)
+        pair_code = {pair: code for code, pair in enumerate(pairs)}
+        self.duplicate_words = max(1, -(-2 * len(pairs) // _BITS_PER_WORD))
+        for row in lines:
+            valid = bool(row["valid_line"])
+            row["set_code"] = set_code.get((row["item_key"], row["flow_key"], row["unit"])) if valid else None
+            code = pair_code[(row["item_key"], row["flow_key"])] if valid else -1
+            for offset, kind in enumerate(("plain", "measured")):
+                word, bit = divmod(code + offset * len(pairs), _BITS_PER_WORD)
+                for w in range(self.duplicate_words):
+                    row[f"dup_{kind}_{w}"] = 1 << bit if valid and w == word else 0
+        return triples
+
+    @staticmethod
+    def _with_verdict(name: str, table: ir.Table) -> ir.Table:
+        """``table`` with ``{name}_ok``: its spelling passes every text rule on its columns."""
+        return table.mutate(**{f"{name}_ok": ~ibis.or_(*_TEXT_RULES[name](table).values())})
+
+    def _set_keys(self, triples: Sequence[tuple[object, ...]], region_code: dict[str, int],
+                  year_code: dict[int, int], vocabulary: Vocabulary) -> ir.Table:
+        """Every parameter set a valid row can have, numbered as :func:`_parameter_set` numbers rows."""
+        regions, years = self.set_shape
+        columns: dict[str, list[object]] = defaultdict(list)
+        for code, (item_key, flow_key, unit) in enumerate(triples):
+            item = vocabulary.item(str(item_key))
+            measurable = (item.kind in _NCV_TARGET, item.kind in _CARBON_TARGET, item.kind == "fuel")
+            for region, r in region_code.items():
+                for year, y in year_code.items():
+                    for bits in range(8):
+                        given = [bool(bits & (1 << i)) for i in range(3)]
+                        if any(g and not m for g, m in zip(given, measurable, strict=True)):
+                            continue  # a row giving that parameter fails a rule
+                        values = {
+                            "parameter_set": ((code * regions + r) * years + y) * 8 + bits,
+                            "item": item_key, "kind": item.kind, "flow": flow_key, "unit": item.canonical_unit,
+                            "unit_input": unit, "region": region, "year": year,
+                            **dict(zip(_MEASURED_FLAGS, given, strict=True)),
+                        }
+                        for name, value in values.items():
+                            columns[name].append(value)
+        schema = {"parameter_set": "int64", "item": "string", "kind": "string", "flow": "string", "unit": "string",
+                  "unit_input": "string", "region": "string", "year": "int32",
+                  **{flag: "boolean" for flag in _MEASURED_FLAGS}}
+        return ibis.memtable({name: columns[name] for name in schema}, schema=schema)
+
+
+class _LineResolver:
+    """What one distinct (item, unit, flow, ncv_unit, carbon_content_unit) spelling resolves to;
+    unit conversions are worked out once per (unit, target)."""
+
+    def __init__(self, vocabulary: Vocabulary) -> None:
         self.vocabulary = vocabulary
+        self._conversions: dict[tuple[str, str, str], tuple[float | None, str]] = {}
 
-        # one scan collects every distinct combination of the looked-up texts (a few thousand at most)
-        looked_up = ["item", "unit", "ncv_unit", "carbon_content_unit", "flow", "industry", "region", "period"]
-        combos = raw.select(*(raw[c].strip().nullif("").name(c) for c in looked_up)).distinct().to_pyarrow()
-        columns = {c: combos.column(c).to_pylist() for c in looked_up}
+    def __call__(self, combo: dict[str, object]) -> dict[str, object]:
+        vocabulary = self.vocabulary
+        item_text, flow_text = combo["s_item"], combo["s_flow"]
+        key = vocabulary.item_names.resolve(item_text) if item_text is not None else None
+        flow_key = vocabulary.flow_names.resolve(flow_text) if flow_text is not None else None
+        item = vocabulary.item(key) if key is not None else None
+        row: dict[str, object] = {f"k_{c}": combo[c] for c in _LINE_TEXTS}
+        row |= {c: combo[f"s_{c}"] for c in _LINE_TEXTS}
+        row |= {
+            "item_key": key, "flow_key": flow_key,
+            "kind": item.kind if item else None,
+            "canonical_unit": item.canonical_unit if item else None,
+            "flow_allowed": bool(item and flow_key in item.allowed_flows),
+            "ncv_kind": bool(item and item.kind in _NCV_TARGET),
+            "carbon_kind": bool(item and item.kind in _CARBON_TARGET),
+            "fuel_kind": bool(item and item.kind == "fuel"),
+        }
+        for prefix, unit_column, targets in (("unit", "unit", None), ("ncv", "ncv_unit", _NCV_TARGET),
+                                             ("cc", "carbon_content_unit", _CARBON_TARGET)):
+            factor, reason, target = self._conversion(item, combo[f"s_{unit_column}"], targets)
+            row |= {f"{prefix}_factor": factor, f"{prefix}_reason": reason, f"{prefix}_target": target}
+        row["valid_line"] = bool(row["flow_allowed"] and row["unit_factor"] is not None)
+        return row
 
-        def distinct(*names: str) -> list[tuple[object, ...]]:
-            return sorted(set(zip(*(columns[c] for c in names), strict=True)), key=repr)
+    def _conversion(self, item: Item | None, unit_text: object, targets: dict[str, str] | None
+                    ) -> tuple[float | None, str | None, str | None]:
+        """Factor from ``unit_text`` to the item's canonical unit (``targets`` None) or to the unit
+        its kind's parameter takes (``targets``: kind → pattern); with the reason and target when
+        it fails. Nothing (all None) when the item is unknown or the unit is empty: other rules
+        report those."""
+        if item is None or unit_text is None:
+            return None, None, None
+        if targets is None:
+            target: str | None = item.canonical_unit
+        else:
+            pattern = targets.get(item.kind)
+            target = pattern.format(unit=f"({item.canonical_unit})") if pattern else None
+        if target is None:
+            return None, "not applicable", ""
+        cache_key = (str(unit_text), target, item.name_zh)
+        if cache_key not in self._conversions:
+            try:
+                self._conversions[cache_key] = (conversion_factor(str(unit_text), target, what=item.name_zh), "")
+            except UnitError as exc:
+                self._conversions[cache_key] = (None, str(exc))
+        factor, reason = self._conversions[cache_key]
+        return factor, reason, target
 
-        def key_table(values: list[tuple[object, ...]], names: Callable[[object], str | None],
-                      text_name: str, key_name: str) -> ir.Table:
-            texts = [v[0] for v in values if v[0] is not None]
-            keys = [names(t) for t in texts]
-            return ibis.memtable({text_name: texts, key_name: keys},
-                                 schema={text_name: "string", key_name: "string"})
 
-        self.items = key_table(distinct("item"), vocabulary.item_names.resolve, "item_text", "item_key")
-        self.flows = key_table(distinct("flow"), vocabulary.flow_names.resolve, "flow_text", "flow_key")
-        self.industries = key_table(distinct("industry"), vocabulary.industry_names.resolve,
-                                    "industry_text", "industry_key")
-        self.regions = key_table(distinct("region"), vocabulary.region_names.resolve,
-                                 "region_text", "region_key")
-        self.periods = key_table(distinct("period"), normalize_period, "period_text", "period_key")
-        item_of = {t: vocabulary.item_names.resolve(t) for (t,) in distinct("item") if t is not None}
+#: Which measured parameters a parameter set's rows give (bits 1, 2, 4 of its number).
+_MEASURED_FLAGS = ("measured_ncv", "measured_carbon_content", "measured_oxidation_rate")
 
-        def unit_rows(column: str, target_for: Callable[[str], str | None]) -> ir.Table:
-            item_texts, unit_texts, factors, reasons, targets = [], [], [], [], []
-            for item_text, unit_text in distinct("item", column):
-                key = item_of.get(item_text) if item_text is not None else None
-                if key is None or unit_text is None or not str(unit_text).strip():
-                    continue
-                item = vocabulary.item(key)
-                target = target_for(key)
-                factor: float | None = None
-                reason = ""
-                if target is None:
-                    reason = "not applicable"
-                else:
-                    try:
-                        factor = conversion_factor(str(unit_text), target, what=item.name_zh)
-                    except UnitError as exc:
-                        reason = str(exc)
-                item_texts.append(item_text)
-                unit_texts.append(unit_text)
-                factors.append(factor)
-                reasons.append(reason)
-                targets.append(target or "")
-            return ibis.memtable(
-                {"item_text": item_texts, "unit_text": unit_texts, "factor": factors,
-                 "reason": reasons, "target": targets},
-                schema={"item_text": "string", "unit_text": "string", "factor": "float64",
-                        "reason": "string", "target": "string"},
-            )
 
-        def canonical(key: str) -> str:
-            return vocabulary.item(key).canonical_unit
-
-        def parameter_target(table: dict[str, str]) -> Callable[[str], str | None]:
-            def target(key: str) -> str | None:
-                pattern = table.get(vocabulary.item(key).kind)
-                return pattern.format(unit=f"({canonical(key)})") if pattern else None
-            return target
-
-        self.units = unit_rows("unit", canonical)
-        self.ncv_units = unit_rows("ncv_unit", parameter_target(_NCV_TARGET))
-        self.carbon_units = unit_rows("carbon_content_unit", parameter_target(_CARBON_TARGET))
-        item_rows = list(vocabulary.items.values())
-        self.item_info = ibis.memtable(
-            {"info_key": [i.key for i in item_rows], "kind": [i.kind for i in item_rows],
-             "canonical_unit": [i.canonical_unit for i in item_rows],
-             "allowed_flows": ["|" + "|".join(i.allowed_flows) + "|" for i in item_rows]},
-        )
+def _parameter_set(t: ir.Table, shape: tuple[int, int], measured: tuple[ir.FloatingValue, ...]) -> ir.IntegerValue:
+    """The number of a looked-up row's parameter set (null for a row that fails a rule)."""
+    regions, years = shape
+    bits = sum((ibis.ifelse(value.notnull(), 1 << i, 0) for i, value in enumerate(measured)), ibis.literal(0, "int64"))
+    return ((t.set_code * regions + t.region_code) * years + t.year_code) * 8 + bits
 
 
 def _blank(column: ir.StringColumn) -> ir.BooleanColumn:
     return column.isnull() | (column.strip() == "")
 
 
-def _joined(raw: ir.Table, maps: _Maps) -> ir.Table:
-    """Raw rows with every lookup joined and every rule evaluated as a boolean column."""
-    t = raw.mutate(
-        **{c: raw[c].strip().nullif("") for c in (
-            "enterprise_id", "enterprise_name", "facility_id", "item", "unit", "flow", "industry",
-            "region", "period", "ncv_unit", "carbon_content_unit")}
-    )
-    t = t.left_join(maps.items, t.item == maps.items.item_text).drop("item_text")
-    t = t.left_join(maps.flows, t.flow == maps.flows.flow_text).drop("flow_text")
-    t = t.left_join(maps.industries, t.industry == maps.industries.industry_text).drop("industry_text")
-    t = t.left_join(maps.regions, t.region == maps.regions.region_text).drop("region_text")
-    t = t.left_join(maps.periods, t.period == maps.periods.period_text).drop("period_text")
-    t = t.left_join(maps.item_info, t.item_key == maps.item_info.info_key).drop("info_key")
-    u = maps.units
-    t = t.left_join(u, (t.item == u.item_text) & (t.unit == u.unit_text)).drop("item_text", "unit_text")
-    t = t.rename(unit_factor="factor", unit_reason="reason").drop("target")
-    n = maps.ncv_units
-    t = t.left_join(n, (t.item == n.item_text) & (t.ncv_unit == n.unit_text)).drop("item_text", "unit_text")
-    t = t.rename(ncv_factor="factor", ncv_reason="reason", ncv_target="target")
-    c = maps.carbon_units
-    t = t.left_join(c, (t.item == c.item_text) & (t.carbon_content_unit == c.unit_text))
-    t = t.drop("item_text", "unit_text").rename(cc_factor="factor", cc_reason="reason", cc_target="target")
+def _looked_up(raw: ir.Table, maps: _Maps, columns: Sequence[str] | None = None) -> ir.Table:
+    """Raw rows with every lookup joined (only ``columns`` of the lookups, if given): the
+    looked-up text columns come back stripped (from the maps); identifiers stay as read."""
+    def lean(table: ir.Table) -> ir.Table:
+        return table if columns is None else table.select(
+            *(c for c in table.columns if c.startswith("k_") or c in columns))
 
+    t = raw.rename(**{f"k_{c}": c for c in (*_LINE_TEXTS, *_SINGLE_TEXTS)})
+    m = lean(maps.lines)
+    t = t.left_join(m, [t[f"k_{c}"].identical_to(m[f"k_{c}"]) for c in _LINE_TEXTS])
+    for column, table in (("industry", maps.industries), ("region", maps.regions), ("period", maps.periods)):
+        table = lean(table)
+        t = t.left_join(table, t[f"k_{column}"].identical_to(table[f"k_{column}"]))
+    return t.drop(*(c for c in t.columns if c.startswith("k_")))
+
+
+def _quantity(t: ir.Table) -> ir.FloatingValue:
+    """The quantity of a looked-up row in its item's canonical unit."""
+    return t.quantity_number * t.unit_factor
+
+
+def _stripped_ids(t: ir.Table) -> ir.Table:
+    """Identifiers stripped, empty ones null (the canonical form that totals are keyed by)."""
+    return t.mutate(**{c: _stripped(t[c]) for c in _ID_COLUMNS})
+
+
+def _id_rules(t: ir.Table) -> dict[str, ir.BooleanValue]:
+    """Rules on the identifiers of ``t`` (stripped)."""
+    return {"f_missing_enterprise_id": t.enterprise_id.isnull(), "f_missing_facility_id": t.facility_id.isnull()}
+
+
+def _joined(raw: ir.Table, maps: _Maps) -> ir.Table:
+    """Raw rows with every lookup joined, identifiers stripped and every rule evaluated as a
+    boolean column."""
+    t = _stripped_ids(_looked_up(raw, maps))
+    return t.mutate(**_id_rules(t), **_row_rules(t))
+
+
+def _row_rules(t: ir.Table) -> dict[str, ir.BooleanValue]:
+    """Every rule that one looked-up row can fail, but those on its identifiers."""
+    return {**_text_rules(t), **_value_rules(t)}
+
+
+def _text_rules(t: ir.Table) -> dict[str, ir.BooleanValue]:
+    """Rules on the looked-up texts alone."""
+    return {name: rule for rules in _TEXT_RULES.values() for name, rule in rules(t).items()}
+
+
+def _line_text_rules(t: ir.Table) -> dict[str, ir.BooleanValue]:
+    has_item = t.item_key.notnull()
+    return {
+        "f_missing_item": t.item.isnull(),
+        "f_missing_unit": t.unit.isnull(),
+        "f_missing_flow": t.flow.isnull(),
+        "f_unknown_item": t.item.notnull() & ~has_item,
+        "f_unknown_flow": t.flow.notnull() & t.flow_key.isnull(),
+        "f_flow_not_allowed": has_item & t.flow_key.notnull() & ~t.flow_allowed,
+        "f_unit_mismatch": has_item & t.unit.notnull() & t.unit_factor.isnull(),
+    }
+
+
+def _lookup_rules(column: str, problem: str) -> Callable[[ir.Table], dict[str, ir.BooleanValue]]:
+    def rules(t: ir.Table) -> dict[str, ir.BooleanValue]:
+        return {f"f_missing_{column}": t[column].isnull(),
+                f"f_{problem}": t[column].notnull() & t[f"{column}_key"].isnull()}
+    return rules
+
+
+#: Text rules by the lookup table whose columns they read: :class:`_Maps` evaluates them once
+#: per distinct spelling, each row carries the verdict.
+_TEXT_RULES: dict[str, Callable[[ir.Table], dict[str, ir.BooleanValue]]] = {
+    "lines": _line_text_rules,
+    "period": _lookup_rules("period", "bad_period"),
+    "industry": _lookup_rules("industry", "unknown_industry"),
+    "region": _lookup_rules("region", "unknown_region"),
+}
+
+
+def _value_rules(t: ir.Table) -> dict[str, ir.BooleanValue]:
+    """Rules on the numbers of a looked-up row (some with what its item is)."""
     has_item = t.item_key.notnull()
     has_ncv = t.ncv_number.notnull() | ~_blank(t.ncv)
     has_cc = t.carbon_content_number.notnull() | ~_blank(t.carbon_content)
     has_of = t.oxidation_rate_number.notnull() | ~_blank(t.oxidation_rate)
-    return t.mutate(
-        f_missing_enterprise_id=t.enterprise_id.isnull(),
-        f_missing_facility_id=t.facility_id.isnull(),
-        f_missing_period=t.period.isnull(),
-        f_missing_item=t.item.isnull(),
-        f_missing_unit=t.unit.isnull(),
-        f_missing_flow=t.flow.isnull(),
-        f_missing_industry=t.industry.isnull(),
-        f_missing_region=t.region.isnull(),
+    return dict(
         f_missing_quantity=t.quantity_number.isnull() & _blank(t.quantity),
-        f_unknown_item=t.item.notnull() & ~has_item,
-        f_unknown_flow=t.flow.notnull() & t.flow_key.isnull(),
-        f_flow_not_allowed=has_item & t.flow_key.notnull()
-        & ~t.allowed_flows.contains(ibis.literal("|") + t.flow_key + "|"),
-        f_unit_mismatch=has_item & t.unit.notnull() & t.unit_factor.isnull(),
         f_nan_quantity=t.quantity_number.isnull() & ~_blank(t.quantity),
         f_negative_quantity=t.quantity_number.notnull()
         & ((t.quantity_number < 0) | t.quantity_number.isnan() | t.quantity_number.isinf()),
-        f_bad_period=t.period.notnull() & t.period_key.isnull(),
-        f_unknown_industry=t.industry.notnull() & t.industry_key.isnull(),
-        f_unknown_region=t.region.notnull() & t.region_key.isnull(),
         f_nan_ncv=t.ncv_number.isnull() & ~_blank(t.ncv),
         f_nan_carbon_content=t.carbon_content_number.isnull() & ~_blank(t.carbon_content),
         f_nan_oxidation_rate=t.oxidation_rate_number.isnull() & ~_blank(t.oxidation_rate),
-        f_ncv_not_applicable=has_item & has_ncv & ~t.kind.isin(list(_NCV_TARGET)),
-        f_carbon_not_applicable=has_item & has_cc & ~t.kind.isin(list(_CARBON_TARGET)),
-        f_of_not_applicable=has_item & has_of & (t.kind != "fuel"),
-        f_ncv_unit=has_item & t.ncv_number.notnull() & t.kind.isin(list(_NCV_TARGET)) & t.ncv_factor.isnull(),
-        f_carbon_unit=has_item & t.carbon_content_number.notnull() & t.kind.isin(list(_CARBON_TARGET))
-        & t.cc_factor.isnull(),
+        f_ncv_not_applicable=has_item & has_ncv & ~t.ncv_kind,
+        f_carbon_not_applicable=has_item & has_cc & ~t.carbon_kind,
+        f_of_not_applicable=has_item & has_of & ~t.fuel_kind,
+        f_ncv_unit=has_item & t.ncv_number.notnull() & t.ncv_kind & t.ncv_factor.isnull(),
+        f_carbon_unit=has_item & t.carbon_content_number.notnull() & t.carbon_kind & t.cc_factor.isnull(),
         f_ncv_range=t.ncv_number.notnull() & (t.ncv_number <= 0),
         f_carbon_range=t.carbon_content_number.notnull() & (t.carbon_content_number <= 0),
         f_of_range=t.oxidation_rate_number.notnull()
@@ -362,6 +526,15 @@ def _row_issues(flagged: list[dict[str, object]], vocabulary: Vocabulary) -> lis
     return issues
 
 
+def _duplicate_key(t: ir.Table) -> dict[str, ir.Value]:
+    """What makes two canonical rows duplicates: same enterprise, facility, period, item, flow and
+    measured parameters (empty ones compared null-safely)."""
+    return {
+        **{f"k_{c}": t[c] for c in ("enterprise_id", "facility_id", "period", "item", "flow")},
+        **{f"k_{c}": t[f"{c}_number"].fill_null(-1.0) for c in ("ncv", "carbon_content", "oxidation_rate")},
+    }
+
+
 def _group_issues(t: ir.Table, limit: int) -> tuple[list[Issue], int]:
     """Issues that need more than one row to see: duplicates, inconsistent enterprises, mixed periods.
 
@@ -369,9 +542,8 @@ def _group_issues(t: ir.Table, limit: int) -> tuple[list[Issue], int]:
     """
     issues: list[Issue] = []
     total = 0
-    # measured parameters may be empty: compare them null-safely
-    t = t.mutate(**{f"k_{c}": t[f"{c}_number"].fill_null(-1.0) for c in ("ncv", "carbon_content", "oxidation_rate")})
-    keys = ["enterprise_id", "facility_id", "period", "item", "flow", "k_ncv", "k_carbon_content", "k_oxidation_rate"]
+    t = t.mutate(**_duplicate_key(t))
+    keys = list(_duplicate_key(t))
     groups = t.group_by(keys).aggregate(n=t.count(), first=t._row.min())
     groups = groups.filter(groups.n > 1)
     summary = groups.aggregate(rows=groups.n.sum(), groups=groups.count()).to_pyarrow().to_pylist()[0]
@@ -439,7 +611,8 @@ def validate_activity(source: ActivitySource, vocabulary: Vocabulary) -> ir.Tabl
     joined = con.create_view("greenmfg_joined", _joined(source.table, maps), overwrite=True)
     flags = [c for c in joined.columns if c.startswith("f_")]
     bitmask = sum((joined[c].cast("int64") * (1 << i) for i, c in enumerate(flags)), ibis.literal(0, "int64"))
-    t = con.create_table("greenmfg_checked", _canonical(joined.mutate(flags=bitmask)), overwrite=True)
+    t = con.create_table("greenmfg_checked", _canonical(joined.mutate(flags=bitmask), maps.set_shape),
+                         overwrite=True)
     bad = t.filter(t.flags != 0)
     flag_counts = t.aggregate(**{c: ((t.flags >> i) & 1).sum() for i, c in enumerate(flags)}).to_pyarrow()
     total = len(issues) + sum(int(v[0].as_py() or 0) for v in flag_counts.columns)
@@ -456,19 +629,19 @@ def validate_activity(source: ActivitySource, vocabulary: Vocabulary) -> ir.Tabl
     return t.drop("flags", "ncv_number", "carbon_content_number", "oxidation_rate_number", "period_text")
 
 
-def _canonical(t: ir.Table) -> ir.Table:
-    """The canonical columns of the joined rows (plus what the cross-row checks compare)."""
+def _canonical(t: ir.Table, set_shape: tuple[int, int], extra: tuple[str, ...] = ()) -> ir.Table:
+    """The canonical columns of the joined rows (plus what the cross-row checks compare and
+    ``extra`` columns)."""
+    measured = (t.ncv_number * t.ncv_factor, t.carbon_content_number * t.cc_factor, t.oxidation_rate_number)
     return t.select(
-        "_file", "_row", "enterprise_id", "enterprise_name",
+        "_file", "_row", *extra, "enterprise_id", "enterprise_name",
         industry=t.industry_key, region=t.region_key, facility_id=t.facility_id,
-        period=t.period_key, year=t.period_key.substr(0, 4).cast("int32"),
+        period=t.period_key, year=t.year,
         item=t.item_key, kind=t.kind, flow=t.flow_key,
-        quantity=t.quantity_number * t.unit_factor, unit=t.canonical_unit,
+        quantity=_quantity(t), unit=t.canonical_unit,
         quantity_input=t.quantity_number, unit_input=t.unit,
-        ncv_measured=t.ncv_number * t.ncv_factor,
-        carbon_content_measured=t.carbon_content_number * t.cc_factor,
-        oxidation_rate_measured=t.oxidation_rate_number,
+        ncv_measured=measured[0], carbon_content_measured=measured[1], oxidation_rate_measured=measured[2],
+        parameter_set=_parameter_set(t, set_shape, measured),
         ncv_number=t.ncv_number, carbon_content_number=t.carbon_content_number,
         oxidation_rate_number=t.oxidation_rate_number, period_text=t.period, flags=t.flags,
     )
-

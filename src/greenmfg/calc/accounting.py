@@ -22,6 +22,8 @@ Formulas (per activity line; ``s`` = −1 for flow ``exported``, else +1)
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import ibis
 import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
@@ -32,7 +34,10 @@ __all__ = [
     "GJ_PER_TCE",
     "activity_lines",
     "facility_products",
+    "facility_sums",
     "facility_totals",
+    "parameter_sets",
+    "regroup_sums",
 ]
 
 #: 44/12: tonnes of CO2 per tonne of carbon (molar masses of CO2 and C).
@@ -55,14 +60,33 @@ def _used(measured: ir.FloatingValue, default: ir.FloatingValue, default_ref: ir
     )
 
 
-def activity_lines(activity: ir.Table, parameters: ir.Table, grid: ir.Table, electricity: ir.Table,
+def _one_of(column: ir.StringValue, values: tuple[str, ...]) -> ir.BooleanValue:
+    """``column`` equals one of ``values``, spelt as ORed equalities: DuckDB turns a long IN list
+    into a join of its own, once for every place the test is used."""
+    test = column == values[0]
+    for value in values[1:]:
+        test |= column == value
+    return test
+
+
+#: How a line's CO2e is computed (``formula`` of a parameter set); 0: it has none.
+_FORMULAS = ("none", "fuel_combustion", "fuel_feedstock", "electricity", "electricity_exported", "heat",
+             "heat_exported", "process_input", "produced")
+
+
+def parameter_sets(keys: ir.Table, parameters: ir.Table, grid: ir.Table, electricity: ir.Table,
                    *, heat_ef_tco2_per_gj: float, heat_ef_ref: str, equal_value_basis: bool) -> ir.Table:
-    """One derivation line per activity row: the parameters used and the energy and CO2e results.
+    """Everything about a derivation line but its quantity and measured values, once per set.
+
+    Lines of the same item, flow, region and year that give the same measured parameters use the
+    same default parameters, references, formula and category: a *parameter set*.
 
     Parameters
     ----------
-    activity
-        Canonical activity (see :func:`greenmfg.accounting.validation.validate_activity`).
+    keys
+        One row per set: ``parameter_set`` (its number), ``item``, ``kind``, ``flow``, ``unit``,
+        ``region``, ``year``, and booleans ``measured_ncv``, ``measured_carbon_content``,
+        ``measured_oxidation_rate`` (the lines give that parameter); other columns pass through.
     parameters
         One row per item: ``p_item``, ``coef`` [tce/unit] + ``coef_ref``, ``ncv`` [GJ/unit],
         ``cc`` [tC/GJ], ``of`` [1], ``process_ef`` [tCO2e/unit], ``output_ef`` [tCO2e/unit],
@@ -80,75 +104,74 @@ def activity_lines(activity: ir.Table, parameters: ir.Table, grid: ir.Table, ele
     Returns
     -------
     ibis.Table
-        The activity columns plus ``category``, ``energy_tce`` [tce], ``co2e_t`` [tCO2e], the
-        parameters used (``coef``, ``ncv``, ``cc``, ``of``, ``ef`` with ``*_ref``), ``warn_refs``
-        (';'-separated references of unverified values used) and ``missing`` (parameter that had
-        no value, so the line contributes nothing for it).
+        The keys plus ``category``, ``formula`` (index into the formulas: fuel combustion, fuel
+        feedstock, electricity, exported electricity, heat, exported heat, process input,
+        produced), ``sign`` (−1 exported, else +1), the parameters with their references
+        (``coef``, ``ncv``, ``cc``, ``of``, ``ef``; a value that comes from the line's measured
+        input is null here and its reference starts with "measured"), what the formulas use
+        (``ncv_default``, ``cc_default``, ``of_default``, ``heat_kind``, ``heat_content``,
+        ``process_ef``, ``produced_ef``, ``grid_ef``, ``heat_ef``), ``warn_refs`` (';'-separated references of unverified values
+        used), ``unverified`` (there is one) and ``missing`` (parameter that had no value, so
+        the line contributes nothing for it).
     """
-    a = activity.left_join(parameters, activity.item == parameters.p_item)
+    a = keys.left_join(parameters, keys.item == parameters.p_item)
     a = a.left_join(grid, a.region == grid.g_region)
     a = a.left_join(electricity, a.year == electricity.e_year)
-    kind, flow, q = a.kind, a.flow, a.quantity
-    sign = ibis.ifelse(flow == "exported", -1.0, 1.0)
+    kind, flow = a.kind, a.flow
+    has_ncv, has_cc, has_of = a.measured_ncv, a.measured_carbon_content, a.measured_oxidation_rate
 
-    ncv, ncv_ref = _used(a.ncv_measured, a.ncv, a.ncv_ref)
-    cc_fuel, cc_ref = _used(a.carbon_content_measured, a.cc, a.cc_ref)
-    of, of_ref = _used(a.oxidation_rate_measured, a.of, a.of_ref)
-    ncv_warn = a.ncv_measured.isnull() & a.ncv_warn.fill_null(False)
-    cc_warn = a.carbon_content_measured.isnull() & a.cc_warn.fill_null(False)
-    of_warn = a.oxidation_rate_measured.isnull() & a.of_warn.fill_null(False)
+    def used_ref(measured: ir.BooleanValue, ref: ir.StringValue) -> ir.StringValue:
+        return ibis.ifelse(measured, ibis.literal("measured"), ref)
+
+    ncv_warn = ~has_ncv & a.ncv_warn.fill_null(False)
+    cc_warn = ~has_cc & a.cc_warn.fill_null(False)
+    of_warn = ~has_of & a.of_warn.fill_null(False)
 
     is_fuel = kind == "fuel"
     is_electricity = kind == "electricity"
     is_heat = kind.isin(["heat", "steam"])
-    uses_energy = kind.isin(list(_ENERGY_KINDS)) & flow.isin(["consumed", "purchased", "feedstock", "exported"])
-    measured_coef = a.ncv_measured / GJ_PER_TCE
+    uses_energy = _one_of(kind, _ENERGY_KINDS) & flow.isin(["consumed", "purchased", "feedstock", "exported"])
     electricity_coef = a.e_coef if equal_value_basis else a.coef
     electricity_ref = a.e_ref if equal_value_basis else a.coef_ref
     electricity_warn = a.e_warn if equal_value_basis else a.coef_warn
-    coef = (
-        ibis.cases(
-            (~uses_energy, ibis.null("float64")),
-            (is_electricity, electricity_coef),
-            (a.ncv_measured.notnull(), measured_coef),
-            else_=a.coef,
-        )
+    coef_from_ncv = uses_energy & ~is_electricity & has_ncv
+    coef = ibis.cases(
+        (~uses_energy, ibis.null("float64")),
+        (is_electricity, electricity_coef),
+        (has_ncv, ibis.null("float64")),  # measured ncv / 29.3076, per line
+        else_=a.coef,
     )
     coef_ref = ibis.cases(
         (~uses_energy, ibis.null("string")),
         (is_electricity, electricity_ref),
-        (a.ncv_measured.notnull(), ibis.literal("measured ncv / 29.3076 GJ/tce")),
+        (has_ncv, ibis.literal("measured ncv / 29.3076 GJ/tce")),
         else_=a.coef_ref,
     )
     coef_warn = uses_energy & ibis.cases(
         (is_electricity, electricity_warn.fill_null(False)),
-        (a.ncv_measured.notnull(), False),
+        (has_ncv, False),
         else_=a.coef_warn.fill_null(False),
     )
 
-    process_carbon_ef = ibis.ifelse(
-        a.carbon_content_measured.notnull(), a.carbon_content_measured * CARBON_TO_CO2, a.process_ef
-    )
-    heat_content = a.ncv_measured.coalesce(a.heat_content)
-    heat_gj = q * heat_content
     heat_ef = ibis.literal(heat_ef_tco2_per_gj, "float64")
     produced_ef = a.output_ef.fill_null(0.0) - a.fixed_ef.fill_null(0.0)
     fuel_spent = is_fuel & flow.isin([*_SPENT, "exported"])
     fuel_feedstock = is_fuel & (flow == "feedstock")
     process_input = kind.isin(["carbonate", "carbon_material"]) & (flow == "process")
     produced = flow == "produced"
+    fuel_line = fuel_spent | fuel_feedstock
 
-    co2e = ibis.cases(
-        (fuel_spent, sign * q * ncv * cc_fuel * of * CARBON_TO_CO2),
-        (fuel_feedstock, q * ncv * cc_fuel * CARBON_TO_CO2),
-        (is_electricity & flow.isin(list(_SPENT)), q * a.grid_ef),
-        (is_electricity & (flow == "exported"), -q * a.grid_ef),
-        (is_heat & flow.isin(list(_SPENT)), heat_gj * heat_ef),
-        (is_heat & (flow == "exported"), -heat_gj * heat_ef),
-        (process_input, q * process_carbon_ef),
-        (produced, q * produced_ef),
-        else_=ibis.literal(0.0, "float64"),
-    )
+    formula = ibis.cases(
+        (fuel_spent, 1),
+        (fuel_feedstock, 2),
+        (is_electricity & flow.isin(list(_SPENT)), 3),
+        (is_electricity & (flow == "exported"), 4),
+        (is_heat & flow.isin(list(_SPENT)), 5),
+        (is_heat & (flow == "exported"), 6),
+        (process_input, 7),
+        (produced, 8),
+        else_=0,
+    ).cast("int8")
     category = ibis.cases(
         (fuel_spent, "combustion"),
         (fuel_feedstock | process_input | produced, "process"),
@@ -159,104 +182,182 @@ def activity_lines(activity: ir.Table, parameters: ir.Table, grid: ir.Table, ele
     )
     ef = ibis.cases(
         (is_electricity, a.grid_ef),
-        (is_heat, heat_content * heat_ef),
-        (process_input, process_carbon_ef),
+        (is_heat, ibis.ifelse(has_ncv, ibis.null("float64"), a.heat_content * heat_ef)),
+        (process_input, ibis.ifelse(has_cc, ibis.null("float64"), a.process_ef)),
         (produced, ibis.ifelse(produced_ef != 0, produced_ef, ibis.null("float64"))),
         else_=ibis.null("float64"),
     )
     ef_ref = ibis.cases(
         (is_electricity, a.grid_ref),
-        (is_heat, ibis.ifelse(a.ncv_measured.notnull(), "measured heat content", a.heat_content_ref)
-         + " × " + heat_ef_ref),
-        (process_input, ibis.ifelse(a.carbon_content_measured.notnull(), "measured carbon content × 44/12",
-                                    a.process_ef_ref)),
+        (is_heat, ibis.ifelse(has_ncv, "measured heat content", a.heat_content_ref) + " × " + heat_ef_ref),
+        (process_input, ibis.ifelse(has_cc, "measured carbon content × 44/12", a.process_ef_ref)),
         (produced, ibis.ifelse(produced_ef != 0, a.output_ref.coalesce(a.fixed_ref), ibis.null("string"))),
         else_=ibis.null("string"),
     )
     ef_warn = ibis.cases(
         (is_electricity, a.grid_warn.fill_null(False)),
-        (is_heat, a.ncv_measured.isnull() & a.heat_content_warn.fill_null(False)),
-        (process_input, a.carbon_content_measured.isnull() & a.process_ef_warn.fill_null(False)),
+        (is_heat, ~has_ncv & a.heat_content_warn.fill_null(False)),
+        (process_input, ~has_cc & a.process_ef_warn.fill_null(False)),
         (produced, a.output_warn.fill_null(False) | a.fixed_warn.fill_null(False)),
         else_=False,
     )
-    fuel_line = fuel_spent | fuel_feedstock
+    ncv_ref = ibis.ifelse(fuel_line, used_ref(has_ncv, a.ncv_ref), ibis.null("string"))
+    cc_ref = ibis.ifelse(fuel_line, used_ref(has_cc, a.cc_ref), ibis.null("string"))
+    of_ref = ibis.ifelse(fuel_spent, used_ref(has_of, a.of_ref), ibis.null("string"))
 
     def ref_if(flag: ir.BooleanValue, ref: ir.StringValue) -> ir.StringValue:
         return ibis.ifelse(flag, ref, ibis.null("string"))
 
-    warn_refs = ibis.literal(";").join([
-        ref_if(coef_warn, coef_ref),
-        ref_if(fuel_line & ncv_warn, ncv_ref),
-        ref_if(fuel_line & cc_warn, cc_ref),
-        ref_if(fuel_spent & of_warn, of_ref),
-        ref_if(ef_warn, ef_ref),
-    ])
-    energy = sign * q * coef
+    warned = [(coef_warn, coef_ref), (fuel_line & ncv_warn, ncv_ref), (fuel_line & cc_warn, cc_ref),
+              (fuel_spent & of_warn, of_ref), (ef_warn, ef_ref)]
+    warn_refs = ibis.literal(";").join([ref_if(flag, ref) for flag, ref in warned])
     missing = ibis.cases(
-        (uses_energy & coef.isnull(), a.item + ".coefficient"),
-        (fuel_line & ncv.isnull(), a.item + ".ncv"),
-        (fuel_line & cc_fuel.isnull(), a.item + ".carbon_content"),
-        (fuel_spent & of.isnull(), a.item + ".oxidation_rate"),
+        (uses_energy & ~coef_from_ncv & coef.isnull(), a.item + ".coefficient"),
+        (fuel_line & ~has_ncv & a.ncv.isnull(), a.item + ".ncv"),
+        (fuel_line & ~has_cc & a.cc.isnull(), a.item + ".carbon_content"),
+        (fuel_spent & ~has_of & a.of.isnull(), a.item + ".oxidation_rate"),
         (is_electricity & flow.isin([*_SPENT, "exported"]) & a.grid_ef.isnull(), "grid_factor." + a.region),
-        (is_heat & heat_content.isnull(), a.item + ".heat_content"),
-        (process_input & process_carbon_ef.isnull(), a.item + ".process_ef"),
+        (is_heat & ~has_ncv & a.heat_content.isnull(), a.item + ".heat_content"),
+        (process_input & ~has_cc & a.process_ef.isnull(), a.item + ".process_ef"),
         else_=ibis.null("string"),
     )
     return a.select(
-        "_file", "_row", "enterprise_id", "enterprise_name", "industry", "region", "facility_id",
-        "period", "item", "kind", "flow", "quantity", "unit", "quantity_input", "unit_input",
+        *keys.columns,
         category=category,
-        energy_tce=energy.fill_null(0.0),
-        co2e_t=co2e.fill_null(0.0),
-        coef=coef, coef_ref=coef_ref,
-        ncv=ibis.ifelse(fuel_line, ncv, ibis.null("float64")),
-        ncv_ref=ibis.ifelse(fuel_line, ncv_ref, ibis.null("string")),
-        cc=ibis.ifelse(fuel_line, cc_fuel, ibis.null("float64")),
-        cc_ref=ibis.ifelse(fuel_line, cc_ref, ibis.null("string")),
-        of=ibis.ifelse(fuel_spent, of, ibis.null("float64")),
-        of_ref=ibis.ifelse(fuel_spent, of_ref, ibis.null("string")),
+        formula=formula,
+        sign=ibis.ifelse(flow == "exported", -1.0, 1.0),
+        coef=coef, coef_from_ncv=coef_from_ncv, coef_ref=coef_ref,
+        ncv=ibis.ifelse(fuel_line & ~has_ncv, a.ncv, ibis.null("float64")), ncv_ref=ncv_ref,
+        cc=ibis.ifelse(fuel_line & ~has_cc, a.cc, ibis.null("float64")), cc_ref=cc_ref,
+        of=ibis.ifelse(fuel_spent & ~has_of, a.of, ibis.null("float64")), of_ref=of_ref,
         ef=ef, ef_ref=ef_ref,
+        ncv_default=a.ncv, cc_default=a.cc, of_default=a.of, heat_kind=is_heat, heat_content=a.heat_content,
+        process_ef=a.process_ef, produced_ef=produced_ef, grid_ef=a.grid_ef, heat_ef=heat_ef,
         warn_refs=ibis.ifelse(warn_refs == "", ibis.null("string"), warn_refs),
+        unverified=ibis.or_(*((flag & ref.notnull()).fill_null(False) for flag, ref in warned)),
         missing=missing,
+    )
+
+
+def activity_lines(activity: ir.Table, sets: ir.Table) -> ir.Table:
+    """One derivation line per activity row: the parameters used and the energy and CO2e results.
+
+    Parameters
+    ----------
+    activity
+        Canonical activity (see :func:`greenmfg.accounting.validation.validate_activity`), each
+        row naming its ``parameter_set``.
+    sets
+        :func:`parameter_sets` for every set the rows name.
+
+    Returns
+    -------
+    ibis.Table
+        The activity columns plus ``category``, ``energy_tce`` [tce], ``co2e_t`` [tCO2e], the
+        parameters used (``coef``, ``ncv``, ``cc``, ``of``, ``ef`` with ``*_ref``), ``warn_refs``
+        (';'-separated references of unverified values used), ``unverified`` (there is one) and
+        ``missing`` (parameter that had no value, so the line contributes nothing for it).
+    """
+    s = sets.select(
+        "parameter_set", "category", "formula", "sign", "coef", "coef_from_ncv", "coef_ref", "ncv_ref", "cc_ref",
+        "of_ref", "ef", "ef_ref", "ncv_default", "cc_default", "of_default", "heat_kind", "heat_content",
+        "process_ef", "produced_ef", "grid_ef", "heat_ef", "warn_refs", "unverified", "missing",
+    ).rename(set_number="parameter_set")
+    a = activity.left_join(s, activity.parameter_set == s.set_number)
+    q, formula, sign = a.quantity, a.formula, a.sign
+    ncv = a.ncv_measured.coalesce(a.ncv_default)
+    cc_fuel = a.carbon_content_measured.coalesce(a.cc_default)
+    of = a.oxidation_rate_measured.coalesce(a.of_default)
+    coef = ibis.ifelse(a.coef_from_ncv, a.ncv_measured / GJ_PER_TCE, a.coef)
+    heat_content = a.ncv_measured.coalesce(a.heat_content)
+    heat_gj = q * heat_content
+    process_carbon_ef = ibis.ifelse(
+        a.carbon_content_measured.notnull(), a.carbon_content_measured * CARBON_TO_CO2, a.process_ef
+    )
+    # the same expressions, in the same order, as each formula has always been computed
+    co2e = ibis.cases(
+        (formula == 1, sign * q * ncv * cc_fuel * of * CARBON_TO_CO2),
+        (formula == 2, q * ncv * cc_fuel * CARBON_TO_CO2),
+        (formula == 3, q * a.grid_ef),
+        (formula == 4, -q * a.grid_ef),
+        (formula == 5, heat_gj * a.heat_ef),
+        (formula == 6, -heat_gj * a.heat_ef),
+        (formula == 7, q * process_carbon_ef),
+        (formula == 8, q * a.produced_ef),
+        else_=ibis.literal(0.0, "float64"),
+    )
+    fuel_line = (formula == 1) | (formula == 2)
+    ef = ibis.cases(
+        (a.heat_kind, heat_content * a.heat_ef),
+        (formula == 7, process_carbon_ef),
+        else_=a.ef,
+    )
+    bookkeeping = [c for c in activity.columns if c.startswith("_")]
+    return a.select(
+        *bookkeeping, "enterprise_id", "enterprise_name", "industry", "region", "facility_id",
+        "period", "item", "kind", "flow", "quantity", "unit", "quantity_input", "unit_input", "ncv_measured",
+        "carbon_content_measured", "oxidation_rate_measured", "parameter_set",
+        category=a.category,
+        energy_tce=(sign * q * coef).fill_null(0.0),
+        co2e_t=co2e.fill_null(0.0),
+        coef=coef, coef_ref=a.coef_ref,
+        ncv=ibis.ifelse(fuel_line, ncv, ibis.null("float64")), ncv_ref=a.ncv_ref,
+        cc=ibis.ifelse(fuel_line, cc_fuel, ibis.null("float64")), cc_ref=a.cc_ref,
+        of=ibis.ifelse(formula == 1, of, ibis.null("float64")), of_ref=a.of_ref,
+        ef=ef, ef_ref=a.ef_ref,
+        warn_refs=a.warn_refs, unverified=a.unverified, missing=a.missing,
     )
 
 
 _KEYS = ("enterprise_id", "enterprise_name", "industry", "region", "facility_id", "period")
 
 
-def facility_totals(lines: ir.Table) -> ir.Table:
+def facility_sums(lines: ir.Table, *, extra: Mapping[str, ir.Scalar] | None = None) -> ir.Table:
+    """Exact sums of the lines by facility and period, in one pass over the lines.
+
+    Energy [tce] and CO2e by category [tCO2e] are summed as exact decimals, so that results do not
+    depend on summation order and sums of sums are exact (see :func:`regroup_sums`); ``lines``,
+    ``unverified_lines`` and ``missing_lines`` count lines. ``extra`` names further aggregates of
+    the lines to compute in the same pass.
+    """
+    return lines.group_by(list(_KEYS)).aggregate(
+        energy_tce=lines.energy_tce.cast(_EXACT).sum(),
+        **{c: lines.co2e_t.cast(_EXACT).sum(where=lines.category == c) for c in CATEGORIES},
+        lines=lines.count(),
+        unverified_lines=lines.unverified.sum(),
+        missing_lines=lines.missing.notnull().sum(),
+        **(extra or {}),
+    )
+
+
+def regroup_sums(sums: ir.Table) -> ir.Table:
+    """Add up the rows of :func:`facility_sums` that share their keys (after the keys were
+    normalised): exact, the sums being decimals."""
+    return sums.group_by(list(_KEYS)).aggregate(
+        **{c: sums[c].sum() for c in ("energy_tce", *CATEGORIES, "lines", "unverified_lines", "missing_lines")}
+    )
+
+
+def facility_totals(sums: ir.Table) -> ir.Table:
     """Energy [tce] and emissions [tCO2e] by facility and period, by category and scope.
 
-    ``unverified_lines`` and ``missing_lines`` count the lines that used an unverified value or
-    lacked a parameter; the lines themselves name them.
+    ``sums`` comes from :func:`facility_sums`. ``unverified_lines`` and ``missing_lines`` count
+    the lines that used an unverified value or lacked a parameter; the lines themselves name them.
 
     scope 1 = combustion + process; scope 2 = purchased electricity + purchased heat;
     total = scope 1 + scope 2 + exported (exported is zero or negative).
     """
-    def total(category: str) -> ir.NumericScalar:
-        return lines.co2e_t.cast(_EXACT).sum(where=lines.category == category)
-
-    grouped = lines.group_by(list(_KEYS)).aggregate(
-        energy_tce=lines.energy_tce.cast(_EXACT).sum(),
-        **{c: total(c) for c in CATEGORIES},
-        lines=lines.count(),
-        unverified_lines=lines.warn_refs.notnull().sum(),
-        missing_lines=lines.missing.notnull().sum(),
-    )
-    exact = {c: grouped[c].fill_null(0) for c in ("energy_tce", *CATEGORIES)}
+    exact = {c: sums[c].fill_null(0) for c in ("energy_tce", *CATEGORIES)}
     scope1 = exact["combustion"] + exact["process"]
     scope2 = exact["purchased_electricity"] + exact["purchased_heat"]
-    return grouped.select(
+    return sums.select(
         *_KEYS,
         energy_tce=exact["energy_tce"].cast("float64"),
         total=(scope1 + scope2 + exact["exported"]).cast("float64"),
         scope1=scope1.cast("float64"),
         scope2=scope2.cast("float64"),
         **{c: exact[c].cast("float64") for c in CATEGORIES},
-        lines=grouped.lines,
-        unverified_lines=grouped.unverified_lines,
-        missing_lines=grouped.missing_lines,
+        **{c: sums[c].cast("int64") for c in ("lines", "unverified_lines", "missing_lines")},
     )
 
 
@@ -265,6 +366,7 @@ def facility_products(lines: ir.Table, totals: ir.Table) -> ir.Table:
 
     energy_intensity [kgce/unit] = 1000 · energy_tce / Q; emission_intensity [tCO2e/unit] =
     total / Q. Both use the whole facility's totals; ``products_in_facility`` > 1 says so.
+    ``lines`` may be only those with flow ``produced``: no other line is used.
     """
     produced = lines.filter(lines.flow == "produced")
     output = produced.group_by([*_KEYS, "item", "unit"]).aggregate(

@@ -1,0 +1,234 @@
+"""The fast path of validation: screens that run while the input is accounted.
+
+Every row rule of :mod:`greenmfg.accounting.validation` is evaluated on every row in the same pass
+that sums the results (text rules once per distinct spelling, value rules per row); rules that
+need more than one row are screened on the per-facility sums, duplicates with a bitmask per
+facility-period. A screen may raise a false alarm but never misses an issue: when one fires,
+:func:`~greenmfg.accounting.validation.validate_activity` runs and locates every issue.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import ibis
+import ibis.expr.types as ir
+
+from greenmfg.accounting.reader import ActivitySource
+from greenmfg.accounting.validation import (
+    _SINGLE_TEXTS,
+    _TEXT_RULES,
+    _canonical,
+    _duplicate_key,
+    _id_rules,
+    _looked_up,
+    _Maps,
+    _quantity,
+    _stripped,
+    _stripped_ids,
+    _value_rules,
+)
+from greenmfg.refdata.vocabulary import Vocabulary
+
+__all__ = [
+    "RowScreen",
+    "ScreenedActivity",
+    "canonical_ids",
+    "may_have_cross_row_issues",
+    "may_have_duplicates",
+    "read_screen",
+    "screen_activity",
+    "screen_aggregates",
+    "with_key_codes",
+    "with_keys",
+]
+
+
+@dataclass(frozen=True)
+class ScreenedActivity:
+    """The input rows with every lookup and row rule attached, as a lazy plan (nothing is stored).
+
+    ``activity`` has the canonical columns of :func:`validate_activity` but that identifiers are
+    as read (:func:`canonical_ids` strips them, best on a grouped result: far fewer rows), and
+    bookkeeping columns: ``_failing`` (a row rule fails; ``quantity`` is then null,
+    so that nothing computed from a bad row can fail) and ``_dup_0`` … (the duplicate screen's
+    bits). It may be accounted before it is known to be valid: :func:`screen_aggregates` are
+    computed in the same pass, then :func:`read_screen`, :func:`may_have_cross_row_issues` and
+    :func:`may_have_duplicates` say whether :func:`validate_activity` must look.
+
+    Each valid row names its ``parameter_set``: ``set_keys`` has one row per parameter set a
+    valid row can have (``parameter_set``, ``item``, ``kind``, ``flow``, ``unit``, ``unit_input``,
+    ``region``, ``year`` and whether ncv, carbon content and oxidation rate were measured).
+    """
+
+    source: ActivitySource
+    activity: ir.Table
+    #: the canonical rows without the rules (for once the input is known to be valid)
+    valid: Callable[[], ir.Table]
+    #: only the rows with flow 'produced', and only what products need (with key numbers)
+    produced: Callable[[], ir.Table]
+    set_keys: ir.Table
+    #: the keys of industry, region and period that rows have, by number (see :func:`with_key_codes`)
+    keys: dict[str, list[str]]
+    #: years of the valid periods in the input [a]
+    years: list[int]
+    duplicate_words: int
+    mixed_periods: bool
+
+
+def screen_activity(source: ActivitySource, vocabulary: Vocabulary) -> ScreenedActivity:
+    """Resolve the distinct texts of the input and attach lookups and row rules to every row."""
+    maps = _Maps(source.table, vocabulary)
+
+    codes = {f"_{c}_code": f"{c}_code" for c in _SINGLE_TEXTS}
+    t = _looked_up(source.table, maps)
+    measured = t.ncv_number.notnull() | t.carbon_content_number.notnull() | t.oxidation_rate_number.notnull()
+    texts_ok = ibis.and_(*(t[f"{name}_ok"] for name in _TEXT_RULES)).fill_null(False)
+    t = t.mutate(
+        flags=(~texts_ok | ibis.or_(*_value_rules(t).values())).cast("int8"),
+        **{f"_dup_{w}": ibis.ifelse(measured, t[f"dup_measured_{w}"], t[f"dup_plain_{w}"])
+           for w in range(maps.duplicate_words)},
+        **{name: t[c] for name, c in codes.items()},
+    )
+    t = _canonical(t, maps.set_shape, extra=(*codes, *(f"_dup_{w}" for w in range(maps.duplicate_words))))
+    bad = t.flags != 0
+    activity = t.mutate(_failing=bad, quantity=ibis.ifelse(bad, ibis.null("float64"), t.quantity))
+    def valid() -> ir.Table:
+        # read once the input is known to be valid: no rule to evaluate
+        t = _looked_up(source.table, maps)
+        t = t.mutate(flags=ibis.literal(0, "int8"), **{name: t[c] for name, c in codes.items()})
+        return _canonical(t, maps.set_shape, extra=("_file_id", *codes)).drop("flags", "period_text")
+
+    def produced() -> ir.Table:
+        raw = source.table
+        t = _looked_up(raw.filter(raw.flow.isin(maps.produced_flows)), maps,
+                       columns=("item_key", "flow_key", "canonical_unit", "unit_factor", *codes.values()))
+        return t.select("enterprise_id", "enterprise_name", "facility_id", item=t.item_key, flow=t.flow_key,
+                        unit=t.canonical_unit, quantity=_quantity(t), **{n: t[c] for n, c in codes.items()})
+
+    return ScreenedActivity(
+        source=source, activity=activity.drop("flags", "period_text"), valid=valid, produced=produced,
+        set_keys=maps.set_keys, keys=maps.keys, years=maps.years,
+        duplicate_words=maps.duplicate_words, mixed_periods=maps.mixed_periods,
+    )
+
+
+def with_key_codes(t: ir.Table) -> ir.Table:
+    """Rows derived from :attr:`ScreenedActivity.activity` with industry, region and period
+    replaced by their numbers (cheaper to group by); :func:`with_keys` turns them back."""
+    return t.mutate(**{c: t[f"_{c}_code"] for c in _SINGLE_TEXTS}).drop(*(f"_{c}_code" for c in _SINGLE_TEXTS))
+
+
+def with_keys(screened: ScreenedActivity, t: ir.Table) -> ir.Table:
+    """``t`` (grouped rows of :func:`with_key_codes`) with industry, region and period keys again."""
+    return t.mutate(**{column: ibis.literal(keys, type="array<string>")[t[column]]
+                       for column, keys in screened.keys.items() if column in t.columns})
+
+
+def canonical_ids(t: ir.Table) -> ir.Table:
+    """``t`` with enterprise_id, enterprise_name and facility_id stripped (empty ones null)."""
+    return _stripped_ids(t)
+
+
+def screen_aggregates(screened: ScreenedActivity, rows: ir.Table) -> dict[str, ir.Scalar]:
+    """What to compute, per facility-period, in the pass that sums ``rows`` (derived from
+    ``screened.activity`` with its bookkeeping columns) for :func:`read_screen`."""
+    return {
+        "failing_rows": rows._failing.sum(),
+        **{f"duplicate_bits_{w}": rows[f"_dup_{w}"].bit_or() for w in range(screened.duplicate_words)},
+    }
+
+
+@dataclass(frozen=True)
+class RowScreen:
+    """What the pass over the rows found (see :func:`read_screen`)."""
+
+    #: rows failing a row rule
+    failing_rows: int
+    #: every identifier already is in canonical form (stripped, not empty)
+    ids_canonical: bool
+    #: some facility-period has two rows of the same item and flow, both without or both with
+    #: measured parameters: they may be duplicates
+    duplicates_suspected: bool
+    #: some enterprise has two industries, regions or names (valid when ``ids_canonical``)
+    enterprises_inconsistent: bool
+
+
+def _bit_count(value: ir.IntegerValue) -> ir.IntegerValue:
+    """Number of bits set (a function both DuckDB and Spark SQL have)."""
+    @ibis.udf.scalar.builtin  # type: ignore[untyped-decorator]
+    def bit_count(value: int) -> int:  # type: ignore[empty-body]
+        ...
+
+    return bit_count(value)
+
+
+def _inconsistent(t: ir.Table) -> ir.BooleanScalar:
+    """Per enterprise group of facility-period rows: two industries, regions or names, or an
+    empty identifier."""
+    different = [t[c].min() != t[c].max() for c in ("industry", "region", "enterprise_name")]
+    return ibis.or_(*different) | ibis.or_(*_id_rules(t).values()).any()
+
+
+def read_screen(screened: ScreenedActivity, sums: ir.Table) -> RowScreen:
+    """Read the :func:`screen_aggregates` off per-facility sums keyed by identifiers as read.
+
+    Every row rule was evaluated on every row. Duplicates: two rows with the same duplicate key
+    have the same item, flow and measured-or-not, hence the same bit, and (identifiers canonical
+    and enterprise attributes consistent, both checked) fall in the same facility-period. So if
+    the bits set there are fewer than its rows, two rows may be duplicates; if as many, none are.
+    Enterprises are compared on the same sums (industry and region by number).
+    """
+    def stripped_away(code: ir.IntegerValue) -> ir.BooleanValue:  # what strip() removes: \t\n\v\f\r and space
+        return code.between(9, 13) | (code == 32)
+
+    def needs_stripping(column: ir.StringValue) -> ir.BooleanValue:
+        return (column.isnull() | (column == "") | stripped_away(column.ascii_str())
+                | stripped_away(column.right(1).ascii_str()))
+
+    bits_set = sum((_bit_count(sums[f"duplicate_bits_{w}"]) for w in range(screened.duplicate_words)),
+                   ibis.literal(0, "int64"))
+    unstripped = ibis.or_(*(needs_stripping(sums[c]) for c in ("enterprise_id", "facility_id"))) | (
+        sums.enterprise_name.notnull() & needs_stripping(sums.enterprise_name))
+    per_enterprise = sums.group_by("enterprise_id").aggregate(
+        failing=sums.failing_rows.sum(), unstripped=unstripped.any(), suspected=(bits_set < sums.lines).any(),
+        inconsistent=_inconsistent(sums),
+    )
+    e = per_enterprise
+    found = e.aggregate(failing=e.failing.sum(), unstripped=e.unstripped.any(), suspected=e.suspected.any(),
+                        inconsistent=e.inconsistent.any()).to_pyarrow().to_pylist()[0]
+    return RowScreen(failing_rows=int(found["failing"] or 0), ids_canonical=not found["unstripped"],
+                     duplicates_suspected=bool(found["suspected"]),
+                     enterprises_inconsistent=bool(found["inconsistent"]))
+
+
+def may_have_cross_row_issues(screened: ScreenedActivity, screen: RowScreen, totals: ir.Table) -> bool:
+    """Does an enterprise have two industries, regions or names, or a facility mix annual and
+    monthly periods? Exact, from the facility-period ``totals`` (keyed by canonical identifiers,
+    name, and the numbers of industry, region and period: see :func:`with_key_codes`), or from the
+    ``screen`` when the identifiers were canonical as read."""
+    if screen.ids_canonical:
+        if screen.enterprises_inconsistent:
+            return True
+    elif totals.group_by("enterprise_id").aggregate(inconsistent=_inconsistent(totals)).inconsistent.any().execute():
+        return True
+    if not screened.mixed_periods:
+        return False  # every period in the input has the same length
+    totals = with_keys(screened, totals.select("enterprise_id", "facility_id", "period"))
+    length = totals.period.length()
+    per_facility = totals.group_by(["enterprise_id", "facility_id"]).aggregate(mixed=length.min() != length.max())
+    return bool(per_facility.mixed.any().execute())
+
+
+def may_have_duplicates(screened: ScreenedActivity) -> bool:
+    """One pass over the (valid) rows: the number of rows against the number of distinct 64-bit
+    hashes of their duplicate keys. Equal keys have equal hashes, so a duplicate always lowers the
+    count; a collision of different keys (about n²/2⁶⁵ likely) only costs a needless detailed
+    check."""
+    t = screened.activity.select("enterprise_id", "facility_id", "period", "item", "flow", "ncv_number",
+                                 "carbon_content_number", "oxidation_rate_number")
+    t = t.mutate(enterprise_id=_stripped(t.enterprise_id), facility_id=_stripped(t.facility_id))
+    key = ibis.struct(_duplicate_key(t)).hash()
+    counted = t.aggregate(rows=t.count(), keys=key.nunique()).to_pyarrow().to_pylist()[0]
+    return bool(counted["keys"] != counted["rows"])
