@@ -1,0 +1,1 @@
+"""Monitoring: meter readings, data quality, energy baselines and M&V savings."""

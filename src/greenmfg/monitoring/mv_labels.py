@@ -1,0 +1,58 @@
+"""zh/en messages for data-quality findings, sufficiency reasons and their suggested fixes.
+
+Keys are the dotted finding names of :mod:`greenmfg.calc.data_quality`; templates use
+``str.format`` fields from the finding (``start``, ``end``, ``value``, ``threshold`` and params).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any
+
+__all__ = ["FINDINGS", "FIXES", "message"]
+
+#: dotted name → (English, Chinese)
+FINDINGS: Mapping[str, tuple[str, str]] = MappingProxyType({
+    "monitoring.quality.gap": ("no data for {value:g} day(s) from {start} to {end}",
+                               "{start} 至 {end} 缺失 {value:g} 天数据"),
+    "monitoring.quality.spike": ("{start}: {value:g} is above the outlier limit {threshold:g} (median + 3×IQR)",
+                                 "{start}：{value:g} 超过异常值上限 {threshold:g}（中位数 + 3×四分位距）"),
+    "monitoring.quality.flat_line": ("the same value for {value:g} days from {start} to {end}",
+                                     "{start} 至 {end} 连续 {value:g} 天数值不变"),
+    "monitoring.quality.negative_delta": ("negative consumption or register decrease ({value:g}) from {start} to {end}",
+                                          "{start} 至 {end} 出现负用量或表底数回退（{value:g}）"),
+    "monitoring.quality.clock_drift": ("{start}: timestamp {value:g} s off midnight (limit {threshold:g} s)",
+                                       "{start}：时间戳偏离零点 {value:g} 秒（上限 {threshold:g} 秒）"),
+    "monitoring.quality.unit_mismatch": ("unit mismatch from {start} to {end}", "{start} 至 {end} 计量单位不一致"),
+    "monitoring.sufficiency.too_short": ("the baseline has {value} days; CalTRACK needs {threshold}",
+                                         "基准期仅 {value} 天；CalTRACK 要求 {threshold} 天"),
+    "monitoring.sufficiency.too_many_missing": ("only {value:.1%} of days have energy and temperature; at least "
+                                                "{threshold:.0%} needed", "仅 {value:.1%} 的天数同时有能耗和温度数据；至少需要 {threshold:.0%}"),
+    "monitoring.sufficiency.month_temperature_coverage": ("{month}: temperature on {value:.1%} of days; at least "
+                                                          "{threshold:.0%} needed", "{month}：仅 {value:.1%} 的天数有温度数据；至少需要 {threshold:.0%}"),
+    "monitoring.sufficiency.no_data": ("no data in the baseline window", "基准期内无数据"),
+})
+
+#: suggested-fix key → (English, Chinese)
+FIXES: Mapping[str, tuple[str, str]] = MappingProxyType({
+    "fill_or_exclude_gap": ("re-read the meter or leave the days out of the baseline", "补抄表计数据或将这些天排除在基准期外"),
+    "verify_or_exclude_spike": ("check the reading; exclude it if it is a fault", "核实该读数，如属故障请剔除"),
+    "check_meter_communication": ("check the meter and its communication (a stuck value)", "检查表计及通信（数值卡死）"),
+    "check_register_rollover": ("check for a register rollover or meter replacement", "检查表底数是否翻转或换表"),
+    "check_sign_or_register": ("check the sign and the register read", "检查数值符号及抄表读数"),
+    "synchronise_clock": ("synchronise the meter or gateway clock (NTP)", "校准表计或网关时钟（NTP）"),
+    "declare_expected_unit": ("declare the meter in one of the expected units", "请使用该计量项目允许的单位"),
+    "convert_units": ("convert the later values to the meter's unit", "将后续数值换算为表计单位"),
+})
+
+
+def message(name: str, data: Mapping[str, Any], *, zh: bool = False) -> str:
+    """The finding's message in English or Chinese; falls back to the dotted name."""
+    pair = FINDINGS.get(name)
+    if pair is None:
+        return name
+    try:
+        return pair[1 if zh else 0].format(**data)
+    except (KeyError, ValueError, TypeError):
+        return name
