@@ -251,6 +251,18 @@ def _p_values(beta: Array, inv_diag: Array, sse: Array, dof: Array) -> Array:
     return np.asarray(2.0 * stats.t.sf(np.abs(tstat), np.maximum(dof, 1)[..., None]), dtype=float)
 
 
+def _exact_ols(x: Array, y: Array) -> tuple[Array, Array]:
+    """Coefficients and two-sided p-values of one OLS fit."""
+    beta, *_ = np.linalg.lstsq(x, y, rcond=None)
+    resid = y - x @ beta
+    dof = max(y.size - x.shape[1], 1)
+    cov = float(resid @ resid) / dof * np.linalg.pinv(x.T @ x)
+    se = np.sqrt(np.maximum(np.diag(cov), 0.0))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        tstat = np.where(se > 0, beta / se, np.inf)
+    return beta, np.asarray(2.0 * stats.t.sf(np.abs(tstat), dof), dtype=float)
+
+
 def fit_change_point_many(energy: Array, temperature_c: Array, *, production: Array | None = None,
                           valid: npt.NDArray[np.bool_] | None = None,
                           balance_points_f: Sequence[float] = BALANCE_POINTS_F,
@@ -400,29 +412,34 @@ def fit_change_point_many(energy: Array, temperature_c: Array, *, production: Ar
         if best is None:  # intercept-only with production may fail qualification: fall back to the mean
             best = (0.0, "intercept_only", -1)
         _score, kind, j = best
-        res = results[kind]
-        b = res["beta"][i] if j < 0 else res["beta"][i, j]
-        pv = res["p"][i] if j < 0 else res["p"][i, j]
         hbp = cbp = None
-        bh = bc = 0.0
         names = ["intercept"]
+        mask = w[i] > 0
+        columns = [np.ones(int(mask.sum()))]
         if kind == "hdd_only":
-            hbp, bh = float(bps[j]), float(b[1])
-            names.append("beta_hdd")
+            hbp = float(bps[j])
         elif kind == "cdd_only":
-            cbp, bc = float(bps[j]), float(b[1])
-            names.append("beta_cdd")
+            cbp = float(bps[j])
         elif kind == "hdd_cdd":
-            hbp, cbp, bh, bc = float(bps[hi[j]]), float(bps[ci[j]]), float(b[1]), float(b[2])
-            names += ["beta_hdd", "beta_cdd"]
+            hbp, cbp = float(bps[hi[j]]), float(bps[ci[j]])
+        if hbp is not None:
+            names.append("beta_hdd")
+            columns.append(hdd(t[i][mask], hbp))
+        if cbp is not None:
+            names.append("beta_cdd")
+            columns.append(cdd(t[i][mask], cbp))
         if use_p:
             names.append("beta_production")
+            columns.append(p[i][mask])
+        # the chosen candidate is refitted exactly (QR least squares) for its coefficients and p-values
+        b, pv = _exact_ols(np.column_stack(columns), y[i][mask])
+        bh = float(b[names.index("beta_hdd")]) if hbp is not None else 0.0
+        bc = float(b[names.index("beta_cdd")]) if cbp is not None else 0.0
         model = ChangePointModel(
             model_type=kind, intercept=float(b[0]), beta_hdd=bh, beta_cdd=bc,
             beta_production=float(b[-1]) if use_p else 0.0, heating_balance_point_c=hbp,
             cooling_balance_point_c=cbp, uses_production=use_p,
             p_values={name: float(v) for name, v in zip(names, pv, strict=True)}, candidates=tuple(cand_list))
-        mask = w[i] > 0
         pred = model.predict(t[i][mask], p[i][mask] if use_p else None)
         fm = metrics(y[i][mask], pred, len(names))
         models.append(replace(model, metrics=fm))

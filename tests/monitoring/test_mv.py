@@ -1,0 +1,192 @@
+"""M&V models: change-point recovery and selection, ISO 50006 OLS, metrics, FSU and savings by hand."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import statsmodels.api as sm
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import stats
+
+from greenmfg.calc import mv
+
+N = 365
+
+
+def weather(seed: int = 1) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    d = np.arange(N)
+    return 12 - 14 * np.cos(2 * np.pi * (d - 15) / 365) + rng.normal(0, 3, N)
+
+
+def test_hdd_cdd_model_recovers_known_coefficients() -> None:
+    # truth on the grid: heating 59 °F = 15 °C, cooling 72 °F = 22.22 °C; noise σ = 5 (≈ 4 % of the mean)
+    t = weather()
+    rng = np.random.default_rng(2)
+    y = 100 + 5 * mv.hdd(t, 15.0) + 8 * mv.cdd(t, mv.f_to_c(72)) + rng.normal(0, 5, N)
+    model = mv.fit_change_point(y, t)
+    assert model.model_type == "hdd_cdd"
+    # tolerance: 2 % on the intercept, 5 % on the betas, balance points within one 1 °F grid step
+    assert model.intercept == pytest.approx(100, rel=0.02)
+    assert model.beta_hdd == pytest.approx(5, rel=0.05)
+    assert model.beta_cdd == pytest.approx(8, rel=0.05)
+    assert abs(model.heating_balance_point_c - 15.0) <= 1 / 1.8 + 1e-9
+    assert abs(model.cooling_balance_point_c - mv.f_to_c(72)) <= 1 / 1.8 + 1e-9
+
+
+@pytest.mark.parametrize(("truth", "expected"), [("hdd", "hdd_only"), ("cdd", "cdd_only"), ("none", "intercept_only")])
+def test_selection_picks_the_right_form(truth: str, expected: str) -> None:
+    t = weather(3)
+    rng = np.random.default_rng(4)
+    y = 50 + rng.normal(0, 2, N)
+    if truth == "hdd":
+        y = y + 3 * mv.hdd(t, 12.0)
+    elif truth == "cdd":
+        y = y + 4 * mv.cdd(t, 20.0)
+    model = mv.fit_change_point(y, t)
+    if expected != "intercept_only":
+        assert model.model_type == expected
+        return
+    # pure noise: searching 61 balance points at p < 0.1 (CalTRACK) can qualify a chance slope
+    # (here CDD at 42 °F, adj R² 0.008); a strict p-value leaves the intercept-only model
+    assert model.metrics is not None and model.metrics.adj_r2 < 0.02
+    strict = mv.fit_change_point(y, t, max_p_value=0.001)
+    assert strict.model_type == "intercept_only"
+    assert strict.metrics is not None and strict.metrics.adj_r2 == 0.0
+    assert strict.intercept == pytest.approx(float(np.mean(y)))
+
+
+def test_grid_search_equals_a_statsmodels_fit_at_the_chosen_balance_points() -> None:
+    t = weather(5)
+    rng = np.random.default_rng(6)
+    prod = rng.uniform(50, 150, N)
+    y = 80 + 4 * mv.hdd(t, 14.0) + 6 * mv.cdd(t, 23.0) + 1.5 * prod + rng.normal(0, 4, N)
+    model = mv.fit_change_point(y, t, production=prod)
+    assert model.uses_production and model.model_type == "hdd_cdd"
+    x = sm.add_constant(np.column_stack([mv.hdd(t, model.heating_balance_point_c),
+                                         mv.cdd(t, model.cooling_balance_point_c), prod]))
+    ref = sm.OLS(y, x).fit()
+    ours = [model.intercept, model.beta_hdd, model.beta_cdd, model.beta_production]
+    np.testing.assert_allclose(ours, ref.params, rtol=1e-8)
+    np.testing.assert_allclose([model.p_values[k] for k in ("intercept", "beta_hdd", "beta_cdd", "beta_production")],
+                               ref.pvalues, rtol=1e-6, atol=1e-300)
+    assert model.metrics is not None
+    assert model.metrics.adj_r2 == pytest.approx(ref.rsquared_adj, rel=1e-9)
+    assert model.beta_production == pytest.approx(1.5, rel=0.03)
+    # no other balance-point pair has a higher adjusted R²: brute force over a coarse neighbourhood
+    best = ref.rsquared_adj
+    for hf in range(52, 66, 2):
+        for cf in range(hf, 82, 2):
+            xx = sm.add_constant(np.column_stack([mv.hdd(t, mv.f_to_c(hf)), mv.cdd(t, mv.f_to_c(cf)), prod]))
+            assert sm.OLS(y, xx).fit().rsquared_adj <= best + 1e-12
+
+
+def test_many_meters_equal_one_at_a_time_and_missing_days_are_left_out() -> None:
+    t = weather(7)
+    rng = np.random.default_rng(8)
+    ys = np.stack([60 + k * mv.hdd(t, 13.0) + rng.normal(0, 3, N) for k in (1, 2, 3)])
+    valid = np.ones_like(ys, dtype=bool)
+    valid[1, 100:130] = False
+    ys[1, 100:130] = 1e9  # garbage on masked days must not matter
+    many = mv.fit_change_point_many(ys, t, valid=valid)
+    single = mv.fit_change_point(ys[1][valid[1]], t[valid[1]])
+    assert many[1].intercept == pytest.approx(single.intercept, rel=1e-9)
+    assert many[1].beta_hdd == pytest.approx(single.beta_hdd, rel=1e-9)
+    assert [m.beta_hdd for m in many] == pytest.approx([1, 2, 3], rel=0.1)
+
+
+def test_metrics_equal_a_hand_computation() -> None:
+    y = np.array([10.0, 12.0, 9.0, 11.0, 13.0])
+    yhat = np.array([10.5, 11.5, 9.5, 11.0, 12.0])
+    fm = mv.metrics(y, yhat, n_parameters=2)
+    # residuals -0.5, 0.5, -0.5, 0, 1 → SSE 1.75, Σe = 0.5; ȳ = 11, SST = 1+1+4+0+4 = 10
+    assert fm.r2 == pytest.approx(1 - 1.75 / 10)
+    assert fm.adj_r2 == pytest.approx(1 - (1.75 / 3) / (10 / 4))
+    assert fm.rmse == pytest.approx(math.sqrt(1.75 / 3))
+    assert fm.cv_rmse == pytest.approx(math.sqrt(1.75 / 3) / 11)
+    assert fm.nmbe == pytest.approx(0.5 / (3 * 11))
+
+
+def test_iso50006_regression_matches_statsmodels_and_checks_validity() -> None:
+    rng = np.random.default_rng(9)
+    prod = rng.uniform(800, 1200, 36)
+    h = np.maximum(18 - rng.uniform(-5, 30, 36), 0) * 30
+    y = 5000 + 3.2 * prod + 2.0 * h + rng.normal(0, 60, 36)
+    reg = mv.fit_regression(y, {"production": prod, "hdd": h})
+    ref = sm.OLS(y, sm.add_constant(np.column_stack([prod, h]))).fit()
+    np.testing.assert_allclose([reg.intercept, reg.coefficients["production"], reg.coefficients["hdd"]], ref.params)
+    np.testing.assert_allclose(list(reg.p_values.values()), ref.pvalues, rtol=1e-6)
+    assert reg.metrics.r2 == pytest.approx(ref.rsquared)
+    checks = {c["check"]: c for c in mv.validity_checks(reg.metrics, reg.p_values, interval="monthly")}
+    assert checks["r2"]["passed"] and checks["cv_rmse"]["passed"] and checks["p_value.production"]["passed"]
+    assert "p_value.intercept" not in checks
+    # an irrelevant driver fails the p-value check
+    noise = rng.normal(0, 1, 36)
+    bad = mv.fit_regression(y, {"production": prod, "hdd": h, "noise": noise})
+    assert bad.p_values["noise"] > 0.1
+    failed = {c["check"] for c in mv.validity_checks(bad.metrics, bad.p_values, interval="monthly") if not c["passed"]}
+    assert failed == {"p_value.noise"}
+
+
+def test_fsu_worked_by_hand() -> None:
+    # n = 365, p = 3, m = 365 reporting days (M = 12 months), CV(RMSE) 0.10, F = 0.20, ρ = 0.5, 90 %
+    # n′ = 365·0.5/1.5 = 121.667; t(0.95, 362) = 1.6491; poly = −0.00024·144 + 0.03535·12 + 1.00286 = 1.39250
+    # FSU = 1.6491 · 1.3925 · 0.10 · sqrt(3 · (1 + 2/121.667) / 365) / 0.20
+    n_eff = 365 * 0.5 / 1.5
+    t = stats.t.ppf(0.95, 362)
+    poly = -0.00024 * 144 + 0.03535 * 12 + 1.00286
+    assert poly == pytest.approx(1.3925, abs=1e-4)
+    expected = t * poly * 0.10 * math.sqrt((365 / n_eff) * (1 + 2 / n_eff) / 365) / 0.20
+    assert expected == pytest.approx(0.1051, abs=5e-4)
+    got = mv.fractional_savings_uncertainty(cv_rmse=0.10, n_baseline=365, n_reporting=365, n_parameters=3,
+                                            savings_fraction=0.20, autocorrelation=0.5, confidence=0.90)
+    assert got == pytest.approx(expected, rel=1e-9)
+    # no autocorrelation → narrower; higher confidence → wider
+    assert mv.fractional_savings_uncertainty(cv_rmse=0.10, n_baseline=365, n_reporting=365, n_parameters=3,
+                                             savings_fraction=0.20, autocorrelation=0.0) < got
+    assert mv.fractional_savings_uncertainty(cv_rmse=0.10, n_baseline=365, n_reporting=365, n_parameters=3,
+                                             savings_fraction=0.20, autocorrelation=0.5, confidence=0.95) > got
+
+
+def test_option_b_and_c_savings_by_hand() -> None:
+    # baseline model E = 100 + 2·HDD(15 °C); reporting days at 5, 10, 20 °C with actual 110, 100, 95
+    model = mv.ChangePointModel(model_type="hdd_only", intercept=100, beta_hdd=2, heating_balance_point_c=15)
+    adjusted = model.predict(np.array([5.0, 10.0, 20.0]))
+    assert list(adjusted) == [120, 110, 100]
+    fit = mv.FitMetrics(n=365, n_parameters=2, r2=0.9, adj_r2=0.9, rmse=5, cv_rmse=0.05, nmbe=0, mean=100,
+                        autocorrelation=0.0)
+    for option in ("B", "C"):
+        result = mv.avoided_energy_use(adjusted, np.array([110.0, 100.0, 95.0]), fit=fit, option=option)
+        assert result.option == option
+        assert result.avoided_energy == 330 - 305 == 25
+        assert result.savings_fraction == pytest.approx(25 / 330)
+        fsu90, band90 = result.uncertainty[0.90]
+        assert band90 == pytest.approx(fsu90 * 25)
+        assert result.uncertainty[0.68][0] < fsu90 < result.uncertainty[0.95][0]
+    with pytest.raises(ValueError, match="option"):
+        mv.avoided_energy_use(adjusted, adjusted, fit=fit, option="A")
+    # normalised savings: both models on standard conditions (two days at 0 °C)
+    after = mv.ChangePointModel(model_type="hdd_only", intercept=90, beta_hdd=1.5, heating_balance_point_c=15)
+    std = np.array([0.0, 0.0])
+    assert mv.normalised_savings(model.predict(std), after.predict(std)) == (130 - 112.5) * 2
+
+
+@settings(max_examples=15, deadline=None)
+@given(k=st.floats(min_value=0.01, max_value=1000))
+def test_scaling_energy_scales_coefficients(k: float) -> None:
+    t = weather(11)
+    rng = np.random.default_rng(12)
+    y = 70 + 2 * mv.hdd(t, 14.0) + 3 * mv.cdd(t, 22.0) + rng.normal(0, 2, N)
+    a = mv.fit_change_point(y, t)
+    b = mv.fit_change_point(k * y, t)
+    assert b.model_type == a.model_type
+    assert b.heating_balance_point_c == a.heating_balance_point_c
+    assert b.cooling_balance_point_c == a.cooling_balance_point_c
+    assert b.intercept == pytest.approx(k * a.intercept, rel=1e-7)
+    assert b.beta_hdd == pytest.approx(k * a.beta_hdd, rel=1e-7)
+    assert b.beta_cdd == pytest.approx(k * a.beta_cdd, rel=1e-7)
+    assert b.metrics is not None and a.metrics is not None
+    assert b.metrics.cv_rmse == pytest.approx(a.metrics.cv_rmse, rel=1e-7)
