@@ -228,7 +228,7 @@ def _options(body: dict[str, Any]) -> dict[str, Any]:
                              "B: one meter or sub-system; C: whole facility", "B：单表/子系统；C：全厂"))
     drivers = body.get("drivers", ["temperature_c"] if method == "change_point" else ["production", "hdd", "cdd"])
     allowed = {"change_point": {"temperature_c", "production"}, "multivariate": {"production", "hdd", "cdd"}}
-    if not isinstance(drivers, list) or any(d not in allowed.get(method, set()) for d in drivers):
+    if method in allowed and (not isinstance(drivers, list) or any(d not in allowed[method] for d in drivers)):
         issues.append(_issue("bad_drivers", "drivers", drivers, "unknown driver", "未知驱动因素",
                              f"choose from {sorted(allowed.get(method, set()))}",
                              f"请从 {sorted(allowed.get(method, set()))} 中选择"))

@@ -1,0 +1,180 @@
+"""Energy baselines (M&V) API on SQLite and PostgreSQL: fit/store/read/savings, sufficiency, 422s, outsiders."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from greenmfg.audit.models import AuditEvent
+from greenmfg.calc import mv
+from greenmfg.db.session import Database
+from greenmfg.monitoring.baseline_models import EnergyBaseline
+from greenmfg.orgs.models import Facility, Meter
+
+from .conftest import Login, World
+from .test_isolation import BASELINES, _api_routes
+
+START = dt.date(2025, 1, 1)
+
+
+def add_meter(database: Database, world: World, enterprise: str = "steel") -> int:
+    with database.session() as s:
+        facility = s.execute(select(Facility).where(Facility.enterprise_id == world.org(enterprise))).scalar_one()
+        meter = Meter(facility_id=facility.id, code="M-1", name="1号空压站电表", item="electricity", unit="kWh")
+        s.add(meter)
+        s.flush()
+        return meter.id
+
+
+def year(start: dt.date = START, *, n: int = 365, scale: float = 1.0, seed: int = 1,
+         production: bool = True) -> list[dict[str, Any]]:
+    rng = np.random.default_rng(seed)
+    d = np.arange(n)
+    t = 12 - 14 * np.cos(2 * np.pi * (d - 15) / 365) + rng.normal(0, 3, n)
+    p = rng.uniform(300, 500, n)
+    e = scale * (2000 + 40 * mv.hdd(t, 15.0) + 60 * mv.cdd(t, 22.0) + (3 * p if production else 0)) \
+        + rng.normal(0, 40, n)
+    rows = []
+    for i in range(n):
+        row: dict[str, Any] = {"date": (start + dt.timedelta(days=i)).isoformat(), "energy": round(float(e[i]), 3),
+                               "temperature_c": round(float(t[i]), 2)}
+        if production:
+            row["production"] = round(float(p[i]), 2)
+        rows.append(row)
+    return rows
+
+
+def count(database: Database) -> int:
+    with database.session() as s:
+        return s.execute(select(func.count()).select_from(EnergyBaseline)).scalar_one()
+
+
+def details(answer: Any) -> dict[str, str]:
+    assert answer.status_code == 422, answer.text
+    error = answer.json()["error"]
+    for d in error["details"]:
+        assert d["column"] and d["message"] and d["message_zh"] and d["fix"] and d["fix_zh"]
+    return {d["column"]: d["code"] for d in error["details"]}
+
+
+def test_routes_are_classified(client: TestClient) -> None:
+    assert BASELINES <= _api_routes(client)
+
+
+def test_fit_store_read_and_savings(client: TestClient, login: Login, world: World, database: Database) -> None:
+    meter_id = add_meter(database, world)
+    body = {"drivers": ["temperature_c", "production"], "ipmvp_option": "B", "data": year()}
+    answer = client.post(f"/api/v1/meters/{meter_id}/baselines", headers=login("steel"), json=body)
+    assert answer.status_code == 201, answer.text
+    b = answer.json()
+    assert b["method"] == "caltrack_daily_change_point" and b["method_version"] == mv.METHOD_VERSION
+    assert b["window"] == {"start": "2025-01-01", "end": "2025-12-31"}
+    assert b["coefficients"]["model_type"] == "hdd_cdd" and b["drivers"] == ["temperature_c", "production"]
+    assert b["coefficients"]["beta_production"] == pytest.approx(3, rel=0.05)
+    assert b["coefficients"]["beta_hdd"] == pytest.approx(40, rel=0.05)
+    assert b["metrics"]["r2"] > 0.9 and b["metrics"]["valid"] is True
+    assert b["sufficiency"]["sufficient"] is True and b["override_reason"] is None
+    assert b["energy_unit"] == "kWh" and b["facility_id"] is not None
+    listed = client.get(f"/api/v1/meters/{meter_id}/baselines", headers=login("steelviewer")).json()["items"]
+    assert [x["id"] for x in listed] == [b["id"]]
+    assert client.get(f"/api/v1/baselines/{b['id']}", headers=login("hebei")).json()["coefficients"] == b["coefficients"]
+    # reporting year: same weather process, 10 % less energy
+    report = year(dt.date(2026, 1, 1), scale=0.9, seed=2)
+    saved = client.post(f"/api/v1/baselines/{b['id']}/savings", headers=login("steel"), json={"data": report})
+    assert saved.status_code == 200, saved.text
+    s = saved.json()
+    model = mv.ChangePointModel.from_coefficients(b["coefficients"])
+    adjusted = model.predict(np.array([r["temperature_c"] for r in report]), np.array([r["production"] for r in report]))
+    actual = sum(r["energy"] for r in report)
+    assert s["avoided_energy"] == pytest.approx(float(adjusted.sum()) - actual, rel=1e-9)
+    assert s["savings_fraction"] == pytest.approx(0.10, abs=0.01)
+    assert s["option"] == "B" and [u["confidence"] for u in s["uncertainty"]] == [0.68, 0.9, 0.95]
+    assert 0 < s["uncertainty"][0]["fsu"] < s["uncertainty"][2]["fsu"] < 0.2
+    with database.session() as db:
+        actions = db.execute(select(AuditEvent.action)).scalars().all()
+    assert "monitoring.baseline.create" in actions
+
+
+def test_multivariate_csv_with_chinese_headers_and_normalised_savings(client: TestClient, login: Login,
+                                                                       world: World, database: Database) -> None:
+    meter_id = add_meter(database, world)
+    rows = year()
+    csv = "日期,能耗,温度,产量\n" + "\n".join(f"{r['date']},{r['energy']},{r['temperature_c']},{r['production']}"
+                                           for r in rows)
+    answer = client.post(f"/api/v1/meters/{meter_id}/baselines", headers=login("steel"),
+                         json={"method": "multivariate", "ipmvp_option": "C", "csv": csv,
+                               "drivers": ["production", "hdd", "cdd"], "hdd_base_c": 15, "cdd_base_c": 22})
+    assert answer.status_code == 201, answer.text
+    b = answer.json()
+    assert b["method"] == "iso50006_multivariate_ols"
+    assert b["coefficients"]["coefficients"]["production"] == pytest.approx(3, rel=0.05)
+    assert b["coefficients"]["coefficients"]["cdd"] == pytest.approx(60, rel=0.05)
+    standard = [{"date": f"2000-01-{d:02d}", "temperature_c": 5.0, "production": 400.0} for d in range(1, 11)]
+    saved = client.post(f"/api/v1/baselines/{b['id']}/savings", headers=login("steel"),
+                        json={"data": year(dt.date(2026, 1, 1), scale=0.9, seed=3), "standard_conditions": standard})
+    s = saved.json()
+    assert s["option"] == "C" and s["standard_days"] == 10
+    # baseline at 5 °C and 400 t: 2000 + 40·10 + 3·400 = 3600 per day; after: 0.9 of it → saves 360/day
+    assert s["normalised_savings"] == pytest.approx(3600, rel=0.05)
+
+
+def test_insufficient_data_refuses_to_fit_unless_overridden(client: TestClient, login: Login, world: World,
+                                                            database: Database) -> None:
+    meter_id = add_meter(database, world)
+    short = year(n=200)
+    answer = client.post(f"/api/v1/meters/{meter_id}/baselines", headers=login("steel"), json={"data": short})
+    assert details(answer) == {"data": "monitoring.input.insufficient_data"}
+    assert "CalTRACK" in answer.json()["error"]["details"][0]["message"]
+    assert count(database) == 0
+    no_reason = client.post(f"/api/v1/meters/{meter_id}/baselines", headers=login("steel"),
+                            json={"data": short, "override_insufficient": True})
+    assert details(no_reason) == {"override_reason": "monitoring.input.override_reason"}
+    forced = client.post(f"/api/v1/meters/{meter_id}/baselines", headers=login("steel"),
+                         json={"data": short, "override_insufficient": True, "override_reason": "新表仅有 200 天数据"})
+    assert forced.status_code == 201
+    assert forced.json()["override_reason"] == "新表仅有 200 天数据"
+    assert forced.json()["sufficiency"]["sufficient"] is False
+
+
+def test_bad_input_is_located_and_changes_nothing(client: TestClient, login: Login, world: World,
+                                                  database: Database) -> None:
+    meter_id = add_meter(database, world)
+    rows = year()
+    rows[3]["energy"] = "abc"
+    rows[5]["date"] = "2025-13-01"
+    answer = client.post(f"/api/v1/meters/{meter_id}/baselines", headers=login("steel"),
+                         json={"data": rows, "method": "neural"})
+    assert details(answer) == {"method": "monitoring.input.bad_method"}  # options are checked first
+    answer = client.post(f"/api/v1/meters/{meter_id}/baselines", headers=login("steel"), json={"data": rows})
+    assert details(answer) == {"data[3].energy": "monitoring.input.not_a_number",
+                               "data[5].date": "monitoring.input.bad_date"}
+    assert answer.json()["error"]["message_zh"]
+    csv_bad = client.post(f"/api/v1/meters/{meter_id}/baselines", headers=login("steel"),
+                          json={"csv": "date,energy,temperature_c\n2025-01-01,x,3\n"})
+    assert details(csv_bad) == {"csv row 2, column energy": "monitoring.input.not_a_number"}
+    no_prod = client.post(f"/api/v1/meters/{meter_id}/baselines", headers=login("steel"),
+                          json={"data": year(production=False), "drivers": ["temperature_c", "production"]})
+    assert details(no_prod) == {"drivers": "monitoring.input.missing_production"}
+    assert count(database) == 0
+
+
+def test_outsiders_get_404_and_viewers_may_not_fit(client: TestClient, login: Login, world: World,
+                                                   database: Database) -> None:
+    meter_id = add_meter(database, world)
+    b = client.post(f"/api/v1/meters/{meter_id}/baselines", headers=login("steel"), json={"data": year()}).json()
+    for user in ("cement", "glass", "evaluator"):
+        for answer in (client.get(f"/api/v1/meters/{meter_id}/baselines", headers=login(user)),
+                       client.get(f"/api/v1/baselines/{b['id']}", headers=login(user)),
+                       client.post(f"/api/v1/baselines/{b['id']}/savings", headers=login(user), json={"data": year()}),
+                       client.post(f"/api/v1/meters/{meter_id}/baselines", headers=login(user), json={"data": year()})):
+            assert answer.status_code == 404, (user, answer.text)
+            assert "coefficients" not in answer.text and "2025-01-01" not in answer.text
+    assert client.get("/api/v1/baselines/999999", headers=login("steel")).status_code == 404
+    viewer = client.post(f"/api/v1/meters/{meter_id}/baselines", headers=login("steelviewer"), json={"data": year()})
+    assert viewer.status_code == 403
+    assert count(database) == 1
