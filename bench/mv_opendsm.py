@@ -1,0 +1,160 @@
+"""Cross-check: avoided energy use by greenmfg's CalTRACK daily model and by OpenDSM's DailyModel.
+
+OpenDSM (PyPI ``opendsm`` 1.2.7, the LF Energy successor of eemeter) cannot share greenmfg's
+environment: it needs ``pandas<3`` (greenmfg pins pandas 3.1.1) and ``multimethod<2`` (its import
+fails with multimethod 2.x, methods.md B.5). So this script keeps it in its own virtual
+environment, ``var/opendsm-venv`` (created on first run with ``python3.11 -m venv`` and
+``pip install opendsm==1.2.7 'multimethod<2'``), and exchanges the daily data as CSV files under
+``var/mv_compare/``.
+
+Meters:
+
+* ``synthetic-*``: daily energy with known heating/cooling change points + noise, a baseline year
+  (2023) and a reporting year (2024) with 10 % less energy; temperatures in °C here, °F for OpenDSM.
+* ``eemeter-il-*``: the eemeter/OpenDSM sample meters shipped in the opendsm wheel
+  (``eemeter/samples/il-*-daily.csv.gz`` with ``il-tempF.csv.gz``, methods.md B.4): baseline = the
+  365 days before the blackout start, reporting = the 365 days after its end.
+
+Both fit the same baseline days and predict the same reporting days; the script prints per meter
+avoided energy use (AEU = Σ predicted − Σ observed) by each, their relative difference (target
+within 1 %), the model type each chose and the fit times.
+
+    python bench/mv_opendsm.py [--meters 6] [--skip-install]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from greenmfg.calc import mv
+
+ROOT = Path(__file__).resolve().parents[1]
+VENV = ROOT / "var" / "opendsm-venv"
+WORK = ROOT / "var" / "mv_compare"
+PYTHON = VENV / "bin" / "python"
+
+OPENDSM_SCRIPT = textwrap.dedent("""
+    import json, sys, time, warnings
+    from pathlib import Path
+    import pandas as pd
+    warnings.filterwarnings("ignore")
+    from opendsm import eemeter as em
+    work = Path(sys.argv[1])
+    out = {}
+    # export the wheel's sample meters once (daily usage + daily mean temperature in °F)
+    for name in ("il-electricity-cdd-hdd-daily", "il-gas-hdd-only-daily"):
+        target = work / f"eemeter-{name}.csv"
+        if target.exists():
+            continue
+        meter, temperature, meta = em.load_sample(name)
+        daily_t = temperature.resample("D").mean()
+        df = pd.DataFrame({"observed": meter["value"].resample("D").sum(min_count=1), "temperature": daily_t})
+        start, end = pd.Timestamp(meta["blackout_start_date"]), pd.Timestamp(meta["blackout_end_date"])
+        df["period"] = ""
+        base = df[(df.index < start)].tail(365).index
+        rep = df[(df.index >= end)].head(365).index
+        df.loc[base, "period"] = "baseline"
+        df.loc[rep, "period"] = "reporting"
+        df = df[df.period != ""]
+        df.index = df.index.tz_convert("UTC").date
+        df.index.name = "date"
+        df.to_csv(target)
+    first = True
+    for path in sorted(work.glob("*.csv")):
+        if path.name.startswith("result"):
+            continue
+        df = pd.read_csv(path, parse_dates=["date"]).set_index("date")
+        df.index = df.index.tz_localize("UTC")
+        base = df[df.period == "baseline"][["temperature", "observed"]]
+        rep = df[df.period == "reporting"][["temperature", "observed"]]
+        t0 = time.perf_counter()
+        bd = em.DailyBaselineData(base, is_electricity_data=True)
+        model = em.DailyModel().fit(bd, ignore_disqualification=True)
+        fit_s = time.perf_counter() - t0
+        res = model.predict(em.DailyReportingData(rep, is_electricity_data=True))
+        out[path.stem] = {"aeu": float((res.predicted - res.observed).sum()),
+                          "predicted": float(res.predicted.sum()), "observed": float(res.observed.sum()),
+                          "fit_s": fit_s, "first_fit": first,
+                          "disqualification": [str(d.qualified_name) for d in bd.disqualification],
+                          "model_types": sorted({str(x) for x in res.model_type.dropna().unique()})}
+        first = False
+    (work / "result_opendsm.json").write_text(json.dumps(out, indent=1))
+""")
+
+
+def ensure_venv(skip_install: bool) -> None:
+    if PYTHON.exists() or skip_install:
+        return
+    subprocess.run(["python3.11", "-m", "venv", str(VENV)], check=True)
+    subprocess.run([str(VENV / "bin" / "pip"), "install", "--quiet", "opendsm==1.2.7", "multimethod<2"], check=True)
+
+
+def synthetic(k: int, seed: int) -> pd.DataFrame:
+    """Two years of daily data: known HDD/CDD structure, noise, 10 % savings in the second year."""
+    rng = np.random.default_rng(seed)
+    dates = pd.date_range("2023-01-01", "2024-12-30", freq="D")
+    doy = np.arange(dates.size)
+    t_c = 12 - 14 * np.cos(2 * np.pi * (doy - 15) / 365) + rng.normal(0, 3.0, dates.size)
+    heating_bp, cooling_bp = rng.uniform(12, 17), rng.uniform(20, 24)
+    base = rng.uniform(500, 3000)
+    e = base + base * 0.03 * mv.hdd(t_c, heating_bp) * (k % 3 != 2) + base * 0.05 * mv.cdd(t_c, cooling_bp) \
+        * (k % 3 != 1)
+    e = e * (1 + rng.normal(0, 0.05, dates.size))
+    period = np.where(dates.year == 2023, "baseline", "reporting")
+    e = np.where(period == "reporting", 0.9 * e, e)
+    return pd.DataFrame({"date": dates.date, "observed": e, "temperature": t_c * 1.8 + 32, "period": period})
+
+
+def greenmfg_fit(df: pd.DataFrame) -> dict[str, object]:
+    base = df[df.period == "baseline"].dropna()
+    rep = df[df.period == "reporting"].dropna()
+    t0 = time.perf_counter()
+    model = mv.fit_change_point(base.observed.to_numpy(), mv.f_to_c(base.temperature.to_numpy()))
+    fit_s = time.perf_counter() - t0
+    predicted = model.predict(mv.f_to_c(rep.temperature.to_numpy()))
+    return {"aeu": float(predicted.sum() - rep.observed.sum()), "predicted": float(predicted.sum()),
+            "observed": float(rep.observed.sum()), "fit_s": fit_s, "model_type": model.model_type}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--meters", type=int, default=6)
+    parser.add_argument("--skip-install", action="store_true")
+    args = parser.parse_args()
+    ensure_venv(args.skip_install)
+    WORK.mkdir(parents=True, exist_ok=True)
+    for k in range(args.meters):
+        synthetic(k, 100 + k).to_csv(WORK / f"synthetic-{k}.csv", index=False)
+    t0 = time.perf_counter()
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    subprocess.run([str(PYTHON), "-c", OPENDSM_SCRIPT, str(WORK)], check=True, env=env)
+    print(f"OpenDSM run (import, JIT warm-up, all fits): {time.perf_counter() - t0:.1f} s")
+    theirs = json.loads((WORK / "result_opendsm.json").read_text())
+    print(f"{'meter':<34}{'AEU greenmfg':>14}{'AEU OpenDSM':>14}{'diff %':>8}{'pred diff %':>12}"
+          f"{'greenmfg model':>16}{'fit ms':>8}{'OpenDSM fit s':>14}")
+    diffs = []
+    for name, other in theirs.items():
+        df = pd.read_csv(WORK / f"{name}.csv")
+        ours = greenmfg_fit(df)
+        diff = (ours["aeu"] - other["aeu"]) / abs(other["aeu"]) * 100  # type: ignore[operator]
+        pred = (ours["predicted"] - other["predicted"]) / other["predicted"] * 100  # type: ignore[operator]
+        diffs.append(abs(diff))
+        print(f"{name:<34}{ours['aeu']:>14.1f}{other['aeu']:>14.1f}{diff:>8.2f}{pred:>12.3f}"
+              f"{ours['model_type']:>16}{float(ours['fit_s']) * 1000:>8.1f}"  # type: ignore[arg-type]
+              f"{other['fit_s']:>14.2f}{' (first fit, JIT)' if other['first_fit'] else ''}")
+    print(f"median |AEU difference| {np.median(diffs):.2f} %, max {max(diffs):.2f} %; "
+          f"within 1 %: {sum(d <= 1 for d in diffs)}/{len(diffs)}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
