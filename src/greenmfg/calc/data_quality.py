@@ -138,7 +138,7 @@ def check_series(dates: Sequence[dt.date], values: Sequence[float | None], *, me
         q1, med, q3 = np.percentile(finite, [25, 50, 75])
         limit = med + THRESHOLDS["spike_iqr"][0] * (q3 - q1)
         if q3 > q1:
-            for i in np.flatnonzero(np.nan_to_num(series, nan=-np.inf) > limit):
+            for i in (int(x) for x in np.flatnonzero(np.nan_to_num(series, nan=-np.inf) > limit)):
                 findings.append(Finding("monitoring.quality.spike", "warning", sdays[i], sdays[i],
                                         float(series[i]), float(limit), "verify_or_exclude_spike", meter_id,
                                         {"median": float(med), "iqr": float(q3 - q1)}))

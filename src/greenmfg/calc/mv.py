@@ -135,7 +135,7 @@ class FitMetrics:
     autocorrelation: float
 
     def as_dict(self) -> dict[str, float | int]:
-        return {name: getattr(self, name) for name in self.__slots__}  # type: ignore[attr-defined]
+        return {name: getattr(self, name) for name in self.__slots__}
 
 
 def lag1_autocorrelation(residuals: Array) -> float:
@@ -260,7 +260,7 @@ def _exact_ols(x: Array, y: Array) -> tuple[Array, Array]:
     se = np.sqrt(np.maximum(np.diag(cov), 0.0))
     with np.errstate(divide="ignore", invalid="ignore"):
         tstat = np.where(se > 0, beta / se, np.inf)
-    return beta, np.asarray(2.0 * stats.t.sf(np.abs(tstat), dof), dtype=float)
+    return np.asarray(beta, dtype=float), np.asarray(2.0 * stats.t.sf(np.abs(tstat), dof), dtype=float)
 
 
 def fit_change_point_many(energy: Array, temperature_c: Array, *, production: Array | None = None,
@@ -327,7 +327,7 @@ def fit_change_point_many(energy: Array, temperature_c: Array, *, production: Ar
                 gram[..., i, j] = col[1 + j]
         return gram, rhs
 
-    results: dict[str, dict[str, Array]] = {}
+    results: dict[str, dict[str, Any]] = {}
     zeros_b = np.zeros((m, nb))
 
     # intercept-only (+ production)

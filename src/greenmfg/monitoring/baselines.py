@@ -30,10 +30,10 @@ from sqlalchemy.orm import Session
 
 from greenmfg.audit.service import record
 from greenmfg.calc import mv
+from greenmfg.calc.data_quality import check_series, sufficiency
 from greenmfg.errors import Issue, ValidationFailed
 from greenmfg.monitoring.baseline_models import EnergyBaseline
 from greenmfg.monitoring.quality import describe, describe_sufficiency
-from greenmfg.calc.data_quality import check_series, sufficiency
 from greenmfg.orgs.access import NotFound, Principal, get_enterprise
 from greenmfg.orgs.models import Facility, Meter
 
@@ -106,7 +106,7 @@ def parse_daily(body: dict[str, Any], *, field: str = "data", need_energy: bool 
             raise _fail([_issue("unknown_column", "csv", unknown[0], "unknown column", "未知列",
                                 "use date, energy, temperature_c, production (日期, 能耗, 温度, 产量)",
                                 "列名请用 date, energy, temperature_c, production（日期、能耗、温度、产量）")])
-        rows = [{_HEADERS[k.strip()]: v for k, v in r.items() if k is not None} for r in reader]
+        rows = [{_HEADERS[str(k).strip()]: v for k, v in r.items() if isinstance(k, str)} for r in reader]
         prefix = "csv"
     else:
         raw = body.get(field)
@@ -120,7 +120,7 @@ def parse_daily(body: dict[str, Any], *, field: str = "data", need_energy: bool 
                 issues.append(_issue("not_object", f"{field}[{i}]", r, "must be an object", "必须为对象",
                                      "give date, energy and temperature_c", "填写 date、energy、temperature_c"))
                 continue
-            rows.append({_HEADERS.get(k, k): v for k, v in r.items()})
+            rows.append({_HEADERS.get(str(k), str(k)): v for k, v in r.items()})
     if len(rows) > MAX_ROWS:
         raise _fail([_issue("too_many_rows", prefix, len(rows), f"more than {MAX_ROWS} rows", f"超过 {MAX_ROWS} 行",
                             "send at most about 50 years of days", "请减少行数")])
@@ -131,8 +131,9 @@ def parse_daily(body: dict[str, Any], *, field: str = "data", need_energy: bool 
     has_production = any(r.get("production") not in (None, "") for r in rows)
     seen: set[dt.date] = set()
     for i, r in enumerate(rows):
-        loc = (lambda name, i=i: f"{prefix}[{i}].{name}") if prefix != "csv" else \
-            (lambda name, i=i: f"csv row {i + 2}, column {name}")
+        def loc(name: str, i: int = i) -> str:
+            return f"csv row {i + 2}, column {name}" if prefix == "csv" else f"{prefix}[{i}].{name}"
+
         try:
             day = dt.date.fromisoformat(str(r.get("date", "")).strip())
         except ValueError:
@@ -327,7 +328,8 @@ def fit_baseline(session: Session, principal: Principal, meter_id: int, body: di
         metrics={**fit.as_dict(), "p_values": p_values, "validity": checks,
                  "valid": all(c["passed"] for c in checks)},
         sufficiency={**describe_sufficiency(verdict), "findings": findings}, energy_unit=meter.unit,
-        data_source=source, override_reason=reason.strip() if override and not verdict.sufficient else None,
+        data_source=source,
+        override_reason=reason.strip() if override and not verdict.sufficient and isinstance(reason, str) else None,
         created_by=principal.user_id)
     session.add(baseline)
     session.flush()
