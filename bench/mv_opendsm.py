@@ -154,6 +154,26 @@ def main() -> None:
               f"{other['fit_s']:>14.2f}{' (first fit, JIT)' if other['first_fit'] else ''}")
     print(f"median |AEU difference| {np.median(diffs):.2f} %, max {max(diffs):.2f} %; "
           f"within 1 %: {sum(d <= 1 for d in diffs)}/{len(diffs)}")
+    caltrack_oracle()
+
+
+def caltrack_oracle() -> None:
+    """eemeter 2.9.2's CalTRACK 2.0 daily oracle (methods.md B.4, mv_reference_values.csv).
+
+    Baseline: the 365 days before the blackout of il-electricity-cdd-hdd-daily; reporting: 60 days
+    of 1 kWh with daily temperatures 30, 31 … 89 °F; metered savings Σ(predicted − 1) = 1571.28.
+    eemeter 2.x switches the p-value test off (maximum p = 1).
+    """
+    path = WORK / "eemeter-il-electricity-cdd-hdd-daily.csv"
+    if not path.exists():
+        return
+    base = pd.read_csv(path)
+    base = base[base.period == "baseline"].dropna()
+    model = mv.fit_change_point(base.observed.to_numpy(), mv.f_to_c(base.temperature.to_numpy()), max_p_value=1.0)
+    savings = float((model.predict(mv.f_to_c(np.arange(30, 90, dtype=float))) - 1).sum())
+    print(f"CalTRACK 2.0 oracle (eemeter 2.9.2 test_derivatives): metered savings {savings:.2f} vs 1571.28 "
+          f"({(savings / 1571.28 - 1) * 100:+.1f} %); greenmfg model {model.model_type}, balance points "
+          f"{model.heating_balance_point_c * 1.8 + 32:.0f}/{model.cooling_balance_point_c * 1.8 + 32:.0f} °F")
 
 
 if __name__ == "__main__":
