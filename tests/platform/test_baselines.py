@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import sys
+import types
 from typing import Any
 
 import numpy as np
@@ -178,3 +180,44 @@ def test_outsiders_get_404_and_viewers_may_not_fit(client: TestClient, login: Lo
     viewer = client.post(f"/api/v1/meters/{meter_id}/baselines", headers=login("steelviewer"), json={"data": year()})
     assert viewer.status_code == 403
     assert count(database) == 1
+
+
+def test_energy_from_the_readings_store(client: TestClient, login: Login, world: World, database: Database,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """After the readings store is merged, energy comes from ``daily_series``; drivers stay inline."""
+    meter_id = add_meter(database, world)
+    rows = year(production=False)
+    drivers = [{k: v for k, v in r.items() if k != "energy"} for r in rows]
+    absent = client.post(f"/api/v1/meters/{meter_id}/baselines", headers=login("steel"),
+                         json={"energy_source": "readings", "data": drivers})
+    if "greenmfg.monitoring.readings" not in sys.modules:
+        assert details(absent) == {"energy_source": "monitoring.input.no_readings_store"}
+    calls: list[tuple[int, dt.date, dt.date]] = []
+
+    def daily_series(session: Any, meter: int, start: dt.date, end: dt.date) -> list[tuple[dt.date, float]]:
+        calls.append((meter, start, end))
+        return [(dt.date.fromisoformat(r["date"]), r["energy"]) for r in rows]
+
+    fake = types.ModuleType("greenmfg.monitoring.readings")
+    fake.daily_series = daily_series  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "greenmfg.monitoring.readings", fake)
+    import greenmfg.monitoring as package
+    monkeypatch.setattr(package, "readings", fake, raising=False)
+    stored = client.post(f"/api/v1/meters/{meter_id}/baselines", headers=login("steel"),
+                         json={"energy_source": "readings", "data": drivers})
+    assert stored.status_code == 201, stored.text
+    inline = client.post(f"/api/v1/meters/{meter_id}/baselines", headers=login("steel"), json={"data": rows})
+    assert calls == [(meter_id, START, dt.date(2025, 12, 31))]
+    assert stored.json()["data_source"] == "readings"
+    assert stored.json()["coefficients"] == inline.json()["coefficients"]
+
+
+def test_findings_are_stored_with_the_model(client: TestClient, login: Login, world: World,
+                                            database: Database) -> None:
+    meter_id = add_meter(database, world)
+    rows = year()
+    rows[100]["energy"] = 50_000.0  # a spike on 2025-04-11
+    b = client.post(f"/api/v1/meters/{meter_id}/baselines", headers=login("steel"), json={"data": rows}).json()
+    findings = b["sufficiency"]["findings"]
+    assert [(f["name"], f["start"]) for f in findings] == [("monitoring.quality.spike", "2025-04-11")]
+    assert findings[0]["message_zh"] and findings[0]["fix_text"]
