@@ -29,9 +29,12 @@ Anomalies
 Residual ``r_t = actual_t − expected_t``. *Spike*: ``z_t = (r_t − mean) / σ`` over the previous
 ``window`` days that were not themselves flagged (at least ``min_history`` of them); ``|z_t| > z_threshold``.
 Consecutive flagged days form one anomaly. *Drift*: two-sided tabular CUSUM on
-``(r_t − μ0)/σ0`` with ``μ0, σ0`` from the first ``window`` days (the reference period), slack
+``r_t/σ0`` (an unbiased baseline's residuals have mean 0) with ``σ0`` the residuals' standard
+deviation over the first ``window`` days (the reference period), slack
 ``k`` and decision interval ``h`` (Montgomery, *Introduction to Statistical Quality Control*, 9.1);
-an alarm's range runs from the day after the sum last left zero to the day it returns to zero
+``k = 0.5`` and ``h = 8`` keep false alarms of an in-control series to about one in
+several years of days while a shift of one σ is found within about three weeks (``h = 5``, the
+textbook value, alarms about twice a year on clean daily data); an alarm's range runs from the day after the sum last left zero to the day it returns to zero
 (or the series ends). Severity: ``high`` when the excess is ≥ 20 % of the expected energy of the
 range or ``|z| ≥ 6``, ``medium`` when ≥ 10 % or ``|z| ≥ 4``, otherwise ``low``.
 """
@@ -178,7 +181,7 @@ def _mean_sd(values: Sequence[float]) -> tuple[float, float]:
 
 def detect_anomalies(dates: Sequence[dt.date], actual: Sequence[float], expected: Sequence[float], *,
                      window: int = 28, min_history: int = 14, z_threshold: float = 3.0, cusum_k: float = 0.5,
-                     cusum_h: float = 5.0) -> list[Anomaly]:
+                     cusum_h: float = 8.0) -> list[Anomaly]:
     """Spikes (standardised residual beyond ``z_threshold``) and drifts (CUSUM) of a daily series.
 
     Parameters
@@ -242,7 +245,9 @@ def detect_anomalies(dates: Sequence[dt.date], actual: Sequence[float], expected
 
     # drifts: tabular CUSUM against the reference period
     if n > window:
-        mu0, sd0 = _mean_sd(residual[:window])
+        # an unbiased baseline's residuals have mean 0: the sums measure departures from it, and
+        # only their spread is estimated from the reference period
+        mu0, sd0 = 0.0, _mean_sd(residual[:window])[1]
         if sd0 > 0:
             for sign, kind in ((1.0, "drift_up"), (-1.0, "drift_down")):
                 s = 0.0
