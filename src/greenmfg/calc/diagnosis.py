@@ -35,7 +35,8 @@ deviation over the first ``window`` days (the reference period), slack
 ``k = 0.5`` and ``h = 8`` keep false alarms of an in-control series to about one in
 several years of days while a shift of one σ is found within about three weeks (``h = 5``, the
 textbook value, alarms about twice a year on clean daily data); an alarm's range runs from the day after the sum last left zero to the day it returns to zero
-(or the series ends). Severity: ``high`` when the excess is ≥ 20 % of the expected energy of the
+(or the series ends); days flagged as spikes do not enter the sums (a drift's excess is still the whole
+range's, so it includes any spike inside it). Severity: ``high`` when the excess is ≥ 20 % of the expected energy of the
 range or ``|z| ≥ 6``, ``medium`` when ≥ 10 % or ``|z| ≥ 4``, otherwise ``low``.
 """
 
@@ -255,7 +256,9 @@ def detect_anomalies(dates: Sequence[dt.date], actual: Sequence[float], expected
                 alarm = False
                 peak = 0.0
                 for t in range(window, n):
-                    z = sign * (residual[t] - mu0) / sd0
+                    if flagged[t] and t < n - 1:
+                        continue  # a spike is reported as such, not again as a drift
+                    z = 0.0 if flagged[t] else sign * (residual[t] - mu0) / sd0
                     if s == 0.0:
                         start = t
                     s = max(0.0, s + z - cusum_k)

@@ -268,6 +268,10 @@ def read_register(content: bytes, filename: str) -> tuple[str, list[tuple[int, d
             continue
         mapping[index] = key
         shown[key] = header
+    # a column the file lacks is named in the language of the file's headers
+    chinese = any(shown.get(f.key) == f.header_zh for f in FIELDS if f.header_zh != f.header_en)
+    for field in FIELDS:
+        shown.setdefault(field.key, field.header_zh if chinese else field.header_en)
     rows: list[tuple[int, dict[str, Any]]] = []
     for number, cells in enumerate(table[1:], start=2):
         if all(_blank(c) for c in cells):
