@@ -12,7 +12,6 @@ from alembic import op
 
 import greenmfg.db.base
 
-
 revision = '0008_diagnosis'
 down_revision = '0002_capacity'
 branch_labels = None
