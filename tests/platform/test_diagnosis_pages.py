@@ -27,8 +27,12 @@ def _page(client: TestClient, username: str, world: World, lang: str = "zh") -> 
 
 def test_page_in_chinese_and_english(client: TestClient, login: Login, world: World) -> None:
     add(client, login, world, MOTOR_OK, MOTOR, TRANSFORMER)
-    _, zh = _page(client, "steel", world, "zh")
+    browser, zh = _page(client, "steel", world, "zh")
     assert zh.status_code == 200
+    link = f"/api/v1/enterprises/{world.org('steel')}/diagnosis/report.html?lang=zh&amp;year=2023"
+    assert link in zh.text  # the signed-in browser opens the report through its session
+    report = browser.get(link.replace("&amp;", "&"))
+    assert report.status_code == 200 and "工业企业节能诊断报告" in report.text and "1号循环水泵电机" in report.text
     for text in ("节能诊断", "设备台账", "低于限定值", "3级能效", "电动机", "变压器", "上传设备台账", "诊断报告（PDF）"):
         assert text in zh.text, text
     table = zh.text[zh.text.index('data-testid="equipment-table"'):]
