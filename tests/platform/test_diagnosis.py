@@ -312,3 +312,20 @@ def test_outsiders_get_404_and_no_data(client: TestClient, login: Login, world: 
 def test_every_diagnosis_route_is_in_the_isolation_class(client: TestClient) -> None:
     ours = {r for r in _api_routes(client) if "/equipment" in r[1] or "/diagnosis" in r[1]}
     assert ours == DIAGNOSIS
+
+
+def test_report_uses_stored_results_of_the_latest_year(client: TestClient, login: Login, world: World) -> None:
+    from .conftest import steel_csv, upload
+
+    headers = login("steel")
+    batch = upload(client, headers, world.org("steel"), steel_csv()).json()
+    assert client.post(f"/api/v1/imports/{batch['id']}/commit", headers=headers).status_code == 200
+    check = client.get(url(world, "/check"), headers=headers).json()
+    assert check["year"] == 2024  # the year of the stored results, not last calendar year
+    html = client.get(f"/api/v1/enterprises/{world.org('steel')}/diagnosis/report.html?lang=zh", headers=headers).text
+    section = html[html.index("二、能源利用状况与能源管理"):html.index("三、工艺（产品）能效水平")]
+    # coke 2 × 1000 t and electricity 2 × 120 万kWh were imported: both appear in the energy structure
+    assert "焦炭" in section and "电力" in section
+    # 2 × 1000 t × 0.9714 tce/t = 1942.8 tce; 2 × 1.2 × 10^6 kWh × 0.1229 kgce/kWh = 294.96 tce (GB/T 2589-2020)
+    assert "1,942.8" in section and "295.0" in section
+    assert "粗钢" in html[html.index("三、工艺（产品）能效水平"):]

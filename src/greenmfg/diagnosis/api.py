@@ -15,12 +15,12 @@ read; others get 404. Changing the register and notes needs an enterprise manage
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import asdict
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, File, Query, UploadFile
 from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.orm import Session
 
 from greenmfg.db.session import Database
 from greenmfg.diagnosis import report, service
@@ -36,13 +36,13 @@ router = APIRouter(prefix="/api/v1", tags=["diagnosis"])
 DatabaseDep = Annotated[Database, Depends(get_database)]
 MOTOR_EXAMPLE = {"kind": "电动机", "code": "M-101", "name": "1号循环水泵电机", "rated_power_kw": 75, "poles": 4,
                  "efficiency_pct": 92.0, "hours_per_year": 6000, "load_factor": 0.75, "year_installed": 2012}
-Year = Annotated[int | None, Query(ge=2000, le=2100, description="report year (default: last year)")]
+Year = Annotated[int | None, Query(ge=2000, le=2100, description="report year (default: the latest year with stored results, else last year)")]
 Price = Annotated[float | None, Query(gt=0, description="CNY/kWh; default: greenmfg's rough assumption")]
 FuelPrice = Annotated[float | None, Query(gt=0, description="CNY/tce; default: greenmfg's rough assumption")]
 
 
-def _year(year: int | None) -> int:
-    return year if year is not None else dt.date.today().year - 1
+def _year(session: Session, enterprise_id: int, year: int | None) -> int:
+    return year if year is not None else service.default_year(session, enterprise_id)
 
 
 @router.get("/diagnosis/equipment-template.{fmt}", summary="Blank equipment register (.xlsx or .csv, zh or en headers)")
@@ -87,10 +87,11 @@ def check(principal: CurrentPrincipal, database: DatabaseDep, enterprise_id: int
           electricity_price: Price = None, fuel_price: FuelPrice = None) -> dict[str, Any]:
     with database.session() as session:
         enterprise = get_enterprise(session, principal, enterprise_id)
-        factors, findings = service.factors_for(enterprise, _year(year), electricity_price=electricity_price,
+        year = _year(session, enterprise_id, year)
+        factors, findings = service.factors_for(enterprise, year, electricity_price=electricity_price,
                                                 fuel_price=fuel_price)
         checks = service.check_equipment(service.equipment_for(session, enterprise_id), factors)
-        return {"year": _year(year), "factors": asdict(factors),
+        return {"year": year, "factors": asdict(factors),
             "warnings": [asdict(w) for w in findings],
             "items": [c.as_dict() for c in checks]}
 
@@ -153,7 +154,7 @@ def _context(principal: Any, database: Database, enterprise_id: int, lang: str, 
              electricity_price: float | None, fuel_price: float | None) -> dict[str, Any]:
     with database.session() as session:
         enterprise = get_enterprise(session, principal, enterprise_id)
-        context = report.report_context(session, enterprise, year=_year(year), lang="en" if lang == "en" else "zh",
+        context = report.report_context(session, enterprise, year=_year(session, enterprise_id, year), lang="en" if lang == "en" else "zh",
                                         electricity_price=electricity_price, fuel_price=fuel_price)
         context["html"] = report.render_html(context)
         return context

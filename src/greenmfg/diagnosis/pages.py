@@ -44,13 +44,15 @@ def _visible(session: Session, principal: Principal) -> list[Organisation]:
 
 def _page(request: Request, principal: Principal, database: Database, enterprise_id: int | None, year: int | None,
           issues: list[Issue] | None = None, total: int = 0, status_code: int = 200) -> Response:
-    year = year or dt.date.today().year - 1
     with database.session() as session:
         enterprises = _visible(session, principal)
-        context: dict[str, Any] = {"enterprises": enterprises, "year": year, "issues": issues or [],
-                                   "issue_total": total, "kinds": KIND_PAGE_LABELS}
         if enterprise_id is None and len(enterprises) == 1:
             enterprise_id = enterprises[0].id
+        if year is None:
+            year = service.default_year(session, enterprise_id) if enterprise_id is not None \
+                else dt.date.today().year - 1
+        context: dict[str, Any] = {"enterprises": enterprises, "year": year, "issues": issues or [],
+                                   "issue_total": total, "kinds": KIND_PAGE_LABELS}
         if enterprise_id is not None:
             enterprise = get_enterprise(session, principal, enterprise_id)
             factors, findings = service.factors_for(enterprise, year)

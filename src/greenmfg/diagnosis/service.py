@@ -35,7 +35,7 @@ from greenmfg.refdata.vocabulary import load_vocabulary
 
 __all__ = [
     "ASSUMPTIONS", "MOTOR_DATASET", "TRANSFORMER_DATASET", "Check", "Factors", "Finding", "Measure",
-    "acknowledge_alert", "check_equipment", "create_equipment", "delete_equipment", "detect_for_meter",
+    "acknowledge_alert", "check_equipment", "create_equipment", "default_year", "delete_equipment", "detect_for_meter",
     "equipment_for", "factors_for", "get_equipment", "import_register", "list_alerts", "save_notes",
     "update_equipment",
 ]
@@ -572,6 +572,17 @@ def notes_text(session: Session, enterprise_id: int) -> str:
     notes = session.execute(select(DiagnosisNotes.energy_management).where(
         DiagnosisNotes.enterprise_id == enterprise_id)).scalar_one_or_none()
     return notes or ""
+
+
+def default_year(session: Session, enterprise_id: int) -> int:
+    """The latest year with stored accounting results of the enterprise, else last year."""
+    from sqlalchemy import func
+
+    from greenmfg.accounting.models import FacilityResult
+
+    latest = session.execute(select(func.max(FacilityResult.year)).where(
+        FacilityResult.enterprise_id == enterprise_id, FacilityResult.current.is_(True))).scalar_one_or_none()
+    return int(latest) if latest is not None else dt.date.today().year - 1
 
 
 def meter_counts(session: Session, enterprise_id: int) -> dict[int, int]:
