@@ -125,11 +125,11 @@ def _nav(html: str) -> list[str | None]:
 @pytest.mark.parametrize(
     ("user", "expected"),
     [
-        (User(is_enterprise=True), ["/", "/imports", "/results", "/capacity"]),
-        (User(is_evaluator=True), ["/", "/imports", "/results", "/capacity"]),
-        (User(is_regulator=True), ["/", "/imports", "/results", "/capacity", "/region"]),
-        (User(is_admin=True), ["/", "/imports", "/results", "/capacity", "/region", "/admin"]),  # admins see the region too
-        (User(is_admin=True, is_regulator=True), ["/", "/imports", "/results", "/capacity", "/region", "/admin"]),
+        (User(is_enterprise=True), ["/", "/imports", "/results", "/capacity", "/diagnosis"]),
+        (User(is_evaluator=True), ["/", "/imports", "/results", "/capacity", "/diagnosis"]),
+        (User(is_regulator=True), ["/", "/imports", "/results", "/capacity", "/diagnosis", "/region"]),
+        (User(is_admin=True), ["/", "/imports", "/results", "/capacity", "/diagnosis", "/region", "/admin"]),  # admins see the region too
+        (User(is_admin=True, is_regulator=True), ["/", "/imports", "/results", "/capacity", "/diagnosis", "/region", "/admin"]),
     ],
 )
 def test_navigation_follows_the_roles(page: Page, user: User, expected: list[str]) -> None:
@@ -138,7 +138,7 @@ def test_navigation_follows_the_roles(page: Page, user: User, expected: list[str
 
 def test_navigation_labels_are_translated(page: Page) -> None:
     html = page(BASE, "zh-CN", user=User(is_admin=True, is_regulator=True))
-    for label in ("工作台", "数据导入", "核算结果", "产能置换", "区域监管", "系统管理", "系统管理员"):
+    for label in ("工作台", "数据导入", "核算结果", "产能置换", "节能诊断", "区域监管", "系统管理", "系统管理员"):
         assert label in html
     assert "Regulator" not in page(BASE, "en", user=User(is_admin=True, is_regulator=True))
 

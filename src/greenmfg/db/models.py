@@ -12,6 +12,7 @@ from greenmfg.auth.models import ApiToken, LoginAttempt, Membership, User, WebSe
 from greenmfg.capacity.models import ReplacementPlan, RetiredCapacity
 from greenmfg.db.base import Base
 from greenmfg.monitoring.baseline_models import EnergyBaseline
+from greenmfg.diagnosis.models import DiagnosisAlert, DiagnosisNotes, Equipment
 from greenmfg.orgs.models import (
     EvaluatorAssignment,
     Facility,
@@ -24,7 +25,8 @@ from greenmfg.orgs.models import (
 
 __all__ = [
     "ActivityRecord", "ApiToken", "AuditEvent", "AuditHead", "Base", "CalculationRun", "DataVersion",
-    "EnergyBaseline", "EvaluatorAssignment", "Facility", "FacilityResult", "ImportBatch", "Jurisdiction", "LoginAttempt",
+    "DiagnosisAlert", "DiagnosisNotes", "EnergyBaseline", "Equipment", "EvaluatorAssignment", "Facility", "FacilityResult",
+    "ImportBatch", "Jurisdiction", "LoginAttempt",
     "Membership", "Meter", "Organisation", "Park", "Product", "ReplacementPlan", "RetiredCapacity", "User",
     "WebSession",
 ]

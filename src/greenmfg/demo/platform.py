@@ -29,6 +29,7 @@ from greenmfg.auth.models import Membership, Role, User
 from greenmfg.auth.security import hash_password
 from greenmfg.db.session import Database
 from greenmfg.demo.generator import TEMPLATE_COLUMNS, city_of, generate_region
+from greenmfg.diagnosis.demo import seed_register
 from greenmfg.orgs.access import load_principal
 from greenmfg.orgs.models import EvaluatorAssignment, Jurisdiction, Organisation, OrgKind
 from greenmfg.refdata.vocabulary import load_vocabulary
@@ -174,6 +175,8 @@ def seed_demo(database: Database, *, password: str, enterprises: int = 40, month
             session.flush()
             store.store_accounted(session, principal, batch, {"provenance": document["provenance"],
                                                               "results": results}, enterprise_raw)
+        for org in chosen.values():
+            seed_register(session, org)  # energy-saving diagnosis: equipment register with below-minimum items
         audit.record(session, "demo.seed", actor=admin.username, actor_user_id=admin.id,
                      details={"enterprises": len(orgs), "months": months, "seed": seed})
         return demo_accounts(session, password)

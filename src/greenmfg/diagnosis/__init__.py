@@ -1,0 +1,1 @@
+"""Energy-saving diagnosis: equipment register, minimum-efficiency check, alerts, report (issue #5 item 6)."""

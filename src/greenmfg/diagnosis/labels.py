@@ -1,0 +1,100 @@
+"""Names of diagnosis terms. Pages use the English message ids with the Babel catalogues
+(``locale/*/LC_MESSAGES/diagnosis.po``); the printable report, rendered outside a request, takes its
+texts from :data:`REPORT_TEXT` in the report's language. Chinese wording follows 《工业企业节能诊断
+服务指南》 and the standards' titles (能效限定值、能效等级)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+
+from greenmfg.web.i18n import N_
+
+__all__ = ["KIND_LABELS", "KIND_PAGE_LABELS", "REPORT_TEXT", "SEVERITY_LABELS", "STATUS_LABELS"]
+
+KIND_LABELS: Mapping[str, Mapping[str, str]] = MappingProxyType({
+    "motor": {"zh": "电动机", "en": "Motor"},
+    "transformer": {"zh": "变压器", "en": "Transformer"},
+    "air_compressor": {"zh": "空压机", "en": "Air compressor"},
+    "pump": {"zh": "水泵", "en": "Pump"},
+    "fan": {"zh": "风机", "en": "Fan"},
+    "industrial_boiler": {"zh": "工业锅炉", "en": "Industrial boiler"},
+})
+#: message ids for the pages
+KIND_PAGE_LABELS: Mapping[str, str] = MappingProxyType({
+    "motor": N_("Motor"), "transformer": N_("Transformer"), "air_compressor": N_("Air compressor"),
+    "pump": N_("Pump"), "fan": N_("Fan"), "industrial_boiler": N_("Industrial boiler"),
+})
+SEVERITY_LABELS: Mapping[str, Mapping[str, str]] = MappingProxyType({
+    "low": {"zh": "低", "en": "low"}, "medium": {"zh": "中", "en": "medium"}, "high": {"zh": "高", "en": "high"},
+})
+STATUS_LABELS: Mapping[str, Mapping[str, str]] = MappingProxyType({
+    "open": {"zh": "未处理", "en": "open"}, "acknowledged": {"zh": "已确认", "en": "acknowledged"},
+    "closed": {"zh": "已关闭", "en": "closed"},
+})
+
+REPORT_TEXT: Mapping[str, Mapping[str, str]] = MappingProxyType({
+    "zh": MappingProxyType({
+        "title": "工业企业节能诊断报告", "year": "诊断年度", "generated": "生成日期", "province": "所在地区",
+        "industry": "行业", "code": "统一社会信用代码/编号",
+        "s1": "一、企业概况", "s2": "二、能源利用状况与能源管理", "s3": "三、工艺（产品）能效水平",
+        "s4": "四、重点用能设备能效", "s5": "五、能耗异常告警", "s6": "六、节能措施及投资回收",
+        "s7": "七、数据说明与警示",
+        "facilities": "设施", "facility": "设施", "meters": "计量器具数", "metered": "已配备计量器具的设施",
+        "structure": "能源消费结构（当量值）", "item": "能源品种", "tce": "折标准煤(tce)", "share": "占比",
+        "total": "合计", "no_results": "本年度无已入库的核算结果。",
+        "management": "能源管理情况（企业填报）", "no_notes": "企业尚未填报能源管理体系、机构制度、计量统计等情况。",
+        "product": "产品", "quantity": "产量", "unit": "单位", "energy": "综合能耗(tce)",
+        "intensity": "单位产品综合能耗(kgce/单位)",
+        "process_note": "单位产品能耗按设施全部综合能耗计算；对标能效标杆/基准水平的分级需运行对标模块，本报告未包含。",
+        "register": "设备台账共 {n} 台，其中低于能效限定值 {b} 台、达标 {c} 台、未判定 {u} 台。",
+        "below_title": "低于能效限定值的设备", "none_below": "未发现低于能效限定值的设备。",
+        "kind": "类型", "equipment": "设备", "rating": "对应规格", "standard": "标准", "minimum": "能效限定值",
+        "actual": "实际值", "gap": "差距", "grade": "能效等级", "status": "核实状态",
+        "below": "低于限定值", "unchecked_title": "未判定的设备", "reason": "原因",
+        "alerts_none": "无能耗异常告警。", "alerts_intro": "共 {n} 条告警，其中未处理 {o} 条。",
+        "kind_alert": "类型", "period": "时段", "excess": "超出能耗(kWh)", "severity": "严重程度",
+        "alert_status": "状态", "spike": "突增", "drift_up": "持续偏高", "drift_down": "持续偏低",
+        "measures_none": "暂无可计算的节能措施。", "measure": "措施", "target": "目标",
+        "kwh": "节电量(kWh/a)", "tce_a": "节能量(tce/a)", "tco2": "减排量(tCO2/a)", "cost_saving": "节约费用(元/a)",
+        "investment": "投资(元)", "payback": "回收期(年)", "replace": "更换为",
+        "assumed": "估", "factors": "折算系数",
+        "factor_text": "电力折标准煤系数 {k} kgce/kWh（{kr}，{ks}）；电网排放因子 {g}（{gr}，{gs}）；电价 {p} 元/kWh；燃料价格 {f} 元/tce。",
+        "formulas": "计算方法", "formula_text": "电动机/水泵/风机：ΔE = P×h×β×(1/η旧 − 1/η新)；变压器：ΔE = ΔP0×8760 + β²×ΔPk×h；"
+                    "空压机：ΔE = (比功率旧 − 比功率新)×Q×h×β；锅炉：ΔB = P×h×β×3.6×(1/η旧 − 1/η新)/29.3076；回收期 = 投资/年节约费用。",
+        "datasets": "所用标准数据", "warnings_none": "无。", "software": "由 greenmfg {v} 生成",
+    }),
+    "en": MappingProxyType({
+        "title": "Industrial energy-saving diagnosis report", "year": "Year diagnosed", "generated": "Generated",
+        "province": "Location", "industry": "Industry", "code": "Code",
+        "s1": "1. Enterprise overview", "s2": "2. Energy use and energy management",
+        "s3": "3. Process (product) energy efficiency", "s4": "4. Efficiency of key energy-using equipment",
+        "s5": "5. Consumption alerts", "s6": "6. Energy-saving measures and payback", "s7": "7. Data notes and warnings",
+        "facilities": "Facilities", "facility": "Facility", "meters": "Meters", "metered": "Facilities with meters",
+        "structure": "Energy structure (equivalent basis)", "item": "Energy carrier", "tce": "tce", "share": "Share",
+        "total": "Total", "no_results": "No stored accounting results for this year.",
+        "management": "Energy management (as stated by the enterprise)",
+        "no_notes": "The enterprise has not described its energy management system, organisation and metering yet.",
+        "product": "Product", "quantity": "Output", "unit": "Unit", "energy": "Energy (tce)",
+        "intensity": "Energy per unit (kgce/unit)",
+        "process_note": "Unit energy uses the facility's whole comprehensive energy; benchmark classes need a "
+                        "benchmarking run and are not part of this report.",
+        "register": "The register holds {n} items: {b} below the minimum allowable value, {c} compliant, {u} not checked.",
+        "below_title": "Equipment below the minimum allowable value", "none_below": "No equipment below the minimum.",
+        "kind": "Kind", "equipment": "Equipment", "rating": "Table row", "standard": "Standard", "minimum": "Minimum",
+        "actual": "Actual", "gap": "Gap", "grade": "Grade", "status": "Status",
+        "below": "below minimum", "unchecked_title": "Equipment not checked", "reason": "Reason",
+        "alerts_none": "No consumption alerts.", "alerts_intro": "{n} alerts, {o} open.",
+        "kind_alert": "Kind", "period": "Period", "excess": "Excess (kWh)", "severity": "Severity",
+        "alert_status": "Status", "spike": "spike", "drift_up": "sustained increase", "drift_down": "sustained decrease",
+        "measures_none": "No measure could be computed.", "measure": "Measure", "target": "Target",
+        "kwh": "kWh/a", "tce_a": "tce/a", "tco2": "tCO2/a", "cost_saving": "CNY/a", "investment": "Cost (CNY)",
+        "payback": "Payback (a)", "replace": "Replace with", "assumed": "est.", "factors": "Factors",
+        "factor_text": "Electricity {k} kgce/kWh ({kr}, {ks}); grid factor {g} ({gr}, {gs}); electricity price {p} "
+                       "CNY/kWh; fuel price {f} CNY/tce.",
+        "formulas": "Formulas", "formula_text": "Motors/pumps/fans: ΔE = P×h×β×(1/η_old − 1/η_new); transformers: "
+                    "ΔE = ΔP0×8760 + β²×ΔPk×h; compressors: ΔE = (SP_old − SP_new)×Q×h×β; boilers: "
+                    "ΔB = P×h×β×3.6×(1/η_old − 1/η_new)/29.3076; payback = cost / annual saving.",
+        "datasets": "Standard data used", "warnings_none": "None.", "software": "Generated by greenmfg {v}",
+    }),
+})

@@ -1,0 +1,115 @@
+"""Diagnosis tables: the equipment register, consumption alerts and the enterprise's management notes."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from greenmfg.db.base import Base, UTCDateTime, utcnow
+
+__all__ = ["ALERT_STATUSES", "EQUIPMENT_KINDS", "DiagnosisAlert", "DiagnosisNotes", "Equipment"]
+
+EQUIPMENT_KINDS = ("motor", "transformer", "air_compressor", "pump", "fan", "industrial_boiler")
+ALERT_STATUSES = ("open", "acknowledged", "closed")
+
+
+class Equipment(Base):
+    """One item of an enterprise's key energy-using equipment (重点用能设备).
+
+    Common fields: rated power [kW] (motors, pumps, fans, compressors: the motor's rated output),
+    efficiency [%] (nameplate or measured), operating hours [h/a], load factor [1]. Kind-specific
+    fields are null where they do not apply.
+    """
+
+    __tablename__ = "diagnosis_equipment"
+    __table_args__ = (
+        UniqueConstraint("enterprise_id", "code", name="code_per_enterprise"),
+        CheckConstraint("kind IN ('motor', 'transformer', 'air_compressor', 'pump', 'fan', 'industrial_boiler')",
+                        name="kind"),
+        CheckConstraint("efficiency_basis IN ('nameplate', 'measured')", name="efficiency_basis"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    facility_id: Mapped[int | None] = mapped_column(ForeignKey("facilities.id", ondelete="SET NULL"), index=True)
+    kind: Mapped[str] = mapped_column(String(24))
+    #: the enterprise's own equipment number, unique within the enterprise
+    code: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    model: Mapped[str | None] = mapped_column(String(100))
+    year_installed: Mapped[int | None] = mapped_column(Integer)
+    rated_power_kw: Mapped[float | None] = mapped_column(Float)
+    efficiency_pct: Mapped[float | None] = mapped_column(Float)
+    efficiency_basis: Mapped[str] = mapped_column(String(16), default="nameplate")
+    hours_per_year: Mapped[float] = mapped_column(Float)
+    load_factor: Mapped[float] = mapped_column(Float)
+    #: motors: number of poles (2, 4, 6)
+    poles: Mapped[int | None] = mapped_column(Integer)
+    #: transformers: rated capacity [kVA], no-load and load losses [W]
+    capacity_kva: Mapped[float | None] = mapped_column(Float)
+    no_load_loss_w: Mapped[float | None] = mapped_column(Float)
+    load_loss_w: Mapped[float | None] = mapped_column(Float)
+    #: air compressors: free-air delivery [m³/min], discharge pressure [MPa], specific power [kW/(m³/min)]
+    flow_m3_min: Mapped[float | None] = mapped_column(Float)
+    pressure_mpa: Mapped[float | None] = mapped_column(Float)
+    specific_power: Mapped[float | None] = mapped_column(Float)
+    #: industrial boilers: fuel item key and rated thermal output [MW]
+    fuel: Mapped[str | None] = mapped_column(String(64))
+    rated_capacity_mw: Mapped[float | None] = mapped_column(Float)
+    #: the replacement considered: target efficiency [%] or specific power; cost [CNY]
+    target_efficiency_pct: Mapped[float | None] = mapped_column(Float)
+    target_specific_power: Mapped[float | None] = mapped_column(Float)
+    replacement_cost_cny: Mapped[float | None] = mapped_column(Float)
+    notes: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class DiagnosisAlert(Base):
+    """A consumption anomaly of a facility (and meter) against its baseline."""
+
+    __tablename__ = "diagnosis_alerts"
+    __table_args__ = (
+        CheckConstraint("status IN ('open', 'acknowledged', 'closed')", name="status"),
+        CheckConstraint("severity IN ('low', 'medium', 'high')", name="severity"),
+        CheckConstraint("kind IN ('spike', 'drift_up', 'drift_down')", name="kind"),
+        UniqueConstraint("facility_id", "meter_id", "kind", "started", name="one_per_start"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id", ondelete="CASCADE"), index=True)
+    meter_id: Mapped[int | None] = mapped_column(ForeignKey("meters.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    started: Mapped[dt.date] = mapped_column(Date)
+    ended: Mapped[dt.date] = mapped_column(Date)
+    excess_kwh: Mapped[float] = mapped_column(Float)
+    expected_kwh: Mapped[float] = mapped_column(Float)
+    max_abs_z: Mapped[float] = mapped_column(Float)
+    severity: Mapped[str] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    acknowledged_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    acknowledged_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class DiagnosisNotes(Base):
+    """What the enterprise says about its energy management (EnMS, organisation, metering)."""
+
+    __tablename__ = "diagnosis_notes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), unique=True)
+    energy_management: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

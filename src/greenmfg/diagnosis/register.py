@@ -1,0 +1,320 @@
+"""The equipment register's fields: parsing and checking one item (API body or import row), the
+import of a register file (.xlsx or .csv, Chinese or English headers, all-or-nothing) and the
+blank template.
+
+Every problem is an :class:`~greenmfg.errors.Issue` naming where (sheet/row/column, or the field
+for the API), what, and how to fix it, in English and Chinese.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from greenmfg.errors import InputError, Issue
+from greenmfg.refdata.vocabulary import normalize_name
+
+__all__ = ["FIELDS", "KIND_NAMES", "REQUIRED_BY_KIND", "Field", "parse_item", "read_register", "template_bytes"]
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    key: str
+    header_zh: str
+    header_en: str
+    type: Literal["text", "number", "integer", "kind", "basis"]
+    minimum: float | None = None
+    maximum: float | None = None
+    help_en: str = ""
+    help_zh: str = ""
+
+
+FIELDS: tuple[Field, ...] = (
+    Field("kind", "设备类型", "kind", "kind", help_en="motor, transformer, air_compressor, pump, fan, industrial_boiler",
+          help_zh="电动机、变压器、空压机、水泵、风机、工业锅炉"),
+    Field("code", "设备编号", "code", "text", help_en="unique within the enterprise", help_zh="企业内唯一"),
+    Field("name", "设备名称", "name", "text"),
+    Field("facility", "所属设施", "facility", "text", help_en="facility code (optional)", help_zh="设施编号（可空）"),
+    Field("model", "型号", "model", "text"),
+    Field("year_installed", "投运年份", "year_installed", "integer", 1950, 2100),
+    Field("rated_power_kw", "额定功率(kW)", "rated_power_kw", "number", 0.0001, 1e6,
+          "rated output; motors, pumps, fans, air compressors", "额定输出功率；电动机、水泵、风机、空压机"),
+    Field("efficiency_pct", "效率(%)", "efficiency_pct", "number", 1, 100,
+          "motors, pumps, fans; boilers: thermal efficiency", "电动机、水泵、风机效率；锅炉热效率"),
+    Field("efficiency_basis", "效率来源", "efficiency_basis", "basis", help_en="nameplate or measured",
+          help_zh="铭牌 或 实测"),
+    Field("hours_per_year", "年运行小时(h)", "hours_per_year", "number", 0, 8784),
+    Field("load_factor", "负载率", "load_factor", "number", 0.0001, 1.2, "0-1 (load / rated)", "0～1（负载/额定）"),
+    Field("poles", "极数", "poles", "integer", 2, 8, "motors: 2, 4, 6 or 8", "电动机：2、4、6、8"),
+    Field("capacity_kva", "额定容量(kVA)", "capacity_kva", "number", 1, 1e7),
+    Field("no_load_loss_w", "空载损耗(W)", "no_load_loss_w", "number", 0, 1e7),
+    Field("load_loss_w", "负载损耗(W)", "load_loss_w", "number", 0, 1e8),
+    Field("flow_m3_min", "排气量(m3/min)", "flow_m3_min", "number", 0.0001, 1e5),
+    Field("pressure_mpa", "排气压力(MPa)", "pressure_mpa", "number", 0, 100),
+    Field("specific_power", "比功率(kW/(m3/min))", "specific_power", "number", 0.0001, 100),
+    Field("fuel", "燃料", "fuel", "text"),
+    Field("rated_capacity_mw", "额定热功率(MW)", "rated_capacity_mw", "number", 0.0001, 1e4),
+    Field("target_efficiency_pct", "目标效率(%)", "target_efficiency_pct", "number", 1, 100),
+    Field("target_specific_power", "目标比功率", "target_specific_power", "number", 0.0001, 100),
+    Field("replacement_cost_cny", "更换投资(元)", "replacement_cost_cny", "number", 0, 1e12),
+    Field("notes", "备注", "notes", "text"),
+)
+_BY_KEY = {f.key: f for f in FIELDS}
+
+#: names accepted for each kind (keys, English and Chinese)
+KIND_NAMES: Mapping[str, tuple[str, ...]] = {
+    "motor": ("motor", "电动机", "电机", "三相异步电动机"),
+    "transformer": ("transformer", "变压器", "配电变压器", "电力变压器"),
+    "air_compressor": ("air_compressor", "air compressor", "compressor", "空压机", "空气压缩机"),
+    "pump": ("pump", "水泵", "泵", "离心泵"),
+    "fan": ("fan", "风机", "通风机"),
+    "industrial_boiler": ("industrial_boiler", "industrial boiler", "boiler", "工业锅炉", "锅炉"),
+}
+_KIND_LOOKUP = {normalize_name(n): k for k, names in KIND_NAMES.items() for n in names}
+_BASIS = {"nameplate": "nameplate", "铭牌": "nameplate", "measured": "measured", "实测": "measured"}
+
+REQUIRED_BY_KIND: Mapping[str, tuple[str, ...]] = {
+    "motor": ("rated_power_kw", "efficiency_pct", "poles"),
+    "transformer": ("capacity_kva", "no_load_loss_w", "load_loss_w"),
+    "air_compressor": ("rated_power_kw", "flow_m3_min", "specific_power"),
+    "pump": ("rated_power_kw", "efficiency_pct"),
+    "fan": ("rated_power_kw", "efficiency_pct"),
+    "industrial_boiler": ("rated_capacity_mw", "efficiency_pct"),
+}
+ALWAYS_REQUIRED = ("kind", "code", "name", "hours_per_year", "load_factor")
+
+
+def _issue(code: str, message: str, message_zh: str, fix: str, fix_zh: str, *, column: str, value: object,
+           sheet: str, row: int | None) -> Issue:
+    return Issue(code=code, message=message, message_zh=message_zh, fix=fix, fix_zh=fix_zh, sheet=sheet, row=row,
+                 column=column, value="" if value is None else str(value)[:100])
+
+
+def _blank(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def parse_item(values: Mapping[str, Any], *, facilities: Mapping[str, int], sheet: str = "", row: int | None = None,
+               columns: Mapping[str, str] | None = None, partial: bool = False) -> tuple[dict[str, Any], list[Issue]]:
+    """Check one item; return the column values for :class:`~greenmfg.diagnosis.models.Equipment`.
+
+    Parameters
+    ----------
+    values
+        Field key → raw value (API JSON, or a row keyed by field key).
+    facilities
+        The enterprise's facility codes → ids (``facility`` must be one of them).
+    columns
+        Field key → the column name to show in issues (the file's header); default the key.
+    partial
+        An update: only the given fields are checked, the kind-specific requirements are not.
+    """
+    columns = columns or {}
+    issues: list[Issue] = []
+    out: dict[str, Any] = {}
+
+    def where(key: str) -> str:
+        return columns.get(key, key)
+
+    unknown = sorted(k for k in values if k not in _BY_KEY)
+    for key in unknown:
+        issues.append(_issue("diagnosis.input.unknown_field", f"unknown field '{key}'", f"未知字段“{key}”",
+                             "use one of: " + ", ".join(_BY_KEY), "可用字段：" + "、".join(_BY_KEY),
+                             column=key, value=values[key], sheet=sheet, row=row))
+    for field in FIELDS:
+        if field.key not in values:
+            continue
+        raw = values[field.key]
+        if _blank(raw):
+            out[field.key] = None
+            continue
+        column = where(field.key)
+        if field.type == "kind":
+            kind = _KIND_LOOKUP.get(normalize_name(raw))
+            if kind is None:
+                issues.append(_issue("diagnosis.input.unknown_kind", f"unknown equipment kind '{raw}'",
+                                     f"未知设备类型“{raw}”", "write one of " + ", ".join(KIND_NAMES),
+                                     "请填写：电动机、变压器、空压机、水泵、风机、工业锅炉", column=column, value=raw,
+                                     sheet=sheet, row=row))
+            out["kind"] = kind
+        elif field.type == "basis":
+            basis = _BASIS.get(str(raw).strip().lower())
+            if basis is None:
+                issues.append(_issue("diagnosis.input.bad_basis", f"efficiency basis '{raw}' is not nameplate or measured",
+                                     f"效率来源“{raw}”无效", "write nameplate or measured", "请填写 铭牌 或 实测",
+                                     column=column, value=raw, sheet=sheet, row=row))
+            out["efficiency_basis"] = basis
+        elif field.type in ("number", "integer"):
+            try:
+                number = float(str(raw).strip().replace(",", "")) if not isinstance(raw, int | float) else float(raw)
+                if number != number or number in (float("inf"), float("-inf")):
+                    raise ValueError
+            except (TypeError, ValueError):
+                issues.append(_issue("diagnosis.input.not_a_number", f"{column}: '{raw}' is not a number",
+                                     f"{column}：“{raw}”不是数字", "write a plain number without units",
+                                     "请填写不带单位的数字", column=column, value=raw, sheet=sheet, row=row))
+                continue
+            if field.type == "integer" and number != int(number):
+                issues.append(_issue("diagnosis.input.not_an_integer", f"{column}: {raw} is not a whole number",
+                                     f"{column}：{raw} 不是整数", "write a whole number", "请填写整数",
+                                     column=column, value=raw, sheet=sheet, row=row))
+                continue
+            low, high = field.minimum, field.maximum
+            if (low is not None and number < low) or (high is not None and number > high):
+                issues.append(_issue("diagnosis.input.out_of_range", f"{column}: {raw} is outside {low}–{high}",
+                                     f"{column}：{raw} 超出范围 {low}～{high}", f"write a value between {low} and {high}",
+                                     f"请填写 {low}～{high} 之间的数值", column=column, value=raw, sheet=sheet, row=row))
+                continue
+            out[field.key] = int(number) if field.type == "integer" else number
+        else:
+            text = str(raw).strip()
+            if field.key == "facility":
+                if text not in facilities:
+                    known = ", ".join(sorted(facilities)) or "—"
+                    issues.append(_issue("diagnosis.input.unknown_facility", f"facility '{text}' is not one of the "
+                                         "enterprise's facilities", f"设施“{text}”不属于本企业",
+                                         f"write one of: {known}, or leave it blank", f"请填写：{known}，或留空",
+                                         column=column, value=raw, sheet=sheet, row=row))
+                    continue
+                out["facility_id"] = facilities[text]
+                continue
+            limit = 200 if field.key in ("name",) else 64 if field.key in ("code", "fuel") else 100
+            if field.key != "notes" and len(text) > limit:
+                issues.append(_issue("diagnosis.input.too_long", f"{column} is longer than {limit} characters",
+                                     f"{column}超过 {limit} 个字符", "shorten it", "请缩短", column=column, value=raw,
+                                     sheet=sheet, row=row))
+                continue
+            out[field.key] = text
+    if "facility" in values and _blank(values["facility"]):
+        out.pop("facility", None)
+        out["facility_id"] = None
+    out.pop("facility", None)
+    if out.get("poles") is not None and out["poles"] not in (2, 4, 6, 8):
+        issues.append(_issue("diagnosis.input.bad_poles", f"poles must be 2, 4, 6 or 8, not {out['poles']}",
+                             f"极数应为 2、4、6 或 8，而非 {out['poles']}", "write 2, 4, 6 or 8", "请填写 2、4、6 或 8",
+                             column=where("poles"), value=out["poles"], sheet=sheet, row=row))
+    if not partial:
+        kind = out.get("kind")
+        required = ALWAYS_REQUIRED + (REQUIRED_BY_KIND.get(kind, ()) if kind else ())
+        for key in required:
+            if out.get(key) is None and not any(i.column == where(key) for i in issues):
+                issues.append(_issue("diagnosis.input.missing", f"{where(key)} is required"
+                                     + (f" for a {kind}" if key not in ALWAYS_REQUIRED else ""),
+                                     f"{where(key)}为必填项", f"fill in {where(key)}", f"请填写{where(key)}",
+                                     column=where(key), value="", sheet=sheet, row=row))
+        out.setdefault("efficiency_basis", "nameplate")
+        if out.get("efficiency_basis") is None:
+            out["efficiency_basis"] = "nameplate"
+    return out, issues
+
+
+def _header_key(text: str) -> str | None:
+    wanted = normalize_name(text)
+    for field in FIELDS:
+        if wanted in (normalize_name(field.header_zh), normalize_name(field.header_en), normalize_name(field.key)):
+            return field.key
+    return None
+
+
+def read_register(content: bytes, filename: str) -> tuple[str, list[tuple[int, dict[str, Any]]], dict[str, str],
+                                                           list[Issue]]:
+    """Rows of a register file: (sheet name, [(row number, {field key: raw value})], key → header, issues).
+
+    Raises
+    ------
+    InputError
+        The file is neither a readable .xlsx nor a UTF-8 .csv.
+    """
+    name = filename.lower()
+    if name.endswith(".xlsx"):
+        from openpyxl import load_workbook
+
+        try:
+            workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        except Exception as error:
+            raise InputError(f"{filename} is not a readable .xlsx workbook ({type(error).__name__})") from None
+        sheet = workbook.worksheets[0]
+        sheet_name = sheet.title
+        table = [list(r) for r in sheet.iter_rows(values_only=True)]
+    elif name.endswith(".csv"):
+        try:
+            text = content.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise InputError(f"{filename} is not UTF-8 text: save the CSV as UTF-8") from None
+        sheet_name = ""
+        table = [list(r) for r in csv.reader(io.StringIO(text))]
+    else:
+        raise InputError(f"{filename}: upload an .xlsx or .csv register (download the template)")
+    issues: list[Issue] = []
+    if not table:
+        issues.append(_issue("diagnosis.input.empty", "the file has no header row", "文件没有表头行",
+                             "use the template", "请使用模板", column="", value="", sheet=sheet_name, row=1))
+        return sheet_name, [], {}, issues
+    headers = ["" if h is None else str(h).strip() for h in table[0]]
+    mapping: dict[int, str] = {}
+    shown: dict[str, str] = {}
+    for index, header in enumerate(headers):
+        if not header:
+            continue
+        key = _header_key(header)
+        if key is None:
+            issues.append(_issue("diagnosis.input.unknown_column", f"unknown column '{header}'", f"未知列“{header}”",
+                                 "use the template's headers (Chinese or English)", "请使用模板表头（中文或英文）",
+                                 column=header, value=header, sheet=sheet_name, row=1))
+            continue
+        mapping[index] = key
+        shown[key] = header
+    # a column the file lacks is named in the language of the file's headers
+    chinese = any(shown.get(f.key) == f.header_zh for f in FIELDS if f.header_zh != f.header_en)
+    for field in FIELDS:
+        shown.setdefault(field.key, field.header_zh if chinese else field.header_en)
+    rows: list[tuple[int, dict[str, Any]]] = []
+    for number, cells in enumerate(table[1:], start=2):
+        if all(_blank(c) for c in cells):
+            continue
+        rows.append((number, {key: cells[i] if i < len(cells) else None for i, key in mapping.items()}))
+    return sheet_name, rows, shown, issues
+
+
+def template_bytes(lang: Literal["zh", "en"], fmt: Literal["xlsx", "csv"]) -> bytes:
+    """The blank register (headers in ``lang``; an example row per kind; instructions sheet in xlsx)."""
+    headers = [f.header_zh if lang == "zh" else f.header_en for f in FIELDS]
+    year = dt.date.today().year
+    examples = [
+        {"kind": "电动机" if lang == "zh" else "motor", "code": "M-001", "name": "1号循环水泵电机" if lang == "zh"
+         else "Cooling water pump motor 1", "rated_power_kw": 75, "efficiency_pct": 93.2, "poles": 4,
+         "hours_per_year": 6000, "load_factor": 0.75, "year_installed": year - 12},
+        {"kind": "变压器" if lang == "zh" else "transformer", "code": "T-001", "name": "1号配电变压器" if lang == "zh"
+         else "Distribution transformer 1", "capacity_kva": 1000, "no_load_loss_w": 1150, "load_loss_w": 10300,
+         "hours_per_year": 8760, "load_factor": 0.5},
+    ]
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(headers)
+        for example in examples:
+            writer.writerow([example.get(f.key, "") for f in FIELDS])
+        return out.getvalue().encode("utf-8-sig")
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = "设备台账" if lang == "zh" else "equipment"
+    sheet.append(headers)
+    for example in examples:
+        sheet.append([example.get(f.key) for f in FIELDS])
+    help_sheet = workbook.create_sheet("说明" if lang == "zh" else "instructions")
+    help_sheet.append(["列名", "必填", "说明"] if lang == "zh" else ["column", "required", "meaning"])
+    for field in FIELDS:
+        required = ("是" if lang == "zh" else "yes") if field.key in ALWAYS_REQUIRED else (
+            "按类型" if lang == "zh" else "by kind") if any(field.key in r for r in REQUIRED_BY_KIND.values()) else ""
+        help_sheet.append([field.header_zh if lang == "zh" else field.header_en, required,
+                           field.help_zh if lang == "zh" else field.help_en])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

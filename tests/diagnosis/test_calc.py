@@ -1,0 +1,142 @@
+"""Pure diagnosis functions: grades at boundaries, savings and payback worked by hand, anomalies on
+crafted series (values from the encoded GB 18613-2020 / GB 20052-2020 tables)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+import pytest
+
+from greenmfg.calc.diagnosis import (
+    boiler_fuel_saving_tce,
+    compressor_saving_kwh,
+    detect_anomalies,
+    efficiency_grade,
+    loss_grade,
+    motor_saving_kwh,
+    payback_years,
+    table_rating,
+    transformer_loss_kwh,
+)
+from greenmfg.refdata import load_catalog
+
+# GB 18613-2020 表1, 4 poles, 7.5 kW as encoded: grade 3 = 90.4 %, grade 2 = 92.6 %, grade 1 not found
+GRADES_7K5 = {1: None, 2: 92.6, 3: 90.4}
+
+
+def test_encoded_minimums_read_from_the_tables() -> None:
+    catalog = load_catalog()
+    motors = catalog.dataset("equipment_efficiency/gb18613-2020")
+    assert motors.get("4p.7.5kW", "grade_3").value == 90.4  # IE3 4-pole 7.5 kW
+    assert motors.get("4p.7.5kW", "grade_2").value == 92.6
+    assert motors.get("2p.0.75kW", "grade_3").value == 80.7
+    assert motors.get("6p.375kW", "grade_3").value == 95.8
+    assert motors.get("4p.7.5kW", "grade_1").verification_status == "not_found"
+    # honest statuses: nothing is marked verified (the standard's text was not read)
+    assert {r.verification_status for r in motors} == {"secondary", "recalled", "not_found"}
+    assert motors.get("4p.7.5kW", "grade_3").verification_status == "secondary"
+    assert motors.get("2p.7.5kW", "grade_3").verification_status == "recalled"
+    transformers = catalog.dataset("equipment_efficiency/gb20052-2020")
+    assert transformers.get("oil.1000kVA", "no_load_loss_grade_3").value == 830
+    assert transformers.get("oil.1000kVA", "load_loss_grade_3").value == 10300
+    assert transformers.get("oil.2500kVA", "no_load_loss_grade_3").value == 1600
+    assert "verified" not in {r.verification_status for r in transformers}
+    # coverage: 26 ratings × 3 poles, 19 transformer sizes
+    assert len({r.key for r in motors}) == 78
+    assert len({r.key for r in transformers}) == 19
+
+
+@pytest.mark.parametrize(("efficiency", "grade"), [(90.4, 3), (90.39, None), (92.59, 3), (92.6, 2), (99.0, 2),
+                                                    (70.0, None)])
+def test_motor_grade_at_the_boundaries(efficiency: float, grade: int | None) -> None:
+    assert efficiency_grade(efficiency, GRADES_7K5) == grade
+
+
+def test_transformer_grade_needs_both_losses() -> None:
+    grades = {1: (None, None), 2: (None, None), 3: (830.0, 10300.0)}
+    assert loss_grade(830, 10300, grades) == 3
+    assert loss_grade(831, 10300, grades) is None
+    assert loss_grade(800, 10301, grades) is None
+
+
+def test_table_rating_takes_the_next_higher_row() -> None:
+    ratings = [0.75, 1.1, 7.5, 11.0]
+    assert table_rating(7.5, ratings) == 7.5
+    assert table_rating(8.0, ratings) == 11.0
+    assert table_rating(12.0, ratings) is None
+
+
+def test_motor_saving_worked_by_hand() -> None:
+    # 7.5 kW × 6000 h × 0.75 × (1/0.880 − 1/0.926) = 33 750 × 0.046 / (0.880 × 0.926) = 1905.19 kWh
+    kwh = motor_saving_kwh(7.5, 6000, 0.75, 88.0, 92.6)
+    assert kwh == pytest.approx(33750 * 0.046 / (0.88 * 0.926), rel=1e-12)
+    assert kwh == pytest.approx(1905.19, abs=0.01)
+    # payback: 3000 CNY / (1905.19 kWh × 0.70 CNY/kWh) = 2.2495 a
+    assert payback_years(3000, kwh * 0.70) == pytest.approx(2.2495, abs=1e-4)
+    assert payback_years(3000, 0) is None
+
+
+def test_transformer_losses_worked_by_hand() -> None:
+    # old: 1150 W × 8760 h + 0.5² × 10 300 W × 8760 h = 10 074 + 22 557 = 32 631 kWh
+    assert transformer_loss_kwh(1150, 10300, 0.5, 8760) == pytest.approx(10074 + 22557, abs=0.01)
+    saved = transformer_loss_kwh(1150, 10300, 0.5, 8760) - transformer_loss_kwh(830, 10300, 0.5, 8760)
+    assert saved == pytest.approx(320 * 8.76, abs=1e-6)  # 2803.2 kWh
+
+
+def test_compressor_and_boiler_savings() -> None:
+    # (7.4 − 6.2) kW/(m³/min) × 20 m³/min × 6000 h × 0.8 = 115 200 kWh
+    assert compressor_saving_kwh(7.4, 6.2, 20, 6000, 0.8) == pytest.approx(115200)
+    # 4 MW × 5000 h × 0.6 × 3.6 = 43 200 GJ heat; fuel 43 200/0.80 − 43 200/0.88 = 4909.09 GJ = 167.50 tce
+    assert boiler_fuel_saving_tce(4, 5000, 0.6, 80, 88) == pytest.approx(4909.0909 / 29.3076, rel=1e-6)
+
+
+def _days(n: int) -> list[dt.date]:
+    start = dt.date(2025, 1, 1)
+    return [start + dt.timedelta(days=i) for i in range(n)]
+
+
+def _clean(n: int, seed: int = 7) -> tuple[list[float], list[float]]:
+    rng = random.Random(seed)
+    expected = [1000.0 + 100 * ((i % 7) in (5, 6)) for i in range(n)]
+    actual = [e + rng.uniform(-20, 20) for e in expected]
+    return actual, expected
+
+
+def test_clean_series_gives_no_anomaly() -> None:
+    actual, expected = _clean(180)
+    assert detect_anomalies(_days(180), actual, expected) == []
+
+
+def test_spike_is_found_with_its_excess() -> None:
+    actual, expected = _clean(120)
+    actual[60] += 400.0  # one day far beyond a ±20 kWh noise band
+    found = detect_anomalies(_days(120), actual, expected)
+    spikes = [a for a in found if a.kind == "spike"]
+    assert len(spikes) == 1
+    assert spikes[0].start == spikes[0].end == dt.date(2025, 1, 1) + dt.timedelta(days=60)
+    assert spikes[0].excess == pytest.approx(actual[60] - expected[60])
+    assert spikes[0].max_abs_z > 10
+    assert spikes[0].severity == "high"
+
+
+def test_step_change_is_found_as_a_drift_from_its_start() -> None:
+    actual, expected = _clean(150)
+    for i in range(90, 150):
+        actual[i] += 30.0  # +3 % from day 90 on: within the daily spread at first, a shift over time
+    found = detect_anomalies(_days(150), actual, expected)
+    drifts = [a for a in found if a.kind == "drift_up"]
+    assert len(drifts) == 1
+    step = dt.date(2025, 1, 1) + dt.timedelta(days=90)
+    assert step - dt.timedelta(days=3) <= drifts[0].start <= step + dt.timedelta(days=1)
+    assert drifts[0].end == dt.date(2025, 1, 1) + dt.timedelta(days=149)
+    # 60 days × 30 kWh = 1800 kWh, give or take the noise summed over 60 days (σ ≈ 11.5 × √60 ≈ 90)
+    assert drifts[0].excess == pytest.approx(1800, abs=300)
+    assert not [a for a in found if a.kind == "drift_down"]
+
+
+def test_bad_series_are_refused() -> None:
+    with pytest.raises(ValueError, match="same length"):
+        detect_anomalies(_days(3), [1, 2, 3], [1, 2])
+    with pytest.raises(ValueError, match="ascending"):
+        detect_anomalies(list(reversed(_days(3))), [1, 2, 3], [1, 2, 3])

@@ -1,0 +1,112 @@
+"""Diagnosis pages on SQLite and PostgreSQL: zh-CN and English, the register table with the
+below-minimum item first, the upload form (managers) with located problems, alert acknowledgement
+(members), outsiders get the 404 page."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from fastapi.testclient import TestClient
+from openpyxl import Workbook
+from sqlalchemy import func, select
+
+from greenmfg.db.session import Database
+from greenmfg.diagnosis.models import DiagnosisAlert, Equipment
+
+from .conftest import Login, World
+from .test_diagnosis import MOTOR, MOTOR_OK, TRANSFORMER, _stored_alert, add
+from .test_pages import PageSession
+
+
+def _page(client: TestClient, username: str, world: World, lang: str = "zh") -> tuple[PageSession, Any]:
+    browser = PageSession(client, username)
+    browser.language("zh-CN" if lang == "zh" else "en")
+    return browser, browser.get(f"/diagnosis?enterprise_id={world.org('steel')}&year=2023")
+
+
+def test_page_in_chinese_and_english(client: TestClient, login: Login, world: World) -> None:
+    add(client, login, world, MOTOR_OK, MOTOR, TRANSFORMER)
+    browser, zh = _page(client, "steel", world, "zh")
+    assert zh.status_code == 200
+    link = f"/api/v1/enterprises/{world.org('steel')}/diagnosis/report.html?lang=zh&amp;year=2023"
+    assert link in zh.text  # the signed-in browser opens the report through its session
+    report = browser.get(link.replace("&amp;", "&"))
+    assert report.status_code == 200 and "工业企业节能诊断报告" in report.text and "1号循环水泵电机" in report.text
+    for text in ("节能诊断", "设备台账", "低于限定值", "3级能效", "电动机", "变压器", "上传设备台账", "诊断报告（PDF）"):
+        assert text in zh.text, text
+    table = zh.text[zh.text.index('data-testid="equipment-table"'):]
+    assert table.index("M-1") < table.index("M-2")  # below-minimum items first
+    _, en = _page(client, "steel", world, "en")
+    for text in ("Energy diagnosis", "Equipment register", "Below minimum", "Grade 3", "Motor", "Upload a register",
+                 "2 of 3 items are below the minimum allowable value."):
+        assert text in en.text, text
+    assert "节能诊断" not in en.text
+
+
+def test_regulator_reads_without_upload_form(client: TestClient, login: Login, world: World) -> None:
+    add(client, login, world, MOTOR)
+    _, page = _page(client, "hebei", world, "en")
+    assert page.status_code == 200 and "M-1" in page.text
+    assert "Upload a register" not in page.text
+
+
+def test_outsiders_get_the_404_page(client: TestClient, login: Login, world: World, database: Database) -> None:
+    add(client, login, world, MOTOR)
+    alert_id = _stored_alert(database, world)
+    for username in ("cement", "glass", "evaluator"):
+        browser, page = _page(client, username, world)
+        assert page.status_code == 404 and "M-1" not in page.text and "循环水泵" not in page.text
+        answer = browser.post(f"/diagnosis/{world.org('steel')}/alerts/{alert_id}", data={"status": "acknowledged"})
+        assert answer.status_code == 404
+        upload = browser.post(f"/diagnosis/{world.org('steel')}/import",
+                              files={"file": ("r.csv", "设备类型\n".encode(), "text/csv")})
+        assert upload.status_code == 404
+    with database.session() as s:
+        assert s.get(DiagnosisAlert, alert_id).status == "open"  # type: ignore[union-attr]
+        assert s.execute(select(func.count()).select_from(Equipment)).scalar_one() == 1
+
+
+def _xlsx(rows: list[list[Any]]) -> bytes:
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = "设备台账"
+    sheet.append(["设备类型", "设备编号", "设备名称", "额定功率(kW)", "效率(%)", "极数", "年运行小时(h)", "负载率"])
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def test_upload_shows_located_problems_and_stores_nothing(client: TestClient, world: World,
+                                                          database: Database) -> None:
+    browser, _ = _page(client, "steel", world, "zh")
+    bad = _xlsx([["电动机", "M-1", "电机", 7.5, 88, 4, 6000, 0.75], ["电冰箱", "X-1", "冰箱", 1, 50, None, 100, 0.5]])
+    answer = browser.post(f"/diagnosis/{world.org('steel')}/import",
+                          files={"file": ("台账.xlsx", bad, "application/octet-stream")})
+    assert answer.status_code == 422
+    assert "电冰箱" in answer.text and "设备类型" in answer.text and "请填写：电动机、变压器" in answer.text
+    with database.session() as s:
+        assert s.execute(select(func.count()).select_from(Equipment)).scalar_one() == 0
+    good = _xlsx([["电动机", "M-1", "电机", 7.5, 88, 4, 6000, 0.75]])
+    answer = browser.post(f"/diagnosis/{world.org('steel')}/import",
+                          files={"file": ("台账.xlsx", good, "application/octet-stream")})
+    assert answer.status_code == 303
+    page = browser.get(answer.headers["location"])
+    assert "已向设备台账添加 1 台设备" in page.text and "M-1" in page.text
+
+
+def test_members_acknowledge_alerts_on_the_page(client: TestClient, world: World, database: Database) -> None:
+    alert_id = _stored_alert(database, world)
+    regulator, page = _page(client, "hebei", world, "en")
+    assert "Acknowledge" not in page.text
+    assert regulator.post(f"/diagnosis/{world.org('steel')}/alerts/{alert_id}",
+                          data={"status": "acknowledged"}).status_code == 403
+    viewer, page = _page(client, "steelviewer", world, "zh")
+    assert "确认" in page.text
+    answer = viewer.post(f"/diagnosis/{world.org('steel')}/alerts/{alert_id}", data={"status": "acknowledged"})
+    assert answer.status_code == 303
+    with database.session() as s:
+        assert s.get(DiagnosisAlert, alert_id).status == "acknowledged"  # type: ignore[union-attr]
