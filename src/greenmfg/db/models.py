@@ -11,6 +11,7 @@ from greenmfg.audit.models import AuditEvent, AuditHead
 from greenmfg.auth.models import ApiToken, LoginAttempt, Membership, User, WebSession
 from greenmfg.capacity.models import ReplacementPlan, RetiredCapacity
 from greenmfg.db.base import Base
+from greenmfg.greenfactory.models import GreenEvaluation
 from greenmfg.orgs.models import (
     EvaluatorAssignment,
     Facility,
@@ -23,7 +24,7 @@ from greenmfg.orgs.models import (
 
 __all__ = [
     "ActivityRecord", "ApiToken", "AuditEvent", "AuditHead", "Base", "CalculationRun", "DataVersion",
-    "EvaluatorAssignment", "Facility", "FacilityResult", "ImportBatch", "Jurisdiction", "LoginAttempt",
+    "EvaluatorAssignment", "Facility", "FacilityResult", "GreenEvaluation", "ImportBatch", "Jurisdiction", "LoginAttempt",
     "Membership", "Meter", "Organisation", "Park", "Product", "ReplacementPlan", "RetiredCapacity", "User",
     "WebSession",
 ]
