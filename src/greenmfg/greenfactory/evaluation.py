@@ -227,6 +227,7 @@ def evaluate(document: dict[str, Any], *, auto: dict[str, AutoValue] | None = No
             row["answered"] = points is not None
         else:
             row.update(_performance(item, index, raw, auto.get(item.auto) if item.auto else None, issues, warnings))
+            row["answered"] = index >= 0
         scores.append(ItemScore(item.key, item.parent, max_points, float(row["points"])))
         rows.append(row)
     if issues:
@@ -340,6 +341,13 @@ def _performance(item: FrameworkItem, index: int, raw: dict[str, Any], auto: Aut
     else:
         out["reference_source"] = item.source if item.benchmark is not None else ""
     if len(issues) > start or out["value"] is None:
+        return out
+    if (out["benchmark"] is None or out["leading"] is None) and index < 0:
+        # filled automatically, but nobody gave the references: shown, scored 0, flagged
+        warnings.append({"code": "greenfactory.auto.reference_needed", "key": item.key,
+                         "en": f"{item.name_en}: {out['value']:.4g} {item.unit} from stored results; enter the "
+                               "benchmark and leading value to score it",
+                         "zh": f"{item.name_zh}：根据核算结果为 {out['value']:.4g} {item.unit}；填写基准值和引领值后计分"})
         return out
     if out["benchmark"] is None or out["leading"] is None:
         issues.append(_issue("missing_reference", f"{where}.benchmark", "",
