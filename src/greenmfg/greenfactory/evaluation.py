@@ -315,9 +315,10 @@ def _performance(item: FrameworkItem, index: int, raw: dict[str, Any], auto: Aut
                                      "填写 override_reason，或删除 value 使用自动值"))
                 return out
             out["value_source"] = f"entered (overrides {auto.value:.6g} {auto.unit} from {auto.source}): {reason}"
+            out["value_source_zh"] = f"填报（替代{auto.source_zh}的 {auto.value:.6g} {auto.unit}）：{reason}"
             out["auto_value"] = auto.value
         else:
-            out["value_source"] = "entered"
+            out["value_source"], out["value_source_zh"] = "entered", "填报"
         out["value"] = value * factor
     elif auto is not None:
         out["value"] = auto.value

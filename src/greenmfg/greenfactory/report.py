@@ -42,7 +42,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "met": ("符合", "met"),
     "not_met": ("不符合", "not met"),
     "evidence": ("证据", "Evidence"),
-    "items": ("评价指标", "Indicators"),
+    "scored_items": ("评价指标", "Indicators"),
+    "evaluation_title": ("评价名称", "Title"),
     "performance": ("绩效指标", "Performance indicators"),
     "value": ("实际值", "Value"),
     "benchmark": ("基准值", "Benchmark"),
@@ -58,6 +59,14 @@ TEXT: dict[str, tuple[str, str]] = {
     "status_col": ("核实状态", "Verification"),
     "no_gaps": ("无差距：全部指标满分。", "No gaps: every indicator has full points."),
     "auto": ("自动", "auto"),
+    "entered": ("填报", "entered"),
+    "verification.verified": ("已核实", "verified"),
+    "verification.definitional": ("定义", "definitional"),
+    "verification.crosschecked": ("已交叉核对", "cross-checked"),
+    "verification.secondary": ("二手来源", "secondary source"),
+    "verification.uncertain": ("未核实", "unverified"),
+    "verification.recalled": ("凭记忆，未核实", "recalled, unverified"),
+    "verification.not_found": ("未找到", "not found"),
 }
 
 
@@ -120,11 +129,12 @@ def render_xlsx(evaluation: dict[str, Any], *, organisation: str, lang: str = "z
                   t["value_source"], t["reference_source"], t["status_col"], t["evidence"]])
     for v in result["vetoes"]:
         items.append([v["key"], v[name], t["met"] if v["met"] else t["not_met"], "", "", "", "", "", "", "",
-                      v["citation"]["verification_status"], v["evidence"]])
+                      t["verification." + v["citation"]["verification_status"]], v["evidence"]])
     for i in result["items"]:
+        source = i.get("value_source_zh") if name == "name_zh" and i.get("value_source_zh") else i.get("value_source", "")
         items.append([i["key"], i[name], round(i["points"], 4), i["max_points"], i.get("value"), i.get("unit", ""),
-                      i.get("benchmark"), i.get("leading"), i.get("value_source", ""), i.get("reference_source", ""),
-                      i["citation"]["verification_status"], i["evidence"]])
+                      i.get("benchmark"), i.get("leading"), source, i.get("reference_source", ""),
+                      t["verification." + i["citation"]["verification_status"]], i["evidence"]])
     gaps = book.create_sheet("gaps")
     gaps.append(["key", t["indicator"], t["points"], t["max"], t["recoverable"]])
     for g in result["gaps"]:
