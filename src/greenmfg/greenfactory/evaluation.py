@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import difflib
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from greenmfg.calc.greenfactory import ItemScore, linear_points, score_tree

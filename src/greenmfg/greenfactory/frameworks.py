@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Mapping
 
 from greenmfg.errors import DatasetError, UnitError
 from greenmfg.refdata.catalog import WARNING_FREE_STATUSES, Catalog, load_catalog
