@@ -65,6 +65,12 @@ OWN_PAGES = {("GET", "/tokens"), ("POST", "/tokens"), ("POST", "/tokens/{token_i
 CAPACITY = {("GET", "/capacity"), ("GET", "/capacity/plans/new"), ("POST", "/capacity/plans"),
             ("GET", "/capacity/plans/{plan_id}"), ("POST", "/capacity/plans/{plan_id}/submit"),
             ("POST", "/capacity/plans/{plan_id}/approve"), ("POST", "/capacity/plans/{plan_id}/reject")}
+#: green-manufacturing evaluations, tested in test_greenfactory_pages.py: the list (visible evaluations
+#: only), the form and upload (enterprises the user manages), evaluations by id and finalising (outsider →
+#: 404 page); the xlsx templates hold no tenant data
+GREENFACTORY = {("GET", "/green-factory"), ("GET", "/green-factory/template.xlsx"), ("GET", "/green-factory/new"),
+                ("POST", "/green-factory/new"), ("POST", "/green-factory/new/upload"),
+                ("GET", "/green-factory/{evaluation_id}"), ("POST", "/green-factory/{evaluation_id}/finalise")}
 
 BAD_ROW = ["E-STEEL", "唐山示例钢铁有限公司", "钢铁", "130000", "E-STEEL-F1", "2024-03", "焦碳", "1000", "吨", "consumed"]
 STEEL_TEXTS = ("E-STEEL", "唐山示例钢铁")
@@ -139,7 +145,7 @@ def _page_routes(client: TestClient) -> set[tuple[str, str]]:
 
 def test_every_page_route_is_classified(client: TestClient) -> None:
     unclassified = (_page_routes(client) - SCOPED - HOME - NO_TENANT_DATA - PUBLIC - ADMIN_PAGES - REGION_PAGES
-                    - OWN_PAGES - CAPACITY)
+                    - OWN_PAGES - CAPACITY - GREENFACTORY)
     assert not unclassified, f"add these page routes to an isolation class and test them: {sorted(unclassified)}"
 
 
