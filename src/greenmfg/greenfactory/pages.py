@@ -59,6 +59,11 @@ def _translator(request: Request) -> Translator:
     return translator
 
 
+def _framework_label(framework_id: str, translator: Translator) -> str:
+    label = FRAMEWORK_LABELS[framework_id]
+    return translator.gettext(label)
+
+
 def _zh(translator: Translator) -> bool:
     return translator.locale == "zh-CN"
 
@@ -81,12 +86,13 @@ def home(request: Request, principal: PagePrincipal, database: DatabaseDep) -> R
         manageable = _manageable(session, principal)
     evaluations = [{
         "id": {"text": f"#{e.id}", "href": f"/green-factory/{e.id}", "sort": e.id},
-        "organisation": name, "framework": translator.gettext(FRAMEWORK_LABELS[e.framework]),
+        "organisation": name, "framework": _framework_label(e.framework, translator),
         "title": e.result.get("title") or "—", "score": translator.format_decimal(e.total_score, 2),
         "verdict": {"status": "verified" if e.passed else "error",
-                    "text": translator.gettext("Pass" if e.passed else "Fail")},
+                    "text": translator.gettext("Pass") if e.passed else translator.gettext("Fail")},
         "status": {"status": "info" if e.status == EvaluationStatus.draft else "verified",
-                   "text": translator.gettext("Draft" if e.status == EvaluationStatus.draft else "Final")},
+                   "text": translator.gettext("Draft") if e.status == EvaluationStatus.draft
+                   else translator.gettext("Final")},
     } for e, name in rows]
     return render(request, "greenfactory/home.html", {
         "evaluations": evaluations, "nav_active": "greenfactory",
@@ -151,7 +157,7 @@ def _render_form(request: Request, principal: Principal, database: Database, ent
         else:
             errors.setdefault(issue.column, []).append(f"{message} — {fix}")
     return render(request, "greenfactory/form.html", {
-        "enterprise": enterprise, "framework": framework, "framework_label": translator.gettext(FRAMEWORK_LABELS[framework_id]),
+        "enterprise": enterprise, "framework": framework, "framework_label": _framework_label(framework_id, translator),
         "vetoes": [{"key": v.key, "name": v.name(translator.locale)} for v in framework.vetoes],
         "groups": _groups(framework, translator, auto), "values": values, "errors": errors, "general": general,
         "notes": [n["zh" if zh else "en"] for n in notes], "meta": meta or {}, "nav_active": "greenfactory",
@@ -264,7 +270,7 @@ def _upload(request: Request, principal: Principal, database: Database, enterpri
                             else "gbt36132-2025", {}, list(failed.issues), 422)
     values = {f"{field}__{entry['key']}": str(entry[field]) for entry in document["items"] for field in FIELDS
               if field in entry}
-    meta = {k: str(document[k]) for k in ("title", "year", "product") if k in document}
+    meta: dict[str, str] = {k: str(document[k]) for k in ("title", "year", "product") if k in document}
     values.update(meta)
     return _render_form(request, principal, database, enterprise_id, framework_id, values, [], meta=meta)
 
@@ -288,13 +294,16 @@ def result_page(evaluation_id: int, request: Request, principal: PagePrincipal, 
                                         for r in result["by_level1"]],
                               "name": translator.gettext("Score (% of maximum)")}]}],
     }
-    gauge = {"series": [{"type": "gauge", "min": 0, "max": result["max_score"], "progress": {"show": True},
-                         "detail": {"valueAnimation": False, "formatter": "{value}"},
+    gauge = {"series": [{"type": "gauge", "min": 0, "max": result["max_score"], "progress": {"show": True, "width": 12},
+                         "axisLine": {"lineStyle": {"width": 12}}, "splitNumber": 5, "pointer": {"show": False},
+                         "axisLabel": {"distance": 18}, "title": {"show": False},
+                         "detail": {"valueAnimation": False, "formatter": "{value}", "offsetCenter": [0, "10%"],
+                                    "fontSize": 28},
                          "data": [{"value": round(result["total_score"], 2), "name": translator.gettext("Total score")}]}]}
     return render(request, "greenfactory/result.html", {
         "e": evaluation, "r": result, "name": name, "lang": "zh-CN" if zh else "en",
         "organisation": organisation.name if organisation else "", "may_finalise": may_finalise,
-        "framework_label": translator.gettext(FRAMEWORK_LABELS[evaluation["framework"]]),
+        "framework_label": _framework_label(evaluation["framework"], translator),
         "level1": {r["key"]: r[name] for r in result["by_level1"]},
         "radar": radar, "gauge": gauge, "text_key": "zh" if zh else "en", "nav_active": "greenfactory",
         "performance": [i for i in result["items"] if i["kind"] == "performance"],
