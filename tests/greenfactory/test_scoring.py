@@ -170,3 +170,11 @@ def test_did_you_mean_for_names() -> None:
     with pytest.raises(ValidationFailed) as refused:
         evaluate({"items": _yes("gbt36132-2025") + [{"key": "能源消耗强", "points": 1}]})
     assert "能源消耗强度" in refused.value.issues[0].fix_zh
+
+
+@pytest.mark.parametrize(("field", "value"), [("year", "二〇二五"), ("year", 25), ("title", 3), ("colour", "green")])
+def test_bad_top_level_fields_are_located(field: str, value: object) -> None:
+    with pytest.raises(ValidationFailed) as refused:
+        evaluate({"items": _yes("gbt36132-2025"), field: value})
+    assert refused.value.issues[0].column == field
+    assert refused.value.issues[0].message_zh

@@ -152,6 +152,14 @@ def evaluate(document: dict[str, Any], *, auto: dict[str, AutoValue] | None = No
     for name in sorted(set(document) - TOP_FIELDS):
         issues.append(_issue("unknown_field", name, "", f"unknown field '{name}'", f"未知字段“{name}”",
                              f"allowed fields: {', '.join(sorted(TOP_FIELDS))}", f"允许的字段：{'、'.join(sorted(TOP_FIELDS))}"))
+    year = document.get("year")
+    if year is not None and (isinstance(year, bool) or not isinstance(year, int) or not 1990 <= year <= 2100):
+        issues.append(_issue("bad_year", "year", year, f"year '{year}' is not a year between 1990 and 2100",
+                             f"年度“{year}”不是 1990 至 2100 之间的年份", "enter a year such as 2025", "请填写年份，如 2025"))
+    for name in ("title", "product"):
+        if document.get(name) is not None and not isinstance(document.get(name), str):
+            issues.append(_issue("not_text", name, document.get(name), f"{name} must be text", f"{name} 必须为文本",
+                                 "enter text", "请填写文本"))
     raw_items = document.get("items", [])
     if not isinstance(raw_items, list):
         raise ValidationFailed([_issue("items_not_list", "items", "", "items must be a list", "items 必须是列表",
