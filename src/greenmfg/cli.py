@@ -7,7 +7,7 @@ import os
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -403,3 +403,113 @@ def _register_platform_commands() -> None:
 
 
 _register_platform_commands()
+
+
+greenfactory_app = typer.Typer(help="Green-manufacturing evaluations (GB/T 36132 green factory, green park, "
+                               "green supply chain) / 绿色制造评价.", no_args_is_help=True)
+app.add_typer(greenfactory_app, name="greenfactory")
+
+
+class ReportLang(StrEnum):
+    zh = "zh-CN"
+    en = "en"
+
+
+class EvaluationFormat(StrEnum):
+    table = "table"
+    json = "json"
+    html = "html"
+    pdf = "pdf"
+    xlsx = "xlsx"
+
+
+@greenfactory_app.command("template")
+def greenfactory_template(
+    framework: Annotated[str, typer.Argument(help="gbt36132-2025, gbt36132-2018, park-2024 or supply-chain-2024")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="The .xlsx file to write")],
+) -> None:
+    """Write the xlsx input template of a framework."""
+    from greenmfg.greenfactory.workbook import template
+
+    try:
+        output.write_bytes(template(framework))
+    except GreenmfgError as error:
+        raise _fail(error) from None
+
+
+@greenfactory_app.command("evaluate")
+def greenfactory_evaluate(
+    input_path: Annotated[Path, typer.Argument(metavar="INPUT", help="input document (.json) or filled template (.xlsx)")],
+    lang: Annotated[ReportLang, typer.Option(help="Language of the report")] = ReportLang.zh,
+    output_format: Annotated[EvaluationFormat, typer.Option("--format", help="Output format")] = EvaluationFormat.table,
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Output file (needed for pdf and xlsx)")] = None,
+    organisation: Annotated[str, typer.Option(help="Name of the organisation on the report")] = "",
+) -> None:
+    """Score a self-evaluation offline (values are entered; the platform fills intensities from stored results)."""
+    from greenmfg.greenfactory import report
+    from greenmfg.greenfactory.evaluation import evaluate
+    from greenmfg.greenfactory.workbook import locate, read_workbook
+
+    messages = Lang.zh if lang is ReportLang.zh else Lang.en
+    rows: list[int] = []
+    try:
+        if input_path.suffix.lower() == ".xlsx":
+            document, rows = read_workbook(input_path.read_bytes(), file=input_path.name)
+        else:
+            document = json.loads(input_path.read_text(encoding="utf-8"))
+        try:
+            result = evaluate(document)
+        except ValidationFailed as error:
+            raise locate(error, rows, file=input_path.name) if rows else error from None
+    except ValidationFailed as error:
+        _report_issues(error, messages)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    except (OSError, ValueError, GreenmfgError) as error:
+        Console(stderr=True).print(f"[bold red]error / 错误:[/] {escape(str(error))}")
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    evaluation = {"result": result, "status": "draft", "id": None}
+    name = organisation or str(result.get("title") or input_path.stem)
+    if output_format in (EvaluationFormat.pdf, EvaluationFormat.xlsx) and output is None:
+        raise _fail(GreenmfgError(f"--format {output_format} needs -o FILE / 需要 -o 指定输出文件"))
+    if output_format is EvaluationFormat.table:
+        _print_evaluation(result, lang)
+        return
+    content: bytes
+    if output_format is EvaluationFormat.json:
+        content = json.dumps(result, ensure_ascii=False, indent=2).encode("utf-8")
+    elif output_format is EvaluationFormat.html:
+        content = report.render_html(evaluation, organisation=name, lang=lang.value).encode("utf-8")
+    elif output_format is EvaluationFormat.pdf:
+        content = report.render_pdf(evaluation, organisation=name, lang=lang.value)
+    else:
+        content = report.render_xlsx(evaluation, organisation=name, lang=lang.value)
+    if output is None:
+        sys.stdout.write(content.decode("utf-8") + "\n")
+    else:
+        output.write_bytes(content)
+
+
+def _print_evaluation(result: dict[str, Any], lang: ReportLang) -> None:
+    zh = lang is ReportLang.zh
+    name = "name_zh" if zh else "name_en"
+    console = _console()
+    verdict = ("通过" if zh else "PASS") if result["passed"] else ("未通过" if zh else "FAIL")
+    console.print(f"[bold]{verdict}[/]  {'总分' if zh else 'total'} {float(result['total_score']):.2f} / "
+                  f"{float(result['max_score']):g}  ({'通过分数线' if zh else 'pass mark'} "
+                  f"{float(result['pass_threshold']):g})")
+    for reason in result["reasons"]:
+        console.print(f"  {escape(reason['zh' if zh else 'en'])}")
+    table = Table(title="一级指标得分" if zh else "Score by level-1 indicator")
+    for header in (("指标", "得分", "满分") if zh else ("indicator", "points", "max")):
+        table.add_column(header)
+    for row in result["by_level1"]:
+        table.add_row(row[name], f"{row['points']:.2f}", f"{row['max_points']:g}")
+    console.print(table)
+    gaps = Table(title="差距清单" if zh else "Gap list")
+    for header in (("#", "指标", "可提升分值") if zh else ("#", "indicator", "recoverable")):
+        gaps.add_column(header)
+    for number, gap in enumerate(result["gaps"], start=1):
+        gaps.add_row(str(number), gap[name], f"{gap['recoverable']:.2f}")
+    console.print(gaps)
+    for warning in result["warnings"]:
+        console.print(f"[yellow]! {escape(warning['zh' if zh else 'en'])}[/]")

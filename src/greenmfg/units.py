@@ -9,6 +9,8 @@ Definitions
 - 1 kgce (kilogram of standard coal equivalent) = 29 307.6 kJ (7000 kcal), GB/T 2589-2020 §3.
 - 1 kgoe (kilogram of oil equivalent) = 41 868 kJ (10 000 kcal), GB 30251-2024 附录A.
 - 1 weight box (重量箱) = 50 kg: 10 m² of 2 mm flat glass, the output unit of flat-glass statistics.
+- Money (yuan, 万元 = 10^4 yuan, 亿元 = 10^8 yuan) is its own dimension, for output-value intensities
+  (万元/m2, 元/m3); 1 亩 (mu) = 10000/15 m².
 - Nm3 is a normal cubic metre (0 °C, 101.325 kPa), the basis of GB/T 32151 gas volumes.
 - CO2(e), carbon and each non-CO2 gas are their own dimensions so that a tonne of CO2 can never
   pass for a tonne of coal; the stoichiometric 44/12 is applied in formulas, not in units.
@@ -60,6 +62,10 @@ wan_m3 = 10000 * meter ** 3
 wan_t = 10000 * metric_ton
 wan_kWh = 10000 * kilowatt_hour
 weight_box = 50 * kilogram
+yuan = [currency]
+wan_yuan = 10000 * yuan
+yi_yuan = 100000000 * yuan
+mu = 10000 / 15 * meter ** 2
 """
 
 # Chinese and alternative spellings, longest first when applied. Values are pint expressions.
@@ -107,6 +113,10 @@ _ALIASES: dict[str, str] = {
     "千升": "kL",
     "升": "L",
     "百分比": "percent",
+    "亿元": "yi_yuan",
+    "万元": "wan_yuan",
+    "元": "yuan",
+    "亩": "mu",
     "weight box": "weight_box",
     "weight boxes": "weight_box",
     "tonne": "t",

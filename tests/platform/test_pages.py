@@ -69,6 +69,12 @@ CAPACITY = {("GET", "/capacity"), ("GET", "/capacity/plans/new"), ("POST", "/cap
 #: see (outsider → 404 page), the register upload (managers) and alert acknowledgement (members)
 DIAGNOSIS = {("GET", "/diagnosis"), ("POST", "/diagnosis/{enterprise_id}/import"),
              ("POST", "/diagnosis/{enterprise_id}/alerts/{alert_id}")}
+#: green-manufacturing evaluations, tested in test_greenfactory_pages.py: the list (visible evaluations
+#: only), the form and upload (enterprises the user manages), evaluations by id and finalising (outsider →
+#: 404 page); the xlsx templates hold no tenant data
+GREENFACTORY = {("GET", "/green-factory"), ("GET", "/green-factory/template.xlsx"), ("GET", "/green-factory/new"),
+                ("POST", "/green-factory/new"), ("POST", "/green-factory/new/upload"),
+                ("GET", "/green-factory/{evaluation_id}"), ("POST", "/green-factory/{evaluation_id}/finalise")}
 
 BAD_ROW = ["E-STEEL", "唐山示例钢铁有限公司", "钢铁", "130000", "E-STEEL-F1", "2024-03", "焦碳", "1000", "吨", "consumed"]
 STEEL_TEXTS = ("E-STEEL", "唐山示例钢铁")
@@ -143,7 +149,7 @@ def _page_routes(client: TestClient) -> set[tuple[str, str]]:
 
 def test_every_page_route_is_classified(client: TestClient) -> None:
     unclassified = (_page_routes(client) - SCOPED - HOME - NO_TENANT_DATA - PUBLIC - ADMIN_PAGES - REGION_PAGES
-                    - OWN_PAGES - CAPACITY - DIAGNOSIS)
+                    - OWN_PAGES - CAPACITY - DIAGNOSIS - GREENFACTORY)
     assert not unclassified, f"add these page routes to an isolation class and test them: {sorted(unclassified)}"
 
 

@@ -11,8 +11,9 @@ from greenmfg.audit.models import AuditEvent, AuditHead
 from greenmfg.auth.models import ApiToken, LoginAttempt, Membership, User, WebSession
 from greenmfg.capacity.models import ReplacementPlan, RetiredCapacity
 from greenmfg.db.base import Base
-from greenmfg.monitoring.baseline_models import EnergyBaseline
 from greenmfg.diagnosis.models import DiagnosisAlert, DiagnosisNotes, Equipment
+from greenmfg.greenfactory.models import GreenEvaluation
+from greenmfg.monitoring.baseline_models import EnergyBaseline
 from greenmfg.orgs.models import (
     EvaluatorAssignment,
     Facility,
@@ -26,7 +27,7 @@ from greenmfg.orgs.models import (
 __all__ = [
     "ActivityRecord", "ApiToken", "AuditEvent", "AuditHead", "Base", "CalculationRun", "DataVersion",
     "DiagnosisAlert", "DiagnosisNotes", "EnergyBaseline", "Equipment", "EvaluatorAssignment", "Facility", "FacilityResult",
-    "ImportBatch", "Jurisdiction", "LoginAttempt",
+    "GreenEvaluation", "ImportBatch", "Jurisdiction", "LoginAttempt",
     "Membership", "Meter", "Organisation", "Park", "Product", "ReplacementPlan", "RetiredCapacity", "User",
     "WebSession",
 ]
