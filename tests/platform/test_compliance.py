@@ -188,3 +188,36 @@ def test_pages_in_both_languages(client: TestClient, plants: World, locale: str,
     export = regulator.get("/region/compliance/export.xlsx")
     assert export.status_code == 200 and export.content[:2] == b"PK"
     assert regulator.get("/region/compliance/report").status_code == 200
+
+
+def test_results_follow_reference_data_and_recalculation(client: TestClient, login: Login, plants: World) -> None:
+    """Classes always use the installed reference data; stale stored results are flagged until recalc."""
+    from sqlalchemy import update
+
+    from greenmfg.accounting.models import CalculationRun
+    from greenmfg.accounting.store import recalculate
+
+    url = f"/api/v1/enterprises/{plants.org('steel')}/benchmark"
+    before = client.get(url, headers=login("steel")).json()
+    with plants.database.session() as session:
+        # as if the stored results had been computed with an earlier edition of the reference data
+        session.execute(update(CalculationRun).where(CalculationRun.enterprise_id == plants.org("steel"))
+                        .values(reference_fingerprint="0" * 64))
+    stale = client.get(url, headers=login("steel")).json()
+    assert stale["stored_results_current"] is False
+    assert [i["benchmark"] for i in stale["items"]] == [i["benchmark"] for i in before["items"]]
+    with plants.database.session() as session:
+        runs = recalculate(session, actor="test", enterprise_ids=[plants.org("steel")])
+    assert len(runs) == 1
+    after = client.get(url, headers=login("steel")).json()
+    assert after["stored_results_current"] is True
+    assert [i["benchmark"] for i in after["items"]] == [i["benchmark"] for i in before["items"]]
+
+
+def test_pdf_reports(client: TestClient, plants: World) -> None:
+    steel = signed_in(client, "steel", locale="zh-CN")
+    pdf = steel.get("/benchmark/report", params={"format": "pdf"})
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    regulator = signed_in(client, "hebei", locale="en")
+    pdf = regulator.get("/region/compliance/report", params={"format": "pdf"})
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
