@@ -25,6 +25,7 @@ from typer.testing import CliRunner
 from greenmfg.cli import app as cli_app
 
 from .conftest import HEADER, Login, World
+from .test_cache import redis_client  # noqa: F401  (fixture)
 from .test_region import commit
 from .web_helpers import signed_in
 
@@ -221,3 +222,24 @@ def test_pdf_reports(client: TestClient, plants: World) -> None:
     regulator = signed_in(client, "hebei", locale="en")
     pdf = regulator.get("/region/compliance/report", params={"format": "pdf"})
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+
+
+def test_enterprise_benchmark_cached_in_redis_until_a_commit(redis_client: TestClient,  # noqa: F811
+                                                             world: World) -> None:
+    from greenmfg.cache import RedisCache
+    from greenmfg.compliance.service import reference_key
+
+    login = Login(redis_client)
+    steel, headers = world.org("steel"), login("steel")
+    cache: RedisCache = redis_client.app.state.results_cache  # type: ignore[attr-defined]
+    commit(redis_client, headers, steel, _csv(STEEL[:3]))
+    version = cache.version(steel)
+    first = redis_client.get(f"/api/v1/enterprises/{steel}/benchmark", headers=headers)
+    assert first.status_code == 200
+    assert cache.get(f"benchmark:{steel}:all:newest:{version}:{reference_key()}") == first.content
+    # an outsider is still refused although the answer is cached
+    assert redis_client.get(f"/api/v1/enterprises/{steel}/benchmark", headers=login("cement")).status_code == 404
+    commit(redis_client, headers, steel, _csv(STEEL[3:]))
+    assert cache.version(steel) > version
+    second = redis_client.get(f"/api/v1/enterprises/{steel}/benchmark", headers=headers).json()
+    assert {i["period"] for i in second["items"]} == {"2024-01", "2024-02"}

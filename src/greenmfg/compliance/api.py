@@ -11,12 +11,15 @@ Bad ``period``, ``year`` or ``edition``: 422 with the error envelope naming the 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.encoders import jsonable_encoder
 
+from greenmfg.cache import ResultsCache
 from greenmfg.compliance import service
 from greenmfg.compliance.service import (
     BadParameter,
@@ -26,6 +29,7 @@ from greenmfg.compliance.service import (
     PlantYear,
 )
 from greenmfg.db.session import Database
+from greenmfg.orgs.access import get_enterprise
 from greenmfg.refdata.catalog import load_catalog
 from greenmfg.web.deps import CurrentPrincipal, get_database
 from greenmfg.web.errors import ApiError
@@ -34,6 +38,8 @@ __all__ = ["XLSX", "bad_parameter", "compliance_json", "router"]
 
 router = APIRouter(tags=["benchmark"])
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+#: cached answers also expire, in case a version bump was lost (Redis unreachable at commit)
+BENCHMARK_CACHE_SECONDS = 3600
 
 Period = Annotated[str | None, Query(max_length=16, description="YYYY or YYYY-MM; default: all current data")]
 Edition = Annotated[str | None, Query(max_length=40, description="2021 or 2023; default: per indicator the "
@@ -52,7 +58,7 @@ def bad_parameter() -> Iterator[None]:
 
 
 @router.get("/api/v1/enterprises/{enterprise_id}/benchmark", summary="Benchmark classes of an enterprise's products")
-def enterprise_benchmark(enterprise_id: int, principal: CurrentPrincipal,
+def enterprise_benchmark(enterprise_id: int, request: Request, principal: CurrentPrincipal,
                          database: Annotated[Database, Depends(get_database)], period: Period = None,
                          edition: Edition = None, format: Literal["json", "xlsx"] = "json") -> Any:
     """``{"enterprise", "edition", "periods", "stored_results_current", "provenance", "items"}``;
@@ -60,7 +66,15 @@ def enterprise_benchmark(enterprise_id: int, principal: CurrentPrincipal,
     ``facility_name``, ``period``, ``product``, ``output``, ``output_unit`` and ``benchmark`` (the CLI's
     block: indicator, value, unit, edition, levels, class, gap, savings, quota grade, warnings,
     derivation)."""
+    cache: ResultsCache = request.app.state.results_cache
     with database.session() as session, bad_parameter():
+        period, edition = service.check_period(period), service.check_edition(edition)
+        get_enterprise(session, principal, enterprise_id)  # access is checked every time
+        version = cache.version(enterprise_id)
+        key = f"benchmark:{enterprise_id}:{period or 'all'}:{edition or 'newest'}:{version}:{service.reference_key()}"
+        cached = cache.get(key) if version >= 0 and format == "json" else None
+        if cached is not None:
+            return Response(cached, media_type="application/json")
         enterprise, view = service.enterprise_benchmark(session, principal, enterprise_id, period=period,
                                                         edition=edition, xlsx=format == "xlsx")
     if format == "xlsx":
@@ -75,9 +89,13 @@ def enterprise_benchmark(enterprise_id: int, principal: CurrentPrincipal,
                       "facility_name": facility[1] if facility else None, "period": r.period,
                       "product": r.product, "output": r.output, "output_unit": r.output_unit,
                       "benchmark": r.as_dict()})
-    return {"enterprise": {"id": enterprise.id, "code": enterprise.code, "name": enterprise.name},
-            "edition": view.edition, "periods": view.periods, "stored_results_current": view.stored_results_current,
-            "provenance": view.provenance, "items": items}
+    body = json.dumps(jsonable_encoder({
+        "enterprise": {"id": enterprise.id, "code": enterprise.code, "name": enterprise.name},
+        "edition": view.edition, "periods": view.periods, "stored_results_current": view.stored_results_current,
+        "provenance": view.provenance, "items": items}), ensure_ascii=False, separators=(",", ":")).encode()
+    if version >= 0:
+        cache.set(key, body, BENCHMARK_CACHE_SECONDS)
+    return Response(body, media_type="application/json")
 
 
 def _group(group: GroupCounts, key_name: str) -> dict[str, Any]:

@@ -28,6 +28,7 @@ Facility classes for a year (the compliance view)
 
 from __future__ import annotations
 
+import hashlib
 import re
 import tempfile
 from collections import defaultdict
@@ -53,7 +54,7 @@ from greenmfg.refdata.catalog import Catalog, load_catalog
 
 __all__ = ["CLASSES", "DEADLINES_DATASET", "BadParameter", "BenchmarkView", "ComplianceView", "Deadline",
            "GroupCounts", "PlantYear", "enterprise_benchmark", "load_deadlines", "plant_years",
-           "region_compliance", "require_regulator"]
+           "reference_key", "region_compliance", "require_regulator"]
 
 #: classes in display order; ``not_classified``: an indicator but no value or level,
 #: ``no_indicator``: no benchmark/baseline indicator defined for the product
@@ -81,6 +82,13 @@ def require_regulator(principal: Principal) -> None:
     if not (principal.is_regulator or principal.is_admin) or "read" not in principal.scopes:
         raise Forbidden("the compliance view is for regulators and platform administrators",
                         "能效达标监管视图仅向监管部门和平台管理员开放")
+
+
+def reference_key(catalog: Catalog | None = None) -> str:
+    """SHA-256 over every installed dataset (id + sha256): part of cache keys, so new reference data
+    never meets a cached answer."""
+    material = "\n".join(f"{d.id} {d.info.sha256}" for d in (catalog or load_catalog()))
+    return hashlib.sha256(material.encode()).hexdigest()
 
 
 def check_period(period: str | None) -> str | None:
