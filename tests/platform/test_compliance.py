@@ -243,3 +243,14 @@ def test_enterprise_benchmark_cached_in_redis_until_a_commit(redis_client: TestC
     assert cache.version(steel) > version
     second = redis_client.get(f"/api/v1/enterprises/{steel}/benchmark", headers=headers).json()
     assert {i["period"] for i in second["items"]} == {"2024-01", "2024-02"}
+
+
+def test_annual_one_year_monthly_the_next(client: TestClient, login: Login, world: World) -> None:
+    """One file may not mix YYYY and YYYY-MM for a facility; stored data may: each year is accounted alone."""
+    annual = [(*r[:5], "2023", *r[6:]) for r in STEEL[:3]]
+    commit(client, login("steel"), world.org("steel"), _csv(annual))
+    commit(client, login("steel"), world.org("steel"), _csv(STEEL))
+    body = client.get(f"/api/v1/enterprises/{world.org('steel')}/benchmark", headers=login("steel")).json()
+    assert [(i["period"], i["benchmark"]["class"]) for i in body["items"]] == [
+        ("2023", "below_baseline"), ("2024-01", "below_baseline"), ("2024-02", "between")]
+    assert body["provenance"]["accounted_separately"] is True

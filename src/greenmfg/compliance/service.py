@@ -47,7 +47,7 @@ from greenmfg.benchmarking import BenchmarkOptions, ProductBenchmark, benchmark
 from greenmfg.benchmarking.output import write_xlsx
 from greenmfg.benchmarking.service import benchmark_editions, resolve_edition
 from greenmfg.calc import benchmarking as calc
-from greenmfg.errors import GreenmfgError
+from greenmfg.errors import GreenmfgError, ValidationFailed
 from greenmfg.orgs.access import Forbidden, Principal, enterprise_filter, get_enterprise
 from greenmfg.orgs.models import Facility, Organisation
 from greenmfg.refdata.catalog import Catalog, load_catalog
@@ -214,23 +214,46 @@ def _compute(session: Session, enterprises: Sequence[Organisation], *, period: s
     for fid, ent, code, name in session.execute(select(Facility.id, Facility.enterprise_id, Facility.code,
                                                        Facility.name).where(Facility.enterprise_id.in_(ids))):
         view.facilities[(code_of[ent], code)] = (fid, name)
-    run, folder = _account_bytes("stored.csv", _records_csv(list(records)))
-    with folder:
-        bench = benchmark(run, BenchmarkOptions(edition=edition))
-        accounting = run.provenance()
-        view.results = bench.results
-        view.provenance = {**accounting, "benchmarking": bench.provenance()}
-        if xlsx:
-            with tempfile.TemporaryDirectory(prefix="greenmfg-bench-") as out:
-                path = Path(out) / "benchmark.xlsx"
-                write_xlsx(bench, path)
-                view.xlsx = path.read_bytes()
-        fingerprint = reference_fingerprint(accounting)
+    try:
+        fingerprint = _benchmark_into(view, [list(records)], edition, xlsx)
+    except ValidationFailed:
+        # a facility that reported annually one year and monthly another cannot be read as one
+        # file (the template's rule); each year is then accounted on its own
+        year_of = {v: p[:4] for v, p in versions}
+        by_year: dict[str, list[ActivityRecord]] = defaultdict(list)
+        for record in records:
+            by_year[year_of[record.data_version_id]].append(record)
+        fingerprint = _benchmark_into(view, [by_year[y] for y in sorted(by_year)], edition, xlsx)
     stored = set(session.execute(
         select(CalculationRun.reference_fingerprint).join(FacilityResult, FacilityResult.run_id == CalculationRun.id)
         .where(FacilityResult.enterprise_id.in_(ids), FacilityResult.current.is_(True))).scalars())
     view.stored_results_current = stored <= {fingerprint}
     return view
+
+
+def _benchmark_into(view: BenchmarkView, groups: list[list[ActivityRecord]], edition: str | None,
+                    xlsx: bool) -> str:
+    """Account and benchmark each group of stored rows; the results go into ``view``.
+
+    Returns the reference fingerprint of the accounting (the same for every group).
+    """
+    fingerprint = ""
+    view.results = []
+    for index, records in enumerate(groups):
+        run, folder = _account_bytes("stored.csv", _records_csv(records))
+        with folder:
+            bench = benchmark(run, BenchmarkOptions(edition=edition))
+            accounting = run.provenance()
+            view.results.extend(bench.results)
+            view.provenance = {**accounting, "benchmarking": bench.provenance(),
+                               "accounted_separately": len(groups) > 1}
+            if xlsx and index == len(groups) - 1:  # with several years: the latest year's workbook
+                with tempfile.TemporaryDirectory(prefix="greenmfg-bench-") as out:
+                    path = Path(out) / "benchmark.xlsx"
+                    write_xlsx(bench, path)
+                    view.xlsx = path.read_bytes()
+            fingerprint = reference_fingerprint(accounting)
+    return fingerprint
 
 
 def enterprise_benchmark(session: Session, principal: Principal, enterprise_id: int, *, period: str | None = None,
