@@ -47,3 +47,12 @@ def test_every_result_is_explained(demo: BenchmarkRun) -> None:
             assert {level.ref for level in r.levels} <= {w.ref for w in r.warnings}
     products = {r.product for r in demo.results}
     assert {"clinker", "flat_glass", "aluminium_liquid", "crude_steel", "ammonia"} <= products
+
+
+def test_eaf_works_sit_around_the_eaf_levels(demo: BenchmarkRun) -> None:
+    # the EAF shop's energy per tonne is drawn around the 2021 EAF levels (61 / 72 kgce/t), not
+    # around a whole works' 85–160: values in the indicator's range, not all below the baseline
+    eaf = [r for r in demo.results if (r.indicator or "").startswith("eaf_")]
+    assert eaf
+    assert all(r.value is not None and 35.0 <= r.value <= 130.0 for r in eaf), [r.value for r in eaf]
+    assert {r.cls for r in eaf} != {"below_baseline"}

@@ -31,6 +31,7 @@ SCOPED = {
     ("GET", "/api/v1/imports/{import_id}/rows"),
     ("GET", "/api/v1/results/{result_id}"),
     ("GET", "/api/v1/organisations/{organisation_id}"),
+    ("GET", "/api/v1/enterprises/{enterprise_id}/benchmark"),
 }
 #: lists: the outsider's answer must not contain the enterprise
 LISTS = {("GET", "/api/v1/enterprises"), ("GET", "/api/v1/organisations")}
@@ -56,7 +57,8 @@ ADMIN = {
 #: regulators and admins only, over the enterprises they may see: 403 for everybody else (test_region
 #: shows what each regulator sees)
 REGIONAL = {("GET", "/api/v1/region/summary"), ("GET", "/api/v1/region/enterprises"),
-            ("GET", "/api/v1/region/top-emitters"), ("GET", "/api/v1/region/rising-intensities")}
+            ("GET", "/api/v1/region/top-emitters"), ("GET", "/api/v1/region/rising-intensities"),
+            ("GET", "/api/v1/region/compliance")}
 #: capacity replacement, tested in test_capacity.py: plans by id (outsider → 404, no data), plan
 #: creation for an enterprise named in the body (outsider → 404), the plan list (visible plans
 #: only), and the ratios and calculator (reference data, no tenant data)

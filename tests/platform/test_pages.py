@@ -58,6 +58,11 @@ ADMIN_PAGES = {
 }
 #: regulators (and admins) only
 REGION_PAGES = {("GET", "/region")}
+#: benchmarking (an enterprise's plants; outsider → 404 page) and the regulators' compliance view
+#: (enterprise users → 403), tested in test_compliance.py
+COMPLIANCE = {("GET", "/benchmark"), ("GET", "/benchmark/export.xlsx"), ("GET", "/benchmark/report"),
+              ("GET", "/region/compliance"), ("GET", "/region/compliance/export.xlsx"),
+              ("GET", "/region/compliance/report")}
 #: the signed-in user's own API tokens
 OWN_PAGES = {("GET", "/tokens"), ("POST", "/tokens"), ("POST", "/tokens/{token_id}/revoke")}
 #: capacity replacement, tested in test_capacity_pages.py: the calculator with the visible plans, the
@@ -149,7 +154,7 @@ def _page_routes(client: TestClient) -> set[tuple[str, str]]:
 
 def test_every_page_route_is_classified(client: TestClient) -> None:
     unclassified = (_page_routes(client) - SCOPED - HOME - NO_TENANT_DATA - PUBLIC - ADMIN_PAGES - REGION_PAGES
-                    - OWN_PAGES - CAPACITY - DIAGNOSIS - GREENFACTORY)
+                    - OWN_PAGES - CAPACITY - DIAGNOSIS - GREENFACTORY - COMPLIANCE)
     assert not unclassified, f"add these page routes to an isolation class and test them: {sorted(unclassified)}"
 
 

@@ -17,7 +17,8 @@ __all__ = ["TEMPLATE_PACKAGES", "create_app"]
 
 #: packages whose ``templates/`` folders hold pages (each domain keeps its own)
 TEMPLATE_PACKAGES = ("greenmfg.web", "greenmfg.auth", "greenmfg.accounting", "greenmfg.region", "greenmfg.admin",
-                     "greenmfg.capacity", "greenmfg.diagnosis", "greenmfg.greenfactory")
+                     "greenmfg.capacity", "greenmfg.diagnosis", "greenmfg.greenfactory",
+                     "greenmfg.compliance")
 
 
 def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
@@ -57,6 +58,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     from greenmfg.auth.tokens_page import router as token_pages
     from greenmfg.capacity.api import router as capacity_router
     from greenmfg.capacity.pages import router as capacity_pages
+    from greenmfg.compliance.api import router as compliance_router
+    from greenmfg.compliance.pages import router as compliance_pages
     from greenmfg.diagnosis.api import router as diagnosis_router
     from greenmfg.diagnosis.pages import router as diagnosis_pages
     from greenmfg.greenfactory.api import router as greenfactory_router
@@ -71,7 +74,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     for router in (auth_router, orgs_router, accounting_router, refdata_router, region_router, admin_router,
                    capacity_router, auth_pages, accounting_pages, token_pages, region_pages, admin_pages,
                    capacity_pages, baselines_router, diagnosis_router, diagnosis_pages, greenfactory_router,
-                   greenfactory_pages):
+                   greenfactory_pages, compliance_router, compliance_pages):
         app.include_router(router)
     install_pages(app, packages=list(TEMPLATE_PACKAGES))
     app.middleware("http")(_forget_principals_after_admin_changes)

@@ -141,6 +141,7 @@ DEFAULT_NAV: tuple[NavItem, ...] = (
     NavItem("imports", N_("Imports"), "/imports", "upload"),
     NavItem("results", N_("Results"), "/results", "results"),
     NavItem("capacity", N_("Capacity replacement"), "/capacity", "factory"),
+    NavItem("benchmark", N_("Benchmarking"), "/benchmark", "gauge"),
     NavItem("greenfactory", N_("Green evaluation"), "/green-factory", "leaf"),
     NavItem("diagnosis", N_("Energy diagnosis"), "/diagnosis", "gauge"),
     NavItem("region", N_("Region"), "/region", "region", frozenset({"is_regulator", "is_admin"})),
