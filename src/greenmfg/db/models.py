@@ -11,6 +11,7 @@ from greenmfg.audit.models import AuditEvent, AuditHead
 from greenmfg.auth.models import ApiToken, LoginAttempt, Membership, User, WebSession
 from greenmfg.capacity.models import ReplacementPlan, RetiredCapacity
 from greenmfg.db.base import Base
+from greenmfg.monitoring.models import DeadLetter, MeterReading, MeterReplacement, MeterRollup, MeterSetting
 from greenmfg.orgs.models import (
     EvaluatorAssignment,
     Facility,
@@ -22,8 +23,8 @@ from greenmfg.orgs.models import (
 )
 
 __all__ = [
-    "ActivityRecord", "ApiToken", "AuditEvent", "AuditHead", "Base", "CalculationRun", "DataVersion",
+    "ActivityRecord", "ApiToken", "AuditEvent", "AuditHead", "Base", "CalculationRun", "DataVersion", "DeadLetter",
     "EvaluatorAssignment", "Facility", "FacilityResult", "ImportBatch", "Jurisdiction", "LoginAttempt",
-    "Membership", "Meter", "Organisation", "Park", "Product", "ReplacementPlan", "RetiredCapacity", "User",
+    "Membership", "Meter", "MeterReading", "MeterReplacement", "MeterRollup", "MeterSetting", "Organisation", "Park", "Product", "ReplacementPlan", "RetiredCapacity", "User",
     "WebSession",
 ]

@@ -1,0 +1,4 @@
+"""Energy monitoring: meter telemetry ingest (MQTT, HTTP, CSV), storage, rollups and queries.
+
+See ``README.md`` beside this file for the payload schema, time conventions and retention.
+"""
