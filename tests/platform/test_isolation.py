@@ -67,6 +67,12 @@ CAPACITY = {
     ("POST", "/api/v1/capacity/plans/{plan_id}/approve"), ("POST", "/api/v1/capacity/plans/{plan_id}/reject"),
 }
 
+#: meters, tested in tests/monitoring/test_api.py (outsider → 404, no data; regulators read, may not push)
+MONITORING = {
+    ("GET", "/api/v1/enterprises/{enterprise_id}/meters"), ("GET", "/api/v1/meters/{meter_id}/readings"),
+    ("POST", "/api/v1/meters/{meter_id}/readings"), ("POST", "/api/v1/meters/{meter_id}/readings/csv"),
+}
+
 
 def _api_routes(client: TestClient) -> set[tuple[str, str]]:
     out = set()
@@ -78,7 +84,7 @@ def _api_routes(client: TestClient) -> set[tuple[str, str]]:
 
 
 def test_every_api_route_is_classified(client: TestClient) -> None:
-    unclassified = _api_routes(client) - SCOPED - LISTS - OWN - PUBLIC - ADMIN - REGIONAL - CAPACITY
+    unclassified = _api_routes(client) - SCOPED - LISTS - OWN - PUBLIC - ADMIN - REGIONAL - CAPACITY - MONITORING
     assert not unclassified, f"add these routes to an isolation class and test them: {sorted(unclassified)}"
 
 

@@ -30,7 +30,8 @@ __all__ = ["TOPIC_FILTER", "IngestStats", "IngestWorker", "process_messages"]
 log = logging.getLogger("greenmfg.monitoring.ingest")
 
 TOPIC_FILTER = "greenmfg/v1/+/+/readings"
-_TOPIC = re.compile(r"^greenmfg/v1/(\d{1,12})/(\d{1,12})/readings$")
+#: an optional prefix before ``greenmfg/v1`` (``IngestWorker.prefix``) keeps tests and benches apart
+_TOPIC = re.compile(r"^(?:.+/)?greenmfg/v1/(\d{1,12})/(\d{1,12})/readings$")
 
 
 @dataclass
@@ -117,6 +118,10 @@ class IngestWorker:
     database: Database
     url: str
     client_id: str = "greenmfg-ingest"
+    #: topic prefix before ``greenmfg/v1`` (empty in production)
+    prefix: str = ""
+    #: seconds a cached meter (unit, register settings, replacements) is trusted
+    meter_cache_seconds: float = 30.0
     batch_messages: int = 1000
     batch_seconds: float = 0.25
     stats: IngestStats = field(default_factory=IngestStats)
@@ -125,6 +130,7 @@ class IngestWorker:
     _connected: threading.Event = field(default_factory=threading.Event)
     _meters: dict[int, MeterInfo] = field(default_factory=dict)
     _client: Any = None
+    _cache_time: float = 0.0
 
     def _make_client(self) -> mqtt.Client:
         parsed = urlparse(self.url)
@@ -142,7 +148,7 @@ class IngestWorker:
 
     def _on_connect(self, client: mqtt.Client, _userdata: Any, _flags: Any, reason: Any, _props: Any) -> None:
         if not reason.is_failure:
-            client.subscribe(TOPIC_FILTER, qos=1)
+            client.subscribe(f"{self.prefix}/{TOPIC_FILTER}" if self.prefix else TOPIC_FILTER, qos=1)
             self._connected.set()
             log.info("connected to %s", self.url)
 
@@ -177,6 +183,9 @@ class IngestWorker:
         return batch
 
     def _write(self, batch: list[_Message]) -> None:
+        if time.monotonic() - self._cache_time > self.meter_cache_seconds:
+            self._meters.clear()
+            self._cache_time = time.monotonic()
         with self.database.session() as session:
             result, rejected = process_messages(session, [(m.topic, m.payload) for m in batch], self._meters)
         # committed: only now may the broker forget these messages

@@ -17,7 +17,7 @@ __all__ = ["TEMPLATE_PACKAGES", "create_app"]
 
 #: packages whose ``templates/`` folders hold pages (each domain keeps its own)
 TEMPLATE_PACKAGES = ("greenmfg.web", "greenmfg.auth", "greenmfg.accounting", "greenmfg.region", "greenmfg.admin",
-                     "greenmfg.capacity")
+                     "greenmfg.capacity", "greenmfg.monitoring")
 
 
 def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
@@ -57,6 +57,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     from greenmfg.auth.tokens_page import router as token_pages
     from greenmfg.capacity.api import router as capacity_router
     from greenmfg.capacity.pages import router as capacity_pages
+    from greenmfg.monitoring.api import router as monitoring_router
+    from greenmfg.monitoring.pages import router as monitoring_pages
     from greenmfg.orgs.api import router as orgs_router
     from greenmfg.refdata.api import router as refdata_router
     from greenmfg.region.api import router as region_router
@@ -65,7 +67,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
 
     for router in (auth_router, orgs_router, accounting_router, refdata_router, region_router, admin_router,
                    capacity_router, auth_pages, accounting_pages, token_pages, region_pages, admin_pages,
-                   capacity_pages):
+                   capacity_pages, monitoring_router, monitoring_pages):
         app.include_router(router)
     install_pages(app, packages=list(TEMPLATE_PACKAGES))
     app.middleware("http")(_forget_principals_after_admin_changes)
