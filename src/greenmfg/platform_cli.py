@@ -67,8 +67,22 @@ def serve(
         accounts = seed_demo(database, password=settings.demo_password)
         _print_accounts([a.as_dict() for a in accounts], f"http://{host}:{port}")
     database.dispose()
-    uvicorn.run("greenmfg.web.app:create_app", factory=True, host=host, port=port, workers=workers,
-                log_level="info", proxy_headers=False)
+    worker = None
+    if settings.mqtt_url:
+        # telemetry ingest runs beside the web server in this process and stops with it
+        from greenmfg.db.session import Database
+        from greenmfg.monitoring.ingest import IngestWorker
+
+        worker = IngestWorker(Database(settings.database_url), settings.mqtt_url)
+        thread = worker.start_thread()
+        Console(stderr=True).print(f"MQTT ingest from {settings.mqtt_url} / 已启动遥测接入")
+    try:
+        uvicorn.run("greenmfg.web.app:create_app", factory=True, host=host, port=port, workers=workers,
+                    log_level="info", proxy_headers=False)
+    finally:
+        if worker is not None:
+            worker.stop()
+            thread.join(10)
 
 
 def demo_accounts(as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False) -> None:
@@ -150,6 +164,50 @@ def recalc(
     Console().print(table)
 
 
+def ingest(
+    url: Annotated[str | None, typer.Option(help="Broker URL (default GREENMFG_MQTT_URL), mqtt://host:1883")] = None,
+    client_id: Annotated[str, typer.Option(help="Fixed MQTT client id: the broker keeps its session")] = "greenmfg-ingest",
+    batch_messages: Annotated[int, typer.Option(min=1, help="Messages per database write at most")] = 1000,
+    batch_seconds: Annotated[float, typer.Option(min=0.0, help="Longest wait before a batch is written")] = 0.25,
+) -> None:
+    """Store meter readings published to greenmfg/v1/{enterprise_id}/{meter_id}/readings (Ctrl-C stops)."""
+    import signal
+
+    from greenmfg.monitoring.ingest import IngestWorker
+
+    settings, database = _database()
+    broker = url or settings.mqtt_url
+    if not broker:
+        raise _fail("no broker: pass --url or set GREENMFG_MQTT_URL / 未配置 MQTT 服务器")
+    worker = IngestWorker(database, broker, client_id=client_id, batch_messages=batch_messages,
+                          batch_seconds=batch_seconds)
+    signal.signal(signal.SIGTERM, lambda *_: worker.stop())
+    Console(stderr=True).print(f"ingesting from {broker} as {client_id} / 正在接入遥测数据")
+    try:
+        worker.run()
+    except KeyboardInterrupt:
+        worker.stop()
+    Console(stderr=True).print(f"stopped: {worker.stats} / 已停止")
+
+
+monitoring_app = typer.Typer(help="Meter telemetry: retention, accounting.", no_args_is_help=True)
+
+
+@monitoring_app.command("prune")
+def monitoring_prune(
+    days: Annotated[int, typer.Option(min=1, help="Keep raw readings of this many days (rollups are kept)")] = 400,
+) -> None:
+    """Delete raw readings older than --days (15-minute to monthly rollups stay)."""
+    import datetime as dt
+
+    from greenmfg.monitoring.readings import prune_raw
+
+    _settings, database = _database()
+    with database.session() as session:
+        removed = prune_raw(session, older_than=dt.datetime.now(dt.UTC) - dt.timedelta(days=days))
+    Console(stderr=True).print(f"{removed} raw readings deleted / 已删除 {removed} 条原始读数")
+
+
 users_app = typer.Typer(help="Users and roles.", no_args_is_help=True)
 
 
@@ -188,6 +246,8 @@ def register(app: typer.Typer) -> None:
     app.command()(serve)
     app.command("demo-accounts")(demo_accounts)
     app.command()(recalc)
+    app.command()(ingest)
+    app.add_typer(monitoring_app, name="monitoring")
     app.add_typer(db_app, name="db")
     app.add_typer(audit_app, name="audit")
     app.add_typer(users_app, name="users")
