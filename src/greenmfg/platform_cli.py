@@ -64,7 +64,7 @@ def serve(
         if settings.production:
             raise _fail("--demo is refused in production (demo passwords are public) / 生产模式不允许 --demo")
         Console(stderr=True).print("seeding the demo region (first start only) / 正在生成演示数据…")
-        accounts = seed_demo(database, password=settings.demo_password)
+        accounts = seed_demo(database, password=settings.demo_password, meter_days=365)
         _print_accounts([a.as_dict() for a in accounts], f"http://{host}:{port}")
     database.dispose()
     worker = None
