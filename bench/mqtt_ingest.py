@@ -130,6 +130,7 @@ def main() -> None:
     parser.add_argument("--per-message", type=int, default=100)
     parser.add_argument("--database-url", default=None, help="PostgreSQL URL (default: a temporary SQLite file)")
     parser.add_argument("--no-restart", action="store_true")
+    parser.add_argument("--profile", default=None, help="write a cProfile of the ingest process here")
     args = parser.parse_args()
 
     from greenmfg.db.migrate import upgrade
@@ -168,11 +169,23 @@ def main() -> None:
 
     port = free_port()
     broker = start_broker(folder, port)
+    # create the ingest's persistent session first: from now on the broker queues its messages
+    import paho.mqtt.client as mqtt
+
+    session = mqtt.Client(callback_api_version=mqtt.CallbackAPIVersion.VERSION2, client_id="bench-ingest",
+                          clean_session=False)
+    session.connect("127.0.0.1", port)
+    session.loop_start()
+    session.subscribe("greenmfg/v1/+/+/readings", qos=1)[1]
+    time.sleep(0.5)
+    session.disconnect()
+    session.loop_stop()
     env = {**os.environ, "GREENMFG_DATABASE_URL": url}
-    ingest = subprocess.Popen([sys.executable, "-m", "greenmfg", "ingest", "--url", f"mqtt://127.0.0.1:{port}",
+    profile = ["-m", "cProfile", "-o", str(Path(args.profile).resolve())] if args.profile else []
+    ingest = subprocess.Popen([sys.executable, *profile, "-m", "greenmfg", "ingest", "--url", f"mqtt://127.0.0.1:{port}",
                                "--client-id", "bench-ingest", "--batch-messages", "400", "--batch-seconds", "0.5"],
                               env=env, stdout=subprocess.DEVNULL, stderr=(folder / "ingest.log").open("wb"))
-    time.sleep(3)   # connected and subscribed (the session then outlives any restart)
+    time.sleep(2)
     results: mp.Queue = mp.Queue()  # type: ignore[type-arg]
     share = [topics[i::args.publishers] for i in range(args.publishers)]
     processes = [mp.Process(target=publisher, args=(i, port, share[i], args.rate / args.publishers, args.seconds,
