@@ -86,6 +86,7 @@ def test_outsiders_get_404_and_no_data(client: TestClient, login: Login, world: 
         ("GET", f"/api/v1/meters/{meter}/readings", {"params": {"from": "2026-03-01", "to": "2026-03-02"}}),
         ("POST", f"/api/v1/meters/{meter}/readings", {"json": PAYLOAD}),
         ("POST", f"/api/v1/meters/{meter}/readings/csv", {"files": {"file": ("r.csv", b"ts,value\n", "text/csv")}}),
+        ("POST", f"/api/v1/enterprises/{world.org('steel')}/meters/account", {"json": {"period": "2026-03"}}),
     ]
     for username in ("cement", "glass", "evaluator"):
         for method, url, extra in calls:

@@ -71,6 +71,7 @@ CAPACITY = {
 MONITORING = {
     ("GET", "/api/v1/enterprises/{enterprise_id}/meters"), ("GET", "/api/v1/meters/{meter_id}/readings"),
     ("POST", "/api/v1/meters/{meter_id}/readings"), ("POST", "/api/v1/meters/{meter_id}/readings/csv"),
+    ("POST", "/api/v1/enterprises/{enterprise_id}/meters/account"),
 }
 
 

@@ -115,3 +115,27 @@ def upload_csv(meter_id: int, principal: CurrentPrincipal, database: DatabaseDep
             return _stored(service.upload_csv(session, principal, meter_id, content, file.filename or "readings.csv"))
     except PayloadError as error:
         raise _invalid(error) from None
+
+
+@router.post("/enterprises/{enterprise_id}/meters/account",
+             summary="Account a month (YYYY-MM) with meter totals filling the items imports lack")
+def account_meters(enterprise_id: int, principal: CurrentPrincipal, database: DatabaseDep,
+                   body: Annotated[dict[str, Any], Body(openapi_examples={"January": {"value": {"period": "2024-01"}}})],
+                   ) -> dict[str, Any]:
+    """Imported data wins: a meter's monthly total becomes a ``consumed`` activity row only for an
+    item the facility-period's current data lacks; the rows are committed as a new data version
+    (import ``meters-YYYY-MM.csv``), each metered row marked ``source = meter:<id>``."""
+    from greenmfg.monitoring.accounting_bridge import MeterAccountingError
+    from greenmfg.monitoring.accounting_bridge import account_meters as account
+
+    period = body.get("period") if isinstance(body, dict) else None
+    if not isinstance(period, str):
+        raise ApiError(422, "period (YYYY-MM) is required", "缺少期间（YYYY-MM）",
+                       details=[{"column": "period", "message": "YYYY-MM", "message_zh": "YYYY-MM"}])
+    try:
+        with database.session() as session:
+            run = account(session, principal, enterprise_id, period)
+            return {"run_id": run.id, "import_id": run.import_id, "period": period}
+    except MeterAccountingError as error:
+        raise ApiError(422, error.message, error.message_zh, code="nothing_to_account",
+                       details=error.issues) from None
