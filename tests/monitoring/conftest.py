@@ -11,9 +11,10 @@ import pytest
 from sqlalchemy import text
 
 from greenmfg.db.session import Database
-from greenmfg.orgs.models import Facility, Meter
 from greenmfg.monitoring.models import MeterSetting
+from greenmfg.orgs.models import Facility, Meter
 from tests.platform.conftest import (  # noqa: F401  (fixtures)
+    World,
     _migrated,
     _password_hash,
     client,
@@ -22,8 +23,6 @@ from tests.platform.conftest import (  # noqa: F401  (fixtures)
     settings,
     world,
 )
-
-from tests.platform.conftest import World
 
 MQTT_HOST, MQTT_PORT = "127.0.0.1", 1883
 REQUIRE_SERVICES = os.environ.get("GREENMFG_REQUIRE_SERVICES") == "1"
@@ -48,14 +47,14 @@ def broker() -> str:
     return f"mqtt://{MQTT_HOST}:{MQTT_PORT}"
 
 
-def add_meter(database: Database, world: World, *, enterprise: str = "steel", code: str = "M1",
+def add_meter(db: Database, w: World, *, enterprise: str = "steel", code: str = "M1",
               unit: str = "kWh", item: str = "electricity", kind: str = "interval",
               register_max: float | None = None, multiplier: float = 1.0) -> int:
-    with database.session() as s:
+    with db.session() as s:
         facility = s.execute(text("SELECT id FROM facilities WHERE enterprise_id = :e ORDER BY id"),
-                             {"e": world.org(enterprise)}).scalar_one_or_none()
+                             {"e": w.org(enterprise)}).scalar_one_or_none()
         if facility is None:
-            f = Facility(enterprise_id=world.org(enterprise), code=f"{enterprise}-F1", name="F1")
+            f = Facility(enterprise_id=w.org(enterprise), code=f"{enterprise}-F1", name="F1")
             s.add(f)
             s.flush()
             facility = f.id

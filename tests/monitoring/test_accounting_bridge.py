@@ -9,11 +9,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from greenmfg.accounting.models import ActivityRecord, DataVersion, FacilityResult
+from greenmfg.auth.models import User
 from greenmfg.db.session import Database
 from greenmfg.monitoring.accounting_bridge import MeterAccountingError, account_meters, meter_totals
 from greenmfg.monitoring.readings import LOCAL_TZ, load_meters, store_readings
 from greenmfg.orgs.access import load_principal
-from greenmfg.auth.models import User
 from tests.platform.conftest import Login, World, steel_csv, upload
 
 from .conftest import add_meter

@@ -5,6 +5,7 @@ Each test uses its own topic prefix and client id so parallel runs on the shared
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
@@ -160,7 +161,5 @@ def test_a_worker_restart_loses_nothing(database: Database, world: World, broker
 
 
 def _swallow(run: Callable[[], None]) -> None:
-    try:
+    with contextlib.suppress(SystemExit):
         run()
-    except SystemExit:
-        pass

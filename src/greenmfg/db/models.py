@@ -11,7 +11,13 @@ from greenmfg.audit.models import AuditEvent, AuditHead
 from greenmfg.auth.models import ApiToken, LoginAttempt, Membership, User, WebSession
 from greenmfg.capacity.models import ReplacementPlan, RetiredCapacity
 from greenmfg.db.base import Base
-from greenmfg.monitoring.models import DeadLetter, MeterReading, MeterReplacement, MeterRollup, MeterSetting
+from greenmfg.monitoring.models import (
+    DeadLetter,
+    MeterReading,
+    MeterReplacement,
+    MeterRollup,
+    MeterSetting,
+)
 from greenmfg.orgs.models import (
     EvaluatorAssignment,
     Facility,

@@ -135,7 +135,7 @@ def account_meters(session: Session, principal: Principal, enterprise_id: int, p
             if not used:
                 continue
             row = {n: "" for n in names}
-            row.update({k: template.get(k, "") for k in ("enterprise_id", "enterprise_name", "industry", "region")})
+            row.update({k: str(template.get(k) or "") for k in ("enterprise_id", "enterprise_name", "industry", "region")})
             row.update({"facility_id": code, "period": period, "item": item, "quantity": repr(sum(t.total for t in group)),
                         "unit": unit, "flow": "consumed"})
             meter_rows.append({**row, "source": "meter:" + ",".join(str(t.meter_id) for t in group)})

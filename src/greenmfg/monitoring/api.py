@@ -13,10 +13,18 @@ import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Query, UploadFile
+from fastapi.responses import JSONResponse
 
 from greenmfg.db.session import Database
 from greenmfg.monitoring import service
-from greenmfg.monitoring.readings import INTERVALS, LOCAL_TZ, PayloadError, StoreResult, raw_readings, series
+from greenmfg.monitoring.readings import (
+    INTERVALS,
+    LOCAL_TZ,
+    PayloadError,
+    StoreResult,
+    raw_readings,
+    series,
+)
 from greenmfg.web.deps import CurrentPrincipal, get_database
 from greenmfg.web.errors import ApiError
 
@@ -67,7 +75,7 @@ def get_readings(
     end: Annotated[str | None, Query(alias="to", description="exclusive; default now")] = None,
     interval: Annotated[str | None, Query(description="15min, hour, day or month (local China days); "
                                           "absent: raw readings")] = None,
-) -> dict[str, Any]:
+) -> JSONResponse:
     """Raw: ``value`` is the reading as stored (register or interval value) [meter unit].
     With ``interval``: ``value`` is the consumption in the bucket starting at ``ts`` [meter unit];
     buckets without readings are absent."""
@@ -85,9 +93,11 @@ def get_readings(
             points = raw_readings(session, meter_id, begin, stop)[:MAX_RAW_POINTS]
         else:
             points = series(session, meter_id, interval, begin, stop)
-    return {"meter_id": meter_id, "unit": unit, "interval": interval or "raw", "from": service.iso_local(begin),
-            "to": service.iso_local(stop),
-            "items": [{"ts": service.iso_local(ts), "value": value, "unit": unit} for ts, value in points]}
+    iso = service.iso_local
+    # a JSONResponse skips FastAPI's generic encoder, which costs more than the query for a year of data
+    return JSONResponse({"meter_id": meter_id, "unit": unit, "interval": interval or "raw", "from": iso(begin),
+                         "to": iso(stop), "items": [{"ts": iso(ts), "value": value, "unit": unit}
+                                                    for ts, value in points]})
 
 
 def _stored(result: StoreResult) -> dict[str, int]:

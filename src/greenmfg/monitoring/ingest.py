@@ -20,10 +20,19 @@ from typing import Any
 from urllib.parse import urlparse
 
 import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
 from sqlalchemy.orm import Session
 
 from greenmfg.db.session import Database
-from greenmfg.monitoring.readings import MeterInfo, PayloadError, StoreResult, dead_letter, load_meters, parse_payload, store_readings
+from greenmfg.monitoring.readings import (
+    MeterInfo,
+    PayloadError,
+    StoreResult,
+    dead_letter,
+    load_meters,
+    parse_payload,
+    store_readings,
+)
 
 __all__ = ["TOPIC_FILTER", "IngestStats", "IngestWorker", "process_messages"]
 
@@ -134,7 +143,7 @@ class IngestWorker:
 
     def _make_client(self) -> mqtt.Client:
         parsed = urlparse(self.url)
-        client = mqtt.Client(callback_api_version=mqtt.CallbackAPIVersion.VERSION2, client_id=self.client_id,
+        client = mqtt.Client(callback_api_version=CallbackAPIVersion.VERSION2, client_id=self.client_id,
                              clean_session=False, protocol=mqtt.MQTTv311, manual_ack=True)
         if parsed.username:
             client.username_pw_set(parsed.username, parsed.password)

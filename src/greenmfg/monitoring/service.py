@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import io
 from dataclasses import dataclass
 from typing import Any
@@ -14,7 +15,6 @@ from sqlalchemy.orm import Session
 from greenmfg.audit import service as audit
 from greenmfg.monitoring.models import MeterReading, MeterSetting, RegisterKind
 from greenmfg.monitoring.readings import (
-    LOCAL_TZ,
     MeterInfo,
     PayloadError,
     Problem,
@@ -80,8 +80,18 @@ def latest_readings(session: Session, meter_ids: list[int]) -> dict[int, tuple[i
     return {r[0]: (r[1], r[2]) for r in rows}
 
 
+_LOCAL_OFFSET = 8 * 3600  # Asia/Shanghai: UTC+8 all year
+
+
+@functools.lru_cache(maxsize=4096)
+def _local_date(day: int) -> str:
+    return (dt.date(1970, 1, 1) + dt.timedelta(days=day)).isoformat()
+
+
 def iso_local(ts: int) -> str:
-    return dt.datetime.fromtimestamp(ts, LOCAL_TZ).isoformat()
+    """``ts`` [Unix seconds] as ISO 8601 China time (``2026-03-01T08:15:00+08:00``); fast for long series."""
+    day, second = divmod(ts + _LOCAL_OFFSET, 86400)
+    return f"{_local_date(day)}T{second // 3600:02d}:{second % 3600 // 60:02d}:{second % 60:02d}+08:00"
 
 
 def meter_dict(view: MeterView, latest: tuple[int, float] | None = None) -> dict[str, Any]:

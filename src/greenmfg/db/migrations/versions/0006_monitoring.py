@@ -12,7 +12,6 @@ from alembic import op
 
 import greenmfg.db.base
 
-
 revision = '0006_monitoring'
 down_revision = "0002_capacity"  # the lead re-chains at merge (brief: 0002_capacity_replacement)
 branch_labels = None
