@@ -76,6 +76,10 @@ def test_csv_upload_all_or_nothing(client: TestClient, login: Login, world: Worl
                          files={"file": ("r.csv", good, "text/csv")})
     assert answer.status_code == 200 and answer.json()["stored"] == 2
     assert count(database, meter) == 2
+    big = b"ts,value\n" + b"2026-03-01T00:00:00+08:00,1\n" * 8000   # over the 200 000-byte test limit
+    answer = client.post(f"/api/v1/meters/{meter}/readings/csv", headers=login("steel"),
+                         files={"file": ("r.csv", big, "text/csv")})
+    assert answer.status_code == 413 and count(database, meter) == 2
 
 
 def test_outsiders_get_404_and_no_data(client: TestClient, login: Login, world: World, database: Database) -> None:

@@ -1,6 +1,8 @@
 """MQTT ingest against the real Mosquitto (127.0.0.1:1883): stored, dead letters, restart without loss.
 
 Each test uses its own topic prefix and client id so parallel runs on the shared broker do not mix.
+The test database is one connection (rolled back afterwards): tests look at it only while the
+worker is idle or stopped, and wait on the worker's counters meanwhile.
 """
 
 from __future__ import annotations
@@ -13,12 +15,14 @@ import uuid
 from collections.abc import Callable
 
 import paho.mqtt.client as mqtt
+from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from greenmfg.db.session import Database
 from greenmfg.monitoring.ingest import IngestWorker
 from greenmfg.monitoring.models import DeadLetter, MeterReading
-from tests.platform.conftest import World
+from tests.platform.conftest import Login, World
+from tests.platform.web_helpers import signed_in
 
 from .conftest import add_meter
 
@@ -68,6 +72,15 @@ class Running:
         self.worker.stop()
         self.thread.join(10)
         assert not self.thread.is_alive()
+        forget_session(self.worker.client_id)
+
+
+def forget_session(client_id: str) -> None:
+    """Leave the shared broker clean: a clean-session connect drops this test's persistent session."""
+    cleaner = mqtt.Client(callback_api_version=mqtt.CallbackAPIVersion.VERSION2, client_id=client_id,
+                          clean_session=True)
+    cleaner.connect("127.0.0.1", 1883)
+    cleaner.disconnect()
 
 
 def test_publish_is_stored_once_and_bad_messages_are_dead_letters(database: Database, world: World, broker: str,
@@ -110,10 +123,10 @@ def test_out_of_order_register_reads_over_mqtt(database: Database, world: World,
     running = Running(worker)
     try:
         publish(broker, [(topic, json.dumps({"readings": [{"ts": "2026-03-01T00:30:00+08:00", "value": 5}]}).encode())])
-        assert wait_for(lambda: stored(database, meter) == 1)
+        assert wait_for(lambda: worker.stats.readings == 1)
         publish(broker, [(topic, json.dumps({"readings": [{"ts": "2026-03-01T00:00:00+08:00", "value": 990},
                                                            {"ts": "2026-03-01T00:15:00+08:00", "value": 998}]}).encode())])
-        assert wait_for(lambda: stored(database, meter) == 3)
+        assert wait_for(lambda: worker.stats.readings == 3)
     finally:
         running.stop()
     with database.session() as s:
@@ -151,13 +164,37 @@ def test_a_worker_restart_loses_nothing(database: Database, world: World, broker
     worker = IngestWorker(database, broker, client_id=client_id, prefix=prefix, batch_seconds=0.05)
     running = Running(worker)
     try:
-        assert wait_for(lambda: stored(database, meter) == 30, timeout=20), stored(database, meter)
+        assert wait_for(lambda: worker.stats.readings == 30, timeout=20), worker.stats
     finally:
         running.stop()
-    # tidy the broker: a clean session forgets this test's subscription
-    cleaner = mqtt.Client(callback_api_version=mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=True)
-    cleaner.connect("127.0.0.1", 1883)
-    cleaner.disconnect()
+    assert stored(database, meter) == 30
+
+
+def test_a_published_meter_shows_on_the_dashboard_and_in_the_monthly_accounting(
+        database: Database, world: World, broker: str, unique: str, client: TestClient, login: Login) -> None:
+    gas = add_meter(database, world, code="GAS", unit="m3", item="natural_gas")
+    prefix = f"test-{unique}"
+    worker = IngestWorker(database, broker, client_id=f"greenmfg-test-{unique}", prefix=prefix, batch_seconds=0.05)
+    running = Running(worker)
+    try:
+        # four quarter hours on 1 March 2026: 25, 26, 27, 28 m3
+        publish(broker, [(f"{prefix}/greenmfg/v1/{world.org('steel')}/{gas}/readings",
+                          readings_payload(0, 4, unit="m3", value=25.0))])
+        assert wait_for(lambda: worker.stats.readings == 4)
+    finally:
+        running.stop()
+    meters = client.get(f"/api/v1/enterprises/{world.org('steel')}/meters", headers=login("steel")).json()["items"]
+    assert meters[0]["latest"] == {"ts": "2026-03-01T00:45:00+08:00", "value": 28.0, "unit": "m3"}
+    page = signed_in(client, "steel").get(f"/meters/{gas}")
+    assert "2026-03-01 00:45:00" in page.text
+    answer = client.post(f"/api/v1/enterprises/{world.org('steel')}/meters/account", json={"period": "2026-03"},
+                         headers=login("steel"))
+    assert answer.status_code == 200, answer.text
+    rows = client.get(f"/api/v1/imports/{answer.json()['import_id']}/rows", headers=login("steel")).json()
+    metered = [r for r in rows["items"] if r.get("item") == "natural_gas"]
+    # 25 + 26 + 27 + 28 m3
+    assert len(metered) == 1 and float(metered[0]["quantity"]) == 106.0
+    assert metered[0]["sheet"] == "meters" and metered[0]["source"] == f"meter:{gas}"
 
 
 def _swallow(run: Callable[[], None]) -> None:

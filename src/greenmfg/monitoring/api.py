@@ -25,7 +25,8 @@ from greenmfg.monitoring.readings import (
     raw_readings,
     series,
 )
-from greenmfg.web.deps import CurrentPrincipal, get_database
+from greenmfg.settings import Settings
+from greenmfg.web.deps import CurrentPrincipal, get_database, get_settings
 from greenmfg.web.errors import ApiError
 
 __all__ = ["router"]
@@ -117,9 +118,12 @@ def push_readings(meter_id: int, principal: CurrentPrincipal, database: Database
 
 
 @router.post("/meters/{meter_id}/readings/csv", summary="Upload readings as CSV (ts,value,unit), all or nothing")
-def upload_csv(meter_id: int, principal: CurrentPrincipal, database: DatabaseDep, file: UploadFile
-               ) -> dict[str, int]:
-    content = file.file.read()
+def upload_csv(meter_id: int, principal: CurrentPrincipal, database: DatabaseDep, file: UploadFile,
+               settings: Annotated[Settings, Depends(get_settings)]) -> dict[str, int]:
+    content = file.file.read(settings.max_upload_bytes + 1)
+    if len(content) > settings.max_upload_bytes:
+        raise ApiError(413, f"the file is over the limit of {settings.max_upload_bytes:,} bytes; split it",
+                       f"文件超过 {settings.max_upload_bytes:,} 字节上限，请拆分")
     try:
         with database.session() as session:
             return _stored(service.upload_csv(session, principal, meter_id, content, file.filename or "readings.csv"))
