@@ -163,7 +163,10 @@ class IngestWorker:
 
     def _on_disconnect(self, _client: mqtt.Client, _userdata: Any, _flags: Any, reason: Any, _props: Any) -> None:
         self._connected.clear()
-        log.warning("disconnected from %s (%s); reconnecting", self.url, reason)
+        if self._stop.is_set():
+            log.info("disconnected from %s", self.url)
+        else:
+            log.warning("disconnected from %s (%s); reconnecting", self.url, reason)
 
     def _on_message(self, _client: mqtt.Client, _userdata: Any, message: mqtt.MQTTMessage) -> None:
         self._queue.put(_Message(message.mid, message.qos, message.topic, bytes(message.payload)))
