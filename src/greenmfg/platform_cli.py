@@ -208,6 +208,75 @@ def monitoring_prune(
     Console(stderr=True).print(f"{removed} raw readings deleted / 已删除 {removed} 条原始读数")
 
 
+@monitoring_app.command("register")
+def monitoring_register(
+    meter_id: Annotated[int, typer.Argument(help="Meter id")],
+    kind: Annotated[str, typer.Option(help="cumulative (a register) or interval (consumption per interval)")] = "interval",
+    register_max: Annotated[float | None, typer.Option(help="Value at which the register wraps to 0")] = None,
+    multiplier: Annotated[float, typer.Option(help="CT/PT ratio applied to every delta")] = 1.0,
+) -> None:
+    """Set how a meter's readings are read; existing readings are re-derived (kind only while it has none)."""
+    from sqlalchemy import select
+
+    from greenmfg.audit import service as audit
+    from greenmfg.monitoring.models import MeterReading, MeterSetting, RegisterKind
+    from greenmfg.monitoring.readings import rederive
+    from greenmfg.orgs.models import Meter
+
+    if kind not in {k.value for k in RegisterKind} or multiplier <= 0:
+        raise _fail("--kind is cumulative or interval and --multiplier > 0 / 类型须为 cumulative 或 interval，倍率须大于 0")
+    _settings, database = _database()
+    with database.session() as session:
+        if session.get(Meter, meter_id) is None:
+            raise _fail(f"meter {meter_id} does not exist / 计量表不存在")
+        setting = session.get(MeterSetting, meter_id) or MeterSetting(meter_id=meter_id)
+        has_readings = session.execute(select(MeterReading.ts).where(MeterReading.meter_id == meter_id).limit(1)).first()
+        if has_readings and (setting.register_kind or RegisterKind.interval) != kind:
+            raise _fail("the meter has readings: its kind cannot change (add a new meter) / 已有读数，不能更改计数方式")
+        setting.register_kind, setting.register_max, setting.multiplier = kind, register_max, multiplier
+        session.add(setting)
+        session.flush()
+        changed = rederive(session, meter_id, since=-(2**62))
+        audit.record(session, "monitoring.meter.register", actor="cli", target_type="meter", target_id=meter_id,
+                     details={"kind": kind, "register_max": register_max, "multiplier": multiplier,
+                              "rederived": changed})
+    Console(stderr=True).print(f"meter {meter_id}: {kind}, {changed} deltas re-derived / 已更新")
+
+
+@monitoring_app.command("replace")
+def monitoring_replace(
+    meter_id: Annotated[int, typer.Argument(help="Meter id")],
+    at: Annotated[str, typer.Option(help="When the register was replaced, ISO 8601 with offset")],
+    initial_value: Annotated[float | None, typer.Option(help="The new register's reading when installed")] = None,
+    note: Annotated[str | None, typer.Option(help="Why / work order")] = None,
+) -> None:
+    """Record a meter (register) replacement; readings after it are re-derived."""
+    import datetime as dt
+
+    from greenmfg.audit import service as audit
+    from greenmfg.monitoring.models import MeterReplacement
+    from greenmfg.monitoring.readings import rederive
+    from greenmfg.orgs.models import Meter
+
+    try:
+        when = dt.datetime.fromisoformat(at)
+    except ValueError:
+        when = None
+    if when is None or when.tzinfo is None:
+        raise _fail(f"--at {at!r} must be ISO 8601 with an offset, e.g. 2026-03-01T08:00:00+08:00 / 须带时区偏移")
+    _settings, database = _database()
+    with database.session() as session:
+        if session.get(Meter, meter_id) is None:
+            raise _fail(f"meter {meter_id} does not exist / 计量表不存在")
+        session.add(MeterReplacement(meter_id=meter_id, replaced_at=int(when.timestamp()),
+                                     initial_value=initial_value, note=note))
+        session.flush()
+        changed = rederive(session, meter_id, since=int(when.timestamp()))
+        audit.record(session, "monitoring.meter.replace", actor="cli", target_type="meter", target_id=meter_id,
+                     details={"at": at, "initial_value": initial_value, "rederived": changed})
+    Console(stderr=True).print(f"meter {meter_id} replaced at {at}; {changed} deltas re-derived / 已记录换表")
+
+
 users_app = typer.Typer(help="Users and roles.", no_args_is_help=True)
 
 

@@ -25,6 +25,7 @@ from greenmfg.monitoring.readings import (
     parse_payload,
     prune_raw,
     raw_readings,
+    rederive,
     store_readings,
 )
 from tests.platform.conftest import World
@@ -170,3 +171,16 @@ def test_prune_keeps_rollups_and_the_last_register_read(database: Database, worl
     assert deltas(database, meter) == {at(15): 10.0, at(30): 15.0, at(45): 15.0}
     with database.session() as s:
         assert daily_series(s, meter, DAY.date(), DAY.date() + dt.timedelta(days=1)) == [(DAY.date(), 40.0)]
+
+
+def test_a_replacement_recorded_after_the_readings_rederives_them(database: Database, world: World) -> None:
+    meter = add_meter(database, world, kind="cumulative")
+    store(database, meter, [(at(0), 480.0), (at(15), 500.0), (at(30), 3.0), (at(45), 8.0)])
+    # without the replacement the register "went back": 500 → 3 not counted, then 5
+    assert deltas(database, meter) == {at(0): None, at(15): 20.0, at(30): None, at(45): 5.0}
+    with database.session() as s:
+        s.add(MeterReplacement(meter_id=meter, replaced_at=at(20), initial_value=0.0))
+        s.flush()
+        assert rederive(s, meter, since=at(20)) == 1
+    assert deltas(database, meter) == {at(0): None, at(15): 20.0, at(30): 3.0, at(45): 5.0}
+    assert fifteen(database, meter) == [("00:00", 20.0), ("00:15", 3.0), ("00:30", 5.0)]

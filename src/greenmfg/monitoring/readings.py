@@ -48,7 +48,7 @@ from greenmfg.units import conversion_factor
 
 __all__ = ["INTERVALS", "LOCAL_TZ", "MAX_READINGS_PER_MESSAGE", "MeterInfo", "PayloadError", "StoreResult",
            "bucket_start", "daily_series", "dead_letter", "fifteen_minute_series", "hourly_series",
-           "load_meters", "monthly_series", "parse_payload", "prune_raw", "raw_readings", "series",
+           "load_meters", "monthly_series", "parse_payload", "prune_raw", "raw_readings", "rederive", "series",
            "store_readings"]
 
 #: the enterprises' local time for days and months (China has one time zone, no daylight saving)
@@ -437,23 +437,55 @@ def store_readings(session: Session, meters: Mapping[int, MeterInfo],
     for meter_id, ts, new_delta in changed:
         session.execute(update(MeterReading).where(MeterReading.meter_id == meter_id, MeterReading.ts == ts)
                         .values(delta=new_delta))
-    if quarter:
-        rollup: dict[tuple[int, str, int], list[float]] = defaultdict(lambda: [0.0, 0])
-        months: dict[int, int] = {}
-        for (meter_id, bucket), (change, count) in quarter.items():
-            for interval, start in zip(INTERVALS, _buckets(bucket, months), strict=True):
-                cell = rollup[(meter_id, interval, start)]
-                cell[0] += change
-                cell[1] += count
-        insert = _insert(session)(MeterRollup.__table__)
-        statement = insert.on_conflict_do_update(
-            index_elements=["meter_id", "interval", "bucket"],
-            set_={"total": MeterRollup.__table__.c.total + insert.excluded.total,
-                  "readings": MeterRollup.__table__.c.readings + insert.excluded.readings})
-        session.connection().execute(statement, [
-            {"meter_id": k[0], "interval": k[1], "bucket": k[2], "total": v[0], "readings": int(v[1])}
-            for k, v in sorted(rollup.items())])
+    _apply_rollups(session, quarter)
     return result
+
+
+def _apply_rollups(session: Session, quarter: Mapping[tuple[int, int], Sequence[float]]) -> None:
+    """Add changes per (meter, 15-minute bucket) to the 15min, hour, day and month rollups."""
+    if not quarter:
+        return
+    rollup: dict[tuple[int, str, int], list[float]] = defaultdict(lambda: [0.0, 0])
+    months: dict[int, int] = {}
+    for (meter_id, bucket), (change, count) in quarter.items():
+        for interval, start in zip(INTERVALS, _buckets(bucket, months), strict=True):
+            cell = rollup[(meter_id, interval, start)]
+            cell[0] += change
+            cell[1] += count
+    insert = _insert(session)(MeterRollup.__table__)
+    statement = insert.on_conflict_do_update(
+        index_elements=["meter_id", "interval", "bucket"],
+        set_={"total": MeterRollup.__table__.c.total + insert.excluded.total,
+              "readings": MeterRollup.__table__.c.readings + insert.excluded.readings})
+    session.connection().execute(statement, [
+        {"meter_id": k[0], "interval": k[1], "bucket": k[2], "total": v[0], "readings": int(v[1])}
+        for k, v in sorted(rollup.items())])
+
+
+def rederive(session: Session, meter_id: int, *, since: int) -> int:
+    """Re-derive the deltas of a meter's readings from ``since`` [Unix seconds] with its current
+    settings and replacements (after a replacement is recorded or the register maximum or
+    multiplier changes); corrects the rollups by the differences. Returns how many changed."""
+    meter = load_meters(session, [meter_id])[meter_id]
+    table = MeterReading.__table__
+    before = session.execute(
+        select(table.c.ts, table.c.value).where(table.c.meter_id == meter_id, table.c.ts < since)
+        .order_by(table.c.ts.desc()).limit(1)).first()
+    previous: tuple[int, float] | None = (before[0], before[1]) if before is not None else None
+    quarter: dict[tuple[int, int], list[float]] = defaultdict(lambda: [0.0, 0])
+    changed = 0
+    for ts, value, old in session.execute(select(table.c.ts, table.c.value, table.c.delta).where(
+            table.c.meter_id == meter_id, table.c.ts >= since).order_by(table.c.ts)).all():
+        delta = _delta(meter, ts, value, previous)
+        if delta != old:
+            session.execute(update(MeterReading).where(MeterReading.meter_id == meter_id, MeterReading.ts == ts)
+                            .values(delta=delta))
+            at = ts - 1 if meter.cumulative else ts
+            quarter[(meter_id, at - at % 900)][0] += (delta or 0.0) - (old or 0.0)
+            changed += 1
+        previous = (ts, value)
+    _apply_rollups(session, quarter)
+    return changed
 
 
 def dead_letter(session: Session, *, source: str, topic: str | None, payload: bytes | str, reason: str,
