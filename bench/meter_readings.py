@@ -96,11 +96,11 @@ def main() -> None:
                 def call(p: dict[str, str] = params) -> int:
                     answer = client.get(f"/api/v1/meters/{meter_id}/readings", params=p, headers=headers)
                     assert answer.status_code == 200, answer.text
-                    return len(answer.json()["items"])
+                    return answer.text.count('"ts"')   # counted, not decoded: the server's time is measured
 
                 median, worst, size = timed(call, args.repeat)
                 print(f"GET ?interval={interval or 'raw':6s} {size:6d} points  median {median:7.1f} ms  "
-                      f"max {worst:7.1f} ms (JSON included)")
+                      f"max {worst:7.1f} ms (JSON encoded)")
     finally:
         database.dispose()
         with admin.begin() as c:

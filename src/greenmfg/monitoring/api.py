@@ -10,10 +10,11 @@ ignored and counted as ``duplicates``.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Query, UploadFile
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 
 from greenmfg.db.session import Database
 from greenmfg.monitoring import service
@@ -76,7 +77,7 @@ def get_readings(
     end: Annotated[str | None, Query(alias="to", description="exclusive; default now")] = None,
     interval: Annotated[str | None, Query(description="15min, hour, day or month (local China days); "
                                           "absent: raw readings")] = None,
-) -> JSONResponse:
+) -> Response:
     """Raw: ``value`` is the reading as stored (register or interval value) [meter unit].
     With ``interval``: ``value`` is the consumption in the bucket starting at ``ts`` [meter unit];
     buckets without readings are absent."""
@@ -95,10 +96,13 @@ def get_readings(
         else:
             points = series(session, meter_id, interval, begin, stop)
     iso = service.iso_local
-    # a JSONResponse skips FastAPI's generic encoder, which costs more than the query for a year of data
-    return JSONResponse({"meter_id": meter_id, "unit": unit, "interval": interval or "raw", "from": iso(begin),
-                         "to": iso(stop), "items": [{"ts": iso(ts), "value": value, "unit": unit}
-                                                    for ts, value in points]})
+    # written directly: FastAPI's generic encoder (and even json.dumps of 35,040 dicts) costs more
+    # than the query for a year of 15-minute data; values are finite floats (checked on input)
+    unit_json = json.dumps(unit, ensure_ascii=False)
+    head = json.dumps({"meter_id": meter_id, "unit": unit, "interval": interval or "raw", "from": iso(begin),
+                       "to": iso(stop)}, ensure_ascii=False)[:-1]
+    items = ",".join([f'{{"ts":"{iso(ts)}","value":{float(value)!r},"unit":{unit_json}}}' for ts, value in points])
+    return Response(f'{head},"items":[{items}]}}', media_type="application/json")
 
 
 def _stored(result: StoreResult) -> dict[str, int]:

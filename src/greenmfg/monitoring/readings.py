@@ -525,8 +525,13 @@ def _pairs(session: Session, sql: str, params: tuple[Any, ...]) -> list[tuple[in
     # result costs more than the index scan
     connection = session.connection()
     marker = "%s" if connection.dialect.name == "postgresql" else "?"
-    cursor = connection.exec_driver_sql(sql.format(p=marker), params)
-    return [(int(ts), float(value)) for ts, value in cursor.fetchall()]
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(sql.format(p=marker), params)
+        rows = list(cursor.fetchall())   # BIGINT → int, FLOAT → float on both drivers
+    finally:
+        cursor.close()
+    return rows
 
 
 def series(session: Session, meter_id: int, interval: str, start: int, end: int) -> list[tuple[int, float]]:
