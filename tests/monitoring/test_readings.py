@@ -69,6 +69,8 @@ def test_payload_parsing_converts_units_and_locates_problems() -> None:
     where = [p.where for p in raised.value.problems]
     assert where == ["readings[0].ts", "readings[1].value", "readings[2].unit"]
     assert "UTC offset" in raised.value.reason and "时区偏移" in raised.value.reason_zh
+    with pytest.raises(PayloadError, match=r"readings\[0\]\.value: too large"):
+        parse_payload(b'{"readings": [{"ts": "2026-03-01T00:00:00Z", "value": 1e308, "unit": "MWh"}]}', "kWh")
     for bad in (b"not json", b'{"values": []}', b'{"readings": []}', b'[1]'):
         with pytest.raises(PayloadError):
             parse_payload(bad, "kWh")

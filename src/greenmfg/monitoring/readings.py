@@ -203,9 +203,12 @@ def _parse_fast(rows: Sequence[Any], meter_unit: str) -> list[tuple[int, float]]
                 factor = factors[unit] = known
             when = fromisoformat(row["ts"])
             value = row["value"]
-            if when.tzinfo is None or value.__class__ not in (int, float) or not math.isfinite(value):
+            if when.tzinfo is None or value.__class__ not in (int, float):
                 return None
-            append((int(when.timestamp()), value * factor))
+            converted = value * factor
+            if not math.isfinite(converted):
+                return None
+            append((int(when.timestamp()), converted))
     except (AttributeError, KeyError, TypeError, ValueError):
         return None
     return out
@@ -242,6 +245,10 @@ def parse_rows(rows: Sequence[Mapping[str, Any]], meter_unit: str, *, where: Seq
                                     f"单位“{unit}”无法换算为计量表单位“{meter_unit}”"))
             continue
         if ts is not None and value is not None:
+            if not math.isfinite(value * factor):
+                problems.append(Problem(f"{place}.value", "too large once converted to the meter's unit",
+                                        "换算为计量表单位后数值过大"))
+                continue
             out.append((ts, value * factor))
         if len(problems) >= 100:
             break
