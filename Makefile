@@ -22,9 +22,9 @@ $(STAMP): pyproject.toml requirements/constraints.txt
 setup: $(STAMP) system-deps assets
 
 # Debian packages: Chromium drives the browser tests; Noto CJK gives Chinese real glyphs in
-# screenshots and PDFs; Pango is WeasyPrint's text layout; poppler-utils renders PDFs to PNG for checks. 
+# screenshots and PDFs; Pango is WeasyPrint's text layout; poppler-utils renders PDFs to PNG for checks; mosquitto is the broker the ingest bench starts.
 # Installed only when dpkg does not already have them.
-SYSTEM_PACKAGES := chromium fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 poppler-utils
+SYSTEM_PACKAGES := chromium fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 poppler-utils mosquitto
 
 system-deps:
 	@missing=""; \

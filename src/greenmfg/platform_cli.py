@@ -64,11 +64,25 @@ def serve(
         if settings.production:
             raise _fail("--demo is refused in production (demo passwords are public) / 生产模式不允许 --demo")
         Console(stderr=True).print("seeding the demo region (first start only) / 正在生成演示数据…")
-        accounts = seed_demo(database, password=settings.demo_password)
+        accounts = seed_demo(database, password=settings.demo_password, meter_days=365)
         _print_accounts([a.as_dict() for a in accounts], f"http://{host}:{port}")
     database.dispose()
-    uvicorn.run("greenmfg.web.app:create_app", factory=True, host=host, port=port, workers=workers,
-                log_level="info", proxy_headers=False)
+    worker = None
+    if settings.mqtt_url:
+        # telemetry ingest runs beside the web server in this process and stops with it
+        from greenmfg.db.session import Database
+        from greenmfg.monitoring.ingest import IngestWorker
+
+        worker = IngestWorker(Database(settings.database_url), settings.mqtt_url)
+        thread = worker.start_thread()
+        Console(stderr=True).print(f"MQTT ingest from {settings.mqtt_url} / 已启动遥测接入")
+    try:
+        uvicorn.run("greenmfg.web.app:create_app", factory=True, host=host, port=port, workers=workers,
+                    log_level="info", proxy_headers=False)
+    finally:
+        if worker is not None:
+            worker.stop()
+            thread.join(10)
 
 
 def demo_accounts(as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False) -> None:
@@ -150,6 +164,119 @@ def recalc(
     Console().print(table)
 
 
+def ingest(
+    url: Annotated[str | None, typer.Option(help="Broker URL (default GREENMFG_MQTT_URL), mqtt://host:1883")] = None,
+    client_id: Annotated[str, typer.Option(help="Fixed MQTT client id: the broker keeps its session")] = "greenmfg-ingest",
+    batch_messages: Annotated[int, typer.Option(min=1, help="Messages per database write at most")] = 1000,
+    batch_seconds: Annotated[float, typer.Option(min=0.0, help="Longest wait before a batch is written")] = 0.25,
+) -> None:
+    """Store meter readings published to greenmfg/v1/{enterprise_id}/{meter_id}/readings (Ctrl-C stops)."""
+    import signal
+
+    from greenmfg.monitoring.ingest import IngestWorker
+
+    settings, database = _database()
+    broker = url or settings.mqtt_url
+    if not broker:
+        raise _fail("no broker: pass --url or set GREENMFG_MQTT_URL / 未配置 MQTT 服务器")
+    worker = IngestWorker(database, broker, client_id=client_id, batch_messages=batch_messages,
+                          batch_seconds=batch_seconds)
+    signal.signal(signal.SIGTERM, lambda *_: worker.stop())
+    Console(stderr=True).print(f"ingesting from {broker} as {client_id} / 正在接入遥测数据")
+    try:
+        worker.run()
+    except KeyboardInterrupt:
+        worker.stop()
+    Console(stderr=True).print(f"stopped: {worker.stats} / 已停止")
+
+
+monitoring_app = typer.Typer(help="Meter telemetry: retention, accounting.", no_args_is_help=True)
+
+
+@monitoring_app.command("prune")
+def monitoring_prune(
+    days: Annotated[int, typer.Option(min=1, help="Keep raw readings of this many days (rollups are kept)")] = 400,
+) -> None:
+    """Delete raw readings older than --days (15-minute to monthly rollups stay)."""
+    import datetime as dt
+
+    from greenmfg.monitoring.readings import prune_raw
+
+    _settings, database = _database()
+    with database.session() as session:
+        removed = prune_raw(session, older_than=dt.datetime.now(dt.UTC) - dt.timedelta(days=days))
+    Console(stderr=True).print(f"{removed} raw readings deleted / 已删除 {removed} 条原始读数")
+
+
+@monitoring_app.command("register")
+def monitoring_register(
+    meter_id: Annotated[int, typer.Argument(help="Meter id")],
+    kind: Annotated[str, typer.Option(help="cumulative (a register) or interval (consumption per interval)")] = "interval",
+    register_max: Annotated[float | None, typer.Option(help="Value at which the register wraps to 0")] = None,
+    multiplier: Annotated[float, typer.Option(help="CT/PT ratio applied to every delta")] = 1.0,
+) -> None:
+    """Set how a meter's readings are read; existing readings are re-derived (kind only while it has none)."""
+    from sqlalchemy import select
+
+    from greenmfg.audit import service as audit
+    from greenmfg.monitoring.models import MeterReading, MeterSetting, RegisterKind
+    from greenmfg.monitoring.readings import rederive
+    from greenmfg.orgs.models import Meter
+
+    if kind not in {k.value for k in RegisterKind} or multiplier <= 0:
+        raise _fail("--kind is cumulative or interval and --multiplier > 0 / 类型须为 cumulative 或 interval，倍率须大于 0")
+    _settings, database = _database()
+    with database.session() as session:
+        if session.get(Meter, meter_id) is None:
+            raise _fail(f"meter {meter_id} does not exist / 计量表不存在")
+        setting = session.get(MeterSetting, meter_id) or MeterSetting(meter_id=meter_id)
+        has_readings = session.execute(select(MeterReading.ts).where(MeterReading.meter_id == meter_id).limit(1)).first()
+        if has_readings and (setting.register_kind or RegisterKind.interval) != kind:
+            raise _fail("the meter has readings: its kind cannot change (add a new meter) / 已有读数，不能更改计数方式")
+        setting.register_kind, setting.register_max, setting.multiplier = kind, register_max, multiplier
+        session.add(setting)
+        session.flush()
+        changed = rederive(session, meter_id, since=-(2**62))
+        audit.record(session, "monitoring.meter.register", actor="cli", target_type="meter", target_id=meter_id,
+                     details={"kind": kind, "register_max": register_max, "multiplier": multiplier,
+                              "rederived": changed})
+    Console(stderr=True).print(f"meter {meter_id}: {kind}, {changed} deltas re-derived / 已更新")
+
+
+@monitoring_app.command("replace")
+def monitoring_replace(
+    meter_id: Annotated[int, typer.Argument(help="Meter id")],
+    at: Annotated[str, typer.Option(help="When the register was replaced, ISO 8601 with offset")],
+    initial_value: Annotated[float | None, typer.Option(help="The new register's reading when installed")] = None,
+    note: Annotated[str | None, typer.Option(help="Why / work order")] = None,
+) -> None:
+    """Record a meter (register) replacement; readings after it are re-derived."""
+    import datetime as dt
+
+    from greenmfg.audit import service as audit
+    from greenmfg.monitoring.models import MeterReplacement
+    from greenmfg.monitoring.readings import rederive
+    from greenmfg.orgs.models import Meter
+
+    try:
+        when = dt.datetime.fromisoformat(at)
+    except ValueError:
+        when = None
+    if when is None or when.tzinfo is None:
+        raise _fail(f"--at {at!r} must be ISO 8601 with an offset, e.g. 2026-03-01T08:00:00+08:00 / 须带时区偏移")
+    _settings, database = _database()
+    with database.session() as session:
+        if session.get(Meter, meter_id) is None:
+            raise _fail(f"meter {meter_id} does not exist / 计量表不存在")
+        session.add(MeterReplacement(meter_id=meter_id, replaced_at=int(when.timestamp()),
+                                     initial_value=initial_value, note=note))
+        session.flush()
+        changed = rederive(session, meter_id, since=int(when.timestamp()))
+        audit.record(session, "monitoring.meter.replace", actor="cli", target_type="meter", target_id=meter_id,
+                     details={"at": at, "initial_value": initial_value, "rederived": changed})
+    Console(stderr=True).print(f"meter {meter_id} replaced at {at}; {changed} deltas re-derived / 已记录换表")
+
+
 users_app = typer.Typer(help="Users and roles.", no_args_is_help=True)
 
 
@@ -188,6 +315,8 @@ def register(app: typer.Typer) -> None:
     app.command()(serve)
     app.command("demo-accounts")(demo_accounts)
     app.command()(recalc)
+    app.command()(ingest)
+    app.add_typer(monitoring_app, name="monitoring")
     app.add_typer(db_app, name="db")
     app.add_typer(audit_app, name="audit")
     app.add_typer(users_app, name="users")

@@ -80,6 +80,8 @@ DIAGNOSIS = {("GET", "/diagnosis"), ("POST", "/diagnosis/{enterprise_id}/import"
 GREENFACTORY = {("GET", "/green-factory"), ("GET", "/green-factory/template.xlsx"), ("GET", "/green-factory/new"),
                 ("POST", "/green-factory/new"), ("POST", "/green-factory/new/upload"),
                 ("GET", "/green-factory/{evaluation_id}"), ("POST", "/green-factory/{evaluation_id}/finalise")}
+#: meter pages, tested in tests/monitoring/test_api.py::test_meter_pages (outsider → 404, list without them)
+MONITORING = {("GET", "/meters"), ("GET", "/meters/{meter_id}"), ("POST", "/meters/{meter_id}/upload")}
 
 BAD_ROW = ["E-STEEL", "唐山示例钢铁有限公司", "钢铁", "130000", "E-STEEL-F1", "2024-03", "焦碳", "1000", "吨", "consumed"]
 STEEL_TEXTS = ("E-STEEL", "唐山示例钢铁")
@@ -154,7 +156,7 @@ def _page_routes(client: TestClient) -> set[tuple[str, str]]:
 
 def test_every_page_route_is_classified(client: TestClient) -> None:
     unclassified = (_page_routes(client) - SCOPED - HOME - NO_TENANT_DATA - PUBLIC - ADMIN_PAGES - REGION_PAGES
-                    - OWN_PAGES - CAPACITY - DIAGNOSIS - GREENFACTORY - COMPLIANCE)
+                    - OWN_PAGES - CAPACITY - DIAGNOSIS - GREENFACTORY - COMPLIANCE - MONITORING)
     assert not unclassified, f"add these page routes to an isolation class and test them: {sorted(unclassified)}"
 
 

@@ -14,6 +14,13 @@ from greenmfg.db.base import Base
 from greenmfg.diagnosis.models import DiagnosisAlert, DiagnosisNotes, Equipment
 from greenmfg.greenfactory.models import GreenEvaluation
 from greenmfg.monitoring.baseline_models import EnergyBaseline
+from greenmfg.monitoring.models import (
+    DeadLetter,
+    MeterReading,
+    MeterReplacement,
+    MeterRollup,
+    MeterSetting,
+)
 from greenmfg.orgs.models import (
     EvaluatorAssignment,
     Facility,
@@ -25,9 +32,10 @@ from greenmfg.orgs.models import (
 )
 
 __all__ = [
-    "ActivityRecord", "ApiToken", "AuditEvent", "AuditHead", "Base", "CalculationRun", "DataVersion",
+    "ActivityRecord", "ApiToken", "AuditEvent", "AuditHead", "Base", "CalculationRun", "DataVersion", "DeadLetter",
     "DiagnosisAlert", "DiagnosisNotes", "EnergyBaseline", "Equipment", "EvaluatorAssignment", "Facility", "FacilityResult",
-    "GreenEvaluation", "ImportBatch", "Jurisdiction", "LoginAttempt",
-    "Membership", "Meter", "Organisation", "Park", "Product", "ReplacementPlan", "RetiredCapacity", "User",
+    "GreenEvaluation", "ImportBatch", "Jurisdiction", "LoginAttempt", "Membership", "Meter", "MeterReading",
+    "MeterReplacement", "MeterRollup", "MeterSetting", "Organisation", "Park", "Product", "ReplacementPlan",
+    "RetiredCapacity", "User",
     "WebSession",
 ]

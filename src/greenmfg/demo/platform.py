@@ -86,8 +86,12 @@ def _csv_bytes(rows: list[dict[str, Any]]) -> bytes:
 
 
 def seed_demo(database: Database, *, password: str, enterprises: int = 40, months: int = 12,
-              seed: int = 1) -> list[DemoAccount]:
-    """Seed an empty database with the demo region (idempotent: a seeded database is left alone)."""
+              seed: int = 1, meter_days: int = 14) -> list[DemoAccount]:
+    """Seed an empty database with the demo region (idempotent: a seeded database is left alone).
+
+    The enterprises with demo logins get two meters each (an electricity register and a
+    natural-gas interval meter) with ``meter_days`` days of 15-minute readings up to today.
+    """
     with database.session() as session:
         if session.execute(select(Organisation.id).where(Organisation.name == PLATFORM_NAME)).first():
             return demo_accounts(session, password)
@@ -177,6 +181,10 @@ def seed_demo(database: Database, *, password: str, enterprises: int = 40, month
                                                               "results": results}, enterprise_raw)
         for org in chosen.values():
             seed_register(session, org)  # energy-saving diagnosis: equipment register with below-minimum items
+        if meter_days > 0:
+            from greenmfg.monitoring.demo import seed_meters
+
+            seed_meters(session, list(chosen.values()), days=meter_days, seed=seed)
         audit.record(session, "demo.seed", actor=admin.username, actor_user_id=admin.id,
-                     details={"enterprises": len(orgs), "months": months, "seed": seed})
+                     details={"enterprises": len(orgs), "months": months, "seed": seed, "meter_days": meter_days})
         return demo_accounts(session, password)

@@ -1,7 +1,7 @@
 """energy baselines: fitted M&V models with method version, data window and metrics (issue #5 item 5)
 
 Revision ID: 0007_energy_baselines
-Revises: 0004_green_evaluations
+Revises: 0006_monitoring
 Create Date: 2026-11-21 17:00:00
 """
 
@@ -15,7 +15,7 @@ from sqlalchemy.dialects import postgresql
 import greenmfg.db.base
 
 revision = '0007_energy_baselines'
-down_revision = '0004_green_evaluations'
+down_revision = '0006_monitoring'
 branch_labels = None
 depends_on = None
 
