@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import sys
-import types
 from typing import Any
 
 import numpy as np
@@ -182,34 +180,46 @@ def test_outsiders_get_404_and_viewers_may_not_fit(client: TestClient, login: Lo
     assert count(database) == 1
 
 
-def test_energy_from_the_readings_store(client: TestClient, login: Login, world: World, database: Database,
-                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    """After the readings store is merged, energy comes from ``daily_series``; drivers stay inline."""
+def test_energy_from_the_readings_store(client: TestClient, login: Login, world: World, database: Database) -> None:
+    """Energy comes from the meter's stored readings (daily rollups); drivers stay inline.
+
+    The same year is pushed as readings (one interval value at 12:00 China time each day, so the
+    local day is unambiguous) and fitted from the store; the model must equal the inline fit.
+    """
     meter_id = add_meter(database, world)
+    headers = login("steel")
     rows = year(production=False)
+    readings = [{"ts": f"{r['date']}T12:00:00+08:00", "value": r["energy"], "unit": "kWh"} for r in rows]
+    pushed = client.post(f"/api/v1/meters/{meter_id}/readings", headers=headers, json={"readings": readings})
+    assert pushed.status_code in (200, 201, 202), pushed.text
     drivers = [{k: v for k, v in r.items() if k != "energy"} for r in rows]
-    absent = client.post(f"/api/v1/meters/{meter_id}/baselines", headers=login("steel"),
-                         json={"energy_source": "readings", "data": drivers})
-    if "greenmfg.monitoring.readings" not in sys.modules:
-        assert details(absent) == {"energy_source": "monitoring.input.no_readings_store"}
-    calls: list[tuple[int, dt.date, dt.date]] = []
-
-    def daily_series(session: Any, meter: int, start: dt.date, end: dt.date) -> list[tuple[dt.date, float]]:
-        calls.append((meter, start, end))
-        return [(dt.date.fromisoformat(r["date"]), r["energy"]) for r in rows]
-
-    fake = types.ModuleType("greenmfg.monitoring.readings")
-    fake.daily_series = daily_series  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "greenmfg.monitoring.readings", fake)
-    import greenmfg.monitoring as package
-    monkeypatch.setattr(package, "readings", fake, raising=False)
-    stored = client.post(f"/api/v1/meters/{meter_id}/baselines", headers=login("steel"),
+    stored = client.post(f"/api/v1/meters/{meter_id}/baselines", headers=headers,
                          json={"energy_source": "readings", "data": drivers})
     assert stored.status_code == 201, stored.text
-    inline = client.post(f"/api/v1/meters/{meter_id}/baselines", headers=login("steel"), json={"data": rows})
-    assert calls == [(meter_id, START, dt.date(2025, 12, 31))]
+    inline = client.post(f"/api/v1/meters/{meter_id}/baselines", headers=headers, json={"data": rows})
     assert stored.json()["data_source"] == "readings"
-    assert stored.json()["coefficients"] == inline.json()["coefficients"]
+    assert stored.json()["window"] == {"start": "2025-01-01", "end": "2025-12-31"}
+    for key, value in inline.json()["coefficients"].items():
+        if isinstance(value, float):
+            assert stored.json()["coefficients"][key] == pytest.approx(value, rel=1e-9), key
+        else:
+            assert stored.json()["coefficients"][key] == value, key
+    # a year with 60 days missing from the store is refused by the sufficiency check
+    other = add_meter_code(database, world, "M-2")
+    gappy = [r for i, r in enumerate(readings) if not 100 <= i < 160]
+    client.post(f"/api/v1/meters/{other}/readings", headers=headers, json={"readings": gappy})
+    refused = client.post(f"/api/v1/meters/{other}/baselines", headers=headers,
+                          json={"energy_source": "readings", "data": drivers})
+    assert refused.status_code == 422, refused.text
+
+
+def add_meter_code(database: Database, world: World, code: str) -> int:
+    with database.session() as s:
+        facility = s.execute(select(Facility).where(Facility.enterprise_id == world.org("steel"))).scalar_one()
+        meter = Meter(facility_id=facility.id, code=code, name=f"{code} 电表", item="electricity", unit="kWh")
+        s.add(meter)
+        s.flush()
+        return meter.id
 
 
 def test_findings_are_stored_with_the_model(client: TestClient, login: Login, world: World,

@@ -20,7 +20,6 @@ import csv
 import datetime as dt
 import io
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -171,16 +170,13 @@ def _meter(session: Session, principal: Principal, meter_id: int, *, manage: boo
 
 def _energy_from_readings(session: Session, meter_id: int, frame: DailyFrame, start: dt.date,
                           end: dt.date) -> DailyFrame:
-    """Energy from the readings store (after the monitoring readings work is merged)."""
-    try:
-        from greenmfg.monitoring import readings  # type: ignore[attr-defined]
-        daily_series: Callable[..., list[tuple[dt.date, float]]] = readings.daily_series
-    except (ImportError, AttributeError):
-        raise _fail([_issue("no_readings_store", "energy_source", "readings",
-                            "the readings store is not available in this installation",
-                            "本系统尚未提供读数存储", "send the energy inline in data or csv",
-                            "请在 data 或 csv 中直接提供能耗")]) from None
-    series = dict(daily_series(session, meter_id, start, end))
+    """Daily energy of the meter from the readings store for ``start``…``end`` (both included).
+
+    Days without readings stay empty (missing is not zero), so the sufficiency check sees them.
+    """
+    from greenmfg.monitoring import readings
+
+    series = dict(readings.daily_series(session, meter_id, start, end + dt.timedelta(days=1)))
     return DailyFrame(frame.dates, [series.get(d) for d in frame.dates], frame.temperature_c, frame.production)
 
 
