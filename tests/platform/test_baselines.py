@@ -18,6 +18,7 @@ from greenmfg.orgs.models import Facility, Meter
 
 from .conftest import Login, World
 from .test_isolation import BASELINES, _api_routes
+from .web_helpers import signed_in
 
 START = dt.date(2025, 1, 1)
 
@@ -231,3 +232,46 @@ def test_findings_are_stored_with_the_model(client: TestClient, login: Login, wo
     findings = b["sufficiency"]["findings"]
     assert [(f["name"], f["start"]) for f in findings] == [("monitoring.quality.spike", "2025-04-11")]
     assert findings[0]["message_zh"] and findings[0]["fix_text"]
+
+
+def test_savings_report_is_kept_checked_for_anomalies_and_shown_on_the_meter_page(
+        client: TestClient, login: Login, world: World, database: Database) -> None:
+    """A manager's savings call stores the report and turns days far above the baseline into
+    diagnosis alerts; the meter dashboard then shows baseline against actual, the avoided energy
+    and the alerts. A viewer gets the same numbers but stores nothing."""
+    from greenmfg.diagnosis.models import DiagnosisAlert
+    from greenmfg.monitoring.baseline_models import SavingsReport
+
+    meter_id = add_meter(database, world)
+    headers = login("steel")
+    fitted = client.post(f"/api/v1/meters/{meter_id}/baselines", headers=headers,
+                         json={"data": year(production=False)}).json()
+    reporting = year(dt.date(2026, 1, 1), production=False, scale=0.9, seed=2, n=120)
+    for i in range(60, 67):  # one week of a compressed-air leak: +25 % on every day
+        reporting[i]["energy"] = round(reporting[i]["energy"] * 1.25, 3)
+    answer = client.post(f"/api/v1/baselines/{fitted['id']}/savings", headers=headers, json={"data": reporting})
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["report_id"] > 0
+    assert body["alerts"], "the leak week must raise an alert"
+    flagged = {a["started"] for a in body["alerts"]}
+    assert any("2026-03-02" <= d <= "2026-03-08" for d in flagged), flagged
+    with database.session() as s:
+        report = s.get(SavingsReport, body["report_id"])
+        assert report is not None and report.meter_id == meter_id
+        assert report.period_start == dt.date(2026, 1, 1) and len(report.days["dates"]) == 120
+        # the stored per-day series add up to the avoided energy of the answer
+        assert sum(report.days["adjusted"]) - sum(report.days["actual"]) == pytest.approx(body["avoided_energy"])
+        assert s.execute(select(func.count()).select_from(DiagnosisAlert)
+                         .where(DiagnosisAlert.meter_id == meter_id)).scalar_one() == len(body["alerts"])
+    viewer = client.post(f"/api/v1/baselines/{fitted['id']}/savings", headers=login("steelviewer"),
+                         json={"data": reporting})
+    assert viewer.status_code == 200 and "report_id" not in viewer.json()
+    assert viewer.json()["avoided_energy"] == pytest.approx(body["avoided_energy"])
+    with database.session() as s:
+        assert s.execute(select(func.count()).select_from(SavingsReport)).scalar_one() == 1
+    page = signed_in(client, "steel", locale="zh-CN").get(f"/meters/{meter_id}")
+    assert page.status_code == 200, page.text[:500]
+    assert "基准与实际对比" in page.text and "mv-chart" in page.text and "节能量" in page.text
+    assert "2026-03-0" in page.text  # the alert row
+

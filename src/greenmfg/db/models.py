@@ -13,7 +13,7 @@ from greenmfg.capacity.models import ReplacementPlan, RetiredCapacity
 from greenmfg.db.base import Base
 from greenmfg.diagnosis.models import DiagnosisAlert, DiagnosisNotes, Equipment
 from greenmfg.greenfactory.models import GreenEvaluation
-from greenmfg.monitoring.baseline_models import EnergyBaseline
+from greenmfg.monitoring.baseline_models import EnergyBaseline, SavingsReport
 from greenmfg.monitoring.models import (
     DeadLetter,
     MeterReading,
@@ -36,6 +36,6 @@ __all__ = [
     "DiagnosisAlert", "DiagnosisNotes", "EnergyBaseline", "Equipment", "EvaluatorAssignment", "Facility", "FacilityResult",
     "GreenEvaluation", "ImportBatch", "Jurisdiction", "LoginAttempt", "Membership", "Meter", "MeterReading",
     "MeterReplacement", "MeterRollup", "MeterSetting", "Organisation", "Park", "Product", "ReplacementPlan",
-    "RetiredCapacity", "User",
+    "RetiredCapacity", "SavingsReport", "User",
     "WebSession",
 ]

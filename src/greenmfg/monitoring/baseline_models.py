@@ -21,7 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from greenmfg.db.base import Base, JSONType, UTCDateTime, utcnow
 
-__all__ = ["EnergyBaseline"]
+__all__ = ["EnergyBaseline", "SavingsReport"]
 
 
 class EnergyBaseline(Base):
@@ -58,5 +58,32 @@ class EnergyBaseline(Base):
     data_source: Mapped[str] = mapped_column(String(32), default="inline")
     #: set when fitted on insufficient data by explicit override
     override_reason: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SavingsReport(Base):
+    """Avoided energy use of one reporting period against a stored baseline (节能量报告).
+
+    Kept so the meter dashboard can show baseline against actual and the cumulative savings
+    without the driver data being sent again, and so anomaly alerts can point at the report that
+    found them. ``days`` holds the per-day series; ``result`` the answer of the savings service
+    (totals, uncertainty bands, normalised savings when asked).
+    """
+
+    __tablename__ = "savings_reports"
+    __table_args__ = (CheckConstraint("period_end >= period_start", name="period_in_order"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    baseline_id: Mapped[int] = mapped_column(ForeignKey("energy_baselines.id", ondelete="CASCADE"), index=True)
+    meter_id: Mapped[int | None] = mapped_column(ForeignKey("meters.id", ondelete="CASCADE"), index=True)
+    #: the reporting period, inclusive [date]
+    period_start: Mapped[dt.date] = mapped_column(Date)
+    period_end: Mapped[dt.date] = mapped_column(Date)
+    #: {"dates": [...], "actual": [...], "adjusted": [...]} [energy unit of the baseline]
+    days: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    result: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    #: inline | readings
+    data_source: Mapped[str] = mapped_column(String(32), default="inline")
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -31,7 +31,7 @@ from greenmfg.audit.service import record
 from greenmfg.calc import mv
 from greenmfg.calc.data_quality import check_series, sufficiency
 from greenmfg.errors import Issue, ValidationFailed
-from greenmfg.monitoring.baseline_models import EnergyBaseline
+from greenmfg.monitoring.baseline_models import EnergyBaseline, SavingsReport
 from greenmfg.monitoring.quality import describe, describe_sufficiency
 from greenmfg.orgs.access import NotFound, Principal, get_enterprise
 from greenmfg.orgs.models import Facility, Meter
@@ -384,7 +384,15 @@ def savings(session: Session, principal: Principal, baseline_id: int, body: dict
     the standard conditions.
     """
     baseline = get_baseline(session, principal, baseline_id)
-    frame = parse_daily(body)
+    source = body.get("energy_source", "inline")
+    if source not in ("inline", "readings") or (source == "readings" and baseline.meter_id is None):
+        raise _fail([_issue("bad_source", "energy_source", source, "unknown source (readings needs a meter baseline)",
+                            "未知数据来源（readings 需要表计基准模型）", "use inline or readings",
+                            "请用 inline 或 readings")])
+    frame = parse_daily(body, need_energy=source == "inline")
+    if source == "readings":
+        assert baseline.meter_id is not None
+        frame = _energy_from_readings(session, baseline.meter_id, frame, frame.dates[0], frame.dates[-1])
     dates, adjusted, actual = predict(baseline, frame)
     if actual.size == 0:
         raise _fail([_issue("no_complete_days", "data", 0, "no day has energy and all drivers",
@@ -410,4 +418,30 @@ def savings(session: Session, principal: Principal, baseline_id: int, body: dict
             _predict_arrays(baseline.method, baseline.coefficients, st, sp),
             _predict_arrays(baseline.method, {**baseline.coefficients, **rep_coeffs}, st, sp))
         answer["standard_days"] = int(st.size)
+    facility = session.get(Facility, baseline.facility_id) if baseline.facility_id is not None else None
+    if facility is not None and principal.can_manage(facility.enterprise_id):
+        answer.update(_store_report(session, principal, baseline, dates, actual, adjusted, answer, source))
     return answer
+
+
+def _store_report(session: Session, principal: Principal, baseline: EnergyBaseline, dates: list[dt.date],
+                  actual: np.ndarray, adjusted: np.ndarray, answer: dict[str, Any], source: str) -> dict[str, Any]:
+    """Keep the report (for the meter dashboard) and check the period for anomalies against the
+    baseline: days far above or below the model become alerts of the energy-saving diagnosis."""
+    from greenmfg.diagnosis.service import detect_for_meter
+
+    report = SavingsReport(baseline_id=baseline.id, meter_id=baseline.meter_id, period_start=dates[0],
+                           period_end=dates[-1], data_source=source, created_by=principal.user_id,
+                           days={"dates": [d.isoformat() for d in dates], "actual": [float(v) for v in actual],
+                                 "adjusted": [float(v) for v in adjusted]},
+                           result=dict(answer))
+    session.add(report)
+    session.flush()
+    alerts = []
+    if baseline.meter_id is not None:
+        alerts = detect_for_meter(session, baseline.meter_id, dates, actual.tolist(), adjusted.tolist())
+    record(session, "monitoring.savings_report", actor=principal.username, actor_user_id=principal.user_id,
+                 details={"report_id": report.id, "baseline_id": baseline.id, "alerts": len(alerts)})
+    return {"report_id": report.id, "alerts": [{"id": a.id, "kind": a.kind, "started": a.started.isoformat(),
+                                                "ended": a.ended.isoformat(), "severity": a.severity,
+                                                "excess": a.excess_kwh} for a in alerts]}

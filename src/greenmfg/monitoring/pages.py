@@ -27,6 +27,7 @@ from starlette.concurrency import run_in_threadpool
 
 from greenmfg.db.session import Database
 from greenmfg.monitoring import service
+from greenmfg.monitoring.mv_section import baseline_section
 from greenmfg.monitoring.readings import LOCAL_TZ, PayloadError, raw_readings, series
 from greenmfg.orgs.access import enterprise_filter
 from greenmfg.orgs.models import Organisation
@@ -42,7 +43,7 @@ LATEST_ROWS = 12
 MAX_LISTED_ENTERPRISES = 200
 
 #: hooks adding sections to the meter dashboard: ``hook(session, view) -> {"template", ...} | None``
-DASHBOARD_SECTIONS: list[Callable[[Session, service.MeterView], dict[str, Any] | None]] = []
+DASHBOARD_SECTIONS: tuple[Callable[[Session, service.MeterView], dict[str, Any] | None], ...] = (baseline_section,)
 
 
 @router.get("/meters")

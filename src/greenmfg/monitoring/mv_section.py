@@ -1,0 +1,70 @@
+"""The meter dashboard's M&V section: baseline against actual, cumulative savings and alerts.
+
+Reads what is stored — the meter's newest baseline, its newest savings report (per-day actual and
+adjusted baseline, kept by :func:`greenmfg.monitoring.baselines.savings`) and the diagnosis alerts
+of the meter — and never fits or predicts on a page view.
+"""
+
+from __future__ import annotations
+
+from itertools import accumulate
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from greenmfg.diagnosis.models import DiagnosisAlert
+from greenmfg.monitoring import service
+from greenmfg.monitoring.baseline_models import EnergyBaseline, SavingsReport
+
+__all__ = ["baseline_section"]
+
+MAX_ALERTS = 20
+
+
+def baseline_section(session: Session, view: service.MeterView) -> dict[str, Any]:
+    """Context of ``monitoring/_baseline_section.html`` for one meter (the caller checked access)."""
+    meter_id = view.meter.id
+    baseline = session.execute(select(EnergyBaseline).where(EnergyBaseline.meter_id == meter_id)
+                               .order_by(EnergyBaseline.created_at.desc(), EnergyBaseline.id.desc())
+                               .limit(1)).scalar_one_or_none()
+    report = session.execute(select(SavingsReport).where(SavingsReport.meter_id == meter_id)
+                             .order_by(SavingsReport.created_at.desc(), SavingsReport.id.desc())
+                             .limit(1)).scalar_one_or_none()
+    alerts = session.execute(select(DiagnosisAlert).where(DiagnosisAlert.meter_id == meter_id)
+                             .order_by(DiagnosisAlert.started.desc(), DiagnosisAlert.id.desc())
+                             .limit(MAX_ALERTS)).scalars().all()
+    context: dict[str, Any] = {"template": "monitoring/_baseline_section.html", "baseline": None, "report": None,
+                               "alerts": [{"kind": a.kind, "started": a.started.isoformat(),
+                                           "ended": a.ended.isoformat(), "excess": a.excess_kwh,
+                                           "severity": a.severity, "status": a.status} for a in alerts]}
+    if baseline is not None:
+        metrics = baseline.metrics
+        context["baseline"] = {
+            "id": baseline.id, "method": baseline.method, "model_type": baseline.coefficients.get("model_type"),
+            "window": f"{baseline.window_start.isoformat()} – {baseline.window_end.isoformat()}",
+            "r2": metrics.get("r2"), "cv_rmse": metrics.get("cv_rmse"), "nmbe": metrics.get("nmbe"),
+            "valid": all(c.get("passed", True) for c in metrics.get("validity", []) if isinstance(c, dict)),
+            "override": baseline.override_reason}
+    if report is not None:
+        dates = report.days["dates"]
+        actual = report.days["actual"]
+        adjusted = report.days["adjusted"]
+        cumulative = list(accumulate(a - b for a, b in zip(adjusted, actual, strict=True)))
+        context["report"] = {
+            "period": f"{report.period_start.isoformat()} – {report.period_end.isoformat()}",
+            "avoided": report.result.get("avoided_energy"), "unit": report.result.get("energy_unit"),
+            "savings_fraction": report.result.get("savings_fraction"),
+            "chart": {
+                "tooltip": {"trigger": "axis"}, "legend": {"top": 0},
+                "xAxis": {"type": "category", "data": dates},
+                "yAxis": [{"type": "value", "name": report.result.get("energy_unit")},
+                          {"type": "value", "name": "Σ", "splitLine": {"show": False}}],
+                "series": [{"name": "actual", "type": "line", "showSymbol": False, "data": actual},
+                           {"name": "baseline", "type": "line", "showSymbol": False,
+                            "lineStyle": {"type": "dashed"}, "data": adjusted},
+                           {"name": "cumulative", "type": "line", "yAxisIndex": 1, "showSymbol": False,
+                            "areaStyle": {"opacity": 0.12}, "data": [round(v, 3) for v in cumulative]}]}}
+    if context["baseline"] is None and context["report"] is None and not context["alerts"]:
+        context["empty"] = True
+    return context
