@@ -11,6 +11,13 @@ from greenmfg.audit.models import AuditEvent, AuditHead
 from greenmfg.auth.models import ApiToken, LoginAttempt, Membership, User, WebSession
 from greenmfg.capacity.models import ReplacementPlan, RetiredCapacity
 from greenmfg.db.base import Base
+from greenmfg.greenlist.models import (
+    EnterpriseOutput,
+    GreenApplication,
+    GreenApplicationEvent,
+    GreenRecheck,
+    RegionOutput,
+)
 from greenmfg.orgs.models import (
     EvaluatorAssignment,
     Facility,
@@ -23,7 +30,8 @@ from greenmfg.orgs.models import (
 
 __all__ = [
     "ActivityRecord", "ApiToken", "AuditEvent", "AuditHead", "Base", "CalculationRun", "DataVersion",
-    "EvaluatorAssignment", "Facility", "FacilityResult", "ImportBatch", "Jurisdiction", "LoginAttempt",
-    "Membership", "Meter", "Organisation", "Park", "Product", "ReplacementPlan", "RetiredCapacity", "User",
+    "EnterpriseOutput", "EvaluatorAssignment", "Facility", "FacilityResult", "GreenApplication",
+    "GreenApplicationEvent", "GreenRecheck", "ImportBatch", "Jurisdiction", "LoginAttempt",
+    "Membership", "Meter", "Organisation", "Park", "Product", "RegionOutput", "ReplacementPlan", "RetiredCapacity", "User",
     "WebSession",
 ]

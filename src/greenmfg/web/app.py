@@ -57,6 +57,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     from greenmfg.auth.tokens_page import router as token_pages
     from greenmfg.capacity.api import router as capacity_router
     from greenmfg.capacity.pages import router as capacity_pages
+    from greenmfg.greenlist.api import router as greenlist_router
     from greenmfg.orgs.api import router as orgs_router
     from greenmfg.refdata.api import router as refdata_router
     from greenmfg.region.api import router as region_router
@@ -64,8 +65,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     from greenmfg.web.pages import install_pages
 
     for router in (auth_router, orgs_router, accounting_router, refdata_router, region_router, admin_router,
-                   capacity_router, auth_pages, accounting_pages, token_pages, region_pages, admin_pages,
-                   capacity_pages):
+                   capacity_router, greenlist_router, auth_pages, accounting_pages, token_pages, region_pages,
+                   admin_pages, capacity_pages):
         app.include_router(router)
     install_pages(app, packages=list(TEMPLATE_PACKAGES))
     app.middleware("http")(_forget_principals_after_admin_changes)
