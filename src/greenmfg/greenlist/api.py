@@ -91,9 +91,10 @@ def evaluators(principal: CurrentPrincipal, database: DatabaseDep,
                year: Annotated[int, Query(ge=2000, le=2100)]) -> dict[str, Any]:
     cap = int(load_rules().evaluator_cap.value)
     with database.session() as session:
-        used = dict(session.execute(select(GreenApplication.evaluator_id, func.count()).where(
-            GreenApplication.list_year == year, GreenApplication.evaluator_id.is_not(None))
-            .group_by(GreenApplication.evaluator_id)).tuples().all())
+        used: dict[int, int] = {int(row[0]): int(row[1]) for row in session.execute(
+            select(GreenApplication.evaluator_id, func.count()).where(
+                GreenApplication.list_year == year, GreenApplication.evaluator_id.is_not(None))
+            .group_by(GreenApplication.evaluator_id))}
         items = [{"id": o.id, "name": o.name, "name_en": o.name_en, "evaluations": used.get(o.id, 0), "cap": cap,
                   "available": used.get(o.id, 0) < cap}
                  for o in session.execute(select(Organisation).where(
