@@ -20,7 +20,13 @@ from sqlalchemy.orm import Session
 
 from greenmfg.db.session import Database
 from greenmfg.greenlist import service, targets
-from greenmfg.greenlist.models import ApplicationStatus, EnterpriseOutput, GreenApplication, ListKind, RegionOutput
+from greenmfg.greenlist.models import (
+    ApplicationStatus,
+    EnterpriseOutput,
+    GreenApplication,
+    ListKind,
+    RegionOutput,
+)
 from greenmfg.greenlist.rules import load_rules
 from greenmfg.orgs.access import Principal, get_enterprise
 from greenmfg.orgs.models import Organisation, OrgKind
@@ -91,7 +97,7 @@ def evaluators(principal: CurrentPrincipal, database: DatabaseDep,
                year: Annotated[int, Query(ge=2000, le=2100)]) -> dict[str, Any]:
     cap = int(load_rules().evaluator_cap.value)
     with database.session() as session:
-        used: dict[int, int] = {int(row[0]): int(row[1]) for row in session.execute(
+        used: dict[int, int] = {int(row[0] or 0): int(row[1]) for row in session.execute(
             select(GreenApplication.evaluator_id, func.count()).where(
                 GreenApplication.list_year == year, GreenApplication.evaluator_id.is_not(None))
             .group_by(GreenApplication.evaluator_id))}
