@@ -65,6 +65,13 @@ OWN_PAGES = {("GET", "/tokens"), ("POST", "/tokens"), ("POST", "/tokens/{token_i
 CAPACITY = {("GET", "/capacity"), ("GET", "/capacity/plans/new"), ("POST", "/capacity/plans"),
             ("GET", "/capacity/plans/{plan_id}"), ("POST", "/capacity/plans/{plan_id}/submit"),
             ("POST", "/capacity/plans/{plan_id}/approve"), ("POST", "/capacity/plans/{plan_id}/reject")}
+#: green-manufacturing list, tested in test_greenlist_pages.py: the list page (published list plus the user's
+#: own queues), application pages and their actions (outsider → 404 page), the forms (the user's own
+#: enterprises only), publication (admins), the regional-targets page and its form (regulators, their areas)
+GREENLIST = {("GET", "/green-list"), ("POST", "/green-list/applications"), ("POST", "/green-list/output-values"),
+             ("POST", "/green-list/publish"), ("GET", "/green-list/applications/{application_id}"),
+             ("POST", "/green-list/applications/{application_id}/{action}"), ("GET", "/region/green"),
+             ("POST", "/region/green/output-values")}
 
 BAD_ROW = ["E-STEEL", "唐山示例钢铁有限公司", "钢铁", "130000", "E-STEEL-F1", "2024-03", "焦碳", "1000", "吨", "consumed"]
 STEEL_TEXTS = ("E-STEEL", "唐山示例钢铁")
@@ -139,7 +146,7 @@ def _page_routes(client: TestClient) -> set[tuple[str, str]]:
 
 def test_every_page_route_is_classified(client: TestClient) -> None:
     unclassified = (_page_routes(client) - SCOPED - HOME - NO_TENANT_DATA - PUBLIC - ADMIN_PAGES - REGION_PAGES
-                    - OWN_PAGES - CAPACITY)
+                    - OWN_PAGES - CAPACITY - GREENLIST)
     assert not unclassified, f"add these page routes to an isolation class and test them: {sorted(unclassified)}"
 
 

@@ -17,7 +17,7 @@ __all__ = ["TEMPLATE_PACKAGES", "create_app"]
 
 #: packages whose ``templates/`` folders hold pages (each domain keeps its own)
 TEMPLATE_PACKAGES = ("greenmfg.web", "greenmfg.auth", "greenmfg.accounting", "greenmfg.region", "greenmfg.admin",
-                     "greenmfg.capacity")
+                     "greenmfg.capacity", "greenmfg.greenlist")
 
 
 def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
@@ -58,6 +58,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     from greenmfg.capacity.api import router as capacity_router
     from greenmfg.capacity.pages import router as capacity_pages
     from greenmfg.greenlist.api import router as greenlist_router
+    from greenmfg.greenlist.pages import router as greenlist_pages
     from greenmfg.orgs.api import router as orgs_router
     from greenmfg.refdata.api import router as refdata_router
     from greenmfg.region.api import router as region_router
@@ -66,7 +67,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
 
     for router in (auth_router, orgs_router, accounting_router, refdata_router, region_router, admin_router,
                    capacity_router, greenlist_router, auth_pages, accounting_pages, token_pages, region_pages,
-                   admin_pages, capacity_pages):
+                   admin_pages, capacity_pages, greenlist_pages):
         app.include_router(router)
     install_pages(app, packages=list(TEMPLATE_PACKAGES))
     app.middleware("http")(_forget_principals_after_admin_changes)
