@@ -310,12 +310,18 @@ def _evaluation(data: Mapping[str, str]) -> dict[str, Any]:
             "indicator_comments": [r for r in rows if r["indicator"].strip() or r["comment"].strip()]}
 
 
-def _field_for_page(field: str) -> str:
-    """Issues of nested fields point at the form's field names."""
+def _filled_rows(data: Mapping[str, str]) -> list[int]:
+    return [i for i in range(INDICATOR_ROWS)
+            if data.get(f"indicator{i}_name", "").strip() or data.get(f"indicator{i}_comment", "").strip()]
+
+
+def _field_for_page(field: str, rows: list[int]) -> str:
+    """Issues of nested fields point at the form's field names (blank indicator rows are skipped)."""
     if field.startswith("self_evaluation."):
         return field.removeprefix("self_evaluation.")
     if field.startswith("indicator_comments[") and "]" in field:
-        index = field[len("indicator_comments["):field.index("]")]
+        position = int(field[len("indicator_comments["):field.index("]")])
+        index = rows[position] if position < len(rows) else position
         rest = field[field.index("]") + 2:] if "]." in field else "indicator"
         return f"indicator{index}_{'name' if rest == 'indicator' else rest}"
     return field
@@ -351,14 +357,19 @@ def _act(request: Request, principal: Principal, database: Database, application
             else:
                 service.recheck(session, principal, application_id, data)
     except ValidationFailed as failed:
-        issues = [{**_issue_view(i, t), "field": _field_for_page(i.column)} for i in failed.issues]
+        issues = [{**_issue_view(i, t), "field": _field_for_page(i.column, _filled_rows(data))} for i in failed.issues]
         return _application_page(request, principal, database, application_id, form=data, issues=issues,
                                  status_code=422)
     except service.TransitionConflict as error:
         flash(response, "error", N_("Nothing changed: {problem}"),
               problem=error.message_zh if _zh(t) else error.message)
         return response
-    flash(response, "success", N_("Done: {action}."), action=t.gettext(ACTION_LABELS[URL_ACTIONS[action]]))
+    done = URL_ACTIONS[action]
+    if action == "recheck":
+        done = "remove" if data.get("outcome") == "removed" else "retain"
+    elif action == "evaluate" and data.get("recommendation") == "rework":
+        done = "evaluator_return"
+    flash(response, "success", N_("Done: {action}."), action=t.gettext(ACTION_LABELS[done]))
     return response
 
 
