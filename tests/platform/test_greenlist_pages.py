@@ -7,15 +7,30 @@ import html
 import re
 from typing import Any
 
+import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from greenmfg.db.session import Database
 from greenmfg.greenlist.models import EnterpriseOutput, GreenApplication, RegionOutput
 
 from .conftest import World
-from .test_pages import GREENLIST, Pages, _page_routes, pages  # noqa: F401  (the pages fixture)
+from .test_pages import GREENLIST, Pages, PageSession, _page_routes
 
 STEEL_TEXTS = ("E-STEEL", "唐山示例钢铁")
+
+
+@pytest.fixture
+def browsers(client: TestClient, world: World) -> Pages:
+    """Signed-in browsers per username (one each)."""
+    sessions: dict[str, PageSession] = {}
+
+    def session_of(username: str) -> PageSession:
+        if username not in sessions:
+            sessions[username] = PageSession(client, username)
+        return sessions[username]
+
+    return session_of
 
 
 def text(answer: Any) -> str:
@@ -43,8 +58,8 @@ def test_every_greenlist_page_is_tested_here(client: Any) -> None:
     assert routes == GREENLIST
 
 
-def _create(pages: Pages, world: World) -> int:
-    steel = pages("steel")
+def _create(browsers: Pages, world: World) -> int:
+    steel = browsers("steel")
     steel.get("/green-list")
     answer = steel.post("/green-list/applications", data={"organisation_id": str(world.org("steel")),
                                                           "kind": "factory", "list_year": "2026"})
@@ -52,9 +67,9 @@ def _create(pages: Pages, world: World) -> int:
     return int(answer.headers["location"].rsplit("/", 1)[1])
 
 
-def test_workflow_through_the_pages_in_chinese_and_english(pages: Pages, world: World, database: Database) -> None:
-    steel, evaluator, hebei, admin = pages("steel"), pages("evaluator"), pages("hebei"), pages("admin")
-    application_id = _create(pages, world)
+def test_workflow_through_the_pages_in_chinese_and_english(browsers: Pages, world: World, database: Database) -> None:
+    steel, evaluator, hebei, admin = browsers("steel"), browsers("evaluator"), browsers("hebei"), browsers("admin")
+    application_id = _create(browsers, world)
     url = f"/green-list/applications/{application_id}"
     page = steel.get(url)
     assert page.status_code == 200 and 'data-testid="form-submit"' in page.text and "自评价" in text(page)
@@ -82,7 +97,7 @@ def test_workflow_through_the_pages_in_chinese_and_english(pages: Pages, world: 
     for zh in ("提交自评价", "委托第三方评价机构", "评价报告：建议通过", "向主管部门申报", "推荐列入名单", "发布名单", "已列入名单",
                "单位产品综合能耗", "优于行业基准值"):
         assert zh in body, zh
-    listed = pages("glass").get("/green-list")
+    listed = browsers("glass").get("/green-list")
     assert "唐山示例钢铁有限公司" in text(listed) and "86.5" not in listed.text
     hebei.get(url)
     assert hebei.post(f"{url}/recheck", data={"year": "2027", "outcome": "removed", "criterion": "falsified_data",
@@ -94,9 +109,9 @@ def test_workflow_through_the_pages_in_chinese_and_english(pages: Pages, world: 
     assert "Annual re-check: removed" in english and "Green-manufacturing list" in english
 
 
-def test_bad_input_at_every_form_is_located_and_changes_nothing(pages: Pages, world: World,
+def test_bad_input_at_every_form_is_located_and_changes_nothing(browsers: Pages, world: World,
                                                                 database: Database) -> None:
-    steel = pages("steel")
+    steel = browsers("steel")
     steel.get("/green-list")
     before = count(database, GreenApplication)
     refused = steel.post("/green-list/applications", data={"organisation_id": str(world.org("steel")),
@@ -107,7 +122,7 @@ def test_bad_input_at_every_form_is_located_and_changes_nothing(pages: Pages, wo
                                                             "year": "2025", "output_value": "-3"})
     assert refused.status_code == 422 and field_errors(refused) == {"output_value"}
     assert count(database, EnterpriseOutput) == 0
-    application_id = _create(pages, world)
+    application_id = _create(browsers, world)
     url = f"/green-list/applications/{application_id}"
     steel.get(url)
     refused = steel.post(f"{url}/submit", data={"framework": "", "total_score": "120", "evaluated_at": ""})
@@ -120,7 +135,7 @@ def test_bad_input_at_every_form_is_located_and_changes_nothing(pages: Pages, wo
     refused = steel.post(f"{url}/assign-evaluator", data={"evaluator_id": ""})
     assert refused.status_code == 422 and field_errors(refused) == {"evaluator_id"}
     steel.post(f"{url}/assign-evaluator", data={"evaluator_id": str(world.org("evaluator"))})
-    evaluator = pages("evaluator")
+    evaluator = browsers("evaluator")
     evaluator.get(url)
     refused = evaluator.post(f"{url}/evaluate", data={"recommendation": "pass", "score": "abc", "comment": "",
                                                       "indicator1_comment": "缺少指标名"})
@@ -130,7 +145,7 @@ def test_bad_input_at_every_form_is_located_and_changes_nothing(pages: Pages, wo
     evaluator.post(f"{url}/evaluate", data={"recommendation": "pass", "score": "84", "veto_checked": "1",
                                             "comment": "符合"})
     steel.post(f"{url}/apply")
-    hebei = pages("hebei")
+    hebei = browsers("hebei")
     hebei.get(url)
     for action in ("return", "reject"):
         refused = hebei.post(f"{url}/{action}", data={"comment": " "})
@@ -138,7 +153,7 @@ def test_bad_input_at_every_form_is_located_and_changes_nothing(pages: Pages, wo
     assert status_of(database, application_id) == "regulator_review"
     assert hebei.post(f"{url}/no-such-action").status_code == 404
     hebei.post(f"{url}/recommend")
-    admin = pages("admin")
+    admin = browsers("admin")
     admin.get("/green-list")
     bad_publish = admin.post("/green-list/publish", data={"year": "2026"}, follow_redirects=True)
     assert "未做任何更改" in text(bad_publish) or "Nothing changed" in text(bad_publish)
@@ -155,11 +170,11 @@ def test_bad_input_at_every_form_is_located_and_changes_nothing(pages: Pages, wo
     assert count(database, RegionOutput) == 0
 
 
-def test_outsiders_get_a_404_page_and_no_data(pages: Pages, world: World, database: Database) -> None:
-    application_id = _create(pages, world)
+def test_outsiders_get_a_404_page_and_no_data(browsers: Pages, world: World, database: Database) -> None:
+    application_id = _create(browsers, world)
     url = f"/green-list/applications/{application_id}"
     for username in ("cement", "glass", "evaluator", "hebei"):  # hebei: regulators do not see drafts
-        session = pages(username)
+        session = browsers(username)
         for answer in (session.get(url), session.post(f"{url}/submit", data={"total_score": "90"})):
             assert answer.status_code == 404 and 'data-testid="error-page"' in answer.text
             assert not any(t in answer.text for t in STEEL_TEXTS)
@@ -172,8 +187,8 @@ def test_outsiders_get_a_404_page_and_no_data(pages: Pages, world: World, databa
     assert count(database, EnterpriseOutput) == 0
 
 
-def test_regional_targets_page_for_regulators_only(pages: Pages, world: World, database: Database) -> None:
-    hebei = pages("hebei")
+def test_regional_targets_page_for_regulators_only(browsers: Pages, world: World, database: Database) -> None:
+    hebei = browsers("hebei")
     hebei.get("/region/green")
     answer = hebei.post("/region/green/output-values", data={
         "province": "130000", "city": "唐山", "year": "2025", "output_value": "1000000", "source_note": "统计年鉴"})
@@ -189,9 +204,9 @@ def test_regional_targets_page_for_regulators_only(pages: Pages, world: World, d
     english = text(hebei.get("/region/green?province=130000&city=唐山"))
     assert "Green-factory output share" in english and "Required annual growth of the share" in english
     for username in ("steel", "evaluator"):
-        assert pages(username).get("/region/green").status_code == 403
+        assert browsers(username).get("/region/green").status_code == 403
     assert hebei.get("/region/green?province=320000").status_code == 403
-    steel = pages("steel")
+    steel = browsers("steel")
     steel.get("/green-list")
     refused = steel.post("/region/green/output-values", data={"province": "130000", "year": "2025",
                                                               "output_value": "5", "source_note": "x"})
