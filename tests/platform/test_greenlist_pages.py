@@ -4,6 +4,7 @@ at every form, outsiders 404, the regional-targets page."""
 from __future__ import annotations
 
 import html
+import json
 import re
 from typing import Any
 
@@ -14,7 +15,7 @@ from sqlalchemy import func, select
 from greenmfg.db.session import Database
 from greenmfg.greenlist.models import EnterpriseOutput, GreenApplication, RegionOutput
 
-from .conftest import World
+from .conftest import Login, World, steel_csv, upload
 from .test_pages import GREENLIST, Pages, PageSession, _page_routes
 
 STEEL_TEXTS = ("E-STEEL", "唐山示例钢铁")
@@ -187,7 +188,14 @@ def test_outsiders_get_a_404_page_and_no_data(browsers: Pages, world: World, dat
     assert count(database, EnterpriseOutput) == 0
 
 
-def test_regional_targets_page_for_regulators_only(browsers: Pages, world: World, database: Database) -> None:
+def test_regional_targets_page_for_regulators_only(browsers: Pages, world: World, database: Database,
+                                                   client: TestClient, login: Login) -> None:
+    # results and an output value, so the intensity charts have a point (tce/万元 of the steel enterprise)
+    headers = login("steel")
+    imported = upload(client, headers, world.org("steel"), steel_csv(periods=("2025-01",))).json()
+    assert client.post(f"/api/v1/imports/{imported['id']}/commit", headers=headers).status_code == 200
+    assert client.post(f"/api/v1/enterprises/{world.org('steel')}/output-values", headers=headers,
+                       json={"year": 2025, "output_value": 50000}).status_code == 200
     hebei = browsers("hebei")
     hebei.get("/region/green")
     answer = hebei.post("/region/green/output-values", data={
@@ -198,6 +206,11 @@ def test_regional_targets_page_for_regulators_only(browsers: Pages, world: World
     for chart in ("gl-share", "gl-counts", "gl-energy", "gl-carbon"):
         assert f'id="{chart}"' in page.text
     assert "绿色工厂产值占比" in text(page) and "统计年鉴" in text(page)
+    found = re.search(r'id="gl-energy" data-echarts="([^"]*)"', page.text)
+    assert found is not None
+    energy_chart = json.loads(html.unescape(found.group(1)))
+    assert energy_chart["yAxis"]["name"] == "tce/万元" and energy_chart["xAxis"]["data"] == ["2025"]
+    assert [s["name"] for s in energy_chart["series"]] == ["钢铁"] and energy_chart["series"][0]["data"][0] > 0
     dashboard = hebei.get("/region")
     assert 'href="/region/green"' in dashboard.text
     hebei.language("en")
