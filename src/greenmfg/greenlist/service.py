@@ -809,16 +809,18 @@ def published_list(session: Session, *, kind: str | None = None, year: int | Non
         where.append(GreenApplication.status == S.published)
     if province:
         where.append(Organisation.province == province)
-    base = (select(GreenApplication, Organisation, Park.name)
+    base = (select(GreenApplication, Organisation, Park.name, Park.province, Park.city)
             .join(Organisation, Organisation.id == GreenApplication.organisation_id)
             .outerjoin(Park, Park.id == GreenApplication.park_id).where(*where))
     total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
     rows = session.execute(base.order_by(GreenApplication.published_year.desc(), Organisation.name, GreenApplication.id)
                            .offset(offset).limit(limit)).all()
+    # a park is listed where the park is, not where its management body is registered
     return [{"application_id": a.id, "kind": a.kind, "name": o.name, "name_en": o.name_en, "park": park,
-             "industry": o.industry, "province": o.province, "city": o.city, "list_year": a.published_year,
+             "industry": o.industry, "province": park_province or o.province,
+             "city": park_city if park is not None else o.city, "list_year": a.published_year,
              "status": a.status if year is None or a.removed_year is None or a.removed_year > year else S.removed}
-            for a, o, park in rows], int(total)
+            for a, o, park, park_province, park_city in rows], int(total)
 
 
 def names(session: Session, applications: Iterable[GreenApplication]) -> dict[int, str]:

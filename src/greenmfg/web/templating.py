@@ -141,7 +141,7 @@ DEFAULT_NAV: tuple[NavItem, ...] = (
     NavItem("imports", N_("Imports"), "/imports", "upload"),
     NavItem("results", N_("Results"), "/results", "results"),
     NavItem("capacity", N_("Capacity replacement"), "/capacity", "factory"),
-    NavItem("greenlist", N_("Green-manufacturing list"), "/green-list", "leaf"),
+    NavItem("greenlist", N_("Green list"), "/green-list", "leaf"),
     NavItem("region", N_("Region"), "/region", "region", frozenset({"is_regulator", "is_admin"})),
     NavItem("admin", N_("Admin"), "/admin", "admin", frozenset({"is_admin"})),
 )
