@@ -82,6 +82,13 @@ GREENFACTORY = {("GET", "/green-factory"), ("GET", "/green-factory/template.xlsx
                 ("GET", "/green-factory/{evaluation_id}"), ("POST", "/green-factory/{evaluation_id}/finalise")}
 #: meter pages, tested in tests/monitoring/test_api.py::test_meter_pages (outsider → 404, list without them)
 MONITORING = {("GET", "/meters"), ("GET", "/meters/{meter_id}"), ("POST", "/meters/{meter_id}/upload")}
+#: green-manufacturing list, tested in test_greenlist_pages.py: the list page (published list plus the user's
+#: own queues), application pages and their actions (outsider → 404 page), the forms (the user's own
+#: enterprises only), publication (admins), the regional-targets page and its form (regulators, their areas)
+GREENLIST = {("GET", "/green-list"), ("POST", "/green-list/applications"), ("POST", "/green-list/output-values"),
+             ("POST", "/green-list/publish"), ("GET", "/green-list/applications/{application_id}"),
+             ("POST", "/green-list/applications/{application_id}/{action}"), ("GET", "/region/green"),
+             ("POST", "/region/green/output-values")}
 
 BAD_ROW = ["E-STEEL", "唐山示例钢铁有限公司", "钢铁", "130000", "E-STEEL-F1", "2024-03", "焦碳", "1000", "吨", "consumed"]
 STEEL_TEXTS = ("E-STEEL", "唐山示例钢铁")
@@ -156,7 +163,7 @@ def _page_routes(client: TestClient) -> set[tuple[str, str]]:
 
 def test_every_page_route_is_classified(client: TestClient) -> None:
     unclassified = (_page_routes(client) - SCOPED - HOME - NO_TENANT_DATA - PUBLIC - ADMIN_PAGES - REGION_PAGES
-                    - OWN_PAGES - CAPACITY - DIAGNOSIS - GREENFACTORY - COMPLIANCE - MONITORING)
+                    - OWN_PAGES - CAPACITY - DIAGNOSIS - GREENFACTORY - COMPLIANCE - MONITORING - GREENLIST)
     assert not unclassified, f"add these page routes to an isolation class and test them: {sorted(unclassified)}"
 
 

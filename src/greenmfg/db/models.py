@@ -13,6 +13,13 @@ from greenmfg.capacity.models import ReplacementPlan, RetiredCapacity
 from greenmfg.db.base import Base
 from greenmfg.diagnosis.models import DiagnosisAlert, DiagnosisNotes, Equipment
 from greenmfg.greenfactory.models import GreenEvaluation
+from greenmfg.greenlist.models import (
+    EnterpriseOutput,
+    GreenApplication,
+    GreenApplicationEvent,
+    GreenRecheck,
+    RegionOutput,
+)
 from greenmfg.monitoring.baseline_models import EnergyBaseline, SavingsReport
 from greenmfg.monitoring.models import (
     DeadLetter,
@@ -33,9 +40,10 @@ from greenmfg.orgs.models import (
 
 __all__ = [
     "ActivityRecord", "ApiToken", "AuditEvent", "AuditHead", "Base", "CalculationRun", "DataVersion", "DeadLetter",
-    "DiagnosisAlert", "DiagnosisNotes", "EnergyBaseline", "Equipment", "EvaluatorAssignment", "Facility", "FacilityResult",
-    "GreenEvaluation", "ImportBatch", "Jurisdiction", "LoginAttempt", "Membership", "Meter", "MeterReading",
-    "MeterReplacement", "MeterRollup", "MeterSetting", "Organisation", "Park", "Product", "ReplacementPlan",
-    "RetiredCapacity", "SavingsReport", "User",
+    "DiagnosisAlert", "DiagnosisNotes", "EnergyBaseline", "EnterpriseOutput", "Equipment", "EvaluatorAssignment",
+    "Facility", "FacilityResult", "GreenApplication", "GreenApplicationEvent", "GreenEvaluation", "GreenRecheck",
+    "ImportBatch", "Jurisdiction", "LoginAttempt", "Membership", "Meter", "MeterReading",
+    "MeterReplacement", "MeterRollup", "MeterSetting", "Organisation", "Park", "Product", "RegionOutput",
+    "ReplacementPlan", "RetiredCapacity", "SavingsReport", "User",
     "WebSession",
 ]

@@ -29,6 +29,7 @@ from greenmfg.auth.models import Membership, Role, User
 from greenmfg.auth.security import hash_password
 from greenmfg.db.session import Database
 from greenmfg.demo.generator import TEMPLATE_COLUMNS, city_of, generate_region
+from greenmfg.demo.green_list import seed_green_list
 from greenmfg.diagnosis.demo import seed_register
 from greenmfg.orgs.access import load_principal
 from greenmfg.orgs.models import EvaluatorAssignment, Jurisdiction, Organisation, OrgKind
@@ -185,6 +186,8 @@ def seed_demo(database: Database, *, password: str, enterprises: int = 40, month
             from greenmfg.monitoring.demo import seed_meters
 
             seed_meters(session, list(chosen.values()), days=meter_days, seed=seed)
+        session.flush()
+        seed_green_list(session, home=home, city=city)
         audit.record(session, "demo.seed", actor=admin.username, actor_user_id=admin.id,
                      details={"enterprises": len(orgs), "months": months, "seed": seed, "meter_days": meter_days})
         return demo_accounts(session, password)

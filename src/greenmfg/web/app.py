@@ -18,7 +18,7 @@ __all__ = ["TEMPLATE_PACKAGES", "create_app"]
 #: packages whose ``templates/`` folders hold pages (each domain keeps its own)
 TEMPLATE_PACKAGES = ("greenmfg.web", "greenmfg.auth", "greenmfg.accounting", "greenmfg.region", "greenmfg.admin",
                      "greenmfg.capacity", "greenmfg.diagnosis", "greenmfg.greenfactory",
-                     "greenmfg.compliance", "greenmfg.monitoring")
+                     "greenmfg.compliance", "greenmfg.monitoring", "greenmfg.greenlist")
 
 
 def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
@@ -64,6 +64,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     from greenmfg.diagnosis.pages import router as diagnosis_pages
     from greenmfg.greenfactory.api import router as greenfactory_router
     from greenmfg.greenfactory.pages import router as greenfactory_pages
+    from greenmfg.greenlist.api import router as greenlist_router
+    from greenmfg.greenlist.pages import router as greenlist_pages
     from greenmfg.monitoring.api import router as monitoring_router
     from greenmfg.monitoring.baselines_api import router as baselines_router
     from greenmfg.monitoring.pages import router as monitoring_pages
@@ -77,7 +79,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
                    capacity_router, auth_pages, accounting_pages, token_pages, region_pages, admin_pages,
                    capacity_pages, baselines_router, diagnosis_router, diagnosis_pages, greenfactory_router,
                    greenfactory_pages, compliance_router, compliance_pages,
-                   monitoring_router, monitoring_pages):
+                   monitoring_router, monitoring_pages, greenlist_router, greenlist_pages):
         app.include_router(router)
     install_pages(app, packages=list(TEMPLATE_PACKAGES))
     app.middleware("http")(_forget_principals_after_admin_changes)

@@ -143,6 +143,7 @@ DEFAULT_NAV: tuple[NavItem, ...] = (
     NavItem("capacity", N_("Capacity replacement"), "/capacity", "factory"),
     NavItem("benchmark", N_("Benchmarking"), "/benchmark", "gauge"),
     NavItem("greenfactory", N_("Green evaluation"), "/green-factory", "leaf"),
+    NavItem("greenlist", N_("Green list"), "/green-list", "leaf"),
     NavItem("meters", N_("Meters"), "/meters", "dashboard"),
     NavItem("diagnosis", N_("Energy diagnosis"), "/diagnosis", "gauge"),
     NavItem("region", N_("Region"), "/region", "region", frozenset({"is_regulator", "is_admin"})),

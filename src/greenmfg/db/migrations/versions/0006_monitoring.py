@@ -1,7 +1,7 @@
 """monitoring: meter readings, rollups, dead letters, register settings (issue #5)
 
 Revision ID: 0006_monitoring
-Revises: 0004_green_evaluations
+Revises: 0005_green_list
 Create Date: 2026-11-21 16:37:27.259074
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import greenmfg.db.base
 
 revision = '0006_monitoring'
-down_revision = '0004_green_evaluations'
+down_revision = '0005_green_list'
 branch_labels = None
 depends_on = None
 

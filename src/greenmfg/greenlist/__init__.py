@@ -1,0 +1,1 @@
+"""Green-manufacturing list: applications, evaluation, recommendation, publication, annual re-check; regional targets."""
