@@ -491,3 +491,37 @@ def test_rules_endpoint_lists_transitions_and_sources(client: TestClient, login:
                                                            "recommend", "publish", "retain", "remove"}
     assert {d["id"] for d in rules["datasets"]} == {"green_manufacturing/rules-2024", "green_manufacturing/targets-2024",
                                                      "green_manufacturing/list-counts-2026.1"}
+
+
+def test_submission_links_the_stored_final_evaluation(client: TestClient, login: Login, world: World,
+                                                      database: Database) -> None:
+    """``evaluation_id`` attaches the applicant's own final green-factory evaluation: score and verdict
+    come from the stored evaluation, not from the request; drafts, failed evaluations and other
+    enterprises' evaluations are refused with the place named."""
+    from greenmfg.greenfactory.models import GreenEvaluation
+
+    from .test_greenfactory import created
+
+    evaluation = created(client, login, world)
+    application_id = create(client, login, world)
+    link = {"self_evaluation": {"evaluation_id": evaluation["id"], "total_score": 99, "passed": True}}
+    assert issues(act(client, login, "steel", application_id, "submit", link)) == {
+        "self_evaluation.evaluation_id": "greenlist.self_evaluation.draft"}
+    cement_eval = created(client, login, world, user="cement", org="cement")
+    other = act(client, login, "steel", application_id, "submit",
+                {"self_evaluation": {"evaluation_id": cement_eval["id"]}})
+    assert issues(other) == {"self_evaluation.evaluation_id": "greenlist.self_evaluation.unknown"}
+    final = client.post(f"/api/v1/green-evaluations/{evaluation['id']}/finalise", headers=login("steel")).json()
+    assert final["status"] == "final" and final["passed"] is False  # one scored item only: below the pass mark
+    assert act(client, login, "steel", application_id, "submit", link).status_code == 422  # the stored verdict counts
+    with database.session() as s:  # a passing final evaluation (scoring itself is tested in tests/greenfactory)
+        row = s.get(GreenEvaluation, evaluation["id"])
+        assert row is not None
+        row.passed, row.total_score = True, 72.5
+    answer = ok(act(client, login, "steel", application_id, "submit", link))
+    assert answer["status"] == "submitted"
+    with database.session() as s:
+        stored = s.get(GreenApplication, application_id)
+        assert stored is not None and stored.evaluation_id == evaluation["id"]
+        assert stored.self_evaluation is not None and stored.self_evaluation["source"] == "evaluation"
+        assert stored.self_evaluation["total_score"] == pytest.approx(72.5)  # not the 99 the request sent

@@ -66,7 +66,8 @@ class GreenApplication(Base):
     list_year: Mapped[int] = mapped_column(Integer, index=True)
     status: Mapped[str] = mapped_column(String(24), index=True, default=ApplicationStatus.draft)
     #: id in ``green_evaluations`` (greenmfg.greenfactory); no foreign key until that table is merged
-    evaluation_id: Mapped[int | None] = mapped_column(Integer)
+    evaluation_id: Mapped[int | None] = mapped_column(ForeignKey("green_evaluations.id", ondelete="SET NULL"),
+                                                      index=True)
     #: snapshot of the self-evaluation submitted: framework, kind, total_score, passed, veto_failures, evaluated_at
     self_evaluation: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     evaluator_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id", ondelete="SET NULL"), index=True)

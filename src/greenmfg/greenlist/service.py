@@ -294,13 +294,47 @@ def parse_self_evaluation(data: Any, *, kind: str) -> dict[str, Any]:
 def attach_self_evaluation(session: Session, application: GreenApplication, snapshot: Mapping[str, Any]) -> None:
     """Store a checked self-evaluation snapshot on the application (the ONE way one is attached).
 
-    At merge this is where the application is linked to the green-factory evaluation
-    (``greenmfg.greenfactory.GreenEvaluation``): ``evaluation_id`` → that row, and the snapshot
-    taken from it (final status required) instead of from the request.
+    With ``evaluation_id`` the snapshot was built from the stored green-factory evaluation by
+    :func:`snapshot_of_evaluation` (``source: "evaluation"``); without it the applicant declared
+    the figures (``source: "declared"``), which the evaluator must then check against evidence.
     """
-    application.self_evaluation = dict(snapshot)
+    application.self_evaluation = {**snapshot, "source": "evaluation" if snapshot.get("evaluation_id") else "declared"}
     application.evaluation_id = snapshot.get("evaluation_id")
     session.flush()
+
+
+def snapshot_of_evaluation(session: Session, application: GreenApplication, evaluation_id: Any) -> dict[str, Any]:
+    """The self-evaluation snapshot of a stored, final green-manufacturing evaluation.
+
+    The evaluation must be the applicant's own (same organisation), of the application's kind and
+    final; its score, verdict and failed basic requirements are copied, never taken from the request.
+    """
+    from greenmfg.greenfactory.models import EvaluationStatus, GreenEvaluation
+
+    issues: list[Issue] = []
+    number = _int({"self_evaluation.evaluation_id": evaluation_id}, "self_evaluation.evaluation_id", issues, low=1)
+    _fail(issues)
+    evaluation = session.get(GreenEvaluation, number)
+    if evaluation is None or evaluation.organisation_id != application.organisation_id:
+        _fail([_issue("greenlist.self_evaluation.unknown", "self_evaluation.evaluation_id", evaluation_id,
+                      "no evaluation of the applicant has this id", "申请单位没有该编号的评价",
+                      "pick one of the applicant's evaluations on /green-factory",
+                      "请在“绿色评价”页面选择申请单位自己的评价")])
+    assert evaluation is not None
+    if evaluation.subject != application.kind:
+        _fail([_issue("greenlist.self_evaluation.kind_mismatch", "self_evaluation.evaluation_id", evaluation.subject,
+                      f"the evaluation is for '{evaluation.subject}' but the application is for '{application.kind}'",
+                      f"评价类型为 {evaluation.subject}，与申请类型 {application.kind} 不一致",
+                      "attach an evaluation of the same kind", "请附上同类型的评价")])
+    if evaluation.status != EvaluationStatus.final:
+        _fail([_issue("greenlist.self_evaluation.draft", "self_evaluation.evaluation_id", evaluation.status,
+                      "the evaluation is still a draft", "该评价仍是草稿",
+                      "finalise the evaluation first", "请先将评价定稿")])
+    vetoes = [row.get("name_zh") or row.get("key") for row in evaluation.result.get("vetoes", [])
+              if isinstance(row, Mapping) and row.get("met") is False]
+    return {"framework": evaluation.framework, "kind": evaluation.subject, "total_score": evaluation.total_score,
+            "passed": evaluation.passed, "veto_failures": [str(v) for v in vetoes],
+            "evaluated_at": evaluation.updated_at.isoformat(), "evaluation_id": evaluation.id}
 
 
 # -------------------------------------------------------------------------------------- access
@@ -534,6 +568,8 @@ def submit(session: Session, principal: Principal, application_id: int,
            self_evaluation: Any) -> GreenApplication:
     """draft/returned → submitted, with the self-evaluation (see :func:`parse_self_evaluation`)."""
     application, transition = _begin(session, principal, application_id, "submit")
+    if isinstance(self_evaluation, Mapping) and self_evaluation.get("evaluation_id") is not None:
+        self_evaluation = snapshot_of_evaluation(session, application, self_evaluation["evaluation_id"])
     snapshot = parse_self_evaluation(self_evaluation, kind=application.kind)
     attach_self_evaluation(session, application, snapshot)
     application.review = None
