@@ -24,10 +24,34 @@ OUT = Path(__file__).with_name("out")
 
 
 def _peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """This process's own peak resident set size [MB].
+
+    ``getrusage(RUSAGE_SELF).ru_maxrss`` is not that in a child: Linux carries the high-water mark
+    of the parent's memory over fork and exec, so every child would report at least the parent's
+    peak (e.g. that of generating the input). ``VmHWM`` belongs to the process's own address
+    space, which exec replaces.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # not Linux: an upper bound
 
 
 def generate(enterprises: int, months: int, seed: int) -> Path:
+    folder = OUT / f"region-{enterprises}x{months}-s{seed}"
+    target = folder / "activity.parquet"
+    if not target.exists():
+        # in a child of its own: the parent stays small, as the runs it starts should not see its memory
+        subprocess.run([sys.executable, __file__, "--generate-only", "--enterprises", str(enterprises),
+                        "--months", str(months), "--seed", str(seed)], check=True)
+    return target
+
+
+def _generate(enterprises: int, months: int, seed: int) -> None:
     from greenmfg.demo import generate_region, write_region
 
     folder = OUT / f"region-{enterprises}x{months}-s{seed}"
@@ -38,7 +62,6 @@ def generate(enterprises: int, months: int, seed: int) -> Path:
         folder.mkdir(parents=True, exist_ok=True)
         write_region(table, folder, "parquet")
         print(f"generated {table.num_rows:,} rows in {time.perf_counter() - started:.1f} s", file=sys.stderr)
-    return target
 
 
 def run_greenmfg(source: Path, lines: bool) -> dict[str, float]:
@@ -156,7 +179,11 @@ def main() -> None:
     parser.add_argument("--child", choices=["greenmfg", "plain"])
     parser.add_argument("--source", type=Path)
     parser.add_argument("--no-lines", action="store_true")
+    parser.add_argument("--generate-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.generate_only:
+        _generate(args.enterprises, args.months, args.seed)
+        return
     if args.child:
         figures = run_greenmfg(args.source, not args.no_lines) if args.child == "greenmfg" else run_plain_sql(args.source)
         print(json.dumps(figures))
