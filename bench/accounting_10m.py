@@ -80,8 +80,14 @@ def run_greenmfg(source: Path, lines: bool) -> dict[str, float]:
             "write_seconds": finished - validated, "peak_rss_mb": _peak_rss_mb(), "result_rows": rows}
 
 
-def run_plain_sql(source: Path) -> dict[str, float]:
-    """The same joins and sums written by hand in DuckDB SQL (the comparison baseline)."""
+def run_plain_sql(source: Path, complete: bool = True) -> dict[str, float]:
+    """The same joins and sums written by hand in DuckDB SQL (the comparison baseline).
+
+    ``complete``: the results have what greenmfg's have but the derivation bookkeeping
+    (enterprise name, industry and region keys, scopes, lines counted), and the products file is
+    written too (output of each product by facility-period, with its intensities); otherwise only
+    the facility-period sums, as this baseline first was (no name, industry, scopes or products).
+    """
     import duckdb
     import pyarrow as pa
 
@@ -106,21 +112,30 @@ def run_plain_sql(source: Path) -> dict[str, float]:
         keys.append(key)
         factors.append(conversion_factor(unit_text, vocabulary.item(key).canonical_unit))
     con.register("unit_map", pa.table({"item_text": items, "unit_text": units, "item_key": keys, "factor": factors}))
-    regions = con.execute(f"SELECT DISTINCT region FROM read_parquet('{source}')").fetchall()
+    if complete:
+        pairs = con.execute(f"SELECT DISTINCT region, industry FROM read_parquet('{source}')").fetchall()
+        regions = sorted({(r,) for r, _ in pairs})
+        industries = sorted({i for _, i in pairs})
+        con.register("industry_map", pa.table({
+            "industry_text": industries, "industry_key": [vocabulary.industry_names.resolve(i) for i in industries]}))
+    else:
+        regions = con.execute(f"SELECT DISTINCT region FROM read_parquet('{source}')").fetchall()
     con.register("region_map", pa.table({"region_text": [r[0] for r in regions],
                                          "region_key": [vocabulary.region_names.resolve(r[0]) for r in regions]}))
     bound = bind_parameters(vocabulary, load_catalog(), AccountingOptions(), [])
     con.register("params", bound.parameters.to_pyarrow())
     con.register("grid", bound.grid.to_pyarrow())
-    kinds = pa.table({"k_item": list(vocabulary.items), "kind": [i.kind for i in vocabulary.items.values()]})
+    kinds = pa.table({"k_item": list(vocabulary.items), "kind": [i.kind for i in vocabulary.items.values()],
+                      "canonical_unit": [i.canonical_unit for i in vocabulary.items.values()]})
     con.register("kinds", kinds)
     flows = {spelling: key for key, names in FLOW_NAMES.items() for spelling in names}
     con.register("flow_map", pa.table({"flow_text": list(flows), "flow_key": list(flows.values())}))
     heat_ef = bound.heat_ef_tco2_per_gj
-    con.execute(f"""
-    COPY (
+    described = ("r.enterprise_name, i.industry_key AS industry, " if complete else "")
+    industry_join = "JOIN industry_map i ON r.industry = i.industry_text" if complete else ""
+    lines = f"""
       WITH a AS (
-        SELECT r.enterprise_id, r.facility_id, r.period, u.item_key AS item, k.kind, f.flow_key AS flow,
+        SELECT r.enterprise_id, {described}r.facility_id, r.period, u.item_key AS item, k.kind, f.flow_key AS flow,
                r.quantity * u.factor AS q, g.region_key AS region,
                CASE WHEN f.flow_key = 'exported' THEN -1.0 ELSE 1.0 END AS s
         FROM read_parquet('{source}') r
@@ -128,6 +143,7 @@ def run_plain_sql(source: Path) -> dict[str, float]:
         JOIN flow_map f ON r.flow = f.flow_text
         JOIN region_map g ON r.region = g.region_text
         JOIN kinds k ON k.k_item = u.item_key
+        {industry_join}
       ), l AS (
         SELECT a.*, p.*, gr.grid_ef,
           CASE WHEN a.kind IN ('fuel','electricity','heat','steam','working_medium')
@@ -147,24 +163,61 @@ def run_plain_sql(source: Path) -> dict[str, float]:
             WHEN a.kind = 'electricity' THEN 'purchased_electricity'
             ELSE 'purchased_heat' END AS category
         FROM a JOIN params p ON p.p_item = a.item JOIN grid gr ON gr.g_region = a.region
-      )
-      SELECT enterprise_id, facility_id, period,
+      )"""
+    sums = """
              sum(e::DECIMAL(38,10))::DOUBLE AS energy_tce,
              sum(c::DECIMAL(38,10))::DOUBLE AS total,
              sum(c::DECIMAL(38,10)) FILTER (WHERE category = 'combustion')::DOUBLE AS combustion,
              sum(c::DECIMAL(38,10)) FILTER (WHERE category = 'process')::DOUBLE AS process,
              sum(c::DECIMAL(38,10)) FILTER (WHERE category = 'purchased_electricity')::DOUBLE AS purchased_electricity,
              sum(c::DECIMAL(38,10)) FILTER (WHERE category = 'purchased_heat')::DOUBLE AS purchased_heat,
-             sum(c::DECIMAL(38,10)) FILTER (WHERE category = 'exported')::DOUBLE AS exported
-      FROM l GROUP BY ALL ORDER BY ALL
-    ) TO '{target}' (FORMAT parquet)
-    """)
+             sum(c::DECIMAL(38,10)) FILTER (WHERE category = 'exported')::DOUBLE AS exported"""
+    if not complete:
+        con.execute(f"""
+        COPY ({lines}
+          SELECT enterprise_id, facility_id, period, {sums}
+          FROM l GROUP BY ALL ORDER BY ALL
+        ) TO '{target}' (FORMAT parquet)
+        """)
+    else:
+        # once, for the results and for the products' intensities
+        con.execute(f"""
+        CREATE TEMP TABLE totals AS {lines}
+          SELECT enterprise_id, enterprise_name, industry, region, facility_id, period, {sums},
+                 count(*) AS lines
+          FROM l GROUP BY ALL
+        """)
+        con.execute(f"""
+        COPY (SELECT * EXCLUDE (lines), coalesce(combustion, 0) + coalesce(process, 0) AS scope1,
+                     coalesce(purchased_electricity, 0) + coalesce(purchased_heat, 0) AS scope2, lines
+              FROM totals ORDER BY enterprise_id, facility_id, period) TO '{target}' (FORMAT parquet)
+        """)
+        con.execute(f"""
+        COPY (
+          WITH p AS (
+            SELECT r.enterprise_id, r.facility_id, r.period, u.item_key AS product, k.canonical_unit AS unit,
+                   sum((r.quantity * u.factor)::DECIMAL(38,10))::DOUBLE AS quantity
+            FROM read_parquet('{source}') r
+            JOIN unit_map u ON r.item = u.item_text AND r.unit = u.unit_text
+            JOIN flow_map f ON r.flow = f.flow_text
+            JOIN kinds k ON k.k_item = u.item_key
+            WHERE f.flow_key = 'produced'
+            GROUP BY ALL
+          )
+          SELECT p.*, t.energy_tce * 1000 / p.quantity AS energy_intensity, 'kgce/' || p.unit AS energy_intensity_unit,
+                 t.total / p.quantity AS emission_intensity, 'tCO2e/' || p.unit AS emission_intensity_unit,
+                 count(*) OVER (PARTITION BY p.enterprise_id, p.facility_id, p.period) AS products_in_facility
+          FROM p JOIN totals t USING (enterprise_id, facility_id, period)
+          ORDER BY enterprise_id, facility_id, period, product
+        ) TO '{target.with_suffix(".products.parquet")}' (FORMAT parquet)
+        """)
     seconds = time.perf_counter() - started
     rows = int(con.execute(f"SELECT count(*) FROM read_parquet('{target}')").fetchone()[0])
     return {"seconds": seconds, "peak_rss_mb": _peak_rss_mb(), "result_rows": rows}
 
 
 def _child(mode: str, source: Path, lines: bool) -> dict[str, float]:
+    """``lines``: greenmfg writes derivation lines; the plain query gives greenmfg's outputs but those."""
     command = [sys.executable, __file__, "--child", mode, "--source", str(source)] + ([] if lines else ["--no-lines"])
     output = subprocess.run(command, check=True, capture_output=True, text=True)
     return json.loads(output.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
@@ -177,6 +230,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--repeat", type=int, default=3, help="rounds of the three runs, interleaved")
     parser.add_argument("--child", choices=["greenmfg", "plain"])
+    parser.add_argument("--old-plain", action="store_true",
+                        help="also time the plain query as it first was (facility-period sums only, no products)")
     parser.add_argument("--source", type=Path)
     parser.add_argument("--no-lines", action="store_true")
     parser.add_argument("--generate-only", action="store_true", help=argparse.SUPPRESS)
@@ -185,7 +240,8 @@ def main() -> None:
         _generate(args.enterprises, args.months, args.seed)
         return
     if args.child:
-        figures = run_greenmfg(args.source, not args.no_lines) if args.child == "greenmfg" else run_plain_sql(args.source)
+        figures = (run_greenmfg(args.source, not args.no_lines) if args.child == "greenmfg"
+                   else run_plain_sql(args.source, complete=not args.no_lines))
         print(json.dumps(figures))
         return
     source = generate(args.enterprises, args.months, args.seed)
@@ -194,10 +250,14 @@ def main() -> None:
     rows = pq.ParquetFile(source).metadata.num_rows
     # interleaved rounds: on a shared machine the load changes; medians of the same rounds compare
     runs: dict[str, list[dict[str, float]]] = {"plain": [], "lines": [], "results": []}
+    if args.old_plain:
+        runs["plain-sums-only"] = []
     for _ in range(args.repeat):
         runs["plain"].append(_child("plain", source, True))
         runs["lines"].append(_child("greenmfg", source, True))
         runs["results"].append(_child("greenmfg", source, False))
+        if args.old_plain:
+            runs["plain-sums-only"].append(_child("plain", source, False))
 
     def median(mode: str, key: str = "seconds") -> float:
         return statistics.median(r[key] for r in runs[mode])
@@ -210,13 +270,17 @@ def main() -> None:
           f"median of {args.repeat} interleaved rounds, all runs: " + "; ".join(
               f"{m} " + " ".join(f"{r['seconds']:.1f}" for r in v) for m, v in runs.items()))
     print(f"plain DuckDB SQL:          {plain:6.1f} s, peak RSS {peak('plain'):6.0f} MB, "
-          f"{runs['plain'][0]['result_rows']:,} results")
+          f"{runs['plain'][0]['result_rows']:,} results (+ products)")
     print(f"greenmfg (with lines):     {lines:6.1f} s (account {median('lines', 'validate_seconds'):.1f} s, "
           f"write {median('lines', 'write_seconds'):.1f} s), peak RSS {peak('lines'):6.0f} MB, "
           f"{runs['lines'][0]['result_rows']:,} results")
     print(f"greenmfg (results only):   {results:6.1f} s (account {median('results', 'validate_seconds'):.1f} s, "
           f"write {median('results', 'write_seconds'):.1f} s), peak RSS {peak('results'):6.0f} MB")
     print(f"ratio greenmfg/plain: {lines / plain:.2f} (with lines), {results / plain:.2f} (results only)")
+    if args.old_plain:
+        old = median("plain-sums-only")
+        print(f"plain, sums only (as first written): {old:6.1f} s, peak RSS {peak('plain-sums-only'):6.0f} MB; "
+              f"ratio {lines / old:.2f} (with lines), {results / old:.2f} (results only)")
 
 
 if __name__ == "__main__":
