@@ -103,15 +103,31 @@ def run_plain_sql(source: Path, complete: bool = True) -> dict[str, float]:
     con.execute("SET memory_limit = '3GB'")
     vocabulary = load_vocabulary()
     # the same name and unit resolution greenmfg does, once per distinct text
-    distinct = con.execute(f"SELECT DISTINCT item, unit FROM read_parquet('{source}')").fetchall()
-    items, units, keys, factors = [], [], [], []
-    for item_text, unit_text in distinct:
+    measured = ", ncv_unit, carbon_content_unit" if complete else ""
+    distinct = con.execute(f"SELECT DISTINCT item, unit{measured} FROM read_parquet('{source}')").fetchall()
+    columns: dict[str, list[object]] = {name: [] for name in (
+        "item_text", "unit_text", "ncv_unit_text", "cc_unit_text", "item_key", "factor", "ncv_factor", "cc_factor")}
+    # measured parameters: net calorific value in GJ per unit of the item, carbon content in tC/GJ
+    # (fuels) or tC per unit (carbon-bearing materials), as greenmfg converts them
+    ncv_targets, cc_targets = {"fuel": "GJ/{unit}", "steam": "GJ/{unit}"}, {"fuel": "tC/GJ", "carbon_material": "tC/{unit}"}
+
+    def to_target(unit_text: str | None, targets: dict[str, str], item_key: str) -> float | None:
+        item = vocabulary.item(item_key)
+        if unit_text is None or item.kind not in targets:
+            return None
+        return conversion_factor(unit_text, targets[item.kind].format(unit=f"({item.canonical_unit})"))
+
+    for item_text, unit_text, *units in distinct:
+        ncv_unit, cc_unit = units if complete else (None, None)
         key = vocabulary.item_names.resolve(item_text)
-        items.append(item_text)
-        units.append(unit_text)
-        keys.append(key)
-        factors.append(conversion_factor(unit_text, vocabulary.item(key).canonical_unit))
-    con.register("unit_map", pa.table({"item_text": items, "unit_text": units, "item_key": keys, "factor": factors}))
+        for name, value in (("item_text", item_text), ("unit_text", unit_text), ("ncv_unit_text", ncv_unit),
+                            ("cc_unit_text", cc_unit), ("item_key", key),
+                            ("factor", conversion_factor(unit_text, vocabulary.item(key).canonical_unit)),
+                            ("ncv_factor", to_target(ncv_unit, ncv_targets, key)),
+                            ("cc_factor", to_target(cc_unit, cc_targets, key))):
+            columns[name].append(value)
+    con.register("unit_map", pa.table(columns, schema=pa.schema(
+        [(n, pa.string()) for n in list(columns)[:5]] + [(n, pa.float64()) for n in list(columns)[5:]])))
     if complete:
         pairs = con.execute(f"SELECT DISTINCT region, industry FROM read_parquet('{source}')").fetchall()
         regions = sorted({(r,) for r, _ in pairs})
@@ -132,14 +148,28 @@ def run_plain_sql(source: Path, complete: bool = True) -> dict[str, float]:
     con.register("flow_map", pa.table({"flow_text": list(flows), "flow_key": list(flows.values())}))
     heat_ef = bound.heat_ef_tco2_per_gj
     described = ("r.enterprise_name, i.industry_key AS industry, " if complete else "")
+    if complete:  # a measured value given on the row replaces the default parameter
+        measured_columns = ("r.ncv * u.ncv_factor AS ncv_m, r.carbon_content * u.cc_factor AS cc_m, "
+                            "r.oxidation_rate AS of_m,")
+        measured_join = (" AND r.ncv_unit IS NOT DISTINCT FROM u.ncv_unit_text"
+                         " AND r.carbon_content_unit IS NOT DISTINCT FROM u.cc_unit_text")
+        formula = {"coef": "(CASE WHEN a.kind <> 'electricity' AND a.ncv_m IS NOT NULL THEN a.ncv_m / 29.3076 "
+                           "ELSE p.coef END)",
+                   "ncv": "coalesce(a.ncv_m, p.ncv)", "cc": "coalesce(a.cc_m, p.cc)", "of": "coalesce(a.of_m, p.of)",
+                   "heat_content": "coalesce(a.ncv_m, p.heat_content)",
+                   "process_ef": "(CASE WHEN a.cc_m IS NOT NULL THEN a.cc_m * 44/12 ELSE p.process_ef END)"}
+    else:  # as first written: default parameters only
+        measured_columns = measured_join = ""
+        formula = {"coef": "p.coef", "ncv": "p.ncv", "cc": "p.cc", "of": "p.of", "heat_content": "p.heat_content",
+                   "process_ef": "p.process_ef"}
     industry_join = "JOIN industry_map i ON r.industry = i.industry_text" if complete else ""
     lines = f"""
       WITH a AS (
         SELECT r.enterprise_id, {described}r.facility_id, r.period, u.item_key AS item, k.kind, f.flow_key AS flow,
-               r.quantity * u.factor AS q, g.region_key AS region,
+               r.quantity * u.factor AS q, g.region_key AS region, {measured_columns}
                CASE WHEN f.flow_key = 'exported' THEN -1.0 ELSE 1.0 END AS s
         FROM read_parquet('{source}') r
-        JOIN unit_map u ON r.item = u.item_text AND r.unit = u.unit_text
+        JOIN unit_map u ON r.item = u.item_text AND r.unit = u.unit_text{measured_join}
         JOIN flow_map f ON r.flow = f.flow_text
         JOIN region_map g ON r.region = g.region_text
         JOIN kinds k ON k.k_item = u.item_key
@@ -147,13 +177,13 @@ def run_plain_sql(source: Path, complete: bool = True) -> dict[str, float]:
       ), l AS (
         SELECT a.*, p.*, gr.grid_ef,
           CASE WHEN a.kind IN ('fuel','electricity','heat','steam','working_medium')
-                AND a.flow IN ('consumed','purchased','feedstock','exported') THEN a.s * a.q * p.coef ELSE 0 END AS e,
+                AND a.flow IN ('consumed','purchased','feedstock','exported') THEN a.s * a.q * {formula['coef']} ELSE 0 END AS e,
           CASE
-            WHEN a.kind = 'fuel' AND a.flow IN ('consumed','purchased','exported') THEN a.s * a.q * p.ncv * p.cc * p.of * 44/12
-            WHEN a.kind = 'fuel' AND a.flow = 'feedstock' THEN a.q * p.ncv * p.cc * 44/12
+            WHEN a.kind = 'fuel' AND a.flow IN ('consumed','purchased','exported') THEN a.s * a.q * {formula['ncv']} * {formula['cc']} * {formula['of']} * 44/12
+            WHEN a.kind = 'fuel' AND a.flow = 'feedstock' THEN a.q * {formula['ncv']} * {formula['cc']} * 44/12
             WHEN a.kind = 'electricity' THEN a.s * a.q * gr.grid_ef
-            WHEN a.kind IN ('heat','steam') THEN a.s * a.q * p.heat_content * {heat_ef}
-            WHEN a.kind IN ('carbonate','carbon_material') AND a.flow = 'process' THEN a.q * p.process_ef
+            WHEN a.kind IN ('heat','steam') THEN a.s * a.q * {formula['heat_content']} * {heat_ef}
+            WHEN a.kind IN ('carbonate','carbon_material') AND a.flow = 'process' THEN a.q * {formula['process_ef']}
             WHEN a.flow = 'produced' THEN a.q * (coalesce(p.output_ef, 0) - coalesce(p.fixed_ef, 0))
             ELSE 0 END AS c,
           CASE
@@ -198,7 +228,7 @@ def run_plain_sql(source: Path, complete: bool = True) -> dict[str, float]:
             SELECT r.enterprise_id, r.facility_id, r.period, u.item_key AS product, k.canonical_unit AS unit,
                    sum((r.quantity * u.factor)::DECIMAL(38,10))::DOUBLE AS quantity
             FROM read_parquet('{source}') r
-            JOIN unit_map u ON r.item = u.item_text AND r.unit = u.unit_text
+            JOIN unit_map u ON r.item = u.item_text AND r.unit = u.unit_text{measured_join}
             JOIN flow_map f ON r.flow = f.flow_text
             JOIN kinds k ON k.k_item = u.item_key
             WHERE f.flow_key = 'produced'
