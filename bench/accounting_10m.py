@@ -6,7 +6,7 @@ the same joins and sums on the same file (no validation, no derivation lines), m
 same run, each in its own process, in interleaved rounds (medians reported: the machine is
 shared). Targets (issue #2): greenmfg < 60 s, peak RSS < 4 GB, ≤ 1.5 × the plain query.
 
-    python bench/accounting_10m.py [--enterprises 50000] [--months 12] [--seed 1] [--repeat 3]
+    python bench/accounting_10m.py [--enterprises 50000] [--months 12] [--seed 1] [--repeat 3] [--old-plain]
 """
 
 from __future__ import annotations
