@@ -6,7 +6,7 @@ the same joins and sums on the same file (no validation, no derivation lines), m
 same run, each in its own process, in interleaved rounds (medians reported: the machine is
 shared). Targets (issue #2): greenmfg < 60 s, peak RSS < 4 GB, ≤ 1.5 × the plain query.
 
-    python bench/accounting_10m.py [--enterprises 50000] [--months 12] [--seed 1] [--repeat 3]
+    python bench/accounting_10m.py [--enterprises 50000] [--months 12] [--seed 1] [--repeat 3] [--old-plain]
 """
 
 from __future__ import annotations
@@ -24,10 +24,34 @@ OUT = Path(__file__).with_name("out")
 
 
 def _peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """This process's own peak resident set size [MB].
+
+    ``getrusage(RUSAGE_SELF).ru_maxrss`` is not that in a child: Linux carries the high-water mark
+    of the parent's memory over fork and exec, so every child would report at least the parent's
+    peak (e.g. that of generating the input). ``VmHWM`` belongs to the process's own address
+    space, which exec replaces.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # not Linux: an upper bound
 
 
 def generate(enterprises: int, months: int, seed: int) -> Path:
+    folder = OUT / f"region-{enterprises}x{months}-s{seed}"
+    target = folder / "activity.parquet"
+    if not target.exists():
+        # in a child of its own: the parent stays small, as the runs it starts should not see its memory
+        subprocess.run([sys.executable, __file__, "--generate-only", "--enterprises", str(enterprises),
+                        "--months", str(months), "--seed", str(seed)], check=True)
+    return target
+
+
+def _generate(enterprises: int, months: int, seed: int) -> None:
     from greenmfg.demo import generate_region, write_region
 
     folder = OUT / f"region-{enterprises}x{months}-s{seed}"
@@ -38,7 +62,6 @@ def generate(enterprises: int, months: int, seed: int) -> Path:
         folder.mkdir(parents=True, exist_ok=True)
         write_region(table, folder, "parquet")
         print(f"generated {table.num_rows:,} rows in {time.perf_counter() - started:.1f} s", file=sys.stderr)
-    return target
 
 
 def run_greenmfg(source: Path, lines: bool) -> dict[str, float]:
@@ -57,8 +80,14 @@ def run_greenmfg(source: Path, lines: bool) -> dict[str, float]:
             "write_seconds": finished - validated, "peak_rss_mb": _peak_rss_mb(), "result_rows": rows}
 
 
-def run_plain_sql(source: Path) -> dict[str, float]:
-    """The same joins and sums written by hand in DuckDB SQL (the comparison baseline)."""
+def run_plain_sql(source: Path, complete: bool = True) -> dict[str, float]:
+    """The same joins and sums written by hand in DuckDB SQL (the comparison baseline).
+
+    ``complete``: the results have what greenmfg's have but the derivation bookkeeping
+    (enterprise name, industry and region keys, scopes, lines counted), and the products file is
+    written too (output of each product by facility-period, with its intensities); otherwise only
+    the facility-period sums, as this baseline first was (no name, industry, scopes or products).
+    """
     import duckdb
     import pyarrow as pa
 
@@ -74,47 +103,87 @@ def run_plain_sql(source: Path) -> dict[str, float]:
     con.execute("SET memory_limit = '3GB'")
     vocabulary = load_vocabulary()
     # the same name and unit resolution greenmfg does, once per distinct text
-    distinct = con.execute(f"SELECT DISTINCT item, unit FROM read_parquet('{source}')").fetchall()
-    items, units, keys, factors = [], [], [], []
-    for item_text, unit_text in distinct:
+    measured = ", ncv_unit, carbon_content_unit" if complete else ""
+    distinct = con.execute(f"SELECT DISTINCT item, unit{measured} FROM read_parquet('{source}')").fetchall()
+    columns: dict[str, list[object]] = {name: [] for name in (
+        "item_text", "unit_text", "ncv_unit_text", "cc_unit_text", "item_key", "factor", "ncv_factor", "cc_factor")}
+    # measured parameters: net calorific value in GJ per unit of the item, carbon content in tC/GJ
+    # (fuels) or tC per unit (carbon-bearing materials), as greenmfg converts them
+    ncv_targets, cc_targets = {"fuel": "GJ/{unit}", "steam": "GJ/{unit}"}, {"fuel": "tC/GJ", "carbon_material": "tC/{unit}"}
+
+    def to_target(unit_text: str | None, targets: dict[str, str], item_key: str) -> float | None:
+        item = vocabulary.item(item_key)
+        if unit_text is None or item.kind not in targets:
+            return None
+        return conversion_factor(unit_text, targets[item.kind].format(unit=f"({item.canonical_unit})"))
+
+    for item_text, unit_text, *units in distinct:
+        ncv_unit, cc_unit = units if complete else (None, None)
         key = vocabulary.item_names.resolve(item_text)
-        items.append(item_text)
-        units.append(unit_text)
-        keys.append(key)
-        factors.append(conversion_factor(unit_text, vocabulary.item(key).canonical_unit))
-    con.register("unit_map", pa.table({"item_text": items, "unit_text": units, "item_key": keys, "factor": factors}))
-    regions = con.execute(f"SELECT DISTINCT region FROM read_parquet('{source}')").fetchall()
+        for name, value in (("item_text", item_text), ("unit_text", unit_text), ("ncv_unit_text", ncv_unit),
+                            ("cc_unit_text", cc_unit), ("item_key", key),
+                            ("factor", conversion_factor(unit_text, vocabulary.item(key).canonical_unit)),
+                            ("ncv_factor", to_target(ncv_unit, ncv_targets, key)),
+                            ("cc_factor", to_target(cc_unit, cc_targets, key))):
+            columns[name].append(value)
+    con.register("unit_map", pa.table(columns, schema=pa.schema(
+        [(n, pa.string()) for n in list(columns)[:5]] + [(n, pa.float64()) for n in list(columns)[5:]])))
+    if complete:
+        pairs = con.execute(f"SELECT DISTINCT region, industry FROM read_parquet('{source}')").fetchall()
+        regions = sorted({(r,) for r, _ in pairs})
+        industries = sorted({i for _, i in pairs})
+        con.register("industry_map", pa.table({
+            "industry_text": industries, "industry_key": [vocabulary.industry_names.resolve(i) for i in industries]}))
+    else:
+        regions = con.execute(f"SELECT DISTINCT region FROM read_parquet('{source}')").fetchall()
     con.register("region_map", pa.table({"region_text": [r[0] for r in regions],
                                          "region_key": [vocabulary.region_names.resolve(r[0]) for r in regions]}))
     bound = bind_parameters(vocabulary, load_catalog(), AccountingOptions(), [])
     con.register("params", bound.parameters.to_pyarrow())
     con.register("grid", bound.grid.to_pyarrow())
-    kinds = pa.table({"k_item": list(vocabulary.items), "kind": [i.kind for i in vocabulary.items.values()]})
+    kinds = pa.table({"k_item": list(vocabulary.items), "kind": [i.kind for i in vocabulary.items.values()],
+                      "canonical_unit": [i.canonical_unit for i in vocabulary.items.values()]})
     con.register("kinds", kinds)
     flows = {spelling: key for key, names in FLOW_NAMES.items() for spelling in names}
     con.register("flow_map", pa.table({"flow_text": list(flows), "flow_key": list(flows.values())}))
     heat_ef = bound.heat_ef_tco2_per_gj
-    con.execute(f"""
-    COPY (
+    described = ("r.enterprise_name, i.industry_key AS industry, " if complete else "")
+    if complete:  # a measured value given on the row replaces the default parameter
+        measured_columns = ("r.ncv * u.ncv_factor AS ncv_m, r.carbon_content * u.cc_factor AS cc_m, "
+                            "r.oxidation_rate AS of_m,")
+        measured_join = (" AND r.ncv_unit IS NOT DISTINCT FROM u.ncv_unit_text"
+                         " AND r.carbon_content_unit IS NOT DISTINCT FROM u.cc_unit_text")
+        formula = {"coef": "(CASE WHEN a.kind <> 'electricity' AND a.ncv_m IS NOT NULL THEN a.ncv_m / 29.3076 "
+                           "ELSE p.coef END)",
+                   "ncv": "coalesce(a.ncv_m, p.ncv)", "cc": "coalesce(a.cc_m, p.cc)", "of": "coalesce(a.of_m, p.of)",
+                   "heat_content": "coalesce(a.ncv_m, p.heat_content)",
+                   "process_ef": "(CASE WHEN a.cc_m IS NOT NULL THEN a.cc_m * 44/12 ELSE p.process_ef END)"}
+    else:  # as first written: default parameters only
+        measured_columns = measured_join = ""
+        formula = {"coef": "p.coef", "ncv": "p.ncv", "cc": "p.cc", "of": "p.of", "heat_content": "p.heat_content",
+                   "process_ef": "p.process_ef"}
+    industry_join = "JOIN industry_map i ON r.industry = i.industry_text" if complete else ""
+    lines = f"""
       WITH a AS (
-        SELECT r.enterprise_id, r.facility_id, r.period, u.item_key AS item, k.kind, f.flow_key AS flow,
-               r.quantity * u.factor AS q, g.region_key AS region,
+        SELECT r.enterprise_id, {described}r.facility_id, r.period, u.item_key AS item, k.kind, f.flow_key AS flow,
+               r.quantity * u.factor AS q, g.region_key AS region, {measured_columns}
                CASE WHEN f.flow_key = 'exported' THEN -1.0 ELSE 1.0 END AS s
         FROM read_parquet('{source}') r
-        JOIN unit_map u ON r.item = u.item_text AND r.unit = u.unit_text
+        JOIN unit_map u ON r.item = u.item_text AND r.unit = u.unit_text{measured_join}
         JOIN flow_map f ON r.flow = f.flow_text
         JOIN region_map g ON r.region = g.region_text
         JOIN kinds k ON k.k_item = u.item_key
+        {industry_join}
       ), l AS (
         SELECT a.*, p.*, gr.grid_ef,
           CASE WHEN a.kind IN ('fuel','electricity','heat','steam','working_medium')
-                AND a.flow IN ('consumed','purchased','feedstock','exported') THEN a.s * a.q * p.coef ELSE 0 END AS e,
+                AND a.flow IN ('consumed','purchased','feedstock','exported') THEN a.s * a.q * {formula['coef']} ELSE 0 END AS e,
           CASE
-            WHEN a.kind = 'fuel' AND a.flow IN ('consumed','purchased','exported') THEN a.s * a.q * p.ncv * p.cc * p.of * 44/12
-            WHEN a.kind = 'fuel' AND a.flow = 'feedstock' THEN a.q * p.ncv * p.cc * 44/12
+            WHEN a.kind = 'fuel' AND a.flow IN ('consumed','purchased','exported') THEN a.s * a.q * {formula['ncv']} * {formula['cc']} * {formula['of']} * 44/12
+            WHEN a.kind = 'fuel' AND a.flow = 'feedstock' THEN a.q * {formula['ncv']} * {formula['cc']} * 44/12
             WHEN a.kind = 'electricity' THEN a.s * a.q * gr.grid_ef
-            WHEN a.kind IN ('heat','steam') THEN a.s * a.q * p.heat_content * {heat_ef}
-            WHEN a.kind IN ('carbonate','carbon_material') AND a.flow = 'process' THEN a.q * p.process_ef
+            WHEN a.kind IN ('heat','steam') THEN a.s * a.q * {formula['heat_content']} * {heat_ef}
+            WHEN a.kind IN ('carbonate','carbon_material') AND a.flow = 'process' THEN a.q * {formula['process_ef']}
             WHEN a.flow = 'produced' THEN a.q * (coalesce(p.output_ef, 0) - coalesce(p.fixed_ef, 0))
             ELSE 0 END AS c,
           CASE
@@ -124,24 +193,61 @@ def run_plain_sql(source: Path) -> dict[str, float]:
             WHEN a.kind = 'electricity' THEN 'purchased_electricity'
             ELSE 'purchased_heat' END AS category
         FROM a JOIN params p ON p.p_item = a.item JOIN grid gr ON gr.g_region = a.region
-      )
-      SELECT enterprise_id, facility_id, period,
+      )"""
+    sums = """
              sum(e::DECIMAL(38,10))::DOUBLE AS energy_tce,
              sum(c::DECIMAL(38,10))::DOUBLE AS total,
              sum(c::DECIMAL(38,10)) FILTER (WHERE category = 'combustion')::DOUBLE AS combustion,
              sum(c::DECIMAL(38,10)) FILTER (WHERE category = 'process')::DOUBLE AS process,
              sum(c::DECIMAL(38,10)) FILTER (WHERE category = 'purchased_electricity')::DOUBLE AS purchased_electricity,
              sum(c::DECIMAL(38,10)) FILTER (WHERE category = 'purchased_heat')::DOUBLE AS purchased_heat,
-             sum(c::DECIMAL(38,10)) FILTER (WHERE category = 'exported')::DOUBLE AS exported
-      FROM l GROUP BY ALL ORDER BY ALL
-    ) TO '{target}' (FORMAT parquet)
-    """)
+             sum(c::DECIMAL(38,10)) FILTER (WHERE category = 'exported')::DOUBLE AS exported"""
+    if not complete:
+        con.execute(f"""
+        COPY ({lines}
+          SELECT enterprise_id, facility_id, period, {sums}
+          FROM l GROUP BY ALL ORDER BY ALL
+        ) TO '{target}' (FORMAT parquet)
+        """)
+    else:
+        # one pipeline from the file to the results, as the sums-only query; the products read
+        # the facility totals back from the results just written (2 million rows, a fraction of a second)
+        con.execute(f"""
+        COPY ({lines}, t AS (
+          SELECT enterprise_id, enterprise_name, industry, region, facility_id, period, {sums},
+                 count(*) AS lines
+          FROM l GROUP BY ALL)
+          SELECT * EXCLUDE (lines), coalesce(combustion, 0) + coalesce(process, 0) AS scope1,
+                 coalesce(purchased_electricity, 0) + coalesce(purchased_heat, 0) AS scope2, lines
+          FROM t ORDER BY enterprise_id, facility_id, period
+        ) TO '{target}' (FORMAT parquet)
+        """)
+        con.execute(f"""
+        COPY (
+          WITH p AS (
+            SELECT r.enterprise_id, r.facility_id, r.period, u.item_key AS product, k.canonical_unit AS unit,
+                   sum((r.quantity * u.factor)::DECIMAL(38,10))::DOUBLE AS quantity
+            FROM read_parquet('{source}') r
+            JOIN unit_map u ON r.item = u.item_text AND r.unit = u.unit_text{measured_join}
+            JOIN flow_map f ON r.flow = f.flow_text
+            JOIN kinds k ON k.k_item = u.item_key
+            WHERE f.flow_key = 'produced'
+            GROUP BY ALL
+          )
+          SELECT p.*, t.energy_tce * 1000 / p.quantity AS energy_intensity, 'kgce/' || p.unit AS energy_intensity_unit,
+                 t.total / p.quantity AS emission_intensity, 'tCO2e/' || p.unit AS emission_intensity_unit,
+                 count(*) OVER (PARTITION BY p.enterprise_id, p.facility_id, p.period) AS products_in_facility
+          FROM p JOIN read_parquet('{target}') t USING (enterprise_id, facility_id, period)
+          ORDER BY enterprise_id, facility_id, period, product
+        ) TO '{target.with_suffix(".products.parquet")}' (FORMAT parquet)
+        """)
     seconds = time.perf_counter() - started
     rows = int(con.execute(f"SELECT count(*) FROM read_parquet('{target}')").fetchone()[0])
     return {"seconds": seconds, "peak_rss_mb": _peak_rss_mb(), "result_rows": rows}
 
 
 def _child(mode: str, source: Path, lines: bool) -> dict[str, float]:
+    """``lines``: greenmfg writes derivation lines; the plain query gives greenmfg's outputs but those."""
     command = [sys.executable, __file__, "--child", mode, "--source", str(source)] + ([] if lines else ["--no-lines"])
     output = subprocess.run(command, check=True, capture_output=True, text=True)
     return json.loads(output.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
@@ -154,11 +260,18 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--repeat", type=int, default=3, help="rounds of the three runs, interleaved")
     parser.add_argument("--child", choices=["greenmfg", "plain"])
+    parser.add_argument("--old-plain", action="store_true",
+                        help="also time the plain query as it first was (facility-period sums only, no products)")
     parser.add_argument("--source", type=Path)
     parser.add_argument("--no-lines", action="store_true")
+    parser.add_argument("--generate-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.generate_only:
+        _generate(args.enterprises, args.months, args.seed)
+        return
     if args.child:
-        figures = run_greenmfg(args.source, not args.no_lines) if args.child == "greenmfg" else run_plain_sql(args.source)
+        figures = (run_greenmfg(args.source, not args.no_lines) if args.child == "greenmfg"
+                   else run_plain_sql(args.source, complete=not args.no_lines))
         print(json.dumps(figures))
         return
     source = generate(args.enterprises, args.months, args.seed)
@@ -167,10 +280,14 @@ def main() -> None:
     rows = pq.ParquetFile(source).metadata.num_rows
     # interleaved rounds: on a shared machine the load changes; medians of the same rounds compare
     runs: dict[str, list[dict[str, float]]] = {"plain": [], "lines": [], "results": []}
+    if args.old_plain:
+        runs["plain-sums-only"] = []
     for _ in range(args.repeat):
         runs["plain"].append(_child("plain", source, True))
         runs["lines"].append(_child("greenmfg", source, True))
         runs["results"].append(_child("greenmfg", source, False))
+        if args.old_plain:
+            runs["plain-sums-only"].append(_child("plain", source, False))
 
     def median(mode: str, key: str = "seconds") -> float:
         return statistics.median(r[key] for r in runs[mode])
@@ -183,13 +300,17 @@ def main() -> None:
           f"median of {args.repeat} interleaved rounds, all runs: " + "; ".join(
               f"{m} " + " ".join(f"{r['seconds']:.1f}" for r in v) for m, v in runs.items()))
     print(f"plain DuckDB SQL:          {plain:6.1f} s, peak RSS {peak('plain'):6.0f} MB, "
-          f"{runs['plain'][0]['result_rows']:,} results")
+          f"{runs['plain'][0]['result_rows']:,} results (+ products)")
     print(f"greenmfg (with lines):     {lines:6.1f} s (account {median('lines', 'validate_seconds'):.1f} s, "
           f"write {median('lines', 'write_seconds'):.1f} s), peak RSS {peak('lines'):6.0f} MB, "
           f"{runs['lines'][0]['result_rows']:,} results")
     print(f"greenmfg (results only):   {results:6.1f} s (account {median('results', 'validate_seconds'):.1f} s, "
           f"write {median('results', 'write_seconds'):.1f} s), peak RSS {peak('results'):6.0f} MB")
     print(f"ratio greenmfg/plain: {lines / plain:.2f} (with lines), {results / plain:.2f} (results only)")
+    if args.old_plain:
+        old = median("plain-sums-only")
+        print(f"plain, sums only (as first written): {old:6.1f} s, peak RSS {peak('plain-sums-only'):6.0f} MB; "
+              f"ratio {lines / old:.2f} (with lines), {results / old:.2f} (results only)")
 
 
 if __name__ == "__main__":

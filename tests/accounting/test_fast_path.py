@@ -96,6 +96,24 @@ def test_identifiers_with_spaces_around_them(write_rows: WriteRows, detailed_che
     assert detailed_checks == []
 
 
+@pytest.mark.parametrize(("column", "row", "padded"), [
+    ("enterprise_name", 3, "示例企业 "),  # one row's name: the screen compares names once per enterprise
+    ("enterprise_name", 5, "\t示例企业"),
+    ("facility_id", 4, "F1\x0c"),  # one row's facility: tested on every facility-period
+    ("facility_id", 8, " F2"),
+])
+def test_one_padded_identifier_is_found(write_rows: WriteRows, detailed_checks: list[str], column: str, row: int,
+                                        padded: str) -> None:
+    rows = [{**r, "enterprise_name": r.get("enterprise_name", "示例企业")} for r in MIXED]
+    rows[row] = {**rows[row], column: padded}
+    run, expected = _detailed_totals(write_rows(rows))
+    plain_run, plain_expected = _detailed_totals(write_rows(
+        [{**r, "enterprise_name": r.get("enterprise_name", "示例企业")} for r in MIXED], name="plain.csv"))
+    assert _sorted(run.totals, KEYS) == expected == plain_expected  # one canonical name and facility
+    assert {r["enterprise_name"] for r in expected} == {"示例企业", "二厂"}
+    assert detailed_checks == []
+
+
 def test_input_with_errors_gives_the_detailed_issues(write_rows: WriteRows, detailed_checks: list[str]) -> None:
     rows = [*MIXED, {"item": "原沒", "quantity": 1, "unit": "t", "flow": "消耗"},
             {"item": "原煤", "quantity": -1, "unit": "t", "flow": "消耗", "facility_id": "F9"},

@@ -179,25 +179,36 @@ def read_screen(screened: ScreenedActivity, sums: ir.Table) -> RowScreen:
     and enterprise attributes consistent, both checked) fall in the same facility-period. So if
     the bits set there are fewer than its rows, two rows may be duplicates; if as many, none are.
     Enterprises are compared on the same sums (industry and region by number).
+
+    Names are checked once per enterprise, on its least and greatest name: when both are
+    canonical and equal, every name of the enterprise is that name; when they differ, the
+    enterprise is inconsistent (the detailed check runs), and a name that only strip() makes equal
+    to the others makes the least or the greatest need stripping (the same text with white space
+    around it sorts before or after it, or one of them has it).
     """
     def stripped_away(code: ir.IntegerValue) -> ir.BooleanValue:  # what strip() removes: \t\n\v\f\r and space
         return code.between(9, 13) | (code == 32)
 
     def needs_stripping(column: ir.StringValue) -> ir.BooleanValue:
+        # the first character by its code, the last by a pattern: cheaper than strip() or right()
         return (column.isnull() | (column == "") | stripped_away(column.ascii_str())
-                | stripped_away(column.right(1).ascii_str()))
+                | column.re_search(r"[\t-\r ]$"))
 
     bits_set = sum((_bit_count(sums[f"duplicate_bits_{w}"]) for w in range(screened.duplicate_words)),
                    ibis.literal(0, "int64"))
-    unstripped = ibis.or_(*(needs_stripping(sums[c]) for c in ("enterprise_id", "facility_id"))) | (
-        sums.enterprise_name.notnull() & needs_stripping(sums.enterprise_name))
-    per_enterprise = sums.group_by("enterprise_id").aggregate(
-        failing=sums.failing_rows.sum(), unstripped=unstripped.any(), suspected=(bits_set < sums.lines).any(),
-        inconsistent=_inconsistent(sums),
+    # one row per enterprise; the identifier rules are those of _inconsistent, read per enterprise
+    e = sums.group_by("enterprise_id").aggregate(
+        failing=sums.failing_rows.sum(), facility_unstripped=needs_stripping(sums.facility_id).any(),
+        missing_facility=sums.facility_id.isnull().any(), suspected=(bits_set < sums.lines).any(),
+        first_name=sums.enterprise_name.min(), last_name=sums.enterprise_name.max(),
+        **{f"{c}_{f}": getattr(sums[c], f)() for c in ("industry", "region") for f in ("min", "max")},
     )
-    e = per_enterprise
-    found = e.aggregate(failing=e.failing.sum(), unstripped=e.unstripped.any(), suspected=e.suspected.any(),
-                        inconsistent=e.inconsistent.any()).to_pyarrow().to_pylist()[0]
+    unstripped = needs_stripping(e.enterprise_id) | e.facility_unstripped | (
+        e.last_name.notnull() & (needs_stripping(e.first_name) | needs_stripping(e.last_name)))
+    inconsistent = ((e.industry_min != e.industry_max) | (e.region_min != e.region_max)
+                    | (e.first_name != e.last_name) | e.enterprise_id.isnull() | e.missing_facility)
+    found = e.aggregate(failing=e.failing.sum(), unstripped=unstripped.any(), suspected=e.suspected.any(),
+                        inconsistent=inconsistent.any()).to_pyarrow().to_pylist()[0]
     return RowScreen(failing_rows=int(found["failing"] or 0), ids_canonical=not found["unstripped"],
                      duplicates_suspected=bool(found["suspected"]),
                      enterprises_inconsistent=bool(found["inconsistent"]))
