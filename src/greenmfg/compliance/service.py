@@ -305,6 +305,13 @@ class PlantYear:
     quota_grade: int | str | None = None
     periods: list[str] = field(default_factory=list)
     unverified: list[str] = field(default_factory=list)
+    #: why there is no value or class (boundary, missing indicator or level): (code, English, Chinese)
+    reasons: list[tuple[str, str, str]] = field(default_factory=list)
+
+
+#: findings that explain a missing value or class, shown beside the plant on the page
+REASON_CODES = ("benchmarking.boundary.not_computable", "benchmarking.product.no_indicator", "benchmarking.level.none",
+                "benchmarking.value.missing", "benchmarking.level.missing", "benchmarking.variant.undetermined")
 
 
 def plant_years(results: Iterable[ProductBenchmark], *, by_period: bool = False) -> list[PlantYear]:
@@ -328,7 +335,9 @@ def plant_years(results: Iterable[ProductBenchmark], *, by_period: bool = False)
                          output=sum(m.output or 0.0 for m in members), output_unit=first.output_unit,
                          quota_standard=first.quota_standard, periods=sorted(m.period for m in members),
                          unverified=sorted({w.ref for m in members for w in m.warnings
-                                            if w.code.endswith(".unverified")}))
+                                            if w.code.endswith(".unverified")}),
+                         reasons=sorted({(w.code, w.message, w.message_zh) for m in members for w in m.warnings
+                                         if w.code in REASON_CODES}))
         out.append(item)
         if indicator is None:
             continue
