@@ -38,7 +38,7 @@ def test_page_in_chinese_and_english(client: TestClient, login: Login, world: Wo
     table = zh.text[zh.text.index('data-testid="equipment-table"'):]
     assert table.index("M-1") < table.index("M-2")  # below-minimum items first
     _, en = _page(client, "steel", world, "en")
-    for text in ("Energy diagnosis", "Equipment register", "Below minimum", "Grade 3", "Motor", "Upload a register",
+    for text in ("Energy diagnosis", "Equipment register", "Below minimum", "Efficiency grade 3", "Motor", "Upload a register",
                  "2 of 3 items are below the minimum allowable value."):
         assert text in en.text, text
     assert "节能诊断" not in en.text
