@@ -102,11 +102,12 @@ GREENFACTORY = {
     ("GET", "/api/v1/green-evaluations/{evaluation_id}/report.{fmt}"),
 }
 
-#: meters, tested in tests/monitoring/test_api.py (outsider → 404, no data; regulators read, may not push)
+#: meters, tested in tests/monitoring/test_api.py and test_mv_pages.py (dead letters) (outsider → 404, no data; regulators read, may not push)
 MONITORING = {
     ("GET", "/api/v1/enterprises/{enterprise_id}/meters"), ("GET", "/api/v1/meters/{meter_id}/readings"),
     ("POST", "/api/v1/meters/{meter_id}/readings"), ("POST", "/api/v1/meters/{meter_id}/readings/csv"),
     ("POST", "/api/v1/enterprises/{enterprise_id}/meters/account"),
+    ("GET", "/api/v1/enterprises/{enterprise_id}/meters/dead-letters"),
 }
 
 #: green-manufacturing list and regional targets, tested in test_greenlist.py: applications by id and

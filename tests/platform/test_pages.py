@@ -80,8 +80,11 @@ DIAGNOSIS = {("GET", "/diagnosis"), ("POST", "/diagnosis/{enterprise_id}/import"
 GREENFACTORY = {("GET", "/green-factory"), ("GET", "/green-factory/template.xlsx"), ("GET", "/green-factory/new"),
                 ("POST", "/green-factory/new"), ("POST", "/green-factory/new/upload"),
                 ("GET", "/green-factory/{evaluation_id}"), ("POST", "/green-factory/{evaluation_id}/finalise")}
-#: meter pages, tested in tests/monitoring/test_api.py::test_meter_pages (outsider → 404, list without them)
-MONITORING = {("GET", "/meters"), ("GET", "/meters/{meter_id}"), ("POST", "/meters/{meter_id}/upload")}
+#: meter pages, tested in tests/monitoring/test_api.py::test_meter_pages and tests/monitoring/test_mv_pages.py (the
+#: M&V forms and the accounting button: outsider → 404, regulators 403, nothing stored; list without them)
+MONITORING = {("GET", "/meters"), ("GET", "/meters/{meter_id}"), ("POST", "/meters/{meter_id}/upload"),
+              ("POST", "/meters/{meter_id}/baselines"), ("POST", "/meters/{meter_id}/savings"),
+              ("POST", "/enterprises/{enterprise_id}/meters/account")}
 #: green-manufacturing list, tested in test_greenlist_pages.py: the list page (published list plus the user's
 #: own queues), application pages and their actions (outsider → 404 page), the forms (the user's own
 #: enterprises only), publication (admins), the regional-targets page and its form (regulators, their areas)

@@ -29,6 +29,7 @@ from greenmfg.monitoring.readings import (
 from greenmfg.settings import Settings
 from greenmfg.web.deps import CurrentPrincipal, get_database, get_settings
 from greenmfg.web.errors import ApiError
+from greenmfg.web.pagination import Page, PageParams, page_params
 
 __all__ = ["router"]
 
@@ -67,6 +68,19 @@ def list_meters(enterprise_id: int, principal: CurrentPrincipal, database: Datab
         views = service.list_meters(session, principal, enterprise_id)
         latest = service.latest_readings(session, [v.meter.id for v in views])
         return {"items": [service.meter_dict(v, latest.get(v.meter.id)) for v in views]}
+
+
+@router.get("/enterprises/{enterprise_id}/meters/dead-letters",
+            summary="Rejected meter messages (MQTT/HTTP) of the enterprise, newest first")
+def list_dead_letters(enterprise_id: int, principal: CurrentPrincipal, database: DatabaseDep,
+                      params: Annotated[PageParams, Depends(page_params)]) -> dict[str, Any]:
+    """A message belongs to the enterprise its topic ``greenmfg/v1/{enterprise_id}/…`` names (or,
+    without a topic, to its meter's enterprise). ``reason`` / ``reason_zh`` say why it was refused;
+    ``payload_preview`` is the payload's first 200 characters."""
+    with database.session() as session:
+        items, total = service.dead_letters(session, principal, enterprise_id, limit=params.page_size,
+                                            offset=params.offset)
+        return Page(items, total, params)
 
 
 @router.get("/meters/{meter_id}/readings", summary="Raw readings, or consumption per 15min/hour/day/month")

@@ -202,6 +202,19 @@ def _window(body: dict[str, Any], frame: DailyFrame) -> tuple[dt.date, dt.date]:
     return out[0], out[1]
 
 
+def _restrict(frame: DailyFrame, start: dt.date, end: dt.date) -> DailyFrame:
+    """The rows of ``frame`` from ``start`` to ``end`` (both included); 422 when none is left."""
+    keep = [i for i, d in enumerate(frame.dates) if start <= d <= end]
+    if not keep:
+        raise _fail([_issue("empty_window", "window", f"{start.isoformat()} – {end.isoformat()}",
+                            "no row of the data falls in the window", "数据中没有落在该时段内的日期",
+                            "send rows for the days of the window or change the window",
+                            "请提供该时段内的逐日数据，或调整时段")])
+    return DailyFrame([frame.dates[i] for i in keep], [frame.energy[i] for i in keep],
+                      [frame.temperature_c[i] for i in keep],
+                      [frame.production[i] for i in keep] if frame.production is not None else None)
+
+
 def _arrays(frame: DailyFrame, start: dt.date, end: dt.date, *, need_energy: bool = True,
             ) -> tuple[list[dt.date], np.ndarray, np.ndarray, np.ndarray | None]:
     keep = [i for i, d in enumerate(frame.dates) if start <= d <= end and frame.temperature_c[i] is not None
@@ -379,7 +392,9 @@ def predict(baseline: EnergyBaseline, frame: DailyFrame) -> tuple[list[dt.date],
 def savings(session: Session, principal: Principal, baseline_id: int, body: dict[str, Any]) -> dict[str, Any]:
     """Avoided energy use over a reporting period (IPMVP option of the baseline) with FSU bands.
 
-    With ``standard_conditions`` (rows of date, temperature_c, production) also normalised savings:
+    ``window`` (``{"start", "end"}``, ISO dates, both included) limits the reporting period to
+    those rows of the data. With ``standard_conditions`` (rows of date, temperature_c, production)
+    also normalised savings:
     the baseline model and a model of the same method fitted on the reporting period, both on
     the standard conditions.
     """
@@ -390,6 +405,8 @@ def savings(session: Session, principal: Principal, baseline_id: int, body: dict
                             "未知数据来源（readings 需要表计基准模型）", "use inline or readings",
                             "请用 inline 或 readings")])
     frame = parse_daily(body, need_energy=source == "inline")
+    if body.get("window") is not None:
+        frame = _restrict(frame, *_window(body, frame))
     if source == "readings":
         assert baseline.meter_id is not None
         frame = _energy_from_readings(session, baseline.meter_id, frame, frame.dates[0], frame.dates[-1])

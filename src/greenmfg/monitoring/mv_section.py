@@ -22,6 +22,14 @@ __all__ = ["baseline_section"]
 MAX_ALERTS = 20
 
 
+def _sufficiency(data: dict[str, Any]) -> dict[str, Any]:
+    """The stored data-sufficiency verdict and data-quality findings, zh/en messages kept."""
+    return {"sufficient": data.get("sufficient"), "days": data.get("days"),
+            "days_with_data": data.get("days_with_data"), "coverage": data.get("coverage"),
+            "reasons": [r for r in data.get("reasons", []) if isinstance(r, dict)],
+            "findings": [f for f in data.get("findings", []) if isinstance(f, dict)][:10]}
+
+
 def baseline_section(session: Session, view: service.MeterView) -> dict[str, Any]:
     """Context of ``monitoring/_baseline_section.html`` for one meter (the caller checked access)."""
     meter_id = view.meter.id
@@ -45,7 +53,10 @@ def baseline_section(session: Session, view: service.MeterView) -> dict[str, Any
             "window": f"{baseline.window_start.isoformat()} – {baseline.window_end.isoformat()}",
             "r2": metrics.get("r2"), "cv_rmse": metrics.get("cv_rmse"), "nmbe": metrics.get("nmbe"),
             "valid": all(c.get("passed", True) for c in metrics.get("validity", []) if isinstance(c, dict)),
-            "override": baseline.override_reason}
+            "override": baseline.override_reason, "method_version": baseline.method_version,
+            "n": metrics.get("n"), "data_source": baseline.data_source,
+            "checks": [c for c in metrics.get("validity", []) if isinstance(c, dict)],
+            "sufficiency": _sufficiency(baseline.sufficiency or {})}
     if report is not None:
         dates = report.days["dates"]
         actual = report.days["actual"]
@@ -55,6 +66,9 @@ def baseline_section(session: Session, view: service.MeterView) -> dict[str, Any
             "period": f"{report.period_start.isoformat()} – {report.period_end.isoformat()}",
             "avoided": report.result.get("avoided_energy"), "unit": report.result.get("energy_unit"),
             "savings_fraction": report.result.get("savings_fraction"),
+            "adjusted": report.result.get("adjusted_baseline"), "actual": report.result.get("reporting_actual"),
+            "days": len(dates), "data_source": report.data_source,
+            "uncertainty": [u for u in report.result.get("uncertainty", []) if isinstance(u, dict)],
             "chart": {
                 "tooltip": {"trigger": "axis"}, "legend": {"top": 0},
                 "xAxis": {"type": "category", "data": dates},

@@ -6,14 +6,15 @@ import csv
 import datetime as dt
 import functools
 import io
+import re
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from greenmfg.audit import service as audit
-from greenmfg.monitoring.models import MeterReading, MeterSetting, RegisterKind
+from greenmfg.monitoring.models import DeadLetter, MeterReading, MeterSetting, RegisterKind
 from greenmfg.monitoring.readings import (
     MeterInfo,
     PayloadError,
@@ -27,7 +28,7 @@ from greenmfg.monitoring.readings import (
 from greenmfg.orgs.access import NotFound, Principal, get_enterprise
 from greenmfg.orgs.models import Facility, Meter, Organisation
 
-__all__ = ["MeterView", "get_meter", "latest_readings", "list_meters", "meter_dict", "parse_csv", "push_readings"]
+__all__ = ["MeterView", "dead_letters", "get_meter", "latest_readings", "list_meters", "meter_dict", "parse_csv", "push_readings"]
 
 #: accepted CSV headers (English and Chinese) → field
 CSV_HEADERS = {"ts": "ts", "time": "ts", "timestamp": "ts", "时间": "ts", "时间戳": "ts",
@@ -177,3 +178,44 @@ def upload_csv(session: Session, principal: Principal, meter_id: int, content: b
     """Store a CSV upload all or nothing."""
     view = get_meter(session, principal, meter_id, manage=True)
     return _store(session, principal, view, parse_csv(content, view.meter.unit, filename=filename), "csv")
+
+
+#: the enterprise id a dead letter's topic names (an optional prefix before ``greenmfg/v1``)
+_TOPIC_ENTERPRISE = re.compile(r"^(?:.+/)?greenmfg/v1/(\d{1,12})/[^/]*/readings$")
+
+
+def _letter_enterprise(letter: DeadLetter, meter_enterprise: dict[int, int]) -> int | None:
+    """Whose dead letter this is: the enterprise its topic names; without a topic, its meter's."""
+    if letter.topic:
+        match = _TOPIC_ENTERPRISE.match(letter.topic)
+        return int(match.group(1)) if match else None
+    return meter_enterprise.get(letter.meter_id) if letter.meter_id is not None else None
+
+
+def dead_letters(session: Session, principal: Principal, enterprise_id: int, *, limit: int = 50,
+                 offset: int = 0) -> tuple[list[dict[str, Any]], int]:
+    """Rejected messages of an enterprise, newest first, and their total.
+
+    A letter belongs to the enterprise its MQTT topic names (``greenmfg/v1/{enterprise_id}/…``:
+    the sender said it speaks for that enterprise, even when the meter id is wrong or another
+    enterprise's); a letter without a topic (HTTP) belongs to its meter's enterprise. A topic
+    that names no enterprise is nobody's (operators see it in the database). The payload is not
+    listed (it may be large); ``payload_preview`` holds its first 200 characters.
+    """
+    enterprise = get_enterprise(session, principal, enterprise_id)
+    own_meters = select(Meter.id).join(Facility, Facility.id == Meter.facility_id).where(
+        Facility.enterprise_id == enterprise.id)
+    named = or_(DeadLetter.topic.like(f"greenmfg/v1/{enterprise.id}/%"),
+                DeadLetter.topic.like(f"%/greenmfg/v1/{enterprise.id}/%"),
+                and_(DeadLetter.topic.is_(None), DeadLetter.meter_id.in_(own_meters)))
+    meter_enterprise = {m: enterprise.id for m in session.execute(own_meters).scalars()}
+    total = int(session.execute(select(func.count()).select_from(DeadLetter).where(named)).scalar_one())
+    page = session.execute(select(DeadLetter).where(named).order_by(DeadLetter.received_at.desc(),
+                                                                    DeadLetter.id.desc())
+                           .limit(limit).offset(offset)).scalars()
+    # the LIKE narrows, the topic parser decides (guards against a prefix holding "greenmfg/v1/<id>/")
+    items = [{"id": r.id, "received_at": r.received_at.isoformat() if r.received_at else None, "source": r.source,
+              "topic": r.topic, "meter_id": r.meter_id, "reason": r.reason, "reason_zh": r.reason_zh,
+              "payload_preview": r.payload[:200]}
+             for r in page if _letter_enterprise(r, meter_enterprise) == enterprise.id]
+    return items, total
