@@ -185,7 +185,7 @@ def seed_demo(database: Database, *, password: str, enterprises: int = 40, month
         if meter_days > 0:
             from greenmfg.monitoring.demo import seed_meters
 
-            seed_meters(session, list(chosen.values()), days=meter_days, seed=seed)
+            seed_meters(session, list(chosen.values()), days=meter_days, seed=seed, principal=principal)
         session.flush()
         seed_green_list(session, home=home, city=city)
         audit.record(session, "demo.seed", actor=admin.username, actor_user_id=admin.id,
