@@ -7,12 +7,14 @@ of the meter — and never fits or predicts on a page view.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from itertools import accumulate
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from greenmfg.diagnosis.labels import REPORT_TEXT, SEVERITY_LABELS, STATUS_LABELS
 from greenmfg.diagnosis.models import DiagnosisAlert
 from greenmfg.monitoring import service
 from greenmfg.monitoring.baseline_models import EnergyBaseline, SavingsReport
@@ -20,6 +22,14 @@ from greenmfg.monitoring.baseline_models import EnergyBaseline, SavingsReport
 __all__ = ["baseline_section"]
 
 MAX_ALERTS = 20
+
+
+def _label(labels: Mapping[str, Mapping[str, str]], key: str) -> dict[str, str]:
+    """``{"zh", "en"}`` names of a diagnosis term (the key itself when unknown); ``REPORT_TEXT`` is by language."""
+    if labels is REPORT_TEXT:
+        return {lang: labels[lang].get(key, key) for lang in ("zh", "en")}
+    names = labels.get(key, {})
+    return {lang: names.get(lang, key) for lang in ("zh", "en")}
 
 
 def _sufficiency(data: dict[str, Any]) -> dict[str, Any]:
@@ -43,9 +53,10 @@ def baseline_section(session: Session, view: service.MeterView) -> dict[str, Any
                              .order_by(DiagnosisAlert.started.desc(), DiagnosisAlert.id.desc())
                              .limit(MAX_ALERTS)).scalars().all()
     context: dict[str, Any] = {"template": "monitoring/_baseline_section.html", "baseline": None, "report": None,
-                               "alerts": [{"kind": a.kind, "started": a.started.isoformat(),
+                               "alerts": [{"kind": _label(REPORT_TEXT, a.kind), "started": a.started.isoformat(),
                                            "ended": a.ended.isoformat(), "excess": a.excess_kwh,
-                                           "severity": a.severity, "status": a.status} for a in alerts]}
+                                           "severity": _label(SEVERITY_LABELS, a.severity),
+                                           "status": _label(STATUS_LABELS, a.status)} for a in alerts]}
     if baseline is not None:
         metrics = baseline.metrics
         context["baseline"] = {

@@ -91,8 +91,9 @@ def _meters_context(session: Session, principal: Principal) -> dict[str, Any]:
         letters += [{**item, "enterprise_id": enterprise_id, "enterprise_name": name,
                      "received_local": _local_time(item["received_at"])} for item in items]
     letters.sort(key=lambda r: (r["received_at"] or "", r["id"]), reverse=True)
-    this_month = dt.datetime.now(LOCAL_TZ).strftime("%Y-%m")
-    accountable = [{"id": e.id, "name": e.name, "period": this_month}
+    # default: the last complete local month (the current one is still running)
+    last_month = (dt.datetime.now(LOCAL_TZ).date().replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
+    accountable = [{"id": e.id, "name": e.name, "period": last_month}
                    for e in with_meters.values() if principal.can_manage(e.id)]
     return {"rows": rows, "nav_active": "meters", "accountable": accountable,
             "dead_letters": letters[:DEAD_LETTERS_SHOWN], "dead_letters_total": letters_total,
@@ -198,8 +199,18 @@ async def upload_page(meter_id: int, request: Request, principal: PagePrincipal,
 
 
 def _issue_rows(error: ValidationFailed) -> list[dict[str, Any]]:
-    return [{"where": i.column or i.location(), "value": i.value, "message": i.message, "message_zh": i.message_zh,
-             "fix": i.fix, "fix_zh": i.fix_zh} for i in error.issues]
+    def bare(text: str, where: str) -> str:   # the services' messages start with "column: " / "column："
+        for head in (f"{where}: ", f"{where}："):
+            if text.startswith(head):
+                return text[len(head):]
+        return text
+
+    rows = []
+    for i in error.issues:
+        where = i.column or i.location()
+        rows.append({"where": where, "value": i.value, "message": bare(i.message, where),
+                     "message_zh": bare(i.message_zh, where), "fix": i.fix, "fix_zh": i.fix_zh})
+    return rows
 
 
 def _daily_csv(content: bytes, name: str) -> str:
