@@ -145,6 +145,12 @@ def test_readers_and_outsiders_cannot_post(client: TestClient, world: World, dat
     assert (_count(database, EnergyBaseline), _count(database, SavingsReport), _count(database, DataVersion)) == before
     # without the CSRF token nothing is fitted either
     steel = signed_in(client, "steel")
+    # a baseline of another meter cannot be reported on through this meter's form
+    other = add_meter(database, world, code="M2")
+    answer = steel.post(f"/meters/{other}/savings", files={"file": ("d.csv", drivers_csv(rows), "text/csv")},
+                        data={"csrf_token": csrf_of(steel.get("/meters").text), "baseline_id": str(baseline),
+                              "report_start": "2026-01-01", "report_end": "2026-01-30"})
+    assert answer.status_code == 404 and _count(database, SavingsReport) == 0
     answer = steel.post(f"/meters/{meter}/baselines", data={"window_start": "2025-01-01", "window_end": "2025-12-31"},
                         files={"file": ("d.csv", drivers_csv(rows), "text/csv")})
     assert answer.status_code == 403 and _count(database, EnergyBaseline) == 1
