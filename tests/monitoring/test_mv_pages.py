@@ -216,6 +216,15 @@ def test_dead_letters_listed_per_enterprise(client: TestClient, world: World, da
     assert f"greenmfg/v1/{world.org('cement')}/" not in zh and "greenmfg/v1/oops" not in zh
     en = html.unescape(signed_in(client, "steel", locale="en").get("/meters").text)
     assert "Rejected messages" in en and "not JSON" in en
+    # a refused HTTP push is a dead letter of the meter's enterprise; an outsider's push is not kept
+    bad = {"readings": [{"ts": "2026-03-01 00:15", "value": 1}]}
+    assert client.post(f"/api/v1/meters/{meter}/readings", json=bad, headers=login("steel")).status_code == 422
+    assert client.post(f"/api/v1/meters/{meter}/readings", json=bad, headers=login("cement")).status_code == 404
+    listed = client.get(url, headers=login("steel")).json()
+    assert listed["total"] == 3 and listed["items"][0]["source"] == "http" and listed["items"][0]["topic"] is None
+    assert "2026-03-01 00:15" in listed["items"][0]["payload_preview"]
+    assert client.get(f"/api/v1/enterprises/{world.org('cement')}/meters/dead-letters",
+                      headers=login("cement")).json()["total"] == 1
     assert "不是有效的 JSON" in zh and "不是有效的 JSON" not in en
 
 

@@ -23,6 +23,7 @@ from greenmfg.monitoring.readings import (
     LOCAL_TZ,
     PayloadError,
     StoreResult,
+    dead_letter,
     raw_readings,
     series,
 )
@@ -127,11 +128,16 @@ def _stored(result: StoreResult) -> dict[str, int]:
 def push_readings(meter_id: int, principal: CurrentPrincipal, database: DatabaseDep,
                   body: Annotated[Any, Body(openapi_examples={"two readings": {"value": PUSH_EXAMPLE}})],
                   ) -> dict[str, int]:
-    """Needs an enterprise manager (token with the write scope, or the session with its CSRF token)."""
+    """Needs an enterprise manager (token with the write scope, or the session with its CSRF token).
+    A refused payload (after the access check) is also kept as a dead letter (``source = "http"``),
+    listed by ``GET /api/v1/enterprises/{id}/meters/dead-letters``."""
     try:
         with database.session() as session:
             return _stored(service.push_readings(session, principal, meter_id, body))
     except PayloadError as error:
+        with database.session() as session:
+            dead_letter(session, source="http", topic=None, payload=json.dumps(body, ensure_ascii=False, default=str),
+                        reason=error.reason, reason_zh=error.reason_zh, meter_id=meter_id)
         raise _invalid(error) from None
 
 
