@@ -96,6 +96,13 @@ def test_fit_store_read_and_savings(client: TestClient, login: Login, world: Wor
     assert s["savings_fraction"] == pytest.approx(0.10, abs=0.01)
     assert s["option"] == "B" and [u["confidence"] for u in s["uncertainty"]] == [0.68, 0.9, 0.95]
     assert 0 < s["uncertainty"][0]["fsu"] < s["uncertainty"][2]["fsu"] < 0.2
+    # a window limits the reporting period to those days of the data; a window without data is refused
+    march = client.post(f"/api/v1/baselines/{b['id']}/savings", headers=login("steel"),
+                        json={"data": report, "window": {"start": "2026-03-01", "end": "2026-03-31"}}).json()
+    assert march["reporting_period"] == {"start": "2026-03-01", "end": "2026-03-31", "days": 31}
+    assert details(client.post(f"/api/v1/baselines/{b['id']}/savings", headers=login("steel"),
+                               json={"data": report, "window": {"start": "2030-01-01", "end": "2030-01-31"}})) == {
+        "window": "monitoring.input.empty_window"}
     with database.session() as db:
         actions = db.execute(select(AuditEvent.action)).scalars().all()
     assert "monitoring.baseline.create" in actions
