@@ -110,6 +110,11 @@ def test_bad_window_shows_located_error_and_stores_nothing(client: TestClient, w
                                                            "window_end": "2025-03-01"},
                        files={"file": ("d.csv", drivers_csv(rows), "text/csv")})
     assert short.status_code == 422 and "CalTRACK 要求 365 天" in html.unescape(short.text)
+    # an override needs its reason
+    no_reason = steel.post(f"/meters/{meter}/baselines", data={**form, "window_start": "2025-01-01",
+                                                               "window_end": "2025-03-01", "override": "1"},
+                           files={"file": ("d.csv", drivers_csv(rows), "text/csv")})
+    assert no_reason.status_code == 422 and "强制拟合须说明理由" in no_reason.text
     empty = steel.post(f"/meters/{meter}/baselines", data={**form, "window_start": "2025-01-01",
                                                            "window_end": "2025-12-31"},
                        files={"file": ("d.csv", b"", "text/csv")})
@@ -120,6 +125,14 @@ def test_bad_window_shows_located_error_and_stores_nothing(client: TestClient, w
         files={"file": ("d.csv", drivers_csv(rows), "text/csv")})
     assert answer.status_code == 422 and "ends before it starts" in answer.text and "Nothing was stored" in answer.text
     assert _count(database, EnergyBaseline) == 0 and _count(database, SavingsReport) == 0
+    # with the reason it is fitted, and the page says it was an override
+    forced = steel.post(f"/meters/{meter}/baselines", follow_redirects=False,
+                        data={**form, "window_start": "2025-01-01", "window_end": "2025-03-01", "override": "1",
+                              "override_reason": "新产线仅运行两个月"},
+                        files={"file": ("d.csv", drivers_csv(rows), "text/csv")})
+    assert forced.status_code == 303
+    page = html.unescape(steel.get(f"/meters/{meter}").text)
+    assert "强制拟合理由" in page and "新产线仅运行两个月" in page and "不充分" in page
 
 
 def test_readers_and_outsiders_cannot_post(client: TestClient, world: World, database: Database,

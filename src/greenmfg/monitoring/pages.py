@@ -262,14 +262,19 @@ async def _mv_post(request: Request, principal: Principal, database: Database, m
 @router.post("/meters/{meter_id}/baselines")
 async def fit_baseline_page(meter_id: int, request: Request, principal: PagePrincipal, database: DatabaseDep,
                             window_start: FormText = "", window_end: FormText = "", model: FormText = "caltrack",
-                            energy_source: FormText = "readings", file: UploadFile | None = None) -> Response:
-    values = {"window_start": window_start, "window_end": window_end, "model": model, "energy_source": energy_source}
+                            energy_source: FormText = "readings", override: FormText = "",
+                            override_reason: FormText = "", file: UploadFile | None = None) -> Response:
+    values = {"window_start": window_start, "window_end": window_end, "model": model, "energy_source": energy_source,
+              "override": override, "override_reason": override_reason}
     choice = MODELS.get(model, {"method": model, "drivers": None})
     body: dict[str, Any] = {"method": choice["method"], "ipmvp_option": "B",
                             "energy_source": "readings" if energy_source == "readings" else "inline",
                             "window": _window(window_start, window_end)}
     if choice["drivers"] is not None:
         body["drivers"] = choice["drivers"]
+    if override:
+        # fit on insufficient data anyway: the service requires the reason and stores it on the model
+        body |= {"override_insufficient": True, "override_reason": override_reason}
 
     def run(session: Session, text: str) -> str:
         baselines.fit_baseline(session, principal, meter_id, {**body, "csv": text})
