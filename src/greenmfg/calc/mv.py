@@ -290,7 +290,11 @@ def _design(t: Array, hbp: float | None, cbp: float | None, prod: Array | None) 
 def _profile_sse(t: Array, y: Array, hbp: float | None, cbp: float | None, prod: Array | None) -> float:
     """Least-squares SSE of the change-point model with the balance points held fixed."""
     x = _design(t, hbp, cbp, prod)
-    beta, *_ = np.linalg.lstsq(x, y, rcond=None)
+    xty = x.T @ y
+    try:  # normal equations: ~5× faster than an SVD least squares for these 2–4 columns
+        beta = np.linalg.solve(x.T @ x, xty)
+    except np.linalg.LinAlgError:  # a balance point beyond the data: degree days all zero
+        beta = np.linalg.lstsq(x, y, rcond=None)[0]
     r = y - x @ beta
     return float(r @ r)
 
