@@ -54,7 +54,9 @@ __all__ = [
     "compressor_saving_kwh",
     "detect_anomalies",
     "efficiency_grade",
+    "equipping_rate_pct",
     "loss_grade",
+    "specific_power_grade",
     "motor_saving_kwh",
     "payback_years",
     "table_rating",
@@ -98,6 +100,30 @@ def efficiency_grade(efficiency_pct: float, grades: Mapping[int, float | None]) 
         if minimum is not None and efficiency_pct >= minimum - 1e-9:
             return grade
     return None
+
+
+def specific_power_grade(specific_power: float, grades: Mapping[int, float | None]) -> int | None:
+    """The best grade whose maximum specific power [kW/(m³/min)] ``specific_power`` does not exceed.
+
+    Air compressors (GB 19153-2019): lower is better, grade 3's value is the largest allowed
+    (the minimum allowable value, 3.4 of the standard). None above every encoded grade.
+    """
+    for grade in sorted(grades):
+        maximum = grades[grade]
+        if maximum is not None and specific_power <= maximum + 1e-9:
+            return grade
+    return None
+
+
+def equipping_rate_pct(equipped: int, required: int) -> float | None:
+    """Equipping rate of energy measuring instruments ``equipped / required × 100`` [%].
+
+    GB 17167-2006 3.2: instruments actually installed as a share of the number needed to measure
+    every energy quantity. None when nothing is required.
+    """
+    if required <= 0:
+        return None
+    return 100.0 * min(equipped, required) / required
 
 
 def loss_grade(no_load_w: float, load_w: float, grades: Mapping[int, tuple[float | None, float | None]]
