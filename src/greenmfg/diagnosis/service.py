@@ -520,7 +520,7 @@ def _check_compressor(item: Equipment, catalog: Catalog, factors: Factors, check
                      f"{rating:g} kW、{pressure:g} MPa（{'液冷' if cooling == 'liquid' else '风冷'}）无已录入的能效限定值"
                      "（超出表格、标准中为“—”或未录入）：未判定")
         return
-    check.rating = f"{rating:g} kW · {tab_pressure:g} MPa · {'液冷' if cooling == 'liquid' else '风冷'}/{cooling}"
+    check.rating = f"oir.{rating:g}kW.{tab_pressure:g}MPa.{cooling}"  # the dataset key
     if tab_pressure != pressure:
         check.warnings.append(Finding(
             "diagnosis.check.intermediate_rating",
@@ -543,10 +543,7 @@ def _check_compressor(item: Equipment, catalog: Catalog, factors: Factors, check
     check.grade = calc.specific_power_grade(sp, grades)
     check.below_minimum = check.grade is None
     check.gap = round(sp - minimum.value, 6) if check.below_minimum else 0.0
-    for grade, row in sorted(grades_rows.items()):
-        if row.value is not None and row.needs_warning and (grade == 3 or check.below_minimum):
-            check.warnings.append(_status_finding(row, f"Air compressor {item.code} (grade_{grade})",
-                                                  f"空压机 {item.code}（grade_{grade}）"))
+    used = {3}
     target_value = item.target_specific_power
     target, target_zh = "user target specific power", "用户指定目标比功率"
     if target_value is None and check.below_minimum:
@@ -554,6 +551,12 @@ def _check_compressor(item: Equipment, catalog: Catalog, factors: Factors, check
         if best is not None:
             target_value = best[1]
             target, target_zh = f"GB 19153-2019 grade {best[0]}", f"GB 19153-2019 {best[0]}级能效"
+            used.add(best[0])
+    for grade in sorted(used):
+        row = grades_rows.get(grade)
+        if row is not None and row.value is not None and row.needs_warning:
+            check.warnings.append(_status_finding(row, f"Air compressor {item.code} (grade_{grade})",
+                                                  f"空压机 {item.code}（grade_{grade}）"))
     if target_value is not None and target_value < sp:
         kwh = calc.compressor_saving_kwh(sp, target_value, item.flow_m3_min or 0, item.hours_per_year,
                                          item.load_factor)
@@ -631,9 +634,7 @@ def _check_boiler(item: Equipment, catalog: Catalog, factors: Factors, check: Ch
     check.grade = calc.efficiency_grade(item.efficiency_pct, grades)
     check.below_minimum = check.grade is None
     check.gap = round(minimum.value - item.efficiency_pct, 6) if check.below_minimum else 0.0
-    for grade, row in sorted(rows.items()):
-        if row is not None and row.value is not None and row.needs_warning and (grade == 3 or check.below_minimum):
-            check.warnings.append(_status_finding(row, f"Boiler {item.code} (grade_{grade})", f"锅炉 {item.code}（grade_{grade}）"))
+    used = {3}
     target_value = item.target_efficiency_pct
     target, target_zh = "user target efficiency", "用户指定目标效率"
     if target_value is None and check.below_minimum:
@@ -641,6 +642,11 @@ def _check_boiler(item: Equipment, catalog: Catalog, factors: Factors, check: Ch
         if best is not None:
             target_value = best[1]
             target, target_zh = f"GB 24500-2020 grade {best[0]}", f"GB 24500-2020 {best[0]}级能效"
+            used.add(best[0])
+    for grade in sorted(used):
+        row = rows.get(grade)
+        if row is not None and row.value is not None and row.needs_warning:
+            check.warnings.append(_status_finding(row, f"Boiler {item.code} (grade_{grade})", f"锅炉 {item.code}（grade_{grade}）"))
     if target_value is not None and target_value > item.efficiency_pct:
         _boiler_measure(item, factors, target, target_zh, target_value, check)
 
