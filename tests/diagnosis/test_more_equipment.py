@@ -51,7 +51,8 @@ def test_new_datasets_load_with_monotonic_grades_and_statuses() -> None:
     catalog = load_catalog()
     compressors = catalog.dataset(service.COMPRESSOR_DATASET)
     keys = compressors.keys()
-    assert {k[len("oir."):k.index("kW") + 2] for k in keys} == {"1.5kW", "2.2kW", "22kW", "30kW", "37kW"}
+    ratings = (1.5, 2.2, 22, 30, 37, 45, 55, 75, 90, 110, 132, 160, 200)
+    assert {k[len("oir."):k.index("kW") + 2] for k in keys} == {f"{p:g}kW" for p in ratings}
     for key in keys:
         g = {n: compressors.get(key, f"grade_{n}") for n in (1, 2, 3)}
         present = [g[n].value for n in (1, 2, 3) if g[n] is not None and g[n].value is not None]  # type: ignore[union-attr]
@@ -63,10 +64,14 @@ def test_new_datasets_load_with_monotonic_grades_and_statuses() -> None:
     assert value(service.COMPRESSOR_DATASET, "oir.22kW.0.8MPa.air", "grade_3") == 8.5
     assert value(service.COMPRESSOR_DATASET, "oir.22kW.0.8MPa.liquid", "grade_3") == 8.2
     assert value(service.COMPRESSOR_DATASET, "oir.1.5kW.0.7MPa.air", "grade_1") == 8.8
+    assert value(service.COMPRESSOR_DATASET, "oir.75kW.0.8MPa.air", "grade_3") == 7.5
+    assert value(service.COMPRESSOR_DATASET, "oir.110kW.0.7MPa.liquid", "grade_1") == 5.5
+    assert value(service.COMPRESSOR_DATASET, "oir.200kW.1.25MPa.liquid", "grade_3") == 8.7
     assert compressors.get("oir.1.5kW.0.7MPa.liquid", "grade_3") is None  # '-' in the standard
 
     boilers = catalog.dataset(service.BOILER_DATASET)
-    for key in boilers.keys():
+    boiler_keys = boilers.keys()
+    for key in boiler_keys:
         present = [r.value for n in (1, 2, 3) if (r := boilers.get(key, f"grade_{n}")) is not None]
         assert present == sorted(present, reverse=True), key  # grade 1 has the highest efficiency
         assert all(r.verification_status == "secondary" for r in boilers.rows if r.key == key)
@@ -78,7 +83,8 @@ def test_new_datasets_load_with_monotonic_grades_and_statuses() -> None:
     metering = catalog.dataset(service.METERING_DATASET)
     assert {r.verification_status for r in metering.rows} == {"recalled"}
     assert all(0 < (r.value or 0) <= 100 for r in metering.rows)
-    for key in metering.keys():  # the boundary needs at least what a secondary unit or equipment needs
+    metering_keys = metering.keys()
+    for key in metering_keys:  # the boundary needs at least what a secondary unit or equipment needs
         unit = metering.get(key, "equipping_rate.unit")
         for level in ("secondary_unit", "equipment"):
             lower = metering.get(key, f"equipping_rate.{level}")
@@ -135,7 +141,7 @@ def test_compressor_at_the_limit_is_compliant_and_cooling_and_pressure_rules() -
                     specific_power=limit)
     assert between.minimum == limit and "diagnosis.check.intermediate_rating" in codes(between)
     # a rating not encoded is not checked, and said so
-    other = check(kind="air_compressor", rated_power_kw=55, pressure_mpa=0.8, flow_m3_min=9.0, specific_power=9.9)
+    other = check(kind="air_compressor", rated_power_kw=250, pressure_mpa=0.8, flow_m3_min=45.0, specific_power=9.9)
     assert other.below_minimum is None and "diagnosis.check.not_covered" in codes(other)
     assert other.measure is None
 
