@@ -553,9 +553,9 @@ def _check_compressor(item: Equipment, catalog: Catalog, factors: Factors, check
             target, target_zh = f"GB 19153-2019 grade {best[0]}", f"GB 19153-2019 {best[0]}级能效"
             used.add(best[0])
     for grade in sorted(used):
-        row = grades_rows.get(grade)
-        if row is not None and row.value is not None and row.needs_warning:
-            check.warnings.append(_status_finding(row, f"Air compressor {item.code} (grade_{grade})",
+        used_row = grades_rows.get(grade)
+        if used_row is not None and used_row.value is not None and used_row.needs_warning:
+            check.warnings.append(_status_finding(used_row, f"Air compressor {item.code} (grade_{grade})",
                                                   f"空压机 {item.code}（grade_{grade}）"))
     if target_value is not None and target_value < sp:
         kwh = calc.compressor_saving_kwh(sp, target_value, item.flow_m3_min or 0, item.hours_per_year,
