@@ -196,3 +196,16 @@ def test_pumps_and_fans_stay_unchecked() -> None:
     for kind in ("pump", "fan"):
         result = check(kind=kind, rated_power_kw=30, efficiency_pct=50)
         assert result.below_minimum is None and codes(result) == {"diagnosis.check.no_reference"}
+
+
+def test_fan_dataset_loads_with_monotonic_grades() -> None:
+    fans = load_catalog().dataset("equipment_efficiency/gb19761-2020")
+    fan_keys = fans.keys()
+    assert len(fan_keys) == 4 * 6 + 16 * 4 - 2 + 4 * 3  # 表2's ψ 0.25-0.35 row has '-' for two sizes
+    for key in fan_keys:
+        grades = [fans.get(key, f"grade_{n}") for n in (1, 2, 3)]
+        values = [g.value for g in grades if g is not None]
+        assert len(values) == 3 and values == sorted(values, reverse=True), key
+        assert all(g is not None and g.verification_status == "secondary" for g in grades)
+    assert value("equipment_efficiency/gb19761-2020", "centrifugal_t2.psi0.85-0.95.ns5-15.No5-10", "grade_3") == 65
+    assert value("equipment_efficiency/gb19761-2020", "axial.hub0.55-0.75.No10-", "grade_1") == 83
