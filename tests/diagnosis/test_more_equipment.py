@@ -9,11 +9,17 @@ found, so none is reproduced.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import pytest
 
-from greenmfg.calc.diagnosis import KGCE_PER_GJ, equipping_rate_pct, specific_power_grade
+from greenmfg.calc.diagnosis import (
+    KGCE_PER_GJ,
+    equipping_rate_pct,
+    pump_specific_speed,
+    specific_power_grade,
+)
 from greenmfg.diagnosis import service
 from greenmfg.diagnosis.models import Equipment
 from greenmfg.refdata import load_catalog
@@ -192,10 +198,51 @@ def test_boiler_rows_by_fuel_and_capacity() -> None:
     assert unknown.below_minimum is None and "diagnosis.check.not_covered" in codes(unknown)
 
 
-def test_pumps_and_fans_stay_unchecked() -> None:
-    for kind in ("pump", "fan"):
-        result = check(kind=kind, rated_power_kw=30, efficiency_pct=50)
-        assert result.below_minimum is None and codes(result) == {"diagnosis.check.no_reference"}
+def test_specific_speed_reproduces_the_gb19762_annex_a_example() -> None:
+    # GB 19762-2007 附录A: single-stage double-suction pump, Q = 800 m³/h, H = 12 m, n = 1470 r/min → ns = 277.4
+    # (jianbiaoku.com transcription of the 2007 text; GB 19762-2025 defines ns the same way)
+    assert pump_specific_speed(800, 12, 1470, double_suction=True) == pytest.approx(277.4, abs=0.05)
+    # multistage: the head per stage
+    assert pump_specific_speed(50, 120, 2900, stages=4) == pytest.approx(pump_specific_speed(50, 30, 2900))
+
+
+def _pump_grade(ns: float, flow: float, formula: str, row: str, grade: int) -> float:
+    """The formula written out by hand with the dataset's coefficients."""
+    k = {p: value(service.PUMP_DATASET, f"formula.{formula}", p) for p in "abcde"}
+    ci = value(service.PUMP_DATASET, row, f"ci_grade_{grade}")
+    x, y = math.log(ns), math.log(flow)
+    return k["a"] * x * x + k["b"] * y * y + k["c"] * x * y + k["d"] * x + k["e"] * y - ci
+
+
+def test_pump_below_the_gb19762_2025_minimum_is_flagged() -> None:
+    ns = 3.65 * 2900 * math.sqrt(100 / 3600) / 32 ** 0.75  # ≈ 131.2
+    grade3 = _pump_grade(ns, 100, "single_stage", "single_suction.q5-300", 3)
+    grade1 = _pump_grade(ns, 100, "single_stage", "single_suction.q5-300", 1)
+    assert 70 < grade3 < grade1 < 85  # plausible clean-water pump efficiencies
+    fields = {"kind": "pump", "rated_power_kw": 15, "pump_type": "single_suction", "flow_m3_h": 100, "head_m": 32,
+              "speed_rpm": 2900, "hours_per_year": 5000, "load_factor": 0.8}
+    low = check(**fields, efficiency_pct=round(grade3, 2) - 1)
+    assert low.below_minimum is True and low.minimum == pytest.approx(grade3, abs=0.005)
+    assert low.gap == pytest.approx(1.0, abs=0.01) and low.rating is not None
+    assert {"diagnosis.check.pump_formula", "diagnosis.reference.unverified"} <= codes(low)
+    measure = low.measure
+    assert measure is not None and measure.target_value == pytest.approx(grade1, abs=0.005)
+    eta_old = round(grade3, 2) - 1
+    assert measure.kwh == pytest.approx(15 * 5000 * 0.8 * (100 / eta_old - 100 / measure.target_value))
+    ok = check(**fields, efficiency_pct=round(grade3, 2) + 0.01)
+    assert ok.below_minimum is False and ok.grade == 3 and ok.measure is None
+    # multistage: the multistage formula, head per stage
+    ms = check(**(fields | {"pump_type": "multistage", "head_m": 128, "stages": 4, "flow_m3_h": 50}), efficiency_pct=60)
+    expected = _pump_grade(3.65 * 2900 * math.sqrt(50 / 3600) / 32 ** 0.75, 50, "multistage", "multistage.q5-100", 3)
+    assert ms.minimum == pytest.approx(expected, abs=0.005)
+    # without type, head or speed: not checked, and said so
+    bare = check(kind="pump", rated_power_kw=30, efficiency_pct=50)
+    assert bare.below_minimum is None and codes(bare) == {"diagnosis.check.not_covered"}
+
+
+def test_fans_stay_unchecked() -> None:
+    result = check(kind="fan", rated_power_kw=30, efficiency_pct=50)
+    assert result.below_minimum is None and codes(result) == {"diagnosis.check.no_reference"}
 
 
 def test_fan_dataset_loads_with_monotonic_grades() -> None:

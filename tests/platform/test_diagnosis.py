@@ -180,9 +180,9 @@ def test_check_lists_below_minimum_with_savings_worked_by_hand(client: TestClien
     assert transformer["below_minimum"] is True and transformer["gap"] == [320.0, 0.0]
     assert transformer["measure"]["kwh"] == pytest.approx(2803.2, abs=1e-6)
     assert any(w["code"] == "diagnosis.measure.lower_bound" for w in transformer["warnings"])
-    # pumps: no encoded minimum — registered, not checked, and said so
+    # a pump without type, head and speed: registered, not checked, and said so
     assert items["P-1"]["below_minimum"] is None
-    assert [w["code"] for w in items["P-1"]["warnings"]] == ["diagnosis.check.no_reference"]
+    assert [w["code"] for w in items["P-1"]["warnings"]] == ["diagnosis.check.not_covered"]
     # every unverified minimum that was used is named
     assert any(w["code"] == "diagnosis.reference.unverified" for w in motor["warnings"])
     assert {w["code"] for w in body["warnings"]} >= {"diagnosis.assumption.price", "diagnosis.reference.unverified"}
@@ -378,14 +378,20 @@ def test_report_lists_compressors_and_boilers_below_the_minimum(client: TestClie
                   "load_factor": 0.8}
     boiler = {"kind": "锅炉", "code": "B-1", "name": "燃气蒸汽锅炉", "rated_capacity_mw": 2.8, "efficiency_pct": 88,
               "fuel": "天然气", "hours_per_year": 4000, "load_factor": 0.6}
-    add(client, login, world, compressor, boiler)
+    pump = {"kind": "水泵", "code": "P-2", "name": "循环水泵", "rated_power_kw": 15, "efficiency_pct": 60,
+            "pump_type": "单级单吸", "flow_m3_h": 100, "head_m": 32, "speed_rpm": 2900, "hours_per_year": 5000,
+            "load_factor": 0.8}
+    add(client, login, world, compressor, boiler, pump)
     items = {i["code"]: i for i in client.get(url(world, "/check?year=2023"), headers=login("steel")).json()["items"]}
+    # the register keeps the pump fields; GB 19762-2025's formula puts grade 3 near 73 % at ns ≈ 131
+    assert items["P-2"]["below_minimum"] is True and items["P-2"]["standard"] == "equipment_efficiency/gb19762-2025"
+    assert 70 < items["P-2"]["minimum"] < 76
     assert items["AC-1"]["below_minimum"] is True and items["AC-1"]["measure"]["kwh"] == pytest.approx(30240.0)
     assert items["B-1"]["below_minimum"] is True and items["B-1"]["measure"]["tce"] == pytest.approx(78.168, abs=1e-3)
     zh = client.get(f"/api/v1/enterprises/{world.org('steel')}/diagnosis/report.html?year=2023&lang=zh",
                     headers=login("steel")).text
     below = zh[zh.index("低于能效限定值的设备"):zh.index("五、能耗异常告警")]
-    assert "AC-1" in below and "≤ 8.5" in below and "B-1" in below and "92.0%" in below
+    assert "AC-1" in below and "≤ 8.5" in below and "B-1" in below and "92.0%" in below and "P-2" in below
     en = client.get(f"/api/v1/enterprises/{world.org('steel')}/diagnosis/report.html?year=2023&lang=en",
                     headers=login("steel")).text
     measures = en[en.index("6. Energy-saving measures"):]

@@ -59,6 +59,8 @@ __all__ = [
     "specific_power_grade",
     "motor_saving_kwh",
     "payback_years",
+    "pump_efficiency_pct",
+    "pump_specific_speed",
     "table_rating",
     "transformer_loss_kwh",
 ]
@@ -168,6 +170,40 @@ def boiler_fuel_saving_tce(rated_mw: float, hours: float, load_factor: float, ef
     heat_gj = rated_mw * hours * load_factor * 3.6
     saved_gj = heat_gj * (100.0 / efficiency_old_pct - 100.0 / efficiency_new_pct)
     return saved_gj * KGCE_PER_GJ / 1000.0
+
+
+def pump_specific_speed(flow_m3_h: float, head_m: float, speed_rpm: float, *, double_suction: bool = False,
+                        stages: int = 1) -> float:
+    """Specific speed ``ns = 3.65 n √Q / H^0.75`` [1] of a centrifugal pump.
+
+    Parameters
+    ----------
+    flow_m3_h
+        Flow [m³/h]; converted to m³/s, halved for a double-suction impeller.
+    head_m
+        Head of the whole pump [m]; divided by the number of ``stages``.
+    speed_rpm
+        [r/min]
+
+    References
+    ----------
+    GB 19762-2007 附录A 式(A.1); GB 19762-2025 (same definition).
+    """
+    q = flow_m3_h / 3600.0 / (2.0 if double_suction else 1.0)
+    h = head_m / max(stages, 1)
+    return 3.65 * speed_rpm * math.sqrt(q) / math.pow(h, 0.75)
+
+
+def pump_efficiency_pct(specific_speed: float, flow_m3_h: float, coefficients: Mapping[str, float], ci: float) -> float:
+    """GB 19762-2025 clean-water pump efficiency of one grade [%].
+
+    ``η = a(ln ns)² + b(ln Q)² + c(ln ns)(ln Q) + d(ln ns) + e(ln Q) − C_i`` with ``Q`` [m³/h] at the
+    best-efficiency point; ``coefficients`` holds a…e of the single-stage or multistage formula,
+    ``ci`` the grade's C_i of the pump type and flow range.
+    """
+    ln_ns, ln_q = math.log(specific_speed), math.log(flow_m3_h)
+    k = coefficients
+    return (k["a"] * ln_ns ** 2 + k["b"] * ln_q ** 2 + k["c"] * ln_ns * ln_q + k["d"] * ln_ns + k["e"] * ln_q - ci)
 
 
 def payback_years(cost: float, annual_saving: float) -> float | None:

@@ -64,6 +64,13 @@ class Equipment(Base):
     flow_m3_min: Mapped[float | None] = mapped_column(Float)
     pressure_mpa: Mapped[float | None] = mapped_column(Float)
     specific_power: Mapped[float | None] = mapped_column(Float)
+    #: centrifugal pumps (GB 19762-2025): type, flow at the best-efficiency point [m³/h], head [m],
+    #: speed [r/min], number of stages
+    pump_type: Mapped[str | None] = mapped_column(String(32))
+    flow_m3_h: Mapped[float | None] = mapped_column(Float)
+    head_m: Mapped[float | None] = mapped_column(Float)
+    speed_rpm: Mapped[float | None] = mapped_column(Float)
+    stages: Mapped[int | None] = mapped_column(Integer)
     #: industrial boilers: fuel item key and rated thermal output [MW]
     fuel: Mapped[str | None] = mapped_column(String(64))
     rated_capacity_mw: Mapped[float | None] = mapped_column(Float)

@@ -18,7 +18,7 @@ from typing import Any, Literal
 from greenmfg.errors import InputError, Issue
 from greenmfg.refdata.vocabulary import normalize_name
 
-__all__ = ["FIELDS", "KIND_NAMES", "REQUIRED_BY_KIND", "Field", "parse_item", "read_register", "template_bytes"]
+__all__ = ["FIELDS", "KIND_NAMES", "PUMP_TYPES", "REQUIRED_BY_KIND", "Field", "parse_item", "read_register", "template_bytes"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,7 +26,7 @@ class Field:
     key: str
     header_zh: str
     header_en: str
-    type: Literal["text", "number", "integer", "kind", "basis"]
+    type: Literal["text", "number", "integer", "kind", "basis", "pump_type"]
     minimum: float | None = None
     maximum: float | None = None
     help_en: str = ""
@@ -56,6 +56,13 @@ FIELDS: tuple[Field, ...] = (
     Field("flow_m3_min", "排气量(m3/min)", "flow_m3_min", "number", 0.0001, 1e5),
     Field("pressure_mpa", "排气压力(MPa)", "pressure_mpa", "number", 0, 100),
     Field("specific_power", "比功率(kW/(m3/min))", "specific_power", "number", 0.0001, 100),
+    Field("pump_type", "泵类型", "pump_type", "pump_type",
+          help_en="pumps: single_suction, double_suction, inline, multistage, light_multistage_vertical, "
+                  "light_multistage_horizontal", help_zh="水泵：单级单吸、单级双吸、管道泵、多级、轻型多级立式、轻型多级卧式"),
+    Field("flow_m3_h", "流量(m3/h)", "flow_m3_h", "number", 0.0001, 1e6, "pumps: rated flow", "水泵：额定流量"),
+    Field("head_m", "扬程(m)", "head_m", "number", 0.0001, 1e5, "pumps: rated head (all stages)", "水泵：额定扬程（总扬程）"),
+    Field("speed_rpm", "转速(r/min)", "speed_rpm", "number", 1, 1e5, "pumps: rated speed", "水泵：额定转速"),
+    Field("stages", "级数", "stages", "integer", 1, 100, "pumps: number of stages (multistage)", "水泵：级数（多级泵）"),
     Field("fuel", "燃料", "fuel", "text"),
     Field("rated_capacity_mw", "额定热功率(MW)", "rated_capacity_mw", "number", 0.0001, 1e4),
     Field("target_efficiency_pct", "目标效率(%)", "target_efficiency_pct", "number", 1, 100),
@@ -76,6 +83,16 @@ KIND_NAMES: Mapping[str, tuple[str, ...]] = {
 }
 _KIND_LOOKUP = {normalize_name(n): k for k, names in KIND_NAMES.items() for n in names}
 _BASIS = {"nameplate": "nameplate", "铭牌": "nameplate", "measured": "measured", "实测": "measured"}
+#: names accepted for the pump type (GB 19762-2025 表3 types)
+PUMP_TYPES: Mapping[str, tuple[str, ...]] = {
+    "single_suction": ("single_suction", "single suction", "单级单吸", "单级单吸泵", "单吸"),
+    "double_suction": ("double_suction", "double suction", "单级双吸", "单级双吸泵", "双吸", "双吸泵"),
+    "inline": ("inline", "pipeline", "管道", "管道泵"),
+    "multistage": ("multistage", "多级", "多级泵"),
+    "light_multistage_vertical": ("light_multistage_vertical", "轻型多级立式", "轻型立式多级泵"),
+    "light_multistage_horizontal": ("light_multistage_horizontal", "轻型多级卧式", "轻型卧式多级泵"),
+}
+_PUMP_LOOKUP = {normalize_name(n): k for k, names in PUMP_TYPES.items() for n in names}
 
 REQUIRED_BY_KIND: Mapping[str, tuple[str, ...]] = {
     "motor": ("rated_power_kw", "efficiency_pct", "poles"),
@@ -141,6 +158,14 @@ def parse_item(values: Mapping[str, Any], *, facilities: Mapping[str, int], shee
                                      "请填写：电动机、变压器、空压机、水泵、风机、工业锅炉", column=column, value=raw,
                                      sheet=sheet, row=row))
             out["kind"] = kind
+        elif field.type == "pump_type":
+            pump_type = _PUMP_LOOKUP.get(normalize_name(raw))
+            if pump_type is None:
+                issues.append(_issue("diagnosis.input.unknown_pump_type", f"unknown pump type '{raw}'",
+                                     f"未知泵类型“{raw}”", "write one of " + ", ".join(PUMP_TYPES),
+                                     "请填写：单级单吸、单级双吸、管道泵、多级、轻型多级立式、轻型多级卧式", column=column,
+                                     value=raw, sheet=sheet, row=row))
+            out["pump_type"] = pump_type
         elif field.type == "basis":
             basis = _BASIS.get(str(raw).strip().lower())
             if basis is None:

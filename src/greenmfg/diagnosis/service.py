@@ -36,7 +36,7 @@ from greenmfg.refdata.catalog import Catalog, Dataset, ParameterRow, load_catalo
 from greenmfg.refdata.vocabulary import load_vocabulary
 
 __all__ = [
-    "ASSUMPTIONS", "BOILER_DATASET", "COMPRESSOR_DATASET", "METERING_DATASET", "MOTOR_DATASET",
+    "ASSUMPTIONS", "BOILER_DATASET", "COMPRESSOR_DATASET", "METERING_DATASET", "MOTOR_DATASET", "PUMP_DATASET",
     "TRANSFORMER_DATASET", "Check", "MeteringRow", "Factors", "Finding", "Measure",
     "acknowledge_alert", "check_equipment", "create_equipment", "default_year", "delete_equipment", "detect_for_meter",
     "equipment_for", "factors_for", "get_equipment", "import_register", "list_alerts", "metering_coverage",
@@ -47,6 +47,7 @@ __all__ = [
 MOTOR_DATASET = "equipment_efficiency/gb18613-2020"
 TRANSFORMER_DATASET = "equipment_efficiency/gb20052-2020"
 COMPRESSOR_DATASET = "equipment_efficiency/gb19153-2019"
+PUMP_DATASET = "equipment_efficiency/gb19762-2025"
 BOILER_DATASET = "equipment_efficiency/gb24500-2020"
 METERING_DATASET = "metering_requirements/gb17167-2006"
 COEFFICIENT_DATASET = "energy_coefficients/gbt2589-2020"
@@ -206,7 +207,7 @@ def update_equipment(session: Session, principal: Principal, enterprise_id: int,
 
 _COLUMNS = ("kind", "code", "name", "model", "year_installed", "rated_power_kw", "efficiency_pct", "efficiency_basis",
             "hours_per_year", "load_factor", "poles", "capacity_kva", "no_load_loss_w", "load_loss_w", "flow_m3_min",
-            "pressure_mpa", "specific_power", "fuel", "rated_capacity_mw", "target_efficiency_pct",
+            "pressure_mpa", "specific_power", "pump_type", "flow_m3_h", "head_m", "speed_rpm", "stages", "fuel", "rated_capacity_mw", "target_efficiency_pct",
             "target_specific_power", "replacement_cost_cny", "notes")
 
 
@@ -651,8 +652,79 @@ def _check_boiler(item: Equipment, catalog: Catalog, factors: Factors, check: Ch
         _boiler_measure(item, factors, target, target_zh, target_value, check)
 
 
+_MULTISTAGE_PUMPS = ("multistage", "light_multistage_vertical", "light_multistage_horizontal")
+
+
+def _check_pump(item: Equipment, catalog: Catalog, factors: Factors, check: Check) -> None:
+    """GB 19762-2025 clean-water centrifugal pumps: the grades from the efficiency formula of the pump's
+    specific speed and flow, minus C_i of its type and flow range (表3)."""
+    dataset = catalog.dataset(PUMP_DATASET)
+    check.standard = PUMP_DATASET
+    check.actual = item.efficiency_pct
+    missing = [f for f in ("pump_type", "flow_m3_h", "head_m", "speed_rpm") if getattr(item, f) is None]
+    if missing or item.efficiency_pct is None:
+        _not_covered(check, f"GB 19762-2025 needs the pump type, flow, head and speed ({', '.join(missing)} missing): "
+                            "not checked", f"GB 19762-2025 需要泵类型、流量、扬程和转速（缺少 {'、'.join(missing)}）：未判定")
+        return
+    pump_type = item.pump_type or ""
+    flow, head, speed = item.flow_m3_h or 0.0, item.head_m or 0.0, item.speed_rpm or 0.0
+    stages = item.stages or 1
+    multistage = pump_type in _MULTISTAGE_PUMPS
+    ns = calc.pump_specific_speed(flow, head, speed, double_suction=pump_type == "double_suction",
+                                  stages=stages if multistage else 1)
+    ranges = []
+    keys = dataset.keys()
+    for key in keys:
+        kind, q = key.rsplit(".", 1)
+        if kind == pump_type:
+            low, high = (float(v) for v in q[1:].split("-"))
+            ranges.append((low, high, key))
+    ranges.sort()
+    # ranges are (low, high] except the first of a type, which includes its low end
+    row_key = next((k for i, (lo, hi, k) in enumerate(ranges)
+                    if (lo <= flow if i == 0 else lo < flow) and flow <= hi + 1e-9), None)
+    if row_key is None or not 20 <= ns <= 300:
+        _not_covered(check, f"{pump_type} pump, Q = {flow:g} m³/h, ns = {ns:.0f}: outside the scope encoded from "
+                            "GB 19762-2025 (flow ranges of 表3, ns 20–300): not checked",
+                     f"{pump_type} 泵，Q = {flow:g} m³/h，ns = {ns:.0f}：超出已录入的 GB 19762-2025 范围"
+                     "（表3 流量范围，ns 20～300）：未判定")
+        return
+    formula_key = "formula.multistage" if multistage else "formula.single_stage"
+    coefficient_rows = {p: dataset.get(formula_key, p) for p in "abcde"}
+    coefficients = {p: r.value for p, r in coefficient_rows.items() if r is not None and r.value is not None}
+    ci_rows = {g: dataset.get(row_key, f"ci_grade_{g}") for g in (1, 2, 3)}
+    grades = {g: (round(calc.pump_efficiency_pct(ns, flow, coefficients, r.value), 2)
+                  if r is not None and r.value is not None else None) for g, r in ci_rows.items()}
+    minimum = grades[3]
+    assert minimum is not None and len(coefficients) == 5
+    check.rating = f"{row_key} · ns {ns:.1f}"
+    check.minimum, check.minimum_status = minimum, (ci_rows[3].verification_status if ci_rows[3] else None)
+    check.grade = calc.efficiency_grade(item.efficiency_pct, grades)
+    check.below_minimum = check.grade is None
+    check.gap = round(minimum - item.efficiency_pct, 6) if check.below_minimum else 0.0
+    check.warnings.append(Finding(
+        "diagnosis.check.pump_formula",
+        f"GB 19762-2025 minimum computed by its formula: ns = {ns:.1f} (3.65 n √Q / H^0.75), grade 3 = {minimum:.2f} %, "
+        f"grade 2 = {grades[2]:.2f} %, grade 1 = {grades[1]:.2f} % ({formula_key}, {row_key}); the register's flow, head "
+        "and speed are taken as the best-efficiency point",
+        f"按 GB 19762-2025 公式计算能效限定值：ns = {ns:.1f}（3.65 n √Q / H^0.75），3级 = {minimum:.2f} %，"
+        f"2级 = {grades[2]:.2f} %，1级 = {grades[1]:.2f} %（{formula_key}，{row_key}）；台账的流量、扬程、转速视为最高效率点参数"))
+    row = ci_rows[3]
+    if row is not None and row.needs_warning:
+        check.warnings.append(_status_finding(row, f"Pump {item.code} (C_3)", f"水泵 {item.code}（C_3）"))
+    target_value = item.target_efficiency_pct
+    target, target_zh = "user target efficiency", "用户指定目标效率"
+    if target_value is None and check.below_minimum and grades[1] is not None:
+        target_value = grades[1]
+        target, target_zh = "GB 19762-2025 grade 1", "GB 19762-2025 1级能效"
+    if target_value is not None and target_value > item.efficiency_pct:
+        kwh = calc.motor_saving_kwh(item.rated_power_kw or 0, item.hours_per_year, item.load_factor,
+                                    item.efficiency_pct, target_value)
+        check.measure = _electric_measure(item, kwh, factors, target, target_zh, target_value)
+
+
 def _check_unencoded(item: Equipment, factors: Factors, check: Check) -> None:
-    standard = {"pump": "GB 19762", "fan": "GB 19761-2020"}[item.kind]
+    standard = {"fan": "GB 19761-2020"}[item.kind]
     check.warnings.append(Finding("diagnosis.check.no_reference",
                                   f"the minimum allowable values of {standard} are not encoded yet: not checked",
                                   f"{standard} 的能效限定值尚未录入：未判定"))
@@ -682,6 +754,8 @@ def check_equipment(items: Sequence[Equipment], factors: Factors) -> list[Check]
             _check_compressor(item, catalog, factors, check)
         elif item.kind == "industrial_boiler":
             _check_boiler(item, catalog, factors, check)
+        elif item.kind == "pump":
+            _check_pump(item, catalog, factors, check)
         else:
             _check_unencoded(item, factors, check)
         if check.measure is not None and check.measure.cost_assumed:
