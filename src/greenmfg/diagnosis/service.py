@@ -8,10 +8,10 @@ Reference data: ``equipment_efficiency/gb18613-2020`` (motors), ``equipment_effi
 equipping rates of energy meters, for the metering coverage of the report); the electricity coefficient on the equivalent basis (``energy_coefficients/gbt2589-2020``,
 0.1229 kgce/kWh) and the grid factor of the enterprise's province and year (``grid_factors/mee-nbs-<year>``,
 the latest published year not after the report year). Every value whose status is not ``verified``
-or ``definitional`` puts a warning on the result. Pumps and fans have no encoded minimum yet (GB 19762
-is a formula of flow, head and speed; GB 19761-2020 needs the pressure coefficient, specific speed and
-machine number, which the register does not hold): they are registered and their replacement savings
-computed from a target the user gives, but not checked.
+or ``definitional`` puts a warning on the result. Pumps are checked with GB 19762-2025's formula
+(``equipment_efficiency/gb19762-2025``). Fans are not checked (GB 19761-2020 is encoded but needs the
+pressure coefficient, specific speed and machine number, which the register does not hold): they are
+registered and their replacement savings computed from a target the user gives.
 """
 
 from __future__ import annotations
