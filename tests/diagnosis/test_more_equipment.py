@@ -240,9 +240,32 @@ def test_pump_below_the_gb19762_2025_minimum_is_flagged() -> None:
     assert bare.below_minimum is None and codes(bare) == {"diagnosis.check.not_covered"}
 
 
-def test_fans_stay_unchecked() -> None:
-    result = check(kind="fan", rated_power_kw=30, efficiency_pct=50)
-    assert result.below_minimum is None and codes(result) == {"diagnosis.check.no_reference"}
+def test_fan_row_by_intervals_and_below_minimum() -> None:
+    key = "centrifugal.psi[0.85,0.95).ns[15,30).No[5,10)"
+    limit = value(service.FAN_DATASET, key, "grade_3")  # 68
+    best = value(service.FAN_DATASET, key, "grade_1")  # 80
+    fields = {"kind": "fan", "rated_power_kw": 55, "fan_type": "centrifugal", "pressure_coefficient": 0.9,
+              "fan_specific_speed": 20, "machine_number": 8, "hours_per_year": 7000, "load_factor": 0.7}
+    low = check(**fields, efficiency_pct=limit - 3)
+    assert low.rating == key and low.below_minimum is True and low.gap == pytest.approx(3.0)
+    assert low.measure is not None and low.measure.target_value == best
+    assert low.measure.kwh == pytest.approx(55 * 7000 * 0.7 * (100 / (limit - 3) - 100 / best))
+    assert {"diagnosis.check.fan_efficiency_basis", "diagnosis.reference.unverified"} <= codes(low)
+    at = check(**fields, efficiency_pct=limit)
+    assert at.below_minimum is False and at.grade == 3
+    # interval ends as printed: 表1 has 45 < n_s ≤ 65, so n_s = 45 is in no row, n_s = 65 is
+    t1 = fields | {"pressure_coefficient": 1.4, "machine_number": 8}
+    assert check(**(t1 | {"fan_specific_speed": 45}), efficiency_pct=60).below_minimum is None
+    edge = check(**(t1 | {"fan_specific_speed": 65}), efficiency_pct=60)
+    assert edge.rating == "centrifugal.psi[1.35,1.55).ns(45,65].No(7,10]"
+    assert edge.minimum == value(service.FAN_DATASET, edge.rating, "grade_3")
+    # axial fans by hub ratio and machine number (No ≥ 10)
+    axial = check(kind="fan", rated_power_kw=30, fan_type="axial", hub_ratio=0.35, machine_number=12,
+                  efficiency_pct=62, hours_per_year=4000, load_factor=0.8)
+    assert axial.rating == "axial.hub[0.3,0.4).No[10,inf)" and axial.below_minimum is True
+    # nothing about the fan's row: not checked, and said so
+    bare = check(kind="fan", rated_power_kw=30, efficiency_pct=50)
+    assert bare.below_minimum is None and codes(bare) == {"diagnosis.check.not_covered"}
 
 
 def test_fan_dataset_loads_with_monotonic_grades() -> None:
@@ -254,5 +277,5 @@ def test_fan_dataset_loads_with_monotonic_grades() -> None:
         values = [g.value for g in grades if g is not None]
         assert len(values) == 3 and values == sorted(values, reverse=True), key
         assert all(g is not None and g.verification_status == "secondary" for g in grades)
-    assert value("equipment_efficiency/gb19761-2020", "centrifugal_t2.psi0.85-0.95.ns5-15.No5-10", "grade_3") == 65
-    assert value("equipment_efficiency/gb19761-2020", "axial.hub0.55-0.75.No10-", "grade_1") == 83
+    assert value("equipment_efficiency/gb19761-2020", "centrifugal.psi[0.85,0.95).ns[5,15).No[5,10)", "grade_3") == 65
+    assert value("equipment_efficiency/gb19761-2020", "axial.hub[0.55,0.75).No[10,inf)", "grade_1") == 83

@@ -381,17 +381,23 @@ def test_report_lists_compressors_and_boilers_below_the_minimum(client: TestClie
     pump = {"kind": "水泵", "code": "P-2", "name": "循环水泵", "rated_power_kw": 15, "efficiency_pct": 60,
             "pump_type": "单级单吸", "flow_m3_h": 100, "head_m": 32, "speed_rpm": 2900, "hours_per_year": 5000,
             "load_factor": 0.8}
-    add(client, login, world, compressor, boiler, pump)
+    fan = {"kind": "风机", "code": "F-1", "name": "引风机", "rated_power_kw": 55, "efficiency_pct": 65, "fan_type": "离心",
+           "pressure_coefficient": 0.9, "fan_specific_speed": 20, "machine_number": 8, "hours_per_year": 7000,
+           "load_factor": 0.7}
+    add(client, login, world, compressor, boiler, pump, fan)
     items = {i["code"]: i for i in client.get(url(world, "/check?year=2023"), headers=login("steel")).json()["items"]}
     # the register keeps the pump fields; GB 19762-2025's formula puts grade 3 near 73 % at ns ≈ 131
     assert items["P-2"]["below_minimum"] is True and items["P-2"]["standard"] == "equipment_efficiency/gb19762-2025"
     assert 70 < items["P-2"]["minimum"] < 76
+    # GB 19761-2020 表2: 0.85 ≤ ψ < 0.95, 15 ≤ n_s < 30, No5 ≤ No < No10 → grade 3 = 68 %
+    assert items["F-1"]["below_minimum"] is True and items["F-1"]["minimum"] == 68
+    assert items["F-1"]["rating"] == "centrifugal.psi[0.85,0.95).ns[15,30).No[5,10)"
     assert items["AC-1"]["below_minimum"] is True and items["AC-1"]["measure"]["kwh"] == pytest.approx(30240.0)
     assert items["B-1"]["below_minimum"] is True and items["B-1"]["measure"]["tce"] == pytest.approx(78.168, abs=1e-3)
     zh = client.get(f"/api/v1/enterprises/{world.org('steel')}/diagnosis/report.html?year=2023&lang=zh",
                     headers=login("steel")).text
     below = zh[zh.index("低于能效限定值的设备"):zh.index("五、能耗异常告警")]
-    assert "AC-1" in below and "≤ 8.5" in below and "B-1" in below and "92.0%" in below and "P-2" in below
+    assert "AC-1" in below and "≤ 8.5" in below and "B-1" in below and "92.0%" in below and "P-2" in below and "F-1" in below
     en = client.get(f"/api/v1/enterprises/{world.org('steel')}/diagnosis/report.html?year=2023&lang=en",
                     headers=login("steel")).text
     measures = en[en.index("6. Energy-saving measures"):]

@@ -9,14 +9,15 @@ equipping rates of energy meters, for the metering coverage of the report); the 
 0.1229 kgce/kWh) and the grid factor of the enterprise's province and year (``grid_factors/mee-nbs-<year>``,
 the latest published year not after the report year). Every value whose status is not ``verified``
 or ``definitional`` puts a warning on the result. Pumps are checked with GB 19762-2025's formula
-(``equipment_efficiency/gb19762-2025``). Fans are not checked (GB 19761-2020 is encoded but needs the
-pressure coefficient, specific speed and machine number, which the register does not hold): they are
-registered and their replacement savings computed from a target the user gives.
+(``equipment_efficiency/gb19762-2025``), fans with GB 19761-2020 表1–表3 (``equipment_efficiency/gb19761-2020``),
+each when the register gives the fields that choose the row; otherwise the item is registered, not
+checked, and the result says so.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -36,7 +37,8 @@ from greenmfg.refdata.catalog import Catalog, Dataset, ParameterRow, load_catalo
 from greenmfg.refdata.vocabulary import load_vocabulary
 
 __all__ = [
-    "ASSUMPTIONS", "BOILER_DATASET", "COMPRESSOR_DATASET", "METERING_DATASET", "MOTOR_DATASET", "PUMP_DATASET",
+    "ASSUMPTIONS", "BOILER_DATASET", "COMPRESSOR_DATASET", "FAN_DATASET", "METERING_DATASET", "MOTOR_DATASET",
+    "PUMP_DATASET",
     "TRANSFORMER_DATASET", "Check", "MeteringRow", "Factors", "Finding", "Measure",
     "acknowledge_alert", "check_equipment", "create_equipment", "default_year", "delete_equipment", "detect_for_meter",
     "equipment_for", "factors_for", "get_equipment", "import_register", "list_alerts", "metering_coverage",
@@ -48,6 +50,7 @@ MOTOR_DATASET = "equipment_efficiency/gb18613-2020"
 TRANSFORMER_DATASET = "equipment_efficiency/gb20052-2020"
 COMPRESSOR_DATASET = "equipment_efficiency/gb19153-2019"
 PUMP_DATASET = "equipment_efficiency/gb19762-2025"
+FAN_DATASET = "equipment_efficiency/gb19761-2020"
 BOILER_DATASET = "equipment_efficiency/gb24500-2020"
 METERING_DATASET = "metering_requirements/gb17167-2006"
 COEFFICIENT_DATASET = "energy_coefficients/gbt2589-2020"
@@ -207,7 +210,8 @@ def update_equipment(session: Session, principal: Principal, enterprise_id: int,
 
 _COLUMNS = ("kind", "code", "name", "model", "year_installed", "rated_power_kw", "efficiency_pct", "efficiency_basis",
             "hours_per_year", "load_factor", "poles", "capacity_kva", "no_load_loss_w", "load_loss_w", "flow_m3_min",
-            "pressure_mpa", "specific_power", "pump_type", "flow_m3_h", "head_m", "speed_rpm", "stages", "fuel", "rated_capacity_mw", "target_efficiency_pct",
+            "pressure_mpa", "specific_power", "pump_type", "flow_m3_h", "head_m", "speed_rpm", "stages",
+            "fan_type", "pressure_coefficient", "fan_specific_speed", "hub_ratio", "machine_number", "fuel", "rated_capacity_mw", "target_efficiency_pct",
             "target_specific_power", "replacement_cost_cny", "notes")
 
 
@@ -723,18 +727,77 @@ def _check_pump(item: Equipment, catalog: Catalog, factors: Factors, check: Chec
         check.measure = _electric_measure(item, kwh, factors, target, target_zh, target_value)
 
 
-def _check_unencoded(item: Equipment, factors: Factors, check: Check) -> None:
-    standard = {"fan": "GB 19761-2020"}[item.kind]
-    check.warnings.append(Finding("diagnosis.check.no_reference",
-                                  f"the minimum allowable values of {standard} are not encoded yet: not checked",
-                                  f"{standard} 的能效限定值尚未录入：未判定"))
+_INTERVAL = re.compile(r"(psi|ns|hub|No)([\[(])([0-9.]+),([0-9.]+|inf)([\])])")
+
+
+def _in_interval(value: float, low_bracket: str, low: str, high: str, high_bracket: str) -> bool:
+    lo, hi = float(low), float(high)
+    above = value >= lo - 1e-9 if low_bracket == "[" else value > lo + 1e-9
+    below = value <= hi + 1e-9 if high_bracket == "]" else value < hi - 1e-9
+    return above and below
+
+
+def _check_fan(item: Equipment, catalog: Catalog, factors: Factors, check: Check) -> None:
+    """GB 19761-2020 表1–表3: the row whose intervals (ψ and n_s, or γ for axial fans, and machine number)
+    contain the fan's values, the ends closed or open as the standard prints them (kept in the keys)."""
+    dataset = catalog.dataset(FAN_DATASET)
+    check.standard = FAN_DATASET
     check.actual = item.efficiency_pct
-    target = item.target_efficiency_pct
-    if target is None or item.efficiency_pct is None or target <= item.efficiency_pct:
+    if item.fan_type == "axial":
+        needed = {"hub": item.hub_ratio, "No": item.machine_number}
+    else:
+        needed = {"psi": item.pressure_coefficient, "ns": item.fan_specific_speed, "No": item.machine_number}
+    missing = [name for name, v in needed.items() if v is None]
+    if item.fan_type is None or missing or item.efficiency_pct is None:
+        names = {"psi": "pressure_coefficient", "ns": "fan_specific_speed", "hub": "hub_ratio", "No": "machine_number"}
+        what = ", ".join(["fan_type"] * (item.fan_type is None) + [names[m] for m in missing])
+        _not_covered(check, f"GB 19761-2020 needs the fan type, pressure coefficient and specific speed (centrifugal) "
+                            f"or hub ratio (axial), and machine number ({what} missing): not checked",
+                     f"GB 19761-2020 需要风机类型、压力系数和比转速（离心）或轮毂比（轴流）及机号（缺少 {what}）：未判定")
         return
-    kwh = calc.motor_saving_kwh(item.rated_power_kw or 0, item.hours_per_year, item.load_factor,
-                                item.efficiency_pct, target)
-    check.measure = _electric_measure(item, kwh, factors, "user target efficiency", "用户指定目标效率", target)
+    key = None
+    keys = dataset.keys()
+    for candidate in keys:
+        if not candidate.startswith(f"{item.fan_type}."):
+            continue
+        parts = _INTERVAL.findall(candidate)
+        if parts and all(name in needed and _in_interval(float(needed[name] or 0), *rest) for name, *rest in parts):
+            key = candidate
+            break
+    if key is None:
+        _not_covered(check, f"no row of GB 19761-2020 表1–表3 contains this {item.fan_type} fan "
+                            f"({', '.join(f'{k} {v:g}' for k, v in needed.items() if v is not None)}): not checked",
+                     f"GB 19761-2020 表1～表3 中无对应此{'轴流' if item.fan_type == 'axial' else '离心'}通风机的行：未判定")
+        return
+    rows = {g: dataset.get(key, f"grade_{g}") for g in (1, 2, 3)}
+    grades = {g: (r.value if r is not None else None) for g, r in rows.items()}
+    minimum = rows[3]
+    assert minimum is not None and minimum.value is not None
+    check.rating = key
+    check.minimum, check.minimum_status = minimum.value, minimum.verification_status
+    check.grade = calc.efficiency_grade(item.efficiency_pct, grades)
+    check.below_minimum = check.grade is None
+    check.gap = round(minimum.value - item.efficiency_pct, 6) if check.below_minimum else 0.0
+    check.warnings.append(Finding(
+        "diagnosis.check.fan_efficiency_basis",
+        "GB 19761-2020 grades the peak (impeller) efficiency; the register's efficiency is compared as given, and the "
+        "standard's deductions (double inlet, HVAC fans, inlet boxes) are not applied",
+        "GB 19761-2020 按最高（叶轮）效率分级；台账效率按填报值比较，未计入标准中双吸入、空调用及带进气箱风机的扣减"))
+    used = {3}
+    target_value = item.target_efficiency_pct
+    target, target_zh = "user target efficiency", "用户指定目标效率"
+    if target_value is None and check.below_minimum and grades[1] is not None:
+        target_value, target, target_zh = grades[1], "GB 19761-2020 grade 1", "GB 19761-2020 1级能效"
+        used.add(1)
+    for grade in sorted(used):
+        used_row = rows[grade]
+        if used_row is not None and used_row.value is not None and used_row.needs_warning:
+            check.warnings.append(_status_finding(used_row, f"Fan {item.code} (grade_{grade})",
+                                                  f"风机 {item.code}（grade_{grade}）"))
+    if target_value is not None and target_value > item.efficiency_pct:
+        kwh = calc.motor_saving_kwh(item.rated_power_kw or 0, item.hours_per_year, item.load_factor,
+                                    item.efficiency_pct, target_value)
+        check.measure = _electric_measure(item, kwh, factors, target, target_zh, target_value)
 
 
 def check_equipment(items: Sequence[Equipment], factors: Factors) -> list[Check]:
@@ -757,7 +820,7 @@ def check_equipment(items: Sequence[Equipment], factors: Factors) -> list[Check]
         elif item.kind == "pump":
             _check_pump(item, catalog, factors, check)
         else:
-            _check_unencoded(item, factors, check)
+            _check_fan(item, catalog, factors, check)
         if check.measure is not None and check.measure.cost_assumed:
             check.warnings.append(Finding("diagnosis.assumption.cost",
                                           "replacement cost is greenmfg's rough default per kW/kVA/MW (an assumption): "
