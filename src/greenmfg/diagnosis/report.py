@@ -180,7 +180,8 @@ def report_context(session: Session, enterprise: Organisation, *, year: int, lan
     catalog = load_catalog()
     editions = [{"id": d.id, "title": d.info.title_zh if lang == "zh" else d.info.title, "sha256": d.info.sha256[:12]}
                 for d in (catalog.dataset(service.MOTOR_DATASET), catalog.dataset(service.TRANSFORMER_DATASET),
-                          catalog.dataset(service.COMPRESSOR_DATASET), catalog.dataset(service.BOILER_DATASET),
+                          catalog.dataset(service.COMPRESSOR_DATASET), catalog.dataset(service.PUMP_DATASET),
+                          catalog.dataset(service.FAN_DATASET), catalog.dataset(service.BOILER_DATASET),
                           catalog.dataset(service.METERING_DATASET))]
     return {
         "lang": "zh-CN" if lang == "zh" else "en", "t": REPORT_TEXT[lang], "zh": lang == "zh",
