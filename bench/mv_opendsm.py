@@ -3,8 +3,8 @@
 OpenDSM (PyPI ``opendsm`` 1.2.7, the LF Energy successor of eemeter) cannot share greenmfg's
 environment: it needs ``pandas<3`` (greenmfg pins pandas 3.1.1) and ``multimethod<2`` (its import
 fails with multimethod 2.x, methods.md B.5). So this script keeps it in its own virtual
-environment, ``var/opendsm-venv`` (created on first run with ``python3.11 -m venv`` and
-``pip install opendsm==1.2.7 'multimethod<2'``), and exchanges the daily data as CSV files under
+environment, ``var/opendsm-venv`` (created on first run with ``python -m venv`` and
+``pip install -r requirements/opendsm.txt``: opendsm 1.2.7 and its dependencies, exact versions), and exchanges the daily data as CSV files under
 ``var/mv_compare/``.
 
 Meters:
@@ -124,8 +124,10 @@ OPENDSM_SCRIPT = textwrap.dedent("""
 def ensure_venv(skip_install: bool) -> None:
     if PYTHON.exists() or skip_install:
         return
-    subprocess.run(["python3.11", "-m", "venv", str(VENV)], check=True)
-    subprocess.run([str(VENV / "bin" / "pip"), "install", "--quiet", "opendsm==1.2.7", "multimethod<2"], check=True)
+    subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
+    # the optional OpenDSM "extra": exact versions in requirements/opendsm.txt (its own environment)
+    subprocess.run([str(VENV / "bin" / "pip"), "install", "--quiet", "-r", str(ROOT / "requirements" / "opendsm.txt")],
+                   check=True)
 
 
 def synthetic(k: int, seed: int) -> pd.DataFrame:
