@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed
 DEMO := var/demo
 DEMO_INPUT := $(DEMO)/activity
 
-.PHONY: setup system-deps assets run test lint bench clean
+.PHONY: setup system-deps assets run test lint bench bench-mv clean
 
 $(STAMP): pyproject.toml requirements/constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -89,6 +89,12 @@ test: lint
 
 bench: setup
 	$(PY) bench/accounting_10m.py
+
+# M&V: fitting speed, and the cross-check with OpenDSM (installed into var/opendsm-venv from
+# requirements/opendsm.txt: it cannot share greenmfg's environment)
+bench-mv: setup
+	$(PY) bench/mv_fit.py
+	$(PY) bench/mv_opendsm.py
 
 clean:
 	rm -rf $(VENV) var build *.egg-info node_modules $(VENDOR)

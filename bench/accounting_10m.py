@@ -41,6 +41,13 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # not Linux: an upper bound
 
 
+def _cpu_seconds() -> float:
+    """CPU time of this process so far, user + system, all threads [s] (less sensitive than wall
+    time to other work on a shared machine)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def generate(enterprises: int, months: int, seed: int) -> Path:
     folder = OUT / f"region-{enterprises}x{months}-s{seed}"
     target = folder / "activity.parquet"
@@ -70,23 +77,29 @@ def run_greenmfg(source: Path, lines: bool) -> dict[str, float]:
 
     target = OUT / "greenmfg" / "results.parquet"
     target.parent.mkdir(parents=True, exist_ok=True)
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), _cpu_seconds()
     run = account(source)
     validated = time.perf_counter()
     write_parquet(run, target, with_lines=lines)
-    finished = time.perf_counter()
+    finished, cpu_seconds = time.perf_counter(), _cpu_seconds() - cpu_started
     rows = int(run.con.con.execute(f"SELECT count(*) FROM read_parquet('{target}')").fetchone()[0])
-    return {"seconds": finished - started, "validate_seconds": validated - started,
+    return {"seconds": finished - started, "cpu_seconds": cpu_seconds, "validate_seconds": validated - started,
             "write_seconds": finished - validated, "peak_rss_mb": _peak_rss_mb(), "result_rows": rows}
 
 
-def run_plain_sql(source: Path, complete: bool = True) -> dict[str, float]:
+def run_plain_sql(source: Path, complete: bool = True, with_lines: bool = False) -> dict[str, float]:
     """The same joins and sums written by hand in DuckDB SQL (the comparison baseline).
 
     ``complete``: the results have what greenmfg's have but the derivation bookkeeping
     (enterprise name, industry and region keys, scopes, lines counted), and the products file is
     written too (output of each product by facility-period, with its intensities); otherwise only
     the facility-period sums, as this baseline first was (no name, industry, scopes or products).
+
+    ``with_lines`` (with ``complete``): also one line per input row, as greenmfg's derivation lines
+    carry them (row number, item, flow and region naming the parameters, quantity as given
+    and converted, measured parameters, energy and CO2e), in a second pass over the file written
+    with the same Parquet settings. A single pass into a temporary table first was tried and is
+    much slower (10 M wide rows materialised: 11–12 s before any output).
     """
     import duckdb
     import pyarrow as pa
@@ -98,7 +111,7 @@ def run_plain_sql(source: Path, complete: bool = True) -> dict[str, float]:
 
     target = OUT / "plain" / "results.parquet"
     target.parent.mkdir(parents=True, exist_ok=True)
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), _cpu_seconds()
     con = duckdb.connect()
     con.execute("SET memory_limit = '3GB'")
     vocabulary = load_vocabulary()
@@ -241,16 +254,40 @@ def run_plain_sql(source: Path, complete: bool = True) -> dict[str, float]:
           ORDER BY enterprise_id, facility_id, period, product
         ) TO '{target.with_suffix(".products.parquet")}' (FORMAT parquet)
         """)
-    seconds = time.perf_counter() - started
+    if complete and with_lines:
+        numbered = lines.replace(f"read_parquet('{source}') r", f"read_parquet('{source}', file_row_number = true) r")
+        numbered = numbered.replace("SELECT r.enterprise_id,", "SELECT r.file_row_number AS row, r.quantity AS q_input, "
+                                    "r.enterprise_id,", 1)
+        con.execute(f"""
+        COPY ({numbered}
+          SELECT row, item, flow, region, q_input, q, ncv_m, cc_m, of_m, e AS energy_tce, c AS co2e_t FROM l
+        ) TO '{target.with_suffix(".lines.parquet")}' (FORMAT parquet, DICTIONARY_SIZE_LIMIT 1)
+        """)
+    seconds, cpu_seconds = time.perf_counter() - started, _cpu_seconds() - cpu_started
     rows = int(con.execute(f"SELECT count(*) FROM read_parquet('{target}')").fetchone()[0])
-    return {"seconds": seconds, "peak_rss_mb": _peak_rss_mb(), "result_rows": rows}
+    return {"seconds": seconds, "cpu_seconds": cpu_seconds, "peak_rss_mb": _peak_rss_mb(), "result_rows": rows}
 
 
-def _child(mode: str, source: Path, lines: bool) -> dict[str, float]:
-    """``lines``: greenmfg writes derivation lines; the plain query gives greenmfg's outputs but those."""
-    command = [sys.executable, __file__, "--child", mode, "--source", str(source)] + ([] if lines else ["--no-lines"])
+#: the runs: what each child does
+MODES = {
+    "plain": "plain DuckDB SQL: results + products (greenmfg's outputs but the derivation lines)",
+    "plain-lines": "plain DuckDB SQL: results + products + one line per input row",
+    "lines": "greenmfg: results + products + derivation lines and parameter sets",
+    "results": "greenmfg: results + products (--no-lines)",
+    "plain-sums-only": "plain DuckDB SQL as first written: facility-period sums only, default parameters only",
+}
+
+
+def _child(mode: str, source: Path) -> dict[str, float]:
+    command = [sys.executable, __file__, "--child", mode, "--source", str(source)]
     output = subprocess.run(command, check=True, capture_output=True, text=True)
     return json.loads(output.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def _run_child(mode: str, source: Path) -> dict[str, float]:
+    if mode in ("lines", "results"):
+        return run_greenmfg(source, mode == "lines")
+    return run_plain_sql(source, complete=mode != "plain-sums-only", with_lines=mode == "plain-lines")
 
 
 def main() -> None:
@@ -258,36 +295,29 @@ def main() -> None:
     parser.add_argument("--enterprises", type=int, default=50_000)
     parser.add_argument("--months", type=int, default=12)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--repeat", type=int, default=3, help="rounds of the three runs, interleaved")
-    parser.add_argument("--child", choices=["greenmfg", "plain"])
+    parser.add_argument("--repeat", type=int, default=3, help="rounds of the runs, interleaved")
+    parser.add_argument("--child", choices=list(MODES))
     parser.add_argument("--old-plain", action="store_true",
                         help="also time the plain query as it first was (facility-period sums only, no products)")
     parser.add_argument("--source", type=Path)
-    parser.add_argument("--no-lines", action="store_true")
     parser.add_argument("--generate-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.generate_only:
         _generate(args.enterprises, args.months, args.seed)
         return
     if args.child:
-        figures = (run_greenmfg(args.source, not args.no_lines) if args.child == "greenmfg"
-                   else run_plain_sql(args.source, complete=not args.no_lines))
-        print(json.dumps(figures))
+        print(json.dumps(_run_child(args.child, args.source)))
         return
     source = generate(args.enterprises, args.months, args.seed)
     import pyarrow.parquet as pq
 
     rows = pq.ParquetFile(source).metadata.num_rows
     # interleaved rounds: on a shared machine the load changes; medians of the same rounds compare
-    runs: dict[str, list[dict[str, float]]] = {"plain": [], "lines": [], "results": []}
-    if args.old_plain:
-        runs["plain-sums-only"] = []
+    modes = [m for m in MODES if args.old_plain or m != "plain-sums-only"]
+    runs: dict[str, list[dict[str, float]]] = {m: [] for m in modes}
     for _ in range(args.repeat):
-        runs["plain"].append(_child("plain", source, True))
-        runs["lines"].append(_child("greenmfg", source, True))
-        runs["results"].append(_child("greenmfg", source, False))
-        if args.old_plain:
-            runs["plain-sums-only"].append(_child("plain", source, False))
+        for mode in modes:
+            runs[mode].append(_child(mode, source))
 
     def median(mode: str, key: str = "seconds") -> float:
         return statistics.median(r[key] for r in runs[mode])
@@ -295,22 +325,26 @@ def main() -> None:
     def peak(mode: str) -> float:
         return max(r["peak_rss_mb"] for r in runs[mode])
 
-    plain, lines, results = (median(m) for m in ("plain", "lines", "results"))
     print(f"input: {rows:,} activity rows ({source.stat().st_size / 1e6:.0f} MB parquet); "
-          f"median of {args.repeat} interleaved rounds, all runs: " + "; ".join(
+          f"median of {args.repeat} interleaved rounds, all runs [s]: " + "; ".join(
               f"{m} " + " ".join(f"{r['seconds']:.1f}" for r in v) for m, v in runs.items()))
-    print(f"plain DuckDB SQL:          {plain:6.1f} s, peak RSS {peak('plain'):6.0f} MB, "
-          f"{runs['plain'][0]['result_rows']:,} results (+ products)")
-    print(f"greenmfg (with lines):     {lines:6.1f} s (account {median('lines', 'validate_seconds'):.1f} s, "
-          f"write {median('lines', 'write_seconds'):.1f} s), peak RSS {peak('lines'):6.0f} MB, "
-          f"{runs['lines'][0]['result_rows']:,} results")
-    print(f"greenmfg (results only):   {results:6.1f} s (account {median('results', 'validate_seconds'):.1f} s, "
-          f"write {median('results', 'write_seconds'):.1f} s), peak RSS {peak('results'):6.0f} MB")
-    print(f"ratio greenmfg/plain: {lines / plain:.2f} (with lines), {results / plain:.2f} (results only)")
+    for mode in modes:
+        split = (f" (account {median(mode, 'validate_seconds'):.1f} s, write {median(mode, 'write_seconds'):.1f} s)"
+                 if "validate_seconds" in runs[mode][0] else "")
+        print(f"{mode:16s} {median(mode):6.1f} s{split}, CPU {median(mode, 'cpu_seconds'):5.1f} s, peak RSS {peak(mode):6.0f} MB, "
+              f"{runs[mode][0]['result_rows']:,} results: {MODES[mode]}")
+    plain, plain_lines = median("plain"), median("plain-lines")
+    lines, results = median("lines"), median("results")
+    print(f"ratio greenmfg/plain, like for like: {results / plain:.2f} (results + products), "
+          f"{lines / plain_lines:.2f} (with lines)")
+    print(f"ratio greenmfg with lines / plain without lines: {lines / plain:.2f}")
+    cpu = {m: median(m, "cpu_seconds") for m in ("plain", "plain-lines", "lines", "results")}
+    print(f"CPU-time ratios, like for like: {cpu['results'] / cpu['plain']:.2f} (results + products), "
+          f"{cpu['lines'] / cpu['plain-lines']:.2f} (with lines)")
     if args.old_plain:
         old = median("plain-sums-only")
-        print(f"plain, sums only (as first written): {old:6.1f} s, peak RSS {peak('plain-sums-only'):6.0f} MB; "
-              f"ratio {lines / old:.2f} (with lines), {results / old:.2f} (results only)")
+        print(f"ratio to the plain query as first written: {lines / old:.2f} (with lines), "
+              f"{results / old:.2f} (results only)")
 
 
 if __name__ == "__main__":

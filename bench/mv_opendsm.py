@@ -3,8 +3,8 @@
 OpenDSM (PyPI ``opendsm`` 1.2.7, the LF Energy successor of eemeter) cannot share greenmfg's
 environment: it needs ``pandas<3`` (greenmfg pins pandas 3.1.1) and ``multimethod<2`` (its import
 fails with multimethod 2.x, methods.md B.5). So this script keeps it in its own virtual
-environment, ``var/opendsm-venv`` (created on first run with ``python3.11 -m venv`` and
-``pip install opendsm==1.2.7 'multimethod<2'``), and exchanges the daily data as CSV files under
+environment, ``var/opendsm-venv`` (created on first run with ``python -m venv`` and
+``pip install -r requirements/opendsm.txt``: opendsm 1.2.7 and its dependencies, exact versions), and exchanges the daily data as CSV files under
 ``var/mv_compare/``.
 
 Meters:
@@ -17,9 +17,21 @@ Meters:
 
 Both fit the same baseline days and predict the same reporting days; the script prints per meter
 avoided energy use (AEU = Σ predicted − Σ observed) by each, their relative difference (target
-within 1 %), the model type each chose and the fit times.
+within 1 %), the baseline SSE ratio, the model type and balance points each chose and the fit
+times, for three pairs (like with like first):
 
-    python bench/mv_opendsm.py [--meters 6] [--skip-install]
+1. greenmfg ``mv.fit_change_point`` (CalTRACK 2.0, 1 °F balance-point grid) vs OpenDSM
+   ``DailyModel(model="legacy")``: OpenDSM's CalTRACK-legacy settings (no season/weekday splits,
+   no smoothing, squared loss, ≥ 10 days a sloped segment, continuous balance points found by
+   nlopt DIRECT + SBPLX).
+2. greenmfg ``mv.fit_change_point(..., balance_point_search="continuous")`` vs the same legacy
+   model with only the optimiser changed (developer mode: initial guess ``scipy_direct``, local
+   ``scipy_nelder-mead``); on the il-electricity sample the default optimiser stops away from the
+   minimum of OpenDSM's own objective (docs/benchmarks.md), this pair shows the converged fit.
+3. greenmfg grid vs ``DailyModel()`` with OpenDSM's current defaults (season × weekday/weekend
+   splits, smoothed change points, adaptive robust loss): not like with like, for reference.
+
+    python bench/mv_opendsm.py [--meters 6] [--skip-install] [--reuse]
 """
 
 from __future__ import annotations
@@ -69,6 +81,14 @@ OPENDSM_SCRIPT = textwrap.dedent("""
         df.index = df.index.tz_convert("UTC").date
         df.index.name = "date"
         df.to_csv(target)
+    # three configurations of OpenDSM's DailyModel (see the module docstring)
+    configs = {
+        "current": dict(model="current"),
+        "legacy": dict(model="legacy"),
+        "legacy_global": dict(model="legacy", settings={
+            "developer_mode": True, "silent_developer_mode": True,
+            "initial_guess_algorithm_choice": "scipy_direct", "algorithm_choice": "scipy_nelder-mead"}),
+    }
     first = True
     for path in sorted(work.glob("*.csv")):
         if path.name.startswith("result"):
@@ -77,17 +97,26 @@ OPENDSM_SCRIPT = textwrap.dedent("""
         df.index = df.index.tz_localize("UTC")
         base = df[df.period == "baseline"][["temperature", "observed"]]
         rep = df[df.period == "reporting"][["temperature", "observed"]]
-        t0 = time.perf_counter()
-        bd = em.DailyBaselineData(base, is_electricity_data=True)
-        model = em.DailyModel().fit(bd, ignore_disqualification=True)
-        fit_s = time.perf_counter() - t0
-        res = model.predict(em.DailyReportingData(rep, is_electricity_data=True))
-        out[path.stem] = {"aeu": float((res.predicted - res.observed).sum()),
-                          "predicted": float(res.predicted.sum()), "observed": float(res.observed.sum()),
-                          "fit_s": fit_s, "first_fit": first,
-                          "disqualification": [str(d.qualified_name) for d in bd.disqualification],
-                          "model_types": sorted({str(x) for x in res.model_type.dropna().unique()})}
-        first = False
+        out[path.stem] = {}
+        for config, kwargs in configs.items():
+            t0 = time.perf_counter()
+            bd = em.DailyBaselineData(base, is_electricity_data=True)
+            model = em.DailyModel(**kwargs).fit(bd, ignore_disqualification=True)
+            fit_s = time.perf_counter() - t0
+            res = model.predict(em.DailyReportingData(rep, is_electricity_data=True))
+            fitted = model.predict(bd)
+            submodels = {}
+            for key, sub in model.model.items():
+                c = sub.named_coeffs
+                submodels[key] = {"type": str(c.model_type.value), "hdd_bp_f": c.hdd_bp, "cdd_bp_f": c.cdd_bp}
+            out[path.stem][config] = {
+                "aeu": float((res.predicted - res.observed).sum()), "predicted": float(res.predicted.sum()),
+                "observed": float(res.observed.sum()), "fit_s": fit_s, "first_fit": first,
+                "baseline_sse": float(((fitted.predicted - fitted.observed) ** 2).sum()),
+                "baseline_bias": float((fitted.predicted - fitted.observed).sum()),
+                "split": str(model.best_combination), "submodels": submodels,
+                "disqualification": [str(d.qualified_name) for d in bd.disqualification]}
+            first = False
     (work / "result_opendsm.json").write_text(json.dumps(out, indent=1))
 """)
 
@@ -95,8 +124,10 @@ OPENDSM_SCRIPT = textwrap.dedent("""
 def ensure_venv(skip_install: bool) -> None:
     if PYTHON.exists() or skip_install:
         return
-    subprocess.run(["python3.11", "-m", "venv", str(VENV)], check=True)
-    subprocess.run([str(VENV / "bin" / "pip"), "install", "--quiet", "opendsm==1.2.7", "multimethod<2"], check=True)
+    subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
+    # the optional OpenDSM "extra": exact versions in requirements/opendsm.txt (its own environment)
+    subprocess.run([str(VENV / "bin" / "pip"), "install", "--quiet", "-r", str(ROOT / "requirements" / "opendsm.txt")],
+                   check=True)
 
 
 def synthetic(k: int, seed: int) -> pd.DataFrame:
@@ -115,45 +146,81 @@ def synthetic(k: int, seed: int) -> pd.DataFrame:
     return pd.DataFrame({"date": dates.date, "observed": e, "temperature": t_c * 1.8 + 32, "period": period})
 
 
-def greenmfg_fit(df: pd.DataFrame) -> dict[str, object]:
+def greenmfg_fit(df: pd.DataFrame, search: str) -> dict[str, object]:
     base = df[df.period == "baseline"].dropna()
     rep = df[df.period == "reporting"].dropna()
+    t_base = mv.f_to_c(base.temperature.to_numpy())
     t0 = time.perf_counter()
-    model = mv.fit_change_point(base.observed.to_numpy(), mv.f_to_c(base.temperature.to_numpy()))
+    model = mv.fit_change_point(base.observed.to_numpy(), t_base, balance_point_search=search)
     fit_s = time.perf_counter() - t0
     predicted = model.predict(mv.f_to_c(rep.temperature.to_numpy()))
+    fitted = model.predict(t_base)
+
+    def f(c: float | None) -> str:
+        return "-" if c is None else f"{c * 1.8 + 32:.2f}"
+
     return {"aeu": float(predicted.sum() - rep.observed.sum()), "predicted": float(predicted.sum()),
-            "observed": float(rep.observed.sum()), "fit_s": fit_s, "model_type": model.model_type}
+            "observed": float(rep.observed.sum()), "fit_s": fit_s, "model_type": model.model_type,
+            "baseline_sse": float(((fitted - base.observed.to_numpy()) ** 2).sum()),
+            "bps": f"{f(model.heating_balance_point_c)}/{f(model.cooling_balance_point_c)}"}
+
+
+#: like-with-like pairs: (greenmfg balance-point search, OpenDSM configuration, label)
+PAIRS = (
+    ("grid", "legacy", "greenmfg CalTRACK grid vs OpenDSM DailyModel(model='legacy'), defaults"),
+    ("continuous", "legacy_global", "greenmfg continuous vs OpenDSM legacy, global initial guess (scipy_direct + "
+     "Nelder-Mead)"),
+    ("grid", "current", "greenmfg CalTRACK grid vs OpenDSM DailyModel() current defaults (not like with like)"),
+)
+
+
+def opendsm_bps(run: dict[str, object]) -> str:
+    subs = run["submodels"]
+    assert isinstance(subs, dict)
+    parts = []
+    for key, sub in subs.items():
+        h, c = sub["hdd_bp_f"], sub["cdd_bp_f"]
+        bps = f"{'-' if h is None else f'{h:.2f}'}/{'-' if c is None else f'{c:.2f}'}"
+        parts.append(f"{sub['type']} {bps}" + (f" [{key}]" if len(subs) > 1 else ""))
+    return "; ".join(parts)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--meters", type=int, default=6)
     parser.add_argument("--skip-install", action="store_true")
+    parser.add_argument("--reuse", action="store_true", help="reuse var/mv_compare/result_opendsm.json")
     args = parser.parse_args()
-    ensure_venv(args.skip_install)
     WORK.mkdir(parents=True, exist_ok=True)
     for k in range(args.meters):
         synthetic(k, 100 + k).to_csv(WORK / f"synthetic-{k}.csv", index=False)
-    t0 = time.perf_counter()
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
-    subprocess.run([str(PYTHON), "-c", OPENDSM_SCRIPT, str(WORK)], check=True, env=env)
-    print(f"OpenDSM run (import, JIT warm-up, all fits): {time.perf_counter() - t0:.1f} s")
+    if not (args.reuse and (WORK / "result_opendsm.json").exists()):
+        ensure_venv(args.skip_install)
+        t0 = time.perf_counter()
+        env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+        subprocess.run([str(PYTHON), "-c", OPENDSM_SCRIPT, str(WORK)], check=True, env=env)
+        print(f"OpenDSM run (import, JIT warm-up, all fits, 3 configurations): {time.perf_counter() - t0:.1f} s")
     theirs = json.loads((WORK / "result_opendsm.json").read_text())
-    print(f"{'meter':<34}{'AEU greenmfg':>14}{'AEU OpenDSM':>14}{'diff %':>8}{'pred diff %':>12}"
-          f"{'greenmfg model':>16}{'fit ms':>8}{'OpenDSM fit s':>14}")
-    diffs = []
-    for name, other in theirs.items():
-        df = pd.read_csv(WORK / f"{name}.csv")
-        ours = greenmfg_fit(df)
-        diff = (ours["aeu"] - other["aeu"]) / abs(other["aeu"]) * 100  # type: ignore[operator]
-        pred = (ours["predicted"] - other["predicted"]) / other["predicted"] * 100  # type: ignore[operator]
-        diffs.append(abs(diff))
-        print(f"{name:<34}{ours['aeu']:>14.1f}{other['aeu']:>14.1f}{diff:>8.2f}{pred:>12.3f}"
-              f"{ours['model_type']:>16}{float(ours['fit_s']) * 1000:>8.1f}"  # type: ignore[arg-type]
-              f"{other['fit_s']:>14.2f}{' (first fit, JIT)' if other['first_fit'] else ''}")
-    print(f"median |AEU difference| {np.median(diffs):.2f} %, max {max(diffs):.2f} %; "
-          f"within 1 %: {sum(d <= 1 for d in diffs)}/{len(diffs)}")
+    ours = {name: {search: greenmfg_fit(pd.read_csv(WORK / f"{name}.csv"), search)
+                   for search in mv.BALANCE_POINT_SEARCHES} for name in theirs}
+    for search, config, label in PAIRS:
+        print(f"\n{label}")
+        print(f"{'meter':<38}{'AEU greenmfg':>13}{'AEU OpenDSM':>13}{'diff %':>8}{'pred diff %':>12}"
+              f"{'SSE ratio':>10}  {'greenmfg model, bps °F':<30}{'OpenDSM model, bps °F':<34}{'fit ms':>7}"
+              f"{'OpenDSM s':>10}")
+        diffs = []
+        for name in theirs:
+            a, b = ours[name][search], theirs[name][config]
+            diff = (a["aeu"] - b["aeu"]) / abs(b["aeu"]) * 100  # type: ignore[operator]
+            pred = (a["predicted"] - b["predicted"]) / b["predicted"] * 100  # type: ignore[operator]
+            sse = a["baseline_sse"] / b["baseline_sse"]  # type: ignore[operator]
+            diffs.append(abs(diff))
+            print(f"{name:<38}{a['aeu']:>13.1f}{b['aeu']:>13.1f}{diff:>8.2f}{pred:>12.3f}{sse:>10.4f}  "
+                  f"{str(a['model_type']) + ' ' + str(a['bps']):<30}{opendsm_bps(b):<34}"
+                  f"{float(a['fit_s']) * 1000:>7.1f}"  # type: ignore[arg-type]
+                  f"{b['fit_s']:>10.2f}{' (first fit, JIT)' if b['first_fit'] else ''}")
+        print(f"median |AEU difference| {np.median(diffs):.2f} %, max {max(diffs):.2f} %; "
+              f"within 1 %: {sum(d <= 1 for d in diffs)}/{len(diffs)}")
     caltrack_oracle()
 
 

@@ -135,6 +135,17 @@ def test_equal_value_electricity_basis(write_rows: WriteRows) -> None:
     assert equal_value == pytest.approx(305.5, rel=1e-12)  # 2020 supply coal consumption 305.5 gce/kWh
 
 
+def test_equal_value_years_without_a_figure_use_the_fixed_basis(write_rows: WriteRows) -> None:
+    # electricity_equal_value/cec-supply-coal-r2 (the default): 2021-2024 are still not_found, so
+    # 2023 takes the fixed 等价值 0.3000 kgce/kWh (GB 30251-2024 0.21 kgoe/kWh), and says where it came from
+    assert AccountingOptions().electricity_equal_value == "electricity_equal_value/cec-supply-coal-r2"
+    rows = [{"item": "电力", "quantity": 1000, "unit": "MWh", "flow": "外购", "period": "2023-06"}]
+    result = _result(write_rows(rows), AccountingOptions(electricity_basis="equal-value"))
+    assert result["energy_tce"] == pytest.approx(300.0, rel=1e-12)
+    refs = {p["ref"] for line in result["lines"] for p in line["parameters"]}
+    assert "electricity_equal_value/cec-supply-coal-r2:default.coefficient" in refs
+
+
 def test_regional_grid_factor(write_rows: WriteRows) -> None:
     rows = [{"item": "电力", "quantity": 1000, "unit": "MWh", "flow": "外购", "region": "江苏"}]
     national = _result(write_rows(rows), AccountingOptions(grid_factor="grid_factors/mee-nbs-2022"))

@@ -50,10 +50,10 @@ def test_json_document(activity: Path, tmp_path: Path) -> None:
     assert clinker["class"] == "between" and clinker["quota_grade"] == 2
     assert clinker["quota_standard"] == "GB 16780-2021"
     assert clinker["savings_to_benchmark_tce"] == pytest.approx(14.3, rel=1e-9)
-    assert clinker["derivation"]["levels"][0]["ref"] == "benchmarks/ndrc-2021:clinker.benchmark_level"
+    assert clinker["derivation"]["levels"][0]["ref"] == "benchmarks/ndrc-2021-r2:clinker.benchmark_level"
     assert blocks["lime"]["indicator"] is None and blocks["lime"]["class"] is None
     provenance = document["provenance"]["benchmarking"]
-    assert {d["id"] for d in provenance["datasets"]} >= {"indicators/greenmfg-2026.1", "benchmarks/ndrc-2021",
+    assert {d["id"] for d in provenance["datasets"]} >= {"indicators/greenmfg-2026.1", "benchmarks/ndrc-2021-r2",
                                                          "quota/gb16780-2021", "quota_corrections/gb16780-2021"}
     assert all(len(d["sha256"]) == 64 for d in provenance["datasets"])
 

@@ -53,9 +53,10 @@ def test_indicators_of_the_reference_pack_levels() -> None:
     linked = {d.benchmark_key for d in definitions.indicators}
     catalog = load_catalog()
     with_values = {r.key for ds in catalog.family("benchmarks") for r in ds.rows if r.value is not None}
-    # paraxylene, olefins, yellow phosphorus, sanitary ceramics and copper have no product in the vocabulary
+    # paraxylene, olefins, yellow phosphorus, sanitary ceramics and copper have no product in the vocabulary;
+    # the per-alloy ferroalloy levels (benchmarks/ndrc-*-r2) have no facility indicator yet
     assert with_values - linked == {"paraxylene", "olefins_coal", "yellow_phosphorus", "sanitary_ceramics",
-                                    "copper_smelting"}
+                                    "copper_smelting", "ferroalloy_silicomanganese", "ferroalloy_ferrosilicon"}
 
 
 @pytest.mark.parametrize(

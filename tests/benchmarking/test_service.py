@@ -1,6 +1,6 @@
 """The benchmarking service end to end: activity file → accounting → classes, grades, savings, warnings.
 
-Levels: 发改产业〔2021〕1609号 / 〔2023〕723号 as encoded in benchmarks/ndrc-2021 and -2023; limits:
+Levels: 发改产业〔2021〕1609号 / 〔2023〕723号 as encoded in benchmarks/ndrc-2021-r2 and ndrc-2023-r2 (revisions of ndrc-2021/-2023, same levels for these products); limits:
 GB 16780-2021 表1/表2, GB 21256-2025 表3/表5, GB 21346-2022 表1 as encoded in quota/*. Savings are
 worked by hand in each test; the standard-coal coefficients are GB/T 2589-2020 附录A (raw coal
 0.7143 kgce/kg, electricity 0.1229 kgce/kWh, coke 0.9714 kgce/kg).
@@ -18,7 +18,7 @@ import pytest
 
 from greenmfg.accounting.output import result_document
 from greenmfg.accounting.service import AccountingRun, account
-from greenmfg.benchmarking import BenchmarkOptions, ProductBenchmark, benchmark
+from greenmfg.benchmarking import BenchmarkOptions, ProductBenchmark, benchmark, benchmark_editions
 from greenmfg.errors import GreenmfgError, ValidationFailed
 from greenmfg.refdata import DATA_ROOT, load_catalog
 
@@ -114,7 +114,7 @@ def test_every_unverified_level_and_limit_is_named(write_rows: WriteRows) -> Non
     result = _one(write_rows, [{**CEMENT, "item": "原煤", "quantity": 1000, "unit": "t", "flow": "消耗"},
                                {**CEMENT, "item": "熟料", "quantity": 7000, "unit": "t", "flow": "产出"}], "clinker")
     assert _refs(result, "benchmarking.level.unverified") == {
-        "benchmarks/ndrc-2021:clinker.benchmark_level", "benchmarks/ndrc-2021:clinker.baseline_level"}
+        "benchmarks/ndrc-2021-r2:clinker.benchmark_level", "benchmarks/ndrc-2021-r2:clinker.baseline_level"}
     assert _refs(result, "benchmarking.quota.unverified") == {
         f"quota/gb16780-2021:clinker_comprehensive_energy.grade_{g}" for g in (1, 2, 3)}
     assert all("secondary" in w.message for w in result.warnings if w.code.endswith(".unverified"))
@@ -154,9 +154,13 @@ def test_edition_selection(write_rows: WriteRows, tmp_path: Path) -> None:
     in_2023 = clinker(run, "2023")
     assert (in_2023.edition, in_2023.cls, in_2023.benchmark_level) == ("2023", None, None)
     assert _refs(in_2023, "benchmarking.level.missing") == {
-        "benchmarks/ndrc-2023:clinker.benchmark_level", "benchmarks/ndrc-2023:clinker.baseline_level"}
+        "benchmarks/ndrc-2023-r2:clinker.benchmark_level", "benchmarks/ndrc-2023-r2:clinker.baseline_level"}
     assert in_2023.quota_grade == 2
-    assert clinker(run, "benchmarks/ndrc-2021").edition == "2021"
+    # a superseded revision named by its dataset id is still usable, and its rows are the ones cited
+    superseded = clinker(run, "benchmarks/ndrc-2021")
+    assert superseded.edition == "2021" and (superseded.benchmark_level, superseded.baseline_level) == (100.0, 117.0)
+    assert _refs(superseded, "benchmarking.level.unverified") == {
+        "benchmarks/ndrc-2021:clinker.benchmark_level", "benchmarks/ndrc-2021:clinker.baseline_level"}
     with pytest.raises(GreenmfgError, match="2021, 2023"):
         benchmark(run, BenchmarkOptions(edition="2019"))
     # a newer edition with verified levels is picked by default, and verified levels carry no warning
@@ -165,6 +169,14 @@ def test_edition_selection(write_rows: WriteRows, tmp_path: Path) -> None:
     assert (newest.edition, newest.benchmark_level, newest.baseline_level) == ("2099", 98.0, 112.0)
     assert "benchmarking.level.unverified" not in _codes(newest)
     assert newest.cls == "between"
+
+
+def test_benchmark_editions_pick_the_highest_revision() -> None:
+    catalog = load_catalog()
+    # ndrc-2021-r2 / ndrc-2023-r2 are corrected transcriptions of the same notices (refdata README:
+    # a released file is never edited); the superseded revisions stay loadable
+    assert benchmark_editions(catalog) == {"2021": "benchmarks/ndrc-2021-r2", "2023": "benchmarks/ndrc-2023-r2"}
+    assert {"benchmarks/ndrc-2021", "benchmarks/ndrc-2023"} <= {d.id for d in catalog.family("benchmarks")}
 
 
 def test_blast_furnace_edition_2023_versus_2021(write_rows: WriteRows) -> None:
@@ -179,9 +191,9 @@ def test_blast_furnace_edition_2023_versus_2021(write_rows: WriteRows) -> None:
     assert newest.value == pytest.approx(388.56, rel=1e-9)
     assert (newest.edition, newest.cls, newest.quota_grade) == ("2023", "between", 3)
     assert {w.ref: w.message for w in newest.warnings if w.code == "benchmarking.level.unverified"}[
-        "benchmarks/ndrc-2023:blast_furnace_process.benchmark_level"].count("uncertain") == 1
+        "benchmarks/ndrc-2023-r2:blast_furnace_process.benchmark_level"].count("uncertain") == 1
     assert older.edition == "2021"
-    assert "benchmarks/ndrc-2021:blast_furnace_process.baseline_level" in _refs(older, "benchmarking.level.unverified")
+    assert "benchmarks/ndrc-2021-r2:blast_furnace_process.baseline_level" in _refs(older, "benchmarking.level.unverified")
 
 
 def test_products_without_levels(write_rows: WriteRows) -> None:

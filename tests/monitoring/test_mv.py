@@ -190,3 +190,105 @@ def test_scaling_energy_scales_coefficients(k: float) -> None:
     assert b.beta_cdd == pytest.approx(k * a.beta_cdd, rel=1e-7)
     assert b.metrics is not None and a.metrics is not None
     assert b.metrics.cv_rmse == pytest.approx(a.metrics.cv_rmse, rel=1e-7)
+
+
+# --------------------------------------------------------------- continuous balance-point search
+
+
+def _sse(model: mv.ChangePointModel, t: np.ndarray, y: np.ndarray, prod: np.ndarray | None = None) -> float:
+    r = y - model.predict(t, prod)
+    return float(r @ r)
+
+
+def test_continuous_search_recovers_off_grid_balance_points() -> None:
+    # truth between grid points: heating 58.55 °F, cooling 71.45 °F; small noise (σ = 1 on ≈ 100)
+    t = weather(21)
+    rng = np.random.default_rng(22)
+    h_true, c_true = mv.f_to_c(58.55), mv.f_to_c(71.45)
+    y = 100 + 5 * mv.hdd(t, h_true) + 8 * mv.cdd(t, c_true) + rng.normal(0, 1, N)
+    grid = mv.fit_change_point(y, t)
+    cont = mv.fit_change_point(y, t, balance_point_search="continuous")
+    assert grid.balance_point_search == "grid" and cont.balance_point_search == "continuous"
+    assert grid.model_type == cont.model_type == "hdd_cdd"
+    # the grid can only land on whole °F; the refinement gets within 0.2 °F of the truth
+    assert grid.heating_balance_point_c is not None and cont.heating_balance_point_c is not None
+    assert grid.cooling_balance_point_c is not None and cont.cooling_balance_point_c is not None
+    assert (grid.heating_balance_point_c * 1.8 + 32) % 1 == pytest.approx(0, abs=1e-9)
+    assert abs(cont.heating_balance_point_c - h_true) * 1.8 < 0.2
+    assert abs(cont.cooling_balance_point_c - c_true) * 1.8 < 0.2
+    # ... never further than one grid step from the grid optimum, and never a worse fit
+    assert abs(cont.heating_balance_point_c - grid.heating_balance_point_c) <= 1 / 1.8 + 1e-12
+    assert abs(cont.cooling_balance_point_c - grid.cooling_balance_point_c) <= 1 / 1.8 + 1e-12
+    assert _sse(cont, t, y) < _sse(grid, t, y)
+    assert cont.beta_hdd == pytest.approx(5, rel=0.02) and cont.beta_cdd == pytest.approx(8, rel=0.02)
+    # coefficients are the exact least-squares fit at the refined balance points
+    x = sm.add_constant(np.column_stack([mv.hdd(t, cont.heating_balance_point_c),
+                                         mv.cdd(t, cont.cooling_balance_point_c)]))
+    np.testing.assert_allclose([cont.intercept, cont.beta_hdd, cont.beta_cdd], sm.OLS(y, x).fit().params, rtol=1e-8)
+
+
+@pytest.mark.parametrize("form", ["hdd_only", "cdd_only"])
+def test_continuous_search_single_degree_day_models(form: str) -> None:
+    t = weather(23)
+    rng = np.random.default_rng(24)
+    bp = mv.f_to_c(55.3 if form == "hdd_only" else 69.7)
+    dd = mv.hdd(t, bp) if form == "hdd_only" else mv.cdd(t, bp)
+    y = 40 + 3 * dd + rng.normal(0, 0.5, N)
+    cont = mv.fit_change_point(y, t, balance_point_search="continuous")
+    assert cont.model_type == form
+    got = cont.heating_balance_point_c if form == "hdd_only" else cont.cooling_balance_point_c
+    other = cont.cooling_balance_point_c if form == "hdd_only" else cont.heating_balance_point_c
+    assert got is not None and other is None
+    assert abs(got - bp) * 1.8 < 0.2
+
+
+def test_continuous_search_leaves_intercept_only_and_keeps_order() -> None:
+    t = weather(25)
+    rng = np.random.default_rng(26)
+    flat = 50 + rng.normal(0, 2, N)
+    model = mv.fit_change_point(flat, t, max_p_value=0.001, balance_point_search="continuous")
+    assert model.model_type == "intercept_only" and model.balance_point_search == "grid"
+    # heating and cooling balance points one grid step apart: the refinement keeps T_H ≤ T_C
+    y = 80 + 6 * mv.hdd(t, mv.f_to_c(62.2)) + 6 * mv.cdd(t, mv.f_to_c(62.8)) + rng.normal(0, 1, N)
+    cont = mv.fit_change_point(y, t, balance_point_search="continuous")
+    assert cont.model_type == "hdd_cdd"
+    assert cont.heating_balance_point_c is not None and cont.cooling_balance_point_c is not None
+    assert cont.heating_balance_point_c <= cont.cooling_balance_point_c
+    with pytest.raises(ValueError, match="balance_point_search"):
+        mv.fit_change_point(y, t, balance_point_search="smooth")
+
+
+def test_continuous_search_batched_equals_single_and_with_production() -> None:
+    t = weather(27)
+    rng = np.random.default_rng(28)
+    prod = rng.uniform(50, 150, N)
+    ys = np.stack([60 + k * mv.hdd(t, mv.f_to_c(57.4)) + 2 * mv.cdd(t, mv.f_to_c(70.6)) + 1.5 * prod
+                   + rng.normal(0, 2, N) for k in (1, 2)])
+    many = mv.fit_change_point_many(ys, t, production=np.stack([prod, prod]), balance_point_search="continuous")
+    for k, model in enumerate(many):
+        single = mv.fit_change_point(ys[k], t, production=prod, balance_point_search="continuous")
+        assert model.heating_balance_point_c == pytest.approx(single.heating_balance_point_c, abs=1e-12)
+        assert model.intercept == pytest.approx(single.intercept, rel=1e-9)
+        assert model.uses_production and model.beta_production == pytest.approx(1.5, rel=0.05)
+        grid = mv.fit_change_point(ys[k], t, production=prod)
+        assert _sse(model, t, ys[k], prod) <= _sse(grid, t, ys[k], prod) + 1e-9
+
+
+@settings(max_examples=20, deadline=None)
+@given(seed=st.integers(min_value=0, max_value=10_000))
+def test_refinement_never_raises_the_sse(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    t = weather(seed % 7)
+    y = 50 + rng.uniform(0, 5) * mv.hdd(t, rng.uniform(10, 17)) + rng.uniform(0, 5) * mv.cdd(t, rng.uniform(19, 25)) \
+        + rng.normal(0, rng.uniform(0.5, 10), N)
+    h0, c0 = mv.f_to_c(float(rng.integers(50, 62))), mv.f_to_c(float(rng.integers(64, 76)))
+    h, c = mv.refine_balance_points(t, y, h0, c0)
+    assert h is not None and c is not None and h <= c
+    assert abs(h - h0) <= 1 / 1.8 + 1e-12 and abs(c - c0) <= 1 / 1.8 + 1e-12
+
+    def sse(hb: float, cb: float) -> float:
+        x = np.column_stack([np.ones(N), mv.hdd(t, hb), mv.cdd(t, cb)])
+        r = y - x @ np.linalg.lstsq(x, y, rcond=None)[0]
+        return float(r @ r)
+
+    assert sse(h, c) <= sse(h0, c0) + 1e-9

@@ -282,3 +282,27 @@ def test_savings_report_is_kept_checked_for_anomalies_and_shown_on_the_meter_pag
     assert "基准与实际对比" in page.text and "mv-chart" in page.text and "节能量" in page.text
     assert "2026-03-0" in page.text  # the alert row
 
+
+
+def test_continuous_balance_point_search_is_chosen_stored_and_used_for_savings(
+        client: TestClient, login: Login, world: World, database: Database) -> None:
+    """``balance_point_search="continuous"`` (the way OpenDSM's legacy model searches, docs/mv.md):
+    the true balance points lie between the 1 °F grid points; the refined fit finds them closer
+    and fits at least as well, and is stored with the search that found it."""
+    meter_id = add_meter(database, world)
+    headers = login("steel")
+    data = year(production=False)  # true balance points 15.0 °C (59 °F) and 22.0 °C (71.6 °F)
+    grid = client.post(f"/api/v1/meters/{meter_id}/baselines", headers=headers, json={"data": data}).json()
+    refined = client.post(f"/api/v1/meters/{meter_id}/baselines", headers=headers,
+                          json={"data": data, "balance_point_search": "continuous"})
+    assert refined.status_code == 201, refined.text
+    c, g = refined.json()["coefficients"], grid["coefficients"]
+    assert g["balance_point_search"] == "grid" and c["balance_point_search"] == "continuous"
+    on_grid = {round(mv.f_to_c(f), 9) for f in mv.BALANCE_POINTS_F}
+    assert round(c["cooling_balance_point_c"], 9) not in on_grid  # not a grid point
+    assert abs(c["cooling_balance_point_c"] - 22.0) < abs(g["cooling_balance_point_c"] - 22.0)
+    assert refined.json()["metrics"]["cv_rmse"] <= grid["metrics"]["cv_rmse"] + 1e-12
+    bad = client.post(f"/api/v1/meters/{meter_id}/baselines", headers=headers,
+                      json={"data": data, "balance_point_search": "exhaustive"})
+    assert details(bad) == {"balance_point_search": "monitoring.input.bad_balance_point_search"}
+    assert count(database) == 2

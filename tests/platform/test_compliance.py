@@ -72,7 +72,7 @@ def test_enterprise_benchmark_equals_the_cli(client: TestClient, login: Login, p
     assert platform[("E-STEEL-F1", "2024-02", "crude_steel")]["class"] == "between"
     assert any(w["code"] == "benchmarking.level.unverified" for w in january["warnings"])
     assert body["stored_results_current"] is True
-    assert {d["id"] for d in body["provenance"]["benchmarking"]["datasets"]} >= {"benchmarks/ndrc-2021"}
+    assert {d["id"] for d in body["provenance"]["benchmarking"]["datasets"]} >= {"benchmarks/ndrc-2021-r2"}
     item = body["items"][0]
     assert item["facility_id"] is not None and item["enterprise_code"] == "E-STEEL"
 

@@ -180,9 +180,9 @@ def test_check_lists_below_minimum_with_savings_worked_by_hand(client: TestClien
     assert transformer["below_minimum"] is True and transformer["gap"] == [320.0, 0.0]
     assert transformer["measure"]["kwh"] == pytest.approx(2803.2, abs=1e-6)
     assert any(w["code"] == "diagnosis.measure.lower_bound" for w in transformer["warnings"])
-    # pumps: no encoded minimum — registered, not checked, and said so
+    # a pump without type, head and speed: registered, not checked, and said so
     assert items["P-1"]["below_minimum"] is None
-    assert [w["code"] for w in items["P-1"]["warnings"]] == ["diagnosis.check.no_reference"]
+    assert [w["code"] for w in items["P-1"]["warnings"]] == ["diagnosis.check.not_covered"]
     # every unverified minimum that was used is named
     assert any(w["code"] == "diagnosis.reference.unverified" for w in motor["warnings"])
     assert {w["code"] for w in body["warnings"]} >= {"diagnosis.assumption.price", "diagnosis.reference.unverified"}
@@ -329,3 +329,77 @@ def test_report_uses_stored_results_of_the_latest_year(client: TestClient, login
     # 2 × 1000 t × 0.9714 tce/t = 1942.8 tce; 2 × 1.2 × 10^6 kWh × 0.1229 kgce/kWh = 294.96 tce (GB/T 2589-2020)
     assert "1,942.8" in section and "295.0" in section
     assert "粗钢" in html[html.index("三、工艺（产品）能效水平"):]
+
+
+def _report(client: TestClient, headers: dict[str, str], world: World, lang: str) -> str:
+    answer = client.get(f"/api/v1/enterprises/{world.org('steel')}/diagnosis/report.html?year=2024&lang={lang}",
+                        headers=headers)
+    assert answer.status_code == 200, answer.text
+    return answer.text
+
+
+def test_report_metering_coverage_and_benchmark_classes_in_both_languages(client: TestClient, login: Login,
+                                                                           world: World, database: Database) -> None:
+    """Electric-arc steel of test_compliance (2024-01: 73.74 kgce/t, below baseline; 2024-02: between).
+
+    Metering (GB 17167-2006 as encoded, recalled): electricity needs 100 % at the enterprise boundary
+    and 100 % for main secondary units; without a meter both are 0 % (not met), with one electricity
+    meter at the only facility both are 100 % (1/1)."""
+    from .test_compliance import STEEL, _csv
+    from .test_region import commit
+
+    headers = login("steel")
+    commit(client, headers, world.org("steel"), _csv(STEEL))
+    zh = _report(client, headers, world, "zh")
+    section = zh[zh.index("能源计量器具配备情况"):zh.index("三、工艺（产品）能效水平")]
+    assert "GB 17167-2006" in section and "电力" in section and "0%" in section and ">否<" in section
+    assert "metering_requirements/gb17167-2006" in zh  # dataset named, and its status warned
+    assert "diagnosis.metering.equipment_level" in zh
+    assert "recalled" in zh[zh.index("七、数据说明与警示"):]
+    process = zh[zh.index("三、工艺（产品）能效水平"):zh.index("四、重点用能设备能效")]
+    assert "能效标杆水平与基准水平对标" in process
+    assert "低于基准水平" in process and "标杆与基准之间" in process and "73.7" in process
+    assert process.index("2024-01") < process.index("2024-02")
+
+    _meter(database, world)  # one electricity meter at E-STEEL-F1
+    en = _report(client, headers, world, "en")
+    section = en[en.index("Energy metering (against GB 17167-2006)"):en.index("3. Process (product)")]
+    assert "Electricity" in section and "100% (1/1)" in section and ">no<" not in section
+    process = en[en.index("Energy-efficiency benchmark and baseline levels"):en.index("4. Efficiency of key")]
+    assert "Below baseline" in process and "Between levels" in process and "benchmark edition 2021" in process
+    zh = _report(client, headers, world, "zh")
+    assert "100% (1/1)" in zh[zh.index("能源计量器具配备情况"):zh.index("三、工艺（产品）能效水平")]
+
+
+def test_report_lists_compressors_and_boilers_below_the_minimum(client: TestClient, login: Login,
+                                                                 world: World) -> None:
+    compressor = {"kind": "空压机", "code": "AC-1", "name": "1号螺杆空压机（风冷）", "rated_power_kw": 22,
+                  "pressure_mpa": 0.8, "flow_m3_min": 3.0, "specific_power": 9.0, "hours_per_year": 6000,
+                  "load_factor": 0.8}
+    boiler = {"kind": "锅炉", "code": "B-1", "name": "燃气蒸汽锅炉", "rated_capacity_mw": 2.8, "efficiency_pct": 88,
+              "fuel": "天然气", "hours_per_year": 4000, "load_factor": 0.6}
+    pump = {"kind": "水泵", "code": "P-2", "name": "循环水泵", "rated_power_kw": 15, "efficiency_pct": 60,
+            "pump_type": "单级单吸", "flow_m3_h": 100, "head_m": 32, "speed_rpm": 2900, "hours_per_year": 5000,
+            "load_factor": 0.8}
+    fan = {"kind": "风机", "code": "F-1", "name": "引风机", "rated_power_kw": 55, "efficiency_pct": 65, "fan_type": "离心",
+           "pressure_coefficient": 0.9, "fan_specific_speed": 20, "machine_number": 8, "hours_per_year": 7000,
+           "load_factor": 0.7}
+    add(client, login, world, compressor, boiler, pump, fan)
+    items = {i["code"]: i for i in client.get(url(world, "/check?year=2023"), headers=login("steel")).json()["items"]}
+    # the register keeps the pump fields; GB 19762-2025's formula puts grade 3 near 73 % at ns ≈ 131
+    assert items["P-2"]["below_minimum"] is True and items["P-2"]["standard"] == "equipment_efficiency/gb19762-2025"
+    assert 70 < items["P-2"]["minimum"] < 76
+    # GB 19761-2020 表2: 0.85 ≤ ψ < 0.95, 15 ≤ n_s < 30, No5 ≤ No < No10 → grade 3 = 68 %
+    assert items["F-1"]["below_minimum"] is True and items["F-1"]["minimum"] == 68
+    assert items["F-1"]["rating"] == "centrifugal.psi[0.85,0.95).ns[15,30).No[5,10)"
+    assert items["AC-1"]["below_minimum"] is True and items["AC-1"]["measure"]["kwh"] == pytest.approx(30240.0)
+    assert items["B-1"]["below_minimum"] is True and items["B-1"]["measure"]["tce"] == pytest.approx(78.168, abs=1e-3)
+    zh = client.get(f"/api/v1/enterprises/{world.org('steel')}/diagnosis/report.html?year=2023&lang=zh",
+                    headers=login("steel")).text
+    below = zh[zh.index("低于能效限定值的设备"):zh.index("五、能耗异常告警")]
+    assert "AC-1" in below and "≤ 8.5" in below and "B-1" in below and "92.0%" in below and "P-2" in below and "F-1" in below
+    en = client.get(f"/api/v1/enterprises/{world.org('steel')}/diagnosis/report.html?year=2023&lang=en",
+                    headers=login("steel")).text
+    measures = en[en.index("6. Energy-saving measures"):]
+    assert "GB 19153-2019 grade 1" in measures and "GB 24500-2020 grade 1" in measures
+    assert "equipment_efficiency/gb19153-2019" in en and "equipment_efficiency/gb24500-2020" in en

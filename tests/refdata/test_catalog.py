@@ -20,7 +20,7 @@ def test_catalog_loads_every_dataset() -> None:
     for required in ("energy_coefficients/gbt2589-2020", "fuel_parameters/gbt32151.22-2024",
                      "grid_factors/mee-nbs-2021", "grid_factors/mee-nbs-2022", "grid_factors/mee-nbs-2023",
                      "grid_factors/ets-2022", "heat_factors/ndrc-guidelines", "benchmarks/ndrc-2021",
-                     "benchmarks/ndrc-2023", "quota/gb16780-2021", "quota/gb21256-2025", "quota/gb21340-2019",
+                     "benchmarks/ndrc-2023", "benchmarks/ndrc-2021-r2", "benchmarks/ndrc-2023-r2", "quota/gb16780-2021", "quota/gb21256-2025", "quota/gb21340-2019",
                      "quota/gb21346-2022"):
         assert required in ids
     assert len(ids) == len(set(ids))
@@ -99,3 +99,27 @@ def test_vocabulary_resolves_chinese_and_english() -> None:
     assert v.region_names.resolve("32") == "320000"
     assert v.industry_names.resolve("电解铝") == "electrolytic_aluminium"
     assert "natural gas" in v.item_names.suggest("natral gas")
+
+
+def test_benchmark_revisions_add_ferroalloy_levels_and_keep_the_rest() -> None:
+    catalog = load_catalog()
+    old21, new21 = catalog.dataset("benchmarks/ndrc-2021"), catalog.dataset("benchmarks/ndrc-2021-r2")
+    old23, new23 = catalog.dataset("benchmarks/ndrc-2023"), catalog.dataset("benchmarks/ndrc-2023-r2")
+    # every row of the superseded revision is in the new one with the same value and status
+    for old, new in ((old21, new21), (old23, new23)):
+        for row in old:
+            again = new.get(row.key, row.parameter)
+            assert again is not None and (again.value, again.verification_status) == (row.value, row.verification_status)
+    # 2023: silicomanganese 860/950, ferrosilicon 1770/1850 kgce/t (one secondary page, zjferroalloy.com)
+    levels23 = {(r.key, r.parameter): (r.value, r.verification_status) for r in new23 if r.key.startswith("ferroalloy_")}
+    assert levels23 == {
+        ("ferroalloy_silicomanganese", "benchmark_level"): (860.0, "secondary"),
+        ("ferroalloy_silicomanganese", "baseline_level"): (950.0, "secondary"),
+        ("ferroalloy_ferrosilicon", "benchmark_level"): (1770.0, "secondary"),
+        ("ferroalloy_ferrosilicon", "baseline_level"): (1850.0, "secondary"),
+    }
+    # 2021: only the baselines follow from the page's comparison with the 2021 edition
+    assert new21.get("ferroalloy_silicomanganese", "baseline_level").value == 950.0
+    assert new21.get("ferroalloy_ferrosilicon", "baseline_level").value == 1900.0
+    assert new21.get("ferroalloy_ferrosilicon", "benchmark_level").verification_status == "not_found"
+    assert all(r.source for r in new21) and all(r.source for r in new23)

@@ -35,7 +35,7 @@ class AccountingOptions:
     grid_level: GridLevel = "national"
     electricity_basis: ElectricityBasis = "equivalent"
     energy_coefficients: str = "energy_coefficients/gbt2589-2020"
-    electricity_equal_value: str = "electricity_equal_value/cec-supply-coal"
+    electricity_equal_value: str = "electricity_equal_value/cec-supply-coal-r2"
     fuel_parameters: tuple[str, ...] = (
         "fuel_parameters/gbt32151.22-2024",
         "fuel_parameters/ndrc-app-defaults",

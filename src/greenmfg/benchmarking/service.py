@@ -85,13 +85,27 @@ class BenchmarkRun:
         }
 
 
+def _edition_label(edition: str) -> tuple[str, int]:
+    """("2021", revision) of a benchmarks edition name: ``ndrc-2021`` is revision 1, ``ndrc-2021-r2`` revision 2."""
+    match = re.search(r"(\d{4})(?:-r(\d+))?$", edition)
+    if not match:
+        return edition, 1
+    return match.group(1), int(match.group(2) or 1)
+
+
 def benchmark_editions(catalog: Catalog) -> dict[str, str]:
-    """Edition label ("2021") → benchmarks dataset id, oldest first."""
-    out: dict[str, str] = {}
+    """Edition label ("2021") → benchmarks dataset id, oldest first.
+
+    A corrected transcription of the same document is a new dataset edition (``ndrc-2021-r2``);
+    for each label the highest revision is used. Superseded revisions stay in the catalog and can
+    still be chosen by dataset id (see :func:`resolve_edition`).
+    """
+    best: dict[str, tuple[int, str]] = {}
     for dataset in catalog.family("benchmarks"):
-        match = re.search(r"(\d{4})$", dataset.info.edition)
-        out[match.group(1) if match else dataset.info.edition] = dataset.id
-    return dict(sorted(out.items()))
+        label, revision = _edition_label(dataset.info.edition)
+        if label not in best or revision > best[label][0]:
+            best[label] = (revision, dataset.id)
+    return {label: dataset_id for label, (_, dataset_id) in sorted(best.items())}
 
 
 def resolve_edition(option: str | None, editions: Mapping[str, str]) -> str | None:
@@ -231,6 +245,11 @@ def benchmark(run: AccountingRun, options: BenchmarkOptions | None = None, *,
     catalog, vocabulary = run.catalog, run.vocabulary
     definitions = definitions or load_definitions(catalog, vocabulary)
     editions = benchmark_editions(catalog)
+    if (options.edition and options.edition in catalog and options.edition not in editions.values()
+            and catalog.dataset(options.edition).info.family == "benchmarks"):
+        # a superseded revision named by its dataset id is used for its edition year
+        label, _ = _edition_label(catalog.dataset(options.edition).info.edition)
+        editions = {**editions, label: options.edition}
     edition = resolve_edition(options.edition, editions)
     facilities = {(t["enterprise_id"], t["facility_id"]) for t in
                   run.totals.select("enterprise_id", "facility_id").distinct().to_pyarrow().to_pylist()}

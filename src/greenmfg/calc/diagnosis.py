@@ -54,9 +54,13 @@ __all__ = [
     "compressor_saving_kwh",
     "detect_anomalies",
     "efficiency_grade",
+    "equipping_rate_pct",
     "loss_grade",
+    "specific_power_grade",
     "motor_saving_kwh",
     "payback_years",
+    "pump_efficiency_pct",
+    "pump_specific_speed",
     "table_rating",
     "transformer_loss_kwh",
 ]
@@ -98,6 +102,30 @@ def efficiency_grade(efficiency_pct: float, grades: Mapping[int, float | None]) 
         if minimum is not None and efficiency_pct >= minimum - 1e-9:
             return grade
     return None
+
+
+def specific_power_grade(specific_power: float, grades: Mapping[int, float | None]) -> int | None:
+    """The best grade whose maximum specific power [kW/(m³/min)] ``specific_power`` does not exceed.
+
+    Air compressors (GB 19153-2019): lower is better, grade 3's value is the largest allowed
+    (the minimum allowable value, 3.4 of the standard). None above every encoded grade.
+    """
+    for grade in sorted(grades):
+        maximum = grades[grade]
+        if maximum is not None and specific_power <= maximum + 1e-9:
+            return grade
+    return None
+
+
+def equipping_rate_pct(equipped: int, required: int) -> float | None:
+    """Equipping rate of energy measuring instruments ``equipped / required × 100`` [%].
+
+    GB 17167-2006 3.2: instruments actually installed as a share of the number needed to measure
+    every energy quantity. None when nothing is required.
+    """
+    if required <= 0:
+        return None
+    return 100.0 * min(equipped, required) / required
 
 
 def loss_grade(no_load_w: float, load_w: float, grades: Mapping[int, tuple[float | None, float | None]]
@@ -142,6 +170,40 @@ def boiler_fuel_saving_tce(rated_mw: float, hours: float, load_factor: float, ef
     heat_gj = rated_mw * hours * load_factor * 3.6
     saved_gj = heat_gj * (100.0 / efficiency_old_pct - 100.0 / efficiency_new_pct)
     return saved_gj * KGCE_PER_GJ / 1000.0
+
+
+def pump_specific_speed(flow_m3_h: float, head_m: float, speed_rpm: float, *, double_suction: bool = False,
+                        stages: int = 1) -> float:
+    """Specific speed ``ns = 3.65 n √Q / H^0.75`` [1] of a centrifugal pump.
+
+    Parameters
+    ----------
+    flow_m3_h
+        Flow [m³/h]; converted to m³/s, halved for a double-suction impeller.
+    head_m
+        Head of the whole pump [m]; divided by the number of ``stages``.
+    speed_rpm
+        [r/min]
+
+    References
+    ----------
+    GB 19762-2007 附录A 式(A.1); GB 19762-2025 (same definition).
+    """
+    q = flow_m3_h / 3600.0 / (2.0 if double_suction else 1.0)
+    h = head_m / max(stages, 1)
+    return 3.65 * speed_rpm * math.sqrt(q) / math.pow(h, 0.75)
+
+
+def pump_efficiency_pct(specific_speed: float, flow_m3_h: float, coefficients: Mapping[str, float], ci: float) -> float:
+    """GB 19762-2025 clean-water pump efficiency of one grade [%].
+
+    ``η = a(ln ns)² + b(ln Q)² + c(ln ns)(ln Q) + d(ln ns) + e(ln Q) − C_i`` with ``Q`` [m³/h] at the
+    best-efficiency point; ``coefficients`` holds a…e of the single-stage or multistage formula,
+    ``ci`` the grade's C_i of the pump type and flow range.
+    """
+    ln_ns, ln_q = math.log(specific_speed), math.log(flow_m3_h)
+    k = coefficients
+    return (k["a"] * ln_ns ** 2 + k["b"] * ln_q ** 2 + k["c"] * ln_ns * ln_q + k["d"] * ln_ns + k["e"] * ln_q - ci)
 
 
 def payback_years(cost: float, annual_saving: float) -> float | None:

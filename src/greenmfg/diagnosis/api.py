@@ -155,7 +155,8 @@ def _context(principal: Any, database: Database, enterprise_id: int, lang: str, 
     with database.session() as session:
         enterprise = get_enterprise(session, principal, enterprise_id)
         context = report.report_context(session, enterprise, year=_year(session, enterprise_id, year), lang="en" if lang == "en" else "zh",
-                                        electricity_price=electricity_price, fuel_price=fuel_price)
+                                        electricity_price=electricity_price, fuel_price=fuel_price,
+                                        principal=principal)
         context["html"] = report.render_html(context)
         return context
 

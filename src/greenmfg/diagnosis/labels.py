@@ -10,7 +10,7 @@ from types import MappingProxyType
 
 from greenmfg.web.i18n import N_
 
-__all__ = ["KIND_LABELS", "KIND_PAGE_LABELS", "REPORT_TEXT", "SEVERITY_LABELS", "STATUS_LABELS"]
+__all__ = ["BENCHMARK_CLASS_LABELS", "CATEGORY_LABELS", "KIND_LABELS", "KIND_PAGE_LABELS", "REPORT_TEXT", "SEVERITY_LABELS", "STATUS_LABELS"]
 
 KIND_LABELS: Mapping[str, Mapping[str, str]] = MappingProxyType({
     "motor": {"zh": "电动机", "en": "Motor"},
@@ -33,6 +33,25 @@ STATUS_LABELS: Mapping[str, Mapping[str, str]] = MappingProxyType({
     "closed": {"zh": "已关闭", "en": "closed"},
 })
 
+#: GB 17167-2006 energy categories (keys of ``metering_requirements/gb17167-2006``)
+CATEGORY_LABELS: Mapping[str, Mapping[str, str]] = MappingProxyType({
+    "electricity": {"zh": "电力", "en": "Electricity"}, "coal": {"zh": "煤炭", "en": "Coal"},
+    "coke": {"zh": "焦炭", "en": "Coke"}, "crude_oil": {"zh": "原油", "en": "Crude oil"},
+    "oil_products": {"zh": "成品油", "en": "Oil products"}, "heavy_oil": {"zh": "重油", "en": "Heavy oil"},
+    "residual_oil": {"zh": "渣油", "en": "Residual oil"}, "natural_gas": {"zh": "天然气", "en": "Natural gas"},
+    "lpg": {"zh": "液化气", "en": "LPG"}, "coal_gas": {"zh": "煤气", "en": "Coal gas"},
+    "steam": {"zh": "蒸汽", "en": "Steam"}, "water": {"zh": "水", "en": "Water"},
+    "recoverable_residual_energy": {"zh": "可回收利用的余能", "en": "Recoverable residual energy"},
+})
+#: benchmark classes of :mod:`greenmfg.compliance` (the same words as its pages)
+BENCHMARK_CLASS_LABELS: Mapping[str, Mapping[str, str]] = MappingProxyType({
+    "benchmark": {"zh": "标杆水平", "en": "Benchmark level"},
+    "between": {"zh": "标杆与基准之间", "en": "Between levels"},
+    "below_baseline": {"zh": "低于基准水平", "en": "Below baseline"},
+    "not_classified": {"zh": "未分级", "en": "Not classified"},
+    "no_indicator": {"zh": "无指标", "en": "No indicator"},
+})
+
 REPORT_TEXT: Mapping[str, Mapping[str, str]] = MappingProxyType({
     "zh": MappingProxyType({
         "title": "工业企业节能诊断报告", "year": "诊断年度", "generated": "生成日期", "province": "所在地区",
@@ -46,7 +65,19 @@ REPORT_TEXT: Mapping[str, Mapping[str, str]] = MappingProxyType({
         "management": "能源管理情况（企业填报）", "no_notes": "企业尚未填报能源管理体系、机构制度、计量统计等情况。",
         "product": "产品", "quantity": "产量", "unit": "单位", "energy": "综合能耗(tce)",
         "intensity": "单位产品综合能耗(kgce/单位)",
-        "process_note": "单位产品能耗按设施全部综合能耗计算；对标能效标杆/基准水平的分级需运行对标模块，本报告未包含。",
+        "process_note": "单位产品能耗按设施全部综合能耗计算。",
+        "metering_title": "能源计量器具配备情况（对照 GB 17167-2006）", "category": "能源种类",
+        "meter_count": "计量器具数", "level_unit": "进出用能单位", "level_secondary": "主要次级用能单位（设施）",
+        "level_equipment": "主要用能设备", "required": "要求配备率", "actual_rate": "实际", "meets": "达标",
+        "yes": "是", "no": "否", "not_computed": "未计算",
+        "metering_none": "本年度无已入库的核算结果，未能判断应配备计量器具的能源种类。",
+        "metering_note": "企业层级：已登记该能源计量器具即计为配备；设施层级：配备该能源计量器具的设施数 ÷ 使用该能源的设施数；"
+                         "主要用能设备层级因计量器具未与设备关联而未计算。要求配备率来自 {d}（核实状态：{s}）。",
+        "benchmark_title": "能效标杆水平与基准水平对标（单位产品能耗）", "indicator": "指标", "value": "实际值",
+        "benchmark_level": "标杆水平", "baseline_level": "基准水平", "cls": "分级", "bench_period": "期间",
+        "gap_benchmark": "距标杆", "savings_benchmark": "达标杆节能量(tce)",
+        "benchmark_none": "无可对标的产品（无已入库数据或产品无能效标杆/基准指标）。",
+        "benchmark_note": "分级与“对标”页面同一计算（按当前参考数据核算已入库数据；对标版本 {e}）。",
         "register": "设备台账共 {n} 台，其中低于能效限定值 {b} 台、达标 {c} 台、未判定 {u} 台。",
         "below_title": "低于能效限定值的设备", "none_below": "未发现低于能效限定值的设备。",
         "kind": "类型", "equipment": "设备", "rating": "对应规格", "standard": "标准", "minimum": "能效限定值",
@@ -77,8 +108,22 @@ REPORT_TEXT: Mapping[str, Mapping[str, str]] = MappingProxyType({
         "no_notes": "The enterprise has not described its energy management system, organisation and metering yet.",
         "product": "Product", "quantity": "Output", "unit": "Unit", "energy": "Energy (tce)",
         "intensity": "Energy per unit (kgce/unit)",
-        "process_note": "Unit energy uses the facility's whole comprehensive energy; benchmark classes need a "
-                        "benchmarking run and are not part of this report.",
+        "process_note": "Unit energy uses the facility's whole comprehensive energy.",
+        "metering_title": "Energy metering (against GB 17167-2006)", "category": "Energy category",
+        "meter_count": "Meters", "level_unit": "Enterprise boundary", "level_secondary": "Main secondary units (facilities)",
+        "level_equipment": "Main equipment", "required": "Required", "actual_rate": "Actual", "meets": "Met",
+        "yes": "yes", "no": "no", "not_computed": "not computed",
+        "metering_none": "No stored accounting results this year: the energy categories to meter are unknown.",
+        "metering_note": "Enterprise boundary: a registered meter of the category counts as equipped; facilities: "
+                         "facilities with a meter of the category ÷ facilities using it; the main-equipment level is "
+                         "not computed (meters are not linked to equipment). Required rates from {d} (status: {s}).",
+        "benchmark_title": "Energy-efficiency benchmark and baseline levels (unit-product energy)",
+        "indicator": "Indicator", "value": "Value", "benchmark_level": "Benchmark", "baseline_level": "Baseline",
+        "cls": "Class", "bench_period": "Period", "gap_benchmark": "Gap to benchmark",
+        "savings_benchmark": "Saving to benchmark (tce)",
+        "benchmark_none": "No product to benchmark (no stored data, or no benchmark/baseline indicator for the products).",
+        "benchmark_note": "Same computation as the Benchmark page (stored data accounted with the installed reference "
+                          "data; benchmark edition {e}).",
         "register": "The register holds {n} items: {b} below the minimum allowable value, {c} compliant, {u} not checked.",
         "below_title": "Equipment below the minimum allowable value", "none_below": "No equipment below the minimum.",
         "kind": "Kind", "equipment": "Equipment", "rating": "Table row", "standard": "Standard", "minimum": "Minimum",

@@ -64,6 +64,20 @@ class Equipment(Base):
     flow_m3_min: Mapped[float | None] = mapped_column(Float)
     pressure_mpa: Mapped[float | None] = mapped_column(Float)
     specific_power: Mapped[float | None] = mapped_column(Float)
+    #: centrifugal pumps (GB 19762-2025): type, flow at the best-efficiency point [m³/h], head [m],
+    #: speed [r/min], number of stages
+    pump_type: Mapped[str | None] = mapped_column(String(32))
+    flow_m3_h: Mapped[float | None] = mapped_column(Float)
+    head_m: Mapped[float | None] = mapped_column(Float)
+    speed_rpm: Mapped[float | None] = mapped_column(Float)
+    stages: Mapped[int | None] = mapped_column(Integer)
+    #: fans (GB 19761-2020): centrifugal or axial, pressure coefficient ψ [1], specific speed n_s [1],
+    #: hub ratio γ [1] (axial), machine number (impeller diameter in dm)
+    fan_type: Mapped[str | None] = mapped_column(String(16))
+    pressure_coefficient: Mapped[float | None] = mapped_column(Float)
+    fan_specific_speed: Mapped[float | None] = mapped_column(Float)
+    hub_ratio: Mapped[float | None] = mapped_column(Float)
+    machine_number: Mapped[float | None] = mapped_column(Float)
     #: industrial boilers: fuel item key and rated thermal output [MW]
     fuel: Mapped[str | None] = mapped_column(String(64))
     rated_capacity_mw: Mapped[float | None] = mapped_column(Float)

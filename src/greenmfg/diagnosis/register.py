@@ -18,7 +18,7 @@ from typing import Any, Literal
 from greenmfg.errors import InputError, Issue
 from greenmfg.refdata.vocabulary import normalize_name
 
-__all__ = ["FIELDS", "KIND_NAMES", "REQUIRED_BY_KIND", "Field", "parse_item", "read_register", "template_bytes"]
+__all__ = ["FAN_TYPES", "FIELDS", "KIND_NAMES", "PUMP_TYPES", "REQUIRED_BY_KIND", "Field", "parse_item", "read_register", "template_bytes"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,7 +26,7 @@ class Field:
     key: str
     header_zh: str
     header_en: str
-    type: Literal["text", "number", "integer", "kind", "basis"]
+    type: Literal["text", "number", "integer", "kind", "basis", "pump_type", "fan_type"]
     minimum: float | None = None
     maximum: float | None = None
     help_en: str = ""
@@ -56,6 +56,22 @@ FIELDS: tuple[Field, ...] = (
     Field("flow_m3_min", "排气量(m3/min)", "flow_m3_min", "number", 0.0001, 1e5),
     Field("pressure_mpa", "排气压力(MPa)", "pressure_mpa", "number", 0, 100),
     Field("specific_power", "比功率(kW/(m3/min))", "specific_power", "number", 0.0001, 100),
+    Field("pump_type", "泵类型", "pump_type", "pump_type",
+          help_en="pumps: single_suction, double_suction, inline, multistage, light_multistage_vertical, "
+                  "light_multistage_horizontal", help_zh="水泵：单级单吸、单级双吸、管道泵、多级、轻型多级立式、轻型多级卧式"),
+    Field("flow_m3_h", "流量(m3/h)", "flow_m3_h", "number", 0.0001, 1e6, "pumps: rated flow", "水泵：额定流量"),
+    Field("head_m", "扬程(m)", "head_m", "number", 0.0001, 1e5, "pumps: rated head (all stages)", "水泵：额定扬程（总扬程）"),
+    Field("speed_rpm", "转速(r/min)", "speed_rpm", "number", 1, 1e5, "pumps: rated speed", "水泵：额定转速"),
+    Field("stages", "级数", "stages", "integer", 1, 100, "pumps: number of stages (multistage)", "水泵：级数（多级泵）"),
+    Field("fan_type", "风机类型", "fan_type", "fan_type", help_en="fans: centrifugal or axial",
+          help_zh="风机：离心 或 轴流"),
+    Field("pressure_coefficient", "压力系数", "pressure_coefficient", "number", 0.0001, 10,
+          "centrifugal fans: pressure coefficient ψ", "离心通风机：压力系数 ψ"),
+    Field("fan_specific_speed", "风机比转速", "fan_specific_speed", "number", 0.0001, 1000,
+          "centrifugal fans: specific speed n_s", "离心通风机：比转速 n_s"),
+    Field("hub_ratio", "轮毂比", "hub_ratio", "number", 0, 1, "axial fans: hub ratio γ", "轴流通风机：轮毂比 γ"),
+    Field("machine_number", "机号", "machine_number", "number", 0.1, 1000, "fans: machine number (No.)",
+          "风机：机号（No.）"),
     Field("fuel", "燃料", "fuel", "text"),
     Field("rated_capacity_mw", "额定热功率(MW)", "rated_capacity_mw", "number", 0.0001, 1e4),
     Field("target_efficiency_pct", "目标效率(%)", "target_efficiency_pct", "number", 1, 100),
@@ -76,6 +92,21 @@ KIND_NAMES: Mapping[str, tuple[str, ...]] = {
 }
 _KIND_LOOKUP = {normalize_name(n): k for k, names in KIND_NAMES.items() for n in names}
 _BASIS = {"nameplate": "nameplate", "铭牌": "nameplate", "measured": "measured", "实测": "measured"}
+#: names accepted for the pump type (GB 19762-2025 表3 types)
+PUMP_TYPES: Mapping[str, tuple[str, ...]] = {
+    "single_suction": ("single_suction", "single suction", "单级单吸", "单级单吸泵", "单吸"),
+    "double_suction": ("double_suction", "double suction", "单级双吸", "单级双吸泵", "双吸", "双吸泵"),
+    "inline": ("inline", "pipeline", "管道", "管道泵"),
+    "multistage": ("multistage", "多级", "多级泵"),
+    "light_multistage_vertical": ("light_multistage_vertical", "轻型多级立式", "轻型立式多级泵"),
+    "light_multistage_horizontal": ("light_multistage_horizontal", "轻型多级卧式", "轻型卧式多级泵"),
+}
+_PUMP_LOOKUP = {normalize_name(n): k for k, names in PUMP_TYPES.items() for n in names}
+FAN_TYPES: Mapping[str, tuple[str, ...]] = {
+    "centrifugal": ("centrifugal", "离心", "离心式", "离心通风机", "离心风机"),
+    "axial": ("axial", "轴流", "轴流式", "轴流通风机", "轴流风机"),
+}
+_FAN_LOOKUP = {normalize_name(n): k for k, names in FAN_TYPES.items() for n in names}
 
 REQUIRED_BY_KIND: Mapping[str, tuple[str, ...]] = {
     "motor": ("rated_power_kw", "efficiency_pct", "poles"),
@@ -141,6 +172,21 @@ def parse_item(values: Mapping[str, Any], *, facilities: Mapping[str, int], shee
                                      "请填写：电动机、变压器、空压机、水泵、风机、工业锅炉", column=column, value=raw,
                                      sheet=sheet, row=row))
             out["kind"] = kind
+        elif field.type == "pump_type":
+            pump_type = _PUMP_LOOKUP.get(normalize_name(raw))
+            if pump_type is None:
+                issues.append(_issue("diagnosis.input.unknown_pump_type", f"unknown pump type '{raw}'",
+                                     f"未知泵类型“{raw}”", "write one of " + ", ".join(PUMP_TYPES),
+                                     "请填写：单级单吸、单级双吸、管道泵、多级、轻型多级立式、轻型多级卧式", column=column,
+                                     value=raw, sheet=sheet, row=row))
+            out["pump_type"] = pump_type
+        elif field.type == "fan_type":
+            fan_type = _FAN_LOOKUP.get(normalize_name(raw))
+            if fan_type is None:
+                issues.append(_issue("diagnosis.input.unknown_fan_type", f"unknown fan type '{raw}'",
+                                     f"未知风机类型“{raw}”", "write centrifugal or axial", "请填写：离心 或 轴流",
+                                     column=column, value=raw, sheet=sheet, row=row))
+            out["fan_type"] = fan_type
         elif field.type == "basis":
             basis = _BASIS.get(str(raw).strip().lower())
             if basis is None:

@@ -2,19 +2,22 @@
 the national standards, replacement measures with savings and payback, consumption alerts, and
 the data of the diagnosis report.
 
-Reference data: ``equipment_efficiency/gb18613-2020`` (motors) and ``equipment_efficiency/gb20052-2020``
-(transformers); the electricity coefficient on the equivalent basis (``energy_coefficients/gbt2589-2020``,
+Reference data: ``equipment_efficiency/gb18613-2020`` (motors), ``equipment_efficiency/gb20052-2020``
+(transformers), ``equipment_efficiency/gb19153-2019`` (air compressors, partial) and
+``equipment_efficiency/gb24500-2020`` (industrial boilers); ``metering_requirements/gb17167-2006`` (required
+equipping rates of energy meters, for the metering coverage of the report); the electricity coefficient on the equivalent basis (``energy_coefficients/gbt2589-2020``,
 0.1229 kgce/kWh) and the grid factor of the enterprise's province and year (``grid_factors/mee-nbs-<year>``,
 the latest published year not after the report year). Every value whose status is not ``verified``
-or ``definitional`` puts a warning on the result. Air compressors, pumps, fans and industrial
-boilers have no encoded minimum yet (GB 19153-2019, GB 19762, GB 19761-2020, GB 24500-2020 were not
-found in readable form): they are registered and their replacement savings computed from a target
-the user gives, but not checked.
+or ``definitional`` puts a warning on the result. Pumps are checked with GB 19762-2025's formula
+(``equipment_efficiency/gb19762-2025``), fans with GB 19761-2020 表1–表3 (``equipment_efficiency/gb19761-2020``),
+each when the register gives the fields that choose the row; otherwise the item is registered, not
+checked, and the result says so.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -30,18 +33,26 @@ from greenmfg.diagnosis.register import parse_item, read_register
 from greenmfg.errors import Issue, ValidationFailed
 from greenmfg.orgs.access import Forbidden, NotFound, Principal, get_enterprise
 from greenmfg.orgs.models import Facility, Meter, Organisation
-from greenmfg.refdata.catalog import Catalog, ParameterRow, load_catalog
+from greenmfg.refdata.catalog import Catalog, Dataset, ParameterRow, load_catalog
 from greenmfg.refdata.vocabulary import load_vocabulary
 
 __all__ = [
-    "ASSUMPTIONS", "MOTOR_DATASET", "TRANSFORMER_DATASET", "Check", "Factors", "Finding", "Measure",
+    "ASSUMPTIONS", "BOILER_DATASET", "COMPRESSOR_DATASET", "FAN_DATASET", "METERING_DATASET", "MOTOR_DATASET",
+    "PUMP_DATASET",
+    "TRANSFORMER_DATASET", "Check", "MeteringRow", "Factors", "Finding", "Measure",
     "acknowledge_alert", "check_equipment", "create_equipment", "default_year", "delete_equipment", "detect_for_meter",
-    "equipment_for", "factors_for", "get_equipment", "import_register", "list_alerts", "save_notes",
+    "equipment_for", "factors_for", "get_equipment", "import_register", "list_alerts", "metering_coverage",
+    "save_notes",
     "update_equipment",
 ]
 
 MOTOR_DATASET = "equipment_efficiency/gb18613-2020"
 TRANSFORMER_DATASET = "equipment_efficiency/gb20052-2020"
+COMPRESSOR_DATASET = "equipment_efficiency/gb19153-2019"
+PUMP_DATASET = "equipment_efficiency/gb19762-2025"
+FAN_DATASET = "equipment_efficiency/gb19761-2020"
+BOILER_DATASET = "equipment_efficiency/gb24500-2020"
+METERING_DATASET = "metering_requirements/gb17167-2006"
 COEFFICIENT_DATASET = "energy_coefficients/gbt2589-2020"
 
 #: Documented defaults used when the user gives nothing: rough figures chosen by greenmfg, NOT cited
@@ -97,6 +108,9 @@ class Measure:
     replacement_cost_cny: float
     cost_assumed: bool
     payback_years: float | None
+    #: the inputs and formula of the saving (operating hours, load factor, cost model), English and Chinese
+    basis: str = ""
+    basis_zh: str = ""
 
 
 @dataclass
@@ -121,6 +135,8 @@ class Check:
     gap: Any
     measure: Measure | None
     warnings: list[Finding] = field(default_factory=list)
+    #: unit of ``minimum``/``actual``/``gap``: ``%``, ``W`` (transformers) or ``kW/(m3/min)`` (compressors)
+    unit: str = "%"
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -194,7 +210,8 @@ def update_equipment(session: Session, principal: Principal, enterprise_id: int,
 
 _COLUMNS = ("kind", "code", "name", "model", "year_installed", "rated_power_kw", "efficiency_pct", "efficiency_basis",
             "hours_per_year", "load_factor", "poles", "capacity_kva", "no_load_loss_w", "load_loss_w", "flow_m3_min",
-            "pressure_mpa", "specific_power", "fuel", "rated_capacity_mw", "target_efficiency_pct",
+            "pressure_mpa", "specific_power", "pump_type", "flow_m3_h", "head_m", "speed_rpm", "stages",
+            "fan_type", "pressure_coefficient", "fan_specific_speed", "hub_ratio", "machine_number", "fuel", "rated_capacity_mw", "target_efficiency_pct",
             "target_specific_power", "replacement_cost_cny", "notes")
 
 
@@ -318,15 +335,48 @@ def _cost(item: Equipment) -> tuple[float, bool]:
     return (item.rated_power_kw or 0) * ASSUMPTIONS[f"cost_cny_per_kw.{item.kind}"], True
 
 
+_COST_MODEL = {"transformer": ("capacity_kva", "cost_cny_per_kva.transformer", "CNY/kVA"),
+               "industrial_boiler": ("rated_capacity_mw", "cost_cny_per_mw.industrial_boiler", "CNY/MW")}
+
+
+def _basis(item: Equipment, cost_assumed: bool) -> tuple[str, str]:
+    """The inputs of a measure's saving in words: hours, load factor and the cost model."""
+    hours = f"h = {item.hours_per_year:g} h/a, β = {item.load_factor:g} (register)"
+    hours_zh = f"h = {item.hours_per_year:g} h/a，β = {item.load_factor:g}（台账填报）"
+    if not cost_assumed:
+        return f"{hours}; replacement cost as registered", f"{hours_zh}；更换投资按台账填报"
+    size, key, unit = _COST_MODEL.get(item.kind, ("rated_power_kw", f"cost_cny_per_kw.{item.kind}", "CNY/kW"))
+    rate = ASSUMPTIONS[key]
+    return (f"{hours}; replacement cost = {rate:g} {unit} × {getattr(item, size) or 0:g} (greenmfg's rough default)",
+            f"{hours_zh}；更换投资 = {rate:g} {unit} × {getattr(item, size) or 0:g}（greenmfg 粗略默认值）")
+
+
 def _electric_measure(item: Equipment, kwh: float, factors: Factors, target: str, target_zh: str,
                       target_value: float) -> Measure:
     cost, assumed = _cost(item)
     saving = kwh * factors.electricity_price
+    basis, basis_zh = _basis(item, assumed)
     return Measure(target=target, target_zh=target_zh, target_value=target_value, kwh=kwh,
                    tce=kwh * factors.kgce_per_kwh / 1000.0,
                    tco2=kwh * factors.grid_kgco2_per_kwh / 1000.0 if factors.grid_kgco2_per_kwh is not None else None,
                    cost_saving_cny=saving, replacement_cost_cny=cost, cost_assumed=assumed,
-                   payback_years=calc.payback_years(cost, saving))
+                   payback_years=calc.payback_years(cost, saving), basis=basis, basis_zh=basis_zh)
+
+
+def _boiler_measure(item: Equipment, factors: Factors, target: str, target_zh: str, target_value: float,
+                    check: Check) -> None:
+    assert item.efficiency_pct is not None
+    tce = calc.boiler_fuel_saving_tce(item.rated_capacity_mw or 0, item.hours_per_year, item.load_factor,
+                                      item.efficiency_pct, target_value)
+    cost, assumed = _cost(item)
+    saving = tce * factors.fuel_price
+    basis, basis_zh = _basis(item, assumed)
+    check.measure = Measure(target=target, target_zh=target_zh, target_value=target_value, kwh=None, tce=tce, tco2=None,
+                            cost_saving_cny=saving, replacement_cost_cny=cost, cost_assumed=assumed,
+                            payback_years=calc.payback_years(cost, saving), basis=basis, basis_zh=basis_zh)
+    check.warnings.append(Finding("diagnosis.measure.no_fuel_factor",
+                                  "boiler fuel savings are given in tce; tCO2 is not computed (fuel emission factor "
+                                  "not applied)", "锅炉节约燃料以 tce 计；未计算二氧化碳减排量（未套用燃料排放因子）"))
 
 
 def _grades(dataset_rows: Mapping[str, ParameterRow | None]) -> dict[int, float | None]:
@@ -428,40 +478,326 @@ def _check_transformer(item: Equipment, catalog: Catalog, factors: Factors, chec
                                           "GB 20052-2020 的 1、2 级未录入：节能量按能效限定值（3级）计算，为下限估计"))
 
 
-def _check_unencoded(item: Equipment, factors: Factors, check: Check) -> None:
-    standard = {"air_compressor": "GB 19153-2019", "pump": "GB 19762", "fan": "GB 19761-2020",
-                "industrial_boiler": "GB 24500-2020"}[item.kind]
-    check.warnings.append(Finding("diagnosis.check.no_reference",
-                                  f"the minimum allowable values of {standard} are not encoded yet: not checked",
-                                  f"{standard} 的能效限定值尚未录入：未判定"))
-    if item.kind == "air_compressor":
-        check.actual = item.specific_power
-        if item.target_specific_power is not None and item.specific_power is not None \
-                and item.target_specific_power < item.specific_power:
-            kwh = calc.compressor_saving_kwh(item.specific_power, item.target_specific_power, item.flow_m3_min or 0,
-                                             item.hours_per_year, item.load_factor)
-            check.measure = _electric_measure(item, kwh, factors, "user target specific power", "用户指定目标比功率",
-                                              item.target_specific_power)
+def _not_covered(check: Check, message: str, message_zh: str) -> None:
+    check.warnings.append(Finding("diagnosis.check.not_covered", message, message_zh))
+
+
+def _compressor_cooling(item: Equipment) -> tuple[str, bool]:
+    """``liquid`` when the item's name, model or notes say water/liquid cooled, else ``air`` (assumed)."""
+    text = " ".join(t for t in (item.name, item.model, item.notes) if t).lower()
+    if any(w in text for w in ("水冷", "液冷", "water-cooled", "water cooled", "liquid-cooled", "liquid cooled")):
+        return "liquid", False
+    if any(w in text for w in ("风冷", "air-cooled", "air cooled")):
+        return "air", False
+    return "air", True
+
+
+def _check_compressor(item: Equipment, catalog: Catalog, factors: Factors, check: Check) -> None:
+    """GB 19153-2019 表1 (fixed-speed oil-injected rotary): the row of the rated power (exact) and the
+    next tabulated discharge pressure at or above the item's, air- or liquid-cooled."""
+    dataset = catalog.dataset(COMPRESSOR_DATASET)
+    check.standard, check.unit = COMPRESSOR_DATASET, "kW/(m3/min)"
+    check.actual = item.specific_power
+    table: dict[tuple[float, float, str], dict[int, ParameterRow]] = defaultdict(dict)
+    for row in dataset:  # keys oir.<kW>kW.<MPa>MPa.<air|liquid>
+        key_kw = float(row.key[len("oir."):row.key.index("kW")])
+        key_mpa = float(row.key[row.key.index("kW.") + 3:row.key.index("MPa")])
+        table[(key_kw, key_mpa, row.key.rsplit(".", 1)[1])][int(row.parameter[-1])] = row
+    ratings = sorted({k[0] for k in table})
+    power, pressure, sp = item.rated_power_kw or 0.0, item.pressure_mpa, item.specific_power
+    rating = next((r for r in ratings if abs(r - power) < 1e-6), None)
+    if rating is None or pressure is None or sp is None:
+        what = ("no discharge pressure given" if pressure is None and rating is not None
+                else f"{power:g} kW is not an encoded rating of GB 19153-2019 表1 "
+                     f"({', '.join(f'{r:g}' for r in ratings)} kW)")
+        what_zh = ("未填写排气压力" if pressure is None and rating is not None
+                   else f"{power:g} kW 不在已录入的 GB 19153-2019 表1 功率档（{'、'.join(f'{r:g}' for r in ratings)} kW）")
+        _not_covered(check, f"{what}: not checked", f"{what_zh}：未判定")
         return
+    pressures = sorted({k[1] for k in table if k[0] == rating})
+    tab_pressure = calc.table_rating(pressure, pressures)
+    cooling, cooling_assumed = _compressor_cooling(item)
+    grades_rows = table.get((rating, tab_pressure or -1.0, cooling), {})
+    minimum = grades_rows.get(3)
+    if tab_pressure is None or minimum is None or minimum.value is None:
+        _not_covered(check, f"{rating:g} kW at {pressure:g} MPa ({cooling}-cooled) has no encoded minimum "
+                            "(outside the table, '-' in the standard, or not read): not checked",
+                     f"{rating:g} kW、{pressure:g} MPa（{'液冷' if cooling == 'liquid' else '风冷'}）无已录入的能效限定值"
+                     "（超出表格、标准中为“—”或未录入）：未判定")
+        return
+    check.rating = f"oir.{rating:g}kW.{tab_pressure:g}MPa.{cooling}"  # the dataset key
+    if tab_pressure != pressure:
+        check.warnings.append(Finding(
+            "diagnosis.check.intermediate_rating",
+            f"{pressure:g} MPa is not a table pressure: the next higher ({tab_pressure:g} MPa) applies, whose limit is "
+            "the more lenient one (greenmfg's reading; check the standard's rule)",
+            f"{pressure:g} MPa 非表列压力：按相邻较高压力（{tab_pressure:g} MPa）判定，其限值较宽松（greenmfg 的理解，请核对标准条文）"))
+    if cooling_assumed:
+        check.warnings.append(Finding(
+            "diagnosis.check.cooling_assumed",
+            "cooling not stated (write 风冷/水冷 or air-/water-cooled in the name, model or notes): the air-cooled "
+            "limit applies, which is the more lenient one",
+            "未注明冷却方式（请在名称、型号或备注中写明风冷/水冷）：按风冷限值判定（较宽松）"))
+    check.warnings.append(Finding(
+        "diagnosis.check.compressor_type_assumed",
+        "checked against GB 19153-2019 表1 (general-purpose oil-injected rotary, fixed speed); variable-speed, "
+        "piston and oil-free compressors have other tables, not encoded",
+        "按 GB 19153-2019 表1（一般用喷油回转空气压缩机，工频）判定；变转速、活塞及无油压缩机适用其他表，尚未录入"))
+    grades = {g: (r.value if r is not None else None) for g, r in grades_rows.items()}
+    check.minimum, check.minimum_status, check.actual = minimum.value, minimum.verification_status, sp
+    check.grade = calc.specific_power_grade(sp, grades)
+    check.below_minimum = check.grade is None
+    check.gap = round(sp - minimum.value, 6) if check.below_minimum else 0.0
+    used = {3}
+    target_value = item.target_specific_power
+    target, target_zh = "user target specific power", "用户指定目标比功率"
+    if target_value is None and check.below_minimum:
+        best = next(((g, v) for g, v in sorted(grades.items()) if v is not None), None)
+        if best is not None:
+            target_value = best[1]
+            target, target_zh = f"GB 19153-2019 grade {best[0]}", f"GB 19153-2019 {best[0]}级能效"
+            used.add(best[0])
+    for grade in sorted(used):
+        used_row = grades_rows.get(grade)
+        if used_row is not None and used_row.value is not None and used_row.needs_warning:
+            check.warnings.append(_status_finding(used_row, f"Air compressor {item.code} (grade_{grade})",
+                                                  f"空压机 {item.code}（grade_{grade}）"))
+    if target_value is not None and target_value < sp:
+        kwh = calc.compressor_saving_kwh(sp, target_value, item.flow_m3_min or 0, item.hours_per_year,
+                                         item.load_factor)
+        check.measure = _electric_measure(item, kwh, factors, target, target_zh, target_value)
+
+
+#: register fuel text (normalised) → GB 24500-2020 row family
+_BOILER_FUELS: Mapping[str, str] = {
+    **dict.fromkeys(("natural_gas", "naturalgas", "gas", "天然气", "燃气", "lng", "液化天然气"), "gas"),
+    **dict.fromkeys(("oil", "fuel_oil", "diesel", "燃油", "柴油", "重油", "轻油"), "oil"),
+    **dict.fromkeys(("biomass", "生物质", "生物质燃料", "生物质成型燃料"), "biomass"),
+    **dict.fromkeys(("electric", "electricity", "电", "电力", "电加热", "电锅炉"), "electric"),
+    **dict.fromkeys(("coal", "煤", "燃煤", "raw_coal", "原煤", "bituminous_coal", "烟煤", "anthracite", "无烟煤",
+                     "lignite", "褐煤", "lean_coal", "贫煤"), "coal"),
+}
+
+
+_GAS_ASSUMED = ("non-condensing gas boiler assumed (write 冷凝/condensing in the fuel for a condensing one)",
+                "按非冷凝燃气锅炉判定（冷凝锅炉请在燃料中注明“冷凝”）")
+_COAL_ASSUMED = ("coal boiler: the combustion type and coal class are not in the register, so the most lenient "
+                 "GB 24500-2020 row for coal at this capacity applies (an item below it is below every coal row)",
+                 "燃煤锅炉：台账无燃烧方式和煤种，按该容量下 GB 24500-2020 最宽松的燃煤行判定（低于该值即低于所有燃煤行）")
+
+
+def _boiler_rows(item: Equipment, dataset: Dataset) -> tuple[list[str], tuple[str, str] | None]:
+    """Candidate row keys of GB 24500-2020 for the item, and the row-choice warning (None: exact)."""
+    fuel_text = (item.fuel or "").strip().lower()
+    family = _BOILER_FUELS.get(fuel_text.replace(" ", "_")) or next(
+        (f for name, f in _BOILER_FUELS.items() if len(name) > 1 and name in fuel_text), None)
+    mw = item.rated_capacity_mw or 0.0
+    keys = set(dataset.keys())
+    if family == "gas":
+        condensing = "冷凝" in fuel_text or "condensing" in fuel_text
+        return ["chamber.natural_gas_condensing" if condensing else "chamber.natural_gas"], (
+            None if condensing else _GAS_ASSUMED)
+    if family == "oil":
+        return ["chamber.oil"], None
+    if family == "electric":
+        return ["electric"], None
+    if family == "biomass":
+        return ["biomass.le7MW" if mw <= 7 + 1e-9 else "biomass.gt7MW"], None
+    if family == "coal":
+        size = "le14MW" if mw <= 14 + 1e-9 else "gt14MW"
+        if any(w in fuel_text for w in ("流化床", "fluidised", "fluidized", "cfb")):
+            rows = sorted(k for k in keys if k.startswith("fluidised."))
+        elif any(w in fuel_text for w in ("煤粉", "室燃", "pulverised", "pulverized")):
+            return ["chamber.coal"], None
+        else:
+            rows = sorted(k for k in keys if k.startswith("layered.") and k.endswith(size))
+            rows += sorted(k for k in keys if k.startswith("fluidised.")) + ["chamber.coal"]
+        return rows, _COAL_ASSUMED
+    return [], None
+
+
+def _check_boiler(item: Equipment, catalog: Catalog, factors: Factors, check: Check) -> None:
+    dataset = catalog.dataset(BOILER_DATASET)
+    check.standard = BOILER_DATASET
     check.actual = item.efficiency_pct
-    target = item.target_efficiency_pct
-    if target is None or item.efficiency_pct is None or target <= item.efficiency_pct:
+    candidates, choice_note = _boiler_rows(item, dataset)
+    if not candidates or item.efficiency_pct is None:
+        _not_covered(check, f"fuel '{item.fuel or ''}' is not one GB 24500-2020 covers as encoded (coal, biomass, "
+                            "natural gas, oil, electric): not checked",
+                     f"燃料“{item.fuel or ''}”不在已录入的 GB 24500-2020 范围内（煤、生物质、天然气、燃油、电）：未判定")
         return
-    if item.kind == "industrial_boiler":
-        tce = calc.boiler_fuel_saving_tce(item.rated_capacity_mw or 0, item.hours_per_year, item.load_factor,
-                                          item.efficiency_pct, target)
-        cost, assumed = _cost(item)
-        saving = tce * factors.fuel_price
-        check.measure = Measure(target="user target efficiency", target_zh="用户指定目标效率", target_value=target,
-                                kwh=None, tce=tce, tco2=None, cost_saving_cny=saving, replacement_cost_cny=cost,
-                                cost_assumed=assumed, payback_years=calc.payback_years(cost, saving))
-        check.warnings.append(Finding("diagnosis.measure.no_fuel_factor",
-                                      "boiler fuel savings are given in tce; tCO2 is not computed (fuel emission factor "
-                                      "not applied)", "锅炉节约燃料以 tce 计；未计算二氧化碳减排量（未套用燃料排放因子）"))
+    # the most lenient candidate: the lowest grade-3 minimum
+    key = min(candidates, key=lambda k: (getattr(dataset.get(k, "grade_3"), "value", None) or 1e9, k))
+    rows = {g: dataset.get(key, f"grade_{g}") for g in (1, 2, 3)}
+    minimum = rows[3]
+    assert minimum is not None and minimum.value is not None
+    check.rating = key
+    if choice_note:
+        check.warnings.append(Finding("diagnosis.check.row_assumed", *choice_note))
+    grades = {g: (r.value if r is not None else None) for g, r in rows.items()}
+    check.minimum, check.minimum_status = minimum.value, minimum.verification_status
+    check.grade = calc.efficiency_grade(item.efficiency_pct, grades)
+    check.below_minimum = check.grade is None
+    check.gap = round(minimum.value - item.efficiency_pct, 6) if check.below_minimum else 0.0
+    used = {3}
+    target_value = item.target_efficiency_pct
+    target, target_zh = "user target efficiency", "用户指定目标效率"
+    if target_value is None and check.below_minimum:
+        best = next(((g, v) for g, v in sorted(grades.items()) if v is not None), None)
+        if best is not None:
+            target_value = best[1]
+            target, target_zh = f"GB 24500-2020 grade {best[0]}", f"GB 24500-2020 {best[0]}级能效"
+            used.add(best[0])
+    for grade in sorted(used):
+        row = rows.get(grade)
+        if row is not None and row.value is not None and row.needs_warning:
+            check.warnings.append(_status_finding(row, f"Boiler {item.code} (grade_{grade})", f"锅炉 {item.code}（grade_{grade}）"))
+    if target_value is not None and target_value > item.efficiency_pct:
+        _boiler_measure(item, factors, target, target_zh, target_value, check)
+
+
+_MULTISTAGE_PUMPS = ("multistage", "light_multistage_vertical", "light_multistage_horizontal")
+
+
+def _check_pump(item: Equipment, catalog: Catalog, factors: Factors, check: Check) -> None:
+    """GB 19762-2025 clean-water centrifugal pumps: the grades from the efficiency formula of the pump's
+    specific speed and flow, minus C_i of its type and flow range (表3)."""
+    dataset = catalog.dataset(PUMP_DATASET)
+    check.standard = PUMP_DATASET
+    check.actual = item.efficiency_pct
+    missing = [f for f in ("pump_type", "flow_m3_h", "head_m", "speed_rpm") if getattr(item, f) is None]
+    if missing or item.efficiency_pct is None:
+        _not_covered(check, f"GB 19762-2025 needs the pump type, flow, head and speed ({', '.join(missing)} missing): "
+                            "not checked", f"GB 19762-2025 需要泵类型、流量、扬程和转速（缺少 {'、'.join(missing)}）：未判定")
         return
-    kwh = calc.motor_saving_kwh(item.rated_power_kw or 0, item.hours_per_year, item.load_factor,
-                                item.efficiency_pct, target)
-    check.measure = _electric_measure(item, kwh, factors, "user target efficiency", "用户指定目标效率", target)
+    pump_type = item.pump_type or ""
+    flow, head, speed = item.flow_m3_h or 0.0, item.head_m or 0.0, item.speed_rpm or 0.0
+    stages = item.stages or 1
+    multistage = pump_type in _MULTISTAGE_PUMPS
+    ns = calc.pump_specific_speed(flow, head, speed, double_suction=pump_type == "double_suction",
+                                  stages=stages if multistage else 1)
+    ranges = []
+    keys = dataset.keys()
+    for key in keys:
+        kind, q = key.rsplit(".", 1)
+        if kind == pump_type:
+            low, high = (float(v) for v in q[1:].split("-"))
+            ranges.append((low, high, key))
+    ranges.sort()
+    # ranges are (low, high] except the first of a type, which includes its low end
+    row_key = next((k for i, (lo, hi, k) in enumerate(ranges)
+                    if (lo <= flow if i == 0 else lo < flow) and flow <= hi + 1e-9), None)
+    if row_key is None or not 20 <= ns <= 300:
+        _not_covered(check, f"{pump_type} pump, Q = {flow:g} m³/h, ns = {ns:.0f}: outside the scope encoded from "
+                            "GB 19762-2025 (flow ranges of 表3, ns 20–300): not checked",
+                     f"{pump_type} 泵，Q = {flow:g} m³/h，ns = {ns:.0f}：超出已录入的 GB 19762-2025 范围"
+                     "（表3 流量范围，ns 20～300）：未判定")
+        return
+    formula_key = "formula.multistage" if multistage else "formula.single_stage"
+    coefficient_rows = {p: dataset.get(formula_key, p) for p in "abcde"}
+    coefficients = {p: r.value for p, r in coefficient_rows.items() if r is not None and r.value is not None}
+    ci_rows = {g: dataset.get(row_key, f"ci_grade_{g}") for g in (1, 2, 3)}
+    grades = {g: (round(calc.pump_efficiency_pct(ns, flow, coefficients, r.value), 2)
+                  if r is not None and r.value is not None else None) for g, r in ci_rows.items()}
+    minimum = grades[3]
+    assert minimum is not None and len(coefficients) == 5
+    check.rating = f"{row_key} · ns {ns:.1f}"
+    check.minimum, check.minimum_status = minimum, (ci_rows[3].verification_status if ci_rows[3] else None)
+    check.grade = calc.efficiency_grade(item.efficiency_pct, grades)
+    check.below_minimum = check.grade is None
+    check.gap = round(minimum - item.efficiency_pct, 6) if check.below_minimum else 0.0
+    check.warnings.append(Finding(
+        "diagnosis.check.pump_formula",
+        f"GB 19762-2025 minimum computed by its formula: ns = {ns:.1f} (3.65 n √Q / H^0.75), grade 3 = {minimum:.2f} %, "
+        f"grade 2 = {grades[2]:.2f} %, grade 1 = {grades[1]:.2f} % ({formula_key}, {row_key}); the register's flow, head "
+        "and speed are taken as the best-efficiency point",
+        f"按 GB 19762-2025 公式计算能效限定值：ns = {ns:.1f}（3.65 n √Q / H^0.75），3级 = {minimum:.2f} %，"
+        f"2级 = {grades[2]:.2f} %，1级 = {grades[1]:.2f} %（{formula_key}，{row_key}）；台账的流量、扬程、转速视为最高效率点参数"))
+    row = ci_rows[3]
+    if row is not None and row.needs_warning:
+        check.warnings.append(_status_finding(row, f"Pump {item.code} (C_3)", f"水泵 {item.code}（C_3）"))
+    target_value = item.target_efficiency_pct
+    target, target_zh = "user target efficiency", "用户指定目标效率"
+    if target_value is None and check.below_minimum and grades[1] is not None:
+        target_value = grades[1]
+        target, target_zh = "GB 19762-2025 grade 1", "GB 19762-2025 1级能效"
+    if target_value is not None and target_value > item.efficiency_pct:
+        kwh = calc.motor_saving_kwh(item.rated_power_kw or 0, item.hours_per_year, item.load_factor,
+                                    item.efficiency_pct, target_value)
+        check.measure = _electric_measure(item, kwh, factors, target, target_zh, target_value)
+
+
+_INTERVAL = re.compile(r"(psi|ns|hub|No)([\[(])([0-9.]+),([0-9.]+|inf)([\])])")
+
+
+def _in_interval(value: float, low_bracket: str, low: str, high: str, high_bracket: str) -> bool:
+    lo, hi = float(low), float(high)
+    above = value >= lo - 1e-9 if low_bracket == "[" else value > lo + 1e-9
+    below = value <= hi + 1e-9 if high_bracket == "]" else value < hi - 1e-9
+    return above and below
+
+
+def _check_fan(item: Equipment, catalog: Catalog, factors: Factors, check: Check) -> None:
+    """GB 19761-2020 表1–表3: the row whose intervals (ψ and n_s, or γ for axial fans, and machine number)
+    contain the fan's values, the ends closed or open as the standard prints them (kept in the keys)."""
+    dataset = catalog.dataset(FAN_DATASET)
+    check.standard = FAN_DATASET
+    check.actual = item.efficiency_pct
+    if item.fan_type == "axial":
+        needed = {"hub": item.hub_ratio, "No": item.machine_number}
+    else:
+        needed = {"psi": item.pressure_coefficient, "ns": item.fan_specific_speed, "No": item.machine_number}
+    missing = [name for name, v in needed.items() if v is None]
+    if item.fan_type is None or missing or item.efficiency_pct is None:
+        names = {"psi": "pressure_coefficient", "ns": "fan_specific_speed", "hub": "hub_ratio", "No": "machine_number"}
+        what = ", ".join(["fan_type"] * (item.fan_type is None) + [names[m] for m in missing])
+        _not_covered(check, f"GB 19761-2020 needs the fan type, pressure coefficient and specific speed (centrifugal) "
+                            f"or hub ratio (axial), and machine number ({what} missing): not checked",
+                     f"GB 19761-2020 需要风机类型、压力系数和比转速（离心）或轮毂比（轴流）及机号（缺少 {what}）：未判定")
+        return
+    key = None
+    keys = dataset.keys()
+    for candidate in keys:
+        if not candidate.startswith(f"{item.fan_type}."):
+            continue
+        parts = _INTERVAL.findall(candidate)
+        if parts and all(name in needed and _in_interval(float(needed[name] or 0), *rest) for name, *rest in parts):
+            key = candidate
+            break
+    if key is None:
+        _not_covered(check, f"no row of GB 19761-2020 表1–表3 contains this {item.fan_type} fan "
+                            f"({', '.join(f'{k} {v:g}' for k, v in needed.items() if v is not None)}): not checked",
+                     f"GB 19761-2020 表1～表3 中无对应此{'轴流' if item.fan_type == 'axial' else '离心'}通风机的行：未判定")
+        return
+    rows = {g: dataset.get(key, f"grade_{g}") for g in (1, 2, 3)}
+    grades = {g: (r.value if r is not None else None) for g, r in rows.items()}
+    minimum = rows[3]
+    assert minimum is not None and minimum.value is not None
+    check.rating = key
+    check.minimum, check.minimum_status = minimum.value, minimum.verification_status
+    check.grade = calc.efficiency_grade(item.efficiency_pct, grades)
+    check.below_minimum = check.grade is None
+    check.gap = round(minimum.value - item.efficiency_pct, 6) if check.below_minimum else 0.0
+    check.warnings.append(Finding(
+        "diagnosis.check.fan_efficiency_basis",
+        "GB 19761-2020 grades the peak (impeller) efficiency; the register's efficiency is compared as given, and the "
+        "standard's deductions (double inlet, HVAC fans, inlet boxes) are not applied",
+        "GB 19761-2020 按最高（叶轮）效率分级；台账效率按填报值比较，未计入标准中双吸入、空调用及带进气箱风机的扣减"))
+    used = {3}
+    target_value = item.target_efficiency_pct
+    target, target_zh = "user target efficiency", "用户指定目标效率"
+    if target_value is None and check.below_minimum and grades[1] is not None:
+        target_value, target, target_zh = grades[1], "GB 19761-2020 grade 1", "GB 19761-2020 1级能效"
+        used.add(1)
+    for grade in sorted(used):
+        used_row = rows[grade]
+        if used_row is not None and used_row.value is not None and used_row.needs_warning:
+            check.warnings.append(_status_finding(used_row, f"Fan {item.code} (grade_{grade})",
+                                                  f"风机 {item.code}（grade_{grade}）"))
+    if target_value is not None and target_value > item.efficiency_pct:
+        kwh = calc.motor_saving_kwh(item.rated_power_kw or 0, item.hours_per_year, item.load_factor,
+                                    item.efficiency_pct, target_value)
+        check.measure = _electric_measure(item, kwh, factors, target, target_zh, target_value)
 
 
 def check_equipment(items: Sequence[Equipment], factors: Factors) -> list[Check]:
@@ -476,8 +812,15 @@ def check_equipment(items: Sequence[Equipment], factors: Factors) -> list[Check]
             _check_motor(item, catalog, factors, check)
         elif item.kind == "transformer":
             _check_transformer(item, catalog, factors, check)
+            check.unit = "W"
+        elif item.kind == "air_compressor":
+            _check_compressor(item, catalog, factors, check)
+        elif item.kind == "industrial_boiler":
+            _check_boiler(item, catalog, factors, check)
+        elif item.kind == "pump":
+            _check_pump(item, catalog, factors, check)
         else:
-            _check_unencoded(item, factors, check)
+            _check_fan(item, catalog, factors, check)
         if check.measure is not None and check.measure.cost_assumed:
             check.warnings.append(Finding("diagnosis.assumption.cost",
                                           "replacement cost is greenmfg's rough default per kW/kVA/MW (an assumption): "
@@ -591,3 +934,124 @@ def meter_counts(session: Session, enterprise_id: int) -> dict[int, int]:
                                           .where(Facility.enterprise_id == enterprise_id)):
         counts[facility_id] += 1
     return dict(counts)
+
+
+# ------------------------------------------------------------------ metering coverage (GB 17167-2006)
+
+#: vocabulary item → GB 17167-2006 energy category (keys of ``metering_requirements/gb17167-2006``);
+#: items not listed (coal tar, oxygen, compressed air …) have no encoded requirement
+METERING_CATEGORY: Mapping[str, str] = {
+    "electricity": "electricity",
+    **dict.fromkeys(("raw_coal", "anthracite", "bituminous_coal", "lignite", "washed_coal", "other_washed_coal",
+                     "coal_slime", "briquette", "coal_gangue"), "coal"),
+    **dict.fromkeys(("coke", "petroleum_coke"), "coke"),
+    "crude_oil": "crude_oil",
+    **dict.fromkeys(("gasoline", "diesel", "kerosene", "naphtha", "refined_oil_products", "other_petroleum_products"),
+                    "oil_products"),
+    "fuel_oil": "heavy_oil", "residual_oil": "residual_oil",
+    **dict.fromkeys(("natural_gas", "lng"), "natural_gas"), "lpg": "lpg",
+    **dict.fromkeys(("blast_furnace_gas", "converter_gas", "coke_oven_gas", "producer_gas", "other_gas"), "coal_gas"),
+    **dict.fromkeys(("steam", "heat"), "steam"),
+    **dict.fromkeys(("fresh_water", "softened_water", "deaerated_water"), "water"),
+}
+
+
+@dataclass
+class MeteringRow:
+    """Metering of one GB 17167-2006 energy category against its required equipping rates."""
+
+    category: str
+    items: list[str]
+    #: facilities whose stored results of the year use the category / of them, with a meter of it
+    facilities_using: int
+    facilities_metered: int
+    meters: int
+    #: the enterprise boundary (进出用能单位): at least one meter of the category → 100, else 0
+    rate_unit: float | None
+    #: facilities as main secondary units (主要次级用能单位): metered / using × 100
+    rate_secondary: float | None
+    required_unit: float | None
+    required_secondary: float | None
+    required_equipment: float | None
+    meets_unit: bool | None
+    meets_secondary: bool | None
+    status: str
+
+
+def metering_coverage(session: Session, enterprise_id: int, year: int) -> tuple[list[MeteringRow], list[Finding]]:
+    """Energy meters registered per energy category against GB 17167-2006's required equipping rates.
+
+    The categories are those of the enterprise's stored accounting results of ``year`` (lines with
+    energy); the meters are the facilities' registered meters (``meters.item``). Two levels are
+    computed: the enterprise boundary (进出用能单位: at least one meter of the category), and the
+    facilities as main secondary units (主要次级用能单位: facilities with a meter of the category /
+    facilities using it). The equipment level (主要用能设备) is not computed: meters are not linked
+    to equipment. A meter counted here is registered, not necessarily read.
+    """
+    from greenmfg.accounting.models import FacilityResult
+
+    findings: list[Finding] = []
+    dataset = load_catalog().dataset(METERING_DATASET)
+    using: dict[str, set[int]] = defaultdict(set)
+    items_of: dict[str, set[str]] = defaultdict(set)
+    unmapped: set[str] = set()
+    for facility_id, lines in session.execute(select(FacilityResult.facility_id, FacilityResult.lines).where(
+            FacilityResult.enterprise_id == enterprise_id, FacilityResult.current.is_(True),
+            FacilityResult.year == year)):
+        for line in lines or []:
+            if not line.get("energy_tce"):
+                continue
+            category = METERING_CATEGORY.get(line.get("item", ""))
+            if category is None:
+                unmapped.add(str(line.get("item")))
+                continue
+            using[category].add(facility_id)
+            items_of[category].add(line["item"])
+    metered: dict[str, set[int]] = defaultdict(set)
+    meters: dict[str, int] = defaultdict(int)
+    for facility_id, item in session.execute(select(Meter.facility_id, Meter.item).join(
+            Facility, Facility.id == Meter.facility_id).where(Facility.enterprise_id == enterprise_id)):
+        category = METERING_CATEGORY.get(item)
+        if category is not None:
+            metered[category].add(facility_id)
+            meters[category] += 1
+    rows: list[MeteringRow] = []
+    warned: set[str] = set()
+    for category in sorted(using, key=lambda c: (c != "electricity", c)):
+        required = {lvl: dataset.get(category, f"equipping_rate.{lvl}") for lvl in ("unit", "secondary_unit",
+                                                                                    "equipment")}
+        for row in required.values():
+            if row is not None and row.needs_warning and row.verification_status not in warned:
+                warned.add(row.verification_status)
+                findings.append(Finding(
+                    "diagnosis.reference.unverified",
+                    f"the required equipping rates of {METERING_DATASET} have status '{row.verification_status}' "
+                    f"(not checked against the standard's text): {row.source}",
+                    f"{METERING_DATASET} 的配备率要求核实状态为“{row.verification_status}”（未对照标准原文核实）：{row.source}"))
+        users = using[category]
+        with_meter = users & metered[category]
+        rate_unit = 100.0 if meters[category] else 0.0
+        rate_secondary = calc.equipping_rate_pct(len(with_meter), len(users))
+        req = {k: (r.value if r is not None else None) for k, r in required.items()}
+        meets_unit = None if req["unit"] is None else rate_unit >= req["unit"] - 1e-9
+        meets_secondary = (None if req["secondary_unit"] is None or rate_secondary is None
+                           else rate_secondary >= req["secondary_unit"] - 1e-9)
+        status = next((r.verification_status for r in required.values() if r is not None), "")
+        rows.append(MeteringRow(category=category, items=sorted(items_of[category]), facilities_using=len(users),
+                                facilities_metered=len(with_meter), meters=meters[category], rate_unit=rate_unit,
+                                rate_secondary=rate_secondary, required_unit=req["unit"],
+                                required_secondary=req["secondary_unit"], required_equipment=req["equipment"],
+                                meets_unit=meets_unit, meets_secondary=meets_secondary, status=status))
+    if rows:
+        findings.append(Finding(
+            "diagnosis.metering.equipment_level",
+            "metering of main energy-using equipment (主要用能设备) is not computed: meters are not linked to equipment; "
+            "the enterprise level counts whether any meter of the carrier is registered, not every required one",
+            "主要用能设备的计量器具配备率未计算：计量器具未与设备关联；企业（进出用能单位）层级仅判断是否登记了该能源的计量器具，"
+            "而非所需全部器具"))
+    if unmapped:
+        findings.append(Finding(
+            "diagnosis.metering.no_requirement",
+            f"no GB 17167-2006 category encoded for: {', '.join(sorted(unmapped))}",
+            f"以下能源未对应 GB 17167-2006 的能源种类：{'、'.join(sorted(unmapped))}"))
+    return rows, findings

@@ -245,9 +245,15 @@ def _options(body: dict[str, Any]) -> dict[str, Any]:
     bases = {}
     for key, default in (("hdd_base_c", DEFAULT_HDD_BASE_C), ("cdd_base_c", DEFAULT_CDD_BASE_C)):
         bases[key] = _number(body.get(key, default), key, issues, required=True)
+    search = body.get("balance_point_search", "grid")
+    if search not in mv.BALANCE_POINT_SEARCHES:
+        issues.append(_issue("bad_balance_point_search", "balance_point_search", search,
+                             "unknown balance-point search", "未知平衡点搜索方式",
+                             "grid: CalTRACK 2.0 1 °F grid; continuous: refined between grid points",
+                             "grid：CalTRACK 2.0 按 1 °F 网格；continuous：在网格点之间细化"))
     if issues:
         raise _fail(issues)
-    return {"method": method, "option": option, "drivers": list(drivers), **bases}
+    return {"method": method, "option": option, "drivers": list(drivers), "balance_point_search": search, **bases}
 
 
 def _mv_drivers(drivers: list[str], t: np.ndarray, p: np.ndarray | None, coeffs: dict[str, Any]) -> dict[str, Any]:
@@ -266,9 +272,11 @@ def _fit_arrays(opts: dict[str, Any], e: np.ndarray, t: np.ndarray, p: np.ndarra
                 ) -> tuple[dict[str, Any], mv.FitMetrics, dict[str, float], list[str]]:
     if opts["method"] == "change_point":
         use_p = "production" in opts["drivers"]
-        model = mv.fit_change_point(e, t, production=p if use_p else None)
+        search = opts.get("balance_point_search", "grid")
+        model = mv.fit_change_point(e, t, production=p if use_p else None, balance_point_search=search)
         assert model.metrics is not None
-        return model.coefficients(), model.metrics, dict(model.p_values), model.drivers
+        return ({**model.coefficients(), "balance_point_search": model.balance_point_search}, model.metrics,
+                dict(model.p_values), model.drivers)
     coeffs: dict[str, Any] = {"hdd_base_c": opts["hdd_base_c"], "cdd_base_c": opts["cdd_base_c"]}
     reg = mv.fit_regression(e, _mv_drivers(opts["drivers"], t, p, coeffs))
     coeffs |= {"intercept": reg.intercept, "coefficients": dict(reg.coefficients),
@@ -428,7 +436,9 @@ def savings(session: Session, principal: Principal, baseline_id: int, body: dict
         opts = {"method": "change_point" if baseline.method == mv.CHANGE_POINT_METHOD else "multivariate",
                 "drivers": baseline.coefficients.get("drivers") or baseline.drivers,
                 "hdd_base_c": baseline.coefficients.get("hdd_base_c", DEFAULT_HDD_BASE_C),
-                "cdd_base_c": baseline.coefficients.get("cdd_base_c", DEFAULT_CDD_BASE_C)}
+                "cdd_base_c": baseline.coefficients.get("cdd_base_c", DEFAULT_CDD_BASE_C),
+                # the reporting-period model is found the same way as the baseline's
+                "balance_point_search": baseline.coefficients.get("balance_point_search", "grid")}
         _dr, _er, rt, rp = _arrays(frame, frame.dates[0], frame.dates[-1])
         rep_coeffs, _fit, _p, _names = _fit_arrays(opts, actual, rt, rp)
         answer["normalised_savings"] = mv.normalised_savings(
