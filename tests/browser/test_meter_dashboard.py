@@ -57,3 +57,24 @@ def test_demo_meter_dashboard_shows_baseline_and_savings(page: Page, live_server
     # the refused form answers 422 on purpose; nothing else may fail
     assert [e for e in errors if "status of 422" not in e] == [], errors
     assert sum("status of 422" in e for e in errors) == 1
+
+
+def test_meter_page_is_live_but_never_throws_away_what_is_being_typed(page: Page, live_server: LiveServer) -> None:
+    """The page reloads itself every 30 s (new readings show up without a click), also for a
+    manager who has the forms; once the manager starts filling in a form it stays put."""
+    _sign_in(page, live_server, "demo-steel")
+    meter = _power_meter(live_server, "demo-steel")
+    page.clock.install()
+    page.goto(f"{live_server.url}/meters/{meter}")
+    expect(page.locator('meta[name="greenmfg-live"]')).to_have_attribute("content", "30")
+    page.evaluate("window.__notReloaded = true")
+    with page.expect_navigation():
+        page.clock.run_for(31_000)
+    assert page.evaluate("window.__notReloaded === undefined")  # a fresh page: it reloaded
+
+    page.evaluate("window.__notReloaded = true")
+    page.fill("#fit-start", "2025-02-01")
+    page.locator("body").click(position={"x": 5, "y": 5})  # focus leaves the form; the edit stays
+    page.clock.run_for(95_000)
+    assert page.evaluate("window.__notReloaded === true")
+    expect(page.locator("#fit-start")).to_have_value("2025-02-01")

@@ -110,3 +110,37 @@ def test_members_acknowledge_alerts_on_the_page(client: TestClient, world: World
     assert answer.status_code == 303
     with database.session() as s:
         assert s.get(DiagnosisAlert, alert_id).status == "acknowledged"  # type: ignore[union-attr]
+
+
+def test_alerts_are_named_by_direction_in_the_page_language(client: TestClient, login: Login, world: World,
+                                                            database: Database) -> None:
+    """A spike is flagged by |z|: one above the baseline is a surge (突增), one below a dip (突降);
+    kind, severity and status are shown in the page's language on the diagnosis page, the meter
+    page and in the report, never as the stored codes."""
+    import datetime as dt
+
+    from greenmfg.diagnosis import service
+
+    from .test_diagnosis import _meter
+
+    meter_id = _meter(database, world)
+    days = [dt.date(2025, 1, 1) + dt.timedelta(days=i) for i in range(60)]
+    actual = [1000.0 + (7 * i % 11 - 5) for i in range(60)]
+    actual[30] += 500.0
+    actual[45] -= 500.0
+    with database.session() as s:
+        kinds = sorted((a.excess_kwh > 0, a.kind) for a in service.detect_for_meter(s, meter_id, days, actual,
+                                                                                    [1000.0] * 60))
+    assert kinds == [(False, "spike"), (True, "spike")]
+    _, zh = _page(client, "steel", world, "zh")
+    rows = zh.text.split('data-testid="alerts-table"')[1].split("</table>")[0]
+    assert "突增" in rows and "突降" in rows and "未处理" in rows and ">spike<" not in rows and ">open<" not in rows
+    _, en = _page(client, "steel", world, "en")
+    rows = en.text.split('data-testid="alerts-table"')[1].split("</table>")[0]
+    assert ">spike<" in rows and ">dip<" in rows
+    meter = PageSession(client, "steel")
+    meter.language("zh-CN")
+    assert "突降" in meter.get(f"/meters/{meter_id}").text
+    report = client.get(f"/api/v1/enterprises/{world.org('steel')}/diagnosis/report.html?year=2025&lang=zh",
+                        headers=login("steel"))
+    assert report.status_code == 200 and "突降" in report.text and "突增" in report.text

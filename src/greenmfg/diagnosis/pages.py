@@ -23,7 +23,13 @@ from sqlalchemy.orm import Session
 
 from greenmfg.db.session import Database
 from greenmfg.diagnosis import service
-from greenmfg.diagnosis.labels import KIND_PAGE_LABELS
+from greenmfg.diagnosis.labels import (
+    KIND_PAGE_LABELS,
+    REPORT_TEXT,
+    SEVERITY_LABELS,
+    STATUS_LABELS,
+    alert_kind_key,
+)
 from greenmfg.errors import InputError, Issue, ValidationFailed
 from greenmfg.orgs.access import Principal, enterprise_filter, get_enterprise
 from greenmfg.orgs.models import Organisation
@@ -62,6 +68,8 @@ def _page(request: Request, principal: Principal, database: Database, enterprise
                 enterprise=enterprise, checks=checks, findings=findings,
                 below=sum(1 for c in checks if c.below_minimum),
                 alerts=service.list_alerts(session, enterprise.id),
+                report_text=REPORT_TEXT, severity_labels=SEVERITY_LABELS, status_labels=STATUS_LABELS,
+                alert_kind_key=alert_kind_key,
                 can_manage=principal.can_manage(enterprise.id),
                 can_acknowledge=(principal.is_admin or enterprise.id in principal.enterprise_ids())
                 and "write" in principal.scopes,

@@ -27,6 +27,7 @@ from greenmfg.diagnosis.labels import (
     REPORT_TEXT,
     SEVERITY_LABELS,
     STATUS_LABELS,
+    alert_kind_key,
 )
 from greenmfg.errors import GreenmfgError
 from greenmfg.orgs.access import Principal
@@ -199,7 +200,7 @@ def report_context(session: Session, enterprise: Organisation, *, year: int, lan
         "checks": checks, "below": [c for c in checks if c.below_minimum],
         "compliant": [c for c in checks if c.below_minimum is False],
         "unchecked": [c for c in checks if c.below_minimum is None],
-        "alerts": alerts, "open_alerts": [a for a in alerts if a.status == "open"],
+        "alerts": alerts, "open_alerts": [a for a in alerts if a.status == "open"], "alert_kind_key": alert_kind_key,
         "measures": measures, "totals": totals, "factors": factors, "warnings": warnings, "editions": editions,
         "assumptions": service.ASSUMPTIONS,
     }

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from greenmfg.diagnosis.labels import REPORT_TEXT, SEVERITY_LABELS, STATUS_LABELS
+from greenmfg.diagnosis.labels import REPORT_TEXT, SEVERITY_LABELS, STATUS_LABELS, alert_kind_key
 from greenmfg.diagnosis.models import DiagnosisAlert
 from greenmfg.monitoring import service
 from greenmfg.monitoring.baseline_models import EnergyBaseline, SavingsReport
@@ -53,7 +53,7 @@ def baseline_section(session: Session, view: service.MeterView) -> dict[str, Any
                              .order_by(DiagnosisAlert.started.desc(), DiagnosisAlert.id.desc())
                              .limit(MAX_ALERTS)).scalars().all()
     context: dict[str, Any] = {"template": "monitoring/_baseline_section.html", "baseline": None, "report": None,
-                               "alerts": [{"kind": _label(REPORT_TEXT, a.kind), "started": a.started.isoformat(),
+                               "alerts": [{"kind": _label(REPORT_TEXT, alert_kind_key(a.kind, a.excess_kwh)), "started": a.started.isoformat(),
                                            "ended": a.ended.isoformat(), "excess": a.excess_kwh,
                                            "severity": _label(SEVERITY_LABELS, a.severity),
                                            "status": _label(STATUS_LABELS, a.status)} for a in alerts]}

@@ -2,7 +2,10 @@
    - charts: every [data-echarts] element becomes an ECharts chart (library loaded on demand),
      in the greenmfg theme, resized with its container;
    - tables: [data-table] blocks get click-to-sort headers and a live text filter;
-   - htmx: requests carry the CSRF token; new content is initialised like the page. */
+   - htmx: requests carry the CSRF token; new content is initialised like the page;
+   - live pages: <meta name="greenmfg-live" content="SECONDS"> reloads the page every SECONDS while
+     the tab is visible, unless the user has started filling in a form on it (typed, chose a
+     file or has a field focused): what is typed is never thrown away. */
 (function () {
   "use strict";
 
@@ -219,6 +222,24 @@
   document.addEventListener("htmx:after:process", function (event) { init(event.target || document); });
   document.addEventListener("htmx:load", function (event) { init(event.target || document); });
   document.addEventListener("htmx:before:cleanup", function (event) { disposeCharts(event.target); });
+
+  /* ------------------------------------------------------------ live pages */
+
+  var live = document.querySelector('meta[name="greenmfg-live"]');
+  if (live) {
+    var seconds = Math.max(5, parseInt(live.getAttribute("content"), 10) || 30);
+    var editing = false;
+    var markEditing = function (event) {
+      if (event.target && event.target.closest && event.target.closest("form")) editing = true;
+    };
+    document.addEventListener("input", markEditing);
+    document.addEventListener("change", markEditing);
+    window.setInterval(function () {
+      var focused = document.activeElement;
+      var inForm = focused && focused.closest && focused.closest("form") && focused.tagName !== "BUTTON";
+      if (!editing && !inForm && document.visibilityState === "visible") window.location.reload();
+    }, seconds * 1000);
+  }
 
   // close the user menu when clicking elsewhere
   document.addEventListener("click", function (event) {
