@@ -1,10 +1,11 @@
 """Benchmark: ~10 million activity rows accounted end to end, Parquet in → Parquet out.
 
-Prints wall time and peak memory of greenmfg's run (validation + accounting + results, products
-and derivation lines written; and results only) and of a plain hand-written DuckDB SQL query doing
-the same joins and sums on the same file (no validation, no derivation lines), measured in the
-same run, each in its own process, in interleaved rounds (medians reported: the machine is
-shared). Targets (issue #2): greenmfg < 60 s, peak RSS < 4 GB, ≤ 1.5 × the plain query.
+Prints wall time, CPU time and peak memory of greenmfg's run (validation + accounting + results,
+products and derivation lines written; and results only) and of a plain hand-written DuckDB SQL
+query doing the same joins and sums on the same file (no validation), without and with one line
+per input row, so that each greenmfg run has a baseline writing the same outputs. All are
+measured in the same run, each in its own process, in interleaved rounds (medians reported: the
+machine is shared). Targets (issue #2): greenmfg < 60 s, peak RSS < 4 GB, ≤ 1.5 × the plain query.
 
     python bench/accounting_10m.py [--enterprises 50000] [--months 12] [--seed 1] [--repeat 3] [--old-plain]
 """
