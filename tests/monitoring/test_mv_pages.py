@@ -71,6 +71,9 @@ def test_fit_and_savings_forms_store_and_show(client: TestClient, world: World, 
     assert "基准模型已拟合并保存" in text    # the flash
     assert "2025-01-01 – 2025-12-31" in text and "CV(RMSE)" in text and "NMBE" in text
     assert f"R² {baseline.metrics['r2']:.3f}" in text
+    names = {"hdd_cdd": "采暖和制冷（HDD + CDD）", "hdd_only": "仅采暖（HDD）", "cdd_only": "仅制冷（CDD）",
+             "intercept_only": "仅截距（无气温项）"}
+    assert names[baseline.coefficients["model_type"]] in text  # the model type in words, not its code
     assert "数据充分性" in text and "充分" in text
     assert 'data-testid="savings-form"' in page.text
     answer = steel.post(f"/meters/{meter}/savings", follow_redirects=False,
