@@ -11,7 +11,7 @@ from types import MappingProxyType
 from greenmfg.web.i18n import N_
 
 __all__ = ["BENCHMARK_CLASS_LABELS", "CATEGORY_LABELS", "KIND_LABELS", "KIND_PAGE_LABELS", "REPORT_TEXT", "SEVERITY_LABELS",
-           "STATUS_LABELS", "alert_kind_key"]
+           "STATUS_LABELS", "VERIFICATION_LABELS", "alert_kind_key"]
 
 KIND_LABELS: Mapping[str, Mapping[str, str]] = MappingProxyType({
     "motor": {"zh": "电动机", "en": "Motor"},
@@ -28,6 +28,13 @@ KIND_PAGE_LABELS: Mapping[str, str] = MappingProxyType({
 })
 SEVERITY_LABELS: Mapping[str, Mapping[str, str]] = MappingProxyType({
     "low": {"zh": "低", "en": "low"}, "medium": {"zh": "中", "en": "medium"}, "high": {"zh": "高", "en": "high"},
+})
+#: verification status of a reference value (refdata/README.md), as the report's badges name it
+VERIFICATION_LABELS: Mapping[str, Mapping[str, str]] = MappingProxyType({
+    "verified": {"zh": "已核验", "en": "verified"}, "definitional": {"zh": "定义值", "en": "definitional"},
+    "crosschecked": {"zh": "已交叉核对", "en": "cross-checked"}, "secondary": {"zh": "二手来源", "en": "secondary source"},
+    "uncertain": {"zh": "存疑", "en": "uncertain"}, "recalled": {"zh": "凭经验取值，未核验", "en": "recalled, not verified"},
+    "not_found": {"zh": "未找到原文", "en": "not found"},
 })
 STATUS_LABELS: Mapping[str, Mapping[str, str]] = MappingProxyType({
     "open": {"zh": "未处理", "en": "open"}, "acknowledged": {"zh": "已确认", "en": "acknowledged"},

@@ -27,6 +27,7 @@ from greenmfg.diagnosis.labels import (
     REPORT_TEXT,
     SEVERITY_LABELS,
     STATUS_LABELS,
+    VERIFICATION_LABELS,
     alert_kind_key,
 )
 from greenmfg.errors import GreenmfgError
@@ -201,6 +202,7 @@ def report_context(session: Session, enterprise: Organisation, *, year: int, lan
         "compliant": [c for c in checks if c.below_minimum is False],
         "unchecked": [c for c in checks if c.below_minimum is None],
         "alerts": alerts, "open_alerts": [a for a in alerts if a.status == "open"], "alert_kind_key": alert_kind_key,
+        "verification": {k: v[lang] for k, v in VERIFICATION_LABELS.items()},
         "measures": measures, "totals": totals, "factors": factors, "warnings": warnings, "editions": editions,
         "assumptions": service.ASSUMPTIONS,
     }
