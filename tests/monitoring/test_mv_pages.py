@@ -254,3 +254,14 @@ def test_dead_letters_isolation(client: TestClient, world: World, database: Data
         assert answer.json()["error"]["code"] == "not_found" and "readings" not in answer.text
         page = signed_in(client, username).get("/meters").text
         assert f"greenmfg/v1/{world.org('steel')}/" not in page
+
+
+def test_meter_pages_name_the_energy_item_in_the_page_language(client: TestClient, world: World,
+                                                               database: Database) -> None:
+    meter = add_meter(database, world, code="GM", unit="m3", item="natural_gas")
+    zh = signed_in(client, "steel", locale="zh-CN")
+    listed = html.unescape(zh.get("/meters").text)
+    assert "天然气" in listed and ">natural_gas<" not in listed
+    assert "天然气 [m3]" in html.unescape(zh.get(f"/meters/{meter}").text)
+    en = signed_in(client, "steel", locale="en")
+    assert "Natural gas [m3]" in html.unescape(en.get(f"/meters/{meter}").text)

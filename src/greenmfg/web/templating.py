@@ -44,7 +44,8 @@ What a page template does
     Blocks of ``base.html``: ``title``, ``head``, ``page_header``, ``content``, ``scripts``.
     Strings are English message ids in ``_()`` or ``{% trans %}``; their Chinese goes into a
     ``.po`` file (see :mod:`greenmfg.web.i18n`). Numbers and dates go through the filters
-    ``number``, ``decimal``, ``percent``, ``date`` and ``datetime`` (locale-aware, Babel).
+    ``number``, ``decimal``, ``percent``, ``date`` and ``datetime`` (locale-aware, Babel);
+    ``item_name`` names an energy carrier, material or product key in the page's language.
     Available everywhere, macros included: ``locale``, ``t`` (the :class:`~greenmfg.web.i18n.
     Translator`), ``static_url(path)``, ``with_query(url, **params)``. Pages (not imported macros)
     also see ``request``, ``user``, ``csrf_token``, ``flashes``, ``nav``, ``language_links``; a
@@ -58,6 +59,7 @@ Calling it
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -228,6 +230,7 @@ def create_environment(packages: Sequence[str], translator: Translator) -> Envir
         product_version=__version__,
     )
     env.filters.update(
+        item_name=functools.partial(_item_name, zh=translator.locale == "zh-CN"),
         number=translator.format_number,
         decimal=translator.format_decimal,
         percent=translator.format_percent,
@@ -235,6 +238,16 @@ def create_environment(packages: Sequence[str], translator: Translator) -> Envir
         datetime=translator.format_datetime,
     )
     return env
+
+
+def _item_name(key: object, *, zh: bool) -> str:
+    """The vocabulary's Chinese or English name of an item key (the key itself when unknown)."""
+    from greenmfg.refdata import load_vocabulary  # reference data only when a page names an item
+
+    item = load_vocabulary().items.get(str(key)) if key is not None else None
+    if item is None:
+        return "" if key is None else str(key)
+    return item.name_zh if zh else item.name_en[:1].upper() + item.name_en[1:]
 
 
 class Templates:
