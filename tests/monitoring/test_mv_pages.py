@@ -265,3 +265,26 @@ def test_meter_pages_name_the_energy_item_in_the_page_language(client: TestClien
     assert "天然气 [m3]" in html.unescape(zh.get(f"/meters/{meter}").text)
     en = signed_in(client, "steel", locale="en")
     assert "Natural gas [m3]" in html.unescape(en.get(f"/meters/{meter}").text)
+
+
+def test_fit_form_chooses_the_balance_point_search(client: TestClient, world: World, database: Database) -> None:
+    meter, rows = metered(database, world)
+    steel = signed_in(client, "steel", locale="zh-CN")
+    page = steel.get(f"/meters/{meter}")
+    assert 'name="balance_point_search"' in page.text and "在网格点之间细化" in page.text
+    answer = steel.post(f"/meters/{meter}/baselines", follow_redirects=False,
+                        data={"csrf_token": csrf_of(page.text), "window_start": "2025-01-01",
+                              "window_end": "2025-12-31", "model": "caltrack", "energy_source": "readings",
+                              "balance_point_search": "continuous"},
+                        files={"file": ("drivers.csv", drivers_csv(rows), "text/csv")})
+    assert answer.status_code == 303, answer.text
+    with database.session() as s:
+        baseline = s.execute(select(EnergyBaseline)).scalar_one()
+        assert baseline.coefficients["balance_point_search"] == "continuous"
+    bad = steel.post(f"/meters/{meter}/baselines", data={
+        "csrf_token": csrf_of(page.text), "window_start": "2025-01-01", "window_end": "2025-12-31",
+        "model": "caltrack", "energy_source": "readings", "balance_point_search": "exhaustive"},
+        files={"file": ("drivers.csv", drivers_csv(rows), "text/csv")})
+    assert bad.status_code == 422 and "未知平衡点搜索方式" in html.unescape(bad.text)
+    with database.session() as s:
+        assert s.execute(select(func.count()).select_from(EnergyBaseline)).scalar_one() == 1

@@ -263,15 +263,18 @@ async def _mv_post(request: Request, principal: Principal, database: Database, m
 async def fit_baseline_page(meter_id: int, request: Request, principal: PagePrincipal, database: DatabaseDep,
                             window_start: FormText = "", window_end: FormText = "", model: FormText = "caltrack",
                             energy_source: FormText = "readings", override: FormText = "",
-                            override_reason: FormText = "", file: UploadFile | None = None) -> Response:
+                            override_reason: FormText = "", balance_point_search: FormText = "grid",
+                            file: UploadFile | None = None) -> Response:
     values = {"window_start": window_start, "window_end": window_end, "model": model, "energy_source": energy_source,
-              "override": override, "override_reason": override_reason}
+              "override": override, "override_reason": override_reason, "balance_point_search": balance_point_search}
     choice = MODELS.get(model, {"method": model, "drivers": None})
     body: dict[str, Any] = {"method": choice["method"], "ipmvp_option": "B",
                             "energy_source": "readings" if energy_source == "readings" else "inline",
                             "window": _window(window_start, window_end)}
     if choice["drivers"] is not None:
         body["drivers"] = choice["drivers"]
+    if choice["method"] == "change_point":
+        body["balance_point_search"] = balance_point_search
     if override:
         # fit on insufficient data anyway: the service requires the reason and stores it on the model
         body |= {"override_insufficient": True, "override_reason": override_reason}
