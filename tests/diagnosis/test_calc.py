@@ -140,3 +140,41 @@ def test_bad_series_are_refused() -> None:
         detect_anomalies(_days(3), [1, 2, 3], [1, 2])
     with pytest.raises(ValueError, match="ascending"):
         detect_anomalies(list(reversed(_days(3))), [1, 2, 3], [1, 2, 3])
+
+
+def _weekly(n: int, seed: int = 11) -> tuple[list[float], list[float]]:
+    """A plant that runs 10 % lower every Sunday, against a baseline without a day-of-week term
+    (as the CalTRACK daily model): the Sunday residuals are −100 kWh, noise ±20 kWh."""
+    rng = random.Random(seed)
+    days = _days(n)
+    expected = [1000.0] * n
+    actual = [1000.0 - 100.0 * (d.weekday() == 6) + rng.uniform(-20, 20) for d in days]
+    return actual, expected
+
+
+def test_a_departure_from_the_weekly_cycle_is_found_and_the_cycle_itself_is_not() -> None:
+    actual, expected = _weekly(140)
+    days = _days(140)
+    assert detect_anomalies(days, actual, expected) == []  # the regular low Sunday is no alarm
+    # a Sunday at weekday load (the plant ran through) and a moderate Wednesday surge
+    sunday = next(i for i in range(70, 140) if days[i].weekday() == 6)
+    wednesday = next(i for i in range(100, 140) if days[i].weekday() == 2)
+    actual[sunday] += 100.0
+    actual[wednesday] += 90.0
+    spikes = [a for a in detect_anomalies(days, actual, expected) if a.kind == "spike"]
+    assert [a.start for a in spikes] == [days[sunday], days[wednesday]]
+    assert spikes[0].excess == pytest.approx(actual[sunday] - 1000.0)
+    # judged against all days alike (no weekly test), the Sundays inflate the spread: the Sunday
+    # that ran through is missed, and ordinary low Sundays are raised as alarms
+    plain = [a.start for a in detect_anomalies(days, actual, expected, weekly_p=0.0) if a.kind == "spike"]
+    assert days[sunday] not in plain
+    assert [d for d in plain if d.weekday() == 6]
+
+
+def test_weekly_test_leaves_a_series_without_a_cycle_alone() -> None:
+    # the clean series has a weekday structure only in the baseline, not in the residuals: same
+    # answers with and without the test
+    actual, expected = _clean(120)
+    actual[60] += 400.0
+    assert detect_anomalies(_days(120), actual, expected) == detect_anomalies(_days(120), actual, expected,
+                                                                              weekly_p=0.0)

@@ -28,6 +28,12 @@ Anomalies
 ---------
 Residual ``r_t = actual_t − expected_t``. *Spike*: ``z_t = (r_t − mean) / σ`` over the previous
 ``window`` days that were not themselves flagged (at least ``min_history`` of them); ``|z_t| > z_threshold``.
+When those residuals follow a weekly cycle that the baseline does not model (plants that run
+less on Sundays; the CalTRACK daily model has no day-of-week term) — their weekday means differ
+by a one-way ANOVA F-test at ``p < weekly_p`` (0.01), each weekday with at least 3 days — a day
+is judged against its own weekday's mean residual and the pooled standard deviation within
+weekdays instead, so the regular low day of each week is not an alarm while a departure from
+it still is.
 Consecutive flagged days form one anomaly. *Drift*: two-sided tabular CUSUM on
 ``r_t/σ0`` (an unbiased baseline's residuals have mean 0) with ``σ0`` the residuals' standard
 deviation over the first ``window`` days (the reference period), slack
@@ -236,15 +242,46 @@ def _severity(excess: float, expected: float, max_abs_z: float) -> str:
     return "low"
 
 
+#: fewest days of a weekday in the spike screen's history for the weekly-cycle test
+MIN_DAYS_PER_WEEKDAY = 3
+
+
 def _mean_sd(values: Sequence[float]) -> tuple[float, float]:
     mean = sum(values) / len(values)
     variance = sum((v - mean) ** 2 for v in values) / (len(values) - 1) if len(values) > 1 else 0.0
     return mean, math.sqrt(variance)
 
 
+def _weekly_pattern(values: Sequence[float], weekdays: Sequence[int], p_max: float
+                    ) -> tuple[dict[int, float], float] | None:
+    """Mean residual per weekday and the pooled standard deviation within weekdays, when the
+    weekdays' means differ significantly (one-way ANOVA F-test, p < ``p_max``); otherwise None.
+
+    Each weekday needs at least :data:`MIN_DAYS_PER_WEEKDAY` values (a 28-day window has 4)."""
+    groups: dict[int, list[float]] = {}
+    for value, weekday in zip(values, weekdays, strict=True):
+        groups.setdefault(weekday, []).append(value)
+    groups = {w: g for w, g in groups.items() if len(g) >= MIN_DAYS_PER_WEEKDAY}
+    k, total = len(groups), sum(len(g) for g in groups.values())
+    if k < 2 or total - k < 2:
+        return None
+    grand = sum(sum(g) for g in groups.values()) / total
+    means = {w: sum(g) / len(g) for w, g in groups.items()}
+    between = sum(len(g) * (means[w] - grand) ** 2 for w, g in groups.items())
+    within = sum((v - means[w]) ** 2 for w, g in groups.items() for v in g)
+    if within <= 0:
+        return None
+    from scipy.stats import f as f_distribution  # only when a weekly pattern is tested
+
+    f_stat = (between / (k - 1)) / (within / (total - k))
+    if float(f_distribution.sf(f_stat, k - 1, total - k)) >= p_max:
+        return None
+    return means, math.sqrt(within / (total - k))
+
+
 def detect_anomalies(dates: Sequence[dt.date], actual: Sequence[float], expected: Sequence[float], *,
                      window: int = 28, min_history: int = 14, z_threshold: float = 3.0, cusum_k: float = 0.5,
-                     cusum_h: float = 8.0) -> list[Anomaly]:
+                     cusum_h: float = 8.0, weekly_p: float = 0.01) -> list[Anomaly]:
     """Spikes (standardised residual beyond ``z_threshold``) and drifts (CUSUM) of a daily series.
 
     Parameters
@@ -257,6 +294,8 @@ def detect_anomalies(dates: Sequence[dt.date], actual: Sequence[float], expected
         Days of residual history for the rolling σ and the CUSUM reference period.
     min_history
         Fewest unflagged prior days before a day is judged.
+    weekly_p
+        Significance level of the weekly-cycle test of the spike screen (see the module docstring).
 
     Returns
     -------
@@ -282,10 +321,17 @@ def detect_anomalies(dates: Sequence[dt.date], actual: Sequence[float], expected
     flagged = [False] * n
     z_of: list[float | None] = [None] * n
     for t in range(n):
-        history = [residual[i] for i in range(max(0, t - window), t) if not flagged[i]]
-        if len(history) < min_history:
+        kept = [i for i in range(max(0, t - window), t) if not flagged[i]]
+        if len(kept) < min_history:
             continue
-        mean, sd = _mean_sd(history)
+        weekly = _weekly_pattern([residual[i] for i in kept], [dates[i].weekday() for i in kept], weekly_p)
+        if weekly is not None and dates[t].weekday() in weekly[0]:
+            # a regular weekly cycle the baseline does not model (e.g. a lower Sunday): judged
+            # against the same weekday's usual residual and the spread within weekdays
+            means, sd = weekly
+            mean = means[dates[t].weekday()]
+        else:
+            mean, sd = _mean_sd([residual[i] for i in kept])
         if sd <= 0:
             continue
         z = (residual[t] - mean) / sd
