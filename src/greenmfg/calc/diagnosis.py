@@ -30,10 +30,12 @@ Residual ``r_t = actual_t − expected_t``. *Spike*: ``z_t = (r_t − mean) / σ
 ``window`` days that were not themselves flagged (at least ``min_history`` of them); ``|z_t| > z_threshold``.
 When those residuals follow a weekly cycle that the baseline does not model (plants that run
 less on Sundays; the CalTRACK daily model has no day-of-week term) — their weekday means differ
-by a one-way ANOVA F-test at ``p < weekly_p`` (0.01), each weekday with at least 3 days — a day
-is judged against its own weekday's mean residual and the pooled standard deviation within
-weekdays instead, so the regular low day of each week is not an alarm while a departure from
-it still is.
+by a one-way ANOVA F-test at ``p < weekly_p`` (0.01) over all days of the window, flagged or not,
+each weekday with at least 2 days — a day is judged against the mean residual of its own
+weekday's unflagged days (their median over all days when fewer than 2 are unflagged) and the
+spread of the unflagged days around their weekday's median (or that weekday's own spread, when
+larger), widened by √(1 + 1/n) for a level estimated from n days, so the regular low day of each
+week is not an alarm while a departure from it still is.
 Consecutive flagged days form one anomaly. *Drift*: two-sided tabular CUSUM on
 ``r_t/σ0`` (an unbiased baseline's residuals have mean 0) with ``σ0`` the residuals' standard
 deviation over the first ``window`` days (the reference period), slack
@@ -50,6 +52,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -243,7 +246,7 @@ def _severity(excess: float, expected: float, max_abs_z: float) -> str:
 
 
 #: fewest days of a weekday in the spike screen's history for the weekly-cycle test
-MIN_DAYS_PER_WEEKDAY = 3
+MIN_DAYS_PER_WEEKDAY = 2
 
 
 def _mean_sd(values: Sequence[float]) -> tuple[float, float]:
@@ -252,12 +255,11 @@ def _mean_sd(values: Sequence[float]) -> tuple[float, float]:
     return mean, math.sqrt(variance)
 
 
-def _weekly_pattern(values: Sequence[float], weekdays: Sequence[int], p_max: float
-                    ) -> tuple[dict[int, float], float] | None:
-    """Mean residual per weekday and the pooled standard deviation within weekdays, when the
-    weekdays' means differ significantly (one-way ANOVA F-test, p < ``p_max``); otherwise None.
+def _weekly_pattern(values: Sequence[float], weekdays: Sequence[int], p_max: float) -> dict[int, float] | None:
+    """The usual residual of each weekday (its median) when the weekdays' means differ
+    significantly (one-way ANOVA F-test, p < ``p_max``); otherwise None.
 
-    Each weekday needs at least :data:`MIN_DAYS_PER_WEEKDAY` values (a 28-day window has 4)."""
+    Each weekday counted needs at least :data:`MIN_DAYS_PER_WEEKDAY` values."""
     groups: dict[int, list[float]] = {}
     for value, weekday in zip(values, weekdays, strict=True):
         groups.setdefault(weekday, []).append(value)
@@ -276,7 +278,7 @@ def _weekly_pattern(values: Sequence[float], weekdays: Sequence[int], p_max: flo
     f_stat = (between / (k - 1)) / (within / (total - k))
     if float(f_distribution.sf(f_stat, k - 1, total - k)) >= p_max:
         return None
-    return means, math.sqrt(within / (total - k))
+    return {w: statistics.median(g) for w, g in groups.items()}
 
 
 def detect_anomalies(dates: Sequence[dt.date], actual: Sequence[float], expected: Sequence[float], *,
@@ -321,15 +323,27 @@ def detect_anomalies(dates: Sequence[dt.date], actual: Sequence[float], expected
     flagged = [False] * n
     z_of: list[float | None] = [None] * n
     for t in range(n):
-        kept = [i for i in range(max(0, t - window), t) if not flagged[i]]
+        recent = range(max(0, t - window), t)
+        kept = [i for i in recent if not flagged[i]]
         if len(kept) < min_history:
             continue
-        weekly = _weekly_pattern([residual[i] for i in kept], [dates[i].weekday() for i in kept], weekly_p)
-        if weekly is not None and dates[t].weekday() in weekly[0]:
+        # the weekly test reads every recent day, flagged or not: a cycle whose low days were
+        # flagged once must not hide itself from then on
+        weekly = _weekly_pattern([residual[i] for i in recent], [dates[i].weekday() for i in recent], weekly_p)
+        if weekly is not None and dates[t].weekday() in weekly:
             # a regular weekly cycle the baseline does not model (e.g. a lower Sunday): judged
             # against the same weekday's usual residual and the spread within weekdays
-            means, sd = weekly
-            mean = means[dates[t].weekday()]
+            day = dates[t].weekday()
+            deviations = [residual[i] - weekly[dates[i].weekday()] for i in kept if dates[i].weekday() in weekly]
+            pooled = math.sqrt(sum(v * v for v in deviations) / max(len(deviations) - len(weekly), 1))
+            same = [residual[i] for i in kept if dates[i].weekday() == day]
+            if len(same) >= MIN_DAYS_PER_WEEKDAY:
+                mean, own = _mean_sd(same)
+            else:  # this weekday's recent days were flagged: its usual level from all of them
+                mean, own = weekly[day], 0.0
+            # a low day's load can vary more than the others' (its own spread, when larger, is
+            # used); the weekday's level is itself estimated from a few days (prediction spread)
+            sd = max(pooled, own) * math.sqrt(1 + 1 / max(len(same), 1))
         else:
             mean, sd = _mean_sd([residual[i] for i in kept])
         if sd <= 0:
