@@ -492,6 +492,27 @@ def _compressor_cooling(item: Equipment) -> tuple[str, bool]:
     return "air", True
 
 
+def _replacement_target(check: Check, rows: Mapping[int, ParameterRow | None], grades: Mapping[int, float | None],
+                        user: tuple[float | None, str, str], standard: str, what: str, what_zh: str
+                        ) -> tuple[float | None, str, str]:
+    """The replacement target of a checked item: the user's (``user``: value, label, 中文标签) or, when
+    the item is below the minimum, the best grade of ``grades`` that has a value; a warning for each
+    unverified grade row it rests on (grade 3, the minimum, always)."""
+    target_value, target, target_zh = user
+    used = {3}
+    if target_value is None and check.below_minimum:
+        best = next(((g, v) for g, v in sorted(grades.items()) if v is not None), None)
+        if best is not None:
+            target_value = best[1]
+            target, target_zh = f"{standard} grade {best[0]}", f"{standard} {best[0]}级能效"
+            used.add(best[0])
+    for grade in sorted(used):
+        row = rows.get(grade)
+        if row is not None and row.value is not None and row.needs_warning:
+            check.warnings.append(_status_finding(row, f"{what} (grade_{grade})", f"{what_zh}（grade_{grade}）"))
+    return target_value, target, target_zh
+
+
 def _check_compressor(item: Equipment, catalog: Catalog, factors: Factors, check: Check) -> None:
     """GB 19153-2019 表1 (fixed-speed oil-injected rotary): the row of the rated power (exact) and the
     next tabulated discharge pressure at or above the item's, air- or liquid-cooled."""
@@ -548,20 +569,9 @@ def _check_compressor(item: Equipment, catalog: Catalog, factors: Factors, check
     check.grade = calc.specific_power_grade(sp, grades)
     check.below_minimum = check.grade is None
     check.gap = round(sp - minimum.value, 6) if check.below_minimum else 0.0
-    used = {3}
-    target_value = item.target_specific_power
-    target, target_zh = "user target specific power", "用户指定目标比功率"
-    if target_value is None and check.below_minimum:
-        best = next(((g, v) for g, v in sorted(grades.items()) if v is not None), None)
-        if best is not None:
-            target_value = best[1]
-            target, target_zh = f"GB 19153-2019 grade {best[0]}", f"GB 19153-2019 {best[0]}级能效"
-            used.add(best[0])
-    for grade in sorted(used):
-        used_row = grades_rows.get(grade)
-        if used_row is not None and used_row.value is not None and used_row.needs_warning:
-            check.warnings.append(_status_finding(used_row, f"Air compressor {item.code} (grade_{grade})",
-                                                  f"空压机 {item.code}（grade_{grade}）"))
+    target_value, target, target_zh = _replacement_target(
+        check, grades_rows, grades, (item.target_specific_power, "user target specific power", "用户指定目标比功率"),
+        "GB 19153-2019", f"Air compressor {item.code}", f"空压机 {item.code}")
     if target_value is not None and target_value < sp:
         kwh = calc.compressor_saving_kwh(sp, target_value, item.flow_m3_min or 0, item.hours_per_year,
                                          item.load_factor)
@@ -639,19 +649,9 @@ def _check_boiler(item: Equipment, catalog: Catalog, factors: Factors, check: Ch
     check.grade = calc.efficiency_grade(item.efficiency_pct, grades)
     check.below_minimum = check.grade is None
     check.gap = round(minimum.value - item.efficiency_pct, 6) if check.below_minimum else 0.0
-    used = {3}
-    target_value = item.target_efficiency_pct
-    target, target_zh = "user target efficiency", "用户指定目标效率"
-    if target_value is None and check.below_minimum:
-        best = next(((g, v) for g, v in sorted(grades.items()) if v is not None), None)
-        if best is not None:
-            target_value = best[1]
-            target, target_zh = f"GB 24500-2020 grade {best[0]}", f"GB 24500-2020 {best[0]}级能效"
-            used.add(best[0])
-    for grade in sorted(used):
-        row = rows.get(grade)
-        if row is not None and row.value is not None and row.needs_warning:
-            check.warnings.append(_status_finding(row, f"Boiler {item.code} (grade_{grade})", f"锅炉 {item.code}（grade_{grade}）"))
+    target_value, target, target_zh = _replacement_target(
+        check, rows, grades, (item.target_efficiency_pct, "user target efficiency", "用户指定目标效率"),
+        "GB 24500-2020", f"Boiler {item.code}", f"锅炉 {item.code}")
     if target_value is not None and target_value > item.efficiency_pct:
         _boiler_measure(item, factors, target, target_zh, target_value, check)
 
@@ -783,17 +783,10 @@ def _check_fan(item: Equipment, catalog: Catalog, factors: Factors, check: Check
         "GB 19761-2020 grades the peak (impeller) efficiency; the register's efficiency is compared as given, and the "
         "standard's deductions (double inlet, HVAC fans, inlet boxes) are not applied",
         "GB 19761-2020 按最高（叶轮）效率分级；台账效率按填报值比较，未计入标准中双吸入、空调用及带进气箱风机的扣减"))
-    used = {3}
-    target_value = item.target_efficiency_pct
-    target, target_zh = "user target efficiency", "用户指定目标效率"
-    if target_value is None and check.below_minimum and grades[1] is not None:
-        target_value, target, target_zh = grades[1], "GB 19761-2020 grade 1", "GB 19761-2020 1级能效"
-        used.add(1)
-    for grade in sorted(used):
-        used_row = rows[grade]
-        if used_row is not None and used_row.value is not None and used_row.needs_warning:
-            check.warnings.append(_status_finding(used_row, f"Fan {item.code} (grade_{grade})",
-                                                  f"风机 {item.code}（grade_{grade}）"))
+    # a fan's replacement target is grade 1 only (not the best grade with a value, as for the others)
+    target_value, target, target_zh = _replacement_target(
+        check, rows, {1: grades[1]}, (item.target_efficiency_pct, "user target efficiency", "用户指定目标效率"),
+        "GB 19761-2020", f"Fan {item.code}", f"风机 {item.code}")
     if target_value is not None and target_value > item.efficiency_pct:
         kwh = calc.motor_saving_kwh(item.rated_power_kw or 0, item.hours_per_year, item.load_factor,
                                     item.efficiency_pct, target_value)
