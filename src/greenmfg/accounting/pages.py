@@ -65,7 +65,7 @@ from greenmfg.settings import Settings
 from greenmfg.web.deps import PagePrincipal, get_database, get_settings
 from greenmfg.web.i18n import N_, Translator
 from greenmfg.web.pages import flash
-from greenmfg.web.templating import render
+from greenmfg.web.templating import item_name, render
 
 __all__ = ["router"]
 
@@ -108,10 +108,7 @@ def _industry(key: str | None, translator: Translator) -> str:
 
 
 def _item_name(key: str, translator: Translator) -> str:
-    item = load_vocabulary().items.get(key)
-    if item is None:
-        return key
-    return item.name_zh if translator.locale == "zh-CN" else sentence_case(item.name_en)
+    return item_name(key, zh=translator.locale == "zh-CN")
 
 
 def _enterprise_view(enterprise: Organisation, principal: Principal, translator: Translator) -> dict[str, Any]:

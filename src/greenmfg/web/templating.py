@@ -82,6 +82,7 @@ __all__ = [
     "UserLike",
     "create_environment",
     "create_templates",
+    "item_name",
     "local_redirect_target",
     "render",
     "static_files",
@@ -230,7 +231,7 @@ def create_environment(packages: Sequence[str], translator: Translator) -> Envir
         product_version=__version__,
     )
     env.filters.update(
-        item_name=functools.partial(_item_name, zh=translator.locale == "zh-CN"),
+        item_name=functools.partial(item_name, zh=translator.locale == "zh-CN"),
         number=translator.format_number,
         decimal=translator.format_decimal,
         percent=translator.format_percent,
@@ -240,7 +241,7 @@ def create_environment(packages: Sequence[str], translator: Translator) -> Envir
     return env
 
 
-def _item_name(key: object, *, zh: bool) -> str:
+def item_name(key: object, *, zh: bool) -> str:
     """The vocabulary's Chinese or English name of an item key (the key itself when unknown)."""
     from greenmfg.refdata import load_vocabulary  # reference data only when a page names an item
 
