@@ -67,7 +67,7 @@ def _sorted(table: Any, keys: list[str]) -> list[dict[str, Any]]:
 def _detailed_totals(path: Path) -> tuple[AccountingRun, list[dict[str, Any]]]:
     """The fast run, and the totals summed from the detailed check's canonical rows."""
     con = connect()
-    run = account(path, con=con)
+    run = account(path, engine=con)
     activity = validate_activity(read_activity(path, con), load_vocabulary())
     expected = facility_totals(facility_sums(activity_lines(activity, run.parameter_sets)))
     return run, _sorted(expected, KEYS)

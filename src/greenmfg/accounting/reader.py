@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +25,11 @@ import pyarrow.parquet as pq
 from greenmfg.accounting.template_spec import COLUMNS, REQUIRED_COLUMNS, canonical_column
 from greenmfg.errors import InputError, Issue
 
-__all__ = ["SUFFIXES", "ActivitySource", "read_activity"]
+__all__ = ["RAW_VIEW", "SUFFIXES", "ActivitySource", "SourceInput", "read_activity", "read_table"]
+
+#: the located input rows of a run, as read (a view on the run's connection)
+RAW_VIEW = "greenmfg_activity_raw"
+_TABLE_INPUT = "greenmfg_input_table"
 
 SUFFIXES = (".xlsx", ".csv", ".parquet")
 NUMERIC_COLUMNS = ("quantity", "ncv", "carbon_content", "oxidation_rate")
@@ -44,17 +49,37 @@ def _number_sql(expression: str) -> str:
 _INSTRUCTION_SHEETS = {"instructions", "说明", "填写说明", "readme", "lists", "选项"}
 
 
+@dataclass(frozen=True)
+class SourceInput:
+    """One input of a run: a file (with the sheet read) or an in-memory table, and its SHA-256."""
+
+    name: str
+    sheet: str = ""
+    path: Path | None = None
+    #: SHA-256 of an in-memory table (its Arrow IPC stream); files are hashed when asked
+    digest: str | None = None
+
+    def sha256(self) -> str | None:
+        if self.digest is not None or self.path is None:
+            return self.digest
+        digest = hashlib.sha256()
+        with self.path.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+        return digest.hexdigest()
+
+
 @dataclass
 class ActivitySource:
-    """The input as one Ibis table plus the header problems found while reading it."""
+    """The input as one Ibis table plus the header problems found while reading it.
+
+    Rows carry ``_file_id``, the index of their input in ``inputs``.
+    """
 
     table: ibis.Table
     con: ibis.BaseBackend
-    files: list[Path]
+    inputs: list[SourceInput]
     issues: list[Issue] = field(default_factory=list)
-    #: the sheet read from each file ('' for .csv and .parquet); rows carry ``_file_id``, the index
-    sheets: list[str] = field(default_factory=list)
-    row_count: int = 0
 
 
 def _header_issues(path: Path, sheet: str, headers: list[str]) -> tuple[dict[str, str], list[Issue]]:
@@ -179,17 +204,25 @@ def _read_csv(path: Path) -> tuple[pa.Table, list[Issue]]:
     return _text_table(path, "", mapping, columns, rows), issues
 
 
-def _parquet_relation(path: Path, index: int) -> tuple[str, list[Issue]]:
-    """SQL selecting the located template columns from a Parquet file, scanned lazily by DuckDB."""
-    try:
-        schema = pq.read_schema(path)
-    except Exception as exc:  # pyarrow raises several types for non-parquet files
-        raise InputError(f"{path}: not a readable Parquet file ({exc}) / 无法读取该 Parquet 文件") from exc
-    mapping, issues = _header_issues(path, "", list(schema.names))
+def _located_select(schema: pa.Schema, relation: str, *, file: str, index: int, where: str
+                    ) -> tuple[str, list[Issue]]:
+    """SQL selecting the located template columns from ``relation`` (columns as in ``schema``).
+
+    ``_file``, ``_sheet`` and ``_row`` come from columns of those names when ``relation`` has them
+    (rows stored by the platform keep where they were uploaded from), else ``file``, '' and the
+    record number (first = 1). Numeric columns that are typed numbers are taken as they are;
+    text ones are parsed, so that a cell that is not a number is reported.
+    """
+    names = list(schema.names)
+    mapping, issues = _header_issues(Path(where), "", [n for n in names if n not in _LOCATION_COLUMNS])
     by_column = {canonical: original for original, canonical in mapping.items()}
-    quoted = str(path).replace("'", "''")
-    select = [f"'{path.name}' AS _file", f"CAST({index} AS INTEGER) AS _file_id", "'' AS _sheet",
-              "file_row_number + 1 AS _row"]
+    quoted_file = file.replace("'", "''")
+    select = [
+        "CAST(_file AS VARCHAR) AS _file" if "_file" in names else f"'{quoted_file}' AS _file",
+        f"CAST({index} AS INTEGER) AS _file_id",
+        "coalesce(CAST(_sheet AS VARCHAR), '') AS _sheet" if "_sheet" in names else "'' AS _sheet",
+        "CAST(_row AS BIGINT) AS _row" if "_row" in names else "CAST(file_row_number + 1 AS BIGINT) AS _row",
+    ]
     for column in COLUMNS:
         original = by_column.get(column.name)
         if original is None:
@@ -199,7 +232,8 @@ def _parquet_relation(path: Path, index: int) -> tuple[str, list[Issue]]:
             continue
         kind = schema.field(original).type
         expression = '"' + original.replace('"', '""') + '"'
-        if column.name in NUMERIC_COLUMNS and (pa.types.is_floating(kind) or pa.types.is_integer(kind)):
+        if column.name in NUMERIC_COLUMNS and (pa.types.is_floating(kind) or pa.types.is_integer(kind)
+                                               or pa.types.is_decimal(kind)):
             # typed numbers: no text to complain about
             select.append(f"CAST({expression} AS DOUBLE) AS {column.name}_number")
             select.append(f"CAST(NULL AS VARCHAR) AS {column.name}")
@@ -209,10 +243,23 @@ def _parquet_relation(path: Path, index: int) -> tuple[str, list[Issue]]:
             select.append(f"{text} AS {column.name}")
         else:
             select.append(f"CAST({expression} AS VARCHAR) AS {column.name}")
-    return (
-        f"SELECT {', '.join(select)} FROM read_parquet('{quoted}', file_row_number = true)",
-        issues,
-    )
+    return f"SELECT {', '.join(select)} FROM {relation}", issues
+
+
+#: columns of an in-memory table that say where its rows came from (see :func:`read_table`)
+_LOCATION_COLUMNS = ("_file", "_sheet", "_row")
+
+
+def _parquet_relation(path: Path, index: int) -> tuple[str, list[Issue]]:
+    """SQL selecting the located template columns from a Parquet file, scanned lazily by DuckDB."""
+    try:
+        schema = pq.read_schema(path)
+    except Exception as exc:  # pyarrow raises several types for non-parquet files
+        raise InputError(f"{path}: not a readable Parquet file ({exc}) / 无法读取该 Parquet 文件") from exc
+    quoted = str(path).replace("'", "''")
+    schema = pa.schema([f for f in schema if f.name not in _LOCATION_COLUMNS])
+    return _located_select(schema, f"read_parquet('{quoted}', file_row_number = true)", file=path.name,
+                           index=index, where=path.name)
 
 
 def _input_files(path: Path) -> list[Path]:
@@ -247,7 +294,7 @@ def read_activity(path: Path, con: ibis.BaseBackend) -> ActivitySource:
     raw = con.con  # the underlying duckdb connection: Parquet is scanned lazily, never loaded whole
     selects: list[str] = []
     issues: list[Issue] = []
-    sheets: list[str] = []
+    inputs: list[SourceInput] = []
     for index, file in enumerate(files):
         suffix = file.suffix.lower()
         sheet = ""
@@ -267,8 +314,46 @@ def read_activity(path: Path, con: ibis.BaseBackend) -> ActivitySource:
             sql = f"SELECT _file, CAST({index} AS INTEGER) AS _file_id, _sheet, _row, {text_cast} FROM {name}"
         issues.extend(found)
         selects.append(sql)
-        sheets.append(sheet)
+        inputs.append(SourceInput(name=file.name, sheet=sheet, path=file))
     union = " UNION ALL ".join(selects)
-    raw.execute(f"CREATE OR REPLACE TEMP VIEW greenmfg_activity_raw AS {union}")
-    table = con.table("greenmfg_activity_raw")
-    return ActivitySource(table=table, con=con, files=files, issues=issues, sheets=sheets)
+    raw.execute(f"CREATE OR REPLACE TEMP VIEW {RAW_VIEW} AS {union}")
+    return ActivitySource(table=con.table(RAW_VIEW), con=con, inputs=inputs, issues=issues)
+
+
+def _table_digest(table: pa.Table) -> str:
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return hashlib.sha256(sink.getvalue()).hexdigest()
+
+
+def read_table(table: pa.Table | ibis.Table, con: ibis.BaseBackend, *, name: str = "table") -> ActivitySource:
+    """An in-memory table of activity rows as a located table on ``con`` (a DuckDB backend).
+
+    ``table`` has the template's columns, headed in English or Chinese like a file's; numeric
+    columns may be numbers or text. Optional ``_file``, ``_sheet`` and ``_row`` columns say where
+    each row came from (the platform's stored rows keep their upload's); otherwise the rows are
+    numbered from 1 and ``name`` stands for the file in messages and provenance. An Ibis table of
+    another backend is brought over as Arrow; one on ``con`` itself is used where it is.
+    """
+    raw = con.con
+    digest: str | None = None
+    if isinstance(table, pa.Table):
+        if "_row" not in table.column_names:
+            table = table.append_column("file_row_number", pa.array(range(table.num_rows), pa.int64()))
+        digest = _table_digest(table)
+        raw.register(_TABLE_INPUT, table)
+        relation, schema = _TABLE_INPUT, table.schema
+    else:
+        if table._find_backend() is not con:
+            return read_table(table.to_pyarrow(), con, name=name)
+        if "_row" not in table.columns:
+            table = table.mutate(file_row_number=ibis.row_number())
+        con.create_view(_TABLE_INPUT, table, overwrite=True)
+        relation, schema = _TABLE_INPUT, table.schema().to_pyarrow()
+    schema = pa.schema([f for f in schema if f.name != "file_row_number"])
+    sql, issues = _located_select(schema, relation, file=name, index=0, where=name)
+    raw.execute(f"CREATE OR REPLACE TEMP VIEW {RAW_VIEW} AS {sql}")
+    return ActivitySource(table=con.table(RAW_VIEW), con=con, inputs=[SourceInput(name=name, digest=digest)],
+                          issues=issues)
+

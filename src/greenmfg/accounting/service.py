@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import shutil
 import tempfile
 import weakref
@@ -14,10 +13,11 @@ from pathlib import Path
 
 import ibis
 import ibis.expr.types as ir
+import pyarrow as pa
 
 from greenmfg import __version__
 from greenmfg.accounting.parameters import AccountingOptions, BoundParameters, bind_parameters
-from greenmfg.accounting.reader import read_activity
+from greenmfg.accounting.reader import ActivitySource, SourceInput, read_activity, read_table
 from greenmfg.accounting.screening import (
     canonical_ids,
     may_have_cross_row_issues,
@@ -40,7 +40,10 @@ from greenmfg.calc.accounting import (
 from greenmfg.refdata.catalog import Catalog, load_catalog
 from greenmfg.refdata.vocabulary import Vocabulary, load_vocabulary
 
-__all__ = ["AccountingRun", "account", "connect"]
+__all__ = ["AccountingRun", "Engine", "account", "account_table", "connect"]
+
+#: what runs the plans: ``"duckdb"`` (in-process, the default), ``"spark"``, or an open Ibis backend
+Engine = str | ibis.BaseBackend
 
 
 def connect(*, memory_limit: str = "3GB", threads: int | None = None) -> ibis.BaseBackend:
@@ -57,14 +60,6 @@ def connect(*, memory_limit: str = "3GB", threads: int | None = None) -> ibis.Ba
     if threads:
         con.raw_sql(f"SET threads = {int(threads)}")
     return con
-
-
-def _file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 @dataclass
@@ -86,9 +81,10 @@ class AccountingRun:
     bound: BoundParameters
     catalog: Catalog
     vocabulary: Vocabulary
-    inputs: list[Path]
-    #: the sheet read from each input ('' for .csv and .parquet)
-    sheets: list[str]
+    #: the files or tables read (rows carry ``_file_id``, the index here)
+    inputs: list[SourceInput]
+    #: the input rows as read, located (``_file``, ``_sheet``, ``_row``), every column as text
+    source: ir.Table
     lines_plan: Callable[[], ir.Table] = field(repr=False)
     run_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
 
@@ -112,15 +108,23 @@ class AccountingRun:
             "run_at_utc": self.run_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
             "options": self.options.as_dict(),
             "datasets": datasets,
-            "inputs": [{"file": p.name, "sheet": sheet, "sha256": _file_sha256(p)}
-                       for p, sheet in zip(self.inputs, self.sheets, strict=True)],
+            "inputs": [{"file": i.name, "sheet": i.sheet, "sha256": i.sha256()} for i in self.inputs],
             "units": {"energy": "tce", "emissions": "tCO2e"},
         }
 
 
+def _engine(engine: Engine | None) -> ibis.BaseBackend:
+    if engine is None or engine == "duckdb":
+        return connect()
+    if isinstance(engine, ibis.BaseBackend):
+        return engine
+    raise ValueError(f"unknown engine {engine!r}: use 'duckdb', 'spark' or an Ibis backend")
+
+
 def account(path: Path, options: AccountingOptions | None = None, *,
-            con: ibis.BaseBackend | None = None) -> AccountingRun:
-    """Validate the activity data at ``path`` and build the accounting plan.
+            engine: Engine | None = None) -> AccountingRun:
+    """Validate the activity data at ``path`` (a file or a folder of files) and build the
+    accounting plan on ``engine``.
 
     Nothing is computed when any input row is bad: :class:`~greenmfg.errors.ValidationFailed`
     lists the located issues.
@@ -134,13 +138,37 @@ def account(path: Path, options: AccountingOptions | None = None, *,
     DatasetError
         A selected reference dataset is unknown or malformed.
     """
+    options = _checked(options)
+    con = _engine(engine)
+    return _account(read_activity(Path(path), con), options)
+
+
+def account_table(table: pa.Table | ir.Table, options: AccountingOptions | None = None, *,
+                  engine: Engine | None = None, name: str = "table") -> AccountingRun:
+    """Validate and account activity rows held in memory: a :class:`pyarrow.Table` or an Ibis table.
+
+    The table has the template's columns (English or Chinese headers; quantities as numbers or
+    text), optionally ``_file``, ``_sheet`` and ``_row`` saying where each row came from (else
+    rows are numbered from 1 and errors name ``name``). Everything else is as :func:`account`.
+    """
+    options = _checked(options)
+    con = _engine(engine)
+    return _account(read_table(table, con, name=name), options)
+
+
+def _checked(options: AccountingOptions | None) -> AccountingOptions:
+    """The options, once every dataset they select is known and well formed (else DatasetError)."""
     options = options or AccountingOptions()
-    con = con or connect()
     catalog = load_catalog()
-    vocabulary = load_vocabulary()
     for dataset_id in options.dataset_ids():
         catalog.dataset(dataset_id)
-    source = read_activity(Path(path), con)
+    return options
+
+
+def _account(source: ActivitySource, options: AccountingOptions) -> AccountingRun:
+    con = source.con
+    catalog = load_catalog()
+    vocabulary = load_vocabulary()
     # Fast path: the rules are evaluated on every row in the same pass that sums the results;
     # only when a screen may have caught something does the detailed check run, to locate and
     # list every issue (and raise).
@@ -177,6 +205,6 @@ def account(path: Path, options: AccountingOptions | None = None, *,
     return AccountingRun(
         con=con, options=options, totals=totals, products=products, parameter_sets=sets,
         source_lines=activity_lines(screened.valid(), sets), bound=bound, catalog=catalog,
-        vocabulary=vocabulary, inputs=source.files, sheets=source.sheets,
+        vocabulary=vocabulary, inputs=source.inputs, source=source.table,
         lines_plan=lambda: activity_lines(canonical(screened.valid()), sets),
     )
