@@ -158,6 +158,24 @@ def test_a_failure_during_commit_leaves_nothing_behind(client: TestClient, login
     assert client.post(f"/api/v1/imports/{preview['id']}/commit", headers=login("steel")).status_code == 200
 
 
+def test_commit_stores_the_preview_accounting_unless_reference_data_changed(
+        client: TestClient, login: Login, world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    from greenmfg.accounting import store
+
+    accounted: list[str] = []
+    real = store.account
+    monkeypatch.setattr(store, "account", lambda source, *a, **k: accounted.append(source.name) or real(source, *a, **k))
+    first = upload(client, login("steel"), world.org("steel"), steel_csv()).json()
+    assert accounted == ["activity.csv"]
+    assert client.post(f"/api/v1/imports/{first['id']}/commit", headers=login("steel")).status_code == 200
+    assert accounted == ["activity.csv"]  # one accounting per upload: the preview's result was stored
+    second = upload(client, login("steel"), world.org("steel"), steel_csv(extra=[
+        ["E-STEEL", "唐山示例钢铁有限公司", "钢铁", "130000", "E-STEEL-F1", "2024-03", "焦炭", "5", "吨", "consumed"]])).json()
+    monkeypatch.setattr(store, "_installed_fingerprint", lambda: "other reference data")
+    assert client.post(f"/api/v1/imports/{second['id']}/commit", headers=login("steel")).status_code == 200
+    assert accounted == ["activity.csv"] * 3  # reference data changed since the preview: accounted again
+
+
 def test_commit_twice_is_a_conflict(client: TestClient, login: Login, world: World) -> None:
     preview = upload(client, login("steel"), world.org("steel"), steel_csv()).json()
     assert client.post(f"/api/v1/imports/{preview['id']}/commit", headers=login("steel")).status_code == 200

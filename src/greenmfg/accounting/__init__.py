@@ -21,12 +21,13 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from greenmfg.accounting.output import result_document
     from greenmfg.accounting.parameters import AccountingOptions
+    from greenmfg.accounting.reader import InputFile
     from greenmfg.accounting.service import AccountingRun, account, account_table
 
-__all__ = ["AccountingOptions", "AccountingRun", "account", "account_table", "result_document"]
+__all__ = ["AccountingOptions", "AccountingRun", "InputFile", "account", "account_table", "result_document"]
 
 _HOMES = {"result_document": "output", "AccountingOptions": "parameters", "AccountingRun": "service",
-          "account": "service", "account_table": "service"}
+          "account": "service", "account_table": "service", "InputFile": "reader"}
 
 
 def __getattr__(name: str) -> Any:

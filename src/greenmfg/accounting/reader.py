@@ -21,11 +21,12 @@ import ibis
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
+from ibis.common.exceptions import IbisError
 
 from greenmfg.accounting.template_spec import COLUMNS, REQUIRED_COLUMNS, canonical_column
 from greenmfg.errors import InputError, Issue
 
-__all__ = ["RAW_VIEW", "SUFFIXES", "ActivitySource", "SourceInput", "read_activity", "read_table"]
+__all__ = ["RAW_VIEW", "SUFFIXES", "ActivitySource", "InputFile", "SourceInput", "read_activity", "read_table"]
 
 #: the located input rows of a run, as read (a view on the run's connection)
 RAW_VIEW = "greenmfg_activity_raw"
@@ -50,13 +51,28 @@ _INSTRUCTION_SHEETS = {"instructions", "说明", "填写说明", "readme", "list
 
 
 @dataclass(frozen=True)
+class InputFile:
+    """A file's bytes held in memory (an upload) with the name it came with."""
+
+    name: str
+    content: bytes = field(repr=False)
+
+    @property
+    def suffix(self) -> str:
+        return Path(self.name).suffix
+
+    def __str__(self) -> str:
+        return self.name
+
+
+@dataclass(frozen=True)
 class SourceInput:
     """One input of a run: a file (with the sheet read) or an in-memory table, and its SHA-256."""
 
     name: str
     sheet: str = ""
     path: Path | None = None
-    #: SHA-256 of an in-memory table (its Arrow IPC stream); files are hashed when asked
+    #: SHA-256 of an in-memory file or table (a table's Arrow IPC stream); files are hashed when asked
     digest: str | None = None
 
     def sha256(self) -> str | None:
@@ -82,7 +98,7 @@ class ActivitySource:
     issues: list[Issue] = field(default_factory=list)
 
 
-def _header_issues(path: Path, sheet: str, headers: list[str]) -> tuple[dict[str, str], list[Issue]]:
+def _header_issues(path: Path | InputFile, sheet: str, headers: list[str]) -> tuple[dict[str, str], list[Issue]]:
     """Map each original header to its template column; report unknown, duplicate and missing ones."""
     mapping: dict[str, str] = {}
     issues: list[Issue] = []
@@ -115,7 +131,7 @@ def _header_issues(path: Path, sheet: str, headers: list[str]) -> tuple[dict[str
     return mapping, issues
 
 
-def _text_table(path: Path, sheet: str, mapping: dict[str, str], columns: dict[str, list[object]],
+def _text_table(path: Path | InputFile, sheet: str, mapping: dict[str, str], columns: dict[str, list[object]],
                 rows: list[int]) -> pa.Table:
     """Build the located, all-text arrow table in template column order."""
     arrays: dict[str, pa.Array] = {
@@ -142,11 +158,12 @@ def _cell_text(value: object, column: str | None) -> str | None:
     return text
 
 
-def _read_xlsx(path: Path) -> tuple[pa.Table, list[Issue], str]:
+def _read_xlsx(path: Path | InputFile) -> tuple[pa.Table, list[Issue], str]:
     import openpyxl  # imported here: only xlsx input needs it
 
     try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        workbook = openpyxl.load_workbook(io.BytesIO(path.content) if isinstance(path, InputFile) else path,
+                                          read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a broken file
         raise InputError(f"{path}: not a readable .xlsx workbook ({exc}) / 无法读取该 .xlsx 文件") from exc
     try:
@@ -173,8 +190,8 @@ def _read_xlsx(path: Path) -> tuple[pa.Table, list[Issue], str]:
         workbook.close()
 
 
-def _read_csv(path: Path) -> tuple[pa.Table, list[Issue]]:
-    raw = path.read_bytes()
+def _read_csv(path: Path | InputFile) -> tuple[pa.Table, list[Issue]]:
+    raw = path.content if isinstance(path, InputFile) else path.read_bytes()
     for encoding in ("utf-8-sig", "gb18030"):  # Excel in China saves CSV as GB18030/GBK
         try:
             text = raw.decode(encoding)
@@ -279,8 +296,9 @@ def _input_files(path: Path) -> list[Path]:
     return [path]
 
 
-def read_activity(path: Path, con: ibis.BaseBackend) -> ActivitySource:
-    """Read one file or a folder of files into a located Ibis table on ``con`` (a DuckDB backend).
+def read_activity(path: Path | InputFile, con: ibis.BaseBackend) -> ActivitySource:
+    """Read one file or a folder of files, or a file's bytes held in memory (:class:`InputFile`,
+    .xlsx or .csv), into a located Ibis table on ``con`` (a DuckDB backend).
 
     Text columns stay text. Numeric columns of .csv/.xlsx arrive as text and are parsed during
     validation; numeric Parquet columns arrive as DOUBLE.
@@ -290,7 +308,10 @@ def read_activity(path: Path, con: ibis.BaseBackend) -> ActivitySource:
     InputError
         If the path does not exist, has an unsupported type, or a file cannot be read at all.
     """
-    files = _input_files(path)
+    files: list[Path | InputFile] = [path] if isinstance(path, InputFile) else list(_input_files(path))
+    if isinstance(path, InputFile) and path.suffix.lower() not in (".xlsx", ".csv"):
+        raise InputError(f"{path.name}: unsupported file type '{path.suffix}'; use .xlsx or .csv / "
+                         "不支持的文件类型，请使用 .xlsx 或 .csv")
     raw = con.con  # the underlying duckdb connection: Parquet is scanned lazily, never loaded whole
     selects: list[str] = []
     issues: list[Issue] = []
@@ -298,7 +319,7 @@ def read_activity(path: Path, con: ibis.BaseBackend) -> ActivitySource:
     for index, file in enumerate(files):
         suffix = file.suffix.lower()
         sheet = ""
-        if suffix == ".parquet":
+        if isinstance(file, Path) and suffix == ".parquet":
             sql, found = _parquet_relation(file, index)
         else:
             if suffix == ".xlsx":
@@ -314,7 +335,8 @@ def read_activity(path: Path, con: ibis.BaseBackend) -> ActivitySource:
             sql = f"SELECT _file, CAST({index} AS INTEGER) AS _file_id, _sheet, _row, {text_cast} FROM {name}"
         issues.extend(found)
         selects.append(sql)
-        inputs.append(SourceInput(name=file.name, sheet=sheet, path=file))
+        inputs.append(SourceInput(name=file.name, sheet=sheet, path=file) if isinstance(file, Path) else
+                      SourceInput(name=file.name, sheet=sheet, digest=hashlib.sha256(file.content).hexdigest()))
     union = " UNION ALL ".join(selects)
     raw.execute(f"CREATE OR REPLACE TEMP VIEW {RAW_VIEW} AS {union}")
     return ActivitySource(table=con.table(RAW_VIEW), con=con, inputs=inputs, issues=issues)
@@ -345,7 +367,11 @@ def read_table(table: pa.Table | ibis.Table, con: ibis.BaseBackend, *, name: str
         raw.register(_TABLE_INPUT, table)
         relation, schema = _TABLE_INPUT, table.schema
     else:
-        if table._find_backend() is not con:
+        try:
+            backend = table._find_backend(use_default=False)
+        except IbisError:  # in-memory tables only (ibis.memtable): any backend takes them
+            backend = con
+        if backend is not con:
             return read_table(table.to_pyarrow(), con, name=name)
         if "_row" not in table.columns:
             table = table.mutate(file_row_number=ibis.row_number())

@@ -9,6 +9,7 @@ import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TypeAlias
 from pathlib import Path
 
 import ibis
@@ -17,7 +18,13 @@ import pyarrow as pa
 
 from greenmfg import __version__
 from greenmfg.accounting.parameters import AccountingOptions, BoundParameters, bind_parameters
-from greenmfg.accounting.reader import ActivitySource, SourceInput, read_activity, read_table
+from greenmfg.accounting.reader import (
+    ActivitySource,
+    InputFile,
+    SourceInput,
+    read_activity,
+    read_table,
+)
 from greenmfg.accounting.screening import (
     canonical_ids,
     may_have_cross_row_issues,
@@ -40,10 +47,10 @@ from greenmfg.calc.accounting import (
 from greenmfg.refdata.catalog import Catalog, load_catalog
 from greenmfg.refdata.vocabulary import Vocabulary, load_vocabulary
 
-__all__ = ["AccountingRun", "Engine", "account", "account_table", "connect"]
+__all__ = ["AccountingRun", "Engine", "InputFile", "account", "account_table", "connect"]
 
 #: what runs the plans: ``"duckdb"`` (in-process, the default), ``"spark"``, or an open Ibis backend
-Engine = str | ibis.BaseBackend
+Engine: TypeAlias = str | ibis.BaseBackend
 
 
 def connect(*, memory_limit: str = "3GB", threads: int | None = None) -> ibis.BaseBackend:
@@ -121,10 +128,11 @@ def _engine(engine: Engine | None) -> ibis.BaseBackend:
     raise ValueError(f"unknown engine {engine!r}: use 'duckdb', 'spark' or an Ibis backend")
 
 
-def account(path: Path, options: AccountingOptions | None = None, *,
+def account(path: Path | InputFile, options: AccountingOptions | None = None, *,
             engine: Engine | None = None) -> AccountingRun:
-    """Validate the activity data at ``path`` (a file or a folder of files) and build the
-    accounting plan on ``engine``.
+    """Validate the activity data at ``path`` (a file or a folder of files, or an uploaded file's
+    bytes as an :class:`~greenmfg.accounting.reader.InputFile`) and build the accounting plan on
+    ``engine``.
 
     Nothing is computed when any input row is bad: :class:`~greenmfg.errors.ValidationFailed`
     lists the located issues.
@@ -140,7 +148,7 @@ def account(path: Path, options: AccountingOptions | None = None, *,
     """
     options = _checked(options)
     con = _engine(engine)
-    return _account(read_activity(Path(path), con), options)
+    return _account(read_activity(path if isinstance(path, InputFile) else Path(path), con), options)
 
 
 def account_table(table: pa.Table | ir.Table, options: AccountingOptions | None = None, *,

@@ -14,15 +14,16 @@ what it reads and returns in the database:
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
-import tempfile
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from pathlib import Path, PurePath
+from pathlib import PurePath
 from typing import Any
 
+import pyarrow as pa
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
@@ -36,7 +37,8 @@ from greenmfg.accounting.models import (
 )
 from greenmfg.accounting.output import result_document
 from greenmfg.accounting.parameters import AccountingOptions
-from greenmfg.accounting.service import AccountingRun, account
+from greenmfg.accounting.reader import InputFile
+from greenmfg.accounting.service import AccountingRun, account, account_table
 from greenmfg.accounting.template_spec import COLUMNS
 from greenmfg.accounting.validation import normalize_period
 from greenmfg.audit import service as audit
@@ -45,8 +47,8 @@ from greenmfg.errors import GreenmfgError, InputError, Issue, ValidationFailed
 from greenmfg.orgs.access import Principal
 from greenmfg.orgs.models import Facility, Organisation
 
-__all__ = ["ALLOWED_TYPES", "ImportConflict", "UploadRejected", "commit_import", "discard_import", "preview_upload",
-           "raw_rows", "recalculate", "reference_fingerprint", "store_accounted"]
+__all__ = ["ALLOWED_TYPES", "ImportConflict", "UploadRejected", "account_records", "commit_import", "discard_import",
+           "preview_upload", "raw_rows", "recalculate", "records_table", "reference_fingerprint", "store_accounted"]
 
 MAX_STORED_ISSUES = 1000
 
@@ -116,40 +118,105 @@ def _file_issue(error: InputError, name: str) -> Issue:
 
 
 def _foreign_rows(run: AccountingRun, code: str) -> list[Issue]:
-    raw = run.con.con.execute(
-        "SELECT _sheet, _row, enterprise_id FROM greenmfg_activity_raw "
-        "WHERE trim(enterprise_id) IS DISTINCT FROM ? ORDER BY _row LIMIT ?",
-        [code, MAX_STORED_ISSUES]).fetchall()
-    return [Issue(code="platform.import.other_enterprise", sheet=sheet or "", row=int(row),
-                  column="enterprise_id", value=str(value or ""),
-                  message=f"row belongs to enterprise '{value}', but this upload is for '{code}'",
-                  message_zh=f"该行属于企业“{value}”，而本次上传对应企业“{code}”",
+    t = run.source
+    foreign = t.filter(t.enterprise_id.strip().isnull() | (t.enterprise_id.strip() != code))
+    raw = foreign.order_by("_row").select("_sheet", "_row", "enterprise_id").limit(MAX_STORED_ISSUES)
+    return [Issue(code="platform.import.other_enterprise", sheet=r["_sheet"] or "", row=int(r["_row"]),
+                  column="enterprise_id", value=str(r["enterprise_id"] or ""),
+                  message=f"row belongs to enterprise '{r['enterprise_id']}', but this upload is for '{code}'",
+                  message_zh=f"该行属于企业“{r['enterprise_id']}”，而本次上传对应企业“{code}”",
                   fix=f"upload only this enterprise's rows (enterprise_id {code})",
                   fix_zh=f"只上传本企业的数据（企业编号 {code}）")
-            for sheet, row, value in raw]
-
-
-def _account_bytes(name: str, content: bytes, options: AccountingOptions | None = None
-                   ) -> tuple[AccountingRun, tempfile.TemporaryDirectory[str]]:
-    folder = tempfile.TemporaryDirectory(prefix="greenmfg-upload-")
-    path = Path(folder.name) / name
-    path.write_bytes(content)
-    try:
-        return account(path, options), folder
-    except BaseException:
-        folder.cleanup()
-        raise
+            for r in raw.to_pyarrow().to_pylist()]
 
 
 def raw_rows(run: AccountingRun) -> list[dict[str, Any]]:
+    """The run's input rows as read: sheet, row and the template columns as text."""
     names = [c.name for c in COLUMNS]
-    cursor = run.con.con.execute(
-        f"SELECT _sheet, _row, {', '.join(names)} FROM greenmfg_activity_raw ORDER BY _file, _row")
+    t = run.source
     out = []
-    for record in cursor.fetchall():
-        values = {n: (None if v is None else str(v)) for n, v in zip(names, record[2:], strict=True)}
-        out.append({"sheet": record[0] or "", "row": int(record[1]), "values": values})
+    for record in t.order_by(["_file_id", "_row"]).select("_sheet", "_row", *names).to_pyarrow().to_pylist():
+        values = {n: (None if record[n] is None else str(record[n])) for n in names}
+        out.append({"sheet": record["_sheet"] or "", "row": int(record["_row"]), "values": values})
     return out
+
+
+def records_table(records: Iterable[tuple[int, str, int, dict[str, Any]]]) -> pa.Table:
+    """Stored activity rows ``(import id, sheet, row, values)`` as an Arrow table for
+    :func:`~greenmfg.accounting.service.account_table`: each row keeps the sheet and row it was
+    uploaded from; the file is named by its import (``import 7``)."""
+    names = [c.name for c in COLUMNS]
+    columns: dict[str, list[Any]] = {"_file": [], "_sheet": [], "_row": [], **{n: [] for n in names}}
+    for import_id, sheet, row, values in records:
+        columns["_file"].append(f"import {import_id}")
+        columns["_sheet"].append(sheet)
+        columns["_row"].append(row)
+        for n in names:
+            value = values.get(n)
+            columns[n].append(None if value is None else str(value))
+    schema = pa.schema([("_file", pa.string()), ("_sheet", pa.string()), ("_row", pa.int64()),
+                        *((n, pa.string()) for n in names)])
+    return pa.table(columns, schema=schema)
+
+
+def account_records(session: Session, version_ids: Sequence[int],
+                    options: AccountingOptions | None = None) -> AccountingRun:
+    """Account the stored rows of these data versions (in the order they were stored)."""
+    rows: list[tuple[int, int, str, int, dict[str, Any]]] = []
+    for chunk in range(0, len(version_ids), _CHUNK):
+        rows.extend(session.execute(
+            select(ActivityRecord.id, ActivityRecord.import_id, ActivityRecord.sheet, ActivityRecord.row,
+                   ActivityRecord.values)
+            .where(ActivityRecord.data_version_id.in_(version_ids[chunk:chunk + _CHUNK]))).all())
+    rows.sort(key=lambda r: r[0])
+    return account_table(records_table((i, sheet, row, values) for _, i, sheet, row, values in rows), options,
+                         name="stored rows")
+
+
+#: ids bound in one statement at most (PostgreSQL's driver refuses more than 65 535 parameters)
+_CHUNK = 10_000
+
+
+class _PreviewCache:
+    """The accounting of recent previews, reused by their commit: one accounting per upload.
+
+    Keyed on the bytes' SHA-256, the file name and the reference-data fingerprint the result was
+    computed with; a commit whose batch matches (same bytes, same reference data installed) stores
+    the preview's result, else it accounts again. Per process and small: a commit served by
+    another worker, or long after, simply accounts again.
+    """
+
+    def __init__(self, size: int = 8) -> None:
+        self._size = size
+        self._items: OrderedDict[tuple[str, str], tuple[str, dict[str, Any], list[dict[str, Any]]]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def put(self, sha256: str, name: str, document: dict[str, Any], raw: list[dict[str, Any]]) -> None:
+        with self._lock:
+            self._items[(sha256, name)] = (reference_fingerprint(document["provenance"]), document, raw)
+            self._items.move_to_end((sha256, name))
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+
+    def take(self, sha256: str, name: str) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
+        with self._lock:
+            found = self._items.get((sha256, name))
+        if found is None or found[0] != _installed_fingerprint():
+            return None
+        return found[1], found[2]
+
+
+def _installed_fingerprint() -> str:
+    """The reference fingerprint a run with the default options would have now."""
+    from greenmfg.refdata.catalog import load_catalog
+
+    options = AccountingOptions()
+    catalog = load_catalog()
+    datasets = [{"id": i, "sha256": catalog.dataset(i).info.sha256} for i in options.dataset_ids()]
+    return reference_fingerprint({"datasets": datasets, "options": options.as_dict()})
+
+
+_previews = _PreviewCache()
 
 
 def reference_fingerprint(provenance: dict[str, Any]) -> str:
@@ -173,26 +240,28 @@ def preview_upload(session: Session, principal: Principal, enterprise: Organisat
     total_issues = 0
     summary: dict[str, Any] = {}
     rows = 0
+    sha256 = hashlib.sha256(content).hexdigest()
     try:
-        run, folder = _account_bytes(name, content)
+        run = account(InputFile(name, content))
     except ValidationFailed as failed:
         issues, total_issues = failed.issues, failed.total
     except InputError as error:
         issues, total_issues = [_file_issue(error, name)], 1
     else:
-        with folder:
-            assert enterprise.code is not None
-            foreign = _foreign_rows(run, enterprise.code)
-            if foreign:
-                issues, total_issues = foreign, len(foreign)
-            else:
-                document = result_document(run)
-                rows = int(run.con.con.execute("SELECT count(*) FROM greenmfg_activity_raw").fetchone()[0])
-                summary = _preview_summary(session, enterprise, document)
+        assert enterprise.code is not None
+        foreign = _foreign_rows(run, enterprise.code)
+        if foreign:
+            issues, total_issues = foreign, len(foreign)
+        else:
+            document = result_document(run)
+            raw = raw_rows(run)
+            rows = len(raw)
+            summary = _preview_summary(session, enterprise, document)
+            _previews.put(sha256, name, document, raw)
     batch = ImportBatch(
         enterprise_id=enterprise.id, created_by=principal.user_id, filename=name,
         content_type=content_type or "application/octet-stream", size_bytes=len(content),
-        sha256=hashlib.sha256(content).hexdigest(), content=content,
+        sha256=sha256, content=content,
         status=ImportStatus.invalid if total_issues else ImportStatus.previewed,
         row_count=rows, issue_count=total_issues,
         issues=[i.as_dict() for i in issues[:MAX_STORED_ISSUES]], summary=summary,
@@ -267,10 +336,12 @@ def commit_import(session: Session, principal: Principal, batch: ImportBatch) ->
     session.refresh(batch)
     if batch.status != ImportStatus.previewed:
         raise ImportConflict(f"import {batch.id} was committed meanwhile", f"导入批次 {batch.id} 已被提交")
-    run, folder = _account_bytes(batch.filename, batch.content)
-    with folder:
-        document = result_document(run)
-        raw = raw_rows(run)
+    # the preview's accounting when it is of these very bytes with the installed reference data
+    reused = _previews.take(hashlib.sha256(batch.content).hexdigest(), batch.filename)
+    if reused is None:
+        run = account(InputFile(batch.filename, batch.content))
+        reused = result_document(run), raw_rows(run)
+    document, raw = reused
     return store_accounted(session, principal, batch, document, raw)
 
 
@@ -351,16 +422,6 @@ def discard_import(session: Session, principal: Principal, batch: ImportBatch) -
                  organisation_id=batch.enterprise_id, target_type="import", target_id=batch.id)
 
 
-def _records_csv(records: list[ActivityRecord]) -> bytes:
-    names = [c.name for c in COLUMNS]
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(names)
-    for record in records:
-        writer.writerow(["" if record.values.get(n) is None else record.values[n] for n in names])
-    return buffer.getvalue().encode("utf-8")
-
-
 _CHANGE_FIELDS = ("energy_tce", "total_tco2e", "scope1_tco2e", "scope2_tco2e")
 
 
@@ -382,12 +443,7 @@ def recalculate(session: Session, *, actor: str, actor_user_id: int | None = Non
             DataVersion.enterprise_id == enterprise_id, DataVersion.current.is_(True))).scalars().all()
         if not versions:
             continue
-        by_id = {v.id: v for v in versions}
-        records = session.execute(select(ActivityRecord).where(
-            ActivityRecord.data_version_id.in_(by_id)).order_by(ActivityRecord.id)).scalars().all()
-        run, folder = _account_bytes("stored.csv", _records_csv(list(records)), options)
-        with folder:
-            document = result_document(run)
+        document = result_document(account_records(session, [v.id for v in versions], options))
         fingerprint = reference_fingerprint(document["provenance"])
         old = {(r.facility_id, r.period): r for r in session.execute(select(FacilityResult).where(
             FacilityResult.enterprise_id == enterprise_id, FacilityResult.current.is_(True))).scalars()}

@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from greenmfg.accounting.output import result_document
 from greenmfg.benchmarking.models import ProductBenchmark
@@ -74,7 +74,7 @@ def summary_by_indicator(bench: BenchmarkRun) -> list[dict[str, Any]]:
     return rows
 
 
-def write_xlsx(bench: BenchmarkRun, path: Path) -> None:
+def write_xlsx(bench: BenchmarkRun, path: Path | BinaryIO) -> None:
     """Sheets: summary by indicator, one row per product result, levels and limits used,
     warnings, indicator definitions, provenance."""
     from openpyxl import Workbook  # only this output needs it

@@ -29,20 +29,19 @@ Facility classes for a year (the compliance view)
 from __future__ import annotations
 
 import hashlib
+import io
 import re
-import tempfile
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.orm import Session, aliased
 
-from greenmfg.accounting.models import ActivityRecord, CalculationRun, DataVersion, FacilityResult
-from greenmfg.accounting.store import _account_bytes, _records_csv, reference_fingerprint
+from greenmfg.accounting.models import CalculationRun, DataVersion, FacilityResult
+from greenmfg.accounting.store import account_records, reference_fingerprint
 from greenmfg.benchmarking import BenchmarkOptions, ProductBenchmark, benchmark
 from greenmfg.benchmarking.output import write_xlsx
 from greenmfg.benchmarking.service import benchmark_editions, resolve_edition
@@ -208,22 +207,19 @@ def _compute(session: Session, enterprises: Sequence[Organisation], *, period: s
     view.periods = sorted({p for _, p in versions})
     if not versions:
         return view
-    records = session.execute(select(ActivityRecord).where(
-        ActivityRecord.data_version_id.in_([v for v, _ in versions])).order_by(ActivityRecord.id)).scalars().all()
     code_of = {o.id: o.code or str(o.id) for o in enterprises}
     for fid, ent, code, name in session.execute(select(Facility.id, Facility.enterprise_id, Facility.code,
                                                        Facility.name).where(Facility.enterprise_id.in_(ids))):
         view.facilities[(code_of[ent], code)] = (fid, name)
     try:
-        fingerprint = _benchmark_into(view, [list(records)], edition, xlsx)
+        fingerprint = _benchmark_into(session, view, [[v for v, _ in versions]], edition, xlsx)
     except ValidationFailed:
         # a facility that reported annually one year and monthly another cannot be read as one
         # file (the template's rule); each year is then accounted on its own
-        year_of = {v: p[:4] for v, p in versions}
-        by_year: dict[str, list[ActivityRecord]] = defaultdict(list)
-        for record in records:
-            by_year[year_of[record.data_version_id]].append(record)
-        fingerprint = _benchmark_into(view, [by_year[y] for y in sorted(by_year)], edition, xlsx)
+        by_year: dict[str, list[int]] = defaultdict(list)
+        for version, version_period in versions:
+            by_year[version_period[:4]].append(version)
+        fingerprint = _benchmark_into(session, view, [by_year[y] for y in sorted(by_year)], edition, xlsx)
     stored = set(session.execute(
         select(CalculationRun.reference_fingerprint).join(FacilityResult, FacilityResult.run_id == CalculationRun.id)
         .where(FacilityResult.enterprise_id.in_(ids), FacilityResult.current.is_(True))).scalars())
@@ -231,28 +227,27 @@ def _compute(session: Session, enterprises: Sequence[Organisation], *, period: s
     return view
 
 
-def _benchmark_into(view: BenchmarkView, groups: list[list[ActivityRecord]], edition: str | None,
+def _benchmark_into(session: Session, view: BenchmarkView, groups: list[list[int]], edition: str | None,
                     xlsx: bool) -> str:
-    """Account and benchmark each group of stored rows; the results go into ``view``.
+    """Account and benchmark the stored rows of each group of data versions; the results go into
+    ``view``.
 
     Returns the reference fingerprint of the accounting (the same for every group).
     """
     fingerprint = ""
     view.results = []
-    for index, records in enumerate(groups):
-        run, folder = _account_bytes("stored.csv", _records_csv(records))
-        with folder:
-            bench = benchmark(run, BenchmarkOptions(edition=edition))
-            accounting = run.provenance()
-            view.results.extend(bench.results)
-            view.provenance = {**accounting, "benchmarking": bench.provenance(),
-                               "accounted_separately": len(groups) > 1}
-            if xlsx and index == len(groups) - 1:  # with several years: the latest year's workbook
-                with tempfile.TemporaryDirectory(prefix="greenmfg-bench-") as out:
-                    path = Path(out) / "benchmark.xlsx"
-                    write_xlsx(bench, path)
-                    view.xlsx = path.read_bytes()
-            fingerprint = reference_fingerprint(accounting)
+    for index, version_ids in enumerate(groups):
+        run = account_records(session, version_ids)
+        bench = benchmark(run, BenchmarkOptions(edition=edition))
+        accounting = run.provenance()
+        view.results.extend(bench.results)
+        view.provenance = {**accounting, "benchmarking": bench.provenance(),
+                           "accounted_separately": len(groups) > 1}
+        if xlsx and index == len(groups) - 1:  # with several years: the latest year's workbook
+            buffer = io.BytesIO()
+            write_xlsx(bench, buffer)
+            view.xlsx = buffer.getvalue()
+        fingerprint = reference_fingerprint(accounting)
     return fingerprint
 
 

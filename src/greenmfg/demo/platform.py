@@ -10,10 +10,8 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import tempfile
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
@@ -23,7 +21,7 @@ from sqlalchemy.orm import Session
 from greenmfg.accounting import store
 from greenmfg.accounting.models import ImportBatch, ImportStatus
 from greenmfg.accounting.output import result_document
-from greenmfg.accounting.service import account
+from greenmfg.accounting.service import account_table
 from greenmfg.audit import service as audit
 from greenmfg.auth.models import Membership, Role, User
 from greenmfg.auth.security import hash_password
@@ -99,12 +97,9 @@ def seed_demo(database: Database, *, password: str, enterprises: int = 40, month
     table: pa.Table = generate_region(enterprises=enterprises, months=months, seed=seed)
     rows: list[dict[str, Any]] = table.to_pylist()
     vocabulary = load_vocabulary()
-    with tempfile.TemporaryDirectory(prefix="greenmfg-demo-") as folder:
-        path = Path(folder) / "demo-region.csv"
-        path.write_bytes(_csv_bytes(rows))
-        run = account(path)
-        document = result_document(run)
-        raw = store.raw_rows(run)
+    run = account_table(table, name="demo-region")
+    document = result_document(run)
+    raw = store.raw_rows(run)
     by_enterprise: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
         by_enterprise[row["enterprise_id"]].append(row)
