@@ -9,8 +9,8 @@ import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TypeAlias
 from pathlib import Path
+from typing import TypeAlias
 
 import ibis
 import ibis.expr.types as ir
