@@ -153,8 +153,8 @@ def run_plain_sql(source: Path, complete: bool = True, with_lines: bool = False)
     con.register("region_map", pa.table({"region_text": [r[0] for r in regions],
                                          "region_key": [vocabulary.region_names.resolve(r[0]) for r in regions]}))
     bound = bind_parameters(vocabulary, load_catalog(), AccountingOptions(), [])
-    con.register("params", bound.parameters.to_pyarrow())
-    con.register("grid", bound.grid.to_pyarrow())
+    con.register("params", bound.parameters)
+    con.register("grid", bound.grid)
     kinds = pa.table({"k_item": list(vocabulary.items), "kind": [i.kind for i in vocabulary.items.values()],
                       "canonical_unit": [i.canonical_unit for i in vocabulary.items.values()]})
     con.register("kinds", kinds)

@@ -145,15 +145,19 @@ def result_document(run: AccountingRun) -> dict[str, Any]:
     Warnings are derived from each result's derivation lines, so the lines are always included.
     """
     editions = {d.id: d.info.edition for d in run.catalog}
-    totals = run.totals.order_by(_KEYS).to_pyarrow().to_pylist()
+    # each query's plan is compiled once per process (see greenmfg.accounting.plans)
+    totals = run.planner.arrow("document_totals", lambda: run.totals.order_by(_KEYS)).to_pylist()
     products: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
-    for p in run.products.order_by([*_KEYS, "product"]).to_pyarrow().to_pylist():
+    for p in run.planner.arrow("document_products",
+                               lambda: run.products.order_by([*_KEYS, "product"])).to_pylist():
         products[(p["enterprise_id"], p["facility_id"], p["period"])].append({
             k: _round(p[k]) for k in ("product", "quantity", "unit", "energy_intensity", "energy_intensity_unit",
                                       "emission_intensity", "emission_intensity_unit")
         })
     lines: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
-    for record in run.lines.order_by(["_file", "_row"]).to_pyarrow().to_pylist():
+    ordered_lines = run.planner.arrow(("document_lines", run.ids_canonical),
+                                      lambda: run.lines_plan().order_by(["_file", "_row"]))
+    for record in ordered_lines.to_pylist():
         lines[(record["enterprise_id"], record["facility_id"], record["period"])].append(
             _line(record, run, editions))
     results = []

@@ -8,12 +8,12 @@ value is unverified. The result is a small table joined to the activity rows.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
 import ibis
-import ibis.expr.types as ir
+import pyarrow as pa
 
 from greenmfg.calc.accounting import CARBON_TO_CO2
 from greenmfg.errors import DatasetError, UnitError
@@ -69,11 +69,12 @@ class AccountingOptions:
 
 @dataclass
 class BoundParameters:
-    """Parameter tables for the plan, and every reference row they used (for lines and warnings)."""
+    """Parameter tables for the plan (Arrow; the run puts them on its engine), and every reference
+    row they used (for lines and warnings)."""
 
-    parameters: ir.Table
-    grid: ir.Table
-    electricity: ir.Table
+    parameters: pa.Table
+    grid: pa.Table
+    electricity: pa.Table
     heat_ef_tco2_per_gj: float
     heat_ef_ref: str
     rows: dict[str, ParameterRow] = field(default_factory=dict)
@@ -189,7 +190,7 @@ _REF_NAMES = {"output_ef": "output", "fixed_ef": "fixed"}
 
 
 def _parameter_table(vocabulary: Vocabulary, catalog: Catalog, options: AccountingOptions,
-                     used: dict[str, ParameterRow]) -> ir.Table:
+                     used: dict[str, ParameterRow]) -> pa.Table:
     data: dict[str, list[object]] = {"p_item": []}
     for column in _COLUMNS:
         ref = _REF_NAMES.get(column, column)
@@ -207,11 +208,11 @@ def _parameter_table(vocabulary: Vocabulary, catalog: Catalog, options: Accounti
     for column in _COLUMNS:
         ref = _REF_NAMES.get(column, column)
         schema |= {column: "float64", f"{ref}_ref": "string", f"{ref}_warn": "boolean"}
-    return ibis.memtable(data, schema=schema)
+    return _arrow(data, schema)
 
 
 def _grid_table(vocabulary: Vocabulary, catalog: Catalog, options: AccountingOptions,
-                used: dict[str, ParameterRow]) -> ir.Table:
+                used: dict[str, ParameterRow]) -> pa.Table:
     dataset = catalog.dataset(options.grid_factor)
     national = dataset.get("CN", "ef")
     regions, factors, refs, warns = [], [], [], []
@@ -229,13 +230,12 @@ def _grid_table(vocabulary: Vocabulary, catalog: Catalog, options: AccountingOpt
         factors.append(value.value)
         refs.append(value.ref)
         warns.append(value.warn)
-    return ibis.memtable({"g_region": regions, "grid_ef": factors, "grid_ref": refs, "grid_warn": warns},
-                         schema={"g_region": "string", "grid_ef": "float64", "grid_ref": "string",
-                                 "grid_warn": "boolean"})
+    return _arrow({"g_region": regions, "grid_ef": factors, "grid_ref": refs, "grid_warn": warns},
+                  {"g_region": "string", "grid_ef": "float64", "grid_ref": "string", "grid_warn": "boolean"})
 
 
 def _electricity_table(years: Iterable[int], catalog: Catalog, options: AccountingOptions,
-                       used: dict[str, ParameterRow]) -> ir.Table:
+                       used: dict[str, ParameterRow]) -> pa.Table:
     dataset = catalog.dataset(options.electricity_equal_value)
     electricity = Item("electricity", "电力", "electricity", "electricity", "MWh", (), "")
     rows: dict[str, list[object]] = {"e_year": [], "e_coef": [], "e_ref": [], "e_warn": []}
@@ -246,8 +246,11 @@ def _electricity_table(years: Iterable[int], catalog: Catalog, options: Accounti
         rows["e_coef"].append(value.value)
         rows["e_ref"].append(value.ref)
         rows["e_warn"].append(value.warn)
-    return ibis.memtable(rows, schema={"e_year": "int32", "e_coef": "float64", "e_ref": "string",
-                                       "e_warn": "boolean"})
+    return _arrow(rows, {"e_year": "int32", "e_coef": "float64", "e_ref": "string", "e_warn": "boolean"})
+
+
+def _arrow(data: Mapping[str, Sequence[object]], schema: dict[str, str]) -> pa.Table:
+    return pa.table(data, schema=ibis.schema(schema).to_pyarrow())
 
 
 def bind_parameters(vocabulary: Vocabulary, catalog: Catalog, options: AccountingOptions,

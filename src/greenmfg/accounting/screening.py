@@ -11,10 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 
 import ibis
 import ibis.expr.types as ir
+import pyarrow as pa
 
+from greenmfg.accounting.plans import Planner
 from greenmfg.accounting.reader import ActivitySource
 from greenmfg.accounting.validation import (
     _SINGLE_TEXTS,
@@ -28,6 +31,8 @@ from greenmfg.accounting.validation import (
     _stripped,
     _stripped_ids,
     _value_rules,
+    distinct_keys,
+    distinct_lines,
 )
 from greenmfg.refdata.vocabulary import Vocabulary
 
@@ -35,6 +40,7 @@ __all__ = [
     "RowScreen",
     "ScreenedActivity",
     "canonical_ids",
+    "distinct_spellings",
     "may_have_cross_row_issues",
     "may_have_duplicates",
     "read_screen",
@@ -45,73 +51,108 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
+@dataclass
 class ScreenedActivity:
     """The input rows with every lookup and row rule attached, as a lazy plan (nothing is stored).
 
-    ``activity`` has the canonical columns of :func:`validate_activity` but that identifiers are
-    as read (:func:`canonical_ids` strips them, best on a grouped result: far fewer rows), and
-    bookkeeping columns: ``_failing`` (a row rule fails; ``quantity`` is then null,
-    so that nothing computed from a bad row can fail) and ``_dup_0`` … (the duplicate screen's
-    bits). It may be accounted before it is known to be valid: :func:`screen_aggregates` are
-    computed in the same pass, then :func:`read_screen`, :func:`may_have_cross_row_issues` and
+    :attr:`activity` has the canonical columns of :func:`validate_activity` but that identifiers
+    are as read (:func:`canonical_ids` strips them, best on a grouped result: far fewer rows), and
+    bookkeeping columns: ``_failing`` (a row rule fails; ``quantity`` is then null, so that nothing
+    computed from a bad row can fail) and ``_dup_0`` … (the duplicate screen's bits). It may be
+    accounted before it is known to be valid: :func:`screen_aggregates` are computed in the same
+    pass, then :func:`read_screen`, :func:`may_have_cross_row_issues` and
     :func:`may_have_duplicates` say whether :func:`validate_activity` must look.
 
-    Each valid row names its ``parameter_set``: ``set_keys`` has one row per parameter set a
+    Each valid row names its ``parameter_set``: :attr:`set_keys` has one row per parameter set a
     valid row can have (``parameter_set``, ``item``, ``kind``, ``flow``, ``unit``, ``unit_input``,
     ``region``, ``year`` and whether ncv, carbon content and oxidation rate were measured).
+
+    The plans are built only when asked for: a run whose plans are compiled already builds none.
     """
 
     source: ActivitySource
-    activity: ir.Table
-    #: the canonical rows without the rules (for once the input is known to be valid)
-    valid: Callable[[], ir.Table]
-    #: only the rows with flow 'produced', and only what products need (with key numbers)
-    produced: Callable[[], ir.Table]
-    set_keys: ir.Table
-    #: the keys of industry, region and period that rows have, by number (see :func:`with_key_codes`)
-    keys: dict[str, list[str]]
-    #: years of the valid periods in the input [a]
-    years: list[int]
-    duplicate_words: int
-    mixed_periods: bool
+    maps: _Maps
 
+    @property
+    def set_keys(self) -> ir.Table:
+        return self.maps.set_keys
 
-def screen_activity(source: ActivitySource, vocabulary: Vocabulary) -> ScreenedActivity:
-    """Resolve the distinct texts of the input and attach lookups and row rules to every row."""
-    maps = _Maps(source.table, vocabulary)
+    @property
+    def keys(self) -> dict[str, list[str]]:
+        """The keys of industry, region and period that rows have, by number (see :func:`with_key_codes`)."""
+        return self.maps.keys
 
-    codes = {f"_{c}_code": f"{c}_code" for c in _SINGLE_TEXTS}
-    t = _looked_up(source.table, maps)
-    measured = t.ncv_number.notnull() | t.carbon_content_number.notnull() | t.oxidation_rate_number.notnull()
-    texts_ok = ibis.and_(*(t[f"{name}_ok"] for name in _TEXT_RULES)).fill_null(False)
-    t = t.mutate(
-        flags=(~texts_ok | ibis.or_(*_value_rules(t).values())).cast("int8"),
-        **{f"_dup_{w}": ibis.ifelse(measured, t[f"dup_measured_{w}"], t[f"dup_plain_{w}"])
-           for w in range(maps.duplicate_words)},
-        **{name: t[c] for name, c in codes.items()},
-    )
-    t = _canonical(t, maps.set_shape, extra=(*codes, *(f"_dup_{w}" for w in range(maps.duplicate_words))))
-    bad = t.flags != 0
-    activity = t.mutate(_failing=bad, quantity=ibis.ifelse(bad, ibis.null("float64"), t.quantity))
-    def valid() -> ir.Table:
-        # read once the input is known to be valid: no rule to evaluate
-        t = _looked_up(source.table, maps)
-        t = t.mutate(flags=ibis.literal(0, "int8"), **{name: t[c] for name, c in codes.items()})
-        return _canonical(t, maps.set_shape, extra=("_file_id", *codes)).drop("flags", "period_text")
+    @property
+    def years(self) -> list[int]:
+        """Years of the valid periods in the input [a]."""
+        return self.maps.years
 
-    def produced() -> ir.Table:
-        raw = source.table
-        t = _looked_up(raw.filter(raw.flow.isin(maps.produced_flows)), maps,
-                       columns=("item_key", "flow_key", "canonical_unit", "unit_factor", *codes.values()))
+    @property
+    def duplicate_words(self) -> int:
+        return self.maps.duplicate_words
+
+    @property
+    def mixed_periods(self) -> bool:
+        return self.maps.mixed_periods
+
+    @cached_property
+    def activity(self) -> ir.Table:
+        maps = self.maps
+        t = _looked_up(self.source.table, maps)
+        measured = t.ncv_number.notnull() | t.carbon_content_number.notnull() | t.oxidation_rate_number.notnull()
+        texts_ok = ibis.and_(*(t[f"{name}_ok"] for name in _TEXT_RULES)).fill_null(False)
+        t = t.mutate(
+            flags=(~texts_ok | ibis.or_(*_value_rules(t).values())).cast("int8"),
+            **{f"_dup_{w}": ibis.ifelse(measured, t[f"dup_measured_{w}"], t[f"dup_plain_{w}"])
+               for w in range(maps.duplicate_words)},
+            **{name: t[c] for name, c in _CODES.items()},
+        )
+        t = _canonical(t, extra=(*_CODES, *(f"_dup_{w}" for w in range(maps.duplicate_words))))
+        bad = t.flags != 0
+        activity = t.mutate(_failing=bad, quantity=ibis.ifelse(bad, ibis.null("float64"), t.quantity))
+        return activity.drop("flags", "period_text")
+
+    def valid(self) -> ir.Table:
+        """The canonical rows without the rules (for once the input is known to be valid)."""
+        t = _looked_up(self.source.table, self.maps)
+        t = t.mutate(flags=ibis.literal(0, "int8"), **{name: t[c] for name, c in _CODES.items()})
+        return _canonical(t, extra=("_file_id", *_CODES)).drop("flags", "period_text")
+
+    def produced(self) -> ir.Table:
+        """Only the rows with flow 'produced', and only what products need (with key numbers)."""
+        raw, maps = self.source.table, self.maps
+        rows = raw.semi_join(maps.produced, raw.flow == maps.produced.k_flow)
+        t = _looked_up(rows, maps, columns=("item_key", "flow_key", "canonical_unit", "unit_factor",
+                                            *_CODES.values()))
         return t.select("enterprise_id", "enterprise_name", "facility_id", item=t.item_key, flow=t.flow_key,
-                        unit=t.canonical_unit, quantity=_quantity(t), **{n: t[c] for n, c in codes.items()})
+                        unit=t.canonical_unit, quantity=_quantity(t), **{n: t[c] for n, c in _CODES.items()})
 
-    return ScreenedActivity(
-        source=source, activity=activity.drop("flags", "period_text"), valid=valid, produced=produced,
-        set_keys=maps.set_keys, keys=maps.keys, years=maps.years,
-        duplicate_words=maps.duplicate_words, mixed_periods=maps.mixed_periods,
-    )
+
+#: the key numbers rows carry (see :func:`with_key_codes`): bookkeeping name → map column
+_CODES = {f"_{c}_code": f"{c}_code" for c in _SINGLE_TEXTS}
+
+
+def distinct_spellings(source: ActivitySource) -> tuple[ir.Table, ir.Table]:
+    """What :func:`screen_activity` reads of the input first: the distinct spellings (see
+    :func:`~greenmfg.accounting.validation.distinct_lines` and ``distinct_keys``)."""
+    return distinct_lines(source.table), distinct_keys(source.table)
+
+
+def screen_activity(source: ActivitySource, vocabulary: Vocabulary, *, lines: pa.Table | None = None,
+                    keys: pa.Table | None = None,
+                    put: Callable[[str, pa.Table], ir.Table] | None = None) -> ScreenedActivity:
+    """Resolve the distinct texts of the input (``lines`` and ``keys``: those of
+    :func:`distinct_spellings`, read here when not given) into lookup tables (``put`` names them
+    on the run's connection) that every row's lookups and row rules are joined from."""
+    if lines is None or keys is None:
+        maps = _Maps(source.table, vocabulary, put)
+    else:
+        maps = _Maps.from_distinct(lines.to_pylist(), keys, vocabulary, put or _memtable)
+    return ScreenedActivity(source=source, maps=maps)
+
+
+def _memtable(name: str, table: pa.Table) -> ir.Table:
+    return ibis.memtable(table)
 
 
 def with_key_codes(t: ir.Table) -> ir.Table:
@@ -121,9 +162,16 @@ def with_key_codes(t: ir.Table) -> ir.Table:
 
 
 def with_keys(screened: ScreenedActivity, t: ir.Table) -> ir.Table:
-    """``t`` (grouped rows of :func:`with_key_codes`) with industry, region and period keys again."""
-    return t.mutate(**{column: ibis.literal(keys, type="array<string>")[t[column]]
-                       for column, keys in screened.keys.items() if column in t.columns})
+    """``t`` (grouped rows of :func:`with_key_codes`) with industry, region and period keys again,
+    looked up in the key tables of the maps (no key is written into the plan)."""
+    columns = list(t.columns)
+    for column, keys in screened.maps.key_tables.items():
+        if column not in columns:
+            continue
+        k = keys.rename(**{f"_code_{column}": "code", f"_key_{column}": "key"})
+        t = t.left_join(k, t[column] == k[f"_code_{column}"])
+        t = t.select(*(t[f"_key_{column}"].name(c) if c == column else t[c] for c in columns))
+    return t
 
 
 def canonical_ids(t: ir.Table) -> ir.Table:
@@ -171,7 +219,7 @@ def _inconsistent(t: ir.Table) -> ir.BooleanScalar:
     return ibis.or_(*different) | ibis.or_(*_id_rules(t).values()).any()
 
 
-def read_screen(screened: ScreenedActivity, sums: ir.Table) -> RowScreen:
+def read_screen(screened: ScreenedActivity, sums: ir.Table, planner: Planner | None = None) -> RowScreen:
     """Read the :func:`screen_aggregates` off per-facility sums keyed by identifiers as read.
 
     Every row rule was evaluated on every row. Duplicates: two rows with the same duplicate key
@@ -186,6 +234,18 @@ def read_screen(screened: ScreenedActivity, sums: ir.Table) -> RowScreen:
     to the others makes the least or the greatest need stripping (the same text with white space
     around it sorts before or after it, or one of them has it).
     """
+    if planner is None:
+        found = _screen_plan(screened, sums).to_pyarrow().to_pylist()[0]
+    else:
+        found = planner.arrow(("read_screen", screened.duplicate_words),
+                              lambda: _screen_plan(screened, sums)).to_pylist()[0]
+    return RowScreen(failing_rows=int(found["failing"] or 0), ids_canonical=not found["unstripped"],
+                     duplicates_suspected=bool(found["suspected"]),
+                     enterprises_inconsistent=bool(found["inconsistent"]))
+
+
+def _screen_plan(screened: ScreenedActivity, sums: ir.Table) -> ir.Table:
+    """The one-row aggregate :func:`read_screen` reads."""
     def stripped_away(code: ir.IntegerValue) -> ir.BooleanValue:  # what strip() removes: \t\n\v\f\r and space
         return code.between(9, 13) | (code == 32)
 
@@ -207,11 +267,8 @@ def read_screen(screened: ScreenedActivity, sums: ir.Table) -> RowScreen:
         e.last_name.notnull() & (needs_stripping(e.first_name) | needs_stripping(e.last_name)))
     inconsistent = ((e.industry_min != e.industry_max) | (e.region_min != e.region_max)
                     | (e.first_name != e.last_name) | e.enterprise_id.isnull() | e.missing_facility)
-    found = e.aggregate(failing=e.failing.sum(), unstripped=unstripped.any(), suspected=e.suspected.any(),
-                        inconsistent=inconsistent.any()).to_pyarrow().to_pylist()[0]
-    return RowScreen(failing_rows=int(found["failing"] or 0), ids_canonical=not found["unstripped"],
-                     duplicates_suspected=bool(found["suspected"]),
-                     enterprises_inconsistent=bool(found["inconsistent"]))
+    return e.aggregate(failing=e.failing.sum(), unstripped=unstripped.any(), suspected=e.suspected.any(),
+                       inconsistent=inconsistent.any())
 
 
 def may_have_cross_row_issues(screened: ScreenedActivity, screen: RowScreen, totals: ir.Table) -> bool:

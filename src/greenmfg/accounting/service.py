@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import json
 import shutil
 import tempfile
+import threading
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -18,6 +21,7 @@ import pyarrow as pa
 
 from greenmfg import __version__
 from greenmfg.accounting.parameters import AccountingOptions, BoundParameters, bind_parameters
+from greenmfg.accounting.plans import Planner, plan_fingerprint
 from greenmfg.accounting.reader import (
     ActivitySource,
     InputFile,
@@ -27,6 +31,7 @@ from greenmfg.accounting.reader import (
 )
 from greenmfg.accounting.screening import (
     canonical_ids,
+    distinct_spellings,
     may_have_cross_row_issues,
     may_have_duplicates,
     read_screen,
@@ -53,15 +58,20 @@ __all__ = ["AccountingRun", "Engine", "InputFile", "account", "account_table", "
 Engine: TypeAlias = str | ibis.BaseBackend
 
 
-def connect(*, memory_limit: str = "3GB", threads: int | None = None) -> ibis.BaseBackend:
+def connect(*, memory_limit: str = "3GB", threads: int | None = None, in_memory: bool = False) -> ibis.BaseBackend:
     """An in-process DuckDB backend for one run, on a temporary database file.
 
     Working tables are stored compressed in that file and memory stays bounded (DuckDB spills
     beyond ``memory_limit``); the folder is removed when the connection is garbage-collected.
+    ``in_memory``: no file (for inputs already held in memory, which are small: uploads, stored
+    rows of an enterprise).
     """
-    folder = tempfile.mkdtemp(prefix="greenmfg-")
-    con = ibis.duckdb.connect(database=str(Path(folder) / "run.duckdb"))
-    weakref.finalize(con, shutil.rmtree, folder, True)
+    if in_memory:
+        con = ibis.duckdb.connect()
+    else:
+        folder = tempfile.mkdtemp(prefix="greenmfg-")
+        con = ibis.duckdb.connect(database=str(Path(folder) / "run.duckdb"))
+        weakref.finalize(con, shutil.rmtree, folder, True)
     con.raw_sql(f"SET memory_limit = '{memory_limit}'")
     con.raw_sql("SET preserve_insertion_order = false")
     if threads:
@@ -84,7 +94,6 @@ class AccountingRun:
     totals: ir.Table
     products: ir.Table
     parameter_sets: ir.Table
-    source_lines: ir.Table
     bound: BoundParameters
     catalog: Catalog
     vocabulary: Vocabulary
@@ -92,14 +101,24 @@ class AccountingRun:
     inputs: list[SourceInput]
     #: the input rows as read, located (``_file``, ``_sheet``, ``_row``), every column as text
     source: ir.Table
+    #: runs the run's queries from the process's compiled plans
+    planner: Planner = field(repr=False)
+    source_lines_plan: Callable[[], ir.Table] = field(repr=False)
     lines_plan: Callable[[], ir.Table] = field(repr=False)
+    #: the identifiers were canonical as read (part of the lines' plan)
+    ids_canonical: bool = True
     run_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
 
     @cached_property
     def lines(self) -> ir.Table:
         """One derivation line per input row, with its facility, period and parameters used."""
         # a view: the plan is compiled once, only when lines are asked for
-        return self.con.create_view("greenmfg_lines", self.lines_plan(), overwrite=True)
+        return self.planner.view("greenmfg_lines", ("lines", self.ids_canonical), self.lines_plan)
+
+    @cached_property
+    def source_lines(self) -> ir.Table:
+        """The derivation lines as the input rows they come from (``_file_id``, ``_row``)."""
+        return self.planner.view("greenmfg_source_lines", "source_lines", self.source_lines_plan)
 
     def provenance(self) -> dict[str, object]:
         """What produced these numbers: version, datasets with sha256, options, inputs, UTC time."""
@@ -120,9 +139,9 @@ class AccountingRun:
         }
 
 
-def _engine(engine: Engine | None) -> ibis.BaseBackend:
+def _engine(engine: Engine | None, *, in_memory: bool = False) -> ibis.BaseBackend:
     if engine is None or engine == "duckdb":
-        return connect()
+        return connect(in_memory=in_memory)
     if isinstance(engine, ibis.BaseBackend):
         return engine
     raise ValueError(f"unknown engine {engine!r}: use 'duckdb', 'spark' or an Ibis backend")
@@ -147,7 +166,7 @@ def account(path: Path | InputFile, options: AccountingOptions | None = None, *,
         A selected reference dataset is unknown or malformed.
     """
     options = _checked(options)
-    con = _engine(engine)
+    con = _engine(engine, in_memory=isinstance(path, InputFile))
     return _account(read_activity(path if isinstance(path, InputFile) else Path(path), con), options)
 
 
@@ -160,7 +179,7 @@ def account_table(table: pa.Table | ir.Table, options: AccountingOptions | None 
     rows are numbered from 1 and errors name ``name``). Everything else is as :func:`account`.
     """
     options = _checked(options)
-    con = _engine(engine)
+    con = _engine(engine, in_memory=True)
     return _account(read_table(table, con, name=name), options)
 
 
@@ -177,42 +196,108 @@ def _account(source: ActivitySource, options: AccountingOptions) -> AccountingRu
     con = source.con
     catalog = load_catalog()
     vocabulary = load_vocabulary()
+    fingerprint = plan_fingerprint(catalog)
+    planner = Planner(con, (json.dumps(options.as_dict(), sort_keys=True), fingerprint))
     # Fast path: the rules are evaluated on every row in the same pass that sums the results;
     # only when a screen may have caught something does the detailed check run, to locate and
     # list every issue (and raise).
-    screened = screen_activity(source, vocabulary)
-    bound = bind_parameters(vocabulary, catalog, options, screened.years)
-    sets = con.create_table("greenmfg_parameter_sets", parameter_sets(
-        screened.set_keys, bound.parameters, bound.grid, bound.electricity,
-        heat_ef_tco2_per_gj=bound.heat_ef_tco2_per_gj, heat_ef_ref=bound.heat_ef_ref,
-        equal_value_basis=options.electricity_basis == "equal-value",
-    ), temp=True, overwrite=True)
-    # grouped by industry, region and period numbers (cheaper), named again at the end
-    rows = with_key_codes(activity_lines(screened.activity, sets))
-    coded = con.create_table("greenmfg_facility_sums", facility_sums(rows, extra=screen_aggregates(screened, rows)),
-                             temp=True, overwrite=True)
-    screen = read_screen(screened, coded)
+    lines_read, keys_read = distinct_spellings(source)
+    screened = screen_activity(source, vocabulary, lines=planner.arrow("distinct_lines", lambda: lines_read),
+                               keys=planner.arrow("distinct_keys", lambda: keys_read), put=planner.put)
+    bound = _bound(vocabulary, catalog, options, tuple(screened.years), fingerprint)
+    parameters = planner.put("greenmfg_parameters", bound.parameters)
+    grid = planner.put("greenmfg_grid", bound.grid)
+    electricity = planner.put("greenmfg_electricity", bound.electricity)
+    def sets_of(keys: ir.Table) -> ir.Table:
+        return parameter_sets(keys, parameters, grid, electricity,
+                              heat_ef_tco2_per_gj=bound.heat_ef_tco2_per_gj, heat_ef_ref=bound.heat_ef_ref,
+                              equal_value_basis=options.electricity_basis == "equal-value")
+
+    sets = _parameter_sets(planner, screened.maps.set_keys_arrow, screened.set_keys, sets_of)
+    words = screened.duplicate_words
+
+    def summed() -> ir.Table:
+        # grouped by industry, region and period numbers (cheaper), named again at the end
+        rows = with_key_codes(activity_lines(screened.activity, sets))
+        return facility_sums(rows, extra=screen_aggregates(screened, rows))
+
+    coded = planner.table("greenmfg_facility_sums", ("facility_sums", words), summed)
+    screen = read_screen(screened, coded, planner)
     if screen.failing_rows:
         validate_activity(source, vocabulary)  # raises ValidationFailed
+    ids = screen.ids_canonical
 
     def canonical(t: ir.Table) -> ir.Table:
-        return t if screen.ids_canonical else canonical_ids(t)
+        return t if ids else canonical_ids(t)
 
-    if not screen.ids_canonical:  # rare: identifiers with spaces around them
-        coded = con.create_table("greenmfg_facility_sums_canonical", regroup_sums(canonical(coded)),
-                                 temp=True, overwrite=True)
-    coded_totals = facility_totals(coded)
+    if not ids:  # rare: identifiers with spaces around them
+        sums = coded
+        coded = planner.table("greenmfg_facility_sums_canonical", "facility_sums_canonical",
+                              lambda: regroup_sums(canonical(sums)))
+    coded_totals = planner.view("greenmfg_coded_totals", ("coded_totals", ids), lambda: facility_totals(coded))
     if (may_have_cross_row_issues(screened, screen, coded_totals)
-            or ((screen.duplicates_suspected or not screen.ids_canonical) and may_have_duplicates(screened))):
+            or ((screen.duplicates_suspected or not ids) and may_have_duplicates(screened))):
         validate_activity(source, vocabulary)  # raises ValidationFailed, unless the screen's alarm was false
     # views: each plan is compiled once; output queries then stay small
-    totals = con.create_view("greenmfg_totals", with_keys(screened, coded_totals), overwrite=True)
-    produced = with_key_codes(canonical(screened.produced()))  # product rows only, read again
-    products = con.create_view("greenmfg_products", with_keys(screened, facility_products(produced, coded_totals)),
-                               overwrite=True)
+    totals = planner.view("greenmfg_totals", "totals", lambda: with_keys(screened, coded_totals))
+    products = planner.view("greenmfg_products", ("products", ids), lambda: with_keys(
+        screened, facility_products(with_key_codes(canonical(screened.produced())), coded_totals)))
     return AccountingRun(
         con=con, options=options, totals=totals, products=products, parameter_sets=sets,
-        source_lines=activity_lines(screened.valid(), sets), bound=bound, catalog=catalog,
-        vocabulary=vocabulary, inputs=source.inputs, source=source.table,
-        lines_plan=lambda: activity_lines(canonical(screened.valid()), sets),
+        bound=bound, catalog=catalog, vocabulary=vocabulary, inputs=source.inputs, source=source.table,
+        planner=planner, source_lines_plan=lambda: activity_lines(screened.valid(), sets),
+        lines_plan=lambda: activity_lines(canonical(screened.valid()), sets), ids_canonical=ids,
     )
+
+
+#: parameter-set rows already computed, by plan context and the set's key (its number left out)
+_SET_ROWS: dict[Hashable, tuple[pa.Schema, dict[tuple[object, ...], dict[str, object]]]] = {}
+_SET_ROWS_LOCK = threading.Lock()
+#: inputs with more parameter sets than this compute them in the engine, without the memo
+_SET_MEMO_ROWS = 50_000
+
+
+def _parameter_sets(planner: Planner, keys: pa.Table, keys_table: ir.Table,
+                    sets_of: Callable[[ir.Table], ir.Table]) -> ir.Table:
+    """The run's parameter sets (:func:`~greenmfg.calc.accounting.parameter_sets` of its set keys).
+
+    A parameter set is a function of its key (item, flow, units, region, year, what was measured),
+    the options and the reference data alone: rows computed for one run are kept per plan context
+    and a later run computes only keys not seen before (a run of an enterprise like the last
+    computes none), then numbers them as its own keys are numbered.
+    """
+    if keys.num_rows > _SET_MEMO_ROWS or not planner.cached:
+        return planner.table("greenmfg_parameter_sets", "parameter_sets", lambda: sets_of(keys_table))
+    names = [n for n in keys.column_names if n != "parameter_set"]
+    rows = keys.to_pylist()
+    with _SET_ROWS_LOCK:
+        schema, memo = _SET_ROWS.get(planner.context, (None, {}))
+        missing = [r for r in rows if tuple(r[n] for n in names) not in memo]
+    if missing:
+        new = planner.put("greenmfg_set_keys_new", pa.Table.from_pylist(missing, schema=keys.schema))
+        computed = planner.arrow("parameter_sets", lambda: sets_of(new))
+        with _SET_ROWS_LOCK:
+            schema, memo = _SET_ROWS.get(planner.context, (computed.schema, {}))
+            if len(memo) > 4 * _SET_MEMO_ROWS:
+                memo = {}
+            for row in computed.to_pylist():
+                memo[tuple(row[n] for n in names)] = row
+            _SET_ROWS[planner.context] = (schema, memo)
+    assert schema is not None
+    table = pa.Table.from_pylist([{**memo[tuple(r[n] for n in names)], "parameter_set": r["parameter_set"]}
+                                  for r in rows], schema=schema)
+    return planner.put("greenmfg_parameter_sets", table)
+
+
+@functools.lru_cache(maxsize=64)
+def _bound_cached(options: AccountingOptions, years: tuple[int, ...], fingerprint: str) -> BoundParameters:
+    return bind_parameters(load_vocabulary(), load_catalog(), options, years)
+
+
+def _bound(vocabulary: Vocabulary, catalog: Catalog, options: AccountingOptions, years: tuple[int, ...],
+           fingerprint: str) -> BoundParameters:
+    """:func:`bind_parameters`, once per process for the same options, years and reference data
+    (the installed catalog and vocabulary: others are bound afresh)."""
+    if catalog is not load_catalog() or vocabulary is not load_vocabulary():
+        return bind_parameters(vocabulary, catalog, options, years)
+    return _bound_cached(options, years, fingerprint)

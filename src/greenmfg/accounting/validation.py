@@ -11,11 +11,12 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import ibis
 import ibis.expr.types as ir
+import pyarrow as pa
 
 from greenmfg.accounting.reader import ActivitySource
 from greenmfg.errors import Issue, UnitError, ValidationFailed
@@ -155,6 +156,19 @@ def _stripped(column: ir.StringValue) -> ir.StringValue:
     return column.strip().nullif("")
 
 
+def distinct_lines(raw: ir.Table) -> ir.Table:
+    """The distinct spellings of the line texts (item, unit, flow, parameter units) as read, each
+    with its stripped copy (``s_*``)."""
+    combos = raw.select(*_LINE_TEXTS).distinct()
+    return combos.mutate(**{f"s_{c}": _stripped(combos[c]) for c in _LINE_TEXTS})
+
+
+def distinct_keys(raw: ir.Table) -> ir.Table:
+    """The distinct (industry, region, period) spellings as read, each with its stripped copy."""
+    triples = raw.select(*_SINGLE_TEXTS).distinct()
+    return triples.mutate(**{f"s_{c}": _stripped(triples[c]) for c in _SINGLE_TEXTS})
+
+
 class _Maps:
     """Distinct-text lookups, resolved in Python and shipped to the engine as small tables.
 
@@ -167,10 +181,26 @@ class _Maps:
     screen (``dup_plain_<w>``, ``dup_measured_<w>``).
     """
 
-    def __init__(self, raw: ir.Table, vocabulary: Vocabulary) -> None:
+    def __init__(self, raw: ir.Table, vocabulary: Vocabulary,
+                 put: Callable[[str, pa.Table], ir.Table] | None = None) -> None:
         # a few cheap scans of the (dictionary-encoded) text columns: a few thousand values at most
-        combos = raw.select(*_LINE_TEXTS).distinct()
-        combos = combos.mutate(**{f"s_{c}": _stripped(combos[c]) for c in _LINE_TEXTS}).to_pyarrow().to_pylist()
+        self._build(distinct_lines(raw).to_pyarrow().to_pylist(), distinct_keys(raw).to_pyarrow(), vocabulary, put)
+
+    @classmethod
+    def from_distinct(cls, combos: list[dict[str, object]], triples: pa.Table, vocabulary: Vocabulary,
+                      put: Callable[[str, pa.Table], ir.Table]) -> _Maps:
+        """The maps of the distinct spellings already read: ``combos`` of the line texts (with
+        ``s_*`` stripped copies), ``triples`` of industry, region and period (likewise)."""
+        maps = cls.__new__(cls)
+        maps._build(combos, triples, vocabulary, put)
+        return maps
+
+    def _build(self, combos: list[dict[str, object]], triples: pa.Table, vocabulary: Vocabulary,
+               put: Callable[[str, pa.Table], ir.Table] | None) -> None:
+        def table(name: str, data: Mapping[str, Sequence[object]], schema: dict[str, str]) -> ir.Table:
+            arrow = pa.table(data, schema=ibis.schema(schema).to_pyarrow())
+            return put(name, arrow) if put is not None else ibis.memtable(arrow)
+
         resolve = _LineResolver(vocabulary)
         lines = [resolve(combo) for combo in combos]
         resolvers: dict[str, Callable[[object], str | None]] = {
@@ -178,8 +208,6 @@ class _Maps:
             "period": normalize_period,
         }
         # industry, region and period together: a few hundred combinations, split here
-        triples = raw.select(*_SINGLE_TEXTS).distinct()
-        triples = triples.mutate(**{f"s_{c}": _stripped(triples[c]) for c in _SINGLE_TEXTS}).to_pyarrow()
         singles: dict[str, list[tuple[object, object, str | None]]] = {}  # raw text, stripped, key
         for column in _SINGLE_TEXTS:
             spellings = dict(zip(triples.column(column).to_pylist(), triples.column(f"s_{column}").to_pylist(),
@@ -198,15 +226,20 @@ class _Maps:
         self.produced_flows = sorted({str(r["k_flow"]) for r in lines if r["flow_key"] == "produced"})
         year_code = {year: code for code, year in enumerate(self.years)}
         self.set_shape = (max(len(codes["region"]), 1), max(len(year_code), 1))
+        regions, years = self.set_shape
 
-        self.set_keys = self._set_keys(self._number_lines(lines), codes["region"], year_code, vocabulary)
+        self.set_keys = self._set_keys(self._number_lines(lines), codes["region"], year_code, vocabulary, table)
+        for row in lines:  # the set number's part that the line's spelling decides (see _parameter_set)
+            row["set_base"] = None if row["set_code"] is None else int(row["set_code"]) * regions * years * 8  # type: ignore[call-overload]
         names = [*(f"k_{c}" for c in _LINE_TEXTS), *_LINE_TEXTS, "item_key", "flow_key", "kind",
                  "canonical_unit", "flow_allowed", "ncv_kind", "carbon_kind", "fuel_kind",
                  *(f"{p}_{c}" for p in ("unit", "ncv", "cc") for c in ("factor", "reason", "target")),
-                 "set_code", *(f"dup_{kind}_{w}" for kind in ("plain", "measured") for w in range(self.duplicate_words))]
-        self.lines = self._with_verdict("lines", ibis.memtable(
-            {n: [r[n] for r in lines] for n in names},
-            schema={n: "int64" if n.startswith("dup_") else _LINE_TYPES.get(n, "string") for n in names}))
+                 "set_code", "set_base",
+                 *(f"dup_{kind}_{w}" for kind in ("plain", "measured") for w in range(self.duplicate_words))]
+        self.lines = self._with_verdict("lines", table(
+            "greenmfg_map_lines", {n: [r[n] for r in lines] for n in names},
+            {n: "int64" if n.startswith("dup_") or n == "set_base" else _LINE_TYPES.get(n, "string") for n in names}))
+        self.produced = table("greenmfg_map_produced", {"k_flow": list(self.produced_flows)}, {"k_flow": "string"})
 
         tables: dict[str, ir.Table] = {}
         for column, rows in singles.items():
@@ -215,11 +248,19 @@ class _Maps:
                 f"{column}_key": [r[2] for r in rows], f"{column}_code": [codes[column].get(r[2] or "") for r in rows]}
             schema = {f"k_{column}": "string", column: "string", f"{column}_key": "string", f"{column}_code": "int64"}
             if column == "period":
-                years: list[int | None] = [int(r[2][:4]) if r[2] else None for r in rows]
-                data |= {"year": list(years), "year_code": [year_code.get(y) if y else None for y in years]}
-                schema |= {"year": "int32", "year_code": "int64"}
-            tables[column] = self._with_verdict(column, ibis.memtable(data, schema=schema))
+                years_of: list[int | None] = [int(r[2][:4]) if r[2] else None for r in rows]
+                data |= {"year": list(years_of), "year_code": [year_code.get(y) if y else None for y in years_of]}
+                data["year_base"] = [None if c is None else c * 8 for c in data["year_code"]]  # type: ignore[operator]
+                schema |= {"year": "int32", "year_code": "int64", "year_base": "int64"}
+            if column == "region":
+                data["region_base"] = [None if c is None else c * years * 8 for c in data["region_code"]]  # type: ignore[operator]
+                schema |= {"region_base": "int64"}
+            tables[column] = self._with_verdict(column, table(f"greenmfg_map_{column}", data, schema))
         self.industries, self.regions, self.periods = tables["industry"], tables["region"], tables["period"]
+        #: per industry, region and period: the number of each key (``code``) and the key
+        self.key_tables = {column: table(f"greenmfg_keys_{column}", {"code": list(range(len(keys))), "key": keys},
+                                         {"code": "int64", "key": "string"})
+                           for column, keys in self.keys.items()}
 
     def _number_lines(self, lines: list[dict[str, object]]) -> list[tuple[object, object, object]]:
         """Give each valid line spelling its ``set_code`` (its (item, flow, unit) among those of the
@@ -246,7 +287,8 @@ class _Maps:
         return table.mutate(**{f"{name}_ok": ~ibis.or_(*_TEXT_RULES[name](table).values())})
 
     def _set_keys(self, triples: Sequence[tuple[object, ...]], region_code: dict[str, int],
-                  year_code: dict[int, int], vocabulary: Vocabulary) -> ir.Table:
+                  year_code: dict[int, int], vocabulary: Vocabulary,
+                  table: Callable[[str, Mapping[str, Sequence[object]], dict[str, str]], ir.Table]) -> ir.Table:
         """Every parameter set a valid row can have, numbered as :func:`_parameter_set` numbers rows."""
         regions, years = self.set_shape
         columns: dict[str, list[object]] = defaultdict(list)
@@ -270,7 +312,10 @@ class _Maps:
         schema = {"parameter_set": "int64", "item": "string", "kind": "string", "flow": "string", "unit": "string",
                   "unit_input": "string", "region": "string", "year": "int32",
                   **{flag: "boolean" for flag in _MEASURED_FLAGS}}
-        return ibis.memtable({name: columns[name] for name in schema}, schema=schema)
+        #: the same rows as Arrow (what the run's parameter sets are looked up by)
+        self.set_keys_arrow = pa.table({name: columns[name] for name in schema},
+                                       schema=ibis.schema(schema).to_pyarrow())
+        return table("greenmfg_set_keys", {name: columns[name] for name in schema}, schema)
 
 
 class _LineResolver:
@@ -334,11 +379,13 @@ class _LineResolver:
 _MEASURED_FLAGS = ("measured_ncv", "measured_carbon_content", "measured_oxidation_rate")
 
 
-def _parameter_set(t: ir.Table, shape: tuple[int, int], measured: tuple[ir.FloatingValue, ...]) -> ir.IntegerValue:
-    """The number of a looked-up row's parameter set (null for a row that fails a rule)."""
-    regions, years = shape
+def _parameter_set(t: ir.Table, measured: tuple[ir.FloatingValue, ...]) -> ir.IntegerValue:
+    """The number of a looked-up row's parameter set (null for a row that fails a rule):
+    ((set_code · regions + region_code) · years + year_code) · 8 + measured bits, its parts read
+    from the maps (``set_base``, ``region_base``, ``year_base``) so that no number of the input's
+    regions or years is written into the plan."""
     bits = sum((ibis.ifelse(value.notnull(), 1 << i, 0) for i, value in enumerate(measured)), ibis.literal(0, "int64"))
-    return ((t.set_code * regions + t.region_code) * years + t.year_code) * 8 + bits
+    return t.set_base + t.region_base + t.year_base + bits
 
 
 def _blank(column: ir.StringColumn) -> ir.BooleanColumn:
@@ -611,7 +658,7 @@ def validate_activity(source: ActivitySource, vocabulary: Vocabulary) -> ir.Tabl
     joined = con.create_view("greenmfg_joined", _joined(source.table, maps), overwrite=True)
     flags = [c for c in joined.columns if c.startswith("f_")]
     bitmask = sum((joined[c].cast("int64") * (1 << i) for i, c in enumerate(flags)), ibis.literal(0, "int64"))
-    t = con.create_table("greenmfg_checked", _canonical(joined.mutate(flags=bitmask), maps.set_shape),
+    t = con.create_table("greenmfg_checked", _canonical(joined.mutate(flags=bitmask)),
                          overwrite=True)
     bad = t.filter(t.flags != 0)
     flag_counts = t.aggregate(**{c: ((t.flags >> i) & 1).sum() for i, c in enumerate(flags)}).to_pyarrow()
@@ -629,7 +676,7 @@ def validate_activity(source: ActivitySource, vocabulary: Vocabulary) -> ir.Tabl
     return t.drop("flags", "ncv_number", "carbon_content_number", "oxidation_rate_number", "period_text")
 
 
-def _canonical(t: ir.Table, set_shape: tuple[int, int], extra: tuple[str, ...] = ()) -> ir.Table:
+def _canonical(t: ir.Table, extra: tuple[str, ...] = ()) -> ir.Table:
     """The canonical columns of the joined rows (plus what the cross-row checks compare and
     ``extra`` columns)."""
     measured = (t.ncv_number * t.ncv_factor, t.carbon_content_number * t.cc_factor, t.oxidation_rate_number)
@@ -641,7 +688,7 @@ def _canonical(t: ir.Table, set_shape: tuple[int, int], extra: tuple[str, ...] =
         quantity=_quantity(t), unit=t.canonical_unit,
         quantity_input=t.quantity_number, unit_input=t.unit,
         ncv_measured=measured[0], carbon_content_measured=measured[1], oxidation_rate_measured=measured[2],
-        parameter_set=_parameter_set(t, set_shape, measured),
+        parameter_set=_parameter_set(t, measured),
         ncv_number=t.ncv_number, carbon_content_number=t.carbon_content_number,
         oxidation_rate_number=t.oxidation_rate_number, period_text=t.period, flags=t.flags,
     )
