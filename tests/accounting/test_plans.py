@@ -28,6 +28,13 @@ def _table(rows: list[dict[str, str]], **override: str) -> pa.Table:
     return pa.Table.from_pylist(full, schema=pa.schema([(h, pa.string()) for h in HEADER]))
 
 
+@pytest.fixture(autouse=True)
+def fresh_plans(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No plan of an earlier test, none on disk: what compiles here is counted."""
+    monkeypatch.setattr(plans, "folder", None)
+    plans.clear()
+
+
 def test_a_second_run_of_the_same_shape_compiles_nothing() -> None:
     first = result_document(account_table(_table(ROWS)))
     compiled = plans.compiled
@@ -82,3 +89,20 @@ def test_remembered_parameter_sets_give_what_a_fresh_computation_gives(monkeypat
     fresh = result_document(account_table(_table(more)))["results"]
     assert partly_remembered == fresh
     assert [len(r["lines"]) for r in fresh] == [4, 1]
+
+
+def test_plans_on_disk_serve_a_new_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(plans, "folder", tmp_path)
+    start = plans.compiled
+    first = result_document(account_table(_table(ROWS)))
+    compiled = plans.compiled - start
+    assert compiled > 0 and len(list(tmp_path.glob("*.json"))) == compiled
+    plans.clear()  # as a new process: nothing in memory
+    again = result_document(account_table(_table(ROWS)))
+    assert plans.compiled - start == compiled  # every plan read from disk
+    assert again["results"] == first["results"]
+    for path in tmp_path.glob("*.json"):  # damaged files are compiled again, never used
+        path.write_text("{not json", encoding="utf-8")
+    plans.clear()
+    assert result_document(account_table(_table(ROWS)))["results"] == first["results"]
+    assert plans.compiled - start >= 2 * compiled - 1  # all again (the parameter sets are remembered)

@@ -23,16 +23,20 @@ negligible there).
 from __future__ import annotations
 
 import hashlib
+import json
+import os
 import threading
 from collections.abc import Callable, Hashable
 from functools import cache
 from pathlib import Path
 
 import ibis
+import ibis.expr.datatypes as dt
 import ibis.expr.operations as ops
 import ibis.expr.schema as sch
 import ibis.expr.types as ir
 import pyarrow as pa
+from ibis.common.exceptions import IbisError
 
 from greenmfg import __version__
 from greenmfg.refdata.catalog import Catalog
@@ -64,13 +68,21 @@ def plan_fingerprint(catalog: Catalog) -> str:
 
 class PlanCache:
     """Compiled stages by plan key, for the life of the process (bounded: least recently used go
-    first). An entry is the stage's SQL and the schema of what it gives."""
+    first). An entry is the stage's SQL and the schema of what it gives.
 
-    def __init__(self, size: int = 512) -> None:
+    With a ``folder`` (``GREENMFG_PLAN_CACHE``; default ``~/.cache/greenmfg/plans``, ``off`` for
+    none) entries are also kept on disk, one small JSON file per key named by the SHA-256 of the
+    key, so that a new process (a CLI run, a new server worker) starts with compiled plans. Keys
+    hold the code and reference-data fingerprints: a file never answers for other code or data.
+    A file that cannot be read or written is ignored (the plan is compiled).
+    """
+
+    def __init__(self, size: int = 512, folder: Path | None = None) -> None:
         self._size = size
         self._entries: dict[Hashable, tuple[str, sch.Schema]] = {}
         self._lock = threading.Lock()
-        #: compilations done (a hit compiles nothing): read by tests and benches
+        self.folder = folder
+        #: compilations done (a hit, in memory or on disk, compiles nothing): read by tests and benches
         self.compiled = 0
 
     def get(self, key: Hashable, compile_: Callable[[], tuple[str, sch.Schema]]) -> tuple[str, sch.Schema]:
@@ -79,13 +91,47 @@ class PlanCache:
             if entry is not None:
                 self._entries[key] = entry  # most recently used last
                 return entry
-        entry = compile_()
-        with self._lock:
+        entry = self._read(key)
+        if entry is None:
+            entry = compile_()
             self.compiled += 1
+            self._write(key, entry)
+        with self._lock:
             self._entries[key] = entry
             while len(self._entries) > self._size:
                 self._entries.pop(next(iter(self._entries)))
         return entry
+
+    def _path(self, key: Hashable) -> Path | None:
+        if self.folder is None:
+            return None
+        return self.folder / f"{hashlib.sha256(repr(key).encode()).hexdigest()}.json"
+
+    def _read(self, key: Hashable) -> tuple[str, sch.Schema] | None:
+        path = self._path(key)
+        if path is None or not path.exists():
+            return None
+        try:
+            stored = json.loads(path.read_text(encoding="utf-8"))
+            if stored["key"] != repr(key):
+                return None
+            return stored["sql"], ibis.schema({n: dt.dtype(t) for n, t in stored["schema"]})
+        except (OSError, ValueError, KeyError, TypeError, IbisError):
+            return None
+
+    def _write(self, key: Hashable, entry: tuple[str, sch.Schema]) -> None:
+        path = self._path(key)
+        if path is None:
+            return
+        sql, schema = entry
+        text = json.dumps({"key": repr(key), "sql": sql, "schema": [[n, str(t)] for n, t in schema.items()]})
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            partial = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
+            partial.write_text(text, encoding="utf-8")
+            partial.replace(path)  # atomic: a reader sees the whole file or none
+        except OSError:
+            pass
 
     def clear(self) -> None:
         with self._lock:
@@ -95,8 +141,18 @@ class PlanCache:
         return len(self._entries)
 
 
+def _default_folder() -> Path | None:
+    setting = os.environ.get("GREENMFG_PLAN_CACHE", "")
+    if setting.lower() in ("off", "0", "none", "false"):
+        return None
+    if setting:
+        return Path(setting)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "greenmfg" / "plans"
+
+
 #: the process's plans
-plans = PlanCache()
+plans = PlanCache(folder=_default_folder())
 
 
 def _is_duckdb(con: ibis.BaseBackend) -> bool:
