@@ -227,8 +227,11 @@ def reference_fingerprint(provenance: dict[str, Any]) -> str:
 
 
 def preview_upload(session: Session, principal: Principal, enterprise: Organisation, *, filename: str,
-                   content_type: str, content: bytes, max_bytes: int) -> ImportBatch:
+                   content_type: str, content: bytes, max_bytes: int, rows: pa.Table | None = None) -> ImportBatch:
     """Check and validate an upload; store it as a previewed (or invalid) batch.
+
+    ``rows``: the upload's rows already held as a table (an upload the platform made itself, such
+    as a month of meter totals), accounted as they are instead of reading ``content`` again.
 
     Raises
     ------
@@ -239,10 +242,10 @@ def preview_upload(session: Session, principal: Principal, enterprise: Organisat
     issues: list[Issue] = []
     total_issues = 0
     summary: dict[str, Any] = {}
-    rows = 0
+    row_count = 0
     sha256 = hashlib.sha256(content).hexdigest()
     try:
-        run = account(InputFile(name, content))
+        run = account(InputFile(name, content)) if rows is None else account_table(rows, name=name)
     except ValidationFailed as failed:
         issues, total_issues = failed.issues, failed.total
     except InputError as error:
@@ -255,7 +258,7 @@ def preview_upload(session: Session, principal: Principal, enterprise: Organisat
         else:
             document = result_document(run)
             raw = raw_rows(run)
-            rows = len(raw)
+            row_count = len(raw)
             summary = _preview_summary(session, enterprise, document)
             _previews.put(sha256, name, document, raw)
     batch = ImportBatch(
@@ -263,7 +266,7 @@ def preview_upload(session: Session, principal: Principal, enterprise: Organisat
         content_type=content_type or "application/octet-stream", size_bytes=len(content),
         sha256=sha256, content=content,
         status=ImportStatus.invalid if total_issues else ImportStatus.previewed,
-        row_count=rows, issue_count=total_issues,
+        row_count=row_count, issue_count=total_issues,
         issues=[i.as_dict() for i in issues[:MAX_STORED_ISSUES]], summary=summary,
     )
     session.add(batch)
@@ -271,7 +274,7 @@ def preview_upload(session: Session, principal: Principal, enterprise: Organisat
     audit.record(session, "import.preview", actor=principal.username, actor_user_id=principal.user_id,
                  organisation_id=enterprise.id, target_type="import", target_id=batch.id,
                  details={"file": name, "sha256": batch.sha256, "status": batch.status,
-                          "issues": total_issues, "rows": rows})
+                          "issues": total_issues, "rows": row_count})
     return batch
 
 

@@ -23,6 +23,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
+import pyarrow as pa
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -142,17 +143,22 @@ def account_meters(session: Session, principal: Principal, enterprise_id: int, p
     if not meter_rows:
         raise MeterAccountingError(f"every metered item of {period} is already in the imported data (imports win)",
                                    f"{period} 所有计量品种均已有导入数据（以导入数据为准）")
+    # the batch keeps the rows as the CSV a user could have uploaded; the engine reads the table
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(names)
     sources: dict[int, str] = {}
+    texts: list[list[str]] = []
     for index, row in enumerate(out_rows + meter_rows):
-        writer.writerow(["" if row.get(n) is None else str(row.get(n)) for n in names])
+        texts.append(["" if row.get(n) is None else str(row.get(n)) for n in names])
+        writer.writerow(texts[-1])
         if "source" in row:
             sources[index + 2] = row["source"]
     content = buffer.getvalue().encode("utf-8")
+    table = pa.table({"_row": pa.array(range(2, len(texts) + 2), pa.int64()),
+                      **{n: pa.array([t[i] or None for t in texts], pa.string()) for i, n in enumerate(names)}})
     batch = store.preview_upload(session, principal, enterprise, filename=f"meters-{period}.csv",
-                                 content_type="text/csv", content=content, max_bytes=max_bytes)
+                                 content_type="text/csv", content=content, max_bytes=max_bytes, rows=table)
     if batch.status != ImportStatus.previewed:
         raise MeterAccountingError(f"the meter rows of {period} were refused: {batch.issues[:1]}",
                                    f"{period} 的计量数据未通过校验", batch.issues)
