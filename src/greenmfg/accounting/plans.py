@@ -68,7 +68,10 @@ def plan_fingerprint(catalog: Catalog) -> str:
 
 class PlanCache:
     """Compiled stages by plan key, for the life of the process (bounded: least recently used go
-    first). An entry is the stage's SQL and the schema of what it gives.
+    first). An entry is the stage's SQL and the schema of what it gives *as the engine types it*
+    (read once from the engine after the first run of the SQL: an expression's own schema may
+    differ from the engine's, e.g. a literal typed DECIMAL by DuckDB, and every later plan over the
+    stage must see the real types).
 
     With a ``folder`` (``GREENMFG_PLAN_CACHE``; default ``~/.cache/greenmfg/plans``, ``off`` for
     none) entries are also kept on disk, one small JSON file per key named by the SHA-256 of the
@@ -79,13 +82,14 @@ class PlanCache:
 
     def __init__(self, size: int = 512, folder: Path | None = None) -> None:
         self._size = size
-        self._entries: dict[Hashable, tuple[str, sch.Schema]] = {}
+        self._entries: dict[Hashable, tuple[str, sch.Schema | None]] = {}
         self._lock = threading.Lock()
         self.folder = folder
         #: compilations done (a hit, in memory or on disk, compiles nothing): read by tests and benches
         self.compiled = 0
 
-    def get(self, key: Hashable, compile_: Callable[[], tuple[str, sch.Schema]]) -> tuple[str, sch.Schema]:
+    def get(self, key: Hashable, compile_: Callable[[], str]) -> tuple[str, sch.Schema | None]:
+        """The SQL of ``key`` and its schema (None until :meth:`settle` gave it)."""
         with self._lock:
             entry = self._entries.pop(key, None)
             if entry is not None:
@@ -93,21 +97,28 @@ class PlanCache:
                 return entry
         entry = self._read(key)
         if entry is None:
-            entry = compile_()
+            entry = (compile_(), None)
             self.compiled += 1
-            self._write(key, entry)
+        self._keep(key, entry)
+        return entry
+
+    def settle(self, key: Hashable, sql: str, schema: sch.Schema | None) -> None:
+        """Record the schema the engine gave ``key``'s SQL (and keep the entry on disk)."""
+        self._keep(key, (sql, schema))
+        self._write(key, sql, schema)
+
+    def _keep(self, key: Hashable, entry: tuple[str, sch.Schema | None]) -> None:
         with self._lock:
             self._entries[key] = entry
             while len(self._entries) > self._size:
                 self._entries.pop(next(iter(self._entries)))
-        return entry
 
     def _path(self, key: Hashable) -> Path | None:
         if self.folder is None:
             return None
         return self.folder / f"{hashlib.sha256(repr(key).encode()).hexdigest()}.json"
 
-    def _read(self, key: Hashable) -> tuple[str, sch.Schema] | None:
+    def _read(self, key: Hashable) -> tuple[str, sch.Schema | None] | None:
         path = self._path(key)
         if path is None or not path.exists():
             return None
@@ -115,16 +126,17 @@ class PlanCache:
             stored = json.loads(path.read_text(encoding="utf-8"))
             if stored["key"] != repr(key):
                 return None
-            return stored["sql"], ibis.schema({n: dt.dtype(t) for n, t in stored["schema"]})
+            schema = stored["schema"]
+            return stored["sql"], None if schema is None else ibis.schema({n: dt.dtype(t) for n, t in schema})
         except (OSError, ValueError, KeyError, TypeError, IbisError):
             return None
 
-    def _write(self, key: Hashable, entry: tuple[str, sch.Schema]) -> None:
+    def _write(self, key: Hashable, sql: str, schema: sch.Schema | None) -> None:
         path = self._path(key)
         if path is None:
             return
-        sql, schema = entry
-        text = json.dumps({"key": repr(key), "sql": sql, "schema": [[n, str(t)] for n, t in schema.items()]})
+        text = json.dumps({"key": repr(key), "sql": sql,
+                           "schema": None if schema is None else [[n, str(t)] for n, t in schema.items()]})
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             partial = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
@@ -173,16 +185,19 @@ class Planner:
         self.context = context
         self.cached = _is_duckdb(con)
 
-    def _compiled(self, stage: Hashable, build: Callable[[], ir.Table]) -> tuple[str, sch.Schema]:
-        def compile_() -> tuple[str, sch.Schema]:
-            expression = build()
-            return str(self.con.compile(expression)), expression.schema()
-
-        return plans.get((stage, self.context), compile_)
+    def _compiled(self, stage: Hashable, build: Callable[[], ir.Table]) -> tuple[str, sch.Schema | None]:
+        return plans.get((stage, self.context), lambda: str(self.con.compile(build())))
 
     def _named(self, name: str, schema: sch.Schema) -> ir.Table:
         return ops.DatabaseTable(name, schema=schema, source=self.con,
                                  namespace=ops.Namespace(catalog=None, database=None)).to_expr()
+
+    def _created(self, name: str, stage: Hashable, sql: str, schema: sch.Schema | None) -> ir.Table:
+        if schema is None:  # first run of this SQL: the engine's own types, kept with the plan
+            table = self.con.table(name)
+            plans.settle((stage, self.context), sql, table.schema())
+            return table
+        return self._named(name, schema)
 
     def put(self, name: str, table: pa.Table) -> ir.Table:
         """An Arrow table under a fixed name on the connection (replacing one of that name)."""
@@ -197,7 +212,7 @@ class Planner:
             return self.con.create_table(name, build(), temp=True, overwrite=True)
         sql, schema = self._compiled(stage, build)
         self.con.con.execute(f'CREATE OR REPLACE TEMP TABLE "{name}" AS {sql}')
-        return self._named(name, schema)
+        return self._created(name, stage, sql, schema)
 
     def view(self, name: str, stage: Hashable, build: Callable[[], ir.Table]) -> ir.Table:
         """``build()`` as a view ``name`` (computed when read)."""
@@ -205,12 +220,18 @@ class Planner:
             return self.con.create_view(name, build(), overwrite=True)
         sql, schema = self._compiled(stage, build)
         self.con.con.execute(f'CREATE OR REPLACE TEMP VIEW "{name}" AS {sql}')
-        return self._named(name, schema)
+        return self._created(name, stage, sql, schema)
 
     def arrow(self, stage: Hashable, build: Callable[[], ir.Table]) -> pa.Table:
         """The rows of ``build()`` as Arrow."""
         if not self.cached:
             return build().to_pyarrow()
-        sql, _ = self._compiled(stage, build)
+        sql, schema = self._compiled(stage, build)
         result: pa.Table = self.con.con.sql(sql).to_arrow_table()
+        if schema is None:
+            try:
+                typed: sch.Schema | None = sch.Schema.from_pyarrow(result.schema)
+            except (TypeError, ValueError, NotImplementedError, IbisError):
+                typed = None  # a type Ibis does not name: kept without (never used for these)
+            plans.settle((stage, self.context), sql, typed)
         return result

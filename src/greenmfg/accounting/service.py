@@ -201,9 +201,10 @@ def _account(source: ActivitySource, options: AccountingOptions) -> AccountingRu
     # Fast path: the rules are evaluated on every row in the same pass that sums the results;
     # only when a screen may have caught something does the detailed check run, to locate and
     # list every issue (and raise).
-    lines_read, keys_read = distinct_spellings(source)
-    screened = screen_activity(source, vocabulary, lines=planner.arrow("distinct_lines", lambda: lines_read),
-                               keys=planner.arrow("distinct_keys", lambda: keys_read), put=planner.put)
+    screened = screen_activity(source, vocabulary,
+                               lines=planner.arrow("distinct_lines", lambda: distinct_spellings(source)[0]),
+                               keys=planner.arrow("distinct_keys", lambda: distinct_spellings(source)[1]),
+                               put=planner.put)
     bound = _bound(vocabulary, catalog, options, tuple(screened.years), fingerprint)
     parameters = planner.put("greenmfg_parameters", bound.parameters)
     grid = planner.put("greenmfg_grid", bound.grid)
@@ -267,7 +268,7 @@ def _parameter_sets(planner: Planner, keys: pa.Table, keys_table: ir.Table,
     computes none), then numbers them as its own keys are numbered.
     """
     if keys.num_rows > _SET_MEMO_ROWS or not planner.cached:
-        return planner.table("greenmfg_parameter_sets", "parameter_sets", lambda: sets_of(keys_table))
+        return planner.table("greenmfg_parameter_sets", ("parameter_sets", "all"), lambda: sets_of(keys_table))
     names = [n for n in keys.column_names if n != "parameter_set"]
     rows = keys.to_pylist()
     with _SET_ROWS_LOCK:
@@ -275,7 +276,7 @@ def _parameter_sets(planner: Planner, keys: pa.Table, keys_table: ir.Table,
         missing = [r for r in rows if tuple(r[n] for n in names) not in memo]
     if missing:
         new = planner.put("greenmfg_set_keys_new", pa.Table.from_pylist(missing, schema=keys.schema))
-        computed = planner.arrow("parameter_sets", lambda: sets_of(new))
+        computed = planner.arrow(("parameter_sets", "new"), lambda: sets_of(new))
         with _SET_ROWS_LOCK:
             schema, memo = _SET_ROWS.get(planner.context, (computed.schema, {}))
             if len(memo) > 4 * _SET_MEMO_ROWS:
