@@ -101,3 +101,13 @@ def test_unknown_engine_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown engine"):
         account_table(_table(MIXED), engine="oracle")
 
+
+
+def test_typed_numbers_keep_their_text_for_the_rows_as_read() -> None:
+    from greenmfg.accounting.store import raw_rows
+
+    table = _table(MIXED[1:3])
+    table = table.set_column(table.column_names.index("quantity"), "quantity", pa.array([300.0, 80.5]))
+    rows = raw_rows(account_table(table))
+    assert [r["values"]["quantity"] for r in rows] == ["300.0", "80.5"]
+    assert [r["row"] for r in rows] == [1, 2]

@@ -4,6 +4,7 @@ with other options or other reference data never reuses them."""
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 from pathlib import Path
 
@@ -30,8 +31,10 @@ def _table(rows: list[dict[str, str]], **override: str) -> pa.Table:
 
 @pytest.fixture(autouse=True)
 def fresh_plans(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No plan of an earlier test, none on disk: what compiles here is counted."""
+    """No plan of an earlier test, none on disk, no remembered parameter set: what compiles here is
+    counted."""
     monkeypatch.setattr(plans, "folder", None)
+    monkeypatch.setattr(service, "_SET_ROWS", {})
     plans.clear()
 
 
@@ -106,3 +109,19 @@ def test_plans_on_disk_serve_a_new_process(tmp_path: Path, monkeypatch: pytest.M
     plans.clear()
     assert result_document(account_table(_table(ROWS)))["results"] == first["results"]
     assert plans.compiled - start >= 2 * compiled - 1  # all again (the parameter sets are remembered)
+
+
+def test_a_plan_that_does_not_fit_is_compiled_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(plans, "folder", tmp_path)
+    first = result_document(account_table(_table(ROWS)))
+    spoilt = 0
+    for path in tmp_path.glob("*.json"):  # plans that read a table no connection has
+        stored = json.loads(path.read_text(encoding="utf-8"))
+        if '"greenmfg_map_lines"' in stored["sql"]:
+            stored["sql"] = stored["sql"].replace('"greenmfg_map_lines"', '"greenmfg_gone"')
+            path.write_text(json.dumps(stored), encoding="utf-8")
+            spoilt += 1
+    assert spoilt
+    plans.clear()
+    assert result_document(account_table(_table(ROWS)))["results"] == first["results"]
+    assert not any("greenmfg_gone" in p.read_text(encoding="utf-8") for p in tmp_path.glob("*.json"))

@@ -30,6 +30,7 @@ from collections.abc import Callable, Hashable
 from functools import cache
 from pathlib import Path
 
+import duckdb
 import ibis
 import ibis.expr.datatypes as dt
 import ibis.expr.operations as ops
@@ -145,6 +146,14 @@ class PlanCache:
         except OSError:
             pass
 
+    def forget(self, key: Hashable) -> None:
+        """Drop ``key`` (in memory and on disk): its SQL did not run."""
+        with self._lock:
+            self._entries.pop(key, None)
+        path = self._path(key)
+        if path is not None:
+            path.unlink(missing_ok=True)
+
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
@@ -184,9 +193,16 @@ class Planner:
         self.con = con
         self.context = context
         self.cached = _is_duckdb(con)
+        #: the name and column types of every table put on the connection so far: part of every
+        #: later stage's key, since a plan's SQL may depend on the tables it reads (for instance
+        #: the duplicate screen's word columns), never on their rows
+        self._inputs: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
+
+    def _key(self, stage: Hashable) -> Hashable:
+        return (stage, self.context, self._inputs)
 
     def _compiled(self, stage: Hashable, build: Callable[[], ir.Table]) -> tuple[str, sch.Schema | None]:
-        return plans.get((stage, self.context), lambda: str(self.con.compile(build())))
+        return plans.get(self._key(stage), lambda: str(self.con.compile(build())))
 
     def _named(self, name: str, schema: sch.Schema) -> ir.Table:
         return ops.DatabaseTable(name, schema=schema, source=self.con,
@@ -195,43 +211,62 @@ class Planner:
     def _created(self, name: str, stage: Hashable, sql: str, schema: sch.Schema | None) -> ir.Table:
         if schema is None:  # first run of this SQL: the engine's own types, kept with the plan
             table = self.con.table(name)
-            plans.settle((stage, self.context), sql, table.schema())
+            plans.settle(self._key(stage), sql, table.schema())
             return table
         return self._named(name, schema)
 
-    def put(self, name: str, table: pa.Table) -> ir.Table:
-        """An Arrow table under a fixed name on the connection (replacing one of that name)."""
+    def put(self, name: str, table: pa.Table, *, keyed: bool = True) -> ir.Table:
+        """An Arrow table under a fixed name on the connection (replacing one of that name).
+
+        ``keyed``: its column types become part of later stages' keys (not for a table that only
+        one stage reads, whose own key names it, and that only some runs have)."""
+        if keyed:
+            shape = tuple((f.name, str(f.type)) for f in table.schema)
+            self._inputs = (*(i for i in self._inputs if i[0] != name), (name, shape))
         if self.cached:
             self.con.con.register(name, table)
             return self._named(name, sch.Schema.from_pyarrow(table.schema))
         return self.con.create_table(name, table, temp=True, overwrite=True)
 
+    def _run(self, stage: Hashable, build: Callable[[], ir.Table], statement: Callable[[str], object]
+             ) -> tuple[str, sch.Schema | None, object]:
+        """Run ``statement`` with the stage's SQL. SQL from the cache that the engine refuses (a
+        catalog or binder error: a plan that does not fit this connection's tables) is forgotten
+        and compiled afresh, once."""
+        sql, schema = self._compiled(stage, build)
+        try:
+            return sql, schema, statement(sql)
+        except (duckdb.CatalogException, duckdb.BinderException):
+            plans.forget(self._key(stage))
+            sql, schema = self._compiled(stage, build)
+            return sql, schema, statement(sql)
+
     def table(self, name: str, stage: Hashable, build: Callable[[], ir.Table]) -> ir.Table:
         """Compute ``build()`` into a temporary table ``name``."""
         if not self.cached:
             return self.con.create_table(name, build(), temp=True, overwrite=True)
-        sql, schema = self._compiled(stage, build)
-        self.con.con.execute(f'CREATE OR REPLACE TEMP TABLE "{name}" AS {sql}')
+        sql, schema, _ = self._run(stage, build, lambda sql: self.con.con.execute(
+            f'CREATE OR REPLACE TEMP TABLE "{name}" AS {sql}'))
         return self._created(name, stage, sql, schema)
 
     def view(self, name: str, stage: Hashable, build: Callable[[], ir.Table]) -> ir.Table:
         """``build()`` as a view ``name`` (computed when read)."""
         if not self.cached:
             return self.con.create_view(name, build(), overwrite=True)
-        sql, schema = self._compiled(stage, build)
-        self.con.con.execute(f'CREATE OR REPLACE TEMP VIEW "{name}" AS {sql}')
+        sql, schema, _ = self._run(stage, build, lambda sql: self.con.con.execute(
+            f'CREATE OR REPLACE TEMP VIEW "{name}" AS {sql}'))
         return self._created(name, stage, sql, schema)
 
     def arrow(self, stage: Hashable, build: Callable[[], ir.Table]) -> pa.Table:
         """The rows of ``build()`` as Arrow."""
         if not self.cached:
             return build().to_pyarrow()
-        sql, schema = self._compiled(stage, build)
-        result: pa.Table = self.con.con.sql(sql).to_arrow_table()
+        sql, schema, out = self._run(stage, build, lambda sql: self.con.con.sql(sql).to_arrow_table())
+        result: pa.Table = out
         if schema is None:
             try:
                 typed: sch.Schema | None = sch.Schema.from_pyarrow(result.schema)
             except (TypeError, ValueError, NotImplementedError, IbisError):
                 typed = None  # a type Ibis does not name: kept without (never used for these)
-            plans.settle((stage, self.context), sql, typed)
+            plans.settle(self._key(stage), sql, typed)
         return result

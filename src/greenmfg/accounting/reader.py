@@ -221,14 +221,15 @@ def _read_csv(path: Path | InputFile) -> tuple[pa.Table, list[Issue]]:
     return _text_table(path, "", mapping, columns, rows), issues
 
 
-def _located_select(schema: pa.Schema, relation: str, *, file: str, index: int, where: str
-                    ) -> tuple[str, list[Issue]]:
+def _located_select(schema: pa.Schema, relation: str, *, file: str, index: int, where: str,
+                    number_text: bool = False) -> tuple[str, list[Issue]]:
     """SQL selecting the located template columns from ``relation`` (columns as in ``schema``).
 
     ``_file``, ``_sheet`` and ``_row`` come from columns of those names when ``relation`` has them
     (rows stored by the platform keep where they were uploaded from), else ``file``, '' and the
     record number (first = 1). Numeric columns that are typed numbers are taken as they are;
-    text ones are parsed, so that a cell that is not a number is reported.
+    text ones are parsed, so that a cell that is not a number is reported. ``number_text``: typed
+    numbers keep their text too (rows the platform stores as read); files do without (cheaper).
     """
     names = list(schema.names)
     mapping, issues = _header_issues(Path(where), "", [n for n in names if n not in _LOCATION_COLUMNS])
@@ -253,7 +254,8 @@ def _located_select(schema: pa.Schema, relation: str, *, file: str, index: int, 
                                                or pa.types.is_decimal(kind)):
             # typed numbers: no text to complain about
             select.append(f"CAST({expression} AS DOUBLE) AS {column.name}_number")
-            select.append(f"CAST(NULL AS VARCHAR) AS {column.name}")
+            select.append(f"CAST({expression} AS VARCHAR) AS {column.name}" if number_text
+                          else f"CAST(NULL AS VARCHAR) AS {column.name}")
         elif column.name in NUMERIC_COLUMNS:
             text = f"CAST({expression} AS VARCHAR)"
             select.append(f"{_number_sql(text)} AS {column.name}_number")
@@ -378,7 +380,7 @@ def read_table(table: pa.Table | ibis.Table, con: ibis.BaseBackend, *, name: str
         con.create_view(_TABLE_INPUT, table, overwrite=True)
         relation, schema = _TABLE_INPUT, table.schema().to_pyarrow()
     schema = pa.schema([f for f in schema if f.name != "file_row_number"])
-    sql, issues = _located_select(schema, relation, file=name, index=0, where=name)
+    sql, issues = _located_select(schema, relation, file=name, index=0, where=name, number_text=True)
     raw.execute(f"CREATE OR REPLACE TEMP VIEW {RAW_VIEW} AS {sql}")
     return ActivitySource(table=con.table(RAW_VIEW), con=con, inputs=[SourceInput(name=name, digest=digest)],
                           issues=issues)

@@ -275,7 +275,7 @@ def _parameter_sets(planner: Planner, keys: pa.Table, keys_table: ir.Table,
         schema, memo = _SET_ROWS.get(planner.context, (None, {}))
         missing = [r for r in rows if tuple(r[n] for n in names) not in memo]
     if missing:
-        new = planner.put("greenmfg_set_keys_new", pa.Table.from_pylist(missing, schema=keys.schema))
+        new = planner.put("greenmfg_set_keys_new", pa.Table.from_pylist(missing, schema=keys.schema), keyed=False)
         computed = planner.arrow(("parameter_sets", "new"), lambda: sets_of(new))
         with _SET_ROWS_LOCK:
             schema, memo = _SET_ROWS.get(planner.context, (computed.schema, {}))
