@@ -84,8 +84,9 @@ lint: setup
 	$(VENV)/bin/ruff check src tests bench
 	$(VENV)/bin/mypy src
 
+# on every core (pytest-xdist): each worker has its own SQLite file, PostgreSQL schema and MQTT topics
 test: lint
-	$(VENV)/bin/pytest -q
+	$(VENV)/bin/pytest -q -n auto
 
 bench: setup
 	$(PY) bench/accounting_10m.py
