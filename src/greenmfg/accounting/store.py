@@ -43,6 +43,13 @@ from greenmfg.accounting.template_spec import COLUMNS
 from greenmfg.accounting.validation import normalize_period
 from greenmfg.audit import service as audit
 from greenmfg.cache import mark_changed
+from greenmfg.compliance.stored import (
+    BenchmarkSet,
+    benchmark_set,
+    needs_refresh,
+    reference_key,
+    store_benchmarks,
+)
 from greenmfg.errors import GreenmfgError, InputError, Issue, ValidationFailed
 from greenmfg.orgs.access import Principal
 from greenmfg.orgs.models import Facility, Organisation
@@ -338,19 +345,23 @@ def commit_import(session: Session, principal: Principal, batch: ImportBatch) ->
         raise ImportConflict(f"import {batch.id} was committed meanwhile", f"导入批次 {batch.id} 已被提交")
     # the preview's accounting when it is of these very bytes with the installed reference data
     reused = _previews.take(hashlib.sha256(batch.content).hexdigest(), batch.filename)
+    benchmarks = None
     if reused is None:
         run = account(InputFile(batch.filename, batch.content))
         reused = result_document(run), raw_rows(run)
+        benchmarks = _benchmark_runs([run])
     document, raw = reused
-    return store_accounted(session, principal, batch, document, raw)
+    return store_accounted(session, principal, batch, document, raw, benchmarks=benchmarks)
 
 
 def store_accounted(session: Session, principal: Principal, batch: ImportBatch, document: dict[str, Any],
-                    raw: list[dict[str, Any]]) -> CalculationRun:
+                    raw: list[dict[str, Any]], *, benchmarks: BenchmarkSet | None = None) -> CalculationRun:
     """Store a batch's accounted rows and results (the second half of :func:`commit_import`).
 
     ``document`` is the engine's result document of exactly the batch's rows, ``raw`` those rows
-    as read (see :func:`raw_rows`).
+    as read (see :func:`raw_rows`). ``benchmarks``: the benchmark results of the same accounting
+    (:func:`greenmfg.compliance.stored.benchmark_set`); without them (or when computed with other
+    reference data than installed) the stored rows are accounted and benchmarked again.
     """
     enterprise_id = batch.enterprise_id
     facilities = {f.code: f for f in session.execute(
@@ -394,6 +405,8 @@ def store_accounted(session: Session, principal: Principal, batch: ImportBatch, 
         _result_row(r, run_id=calc_run.id, version_id=versions[(r["facility_id"], r["period"])].id,
                     enterprise_id=enterprise_id, facility_id=facilities[r["facility_id"]].id)
         for r in document["results"]])
+    _store_benchmarks(session, enterprise_id, calc_run.id, benchmarks, versions,
+                      {code: f.id for code, f in facilities.items()})
     batch.status = ImportStatus.committed
     mark_changed(session, enterprise_id)
     batch.committed_by = principal.user_id
@@ -443,14 +456,15 @@ def recalculate(session: Session, *, actor: str, actor_user_id: int | None = Non
             DataVersion.enterprise_id == enterprise_id, DataVersion.current.is_(True))).scalars().all()
         if not versions:
             continue
-        document = result_document(account_records(session, [v.id for v in versions], options))
+        accounted = _account_versions(session, versions, options)
+        document = _merged_document(accounted)
         fingerprint = reference_fingerprint(document["provenance"])
         old = {(r.facility_id, r.period): r for r in session.execute(select(FacilityResult).where(
             FacilityResult.enterprise_id == enterprise_id, FacilityResult.current.is_(True))).scalars()}
         old_fingerprints = set(session.execute(
             select(CalculationRun.reference_fingerprint).join(FacilityResult, FacilityResult.run_id == CalculationRun.id)
             .where(FacilityResult.enterprise_id == enterprise_id, FacilityResult.current.is_(True))).scalars())
-        if only_if_changed and old_fingerprints == {fingerprint}:
+        if only_if_changed and old_fingerprints == {fingerprint} and not needs_refresh(session, enterprise_id):
             continue
         facilities = {f.code: f.id for f in session.execute(
             select(Facility).where(Facility.enterprise_id == enterprise_id)).scalars()}
@@ -475,6 +489,9 @@ def recalculate(session: Session, *, actor: str, actor_user_id: int | None = Non
         session.execute(update(FacilityResult).where(FacilityResult.enterprise_id == enterprise_id,
                                                      FacilityResult.current.is_(True)).values(current=False))
         session.execute(insert(FacilityResult), new_rows)
+        code_of = {fid: code for code, fid in facilities.items()}
+        _store_benchmarks(session, enterprise_id, calc_run.id, _benchmark_runs(accounted),
+                          {(code_of[v.facility_id], v.period): v for v in versions}, facilities, replace_all=True)
         calc_run.changes = changes
         mark_changed(session, enterprise_id)
         audit.record(session, "results.recalculate", actor=actor, actor_user_id=actor_user_id,
@@ -484,3 +501,44 @@ def recalculate(session: Session, *, actor: str, actor_user_id: int | None = Non
     return runs
 
 
+# ------------------------------------------------------------------------------ stored benchmark results
+
+
+def _benchmark_runs(runs: Sequence[AccountingRun]) -> BenchmarkSet:
+    """Benchmark results of these accounting runs for every edition option the views accept."""
+    return benchmark_set(runs)
+
+
+def _account_versions(session: Session, versions: Sequence[DataVersion],
+                      options: AccountingOptions | None = None) -> list[AccountingRun]:
+    """Account the stored rows of these data versions: as one file, or, when a facility reported
+    annually one year and monthly another (not one valid file), each year on its own."""
+    try:
+        return [account_records(session, [v.id for v in versions], options)]
+    except ValidationFailed:
+        by_year: dict[str, list[int]] = {}
+        for version in versions:
+            by_year.setdefault(version.period[:4], []).append(version.id)
+        return [account_records(session, by_year[year], options) for year in sorted(by_year)]
+
+
+def _merged_document(runs: Sequence[AccountingRun]) -> dict[str, Any]:
+    """The result document of one or more runs of the same reference data (results concatenated)."""
+    documents = [result_document(run) for run in runs]
+    if len(documents) == 1:
+        return documents[0]
+    return {**documents[-1], "results": [r for d in documents for r in d["results"]]}
+
+
+def _store_benchmarks(session: Session, enterprise_id: int, run_id: int, benchmarks: BenchmarkSet | None,
+                      versions: dict[tuple[str, str], DataVersion], facilities: dict[str, int], *,
+                      replace_all: bool = False) -> None:
+    """Store the benchmark results of the data versions just stored (see :mod:`greenmfg.compliance.stored`):
+    ``versions`` (facility code, period) → version, ``facilities`` code → id."""
+    if not versions:
+        return
+    if benchmarks is None or benchmarks.reference_key != reference_key():
+        benchmarks = _benchmark_runs(_account_versions(session, list(versions.values())))
+    store_benchmarks(session, enterprise_id=enterprise_id, run_id=run_id, benchmarks=benchmarks,
+                     versions={key: v.id for key, v in versions.items()}, facilities=facilities,
+                     replace_all=replace_all)
