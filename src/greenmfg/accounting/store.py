@@ -138,12 +138,21 @@ def _foreign_rows(run: AccountingRun, code: str) -> list[Issue]:
 
 
 def raw_rows(run: AccountingRun) -> list[dict[str, Any]]:
-    """The run's input rows as read: sheet, row and the template columns as text."""
+    """The run's input rows as read: sheet, row and the template columns as text.
+
+    A numeric column of an in-memory table (the demo region's ``quantity`` as float64) has no text
+    in the source, only its number: the number is written as text (``repr``, which reads back exactly).
+    """
     names = [c.name for c in COLUMNS]
     t = run.source
+    numbers = [n for n in names if f"{n}_number" in t.columns]
     out = []
-    for record in t.order_by(["_file_id", "_row"]).select("_sheet", "_row", *names).to_pyarrow().to_pylist():
+    for record in t.order_by(["_file_id", "_row"]).select("_sheet", "_row", *names,
+                                                           *(f"{n}_number" for n in numbers)).to_pyarrow().to_pylist():
         values = {n: (None if record[n] is None else str(record[n])) for n in names}
+        for n in numbers:
+            if values[n] is None and record[f"{n}_number"] is not None:
+                values[n] = repr(float(record[f"{n}_number"]))
         out.append({"sheet": record["_sheet"] or "", "row": int(record["_row"]), "values": values})
     return out
 
@@ -189,28 +198,32 @@ class _PreviewCache:
 
     Keyed on the bytes' SHA-256, the file name and the reference-data fingerprint the result was
     computed with; a commit whose batch matches (same bytes, same reference data installed) stores
-    the preview's result, else it accounts again. Per process and small: a commit served by
+    the preview's result, else it accounts again. The benchmark results of the same run are kept
+    with it (stored on commit unless the installed reference data changed meanwhile). Per process and small: a commit served by
     another worker, or long after, simply accounts again.
     """
 
     def __init__(self, size: int = 8) -> None:
         self._size = size
-        self._items: OrderedDict[tuple[str, str], tuple[str, dict[str, Any], list[dict[str, Any]]]] = OrderedDict()
+        self._items: OrderedDict[tuple[str, str], tuple[str, dict[str, Any], list[dict[str, Any]],
+                                                        BenchmarkSet | None]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def put(self, sha256: str, name: str, document: dict[str, Any], raw: list[dict[str, Any]]) -> None:
+    def put(self, sha256: str, name: str, document: dict[str, Any], raw: list[dict[str, Any]],
+            benchmarks: BenchmarkSet | None = None) -> None:
         with self._lock:
-            self._items[(sha256, name)] = (reference_fingerprint(document["provenance"]), document, raw)
+            self._items[(sha256, name)] = (reference_fingerprint(document["provenance"]), document, raw, benchmarks)
             self._items.move_to_end((sha256, name))
             while len(self._items) > self._size:
                 self._items.popitem(last=False)
 
-    def take(self, sha256: str, name: str) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
+    def take(self, sha256: str, name: str
+             ) -> tuple[dict[str, Any], list[dict[str, Any]], BenchmarkSet | None] | None:
         with self._lock:
             found = self._items.get((sha256, name))
         if found is None or found[0] != _installed_fingerprint():
             return None
-        return found[1], found[2]
+        return found[1], found[2], found[3]
 
 
 def _installed_fingerprint() -> str:
@@ -264,7 +277,7 @@ def preview_upload(session: Session, principal: Principal, enterprise: Organisat
             raw = raw_rows(run)
             rows = len(raw)
             summary = _preview_summary(session, enterprise, document)
-            _previews.put(sha256, name, document, raw)
+            _previews.put(sha256, name, document, raw, _benchmark_runs([run]))
     batch = ImportBatch(
         enterprise_id=enterprise.id, created_by=principal.user_id, filename=name,
         content_type=content_type or "application/octet-stream", size_bytes=len(content),
@@ -345,12 +358,10 @@ def commit_import(session: Session, principal: Principal, batch: ImportBatch) ->
         raise ImportConflict(f"import {batch.id} was committed meanwhile", f"导入批次 {batch.id} 已被提交")
     # the preview's accounting when it is of these very bytes with the installed reference data
     reused = _previews.take(hashlib.sha256(batch.content).hexdigest(), batch.filename)
-    benchmarks = None
     if reused is None:
         run = account(InputFile(batch.filename, batch.content))
-        reused = result_document(run), raw_rows(run)
-        benchmarks = _benchmark_runs([run])
-    document, raw = reused
+        reused = result_document(run), raw_rows(run), _benchmark_runs([run])
+    document, raw, benchmarks = reused
     return store_accounted(session, principal, batch, document, raw, benchmarks=benchmarks)
 
 
