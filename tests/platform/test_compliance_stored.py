@@ -30,6 +30,7 @@ from greenmfg.refdata import catalog as refdata_catalog
 from .conftest import Login, World
 from .test_compliance import STEEL, _csv, plants  # noqa: F401  (fixture)
 from .test_region import commit
+from .web_helpers import signed_in
 
 
 def _principal(database: Database, username: str) -> Principal:
@@ -178,8 +179,11 @@ def test_reference_data_change_is_flagged_until_recalc(client: TestClient, login
         region = client.get("/api/v1/region/compliance", headers=login("hebei")).json()
         assert region["stored_results_current"] is False
         assert {g["period"]: g for g in region["trend"]}["2024-01"]["counts"]["below_baseline"] == 2
-        page = client.get("/region/compliance", headers=login("hebei"))
-        assert page.status_code == 200
+        regulator = signed_in(client, "hebei", locale="zh-CN")
+        page = regulator.get("/region/compliance")
+        assert page.status_code == 200 and "管理员运行重算（greenmfg recalc）后即更新" in page.text
+        steel_page = signed_in(client, "steel", locale="en").get("/benchmark")
+        assert "other reference data than installed" in steel_page.text
         with plants.database.session() as session:
             runs = recalculate(session, actor="test")
         assert {r.enterprise_id for r in runs} == {steel, plants.org("glass"), plants.org("cement")}
@@ -192,6 +196,7 @@ def test_reference_data_change_is_flagged_until_recalc(client: TestClient, login
         region = client.get("/api/v1/region/compliance", headers=login("hebei")).json()
         assert region["stored_results_current"] is True
         assert {g["period"]: g for g in region["trend"]}["2024-01"]["counts"]["below_baseline"] == 1
+        assert "greenmfg recalc" not in regulator.get("/region/compliance").text
         with plants.database.session() as session:  # earlier rows are kept, not current
             assert session.scalar(select(func.count()).select_from(StoredBenchmark).where(
                 StoredBenchmark.enterprise_id == steel, StoredBenchmark.current.is_(False))) > 0

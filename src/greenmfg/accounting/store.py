@@ -10,6 +10,9 @@ what it reads and returns in the database:
   transaction, stores the rows, a new data version per facility-period, the run and its results.
 * :func:`recalculate` re-accounts the current data versions with the installed reference data and
   records, per facility-period, what changed.
+
+Benchmark classes are stored with the results they belong to (commit, demo seeding,
+recalculation), by the helpers at the end of this module.
 """
 
 from __future__ import annotations
@@ -456,7 +459,10 @@ def recalculate(session: Session, *, actor: str, actor_user_id: int | None = Non
 
     For every enterprise whose current results were computed with other reference data (or with
     ``only_if_changed=False``, all of them) a new run with trigger ``recalculation`` stores new
-    current results and lists, per facility-period, the old and new figures that differ.
+    current results and lists, per facility-period, the old and new figures that differ. Other
+    reference data means another accounting fingerprint, or stored benchmark results computed with
+    another reference key (benchmark levels, quota limits, indicator definitions) or none at all;
+    the run stores the enterprise's benchmark results anew (:mod:`greenmfg.compliance.stored`).
     """
     query = select(Organisation.id).where(Organisation.kind == "enterprise").order_by(Organisation.id)
     if enterprise_ids is not None:
