@@ -236,3 +236,9 @@ def test_provenance_names_the_runs_and_datasets(client: TestClient, login: Login
     assert len(provenance["calculation_runs"]) == 2 and provenance["accounted_separately"] is True
     assert {d["id"] for d in provenance["benchmarking"]["datasets"]} >= {"benchmarks/ndrc-2021-r2"}
     assert provenance["datasets"] and provenance["inputs"][0]["file"] == "activity.csv"
+    # the region's provenance has a constant size: the newest run's, the run count and the keys
+    region = client.get("/api/v1/region/compliance", headers=login("hebei")).json()["provenance"]
+    assert region["reference_keys"] == [service.reference_key()]
+    assert region["calculation_run_count"] == 2  # steel's plant-years were recomputed by its second import
+    assert region["newest_calculation_run"] == provenance["calculation_runs"][-1]
+    assert region["deadlines"]["dataset"] == service.DEADLINES_DATASET

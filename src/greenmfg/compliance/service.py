@@ -234,6 +234,23 @@ def _provenance(session: Session, runs: Any, option: str) -> dict[str, Any]:
             "accounted_separately": len(records) > 1, "calculation_runs": [r[0] for r in records]}
 
 
+def _region_provenance(session: Session, scope: tuple[ColumnElement[bool], ...], option: str) -> dict[str, Any]:
+    """Provenance of the regional view, in constant size: the newest contributing run's accounting
+    and benchmarking provenance, how many runs contribute and the reference keys they were computed
+    with (every stored row names its own run and key)."""
+    runs, newest = session.execute(select(func.count(StoredPlantYear.run_id.distinct()),
+                                          func.max(StoredPlantYear.run_id)).where(*scope)).one()
+    if not runs:
+        return {}
+    record = session.execute(
+        select(CalculationRun.provenance, BenchmarkRunRecord.provenance)
+        .join(BenchmarkRunRecord, BenchmarkRunRecord.run_id == CalculationRun.id)
+        .where(CalculationRun.id == newest)).one()
+    keys = sorted(session.execute(select(StoredPlantYear.reference_key).where(*scope).distinct()).scalars())
+    return {**record[0], "benchmarking": record[1].get(option, {}), "accounted_separately": runs > 1,
+            "calculation_run_count": runs, "newest_calculation_run": newest, "reference_keys": keys}
+
+
 def _stored_view(session: Session, enterprise: Organisation, *, period: str | None,
                  edition: str | None) -> BenchmarkView:
     """One enterprise's benchmark results, read from the stored rows of its counted data versions."""
@@ -463,7 +480,7 @@ def region_compliance(session: Session, principal: Principal, *, year: str | Non
             slot.savings_to_benchmark_tco2 += savings[2] or 0.0
             slot.savings_to_baseline_tco2 += savings[3] or 0.0
         view.periods = sorted(trend_groups)
-        view.provenance = _provenance(session, select(StoredPlantYear.run_id).where(*scope).distinct(), option)
+        view.provenance = _region_provenance(session, scope, option)
     info = view.enterprises
     provinces = {j.province for j in principal.jurisdictions}
     area_level = "city" if (not principal.is_admin and len(provinces) == 1) else "province"
