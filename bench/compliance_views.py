@@ -7,7 +7,7 @@ or a private schema of a PostgreSQL database, then times (in-process, sequential
 edition option), and prints the median of each.
 
     python bench/compliance_views.py [--enterprises 40] [--months 12] [--repeat 5]
-                                     [--postgres postgresql+psycopg://postgres@127.0.0.1:5432/test]
+                                     [--postgres postgresql+psycopg://postgres@127.0.0.1:5432/test | --sqlite FILE]
 """
 
 from __future__ import annotations
@@ -102,7 +102,15 @@ def main() -> None:
     parser.add_argument("--months", type=int, default=12)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--postgres", help="PostgreSQL URL: run in a private schema of this database (dropped after)")
+    parser.add_argument("--sqlite", type=Path, help="SQLite file to use and keep (a seeded file is not seeded again)")
     args = parser.parse_args()
+    if args.sqlite:
+        database = Database(f"sqlite:///{args.sqlite}")
+        try:
+            _run(database, args)
+        finally:
+            database.dispose()
+        return
     if args.postgres:
         schema = f"gm_bench_{uuid.uuid4().hex[:10]}"
         admin = create_engine(args.postgres)

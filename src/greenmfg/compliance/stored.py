@@ -348,6 +348,8 @@ def store_benchmarks(session: Session, *, enterprise_id: int, run_id: int, bench
     (all current rows with ``replace_all``, for a recalculation); the plant-years of the years
     touched are recomputed.
     """
+    # one store per enterprise at a time: the plant-years are recomputed from what is current
+    session.execute(select(Organisation.id).where(Organisation.id == enterprise_id).with_for_update())
     if replace_all:
         session.execute(update(StoredBenchmark).where(StoredBenchmark.enterprise_id == enterprise_id,
                                                       StoredBenchmark.current.is_(True)).values(current=False))
