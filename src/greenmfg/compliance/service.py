@@ -199,14 +199,13 @@ def _in_period(column: Any, period: str | None) -> ColumnElement[bool]:
 def _results_current(session: Session, runs: ColumnElement[bool]) -> bool:
     """Whether every calculation run (``runs``: a clause on :class:`CalculationRun`) with current
     results was accounted and benchmarked with the installed reference data."""
-    has_current = select(FacilityResult.id).where(FacilityResult.run_id == CalculationRun.id,
-                                                  FacilityResult.current.is_(True)).exists()
-    stale = (select(CalculationRun.id)
+    # the runs computed with other reference data (normally none), then whether one has current results
+    other = (select(CalculationRun.id)
              .outerjoin(BenchmarkRunRecord, BenchmarkRunRecord.run_id == CalculationRun.id)
-             .where(runs, has_current,
-                    or_(CalculationRun.reference_fingerprint != _installed_fingerprint(),
-                        BenchmarkRunRecord.run_id.is_(None), BenchmarkRunRecord.reference_key != reference_key()))
-             .limit(1))
+             .where(runs, or_(CalculationRun.reference_fingerprint != _installed_fingerprint(),
+                              BenchmarkRunRecord.run_id.is_(None),
+                              BenchmarkRunRecord.reference_key != reference_key())))
+    stale = select(FacilityResult.id).where(FacilityResult.run_id.in_(other), FacilityResult.current.is_(True)).limit(1)
     return session.execute(stale).first() is None
 
 
