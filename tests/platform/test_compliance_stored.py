@@ -242,3 +242,24 @@ def test_provenance_names_the_runs_and_datasets(client: TestClient, login: Login
     assert region["calculation_run_count"] == 2  # steel's plant-years were recomputed by its second import
     assert region["newest_calculation_run"] == provenance["calculation_runs"][-1]
     assert region["deadlines"]["dataset"] == service.DEADLINES_DATASET
+
+
+def test_recalculation_of_annual_one_year_and_monthly_the_next(client: TestClient, login: Login,
+                                                               world: World) -> None:
+    """Stored rows that are not one valid file (a facility annual in 2023, monthly in 2024) are
+    re-accounted per year, as the views did on read."""
+    steel = world.org("steel")
+    commit(client, login("steel"), steel, _csv([(*r[:5], "2023", *r[6:]) for r in STEEL[:3]]))
+    commit(client, login("steel"), steel, _csv(STEEL))
+    url = f"/api/v1/enterprises/{steel}/benchmark"
+    before = client.get(url, headers=login("steel")).json()
+    with world.database.session() as session:
+        runs = recalculate(session, actor="test", only_if_changed=False)
+    assert [r.enterprise_id for r in runs] == [steel] and runs[0].changes == []
+    after = client.get(url, headers=login("steel")).json()
+    assert [(i["period"], i["benchmark"]["class"]) for i in after["items"]] == [
+        ("2023", "below_baseline"), ("2024-01", "below_baseline"), ("2024-02", "between")]
+    assert [i["benchmark"] for i in after["items"]] == [i["benchmark"] for i in before["items"]]
+    assert after["provenance"]["calculation_runs"] == [runs[0].id]
+    years = client.get("/api/v1/region/compliance", params={"year": "2023"}, headers=login("hebei")).json()
+    assert [(p["year"], p["class"]) for p in years["plants"]] == [("2023", "below_baseline")]

@@ -202,8 +202,8 @@ class _PreviewCache:
     Keyed on the bytes' SHA-256, the file name and the reference-data fingerprint the result was
     computed with; a commit whose batch matches (same bytes, same reference data installed) stores
     the preview's result, else it accounts again. The benchmark results of the same run are kept
-    with it (stored on commit unless the installed reference data changed meanwhile). Per process and small: a commit served by
-    another worker, or long after, simply accounts again.
+    with it (stored on commit unless the installed reference data changed meanwhile). Per process
+    and small: a commit served by another worker, or long after, simply accounts again.
     """
 
     def __init__(self, size: int = 8) -> None:
