@@ -10,6 +10,9 @@ what it reads and returns in the database:
   transaction, stores the rows, a new data version per facility-period, the run and its results.
 * :func:`recalculate` re-accounts the current data versions with the installed reference data and
   records, per facility-period, what changed.
+
+Benchmark classes are stored with the results they belong to (commit, demo seeding,
+recalculation), by the helpers at the end of this module.
 """
 
 from __future__ import annotations
@@ -43,6 +46,13 @@ from greenmfg.accounting.template_spec import COLUMNS
 from greenmfg.accounting.validation import normalize_period
 from greenmfg.audit import service as audit
 from greenmfg.cache import mark_changed
+from greenmfg.compliance.stored import (
+    BenchmarkSet,
+    benchmark_set,
+    needs_refresh,
+    reference_key,
+    store_benchmarks,
+)
 from greenmfg.errors import GreenmfgError, InputError, Issue, ValidationFailed
 from greenmfg.orgs.access import Principal
 from greenmfg.orgs.models import Facility, Organisation
@@ -131,12 +141,21 @@ def _foreign_rows(run: AccountingRun, code: str) -> list[Issue]:
 
 
 def raw_rows(run: AccountingRun) -> list[dict[str, Any]]:
-    """The run's input rows as read: sheet, row and the template columns as text."""
+    """The run's input rows as read: sheet, row and the template columns as text.
+
+    A numeric column of an in-memory table (the demo region's ``quantity`` as float64) has no text
+    in the source, only its number: the number is written as text (``repr``, which reads back exactly).
+    """
     names = [c.name for c in COLUMNS]
     t = run.source
+    numbers = [n for n in names if f"{n}_number" in t.columns]
     out = []
-    for record in t.order_by(["_file_id", "_row"]).select("_sheet", "_row", *names).to_pyarrow().to_pylist():
+    for record in t.order_by(["_file_id", "_row"]).select("_sheet", "_row", *names,
+                                                           *(f"{n}_number" for n in numbers)).to_pyarrow().to_pylist():
         values = {n: (None if record[n] is None else str(record[n])) for n in names}
+        for n in numbers:
+            if values[n] is None and record[f"{n}_number"] is not None:
+                values[n] = repr(float(record[f"{n}_number"]))
         out.append({"sheet": record["_sheet"] or "", "row": int(record["_row"]), "values": values})
     return out
 
@@ -182,28 +201,32 @@ class _PreviewCache:
 
     Keyed on the bytes' SHA-256, the file name and the reference-data fingerprint the result was
     computed with; a commit whose batch matches (same bytes, same reference data installed) stores
-    the preview's result, else it accounts again. Per process and small: a commit served by
-    another worker, or long after, simply accounts again.
+    the preview's result, else it accounts again. The benchmark results of the same run are kept
+    with it (stored on commit unless the installed reference data changed meanwhile). Per process
+    and small: a commit served by another worker, or long after, simply accounts again.
     """
 
     def __init__(self, size: int = 8) -> None:
         self._size = size
-        self._items: OrderedDict[tuple[str, str], tuple[str, dict[str, Any], list[dict[str, Any]]]] = OrderedDict()
+        self._items: OrderedDict[tuple[str, str], tuple[str, dict[str, Any], list[dict[str, Any]],
+                                                        BenchmarkSet | None]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def put(self, sha256: str, name: str, document: dict[str, Any], raw: list[dict[str, Any]]) -> None:
+    def put(self, sha256: str, name: str, document: dict[str, Any], raw: list[dict[str, Any]],
+            benchmarks: BenchmarkSet | None = None) -> None:
         with self._lock:
-            self._items[(sha256, name)] = (reference_fingerprint(document["provenance"]), document, raw)
+            self._items[(sha256, name)] = (reference_fingerprint(document["provenance"]), document, raw, benchmarks)
             self._items.move_to_end((sha256, name))
             while len(self._items) > self._size:
                 self._items.popitem(last=False)
 
-    def take(self, sha256: str, name: str) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
+    def take(self, sha256: str, name: str
+             ) -> tuple[dict[str, Any], list[dict[str, Any]], BenchmarkSet | None] | None:
         with self._lock:
             found = self._items.get((sha256, name))
         if found is None or found[0] != _installed_fingerprint():
             return None
-        return found[1], found[2]
+        return found[1], found[2], found[3]
 
 
 def _installed_fingerprint() -> str:
@@ -260,7 +283,7 @@ def preview_upload(session: Session, principal: Principal, enterprise: Organisat
             raw = raw_rows(run)
             row_count = len(raw)
             summary = _preview_summary(session, enterprise, document)
-            _previews.put(sha256, name, document, raw)
+            _previews.put(sha256, name, document, raw, _benchmark_runs([run]))
     batch = ImportBatch(
         enterprise_id=enterprise.id, created_by=principal.user_id, filename=name,
         content_type=content_type or "application/octet-stream", size_bytes=len(content),
@@ -343,17 +366,19 @@ def commit_import(session: Session, principal: Principal, batch: ImportBatch) ->
     reused = _previews.take(hashlib.sha256(batch.content).hexdigest(), batch.filename)
     if reused is None:
         run = account(InputFile(batch.filename, batch.content))
-        reused = result_document(run), raw_rows(run)
-    document, raw = reused
-    return store_accounted(session, principal, batch, document, raw)
+        reused = result_document(run), raw_rows(run), _benchmark_runs([run])
+    document, raw, benchmarks = reused
+    return store_accounted(session, principal, batch, document, raw, benchmarks=benchmarks)
 
 
 def store_accounted(session: Session, principal: Principal, batch: ImportBatch, document: dict[str, Any],
-                    raw: list[dict[str, Any]]) -> CalculationRun:
+                    raw: list[dict[str, Any]], *, benchmarks: BenchmarkSet | None = None) -> CalculationRun:
     """Store a batch's accounted rows and results (the second half of :func:`commit_import`).
 
     ``document`` is the engine's result document of exactly the batch's rows, ``raw`` those rows
-    as read (see :func:`raw_rows`).
+    as read (see :func:`raw_rows`). ``benchmarks``: the benchmark results of the same accounting
+    (:func:`greenmfg.compliance.stored.benchmark_set`); without them (or when computed with other
+    reference data than installed) the stored rows are accounted and benchmarked again.
     """
     enterprise_id = batch.enterprise_id
     facilities = {f.code: f for f in session.execute(
@@ -397,6 +422,8 @@ def store_accounted(session: Session, principal: Principal, batch: ImportBatch, 
         _result_row(r, run_id=calc_run.id, version_id=versions[(r["facility_id"], r["period"])].id,
                     enterprise_id=enterprise_id, facility_id=facilities[r["facility_id"]].id)
         for r in document["results"]])
+    _store_benchmarks(session, enterprise_id, calc_run.id, benchmarks, versions,
+                      {code: f.id for code, f in facilities.items()})
     batch.status = ImportStatus.committed
     mark_changed(session, enterprise_id)
     batch.committed_by = principal.user_id
@@ -435,7 +462,10 @@ def recalculate(session: Session, *, actor: str, actor_user_id: int | None = Non
 
     For every enterprise whose current results were computed with other reference data (or with
     ``only_if_changed=False``, all of them) a new run with trigger ``recalculation`` stores new
-    current results and lists, per facility-period, the old and new figures that differ.
+    current results and lists, per facility-period, the old and new figures that differ. Other
+    reference data means another accounting fingerprint, or stored benchmark results computed with
+    another reference key (benchmark levels, quota limits, indicator definitions) or none at all;
+    the run stores the enterprise's benchmark results anew (:mod:`greenmfg.compliance.stored`).
     """
     query = select(Organisation.id).where(Organisation.kind == "enterprise").order_by(Organisation.id)
     if enterprise_ids is not None:
@@ -446,14 +476,15 @@ def recalculate(session: Session, *, actor: str, actor_user_id: int | None = Non
             DataVersion.enterprise_id == enterprise_id, DataVersion.current.is_(True))).scalars().all()
         if not versions:
             continue
-        document = result_document(account_records(session, [v.id for v in versions], options))
+        accounted = _account_versions(session, versions, options)
+        document = _merged_document(accounted)
         fingerprint = reference_fingerprint(document["provenance"])
         old = {(r.facility_id, r.period): r for r in session.execute(select(FacilityResult).where(
             FacilityResult.enterprise_id == enterprise_id, FacilityResult.current.is_(True))).scalars()}
         old_fingerprints = set(session.execute(
             select(CalculationRun.reference_fingerprint).join(FacilityResult, FacilityResult.run_id == CalculationRun.id)
             .where(FacilityResult.enterprise_id == enterprise_id, FacilityResult.current.is_(True))).scalars())
-        if only_if_changed and old_fingerprints == {fingerprint}:
+        if only_if_changed and old_fingerprints == {fingerprint} and not needs_refresh(session, enterprise_id):
             continue
         facilities = {f.code: f.id for f in session.execute(
             select(Facility).where(Facility.enterprise_id == enterprise_id)).scalars()}
@@ -478,6 +509,9 @@ def recalculate(session: Session, *, actor: str, actor_user_id: int | None = Non
         session.execute(update(FacilityResult).where(FacilityResult.enterprise_id == enterprise_id,
                                                      FacilityResult.current.is_(True)).values(current=False))
         session.execute(insert(FacilityResult), new_rows)
+        code_of = {fid: code for code, fid in facilities.items()}
+        _store_benchmarks(session, enterprise_id, calc_run.id, _benchmark_runs(accounted),
+                          {(code_of[v.facility_id], v.period): v for v in versions}, facilities, replace_all=True)
         calc_run.changes = changes
         mark_changed(session, enterprise_id)
         audit.record(session, "results.recalculate", actor=actor, actor_user_id=actor_user_id,
@@ -487,3 +521,44 @@ def recalculate(session: Session, *, actor: str, actor_user_id: int | None = Non
     return runs
 
 
+# ------------------------------------------------------------------------------ stored benchmark results
+
+
+def _benchmark_runs(runs: Sequence[AccountingRun]) -> BenchmarkSet:
+    """Benchmark results of these accounting runs for every edition option the views accept."""
+    return benchmark_set(runs)
+
+
+def _account_versions(session: Session, versions: Sequence[DataVersion],
+                      options: AccountingOptions | None = None) -> list[AccountingRun]:
+    """Account the stored rows of these data versions: as one file, or, when a facility reported
+    annually one year and monthly another (not one valid file), each year on its own."""
+    try:
+        return [account_records(session, [v.id for v in versions], options)]
+    except ValidationFailed:
+        by_year: dict[str, list[int]] = {}
+        for version in versions:
+            by_year.setdefault(version.period[:4], []).append(version.id)
+        return [account_records(session, by_year[year], options) for year in sorted(by_year)]
+
+
+def _merged_document(runs: Sequence[AccountingRun]) -> dict[str, Any]:
+    """The result document of one or more runs of the same reference data (results concatenated)."""
+    documents = [result_document(run) for run in runs]
+    if len(documents) == 1:
+        return documents[0]
+    return {**documents[-1], "results": [r for d in documents for r in d["results"]]}
+
+
+def _store_benchmarks(session: Session, enterprise_id: int, run_id: int, benchmarks: BenchmarkSet | None,
+                      versions: dict[tuple[str, str], DataVersion], facilities: dict[str, int], *,
+                      replace_all: bool = False) -> None:
+    """Store the benchmark results of the data versions just stored (see :mod:`greenmfg.compliance.stored`):
+    ``versions`` (facility code, period) → version, ``facilities`` code → id."""
+    if not versions:
+        return
+    if benchmarks is None or benchmarks.reference_key != reference_key():
+        benchmarks = _benchmark_runs(_account_versions(session, list(versions.values())))
+    store_benchmarks(session, enterprise_id=enterprise_id, run_id=run_id, benchmarks=benchmarks,
+                     versions={key: v.id for key, v in versions.items()}, facilities=facilities,
+                     replace_all=replace_all)

@@ -46,6 +46,12 @@ Edition = Annotated[str | None, Query(max_length=40, description="2021 or 2023; 
                                                                  "newest edition with a value")]
 
 
+def _json(document: dict[str, Any]) -> bytes:
+    """The answer as compact JSON: the documents are plain JSON values already, so the standard
+    encoder writes them (FastAPI's encoder only for anything else, e.g. a datetime)."""
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":"), default=jsonable_encoder).encode()
+
+
 @contextmanager
 def bad_parameter() -> Iterator[None]:
     """Turn :class:`BadParameter` into the 422 envelope naming the parameter."""
@@ -89,10 +95,10 @@ def enterprise_benchmark(enterprise_id: int, request: Request, principal: Curren
                       "facility_name": facility[1] if facility else None, "period": r.period,
                       "product": r.product, "output": r.output, "output_unit": r.output_unit,
                       "benchmark": r.as_dict()})
-    body = json.dumps(jsonable_encoder({
+    body = _json({
         "enterprise": {"id": enterprise.id, "code": enterprise.code, "name": enterprise.name},
         "edition": view.edition, "periods": view.periods, "stored_results_current": view.stored_results_current,
-        "provenance": view.provenance, "items": items}), ensure_ascii=False, separators=(",", ":")).encode()
+        "provenance": view.provenance, "items": items})
     if version >= 0:
         cache.set(key, body, BENCHMARK_CACHE_SECONDS)
     return Response(body, media_type="application/json")
@@ -168,4 +174,4 @@ def region_compliance(principal: CurrentPrincipal, database: Annotated[Database,
 
         return Response(compliance_xlsx(view), media_type=XLSX,
                         headers={"Content-Disposition": f'attachment; filename="compliance-{view.year or "none"}.xlsx"'})
-    return compliance_json(view)
+    return Response(_json(compliance_json(view)), media_type="application/json")

@@ -1,18 +1,19 @@
 """Benchmark classes of stored data (enterprises) and the compliance view (regulators).
 
 Where benchmark results come from
-    They are **computed on read** from the stored activity rows of the current data versions:
-    the rows are accounted and benchmarked by the very functions the CLI runs
-    (:func:`greenmfg.accounting.service.account`, :func:`greenmfg.benchmarking.benchmark`), so
-    the platform's answer equals ``greenmfg benchmark`` on the same rows by construction, and
-    always uses the installed reference data (levels, quota limits, indicator definitions): a
-    new reference-data edition changes the classes at once, with no second copy to keep in step.
-    The accounting results stored on commit are not read for this: benchmarking needs the
-    derivation lines per energy carrier (net electricity, energy-related emissions, process
-    inputs that select a variant), which the engine recomputes in well under a second per
-    enterprise-year (figures in ``docs/benchmarks.md``). When the stored accounting results were
-    computed with other reference data than installed (``greenmfg recalc`` not yet run) the
-    answer says so (``stored_results_current`` false).
+    They are **stored with the accounting results** (:mod:`greenmfg.compliance.stored`): on
+    commit, demo seeding and recalculation, the same accounting run that produces the stored
+    results is benchmarked by the function the CLI runs (:func:`greenmfg.benchmarking.benchmark`)
+    for every edition option, and the results are stored per facility, period and product,
+    together with each facility-product pooled over its year and each period (the compliance
+    view). The views read those rows with set-based queries limited to the caller's enterprises
+    (the access policy as a subquery), so a view costs the same whatever the data volume behind
+    it. Each stored row carries the data version and calculation run it came from and the key of
+    the reference data it was computed with: when the installed reference data (accounting
+    datasets, levels, quota limits, indicator definitions) differ, the answer says so
+    (``stored_results_current`` false) until ``greenmfg recalc`` has recomputed them.
+    :func:`computed_benchmark` repeats the engine run on the stored activity rows (the check of the
+    stored results, and the enterprise's xlsx workbook, which needs the run).
 
 Which data count
     The current version of each facility-period; an annual period supersedes the same
@@ -22,38 +23,45 @@ Facility classes for a year (the compliance view)
     A facility's indicator value over a year is its output-weighted mean over the periods
     (Σ value × output / Σ output, equal to the energy of the year over the output of the year);
     class, gaps and savings are computed from that value with :mod:`greenmfg.calc.benchmarking`
-    at the year's output, and CO2 savings at the periods' energy-weighted tCO2e per tce. The
-    trend uses each period's own results.
+    at the year's output, and CO2 savings at the periods' energy-weighted tCO2e per tce
+    (:mod:`greenmfg.compliance.pooling`). The trend uses each period's own results.
 """
 
 from __future__ import annotations
 
-import hashlib
 import io
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy import ColumnElement, and_, func, or_, select, true
 from sqlalchemy.orm import Session, aliased
 
 from greenmfg.accounting.models import CalculationRun, DataVersion, FacilityResult
-from greenmfg.accounting.store import account_records, reference_fingerprint
+from greenmfg.accounting.store import _installed_fingerprint, account_records
 from greenmfg.benchmarking import BenchmarkOptions, ProductBenchmark, benchmark
 from greenmfg.benchmarking.output import write_xlsx
 from greenmfg.benchmarking.service import benchmark_editions, resolve_edition
-from greenmfg.calc import benchmarking as calc
+from greenmfg.compliance.pooling import REASON_CODES, PlantYear, benchmark_key, plant_years
+from greenmfg.compliance.stored import (
+    BenchmarkRunRecord,
+    StoredBenchmark,
+    StoredPlantYear,
+    option_of,
+    plant_year_of,
+    product_benchmark_of,
+    reference_key,
+)
 from greenmfg.errors import GreenmfgError, ValidationFailed
 from greenmfg.orgs.access import Forbidden, Principal, enterprise_filter, get_enterprise
 from greenmfg.orgs.models import Facility, Organisation
 from greenmfg.refdata.catalog import Catalog, load_catalog
 
-__all__ = ["CLASSES", "DEADLINES_DATASET", "BadParameter", "BenchmarkView", "ComplianceView", "Deadline",
-           "GroupCounts", "PlantYear", "enterprise_benchmark", "load_deadlines", "plant_years",
-           "reference_key", "region_compliance", "require_regulator"]
+__all__ = ["CLASSES", "DEADLINES_DATASET", "REASON_CODES", "BadParameter", "BenchmarkView", "ComplianceView",
+           "Deadline", "GroupCounts", "PlantYear", "benchmark_key", "computed_benchmark", "enterprise_benchmark",
+           "load_deadlines", "plant_years", "reference_key", "region_compliance", "require_regulator"]
 
 #: classes in display order; ``not_classified``: an indicator but no value or level,
 #: ``no_indicator``: no benchmark/baseline indicator defined for the product
@@ -81,13 +89,6 @@ def require_regulator(principal: Principal) -> None:
     if not (principal.is_regulator or principal.is_admin) or "read" not in principal.scopes:
         raise Forbidden("the compliance view is for regulators and platform administrators",
                         "能效达标监管视图仅向监管部门和平台管理员开放")
-
-
-def reference_key(catalog: Catalog | None = None) -> str:
-    """SHA-256 over every installed dataset (id + sha256): part of cache keys, so new reference data
-    never meets a cached answer."""
-    material = "\n".join(f"{d.id} {d.info.sha256}" for d in (catalog or load_catalog()))
-    return hashlib.sha256(material.encode()).hexdigest()
 
 
 def check_period(period: str | None) -> str | None:
@@ -145,14 +146,6 @@ def load_deadlines(catalog: Catalog | None = None) -> dict[str, Deadline]:
             for r in dataset.records}
 
 
-def benchmark_key(result: ProductBenchmark) -> str | None:
-    """The benchmarks-dataset key a result's levels came from (``clinker``), or None."""
-    for level in result.levels:
-        if level.name in ("benchmark_level", "baseline_level") and ":" in level.ref:
-            return level.ref.split(":", 1)[1].rsplit(".", 1)[0]
-    return None
-
-
 # ------------------------------------------------------------------------------ computing
 
 
@@ -171,89 +164,177 @@ class BenchmarkView:
     """Benchmark results of stored data, with the organisations and facilities they belong to."""
 
     edition: str | None
+    #: per facility, period and product (the enterprise view; empty in the regional view, which
+    #: reads the stored plant-years)
     results: list[ProductBenchmark]
     enterprises: dict[str, EnterpriseInfo]
     #: (enterprise code, facility code) → (facility id, facility name)
     facilities: dict[tuple[str, str], tuple[int, str | None]]
     provenance: dict[str, Any]
-    #: the stored accounting results were computed with the installed reference data
+    #: the stored results were computed with the installed reference data (else ``greenmfg recalc``
+    #: has not run since it changed: the numbers shown are the stored ones)
     stored_results_current: bool
     periods: list[str] = field(default_factory=list)
     xlsx: bytes | None = None
 
 
-def _counted_versions(enterprise_ids: Sequence[int]) -> ColumnElement[bool]:
+def _counted_versions(enterprises: ColumnElement[bool]) -> ColumnElement[bool]:
+    """Current data versions of the enterprises ``enterprises`` (a clause on :class:`DataVersion`)
+    selects, without months superseded by an annual version of the same facility and year."""
     annual = aliased(DataVersion)
     superseded = select(annual.id).where(
         annual.facility_id == DataVersion.facility_id, annual.current.is_(True), func.length(annual.period) == 4,
         annual.period == func.substr(DataVersion.period, 1, 4)).exists()
-    return and_(DataVersion.enterprise_id.in_(enterprise_ids), DataVersion.current.is_(True),
+    return and_(enterprises, DataVersion.current.is_(True),
                 (func.length(DataVersion.period) == 4) | ~superseded)
 
 
-def _compute(session: Session, enterprises: Sequence[Organisation], *, period: str | None, edition: str | None,
+def _in_period(column: Any, period: str | None) -> ColumnElement[bool]:
+    if not period:
+        return true()
+    result: ColumnElement[bool] = column.startswith(period) if len(period) == 4 else column == period
+    return result
+
+
+def _results_current(session: Session, runs: ColumnElement[bool]) -> bool:
+    """Whether every calculation run (``runs``: a clause on :class:`CalculationRun`) with current
+    results was accounted and benchmarked with the installed reference data."""
+    # the runs computed with other reference data (normally none), then whether one has current results
+    other = (select(CalculationRun.id)
+             .outerjoin(BenchmarkRunRecord, BenchmarkRunRecord.run_id == CalculationRun.id)
+             .where(runs, or_(CalculationRun.reference_fingerprint != _installed_fingerprint(),
+                              BenchmarkRunRecord.run_id.is_(None),
+                              BenchmarkRunRecord.reference_key != reference_key())))
+    stale = select(FacilityResult.id).where(FacilityResult.run_id.in_(other), FacilityResult.current.is_(True)).limit(1)
+    return session.execute(stale).first() is None
+
+
+def _merged(provenances: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    datasets: dict[str, Any] = {}
+    for provenance in provenances:
+        out = dict(provenance)
+        datasets.update({d["id"]: d for d in provenance.get("datasets", [])})
+    if out:
+        out["datasets"] = [datasets[i] for i in sorted(datasets)]
+    return out
+
+
+def _provenance(session: Session, runs: Any, option: str) -> dict[str, Any]:
+    """Accounting provenance of the newest of these runs (a subquery of run ids), the benchmarking
+    provenance of all of them for the option, and which runs they are."""
+    records = session.execute(
+        select(CalculationRun.id, CalculationRun.provenance, BenchmarkRunRecord.provenance)
+        .join(BenchmarkRunRecord, BenchmarkRunRecord.run_id == CalculationRun.id)
+        .where(CalculationRun.id.in_(runs)).order_by(CalculationRun.id)).all()
+    if not records:
+        return {}
+    return {**records[-1][1], "benchmarking": _merged(r[2].get(option, {}) for r in records),
+            "accounted_separately": len(records) > 1, "calculation_runs": [r[0] for r in records]}
+
+
+def _region_provenance(session: Session, scope: tuple[ColumnElement[bool], ...], option: str) -> dict[str, Any]:
+    """Provenance of the regional view, in constant size: the newest contributing run's accounting
+    and benchmarking provenance, how many runs contribute and the reference keys they were computed
+    with (every stored row names its own run and key)."""
+    runs, newest = session.execute(select(func.count(StoredPlantYear.run_id.distinct()),
+                                          func.max(StoredPlantYear.run_id)).where(*scope)).one()
+    if not runs:
+        return {}
+    record = session.execute(
+        select(CalculationRun.provenance, BenchmarkRunRecord.provenance)
+        .join(BenchmarkRunRecord, BenchmarkRunRecord.run_id == CalculationRun.id)
+        .where(CalculationRun.id == newest)).one()
+    keys = sorted(session.execute(select(StoredPlantYear.reference_key).where(*scope).distinct()).scalars())
+    return {**record[0], "benchmarking": record[1].get(option, {}), "accounted_separately": runs > 1,
+            "calculation_run_count": runs, "newest_calculation_run": newest, "reference_keys": keys}
+
+
+def _stored_view(session: Session, enterprise: Organisation, *, period: str | None,
+                 edition: str | None) -> BenchmarkView:
+    """One enterprise's benchmark results, read from the stored rows of its counted data versions."""
+    code = enterprise.code or str(enterprise.id)
+    info = EnterpriseInfo(enterprise.id, code, enterprise.name, enterprise.industry, enterprise.province,
+                          enterprise.city)
+    view = BenchmarkView(edition=edition, results=[], enterprises={code: info}, facilities={}, provenance={},
+                         stored_results_current=True)
+    counted = _counted_versions(DataVersion.enterprise_id == enterprise.id)
+    view.periods = sorted(set(session.execute(
+        select(DataVersion.period).where(counted, _in_period(DataVersion.period, period))).scalars()))
+    if not view.periods:
+        return view
+    for fid, fcode, name in session.execute(select(Facility.id, Facility.code, Facility.name)
+                                            .where(Facility.enterprise_id == enterprise.id)):
+        view.facilities[(code, fcode)] = (fid, name)
+    option = option_of(edition)
+    where = (StoredBenchmark.enterprise_id == enterprise.id, StoredBenchmark.current.is_(True),
+             StoredBenchmark.option == option, _in_period(StoredBenchmark.period, period))
+    rows = session.execute(
+        select(StoredBenchmark, Facility.code)
+        .join(DataVersion, DataVersion.id == StoredBenchmark.data_version_id)
+        .join(Facility, Facility.id == StoredBenchmark.facility_id)
+        .where(*where, counted)
+        .order_by(Facility.code, StoredBenchmark.period, StoredBenchmark.product)).all()
+    view.results = [product_benchmark_of(row, code, fcode) for row, fcode in rows]
+    runs = (select(StoredBenchmark.run_id).join(DataVersion, DataVersion.id == StoredBenchmark.data_version_id)
+            .where(*where, counted).distinct())
+    view.provenance = _provenance(session, runs, option)
+    view.stored_results_current = _results_current(session, CalculationRun.enterprise_id == enterprise.id)
+    return view
+
+
+def _compute(session: Session, enterprise: Organisation, *, period: str | None, edition: str | None,
              xlsx: bool = False) -> BenchmarkView:
-    infos = {o.code or str(o.id): EnterpriseInfo(o.id, o.code or str(o.id), o.name, o.industry, o.province, o.city)
-             for o in enterprises}
-    ids = [o.id for o in enterprises]
+    """One enterprise's benchmark results computed now from its stored activity rows (the engine
+    run the stored results came from, repeated): for the xlsx workbook, which needs the run, and
+    to check the stored results against."""
+    code = enterprise.code or str(enterprise.id)
+    infos = {code: EnterpriseInfo(enterprise.id, code, enterprise.name, enterprise.industry, enterprise.province,
+                                  enterprise.city)}
     view = BenchmarkView(edition=edition, results=[], enterprises=infos, facilities={}, provenance={},
                          stored_results_current=True)
-    if not ids:
-        return view
-    where = [_counted_versions(ids)]
-    if period:
-        where.append(DataVersion.period.startswith(period) if len(period) == 4 else DataVersion.period == period)
+    where = [_counted_versions(DataVersion.enterprise_id == enterprise.id), _in_period(DataVersion.period, period)]
     versions = session.execute(select(DataVersion.id, DataVersion.period).where(*where)).all()
     view.periods = sorted({p for _, p in versions})
     if not versions:
         return view
-    code_of = {o.id: o.code or str(o.id) for o in enterprises}
-    for fid, ent, code, name in session.execute(select(Facility.id, Facility.enterprise_id, Facility.code,
-                                                       Facility.name).where(Facility.enterprise_id.in_(ids))):
-        view.facilities[(code_of[ent], code)] = (fid, name)
+    for fid, fcode, name in session.execute(select(Facility.id, Facility.code, Facility.name)
+                                            .where(Facility.enterprise_id == enterprise.id)):
+        view.facilities[(code, fcode)] = (fid, name)
     try:
-        fingerprint = _benchmark_into(session, view, [[v for v, _ in versions]], edition, xlsx)
+        _benchmark_into(session, view, [[v for v, _ in versions]], edition, xlsx)
     except ValidationFailed:
         # a facility that reported annually one year and monthly another cannot be read as one
         # file (the template's rule); each year is then accounted on its own
         by_year: dict[str, list[int]] = defaultdict(list)
         for version, version_period in versions:
             by_year[version_period[:4]].append(version)
-        fingerprint = _benchmark_into(session, view, [by_year[y] for y in sorted(by_year)], edition, xlsx)
-    stored = set(session.execute(
-        select(CalculationRun.reference_fingerprint).join(FacilityResult, FacilityResult.run_id == CalculationRun.id)
-        .where(FacilityResult.enterprise_id.in_(ids), FacilityResult.current.is_(True))).scalars())
-    view.stored_results_current = stored <= {fingerprint}
+        _benchmark_into(session, view, [by_year[y] for y in sorted(by_year)], edition, xlsx)
+    view.stored_results_current = _results_current(session, CalculationRun.enterprise_id == enterprise.id)
     return view
 
 
 def _benchmark_into(session: Session, view: BenchmarkView, groups: list[list[int]], edition: str | None,
-                    xlsx: bool) -> str:
-    """Account and benchmark the stored rows of each group of data versions; the results go into
-    ``view``.
-
-    Returns the reference fingerprint of the accounting (the same for every group).
-    """
-    fingerprint = ""
+                    xlsx: bool) -> None:
+    """Account and benchmark the stored rows of each group of data versions into ``view``."""
     view.results = []
     for index, version_ids in enumerate(groups):
         run = account_records(session, version_ids)
         bench = benchmark(run, BenchmarkOptions(edition=edition))
-        accounting = run.provenance()
         view.results.extend(bench.results)
-        view.provenance = {**accounting, "benchmarking": bench.provenance(),
+        view.provenance = {**run.provenance(), "benchmarking": bench.provenance(),
                            "accounted_separately": len(groups) > 1}
         if xlsx and index == len(groups) - 1:  # with several years: the latest year's workbook
             buffer = io.BytesIO()
             write_xlsx(bench, buffer)
             view.xlsx = buffer.getvalue()
-        fingerprint = reference_fingerprint(accounting)
-    return fingerprint
 
 
 def enterprise_benchmark(session: Session, principal: Principal, enterprise_id: int, *, period: str | None = None,
                          edition: str | None = None, xlsx: bool = False) -> tuple[Organisation, BenchmarkView]:
-    """Benchmark results of one enterprise's current data (optionally one year or month).
+    """Benchmark results of one enterprise's current data (optionally one year or month), read
+    from the stored results; with ``xlsx`` the workbook is computed now for this one enterprise
+    (the engine's workbook needs the accounting run).
 
     Raises
     ------
@@ -264,116 +345,19 @@ def enterprise_benchmark(session: Session, principal: Principal, enterprise_id: 
     """
     period, edition = check_period(period), check_edition(edition)
     enterprise = get_enterprise(session, principal, enterprise_id)
-    return enterprise, _compute(session, [enterprise], period=period, edition=edition, xlsx=xlsx)
+    view = _stored_view(session, enterprise, period=period, edition=edition)
+    if xlsx and view.results:
+        view.xlsx = _compute(session, enterprise, period=period, edition=edition, xlsx=True).xlsx
+    return enterprise, view
 
 
-# ------------------------------------------------------------------------------ facility-years
-
-
-@dataclass
-class PlantYear:
-    """One product of one facility over a year (or any span): pooled value, class, gaps, savings."""
-
-    enterprise: str
-    facility: str
-    product: str
-    year: str
-    indicator: str | None
-    indicator_name: str
-    indicator_name_zh: str
-    unit: str
-    edition: str | None
-    benchmark_level: float | None
-    baseline_level: float | None
-    benchmark_key: str | None
-    output: float
-    output_unit: str
-    value: float | None = None
-    cls: str = "no_indicator"
-    gap_to_benchmark: float | None = None
-    gap_to_baseline: float | None = None
-    savings_to_benchmark_tce: float = 0.0
-    savings_to_baseline_tce: float = 0.0
-    savings_to_benchmark_tco2: float = 0.0
-    savings_to_baseline_tco2: float = 0.0
-    quota_standard: str | None = None
-    quota_grade: int | str | None = None
-    periods: list[str] = field(default_factory=list)
-    unverified: list[str] = field(default_factory=list)
-    #: why there is no value or class (boundary, missing indicator or level): (code, English, Chinese)
-    reasons: list[tuple[str, str, str]] = field(default_factory=list)
-
-
-#: findings that explain a missing value or class, shown beside the plant on the page
-REASON_CODES = ("benchmarking.boundary.not_computable", "benchmarking.product.no_indicator", "benchmarking.level.none",
-                "benchmarking.value.missing", "benchmarking.level.missing", "benchmarking.variant.undetermined")
-
-
-def plant_years(results: Iterable[ProductBenchmark], *, by_period: bool = False) -> list[PlantYear]:
-    """Pool each facility's product results over the periods of each year (see the module docstring).
-
-    With ``by_period`` each period stands alone (``year`` is then the period).
-    """
-    groups: dict[tuple[str, str, str, str, str | None], list[ProductBenchmark]] = defaultdict(list)
-    for r in results:
-        span = r.period if by_period else r.period[:4]
-        groups[(r.enterprise_id, r.facility_id, r.product, span, r.indicator)].append(r)
-    out: list[PlantYear] = []
-    pooled: list[tuple[PlantYear, float | None, float | None, dict[int, float | None]]] = []
-    for (enterprise, facility, product, year, indicator), members in sorted(
-            groups.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2], kv[0][3], kv[0][4] or "")):
-        first = members[0]
-        item = PlantYear(enterprise=enterprise, facility=facility, product=product, year=year, indicator=indicator,
-                         indicator_name=first.indicator_name, indicator_name_zh=first.indicator_name_zh,
-                         unit=first.unit, edition=first.edition, benchmark_level=first.benchmark_level,
-                         baseline_level=first.baseline_level, benchmark_key=benchmark_key(first),
-                         output=sum(m.output or 0.0 for m in members), output_unit=first.output_unit,
-                         quota_standard=first.quota_standard, periods=sorted(m.period for m in members),
-                         unverified=sorted({w.ref for m in members for w in m.warnings
-                                            if w.code.endswith(".unverified")}),
-                         reasons=sorted({(w.code, w.message, w.message_zh) for m in members for w in m.warnings
-                                         if w.code in REASON_CODES}))
-        out.append(item)
-        if indicator is None:
-            continue
-        valued = [m for m in members if m.value is not None and m.output]
-        weight = sum(m.output or 0.0 for m in valued)
-        if not valued or weight <= 0:
-            item.cls = "not_classified"
-            continue
-        value = sum((m.value or 0.0) * (m.output or 0.0) for m in valued) / weight
-        # energy-weighted emissions per tce of the periods (value × output ∝ energy)
-        ratios = [(m.derivation.get("tco2e_per_tce"), (m.value or 0.0) * (m.output or 0.0)) for m in valued]
-        known = [(r, w) for r, w in ratios if r is not None]
-        co2_per_tce = (sum(r * w for r, w in known) / sum(w for _, w in known)
-                       if known and sum(w for _, w in known) > 0 else None)
-        item.value, item.output = value, weight
-        tce_per_unit = first.derivation.get("tce_per_unit")
-        pooled.append((item, tce_per_unit, co2_per_tce, first.quota_limits))
-    if pooled:
-        values = np.array([p[0].value for p in pooled], dtype=np.float64)
-        bench = np.array([np.nan if p[0].benchmark_level is None else p[0].benchmark_level for p in pooled])
-        base = np.array([np.nan if p[0].baseline_level is None else p[0].baseline_level for p in pooled])
-        output = np.array([p[0].output for p in pooled])
-        per_unit = np.array([np.nan if p[1] is None else p[1] for p in pooled])
-        co2 = np.array([np.nan if p[2] is None else p[2] for p in pooled])
-        classes = calc.classify(values, bench, base)
-        gap_bench, gap_base = calc.gaps(values, bench), calc.gaps(values, base)
-        save_bench, save_base = calc.savings(values, bench, output, per_unit), calc.savings(values, base, output,
-                                                                                             per_unit)
-        grades = calc.quota_grades(values, *(np.array([np.nan if p[3].get(g) is None else p[3][g] for p in pooled])
-                                             for g in (1, 2, 3)))
-        for i, (item, *_rest) in enumerate(pooled):
-            item.cls = classes[i] or "not_classified"
-            item.gap_to_benchmark = None if np.isnan(gap_bench[i]) else float(gap_bench[i])
-            item.gap_to_baseline = None if np.isnan(gap_base[i]) else float(gap_base[i])
-            item.savings_to_benchmark_tce = 0.0 if np.isnan(save_bench[i]) else float(save_bench[i])
-            item.savings_to_baseline_tce = 0.0 if np.isnan(save_base[i]) else float(save_base[i])
-            factor = 0.0 if np.isnan(co2[i]) else float(co2[i])
-            item.savings_to_benchmark_tco2 = item.savings_to_benchmark_tce * factor
-            item.savings_to_baseline_tco2 = item.savings_to_baseline_tce * factor
-            item.quota_grade = grades[i]
-    return out
+def computed_benchmark(session: Session, principal: Principal, enterprise_id: int, *, period: str | None = None,
+                       edition: str | None = None) -> BenchmarkView:
+    """Like :func:`enterprise_benchmark`, but computed now from the stored activity rows (not read
+    from the stored results): the reference the stored results are checked against."""
+    period, edition = check_period(period), check_edition(edition)
+    enterprise = get_enterprise(session, principal, enterprise_id)
+    return _compute(session, enterprise, period=period, edition=edition)
 
 
 # ------------------------------------------------------------------------------ compliance view
@@ -452,17 +436,50 @@ def region_compliance(session: Session, principal: Principal, *, year: str | Non
     if year is not None and year != "" and not re.fullmatch(r"\d{4}", year):
         raise BadParameter("year", f"year '{year}' is not YYYY (e.g. 2024)", f"年份“{year}”格式无效，应为 YYYY（如 2024）")
     edition = check_edition(edition)
-    query = select(Organisation).where(enterprise_filter(session, principal))
+    option = option_of(edition)
+    # the caller's enterprises, as a subquery of the access policy (never a list of ids)
+    visible = select(Organisation.id).where(enterprise_filter(session, principal))
     if industry:
-        query = query.where(Organisation.industry == industry)
-    enterprises = list(session.execute(query.order_by(Organisation.id)).scalars())
-    years = sorted({p[:4] for p in session.execute(
-        select(DataVersion.period).where(_counted_versions([o.id for o in enterprises]))).scalars()}) \
-        if enterprises else []
+        visible = visible.where(Organisation.industry == industry)
+    years = sorted(session.execute(select(func.substr(DataVersion.period, 1, 4)).where(
+        DataVersion.current.is_(True), DataVersion.enterprise_id.in_(visible)).distinct()).scalars())
     chosen = year or (years[-1] if years else None)
-    view = _compute(session, enterprises, period=chosen, edition=edition) if chosen else \
-        _compute(session, [], period=None, edition=edition)
-    plants = plant_years(view.results)
+    view = BenchmarkView(edition=edition, results=[], enterprises={}, facilities={}, provenance={},
+                         stored_results_current=_results_current(session, CalculationRun.enterprise_id.in_(visible)))
+    plants: list[PlantYear] = []
+    trend_groups: dict[str, GroupCounts] = {}
+    if chosen:
+        scope = (StoredPlantYear.year == int(chosen), StoredPlantYear.option == option,
+                 StoredPlantYear.enterprise_id.in_(visible))
+        for row, org, fcode, fname in session.execute(
+                select(StoredPlantYear, Organisation, Facility.code, Facility.name)
+                .join(Organisation, Organisation.id == StoredPlantYear.enterprise_id)
+                .join(Facility, Facility.id == StoredPlantYear.facility_id)
+                .where(*scope, StoredPlantYear.by_period.is_(False))):
+            code = org.code or str(org.id)
+            if code not in view.enterprises:
+                view.enterprises[code] = EnterpriseInfo(org.id, code, org.name, org.industry, org.province, org.city)
+            view.facilities[(code, fcode)] = (row.facility_id, fname)
+            plants.append(plant_year_of(row, code, fcode))
+        plants.sort(key=lambda p: (p.enterprise, p.facility, p.product, p.year, p.indicator or ""))
+        # the trend: each period alone, summed in the database
+        for span, cls, count, output, *savings in session.execute(
+                select(StoredPlantYear.span, StoredPlantYear.cls, func.count(), func.sum(StoredPlantYear.output),
+                       func.sum(StoredPlantYear.savings_to_benchmark_tce),
+                       func.sum(StoredPlantYear.savings_to_baseline_tce),
+                       func.sum(StoredPlantYear.savings_to_benchmark_tco2),
+                       func.sum(StoredPlantYear.savings_to_baseline_tco2))
+                .where(*scope, StoredPlantYear.by_period.is_(True))
+                .group_by(StoredPlantYear.span, StoredPlantYear.cls)):
+            slot = trend_groups.setdefault(span, GroupCounts(key=span, product="", indicator=None, output_unit=""))
+            slot.counts[cls] += count
+            slot.output[cls] += output or 0.0
+            slot.savings_to_benchmark_tce += savings[0] or 0.0
+            slot.savings_to_baseline_tce += savings[1] or 0.0
+            slot.savings_to_benchmark_tco2 += savings[2] or 0.0
+            slot.savings_to_baseline_tco2 += savings[3] or 0.0
+        view.periods = sorted(trend_groups)
+        view.provenance = _region_provenance(session, scope, option)
     info = view.enterprises
     provinces = {j.province for j in principal.jurisdictions}
     area_level = "city" if (not principal.is_admin and len(provinces) == 1) else "province"
@@ -478,11 +495,6 @@ def region_compliance(session: Session, principal: Principal, *, year: str | Non
     deadlines = load_deadlines()
     below = [(p, deadlines.get(p.benchmark_key or "")) for p in plants if p.cls == "below_baseline"]
     below.sort(key=lambda pair: -(pair[0].savings_to_baseline_tce))
-    trend_groups: dict[str, GroupCounts] = {}
-    for single in plant_years(view.results, by_period=True):
-        slot = trend_groups.setdefault(single.year, GroupCounts(key=single.year, product="", indicator=None,
-                                                                output_unit=""))
-        slot.add(single)
     return ComplianceView(year=chosen, years=years, edition=edition, plants=plants,
                           by_industry=sorted(industries.values(), key=lambda g: (g.key, g.product)),
                           by_area=sorted(areas.values(), key=lambda g: (g.key, g.product)),

@@ -10,6 +10,7 @@ from greenmfg.accounting.models import (
 from greenmfg.audit.models import AuditEvent, AuditHead
 from greenmfg.auth.models import ApiToken, LoginAttempt, Membership, User, WebSession
 from greenmfg.capacity.models import ReplacementPlan, RetiredCapacity
+from greenmfg.compliance.stored import BenchmarkRunRecord, StoredBenchmark, StoredPlantYear
 from greenmfg.db.base import Base
 from greenmfg.diagnosis.models import DiagnosisAlert, DiagnosisNotes, Equipment
 from greenmfg.greenfactory.models import GreenEvaluation
@@ -39,11 +40,11 @@ from greenmfg.orgs.models import (
 )
 
 __all__ = [
-    "ActivityRecord", "ApiToken", "AuditEvent", "AuditHead", "Base", "CalculationRun", "DataVersion", "DeadLetter",
+    "ActivityRecord", "ApiToken", "AuditEvent", "AuditHead", "Base", "BenchmarkRunRecord", "CalculationRun", "DataVersion", "DeadLetter",
     "DiagnosisAlert", "DiagnosisNotes", "EnergyBaseline", "EnterpriseOutput", "Equipment", "EvaluatorAssignment",
     "Facility", "FacilityResult", "GreenApplication", "GreenApplicationEvent", "GreenEvaluation", "GreenRecheck",
     "ImportBatch", "Jurisdiction", "LoginAttempt", "Membership", "Meter", "MeterReading",
     "MeterReplacement", "MeterRollup", "MeterSetting", "Organisation", "Park", "Product", "RegionOutput",
-    "ReplacementPlan", "RetiredCapacity", "SavingsReport", "User",
+    "ReplacementPlan", "RetiredCapacity", "SavingsReport", "StoredBenchmark", "StoredPlantYear", "User",
     "WebSession",
 ]

@@ -1,0 +1,135 @@
+"""Pooling benchmark results of a facility's periods into plant-years (pure, no database).
+
+A facility-product's value for a year is its output-weighted mean over the periods
+(Σ value × output / Σ output, equal to the energy of the year over the output of the year);
+class, gaps and savings are computed from that value with :mod:`greenmfg.calc.benchmarking` at
+the year's output, and CO2 savings at the periods' energy-weighted tCO2e per tce. Used when
+benchmark results are stored (:mod:`greenmfg.compliance.stored`) and by the views.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from greenmfg.benchmarking import ProductBenchmark
+from greenmfg.calc import benchmarking as calc
+
+__all__ = ["REASON_CODES", "PlantYear", "benchmark_key", "plant_years"]
+
+
+def benchmark_key(result: ProductBenchmark) -> str | None:
+    """The benchmarks-dataset key a result's levels came from (``clinker``), or None."""
+    for level in result.levels:
+        if level.name in ("benchmark_level", "baseline_level") and ":" in level.ref:
+            return level.ref.split(":", 1)[1].rsplit(".", 1)[0]
+    return None
+
+
+@dataclass
+class PlantYear:
+    """One product of one facility over a year (or any span): pooled value, class, gaps, savings."""
+
+    enterprise: str
+    facility: str
+    product: str
+    year: str
+    indicator: str | None
+    indicator_name: str
+    indicator_name_zh: str
+    unit: str
+    edition: str | None
+    benchmark_level: float | None
+    baseline_level: float | None
+    benchmark_key: str | None
+    output: float
+    output_unit: str
+    value: float | None = None
+    cls: str = "no_indicator"
+    gap_to_benchmark: float | None = None
+    gap_to_baseline: float | None = None
+    savings_to_benchmark_tce: float = 0.0
+    savings_to_baseline_tce: float = 0.0
+    savings_to_benchmark_tco2: float = 0.0
+    savings_to_baseline_tco2: float = 0.0
+    quota_standard: str | None = None
+    quota_grade: int | str | None = None
+    periods: list[str] = field(default_factory=list)
+    unverified: list[str] = field(default_factory=list)
+    #: why there is no value or class (boundary, missing indicator or level): (code, English, Chinese)
+    reasons: list[tuple[str, str, str]] = field(default_factory=list)
+
+
+#: findings that explain a missing value or class, shown beside the plant on the page
+REASON_CODES = ("benchmarking.boundary.not_computable", "benchmarking.product.no_indicator", "benchmarking.level.none",
+                "benchmarking.value.missing", "benchmarking.level.missing", "benchmarking.variant.undetermined")
+
+
+def plant_years(results: Iterable[ProductBenchmark], *, by_period: bool = False) -> list[PlantYear]:
+    """Pool each facility's product results over the periods of each year (see the module docstring).
+
+    With ``by_period`` each period stands alone (``year`` is then the period).
+    """
+    groups: dict[tuple[str, str, str, str, str | None], list[ProductBenchmark]] = defaultdict(list)
+    for r in results:
+        span = r.period if by_period else r.period[:4]
+        groups[(r.enterprise_id, r.facility_id, r.product, span, r.indicator)].append(r)
+    out: list[PlantYear] = []
+    pooled: list[tuple[PlantYear, float | None, float | None, dict[int, float | None]]] = []
+    for (enterprise, facility, product, year, indicator), members in sorted(
+            groups.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2], kv[0][3], kv[0][4] or "")):
+        first = members[0]
+        item = PlantYear(enterprise=enterprise, facility=facility, product=product, year=year, indicator=indicator,
+                         indicator_name=first.indicator_name, indicator_name_zh=first.indicator_name_zh,
+                         unit=first.unit, edition=first.edition, benchmark_level=first.benchmark_level,
+                         baseline_level=first.baseline_level, benchmark_key=benchmark_key(first),
+                         output=sum(m.output or 0.0 for m in members), output_unit=first.output_unit,
+                         quota_standard=first.quota_standard, periods=sorted(m.period for m in members),
+                         unverified=sorted({w.ref for m in members for w in m.warnings
+                                            if w.code.endswith(".unverified")}),
+                         reasons=sorted({(w.code, w.message, w.message_zh) for m in members for w in m.warnings
+                                         if w.code in REASON_CODES}))
+        out.append(item)
+        if indicator is None:
+            continue
+        valued = [m for m in members if m.value is not None and m.output]
+        weight = sum(m.output or 0.0 for m in valued)
+        if not valued or weight <= 0:
+            item.cls = "not_classified"
+            continue
+        value = sum((m.value or 0.0) * (m.output or 0.0) for m in valued) / weight
+        # energy-weighted emissions per tce of the periods (value × output ∝ energy)
+        ratios = [(m.derivation.get("tco2e_per_tce"), (m.value or 0.0) * (m.output or 0.0)) for m in valued]
+        known = [(r, w) for r, w in ratios if r is not None]
+        co2_per_tce = (sum(r * w for r, w in known) / sum(w for _, w in known)
+                       if known and sum(w for _, w in known) > 0 else None)
+        item.value, item.output = value, weight
+        tce_per_unit = first.derivation.get("tce_per_unit")
+        pooled.append((item, tce_per_unit, co2_per_tce, first.quota_limits))
+    if pooled:
+        values = np.array([p[0].value for p in pooled], dtype=np.float64)
+        bench = np.array([np.nan if p[0].benchmark_level is None else p[0].benchmark_level for p in pooled])
+        base = np.array([np.nan if p[0].baseline_level is None else p[0].baseline_level for p in pooled])
+        output = np.array([p[0].output for p in pooled])
+        per_unit = np.array([np.nan if p[1] is None else p[1] for p in pooled])
+        co2 = np.array([np.nan if p[2] is None else p[2] for p in pooled])
+        classes = calc.classify(values, bench, base)
+        gap_bench, gap_base = calc.gaps(values, bench), calc.gaps(values, base)
+        save_bench, save_base = calc.savings(values, bench, output, per_unit), calc.savings(values, base, output,
+                                                                                             per_unit)
+        grades = calc.quota_grades(values, *(np.array([np.nan if p[3].get(g) is None else p[3][g] for p in pooled])
+                                             for g in (1, 2, 3)))
+        for i, (item, *_rest) in enumerate(pooled):
+            item.cls = classes[i] or "not_classified"
+            item.gap_to_benchmark = None if np.isnan(gap_bench[i]) else float(gap_bench[i])
+            item.gap_to_baseline = None if np.isnan(gap_base[i]) else float(gap_base[i])
+            item.savings_to_benchmark_tce = 0.0 if np.isnan(save_bench[i]) else float(save_bench[i])
+            item.savings_to_baseline_tce = 0.0 if np.isnan(save_base[i]) else float(save_base[i])
+            factor = 0.0 if np.isnan(co2[i]) else float(co2[i])
+            item.savings_to_benchmark_tco2 = item.savings_to_benchmark_tce * factor
+            item.savings_to_baseline_tco2 = item.savings_to_baseline_tce * factor
+            item.quota_grade = grades[i]
+    return out
