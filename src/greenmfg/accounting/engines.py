@@ -16,6 +16,7 @@ and settings, the same executors and cache.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import functools
 import hashlib
@@ -23,6 +24,7 @@ import os
 import re
 import shutil
 import threading
+import weakref
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
@@ -141,7 +143,9 @@ def _configure(session: SparkSession) -> None:
     # decimal(38,10) + decimal(38,10) stays decimal(38,10), as in DuckDB (Spark would drop scale)
     session.conf.set("spark.sql.decimalOperations.allowPrecisionLoss", "false")
     session.conf.set("spark.sql.execution.arrow.pyspark.enabled", "true")
-    if session.sparkContext.master.startswith("local"):
+    # CSV in GB18030 (Excel in China): Spark 4's CSV reader takes Java's charsets only so
+    session.conf.set("spark.sql.legacy.javaCharsets", "true")
+    if str(session.sparkContext.master).startswith("local"):
         # Spark's default of 200 shuffle partitions is for clusters; locally a few per core do
         session.conf.set("spark.sql.shuffle.partitions", str(max(4, 2 * session.sparkContext.defaultParallelism)))
 
@@ -222,7 +226,7 @@ def _backend_class() -> type[ibis.BaseBackend]:
 
         def create_table(self, name: str, /, obj: Any = None, **kwargs: Any) -> ir.Table:
             if not isinstance(obj, ir.Table) or kwargs.get("database") is not None:
-                return super().create_table(name, obj, **kwargs)  # type: ignore[no-any-return]
+                return super().create_table(name, obj, **kwargs)
             from pyspark import StorageLevel
 
             self._run_pre_execute_hooks(obj)  # in-memory tables and functions
@@ -241,7 +245,16 @@ def _connect(session: SparkSession) -> ibis.BaseBackend:
     backend = _backend_class()()
     backend.do_connect(session)
     _configure(session)
+    # what the run cached is released with the run (as DuckDB's database folder is)
+    weakref.finalize(backend, _release, backend._cached_dataframes)
     return backend
+
+
+def _release(frames: dict[str, DataFrame]) -> None:
+    for frame in frames.values():
+        with contextlib.suppress(Exception):  # the session may have stopped already
+            frame.unpersist()
+    frames.clear()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -256,27 +269,30 @@ _NUMBER = (rf"^{_WHITE}\+?-?(?:(?:{_DIGITS}(?:\.(?:{_DIGITS})?)?|\.{_DIGITS})(?:
            rf"|(?i:inf|infinity|nan)){_WHITE}$")
 
 
-def _cast_double(text: Column) -> Column:
-    """``text`` as a DOUBLE where DuckDB's TRY_CAST gives one, else NULL."""
-    from pyspark.sql import functions as F
-
-    bare = F.regexp_replace(text, r"^[\t\n\x0b\x0c\r ]*\+?|[\t\n\x0b\x0c\r _]", "")
-    lowered = F.lower(bare)
-    special = (F.when(lowered.isin("nan", "-nan"), F.lit(float("nan")))
-               .when(lowered.isin("inf", "infinity"), F.lit(float("inf")))
-               .when(lowered.isin("-inf", "-infinity"), F.lit(float("-inf"))))
-    return F.when(text.rlike(_NUMBER), F.coalesce(special, bare.cast("double")))
+_SPACE = r"[\t\n\x0b\x0c\r ]"
 
 
-def number_column(text: Column) -> Column:
-    """Spark's version of :func:`greenmfg.accounting.reader._number_sql`: a text cell as a DOUBLE
-    (NULL when it is not a number); thousands separators and spaces ignored, a trailing % divides
-    by 100."""
-    from pyspark.sql import functions as F
+def _cast_double_sql(text: str) -> str:
+    """Spark SQL: ``text`` as a DOUBLE where DuckDB's TRY_CAST gives one, else NULL."""
+    bare = f"regexp_replace({text}, r'^{_SPACE}*\\+?|[\\t\\n\\x0b\\x0c\\r _]', '')"
+    lowered = f"lower({bare})"
+    return (f"CASE WHEN {text} RLIKE r'{_NUMBER}' THEN CASE"
+            f" WHEN {lowered} IN ('nan', '-nan') THEN CAST('NaN' AS DOUBLE)"
+            f" WHEN {lowered} IN ('inf', 'infinity') THEN CAST('Infinity' AS DOUBLE)"
+            f" WHEN {lowered} IN ('-inf', '-infinity') THEN CAST('-Infinity' AS DOUBLE)"
+            f" ELSE CAST({bare} AS DOUBLE) END END")
 
-    cleaned = F.regexp_replace(F.trim(text), "[, ]", "")
-    percent = cleaned.endswith("%")
-    return F.when(percent, _cast_double(F.regexp_replace(cleaned, "%+$", "")) / 100).otherwise(_cast_double(cleaned))
+
+def number_sql(expression: str) -> str:
+    """Spark SQL version of :func:`greenmfg.accounting.reader._number_sql`: a text cell as a
+    DOUBLE (NULL when it is not a number); thousands separators and spaces ignored, a trailing %
+    divides by 100. The same semantics as DuckDB's, spelling by spelling (tested)."""
+    # DuckDB's trim() removes Unicode space separators (category Zs: no-break and ideographic
+    # spaces too), not tabs or line breaks
+    cleaned = f"regexp_replace(regexp_replace({expression}, r'^\\p{{Zs}}+|\\p{{Zs}}+$', ''), '[, ]', '')"
+    percent = f"regexp_replace({cleaned}, '%+$', '')"
+    return (f"CASE WHEN endswith({cleaned}, '%') THEN {_cast_double_sql(percent)} / 100"
+            f" ELSE {_cast_double_sql(cleaned)} END")
 
 
 def _located(frame: DataFrame, plan: ColumnPlan, location: list[Column]) -> DataFrame:
@@ -294,9 +310,9 @@ def _located(frame: DataFrame, plan: ColumnPlan, location: list[Column]) -> Data
             columns.append(F.col(_quoted(original)).cast("double").alias(f"{name}_number"))
             columns.append(F.lit(None).cast("string").alias(name))
         elif how == "parsed":
-            text = F.col(_quoted(original)).cast("string")
-            columns.append(number_column(text).alias(f"{name}_number"))
-            columns.append(text.alias(name))
+            text = f"CAST({_quoted(original)} AS STRING)"
+            columns.append(F.expr(number_sql(text)).alias(f"{name}_number"))
+            columns.append(F.expr(text).alias(name))
         else:
             columns.append(F.col(_quoted(original)).cast("string").alias(name))
     return frame.select(*columns)
@@ -328,8 +344,14 @@ def _text_path(path: str | Path) -> str:
     return str(path.resolve()) if isinstance(path, Path) else path
 
 
-def _file_system(session: SparkSession, path: str) -> tuple[Any, Any]:
+def _jvm(session: SparkSession) -> Any:
     jvm = session.sparkContext._jvm
+    assert jvm is not None  # a running session has its gateway
+    return jvm
+
+
+def _file_system(session: SparkSession, path: str) -> tuple[Any, Any]:
+    jvm = _jvm(session)
     hadoop_path = jvm.org.apache.hadoop.fs.Path(path)
     return hadoop_path.getFileSystem(session.sparkContext._jsc.hadoopConfiguration()), hadoop_path
 
@@ -377,7 +399,7 @@ def _head(session: SparkSession, file: _File, size: int | None = _SAMPLE_BYTES) 
     stream = fs.open(hadoop_path)
     try:
         # commons-io is on Spark's class path; py4j hands a byte[] back as bytes
-        data = session.sparkContext._jvm.org.apache.commons.io.IOUtils.toByteArray(stream, int(wanted))
+        data = _jvm(session).org.apache.commons.io.IOUtils.toByteArray(stream, int(wanted))
         return bytes(data)
     finally:
         stream.close()
@@ -415,11 +437,11 @@ def _csv_frame(session: SparkSession, file: _File, index: int) -> tuple[DataFram
                 .csv(file.uri))
 
     frame = read(encoding)
-    if encoding == "UTF-8" and not complete and head.isascii():
-        # nothing in the sample tells: the rest may be GB18030 (which UTF-8 reads as U+FFFD)
-        if frame.filter(F.concat_ws("", *columns).contains("\ufffd")).limit(1).count():
-            frame = read("GB18030")
-            encoding = "GB18030"
+    # an all-ASCII sample does not tell: the rest may be GB18030 (which UTF-8 reads as U+FFFD)
+    if (encoding == "UTF-8" and not complete and head.isascii()
+            and frame.filter(F.concat_ws("", *columns).contains("\ufffd")).limit(1).count()):
+        frame = read("GB18030")
+        encoding = "GB18030"
     by_header = {h: c for h, c in zip(headers, columns, strict=True)}
     plan, _ = column_plan(list(mapping), set(), file.name)
     plan = [(name, by_header[original] if original is not None else None, how) for name, original, how in plan]
@@ -511,7 +533,17 @@ def _union(frames: list[DataFrame]) -> DataFrame:
 
 def _source(con: ibis.BaseBackend, frame: DataFrame, inputs: list[SourceInput], issues: list[Issue]
             ) -> ActivitySource:
+    """The located table as the run's view :data:`RAW_VIEW`, cached by the executors on first
+    use: the plan reads it several times (distinct spellings, the accounting pass, products,
+    lines), and its row numbers are then computed once."""
+    from pyspark import StorageLevel
+
+    frame = frame.persist(StorageLevel.MEMORY_AND_DISK)
     frame.createOrReplaceTempView(RAW_VIEW)
+    previous = con._cached_dataframes.pop(RAW_VIEW, None)
+    con._cached_dataframes[RAW_VIEW] = frame
+    if previous is not None:
+        previous.unpersist()
     return ActivitySource(table=con.table(RAW_VIEW), con=con, inputs=inputs, issues=issues)
 
 
@@ -530,9 +562,9 @@ def read_activity(path: str | Path | InputFile, con: ibis.BaseBackend) -> Activi
         if path.suffix.lower() not in (".xlsx", ".csv"):
             raise InputError(f"{path.name}: unsupported file type '{path.suffix}'; use .xlsx or .csv / "
                              "不支持的文件类型，请使用 .xlsx 或 .csv")
-        table, issues, sheet = _read_xlsx(path) if path.suffix.lower() == ".xlsx" else (*_read_csv(path), "")
-        inputs = [SourceInput(name=path.name, sheet=sheet, digest=hashlib.sha256(path.content).hexdigest())]
-        return _source(con, _arrow_frame(session, table, 0), inputs, list(issues))
+        table, found, sheet = _read_xlsx(path) if path.suffix.lower() == ".xlsx" else (*_read_csv(path), "")
+        upload = [SourceInput(name=path.name, sheet=sheet, digest=hashlib.sha256(path.content).hexdigest())]
+        return _source(con, _arrow_frame(session, table, 0), upload, list(found))
     files = _input_files(session, _text_path(path))
     issues: list[Issue] = []
     inputs: list[SourceInput] = []
