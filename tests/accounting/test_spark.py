@@ -96,8 +96,8 @@ def _rows(rows: list[dict[str, object]], **override: object) -> list[dict[str, o
 @pytest.fixture(scope="module")
 def inputs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A folder of every kind of input: the demo region as CSV and (other enterprises) as
-    Parquet, the extra rows as a GB18030 CSV with Chinese headers, as typed Parquet and as a
-    workbook."""
+    Parquet, the extra rows as a GB18030 CSV with Chinese headers, as typed Parquet, as a
+    workbook and as a CSV with quoted cells."""
     folder = tmp_path_factory.mktemp("spark-inputs")
     write_region(generate_region(enterprises=6, months=2, seed=5), folder / "a", "csv")
     other = generate_region(enterprises=6, months=2, seed=6)
@@ -128,6 +128,11 @@ def inputs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for row in _rows(EXTRA[:6], enterprise_id="E4", enterprise_name="四厂", region="320000"):
         sheet.append([row[h] for h in HEADER])
     workbook.save(folder / "workbook.xlsx")
+    # quoted cells with commas and quotes, an empty quoted cell: as pyarrow writes them
+    quoted = _rows(EXTRA[:5], enterprise_id="E5", enterprise_name='示例, "企业"', region="320000")
+    quoted[1]["ncv"] = ""
+    pacsv.write_csv(pa.Table.from_pylist(quoted, schema=pa.schema([(h, pa.string()) for h in HEADER])),
+                    folder / "quoted.csv")
     return folder
 
 
@@ -173,6 +178,7 @@ def test_every_result_product_warning_and_line_is_the_same(runs: tuple[Any, Any]
         assert want["warnings"] == have["warnings"], where
         _close(want["lines"], have["lines"], f"{where} lines")
     # the cases the extra rows are there for did occur
+    assert '示例, "企业"' in {r["enterprise_name"] for r in _results(got)}
     lines = [line for r in _results(got) for line in r["lines"]]
     assert {"exported", "process", "purchased_heat", "combustion"} <= {line["category"] for line in lines}
     assert any(p["ref"] == "measured" for line in lines for p in line["parameters"])
@@ -265,13 +271,28 @@ def test_engine_errors(monkeypatch: pytest.MonkeyPatch) -> None:
         account(Path("x.csv"), engine="polars")
 
 
-def test_csv_written_by_pyarrow_reads_the_same(spark: Any, tmp_path: Path) -> None:
-    """Quoted cells, commas and empty quoted strings in a CSV: read alike by both readers."""
-    rows = _rows(EXTRA[:5], enterprise_name='示例, "企业"')
-    rows[1]["ncv"] = ""
-    pacsv.write_csv(pa.Table.from_pylist(rows, schema=pa.schema([(h, pa.string()) for h in HEADER])),
-                    tmp_path / "quoted.csv")
-    duck = result_document(account(tmp_path / "quoted.csv"))
-    on_spark = result_document(account(tmp_path / "quoted.csv", engine="spark", spark_master=MASTER))
-    _close(_results(on_spark), _results(duck), "results")
-    assert _results(duck)[0]["enterprise_name"] == '示例, "企业"'
+def test_command_line_on_spark(spark: Any, inputs: Path, tmp_path: Path) -> None:
+    """``greenmfg benchmark`` and ``greenmfg account --format parquet`` with ``--engine spark``."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from greenmfg.cli import app
+
+    runner = CliRunner()
+    documents = []
+    for engine in ("duckdb", "spark"):
+        out = tmp_path / f"benchmark-{engine}.json"
+        result = runner.invoke(app, ["benchmark", str(inputs), "--engine", engine, "--spark-master", MASTER,
+                                     "--format", "json", "-o", str(out)])
+        assert result.exit_code == 0, result.output
+        document = json.loads(out.read_text(encoding="utf-8"))
+        document.pop("provenance", None)
+        documents.append(document)
+    _close(documents[1], documents[0], "benchmark")
+    assert documents[0]["results"]
+    target = tmp_path / "out" / "results.parquet"
+    result = runner.invoke(app, ["account", str(inputs / "a"), "--engine", "spark", "--spark-master", MASTER,
+                                 "--format", "parquet", "-o", str(target), "--no-lines"])
+    assert result.exit_code == 0, result.output
+    assert target.is_dir() and pq.read_table(target).num_rows == len(_results(result_document(account(inputs / "a"))))
