@@ -296,3 +296,13 @@ def test_command_line_on_spark(spark: Any, inputs: Path, tmp_path: Path) -> None
                                  "--format", "parquet", "-o", str(target), "--no-lines"])
     assert result.exit_code == 0, result.output
     assert target.is_dir() and pq.read_table(target).num_rows == len(_results(result_document(account(inputs / "a"))))
+
+
+def test_spark_master_choice(monkeypatch: pytest.MonkeyPatch) -> None:
+    from greenmfg.accounting.engines import SPARK_MASTER_ENV, spark_master
+
+    monkeypatch.delenv(SPARK_MASTER_ENV, raising=False)
+    assert spark_master() == "local[*]"
+    monkeypatch.setenv(SPARK_MASTER_ENV, "spark://head:7077")
+    assert spark_master() == "spark://head:7077"
+    assert spark_master("local[3]") == "local[3]"
