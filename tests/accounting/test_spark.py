@@ -32,7 +32,8 @@ from greenmfg.errors import ValidationFailed
 
 from ..conftest import BASE, HEADER
 
-pytestmark = pytest.mark.filterwarnings("ignore:The copy keyword is deprecated")  # pyspark on pandas 3
+pytestmark = [pytest.mark.slow,  # a local Spark: several seconds per run even on tiny inputs
+              pytest.mark.filterwarnings("ignore:The copy keyword is deprecated")]  # pyspark on pandas 3
 REQUIRE_SERVICES = os.environ.get("GREENMFG_REQUIRE_SERVICES") == "1"
 MASTER = "local[2]"
 CATEGORIES = ("combustion", "process", "purchased_electricity", "purchased_heat", "exported", "total",
@@ -306,3 +307,22 @@ def test_spark_master_choice(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(SPARK_MASTER_ENV, "spark://head:7077")
     assert spark_master() == "spark://head:7077"
     assert spark_master("local[3]") == "local[3]"
+
+
+def test_decimal_casts_round_as_duckdb(spark: Any) -> None:
+    """Exact sums cast each double to DECIMAL(38,10): Spark must round it as DuckDB does (the
+    shortest spelling of one double in seven rounds otherwise in the last place)."""
+    import random
+
+    import ibis
+
+    from greenmfg.accounting.engines import spark_backend
+
+    rng = random.Random(3)
+    values = [rng.uniform(-1, 1) * 10 ** rng.randint(-9, 8) for _ in range(3000)]
+    values += [0.5e-10, 1.5e-10, 2.5e-10, -2.5e-10, 12.34567890125, 0.0, -0.0, 2e9, 123456789.123456789]
+    table = ibis.memtable({"x": values}, schema={"x": "float64"})
+    expr = table.select(d=table.x.cast("decimal(38, 10)"), s=table.x.cast("decimal(38, 10)").sum().over())
+    want = ibis.duckdb.connect().to_pyarrow(expr).column("d").to_pylist()
+    have = spark_backend(MASTER).to_pyarrow(expr).column("d").to_pylist()
+    assert sorted(have) == sorted(want)
