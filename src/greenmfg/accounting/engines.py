@@ -234,8 +234,8 @@ def _backend_class() -> type[ibis.BaseBackend]:
             unit = sge.Cast(this=sge.convert(f"1E-{to.scale}"),
                             to=sge.DataType.build(f"decimal({to.scale}, {to.scale})"))
             exact = sge.Mul(this=units, expression=unit)
-            finite = sge.Not(this=sge.Or(this=self.f.isnan(arg), expression=sge.EQ(
-                this=self.f.abs(arg), expression=self.POS_INF)))
+            finite = sge.Not(this=sge.Paren(this=sge.Or(this=self.f.isnan(arg), expression=sge.EQ(
+                this=self.f.abs(arg), expression=self.POS_INF))))
             return sge.Case(ifs=[sge.If(this=finite, true=self.cast(exact, to))], default=self.cast(sge.Null(), to))
 
         def visit_ArrayIndex(self, op: Any, *, arg: Any, index: Any) -> Any:
