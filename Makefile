@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed
 DEMO := var/demo
 DEMO_INPUT := $(DEMO)/activity
 
-.PHONY: setup system-deps assets run test lint bench bench-mv clean
+.PHONY: setup system-deps assets run test lint bench bench-spark bench-mv clean
 
 $(STAMP): pyproject.toml requirements/constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -23,21 +23,24 @@ setup: $(STAMP) system-deps assets
 
 # Debian packages: Chromium drives the browser tests; Noto CJK gives Chinese real glyphs in
 # screenshots and PDFs; Pango is WeasyPrint's text layout; poppler-utils renders PDFs to PNG for checks; mosquitto is the broker the ingest bench starts.
-# Installed only when dpkg does not already have them.
+# Installed only when dpkg does not already have them. The Spark engine (pyspark, pinned in
+# pyproject.toml) needs a Java runtime: Debian's default-jre-headless, only when no `java` is on PATH.
 SYSTEM_PACKAGES := chromium fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 poppler-utils mosquitto
+JAVA_PACKAGE := default-jre-headless
 
 system-deps:
 	@missing=""; \
 	for pkg in $(SYSTEM_PACKAGES); do \
 		dpkg -s $$pkg >/dev/null 2>&1 || missing="$$missing $$pkg"; \
 	done; \
+	command -v java >/dev/null 2>&1 || missing="$$missing $(JAVA_PACKAGE)"; \
 	if [ -z "$$missing" ]; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ]; then sudo=""; \
 	elif command -v sudo >/dev/null 2>&1; then sudo="sudo"; \
 	else \
 		echo "system-deps: cannot install$$missing (not root and no sudo)."; \
 		echo "system-deps: install them yourself: apt-get install$$missing"; \
-		echo "system-deps: until then the browser tests are skipped."; \
+		echo "system-deps: until then the browser and Spark tests are skipped."; \
 		exit 0; \
 	fi; \
 	echo "system-deps: installing$$missing with apt-get"; \
@@ -45,7 +48,7 @@ system-deps:
 	   DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends $$missing; then \
 		echo "system-deps: installed$$missing"; \
 	else \
-		echo "system-deps: apt-get could not install$$missing; the browser tests will be skipped."; \
+		echo "system-deps: apt-get could not install$$missing; the browser and Spark tests will be skipped."; \
 		echo "system-deps: install them yourself: apt-get install$$missing"; \
 	fi
 
@@ -90,6 +93,10 @@ test: lint
 
 bench: setup
 	$(PY) bench/accounting_10m.py
+
+# the same accounting on local Spark beside DuckDB, 1 M and 10 M rows
+bench-spark: setup
+	$(PY) bench/spark_engine.py
 
 # M&V: fitting speed, and the cross-check with OpenDSM (installed into var/opendsm-venv from
 # requirements/opendsm.txt: it cannot share greenmfg's environment)

@@ -154,3 +154,14 @@ def test_demo_region_with_errors_is_refused(tmp_path: Path) -> None:
     for code in ("unknown_item", "unit_mismatch", "negative_quantity", "not_a_number", "bad_period",
                  "duplicate_row", "flow_not_allowed"):
         assert f"accounting.input.{code}" in result.output
+
+
+def test_engine_options(write_rows: WriteRows) -> None:
+    path = write_rows([{"item": "原煤", "quantity": 100, "unit": "t", "flow": "消耗"}])
+    help_text = runner.invoke(app, ["account", "--help"], env={"COLUMNS": "200"}).output
+    assert "--engine" in help_text and "--spark-master" in help_text
+    assert "--spark-master" in runner.invoke(app, ["benchmark", "--help"], env={"COLUMNS": "200"}).output
+    assert runner.invoke(app, ["account", str(path), "--engine", "polars"]).exit_code == 2
+    duckdb = runner.invoke(app, ["account", str(path), "--engine", "duckdb", "--format", "json"])
+    assert duckdb.exit_code == 0, duckdb.output
+    assert json.loads(duckdb.stdout)["results"][0]["facility_id"] == "F1"

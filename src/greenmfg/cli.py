@@ -50,6 +50,22 @@ class GridLevel(StrEnum):
     provincial = "provincial"
 
 
+class EngineName(StrEnum):
+    duckdb = "duckdb"
+    spark = "spark"
+
+
+_ENGINE_HELP = "Engine that runs the plans: duckdb (in process) or spark"
+_MASTER_HELP = "Spark master URL for --engine spark (default: $GREENMFG_SPARK_MASTER, else local[*])"
+_INPUT_HELP = (".xlsx, .csv, .parquet or a folder of them; with --engine spark any path Spark reads "
+               "(hdfs://…, s3a://…)")
+
+
+def _input(path: str, engine: EngineName) -> str | Path:
+    """The input as the engine takes it: a local path for DuckDB, the text for Spark (URIs)."""
+    return path if engine is EngineName.spark else Path(path)
+
+
 class DemoFormat(StrEnum):
     csv = "csv"
     parquet = "parquet"
@@ -96,14 +112,18 @@ def _main(version: Annotated[bool, typer.Option("--version", help="Print the ver
 
 @app.command()
 def account(
-    input_path: Annotated[Path, typer.Argument(metavar="INPUT", help=".xlsx, .csv, .parquet or a folder of them")],
+    input_path: Annotated[str, typer.Argument(metavar="INPUT", help=_INPUT_HELP)],
     grid_factor: Annotated[str, typer.Option(help="Electricity emission-factor dataset id")] = "grid_factors/mee-nbs-2023",
     grid_level: Annotated[GridLevel, typer.Option(help="Use national, regional or provincial factors")] = GridLevel.national,
     electricity_basis: Annotated[Basis, typer.Option(help="Standard-coal basis of electricity")] = Basis.equivalent,
     output_format: Annotated[OutputFormat, typer.Option("--format", help="Output format")] = OutputFormat.table,
-    output: Annotated[Path | None, typer.Option("-o", "--output", help="Output file (json/xlsx/parquet)")] = None,
+    output: Annotated[str | None, typer.Option(
+        "-o", "--output", help="Output file (json/xlsx/parquet; parquet with --engine spark: any path Spark "
+                               "writes, results written as folders of part files)")] = None,
     lines: Annotated[bool, typer.Option(help="Write derivation lines with parquet output")] = True,
     lang: Annotated[Lang | None, typer.Option(help="Language of messages")] = None,
+    engine: Annotated[EngineName, typer.Option(help=_ENGINE_HELP)] = EngineName.duckdb,
+    spark_master: Annotated[str | None, typer.Option(help=_MASTER_HELP)] = None,
 ) -> None:
     """Account energy (tce) and GHG emissions (tCO2e) per facility and period."""
     from greenmfg.accounting.output import result_document, write_json, write_parquet, write_xlsx
@@ -120,24 +140,24 @@ def account(
         with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
                       console=Console(stderr=True), transient=True) as progress:
             task = progress.add_task("validating input / 校验输入…", total=None)
-            run = run_account(input_path, options)
+            run = run_account(_input(input_path, engine), options, engine=engine.value, spark_master=spark_master)
             progress.update(task, description="accounting / 核算…")
             if output_format is OutputFormat.json:
                 document = result_document(run)
                 text = json.dumps(document, ensure_ascii=False, indent=1)
                 if output:
-                    output.write_text(text, encoding="utf-8")
+                    Path(output).write_text(text, encoding="utf-8")
                 else:
                     sys.stdout.write(text + "\n")
             elif output_format is OutputFormat.xlsx:
                 assert output is not None
-                write_xlsx(run, output)
+                write_xlsx(run, Path(output))
             elif output_format is OutputFormat.parquet:
                 assert output is not None
-                write_parquet(run, output, with_lines=lines)
+                write_parquet(run, _input(output, engine), with_lines=lines)
             else:
                 if output:
-                    write_json(run, output)
+                    write_json(run, Path(output))
     except ValidationFailed as error:
         _report_issues(error, lang)
         raise typer.Exit(EXIT_BAD_INPUT) from None
@@ -182,7 +202,7 @@ class BenchmarkFormat(StrEnum):
 
 @app.command()
 def benchmark(
-    input_path: Annotated[Path, typer.Argument(metavar="INPUT", help=".xlsx, .csv, .parquet or a folder of them")],
+    input_path: Annotated[str, typer.Argument(metavar="INPUT", help=_INPUT_HELP)],
     edition: Annotated[str | None, typer.Option(
         help="Edition of the benchmark/baseline levels: 2021 or 2023 (default: for each indicator the "
              "newest edition that has a value)")] = None,
@@ -194,6 +214,8 @@ def benchmark(
     grid_level: Annotated[GridLevel, typer.Option(help="Use national, regional or provincial factors")] = GridLevel.national,
     electricity_basis: Annotated[Basis, typer.Option(help="Standard-coal basis of electricity")] = Basis.equivalent,
     lang: Annotated[Lang | None, typer.Option(help="Language of messages")] = None,
+    engine: Annotated[EngineName, typer.Option(help=_ENGINE_HELP)] = EngineName.duckdb,
+    spark_master: Annotated[str | None, typer.Option(help=_MASTER_HELP)] = None,
 ) -> None:
     """Benchmark each product against the benchmark/baseline levels and the quota grades."""
     from greenmfg.accounting.parameters import AccountingOptions
@@ -216,7 +238,7 @@ def benchmark(
         with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
                       console=Console(stderr=True), transient=True) as progress:
             task = progress.add_task("validating input / 校验输入…", total=None)
-            run = run_account(input_path, options)
+            run = run_account(_input(input_path, engine), options, engine=engine.value, spark_master=spark_master)
             progress.update(task, description="benchmarking / 能效对标…")
             bench = run_benchmark(run, BenchmarkOptions(edition=edition, attributes=attributes))
             if output_format is BenchmarkFormat.json:

@@ -6,11 +6,12 @@ The engine's entries::
 
     run = account(Path("activity.xlsx"))            # a file or a folder of files
     run = account_table(arrow_table, engine="duckdb")  # rows already in memory
+    run = account("s3a://bucket/activity/", engine="spark", spark_master="yarn")  # on Spark
     document = result_document(run)                 # the documented JSON shape
 
 Parts: ``reader`` (files and tables into one located table), ``validation`` and ``screening``
 (every rule, located issues), ``parameters`` (reference values bound to the input), ``service``
-(the run), ``output`` (JSON, Excel, Parquet), ``store`` (the platform's imports, versions and
+(the run), ``engines`` (DuckDB or Spark: everything Spark-specific), ``output`` (JSON, Excel, Parquet), ``store`` (the platform's imports, versions and
 stored results), ``api``/``pages`` (the web edge). The formulas are in :mod:`greenmfg.calc.accounting`.
 """
 

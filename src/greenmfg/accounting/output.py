@@ -23,6 +23,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from greenmfg.accounting import engines
 from greenmfg.accounting.service import AccountingRun
 from greenmfg.calc.accounting import CATEGORIES
 from greenmfg.errors import InputError
@@ -204,28 +205,50 @@ _SET_SCHEMA = pa.schema([
 ])
 
 
-def write_parquet(run: AccountingRun, path: Path, *, with_lines: bool = True) -> list[Path]:
+def _beside(path: str | Path, suffix: str) -> str | Path:
+    """The file named like ``path`` (``results.parquet``) but ending in ``suffix`` (``.products.parquet``)."""
+    if isinstance(path, Path):
+        return Path(f"{path.with_suffix('')}{suffix}")
+    return f"{path.removesuffix('.parquet')}{suffix}"
+
+
+def write_parquet(run: AccountingRun, path: str | Path, *, with_lines: bool = True) -> list[str | Path]:
     """Results to ``path``; products, provenance and, ``with_lines``, the derivation lines and their
-    parameter sets beside it (``<stem>.products.parquet`` …; columns in the README)."""
-    stem = path.with_suffix("")
-    written = [path, Path(f"{stem}.products.parquet"), Path(f"{stem}.provenance.json")]
-    run.con.to_parquet(run.totals.order_by(_KEYS), path)
-    run.con.to_parquet(run.products.order_by([*_KEYS, "product"]), written[1])
+    parameter sets beside it (``<stem>.products.parquet`` …; columns in the README).
+
+    On DuckDB each is one file. On Spark results, products and lines are folders of part files
+    written by the executors (any path Spark writes: ``hdfs://``, ``s3a://`` …; nothing is
+    collected); parameter sets and provenance, small, are single files.
+    """
+    written: list[str | Path] = [path, _beside(path, ".products.parquet"), _beside(path, ".provenance.json")]
+    spark = engines.is_spark(run.con)
+    if spark:
+        engines.write_parquet(run.con, run.totals.order_by(_KEYS), path)
+        engines.write_parquet(run.con, run.products.order_by([*_KEYS, "product"]), written[1])
+    else:
+        run.con.to_parquet(run.totals.order_by(_KEYS), path)
+        run.con.to_parquet(run.products.order_by([*_KEYS, "product"]), written[1])
     if with_lines:
-        lines_path, sets_path = Path(f"{stem}.lines.parquet"), Path(f"{stem}.parameter_sets.parquet")
+        lines_path, sets_path = _beside(path, ".lines.parquet"), _beside(path, ".parameter_sets.parquet")
         written += [lines_path, sets_path]
         t = run.source_lines
         # each line once, small: what it shares with other lines is in its parameter set
-        # no dictionary tried per column chunk: most line columns are measured numbers, all
-        # different, for which the writer would build a dictionary and then drop it (a third of
-        # the time of the write); the file is as small (snappy) and reads the same
-        run.con.to_parquet(t.select(file_id=t._file_id, row=t._row, **{c: t[c] for c in LINE_COLUMNS[2:]}),
-                           lines_path, dictionary_size_limit=_LINES_DICTIONARY_BYTES)
+        lines = t.select(file_id=t._file_id, row=t._row, **{c: t[c] for c in LINE_COLUMNS[2:]})
+        if spark:
+            engines.write_parquet(run.con, lines, lines_path)
+        else:
+            # no dictionary tried per column chunk: most line columns are measured numbers, all
+            # different, for which the writer would build a dictionary and then drop it (a third of
+            # the time of the write); the file is as small (snappy) and reads the same
+            run.con.to_parquet(lines, lines_path, dictionary_size_limit=_LINES_DICTIONARY_BYTES)
         used = run.con.read_parquet(lines_path).select("parameter_set").distinct()
         sets = run.parameter_sets
         sets = sets.join(used, "parameter_set").order_by("parameter_set").to_pyarrow().to_pylist()
-        pq.write_table(pa.Table.from_pylist([_parameter_set(s, run) for s in sets], schema=_SET_SCHEMA), sets_path)
-    written[2].write_text(json.dumps(run.provenance(), ensure_ascii=False, indent=1), encoding="utf-8")
+        table = pa.Table.from_pylist([_parameter_set(s, run) for s in sets], schema=_SET_SCHEMA)
+        sink = pa.BufferOutputStream()
+        pq.write_table(table, sink)
+        engines.put_bytes(run.con, sets_path, sink.getvalue().to_pybytes())
+    engines.put_bytes(run.con, written[2], json.dumps(run.provenance(), ensure_ascii=False, indent=1).encode())
     return written
 
 

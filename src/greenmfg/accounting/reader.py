@@ -26,7 +26,10 @@ from ibis.common.exceptions import IbisError
 from greenmfg.accounting.template_spec import COLUMNS, REQUIRED_COLUMNS, canonical_column
 from greenmfg.errors import InputError, Issue
 
-__all__ = ["RAW_VIEW", "SUFFIXES", "ActivitySource", "InputFile", "SourceInput", "read_activity", "read_table"]
+__all__ = [
+    "RAW_VIEW", "SUFFIXES", "ActivitySource", "ColumnPlan", "InputFile", "SourceInput", "column_plan",
+    "read_activity", "read_table",
+]
 
 #: the located input rows of a run, as read (a view on the run's connection)
 RAW_VIEW = "greenmfg_activity_raw"
@@ -221,6 +224,29 @@ def _read_csv(path: Path | InputFile) -> tuple[pa.Table, list[Issue]]:
     return _text_table(path, "", mapping, columns, rows), issues
 
 
+#: how a located column is taken from its input: absent (null), text, a typed number, or text parsed as a number
+ColumnPlan = list[tuple[str, str | None, str]]
+
+
+def column_plan(names: list[str], numeric: set[str], where: str) -> tuple[ColumnPlan, list[Issue]]:
+    """For each template column, the input column it is read from (``names``; those in ``numeric``
+    are typed numbers) and how: ``"absent"``, ``"text"``, ``"number"`` (a typed number, no text to
+    complain about) or ``"parsed"`` (text parsed as a number, the text kept). Engine-neutral: both
+    DuckDB's SQL and Spark's columns are written from it."""
+    mapping, issues = _header_issues(Path(where), "", names)
+    by_column = {canonical: original for original, canonical in mapping.items()}
+    plan: ColumnPlan = []
+    for column in COLUMNS:
+        original = by_column.get(column.name)
+        if original is None:
+            plan.append((column.name, None, "absent"))
+        elif column.name in NUMERIC_COLUMNS:
+            plan.append((column.name, original, "number" if original in numeric else "parsed"))
+        else:
+            plan.append((column.name, original, "text"))
+    return plan, issues
+
+
 def _located_select(schema: pa.Schema, relation: str, *, file: str, index: int, where: str,
                     number_text: bool = False) -> tuple[str, list[Issue]]:
     """SQL selecting the located template columns from ``relation`` (columns as in ``schema``).
@@ -232,8 +258,9 @@ def _located_select(schema: pa.Schema, relation: str, *, file: str, index: int, 
     numbers keep their text too (rows the platform stores as read); files do without (cheaper).
     """
     names = list(schema.names)
-    mapping, issues = _header_issues(Path(where), "", [n for n in names if n not in _LOCATION_COLUMNS])
-    by_column = {canonical: original for original, canonical in mapping.items()}
+    numeric = {f.name for f in schema if pa.types.is_floating(f.type) or pa.types.is_integer(f.type)
+               or pa.types.is_decimal(f.type)}
+    plan, issues = column_plan([n for n in names if n not in _LOCATION_COLUMNS], numeric, where)
     quoted_file = file.replace("'", "''")
     select = [
         "CAST(_file AS VARCHAR) AS _file" if "_file" in names else f"'{quoted_file}' AS _file",
@@ -241,27 +268,24 @@ def _located_select(schema: pa.Schema, relation: str, *, file: str, index: int, 
         "coalesce(CAST(_sheet AS VARCHAR), '') AS _sheet" if "_sheet" in names else "'' AS _sheet",
         "CAST(_row AS BIGINT) AS _row" if "_row" in names else "CAST(file_row_number + 1 AS BIGINT) AS _row",
     ]
-    for column in COLUMNS:
-        original = by_column.get(column.name)
+    for name, original, how in plan:
         if original is None:
-            if column.name in NUMERIC_COLUMNS:
-                select.append(f"CAST(NULL AS DOUBLE) AS {column.name}_number")
-            select.append(f"CAST(NULL AS VARCHAR) AS {column.name}")
+            if name in NUMERIC_COLUMNS:
+                select.append(f"CAST(NULL AS DOUBLE) AS {name}_number")
+            select.append(f"CAST(NULL AS VARCHAR) AS {name}")
             continue
-        kind = schema.field(original).type
         expression = '"' + original.replace('"', '""') + '"'
-        if column.name in NUMERIC_COLUMNS and (pa.types.is_floating(kind) or pa.types.is_integer(kind)
-                                               or pa.types.is_decimal(kind)):
+        if how == "number":
             # typed numbers: no text to complain about
-            select.append(f"CAST({expression} AS DOUBLE) AS {column.name}_number")
-            select.append(f"CAST({expression} AS VARCHAR) AS {column.name}" if number_text
-                          else f"CAST(NULL AS VARCHAR) AS {column.name}")
-        elif column.name in NUMERIC_COLUMNS:
+            select.append(f"CAST({expression} AS DOUBLE) AS {name}_number")
+            select.append(f"CAST({expression} AS VARCHAR) AS {name}" if number_text
+                          else f"CAST(NULL AS VARCHAR) AS {name}")
+        elif how == "parsed":
             text = f"CAST({expression} AS VARCHAR)"
-            select.append(f"{_number_sql(text)} AS {column.name}_number")
-            select.append(f"{text} AS {column.name}")
+            select.append(f"{_number_sql(text)} AS {name}_number")
+            select.append(f"{text} AS {name}")
         else:
-            select.append(f"CAST({expression} AS VARCHAR) AS {column.name}")
+            select.append(f"CAST({expression} AS VARCHAR) AS {name}")
     return f"SELECT {', '.join(select)} FROM {relation}", issues
 
 

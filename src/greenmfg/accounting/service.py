@@ -20,6 +20,7 @@ import ibis.expr.types as ir
 import pyarrow as pa
 
 from greenmfg import __version__
+from greenmfg.accounting import engines
 from greenmfg.accounting.parameters import AccountingOptions, BoundParameters, bind_parameters
 from greenmfg.accounting.plans import Planner, plan_fingerprint
 from greenmfg.accounting.reader import (
@@ -55,6 +56,7 @@ from greenmfg.refdata.vocabulary import Vocabulary, load_vocabulary
 __all__ = ["AccountingRun", "Engine", "InputFile", "account", "account_table", "connect"]
 
 #: what runs the plans: ``"duckdb"`` (in-process, the default), ``"spark"``, or an open Ibis backend
+#: (DuckDB or PySpark)
 Engine: TypeAlias = str | ibis.BaseBackend
 
 
@@ -139,19 +141,25 @@ class AccountingRun:
         }
 
 
-def _engine(engine: Engine | None, *, in_memory: bool = False) -> ibis.BaseBackend:
+def _engine(engine: Engine | None, spark_master: str | None = None, *, in_memory: bool = False) -> ibis.BaseBackend:
+    """The backend of one run: a new DuckDB database (in memory for inputs held in memory), a child
+    session of the process's Spark (master: ``spark_master``, else ``$GREENMFG_SPARK_MASTER``, else
+    ``local[*]``), or the open backend given."""
     if engine is None or engine == "duckdb":
         return connect(in_memory=in_memory)
+    if engine == "spark":
+        return engines.spark_backend(spark_master)
     if isinstance(engine, ibis.BaseBackend):
-        return engine
+        return engines.adopt(engine)
     raise ValueError(f"unknown engine {engine!r}: use 'duckdb', 'spark' or an Ibis backend")
 
 
-def account(path: Path | InputFile, options: AccountingOptions | None = None, *,
-            engine: Engine | None = None) -> AccountingRun:
+def account(path: str | Path | InputFile, options: AccountingOptions | None = None, *,
+            engine: Engine | None = None, spark_master: str | None = None) -> AccountingRun:
     """Validate the activity data at ``path`` (a file or a folder of files, or an uploaded file's
     bytes as an :class:`~greenmfg.accounting.reader.InputFile`) and build the accounting plan on
-    ``engine``.
+    ``engine``: ``"duckdb"`` (the default), ``"spark"`` (on ``spark_master``; ``path`` may then be
+    any path Spark reads: ``hdfs://…``, ``s3a://…``) or an open Ibis backend.
 
     Nothing is computed when any input row is bad: :class:`~greenmfg.errors.ValidationFailed`
     lists the located issues.
@@ -166,12 +174,15 @@ def account(path: Path | InputFile, options: AccountingOptions | None = None, *,
         A selected reference dataset is unknown or malformed.
     """
     options = _checked(options)
-    con = _engine(engine, in_memory=isinstance(path, InputFile))
+    con = _engine(engine, spark_master, in_memory=isinstance(path, InputFile))
+    if engines.is_spark(con):
+        return _account(engines.read_activity(path, con), options)
     return _account(read_activity(path if isinstance(path, InputFile) else Path(path), con), options)
 
 
 def account_table(table: pa.Table | ir.Table, options: AccountingOptions | None = None, *,
-                  engine: Engine | None = None, name: str = "table") -> AccountingRun:
+                  engine: Engine | None = None, name: str = "table",
+                  spark_master: str | None = None) -> AccountingRun:
     """Validate and account activity rows held in memory: a :class:`pyarrow.Table` or an Ibis table.
 
     The table has the template's columns (English or Chinese headers; quantities as numbers or
@@ -179,7 +190,9 @@ def account_table(table: pa.Table | ir.Table, options: AccountingOptions | None 
     rows are numbered from 1 and errors name ``name``). Everything else is as :func:`account`.
     """
     options = _checked(options)
-    con = _engine(engine, in_memory=True)
+    con = _engine(engine, spark_master, in_memory=True)
+    if engines.is_spark(con):
+        return _account(engines.read_table(table, con, name=name), options)
     return _account(read_table(table, con, name=name), options)
 
 
