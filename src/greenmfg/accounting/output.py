@@ -156,8 +156,10 @@ def result_document(run: AccountingRun) -> dict[str, Any]:
                                       "emission_intensity", "emission_intensity_unit")
         })
     lines: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
-    ordered_lines = run.planner.arrow(("document_lines", run.ids_canonical),
-                                      lambda: run.lines_plan().order_by(["_file", "_row"]))
+    # from cached SQL the engine's own types come back; other engines read the lines' view (whose
+    # schema is the engine's), not the bare plan (whose literals Ibis may type otherwise)
+    ordered_lines = run.planner.arrow(("document_lines", run.ids_canonical), lambda: (
+        run.lines_plan() if run.planner.cached else run.lines).order_by(["_file", "_row"]))
     for record in ordered_lines.to_pylist():
         lines[(record["enterprise_id"], record["facility_id"], record["period"])].append(
             _line(record, run, editions))

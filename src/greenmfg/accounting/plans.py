@@ -226,7 +226,7 @@ class Planner:
         if self.cached:
             self.con.con.register(name, table)
             return self._named(name, sch.Schema.from_pyarrow(table.schema))
-        return self.con.create_table(name, table, temp=True, overwrite=True)
+        return ibis.memtable(table)  # other engines take in-memory tables as they are
 
     def _run(self, stage: Hashable, build: Callable[[], ir.Table], statement: Callable[[str], object]
              ) -> tuple[str, sch.Schema | None, object]:
