@@ -24,9 +24,10 @@ from pathlib import PurePath
 from typing import Any
 
 import pyarrow as pa
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import and_, bindparam, case, exists, false, func, insert, or_, select, true, update
 from sqlalchemy.orm import Session
 
+from greenmfg.accounting.lines import LinePacker
 from greenmfg.accounting.models import (
     ActivityRecord,
     CalculationRun,
@@ -43,12 +44,14 @@ from greenmfg.accounting.template_spec import COLUMNS
 from greenmfg.accounting.validation import normalize_period
 from greenmfg.audit import service as audit
 from greenmfg.cache import mark_changed
+from greenmfg.db.statistics import note_changed_rows
 from greenmfg.errors import GreenmfgError, InputError, Issue, ValidationFailed
 from greenmfg.orgs.access import Principal
 from greenmfg.orgs.models import Facility, Organisation
 
 __all__ = ["ALLOWED_TYPES", "ImportConflict", "UploadRejected", "account_records", "commit_import", "discard_import",
-           "preview_upload", "raw_rows", "recalculate", "records_table", "reference_fingerprint", "store_accounted"]
+           "preview_upload", "raw_rows", "recalculate", "records_table", "reference_fingerprint", "refresh_counted",
+           "store_accounted"]
 
 MAX_STORED_ISSUES = 1000
 
@@ -304,7 +307,7 @@ def _current_versions(session: Session, enterprise_id: int, keys: set[tuple[str,
 
 
 def _result_row(result: dict[str, Any], *, run_id: int, version_id: int, enterprise_id: int,
-                facility_id: int) -> dict[str, Any]:
+                facility_id: int, packer: LinePacker) -> dict[str, Any]:
     emissions = result["emissions_tco2e"]
     return {
         "run_id": run_id, "data_version_id": version_id, "enterprise_id": enterprise_id,
@@ -314,7 +317,8 @@ def _result_row(result: dict[str, Any], *, run_id: int, version_id: int, enterpr
         "combustion_tco2e": emissions["combustion"], "process_tco2e": emissions["process"],
         "purchased_electricity_tco2e": emissions["purchased_electricity"],
         "purchased_heat_tco2e": emissions["purchased_heat"], "exported_tco2e": emissions["exported"],
-        "products": result["products"], "warnings": result["warnings"], "lines": result["lines"],
+        "products": result["products"], "warnings": result["warnings"],
+        "lines_packed": packer.pack(result["lines"]),
     }
 
 
@@ -390,10 +394,14 @@ def store_accounted(session: Session, principal: Principal, batch: ImportBatch, 
                               reference_fingerprint=reference_fingerprint(document["provenance"]))
     session.add(calc_run)
     session.flush()
+    packer = LinePacker()
     session.execute(insert(FacilityResult), [
         _result_row(r, run_id=calc_run.id, version_id=versions[(r["facility_id"], r["period"])].id,
-                    enterprise_id=enterprise_id, facility_id=facilities[r["facility_id"]].id)
+                    enterprise_id=enterprise_id, facility_id=facilities[r["facility_id"]].id, packer=packer)
         for r in document["results"]])
+    packer.store(session)
+    refresh_counted(session, {(facilities[r["facility_id"]].id, int(r["period"][:4])) for r in document["results"]})
+    note_changed_rows(session, len(records) + 2 * len(document["results"]))
     batch.status = ImportStatus.committed
     mark_changed(session, enterprise_id)
     batch.committed_by = principal.user_id
@@ -461,11 +469,12 @@ def recalculate(session: Session, *, actor: str, actor_user_id: int | None = Non
                                   provenance=document["provenance"], reference_fingerprint=fingerprint)
         session.add(calc_run)
         session.flush()
+        packer = LinePacker()
         for result in document["results"]:
             facility_id = facilities[result["facility_id"]]
             key = (facility_id, result["period"])
             row = _result_row(result, run_id=calc_run.id, version_id=version_of[key].id,
-                              enterprise_id=enterprise_id, facility_id=facility_id)
+                              enterprise_id=enterprise_id, facility_id=facility_id, packer=packer)
             before = old.get(key)
             diff = {f: {"old": getattr(before, f) if before else None, "new": row[f]} for f in _CHANGE_FIELDS
                     if before is None or abs((getattr(before, f) or 0.0) - row[f]) > 1e-9 * max(1.0, abs(row[f]))}
@@ -475,6 +484,9 @@ def recalculate(session: Session, *, actor: str, actor_user_id: int | None = Non
         session.execute(update(FacilityResult).where(FacilityResult.enterprise_id == enterprise_id,
                                                      FacilityResult.current.is_(True)).values(current=False))
         session.execute(insert(FacilityResult), new_rows)
+        packer.store(session)
+        refresh_counted(session, {(f, int(p[:4])) for f, p in old} | {(r["facility_id"], r["year"]) for r in new_rows})
+        note_changed_rows(session, len(old) + len(new_rows))
         calc_run.changes = changes
         mark_changed(session, enterprise_id)
         audit.record(session, "results.recalculate", actor=actor, actor_user_id=actor_user_id,
@@ -484,3 +496,26 @@ def recalculate(session: Session, *, actor: str, actor_user_id: int | None = Non
     return runs
 
 
+
+
+def refresh_counted(session: Session, facility_years: Iterable[tuple[int, int]]) -> None:
+    """Set ``FacilityResult.counted`` anew for every result of these (facility id, year) pairs.
+
+    Counted: current, and annual or in a facility-year without a current annual result (an annual
+    result supersedes the months of its year). One statement, executed once per facility-year a
+    write touched (after it marked the replaced results not current); each execution reads and
+    writes only that facility-year's rows through ``ix_facility_results_facility_year``.
+    """
+    keys = sorted(set(facility_years))
+    if not keys:
+        return
+    results = FacilityResult.__table__
+    annual = results.alias("annual")
+    superseded = exists().where(annual.c.facility_id == results.c.facility_id, annual.c.year == results.c.year,
+                                annual.c.current.is_(True), func.length(annual.c.period) == 4)
+    counted = and_(results.c.current.is_(True), or_(func.length(results.c.period) == 4, ~superseded))
+    statement = (update(results)
+                 .where(results.c.facility_id == bindparam("f_id"), results.c.year == bindparam("f_year"),
+                        or_(results.c.current.is_(True), results.c.counted.is_(True)))
+                 .values(counted=case((counted, true()), else_=false())))
+    session.connection().execute(statement, [{"f_id": f, "f_year": y} for f, y in keys])

@@ -6,6 +6,7 @@ from greenmfg.accounting.models import (
     DataVersion,
     FacilityResult,
     ImportBatch,
+    LineTemplate,
 )
 from greenmfg.audit.models import AuditEvent, AuditHead
 from greenmfg.auth.models import ApiToken, LoginAttempt, Membership, User, WebSession
@@ -42,7 +43,7 @@ __all__ = [
     "ActivityRecord", "ApiToken", "AuditEvent", "AuditHead", "Base", "CalculationRun", "DataVersion", "DeadLetter",
     "DiagnosisAlert", "DiagnosisNotes", "EnergyBaseline", "EnterpriseOutput", "Equipment", "EvaluatorAssignment",
     "Facility", "FacilityResult", "GreenApplication", "GreenApplicationEvent", "GreenEvaluation", "GreenRecheck",
-    "ImportBatch", "Jurisdiction", "LoginAttempt", "Membership", "Meter", "MeterReading",
+    "ImportBatch", "Jurisdiction", "LineTemplate", "LoginAttempt", "Membership", "Meter", "MeterReading",
     "MeterReplacement", "MeterRollup", "MeterSetting", "Organisation", "Park", "Product", "RegionOutput",
     "ReplacementPlan", "RetiredCapacity", "SavingsReport", "User",
     "WebSession",
