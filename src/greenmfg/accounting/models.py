@@ -32,7 +32,7 @@ from sqlalchemy.orm import Mapped, deferred, mapped_column
 from greenmfg.db.base import Base, JSONType, UTCDateTime, utcnow
 
 __all__ = ["ActivityRecord", "CalculationRun", "DataVersion", "FacilityResult", "ImportBatch", "ImportStatus",
-           "LineTemplate"]
+           "LineTemplate", "ResultProduct"]
 
 
 class ImportStatus(StrEnum):
@@ -175,6 +175,23 @@ class FacilityResult(Base):
         from greenmfg.accounting.lines import result_lines
 
         return result_lines(self)
+
+
+class ResultProduct(Base):
+    """One product of a result (the JSON ``products`` of the result, as rows): regional product
+    intensities are pooled over these in SQL instead of parsing every result's JSON."""
+
+    __tablename__ = "facility_result_products"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    result_id: Mapped[int] = mapped_column(ForeignKey("facility_results.id", ondelete="CASCADE"), index=True)
+    product: Mapped[str] = mapped_column(String(64))
+    quantity: Mapped[float | None] = mapped_column(Float)
+    unit: Mapped[str | None] = mapped_column(String(64))
+    energy_intensity: Mapped[float | None] = mapped_column(Float)
+    energy_intensity_unit: Mapped[str | None] = mapped_column(String(64))
+    emission_intensity: Mapped[float | None] = mapped_column(Float)
+    emission_intensity_unit: Mapped[str | None] = mapped_column(String(64))
 
 
 class LineTemplate(Base):

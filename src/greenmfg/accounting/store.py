@@ -21,10 +21,23 @@ from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
-from typing import Any
+from typing import Any, cast
 
 import pyarrow as pa
-from sqlalchemy import and_, bindparam, case, exists, false, func, insert, or_, select, true, update
+from sqlalchemy import (
+    Table,
+    and_,
+    bindparam,
+    case,
+    exists,
+    false,
+    func,
+    insert,
+    or_,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from greenmfg.accounting.lines import LinePacker
@@ -35,6 +48,7 @@ from greenmfg.accounting.models import (
     FacilityResult,
     ImportBatch,
     ImportStatus,
+    ResultProduct,
 )
 from greenmfg.accounting.output import result_document
 from greenmfg.accounting.parameters import AccountingOptions
@@ -322,6 +336,22 @@ def _result_row(result: dict[str, Any], *, run_id: int, version_id: int, enterpr
     }
 
 
+_PRODUCT_FIELDS = ("product", "quantity", "unit", "energy_intensity", "energy_intensity_unit", "emission_intensity",
+                   "emission_intensity_unit")
+
+
+def _insert_results(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Insert result rows and, per result, its products as rows of their own (for SQL pooling)."""
+    if not rows:
+        return
+    ids = session.execute(insert(FacilityResult).returning(FacilityResult.id, sort_by_parameter_order=True),
+                          rows).scalars().all()
+    products = [{"result_id": result_id, **{k: p.get(k) for k in _PRODUCT_FIELDS}}
+                for result_id, row in zip(ids, rows, strict=True) for p in row["products"] or []]
+    if products:
+        session.execute(insert(ResultProduct), products)
+
+
 def commit_import(session: Session, principal: Principal, batch: ImportBatch) -> CalculationRun:
     """Store a previewed batch: rows, new data versions, the run and its results, in one transaction.
 
@@ -395,7 +425,7 @@ def store_accounted(session: Session, principal: Principal, batch: ImportBatch, 
     session.add(calc_run)
     session.flush()
     packer = LinePacker()
-    session.execute(insert(FacilityResult), [
+    _insert_results(session, [
         _result_row(r, run_id=calc_run.id, version_id=versions[(r["facility_id"], r["period"])].id,
                     enterprise_id=enterprise_id, facility_id=facilities[r["facility_id"]].id, packer=packer)
         for r in document["results"]])
@@ -483,7 +513,7 @@ def recalculate(session: Session, *, actor: str, actor_user_id: int | None = Non
             new_rows.append(row)
         session.execute(update(FacilityResult).where(FacilityResult.enterprise_id == enterprise_id,
                                                      FacilityResult.current.is_(True)).values(current=False))
-        session.execute(insert(FacilityResult), new_rows)
+        _insert_results(session, new_rows)
         packer.store(session)
         refresh_counted(session, {(f, int(p[:4])) for f, p in old} | {(r["facility_id"], r["year"]) for r in new_rows})
         note_changed_rows(session, len(old) + len(new_rows))
@@ -509,7 +539,7 @@ def refresh_counted(session: Session, facility_years: Iterable[tuple[int, int]])
     keys = sorted(set(facility_years))
     if not keys:
         return
-    results = FacilityResult.__table__
+    results = cast(Table, FacilityResult.__table__)
     annual = results.alias("annual")
     superseded = exists().where(annual.c.facility_id == results.c.facility_id, annual.c.year == results.c.year,
                                 annual.c.current.is_(True), func.length(annual.c.period) == 4)

@@ -7,6 +7,7 @@ from greenmfg.accounting.models import (
     FacilityResult,
     ImportBatch,
     LineTemplate,
+    ResultProduct,
 )
 from greenmfg.audit.models import AuditEvent, AuditHead
 from greenmfg.auth.models import ApiToken, LoginAttempt, Membership, User, WebSession
@@ -45,6 +46,6 @@ __all__ = [
     "Facility", "FacilityResult", "GreenApplication", "GreenApplicationEvent", "GreenEvaluation", "GreenRecheck",
     "ImportBatch", "Jurisdiction", "LineTemplate", "LoginAttempt", "Membership", "Meter", "MeterReading",
     "MeterReplacement", "MeterRollup", "MeterSetting", "Organisation", "Park", "Product", "RegionOutput",
-    "ReplacementPlan", "RetiredCapacity", "SavingsReport", "User",
+    "ReplacementPlan", "ResultProduct", "RetiredCapacity", "SavingsReport", "User",
     "WebSession",
 ]
