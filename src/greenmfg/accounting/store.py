@@ -52,7 +52,7 @@ from greenmfg.accounting.models import (
 )
 from greenmfg.accounting.output import result_document
 from greenmfg.accounting.parameters import AccountingOptions
-from greenmfg.accounting.reader import InputFile
+from greenmfg.accounting.reader import NUMERIC_COLUMNS, InputFile
 from greenmfg.accounting.service import AccountingRun, account, account_table
 from greenmfg.accounting.template_spec import COLUMNS
 from greenmfg.accounting.validation import normalize_period
@@ -151,9 +151,16 @@ def raw_rows(run: AccountingRun) -> list[dict[str, Any]]:
     """The run's input rows as read: sheet, row and the template columns as text."""
     names = [c.name for c in COLUMNS]
     t = run.source
+    # rows given as typed numbers (an Arrow table: the demo seed) have no text, only the number:
+    # store the number's text, as a CSV of those rows says it, so the stored rows account again
+    numbers = [n for n in NUMERIC_COLUMNS if f"{n}_number" in t.columns]
     out = []
-    for record in t.order_by(["_file_id", "_row"]).select("_sheet", "_row", *names).to_pyarrow().to_pylist():
+    for record in (t.order_by(["_file_id", "_row"]).select("_sheet", "_row", *names, *(f"{n}_number" for n in numbers))
+                   .to_pyarrow().to_pylist()):
         values = {n: (None if record[n] is None else str(record[n])) for n in names}
+        for n in numbers:
+            if values[n] is None and record[f"{n}_number"] is not None:
+                values[n] = str(record[f"{n}_number"])
         out.append({"sheet": record["_sheet"] or "", "row": int(record["_row"]), "values": values})
     return out
 
