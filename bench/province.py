@@ -65,12 +65,14 @@ def _load() -> str:
     return f"load {one:.2f}/{five:.2f}"
 
 
-def _postgres_database(base_url: str, name: str) -> str:
+def _postgres_database(base_url: str, name: str, *, reuse: bool) -> str:
     admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
+            exists = connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first()
+            if not (reuse and exists):
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                connection.execute(text(f'CREATE DATABASE "{name}"'))
     finally:
         admin.dispose()
     return base_url.rsplit("/", 1)[0] + f"/{name}"
@@ -201,12 +203,17 @@ def _steel_enterprise(database: Database) -> int:
 
 def run(backend: str, args: argparse.Namespace, folder: Path) -> tuple[dict[str, Any], list[Figure]]:
     if backend == "sqlite":
-        url = f"sqlite:///{folder / f'province-{args.enterprises}.db'}"
+        path = folder / f"province-{args.enterprises}.db"
+        if not args.reuse:
+            for old in folder.glob(path.name + "*"):
+                old.unlink()
+        url = f"sqlite:///{path}"
     else:
-        url = _postgres_database(args.postgres_url, f"greenmfg_bench_{args.enterprises}")
+        url = _postgres_database(args.postgres_url, f"greenmfg_bench_{args.enterprises}", reuse=args.reuse)
     database = Database(url)
     upgrade(database)
-    print(f"{backend}: seeding {args.enterprises} enterprises × {args.months} months ({_load()})", flush=True)
+    print(f"{backend}: seeding {args.enterprises} enterprises × {args.months} months ({_load()})"
+          + (" — reused if seeded before" if args.reuse else ""), flush=True)
     start = time.perf_counter()
     seed_demo(database, password=PASSWORD, enterprises=args.enterprises, months=args.months, meter_days=0)
     seconds = time.perf_counter() - start
@@ -237,6 +244,8 @@ def main() -> None:
     parser.add_argument("--postgres-url", default=DEFAULT_POSTGRES,
                         help="a PostgreSQL URL whose user may create databases (greenmfg_bench_<n> is created)")
     parser.add_argument("--keep", type=Path, help="keep the SQLite file in this folder")
+    parser.add_argument("--reuse", action="store_true", help="measure a database seeded by an earlier run "
+                        "(kept with --keep; PostgreSQL: greenmfg_bench_<n>) instead of seeding anew")
     parser.add_argument("--skip", nargs="*", default=[], help="skip the views whose name contains a word")
     args = parser.parse_args()
     backends = ("sqlite", "postgresql") if args.backend == "both" else (args.backend,)

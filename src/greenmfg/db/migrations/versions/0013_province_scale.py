@@ -9,7 +9,8 @@ MERGE NOTE: written beside ``0012_stored_benchmarks`` (another branch); at merge
 
 * ``facility_results.counted``: the results regional sums count (current; an annual result
   supersedes the months of its facility-year), kept by the writers; filled here set-based.
-* ``ix_facility_results_counted_year`` (counted, year, enterprise_id) for the regional sums and
+* ``ix_facility_results_counted_year`` (counted, year, enterprise_id, then the period and the summed
+  figures: the regional sums read the index only) and
   ``ix_facility_results_facility_year`` (facility_id, year, current) for keeping the flag.
 * ``facility_results.lines_packed`` and ``line_templates``: derivation lines stored compactly
   (greenmfg.accounting.lines). Results stored before keep their JSON in ``lines`` and are read
@@ -85,7 +86,9 @@ def upgrade() -> None:
     with op.batch_alter_table('facility_results', schema=None) as batch_op:
         batch_op.add_column(sa.Column('counted', sa.Boolean(), server_default=sa.false(), nullable=False))
         batch_op.add_column(sa.Column('lines_packed', sa.LargeBinary(), nullable=True))
-        batch_op.create_index('ix_facility_results_counted_year', ['counted', 'year', 'enterprise_id'], unique=False)
+        batch_op.create_index('ix_facility_results_counted_year',
+                              ['counted', 'year', 'enterprise_id', 'period', 'energy_tce', 'total_tco2e',
+                               'scope1_tco2e', 'scope2_tco2e'], unique=False)
         batch_op.create_index('ix_facility_results_facility_year', ['facility_id', 'year', 'current'], unique=False)
     # the flag of the results already stored, in one statement (the facility-year index serves the probe)
     op.execute(
