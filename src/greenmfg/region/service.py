@@ -331,15 +331,32 @@ def _product_names(vocabulary: Vocabulary, key: str) -> Names:
 
 
 def _years(session: Session, visible: ColumnElement[bool]) -> list[int]:
-    query = _results(visible).add_columns(FacilityResult.year).distinct().order_by(FacilityResult.year.desc())
-    return [int(y) for y in session.execute(query).scalars()]
+    """The years with counted results of visible enterprises, latest first.
+
+    Walks the years down the covering index (one seek per year, whatever the number of results)
+    and asks per year whether a visible enterprise has one, instead of reading every result.
+    """
+    years: list[int] = []
+    below: int | None = None
+    while True:
+        query = select(func.max(FacilityResult.year)).where(_counted())
+        if below is not None:
+            query = query.where(FacilityResult.year < below)
+        found = session.scalar(query)
+        if found is None:
+            return years
+        below = int(found)
+        if session.scalar(select(_results(visible).add_columns(FacilityResult.id)
+                                 .where(FacilityResult.year == below).exists())):
+            years.append(below)
 
 
 def _resolve_year(session: Session, visible: ColumnElement[bool], year: int | None) -> tuple[int | None, list[int]]:
+    """The year asked for (default: the latest with data) and, when no year was asked for, the years."""
+    if year is not None:
+        return year, []
     years = _years(session, visible)
-    if year is None:
-        return (years[0] if years else None), years
-    return year, years
+    return (years[0] if years else None), years
 
 
 # ------------------------------------------------------------------------------ summary
@@ -363,20 +380,21 @@ def _by_period(session: Session, visible: ColumnElement[bool], column: Any,
 
 def _groups(session: Session, visible: ColumnElement[bool], year: int, columns: Sequence[Any],
             vocabulary: Vocabulary, *, kind: str) -> list[Group]:
-    current = FacilityResult.year == year
-    previous = _comparable_previous(year)
-    query = (_results(visible).add_columns(
-        *columns,
-        _sum_if(FacilityResult.energy_tce, current), _sum_if(FacilityResult.total_tco2e, current),
-        _sum_if(FacilityResult.scope1_tco2e, current), _sum_if(FacilityResult.scope2_tco2e, current),
-        func.count(distinct(case((current, FacilityResult.enterprise_id)))),
-        _sum_if(FacilityResult.energy_tce, previous), _sum_if(FacilityResult.total_tco2e, previous))
-        .where(FacilityResult.year.in_([year, year - 1])).group_by(*columns))
+    # the year and the comparable previous periods in two grouped reads, each of one year through
+    # the covering index (one read of both years made the planners walk the wide table instead)
+    now = (_results(visible).add_columns(
+        *columns, func.sum(FacilityResult.energy_tce), func.sum(FacilityResult.total_tco2e),
+        func.sum(FacilityResult.scope1_tco2e), func.sum(FacilityResult.scope2_tco2e),
+        func.count(distinct(FacilityResult.enterprise_id)))
+        .where(FacilityResult.year == year).group_by(*columns))
+    before = (_results(visible).add_columns(
+        *columns, func.sum(FacilityResult.energy_tce), func.sum(FacilityResult.total_tco2e))
+        .where(_comparable_previous(year)).group_by(*columns))
+    previous_of = {tuple(row[:len(columns)]): tuple(row[len(columns):]) for row in session.execute(before)}
     groups = []
-    for row in session.execute(query).all():
-        keys, figures = row[:len(columns)], row[len(columns):]
-        if figures[4] == 0:
-            continue  # reported only in the previous year
+    for row in session.execute(now).all():
+        keys, figures = tuple(row[:len(columns)]), tuple(row[len(columns):])
+        figures += previous_of.get(keys, (None, None))
         totals = Totals(_float(figures[0]), _float(figures[1]), _float(figures[2]), _float(figures[3]),
                         int(figures[4]))
         prev_energy, prev_emissions = _optional(figures[5]), _optional(figures[6])
@@ -406,7 +424,8 @@ def summary(session: Session, principal: Principal, *, year: int | None = None) 
     require_regional_access(principal)
     visible = enterprise_filter(session, principal)
     vocabulary = load_vocabulary()
-    year, years = _resolve_year(session, visible, year)
+    years = _years(session, visible)
+    year = year if year is not None else (years[0] if years else None)
     enterprises_visible = session.scalar(select(func.count()).select_from(Organisation).where(visible)) or 0
     empty = Totals(0.0, 0.0, 0.0, 0.0, 0)
     if year is None:
@@ -437,19 +456,28 @@ ENTERPRISE_SORTS = ("name", "code", "industry", "city", "energy", "emissions", "
 
 
 def _figures(visible: ColumnElement[bool], year: int) -> Subquery:
-    current = FacilityResult.year == year
-    previous = _comparable_previous(year)
-    return (_results(visible).add_columns(
+    """Per enterprise reporting in ``year``: its sums, periods and the comparable previous sums.
+
+    Two grouped reads joined (the year; the previous year's comparable periods), each of one year
+    through the covering index in enterprise order. Enterprises with results only in the previous
+    year have nothing comparable (the comparison needs a period of ``year``): they are absent,
+    like enterprises without results.
+    """
+    now = (_results(visible).add_columns(
         FacilityResult.enterprise_id.label("enterprise_id"),
-        _sum_if(FacilityResult.energy_tce, current).label("energy_tce"),
-        _sum_if(FacilityResult.total_tco2e, current).label("emissions_tco2e"),
-        _sum_if(FacilityResult.scope1_tco2e, current).label("scope1_tco2e"),
-        _sum_if(FacilityResult.scope2_tco2e, current).label("scope2_tco2e"),
-        func.count(distinct(case((current, FacilityResult.period)))).label("periods"),
-        _sum_if(FacilityResult.energy_tce, previous).label("previous_energy_tce"),
-        _sum_if(FacilityResult.total_tco2e, previous).label("previous_emissions_tco2e"))
-        .where(FacilityResult.year.in_([year, year - 1]))
-        .group_by(FacilityResult.enterprise_id).subquery("figures"))
+        func.sum(FacilityResult.energy_tce).label("energy_tce"),
+        func.sum(FacilityResult.total_tco2e).label("emissions_tco2e"),
+        func.sum(FacilityResult.scope1_tco2e).label("scope1_tco2e"),
+        func.sum(FacilityResult.scope2_tco2e).label("scope2_tco2e"),
+        func.count(distinct(FacilityResult.period)).label("periods"))
+        .where(FacilityResult.year == year).group_by(FacilityResult.enterprise_id).subquery("now"))
+    before = (_results(visible).add_columns(
+        FacilityResult.enterprise_id.label("enterprise_id"),
+        func.sum(FacilityResult.energy_tce).label("previous_energy_tce"),
+        func.sum(FacilityResult.total_tco2e).label("previous_emissions_tco2e"))
+        .where(_comparable_previous(year)).group_by(FacilityResult.enterprise_id).subquery("before"))
+    return (select(now, before.c.previous_energy_tce, before.c.previous_emissions_tco2e)
+            .outerjoin(before, before.c.enterprise_id == now.c.enterprise_id).subquery("figures"))
 
 
 def _filters(figures: Subquery, filters: EnterpriseFilters) -> list[ColumnElement[bool]]:
