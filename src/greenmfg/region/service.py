@@ -42,6 +42,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    true,
 )
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.expression import Subquery
@@ -267,7 +268,8 @@ def _counted() -> ColumnElement[bool]:
     touches), so a regional sum reads the counted results of its years through one index instead
     of probing every month for an annual result of its facility.
     """
-    return FacilityResult.counted.is_(True)
+    # "= true", not "IS true": PostgreSQL matches only the former against an index column
+    return FacilityResult.counted == true()
 
 
 def _comparable_previous(year: int) -> ColumnElement[bool]:
