@@ -33,7 +33,7 @@ def alembic_config(database: Database) -> Config:
 def upgrade(database: Database, revision: str = "head") -> None:
     """Apply every migration up to ``revision`` (idempotent), then refresh the planner statistics."""
     command.upgrade(alembic_config(database), revision)
-    refresh_statistics(database.engine, tables=None)
+    refresh_statistics(database.engine)
 
 
 def pending_differences(database: Database) -> list[Any]:

@@ -15,7 +15,7 @@ costs milliseconds whatever the size; PostgreSQL's ``ANALYZE`` samples by design
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, inspect
 from sqlalchemy.orm import Session
 
 __all__ = ["ANALYZE_AFTER_ROWS", "CHANGED_ROWS", "STATISTICS_TABLES", "note_changed_rows", "refresh_statistics"]
@@ -39,10 +39,24 @@ def note_changed_rows(session: Session, rows: int) -> None:
 def refresh_statistics(bind: Engine | Connection, *, tables: tuple[str, ...] | None = STATISTICS_TABLES) -> None:
     """``ANALYZE`` ``tables`` (None: the whole database), bounded on SQLite.
 
-    Given an engine it runs on a connection of its own and commits; given a connection it runs
-    inside that connection's transaction.
+    Given an engine it runs on a connection of its own and commits (PostgreSQL: ``VACUUM (ANALYZE)``
+    in autocommit); given a connection it runs inside that connection's transaction (``ANALYZE``).
     """
+    if tables is not None:
+        # those that exist (a database migrated part of the way has not all of them)
+        existing = set(inspect(bind).get_table_names())
+        tables = tuple(t for t in tables if t in existing)
+        if not tables:
+            return
     if isinstance(bind, Engine):
+        if bind.dialect.name == "postgresql":
+            # outside a transaction: VACUUM also sets the visibility map, without which PostgreSQL
+            # reads the wide result rows instead of the covering index (index-only scans); it
+            # skips the pages unchanged since the last one, so it costs what the writes changed
+            with bind.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+                names = "" if tables is None else " " + ", ".join(f'"{t}"' for t in tables)
+                connection.exec_driver_sql(f"VACUUM (ANALYZE){names}")
+            return
         with bind.connect() as connection:
             refresh_statistics(connection, tables=tables)
             connection.commit()
