@@ -23,13 +23,16 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     String,
+    Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, deferred, mapped_column
 
 from greenmfg.db.base import Base, JSONType, UTCDateTime, utcnow
 
-__all__ = ["ActivityRecord", "CalculationRun", "DataVersion", "FacilityResult", "ImportBatch", "ImportStatus"]
+__all__ = ["ActivityRecord", "CalculationRun", "DataVersion", "FacilityResult", "ImportBatch", "ImportStatus",
+           "LineTemplate", "ResultProduct"]
 
 
 class ImportStatus(StrEnum):
@@ -120,11 +123,27 @@ class CalculationRun(Base):
 
 
 class FacilityResult(Base):
-    """Accounting result of one facility-period in the JSON shape of the engine."""
+    """Accounting result of one facility-period in the JSON shape of the engine.
+
+    ``counted`` marks the results regional sums count: current, and not a month of a facility-year
+    that has a current annual result (the annual one supersedes the months). It is kept by the
+    writers (:func:`greenmfg.accounting.store.refresh_counted`) for every facility-year they touch.
+
+    The derivation lines are stored compactly (:mod:`greenmfg.accounting.lines`): per result a
+    compressed list of (template, file, row, quantities, energy, CO2e), the rest of each line in a
+    content-addressed :class:`LineTemplate` shared by all results. Results stored before that keep
+    their JSON document in the ``lines`` column; :attr:`lines` reads either.
+    """
 
     __tablename__ = "facility_results"
     __table_args__ = (
         Index("ix_facility_results_enterprise_current_period", "enterprise_id", "current", "period"),
+        # regional sums: the counted results of a year, by enterprise, covering the summed figures
+        # (a result row is wide: products, warnings, lines; the sums never read it)
+        Index("ix_facility_results_counted_year", "counted", "year", "enterprise_id", "period", "energy_tce",
+              "total_tco2e", "scope1_tco2e", "scope2_tco2e"),
+        # keeping ``counted``: the results of one facility-year
+        Index("ix_facility_results_facility_year", "facility_id", "year", "current"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -135,6 +154,7 @@ class FacilityResult(Base):
     period: Mapped[str] = mapped_column(String(7))
     year: Mapped[int] = mapped_column(Integer, index=True)
     current: Mapped[bool] = mapped_column(Boolean, default=True)
+    counted: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     energy_tce: Mapped[float] = mapped_column(Float)
     total_tco2e: Mapped[float] = mapped_column(Float)
     scope1_tco2e: Mapped[float] = mapped_column(Float)
@@ -146,4 +166,41 @@ class FacilityResult(Base):
     exported_tco2e: Mapped[float] = mapped_column(Float)
     products: Mapped[list[dict[str, Any]]] = mapped_column(JSONType)
     warnings: Mapped[list[str]] = mapped_column(JSONType)
-    lines: Mapped[list[dict[str, Any]]] = deferred(mapped_column(JSONType))
+    #: results stored before compact lines: the lines as one JSON document (else NULL)
+    lines_json: Mapped[list[dict[str, Any]] | None] = deferred(mapped_column("lines", JSONType, nullable=True))
+    #: the compact lines (:func:`greenmfg.accounting.lines.pack`)
+    lines_packed: Mapped[bytes | None] = deferred(mapped_column(LargeBinary, nullable=True))
+
+    @property
+    def lines(self) -> list[dict[str, Any]]:
+        """The derivation lines in the engine's JSON shape (loaded on first access)."""
+        from greenmfg.accounting.lines import result_lines
+
+        return result_lines(self)
+
+
+class ResultProduct(Base):
+    """One product of a result (the JSON ``products`` of the result, as rows): regional product
+    intensities are pooled over these in SQL instead of parsing every result's JSON."""
+
+    __tablename__ = "facility_result_products"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    result_id: Mapped[int] = mapped_column(ForeignKey("facility_results.id", ondelete="CASCADE"), index=True)
+    product: Mapped[str] = mapped_column(String(64))
+    quantity: Mapped[float | None] = mapped_column(Float)
+    unit: Mapped[str | None] = mapped_column(String(64))
+    energy_intensity: Mapped[float | None] = mapped_column(Float)
+    energy_intensity_unit: Mapped[str | None] = mapped_column(String(64))
+    emission_intensity: Mapped[float | None] = mapped_column(Float)
+    emission_intensity_unit: Mapped[str | None] = mapped_column(String(64))
+
+
+class LineTemplate(Base):
+    """What derivation lines share (item, unit, category, formula, parameters with their sources …),
+    stored once, addressed by the digest of its JSON text."""
+
+    __tablename__ = "line_templates"
+
+    digest: Mapped[str] = mapped_column(String(32), primary_key=True)
+    body: Mapped[str] = mapped_column(Text)

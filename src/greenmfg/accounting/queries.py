@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, undefer
 
+from greenmfg.accounting.lines import preload_lines
 from greenmfg.accounting.models import (
     CalculationRun,
     DataVersion,
@@ -132,8 +133,10 @@ def current_results(session: Session, enterprise_id: int, *, period: str | None 
     if facility:
         query = query.where(Facility.code == facility)
     if lines:
-        query = query.options(undefer(FacilityResult.lines))
+        query = query.options(undefer(FacilityResult.lines_packed), undefer(FacilityResult.lines_json))
     rows = session.execute(query.order_by(Facility.code, FacilityResult.period)).all()
+    if lines:
+        preload_lines(session, (row[0] for row in rows))
     return [ResultRow(result, code, name, version) for result, code, name, version in rows]
 
 
@@ -147,7 +150,8 @@ def get_result(session: Session, principal: Principal, result_id: int) -> tuple[
         No such result, or its enterprise is invisible to the caller.
     """
     row = session.execute(_result_query().where(FacilityResult.id == result_id)
-                          .options(undefer(FacilityResult.lines))).one_or_none()
+                          .options(undefer(FacilityResult.lines_packed), undefer(FacilityResult.lines_json))
+                          ).one_or_none()
     if row is None:
         raise NotFound("result", result_id)
     result, code, name, version = row
@@ -155,6 +159,7 @@ def get_result(session: Session, principal: Principal, result_id: int) -> tuple[
         enterprise = get_enterprise(session, principal, result.enterprise_id)
     except NotFound as error:
         raise NotFound("result", result_id) from error
+    preload_lines(session, [result])
     run = session.get(CalculationRun, result.run_id)
     assert run is not None
     return ResultRow(result, code, name, version), enterprise, run

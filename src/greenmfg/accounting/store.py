@@ -21,15 +21,29 @@ import hashlib
 import json
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
-from typing import Any
+from typing import Any, cast
 
 import pyarrow as pa
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import (
+    Table,
+    and_,
+    bindparam,
+    case,
+    exists,
+    false,
+    func,
+    insert,
+    or_,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.orm import Session
 
+from greenmfg.accounting.lines import LinePacker
 from greenmfg.accounting.models import (
     ActivityRecord,
     CalculationRun,
@@ -37,6 +51,7 @@ from greenmfg.accounting.models import (
     FacilityResult,
     ImportBatch,
     ImportStatus,
+    ResultProduct,
 )
 from greenmfg.accounting.output import result_document
 from greenmfg.accounting.parameters import AccountingOptions
@@ -53,12 +68,15 @@ from greenmfg.compliance.stored import (
     reference_key,
     store_benchmarks,
 )
+from greenmfg.db.base import utcnow
+from greenmfg.db.statistics import note_changed_rows
 from greenmfg.errors import GreenmfgError, InputError, Issue, ValidationFailed
 from greenmfg.orgs.access import Principal
 from greenmfg.orgs.models import Facility, Organisation
 
 __all__ = ["ALLOWED_TYPES", "ImportConflict", "UploadRejected", "account_records", "commit_import", "discard_import",
-           "preview_upload", "raw_rows", "recalculate", "records_table", "reference_fingerprint", "store_accounted"]
+           "preview_upload", "raw_rows", "recalculate", "records_table", "reference_fingerprint", "refresh_counted",
+           "store_accounted"]
 
 MAX_STORED_ISSUES = 1000
 
@@ -330,7 +348,7 @@ def _current_versions(session: Session, enterprise_id: int, keys: set[tuple[str,
 
 
 def _result_row(result: dict[str, Any], *, run_id: int, version_id: int, enterprise_id: int,
-                facility_id: int) -> dict[str, Any]:
+                facility_id: int, packer: LinePacker) -> dict[str, Any]:
     emissions = result["emissions_tco2e"]
     return {
         "run_id": run_id, "data_version_id": version_id, "enterprise_id": enterprise_id,
@@ -340,8 +358,25 @@ def _result_row(result: dict[str, Any], *, run_id: int, version_id: int, enterpr
         "combustion_tco2e": emissions["combustion"], "process_tco2e": emissions["process"],
         "purchased_electricity_tco2e": emissions["purchased_electricity"],
         "purchased_heat_tco2e": emissions["purchased_heat"], "exported_tco2e": emissions["exported"],
-        "products": result["products"], "warnings": result["warnings"], "lines": result["lines"],
+        "products": result["products"], "warnings": result["warnings"],
+        "lines_packed": packer.pack(result["lines"]),
     }
+
+
+_PRODUCT_FIELDS = ("product", "quantity", "unit", "energy_intensity", "energy_intensity_unit", "emission_intensity",
+                   "emission_intensity_unit")
+
+
+def _insert_results(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Insert result rows and, per result, its products as rows of their own (for SQL pooling)."""
+    if not rows:
+        return
+    ids = session.execute(insert(FacilityResult).returning(FacilityResult.id, sort_by_parameter_order=True),
+                          rows).scalars().all()
+    products = [{"result_id": result_id, **{k: p.get(k) for k in _PRODUCT_FIELDS}}
+                for result_id, row in zip(ids, rows, strict=True) for p in row["products"] or []]
+    if products:
+        session.execute(insert(ResultProduct), products)
 
 
 def commit_import(session: Session, principal: Principal, batch: ImportBatch) -> CalculationRun:
@@ -371,6 +406,45 @@ def commit_import(session: Session, principal: Principal, batch: ImportBatch) ->
     return store_accounted(session, principal, batch, document, raw, benchmarks=benchmarks)
 
 
+@dataclass(frozen=True, slots=True)
+class _NewVersion:
+    id: int
+    version: int
+    period: str
+
+
+def _new_versions(session: Session, enterprise_id: int, import_id: int, user_id: int | None,
+                  keys: Sequence[tuple[str, int, str]]) -> dict[tuple[str, str], _NewVersion]:
+    """A new current data version of each (facility code, facility id, period); the earlier
+    versions of those facility-periods and their results stop being current.
+
+    Set-based: one statement per kind of change, executed for all the keys at once (the ORM's
+    per-object updates scanned the whole session for every facility-period: quadratic in a seed).
+    """
+    if not keys:
+        return {}
+    latest = {(f, p): int(v or 0) for f, p, v in session.execute(
+        select(DataVersion.facility_id, DataVersion.period, func.max(DataVersion.version))
+        .where(DataVersion.enterprise_id == enterprise_id).group_by(DataVersion.facility_id, DataVersion.period))}
+    versions_table = cast(Table, DataVersion.__table__)
+    results_table = cast(Table, FacilityResult.__table__)
+    connection = session.connection()
+    params = [{"k_facility": facility_id, "k_period": period} for _code, facility_id, period in keys]
+    for table in (versions_table, results_table):
+        connection.execute(update(table).where(table.c.facility_id == bindparam("k_facility"),
+                                               table.c.period == bindparam("k_period"), table.c.current.is_(True))
+                           .values(current=False), params)
+    now = utcnow()
+    numbers = [latest.get((facility_id, period), 0) + 1 for _code, facility_id, period in keys]
+    rows = [{"enterprise_id": enterprise_id, "facility_id": facility_id, "period": period, "version": number,
+             "import_id": import_id, "created_at": now, "created_by": user_id, "current": True}
+            for (_code, facility_id, period), number in zip(keys, numbers, strict=True)]
+    ids = connection.execute(insert(versions_table).returning(versions_table.c.id, sort_by_parameter_order=True),
+                             rows).scalars().all()
+    return {(code, period): _NewVersion(version_id, number, period)
+            for (code, _facility_id, period), version_id, number in zip(keys, ids, numbers, strict=True)}
+
+
 def store_accounted(session: Session, principal: Principal, batch: ImportBatch, document: dict[str, Any],
                     raw: list[dict[str, Any]], *, benchmarks: BenchmarkSet | None = None) -> CalculationRun:
     """Store a batch's accounted rows and results (the second half of :func:`commit_import`).
@@ -388,21 +462,9 @@ def store_accounted(session: Session, principal: Principal, batch: ImportBatch, 
         session.add(facility)
         facilities[code] = facility
     session.flush()
-    versions: dict[tuple[str, str], DataVersion] = {}
-    for result in document["results"]:
-        facility = facilities[result["facility_id"]]
-        period = result["period"]
-        previous = session.scalar(select(func.max(DataVersion.version)).where(
-            DataVersion.facility_id == facility.id, DataVersion.period == period)) or 0
-        session.execute(update(DataVersion).where(DataVersion.facility_id == facility.id,
-                                                  DataVersion.period == period).values(current=False))
-        session.execute(update(FacilityResult).where(FacilityResult.facility_id == facility.id,
-                                                     FacilityResult.period == period).values(current=False))
-        version = DataVersion(enterprise_id=enterprise_id, facility_id=facility.id, period=period,
-                              version=previous + 1, import_id=batch.id, created_by=principal.user_id)
-        session.add(version)
-        versions[(result["facility_id"], period)] = version
-    session.flush()
+    versions = _new_versions(session, enterprise_id, batch.id, principal.user_id,
+                             [(r["facility_id"], facilities[r["facility_id"]].id, r["period"])
+                              for r in document["results"]])
     records = []
     for row in raw:
         key = ((row["values"]["facility_id"] or "").strip(), normalize_period(row["values"]["period"]) or "")
@@ -418,12 +480,16 @@ def store_accounted(session: Session, principal: Principal, batch: ImportBatch, 
                               reference_fingerprint=reference_fingerprint(document["provenance"]))
     session.add(calc_run)
     session.flush()
-    session.execute(insert(FacilityResult), [
+    packer = LinePacker()
+    _insert_results(session, [
         _result_row(r, run_id=calc_run.id, version_id=versions[(r["facility_id"], r["period"])].id,
-                    enterprise_id=enterprise_id, facility_id=facilities[r["facility_id"]].id)
+                    enterprise_id=enterprise_id, facility_id=facilities[r["facility_id"]].id, packer=packer)
         for r in document["results"]])
+    packer.store(session)
+    refresh_counted(session, {(facilities[r["facility_id"]].id, int(r["period"][:4])) for r in document["results"]})
     _store_benchmarks(session, enterprise_id, calc_run.id, benchmarks, versions,
                       {code: f.id for code, f in facilities.items()})
+    note_changed_rows(session, len(records) + 2 * len(document["results"]))
     batch.status = ImportStatus.committed
     mark_changed(session, enterprise_id)
     batch.committed_by = principal.user_id
@@ -495,11 +561,12 @@ def recalculate(session: Session, *, actor: str, actor_user_id: int | None = Non
                                   provenance=document["provenance"], reference_fingerprint=fingerprint)
         session.add(calc_run)
         session.flush()
+        packer = LinePacker()
         for result in document["results"]:
             facility_id = facilities[result["facility_id"]]
             key = (facility_id, result["period"])
             row = _result_row(result, run_id=calc_run.id, version_id=version_of[key].id,
-                              enterprise_id=enterprise_id, facility_id=facility_id)
+                              enterprise_id=enterprise_id, facility_id=facility_id, packer=packer)
             before = old.get(key)
             diff = {f: {"old": getattr(before, f) if before else None, "new": row[f]} for f in _CHANGE_FIELDS
                     if before is None or abs((getattr(before, f) or 0.0) - row[f]) > 1e-9 * max(1.0, abs(row[f]))}
@@ -508,10 +575,13 @@ def recalculate(session: Session, *, actor: str, actor_user_id: int | None = Non
             new_rows.append(row)
         session.execute(update(FacilityResult).where(FacilityResult.enterprise_id == enterprise_id,
                                                      FacilityResult.current.is_(True)).values(current=False))
-        session.execute(insert(FacilityResult), new_rows)
+        _insert_results(session, new_rows)
+        packer.store(session)
+        refresh_counted(session, {(f, int(p[:4])) for f, p in old} | {(r["facility_id"], r["year"]) for r in new_rows})
         code_of = {fid: code for code, fid in facilities.items()}
         _store_benchmarks(session, enterprise_id, calc_run.id, _benchmark_runs(accounted),
                           {(code_of[v.facility_id], v.period): v for v in versions}, facilities, replace_all=True)
+        note_changed_rows(session, len(old) + len(new_rows))
         calc_run.changes = changes
         mark_changed(session, enterprise_id)
         audit.record(session, "results.recalculate", actor=actor, actor_user_id=actor_user_id,
@@ -529,7 +599,7 @@ def _benchmark_runs(runs: Sequence[AccountingRun]) -> BenchmarkSet:
     return benchmark_set(runs)
 
 
-def _account_versions(session: Session, versions: Sequence[DataVersion],
+def _account_versions(session: Session, versions: Sequence[DataVersion | _NewVersion],
                       options: AccountingOptions | None = None) -> list[AccountingRun]:
     """Account the stored rows of these data versions: as one file, or, when a facility reported
     annually one year and monthly another (not one valid file), each year on its own."""
@@ -551,7 +621,7 @@ def _merged_document(runs: Sequence[AccountingRun]) -> dict[str, Any]:
 
 
 def _store_benchmarks(session: Session, enterprise_id: int, run_id: int, benchmarks: BenchmarkSet | None,
-                      versions: dict[tuple[str, str], DataVersion], facilities: dict[str, int], *,
+                      versions: Mapping[tuple[str, str], DataVersion | _NewVersion], facilities: dict[str, int], *,
                       replace_all: bool = False) -> None:
     """Store the benchmark results of the data versions just stored (see :mod:`greenmfg.compliance.stored`):
     ``versions`` (facility code, period) → version, ``facilities`` code → id."""
@@ -562,3 +632,27 @@ def _store_benchmarks(session: Session, enterprise_id: int, run_id: int, benchma
     store_benchmarks(session, enterprise_id=enterprise_id, run_id=run_id, benchmarks=benchmarks,
                      versions={key: v.id for key, v in versions.items()}, facilities=facilities,
                      replace_all=replace_all)
+
+
+
+def refresh_counted(session: Session, facility_years: Iterable[tuple[int, int]]) -> None:
+    """Set ``FacilityResult.counted`` anew for every result of these (facility id, year) pairs.
+
+    Counted: current, and annual or in a facility-year without a current annual result (an annual
+    result supersedes the months of its year). One statement, executed once per facility-year a
+    write touched (after it marked the replaced results not current); each execution reads and
+    writes only that facility-year's rows through ``ix_facility_results_facility_year``.
+    """
+    keys = sorted(set(facility_years))
+    if not keys:
+        return
+    results = cast(Table, FacilityResult.__table__)
+    annual = results.alias("annual")
+    superseded = exists().where(annual.c.facility_id == results.c.facility_id, annual.c.year == results.c.year,
+                                annual.c.current.is_(True), func.length(annual.c.period) == 4)
+    counted = and_(results.c.current.is_(True), or_(func.length(results.c.period) == 4, ~superseded))
+    statement = (update(results)
+                 .where(results.c.facility_id == bindparam("f_id"), results.c.year == bindparam("f_year"),
+                        or_(results.c.current.is_(True), results.c.counted.is_(True)))
+                 .values(counted=case((counted, true()), else_=false())))
+    session.connection().execute(statement, [{"f_id": f, "f_year": y} for f, y in keys])

@@ -15,6 +15,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 
 from greenmfg.db.session import Database
+from greenmfg.db.statistics import refresh_statistics
 
 __all__ = ["alembic_config", "pending_differences", "upgrade"]
 
@@ -30,8 +31,9 @@ def alembic_config(database: Database) -> Config:
 
 
 def upgrade(database: Database, revision: str = "head") -> None:
-    """Apply every migration up to ``revision`` (idempotent)."""
+    """Apply every migration up to ``revision`` (idempotent), then refresh the planner statistics."""
     command.upgrade(alembic_config(database), revision)
+    refresh_statistics(database.engine)
 
 
 def pending_differences(database: Database) -> list[Any]:

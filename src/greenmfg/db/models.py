@@ -6,6 +6,8 @@ from greenmfg.accounting.models import (
     DataVersion,
     FacilityResult,
     ImportBatch,
+    LineTemplate,
+    ResultProduct,
 )
 from greenmfg.audit.models import AuditEvent, AuditHead
 from greenmfg.auth.models import ApiToken, LoginAttempt, Membership, User, WebSession
@@ -43,8 +45,9 @@ __all__ = [
     "ActivityRecord", "ApiToken", "AuditEvent", "AuditHead", "Base", "BenchmarkRunRecord", "CalculationRun", "DataVersion", "DeadLetter",
     "DiagnosisAlert", "DiagnosisNotes", "EnergyBaseline", "EnterpriseOutput", "Equipment", "EvaluatorAssignment",
     "Facility", "FacilityResult", "GreenApplication", "GreenApplicationEvent", "GreenEvaluation", "GreenRecheck",
-    "ImportBatch", "Jurisdiction", "LoginAttempt", "Membership", "Meter", "MeterReading",
+    "ImportBatch", "Jurisdiction", "LineTemplate", "LoginAttempt", "Membership", "Meter", "MeterReading",
     "MeterReplacement", "MeterRollup", "MeterSetting", "Organisation", "Park", "Product", "RegionOutput",
-    "ReplacementPlan", "RetiredCapacity", "SavingsReport", "StoredBenchmark", "StoredPlantYear", "User",
+    "ReplacementPlan", "ResultProduct", "RetiredCapacity", "SavingsReport", "StoredBenchmark", "StoredPlantYear",
+    "User",
     "WebSession",
 ]

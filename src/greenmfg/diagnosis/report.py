@@ -15,9 +15,10 @@ from collections import defaultdict
 from typing import Any, Literal
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, undefer
 
 from greenmfg import __version__
+from greenmfg.accounting.lines import preload_lines
 from greenmfg.accounting.models import FacilityResult
 from greenmfg.diagnosis import service
 from greenmfg.diagnosis.labels import (
@@ -46,7 +47,9 @@ def _energy_structure(session: Session, enterprise_id: int, year: int, lang: Lan
                                                                                              list[dict[str, Any]]]:
     rows = session.execute(select(FacilityResult).where(
         FacilityResult.enterprise_id == enterprise_id, FacilityResult.current.is_(True),
-        FacilityResult.year == year)).scalars().all()
+        FacilityResult.year == year)
+        .options(undefer(FacilityResult.lines_packed), undefer(FacilityResult.lines_json))).scalars().all()
+    preload_lines(session, rows)
     vocabulary = load_vocabulary()
     by_item: dict[str, float] = defaultdict(float)
     products: dict[tuple[int, str, str], list[float]] = defaultdict(lambda: [0.0, 0.0])

@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, undefer
 
 from greenmfg.audit.service import record
 from greenmfg.calc import diagnosis as calc
@@ -981,6 +981,7 @@ def metering_coverage(session: Session, enterprise_id: int, year: int) -> tuple[
     facilities using it). The equipment level (主要用能设备) is not computed: meters are not linked
     to equipment. A meter counted here is registered, not necessarily read.
     """
+    from greenmfg.accounting.lines import preload_lines
     from greenmfg.accounting.models import FacilityResult
 
     findings: list[Finding] = []
@@ -988,9 +989,11 @@ def metering_coverage(session: Session, enterprise_id: int, year: int) -> tuple[
     using: dict[str, set[int]] = defaultdict(set)
     items_of: dict[str, set[str]] = defaultdict(set)
     unmapped: set[str] = set()
-    for facility_id, lines in session.execute(select(FacilityResult.facility_id, FacilityResult.lines).where(
-            FacilityResult.enterprise_id == enterprise_id, FacilityResult.current.is_(True),
-            FacilityResult.year == year)):
+    results = session.execute(select(FacilityResult).where(
+        FacilityResult.enterprise_id == enterprise_id, FacilityResult.current.is_(True), FacilityResult.year == year)
+        .options(undefer(FacilityResult.lines_packed), undefer(FacilityResult.lines_json))).scalars().all()
+    preload_lines(session, results)
+    for facility_id, lines in ((r.facility_id, r.lines) for r in results):
         for line in lines or []:
             if not line.get("energy_tce"):
                 continue

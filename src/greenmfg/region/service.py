@@ -26,27 +26,29 @@ Product intensities
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
     Select,
+    String,
     and_,
     case,
     distinct,
     false,
     func,
+    literal,
     or_,
     select,
+    true,
 )
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.expression import Subquery
 
-from greenmfg.accounting.models import FacilityResult
-from greenmfg.calc.aggregate import pool_intensities, relative_change
+from greenmfg.accounting.models import FacilityResult, ResultProduct
+from greenmfg.calc.aggregate import relative_change
 from greenmfg.orgs.access import Forbidden, Principal, enterprise_filter
 from greenmfg.orgs.models import Organisation
 from greenmfg.refdata.vocabulary import Vocabulary, load_vocabulary
@@ -260,24 +262,29 @@ def require_regional_access(principal: Principal) -> None:
 
 
 def _counted() -> ColumnElement[bool]:
-    """Current results, an annual result superseding the same facility's months of that year."""
-    annual = aliased(FacilityResult)
-    superseded = select(annual.id).where(
-        annual.facility_id == FacilityResult.facility_id, annual.year == FacilityResult.year,
-        annual.current.is_(True), func.length(annual.period) == 4).exists()
-    return and_(FacilityResult.current.is_(True),
-                or_(func.length(FacilityResult.period) == 4, ~superseded))
+    """Current results, an annual result superseding the same facility's months of that year.
+
+    Stored per result (``FacilityResult.counted``, kept by every write for the facility-years it
+    touches), so a regional sum reads the counted results of its years through one index instead
+    of probing every month for an annual result of its facility.
+    """
+    # "= true", not "IS true": PostgreSQL matches only the former against an index column
+    return FacilityResult.counted == true()
 
 
 def _comparable_previous(year: int) -> ColumnElement[bool]:
-    """Results of ``year - 1`` whose period (annual, or the month) the enterprise reported in ``year``."""
+    """Results of ``year - 1`` whose period (annual, or the month) the enterprise reported in ``year``.
+
+    The probe names the very period looked for (``year`` + the month part), so it is one lookup in
+    ``ix_facility_results_enterprise_current_period`` per result, not a scan of the enterprise's year.
+    """
     current = aliased(FacilityResult)
+    same_period = literal(str(year), String()).concat(func.substr(FacilityResult.period, 5))
     return and_(
         FacilityResult.year == year - 1,
         select(current.id).where(
-            current.enterprise_id == FacilityResult.enterprise_id, current.year == year,
-            current.current.is_(True),
-            func.substr(current.period, 5) == func.substr(FacilityResult.period, 5)).exists())
+            current.enterprise_id == FacilityResult.enterprise_id, current.current.is_(True),
+            current.period == same_period).exists())
 
 
 def _results(visible: ColumnElement[bool]) -> Select[Any]:
@@ -326,15 +333,32 @@ def _product_names(vocabulary: Vocabulary, key: str) -> Names:
 
 
 def _years(session: Session, visible: ColumnElement[bool]) -> list[int]:
-    query = _results(visible).add_columns(FacilityResult.year).distinct().order_by(FacilityResult.year.desc())
-    return [int(y) for y in session.execute(query).scalars()]
+    """The years with counted results of visible enterprises, latest first.
+
+    Walks the years down the covering index (one seek per year, whatever the number of results)
+    and asks per year whether a visible enterprise has one, instead of reading every result.
+    """
+    years: list[int] = []
+    below: int | None = None
+    while True:
+        query = select(func.max(FacilityResult.year)).where(_counted())
+        if below is not None:
+            query = query.where(FacilityResult.year < below)
+        found = session.scalar(query)
+        if found is None:
+            return years
+        below = int(found)
+        if session.scalar(select(_results(visible).add_columns(FacilityResult.id)
+                                 .where(FacilityResult.year == below).exists())):
+            years.append(below)
 
 
 def _resolve_year(session: Session, visible: ColumnElement[bool], year: int | None) -> tuple[int | None, list[int]]:
+    """The year asked for (default: the latest with data) and, when no year was asked for, the years."""
+    if year is not None:
+        return year, []
     years = _years(session, visible)
-    if year is None:
-        return (years[0] if years else None), years
-    return year, years
+    return (years[0] if years else None), years
 
 
 # ------------------------------------------------------------------------------ summary
@@ -358,20 +382,21 @@ def _by_period(session: Session, visible: ColumnElement[bool], column: Any,
 
 def _groups(session: Session, visible: ColumnElement[bool], year: int, columns: Sequence[Any],
             vocabulary: Vocabulary, *, kind: str) -> list[Group]:
-    current = FacilityResult.year == year
-    previous = _comparable_previous(year)
-    query = (_results(visible).add_columns(
-        *columns,
-        _sum_if(FacilityResult.energy_tce, current), _sum_if(FacilityResult.total_tco2e, current),
-        _sum_if(FacilityResult.scope1_tco2e, current), _sum_if(FacilityResult.scope2_tco2e, current),
-        func.count(distinct(case((current, FacilityResult.enterprise_id)))),
-        _sum_if(FacilityResult.energy_tce, previous), _sum_if(FacilityResult.total_tco2e, previous))
-        .where(FacilityResult.year.in_([year, year - 1])).group_by(*columns))
+    # the year and the comparable previous periods in two grouped reads, each of one year through
+    # the covering index (one read of both years made the planners walk the wide table instead)
+    now = (_results(visible).add_columns(
+        *columns, func.sum(FacilityResult.energy_tce), func.sum(FacilityResult.total_tco2e),
+        func.sum(FacilityResult.scope1_tco2e), func.sum(FacilityResult.scope2_tco2e),
+        func.count(distinct(FacilityResult.enterprise_id)))
+        .where(FacilityResult.year == year).group_by(*columns))
+    before = (_results(visible).add_columns(
+        *columns, func.sum(FacilityResult.energy_tce), func.sum(FacilityResult.total_tco2e))
+        .where(_comparable_previous(year)).group_by(*columns))
+    previous_of = {tuple(row[:len(columns)]): tuple(row[len(columns):]) for row in session.execute(before)}
     groups = []
-    for row in session.execute(query).all():
-        keys, figures = row[:len(columns)], row[len(columns):]
-        if figures[4] == 0:
-            continue  # reported only in the previous year
+    for row in session.execute(now).all():
+        keys, figures = tuple(row[:len(columns)]), tuple(row[len(columns):])
+        figures += previous_of.get(keys, (None, None))
         totals = Totals(_float(figures[0]), _float(figures[1]), _float(figures[2]), _float(figures[3]),
                         int(figures[4]))
         prev_energy, prev_emissions = _optional(figures[5]), _optional(figures[6])
@@ -401,7 +426,8 @@ def summary(session: Session, principal: Principal, *, year: int | None = None) 
     require_regional_access(principal)
     visible = enterprise_filter(session, principal)
     vocabulary = load_vocabulary()
-    year, years = _resolve_year(session, visible, year)
+    years = _years(session, visible)
+    year = year if year is not None else (years[0] if years else None)
     enterprises_visible = session.scalar(select(func.count()).select_from(Organisation).where(visible)) or 0
     empty = Totals(0.0, 0.0, 0.0, 0.0, 0)
     if year is None:
@@ -432,19 +458,28 @@ ENTERPRISE_SORTS = ("name", "code", "industry", "city", "energy", "emissions", "
 
 
 def _figures(visible: ColumnElement[bool], year: int) -> Subquery:
-    current = FacilityResult.year == year
-    previous = _comparable_previous(year)
-    return (_results(visible).add_columns(
+    """Per enterprise reporting in ``year``: its sums, periods and the comparable previous sums.
+
+    Two grouped reads joined (the year; the previous year's comparable periods), each of one year
+    through the covering index in enterprise order. Enterprises with results only in the previous
+    year have nothing comparable (the comparison needs a period of ``year``): they are absent,
+    like enterprises without results.
+    """
+    now = (_results(visible).add_columns(
         FacilityResult.enterprise_id.label("enterprise_id"),
-        _sum_if(FacilityResult.energy_tce, current).label("energy_tce"),
-        _sum_if(FacilityResult.total_tco2e, current).label("emissions_tco2e"),
-        _sum_if(FacilityResult.scope1_tco2e, current).label("scope1_tco2e"),
-        _sum_if(FacilityResult.scope2_tco2e, current).label("scope2_tco2e"),
-        func.count(distinct(case((current, FacilityResult.period)))).label("periods"),
-        _sum_if(FacilityResult.energy_tce, previous).label("previous_energy_tce"),
-        _sum_if(FacilityResult.total_tco2e, previous).label("previous_emissions_tco2e"))
-        .where(FacilityResult.year.in_([year, year - 1]))
-        .group_by(FacilityResult.enterprise_id).subquery("figures"))
+        func.sum(FacilityResult.energy_tce).label("energy_tce"),
+        func.sum(FacilityResult.total_tco2e).label("emissions_tco2e"),
+        func.sum(FacilityResult.scope1_tco2e).label("scope1_tco2e"),
+        func.sum(FacilityResult.scope2_tco2e).label("scope2_tco2e"),
+        func.count(distinct(FacilityResult.period)).label("periods"))
+        .where(FacilityResult.year == year).group_by(FacilityResult.enterprise_id).subquery("now"))
+    before = (_results(visible).add_columns(
+        FacilityResult.enterprise_id.label("enterprise_id"),
+        func.sum(FacilityResult.energy_tce).label("previous_energy_tce"),
+        func.sum(FacilityResult.total_tco2e).label("previous_emissions_tco2e"))
+        .where(_comparable_previous(year)).group_by(FacilityResult.enterprise_id).subquery("before"))
+    return (select(now, before.c.previous_energy_tce, before.c.previous_emissions_tco2e)
+            .outerjoin(before, before.c.enterprise_id == now.c.enterprise_id).subquery("figures"))
 
 
 def _filters(figures: Subquery, filters: EnterpriseFilters) -> list[ColumnElement[bool]]:
@@ -476,65 +511,78 @@ def _order(figures: Subquery, sort: str) -> list[Any]:
 
 
 @dataclass
+class _Pool:
+    """One product of one enterprise over one year (or the periods asked for), pooled in SQL:
+    how many product rows, the positive output and the output-weighted intensities (see
+    :func:`~greenmfg.calc.aggregate.pool_intensities`)."""
+
+    rows: int
+    quantity: float
+    energy_intensity: float | None
+    emission_intensity: float | None
+
+
+@dataclass
 class _Series:
-    """One product of one enterprise: its units and, per period, (energy intensity, emission
-    intensity, output) of each facility making it."""
+    """One product of one enterprise: its units and its pools by year."""
 
     unit: str | None
     energy_unit: str | None
     emission_unit: str | None
-    periods: dict[str, list[tuple[float | None, float | None, float | None]]] = field(
-        default_factory=lambda: defaultdict(list))
-
-    def pooled(self, periods: Iterable[str] | None = None) -> tuple[float, float | None, float | None]:
-        """Output, energy intensity and emission intensity pooled over ``periods`` (default: all)."""
-        wanted = set(self.periods) if periods is None else set(periods)
-        rows = [r for p, values in self.periods.items() if p in wanted for r in values]
-        energy = pool_intensities((r[0], r[2]) for r in rows)
-        emission = pool_intensities((r[1], r[2]) for r in rows)
-        return energy.quantity, energy.intensity, emission.intensity
+    years: dict[int, _Pool] = field(default_factory=dict)
 
 
 def _products(session: Session, visible: ColumnElement[bool],
               *where: ColumnElement[bool]) -> dict[tuple[int, str], _Series]:
-    """(enterprise id, product) → its series, from the products of counted results.
+    """(enterprise id, product) → its series by year, from the product rows of counted results.
 
-    Products live in a JSON column, read here and pooled in Python (the JSON functions of SQLite
-    and PostgreSQL differ); only the rows of the requested enterprises and years are read.
+    Pooled in SQL per (enterprise, product, year) over the rows ``where`` selects: Σ(intensity ×
+    output) / Σ output over the rows with an intensity and a positive output, the output summed
+    over every row with a positive output.
     """
-    query = _results(visible).add_columns(FacilityResult.enterprise_id, FacilityResult.period,
-                                          FacilityResult.products).where(*where)
+    p = ResultProduct
+    positive = p.quantity > 0
+    with_energy = and_(positive, p.energy_intensity.is_not(None))
+    with_emission = and_(positive, p.emission_intensity.is_not(None))
+    query = (_results(visible).join(p, p.result_id == FacilityResult.id).add_columns(
+        FacilityResult.enterprise_id, p.product, FacilityResult.year, func.count(),
+        func.sum(case((positive, p.quantity))),
+        func.sum(case((with_energy, p.energy_intensity * p.quantity))), func.sum(case((with_energy, p.quantity))),
+        func.sum(case((with_emission, p.emission_intensity * p.quantity))),
+        func.sum(case((with_emission, p.quantity))),
+        func.max(p.unit), func.max(p.energy_intensity_unit), func.max(p.emission_intensity_unit))
+        .where(p.product != "", *where)
+        .group_by(FacilityResult.enterprise_id, p.product, FacilityResult.year))
     out: dict[tuple[int, str], _Series] = {}
-    for enterprise_id, period, products in session.execute(query):
-        for product in products or []:
-            name = str(product.get("product") or "")
-            if not name:
-                continue
-            key = (int(enterprise_id), name)
-            series = out.get(key)
-            if series is None:
-                series = out[key] = _Series(product.get("unit"), product.get("energy_intensity_unit"),
-                                            product.get("emission_intensity_unit"))
-            series.periods[str(period)].append((_optional(product.get("energy_intensity")),
-                                                _optional(product.get("emission_intensity")),
-                                                _optional(product.get("quantity"))))
+    for (enterprise_id, product, year, rows, quantity, energy, energy_weight, emission, emission_weight, unit,
+         energy_unit, emission_unit) in session.execute(query):
+        key = (int(enterprise_id), str(product))
+        series = out.get(key)
+        if series is None:
+            series = out[key] = _Series(unit, energy_unit, emission_unit)
+        series.years[int(year)] = _Pool(
+            int(rows), _float(quantity),
+            float(energy) / float(energy_weight) if energy_weight else None,
+            float(emission) / float(emission_weight) if emission_weight else None)
     return out
 
 
 def _main_products(session: Session, visible: ColumnElement[bool], year: int, enterprise_ids: list[int],
                    vocabulary: Vocabulary) -> dict[int, ProductIntensity]:
-    """Per enterprise, the product with the most energy attributed to it in ``year``."""
+    """Per enterprise of one page (at most a page size of ids), the product with the most energy
+    attributed to it in ``year``."""
     if not enterprise_ids:
         return {}
     best: dict[int, tuple[float, ProductIntensity]] = {}
     series_by_key = _products(session, visible, FacilityResult.year == year,
                               FacilityResult.enterprise_id.in_(enterprise_ids))
     for (enterprise_id, product), series in series_by_key.items():
-        quantity, energy, emission = series.pooled()
-        attributed = (energy or 0.0) * quantity
+        pool = series.years[year]
+        attributed = (pool.energy_intensity or 0.0) * pool.quantity
         candidate = ProductIntensity(product=product, names=_product_names(vocabulary, product),
-                                     quantity=quantity, unit=series.unit, energy_intensity=energy,
-                                     energy_intensity_unit=series.energy_unit, emission_intensity=emission,
+                                     quantity=pool.quantity, unit=series.unit, energy_intensity=pool.energy_intensity,
+                                     energy_intensity_unit=series.energy_unit,
+                                     emission_intensity=pool.emission_intensity,
                                      emission_intensity_unit=series.emission_unit)
         current = best.get(enterprise_id)
         if current is None or (attributed, product) > (current[0], current[1].product):
@@ -700,10 +748,6 @@ def rising_intensities(session: Session, principal: Principal, *, year: int | No
         note = f"Intensities of {year} compared with {year - 1} (output-weighted over each year)"
         note_zh = f"{year} 年与 {year - 1} 年单位产品强度对比（按产量加权）"
         series = _products(session, visible, FacilityResult.year.in_([year, year - 1]))
-
-        def windows(s: _Series) -> tuple[list[str], list[str]]:
-            return ([p for p in s.periods if p.startswith(str(year))],
-                    [p for p in s.periods if p.startswith(str(year - 1))])
     else:
         span = f"{current_periods[0]}…{current_periods[-1]}" if len(current_periods) > 1 else current_periods[0]
         span_prev = (f"{previous_periods[0]}…{previous_periods[-1]}" if len(previous_periods) > 1
@@ -711,38 +755,40 @@ def rising_intensities(session: Session, principal: Principal, *, year: int | No
         note = (f"Only monthly data for {year}: the latest {len(current_periods)} month(s) ({span}) compared with "
                 f"the same months a year earlier ({span_prev})")
         note_zh = (f"{year} 年仅有月度数据：最近 {len(current_periods)} 个月（{span}）与上年同期（{span_prev}）对比")
+        # at most three months and the same three a year earlier: each window is one year's pool
         series = _products(session, visible, FacilityResult.period.in_(current_periods + previous_periods))
 
-        def windows(s: _Series) -> tuple[list[str], list[str]]:
-            return current_periods, previous_periods
-
-    names: dict[int, Organisation] = {}
-    wanted = sorted({enterprise_id for enterprise_id, _product in series})
-    if wanted:
-        names = {o.id: o for o in session.execute(select(Organisation).where(
-            Organisation.id.in_(wanted))).scalars()}
-    items: list[RisingIntensity] = []
+    rises: list[tuple[float, int, str, _Series, _Pool, _Pool]] = []
     for (enterprise_id, product), s in series.items():
-        now_periods, before_periods = windows(s)
-        if not any(p in s.periods for p in now_periods) or not any(p in s.periods for p in before_periods):
+        now, before = s.years.get(year), s.years.get(year - 1)
+        if now is None or before is None or not now.rows or not before.rows:
             continue
-        _q, energy_now, emission_now = s.pooled(now_periods)
-        _q, energy_before, emission_before = s.pooled(before_periods)
-        current, previous = ((energy_now, energy_before) if metric == "energy" else (emission_now, emission_before))
+        current, previous = ((now.energy_intensity, before.energy_intensity) if metric == "energy"
+                             else (now.emission_intensity, before.emission_intensity))
         change = relative_change(current, previous)
         if change is None or change <= 0 or current is None or previous is None:
             continue
+        rises.append((change, enterprise_id, product, s, now, before))
+    rises.sort(key=lambda r: (-r[0], r[1], r[2]))
+    rises = rises[:limit]
+    # names of the listed enterprises only (at most ``limit``)
+    names = {o.id: o for o in session.execute(select(Organisation).where(
+        Organisation.id.in_(sorted({r[1] for r in rises})))).scalars()} if rises else {}
+    items: list[RisingIntensity] = []
+    for change, enterprise_id, product, s, now, before in rises:
         org = names[enterprise_id]
+        current, previous = ((now.energy_intensity, before.energy_intensity) if metric == "energy"
+                             else (now.emission_intensity, before.emission_intensity))
+        assert current is not None and previous is not None
         items.append(RisingIntensity(
             enterprise_id=enterprise_id, enterprise_code=org.code, enterprise_name=org.name,
             industry=org.industry, industry_names=_industry_names(vocabulary, org.industry), city=org.city,
             city_names=_city_names(vocabulary, org.city), product=product,
             product_names=_product_names(vocabulary, product), metric=metric,
             unit=s.energy_unit if metric == "energy" else s.emission_unit, current=current, previous=previous,
-            change=change, energy_intensity=energy_now, previous_energy_intensity=energy_before,
-            emission_intensity=emission_now, previous_emission_intensity=emission_before))
-    items.sort(key=lambda i: (-i.change, i.enterprise_id, i.product))
-    return RisingIntensities(year, basis, current_periods, previous_periods, metric, note, note_zh, items[:limit])
+            change=change, energy_intensity=now.energy_intensity, previous_energy_intensity=before.energy_intensity,
+            emission_intensity=now.emission_intensity, previous_emission_intensity=before.emission_intensity))
+    return RisingIntensities(year, basis, current_periods, previous_periods, metric, note, note_zh, items)
 
 
 # ------------------------------------------------------------------------------ filters
