@@ -221,21 +221,26 @@ class _PreviewCache:
     computed with; a commit whose batch matches (same bytes, same reference data installed) stores
     the preview's result, else it accounts again. The benchmark results of the same run are kept
     with it (stored on commit unless the installed reference data changed meanwhile). Per process
-    and small: a commit served by another worker, or long after, simply accounts again.
+    and small: a commit served by another worker, or long after, simply accounts again. Bounded by
+    entries and by rows (``max_rows`` input rows in all: large uploads are not kept), so that
+    previews cannot fill the server's memory.
     """
 
-    def __init__(self, size: int = 8) -> None:
+    def __init__(self, size: int = 8, max_rows: int = 200_000) -> None:
         self._size = size
+        self._max_rows = max_rows
         self._items: OrderedDict[tuple[str, str], tuple[str, dict[str, Any], list[dict[str, Any]],
                                                         BenchmarkSet | None]] = OrderedDict()
         self._lock = threading.Lock()
 
     def put(self, sha256: str, name: str, document: dict[str, Any], raw: list[dict[str, Any]],
             benchmarks: BenchmarkSet | None = None) -> None:
+        if len(raw) > self._max_rows // 2:
+            return
         with self._lock:
             self._items[(sha256, name)] = (reference_fingerprint(document["provenance"]), document, raw, benchmarks)
             self._items.move_to_end((sha256, name))
-            while len(self._items) > self._size:
+            while len(self._items) > self._size or sum(len(i[2]) for i in self._items.values()) > self._max_rows:
                 self._items.popitem(last=False)
 
     def take(self, sha256: str, name: str
