@@ -23,6 +23,7 @@ negligible there).
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import json
 import os
 import threading
@@ -53,14 +54,17 @@ _PLAN_SOURCES = ("accounting/plans.py", "accounting/service.py", "accounting/scr
 @cache
 def _code_digest() -> str:
     root = Path(__file__).resolve().parent.parent
-    digest = hashlib.sha256(__version__.encode())
+    # the compiler and the engine too: another Ibis, sqlglot or DuckDB may write or read SQL otherwise
+    versions = " ".join(f"{name}={importlib.metadata.version(name)}" for name in ("ibis-framework", "sqlglot", "duckdb"))
+    digest = hashlib.sha256(f"{__version__} {versions}".encode())
     for name in _PLAN_SOURCES:
         digest.update((root / name).read_bytes())
     return digest.hexdigest()
 
 
 def plan_fingerprint(catalog: Catalog) -> str:
-    """SHA-256 over every dataset of ``catalog`` (id and file hash) and the plan-building code."""
+    """SHA-256 over every dataset of ``catalog`` (id and file hash), the plan-building code and the
+    versions of Ibis, sqlglot and DuckDB."""
     digest = hashlib.sha256(_code_digest().encode())
     for dataset in catalog:
         digest.update(f"{dataset.id} {dataset.info.sha256}\n".encode())
