@@ -9,15 +9,18 @@ those tables, never in the SQL text, so the SQL of a stage is a function of
 
 * the stage,
 * the options of the run (grid factor, electricity basis …),
-* the *reference key*: the SHA-256 of every installed dataset and of the code that builds plans
-  (:func:`plan_fingerprint`), so that new reference data or new code never meets an old plan,
-* a few structural facts of the input (how many 63-bit words the duplicate screen needs, whether
-  identifiers need stripping),
+* the *reference key*: the SHA-256 of every installed dataset, of the code that builds plans and
+  of the versions of Ibis, sqlglot and DuckDB (:func:`plan_fingerprint`), so that new reference
+  data or new code never meets an old plan,
+* the column types of every table the run has put on its connection so far (:meth:`Planner.put`:
+  the duplicate screen's word columns, for instance, change the SQL of the lines), and a few
+  structural facts the stage names itself (whether identifiers need stripping),
 
 and a stage's SQL is looked up under that key before anything is built: a hit builds no
-expression at all. Only DuckDB runs cached SQL text; other engines (Apache Spark) run the same Ibis
-expressions through their own backend, compiled per run (their inputs are large, the compile is
-negligible there).
+expression at all. The schema kept with the SQL is the one the engine gave the stage's result the
+first time. Plans are kept in memory and, for the next process, on disk (:class:`PlanCache`). Only
+DuckDB runs cached SQL text; other engines (Apache Spark) run the same Ibis expressions through
+their own backend, compiled per run (their inputs are large, the compile is negligible there).
 """
 
 from __future__ import annotations
@@ -48,7 +51,7 @@ __all__ = ["PlanCache", "Planner", "plan_fingerprint", "plans"]
 #: the modules whose code decides what a plan computes: part of every plan's key
 _PLAN_SOURCES = ("accounting/plans.py", "accounting/service.py", "accounting/screening.py",
                  "accounting/validation.py", "accounting/parameters.py", "accounting/reader.py",
-                 "accounting/output.py", "calc/accounting.py")
+                 "accounting/output.py", "accounting/engines.py", "calc/accounting.py")
 
 
 @cache
