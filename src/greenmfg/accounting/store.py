@@ -159,21 +159,13 @@ def _foreign_rows(run: AccountingRun, code: str) -> list[Issue]:
 
 
 def raw_rows(run: AccountingRun) -> list[dict[str, Any]]:
-    """The run's input rows as read: sheet, row and the template columns as text.
-
-    A numeric column of an in-memory table (the demo region's ``quantity`` as float64) has no text
-    in the source, only its number: the number is written as text (``repr``, which reads back exactly).
-    """
+    """The run's input rows as read: sheet, row and the template columns as text (typed numbers of
+    an in-memory table, such as the demo region's ``quantity``, come with their text from the
+    reader: see :func:`greenmfg.accounting.reader.read_table`)."""
     names = [c.name for c in COLUMNS]
-    t = run.source
-    numbers = [n for n in names if f"{n}_number" in t.columns]
     out = []
-    for record in t.order_by(["_file_id", "_row"]).select("_sheet", "_row", *names,
-                                                           *(f"{n}_number" for n in numbers)).to_pyarrow().to_pylist():
+    for record in run.source.order_by(["_file_id", "_row"]).select("_sheet", "_row", *names).to_pyarrow().to_pylist():
         values = {n: (None if record[n] is None else str(record[n])) for n in names}
-        for n in numbers:
-            if values[n] is None and record[f"{n}_number"] is not None:
-                values[n] = repr(float(record[f"{n}_number"]))
         out.append({"sheet": record["_sheet"] or "", "row": int(record["_row"]), "values": values})
     return out
 

@@ -28,7 +28,6 @@ kept in three tables:
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -76,8 +75,7 @@ NEWEST = "newest"
 def reference_key(catalog: Catalog | None = None) -> str:
     """SHA-256 over every installed dataset (id + sha256): stored benchmark results carry it, so results
     computed with other reference data are recognised (and cache keys never meet new reference data)."""
-    material = "\n".join(f"{d.id} {d.info.sha256}" for d in (catalog or load_catalog()))
-    return hashlib.sha256(material.encode()).hexdigest()
+    return (catalog or load_catalog()).digest
 
 
 def edition_options(catalog: Catalog | None = None) -> list[str]:

@@ -144,6 +144,12 @@ class Catalog:
                 "(see `greenmfg refdata list`)"
             ) from None
 
+    @functools.cached_property
+    def digest(self) -> str:
+        """SHA-256 over every dataset (id and file hash): what changes when any reference data does."""
+        material = "\n".join(f"{d.id} {d.info.sha256}" for d in self)
+        return hashlib.sha256(material.encode()).hexdigest()
+
     def family(self, family: str) -> list[Dataset]:
         """Dataset editions of one family, sorted by id."""
         return [d for d in self if d.info.family == family]
