@@ -9,6 +9,7 @@ a recalculation. Lines are checked against the engine's own document of the same
 from __future__ import annotations
 
 import json
+import zlib
 from typing import Any
 
 import pyarrow as pa
@@ -136,10 +137,58 @@ def test_lines_round_trip_identical_through_the_api(client: TestClient, login: L
     assert page.status_code in (200, 303)
     with database.session() as s:
         stored = s.execute(select(FacilityResult.lines_json, FacilityResult.lines_packed)).all()
-        templates = s.execute(select(LineTemplate.digest)).scalars().all()
+        templates = set(s.execute(select(LineTemplate.digest)).scalars())
     assert all(json_doc is None and packed for json_doc, packed in stored)
+    used = {d for _json, packed in stored for d in json.loads(zlib.decompress(packed))["t"]}
     # the two months share the templates of coke, electricity and crude steel: 4 templates for 7 lines
-    assert len(templates) == 4
+    assert len(used) == 4 and used <= templates
+
+
+def test_warnings_stored_once_per_text_and_read_back_identical(client: TestClient, login: Login, world: World,
+                                                              database: Database) -> None:
+    steel = world.org("steel")
+    content = steel_csv(periods=("2024-01", "2024-02"))
+    _commit(client, login, steel, content)
+    expected = _engine_results(content)
+    assert all(expected[p]["warnings"] for p in expected), "the steel file uses unverified values: warnings expected"
+    listed = client.get(f"/api/v1/enterprises/{steel}/results", headers=login("steel")).json()["results"]
+    for result in listed:
+        want = expected[result["period"]]["warnings"]
+        assert json.dumps(result["warnings"], ensure_ascii=False) == json.dumps(want, ensure_ascii=False)
+        one = client.get(f"/api/v1/results/{result['id']}", headers=login("steel")).json()
+        assert one["warnings"] == want
+    with database.session() as s:
+        stored = s.execute(select(FacilityResult.period, FacilityResult.warnings_json, FacilityResult.warnings_packed,
+                                  FacilityResult.warning_count)).all()
+        texts = s.execute(select(LineTemplate.body)).scalars().all()
+    for period, legacy, packed, count in stored:
+        assert legacy is None and packed is not None
+        assert count == len(expected[period]["warnings"])
+    # each warning's text is stored once although both months carry it
+    shared = [w for w in expected["2024-01"]["warnings"] if w in expected["2024-02"]["warnings"]]
+    assert shared
+    for warning in shared:
+        text_ = json.dumps(warning, ensure_ascii=False, separators=(",", ":"))
+        assert texts.count(text_) == 1
+    # the results page and the dashboard count them from the stored count
+    dashboard = client.get(f"/api/v1/enterprises/{steel}/dashboard?year=2024", headers=login("steel"))
+    assert dashboard.status_code == 200, dashboard.text
+    assert dashboard.json()["kpis"]["warnings"] == sum(len(expected[p]["warnings"]) for p in expected)
+    assert sum(f["warnings"] for f in dashboard.json()["facilities"]) == dashboard.json()["kpis"]["warnings"]
+
+
+def test_results_stored_before_compact_warnings_are_read_from_their_json(client: TestClient, login: Login,
+                                                                        world: World, database: Database) -> None:
+    steel = world.org("steel")
+    _commit(client, login, steel, steel_csv(periods=("2024-01",)))
+    old = [{"code": "accounting.result.shared_intensity", "ref": "", "message": "old", "message_zh": "旧"}]
+    with database.session() as s:
+        result_id = s.scalars(select(FacilityResult.id)).one()
+        s.execute(update(FacilityResult).where(FacilityResult.id == result_id)
+                  .values(warnings_packed=None, warnings_json=old, warning_count=1))
+    assert client.get(f"/api/v1/results/{result_id}", headers=login("steel")).json()["warnings"] == old
+    listed = client.get(f"/api/v1/enterprises/{steel}/results", headers=login("steel")).json()["results"]
+    assert listed[0]["warnings"] == old
 
 
 def test_results_stored_before_compact_lines_are_read_from_their_json(client: TestClient, login: Login,

@@ -11,6 +11,9 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import event
+
+from greenmfg.db.session import Database
 
 from .conftest import HEADER, Login, World, upload
 from .web_helpers import signed_in
@@ -353,3 +356,30 @@ def test_region_page(client: TestClient, region: World, subtests: pytest.Subtest
 def test_region_page_needs_sign_in(client: TestClient, world: World) -> None:
     answer = client.get("/region", follow_redirects=False)
     assert answer.status_code == 303 and answer.headers["location"].startswith("/login")
+
+
+def test_region_page_reads_the_results_of_a_year_once(client: TestClient, region: World,
+                                                      database: Database) -> None:
+    """The page shows the summary, the groups by industry and city, the table and the top emitters:
+    all derive from one grouped read of each enterprise's results of the year (and one of the
+    comparable previous periods), not one read per view (issue #11: it read the year 6-8 times)."""
+    browser = signed_in(client, "hebei")
+    assert browser.get("/region").status_code == 200
+    statements: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(" ".join(statement.split()))
+
+    event.listen(database.engine, "before_cursor_execute", record)
+    try:
+        assert browser.get("/region").status_code == 200
+    finally:
+        event.remove(database.engine, "before_cursor_execute", record)
+    per_enterprise = [s for s in statements if "FROM facility_results" in s
+                      and "GROUP BY facility_results.enterprise_id" in s]
+    # the year's sums and the comparable previous periods' sums, each once; the products of the
+    # enterprises listed (one page, the top emitters) and the rising intensities group by product
+    plain = [s for s in per_enterprise if "facility_result_products" not in s]
+    assert len(plain) == 2, "\n".join(plain)
+    assert sum(1 for s in statements if "FROM organisations" in s and "facility_results" not in s
+               and "organisations.city" in s and "GROUP BY" not in s) <= 2

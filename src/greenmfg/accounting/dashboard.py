@@ -23,11 +23,8 @@ import functools
 from collections import defaultdict
 from typing import Any, NamedTuple
 
-from sqlalchemy import Executable, Integer, bindparam, func, select
-from sqlalchemy.ext.compiler import compiles
+from sqlalchemy import Executable, bindparam, func, select
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.functions import FunctionElement
 
 from greenmfg.accounting.models import FacilityResult
 from greenmfg.calc.accounting import CATEGORIES
@@ -46,23 +43,6 @@ KPI_FIELDS = (
     ("scope2_tco2e", FacilityResult.scope2_tco2e),
 )
 _CATEGORY_COLUMNS = {c: getattr(FacilityResult, f"{c}_tco2e") for c in CATEGORIES}
-
-
-class _json_array_length(FunctionElement[int]):
-    """Length of a JSON array column (JSON on SQLite, JSONB on PostgreSQL)."""
-
-    type = Integer()
-    inherit_cache = True
-
-
-@compiles(_json_array_length)
-def _json_array_length_default(element: _json_array_length, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"json_array_length({compiler.process(element.clauses, **kw)})"
-
-
-@compiles(_json_array_length, "postgresql")
-def _json_array_length_postgresql(element: _json_array_length, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"jsonb_array_length({compiler.process(element.clauses, **kw)})"
 
 
 class _Statements(NamedTuple):
@@ -89,7 +69,7 @@ def _statements() -> _Statements:
                  .where(*current, *years).group_by(FacilityResult.period).order_by(FacilityResult.period)),
         facilities=(select(Facility.id, Facility.code, Facility.name, func.count().label("results"),
                            func.max(FacilityResult.period).label("latest_period"), *sums,
-                           func.sum(_json_array_length(FacilityResult.warnings)).label("warnings"))
+                           func.sum(FacilityResult.warning_count).label("warnings"))
                     .join(Facility, Facility.id == FacilityResult.facility_id)
                     .where(*current, *years)
                     .group_by(Facility.id, Facility.code, Facility.name).order_by(Facility.code)),

@@ -165,7 +165,12 @@ class FacilityResult(Base):
     purchased_heat_tco2e: Mapped[float] = mapped_column(Float)
     exported_tco2e: Mapped[float] = mapped_column(Float)
     products: Mapped[list[dict[str, Any]]] = mapped_column(JSONType)
-    warnings: Mapped[list[str]] = mapped_column(JSONType)
+    #: results stored before compact warnings: their warnings as one JSON list (else NULL)
+    warnings_json: Mapped[list[dict[str, Any]] | None] = mapped_column("warnings", JSONType, nullable=True)
+    #: the compact warnings (:meth:`greenmfg.accounting.lines.LinePacker.pack_warnings`)
+    warnings_packed: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    #: how many warnings (summed in SQL by the dashboards)
+    warning_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     #: results stored before compact lines: the lines as one JSON document (else NULL)
     lines_json: Mapped[list[dict[str, Any]] | None] = deferred(mapped_column("lines", JSONType, nullable=True))
     #: the compact lines (:func:`greenmfg.accounting.lines.pack`)
@@ -177,6 +182,13 @@ class FacilityResult(Base):
         from greenmfg.accounting.lines import result_lines
 
         return result_lines(self)
+
+    @property
+    def warnings(self) -> list[dict[str, Any]]:
+        """The result's warnings ``{code, ref, message, message_zh}`` (decoded on first access)."""
+        from greenmfg.accounting.lines import result_warnings
+
+        return result_warnings(self)
 
 
 class ResultProduct(Base):

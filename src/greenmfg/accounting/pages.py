@@ -429,7 +429,7 @@ def _result_view(row: queries.ResultRow, translator: Translator) -> dict[str, An
         "version": f"v{row.version}", "energy": r.energy_tce, "total": r.total_tco2e, "scope1": r.scope1_tco2e,
         "scope2": r.scope2_tco2e,
         "products": [{**p, "name": _item_name(p["product"], translator)} for p in r.products],
-        "warnings": _warning_cell(len(r.warnings), translator),
+        "warnings": _warning_cell(r.warning_count, translator),
         "detail": f"/results/{r.id}",
     }
 
@@ -460,7 +460,7 @@ def _results(request: Request, principal: Principal, database: Database, enterpr
     results = [_result_view(r, translator) for r in rows]
     totals = {"energy": sum(r.result.energy_tce for r in rows), "total": sum(r.result.total_tco2e for r in rows),
               "scope1": sum(r.result.scope1_tco2e for r in rows), "scope2": sum(r.result.scope2_tco2e for r in rows),
-              "warnings": sum(len(r.result.warnings) for r in rows)}
+              "warnings": sum(r.result.warning_count for r in rows)}
     return render(request, "accounting/results.html", {
         "enterprise": enterprise_view, "results": results, "totals": totals, "period": period or "",
         "facility": facility or "", "period_options": options, "nav_active": "results",

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, undefer
 
-from greenmfg.accounting.lines import preload_lines
+from greenmfg.accounting.lines import preload_lines, preload_warnings
 from greenmfg.accounting.models import (
     CalculationRun,
     DataVersion,
@@ -137,6 +137,8 @@ def current_results(session: Session, enterprise_id: int, *, period: str | None 
     rows = session.execute(query.order_by(Facility.code, FacilityResult.period)).all()
     if lines:
         preload_lines(session, (row[0] for row in rows))
+    else:
+        preload_warnings(session, (row[0] for row in rows))
     return [ResultRow(result, code, name, version) for result, code, name, version in rows]
 
 

@@ -355,8 +355,8 @@ def _result_row(result: dict[str, Any], *, run_id: int, version_id: int, enterpr
         "combustion_tco2e": emissions["combustion"], "process_tco2e": emissions["process"],
         "purchased_electricity_tco2e": emissions["purchased_electricity"],
         "purchased_heat_tco2e": emissions["purchased_heat"], "exported_tco2e": emissions["exported"],
-        "products": result["products"], "warnings": result["warnings"],
-        "lines_packed": packer.pack(result["lines"]),
+        "products": result["products"], "warnings_packed": packer.pack_warnings(result["warnings"]),
+        "warning_count": len(result["warnings"]), "lines_packed": packer.pack(result["lines"]),
     }
 
 

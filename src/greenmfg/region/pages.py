@@ -106,12 +106,13 @@ def region_page(
     t = translator(request)
     filters = EnterpriseFilters(industry=industry or None, city=city or None, q=(q or "").strip() or None)
     with database.session() as session:
-        result = service.summary(session, principal, year=year)
-        table = service.enterprises(session, principal, year=result.year, filters=filters, sort=sort, page=page,
-                                    page_size=PAGE_SIZE)
-        top = service.top_emitters(session, principal, year=result.year, limit=7)
-        rising = service.rising_intensities(session, principal, year=result.year, limit=8)
-        industries, cities = service.filter_options(session, principal)
+        # one reader: the summary, table, top emitters and filters share its reads
+        reader = service.RegionReader(session, principal)
+        result = reader.summary(year=year)
+        table = reader.enterprises(year=result.year, filters=filters, sort=sort, page=page, page_size=PAGE_SIZE)
+        top = reader.top_emitters(year=result.year, limit=7)
+        rising = reader.rising_intensities(year=result.year, limit=8)
+        industries, cities = reader.filter_options()
         reach = service.reach(session, principal)
     # Chinese lists take the enumeration comma and the semicolon of CJK punctuation
     comma, semicolon = ("、", "；") if locale == "zh-CN" else (", ", "; ")

@@ -8,8 +8,10 @@ industries), an admin everything. Regulators and admins only; anyone else gets
 Which results count
     The current result of every facility-period (``FacilityResult.current``). When a facility
     has an annual result (period ``YYYY``) and monthly results of the same year, the annual one
-    counts and the months are left out, so nothing is counted twice. Totals, trends and the
-    enterprise table are SQL aggregates (the same statements on SQLite and PostgreSQL).
+    counts and the months are left out, so nothing is counted twice. Each enterprise's results of
+    a year are summed in SQL (the same statements on SQLite and PostgreSQL) once per request by a
+    :class:`RegionReader`; totals, groups by industry and city, the enterprise table (filtered,
+    sorted, paginated) and the top emitters are derived from those sums.
 
 Comparison with the previous year
     Like with like: the previous year's results count only for the periods the enterprise
@@ -26,7 +28,7 @@ Product intensities
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,15 +39,12 @@ from sqlalchemy import (
     and_,
     case,
     distinct,
-    false,
     func,
     literal,
-    or_,
     select,
     true,
 )
 from sqlalchemy.orm import Session, aliased
-from sqlalchemy.sql.expression import Subquery
 
 from greenmfg.accounting.models import FacilityResult, ResultProduct
 from greenmfg.calc.aggregate import relative_change
@@ -72,6 +71,7 @@ __all__ = [
     "Totals",
     "enterprises",
     "filter_options",
+    "RegionReader",
     "require_regional_access",
     "reach",
     "rising_intensities",
@@ -293,11 +293,6 @@ def _results(visible: ColumnElement[bool]) -> Select[Any]:
             .where(visible, _counted()))
 
 
-def _sum_if(column: Any, condition: ColumnElement[bool]) -> Any:
-    # NULL (not 0) when no row matches: "no data" stays distinguishable from zero
-    return func.sum(case((condition, column)))
-
-
 def _float(value: Any) -> float:
     return float(value) if value is not None else 0.0
 
@@ -353,23 +348,7 @@ def _years(session: Session, visible: ColumnElement[bool]) -> list[int]:
             years.append(below)
 
 
-def _resolve_year(session: Session, visible: ColumnElement[bool], year: int | None) -> tuple[int | None, list[int]]:
-    """The year asked for (default: the latest with data) and, when no year was asked for, the years."""
-    if year is not None:
-        return year, []
-    years = _years(session, visible)
-    return (years[0] if years else None), years
-
-
 # ------------------------------------------------------------------------------ summary
-
-
-def _totals(session: Session, visible: ColumnElement[bool], *where: ColumnElement[bool]) -> Totals:
-    row = session.execute(_results(visible).add_columns(
-        func.sum(FacilityResult.energy_tce), func.sum(FacilityResult.total_tco2e),
-        func.sum(FacilityResult.scope1_tco2e), func.sum(FacilityResult.scope2_tco2e),
-        func.count(distinct(FacilityResult.enterprise_id))).where(*where)).one()
-    return Totals(_float(row[0]), _float(row[1]), _float(row[2]), _float(row[3]), int(row[4] or 0))
 
 
 def _by_period(session: Session, visible: ColumnElement[bool], column: Any,
@@ -380,39 +359,328 @@ def _by_period(session: Session, visible: ColumnElement[bool], column: Any,
     return [PeriodFigures(str(r[0]), _float(r[1]), _float(r[2]), int(r[3])) for r in rows]
 
 
-def _groups(session: Session, visible: ColumnElement[bool], year: int, columns: Sequence[Any],
-            vocabulary: Vocabulary, *, kind: str) -> list[Group]:
-    # the year and the comparable previous periods in two grouped reads, each of one year through
-    # the covering index (one read of both years made the planners walk the wide table instead)
-    now = (_results(visible).add_columns(
-        *columns, func.sum(FacilityResult.energy_tce), func.sum(FacilityResult.total_tco2e),
-        func.sum(FacilityResult.scope1_tco2e), func.sum(FacilityResult.scope2_tco2e),
-        func.count(distinct(FacilityResult.enterprise_id)))
-        .where(FacilityResult.year == year).group_by(*columns))
-    before = (_results(visible).add_columns(
-        *columns, func.sum(FacilityResult.energy_tce), func.sum(FacilityResult.total_tco2e))
-        .where(_comparable_previous(year)).group_by(*columns))
-    previous_of = {tuple(row[:len(columns)]): tuple(row[len(columns):]) for row in session.execute(before)}
-    groups = []
-    for row in session.execute(now).all():
-        keys, figures = tuple(row[:len(columns)]), tuple(row[len(columns):])
-        figures += previous_of.get(keys, (None, None))
-        totals = Totals(_float(figures[0]), _float(figures[1]), _float(figures[2]), _float(figures[3]),
-                        int(figures[4]))
-        prev_energy, prev_emissions = _optional(figures[5]), _optional(figures[6])
-        if kind == "industry":
-            names, province, key = _industry_names(vocabulary, keys[0]), None, keys[0] or ""
+# ------------------------------------------------------------------------------- reader
+
+
+@dataclass(frozen=True, slots=True)
+class _Org:
+    """A visible enterprise: what the regional views show of it."""
+
+    id: int
+    code: str | None
+    name: str
+    name_en: str | None
+    industry: str | None
+    province: str | None
+    city: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Sums:
+    """One enterprise's counted results of a year (or its comparable previous periods), summed."""
+
+    energy_tce: float
+    emissions_tco2e: float
+    scope1_tco2e: float
+    scope2_tco2e: float
+    periods: int
+
+
+def _add(sums: list[_Sums]) -> Totals:
+    return Totals(math.fsum(x.energy_tce for x in sums), math.fsum(x.emissions_tco2e for x in sums),
+                  math.fsum(x.scope1_tco2e for x in sums), math.fsum(x.scope2_tco2e for x in sums), len(sums))
+
+
+class RegionReader:
+    """The regional views of one caller, each reading the stored results at most once.
+
+    The summary, the enterprise table, the top emitters and the groups by industry and city all
+    derive from the same two grouped reads per year (every visible enterprise's counted results of
+    the year, and of its comparable previous periods: :func:`_comparable_previous`) and one read of
+    the visible enterprises, so the ``/region`` page, which shows all of them, reads each once.
+    Sums are exact-rounded (:func:`math.fsum`), so the order of the rows does not change a total.
+
+    Raises
+    ------
+    Forbidden
+        On construction: the caller is not a regulator or admin.
+    """
+
+    def __init__(self, session: Session, principal: Principal) -> None:
+        require_regional_access(principal)
+        self.session = session
+        self.principal = principal
+        self.visible = enterprise_filter(session, principal)
+        self.vocabulary = load_vocabulary()
+        self._years: list[int] | None = None
+        self._orgs: dict[int, _Org] | None = None
+        self._now: dict[int, dict[int, _Sums]] = {}
+        self._before: dict[int, dict[int, _Sums]] = {}
+        self._totals: dict[int, Totals] = {}
+
+    # -- what is read
+
+    def years(self) -> list[int]:
+        """The years with counted results of visible enterprises, latest first."""
+        if self._years is None:
+            self._years = _years(self.session, self.visible)
+        return self._years
+
+    def resolve(self, year: int | None) -> int | None:
+        """The year asked for, or the latest with data."""
+        if year is not None:
+            return year
+        years = self.years()
+        return years[0] if years else None
+
+    def orgs(self) -> dict[int, _Org]:
+        """The visible enterprises by id."""
+        if self._orgs is None:
+            o = Organisation
+            self._orgs = {row[0]: _Org(*row) for row in self.session.execute(
+                select(o.id, o.code, o.name, o.name_en, o.industry, o.province, o.city).where(self.visible)
+                .order_by(o.id))}
+        return self._orgs
+
+    def _grouped(self, *where: ColumnElement[bool]) -> dict[int, _Sums]:
+        rows = self.session.execute(_results(self.visible).add_columns(
+            FacilityResult.enterprise_id, func.sum(FacilityResult.energy_tce), func.sum(FacilityResult.total_tco2e),
+            func.sum(FacilityResult.scope1_tco2e), func.sum(FacilityResult.scope2_tco2e),
+            func.count(distinct(FacilityResult.period))).where(*where).group_by(FacilityResult.enterprise_id))
+        return {int(r[0]): _Sums(_float(r[1]), _float(r[2]), _float(r[3]), _float(r[4]), int(r[5])) for r in rows}
+
+    def now(self, year: int) -> dict[int, _Sums]:
+        """Per enterprise with counted results in ``year``: their sums and number of periods."""
+        if year not in self._now:
+            self._now[year] = self._grouped(FacilityResult.year == year)
+        return self._now[year]
+
+    def before(self, year: int) -> dict[int, _Sums]:
+        """Per enterprise: its results of ``year - 1`` in the periods it reported in ``year``."""
+        if year not in self._before:
+            self._before[year] = self._grouped(_comparable_previous(year))
+        return self._before[year]
+
+    def totals(self, year: int) -> Totals:
+        """The sums of every visible enterprise's counted results of ``year``."""
+        if year not in self._totals:
+            self._totals[year] = _add(list(self.now(year).values()))
+        return self._totals[year]
+
+    # -- the views
+
+    def summary(self, *, year: int | None = None) -> RegionSummary:
+        """See :func:`summary`."""
+        years = self.years()
+        year = self.resolve(year)
+        orgs = self.orgs()
+        empty = Totals(0.0, 0.0, 0.0, 0.0, 0)
+        if year is None:
+            return RegionSummary(None, years, len(orgs), empty, None, None, None, [], [], [], [])
+        totals = self.totals(year)
+        previous = _add(list(self.before(year).values()))
+        has_previous = previous.enterprises > 0
+        return RegionSummary(
+            year=year, years=years, enterprises_visible=len(orgs), totals=totals,
+            previous=previous if has_previous else None,
+            energy_change=relative_change(totals.energy_tce, previous.energy_tce) if has_previous else None,
+            emissions_change=(relative_change(totals.emissions_tco2e, previous.emissions_tco2e)
+                              if has_previous else None),
+            by_period=_by_period(self.session, self.visible, FacilityResult.period,
+                                 FacilityResult.year.in_([year, year - 1])),
+            by_year=_by_period(self.session, self.visible, FacilityResult.year),
+            by_industry=self._groups(year, lambda org: (org.industry,), kind="industry"),
+            by_city=self._groups(year, lambda org: (org.province, org.city), kind="city"),
+        )
+
+    def _groups(self, year: int, key_of: Any, *, kind: str) -> list[Group]:
+        orgs = self.orgs()
+        now: dict[tuple[Any, ...], list[_Sums]] = {}
+        before: dict[tuple[Any, ...], list[_Sums]] = {}
+        for enterprise_id, sums in self.now(year).items():
+            now.setdefault(key_of(orgs[enterprise_id]), []).append(sums)
+        for enterprise_id, sums in self.before(year).items():
+            before.setdefault(key_of(orgs[enterprise_id]), []).append(sums)
+        groups = []
+        for keys, members in now.items():
+            totals = _add(members)
+            earlier = before.get(keys)
+            prev_energy = math.fsum(x.energy_tce for x in earlier) if earlier else None
+            prev_emissions = math.fsum(x.emissions_tco2e for x in earlier) if earlier else None
+            if kind == "industry":
+                names, province, key = _industry_names(self.vocabulary, keys[0]), None, keys[0] or ""
+            else:
+                names, province, key = _city_names(self.vocabulary, keys[1]), keys[0], keys[1] or ""
+                if not keys[1]:
+                    province_names = _province_names(self.vocabulary, keys[0])
+                    names = Names(f"{province_names.zh}（未注明城市）", f"{province_names.en} (city not given)")
+            groups.append(Group(key=key, names=names, province=province, totals=totals,
+                                previous_energy_tce=prev_energy, previous_emissions_tco2e=prev_emissions,
+                                energy_change=relative_change(totals.energy_tce, prev_energy),
+                                emissions_change=relative_change(totals.emissions_tco2e, prev_emissions)))
+        groups.sort(key=lambda g: (-g.totals.emissions_tco2e, g.key))
+        return groups
+
+    def _row(self, org: _Org, year: int, region_emissions: float,
+             main_product: ProductIntensity | None) -> EnterpriseRow:
+        now, before = self.now(year).get(org.id), self.before(year).get(org.id)
+        energy = now.energy_tce if now else None
+        emissions = now.emissions_tco2e if now else None
+        prev_energy = before.energy_tce if before else None
+        prev_emissions = before.emissions_tco2e if before else None
+        return EnterpriseRow(
+            id=org.id, code=org.code, name=org.name, name_en=org.name_en, industry=org.industry,
+            industry_names=_industry_names(self.vocabulary, org.industry), province=org.province, city=org.city,
+            city_names=_city_names(self.vocabulary, org.city), reporting=now is not None,
+            periods=now.periods if now else 0, energy_tce=energy, emissions_tco2e=emissions,
+            scope1_tco2e=now.scope1_tco2e if now else None, scope2_tco2e=now.scope2_tco2e if now else None,
+            previous_energy_tce=prev_energy, previous_emissions_tco2e=prev_emissions,
+            energy_change=relative_change(energy, prev_energy),
+            emissions_change=relative_change(emissions, prev_emissions),
+            emissions_share=(emissions / region_emissions if emissions is not None and region_emissions > 0
+                             else None),
+            main_product=main_product)
+
+    def _sort_value(self, org: _Org, year: int, key: str) -> Any:
+        now, before = self.now(year).get(org.id), self.before(year).get(org.id)
+        if key in ("name", "code", "industry", "city"):
+            return getattr(org, key)
+        if now is None:
+            return None
+        if key in ("energy", "emissions", "scope1", "scope2"):
+            return getattr(now, {"energy": "energy_tce", "emissions": "emissions_tco2e", "scope1": "scope1_tco2e",
+                                 "scope2": "scope2_tco2e"}[key])
+        if before is None:
+            return None
+        current, previous = ((now.energy_tce, before.energy_tce) if key == "energy_change"
+                             else (now.emissions_tco2e, before.emissions_tco2e))
+        # as in SQL: (current − previous) / NULLIF(previous, 0)
+        return (current - previous) / previous if previous != 0 else None
+
+    def _listed(self, year: int, filters: EnterpriseFilters, sort: str) -> list[_Org]:
+        descending = sort.startswith("-")
+        key = sort.lstrip("-")
+        if key not in ENTERPRISE_SORTS:
+            raise ValueError(f"unknown sort {sort!r}; one of {', '.join(ENTERPRISE_SORTS)} (prefix - for descending)")
+        now = self.now(year)
+        needle = (filters.q or "").strip().casefold()
+        listed = []
+        for org in self.orgs().values():
+            if filters.industry and org.industry != filters.industry:
+                continue
+            if filters.city and org.city != filters.city:
+                continue
+            if needle and not any(needle in (text or "").casefold() for text in (org.name, org.name_en, org.code)):
+                continue
+            if filters.reporting is not None and (org.id in now) != filters.reporting:
+                continue
+            listed.append(org)
+        # missing figures last in either direction, then a stable tie-break by id (orgs are in id order)
+        valued = [(self._sort_value(org, year, key), org) for org in listed]
+        # reverse=True keeps equal values in their (id) order: the SQL tie-break
+        present = sorted((pair for pair in valued if pair[0] is not None), key=lambda pair: pair[0],
+                         reverse=descending)
+        return [org for _value, org in present] + [org for value, org in valued if value is None]
+
+    def enterprises(self, *, year: int | None = None, filters: EnterpriseFilters | None = None,
+                    sort: str = "-emissions", page: int = 1, page_size: int = 50) -> EnterprisePage:
+        """See :func:`enterprises`."""
+        year = self.resolve(year)
+        filters = filters or EnterpriseFilters()
+        if year is None:
+            if filters.reporting is True:
+                return EnterprisePage(None, [], 0, page, page_size)
+            listed = sorted((org for org in self.orgs().values() if self._plain_match(org, filters)),
+                            key=lambda org: (org.name, org.id))
+            items = [_no_data_row(org, self.vocabulary) for org in listed[(page - 1) * page_size:page * page_size]]
+            return EnterprisePage(None, items, len(listed), page, page_size)
+        listed = self._listed(year, filters, sort)
+        shown = listed[(page - 1) * page_size:page * page_size]
+        region = self.totals(year).emissions_tco2e
+        products = _main_products(self.session, self.visible, year, [org.id for org in shown], self.vocabulary)
+        items = [self._row(org, year, region, products.get(org.id)) for org in shown]
+        return EnterprisePage(year, items, len(listed), page, page_size)
+
+    @staticmethod
+    def _plain_match(org: _Org, filters: EnterpriseFilters) -> bool:
+        needle = (filters.q or "").strip().casefold()
+        return ((not filters.industry or org.industry == filters.industry)
+                and (not filters.city or org.city == filters.city)
+                and (not needle or any(needle in (t or "").casefold() for t in (org.name, org.name_en, org.code))))
+
+    def top_emitters(self, *, year: int | None = None, limit: int = 10) -> TopEmitters:
+        """See :func:`top_emitters`."""
+        year = self.resolve(year)
+        if year is None:
+            return TopEmitters(None, 0.0, [])
+        page = self.enterprises(year=year, filters=EnterpriseFilters(reporting=True), sort="-emissions",
+                                page=1, page_size=limit)
+        return TopEmitters(year, self.totals(year).emissions_tco2e, page.items)
+
+    def rising_intensities(self, *, year: int | None = None, limit: int = 10,
+                           metric: str = "energy") -> RisingIntensities:
+        """See :func:`rising_intensities`."""
+        session, visible, vocabulary = self.session, self.visible, self.vocabulary
+        year = self.resolve(year)
+        if year is None:
+            return RisingIntensities(None, None, [], [], metric, "No results yet", "暂无核算结果")
+        basis, current_periods, previous_periods = _basis(session, visible, year)
+        if basis == "year_over_year":
+            note = f"Intensities of {year} compared with {year - 1} (output-weighted over each year)"
+            note_zh = f"{year} 年与 {year - 1} 年单位产品强度对比（按产量加权）"
+            series = _products(session, visible, FacilityResult.year.in_([year, year - 1]))
         else:
-            names, province, key = _city_names(vocabulary, keys[1]), keys[0], keys[1] or ""
-            if not keys[1]:
-                province_names = _province_names(vocabulary, keys[0])
-                names = Names(f"{province_names.zh}（未注明城市）", f"{province_names.en} (city not given)")
-        groups.append(Group(key=key, names=names, province=province, totals=totals,
-                            previous_energy_tce=prev_energy, previous_emissions_tco2e=prev_emissions,
-                            energy_change=relative_change(totals.energy_tce, prev_energy),
-                            emissions_change=relative_change(totals.emissions_tco2e, prev_emissions)))
-    groups.sort(key=lambda g: (-g.totals.emissions_tco2e, g.key))
-    return groups
+            span = f"{current_periods[0]}…{current_periods[-1]}" if len(current_periods) > 1 else current_periods[0]
+            span_prev = (f"{previous_periods[0]}…{previous_periods[-1]}" if len(previous_periods) > 1
+                         else previous_periods[0])
+            note = (f"Only monthly data for {year}: the latest {len(current_periods)} month(s) ({span}) compared with "
+                    f"the same months a year earlier ({span_prev})")
+            note_zh = (f"{year} 年仅有月度数据：最近 {len(current_periods)} 个月（{span}）与上年同期（{span_prev}）对比")
+            # at most three months and the same three a year earlier: each window is one year's pool
+            series = _products(session, visible, FacilityResult.period.in_(current_periods + previous_periods))
+
+        rises: list[tuple[float, int, str, _Series, _Pool, _Pool]] = []
+        for (enterprise_id, product), s in series.items():
+            now, before = s.years.get(year), s.years.get(year - 1)
+            if now is None or before is None or not now.rows or not before.rows:
+                continue
+            current, previous = ((now.energy_intensity, before.energy_intensity) if metric == "energy"
+                                 else (now.emission_intensity, before.emission_intensity))
+            change = relative_change(current, previous)
+            if change is None or change <= 0 or current is None or previous is None:
+                continue
+            rises.append((change, enterprise_id, product, s, now, before))
+        rises.sort(key=lambda r: (-r[0], r[1], r[2]))
+        rises = rises[:limit]
+        # names of the listed enterprises only (at most ``limit``)
+        names = self.orgs()
+        items: list[RisingIntensity] = []
+        for change, enterprise_id, product, s, now, before in rises:
+            org = names[enterprise_id]
+            current, previous = ((now.energy_intensity, before.energy_intensity) if metric == "energy"
+                                 else (now.emission_intensity, before.emission_intensity))
+            assert current is not None and previous is not None
+            items.append(RisingIntensity(
+                enterprise_id=enterprise_id, enterprise_code=org.code, enterprise_name=org.name,
+                industry=org.industry, industry_names=_industry_names(vocabulary, org.industry), city=org.city,
+                city_names=_city_names(vocabulary, org.city), product=product,
+                product_names=_product_names(vocabulary, product), metric=metric,
+                unit=s.energy_unit if metric == "energy" else s.emission_unit, current=current, previous=previous,
+                change=change, energy_intensity=now.energy_intensity, previous_energy_intensity=before.energy_intensity,
+                emission_intensity=now.emission_intensity, previous_emission_intensity=before.emission_intensity))
+        return RisingIntensities(year, basis, current_periods, previous_periods, metric, note, note_zh, items)
+
+    def filter_options(self) -> tuple[list[FilterOption], list[FilterOption]]:
+        """See :func:`filter_options`."""
+        industries: dict[str, int] = {}
+        cities: dict[str, int] = {}
+        for org in self.orgs().values():
+            if org.industry is not None:
+                industries[org.industry] = industries.get(org.industry, 0) + 1
+            if org.city is not None:
+                cities[org.city] = cities.get(org.city, 0) + 1
+        return ([FilterOption(key, _industry_names(self.vocabulary, key), n) for key, n in sorted(industries.items())],
+                [FilterOption(key, _city_names(self.vocabulary, key), n) for key, n in sorted(cities.items())])
 
 
 def summary(session: Session, principal: Principal, *, year: int | None = None) -> RegionSummary:
@@ -423,31 +691,7 @@ def summary(session: Session, principal: Principal, *, year: int | None = None) 
     Forbidden
         The caller is not a regulator or admin.
     """
-    require_regional_access(principal)
-    visible = enterprise_filter(session, principal)
-    vocabulary = load_vocabulary()
-    years = _years(session, visible)
-    year = year if year is not None else (years[0] if years else None)
-    enterprises_visible = session.scalar(select(func.count()).select_from(Organisation).where(visible)) or 0
-    empty = Totals(0.0, 0.0, 0.0, 0.0, 0)
-    if year is None:
-        return RegionSummary(None, years, enterprises_visible, empty, None, None, None, [], [], [], [])
-    totals = _totals(session, visible, FacilityResult.year == year)
-    previous = _totals(session, visible, _comparable_previous(year))
-    has_previous = previous.enterprises > 0
-    return RegionSummary(
-        year=year, years=years, enterprises_visible=enterprises_visible, totals=totals,
-        previous=previous if has_previous else None,
-        energy_change=relative_change(totals.energy_tce, previous.energy_tce) if has_previous else None,
-        emissions_change=(relative_change(totals.emissions_tco2e, previous.emissions_tco2e)
-                          if has_previous else None),
-        by_period=_by_period(session, visible, FacilityResult.period,
-                             FacilityResult.year.in_([year, year - 1])),
-        by_year=_by_period(session, visible, FacilityResult.year),
-        by_industry=_groups(session, visible, year, [Organisation.industry], vocabulary, kind="industry"),
-        by_city=_groups(session, visible, year, [Organisation.province, Organisation.city], vocabulary,
-                        kind="city"),
-    )
+    return RegionReader(session, principal).summary(year=year)
 
 
 # -------------------------------------------------------------------------- enterprises
@@ -455,59 +699,6 @@ def summary(session: Session, principal: Principal, *, year: int | None = None) 
 #: sort keys of the enterprise table → what they order by (a leading '-' is descending)
 ENTERPRISE_SORTS = ("name", "code", "industry", "city", "energy", "emissions", "scope1", "scope2",
                     "energy_change", "emissions_change")
-
-
-def _figures(visible: ColumnElement[bool], year: int) -> Subquery:
-    """Per enterprise reporting in ``year``: its sums, periods and the comparable previous sums.
-
-    Two grouped reads joined (the year; the previous year's comparable periods), each of one year
-    through the covering index in enterprise order. Enterprises with results only in the previous
-    year have nothing comparable (the comparison needs a period of ``year``): they are absent,
-    like enterprises without results.
-    """
-    now = (_results(visible).add_columns(
-        FacilityResult.enterprise_id.label("enterprise_id"),
-        func.sum(FacilityResult.energy_tce).label("energy_tce"),
-        func.sum(FacilityResult.total_tco2e).label("emissions_tco2e"),
-        func.sum(FacilityResult.scope1_tco2e).label("scope1_tco2e"),
-        func.sum(FacilityResult.scope2_tco2e).label("scope2_tco2e"),
-        func.count(distinct(FacilityResult.period)).label("periods"))
-        .where(FacilityResult.year == year).group_by(FacilityResult.enterprise_id).subquery("now"))
-    before = (_results(visible).add_columns(
-        FacilityResult.enterprise_id.label("enterprise_id"),
-        func.sum(FacilityResult.energy_tce).label("previous_energy_tce"),
-        func.sum(FacilityResult.total_tco2e).label("previous_emissions_tco2e"))
-        .where(_comparable_previous(year)).group_by(FacilityResult.enterprise_id).subquery("before"))
-    return (select(now, before.c.previous_energy_tce, before.c.previous_emissions_tco2e)
-            .outerjoin(before, before.c.enterprise_id == now.c.enterprise_id).subquery("figures"))
-
-
-def _filters(figures: Subquery, filters: EnterpriseFilters) -> list[ColumnElement[bool]]:
-    where = _plain_filters(filters)
-    if filters.reporting is True:
-        where.append(figures.c.periods > 0)
-    elif filters.reporting is False:
-        where.append(or_(figures.c.periods.is_(None), figures.c.periods == 0))
-    return where
-
-
-def _order(figures: Subquery, sort: str) -> list[Any]:
-    descending = sort.startswith("-")
-    key = sort.lstrip("-")
-    if key not in ENTERPRISE_SORTS:
-        raise ValueError(f"unknown sort {sort!r}; one of {', '.join(ENTERPRISE_SORTS)} (prefix - for descending)")
-    energy_change = ((figures.c.energy_tce - figures.c.previous_energy_tce)
-                     / func.nullif(figures.c.previous_energy_tce, 0))
-    emissions_change = ((figures.c.emissions_tco2e - figures.c.previous_emissions_tco2e)
-                        / func.nullif(figures.c.previous_emissions_tco2e, 0))
-    column: Any = {
-        "name": Organisation.name, "code": Organisation.code, "industry": Organisation.industry,
-        "city": Organisation.city, "energy": figures.c.energy_tce, "emissions": figures.c.emissions_tco2e,
-        "scope1": figures.c.scope1_tco2e, "scope2": figures.c.scope2_tco2e,
-        "energy_change": energy_change, "emissions_change": emissions_change,
-    }[key]
-    # missing figures last in either direction, then a stable tie-break
-    return [column.is_(None), column.desc() if descending else column.asc(), Organisation.id]
 
 
 @dataclass
@@ -590,38 +781,6 @@ def _main_products(session: Session, visible: ColumnElement[bool], year: int, en
     return {enterprise_id: value[1] for enterprise_id, value in best.items()}
 
 
-def _rows(session: Session, visible: ColumnElement[bool], year: int, filters: EnterpriseFilters, sort: str,
-          *, offset: int, limit: int, vocabulary: Vocabulary,
-          region_emissions: float) -> tuple[list[EnterpriseRow], int]:
-    figures = _figures(visible, year)
-    where = [visible, *_filters(figures, filters)]
-    base = select(Organisation).outerjoin(figures, figures.c.enterprise_id == Organisation.id).where(*where)
-    total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
-    query = (select(Organisation, figures.c.energy_tce, figures.c.emissions_tco2e, figures.c.scope1_tco2e,
-                    figures.c.scope2_tco2e, figures.c.periods, figures.c.previous_energy_tce,
-                    figures.c.previous_emissions_tco2e)
-             .outerjoin(figures, figures.c.enterprise_id == Organisation.id).where(*where)
-             .order_by(*_order(figures, sort)).offset(offset).limit(limit))
-    found = session.execute(query).all()
-    products = _main_products(session, visible, year, [row[0].id for row in found], vocabulary)
-    rows = []
-    for org, energy, emissions, scope1, scope2, periods, prev_energy, prev_emissions in found:
-        energy, emissions = _optional(energy), _optional(emissions)
-        prev_energy, prev_emissions = _optional(prev_energy), _optional(prev_emissions)
-        rows.append(EnterpriseRow(
-            id=org.id, code=org.code, name=org.name, name_en=org.name_en, industry=org.industry,
-            industry_names=_industry_names(vocabulary, org.industry), province=org.province, city=org.city,
-            city_names=_city_names(vocabulary, org.city), reporting=bool(periods), periods=int(periods or 0),
-            energy_tce=energy, emissions_tco2e=emissions, scope1_tco2e=_optional(scope1),
-            scope2_tco2e=_optional(scope2), previous_energy_tce=prev_energy,
-            previous_emissions_tco2e=prev_emissions, energy_change=relative_change(energy, prev_energy),
-            emissions_change=relative_change(emissions, prev_emissions),
-            emissions_share=(emissions / region_emissions if emissions is not None and region_emissions > 0
-                             else None),
-            main_product=products.get(org.id)))
-    return rows, int(total)
-
-
 def enterprises(session: Session, principal: Principal, *, year: int | None = None,
                 filters: EnterpriseFilters | None = None, sort: str = "-emissions", page: int = 1,
                 page_size: int = 50) -> EnterprisePage:
@@ -637,38 +796,11 @@ def enterprises(session: Session, principal: Principal, *, year: int | None = No
     ValueError
         ``sort`` is not one of :data:`ENTERPRISE_SORTS` (with an optional leading ``-``).
     """
-    require_regional_access(principal)
-    visible = enterprise_filter(session, principal)
-    vocabulary = load_vocabulary()
-    year, _years_found = _resolve_year(session, visible, year)
-    filters = filters or EnterpriseFilters()
-    if year is None:
-        where = [visible, *_plain_filters(filters)] if filters.reporting is not True else [false()]
-        total = session.scalar(select(func.count()).select_from(Organisation).where(*where)) or 0
-        orgs = session.execute(select(Organisation).where(*where).order_by(Organisation.name, Organisation.id)
-                               .offset((page - 1) * page_size).limit(page_size)).scalars().all()
-        items = [_no_data_row(o, vocabulary) for o in orgs]
-        return EnterprisePage(None, items, int(total), page, page_size)
-    region = _totals(session, visible, FacilityResult.year == year)
-    items, total = _rows(session, visible, year, filters, sort, offset=(page - 1) * page_size, limit=page_size,
-                         vocabulary=vocabulary, region_emissions=region.emissions_tco2e)
-    return EnterprisePage(year, items, total, page, page_size)
+    return RegionReader(session, principal).enterprises(year=year, filters=filters, sort=sort, page=page,
+                                                        page_size=page_size)
 
 
-def _plain_filters(filters: EnterpriseFilters) -> list[ColumnElement[bool]]:
-    where: list[ColumnElement[bool]] = []
-    if filters.industry:
-        where.append(Organisation.industry == filters.industry)
-    if filters.city:
-        where.append(Organisation.city == filters.city)
-    if filters.q:
-        like = f"%{filters.q.strip()}%"
-        where.append(or_(Organisation.name.ilike(like), Organisation.name_en.ilike(like),
-                         Organisation.code.ilike(like)))
-    return where
-
-
-def _no_data_row(org: Organisation, vocabulary: Vocabulary) -> EnterpriseRow:
+def _no_data_row(org: _Org, vocabulary: Vocabulary) -> EnterpriseRow:
     return EnterpriseRow(
         id=org.id, code=org.code, name=org.name, name_en=org.name_en, industry=org.industry,
         industry_names=_industry_names(vocabulary, org.industry), province=org.province, city=org.city,
@@ -687,15 +819,7 @@ def top_emitters(session: Session, principal: Principal, *, year: int | None = N
     Forbidden
         The caller is not a regulator or admin.
     """
-    require_regional_access(principal)
-    visible = enterprise_filter(session, principal)
-    year, _years_found = _resolve_year(session, visible, year)
-    if year is None:
-        return TopEmitters(None, 0.0, [])
-    region = _totals(session, visible, FacilityResult.year == year)
-    items, _total = _rows(session, visible, year, EnterpriseFilters(reporting=True), "-emissions", offset=0,
-                          limit=limit, vocabulary=load_vocabulary(), region_emissions=region.emissions_tco2e)
-    return TopEmitters(year, region.emissions_tco2e, items)
+    return RegionReader(session, principal).top_emitters(year=year, limit=limit)
 
 
 # ------------------------------------------------------------------- rising intensities
@@ -737,58 +861,7 @@ def rising_intensities(session: Session, principal: Principal, *, year: int | No
     """
     if metric not in ("energy", "emission"):
         raise ValueError(f"metric must be energy or emission, not {metric!r}")
-    require_regional_access(principal)
-    visible = enterprise_filter(session, principal)
-    vocabulary = load_vocabulary()
-    year, _years_found = _resolve_year(session, visible, year)
-    if year is None:
-        return RisingIntensities(None, None, [], [], metric, "No results yet", "暂无核算结果")
-    basis, current_periods, previous_periods = _basis(session, visible, year)
-    if basis == "year_over_year":
-        note = f"Intensities of {year} compared with {year - 1} (output-weighted over each year)"
-        note_zh = f"{year} 年与 {year - 1} 年单位产品强度对比（按产量加权）"
-        series = _products(session, visible, FacilityResult.year.in_([year, year - 1]))
-    else:
-        span = f"{current_periods[0]}…{current_periods[-1]}" if len(current_periods) > 1 else current_periods[0]
-        span_prev = (f"{previous_periods[0]}…{previous_periods[-1]}" if len(previous_periods) > 1
-                     else previous_periods[0])
-        note = (f"Only monthly data for {year}: the latest {len(current_periods)} month(s) ({span}) compared with "
-                f"the same months a year earlier ({span_prev})")
-        note_zh = (f"{year} 年仅有月度数据：最近 {len(current_periods)} 个月（{span}）与上年同期（{span_prev}）对比")
-        # at most three months and the same three a year earlier: each window is one year's pool
-        series = _products(session, visible, FacilityResult.period.in_(current_periods + previous_periods))
-
-    rises: list[tuple[float, int, str, _Series, _Pool, _Pool]] = []
-    for (enterprise_id, product), s in series.items():
-        now, before = s.years.get(year), s.years.get(year - 1)
-        if now is None or before is None or not now.rows or not before.rows:
-            continue
-        current, previous = ((now.energy_intensity, before.energy_intensity) if metric == "energy"
-                             else (now.emission_intensity, before.emission_intensity))
-        change = relative_change(current, previous)
-        if change is None or change <= 0 or current is None or previous is None:
-            continue
-        rises.append((change, enterprise_id, product, s, now, before))
-    rises.sort(key=lambda r: (-r[0], r[1], r[2]))
-    rises = rises[:limit]
-    # names of the listed enterprises only (at most ``limit``)
-    names = {o.id: o for o in session.execute(select(Organisation).where(
-        Organisation.id.in_(sorted({r[1] for r in rises})))).scalars()} if rises else {}
-    items: list[RisingIntensity] = []
-    for change, enterprise_id, product, s, now, before in rises:
-        org = names[enterprise_id]
-        current, previous = ((now.energy_intensity, before.energy_intensity) if metric == "energy"
-                             else (now.emission_intensity, before.emission_intensity))
-        assert current is not None and previous is not None
-        items.append(RisingIntensity(
-            enterprise_id=enterprise_id, enterprise_code=org.code, enterprise_name=org.name,
-            industry=org.industry, industry_names=_industry_names(vocabulary, org.industry), city=org.city,
-            city_names=_city_names(vocabulary, org.city), product=product,
-            product_names=_product_names(vocabulary, product), metric=metric,
-            unit=s.energy_unit if metric == "energy" else s.emission_unit, current=current, previous=previous,
-            change=change, energy_intensity=now.energy_intensity, previous_energy_intensity=before.energy_intensity,
-            emission_intensity=now.emission_intensity, previous_emission_intensity=before.emission_intensity))
-    return RisingIntensities(year, basis, current_periods, previous_periods, metric, note, note_zh, items)
+    return RegionReader(session, principal).rising_intensities(year=year, limit=limit, metric=metric)
 
 
 # ------------------------------------------------------------------------------ filters
@@ -803,16 +876,7 @@ class FilterOption:
 
 def filter_options(session: Session, principal: Principal) -> tuple[list[FilterOption], list[FilterOption]]:
     """Industries and cities among the caller's enterprises (for the table's filter menus)."""
-    require_regional_access(principal)
-    visible = enterprise_filter(session, principal)
-    vocabulary = load_vocabulary()
-    industries = [FilterOption(str(key), _industry_names(vocabulary, key), int(n)) for key, n in session.execute(
-        select(Organisation.industry, func.count()).where(visible, Organisation.industry.is_not(None))
-        .group_by(Organisation.industry).order_by(Organisation.industry))]
-    cities = [FilterOption(str(city), _city_names(vocabulary, city), int(n)) for city, n in session.execute(
-        select(Organisation.city, func.count()).where(visible, Organisation.city.is_not(None))
-        .group_by(Organisation.city).order_by(Organisation.city))]
-    return industries, cities
+    return RegionReader(session, principal).filter_options()
 
 
 # -------------------------------------------------------------------------------- reach
