@@ -27,7 +27,7 @@ from __future__ import annotations
 import math
 import tempfile
 from pathlib import Path
-from typing import Annotated, Any, Literal, cast
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
@@ -480,8 +480,8 @@ def result_page(result_id: int, request: Request, principal: PagePrincipal, data
     result = row.result
     zh = translator.locale == "zh-CN"
     lines = [_line_view(line, translator) for line in result.lines]
-    # the engine stores each warning as {code, ref, message, message_zh} (the column is typed loosely)
-    stored = cast(list[dict[str, Any]], result.warnings)
+    # the engine writes each warning as {code, ref, message, message_zh}
+    stored = result.warnings
     warnings = [{"code": w.get("code", ""), "ref": w.get("ref", ""),
                  "message": w.get("message_zh") if zh else w.get("message")} for w in stored]
     provenance = run.provenance
