@@ -37,6 +37,7 @@ times, for three pairs (like with like first):
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
 import subprocess
@@ -227,9 +228,13 @@ def main() -> None:
 def caltrack_oracle() -> None:
     """eemeter 2.9.2's CalTRACK 2.0 daily oracle (methods.md B.4, mv_reference_values.csv).
 
-    Baseline: the 365 days before the blackout of il-electricity-cdd-hdd-daily; reporting: 60 days
-    of 1 kWh with daily temperatures 30, 31 … 89 °F; metered savings Σ(predicted − 1) = 1571.28.
-    eemeter 2.x switches the p-value test off (maximum p = 1).
+    Baseline: the 365 days before the blackout of il-electricity-cdd-hdd-daily (the CSV written by
+    the OpenDSM run is on UTC days, as eemeter's own loader makes them). Reporting, as the peer's
+    test builds it: 1 kWh a day with hourly temperatures ``Series(arange(30, 90), 60 daily stamps
+    from 2011-01-01 UTC).asfreq("H").ffill()`` — the series ends at the 60th stamp, so that day has
+    one hour of 24 and is missing under CalTRACK §3.5.1.2: 59 reporting days at 30 … 88 °F.
+    Metered savings Σ(predicted − 1) = 1571.28. eemeter 2.9.2 switches the p-value test off.
+    (tests/monitoring/test_mv_eemeter.py runs the same from the unmodified sample files.)
     """
     path = WORK / "eemeter-il-electricity-cdd-hdd-daily.csv"
     if not path.exists():
@@ -237,9 +242,14 @@ def caltrack_oracle() -> None:
     base = pd.read_csv(path)
     base = base[base.period == "baseline"].dropna()
     model = mv.fit_change_point(base.observed.to_numpy(), mv.f_to_c(base.temperature.to_numpy()), max_p_value=1.0)
-    savings = float((model.predict(mv.f_to_c(np.arange(30, 90, dtype=float))) - 1).sum())
-    print(f"CalTRACK 2.0 oracle (eemeter 2.9.2 test_derivatives): metered savings {savings:.2f} vs 1571.28 "
-          f"({(savings / 1571.28 - 1) * 100:+.1f} %); greenmfg model {model.model_type}, balance points "
+    hours = 59 * 24 + 1
+    stamps = [dt.datetime(2011, 1, 1, tzinfo=dt.UTC) + dt.timedelta(hours=h) for h in range(hours)]
+    days = mv.daily_mean_temperature(stamps, np.array([30.0 + h // 24 for h in range(hours)]), tz="UTC")
+    kept = days.sufficient
+    savings = float((model.predict(mv.f_to_c(days.mean[kept])) - 1).sum())
+    print(f"CalTRACK 2.0 oracle (eemeter 2.9.2 test_derivatives): {int(kept.sum())} of {len(days.dates)} "
+          f"reporting days, metered savings {savings:.2f} vs 1571.28 ({(savings / 1571.28 - 1) * 100:+.2f} %); "
+          f"greenmfg model {model.model_type}, balance points "
           f"{model.heating_balance_point_c * 1.8 + 32:.0f}/{model.cooling_balance_point_c * 1.8 + 32:.0f} °F")
 
 

@@ -28,6 +28,11 @@ Pure functions on numpy arrays. Two model families:
   drivers) with R², adjusted R², CV(RMSE), NMBE and coefficient p-values, checked against the
   thresholds in :data:`VALIDITY_THRESHOLDS`.
 
+Daily temperatures: :func:`daily_mean_temperature` averages hourly values over local calendar
+days with CalTRACK's coverage rule (§2.2.2.3 baseline, §3.5.1.2 reporting: no more than 50 % of a
+day's hours missing). With it the fit reproduces eemeter 2.9.2's own CalTRACK test (1571.28,
+tests/monitoring/test_mv_eemeter.py; docs/benchmarks.md has where eemeter's day boundary departs).
+
 Savings: avoided energy use (IPMVP Option B per meter / Option C whole facility) = adjusted
 baseline (the baseline model under reporting-period conditions) − reporting-period actual;
 normalised savings = baseline model − reporting model, both under standard conditions; fractional
@@ -43,19 +48,23 @@ IPMVP Core Concepts (Options B, C). ISO 50006:2023 (statistical-model EnPI).
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import numpy.typing as npt
 from scipy import stats
 
 __all__ = [
-    "BALANCE_POINTS_F", "BALANCE_POINT_SEARCHES", "CHANGE_POINT_METHOD", "FSU_POLYNOMIAL", "METHOD_VERSION", "MULTIVARIATE_METHOD",
-    "VALIDITY_THRESHOLDS", "ChangePointModel", "FitMetrics", "RegressionModel", "SavingsResult", "Threshold",
-    "avoided_energy_use", "cdd", "f_to_c", "fit_change_point", "fit_change_point_many", "fit_regression",
+    "BALANCE_POINTS_F", "BALANCE_POINT_SEARCHES", "CHANGE_POINT_METHOD", "FSU_POLYNOMIAL", "MAX_MISSING_HOUR_SHARE",
+    "METHOD_VERSION", "MULTIVARIATE_METHOD", "VALIDITY_THRESHOLDS", "ChangePointModel", "DailyTemperature",
+    "FitMetrics", "RegressionModel", "SavingsResult", "Threshold",
+    "avoided_energy_use", "cdd", "daily_mean_temperature", "f_to_c", "fit_change_point", "fit_change_point_many",
+    "fit_regression",
     "fractional_savings_uncertainty", "hdd", "lag1_autocorrelation", "metrics", "normalised_savings",
     "refine_balance_points", "validity_checks",
 ]
@@ -80,6 +89,9 @@ MIN_NONZERO_DD_DAYS = 10
 MIN_TOTAL_DD_C = 20.0 / 1.8
 #: CalTRACK §3.4.3.2: a beta qualifies if positive with p-value below this
 CALTRACK_MAX_P_VALUE = 0.1
+#: CalTRACK 2.0 §2.2.2.3 (baseline) and §3.5.1.2 (reporting period): a daily mean temperature
+#: averaged from hourly values counts when no more than this share of the day's hours is missing
+MAX_MISSING_HOUR_SHARE = 0.5
 
 #: CalTRACK 2.0 §3.5 modified ASHRAE G14 FSU: (a, b, d) of ``a·M² + b·M + d``, M = reporting months
 FSU_POLYNOMIAL: Mapping[str, tuple[float, float, float]] = {
@@ -181,6 +193,93 @@ def metrics(observed: Array, predicted: Array, n_parameters: int) -> FitMetrics:
     return FitMetrics(n=n, n_parameters=n_parameters, r2=r2, adj_r2=adj, rmse=rmse,
                       cv_rmse=rmse / mean if mean else math.inf, nmbe=float(e.sum()) / (dof * mean) if mean else math.inf,
                       mean=mean, autocorrelation=lag1_autocorrelation(e))
+
+
+# --------------------------------------------------------------------------- daily temperature
+
+
+@dataclass(frozen=True, slots=True)
+class DailyTemperature:
+    """Daily mean temperatures averaged from hourly values (:func:`daily_mean_temperature`).
+
+    ``mean`` is NaN on a day that is missing under CalTRACK §2.2.2.3/§3.5.1.2; ``hours`` counts the
+    hours with a value, ``hours_in_day`` the hours of the local day (23 or 25 on a daylight-saving
+    change).
+    """
+
+    dates: tuple[dt.date, ...]
+    mean: Array
+    hours: npt.NDArray[np.int64]
+    hours_in_day: npt.NDArray[np.int64]
+
+    @property
+    def sufficient(self) -> npt.NDArray[np.bool_]:
+        """Days whose mean counts (no more than half of their hours missing)."""
+        return np.isfinite(self.mean)
+
+
+def _epoch_seconds(timestamps: Sequence[dt.datetime] | npt.NDArray[Any], zone: dt.tzinfo) -> Array:
+    if isinstance(timestamps, np.ndarray) and timestamps.dtype.kind == "M":  # numpy datetime64: UTC
+        return timestamps.astype("datetime64[s]").astype(np.int64).astype(float)
+    out = np.empty(len(timestamps))
+    for i, ts in enumerate(timestamps):
+        if not isinstance(ts, dt.datetime):
+            raise TypeError(f"timestamp {i} is not a datetime: {ts!r}")
+        out[i] = (ts if ts.tzinfo is not None else ts.replace(tzinfo=zone)).timestamp()
+    return out
+
+
+def daily_mean_temperature(timestamps: Sequence[dt.datetime] | npt.NDArray[Any], temperatures: Array, *,
+                           tz: str | dt.tzinfo = "Asia/Shanghai") -> DailyTemperature:
+    """Daily mean temperatures of the calendar days of ``tz`` from hourly temperatures.
+
+    CalTRACK 2.0 §2.2.2.3 (baseline) and §3.5.1.2 (reporting period): when daily average
+    temperatures are averaged from higher-frequency data, no more than 50 % of the high-frequency
+    values may be missing; such a day's temperature is missing (§3.5.1.1: its usage is masked).
+    A missing hour is one without a finite value — absent from the series *or* given as NaN.
+    Values within one clock hour are averaged first (one value an hour, as §2.3.4 builds hourly
+    temperature). Days run from local midnight to local midnight in ``tz`` (the meter's days:
+    §2.3.2.1 asks for meter and temperature data on matching time zones); a day has 24 hours, or
+    23/25 on a daylight-saving change. The days returned run from the first timestamp's local day
+    to the last one's, days without any value included (as missing).
+
+    Parameters
+    ----------
+    timestamps : aware datetimes (any zone; naive ones are read in ``tz``) or numpy datetime64 (UTC)
+    temperatures : values, one per timestamp, in any unit (the mean keeps it)
+    tz : IANA zone name or tzinfo of the days (default: the enterprises' Asia/Shanghai)
+    """
+    zone = ZoneInfo(tz) if isinstance(tz, str) else tz
+    values = np.asarray(temperatures, dtype=float).ravel()
+    if len(timestamps) != values.size:
+        raise ValueError(f"{len(timestamps)} timestamps but {values.size} temperatures")
+    if values.size == 0:
+        empty = np.empty(0, dtype=np.int64)
+        return DailyTemperature((), np.empty(0), empty, empty)
+    hour = np.floor(_epoch_seconds(timestamps, zone) / 3600.0).astype(np.int64)
+    ok = np.isfinite(values)
+    hours, inverse = np.unique(hour, return_inverse=True)
+    n_per_hour = np.bincount(inverse, weights=ok.astype(float), minlength=hours.size)
+    sum_per_hour = np.bincount(inverse, weights=np.where(ok, values, 0.0), minlength=hours.size)
+    has_value = n_per_hour > 0
+    hourly_mean = np.where(has_value, sum_per_hour / np.maximum(n_per_hour, 1.0), 0.0)
+    local_day = [dt.datetime.fromtimestamp(int(h) * 3600, zone).date() for h in hours]
+    first, last = local_day[0], local_day[-1]
+    dates = tuple(first + dt.timedelta(days=k) for k in range((last - first).days + 1))
+    index = np.array([(d - first).days for d in local_day], dtype=np.int64)
+    n_days = len(dates)
+    present = np.bincount(index, weights=has_value.astype(float), minlength=n_days).astype(np.int64)
+    total = np.bincount(index, weights=hourly_mean, minlength=n_days)
+
+    def midnight(d: dt.date) -> float:
+        return dt.datetime(d.year, d.month, d.day, tzinfo=zone).timestamp()
+
+    in_day = np.array([round((midnight(d + dt.timedelta(days=1)) - midnight(d)) / 3600.0) for d in dates],
+                      dtype=np.int64)
+    enough = (in_day - present) <= MAX_MISSING_HOUR_SHARE * in_day
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(enough & (present > 0), total / np.maximum(present, 1), np.nan)
+    return DailyTemperature(dates, mean, present, in_day)
 
 
 # --------------------------------------------------------------------------- change-point models
