@@ -10,8 +10,10 @@ JSON (documented in the README): the accounting document where each product gain
                   "savings_to_benchmark_tco2", "savings_to_baseline_tco2",
                   "quota_standard", "quota_grade", "quota_limits", "warnings", "derivation"}
 
-and ``provenance.benchmarking`` names the edition option, the datasets (with sha256) and the
-facility-attributes file.
+``works`` lists iron and steel works reported as process units (one object per enterprise and
+period: ``enterprise_id``, ``period`` and the same block for their crude steel, see
+:mod:`greenmfg.benchmarking.works`), and ``provenance.benchmarking`` names the edition option, the
+datasets (with sha256) and the facility-attributes file.
 """
 
 from __future__ import annotations
@@ -38,6 +40,8 @@ def benchmark_document(bench: BenchmarkRun) -> dict[str, Any]:
         for product in result["products"]:
             item = found.get((result["enterprise_id"], result["facility_id"], result["period"], product["product"]))
             product["benchmark"] = item.as_dict() if item is not None else None
+    document["works"] = [{"enterprise_id": w.enterprise_id, "period": w.period, "product": w.product,
+                          "output": w.output, "output_unit": w.output_unit, **w.as_dict()} for w in bench.works]
     document["provenance"]["benchmarking"] = bench.provenance()
     return document
 
