@@ -46,6 +46,9 @@ PROCESSES: Mapping[str, tuple[str, str]] = {
 }
 _STEELMAKING = frozenset({"converter", "eaf"})
 _IRONMAKING = "blast_furnace"
+#: process findings that bear on the works' levels and are repeated on the works result
+_CARRIED = frozenset({"benchmarking.variant.assumed", "benchmarking.correction.not_applied",
+                      "benchmarking.correction.not_encoded", "benchmarking.quota.no_limit", "benchmarking.level.missing"})
 
 
 def process_of(indicator: str | None) -> str | None:
@@ -243,7 +246,7 @@ def _warnings(result: ProductBenchmark, units: Sequence[tuple[str, ProductBenchm
     seen: set[str] = set()
     for _, r in units:
         for w in r.warnings:
-            if w.code.endswith(".unverified") and w.ref not in seen:
+            if (w.code.endswith(".unverified") or w.code in _CARRIED) and w.ref not in seen:
                 seen.add(w.ref)
                 add(w)
         for lv in r.levels:

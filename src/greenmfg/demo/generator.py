@@ -207,6 +207,9 @@ class _Route:
     #: process units of a works (id suffix, unit route, output per unit of the works' output);
     #: when given, each enterprise has one facility per unit and ``lines`` is empty
     units: tuple[tuple[str, _Route, float], ...] = ()
+    #: occasional maintenance outages (off for a works' units: one unit's outage alone would
+    #: break the works' process-to-steel ratios for the month)
+    outages: bool = True
 
 
 #: GENERATOR ASSUMPTIONS: the process units of an integrated BF-BOF works, each a facility of the
@@ -219,7 +222,7 @@ class _Route:
 #: has no level; about 50 kgce/t of rolled steel.
 _WORKS_UNITS: Final[tuple[tuple[str, _Route, float], ...]] = (
     ("SJ", _Route(
-        "works_sintering", "steel", 1.0, 0.0, (43.0, 52.0), facilities=(1.0,), measured_share=0.45,
+        "works_sintering", "steel", 1.0, 0.0, (43.0, 52.0), facilities=(1.0,), measured_share=0.45, outages=False,
         lines=(
             _main("sinter"),
             _share("coke", "consumed", 0.75),
@@ -231,7 +234,7 @@ _WORKS_UNITS: Final[tuple[tuple[str, _Route, float], ...]] = (
     ("JH", _Route(
         # no measured fuel parameters: the unit's energy is a small difference of large flows,
         # which a measured calorific value of a few per cent would swamp
-        "works_coking", "steel", 1.0, 0.0, (110.0, 135.0), facilities=(1.0,), measured_share=0.0,
+        "works_coking", "steel", 1.0, 0.0, (110.0, 135.0), facilities=(1.0,), measured_share=0.0, outages=False,
         lines=(
             _main("coke"),
             _share("washed_coal", "feedstock", 1.0),
@@ -244,7 +247,7 @@ _WORKS_UNITS: Final[tuple[tuple[str, _Route, float], ...]] = (
         ),
     ), 0.38),
     ("GL", _Route(
-        "works_blast_furnace", "steel", 1.0, 0.0, (361.0, 435.0), facilities=(1.0,), measured_share=0.45,
+        "works_blast_furnace", "steel", 1.0, 0.0, (361.0, 435.0), facilities=(1.0,), measured_share=0.45, outages=False,
         lines=(
             _main("pig_iron"),
             _share("coke", "consumed", 0.70),
@@ -255,7 +258,7 @@ _WORKS_UNITS: Final[tuple[tuple[str, _Route, float], ...]] = (
         ),
     ), 0.92),
     ("ZL", _Route(
-        "works_converter", "steel", 1.0, 0.0, None, facilities=(1.0,), measured_share=0.3,
+        "works_converter", "steel", 1.0, 0.0, None, facilities=(1.0,), measured_share=0.3, outages=False,
         lines=(
             _main("crude_steel"),
             _ratio("pig_iron", "process", 0.92, 0.03),
@@ -268,7 +271,7 @@ _WORKS_UNITS: Final[tuple[tuple[str, _Route, float], ...]] = (
         ),
     ), 1.0),
     ("ZG", _Route(
-        "works_rolling", "steel", 1.0, 0.0, (45.0, 60.0), facilities=(1.0,), measured_share=0.3,
+        "works_rolling", "steel", 1.0, 0.0, (45.0, 60.0), facilities=(1.0,), measured_share=0.3, outages=False,
         lines=(
             _main("steel_products"),
             _share("natural_gas", "consumed", 0.6),
@@ -1115,7 +1118,7 @@ def _monthly_output(route: _Route, n_facilities: int, months: _Calendar,
     noise_sigma = 0.03 if route.continuous else 0.06
     output = size[:, None] * season[None, :] * rng.lognormal(0.0, noise_sigma,
                                                              (n_facilities, n_months))
-    if route.continuous:
+    if route.continuous and route.outages:
         outage = rng.random((n_facilities, n_months)) < 0.04
         output = np.where(outage, output * rng.uniform(0.4, 0.85, output.shape), output)
     intensity = _intensities(route, n_facilities, rng)[:, None] * rng.lognormal(
