@@ -34,17 +34,23 @@ Quota: grade 1 (43 × 1500 + 110 000 + 361 000)/1100 − 30 + 36.2727 = 493.0909
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
+import openpyxl
 import pytest
+from typer.testing import CliRunner
 
 from greenmfg.accounting.service import account
 from greenmfg.benchmarking import benchmark
 from greenmfg.benchmarking.output import benchmark_document
 from greenmfg.calc import benchmarking as calc
+from greenmfg.cli import app
 
 from ..conftest import WriteRows
 
 S = {"industry": "钢铁", "enterprise_id": "S1"}
+runner = CliRunner()
 
 
 def _works_rows() -> list[dict[str, object]]:
@@ -132,3 +138,17 @@ def test_single_site_and_eaf_only_make_no_works(write_rows: WriteRows) -> None:
     bench = benchmark(account(write_rows(single)))
     assert bench.works == []
     assert next(r for r in bench.results if r.product == "crude_steel").indicator == "crude_steel_integrated"
+
+
+def test_cli_table_and_xlsx_show_the_works(write_rows: WriteRows, tmp_path: Path) -> None:
+    path = write_rows(_works_rows())
+    table = runner.invoke(app, ["benchmark", str(path)], env={"COLUMNS": "200"})
+    assert table.exit_code == 0, table.output
+    assert "钢铁联合企业吨钢综合能耗" in table.output and "543.6" in table.output and "496.3/606.3" in table.output
+    xlsx = tmp_path / "w.xlsx"
+    assert runner.invoke(app, ["benchmark", str(path), "--format", "xlsx", "-o", str(xlsx)]).exit_code == 0
+    rows = list(openpyxl.load_workbook(xlsx)["works 联合企业"].values)
+    works = dict(zip(rows[0], rows[1], strict=True))
+    assert (works["enterprise_id"], works["class"], works["quota_grade"]) == ("S1", "between", "3")
+    assert works["value"] == pytest.approx(597.92 / 1.1, rel=1e-9)
+    assert works["savings_to_benchmark_tce"] == pytest.approx(52.022, rel=1e-9)

@@ -79,8 +79,8 @@ def summary_by_indicator(bench: BenchmarkRun) -> list[dict[str, Any]]:
 
 
 def write_xlsx(bench: BenchmarkRun, path: Path | BinaryIO) -> None:
-    """Sheets: summary by indicator, one row per product result, levels and limits used,
-    warnings, indicator definitions, provenance."""
+    """Sheets: summary by indicator, one row per product result, the iron and steel works (if
+    any), levels and limits used, warnings, indicator definitions, provenance."""
     from openpyxl import Workbook  # only this output needs it
 
     workbook = Workbook(write_only=True)
@@ -106,6 +106,20 @@ def write_xlsx(bench: BenchmarkRun, path: Path | BinaryIO) -> None:
                       r.savings_to_baseline_tco2, r.quota_standard,
                       None if r.quota_grade is None else str(r.quota_grade),
                       *(r.quota_limits.get(g) for g in (1, 2, 3)), r.boundary, len(r.warnings)])
+    if bench.works:
+        sheet = workbook.create_sheet("works 联合企业")
+        sheet.append(["enterprise_id", "period", "crude_steel_t", "value", "unit", "process_ratios", "other",
+                      "benchmark_level", "baseline_level", "class", "gap_to_benchmark", "gap_to_baseline",
+                      "savings_to_benchmark_tce", "savings_to_baseline_tce", "quota_standard", "quota_grade",
+                      "quota_grade_1", "quota_grade_2", "quota_grade_3", "warnings"])
+        for w in bench.works:
+            ratios = "; ".join(f"{p['facility_id']} {p['process']} {p['value']:.6g} × {p['ratio']:.6g}"
+                               for p in w.derivation["processes"])
+            sheet.append([w.enterprise_id, w.period, w.output, w.value, w.unit, ratios, w.derivation["other"],
+                          w.benchmark_level, w.baseline_level, w.cls, w.gap_to_benchmark, w.gap_to_baseline,
+                          w.savings_to_benchmark_tce, w.savings_to_baseline_tce, w.quota_standard,
+                          None if w.quota_grade is None else str(w.quota_grade),
+                          *(w.quota_limits.get(g) for g in (1, 2, 3)), len(w.warnings)])
     sheet = workbook.create_sheet("levels 水平与限额")
     sheet.append(["ref", "name", "value", "unit", "edition", "verification_status", "source", "results"])
     used: dict[str, tuple[Any, ...]] = {}
@@ -119,7 +133,7 @@ def write_xlsx(bench: BenchmarkRun, path: Path | BinaryIO) -> None:
         sheet.append([*used[ref], uses[ref]])
     sheet = workbook.create_sheet("warnings 提示")
     sheet.append(["enterprise_id", "facility_id", "period", "product", "code", "ref", "message", "message_zh"])
-    for r in bench.results:
+    for r in [*bench.results, *bench.works]:
         for w in r.warnings:
             sheet.append([r.enterprise_id, r.facility_id, r.period, r.product, w.code, w.ref, w.message, w.message_zh])
     sheet = workbook.create_sheet("indicators 指标")
