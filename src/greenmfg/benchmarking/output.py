@@ -112,14 +112,15 @@ def write_xlsx(bench: BenchmarkRun, path: Path | BinaryIO) -> None:
                       "benchmark_level", "baseline_level", "class", "gap_to_benchmark", "gap_to_baseline",
                       "savings_to_benchmark_tce", "savings_to_baseline_tce", "quota_standard", "quota_grade",
                       "quota_grade_1", "quota_grade_2", "quota_grade_3", "warnings"])
-        for w in bench.works:
+        for works in bench.works:
             ratios = "; ".join(f"{p['facility_id']} {p['process']} {p['value']:.6g} × {p['ratio']:.6g}"
-                               for p in w.derivation["processes"])
-            sheet.append([w.enterprise_id, w.period, w.output, w.value, w.unit, ratios, w.derivation["other"],
-                          w.benchmark_level, w.baseline_level, w.cls, w.gap_to_benchmark, w.gap_to_baseline,
-                          w.savings_to_benchmark_tce, w.savings_to_baseline_tce, w.quota_standard,
-                          None if w.quota_grade is None else str(w.quota_grade),
-                          *(w.quota_limits.get(g) for g in (1, 2, 3)), len(w.warnings)])
+                               for p in works.derivation["processes"])
+            sheet.append([works.enterprise_id, works.period, works.output, works.value, works.unit, ratios,
+                          works.derivation["other"], works.benchmark_level, works.baseline_level, works.cls,
+                          works.gap_to_benchmark, works.gap_to_baseline, works.savings_to_benchmark_tce,
+                          works.savings_to_baseline_tce, works.quota_standard,
+                          None if works.quota_grade is None else str(works.quota_grade),
+                          *(works.quota_limits.get(g) for g in (1, 2, 3)), len(works.warnings)])
     sheet = workbook.create_sheet("levels 水平与限额")
     sheet.append(["ref", "name", "value", "unit", "edition", "verification_status", "source", "results"])
     used: dict[str, tuple[Any, ...]] = {}
