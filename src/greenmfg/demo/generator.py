@@ -22,7 +22,10 @@ no Python loop per row. Light-industry routes have no product in the vocabulary:
 the facility's monthly energy use [kgce] and their intensity is 1.
 
 A *facility* is a metered site, production line or workshop of the enterprise: heavy plants have
-1-3, light-industry firms 1-7.
+1-3, light-industry firms 1-7. The BF-BOF steel works is reported as process units, one facility
+each (``-SJ1`` sintering, ``-JH1`` coking, ``-GL1`` blast furnace, ``-ZL1`` converter, ``-ZG1``
+rolling), sized on the works' crude steel by typical process-to-steel ratios (``_WORKS_UNITS``), so
+benchmarking gives each process its indicator and the works its crude-steel value.
 """
 
 from __future__ import annotations
