@@ -311,6 +311,18 @@ def _print_benchmark(bench: object, console: Console) -> None:
                           _number(r.value), _number(r.baseline_level), str(r.quota_grade),
                           _number(r.savings_to_baseline_tce, 0))
         console.print(worst)
+    if bench.works:
+        works = Table(title="Iron and steel works by process / 钢铁联合企业吨钢综合能耗（工序能耗按钢比系数加权，"
+                            "吨钢水平为推算值）", title_style="bold", box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+        for header in ("企业", "期间"):
+            works.add_column(header, no_wrap=True)
+        for header in ("粗钢 t", "kgce/t", "标杆/基准", "分类", "等级", "→标杆 tce"):
+            works.add_column(header, justify="right", no_wrap=True)
+        for w in bench.works:
+            works.add_row(escape(w.enterprise_id), w.period, _number(w.output, 0), _number(w.value, 1),
+                          f"{_number(w.benchmark_level, 1)}/{_number(w.baseline_level, 1)}", w.cls or "—",
+                          str(w.quota_grade), _number(w.savings_to_benchmark_tce, 0))
+        console.print(works)
     without = [r for r in summary if r["indicator"] is None]
     if without:
         listed = ", ".join(f"{r['product']} ({r['results']})" for r in without)

@@ -56,3 +56,18 @@ def test_eaf_works_sit_around_the_eaf_levels(demo: BenchmarkRun) -> None:
     assert eaf
     assert all(r.value is not None and 35.0 <= r.value <= 130.0 for r in eaf), [r.value for r in eaf]
     assert {r.cls for r in eaf} != {"below_baseline"}
+
+
+def test_the_integrated_works_has_a_crude_steel_value(demo: BenchmarkRun) -> None:
+    # the demo's BF-BOF works report sinter, coke, hot metal, converter steel and rolled steel as
+    # facilities: each works-month gets 吨钢综合能耗 = Σ e_i × P_i / P + other (钢比系数 weighting)
+    assert demo.works
+    for w in demo.works:
+        assert w.facility_id == "*" and w.product == "crude_steel"
+        processes = {p["process"] for p in w.derivation["processes"]}
+        assert {"sintering", "coking", "blast_furnace", "converter"} <= processes
+        total = sum(p["contribution"] for p in w.derivation["processes"]) + w.derivation["other"]
+        assert w.value == pytest.approx(total, rel=1e-12)
+        assert w.value is not None and 350.0 <= w.value <= 700.0, w.value
+        assert w.cls is not None and w.quota_grade is not None
+        assert w.savings_to_baseline_tce is not None

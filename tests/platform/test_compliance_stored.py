@@ -66,7 +66,12 @@ def test_stored_results_equal_the_computation(demo: Database) -> None:
 
 def _compare(database: Database, admin: Principal, edition: str | None) -> None:
     fresh = _fresh(database, edition)
-    assert fresh and any(r.cls for r in fresh) == (edition != "2023")
+    assert fresh and any(r.cls for r in fresh)
+    if edition == "2023":
+        # the 2023 edition as encoded has levels only for these (the rest not_found): the demo's
+        # integrated works reports its blast furnace and converter as facilities of their own
+        assert {r.indicator for r in fresh if r.cls} <= {"blast_furnace_process", "converter_process",
+                                                         "coke_stamp_charged"}
     stored: list[ProductBenchmark] = []
     with database.session() as session:
         enterprises = session.execute(select(Organisation.id).where(Organisation.kind == "enterprise")).scalars()

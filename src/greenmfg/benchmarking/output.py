@@ -10,8 +10,10 @@ JSON (documented in the README): the accounting document where each product gain
                   "savings_to_benchmark_tco2", "savings_to_baseline_tco2",
                   "quota_standard", "quota_grade", "quota_limits", "warnings", "derivation"}
 
-and ``provenance.benchmarking`` names the edition option, the datasets (with sha256) and the
-facility-attributes file.
+``works`` lists iron and steel works reported as process units (one object per enterprise and
+period: ``enterprise_id``, ``period`` and the same block for their crude steel, see
+:mod:`greenmfg.benchmarking.works`), and ``provenance.benchmarking`` names the edition option, the
+datasets (with sha256) and the facility-attributes file.
 """
 
 from __future__ import annotations
@@ -38,6 +40,8 @@ def benchmark_document(bench: BenchmarkRun) -> dict[str, Any]:
         for product in result["products"]:
             item = found.get((result["enterprise_id"], result["facility_id"], result["period"], product["product"]))
             product["benchmark"] = item.as_dict() if item is not None else None
+    document["works"] = [{"enterprise_id": w.enterprise_id, "period": w.period, "product": w.product,
+                          "output": w.output, "output_unit": w.output_unit, **w.as_dict()} for w in bench.works]
     document["provenance"]["benchmarking"] = bench.provenance()
     return document
 
@@ -75,8 +79,8 @@ def summary_by_indicator(bench: BenchmarkRun) -> list[dict[str, Any]]:
 
 
 def write_xlsx(bench: BenchmarkRun, path: Path | BinaryIO) -> None:
-    """Sheets: summary by indicator, one row per product result, levels and limits used,
-    warnings, indicator definitions, provenance."""
+    """Sheets: summary by indicator, one row per product result, the iron and steel works (if
+    any), levels and limits used, warnings, indicator definitions, provenance."""
     from openpyxl import Workbook  # only this output needs it
 
     workbook = Workbook(write_only=True)
@@ -102,6 +106,21 @@ def write_xlsx(bench: BenchmarkRun, path: Path | BinaryIO) -> None:
                       r.savings_to_baseline_tco2, r.quota_standard,
                       None if r.quota_grade is None else str(r.quota_grade),
                       *(r.quota_limits.get(g) for g in (1, 2, 3)), r.boundary, len(r.warnings)])
+    if bench.works:
+        sheet = workbook.create_sheet("works 联合企业")
+        sheet.append(["enterprise_id", "period", "crude_steel_t", "value", "unit", "process_ratios", "other",
+                      "benchmark_level", "baseline_level", "class", "gap_to_benchmark", "gap_to_baseline",
+                      "savings_to_benchmark_tce", "savings_to_baseline_tce", "quota_standard", "quota_grade",
+                      "quota_grade_1", "quota_grade_2", "quota_grade_3", "warnings"])
+        for works in bench.works:
+            ratios = "; ".join(f"{p['facility_id']} {p['process']} {p['value']:.6g} × {p['ratio']:.6g}"
+                               for p in works.derivation["processes"])
+            sheet.append([works.enterprise_id, works.period, works.output, works.value, works.unit, ratios,
+                          works.derivation["other"], works.benchmark_level, works.baseline_level, works.cls,
+                          works.gap_to_benchmark, works.gap_to_baseline, works.savings_to_benchmark_tce,
+                          works.savings_to_baseline_tce, works.quota_standard,
+                          None if works.quota_grade is None else str(works.quota_grade),
+                          *(works.quota_limits.get(g) for g in (1, 2, 3)), len(works.warnings)])
     sheet = workbook.create_sheet("levels 水平与限额")
     sheet.append(["ref", "name", "value", "unit", "edition", "verification_status", "source", "results"])
     used: dict[str, tuple[Any, ...]] = {}
@@ -115,7 +134,7 @@ def write_xlsx(bench: BenchmarkRun, path: Path | BinaryIO) -> None:
         sheet.append([*used[ref], uses[ref]])
     sheet = workbook.create_sheet("warnings 提示")
     sheet.append(["enterprise_id", "facility_id", "period", "product", "code", "ref", "message", "message_zh"])
-    for r in bench.results:
+    for r in [*bench.results, *bench.works]:
         for w in r.warnings:
             sheet.append([r.enterprise_id, r.facility_id, r.period, r.product, w.code, w.ref, w.message, w.message_zh])
     sheet = workbook.create_sheet("indicators 指标")

@@ -9,7 +9,10 @@ For every product of every facility and period of an :class:`~greenmfg.accountin
 3. read the benchmark and baseline levels of the selected edition (default: the newest edition
    that has a value for the indicator) and the grade limits of the linked quota standard,
    corrected with the facility's attributes;
-4. classify, grade, and compute gaps and savings with :mod:`greenmfg.calc.benchmarking`.
+4. classify, grade, and compute gaps and savings with :mod:`greenmfg.calc.benchmarking`;
+5. for an iron and steel works whose processes are facilities of one enterprise, the works'
+   energy per tonne of crude steel, its process-weighted levels, grade and savings
+   (:mod:`greenmfg.benchmarking.works`, kept in ``BenchmarkRun.works``).
 
 Every level, limit and correction parameter used that is not ``verified``/``definitional``, and
 every missing value, is named in a warning on the result.
@@ -38,6 +41,7 @@ from greenmfg.benchmarking.definitions import (
     load_definitions,
 )
 from greenmfg.benchmarking.models import Finding, LevelUsed, ProductBenchmark
+from greenmfg.benchmarking.works import works_results
 from greenmfg.calc import benchmarking as calc
 from greenmfg.errors import GreenmfgError
 from greenmfg.refdata.catalog import Catalog, Dataset, ParameterRow
@@ -69,6 +73,9 @@ class BenchmarkRun:
     results: list[ProductBenchmark]
     attributes: FacilityAttributes | None = None
     datasets: list[str] = field(default_factory=list)
+    #: crude steel of iron and steel works reported as process units (facility_id ``*``), apart
+    #: from ``results`` so that sums over facilities count no energy twice
+    works: list[ProductBenchmark] = field(default_factory=list)
 
     def by_product(self) -> dict[tuple[str, str, str, str], ProductBenchmark]:
         return {(r.enterprise_id, r.facility_id, r.period, r.product): r for r in self.results}
@@ -263,14 +270,25 @@ def benchmark(run: AccountingRun, options: BenchmarkOptions | None = None, *,
         outputs[(p["enterprise_id"], p["facility_id"], p["period"])][p["product"]] = p["quantity"]
     levels = _Levels(catalog, editions, edition)
     used_datasets: set[str] = {definitions.indicators_dataset, definitions.attributes_dataset}
+    converters = _converters_of_works(outputs, inputs, attributes)
 
     rows: list[_Row] = []
     for p in products:
         key: _KEY = (p["enterprise_id"], p["facility_id"], p["period"])
         given = dict(attributes.of(key[0], key[1])) if attributes else {}
+        inferred_route = key in converters and "steel_route" not in given and p["product"] == "crude_steel"
+        if inferred_route:
+            given["steel_route"] = "bof"
         context = FacilityContext(given, frozenset(inputs.get(key, set())), frozenset(outputs[key]))
         result = ProductBenchmark(enterprise_id=key[0], facility_id=key[1], period=key[2], product=p["product"],
                                   output=p["quantity"], output_unit=p["unit"])
+        if inferred_route:
+            result.warnings.append(Finding(
+                "benchmarking.attribute.inferred", "steel_route",
+                "steel_route = bof taken: the facility makes crude steel without EAF electrodes and the enterprise has "
+                "a blast furnace reported as a facility of its own in this period; give the attribute to override",
+                "按转炉工序（steel_route = bof）处理：该设施产粗钢、无电极投入，且本企业本期有单独报送的高炉；"
+                "可通过设施属性给定"))
         row = _Row(result)
         rows.append(row)
         candidates = definitions.for_product(p["product"])
@@ -291,9 +309,31 @@ def benchmark(run: AccountingRun, options: BenchmarkOptions | None = None, *,
 
     _compute(rows)
     used_datasets |= {ref.split(":", 1)[0] for r in rows if r.definition for ref in r.definition.corrections}
+    results = [r.result for r in rows]
     return BenchmarkRun(accounting=run, options=options, definitions=definitions, editions=editions,
-                        results=[r.result for r in rows], attributes=attributes,
-                        datasets=sorted(used_datasets))
+                        results=results, attributes=attributes, datasets=sorted(used_datasets),
+                        works=works_results(results, energy))
+
+
+_WORKS_PRODUCTS = frozenset({"pig_iron", "sinter", "pellet", "coke"})
+
+
+def _converters_of_works(outputs: Mapping[_KEY, Mapping[str, float]], inputs: Mapping[_KEY, set[tuple[str, str]]],
+                         attributes: FacilityAttributes | None) -> set[_KEY]:
+    """Facilities taken as converter shops: crude steel without electrodes beside a blast furnace.
+
+    In an enterprise and period with a blast-furnace facility (pig iron its only product, or
+    ``steel_route=bf``), a facility whose products include crude steel but none of pig iron,
+    sinter, pellets or coke, with no electrode input and no ``steel_route`` given, is the
+    converter shop (BF-BOF route): only an EAF consumes electrodes.
+    """
+    def route(key: _KEY) -> AttributeValue | None:
+        return dict(attributes.of(key[0], key[1])).get("steel_route") if attributes else None
+
+    with_bf = {(k[0], k[2]) for k, made in outputs.items() if set(made) == {"pig_iron"} or route(k) == "bf"}
+    return {k for k, made in outputs.items()
+            if (k[0], k[2]) in with_bf and "crude_steel" in made and not set(made) & _WORKS_PRODUCTS
+            and ("electrode", "process") not in inputs.get(k, set()) and route(k) is None}
 
 
 def _no_indicator(result: ProductBenchmark, candidates: Sequence[IndicatorDefinition], selection: str,

@@ -16,6 +16,12 @@ Definitions
 - gap [indicator unit] = value − level (positive: worse than the level).
 - saving [tce] = max(value − level, 0) × output × (tce per indicator unit × product unit): the
   energy the facility would not have used at the level with the same output.
+- works value (吨钢综合能耗 of an iron and steel works whose processes are facilities):
+  E = Σ_i e_i × r_i + E_other / P, with e_i the process energy per tonne of process product of
+  process unit i, r_i = P_i / P its ratio to the works' crude steel P (钢比系数), E_other the
+  energy of the works' facilities that are no process unit, per tonne of crude steel
+  (:func:`steel_ratios`, :func:`works_value`); works levels weight each process's level the same
+  way (:func:`works_level`).
 - CO2 saving [tCO2e] = saving [tce] × the facility's own energy-related emissions per tce
   (emissions of its energy carriers ÷ their energy, :func:`facility_energy`): process
   emissions that do not scale with energy (calcination, anodes, PFCs) are left out.
@@ -49,6 +55,9 @@ __all__ = [
     "linear_adjustment",
     "quota_grades",
     "savings",
+    "steel_ratios",
+    "works_level",
+    "works_value",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -238,6 +247,86 @@ def co2_savings(savings_tce: Sequence[float | None] | FloatArray, emissions_tco2
     with np.errstate(divide="ignore", invalid="ignore"):
         per_tce = np.where(e > 0, _array(emissions_tco2e) / e, np.nan)
     return _array(savings_tce) * per_tce
+
+
+def steel_ratios(process_outputs: Sequence[float | None] | FloatArray, crude_steel: float) -> FloatArray:
+    """Ratio of each process's output to the works' crude steel, r_i = P_i / P (钢比系数) [1].
+
+    Parameters
+    ----------
+    process_outputs
+        Output of each process unit in its product [t]: sinter, pellets, coke, hot metal, crude
+        steel of the converter or EAF shop.
+    crude_steel
+        Crude steel of the works [t] (the sum over its converter and EAF shops).
+
+    Returns
+    -------
+    numpy.ndarray
+        r_i [1]; NaN everywhere when the crude steel is not positive.
+
+    References
+    ----------
+    吨钢综合能耗 expanded by process (陆钟武, 1980s; 《中国大百科全书》 第三版 “吨钢综合能耗”):
+    E = Σ_i r_i × e_i, r_i = process output / steel output, called 钢比系数.
+    """
+    outputs = _array(process_outputs)
+    if not crude_steel > 0:
+        return np.full(outputs.shape, np.nan)
+    return outputs / crude_steel
+
+
+def works_value(process_values: Sequence[float | None] | FloatArray, ratios: Sequence[float | None] | FloatArray,
+                other: float = 0.0) -> float:
+    """Comprehensive energy per tonne of crude steel of a works: E = Σ e_i × r_i + other.
+
+    Parameters
+    ----------
+    process_values
+        e_i, process energy per tonne of each process's product [kgce/t].
+    ratios
+        r_i, the process-to-crude-steel ratios (:func:`steel_ratios`) [1].
+    other
+        Energy of the works' facilities that are no process unit (rolling mills, power plant,
+        auxiliaries) per tonne of crude steel [kgce/t].
+
+    Returns
+    -------
+    float
+        E [kgce/t crude steel]; NaN when any e_i or r_i is missing. Σ e_i × r_i equals Σ E_i / P
+        (E_i the process's energy), so E is the works' energy divided by its crude steel.
+
+    References
+    ----------
+    《中国大百科全书》 第三版 “吨钢综合能耗”: 吨钢综合能耗 = 能源消耗总量 / 钢产量, expanded as
+    Σ (工序实物产量 / 钢产量) × 工序能耗 over the main and auxiliary processes.
+    """
+    e, r = _array(process_values), _array(ratios)
+    if e.shape != r.shape:
+        raise ValueError("process values and ratios differ in length")
+    return float(np.sum(e * r) + other)
+
+
+def works_level(levels: Sequence[float | None] | FloatArray, process_values: Sequence[float | None] | FloatArray,
+                ratios: Sequence[float | None] | FloatArray, other: float = 0.0, *,
+                required: Sequence[bool] | npt.NDArray[np.bool_] | None = None) -> float:
+    """A process level carried to a works' crude steel: Σ (L_i, else e_i) × r_i + other [kgce/t].
+
+    The energy per tonne of crude steel the works would use at its own process ratios if every
+    process that has a level were at that level. A process without a level counts at its own
+    value e_i (it contributes no gap); where ``required[i]`` is True a missing L_i makes the
+    result NaN instead (a quota grade the standard leaves as '—' is not invented for the works).
+
+    Returns
+    -------
+    float
+        The works level [kgce/t crude steel], or NaN.
+    """
+    lv, e, r = _array(levels), _array(process_values), _array(ratios)
+    need = np.zeros(lv.shape, dtype=bool) if required is None else np.asarray(required, dtype=bool)
+    if (np.isnan(lv) & need).any():
+        return float("nan")
+    return float(np.sum(np.where(np.isnan(lv), e, lv) * r) + other)
 
 
 def quota_grades(values: Sequence[float | None] | FloatArray, grade_1: Sequence[float | None] | FloatArray,

@@ -22,7 +22,10 @@ no Python loop per row. Light-industry routes have no product in the vocabulary:
 the facility's monthly energy use [kgce] and their intensity is 1.
 
 A *facility* is a metered site, production line or workshop of the enterprise: heavy plants have
-1-3, light-industry firms 1-7.
+1-3, light-industry firms 1-7. The BF-BOF steel works is reported as process units, one facility
+each (``-SJ1`` sintering, ``-JH1`` coking, ``-GL1`` blast furnace, ``-ZL1`` converter, ``-ZG1``
+rolling), sized on the works' crude steel by typical process-to-steel ratios (``_WORKS_UNITS``), so
+benchmarking gives each process its indicator and the works its crude-steel value.
 """
 
 from __future__ import annotations
@@ -204,32 +207,90 @@ class _Route:
     facilities: tuple[float, ...] = _HEAVY_FACILITIES
     measured_share: float = 0.4  # chance that a facility measures a fuel's parameters
     flagship: bool = False       # forced into every region (the five heavy industries)
+    #: process units of a works (id suffix, unit route, output per unit of the works' output);
+    #: when given, each enterprise has one facility per unit and ``lines`` is empty
+    units: tuple[tuple[str, _Route, float], ...] = ()
+    #: occasional maintenance outages (off for a works' units: one unit's outage alone would
+    #: break the works' process-to-steel ratios for the month)
+    outages: bool = True
 
+
+#: GENERATOR ASSUMPTIONS: the process units of an integrated BF-BOF works, each a facility of the
+#: works' enterprise (id suffix, unit, output per tonne of the works' crude steel: the 钢比系数 of
+#: a typical works). Intensities [kgce per tonne of the unit's product] sit around the process
+#: levels: sintering GB 21256-2025 表1 grades 1 and 3 (43, 52; the lists have no sinter level),
+#: coking 110/135 and blast furnace 361/435 (发改产业〔2021〕1609号 / 〔2023〕723号). The converter
+#: has no intensity: its energy is the sum of its lines (oxygen and power in, recovered converter
+#: gas and steam out), about −15 kgce/t, around the 2023 levels (−30/−10). Rolling (rolled steel)
+#: has no level; about 50 kgce/t of rolled steel.
+_WORKS_UNITS: Final[tuple[tuple[str, _Route, float], ...]] = (
+    ("SJ", _Route(
+        "works_sintering", "steel", 1.0, 0.0, (43.0, 52.0), facilities=(1.0,), measured_share=0.45, outages=False,
+        lines=(
+            _main("sinter"),
+            _share("coke", "consumed", 0.75),
+            *_electricity_share(0.17),
+            _share("natural_gas", "consumed", 0.08),
+            _ratio("fresh_water", "consumed", 0.3, 0.3),
+        ),
+    ), 1.25),
+    ("JH", _Route(
+        # no measured fuel parameters: the unit's energy is a small difference of large flows,
+        # which a measured calorific value of a few per cent would swamp
+        "works_coking", "steel", 1.0, 0.0, (110.0, 135.0), facilities=(1.0,), measured_share=0.0, outages=False,
+        lines=(
+            _main("coke"),
+            _share("washed_coal", "feedstock", 1.0),
+            _ratio("coke", "exported", 0.99, 0.01),
+            _ratio("coal_tar", "exported", 0.040, 0.08),
+            _ratio("crude_benzene", "exported", 0.011, 0.08),
+            _ratio("coke_oven_gas", "exported", 0.018, 0.2),
+            _ratio("electricity", "purchased", 0.035, 0.2),
+            _ratio("fresh_water", "consumed", 1.2, 0.3),
+        ),
+    ), 0.38),
+    ("GL", _Route(
+        "works_blast_furnace", "steel", 1.0, 0.0, (361.0, 435.0), facilities=(1.0,), measured_share=0.45, outages=False,
+        lines=(
+            _main("pig_iron"),
+            _share("coke", "consumed", 0.70),
+            _share("bituminous_coal", "consumed", 0.25),
+            *_electricity_share(0.05),
+            _ratio("blast_furnace_gas", "exported", 0.030, 0.3),
+            _ratio("steel_flux_limestone", "process", 0.05, 0.25),
+        ),
+    ), 0.92),
+    ("ZL", _Route(
+        "works_converter", "steel", 1.0, 0.0, None, facilities=(1.0,), measured_share=0.3, outages=False,
+        lines=(
+            _main("crude_steel"),
+            _ratio("pig_iron", "process", 0.92, 0.03),
+            _ratio("scrap_steel", "process", 0.15, 0.3),
+            _ratio("oxygen", "purchased", 50.0, 0.1),
+            _ratio("electricity", "purchased", 0.025, 0.15),
+            _ratio("steam", "exported", 0.08, 0.3),
+            _ratio("converter_gas", "exported", 0.0110, 0.15),
+            _ratio("steel_flux_dolomite", "process", 0.03, 0.3),
+        ),
+    ), 1.0),
+    ("ZG", _Route(
+        "works_rolling", "steel", 1.0, 0.0, (45.0, 60.0), facilities=(1.0,), measured_share=0.3, outages=False,
+        lines=(
+            _main("steel_products"),
+            _share("natural_gas", "consumed", 0.6),
+            *_electricity_share(0.4),
+            _ratio("fresh_water", "consumed", 1.0, 0.3),
+        ),
+    ), 0.96),
+)
 
 # Units: steel, cement, chemicals [kgce/t]; flat glass [kgce/weight box]; aluminium [kWh/t AC].
 _ROUTES: Final[tuple[_Route, ...]] = (
     _Route(
-        "steel_bf_bof", "steel", 250_000.0, 0.5, (540.0, 630.0), flagship=True, measured_share=0.45,
-        lines=(
-            _main("crude_steel"),
-            # hot metal goes to the converters; only merchant pig iron leaves the boundary
-            _ratio("pig_iron", "produced", 0.08, 0.5, 0.25),
-            _ratio("steel_products", "produced", 0.95, 0.03, 0.6),
-            _share("coke", "consumed", 0.62),
-            _share("bituminous_coal", "consumed", 0.20, 0.6, "injection_coal"),
-            _share("washed_coal", "consumed", 0.20, 0.4, "injection_coal"),
-            *_electricity_share(0.10),
-            _share("natural_gas", "consumed", 0.03, 0.7),
-            _share("coke_oven_gas", "purchased", 0.04, 0.3),
-            _share("diesel", "consumed", 0.004),
-            _ratio("blast_furnace_gas", "exported", 0.030, 0.3, 0.4),
-            _ratio("converter_gas", "exported", 0.008, 0.3, 0.3),
-            _ratio("oxygen", "purchased", 55.0, 0.15, 0.5),
-            _ratio("fresh_water", "consumed", 3.0, 0.3),
-            _ratio("steel_flux_limestone", "process", 0.07, 0.25),
-            _ratio("steel_flux_dolomite", "process", 0.03, 0.3, 0.8),
-            _ratio("scrap_steel", "process", 0.12, 0.3, 0.9),
-        ),
+        # an integrated works reported as process units (see _WORKS_UNITS): its lines are the
+        # units'; the size and intensity are those of the works' crude steel
+        "steel_bf_bof", "steel", 250_000.0, 0.5, None, flagship=True, measured_share=0.45, lines=(),
+        units=_WORKS_UNITS,
     ),
     _Route(
         # EAF shop energy per tonne of crude steel around the 2021 levels of the ≥ 50 t furnaces
@@ -1023,7 +1084,7 @@ def _flow_sign(flow: str) -> float:
 
 
 def _add_facilities(route: _Route, enterprises: IntArray, region: _Region,
-                    rng: np.random.Generator, facility_ids: list[str]) -> IntArray:
+                    rng: np.random.Generator, facility_ids: list[str], code: str = "F") -> IntArray:
     """Draw each enterprise's facilities, append their ids; return each facility's enterprise."""
     weights = np.array(route.facilities)
     per_enterprise = 1 + rng.choice(len(weights), size=len(enterprises), p=weights / weights.sum())
@@ -1031,14 +1092,14 @@ def _add_facilities(route: _Route, enterprises: IntArray, region: _Region,
     starts = np.repeat(np.cumsum(per_enterprise) - per_enterprise, per_enterprise)
     facility_number = np.arange(len(facility_enterprise)) - starts + 1
     facility_ids.extend(
-        f"{region.enterprise_ids[e]}-F{k}"
+        f"{region.enterprise_ids[e]}-{code}{k}"
         for e, k in zip(facility_enterprise.tolist(), facility_number.tolist(), strict=True)
     )
     return facility_enterprise
 
 
 def _monthly_output(route: _Route, n_facilities: int, months: _Calendar,
-                    rng: np.random.Generator) -> tuple[FloatArray, FloatArray]:
+                    rng: np.random.Generator, size: FloatArray | None = None) -> tuple[FloatArray, FloatArray]:
     """Output and unit energy consumption of each facility and month [facility x month].
 
     Returns
@@ -1052,14 +1113,15 @@ def _monthly_output(route: _Route, n_facilities: int, months: _Calendar,
         variation.
     """
     n_months = len(months.periods)
-    size = route.median_output * rng.lognormal(0.0, route.output_spread, n_facilities)
+    if size is None:
+        size = route.median_output * rng.lognormal(0.0, route.output_spread, n_facilities)
     season = np.array([route.seasonality[m - 1] for m in months.month_numbers])
     if route.continuous:
         season = season * months.days / _DAYS_PER_MONTH
     noise_sigma = 0.03 if route.continuous else 0.06
     output = size[:, None] * season[None, :] * rng.lognormal(0.0, noise_sigma,
                                                              (n_facilities, n_months))
-    if route.continuous:
+    if route.continuous and route.outages:
         outage = rng.random((n_facilities, n_months)) < 0.04
         output = np.where(outage, output * rng.uniform(0.4, 0.85, output.shape), output)
     intensity = _intensities(route, n_facilities, rng)[:, None] * rng.lognormal(
@@ -1120,7 +1182,8 @@ def _line_quantities(route: _Route, output: FloatArray, intensity: FloatArray, a
 
 def _route_rows(route: _Route, enterprises: IntArray, region: _Region, months: _Calendar,
                 rng: np.random.Generator, vocabulary: Vocabulary, coefficients: Mapping[str, float],
-                texts: _TextTables, facility_ids: list[str]) -> _Rows:
+                texts: _TextTables, facility_ids: list[str], code: str = "F",
+                size: FloatArray | None = None) -> _Rows:
     """All rows of one route's enterprises, built over facilities x months x lines at once.
 
     Rows come facility by facility, month by month, in the order of the route's lines; only the
@@ -1129,10 +1192,10 @@ def _route_rows(route: _Route, enterprises: IntArray, region: _Region, months: _
     n_lines = len(route.lines)
     n_months = len(months.periods)
     first_facility = len(facility_ids)
-    facility_enterprise = _add_facilities(route, enterprises, region, rng, facility_ids)
+    facility_enterprise = _add_facilities(route, enterprises, region, rng, facility_ids, code)
     n_facilities = len(facility_enterprise)
     facility_style = region.style[facility_enterprise]
-    output, intensity = _monthly_output(route, n_facilities, months, rng)
+    output, intensity = _monthly_output(route, n_facilities, months, rng, size)
     active = _choose_lines(route, n_facilities, rng)
     quantity = _line_quantities(route, output, intensity, active, rng, coefficients)
     del output, intensity
@@ -1252,14 +1315,23 @@ def _measured_parameters(route: _Route, active: BoolArray, rng: np.random.Genera
 def _draw_rows(region: _Region, months: _Calendar, rng: np.random.Generator,
                vocabulary: Vocabulary, coefficients: Mapping[str, float],
                texts: _TextTables) -> _Rows:
-    """Rows of every route, concatenated in route order (each enterprise's rows together)."""
+    """Rows of every route, concatenated in route order (each enterprise's rows together; a
+    works' rows process unit by process unit)."""
     for period in months.periods:
         texts.code("period", period)
     facility_ids: list[str] = []
     blocks: list[_Rows] = []
     for r, route in enumerate(_ROUTES):
         enterprises = np.flatnonzero(region.route_index == r)
-        if len(enterprises):
+        if len(enterprises) and route.units:
+            # an integrated works: one facility per process unit, sized on the works' crude steel
+            # [t/month] times the unit's ratio (one unit's size jitters 3 % around it)
+            size = route.median_output * rng.lognormal(0.0, route.output_spread, len(enterprises))
+            for code, unit, ratio in route.units:
+                blocks.append(_route_rows(unit, enterprises, region, months, rng, vocabulary, coefficients,
+                                          texts, facility_ids, code,
+                                          size * ratio * rng.lognormal(0.0, 0.03, len(enterprises))))
+        elif len(enterprises):
             blocks.append(_route_rows(route, enterprises, region, months, rng, vocabulary,
                                       coefficients, texts, facility_ids))
     codes: dict[str, CodeArray] = {}

@@ -1,0 +1,154 @@
+"""An integrated iron and steel works reported as process units gets a crude-steel value.
+
+Source of the method: 吨钢综合能耗 = 能源消耗总量 / 钢产量, expanded by process as
+E = Σ_i (P_i / P) × e_i, P_i / P the 钢比系数 (陆钟武; 《中国大百科全书》 第三版 “吨钢综合能耗”).
+GB 21256-2025 sets its limits per process (表1 sintering 43/46/52, 表3 blast furnace 361/370/415,
+表4 converter −30/−28/−12 kgce/t) and GB 21342-2025 表1 top-charged coke 110/110/135; the
+2021/2023 lists: coke 110/135 (2021), blast furnace 361/435, converter −30/−10 (2023), none for
+sintering. The works' levels below are those process levels weighted by the works' own ratios
+(greenmfg's derivation, stated on the result). Standard-coal coefficients: GB/T 2589-2020 附录A
+(coke 0.9714 kgce/kg, cleaned coal 0.9000 kgce/kg, electricity 0.1229 kgce/kWh, natural gas
+1.3300 kgce/m3).
+
+The small works, worked by hand (one month):
+
+=========  ===========================================  ===========  ===============
+facility   activity                                     energy tce   e_i kgce/t
+=========  ===========================================  ===========  ===============
+SJ sinter  coke 70 t; sinter 1500 t                     67.998       45.332
+JH coking  cleaned coal 1200 t − coke out 1000 t        108.6        108.6
+GL BF      coke 380 t; hot metal 1000 t                 369.132      369.132
+ZL BOF     electricity 100 MWh; crude steel 1100 t      12.29        11.172727…
+ZG mill    natural gas 30 000 m3; rolled steel 1050 t   39.9         (other)
+=========  ===========================================  ===========  ===============
+
+P = 1100 t; E = Σ e_i × P_i / P + 39.9 / 1.1 = 597.92 / 1.1 = 543.563636… kgce/t.
+Benchmark level: sintering has none (counted at its own 45.332) → (67.998 + 110 + 361)/1.1 − 30
++ 36.272727… = 496.270909… ; baseline (67.998 + 135 + 435)/1.1 − 10 + 36.272727… = 606.270909…
+→ between. Savings to the benchmark: (543.563636 − 496.270909) × 1100 t = 52.022 tce, which is
+also Σ (e_i − L_i) × P_i = −1.4 (coke) + 8.132 (BF) + 45.29 (BOF).
+Quota: grade 1 (43 × 1500 + 110 000 + 361 000)/1100 − 30 + 36.2727 = 493.090909…; grade 2
+(46 × 1500 + 110 000 + 370 000)/1100 − 28 + 36.2727 = 507.363636…; grade 3
+(52 × 1500 + 135 000 + 415 000)/1100 − 12 + 36.2727 = 595.181818… → grade 3.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import openpyxl
+import pytest
+from typer.testing import CliRunner
+
+from greenmfg.accounting.service import account
+from greenmfg.benchmarking import benchmark
+from greenmfg.benchmarking.output import benchmark_document
+from greenmfg.calc import benchmarking as calc
+from greenmfg.cli import app
+
+from ..conftest import WriteRows
+
+S = {"industry": "钢铁", "enterprise_id": "S1"}
+runner = CliRunner()
+
+
+def _works_rows() -> list[dict[str, object]]:
+    return [
+        {**S, "facility_id": "SJ", "item": "焦炭", "quantity": 70, "unit": "t", "flow": "消耗"},
+        {**S, "facility_id": "SJ", "item": "烧结矿", "quantity": 1500, "unit": "t", "flow": "产出"},
+        {**S, "facility_id": "JH", "item": "洗精煤", "quantity": 1200, "unit": "t", "flow": "消耗"},
+        {**S, "facility_id": "JH", "item": "焦炭", "quantity": 1000, "unit": "t", "flow": "产出"},
+        {**S, "facility_id": "JH", "item": "焦炭", "quantity": 1000, "unit": "t", "flow": "输出"},
+        {**S, "facility_id": "GL", "item": "焦炭", "quantity": 380, "unit": "t", "flow": "消耗"},
+        {**S, "facility_id": "GL", "item": "生铁", "quantity": 1000, "unit": "t", "flow": "产出"},
+        {**S, "facility_id": "ZL", "item": "电力", "quantity": 100, "unit": "MWh", "flow": "消耗"},
+        {**S, "facility_id": "ZL", "item": "生铁", "quantity": 1000, "unit": "t", "flow": "工艺"},
+        {**S, "facility_id": "ZL", "item": "粗钢", "quantity": 1100, "unit": "t", "flow": "产出"},
+        {**S, "facility_id": "ZG", "item": "天然气", "quantity": 30000, "unit": "m3", "flow": "消耗"},
+        {**S, "facility_id": "ZG", "item": "钢材", "quantity": 1050, "unit": "t", "flow": "产出"},
+    ]
+
+
+def test_calc_weighted_value_and_levels() -> None:
+    ratios = calc.steel_ratios([1500, 1000, 1000, 1100], 1100)
+    assert ratios == pytest.approx([1500 / 1100, 1000 / 1100, 1000 / 1100, 1.0], rel=1e-15)
+    values = [45.332, 108.6, 369.132, 12.29 / 1.1]
+    assert calc.works_value(values, ratios, 39.9 / 1.1) == pytest.approx(597.92 / 1.1, rel=1e-12)
+    # a process without a level counts at its own value; a required one makes the level missing
+    assert calc.works_level([np.nan, 110, 361, -30], values, ratios, 39.9 / 1.1) == pytest.approx(
+        538.998 / 1.1 - 30 + 39.9 / 1.1, rel=1e-12)
+    assert np.isnan(calc.works_level([np.nan, 110, 361, -30], values, ratios, 0.0,
+                                     required=[True, False, False, False]))
+    assert np.isnan(calc.steel_ratios([1.0], 0.0)).all()
+
+
+def test_integrated_works_by_process_ratios(write_rows: WriteRows) -> None:
+    bench = benchmark(account(write_rows(_works_rows())))
+    by_facility = {(r.facility_id, r.product): r for r in bench.results}
+    # the converter shop is recognised beside the blast furnace (no electrodes), said in a warning
+    converter = by_facility[("ZL", "crude_steel")]
+    assert converter.indicator == "converter_process"
+    assert "benchmarking.attribute.inferred" in {w.code for w in converter.warnings}
+    assert converter.value == pytest.approx(12.29 / 1.1, rel=1e-12)
+    assert converter.quota_grade == "fails"  # 11.17 kgce/t > −12: GB 21256-2025 表4 限定值 missed
+
+    assert len(bench.works) == 1
+    works = bench.works[0]
+    assert (works.enterprise_id, works.facility_id, works.period, works.product) == ("S1", "*", "2024-01",
+                                                                                      "crude_steel")
+    assert works.output == pytest.approx(1100.0)
+    assert works.value == pytest.approx(597.92 / 1.1, rel=1e-9)  # 543.5636… kgce/t
+    ratios = {p["facility_id"]: p["ratio"] for p in works.derivation["processes"]}
+    assert ratios == pytest.approx({"SJ": 1500 / 1100, "JH": 1000 / 1100, "GL": 1000 / 1100, "ZL": 1.0})
+    assert [f["facility_id"] for f in works.derivation["other_facilities"]] == ["ZG"]
+    other = 39.9 / 1.1
+    assert works.benchmark_level == pytest.approx(538.998 / 1.1 - 30 + other, rel=1e-9)
+    assert works.baseline_level == pytest.approx(637.998 / 1.1 - 10 + other, rel=1e-9)
+    assert works.cls == "between"
+    assert works.savings_to_benchmark_tce == pytest.approx(52.022, rel=1e-9)
+    assert works.savings_to_baseline_tce == 0.0
+    assert works.quota_limits == {1: pytest.approx(535500 / 1100 - 30 + other, rel=1e-9),
+                                  2: pytest.approx(549000 / 1100 - 28 + other, rel=1e-9),
+                                  3: pytest.approx(628000 / 1100 - 12 + other, rel=1e-9)}
+    assert works.quota_grade == 3
+    codes = {w.code for w in works.warnings}
+    assert {"benchmarking.works.derived_levels", "benchmarking.works.process_without_level",
+            "benchmarking.works.process_fails", "benchmarking.works.other_facilities"} <= codes
+    assert "benchmarking.works.bought_burden" not in codes and "benchmarking.works.bought_coke" not in codes
+    # the levels used are unverified in the library: the works result names them too
+    assert {lv.ref for lv in works.levels} <= {w.ref for w in works.warnings}
+    # the JSON document carries the works apart from the facility products
+    document = benchmark_document(bench)
+    assert [w["value"] for w in document["works"]] == [pytest.approx(597.92 / 1.1, rel=1e-9)]
+
+
+def test_works_without_sintering_or_coking_says_what_bought_burden_means(write_rows: WriteRows) -> None:
+    rows = [r for r in _works_rows() if r["facility_id"] not in ("SJ", "JH")]
+    works = benchmark(account(write_rows(rows))).works[0]
+    # (369.132 + 12.29 + 39.9) tce / 1100 t
+    assert works.value == pytest.approx(421.322 / 1.1, rel=1e-9)
+    codes = {w.code for w in works.warnings}
+    assert {"benchmarking.works.bought_burden", "benchmarking.works.bought_coke"} <= codes
+
+
+def test_single_site_and_eaf_only_make_no_works(write_rows: WriteRows) -> None:
+    single = [{**S, "item": "焦炭", "quantity": 500, "unit": "t", "flow": "消耗"},
+              {**S, "item": "粗钢", "quantity": 1000, "unit": "t", "flow": "产出"}]
+    bench = benchmark(account(write_rows(single)))
+    assert bench.works == []
+    assert next(r for r in bench.results if r.product == "crude_steel").indicator == "crude_steel_integrated"
+
+
+def test_cli_table_and_xlsx_show_the_works(write_rows: WriteRows, tmp_path: Path) -> None:
+    path = write_rows(_works_rows())
+    table = runner.invoke(app, ["benchmark", str(path)], env={"COLUMNS": "200"})
+    assert table.exit_code == 0, table.output
+    assert "钢铁联合企业吨钢综合能耗" in table.output and "543.6" in table.output and "496.3/606.3" in table.output
+    xlsx = tmp_path / "w.xlsx"
+    assert runner.invoke(app, ["benchmark", str(path), "--format", "xlsx", "-o", str(xlsx)]).exit_code == 0
+    rows = list(openpyxl.load_workbook(xlsx)["works 联合企业"].values)
+    works = dict(zip(rows[0], rows[1], strict=True))
+    assert (works["enterprise_id"], works["class"], works["quota_grade"]) == ("S1", "between", "3")
+    assert works["value"] == pytest.approx(597.92 / 1.1, rel=1e-9)
+    assert works["savings_to_benchmark_tce"] == pytest.approx(52.022, rel=1e-9)
