@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import openpyxl
 import pytest
 
 from greenmfg.accounting.output import result_document
 from greenmfg.accounting.service import account
+from greenmfg.accounting.template import write_template
 from greenmfg.accounting.template_spec import COLUMNS, canonical_column
 from greenmfg.accounting.validation import normalize_period
 from greenmfg.errors import InputError, Issue, ValidationFailed
@@ -215,3 +217,10 @@ def test_did_you_mean_by_pronunciation(write_rows: WriteRows, typo: str, meant: 
     assert issue.message == f"unknown item '{typo}'; did you mean '{meant}'?"
     assert issue.message_zh == f"无法识别的品种 '{typo}'；您是否要填写 '{meant}'？"
     assert "vocabulary/items-2026.2" in issue.fix
+
+
+def test_template_instructions_list_the_accepted_synonyms(tmp_path: Path) -> None:
+    write_template(tmp_path / "模板.xlsx", lang="zh")
+    sheet = openpyxl.load_workbook(tmp_path / "模板.xlsx")["说明"]
+    also = {row[1]: row[5] for row in sheet.iter_rows(min_row=4, values_only=True)}
+    assert "单位名称" in also["enterprise_name"].split("、") and "设施代码" in also["facility_id"].split("、")

@@ -143,7 +143,7 @@ class Names:
                     self._shown.setdefault((key, bool(_HAS_CJK.search(name))), spelling.strip())
         self._choices = sorted(self._lookup)
         self._sounds: dict[str, list[tuple[str, str]]] | None = None
-        self._suggested: dict[str, list[str]] = {}
+        self._suggested: dict[tuple[str, int], list[str]] = {}
 
     def resolve(self, text: object) -> str | None:
         """The key a spelling names, or None."""
@@ -187,11 +187,11 @@ class Names:
         such as 蒸气 is shown as 蒸汽). Worked out once per distinct spelling.
         """
         name = normalize_name(text)
-        cached = self._suggested.get(name)
+        cached = self._suggested.get((name, limit))
         if cached is None:
             cached = []
             seen: set[str] = set()
-            for spelling in self._candidates(name, max(limit, 3)):
+            for spelling in self._candidates(name, limit):
                 key = self._lookup[spelling]
                 if key in seen:
                     continue
@@ -199,7 +199,7 @@ class Names:
                 same_script = self._shown.get((key, bool(_HAS_CJK.search(spelling))))
                 cached.append(spelling if spelling == normalize_name(key) or same_script is None else same_script)
             if len(self._suggested) < self._CACHE_SIZE:
-                self._suggested[name] = cached
+                self._suggested[name, limit] = cached
         return cached[:limit]
 
 
