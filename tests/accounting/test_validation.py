@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import openpyxl
 import pytest
 
+from greenmfg.accounting.output import result_document
 from greenmfg.accounting.service import account
+from greenmfg.accounting.template import write_template
+from greenmfg.accounting.template_spec import COLUMNS, canonical_column
 from greenmfg.accounting.validation import normalize_period
 from greenmfg.errors import InputError, Issue, ValidationFailed
 
@@ -138,3 +142,85 @@ def test_gb18030_csv_from_chinese_excel(tmp_path: Path) -> None:
     path.write_bytes("\n".join(lines).encode("gb18030"))
     run = account(path)
     assert run.totals.energy_tce.sum().execute() == pytest.approx(71.43)
+
+
+# --- names users write (issue #12 item 5) ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("written", "standard", "category", "expected"),
+    [
+        # worked example B9 (see test_reference_examples): 1000 t net anode × (1 − 2 % − 0.4 %) × 44/12;
+        # 碳阳极 and 炭阳极 name the same material (the two characters are mixed in practice)
+        ({"item": "碳阳极", "quantity": 1000, "unit": "t", "flow": "process"}, "炭阳极", "process", 3578.666666667),
+        ({"item": "阳极碳块", "quantity": 1000, "unit": "t", "flow": "process"}, "炭阳极", "process", 3578.666666667),
+        # worked example B4: 1000 t coke × 28.435 GJ/t × 0.0295 tC/GJ × 0.93 × 44/12 (GB/T 32151.22-2024 表C.1)
+        ({"item": "焦碳", "quantity": 1000, "unit": "t", "flow": "consumed"}, "焦炭", "combustion", 2860.418825),
+    ],
+)
+def test_carbon_materials_written_with_either_tan_are_accounted(write_rows: WriteRows, written: dict[str, object],
+                                                                standard: str, category: str,
+                                                                expected: float) -> None:
+    mine = result_document(account(write_rows([{**GOOD, **written}])))["results"][0]["emissions_tco2e"]
+    theirs = result_document(account(write_rows([{**GOOD, **written, "item": standard}], name="std.csv")))
+    assert mine[category] == pytest.approx(expected, rel=1e-9)
+    assert mine == theirs["results"][0]["emissions_tco2e"]
+
+
+def test_headers_as_energy_managers_write_them(tmp_path: Path) -> None:
+    # every header is a synonym, none the template's own; 100 t raw coal × 0.7143 kgce/kg
+    # (GB/T 2589-2020 附录A 原煤) = 71.43 tce
+    path = tmp_path / "台账.csv"
+    header = ["统一社会信用代码", "单位名称", "所属行业", "所在省份", "设施代码", "统计期", "能源品种名称", "消耗量",
+              "计量单位", "用途类别", "低位热值", "热值单位"]
+    row = ["91320500MA1XXXXX0A", "示例水泥有限公司", "水泥", "江苏", "窑1", "2024年3月", "原煤", "100", "吨", "消耗", "", ""]
+    path.write_text("\n".join(",".join(r) for r in (header, row)), encoding="utf-8")
+    run = account(path)
+    assert run.totals.energy_tce.sum().execute() == pytest.approx(71.43)
+
+
+@pytest.mark.parametrize(
+    ("header", "column"),
+    [("单位名称", "enterprise_name"), ("单位", "unit"), ("企业代码", "enterprise_id"), ("设施代码", "facility_id"),
+     ("物料名称", "item"), ("用量", "quantity"), ("统计期", "period"), ("计量单位", "unit"),
+     ("数量（吨）", "quantity"), ("Company Name", "enterprise_name")],
+)
+def test_header_synonyms(header: str, column: str) -> None:
+    assert canonical_column(header) == column
+
+
+def test_every_header_spelling_names_one_column() -> None:
+    for column in COLUMNS:
+        for spelling in (column.name, column.header_zh, *column.aliases):
+            assert canonical_column(spelling) == column.name, spelling
+
+
+def test_two_headers_for_one_column_is_a_located_error(write_rows: WriteRows) -> None:
+    header = [*HEADER, "消耗量"]  # 消耗量 means quantity too
+    issue = _only(_issues(write_rows([GOOD], header=header)), "accounting.input.duplicate_column")
+    assert (issue.file, issue.row, issue.column) == ("activity.csv", 1, "消耗量")
+    assert "'quantity'" in issue.message and "'消耗量'" in issue.message
+    assert "'数量'" in issue.message_zh and issue.fix and issue.fix_zh
+
+
+@pytest.mark.parametrize(
+    ("typo", "meant"),
+    [("烟媒", "烟煤"),  # yan mei: an input-method slip; no suggestion before pinyin
+     ("天燃气", "天然气"),  # tian ran qi
+     ("柴由", "柴油"), ("气油", "汽油"), ("交炭", "焦炭"),
+     ("tianranqi", "天然气")],  # pinyin typed in Latin letters
+)
+def test_did_you_mean_by_pronunciation(write_rows: WriteRows, typo: str, meant: str) -> None:
+    issue = _only(_issues(write_rows([GOOD, {**GOOD, "item": typo, "facility_id": "F2"}])),
+                  "accounting.input.unknown_item")
+    assert issue.row == 3 and issue.column == "item" and issue.value == typo
+    assert issue.message == f"unknown item '{typo}'; did you mean '{meant}'?"
+    assert issue.message_zh == f"无法识别的品种 '{typo}'；您是否要填写 '{meant}'？"
+    assert "vocabulary/items-2026.2" in issue.fix
+
+
+def test_template_instructions_list_the_accepted_synonyms(tmp_path: Path) -> None:
+    write_template(tmp_path / "模板.xlsx", lang="zh")
+    sheet = openpyxl.load_workbook(tmp_path / "模板.xlsx")["说明"]
+    also = {row[1]: row[5] for row in sheet.iter_rows(min_row=4, values_only=True)}
+    assert "单位名称" in also["enterprise_name"].split("、") and "设施代码" in also["facility_id"].split("、")

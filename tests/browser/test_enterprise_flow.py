@@ -80,14 +80,14 @@ def test_enterprise_upload_fix_commit_and_drill_down(page: Page, live_server: Li
 
     # upload a file whose coke is misspelt: nothing is stored, the error is located
     page.get_by_role("navigation", name="主导航").get_by_role("link", name="数据导入").click()
-    bad, line = _activity_file(tmp_path, live_server, "demo-steel", coke_name="焦碳")
+    bad, line = _activity_file(tmp_path, live_server, "demo-steel", coke_name="交炭")
     page.set_input_files("#file", str(bad))
-    expect(page.locator("[data-file-name]")).to_have_text("activity-焦碳.csv")
+    expect(page.locator("[data-file-name]")).to_have_text("activity-交炭.csv")
     page.get_by_role("button", name="上传并校验").click()
     expect(page.locator(".issues-title")).to_have_text("数据中有 1 处问题，未导入任何数据。")
     row = page.locator(".issues-table tbody tr").first
     expect(row).to_contain_text(f"第 {line} 行")
-    expect(row.locator(".issue-value")).to_have_text("焦碳")
+    expect(row.locator(".issue-value")).to_have_text("交炭")
     expect(row).to_contain_text("item")
     expect(page.locator("[data-testid=template-link]")).to_have_attribute("href", "/imports/template?format=xlsx")
     screenshot(page, "enterprise-2-located-error-zh")

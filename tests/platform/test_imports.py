@@ -51,7 +51,7 @@ def test_preview_then_commit_stores_rows_versions_and_results(client: TestClient
 
 def test_errors_are_listed_by_row_and_column_and_cannot_be_committed(client: TestClient, login: Login,
                                                                      world: World, database: Database) -> None:
-    bad = steel_csv(extra=[["E-STEEL", "唐山示例钢铁有限公司", "钢铁", "130000", "E-STEEL-F1", "2024-03", "焦碳",
+    bad = steel_csv(extra=[["E-STEEL", "唐山示例钢铁有限公司", "钢铁", "130000", "E-STEEL-F1", "2024-03", "交炭",
                             "-5", "吨", "consumed"]])
     preview = upload(client, login("steel"), world.org("steel"), bad)
     assert preview.status_code == 201
@@ -60,7 +60,7 @@ def test_errors_are_listed_by_row_and_column_and_cannot_be_committed(client: Tes
     located = {(i["row"], i["column"]) for i in body["issues"]}
     assert (8, "item") in located and (8, "quantity") in located
     item_issue = next(i for i in body["issues"] if i["column"] == "item")
-    assert "冶金焦" in item_issue["message_zh"]  # did-you-mean: 焦炭 is an alias of 冶金焦
+    assert "'焦炭'" in item_issue["message_zh"]  # did-you-mean by sound: 交炭 is read jiao tan, like 焦炭
     refused = client.post(f"/api/v1/imports/{body['id']}/commit", headers=login("steel"))
     assert refused.status_code == 409 and refused.json()["error"]["code"] == "import_conflict"
     assert _counts(database)[1:] == (0, 0, 0)

@@ -93,7 +93,7 @@ GREENLIST = {("GET", "/green-list"), ("POST", "/green-list/applications"), ("POS
              ("POST", "/green-list/applications/{application_id}/{action}"), ("GET", "/region/green"),
              ("POST", "/region/green/output-values")}
 
-BAD_ROW = ["E-STEEL", "唐山示例钢铁有限公司", "钢铁", "130000", "E-STEEL-F1", "2024-03", "焦碳", "1000", "吨", "consumed"]
+BAD_ROW = ["E-STEEL", "唐山示例钢铁有限公司", "钢铁", "130000", "E-STEEL-F1", "2024-03", "交炭", "1000", "吨", "consumed"]
 STEEL_TEXTS = ("E-STEEL", "唐山示例钢铁")
 
 
@@ -278,7 +278,7 @@ def test_an_upload_with_an_error_shows_the_located_error_in_both_languages(pages
     page = steel.get(answer.headers["location"])
     text = _text(page)
     # the file's eighth line (header + 6 rows, then the bad one): row, column, value, message, fix
-    assert "第 8 行" in text and "item" in text and "焦碳" in text
+    assert "第 8 行" in text and "item" in text and "交炭" in text
     assert "无法识别的品种" in text and "有错误" in text
     assert "/imports/template?format=xlsx" in page.text
     assert 'data-testid="commit"' not in page.text

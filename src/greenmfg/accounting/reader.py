@@ -104,6 +104,7 @@ class ActivitySource:
 def _header_issues(path: Path | InputFile, sheet: str, headers: list[str]) -> tuple[dict[str, str], list[Issue]]:
     """Map each original header to its template column; report unknown, duplicate and missing ones."""
     mapping: dict[str, str] = {}
+    first: dict[str, str] = {}  # template column -> the header that named it first
     issues: list[Issue] = []
     for header in headers:
         if header is None or not str(header).strip():
@@ -111,14 +112,18 @@ def _header_issues(path: Path | InputFile, sheet: str, headers: list[str]) -> tu
         column = canonical_column(header)
         if column is None:
             continue  # extra columns (remarks, etc.) are allowed and ignored
-        if column in mapping.values():
+        if column in first:
+            zh = next(c.header_zh for c in COLUMNS if c.name == column)
             issues.append(Issue(
                 code="accounting.input.duplicate_column", file=path.name, sheet=sheet, row=1,
                 column=str(header), value=str(header),
-                message=f"two columns both mean '{column}'",
-                fix="keep one of them", message_zh=f"有两列都表示 '{column}'", fix_zh="只保留其中一列",
+                message=f"columns '{first[column]}' and '{header}' both mean '{column}' ({zh})",
+                fix="keep one of them, or rename the other to a header the template does not use",
+                message_zh=f"'{first[column]}' 与 '{header}' 两列都表示 '{zh}'（{column}）",
+                fix_zh="只保留其中一列，或将另一列改为模板不使用的表头",
             ))
             continue
+        first[column] = str(header)
         mapping[str(header)] = column
     for required in REQUIRED_COLUMNS:
         if required not in mapping.values():

@@ -209,6 +209,8 @@ def _account(source: ActivitySource, options: AccountingOptions) -> AccountingRu
     con = source.con
     catalog = load_catalog()
     vocabulary = load_vocabulary()
+    if source.issues:  # header problems (two columns meaning one field …): no row screen would see them
+        validate_activity(source, vocabulary)  # raises ValidationFailed listing them with any row issues
     fingerprint = plan_fingerprint(catalog)
     planner = Planner(con, (json.dumps(options.as_dict(), sort_keys=True), fingerprint))
     # Fast path: the rules are evaluated on every row in the same pass that sums the results;

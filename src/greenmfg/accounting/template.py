@@ -16,12 +16,12 @@ Lang = Literal["zh", "en"]
 
 _TEXT = {
     "zh": {"data": "活动数据", "help": "说明", "lists": "选项", "column": "列名", "required": "必填",
-           "meaning": "含义", "example": "示例", "yes": "是", "no": "否",
+           "meaning": "含义", "example": "示例", "yes": "是", "no": "否", "aliases": "也可写作",
            "items": ["品种键", "中文名", "英文名", "类别", "标准单位", "可用流向"],
            "intro": "每行填写一个设施在一个期间的一项活动数据（能源消耗、原料、工艺投入、产品产量、外购或输出）。"
                     "表头可用中文或英文。导入时逐格校验，任何错误都会指明工作表、行、列和修改方法，且不进行计算。"},
     "en": {"data": "activity", "help": "instructions", "lists": "lists", "column": "column", "required": "required",
-           "meaning": "meaning", "example": "example", "yes": "yes", "no": "no",
+           "meaning": "meaning", "example": "example", "yes": "yes", "no": "no", "aliases": "also accepted",
            "items": ["item key", "Chinese name", "English name", "kind", "canonical unit", "allowed flows"],
            "intro": "One row per activity of one facility in one period (energy used, feedstock, process input, "
                     "product output, purchase or export). Headers may be Chinese or English. Every cell is checked "
@@ -76,16 +76,19 @@ def write_template(path: Path, *, lang: Lang = "zh") -> None:
     help_sheet = workbook.create_sheet(text["help"])
     help_sheet.append([text["intro"]])
     help_sheet.append([])
-    help_sheet.append([text["column"], "English", text["required"], text["meaning"], text["example"]])
+    help_sheet.append([text["column"], "English", text["required"], text["meaning"], text["example"],
+                       text["aliases"]])
     for column in COLUMNS:
         help_sheet.append([column.header_zh, column.name, text["yes"] if column.required else text["no"],
-                           column.help_zh if lang == "zh" else column.help_en, column.example])
+                           column.help_zh if lang == "zh" else column.help_en, column.example,
+                           "、".join(column.aliases) if lang == "zh" else ", ".join(column.aliases)])
     help_sheet.column_dimensions["A"].width = 18
     help_sheet.column_dimensions["B"].width = 20
     help_sheet.column_dimensions["D"].width = 90
     help_sheet.column_dimensions["E"].width = 22
+    help_sheet.column_dimensions["F"].width = 60
     for row in help_sheet.iter_rows(min_row=4):
-        row[3].alignment = Alignment(wrap_text=True)
+        row[3].alignment = row[5].alignment = Alignment(wrap_text=True)
 
     lists = workbook.create_sheet(text["lists"])
     lists.append(text["items"])

@@ -1,7 +1,9 @@
 """The activity-data template: its columns, headers in Chinese and English, and their meaning.
 
 One place defines the template; the reader, the validator, the blank-template writer and the
-demo generator all use it.
+demo generator all use it. Besides its English name and Chinese header each column is recognised
+under the headers energy managers write (``aliases``: 统一社会信用代码, 单位名称, 设施代码, 用量 …),
+each spelling naming one column only.
 """
 
 from __future__ import annotations
@@ -28,48 +30,66 @@ class TemplateColumn:
 COLUMNS: tuple[TemplateColumn, ...] = (
     TemplateColumn("enterprise_id", "企业编号", True,
                    "Your identifier of the enterprise (legal person), e.g. the unified social credit code.",
-                   "企业（法人）编号，如统一社会信用代码。", "91320500MA1XXXXX0A", ("企业代码", "统一社会信用代码")),
-    TemplateColumn("enterprise_name", "企业名称", False, "Enterprise name.", "企业名称。", "苏州示例钢铁有限公司"),
+                   "企业（法人）编号，如统一社会信用代码。", "91320500MA1XXXXX0A",
+                   ("企业代码", "统一社会信用代码", "社会信用代码", "信用代码", "组织机构代码", "单位代码",
+                    "单位编号", "企业ID", "enterprise code", "company id", "company code", "credit code")),
+    TemplateColumn("enterprise_name", "企业名称", False, "Enterprise name.", "企业名称。", "苏州示例钢铁有限公司",
+                   ("单位名称", "企业全称", "公司名称", "用能单位名称", "重点用能单位名称", "enterprise name",
+                    "company name")),
     TemplateColumn("industry", "行业", True,
                    "Industry: steel, cement, flat_glass, electrolytic_aluminium, chemicals, … or its Chinese name.",
-                   "所属行业：钢铁、水泥、平板玻璃、电解铝、化工……", "钢铁", ("所属行业",)),
+                   "所属行业：钢铁、水泥、平板玻璃、电解铝、化工……", "钢铁",
+                   ("所属行业", "行业类别", "行业名称", "行业分类", "所属行业类别", "sector", "industry sector")),
     TemplateColumn("region", "地区", True,
                    "Province: GB/T 2260 code (320000) or name (江苏). Selects regional/provincial grid factors.",
                    "所在省份：GB/T 2260 行政区划代码（如 320000）或名称（如 江苏）。", "320000",
-                   ("省份", "行政区划代码", "地区代码", "省级行政区划代码")),
+                   ("省份", "行政区划代码", "地区代码", "省级行政区划代码", "省", "所在省份", "所在地区", "所属地区",
+                    "省份代码", "所在省", "province", "province code", "region code")),
     TemplateColumn("facility_id", "设施编号", True,
                    "Facility (plant, production line or process unit) within the enterprise.",
-                   "企业内的设施（厂区、生产线或工序）编号。", "BF-BOF-1", ("设施", "生产线编号")),
+                   "企业内的设施（厂区、生产线或工序）编号。", "BF-BOF-1",
+                   ("设施", "生产线编号", "设施代码", "设施ID", "生产线", "生产线代码", "产线编号", "装置编号",
+                    "装置代码", "facility", "facility code", "plant id", "line id")),
     TemplateColumn("period", "期间", True, "Reporting period: YYYY or YYYY-MM.",
-                   "核算期间：YYYY 或 YYYY-MM。", "2024-01", ("核算期", "月份", "年份")),
+                   "核算期间：YYYY 或 YYYY-MM。", "2024-01",
+                   ("核算期", "月份", "年份", "核算期间", "统计期", "统计期间", "报告期", "统计月份", "年月",
+                    "所属期", "reporting period", "month", "year")),
     TemplateColumn("item", "品种", True,
                    "Energy carrier, material or product, Chinese or English name (原煤, natural gas, 电力, 熟料…).",
                    "能源品种、物料或产品的中文或英文名称（原煤、天然气、电力、熟料……）。", "原煤",
-                   ("项目", "能源品种", "物料", "名称")),
+                   ("项目", "能源品种", "物料", "名称", "品种名称", "能源名称", "能源种类", "能源类型", "能源品种名称",
+                    "物料名称", "燃料品种", "燃料名称", "介质名称", "energy carrier", "energy type", "fuel",
+                    "material", "item name")),
     TemplateColumn("quantity", "数量", True, "Physical quantity, a number ≥ 0 in the unit of the next column.",
-                   "实物量，≥ 0 的数字，单位见下一列。", "1200", ("实物量", "用量")),
+                   "实物量，≥ 0 的数字，单位见下一列。", "1200",
+                   ("实物量", "用量", "消耗量", "消费量", "使用量", "实物消耗量", "数值", "amount", "qty")),
     TemplateColumn("unit", "单位", True, "Unit: t, 吨, kWh, 万千瓦时, 10^4 Nm3, 万立方米, GJ, 吉焦, 重量箱 …",
-                   "计量单位：t、吨、kWh、万千瓦时、10^4 Nm3、万立方米、GJ、吉焦、重量箱……", "吨", ("计量单位",)),
+                   "计量单位：t、吨、kWh、万千瓦时、10^4 Nm3、万立方米、GJ、吉焦、重量箱……", "吨",
+                   ("计量单位", "实物量单位", "数量单位", "实物单位", "uom", "unit of measure")),
     TemplateColumn("flow", "流向", True,
                    "consumed (used as energy), feedstock (used as raw material), process (process input such as "
                    "limestone or anodes), produced (product output), purchased (bought from outside: electricity, "
                    "heat), exported (supplied outside the boundary).",
                    "消耗（作为能源使用）、原料（作为原料使用）、工艺（工业过程投入，如石灰石、阳极）、产出（产品产量）、"
-                   "外购（外购电力、热力等）、输出（向边界外供出）。", "消耗", ("用途", "类别")),
+                   "外购（外购电力、热力等）、输出（向边界外供出）。", "消耗",
+                   ("用途", "类别", "流向类别", "能源流向", "用途类别", "direction")),
     TemplateColumn("ncv", "实测低位发热量", False, "Measured net calorific value (optional).",
-                   "实测低位发热量（可选）。", "", ("低位发热量",)),
+                   "实测低位发热量（可选）。", "",
+                   ("低位发热量", "实测低位热值", "低位热值", "热值", "发热量", "net calorific value")),
     TemplateColumn("ncv_unit", "发热量单位", False, "Unit of ncv: GJ/t, GJ/10^4 Nm3, kJ/kg, MJ/kg …",
-                   "发热量单位：GJ/t、GJ/万立方米、kJ/kg……", "", ("低位发热量单位",)),
+                   "发热量单位：GJ/t、GJ/万立方米、kJ/kg……", "",
+                   ("低位发热量单位", "低位热值单位", "热值单位", "ncv unit")),
     TemplateColumn("carbon_content", "实测含碳量", False,
                    "Measured carbon content (optional): per unit heat for fuels (tC/GJ, tC/TJ), per tonne for "
                    "carbon materials (tC/t).",
                    "实测含碳量（可选）：燃料为单位热值含碳量（tC/GJ、tC/TJ），含碳物料为每吨含碳量（tC/t）。", "",
-                   ("单位热值含碳量", "含碳量")),
+                   ("单位热值含碳量", "含碳量", "实测单位热值含碳量", "carbon content")),
     TemplateColumn("carbon_content_unit", "含碳量单位", False, "Unit of carbon_content.", "含碳量单位。", "",
-                   ()),
+                   ("单位热值含碳量单位", "carbon content unit")),
     TemplateColumn("oxidation_rate", "实测碳氧化率", False,
                    "Measured carbon oxidation rate (optional): a fraction (0.98) or a percentage with % (98%).",
-                   "实测碳氧化率（可选）：小数（0.98）或带 % 的百分数（98%）。", "", ("碳氧化率",)),
+                   "实测碳氧化率（可选）：小数（0.98）或带 % 的百分数（98%）。", "",
+                   ("碳氧化率", "实测氧化率", "氧化率", "oxidation factor")),
 )
 REQUIRED_COLUMNS = tuple(c.name for c in COLUMNS if c.required)
 
@@ -79,7 +99,9 @@ def _header_lookup() -> dict[str, str]:
     lookup: dict[str, str] = {}
     for column in COLUMNS:
         for spelling in (column.name, column.header_zh, *column.aliases):
-            lookup[normalize_name(spelling)] = column.name
+            other = lookup.setdefault(normalize_name(spelling), column.name)
+            if other != column.name:
+                raise ValueError(f"template header '{spelling}' would name both {other} and {column.name}")
     return lookup
 
 

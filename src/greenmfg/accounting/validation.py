@@ -82,8 +82,8 @@ _RULES = {r.code: r for r in (
           "fill in {column}", "请填写 {column}"),
     _Rule("accounting.input.unknown_item", "item", "unknown item '{value}'{suggest}",
           "无法识别的品种 '{value}'{suggest_zh}",
-          "use a name from `greenmfg refdata show vocabulary/items-2026.1`",
-          "请使用 `greenmfg refdata show vocabulary/items-2026.1` 中的名称"),
+          "use a name from `greenmfg refdata show {items_dataset}`",
+          "请使用 `greenmfg refdata show {items_dataset}` 中的名称"),
     _Rule("accounting.input.unknown_flow", "flow", "unknown flow '{value}'",
           "无法识别的流向 '{value}'",
           "use one of consumed, feedstock, process, produced, purchased, exported (消耗、原料、工艺、产出、外购、输出)",
@@ -103,8 +103,8 @@ _RULES = {r.code: r for r in (
           "期间 '{value}' 格式不正确", "write the period as 2024 or 2024-03", "请写成 2024 或 2024-03"),
     _Rule("accounting.input.unknown_industry", "industry", "unknown industry '{value}'{suggest}",
           "无法识别的行业 '{value}'{suggest_zh}",
-          "use an industry from `greenmfg refdata show vocabulary/industries-2026.1`",
-          "请使用 `greenmfg refdata show vocabulary/industries-2026.1` 中的行业"),
+          "use an industry from `greenmfg refdata show {industries_dataset}`",
+          "请使用 `greenmfg refdata show {industries_dataset}` 中的行业"),
     _Rule("accounting.input.unknown_region", "region", "unknown province '{value}'{suggest}",
           "无法识别的省份 '{value}'{suggest_zh}",
           "give the GB/T 2260 province code (e.g. 320000) or the province name (江苏)",
@@ -550,7 +550,8 @@ def _row_issues(flagged: list[dict[str, object]], vocabulary: Vocabulary) -> lis
         for flag, (code, column) in _FLAG_RULES.items():
             if not row.get(flag):
                 continue
-            extra: dict[str, object] = {}
+            extra: dict[str, object] = {"items_dataset": vocabulary.items_dataset,
+                                        "industries_dataset": vocabulary.industries_dataset}
             if code == "accounting.input.unknown_item":
                 extra["suggest"], extra["suggest_zh"] = _suggestion(vocabulary.item_names, str(row["item"]))
             elif code == "accounting.input.unknown_industry":

@@ -63,7 +63,7 @@ TEMPLATE_COLUMNS: Final = (
 
 #: Kinds of data error injected by ``generate_region(with_errors=True)``.
 ERROR_KINDS: Final = (
-    "unknown_item",          # a typo in the item name (天燃气, 焦碳, electricty ...)
+    "unknown_item",          # a typo in the item name (天燃气, 交炭, electricty ...)
     "unit_mismatch",         # an energy unit (kWh, 千瓦时) for an item measured in tonnes
     "negative_quantity",     # the quantity with a minus sign
     "non_numeric_quantity",  # text in the quantity cell (约1200, N/A, 待补, 1200O)
@@ -712,7 +712,7 @@ _MEASURED_FLOWS: Final = frozenset({"consumed", "feedstock", "purchased"})
 #: Typos injected as unknown item names (none of them is a known spelling).
 _ITEM_TYPOS: Final[Mapping[str, tuple[str, ...]]] = MappingProxyType({
     "natural_gas": ("天燃气", "natual gas", "天然汽"),
-    "coke": ("焦碳", "cokes"),
+    "coke": ("交炭", "cokes"),
     "electricity": ("电力力", "electricty"),
     "diesel": ("柴由", "diesl"),
     "bituminous_coal": ("烟媒", "bitumnous coal"),
