@@ -63,9 +63,11 @@ _FUEL_DEFAULTS_HELP = ("Default fuel parameters: 'methodology' = the default tab
                        "'general' = the general table for every industry")
 
 
-def _fuel_defaults(choice: FuelDefaults) -> dict[str, None]:
+def _methodologies(choice: FuelDefaults) -> str | None:
     """The options' ``methodologies`` for ``--fuel-defaults`` (the options' default, or none)."""
-    return {"methodologies": None} if choice is FuelDefaults.general else {}
+    from greenmfg.accounting.parameters import AccountingOptions
+
+    return None if choice is FuelDefaults.general else AccountingOptions().methodologies
 
 
 class GridLevel(StrEnum):
@@ -161,7 +163,7 @@ def account(
         raise _fail(GreenmfgError(f"--format {output_format.value} needs -o FILE / 请用 -o 指定输出文件"))
     options = AccountingOptions(grid_factor=grid_factor, grid_level=grid_level.value,
                                 electricity_basis=electricity_basis.value, grid_factor_year=grid_factor_year.value,
-                                **_fuel_defaults(fuel_defaults))
+                                methodologies=_methodologies(fuel_defaults))
     console = _console()
     try:
         with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
@@ -263,7 +265,7 @@ def benchmark(
         raise _fail(error) from None
     options = AccountingOptions(grid_factor=grid_factor, grid_level=grid_level.value,
                                 electricity_basis=electricity_basis.value, grid_factor_year=grid_factor_year.value,
-                                **_fuel_defaults(fuel_defaults))
+                                methodologies=_methodologies(fuel_defaults))
     try:
         with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
                       console=Console(stderr=True), transient=True) as progress:

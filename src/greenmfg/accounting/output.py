@@ -96,7 +96,7 @@ def _methodology(run: AccountingRun, industry: str) -> dict[str, Any]:
 def _general_fuel_defaults(line: dict[str, Any], run: AccountingRun, industry: str) -> list[str]:
     """References of the fuel defaults a line took from a general table instead of its
     methodology's own table (all of them when the methodology has no table encoded)."""
-    if line["category"] not in ("combustion", "process") or not line.get("kind") == "fuel":
+    if line["category"] not in ("combustion", "process") or line.get("kind") != "fuel":
         return []
     m = run.bound.methodologies.get(industry)
     own = tuple(f"{t}:" for t in (m.tables if m else ()))
@@ -176,10 +176,13 @@ def _warnings(total: dict[str, Any], lines: list[dict[str, Any]], run: Accountin
     general = sorted({ref for line in lines for ref in _general_fuel_defaults(line, run, total["industry"])})
     if general and methodology is not None:
         own = methodology.tables
-        why = (f"the {methodology.id} default table has no value for them" if own
+        selected = run.options.methodologies is None
+        why = ("the general tables were selected (--fuel-defaults general)" if selected
+               else f"the {methodology.id} default table has no value for them" if own
                else f"the default table of {methodology.id} is not encoded" if methodology.id != "general"
                else f"no industry guideline is mapped for industry '{total['industry']}'")
-        why_zh = ("该方法的缺省值表中没有相应取值" if own
+        why_zh = ("选择了通用缺省值表（--fuel-defaults general）" if selected
+                  else "该方法的缺省值表中没有相应取值" if own
                   else f"{methodology.name_zh}的缺省值表尚未录入" if methodology.id != "general"
                   else "该行业尚未对应行业核算指南")
         warnings.append({
@@ -197,7 +200,7 @@ def _warnings(total: dict[str, Any], lines: list[dict[str, Any]], run: Accountin
         warnings.append({
             "code": "accounting.result.grid_factor_year", "ref": dataset,
             "message": f"electricity uses the grid factor of {factor_year} ({dataset}) for data of {data_year}: "
-                       + (f"rule 'latest' (--grid-factor-year latest)" if run.options.grid_factor_year == "latest"
+                       + ("rule 'latest' (--grid-factor-year latest)" if run.options.grid_factor_year == "latest"
                           else f"no factor of {data_year} is published in this series; the nearest year is used"),
             "message_zh": f"{data_year}年数据的电力排放按{factor_year}年电网排放因子（{dataset}）计算："
                           + ("按“最新发布”规则" if run.options.grid_factor_year == "latest"

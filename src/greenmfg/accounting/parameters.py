@@ -277,11 +277,12 @@ def _parameter_table(vocabulary: Vocabulary, catalog: Catalog, options: Accounti
     for column in _COLUMNS:
         ref = _REF_NAMES.get(column, column)
         data[column], data[f"{ref}_ref"], data[f"{ref}_warn"] = [], [], []
+    # industries whose methodologies have the same tables share their defaults: bound once
     by_tables: dict[tuple[str, ...], list[str]] = {}
     for industry, methodology in methods.items():
         by_tables.setdefault(methodology.tables, []).append(industry)
-    for tables, industries in by_tables.items():
-        methodology = next(methods[i] for i in industries)
+    for industries in by_tables.values():
+        methodology = methods[industries[0]]
         for item in vocabulary.items.values():
             values = _item_parameters(item, catalog, options, used, methodology)
             for industry in industries:

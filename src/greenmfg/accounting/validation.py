@@ -231,7 +231,7 @@ class _Maps:
         self.set_keys = self._set_keys(self._number_lines(lines), codes["industry"], codes["region"], year_code,
                                        vocabulary, table)
         for row in lines:  # the set number's part that the line's spelling decides (see _parameter_set)
-            row["set_base"] = (None if row["set_code"] is None  # type: ignore[call-overload]
+            row["set_base"] = (None if row["set_code"] is None
                                else int(row["set_code"]) * industries * regions * years * 8)  # type: ignore[call-overload]
         names = [*(f"k_{c}" for c in _LINE_TEXTS), *_LINE_TEXTS, "item_key", "flow_key", "kind",
                  "canonical_unit", "flow_allowed", "ncv_kind", "carbon_kind", "fuel_kind",
