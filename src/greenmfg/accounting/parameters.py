@@ -65,6 +65,15 @@ class AccountingOptions:
             *([self.methodologies] if self.methodologies else []),
         ]
 
+    def reference_dataset_ids(self, catalog: Catalog) -> list[str]:
+        """Every dataset a run with these options may use, whatever its input: :meth:`dataset_ids`,
+        the other years of the grid factor's series and the methodologies' own default tables
+        (what a run's provenance lists, and what the reference fingerprint covers)."""
+        ids = [*self.dataset_ids(), *grid_series(catalog, self.grid_factor).values()]
+        if self.methodologies:
+            ids += [t for r in catalog.dataset(self.methodologies).records for t in (r.get("fuel_parameters") or "").split()]
+        return list(dict.fromkeys(ids))
+
     def as_dict(self) -> dict[str, object]:
         return {
             "grid_factor": self.grid_factor, "grid_level": self.grid_level,
@@ -152,12 +161,6 @@ class BoundParameters:
     #: per data year: the year of the grid factor used, and its dataset
     grid_years: dict[int, int] = field(default_factory=dict)
     grid_datasets: dict[int, str] = field(default_factory=dict)
-
-    def dataset_ids(self) -> list[str]:
-        """Datasets used beyond those the options name: the grid factors of other years and the
-        methodologies' own default tables."""
-        tables = [t for m in self.methodologies.values() for t in m.tables]
-        return list(dict.fromkeys([*self.grid_datasets.values(), *tables]))
 
 
 @dataclass

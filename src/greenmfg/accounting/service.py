@@ -127,7 +127,7 @@ class AccountingRun:
     def provenance(self) -> dict[str, object]:
         """What produced these numbers: version, datasets with sha256, options, inputs, UTC time."""
         datasets = []
-        for dataset_id in dict.fromkeys([*self.options.dataset_ids(), *self.bound.dataset_ids()]):
+        for dataset_id in self.options.reference_dataset_ids(self.catalog):
             info = self.catalog.dataset(dataset_id).info
             datasets.append({
                 "id": info.id, "title": info.title, "title_zh": info.title_zh, "edition": info.edition,
@@ -209,7 +209,7 @@ def _checked(options: AccountingOptions | None) -> AccountingOptions:
     """The options, once every dataset they select is known and well formed (else DatasetError)."""
     options = options or AccountingOptions()
     catalog = load_catalog()
-    for dataset_id in options.dataset_ids():
+    for dataset_id in options.reference_dataset_ids(catalog):
         catalog.dataset(dataset_id)
     return options
 
