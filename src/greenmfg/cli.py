@@ -49,6 +49,8 @@ class GridFactorYear(StrEnum):
     latest = "latest"
 
 
+_GRID_HELP = ("Electricity emission-factor dataset id; it names its series (the editions whose id differs only "
+              "by the year), of which --grid-factor-year picks the year")
 _GRID_YEAR_HELP = ("Which year's grid factor: 'data' = the factor of the data year (the nearest published year, "
                    "with a warning, when none is), 'latest' = the latest published factor of the series")
 
@@ -139,7 +141,7 @@ def _main(version: Annotated[bool, typer.Option("--version", help="Print the ver
 @app.command()
 def account(
     input_path: Annotated[str, typer.Argument(metavar="INPUT", help=_INPUT_HELP)],
-    grid_factor: Annotated[str, typer.Option(help="Electricity emission-factor dataset id")] = "grid_factors/mee-nbs-2023",
+    grid_factor: Annotated[str, typer.Option(help=_GRID_HELP)] = "grid_factors/mee-nbs-2023",
     grid_level: Annotated[GridLevel, typer.Option(help="Use national, regional or provincial factors")] = GridLevel.national,
     electricity_basis: Annotated[Basis, typer.Option(help="Standard-coal basis of electricity")] = Basis.equivalent,
     grid_factor_year: Annotated[GridFactorYear, typer.Option(help=_GRID_YEAR_HELP)] = GridFactorYear.data,
@@ -239,7 +241,7 @@ def benchmark(
         help="Facility attributes (.csv/.xlsx: enterprise_id, facility_id, attribute, value)")] = None,
     output_format: Annotated[BenchmarkFormat, typer.Option("--format", help="Output format")] = BenchmarkFormat.table,
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Output file (json/xlsx)")] = None,
-    grid_factor: Annotated[str, typer.Option(help="Electricity emission-factor dataset id")] = "grid_factors/mee-nbs-2023",
+    grid_factor: Annotated[str, typer.Option(help=_GRID_HELP)] = "grid_factors/mee-nbs-2023",
     grid_level: Annotated[GridLevel, typer.Option(help="Use national, regional or provincial factors")] = GridLevel.national,
     electricity_basis: Annotated[Basis, typer.Option(help="Standard-coal basis of electricity")] = Basis.equivalent,
     grid_factor_year: Annotated[GridFactorYear, typer.Option(help=_GRID_YEAR_HELP)] = GridFactorYear.data,
