@@ -104,6 +104,7 @@ def run_plain_sql(source: Path, complete: bool = True, with_lines: bool = False)
     """
     import duckdb
     import pyarrow as pa
+    import pyarrow.compute as pc
 
     from greenmfg.accounting.parameters import AccountingOptions, bind_parameters
     from greenmfg.refdata import load_catalog, load_vocabulary
@@ -152,8 +153,14 @@ def run_plain_sql(source: Path, complete: bool = True, with_lines: bool = False)
         regions = con.execute(f"SELECT DISTINCT region FROM read_parquet('{source}')").fetchall()
     con.register("region_map", pa.table({"region_text": [r[0] for r in regions],
                                          "region_key": [vocabulary.region_names.resolve(r[0]) for r in regions]}))
-    bound = bind_parameters(vocabulary, load_catalog(), AccountingOptions(), [])
-    con.register("params", bound.parameters)
+    years = [r[0] for r in con.execute(
+        f"SELECT DISTINCT CAST(substr(CAST(period AS VARCHAR), 1, 4) AS INTEGER) FROM read_parquet('{source}')"
+    ).fetchall()]
+    bound = bind_parameters(vocabulary, load_catalog(), AccountingOptions(), years)
+    params = bound.parameters
+    if not complete:  # as first written: one set of defaults (the general tables' industries)
+        params = params.filter(pc.equal(params["p_industry"], "other_manufacturing"))
+    con.register("params", params)
     con.register("grid", bound.grid)
     kinds = pa.table({"k_item": list(vocabulary.items), "kind": [i.kind for i in vocabulary.items.values()],
                       "canonical_unit": [i.canonical_unit for i in vocabulary.items.values()]})
@@ -177,10 +184,12 @@ def run_plain_sql(source: Path, complete: bool = True, with_lines: bool = False)
         formula = {"coef": "p.coef", "ncv": "p.ncv", "cc": "p.cc", "of": "p.of", "heat_content": "p.heat_content",
                    "process_ef": "p.process_ef"}
     industry_join = "JOIN industry_map i ON r.industry = i.industry_text" if complete else ""
+    industry_on = " AND p.p_industry = a.industry" if complete else ""
     lines = f"""
       WITH a AS (
         SELECT r.enterprise_id, {described}r.facility_id, r.period, u.item_key AS item, k.kind, f.flow_key AS flow,
                r.quantity * u.factor AS q, g.region_key AS region, {measured_columns}
+               CAST(substr(CAST(r.period AS VARCHAR), 1, 4) AS INTEGER) AS year,
                CASE WHEN f.flow_key = 'exported' THEN -1.0 ELSE 1.0 END AS s
         FROM read_parquet('{source}') r
         JOIN unit_map u ON r.item = u.item_text AND r.unit = u.unit_text{measured_join}
@@ -206,7 +215,8 @@ def run_plain_sql(source: Path, complete: bool = True, with_lines: bool = False)
             WHEN a.flow = 'exported' THEN 'exported'
             WHEN a.kind = 'electricity' THEN 'purchased_electricity'
             ELSE 'purchased_heat' END AS category
-        FROM a JOIN params p ON p.p_item = a.item JOIN grid gr ON gr.g_region = a.region
+        FROM a JOIN params p ON p.p_item = a.item{industry_on}
+        JOIN grid gr ON gr.g_region = a.region AND gr.g_year = a.year
       )"""
     sums = """
              sum(e::DECIMAL(38,10))::DOUBLE AS energy_tce,

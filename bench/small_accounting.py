@@ -79,16 +79,22 @@ def plain_calls(table: Any, repeat: int) -> list[tuple[float, float]]:
     regions = sorted(set(table.column("region").to_pylist()))
     con.register("region_map", pa.table({"region_text": regions,
                                          "region_key": [vocabulary.region_names.resolve(r) for r in regions]}))
-    bound = bind_parameters(vocabulary, load_catalog(), AccountingOptions(), [])
+    industries = sorted(set(table.column("industry").to_pylist()))
+    con.register("industry_map", pa.table({"industry_text": industries,
+                                           "industry_key": [vocabulary.industry_names.resolve(i) for i in industries]}))
+    years = sorted({int(str(p)[:4]) for p in table.column("period").to_pylist()})
+    bound = bind_parameters(vocabulary, load_catalog(), AccountingOptions(), years)
     con.register("params", bound.parameters)
     con.register("grid", bound.grid)
     query = f"""
       WITH a AS (
         SELECT r.enterprise_id, r.facility_id, r.period, u.item_key AS item, u.kind, f.flow_key AS flow,
-               CAST(r.quantity AS DOUBLE) * u.factor AS q, g.region_key AS region,
+               CAST(r.quantity AS DOUBLE) * u.factor AS q, g.region_key AS region, i.industry_key AS industry,
+               CAST(substr(CAST(r.period AS VARCHAR), 1, 4) AS INTEGER) AS year,
                CASE WHEN f.flow_key = 'exported' THEN -1.0 ELSE 1.0 END AS s
         FROM rows r JOIN unit_map u ON r.item = u.item_text AND r.unit = u.unit_text
-        JOIN flow_map f ON r.flow = f.flow_text JOIN region_map g ON r.region = g.region_text)
+        JOIN flow_map f ON r.flow = f.flow_text JOIN region_map g ON r.region = g.region_text
+        JOIN industry_map i ON r.industry = i.industry_text)
       SELECT enterprise_id, facility_id, period,
         sum(CASE WHEN a.kind IN ('fuel','electricity','heat','steam','working_medium')
                  AND a.flow IN ('consumed','purchased','feedstock','exported') THEN a.s * a.q * p.coef ELSE 0 END) AS energy_tce,
@@ -99,7 +105,8 @@ def plain_calls(table: Any, repeat: int) -> list[tuple[float, float]]:
                  WHEN a.kind IN ('carbonate','carbon_material') AND a.flow = 'process' THEN a.q * p.process_ef
                  WHEN a.flow = 'produced' THEN a.q * (coalesce(p.output_ef, 0) - coalesce(p.fixed_ef, 0))
                  ELSE 0 END) AS co2e_t
-      FROM a JOIN params p ON p.p_item = a.item JOIN grid gr ON gr.g_region = a.region
+      FROM a JOIN params p ON p.p_item = a.item AND p.p_industry = a.industry
+      JOIN grid gr ON gr.g_region = a.region AND gr.g_year = a.year
       GROUP BY ALL ORDER BY ALL"""
 
     def once() -> None:

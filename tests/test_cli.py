@@ -90,6 +90,26 @@ def test_unknown_grid_dataset_lists_choices(write_rows: WriteRows) -> None:
     assert "grid_factors/mee-nbs-2022" in result.output
 
 
+def test_grid_factor_year_and_fuel_defaults_options(write_rows: WriteRows, tmp_path: Path) -> None:
+    # 2021 data: the data year's MEE/NBS factor 0.5568 (公告2024年第12号) by default, the latest
+    # (2023: 0.5306) with --grid-factor-year latest; anthracite of a steel plant: the steel
+    # guideline's 20.304 GJ/t, or GB/T 32151.22-2024 表C.1's 26.7 GJ/t with --fuel-defaults general
+    path = write_rows([{"item": "电力", "quantity": 100, "unit": "MWh", "flow": "外购", "period": "2021-05"},
+                       {"item": "无烟煤", "quantity": 1, "unit": "t", "flow": "消耗", "period": "2021-05"}])
+
+    def result(*options: str) -> dict[str, object]:
+        out = tmp_path / "out.json"
+        assert runner.invoke(app, ["account", str(path), "--format", "json", "-o", str(out), *options]).exit_code == 0
+        document = json.loads(out.read_text(encoding="utf-8"))
+        [only] = document["results"]
+        return {"scope2": only["emissions_tco2e"]["scope2"], "year": only["grid_factor_year"],
+                "ncv": only["lines"][1]["parameters"][1]["value"], "rule": document["provenance"]["grid_factor"]["rule"]}
+
+    assert result() == {"scope2": pytest.approx(55.68), "year": 2021, "ncv": 20.304, "rule": "data"}
+    assert result("--grid-factor-year", "latest", "--fuel-defaults", "general") == {
+        "scope2": pytest.approx(53.06), "year": 2023, "ncv": 26.7, "rule": "latest"}
+
+
 def test_output_is_deterministic_apart_from_time(write_rows: WriteRows, tmp_path: Path) -> None:
     path = write_rows([{"item": "原煤", "quantity": 10.1, "unit": "t", "flow": "消耗"},
                        {"item": "天然气", "quantity": 3.3, "unit": "万立方米", "flow": "消耗"},

@@ -44,6 +44,34 @@ class Basis(StrEnum):
     equal_value = "equal-value"
 
 
+class GridFactorYear(StrEnum):
+    data = "data"
+    latest = "latest"
+
+
+_GRID_HELP = ("Electricity emission-factor dataset id; it names its series (the editions whose id differs only "
+              "by the year), of which --grid-factor-year picks the year")
+_GRID_YEAR_HELP = ("Which year's grid factor: 'data' = the factor of the data year (the nearest published year, "
+                   "with a warning, when none is), 'latest' = the latest published factor of the series")
+
+
+class FuelDefaults(StrEnum):
+    methodology = "methodology"
+    general = "general"
+
+
+_FUEL_DEFAULTS_HELP = ("Default fuel parameters: 'methodology' = the default table of the industry guideline that "
+                       "applies to each enterprise (general table where none is encoded, with a warning), "
+                       "'general' = the general table for every industry")
+
+
+def _methodologies(choice: FuelDefaults) -> str | None:
+    """The options' ``methodologies`` for ``--fuel-defaults`` (the options' default, or none)."""
+    from greenmfg.accounting.parameters import AccountingOptions
+
+    return None if choice is FuelDefaults.general else AccountingOptions().methodologies
+
+
 class GridLevel(StrEnum):
     national = "national"
     regional = "regional"
@@ -113,9 +141,11 @@ def _main(version: Annotated[bool, typer.Option("--version", help="Print the ver
 @app.command()
 def account(
     input_path: Annotated[str, typer.Argument(metavar="INPUT", help=_INPUT_HELP)],
-    grid_factor: Annotated[str, typer.Option(help="Electricity emission-factor dataset id")] = "grid_factors/mee-nbs-2023",
+    grid_factor: Annotated[str, typer.Option(help=_GRID_HELP)] = "grid_factors/mee-nbs-2023",
     grid_level: Annotated[GridLevel, typer.Option(help="Use national, regional or provincial factors")] = GridLevel.national,
     electricity_basis: Annotated[Basis, typer.Option(help="Standard-coal basis of electricity")] = Basis.equivalent,
+    grid_factor_year: Annotated[GridFactorYear, typer.Option(help=_GRID_YEAR_HELP)] = GridFactorYear.data,
+    fuel_defaults: Annotated[FuelDefaults, typer.Option(help=_FUEL_DEFAULTS_HELP)] = FuelDefaults.methodology,
     output_format: Annotated[OutputFormat, typer.Option("--format", help="Output format")] = OutputFormat.table,
     output: Annotated[str | None, typer.Option(
         "-o", "--output", help="Output file (json/xlsx/parquet; parquet with --engine spark: any path Spark "
@@ -134,7 +164,8 @@ def account(
     if output_format in (OutputFormat.xlsx, OutputFormat.parquet) and output is None:
         raise _fail(GreenmfgError(f"--format {output_format.value} needs -o FILE / 请用 -o 指定输出文件"))
     options = AccountingOptions(grid_factor=grid_factor, grid_level=grid_level.value,
-                                electricity_basis=electricity_basis.value)
+                                electricity_basis=electricity_basis.value, grid_factor_year=grid_factor_year.value,
+                                methodologies=_methodologies(fuel_defaults))
     console = _console()
     try:
         with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
@@ -210,9 +241,11 @@ def benchmark(
         help="Facility attributes (.csv/.xlsx: enterprise_id, facility_id, attribute, value)")] = None,
     output_format: Annotated[BenchmarkFormat, typer.Option("--format", help="Output format")] = BenchmarkFormat.table,
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Output file (json/xlsx)")] = None,
-    grid_factor: Annotated[str, typer.Option(help="Electricity emission-factor dataset id")] = "grid_factors/mee-nbs-2023",
+    grid_factor: Annotated[str, typer.Option(help=_GRID_HELP)] = "grid_factors/mee-nbs-2023",
     grid_level: Annotated[GridLevel, typer.Option(help="Use national, regional or provincial factors")] = GridLevel.national,
     electricity_basis: Annotated[Basis, typer.Option(help="Standard-coal basis of electricity")] = Basis.equivalent,
+    grid_factor_year: Annotated[GridFactorYear, typer.Option(help=_GRID_YEAR_HELP)] = GridFactorYear.data,
+    fuel_defaults: Annotated[FuelDefaults, typer.Option(help=_FUEL_DEFAULTS_HELP)] = FuelDefaults.methodology,
     lang: Annotated[Lang | None, typer.Option(help="Language of messages")] = None,
     engine: Annotated[EngineName, typer.Option(help=_ENGINE_HELP)] = EngineName.duckdb,
     spark_master: Annotated[str | None, typer.Option(help=_MASTER_HELP)] = None,
@@ -233,7 +266,8 @@ def benchmark(
     except GreenmfgError as error:
         raise _fail(error) from None
     options = AccountingOptions(grid_factor=grid_factor, grid_level=grid_level.value,
-                                electricity_basis=electricity_basis.value)
+                                electricity_basis=electricity_basis.value, grid_factor_year=grid_factor_year.value,
+                                methodologies=_methodologies(fuel_defaults))
     try:
         with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
                       console=Console(stderr=True), transient=True) as progress:

@@ -30,8 +30,10 @@ def test_engine_matches_row_by_row_computation(write_rows: WriteRows) -> None:
     rng = random.Random(7)
     rows: list[dict[str, object]] = []
     expected_energy = expected_co2 = 0.0
-    fuel_sets = ["fuel_parameters/gbt32151.22-2024", "fuel_parameters/ndrc-app-defaults",
-                 "fuel_parameters/greenmfg-proxies-2026.1"]
+    # the fixture's enterprise is a steel plant: its methodology's own table (NDRC 2013 steel
+    # guideline), then the general tables for fuels that table lacks
+    fuel_sets = ["fuel_parameters/ndrc-steel-2013", "fuel_parameters/gbt32151.22-2024",
+                 "fuel_parameters/ndrc-app-defaults", "fuel_parameters/greenmfg-proxies-2026.1"]
     for index in range(40):
         name = rng.choice(FUELS)
         key = vocabulary.item_names.resolve(name)

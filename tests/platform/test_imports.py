@@ -195,7 +195,9 @@ def test_recalculation_with_other_reference_data_lists_changes(client: TestClien
     client.post(f"/api/v1/imports/{preview['id']}/commit", headers=headers)
     with database.session() as session:
         assert recalculate(session, actor="test") == []  # same reference data: nothing to do
-        runs = recalculate(session, actor="test", options=AccountingOptions(grid_factor="grid_factors/mee-nbs-2021"))
+        # another series (the ETS factor): another edition of the default series would give 2024 data
+        # the same factor (the data year's, else the nearest published year's)
+        runs = recalculate(session, actor="test", options=AccountingOptions(grid_factor="grid_factors/ets-2022"))
     assert len(runs) == 1
     changes = client.get(f"/api/v1/enterprises/{steel}/recalculations", headers=headers).json()["items"][0]["changes"]
     assert {c["period"] for c in changes} == {"2024-01", "2024-02"}

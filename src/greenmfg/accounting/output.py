@@ -78,6 +78,55 @@ def _sources(ref: str | None, rows: dict[str, ParameterRow], catalog_editions: d
     return out
 
 
+#: GJ per tce (GB/T 2589-2020: 1 kgce = 29 307.6 kJ)
+_GJ_PER_TCE = 29.3076
+#: relative difference beyond which the heating values of energy and emissions are shown side by side
+_HEATING_VALUE_TOLERANCE = 0.005
+
+
+def _data_year(period: str) -> int:
+    return int(period[:4])
+
+
+def _methodology(run: AccountingRun, industry: str) -> dict[str, Any]:
+    m = run.bound.methodologies.get(industry)
+    return {"id": m.id, "name_zh": m.name_zh, "name_en": m.name_en} if m else {"id": "", "name_zh": "", "name_en": ""}
+
+
+def _general_fuel_defaults(line: dict[str, Any], run: AccountingRun, industry: str) -> list[str]:
+    """References of the fuel defaults a line took from a general table instead of its
+    methodology's own table (all of them when the methodology has no table encoded)."""
+    if line["category"] not in ("combustion", "process") or line.get("kind") != "fuel":
+        return []
+    m = run.bound.methodologies.get(industry)
+    own = tuple(f"{t}:" for t in (m.tables if m else ()))
+    return [p["ref"] for p in line["parameters"]
+            if p["name"] in ("net_calorific_value", "carbon_content", "oxidation_rate")
+            and p["ref"] and not p["ref"].startswith("measured") and not p["ref"].startswith(own)]
+
+
+def _heating_values(record: dict[str, Any]) -> dict[str, Any] | None:
+    """A fuel line's two heating values when they differ: energy (tce) uses the standard-coal
+    coefficient of GB/T 2589 (its NCV = coefficient × 29.3076 GJ/tce), emissions use the
+    methodology's default NCV; the two tables were set independently."""
+    coef, ncv = record.get("coef"), record.get("ncv")
+    if (record.get("kind") != "fuel" or coef is None or ncv is None or not ncv
+            or (record.get("ncv_ref") or "").startswith("measured")):
+        return None
+    energy = coef * _GJ_PER_TCE
+    if abs(energy - ncv) <= _HEATING_VALUE_TOLERANCE * abs(ncv):
+        return None
+    return {
+        "energy_gj_per_unit": _round(energy), "energy_ref": f"{record.get('coef_ref')} × 29.3076 GJ/tce",
+        "emissions_gj_per_unit": _round(ncv), "emissions_ref": record.get("ncv_ref"),
+        "why": "energy (tce) uses the GB/T 2589-2020 standard-coal coefficient; emissions use the default net "
+               "calorific value of the methodology's table; the two standards set their values independently "
+               "and neither refers to the other: each number follows its own standard",
+        "why_zh": "能耗（tce）按 GB/T 2589-2020 折标准煤系数计算，排放按所适用核算方法的低位发热量缺省值计算；"
+                  "两者由不同标准各自规定，互不引用，各按其标准取值",
+    }
+
+
 def _line(record: dict[str, Any], run: AccountingRun, editions: dict[str, str]) -> dict[str, Any]:
     item = run.vocabulary.items.get(record["item"])
     parameters = []
@@ -91,9 +140,9 @@ def _line(record: dict[str, Any], run: AccountingRun, editions: dict[str, str]) 
             "ref": ref, "sources": _sources(ref, run.bound.rows, editions),
         })
     energy_formula = "s × Q × coefficient" if record.get("coef") is not None else ""
-    return {
+    line: dict[str, Any] = {
         "file": record["_file"], "row": record["_row"], "item": record["item"],
-        "item_name_zh": item.name_zh if item else "", "flow": record["flow"],
+        "item_name_zh": item.name_zh if item else "", "flow": record["flow"], "kind": record.get("kind"),
         "quantity_input": record["quantity_input"], "unit_input": record["unit_input"],
         "quantity": _round(record["quantity"]), "unit": record["unit"], "category": record["category"],
         "energy_tce": _round(record["energy_tce"]), "co2e_t": _round(record["co2e_t"]),
@@ -101,7 +150,14 @@ def _line(record: dict[str, Any], run: AccountingRun, editions: dict[str, str]) 
         "parameters": parameters,
         "unverified": sorted(set(_REF.findall(record.get("warn_refs") or ""))),
         "missing": record.get("missing"),
+        "methodology": _methodology(run, record["industry"]),
     }
+    if record.get("kind") == "electricity":
+        line["grid_factor_year"] = run.bound.grid_years.get(_data_year(record["period"]))
+    heating = _heating_values(record)
+    if heating is not None:
+        line["heating_values"] = heating
+    return line
 
 
 def _warnings(total: dict[str, Any], lines: list[dict[str, Any]], run: AccountingRun,
@@ -115,6 +171,40 @@ def _warnings(total: dict[str, Any], lines: list[dict[str, Any]], run: Accountin
             "message": f"uses {ref} = {row.value} {row.unit}, status '{row.verification_status}' "
                        f"(not verified against the primary text); source: {row.source}",
             "message_zh": f"使用了未经原文核实的参数 {ref} = {row.value} {row.unit}（状态：{row.verification_status}）",
+        })
+    methodology = run.bound.methodologies.get(total["industry"])
+    general = sorted({ref for line in lines for ref in _general_fuel_defaults(line, run, total["industry"])})
+    if general and methodology is not None:
+        own = methodology.tables
+        selected = run.options.methodologies is None
+        why = ("the general tables were selected (--fuel-defaults general)" if selected
+               else f"the {methodology.id} default table has no value for them" if own
+               else f"the default table of {methodology.id} is not encoded" if methodology.id != "general"
+               else f"no industry guideline is mapped for industry '{total['industry']}'")
+        why_zh = ("选择了通用缺省值表（--fuel-defaults general）" if selected
+                  else "该方法的缺省值表中没有相应取值" if own
+                  else f"{methodology.name_zh}的缺省值表尚未录入" if methodology.id != "general"
+                  else "该行业尚未对应行业核算指南")
+        warnings.append({
+            "code": "accounting.result.general_fuel_defaults", "ref": ";".join(general),
+            "message": f"fuel defaults from a general table, not from the methodology that applies "
+                       f"({methodology.name_en}): {why}; used: {', '.join(general)}",
+            "message_zh": f"燃料缺省值取自通用表而非所适用的核算方法（{methodology.name_zh}）：{why_zh}；"
+                          f"所用取值：{'、'.join(general)}",
+        })
+    data_year = _data_year(total["period"])
+    factor_year = run.bound.grid_years.get(data_year)
+    if factor_year is not None and factor_year != data_year and any(
+            line.get("kind") == "electricity" for line in lines):
+        dataset = run.bound.grid_datasets[data_year]
+        warnings.append({
+            "code": "accounting.result.grid_factor_year", "ref": dataset,
+            "message": f"electricity uses the grid factor of {factor_year} ({dataset}) for data of {data_year}: "
+                       + ("rule 'latest' (--grid-factor-year latest)" if run.options.grid_factor_year == "latest"
+                          else f"no factor of {data_year} is published in this series; the nearest year is used"),
+            "message_zh": f"{data_year}年数据的电力排放按{factor_year}年电网排放因子（{dataset}）计算："
+                          + ("按“最新发布”规则" if run.options.grid_factor_year == "latest"
+                             else f"该系列未发布{data_year}年因子，采用最近年份"),
         })
     for missing in sorted({line["missing"] for line in lines if line["missing"]}):
         warnings.append({
@@ -171,6 +261,8 @@ def result_document(run: AccountingRun) -> dict[str, Any]:
             "enterprise_id": total["enterprise_id"], "enterprise_name": total["enterprise_name"],
             "industry": total["industry"], "region": total["region"],
             "facility_id": total["facility_id"], "period": total["period"],
+            "methodology": _methodology(run, total["industry"]),
+            "grid_factor_year": run.bound.grid_years.get(_data_year(total["period"])),
             "energy_tce": _round(total["energy_tce"]),
             "emissions_tco2e": {k: _round(total[k]) for k in ("total", "scope1", "scope2", *CATEGORIES)},
             "products": products.get(key, []),
@@ -197,8 +289,9 @@ _SOURCE = pa.struct([("ref", pa.string()), ("dataset", pa.string()), ("edition",
                      ("verification_status", pa.string())])
 _SET_SCHEMA = pa.schema([
     ("parameter_set", pa.int64()), ("item", pa.string()), ("item_name_zh", pa.string()), ("kind", pa.string()),
-    ("flow", pa.string()), ("unit_input", pa.string()), ("unit", pa.string()), ("region", pa.string()),
-    ("year", pa.int32()), ("measured_ncv", pa.bool_()), ("measured_carbon_content", pa.bool_()),
+    ("flow", pa.string()), ("unit_input", pa.string()), ("unit", pa.string()), ("industry", pa.string()),
+    ("methodology", pa.string()), ("region", pa.string()), ("year", pa.int32()), ("grid_factor_year", pa.int32()),
+    ("measured_ncv", pa.bool_()), ("measured_carbon_content", pa.bool_()),
     ("measured_oxidation_rate", pa.bool_()), ("category", pa.string()),
     ("formula", pa.struct([("energy", pa.string()), ("emissions", pa.string())])),
     ("parameters", pa.list_(pa.struct([("name", pa.string()), ("value", pa.float64()), ("unit", pa.string()),
@@ -271,8 +364,11 @@ def _parameter_set(record: dict[str, Any], run: AccountingRun) -> dict[str, Any]
                            "sources": _sources(ref, run.bound.rows, editions)})
     has_coef = record["coef"] is not None or record["coef_from_ncv"]
     return {
-        **{k: record[k] for k in ("parameter_set", "item", "kind", "flow", "unit_input", "unit", "region", "year",
-                                  "measured_ncv", "measured_carbon_content", "measured_oxidation_rate", "category")},
+        **{k: record[k] for k in ("parameter_set", "item", "kind", "flow", "unit_input", "unit", "industry", "region",
+                                  "year", "measured_ncv", "measured_carbon_content", "measured_oxidation_rate",
+                                  "category")},
+        "methodology": _methodology(run, record["industry"])["id"],
+        "grid_factor_year": run.bound.grid_years.get(record["year"]) if record["kind"] == "electricity" else None,
         "item_name_zh": item.name_zh if item else "",
         "formula": {"energy": "s × Q × coefficient" if has_coef else "",
                     "emissions": _FORMULAS.get(record["category"], "")},
@@ -296,11 +392,13 @@ def write_xlsx(run: AccountingRun, path: Path) -> None:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("results 结果")
     header = ["enterprise_id", "enterprise_name", "industry", "region", "facility_id", "period", "energy_tce",
-              *(f"{k}_tco2e" for k in ("total", "scope1", "scope2", *CATEGORIES)), "warnings"]
+              *(f"{k}_tco2e" for k in ("total", "scope1", "scope2", *CATEGORIES)), "warnings", "grid_factor_year",
+              "methodology"]
     sheet.append(header)
     for r in document["results"]:
         sheet.append([r["enterprise_id"], r["enterprise_name"], r["industry"], r["region"], r["facility_id"],
-                      r["period"], r["energy_tce"], *r["emissions_tco2e"].values(), len(r["warnings"])])
+                      r["period"], r["energy_tce"], *r["emissions_tco2e"].values(), len(r["warnings"]),
+                      r["grid_factor_year"], r["methodology"]["name_zh"]])
     sheet = workbook.create_sheet("products 产品")
     sheet.append(["enterprise_id", "facility_id", "period", "product", "quantity", "unit", "energy_intensity",
                   "energy_intensity_unit", "emission_intensity", "emission_intensity_unit"])
@@ -310,14 +408,20 @@ def write_xlsx(run: AccountingRun, path: Path) -> None:
     sheet = workbook.create_sheet("lines 明细")
     sheet.append(["enterprise_id", "facility_id", "period", "file", "row", "item", "item_name_zh", "flow",
                   "quantity_input", "unit_input", "quantity", "unit", "category", "energy_tce", "co2e_t",
-                  "parameters", "missing"])
+                  "parameters", "missing", "grid_factor_year", "methodology", "heating_values"])
     for r in document["results"]:
         for line in r["lines"]:
             parameters = "; ".join(f"{p['name']}={p['value']} {p['unit']} [{p['ref']}]" for p in line["parameters"])
+            heating = line.get("heating_values")
             sheet.append([r["enterprise_id"], r["facility_id"], r["period"], line["file"], line["row"], line["item"],
                           line["item_name_zh"], line["flow"], line["quantity_input"], line["unit_input"],
                           line["quantity"], line["unit"], line["category"], line["energy_tce"], line["co2e_t"],
-                          parameters, line["missing"]])
+                          parameters, line["missing"], line.get("grid_factor_year"),
+                          (line.get("methodology") or {}).get("name_zh"),
+                          None if heating is None else (
+                              f"energy {heating['energy_gj_per_unit']} GJ/{line['unit']} [{heating['energy_ref']}]; "
+                              f"emissions {heating['emissions_gj_per_unit']} GJ/{line['unit']} "
+                              f"[{heating['emissions_ref']}]: {heating['why_zh']}")])
     sheet = workbook.create_sheet("warnings 提示")
     sheet.append(["enterprise_id", "facility_id", "period", "code", "message", "message_zh"])
     for r in document["results"]:

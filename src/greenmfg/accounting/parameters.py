@@ -8,6 +8,7 @@ value is unverified. The result is a small table joined to the activity rows.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -21,10 +22,13 @@ from greenmfg.refdata.catalog import Catalog, Dataset, ParameterRow
 from greenmfg.refdata.vocabulary import Item, Vocabulary
 from greenmfg.units import conversion_factor, registry
 
-__all__ = ["AccountingOptions", "BoundParameters", "bind_parameters"]
+__all__ = ["AccountingOptions", "BoundParameters", "Methodology", "bind_parameters", "grid_series", "methodologies"]
 
 GridLevel = Literal["national", "regional", "provincial"]
 ElectricityBasis = Literal["equivalent", "equal-value"]
+#: which year's grid factor a year's data use: ``data`` (the data year's, else the nearest
+#: published year's, with a warning) or ``latest`` (the latest published)
+GridFactorYear = Literal["data", "latest"]
 
 
 @dataclass(frozen=True)
@@ -49,12 +53,26 @@ class AccountingOptions:
         "process_factors/chemicals-carbon",
     )
     heat_factor: str = "heat_factors/ndrc-guidelines"
+    grid_factor_year: GridFactorYear = "data"
+    #: the industry → methodology mapping whose default fuel tables come before ``fuel_parameters``
+    #: (None: the general tables of ``fuel_parameters`` for every industry)
+    methodologies: str | None = "methodologies/industry-2026.1"
 
     def dataset_ids(self) -> list[str]:
         return [
             self.energy_coefficients, self.electricity_equal_value, *self.fuel_parameters,
             self.grid_factor, self.heat_factor, *self.process_factors,
+            *([self.methodologies] if self.methodologies else []),
         ]
+
+    def reference_dataset_ids(self, catalog: Catalog) -> list[str]:
+        """Every dataset a run with these options may use, whatever its input: :meth:`dataset_ids`,
+        the other years of the grid factor's series and the methodologies' own default tables
+        (what a run's provenance lists, and what the reference fingerprint covers)."""
+        ids = [*self.dataset_ids(), *grid_series(catalog, self.grid_factor).values()]
+        if self.methodologies:
+            ids += [t for r in catalog.dataset(self.methodologies).records for t in (r.get("fuel_parameters") or "").split()]
+        return list(dict.fromkeys(ids))
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -64,7 +82,67 @@ class AccountingOptions:
             "electricity_equal_value": self.electricity_equal_value,
             "fuel_parameters": list(self.fuel_parameters),
             "process_factors": list(self.process_factors), "heat_factor": self.heat_factor,
+            "grid_factor_year": self.grid_factor_year, "methodologies": self.methodologies,
         }
+
+
+@dataclass(frozen=True)
+class Methodology:
+    """The accounting methodology that applies to an industry and where its default fuel
+    parameters come from (``tables``: that methodology's own default tables, empty when they
+    are not encoded; the general tables of the options follow them)."""
+
+    id: str
+    name_zh: str
+    name_en: str
+    tables: tuple[str, ...]
+
+    def as_dict(self) -> dict[str, object]:
+        return {"id": self.id, "name_zh": self.name_zh, "name_en": self.name_en, "default_tables": list(self.tables)}
+
+
+#: the methodology of industries without one of their own (or when none is selected)
+GENERAL = Methodology("general", "通用缺省值（未对应行业核算指南）", "general default tables (no industry guideline)", ())
+
+
+def methodologies(vocabulary: Vocabulary, catalog: Catalog, options: AccountingOptions) -> dict[str, Methodology]:
+    """The methodology of every industry of the vocabulary (:data:`GENERAL` where none is mapped)."""
+    out = {key: GENERAL for key in vocabulary.industries}
+    if options.methodologies is None:
+        return out
+    for record in catalog.dataset(options.methodologies).records:
+        tables = tuple((record.get("fuel_parameters") or "").split())
+        for table in tables:
+            catalog.dataset(table)  # DatasetError for an unknown id
+        out[record["key"]] = Methodology(record["methodology"], record["name_zh"], record["name_en"], tables)
+    return out
+
+
+_YEAR = re.compile(r"(?<![0-9])([0-9]{4})(?![0-9])")
+
+
+def grid_series(catalog: Catalog, grid_factor: str) -> dict[int, str]:
+    """The editions of ``grid_factor``'s series by year: the datasets of its family whose id is
+    its id with another year (``grid_factors/mee-nbs-2023`` → ``mee-nbs-2021``, ``mee-nbs-2022`` …;
+    ``…-2023-fossil`` → ``…-2021-fossil`` …). A dataset without a year in its id is a series of one,
+    of the year it is valid from."""
+    dataset = catalog.dataset(grid_factor)
+    family, edition = dataset.info.family, dataset.info.edition
+    match = _YEAR.search(edition)
+    if match is None:
+        year = int(dataset.info.valid_from[:4]) if dataset.info.valid_from[:4].isdigit() else 0
+        return {year: grid_factor}
+    pattern = re.compile(re.escape(edition[:match.start()]) + "([0-9]{4})" + re.escape(edition[match.end():]))
+    return {int(m.group(1)): d.id for d in catalog.family(family) if (m := pattern.fullmatch(d.info.edition))}
+
+
+def grid_years(series: Mapping[int, str], years: Iterable[int], rule: GridFactorYear) -> dict[int, int]:
+    """For each data year, the year of the grid factor used: ``latest`` the latest of the series;
+    ``data`` the data year's, else the nearest published year (the earlier one on a tie)."""
+    published = sorted(series)
+    if rule == "latest":
+        return {year: published[-1] for year in years}
+    return {year: min(published, key=lambda p: (abs(p - year), p)) for year in years}
 
 
 @dataclass
@@ -78,6 +156,11 @@ class BoundParameters:
     heat_ef_tco2_per_gj: float
     heat_ef_ref: str
     rows: dict[str, ParameterRow] = field(default_factory=dict)
+    #: the methodology of each industry (its default fuel tables)
+    methodologies: dict[str, Methodology] = field(default_factory=dict)
+    #: per data year: the year of the grid factor used, and its dataset
+    grid_years: dict[int, int] = field(default_factory=dict)
+    grid_datasets: dict[int, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -115,9 +198,10 @@ def _per_unit(item: Item) -> str:
 
 
 def _item_parameters(item: Item, catalog: Catalog, options: AccountingOptions,
-                     used: dict[str, ParameterRow]) -> dict[str, _Value]:
+                     used: dict[str, ParameterRow], methodology: Methodology = GENERAL) -> dict[str, _Value]:
     coefficients = [catalog.dataset(options.energy_coefficients)]
-    fuels = [catalog.dataset(i) for i in options.fuel_parameters]
+    # the methodology's own default table first, then the general tables (for fuels it lacks)
+    fuels = [catalog.dataset(i) for i in dict.fromkeys([*methodology.tables, *options.fuel_parameters])]
     process = [catalog.dataset(i) for i in options.process_factors]
     unit = _per_unit(item)
     out: dict[str, _Value] = {}
@@ -190,21 +274,30 @@ _REF_NAMES = {"output_ef": "output", "fixed_ef": "fixed"}
 
 
 def _parameter_table(vocabulary: Vocabulary, catalog: Catalog, options: AccountingOptions,
-                     used: dict[str, ParameterRow]) -> pa.Table:
-    data: dict[str, list[object]] = {"p_item": []}
+                     used: dict[str, ParameterRow], methods: Mapping[str, Methodology]) -> pa.Table:
+    """One row per (item, industry): the defaults of the industry's methodology."""
+    data: dict[str, list[object]] = {"p_item": [], "p_industry": []}
     for column in _COLUMNS:
         ref = _REF_NAMES.get(column, column)
         data[column], data[f"{ref}_ref"], data[f"{ref}_warn"] = [], [], []
-    for item in vocabulary.items.values():
-        values = _item_parameters(item, catalog, options, used)
-        data["p_item"].append(item.key)
-        for column in _COLUMNS:
-            ref = _REF_NAMES.get(column, column)
-            v = values.get(column, _Value())
-            data[column].append(v.value)
-            data[f"{ref}_ref"].append(v.ref)
-            data[f"{ref}_warn"].append(v.warn)
-    schema = {"p_item": "string"}
+    # industries whose methodologies have the same tables share their defaults: bound once
+    by_tables: dict[tuple[str, ...], list[str]] = {}
+    for industry, methodology in methods.items():
+        by_tables.setdefault(methodology.tables, []).append(industry)
+    for industries in by_tables.values():
+        methodology = methods[industries[0]]
+        for item in vocabulary.items.values():
+            values = _item_parameters(item, catalog, options, used, methodology)
+            for industry in industries:
+                data["p_item"].append(item.key)
+                data["p_industry"].append(industry)
+                for column in _COLUMNS:
+                    ref = _REF_NAMES.get(column, column)
+                    v = values.get(column, _Value())
+                    data[column].append(v.value)
+                    data[f"{ref}_ref"].append(v.ref)
+                    data[f"{ref}_warn"].append(v.warn)
+    schema = {"p_item": "string", "p_industry": "string"}
     for column in _COLUMNS:
         ref = _REF_NAMES.get(column, column)
         schema |= {column: "float64", f"{ref}_ref": "string", f"{ref}_warn": "boolean"}
@@ -212,26 +305,29 @@ def _parameter_table(vocabulary: Vocabulary, catalog: Catalog, options: Accounti
 
 
 def _grid_table(vocabulary: Vocabulary, catalog: Catalog, options: AccountingOptions,
-                used: dict[str, ParameterRow]) -> pa.Table:
-    dataset = catalog.dataset(options.grid_factor)
-    national = dataset.get("CN", "ef")
-    regions, factors, refs, warns = [], [], [], []
-    for code, region in vocabulary.regions.items():
-        chain = {"national": ["CN"], "regional": [region["grid_region"], "CN"],
-                 "provincial": [code, region["grid_region"], "CN"]}[options.grid_level]
-        row = next((r for k in chain if (r := dataset.get(k, "ef")) is not None and r.value is not None), None)
-        if row is None:
-            raise DatasetError(
-                f"{options.grid_factor} has no national ('CN') electricity factor"
-                if national is None else f"{options.grid_factor}: no factor for {code}"
-            )
-        value = _converted(row, "tCO2/MWh", Item(code, code, code, "electricity", "MWh", (), ""), used)
-        regions.append(code)
-        factors.append(value.value)
-        refs.append(value.ref)
-        warns.append(value.warn)
-    return _arrow({"g_region": regions, "grid_ef": factors, "grid_ref": refs, "grid_warn": warns},
-                  {"g_region": "string", "grid_ef": "float64", "grid_ref": "string", "grid_warn": "boolean"})
+                used: dict[str, ParameterRow], datasets: Mapping[int, str]) -> pa.Table:
+    """One row per (region, data year): the factor of the dataset chosen for that year."""
+    data: dict[str, list[object]] = {"g_region": [], "g_year": [], "grid_ef": [], "grid_ref": [], "grid_warn": []}
+    for year, dataset_id in sorted(datasets.items()):
+        dataset = catalog.dataset(dataset_id)
+        national = dataset.get("CN", "ef")
+        for code, region in vocabulary.regions.items():
+            chain = {"national": ["CN"], "regional": [region["grid_region"], "CN"],
+                     "provincial": [code, region["grid_region"], "CN"]}[options.grid_level]
+            row = next((r for k in chain if (r := dataset.get(k, "ef")) is not None and r.value is not None), None)
+            if row is None:
+                raise DatasetError(
+                    f"{dataset_id} has no national ('CN') electricity factor"
+                    if national is None else f"{dataset_id}: no factor for {code}"
+                )
+            value = _converted(row, "tCO2/MWh", Item(code, code, code, "electricity", "MWh", (), ""), used)
+            data["g_region"].append(code)
+            data["g_year"].append(year)
+            data["grid_ef"].append(value.value)
+            data["grid_ref"].append(value.ref)
+            data["grid_warn"].append(value.warn)
+    return _arrow(data, {"g_region": "string", "g_year": "int32", "grid_ef": "float64", "grid_ref": "string",
+                         "grid_warn": "boolean"})
 
 
 def _electricity_table(years: Iterable[int], catalog: Catalog, options: AccountingOptions,
@@ -264,15 +360,23 @@ def bind_parameters(vocabulary: Vocabulary, catalog: Catalog, options: Accountin
         does not fit its item.
     """
     used: dict[str, ParameterRow] = {}
+    years = sorted(set(years))
     heat_row = _first([catalog.dataset(options.heat_factor)], "heat", "ef")
     heat = _converted(heat_row, "tCO2/GJ", Item("heat", "热力", "heat", "heat", "GJ", (), ""), used)
     if heat.value is None or heat.ref is None:
         raise DatasetError(f"{options.heat_factor} has no 'heat' emission factor")
+    methods = methodologies(vocabulary, catalog, options)
+    series = grid_series(catalog, options.grid_factor)
+    factor_years = grid_years(series, years, options.grid_factor_year)
+    datasets = {year: series[factor_year] for year, factor_year in factor_years.items()}
     return BoundParameters(
-        parameters=_parameter_table(vocabulary, catalog, options, used),
-        grid=_grid_table(vocabulary, catalog, options, used),
+        parameters=_parameter_table(vocabulary, catalog, options, used, methods),
+        grid=_grid_table(vocabulary, catalog, options, used, datasets),
         electricity=_electricity_table(years, catalog, options, used),
         heat_ef_tco2_per_gj=heat.value,
         heat_ef_ref=heat.ref,
         rows=used,
+        methodologies=methods,
+        grid_years=factor_years,
+        grid_datasets=datasets,
     )

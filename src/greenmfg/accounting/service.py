@@ -109,6 +109,8 @@ class AccountingRun:
     lines_plan: Callable[[], ir.Table] = field(repr=False)
     #: the identifiers were canonical as read (part of the lines' plan)
     ids_canonical: bool = True
+    #: the industries of the input (their methodologies are in the provenance)
+    industries: tuple[str, ...] = ()
     run_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
 
     @cached_property
@@ -125,7 +127,7 @@ class AccountingRun:
     def provenance(self) -> dict[str, object]:
         """What produced these numbers: version, datasets with sha256, options, inputs, UTC time."""
         datasets = []
-        for dataset_id in self.options.dataset_ids():
+        for dataset_id in self.options.reference_dataset_ids(self.catalog):
             info = self.catalog.dataset(dataset_id).info
             datasets.append({
                 "id": info.id, "title": info.title, "title_zh": info.title_zh, "edition": info.edition,
@@ -136,6 +138,13 @@ class AccountingRun:
             "run_at_utc": self.run_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
             "options": self.options.as_dict(),
             "datasets": datasets,
+            # the methodology whose default fuel parameters each industry's lines use
+            "methodologies": {i: self.bound.methodologies[i].as_dict()
+                              for i in self.industries if i in self.bound.methodologies},
+            # per data year: the year of the electricity factor used and its dataset
+            "grid_factor": {"rule": self.options.grid_factor_year, "years": {
+                str(year): {"factor_year": self.bound.grid_years[year], "dataset": dataset}
+                for year, dataset in sorted(self.bound.grid_datasets.items())}},
             "inputs": [{"file": i.name, "sheet": i.sheet, "sha256": i.sha256()} for i in self.inputs],
             "units": {"energy": "tce", "emissions": "tCO2e"},
         }
@@ -200,7 +209,7 @@ def _checked(options: AccountingOptions | None) -> AccountingOptions:
     """The options, once every dataset they select is known and well formed (else DatasetError)."""
     options = options or AccountingOptions()
     catalog = load_catalog()
-    for dataset_id in options.dataset_ids():
+    for dataset_id in options.reference_dataset_ids(catalog):
         catalog.dataset(dataset_id)
     return options
 
@@ -263,6 +272,7 @@ def _account(source: ActivitySource, options: AccountingOptions) -> AccountingRu
         bound=bound, catalog=catalog, vocabulary=vocabulary, inputs=source.inputs, source=source.table,
         planner=planner, source_lines_plan=lambda: activity_lines(screened.valid(), sets),
         lines_plan=lambda: activity_lines(canonical(screened.valid()), sets), ids_canonical=ids,
+        industries=tuple(screened.maps.keys["industry"]),
     )
 
 

@@ -250,7 +250,7 @@ def _installed_fingerprint() -> str:
 
     options = AccountingOptions()
     catalog = load_catalog()
-    datasets = [{"id": i, "sha256": catalog.dataset(i).info.sha256} for i in options.dataset_ids()]
+    datasets = [{"id": i, "sha256": catalog.dataset(i).info.sha256} for i in options.reference_dataset_ids(catalog)]
     return reference_fingerprint({"datasets": datasets, "options": options.as_dict()})
 
 

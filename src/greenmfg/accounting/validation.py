@@ -225,12 +225,14 @@ class _Maps:
         #: raw flow texts that mean 'produced' (to read only product lines)
         self.produced_flows = sorted({str(r["k_flow"]) for r in lines if r["flow_key"] == "produced"})
         year_code = {year: code for code, year in enumerate(self.years)}
-        self.set_shape = (max(len(codes["region"]), 1), max(len(year_code), 1))
-        regions, years = self.set_shape
+        self.set_shape = (max(len(codes["industry"]), 1), max(len(codes["region"]), 1), max(len(year_code), 1))
+        industries, regions, years = self.set_shape
 
-        self.set_keys = self._set_keys(self._number_lines(lines), codes["region"], year_code, vocabulary, table)
+        self.set_keys = self._set_keys(self._number_lines(lines), codes["industry"], codes["region"], year_code,
+                                       vocabulary, table)
         for row in lines:  # the set number's part that the line's spelling decides (see _parameter_set)
-            row["set_base"] = None if row["set_code"] is None else int(row["set_code"]) * regions * years * 8  # type: ignore[call-overload]
+            row["set_base"] = (None if row["set_code"] is None
+                               else int(row["set_code"]) * industries * regions * years * 8)  # type: ignore[call-overload]
         names = [*(f"k_{c}" for c in _LINE_TEXTS), *_LINE_TEXTS, "item_key", "flow_key", "kind",
                  "canonical_unit", "flow_allowed", "ncv_kind", "carbon_kind", "fuel_kind",
                  *(f"{p}_{c}" for p in ("unit", "ncv", "cc") for c in ("factor", "reason", "target")),
@@ -255,6 +257,10 @@ class _Maps:
             if column == "region":
                 data["region_base"] = [None if c is None else c * years * 8 for c in data["region_code"]]  # type: ignore[operator]
                 schema |= {"region_base": "int64"}
+            if column == "industry":
+                data["industry_base"] = [None if c is None else c * regions * years * 8  # type: ignore[operator]
+                                         for c in data["industry_code"]]
+                schema |= {"industry_base": "int64"}
             tables[column] = self._with_verdict(column, table(f"greenmfg_map_{column}", data, schema))
         self.industries, self.regions, self.periods = tables["industry"], tables["region"], tables["period"]
         #: per industry, region and period: the number of each key (``code``) and the key
@@ -286,31 +292,32 @@ class _Maps:
         """``table`` with ``{name}_ok``: its spelling passes every text rule on its columns."""
         return table.mutate(**{f"{name}_ok": ~ibis.or_(*_TEXT_RULES[name](table).values())})
 
-    def _set_keys(self, triples: Sequence[tuple[object, ...]], region_code: dict[str, int],
-                  year_code: dict[int, int], vocabulary: Vocabulary,
+    def _set_keys(self, triples: Sequence[tuple[object, ...]], industry_code: dict[str, int],
+                  region_code: dict[str, int], year_code: dict[int, int], vocabulary: Vocabulary,
                   table: Callable[[str, Mapping[str, Sequence[object]], dict[str, str]], ir.Table]) -> ir.Table:
         """Every parameter set a valid row can have, numbered as :func:`_parameter_set` numbers rows."""
-        regions, years = self.set_shape
+        industries, regions, years = self.set_shape
         columns: dict[str, list[object]] = defaultdict(list)
         for code, (item_key, flow_key, unit) in enumerate(triples):
             item = vocabulary.item(str(item_key))
             measurable = (item.kind in _NCV_TARGET, item.kind in _CARBON_TARGET, item.kind == "fuel")
-            for region, r in region_code.items():
-                for year, y in year_code.items():
-                    for bits in range(8):
-                        given = [bool(bits & (1 << i)) for i in range(3)]
-                        if any(g and not m for g, m in zip(given, measurable, strict=True)):
-                            continue  # a row giving that parameter fails a rule
-                        values = {
-                            "parameter_set": ((code * regions + r) * years + y) * 8 + bits,
-                            "item": item_key, "kind": item.kind, "flow": flow_key, "unit": item.canonical_unit,
-                            "unit_input": unit, "region": region, "year": year,
-                            **dict(zip(_MEASURED_FLAGS, given, strict=True)),
-                        }
-                        for name, value in values.items():
-                            columns[name].append(value)
+            for industry, i in industry_code.items():
+                for region, r in region_code.items():
+                    for year, y in year_code.items():
+                        for bits in range(8):
+                            given = [bool(bits & (1 << b)) for b in range(3)]
+                            if any(g and not m for g, m in zip(given, measurable, strict=True)):
+                                continue  # a row giving that parameter fails a rule
+                            values = {
+                                "parameter_set": (((code * industries + i) * regions + r) * years + y) * 8 + bits,
+                                "item": item_key, "kind": item.kind, "flow": flow_key, "unit": item.canonical_unit,
+                                "unit_input": unit, "industry": industry, "region": region, "year": year,
+                                **dict(zip(_MEASURED_FLAGS, given, strict=True)),
+                            }
+                            for name, value in values.items():
+                                columns[name].append(value)
         schema = {"parameter_set": "int64", "item": "string", "kind": "string", "flow": "string", "unit": "string",
-                  "unit_input": "string", "region": "string", "year": "int32",
+                  "unit_input": "string", "industry": "string", "region": "string", "year": "int32",
                   **{flag: "boolean" for flag in _MEASURED_FLAGS}}
         #: the same rows as Arrow (what the run's parameter sets are looked up by)
         self.set_keys_arrow = pa.table({name: columns[name] for name in schema},
@@ -381,11 +388,13 @@ _MEASURED_FLAGS = ("measured_ncv", "measured_carbon_content", "measured_oxidatio
 
 def _parameter_set(t: ir.Table, measured: tuple[ir.FloatingValue, ...]) -> ir.IntegerValue:
     """The number of a looked-up row's parameter set (null for a row that fails a rule):
-    ((set_code · regions + region_code) · years + year_code) · 8 + measured bits, its parts read
-    from the maps (``set_base``, ``region_base``, ``year_base``) so that no number of the input's
-    regions or years is written into the plan."""
+    (((set_code · industries + industry_code) · regions + region_code) · years + year_code) · 8 +
+    measured bits, its parts read from the maps (``set_base``, ``industry_base``, ``region_base``,
+    ``year_base``) so that no number of the input's industries, regions or years is written into
+    the plan. The industry is part of the set: it decides the methodology, hence the default fuel
+    parameters."""
     bits = sum((ibis.ifelse(value.notnull(), 1 << i, 0) for i, value in enumerate(measured)), ibis.literal(0, "int64"))
-    return t.set_base + t.region_base + t.year_base + bits
+    return t.set_base + t.industry_base + t.region_base + t.year_base + bits
 
 
 def _blank(column: ir.StringColumn) -> ir.BooleanColumn:

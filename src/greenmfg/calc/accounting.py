@@ -78,22 +78,24 @@ def parameter_sets(keys: ir.Table, parameters: ir.Table, grid: ir.Table, electri
                    *, heat_ef_tco2_per_gj: float, heat_ef_ref: str, equal_value_basis: bool) -> ir.Table:
     """Everything about a derivation line but its quantity and measured values, once per set.
 
-    Lines of the same item, flow, region and year that give the same measured parameters use the
-    same default parameters, references, formula and category: a *parameter set*.
+    Lines of the same item, flow, industry, region and year that give the same measured parameters
+    use the same default parameters, references, formula and category: a *parameter set*.
 
     Parameters
     ----------
     keys
         One row per set: ``parameter_set`` (its number), ``item``, ``kind``, ``flow``, ``unit``,
-        ``region``, ``year``, and booleans ``measured_ncv``, ``measured_carbon_content``,
+        ``industry``, ``region``, ``year``, and booleans ``measured_ncv``, ``measured_carbon_content``,
         ``measured_oxidation_rate`` (the lines give that parameter); other columns pass through.
     parameters
-        One row per item: ``p_item``, ``coef`` [tce/unit] + ``coef_ref``, ``ncv`` [GJ/unit],
+        One row per item and industry (``p_item``, ``p_industry``: the defaults of the methodology
+        that applies to the industry): ``coef`` [tce/unit] + ``coef_ref``, ``ncv`` [GJ/unit],
         ``cc`` [tC/GJ], ``of`` [1], ``process_ef`` [tCO2e/unit], ``output_ef`` [tCO2e/unit],
         ``fixed_ef`` [tCO2/unit], ``heat_content`` [GJ/unit], each with a ``*_ref`` column and a
         ``*_warn`` boolean (value not verified).
     grid
-        ``g_region``, ``grid_ef`` [tCO2/MWh], ``grid_ref``, ``grid_warn``.
+        One row per region and data year: ``g_region``, ``g_year``, ``grid_ef`` [tCO2/MWh] (the
+        factor chosen for that data year), ``grid_ref``, ``grid_warn``.
     electricity
         ``e_year``, ``e_coef`` [tce/MWh] (equal-value basis), ``e_ref``, ``e_warn``.
     heat_ef_tco2_per_gj
@@ -114,8 +116,8 @@ def parameter_sets(keys: ir.Table, parameters: ir.Table, grid: ir.Table, electri
         used), ``unverified`` (there is one) and ``missing`` (parameter that had no value, so
         the line contributes nothing for it).
     """
-    a = keys.left_join(parameters, keys.item == parameters.p_item)
-    a = a.left_join(grid, a.region == grid.g_region)
+    a = keys.left_join(parameters, [keys.item == parameters.p_item, keys.industry == parameters.p_industry])
+    a = a.left_join(grid, [a.region == grid.g_region, a.year == grid.g_year])
     a = a.left_join(electricity, a.year == electricity.e_year)
     kind, flow = a.kind, a.flow
     has_ncv, has_cc, has_of = a.measured_ncv, a.measured_carbon_content, a.measured_oxidation_rate

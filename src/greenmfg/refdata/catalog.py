@@ -41,7 +41,7 @@ WARNING_FREE_STATUSES = frozenset({"verified", "definitional"})
 #: Families whose files are tables of records (any columns; ``key``, ``source`` and
 #: ``verification_status`` required) rather than long-format parameter rows: vocabularies, and
 #: definitions such as the benchmarking indicators and facility attributes.
-RECORD_FAMILIES = frozenset({"vocabulary", "indicators", "facility_attributes", "green_evaluation",
+RECORD_FAMILIES = frozenset({"vocabulary", "indicators", "facility_attributes", "green_evaluation", "methodologies",
                             "compliance_deadlines"})
 _INFO_FIELDS = (
     "id", "family", "edition", "file", "title", "title_zh", "publisher",
