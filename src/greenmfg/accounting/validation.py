@@ -348,15 +348,17 @@ class _Maps:
 def _steam_map(combos: list[dict[str, object]]) -> tuple[dict[str, list[object]], dict[str, str]]:
     """The steam map: per distinct (pressure, temperature) of the input, the IAPWS-IF97 enthalpy
     [GJ/t] or what is wrong with the reading (and which column)."""
-    states: dict[tuple[str, str], tuple[object, object]] = {}
+    def number(value: object) -> float | None:
+        return float(value) if isinstance(value, int | float) else None
+
+    states: dict[tuple[str, str], tuple[float | None, float | None]] = {}
     for combo in combos:
-        pair = (combo["steam_pressure_number"], combo["steam_temperature_number"])
+        pair = (number(combo["steam_pressure_number"]), number(combo["steam_temperature_number"]))
         if pair != (None, None):
             states.setdefault((repr(pair[0]), repr(pair[1])), pair)  # repr: one key for every NaN
     data: dict[str, list[object]] = {name: [] for name in _STEAM_MAP_SCHEMA}
     for pressure, temperature in states.values():
-        found = steam_state(None if pressure is None else float(pressure),  # type: ignore[arg-type]
-                            None if temperature is None else float(temperature))  # type: ignore[arg-type]
+        found = steam_state(pressure, temperature)
         for name, value in (("k_steam_pressure_number", pressure), ("k_steam_temperature_number", temperature),
                             ("steam_enthalpy", found.enthalpy_gj_per_t), ("steam_problem", found.problem),
                             ("steam_problem_zh", found.problem_zh), ("steam_column", found.column)):
