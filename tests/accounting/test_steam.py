@@ -169,3 +169,24 @@ def test_template_documents_the_steam_state_columns(tmp_path: Path, lang: str) -
     else:
         assert "absolute pressure in MPa" in meaning and "IAPWS-IF97" in meaning
     assert "83.74" in help_rows["ncv"]
+
+
+def test_enthalpy_is_computed_once_per_distinct_state(write_rows: WriteRows, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The plan stays set-based: IAPWS-IF97 runs in Python once per distinct (pressure, temperature)
+    of the input and is joined to the rows as a small table, never per row."""
+    from greenmfg.accounting import validation
+
+    calls: list[tuple[float | None, float | None]] = []
+
+    def counted(pressure: float | None, temperature: float | None) -> Any:
+        calls.append((pressure, temperature))
+        return steam_state(pressure, temperature)
+
+    monkeypatch.setattr(validation, "steam_state", counted)
+    rows = [{**STEAM, "period": f"2024-{m:02d}", "facility_id": f"F{f}", "steam_pressure": 0.6 if f % 2 else 1.0,
+             "steam_temperature": None if f % 2 else 250} for m in range(1, 13) for f in range(1, 6)]
+    result = result_document(account(write_rows(rows)))
+    assert sorted(calls, key=repr) == [(0.6, None), (1.0, 250.0)]
+    heat = sum(r["emissions_tco2e"]["purchased_heat"] for r in result["results"])
+    per_tonne = {0.6: (2756.138889536332 - 83.74) / 1000 * 0.11, 1.0: (2943.2221652336634 - 83.74) / 1000 * 0.11}
+    assert heat == pytest.approx(12 * 1000 * (3 * per_tonne[0.6] + 2 * per_tonne[1.0]), rel=1e-9)
