@@ -70,8 +70,9 @@ def test_b5_purchased_electricity_with_ets_2022_factor(write_rows: WriteRows) ->
         ({"item": "电力", "quantity": 1_000_000, "unit": "kWh", "flow": "purchased"}, 122.9),
         # C: 1000 t raw coal × 0.7143 kgce/kg
         ({"item": "原煤", "quantity": 1000, "unit": "t", "flow": "consumed"}, 714.3),
-        # C: 1000 t low-pressure steam × 0.1286 kgce/kg
-        ({"item": "蒸汽", "quantity": 1000, "unit": "t", "flow": "purchased"}, 128.6),
+        # C: 1000 t low-pressure steam × 0.1286 kgce/kg (its state, needed for its emissions, does not
+        # change its energy)
+        ({"item": "蒸汽", "quantity": 1000, "unit": "t", "flow": "purchased", "steam_pressure": 0.6}, 128.6),
         # C: 10 000 GJ heat × 34.12 kgce/GJ
         ({"item": "热力", "quantity": 10000, "unit": "吉焦", "flow": "purchased"}, 341.2),
     ],

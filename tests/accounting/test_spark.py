@@ -52,7 +52,8 @@ EXTRA: list[dict[str, object]] = [
     {"item": "电力", "quantity": "5000", "unit": "千瓦时", "flow": "外购"},
     {"item": "电力", "quantity": "1.5e3", "unit": "kWh", "flow": "输出"},
     {"item": "热力", "quantity": "300", "unit": "GJ", "flow": "输出"},
-    {"item": "蒸汽", "quantity": "40", "unit": "t", "flow": "外购"},
+    {"item": "蒸汽", "quantity": "40", "unit": "t", "flow": "外购", "steam_pressure": "1.0", "steam_temperature": "250"},
+    {"item": "蒸汽", "quantity": "25", "unit": "t", "flow": "消耗", "steam_pressure": "0.6"},
     {"item": "石灰石", "quantity": "900", "unit": "t", "flow": "工艺"},
     {"item": "电极", "quantity": "100", "unit": "t", "flow": "工艺", "carbon_content": "0.82",
      "carbon_content_unit": "tC/t"},
@@ -115,7 +116,7 @@ def inputs(tmp_path_factory: pytest.TempPathFactory) -> Path:
         for row in _rows(EXTRA):
             writer.writerow(["" if row[h] is None else row[h] for h in HEADER])
     typed = pa.Table.from_pylist(_rows(EXTRA[4:-1], enterprise_id="E3", enterprise_name="三厂", region="320000"))
-    for column in ("quantity", "ncv", "carbon_content", "oxidation_rate"):
+    for column in ("quantity", "ncv", "carbon_content", "oxidation_rate", "steam_pressure", "steam_temperature"):
         values = [None if v in (None, "") else float(str(v).replace(",", "").replace("%", "").strip())
                   * (0.01 if "%" in str(v) else 1.0) for v in typed.column(column).to_pylist()]
         typed = typed.set_column(typed.column_names.index(column), column, pa.array(values, pa.float64()))

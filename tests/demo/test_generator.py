@@ -21,8 +21,8 @@ from greenmfg.units import conversion_factor
 
 HEAVY_INDUSTRIES = {"steel", "cement", "flat_glass", "electrolytic_aluminium", "chemicals"}
 PERIOD = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
-TEXT_COLUMNS = [c for c in TEMPLATE_COLUMNS if c not in ("quantity", "ncv", "carbon_content",
-                                                         "oxidation_rate")]
+NUMBER_COLUMNS = ("quantity", "ncv", "carbon_content", "oxidation_rate", "steam_pressure", "steam_temperature")
+TEXT_COLUMNS = [c for c in TEMPLATE_COLUMNS if c not in NUMBER_COLUMNS]
 
 
 @pytest.fixture(scope="module")
@@ -91,7 +91,7 @@ def test_columns_and_types(region: pa.Table) -> None:
     assert tuple(region.column_names) == TEMPLATE_COLUMNS
     for name in TEXT_COLUMNS:
         assert region.schema.field(name).type == pa.string(), name
-    for name in ("quantity", "ncv", "carbon_content", "oxidation_rate"):
+    for name in NUMBER_COLUMNS:
         assert region.schema.field(name).type == pa.float64(), name
     for name in ("enterprise_id", "enterprise_name", "industry", "region", "facility_id", "period",
                  "item", "quantity", "unit", "flow"):
@@ -246,3 +246,16 @@ def test_write_region_parquet_and_csv(tmp_path: Path, region: pa.Table) -> None:
     with pytest.raises(ValueError):
         write_region(region, tmp_path / "other", "xlsx")  # type: ignore[arg-type]
     assert not (tmp_path / "other").exists()
+
+
+def test_steam_rows_and_only_they_carry_a_steam_state(region: pa.Table) -> None:
+    """Steam needs its state for its emissions (enthalpy − 83.74 kJ/kg, NDRC guidelines)."""
+    vocabulary = load_vocabulary()
+    items = [vocabulary.item_names.resolve(t) for t in region.column("item").to_pylist()]
+    pressures = region.column("steam_pressure").to_pylist()
+    temperatures = region.column("steam_temperature").to_pylist()
+    steam = [i == "steam" for i in items]
+    assert any(steam)
+    assert all((p is not None) == s for p, s in zip(pressures, steam, strict=True))
+    assert all(t is None or s for t, s in zip(temperatures, steam, strict=True))
+    assert any(t is not None for t in temperatures)  # some superheated steam

@@ -41,6 +41,8 @@ PARAMETER_LABELS: Mapping[str, str] = MappingProxyType({
     "carbon_content": N_("Carbon content per unit heat"),
     "oxidation_rate": N_("Oxidation rate"),
     "emission_factor": N_("Emission factor"),
+    "steam_enthalpy": N_("Steam enthalpy"),
+    "heat_content": N_("Heat content net of feed water"),
 })
 
 #: reference-data verification status → (badge status of ``ui.badge``, label)

@@ -26,6 +26,7 @@ import pyarrow.parquet as pq
 from greenmfg.accounting import engines
 from greenmfg.accounting.service import AccountingRun
 from greenmfg.calc.accounting import CATEGORIES
+from greenmfg.calc.steam import FEED_WATER_ENTHALPY_GJ_PER_T
 from greenmfg.errors import InputError
 from greenmfg.refdata.catalog import ParameterRow
 
@@ -139,6 +140,8 @@ def _line(record: dict[str, Any], run: AccountingRun, editions: dict[str, str]) 
             "name": name, "value": _round(value), "unit": unit.format(unit=record["unit"]),
             "ref": ref, "sources": _sources(ref, run.bound.rows, editions),
         })
+    if record.get("kind") == "steam":
+        parameters.extend(_steam_parameters(record))
     energy_formula = "s × Q × coefficient" if record.get("coef") is not None else ""
     line: dict[str, Any] = {
         "file": record["_file"], "row": record["_row"], "item": record["item"],
@@ -158,6 +161,28 @@ def _line(record: dict[str, Any], run: AccountingRun, editions: dict[str, str]) 
     if heating is not None:
         line["heating_values"] = heating
     return line
+
+
+def _steam_parameters(record: dict[str, Any]) -> list[dict[str, Any]]:
+    """A steam line's enthalpy and the heat content its emissions use (its energy uses the
+    coefficient shown beside them)."""
+    enthalpy = record.get("ncv_measured")
+    if enthalpy is not None:
+        source = "measured"
+    else:
+        enthalpy = record.get("steam_enthalpy")
+        pressure, temperature = record.get("steam_pressure"), record.get("steam_temperature")
+        state = (f"superheated steam at {pressure} MPa (absolute), {temperature} °C" if temperature is not None
+                 else f"dry saturated steam at {pressure} MPa (absolute)")
+        source = f"IAPWS-IF97 (iapws), {state}"
+    if enthalpy is None:
+        return []
+    return [
+        {"name": "steam_enthalpy", "value": _round(enthalpy), "unit": "GJ/t", "ref": source, "sources": []},
+        {"name": "heat_content", "value": _round(record.get("heat_content")), "unit": "GJ/t",
+         "ref": f"steam_enthalpy − {FEED_WATER_ENTHALPY_GJ_PER_T} GJ/t feed water (NDRC GHG accounting guidelines: "
+                "Ma × (En − 83.74) × 10⁻³)", "sources": []},
+    ]
 
 
 def _warnings(total: dict[str, Any], lines: list[dict[str, Any]], run: AccountingRun,
@@ -281,7 +306,8 @@ def write_json(run: AccountingRun, path: Path) -> None:
 #: Columns of ``<stem>.lines.parquet``: where the line comes from (``file_id``: its place in the
 #: provenance's inputs), its parameter set, what it measured, its results.
 LINE_COLUMNS = ("file_id", "row", "parameter_set", "quantity_input", "quantity", "ncv_measured",
-                "carbon_content_measured", "oxidation_rate_measured", "energy_tce", "co2e_t")
+                "carbon_content_measured", "oxidation_rate_measured", "steam_pressure", "steam_temperature",
+                "steam_enthalpy", "energy_tce", "co2e_t")
 #: Dictionary size at which the Parquet writer gives up dictionary encoding of a lines column [bytes].
 _LINES_DICTIONARY_BYTES = 1
 _SOURCE = pa.struct([("ref", pa.string()), ("dataset", pa.string()), ("edition", pa.string()),

@@ -220,11 +220,9 @@ def _item_parameters(item: Item, catalog: Catalog, options: AccountingOptions,
             out["coef"] = _Value(ncv.value / 29.3076, f"{ncv.ref} / 29.3076 GJ/tce", ncv.warn)
     if item.kind == "heat":
         out["heat_content"] = _Value(1.0, "definitional: 1 GJ per GJ", False)
-    if item.kind == "steam":
-        # heat content of steam defaults to its GB/T 2589 coefficient × 29.3076 GJ/tce
-        coef = out["coef"]
-        if coef.value is not None:
-            out["heat_content"] = _Value(coef.value * 29.3076, f"{coef.ref} × 29.3076 GJ/tce", coef.warn)
+    # steam has no default heat content: the GB/T 2589 coefficient (0.1286 kgce/kg × 29.3076 =
+    # 3.769 GJ/t) counts the boiler's losses and stays on the energy side; its heat for emissions is
+    # the line's enthalpy net of the feed water's (NDRC guidelines; greenmfg.calc.steam)
     if item.kind in ("carbonate", "carbon_material"):
         ef = _converted(_first(process, item.key, "ef"), f"tCO2e/{unit}", item, used)
         if ef.value is None:

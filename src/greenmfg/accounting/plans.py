@@ -51,7 +51,8 @@ __all__ = ["PlanCache", "Planner", "plan_fingerprint", "plans"]
 #: the modules whose code decides what a plan computes: part of every plan's key
 _PLAN_SOURCES = ("accounting/plans.py", "accounting/service.py", "accounting/screening.py",
                  "accounting/validation.py", "accounting/parameters.py", "accounting/reader.py",
-                 "accounting/output.py", "accounting/engines.py", "calc/accounting.py")
+                 "accounting/output.py", "accounting/engines.py", "accounting/template_spec.py",
+                 "calc/accounting.py", "calc/steam.py")
 
 
 @cache

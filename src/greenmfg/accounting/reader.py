@@ -36,7 +36,7 @@ RAW_VIEW = "greenmfg_activity_raw"
 _TABLE_INPUT = "greenmfg_input_table"
 
 SUFFIXES = (".xlsx", ".csv", ".parquet")
-NUMERIC_COLUMNS = ("quantity", "ncv", "carbon_content", "oxidation_rate")
+NUMERIC_COLUMNS = ("quantity", "ncv", "carbon_content", "oxidation_rate", "steam_pressure", "steam_temperature")
 
 
 def _number_sql(expression: str) -> str:

@@ -99,7 +99,8 @@ class ScreenedActivity:
     def activity(self) -> ir.Table:
         maps = self.maps
         t = _looked_up(self.source.table, maps)
-        measured = t.ncv_number.notnull() | t.carbon_content_number.notnull() | t.oxidation_rate_number.notnull()
+        measured = (t.ncv_number.notnull() | t.carbon_content_number.notnull() | t.oxidation_rate_number.notnull()
+                    | t.steam_pressure_number.notnull() | t.steam_temperature_number.notnull())
         texts_ok = ibis.and_(*(t[f"{name}_ok"] for name in _TEXT_RULES)).fill_null(False)
         t = t.mutate(
             flags=(~texts_ok | ibis.or_(*_value_rules(t).values())).cast("int8"),
@@ -295,7 +296,8 @@ def may_have_duplicates(screened: ScreenedActivity) -> bool:
     count; a collision of different keys (about n²/2⁶⁵ likely) only costs a needless detailed
     check."""
     t = screened.activity.select("enterprise_id", "facility_id", "period", "item", "flow", "ncv_number",
-                                 "carbon_content_number", "oxidation_rate_number")
+                                 "carbon_content_number", "oxidation_rate_number", "steam_pressure",
+                                 "steam_temperature")
     t = t.mutate(enterprise_id=_stripped(t.enterprise_id), facility_id=_stripped(t.facility_id))
     key = ibis.struct(_duplicate_key(t)).hash()
     counted = t.aggregate(rows=t.count(), keys=key.nunique()).to_pyarrow().to_pylist()[0]

@@ -73,9 +73,12 @@ COLUMNS: tuple[TemplateColumn, ...] = (
                    "消耗（作为能源使用）、原料（作为原料使用）、工艺（工业过程投入，如石灰石、阳极）、产出（产品产量）、"
                    "外购（外购电力、热力等）、输出（向边界外供出）。", "消耗",
                    ("用途", "类别", "流向类别", "能源流向", "用途类别", "direction")),
-    TemplateColumn("ncv", "实测低位发热量", False, "Measured net calorific value (optional).",
-                   "实测低位发热量（可选）。", "",
-                   ("低位发热量", "实测低位热值", "低位热值", "热值", "发热量", "net calorific value")),
+    TemplateColumn("ncv", "实测低位发热量", False,
+                   "Measured net calorific value (optional). For steam: its measured specific enthalpy "
+                   "(e.g. 2756 kJ/kg), from which the feed water's 83.74 kJ/kg is deducted for emissions.",
+                   "实测低位发热量（可选）。蒸汽填写实测焓值（如 2756 kJ/kg），计算排放时扣除给水焓 83.74 kJ/kg。", "",
+                   ("低位发热量", "实测低位热值", "低位热值", "热值", "发热量", "net calorific value", "蒸汽焓值",
+                    "焓值")),
     TemplateColumn("ncv_unit", "发热量单位", False, "Unit of ncv: GJ/t, GJ/10^4 Nm3, kJ/kg, MJ/kg …",
                    "发热量单位：GJ/t、GJ/万立方米、kJ/kg……", "",
                    ("低位发热量单位", "低位热值单位", "热值单位", "ncv unit")),
@@ -90,6 +93,18 @@ COLUMNS: tuple[TemplateColumn, ...] = (
                    "Measured carbon oxidation rate (optional): a fraction (0.98) or a percentage with % (98%).",
                    "实测碳氧化率（可选）：小数（0.98）或带 % 的百分数（98%）。", "",
                    ("碳氧化率", "实测氧化率", "氧化率", "oxidation factor")),
+    TemplateColumn("steam_pressure", "蒸汽压力", False,
+                   "Steam only, when its enthalpy is not measured: absolute pressure in MPa (gauge reading + 0.1). "
+                   "Alone it means dry saturated steam; with steam_temperature, superheated steam. The enthalpy "
+                   "is computed by IAPWS-IF97. Wet steam: give the measured enthalpy in ncv instead.",
+                   "仅蒸汽，未实测焓值时填写：绝对压力，单位 MPa（表压读数 + 0.1）。只填压力视为干饱和蒸汽；"
+                   "同时填蒸汽温度视为过热蒸汽。焓值按 IAPWS-IF97 计算。湿蒸汽请在实测低位发热量列填实测焓值。",
+                   "", ("蒸汽绝对压力", "steam pressure")),
+    TemplateColumn("steam_temperature", "蒸汽温度", False,
+                   "Steam only: temperature in °C of superheated steam (with steam_pressure); leave empty for "
+                   "saturated steam.",
+                   "仅蒸汽：过热蒸汽温度，单位 °C（与蒸汽压力一同填写）；饱和蒸汽留空。", "",
+                   ("过热蒸汽温度", "steam temperature")),
 )
 REQUIRED_COLUMNS = tuple(c.name for c in COLUMNS if c.required)
 

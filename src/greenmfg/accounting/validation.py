@@ -19,6 +19,12 @@ import ibis.expr.types as ir
 import pyarrow as pa
 
 from greenmfg.accounting.reader import ActivitySource
+from greenmfg.calc.steam import (
+    FEED_WATER_ENTHALPY_GJ_PER_T,
+    FEED_WATER_ENTHALPY_KJ_PER_KG,
+    MAX_STEAM_ENTHALPY_KJ_PER_KG,
+    steam_state,
+)
 from greenmfg.errors import Issue, UnitError, ValidationFailed
 from greenmfg.refdata.vocabulary import Item, Names, Vocabulary
 from greenmfg.units import conversion_factor
@@ -116,6 +122,22 @@ _RULES = {r.code: r for r in (
           "give {column} in a unit convertible to {target}", "{column} 的单位应能换算为 {target}"),
     _Rule("accounting.input.parameter_range", "{column}", "{column} {value} is out of range",
           "{column} {value} 超出合理范围", "{range_fix}", "{range_fix_zh}"),
+    _Rule("accounting.input.steam_state", "{column}", "{reason}", "{reason_zh}",
+          "give the steam's absolute pressure [MPa] (and its temperature [°C] if superheated), or its measured "
+          "enthalpy in ncv",
+          "请填写蒸汽绝对压力（MPa；过热蒸汽再填温度 °C），或在实测低位发热量列填写实测焓值"),
+    _Rule("accounting.input.steam_state_missing", "ncv",
+          "steam has no state: its heat for emissions is mass × (enthalpy − 83.74 kJ/kg) (NDRC GHG "
+          "accounting guidelines), and no guideline gives a default enthalpy",
+          "蒸汽未给出状态：排放按 质量 ×（焓值 − 83.74 kJ/kg）计算（发改委温室气体核算指南），指南未给出缺省焓值",
+          "give the measured enthalpy in ncv (e.g. 2756 kJ/kg), or steam_pressure (absolute MPa; saturated steam) "
+          "and, if superheated, steam_temperature (°C)",
+          "请在实测低位发热量列填写实测焓值（如 2756 kJ/kg），或填写蒸汽压力（绝对压力 MPa，饱和蒸汽）及过热蒸汽的蒸汽温度（°C）"),
+    _Rule("accounting.input.steam_two_states", "steam_pressure",
+          "steam has both a measured enthalpy (ncv) and a pressure/temperature: they may disagree",
+          "蒸汽同时给出了实测焓值和压力/温度，二者可能不一致",
+          "keep one: the measured enthalpy, or the pressure (and temperature)",
+          "只保留一种：实测焓值，或蒸汽压力（及温度）"),
     _Rule("accounting.input.duplicate_row", "item",
           "duplicate row: same enterprise, facility, period, item, flow and measured parameters as row {first}",
           "重复行：与第 {first} 行的企业、设施、期间、品种、流向和实测参数相同",
@@ -143,6 +165,9 @@ def _suggestion(names: Names, value: str) -> tuple[str, str]:
 #: Texts that are looked up: joined to the rows by their raw spelling (nulls included), so that
 #: no row is stripped or normalised one by one; each distinct spelling is resolved once here.
 _LINE_TEXTS = ("item", "unit", "flow", "ncv_unit", "carbon_content_unit")
+#: Steam state numbers (absolute pressure [MPa], temperature [°C]): each distinct pair is turned into
+#: an enthalpy (IAPWS-IF97) once, in Python, and joined to the rows as a small table.
+_STEAM_NUMBERS = ("steam_pressure_number", "steam_temperature_number")
 _SINGLE_TEXTS = ("industry", "region", "period")
 _ID_COLUMNS = ("enterprise_id", "enterprise_name", "facility_id")
 #: Bits of an int64 used by the duplicate screen (the sign bit stays clear).
@@ -158,8 +183,8 @@ def _stripped(column: ir.StringValue) -> ir.StringValue:
 
 def distinct_lines(raw: ir.Table) -> ir.Table:
     """The distinct spellings of the line texts (item, unit, flow, parameter units) as read, each
-    with its stripped copy (``s_*``)."""
-    combos = raw.select(*_LINE_TEXTS).distinct()
+    with its stripped copy (``s_*``), and with the steam state numbers of the rows that have them."""
+    combos = raw.select(*_LINE_TEXTS, *_STEAM_NUMBERS).distinct()
     return combos.mutate(**{f"s_{c}": _stripped(combos[c]) for c in _LINE_TEXTS})
 
 
@@ -202,7 +227,9 @@ class _Maps:
             return put(name, arrow) if put is not None else ibis.memtable(arrow)
 
         resolve = _LineResolver(vocabulary)
-        lines = [resolve(combo) for combo in combos]
+        spellings = {tuple(combo[c] for c in _LINE_TEXTS): combo for combo in combos}
+        lines = [resolve(combo) for combo in spellings.values()]
+        self.steam = table("greenmfg_map_steam", *_steam_map(combos))
         resolvers: dict[str, Callable[[object], str | None]] = {
             "industry": vocabulary.industry_names.resolve, "region": vocabulary.region_names.resolve,
             "period": normalize_period,
@@ -325,6 +352,32 @@ class _Maps:
         return table("greenmfg_set_keys", {name: columns[name] for name in schema}, schema)
 
 
+def _steam_map(combos: list[dict[str, object]]) -> tuple[dict[str, list[object]], dict[str, str]]:
+    """The steam map: per distinct (pressure, temperature) of the input, the IAPWS-IF97 enthalpy
+    [GJ/t] or what is wrong with the reading (and which column)."""
+    def number(value: object) -> float | None:
+        return float(value) if isinstance(value, int | float) else None
+
+    states: dict[tuple[str, str], tuple[float | None, float | None]] = {}
+    for combo in combos:
+        pair = (number(combo["steam_pressure_number"]), number(combo["steam_temperature_number"]))
+        if pair != (None, None):
+            states.setdefault((repr(pair[0]), repr(pair[1])), pair)  # repr: one key for every NaN
+    data: dict[str, list[object]] = {name: [] for name in _STEAM_MAP_SCHEMA}
+    for pressure, temperature in states.values():
+        found = steam_state(pressure, temperature)
+        for name, value in (("k_steam_pressure_number", pressure), ("k_steam_temperature_number", temperature),
+                            ("steam_enthalpy", found.enthalpy_gj_per_t), ("steam_problem", found.problem),
+                            ("steam_problem_zh", found.problem_zh), ("steam_column", found.column)):
+            data[name].append(value)
+    return data, dict(_STEAM_MAP_SCHEMA)
+
+
+_STEAM_MAP_SCHEMA = {"k_steam_pressure_number": "float64", "k_steam_temperature_number": "float64",
+                     "steam_enthalpy": "float64", "steam_problem": "string", "steam_problem_zh": "string",
+                     "steam_column": "string"}
+
+
 class _LineResolver:
     """What one distinct (item, unit, flow, ncv_unit, carbon_content_unit) spelling resolves to;
     unit conversions are worked out once per (unit, target)."""
@@ -411,6 +464,8 @@ def _looked_up(raw: ir.Table, maps: _Maps, columns: Sequence[str] | None = None)
     t = raw.rename(**{f"k_{c}": c for c in (*_LINE_TEXTS, *_SINGLE_TEXTS)})
     m = lean(maps.lines)
     t = t.left_join(m, [t[f"k_{c}"].identical_to(m[f"k_{c}"]) for c in _LINE_TEXTS])
+    s = lean(maps.steam)
+    t = t.left_join(s, [t[c].identical_to(s[f"k_{c}"]) for c in _STEAM_NUMBERS])
     for column, table in (("industry", maps.industries), ("region", maps.regions), ("period", maps.periods)):
         table = lean(table)
         t = t.left_join(table, t[f"k_{column}"].identical_to(table[f"k_{column}"]))
@@ -499,9 +554,30 @@ def _value_rules(t: ir.Table) -> dict[str, ir.BooleanValue]:
         f_ncv_unit=has_item & t.ncv_number.notnull() & t.ncv_kind & t.ncv_factor.isnull(),
         f_carbon_unit=has_item & t.carbon_content_number.notnull() & t.carbon_kind & t.cc_factor.isnull(),
         f_ncv_range=t.ncv_number.notnull() & (t.ncv_number <= 0),
+        **_steam_rules(t, has_ncv),
         f_carbon_range=t.carbon_content_number.notnull() & (t.carbon_content_number <= 0),
         f_of_range=t.oxidation_rate_number.notnull()
         & ((t.oxidation_rate_number <= 0) | (t.oxidation_rate_number > 1)),
+    )
+
+
+def _steam_rules(t: ir.Table, has_ncv: ir.BooleanValue) -> dict[str, ir.BooleanValue]:
+    """Rules on the steam state of a looked-up row: a state needs a steam item, a steam item needs
+    one state (measured enthalpy, or pressure with or without temperature), and the state must be
+    a state of steam."""
+    steam = t.item_key.notnull() & (t.kind == "steam")
+    has_state = t.steam_pressure_number.notnull() | t.steam_temperature_number.notnull()
+    text_state = ~_blank(t.steam_pressure) | ~_blank(t.steam_temperature)
+    enthalpy = t.ncv_number * t.ncv_factor  # [GJ/t]
+    return dict(
+        f_nan_steam_pressure=t.steam_pressure_number.isnull() & ~_blank(t.steam_pressure),
+        f_nan_steam_temperature=t.steam_temperature_number.isnull() & ~_blank(t.steam_temperature),
+        f_steam_not_applicable=t.item_key.notnull() & (has_state | text_state) & (t.kind != "steam"),
+        f_steam_state=steam & has_state & ~has_ncv & t.steam_problem.notnull(),
+        f_steam_two_states=steam & has_ncv & (has_state | text_state),
+        f_steam_state_missing=steam & ~has_ncv & ~has_state & ~text_state,
+        f_steam_enthalpy_range=steam & enthalpy.notnull()
+        & ((enthalpy <= FEED_WATER_ENTHALPY_GJ_PER_T) | (enthalpy > MAX_STEAM_ENTHALPY_KJ_PER_KG / 1000.0)),
     )
 
 
@@ -529,12 +605,23 @@ _FLAG_RULES: dict[str, tuple[str, str]] = {
     "f_ncv_range": ("accounting.input.parameter_range", "ncv"),
     "f_carbon_range": ("accounting.input.parameter_range", "carbon_content"),
     "f_of_range": ("accounting.input.parameter_range", "oxidation_rate"),
+    "f_nan_steam_pressure": ("accounting.input.not_a_number", "steam_pressure"),
+    "f_nan_steam_temperature": ("accounting.input.not_a_number", "steam_temperature"),
+    "f_steam_not_applicable": ("accounting.input.parameter_not_applicable", "steam_pressure"),
+    "f_steam_state": ("accounting.input.steam_state", "steam_pressure"),
+    "f_steam_two_states": ("accounting.input.steam_two_states", "steam_pressure"),
+    "f_steam_state_missing": ("accounting.input.steam_state_missing", "ncv"),
+    "f_steam_enthalpy_range": ("accounting.input.parameter_range", "ncv"),
 }
 _RANGE_FIX = {
     "ncv": ("give a positive net calorific value", "低位发热量应为正数"),
     "carbon_content": ("give a positive carbon content", "含碳量应为正数"),
     "oxidation_rate": ("give a fraction above 0 and at most 1 (0.98) or a percentage with % (98%)",
                        "请填写 0 到 1 之间的小数（0.98）或带 % 的百分数（98%）"),
+    "steam_enthalpy": (f"a steam enthalpy lies above the feed water's {FEED_WATER_ENTHALPY_KJ_PER_KG} kJ/kg and "
+                       f"at most {MAX_STEAM_ENTHALPY_KJ_PER_KG:g} kJ/kg: check the value and ncv_unit (kJ/kg, GJ/t)",
+                       f"蒸汽焓值应高于给水焓 {FEED_WATER_ENTHALPY_KJ_PER_KG} kJ/kg 且不超过 "
+                       f"{MAX_STEAM_ENTHALPY_KJ_PER_KG:g} kJ/kg：请核对数值和单位（kJ/kg、GJ/t）"),
 }
 
 
@@ -578,7 +665,11 @@ def _row_issues(flagged: list[dict[str, object]], vocabulary: Vocabulary) -> lis
                 extra["reason"] = row.get(f"{prefix}_reason") or f"{column} is empty"
                 extra["target"] = row.get(f"{prefix}_target") or ""
             elif code == "accounting.input.parameter_range":
-                extra["range_fix"], extra["range_fix_zh"] = _RANGE_FIX[column]
+                extra["range_fix"], extra["range_fix_zh"] = _RANGE_FIX[
+                    "steam_enthalpy" if flag == "f_steam_enthalpy_range" else column]
+            elif code == "accounting.input.steam_state":
+                column = str(row.get("steam_column") or column)
+                extra["reason"], extra["reason_zh"] = row.get("steam_problem") or "", row.get("steam_problem_zh") or ""
             issues.append(_issue(code, column, row, **extra))
     return issues
 
@@ -589,6 +680,7 @@ def _duplicate_key(t: ir.Table) -> dict[str, ir.Value]:
     return {
         **{f"k_{c}": t[c] for c in ("enterprise_id", "facility_id", "period", "item", "flow")},
         **{f"k_{c}": t[f"{c}_number"].fill_null(-1.0) for c in ("ncv", "carbon_content", "oxidation_rate")},
+        **{f"k_{c}": t[c].fill_null(-1.0) for c in ("steam_pressure", "steam_temperature")},
     }
 
 
@@ -651,7 +743,9 @@ def validate_activity(source: ActivitySource, vocabulary: Vocabulary) -> ir.Tabl
         Columns: enterprise_id, enterprise_name, industry, region, facility_id, period, year, item,
         kind, flow, quantity [canonical unit of the item], unit (canonical), quantity_input,
         unit_input, ncv_measured [GJ per canonical unit], carbon_content_measured [tC/GJ for
-        fuels, tC per canonical unit for carbon materials], oxidation_rate_measured [1], _file, _row.
+        fuels, tC per canonical unit for carbon materials], oxidation_rate_measured [1],
+        steam_pressure [MPa, absolute], steam_temperature [°C], steam_enthalpy [GJ/t] (IAPWS-IF97
+        enthalpy of the steam's state, for steam without a measured enthalpy), _file, _row.
 
     Raises
     ------
@@ -698,6 +792,9 @@ def _canonical(t: ir.Table, extra: tuple[str, ...] = ()) -> ir.Table:
         quantity=_quantity(t), unit=t.canonical_unit,
         quantity_input=t.quantity_number, unit_input=t.unit,
         ncv_measured=measured[0], carbon_content_measured=measured[1], oxidation_rate_measured=measured[2],
+        steam_pressure=t.steam_pressure_number, steam_temperature=t.steam_temperature_number,
+        steam_enthalpy=ibis.ifelse((t.kind == "steam") & t.ncv_number.isnull(), t.steam_enthalpy,
+                                   ibis.null("float64")),
         parameter_set=_parameter_set(t, measured),
         ncv_number=t.ncv_number, carbon_content_number=t.carbon_content_number,
         oxidation_rate_number=t.oxidation_rate_number, period_text=t.period, flags=t.flags,

@@ -16,8 +16,12 @@ Formulas (per activity line; ``s`` = −1 for flow ``exported``, else +1)
 - process [tCO2e] = Q · EF for carbonates and carbon-bearing materials (measured carbon content
   [tC/t] → CC · 44/12); product-linked emissions (PFC from anode effects, clinker
   calcination) = Q_product · EF.
-- purchased electricity [tCO2] = Q [MWh] · EF_grid; purchased heat [tCO2] = Q [GJ] · 0.11
-  (steam: Q [t] · heat content [GJ/t] · 0.11); exported electricity/heat enter negative.
+- purchased electricity [tCO2] = Q [MWh] · EF_grid; purchased heat [tCO2] = Q [GJ] · 0.11;
+  exported electricity/heat enter negative.
+- steam [tCO2] = Q [t] · (h − 83.74 kJ/kg) · 10⁻³ · 0.11 (NDRC guidelines: the steam's enthalpy h
+  net of the feed water's), h the measured enthalpy or the IAPWS-IF97 enthalpy of the line's
+  measured pressure and temperature (``steam_enthalpy``, see :mod:`greenmfg.calc.steam`). Its
+  energy [tce] stays as above: the GB/T 2589 coefficient, or a measured enthalpy / 29.3076.
 """
 
 from __future__ import annotations
@@ -27,6 +31,8 @@ from collections.abc import Mapping
 import ibis
 import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
+
+from greenmfg.calc.steam import FEED_WATER_ENTHALPY_GJ_PER_T
 
 __all__ = [
     "CARBON_TO_CO2",
@@ -70,6 +76,8 @@ def _one_of(column: ir.StringValue, values: tuple[str, ...]) -> ir.BooleanValue:
 
 
 #: How a line's CO2e is computed (``formula`` of a parameter set); 0: it has none.
+#: feed-water enthalpy as written in references [kJ/kg]
+_FEED_WATER_KJ_PER_KG = f"{FEED_WATER_ENTHALPY_GJ_PER_T * 1000:.2f}"
 _FORMULAS = ("none", "fuel_combustion", "fuel_feedstock", "electricity", "electricity_exported", "heat",
              "heat_exported", "process_input", "produced")
 
@@ -132,6 +140,7 @@ def parameter_sets(keys: ir.Table, parameters: ir.Table, grid: ir.Table, electri
     is_fuel = kind == "fuel"
     is_electricity = kind == "electricity"
     is_heat = kind.isin(["heat", "steam"])
+    is_steam = kind == "steam"
     uses_energy = _one_of(kind, _ENERGY_KINDS) & flow.isin(["consumed", "purchased", "feedstock", "exported"])
     electricity_coef = a.e_coef if equal_value_basis else a.coef
     electricity_ref = a.e_ref if equal_value_basis else a.coef_ref
@@ -184,13 +193,15 @@ def parameter_sets(keys: ir.Table, parameters: ir.Table, grid: ir.Table, electri
     )
     ef = ibis.cases(
         (is_electricity, a.grid_ef),
-        (is_heat, ibis.ifelse(has_ncv, ibis.null("float64"), a.heat_content * heat_ef)),
+        (is_steam | (is_heat & has_ncv), ibis.null("float64")),  # per line: the line's enthalpy
+        (is_heat, a.heat_content * heat_ef),
         (process_input, ibis.ifelse(has_cc, ibis.null("float64"), a.process_ef)),
         (produced, ibis.ifelse(produced_ef != 0, produced_ef, ibis.null("float64"))),
         else_=ibis.null("float64"),
     )
     ef_ref = ibis.cases(
         (is_electricity, a.grid_ref),
+        (is_steam, ibis.ifelse(has_ncv, "(measured enthalpy", "(IAPWS-IF97 enthalpy of the line's steam state") + f" − {_FEED_WATER_KJ_PER_KG} kJ/kg feed water) / 1000 × " + heat_ef_ref),
         (is_heat, ibis.ifelse(has_ncv, "measured heat content", a.heat_content_ref) + " × " + heat_ef_ref),
         (process_input, ibis.ifelse(has_cc, "measured carbon content × 44/12", a.process_ef_ref)),
         (produced, ibis.ifelse(produced_ef != 0, a.output_ref.coalesce(a.fixed_ref), ibis.null("string"))),
@@ -219,7 +230,7 @@ def parameter_sets(keys: ir.Table, parameters: ir.Table, grid: ir.Table, electri
         (fuel_line & ~has_cc & a.cc.isnull(), a.item + ".carbon_content"),
         (fuel_spent & ~has_of & a.of.isnull(), a.item + ".oxidation_rate"),
         (is_electricity & flow.isin([*_SPENT, "exported"]) & a.grid_ef.isnull(), "grid_factor." + a.region),
-        (is_heat & ~has_ncv & a.heat_content.isnull(), a.item + ".heat_content"),
+        (is_heat & ~is_steam & ~has_ncv & a.heat_content.isnull(), a.item + ".heat_content"),
         (process_input & ~has_cc & a.process_ef.isnull(), a.item + ".process_ef"),
         else_=ibis.null("string"),
     )
@@ -271,7 +282,10 @@ def activity_lines(activity: ir.Table, sets: ir.Table) -> ir.Table:
     cc_fuel = a.carbon_content_measured.coalesce(a.cc_default)
     of = a.oxidation_rate_measured.coalesce(a.of_default)
     coef = ibis.ifelse(a.coef_from_ncv, a.ncv_measured / GJ_PER_TCE, a.coef)
-    heat_content = a.ncv_measured.coalesce(a.heat_content)
+    steam = a.kind == "steam"
+    # steam: enthalpy (measured, else of its state) net of the feed water's [GJ/t]
+    heat_content = ibis.ifelse(steam, a.ncv_measured.coalesce(a.steam_enthalpy) - FEED_WATER_ENTHALPY_GJ_PER_T,
+                               a.ncv_measured.coalesce(a.heat_content))
     heat_gj = q * heat_content
     process_carbon_ef = ibis.ifelse(
         a.carbon_content_measured.notnull(), a.carbon_content_measured * CARBON_TO_CO2, a.process_ef
@@ -298,7 +312,8 @@ def activity_lines(activity: ir.Table, sets: ir.Table) -> ir.Table:
     return a.select(
         *bookkeeping, "enterprise_id", "enterprise_name", "industry", "region", "facility_id",
         "period", "item", "kind", "flow", "quantity", "unit", "quantity_input", "unit_input", "ncv_measured",
-        "carbon_content_measured", "oxidation_rate_measured", "parameter_set",
+        "carbon_content_measured", "oxidation_rate_measured", "steam_pressure", "steam_temperature",
+        "steam_enthalpy", "parameter_set",
         category=a.category,
         energy_tce=(sign * q * coef).fill_null(0.0),
         co2e_t=co2e.fill_null(0.0),
@@ -307,7 +322,9 @@ def activity_lines(activity: ir.Table, sets: ir.Table) -> ir.Table:
         cc=ibis.ifelse(fuel_line, cc_fuel, ibis.null("float64")), cc_ref=a.cc_ref,
         of=ibis.ifelse(formula == 1, of, ibis.null("float64")), of_ref=a.of_ref,
         ef=ef, ef_ref=a.ef_ref,
-        warn_refs=a.warn_refs, unverified=a.unverified, missing=a.missing,
+        heat_content=ibis.ifelse(a.heat_kind, heat_content, ibis.null("float64")),
+        warn_refs=a.warn_refs, unverified=a.unverified,
+        missing=ibis.ifelse(steam & a.heat_kind & heat_content.isnull(), a.item + ".steam_state", a.missing),
     )
 
 

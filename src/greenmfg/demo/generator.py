@@ -58,7 +58,7 @@ BoolArray = npt.NDArray[np.bool_]
 TEMPLATE_COLUMNS: Final = (
     "enterprise_id", "enterprise_name", "industry", "region", "facility_id", "period", "item",
     "quantity", "unit", "flow", "ncv", "ncv_unit", "carbon_content", "carbon_content_unit",
-    "oxidation_rate",
+    "oxidation_rate", "steam_pressure", "steam_temperature",
 )
 
 #: Kinds of data error injected by ``generate_region(with_errors=True)``.
@@ -934,7 +934,12 @@ class _Region:
 
 _CODE_COLUMNS: Final = ("enterprise", "facility", "period", "item", "unit", "flow", "ncv_unit",
                         "carbon_content_unit")
-_VALUE_COLUMNS: Final = ("quantity", "ncv", "carbon_content", "oxidation_rate")
+_VALUE_COLUMNS: Final = ("quantity", "ncv", "carbon_content", "oxidation_rate", "steam_pressure",
+                         "steam_temperature")
+#: States of the steam facilities buy, taken in turn by facility number (no random draw, so the
+#: rest of the data does not move): absolute pressure [MPa], temperature [°C] (NaN: saturated).
+_STEAM_STATES: Final = ((0.5, np.nan), (0.6, np.nan), (0.8, np.nan), (1.0, np.nan), (1.3, np.nan),
+                        (1.0, 250.0), (3.9, 450.0))
 
 
 @dataclass(slots=True)
@@ -1225,9 +1230,14 @@ def _route_rows(route: _Route, enterprises: IntArray, region: _Region, months: _
         "ncv_unit": measured.ncv_unit[row_facility, row_line],
         "carbon_content_unit": measured.carbon_content_unit[row_facility, row_line],
     }
+    steam_line = np.array([line.item == "steam" for line in route.lines])[row_line]
+    state = (first_facility + row_facility) % len(_STEAM_STATES)
+    pressure, temperature = (np.where(steam_line, np.array([s[i] for s in _STEAM_STATES])[state], np.nan)
+                             for i in (0, 1))
     return _Rows(
         {name: np.asarray(column, dtype=np.int32) for name, column in codes.items()},
-        {"quantity": displayed, "ncv": ncv, "carbon_content": carbon, "oxidation_rate": oxidation},
+        {"quantity": displayed, "ncv": ncv, "carbon_content": carbon, "oxidation_rate": oxidation,
+         "steam_pressure": pressure, "steam_temperature": temperature},
         facility_ids,
     )
 
@@ -1463,7 +1473,7 @@ def _to_arrow(rows: _Rows, region: _Region, texts: _TextTables, non_numeric: Map
               quantity_as_text: bool) -> pa.Table:
     """The rows as an Arrow table; each numpy column is released once it is converted."""
     columns: dict[str, pa.ChunkedArray] = {}
-    for name in ("ncv", "carbon_content", "oxidation_rate"):
+    for name in ("ncv", "carbon_content", "oxidation_rate", "steam_pressure", "steam_temperature"):
         columns[name] = _floats(rows.values.pop(name))
     quantity = rows.values.pop("quantity")
     columns["quantity"] = (_quantity_text(quantity, non_numeric) if quantity_as_text
