@@ -101,7 +101,7 @@ def inputs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     Parquet, the extra rows as a GB18030 CSV with Chinese headers, as typed Parquet, as a
     workbook and as a CSV with quoted cells."""
     folder = tmp_path_factory.mktemp("spark-inputs")
-    write_region(generate_region(enterprises=6, months=2, seed=5), folder / "a", "csv")
+    write_region(generate_region(enterprises=6, months=3, seed=5), folder / "a", "csv")
     other = generate_region(enterprises=6, months=2, seed=6)
     for column in ("enterprise_id", "facility_id"):
         other = other.set_column(other.column_names.index(column), column,
