@@ -489,6 +489,7 @@ def _store_report(session: Session, principal: Principal, baseline: EnergyBaseli
                   actual: np.ndarray, adjusted: np.ndarray, answer: dict[str, Any], source: str) -> dict[str, Any]:
     """Keep the report (for the meter dashboard) and check the period for anomalies against the
     baseline: days far above or below the model become alerts of the energy-saving diagnosis."""
+    from greenmfg.diagnosis.labels import alert_severity_key
     from greenmfg.diagnosis.service import detect_for_meter
 
     report = SavingsReport(baseline_id=baseline.id, meter_id=baseline.meter_id, period_start=dates[0],
@@ -504,5 +505,7 @@ def _store_report(session: Session, principal: Principal, baseline: EnergyBaseli
     record(session, "monitoring.savings_report", actor=principal.username, actor_user_id=principal.user_id,
                  details={"report_id": report.id, "baseline_id": baseline.id, "alerts": len(alerts)})
     return {"report_id": report.id, "alerts": [{"id": a.id, "kind": a.kind, "started": a.started.isoformat(),
-                                                "ended": a.ended.isoformat(), "severity": a.severity,
+                                                "ended": a.ended.isoformat(),
+                                                "severity": alert_severity_key(a.severity, a.excess_kwh),
+                                                "departure_severity": a.severity,
                                                 "excess": a.excess_kwh} for a in alerts]}
