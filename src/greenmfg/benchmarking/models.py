@@ -6,9 +6,19 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Finding", "LevelUsed", "ProductBenchmark", "QuotaGrade"]
+__all__ = ["CAVEAT_CODES", "REASON_CODES", "Finding", "LevelUsed", "ProductBenchmark", "QuotaGrade"]
 
 QuotaGrade = int | str | None  # 1, 2, 3, "fails" or None
+
+#: findings that explain a missing value or class: shown beside the result wherever it appears
+REASON_CODES = ("benchmarking.boundary.not_computable", "benchmarking.product.no_indicator", "benchmarking.level.none",
+                "benchmarking.value.missing", "benchmarking.level.missing", "benchmarking.variant.undetermined")
+#: findings that qualify a value or class without removing it: the value is an upper bound (other
+#: products' energy inside it, e.g. clinker with the cement grinding of its facility), the boundary
+#: is approximate, or the variant was inferred or assumed; shown beside the number on the page, in
+#: its report and its workbook, as in the API's ``warnings``
+CAVEAT_CODES = ("benchmarking.boundary.upper_bound", "benchmarking.boundary.approximate",
+                "benchmarking.variant.inferred", "benchmarking.variant.assumed")
 
 
 def _number(value: float | None, digits: int = 9) -> float | None:

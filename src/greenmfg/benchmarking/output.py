@@ -24,12 +24,15 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from greenmfg.accounting.output import result_document
-from greenmfg.benchmarking.models import ProductBenchmark
+from greenmfg.benchmarking.models import CAVEAT_CODES, REASON_CODES, ProductBenchmark
 from greenmfg.benchmarking.service import BenchmarkRun
 
 __all__ = ["benchmark_document", "summary_by_indicator", "write_xlsx"]
 
 _GRADES = (1, 2, 3, "fails")
+#: the findings written beside each result in the workbook's result sheet, in words and both
+#: languages: why there is no value or class, and what qualifies the value
+_NOTED = (*REASON_CODES, *CAVEAT_CODES)
 
 
 def benchmark_document(bench: BenchmarkRun) -> dict[str, Any]:
@@ -78,6 +81,15 @@ def summary_by_indicator(bench: BenchmarkRun) -> list[dict[str, Any]]:
     return rows
 
 
+def _notes(result: ProductBenchmark) -> list[str | None]:
+    """The caveats of one result in words: (reasons and qualifications in Chinese, in English,
+    unverified levels and limits in Chinese, in English); None where there are none."""
+    noted = [w for w in result.warnings if w.code in _NOTED]
+    unverified = [w for w in result.warnings if w.code.endswith(".unverified")]
+    return ["；".join(w.message_zh for w in noted) or None, "; ".join(w.message for w in noted) or None,
+            "；".join(w.message_zh for w in unverified) or None, "; ".join(w.message for w in unverified) or None]
+
+
 def write_xlsx(bench: BenchmarkRun, path: Path | BinaryIO) -> None:
     """Sheets: summary by indicator, one row per product result, the iron and steel works (if
     any), levels and limits used, warnings, indicator definitions, provenance."""
@@ -96,7 +108,7 @@ def write_xlsx(bench: BenchmarkRun, path: Path | BinaryIO) -> None:
               "baseline_level", "class", "gap_to_benchmark", "gap_to_baseline", "savings_to_benchmark_tce",
               "savings_to_baseline_tce", "savings_to_benchmark_tco2", "savings_to_baseline_tco2",
               "quota_standard", "quota_grade", "quota_grade_1", "quota_grade_2", "quota_grade_3", "boundary",
-              "warnings"]
+              "warnings", "notes_zh 说明", "notes", "unverified_zh 未核实", "unverified"]
     sheet.append(header)
     for r in bench.results:
         sheet.append([r.enterprise_id, r.facility_id, r.period, r.product, r.output, r.output_unit, r.indicator,
@@ -105,7 +117,8 @@ def write_xlsx(bench: BenchmarkRun, path: Path | BinaryIO) -> None:
                       r.savings_to_benchmark_tce, r.savings_to_baseline_tce, r.savings_to_benchmark_tco2,
                       r.savings_to_baseline_tco2, r.quota_standard,
                       None if r.quota_grade is None else str(r.quota_grade),
-                      *(r.quota_limits.get(g) for g in (1, 2, 3)), r.boundary, len(r.warnings)])
+                      *(r.quota_limits.get(g) for g in (1, 2, 3)), r.boundary, len(r.warnings),
+                      *_notes(r)])
     if bench.works:
         sheet = workbook.create_sheet("works 联合企业")
         sheet.append(["enterprise_id", "period", "crude_steel_t", "value", "unit", "process_ratios", "other",

@@ -15,6 +15,24 @@ Thresholds and their sources (:data:`THRESHOLDS`):
 * clock drift: a daily timestamp more than 300 s off local midnight — greenmfg default [U];
 * unit mismatch: a declared unit outside the expected family, or a level step by a unit factor
   (×1000, ×3.6) between consecutive 30-day medians — greenmfg rule [U].
+
+ISO 50006 statistical-model baselines (:func:`sufficiency_iso50006`) are judged by their own rules,
+not CalTRACK's (:data:`ISO50006_THRESHOLDS`): ISO 50006:2023 asks for an EnB (energy baseline)
+built from enough data over a period that represents the operation, with the relevant variables
+measured over that period and a statistically valid model (methods.md B.6 [P]). It sets no fixed
+length such as CalTRACK's 365 days. Encoded here:
+
+* enough complete points: at least 12 periods with energy and every relevant variable (the
+  commonly cited 10–12 baseline points, methods.md B.6) [P];
+* the relevant variables cover a range: a variable that does not vary over the baseline period
+  gives no information on its effect (its coefficient cannot be estimated), so the model cannot
+  be used where it differs [P];
+* model statistics (R², p-values of the relevant variables, CV(RMSE), NMBE) are the validity
+  checks of :func:`greenmfg.calc.mv.validity_checks`, reported beside the verdict.
+
+Reporting periods whose relevant variables lie outside the baseline's range are flagged by
+:func:`outside_baseline_range` (a regression model is valid only within the range of the data it
+was fitted on: IPMVP Core Concepts, statistics appendix, as generally quoted [P]).
 """
 
 from __future__ import annotations
@@ -27,7 +45,8 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["THRESHOLDS", "Finding", "Sufficiency", "check_series", "sufficiency"]
+__all__ = ["ISO50006_THRESHOLDS", "THRESHOLDS", "Finding", "Sufficiency", "check_series", "outside_baseline_range",
+           "sufficiency", "sufficiency_iso50006"]
 
 #: name → (value, unit, source, status)
 THRESHOLDS: Mapping[str, tuple[float, str, str, str]] = {
@@ -39,6 +58,12 @@ THRESHOLDS: Mapping[str, tuple[float, str, str, str]] = {
     "flat_line_days": (7, "d", "greenmfg default", "U"),
     "clock_drift_s": (300, "s", "greenmfg default", "U"),
     "unit_step_factor_tolerance": (0.15, "-", "greenmfg rule: a level step within 15 % of ×1000 or ×3.6", "U"),
+}
+
+#: ISO 50006 statistical-model baselines: name → (value, unit, source, status)
+ISO50006_THRESHOLDS: Mapping[str, tuple[float, str, str, str]] = {
+    "min_points": (12, "periods", "ISO 50006:2023 statistical-model EnB: enough data for the model; 10–12 baseline "
+                   "points as commonly cited (methods.md B.6)", "P"),
 }
 
 _UNIT_FACTORS = (1000.0, 3.6)
@@ -189,7 +214,8 @@ def check_series(dates: Sequence[dt.date], values: Sequence[float | None], *, me
 
 @dataclass(frozen=True, slots=True)
 class Sufficiency:
-    """Whether a baseline window holds enough data to fit (CalTRACK 2.0 data sufficiency)."""
+    """Whether a baseline window holds enough data to fit, by the rules of ``rules``
+    (``caltrack``: CalTRACK 2.0 data sufficiency; ``iso50006``: :func:`sufficiency_iso50006`)."""
 
     sufficient: bool
     reasons: tuple[Mapping[str, Any], ...]
@@ -198,12 +224,16 @@ class Sufficiency:
     coverage: float
     start: dt.date | None
     end: dt.date | None
+    rules: str = "caltrack"
+    #: relevant variable → (lowest, highest) over the complete baseline points (ISO 50006 rules)
+    ranges: Mapping[str, tuple[float, float]] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return {"sufficient": self.sufficient, "reasons": [dict(r) for r in self.reasons], "days": self.days,
                 "days_with_data": self.days_with_data, "coverage": self.coverage,
                 "start": self.start.isoformat() if self.start else None,
-                "end": self.end.isoformat() if self.end else None}
+                "end": self.end.isoformat() if self.end else None, "rules": self.rules,
+                "ranges": {k: list(v) for k, v in self.ranges.items()}}
 
 
 def sufficiency(dates: Sequence[dt.date], energy: Sequence[float | None],
@@ -258,3 +288,77 @@ def sufficiency(dates: Sequence[dt.date], energy: Sequence[float | None],
                                 "month": f"{key[0]:04d}-{key[1]:02d}", "value": round(share, 4),
                                 "threshold": min_month})
     return Sufficiency(not reasons, tuple(reasons), n_days, len(good), coverage, start, end)
+
+
+def sufficiency_iso50006(dates: Sequence[dt.date], energy: Sequence[float | None],
+                         variables: Mapping[str, Sequence[float | None]], *,
+                         start: dt.date | None = None, end: dt.date | None = None) -> Sufficiency:
+    """Data-sufficiency verdict of an ISO 50006 statistical-model baseline (see the module docstring).
+
+    Parameters
+    ----------
+    dates, energy
+        The baseline window's days and energy [E]; missing values are None.
+    variables
+        Relevant variable → its value per day (production [t], HDD/CDD [°C·d] …), None where missing.
+    start, end
+        The window (inclusive); default the first and last date.
+
+    Returns
+    -------
+    Sufficiency
+        ``rules="iso50006"``; reasons ``monitoring.sufficiency.iso50006.too_few_points`` (fewer complete
+        points than :data:`ISO50006_THRESHOLDS` ``min_points``) and
+        ``monitoring.sufficiency.iso50006.no_variation`` (a relevant variable constant over the
+        complete points); ``ranges`` each variable's lowest and highest value.
+
+    References
+    ----------
+    ISO 50006:2023, Energy management systems — Evaluating energy performance using EnPIs and EnBs
+    (statistical models) [P: paraphrased, methods.md B.6].
+    """
+    dates = list(dates)
+    if not dates:
+        return Sufficiency(False, ({"name": "monitoring.sufficiency.no_data"},), 0, 0, 0.0, start, end, "iso50006")
+    start = start or min(dates)
+    end = end or max(dates)
+    n_days = (end - start).days + 1
+
+    def known(value: float | None) -> bool:
+        return value is not None and math.isfinite(value)
+
+    complete = [i for i, (d, e) in enumerate(zip(dates, energy, strict=True))
+                if start <= d <= end and known(e) and all(known(v[i]) for v in variables.values())]
+    reasons: list[dict[str, Any]] = []
+    need = int(ISO50006_THRESHOLDS["min_points"][0])
+    if len(complete) < need:
+        reasons.append({"name": "monitoring.sufficiency.iso50006.too_few_points", "value": len(complete),
+                        "threshold": need})
+    ranges: dict[str, tuple[float, float]] = {}
+    for name, values in variables.items():
+        chosen = [float(values[i]) for i in complete]  # type: ignore[arg-type]
+        if not chosen:
+            continue
+        ranges[name] = (min(chosen), max(chosen))
+        if ranges[name][0] == ranges[name][1]:
+            reasons.append({"name": "monitoring.sufficiency.iso50006.no_variation", "variable": name,
+                            "value": ranges[name][0]})
+    coverage = len(complete) / n_days if n_days > 0 else 0.0
+    return Sufficiency(not reasons, tuple(reasons), n_days, len(complete), coverage, start, end, "iso50006", ranges)
+
+
+def outside_baseline_range(ranges: Mapping[str, Sequence[float]],
+                           variables: Mapping[str, Sequence[float]]) -> dict[str, int]:
+    """Per relevant variable, how many reporting points lie outside the baseline's [lowest, highest].
+
+    A regression baseline used outside the range of its data extrapolates: its prediction, hence
+    the savings, is not supported by the baseline data (IPMVP, as generally quoted [P])."""
+    out: dict[str, int] = {}
+    for name, bounds in ranges.items():
+        if name not in variables or len(bounds) != 2:
+            continue
+        low, high = float(bounds[0]), float(bounds[1])
+        count = sum(1 for v in variables[name] if math.isfinite(float(v)) and not low <= float(v) <= high)
+        if count:
+            out[name] = count
+    return out

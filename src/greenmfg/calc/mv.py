@@ -68,6 +68,9 @@ __all__ = [
     "fractional_savings_uncertainty", "hdd", "lag1_autocorrelation", "metrics", "normalised_savings",
     "refine_balance_points", "validity_checks",
 ]
+# issue #12 item 7: the ISO 50006 label and the significance of savings
+__all__ += ["MULTIVARIATE_METHOD_VERSION", "SIGNIFICANCE_CONFIDENCE", "SIGNIFICANCE_MAX_FSU", "SIGNIFICANCE_SOURCE",
+            "savings_significance"]
 
 Array = npt.NDArray[np.float64]
 
@@ -76,6 +79,8 @@ CHANGE_POINT_METHOD = "caltrack_daily_change_point"
 MULTIVARIATE_METHOD = "iso50006_multivariate_ols"
 #: version of this implementation of the methods; bump when a result could change
 METHOD_VERSION = "greenmfg-mv 1.0 (CalTRACK 2.0 daily; ASHRAE G14-2014 FSU)"
+#: the version label of an ISO 50006 statistical-model baseline (judged by ISO 50006's rules, not CalTRACK's)
+MULTIVARIATE_METHOD_VERSION = "greenmfg-mv 1.0 (ISO 50006:2023 statistical model; ASHRAE G14-2014 FSU)"
 
 #: CalTRACK 2.0 balance-point grid: 30–90 °F in 1 °F steps (eemeter ``range(30, 91)``) [°F]
 BALANCE_POINTS_F: tuple[int, ...] = tuple(range(30, 91))
@@ -834,3 +839,46 @@ def normalised_savings(baseline_at_standard: Array, reporting_model_at_standard:
     production volume), IPMVP "normalised savings" / CalTRACK "modeled savings".
     """
     return float(np.sum(baseline_at_standard) - np.sum(reporting_model_at_standard))
+
+
+# --------------------------------------------------------------------------- significance of savings
+
+#: ASHRAE Guideline 14-2014 §4.1.1 (compliance): "the level of uncertainty must be less than 50 % of
+#: the annual reported savings at a confidence level of 68 %" (as quoted; status P). At 68 % the band
+#: is about one standard error, so this is also IPMVP's "savings larger than twice their standard
+#: error" (IPMVP Core Concepts, uncertainty appendix, as generally quoted; status P).
+SIGNIFICANCE_CONFIDENCE = 0.68
+SIGNIFICANCE_MAX_FSU = 0.5
+SIGNIFICANCE_SOURCE = ("ASHRAE Guideline 14-2014 §4.1.1: uncertainty < 50 % of the reported savings at 68 % "
+                       "confidence (as quoted) ≈ IPMVP: savings > 2 × their standard error")
+
+
+def savings_significance(avoided_energy: float, uncertainty: Mapping[float, tuple[float, float]]) -> dict[str, Any]:
+    """Whether reported savings are statistically significant (ASHRAE Guideline 14 / IPMVP).
+
+    Parameters
+    ----------
+    avoided_energy
+        Savings over the reporting period [E] (negative: energy use rose).
+    uncertainty
+        Confidence level → (FSU [-], absolute band ± [E]), as :class:`SavingsResult` holds.
+
+    Returns
+    -------
+    dict
+        ``significant`` (True when the FSU at :data:`SIGNIFICANCE_CONFIDENCE` is below
+        :data:`SIGNIFICANCE_MAX_FSU`; None when that level was not computed), ``confidence``,
+        ``fsu``, ``max_fsu``, ``within_uncertainty`` (the savings do not exceed their band at the
+        highest confidence computed: indistinguishable from zero there), ``source``.
+
+    References
+    ----------
+    ASHRAE Guideline 14-2014 §4.1.1; IPMVP Core Concepts (uncertainty) — see :data:`SIGNIFICANCE_SOURCE`.
+    """
+    fsu = uncertainty.get(SIGNIFICANCE_CONFIDENCE, (None, None))[0]
+    highest = max(uncertainty) if uncertainty else None
+    band = uncertainty[highest][1] if highest is not None else None
+    return {"significant": None if fsu is None else bool(math.isfinite(fsu) and fsu < SIGNIFICANCE_MAX_FSU),
+            "confidence": SIGNIFICANCE_CONFIDENCE, "fsu": fsu, "max_fsu": SIGNIFICANCE_MAX_FSU,
+            "within_uncertainty": None if band is None else bool(not abs(avoided_energy) > band),
+            "within_uncertainty_confidence": highest, "source": SIGNIFICANCE_SOURCE}

@@ -5,6 +5,7 @@ printable report (HTML, or PDF with ``format=pdf``) through :mod:`greenmfg.repor
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any, Literal
@@ -24,7 +25,7 @@ from greenmfg.refdata.catalog import load_catalog
 from greenmfg.web.deps import PagePrincipal, get_database
 from greenmfg.web.errors import ApiError
 from greenmfg.web.i18n import N_, Translator
-from greenmfg.web.templating import render
+from greenmfg.web.templating import item_name, render
 
 __all__ = ["router"]
 
@@ -122,7 +123,8 @@ def _benchmark_context(request: Request, principal: Principal, database: Databas
     return {"enterprise": org, "view": view, "plants": plants, "period": period or "", "edition": edition or "",
             "editions": _editions(), "class_style": CLASS_STYLE, "classes": CLASSES,
             "chart": _plant_chart(plants, _translator(request)),
-            "unverified": sorted({ref for p in plants for ref in p.unverified})}
+            "unverified": sorted({ref for p in plants for ref in p.unverified}),
+            "unverified_notes": sorted({n[0]: n for p in plants for n in p.unverified_notes}.values())}
 
 
 @router.get("/benchmark")
@@ -153,6 +155,7 @@ def _report(request: Request, template: str, context: dict[str, Any], fmt: str, 
     t = _translator(request)
     environment = report_environment("greenmfg.compliance")
     environment.globals.update({"_": t.gettext, "t": t, "locale": request.state.locale})
+    environment.filters["item_name"] = functools.partial(item_name, zh=request.state.locale == "zh-CN")
     html = environment.get_template(template).render(**context, lang=request.state.locale)
     if fmt == "pdf":
         return Response(html_to_pdf(html), media_type="application/pdf",

@@ -16,9 +16,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from greenmfg.benchmarking import ProductBenchmark
+from greenmfg.benchmarking.models import CAVEAT_CODES, REASON_CODES
 from greenmfg.calc import benchmarking as calc
 
-__all__ = ["REASON_CODES", "PlantYear", "benchmark_key", "plant_years"]
+__all__ = ["CAVEAT_CODES", "REASON_CODES", "PlantYear", "benchmark_key", "plant_years"]
 
 
 def benchmark_key(result: ProductBenchmark) -> str | None:
@@ -61,11 +62,21 @@ class PlantYear:
     unverified: list[str] = field(default_factory=list)
     #: why there is no value or class (boundary, missing indicator or level): (code, English, Chinese)
     reasons: list[tuple[str, str, str]] = field(default_factory=list)
+    #: what qualifies the value or class that is shown (:data:`CAVEAT_CODES`): (code, English, Chinese)
+    caveats: list[tuple[str, str, str]] = field(default_factory=list)
+    #: the unverified levels and limits used, in words: (reference, English, Chinese)
+    unverified_notes: list[tuple[str, str, str]] = field(default_factory=list)
 
+    @property
+    def savings_to_benchmark_known(self) -> bool:
+        """Whether the savings to the benchmark level were computed (a value and the level): a
+        plant without them shows no number, never 0."""
+        return self.value is not None and self.benchmark_level is not None
 
-#: findings that explain a missing value or class, shown beside the plant on the page
-REASON_CODES = ("benchmarking.boundary.not_computable", "benchmarking.product.no_indicator", "benchmarking.level.none",
-                "benchmarking.value.missing", "benchmarking.level.missing", "benchmarking.variant.undetermined")
+    @property
+    def savings_to_baseline_known(self) -> bool:
+        """Whether the savings to the baseline level were computed (a value and the level)."""
+        return self.value is not None and self.baseline_level is not None
 
 
 def plant_years(results: Iterable[ProductBenchmark], *, by_period: bool = False) -> list[PlantYear]:
@@ -91,7 +102,11 @@ def plant_years(results: Iterable[ProductBenchmark], *, by_period: bool = False)
                          unverified=sorted({w.ref for m in members for w in m.warnings
                                             if w.code.endswith(".unverified")}),
                          reasons=sorted({(w.code, w.message, w.message_zh) for m in members for w in m.warnings
-                                         if w.code in REASON_CODES}))
+                                         if w.code in REASON_CODES}),
+                         caveats=sorted({(w.code, w.message, w.message_zh) for m in members for w in m.warnings
+                                         if w.code in CAVEAT_CODES}),
+                         unverified_notes=sorted({w.ref: (w.ref, w.message, w.message_zh) for m in members
+                                                  for w in m.warnings if w.code.endswith(".unverified")}.values()))
         out.append(item)
         if indicator is None:
             continue

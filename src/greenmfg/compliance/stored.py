@@ -197,6 +197,10 @@ class StoredPlantYear(Base):
     unverified: Mapped[list[str]] = mapped_column(JSONType)
     #: [code, English, Chinese] of the findings explaining a missing value or class
     reasons: Mapped[list[list[str]]] = mapped_column(JSONType)
+    #: [code, English, Chinese] of the findings qualifying the value or class (an upper bound …)
+    caveats: Mapped[list[list[str]]] = mapped_column(JSONType, server_default="[]")
+    #: [reference, English, Chinese] of the unverified levels and limits used
+    unverified_notes: Mapped[list[list[str]]] = mapped_column(JSONType, server_default="[]")
 
 
 # ------------------------------------------------------------------------------ rows ⇄ objects
@@ -272,7 +276,8 @@ def _plant_row(p: PlantYear, *, by_period: bool, option: str, key: str, run_id: 
         "savings_to_benchmark_tco2": p.savings_to_benchmark_tco2,
         "savings_to_baseline_tco2": p.savings_to_baseline_tco2, "quota_standard": p.quota_standard,
         "quota_grade": _grade_text(p.quota_grade), "periods": p.periods, "unverified": p.unverified,
-        "reasons": [list(r) for r in p.reasons],
+        "reasons": [list(r) for r in p.reasons], "caveats": [list(c) for c in p.caveats],
+        "unverified_notes": [list(n) for n in p.unverified_notes],
     }
 
 
@@ -287,7 +292,9 @@ def plant_year_of(row: StoredPlantYear, enterprise_code: str, facility_code: str
         savings_to_benchmark_tce=row.savings_to_benchmark_tce, savings_to_baseline_tce=row.savings_to_baseline_tce,
         savings_to_benchmark_tco2=row.savings_to_benchmark_tco2, savings_to_baseline_tco2=row.savings_to_baseline_tco2,
         quota_standard=row.quota_standard, quota_grade=_grade(row.quota_grade), periods=list(row.periods),
-        unverified=list(row.unverified), reasons=[(r[0], r[1], r[2]) for r in row.reasons])
+        unverified=list(row.unverified), reasons=[(r[0], r[1], r[2]) for r in row.reasons],
+        caveats=[(c[0], c[1], c[2]) for c in row.caveats],
+        unverified_notes=[(n[0], n[1], n[2]) for n in row.unverified_notes])
 
 
 # ------------------------------------------------------------------------------ computing

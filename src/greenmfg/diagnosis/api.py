@@ -121,10 +121,13 @@ def delete_equipment(principal: CurrentPrincipal, database: DatabaseDep, enterpr
 
 @router.get("/enterprises/{enterprise_id}/diagnosis/alerts", summary="Consumption alerts of the enterprise's facilities")
 def alerts(principal: CurrentPrincipal, database: DatabaseDep, enterprise_id: int,
-           status: Literal["open", "acknowledged", "closed"] | None = None) -> dict[str, Any]:
+           status: Literal["open", "acknowledged", "closed"] | None = None,
+           year: Annotated[int | None, Query(ge=2000, le=2100, description="only alerts overlapping this year")] = None,
+           ) -> dict[str, Any]:
     with database.session() as session:
         get_enterprise(session, principal, enterprise_id)
-        return {"alerts": [service.alert_dict(a) for a in service.list_alerts(session, enterprise_id, status=status)]}
+        return {"alerts": [service.alert_dict(a)
+                           for a in service.list_alerts(session, enterprise_id, status=status, year=year)]}
 
 
 @router.post("/enterprises/{enterprise_id}/diagnosis/alerts/{alert_id}", summary="Acknowledge or close an alert")

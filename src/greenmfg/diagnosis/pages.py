@@ -29,6 +29,7 @@ from greenmfg.diagnosis.labels import (
     SEVERITY_LABELS,
     STATUS_LABELS,
     alert_kind_key,
+    alert_severity_key,
 )
 from greenmfg.errors import InputError, Issue, ValidationFailed
 from greenmfg.orgs.access import Principal, enterprise_filter, get_enterprise
@@ -67,9 +68,9 @@ def _page(request: Request, principal: Principal, database: Database, enterprise
             context.update(
                 enterprise=enterprise, checks=checks, findings=findings,
                 below=sum(1 for c in checks if c.below_minimum),
-                alerts=service.list_alerts(session, enterprise.id),
+                alerts=service.list_alerts(session, enterprise.id, year=year),
                 report_text=REPORT_TEXT, severity_labels=SEVERITY_LABELS, status_labels=STATUS_LABELS,
-                alert_kind_key=alert_kind_key,
+                alert_kind_key=alert_kind_key, alert_severity_key=alert_severity_key,
                 can_manage=principal.can_manage(enterprise.id),
                 can_acknowledge=(principal.is_admin or enterprise.id in principal.enterprise_ids())
                 and "write" in principal.scopes,

@@ -30,6 +30,7 @@ from greenmfg.diagnosis.labels import (
     STATUS_LABELS,
     VERIFICATION_LABELS,
     alert_kind_key,
+    alert_severity_key,
 )
 from greenmfg.errors import GreenmfgError
 from greenmfg.orgs.access import Principal
@@ -157,7 +158,7 @@ def report_context(session: Session, enterprise: Organisation, *, year: int, lan
     facilities = session.execute(select(Facility).where(Facility.enterprise_id == enterprise.id)
                                  .order_by(Facility.code)).scalars().all()
     meters = service.meter_counts(session, enterprise.id)
-    alerts = service.list_alerts(session, enterprise.id)
+    alerts = service.list_alerts(session, enterprise.id, year=year)
     facility_codes = {f.id: f.code for f in facilities}
     measures = sorted((c for c in checks if c.measure is not None),
                       key=lambda c: (c.measure.payback_years is None if c.measure else True,
@@ -205,6 +206,7 @@ def report_context(session: Session, enterprise: Organisation, *, year: int, lan
         "compliant": [c for c in checks if c.below_minimum is False],
         "unchecked": [c for c in checks if c.below_minimum is None],
         "alerts": alerts, "open_alerts": [a for a in alerts if a.status == "open"], "alert_kind_key": alert_kind_key,
+        "alert_severity_key": alert_severity_key,
         "verification": {k: v[lang] for k, v in VERIFICATION_LABELS.items()},
         "measures": measures, "totals": totals, "factors": factors, "warnings": warnings, "editions": editions,
         "assumptions": service.ASSUMPTIONS,

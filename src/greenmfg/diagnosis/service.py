@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session, undefer
 
 from greenmfg.audit.service import record
 from greenmfg.calc import diagnosis as calc
+from greenmfg.diagnosis.labels import alert_severity_key
 from greenmfg.diagnosis.models import ALERT_STATUSES, DiagnosisAlert, DiagnosisNotes, Equipment
 from greenmfg.diagnosis.register import parse_item, read_register
 from greenmfg.errors import Issue, ValidationFailed
@@ -852,18 +853,28 @@ def detect_for_meter(session: Session, meter_id: int, dates: Sequence[dt.date], 
     return stored
 
 
-def list_alerts(session: Session, enterprise_id: int, *, status: str | None = None) -> list[DiagnosisAlert]:
+def list_alerts(session: Session, enterprise_id: int, *, status: str | None = None,
+                year: int | None = None) -> list[DiagnosisAlert]:
+    """The enterprise's alerts, newest first; with ``year`` those whose days overlap that year (the
+    year a page or report shows)."""
     query = (select(DiagnosisAlert).join(Facility, Facility.id == DiagnosisAlert.facility_id)
              .where(Facility.enterprise_id == enterprise_id))
     if status:
         query = query.where(DiagnosisAlert.status == status)
+    if year is not None:
+        query = query.where(DiagnosisAlert.started <= dt.date(year, 12, 31), DiagnosisAlert.ended >= dt.date(year, 1, 1))
     return list(session.execute(query.order_by(DiagnosisAlert.started.desc(), DiagnosisAlert.id)).scalars())
 
 
 def alert_dict(alert: DiagnosisAlert) -> dict[str, Any]:
-    return {c: getattr(alert, c) for c in ("id", "facility_id", "meter_id", "kind", "started", "ended", "excess_kwh",
-                                           "expected_kwh", "max_abs_z", "severity", "status", "created_at",
-                                           "acknowledged_by", "acknowledged_at")}
+    """An alert as the API answers it; ``severity`` is ``info`` for a departure below the baseline
+    (:func:`greenmfg.diagnosis.labels.alert_severity_key`), ``departure_severity`` its stored size."""
+    out = {c: getattr(alert, c) for c in ("id", "facility_id", "meter_id", "kind", "started", "ended", "excess_kwh",
+                                          "expected_kwh", "max_abs_z", "severity", "status", "created_at",
+                                          "acknowledged_by", "acknowledged_at")}
+    out["departure_severity"] = alert.severity
+    out["severity"] = alert_severity_key(alert.severity, alert.excess_kwh)
+    return out
 
 
 def acknowledge_alert(session: Session, principal: Principal, enterprise_id: int, alert_id: int, status: str

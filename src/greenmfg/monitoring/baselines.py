@@ -29,10 +29,15 @@ from sqlalchemy.orm import Session
 
 from greenmfg.audit.service import record
 from greenmfg.calc import mv
-from greenmfg.calc.data_quality import check_series, sufficiency
+from greenmfg.calc.data_quality import (
+    check_series,
+    outside_baseline_range,
+    sufficiency,
+    sufficiency_iso50006,
+)
 from greenmfg.errors import Issue, ValidationFailed
 from greenmfg.monitoring.baseline_models import EnergyBaseline, SavingsReport
-from greenmfg.monitoring.quality import describe, describe_sufficiency
+from greenmfg.monitoring.quality import describe, describe_note, describe_sufficiency
 from greenmfg.orgs.access import NotFound, Principal, get_enterprise
 from greenmfg.orgs.models import Facility, Meter
 
@@ -301,6 +306,20 @@ def _check_production(opts: dict[str, Any], frame: DailyFrame) -> None:
                             "请增加产量列")])
 
 
+def _relevant_variables(opts: dict[str, Any], frame: DailyFrame, rows: list[int]) -> dict[str, list[float | None]]:
+    """The relevant variables of a multivariate model per day of ``rows`` (None where missing)."""
+    out: dict[str, list[float | None]] = {}
+    for name in opts["drivers"]:
+        if name == "production":
+            out[name] = [frame.production[i] if frame.production is not None else None for i in rows]
+            continue
+        temps = np.array([np.nan if frame.temperature_c[i] is None else frame.temperature_c[i] for i in rows],
+                         dtype=float)
+        degree_days = _mv_drivers([name], temps, None, opts)[name]
+        out[name] = [None if np.isnan(v) else float(v) for v in degree_days]
+    return out
+
+
 def fit_baseline(session: Session, principal: Principal, meter_id: int, body: dict[str, Any]) -> EnergyBaseline:
     """Fit, check and store a baseline for a meter (see the module docstring for the body)."""
     meter, facility = _meter(session, principal, meter_id, manage=True)
@@ -315,8 +334,13 @@ def fit_baseline(session: Session, principal: Principal, meter_id: int, body: di
         frame = _energy_from_readings(session, meter_id, frame, start, end)
     _check_production(opts, frame)
     in_window = [i for i, d in enumerate(frame.dates) if start <= d <= end]
-    verdict = sufficiency([frame.dates[i] for i in in_window], [frame.energy[i] for i in in_window],
-                          [frame.temperature_c[i] for i in in_window], start=start, end=end)
+    if opts["method"] == "multivariate":
+        # an ISO 50006 statistical model is judged by its own rules, not CalTRACK's 365 days
+        verdict = sufficiency_iso50006([frame.dates[i] for i in in_window], [frame.energy[i] for i in in_window],
+                                       _relevant_variables(opts, frame, in_window), start=start, end=end)
+    else:
+        verdict = sufficiency([frame.dates[i] for i in in_window], [frame.energy[i] for i in in_window],
+                              [frame.temperature_c[i] for i in in_window], start=start, end=end)
     findings = [describe(f) for f in check_series([frame.dates[i] for i in in_window],
                                                   [frame.energy[i] for i in in_window], meter_id=meter_id)]
     override = bool(body.get("override_insufficient", False))
@@ -340,7 +364,8 @@ def fit_baseline(session: Session, principal: Principal, meter_id: int, body: di
     method = mv.CHANGE_POINT_METHOD if opts["method"] == "change_point" else mv.MULTIVARIATE_METHOD
     checks = mv.validity_checks(fit, p_values, interval="daily")
     baseline = EnergyBaseline(
-        meter_id=meter.id, facility_id=facility.id, method=method, method_version=mv.METHOD_VERSION,
+        meter_id=meter.id, facility_id=facility.id, method=method,
+        method_version=mv.METHOD_VERSION if method == mv.CHANGE_POINT_METHOD else mv.MULTIVARIATE_METHOD_VERSION,
         ipmvp_option=opts["option"], window_start=start, window_end=end, drivers=drivers, coefficients=coeffs,
         metrics={**fit.as_dict(), "p_values": p_values, "validity": checks,
                  "valid": all(c["passed"] for c in checks)},
@@ -429,7 +454,16 @@ def savings(session: Session, principal: Principal, baseline_id: int, body: dict
                               "method_version": baseline.method_version,
                               "reporting_period": {"start": dates[0].isoformat(), "end": dates[-1].isoformat(),
                                                    "days": len(dates)},
-                              "energy_unit": baseline.energy_unit, **result.as_dict()}
+                              "energy_unit": baseline.energy_unit, **result.as_dict(),
+                              "significance": mv.savings_significance(result.avoided_energy, result.uncertainty)}
+    ranges = (baseline.sufficiency or {}).get("ranges") or {}
+    if ranges:
+        # an ISO 50006 model used outside the range of its relevant variables extrapolates
+        _dr, _er, rt, rp = _arrays(frame, frame.dates[0], frame.dates[-1])
+        outside = outside_baseline_range(ranges, _mv_drivers(list(ranges), rt, rp, baseline.coefficients))
+        answer["warnings"] = [describe_note("monitoring.savings.outside_baseline_range",
+                                            {"variable": name, "value": count, "low": ranges[name][0],
+                                             "high": ranges[name][1]}) for name, count in outside.items()]
     if body.get("standard_conditions") is not None:
         standard = parse_daily(body, field="standard_conditions", need_energy=False)
         _d, _e, st, sp = _arrays(standard, standard.dates[0], standard.dates[-1], need_energy=False)
@@ -455,6 +489,7 @@ def _store_report(session: Session, principal: Principal, baseline: EnergyBaseli
                   actual: np.ndarray, adjusted: np.ndarray, answer: dict[str, Any], source: str) -> dict[str, Any]:
     """Keep the report (for the meter dashboard) and check the period for anomalies against the
     baseline: days far above or below the model become alerts of the energy-saving diagnosis."""
+    from greenmfg.diagnosis.labels import alert_severity_key
     from greenmfg.diagnosis.service import detect_for_meter
 
     report = SavingsReport(baseline_id=baseline.id, meter_id=baseline.meter_id, period_start=dates[0],
@@ -470,5 +505,7 @@ def _store_report(session: Session, principal: Principal, baseline: EnergyBaseli
     record(session, "monitoring.savings_report", actor=principal.username, actor_user_id=principal.user_id,
                  details={"report_id": report.id, "baseline_id": baseline.id, "alerts": len(alerts)})
     return {"report_id": report.id, "alerts": [{"id": a.id, "kind": a.kind, "started": a.started.isoformat(),
-                                                "ended": a.ended.isoformat(), "severity": a.severity,
+                                                "ended": a.ended.isoformat(),
+                                                "severity": alert_severity_key(a.severity, a.excess_kwh),
+                                                "departure_severity": a.severity,
                                                 "excess": a.excess_kwh} for a in alerts]}

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
-__all__ = ["FINDINGS", "FIXES", "message"]
+__all__ = ["FINDINGS", "FIXES", "VARIABLES", "message"]
 
 #: dotted name → (English, Chinese)
 FINDINGS: Mapping[str, tuple[str, str]] = MappingProxyType({
@@ -32,6 +32,15 @@ FINDINGS: Mapping[str, tuple[str, str]] = MappingProxyType({
     "monitoring.sufficiency.month_temperature_coverage": ("{month}: temperature on {value:.1%} of days; at least "
                                                           "{threshold:.0%} needed", "{month}：仅 {value:.1%} 的天数有温度数据；至少需要 {threshold:.0%}"),
     "monitoring.sufficiency.no_data": ("no data in the baseline window", "基准期内无数据"),
+    "monitoring.sufficiency.iso50006.too_few_points": (
+        "{value} complete points (energy and every relevant variable); an ISO 50006 statistical model needs at least "
+        "{threshold}", "仅 {value} 个完整数据点（能耗及全部相关变量）；ISO 50006 统计模型至少需要 {threshold} 个"),
+    "monitoring.sufficiency.iso50006.no_variation": (
+        "{variable_name} does not vary over the baseline period (always {value:g}): its effect on energy cannot be "
+        "determined (ISO 50006)", "{variable_name}在基准期内无变化（均为 {value:g}）：无法确定其对能耗的影响（ISO 50006）"),
+    "monitoring.savings.outside_baseline_range": (
+        "{value} reporting day(s) have {variable_name} outside the baseline's range {low:g}–{high:g}: the model "
+        "extrapolates there", "报告期有 {value} 天的{variable_name}超出基准期范围 {low:g}–{high:g}：模型在此外推"),
 })
 
 #: suggested-fix key → (English, Chinese)
@@ -47,12 +56,21 @@ FIXES: Mapping[str, tuple[str, str]] = MappingProxyType({
 })
 
 
+#: relevant variables of the baseline models → (English, Chinese)
+VARIABLES: Mapping[str, tuple[str, str]] = MappingProxyType({
+    "production": ("production", "产量"), "hdd": ("heating degree days", "采暖度日数"),
+    "cdd": ("cooling degree days", "制冷度日数"), "temperature_c": ("outdoor temperature", "室外温度"),
+})
+
+
 def message(name: str, data: Mapping[str, Any], *, zh: bool = False) -> str:
     """The finding's message in English or Chinese; falls back to the dotted name."""
     pair = FINDINGS.get(name)
     if pair is None:
         return name
+    variable = data.get("variable")
+    names = VARIABLES.get(str(variable), (str(variable), str(variable)))
     try:
-        return pair[1 if zh else 0].format(**data)
+        return pair[1 if zh else 0].format(**{**data, "variable_name": names[1 if zh else 0]})
     except (KeyError, ValueError, TypeError):
         return name

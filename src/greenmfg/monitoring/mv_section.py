@@ -14,7 +14,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from greenmfg.diagnosis.labels import REPORT_TEXT, SEVERITY_LABELS, STATUS_LABELS, alert_kind_key
+from greenmfg.calc import mv
+from greenmfg.diagnosis.labels import (
+    REPORT_TEXT,
+    SEVERITY_LABELS,
+    STATUS_LABELS,
+    alert_kind_key,
+    alert_severity_key,
+)
 from greenmfg.diagnosis.models import DiagnosisAlert
 from greenmfg.monitoring import service
 from greenmfg.monitoring.baseline_models import EnergyBaseline, SavingsReport
@@ -40,27 +47,42 @@ def _sufficiency(data: dict[str, Any]) -> dict[str, Any]:
             "findings": [f for f in data.get("findings", []) if isinstance(f, dict)][:10]}
 
 
+def _significance(result: dict[str, Any]) -> dict[str, Any]:
+    """Whether a stored report's savings are significant (computed from its stored bands, so reports
+    stored before the verdict was added get it too)."""
+    bands = {float(u["confidence"]): (float(u["fsu"]), float(u["band"])) for u in result.get("uncertainty", [])
+             if isinstance(u, dict) and {"confidence", "fsu", "band"} <= set(u)}
+    return mv.savings_significance(float(result.get("avoided_energy") or 0.0), bands)
+
+
 def baseline_section(session: Session, view: service.MeterView) -> dict[str, Any]:
     """Context of ``monitoring/_baseline_section.html`` for one meter (the caller checked access)."""
     meter_id = view.meter.id
     baseline = session.execute(select(EnergyBaseline).where(EnergyBaseline.meter_id == meter_id)
                                .order_by(EnergyBaseline.created_at.desc(), EnergyBaseline.id.desc())
                                .limit(1)).scalar_one_or_none()
-    report = session.execute(select(SavingsReport).where(SavingsReport.meter_id == meter_id)
-                             .order_by(SavingsReport.created_at.desc(), SavingsReport.id.desc())
-                             .limit(1)).scalar_one_or_none()
+    # the savings card follows the current (newest) baseline: a report made with an earlier
+    # baseline is not shown as the current savings after a refit
+    report = None if baseline is None else session.execute(
+        select(SavingsReport).where(SavingsReport.meter_id == meter_id, SavingsReport.baseline_id == baseline.id)
+        .order_by(SavingsReport.created_at.desc(), SavingsReport.id.desc()).limit(1)).scalar_one_or_none()
+    earlier_report = report is None and baseline is not None and session.execute(
+        select(SavingsReport.id).where(SavingsReport.meter_id == meter_id).limit(1)).first() is not None
     alerts = session.execute(select(DiagnosisAlert).where(DiagnosisAlert.meter_id == meter_id)
                              .order_by(DiagnosisAlert.started.desc(), DiagnosisAlert.id.desc())
                              .limit(MAX_ALERTS)).scalars().all()
     context: dict[str, Any] = {"template": "monitoring/_baseline_section.html", "baseline": None, "report": None,
+                               "earlier_report": earlier_report,
                                "alerts": [{"kind": _label(REPORT_TEXT, alert_kind_key(a.kind, a.excess_kwh)), "started": a.started.isoformat(),
                                            "ended": a.ended.isoformat(), "excess": a.excess_kwh,
-                                           "severity": _label(SEVERITY_LABELS, a.severity),
+                                           "severity": _label(SEVERITY_LABELS, alert_severity_key(a.severity, a.excess_kwh)),
                                            "status": _label(STATUS_LABELS, a.status)} for a in alerts]}
     if baseline is not None:
         metrics = baseline.metrics
         context["baseline"] = {
             "id": baseline.id, "method": baseline.method, "model_type": baseline.coefficients.get("model_type"),
+            "rules": (baseline.sufficiency or {}).get("rules")
+            or ("iso50006" if baseline.method == mv.MULTIVARIATE_METHOD else "caltrack"),
             "window": f"{baseline.window_start.isoformat()} – {baseline.window_end.isoformat()}",
             "r2": metrics.get("r2"), "cv_rmse": metrics.get("cv_rmse"), "nmbe": metrics.get("nmbe"),
             "valid": all(c.get("passed", True) for c in metrics.get("validity", []) if isinstance(c, dict)),
@@ -80,6 +102,8 @@ def baseline_section(session: Session, view: service.MeterView) -> dict[str, Any
             "adjusted": report.result.get("adjusted_baseline"), "actual": report.result.get("reporting_actual"),
             "days": len(dates), "data_source": report.data_source,
             "uncertainty": [u for u in report.result.get("uncertainty", []) if isinstance(u, dict)],
+            "significance": _significance(report.result),
+            "warnings": [w for w in report.result.get("warnings", []) if isinstance(w, dict)],
             "chart": {
                 "tooltip": {"trigger": "axis"}, "legend": {"top": 0},
                 "xAxis": {"type": "category", "data": dates},

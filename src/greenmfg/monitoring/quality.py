@@ -9,7 +9,7 @@ from typing import Any
 from greenmfg.calc.data_quality import Finding, Sufficiency, check_series, sufficiency
 from greenmfg.monitoring.mv_labels import FIXES, message
 
-__all__ = ["describe", "describe_sufficiency", "series_findings"]
+__all__ = ["describe", "describe_note", "describe_sufficiency", "series_findings"]
 
 
 def describe(finding: Finding) -> dict[str, Any]:
@@ -26,6 +26,11 @@ def describe_sufficiency(verdict: Sufficiency) -> dict[str, Any]:
     data["reasons"] = [{**r, "message": message(r["name"], r), "message_zh": message(r["name"], r, zh=True)}
                        for r in data["reasons"]]
     return data
+
+
+def describe_note(name: str, data: dict[str, Any]) -> dict[str, Any]:
+    """A named note (e.g. ``monitoring.savings.outside_baseline_range``) with its English and Chinese message."""
+    return {"name": name, **data, "message": message(name, data), "message_zh": message(name, data, zh=True)}
 
 
 def series_findings(dates: Sequence[dt.date], energy: Sequence[float | None], *, meter_id: int | None = None,
