@@ -254,3 +254,23 @@ def test_annual_one_year_monthly_the_next(client: TestClient, login: Login, worl
     assert [(i["period"], i["benchmark"]["class"]) for i in body["items"]] == [
         ("2023", "below_baseline"), ("2024-01", "below_baseline"), ("2024-02", "between")]
     assert body["provenance"]["accounted_separately"] is True
+
+
+def test_regional_workbook_leaves_savings_empty_without_a_value() -> None:
+    """A plant without a value (or without a level) has no savings in the regional workbook: an
+    empty cell, never 0.0 tce (issue #12 item 6)."""
+    from types import SimpleNamespace
+
+    from greenmfg.compliance.export import _plant
+    from greenmfg.compliance.pooling import PlantYear
+
+    view: Any = SimpleNamespace(view=SimpleNamespace(enterprises={}))
+    common = dict(enterprise="E1", facility="F1", product="lime", year="2024", indicator=None, indicator_name="",
+                  indicator_name_zh="", unit="kgce/t", edition="ndrc-2021", benchmark_level=None,
+                  baseline_level=None, benchmark_key=None, output=1000.0, output_unit="t")
+    keys = ("savings_to_benchmark_tce", "savings_to_baseline_tce", "savings_to_benchmark_tco2",
+            "savings_to_baseline_tco2")
+    row = _plant(PlantYear(**common), view)
+    assert all(row[k] is None for k in keys)
+    known = _plant(PlantYear(**{**common, "benchmark_level": 100.0, "baseline_level": 117.0}, value=99.6), view)
+    assert all(known[k] == 0.0 for k in keys)  # at the benchmark: a computed zero

@@ -35,9 +35,12 @@ def _plant(p: PlantYear, view: ComplianceView) -> dict[str, Any]:
             "value": p.value, "unit": p.unit, "edition": p.edition, "benchmark_level": p.benchmark_level,
             "baseline_level": p.baseline_level, "class": p.cls, "gap_to_benchmark": p.gap_to_benchmark,
             "gap_to_baseline": p.gap_to_baseline, "output": p.output, "output_unit": p.output_unit,
-            "savings_to_benchmark_tce": p.savings_to_benchmark_tce, "savings_to_baseline_tce": p.savings_to_baseline_tce,
-            "savings_to_benchmark_tco2": p.savings_to_benchmark_tco2,
-            "savings_to_baseline_tco2": p.savings_to_baseline_tco2, "quota_standard": p.quota_standard,
+            # a plant without a value or a level has no savings: an empty cell, never 0
+            "savings_to_benchmark_tce": p.savings_to_benchmark_tce if p.savings_to_benchmark_known else None,
+            "savings_to_baseline_tce": p.savings_to_baseline_tce if p.savings_to_baseline_known else None,
+            "savings_to_benchmark_tco2": p.savings_to_benchmark_tco2 if p.savings_to_benchmark_known else None,
+            "savings_to_baseline_tco2": p.savings_to_baseline_tco2 if p.savings_to_baseline_known else None,
+            "quota_standard": p.quota_standard,
             "quota_grade": None if p.quota_grade is None else str(p.quota_grade),
             "unverified_refs": " ".join(p.unverified)}
 
