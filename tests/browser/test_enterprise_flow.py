@@ -24,7 +24,7 @@ from .conftest import DEMO_PASSWORD, LiveServer, screenshot
 
 def _activity_file(folder: Path, server: LiveServer, username: str, *, coke_name: str) -> tuple[Path, int]:
     """April's data of the user's first facility: March's stored rows again, with ``coke_name`` as
-    the coke item. Returns the file and the line the coke row is on."""
+    the coke item and a measured heating value on it. Returns the file and the line the coke row is on."""
     account = next(a for a in server.accounts if a.username == username)
     with server.database.session() as session:
         facility = session.execute(select(Facility.id).where(Facility.enterprise_id == account.organisation_id)
@@ -42,6 +42,9 @@ def _activity_file(folder: Path, server: LiveServer, username: str, *, coke_name
         row = {**values, "period": "2024-04"}
         if row["item"] == "焦炭":
             row["item"], coke_line = coke_name, index + 2
+            if not row.get("ncv"):
+                # the plant measured its coke's heating value (the demo's process units do not)
+                row["ncv"], row["ncv_unit"] = "28.1", "GJ/t"
         writer.writerow(["" if row.get(n) is None else row[n] for n in names])
     assert coke_line, "the demo steel works burns coke"
     path = folder / f"activity-{coke_name}.csv"
