@@ -8,6 +8,7 @@ value is unverified. The result is a small table joined to the activity rows.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -21,7 +22,7 @@ from greenmfg.refdata.catalog import Catalog, Dataset, ParameterRow
 from greenmfg.refdata.vocabulary import Item, Vocabulary
 from greenmfg.units import conversion_factor, registry
 
-__all__ = ["AccountingOptions", "BoundParameters", "bind_parameters"]
+__all__ = ["AccountingOptions", "BoundParameters", "bind_parameters", "method_table"]
 
 GridLevel = Literal["national", "regional", "provincial"]
 ElectricityBasis = Literal["equivalent", "equal-value"]
@@ -49,11 +50,13 @@ class AccountingOptions:
         "process_factors/chemicals-carbon",
     )
     heat_factor: str = "heat_factors/ndrc-guidelines"
+    #: which method of a process an industry can report two ways counts (see :func:`method_table`)
+    process_methods: str = "process_methods/greenmfg-2026.1"
 
     def dataset_ids(self) -> list[str]:
         return [
             self.energy_coefficients, self.electricity_equal_value, *self.fuel_parameters,
-            self.grid_factor, self.heat_factor, *self.process_factors,
+            self.grid_factor, self.heat_factor, *self.process_factors, self.process_methods,
         ]
 
     def as_dict(self) -> dict[str, object]:
@@ -64,6 +67,7 @@ class AccountingOptions:
             "electricity_equal_value": self.electricity_equal_value,
             "fuel_parameters": list(self.fuel_parameters),
             "process_factors": list(self.process_factors), "heat_factor": self.heat_factor,
+            "process_methods": self.process_methods,
         }
 
 
@@ -78,6 +82,12 @@ class BoundParameters:
     heat_ef_tco2_per_gj: float
     heat_ef_ref: str
     rows: dict[str, ParameterRow] = field(default_factory=dict)
+    #: the methods of processes that can be reported two ways (see :func:`method_table`)
+    methods: pa.Table | None = None
+    #: every (process, rank) of :attr:`methods`, in order: the plan sums each apart
+    method_ranks: tuple[tuple[str, int], ...] = ()
+    #: the method records by (process, rank) key ``industry.process.method`` → record
+    method_records: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -253,6 +263,59 @@ def _arrow(data: Mapping[str, Sequence[object]], schema: dict[str, str]) -> pa.T
     return pa.table(data, schema=ibis.schema(schema).to_pyarrow())
 
 
+_PROCESS_KEY = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def method_table(vocabulary: Vocabulary, catalog: Catalog, options: AccountingOptions
+                 ) -> tuple[pa.Table, tuple[tuple[str, int], ...], dict[str, dict[str, str]]]:
+    """The methods of the processes an industry can report two ways, one row per (industry, item,
+    flow) that belongs to a method: ``m_industry``, ``m_item``, ``m_flow``, ``m_process``,
+    ``m_rank`` (1 = the guideline's method) and ``m_key`` (the record's key).
+
+    In a facility-period the lowest-ranked method of a process with emissions counts; rows of the
+    other methods are set aside as a cross-check (:func:`greenmfg.calc.accounting.method_choice`).
+
+    Raises
+    ------
+    DatasetError
+        A record names an unknown industry or item, a flow the item cannot have, a bad process
+        name or rank, or an (industry, item, flow) that two methods claim.
+    """
+    dataset = catalog.dataset(options.process_methods)
+    rows: dict[str, list[object]] = {c: [] for c in ("m_industry", "m_item", "m_flow", "m_process", "m_rank", "m_key")}
+    claimed: dict[tuple[str, str, str], str] = {}
+    ranks: set[tuple[str, int]] = set()
+    records: dict[str, dict[str, str]] = {}
+    for line, record in enumerate(dataset.records, start=2):
+        where = f"{dataset.info.file} line {line}"
+        industry, process, flow = record["industry"].strip(), record["process"].strip(), record["flow"].strip()
+        if industry not in vocabulary.industries:
+            raise DatasetError(f"{where}: unknown industry {industry!r}")
+        if not _PROCESS_KEY.match(process):
+            raise DatasetError(f"{where}: process {process!r} must be lower-case letters, digits and '_'")
+        try:
+            rank = int(record["rank"])
+        except ValueError:
+            raise DatasetError(f"{where}: rank {record['rank']!r} is not a whole number") from None
+        if rank < 1:
+            raise DatasetError(f"{where}: rank must be 1 or more")
+        for item_key in record["items"].split("|"):
+            item = vocabulary.items.get(item_key.strip())
+            if item is None or flow not in item.allowed_flows:
+                raise DatasetError(f"{where}: {item_key!r} is not an item with flow {flow!r}")
+            other = claimed.setdefault((industry, item.key, flow), record["key"])
+            if other != record["key"]:
+                raise DatasetError(f"{where}: {industry}/{item.key}/{flow} belongs to {other} already")
+            for column, value in (("m_industry", industry), ("m_item", item.key), ("m_flow", flow),
+                                  ("m_process", process), ("m_rank", rank), ("m_key", record["key"])):
+                rows[column].append(value)
+        ranks.add((process, rank))
+        records[record["key"]] = record
+    table = _arrow(rows, {"m_industry": "string", "m_item": "string", "m_flow": "string", "m_process": "string",
+                          "m_rank": "int32", "m_key": "string"})
+    return table, tuple(sorted(ranks)), records
+
+
 def bind_parameters(vocabulary: Vocabulary, catalog: Catalog, options: AccountingOptions,
                     years: Iterable[int]) -> BoundParameters:
     """Build the parameter, grid and electricity tables for one accounting run.
@@ -268,6 +331,7 @@ def bind_parameters(vocabulary: Vocabulary, catalog: Catalog, options: Accountin
     heat = _converted(heat_row, "tCO2/GJ", Item("heat", "热力", "heat", "heat", "GJ", (), ""), used)
     if heat.value is None or heat.ref is None:
         raise DatasetError(f"{options.heat_factor} has no 'heat' emission factor")
+    methods, method_ranks, method_records = method_table(vocabulary, catalog, options)
     return BoundParameters(
         parameters=_parameter_table(vocabulary, catalog, options, used),
         grid=_grid_table(vocabulary, catalog, options, used),
@@ -275,4 +339,7 @@ def bind_parameters(vocabulary: Vocabulary, catalog: Catalog, options: Accountin
         heat_ef_tco2_per_gj=heat.value,
         heat_ef_ref=heat.ref,
         rows=used,
+        methods=methods,
+        method_ranks=method_ranks,
+        method_records=method_records,
     )
