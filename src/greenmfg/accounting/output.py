@@ -125,7 +125,7 @@ def _method_warnings(lines: list[dict[str, Any]], run: AccountingRun) -> list[di
         if method:
             by_process[method["process"]].append(line)
     out: list[dict[str, Any]] = []
-    for process, process_lines in sorted(by_process.items()):
+    for _process, process_lines in sorted(by_process.items()):
         aside: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for line in process_lines:
             if not line["method"]["used"] and line["method"]["set_aside_co2e_t"]:

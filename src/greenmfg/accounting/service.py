@@ -121,7 +121,9 @@ class AccountingRun:
     @cached_property
     def source_lines(self) -> ir.Table:
         """The derivation lines as the input rows they come from (``_file_id``, ``_row``)."""
-        return self.planner.view("greenmfg_source_lines", "source_lines", self.source_lines_plan)
+        # the plan joins the facility-period's method choice by canonical identifiers
+        return self.planner.view("greenmfg_source_lines", ("source_lines", self.ids_canonical),
+                                 self.source_lines_plan)
 
     def provenance(self) -> dict[str, object]:
         """What produced these numbers: version, datasets with sha256, options, inputs, UTC time."""
