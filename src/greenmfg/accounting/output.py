@@ -162,8 +162,9 @@ def _method_warnings(lines: list[dict[str, Any]], run: AccountingRun) -> list[di
                     f"不计入排放（{_number(figure)} tCO2e）。规则 {rule}（核实状态：{status}）"),
             })
             difference = figure - counted
-            relative = f" ({difference / counted:+.1%})" if counted else ""
-            signed = ("+" if difference >= 0 else "−") + _number(abs(difference))
+            sign = "+" if difference >= 0 else "−"
+            relative = f" ({sign}{abs(difference) / abs(counted):.1%})" if counted else ""
+            signed = sign + _number(abs(difference))
             out.append({
                 "code": "accounting.quality.method_difference", "ref": f"{dataset}:{key}",
                 "counted_tco2e": _round(counted), "cross_check_tco2e": _round(figure),
