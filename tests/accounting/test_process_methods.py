@@ -149,3 +149,19 @@ def test_methods_dataset_is_checked() -> None:
         method_table(load_vocabulary(), _methods_catalog([{**base, "flow": "process"}]), AccountingOptions())
     with pytest.raises(DatasetError, match="unknown industry"):
         method_table(load_vocabulary(), _methods_catalog([{**base, "industry": "mining"}]), AccountingOptions())
+
+
+@pytest.mark.parametrize(("lang", "expected"), [
+    ("zh", ["水泥", "原料碳酸盐分解", 2, "原料碳酸盐消耗法（碳酸盐 × 化学计量因子）", "石灰石、白云石、菱镁矿", "工艺"]),
+    ("en", ["cement", "calcination of raw-material carbonates", 2,
+            "raw-material-based (carbonates × stoichiometric factor)", "limestone, dolomite, magnesite", "process"]),
+])
+def test_the_template_lists_the_methods_and_their_order(tmp_path: Path, lang: str, expected: list[object]) -> None:
+    import openpyxl
+
+    from greenmfg.accounting.template import write_template
+
+    path = tmp_path / f"t-{lang}.xlsx"
+    write_template(path, lang=lang)  # type: ignore[arg-type]
+    rows = [list(r) for r in openpyxl.load_workbook(path).worksheets[2].iter_rows(values_only=True)]
+    assert [v for v in expected] in [r[:6] for r in rows]
