@@ -119,11 +119,12 @@ def write_template(path: Path, *, lang: Lang = "zh") -> None:
     zh = lang == "zh"
     for record in load_catalog().dataset(AccountingOptions().process_methods).records:
         industry = vocabulary.industries[record["industry"]]
-        names = [(vocabulary.items[k].name_zh if zh else vocabulary.items[k].name_en) for k in record["items"].split("|")]
+        item_names = [(vocabulary.items[k].name_zh if zh else vocabulary.items[k].name_en)
+                      for k in record["items"].split("|")]
         flow = FLOW_NAMES[record["flow"]]
         lists.append([industry["name_zh" if zh else "name_en"], record["process_name_zh" if zh else "process_name_en"],
                       int(record["rank"]), record["method_name_zh" if zh else "method_name_en"],
-                      "、".join(names) if zh else ", ".join(names), flow[1] if zh and len(flow) > 1 else record["flow"]])
+                      "、".join(item_names) if zh else ", ".join(item_names), flow[1] if zh and len(flow) > 1 else record["flow"]])
     for letter, width in zip("ABCDEF", (28, 16, 30, 16, 14, 40), strict=True):
         lists.column_dimensions[letter].width = width
     workbook.save(path)
