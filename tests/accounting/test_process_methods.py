@@ -147,6 +147,9 @@ def test_methods_dataset_is_checked() -> None:
         method_table(load_vocabulary(), _methods_catalog([base, twice]), AccountingOptions())
     with pytest.raises(DatasetError, match="not an item with flow"):
         method_table(load_vocabulary(), _methods_catalog([{**base, "flow": "process"}]), AccountingOptions())
+    coal = {**base, "items": "raw_coal", "flow": "consumed"}
+    with pytest.raises(DatasetError, match="process inputs or products"):
+        method_table(load_vocabulary(), _methods_catalog([coal]), AccountingOptions())
     with pytest.raises(DatasetError, match="unknown industry"):
         method_table(load_vocabulary(), _methods_catalog([{**base, "industry": "mining"}]), AccountingOptions())
 

@@ -291,6 +291,9 @@ def method_table(vocabulary: Vocabulary, catalog: Catalog, options: AccountingOp
         industry, process, flow = record["industry"].strip(), record["process"].strip(), record["flow"].strip()
         if industry not in vocabulary.industries:
             raise DatasetError(f"{where}: unknown industry {industry!r}")
+        if flow not in ("process", "produced"):
+            # the lines set aside are deducted from the process emissions: only those lines can be
+            raise DatasetError(f"{where}: flow {flow!r}: a method's rows are process inputs or products")
         if not _PROCESS_KEY.match(process):
             raise DatasetError(f"{where}: process {process!r} must be lower-case letters, digits and '_'")
         try:

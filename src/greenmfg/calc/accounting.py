@@ -44,10 +44,10 @@ __all__ = [
     "CATEGORIES",
     "GJ_PER_TCE",
     "activity_lines",
-    "method_choice",
     "facility_products",
     "facility_sums",
     "facility_totals",
+    "method_choice",
     "parameter_sets",
     "regroup_sums",
 ]
