@@ -41,7 +41,7 @@ CATEGORIES = ("combustion", "process", "purchased_electricity", "purchased_heat"
 ZH = {c.name: c.header_zh for c in COLUMNS}
 
 # measured NCV, carbon content and oxidation rate, exported heat and electricity, process inputs
-# and products, numbers written as people write them
+# and products (one process reported two ways), numbers written as people write them
 EXTRA: list[dict[str, object]] = [
     {"item": "原煤", "quantity": "1,200.5", "unit": "吨", "flow": "消耗", "ncv": "21.5", "ncv_unit": "GJ/t",
      "oxidation_rate": "95%"},
@@ -58,6 +58,8 @@ EXTRA: list[dict[str, object]] = [
     {"item": "电极", "quantity": "100", "unit": "t", "flow": "工艺", "carbon_content": "0.82",
      "carbon_content_unit": "tC/t"},
     {"item": "熟料", "quantity": "700", "unit": "t", "flow": "产出"},
+    # the steel guideline's flux beside the generic limestone: one method counts, the other is set aside
+    {"item": "熔剂石灰石", "quantity": "850", "unit": "t", "flow": "工艺"},
     {"item": "原煤", "quantity": "50", "unit": "t", "flow": "消耗", "facility_id": "F2"},
     {"item": "电力", "quantity": "2", "unit": "MWh", "flow": "外购", "facility_id": "F2", "period": "2024-02"},
     {"item": "电力", "quantity": "7", "unit": "MWh", "flow": "外购", "enterprise_id": "E2", "region": "江苏",

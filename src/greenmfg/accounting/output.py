@@ -154,6 +154,10 @@ def _line(record: dict[str, Any], run: AccountingRun, editions: dict[str, str]) 
         "unverified": sorted(set(_REF.findall(record.get("warn_refs") or ""))),
         "missing": record.get("missing"),
         "methodology": _methodology(run, record["industry"]),
+        **({"method": {"key": record["method"], "process": record["method_process"], "rank": record["method_rank"],
+                       "used": bool(record.get("method_used")),
+                       "set_aside_co2e_t": _round(record.get("set_aside_co2e_t"))}}
+           if record.get("method") else {}),
     }
     if record.get("kind") == "electricity":
         line["grid_factor_year"] = run.bound.grid_years.get(_data_year(record["period"]))
@@ -185,9 +189,88 @@ def _steam_parameters(record: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
+def _number(value: float) -> str:
+    """A tonnage as people read it: thin groups of thousands, at most three decimals."""
+    text = f"{value:,.3f}".rstrip("0").rstrip(".")
+    return text.replace(",", " ")
+
+
+def _method_warnings(lines: list[dict[str, Any]], run: AccountingRun) -> list[dict[str, Any]]:
+    """One method per process: for each method whose lines were set aside, a warning naming the rows
+    and why, and the cross-check (the difference between the two methods) as a data-quality finding."""
+    records = run.bound.method_records
+    dataset = run.options.process_methods
+    by_process: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for line in lines:
+        method = line.get("method")
+        if method:
+            by_process[method["process"]].append(line)
+    out: list[dict[str, Any]] = []
+    for _process, process_lines in sorted(by_process.items()):
+        aside: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for line in process_lines:
+            if not line["method"]["used"] and line["method"]["set_aside_co2e_t"]:
+                aside[line["method"]["key"]].append(line)
+        if not aside:
+            continue
+        used = [line for line in process_lines if line["method"]["used"]]
+        used_keys = sorted({line["method"]["key"] for line in used if line["co2e_t"]})
+        if not used_keys:
+            continue
+        chosen = records[used_keys[0]]
+        counted = sum(line["co2e_t"] for line in used)
+        for key, set_aside in sorted(aside.items()):
+            record = records[key]
+            figure = sum(line["method"]["set_aside_co2e_t"] for line in set_aside)
+            rows = [{"file": line["file"], "row": line["row"], "item": line["item"]} for line in set_aside]
+            where_en = ", ".join(f"{line['file']} row {line['row']} ({_item_name(run, line['item'], 'en')})"
+                                 for line in set_aside)
+            where_zh = "、".join(f"{line['file']} 第 {line['row']} 行（{_item_name(run, line['item'], 'zh')}）"
+                                for line in set_aside)
+            rule = f"{dataset}:{chosen['key']}"
+            status = chosen["verification_status"]
+            out.append({
+                "code": "accounting.result.method_set_aside", "ref": f"{dataset}:{key}", "rows": rows,
+                "set_aside_tco2e": _round(figure),
+                "message": (
+                    f"{chosen['process_name_en']} counted once: the {chosen['method_name_en']} method counts "
+                    f"({_number(counted)} tCO2e); the rows of the {record['method_name_en']} method ({where_en}) "
+                    f"report the same process another way and were set aside as a cross-check, not counted "
+                    f"({_number(figure)} tCO2e). Rule {rule}: {chosen['source']} (status '{status}')"),
+                "message_zh": (
+                    f"{chosen['process_name_zh']}只计一次：采用{chosen['method_name_zh']}（{_number(counted)} tCO2e）；"
+                    f"{record['method_name_zh']}的行（{where_zh}）以另一种方式报告同一过程，已作为交叉核对保留，"
+                    f"不计入排放（{_number(figure)} tCO2e）。规则 {rule}（核实状态：{status}）"),
+            })
+            difference = figure - counted
+            sign = "+" if difference >= 0 else "−"
+            relative = f" ({sign}{abs(difference) / abs(counted):.1%})" if counted else ""
+            signed = sign + _number(abs(difference))
+            out.append({
+                "code": "accounting.quality.method_difference", "ref": f"{dataset}:{key}",
+                "counted_tco2e": _round(counted), "cross_check_tco2e": _round(figure),
+                "difference_tco2e": _round(difference),
+                "message": (
+                    f"data quality: the cross-check by the {record['method_name_en']} method gives {_number(figure)} "
+                    f"tCO2e against {_number(counted)} tCO2e counted by the {chosen['method_name_en']} method: "
+                    f"difference {signed} tCO2e{relative}; check the quantities and factors of both"),
+                "message_zh": (
+                    f"数据质量：按{record['method_name_zh']}交叉核对为 {_number(figure)} tCO2e，按{chosen['method_name_zh']}"
+                    f"计入 {_number(counted)} tCO2e，相差 {signed} tCO2e{relative}；请核对两种方法的数量和参数"),
+            })
+    return out
+
+
+def _item_name(run: AccountingRun, key: str, lang: str) -> str:
+    item = run.vocabulary.items.get(key)
+    if item is None:
+        return key
+    return item.name_zh if lang == "zh" else item.name_en
+
+
 def _warnings(total: dict[str, Any], lines: list[dict[str, Any]], run: AccountingRun,
-              products: list[dict[str, Any]]) -> list[dict[str, str]]:
-    warnings: list[dict[str, str]] = []
+              products: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    warnings: list[dict[str, Any]] = []
     refs = sorted({ref for line in lines for ref in line["unverified"]})
     for ref in refs:
         row = run.bound.rows[ref]
@@ -245,6 +328,7 @@ def _warnings(total: dict[str, Any], lines: list[dict[str, Any]], run: Accountin
                        "feedstock and process inputs; check the quantities",
             "message_zh": "工业过程排放为负：产品固碳量大于原料和过程投入含碳量，请核对数量",
         })
+    warnings.extend(_method_warnings(lines, run))
     if len(products) > 1:
         warnings.append({
             "code": "accounting.result.shared_intensity", "ref": "",
@@ -307,7 +391,7 @@ def write_json(run: AccountingRun, path: Path) -> None:
 #: provenance's inputs), its parameter set, what it measured, its results.
 LINE_COLUMNS = ("file_id", "row", "parameter_set", "quantity_input", "quantity", "ncv_measured",
                 "carbon_content_measured", "oxidation_rate_measured", "steam_pressure", "steam_temperature",
-                "steam_enthalpy", "energy_tce", "co2e_t")
+                "steam_enthalpy", "energy_tce", "co2e_t", "set_aside_co2e_t")
 #: Dictionary size at which the Parquet writer gives up dictionary encoding of a lines column [bytes].
 _LINES_DICTIONARY_BYTES = 1
 _SOURCE = pa.struct([("ref", pa.string()), ("dataset", pa.string()), ("edition", pa.string()),

@@ -22,7 +22,8 @@ from greenmfg.refdata.catalog import Catalog, Dataset, ParameterRow
 from greenmfg.refdata.vocabulary import Item, Vocabulary
 from greenmfg.units import conversion_factor, registry
 
-__all__ = ["AccountingOptions", "BoundParameters", "Methodology", "bind_parameters", "grid_series", "methodologies"]
+__all__ = ["AccountingOptions", "BoundParameters", "Methodology", "bind_parameters", "grid_series", "method_table",
+           "methodologies"]
 
 GridLevel = Literal["national", "regional", "provincial"]
 ElectricityBasis = Literal["equivalent", "equal-value"]
@@ -57,11 +58,13 @@ class AccountingOptions:
     #: the industry → methodology mapping whose default fuel tables come before ``fuel_parameters``
     #: (None: the general tables of ``fuel_parameters`` for every industry)
     methodologies: str | None = "methodologies/industry-2026.1"
+    #: which method of a process an industry can report two ways counts (see :func:`method_table`)
+    process_methods: str = "process_methods/greenmfg-2026.1"
 
     def dataset_ids(self) -> list[str]:
         return [
             self.energy_coefficients, self.electricity_equal_value, *self.fuel_parameters,
-            self.grid_factor, self.heat_factor, *self.process_factors,
+            self.grid_factor, self.heat_factor, *self.process_factors, self.process_methods,
             *([self.methodologies] if self.methodologies else []),
         ]
 
@@ -83,6 +86,7 @@ class AccountingOptions:
             "fuel_parameters": list(self.fuel_parameters),
             "process_factors": list(self.process_factors), "heat_factor": self.heat_factor,
             "grid_factor_year": self.grid_factor_year, "methodologies": self.methodologies,
+            "process_methods": self.process_methods,
         }
 
 
@@ -161,6 +165,12 @@ class BoundParameters:
     #: per data year: the year of the grid factor used, and its dataset
     grid_years: dict[int, int] = field(default_factory=dict)
     grid_datasets: dict[int, str] = field(default_factory=dict)
+    #: the methods of processes that can be reported two ways (see :func:`method_table`)
+    methods: pa.Table | None = None
+    #: every (process, rank) of :attr:`methods`, in order: the plan sums each apart
+    method_ranks: tuple[tuple[str, int], ...] = ()
+    #: the method records by (process, rank) key ``industry.process.method`` → record
+    method_records: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -347,6 +357,62 @@ def _arrow(data: Mapping[str, Sequence[object]], schema: dict[str, str]) -> pa.T
     return pa.table(data, schema=ibis.schema(schema).to_pyarrow())
 
 
+_PROCESS_KEY = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def method_table(vocabulary: Vocabulary, catalog: Catalog, options: AccountingOptions
+                 ) -> tuple[pa.Table, tuple[tuple[str, int], ...], dict[str, dict[str, str]]]:
+    """The methods of the processes an industry can report two ways, one row per (industry, item,
+    flow) that belongs to a method: ``m_industry``, ``m_item``, ``m_flow``, ``m_process``,
+    ``m_rank`` (1 = the guideline's method) and ``m_key`` (the record's key).
+
+    In a facility-period the lowest-ranked method of a process with emissions counts; rows of the
+    other methods are set aside as a cross-check (:func:`greenmfg.calc.accounting.method_choice`).
+
+    Raises
+    ------
+    DatasetError
+        A record names an unknown industry or item, a flow the item cannot have, a bad process
+        name or rank, or an (industry, item, flow) that two methods claim.
+    """
+    dataset = catalog.dataset(options.process_methods)
+    rows: dict[str, list[object]] = {c: [] for c in ("m_industry", "m_item", "m_flow", "m_process", "m_rank", "m_key")}
+    claimed: dict[tuple[str, str, str], str] = {}
+    ranks: set[tuple[str, int]] = set()
+    records: dict[str, dict[str, str]] = {}
+    for line, record in enumerate(dataset.records, start=2):
+        where = f"{dataset.info.file} line {line}"
+        industry, process, flow = record["industry"].strip(), record["process"].strip(), record["flow"].strip()
+        if industry not in vocabulary.industries:
+            raise DatasetError(f"{where}: unknown industry {industry!r}")
+        if flow not in ("process", "produced"):
+            # the lines set aside are deducted from the process emissions: only those lines can be
+            raise DatasetError(f"{where}: flow {flow!r}: a method's rows are process inputs or products")
+        if not _PROCESS_KEY.match(process):
+            raise DatasetError(f"{where}: process {process!r} must be lower-case letters, digits and '_'")
+        try:
+            rank = int(record["rank"])
+        except ValueError:
+            raise DatasetError(f"{where}: rank {record['rank']!r} is not a whole number") from None
+        if rank < 1:
+            raise DatasetError(f"{where}: rank must be 1 or more")
+        for item_key in record["items"].split("|"):
+            item = vocabulary.items.get(item_key.strip())
+            if item is None or flow not in item.allowed_flows:
+                raise DatasetError(f"{where}: {item_key!r} is not an item with flow {flow!r}")
+            other = claimed.setdefault((industry, item.key, flow), record["key"])
+            if other != record["key"]:
+                raise DatasetError(f"{where}: {industry}/{item.key}/{flow} belongs to {other} already")
+            for column, value in (("m_industry", industry), ("m_item", item.key), ("m_flow", flow),
+                                  ("m_process", process), ("m_rank", rank), ("m_key", record["key"])):
+                rows[column].append(value)
+        ranks.add((process, rank))
+        records[record["key"]] = record
+    table = _arrow(rows, {"m_industry": "string", "m_item": "string", "m_flow": "string", "m_process": "string",
+                          "m_rank": "int32", "m_key": "string"})
+    return table, tuple(sorted(ranks)), records
+
+
 def bind_parameters(vocabulary: Vocabulary, catalog: Catalog, options: AccountingOptions,
                     years: Iterable[int]) -> BoundParameters:
     """Build the parameter, grid and electricity tables for one accounting run.
@@ -363,18 +429,22 @@ def bind_parameters(vocabulary: Vocabulary, catalog: Catalog, options: Accountin
     heat = _converted(heat_row, "tCO2/GJ", Item("heat", "热力", "heat", "heat", "GJ", (), ""), used)
     if heat.value is None or heat.ref is None:
         raise DatasetError(f"{options.heat_factor} has no 'heat' emission factor")
-    methods = methodologies(vocabulary, catalog, options)
+    methodology_of = methodologies(vocabulary, catalog, options)
     series = grid_series(catalog, options.grid_factor)
     factor_years = grid_years(series, years, options.grid_factor_year)
     datasets = {year: series[factor_year] for year, factor_year in factor_years.items()}
+    methods, method_ranks, method_records = method_table(vocabulary, catalog, options)
     return BoundParameters(
-        parameters=_parameter_table(vocabulary, catalog, options, used, methods),
+        parameters=_parameter_table(vocabulary, catalog, options, used, methodology_of),
         grid=_grid_table(vocabulary, catalog, options, used, datasets),
         electricity=_electricity_table(years, catalog, options, used),
         heat_ef_tco2_per_gj=heat.value,
         heat_ef_ref=heat.ref,
         rows=used,
-        methodologies=methods,
+        methodologies=methodology_of,
         grid_years=factor_years,
         grid_datasets=datasets,
+        methods=methods,
+        method_ranks=method_ranks,
+        method_records=method_records,
     )

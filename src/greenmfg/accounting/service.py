@@ -41,12 +41,13 @@ from greenmfg.accounting.screening import (
     with_key_codes,
     with_keys,
 )
-from greenmfg.accounting.validation import validate_activity
+from greenmfg.accounting.validation import _stripped, validate_activity
 from greenmfg.calc.accounting import (
     activity_lines,
     facility_products,
     facility_sums,
     facility_totals,
+    method_choice,
     parameter_sets,
     regroup_sums,
 )
@@ -122,7 +123,9 @@ class AccountingRun:
     @cached_property
     def source_lines(self) -> ir.Table:
         """The derivation lines as the input rows they come from (``_file_id``, ``_row``)."""
-        return self.planner.view("greenmfg_source_lines", "source_lines", self.source_lines_plan)
+        # the plan joins the facility-period's method choice by canonical identifiers
+        return self.planner.view("greenmfg_source_lines", ("source_lines", self.ids_canonical),
+                                 self.source_lines_plan)
 
     def provenance(self) -> dict[str, object]:
         """What produced these numbers: version, datasets with sha256, options, inputs, UTC time."""
@@ -233,6 +236,8 @@ def _account(source: ActivitySource, options: AccountingOptions) -> AccountingRu
     parameters = planner.put("greenmfg_parameters", bound.parameters)
     grid = planner.put("greenmfg_grid", bound.grid)
     electricity = planner.put("greenmfg_electricity", bound.electricity)
+    methods = planner.put("greenmfg_methods", bound.methods) if bound.methods is not None else None
+
     def sets_of(keys: ir.Table) -> ir.Table:
         return parameter_sets(keys, parameters, grid, electricity,
                               heat_ef_tco2_per_gj=bound.heat_ef_tco2_per_gj, heat_ef_ref=bound.heat_ef_ref,
@@ -243,8 +248,8 @@ def _account(source: ActivitySource, options: AccountingOptions) -> AccountingRu
 
     def summed() -> ir.Table:
         # grouped by industry, region and period numbers (cheaper), named again at the end
-        rows = with_key_codes(activity_lines(screened.activity, sets))
-        return facility_sums(rows, extra=screen_aggregates(screened, rows))
+        rows = with_key_codes(activity_lines(screened.activity, sets, methods))
+        return facility_sums(rows, method_ranks=bound.method_ranks, extra=screen_aggregates(screened, rows))
 
     coded = planner.table("greenmfg_facility_sums", ("facility_sums", words), summed)
     screen = read_screen(screened, coded, planner)
@@ -255,6 +260,11 @@ def _account(source: ActivitySource, options: AccountingOptions) -> AccountingRu
     def canonical(t: ir.Table) -> ir.Table:
         return t if ids else canonical_ids(t)
 
+    def _source_lines(lines: ir.Table) -> ir.Table:
+        # the lines as read; the method chosen for their facility-period is keyed by canonical ids
+        keys = None if ids else {c: _stripped(lines[c]) for c in ("enterprise_id", "facility_id")}
+        return method_choice(lines, coded_totals, keys=keys)
+
     if not ids:  # rare: identifiers with spaces around them
         sums = coded
         coded = planner.table("greenmfg_facility_sums_canonical", "facility_sums_canonical",
@@ -264,15 +274,16 @@ def _account(source: ActivitySource, options: AccountingOptions) -> AccountingRu
             or ((screen.duplicates_suspected or not ids) and may_have_duplicates(screened))):
         validate_activity(source, vocabulary)  # raises ValidationFailed, unless the screen's alarm was false
     # views: each plan is compiled once; output queries then stay small
-    totals = planner.view("greenmfg_totals", "totals", lambda: with_keys(screened, coded_totals))
+    chosen = [c for c in coded_totals.columns if c.startswith("_chosen_")]
+    totals = planner.view("greenmfg_totals", "totals", lambda: with_keys(screened, coded_totals.drop(*chosen)))
     products = planner.view("greenmfg_products", ("products", ids), lambda: with_keys(
         screened, facility_products(with_key_codes(canonical(screened.produced())), coded_totals)))
     return AccountingRun(
         con=con, options=options, totals=totals, products=products, parameter_sets=sets,
         bound=bound, catalog=catalog, vocabulary=vocabulary, inputs=source.inputs, source=source.table,
-        planner=planner, source_lines_plan=lambda: activity_lines(screened.valid(), sets),
-        lines_plan=lambda: activity_lines(canonical(screened.valid()), sets), ids_canonical=ids,
-        industries=tuple(screened.maps.keys["industry"]),
+        planner=planner, source_lines_plan=lambda: _source_lines(activity_lines(screened.valid(), sets, methods)),
+        lines_plan=lambda: method_choice(activity_lines(canonical(screened.valid()), sets, methods), coded_totals),
+        ids_canonical=ids, industries=tuple(screened.maps.keys["industry"]),
     )
 
 

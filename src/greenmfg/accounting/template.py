@@ -6,8 +6,10 @@ import csv
 from pathlib import Path
 from typing import Literal
 
+from greenmfg.accounting.parameters import AccountingOptions
 from greenmfg.accounting.template_spec import COLUMNS
 from greenmfg.errors import InputError
+from greenmfg.refdata.catalog import load_catalog
 from greenmfg.refdata.vocabulary import FLOW_NAMES, load_vocabulary
 
 __all__ = ["write_template"]
@@ -18,11 +20,18 @@ _TEXT = {
     "zh": {"data": "活动数据", "help": "说明", "lists": "选项", "column": "列名", "required": "必填",
            "meaning": "含义", "example": "示例", "yes": "是", "no": "否", "aliases": "也可写作",
            "items": ["品种键", "中文名", "英文名", "类别", "标准单位", "可用流向"],
+           "methods": ["行业", "工业过程", "优先次序", "核算方法", "品种", "流向"],
+           "methods_note": "同一过程只按一种方法计入：同一设施同一期间报告了多种方法时，次序靠前且有排放的方法计入，"
+                           "其余方法的行作为交叉核对保留、不计入排放（如水泥：熟料产量法优先，生料石灰石仅作核对）。",
            "intro": "每行填写一个设施在一个期间的一项活动数据（能源消耗、原料、工艺投入、产品产量、外购或输出）。"
                     "表头可用中文或英文。导入时逐格校验，任何错误都会指明工作表、行、列和修改方法，且不进行计算。"},
     "en": {"data": "activity", "help": "instructions", "lists": "lists", "column": "column", "required": "required",
            "meaning": "meaning", "example": "example", "yes": "yes", "no": "no", "aliases": "also accepted",
            "items": ["item key", "Chinese name", "English name", "kind", "canonical unit", "allowed flows"],
+           "methods": ["industry", "process", "rank", "method", "items", "flow"],
+           "methods_note": "A process is counted by one method: when a facility-period reports several, the first "
+                           "ranked one with emissions counts and the rows of the others are kept as a cross-check, "
+                           "not counted (cement: clinker output first; raw-meal limestone only cross-checks it).",
            "intro": "One row per activity of one facility in one period (energy used, feedstock, process input, "
                     "product output, purchase or export). Headers may be Chinese or English. Every cell is checked "
                     "on import; any error names sheet, row, column and the fix, and nothing is computed."},
@@ -107,6 +116,18 @@ def write_template(path: Path, *, lang: Lang = "zh") -> None:
     lists.append(["region", "地区"])
     for key, record in vocabulary.regions.items():
         lists.append([key, record["name_zh"], record["name_en"]])
+    lists.append([])
+    lists.append([text["methods_note"]])
+    lists.append(text["methods"])
+    zh = lang == "zh"
+    for record in load_catalog().dataset(AccountingOptions().process_methods).records:
+        industry = vocabulary.industries[record["industry"]]
+        item_names = [(vocabulary.items[k].name_zh if zh else vocabulary.items[k].name_en)
+                      for k in record["items"].split("|")]
+        flow = FLOW_NAMES[record["flow"]]
+        lists.append([industry["name_zh" if zh else "name_en"], record["process_name_zh" if zh else "process_name_en"],
+                      int(record["rank"]), record["method_name_zh" if zh else "method_name_en"],
+                      "、".join(item_names) if zh else ", ".join(item_names), flow[1] if zh and len(flow) > 1 else record["flow"]])
     for letter, width in zip("ABCDEF", (28, 16, 30, 16, 14, 40), strict=True):
         lists.column_dimensions[letter].width = width
     workbook.save(path)

@@ -22,11 +22,22 @@ Formulas (per activity line; ``s`` = −1 for flow ``exported``, else +1)
   net of the feed water's), h the measured enthalpy or the IAPWS-IF97 enthalpy of the line's
   measured pressure and temperature (``steam_enthalpy``, see :mod:`greenmfg.calc.steam`). Its
   energy [tce] stays as above: the GB/T 2589 coefficient, or a measured enthalpy / 29.3076.
+
+One method per process
+----------------------
+A process that an industry can report two ways (cement: clinker output × EF, or the raw-meal
+carbonates × stoichiometric factors) is counted once per facility-period: the *methods* table
+(reference data ``process_methods``) names, per industry, the (item, flow) of each method of a
+process and its rank. The lowest-ranked method whose lines give emissions counts; lines of the
+other methods of that process are *set aside*: they count zero and keep what they would have given
+as ``set_aside_co2e_t`` (a cross-check). The sums carry each (process, rank) apart
+(``_m_<process>_<rank>``), so the choice is made on the facility-period sums, in the same pass.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
 
 import ibis
 import ibis.expr.datatypes as dt
@@ -42,6 +53,7 @@ __all__ = [
     "facility_products",
     "facility_sums",
     "facility_totals",
+    "method_choice",
     "parameter_sets",
     "regroup_sums",
 ]
@@ -252,7 +264,7 @@ def parameter_sets(keys: ir.Table, parameters: ir.Table, grid: ir.Table, electri
     )
 
 
-def activity_lines(activity: ir.Table, sets: ir.Table) -> ir.Table:
+def activity_lines(activity: ir.Table, sets: ir.Table, methods: ir.Table | None = None) -> ir.Table:
     """One derivation line per activity row: the parameters used and the energy and CO2e results.
 
     Parameters
@@ -262,6 +274,13 @@ def activity_lines(activity: ir.Table, sets: ir.Table) -> ir.Table:
         row naming its ``parameter_set``.
     sets
         :func:`parameter_sets` for every set the rows name.
+    methods
+        The methods of processes that can be reported two ways (``m_industry``, ``m_item``,
+        ``m_flow``, ``m_process``, ``m_rank``, ``m_key``; see
+        :func:`greenmfg.accounting.parameters.method_table`): a line of one gets its
+        ``method_process``, ``method_rank`` and ``method`` (the method's key), else they are null.
+        The line's ``co2e_t`` is what its method gives; :func:`method_choice` sets it aside when
+        another method of the process counts.
 
     Returns
     -------
@@ -277,6 +296,13 @@ def activity_lines(activity: ir.Table, sets: ir.Table) -> ir.Table:
         "process_ef", "produced_ef", "grid_ef", "heat_ef", "warn_refs", "unverified", "missing",
     ).rename(set_number="parameter_set")
     a = activity.left_join(s, activity.parameter_set == s.set_number)
+    if methods is not None:
+        m = methods.select("m_industry", "m_item", "m_flow", "m_process", "m_rank", "m_key")
+        a = a.left_join(m, (a.industry == m.m_industry) & (a.item == m.m_item) & (a.flow == m.m_flow))
+        method_columns = {"method_process": a.m_process, "method_rank": a.m_rank.cast("int32"), "method": a.m_key}
+    else:
+        method_columns = {"method_process": ibis.null("string"), "method_rank": ibis.null("int32"),
+                          "method": ibis.null("string")}
     q, formula, sign = a.quantity, a.formula, a.sign
     ncv = a.ncv_measured.coalesce(a.ncv_default)
     cc_fuel = a.carbon_content_measured.coalesce(a.cc_default)
@@ -325,19 +351,40 @@ def activity_lines(activity: ir.Table, sets: ir.Table) -> ir.Table:
         heat_content=ibis.ifelse(a.heat_kind, heat_content, ibis.null("float64")),
         warn_refs=a.warn_refs, unverified=a.unverified,
         missing=ibis.ifelse(steam & a.heat_kind & heat_content.isnull(), a.item + ".steam_state", a.missing),
+        **method_columns,
     )
 
 
 _KEYS = ("enterprise_id", "enterprise_name", "industry", "region", "facility_id", "period")
 
 
-def facility_sums(lines: ir.Table, *, extra: Mapping[str, ir.Scalar] | None = None) -> ir.Table:
+def _method_column(process: str, rank: int) -> str:
+    return f"_m_{process}_{rank}"
+
+
+def _method_columns(table: ir.Table) -> dict[str, list[tuple[int, str]]]:
+    """The ``_m_<process>_<rank>`` columns of ``table``: process → [(rank, column)] by rank."""
+    found: dict[str, list[tuple[int, str]]] = {}
+    for column in table.columns:
+        match = _METHOD_COLUMN.match(column)
+        if match:
+            found.setdefault(match[1], []).append((int(match[2]), column))
+    return {p: sorted(r) for p, r in sorted(found.items())}
+
+
+_METHOD_COLUMN = re.compile(r"^_m_([a-z][a-z0-9_]*)_([0-9]+)$")
+
+
+def facility_sums(lines: ir.Table, *, method_ranks: Sequence[tuple[str, int]] = (),
+                  extra: Mapping[str, ir.Scalar] | None = None) -> ir.Table:
     """Exact sums of the lines by facility and period, in one pass over the lines.
 
     Energy [tce] and CO2e by category [tCO2e] are summed as exact decimals, so that results do not
     depend on summation order and sums of sums are exact (see :func:`regroup_sums`); ``lines``,
-    ``unverified_lines`` and ``missing_lines`` count lines. ``extra`` names further aggregates of
-    the lines to compute in the same pass.
+    ``unverified_lines`` and ``missing_lines`` count lines. ``method_ranks`` names the (process,
+    rank) pairs of the lines' methods (see :func:`activity_lines`): each gets the CO2e of its
+    lines, ``_m_<process>_<rank>``, from which :func:`facility_totals` chooses the one that
+    counts. ``extra`` names further aggregates of the lines to compute in the same pass.
     """
     return lines.group_by(list(_KEYS)).aggregate(
         energy_tce=lines.energy_tce.cast(_EXACT).sum(),
@@ -345,6 +392,8 @@ def facility_sums(lines: ir.Table, *, extra: Mapping[str, ir.Scalar] | None = No
         lines=lines.count(),
         unverified_lines=lines.unverified.sum(),
         missing_lines=lines.missing.notnull().sum(),
+        **{_method_column(p, r): lines.co2e_t.cast(_EXACT).sum(
+            where=(lines.method_process == p) & (lines.method_rank == r)) for p, r in method_ranks},
         **(extra or {}),
     )
 
@@ -352,8 +401,10 @@ def facility_sums(lines: ir.Table, *, extra: Mapping[str, ir.Scalar] | None = No
 def regroup_sums(sums: ir.Table) -> ir.Table:
     """Add up the rows of :func:`facility_sums` that share their keys (after the keys were
     normalised): exact, the sums being decimals."""
+    methods = [c for ranks in _method_columns(sums).values() for _, c in ranks]
     return sums.group_by(list(_KEYS)).aggregate(
-        **{c: sums[c].sum() for c in ("energy_tce", *CATEGORIES, "lines", "unverified_lines", "missing_lines")}
+        **{c: sums[c].sum() for c in ("energy_tce", *CATEGORIES, "lines", "unverified_lines", "missing_lines",
+                                      *methods)}
     )
 
 
@@ -363,10 +414,23 @@ def facility_totals(sums: ir.Table) -> ir.Table:
     ``sums`` comes from :func:`facility_sums`. ``unverified_lines`` and ``missing_lines`` count
     the lines that used an unverified value or lacked a parameter; the lines themselves name them.
 
+    One method per process: of the ``_m_<process>_<rank>`` sums the lowest rank that is not zero
+    counts (``_chosen_<process>``, null when none has emissions); the higher ranks are set aside:
+    deducted from ``process`` and summed in ``set_aside`` [tCO2e] (what they would have added).
+
     scope 1 = combustion + process; scope 2 = purchased electricity + purchased heat;
     total = scope 1 + scope 2 + exported (exported is zero or negative).
     """
     exact = {c: sums[c].fill_null(0) for c in ("energy_tce", *CATEGORIES)}
+    set_aside = ibis.literal(0, _EXACT)
+    chosen: dict[str, ir.IntegerValue] = {}
+    for process, ranks in _method_columns(sums).items():
+        values = {rank: sums[column].fill_null(0) for rank, column in ranks}
+        first = ibis.cases(*((values[rank] != 0, rank) for rank, _ in ranks), else_=ibis.null("int32"))
+        chosen[f"_chosen_{process}"] = first.cast("int32")
+        for rank, _ in ranks[1:]:
+            set_aside = set_aside + ibis.ifelse(first.notnull() & (first < rank), values[rank], 0).cast(_EXACT)
+    exact["process"] = (exact["process"] - set_aside).cast(_EXACT)
     scope1 = exact["combustion"] + exact["process"]
     scope2 = exact["purchased_electricity"] + exact["purchased_heat"]
     return sums.select(
@@ -377,7 +441,41 @@ def facility_totals(sums: ir.Table) -> ir.Table:
         scope2=scope2.cast("float64"),
         **{c: exact[c].cast("float64") for c in CATEGORIES},
         **{c: sums[c].cast("int64") for c in ("lines", "unverified_lines", "missing_lines")},
+        set_aside=set_aside.cast("float64"),
+        **chosen,
     )
+
+
+def method_choice(lines: ir.Table, totals: ir.Table, *, period: str = "_period_code",
+                  keys: Mapping[str, ir.Value] | None = None) -> ir.Table:
+    """``lines`` (of :func:`activity_lines`) with the choice of :func:`facility_totals` applied:
+    a line of a method that does not count has ``co2e_t`` 0 and keeps its own figure as
+    ``set_aside_co2e_t`` (else null); ``method_used`` says whether its method counts (null for
+    lines of no method).
+
+    ``totals`` has ``enterprise_id``, ``facility_id``, ``period`` (as the lines' column ``period``
+    names it: the number of :func:`greenmfg.accounting.screening.with_key_codes` by default) and
+    the ``_chosen_<process>`` columns; ``keys`` replaces the lines' enterprise_id and facility_id
+    in the join (identifiers not yet canonical).
+    """
+    processes = [c.removeprefix("_chosen_") for c in totals.columns if c.startswith("_chosen_")]
+    if not processes:
+        return lines.mutate(set_aside_co2e_t=ibis.null("float64"), method_used=ibis.null("boolean"))
+    chosen = totals.select(_c_enterprise=totals.enterprise_id, _c_facility=totals.facility_id,
+                           _c_period=totals.period, **{f"_c_{p}": totals[f"_chosen_{p}"] for p in processes})
+    keys = keys or {}
+    enterprise, facility = keys.get("enterprise_id", lines.enterprise_id), keys.get("facility_id", lines.facility_id)
+    joined = lines.left_join(chosen, (enterprise == chosen._c_enterprise) & (facility == chosen._c_facility)
+                             & (lines[period] == chosen._c_period))
+    counted = ibis.cases(*((joined.method_process == p, joined[f"_c_{p}"]) for p in processes),
+                         else_=ibis.null("int32"))
+    aside = (joined.method_rank.notnull() & counted.notnull() & (joined.method_rank > counted)).fill_null(False)
+    return joined.select(
+        *(c for c in lines.columns if c != "co2e_t"),
+        co2e_t=ibis.ifelse(aside, ibis.literal(0.0, "float64"), joined.co2e_t),
+        set_aside_co2e_t=ibis.ifelse(aside, joined.co2e_t, ibis.null("float64")),
+        method_used=ibis.ifelse(joined.method_rank.isnull(), ibis.null("boolean"), ~aside),
+    ).select(*lines.columns, "set_aside_co2e_t", "method_used")
 
 
 def facility_products(lines: ir.Table, totals: ir.Table) -> ir.Table:
