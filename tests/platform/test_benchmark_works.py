@@ -28,6 +28,7 @@ from __future__ import annotations
 import io
 import re
 from html import unescape
+from pathlib import Path
 from typing import Any
 
 import openpyxl
@@ -37,9 +38,11 @@ from sqlalchemy import func, select
 
 from greenmfg.accounting.store import recalculate
 from greenmfg.compliance.stored import StoredWorks
+from greenmfg.refdata import catalog as refdata_catalog
 
 from .conftest import Login, World
 from .test_compliance import _csv
+from .test_compliance_stored import _catalog_with_baseline
 from .test_region import commit
 from .web_helpers import signed_in
 
@@ -203,3 +206,26 @@ def test_recalc_recomputes_the_works(client: TestClient, login: Login, works: Wo
     body = _api(client, login, works)
     assert [w["benchmark"]["value"] for w in body["works"]["periods"]] == [pytest.approx(JANUARY, rel=1e-9),
                                                                            pytest.approx(FEBRUARY, rel=1e-9)]
+
+
+def test_reference_data_change_is_flagged_until_recalc(client: TestClient, login: Login, works: World,
+                                                       tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the 2021 top-charged coke baseline becomes 140 kgce/t (from 135): January's works baseline
+    # (67.998 + 140 + 435) / 1.1 − 10 + 39.9 / 1.1 = 610.8164 kgce/t after the recalculation
+    before = _api(client, login, works)
+    assert before["works"]["periods"][0]["benchmark"]["baseline_level"] == pytest.approx(BASELINE, rel=1e-9)
+    try:
+        monkeypatch.setattr(refdata_catalog, "DATA_ROOT", _catalog_with_baseline(tmp_path, "coke_top_charged", "140"))
+        refdata_catalog.load_catalog.cache_clear()
+        stale = _api(client, login, works)
+        assert stale["stored_results_current"] is False and stale["works"] == before["works"]  # stored, flagged
+        with works.database.session() as session:
+            assert works.org("steel") in {r.enterprise_id for r in recalculate(session, actor="test")}
+        after = _api(client, login, works)
+        assert after["stored_results_current"] is True
+        january = after["works"]["periods"][0]["benchmark"]
+        assert january["baseline_level"] == pytest.approx((67.998 + 140 + 435) / 1.1 - 10 + 39.9 / 1.1, rel=1e-9)
+        assert january["value"] == pytest.approx(JANUARY, rel=1e-9)
+    finally:
+        monkeypatch.undo()
+        refdata_catalog.load_catalog.cache_clear()

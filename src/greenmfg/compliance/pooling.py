@@ -15,8 +15,9 @@ ratios (Σ_m Σ_i L_i × P_i,m / Σ_m P_m), the only level consistent with the p
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -157,13 +158,18 @@ def plant_years(results: Iterable[ProductBenchmark], *, by_period: bool = False)
     return out
 
 
-def _weighted(members: list[ProductBenchmark], get: Any) -> float | None:
+def _limit(result: ProductBenchmark, *, grade: int) -> float | None:
+    return result.quota_limits.get(grade)
+
+
+def _weighted(members: list[ProductBenchmark], get: Callable[[ProductBenchmark], float | None]) -> float | None:
     """Σ get(m) × output / Σ output, or None when a member lacks the number."""
     known = [(get(m), m.output or 0.0) for m in members]
-    if any(v is None for v, _ in known):
+    numbers = [(v, w) for v, w in known if v is not None]
+    if len(numbers) < len(known):
         return None
-    weight = sum(w for _, w in known)
-    return sum(v * w for v, w in known) / weight
+    weight = sum(w for _, w in numbers)
+    return sum(v * w for v, w in numbers) / weight
 
 
 def works_years(results: Iterable[ProductBenchmark]) -> list[ProductBenchmark]:
@@ -193,11 +199,11 @@ def works_years(results: Iterable[ProductBenchmark]) -> list[ProductBenchmark]:
                 if (w.code, w.ref, w.message) not in seen:
                     seen.add((w.code, w.ref, w.message))
                     item.warnings.append(Finding(w.code, w.ref, w.message, w.message_zh))
-        levels: dict[tuple[str, str], LevelUsed] = {}
+        used: dict[tuple[str, str], LevelUsed] = {}
         for m in members:
-            for lv in m.levels:
-                levels.setdefault((lv.name, lv.ref), lv)
-        item.levels = list(levels.values())
+            for level in m.levels:
+                used.setdefault((level.name, level.ref), level)
+        item.levels = list(used.values())
         out.append(item)
         valued = [m for m in members if m.value is not None and m.output]
         steel = sum(m.output or 0.0 for m in valued)
@@ -207,7 +213,7 @@ def works_years(results: Iterable[ProductBenchmark]) -> list[ProductBenchmark]:
         item.value = _weighted(valued, lambda m: m.value)
         item.benchmark_level = _weighted(valued, lambda m: m.benchmark_level)
         item.baseline_level = _weighted(valued, lambda m: m.baseline_level)
-        item.quota_limits = {g: _weighted(valued, lambda m, g=g: m.quota_limits.get(g)) for g in (1, 2, 3)}
+        item.quota_limits = {g: _weighted(valued, functools.partial(_limit, grade=g)) for g in (1, 2, 3)}
         nan = float("nan")
         value, bench, base = item.value, item.benchmark_level, item.baseline_level
         item.cls = calc.classify([value], [nan if bench is None else bench], [nan if base is None else base])[0]

@@ -44,7 +44,13 @@ from greenmfg.accounting.store import _installed_fingerprint, account_records
 from greenmfg.benchmarking import BenchmarkOptions, ProductBenchmark, benchmark
 from greenmfg.benchmarking.output import write_xlsx
 from greenmfg.benchmarking.service import benchmark_editions, resolve_edition
-from greenmfg.compliance.pooling import REASON_CODES, PlantYear, benchmark_key, plant_years, works_years
+from greenmfg.compliance.pooling import (
+    REASON_CODES,
+    PlantYear,
+    benchmark_key,
+    plant_years,
+    works_years,
+)
 from greenmfg.compliance.stored import (
     BenchmarkRunRecord,
     StoredBenchmark,

@@ -289,7 +289,11 @@ def _works_row(r: ProductBenchmark, *, option: str, key: str, run_id: int, enter
 
 def works_of(row: StoredWorks, enterprise_code: str) -> ProductBenchmark:
     """The works' :class:`ProductBenchmark` a stored row was made from (equal to the engine's)."""
-    return product_benchmark_of(_Fields(row.result), enterprise_code, WORKS_FACILITY)
+    result = product_benchmark_of(_Fields(row.result), enterprise_code, WORKS_FACILITY)
+    if "processes" in result.derivation:  # JSON keeps the grades as text
+        result.derivation["processes"] = [{**p, "quota_limits": _limits(p.get("quota_limits", {}))}
+                                          for p in result.derivation["processes"]]
+    return result
 
 
 class _Fields:
@@ -499,7 +503,7 @@ def _store_works(session: Session, enterprise_id: int, run_id: int, benchmarks: 
     stored = set(versions.values())
     covered = [p for p in candidates if counted[p] <= stored]
     again = sorted({v for p in candidates if p not in covered for v in counted[p]})
-    rows = []
+    rows: list[dict[str, Any]] = []
     for option, results in benchmarks.works.items():
         rows.extend(_works_row(r, option=option, key=benchmarks.reference_key, run_id=run_id,
                                enterprise_id=enterprise_id) for r in results if r.period in covered)

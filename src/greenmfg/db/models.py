@@ -12,7 +12,12 @@ from greenmfg.accounting.models import (
 from greenmfg.audit.models import AuditEvent, AuditHead
 from greenmfg.auth.models import ApiToken, LoginAttempt, Membership, User, WebSession
 from greenmfg.capacity.models import ReplacementPlan, RetiredCapacity
-from greenmfg.compliance.stored import BenchmarkRunRecord, StoredBenchmark, StoredPlantYear, StoredWorks
+from greenmfg.compliance.stored import (
+    BenchmarkRunRecord,
+    StoredBenchmark,
+    StoredPlantYear,
+    StoredWorks,
+)
 from greenmfg.db.base import Base
 from greenmfg.diagnosis.models import DiagnosisAlert, DiagnosisNotes, Equipment
 from greenmfg.greenfactory.models import GreenEvaluation
