@@ -6,8 +6,8 @@ Revision ID: 0016_works_results
 Revises: 0015_plant_year_caveats
 Create Date: 2026-12-06 03:40:00
 
-Data stored before have no works rows until a new import of the period or ``greenmfg recalc``
-(``--all``) recomputes them.
+Data stored before have no works rows until a new import of the period or ``greenmfg recalc
+--force`` recomputes them (the reference data did not change, so a plain ``recalc`` skips them).
 """
 
 from __future__ import annotations
