@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from greenmfg.accounting.models import DataVersion
 from greenmfg.accounting.store import account_records, recalculate
 from greenmfg.auth.models import User
-from greenmfg.benchmarking import BenchmarkOptions, ProductBenchmark, benchmark
+from greenmfg.benchmarking import BenchmarkOptions, BenchmarkRun, ProductBenchmark, benchmark
 from greenmfg.compliance import service
 from greenmfg.compliance.stored import StoredBenchmark
 from greenmfg.db.session import Database
@@ -46,10 +46,14 @@ def _key(r: ProductBenchmark) -> tuple[str, str, str, str]:
 def _fresh(database: Database, edition: str | None) -> list[ProductBenchmark]:
     """What the views computed on read before results were stored: every counted data version of
     the region accounted as one file and benchmarked."""
+    return _fresh_run(database, edition).results
+
+
+def _fresh_run(database: Database, edition: str | None) -> BenchmarkRun:
     with database.session() as session:
         counted = service._counted_versions(DataVersion.enterprise_id.is_not(None))
         ids = list(session.execute(select(DataVersion.id).where(counted).order_by(DataVersion.id)).scalars())
-        return benchmark(account_records(session, ids), BenchmarkOptions(edition=edition)).results
+        return benchmark(account_records(session, ids), BenchmarkOptions(edition=edition))
 
 
 @pytest.fixture
@@ -65,7 +69,8 @@ def test_stored_results_equal_the_computation(demo: Database) -> None:
 
 
 def _compare(database: Database, admin: Principal, edition: str | None) -> None:
-    fresh = _fresh(database, edition)
+    run = _fresh_run(database, edition)
+    fresh = run.results
     assert fresh and any(r.cls for r in fresh)
     if edition == "2023":
         # the 2023 edition as encoded has levels only for these (the rest not_found): the demo's
@@ -73,16 +78,20 @@ def _compare(database: Database, admin: Principal, edition: str | None) -> None:
         assert {r.indicator for r in fresh if r.cls} <= {"blast_furnace_process", "converter_process",
                                                          "coke_stamp_charged"}
     stored: list[ProductBenchmark] = []
+    works: list[ProductBenchmark] = []
     with database.session() as session:
         enterprises = session.execute(select(Organisation.id).where(Organisation.kind == "enterprise")).scalars()
         for enterprise_id in enterprises:
             _, view = service.enterprise_benchmark(session, admin, enterprise_id, edition=edition)
             assert view.stored_results_current is True
             stored.extend(view.results)
+            works.extend(view.works)
         region = service.region_compliance(session, admin, edition=edition)
     # per facility, period and product: every field the engine gives, exactly
     assert {_key(r): r.as_dict() for r in stored} == {_key(r): r.as_dict() for r in fresh}
     assert sorted(map(_key, stored)) == sorted(map(_key, fresh))
+    # the demo's integrated works (issue #12 item 9): its crude-steel results, stored apart, exactly
+    assert run.works and {_key(w): w.as_dict() for w in works} == {_key(w): w.as_dict() for w in run.works}
     # the pooled plant-years of the region view equal pooling the computed results
     assert region.year == "2024" and region.plants and region.view.stored_results_current is True
     expected = service.plant_years([r for r in fresh if r.period.startswith("2024")])

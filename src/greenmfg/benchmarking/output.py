@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -90,9 +91,10 @@ def _notes(result: ProductBenchmark) -> list[str | None]:
             "；".join(w.message_zh for w in unverified) or None, "; ".join(w.message for w in unverified) or None]
 
 
-def write_xlsx(bench: BenchmarkRun, path: Path | BinaryIO) -> None:
+def write_xlsx(bench: BenchmarkRun, path: Path | BinaryIO, *, works_years: Sequence[ProductBenchmark] = ()) -> None:
     """Sheets: summary by indicator, one row per product result, the iron and steel works (if
-    any), levels and limits used, warnings, indicator definitions, provenance."""
+    any: per period, then ``works_years``, the works pooled over each year, with the periods
+    pooled), levels and limits used, warnings, indicator definitions, provenance."""
     from openpyxl import Workbook  # only this output needs it
 
     workbook = Workbook(write_only=True)
@@ -119,21 +121,31 @@ def write_xlsx(bench: BenchmarkRun, path: Path | BinaryIO) -> None:
                       None if r.quota_grade is None else str(r.quota_grade),
                       *(r.quota_limits.get(g) for g in (1, 2, 3)), r.boundary, len(r.warnings),
                       *_notes(r)])
-    if bench.works:
+    if bench.works or works_years:
         sheet = workbook.create_sheet("works 联合企业")
         sheet.append(["enterprise_id", "period", "crude_steel_t", "value", "unit", "process_ratios", "other",
                       "benchmark_level", "baseline_level", "class", "gap_to_benchmark", "gap_to_baseline",
                       "savings_to_benchmark_tce", "savings_to_baseline_tce", "quota_standard", "quota_grade",
-                      "quota_grade_1", "quota_grade_2", "quota_grade_3", "warnings"])
-        for works in bench.works:
+                      "quota_grade_1", "quota_grade_2", "quota_grade_3", "warnings", "pooled_periods 合并期间",
+                      "savings_to_benchmark_tco2", "savings_to_baseline_tco2", "notes_zh 说明", "notes",
+                      "unverified_zh 未核实", "unverified"])
+        for works, pooled in [*((w, False) for w in bench.works), *((w, True) for w in works_years)]:
             ratios = "; ".join(f"{p['facility_id']} {p['process']} {p['value']:.6g} × {p['ratio']:.6g}"
-                               for p in works.derivation["processes"])
+                               for p in works.derivation.get("processes", []))
+            caveats = [w for w in works.warnings if not w.code.endswith(".unverified")]
+            unverified = [w for w in works.warnings if w.code.endswith(".unverified")]
             sheet.append([works.enterprise_id, works.period, works.output, works.value, works.unit, ratios,
-                          works.derivation["other"], works.benchmark_level, works.baseline_level, works.cls,
+                          works.derivation.get("other"), works.benchmark_level, works.baseline_level, works.cls,
                           works.gap_to_benchmark, works.gap_to_baseline, works.savings_to_benchmark_tce,
                           works.savings_to_baseline_tce, works.quota_standard,
                           None if works.quota_grade is None else str(works.quota_grade),
-                          *(works.quota_limits.get(g) for g in (1, 2, 3)), len(works.warnings)])
+                          *(works.quota_limits.get(g) for g in (1, 2, 3)), len(works.warnings),
+                          " ".join(works.derivation.get("periods", [])) if pooled else None,
+                          works.savings_to_benchmark_tco2, works.savings_to_baseline_tco2,
+                          "；".join(w.message_zh for w in caveats) or None,
+                          "; ".join(w.message for w in caveats) or None,
+                          "；".join(w.message_zh for w in unverified) or None,
+                          "; ".join(w.message for w in unverified) or None])
     sheet = workbook.create_sheet("levels 水平与限额")
     sheet.append(["ref", "name", "value", "unit", "edition", "verification_status", "source", "results"])
     used: dict[str, tuple[Any, ...]] = {}

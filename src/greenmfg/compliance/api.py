@@ -2,7 +2,8 @@
 
 * ``GET /api/v1/enterprises/{id}/benchmark?period=&edition=&format=json|xlsx``: per facility,
   period and product the ``benchmark`` block of ``greenmfg benchmark --format json`` plus the
-  facility and product identifiers; anyone who may see the enterprise (others: 404).
+  facility and product identifiers, and ``works`` (an iron and steel works' crude-steel result
+  per period and pooled per year); anyone who may see the enterprise (others: 404).
 * ``GET /api/v1/region/compliance?year=&edition=&industry=&format=json|xlsx``: the compliance
   view of the caller's region; regulators and admins only (others: 403).
 
@@ -19,6 +20,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.encoders import jsonable_encoder
 
+from greenmfg.benchmarking import ProductBenchmark
 from greenmfg.cache import ResultsCache
 from greenmfg.compliance import service
 from greenmfg.compliance.service import (
@@ -34,7 +36,7 @@ from greenmfg.refdata.catalog import load_catalog
 from greenmfg.web.deps import CurrentPrincipal, get_database
 from greenmfg.web.errors import ApiError
 
-__all__ = ["XLSX", "bad_parameter", "compliance_json", "router"]
+__all__ = ["XLSX", "bad_parameter", "compliance_json", "router", "works_json"]
 
 router = APIRouter(tags=["benchmark"])
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -71,7 +73,12 @@ def enterprise_benchmark(enterprise_id: int, request: Request, principal: Curren
     each item: ``enterprise_id``, ``enterprise_code``, ``facility_id`` (platform id), ``facility_code``,
     ``facility_name``, ``period``, ``product``, ``output``, ``output_unit`` and ``benchmark`` (the CLI's
     block: indicator, value, unit, edition, levels, class, gap, savings, quota grade, warnings,
-    derivation)."""
+    derivation). ``works``: an iron and steel works reported as process units, its comprehensive
+    energy per tonne of crude steel (GB 21256; facility ``*``, all the enterprise's facilities):
+    ``periods`` one object per period, ``years`` each year pooled (not when one month is asked
+    for); each with ``period``, ``output`` (crude steel, t), ``output_unit`` and the ``benchmark``
+    block (value, levels, class, savings, quota grade, ``warnings``, ``derivation.processes``
+    with each process unit's ratio); ``years`` also ``periods`` (the periods pooled)."""
     cache: ResultsCache = request.app.state.results_cache
     with database.session() as session, bad_parameter():
         period, edition = service.check_period(period), service.check_edition(edition)
@@ -98,10 +105,19 @@ def enterprise_benchmark(enterprise_id: int, request: Request, principal: Curren
     body = _json({
         "enterprise": {"id": enterprise.id, "code": enterprise.code, "name": enterprise.name},
         "edition": view.edition, "periods": view.periods, "stored_results_current": view.stored_results_current,
-        "provenance": view.provenance, "items": items})
+        "provenance": view.provenance, "items": items,
+        "works": {"periods": [works_json(w) for w in view.works],
+                  "years": [{**works_json(w), "periods": w.derivation.get("periods", [])}
+                            for w in view.works_years]}})
     if version >= 0:
         cache.set(key, body, BENCHMARK_CACHE_SECONDS)
     return Response(body, media_type="application/json")
+
+
+def works_json(works: ProductBenchmark) -> dict[str, Any]:
+    """One works result (a period or a pooled year) of the enterprise answer."""
+    return {"period": works.period, "product": works.product, "output": works.output,
+            "output_unit": works.output_unit, "benchmark": works.as_dict()}
 
 
 def _group(group: GroupCounts, key_name: str) -> dict[str, Any]:

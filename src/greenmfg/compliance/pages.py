@@ -14,6 +14,8 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
+from greenmfg.benchmarking import ProductBenchmark
+from greenmfg.benchmarking.works import PROCESSES
 from greenmfg.compliance import service
 from greenmfg.compliance.api import XLSX
 from greenmfg.compliance.export import compliance_xlsx
@@ -111,18 +113,38 @@ def _relative(value: float | None, baseline: float | None) -> float | None:
     return round(value / baseline, 4)
 
 
+def _works(view: service.BenchmarkView) -> dict[str, Any] | None:
+    """The works section: rows (each year's periods, then the year pooled), the results whose
+    process ratios are shown (the pooled years, else the periods) and the caveats in words."""
+    if not view.works:
+        return None
+    rows: list[tuple[ProductBenchmark, bool]] = []
+    pooled = {y.period: y for y in view.works_years}
+    for year in sorted({w.period[:4] for w in view.works}):
+        months = [w for w in view.works if w.period[:4] == year]
+        if year in pooled and [w.period for w in months] != [year]:
+            rows.extend((w, False) for w in months)
+            rows.append((pooled[year], True))
+        else:
+            rows.extend((w, False) for w in months)
+    notes = {(f.message, f.message_zh): None for w in [*view.works, *view.works_years] for f in w.warnings
+             if not f.code.endswith(".unverified")}
+    return {"rows": rows, "derived": [w for w, is_pooled in rows if is_pooled] or view.works,
+            "notes": list(notes), "processes": PROCESSES}
+
+
 def _benchmark_context(request: Request, principal: Principal, database: Database, enterprise: int | None,
                        period: str | None, edition: str | None, *, xlsx: bool = False) -> dict[str, Any]:
     chosen = _default_enterprise(database, principal, enterprise)
     if chosen is None:
-        return {"enterprise": None, "plants": [], "view": None}
+        return {"enterprise": None, "plants": [], "view": None, "works": None}
     with database.session() as session, _bad_parameter():
         org, view = service.enterprise_benchmark(session, principal, chosen, period=period, edition=edition,
                                                  xlsx=xlsx)
     plants = service.plant_years(view.results)
     return {"enterprise": org, "view": view, "plants": plants, "period": period or "", "edition": edition or "",
             "editions": _editions(), "class_style": CLASS_STYLE, "classes": CLASSES,
-            "chart": _plant_chart(plants, _translator(request)),
+            "chart": _plant_chart(plants, _translator(request)), "works": _works(view),
             "unverified": sorted({ref for p in plants for ref in p.unverified}),
             "unverified_notes": sorted({n[0]: n for p in plants for n in p.unverified_notes}.values())}
 

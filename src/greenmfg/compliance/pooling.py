@@ -5,21 +5,29 @@ A facility-product's value for a year is its output-weighted mean over the perio
 class, gaps and savings are computed from that value with :mod:`greenmfg.calc.benchmarking` at
 the year's output, and CO2 savings at the periods' energy-weighted tCO2e per tce. Used when
 benchmark results are stored (:mod:`greenmfg.compliance.stored`) and by the views.
+
+An iron and steel works' crude-steel results (:mod:`greenmfg.benchmarking.works`) pool the same
+way (:func:`works_years`): Σ value × crude steel / Σ crude steel of the periods with a value. Its
+levels and quota limits are the process levels weighted by the period's own process ratios, so
+they are pooled by the same weights: Σ level × P / Σ P is exactly the level weighted by the year's
+ratios (Σ_m Σ_i L_i × P_i,m / Σ_m P_m), the only level consistent with the pooled value.
 """
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
-from greenmfg.benchmarking import ProductBenchmark
+from greenmfg.benchmarking import Finding, LevelUsed, ProductBenchmark
 from greenmfg.benchmarking.models import CAVEAT_CODES, REASON_CODES
 from greenmfg.calc import benchmarking as calc
 
-__all__ = ["CAVEAT_CODES", "REASON_CODES", "PlantYear", "benchmark_key", "plant_years"]
+__all__ = ["CAVEAT_CODES", "REASON_CODES", "PlantYear", "benchmark_key", "plant_years", "works_years"]
 
 
 def benchmark_key(result: ProductBenchmark) -> str | None:
@@ -148,3 +156,116 @@ def plant_years(results: Iterable[ProductBenchmark], *, by_period: bool = False)
             item.savings_to_baseline_tco2 = item.savings_to_baseline_tce * factor
             item.quota_grade = grades[i]
     return out
+
+
+def _limit(result: ProductBenchmark, *, grade: int) -> float | None:
+    return result.quota_limits.get(grade)
+
+
+def _weighted(members: list[ProductBenchmark], get: Callable[[ProductBenchmark], float | None]) -> float | None:
+    """Σ get(m) × output / Σ output, or None when a member lacks the number."""
+    known = [(get(m), m.output or 0.0) for m in members]
+    numbers = [(v, w) for v, w in known if v is not None]
+    if len(numbers) < len(known):
+        return None
+    weight = sum(w for _, w in numbers)
+    return sum(v * w for v, w in numbers) / weight
+
+
+def works_years(results: Iterable[ProductBenchmark]) -> list[ProductBenchmark]:
+    """Pool each enterprise's works results (one edition option) over the periods of each year.
+
+    The year's result has ``period`` the year, the pooled value, levels, quota limits, class,
+    gaps, savings and grade, the process ratios of the year in ``derivation`` (each process's
+    output over the year per tonne of the year's crude steel) and the periods' findings.
+    """
+    groups: dict[tuple[str, str], list[ProductBenchmark]] = defaultdict(list)
+    for r in results:
+        groups[(r.enterprise_id, r.period[:4])].append(r)
+    out: list[ProductBenchmark] = []
+    for (enterprise, year), members in sorted(groups.items()):
+        members = sorted(members, key=lambda m: m.period)
+        first = members[0]
+        item = ProductBenchmark(
+            enterprise_id=enterprise, facility_id=first.facility_id, period=year, product=first.product,
+            indicator=first.indicator, indicator_name=first.indicator_name, indicator_name_zh=first.indicator_name_zh,
+            variant=first.variant, variant_zh=first.variant_zh, selection=first.selection, unit=first.unit,
+            output_unit=first.output_unit, boundary=first.boundary, boundary_rule=first.boundary_rule,
+            edition=", ".join(sorted({e for m in members if m.edition for e in m.edition.split(", ")})) or None,
+            quota_standard=first.quota_standard, quota_dataset=first.quota_dataset)
+        seen: set[tuple[str, str, str]] = set()
+        for m in members:
+            for w in m.warnings:
+                if (w.code, w.ref, w.message) not in seen:
+                    seen.add((w.code, w.ref, w.message))
+                    item.warnings.append(Finding(w.code, w.ref, w.message, w.message_zh))
+        used: dict[tuple[str, str], LevelUsed] = {}
+        for m in members:
+            for level in m.levels:
+                used.setdefault((level.name, level.ref), level)
+        item.levels = list(used.values())
+        out.append(item)
+        valued = [m for m in members if m.value is not None and m.output]
+        steel = sum(m.output or 0.0 for m in valued)
+        item.output = steel
+        if not valued or steel <= 0:
+            continue
+        item.value = _weighted(valued, lambda m: m.value)
+        item.benchmark_level = _weighted(valued, lambda m: m.benchmark_level)
+        item.baseline_level = _weighted(valued, lambda m: m.baseline_level)
+        item.quota_limits = {g: _weighted(valued, functools.partial(_limit, grade=g)) for g in (1, 2, 3)}
+        nan = float("nan")
+        value, bench, base = item.value, item.benchmark_level, item.baseline_level
+        item.cls = calc.classify([value], [nan if bench is None else bench], [nan if base is None else base])[0]
+        item.gap_to_benchmark = None if bench is None or value is None else value - bench
+        item.gap_to_baseline = None if base is None or value is None else value - base
+        tce_per_unit = first.derivation.get("tce_per_unit")
+        # energy-weighted emissions per tce of the periods (value × output ∝ energy), as for plants
+        ratios = [(m.derivation.get("tco2e_per_tce"), (m.value or 0.0) * (m.output or 0.0)) for m in valued]
+        known = [(r, w) for r, w in ratios if r is not None]
+        energy = sum(w for _, w in known)
+        co2_per_tce = sum(r * w for r, w in known) / energy if known and energy > 0 else None
+        for name, lv in (("benchmark", bench), ("baseline", base)):
+            if lv is None or value is None or tce_per_unit is None:
+                continue
+            saving = float(calc.savings([value], [lv], [steel], [tce_per_unit])[0])
+            setattr(item, f"savings_to_{name}_tce", saving)
+            setattr(item, f"savings_to_{name}_tco2", None if co2_per_tce is None else saving * co2_per_tce)
+        limits = [nan if item.quota_limits.get(g) is None else item.quota_limits[g] for g in (1, 2, 3)]
+        item.quota_grade = calc.quota_grades([nan if value is None else value], *([x] for x in limits))[0]
+        item.derivation = _works_derivation(valued, steel, tce_per_unit, co2_per_tce)
+    return out
+
+
+def _works_derivation(valued: list[ProductBenchmark], steel: float, tce_per_unit: float | None,
+                      co2_per_tce: float | None) -> dict[str, Any]:
+    """The year's process ratios: per process unit, its output and energy per tonne over the year."""
+    units: dict[str, dict[str, Any]] = {}
+    for m in valued:
+        for p in m.derivation.get("processes", []):
+            unit = units.setdefault(p["facility_id"], {**p, "output": 0.0, "energy": 0.0})
+            unit["output"] += p["output"] or 0.0
+            unit["energy"] += (p["value"] or 0.0) * (p["output"] or 0.0)
+    processes = []
+    for unit in units.values():
+        energy = unit.pop("energy")
+        unit["value"] = energy / unit["output"] if unit["output"] else None
+        unit["ratio"] = unit["output"] / steel
+        unit["contribution"] = energy / steel
+        processes.append(unit)
+    others: dict[str, float | None] = {}
+    for m in valued:
+        for f in m.derivation.get("other_facilities", []):
+            known = others.get(f["facility_id"], 0.0)
+            others[f["facility_id"]] = None if known is None or f["energy_tce"] is None else known + f["energy_tce"]
+    return {
+        "formula": "value = Σ value_m × P_m / Σ P_m over the periods; r_i = Σ P_i / Σ P; "
+                   "levels and limits pooled by the same weights",
+        "periods": [m.period for m in valued],
+        "crude_steel_t": steel,
+        "processes": processes,
+        "other_facilities": [{"facility_id": f, "energy_tce": e} for f, e in sorted(others.items())],
+        "other": sum((m.derivation.get("other") or 0.0) * (m.output or 0.0) for m in valued) / steel,
+        "tce_per_unit": tce_per_unit,
+        "tco2e_per_tce": co2_per_tce,
+    }

@@ -44,15 +44,23 @@ from greenmfg.accounting.store import _installed_fingerprint, account_records
 from greenmfg.benchmarking import BenchmarkOptions, ProductBenchmark, benchmark
 from greenmfg.benchmarking.output import write_xlsx
 from greenmfg.benchmarking.service import benchmark_editions, resolve_edition
-from greenmfg.compliance.pooling import REASON_CODES, PlantYear, benchmark_key, plant_years
+from greenmfg.compliance.pooling import (
+    REASON_CODES,
+    PlantYear,
+    benchmark_key,
+    plant_years,
+    works_years,
+)
 from greenmfg.compliance.stored import (
     BenchmarkRunRecord,
     StoredBenchmark,
     StoredPlantYear,
+    StoredWorks,
     option_of,
     plant_year_of,
     product_benchmark_of,
     reference_key,
+    works_of,
 )
 from greenmfg.errors import GreenmfgError, ValidationFailed
 from greenmfg.orgs.access import Forbidden, Principal, enterprise_filter, get_enterprise
@@ -61,7 +69,7 @@ from greenmfg.refdata.catalog import Catalog, load_catalog
 
 __all__ = ["CLASSES", "DEADLINES_DATASET", "REASON_CODES", "BadParameter", "BenchmarkView", "ComplianceView",
            "Deadline", "GroupCounts", "PlantYear", "benchmark_key", "computed_benchmark", "enterprise_benchmark",
-           "load_deadlines", "plant_years", "reference_key", "region_compliance", "require_regulator"]
+           "load_deadlines", "plant_years", "reference_key", "region_compliance", "require_regulator", "works_years"]
 
 #: classes in display order; ``not_classified``: an indicator but no value or level,
 #: ``no_indicator``: no benchmark/baseline indicator defined for the product
@@ -176,6 +184,10 @@ class BenchmarkView:
     stored_results_current: bool
     periods: list[str] = field(default_factory=list)
     xlsx: bytes | None = None
+    #: the iron and steel works' crude-steel results per period (facility ``*``, the enterprise view only)
+    works: list[ProductBenchmark] = field(default_factory=list)
+    #: ``works`` pooled over each year (:func:`works_years`; not when one month is asked for)
+    works_years: list[ProductBenchmark] = field(default_factory=list)
 
 
 def _counted_versions(enterprises: ColumnElement[bool]) -> ColumnElement[bool]:
@@ -276,6 +288,12 @@ def _stored_view(session: Session, enterprise: Organisation, *, period: str | No
         .where(*where, counted)
         .order_by(Facility.code, StoredBenchmark.period, StoredBenchmark.product)).all()
     view.results = [product_benchmark_of(row, code, fcode) for row, fcode in rows]
+    view.works = [works_of(row, code) for row in session.execute(
+        select(StoredWorks).where(StoredWorks.enterprise_id == enterprise.id, StoredWorks.option == option,
+                                  _in_period(StoredWorks.period, period))
+        .order_by(StoredWorks.period)).scalars()]
+    if period is None or len(period) == 4:
+        view.works_years = works_years(view.works)
     runs = (select(StoredBenchmark.run_id).join(DataVersion, DataVersion.id == StoredBenchmark.data_version_id)
             .where(*where, counted).distinct())
     view.provenance = _provenance(session, runs, option)
@@ -301,32 +319,36 @@ def _compute(session: Session, enterprise: Organisation, *, period: str | None, 
     for fid, fcode, name in session.execute(select(Facility.id, Facility.code, Facility.name)
                                             .where(Facility.enterprise_id == enterprise.id)):
         view.facilities[(code, fcode)] = (fid, name)
+    pool = period is None or len(period) == 4  # the works pooled over the year (not for one month)
     try:
-        _benchmark_into(session, view, [[v for v, _ in versions]], edition, xlsx)
+        _benchmark_into(session, view, [[v for v, _ in versions]], edition, xlsx, pool)
     except ValidationFailed:
         # a facility that reported annually one year and monthly another cannot be read as one
         # file (the template's rule); each year is then accounted on its own
         by_year: dict[str, list[int]] = defaultdict(list)
         for version, version_period in versions:
             by_year[version_period[:4]].append(version)
-        _benchmark_into(session, view, [by_year[y] for y in sorted(by_year)], edition, xlsx)
+        _benchmark_into(session, view, [by_year[y] for y in sorted(by_year)], edition, xlsx, pool)
+    if pool:
+        view.works_years = works_years(view.works)
     view.stored_results_current = _results_current(session, CalculationRun.enterprise_id == enterprise.id)
     return view
 
 
 def _benchmark_into(session: Session, view: BenchmarkView, groups: list[list[int]], edition: str | None,
-                    xlsx: bool) -> None:
+                    xlsx: bool, pool: bool) -> None:
     """Account and benchmark the stored rows of each group of data versions into ``view``."""
-    view.results = []
+    view.results, view.works = [], []
     for index, version_ids in enumerate(groups):
         run = account_records(session, version_ids)
         bench = benchmark(run, BenchmarkOptions(edition=edition))
         view.results.extend(bench.results)
+        view.works.extend(bench.works)
         view.provenance = {**run.provenance(), "benchmarking": bench.provenance(),
                            "accounted_separately": len(groups) > 1}
         if xlsx and index == len(groups) - 1:  # with several years: the latest year's workbook
             buffer = io.BytesIO()
-            write_xlsx(bench, buffer)
+            write_xlsx(bench, buffer, works_years=works_years(bench.works) if pool else ())
             view.xlsx = buffer.getvalue()
 
 

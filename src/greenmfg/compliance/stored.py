@@ -19,6 +19,15 @@ kept in three tables:
     :func:`greenmfg.compliance.pooling.plant_years` from the counted rows of the enterprise: the
     current ones, an annual period superseding the same facility's months of that year. They are
     recomputed for every year a store touches.
+``benchmark_works`` (:class:`StoredWorks`)
+    The crude-steel result of each iron and steel works reported as process units
+    (:mod:`greenmfg.benchmarking.works`), one per enterprise, counted period and edition option:
+    an enterprise-level result, kept apart from the facility rows so that nothing that sums
+    facilities (the regional view, the plant-years) counts a works' energy twice. It is
+    recomputed for every period a store touches, from all counted data of the enterprise in
+    that period (the store's own accounting when it covers them, else the period's counted
+    data versions accounted again), and the views pool it over the year
+    (:func:`greenmfg.compliance.pooling.works_years`).
 ``benchmark_runs`` (:class:`BenchmarkRunRecord`)
     Per calculation run: the reference key and the benchmarking provenance per edition option.
     A run whose current results have no record with the installed reference key is stale: the
@@ -59,14 +68,16 @@ from greenmfg.benchmarking import (
     load_definitions,
 )
 from greenmfg.benchmarking.service import benchmark_editions
+from greenmfg.benchmarking.works import WORKS_FACILITY, process_of
 from greenmfg.compliance.pooling import PlantYear, plant_years
 from greenmfg.db.base import Base, JSONType, UTCDateTime, utcnow
+from greenmfg.errors import ValidationFailed
 from greenmfg.orgs.models import Facility, Organisation
 from greenmfg.refdata.catalog import Catalog, load_catalog
 
-__all__ = ["NEWEST", "BenchmarkRunRecord", "BenchmarkSet", "StoredBenchmark", "StoredPlantYear", "benchmark_set",
-           "edition_options", "needs_refresh", "option_of", "plant_year_of", "product_benchmark_of",
-           "reference_key", "refresh_plant_years", "store_benchmarks"]
+__all__ = ["NEWEST", "BenchmarkRunRecord", "BenchmarkSet", "StoredBenchmark", "StoredPlantYear", "StoredWorks",
+           "benchmark_set", "edition_options", "needs_refresh", "option_of", "plant_year_of", "product_benchmark_of",
+           "reference_key", "refresh_plant_years", "store_benchmarks", "works_of"]
 
 #: the edition option "per indicator the newest edition that has a value" (the views' default)
 NEWEST = "newest"
@@ -203,6 +214,30 @@ class StoredPlantYear(Base):
     unverified_notes: Mapped[list[list[str]]] = mapped_column(JSONType, server_default="[]")
 
 
+class StoredWorks(Base):
+    """The crude-steel result of an iron and steel works (all its facilities) in one period, one edition option.
+
+    ``result`` holds what :class:`~greenmfg.benchmarking.ProductBenchmark` carries, in the same
+    fields as a :class:`StoredBenchmark` row (derivation with the process ratios, warnings, levels);
+    value and class are repeated as columns for queries.
+    """
+
+    __tablename__ = "benchmark_works"
+    __table_args__ = (Index("ix_benchmark_works_enterprise", "enterprise_id", "option", "period"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    #: the calculation run whose store recomputed this row
+    run_id: Mapped[int] = mapped_column(ForeignKey("calculation_runs.id", ondelete="CASCADE"), index=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    period: Mapped[str] = mapped_column(String(7))
+    year: Mapped[int] = mapped_column(Integer)
+    option: Mapped[str] = mapped_column(String(16))
+    reference_key: Mapped[str] = mapped_column(String(64))
+    value: Mapped[float | None] = mapped_column(Float)
+    cls: Mapped[str | None] = mapped_column(String(16))
+    result: Mapped[dict[str, Any]] = mapped_column(JSONType)
+
+
 # ------------------------------------------------------------------------------ rows ⇄ objects
 
 
@@ -243,7 +278,39 @@ def _result_row(r: ProductBenchmark, *, option: str, key: str, run_id: int, vers
     }
 
 
-def product_benchmark_of(row: StoredBenchmark, enterprise_code: str, facility_code: str) -> ProductBenchmark:
+def _works_row(r: ProductBenchmark, *, option: str, key: str, run_id: int, enterprise_id: int) -> dict[str, Any]:
+    fields = _result_row(r, option=option, key=key, run_id=run_id, version_id=0, enterprise_id=enterprise_id,
+                         facility_id=0)
+    for name in ("run_id", "data_version_id", "enterprise_id", "facility_id", "option", "current", "reference_key"):
+        del fields[name]
+    return {"run_id": run_id, "enterprise_id": enterprise_id, "period": r.period, "year": int(r.period[:4]),
+            "option": option, "reference_key": key, "value": r.value, "cls": r.cls, "result": fields}
+
+
+def works_of(row: StoredWorks, enterprise_code: str) -> ProductBenchmark:
+    """The works' :class:`ProductBenchmark` a stored row was made from (equal to the engine's)."""
+    result = product_benchmark_of(_Fields(row.result), enterprise_code, WORKS_FACILITY)
+    if "processes" in result.derivation:  # JSON keeps the grades as text
+        result.derivation["processes"] = [{**p, "quota_limits": _limits(p.get("quota_limits", {}))}
+                                          for p in result.derivation["processes"]]
+    return result
+
+
+class _Fields:
+    """A stored works result's fields, read like a :class:`StoredBenchmark` row."""
+
+    def __init__(self, fields: Mapping[str, Any]) -> None:
+        self._fields = fields
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self._fields[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+def product_benchmark_of(row: StoredBenchmark | _Fields, enterprise_code: str, facility_code: str
+                         ) -> ProductBenchmark:
     """The :class:`ProductBenchmark` a stored row was made from (equal to the engine's)."""
     detail, limits = row.derivation, row.quota_limits
     return ProductBenchmark(
@@ -307,12 +374,15 @@ class BenchmarkSet:
     reference_key: str
     results: dict[str, list[ProductBenchmark]] = field(default_factory=dict)
     provenance: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: the iron and steel works' crude-steel results (``BenchmarkRun.works``), per edition option
+    works: dict[str, list[ProductBenchmark]] = field(default_factory=dict)
 
     def only(self, enterprise_code: str) -> BenchmarkSet:
         """The results of one enterprise (by the code in the activity data)."""
         return BenchmarkSet(self.reference_key,
                             {o: [r for r in rs if r.enterprise_id == enterprise_code] for o, rs in self.results.items()},
-                            self.provenance)
+                            self.provenance,
+                            {o: [r for r in rs if r.enterprise_id == enterprise_code] for o, rs in self.works.items()})
 
 
 def _merge_provenance(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]:
@@ -331,12 +401,15 @@ def benchmark_set(runs: Sequence[AccountingRun]) -> BenchmarkSet:
     out = BenchmarkSet(reference_key(catalog))
     for option in edition_options(catalog):
         results: list[ProductBenchmark] = []
+        works: list[ProductBenchmark] = []
         for run in runs:
             bench = benchmark(run, BenchmarkOptions(edition=None if option == NEWEST else option),
                               definitions=definitions)
             results.extend(bench.results)
+            works.extend(bench.works)
             out.provenance[option] = _merge_provenance(out.provenance.get(option), bench.provenance())
         out.results[option] = results
+        out.works[option] = works
     return out
 
 
@@ -378,8 +451,81 @@ def store_benchmarks(session: Session, *, enterprise_id: int, run_id: int, bench
     session.add(BenchmarkRunRecord(run_id=run_id, enterprise_id=enterprise_id, reference_key=benchmarks.reference_key,
                                    provenance=benchmarks.provenance))
     session.flush()
+    _store_works(session, enterprise_id, run_id, benchmarks, versions, replace_all=replace_all)
     years = None if replace_all else {int(period[:4]) for _, period in versions}
     refresh_plant_years(session, enterprise_id, years, run_id=run_id, key=benchmarks.reference_key)
+
+
+def _counted_periods(session: Session, enterprise_id: int, periods: Iterable[str]) -> dict[str, set[int]]:
+    """The counted data versions of each of these periods of the enterprise (an annual version
+    supersedes the same facility's months of its year): period → version ids."""
+    chosen = set(periods)
+    current = session.execute(select(DataVersion.id, DataVersion.facility_id, DataVersion.period).where(
+        DataVersion.enterprise_id == enterprise_id, DataVersion.current.is_(True))).all()
+    annual = {(f, p) for _, f, p in current if len(p) == 4}
+    out: dict[str, set[int]] = {p: set() for p in chosen}
+    for version, facility, period in current:
+        if period in chosen and (len(period) == 4 or (facility, period[:4]) not in annual):
+            out[period].add(version)
+    return out
+
+
+def _store_works(session: Session, enterprise_id: int, run_id: int, benchmarks: BenchmarkSet,
+                 versions: Mapping[tuple[str, str], int], *, replace_all: bool) -> None:
+    """Recompute the works results of every period this store touches from the enterprise's
+    counted data of that period (see the module docstring)."""
+    touched = {period for _, period in versions}
+    years = {p for p in touched if len(p) == 4}
+    if years or replace_all:  # an annual version changes which months count
+        touched |= {p for p in session.execute(select(DataVersion.period).where(
+            DataVersion.enterprise_id == enterprise_id, DataVersion.current.is_(True))).scalars()
+            if replace_all or p[:4] in years}
+    if replace_all:
+        session.execute(delete(StoredWorks).where(StoredWorks.enterprise_id == enterprise_id))
+    else:
+        session.execute(delete(StoredWorks).where(StoredWorks.enterprise_id == enterprise_id,
+                                                  StoredWorks.period.in_(sorted(touched))))
+    # a works needs a blast furnace and a steelmaking unit among the period's current results
+    processes: dict[str, set[str]] = defaultdict(set)
+    for period, indicator in session.execute(
+            select(StoredBenchmark.period, StoredBenchmark.indicator).where(
+                StoredBenchmark.enterprise_id == enterprise_id, StoredBenchmark.current.is_(True),
+                StoredBenchmark.option == NEWEST, StoredBenchmark.period.in_(sorted(touched)),
+                StoredBenchmark.value.is_not(None)).distinct()):
+        kind = process_of(indicator)
+        if kind is not None:
+            processes[period].add(kind)
+    candidates = sorted(p for p, kinds in processes.items()
+                        if "blast_furnace" in kinds and kinds & {"converter", "eaf"})
+    if not candidates:
+        return
+    counted = _counted_periods(session, enterprise_id, candidates)
+    stored = set(versions.values())
+    covered = [p for p in candidates if counted[p] <= stored]
+    again = sorted({v for p in candidates if p not in covered for v in counted[p]})
+    rows: list[dict[str, Any]] = []
+    for option, results in benchmarks.works.items():
+        rows.extend(_works_row(r, option=option, key=benchmarks.reference_key, run_id=run_id,
+                               enterprise_id=enterprise_id) for r in results if r.period in covered)
+    if again:
+        # this store did not account all of those periods' facilities: account their counted data
+        from greenmfg.accounting.store import account_records
+
+        try:
+            runs = [account_records(session, again)]
+        except ValidationFailed:  # annual one year and monthly another: each year on its own
+            by_year: dict[str, list[int]] = defaultdict(list)
+            for p in candidates:
+                if p not in covered:
+                    by_year[p[:4]].extend(sorted(counted[p]))
+            runs = [account_records(session, by_year[y]) for y in sorted(by_year)]
+        recomputed = benchmark_set(runs)
+        wanted = set(candidates) - set(covered)
+        for option, results in recomputed.works.items():
+            rows.extend(_works_row(r, option=option, key=recomputed.reference_key, run_id=run_id,
+                                   enterprise_id=enterprise_id) for r in results if r.period in wanted)
+    if rows:
+        session.execute(insert(StoredWorks), rows)
 
 
 def _counted_rows(session: Session, enterprise_id: int, years: Iterable[int] | None

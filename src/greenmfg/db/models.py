@@ -12,7 +12,12 @@ from greenmfg.accounting.models import (
 from greenmfg.audit.models import AuditEvent, AuditHead
 from greenmfg.auth.models import ApiToken, LoginAttempt, Membership, User, WebSession
 from greenmfg.capacity.models import ReplacementPlan, RetiredCapacity
-from greenmfg.compliance.stored import BenchmarkRunRecord, StoredBenchmark, StoredPlantYear
+from greenmfg.compliance.stored import (
+    BenchmarkRunRecord,
+    StoredBenchmark,
+    StoredPlantYear,
+    StoredWorks,
+)
 from greenmfg.db.base import Base
 from greenmfg.diagnosis.models import DiagnosisAlert, DiagnosisNotes, Equipment
 from greenmfg.greenfactory.models import GreenEvaluation
@@ -47,7 +52,7 @@ __all__ = [
     "Facility", "FacilityResult", "GreenApplication", "GreenApplicationEvent", "GreenEvaluation", "GreenRecheck",
     "ImportBatch", "Jurisdiction", "LineTemplate", "LoginAttempt", "Membership", "Meter", "MeterReading",
     "MeterReplacement", "MeterRollup", "MeterSetting", "Organisation", "Park", "Product", "RegionOutput",
-    "ReplacementPlan", "ResultProduct", "RetiredCapacity", "SavingsReport", "StoredBenchmark", "StoredPlantYear",
+    "ReplacementPlan", "ResultProduct", "RetiredCapacity", "SavingsReport", "StoredBenchmark", "StoredPlantYear", "StoredWorks",
     "User",
     "WebSession",
 ]
