@@ -104,8 +104,24 @@ def test_measured_enthalpy_is_net_of_feed_water(write_rows: WriteRows) -> None:
     result = _result(write_rows([row]))
     # (2756 − 83.74) kJ/kg × 1000 t × 0.11 = 293.9486 tCO2 (today's code: 2756 × 0.11 = 303.16)
     assert result["emissions_tco2e"]["purchased_heat"] == pytest.approx(293.9486, rel=1e-9)
-    # energy: the measured enthalpy / 29.3076 GJ/tce, as before
-    assert result["energy_tce"] == pytest.approx(1000 * 2.756 / 29.3076, rel=1e-9)
+    # energy: GB/T 2589-2020 附录A's 0.1286 kgce/kg for steam however its enthalpy is given, so the
+    # same steam described by its pressure (see test_energy_by_the_gb2589_coefficient_either_way)
+    # gives the same energy (a measured enthalpy gave 2756 / 29.3076 = 94.04 tce before)
+    assert result["energy_tce"] == pytest.approx(128.6, rel=1e-9)
+
+
+def test_energy_by_the_gb2589_coefficient_either_way(write_rows: WriteRows) -> None:
+    """One steam, one energy figure: 1000 t of 0.6 MPa saturated steam given by its measured
+    enthalpy or by its pressure is 1000 t × 0.1286 kgce/kg = 128.6 tce (GB/T 2589-2020 附录A);
+    the enthalpy only sets the heat its emissions use."""
+    h = steam_state(0.6, None).enthalpy_kj_per_kg
+    assert h is not None
+    by_state = _result(write_rows([{**STEAM, "steam_pressure": 0.6}]))
+    by_enthalpy = _result(write_rows([{**STEAM, "ncv": round(h, 6), "ncv_unit": "kJ/kg"}], name="h.csv"))
+    assert by_state["energy_tce"] == pytest.approx(128.6, rel=1e-12)
+    assert by_enthalpy["energy_tce"] == pytest.approx(by_state["energy_tce"], rel=1e-12)
+    assert by_enthalpy["emissions_tco2e"]["purchased_heat"] == pytest.approx(
+        by_state["emissions_tco2e"]["purchased_heat"], rel=1e-6)
 
 
 def test_exported_steam_is_deducted_at_the_same_heat(write_rows: WriteRows) -> None:

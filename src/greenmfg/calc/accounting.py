@@ -21,7 +21,8 @@ Formulas (per activity line; ``s`` = −1 for flow ``exported``, else +1)
 - steam [tCO2] = Q [t] · (h − 83.74 kJ/kg) · 10⁻³ · 0.11 (NDRC guidelines: the steam's enthalpy h
   net of the feed water's), h the measured enthalpy or the IAPWS-IF97 enthalpy of the line's
   measured pressure and temperature (``steam_enthalpy``, see :mod:`greenmfg.calc.steam`). Its
-  energy [tce] stays as above: the GB/T 2589 coefficient, or a measured enthalpy / 29.3076.
+  energy [tce] is Q · the GB/T 2589 coefficient (0.1286 kgce/kg) however h is given, so one steam
+  gives one energy figure.
 
 One method per process
 ----------------------
@@ -157,22 +158,25 @@ def parameter_sets(keys: ir.Table, parameters: ir.Table, grid: ir.Table, electri
     electricity_coef = a.e_coef if equal_value_basis else a.coef
     electricity_ref = a.e_ref if equal_value_basis else a.coef_ref
     electricity_warn = a.e_warn if equal_value_basis else a.coef_warn
-    coef_from_ncv = uses_energy & ~is_electricity & has_ncv
+    # steam's energy is its GB/T 2589 coefficient whatever its enthalpy (measured or of its state):
+    # the enthalpy, net of the feed water's, is the heat its emissions use
+    ncv_energy = has_ncv & ~is_steam
+    coef_from_ncv = uses_energy & ~is_electricity & ncv_energy
     coef = ibis.cases(
         (~uses_energy, ibis.null("float64")),
         (is_electricity, electricity_coef),
-        (has_ncv, ibis.null("float64")),  # measured ncv / 29.3076, per line
+        (ncv_energy, ibis.null("float64")),  # measured ncv / 29.3076, per line
         else_=a.coef,
     )
     coef_ref = ibis.cases(
         (~uses_energy, ibis.null("string")),
         (is_electricity, electricity_ref),
-        (has_ncv, ibis.literal("measured ncv / 29.3076 GJ/tce")),
+        (ncv_energy, ibis.literal("measured ncv / 29.3076 GJ/tce")),
         else_=a.coef_ref,
     )
     coef_warn = uses_energy & ibis.cases(
         (is_electricity, electricity_warn.fill_null(False)),
-        (has_ncv, False),
+        (ncv_energy, False),
         else_=a.coef_warn.fill_null(False),
     )
 
