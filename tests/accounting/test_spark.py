@@ -58,6 +58,9 @@ EXTRA: list[dict[str, object]] = [
     {"item": "电极", "quantity": "100", "unit": "t", "flow": "工艺", "carbon_content": "0.82",
      "carbon_content_unit": "tC/t"},
     {"item": "熟料", "quantity": "700", "unit": "t", "flow": "产出"},
+    # clinker with its measured CaO/MgO (less the non-carbonate CaO): the factor is computed per line
+    {"item": "熟料", "quantity": "1,000,000", "unit": "吨", "flow": "产出", "facility_id": "K1", "clinker_cao": "65%",
+     "clinker_mgo": "0.02", "clinker_cao_non_carbonate": "1 %"},
     # the steel guideline's flux beside the generic limestone: one method counts, the other is set aside
     {"item": "熔剂石灰石", "quantity": "850", "unit": "t", "flow": "工艺"},
     {"item": "原煤", "quantity": "50", "unit": "t", "flow": "消耗", "facility_id": "F2"},
@@ -118,7 +121,8 @@ def inputs(tmp_path_factory: pytest.TempPathFactory) -> Path:
         for row in _rows(EXTRA):
             writer.writerow(["" if row[h] is None else row[h] for h in HEADER])
     typed = pa.Table.from_pylist(_rows(EXTRA[4:-1], enterprise_id="E3", enterprise_name="三厂", region="320000"))
-    for column in ("quantity", "ncv", "carbon_content", "oxidation_rate", "steam_pressure", "steam_temperature"):
+    for column in ("quantity", "ncv", "carbon_content", "oxidation_rate", "steam_pressure", "steam_temperature",
+                   "clinker_cao", "clinker_mgo", "clinker_cao_non_carbonate", "clinker_mgo_non_carbonate"):
         values = [None if v in (None, "") else float(str(v).replace(",", "").replace("%", "").strip())
                   * (0.01 if "%" in str(v) else 1.0) for v in typed.column(column).to_pylist()]
         typed = typed.set_column(typed.column_names.index(column), column, pa.array(values, pa.float64()))
@@ -186,6 +190,8 @@ def test_every_result_product_warning_and_line_is_the_same(runs: tuple[Any, Any]
     lines = [line for r in _results(got) for line in r["lines"]]
     assert {"exported", "process", "purchased_heat", "combustion"} <= {line["category"] for line in lines}
     assert any(p["ref"] == "measured" for line in lines for p in line["parameters"])
+    clinker = [line for line in lines if any(p["name"] == "clinker_cao_content" for p in line["parameters"])]
+    assert clinker and all(line["co2e_t"] > 0 for line in clinker)
     assert any(r["products"] for r in _results(got)) and any(r["warnings"] for r in _results(got))
     provenance = {k: v for k, v in got["provenance"].items() if k != "run_at_utc"}
     assert provenance == {k: v for k, v in expected["provenance"].items() if k != "run_at_utc"}

@@ -43,6 +43,10 @@ PARAMETER_LABELS: Mapping[str, str] = MappingProxyType({
     "emission_factor": N_("Emission factor"),
     "steam_enthalpy": N_("Steam enthalpy"),
     "heat_content": N_("Heat content net of feed water"),
+    "clinker_cao_content": N_("CaO content of the clinker"),
+    "clinker_mgo_content": N_("MgO content of the clinker"),
+    "clinker_cao_non_carbonate": N_("CaO from non-carbonate sources"),
+    "clinker_mgo_non_carbonate": N_("MgO from non-carbonate sources"),
 })
 
 #: reference-data verification status → (badge status of ``ui.badge``, label)

@@ -25,7 +25,7 @@ import pyarrow.parquet as pq
 
 from greenmfg.accounting import engines
 from greenmfg.accounting.service import AccountingRun
-from greenmfg.calc.accounting import CATEGORIES
+from greenmfg.calc.accounting import CATEGORIES, CLINKER_OXIDES
 from greenmfg.calc.steam import FEED_WATER_ENTHALPY_GJ_PER_T
 from greenmfg.errors import InputError
 from greenmfg.refdata.catalog import ParameterRow
@@ -142,6 +142,7 @@ def _line(record: dict[str, Any], run: AccountingRun, editions: dict[str, str]) 
         })
     if record.get("kind") == "steam":
         parameters.extend(_steam_parameters(record))
+    parameters.extend(_clinker_parameters(record))
     energy_formula = "s × Q × coefficient" if record.get("coef") is not None else ""
     line: dict[str, Any] = {
         "file": record["_file"], "row": record["_row"], "item": record["item"],
@@ -165,6 +166,22 @@ def _line(record: dict[str, Any], run: AccountingRun, editions: dict[str, str]) 
     if heating is not None:
         line["heating_values"] = heating
     return line
+
+
+#: the clinker's measured oxide contents as a derivation line names them
+_CLINKER_PARAMETERS = dict(zip(CLINKER_OXIDES, ("clinker_cao_content", "clinker_mgo_content",
+                                                "clinker_cao_non_carbonate", "clinker_mgo_non_carbonate"), strict=True))
+
+
+def _clinker_parameters(record: dict[str, Any]) -> list[dict[str, Any]]:
+    """A clinker line's measured CaO and MgO contents (mass fractions), from which its emission
+    factor (shown before them) was computed."""
+    if record.get("clinker_cao_measured") is None:
+        return []
+    return [{"name": name, "value": _round(record.get(f"{column}_measured") or 0.0), "unit": "1",
+             "ref": "measured" if record.get(f"{column}_measured") is not None else "not given: 0",
+             "sources": []}
+            for column, name in _CLINKER_PARAMETERS.items()]
 
 
 def _steam_parameters(record: dict[str, Any]) -> list[dict[str, Any]]:
@@ -390,8 +407,8 @@ def write_json(run: AccountingRun, path: Path) -> None:
 #: Columns of ``<stem>.lines.parquet``: where the line comes from (``file_id``: its place in the
 #: provenance's inputs), its parameter set, what it measured, its results.
 LINE_COLUMNS = ("file_id", "row", "parameter_set", "quantity_input", "quantity", "ncv_measured",
-                "carbon_content_measured", "oxidation_rate_measured", "steam_pressure", "steam_temperature",
-                "steam_enthalpy", "energy_tce", "co2e_t", "set_aside_co2e_t")
+                "carbon_content_measured", "oxidation_rate_measured", *(f"{c}_measured" for c in CLINKER_OXIDES),
+                "steam_pressure", "steam_temperature", "steam_enthalpy", "energy_tce", "co2e_t", "set_aside_co2e_t")
 #: Dictionary size at which the Parquet writer gives up dictionary encoding of a lines column [bytes].
 _LINES_DICTIONARY_BYTES = 1
 _SOURCE = pa.struct([("ref", pa.string()), ("dataset", pa.string()), ("edition", pa.string()),
@@ -402,7 +419,7 @@ _SET_SCHEMA = pa.schema([
     ("flow", pa.string()), ("unit_input", pa.string()), ("unit", pa.string()), ("industry", pa.string()),
     ("methodology", pa.string()), ("region", pa.string()), ("year", pa.int32()), ("grid_factor_year", pa.int32()),
     ("measured_ncv", pa.bool_()), ("measured_carbon_content", pa.bool_()),
-    ("measured_oxidation_rate", pa.bool_()), ("category", pa.string()),
+    ("measured_oxidation_rate", pa.bool_()), ("measured_clinker_oxides", pa.bool_()), ("category", pa.string()),
     ("formula", pa.struct([("energy", pa.string()), ("emissions", pa.string())])),
     ("parameters", pa.list_(pa.struct([("name", pa.string()), ("value", pa.float64()), ("unit", pa.string()),
                                        ("ref", pa.string()), ("sources", pa.list_(_SOURCE))]))),
@@ -476,6 +493,7 @@ def _parameter_set(record: dict[str, Any], run: AccountingRun) -> dict[str, Any]
     return {
         **{k: record[k] for k in ("parameter_set", "item", "kind", "flow", "unit_input", "unit", "industry", "region",
                                   "year", "measured_ncv", "measured_carbon_content", "measured_oxidation_rate",
+                                  "measured_clinker_oxides",
                                   "category")},
         "methodology": _methodology(run, record["industry"])["id"],
         "grid_factor_year": run.bound.grid_years.get(record["year"]) if record["kind"] == "electricity" else None,

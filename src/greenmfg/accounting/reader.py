@@ -36,7 +36,8 @@ RAW_VIEW = "greenmfg_activity_raw"
 _TABLE_INPUT = "greenmfg_input_table"
 
 SUFFIXES = (".xlsx", ".csv", ".parquet")
-NUMERIC_COLUMNS = ("quantity", "ncv", "carbon_content", "oxidation_rate", "steam_pressure", "steam_temperature")
+NUMERIC_COLUMNS = ("quantity", "ncv", "carbon_content", "oxidation_rate", "steam_pressure", "steam_temperature",
+                   "clinker_cao", "clinker_mgo", "clinker_cao_non_carbonate", "clinker_mgo_non_carbonate")
 
 
 def _number_sql(expression: str) -> str:

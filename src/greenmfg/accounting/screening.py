@@ -34,6 +34,7 @@ from greenmfg.accounting.validation import (
     distinct_keys,
     distinct_lines,
 )
+from greenmfg.calc.accounting import CLINKER_OXIDES
 from greenmfg.refdata.vocabulary import Vocabulary
 
 __all__ = [
@@ -100,7 +101,8 @@ class ScreenedActivity:
         maps = self.maps
         t = _looked_up(self.source.table, maps)
         measured = (t.ncv_number.notnull() | t.carbon_content_number.notnull() | t.oxidation_rate_number.notnull()
-                    | t.steam_pressure_number.notnull() | t.steam_temperature_number.notnull())
+                    | t.steam_pressure_number.notnull() | t.steam_temperature_number.notnull()
+                    | ibis.or_(*(t[f"{c}_number"].notnull() for c in CLINKER_OXIDES)))
         texts_ok = ibis.and_(*(t[f"{name}_ok"] for name in _TEXT_RULES)).fill_null(False)
         t = t.mutate(
             flags=(~texts_ok | ibis.or_(*_value_rules(t).values())).cast("int8"),
@@ -297,7 +299,7 @@ def may_have_duplicates(screened: ScreenedActivity) -> bool:
     check."""
     t = screened.activity.select("enterprise_id", "facility_id", "period", "item", "flow", "ncv_number",
                                  "carbon_content_number", "oxidation_rate_number", "steam_pressure",
-                                 "steam_temperature")
+                                 "steam_temperature", *(f"{c}_measured" for c in CLINKER_OXIDES))
     t = t.mutate(enterprise_id=_stripped(t.enterprise_id), facility_id=_stripped(t.facility_id))
     key = ibis.struct(_duplicate_key(t)).hash()
     counted = t.aggregate(rows=t.count(), keys=key.nunique()).to_pyarrow().to_pylist()[0]

@@ -105,6 +105,37 @@ COLUMNS: tuple[TemplateColumn, ...] = (
                    "saturated steam.",
                    "仅蒸汽：过热蒸汽温度，单位 °C（与蒸汽压力一同填写）；饱和蒸汽留空。", "",
                    ("过热蒸汽温度", "steam temperature")),
+    TemplateColumn("clinker_cao", "熟料CaO含量", False,
+                   "Clinker output rows only (item clinker, flow produced): the clinker's measured CaO mass "
+                   "fraction, a fraction (0.652) or a percentage with % (65.2%). With clinker_mgo it replaces the "
+                   "default clinker emission factor: EF = (CaO − CaO non-carbonate) × 44/56 + (MgO − MgO "
+                   "non-carbonate) × 44/40 [tCO2/t clinker] (GB/T 32151.8-2015, NDRC 2013 cement guideline).",
+                   "仅熟料产出行（品种 熟料，流向 产出）：熟料中氧化钙（CaO）的实测质量分数，小数（0.652）或带 % 的百分数"
+                   "（65.2%）。与熟料MgO含量一同填写时替代熟料排放因子缺省值：EF =（CaO − 非碳酸盐CaO）× 44/56 +"
+                   "（MgO − 非碳酸盐MgO）× 44/40 [tCO2/t 熟料]（GB/T 32151.8-2015、发改委水泥指南 2013）。", "",
+                   ("熟料中氧化钙含量", "熟料氧化钙含量", "熟料中CaO含量", "熟料中CaO的含量", "熟料中氧化钙的含量",
+                    "clinker CaO", "clinker CaO content", "CaO content of clinker")),
+    TemplateColumn("clinker_mgo", "熟料MgO含量", False,
+                   "Clinker output rows only: the clinker's measured MgO mass fraction (0.02 or 2%). Give it with "
+                   "clinker_cao (0 when the clinker has no MgO).",
+                   "仅熟料产出行：熟料中氧化镁（MgO）的实测质量分数（0.02 或 2%）。须与熟料CaO含量一同填写（不含 MgO 时填 0）。",
+                   "", ("熟料中氧化镁含量", "熟料氧化镁含量", "熟料中MgO含量", "熟料中MgO的含量", "熟料中氧化镁的含量",
+                        "clinker MgO", "clinker MgO content", "MgO content of clinker")),
+    TemplateColumn("clinker_cao_non_carbonate", "非碳酸盐CaO含量", False,
+                   "Clinker output rows only, optional: the part of the clinker's CaO that came from non-carbonate "
+                   "sources (steel slag, fly ash, carbide slag … in the raw meal), as a fraction of the clinker "
+                   "(0.01 or 1%); deducted from clinker_cao. Empty: 0.",
+                   "仅熟料产出行，可选：熟料中来自非碳酸盐原料（钢渣、粉煤灰、电石渣等）的氧化钙质量分数（0.01 或 1%），"
+                   "从熟料CaO含量中扣除。留空视为 0。", "",
+                   ("熟料中非碳酸盐CaO含量", "非碳酸盐来源CaO含量", "熟料中非碳酸盐来源的氧化钙含量", "非碳酸盐氧化钙含量",
+                    "非碳酸盐来源氧化钙含量", "non-carbonate CaO", "CaO from non-carbonate sources")),
+    TemplateColumn("clinker_mgo_non_carbonate", "非碳酸盐MgO含量", False,
+                   "Clinker output rows only, optional: the part of the clinker's MgO from non-carbonate sources "
+                   "(0.002 or 0.2%); deducted from clinker_mgo. Empty: 0.",
+                   "仅熟料产出行，可选：熟料中来自非碳酸盐原料的氧化镁质量分数（0.002 或 0.2%），从熟料MgO含量中扣除。"
+                   "留空视为 0。", "",
+                   ("熟料中非碳酸盐MgO含量", "非碳酸盐来源MgO含量", "熟料中非碳酸盐来源的氧化镁含量", "非碳酸盐氧化镁含量",
+                    "非碳酸盐来源氧化镁含量", "non-carbonate MgO", "MgO from non-carbonate sources")),
 )
 REQUIRED_COLUMNS = tuple(c.name for c in COLUMNS if c.required)
 

@@ -19,6 +19,8 @@ import ibis.expr.types as ir
 import pyarrow as pa
 
 from greenmfg.accounting.reader import ActivitySource
+from greenmfg.accounting.template_spec import COLUMNS
+from greenmfg.calc.accounting import CLINKER_ITEM, CLINKER_OXIDES
 from greenmfg.calc.steam import (
     FEED_WATER_ENTHALPY_GJ_PER_T,
     FEED_WATER_ENTHALPY_KJ_PER_KG,
@@ -138,6 +140,20 @@ _RULES = {r.code: r for r in (
           "蒸汽同时给出了实测焓值和压力/温度，二者可能不一致",
           "keep one: the measured enthalpy, or the pressure (and temperature)",
           "只保留一种：实测焓值，或蒸汽压力（及温度）"),
+    _Rule("accounting.input.clinker_oxide_missing", "{column}",
+          "the clinker's {column} is empty while its other oxide contents are given: the clinker emission "
+          "factor (CaO − CaO non-carbonate) × 44/56 + (MgO − MgO non-carbonate) × 44/40 (GB/T 32151.8-2015) "
+          "needs both the CaO and the MgO content",
+          "熟料的 {column_zh}（{column}）为空，但填写了其他氧化物含量：熟料排放因子 =（CaO − 非碳酸盐CaO）× 44/56 +"
+          "（MgO − 非碳酸盐MgO）× 44/40（GB/T 32151.8-2015），需同时填写 CaO 和 MgO 含量",
+          "give the measured {column} (0 if there is none), or leave all clinker oxide columns empty to use the "
+          "default factor",
+          "请填写实测的 {column_zh}（没有则填 0），或将熟料氧化物各列都留空以使用缺省排放因子"),
+    _Rule("accounting.input.clinker_non_carbonate", "{column}",
+          "{column} {value} is larger than the clinker's {total_column} {total}",
+          "{column_zh}（{column}）{value} 大于熟料的 {total_column_zh} {total}",
+          "the non-carbonate part is a part of the clinker's content: check both values and their % signs",
+          "非碳酸盐来源部分是熟料中含量的一部分，不能大于总含量：请核对两个数值及其 % 号"),
     _Rule("accounting.input.duplicate_row", "item",
           "duplicate row: same enterprise, facility, period, item, flow and measured parameters as row {first}",
           "重复行：与第 {first} 行的企业、设施、期间、品种、流向和实测参数相同",
@@ -259,7 +275,7 @@ class _Maps:
                                        vocabulary, table)
         for row in lines:  # the set number's part that the line's spelling decides (see _parameter_set)
             row["set_base"] = (None if row["set_code"] is None
-                               else int(row["set_code"]) * industries * regions * years * 8)  # type: ignore[call-overload]
+                               else int(row["set_code"]) * industries * regions * years * _SET_BITS)  # type: ignore[call-overload]
         names = [*(f"k_{c}" for c in _LINE_TEXTS), *_LINE_TEXTS, "item_key", "flow_key", "kind",
                  "canonical_unit", "flow_allowed", "ncv_kind", "carbon_kind", "fuel_kind",
                  *(f"{p}_{c}" for p in ("unit", "ncv", "cc") for c in ("factor", "reason", "target")),
@@ -279,13 +295,13 @@ class _Maps:
             if column == "period":
                 years_of: list[int | None] = [int(r[2][:4]) if r[2] else None for r in rows]
                 data |= {"year": list(years_of), "year_code": [year_code.get(y) if y else None for y in years_of]}
-                data["year_base"] = [None if c is None else c * 8 for c in data["year_code"]]  # type: ignore[operator]
+                data["year_base"] = [None if c is None else c * _SET_BITS for c in data["year_code"]]  # type: ignore[operator]
                 schema |= {"year": "int32", "year_code": "int64", "year_base": "int64"}
             if column == "region":
-                data["region_base"] = [None if c is None else c * years * 8 for c in data["region_code"]]  # type: ignore[operator]
+                data["region_base"] = [None if c is None else c * years * _SET_BITS for c in data["region_code"]]  # type: ignore[operator]
                 schema |= {"region_base": "int64"}
             if column == "industry":
-                data["industry_base"] = [None if c is None else c * regions * years * 8  # type: ignore[operator]
+                data["industry_base"] = [None if c is None else c * regions * years * _SET_BITS  # type: ignore[operator]
                                          for c in data["industry_code"]]
                 schema |= {"industry_base": "int64"}
             tables[column] = self._with_verdict(column, table(f"greenmfg_map_{column}", data, schema))
@@ -327,16 +343,17 @@ class _Maps:
         columns: dict[str, list[object]] = defaultdict(list)
         for code, (item_key, flow_key, unit) in enumerate(triples):
             item = vocabulary.item(str(item_key))
-            measurable = (item.kind in _NCV_TARGET, item.kind in _CARBON_TARGET, item.kind == "fuel")
+            measurable = (item.kind in _NCV_TARGET, item.kind in _CARBON_TARGET, item.kind == "fuel",
+                          item_key == CLINKER_ITEM and flow_key == "produced")
             for industry, i in industry_code.items():
                 for region, r in region_code.items():
                     for year, y in year_code.items():
-                        for bits in range(8):
-                            given = [bool(bits & (1 << b)) for b in range(3)]
+                        for bits in range(_SET_BITS):
+                            given = [bool(bits & (1 << b)) for b in range(len(_MEASURED_FLAGS))]
                             if any(g and not m for g, m in zip(given, measurable, strict=True)):
                                 continue  # a row giving that parameter fails a rule
                             values = {
-                                "parameter_set": (((code * industries + i) * regions + r) * years + y) * 8 + bits,
+                                "parameter_set": (((code * industries + i) * regions + r) * years + y) * _SET_BITS + bits,
                                 "item": item_key, "kind": item.kind, "flow": flow_key, "unit": item.canonical_unit,
                                 "unit_input": unit, "industry": industry, "region": region, "year": year,
                                 **dict(zip(_MEASURED_FLAGS, given, strict=True)),
@@ -435,13 +452,16 @@ class _LineResolver:
         return factor, reason, target
 
 
-#: Which measured parameters a parameter set's rows give (bits 1, 2, 4 of its number).
-_MEASURED_FLAGS = ("measured_ncv", "measured_carbon_content", "measured_oxidation_rate")
+#: Which measured parameters a parameter set's rows give (bits 1, 2, 4, 8 of its number): the
+#: last, the clinker's CaO and MgO content (the clinker emission factor computed from them).
+_MEASURED_FLAGS = ("measured_ncv", "measured_carbon_content", "measured_oxidation_rate", "measured_clinker_oxides")
+#: Numbers a set's measured bits take (the set number's last factor).
+_SET_BITS = 1 << len(_MEASURED_FLAGS)
 
 
 def _parameter_set(t: ir.Table, measured: tuple[ir.FloatingValue, ...]) -> ir.IntegerValue:
     """The number of a looked-up row's parameter set (null for a row that fails a rule):
-    (((set_code · industries + industry_code) · regions + region_code) · years + year_code) · 8 +
+    (((set_code · industries + industry_code) · regions + region_code) · years + year_code) · 16 +
     measured bits, its parts read from the maps (``set_base``, ``industry_base``, ``region_base``,
     ``year_base``) so that no number of the input's industries, regions or years is written into
     the plan. The industry is part of the set: it decides the methodology, hence the default fuel
@@ -558,7 +578,27 @@ def _value_rules(t: ir.Table) -> dict[str, ir.BooleanValue]:
         f_carbon_range=t.carbon_content_number.notnull() & (t.carbon_content_number <= 0),
         f_of_range=t.oxidation_rate_number.notnull()
         & ((t.oxidation_rate_number <= 0) | (t.oxidation_rate_number > 1)),
+        **_clinker_rules(t),
     )
+
+
+def _clinker_rules(t: ir.Table) -> dict[str, ir.BooleanValue]:
+    """Rules on the clinker's oxide contents: numbers, on a clinker output row only, mass fractions
+    from 0 to 1, CaO and MgO together, and a non-carbonate part within its total."""
+    numbers = {c: t[f"{c}_number"] for c in CLINKER_OXIDES}
+    given = {c: numbers[c].notnull() | ~_blank(t[c]) for c in CLINKER_OXIDES}
+    clinker = (t.item_key == CLINKER_ITEM) & (t.flow_key == "produced")
+    rules: dict[str, ir.BooleanValue] = {}
+    for c in CLINKER_OXIDES:
+        rules[f"f_nan_{c}"] = numbers[c].isnull() & ~_blank(t[c])
+        rules[f"f_{c}_not_applicable"] = t.item_key.notnull() & given[c] & ~clinker.fill_null(False)
+        rules[f"f_{c}_range"] = numbers[c].notnull() & ~((numbers[c] >= 0) & (numbers[c] <= 1))
+    for c in CLINKER_OXIDES[:2]:
+        rules[f"f_{c}_missing"] = clinker.fill_null(False) & ~given[c] & ibis.or_(
+            *(given[o] for o in CLINKER_OXIDES if o != c))
+        part = numbers[f"{c}_non_carbonate"]
+        rules[f"f_{c}_non_carbonate"] = numbers[c].notnull() & part.notnull() & (part > numbers[c])
+    return rules
 
 
 def _steam_rules(t: ir.Table, has_ncv: ir.BooleanValue) -> dict[str, ir.BooleanValue]:
@@ -612,6 +652,12 @@ _FLAG_RULES: dict[str, tuple[str, str]] = {
     "f_steam_two_states": ("accounting.input.steam_two_states", "steam_pressure"),
     "f_steam_state_missing": ("accounting.input.steam_state_missing", "ncv"),
     "f_steam_enthalpy_range": ("accounting.input.parameter_range", "ncv"),
+    **{f"f_nan_{c}": ("accounting.input.not_a_number", c) for c in CLINKER_OXIDES},
+    **{f"f_{c}_not_applicable": ("accounting.input.parameter_not_applicable", c) for c in CLINKER_OXIDES},
+    **{f"f_{c}_range": ("accounting.input.parameter_range", c) for c in CLINKER_OXIDES},
+    **{f"f_{c}_missing": ("accounting.input.clinker_oxide_missing", c) for c in CLINKER_OXIDES[:2]},
+    **{f"f_{c}_non_carbonate": ("accounting.input.clinker_non_carbonate", f"{c}_non_carbonate")
+       for c in CLINKER_OXIDES[:2]},
 }
 _RANGE_FIX = {
     "ncv": ("give a positive net calorific value", "低位发热量应为正数"),
@@ -622,13 +668,20 @@ _RANGE_FIX = {
                        f"at most {MAX_STEAM_ENTHALPY_KJ_PER_KG:g} kJ/kg: check the value and ncv_unit (kJ/kg, GJ/t)",
                        f"蒸汽焓值应高于给水焓 {FEED_WATER_ENTHALPY_KJ_PER_KG} kJ/kg 且不超过 "
                        f"{MAX_STEAM_ENTHALPY_KJ_PER_KG:g} kJ/kg：请核对数值和单位（kJ/kg、GJ/t）"),
+    **{c: ("give a mass fraction of the clinker from 0 to 1 (0.652) or a percentage with % (65.2%)",
+           "请填写熟料中的质量分数：0 到 1 之间的小数（0.652）或带 % 的百分数（65.2%）") for c in CLINKER_OXIDES},
 }
+
+
+#: Chinese header of each template column (what a Chinese message names it by)
+_HEADERS_ZH = {c.name: c.header_zh for c in COLUMNS}
 
 
 def _issue(code: str, column: str, row: dict[str, object], **extra: object) -> Issue:
     rule = _RULES[code]
     value = row.get(column)
-    context: dict[str, object] = {"column": column, "value": "" if value is None else value, **extra}
+    context: dict[str, object] = {"column": column, "column_zh": _HEADERS_ZH.get(column, column),
+                                  "value": "" if value is None else value, **extra}
     context.setdefault("item", row.get("item") or "")
     fmt = {k: ("" if v is None else v) for k, v in context.items()}
     return Issue(
@@ -667,6 +720,10 @@ def _row_issues(flagged: list[dict[str, object]], vocabulary: Vocabulary) -> lis
             elif code == "accounting.input.parameter_range":
                 extra["range_fix"], extra["range_fix_zh"] = _RANGE_FIX[
                     "steam_enthalpy" if flag == "f_steam_enthalpy_range" else column]
+            elif code == "accounting.input.clinker_non_carbonate":
+                total_column = column.removesuffix("_non_carbonate")
+                extra["total_column"], extra["total"] = total_column, row.get(total_column) or ""
+                extra["total_column_zh"] = _HEADERS_ZH.get(total_column, total_column)
             elif code == "accounting.input.steam_state":
                 column = str(row.get("steam_column") or column)
                 extra["reason"], extra["reason_zh"] = row.get("steam_problem") or "", row.get("steam_problem_zh") or ""
@@ -681,6 +738,7 @@ def _duplicate_key(t: ir.Table) -> dict[str, ir.Value]:
         **{f"k_{c}": t[c] for c in ("enterprise_id", "facility_id", "period", "item", "flow")},
         **{f"k_{c}": t[f"{c}_number"].fill_null(-1.0) for c in ("ncv", "carbon_content", "oxidation_rate")},
         **{f"k_{c}": t[c].fill_null(-1.0) for c in ("steam_pressure", "steam_temperature")},
+        **{f"k_{c}": t[f"{c}_measured"].fill_null(-1.0) for c in CLINKER_OXIDES},
     }
 
 
@@ -744,6 +802,8 @@ def validate_activity(source: ActivitySource, vocabulary: Vocabulary) -> ir.Tabl
         kind, flow, quantity [canonical unit of the item], unit (canonical), quantity_input,
         unit_input, ncv_measured [GJ per canonical unit], carbon_content_measured [tC/GJ for
         fuels, tC per canonical unit for carbon materials], oxidation_rate_measured [1],
+        clinker_cao_measured, clinker_mgo_measured, clinker_cao_non_carbonate_measured,
+        clinker_mgo_non_carbonate_measured [mass fractions of the clinker, 0–1],
         steam_pressure [MPa, absolute], steam_temperature [°C], steam_enthalpy [GJ/t] (IAPWS-IF97
         enthalpy of the steam's state, for steam without a measured enthalpy), _file, _row.
 
@@ -784,6 +844,7 @@ def _canonical(t: ir.Table, extra: tuple[str, ...] = ()) -> ir.Table:
     """The canonical columns of the joined rows (plus what the cross-row checks compare and
     ``extra`` columns)."""
     measured = (t.ncv_number * t.ncv_factor, t.carbon_content_number * t.cc_factor, t.oxidation_rate_number)
+    oxides = {f"{c}_measured": t[f"{c}_number"] for c in CLINKER_OXIDES}
     return t.select(
         "_file", "_row", *extra, "enterprise_id", "enterprise_name",
         industry=t.industry_key, region=t.region_key, facility_id=t.facility_id,
@@ -792,10 +853,11 @@ def _canonical(t: ir.Table, extra: tuple[str, ...] = ()) -> ir.Table:
         quantity=_quantity(t), unit=t.canonical_unit,
         quantity_input=t.quantity_number, unit_input=t.unit,
         ncv_measured=measured[0], carbon_content_measured=measured[1], oxidation_rate_measured=measured[2],
+        **oxides,
         steam_pressure=t.steam_pressure_number, steam_temperature=t.steam_temperature_number,
         steam_enthalpy=ibis.ifelse((t.kind == "steam") & t.ncv_number.isnull(), t.steam_enthalpy,
                                    ibis.null("float64")),
-        parameter_set=_parameter_set(t, measured),
+        parameter_set=_parameter_set(t, (*measured, oxides["clinker_cao_measured"])),
         ncv_number=t.ncv_number, carbon_content_number=t.carbon_content_number,
         oxidation_rate_number=t.oxidation_rate_number, period_text=t.period, flags=t.flags,
     )

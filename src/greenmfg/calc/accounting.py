@@ -15,7 +15,10 @@ Formulas (per activity line; ``s`` = −1 for flow ``exported``, else +1)
   boundary remove their fixed carbon: −Q · EF_fixed.
 - process [tCO2e] = Q · EF for carbonates and carbon-bearing materials (measured carbon content
   [tC/t] → CC · 44/12); product-linked emissions (PFC from anode effects, clinker
-  calcination) = Q_product · EF.
+  calcination) = Q_product · EF. Clinker with its measured CaO and MgO content (mass fractions)
+  has EF = (CaO − CaO₀) · 44/56 + (MgO − MgO₀) · 44/40 [tCO2/t clinker], CaO₀ and MgO₀ the parts
+  from non-carbonate sources (0 when not given) (GB/T 32151.8-2015 and the NDRC 2013 cement
+  guideline, as written there: 44/56 and 44/40); else the default factor.
 - purchased electricity [tCO2] = Q [MWh] · EF_grid; purchased heat [tCO2] = Q [GJ] · 0.11;
   exported electricity/heat enter negative.
 - steam [tCO2] = Q [t] · (h − 83.74 kJ/kg) · 10⁻³ · 0.11 (NDRC guidelines: the steam's enthalpy h
@@ -49,6 +52,10 @@ from greenmfg.calc.steam import FEED_WATER_ENTHALPY_GJ_PER_T
 __all__ = [
     "CARBON_TO_CO2",
     "CATEGORIES",
+    "CLINKER_ITEM",
+    "CLINKER_OXIDES",
+    "CO2_PER_CAO",
+    "CO2_PER_MGO",
     "GJ_PER_TCE",
     "activity_lines",
     "facility_products",
@@ -61,6 +68,19 @@ __all__ = [
 
 #: 44/12: tonnes of CO2 per tonne of carbon (molar masses of CO2 and C).
 CARBON_TO_CO2 = 44.0 / 12.0
+#: The item whose measured CaO and MgO contents give its emission factor (cement clinker).
+CLINKER_ITEM = "clinker"
+#: Template columns of a clinker output row, mass fractions of the clinker [1]: its CaO and MgO,
+#: then the parts of them that came from non-carbonate sources (steel slag, fly ash …).
+CLINKER_OXIDES = ("clinker_cao", "clinker_mgo", "clinker_cao_non_carbonate", "clinker_mgo_non_carbonate")
+#: tCO2 per t of CaO and of MgO from carbonates, as GB/T 32151.8-2015 and the NDRC 2013 cement
+#: guideline write them (44/56, 44/40; with IUPAC molar masses 44.009/56.077 = 0.7848 and
+#: 44.009/40.304 = 1.0919: the guideline's rounded masses are kept so results match its formula).
+CO2_PER_CAO = 44.0 / 56.0
+CO2_PER_MGO = 44.0 / 40.0
+#: How a clinker line's measured emission factor is computed (its reference).
+CLINKER_EF_REF = ("measured clinker CaO/MgO: (CaO − CaO non-carbonate) × 44/56 + (MgO − MgO non-carbonate) × 44/40 "
+                  "(GB/T 32151.8-2015; NDRC 2013 cement guideline)")
 #: GJ per tonne of standard coal: 1 kgce = 29 307.6 kJ (GB/T 2589-2020 §3.5).
 GJ_PER_TCE = 29.3076
 CATEGORIES = ("combustion", "process", "purchased_electricity", "purchased_heat", "exported")
@@ -107,7 +127,8 @@ def parameter_sets(keys: ir.Table, parameters: ir.Table, grid: ir.Table, electri
     keys
         One row per set: ``parameter_set`` (its number), ``item``, ``kind``, ``flow``, ``unit``,
         ``industry``, ``region``, ``year``, and booleans ``measured_ncv``, ``measured_carbon_content``,
-        ``measured_oxidation_rate`` (the lines give that parameter); other columns pass through.
+        ``measured_oxidation_rate``, ``measured_clinker_oxides`` (the lines give that parameter; the
+        last: the clinker's CaO and MgO content); other columns pass through.
     parameters
         One row per item and industry (``p_item``, ``p_industry``: the defaults of the methodology
         that applies to the industry): ``coef`` [tce/unit] + ``coef_ref``, ``ncv`` [GJ/unit],
@@ -142,6 +163,7 @@ def parameter_sets(keys: ir.Table, parameters: ir.Table, grid: ir.Table, electri
     a = a.left_join(electricity, a.year == electricity.e_year)
     kind, flow = a.kind, a.flow
     has_ncv, has_cc, has_of = a.measured_ncv, a.measured_carbon_content, a.measured_oxidation_rate
+    has_oxides = a.measured_clinker_oxides
 
     def used_ref(measured: ir.BooleanValue, ref: ir.StringValue) -> ir.StringValue:
         return ibis.ifelse(measured, ibis.literal("measured"), ref)
@@ -212,6 +234,7 @@ def parameter_sets(keys: ir.Table, parameters: ir.Table, grid: ir.Table, electri
         (is_steam | (is_heat & has_ncv), ibis.null("float64")),  # per line: the line's enthalpy
         (is_heat, a.heat_content * heat_ef),
         (process_input, ibis.ifelse(has_cc, ibis.null("float64"), a.process_ef)),
+        (produced & has_oxides, ibis.null("float64")),  # per line: the clinker's measured oxides
         (produced, ibis.ifelse(produced_ef != 0, produced_ef, ibis.null("float64"))),
         else_=ibis.null("float64"),
     )
@@ -220,6 +243,7 @@ def parameter_sets(keys: ir.Table, parameters: ir.Table, grid: ir.Table, electri
         (is_steam, ibis.ifelse(has_ncv, "(measured enthalpy", "(IAPWS-IF97 enthalpy of the line's steam state") + f" − {_FEED_WATER_KJ_PER_KG} kJ/kg feed water) / 1000 × " + heat_ef_ref),
         (is_heat, ibis.ifelse(has_ncv, "measured heat content", a.heat_content_ref) + " × " + heat_ef_ref),
         (process_input, ibis.ifelse(has_cc, "measured carbon content × 44/12", a.process_ef_ref)),
+        (produced & has_oxides, ibis.literal(CLINKER_EF_REF)),
         (produced, ibis.ifelse(produced_ef != 0, a.output_ref.coalesce(a.fixed_ref), ibis.null("string"))),
         else_=ibis.null("string"),
     )
@@ -227,7 +251,7 @@ def parameter_sets(keys: ir.Table, parameters: ir.Table, grid: ir.Table, electri
         (is_electricity, a.grid_warn.fill_null(False)),
         (is_heat, ~has_ncv & a.heat_content_warn.fill_null(False)),
         (process_input, ~has_cc & a.process_ef_warn.fill_null(False)),
-        (produced, a.output_warn.fill_null(False) | a.fixed_warn.fill_null(False)),
+        (produced, ~has_oxides & (a.output_warn.fill_null(False) | a.fixed_warn.fill_null(False))),
         else_=False,
     )
     ncv_ref = ibis.ifelse(fuel_line, used_ref(has_ncv, a.ncv_ref), ibis.null("string"))
@@ -320,6 +344,11 @@ def activity_lines(activity: ir.Table, sets: ir.Table, methods: ir.Table | None 
     process_carbon_ef = ibis.ifelse(
         a.carbon_content_measured.notnull(), a.carbon_content_measured * CARBON_TO_CO2, a.process_ef
     )
+    # clinker: its measured CaO and MgO from carbonates, converted back to the CO2 they released
+    has_oxides = a.clinker_cao_measured.notnull()
+    clinker_ef = ((a.clinker_cao_measured - a.clinker_cao_non_carbonate_measured.fill_null(0.0)) * CO2_PER_CAO
+                  + (a.clinker_mgo_measured - a.clinker_mgo_non_carbonate_measured.fill_null(0.0)) * CO2_PER_MGO)
+    produced_ef = ibis.ifelse(has_oxides, clinker_ef, a.produced_ef)
     # the same expressions, in the same order, as each formula has always been computed
     co2e = ibis.cases(
         (formula == 1, sign * q * ncv * cc_fuel * of * CARBON_TO_CO2),
@@ -329,21 +358,22 @@ def activity_lines(activity: ir.Table, sets: ir.Table, methods: ir.Table | None 
         (formula == 5, heat_gj * a.heat_ef),
         (formula == 6, -heat_gj * a.heat_ef),
         (formula == 7, q * process_carbon_ef),
-        (formula == 8, q * a.produced_ef),
+        (formula == 8, q * produced_ef),
         else_=ibis.literal(0.0, "float64"),
     )
     fuel_line = (formula == 1) | (formula == 2)
     ef = ibis.cases(
         (a.heat_kind, heat_content * a.heat_ef),
         (formula == 7, process_carbon_ef),
+        ((formula == 8) & has_oxides, clinker_ef),
         else_=a.ef,
     )
     bookkeeping = [c for c in activity.columns if c.startswith("_")]
     return a.select(
         *bookkeeping, "enterprise_id", "enterprise_name", "industry", "region", "facility_id",
         "period", "item", "kind", "flow", "quantity", "unit", "quantity_input", "unit_input", "ncv_measured",
-        "carbon_content_measured", "oxidation_rate_measured", "steam_pressure", "steam_temperature",
-        "steam_enthalpy", "parameter_set",
+        "carbon_content_measured", "oxidation_rate_measured", *(f"{c}_measured" for c in CLINKER_OXIDES),
+        "steam_pressure", "steam_temperature", "steam_enthalpy", "parameter_set",
         category=a.category,
         energy_tce=(sign * q * coef).fill_null(0.0),
         co2e_t=co2e.fill_null(0.0),
