@@ -198,11 +198,37 @@ def test_every_header_spelling_names_one_column() -> None:
 
 
 def test_two_headers_for_one_column_is_a_located_error(write_rows: WriteRows) -> None:
-    header = [*HEADER, "消耗量"]  # 消耗量 means quantity too
+    # two of the template's own headers (its English name and its Chinese header) for one column
+    header = [*HEADER, "数量"]
     issue = _only(_issues(write_rows([GOOD], header=header)), "accounting.input.duplicate_column")
-    assert (issue.file, issue.row, issue.column) == ("activity.csv", 1, "消耗量")
-    assert "'quantity'" in issue.message and "'消耗量'" in issue.message
+    assert (issue.file, issue.row, issue.column) == ("activity.csv", 1, "数量")
+    assert "'quantity'" in issue.message and "'数量'" in issue.message
     assert "'数量'" in issue.message_zh and issue.fix and issue.fix_zh
+
+
+def test_two_synonyms_without_the_template_header_are_a_located_error(tmp_path: Path) -> None:
+    path = tmp_path / "台账.csv"
+    header = ["企业编号", "行业", "地区", "设施编号", "期间", "品种", "消耗量", "用量", "单位", "流向"]
+    path.write_text("\n".join(",".join(r) for r in (header, ["E1", "水泥", "江苏", "F1", "2024-01", "原煤", "100",
+                                                              "90", "吨", "消耗"])), encoding="utf-8")
+    issue = _only(_issues(path), "accounting.input.duplicate_column")
+    assert (issue.row, issue.column) == (1, "用量")
+    assert "'消耗量'" in issue.message and "'用量'" in issue.message
+
+
+def test_the_template_header_wins_over_a_synonym(tmp_path: Path) -> None:
+    """A file with 设施编号 and a 生产线 column (a description of the line), or 数量 and 消耗量: the
+    template's own header names the column and the synonym is ignored like any extra column, as
+    it was before synonyms were recognised (100 t raw coal × 0.7143 kgce/kg, GB/T 2589-2020 附录A)."""
+    path = tmp_path / "台账.csv"
+    header = ["企业编号", "统一社会信用代码", "行业", "地区", "设施编号", "生产线", "期间", "月份", "品种", "数量",
+              "消耗量", "单位", "流向", "用途"]
+    row = ["E1", "91320500MA1XXXXX0A", "水泥", "江苏", "F1", "1号线", "2024-01", "1月", "原煤", "100", "999",
+           "吨", "消耗", "生产"]
+    path.write_text("\n".join(",".join(r) for r in (header, row)), encoding="utf-8")
+    run = account(path)
+    assert run.totals.energy_tce.sum().execute() == pytest.approx(71.43)
+    assert run.totals.facility_id.execute().tolist() == ["F1"]
 
 
 @pytest.mark.parametrize(

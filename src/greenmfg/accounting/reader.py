@@ -23,7 +23,12 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 from ibis.common.exceptions import IbisError
 
-from greenmfg.accounting.template_spec import COLUMNS, REQUIRED_COLUMNS, canonical_column
+from greenmfg.accounting.template_spec import (
+    COLUMNS,
+    REQUIRED_COLUMNS,
+    canonical_column,
+    is_own_header,
+)
 from greenmfg.errors import InputError, Issue
 
 __all__ = [
@@ -103,9 +108,14 @@ class ActivitySource:
 
 
 def _header_issues(path: Path | InputFile, sheet: str, headers: list[str]) -> tuple[dict[str, str], list[Issue]]:
-    """Map each original header to its template column; report unknown, duplicate and missing ones."""
+    """Map each original header to its template column; report unknown, duplicate and missing ones.
+
+    The template's own headers (``facility_id``, 设施编号) win over synonyms (生产线): a synonym
+    names a column only when the file has no own header for it, and is otherwise ignored like any
+    extra column. Two own headers of one column, or two synonyms and no own header, are an error.
+    """
     mapping: dict[str, str] = {}
-    first: dict[str, str] = {}  # template column -> the header that named it first
+    named: dict[str, list[tuple[str, bool]]] = {}  # template column -> (header, is the template's own)
     issues: list[Issue] = []
     for header in headers:
         if header is None or not str(header).strip():
@@ -113,19 +123,23 @@ def _header_issues(path: Path | InputFile, sheet: str, headers: list[str]) -> tu
         column = canonical_column(header)
         if column is None:
             continue  # extra columns (remarks, etc.) are allowed and ignored
-        if column in first:
+        named.setdefault(column, []).append((str(header), is_own_header(header)))
+    for column, found in named.items():
+        own = [h for h, is_own in found if is_own]
+        candidates = own or [h for h, _is_own in found]
+        if len(candidates) > 1:
             zh = next(c.header_zh for c in COLUMNS if c.name == column)
+            first, header = candidates[0], candidates[1]
             issues.append(Issue(
                 code="accounting.input.duplicate_column", file=path.name, sheet=sheet, row=1,
-                column=str(header), value=str(header),
-                message=f"columns '{first[column]}' and '{header}' both mean '{column}' ({zh})",
+                column=header, value=header,
+                message=f"columns '{first}' and '{header}' both mean '{column}' ({zh})",
                 fix="keep one of them, or rename the other to a header the template does not use",
-                message_zh=f"'{first[column]}' 与 '{header}' 两列都表示 '{zh}'（{column}）",
+                message_zh=f"'{first}' 与 '{header}' 两列都表示 '{zh}'（{column}）",
                 fix_zh="只保留其中一列，或将另一列改为模板不使用的表头",
             ))
             continue
-        first[column] = str(header)
-        mapping[str(header)] = column
+        mapping[candidates[0]] = column
     for required in REQUIRED_COLUMNS:
         if required not in mapping.values():
             zh = next(c.header_zh for c in COLUMNS if c.name == required)

@@ -151,12 +151,28 @@ def _header_lookup() -> dict[str, str]:
     return lookup
 
 
-def canonical_column(header: object) -> str | None:
-    """The template column a header names (English or Chinese, case/width-insensitive), or None."""
+def _parts(header: object) -> list[str]:
     text = normalize_name(header)
     # headers written as "企业编号 enterprise_id" or "数量(quantity)" name the column twice
-    for part in [text, *text.replace("(", " ").replace(")", " ").replace("（", " ").replace("）", " ").split()]:
+    return [text, *text.replace("(", " ").replace(")", " ").replace("（", " ").replace("）", " ").split()]
+
+
+def canonical_column(header: object) -> str | None:
+    """The template column a header names (English or Chinese, case/width-insensitive), or None."""
+    for part in _parts(header):
         found = _header_lookup().get(part)
         if found:
             return found
     return None
+
+
+@functools.cache
+def _own_headers() -> frozenset[str]:
+    return frozenset(normalize_name(s) for c in COLUMNS for s in (c.name, c.header_zh))
+
+
+def is_own_header(header: object) -> bool:
+    """Whether ``header`` is one of the template's own headers (its English name or Chinese
+    header), not a synonym: a file with both the template's header and a synonym of it (设施编号
+    and 生产线) takes the template's and ignores the other, like any extra column."""
+    return any(part in _own_headers() for part in _parts(header))
