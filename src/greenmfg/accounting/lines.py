@@ -36,7 +36,8 @@ import json
 import threading
 import zlib
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -177,9 +178,7 @@ def _templates(session: Session | None, digests: Iterable[str]) -> dict[str, str
     return found
 
 
-def unpack(blob: bytes, templates: Mapping[str, str]) -> list[dict[str, Any]]:
-    """The lines of a packed blob, with the template texts it names."""
-    body = _decode(blob)
+def _lines_of(body: Mapping[str, Any], templates: Mapping[str, str]) -> list[dict[str, Any]]:
     digests, files = body["t"], body["f"]
     out = []
     for template, file, row, quantity_input, quantity, energy, co2e in body["l"]:
@@ -190,72 +189,79 @@ def unpack(blob: bytes, templates: Mapping[str, str]) -> list[dict[str, Any]]:
     return out
 
 
+def _warnings_of(body: Mapping[str, Any], texts: Mapping[str, str]) -> list[dict[str, Any]]:
+    return [json.loads(texts[digest]) for digest in body["w"]]
+
+
+def unpack(blob: bytes, templates: Mapping[str, str]) -> list[dict[str, Any]]:
+    """The lines of a packed blob, with the template texts it names."""
+    return _lines_of(_decode(blob), templates)
+
+
 def unpack_warnings(blob: bytes, texts: Mapping[str, str]) -> list[dict[str, Any]]:
     """The warnings of a packed blob, with the texts it names."""
-    return [json.loads(texts[digest]) for digest in _decode(blob)["w"]]
+    return _warnings_of(_decode(blob), texts)
+
+
+@dataclass(frozen=True, slots=True)
+class _Packed:
+    """One packed attribute of a result: where it is stored, where results stored before keep their
+    JSON, where the decoded list is kept, and how a body becomes that list."""
+
+    packed: str
+    legacy: str
+    loaded: str
+    digests: str
+    decode: Callable[[Mapping[str, Any], Mapping[str, str]], list[dict[str, Any]]]
+
+
+_LINES = _Packed("lines_packed", "lines_json", _LOADED, "t", _lines_of)
+_WARNINGS = _Packed("warnings_packed", "warnings_json", _LOADED_WARNINGS, "w", _warnings_of)
+
+
+def _preload(session: Session | None, results: Iterable[FacilityResult], kinds: Sequence[_Packed]) -> None:
+    """Decode ``kinds`` of ``results`` now, with one lookup of the texts they name."""
+    pending: list[tuple[FacilityResult, _Packed, dict[str, Any]]] = []
+    for result in results:
+        for kind in kinds:
+            if getattr(result, kind.loaded, None) is not None:
+                continue
+            blob = getattr(result, kind.packed)
+            if blob is None:
+                setattr(result, kind.loaded, list(getattr(result, kind.legacy) or []))
+            else:
+                pending.append((result, kind, _decode(blob)))
+    if not pending:
+        return
+    texts = _templates(session, (d for _result, kind, body in pending for d in body[kind.digests]))
+    for result, kind, body in pending:
+        setattr(result, kind.loaded, kind.decode(body, texts))
 
 
 def preload_warnings(session: Session, results: Iterable[FacilityResult]) -> None:
     """Decode the warnings of ``results`` now (one text lookup for all), so that
     ``result.warnings`` also works after the session is closed."""
-    pending: list[tuple[FacilityResult, dict[str, Any]]] = []
-    for result in results:
-        if getattr(result, _LOADED_WARNINGS, None) is not None:
-            continue
-        if result.warnings_packed is None:
-            setattr(result, _LOADED_WARNINGS, list(result.warnings_json or []))
-        else:
-            pending.append((result, _decode(result.warnings_packed)))
-    if not pending:
-        return
-    texts = _templates(session, (d for _r, body in pending for d in body["w"]))
-    for result, body in pending:
-        setattr(result, _LOADED_WARNINGS, [json.loads(texts[d]) for d in body["w"]])
+    _preload(session, results, (_WARNINGS,))
 
 
 def preload_lines(session: Session, results: Iterable[FacilityResult]) -> None:
-    """Decode the lines and warnings of ``results`` now (one template lookup for all), so that
+    """Decode the lines and warnings of ``results`` now (one text lookup for all), so that
     ``result.lines`` and ``result.warnings`` also work after the session is closed."""
-    results = list(results)
-    preload_warnings(session, results)
-    pending: list[tuple[FacilityResult, dict[str, Any]]] = []
-    for result in results:
-        if getattr(result, _LOADED, None) is not None:
-            continue
-        if result.lines_packed is None:
-            setattr(result, _LOADED, list(result.lines_json or []))
-        else:
-            pending.append((result, _decode(result.lines_packed)))
-    if not pending:
-        return
-    templates = _templates(session, (d for _r, body in pending for d in body["t"]))
-    for result, _body in pending:
-        assert result.lines_packed is not None
-        setattr(result, _LOADED, unpack(result.lines_packed, templates))
+    _preload(session, results, (_LINES, _WARNINGS))
+
+
+def _decoded(result: FacilityResult, kind: _Packed) -> list[dict[str, Any]]:
+    if getattr(result, kind.loaded, None) is None:
+        _preload(object_session(result), [result], (kind,))
+    loaded: list[dict[str, Any]] = getattr(result, kind.loaded)
+    return loaded
 
 
 def result_lines(result: FacilityResult) -> list[dict[str, Any]]:
     """The lines of one result (old results: their stored JSON document)."""
-    loaded: list[dict[str, Any]] | None = getattr(result, _LOADED, None)
-    if loaded is None:
-        if result.lines_packed is None:
-            loaded = list(result.lines_json or [])
-        else:
-            body = _decode(result.lines_packed)
-            loaded = unpack(result.lines_packed, _templates(object_session(result), body["t"]))
-        setattr(result, _LOADED, loaded)
-    return loaded
+    return _decoded(result, _LINES)
 
 
 def result_warnings(result: FacilityResult) -> list[dict[str, Any]]:
     """The warnings of one result (old results: their stored JSON list)."""
-    loaded: list[dict[str, Any]] | None = getattr(result, _LOADED_WARNINGS, None)
-    if loaded is None:
-        if result.warnings_packed is None:
-            loaded = list(result.warnings_json or [])
-        else:
-            body = _decode(result.warnings_packed)
-            texts = _templates(object_session(result), body["w"])
-            loaded = [json.loads(texts[d]) for d in body["w"]]
-        setattr(result, _LOADED_WARNINGS, loaded)
-    return loaded
+    return _decoded(result, _WARNINGS)

@@ -25,7 +25,7 @@ import pyarrow.parquet as pq
 
 from greenmfg.accounting import engines
 from greenmfg.accounting.service import AccountingRun
-from greenmfg.calc.accounting import CATEGORIES, CLINKER_OXIDES
+from greenmfg.calc.accounting import CATEGORIES, CLINKER_OXIDES, GJ_PER_TCE
 from greenmfg.calc.steam import FEED_WATER_ENTHALPY_GJ_PER_T
 from greenmfg.errors import InputError
 from greenmfg.refdata.catalog import ParameterRow
@@ -80,7 +80,6 @@ def _sources(ref: str | None, rows: dict[str, ParameterRow], catalog_editions: d
 
 
 #: GJ per tce (GB/T 2589-2020: 1 kgce = 29 307.6 kJ)
-_GJ_PER_TCE = 29.3076
 #: relative difference beyond which the heating values of energy and emissions are shown side by side
 _HEATING_VALUE_TOLERANCE = 0.005
 
@@ -114,7 +113,7 @@ def _heating_values(record: dict[str, Any]) -> dict[str, Any] | None:
     if (record.get("kind") != "fuel" or coef is None or ncv is None or not ncv
             or (record.get("ncv_ref") or "").startswith("measured")):
         return None
-    energy = coef * _GJ_PER_TCE
+    energy = coef * GJ_PER_TCE
     if abs(energy - ncv) <= _HEATING_VALUE_TOLERANCE * abs(ncv):
         return None
     return {

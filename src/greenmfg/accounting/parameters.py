@@ -16,7 +16,7 @@ from typing import Literal
 import ibis
 import pyarrow as pa
 
-from greenmfg.calc.accounting import CARBON_TO_CO2
+from greenmfg.calc.accounting import CARBON_TO_CO2, GJ_PER_TCE
 from greenmfg.errors import DatasetError, UnitError
 from greenmfg.refdata.catalog import Catalog, Dataset, ParameterRow
 from greenmfg.refdata.vocabulary import Item, Vocabulary
@@ -227,7 +227,7 @@ def _item_parameters(item: Item, catalog: Catalog, options: AccountingOptions,
         coef, ncv = out["coef"], out["ncv"]
         if coef.value is None and ncv.value is not None:
             # GB/T 2589-2020: standard-coal coefficient = net calorific value / 29 307.6 kJ per kgce
-            out["coef"] = _Value(ncv.value / 29.3076, f"{ncv.ref} / 29.3076 GJ/tce", ncv.warn)
+            out["coef"] = _Value(ncv.value / GJ_PER_TCE, f"{ncv.ref} / {GJ_PER_TCE} GJ/tce", ncv.warn)
     if item.kind == "heat":
         out["heat_content"] = _Value(1.0, "definitional: 1 GJ per GJ", False)
     # steam has no default heat content: the GB/T 2589 coefficient (0.1286 kgce/kg × 29.3076 =

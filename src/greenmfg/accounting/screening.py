@@ -28,11 +28,11 @@ from greenmfg.accounting.validation import (
     _looked_up,
     _Maps,
     _quantity,
-    _stripped,
     _stripped_ids,
     _value_rules,
     distinct_keys,
     distinct_lines,
+    stripped,
 )
 from greenmfg.calc.accounting import CLINKER_OXIDES
 from greenmfg.refdata.vocabulary import Vocabulary
@@ -300,7 +300,7 @@ def may_have_duplicates(screened: ScreenedActivity) -> bool:
     t = screened.activity.select("enterprise_id", "facility_id", "period", "item", "flow", "ncv_number",
                                  "carbon_content_number", "oxidation_rate_number", "steam_pressure",
                                  "steam_temperature", *(f"{c}_measured" for c in CLINKER_OXIDES))
-    t = t.mutate(enterprise_id=_stripped(t.enterprise_id), facility_id=_stripped(t.facility_id))
+    t = t.mutate(enterprise_id=stripped(t.enterprise_id), facility_id=stripped(t.facility_id))
     key = ibis.struct(_duplicate_key(t)).hash()
     counted = t.aggregate(rows=t.count(), keys=key.nunique()).to_pyarrow().to_pylist()[0]
     return bool(counted["keys"] != counted["rows"])

@@ -41,7 +41,7 @@ from greenmfg.accounting.screening import (
     with_key_codes,
     with_keys,
 )
-from greenmfg.accounting.validation import _stripped, validate_activity
+from greenmfg.accounting.validation import stripped, validate_activity
 from greenmfg.calc.accounting import (
     activity_lines,
     facility_products,
@@ -262,7 +262,7 @@ def _account(source: ActivitySource, options: AccountingOptions) -> AccountingRu
 
     def _source_lines(lines: ir.Table) -> ir.Table:
         # the lines as read; the method chosen for their facility-period is keyed by canonical ids
-        keys = None if ids else {c: _stripped(lines[c]) for c in ("enterprise_id", "facility_id")}
+        keys = None if ids else {c: stripped(lines[c]) for c in ("enterprise_id", "facility_id")}
         return method_choice(lines, coded_totals, keys=keys)
 
     if not ids:  # rare: identifiers with spaces around them

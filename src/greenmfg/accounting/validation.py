@@ -31,7 +31,7 @@ from greenmfg.errors import Issue, UnitError, ValidationFailed
 from greenmfg.refdata.vocabulary import Item, Names, Vocabulary
 from greenmfg.units import conversion_factor
 
-__all__ = ["MAX_LISTED_ISSUES", "normalize_period", "validate_activity"]
+__all__ = ["MAX_LISTED_ISSUES", "normalize_period", "stripped", "validate_activity"]
 
 #: At most this many issues are listed; all are counted.
 MAX_LISTED_ISSUES = 1000
@@ -193,7 +193,8 @@ _LINE_TYPES = {"flow_allowed": "boolean", "ncv_kind": "boolean", "carbon_kind": 
                "unit_factor": "float64", "ncv_factor": "float64", "cc_factor": "float64", "set_code": "int64"}
 
 
-def _stripped(column: ir.StringValue) -> ir.StringValue:
+def stripped(column: ir.StringValue) -> ir.StringValue:
+    """A text column without surrounding blanks, empty text as null (how identifiers are compared)."""
     return column.strip().nullif("")
 
 
@@ -201,13 +202,13 @@ def distinct_lines(raw: ir.Table) -> ir.Table:
     """The distinct spellings of the line texts (item, unit, flow, parameter units) as read, each
     with its stripped copy (``s_*``), and with the steam state numbers of the rows that have them."""
     combos = raw.select(*_LINE_TEXTS, *_STEAM_NUMBERS).distinct()
-    return combos.mutate(**{f"s_{c}": _stripped(combos[c]) for c in _LINE_TEXTS})
+    return combos.mutate(**{f"s_{c}": stripped(combos[c]) for c in _LINE_TEXTS})
 
 
 def distinct_keys(raw: ir.Table) -> ir.Table:
     """The distinct (industry, region, period) spellings as read, each with its stripped copy."""
     triples = raw.select(*_SINGLE_TEXTS).distinct()
-    return triples.mutate(**{f"s_{c}": _stripped(triples[c]) for c in _SINGLE_TEXTS})
+    return triples.mutate(**{f"s_{c}": stripped(triples[c]) for c in _SINGLE_TEXTS})
 
 
 class _Maps:
@@ -499,7 +500,7 @@ def _quantity(t: ir.Table) -> ir.FloatingValue:
 
 def _stripped_ids(t: ir.Table) -> ir.Table:
     """Identifiers stripped, empty ones null (the canonical form that totals are keyed by)."""
-    return t.mutate(**{c: _stripped(t[c]) for c in _ID_COLUMNS})
+    return t.mutate(**{c: stripped(t[c]) for c in _ID_COLUMNS})
 
 
 def _id_rules(t: ir.Table) -> dict[str, ir.BooleanValue]:

@@ -47,7 +47,7 @@ import ibis
 import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 
-from greenmfg.calc.steam import FEED_WATER_ENTHALPY_GJ_PER_T
+from greenmfg.calc.steam import FEED_WATER_ENTHALPY_GJ_PER_T, FEED_WATER_ENTHALPY_KJ_PER_KG
 
 __all__ = [
     "CARBON_TO_CO2",
@@ -108,9 +108,9 @@ def _one_of(column: ir.StringValue, values: tuple[str, ...]) -> ir.BooleanValue:
     return test
 
 
-#: How a line's CO2e is computed (``formula`` of a parameter set); 0: it has none.
 #: feed-water enthalpy as written in references [kJ/kg]
-_FEED_WATER_KJ_PER_KG = f"{FEED_WATER_ENTHALPY_GJ_PER_T * 1000:.2f}"
+_FEED_WATER_KJ_PER_KG = f"{FEED_WATER_ENTHALPY_KJ_PER_KG:.2f}"
+#: How a line's CO2e is computed (``formula`` of a parameter set); 0: it has none.
 _FORMULAS = ("none", "fuel_combustion", "fuel_feedstock", "electricity", "electricity_exported", "heat",
              "heat_exported", "process_input", "produced")
 

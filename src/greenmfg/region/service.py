@@ -563,18 +563,8 @@ class RegionReader:
         if key not in ENTERPRISE_SORTS:
             raise ValueError(f"unknown sort {sort!r}; one of {', '.join(ENTERPRISE_SORTS)} (prefix - for descending)")
         now = self.now(year)
-        needle = (filters.q or "").strip().casefold()
-        listed = []
-        for org in self.orgs().values():
-            if filters.industry and org.industry != filters.industry:
-                continue
-            if filters.city and org.city != filters.city:
-                continue
-            if needle and not any(needle in (text or "").casefold() for text in (org.name, org.name_en, org.code)):
-                continue
-            if filters.reporting is not None and (org.id in now) != filters.reporting:
-                continue
-            listed.append(org)
+        listed = [org for org in self.orgs().values() if self._plain_match(org, filters)
+                  and (filters.reporting is None or (org.id in now) == filters.reporting)]
         # missing figures last in either direction, then a stable tie-break by id (orgs are in id order)
         valued = [(self._sort_value(org, year, key), org) for org in listed]
         # reverse=True keeps equal values in their (id) order: the SQL tie-break
@@ -603,6 +593,7 @@ class RegionReader:
 
     @staticmethod
     def _plain_match(org: _Org, filters: EnterpriseFilters) -> bool:
+        """Industry and city equal, and the name, English name or code contains ``q`` (any case)."""
         needle = (filters.q or "").strip().casefold()
         return ((not filters.industry or org.industry == filters.industry)
                 and (not filters.city or org.city == filters.city)
