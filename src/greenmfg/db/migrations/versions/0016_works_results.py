@@ -6,8 +6,11 @@ Revision ID: 0016_works_results
 Revises: 0015_plant_year_caveats
 Create Date: 2026-12-06 03:40:00
 
-Data stored before have no works rows until a new import of the period or ``greenmfg recalc
---force`` recomputes them (the reference data did not change, so a plain ``recalc`` skips them).
+Data stored before have no works rows until a new import of the period or a recalculation
+re-accounts them: a plain ``greenmfg recalc`` does when the installed reference data differ from
+those the results were computed with (so after the upgrade that brought this migration, whose
+reference fingerprint also covers the methodology, process-method and steel datasets),
+``greenmfg recalc --force`` otherwise.
 """
 
 from __future__ import annotations
