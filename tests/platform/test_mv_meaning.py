@@ -135,6 +135,15 @@ def test_savings_within_their_uncertainty_are_not_significant(client: TestClient
     en = html.unescape(signed_in(client, "steel", locale="en").get(f"/meters/{meter_id}").text)
     assert "not significant" in en and "the rise is within the model's uncertainty" in en
     assert "of the savings" not in en
+    # 0.1 % less energy: a small saving (avoided > 0) inside its band — "not significant" savings,
+    # ASHRAE Guideline 14-2014's 50 % named, the savings cannot be told from zero
+    small = client.post(url, headers=login("steel"), json={"data": year(dt.date(2026, 1, 1), production=False,
+                                                                          scale=0.999, seed=2)}).json()
+    assert small["avoided_energy"] > 0 and small["significance"]["verdict"] == "not_significant"
+    assert small["significance"]["fsu"] >= 0.5 and small["significance"]["within_uncertainty"] is True
+    en = html.unescape(signed_in(client, "steel", locale="en").get(f"/meters/{meter_id}").text)
+    assert 'data-verdict="not_significant"' in en and "ASHRAE Guideline 14-2014 requires under 50 %" in en
+    assert "they cannot be told from zero" in en and "the rise is within" not in en
     # 10 % less energy again: the page's wording for savings that are not significant is the other
     # branch; here the savings are significant and said so with ASHRAE Guideline 14-2014's 50 %
     client.post(url, headers=login("steel"), json={"data": year(dt.date(2026, 1, 1), production=False,
