@@ -117,3 +117,88 @@ def test_sufficiency_caltrack_rules() -> None:
     assert verdict.reasons[0]["month"] == "2025-02"
     text = describe_sufficiency(verdict)["reasons"][0]
     assert "2025-02" in text["message"] and "温度" in text["message_zh"]
+
+
+# ---------------------------------------------------------------- ISO 50006 statistical-model baselines
+# The rule (calc.data_quality, ISO50006_THRESHOLDS): ISO 50006:2023's "10–12 baseline points" as
+# quoted in methods.md B.6 are monthly points of a baseline covering a full operating cycle; daily
+# data are judged at that grain: each of the 12 calendar months needs complete days (energy and
+# every relevant variable) on ≥ 90 % of its length (greenmfg choice, CalTRACK's share), i.e.
+# ≥ 28 of 31, ≥ 26 of 28 (February, also in a leap year), ≥ 27 of 30.
+
+def _drivers(d: list[dt.date]) -> dict[str, list[float | None]]:
+    rng = np.random.default_rng(3)
+    production = [float(v) for v in rng.uniform(300, 500, len(d))]
+    hdd = [max(0.0, 15.0 - (12 - 14 * np.cos(2 * np.pi * (x.timetuple().tm_yday - 15) / 365))) for x in d]
+    return {"production": list(production), "hdd": [float(v) for v in hdd]}
+
+
+def test_iso50006_a_full_year_of_daily_data_with_production_and_hdd_is_sufficient() -> None:
+    from greenmfg.calc.data_quality import sufficiency_iso50006
+
+    d = days(365)
+    verdict = sufficiency_iso50006(d, clean(365), _drivers(d))
+    assert verdict.sufficient and verdict.rules == "iso50006" and verdict.reasons == ()
+    assert verdict.days == 365 and verdict.days_with_data == 365 and verdict.coverage == 1.0
+    assert 300 <= verdict.ranges["production"][0] < verdict.ranges["production"][1] <= 500
+
+
+def test_iso50006_twelve_days_are_not_twelve_points() -> None:
+    """12 complete days satisfied the old "12 points" count; they are 12 days of one month."""
+    from greenmfg.calc.data_quality import sufficiency_iso50006
+
+    d = days(12)
+    verdict = sufficiency_iso50006(d, clean(12), _drivers(d))
+    assert not verdict.sufficient
+    reason = verdict.reasons[0]
+    assert reason["name"] == "monitoring.sufficiency.iso50006.months_missing"
+    assert reason["value"] == 0 and reason["months"] == list(range(1, 13))  # January: 12 of 31 days < 28
+    text = describe_sufficiency(verdict)["reasons"][0]
+    assert "0 of 12 calendar months" in text["message"] and "Jan" in text["message"]
+    assert "1月、2月" in text["message_zh"] and "ISO 50006" in text["message_zh"]
+    assert "CalTRACK" not in text["message"]
+
+
+def test_iso50006_a_sparse_year_is_insufficient() -> None:
+    """A 366-day window (2024, a leap year) with 13 complete days (3.6 % coverage): the old rule
+    counted 13 ≥ 12 points and judged it sufficient."""
+    from greenmfg.calc.data_quality import sufficiency_iso50006
+
+    d = [dt.date(2024, 1, 1)] + [dt.date(2024, m, 15) for m in range(1, 13)]  # 13 days, one or two a month
+    energy: list[float | None] = [100.0 + i for i in range(len(d))]
+    verdict = sufficiency_iso50006(d, energy, _drivers(d), start=dt.date(2024, 1, 1), end=dt.date(2024, 12, 31))
+    assert verdict.days == 366 and verdict.days_with_data == 13
+    assert round(verdict.coverage, 3) == 0.036
+    assert not verdict.sufficient
+    assert [r["name"] for r in verdict.reasons] == ["monitoring.sufficiency.iso50006.months_missing"]
+    assert verdict.reasons[0]["value"] == 0
+
+
+def test_iso50006_months_are_judged_by_their_complete_days() -> None:
+    """A full year whose February has 25 complete days (< 26 = ⌈0.9 × 28⌉) lacks February; with
+    26 it is complete. Days with energy but no production are not complete."""
+    from greenmfg.calc.data_quality import sufficiency_iso50006
+
+    d = days(365)
+    for gaps, ok in ((3, False), (2, True)):  # February 2025 has 28 days
+        variables = _drivers(d)
+        for i in range(31, 31 + gaps):
+            variables["production"][i] = None
+        verdict = sufficiency_iso50006(d, clean(365), variables)
+        assert verdict.sufficient is ok
+        if not ok:
+            assert verdict.reasons[0]["months"] == [2] and verdict.reasons[0]["value"] == 11
+    # a year that starts mid-March: both parts of March together make the month (17 + 14 days)
+    mid = [dt.date(2025, 3, 15) + dt.timedelta(days=i) for i in range(365)]
+    assert sufficiency_iso50006(mid, clean(365), _drivers(mid)).sufficient
+
+
+def test_iso50006_a_relevant_variable_that_does_not_vary_is_refused() -> None:
+    from greenmfg.calc.data_quality import sufficiency_iso50006
+
+    d = days(365)
+    variables = {**_drivers(d), "production": [400.0] * 365}
+    verdict = sufficiency_iso50006(d, clean(365), variables)
+    assert [r["name"] for r in verdict.reasons] == ["monitoring.sufficiency.iso50006.no_variation"]
+    text = describe_sufficiency(verdict)["reasons"][0]
+    assert "production does not vary" in text["message"] and "产量在基准期内无变化" in text["message_zh"]

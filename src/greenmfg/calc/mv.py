@@ -70,7 +70,7 @@ __all__ = [
 ]
 # issue #12 item 7: the ISO 50006 label and the significance of savings
 __all__ += ["MULTIVARIATE_METHOD_VERSION", "SIGNIFICANCE_CONFIDENCE", "SIGNIFICANCE_MAX_FSU", "SIGNIFICANCE_SOURCE",
-            "savings_significance"]
+            "SIGNIFICANCE_VERDICTS", "savings_significance"]
 
 Array = npt.NDArray[np.float64]
 
@@ -853,22 +853,34 @@ SIGNIFICANCE_SOURCE = ("ASHRAE Guideline 14-2014 §4.1.1: uncertainty < 50 % of 
                        "confidence (as quoted) ≈ IPMVP: savings > 2 × their standard error")
 
 
+#: verdicts of :func:`savings_significance`
+SIGNIFICANCE_VERDICTS = ("significant_savings", "significant_increase", "not_significant")
+
+
 def savings_significance(avoided_energy: float, uncertainty: Mapping[float, tuple[float, float]]) -> dict[str, Any]:
     """Whether reported savings are statistically significant (ASHRAE Guideline 14 / IPMVP).
+
+    Savings are significant only when energy was avoided (``avoided_energy`` > 0) and the FSU at
+    :data:`SIGNIFICANCE_CONFIDENCE` is below :data:`SIGNIFICANCE_MAX_FSU`. A negative figure (energy
+    use above the adjusted baseline) is never savings: when its uncertainty passes the same test
+    the consumption rose beyond the model's uncertainty (a separate verdict), otherwise the change
+    is not significant.
 
     Parameters
     ----------
     avoided_energy
         Savings over the reporting period [E] (negative: energy use rose).
     uncertainty
-        Confidence level → (FSU [-], absolute band ± [E]), as :class:`SavingsResult` holds.
+        Confidence level → (FSU [-], absolute band ± [E]), as :class:`SavingsResult` holds (the FSU
+        is relative to the size of the change, |avoided_energy|).
 
     Returns
     -------
     dict
-        ``significant`` (True when the FSU at :data:`SIGNIFICANCE_CONFIDENCE` is below
-        :data:`SIGNIFICANCE_MAX_FSU`; None when that level was not computed), ``confidence``,
-        ``fsu``, ``max_fsu``, ``within_uncertainty`` (the savings do not exceed their band at the
+        ``verdict`` (one of :data:`SIGNIFICANCE_VERDICTS`; None when the FSU at
+        :data:`SIGNIFICANCE_CONFIDENCE` was not computed), ``significant`` (True only for
+        ``significant_savings``), ``increase`` (True for ``significant_increase``), ``confidence``,
+        ``fsu``, ``max_fsu``, ``within_uncertainty`` (the change does not exceed its band at the
         highest confidence computed: indistinguishable from zero there), ``source``.
 
     References
@@ -878,7 +890,17 @@ def savings_significance(avoided_energy: float, uncertainty: Mapping[float, tupl
     fsu = uncertainty.get(SIGNIFICANCE_CONFIDENCE, (None, None))[0]
     highest = max(uncertainty) if uncertainty else None
     band = uncertainty[highest][1] if highest is not None else None
-    return {"significant": None if fsu is None else bool(math.isfinite(fsu) and fsu < SIGNIFICANCE_MAX_FSU),
+    verdict: str | None = None
+    if fsu is not None:
+        beyond = bool(math.isfinite(fsu) and fsu < SIGNIFICANCE_MAX_FSU)
+        if beyond and avoided_energy > 0:
+            verdict = "significant_savings"
+        elif beyond and avoided_energy < 0:
+            verdict = "significant_increase"
+        else:
+            verdict = "not_significant"
+    return {"verdict": verdict, "significant": None if verdict is None else verdict == "significant_savings",
+            "increase": None if verdict is None else verdict == "significant_increase",
             "confidence": SIGNIFICANCE_CONFIDENCE, "fsu": fsu, "max_fsu": SIGNIFICANCE_MAX_FSU,
             "within_uncertainty": None if band is None else bool(not abs(avoided_energy) > band),
             "within_uncertainty_confidence": highest, "source": SIGNIFICANCE_SOURCE}

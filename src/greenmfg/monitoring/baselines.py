@@ -37,7 +37,12 @@ from greenmfg.calc.data_quality import (
 )
 from greenmfg.errors import Issue, ValidationFailed
 from greenmfg.monitoring.baseline_models import EnergyBaseline, SavingsReport
-from greenmfg.monitoring.quality import describe, describe_note, describe_sufficiency
+from greenmfg.monitoring.quality import (
+    describe,
+    describe_note,
+    describe_significance,
+    describe_sufficiency,
+)
 from greenmfg.orgs.access import NotFound, Principal, get_enterprise
 from greenmfg.orgs.models import Facility, Meter
 
@@ -455,7 +460,9 @@ def savings(session: Session, principal: Principal, baseline_id: int, body: dict
                               "reporting_period": {"start": dates[0].isoformat(), "end": dates[-1].isoformat(),
                                                    "days": len(dates)},
                               "energy_unit": baseline.energy_unit, **result.as_dict(),
-                              "significance": mv.savings_significance(result.avoided_energy, result.uncertainty)}
+                              "significance": describe_significance(
+                                  mv.savings_significance(result.avoided_energy, result.uncertainty),
+                                  result.avoided_energy)}
     ranges = (baseline.sufficiency or {}).get("ranges") or {}
     if ranges:
         # an ISO 50006 model used outside the range of its relevant variables extrapolates

@@ -32,6 +32,13 @@ FINDINGS: Mapping[str, tuple[str, str]] = MappingProxyType({
     "monitoring.sufficiency.month_temperature_coverage": ("{month}: temperature on {value:.1%} of days; at least "
                                                           "{threshold:.0%} needed", "{month}：仅 {value:.1%} 的天数有温度数据；至少需要 {threshold:.0%}"),
     "monitoring.sufficiency.no_data": ("no data in the baseline window", "基准期内无数据"),
+    "monitoring.sufficiency.iso50006.months_missing": (
+        "{value} of 12 calendar months have complete days (energy and every relevant variable) on at least "
+        "{min_share:.0%} of the month; missing or too sparse: {months_en}. An ISO 50006 baseline needs monthly "
+        "points over a full operating cycle (a year)",
+        "仅 {value} 个日历月的完整数据天数（能耗及全部相关变量）达到该月天数的 {min_share:.0%}；缺失或过少的月份："
+        "{months_zh}。ISO 50006 基准期须覆盖完整运行周期（一年），逐月均有数据"),
+    # verdicts stored before the monthly rule (counted days as points): kept so they still read
     "monitoring.sufficiency.iso50006.too_few_points": (
         "{value} complete points (energy and every relevant variable); an ISO 50006 statistical model needs at least "
         "{threshold}", "仅 {value} 个完整数据点（能耗及全部相关变量）；ISO 50006 统计模型至少需要 {threshold} 个"),
@@ -41,6 +48,26 @@ FINDINGS: Mapping[str, tuple[str, str]] = MappingProxyType({
     "monitoring.savings.outside_baseline_range": (
         "{value} reporting day(s) have {variable_name} outside the baseline's range {low:g}–{high:g}: the model "
         "extrapolates there", "报告期有 {value} 天的{variable_name}超出基准期范围 {low:g}–{high:g}：模型在此外推"),
+    # significance of a savings figure (calc.mv.savings_significance; ASHRAE Guideline 14-2014 §4.1.1 as quoted)
+    "monitoring.savings.significant_savings": (
+        "significant savings: the uncertainty at 68 % confidence is {fsu_text} of the savings, under the 50 % of "
+        "ASHRAE Guideline 14-2014",
+        "节能量显著：68% 置信度下的不确定度为节能量的 {fsu_text}，低于 ASHRAE Guideline 14-2014 要求的 50%"),
+    "monitoring.savings.not_significant_savings": (
+        "not significant: the uncertainty at 68 % confidence is {fsu_text} of the savings; ASHRAE Guideline "
+        "14-2014 requires under 50 % (IPMVP: savings larger than twice their standard error)",
+        "不显著：68% 置信度下的不确定度为节能量的 {fsu_text}；ASHRAE Guideline 14-2014 要求低于 50%"
+        "（IPMVP：节能量须大于其标准误差的两倍）"),
+    "monitoring.savings.significant_increase": (
+        "consumption rose beyond the model's uncertainty: energy use is above the adjusted baseline and the "
+        "uncertainty at 68 % confidence is {fsu_text} of the increase (under 50 %); these are no savings",
+        "能耗增加（超出模型不确定度）：实际能耗高于调整后基准，68% 置信度下的不确定度为增加量的 {fsu_text}"
+        "（低于 50%），不属于节能"),
+    "monitoring.savings.not_significant_increase": (
+        "not significant: energy use is above the adjusted baseline, but the uncertainty at 68 % confidence is "
+        "{fsu_text} of the increase (50 % or more): the rise is within the model's uncertainty",
+        "不显著：实际能耗高于调整后基准，但 68% 置信度下的不确定度为增加量的 {fsu_text}（不低于 50%）："
+        "增加量在模型不确定度之内"),
 })
 
 #: suggested-fix key → (English, Chinese)

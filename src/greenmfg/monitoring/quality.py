@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Sequence
 from typing import Any
 
 from greenmfg.calc.data_quality import Finding, Sufficiency, check_series, sufficiency
 from greenmfg.monitoring.mv_labels import FIXES, message
 
-__all__ = ["describe", "describe_note", "describe_sufficiency", "series_findings"]
+__all__ = ["describe", "describe_note", "describe_significance", "describe_sufficiency", "series_findings"]
 
 
 def describe(finding: Finding) -> dict[str, Any]:
@@ -31,6 +32,19 @@ def describe_sufficiency(verdict: Sufficiency) -> dict[str, Any]:
 def describe_note(name: str, data: dict[str, Any]) -> dict[str, Any]:
     """A named note (e.g. ``monitoring.savings.outside_baseline_range``) with its English and Chinese message."""
     return {"name": name, **data, "message": message(name, data), "message_zh": message(name, data, zh=True)}
+
+
+def describe_significance(significance: dict[str, Any], avoided_energy: float) -> dict[str, Any]:
+    """The verdict of :func:`greenmfg.calc.mv.savings_significance` with its English and Chinese message
+    (no message when the 68 % band was not computed)."""
+    verdict = significance.get("verdict")
+    if verdict is None:
+        return dict(significance)
+    fsu = significance.get("fsu")
+    fsu_text = f"{fsu:.0%}" if isinstance(fsu, (int, float)) and math.isfinite(fsu) and fsu < 1000 else "∞"
+    if verdict == "not_significant":
+        verdict = "not_significant_increase" if avoided_energy < 0 else "not_significant_savings"
+    return describe_note(f"monitoring.savings.{verdict}", {**significance, "fsu_text": fsu_text})
 
 
 def series_findings(dates: Sequence[dt.date], energy: Sequence[float | None], *, meter_id: int | None = None,
