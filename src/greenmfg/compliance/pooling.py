@@ -173,13 +173,12 @@ def _weighted(members: list[ProductBenchmark], get: Callable[[ProductBenchmark],
     return sum(v * w for v, w in numbers) / weight
 
 
-def _pooled(rows: list[dict[str, Any]], get: Callable[[dict[str, Any]], float | None]) -> float | None:
-    """Σ get(row) × output / Σ output over a process unit's periods, or None when one lacks the number."""
-    numbers = [(get(r), r["output"] or 0.0) for r in rows]
-    weight = sum(w for _, w in numbers)
-    if any(v is None for v, _ in numbers) or weight <= 0:
+def _pooled(values: list[float | None], weights: list[float]) -> float | None:
+    """Σ value × weight / Σ weight over a process unit's periods, or None when one lacks the number."""
+    weight = sum(weights)
+    if any(v is None for v in values) or weight <= 0:
         return None
-    return sum((v or 0.0) * w for v, w in numbers) / weight
+    return sum((v or 0.0) * w for v, w in zip(values, weights, strict=True)) / weight
 
 
 def works_years(results: Iterable[ProductBenchmark]) -> list[ProductBenchmark]:
@@ -250,9 +249,10 @@ def _works_derivation(valued: list[ProductBenchmark], steel: float, tce_per_unit
         unit = {**rows[0], "output": output, "value": energy / output if output else None,
                 "ratio": output / steel, "contribution": energy / steel}
         # a level or limit pools like the value: Σ L_m × P_m / Σ P_m (None when a period lacks it)
-        unit["benchmark_level"] = _pooled(rows, lambda p: p["benchmark_level"])
-        unit["baseline_level"] = _pooled(rows, lambda p: p["baseline_level"])
-        unit["quota_limits"] = {g: _pooled(rows, lambda p, g=g: (p.get("quota_limits") or {}).get(g))
+        weights = [p["output"] or 0.0 for p in rows]
+        unit["benchmark_level"] = _pooled([p["benchmark_level"] for p in rows], weights)
+        unit["baseline_level"] = _pooled([p["baseline_level"] for p in rows], weights)
+        unit["quota_limits"] = {g: _pooled([(p.get("quota_limits") or {}).get(g) for p in rows], weights)
                                 for g in (1, 2, 3)}
         unit["class"], unit["quota_grade"] = class_and_grade(unit["value"], unit["benchmark_level"],
                                                              unit["baseline_level"], unit["quota_limits"])
