@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -293,7 +294,7 @@ def benchmark(
     except GreenmfgError as error:
         raise _fail(error) from None
     if output_format is BenchmarkFormat.table:
-        _print_benchmark(bench, _console())
+        _print_benchmark(bench, _console(), lang)
     if output:
         Console(stderr=True).print(f"written / 已写出: {output}")
 
@@ -302,13 +303,34 @@ def _number(value: float | None, digits: int = 2) -> str:
     return "—" if value is None else f"{value:,.{digits}f}"
 
 
-def _print_benchmark(bench: object, console: Console) -> None:
+def _label_words(lang: Lang) -> Callable[[Callable[[Any, Callable[..., str]], str], Any], str]:
+    """``words(label, value)``: a class or grade in words (a ``compliance.labels`` function, the
+    pages' words) in the chosen language; both: Chinese above English."""
+    from greenmfg.web.i18n import load_catalogs
+
+    catalogs = load_catalogs()
+    zh, en = catalogs.translator("zh-CN").gettext, catalogs.translator("en").gettext
+
+    def words(label: Callable[[Any, Callable[..., str]], str], value: Any) -> str:
+        if lang is Lang.zh:
+            return label(value, zh)
+        if lang is Lang.en:
+            return label(value, en)
+        chinese, english = label(value, zh), label(value, en)
+        return chinese if chinese == english else f"{chinese}\n{english}"
+
+    return words
+
+
+def _print_benchmark(bench: object, console: Console, lang: Lang = Lang.both) -> None:
     from rich import box
 
     from greenmfg.benchmarking.output import summary_by_indicator
     from greenmfg.benchmarking.service import BenchmarkRun
+    from greenmfg.compliance.labels import class_label, grade_label
 
     assert isinstance(bench, BenchmarkRun)
+    words = _label_words(lang)
     if not console.is_terminal and console.width < 120:
         console = Console(width=120, soft_wrap=False)  # piped output: do not squeeze the columns
     summary = summary_by_indicator(bench)
@@ -342,7 +364,8 @@ def _print_benchmark(bench: object, console: Console) -> None:
             worst.add_column(header, justify="right", no_wrap=True)
         for r in ranked[:10]:
             worst.add_row(escape(r.enterprise_id), escape(r.facility_id), r.period, r.indicator or "", r.unit,
-                          _number(r.value), _number(r.baseline_level), str(r.quota_grade),
+                          _number(r.value), _number(r.baseline_level),
+                          words(grade_label, r.quota_grade),
                           _number(r.savings_to_baseline_tce, 0))
         console.print(worst)
     if bench.works:
@@ -354,8 +377,9 @@ def _print_benchmark(bench: object, console: Console) -> None:
             works.add_column(header, justify="right", no_wrap=True)
         for w in bench.works:
             works.add_row(escape(w.enterprise_id), w.period, _number(w.output, 0), _number(w.value, 1),
-                          f"{_number(w.benchmark_level, 1)}/{_number(w.baseline_level, 1)}", w.cls or "—",
-                          str(w.quota_grade), _number(w.savings_to_benchmark_tce, 0))
+                          f"{_number(w.benchmark_level, 1)}/{_number(w.baseline_level, 1)}",
+                          words(class_label, w.cls),
+                          words(grade_label, w.quota_grade), _number(w.savings_to_benchmark_tce, 0))
         console.print(works)
     without = [r for r in summary if r["indicator"] is None]
     if without:

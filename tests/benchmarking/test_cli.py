@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import openpyxl
@@ -169,3 +170,35 @@ def test_readme_commands_on_a_demo_region(tmp_path: Path) -> None:
     glass = [dict(zip(rows[0], r, strict=True)) for r in rows[1:] if r[3] == "flat_glass"]
     given = {g["indicator"] for g in glass if g["facility_id"] == facility["facility_id"]}
     assert given == {"flat_glass_500_800td"}
+
+
+@pytest.mark.parametrize(("lang", "shown", "hidden"), [
+    ("zh", ["标杆与基准之间", "3 级", "未达限额"], ["Between levels", "Grade 3"]),
+    ("en", ["Between levels", "Grade 3", "Fails the quota"], ["标杆与基准之间"]),
+    ("both", ["标杆与基准之间", "Between levels", "3 级", "Grade 3", "未达限额", "Fails the quota"], []),
+])
+def test_table_shows_classes_and_grades_in_words(write_rows: WriteRows, lang: str, shown: list[str],
+                                                 hidden: list[str]) -> None:
+    """The works table and the largest-savings table say a class and a quota grade in the pages'
+    words (compliance.labels, translated by web/locale/*/compliance.po), never a code. The small
+    works of tests/benchmarking/test_works.py: 543.56 kgce/t between its derived levels
+    496.27/606.27, grade 3; its converter shop 11.17 kgce/t fails GB 21256-2025 表4 (−12)."""
+    from greenmfg.compliance.labels import class_label, grade_label
+
+    from .test_works import _works_rows
+
+    table = runner.invoke(app, ["benchmark", str(write_rows(_works_rows())), "--lang", lang],
+                          env={"COLUMNS": "200"})
+    assert table.exit_code == 0, table.output
+    # the two tables with one row per result (the summary above counts by class)
+    rows = table.output[table.output.index("Largest savings to the baseline"):table.output.index("Products without")]
+    works = rows[rows.index("钢铁联合企业吨钢综合能耗"):]
+    for words in shown:
+        assert words in rows, words
+    assert "标杆与基准之间" in works or "Between levels" in works
+    for words in hidden:
+        assert words not in rows, words
+    for code in ("between", "below_baseline", "fails", "None"):
+        assert not re.search(rf"(?<![\w-]){code}(?![\w-])", rows), code
+    # not graded / not classified: a dash and words, not "None"
+    assert grade_label(None, str) == "—" and class_label(None, str) == "Not classified"

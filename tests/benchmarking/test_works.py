@@ -115,12 +115,45 @@ def test_integrated_works_by_process_ratios(write_rows: WriteRows) -> None:
     codes = {w.code for w in works.warnings}
     assert {"benchmarking.works.derived_levels", "benchmarking.works.process_without_level",
             "benchmarking.works.process_fails", "benchmarking.works.other_facilities"} <= codes
+    # the converter taken as such (steel_route = bof inferred) decides the works exists: said on it too
+    inferred = next(w for w in converter.warnings if w.code == "benchmarking.attribute.inferred")
+    assert inferred in works.warnings
     assert "benchmarking.works.bought_burden" not in codes and "benchmarking.works.bought_coke" not in codes
     # the levels used are unverified in the library: the works result names them too
     assert {lv.ref for lv in works.levels} <= {w.ref for w in works.warnings}
     # the JSON document carries the works apart from the facility products
     document = benchmark_document(bench)
     assert [w["value"] for w in document["works"]] == [pytest.approx(597.92 / 1.1, rel=1e-9)]
+
+
+def test_pooled_year_grades_each_process_on_its_year(write_rows: WriteRows) -> None:
+    """The year's process rows carry the process's class and quota grade of the year, not of its
+    first month. January as above (coke 108.6 kgce/t); in February the coking unit takes 1240 t
+    cleaned coal: (1240 × 0.9000 − 1000 × 0.9714) tce / 1000 t = 144.6 kgce/t. Coke levels (2021
+    list: benchmark 110, baseline 135) and GB 21342-2025 表1 limits 110/110/135 kgce/t:
+    January 108.6 → benchmark, grade 1; February 144.6 → below baseline, fails; the year
+    (108.6 × 1000 + 144.6 × 1000) / 2000 = 126.6 → between, grade 3 (before: January's
+    benchmark and grade 1)."""
+    from greenmfg.compliance.pooling import works_years
+
+    february = [{**r, "period": "2024-02"} for r in _works_rows()]
+    for r in february:
+        if r["facility_id"] == "JH" and r["item"] == "洗精煤":
+            r["quantity"] = 1240
+    bench = benchmark(account(write_rows([{**r, "period": "2024-01"} for r in _works_rows()] + february)))
+    coke = {r.period: r for r in bench.results if r.facility_id == "JH"}
+    assert (coke["2024-01"].value, coke["2024-01"].cls, coke["2024-01"].quota_grade) == (
+        pytest.approx(108.6, rel=1e-9), "benchmark", 1)
+    assert (coke["2024-02"].value, coke["2024-02"].cls, coke["2024-02"].quota_grade) == (
+        pytest.approx(144.6, rel=1e-9), "below_baseline", "fails")
+    (year,) = works_years(bench.works)
+    process = {p["facility_id"]: p for p in year.derivation["processes"]}["JH"]
+    assert process["value"] == pytest.approx(126.6, rel=1e-9) and process["output"] == 2000
+    assert (process["benchmark_level"], process["baseline_level"]) == (pytest.approx(110), pytest.approx(135))
+    assert process["quota_limits"] == {1: pytest.approx(110), 2: pytest.approx(110), 3: pytest.approx(135)}
+    assert (process["class"], process["quota_grade"]) == ("between", 3)
+    # the converter fails both months (11.17 kgce/t > −12, GB 21256-2025 表4) and the year
+    assert {p["facility_id"]: p for p in year.derivation["processes"]}["ZL"]["quota_grade"] == "fails"
 
 
 def test_works_without_sintering_or_coking_says_what_bought_burden_means(write_rows: WriteRows) -> None:

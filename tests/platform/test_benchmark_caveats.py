@@ -114,3 +114,31 @@ def test_workbook_rows_carry_their_caveats(client: TestClient, login: Login, cem
     assert no_indicator["message_zh"] in body["lime"][notes_zh]
     # no value: the savings cells are empty, not 0
     assert body["lime"][header.index("savings_to_baseline_tce")] is None
+
+
+@pytest.mark.parametrize("locale", ["zh-CN", "en"])
+def test_an_inferred_attribute_is_shown_beside_its_number(client: TestClient, login: Login, cement: World,
+                                                         locale: str) -> None:
+    """Cement's quota limits are corrected by the clinker ratio (GB 16780-2021 表1 注, 熟料配比;
+    quota_corrections/gb16780-2021.csv);
+    with no attribute given it is inferred as clinker ÷ cement of the facility = 10 000 / 12 500
+    = 80 % (``benchmarking.attribute.inferred``). That inference decides the grade, so the page,
+    the report and the workbook show it in words beside the cement row, as the API does (before
+    this change it was in the API only)."""
+    api = _api_warnings(client, login, cement)
+    inferred = next(w for w in api["cement"]["warnings"] if w["code"] == "benchmarking.attribute.inferred")
+    assert "80 %" in inferred["message"] and "80%" in inferred["message_zh"]
+    message = "message_zh" if locale == "zh-CN" else "message"
+    browser = signed_in(client, "cement", locale=locale)
+    page = browser.get(f"/benchmark?enterprise={cement.org('cement')}")
+    row = _row(page.text, "cement")
+    assert 'data-testid="class-caveat"' in row and inferred[message] in row
+    assert "benchmarking.attribute" not in page.text
+    report = browser.get(f"/benchmark/report?enterprise={cement.org('cement')}")
+    assert inferred[message] in _row(report.text, "cement")
+    if locale == "zh-CN":
+        answer = browser.get(f"/benchmark/export.xlsx?enterprise={cement.org('cement')}")
+        rows = list(openpyxl.load_workbook(io.BytesIO(answer.content), read_only=True)["benchmark 对标"].values)
+        header, body = rows[0], {r[rows[0].index("product")]: r for r in rows[1:]}
+        assert inferred["message_zh"] in body["cement"][header.index("notes_zh 说明")]
+        assert inferred["message"] in body["cement"][header.index("notes")]

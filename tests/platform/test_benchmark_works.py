@@ -96,7 +96,8 @@ def test_api_gives_each_month_and_the_year(client: TestClient, login: Login, wor
                                     "E-STEEL-ZL": 1.0})
     codes = {w["code"] for w in b["warnings"]}
     assert {"benchmarking.works.derived_levels", "benchmarking.works.process_without_level",
-            "benchmarking.works.process_fails", "benchmarking.works.other_facilities"} <= codes
+            "benchmarking.works.process_fails", "benchmarking.works.other_facilities",
+            "benchmarking.attribute.inferred"} <= codes  # ZL taken as a converter: it decides the works exists
     february = months["2024-02"]["benchmark"]
     assert february["value"] == pytest.approx(FEBRUARY, rel=1e-9)
     assert february["benchmark_level"] == pytest.approx(BENCHMARK + 39.9 / 1.1, rel=1e-9)  # 532.5436
@@ -113,6 +114,11 @@ def test_api_gives_each_month_and_the_year(client: TestClient, login: Login, wor
     assert y["savings_to_benchmark_tce"] == pytest.approx(104.044, rel=1e-9)
     # the year's process ratios: Σ P_i / Σ P (the same as each month's here)
     assert {p["facility_id"]: p["ratio"] for p in y["derivation"]["processes"]} == pytest.approx(ratios)
+    # each process graded on the year (read back from the stored months): coke 108.6 kgce/t ≤ 110
+    # (2021 list benchmark, GB 21342-2025 表1 grade 1); converter 11.17 > −12 (GB 21256-2025 表4)
+    year_processes = {p["facility_id"]: p for p in y["derivation"]["processes"]}
+    assert (year_processes["E-STEEL-JH"]["class"], year_processes["E-STEEL-JH"]["quota_grade"]) == ("benchmark", 1)
+    assert year_processes["E-STEEL-ZL"]["quota_grade"] == "fails"
     assert codes <= {w["code"] for w in y["warnings"]}
     # the works is not a facility: the facility items are the process units and the mill
     assert "*" not in {i["facility_code"] for i in body["items"]}
@@ -167,6 +173,9 @@ def test_workbook_has_the_months_and_the_year(client: TestClient, login: Login, 
         assert year["value"] == pytest.approx(561.7, rel=1e-9) and year["crude_steel_t"] == 2200.0
         assert year["savings_to_benchmark_tce"] == pytest.approx(104.044, rel=1e-9)
         assert "钢比系数" in year["notes_zh 说明"] and "process-to-crude-steel ratio" in year["notes"]
+        # the converter inferred beside the blast furnace is a caveat of the works, in words
+        assert "steel_route = bof" in year["notes_zh 说明"] and "单独报送的高炉" in year["notes_zh 说明"]
+        assert "steel_route = bof taken" in body["2024-01"]["notes"]
         assert "notes" in header
 
 

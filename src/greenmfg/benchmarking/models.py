@@ -15,10 +15,11 @@ REASON_CODES = ("benchmarking.boundary.not_computable", "benchmarking.product.no
                 "benchmarking.value.missing", "benchmarking.level.missing", "benchmarking.variant.undetermined")
 #: findings that qualify a value or class without removing it: the value is an upper bound (other
 #: products' energy inside it, e.g. clinker with the cement grinding of its facility), the boundary
-#: is approximate, or the variant was inferred or assumed; shown beside the number on the page, in
+#: is approximate, the variant was inferred or assumed, or an attribute deciding the indicator or
+#: its limits was inferred (steel_route = bof, clinker_ratio_pct); shown beside the number on the page, in
 #: its report and its workbook, as in the API's ``warnings``
 CAVEAT_CODES = ("benchmarking.boundary.upper_bound", "benchmarking.boundary.approximate",
-                "benchmarking.variant.inferred", "benchmarking.variant.assumed")
+                "benchmarking.variant.inferred", "benchmarking.variant.assumed", "benchmarking.attribute.inferred")
 
 
 def _number(value: float | None, digits: int = 9) -> float | None:

@@ -24,11 +24,12 @@ from typing import Any
 
 import numpy as np
 
-from greenmfg.benchmarking.models import Finding, LevelUsed, ProductBenchmark
+from greenmfg.benchmarking.models import Finding, LevelUsed, ProductBenchmark, QuotaGrade
 from greenmfg.calc import benchmarking as calc
 from greenmfg.units import conversion_factor
 
-__all__ = ["PROCESSES", "WORKS_FACILITY", "WORKS_INDICATOR", "process_of", "works_results"]
+__all__ = ["PROCESSES", "WORKS_FACILITY", "WORKS_INDICATOR", "class_and_grade", "grade_works", "process_of",
+           "works_results"]
 
 #: facility_id of a works result: all facilities of the enterprise in the period
 WORKS_FACILITY = "*"
@@ -47,7 +48,7 @@ PROCESSES: Mapping[str, tuple[str, str]] = {
 _STEELMAKING = frozenset({"converter", "eaf"})
 _IRONMAKING = "blast_furnace"
 #: process findings that bear on the works' levels and are repeated on the works result
-_CARRIED = frozenset({"benchmarking.variant.assumed", "benchmarking.correction.not_applied",
+_CARRIED = frozenset({"benchmarking.variant.assumed", "benchmarking.attribute.inferred", "benchmarking.correction.not_applied",
                       "benchmarking.correction.not_encoded", "benchmarking.quota.no_limit", "benchmarking.level.missing"})
 
 
@@ -164,25 +165,13 @@ def _works(enterprise: str, period: str, units: Sequence[tuple[str, ProductBench
     standards = sorted({r.quota_standard for _, r in units if r.quota_standard})
     result.quota_standard = ", ".join(standards) or None
 
-    nan = float("nan")
-    bench, base = result.benchmark_level, result.baseline_level
-    result.cls = calc.classify([value], [nan if bench is None else bench], [nan if base is None else base])[0]
-    result.gap_to_benchmark = None if bench is None else value - bench
-    result.gap_to_baseline = None if base is None else value - base
-    tce_per_unit = conversion_factor(_UNIT, "tce/t")
     lines_tce = sum(energy.get((enterprise, r.facility_id, period), {}).get("energy_tce") or 0.0 for _, r in units) + \
         sum(energy.get((enterprise, f, period), {}).get("energy_tce") or 0.0 for f in others)
     co2e = sum(energy.get((enterprise, r.facility_id, period), {}).get("energy_co2e_t") or 0.0 for _, r in units) + \
         sum(energy.get((enterprise, f, period), {}).get("energy_co2e_t") or 0.0 for f in others)
-    for name, lv in (("benchmark", bench), ("baseline", base)):
-        if lv is None:
-            continue
-        saving = float(calc.savings([value], [lv], [steel], [tce_per_unit])[0])
-        setattr(result, f"savings_to_{name}_tce", saving)
-        co2 = float(calc.co2_savings([saving], [co2e], [lines_tce])[0])
-        setattr(result, f"savings_to_{name}_tco2", None if np.isnan(co2) else co2)
-    limits = [nan if result.quota_limits.get(g) is None else result.quota_limits[g] for g in (1, 2, 3)]
-    result.quota_grade = calc.quota_grades([value], [limits[0]], [limits[1]], [limits[2]])[0]
+    tce_per_unit = conversion_factor(_UNIT, "tce/t")
+    co2_per_tce = co2e / lines_tce if lines_tce > 0 else None
+    grade_works(result, tce_per_unit=tce_per_unit, co2_per_tce=co2_per_tce)
 
     result.derivation = {
         "formula": "value = Σ e_i × r_i + other; r_i = P_i / P; level = Σ (L_i, else e_i) × r_i + other",
@@ -197,10 +186,48 @@ def _works(enterprise: str, period: str, units: Sequence[tuple[str, ProductBench
                               .get("total_energy_tce")} for f in others],
         "other": other,
         "tce_per_unit": tce_per_unit,
-        "tco2e_per_tce": co2e / lines_tce if lines_tce > 0 else None,
+        "tco2e_per_tce": co2_per_tce,
     }
     _warnings(result, units, others)
     return result
+
+
+def class_and_grade(value: float | None, benchmark_level: float | None, baseline_level: float | None,
+                    quota_limits: Mapping[int, float | None]) -> tuple[str | None, QuotaGrade]:
+    """Class against the benchmark and baseline levels and quota grade of one value (None where
+    the value or the levels are missing), by :func:`greenmfg.calc.benchmarking.classify` and
+    :func:`greenmfg.calc.benchmarking.quota_grades`."""
+    nan = float("nan")
+    v = nan if value is None else value
+    cls = calc.classify([v], [nan if benchmark_level is None else benchmark_level],
+                        [nan if baseline_level is None else baseline_level])[0]
+    limits = [nan if quota_limits.get(g) is None else quota_limits[g] for g in (1, 2, 3)]
+    grade = calc.quota_grades([v], *([x] for x in limits))[0]
+    return cls, grade
+
+
+def grade_works(result: ProductBenchmark, *, tce_per_unit: float | None, co2_per_tce: float | None) -> None:
+    """Set a works result's class, gaps, savings [tce, tCO2e] and quota grade from its value,
+    crude steel (``output``), levels and quota limits: the one grading of a works, per period
+    (:func:`works_results`) and pooled over a year (:func:`greenmfg.compliance.pooling.works_years`).
+
+    Parameters
+    ----------
+    tce_per_unit
+        tce per (indicator unit × tonne): savings = (value − level) × crude steel × this.
+    co2_per_tce
+        The works' energy-related tCO2e per tce; None leaves the CO2 savings unknown.
+    """
+    value, bench, base = result.value, result.benchmark_level, result.baseline_level
+    result.cls, result.quota_grade = class_and_grade(value, bench, base, result.quota_limits)
+    result.gap_to_benchmark = None if bench is None or value is None else value - bench
+    result.gap_to_baseline = None if base is None or value is None else value - base
+    for name, lv in (("benchmark", bench), ("baseline", base)):
+        if lv is None or value is None or tce_per_unit is None or not result.output:
+            continue
+        saving = float(calc.savings([value], [lv], [result.output], [tce_per_unit])[0])
+        setattr(result, f"savings_to_{name}_tce", saving)
+        setattr(result, f"savings_to_{name}_tco2", None if co2_per_tce is None else saving * co2_per_tce)
 
 
 def _warnings(result: ProductBenchmark, units: Sequence[tuple[str, ProductBenchmark]], others: Sequence[str]) -> None:
@@ -243,11 +270,11 @@ def _warnings(result: ProductBenchmark, units: Sequence[tuple[str, ProductBenchm
                     f"facilities counted with their whole energy per tonne of crude steel (rolling, auxiliaries, or no "
                     f"single process result): {', '.join(others)}",
                     f"按其全部能耗计入吨钢（轧钢、辅助或无单一工序结果）的设施：{'、'.join(others)}"))
-    seen: set[str] = set()
+    seen: set[tuple[str, str]] = set()
     for _, r in units:
         for w in r.warnings:
-            if (w.code.endswith(".unverified") or w.code in _CARRIED) and w.ref not in seen:
-                seen.add(w.ref)
+            if (w.code.endswith(".unverified") or w.code in _CARRIED) and (w.code, w.ref) not in seen:
+                seen.add((w.code, w.ref))
                 add(w)
         for lv in r.levels:
             result.levels.append(LevelUsed(lv.name, lv.value, lv.unit, lv.ref, lv.edition, lv.verification_status,

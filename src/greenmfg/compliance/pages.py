@@ -19,6 +19,7 @@ from greenmfg.benchmarking.works import PROCESSES
 from greenmfg.compliance import service
 from greenmfg.compliance.api import XLSX
 from greenmfg.compliance.export import compliance_xlsx
+from greenmfg.compliance.labels import CLASS_LABELS
 from greenmfg.compliance.service import CLASSES, BadParameter, ComplianceView, PlantYear
 from greenmfg.db.session import Database
 from greenmfg.orgs.access import Principal, enterprise_filter
@@ -26,7 +27,7 @@ from greenmfg.orgs.models import Organisation
 from greenmfg.refdata.catalog import load_catalog
 from greenmfg.web.deps import PagePrincipal, get_database
 from greenmfg.web.errors import ApiError
-from greenmfg.web.i18n import N_, Translator
+from greenmfg.web.i18n import Translator
 from greenmfg.web.templating import item_name, render
 
 __all__ = ["router"]
@@ -38,11 +39,11 @@ Edition = Annotated[str | None, Query(max_length=40)]
 
 #: class → (badge tone, chart colour, English label)
 CLASS_STYLE = {
-    "benchmark": ("success", "#1a9850", N_("Benchmark level")),
-    "between": ("warning", "#f0a30a", N_("Between levels")),
-    "below_baseline": ("danger", "#d73027", N_("Below baseline")),
-    "not_classified": ("muted", "#9e9e9e", N_("Not classified")),
-    "no_indicator": ("muted", "#cfcfcf", N_("No indicator")),
+    "benchmark": ("success", "#1a9850", CLASS_LABELS["benchmark"]),
+    "between": ("warning", "#f0a30a", CLASS_LABELS["between"]),
+    "below_baseline": ("danger", "#d73027", CLASS_LABELS["below_baseline"]),
+    "not_classified": ("muted", "#9e9e9e", CLASS_LABELS["not_classified"]),
+    "no_indicator": ("muted", "#cfcfcf", CLASS_LABELS["no_indicator"]),
 }
 
 

@@ -25,6 +25,7 @@ import numpy as np
 
 from greenmfg.benchmarking import Finding, LevelUsed, ProductBenchmark
 from greenmfg.benchmarking.models import CAVEAT_CODES, REASON_CODES
+from greenmfg.benchmarking.works import class_and_grade, grade_works
 from greenmfg.calc import benchmarking as calc
 
 __all__ = ["CAVEAT_CODES", "REASON_CODES", "PlantYear", "benchmark_key", "plant_years", "works_years"]
@@ -172,6 +173,14 @@ def _weighted(members: list[ProductBenchmark], get: Callable[[ProductBenchmark],
     return sum(v * w for v, w in numbers) / weight
 
 
+def _pooled(values: list[float | None], weights: list[float]) -> float | None:
+    """Σ value × weight / Σ weight over a process unit's periods, or None when one lacks the number."""
+    weight = sum(weights)
+    if any(v is None for v in values) or weight <= 0:
+        return None
+    return sum((v or 0.0) * w for v, w in zip(values, weights, strict=True)) / weight
+
+
 def works_years(results: Iterable[ProductBenchmark]) -> list[ProductBenchmark]:
     """Pool each enterprise's works results (one edition option) over the periods of each year.
 
@@ -214,44 +223,39 @@ def works_years(results: Iterable[ProductBenchmark]) -> list[ProductBenchmark]:
         item.benchmark_level = _weighted(valued, lambda m: m.benchmark_level)
         item.baseline_level = _weighted(valued, lambda m: m.baseline_level)
         item.quota_limits = {g: _weighted(valued, functools.partial(_limit, grade=g)) for g in (1, 2, 3)}
-        nan = float("nan")
-        value, bench, base = item.value, item.benchmark_level, item.baseline_level
-        item.cls = calc.classify([value], [nan if bench is None else bench], [nan if base is None else base])[0]
-        item.gap_to_benchmark = None if bench is None or value is None else value - bench
-        item.gap_to_baseline = None if base is None or value is None else value - base
         tce_per_unit = first.derivation.get("tce_per_unit")
         # energy-weighted emissions per tce of the periods (value × output ∝ energy), as for plants
         ratios = [(m.derivation.get("tco2e_per_tce"), (m.value or 0.0) * (m.output or 0.0)) for m in valued]
         known = [(r, w) for r, w in ratios if r is not None]
         energy = sum(w for _, w in known)
         co2_per_tce = sum(r * w for r, w in known) / energy if known and energy > 0 else None
-        for name, lv in (("benchmark", bench), ("baseline", base)):
-            if lv is None or value is None or tce_per_unit is None:
-                continue
-            saving = float(calc.savings([value], [lv], [steel], [tce_per_unit])[0])
-            setattr(item, f"savings_to_{name}_tce", saving)
-            setattr(item, f"savings_to_{name}_tco2", None if co2_per_tce is None else saving * co2_per_tce)
-        limits = [nan if item.quota_limits.get(g) is None else item.quota_limits[g] for g in (1, 2, 3)]
-        item.quota_grade = calc.quota_grades([nan if value is None else value], *([x] for x in limits))[0]
+        grade_works(item, tce_per_unit=tce_per_unit, co2_per_tce=co2_per_tce)
         item.derivation = _works_derivation(valued, steel, tce_per_unit, co2_per_tce)
     return out
 
 
 def _works_derivation(valued: list[ProductBenchmark], steel: float, tce_per_unit: float | None,
                       co2_per_tce: float | None) -> dict[str, Any]:
-    """The year's process ratios: per process unit, its output and energy per tonne over the year."""
-    units: dict[str, dict[str, Any]] = {}
+    """The year's process ratios: per process unit, its output, energy per tonne, levels and
+    limits over the year, and its class and quota grade from these (not a period's)."""
+    units: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for m in valued:
         for p in m.derivation.get("processes", []):
-            unit = units.setdefault(p["facility_id"], {**p, "output": 0.0, "energy": 0.0})
-            unit["output"] += p["output"] or 0.0
-            unit["energy"] += (p["value"] or 0.0) * (p["output"] or 0.0)
+            units[p["facility_id"]].append(p)
     processes = []
-    for unit in units.values():
-        energy = unit.pop("energy")
-        unit["value"] = energy / unit["output"] if unit["output"] else None
-        unit["ratio"] = unit["output"] / steel
-        unit["contribution"] = energy / steel
+    for rows in units.values():
+        output = sum(p["output"] or 0.0 for p in rows)
+        energy = sum((p["value"] or 0.0) * (p["output"] or 0.0) for p in rows)
+        unit = {**rows[0], "output": output, "value": energy / output if output else None,
+                "ratio": output / steel, "contribution": energy / steel}
+        # a level or limit pools like the value: Σ L_m × P_m / Σ P_m (None when a period lacks it)
+        weights = [p["output"] or 0.0 for p in rows]
+        unit["benchmark_level"] = _pooled([p["benchmark_level"] for p in rows], weights)
+        unit["baseline_level"] = _pooled([p["baseline_level"] for p in rows], weights)
+        unit["quota_limits"] = {g: _pooled([(p.get("quota_limits") or {}).get(g) for p in rows], weights)
+                                for g in (1, 2, 3)}
+        unit["class"], unit["quota_grade"] = class_and_grade(unit["value"], unit["benchmark_level"],
+                                                             unit["baseline_level"], unit["quota_limits"])
         processes.append(unit)
     others: dict[str, float | None] = {}
     for m in valued:
