@@ -398,7 +398,8 @@ class RegionReader:
     derive from the same two grouped reads per year (every visible enterprise's counted results of
     the year, and of its comparable previous periods: :func:`_comparable_previous`) and one read of
     the visible enterprises, so the ``/region`` page, which shows all of them, reads each once.
-    Sums are exact-rounded (:func:`math.fsum`), so the order of the rows does not change a total.
+    Sums over enterprises are exact-rounded (:func:`math.fsum`): the order in which the database
+    returns the enterprises does not change a total.
 
     Raises
     ------
