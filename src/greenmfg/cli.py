@@ -383,7 +383,17 @@ def _print_benchmark(bench: object, console: Console, lang: Lang = Lang.both) ->
         console.print(works)
     without = [r for r in summary if r["indicator"] is None]
     if without:
-        listed = ", ".join(f"{r['product']} ({r['results']})" for r in without)
+        from greenmfg.refdata.vocabulary import load_vocabulary
+
+        items = load_vocabulary().items
+
+        def product_name(key: str) -> str:
+            item = items.get(key)
+            if item is None:
+                return key
+            return {Lang.zh: item.name_zh, Lang.en: item.name_en}.get(lang, f"{item.name_zh} {item.name_en}")
+
+        listed = ", ".join(f"{product_name(r['product'])} ({r['results']})" for r in without)
         console.print(f"[dim]Products without an indicator or whose variant is undetermined / 无对标指标或类别未定: "
                       f"{escape(listed)}[/]")
     warnings = sum(len(r.warnings) for r in bench.results)

@@ -151,7 +151,11 @@ def test_readme_commands_on_a_demo_region(tmp_path: Path) -> None:
     activity = tmp_path / "activity"
     assert runner.invoke(app, ["demo-data", "--enterprises", "8", "--months", "2", "--seed", "1",
                                "-o", str(activity)]).exit_code == 0
-    assert runner.invoke(app, ["benchmark", str(activity)]).exit_code == 0
+    table = runner.invoke(app, ["benchmark", str(activity)])
+    assert table.exit_code == 0
+    # products without an indicator are named, not shown by their keys (lime → 石灰 lime)
+    without = " ".join(table.output.split("无对标指标或类别未定:")[1].split())
+    assert "石灰 lime (" in without and not without.startswith("lime")
     assert runner.invoke(app, ["benchmark", str(activity), "--format", "json", "-o",
                                str(tmp_path / "benchmark.json")]).exit_code == 0
     facility = next(r for r in json.loads((tmp_path / "benchmark.json").read_text(encoding="utf-8"))["results"]
