@@ -234,3 +234,31 @@ def test_a_streamed_body_without_length_is_cut_off_at_the_limit(client: TestClie
                                  headers={"content-type": "multipart/form-data; boundary=x"})
     assert answer.status_code == 413 and "上限" in answer.text
     assert _stored(database)[3] == 0
+
+
+def test_the_middleware_stops_reading_a_stream_once_past_the_limit() -> None:
+    """Without a Content-Length the body is pulled chunk by chunk; the middleware refuses it at the first
+    chunk past limit + framing, so the rest of a 10 MB stream is never pulled."""
+    import asyncio
+
+    from greenmfg.web.uploads import FORM_OVERHEAD_BYTES, UploadLimitMiddleware, UploadTooLarge
+
+    pulled: list[int] = []
+
+    async def receive() -> dict[str, Any]:
+        pulled.append(1)
+        return {"type": "http.request", "body": b"x" * 10_000, "more_body": len(pulled) < 1_000}
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        while (await receive()).get("more_body"):
+            pass
+
+    async def send(message: Any) -> None:
+        raise AssertionError("nothing is sent by the middleware itself")
+
+    middleware = UploadLimitMiddleware(app, Settings(max_upload_bytes=LIMIT))
+    scope = {"type": "http", "headers": [(b"content-type", b"multipart/form-data; boundary=x")]}
+    with pytest.raises(UploadTooLarge):
+        asyncio.run(middleware(scope, receive, send))
+    # (200 000 + 65 536) / 10 000 → refused at the 27th chunk of 1 000
+    assert len(pulled) == (LIMIT + FORM_OVERHEAD_BYTES) // 10_000 + 1
