@@ -53,6 +53,10 @@ class Settings:
     session_hours: int = 12
     api_token_hours: int = 24
     max_upload_bytes: int = 20 * 1024 * 1024
+    #: an uploaded .xlsx whose zip parts expand past this is refused before it is parsed
+    max_xlsx_uncompressed_bytes: int = 100 * 1024 * 1024
+    #: rows of one worksheet of an uploaded .xlsx
+    max_xlsx_rows: int = 200_000
     login_max_failures: int = 5
     login_window_minutes: int = 15
     #: seconds an API token's principal is reused without a database lookup (0: never)
@@ -77,6 +81,9 @@ class Settings:
             secret_key=env.get("GREENMFG_SECRET_KEY") or base.secret_key,
             session_hours=_int(env, "GREENMFG_SESSION_HOURS", base.session_hours),
             max_upload_bytes=_int(env, "GREENMFG_MAX_UPLOAD_BYTES", base.max_upload_bytes),
+            max_xlsx_uncompressed_bytes=_int(env, "GREENMFG_MAX_XLSX_UNCOMPRESSED_BYTES",
+                                             base.max_xlsx_uncompressed_bytes),
+            max_xlsx_rows=_int(env, "GREENMFG_MAX_XLSX_ROWS", base.max_xlsx_rows),
             mqtt_url=env.get("GREENMFG_MQTT_URL") or None,
             redis_url=env.get("GREENMFG_REDIS_URL") or None,
             principal_cache_seconds=float(_int(env, "GREENMFG_TOKEN_CACHE_SECONDS", int(base.principal_cache_seconds))),

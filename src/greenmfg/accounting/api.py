@@ -34,6 +34,7 @@ from greenmfg.settings import Settings
 from greenmfg.web.deps import CurrentPrincipal, get_database, get_settings
 from greenmfg.web.errors import ApiError
 from greenmfg.web.pagination import Page, PageParams, page_params
+from greenmfg.web.uploads import read_upload
 
 __all__ = ["import_dict", "result_dict", "router"]
 
@@ -91,11 +92,11 @@ def _store_error(error: Exception) -> ApiError:
 async def upload_import(enterprise_id: int, request: Request, principal: CurrentPrincipal, file: UploadFile,
                         database: Annotated[Database, Depends(get_database)],
                         settings: Annotated[Settings, Depends(get_settings)]) -> dict[str, Any]:
-    # read at most one byte over the limit: enough to refuse an oversized file without holding it
-    content = await file.read(settings.max_upload_bytes + 1)
+    # bounded read: one byte over the limit is refused (413) without holding the rest
+    upload = await read_upload(file, settings)
     # validation and accounting take a while: keep them off the event loop
     return await run_in_threadpool(_preview, database, settings, principal, enterprise_id,
-                                   file.filename or "", file.content_type or "", content)
+                                   upload.filename, upload.content_type, upload.content)
 
 
 def _preview(database: Database, settings: Settings, principal: Principal, enterprise_id: int, filename: str,

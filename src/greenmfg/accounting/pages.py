@@ -66,6 +66,7 @@ from greenmfg.web.deps import PagePrincipal, get_database, get_settings
 from greenmfg.web.i18n import N_, Translator
 from greenmfg.web.pages import flash
 from greenmfg.web.templating import item_name, render
+from greenmfg.web.uploads import read_upload
 
 __all__ = ["router"]
 
@@ -315,11 +316,11 @@ async def upload(enterprise_id: int, request: Request, principal: PagePrincipal,
     if file is None or not file.filename:
         return _imports(request, principal, database, settings, enterprise_id, page=1, view="history",
                         upload_error=translator.gettext("Choose a file to upload."), status_code=422)
-    # one byte over the limit is enough to refuse an oversized file without holding all of it
-    content = await file.read(settings.max_upload_bytes + 1)
+    # bounded read: one byte over the limit is refused (413) without holding the rest
+    uploaded = await read_upload(file, settings)
     # validation and accounting take a while: keep them (and the database) off the event loop
     return await run_in_threadpool(_upload, request, principal, database, settings, enterprise_id,
-                                   file.filename, file.content_type or "", content)
+                                   uploaded.filename, uploaded.content_type, uploaded.content)
 
 
 def _upload(request: Request, principal: Principal, database: Database, settings: Settings, enterprise_id: int,

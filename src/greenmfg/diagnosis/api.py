@@ -26,8 +26,10 @@ from greenmfg.db.session import Database
 from greenmfg.diagnosis import report, service
 from greenmfg.diagnosis.register import template_bytes
 from greenmfg.orgs.access import get_enterprise
-from greenmfg.web.deps import CurrentPrincipal, get_database
+from greenmfg.settings import Settings
+from greenmfg.web.deps import CurrentPrincipal, get_database, get_settings
 from greenmfg.web.errors import ApiError
+from greenmfg.web.uploads import read_upload_sync
 
 __all__ = ["router"]
 
@@ -74,10 +76,12 @@ def create_equipment(principal: CurrentPrincipal, database: DatabaseDep, enterpr
 @router.post("/enterprises/{enterprise_id}/equipment/import", status_code=201,
              summary="Add a whole register (.xlsx or .csv): every row or none")
 def import_equipment(principal: CurrentPrincipal, database: DatabaseDep, enterprise_id: int,
-                     file: Annotated[UploadFile, File()]) -> dict[str, Any]:
-    content = file.file.read()
+                     file: Annotated[UploadFile, File()],
+                     settings: Annotated[Settings, Depends(get_settings)]) -> dict[str, Any]:
+    upload = read_upload_sync(file, settings)
     with database.session() as session:
-        items = service.import_register(session, principal, enterprise_id, content, file.filename or "register")
+        items = service.import_register(session, principal, enterprise_id, upload.content,
+                                        upload.filename or "register")
         return {"imported": len(items), "items": [service.equipment_dict(i) for i in items]}
 
 

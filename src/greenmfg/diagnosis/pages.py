@@ -34,9 +34,11 @@ from greenmfg.diagnosis.labels import (
 from greenmfg.errors import InputError, Issue, ValidationFailed
 from greenmfg.orgs.access import Principal, enterprise_filter, get_enterprise
 from greenmfg.orgs.models import Organisation
-from greenmfg.web.deps import PagePrincipal, get_database
+from greenmfg.settings import Settings
+from greenmfg.web.deps import PagePrincipal, get_database, get_settings
 from greenmfg.web.pages import flash
 from greenmfg.web.templating import render
+from greenmfg.web.uploads import read_upload_sync
 
 __all__ = ["router"]
 
@@ -87,11 +89,13 @@ def home(request: Request, principal: PagePrincipal, database: DatabaseDep,
 
 @router.post("/diagnosis/{enterprise_id}/import")
 def import_register(request: Request, principal: PagePrincipal, database: DatabaseDep, enterprise_id: int,
-                    file: Annotated[UploadFile, File()]) -> Response:
-    content = file.file.read()
+                    file: Annotated[UploadFile, File()],
+                    settings: Annotated[Settings, Depends(get_settings)]) -> Response:
     try:
+        upload = read_upload_sync(file, settings)   # the xlsx limits' located issue shows on the page
         with database.session() as session:
-            items = service.import_register(session, principal, enterprise_id, content, file.filename or "register")
+            items = service.import_register(session, principal, enterprise_id, upload.content,
+                                            upload.filename or "register")
             count = len(items)
     except ValidationFailed as failed:
         return _page(request, principal, database, enterprise_id, None, failed.issues, failed.total, 422)

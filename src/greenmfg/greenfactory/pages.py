@@ -39,6 +39,7 @@ from greenmfg.web.errors import ApiError
 from greenmfg.web.i18n import N_, Translator
 from greenmfg.web.pages import flash
 from greenmfg.web.templating import render
+from greenmfg.web.uploads import form_file, read_upload
 
 __all__ = ["router"]
 
@@ -243,8 +244,9 @@ async def upload(request: Request, principal: PagePrincipal, database: DatabaseD
     enterprise = str(form.get("enterprise_id") or "")
     if not enterprise.isdigit():
         raise ApiError(404)
-    content = await upload_file.read() if upload_file is not None and not isinstance(upload_file, str) else b""
-    name = getattr(upload_file, "filename", "") or "upload.xlsx"
+    file = form_file(upload_file)
+    content = (await read_upload(file, request.app.state.settings, field="workbook")).content if file else b""
+    name = (file.filename if file else "") or "upload.xlsx"
     return await run_in_threadpool(_upload, request, principal, database, int(enterprise), content, name)
 
 

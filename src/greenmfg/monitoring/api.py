@@ -31,6 +31,7 @@ from greenmfg.settings import Settings
 from greenmfg.web.deps import CurrentPrincipal, get_database, get_settings
 from greenmfg.web.errors import ApiError
 from greenmfg.web.pagination import Page, PageParams, page_params
+from greenmfg.web.uploads import read_upload_sync
 
 __all__ = ["router"]
 
@@ -144,13 +145,11 @@ def push_readings(meter_id: int, principal: CurrentPrincipal, database: Database
 @router.post("/meters/{meter_id}/readings/csv", summary="Upload readings as CSV (ts,value,unit), all or nothing")
 def upload_csv(meter_id: int, principal: CurrentPrincipal, database: DatabaseDep, file: UploadFile,
                settings: Annotated[Settings, Depends(get_settings)]) -> dict[str, int]:
-    content = file.file.read(settings.max_upload_bytes + 1)
-    if len(content) > settings.max_upload_bytes:
-        raise ApiError(413, f"the file is over the limit of {settings.max_upload_bytes:,} bytes; split it",
-                       f"文件超过 {settings.max_upload_bytes:,} 字节上限，请拆分")
+    upload = read_upload_sync(file, settings)
     try:
         with database.session() as session:
-            return _stored(service.upload_csv(session, principal, meter_id, content, file.filename or "readings.csv"))
+            return _stored(service.upload_csv(session, principal, meter_id, upload.content,
+                                              upload.filename or "readings.csv"))
     except PayloadError as error:
         raise _invalid(error) from None
 

@@ -41,9 +41,11 @@ from greenmfg.monitoring.mv_section import baseline_section
 from greenmfg.monitoring.readings import LOCAL_TZ, PayloadError, raw_readings, series
 from greenmfg.orgs.access import NotFound, Principal, enterprise_filter, get_enterprise
 from greenmfg.orgs.models import Organisation
-from greenmfg.web.deps import PagePrincipal, get_database
+from greenmfg.settings import Settings
+from greenmfg.web.deps import PagePrincipal, get_database, get_settings
 from greenmfg.web.pages import flash
 from greenmfg.web.templating import render
+from greenmfg.web.uploads import read_upload
 
 __all__ = ["DASHBOARD_SECTIONS", "router"]
 
@@ -179,8 +181,8 @@ def meter_page(meter_id: int, request: Request, principal: PagePrincipal, databa
 
 @router.post("/meters/{meter_id}/upload")
 async def upload_page(meter_id: int, request: Request, principal: PagePrincipal, database: DatabaseDep,
-                      file: UploadFile) -> Response:
-    content = await file.read()
+                      file: UploadFile, settings: Annotated[Settings, Depends(get_settings)]) -> Response:
+    content = (await read_upload(file, settings)).content
     name = file.filename or "readings.csv"
 
     def run() -> Any:
@@ -241,7 +243,8 @@ async def _mv_post(request: Request, principal: Principal, database: Database, m
     """Shared flow of the two M&V forms: manager check, file to text, service call, located errors."""
     with database.session() as session:
         service.get_meter(session, principal, meter_id, manage=True)   # regulators/evaluators: 403
-    content = await file.read() if file is not None else b""
+    settings: Settings = request.app.state.settings
+    content = (await read_upload(file, settings)).content if file is not None else b""
     name = (file.filename if file is not None else None) or "file"
 
     def call() -> str:

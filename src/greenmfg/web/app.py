@@ -12,6 +12,7 @@ from greenmfg.db.session import Database
 from greenmfg.settings import Settings
 from greenmfg.web.deps import PrincipalCache
 from greenmfg.web.errors import install_error_handlers
+from greenmfg.web.uploads import UploadLimitMiddleware
 
 __all__ = ["TEMPLATE_PACKAGES", "create_app"]
 
@@ -48,6 +49,10 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.state.results_cache = make_cache(settings.redis_url)
     database.commit_listeners.append(app.state.results_cache.bump)
     install_error_handlers(app)
+    # innermost of the user middleware (those added later wrap it): the http middlewares run their
+    # receive in a task group, which would wrap the 413 in an ExceptionGroup that FastAPI's body
+    # parsing turns into a 400
+    app.add_middleware(UploadLimitMiddleware, settings=settings)
 
     from greenmfg.accounting.api import router as accounting_router
     from greenmfg.accounting.pages import router as accounting_pages

@@ -127,7 +127,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
-        return _render(request, ApiError(exc.status_code, headers=getattr(exc, "headers", None)))
+        error = getattr(exc, "api_error", None)   # an HTTPException carrying its envelope (uploads.UploadTooLarge)
+        return _render(request, error if isinstance(error, ApiError)
+                       else ApiError(exc.status_code, headers=getattr(exc, "headers", None)))
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:

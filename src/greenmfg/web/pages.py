@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.responses import RedirectResponse
@@ -70,9 +70,23 @@ def _render_error(request: Request, error: ApiError) -> Response:
         except Exception:
             principal = None
         request.state.user = principal
-    return render(request, "error.html", {"error": error, "message": error.message_zh
-                                          if request.state.locale == "zh-CN" else error.message},
+    zh = request.state.locale == "zh-CN"
+    return render(request, "error.html", {"error": error, "message": error.message_zh if zh else error.message,
+                                          "details": [_detail_line(d, zh) for d in error.details[:20]]},
                   status_code=error.status, headers=error.headers)
+
+
+def _detail_line(detail: dict[str, Any], zh: bool) -> str:
+    """One entry of an error's details as a line: request-field problems (location, message) and
+    located input issues (file, sheet, row, column, message, fix) alike."""
+    labels = ("工作表 {}", "第 {} 行", "列 {}") if zh else ("sheet {}", "row {}", "column {}")
+    where = [str(detail.get("location") or ""), str(detail.get("file") or "")]
+    where += [label.format(detail[key]) for label, key in zip(labels, ("sheet", "row", "column"), strict=True)
+              if detail.get(key) not in (None, "")]
+    text = [str(detail.get(k) or "") for k in (("message_zh", "fix_zh") if zh else ("message", "fix"))]
+    if not any(text):
+        text = [str(detail.get("message") or "")]
+    return " ".join(p for p in (", ".join(w for w in where if w), *text) if p)
 
 
 @router.get("/lang/{code}")
