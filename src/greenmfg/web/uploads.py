@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fastapi import HTTPException, UploadFile
+from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from greenmfg.settings import Settings
@@ -146,13 +147,8 @@ async def read_upload(file: UploadFile, settings: Settings, *, field: str = "fil
     ValidationFailed
         An .xlsx over the uncompressed-size or row limit (422, located at the file and sheet).
     """
-    _check_names(file, field)
-    parts: list[bytes] = []
-    size = 0
-    while size <= settings.max_upload_bytes and (chunk := await file.read(min(_CHUNK, settings.max_upload_bytes + 1 - size))):
-        parts.append(chunk)
-        size += len(chunk)
-    return _finish(file, field, b"".join(parts), settings)
+    # one bounded loop: the synchronous reader, off the event loop (the spooled file may be on disk)
+    return await run_in_threadpool(read_upload_sync, file, settings, field=field)
 
 
 def read_upload_sync(file: UploadFile, settings: Settings, *, field: str = "file") -> Upload:
