@@ -54,11 +54,6 @@ def test_a_demo_account_never_signs_in_in_production(database: Database, world: 
         assert refused.status_code == 401
 
 
-def test_seeded_demo_accounts_are_marked() -> None:
-    source = (TEMPLATES / "demo" / "platform.py").read_text(encoding="utf-8")
-    assert "demo=True" in source
-
-
 def test_weak_secret_keys_are_refused() -> None:
     for weak in ("a" * 32, "Z" * 64, "ab" * 20, "0123456789" * 4, "short-but-random-7f3a"):
         assert weak_secret_reason(weak) is not None, weak

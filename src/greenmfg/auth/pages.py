@@ -68,9 +68,11 @@ def login(request: Request, database: Annotated[Database, Depends(get_database)]
             cookie = None
             if user is not None:
                 cookie, _row = auth.open_session(session, settings, user)
-    except auth.Throttled:
-        return _login_page(request, settings, next_url=next_url, username=username, status_code=429,
-                           error="Too many failed sign-ins. Please wait a few minutes and try again.")
+    except auth.Throttled as throttled:
+        response = _login_page(request, settings, next_url=next_url, username=username, status_code=429,
+                               error="Too many failed sign-ins. Please wait a few minutes and try again.")
+        response.headers["Retry-After"] = str(throttled.retry_after)
+        return response
     if user is None or cookie is None:
         return _login_page(request, settings, next_url=next_url, username=username, status_code=401,
                            error="Wrong username or password.")
