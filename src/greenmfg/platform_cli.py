@@ -54,10 +54,12 @@ def serve(
     import uvicorn
 
     from greenmfg.demo.platform import seed_demo
+    from greenmfg.web.app import production_startup_checks
 
     try:
         settings, database = _database()
         settings.check()
+        production_startup_checks(settings, database)
     except GreenmfgError as error:
         raise _fail(error) from None
     if demo:
@@ -296,9 +298,13 @@ def users_create(
 
     if role not in {r.value for r in Role}:
         raise _fail(f"role must be manager, viewer or admin, not {role!r}")
-    if len(password) < 12:
-        raise _fail("passwords need at least 12 characters / 密码至少 12 个字符")
-    _settings, database = _database()
+    from greenmfg.auth.passwords import WeakPassword, check_password
+
+    settings, database = _database()
+    try:
+        check_password(password, username=username, min_length=settings.password_min_length)
+    except WeakPassword as error:
+        raise _fail(f"{error.message} / {error.message_zh}") from None
     with database.session() as session:
         if session.get(Organisation, organisation_id) is None:
             raise _fail(f"organisation {organisation_id} does not exist")
@@ -309,6 +315,28 @@ def users_create(
         audit.record(session, "user.create", actor="cli", organisation_id=organisation_id, target_type="user",
                      target_id=user.id, details={"username": username, "role": role})
     Console(stderr=True).print(f"user {username} created / 已创建用户")
+
+
+@users_app.command("disable-demo")
+def users_disable_demo() -> None:
+    """Deactivate every demo account (seeded with a public password); production needs this to start."""
+    from sqlalchemy import select, update
+
+    from greenmfg.audit import service as audit
+    from greenmfg.auth import service as auth
+    from greenmfg.auth.models import User
+
+    _settings, database = _database()
+    with database.session() as session:
+        names = auth.active_demo_users(session)
+        if names:
+            session.execute(update(User).where(User.demo.is_(True)).values(active=False)
+                            .execution_options(synchronize_session=False))
+            for user_id in session.execute(select(User.id).where(User.demo.is_(True))).scalars():
+                auth.revoke_credentials(session, user_id)
+            audit.record(session, "user.demo_disabled", actor="cli", details={"usernames": names})
+    Console(stderr=True).print(f"{len(names)} demo account(s) deactivated / 已停用 {len(names)} 个演示账号: "
+                               + ", ".join(names))
 
 
 def register(app: typer.Typer) -> None:

@@ -6,13 +6,15 @@ SQLite file under ``var/``; production (``GREENMFG_ENV=production``) refuses def
 
 from __future__ import annotations
 
+import ipaddress
 import os
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from greenmfg.errors import GreenmfgError
 
-__all__ = ["DEFAULT_SECRET_KEY", "ConfigurationError", "Settings"]
+__all__ = ["DEFAULT_SECRET_KEY", "PRODUCTION_CHECKS", "ConfigurationError", "Network", "Settings", "weak_secret_reason"]
 
 #: Used in development and tests only; production refuses to start with it.
 DEFAULT_SECRET_KEY = "greenmfg-development-secret-key-do-not-use-in-production"
@@ -20,6 +22,50 @@ DEFAULT_SECRET_KEY = "greenmfg-development-secret-key-do-not-use-in-production"
 
 class ConfigurationError(GreenmfgError):
     """The settings are unusable (for example a default secret in production)."""
+
+
+def _bool(env: dict[str, str], name: str, default: bool | None) -> bool | None:
+    raw = (env.get(name) or "").strip().lower()
+    if raw == "":
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise ConfigurationError(f"{name}={raw!r}: use 1 or 0 / {name} 只能是 1 或 0")
+
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def _networks(env: dict[str, str], name: str) -> tuple[Network, ...]:
+    out = []
+    for item in (env.get(name) or "").replace(";", ",").split(","):
+        if item.strip():
+            try:
+                out.append(ipaddress.ip_network(item.strip(), strict=False))
+            except ValueError as error:
+                raise ConfigurationError(
+                    f"{name}: {item.strip()!r} is not an address or CIDR range (e.g. 10.0.0.0/8, ::1) / "
+                    f"{name} 中的 {item.strip()!r} 不是 IP 地址或 CIDR 网段") from error
+    return tuple(out)
+
+
+def weak_secret_reason(key: str) -> str | None:
+    """Why ``key`` is unfit as a production secret (None: fit).
+
+    Refused: the development default, fewer than 32 characters, fewer than 10 distinct characters
+    (``"a" * 32``, ``"ab" * 20``) and any key that is one shorter piece repeated (``"abcdefghijk" * 3``).
+    """
+    if key == DEFAULT_SECRET_KEY:
+        return "it is the development default"
+    if len(key) < 32:
+        return f"it has {len(key)} characters (at least 32 needed)"
+    if len(set(key)) < 10:
+        return f"it uses only {len(set(key))} distinct characters (at least 10 needed)"
+    if key in (key + key)[1:-1]:
+        return "it is one shorter piece repeated"
+    return None
 
 
 def _int(env: dict[str, str], name: str, default: int) -> int:
@@ -57,8 +103,20 @@ class Settings:
     max_xlsx_uncompressed_bytes: int = 100 * 1024 * 1024
     #: rows of one worksheet of an uploaded .xlsx
     max_xlsx_rows: int = 200_000
-    login_max_failures: int = 5
+    #: failures of one (account, client address) pair allowed before delays start
+    login_free_failures: int = 3
+    #: first delay after the free failures, doubled with each further failure, capped
+    login_delay_seconds: int = 1
+    login_max_delay_seconds: int = 900
+    #: failures from one client address (any accounts) within the window before that address is throttled
+    login_max_failures_per_client: int = 20
     login_window_minutes: int = 15
+    #: proxies whose X-Forwarded-For is believed (addresses or CIDR ranges); none: the peer is the client
+    trusted_proxies: tuple[Network, ...] = ()
+    #: minimum length of a new password
+    password_min_length: int = 12
+    #: the API docs (/api/v1/docs, /api/v1/openapi.json); None: on in development, off in production
+    api_docs: bool | None = None
     #: seconds an API token's principal is reused without a database lookup (0: never)
     principal_cache_seconds: float = 10.0
     mqtt_url: str | None = None
@@ -69,6 +127,10 @@ class Settings:
     @property
     def production(self) -> bool:
         return self.environment == "production"
+
+    @property
+    def docs_enabled(self) -> bool:
+        return (not self.production) if self.api_docs is None else self.api_docs
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -86,6 +148,11 @@ class Settings:
             max_xlsx_rows=_int(env, "GREENMFG_MAX_XLSX_ROWS", base.max_xlsx_rows),
             mqtt_url=env.get("GREENMFG_MQTT_URL") or None,
             redis_url=env.get("GREENMFG_REDIS_URL") or None,
+            login_max_failures_per_client=_int(env, "GREENMFG_LOGIN_MAX_FAILURES_PER_CLIENT",
+                                               base.login_max_failures_per_client),
+            trusted_proxies=_networks(env, "GREENMFG_TRUSTED_PROXIES"),
+            password_min_length=_int(env, "GREENMFG_PASSWORD_MIN_LENGTH", base.password_min_length),
+            api_docs=_bool(env, "GREENMFG_API_DOCS", base.api_docs),
             principal_cache_seconds=float(_int(env, "GREENMFG_TOKEN_CACHE_SECONDS", int(base.principal_cache_seconds))),
         )
 
@@ -101,22 +168,48 @@ class Settings:
             raise ConfigurationError(
                 f"GREENMFG_ENV={self.environment!r}: use development or production / "
                 "GREENMFG_ENV 只能是 development 或 production")
+        if self.password_min_length < 8:
+            raise ConfigurationError(
+                f"GREENMFG_PASSWORD_MIN_LENGTH={self.password_min_length}: at least 8 / 密码最小长度不得少于 8")
         if self.production:
-            if self.secret_key == DEFAULT_SECRET_KEY or len(self.secret_key) < 32:
-                raise ConfigurationError(
-                    "production refuses the default or a short GREENMFG_SECRET_KEY: set a random "
-                    "value of at least 32 characters (python -c 'import secrets; print(secrets.token_urlsafe(48))') / "
-                    "生产模式拒绝默认或过短的 GREENMFG_SECRET_KEY：请设置至少 32 个字符的随机值")
-            if self.database_url.startswith("sqlite"):
-                raise ConfigurationError(
-                    "production needs PostgreSQL: set GREENMFG_DATABASE_URL=postgresql+psycopg://… / "
-                    "生产模式需要 PostgreSQL：请设置 GREENMFG_DATABASE_URL")
+            for problem in self.production_problems():
+                raise ConfigurationError(problem)
+
+    def production_problems(self) -> Iterator[str]:
+        """What makes these settings unfit for production: each check of :data:`PRODUCTION_CHECKS`."""
+        for production_check in PRODUCTION_CHECKS:
+            problem = production_check(self)
+            if problem:
+                yield problem
 
     def sqlite_path(self) -> Path | None:
         prefix = "sqlite:///"
         if self.database_url.startswith(prefix) and self.database_url != "sqlite:///:memory:":
             return Path(self.database_url[len(prefix):])
         return None
+
+
+def _secret_key_problem(settings: Settings) -> str | None:
+    reason = weak_secret_reason(settings.secret_key)
+    if reason is None:
+        return None
+    return (f"production refuses this GREENMFG_SECRET_KEY: {reason}. Set a random value of at least 32 "
+            "characters (python -c 'import secrets; print(secrets.token_urlsafe(48))') / "
+            "生产模式拒绝该 GREENMFG_SECRET_KEY（默认值、过短或过于简单）：请设置至少 32 个字符的随机值")
+
+
+def _database_problem(settings: Settings) -> str | None:
+    if settings.database_url.startswith("sqlite"):
+        return ("production needs PostgreSQL: set GREENMFG_DATABASE_URL=postgresql+psycopg://… / "
+                "生产模式需要 PostgreSQL：请设置 GREENMFG_DATABASE_URL")
+    return None
+
+
+#: The production checks of the settings, in order; each returns a bilingual problem or None.
+#: Hook: a domain with its own production requirement (an audit key, ...) adds a function here.
+#: Checks that need the database (demo accounts) run at start-up instead:
+#: :func:`greenmfg.web.app.production_startup_checks`.
+PRODUCTION_CHECKS: list[Callable[[Settings], str | None]] = [_secret_key_problem, _database_problem]
 
 
 def _database_url(url: str) -> str:

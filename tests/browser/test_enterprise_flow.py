@@ -68,7 +68,8 @@ def _sign_in(page: Page, server: LiveServer, username: str) -> None:
 
 
 def _charts_drawn(page: Page, count: int) -> None:
-    page.wait_for_function(f"document.querySelectorAll('[data-echarts-ready] canvas').length >= {count}")
+    # a locator wait, not wait_for_function: its polling evaluates a string, which the CSP forbids
+    page.locator("[data-echarts-ready] canvas").nth(count - 1).wait_for(state="attached")
 
 
 def test_enterprise_upload_fix_commit_and_drill_down(page: Page, live_server: LiveServer, tmp_path: Path) -> None:

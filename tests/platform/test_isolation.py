@@ -37,7 +37,7 @@ SCOPED = {
 LISTS = {("GET", "/api/v1/enterprises"), ("GET", "/api/v1/organisations")}
 #: the caller's own things (tested in test_auth: another user's token is 404)
 OWN = {("GET", "/api/v1/me"), ("GET", "/api/v1/auth/tokens"), ("POST", "/api/v1/auth/tokens"),
-       ("DELETE", "/api/v1/auth/tokens/{token_id}")}
+       ("DELETE", "/api/v1/auth/tokens/{token_id}"), ("POST", "/api/v1/auth/password")}
 #: no tenant data (public reference library, login)
 PUBLIC = {("POST", "/api/v1/auth/token"), ("GET", "/api/v1/refdata"), ("GET", "/api/v1/refdata/{dataset_id}")}
 #: admins only: 403 for everybody else
@@ -49,6 +49,7 @@ ADMIN = {
     ("DELETE", "/api/v1/admin/organisations/{organisation_id}/assignments/{assignment_id}"),
     ("GET", "/api/v1/admin/users"), ("POST", "/api/v1/admin/users"), ("GET", "/api/v1/admin/users/{user_id}"),
     ("POST", "/api/v1/admin/users/{user_id}/deactivate"), ("POST", "/api/v1/admin/users/{user_id}/activate"),
+    ("POST", "/api/v1/admin/users/{user_id}/password"),
     ("PUT", "/api/v1/admin/users/{user_id}/memberships/{organisation_id}"),
     ("DELETE", "/api/v1/admin/users/{user_id}/memberships/{organisation_id}"),
     ("GET", "/api/v1/admin/tokens"), ("DELETE", "/api/v1/admin/tokens/{token_id}"),

@@ -51,6 +51,7 @@ ADMIN_PAGES = {
     ("POST", "/admin/organisations/{organisation_id}/jurisdictions"),
     ("POST", "/admin/organisations/{organisation_id}/jurisdictions/{jurisdiction_id}/delete"),
     ("GET", "/admin/tokens"), ("POST", "/admin/tokens/{token_id}/revoke"),
+    ("POST", "/admin/users/{user_id}/password"),
     ("GET", "/admin/users"), ("GET", "/admin/users/new"), ("POST", "/admin/users/new"),
     ("GET", "/admin/users/{user_id}"), ("POST", "/admin/users/{user_id}/activate"),
     ("POST", "/admin/users/{user_id}/deactivate"), ("POST", "/admin/users/{user_id}/memberships"),
@@ -64,7 +65,8 @@ COMPLIANCE = {("GET", "/benchmark"), ("GET", "/benchmark/export.xlsx"), ("GET", 
               ("GET", "/region/compliance"), ("GET", "/region/compliance/export.xlsx"),
               ("GET", "/region/compliance/report")}
 #: the signed-in user's own API tokens
-OWN_PAGES = {("GET", "/tokens"), ("POST", "/tokens"), ("POST", "/tokens/{token_id}/revoke")}
+OWN_PAGES = {("GET", "/tokens"), ("POST", "/tokens"), ("POST", "/tokens/{token_id}/revoke"),
+             ("GET", "/account/password"), ("POST", "/account/password")}
 #: capacity replacement, tested in test_capacity_pages.py: the calculator with the visible plans, the
 #: plan form (the user's own enterprises only), plans by id and their actions (outsider → 404 page)
 CAPACITY = {("GET", "/capacity"), ("GET", "/capacity/plans/new"), ("POST", "/capacity/plans"),

@@ -10,6 +10,9 @@ from sqlalchemy import create_engine, text
 from typer.testing import CliRunner
 
 from greenmfg.cli import app
+from greenmfg.db.session import Database
+from greenmfg.settings import ConfigurationError, Settings
+from greenmfg.web.app import production_startup_checks
 
 runner = CliRunner()
 
@@ -34,7 +37,20 @@ def test_demo_accounts_json_seeds_once_and_lists_every_role(sqlite_env: str) -> 
     engine = create_engine(sqlite_env)
     with engine.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM organisations WHERE kind='enterprise'")).scalar() == 40
+        # the seeded accounts are marked as demo accounts, and only they
+        marked = connection.execute(text("SELECT username FROM users WHERE demo AND active")).scalars().all()
+        assert sorted(marked) == sorted(a["username"] for a in accounts)
     engine.dispose()
+    # production refuses this database until the demo accounts are deactivated
+    production = Settings(environment="production", secret_key="k9-Vx2-pQ7-zL4-mN8-rT1-wY6-bH3-cJ5",
+                          database_url="postgresql+psycopg://x@h/db")
+    database = Database(sqlite_env)
+    with pytest.raises(ConfigurationError, match="demo-admin"):
+        production_startup_checks(production, database)
+    disabled = runner.invoke(app, ["users", "disable-demo"])
+    assert disabled.exit_code == 0, disabled.output
+    production_startup_checks(production, database)
+    database.dispose()
 
 
 def test_audit_verify_exit_codes(sqlite_env: str) -> None:

@@ -22,7 +22,8 @@ from greenmfg.auth.models import ApiToken, User
 from greenmfg.db.session import Database
 from greenmfg.orgs.access import Principal
 from greenmfg.orgs.models import Organisation, OrgKind
-from greenmfg.web.deps import CurrentPrincipal, get_database
+from greenmfg.settings import Settings
+from greenmfg.web.deps import CurrentPrincipal, get_database, get_settings
 from greenmfg.web.errors import ApiError
 from greenmfg.web.pagination import Page, PageParams, page_params
 
@@ -125,7 +126,8 @@ def user_dict(session: Session, user: User) -> dict[str, Any]:
     ids = [m.organisation_id for m in user.memberships]
     orgs = {o.id: o for o in session.execute(select(Organisation).where(Organisation.id.in_(ids))).scalars()}
     return {"id": user.id, "username": user.username, "display_name": user.display_name, "locale": user.locale,
-            "active": user.active, "created_at": user.created_at,
+            "active": user.active, "created_at": user.created_at, "demo": user.demo,
+            "must_change_password": user.must_change_password, "password_changed_at": user.password_changed_at,
             "memberships": [{"organisation_id": m.organisation_id, "organisation": orgs[m.organisation_id].name,
                              "kind": orgs[m.organisation_id].kind, "role": m.role}
                             for m in sorted(user.memberships, key=lambda m: m.organisation_id)
@@ -233,12 +235,14 @@ def list_users(principal: AdminPrincipal, database: Annotated[Database, Depends(
 
 @router.post("/users", status_code=201, summary="Create a user (argon2 password hash; audited)")
 def create_user(body: UserCreate, principal: AdminPrincipal,
-                database: Annotated[Database, Depends(get_database)]) -> dict[str, Any]:
+                database: Annotated[Database, Depends(get_database)],
+                settings: Annotated[Settings, Depends(get_settings)]) -> dict[str, Any]:
     try:
         with database.session() as session:
             user = service.create_user(session, principal, username=body.username, display_name=body.display_name,
                                        password=body.password, locale=body.locale,
-                                       organisation_id=body.organisation_id, role=body.role)
+                                       organisation_id=body.organisation_id, role=body.role,
+                                       min_length=settings.password_min_length)
             return user_dict(session, user)
     except AdminError as error:
         raise admin_error(error) from error
@@ -269,6 +273,26 @@ def deactivate_user(user_id: int, principal: AdminPrincipal,
 def activate_user(user_id: int, principal: AdminPrincipal,
                   database: Annotated[Database, Depends(get_database)]) -> dict[str, Any]:
     return _set_active(user_id, principal, database, True)
+
+
+class PasswordResetIn(BaseModel):
+    #: none: a random temporary password is generated and returned once
+    password: str | None = Field(default=None, max_length=256)
+
+
+@router.post("/users/{user_id}/password",
+             summary="Reset a user's password (given or generated, shown once); the user must change it at the "
+                     "next sign-in; revokes its sessions and tokens (audited)")
+def reset_password(user_id: int, body: PasswordResetIn, principal: AdminPrincipal,
+                   database: Annotated[Database, Depends(get_database)],
+                   settings: Annotated[Settings, Depends(get_settings)]) -> dict[str, Any]:
+    try:
+        with database.session() as session:
+            user, generated = service.reset_password(session, principal, user_id, body.password,
+                                                     min_length=settings.password_min_length)
+            return {**user_dict(session, user), "temporary_password": generated}
+    except AdminError as error:
+        raise admin_error(error) from error
 
 
 @router.put("/users/{user_id}/memberships/{organisation_id}",

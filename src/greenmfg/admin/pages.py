@@ -22,7 +22,8 @@ from greenmfg.db.session import Database
 from greenmfg.orgs.access import Principal
 from greenmfg.orgs.models import Organisation, OrgKind
 from greenmfg.refdata.vocabulary import load_vocabulary
-from greenmfg.web.deps import PagePrincipal, get_database
+from greenmfg.settings import Settings
+from greenmfg.web.deps import PagePrincipal, get_database, get_settings
 from greenmfg.web.i18n import N_
 from greenmfg.web.pages import flash
 from greenmfg.web.templating import render
@@ -292,6 +293,7 @@ def new_user(request: Request, principal: PagePrincipal, database: Db,
 
 @router.post("/admin/users/new")
 def create_user(request: Request, principal: PagePrincipal, database: Db,
+                settings: Annotated[Settings, Depends(get_settings)],
                 username: Annotated[str, Form(max_length=64)] = "",
                 display_name: Annotated[str, Form(max_length=200)] = "",
                 password: Annotated[str, Form(max_length=256)] = "",
@@ -306,7 +308,7 @@ def create_user(request: Request, principal: PagePrincipal, database: Db,
         with database.session() as session:
             user = service.create_user(session, principal, username=username, display_name=display_name,
                                        password=password, locale=locale or None, organisation_id=org_id,
-                                       role=role or None)
+                                       role=role or None, min_length=settings.password_min_length)
             user_id, name = user.id, user.username
     except AdminError as error:
         return _user_form_page(request, database, values=values, error=error, status_code=error.status)
@@ -351,6 +353,23 @@ def deactivate(request: Request, user_id: int, principal: PagePrincipal, databas
     _admin(principal)
     return _apply(request, database, f"/admin/users/{user_id}", N_("User deactivated; their sessions and API tokens are revoked."),
                   lambda session: service.set_active(session, principal, user_id, False))
+
+
+@router.post("/admin/users/{user_id}/password")
+def reset_password(request: Request, user_id: int, principal: PagePrincipal, database: Db,
+                   settings: Annotated[Settings, Depends(get_settings)]) -> Response:
+    """A random temporary password, shown once on the answer page (never in a cookie or a URL)."""
+    _admin(principal)
+    try:
+        with database.session() as session:
+            person, generated = service.reset_password(session, principal, user_id,
+                                                       min_length=settings.password_min_length)
+            values = {"id": person.id, "username": person.username}
+    except AdminError as error:
+        return _refused(f"/admin/users/{user_id}", error, request.state.locale)
+    response = render(request, "admin/password_reset.html", {"person": values, "temporary_password": generated})
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @router.post("/admin/users/{user_id}/activate")

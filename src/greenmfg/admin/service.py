@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import secrets
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,6 +36,7 @@ from greenmfg.audit import service as audit
 from greenmfg.audit.models import AuditEvent
 from greenmfg.auth import service as auth
 from greenmfg.auth.models import ApiToken, Membership, Role, User, WebSession
+from greenmfg.auth.passwords import WeakPassword, check_password
 from greenmfg.auth.security import hash_password
 from greenmfg.db.base import utcnow
 from greenmfg.errors import GreenmfgError
@@ -64,6 +66,7 @@ __all__ = [
     "remove_membership",
     "require_admin",
     "revoke_token",
+    "reset_password",
     "set_active",
     "set_membership",
     "token_state",
@@ -72,7 +75,8 @@ __all__ = [
 ]
 
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{2,63}$")
-MIN_PASSWORD_LENGTH = 10
+#: the default of ``Settings.password_min_length``; callers pass the deployment's value
+MIN_PASSWORD_LENGTH = 12
 
 
 @dataclass
@@ -438,14 +442,23 @@ def _check_role(org: Organisation, role: str) -> None:
                          "admin 角色仅适用于平台运营组织，平台运营组织也只能使用 admin 角色", field="role")
 
 
+def _check_new_password(password: str, username: str, min_length: int) -> None:
+    try:
+        check_password(password, username=username, min_length=min_length)
+    except WeakPassword as error:
+        raise AdminError(422, error.message, error.message_zh, field="password") from error
+
+
 def create_user(session: Session, principal: Principal, *, username: str, display_name: str, password: str,
-                locale: str | None = None, organisation_id: int | None = None, role: str | None = None) -> User:
+                locale: str | None = None, organisation_id: int | None = None, role: str | None = None,
+                min_length: int = MIN_PASSWORD_LENGTH) -> User:
     """A new user (argon2 password hash) with an optional first membership.
 
     Raises
     ------
     AdminError
-        Bad username, short password, bad role (422); username taken (409).
+        Bad username, weak password (:func:`greenmfg.auth.passwords.check_password`), bad role (422);
+        username taken (409).
     NotFound
         No such organisation.
     """
@@ -456,9 +469,7 @@ def create_user(session: Session, principal: Principal, *, username: str, displa
                          "用户名须为 3–64 位字母、数字或 . _ @ -，并以字母或数字开头", field="username")
     if session.scalar(select(User.id).where(func.lower(User.username) == username.lower())) is not None:
         raise AdminError(409, f"the username {username} is taken", f"用户名 {username} 已被使用", field="username")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise AdminError(422, f"the password needs at least {MIN_PASSWORD_LENGTH} characters",
-                         f"密码至少需要 {MIN_PASSWORD_LENGTH} 个字符", field="password")
+    _check_new_password(password, username, min_length)
     if locale not in (None, "", "zh-CN", "en"):
         raise AdminError(422, "locale must be zh-CN or en", "语言须为 zh-CN 或 en", field="locale")
     org = None
@@ -505,6 +516,35 @@ def set_active(session: Session, principal: Principal, user_id: int, active: boo
     _record(session, principal, "user.activate" if active else "user.deactivate", target_type="user",
             target_id=user.id, details=details)
     return user
+
+
+def reset_password(session: Session, principal: Principal, user_id: int, password: str | None = None, *,
+                   min_length: int = MIN_PASSWORD_LENGTH) -> tuple[User, str | None]:
+    """An administrator resets a user's password: the given one, or a random temporary one.
+
+    Either way the user must choose a new password at the next sign-in, and every session and API
+    token of theirs is revoked. Returns the user and the generated password (shown once), if any.
+
+    Raises
+    ------
+    AdminError
+        A given password that breaks the rules (422); an admin resetting their own (409: change it instead).
+    """
+    user = get_user(session, principal, user_id)
+    if user.id == principal.user_id:
+        raise AdminError(409, "change your own password on the account page, not by a reset",
+                         "请在账号页面修改自己的密码，而不是重置")
+    generated = None
+    if not password:
+        generated = password = secrets.token_urlsafe(12)
+    _check_new_password(password, user.username, min_length)
+    user.password_hash = hash_password(password)
+    user.must_change_password = True
+    user.password_changed_at = utcnow()
+    revoked = auth.revoke_credentials(session, user.id)
+    _record(session, principal, "user.password_reset", target_type="user", target_id=user.id,
+            details={"username": user.username, "generated": generated is not None, "revoked": revoked})
+    return user, generated
 
 
 def set_membership(session: Session, principal: Principal, user_id: int, organisation_id: int,

@@ -14,6 +14,7 @@ from greenmfg.auth.models import ApiToken, User
 from greenmfg.db.session import Database
 from greenmfg.settings import Settings
 from greenmfg.web.deps import (
+    SESSION_COOKIE,
     CurrentPrincipal,
     client_address,
     get_database,
@@ -63,6 +64,10 @@ def issue_token(credentials: Credentials, request: Request,
     with database.session() as session:
         user = auth.authenticate(session, settings, credentials.username, credentials.password,
                                  client=client_address(request))
+        if user is not None and user.must_change_password:
+            raise ApiError(403, "an administrator reset your password: sign in on the web page and choose a new "
+                           "one first", "管理员已重置您的密码：请先在网页登录并设置新密码",
+                           code="password_change_required")
         if user is not None:
             scopes = ["read", "write", "admin"]
             token, _row = auth.create_api_token(session, settings, user, name="password login", scopes=scopes,
@@ -72,6 +77,41 @@ def issue_token(credentials: Credentials, request: Request,
     if user is None:
         raise ApiError(401, "wrong username or password", "用户名或密码错误", code="bad_credentials")
     return TokenOut(access_token=token, expires_in=settings.api_token_hours * 3600, scopes=scopes)
+
+
+class PasswordChange(BaseModel):
+    current_password: str = Field(min_length=1, max_length=256)
+    new_password: str = Field(min_length=1, max_length=256)
+
+
+def presented_secret(request: Request) -> str | None:
+    """The bearer token or session cookie this request is authenticated with."""
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        return header.partition(" ")[2].strip()
+    return request.cookies.get(SESSION_COOKIE)
+
+
+@router.post("/auth/password", summary="Change my password (current one required); revokes my other sessions "
+                                       "and API tokens")
+def change_password(body: PasswordChange, request: Request, principal: CurrentPrincipal,
+                    database: Annotated[Database, Depends(get_database)],
+                    settings: Annotated[Settings, Depends(get_settings)]) -> dict[str, Any]:
+    """The new password must follow the rules (length, not common, not the username): 422 otherwise.
+
+    Every other web session and API token of the user is revoked; the credential of this request
+    stays valid. A wrong current password counts as a failed sign-in (429 after too many).
+    """
+    with database.session() as session:
+        user = session.get(User, principal.user_id)
+        assert user is not None
+        revoked = auth.change_password(session, settings, user, body.current_password, body.new_password,
+                                       client=client_address(request), keep=presented_secret(request))
+    if revoked is None:
+        raise ApiError(403, "the current password is wrong", "当前密码错误", code="bad_credentials",
+                       details=[{"location": "body.current_password", "message": "wrong password"}])
+    principal_cache(request).clear()
+    return {"changed": True, "revoked": revoked}
 
 
 @router.get("/me", summary="The authenticated user and its memberships")

@@ -6,7 +6,16 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from greenmfg.db.base import Base, JSONType, UTCDateTime, utcnow
@@ -36,6 +45,11 @@ class User(Base):
     locale: Mapped[str | None] = mapped_column(String(8))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: seeded by the demo region (its password is public): production refuses to start while one is active
+    demo: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    #: set by an administrator's reset: the user must choose a new password before anything else
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    password_changed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     memberships: Mapped[list[Membership]] = relationship(back_populates="user", cascade="all, delete-orphan")
 
@@ -89,9 +103,10 @@ class ApiToken(Base):
 
 
 class LoginAttempt(Base):
-    """Every password attempt, for throttling (failures per username and per client address)."""
+    """Every password attempt, for throttling (failures per (username, client address) pair and per client)."""
 
     __tablename__ = "login_attempts"
+    __table_args__ = (Index("ix_login_attempts_pair", "username", "client", "at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     username: Mapped[str] = mapped_column(String(64), index=True)

@@ -10,7 +10,8 @@ from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.responses import RedirectResponse
 
 from greenmfg.auth import service as auth
-from greenmfg.auth.models import WebSession
+from greenmfg.auth.models import User, WebSession
+from greenmfg.auth.passwords import WeakPassword
 from greenmfg.db.session import Database
 from greenmfg.settings import Settings
 from greenmfg.web.deps import (
@@ -20,6 +21,7 @@ from greenmfg.web.deps import (
     get_database,
     get_settings,
 )
+from greenmfg.web.i18n import N_
 from greenmfg.web.pages import flash
 from greenmfg.web.templating import Flash, local_redirect_target, render
 
@@ -66,9 +68,11 @@ def login(request: Request, database: Annotated[Database, Depends(get_database)]
             cookie = None
             if user is not None:
                 cookie, _row = auth.open_session(session, settings, user)
-    except auth.Throttled:
-        return _login_page(request, settings, next_url=next_url, username=username, status_code=429,
-                           error="Too many failed sign-ins. Please wait a few minutes and try again.")
+    except auth.Throttled as throttled:
+        response = _login_page(request, settings, next_url=next_url, username=username, status_code=429,
+                               error="Too many failed sign-ins. Please wait a few minutes and try again.")
+        response.headers["Retry-After"] = str(throttled.retry_after)
+        return response
     if user is None or cookie is None:
         return _login_page(request, settings, next_url=next_url, username=username, status_code=401,
                            error="Wrong username or password.")
@@ -76,6 +80,57 @@ def login(request: Request, database: Annotated[Database, Depends(get_database)]
     response.set_cookie(SESSION_COOKIE, cookie, httponly=True, samesite="lax", secure=settings.production,
                         path="/", max_age=settings.session_hours * 3600)
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
+    return response
+
+
+def _password_page(request: Request, settings: Settings, *, error: str | None = None, reason: str | None = None,
+                   status_code: int = 200) -> Response:
+    """The form again; ``error`` an English msgid (translated here), ``reason`` already in the page's language."""
+    if error:
+        translator = request.app.state.templates.catalogs.translator(request.state.locale)
+        reason = translator.gettext(error)
+    if reason:
+        request.state.flashes = [*request.state.flashes, Flash("error", reason)]
+    return render(request, "auth/password.html", {
+        "min_length": settings.password_min_length,
+        "must_change": bool(getattr(request.state, "must_change_password", False))}, status_code=status_code)
+
+
+@router.get("/account/password")
+def password_form(request: Request, principal: PagePrincipal,
+                  settings: Annotated[Settings, Depends(get_settings)]) -> Response:
+    return _password_page(request, settings)
+
+
+@router.post("/account/password")
+def change_password(request: Request, principal: PagePrincipal, database: Annotated[Database, Depends(get_database)],
+                    settings: Annotated[Settings, Depends(get_settings)],
+                    current_password: Annotated[str, Form(max_length=256)] = "",
+                    new_password: Annotated[str, Form(max_length=256)] = "",
+                    confirm_password: Annotated[str, Form(max_length=256)] = "") -> Response:
+    """Change the signed-in user's password; this session stays, every other one and every API token ends."""
+    zh = request.state.locale == "zh-CN"
+    if new_password != confirm_password:
+        return _password_page(request, settings, status_code=422, error=N_("The two new passwords differ."))
+    try:
+        with database.session() as session:
+            user = session.get(User, principal.user_id)
+            assert user is not None
+            revoked = auth.change_password(session, settings, user, current_password, new_password,
+                                           client=client_address(request),
+                                           keep=request.cookies.get(SESSION_COOKIE))
+    except WeakPassword as error:
+        return _password_page(request, settings, status_code=422, reason=error.message_zh if zh else error.message)
+    except auth.Throttled as error:
+        response = _password_page(request, settings, status_code=429,
+                                  error=N_("Too many failed attempts. Please wait a few minutes and try again."))
+        response.headers["Retry-After"] = str(error.retry_after)
+        return response
+    if revoked is None:
+        return _password_page(request, settings, status_code=403, error=N_("The current password is wrong."))
+    request.app.state.principal_cache.clear()
+    response = RedirectResponse("/", status_code=303)
+    flash(response, "success", N_("Your password has been changed; your other sessions and API tokens were revoked."))
     return response
 
 

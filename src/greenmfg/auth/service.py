@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from greenmfg.audit import service as audit
 from greenmfg.auth.models import ApiToken, LoginAttempt, User, WebSession
+from greenmfg.auth.passwords import WeakPassword, check_password
 from greenmfg.auth.security import (
     API_TOKEN_PREFIX,
     dummy_hash,
+    hash_password,
     new_token,
     token_digest,
     verify_password,
@@ -22,8 +25,9 @@ from greenmfg.db.base import utcnow
 from greenmfg.errors import GreenmfgError
 from greenmfg.settings import Settings
 
-__all__ = ["SCOPES", "AuthFailed", "Throttled", "authenticate", "create_api_token", "open_session",
-           "close_session", "resolve_api_token", "resolve_session", "revoke_api_token"]
+__all__ = ["SCOPES", "AuthFailed", "Throttled", "active_demo_users", "authenticate", "change_password",
+           "create_api_token", "open_session", "close_session", "resolve_api_token", "resolve_session",
+           "revoke_api_token", "revoke_credentials", "set_password"]
 
 SCOPES = ("read", "write", "admin")
 
@@ -42,37 +46,68 @@ class Throttled(GreenmfgError):
         super().__init__(f"too many failed logins; try again in {self.retry_after} s")
 
 
+def _pair_delay(settings: Settings, failures: int) -> int:
+    """Seconds to wait after the last of ``failures`` consecutive failures of one (account, client) pair."""
+    extra = failures - settings.login_free_failures
+    if extra < 0:
+        return 0
+    return int(min(settings.login_max_delay_seconds, settings.login_delay_seconds * 2 ** min(extra, 30)))
+
+
 def _check_throttle(session: Session, settings: Settings, username: str, client: str) -> None:
-    since = utcnow() - dt.timedelta(minutes=settings.login_window_minutes)
-    failures = session.execute(
-        select(func.count(), func.max(LoginAttempt.at)).where(
-            LoginAttempt.at >= since, LoginAttempt.success.is_(False), LoginAttempt.username == username)
-    ).one()
+    """Refuse an attempt too soon after failures of this (account, client) pair, or from a noisy client.
+
+    * Pair: after ``login_free_failures`` consecutive failures the pair waits 1 s, 2 s, 4 s … (capped at
+      ``login_max_delay_seconds``) after its last failure; a success resets the pair. The same account
+      from another address is not delayed, so guessing cannot lock the owner out.
+    * Client: ``login_max_failures_per_client`` failures (any accounts) within ``login_window_minutes``
+      throttle that address until enough of them leave the window; other addresses are unaffected.
+    """
+    now = utcnow()
+    since = now - dt.timedelta(minutes=settings.login_window_minutes)
+    cap = settings.login_max_failures_per_client
     by_client = session.scalar(select(func.count()).where(
-        LoginAttempt.at >= since, LoginAttempt.success.is_(False), LoginAttempt.client == client)) or 0
-    # per client a wider allowance: several people may share one NAT address
-    if failures[0] >= settings.login_max_failures or by_client >= settings.login_max_failures * 4:
-        last = failures[1] or utcnow()
-        wait = last + dt.timedelta(minutes=settings.login_window_minutes) - utcnow()
-        raise Throttled(retry_after=max(1, int(wait.total_seconds())))
+        LoginAttempt.client == client, LoginAttempt.at >= since, LoginAttempt.success.is_(False))) or 0
+    if by_client >= cap:
+        # the address is free again when the oldest failures leave the window and fewer than cap remain
+        oldest = session.scalar(
+            select(LoginAttempt.at).where(LoginAttempt.client == client, LoginAttempt.at >= since,
+                                          LoginAttempt.success.is_(False))
+            .order_by(LoginAttempt.at.desc(), LoginAttempt.id.desc()).offset(cap - 1).limit(1)) or now
+        wait = oldest + dt.timedelta(minutes=settings.login_window_minutes) - now
+        raise Throttled(retry_after=max(1, math.ceil(wait.total_seconds())))
+    pair = (LoginAttempt.username == username, LoginAttempt.client == client)
+    last_success = session.scalar(select(func.max(LoginAttempt.at)).where(*pair, LoginAttempt.success.is_(True)))
+    # consecutive failures since the pair's last success (older than a day: forgotten)
+    floor = max(last_success or now - dt.timedelta(days=1), now - dt.timedelta(days=1))
+    failures, last_failure = session.execute(
+        select(func.count(), func.max(LoginAttempt.at)).where(
+            *pair, LoginAttempt.success.is_(False), LoginAttempt.at > floor)).one()
+    delay = _pair_delay(settings, int(failures or 0))
+    if delay and last_failure is not None:
+        wait = last_failure + dt.timedelta(seconds=delay) - now
+        if wait.total_seconds() > 0:
+            raise Throttled(retry_after=max(1, math.ceil(wait.total_seconds())))
 
 
 def authenticate(session: Session, settings: Settings, username: str, password: str, *,
                  client: str) -> User | None:
     """Check a username and password (throttled; every attempt recorded and audited).
 
-    Returns ``None`` for an unknown user, an inactive user or a wrong password (not
-    distinguished); the caller commits so that the failure counts towards throttling.
+    Returns ``None`` for an unknown user, an inactive user, a wrong password or (in production) a
+    demo account (not distinguished); the caller commits so that the failure counts towards throttling.
 
     Raises
     ------
     Throttled
-        Too many recent failures for this username or client address.
+        Too soon after failures of this (username, client) pair, or too many failures from the client.
     """
     username = username.strip()
-    _check_throttle(session, settings, username, client)
+    _check_throttle(session, settings, username[:64], client[:64])
     user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
     ok = verify_password(user.password_hash if user else dummy_hash(), password) and bool(user and user.active)
+    if ok and user is not None and user.demo and settings.production:
+        ok = False  # demo passwords are public: never in production, whatever start-up let through
     session.add(LoginAttempt(username=username[:64], client=client[:64], success=ok))
     audit.record(session, "auth.login" if ok else "auth.login_failed", actor=username[:64],
                  actor_user_id=user.id if (user and ok) else None, details={"client": client})
@@ -148,3 +183,77 @@ def resolve_api_token(session: Session, settings: Settings, token: str) -> tuple
 
 def revoke_api_token(session: Session, row: ApiToken) -> None:
     row.revoked_at = utcnow()
+
+
+def revoke_credentials(session: Session, user_id: int, *, keep: str | None = None) -> int:
+    """Revoke every open web session and API token of a user; returns how many.
+
+    ``keep`` is the digest of the credential to leave open (the one the change was made with).
+    """
+    now = utcnow()
+    sessions = update(WebSession).where(WebSession.user_id == user_id, WebSession.revoked_at.is_(None))
+    tokens = update(ApiToken).where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
+    if keep is not None:
+        sessions = sessions.where(WebSession.token_digest != keep)
+        tokens = tokens.where(ApiToken.token_digest != keep)
+    count = 0
+    for statement in (sessions, tokens):
+        result = session.execute(statement.values(revoked_at=now).execution_options(synchronize_session=False))
+        count += int(getattr(result, "rowcount", 0) or 0)
+    return count
+
+
+def set_password(session: Session, settings: Settings, user: User, new_password: str, *,
+                 must_change: bool = False) -> None:
+    """Store a new password after the rules (:func:`greenmfg.auth.passwords.check_password`).
+
+    Raises
+    ------
+    WeakPassword
+        The new password breaks a rule (nothing is changed).
+    """
+    check_password(new_password, username=user.username, min_length=settings.password_min_length)
+    user.password_hash = hash_password(new_password)
+    user.must_change_password = must_change
+    user.password_changed_at = utcnow()
+
+
+def change_password(session: Session, settings: Settings, user: User, current_password: str, new_password: str,
+                    *, client: str, keep: str | None = None) -> int | None:
+    """A user changes their own password; every other session and API token of theirs is revoked.
+
+    ``keep`` is the secret (session cookie or bearer token) the change is made with: it stays valid.
+
+    The current password is checked through the sign-in throttle (a stolen session cannot guess it
+    faster than a sign-in form). Returns the number of credentials revoked, or None when the current
+    password is wrong (then nothing changed; the caller commits so that the failure counts).
+
+    Raises
+    ------
+    Throttled
+        Too many recent failures for this user and client.
+    WeakPassword
+        The new password breaks a rule.
+    """
+    _check_throttle(session, settings, user.username[:64], client[:64])
+    ok = verify_password(user.password_hash, current_password)
+    session.add(LoginAttempt(username=user.username[:64], client=client[:64], success=ok))
+    if not ok:
+        audit.record(session, "auth.password_change_failed", actor=user.username, actor_user_id=user.id,
+                     details={"client": client})
+        return None
+    if new_password == current_password:
+        raise WeakPassword("the new password must differ from the current one", "新密码不能与当前密码相同",
+                           "password.unchanged")
+    set_password(session, settings, user, new_password)
+    revoked = revoke_credentials(session, user.id,
+                                 keep=token_digest(settings.secret_key, keep) if keep is not None else None)
+    audit.record(session, "auth.password_changed", actor=user.username, actor_user_id=user.id,
+                 target_type="user", target_id=user.id, details={"client": client, "revoked": revoked})
+    return revoked
+
+
+def active_demo_users(session: Session) -> list[str]:
+    """Usernames of the active demo accounts (seeded with a public password)."""
+    return list(session.execute(select(User.username).where(User.demo.is_(True), User.active.is_(True))
+                                .order_by(User.username)).scalars())

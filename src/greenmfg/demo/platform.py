@@ -61,7 +61,7 @@ def demo_accounts(session: Session, password: str) -> list[DemoAccount]:
     rows = session.execute(
         select(User.username, Membership.role, Organisation.id, Organisation.name, Organisation.kind)
         .join(Membership, Membership.user_id == User.id).join(Organisation, Organisation.id == Membership.organisation_id)
-        .where(User.username.startswith("demo-")).order_by(User.id)).all()
+        .where(User.demo.is_(True)).order_by(User.id)).all()
     out = []
     for username, _role, org_id, org_name, kind in rows:
         label = "admin" if kind == OrgKind.platform else ("enterprise" if kind == OrgKind.enterprise else kind)
@@ -70,7 +70,7 @@ def demo_accounts(session: Session, password: str) -> list[DemoAccount]:
 
 
 def _user(session: Session, username: str, display: str, password_hash: str, org: Organisation, role: Role) -> User:
-    user = User(username=username, display_name=display, password_hash=password_hash, locale="zh-CN")
+    user = User(username=username, display_name=display, password_hash=password_hash, locale="zh-CN", demo=True)
     session.add(user)
     session.flush()
     session.add(Membership(user_id=user.id, organisation_id=org.id, role=role))

@@ -5,21 +5,64 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI, Request, Response
+from sqlalchemy.exc import SQLAlchemyError
+from starlette.types import ASGIApp
 
 from greenmfg import __version__
 from greenmfg.cache import make_cache
 from greenmfg.db.session import Database
-from greenmfg.settings import Settings
+from greenmfg.settings import ConfigurationError, Settings
 from greenmfg.web.deps import PrincipalCache
 from greenmfg.web.errors import install_error_handlers
+from greenmfg.web.headers import SecurityHeadersMiddleware
 from greenmfg.web.uploads import UploadLimitMiddleware
 
-__all__ = ["TEMPLATE_PACKAGES", "create_app"]
+__all__ = ["TEMPLATE_PACKAGES", "GreenmfgApp", "create_app", "production_startup_checks"]
 
 #: packages whose ``templates/`` folders hold pages (each domain keeps its own)
 TEMPLATE_PACKAGES = ("greenmfg.web", "greenmfg.auth", "greenmfg.accounting", "greenmfg.region", "greenmfg.admin",
                      "greenmfg.capacity", "greenmfg.diagnosis", "greenmfg.greenfactory",
                      "greenmfg.compliance", "greenmfg.monitoring", "greenmfg.greenlist")
+
+
+DOCS_URL = "/api/v1/docs"
+
+
+class GreenmfgApp(FastAPI):
+    """FastAPI with the security headers outside every other layer (error answers included)."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        settings: Settings = self.state.settings
+        return SecurityHeadersMiddleware(super().build_middleware_stack(), production=settings.production,
+                                         docs_path=DOCS_URL if settings.docs_enabled else None)
+
+
+def production_startup_checks(settings: Settings, database: Database) -> None:
+    """The production checks that need the database, run before the application serves anything.
+
+    Raises
+    ------
+    ConfigurationError
+        Active demo accounts (their password is public) exist in a production database.
+    """
+    if not settings.production:
+        return
+    from greenmfg.auth.service import active_demo_users
+
+    try:
+        with database.session() as session:
+            demo = active_demo_users(session)
+    except SQLAlchemyError as error:
+        raise ConfigurationError(
+            "production cannot check the database for demo accounts: run greenmfg db upgrade first "
+            f"({type(error).__name__}) / 生产模式无法检查演示账号：请先运行 greenmfg db upgrade") from error
+    if demo:
+        names = ", ".join(demo[:10]) + (" …" if len(demo) > 10 else "")
+        raise ConfigurationError(
+            f"production refuses to start: {len(demo)} active demo account(s) with a public password ({names}). "
+            "Deactivate them with 'greenmfg users disable-demo' (or use a database that was never seeded) / "
+            f"生产模式拒绝启动：存在 {len(demo)} 个使用公开密码的演示账号（{names}）。"
+            "请运行 greenmfg users disable-demo 停用它们")
 
 
 def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
@@ -28,19 +71,22 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     Raises
     ------
     ConfigurationError
-        Production mode with default secrets or without PostgreSQL.
+        Production mode with default or weak secrets, without PostgreSQL, or with active demo
+        accounts in the database.
     """
     settings = settings or Settings.from_env()
     settings.check()
     database = database or Database(settings.database_url)
-    app = FastAPI(
+    production_startup_checks(settings, database)
+    app = GreenmfgApp(
         title="greenmfg API",
         version=__version__,
         description="Energy (tce) and GHG (tCO2e) accounting per Chinese national standards: enterprises, "
                     "regulators and evaluators. Errors share one envelope: "
                     '{"error": {"status", "code", "message", "message_zh", "details"}}.',
-        openapi_url="/api/v1/openapi.json",
-        docs_url="/api/v1/docs",
+        # production: no docs unless GREENMFG_API_DOCS=1
+        openapi_url="/api/v1/openapi.json" if settings.docs_enabled else None,
+        docs_url=DOCS_URL if settings.docs_enabled else None,
         redoc_url=None,
     )
     app.state.settings = settings

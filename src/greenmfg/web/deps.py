@@ -9,6 +9,7 @@ to the login page when there is none.
 from __future__ import annotations
 
 import hmac
+import ipaddress
 import threading
 import time
 from typing import Annotated
@@ -19,8 +20,8 @@ from starlette.concurrency import run_in_threadpool
 from greenmfg.auth import service as auth
 from greenmfg.db.session import Database
 from greenmfg.orgs.access import Principal, load_principal
-from greenmfg.settings import Settings
-from greenmfg.web.errors import ApiError, LoginRequired
+from greenmfg.settings import Network, Settings
+from greenmfg.web.errors import ApiError, LoginRequired, PasswordChangeRequired
 from greenmfg.web.i18n import negotiate
 
 __all__ = ["SESSION_COOKIE", "PrincipalCache", "principal_cache", "CurrentPrincipal", "PagePrincipal", "client_address", "get_database",
@@ -28,6 +29,8 @@ __all__ = ["SESSION_COOKIE", "PrincipalCache", "principal_cache", "CurrentPrinci
 
 SESSION_COOKIE = "greenmfg_session"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+#: what a user whose password an administrator reset may still reach (everything else sends them there)
+PASSWORD_CHANGE_PATHS = frozenset({"/account/password", "/logout", "/api/v1/auth/password", "/api/v1/me"})
 
 
 def get_database(request: Request) -> Database:
@@ -40,8 +43,36 @@ def get_settings(request: Request) -> Settings:
     return settings
 
 
+def _trusted(address: str, proxies: tuple[Network, ...]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address.strip())
+    except ValueError:
+        return False
+    return any(ip in network for network in proxies)
+
+
 def client_address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+    """The address of the client, as far as it can be trusted.
+
+    The peer of the connection, unless it is one of ``GREENMFG_TRUSTED_PROXIES``: then the right-most
+    ``X-Forwarded-For`` entry that is not a trusted proxy (entries further left are written by the
+    client and believed by nobody). Without trusted proxies the header is ignored.
+    """
+    peer = request.client.host if request.client else "unknown"
+    proxies: tuple[Network, ...] = request.app.state.settings.trusted_proxies
+    if not proxies or not _trusted(peer, proxies):
+        return peer
+    hops = [hop.strip() for header in request.headers.getlist("x-forwarded-for") for hop in header.split(",")]
+    client = peer
+    for hop in reversed([h for h in hops if h]):
+        try:
+            ipaddress.ip_address(hop)
+        except ValueError:
+            return client  # garbage from a misconfigured proxy: the last address believed
+        client = hop
+        if not _trusted(hop, proxies):
+            return hop
+    return client
 
 
 async def _csrf_ok(request: Request, expected: str) -> bool:
@@ -65,6 +96,7 @@ def session_principal(request: Request, database: Database, settings: Settings) 
             return None
         user, row = found
         request.state.csrf_token = row.csrf_token
+        request.state.must_change_password = user.must_change_password
         return load_principal(session, user, via="session")
 
 
@@ -140,6 +172,11 @@ async def _api_principal(request: Request, database: Annotated[Database, Depends
         if found_principal is None:
             raise ApiError(401, headers={"WWW-Authenticate": "Bearer"})
         principal = found_principal
+        if request.state.must_change_password and request.url.path not in PASSWORD_CHANGE_PATHS:
+            raise ApiError(403, "an administrator reset your password: choose a new one first "
+                           "(POST /api/v1/auth/password or the account page)",
+                           "管理员已重置您的密码：请先设置新密码（POST /api/v1/auth/password 或账号页面）",
+                           code="password_change_required")
         if request.method not in SAFE_METHODS and not await _csrf_ok(request, request.state.csrf_token):
             raise ApiError(403, "missing or wrong CSRF token (X-CSRF-Token header)",
                            "缺少或错误的 CSRF 令牌（X-CSRF-Token 请求头）", code="csrf")
@@ -152,6 +189,8 @@ async def _page_principal(request: Request, database: Annotated[Database, Depend
     principal = await run_in_threadpool(session_principal, request, database, settings)
     if principal is None:
         raise LoginRequired()
+    if request.state.must_change_password and request.url.path not in PASSWORD_CHANGE_PATHS:
+        raise PasswordChangeRequired()
     if principal.locale and not request.cookies.get("greenmfg_lang"):
         request.state.locale = negotiate(None, principal.locale)
     if request.method not in SAFE_METHODS and not await _csrf_ok(request, request.state.csrf_token):

@@ -18,11 +18,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from greenmfg.auth.passwords import WeakPassword
 from greenmfg.auth.service import Throttled
 from greenmfg.errors import GreenmfgError, InputError, ValidationFailed
 from greenmfg.orgs.access import Forbidden, NotFound
 
-__all__ = ["ApiError", "LoginRequired", "error_body", "install_error_handlers"]
+__all__ = ["ApiError", "LoginRequired", "PasswordChangeRequired", "error_body", "install_error_handlers"]
 
 log = logging.getLogger("greenmfg.web")
 
@@ -62,6 +63,10 @@ class LoginRequired(GreenmfgError):
     """A web page needs a logged-in user: redirect to the login page."""
 
 
+class PasswordChangeRequired(GreenmfgError):
+    """An administrator reset the user's password: every page leads to the change-password page."""
+
+
 def error_body(error: ApiError) -> dict[str, Any]:
     return {"error": {"status": error.status, "code": error.code, "message": error.message,
                       "message_zh": error.message_zh, "details": error.details}}
@@ -94,6 +99,9 @@ def to_api_error(exc: Exception) -> ApiError:
         return ApiError(429, f"too many failed logins; try again in {exc.retry_after} s",
                         f"登录失败次数过多，请 {exc.retry_after} 秒后再试",
                         headers={"Retry-After": str(exc.retry_after)})
+    if isinstance(exc, WeakPassword):
+        return ApiError(422, exc.message, exc.message_zh, code=exc.code,
+                        details=[{"location": "body.new_password", "message": exc.message}])
     if isinstance(exc, ValidationFailed):
         return ApiError(422, str(exc), f"输入有 {exc.total} 处错误，未做任何更改", code="invalid_input",
                         details=[issue.as_dict() for issue in exc.issues])
@@ -114,6 +122,8 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _greenmfg(request: Request, exc: GreenmfgError) -> Response:
         if isinstance(exc, LoginRequired):
             return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+        if isinstance(exc, PasswordChangeRequired):
+            return RedirectResponse("/account/password", status_code=303)
         return _render(request, to_api_error(exc))
 
     @app.exception_handler(RequestValidationError)
