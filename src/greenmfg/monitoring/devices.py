@@ -135,7 +135,7 @@ def create_device(session: Session, principal: Principal, enterprise_id: int, na
                          meter_ids=grant)
     session.add(device)
     session.flush()
-    audit.record(session, "monitoring.device.create", actor=principal.username, actor_user_id=principal.user_id,
+    audit.record(session, "monitoring.device.create", actor=principal.username, actor_user_id=principal.user_id or None,
                  organisation_id=enterprise.id, target_type="meter_device", target_id=device.id,
                  details={"username": device.username, "meter_ids": grant})
     return NewSecret(device, secret)
@@ -167,7 +167,7 @@ def rotate_device(session: Session, principal: Principal, device_id: int) -> New
     secret = secrets.token_urlsafe(32)
     device.secret_hash = hash_secret(secret)
     device.rotated_at = dt.datetime.now(dt.UTC)
-    audit.record(session, "monitoring.device.rotate", actor=principal.username, actor_user_id=principal.user_id,
+    audit.record(session, "monitoring.device.rotate", actor=principal.username, actor_user_id=principal.user_id or None,
                  organisation_id=device.enterprise_id, target_type="meter_device", target_id=device.id)
     return NewSecret(device, secret)
 
@@ -176,7 +176,7 @@ def revoke_device(session: Session, principal: Principal, device_id: int) -> Met
     device = _get(session, principal, device_id)
     if device.revoked_at is None:
         device.revoked_at = dt.datetime.now(dt.UTC)
-        audit.record(session, "monitoring.device.revoke", actor=principal.username, actor_user_id=principal.user_id,
+        audit.record(session, "monitoring.device.revoke", actor=principal.username, actor_user_id=principal.user_id or None,
                      organisation_id=device.enterprise_id, target_type="meter_device", target_id=device.id)
     return device
 
