@@ -55,22 +55,22 @@ def can_connect(port: int, username: str | None, password: str | None, timeout: 
     """True when the broker accepts this user (CONNACK success)."""
     import paho.mqtt.client as mqtt
 
-    client = mqtt.Client(callback_api_version=mqtt.CallbackAPIVersion.VERSION2,
-                         client_id=f"test-probe-{uuid.uuid4().hex[:8]}")
+    probe = mqtt.Client(callback_api_version=mqtt.CallbackAPIVersion.VERSION2,
+                        client_id=f"test-probe-{uuid.uuid4().hex[:8]}")
     if username:
-        client.username_pw_set(username, password)
+        probe.username_pw_set(username, password)
     try:
-        return client.connect("127.0.0.1", port) == 0 and _connack(client, timeout)
+        return probe.connect("127.0.0.1", port) == 0 and _connack(probe, timeout)
     finally:
-        client.disconnect()
+        probe.disconnect()
 
 
-def _connack(client, timeout: float) -> bool:  # type: ignore[no-untyped-def]
+def _connack(probe, timeout: float) -> bool:  # type: ignore[no-untyped-def]
     answer: list[bool] = []
-    client.on_connect = lambda _c, _u, _f, reason, _p: answer.append(not reason.is_failure)
+    probe.on_connect = lambda _c, _u, _f, reason, _p: answer.append(not reason.is_failure)
     deadline = time.monotonic() + timeout
     while not answer and time.monotonic() < deadline:
-        client.loop(0.05)
+        probe.loop(0.05)
     return bool(answer and answer[0])
 
 
@@ -117,21 +117,21 @@ def wait_until(condition, timeout: float = 10.0) -> bool:  # type: ignore[no-unt
     return bool(condition())
 
 
-def start_broker(database: Database, *, policy: Path | None | str = "shipped") -> tuple[OwnBroker, Path]:
+def start_broker(db: Database, *, policy: Path | None | str = "shipped") -> tuple[OwnBroker, Path]:
     need_mosquitto()
     folder = Path(tempfile.mkdtemp(prefix="greenmfg-test-broker-"))
     managed = ManagedBroker(folder) if policy == "shipped" else ManagedBroker(folder, policy=policy)  # type: ignore[arg-type]
-    test_broker = OwnBroker(managed, database)
-    with database.session() as session:
+    test_broker = OwnBroker(managed, db)
+    with db.session() as session:
         write_broker_files(session, folder, test_broker.url)
     managed.start()
     return test_broker, folder
 
 
 @pytest.fixture
-def broker(database: Database) -> Iterator[OwnBroker]:
+def broker(request: pytest.FixtureRequest) -> Iterator[OwnBroker]:
     """A Mosquitto of this test's own with the shipped policy (skipped with the reason when not installed)."""
-    test_broker, folder = start_broker(database)
+    test_broker, folder = start_broker(request.getfixturevalue("database"))
     try:
         yield test_broker
     finally:

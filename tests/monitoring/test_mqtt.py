@@ -19,12 +19,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from greenmfg.db.session import Database
+from greenmfg.monitoring.devices import NewSecret
 from greenmfg.monitoring.ingest import IngestWorker
 from greenmfg.monitoring.models import DeadLetter, MeterReading
 from tests.platform.conftest import Login, World
 from tests.platform.web_helpers import signed_in
-
-from greenmfg.monitoring.devices import NewSecret
 
 from .conftest import OwnBroker, add_meter
 
