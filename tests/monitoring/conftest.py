@@ -129,9 +129,9 @@ def start_broker(db: Database, *, policy: Path | None | str = "shipped") -> tupl
 
 
 @pytest.fixture
-def broker(request: pytest.FixtureRequest) -> Iterator[OwnBroker]:
+def broker(database: Database) -> Iterator[OwnBroker]:  # noqa: F811  (the platform's fixture)
     """A Mosquitto of this test's own with the shipped policy (skipped with the reason when not installed)."""
-    test_broker, folder = start_broker(request.getfixturevalue("database"))
+    test_broker, folder = start_broker(database)
     try:
         yield test_broker
     finally:
