@@ -80,9 +80,35 @@ def _replace(path: Path, text: str) -> None:
     os.replace(partial, path)
 
 
-def write_broker_files(session: Session, directory: Path, ingest_url: str | None) -> tuple[Path, Path]:
-    """Write ``passwd`` and ``acl`` into ``directory`` (each replaced atomically)."""
+def ingest_url_file(directory: Path) -> Path:
+    """Where a managed broker keeps the ingest's URL with its credential (mode 0600)."""
+    return directory / "ingest.url"
+
+
+def managed_ingest_url(directory: Path, port: int) -> str:
+    """The ingest URL of the managed broker in ``directory``: kept across restarts, created once."""
+    import secrets
+
+    path = ingest_url_file(directory)
+    if path.exists():
+        parsed = urlparse(path.read_text().strip())
+        if parsed.username and parsed.password:
+            return f"mqtt://{parsed.username}:{parsed.password}@127.0.0.1:{port}"
     directory.mkdir(parents=True, exist_ok=True)
+    url = f"mqtt://greenmfg-ingest:{secrets.token_urlsafe(24)}@127.0.0.1:{port}"
+    path.write_text(url + "\n")
+    path.chmod(0o600)
+    return url
+
+
+def write_broker_files(session: Session, directory: Path, ingest_url: str | None) -> tuple[Path, Path]:
+    """Write ``passwd`` and ``acl`` into ``directory`` (each replaced atomically).
+
+    Without ``ingest_url`` the ingest credential of a managed broker (``ingest.url``) is kept.
+    """
+    directory.mkdir(parents=True, exist_ok=True)
+    if not ingest_url and ingest_url_file(directory).exists():
+        ingest_url = ingest_url_file(directory).read_text().strip()
     ingest = ingest_credentials(ingest_url) if ingest_url else None
     passwd, acl = directory / "passwd", directory / "acl"
     _replace(passwd, password_text(session, ingest))

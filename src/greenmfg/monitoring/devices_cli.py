@@ -194,19 +194,22 @@ def broker_run(
     port: Annotated[int, typer.Option(help="Port on 127.0.0.1")] = 1884,
 ) -> None:
     """Run Mosquitto with greenmfg's policy (mosquitto/greenmfg.conf) and the generated files until Ctrl-C."""
-    from greenmfg.monitoring.broker import ManagedBroker, write_broker_files
+    from greenmfg.monitoring.broker import ManagedBroker, managed_ingest_url, write_broker_files
 
     settings, database = _database()
     target = directory or Path(settings.mqtt_broker_dir or "var/mosquitto")
+    ingest_url = settings.mqtt_url or managed_ingest_url(target, port)
     with database.session() as session:
-        write_broker_files(session, target, settings.mqtt_url)
+        write_broker_files(session, target, ingest_url)
     broker = ManagedBroker(target, port)
     try:
         broker.start()
     except (OSError, RuntimeError) as error:
         raise _fail(str(error)) from None
     Console(stderr=True).print(f"mosquitto on 127.0.0.1:{port} with {broker.config} (pid {broker.process.pid}); "  # type: ignore[union-attr]
-                               f"GREENMFG_MQTT_BROKER_DIR={target.resolve()} keeps it in sync / MQTT 服务器已启动")
+                               f"GREENMFG_MQTT_BROKER_DIR={target.resolve()} keeps it in sync; the ingest's URL "
+                               f"(with its credential) is in {target.resolve() / 'ingest.url'} unless "
+                               f"GREENMFG_MQTT_URL is set / MQTT 服务器已启动")
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())
     try:
@@ -222,15 +225,14 @@ def start_managed_broker(settings: Settings, database: Database, port: int) -> t
 
     Returns ``(broker, ingest_url)`` or ``(None, reason)`` when Mosquitto is not installed.
     """
-    import secrets
     import shutil
 
-    from greenmfg.monitoring.broker import ManagedBroker, write_broker_files
+    from greenmfg.monitoring.broker import ManagedBroker, managed_ingest_url, write_broker_files
 
     if shutil.which("mosquitto") is None:
         return None, "mosquitto is not installed (apt-get install mosquitto) / 未安装 mosquitto"
     directory = Path(settings.mqtt_broker_dir or tempfile.mkdtemp(prefix="greenmfg-mosquitto-"))
-    ingest_url = f"mqtt://greenmfg-ingest:{secrets.token_urlsafe(24)}@127.0.0.1:{port}"
+    ingest_url = managed_ingest_url(directory, port)
     with database.session() as session:
         write_broker_files(session, directory, ingest_url)
     broker = ManagedBroker(directory, port).start()
