@@ -91,6 +91,12 @@ def serve(
         worker = IngestWorker(Database(settings.database_url), settings.mqtt_url, check_broker=True)
         thread = worker.start_thread()
         Console(stderr=True).print(f"MQTT ingest from {_redacted(settings.mqtt_url)} / 已启动遥测接入")
+    if managed is not None:
+        import signal
+        import sys
+
+        # uvicorn re-raises SIGTERM after its shutdown: exit through `finally` so the broker stops too
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         uvicorn.run("greenmfg.web.app:create_app", factory=True, host=host, port=port, workers=workers,
                     log_level="info", proxy_headers=False)
