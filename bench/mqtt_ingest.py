@@ -226,7 +226,7 @@ def main() -> None:
         stored = count_rows(url)
         if stored != previous:
             previous, last_change = stored, time.monotonic()
-        if stored >= published:
+        if stored >= acked:
             break
         time.sleep(0.5)
     finished = time.monotonic() - began
@@ -251,7 +251,7 @@ def main() -> None:
         with admin.begin() as c:
             c.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
         admin.dispose()
-    if stored != published:
+    if stored != acked:
         print(f"kept {folder} (ingest.log, bench.db) for inspection")
         sys.exit(1)
     shutil.rmtree(folder, ignore_errors=True)
