@@ -51,8 +51,8 @@ def _fail(message: str) -> typer.Exit:
     return typer.Exit(2)
 
 
-def _run(action: Callable[[Session], Any]) -> Any:
-    """Run ``action(session, settings)`` in a transaction, then synchronise the broker files."""
+def _run(action: Callable[[Session], Any], *, sync: bool = True) -> Any:
+    """Run ``action(session)`` in a transaction, then (``sync``) synchronise the broker files."""
     from greenmfg.db.migrate import upgrade
     from greenmfg.db.session import Database
     from greenmfg.errors import ValidationFailed
@@ -70,6 +70,9 @@ def _run(action: Callable[[Session], Any]) -> Any:
         raise _fail("; ".join(f"{i.column}: {i.message} / {i.message_zh}" for i in error.issues)) from None
     except (NotFound, Forbidden, GreenmfgError) as error:
         raise _fail(str(error)) from None
+    if not sync:
+        database.dispose()
+        return answer
     with database.session() as session:
         synced = sync_broker(session, settings.mqtt_broker_dir, settings.mqtt_url)
     database.dispose()
@@ -128,7 +131,8 @@ def devices_list(enterprise_id: Annotated[int, typer.Argument(help="Enterprise i
     """The enterprise's credentials and their topics."""
     from greenmfg.monitoring import devices
 
-    rows = _run(lambda session: [devices.device_dict(d) for d in devices.list_devices(session, operator(), enterprise_id)])
+    rows = _run(lambda session: [devices.device_dict(d) for d in devices.list_devices(session, operator(), enterprise_id)],
+                sync=False)
     table = Table(title=f"enterprise {enterprise_id} — device credentials / 设备凭据")
     for column in ("id", "name 名称", "username 用户名", "topics 主题", "revoked 撤销"):
         table.add_column(column)
