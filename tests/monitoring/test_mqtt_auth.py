@@ -72,3 +72,25 @@ def test_credential_changes_through_the_api_reach_the_broker(client: TestClient,
     assert client.post(f"/api/v1/meter-devices/{device['id']}/revoke", headers=login("steel")).status_code == 200
     assert wait_until(lambda: not can_connect(broker.port, device["username"], rotated["password"], 1.0))
     assert device["username"] not in (broker.directory / "acl").read_text()
+
+
+def test_a_revoked_device_s_open_connection_is_closed(client: TestClient, login: Login, world: World,
+                                                     broker: OwnBroker) -> None:
+    """Mosquitto re-checks connected clients when greenmfg reloads it after a revocation."""
+    import paho.mqtt.client as mqtt
+
+    device = client.post(f"/api/v1/enterprises/{world.org('steel')}/meter-devices", json={"name": "网关"},
+                         headers=login("steel")).json()
+    assert wait_until(lambda: can_connect(broker.port, device["username"], device["password"], 1.0))
+    meter = mqtt.Client(callback_api_version=mqtt.CallbackAPIVersion.VERSION2, client_id="test-open-meter")
+    meter.username_pw_set(device["username"], device["password"])
+    meter.reconnect_delay_set(30, 30)
+    meter.connect("127.0.0.1", broker.port)
+    meter.loop_start()
+    try:
+        assert wait_until(meter.is_connected)
+        assert client.post(f"/api/v1/meter-devices/{device['id']}/revoke", headers=login("steel")).status_code == 200
+        assert wait_until(lambda: not meter.is_connected())
+    finally:
+        meter.loop_stop()
+        meter.disconnect()
