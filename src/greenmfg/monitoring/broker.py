@@ -142,6 +142,10 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def _reachable_by_others(directory: Path) -> bool:
+    return all(os.stat(parent).st_mode & 0o001 for parent in directory.parents)
+
+
 @dataclass
 class ManagedBroker:
     """A Mosquitto process of greenmfg's own on 127.0.0.1:``port``, files under ``directory``.
@@ -179,6 +183,10 @@ class ManagedBroker:
                  f"password_file {self.directory / 'passwd'}", f"acl_file {self.directory / 'acl'}",
                  f"log_dest file {self.directory / 'mosquitto.log'}", "log_type error", "log_type warning",
                  "log_type notice", "log_type information", ""]
+        if os.geteuid() == 0 and not _reachable_by_others(self.directory):
+            # Mosquitto started as root switches to user `mosquitto`, which could not reach these files
+            # (a parent folder without o+x, e.g. /root): keep root rather than fail at the first reload
+            lines.insert(1, "user root")
         text = "\n".join(lines)
         if self.policy is not None:
             text += "\n" + self.policy.read_text(encoding="utf-8")
