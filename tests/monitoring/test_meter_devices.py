@@ -115,10 +115,13 @@ def test_only_the_enterprise_s_managers_handle_its_credentials(client: TestClien
     assert client.get(url, headers=login("steelviewer")).status_code == 403
     wrong = client.post(url, json={"name": "x", "meter_ids": [cement_meter]}, headers=login("steel"))
     assert wrong.status_code == 422 and f"has no meter {cement_meter}" in wrong.text and "没有计量表" in wrong.text
-    for body in ({"name": ""}, {"name": "x", "meter_ids": []}, {"name": "x", "meter_ids": ["1"]}, []):
+    for body in ({"name": ""}, {"name": "x", "meter_ids": []}, {"name": "x", "meter_ids": ["1"]}, [],
+                 {"name": "x\u0000"}, {"name": "x", "meter_ids": list(range(1, 5002))}, {"name": "x" * 101}):
         assert client.post(url, json=body, headers=login("steel")).status_code == 422, body
     made = client.post(url, json={"name": "网关"}, headers=login("admin"))
     assert made.status_code == 201 and made.json()["topics"] == [f"greenmfg/v1/{steel}/+/readings"]
     device_id = made.json()["id"]
     assert client.post(f"/api/v1/meter-devices/{device_id}/revoke", headers=login("cement")).status_code == 404
     assert client.post(f"/api/v1/meter-devices/{device_id}/rotate", headers=login("steelviewer")).status_code == 403
+    for bad_id in (0, 2**31, 2**63):
+        assert client.post(f"/api/v1/meter-devices/{bad_id}/revoke", headers=login("steel")).status_code == 422

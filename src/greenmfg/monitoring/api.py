@@ -13,7 +13,7 @@ import datetime as dt
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Query, Request, UploadFile
+from fastapi import APIRouter, Body, Depends, Path, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 
@@ -42,6 +42,7 @@ __all__ = ["router"]
 router = APIRouter(prefix="/api/v1", tags=["monitoring"])
 DatabaseDep = Annotated[Database, Depends(get_database)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+DeviceId = Annotated[int, Path(ge=1, le=2**31 - 1, description="device credential id")]
 MAX_RAW_POINTS = 200_000
 PUSH_EXAMPLE = {"readings": [{"ts": "2026-03-01T08:15:00+08:00", "value": 12.5, "unit": "kWh"},
                              {"ts": "2026-03-01T08:30:00+08:00", "value": 11.75, "unit": "kWh"}]}
@@ -236,7 +237,7 @@ def create_meter_device(enterprise_id: int, principal: CurrentPrincipal, databas
 
 
 @router.post("/meter-devices/{device_id}/rotate", summary="A new secret for a credential (shown once)")
-def rotate_meter_device(device_id: int, principal: CurrentPrincipal, database: DatabaseDep,
+def rotate_meter_device(device_id: DeviceId, principal: CurrentPrincipal, database: DatabaseDep,
                         settings: SettingsDep) -> JSONResponse:
     with database.session() as session:
         new = devices.rotate_device(session, principal, device_id)
@@ -246,7 +247,7 @@ def rotate_meter_device(device_id: int, principal: CurrentPrincipal, database: D
 
 
 @router.post("/meter-devices/{device_id}/revoke", summary="Revoke a credential (MQTT and HTTP)")
-def revoke_meter_device(device_id: int, principal: CurrentPrincipal, database: DatabaseDep,
+def revoke_meter_device(device_id: DeviceId, principal: CurrentPrincipal, database: DatabaseDep,
                         settings: SettingsDep) -> dict[str, Any]:
     with database.session() as session:
         answer = devices.device_dict(devices.revoke_device(session, principal, device_id))

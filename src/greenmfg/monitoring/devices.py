@@ -42,6 +42,8 @@ TOKEN_PREFIX = "gmdev."
 #: PBKDF2 rounds: the secret is 256 random bits, so the count guards nothing a guess could find;
 #: it is kept low because the broker hashes on every connect (mosquitto_passwd's default is 101)
 ITERATIONS = 1000
+#: meters one credential may list (a gateway for more: ``meter_ids`` null)
+MAX_METERS = 5000
 _USERNAME = re.compile(r"^gmd-\d{1,12}-[0-9a-f]{8}$")
 
 
@@ -100,10 +102,10 @@ def _bad(message: str, message_zh: str, fix: str, fix_zh: str, column: str, valu
 def _check_meters(session: Session, enterprise_id: int, meter_ids: list[int] | None) -> list[int] | None:
     if meter_ids is None:
         return None
-    if not isinstance(meter_ids, list) or not meter_ids or not all(
+    if not isinstance(meter_ids, list) or not meter_ids or len(meter_ids) > MAX_METERS or not all(
             isinstance(m, int) and not isinstance(m, bool) and 0 < m < 2**31 for m in meter_ids):
-        raise _bad("meter_ids must be a non-empty list of meter ids (or null for every meter of the enterprise)",
-                   "meter_ids 必须是非空的计量表 ID 列表（null 表示该企业全部计量表）",
+        raise _bad(f"meter_ids must be a list of 1 to {MAX_METERS} meter ids (or null for every meter of the enterprise)",
+                   f"meter_ids 必须是 1 至 {MAX_METERS} 个计量表 ID 的列表（null 表示该企业全部计量表）",
                    "list the meter ids shown on the meter pages", "填写计量表页面上显示的 ID", "meter_ids", meter_ids)
     wanted = sorted(set(meter_ids))
     found = set(session.execute(select(Meter.id).join(Facility, Facility.id == Meter.facility_id)
