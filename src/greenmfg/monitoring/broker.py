@@ -254,6 +254,10 @@ class BrokerCheck:
     def message(self) -> str:
         if self.error:
             return f"broker check failed: {self.error} / 无法检查 MQTT 服务器：{self.error}"
+        if self.drops and self.returned == 0:
+            return (f"no probe message came back ({self.sent} sent): the broker's ACL may deny the ingest user "
+                    f"{PROBE_TOPIC}/# (greenmfg broker files grants it), or it keeps nothing for offline sessions / "
+                    f"探测消息均未返回：MQTT 服务器的 ACL 可能未授权 {PROBE_TOPIC}/#，或不为离线会话保留消息")
         if self.drops:
             return (f"the broker DROPS messages queued for an offline session: {self.returned} of {self.sent} "
                     f"probe messages came back (a queue limit such as Mosquitto's default max_queued_messages 1000); "
