@@ -1,6 +1,7 @@
 # greenmfg: two commands do all set-up on a fresh machine.
 #   make run   - set up, account the demo region (summary + files), then serve the platform with the
-#                demo region seeded at http://127.0.0.1:8000
+#                demo region seeded at http://127.0.0.1:8000 and its own Mosquitto on 127.0.0.1:1884
+#                (shipped policy: authenticated meters only, no queue limit, persistence) feeding the ingest
 #   make test  - set up and run the whole suite (lint, types, tests)
 # `make setup` also installs the system packages the browser tests and PDFs need (chromium,
 # CJK fonts) and the front-end libraries from npm (package-lock.json) into web/static/vendor/.
@@ -10,6 +11,9 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DEMO := var/demo
 DEMO_INPUT := $(DEMO)/activity
+# `make run` starts greenmfg's own Mosquitto here (policy src/greenmfg/monitoring/mosquitto/greenmfg.conf;
+# credentials from `greenmfg devices create`); 1883 is left to any system broker
+MQTT_PORT ?= 1884
 
 .PHONY: setup system-deps assets run test lint bench bench-spark bench-mv clean
 
@@ -81,7 +85,8 @@ run: setup
 	$(PY) -m greenmfg benchmark $(DEMO_INPUT) --format json -o $(DEMO)/benchmark.json
 	$(PY) -m greenmfg benchmark $(DEMO_INPUT)
 	GREENMFG_DATABASE_URL=$${GREENMFG_DATABASE_URL:-sqlite:///$(DEMO)/greenmfg.db} \
-		$(PY) -m greenmfg serve --demo --host 127.0.0.1 --port 8000
+	GREENMFG_MQTT_BROKER_DIR=$${GREENMFG_MQTT_BROKER_DIR:-$(CURDIR)/$(DEMO)/mosquitto} \
+		$(PY) -m greenmfg serve --demo --host 127.0.0.1 --port 8000 --broker --broker-port $(MQTT_PORT)
 
 lint: setup
 	$(VENV)/bin/ruff check src tests bench

@@ -1,16 +1,23 @@
-"""Benchmark: sustained MQTT ingest with a broker restart in the middle, zero readings lost.
+"""Benchmark: sustained MQTT ingest with a broker restart (or a kill -9 of greenmfg) in the middle.
 
-Starts its OWN Mosquitto on a free loopback port (persistence on, a temporary persistence
-directory, large queues) — never the shared broker — then ``greenmfg ingest`` as a separate
+Starts its OWN Mosquitto on a free loopback port with greenmfg's shipped policy
+(``monitoring/mosquitto/greenmfg.conf``: no anonymous access, unlimited queues, persistence) or,
+with ``--broker-policy defaults``, Mosquitto's defaults (1 000 queued and 20 in-flight messages per
+client) — never the shared broker —, generated password/ACL files (a gateway credential for the
+publishers, the ingest's own credential), then ``greenmfg ingest`` as a separate
 process on a fresh database (SQLite file by default, or ``--database-url`` for PostgreSQL in a
 private schema), then publisher processes that publish QoS 1 messages of ``--per-message``
 readings for many meters at ``--rate`` readings per second for ``--seconds``. Halfway through,
 the broker is stopped (SIGTERM: it saves its sessions and queues) and started again. At the end
 it waits until every acknowledged reading is stored and prints published, stored, lost and the
 sustained rate (stored readings / seconds from the first publish to the last stored reading).
+``--kill-ingest-at 1.5`` SIGKILLs the ingest 1.5 s into the stream instead (the broker keeps
+running) and starts it again once the publishers are done.
 
     python bench/mqtt_ingest.py [--seconds 60] [--rate 20000] [--meters 200] [--publishers 2]
                                 [--database-url postgresql+psycopg://postgres@127.0.0.1:5432/test]
+    python bench/mqtt_ingest.py --seconds 5 --rate 20000 --per-message 1 --no-restart \
+                                --kill-ingest-at 1.5 --broker-policy defaults|shipped
 """
 
 from __future__ import annotations
@@ -41,35 +48,14 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_broker(folder: Path, port: int) -> subprocess.Popen[bytes]:
-    config = folder / "mosquitto.conf"
-    (folder / "data").mkdir(exist_ok=True)
-    # mosquitto started as root drops to its own user: it must be able to write its database
-    folder.chmod(0o755)
-    (folder / "data").chmod(0o777)
-    config.write_text(f"""listener {port} 127.0.0.1
-allow_anonymous true
-persistence true
-persistence_location {folder / 'data'}/
-autosave_interval 5
-max_queued_messages 10000000
-max_queued_bytes 0
-max_inflight_messages 1000
-log_dest none
-""")
-    process = subprocess.Popen(["mosquitto", "-c", str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return process
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError("mosquitto did not start")
+def start_broker(folder: Path, port: int, policy: str):  # type: ignore[no-untyped-def]
+    from greenmfg.monitoring.broker import POLICY, ManagedBroker
+
+    return ManagedBroker(folder, port, policy=POLICY if policy == "shipped" else None).start()
 
 
 def publisher(index: int, port: int, topics: list[str], rate: float, seconds: float, per_message: int,
-              result: mp.Queue) -> None:  # type: ignore[type-arg]
+              result: mp.Queue, credential: tuple[str, str]) -> None:  # type: ignore[type-arg]
     import paho.mqtt.client as mqtt
 
     acked = {"messages": 0}
@@ -83,6 +69,7 @@ def publisher(index: int, port: int, topics: list[str], rate: float, seconds: fl
         acked["messages"] += 1
 
     client.on_publish = on_publish
+    client.username_pw_set(*credential)
     client.connect("127.0.0.1", port)
     client.loop_start()
     messages_per_second = rate / per_message
@@ -131,14 +118,22 @@ def main() -> None:
     parser.add_argument("--database-url", default=None, help="PostgreSQL URL (default: a temporary SQLite file)")
     parser.add_argument("--no-restart", action="store_true")
     parser.add_argument("--profile", default=None, help="write a cProfile of the ingest process here")
+    parser.add_argument("--broker-policy", choices=["shipped", "defaults"], default="shipped",
+                        help="greenmfg's mosquitto/greenmfg.conf or Mosquitto's defaults")
+    parser.add_argument("--kill-ingest-at", type=float, default=None,
+                        help="SIGKILL the ingest this many seconds into the stream; restart it after the publishers")
     args = parser.parse_args()
 
     from greenmfg.db.migrate import upgrade
     from greenmfg.db.session import Database
+    from greenmfg.monitoring import devices
+    from greenmfg.monitoring.broker import check_broker, write_broker_files
+    from greenmfg.monitoring.devices_cli import operator
     from greenmfg.monitoring.models import MeterSetting
     from greenmfg.orgs.models import Facility, Meter, Organisation, OrgKind
 
     folder = Path(tempfile.mkdtemp(prefix="greenmfg-mqtt-bench-"))
+    folder.chmod(0o755)   # Mosquitto started as root reads and writes below it as its own user
     schema = None
     if args.database_url:
         schema = f"gm_bench_{uuid.uuid4().hex[:8]}"
@@ -165,15 +160,21 @@ def main() -> None:
         s.flush()
         s.add_all([MeterSetting(meter_id=m.id, register_kind="interval") for m in meters])
         topics = [f"greenmfg/v1/{enterprise.id}/{m.id}/readings" for m in meters]
-    database.dispose()
-
+        gateway = devices.create_device(s, operator(), enterprise.id, "bench gateway")
+        credential = (gateway.device.username, gateway.secret)
     port = free_port()
-    broker = start_broker(folder, port)
+    ingest_url = f"mqtt://greenmfg-ingest:{uuid.uuid4().hex}@127.0.0.1:{port}"
+    with database.session() as s:
+        write_broker_files(s, folder / "broker", ingest_url)
+    database.dispose()
+    broker = start_broker(folder / "broker", port, args.broker_policy)
+    verdict = check_broker(ingest_url, client_id="bench-check")
     # create the ingest's persistent session first: from now on the broker queues its messages
     import paho.mqtt.client as mqtt
 
     session = mqtt.Client(callback_api_version=mqtt.CallbackAPIVersion.VERSION2, client_id="bench-ingest",
                           clean_session=False)
+    session.username_pw_set("greenmfg-ingest", ingest_url.split(":")[2].split("@")[0])
     session.connect("127.0.0.1", port)
     session.loop_start()
     session.subscribe("greenmfg/v1/+/+/readings", qos=1)[1]
@@ -182,25 +183,32 @@ def main() -> None:
     session.loop_stop()
     env = {**os.environ, "GREENMFG_DATABASE_URL": url}
     profile = ["-m", "cProfile", "-o", str(Path(args.profile).resolve())] if args.profile else []
-    ingest = subprocess.Popen([sys.executable, *profile, "-m", "greenmfg", "ingest", "--url", f"mqtt://127.0.0.1:{port}",
-                               "--client-id", "bench-ingest", "--batch-messages", "400", "--batch-seconds", "0.5"],
-                              env=env, stdout=subprocess.DEVNULL, stderr=(folder / "ingest.log").open("wb"))
+    command = [sys.executable, *profile, "-m", "greenmfg", "ingest", "--url", ingest_url, "--client-id", "bench-ingest",
+               "--batch-messages", "400", "--batch-seconds", "0.5", "--no-check-broker"]
+    ingest = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=(folder / "ingest.log").open("ab"))
     time.sleep(2)
     results: mp.Queue = mp.Queue()  # type: ignore[type-arg]
     share = [topics[i::args.publishers] for i in range(args.publishers)]
     processes = [mp.Process(target=publisher, args=(i, port, share[i], args.rate / args.publishers, args.seconds,
-                                                     args.per_message, results)) for i in range(args.publishers)]
+                                                     args.per_message, results, credential))
+                 for i in range(args.publishers)]
     began = time.monotonic()
     for p in processes:
         p.start()
-    restarted_at = None
-    if not args.no_restart:
+    restarted_at = killed_at = None
+    stored_at_kill = 0
+    if args.kill_ingest_at is not None:
+        time.sleep(args.kill_ingest_at)
+        ingest.send_signal(signal.SIGKILL)
+        ingest.wait(30)
+        killed_at = time.monotonic() - began
+        stored_at_kill = count_rows(url)
+    elif not args.no_restart:
         time.sleep(args.seconds / 2)
-        broker.send_signal(signal.SIGTERM)
-        broker.wait(30)
+        broker.stop(30)
         restarted_at = time.monotonic() - began
         time.sleep(1.0)
-        broker = start_broker(folder, port)
+        broker = start_broker(folder / "broker", port, args.broker_policy)
     published = acked = 0
     for _ in processes:
         _index, sent, ok = results.get(timeout=args.seconds + 300)
@@ -209,34 +217,41 @@ def main() -> None:
     for p in processes:
         p.join()
     publish_done = time.monotonic() - began
+    if killed_at is not None:
+        ingest = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
+                                  stderr=(folder / "ingest.log").open("ab"))
+        time.sleep(5)   # a loaded machine takes seconds to start Python
     stored, last_change, previous = 0, time.monotonic(), -1
     while time.monotonic() - last_change < 30:
         stored = count_rows(url)
         if stored != previous:
             previous, last_change = stored, time.monotonic()
-        if stored >= published:
+        if stored >= acked:
             break
         time.sleep(0.5)
     finished = time.monotonic() - began
     ingest.send_signal(signal.SIGTERM)
     ingest.wait(30)
-    broker.send_signal(signal.SIGTERM)
-    broker.wait(30)
+    broker.stop()
     backend = "PostgreSQL" if schema else "SQLite"
     print(f"backend {backend}; {args.meters} meters, {args.publishers} publisher processes, "
           f"{args.per_message} readings per message, target {args.rate:,.0f} readings/s for {args.seconds:.0f} s")
+    print(f"broker policy {args.broker_policy}; broker check: {verdict.message()}")
     if restarted_at is not None:
         print(f"broker restarted at {restarted_at:.1f} s")
+    if killed_at is not None:
+        print(f"greenmfg ingest killed (SIGKILL) at {killed_at:.1f} s with {stored_at_kill:,} readings stored; "
+              f"restarted after the publishers")
     print(f"published {published:,} readings ({acked:,} acknowledged by the broker) in {publish_done:.1f} s "
           f"= {published / publish_done:,.0f} readings/s offered")
-    print(f"stored {stored:,} readings; lost {published - stored:,}; all stored after {finished:.1f} s "
+    print(f"stored {stored:,} readings; lost {acked - stored:,} of {acked:,} acknowledged; all stored after {finished:.1f} s "
           f"= {stored / finished:,.0f} readings/s sustained end to end")
     if schema:
         admin = create_engine(args.database_url)
         with admin.begin() as c:
             c.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
         admin.dispose()
-    if stored != published:
+    if stored != acked:
         print(f"kept {folder} (ingest.log, bench.db) for inspection")
         sys.exit(1)
     shutil.rmtree(folder, ignore_errors=True)

@@ -49,6 +49,9 @@ def serve(
     port: Annotated[int, typer.Option(help="Port")] = 8000,
     demo: Annotated[bool, typer.Option("--demo", help="Seed the demo region when the database is empty")] = False,
     workers: Annotated[int, typer.Option(min=1, help="Worker processes")] = 1,
+    broker: Annotated[bool, typer.Option("--broker", help="Start greenmfg's own Mosquitto (shipped policy, "
+                                         "generated credentials) and ingest from it")] = False,
+    broker_port: Annotated[int, typer.Option(help="Port of the --broker Mosquitto")] = 1884,
 ) -> None:
     """Run the platform (web pages and REST API) with uvicorn."""
     import uvicorn
@@ -68,6 +71,18 @@ def serve(
         Console(stderr=True).print("seeding the demo region (first start only) / 正在生成演示数据…")
         accounts = seed_demo(database, password=settings.demo_password, meter_days=365)
         _print_accounts([a.as_dict() for a in accounts], f"http://{host}:{port}")
+    managed = None
+    if broker:
+        from greenmfg.monitoring.devices_cli import start_managed_broker
+        from greenmfg.settings import Settings
+
+        managed, detail = start_managed_broker(settings, database, broker_port)
+        if managed is None:
+            Console(stderr=True).print(f"[yellow]--broker: {detail}; serving without MQTT[/]")
+        else:
+            settings = Settings.from_env()
+            Console(stderr=True).print(f"Mosquitto on 127.0.0.1:{broker_port} ({managed.config}); meters publish "
+                                       f"with credentials from `greenmfg devices create` / 已启动 MQTT 服务器")
     database.dispose()
     worker = None
     if settings.mqtt_url:
@@ -75,9 +90,15 @@ def serve(
         from greenmfg.db.session import Database
         from greenmfg.monitoring.ingest import IngestWorker
 
-        worker = IngestWorker(Database(settings.database_url), settings.mqtt_url)
+        worker = IngestWorker(Database(settings.database_url), settings.mqtt_url, check_broker=True)
         thread = worker.start_thread()
-        Console(stderr=True).print(f"MQTT ingest from {settings.mqtt_url} / 已启动遥测接入")
+        Console(stderr=True).print(f"MQTT ingest from {_redacted(settings.mqtt_url)} / 已启动遥测接入")
+    if managed is not None:
+        import signal
+        import sys
+
+        # uvicorn re-raises SIGTERM after its shutdown: exit through `finally` so the broker stops too
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         uvicorn.run("greenmfg.web.app:create_app", factory=True, host=host, port=port, workers=workers,
                     log_level="info", proxy_headers=False)
@@ -85,6 +106,8 @@ def serve(
         if worker is not None:
             worker.stop()
             thread.join(10)
+        if managed is not None:
+            managed.stop()
 
 
 def demo_accounts(as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False) -> None:
@@ -166,29 +189,44 @@ def recalc(
     Console().print(table)
 
 
+def _redacted(url: str) -> str:
+    from urllib.parse import urlparse
+
+    parsed = urlparse(url)
+    return url.replace(f":{parsed.password}@", ":***@") if parsed.password else url
+
+
 def ingest(
     url: Annotated[str | None, typer.Option(help="Broker URL (default GREENMFG_MQTT_URL), mqtt://host:1883")] = None,
     client_id: Annotated[str, typer.Option(help="Fixed MQTT client id: the broker keeps its session")] = "greenmfg-ingest",
     batch_messages: Annotated[int, typer.Option(min=1, help="Messages per database write at most")] = 1000,
     batch_seconds: Annotated[float, typer.Option(min=0.0, help="Longest wait before a batch is written")] = 0.25,
+    check: Annotated[bool, typer.Option("--check-broker/--no-check-broker",
+                                        help="Probe whether the broker drops queued messages (log the verdict)")] = True,
+    require_durable: Annotated[bool, typer.Option("--require-durable-broker",
+                                                  help="Refuse to run when the probe sees drops")] = False,
 ) -> None:
     """Store meter readings published to greenmfg/v1/{enterprise_id}/{meter_id}/readings (Ctrl-C stops)."""
     import signal
 
-    from greenmfg.monitoring.ingest import IngestWorker
+    from greenmfg.monitoring.ingest import BrokerWouldDrop, IngestWorker
 
     settings, database = _database()
     broker = url or settings.mqtt_url
     if not broker:
         raise _fail("no broker: pass --url or set GREENMFG_MQTT_URL / 未配置 MQTT 服务器")
     worker = IngestWorker(database, broker, client_id=client_id, batch_messages=batch_messages,
-                          batch_seconds=batch_seconds)
+                          batch_seconds=batch_seconds, check_broker=check, require_durable_broker=require_durable)
     signal.signal(signal.SIGTERM, lambda *_: worker.stop())
-    Console(stderr=True).print(f"ingesting from {broker} as {client_id} / 正在接入遥测数据")
+    Console(stderr=True).print(f"ingesting from {_redacted(broker)} as {client_id} / 正在接入遥测数据")
     try:
         worker.run()
     except KeyboardInterrupt:
         worker.stop()
+    except BrokerWouldDrop as error:
+        raise _fail(str(error)) from None
+    if worker.broker_check is not None:
+        Console(stderr=True).print(worker.broker_check.message())
     Console(stderr=True).print(f"stopped: {worker.stats} / 已停止")
 
 
@@ -348,3 +386,7 @@ def register(app: typer.Typer) -> None:
     app.add_typer(db_app, name="db")
     app.add_typer(audit_app, name="audit")
     app.add_typer(users_app, name="users")
+    from greenmfg.monitoring.devices_cli import broker_app, devices_app
+
+    app.add_typer(devices_app, name="devices")
+    app.add_typer(broker_app, name="broker")

@@ -120,6 +120,9 @@ class Settings:
     #: seconds an API token's principal is reused without a database lookup (0: never)
     principal_cache_seconds: float = 10.0
     mqtt_url: str | None = None
+    #: where greenmfg writes the broker's password and ACL files (and finds ``mosquitto.pid`` to
+    #: reload it) after every device credential change; none: ``greenmfg broker files`` by hand
+    mqtt_broker_dir: str | None = None
     #: Redis for shared caches (dashboards); none: nothing is cached
     redis_url: str | None = None
     demo_password: str = field(default="greenmfg-demo", repr=False)
@@ -147,6 +150,7 @@ class Settings:
                                              base.max_xlsx_uncompressed_bytes),
             max_xlsx_rows=_int(env, "GREENMFG_MAX_XLSX_ROWS", base.max_xlsx_rows),
             mqtt_url=env.get("GREENMFG_MQTT_URL") or None,
+            mqtt_broker_dir=env.get("GREENMFG_MQTT_BROKER_DIR") or None,
             redis_url=env.get("GREENMFG_REDIS_URL") or None,
             login_max_failures_per_client=_int(env, "GREENMFG_LOGIN_MAX_FAILURES_PER_CLIENT",
                                                base.login_max_failures_per_client),

@@ -65,3 +65,40 @@ def test_register_replace_and_prune(tmp_path: Path, monkeypatch: pytest.MonkeyPa
         assert s.execute(select(MeterRollup.total).where(MeterRollup.interval == "day")
                          .order_by(MeterRollup.bucket)).scalars().all() == [0.0, 56.0]
     database.dispose()
+
+
+def test_devices_and_broker_files_from_the_command_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    broker_dir = tmp_path / "broker"
+    monkeypatch.setenv("GREENMFG_DATABASE_URL", url)
+    monkeypatch.setenv("GREENMFG_MQTT_BROKER_DIR", str(broker_dir))
+    monkeypatch.setenv("GREENMFG_MQTT_URL", "mqtt://greenmfg-ingest:ingest-secret@127.0.0.1:1884")
+    database = Database(url)
+    upgrade(database)
+    with database.session() as s:
+        org = Organisation(kind=OrgKind.enterprise, name="x", code="X", industry="steel", province="130000")
+        s.add(org)
+        s.flush()
+        facility = Facility(enterprise_id=org.id, code="F")
+        s.add(facility)
+        s.flush()
+        meter = Meter(facility_id=facility.id, code="M", name="m", item="electricity", unit="kWh")
+        s.add(meter)
+        s.flush()
+        org_id, meter_id = org.id, meter.id
+    made = runner.invoke(app, ["devices", "create", str(org_id), "--name", "M 表", "--meter", str(meter_id)])
+    assert made.exit_code == 0, made.output
+    device = json.loads(made.stdout[made.stdout.index("{"):made.stdout.rindex("}") + 1])
+    acl = (broker_dir / "acl").read_text()
+    passwd = (broker_dir / "passwd").read_text()
+    assert f"user {device['username']}\ntopic write greenmfg/v1/{org_id}/{meter_id}/readings\n" in acl
+    assert "user greenmfg-ingest\ntopic read greenmfg/v1/+/+/readings\n" in acl
+    assert passwd.startswith("greenmfg-ingest:$7$") and f"\n{device['username']}:$7$" in passwd
+    assert device["password"] not in passwd and "ingest-secret" not in passwd
+    wrong = runner.invoke(app, ["devices", "create", str(org_id), "--name", "x", "--meter", "999"])
+    assert wrong.exit_code == 2 and "999" in wrong.output
+    assert runner.invoke(app, ["devices", "revoke", str(device["id"])]).exit_code == 0
+    assert device["username"] not in (broker_dir / "acl").read_text()
+    assert device["username"] not in (broker_dir / "passwd").read_text()

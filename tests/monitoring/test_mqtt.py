@@ -1,6 +1,6 @@
-"""MQTT ingest against the real Mosquitto (127.0.0.1:1883): stored, dead letters, restart without loss.
+"""MQTT ingest against a real Mosquitto of the test's own (shipped policy, generated credentials):
+stored, dead letters, restart without loss.
 
-Each test uses its own topic prefix and client id so parallel runs on the shared broker do not mix.
 The test database is one connection (rolled back afterwards): tests look at it only while the
 worker is idle or stopped, and wait on the worker's counters meanwhile.
 """
@@ -19,17 +19,20 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from greenmfg.db.session import Database
+from greenmfg.monitoring.devices import NewSecret
 from greenmfg.monitoring.ingest import IngestWorker
 from greenmfg.monitoring.models import DeadLetter, MeterReading
 from tests.platform.conftest import Login, World
 from tests.platform.web_helpers import signed_in
 
-from .conftest import add_meter
+from .conftest import OwnBroker, add_meter
 
 
-def publish(url: str, messages: list[tuple[str, bytes]]) -> None:
+def publish(broker: OwnBroker, device: NewSecret, messages: list[tuple[str, bytes]]) -> None:
+    """Publish with QoS 1 as ``device``; every message acknowledged by the broker."""
     client = mqtt.Client(callback_api_version=mqtt.CallbackAPIVersion.VERSION2, client_id=f"test-pub-{uuid.uuid4().hex[:8]}")
-    client.connect("127.0.0.1", 1883)
+    client.username_pw_set(device.device.username, device.secret)
+    client.connect("127.0.0.1", broker.port)
     client.loop_start()
     try:
         infos = [client.publish(topic, payload, qos=1) for topic, payload in messages]
@@ -72,32 +75,23 @@ class Running:
         self.worker.stop()
         self.thread.join(10)
         assert not self.thread.is_alive()
-        forget_session(self.worker.client_id)
 
 
-def forget_session(client_id: str) -> None:
-    """Leave the shared broker clean: a clean-session connect drops this test's persistent session."""
-    cleaner = mqtt.Client(callback_api_version=mqtt.CallbackAPIVersion.VERSION2, client_id=client_id,
-                          clean_session=True)
-    cleaner.connect("127.0.0.1", 1883)
-    cleaner.disconnect()
-
-
-def test_publish_is_stored_once_and_bad_messages_are_dead_letters(database: Database, world: World, broker: str,
+def test_publish_is_stored_once_and_bad_messages_are_dead_letters(database: Database, world: World, broker: OwnBroker,
                                                                   unique: str) -> None:
     meter = add_meter(database, world)
     enterprise = world.org("steel")
-    prefix = f"test-{unique}"
-    worker = IngestWorker(database, broker, client_id=f"greenmfg-test-{unique}", prefix=prefix, batch_seconds=0.1)
+    gateway = broker.credential(enterprise)
+    worker = IngestWorker(database, broker.url, client_id=f"greenmfg-test-{unique}", batch_seconds=0.1)
     running = Running(worker)
-    topic = f"{prefix}/greenmfg/v1/{enterprise}/{meter}/readings"
+    topic = f"greenmfg/v1/{enterprise}/{meter}/readings"
     try:
-        publish(broker, [
+        publish(broker, gateway, [
             (topic, readings_payload(0, 4)),
             (topic, readings_payload(0, 4)),                       # duplicate: stored once
             (topic, readings_payload(60, 1, unit="m3")),           # wrong dimension → dead letter
             (topic, b"{not json"),                                 # → dead letter
-            (f"{prefix}/greenmfg/v1/{world.org('cement')}/{meter}/readings", readings_payload(90, 1)),  # not cement's
+            (f"greenmfg/v1/{enterprise}/{meter + 1000}/readings", readings_payload(90, 1)),  # no such meter
             (topic, readings_payload(45, 1, value=100.0)),         # out of order (00:45 arrives after 01:00)
         ])
         assert wait_for(lambda: worker.stats.messages >= 6)
@@ -105,26 +99,26 @@ def test_publish_is_stored_once_and_bad_messages_are_dead_letters(database: Data
         running.stop()
     assert stored(database, meter) == 4 + 0 + 0 + 0 + 0 + 0   # 00:45 was in the first message already
     with database.session() as s:
-        letters = s.execute(select(DeadLetter).where(DeadLetter.topic.like(f"{prefix}/%"))
+        letters = s.execute(select(DeadLetter).where(DeadLetter.source == "mqtt")
                             .order_by(DeadLetter.id)).scalars().all()
         assert len(letters) == 3
         reasons = [letter.reason for letter in letters]
         assert "unit 'm3' cannot be converted" in reasons[0] and "readings[0].unit" in reasons[0]
         assert reasons[1].startswith("payload: not JSON") and "不是有效的 JSON" in letters[1].reason_zh
-        assert f"enterprise {world.org('cement')} has no meter {meter}" == reasons[2]
+        assert f"enterprise {enterprise} has no meter {meter + 1000}" == reasons[2]
         assert letters[2].payload == readings_payload(90, 1).decode()
 
 
-def test_out_of_order_register_reads_over_mqtt(database: Database, world: World, broker: str, unique: str) -> None:
+def test_out_of_order_register_reads_over_mqtt(database: Database, world: World, broker: OwnBroker, unique: str) -> None:
     meter = add_meter(database, world, kind="cumulative", register_max=1000.0)
-    prefix = f"test-{unique}"
-    topic = f"{prefix}/greenmfg/v1/{world.org('steel')}/{meter}/readings"
-    worker = IngestWorker(database, broker, client_id=f"greenmfg-test-{unique}", prefix=prefix, batch_seconds=0.05)
+    device = broker.credential(world.org("steel"), [meter], name="M1")
+    topic = f"greenmfg/v1/{world.org('steel')}/{meter}/readings"
+    worker = IngestWorker(database, broker.url, client_id=f"greenmfg-test-{unique}", batch_seconds=0.05)
     running = Running(worker)
     try:
-        publish(broker, [(topic, json.dumps({"readings": [{"ts": "2026-03-01T00:30:00+08:00", "value": 5}]}).encode())])
+        publish(broker, device, [(topic, json.dumps({"readings": [{"ts": "2026-03-01T00:30:00+08:00", "value": 5}]}).encode())])
         assert wait_for(lambda: worker.stats.readings == 1)
-        publish(broker, [(topic, json.dumps({"readings": [{"ts": "2026-03-01T00:00:00+08:00", "value": 990},
+        publish(broker, device, [(topic, json.dumps({"readings": [{"ts": "2026-03-01T00:00:00+08:00", "value": 990},
                                                            {"ts": "2026-03-01T00:15:00+08:00", "value": 998}]}).encode())])
         assert wait_for(lambda: worker.stats.readings == 3)
     finally:
@@ -135,11 +129,11 @@ def test_out_of_order_register_reads_over_mqtt(database: Database, world: World,
     assert deltas == [None, 8.0, 7.0]   # 990 → 998, then 998 → (wrap at 1000) → 5
 
 
-def test_a_worker_restart_loses_nothing(database: Database, world: World, broker: str, unique: str) -> None:
+def test_a_worker_restart_loses_nothing(database: Database, world: World, broker: OwnBroker, unique: str) -> None:
     """Messages taken by a worker that dies before committing are delivered again to the next one."""
     meter = add_meter(database, world)
-    prefix = f"test-{unique}"
-    topic = f"{prefix}/greenmfg/v1/{world.org('steel')}/{meter}/readings"
+    device = broker.credential(world.org("steel"), [meter], name="M1")
+    topic = f"greenmfg/v1/{world.org('steel')}/{meter}/readings"
     client_id = f"greenmfg-test-{unique}"
     taken: list[int] = []
     gate = threading.Event()
@@ -150,18 +144,18 @@ def test_a_worker_restart_loses_nothing(database: Database, world: World, broker
             gate.set()
             raise SystemExit
 
-    crashing = Crashing(database, broker, client_id=client_id, prefix=prefix, batch_seconds=0.05)
+    crashing = Crashing(database, broker.url, client_id=client_id, batch_seconds=0.05)
     thread = threading.Thread(target=lambda: _swallow(crashing.run), daemon=True)
     thread.start()
     assert crashing.wait_connected(10)
     messages = [(topic, readings_payload(15 * i, 1, value=float(i))) for i in range(20)]
-    publish(broker, messages)
+    publish(broker, device, messages)
     assert gate.wait(10) and taken
     thread.join(10)
     assert stored(database, meter) == 0
     # more arrive while nobody is connected: the persistent session queues them
-    publish(broker, [(topic, readings_payload(15 * (20 + i), 1)) for i in range(10)])
-    worker = IngestWorker(database, broker, client_id=client_id, prefix=prefix, batch_seconds=0.05)
+    publish(broker, device, [(topic, readings_payload(15 * (20 + i), 1)) for i in range(10)])
+    worker = IngestWorker(database, broker.url, client_id=client_id, batch_seconds=0.05)
     running = Running(worker)
     try:
         assert wait_for(lambda: worker.stats.readings == 30, timeout=20), worker.stats
@@ -171,14 +165,14 @@ def test_a_worker_restart_loses_nothing(database: Database, world: World, broker
 
 
 def test_a_published_meter_shows_on_the_dashboard_and_in_the_monthly_accounting(
-        database: Database, world: World, broker: str, unique: str, client: TestClient, login: Login) -> None:
+        database: Database, world: World, broker: OwnBroker, unique: str, client: TestClient, login: Login) -> None:
     gas = add_meter(database, world, code="GAS", unit="m3", item="natural_gas")
-    prefix = f"test-{unique}"
-    worker = IngestWorker(database, broker, client_id=f"greenmfg-test-{unique}", prefix=prefix, batch_seconds=0.05)
+    device = broker.credential(world.org("steel"), [gas], name="GAS")
+    worker = IngestWorker(database, broker.url, client_id=f"greenmfg-test-{unique}", batch_seconds=0.05)
     running = Running(worker)
     try:
         # four quarter hours on 1 March 2026: 25, 26, 27, 28 m3
-        publish(broker, [(f"{prefix}/greenmfg/v1/{world.org('steel')}/{gas}/readings",
+        publish(broker, device, [(f"greenmfg/v1/{world.org('steel')}/{gas}/readings",
                           readings_payload(0, 4, unit="m3", value=25.0))])
         assert wait_for(lambda: worker.stats.readings == 4)
     finally:

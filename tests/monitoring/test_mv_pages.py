@@ -13,7 +13,9 @@ from sqlalchemy import func, select
 from greenmfg.accounting.models import DataVersion
 from greenmfg.audit.models import AuditEvent
 from greenmfg.db.session import Database
+from greenmfg.monitoring import devices
 from greenmfg.monitoring.baseline_models import EnergyBaseline, SavingsReport
+from greenmfg.monitoring.devices_cli import operator
 from greenmfg.monitoring.ingest import process_messages
 from greenmfg.monitoring.readings import LOCAL_TZ, load_meters, store_readings
 from tests.platform.conftest import Login, World
@@ -200,6 +202,8 @@ def test_accounting_button_creates_a_version(client: TestClient, world: World, d
 
 def _letters(database: Database, world: World, meter: int) -> None:
     steel, cement = world.org("steel"), world.org("cement")
+    with database.session() as s:
+        devices.create_device(s, operator(), steel, "gateway")   # steel's topics are granted
     with database.session() as s:
         process_messages(s, [(f"greenmfg/v1/{steel}/{meter}/readings", b'{"readings": [{"ts": "yesterday"}]}'),
                              (f"greenmfg/v1/{steel}/{meter}/readings", b"not json"),

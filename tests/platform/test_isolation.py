@@ -109,6 +109,11 @@ MONITORING = {
     ("POST", "/api/v1/meters/{meter_id}/readings"), ("POST", "/api/v1/meters/{meter_id}/readings/csv"),
     ("POST", "/api/v1/enterprises/{enterprise_id}/meters/account"),
     ("GET", "/api/v1/enterprises/{enterprise_id}/meters/dead-letters"),
+    # device credentials (issue #13 item 4), tested in tests/monitoring/test_meter_devices.py: another
+    # enterprise's manager → 404, the enterprise's viewers and regulators → 403
+    ("GET", "/api/v1/enterprises/{enterprise_id}/meter-devices"),
+    ("POST", "/api/v1/enterprises/{enterprise_id}/meter-devices"),
+    ("POST", "/api/v1/meter-devices/{device_id}/rotate"), ("POST", "/api/v1/meter-devices/{device_id}/revoke"),
 }
 
 #: green-manufacturing list and regional targets, tested in test_greenlist.py: applications by id and

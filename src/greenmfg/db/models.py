@@ -31,6 +31,7 @@ from greenmfg.greenlist.models import (
 from greenmfg.monitoring.baseline_models import EnergyBaseline, SavingsReport
 from greenmfg.monitoring.models import (
     DeadLetter,
+    MeterDevice,
     MeterReading,
     MeterReplacement,
     MeterRollup,
@@ -50,7 +51,7 @@ __all__ = [
     "ActivityRecord", "ApiToken", "AuditEvent", "AuditHead", "Base", "BenchmarkRunRecord", "CalculationRun", "DataVersion", "DeadLetter",
     "DiagnosisAlert", "DiagnosisNotes", "EnergyBaseline", "EnterpriseOutput", "Equipment", "EvaluatorAssignment",
     "Facility", "FacilityResult", "GreenApplication", "GreenApplicationEvent", "GreenEvaluation", "GreenRecheck",
-    "ImportBatch", "Jurisdiction", "LineTemplate", "LoginAttempt", "Membership", "Meter", "MeterReading",
+    "ImportBatch", "Jurisdiction", "LineTemplate", "LoginAttempt", "Membership", "Meter", "MeterDevice", "MeterReading",
     "MeterReplacement", "MeterRollup", "MeterSetting", "Organisation", "Park", "Product", "RegionOutput",
     "ReplacementPlan", "ResultProduct", "RetiredCapacity", "SavingsReport", "StoredBenchmark", "StoredPlantYear", "StoredWorks",
     "User",

@@ -13,11 +13,14 @@ import datetime as dt
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Query, UploadFile
-from fastapi.responses import Response
+from fastapi import APIRouter, Body, Depends, Path, Query, Request, UploadFile
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse, Response
 
 from greenmfg.db.session import Database
-from greenmfg.monitoring import service
+from greenmfg.monitoring import devices, service
+from greenmfg.monitoring.broker import sync_broker
+from greenmfg.monitoring.models import MeterDevice
 from greenmfg.monitoring.readings import (
     INTERVALS,
     LOCAL_TZ,
@@ -27,8 +30,9 @@ from greenmfg.monitoring.readings import (
     raw_readings,
     series,
 )
+from greenmfg.orgs.access import Principal
 from greenmfg.settings import Settings
-from greenmfg.web.deps import CurrentPrincipal, get_database, get_settings
+from greenmfg.web.deps import CurrentPrincipal, _api_principal, get_database, get_settings
 from greenmfg.web.errors import ApiError
 from greenmfg.web.pagination import Page, PageParams, page_params
 from greenmfg.web.uploads import read_upload_sync
@@ -37,6 +41,8 @@ __all__ = ["router"]
 
 router = APIRouter(prefix="/api/v1", tags=["monitoring"])
 DatabaseDep = Annotated[Database, Depends(get_database)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+DeviceId = Annotated[int, Path(ge=1, le=2**31 - 1, description="device credential id")]
 MAX_RAW_POINTS = 200_000
 PUSH_EXAMPLE = {"readings": [{"ts": "2026-03-01T08:15:00+08:00", "value": 12.5, "unit": "kWh"},
                              {"ts": "2026-03-01T08:30:00+08:00", "value": 11.75, "unit": "kWh"}]}
@@ -125,11 +131,32 @@ def _stored(result: StoreResult) -> dict[str, int]:
     return {"stored": result.stored, "duplicates": result.duplicates, "rederived": result.rederived}
 
 
+def _device(database: Database, token: str) -> MeterDevice:
+    with database.session() as session:
+        device = devices.resolve_token(session, token)
+        if device is None:
+            raise ApiError(401, "the device token is invalid or revoked", "设备令牌无效或已撤销",
+                           headers={"WWW-Authenticate": "Bearer"})
+        session.expunge(device)
+        return device
+
+
+async def _pusher(request: Request, database: DatabaseDep, settings: SettingsDep) -> Principal | MeterDevice:
+    """A device credential (``Bearer gmdev.…``) or a user (API token or session)."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and token.strip().startswith(devices.TOKEN_PREFIX):
+        return await run_in_threadpool(_device, database, token.strip())
+    return await _api_principal(request, database, settings)
+
+
 @router.post("/meters/{meter_id}/readings", summary="Push readings (the MQTT payload) for a meter")
-def push_readings(meter_id: int, principal: CurrentPrincipal, database: DatabaseDep,
+def push_readings(meter_id: int, principal: Annotated[Principal | MeterDevice, Depends(_pusher)],
+                  database: DatabaseDep,
                   body: Annotated[Any, Body(openapi_examples={"two readings": {"value": PUSH_EXAMPLE}})],
                   ) -> dict[str, int]:
-    """Needs an enterprise manager (token with the write scope, or the session with its CSRF token).
+    """Needs a device token (``Authorization: Bearer gmdev.{username}.{secret}``) whose grant covers the
+    meter — the same grant as the device's MQTT topics —, or an enterprise manager (token with the
+    write scope, or the session with its CSRF token).
     A refused payload (after the access check) is also kept as a dead letter (``source = "http"``),
     listed by ``GET /api/v1/enterprises/{id}/meters/dead-letters``."""
     try:
@@ -176,3 +203,53 @@ def account_meters(enterprise_id: int, principal: CurrentPrincipal, database: Da
     except MeterAccountingError as error:
         raise ApiError(422, error.message, error.message_zh, code="nothing_to_account",
                        details=error.issues) from None
+
+
+def _synced(database: Database, settings: Settings) -> bool:
+    """Rewrite the broker's password and ACL files (``GREENMFG_MQTT_BROKER_DIR``) and reload it."""
+    with database.session() as session:
+        return sync_broker(session, settings.mqtt_broker_dir, settings.mqtt_url)
+
+
+@router.get("/enterprises/{enterprise_id}/meter-devices", summary="The enterprise's meter/gateway credentials")
+def list_meter_devices(enterprise_id: int, principal: CurrentPrincipal, database: DatabaseDep) -> dict[str, Any]:
+    """Enterprise managers (and admins). Secrets are never shown again; ``topics`` are the MQTT grant."""
+    with database.session() as session:
+        return {"items": [devices.device_dict(d) for d in devices.list_devices(session, principal, enterprise_id)]}
+
+
+@router.post("/enterprises/{enterprise_id}/meter-devices", status_code=201,
+             summary="Create a meter/gateway credential (the password and token are shown once)")
+def create_meter_device(enterprise_id: int, principal: CurrentPrincipal, database: DatabaseDep, settings: SettingsDep,
+                        body: Annotated[Any, Body(openapi_examples={"gateway": {"value": {"name": "1# 配电房网关"}},
+                                                                    "one meter": {"value": {"name": "M1",
+                                                                                            "meter_ids": [1]}}})],
+                        ) -> JSONResponse:
+    """``{"name": ..., "meter_ids": [ids] | null}`` (null: every meter of the enterprise, a gateway).
+    The answer holds ``username`` and ``password`` (MQTT) and ``token`` (HTTP push) — only this once."""
+    if not isinstance(body, dict):
+        raise ApiError(422, "the body must be an object {\"name\", \"meter_ids\"}", "请求体必须是对象 {\"name\", \"meter_ids\"}")
+    with database.session() as session:
+        new = devices.create_device(session, principal, enterprise_id, body.get("name"), body.get("meter_ids"))
+        answer = devices.device_dict(new.device, new)
+    answer["broker_synced"] = _synced(database, settings)
+    return JSONResponse(answer, status_code=201, headers={"Cache-Control": "no-store"})
+
+
+@router.post("/meter-devices/{device_id}/rotate", summary="A new secret for a credential (shown once)")
+def rotate_meter_device(device_id: DeviceId, principal: CurrentPrincipal, database: DatabaseDep,
+                        settings: SettingsDep) -> JSONResponse:
+    with database.session() as session:
+        new = devices.rotate_device(session, principal, device_id)
+        answer = devices.device_dict(new.device, new)
+    answer["broker_synced"] = _synced(database, settings)
+    return JSONResponse(answer, headers={"Cache-Control": "no-store"})
+
+
+@router.post("/meter-devices/{device_id}/revoke", summary="Revoke a credential (MQTT and HTTP)")
+def revoke_meter_device(device_id: DeviceId, principal: CurrentPrincipal, database: DatabaseDep,
+                        settings: SettingsDep) -> dict[str, Any]:
+    with database.session() as session:
+        answer = devices.device_dict(devices.revoke_device(session, principal, device_id))
+    answer["broker_synced"] = _synced(database, settings)
+    return answer

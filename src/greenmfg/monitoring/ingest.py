@@ -6,6 +6,14 @@ The client connects with a fixed client id and a persistent session (MQTT 3.1.1,
 batch that holds it is committed (paho ``manual_ack``): a crash or restart of greenmfg before the
 commit makes the broker deliver the message again, and the idempotent store ignores what was
 already written. Bad messages go to the dead-letter table with the reason and are acknowledged.
+
+Who may publish (issue #13 item 4): the broker authenticates meters and gateways and enforces the
+topic ACL generated from their credentials (:mod:`greenmfg.monitoring.broker`) — the first line. The
+ingest cannot see which user published a message (MQTT does not forward it), so as a second line it
+refuses (dead letter) any topic that no active credential grants: a meter nobody holds a credential
+for, a revoked credential's meters, or anything at all when the broker lets anonymous clients in.
+Before it subscribes, :func:`greenmfg.monitoring.broker.check_broker` probes whether the broker would
+drop messages queued while greenmfg is away (``check_broker``; ``require_durable_broker`` refuses to run).
 """
 
 from __future__ import annotations
@@ -16,7 +24,7 @@ import re
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
 import paho.mqtt.client as mqtt
@@ -24,6 +32,8 @@ from paho.mqtt.enums import CallbackAPIVersion
 from sqlalchemy.orm import Session
 
 from greenmfg.db.session import Database
+from greenmfg.errors import GreenmfgError
+from greenmfg.monitoring.devices import Grants, active_grants
 from greenmfg.monitoring.readings import (
     MeterInfo,
     PayloadError,
@@ -34,7 +44,10 @@ from greenmfg.monitoring.readings import (
     store_readings,
 )
 
-__all__ = ["TOPIC_FILTER", "IngestStats", "IngestWorker", "process_messages"]
+if TYPE_CHECKING:
+    from greenmfg.monitoring.broker import BrokerCheck
+
+__all__ = ["TOPIC_FILTER", "BrokerWouldDrop", "IngestStats", "IngestWorker", "process_messages"]
 
 log = logging.getLogger("greenmfg.monitoring.ingest")
 
@@ -57,12 +70,21 @@ def _reject(session: Session, topic: str, payload: bytes, reason: str, reason_zh
                 meter_id=meter_id)
 
 
+class BrokerWouldDrop(GreenmfgError):
+    """The broker discards messages queued for an offline session (``--require-durable-broker``)."""
+
+
 def process_messages(session: Session, messages: list[tuple[str, bytes]],
-                     meters: dict[int, MeterInfo] | None = None) -> tuple[StoreResult, int]:
+                     meters: dict[int, MeterInfo] | None = None,
+                     grants: Grants | None = None) -> tuple[StoreResult, int]:
     """Store a batch of MQTT messages ``(topic, payload)`` in the caller's transaction.
 
-    Returns the store result and the number of messages sent to the dead-letter table.
+    A topic must name a meter of that enterprise that an active device credential grants
+    (``grants``; loaded when not given). Returns the store result and the number of messages sent
+    to the dead-letter table.
     """
+    if grants is None:
+        grants = active_grants(session)
     wanted: set[int] = set()
     for topic, _payload in messages:
         match = _TOPIC.match(topic)
@@ -88,6 +110,12 @@ def process_messages(session: Session, messages: list[tuple[str, bytes]],
         if meter is None or meter.enterprise_id != enterprise_id:
             _reject(session, topic, payload, f"enterprise {enterprise_id} has no meter {meter_id}",
                     f"企业 {enterprise_id} 没有编号为 {meter_id} 的计量表", meter_id)
+            rejected += 1
+            continue
+        if not grants.allows(enterprise_id, meter_id):
+            _reject(session, topic, payload,
+                    f"no active device credential grants meter {meter_id} of enterprise {enterprise_id}",
+                    f"没有有效的设备凭据授权企业 {enterprise_id} 的计量表 {meter_id}", meter_id)
             rejected += 1
             continue
         try:
@@ -133,6 +161,11 @@ class IngestWorker:
     meter_cache_seconds: float = 30.0
     batch_messages: int = 1000
     batch_seconds: float = 0.25
+    #: probe the broker for dropped queued messages before subscribing (log the verdict)
+    check_broker: bool = False
+    #: refuse to run (:class:`BrokerWouldDrop`) when the probe sees drops or cannot run
+    require_durable_broker: bool = False
+    broker_check: BrokerCheck | None = None
     stats: IngestStats = field(default_factory=IngestStats)
     _queue: queue.Queue[_Message] = field(default_factory=queue.Queue)
     _stop: threading.Event = field(default_factory=threading.Event)
@@ -199,7 +232,9 @@ class IngestWorker:
             self._meters.clear()
             self._cache_time = time.monotonic()
         with self.database.session() as session:
-            result, rejected = process_messages(session, [(m.topic, m.payload) for m in batch], self._meters)
+            # credentials are read on every batch: a revocation takes effect at once
+            result, rejected = process_messages(session, [(m.topic, m.payload) for m in batch], self._meters,
+                                                active_grants(session))
         # committed: only now may the broker forget these messages
         for message in batch:
             if message.qos > 0:
@@ -210,8 +245,21 @@ class IngestWorker:
         self.stats.dead_letters += rejected
         self.stats.batches += 1
 
+    def _check_broker(self) -> None:
+        from greenmfg.monitoring.broker import check_broker
+
+        self.broker_check = check = check_broker(self.url, client_id=self.client_id)
+        if check.drops or check.error:
+            log.error("%s", check.message())
+            if self.require_durable_broker:
+                raise BrokerWouldDrop(check.message())
+        else:
+            log.info("%s", check.message())
+
     def run(self) -> None:
         """Connect and write batches until :meth:`stop`; a failed write is retried (not acknowledged)."""
+        if self.check_broker or self.require_durable_broker:
+            self._check_broker()
         self._client = self._make_client()
         self._client.loop_start()
         try:

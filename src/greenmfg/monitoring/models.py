@@ -14,9 +14,9 @@ from enum import StrEnum
 from sqlalchemy import BigInteger, CheckConstraint, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from greenmfg.db.base import Base, UTCDateTime, utcnow
+from greenmfg.db.base import Base, JSONType, UTCDateTime, utcnow
 
-__all__ = ["DeadLetter", "MeterReading", "MeterReplacement", "MeterRollup", "MeterSetting", "RegisterKind"]
+__all__ = ["DeadLetter", "MeterDevice", "MeterReading", "MeterReplacement", "MeterRollup", "MeterSetting", "RegisterKind"]
 
 
 class RegisterKind(StrEnum):
@@ -99,3 +99,25 @@ class DeadLetter(Base):
     payload: Mapped[str] = mapped_column(Text)
     reason: Mapped[str] = mapped_column(Text)
     reason_zh: Mapped[str] = mapped_column(Text)
+
+
+class MeterDevice(Base):
+    """A meter or gateway credential (issue #13 item 4): who may publish or push readings for what.
+
+    ``username`` is the MQTT user name and the middle part of the HTTP device token; ``secret_hash``
+    is the secret's PBKDF2-SHA512 hash in Mosquitto's password-file format (``$7$iterations$salt$hash``),
+    so the same row gives the broker's password line and checks HTTP tokens. ``meter_ids`` null: every
+    meter of the enterprise (a gateway); otherwise only those meters. Revoked rows are kept (audit).
+    """
+
+    __tablename__ = "meter_devices"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    secret_hash: Mapped[str] = mapped_column(String(200))
+    meter_ids: Mapped[list[int] | None] = mapped_column(JSONType)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    rotated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

@@ -14,7 +14,14 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from greenmfg.audit import service as audit
-from greenmfg.monitoring.models import DeadLetter, MeterReading, MeterSetting, RegisterKind
+from greenmfg.monitoring.devices import covers
+from greenmfg.monitoring.models import (
+    DeadLetter,
+    MeterDevice,
+    MeterReading,
+    MeterSetting,
+    RegisterKind,
+)
 from greenmfg.monitoring.readings import (
     MeterInfo,
     PayloadError,
@@ -25,7 +32,7 @@ from greenmfg.monitoring.readings import (
     parse_rows,
     store_readings,
 )
-from greenmfg.orgs.access import NotFound, Principal, get_enterprise
+from greenmfg.orgs.access import Forbidden, NotFound, Principal, get_enterprise
 from greenmfg.orgs.models import Facility, Meter, Organisation
 
 __all__ = ["MeterView", "dead_letters", "get_meter", "latest_readings", "list_meters", "meter_dict", "parse_csv", "push_readings"]
@@ -114,19 +121,40 @@ def list_meters(session: Session, principal: Principal, enterprise_id: int) -> l
     return [MeterView(m, f, enterprise, s) for m, f, s in rows]
 
 
-def _store(session: Session, principal: Principal, view: MeterView, readings: list[tuple[int, float]],
+def _store(session: Session, principal: Principal | MeterDevice, view: MeterView, readings: list[tuple[int, float]],
            source: str) -> StoreResult:
     meters: dict[int, MeterInfo] = load_meters(session, [view.meter.id])
     result = store_readings(session, meters, {view.meter.id: readings})
-    audit.record(session, "monitoring.readings.push", actor=principal.username, actor_user_id=principal.user_id,
+    if isinstance(principal, MeterDevice):
+        actor, user_id = f"device:{principal.username}", None
+    else:
+        actor, user_id = principal.username, principal.user_id
+    audit.record(session, "monitoring.readings.push", actor=actor, actor_user_id=user_id,
                  organisation_id=view.enterprise.id, target_type="meter", target_id=view.meter.id,
                  details={"source": source, "stored": result.stored, "duplicates": result.duplicates})
     return result
 
 
-def push_readings(session: Session, principal: Principal, meter_id: int, payload: Any) -> StoreResult:
-    """Store an HTTP-pushed payload (same schema as MQTT); :class:`PayloadError` stores nothing."""
-    view = get_meter(session, principal, meter_id, manage=True)
+def device_meter(session: Session, device: MeterDevice, meter_id: int) -> MeterView:
+    """The meter if the device credential grants it; otherwise :class:`Forbidden` (also for unknown ids)."""
+    row = session.execute(select(Meter, Facility, Organisation).join(Facility, Facility.id == Meter.facility_id)
+                          .join(Organisation, Organisation.id == Facility.enterprise_id)
+                          .where(Meter.id == meter_id)).first()
+    if row is None or not covers(device, row[1].enterprise_id, meter_id):
+        raise Forbidden(f"this device credential does not grant meter {meter_id}",
+                        f"该设备凭据未授权计量表 {meter_id}")
+    return MeterView(row[0], row[1], row[2], session.get(MeterSetting, meter_id))
+
+
+def push_readings(session: Session, principal: Principal | MeterDevice, meter_id: int, payload: Any) -> StoreResult:
+    """Store an HTTP-pushed payload (same schema as MQTT); :class:`PayloadError` stores nothing.
+
+    ``principal`` is a user (enterprise manager) or a device credential (its grant must cover the meter).
+    """
+    if isinstance(principal, MeterDevice):
+        view = device_meter(session, principal, meter_id)
+    else:
+        view = get_meter(session, principal, meter_id, manage=True)
     return _store(session, principal, view, parse_payload(payload, view.meter.unit), "http")
 
 

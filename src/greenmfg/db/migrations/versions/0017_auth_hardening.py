@@ -1,7 +1,7 @@
 """auth: demo and must-change-password flags on users, password change time, an index for the
 per-(account, client) sign-in throttle (issue #13 items 7 and 8)
 
-Revision ID: 0017_auth_hardening_i13auth
+Revision ID: 0017_auth_hardening
 Revises: 0016_works_results
 Create Date: 2026-12-06 05:40:00
 
@@ -16,7 +16,7 @@ from alembic import op
 
 import greenmfg.db.base
 
-revision = '0017_auth_hardening_i13auth'
+revision = '0017_auth_hardening'
 down_revision = '0016_works_results'
 branch_labels = None
 depends_on = None
