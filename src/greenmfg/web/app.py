@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from fastapi import FastAPI, Request, Response
 
 from greenmfg import __version__
+from greenmfg.audit.service import configure as configure_audit
 from greenmfg.cache import make_cache
 from greenmfg.db.session import Database
 from greenmfg.settings import Settings
@@ -28,10 +29,11 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     Raises
     ------
     ConfigurationError
-        Production mode with default secrets or without PostgreSQL.
+        Production mode with default secrets, without PostgreSQL or without an audit key.
     """
     settings = settings or Settings.from_env()
     settings.check()
+    configure_audit(settings)  # the audit chain's key and checkpoints (production refuses to start without a key)
     database = database or Database(settings.database_url)
     app = FastAPI(
         title="greenmfg API",
