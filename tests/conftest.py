@@ -22,6 +22,7 @@ def _audit_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from greenmfg.audit import keys, service
 
     monkeypatch.setattr(keys, "DEFAULT_DIRECTORY", tmp_path / "var")
+    monkeypatch.setattr(keys, "default_checkpoints", lambda _url: tmp_path / "var" / "audit-checkpoints.jsonl")
     monkeypatch.setattr(service, "_KEYRING", None)
 
 

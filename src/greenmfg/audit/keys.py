@@ -15,8 +15,8 @@ Keys
     (:func:`check_audit_settings`).
 
 Checkpoints
-    An append-only JSON-lines file (``GREENMFG_AUDIT_CHECKPOINTS``, default
-    ``var/audit-checkpoints.jsonl``), one line ``{"seq", "hash", "time", "key_id", "mac"}`` after
+    An append-only JSON-lines file (``GREENMFG_AUDIT_CHECKPOINTS``, default beside a SQLite
+    database file, ``var/greenmfg.db.audit-checkpoints.jsonl``, else ``var/audit-checkpoints.jsonl``), one line ``{"seq", "hash", "time", "key_id", "mac"}`` after
     every ``GREENMFG_AUDIT_CHECKPOINT_EVERY``-th event (default 1: after each committed append) and
     on each ``greenmfg audit verify``; ``mac`` is the HMAC of the other fields under the key
     ``key_id``. With ``GREENMFG_AUDIT_SYSLOG`` (``/dev/log`` or ``host:port``) each line also goes
@@ -39,7 +39,8 @@ from typing import Any
 
 from greenmfg.settings import ConfigurationError, Settings
 
-__all__ = ["MIN_KEY_LENGTH", "Checkpoint", "Keyring", "check_audit_settings", "key_id", "keyring_from_settings",
+__all__ = ["MIN_KEY_LENGTH", "Checkpoint", "Keyring", "check_audit_settings", "default_checkpoints", "key_id",
+           "keyring_from_settings",
            "new_key", "read_checkpoints"]
 
 #: where development defaults live (relative to the working directory, like the SQLite database)
@@ -211,8 +212,19 @@ def _development_key(path: Path) -> bytes:
     return _key_text(lines[0] if lines else "", str(path))
 
 
-def keyring_from_settings(settings: Settings) -> Keyring:
-    """The keyring the settings describe (see the module docstring).
+def default_checkpoints(database_url: str) -> Path:
+    """Where checkpoints go without ``GREENMFG_AUDIT_CHECKPOINTS``: beside a SQLite database file
+    (``var/greenmfg.db.audit-checkpoints.jsonl``: they belong to that database), else
+    ``var/audit-checkpoints.jsonl``."""
+    path = Settings(database_url=database_url).sqlite_path()
+    if path is not None:
+        return path.with_name(path.name + ".audit-checkpoints.jsonl")
+    return DEFAULT_DIRECTORY / "audit-checkpoints.jsonl"
+
+
+def keyring_from_settings(settings: Settings, *, database_url: str | None = None) -> Keyring:
+    """The keyring the settings describe (see the module docstring); ``database_url`` (default the
+    settings') places the default checkpoint file.
 
     Raises
     ------
@@ -230,7 +242,7 @@ def keyring_from_settings(settings: Settings) -> Keyring:
     retired = ([_key_text(k, "GREENMFG_AUDIT_KEYRING_FILE")
                 for k in _lines(Path(settings.audit_keyring_file), "GREENMFG_AUDIT_KEYRING_FILE")]
                if settings.audit_keyring_file else [])
-    checkpoints = Path(settings.audit_checkpoints) if settings.audit_checkpoints else (
-        DEFAULT_DIRECTORY / "audit-checkpoints.jsonl")
+    checkpoints = Path(settings.audit_checkpoints) if settings.audit_checkpoints else default_checkpoints(
+        database_url or settings.database_url)
     return Keyring(current=current, retired=retired, checkpoints=checkpoints,
                    checkpoint_every=max(settings.audit_checkpoint_every, 0), syslog=settings.audit_syslog or None)

@@ -38,8 +38,9 @@ _KEYRING: Keyring | None = None
 _PENDING = "greenmfg.audit.checkpoint"
 
 
-def configure(settings_or_keyring: Settings | Keyring) -> Keyring:
-    """Set the process's audit keyring (the app and the CLI call this at start-up).
+def configure(settings_or_keyring: Settings | Keyring, *, database_url: str | None = None) -> Keyring:
+    """Set the process's audit keyring (the app and the CLI call this at start-up); ``database_url``:
+    the database the app really uses, when not the settings' (it places the default checkpoint file).
 
     Raises
     ------
@@ -47,7 +48,8 @@ def configure(settings_or_keyring: Settings | Keyring) -> Keyring:
         Production without an audit key, a short key, an unreadable key file.
     """
     global _KEYRING
-    ring = settings_or_keyring if isinstance(settings_or_keyring, Keyring) else keyring_from_settings(settings_or_keyring)
+    ring = (settings_or_keyring if isinstance(settings_or_keyring, Keyring)
+            else keyring_from_settings(settings_or_keyring, database_url=database_url))
     _KEYRING = ring
     return ring
 

@@ -33,8 +33,9 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     """
     settings = settings or Settings.from_env()
     settings.check()
-    configure_audit(settings)  # the audit chain's key and checkpoints (production refuses to start without a key)
     database = database or Database(settings.database_url)
+    # the audit chain's key and checkpoints (production refuses to start without a key)
+    configure_audit(settings, database_url=database.url)
     app = FastAPI(
         title="greenmfg API",
         version=__version__,
