@@ -24,8 +24,8 @@ def _database(migrate: bool = True):  # type: ignore[no-untyped-def]
     from greenmfg.settings import Settings
 
     settings = Settings.from_env()
-    configure_audit(settings)  # audit events appended by any command are keyed and checkpointed
     database = Database(settings.database_url)
+    configure_audit(settings, database=database)  # audit events appended by any command are keyed and checkpointed
     if migrate:
         upgrade(database)
     return settings, database

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from greenmfg.audit.keys import Checkpoint, Keyring, keyring_from_settings, read_checkpoints
 from greenmfg.audit.models import AuditEvent, AuditHead
 from greenmfg.db.base import utcnow
+from greenmfg.db.session import Database
 from greenmfg.settings import Settings
 
 __all__ = ["GENESIS", "ChainReport", "configure", "keyring", "record", "verify"]
@@ -36,11 +37,14 @@ _log = logging.getLogger("greenmfg.audit")
 _KEYRING: Keyring | None = None
 #: session.info key: (seq, hash) of the newest event appended in the session's transaction
 _PENDING = "greenmfg.audit.checkpoint"
+#: session.info key: the keyring attached to the session's database (:func:`configure`)
+_RING = "greenmfg.audit.keyring"
 
 
-def configure(settings_or_keyring: Settings | Keyring, *, database_url: str | None = None) -> Keyring:
-    """Set the process's audit keyring (the app and the CLI call this at start-up); ``database_url``:
-    the database the app really uses, when not the settings' (it places the default checkpoint file).
+def configure(settings_or_keyring: Settings | Keyring, *, database: Database | None = None) -> Keyring:
+    """Set the process's audit keyring (the app and the CLI call this at start-up) and attach it to
+    ``database``'s sessions, so they keep it whatever is configured later in the process; the
+    database also places the default checkpoint file (see :func:`greenmfg.audit.keys.default_checkpoints`).
 
     Raises
     ------
@@ -49,13 +53,19 @@ def configure(settings_or_keyring: Settings | Keyring, *, database_url: str | No
     """
     global _KEYRING
     ring = (settings_or_keyring if isinstance(settings_or_keyring, Keyring)
-            else keyring_from_settings(settings_or_keyring, database_url=database_url))
+            else keyring_from_settings(settings_or_keyring, database_url=database.url if database else None))
     _KEYRING = ring
+    if database is not None:
+        info = dict(database.sessionmaker.kw.get("info") or {})
+        database.sessionmaker.configure(info={**info, _RING: ring})
     return ring
 
 
-def keyring() -> Keyring:
-    """The configured keyring (from the environment's settings on first use when none was set)."""
+def keyring(session: Session | None = None) -> Keyring:
+    """The keyring of ``session``'s database, else the process's (from the environment's settings on
+    first use when none was configured)."""
+    if session is not None and isinstance(ring := session.info.get(_RING), Keyring):
+        return ring
     return _KEYRING if _KEYRING is not None else configure(Settings.from_env())
 
 
@@ -91,7 +101,7 @@ def record(session: Session, action: str, *, actor: str, actor_user_id: int | No
         Dotted name: ``auth.login``, ``auth.login_failed``, ``import.preview``, ``import.commit``,
         ``results.recalculate``, ``membership.role_change``, ``organisation.update`` …
     """
-    ring = keyring()
+    ring = keyring(session)
     head = session.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar_one_or_none()
     if head is None:
         head = AuditHead(id=1, seq=0, hash=GENESIS)
@@ -112,7 +122,7 @@ def record(session: Session, action: str, *, actor: str, actor_user_id: int | No
     head.seq, head.hash = seq, digest
     session.flush()
     if ring.checkpoint_every and seq % ring.checkpoint_every == 0:
-        session.info[_PENDING] = (seq, digest)
+        session.info[_PENDING] = (ring, seq, digest)
     return entry
 
 
@@ -123,10 +133,11 @@ def _checkpoint_after_commit(session: Session) -> None:
     pending = session.info.pop(_PENDING, None)
     if pending is None:
         return
+    ring, seq, digest = pending
     try:
-        keyring().checkpoint(*pending)
+        ring.checkpoint(seq, digest)
     except OSError:  # the event is committed; a missing checkpoint only narrows what verify can prove
-        _log.exception("audit checkpoint for seq %s could not be written", pending[0])
+        _log.exception("audit checkpoint for seq %s could not be written", seq)
 
 
 @event.listens_for(Session, "after_rollback")
@@ -158,7 +169,7 @@ def verify(session: Session, *, batch: int = 5000, ring: Keyring | None = None,
     write_checkpoint
         Append a checkpoint of the verified head when the chain is intact (``greenmfg audit verify``).
     """
-    ring = ring or keyring()
+    ring = ring or keyring(session)
     checkpoints, problems = read_checkpoints(ring)
     at_seq: dict[int, list[Checkpoint]] = {}
     for cp in checkpoints:

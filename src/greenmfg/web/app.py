@@ -35,7 +35,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     settings.check()
     database = database or Database(settings.database_url)
     # the audit chain's key and checkpoints (production refuses to start without a key)
-    configure_audit(settings, database_url=database.url)
+    configure_audit(settings, database=database)
     app = FastAPI(
         title="greenmfg API",
         version=__version__,
