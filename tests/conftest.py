@@ -24,6 +24,7 @@ def _audit_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(keys, "DEFAULT_DIRECTORY", tmp_path / "var")
     monkeypatch.setattr(keys, "default_checkpoints", lambda _url: tmp_path / "var" / "audit-checkpoints.jsonl")
     monkeypatch.setattr(service, "_KEYRING", None)
+    monkeypatch.setattr(service, "_UNCONFIGURED", {})
 
 
 @pytest.fixture

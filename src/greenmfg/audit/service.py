@@ -35,6 +35,8 @@ __all__ = ["GENESIS", "ChainReport", "configure", "keyring", "record", "verify"]
 GENESIS = "0" * 64
 _log = logging.getLogger("greenmfg.audit")
 _KEYRING: Keyring | None = None
+#: keyrings made from the environment when none was configured, by database URL
+_UNCONFIGURED: dict[str, Keyring] = {}
 #: session.info key: (seq, hash) of the newest event appended in the session's transaction
 _PENDING = "greenmfg.audit.checkpoint"
 #: session.info key: the keyring attached to the session's database (:func:`configure`)
@@ -62,11 +64,21 @@ def configure(settings_or_keyring: Settings | Keyring, *, database: Database | N
 
 
 def keyring(session: Session | None = None) -> Keyring:
-    """The keyring of ``session``'s database, else the process's (from the environment's settings on
-    first use when none was configured)."""
+    """The keyring attached to ``session``'s database, else the one configured for the process, else
+    one made from the environment's settings (its default checkpoint file placed for the session's
+    database)."""
     if session is not None and isinstance(ring := session.info.get(_RING), Keyring):
         return ring
-    return _KEYRING if _KEYRING is not None else configure(Settings.from_env())
+    if _KEYRING is not None:
+        return _KEYRING
+    # nothing configured (a script, a seeding before the app starts): the environment's settings,
+    # with the default checkpoint file placed for the database the session really writes
+    url = session.get_bind().engine.url.render_as_string(hide_password=False) if session is not None else None
+    settings = Settings.from_env()
+    where = url or settings.database_url
+    if where not in _UNCONFIGURED:
+        _UNCONFIGURED[where] = keyring_from_settings(settings, database_url=url)
+    return _UNCONFIGURED[where]
 
 
 def _body(seq: int, at: dt.datetime, actor: str, action: str, organisation_id: int | None,
