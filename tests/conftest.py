@@ -15,6 +15,18 @@ BASE = {"enterprise_id": "E1", "enterprise_name": "示例企业", "industry": "�
 WriteRows = Callable[..., Path]
 
 
+@pytest.fixture(autouse=True)
+def _audit_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test's audit key and checkpoint file under its own folder (the checkpoints belong to
+    one database: another test's would report truncation)."""
+    from greenmfg.audit import keys, service
+
+    monkeypatch.setattr(keys, "DEFAULT_DIRECTORY", tmp_path / "var")
+    monkeypatch.setattr(keys, "default_checkpoints", lambda _url: tmp_path / "var" / "audit-checkpoints.jsonl")
+    monkeypatch.setattr(service, "_KEYRING", None)
+    monkeypatch.setattr(service, "_UNCONFIGURED", {})
+
+
 @pytest.fixture
 def write_rows(tmp_path: Path) -> WriteRows:
     """Write template rows to a CSV: each row is a dict overriding BASE (item, quantity, unit, flow …)."""

@@ -18,12 +18,14 @@ EXIT_AUDIT_BROKEN = 3
 
 
 def _database(migrate: bool = True):  # type: ignore[no-untyped-def]
+    from greenmfg.audit.service import configure as configure_audit
     from greenmfg.db.migrate import upgrade
     from greenmfg.db.session import Database
     from greenmfg.settings import Settings
 
     settings = Settings.from_env()
     database = Database(settings.database_url)
+    configure_audit(settings, database=database)  # audit events appended by any command are keyed and checkpointed
     if migrate:
         upgrade(database)
     return settings, database
@@ -151,21 +153,41 @@ audit_app = typer.Typer(help="Audit log.", no_args_is_help=True)
 
 
 @audit_app.command("verify")
-def audit_verify() -> None:
-    """Check the audit hash chain; exit 3 when any event was edited, deleted or inserted."""
+def audit_verify(
+    checkpoint: Annotated[bool, typer.Option(help="Append a signed checkpoint of the verified head")] = True,
+) -> None:
+    """Check the keyed audit chain against its head and the signed checkpoints outside the database;
+    exit 3 when any event was edited, deleted, inserted or re-hashed, or the log was truncated."""
     from greenmfg.audit.service import verify
 
-    _settings, database = _database()
-    with database.session() as session:
-        report = verify(session)
+    try:
+        _settings, database = _database()
+        with database.session() as session:
+            report = verify(session, write_checkpoint=checkpoint)
+    except GreenmfgError as error:
+        raise _fail(error) from None
     console = Console()
+    newest = (f"; newest checkpoint seq {report.checkpoint.seq} ({report.checkpoint.time}) / 最新检查点"
+              if report.checkpoint else "; no checkpoint yet / 尚无检查点")
+    legacy = f"; {report.legacy_events} legacy SHA-256 events / 旧版未加密钥事件" if report.legacy_events else ""
     if report.ok:
-        console.print(f"[green]audit chain intact / 审计链完整[/]: {report.events} events")
+        console.print(f"[green]audit chain intact / 审计链完整[/]: {report.events} events{legacy}{newest}; "
+                      f"keys {', '.join(report.key_ids) or '—'}")
         return
-    console.print(f"[bold red]audit chain broken / 审计链被篡改[/] ({report.events} events checked)")
+    console.print(f"[bold red]audit chain broken / 审计链被篡改[/] ({report.events} events checked{newest})")
     for problem in report.problems:
         console.print(f"  ✗ {problem}")
     raise typer.Exit(EXIT_AUDIT_BROKEN)
+
+
+@audit_app.command("new-key")
+def audit_new_key() -> None:
+    """Print a random audit key and its key id (for GREENMFG_AUDIT_KEY_FILE; see docs/security.md on rotation)."""
+    from greenmfg.audit.keys import key_id, new_key
+
+    key = new_key()
+    Console(stderr=True).print(f"key id / 密钥编号: {key_id(key.encode('utf-8'))}")
+    typer.echo(key)
 
 
 def recalc(

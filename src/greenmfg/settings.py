@@ -126,6 +126,15 @@ class Settings:
     #: Redis for shared caches (dashboards); none: nothing is cached
     redis_url: str | None = None
     demo_password: str = field(default="greenmfg-demo", repr=False)
+    #: the audit chain's HMAC key (text), or a file holding it; retired keys, one a line, for verification
+    audit_key: str | None = field(default=None, repr=False)
+    audit_key_file: str | None = None
+    audit_keyring_file: str | None = None
+    #: append-only file of signed checkpoints (default var/audit-checkpoints.jsonl), written after every
+    #: ``audit_checkpoint_every``-th event (0: only on ``greenmfg audit verify``); syslog address (optional)
+    audit_checkpoints: str | None = None
+    audit_checkpoint_every: int = 1
+    audit_syslog: str | None = None
 
     @property
     def production(self) -> bool:
@@ -158,6 +167,12 @@ class Settings:
             password_min_length=_int(env, "GREENMFG_PASSWORD_MIN_LENGTH", base.password_min_length),
             api_docs=_bool(env, "GREENMFG_API_DOCS", base.api_docs),
             principal_cache_seconds=float(_int(env, "GREENMFG_TOKEN_CACHE_SECONDS", int(base.principal_cache_seconds))),
+            audit_key=env.get("GREENMFG_AUDIT_KEY") or None,
+            audit_key_file=env.get("GREENMFG_AUDIT_KEY_FILE") or None,
+            audit_keyring_file=env.get("GREENMFG_AUDIT_KEYRING_FILE") or None,
+            audit_checkpoints=env.get("GREENMFG_AUDIT_CHECKPOINTS") or None,
+            audit_checkpoint_every=_int(env, "GREENMFG_AUDIT_CHECKPOINT_EVERY", base.audit_checkpoint_every),
+            audit_syslog=env.get("GREENMFG_AUDIT_SYSLOG") or None,
         )
 
     def check(self) -> None:

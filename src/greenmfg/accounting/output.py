@@ -28,6 +28,7 @@ from greenmfg.accounting.service import AccountingRun
 from greenmfg.calc.accounting import CATEGORIES, CLINKER_OXIDES, GJ_PER_TCE
 from greenmfg.calc.steam import FEED_WATER_ENTHALPY_GJ_PER_T
 from greenmfg.errors import InputError
+from greenmfg.exports import append_row
 from greenmfg.refdata.catalog import ParameterRow
 
 __all__ = [
@@ -521,26 +522,26 @@ def write_xlsx(run: AccountingRun, path: Path) -> None:
     header = ["enterprise_id", "enterprise_name", "industry", "region", "facility_id", "period", "energy_tce",
               *(f"{k}_tco2e" for k in ("total", "scope1", "scope2", *CATEGORIES)), "warnings", "grid_factor_year",
               "methodology"]
-    sheet.append(header)
+    append_row(sheet, header)
     for r in document["results"]:
-        sheet.append([r["enterprise_id"], r["enterprise_name"], r["industry"], r["region"], r["facility_id"],
+        append_row(sheet, [r["enterprise_id"], r["enterprise_name"], r["industry"], r["region"], r["facility_id"],
                       r["period"], r["energy_tce"], *r["emissions_tco2e"].values(), len(r["warnings"]),
                       r["grid_factor_year"], r["methodology"]["name_zh"]])
     sheet = workbook.create_sheet("products 产品")
-    sheet.append(["enterprise_id", "facility_id", "period", "product", "quantity", "unit", "energy_intensity",
+    append_row(sheet, ["enterprise_id", "facility_id", "period", "product", "quantity", "unit", "energy_intensity",
                   "energy_intensity_unit", "emission_intensity", "emission_intensity_unit"])
     for r in document["results"]:
         for p in r["products"]:
-            sheet.append([r["enterprise_id"], r["facility_id"], r["period"], *p.values()])
+            append_row(sheet, [r["enterprise_id"], r["facility_id"], r["period"], *p.values()])
     sheet = workbook.create_sheet("lines 明细")
-    sheet.append(["enterprise_id", "facility_id", "period", "file", "row", "item", "item_name_zh", "flow",
+    append_row(sheet, ["enterprise_id", "facility_id", "period", "file", "row", "item", "item_name_zh", "flow",
                   "quantity_input", "unit_input", "quantity", "unit", "category", "energy_tce", "co2e_t",
                   "parameters", "missing", "grid_factor_year", "methodology", "heating_values"])
     for r in document["results"]:
         for line in r["lines"]:
             parameters = "; ".join(f"{p['name']}={p['value']} {p['unit']} [{p['ref']}]" for p in line["parameters"])
             heating = line.get("heating_values")
-            sheet.append([r["enterprise_id"], r["facility_id"], r["period"], line["file"], line["row"], line["item"],
+            append_row(sheet, [r["enterprise_id"], r["facility_id"], r["period"], line["file"], line["row"], line["item"],
                           line["item_name_zh"], line["flow"], line["quantity_input"], line["unit_input"],
                           line["quantity"], line["unit"], line["category"], line["energy_tce"], line["co2e_t"],
                           parameters, line["missing"], line.get("grid_factor_year"),
@@ -550,14 +551,14 @@ def write_xlsx(run: AccountingRun, path: Path) -> None:
                               f"emissions {heating['emissions_gj_per_unit']} GJ/{line['unit']} "
                               f"[{heating['emissions_ref']}]: {heating['why_zh']}")])
     sheet = workbook.create_sheet("warnings 提示")
-    sheet.append(["enterprise_id", "facility_id", "period", "code", "message", "message_zh"])
+    append_row(sheet, ["enterprise_id", "facility_id", "period", "code", "message", "message_zh"])
     for r in document["results"]:
         for w in r["warnings"]:
-            sheet.append([r["enterprise_id"], r["facility_id"], r["period"], w["code"], w["message"], w["message_zh"]])
+            append_row(sheet, [r["enterprise_id"], r["facility_id"], r["period"], w["code"], w["message"], w["message_zh"]])
     sheet = workbook.create_sheet("provenance 来源")
-    sheet.append(["key", "value"])
+    append_row(sheet, ["key", "value"])
     for key, value in document["provenance"].items():
-        sheet.append([key, json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else value])
+        append_row(sheet, [key, json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else value])
     workbook.save(path)
 
 

@@ -24,6 +24,7 @@ from greenmfg.accounting.validation import (
     _TEXT_RULES,
     _canonical,
     _duplicate_key,
+    _formula_like,
     _id_rules,
     _looked_up,
     _Maps,
@@ -263,13 +264,16 @@ def _screen_plan(screened: ScreenedActivity, sums: ir.Table) -> ir.Table:
     e = sums.group_by("enterprise_id").aggregate(
         failing=sums.failing_rows.sum(), facility_unstripped=needs_stripping(sums.facility_id).any(),
         missing_facility=sums.facility_id.isnull().any(), suspected=(bits_set < sums.lines).any(),
+        formula_facility=_formula_like(sums.facility_id).any(),
         first_name=sums.enterprise_name.min(), last_name=sums.enterprise_name.max(),
         **{f"{c}_{f}": getattr(sums[c], f)() for c in ("industry", "region") for f in ("min", "max")},
     )
     unstripped = needs_stripping(e.enterprise_id) | e.facility_unstripped | (
         e.last_name.notnull() & (needs_stripping(e.first_name) | needs_stripping(e.last_name)))
     inconsistent = ((e.industry_min != e.industry_max) | (e.region_min != e.region_max)
-                    | (e.first_name != e.last_name) | e.enterprise_id.isnull() | e.missing_facility)
+                    | (e.first_name != e.last_name) | e.enterprise_id.isnull() | e.missing_facility
+                    # an identifier that starts like a formula (refused: the detailed check locates it)
+                    | e.formula_facility | _formula_like(e.enterprise_id) | _formula_like(e.first_name))
     return e.aggregate(failing=e.failing.sum(), unstripped=unstripped.any(), suspected=e.suspected.any(),
                        inconsistent=inconsistent.any())
 

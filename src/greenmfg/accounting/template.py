@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 from typing import Literal
 
 from greenmfg.accounting.parameters import AccountingOptions
 from greenmfg.accounting.template_spec import COLUMNS
 from greenmfg.errors import InputError
+from greenmfg.exports import append_row, csv_writer
 from greenmfg.refdata.catalog import load_catalog
 from greenmfg.refdata.vocabulary import FLOW_NAMES, load_vocabulary
 
@@ -53,7 +53,7 @@ def write_template(path: Path, *, lang: Lang = "zh") -> None:
     suffix = path.suffix.lower()
     if suffix == ".csv":
         with path.open("w", encoding="utf-8-sig", newline="") as handle:
-            csv.writer(handle).writerow(_headers(lang))
+            csv_writer(handle).writerow(_headers(lang))
         return
     if suffix != ".xlsx":
         raise InputError(f"{path}: the template is written as .xlsx or .csv / 模板只能保存为 .xlsx 或 .csv")
@@ -66,7 +66,7 @@ def write_template(path: Path, *, lang: Lang = "zh") -> None:
     workbook = Workbook()
     data = workbook.active
     data.title = text["data"]
-    data.append(_headers(lang))
+    append_row(data, _headers(lang))
     bold = Font(bold=True, color="FFFFFF")
     fill = PatternFill("solid", fgColor="2E7D32")
     for index, column in enumerate(COLUMNS, start=1):
@@ -83,12 +83,12 @@ def write_template(path: Path, *, lang: Lang = "zh") -> None:
     data.add_data_validation(validation)
 
     help_sheet = workbook.create_sheet(text["help"])
-    help_sheet.append([text["intro"]])
-    help_sheet.append([])
-    help_sheet.append([text["column"], "English", text["required"], text["meaning"], text["example"],
+    append_row(help_sheet, [text["intro"]])
+    append_row(help_sheet, [])
+    append_row(help_sheet, [text["column"], "English", text["required"], text["meaning"], text["example"],
                        text["aliases"]])
     for column in COLUMNS:
-        help_sheet.append([column.header_zh, column.name, text["yes"] if column.required else text["no"],
+        append_row(help_sheet, [column.header_zh, column.name, text["yes"] if column.required else text["no"],
                            column.help_zh if lang == "zh" else column.help_en, column.example,
                            "、".join(column.aliases) if lang == "zh" else ", ".join(column.aliases)])
     help_sheet.column_dimensions["A"].width = 18
@@ -100,32 +100,32 @@ def write_template(path: Path, *, lang: Lang = "zh") -> None:
         row[3].alignment = row[5].alignment = Alignment(wrap_text=True)
 
     lists = workbook.create_sheet(text["lists"])
-    lists.append(text["items"])
+    append_row(lists, text["items"])
     for item in vocabulary.items.values():
-        lists.append([item.key, item.name_zh, item.name_en, item.kind, item.canonical_unit,
+        append_row(lists, [item.key, item.name_zh, item.name_en, item.kind, item.canonical_unit,
                       ", ".join(item.allowed_flows)])
-    lists.append([])
-    lists.append(["flow", "流向"])
+    append_row(lists, [])
+    append_row(lists, ["flow", "流向"])
     for key, names in FLOW_NAMES.items():
-        lists.append([key, names[1] if len(names) > 1 else key, ", ".join(names)])
-    lists.append([])
-    lists.append(["industry", "行业"])
+        append_row(lists, [key, names[1] if len(names) > 1 else key, ", ".join(names)])
+    append_row(lists, [])
+    append_row(lists, ["industry", "行业"])
     for key, record in vocabulary.industries.items():
-        lists.append([key, record["name_zh"], record["name_en"]])
-    lists.append([])
-    lists.append(["region", "地区"])
+        append_row(lists, [key, record["name_zh"], record["name_en"]])
+    append_row(lists, [])
+    append_row(lists, ["region", "地区"])
     for key, record in vocabulary.regions.items():
-        lists.append([key, record["name_zh"], record["name_en"]])
-    lists.append([])
-    lists.append([text["methods_note"]])
-    lists.append(text["methods"])
+        append_row(lists, [key, record["name_zh"], record["name_en"]])
+    append_row(lists, [])
+    append_row(lists, [text["methods_note"]])
+    append_row(lists, text["methods"])
     zh = lang == "zh"
     for record in load_catalog().dataset(AccountingOptions().process_methods).records:
         industry = vocabulary.industries[record["industry"]]
         item_names = [(vocabulary.items[k].name_zh if zh else vocabulary.items[k].name_en)
                       for k in record["items"].split("|")]
         flow = FLOW_NAMES[record["flow"]]
-        lists.append([industry["name_zh" if zh else "name_en"], record["process_name_zh" if zh else "process_name_en"],
+        append_row(lists, [industry["name_zh" if zh else "name_en"], record["process_name_zh" if zh else "process_name_en"],
                       int(record["rank"]), record["method_name_zh" if zh else "method_name_en"],
                       "、".join(item_names) if zh else ", ".join(item_names), flow[1] if zh and len(flow) > 1 else record["flow"]])
     for letter, width in zip("ABCDEF", (28, 16, 30, 16, 14, 40), strict=True):

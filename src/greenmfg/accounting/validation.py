@@ -88,6 +88,11 @@ class _Rule:
 _RULES = {r.code: r for r in (
     _Rule("accounting.input.missing_value", "{column}", "{column} is empty", "{column} 为空",
           "fill in {column}", "请填写 {column}"),
+    _Rule("accounting.input.formula_text", "{column}",
+          "{column} '{value}' starts with = + - or @: a spreadsheet would run it as a formula",
+          "{column_zh}（{column}）'{value}' 以 = + - 或 @ 开头，电子表格会把它当作公式执行",
+          "rename it so that it starts with a letter, digit or Chinese character (e.g. remove the leading sign)",
+          "请修改名称，使其以字母、数字或汉字开头（例如去掉开头的符号）"),
     _Rule("accounting.input.unknown_item", "item", "unknown item '{value}'{suggest}",
           "无法识别的品种 '{value}'{suggest_zh}",
           "use a name from `greenmfg refdata show {items_dataset}`",
@@ -186,6 +191,9 @@ _LINE_TEXTS = ("item", "unit", "flow", "ncv_unit", "carbon_content_unit")
 _STEAM_NUMBERS = ("steam_pressure_number", "steam_temperature_number")
 _SINGLE_TEXTS = ("industry", "region", "period")
 _ID_COLUMNS = ("enterprise_id", "enterprise_name", "facility_id")
+#: identifiers starting like a spreadsheet formula are refused (see greenmfg.exports)
+_FORMULA_START = r"^[=+\-@\t\r]"
+_PLAIN_NUMBER = r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$"
 #: Bits of an int64 used by the duplicate screen (the sign bit stays clear).
 _BITS_PER_WORD = 63
 #: Typed, nullable columns of the line map (the rest are strings).
@@ -505,7 +513,14 @@ def _stripped_ids(t: ir.Table) -> ir.Table:
 
 def _id_rules(t: ir.Table) -> dict[str, ir.BooleanValue]:
     """Rules on the identifiers of ``t`` (stripped)."""
-    return {"f_missing_enterprise_id": t.enterprise_id.isnull(), "f_missing_facility_id": t.facility_id.isnull()}
+    return {"f_missing_enterprise_id": t.enterprise_id.isnull(), "f_missing_facility_id": t.facility_id.isnull(),
+            **{f"f_formula_{c}": _formula_like(t[c]) for c in _ID_COLUMNS}}
+
+
+def _formula_like(column: ir.StringValue) -> ir.BooleanValue:
+    """An identifier a spreadsheet would run as a formula (as :func:`greenmfg.exports.formula_like`):
+    starting with = + - @ (tabs and CRs are stripped already), unless it is a plain number."""
+    return (column.re_search(_FORMULA_START) & ~column.re_search(_PLAIN_NUMBER)).fill_null(False)
 
 
 def _joined(raw: ir.Table, maps: _Maps) -> ir.Table:
@@ -626,6 +641,7 @@ _FLAG_RULES: dict[str, tuple[str, str]] = {
     # flag column -> (rule code, template column)
     **{f"f_missing_{c}": ("accounting.input.missing_value", c) for c in (
         "enterprise_id", "facility_id", "period", "item", "unit", "flow", "industry", "region", "quantity")},
+    **{f"f_formula_{c}": ("accounting.input.formula_text", c) for c in _ID_COLUMNS},
     "f_unknown_item": ("accounting.input.unknown_item", "item"),
     "f_unknown_flow": ("accounting.input.unknown_flow", "flow"),
     "f_flow_not_allowed": ("accounting.input.flow_not_allowed", "flow"),

@@ -1,4 +1,4 @@
-"""Audit events form a hash chain; ``audit_head`` holds the last link and serialises appends."""
+"""Audit events form a keyed hash chain; ``audit_head`` holds the last link and serialises appends."""
 
 from __future__ import annotations
 
@@ -30,7 +30,10 @@ class AuditEvent(Base):
     target_id: Mapped[str | None] = mapped_column(String(64))
     details: Mapped[dict[str, Any]] = mapped_column(JSONType)
     prev_hash: Mapped[str] = mapped_column(String(64))
+    #: HMAC-SHA-256 under the key ``key_id`` (SHA-256 for events from before keys: ``key_id`` NULL)
     hash: Mapped[str] = mapped_column(String(64))
+    #: id of the key that signed the event (:func:`greenmfg.audit.keys.key_id`); NULL: legacy SHA-256 event
+    key_id: Mapped[str | None] = mapped_column(String(32))
 
 
 class AuditHead(Base):

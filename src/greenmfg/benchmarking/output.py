@@ -27,6 +27,7 @@ from typing import Any, BinaryIO
 from greenmfg.accounting.output import result_document
 from greenmfg.benchmarking.models import CAVEAT_CODES, REASON_CODES, ProductBenchmark
 from greenmfg.benchmarking.service import BenchmarkRun
+from greenmfg.exports import append_row
 
 __all__ = ["benchmark_document", "summary_by_indicator", "write_xlsx"]
 
@@ -101,9 +102,9 @@ def write_xlsx(bench: BenchmarkRun, path: Path | BinaryIO, *, works_years: Seque
     summary = summary_by_indicator(bench)
     sheet = workbook.create_sheet("summary 汇总")
     if summary:
-        sheet.append(list(summary[0]))
+        append_row(sheet, list(summary[0]))
         for row in summary:
-            sheet.append(list(row.values()))
+            append_row(sheet, list(row.values()))
     sheet = workbook.create_sheet("benchmark 对标")
     header = ["enterprise_id", "facility_id", "period", "product", "output", "output_unit", "indicator",
               "indicator_name_zh", "variant_zh", "selection", "value", "unit", "edition", "benchmark_level",
@@ -111,9 +112,9 @@ def write_xlsx(bench: BenchmarkRun, path: Path | BinaryIO, *, works_years: Seque
               "savings_to_baseline_tce", "savings_to_benchmark_tco2", "savings_to_baseline_tco2",
               "quota_standard", "quota_grade", "quota_grade_1", "quota_grade_2", "quota_grade_3", "boundary",
               "warnings", "notes_zh 说明", "notes", "unverified_zh 未核实", "unverified"]
-    sheet.append(header)
+    append_row(sheet, header)
     for r in bench.results:
-        sheet.append([r.enterprise_id, r.facility_id, r.period, r.product, r.output, r.output_unit, r.indicator,
+        append_row(sheet, [r.enterprise_id, r.facility_id, r.period, r.product, r.output, r.output_unit, r.indicator,
                       r.indicator_name_zh, r.variant_zh, r.selection, r.value, r.unit or None, r.edition,
                       r.benchmark_level, r.baseline_level, r.cls, r.gap_to_benchmark, r.gap_to_baseline,
                       r.savings_to_benchmark_tce, r.savings_to_baseline_tce, r.savings_to_benchmark_tco2,
@@ -123,7 +124,7 @@ def write_xlsx(bench: BenchmarkRun, path: Path | BinaryIO, *, works_years: Seque
                       *_notes(r)])
     if bench.works or works_years:
         sheet = workbook.create_sheet("works 联合企业")
-        sheet.append(["enterprise_id", "period", "crude_steel_t", "value", "unit", "process_ratios", "other",
+        append_row(sheet, ["enterprise_id", "period", "crude_steel_t", "value", "unit", "process_ratios", "other",
                       "benchmark_level", "baseline_level", "class", "gap_to_benchmark", "gap_to_baseline",
                       "savings_to_benchmark_tce", "savings_to_baseline_tce", "quota_standard", "quota_grade",
                       "quota_grade_1", "quota_grade_2", "quota_grade_3", "warnings", "pooled_periods 合并期间",
@@ -134,7 +135,7 @@ def write_xlsx(bench: BenchmarkRun, path: Path | BinaryIO, *, works_years: Seque
                                for p in works.derivation.get("processes", []))
             caveats = [w for w in works.warnings if not w.code.endswith(".unverified")]
             unverified = [w for w in works.warnings if w.code.endswith(".unverified")]
-            sheet.append([works.enterprise_id, works.period, works.output, works.value, works.unit, ratios,
+            append_row(sheet, [works.enterprise_id, works.period, works.output, works.value, works.unit, ratios,
                           works.derivation.get("other"), works.benchmark_level, works.baseline_level, works.cls,
                           works.gap_to_benchmark, works.gap_to_baseline, works.savings_to_benchmark_tce,
                           works.savings_to_baseline_tce, works.quota_standard,
@@ -147,7 +148,7 @@ def write_xlsx(bench: BenchmarkRun, path: Path | BinaryIO, *, works_years: Seque
                           "；".join(w.message_zh for w in unverified) or None,
                           "; ".join(w.message for w in unverified) or None])
     sheet = workbook.create_sheet("levels 水平与限额")
-    sheet.append(["ref", "name", "value", "unit", "edition", "verification_status", "source", "results"])
+    append_row(sheet, ["ref", "name", "value", "unit", "edition", "verification_status", "source", "results"])
     used: dict[str, tuple[Any, ...]] = {}
     uses: dict[str, int] = defaultdict(int)
     for r in bench.results:
@@ -156,23 +157,23 @@ def write_xlsx(bench: BenchmarkRun, path: Path | BinaryIO, *, works_years: Seque
                                level.verification_status, level.source)
             uses[level.ref] += 1
     for ref in sorted(used):
-        sheet.append([*used[ref], uses[ref]])
+        append_row(sheet, [*used[ref], uses[ref]])
     sheet = workbook.create_sheet("warnings 提示")
-    sheet.append(["enterprise_id", "facility_id", "period", "product", "code", "ref", "message", "message_zh"])
+    append_row(sheet, ["enterprise_id", "facility_id", "period", "product", "code", "ref", "message", "message_zh"])
     for r in [*bench.results, *bench.works]:
         for w in r.warnings:
-            sheet.append([r.enterprise_id, r.facility_id, r.period, r.product, w.code, w.ref, w.message, w.message_zh])
+            append_row(sheet, [r.enterprise_id, r.facility_id, r.period, r.product, w.code, w.ref, w.message, w.message_zh])
     sheet = workbook.create_sheet("indicators 指标")
-    sheet.append(["key", "product", "name_zh", "name_en", "variant_zh", "variant_en", "unit", "basis", "boundary",
+    append_row(sheet, ["key", "product", "name_zh", "name_en", "variant_zh", "variant_en", "unit", "basis", "boundary",
                   "boundary_en", "when", "default", "benchmark_key", "quota_dataset", "quota_key", "corrections",
                   "source", "verification_status"])
     for d in bench.definitions.indicators:
-        sheet.append([d.key, d.product, d.name_zh, d.name_en, d.variant_zh, d.variant_en, d.unit, d.basis, d.boundary,
+        append_row(sheet, [d.key, d.product, d.name_zh, d.name_en, d.variant_zh, d.variant_en, d.unit, d.basis, d.boundary,
                       d.boundary_en, d.when_text(), "yes" if d.default else "no", d.benchmark_key, d.quota_dataset,
                       d.quota_key, " ".join(d.corrections), d.source, d.verification_status])
     sheet = workbook.create_sheet("provenance 来源")
-    sheet.append(["key", "value"])
+    append_row(sheet, ["key", "value"])
     provenance = {**bench.accounting.provenance(), "benchmarking": bench.provenance()}
     for key, value in provenance.items():
-        sheet.append([key, value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)])
+        append_row(sheet, [key, value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)])
     workbook.save(path)

@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from greenmfg.compliance.service import CLASSES, ComplianceView, GroupCounts, PlantYear
+from greenmfg.exports import append_row
 
 __all__ = ["compliance_xlsx", "rows_for_export"]
 
@@ -74,9 +75,9 @@ def compliance_xlsx(view: ComplianceView) -> bytes:
     for title, rows in rows_for_export(view):
         sheet = workbook.create_sheet(title)
         if rows:
-            sheet.append(list(rows[0]))
+            append_row(sheet, list(rows[0]))
             for row in rows:
-                sheet.append([_cell(v) for v in row.values()])
+                append_row(sheet, [_cell(v) for v in row.values()])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from greenmfg.errors import InputError, Issue
+from greenmfg.exports import append_row, csv_writer, formula_like
 from greenmfg.refdata.vocabulary import normalize_name
 
 __all__ = ["FAN_TYPES", "FIELDS", "KIND_NAMES", "PUMP_TYPES", "REQUIRED_BY_KIND", "Field", "parse_item", "read_register", "template_bytes"]
@@ -228,6 +229,14 @@ def parse_item(values: Mapping[str, Any], *, facilities: Mapping[str, int], shee
                     continue
                 out["facility_id"] = facilities[text]
                 continue
+            if field.key != "notes" and formula_like(text):
+                issues.append(_issue("diagnosis.input.formula_text",
+                                     f"{column} '{text}' starts with = + - or @: a spreadsheet would run it as a formula",
+                                     f"{column}“{text}”以 = + - 或 @ 开头，电子表格会把它当作公式执行",
+                                     "make it start with a letter, digit or Chinese character (remove the leading sign)",
+                                     "请改为以字母、数字或汉字开头（去掉开头的符号）", column=column, value=raw,
+                                     sheet=sheet, row=row))
+                continue
             limit = 200 if field.key in ("name",) else 64 if field.key in ("code", "fuel") else 100
             if field.key != "notes" and len(text) > limit:
                 issues.append(_issue("diagnosis.input.too_long", f"{column} is longer than {limit} characters",
@@ -340,7 +349,7 @@ def template_bytes(lang: Literal["zh", "en"], fmt: Literal["xlsx", "csv"]) -> by
     ]
     if fmt == "csv":
         out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
+        writer = csv_writer(out, lineterminator="\n")
         writer.writerow(headers)
         for example in examples:
             writer.writerow([example.get(f.key, "") for f in FIELDS])
@@ -351,15 +360,15 @@ def template_bytes(lang: Literal["zh", "en"], fmt: Literal["xlsx", "csv"]) -> by
     sheet = workbook.active
     assert sheet is not None
     sheet.title = "设备台账" if lang == "zh" else "equipment"
-    sheet.append(headers)
+    append_row(sheet, headers)
     for example in examples:
-        sheet.append([example.get(f.key) for f in FIELDS])
+        append_row(sheet, [example.get(f.key) for f in FIELDS])
     help_sheet = workbook.create_sheet("说明" if lang == "zh" else "instructions")
-    help_sheet.append(["列名", "必填", "说明"] if lang == "zh" else ["column", "required", "meaning"])
+    append_row(help_sheet, ["列名", "必填", "说明"] if lang == "zh" else ["column", "required", "meaning"])
     for field in FIELDS:
         required = ("是" if lang == "zh" else "yes") if field.key in ALWAYS_REQUIRED else (
             "按类型" if lang == "zh" else "by kind") if any(field.key in r for r in REQUIRED_BY_KIND.values()) else ""
-        help_sheet.append([field.header_zh if lang == "zh" else field.header_en, required,
+        append_row(help_sheet, [field.header_zh if lang == "zh" else field.header_en, required,
                            field.help_zh if lang == "zh" else field.help_en])
     buffer = io.BytesIO()
     workbook.save(buffer)

@@ -14,6 +14,7 @@ from typing import Any
 
 from jinja2 import Environment
 
+from greenmfg.exports import append_row
 from greenmfg.reports import html_to_pdf, report_environment
 
 __all__ = ["LANGS", "render_html", "render_pdf", "render_xlsx"]
@@ -132,25 +133,25 @@ def render_xlsx(evaluation: dict[str, Any], *, organisation: str, lang: str = "z
                 *[["", r["zh" if name == "name_zh" else "en"]] for r in result["reasons"]],
                 [], [t["indicator"], t["points"], t["max"]],
                 *[[r[name], round(r["points"], 4), r["max_points"]] for r in result["by_level1"]]):
-        summary.append(row)
+        append_row(summary, row)
     items = book.create_sheet("indicators")
-    items.append(["key", t["indicator"], t["points"], t["max"], t["value"], t["unit"], t["benchmark"], t["leading"],
+    append_row(items, ["key", t["indicator"], t["points"], t["max"], t["value"], t["unit"], t["benchmark"], t["leading"],
                   t["value_source"], t["reference_source"], t["status_col"], t["evidence"]])
     for v in result["vetoes"]:
-        items.append([v["key"], v[name], t["met"] if v["met"] else t["not_met"], "", "", "", "", "", "", "",
+        append_row(items, [v["key"], v[name], t["met"] if v["met"] else t["not_met"], "", "", "", "", "", "", "",
                       t["verification." + v["citation"]["verification_status"]], v["evidence"]])
     for i in result["items"]:
         source = i.get("value_source_zh") if name == "name_zh" and i.get("value_source_zh") else i.get("value_source", "")
-        items.append([i["key"], i[name], round(i["points"], 4), i["max_points"], i.get("value"), i.get("unit", ""),
+        append_row(items, [i["key"], i[name], round(i["points"], 4), i["max_points"], i.get("value"), i.get("unit", ""),
                       i.get("benchmark"), i.get("leading"), source, i.get("reference_source", ""),
                       t["verification." + i["citation"]["verification_status"]], i["evidence"]])
     gaps = book.create_sheet("gaps")
-    gaps.append(["key", t["indicator"], t["points"], t["max"], t["recoverable"]])
+    append_row(gaps, ["key", t["indicator"], t["points"], t["max"], t["recoverable"]])
     for g in result["gaps"]:
-        gaps.append([g["key"], g[name], round(g["points"], 4), g["max_points"], round(g["recoverable"], 4)])
+        append_row(gaps, [g["key"], g[name], round(g["points"], 4), g["max_points"], round(g["recoverable"], 4)])
     warnings = book.create_sheet("warnings")
     for w in result["warnings"]:
-        warnings.append([w["code"], w["zh" if name == "name_zh" else "en"]])
+        append_row(warnings, [w["code"], w["zh" if name == "name_zh" else "en"]])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

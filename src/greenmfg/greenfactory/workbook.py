@@ -13,6 +13,7 @@ import re
 from typing import Any
 
 from greenmfg.errors import InputError, Issue, ValidationFailed
+from greenmfg.exports import append_row
 from greenmfg.greenfactory.frameworks import FRAMEWORKS, load_framework
 
 __all__ = ["COLUMNS", "locate", "read_workbook", "template"]
@@ -35,13 +36,13 @@ def template(framework_id: str) -> bytes:
     assert meta is not None
     meta.title = "evaluation"
     for name, value in (("framework", framework.id), ("title", ""), ("year", ""), ("product", "")):
-        meta.append([name, value])
+        append_row(meta, [name, value])
     items = book.create_sheet("items")
-    items.append(list(COLUMNS))
+    append_row(items, list(COLUMNS))
     for cell in items[1]:
         cell.font = Font(bold=True)
     for item in [*framework.vetoes, *framework.indicators]:
-        items.append([item.key, item.kind, item.name_zh, item.name_en, item.value if item.kind != "veto" else "",
+        append_row(items, [item.key, item.kind, item.name_zh, item.name_en, item.value if item.kind != "veto" else "",
                       "", "", "", item.unit if item.kind == "performance" else "", "", "", "", "", ""])
     out = io.BytesIO()
     book.save(out)

@@ -9,6 +9,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.types import ASGIApp
 
 from greenmfg import __version__
+from greenmfg.audit.service import configure as configure_audit
 from greenmfg.cache import make_cache
 from greenmfg.db.session import Database
 from greenmfg.settings import ConfigurationError, Settings
@@ -71,13 +72,15 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     Raises
     ------
     ConfigurationError
-        Production mode with default or weak secrets, without PostgreSQL, or with active demo
-        accounts in the database.
+        Production mode with default or weak secrets, without PostgreSQL, without an audit key,
+        or with active demo accounts in the database.
     """
     settings = settings or Settings.from_env()
     settings.check()
     database = database or Database(settings.database_url)
     production_startup_checks(settings, database)
+    # the audit chain's key and checkpoints (production refuses to start without a key)
+    configure_audit(settings, database=database)
     app = GreenmfgApp(
         title="greenmfg API",
         version=__version__,

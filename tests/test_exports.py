@@ -1,0 +1,62 @@
+"""The one export helper (issue #13.5): text that starts like a formula stays text in .xlsx and .csv;
+numbers stay numbers."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+
+from greenmfg.accounting import screening, validation
+from greenmfg.accounting.output import write_xlsx
+from greenmfg.accounting.service import account
+from greenmfg.exports import append_row, csv_text, csv_writer, formula_like
+
+from .conftest import WriteRows
+from .platform.test_formula_cells import HYPERLINK, assert_text_only
+
+
+@pytest.mark.parametrize("text", [HYPERLINK, "+1+1", "-2+3", "@SUM(A1)", "\tx", "\rx", "=", "-", "+cmd|' /C calc'!A0"])
+def test_formula_like_texts(text: str) -> None:
+    assert formula_like(text) and csv_text(text) == "'" + text
+
+
+@pytest.mark.parametrize("value", ["-5", "+1.5e3", "-.5", "F-1", "电力", "", None, -5, -1.5, 0, True])
+def test_numbers_and_plain_text_are_unchanged(value: Any) -> None:
+    assert not formula_like(value) and csv_text(value) == value
+
+
+def test_csv_writer_neutralises_text_only() -> None:
+    out = io.StringIO()
+    csv_writer(out, lineterminator="\n").writerows([[HYPERLINK, -5, "-5", "@x", 1.5]])
+    assert next(csv.reader(io.StringIO(out.getvalue()))) == ["'" + HYPERLINK, "-5", "-5", "'@x", "1.5"]
+
+
+@pytest.mark.parametrize("write_only", [True, False])
+def test_append_row_keeps_numbers_and_makes_formula_text_a_string(write_only: bool) -> None:
+    book = openpyxl.Workbook(write_only=write_only)
+    sheet = book.create_sheet("s")
+    append_row(sheet, [HYPERLINK, -5, "-x", 2.5, None])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    assert_text_only(buffer.getvalue(), "s")
+    row = next(openpyxl.load_workbook(io.BytesIO(buffer.getvalue()))["s"].iter_rows())
+    assert [(c.value, c.data_type) for c in row[:4]] == [(HYPERLINK, "s"), (-5, "n"), ("-x", "s"), (2.5, "n")]
+    assert row[0].quotePrefix and not row[1].quotePrefix
+
+
+def test_accounting_xlsx_writes_a_planted_facility_as_text(write_rows: WriteRows, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    def never(column: Any) -> Any:  # import validation bypassed, as if the name were planted
+        return column.isnull() & column.notnull()
+
+    monkeypatch.setattr(validation, "_formula_like", never, raising=False)
+    monkeypatch.setattr(screening, "_formula_like", never, raising=False)
+    run = account(write_rows([{"facility_id": HYPERLINK, "item": "原煤", "quantity": 100, "unit": "吨",
+                               "flow": "消耗"}]))
+    write_xlsx(run, tmp_path / "out.xlsx")
+    assert_text_only((tmp_path / "out.xlsx").read_bytes(), "results 结果")
