@@ -19,7 +19,9 @@ from greenmfg.web.app import create_app
 from .conftest import PASSWORD, World
 
 STRONG = secrets.token_urlsafe(48)
-PRODUCTION = Settings(environment="production", secret_key=STRONG, database_url="postgresql+psycopg://x@h/db")
+AUDIT_KEY = secrets.token_urlsafe(48)   # production also needs the audit chain's key (docs/security.md)
+PRODUCTION = Settings(environment="production", secret_key=STRONG, audit_key=AUDIT_KEY,
+                      database_url="postgresql+psycopg://x@h/db")
 TEMPLATES = Path(__file__).resolve().parents[2] / "src" / "greenmfg"
 
 
@@ -124,7 +126,8 @@ def test_api_docs_are_off_in_production_unless_asked_for(database: Database, wor
         assert client.get("/api/v1/openapi.json").status_code == 404
         assert client.get("/api/v1/docs").status_code == 404
     opened = Settings.from_env({"GREENMFG_ENV": "production", "GREENMFG_SECRET_KEY": STRONG,
-                                "GREENMFG_DATABASE_URL": "postgresql://x@h/db", "GREENMFG_API_DOCS": "1"})
+                                "GREENMFG_DATABASE_URL": "postgresql://x@h/db", "GREENMFG_API_DOCS": "1",
+                                "GREENMFG_AUDIT_KEY": AUDIT_KEY})
     with TestClient(create_app(opened, database=database)) as client:
         assert client.get("/api/v1/openapi.json").status_code == 200
         assert client.get("/api/v1/docs").status_code == 200
