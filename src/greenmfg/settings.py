@@ -57,6 +57,10 @@ class Settings:
     max_xlsx_uncompressed_bytes: int = 100 * 1024 * 1024
     #: rows of one worksheet of an uploaded .xlsx
     max_xlsx_rows: int = 200_000
+    #: bytes of previewed or invalid (uncommitted) imports one enterprise may hold
+    upload_quota_bytes: int = 100 * 1024 * 1024
+    #: hours a previewed or invalid import keeps its file before it expires
+    preview_ttl_hours: int = 72
     login_max_failures: int = 5
     login_window_minutes: int = 15
     #: seconds an API token's principal is reused without a database lookup (0: never)
@@ -84,6 +88,8 @@ class Settings:
             max_xlsx_uncompressed_bytes=_int(env, "GREENMFG_MAX_XLSX_UNCOMPRESSED_BYTES",
                                              base.max_xlsx_uncompressed_bytes),
             max_xlsx_rows=_int(env, "GREENMFG_MAX_XLSX_ROWS", base.max_xlsx_rows),
+            upload_quota_bytes=_int(env, "GREENMFG_UPLOAD_QUOTA_BYTES", base.upload_quota_bytes),
+            preview_ttl_hours=_int(env, "GREENMFG_PREVIEW_TTL", base.preview_ttl_hours),
             mqtt_url=env.get("GREENMFG_MQTT_URL") or None,
             redis_url=env.get("GREENMFG_REDIS_URL") or None,
             principal_cache_seconds=float(_int(env, "GREENMFG_TOKEN_CACHE_SECONDS", int(base.principal_cache_seconds))),
