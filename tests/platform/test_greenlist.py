@@ -116,9 +116,9 @@ def test_workflow_end_to_end_with_evaluator_regulator_admin_and_removal(client: 
     evaluated = ok(act(client, login, "evaluator", application_id, "evaluate", EVALUATION))
     assert evaluated["review"]["indicator_comments"][0]["indicator"] == "单位产品综合能耗"
     assert evaluated["review"]["score"] == 84
-    # the evaluator's access to the enterprise's data ends with its report; the application stays visible
+    # the evaluator's access ends with its report: the enterprise's data and the application alike
     assert client.get(f"/api/v1/enterprises/{steel}", headers=login("evaluator")).status_code == 404
-    assert client.get(f"{APPS}/{application_id}", headers=login("evaluator")).status_code == 200
+    assert client.get(f"{APPS}/{application_id}", headers=login("evaluator")).status_code == 404
     ok(act(client, login, "steel", application_id, "apply"))
     assert [a["id"] for a in ok(client.get(f"{APPS}?queue=regulator", headers=login("tangshan")))["items"]] == [
         application_id]
