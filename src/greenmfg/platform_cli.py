@@ -399,6 +399,24 @@ def users_disable_demo() -> None:
                                + ", ".join(names))
 
 
+uploads_app = typer.Typer(help="Uploaded files kept for previews: expiry.", no_args_is_help=True)
+
+
+@uploads_app.command("purge")
+def uploads_purge(
+    hours: Annotated[int | None, typer.Option(min=0, help="Expire previews older than this many hours "
+                                                          "(default GREENMFG_PREVIEW_TTL)")] = None,
+) -> None:
+    """Expire previewed and invalid imports past their time and drop the files of discarded ones."""
+    from greenmfg.accounting.retention import purge_expired
+
+    settings, database = _database()
+    ttl = settings.preview_ttl_hours if hours is None else hours
+    with database.session() as session:
+        expired = purge_expired(session, ttl_hours=ttl, actor="cli")
+    Console(stderr=True).print(f"{expired} previews older than {ttl} h expired / 已使 {expired} 个超过 {ttl} 小时的预览过期")
+
+
 def register(app: typer.Typer) -> None:
     app.command()(serve)
     app.command("demo-accounts")(demo_accounts)
@@ -412,3 +430,4 @@ def register(app: typer.Typer) -> None:
 
     app.add_typer(devices_app, name="devices")
     app.add_typer(broker_app, name="broker")
+    app.add_typer(uploads_app, name="uploads")

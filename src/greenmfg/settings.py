@@ -110,6 +110,10 @@ class Settings:
     login_max_delay_seconds: int = 900
     #: failures from one client address (any accounts) within the window before that address is throttled
     login_max_failures_per_client: int = 20
+    #: bytes of previewed or invalid (uncommitted) imports one enterprise may hold
+    upload_quota_bytes: int = 100 * 1024 * 1024
+    #: hours a previewed or invalid import keeps its file before it expires
+    preview_ttl_hours: int = 72
     login_window_minutes: int = 15
     #: proxies whose X-Forwarded-For is believed (addresses or CIDR ranges); none: the peer is the client
     trusted_proxies: tuple[Network, ...] = ()
@@ -158,6 +162,8 @@ class Settings:
             max_xlsx_uncompressed_bytes=_int(env, "GREENMFG_MAX_XLSX_UNCOMPRESSED_BYTES",
                                              base.max_xlsx_uncompressed_bytes),
             max_xlsx_rows=_int(env, "GREENMFG_MAX_XLSX_ROWS", base.max_xlsx_rows),
+            upload_quota_bytes=_int(env, "GREENMFG_UPLOAD_QUOTA_BYTES", base.upload_quota_bytes),
+            preview_ttl_hours=_int(env, "GREENMFG_PREVIEW_TTL", base.preview_ttl_hours),
             mqtt_url=env.get("GREENMFG_MQTT_URL") or None,
             mqtt_broker_dir=env.get("GREENMFG_MQTT_BROKER_DIR") or None,
             redis_url=env.get("GREENMFG_REDIS_URL") or None,

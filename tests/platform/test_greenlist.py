@@ -116,9 +116,9 @@ def test_workflow_end_to_end_with_evaluator_regulator_admin_and_removal(client: 
     evaluated = ok(act(client, login, "evaluator", application_id, "evaluate", EVALUATION))
     assert evaluated["review"]["indicator_comments"][0]["indicator"] == "单位产品综合能耗"
     assert evaluated["review"]["score"] == 84
-    # the evaluator's access to the enterprise's data ends with its report; the application stays visible
+    # the evaluator's access ends with its report: the enterprise's data and the application alike
     assert client.get(f"/api/v1/enterprises/{steel}", headers=login("evaluator")).status_code == 404
-    assert client.get(f"{APPS}/{application_id}", headers=login("evaluator")).status_code == 200
+    assert client.get(f"{APPS}/{application_id}", headers=login("evaluator")).status_code == 404
     ok(act(client, login, "steel", application_id, "apply"))
     assert [a["id"] for a in ok(client.get(f"{APPS}?queue=regulator", headers=login("tangshan")))["items"]] == [
         application_id]
@@ -222,12 +222,13 @@ def test_admin_rejects_after_recommendation_regulator_may_not(client: TestClient
                                                               "cement": 404, "glass": 404, "evaluator": 404}),
     ("evaluator_assigned", "evaluate", EVALUATION, {"steel": 403, "hebei": 403, "admin": 403, "cement": 404,
                                                     "evaluator2": 404}),
-    ("evaluated", "apply", {}, {"evaluator": 403, "hebei": 403, "admin": 403, "steelviewer": 403, "glass": 404}),
-    ("regulator_review", "recommend", {}, {"steel": 403, "evaluator": 403, "admin": 403, "hebeiviewer": 403,
+    # the evaluator's assignment ended with its report: from then on it no longer sees the application
+    ("evaluated", "apply", {}, {"evaluator": 404, "hebei": 403, "admin": 403, "steelviewer": 403, "glass": 404}),
+    ("regulator_review", "recommend", {}, {"steel": 403, "evaluator": 404, "admin": 403, "hebeiviewer": 403,
                                            "cement": 404, "glass": 404, "evaluator2": 404}),
-    ("regulator_review", "return", {"comment": "r"}, {"steel": 403, "evaluator": 403, "admin": 403}),
-    ("recommended", "publish", {}, {"hebei": 403, "tangshan": 403, "steel": 403, "evaluator": 403, "cement": 404}),
-    ("published", "recheck", {"year": 2025, "outcome": "retained"}, {"steel": 403, "evaluator": 403,
+    ("regulator_review", "return", {"comment": "r"}, {"steel": 403, "evaluator": 404, "admin": 403}),
+    ("recommended", "publish", {}, {"hebei": 403, "tangshan": 403, "steel": 403, "evaluator": 404, "cement": 404}),
+    ("published", "recheck", {"year": 2025, "outcome": "retained"}, {"steel": 403, "evaluator": 404,
                                                                      "steelviewer": 403, "cement": 404}),
     ("submitted", "withdraw", {}, {"hebei": 403, "admin": 403, "steelviewer": 403, "cement": 404}),
 ])

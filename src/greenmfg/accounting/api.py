@@ -106,7 +106,9 @@ def _preview(database: Database, settings: Settings, principal: Principal, enter
         try:
             batch = store.preview_upload(session, principal, enterprise, filename=filename,
                                          content_type=content_type, content=content,
-                                         max_bytes=settings.max_upload_bytes)
+                                         max_bytes=settings.max_upload_bytes,
+                                         quota_bytes=settings.upload_quota_bytes,
+                                         preview_ttl_hours=settings.preview_ttl_hours)
         except (store.UploadRejected, store.ImportConflict) as error:
             raise _store_error(error) from error
         return import_dict(batch, queries.usernames(session, {batch.created_by}), full=True)

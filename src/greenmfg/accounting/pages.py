@@ -332,7 +332,9 @@ def _upload(request: Request, principal: Principal, database: Database, settings
         try:
             batch = store.preview_upload(session, principal, enterprise, filename=filename,
                                          content_type=content_type, content=content,
-                                         max_bytes=settings.max_upload_bytes)
+                                         max_bytes=settings.max_upload_bytes,
+                                         quota_bytes=settings.upload_quota_bytes,
+                                         preview_ttl_hours=settings.preview_ttl_hours)
         except store.UploadRejected as error:
             rejected = error
         else:

@@ -43,6 +43,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from greenmfg.accounting import retention
+from greenmfg.accounting.limits import over_long_cells
 from greenmfg.accounting.lines import LinePacker
 from greenmfg.accounting.models import (
     ActivityRecord,
@@ -136,6 +138,23 @@ def _check_upload(filename: str, content_type: str, content: bytes, max_bytes: i
         raise UploadRejected(415, f"{name}: binary content in a .csv file; save as CSV UTF-8",
                              f"{name}：.csv 文件含二进制内容；请另存为 CSV UTF-8")
     return name
+
+
+def _check_quota(session: Session, enterprise_id: int, name: str, size: int, quota: int) -> None:
+    held = retention.held_bytes(session, enterprise_id)
+    if held + size > quota:
+        raise UploadRejected(
+            413, f"{name}: the enterprise already holds {held:,} bytes of previewed or invalid imports; with "
+                 f"this file ({size:,} bytes) that is over its quota of {quota:,} bytes "
+                 "(GREENMFG_UPLOAD_QUOTA_BYTES); commit or discard earlier previews first",
+            f"{name}：本企业尚有 {held:,} 字节预览或无效的导入，加上本文件（{size:,} 字节）超过 {quota:,} 字节的配额"
+            "（GREENMFG_UPLOAD_QUOTA_BYTES）；请先提交或丢弃之前的预览")
+
+
+def _base_type(content_type: str) -> str:
+    """The media type as stored: without parameters (already checked against the allowed types),
+    so a long ``; charset=…`` tail never reaches the column."""
+    return content_type.split(";")[0].strip().lower() or "application/octet-stream"
 
 
 def _file_issue(error: InputError, name: str) -> Issue:
@@ -265,18 +284,26 @@ def reference_fingerprint(provenance: dict[str, Any]) -> str:
 
 
 def preview_upload(session: Session, principal: Principal, enterprise: Organisation, *, filename: str,
-                   content_type: str, content: bytes, max_bytes: int, rows: pa.Table | None = None) -> ImportBatch:
+                   content_type: str, content: bytes, max_bytes: int, rows: pa.Table | None = None,
+                   quota_bytes: int | None = None, preview_ttl_hours: int | None = None) -> ImportBatch:
     """Check and validate an upload; store it as a previewed (or invalid) batch.
 
     ``rows``: the upload's rows already held as a table (an upload the platform made itself, such
     as a month of meter totals), accounted as they are instead of reading ``content`` again.
+    ``preview_ttl_hours``: first expire the enterprise's older previews; ``quota_bytes``: refuse
+    the upload when the enterprise's uncommitted files would exceed it
+    (:mod:`greenmfg.accounting.retention`).
 
     Raises
     ------
     UploadRejected
-        Wrong type, too large, empty or not what its name says: nothing is stored.
+        Wrong type, too large, empty, not what its name says or over the quota: nothing is stored.
     """
     name = _check_upload(filename, content_type, content, max_bytes)
+    if preview_ttl_hours is not None:
+        retention.purge_expired(session, ttl_hours=preview_ttl_hours, enterprise_id=enterprise.id)
+    if quota_bytes is not None:
+        _check_quota(session, enterprise.id, name, len(content), quota_bytes)
     issues: list[Issue] = []
     total_issues = 0
     summary: dict[str, Any] = {}
@@ -290,7 +317,7 @@ def preview_upload(session: Session, principal: Principal, enterprise: Organisat
         issues, total_issues = [_file_issue(error, name)], 1
     else:
         assert enterprise.code is not None
-        foreign = _foreign_rows(run, enterprise.code)
+        foreign = _foreign_rows(run, enterprise.code) or over_long_cells(run.source, name, limit=MAX_STORED_ISSUES)
         if foreign:
             issues, total_issues = foreign, len(foreign)
         else:
@@ -301,7 +328,7 @@ def preview_upload(session: Session, principal: Principal, enterprise: Organisat
             _previews.put(sha256, name, document, raw, _benchmark_runs([run]))
     batch = ImportBatch(
         enterprise_id=enterprise.id, created_by=principal.user_id, filename=name,
-        content_type=content_type or "application/octet-stream", size_bytes=len(content),
+        content_type=_base_type(content_type), size_bytes=len(content),
         sha256=sha256, content=content,
         status=ImportStatus.invalid if total_issues else ImportStatus.previewed,
         row_count=row_count, issue_count=total_issues,
@@ -511,6 +538,7 @@ def discard_import(session: Session, principal: Principal, batch: ImportBatch) -
         raise ImportConflict(f"import {batch.id} is {batch.status}; only a previewed or invalid import can be "
                              "discarded", f"导入批次 {batch.id} 状态为 {batch.status}，只有预览或无效的批次可以丢弃")
     batch.status = ImportStatus.discarded
+    batch.content = b""  # a discarded upload keeps no copy of the file
     audit.record(session, "import.discard", actor=principal.username, actor_user_id=principal.user_id,
                  organisation_id=batch.enterprise_id, target_type="import", target_id=batch.id)
 

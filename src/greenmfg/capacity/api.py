@@ -4,7 +4,7 @@
 validity; drafts flagged) and the region sets. ``POST /api/v1/capacity/calculate`` applies them
 to a new project. ``/api/v1/capacity/plans`` is the ledger: list, create (a draft, with its
 retired capacity), get, and the transitions ``submit`` (the enterprise), ``approve`` and
-``reject`` (a regulator covering the project's location). Input problems answer 422 with one
+``reject`` (a regulator covering where the enterprise is registered). Input problems answer 422 with one
 located issue per field (``details[].column`` is the field path, e.g.
 ``retired_items[1].capacity``); a transition from the wrong state answers 409.
 """

@@ -3,12 +3,14 @@
 Who may do what
 ---------------
 - see a plan: members of the enterprise building the project, regulators whose jurisdiction
-  covers the project's location (province, city if the jurisdiction names one, industries if
-  it lists some; park-limited jurisdictions do not reach plans) and platform admins. Anybody
-  else gets :class:`~greenmfg.orgs.access.NotFound`, as for a plan that does not exist.
+  covers where that enterprise is *registered* (province, city if the jurisdiction names one,
+  industries if it lists some; park-limited jurisdictions do not reach plans) and platform
+  admins. The project location typed into the plan plays no part: it feeds the rules, not
+  access. Anybody else gets :class:`~greenmfg.orgs.access.NotFound`, as for a plan that does
+  not exist. The reach is the access policy's (:mod:`greenmfg.orgs.access`).
 - create and submit: a manager of the enterprise (``Principal.can_manage``); every retired item
   must belong to an enterprise the submitter manages.
-- approve and reject: a manager of a regulator whose jurisdiction covers the project, with a
+- approve and reject: a manager of a regulator whose jurisdiction covers the enterprise, with a
   credential carrying the ``write`` scope. Others who can see the plan get
   :class:`~greenmfg.orgs.access.Forbidden`.
 
@@ -24,13 +26,12 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, false, func, or_, select, true
+from sqlalchemy import ColumnElement, false, func, or_, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from greenmfg import __version__
 from greenmfg.audit.service import record
-from greenmfg.auth.models import Role
 from greenmfg.calc.capacity import (
     CapacityRuleError,
     Finding,
@@ -45,8 +46,17 @@ from greenmfg.capacity.models import PlanStatus, ReplacementPlan, RetiredCapacit
 from greenmfg.capacity.rules import RuleBook, load_rulebook
 from greenmfg.db.base import utcnow
 from greenmfg.errors import GreenmfgError, Issue, ValidationFailed
-from greenmfg.orgs.access import Forbidden, NotFound, Principal, Scope, get_enterprise
-from greenmfg.orgs.models import Jurisdiction, Organisation, OrgKind
+from greenmfg.orgs.access import (
+    Forbidden,
+    NotFound,
+    Principal,
+    Scope,
+    covers,
+    get_enterprise,
+    regulated_enterprises,
+    regulator_scopes,
+)
+from greenmfg.orgs.models import Organisation, OrgKind
 
 __all__ = ["PlanConflict", "approve_plan", "calculate", "can_decide", "can_submit", "check_plan", "create_plan",
            "get_plan", "names", "plan_dict", "plan_filter", "plan_page", "reject_plan", "requirement_dict", "submit_plan",
@@ -153,14 +163,6 @@ def calculate(data: Mapping[str, Any], *, book: RuleBook | None = None) -> Requi
 # -------------------------------------------------------------------------------------- access
 
 
-def _covers(scope: Scope, province: str, city: str | None, sector: str) -> bool:
-    if scope.park_id is not None or scope.province != province:
-        return False
-    if scope.city and scope.city != city:
-        return False
-    return not scope.industries or sector in scope.industries
-
-
 def plan_filter(principal: Principal) -> ColumnElement[bool]:
     """A WHERE clause on :class:`ReplacementPlan` selecting the plans the caller may see."""
     if "read" not in principal.scopes:
@@ -171,18 +173,18 @@ def plan_filter(principal: Principal) -> ColumnElement[bool]:
     own = principal.enterprise_ids()
     if own:
         clauses.append(ReplacementPlan.enterprise_id.in_(own))
-    for scope in principal.jurisdictions:
-        if scope.park_id is not None:
-            continue
-        parts: list[ColumnElement[bool]] = [ReplacementPlan.province == scope.province]
-        if scope.city:
-            parts.append(ReplacementPlan.city == scope.city)
-        if scope.industries:
-            parts.append(ReplacementPlan.sector.in_(scope.industries))
-        clauses.append(and_(*parts))
+    scopes = regulator_scopes_for_plans(principal.jurisdictions)
+    if scopes:
+        clauses.append(ReplacementPlan.enterprise_id.in_(
+            select(Organisation.id).where(regulated_enterprises(scopes, parks=False))))
     if not clauses:
         return false()
     return or_(*clauses) if len(clauses) > 1 else clauses[0]
+
+
+def regulator_scopes_for_plans(scopes: tuple[Scope, ...]) -> tuple[Scope, ...]:
+    """Park-limited jurisdictions do not reach capacity plans (a park does not decide them)."""
+    return tuple(s for s in scopes if s.park_id is None)
 
 
 def get_plan(session: Session, principal: Principal, plan_id: int, *, lock: bool = False) -> ReplacementPlan:
@@ -203,22 +205,13 @@ def get_plan(session: Session, principal: Principal, plan_id: int, *, lock: bool
     return plan
 
 
-def _decider_scopes(session: Session, principal: Principal) -> list[Scope]:
-    """Jurisdictions of the regulators the caller manages (empty without the write scope)."""
-    if "write" not in principal.scopes:
-        return []
-    regulators = [m.organisation_id for m in principal.memberships
-                  if m.kind == OrgKind.regulator and m.role == Role.manager]
-    if not regulators:
-        return []
-    rows = session.execute(select(Jurisdiction).where(Jurisdiction.regulator_id.in_(regulators))).scalars()
-    return [Scope(province=j.province, city=j.city, park_id=j.park_id, industries=tuple(j.industries or ()))
-            for j in rows]
-
-
 def can_decide(session: Session, principal: Principal, plan: ReplacementPlan) -> bool:
-    """May the caller approve or reject ``plan``?"""
-    return any(_covers(s, plan.province, plan.city, plan.sector) for s in _decider_scopes(session, principal))
+    """May the caller approve or reject ``plan``? A managed jurisdiction covering the enterprise."""
+    enterprise = session.get(Organisation, plan.enterprise_id)
+    if enterprise is None:
+        return False
+    return any(covers(s, enterprise)
+               for s in regulator_scopes_for_plans(regulator_scopes(session, principal, write=True)))
 
 
 def can_submit(principal: Principal, plan: ReplacementPlan) -> bool:
@@ -469,9 +462,9 @@ def _decide(session: Session, principal: Principal, plan_id: int, *, approve: bo
             book: RuleBook) -> ReplacementPlan:
     plan = get_plan(session, principal, plan_id, lock=True)
     if not can_decide(session, principal, plan):
-        raise Forbidden("only a regulator (manager role, write scope) whose jurisdiction covers the project's "
-                        "location may approve or reject this plan",
-                        "只有管辖项目所在地的主管部门（管理员角色、具有 write 权限）可以批准或驳回该方案")
+        raise Forbidden("only a regulator (manager role, write scope) whose jurisdiction covers where the "
+                        "enterprise is registered may approve or reject this plan",
+                        "只有管辖该企业注册所在地的主管部门（管理员角色、具有 write 权限）可以批准或驳回该方案")
     _transition(session, principal, plan, from_status=PlanStatus.submitted,
                 action="approved" if approve else "rejected")
     comment = (comment or "").strip() or None

@@ -15,6 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from greenmfg.db.lengths import column_length
+from greenmfg.diagnosis.models import Equipment
 from greenmfg.errors import InputError, Issue
 from greenmfg.exports import append_row, csv_writer, formula_like
 from greenmfg.refdata.vocabulary import normalize_name
@@ -124,6 +126,14 @@ def _issue(code: str, message: str, message_zh: str, fix: str, fix_zh: str, *, c
            sheet: str, row: int | None) -> Issue:
     return Issue(code=code, message=message, message_zh=message_zh, fix=fix, fix_zh=fix_zh, sheet=sheet, row=row,
                  column=column, value="" if value is None else str(value)[:100])
+
+
+def _stored_length(key: str) -> int | None:
+    """The length of the :class:`Equipment` column a text field is kept in (None: unbounded text)."""
+    try:
+        return column_length(getattr(Equipment, key))
+    except (AttributeError, TypeError):
+        return None
 
 
 def _blank(value: object) -> bool:
@@ -237,8 +247,8 @@ def parse_item(values: Mapping[str, Any], *, facilities: Mapping[str, int], shee
                                      "请改为以字母、数字或汉字开头（去掉开头的符号）", column=column, value=raw,
                                      sheet=sheet, row=row))
                 continue
-            limit = 200 if field.key in ("name",) else 64 if field.key in ("code", "fuel") else 100
-            if field.key != "notes" and len(text) > limit:
+            limit = _stored_length(field.key)
+            if limit is not None and len(text) > limit:
                 issues.append(_issue("diagnosis.input.too_long", f"{column} is longer than {limit} characters",
                                      f"{column}超过 {limit} 个字符", "shorten it", "请缩短", column=column, value=raw,
                                      sheet=sheet, row=row))

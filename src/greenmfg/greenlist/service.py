@@ -26,8 +26,10 @@ Who may do what
 - ``publish`` and ``reject`` (from recommended): platform admins (MIIT).
 - ``retain``/``remove`` (annual dynamic-management re-check): a covering regulator or an admin.
 
-Who sees an application: the applicant's members, the assigned evaluator's members, covering
-regulators (not drafts) and admins. Anybody else gets :class:`~greenmfg.orgs.access.NotFound`,
+Who sees an application: the applicant's members, the assigned evaluator's members while the
+assignment made for this application is open (it ends with the report, a withdrawal or an admin
+ending it), regulators whose jurisdiction covers where the applicant is registered (not drafts)
+and admins (the access policy, :mod:`greenmfg.orgs.access`). Anybody else gets :class:`~greenmfg.orgs.access.NotFound`,
 as for an application that does not exist. Those who see it but may not take an action get
 :class:`~greenmfg.orgs.access.Forbidden`; an action from the wrong state is a
 :class:`TransitionConflict`. Every transition is stored as a history row and audited.
@@ -46,7 +48,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, false, func, or_, select, true
+from sqlalchemy import ColumnElement, String, and_, cast, false, func, literal, or_, select, true
 from sqlalchemy.orm import Session
 
 from greenmfg.audit.service import record
@@ -63,8 +65,18 @@ from greenmfg.greenlist.models import (
     RegionOutput,
 )
 from greenmfg.greenlist.rules import ListRules, load_rules
-from greenmfg.orgs.access import Forbidden, NotFound, Principal, Scope
-from greenmfg.orgs.models import EvaluatorAssignment, Jurisdiction, Organisation, OrgKind, Park
+from greenmfg.orgs.access import (
+    Forbidden,
+    NotFound,
+    Principal,
+    Scope,
+    assignment_clause,
+    assignment_purpose,
+    covers,
+    regulated_enterprises,
+    regulator_scopes,
+)
+from greenmfg.orgs.models import EvaluatorAssignment, Organisation, OrgKind, Park
 
 __all__ = [
     "ACTIONS", "OPEN", "TRANSITIONS", "TransitionConflict", "Transition", "allowed_actions", "application_dict",
@@ -75,6 +87,8 @@ __all__ = [
 ]
 
 S = ApplicationStatus
+#: the ``purpose`` kind of the evaluator assignment made for one application (``green_list:<id>``)
+PURPOSE = "green_list"
 #: states an applicant may still withdraw from
 OPEN = frozenset({S.draft, S.submitted, S.evaluator_assigned, S.evaluated, S.regulator_review, S.returned})
 MAX_COMMENT = 2000
@@ -341,41 +355,18 @@ def snapshot_of_evaluation(session: Session, application: GreenApplication, eval
 
 
 def covering_scopes(session: Session, principal: Principal, *, write: bool) -> list[Scope]:
-    """Jurisdictions of the caller's regulators (manager role when ``write``)."""
-    if write and "write" not in principal.scopes:
-        return []
-    regulators = [m.organisation_id for m in principal.memberships
-                  if m.kind == OrgKind.regulator and (not write or m.role == Role.manager)]
-    if not regulators:
-        return []
-    rows = session.execute(select(Jurisdiction).where(Jurisdiction.regulator_id.in_(regulators))).scalars()
-    return [Scope(province=j.province, city=j.city, park_id=j.park_id, industries=tuple(j.industries or ()))
-            for j in rows]
-
-
-def _covers(scope: Scope, org: Organisation) -> bool:
-    if scope.province != org.province:
-        return False
-    if scope.city and scope.city != org.city:
-        return False
-    if scope.park_id is not None and scope.park_id != org.park_id:
-        return False
-    return not scope.industries or (org.industry or "") in scope.industries
-
-
-def _scope_clause(scope: Scope) -> ColumnElement[bool]:
-    parts: list[ColumnElement[bool]] = [Organisation.province == scope.province]
-    if scope.city:
-        parts.append(Organisation.city == scope.city)
-    if scope.park_id is not None:
-        parts.append(Organisation.park_id == scope.park_id)
-    if scope.industries:
-        parts.append(Organisation.industry.in_(scope.industries))
-    return and_(*parts)
+    """Jurisdictions of the caller's regulators (manager role when ``write``): the access policy's."""
+    return list(regulator_scopes(session, principal, write=write))
 
 
 def application_filter(principal: Principal) -> ColumnElement[bool]:
-    """WHERE clause on GreenApplication joined with its applicant Organisation: what the caller may see."""
+    """WHERE clause on GreenApplication joined with its applicant Organisation: what the caller may see.
+
+    Built from the access policy (:mod:`greenmfg.orgs.access`): the applicant's members; the
+    evaluator the application names *while its assignment for this application is open* (the
+    report, a withdrawal or an admin ending the assignment ends it); regulators whose
+    jurisdiction covers where the applicant is registered (not drafts); admins.
+    """
     if "read" not in principal.scopes:
         return false()
     if principal.is_admin:
@@ -384,14 +375,21 @@ def application_filter(principal: Principal) -> ColumnElement[bool]:
     own = principal.enterprise_ids()
     if own:
         clauses.append(GreenApplication.organisation_id.in_(own))
-    evaluators = [m.organisation_id for m in principal.memberships if m.kind == OrgKind.evaluator]
-    if evaluators:
-        clauses.append(GreenApplication.evaluator_id.in_(evaluators))
-    for scope in principal.jurisdictions:
-        clauses.append(and_(_scope_clause(scope), GreenApplication.status != S.draft))
+    if principal.evaluator_ids():
+        clauses.append(_assigned(principal))
+    if principal.jurisdictions:
+        clauses.append(and_(regulated_enterprises(principal.jurisdictions), GreenApplication.status != S.draft))
     if not clauses:
         return false()
     return or_(*clauses)
+
+
+def _assigned(principal: Principal) -> ColumnElement[bool]:
+    """The caller's evaluator holds the open assignment made for this application."""
+    purpose = literal(assignment_purpose(PURPOSE, ""), String) + cast(GreenApplication.id, String)
+    return and_(GreenApplication.evaluator_id.is_not(None),
+                assignment_clause(principal, GreenApplication.organisation_id,
+                                  evaluator_id=GreenApplication.evaluator_id, purpose=purpose))
 
 
 def get_application(session: Session, principal: Principal, application_id: int, *,
@@ -433,7 +431,7 @@ def _is_evaluator(principal: Principal, application: GreenApplication) -> bool:
 
 def _is_regulator(session: Session, principal: Principal, application: GreenApplication) -> bool:
     org = _applicant(session, application)
-    return any(_covers(s, org) for s in covering_scopes(session, principal, write=True))
+    return any(covers(s, org) for s in regulator_scopes(session, principal, write=True))
 
 
 def _is_admin(principal: Principal) -> bool:
@@ -615,7 +613,7 @@ def assign_evaluator(session: Session, principal: Principal, application_id: int
                       "commission another evaluator", "请委托其他第三方评价机构")])
     application.evaluator_id = evaluator.id
     session.add(EvaluatorAssignment(evaluator_id=evaluator.id, enterprise_id=application.organisation_id,
-                                    purpose=f"green_list:{application.id}"))
+                                    purpose=assignment_purpose(PURPOSE, application.id)))
     _move(session, principal, application, transition,
           details={"evaluator_id": evaluator.id, "evaluations_in_year": used + 1, "cap": int(cap.value),
                    "cap_reference": cap.reference})
@@ -624,7 +622,7 @@ def assign_evaluator(session: Session, principal: Principal, application_id: int
 
 def _end_assignment(session: Session, application: GreenApplication) -> None:
     for assignment in session.execute(select(EvaluatorAssignment).where(
-            EvaluatorAssignment.purpose == f"green_list:{application.id}",
+            EvaluatorAssignment.purpose == assignment_purpose(PURPOSE, application.id),
             EvaluatorAssignment.ended_at.is_(None))).scalars():
         assignment.ended_at = utcnow()
 
@@ -818,9 +816,7 @@ def application_page(session: Session, principal: Principal, *, offset: int, lim
     if queue == "mine":
         where.append(GreenApplication.organisation_id.in_(principal.enterprise_ids() or [-1]))
     elif queue == "evaluator":
-        evaluators = [m.organisation_id for m in principal.memberships if m.kind == OrgKind.evaluator]
-        where += [GreenApplication.evaluator_id.in_(evaluators or [-1]),
-                  GreenApplication.status == S.evaluator_assigned]
+        where += [_assigned(principal), GreenApplication.status == S.evaluator_assigned]
     elif queue == "regulator":
         where.append(GreenApplication.status == S.regulator_review)
     elif queue == "admin":

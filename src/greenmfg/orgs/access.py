@@ -4,21 +4,40 @@ An enterprise's data is visible to its own members, to regulators whose jurisdic
 to evaluators assigned to it (while the assignment is active) and to platform admins. Nobody
 else learns that it exists: lookups of an invisible enterprise raise :class:`NotFound`, exactly
 as for an id that does not exist.
+
+This module is the one access policy. Services that keep records of their own (green-list
+applications, capacity-replacement plans) build their visibility from its parts rather than
+filtering on their own:
+
+- :func:`assignment_clause`: an evaluator reads only while an assignment is open (``ended_at``
+  unset); ending or withdrawing the assignment ends the access, to the enterprise's data and to
+  the record the assignment was for (``purpose``, e.g. ``green_list:<id>``).
+- :func:`jurisdiction_clause`/:func:`covers`: a regulator's reach follows where the enterprise is
+  *registered* (:class:`Organisation` province, city, park, industry), never a location typed
+  into a record by the applicant.
+- :func:`regulator_scopes`: the jurisdictions of the regulators the caller belongs to (managed
+  ones only when deciding).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import ColumnElement, and_, false, or_, select
+from sqlalchemy import ColumnElement, and_, exists, false, or_, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import SQLCoreOperations
 
 from greenmfg.auth.models import Role, User
 from greenmfg.errors import GreenmfgError
 from greenmfg.orgs.models import EvaluatorAssignment, Jurisdiction, Organisation, OrgKind
 
-__all__ = ["Forbidden", "Membership", "NotFound", "Principal", "Scope", "enterprise_filter",
-           "get_enterprise", "load_principal"]
+__all__ = ["Forbidden", "Membership", "NotFound", "Principal", "Scope", "assignment_clause",
+           "assignment_purpose", "covers", "enterprise_filter", "get_enterprise", "jurisdiction_clause",
+           "load_principal", "regulated_enterprises", "regulator_scopes"]
+
+
+#: a column (mapped attribute) or SQL expression
+_Expr = SQLCoreOperations
 
 
 class NotFound(GreenmfgError):
@@ -92,6 +111,9 @@ class Principal:
     def enterprise_ids(self) -> list[int]:
         return [m.organisation_id for m in self._kinds(OrgKind.enterprise)]
 
+    def evaluator_ids(self) -> list[int]:
+        return [m.organisation_id for m in self._kinds(OrgKind.evaluator)]
+
     def can_manage(self, enterprise_id: int) -> bool:
         """May change the enterprise's data (import, commit)."""
         if "write" not in self.scopes:
@@ -134,7 +156,8 @@ def load_principal(session: Session, user: User, *, scopes: frozenset[str] | Non
                      jurisdictions=jurisdictions)
 
 
-def _jurisdiction_clause(j: Scope) -> ColumnElement[bool]:
+def jurisdiction_clause(j: Scope) -> ColumnElement[bool]:
+    """A WHERE clause on :class:`Organisation`: the enterprises *registered* within ``j``."""
     parts: list[ColumnElement[bool]] = [Organisation.province == j.province]
     if j.city:
         parts.append(Organisation.city == j.city)
@@ -143,6 +166,70 @@ def _jurisdiction_clause(j: Scope) -> ColumnElement[bool]:
     if j.industries:
         parts.append(Organisation.industry.in_(j.industries))
     return and_(*parts)
+
+
+def covers(j: Scope, org: Organisation) -> bool:
+    """Does ``j`` reach ``org`` (by where it is registered)? The Python twin of :func:`jurisdiction_clause`."""
+    if j.province != org.province:
+        return False
+    if j.city and j.city != org.city:
+        return False
+    if j.park_id is not None and j.park_id != org.park_id:
+        return False
+    return not j.industries or (org.industry or "") in j.industries
+
+
+def regulator_scopes(session: Session, principal: Principal, *, write: bool) -> tuple[Scope, ...]:
+    """Jurisdictions of the caller's regulators; with ``write`` only those it manages (and only
+    with a credential that has the write scope)."""
+    if not write:
+        return principal.jurisdictions if "read" in principal.scopes else ()
+    if "write" not in principal.scopes:
+        return ()
+    regulators = [m.organisation_id for m in principal.memberships
+                  if m.kind == OrgKind.regulator and m.role == Role.manager]
+    if not regulators:
+        return ()
+    return tuple(Scope(province=j.province, city=j.city, park_id=j.park_id, industries=tuple(j.industries or ()))
+                 for j in session.execute(select(Jurisdiction).where(Jurisdiction.regulator_id.in_(regulators))
+                                          .order_by(Jurisdiction.id)).scalars())
+
+
+def regulated_enterprises(scopes: tuple[Scope, ...] | list[Scope], *,
+                          parks: bool = True) -> ColumnElement[bool]:
+    """A WHERE clause on :class:`Organisation`: enterprises registered within any of ``scopes``
+    (park-limited jurisdictions left out unless ``parks``)."""
+    clauses = [jurisdiction_clause(j) for j in scopes if parks or j.park_id is None]
+    if not clauses:
+        return false()
+    return and_(Organisation.kind == OrgKind.enterprise, or_(*clauses) if len(clauses) > 1 else clauses[0])
+
+
+def assignment_purpose(kind: str, ident: object) -> str:
+    """The ``purpose`` an assignment for one record carries, e.g. ``green_list:12``."""
+    return f"{kind}:{ident}"
+
+
+def assignment_clause(principal: Principal, enterprise_id: _Expr[int] | int, *,
+                      evaluator_id: _Expr[int | None] | int | None = None,
+                      purpose: _Expr[str] | str | None = None) -> ColumnElement[bool]:
+    """True while one of the caller's evaluator organisations has an *open* assignment to the enterprise.
+
+    ``evaluator_id`` narrows it to one evaluator (the one a record names) and ``purpose`` to the
+    assignment made for one record: when that assignment ends (report delivered, application
+    withdrawn, an admin withdrew it), the access ends with it, whatever the record still says.
+    """
+    evaluators = principal.evaluator_ids()
+    if not evaluators or "read" not in principal.scopes:
+        return false()
+    parts: list[ColumnElement[bool]] = [EvaluatorAssignment.evaluator_id.in_(evaluators),
+                                        EvaluatorAssignment.enterprise_id == enterprise_id,
+                                        EvaluatorAssignment.ended_at.is_(None)]
+    if evaluator_id is not None:
+        parts.append(EvaluatorAssignment.evaluator_id == evaluator_id)
+    if purpose is not None:
+        parts.append(EvaluatorAssignment.purpose == purpose)
+    return exists().where(*parts)
 
 
 def enterprise_filter(session: Session, principal: Principal) -> ColumnElement[bool]:
@@ -155,12 +242,9 @@ def enterprise_filter(session: Session, principal: Principal) -> ColumnElement[b
     own = principal.enterprise_ids()
     if own:
         clauses.append(Organisation.id.in_(own))
-    clauses.extend(_jurisdiction_clause(j) for j in principal.jurisdictions)
-    evaluators = [m.organisation_id for m in principal.memberships if m.kind == OrgKind.evaluator]
-    if evaluators:
-        assigned = select(EvaluatorAssignment.enterprise_id).where(
-            EvaluatorAssignment.evaluator_id.in_(evaluators), EvaluatorAssignment.ended_at.is_(None))
-        clauses.append(Organisation.id.in_(assigned))
+    clauses.extend(jurisdiction_clause(j) for j in principal.jurisdictions)
+    if principal.evaluator_ids():
+        clauses.append(assignment_clause(principal, Organisation.id))
     if not clauses:
         return false()
     return and_(Organisation.kind == OrgKind.enterprise, or_(*clauses) if len(clauses) > 1 else clauses[0])
