@@ -23,7 +23,7 @@ def _database(migrate: bool = True):  # type: ignore[no-untyped-def]
     from greenmfg.settings import Settings
 
     settings = Settings.from_env()
-    database = Database(settings.database_url)
+    database = Database(settings.database_url, sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms)
     if migrate:
         upgrade(database)
     return settings, database
@@ -73,7 +73,8 @@ def serve(
         from greenmfg.db.session import Database
         from greenmfg.monitoring.ingest import IngestWorker
 
-        worker = IngestWorker(Database(settings.database_url), settings.mqtt_url)
+        worker = IngestWorker(Database(settings.database_url, sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms),
+                              settings.mqtt_url)
         thread = worker.start_thread()
         Console(stderr=True).print(f"MQTT ingest from {settings.mqtt_url} / 已启动遥测接入")
     try:

@@ -61,6 +61,10 @@ class Settings:
     login_window_minutes: int = 15
     #: seconds an API token's principal is reused without a database lookup (0: never)
     principal_cache_seconds: float = 10.0
+    #: SQLite: milliseconds a writer waits for the write lock before "database is locked"
+    sqlite_busy_timeout_ms: int = 30_000
+    #: seconds between two writes of an API token's ``last_used_at`` (reads do not write it)
+    token_touch_seconds: int = 60
     mqtt_url: str | None = None
     #: Redis for shared caches (dashboards); none: nothing is cached
     redis_url: str | None = None
@@ -87,6 +91,8 @@ class Settings:
             mqtt_url=env.get("GREENMFG_MQTT_URL") or None,
             redis_url=env.get("GREENMFG_REDIS_URL") or None,
             principal_cache_seconds=float(_int(env, "GREENMFG_TOKEN_CACHE_SECONDS", int(base.principal_cache_seconds))),
+            sqlite_busy_timeout_ms=_int(env, "GREENMFG_SQLITE_BUSY_TIMEOUT_MS", base.sqlite_busy_timeout_ms),
+            token_touch_seconds=_int(env, "GREENMFG_TOKEN_TOUCH_SECONDS", base.token_touch_seconds),
         )
 
     def check(self) -> None:

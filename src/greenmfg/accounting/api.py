@@ -136,10 +136,14 @@ def get_import(import_id: int, principal: CurrentPrincipal,
 @router.post("/imports/{import_id}/commit", summary="Commit a previewed import (all or nothing) and account it")
 def commit_import(import_id: int, principal: CurrentPrincipal,
                   database: Annotated[Database, Depends(get_database)]) -> dict[str, Any]:
-    with database.session() as session:
+    # the accounting first, in a read-only transaction: SQLite's write lock is held for the writes only
+    with database.session(write=False) as session:
+        batch = queries.get_batch(session, principal, import_id, manage=True, content=True)
+        accounted = store.account_batch(batch) if batch.status == ImportStatus.previewed else None
+    with database.session(write=True) as session:
         batch = queries.get_batch(session, principal, import_id, manage=True, content=True)
         try:
-            run = store.commit_import(session, principal, batch)
+            run = store.commit_import(session, principal, batch, accounted=accounted)
         except store.ImportConflict as error:
             raise _store_error(error) from error
         results = session.scalar(select(func.count()).where(FacilityResult.run_id == run.id)) or 0

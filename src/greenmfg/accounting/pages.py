@@ -373,9 +373,13 @@ def import_page(import_id: int, request: Request, principal: PagePrincipal, data
 def commit(import_id: int, request: Request, principal: PagePrincipal, database: DatabaseDep) -> Response:
     response = RedirectResponse(f"/imports/{import_id}", status_code=303)
     try:
-        with database.session() as session:
+        # the accounting first, in a read-only transaction: SQLite's write lock is held for the writes only
+        with database.session(write=False) as session:
             batch = queries.get_batch(session, principal, import_id, manage=True, content=True)
-            run = store.commit_import(session, principal, batch)
+            accounted = store.account_batch(batch) if batch.status == ImportStatus.previewed else None
+        with database.session(write=True) as session:
+            batch = queries.get_batch(session, principal, import_id, manage=True, content=True)
+            run = store.commit_import(session, principal, batch, accounted=accounted)
             count = session.scalar(select(func.count()).where(FacilityResult.run_id == run.id)) or 0
     except store.ImportConflict:
         flash(response, "error", N_("This import cannot be committed: only a preview without errors can."))

@@ -75,7 +75,7 @@ from greenmfg.errors import GreenmfgError, InputError, Issue, ValidationFailed
 from greenmfg.orgs.access import Principal
 from greenmfg.orgs.models import Facility, Organisation
 
-__all__ = ["ALLOWED_TYPES", "ImportConflict", "UploadRejected", "account_records", "commit_import", "discard_import",
+__all__ = ["ALLOWED_TYPES", "Accounted", "ImportConflict", "account_batch", "UploadRejected", "account_records", "commit_import", "discard_import",
            "preview_upload", "raw_rows", "recalculate", "records_table", "reference_fingerprint", "refresh_counted", "refresh_counted_of_run",
            "store_accounted"]
 
@@ -386,10 +386,30 @@ def _insert_results(session: Session, run_id: int, rows: list[dict[str, Any]]) -
         connection.execute(insert(cast(Table, ResultProduct.__table__)), products)
 
 
-def commit_import(session: Session, principal: Principal, batch: ImportBatch) -> CalculationRun:
+#: what a commit stores: the result document, the rows as read, the benchmark results
+Accounted = tuple[dict[str, Any], list[dict[str, Any]], BenchmarkSet | None]
+
+
+def account_batch(batch: ImportBatch) -> Accounted:
+    """The accounting a commit of ``batch`` stores: the preview's when it is of these very bytes
+    with the installed reference data, else the stored bytes accounted again.
+
+    Needs no transaction: an edge calls it before it opens the commit's write transaction, so
+    that SQLite's write lock is held for the writes only (see :func:`commit_import`)."""
+    reused = _previews.take(hashlib.sha256(batch.content).hexdigest(), batch.filename)
+    if reused is None:
+        run = account(InputFile(batch.filename, batch.content))
+        reused = result_document(run), raw_rows(run), _benchmark_runs([run])
+    return reused
+
+
+def commit_import(session: Session, principal: Principal, batch: ImportBatch, *,
+                  accounted: Accounted | None = None) -> CalculationRun:
     """Store a previewed batch: rows, new data versions, the run and its results, in one transaction.
 
-    The caller's transaction is the unit: any error leaves nothing behind.
+    The caller's transaction is the unit: any error leaves nothing behind. ``accounted``: the
+    batch's accounting from :func:`account_batch` (of the same bytes: computed before the
+    transaction began), else it is accounted here.
 
     Raises
     ------
@@ -404,12 +424,7 @@ def commit_import(session: Session, principal: Principal, batch: ImportBatch) ->
     session.refresh(batch)
     if batch.status != ImportStatus.previewed:
         raise ImportConflict(f"import {batch.id} was committed meanwhile", f"导入批次 {batch.id} 已被提交")
-    # the preview's accounting when it is of these very bytes with the installed reference data
-    reused = _previews.take(hashlib.sha256(batch.content).hexdigest(), batch.filename)
-    if reused is None:
-        run = account(InputFile(batch.filename, batch.content))
-        reused = result_document(run), raw_rows(run), _benchmark_runs([run])
-    document, raw, benchmarks = reused
+    document, raw, benchmarks = accounted if accounted is not None else account_batch(batch)
     return store_accounted(session, principal, batch, document, raw, benchmarks=benchmarks)
 
 
