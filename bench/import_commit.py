@@ -130,7 +130,7 @@ def _import(database: Database, enterprise_id: int, user_id: int, content: bytes
         statements += 1
 
     with database.session() as session:
-        principal = load_principal(session, session.get(User, user_id))
+        principal = load_principal(session, session.get_one(User, user_id))
         enterprise = session.get(Organisation, enterprise_id)
         assert enterprise is not None
         start = time.perf_counter()
@@ -143,10 +143,9 @@ def _import(database: Database, enterprise_id: int, user_id: int, content: bytes
     event.listen(database.engine, "before_cursor_execute", count)
     try:
         with database.session() as session:
-            principal = load_principal(session, session.get(User, user_id))
-            batch = session.get(ImportBatch, batch_id)
-            assert batch is not None
-            store.commit_import(session, principal, batch)
+            principal = load_principal(session, session.get_one(User, user_id))
+            committed = session.get_one(ImportBatch, batch_id)
+            store.commit_import(session, principal, committed)
     finally:
         event.remove(database.engine, "before_cursor_execute", count)
     commit = time.perf_counter() - start
