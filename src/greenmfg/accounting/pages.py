@@ -327,15 +327,21 @@ def _upload(request: Request, principal: Principal, database: Database, settings
             filename: str, content_type: str, content: bytes) -> Response:
     translator = _translator(request)
     rejected: store.UploadRejected | None = None
-    with database.session() as session:
+    checked: store.CheckedUpload | None = None
+    # checked and accounted before the write transaction: SQLite's write lock is held for the writes only
+    with database.session(write=False) as session:
         enterprise = get_enterprise(session, principal, enterprise_id, manage=True)
         try:
-            batch = store.preview_upload(session, principal, enterprise, filename=filename,
-                                         content_type=content_type, content=content,
-                                         max_bytes=settings.max_upload_bytes)
+            checked = store.check_upload(enterprise, filename=filename, content_type=content_type,
+                                         content=content, max_bytes=settings.max_upload_bytes)
         except store.UploadRejected as error:
             rejected = error
-        else:
+    if checked is not None:
+        with database.session(write=True) as session:
+            enterprise = get_enterprise(session, principal, enterprise_id, manage=True)
+            batch = store.preview_upload(session, principal, enterprise, filename=filename,
+                                         content_type=content_type, content=content,
+                                         max_bytes=settings.max_upload_bytes, checked=checked)
             batch_id = batch.id
     if rejected is not None:
         message = rejected.message_zh if translator.locale == "zh-CN" else rejected.message

@@ -75,11 +75,15 @@ from greenmfg.errors import GreenmfgError, InputError, Issue, ValidationFailed
 from greenmfg.orgs.access import Principal
 from greenmfg.orgs.models import Facility, Organisation
 
-__all__ = ["ALLOWED_TYPES", "Accounted", "ImportConflict", "account_batch", "UploadRejected", "account_records", "commit_import", "discard_import",
-           "preview_upload", "raw_rows", "recalculate", "records_table", "reference_fingerprint", "refresh_counted", "refresh_counted_of_run",
+__all__ = ["ALLOWED_TYPES", "Accounted", "CheckedUpload", "ImportConflict", "UploadRejected", "account_batch",
+           "account_records", "check_upload", "commit_import", "discard_import", "preview_upload", "raw_rows",
+           "recalculate", "records_table", "reference_fingerprint", "refresh_counted", "refresh_counted_of_run",
            "store_accounted"]
 
 MAX_STORED_ISSUES = 1000
+
+#: what a commit stores: the result document, the rows as read, the benchmark results
+Accounted = tuple[dict[str, Any], list[dict[str, Any]], BenchmarkSet | None]
 
 #: accepted file types and the content types browsers and clients send for them
 ALLOWED_TYPES: dict[str, frozenset[str]] = {
@@ -265,41 +269,73 @@ def reference_fingerprint(provenance: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
 
 
+@dataclass(frozen=True)
+class CheckedUpload:
+    """An upload checked and accounted (:func:`check_upload`), not stored yet."""
+
+    name: str
+    sha256: str
+    issues: list[Issue]
+    total_issues: int
+    accounted: Accounted | None  # without issues: the result document, the rows as read, benchmarks
+    enterprise_code: str
+
+
+def check_upload(enterprise: Organisation, *, filename: str, content_type: str, content: bytes, max_bytes: int,
+                 rows: pa.Table | None = None) -> CheckedUpload:
+    """Check, validate and account an upload for ``enterprise`` without touching the database.
+
+    An edge calls it before it opens the preview's write transaction (see
+    :func:`preview_upload`), so that SQLite's write lock is not held while a large file is
+    accounted.
+
+    Raises
+    ------
+    UploadRejected
+        Wrong type, too large, empty or not what its name says.
+    """
+    name = _check_upload(filename, content_type, content, max_bytes)
+    assert enterprise.code is not None
+    sha256 = hashlib.sha256(content).hexdigest()
+    try:
+        run = account(InputFile(name, content)) if rows is None else account_table(rows, name=name)
+    except ValidationFailed as failed:
+        return CheckedUpload(name, sha256, failed.issues, failed.total, None, enterprise.code)
+    except InputError as error:
+        return CheckedUpload(name, sha256, [_file_issue(error, name)], 1, None, enterprise.code)
+    foreign = _foreign_rows(run, enterprise.code)
+    if foreign:
+        return CheckedUpload(name, sha256, foreign, len(foreign), None, enterprise.code)
+    return CheckedUpload(name, sha256, [], 0, (result_document(run), raw_rows(run), _benchmark_runs([run])),
+                         enterprise.code)
+
+
 def preview_upload(session: Session, principal: Principal, enterprise: Organisation, *, filename: str,
-                   content_type: str, content: bytes, max_bytes: int, rows: pa.Table | None = None) -> ImportBatch:
+                   content_type: str, content: bytes, max_bytes: int, rows: pa.Table | None = None,
+                   checked: CheckedUpload | None = None) -> ImportBatch:
     """Check and validate an upload; store it as a previewed (or invalid) batch.
 
     ``rows``: the upload's rows already held as a table (an upload the platform made itself, such
     as a month of meter totals), accounted as they are instead of reading ``content`` again.
+    ``checked``: the same upload already checked by :func:`check_upload` (outside the transaction).
 
     Raises
     ------
     UploadRejected
         Wrong type, too large, empty or not what its name says: nothing is stored.
     """
-    name = _check_upload(filename, content_type, content, max_bytes)
-    issues: list[Issue] = []
-    total_issues = 0
+    if checked is None or checked.enterprise_code != enterprise.code:
+        checked = check_upload(enterprise, filename=filename, content_type=content_type, content=content,
+                               max_bytes=max_bytes, rows=rows)
+    name, sha256 = checked.name, checked.sha256
+    issues, total_issues = checked.issues, checked.total_issues
     summary: dict[str, Any] = {}
     row_count = 0
-    sha256 = hashlib.sha256(content).hexdigest()
-    try:
-        run = account(InputFile(name, content)) if rows is None else account_table(rows, name=name)
-    except ValidationFailed as failed:
-        issues, total_issues = failed.issues, failed.total
-    except InputError as error:
-        issues, total_issues = [_file_issue(error, name)], 1
-    else:
-        assert enterprise.code is not None
-        foreign = _foreign_rows(run, enterprise.code)
-        if foreign:
-            issues, total_issues = foreign, len(foreign)
-        else:
-            document = result_document(run)
-            raw = raw_rows(run)
-            row_count = len(raw)
-            summary = _preview_summary(session, enterprise, document)
-            _previews.put(sha256, name, document, raw, _benchmark_runs([run]))
+    if checked.accounted is not None:
+        document, raw, benchmarks = checked.accounted
+        row_count = len(raw)
+        summary = _preview_summary(session, enterprise, document)
+        _previews.put(sha256, name, document, raw, benchmarks)
     batch = ImportBatch(
         enterprise_id=enterprise.id, created_by=principal.user_id, filename=name,
         content_type=content_type or "application/octet-stream", size_bytes=len(content),
@@ -384,10 +420,6 @@ def _insert_results(session: Session, run_id: int, rows: list[dict[str, Any]]) -
                 for row in rows for p in row["products"] or []]
     if products:
         connection.execute(insert(cast(Table, ResultProduct.__table__)), products)
-
-
-#: what a commit stores: the result document, the rows as read, the benchmark results
-Accounted = tuple[dict[str, Any], list[dict[str, Any]], BenchmarkSet | None]
 
 
 def account_batch(batch: ImportBatch) -> Accounted:
