@@ -40,7 +40,7 @@ from sqlalchemy import create_engine, func, select, text
 
 from greenmfg.accounting.models import ActivityRecord, FacilityResult, ImportBatch
 from greenmfg.db.migrate import upgrade
-from greenmfg.db.session import Database
+from greenmfg.db.session import Database, reading
 from greenmfg.demo.platform import seed_demo
 from greenmfg.settings import Settings
 from greenmfg.web.app import create_app
@@ -80,7 +80,7 @@ def _postgres_database(base_url: str, name: str, *, reuse: bool) -> str:
 
 def _size(database: Database) -> int:
     if database.dialect == "sqlite":
-        with database.engine.connect() as connection:
+        with reading(), database.engine.connect() as connection:  # not under the write lock
             connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         path = Path(database.url.removeprefix("sqlite:///"))
         return sum(p.stat().st_size for p in path.parent.glob(path.name + "*"))

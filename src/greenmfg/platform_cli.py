@@ -24,7 +24,7 @@ def _database(migrate: bool = True):  # type: ignore[no-untyped-def]
     from greenmfg.settings import Settings
 
     settings = Settings.from_env()
-    database = Database(settings.database_url)
+    database = Database(settings.database_url, sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms)
     configure_audit(settings, database=database)  # audit events appended by any command are keyed and checkpointed
     if migrate:
         upgrade(database)
@@ -92,7 +92,8 @@ def serve(
         from greenmfg.db.session import Database
         from greenmfg.monitoring.ingest import IngestWorker
 
-        worker = IngestWorker(Database(settings.database_url), settings.mqtt_url, check_broker=True)
+        worker = IngestWorker(Database(settings.database_url, sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms),
+                              settings.mqtt_url, check_broker=True)
         thread = worker.start_thread()
         Console(stderr=True).print(f"MQTT ingest from {_redacted(settings.mqtt_url)} / 已启动遥测接入")
     if managed is not None:

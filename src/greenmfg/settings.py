@@ -123,6 +123,10 @@ class Settings:
     api_docs: bool | None = None
     #: seconds an API token's principal is reused without a database lookup (0: never)
     principal_cache_seconds: float = 10.0
+    #: SQLite: milliseconds a writer waits for the write lock before "database is locked"
+    sqlite_busy_timeout_ms: int = 30_000
+    #: seconds between two writes of an API token's ``last_used_at`` (reads do not write it)
+    token_touch_seconds: int = 60
     mqtt_url: str | None = None
     #: where greenmfg writes the broker's password and ACL files (and finds ``mosquitto.pid`` to
     #: reload it) after every device credential change; none: ``greenmfg broker files`` by hand
@@ -179,6 +183,8 @@ class Settings:
             audit_checkpoints=env.get("GREENMFG_AUDIT_CHECKPOINTS") or None,
             audit_checkpoint_every=_int(env, "GREENMFG_AUDIT_CHECKPOINT_EVERY", base.audit_checkpoint_every),
             audit_syslog=env.get("GREENMFG_AUDIT_SYSLOG") or None,
+            sqlite_busy_timeout_ms=_int(env, "GREENMFG_SQLITE_BUSY_TIMEOUT_MS", base.sqlite_busy_timeout_ms),
+            token_touch_seconds=_int(env, "GREENMFG_TOKEN_TOUCH_SECONDS", base.token_touch_seconds),
         )
 
     def check(self) -> None:

@@ -101,12 +101,20 @@ async def upload_import(enterprise_id: int, request: Request, principal: Current
 
 def _preview(database: Database, settings: Settings, principal: Principal, enterprise_id: int, filename: str,
              content_type: str, content: bytes) -> dict[str, Any]:
-    with database.session() as session:
+    # checked and accounted before the write transaction: SQLite's write lock is held for the writes only
+    with database.session(write=False) as session:
+        enterprise = get_enterprise(session, principal, enterprise_id, manage=True)
+        try:
+            checked = store.check_upload(enterprise, filename=filename, content_type=content_type,
+                                         content=content, max_bytes=settings.max_upload_bytes)
+        except store.UploadRejected as error:
+            raise _store_error(error) from error
+    with database.session(write=True) as session:
         enterprise = get_enterprise(session, principal, enterprise_id, manage=True)
         try:
             batch = store.preview_upload(session, principal, enterprise, filename=filename,
                                          content_type=content_type, content=content,
-                                         max_bytes=settings.max_upload_bytes,
+                                         max_bytes=settings.max_upload_bytes, checked=checked,
                                          quota_bytes=settings.upload_quota_bytes,
                                          preview_ttl_hours=settings.preview_ttl_hours)
         except (store.UploadRejected, store.ImportConflict) as error:
@@ -138,10 +146,14 @@ def get_import(import_id: int, principal: CurrentPrincipal,
 @router.post("/imports/{import_id}/commit", summary="Commit a previewed import (all or nothing) and account it")
 def commit_import(import_id: int, principal: CurrentPrincipal,
                   database: Annotated[Database, Depends(get_database)]) -> dict[str, Any]:
-    with database.session() as session:
+    # the accounting first, in a read-only transaction: SQLite's write lock is held for the writes only
+    with database.session(write=False) as session:
+        batch = queries.get_batch(session, principal, import_id, manage=True, content=True)
+        accounted = store.account_batch(batch) if batch.status == ImportStatus.previewed else None
+    with database.session(write=True) as session:
         batch = queries.get_batch(session, principal, import_id, manage=True, content=True)
         try:
-            run = store.commit_import(session, principal, batch)
+            run = store.commit_import(session, principal, batch, accounted=accounted)
         except store.ImportConflict as error:
             raise _store_error(error) from error
         results = session.scalar(select(func.count()).where(FacilityResult.run_id == run.id)) or 0

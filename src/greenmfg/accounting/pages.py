@@ -327,18 +327,27 @@ def _upload(request: Request, principal: Principal, database: Database, settings
             filename: str, content_type: str, content: bytes) -> Response:
     translator = _translator(request)
     rejected: store.UploadRejected | None = None
-    with database.session() as session:
+    checked: store.CheckedUpload | None = None
+    # checked and accounted before the write transaction: SQLite's write lock is held for the writes only
+    with database.session(write=False) as session:
         enterprise = get_enterprise(session, principal, enterprise_id, manage=True)
         try:
-            batch = store.preview_upload(session, principal, enterprise, filename=filename,
-                                         content_type=content_type, content=content,
-                                         max_bytes=settings.max_upload_bytes,
-                                         quota_bytes=settings.upload_quota_bytes,
-                                         preview_ttl_hours=settings.preview_ttl_hours)
+            checked = store.check_upload(enterprise, filename=filename, content_type=content_type,
+                                         content=content, max_bytes=settings.max_upload_bytes)
         except store.UploadRejected as error:
             rejected = error
-        else:
-            batch_id = batch.id
+    if checked is not None:
+        try:
+            with database.session(write=True) as session:
+                enterprise = get_enterprise(session, principal, enterprise_id, manage=True)
+                batch = store.preview_upload(session, principal, enterprise, filename=filename,
+                                             content_type=content_type, content=content,
+                                             max_bytes=settings.max_upload_bytes, checked=checked,
+                                             quota_bytes=settings.upload_quota_bytes,
+                                             preview_ttl_hours=settings.preview_ttl_hours)
+                batch_id = batch.id
+        except store.UploadRejected as error:   # over the enterprise's quota: nothing stored
+            rejected = error
     if rejected is not None:
         message = rejected.message_zh if translator.locale == "zh-CN" else rejected.message
         return _imports(request, principal, database, settings, enterprise_id, page=1, view="history",
@@ -375,9 +384,13 @@ def import_page(import_id: int, request: Request, principal: PagePrincipal, data
 def commit(import_id: int, request: Request, principal: PagePrincipal, database: DatabaseDep) -> Response:
     response = RedirectResponse(f"/imports/{import_id}", status_code=303)
     try:
-        with database.session() as session:
+        # the accounting first, in a read-only transaction: SQLite's write lock is held for the writes only
+        with database.session(write=False) as session:
             batch = queries.get_batch(session, principal, import_id, manage=True, content=True)
-            run = store.commit_import(session, principal, batch)
+            accounted = store.account_batch(batch) if batch.status == ImportStatus.previewed else None
+        with database.session(write=True) as session:
+            batch = queries.get_batch(session, principal, import_id, manage=True, content=True)
+            run = store.commit_import(session, principal, batch, accounted=accounted)
             count = session.scalar(select(func.count()).where(FacilityResult.run_id == run.id)) or 0
     except store.ImportConflict:
         flash(response, "error", N_("This import cannot be committed: only a preview without errors can."))

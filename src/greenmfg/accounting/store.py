@@ -39,6 +39,7 @@ from sqlalchemy import (
     or_,
     select,
     true,
+    tuple_,
     update,
 )
 from sqlalchemy.orm import Session
@@ -76,11 +77,15 @@ from greenmfg.errors import GreenmfgError, InputError, Issue, ValidationFailed
 from greenmfg.orgs.access import Principal
 from greenmfg.orgs.models import Facility, Organisation
 
-__all__ = ["ALLOWED_TYPES", "ImportConflict", "UploadRejected", "account_records", "commit_import", "discard_import",
-           "preview_upload", "raw_rows", "recalculate", "records_table", "reference_fingerprint", "refresh_counted",
+__all__ = ["ALLOWED_TYPES", "Accounted", "CheckedUpload", "ImportConflict", "UploadRejected", "account_batch",
+           "account_records", "check_upload", "commit_import", "discard_import", "preview_upload", "raw_rows",
+           "recalculate", "records_table", "reference_fingerprint", "refresh_counted", "refresh_counted_of_run",
            "store_accounted"]
 
 MAX_STORED_ISSUES = 1000
+
+#: what a commit stores: the result document, the rows as read, the benchmark results
+Accounted = tuple[dict[str, Any], list[dict[str, Any]], BenchmarkSet | None]
 
 #: accepted file types and the content types browsers and clients send for them
 ALLOWED_TYPES: dict[str, frozenset[str]] = {
@@ -283,9 +288,51 @@ def reference_fingerprint(provenance: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
 
 
+@dataclass(frozen=True)
+class CheckedUpload:
+    """An upload checked and accounted (:func:`check_upload`), not stored yet."""
+
+    name: str
+    sha256: str
+    issues: list[Issue]
+    total_issues: int
+    accounted: Accounted | None  # without issues: the result document, the rows as read, benchmarks
+    enterprise_code: str
+
+
+def check_upload(enterprise: Organisation, *, filename: str, content_type: str, content: bytes, max_bytes: int,
+                 rows: pa.Table | None = None) -> CheckedUpload:
+    """Check, validate and account an upload for ``enterprise`` without touching the database.
+
+    An edge calls it before it opens the preview's write transaction (see
+    :func:`preview_upload`), so that SQLite's write lock is not held while a large file is
+    accounted.
+
+    Raises
+    ------
+    UploadRejected
+        Wrong type, too large, empty or not what its name says.
+    """
+    name = _check_upload(filename, content_type, content, max_bytes)
+    assert enterprise.code is not None
+    sha256 = hashlib.sha256(content).hexdigest()
+    try:
+        run = account(InputFile(name, content)) if rows is None else account_table(rows, name=name)
+    except ValidationFailed as failed:
+        return CheckedUpload(name, sha256, failed.issues, failed.total, None, enterprise.code)
+    except InputError as error:
+        return CheckedUpload(name, sha256, [_file_issue(error, name)], 1, None, enterprise.code)
+    foreign = _foreign_rows(run, enterprise.code) or over_long_cells(run.source, name, limit=MAX_STORED_ISSUES)
+    if foreign:
+        return CheckedUpload(name, sha256, foreign, len(foreign), None, enterprise.code)
+    return CheckedUpload(name, sha256, [], 0, (result_document(run), raw_rows(run), _benchmark_runs([run])),
+                         enterprise.code)
+
+
 def preview_upload(session: Session, principal: Principal, enterprise: Organisation, *, filename: str,
                    content_type: str, content: bytes, max_bytes: int, rows: pa.Table | None = None,
-                   quota_bytes: int | None = None, preview_ttl_hours: int | None = None) -> ImportBatch:
+                   quota_bytes: int | None = None, preview_ttl_hours: int | None = None,
+                   checked: CheckedUpload | None = None) -> ImportBatch:
     """Check and validate an upload; store it as a previewed (or invalid) batch.
 
     ``rows``: the upload's rows already held as a table (an upload the platform made itself, such
@@ -293,39 +340,29 @@ def preview_upload(session: Session, principal: Principal, enterprise: Organisat
     ``preview_ttl_hours``: first expire the enterprise's older previews; ``quota_bytes``: refuse
     the upload when the enterprise's uncommitted files would exceed it
     (:mod:`greenmfg.accounting.retention`).
+    ``checked``: the same upload already checked by :func:`check_upload` (outside the transaction).
 
     Raises
     ------
     UploadRejected
         Wrong type, too large, empty, not what its name says or over the quota: nothing is stored.
     """
-    name = _check_upload(filename, content_type, content, max_bytes)
+    if checked is None or checked.enterprise_code != enterprise.code:
+        checked = check_upload(enterprise, filename=filename, content_type=content_type, content=content,
+                               max_bytes=max_bytes, rows=rows)
+    name, sha256 = checked.name, checked.sha256
     if preview_ttl_hours is not None:
         retention.purge_expired(session, ttl_hours=preview_ttl_hours, enterprise_id=enterprise.id)
     if quota_bytes is not None:
         _check_quota(session, enterprise.id, name, len(content), quota_bytes)
-    issues: list[Issue] = []
-    total_issues = 0
+    issues, total_issues = checked.issues, checked.total_issues
     summary: dict[str, Any] = {}
     row_count = 0
-    sha256 = hashlib.sha256(content).hexdigest()
-    try:
-        run = account(InputFile(name, content)) if rows is None else account_table(rows, name=name)
-    except ValidationFailed as failed:
-        issues, total_issues = failed.issues, failed.total
-    except InputError as error:
-        issues, total_issues = [_file_issue(error, name)], 1
-    else:
-        assert enterprise.code is not None
-        foreign = _foreign_rows(run, enterprise.code) or over_long_cells(run.source, name, limit=MAX_STORED_ISSUES)
-        if foreign:
-            issues, total_issues = foreign, len(foreign)
-        else:
-            document = result_document(run)
-            raw = raw_rows(run)
-            row_count = len(raw)
-            summary = _preview_summary(session, enterprise, document)
-            _previews.put(sha256, name, document, raw, _benchmark_runs([run]))
+    if checked.accounted is not None:
+        document, raw, benchmarks = checked.accounted
+        row_count = len(raw)
+        summary = _preview_summary(session, enterprise, document)
+        _previews.put(sha256, name, document, raw, benchmarks)
     batch = ImportBatch(
         enterprise_id=enterprise.id, created_by=principal.user_id, filename=name,
         content_type=_base_type(content_type), size_bytes=len(content),
@@ -391,22 +428,47 @@ _PRODUCT_FIELDS = ("product", "quantity", "unit", "energy_intensity", "energy_in
                    "emission_intensity_unit")
 
 
-def _insert_results(session: Session, rows: list[dict[str, Any]]) -> None:
-    """Insert result rows and, per result, its products as rows of their own (for SQL pooling)."""
+def _insert_results(session: Session, run_id: int, rows: list[dict[str, Any]]) -> None:
+    """Insert the result rows of run ``run_id`` and, per result, its products as rows of their own
+    (for SQL pooling).
+
+    Set-based: one multi-row INSERT of the results (no per-row ``RETURNING``, which SQLite runs as
+    one statement per row), one SELECT of the run's new ids by facility-period, one INSERT of the
+    products: a bounded number of statements, whatever the number of results.
+    """
     if not rows:
         return
-    ids = session.execute(insert(FacilityResult).returning(FacilityResult.id, sort_by_parameter_order=True),
-                          rows).scalars().all()
-    products = [{"result_id": result_id, **{k: p.get(k) for k in _PRODUCT_FIELDS}}
-                for result_id, row in zip(ids, rows, strict=True) for p in row["products"] or []]
+    results = cast(Table, FacilityResult.__table__)
+    connection = session.connection()
+    connection.execute(insert(results), rows)
+    ids = {(facility_id, period): result_id for result_id, facility_id, period in connection.execute(
+        select(results.c.id, results.c.facility_id, results.c.period).where(results.c.run_id == run_id))}
+    products = [{"result_id": ids[(row["facility_id"], row["period"])], **{k: p.get(k) for k in _PRODUCT_FIELDS}}
+                for row in rows for p in row["products"] or []]
     if products:
-        session.execute(insert(ResultProduct), products)
+        connection.execute(insert(cast(Table, ResultProduct.__table__)), products)
 
 
-def commit_import(session: Session, principal: Principal, batch: ImportBatch) -> CalculationRun:
+def account_batch(batch: ImportBatch) -> Accounted:
+    """The accounting a commit of ``batch`` stores: the preview's when it is of these very bytes
+    with the installed reference data, else the stored bytes accounted again.
+
+    Needs no transaction: an edge calls it before it opens the commit's write transaction, so
+    that SQLite's write lock is held for the writes only (see :func:`commit_import`)."""
+    reused = _previews.take(hashlib.sha256(batch.content).hexdigest(), batch.filename)
+    if reused is None:
+        run = account(InputFile(batch.filename, batch.content))
+        reused = result_document(run), raw_rows(run), _benchmark_runs([run])
+    return reused
+
+
+def commit_import(session: Session, principal: Principal, batch: ImportBatch, *,
+                  accounted: Accounted | None = None) -> CalculationRun:
     """Store a previewed batch: rows, new data versions, the run and its results, in one transaction.
 
-    The caller's transaction is the unit: any error leaves nothing behind.
+    The caller's transaction is the unit: any error leaves nothing behind. ``accounted``: the
+    batch's accounting from :func:`account_batch` (of the same bytes: computed before the
+    transaction began), else it is accounted here.
 
     Raises
     ------
@@ -421,12 +483,7 @@ def commit_import(session: Session, principal: Principal, batch: ImportBatch) ->
     session.refresh(batch)
     if batch.status != ImportStatus.previewed:
         raise ImportConflict(f"import {batch.id} was committed meanwhile", f"导入批次 {batch.id} 已被提交")
-    # the preview's accounting when it is of these very bytes with the installed reference data
-    reused = _previews.take(hashlib.sha256(batch.content).hexdigest(), batch.filename)
-    if reused is None:
-        run = account(InputFile(batch.filename, batch.content))
-        reused = result_document(run), raw_rows(run), _benchmark_runs([run])
-    document, raw, benchmarks = reused
+    document, raw, benchmarks = accounted if accounted is not None else account_batch(batch)
     return store_accounted(session, principal, batch, document, raw, benchmarks=benchmarks)
 
 
@@ -442,31 +499,57 @@ def _new_versions(session: Session, enterprise_id: int, import_id: int, user_id:
     """A new current data version of each (facility code, facility id, period); the earlier
     versions of those facility-periods and their results stop being current.
 
-    Set-based: one statement per kind of change, executed for all the keys at once (the ORM's
-    per-object updates scanned the whole session for every facility-period: quadratic in a seed).
+    Set-based: a bounded number of statements whatever the number of facility-periods (one
+    multi-row INSERT of the new versions, one SELECT of their ids, one UPDATE per table that
+    finds the replaced rows through the new versions of this import: no per-facility-period
+    statement and no list of keys bound as parameters).
     """
     if not keys:
         return {}
-    latest = {(f, p): int(v or 0) for f, p, v in session.execute(
-        select(DataVersion.facility_id, DataVersion.period, func.max(DataVersion.version))
-        .where(DataVersion.enterprise_id == enterprise_id).group_by(DataVersion.facility_id, DataVersion.period))}
-    versions_table = cast(Table, DataVersion.__table__)
-    results_table = cast(Table, FacilityResult.__table__)
+    versions = cast(Table, DataVersion.__table__)
+    results = cast(Table, FacilityResult.__table__)
     connection = session.connection()
-    params = [{"k_facility": facility_id, "k_period": period} for _code, facility_id, period in keys]
-    for table in (versions_table, results_table):
-        connection.execute(update(table).where(table.c.facility_id == bindparam("k_facility"),
-                                               table.c.period == bindparam("k_period"), table.c.current.is_(True))
-                           .values(current=False), params)
+    latest = {(f, p): int(v or 0) for f, p, v in connection.execute(
+        select(versions.c.facility_id, versions.c.period, func.max(versions.c.version))
+        .where(versions.c.enterprise_id == enterprise_id).group_by(versions.c.facility_id, versions.c.period))}
     now = utcnow()
-    numbers = [latest.get((facility_id, period), 0) + 1 for _code, facility_id, period in keys]
-    rows = [{"enterprise_id": enterprise_id, "facility_id": facility_id, "period": period, "version": number,
-             "import_id": import_id, "created_at": now, "created_by": user_id, "current": True}
-            for (_code, facility_id, period), number in zip(keys, numbers, strict=True)]
-    ids = connection.execute(insert(versions_table).returning(versions_table.c.id, sort_by_parameter_order=True),
-                             rows).scalars().all()
-    return {(code, period): _NewVersion(version_id, number, period)
-            for (code, _facility_id, period), version_id, number in zip(keys, ids, numbers, strict=True)}
+    connection.execute(insert(versions), [
+        {"enterprise_id": enterprise_id, "facility_id": facility_id, "period": period,
+         "version": latest.get((facility_id, period), 0) + 1, "import_id": import_id, "created_at": now,
+         "created_by": user_id, "current": True} for _code, facility_id, period in keys])
+    # the facility-periods this import stores anew, as a subquery (no bound list of keys)
+    new = versions.alias("new_versions")
+    replaced = select(new.c.facility_id, new.c.period).where(new.c.import_id == import_id)
+    connection.execute(update(versions).where(
+        versions.c.enterprise_id == enterprise_id, versions.c.current.is_(True), versions.c.import_id != import_id,
+        tuple_(versions.c.facility_id, versions.c.period).in_(replaced)).values(current=False))
+    connection.execute(update(results).where(
+        results.c.enterprise_id == enterprise_id, results.c.current.is_(True),
+        tuple_(results.c.facility_id, results.c.period).in_(replaced)).values(current=False))
+    stored = {(facility_id, period): (version_id, number) for version_id, facility_id, period, number
+              in connection.execute(select(versions.c.id, versions.c.facility_id, versions.c.period,
+                                           versions.c.version).where(versions.c.import_id == import_id))}
+    out: dict[tuple[str, str], _NewVersion] = {}
+    for code, facility_id, period in keys:
+        version_id, number = stored[(facility_id, period)]
+        out[(code, period)] = _NewVersion(version_id, number, period)
+    return out
+
+
+def _facility_ids(session: Session, enterprise_id: int, codes: set[str]) -> dict[str, int]:
+    """The enterprise's facilities, code → id, after adding those of ``codes`` it does not have yet
+    (one multi-row INSERT, not one ``RETURNING`` statement per new facility)."""
+    facilities = cast(Table, Facility.__table__)
+    connection = session.connection()
+    query = select(facilities.c.code, facilities.c.id).where(facilities.c.enterprise_id == enterprise_id)
+    known: dict[str, int] = {code: facility_id for code, facility_id in connection.execute(query)}
+    missing = sorted(codes - known.keys())
+    if missing:
+        now = utcnow()
+        connection.execute(insert(facilities), [{"enterprise_id": enterprise_id, "code": code, "name": None,
+                                                 "created_at": now} for code in missing])
+        known = {code: facility_id for code, facility_id in connection.execute(query)}
+    return known
 
 
 def store_accounted(session: Session, principal: Principal, batch: ImportBatch, document: dict[str, Any],
@@ -479,15 +562,9 @@ def store_accounted(session: Session, principal: Principal, batch: ImportBatch, 
     reference data than installed) the stored rows are accounted and benchmarked again.
     """
     enterprise_id = batch.enterprise_id
-    facilities = {f.code: f for f in session.execute(
-        select(Facility).where(Facility.enterprise_id == enterprise_id)).scalars()}
-    for code in sorted({r["facility_id"] for r in document["results"]} - facilities.keys()):
-        facility = Facility(enterprise_id=enterprise_id, code=code)
-        session.add(facility)
-        facilities[code] = facility
-    session.flush()
+    facilities = _facility_ids(session, enterprise_id, {r["facility_id"] for r in document["results"]})
     versions = _new_versions(session, enterprise_id, batch.id, principal.user_id,
-                             [(r["facility_id"], facilities[r["facility_id"]].id, r["period"])
+                             [(r["facility_id"], facilities[r["facility_id"]], r["period"])
                               for r in document["results"]])
     records = []
     for row in raw:
@@ -498,21 +575,20 @@ def store_accounted(session: Session, principal: Principal, batch: ImportBatch, 
         records.append({"import_id": batch.id, "data_version_id": row_version.id, "sheet": row["sheet"],
                         "row": row["row"], "values": row["values"]})
     if records:
-        session.execute(insert(ActivityRecord), records)
+        session.connection().execute(insert(cast(Table, ActivityRecord.__table__)), records)
     calc_run = CalculationRun(enterprise_id=enterprise_id, trigger="import", import_id=batch.id,
                               created_by=principal.user_id, provenance=document["provenance"],
                               reference_fingerprint=reference_fingerprint(document["provenance"]))
     session.add(calc_run)
     session.flush()
     packer = LinePacker()
-    _insert_results(session, [
+    _insert_results(session, calc_run.id, [
         _result_row(r, run_id=calc_run.id, version_id=versions[(r["facility_id"], r["period"])].id,
-                    enterprise_id=enterprise_id, facility_id=facilities[r["facility_id"]].id, packer=packer)
+                    enterprise_id=enterprise_id, facility_id=facilities[r["facility_id"]], packer=packer)
         for r in document["results"]])
     packer.store(session)
-    refresh_counted(session, {(facilities[r["facility_id"]].id, int(r["period"][:4])) for r in document["results"]})
-    _store_benchmarks(session, enterprise_id, calc_run.id, benchmarks, versions,
-                      {code: f.id for code, f in facilities.items()})
+    refresh_counted_of_run(session, calc_run.id)
+    _store_benchmarks(session, enterprise_id, calc_run.id, benchmarks, versions, facilities)
     note_changed_rows(session, len(records) + 2 * len(document["results"]))
     batch.status = ImportStatus.committed
     mark_changed(session, enterprise_id)
@@ -600,7 +676,7 @@ def recalculate(session: Session, *, actor: str, actor_user_id: int | None = Non
             new_rows.append(row)
         session.execute(update(FacilityResult).where(FacilityResult.enterprise_id == enterprise_id,
                                                      FacilityResult.current.is_(True)).values(current=False))
-        _insert_results(session, new_rows)
+        _insert_results(session, calc_run.id, new_rows)
         packer.store(session)
         refresh_counted(session, {(f, int(p[:4])) for f, p in old} | {(r["facility_id"], r["year"]) for r in new_rows})
         code_of = {fid: code for code, fid in facilities.items()}
@@ -681,3 +757,22 @@ def refresh_counted(session: Session, facility_years: Iterable[tuple[int, int]])
                         or_(results.c.current.is_(True), results.c.counted.is_(True)))
                  .values(counted=case((counted, true()), else_=false())))
     session.connection().execute(statement, [{"f_id": f, "f_year": y} for f, y in keys])
+
+
+def refresh_counted_of_run(session: Session, run_id: int) -> None:
+    """:func:`refresh_counted` for every facility-year of run ``run_id``'s results, in one
+    statement: the facility-years are a subquery of the run's results (the results it replaced
+    are of the same facility-periods), so neither the statement count nor its parameters grow
+    with the facility-years an import touches."""
+    results = cast(Table, FacilityResult.__table__)
+    annual = results.alias("annual")
+    touched = results.alias("touched")
+    superseded = exists().where(annual.c.facility_id == results.c.facility_id, annual.c.year == results.c.year,
+                                annual.c.current.is_(True), func.length(annual.c.period) == 4)
+    counted = and_(results.c.current.is_(True), or_(func.length(results.c.period) == 4, ~superseded))
+    years = select(touched.c.facility_id, touched.c.year).where(touched.c.run_id == run_id).distinct()
+    session.connection().execute(
+        update(results)
+        .where(tuple_(results.c.facility_id, results.c.year).in_(years),
+               or_(results.c.current.is_(True), results.c.counted.is_(True)))
+        .values(counted=case((counted, true()), else_=false())))

@@ -7,7 +7,7 @@ import math
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from greenmfg.audit import service as audit
@@ -27,7 +27,7 @@ from greenmfg.settings import Settings
 
 __all__ = ["SCOPES", "AuthFailed", "Throttled", "active_demo_users", "authenticate", "change_password",
            "create_api_token", "open_session", "close_session", "resolve_api_token", "resolve_session",
-           "revoke_api_token", "revoke_credentials", "set_password"]
+           "revoke_api_token", "revoke_credentials", "set_password", "token_use_due", "touch_api_token"]
 
 SCOPES = ("read", "write", "admin")
 
@@ -175,10 +175,24 @@ def resolve_api_token(session: Session, settings: Settings, token: str) -> tuple
     row, user = found
     if row.revoked_at is not None or (row.expires_at is not None and row.expires_at <= now) or not user.active:
         return None
-    # record use at most once a minute: avoid a write on every request
-    if row.last_used_at is None or now - row.last_used_at > dt.timedelta(minutes=1):
-        row.last_used_at = now
+    # no write here: resolving a token is on every request's read path (see touch_api_token)
     return user, row
+
+
+def token_use_due(row: ApiToken, every: dt.timedelta) -> bool:
+    """Whether the token's ``last_used_at`` is older than ``every`` (then :func:`touch_api_token`)."""
+    return row.last_used_at is None or utcnow() - row.last_used_at > every
+
+
+def touch_api_token(session: Session, token_id: int, every: dt.timedelta) -> None:
+    """Record that the token was used now, unless that was recorded less than ``every`` ago.
+
+    Run in a short write transaction of its own, apart from the request's reads (the caller may
+    skip it when the database is busy: the next request records it)."""
+    now = utcnow()
+    session.execute(update(ApiToken).where(
+        ApiToken.id == token_id, or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at < now - every))
+        .values(last_used_at=now))
 
 
 def revoke_api_token(session: Session, row: ApiToken) -> None:

@@ -40,7 +40,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     Boolean,
@@ -49,6 +49,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Table,
     delete,
     func,
     insert,
@@ -416,6 +417,15 @@ def benchmark_set(runs: Sequence[AccountingRun]) -> BenchmarkSet:
 # ------------------------------------------------------------------------------ storing
 
 
+def _insert_rows(session: Session, model: type[Base], rows: list[dict[str, Any]]) -> None:
+    """One multi-row INSERT of ``rows`` (same keys each) into ``model``'s table.
+
+    Core, not the ORM's bulk insert: that groups the rows by which values are None and runs each
+    group on its own (a statement per row, in effect), so a store's statement count grew with
+    its rows' facility-periods."""
+    session.connection().execute(insert(cast(Table, model.__table__)), rows)
+
+
 def store_benchmarks(session: Session, *, enterprise_id: int, run_id: int, benchmarks: BenchmarkSet,
                      versions: Mapping[tuple[str, str], int], facilities: Mapping[str, int],
                      replace_all: bool = False) -> None:
@@ -447,7 +457,7 @@ def store_benchmarks(session: Session, *, enterprise_id: int, run_id: int, bench
                                     version_id=version, enterprise_id=enterprise_id,
                                     facility_id=facilities[r.facility_id]))
     if rows:
-        session.execute(insert(StoredBenchmark), rows)
+        _insert_rows(session, StoredBenchmark, rows)
     session.add(BenchmarkRunRecord(run_id=run_id, enterprise_id=enterprise_id, reference_key=benchmarks.reference_key,
                                    provenance=benchmarks.provenance))
     session.flush()
@@ -525,7 +535,7 @@ def _store_works(session: Session, enterprise_id: int, run_id: int, benchmarks: 
             rows.extend(_works_row(r, option=option, key=recomputed.reference_key, run_id=run_id,
                                    enterprise_id=enterprise_id) for r in results if r.period in wanted)
     if rows:
-        session.execute(insert(StoredWorks), rows)
+        _insert_rows(session, StoredWorks, rows)
 
 
 def _counted_rows(session: Session, enterprise_id: int, years: Iterable[int] | None
@@ -572,7 +582,7 @@ def refresh_plant_years(session: Session, enterprise_id: int, years: Iterable[in
                 out.append(_plant_row(item, by_period=by_period, option=option, key=key, run_id=run_id,
                                       enterprise_id=enterprise_id, facility_id=ids[item.facility]))
     if out:
-        session.execute(insert(StoredPlantYear), out)
+        _insert_rows(session, StoredPlantYear, out)
 
 
 def needs_refresh(session: Session, enterprise_id: int, key: str | None = None) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from sqlalchemy.exc import SQLAlchemyError
@@ -11,14 +12,14 @@ from starlette.types import ASGIApp
 from greenmfg import __version__
 from greenmfg.audit.service import configure as configure_audit
 from greenmfg.cache import make_cache
-from greenmfg.db.session import Database
+from greenmfg.db.session import Database, reading
 from greenmfg.settings import ConfigurationError, Settings
 from greenmfg.web.deps import PrincipalCache
 from greenmfg.web.errors import install_error_handlers
 from greenmfg.web.headers import SecurityHeadersMiddleware
 from greenmfg.web.uploads import UploadLimitMiddleware
 
-__all__ = ["TEMPLATE_PACKAGES", "GreenmfgApp", "create_app", "production_startup_checks"]
+__all__ = ["TEMPLATE_PACKAGES", "GreenmfgApp", "ReadOnlyRequests", "create_app", "production_startup_checks"]
 
 #: packages whose ``templates/`` folders hold pages (each domain keeps its own)
 TEMPLATE_PACKAGES = ("greenmfg.web", "greenmfg.auth", "greenmfg.accounting", "greenmfg.region", "greenmfg.admin",
@@ -77,7 +78,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     """
     settings = settings or Settings.from_env()
     settings.check()
-    database = database or Database(settings.database_url)
+    database = database or Database(settings.database_url, sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms)
     production_startup_checks(settings, database)
     # the audit chain's key and checkpoints (production refuses to start without a key)
     configure_audit(settings, database=database)
@@ -102,6 +103,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     # receive in a task group, which would wrap the 413 in an ExceptionGroup that FastAPI's body
     # parsing turns into a 400
     app.add_middleware(UploadLimitMiddleware, settings=settings)
+    app.add_middleware(ReadOnlyRequests)
 
     from greenmfg.accounting.api import router as accounting_router
     from greenmfg.accounting.pages import router as accounting_pages
@@ -148,3 +150,19 @@ async def _forget_principals_after_admin_changes(request: Request,
             and request.url.path.startswith(("/api/v1/admin", "/admin", "/tokens", "/api/v1/auth/tokens"))):
         request.app.state.principal_cache.clear()
     return response
+
+
+class ReadOnlyRequests:
+    """GET, HEAD and OPTIONS requests read: their transactions begin deferred on SQLite (no lock
+    taken, never waiting for an import's write lock); every other request's transactions begin
+    immediate (see :mod:`greenmfg.db.session`)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope.get("method") in ("GET", "HEAD", "OPTIONS"):
+            with reading():
+                await self.app(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)

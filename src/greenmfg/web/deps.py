@@ -8,6 +8,7 @@ to the login page when there is none.
 
 from __future__ import annotations
 
+import datetime as dt
 import hmac
 import ipaddress
 import threading
@@ -15,10 +16,11 @@ import time
 from typing import Annotated
 
 from fastapi import Depends, Request
+from sqlalchemy.exc import OperationalError
 from starlette.concurrency import run_in_threadpool
 
 from greenmfg.auth import service as auth
-from greenmfg.db.session import Database
+from greenmfg.db.session import Database, database_busy
 from greenmfg.orgs.access import Principal, load_principal
 from greenmfg.settings import Network, Settings
 from greenmfg.web.errors import ApiError, LoginRequired, PasswordChangeRequired
@@ -142,13 +144,26 @@ def principal_cache(request: Request) -> PrincipalCache:
 
 
 def _token_principal(database: Database, settings: Settings, token: str) -> Principal:
-    with database.session() as session:
+    # a read: never waits for (or takes) SQLite's write lock
+    with database.session(write=False) as session:
         found = auth.resolve_api_token(session, settings, token)
         if found is None:
             raise ApiError(401, "the token is invalid, expired or revoked", "令牌无效、已过期或已撤销",
                            headers={"WWW-Authenticate": "Bearer"})
         user, row = found
-        return load_principal(session, user, scopes=frozenset(row.scopes), via="token")
+        principal = load_principal(session, user, scopes=frozenset(row.scopes), via="token")
+        every = dt.timedelta(seconds=settings.token_touch_seconds)
+        due = auth.token_use_due(row, every)
+    if due:
+        # bookkeeping in a transaction of its own that does not wait: while an import holds
+        # SQLite's write lock the request goes on and a later one records the use
+        try:
+            with database.session(write=True, wait=False) as session:
+                auth.touch_api_token(session, row.id, every)
+        except OperationalError as error:
+            if not database_busy(error):
+                raise
+    return principal
 
 
 async def _api_principal(request: Request, database: Annotated[Database, Depends(get_database)],

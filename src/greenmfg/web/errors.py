@@ -16,10 +16,12 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from greenmfg.auth.passwords import WeakPassword
 from greenmfg.auth.service import Throttled
+from greenmfg.db.session import database_busy
 from greenmfg.errors import GreenmfgError, InputError, ValidationFailed
 from greenmfg.orgs.access import Forbidden, NotFound
 
@@ -40,7 +42,12 @@ _STATUS_TEXT = {
     422: ("invalid", "the request is invalid", "请求内容无效"),
     429: ("too_many_requests", "too many requests", "请求过于频繁"),
     500: ("internal_error", "internal error; nothing was changed", "内部错误；未做任何更改"),
+    503: ("busy", "the database is busy with another change; nothing was changed, try again in a few seconds",
+          "数据库正忙于其他更改；未做任何更改，请几秒后重试"),
 }
+
+#: seconds a client is asked to wait after a 503 "busy"
+BUSY_RETRY_AFTER = 5
 
 
 class ApiError(GreenmfgError):
@@ -107,6 +114,9 @@ def to_api_error(exc: Exception) -> ApiError:
                         details=[issue.as_dict() for issue in exc.issues])
     if isinstance(exc, InputError):
         return ApiError(422, str(exc), str(exc), code="unreadable_input")
+    if isinstance(exc, OperationalError) and database_busy(exc):
+        # SQLite's write lock stayed taken past the busy timeout (a very long import): retryable
+        return ApiError(503, headers={"Retry-After": str(BUSY_RETRY_AFTER)})
     return ApiError(500)
 
 
@@ -143,5 +153,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return _render(request, ApiError(500))
+        error = to_api_error(exc)
+        if error.status == 503:
+            log.warning("database busy on %s %s: %s", request.method, request.url.path, exc)
+        else:
+            log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return _render(request, error)
