@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from fastapi import FastAPI, Request, Response
+from fastapi import Depends, FastAPI, Request, Response
 
 from greenmfg import __version__
 from greenmfg.cache import make_cache
@@ -12,6 +12,7 @@ from greenmfg.db.session import Database
 from greenmfg.settings import Settings
 from greenmfg.web.deps import PrincipalCache
 from greenmfg.web.errors import install_error_handlers
+from greenmfg.web.text_input import refuse_nul
 from greenmfg.web.uploads import UploadLimitMiddleware
 
 __all__ = ["TEMPLATE_PACKAGES", "create_app"]
@@ -42,6 +43,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         openapi_url="/api/v1/openapi.json",
         docs_url="/api/v1/docs",
         redoc_url=None,
+        # NUL characters in any text of any request are a 422 before the route runs (issue #13)
+        dependencies=[Depends(refuse_nul)],
     )
     app.state.settings = settings
     app.state.database = database
