@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+import io
 import re
+import zipfile
+from collections.abc import Callable
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
+from openpyxl import Workbook
+from sqlalchemy import func, select
+
+from greenmfg.auth.models import User
+from greenmfg.db.session import Database
+from greenmfg.errors import ValidationFailed
+from greenmfg.workbooks import check_xlsx
 
 from .conftest import Login, World, app_routes
+from .test_uploads import ROUTES, XLSX, Post, _stored
 from .web_helpers import csrf_of, signed_in
 
 HUGE_IDS = (2**31, 2**63)   # past PostgreSQL integer; past SQLite INTEGER
@@ -48,3 +60,134 @@ def test_every_integer_path_parameter_refuses_out_of_range_ids(client: TestClien
             if answer.status_code != 422 or (path.startswith("/api/") and not located):
                 failures.append(f"{method} {url} -> {answer.status_code} {answer.text[:200]}")
     assert not failures, "\n".join(failures)
+
+
+# --- NUL characters ------------------------------------------------------------------------------------
+
+def _users(database: Database) -> int:
+    with database.session() as s:
+        return s.scalar(select(func.count()).select_from(User)) or 0
+
+
+def test_a_nul_in_a_query_parameter_is_a_located_422(client: TestClient, world: World, login: Login) -> None:
+    # PostgreSQL refused the search (500); SQLite searched for it
+    answer = client.get("/api/v1/admin/users", params={"q": "ad\x00min"}, headers=login("admin"))
+    assert answer.status_code == 422, answer.text
+    error = answer.json()["error"]
+    assert error["code"] == "nul_character" and error["details"][0]["location"] == "query.q"
+    assert "NUL" in error["message"] and "NUL 字符" in error["message_zh"]
+
+
+def test_a_nul_in_a_json_body_is_a_located_422_and_stores_nothing(client: TestClient, world: World,
+                                                                   login: Login, database: Database) -> None:
+    before = _users(database)
+    answer = client.post("/api/v1/admin/users", headers=login("admin"), json={
+        "username": "new\x00user", "display_name": "New", "password": "a long enough password 123",
+        "organisation_id": world.org("steel"), "role": "viewer"})
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["error"]["details"][0]["location"] == "body.username"
+    assert _users(database) == before
+    # the sign-in endpoint too (PostgreSQL: 500 on the user lookup)
+    answer = client.post("/api/v1/auth/token", json={"username": "ad\x00min", "password": "x"})
+    assert answer.status_code == 422 and answer.json()["error"]["code"] == "nul_character", answer.text
+
+
+def test_a_literal_backslash_u0000_in_json_is_text_not_nul(client: TestClient, world: World) -> None:
+    answer = client.post("/api/v1/auth/token", json={"username": "ad\\u0000min", "password": "x"})
+    assert answer.status_code == 401, answer.text
+
+
+def test_a_nul_in_a_form_field_is_a_422(client: TestClient, world: World) -> None:
+    browser = TestClient(client.app, raise_server_exceptions=False)
+    form = browser.get("/login")
+    answer = browser.post("/login", data={"username": "ad\x00min", "password": "x", "csrf_token": csrf_of(form.text),
+                                          "next": "/"}, follow_redirects=False)
+    assert answer.status_code == 422, answer.text[:300]
+    assert "NUL" in answer.text
+
+
+# --- broken workbooks ----------------------------------------------------------------------------------
+
+def _workbook(edit: Callable[[str, bytes], bytes]) -> bytes:
+    """A small valid .xlsx (one sheet of a few rows) with each part passed through ``edit(name, xml)``."""
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "数据"
+    for i in range(20):
+        sheet.append([f"row {i}", i])
+    plain = io.BytesIO()
+    book.save(plain)
+    out = io.BytesIO()
+    with zipfile.ZipFile(plain) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            target.writestr(info.filename, edit(info.filename, source.read(info.filename)))
+    return out.getvalue()
+
+
+LAUGHS = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]>')
+
+
+def _dtd_in(part: str) -> Callable[[str, bytes], bytes]:
+    def edit(name: str, xml: bytes) -> bytes:
+        if name != part:
+            return xml
+        body = xml.split(b"?>", 1)[1] if xml.startswith(b"<?xml") else xml
+        return LAUGHS + body.replace(b"<v>0</v>", b"<v>&lol2;</v>")
+    return edit
+
+
+_with_dtd = _dtd_in("xl/worksheets/sheet1.xml")
+
+
+def _truncated(name: str, xml: bytes) -> bytes:
+    return xml[: len(xml) * 2 // 3] if name == "xl/worksheets/sheet1.xml" else xml
+
+
+def test_check_xlsx_refuses_a_dtd_and_truncated_xml_located_at_the_part() -> None:
+    with pytest.raises(ValidationFailed) as dtd:
+        check_xlsx(_workbook(_with_dtd), file="a.xlsx", max_uncompressed_bytes=10 << 20, max_rows=1000)
+    issue = dtd.value.issues[0]
+    assert (issue.code, issue.file, issue.sheet) == ("upload.xlsx.dtd", "a.xlsx", "数据")
+    assert "xl/worksheets/sheet1.xml" in issue.message and "DTD" in issue.message_zh
+    with pytest.raises(ValidationFailed) as cut:
+        check_xlsx(_workbook(_truncated), file="b.xlsx", max_uncompressed_bytes=10 << 20, max_rows=1000)
+    issue = cut.value.issues[0]
+    assert (issue.code, issue.file, issue.sheet) == ("upload.xlsx.damaged_xml", "b.xlsx", "数据")
+    assert "line 2" in issue.message or "line 1" in issue.message
+    assert "截断" in issue.message_zh
+    # a DTD in any other part is refused as well
+    with pytest.raises(ValidationFailed) as styles:
+        check_xlsx(_workbook(_dtd_in("xl/styles.xml")),
+                   file="c.xlsx", max_uncompressed_bytes=10 << 20, max_rows=1000)
+    assert "xl/styles.xml" in styles.value.issues[0].message
+    # a valid workbook passes
+    check_xlsx(_workbook(lambda n, x: x), file="ok.xlsx", max_uncompressed_bytes=10 << 20, max_rows=1000)
+
+
+def test_a_corrupt_archive_member_is_refused() -> None:
+    content = bytearray(_workbook(lambda n, x: x))
+    at = content.find(b"xl/worksheets/sheet1.xml") + 200   # inside the sheet's compressed data
+    content[at:at + 40] = b"\xff" * 40
+    with pytest.raises(ValidationFailed) as broken:
+        check_xlsx(bytes(content), file="d.xlsx", max_uncompressed_bytes=10 << 20, max_rows=1000)
+    assert broken.value.issues[0].code in ("upload.xlsx.unreadable", "upload.xlsx.damaged_xml")
+
+
+XLSX_ROUTES = [r for r in ROUTES if r[0] in ("api accounting import", "api equipment register",
+                                              "page accounting import", "page equipment register",
+                                              "page green-factory workbook")]
+
+
+@pytest.mark.parametrize("edit", [_with_dtd, _truncated], ids=["dtd", "truncated"])
+@pytest.mark.parametrize(("route", "post", "api"), XLSX_ROUTES, ids=[r[0] for r in XLSX_ROUTES])
+def test_every_xlsx_upload_route_refuses_a_dtd_or_truncated_xml(client: TestClient, login: Login, world: World,
+                                                                 database: Database, route: str, post: Post,
+                                                                 api: bool, edit: Callable[[str, bytes], bytes]
+                                                                 ) -> None:
+    before = _stored(database)
+    answer = post(client, login, world, database, "data.xlsx", _workbook(edit), XLSX)
+    assert answer.status_code == 422, answer.text[:400]
+    text = answer.text
+    assert "xl/worksheets/sheet1.xml" in text and "data.xlsx" in text
+    assert _stored(database) == before
