@@ -8,6 +8,7 @@ import zipfile
 from collections.abc import Callable
 from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from openpyxl import Workbook
@@ -16,9 +17,11 @@ from sqlalchemy import func, select
 from greenmfg.auth.models import User
 from greenmfg.db.session import Database
 from greenmfg.errors import ValidationFailed
+from greenmfg.settings import Settings
+from greenmfg.web.app import create_app
 from greenmfg.workbooks import check_xlsx
 
-from .conftest import Login, World, app_routes
+from .conftest import PASSWORD, Login, World, app_routes
 from .test_uploads import ROUTES, XLSX, Post, _stored
 from .web_helpers import csrf_of, signed_in
 
@@ -191,3 +194,39 @@ def test_every_xlsx_upload_route_refuses_a_dtd_or_truncated_xml(client: TestClie
     text = answer.text
     assert "xl/worksheets/sheet1.xml" in text and "data.xlsx" in text
     assert _stored(database) == before
+
+
+# --- keep-alive after errors ---------------------------------------------------------------------------
+
+def test_after_any_error_the_keep_alive_connection_still_serves(database: Database, world: World,
+                                                                 settings: Settings) -> None:
+    """One HTTP/1.1 connection to a real uvicorn server: each refused request (422 id out of range, 422
+    NUL, 413 upload refused before its body is read, 404, 401, malformed JSON) is followed by a normal
+    request that succeeds on the same socket."""
+    from tests.browser.styleguide import serve
+
+    app = create_app(settings, database=database)
+    with serve(app) as base, httpx.Client(base_url=base, limits=httpx.Limits(max_connections=1)) as http:
+        token = http.post("/api/v1/auth/token", json={"username": "steel", "password": PASSWORD}).json()
+        headers = {"Authorization": f"Bearer {token['access_token']}"}
+        steel = world.org("steel")
+        bad: list[tuple[str, str, dict[str, Any], int]] = [
+            ("GET", f"/api/v1/enterprises/{2**63}", {}, 422),
+            ("GET", "/api/v1/me", {"params": {"x": "a\x00"}}, 422),
+            ("POST", f"/api/v1/enterprises/{steel}/imports",
+             {"files": {"file": ("big.csv", b"x" * (settings.max_upload_bytes + 100_000), "text/csv")}}, 413),
+            ("GET", "/api/v1/no-such-thing", {}, 404),
+            ("POST", "/api/v1/auth/token", {"content": b'{"username": ', "headers": {"content-type": "application/json"}},
+             422),
+        ]
+        sockets = set()
+        for method, url, extra, status in bad:
+            answer = http.request(method, url, headers={**headers, **extra.pop("headers", {})}, **extra)
+            assert answer.status_code == status, (url, answer.text[:300])
+            sockets.add(answer.extensions["network_stream"].get_extra_info("socket").getsockname())
+            after = http.get("/api/v1/me", headers=headers)
+            assert after.status_code == 200, after.text
+            sockets.add(after.extensions["network_stream"].get_extra_info("socket").getsockname())
+        assert http.get("/api/v1/me").status_code == 401
+        assert http.get("/api/v1/me", headers=headers).status_code == 200
+        assert len(sockets) == 1, f"the server closed the connection after an error: {sockets}"
