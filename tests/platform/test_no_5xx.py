@@ -19,6 +19,7 @@ from greenmfg.db.session import Database
 from greenmfg.errors import ValidationFailed
 from greenmfg.settings import Settings
 from greenmfg.web.app import create_app
+from greenmfg.web.ids import MAX_ID
 from greenmfg.workbooks import check_xlsx
 
 from .conftest import PASSWORD, Login, World, app_routes
@@ -230,3 +231,46 @@ def test_after_any_error_the_keep_alive_connection_still_serves(database: Databa
         assert http.get("/api/v1/me").status_code == 401
         assert http.get("/api/v1/me", headers=headers).status_code == 200
         assert len(sockets) == 1, f"the server closed the connection after an error: {sockets}"
+
+
+# --- a small fuzz over the OpenAPI schema (the long run is bench/fuzz_api.py) ----------------------------
+
+@pytest.mark.fuzz
+def test_fuzzed_ids_and_nul_text_never_answer_5xx(client: TestClient, world: World, login: Login) -> None:
+    """Hypothesis over the OpenAPI schema: any integer (and the edges 2^31, 2^63, 2^64) in an id of any
+    operation, and any text with a NUL in a query, as an enterprise user: no 5xx, and an id out of
+    1 … 2^31 − 1 is a 422."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    headers = login("steel")
+    operations = [(method.upper(), path) for path, item in client.app.openapi()["paths"].items()
+                  for method in item if any(p.get("in") == "path" and p["schema"].get("type") == "integer"
+                                            for p in item[method].get("parameters", []))]
+    assert len(operations) > 40
+    answers: list[tuple[str, int]] = []
+    edges = st.sampled_from([0, -1, 2**31 - 1, 2**31, 2**63, 2**64])
+
+    @settings(max_examples=60, deadline=None, database=None, derandomize=True,
+              suppress_health_check=list(HealthCheck))
+    @given(operation=st.sampled_from(operations), value=st.integers() | edges)
+    def ids(operation: tuple[str, str], value: int) -> None:
+        method, path = operation
+        url = re.sub(r"\{[a-z_]*_id\}", str(value), path)
+        url = re.sub(r"\{[^}]+\}", "x", url)
+        status = client.request(method, url, headers=headers).status_code
+        answers.append((f"{method} {url}", status))
+        if not 1 <= value <= MAX_ID:   # admin routes refuse a non-admin before reading parameters
+            assert status == 422 or (status == 403 and path.startswith("/api/v1/admin/")), (method, url, status)
+
+    @settings(max_examples=10, deadline=None, database=None, derandomize=True,
+              suppress_health_check=list(HealthCheck))
+    @given(before=st.text(max_size=5), after=st.text(max_size=5))
+    def nul(before: str, after: str) -> None:
+        answer = client.get("/api/v1/admin/users", params={"q": f"{before}\x00{after}"}, headers=login("admin"))
+        answers.append(("GET /api/v1/admin/users?q=…\\x00…", answer.status_code))
+        assert answer.status_code == 422
+
+    ids()
+    nul()
+    assert not [a for a in answers if a[1] >= 500], [a for a in answers if a[1] >= 500]
