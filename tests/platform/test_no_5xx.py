@@ -24,6 +24,7 @@ from greenmfg.web.ids import MAX_ID
 from greenmfg.workbooks import check_xlsx
 
 from .conftest import PASSWORD, Login, World, app_routes
+from .test_pages import PageSession
 from .test_uploads import ROUTES, XLSX, Post, _stored
 from .web_helpers import csrf_of, signed_in
 
@@ -275,3 +276,16 @@ def test_fuzzed_ids_and_nul_text_never_answer_5xx(client: TestClient, world: Wor
     ids()
     nul()
     assert not [a for a in answers if a[1] >= 500], [a for a in answers if a[1] >= 500]
+
+
+def test_an_id_parsed_by_hand_that_overflows_the_database_is_a_422_not_a_500(client: TestClient, world: World,
+                                                                               login: Login) -> None:
+    """The safety net: the green-factory upload page reads its enterprise id from the form itself (not
+    through ``Id``); 2^63 reaches the database, which refuses it (PostgreSQL ``integer out of range``,
+    SQLite ``OverflowError``), and the handler answers 422 instead of 500."""
+    page = PageSession(client, "steel")
+    answer = page.post("/green-factory/new/upload", data={"enterprise_id": str(2**63)},
+                       files={"workbook": ("a.xlsx", _workbook(lambda n, x: x), XLSX)})
+    assert answer.status_code == 422, answer.text[:300]
+    assert "超出数据库可存储的范围" in answer.text or "out of the range" in answer.text
+    assert client.get("/api/v1/me", headers=login("steel")).status_code == 200
