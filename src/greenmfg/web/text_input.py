@@ -71,10 +71,9 @@ async def refuse_nul(request: Request) -> None:
         return
     content_type = request.headers.get("content-type", "").lower()
     if content_type.startswith(_FORM_TYPES):
-        try:
-            form = await request.form()     # parsed once: the route's own form parameters reuse it
-        except Exception:   # a malformed form: the route's own parsing answers it (400/422)
-            return
+        # parsed once: the route's own form parameters reuse it; a malformed or oversized body raises the
+        # route's own 400/413 here (swallowing it would leave the route a consumed stream)
+        form = await request.form()
         for key, field in form.multi_items():
             text = field if isinstance(field, str) else getattr(field, "filename", None) or ""
             if NUL in key or NUL in text:
