@@ -2,9 +2,13 @@
 
 An .xlsx file is a zip archive of XML parts: a 2 MB upload can expand to hundreds of MB of XML that
 openpyxl then parses for minutes. :func:`check_xlsx` reads only the archive's directory (the declared
-uncompressed sizes; :mod:`zipfile` never yields more than a member declares) and then streams the
-worksheets to count their rows, so a workbook over either limit is refused with a located error in
-English and Chinese before any reader parses it.
+uncompressed sizes; :mod:`zipfile` never yields more than a member declares) and then streams every
+XML part through expat: a part that declares a DTD (``<!DOCTYPE``, the door to entity expansion), XML
+that is malformed or truncated, or a damaged archive member is refused, located at the file, the part
+(and sheet) and the line and column; worksheets have their rows counted on the way. So a workbook over
+either limit, or one openpyxl would fail on half-way through its rows, is refused with a located error in
+English and Chinese before any reader parses it. (openpyxl itself parses through defusedxml, installed
+with greenmfg, as a second guard.)
 """
 
 from __future__ import annotations
@@ -12,8 +16,10 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+import zlib
 from typing import IO
 from xml.etree import ElementTree
+from xml.parsers import expat
 
 from greenmfg.errors import Issue, ValidationFailed
 
@@ -37,19 +43,6 @@ def _refuse(file: str, code: str, message: str, message_zh: str, fix: str, fix_z
 
 def _mb(size: int) -> str:
     return f"{size / 1024 / 1024:,.0f} MB" if size >= 1024 * 1024 else f"{size:,} bytes"
-
-
-def _count_rows(member: IO[bytes], stop_after: int) -> int:
-    """Rows (``<row`` elements) of one worksheet part, streamed; stops once ``stop_after`` is passed."""
-    count, tail = 0, b""
-    while chunk := member.read(_CHUNK):
-        buffer = tail + chunk
-        # a match ending inside the carried tail was counted with the previous chunk
-        count += sum(1 for m in _ROW.finditer(buffer) if m.end() > len(tail))
-        if count > stop_after:
-            return count
-        tail = buffer[-_TAIL:]
-    return count
 
 
 def _sheet_names(archive: zipfile.ZipFile) -> dict[str, str]:
@@ -95,18 +88,82 @@ def check_xlsx(content: bytes, *, file: str, max_uncompressed_bytes: int, max_ro
                 "（GREENMFG_MAX_XLSX_UNCOMPRESSED_BYTES）",
                 "remove unused sheets, formatting and empty rows, or split the data into several files",
                 "请删除无用的工作表、格式和空行，或将数据拆分为多个文件", value=f"{expanded}")
-        names = _sheet_names(archive)
-        for member in members:
-            name = member.filename
-            if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
-                continue
-            with archive.open(member) as part:
-                rows = _count_rows(part, max_rows)
-            if rows > max_rows:
-                sheet = names.get(name) or name.removeprefix("xl/worksheets/").removesuffix(".xml")
-                raise _refuse(
-                    file, "too_many_rows",
-                    f"a worksheet has more than {max_rows:,} rows (GREENMFG_MAX_XLSX_ROWS)",
-                    f"工作表超过 {max_rows:,} 行上限（GREENMFG_MAX_XLSX_ROWS）",
-                    "delete empty or unused rows, or split the data into several files",
-                    "请删除空行或无用的行，或将数据拆分为多个文件", sheet=sheet, value=f">{max_rows}")
+        try:
+            # every XML part first (a DTD or damaged XML is refused before anything reads it), worksheets last
+            parts = [m for m in members if _is_xml(m.filename) and not _is_worksheet(m.filename)]
+            for member in parts:
+                with archive.open(member) as part:
+                    _scan(part, file, member.filename, "", None)
+            names = _sheet_names(archive)
+            for member in members:
+                if not _is_worksheet(member.filename):
+                    continue
+                sheet = names.get(member.filename) or member.filename.removeprefix("xl/worksheets/").removesuffix(".xml")
+                with archive.open(member) as part:
+                    rows = _scan(part, file, member.filename, sheet, max_rows)
+                if rows > max_rows:
+                    raise _refuse(
+                        file, "too_many_rows",
+                        f"a worksheet has more than {max_rows:,} rows (GREENMFG_MAX_XLSX_ROWS)",
+                        f"工作表超过 {max_rows:,} 行上限（GREENMFG_MAX_XLSX_ROWS）",
+                        "delete empty or unused rows, or split the data into several files",
+                        "请删除空行或无用的行，或将数据拆分为多个文件", sheet=sheet, value=f">{max_rows}")
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError) as error:
+            # a truncated or corrupt archive member (bad CRC, cut-off deflate stream), encryption, odd compression
+            raise _refuse(file, "unreadable", f"the workbook is damaged and cannot be read ({type(error).__name__})",
+                          f"工作簿已损坏，无法读取（{type(error).__name__}）",
+                          "save it again from Excel as .xlsx, or upload a UTF-8 CSV",
+                          "请在 Excel 中重新另存为 .xlsx，或上传 UTF-8 CSV") from None
+
+
+def _is_xml(name: str) -> bool:
+    return name.endswith((".xml", ".rels", ".vml"))
+
+
+def _is_worksheet(name: str) -> bool:
+    return name.startswith("xl/worksheets/") and name.endswith(".xml")
+
+
+class _DocumentType(Exception):
+    """A part declares a DTD (``<!DOCTYPE``): entity expansion and external entities are refused."""
+
+
+def _refuse_dtd(*_args: object) -> None:
+    raise _DocumentType
+
+
+def _scan(member: IO[bytes], file: str, part: str, sheet: str, stop_after: int | None) -> int:
+    """Parse one XML part as it streams: refuse a DTD and malformed or truncated XML (located at the part,
+    line and column); count the worksheet's rows (``stop_after`` given) and stop once it is passed."""
+    parser = expat.ParserCreate()
+    parser.StartDoctypeDeclHandler = _refuse_dtd
+    parser.EntityDeclHandler = _refuse_dtd
+    count, tail = 0, b""
+    try:
+        while chunk := member.read(_CHUNK):
+            parser.Parse(chunk, False)
+            if stop_after is not None:
+                buffer = tail + chunk
+                # a match ending inside the carried tail was counted with the previous chunk
+                count += sum(1 for m in _ROW.finditer(buffer) if m.end() > len(tail))
+                if count > stop_after:
+                    return count
+                tail = buffer[-_TAIL:]
+        parser.Parse(b"", True)
+    except _DocumentType:
+        raise _refuse(file, "dtd", f"the part {part} of the workbook declares a DTD (<!DOCTYPE>), which Excel never "
+                                   "writes and which can expand entities; the workbook is refused",
+                      f"工作簿的部件 {part} 含有 DTD 声明（<!DOCTYPE>），Excel 从不写入此类内容且可能用于实体扩展；该工作簿被拒绝",
+                      "save the data again from Excel as a new .xlsx workbook, or upload a UTF-8 CSV",
+                      "请在 Excel 中将数据另存为新的 .xlsx 工作簿，或上传 UTF-8 CSV", sheet=sheet, value=part) from None
+    except expat.ExpatError as error:
+        where = f"line {error.lineno}, column {error.offset + 1}"
+        raise _refuse(file, "damaged_xml",
+                      f"the part {part} of the workbook is damaged or truncated (XML error at {where}: "
+                      f"{expat.ErrorString(error.code)})",
+                      f"工作簿的部件 {part} 已损坏或被截断（XML 错误位于第 {error.lineno} 行第 {error.offset + 1} 列）",
+                      "save it again from Excel as .xlsx (an interrupted download or copy truncates it), "
+                      "or upload a UTF-8 CSV",
+                      "请在 Excel 中重新另存为 .xlsx（下载或复制中断会截断文件），或上传 UTF-8 CSV",
+                      sheet=sheet, value=f"{part}: {where}") from None
+    return count

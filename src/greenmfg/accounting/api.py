@@ -33,6 +33,7 @@ from greenmfg.orgs.access import Principal, get_enterprise
 from greenmfg.settings import Settings
 from greenmfg.web.deps import CurrentPrincipal, get_database, get_settings
 from greenmfg.web.errors import ApiError
+from greenmfg.web.ids import Id
 from greenmfg.web.pagination import Page, PageParams, page_params
 from greenmfg.web.uploads import read_upload
 
@@ -89,7 +90,7 @@ def _store_error(error: Exception) -> ApiError:
 
 @router.post("/enterprises/{enterprise_id}/imports", status_code=201,
              summary="Upload an activity template (.xlsx/.csv): validate and preview")
-async def upload_import(enterprise_id: int, request: Request, principal: CurrentPrincipal, file: UploadFile,
+async def upload_import(enterprise_id: Id, request: Request, principal: CurrentPrincipal, file: UploadFile,
                         database: Annotated[Database, Depends(get_database)],
                         settings: Annotated[Settings, Depends(get_settings)]) -> dict[str, Any]:
     # bounded read: one byte over the limit is refused (413) without holding the rest
@@ -123,7 +124,7 @@ def _preview(database: Database, settings: Settings, principal: Principal, enter
 
 
 @router.get("/enterprises/{enterprise_id}/imports", summary="Imports of an enterprise (newest first)")
-def list_imports(enterprise_id: int, principal: CurrentPrincipal,
+def list_imports(enterprise_id: Id, principal: CurrentPrincipal,
                  database: Annotated[Database, Depends(get_database)],
                  params: Annotated[PageParams, Depends(page_params)],
                  status: ImportStatus | None = None) -> dict[str, Any]:
@@ -136,7 +137,7 @@ def list_imports(enterprise_id: int, principal: CurrentPrincipal,
 
 
 @router.get("/imports/{import_id}", summary="One import with its issues and preview")
-def get_import(import_id: int, principal: CurrentPrincipal,
+def get_import(import_id: Id, principal: CurrentPrincipal,
                database: Annotated[Database, Depends(get_database)]) -> dict[str, Any]:
     with database.session() as session:
         batch = queries.get_batch(session, principal, import_id)
@@ -144,7 +145,7 @@ def get_import(import_id: int, principal: CurrentPrincipal,
 
 
 @router.post("/imports/{import_id}/commit", summary="Commit a previewed import (all or nothing) and account it")
-def commit_import(import_id: int, principal: CurrentPrincipal,
+def commit_import(import_id: Id, principal: CurrentPrincipal,
                   database: Annotated[Database, Depends(get_database)]) -> dict[str, Any]:
     # the accounting first, in a read-only transaction: SQLite's write lock is held for the writes only
     with database.session(write=False) as session:
@@ -162,7 +163,7 @@ def commit_import(import_id: int, principal: CurrentPrincipal,
 
 
 @router.post("/imports/{import_id}/discard", summary="Discard a preview that will not be committed")
-def discard_import(import_id: int, principal: CurrentPrincipal,
+def discard_import(import_id: Id, principal: CurrentPrincipal,
                    database: Annotated[Database, Depends(get_database)]) -> dict[str, Any]:
     with database.session() as session:
         batch = queries.get_batch(session, principal, import_id, manage=True)
@@ -174,7 +175,7 @@ def discard_import(import_id: int, principal: CurrentPrincipal,
 
 
 @router.get("/imports/{import_id}/rows", summary="Stored activity rows of a committed import")
-def import_rows(import_id: int, principal: CurrentPrincipal,
+def import_rows(import_id: Id, principal: CurrentPrincipal,
                 database: Annotated[Database, Depends(get_database)],
                 params: Annotated[PageParams, Depends(page_params)]) -> dict[str, Any]:
     with database.session() as session:
@@ -189,14 +190,14 @@ def import_rows(import_id: int, principal: CurrentPrincipal,
 
 @router.get("/enterprises/{enterprise_id}/results",
             summary="Accounting results in the engine's JSON shape (current versions unless asked)")
-def enterprise_results(enterprise_id: int, principal: CurrentPrincipal,
+def enterprise_results(enterprise_id: Id, principal: CurrentPrincipal,
                        database: Annotated[Database, Depends(get_database)],
                        period: Annotated[str | None, Query(pattern=PERIOD)] = None,
                        period_from: Annotated[str | None, Query(alias="from", pattern=PERIOD)] = None,
                        period_to: Annotated[str | None, Query(alias="to", pattern=PERIOD)] = None,
                        facility: str | None = None,
                        lines: bool = False,
-                       version_id: Annotated[int | None, Query(description="a data version (earlier versions)")] = None,
+                       version_id: Annotated[Id | None, Query(description="a data version (earlier versions)")] = None,
                        ) -> dict[str, Any]:
     with database.session() as session:
         enterprise = get_enterprise(session, principal, enterprise_id)
@@ -215,7 +216,7 @@ def enterprise_results(enterprise_id: int, principal: CurrentPrincipal,
 
 
 @router.get("/results/{result_id}", summary="One facility-period result with its derivation lines")
-def get_result(result_id: int, principal: CurrentPrincipal,
+def get_result(result_id: Id, principal: CurrentPrincipal,
                database: Annotated[Database, Depends(get_database)]) -> dict[str, Any]:
     with database.session() as session:
         row, enterprise, run = queries.get_result(session, principal, result_id)
@@ -226,7 +227,7 @@ def get_result(result_id: int, principal: CurrentPrincipal,
 
 @router.get("/enterprises/{enterprise_id}/dashboard",
             summary="Dashboard of a year: key figures, monthly series, product intensities, facilities")
-def dashboard(enterprise_id: int, request: Request, principal: CurrentPrincipal,
+def dashboard(enterprise_id: Id, request: Request, principal: CurrentPrincipal,
               database: Annotated[Database, Depends(get_database)],
               year: Annotated[int | None, Query(ge=1990, le=2100,
                                                 description="the latest year with results when omitted")] = None,
@@ -258,7 +259,7 @@ def dashboard(enterprise_id: int, request: Request, principal: CurrentPrincipal,
 
 
 @router.get("/enterprises/{enterprise_id}/versions", summary="Data versions per facility-period (who and when)")
-def list_versions(enterprise_id: int, principal: CurrentPrincipal,
+def list_versions(enterprise_id: Id, principal: CurrentPrincipal,
                   database: Annotated[Database, Depends(get_database)],
                   params: Annotated[PageParams, Depends(page_params)],
                   facility: str | None = None,
@@ -274,7 +275,7 @@ def list_versions(enterprise_id: int, principal: CurrentPrincipal,
 
 
 @router.get("/enterprises/{enterprise_id}/recalculations", summary="Recalculations and what they changed")
-def list_recalculations(enterprise_id: int, principal: CurrentPrincipal,
+def list_recalculations(enterprise_id: Id, principal: CurrentPrincipal,
                         database: Annotated[Database, Depends(get_database)]) -> dict[str, Any]:
     with database.session() as session:
         get_enterprise(session, principal, enterprise_id)

@@ -64,6 +64,7 @@ from greenmfg.refdata.vocabulary import load_vocabulary
 from greenmfg.settings import Settings
 from greenmfg.web.deps import PagePrincipal, get_database, get_settings
 from greenmfg.web.i18n import N_, Translator
+from greenmfg.web.ids import Id
 from greenmfg.web.pages import flash
 from greenmfg.web.templating import item_name, render
 from greenmfg.web.uploads import read_upload
@@ -177,7 +178,7 @@ def _picker(request: Request, principal: Principal, database: Database, section:
 @router.get("/")
 def home(request: Request, principal: PagePrincipal, database: DatabaseDep,
          year: Annotated[int | None, YEAR] = None, q: Annotated[str | None, Query(max_length=100)] = None,
-         page: Annotated[int, Query(ge=1)] = 1) -> Response:
+         page: Annotated[int, Query(ge=1, le=100_000)] = 1) -> Response:
     own = _own_enterprise(principal)
     if own is not None:
         return _dashboard(request, principal, database, own, year)
@@ -185,7 +186,7 @@ def home(request: Request, principal: PagePrincipal, database: DatabaseDep,
 
 
 @router.get("/enterprises/{enterprise_id}")
-def enterprise_page(enterprise_id: int, request: Request, principal: PagePrincipal, database: DatabaseDep,
+def enterprise_page(enterprise_id: Id, request: Request, principal: PagePrincipal, database: DatabaseDep,
                     year: Annotated[int | None, YEAR] = None) -> Response:
     return _dashboard(request, principal, database, enterprise_id, year)
 
@@ -232,7 +233,7 @@ def _dashboard(request: Request, principal: Principal, database: Database, enter
 @router.get("/imports")
 def imports_home(request: Request, principal: PagePrincipal, database: DatabaseDep, settings: SettingsDep,
                  q: Annotated[str | None, Query(max_length=100)] = None,
-                 page: Annotated[int, Query(ge=1)] = 1) -> Response:
+                 page: Annotated[int, Query(ge=1, le=100_000)] = 1) -> Response:
     own = _own_enterprise(principal)
     if own is not None:
         return _imports(request, principal, database, settings, own, page=page, view="history")
@@ -255,8 +256,8 @@ def template_download(request: Request, principal: PagePrincipal,
 
 
 @router.get("/enterprises/{enterprise_id}/imports")
-def imports_page(enterprise_id: int, request: Request, principal: PagePrincipal, database: DatabaseDep,
-                 settings: SettingsDep, page: Annotated[int, Query(ge=1)] = 1,
+def imports_page(enterprise_id: Id, request: Request, principal: PagePrincipal, database: DatabaseDep,
+                 settings: SettingsDep, page: Annotated[int, Query(ge=1, le=100_000)] = 1,
                  view: Literal["history", "versions"] = "history") -> Response:
     return _imports(request, principal, database, settings, enterprise_id, page=page, view=view)
 
@@ -310,7 +311,7 @@ def _batch_view(batch: ImportBatch, names: dict[int, str], translator: Translato
 
 
 @router.post("/enterprises/{enterprise_id}/imports")
-async def upload(enterprise_id: int, request: Request, principal: PagePrincipal, database: DatabaseDep,
+async def upload(enterprise_id: Id, request: Request, principal: PagePrincipal, database: DatabaseDep,
                  settings: SettingsDep, file: UploadFile | None = None) -> Response:
     translator = _translator(request)
     if file is None or not file.filename:
@@ -356,7 +357,7 @@ def _upload(request: Request, principal: Principal, database: Database, settings
 
 
 @router.get("/imports/{import_id}")
-def import_page(import_id: int, request: Request, principal: PagePrincipal, database: DatabaseDep) -> Response:
+def import_page(import_id: Id, request: Request, principal: PagePrincipal, database: DatabaseDep) -> Response:
     translator = _translator(request)
     with database.session() as session:
         batch = queries.get_batch(session, principal, import_id)
@@ -381,7 +382,7 @@ def import_page(import_id: int, request: Request, principal: PagePrincipal, data
 
 
 @router.post("/imports/{import_id}/commit")
-def commit(import_id: int, request: Request, principal: PagePrincipal, database: DatabaseDep) -> Response:
+def commit(import_id: Id, request: Request, principal: PagePrincipal, database: DatabaseDep) -> Response:
     response = RedirectResponse(f"/imports/{import_id}", status_code=303)
     try:
         # the accounting first, in a read-only transaction: SQLite's write lock is held for the writes only
@@ -401,7 +402,7 @@ def commit(import_id: int, request: Request, principal: PagePrincipal, database:
 
 
 @router.post("/imports/{import_id}/discard")
-def discard(import_id: int, request: Request, principal: PagePrincipal, database: DatabaseDep) -> Response:
+def discard(import_id: Id, request: Request, principal: PagePrincipal, database: DatabaseDep) -> Response:
     try:
         with database.session() as session:
             batch = queries.get_batch(session, principal, import_id, manage=True)
@@ -423,7 +424,7 @@ def discard(import_id: int, request: Request, principal: PagePrincipal, database
 def results_home(request: Request, principal: PagePrincipal, database: DatabaseDep,
                  period: Annotated[str | None, Query(pattern=PERIOD)] = None, facility: str | None = None,
                  q: Annotated[str | None, Query(max_length=100)] = None,
-                 page: Annotated[int, Query(ge=1)] = 1) -> Response:
+                 page: Annotated[int, Query(ge=1, le=100_000)] = 1) -> Response:
     own = _own_enterprise(principal)
     if own is not None:
         return _results(request, principal, database, own, period, facility)
@@ -431,7 +432,7 @@ def results_home(request: Request, principal: PagePrincipal, database: DatabaseD
 
 
 @router.get("/enterprises/{enterprise_id}/results")
-def results_page(enterprise_id: int, request: Request, principal: PagePrincipal, database: DatabaseDep,
+def results_page(enterprise_id: Id, request: Request, principal: PagePrincipal, database: DatabaseDep,
                  period: Annotated[str | None, Query(pattern=PERIOD)] = None,
                  facility: str | None = None) -> Response:
     return _results(request, principal, database, enterprise_id, period, facility)
@@ -486,7 +487,7 @@ def _results(request: Request, principal: Principal, database: Database, enterpr
 
 
 @router.get("/results/{result_id}")
-def result_page(result_id: int, request: Request, principal: PagePrincipal, database: DatabaseDep) -> Response:
+def result_page(result_id: Id, request: Request, principal: PagePrincipal, database: DatabaseDep) -> Response:
     translator = _translator(request)
     with database.session() as session:
         row, enterprise, run = queries.get_result(session, principal, result_id)

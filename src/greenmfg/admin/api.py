@@ -25,6 +25,7 @@ from greenmfg.orgs.models import Organisation, OrgKind
 from greenmfg.settings import Settings
 from greenmfg.web.deps import CurrentPrincipal, get_database, get_settings
 from greenmfg.web.errors import ApiError
+from greenmfg.web.ids import Id
 from greenmfg.web.pagination import Page, PageParams, page_params
 
 __all__ = ["admin_error", "event_dict", "organisation_dict", "router", "user_dict"]
@@ -82,7 +83,7 @@ class OrganisationUpdate(BaseModel):
 
 
 class AssignmentIn(BaseModel):
-    enterprise_id: int
+    enterprise_id: Id
     purpose: str | None = Field(default=None, max_length=200)
 
 
@@ -91,7 +92,7 @@ class UserCreate(BaseModel):
     display_name: str = Field(default="", max_length=200)
     password: str = Field(min_length=service.MIN_PASSWORD_LENGTH, max_length=256)
     locale: str | None = Field(default=None, pattern="^(zh-CN|en)$")
-    organisation_id: int | None = None
+    organisation_id: Id | None = None
     role: str | None = Field(default=None, pattern="^(manager|viewer|admin)$")
 
 
@@ -172,7 +173,7 @@ def create_organisation(body: OrganisationCreate, principal: AdminPrincipal,
 
 
 @router.get("/organisations/{organisation_id}", summary="One organisation with jurisdictions or assignments")
-def get_organisation(organisation_id: int, principal: AdminPrincipal,
+def get_organisation(organisation_id: Id, principal: AdminPrincipal,
                      database: Annotated[Database, Depends(get_database)]) -> dict[str, Any]:
     with database.session() as session:
         org = service.get_organisation(session, principal, organisation_id)
@@ -182,7 +183,7 @@ def get_organisation(organisation_id: int, principal: AdminPrincipal,
 
 
 @router.patch("/organisations/{organisation_id}", summary="Change an organisation (audited)")
-def update_organisation(organisation_id: int, body: OrganisationUpdate, principal: AdminPrincipal,
+def update_organisation(organisation_id: Id, body: OrganisationUpdate, principal: AdminPrincipal,
                         database: Annotated[Database, Depends(get_database)]) -> dict[str, Any]:
     data = OrganisationInput(name=body.name, name_en=body.name_en, code=body.code, industry=body.industry,
                              province=body.province, city=body.city, active=body.active,
@@ -197,7 +198,7 @@ def update_organisation(organisation_id: int, body: OrganisationUpdate, principa
 
 @router.post("/organisations/{organisation_id}/assignments", status_code=201,
              summary="Assign an evaluator to an enterprise (audited)")
-def assign(organisation_id: int, body: AssignmentIn, principal: AdminPrincipal,
+def assign(organisation_id: Id, body: AssignmentIn, principal: AdminPrincipal,
            database: Annotated[Database, Depends(get_database)]) -> dict[str, Any]:
     try:
         with database.session() as session:
@@ -211,7 +212,7 @@ def assign(organisation_id: int, body: AssignmentIn, principal: AdminPrincipal,
 
 @router.delete("/organisations/{organisation_id}/assignments/{assignment_id}",
                summary="End an evaluator's assignment (audited)")
-def unassign(organisation_id: int, assignment_id: int, principal: AdminPrincipal,
+def unassign(organisation_id: Id, assignment_id: Id, principal: AdminPrincipal,
              database: Annotated[Database, Depends(get_database)]) -> dict[str, Any]:
     with database.session() as session:
         row = service.end_assignment(session, principal, organisation_id, assignment_id)
@@ -225,7 +226,7 @@ def unassign(organisation_id: int, assignment_id: int, principal: AdminPrincipal
 @router.get("/users", summary="Every user with memberships (filter by name, organisation, status)")
 def list_users(principal: AdminPrincipal, database: Annotated[Database, Depends(get_database)],
                params: Annotated[PageParams, Depends(page_params)],
-               q: Annotated[str | None, Query(max_length=100)] = None, organisation_id: int | None = None,
+               q: Annotated[str | None, Query(max_length=100)] = None, organisation_id: Id | None = None,
                active: bool | None = None) -> dict[str, Any]:
     with database.session() as session:
         rows, total = service.list_users(session, principal, q=q, organisation_id=organisation_id, active=active,
@@ -249,7 +250,7 @@ def create_user(body: UserCreate, principal: AdminPrincipal,
 
 
 @router.get("/users/{user_id}", summary="One user with memberships")
-def get_user(user_id: int, principal: AdminPrincipal,
+def get_user(user_id: Id, principal: AdminPrincipal,
              database: Annotated[Database, Depends(get_database)]) -> dict[str, Any]:
     with database.session() as session:
         return user_dict(session, service.get_user(session, principal, user_id))
@@ -264,13 +265,13 @@ def _set_active(user_id: int, principal: Principal, database: Database, active: 
 
 
 @router.post("/users/{user_id}/deactivate", summary="Deactivate a user; revokes its sessions and tokens (audited)")
-def deactivate_user(user_id: int, principal: AdminPrincipal,
+def deactivate_user(user_id: Id, principal: AdminPrincipal,
                     database: Annotated[Database, Depends(get_database)]) -> dict[str, Any]:
     return _set_active(user_id, principal, database, False)
 
 
 @router.post("/users/{user_id}/activate", summary="Reactivate a user (audited)")
-def activate_user(user_id: int, principal: AdminPrincipal,
+def activate_user(user_id: Id, principal: AdminPrincipal,
                   database: Annotated[Database, Depends(get_database)]) -> dict[str, Any]:
     return _set_active(user_id, principal, database, True)
 
@@ -297,7 +298,7 @@ def reset_password(user_id: int, body: PasswordResetIn, principal: AdminPrincipa
 
 @router.put("/users/{user_id}/memberships/{organisation_id}",
             summary="Add a membership or change its role (audited: membership.add / membership.role_change)")
-def set_membership(user_id: int, organisation_id: int, body: RoleIn, principal: AdminPrincipal,
+def set_membership(user_id: Id, organisation_id: Id, body: RoleIn, principal: AdminPrincipal,
                    database: Annotated[Database, Depends(get_database)]) -> dict[str, Any]:
     try:
         with database.session() as session:
@@ -308,7 +309,7 @@ def set_membership(user_id: int, organisation_id: int, body: RoleIn, principal: 
 
 
 @router.delete("/users/{user_id}/memberships/{organisation_id}", summary="Remove a membership (audited)")
-def remove_membership(user_id: int, organisation_id: int, principal: AdminPrincipal,
+def remove_membership(user_id: Id, organisation_id: Id, principal: AdminPrincipal,
                       database: Annotated[Database, Depends(get_database)]) -> dict[str, Any]:
     try:
         with database.session() as session:
@@ -323,7 +324,7 @@ def remove_membership(user_id: int, organisation_id: int, principal: AdminPrinci
 
 @router.get("/tokens", summary="Every user's API tokens (secrets are never shown)")
 def list_tokens(principal: AdminPrincipal, database: Annotated[Database, Depends(get_database)],
-                params: Annotated[PageParams, Depends(page_params)], user_id: int | None = None,
+                params: Annotated[PageParams, Depends(page_params)], user_id: Id | None = None,
                 active: bool | None = None) -> dict[str, Any]:
     with database.session() as session:
         rows, total = service.list_tokens(session, principal, user_id=user_id, active=active, page=params.page,
@@ -332,7 +333,7 @@ def list_tokens(principal: AdminPrincipal, database: Annotated[Database, Depends
 
 
 @router.delete("/tokens/{token_id}", summary="Revoke any user's API token (audited)")
-def revoke_token(token_id: int, principal: AdminPrincipal,
+def revoke_token(token_id: Id, principal: AdminPrincipal,
                  database: Annotated[Database, Depends(get_database)]) -> dict[str, Any]:
     with database.session() as session:
         row = service.revoke_token(session, principal, token_id)
@@ -348,7 +349,7 @@ def list_audit(principal: AdminPrincipal, database: Annotated[Database, Depends(
                params: Annotated[PageParams, Depends(page_params)],
                action: Annotated[str | None, Query(max_length=64)] = None,
                actor: Annotated[str | None, Query(max_length=64)] = None,
-               organisation_id: int | None = None) -> dict[str, Any]:
+               organisation_id: Id | None = None) -> dict[str, Any]:
     with database.session() as session:
         rows, total = service.audit_events(session, principal, action=action, actor=actor,
                                            organisation_id=organisation_id, page=params.page,

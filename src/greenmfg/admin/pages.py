@@ -25,6 +25,7 @@ from greenmfg.refdata.vocabulary import load_vocabulary
 from greenmfg.settings import Settings
 from greenmfg.web.deps import PagePrincipal, get_database, get_settings
 from greenmfg.web.i18n import N_
+from greenmfg.web.ids import Id
 from greenmfg.web.pages import flash
 from greenmfg.web.templating import render
 
@@ -156,7 +157,7 @@ def create_organisation(
 
 
 @router.get("/admin/organisations/{organisation_id}")
-def organisation(request: Request, organisation_id: int, principal: PagePrincipal, database: Db) -> Response:
+def organisation(request: Request, organisation_id: Id, principal: PagePrincipal, database: Db) -> Response:
     _admin(principal)
     with database.session() as session:
         org = service.get_organisation(session, principal, organisation_id)
@@ -177,7 +178,7 @@ def organisation(request: Request, organisation_id: int, principal: PagePrincipa
 
 @router.post("/admin/organisations/{organisation_id}")
 def update_organisation(
-        request: Request, organisation_id: int, principal: PagePrincipal, database: Db,
+        request: Request, organisation_id: Id, principal: PagePrincipal, database: Db,
         name: Annotated[str, Form(max_length=200)] = "", name_en: Annotated[str, Form(max_length=200)] = "",
         code: Annotated[str | None, Form(max_length=64)] = None,
         industry: Annotated[str | None, Form(max_length=64)] = None,
@@ -199,7 +200,7 @@ def _current_jurisdictions(org: Organisation) -> list[JurisdictionInput]:
 
 
 @router.post("/admin/organisations/{organisation_id}/jurisdictions")
-def add_jurisdiction(request: Request, organisation_id: int, principal: PagePrincipal, database: Db,
+def add_jurisdiction(request: Request, organisation_id: Id, principal: PagePrincipal, database: Db,
                      province: Annotated[str, Form(max_length=64)],
                      city: Annotated[str, Form(max_length=64)] = "",
                      industries: Annotated[list[str] | None, Form()] = None) -> Response:
@@ -214,7 +215,7 @@ def add_jurisdiction(request: Request, organisation_id: int, principal: PagePrin
 
 
 @router.post("/admin/organisations/{organisation_id}/jurisdictions/{jurisdiction_id}/delete")
-def remove_jurisdiction(request: Request, organisation_id: int, jurisdiction_id: int, principal: PagePrincipal,
+def remove_jurisdiction(request: Request, organisation_id: Id, jurisdiction_id: Id, principal: PagePrincipal,
                         database: Db) -> Response:
     _admin(principal)
 
@@ -228,8 +229,8 @@ def remove_jurisdiction(request: Request, organisation_id: int, jurisdiction_id:
 
 
 @router.post("/admin/organisations/{organisation_id}/assignments")
-def add_assignment(request: Request, organisation_id: int, principal: PagePrincipal, database: Db,
-                   enterprise_id: Annotated[int, Form()],
+def add_assignment(request: Request, organisation_id: Id, principal: PagePrincipal, database: Db,
+                   enterprise_id: Annotated[Id, Form()],
                    purpose: Annotated[str, Form(max_length=200)] = "") -> Response:
     _admin(principal)
 
@@ -240,7 +241,7 @@ def add_assignment(request: Request, organisation_id: int, principal: PagePrinci
 
 
 @router.post("/admin/organisations/{organisation_id}/assignments/{assignment_id}/end")
-def end_assignment(organisation_id: int, assignment_id: int, principal: PagePrincipal, database: Db) -> Response:
+def end_assignment(organisation_id: Id, assignment_id: Id, principal: PagePrincipal, database: Db) -> Response:
     _admin(principal)
     with database.session() as session:
         service.end_assignment(session, principal, organisation_id, assignment_id)
@@ -285,7 +286,7 @@ def _user_form_page(request: Request, database: Database, *, values: dict[str, A
 
 @router.get("/admin/users/new")
 def new_user(request: Request, principal: PagePrincipal, database: Db,
-             organisation_id: int | None = None) -> Response:
+             organisation_id: Id | None = None) -> Response:
     _admin(principal)
     return _user_form_page(request, database, values={"organisation_id": organisation_id, "role": "manager",
                                                       "locale": "zh-CN"})
@@ -316,7 +317,7 @@ def create_user(request: Request, principal: PagePrincipal, database: Db,
 
 
 @router.get("/admin/users/{user_id}")
-def user(request: Request, user_id: int, principal: PagePrincipal, database: Db) -> Response:
+def user(request: Request, user_id: Id, principal: PagePrincipal, database: Db) -> Response:
     _admin(principal)
     with database.session() as session:
         person = service.get_user(session, principal, user_id)
@@ -332,8 +333,8 @@ def user(request: Request, user_id: int, principal: PagePrincipal, database: Db)
 
 
 @router.post("/admin/users/{user_id}/memberships")
-def set_membership(request: Request, user_id: int, principal: PagePrincipal, database: Db,
-                   organisation_id: Annotated[int, Form()],
+def set_membership(request: Request, user_id: Id, principal: PagePrincipal, database: Db,
+                   organisation_id: Annotated[Id, Form()],
                    role: Annotated[str, Form(max_length=16)]) -> Response:
     _admin(principal)
     return _apply(request, database, f"/admin/users/{user_id}", N_("Membership saved."),
@@ -341,7 +342,7 @@ def set_membership(request: Request, user_id: int, principal: PagePrincipal, dat
 
 
 @router.post("/admin/users/{user_id}/memberships/{organisation_id}/delete")
-def remove_membership(request: Request, user_id: int, organisation_id: int, principal: PagePrincipal,
+def remove_membership(request: Request, user_id: Id, organisation_id: Id, principal: PagePrincipal,
                       database: Db) -> Response:
     _admin(principal)
     return _apply(request, database, f"/admin/users/{user_id}", N_("Membership removed."),
@@ -349,7 +350,7 @@ def remove_membership(request: Request, user_id: int, organisation_id: int, prin
 
 
 @router.post("/admin/users/{user_id}/deactivate")
-def deactivate(request: Request, user_id: int, principal: PagePrincipal, database: Db) -> Response:
+def deactivate(request: Request, user_id: Id, principal: PagePrincipal, database: Db) -> Response:
     _admin(principal)
     return _apply(request, database, f"/admin/users/{user_id}", N_("User deactivated; their sessions and API tokens are revoked."),
                   lambda session: service.set_active(session, principal, user_id, False))
@@ -373,7 +374,7 @@ def reset_password(request: Request, user_id: int, principal: PagePrincipal, dat
 
 
 @router.post("/admin/users/{user_id}/activate")
-def activate(user_id: int, principal: PagePrincipal, database: Db) -> Response:
+def activate(user_id: Id, principal: PagePrincipal, database: Db) -> Response:
     _admin(principal)
     with database.session() as session:
         service.set_active(session, principal, user_id, True)
@@ -396,7 +397,7 @@ def tokens(request: Request, principal: PagePrincipal, database: Db,
 
 
 @router.post("/admin/tokens/{token_id}/revoke")
-def revoke(token_id: int, principal: PagePrincipal, database: Db,
+def revoke(token_id: Id, principal: PagePrincipal, database: Db,
            next: Annotated[str, Form(max_length=200)] = "/admin/tokens") -> Response:
     _admin(principal)
     with database.session() as session:

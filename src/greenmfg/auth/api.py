@@ -22,6 +22,7 @@ from greenmfg.web.deps import (
     principal_cache,
 )
 from greenmfg.web.errors import ApiError
+from greenmfg.web.ids import Id
 
 __all__ = ["router"]
 
@@ -156,7 +157,7 @@ def create_token(body: TokenRequest, principal: CurrentPrincipal,
 
 
 @router.delete("/auth/tokens/{token_id}", summary="Revoke one of my API tokens")
-def revoke_token(token_id: int, request: Request, principal: CurrentPrincipal,
+def revoke_token(token_id: Id, request: Request, principal: CurrentPrincipal,
                  database: Annotated[Database, Depends(get_database)]) -> dict[str, Any]:
     with database.session() as session:
         row = session.get(ApiToken, token_id)

@@ -19,6 +19,7 @@ from greenmfg.orgs.access import NotFound, Principal
 from greenmfg.settings import Settings
 from greenmfg.web.deps import PagePrincipal, get_database, get_settings
 from greenmfg.web.i18n import N_
+from greenmfg.web.ids import Id
 from greenmfg.web.pages import flash
 from greenmfg.web.templating import Flash, render
 
@@ -79,7 +80,7 @@ def create_token(request: Request, principal: PagePrincipal, database: Annotated
 
 
 @router.post("/tokens/{token_id}/revoke")
-def revoke_token(token_id: int, principal: PagePrincipal,
+def revoke_token(token_id: Id, principal: PagePrincipal,
                  database: Annotated[Database, Depends(get_database)]) -> Response:
     with database.session() as session:
         row = session.get(ApiToken, token_id)

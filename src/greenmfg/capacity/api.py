@@ -24,6 +24,7 @@ from greenmfg.capacity.rules import load_rulebook
 from greenmfg.db.session import Database
 from greenmfg.web.deps import CurrentPrincipal, get_database
 from greenmfg.web.errors import ApiError
+from greenmfg.web.ids import Id
 from greenmfg.web.pagination import Page, PageParams, page_params
 
 __all__ = ["router"]
@@ -100,7 +101,7 @@ def _plan_answer(session: Session, plan: ReplacementPlan) -> dict[str, Any]:
 @router.get("/plans", summary="Replacement plans you may see (newest first)")
 def list_plans(principal: CurrentPrincipal, database: DatabaseDep,
                params: Annotated[PageParams, Depends(page_params)], status: PlanStatus | None = None,
-               enterprise_id: int | None = None) -> dict[str, Any]:
+               enterprise_id: Id | None = None) -> dict[str, Any]:
     with database.session() as session:
         rows, total = service.plan_page(session, principal, offset=params.offset, limit=params.page_size,
                                         status=status, enterprise_id=enterprise_id)
@@ -121,7 +122,7 @@ def create_plan(principal: CurrentPrincipal, database: DatabaseDep,
 
 
 @router.get("/plans/{plan_id}", summary="One plan: project, retired capacity, requirement with sources, warnings")
-def get_plan(plan_id: int, principal: CurrentPrincipal, database: DatabaseDep) -> dict[str, Any]:
+def get_plan(plan_id: Id, principal: CurrentPrincipal, database: DatabaseDep) -> dict[str, Any]:
     with database.session() as session:
         plan = service.get_plan(session, principal, plan_id)
         answer = _plan_answer(session, plan)
@@ -131,7 +132,7 @@ def get_plan(plan_id: int, principal: CurrentPrincipal, database: DatabaseDep) -
 
 
 @router.post("/plans/{plan_id}/submit", summary="Submit a draft to the regulator (enterprise manager)")
-def submit_plan(plan_id: int, principal: CurrentPrincipal, database: DatabaseDep) -> dict[str, Any]:
+def submit_plan(plan_id: Id, principal: CurrentPrincipal, database: DatabaseDep) -> dict[str, Any]:
     try:
         with database.session() as session:
             plan = service.submit_plan(session, principal, plan_id)
@@ -149,7 +150,7 @@ def _comment(body: dict[str, Any] | None) -> str | None:
 
 
 @router.post("/plans/{plan_id}/approve", summary="Approve a submitted plan (regulator covering the project)")
-def approve_plan(plan_id: int, principal: CurrentPrincipal, database: DatabaseDep,
+def approve_plan(plan_id: Id, principal: CurrentPrincipal, database: DatabaseDep,
                  body: Annotated[dict[str, Any] | None, Body()] = None) -> dict[str, Any]:
     try:
         with database.session() as session:
@@ -160,7 +161,7 @@ def approve_plan(plan_id: int, principal: CurrentPrincipal, database: DatabaseDe
 
 
 @router.post("/plans/{plan_id}/reject", summary="Reject a submitted plan with a reason; its capacity is released")
-def reject_plan(plan_id: int, principal: CurrentPrincipal, database: DatabaseDep,
+def reject_plan(plan_id: Id, principal: CurrentPrincipal, database: DatabaseDep,
                 body: Annotated[dict[str, Any] | None, Body()] = None) -> dict[str, Any]:
     try:
         with database.session() as session:

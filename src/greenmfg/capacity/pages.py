@@ -46,6 +46,7 @@ from greenmfg.refdata.vocabulary import load_vocabulary
 from greenmfg.web.deps import PagePrincipal, get_database
 from greenmfg.web.errors import ApiError
 from greenmfg.web.i18n import N_, Translator
+from greenmfg.web.ids import Id
 from greenmfg.web.pages import flash
 from greenmfg.web.templating import render
 
@@ -183,7 +184,7 @@ def _amount(value: Decimal | float | int | None, translator: Translator) -> str:
 @router.get("/capacity")
 def capacity_home(request: Request, principal: PagePrincipal, database: DatabaseDep,
                   status: Annotated[PlanStatus | None, Query()] = None,
-                  page: Annotated[int, Query(ge=1)] = 1) -> Response:
+                  page: Annotated[int, Query(ge=1, le=100_000)] = 1) -> Response:
     translator = _translator(request)
     params = {k: v for k, v in request.query_params.items() if k not in {"page", "status"}}
     values = {"sector": "", "process": "", "capacity": "", "unit": "t/a", "province": "", "city": "",
@@ -327,7 +328,7 @@ def _create(request: Request, principal: Principal, database: Database, data: di
 
 
 @router.get("/capacity/plans/{plan_id}")
-def plan_page(plan_id: int, request: Request, principal: PagePrincipal, database: DatabaseDep) -> Response:
+def plan_page(plan_id: Id, request: Request, principal: PagePrincipal, database: DatabaseDep) -> Response:
     translator = _translator(request)
     with database.session() as session:
         plan = service.get_plan(session, principal, plan_id)
@@ -391,7 +392,7 @@ def _after(request: Request, plan_id: int, action: str, run: Any) -> Response:
 
 
 @router.post("/capacity/plans/{plan_id}/submit")
-def submit(plan_id: int, request: Request, principal: PagePrincipal, database: DatabaseDep) -> Response:
+def submit(plan_id: Id, request: Request, principal: PagePrincipal, database: DatabaseDep) -> Response:
     def run() -> None:
         with database.session() as session:
             service.submit_plan(session, principal, plan_id)
@@ -400,7 +401,7 @@ def submit(plan_id: int, request: Request, principal: PagePrincipal, database: D
 
 
 @router.post("/capacity/plans/{plan_id}/approve")
-def approve(plan_id: int, request: Request, principal: PagePrincipal, database: DatabaseDep,
+def approve(plan_id: Id, request: Request, principal: PagePrincipal, database: DatabaseDep,
             comment: Annotated[str | None, Form(max_length=2000)] = None) -> Response:
     def run() -> None:
         with database.session() as session:
@@ -410,7 +411,7 @@ def approve(plan_id: int, request: Request, principal: PagePrincipal, database: 
 
 
 @router.post("/capacity/plans/{plan_id}/reject")
-def reject(plan_id: int, request: Request, principal: PagePrincipal, database: DatabaseDep,
+def reject(plan_id: Id, request: Request, principal: PagePrincipal, database: DatabaseDep,
            comment: Annotated[str | None, Form(max_length=2000)] = None) -> Response:
     def run() -> None:
         with database.session() as session:

@@ -35,6 +35,7 @@ from greenmfg.orgs.access import get_enterprise
 from greenmfg.refdata.catalog import load_catalog
 from greenmfg.web.deps import CurrentPrincipal, get_database
 from greenmfg.web.errors import ApiError
+from greenmfg.web.ids import Id
 
 __all__ = ["XLSX", "bad_parameter", "compliance_json", "router", "works_json"]
 
@@ -66,7 +67,7 @@ def bad_parameter() -> Iterator[None]:
 
 
 @router.get("/api/v1/enterprises/{enterprise_id}/benchmark", summary="Benchmark classes of an enterprise's products")
-def enterprise_benchmark(enterprise_id: int, request: Request, principal: CurrentPrincipal,
+def enterprise_benchmark(enterprise_id: Id, request: Request, principal: CurrentPrincipal,
                          database: Annotated[Database, Depends(get_database)], period: Period = None,
                          edition: Edition = None, format: Literal["json", "xlsx"] = "json") -> Any:
     """``{"enterprise", "edition", "periods", "stored_results_current", "provenance", "items"}``;

@@ -28,6 +28,7 @@ from greenmfg.refdata.catalog import load_catalog
 from greenmfg.web.deps import PagePrincipal, get_database
 from greenmfg.web.errors import ApiError
 from greenmfg.web.i18n import Translator
+from greenmfg.web.ids import Id
 from greenmfg.web.templating import item_name, render
 
 __all__ = ["router"]
@@ -152,7 +153,7 @@ def _benchmark_context(request: Request, principal: Principal, database: Databas
 
 @router.get("/benchmark")
 def benchmark_page(request: Request, principal: PagePrincipal, database: DatabaseDep,
-                   enterprise: Annotated[int | None, Query(ge=1)] = None, period: Period = None,
+                   enterprise: Annotated[Id | None, Query(ge=1)] = None, period: Period = None,
                    edition: Edition = None) -> Response:
     context = _benchmark_context(request, principal, database, enterprise, period, edition)
     context["choices"] = [] if principal.is_enterprise and not principal.is_admin else _choices(database, principal)
@@ -162,7 +163,7 @@ def benchmark_page(request: Request, principal: PagePrincipal, database: Databas
 
 @router.get("/benchmark/export.xlsx")
 def benchmark_xlsx(request: Request, principal: PagePrincipal, database: DatabaseDep,
-                   enterprise: Annotated[int | None, Query(ge=1)] = None, period: Period = None,
+                   enterprise: Annotated[Id | None, Query(ge=1)] = None, period: Period = None,
                    edition: Edition = None) -> Response:
     context = _benchmark_context(request, principal, database, enterprise, period, edition, xlsx=True)
     if context["enterprise"] is None:
@@ -188,7 +189,7 @@ def _report(request: Request, template: str, context: dict[str, Any], fmt: str, 
 
 @router.get("/benchmark/report")
 def benchmark_report(request: Request, principal: PagePrincipal, database: DatabaseDep,
-                     enterprise: Annotated[int | None, Query(ge=1)] = None, period: Period = None,
+                     enterprise: Annotated[Id | None, Query(ge=1)] = None, period: Period = None,
                      edition: Edition = None, format: Literal["html", "pdf"] = "html") -> Response:
     context = _benchmark_context(request, principal, database, enterprise, period, edition)
     if context["enterprise"] is None:

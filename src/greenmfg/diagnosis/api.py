@@ -29,6 +29,7 @@ from greenmfg.orgs.access import get_enterprise
 from greenmfg.settings import Settings
 from greenmfg.web.deps import CurrentPrincipal, get_database, get_settings
 from greenmfg.web.errors import ApiError
+from greenmfg.web.ids import Id
 from greenmfg.web.uploads import read_upload_sync
 
 __all__ = ["router"]
@@ -57,14 +58,14 @@ def template(principal: CurrentPrincipal, fmt: Literal["xlsx", "csv"],
 
 
 @router.get("/enterprises/{enterprise_id}/equipment", summary="The enterprise's equipment register")
-def list_equipment(principal: CurrentPrincipal, database: DatabaseDep, enterprise_id: int) -> dict[str, Any]:
+def list_equipment(principal: CurrentPrincipal, database: DatabaseDep, enterprise_id: Id) -> dict[str, Any]:
     with database.session() as session:
         get_enterprise(session, principal, enterprise_id)
         return {"items": [service.equipment_dict(i) for i in service.equipment_for(session, enterprise_id)]}
 
 
 @router.post("/enterprises/{enterprise_id}/equipment", status_code=201, summary="Add one item to the register")
-def create_equipment(principal: CurrentPrincipal, database: DatabaseDep, enterprise_id: int,
+def create_equipment(principal: CurrentPrincipal, database: DatabaseDep, enterprise_id: Id,
                      body: Annotated[dict[str, Any], Body(openapi_examples={"motor": {"value": MOTOR_EXAMPLE}})],
                      ) -> dict[str, Any]:
     """Fields: see the template. Kind names in Chinese (电动机、变压器、空压机、水泵、风机、工业锅炉) or English.
@@ -75,7 +76,7 @@ def create_equipment(principal: CurrentPrincipal, database: DatabaseDep, enterpr
 
 @router.post("/enterprises/{enterprise_id}/equipment/import", status_code=201,
              summary="Add a whole register (.xlsx or .csv): every row or none")
-def import_equipment(principal: CurrentPrincipal, database: DatabaseDep, enterprise_id: int,
+def import_equipment(principal: CurrentPrincipal, database: DatabaseDep, enterprise_id: Id,
                      file: Annotated[UploadFile, File()],
                      settings: Annotated[Settings, Depends(get_settings)]) -> dict[str, Any]:
     upload = read_upload_sync(file, settings)
@@ -87,7 +88,7 @@ def import_equipment(principal: CurrentPrincipal, database: DatabaseDep, enterpr
 
 @router.get("/enterprises/{enterprise_id}/equipment/check",
             summary="Each item against the minimum allowable value of its standard, with replacement measures")
-def check(principal: CurrentPrincipal, database: DatabaseDep, enterprise_id: int, year: Year = None,
+def check(principal: CurrentPrincipal, database: DatabaseDep, enterprise_id: Id, year: Year = None,
           electricity_price: Price = None, fuel_price: FuelPrice = None) -> dict[str, Any]:
     with database.session() as session:
         enterprise = get_enterprise(session, principal, enterprise_id)
@@ -101,14 +102,14 @@ def check(principal: CurrentPrincipal, database: DatabaseDep, enterprise_id: int
 
 
 @router.get("/enterprises/{enterprise_id}/equipment/{equipment_id}", summary="One item of the register")
-def get_equipment(principal: CurrentPrincipal, database: DatabaseDep, enterprise_id: int,
-                  equipment_id: int) -> dict[str, Any]:
+def get_equipment(principal: CurrentPrincipal, database: DatabaseDep, enterprise_id: Id,
+                  equipment_id: Id) -> dict[str, Any]:
     with database.session() as session:
         return service.equipment_dict(service.get_equipment(session, principal, enterprise_id, equipment_id))
 
 
 @router.patch("/enterprises/{enterprise_id}/equipment/{equipment_id}", summary="Change fields of one item")
-def update_equipment(principal: CurrentPrincipal, database: DatabaseDep, enterprise_id: int, equipment_id: int,
+def update_equipment(principal: CurrentPrincipal, database: DatabaseDep, enterprise_id: Id, equipment_id: Id,
                      body: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
     with database.session() as session:
         return service.equipment_dict(service.update_equipment(session, principal, enterprise_id, equipment_id, body))
@@ -116,15 +117,15 @@ def update_equipment(principal: CurrentPrincipal, database: DatabaseDep, enterpr
 
 @router.delete("/enterprises/{enterprise_id}/equipment/{equipment_id}", status_code=204,
                summary="Remove one item from the register")
-def delete_equipment(principal: CurrentPrincipal, database: DatabaseDep, enterprise_id: int,
-                     equipment_id: int) -> Response:
+def delete_equipment(principal: CurrentPrincipal, database: DatabaseDep, enterprise_id: Id,
+                     equipment_id: Id) -> Response:
     with database.session() as session:
         service.delete_equipment(session, principal, enterprise_id, equipment_id)
     return Response(status_code=204)
 
 
 @router.get("/enterprises/{enterprise_id}/diagnosis/alerts", summary="Consumption alerts of the enterprise's facilities")
-def alerts(principal: CurrentPrincipal, database: DatabaseDep, enterprise_id: int,
+def alerts(principal: CurrentPrincipal, database: DatabaseDep, enterprise_id: Id,
            status: Literal["open", "acknowledged", "closed"] | None = None,
            year: Annotated[int | None, Query(ge=2000, le=2100, description="only alerts overlapping this year")] = None,
            ) -> dict[str, Any]:
@@ -135,7 +136,7 @@ def alerts(principal: CurrentPrincipal, database: DatabaseDep, enterprise_id: in
 
 
 @router.post("/enterprises/{enterprise_id}/diagnosis/alerts/{alert_id}", summary="Acknowledge or close an alert")
-def set_alert_status(principal: CurrentPrincipal, database: DatabaseDep, enterprise_id: int, alert_id: int,
+def set_alert_status(principal: CurrentPrincipal, database: DatabaseDep, enterprise_id: Id, alert_id: Id,
                      body: Annotated[dict[str, Any], Body(openapi_examples={"ack": {"value": {"status": "acknowledged"}}})],
                      ) -> dict[str, Any]:
     with database.session() as session:
@@ -144,7 +145,7 @@ def set_alert_status(principal: CurrentPrincipal, database: DatabaseDep, enterpr
 
 
 @router.put("/enterprises/{enterprise_id}/diagnosis/notes", summary="The enterprise's energy-management notes")
-def put_notes(principal: CurrentPrincipal, database: DatabaseDep, enterprise_id: int,
+def put_notes(principal: CurrentPrincipal, database: DatabaseDep, enterprise_id: Id,
               body: Annotated[dict[str, Any], Body(openapi_examples={"notes": {"value": {
                   "energy_management": "已建立能源管理体系（GB/T 23331），设能源管理岗位 2 人。"}}})]) -> dict[str, Any]:
     text = body.get("energy_management")
@@ -170,7 +171,7 @@ def _context(principal: Any, database: Database, enterprise_id: int, lang: str, 
 
 @router.get("/enterprises/{enterprise_id}/diagnosis/report.html", response_class=HTMLResponse,
             summary="The diagnosis report as HTML")
-def report_html(principal: CurrentPrincipal, database: DatabaseDep, enterprise_id: int,
+def report_html(principal: CurrentPrincipal, database: DatabaseDep, enterprise_id: Id,
                 lang: Literal["zh", "en"] = "zh", year: Year = None, electricity_price: Price = None,
                 fuel_price: FuelPrice = None) -> HTMLResponse:
     context = _context(principal, database, enterprise_id, lang, year, electricity_price, fuel_price)
@@ -178,7 +179,7 @@ def report_html(principal: CurrentPrincipal, database: DatabaseDep, enterprise_i
 
 
 @router.get("/enterprises/{enterprise_id}/diagnosis/report.pdf", summary="The diagnosis report as PDF (A4)")
-def report_pdf(principal: CurrentPrincipal, database: DatabaseDep, enterprise_id: int,
+def report_pdf(principal: CurrentPrincipal, database: DatabaseDep, enterprise_id: Id,
                lang: Literal["zh", "en"] = "zh", year: Year = None, electricity_price: Price = None,
                fuel_price: FuelPrice = None) -> Response:
     from greenmfg.reports import html_to_pdf

@@ -36,6 +36,7 @@ from greenmfg.orgs.access import Principal, enterprise_filter, get_enterprise
 from greenmfg.orgs.models import Organisation
 from greenmfg.settings import Settings
 from greenmfg.web.deps import PagePrincipal, get_database, get_settings
+from greenmfg.web.ids import Id
 from greenmfg.web.pages import flash
 from greenmfg.web.templating import render
 from greenmfg.web.uploads import read_upload_sync
@@ -82,13 +83,13 @@ def _page(request: Request, principal: Principal, database: Database, enterprise
 
 @router.get("/diagnosis")
 def home(request: Request, principal: PagePrincipal, database: DatabaseDep,
-         enterprise_id: Annotated[int | None, Query()] = None,
+         enterprise_id: Annotated[Id | None, Query()] = None,
          year: Annotated[int | None, Query(ge=2000, le=2100)] = None) -> Response:
     return _page(request, principal, database, enterprise_id, year)
 
 
 @router.post("/diagnosis/{enterprise_id}/import")
-def import_register(request: Request, principal: PagePrincipal, database: DatabaseDep, enterprise_id: int,
+def import_register(request: Request, principal: PagePrincipal, database: DatabaseDep, enterprise_id: Id,
                     file: Annotated[UploadFile, File()],
                     settings: Annotated[Settings, Depends(get_settings)]) -> Response:
     try:
@@ -109,7 +110,7 @@ def import_register(request: Request, principal: PagePrincipal, database: Databa
 
 
 @router.post("/diagnosis/{enterprise_id}/alerts/{alert_id}")
-def set_alert(request: Request, principal: PagePrincipal, database: DatabaseDep, enterprise_id: int, alert_id: int,
+def set_alert(request: Request, principal: PagePrincipal, database: DatabaseDep, enterprise_id: Id, alert_id: Id,
               status: Annotated[str, Form()]) -> Response:
     with database.session() as session:
         service.acknowledge_alert(session, principal, enterprise_id, alert_id, status)

@@ -23,6 +23,7 @@ from greenmfg.greenfactory.models import GreenEvaluation
 from greenmfg.orgs.models import Organisation
 from greenmfg.web.deps import CurrentPrincipal, get_database
 from greenmfg.web.errors import ApiError
+from greenmfg.web.ids import Id
 
 __all__ = ["router"]
 
@@ -43,27 +44,27 @@ def _conflict(error: service.EvaluationConflict) -> ApiError:
 
 @router.post("/enterprises/{enterprise_id}/green-evaluations", status_code=201,
              summary="Score a green-manufacturing self-evaluation and store it as a draft")
-def create_evaluation(enterprise_id: int, principal: CurrentPrincipal, database: DatabaseDep,
+def create_evaluation(enterprise_id: Id, principal: CurrentPrincipal, database: DatabaseDep,
                       body: Annotated[Any, Body(openapi_examples={"factory": {"value": EXAMPLE}})]) -> dict[str, Any]:
     with database.session() as session:
         return service.evaluation_dict(service.create(session, principal, enterprise_id, body))
 
 
 @router.get("/enterprises/{enterprise_id}/green-evaluations", summary="An enterprise's evaluations, newest first")
-def list_evaluations(enterprise_id: int, principal: CurrentPrincipal, database: DatabaseDep) -> dict[str, Any]:
+def list_evaluations(enterprise_id: Id, principal: CurrentPrincipal, database: DatabaseDep) -> dict[str, Any]:
     with database.session() as session:
         rows = service.list_for(session, principal, enterprise_id)
         return {"items": [service.evaluation_dict(r, full=False) for r in rows], "total": len(rows)}
 
 
 @router.get("/green-evaluations/{evaluation_id}", summary="One evaluation: input, score, verdict, gaps, provenance")
-def get_evaluation(evaluation_id: int, principal: CurrentPrincipal, database: DatabaseDep) -> dict[str, Any]:
+def get_evaluation(evaluation_id: Id, principal: CurrentPrincipal, database: DatabaseDep) -> dict[str, Any]:
     with database.session() as session:
         return service.evaluation_dict(service.get(session, principal, evaluation_id))
 
 
 @router.put("/green-evaluations/{evaluation_id}", summary="Replace a draft's input and score it again")
-def update_evaluation(evaluation_id: int, principal: CurrentPrincipal, database: DatabaseDep,
+def update_evaluation(evaluation_id: Id, principal: CurrentPrincipal, database: DatabaseDep,
                       body: Annotated[Any, Body()]) -> dict[str, Any]:
     try:
         with database.session() as session:
@@ -73,7 +74,7 @@ def update_evaluation(evaluation_id: int, principal: CurrentPrincipal, database:
 
 
 @router.post("/green-evaluations/{evaluation_id}/finalise", summary="Make a draft final")
-def finalise_evaluation(evaluation_id: int, principal: CurrentPrincipal, database: DatabaseDep) -> dict[str, Any]:
+def finalise_evaluation(evaluation_id: Id, principal: CurrentPrincipal, database: DatabaseDep) -> dict[str, Any]:
     try:
         with database.session() as session:
             return service.evaluation_dict(service.finalise(session, principal, evaluation_id))
@@ -105,7 +106,7 @@ def render_report(session: Session, row: GreenEvaluation, fmt: str, lang: str) -
 
 
 @router.get("/green-evaluations/{evaluation_id}/report.{fmt}", summary="The evaluation report: html, pdf or xlsx")
-def evaluation_report(evaluation_id: int, fmt: str, principal: CurrentPrincipal, database: DatabaseDep,
+def evaluation_report(evaluation_id: Id, fmt: str, principal: CurrentPrincipal, database: DatabaseDep,
                       lang: Annotated[str, Query(description="zh-CN or en")] = "zh-CN") -> Response:
     with database.session() as session:
         row = service.get(session, principal, evaluation_id)

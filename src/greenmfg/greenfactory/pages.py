@@ -37,6 +37,7 @@ from greenmfg.orgs.models import Organisation
 from greenmfg.web.deps import PagePrincipal, get_database
 from greenmfg.web.errors import ApiError
 from greenmfg.web.i18n import N_, Translator
+from greenmfg.web.ids import Id
 from greenmfg.web.pages import flash
 from greenmfg.web.templating import render
 from greenmfg.web.uploads import form_file, read_upload
@@ -168,7 +169,7 @@ def _render_form(request: Request, principal: Principal, database: Database, ent
 
 @router.get("/green-factory/new")
 def new_form(request: Request, principal: PagePrincipal, database: DatabaseDep,
-             enterprise_id: Annotated[int, Query()], framework: Annotated[str, Query()] = "gbt36132-2025") -> Response:
+             enterprise_id: Annotated[Id, Query()], framework: Annotated[str, Query()] = "gbt36132-2025") -> Response:
     return _render_form(request, principal, database, enterprise_id, framework, {}, [])
 
 
@@ -278,7 +279,7 @@ def _upload(request: Request, principal: Principal, database: Database, enterpri
 
 
 @router.get("/green-factory/{evaluation_id}")
-def result_page(evaluation_id: int, request: Request, principal: PagePrincipal, database: DatabaseDep) -> Response:
+def result_page(evaluation_id: Id, request: Request, principal: PagePrincipal, database: DatabaseDep) -> Response:
     translator = _translator(request)
     zh = _zh(translator)
     with database.session() as session:
@@ -313,7 +314,7 @@ def result_page(evaluation_id: int, request: Request, principal: PagePrincipal, 
 
 
 @router.post("/green-factory/{evaluation_id}/finalise")
-def finalise(evaluation_id: int, request: Request, principal: PagePrincipal, database: DatabaseDep) -> Response:
+def finalise(evaluation_id: Id, request: Request, principal: PagePrincipal, database: DatabaseDep) -> Response:
     translator = _translator(request)
     response = RedirectResponse(f"/green-factory/{evaluation_id}", status_code=303)
     try:

@@ -33,6 +33,7 @@ from greenmfg.orgs.models import Organisation, OrgKind
 from greenmfg.region.service import require_regional_access
 from greenmfg.web.deps import CurrentPrincipal, get_database
 from greenmfg.web.errors import ApiError
+from greenmfg.web.ids import Id
 from greenmfg.web.pagination import Page, PageParams, page_params
 
 __all__ = ["router", "targets_json"]
@@ -132,7 +133,7 @@ def create_application(principal: CurrentPrincipal, database: DatabaseDep,
 
 
 @router.get("/api/v1/green-list/applications/{application_id}", summary="One application with its history")
-def get_application(application_id: int, principal: CurrentPrincipal, database: DatabaseDep) -> dict[str, Any]:
+def get_application(application_id: Id, principal: CurrentPrincipal, database: DatabaseDep) -> dict[str, Any]:
     with database.session() as session:
         application = service.get_application(session, principal, application_id)
         answer = service.application_dict(application, service.names(session, [application]))
@@ -146,7 +147,7 @@ def _body(body: dict[str, Any] | None) -> dict[str, Any]:
 
 @router.post("/api/v1/green-list/applications/{application_id}/submit",
              summary="Submit with the self-evaluation (applicant's manager)")
-def submit(application_id: int, principal: CurrentPrincipal, database: DatabaseDep,
+def submit(application_id: Id, principal: CurrentPrincipal, database: DatabaseDep,
            body: Annotated[dict[str, Any] | None, Body(openapi_examples={"self": {"value": SELF_EVALUATION_EXAMPLE}})]
            = None) -> dict[str, Any]:
     return _run(database, lambda s: _answer(s, service.submit(s, principal, application_id,
@@ -155,7 +156,7 @@ def submit(application_id: int, principal: CurrentPrincipal, database: DatabaseD
 
 @router.post("/api/v1/green-list/applications/{application_id}/assign-evaluator",
              summary="Commission a third-party evaluator (applicant's manager or admin; cap per list year)")
-def assign_evaluator(application_id: int, principal: CurrentPrincipal, database: DatabaseDep,
+def assign_evaluator(application_id: Id, principal: CurrentPrincipal, database: DatabaseDep,
                      body: BodyDep = None) -> dict[str, Any]:
     return _run(database, lambda s: _answer(s, service.assign_evaluator(s, principal, application_id,
                                                                         _body(body).get("evaluator_id"))))
@@ -163,20 +164,20 @@ def assign_evaluator(application_id: int, principal: CurrentPrincipal, database:
 
 @router.post("/api/v1/green-list/applications/{application_id}/evaluate",
              summary="The evaluator's report: recommendation pass or rework, comments")
-def evaluate(application_id: int, principal: CurrentPrincipal, database: DatabaseDep,
+def evaluate(application_id: Id, principal: CurrentPrincipal, database: DatabaseDep,
              body: BodyDep = None) -> dict[str, Any]:
     return _run(database, lambda s: _answer(s, service.evaluate(s, principal, application_id, _body(body))))
 
 
 @router.post("/api/v1/green-list/applications/{application_id}/apply",
              summary="File the evaluated application with the regulator (applicant's manager)")
-def apply(application_id: int, principal: CurrentPrincipal, database: DatabaseDep) -> dict[str, Any]:
+def apply(application_id: Id, principal: CurrentPrincipal, database: DatabaseDep) -> dict[str, Any]:
     return _run(database, lambda s: _answer(s, service.apply(s, principal, application_id)))
 
 
 @router.post("/api/v1/green-list/applications/{application_id}/recommend",
              summary="Recommend for the list (regulator covering the applicant)")
-def recommend(application_id: int, principal: CurrentPrincipal, database: DatabaseDep,
+def recommend(application_id: Id, principal: CurrentPrincipal, database: DatabaseDep,
               body: BodyDep = None) -> dict[str, Any]:
     return _run(database, lambda s: _answer(s, service.recommend(s, principal, application_id,
                                                                  comment=_body(body).get("comment"))))
@@ -184,7 +185,7 @@ def recommend(application_id: int, principal: CurrentPrincipal, database: Databa
 
 @router.post("/api/v1/green-list/applications/{application_id}/return",
              summary="Return for rework with a reason (regulator covering the applicant)")
-def return_for_rework(application_id: int, principal: CurrentPrincipal, database: DatabaseDep,
+def return_for_rework(application_id: Id, principal: CurrentPrincipal, database: DatabaseDep,
                       body: BodyDep = None) -> dict[str, Any]:
     return _run(database, lambda s: _answer(s, service.return_for_rework(s, principal, application_id,
                                                                          comment=_body(body).get("comment"))))
@@ -192,20 +193,20 @@ def return_for_rework(application_id: int, principal: CurrentPrincipal, database
 
 @router.post("/api/v1/green-list/applications/{application_id}/reject",
              summary="Reject with a reason (regulator; admin after recommendation)")
-def reject(application_id: int, principal: CurrentPrincipal, database: DatabaseDep,
+def reject(application_id: Id, principal: CurrentPrincipal, database: DatabaseDep,
            body: BodyDep = None) -> dict[str, Any]:
     return _run(database, lambda s: _answer(s, service.reject(s, principal, application_id,
                                                               comment=_body(body).get("comment"))))
 
 
 @router.post("/api/v1/green-list/applications/{application_id}/withdraw", summary="Withdraw (applicant's manager)")
-def withdraw(application_id: int, principal: CurrentPrincipal, database: DatabaseDep) -> dict[str, Any]:
+def withdraw(application_id: Id, principal: CurrentPrincipal, database: DatabaseDep) -> dict[str, Any]:
     return _run(database, lambda s: _answer(s, service.withdraw(s, principal, application_id)))
 
 
 @router.post("/api/v1/green-list/applications/{application_id}/recheck",
              summary="Annual dynamic-management re-check: retained or removed with a criterion")
-def recheck(application_id: int, principal: CurrentPrincipal, database: DatabaseDep,
+def recheck(application_id: Id, principal: CurrentPrincipal, database: DatabaseDep,
             body: BodyDep = None) -> dict[str, Any]:
     return _run(database, lambda s: _answer(s, service.recheck(s, principal, application_id, _body(body))))
 
@@ -237,7 +238,7 @@ def _output_json(row: EnterpriseOutput | RegionOutput) -> dict[str, Any]:
 
 
 @router.get("/api/v1/enterprises/{enterprise_id}/output-values", summary="The enterprise's annual output values [万元]")
-def enterprise_outputs(enterprise_id: int, principal: CurrentPrincipal, database: DatabaseDep) -> dict[str, Any]:
+def enterprise_outputs(enterprise_id: Id, principal: CurrentPrincipal, database: DatabaseDep) -> dict[str, Any]:
     with database.session() as session:
         get_enterprise(session, principal, enterprise_id)
         rows = session.execute(select(EnterpriseOutput).where(EnterpriseOutput.organisation_id == enterprise_id)
@@ -247,7 +248,7 @@ def enterprise_outputs(enterprise_id: int, principal: CurrentPrincipal, database
 
 @router.post("/api/v1/enterprises/{enterprise_id}/output-values",
              summary="Enter or replace the enterprise's output value of a year [万元] (its manager)")
-def set_enterprise_output(enterprise_id: int, principal: CurrentPrincipal, database: DatabaseDep,
+def set_enterprise_output(enterprise_id: Id, principal: CurrentPrincipal, database: DatabaseDep,
                           body: BodyDep = None) -> dict[str, Any]:
     """``{"year": 2025, "output_value": 125000.5, "source_note": "2025 年财务报表"}``."""
     data = {**_body(body), "organisation_id": enterprise_id}

@@ -38,6 +38,7 @@ from greenmfg.orgs.models import Organisation, OrgKind, Park
 from greenmfg.refdata.vocabulary import load_vocabulary
 from greenmfg.web.deps import PagePrincipal, get_database
 from greenmfg.web.i18n import N_, Translator
+from greenmfg.web.ids import Id
 from greenmfg.web.pages import flash
 from greenmfg.web.templating import render
 
@@ -283,13 +284,13 @@ def _application_page(request: Request, principal: Principal, database: Database
 
 
 @router.get("/green-list/applications/{application_id}")
-def application_page(application_id: int, request: Request, principal: PagePrincipal,
+def application_page(application_id: Id, request: Request, principal: PagePrincipal,
                      database: DatabaseDep) -> Response:
     return _application_page(request, principal, database, application_id)
 
 
 @router.post("/green-list/applications/{application_id}/{action}")
-async def application_action(application_id: int, action: str, request: Request, principal: PagePrincipal,
+async def application_action(application_id: Id, action: str, request: Request, principal: PagePrincipal,
                              database: DatabaseDep) -> Response:
     data = _form(await request.form())
     return await run_in_threadpool(_act, request, principal, database, application_id, action, data)

@@ -34,6 +34,7 @@ from greenmfg.orgs.access import Principal
 from greenmfg.settings import Settings
 from greenmfg.web.deps import CurrentPrincipal, _api_principal, get_database, get_settings
 from greenmfg.web.errors import ApiError
+from greenmfg.web.ids import Id
 from greenmfg.web.pagination import Page, PageParams, page_params
 from greenmfg.web.uploads import read_upload_sync
 
@@ -71,7 +72,7 @@ def _instant(raw: str | None, name: str) -> int | None:
 
 
 @router.get("/enterprises/{enterprise_id}/meters", summary="The enterprise's meters with their newest reading")
-def list_meters(enterprise_id: int, principal: CurrentPrincipal, database: DatabaseDep) -> dict[str, Any]:
+def list_meters(enterprise_id: Id, principal: CurrentPrincipal, database: DatabaseDep) -> dict[str, Any]:
     with database.session() as session:
         views = service.list_meters(session, principal, enterprise_id)
         latest = service.latest_readings(session, [v.meter.id for v in views])
@@ -80,7 +81,7 @@ def list_meters(enterprise_id: int, principal: CurrentPrincipal, database: Datab
 
 @router.get("/enterprises/{enterprise_id}/meters/dead-letters",
             summary="Rejected meter messages (MQTT/HTTP) of the enterprise, newest first")
-def list_dead_letters(enterprise_id: int, principal: CurrentPrincipal, database: DatabaseDep,
+def list_dead_letters(enterprise_id: Id, principal: CurrentPrincipal, database: DatabaseDep,
                       params: Annotated[PageParams, Depends(page_params)]) -> dict[str, Any]:
     """A message belongs to the enterprise its topic ``greenmfg/v1/{enterprise_id}/…`` names (or,
     without a topic, to its meter's enterprise). ``reason`` / ``reason_zh`` say why it was refused;
@@ -93,7 +94,7 @@ def list_dead_letters(enterprise_id: int, principal: CurrentPrincipal, database:
 
 @router.get("/meters/{meter_id}/readings", summary="Raw readings, or consumption per 15min/hour/day/month")
 def get_readings(
-    meter_id: int, principal: CurrentPrincipal, database: DatabaseDep,
+    meter_id: Id, principal: CurrentPrincipal, database: DatabaseDep,
     start: Annotated[str | None, Query(alias="from", description="date or ISO time (China time when no offset); "
                                        "default: a span before `to`")] = None,
     end: Annotated[str | None, Query(alias="to", description="exclusive; default now")] = None,
@@ -150,7 +151,7 @@ async def _pusher(request: Request, database: DatabaseDep, settings: SettingsDep
 
 
 @router.post("/meters/{meter_id}/readings", summary="Push readings (the MQTT payload) for a meter")
-def push_readings(meter_id: int, principal: Annotated[Principal | MeterDevice, Depends(_pusher)],
+def push_readings(meter_id: Id, principal: Annotated[Principal | MeterDevice, Depends(_pusher)],
                   database: DatabaseDep,
                   body: Annotated[Any, Body(openapi_examples={"two readings": {"value": PUSH_EXAMPLE}})],
                   ) -> dict[str, int]:
@@ -170,7 +171,7 @@ def push_readings(meter_id: int, principal: Annotated[Principal | MeterDevice, D
 
 
 @router.post("/meters/{meter_id}/readings/csv", summary="Upload readings as CSV (ts,value,unit), all or nothing")
-def upload_csv(meter_id: int, principal: CurrentPrincipal, database: DatabaseDep, file: UploadFile,
+def upload_csv(meter_id: Id, principal: CurrentPrincipal, database: DatabaseDep, file: UploadFile,
                settings: Annotated[Settings, Depends(get_settings)]) -> dict[str, int]:
     upload = read_upload_sync(file, settings)
     try:
@@ -183,7 +184,7 @@ def upload_csv(meter_id: int, principal: CurrentPrincipal, database: DatabaseDep
 
 @router.post("/enterprises/{enterprise_id}/meters/account",
              summary="Account a month (YYYY-MM) with meter totals filling the items imports lack")
-def account_meters(enterprise_id: int, principal: CurrentPrincipal, database: DatabaseDep,
+def account_meters(enterprise_id: Id, principal: CurrentPrincipal, database: DatabaseDep,
                    body: Annotated[dict[str, Any], Body(openapi_examples={"January": {"value": {"period": "2024-01"}}})],
                    ) -> dict[str, Any]:
     """Imported data wins: a meter's monthly total becomes a ``consumed`` activity row only for an

@@ -17,6 +17,7 @@ from fastapi import APIRouter, Body, Depends
 from greenmfg.db.session import Database
 from greenmfg.monitoring import baselines as service
 from greenmfg.web.deps import CurrentPrincipal, get_database
+from greenmfg.web.ids import Id
 
 __all__ = ["router"]
 
@@ -30,7 +31,7 @@ FIT_EXAMPLE = {"method": "change_point", "ipmvp_option": "B", "drivers": ["tempe
 
 @router.post("/meters/{meter_id}/baselines", status_code=201,
              summary="Fit and store an energy baseline for a meter (CalTRACK change-point or ISO 50006 OLS)")
-def create_baseline(meter_id: int, principal: CurrentPrincipal, database: DatabaseDep,
+def create_baseline(meter_id: Id, principal: CurrentPrincipal, database: DatabaseDep,
                     body: Annotated[dict[str, Any], Body(openapi_examples={"daily": {"value": FIT_EXAMPLE}})],
                     ) -> dict[str, Any]:
     with database.session() as session:
@@ -38,20 +39,20 @@ def create_baseline(meter_id: int, principal: CurrentPrincipal, database: Databa
 
 
 @router.get("/meters/{meter_id}/baselines", summary="A meter's baselines (newest first)")
-def list_baselines(meter_id: int, principal: CurrentPrincipal, database: DatabaseDep) -> dict[str, Any]:
+def list_baselines(meter_id: Id, principal: CurrentPrincipal, database: DatabaseDep) -> dict[str, Any]:
     with database.session() as session:
         return {"items": [service.baseline_dict(b) for b in service.list_baselines(session, principal, meter_id)]}
 
 
 @router.get("/baselines/{baseline_id}", summary="One baseline: method, version, window, coefficients, metrics")
-def get_baseline(baseline_id: int, principal: CurrentPrincipal, database: DatabaseDep) -> dict[str, Any]:
+def get_baseline(baseline_id: Id, principal: CurrentPrincipal, database: DatabaseDep) -> dict[str, Any]:
     with database.session() as session:
         return service.baseline_dict(service.get_baseline(session, principal, baseline_id))
 
 
 @router.post("/baselines/{baseline_id}/savings",
              summary="Avoided energy use over a reporting period with uncertainty (IPMVP B/C)")
-def baseline_savings(baseline_id: int, principal: CurrentPrincipal, database: DatabaseDep,
+def baseline_savings(baseline_id: Id, principal: CurrentPrincipal, database: DatabaseDep,
                      body: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
     with database.session() as session:
         return service.savings(session, principal, baseline_id, body)

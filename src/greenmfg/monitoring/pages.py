@@ -43,6 +43,7 @@ from greenmfg.orgs.access import NotFound, Principal, enterprise_filter, get_ent
 from greenmfg.orgs.models import Organisation
 from greenmfg.settings import Settings
 from greenmfg.web.deps import PagePrincipal, get_database, get_settings
+from greenmfg.web.ids import Id
 from greenmfg.web.pages import flash
 from greenmfg.web.templating import render
 from greenmfg.web.uploads import read_upload
@@ -172,7 +173,7 @@ def _render_meter(request: Request, principal: Principal, database: Database, me
 
 
 @router.get("/meters/{meter_id}")
-def meter_page(meter_id: int, request: Request, principal: PagePrincipal, database: DatabaseDep) -> Response:
+def meter_page(meter_id: Id, request: Request, principal: PagePrincipal, database: DatabaseDep) -> Response:
     with database.session() as session:
         view = service.get_meter(session, principal, meter_id)
         context = _meter_context(session, principal, view)
@@ -180,7 +181,7 @@ def meter_page(meter_id: int, request: Request, principal: PagePrincipal, databa
 
 
 @router.post("/meters/{meter_id}/upload")
-async def upload_page(meter_id: int, request: Request, principal: PagePrincipal, database: DatabaseDep,
+async def upload_page(meter_id: Id, request: Request, principal: PagePrincipal, database: DatabaseDep,
                       file: UploadFile, settings: Annotated[Settings, Depends(get_settings)]) -> Response:
     content = (await read_upload(file, settings)).content
     name = file.filename or "readings.csv"
@@ -263,7 +264,7 @@ async def _mv_post(request: Request, principal: Principal, database: Database, m
 
 
 @router.post("/meters/{meter_id}/baselines")
-async def fit_baseline_page(meter_id: int, request: Request, principal: PagePrincipal, database: DatabaseDep,
+async def fit_baseline_page(meter_id: Id, request: Request, principal: PagePrincipal, database: DatabaseDep,
                             window_start: FormText = "", window_end: FormText = "", model: FormText = "caltrack",
                             energy_source: FormText = "readings", override: FormText = "",
                             override_reason: FormText = "", balance_point_search: FormText = "grid",
@@ -290,8 +291,8 @@ async def fit_baseline_page(meter_id: int, request: Request, principal: PagePrin
 
 
 @router.post("/meters/{meter_id}/savings")
-async def savings_page(meter_id: int, request: Request, principal: PagePrincipal, database: DatabaseDep,
-                       baseline_id: Annotated[int, Form()], report_start: FormText = "", report_end: FormText = "",
+async def savings_page(meter_id: Id, request: Request, principal: PagePrincipal, database: DatabaseDep,
+                       baseline_id: Annotated[Id, Form()], report_start: FormText = "", report_end: FormText = "",
                        energy_source: FormText = "readings", file: UploadFile | None = None) -> Response:
     values = {"report_start": report_start, "report_end": report_end, "energy_source": energy_source}
     with database.session() as session:
@@ -323,7 +324,7 @@ def _months(first: str, last: str) -> list[str]:
 
 
 @router.post("/enterprises/{enterprise_id}/meters/account")
-def account_page(enterprise_id: int, request: Request, principal: PagePrincipal, database: DatabaseDep,
+def account_page(enterprise_id: Id, request: Request, principal: PagePrincipal, database: DatabaseDep,
                  period_from: FormText, period_to: FormText = "") -> Response:
     """Each month in its own transaction: a month with nothing to account does not undo the others."""
     from greenmfg.monitoring.accounting_bridge import MeterAccountingError, account_meters

@@ -12,6 +12,7 @@ from greenmfg.orgs.access import Principal, enterprise_filter, get_enterprise
 from greenmfg.orgs.models import Facility, Organisation, OrgKind
 from greenmfg.web.deps import CurrentPrincipal, get_database
 from greenmfg.web.errors import ApiError
+from greenmfg.web.ids import Id
 from greenmfg.web.pagination import Page, PageParams, page_params
 
 __all__ = ["enterprise_dict", "router"]
@@ -58,7 +59,7 @@ def list_organisations(principal: CurrentPrincipal, database: Annotated[Database
 
 
 @router.get("/organisations/{organisation_id}", summary="One organisation")
-def get_organisation(organisation_id: int, principal: CurrentPrincipal,
+def get_organisation(organisation_id: Id, principal: CurrentPrincipal,
                      database: Annotated[Database, Depends(get_database)]) -> dict[str, Any]:
     with database.session() as session:
         org = session.execute(select(Organisation).where(
@@ -96,14 +97,14 @@ def list_enterprises(principal: CurrentPrincipal, database: Annotated[Database, 
 
 
 @router.get("/enterprises/{enterprise_id}", summary="One enterprise")
-def get_enterprise_detail(enterprise_id: int, principal: CurrentPrincipal,
+def get_enterprise_detail(enterprise_id: Id, principal: CurrentPrincipal,
                           database: Annotated[Database, Depends(get_database)]) -> dict[str, Any]:
     with database.session() as session:
         return enterprise_dict(get_enterprise(session, principal, enterprise_id))
 
 
 @router.get("/enterprises/{enterprise_id}/facilities", summary="Facilities of an enterprise")
-def list_facilities(enterprise_id: int, principal: CurrentPrincipal,
+def list_facilities(enterprise_id: Id, principal: CurrentPrincipal,
                     database: Annotated[Database, Depends(get_database)]) -> dict[str, Any]:
     with database.session() as session:
         get_enterprise(session, principal, enterprise_id)

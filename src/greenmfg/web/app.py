@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from fastapi import FastAPI, Request, Response
+from fastapi import Depends, FastAPI, Request, Response
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.types import ASGIApp
 
@@ -17,6 +17,7 @@ from greenmfg.settings import ConfigurationError, Settings
 from greenmfg.web.deps import PrincipalCache
 from greenmfg.web.errors import install_error_handlers
 from greenmfg.web.headers import SecurityHeadersMiddleware
+from greenmfg.web.text_input import refuse_nul
 from greenmfg.web.uploads import UploadLimitMiddleware
 
 __all__ = ["TEMPLATE_PACKAGES", "GreenmfgApp", "ReadOnlyRequests", "create_app", "production_startup_checks"]
@@ -92,6 +93,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         openapi_url="/api/v1/openapi.json" if settings.docs_enabled else None,
         docs_url=DOCS_URL if settings.docs_enabled else None,
         redoc_url=None,
+        # NUL characters in any text of any request are a 422 before the route runs (issue #13)
+        dependencies=[Depends(refuse_nul)],
     )
     app.state.settings = settings
     app.state.database = database

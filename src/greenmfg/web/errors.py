@@ -16,7 +16,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError, StatementError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from greenmfg.auth.passwords import WeakPassword
@@ -117,7 +117,25 @@ def to_api_error(exc: Exception) -> ApiError:
     if isinstance(exc, OperationalError) and database_busy(exc):
         # SQLite's write lock stayed taken past the busy timeout (a very long import): retryable
         return ApiError(503, headers={"Retry-After": str(BUSY_RETRY_AFTER)})
+    if _out_of_range(exc):
+        return ApiError(422, "a value of the request is out of the range the database can store (a number too "
+                             "large, or text with a NUL character); nothing was changed",
+                        "请求中的某个值超出数据库可存储的范围（数字过大或文本含 NUL 字符）；未做任何更改",
+                        code="out_of_range")
     return ApiError(500)
+
+
+def _out_of_range(exc: BaseException) -> bool:
+    """The database refused a value of the request: an integer beyond its column (PostgreSQL
+    ``numeric_value_out_of_range``, SQLite's driver ``OverflowError``) or text with NUL. The safety
+    net behind :data:`greenmfg.web.ids.Id` and :func:`greenmfg.web.text_input.refuse_nul`."""
+    if isinstance(exc, OverflowError):
+        return True
+    if isinstance(exc, DataError):
+        return True
+    if isinstance(exc, StatementError):
+        return isinstance(exc.orig, OverflowError)
+    return False
 
 
 _WHAT_ZH = {"enterprise": "企业", "organisation": "组织", "facility": "设施", "import": "导入批次",
@@ -150,6 +168,18 @@ def install_error_handlers(app: FastAPI) -> None:
         error = getattr(exc, "api_error", None)   # an HTTPException carrying its envelope (uploads.UploadTooLarge)
         return _render(request, error if isinstance(error, ApiError)
                        else ApiError(exc.status_code, headers=getattr(exc, "headers", None)))
+
+    @app.exception_handler(DataError)
+    @app.exception_handler(StatementError)
+    @app.exception_handler(OverflowError)
+    async def _database_refused(request: Request, exc: Exception) -> Response:
+        error = to_api_error(exc)
+        if error.status >= 500:
+            log.exception("unhandled error on %s %s", request.method, request.url.path)
+        else:
+            log.warning("the database refused a value of %s %s: %s", request.method, request.url.path,
+                        str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+        return _render(request, error)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
