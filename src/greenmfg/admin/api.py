@@ -284,7 +284,7 @@ class PasswordResetIn(BaseModel):
 @router.post("/users/{user_id}/password",
              summary="Reset a user's password (given or generated, shown once); the user must change it at the "
                      "next sign-in; revokes its sessions and tokens (audited)")
-def reset_password(user_id: int, body: PasswordResetIn, principal: AdminPrincipal,
+def reset_password(user_id: Id, body: PasswordResetIn, principal: AdminPrincipal,
                    database: Annotated[Database, Depends(get_database)],
                    settings: Annotated[Settings, Depends(get_settings)]) -> dict[str, Any]:
     try:

@@ -357,7 +357,7 @@ def deactivate(request: Request, user_id: Id, principal: PagePrincipal, database
 
 
 @router.post("/admin/users/{user_id}/password")
-def reset_password(request: Request, user_id: int, principal: PagePrincipal, database: Db,
+def reset_password(request: Request, user_id: Id, principal: PagePrincipal, database: Db,
                    settings: Annotated[Settings, Depends(get_settings)]) -> Response:
     """A random temporary password, shown once on the answer page (never in a cookie or a URL)."""
     _admin(principal)

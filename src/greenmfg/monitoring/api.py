@@ -13,7 +13,7 @@ import datetime as dt
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Path, Query, Request, UploadFile
+from fastapi import APIRouter, Body, Depends, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 
@@ -43,7 +43,6 @@ __all__ = ["router"]
 router = APIRouter(prefix="/api/v1", tags=["monitoring"])
 DatabaseDep = Annotated[Database, Depends(get_database)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
-DeviceId = Annotated[int, Path(ge=1, le=2**31 - 1, description="device credential id")]
 MAX_RAW_POINTS = 200_000
 PUSH_EXAMPLE = {"readings": [{"ts": "2026-03-01T08:15:00+08:00", "value": 12.5, "unit": "kWh"},
                              {"ts": "2026-03-01T08:30:00+08:00", "value": 11.75, "unit": "kWh"}]}
@@ -213,7 +212,7 @@ def _synced(database: Database, settings: Settings) -> bool:
 
 
 @router.get("/enterprises/{enterprise_id}/meter-devices", summary="The enterprise's meter/gateway credentials")
-def list_meter_devices(enterprise_id: int, principal: CurrentPrincipal, database: DatabaseDep) -> dict[str, Any]:
+def list_meter_devices(enterprise_id: Id, principal: CurrentPrincipal, database: DatabaseDep) -> dict[str, Any]:
     """Enterprise managers (and admins). Secrets are never shown again; ``topics`` are the MQTT grant."""
     with database.session() as session:
         return {"items": [devices.device_dict(d) for d in devices.list_devices(session, principal, enterprise_id)]}
@@ -221,7 +220,7 @@ def list_meter_devices(enterprise_id: int, principal: CurrentPrincipal, database
 
 @router.post("/enterprises/{enterprise_id}/meter-devices", status_code=201,
              summary="Create a meter/gateway credential (the password and token are shown once)")
-def create_meter_device(enterprise_id: int, principal: CurrentPrincipal, database: DatabaseDep, settings: SettingsDep,
+def create_meter_device(enterprise_id: Id, principal: CurrentPrincipal, database: DatabaseDep, settings: SettingsDep,
                         body: Annotated[Any, Body(openapi_examples={"gateway": {"value": {"name": "1# 配电房网关"}},
                                                                     "one meter": {"value": {"name": "M1",
                                                                                             "meter_ids": [1]}}})],
@@ -238,7 +237,7 @@ def create_meter_device(enterprise_id: int, principal: CurrentPrincipal, databas
 
 
 @router.post("/meter-devices/{device_id}/rotate", summary="A new secret for a credential (shown once)")
-def rotate_meter_device(device_id: DeviceId, principal: CurrentPrincipal, database: DatabaseDep,
+def rotate_meter_device(device_id: Id, principal: CurrentPrincipal, database: DatabaseDep,
                         settings: SettingsDep) -> JSONResponse:
     with database.session() as session:
         new = devices.rotate_device(session, principal, device_id)
@@ -248,7 +247,7 @@ def rotate_meter_device(device_id: DeviceId, principal: CurrentPrincipal, databa
 
 
 @router.post("/meter-devices/{device_id}/revoke", summary="Revoke a credential (MQTT and HTTP)")
-def revoke_meter_device(device_id: DeviceId, principal: CurrentPrincipal, database: DatabaseDep,
+def revoke_meter_device(device_id: Id, principal: CurrentPrincipal, database: DatabaseDep,
                         settings: SettingsDep) -> dict[str, Any]:
     with database.session() as session:
         answer = devices.device_dict(devices.revoke_device(session, principal, device_id))
