@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import os
 import shutil
 import tempfile
 import threading
@@ -71,9 +72,14 @@ _DUCKDB = ibis.duckdb
 _SHARED_MEMORY_LIMIT = "3GB"
 
 
-@functools.cache
 def _shared_database() -> duckdb.DuckDBPyConnection:
-    """The process's in-memory DuckDB database: runs open connections (cursors) to it."""
+    """The process's in-memory DuckDB database: runs open connections (cursors) to it. A forked
+    child opens its own (a DuckDB database does not survive a fork)."""
+    return _database_of_process(os.getpid())
+
+
+@functools.cache
+def _database_of_process(pid: int) -> duckdb.DuckDBPyConnection:
     database = duckdb.connect()
     database.execute(f"SET memory_limit = '{_SHARED_MEMORY_LIMIT}'")
     database.execute("SET preserve_insertion_order = false")
