@@ -111,3 +111,26 @@ def test_typed_numbers_keep_their_text_for_the_rows_as_read() -> None:
     rows = raw_rows(account_table(table))
     assert [r["values"]["quantity"] for r in rows] == ["300.0", "80.5"]
     assert [r["row"] for r in rows] == [1, 2]
+
+
+def test_runs_alive_at_once_keep_their_own_rows() -> None:
+    """Runs of tables held in memory share the process's DuckDB database (a connection each): the
+    named inputs, tables and views of one run (read lazily, after the other ran) are its own."""
+    import threading
+
+    other = [{**r, "enterprise_id": "E2", "facility_id": f"{r.get('facility_id', 'F1')}-B"} for r in MIXED[:6]]
+    alone = [_without_times(result_document(account_table(_table(rows)))) for rows in (MIXED, other)]
+    assert alone[0] != alone[1]
+    first, second = account_table(_table(MIXED)), account_table(_table(other))  # both alive, nothing read yet
+    assert [_without_times(result_document(run)) for run in (second, first)] == alone[::-1]
+    documents: dict[int, object] = {}
+
+    def account_in_thread(index: int, rows: list[dict[str, object]]) -> None:
+        documents[index] = _without_times(result_document(account_table(_table(rows))))
+
+    threads = [threading.Thread(target=account_in_thread, args=(i, rows)) for i, rows in enumerate((MIXED, other))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [documents[0], documents[1]] == alone

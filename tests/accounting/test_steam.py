@@ -187,7 +187,17 @@ def test_template_documents_the_steam_state_columns(tmp_path: Path, lang: str) -
     assert "83.74" in help_rows["ncv"]
 
 
-def test_enthalpy_is_computed_once_per_distinct_state(write_rows: WriteRows, monkeypatch: pytest.MonkeyPatch) -> None:
+def _fresh_steam_states(monkeypatch: pytest.MonkeyPatch, folder: Path) -> None:
+    """No steam state kept, in memory or on disk (plans and states on disk in ``folder``)."""
+    from greenmfg.accounting import validation
+    from greenmfg.accounting.plans import StoredValues, plans
+
+    monkeypatch.setattr(plans, "folder", folder)
+    monkeypatch.setattr(validation, "_STEAM_STATES", StoredValues("steam-states", ("iapws", "scipy", "numpy")))
+
+
+def test_enthalpy_is_computed_once_per_distinct_state(write_rows: WriteRows, monkeypatch: pytest.MonkeyPatch,
+                                                      tmp_path: Path) -> None:
     """The plan stays set-based: IAPWS-IF97 runs in Python once per distinct (pressure, temperature)
     of the input and is joined to the rows as a small table, never per row."""
     from greenmfg.accounting import validation
@@ -199,6 +209,7 @@ def test_enthalpy_is_computed_once_per_distinct_state(write_rows: WriteRows, mon
         return steam_state(pressure, temperature)
 
     monkeypatch.setattr(validation, "steam_state", counted)
+    _fresh_steam_states(monkeypatch, tmp_path / "plans")  # states met by earlier tests are kept
     rows = [{**STEAM, "period": f"2024-{m:02d}", "facility_id": f"F{f}", "steam_pressure": 0.6 if f % 2 else 1.0,
              "steam_temperature": None if f % 2 else 250} for m in range(1, 13) for f in range(1, 6)]
     result = result_document(account(write_rows(rows)))
@@ -206,3 +217,40 @@ def test_enthalpy_is_computed_once_per_distinct_state(write_rows: WriteRows, mon
     heat = sum(r["emissions_tco2e"]["purchased_heat"] for r in result["results"])
     per_tonne = {0.6: (2756.138889536332 - 83.74) / 1000 * 0.11, 1.0: (2943.2221652336634 - 83.74) / 1000 * 0.11}
     assert heat == pytest.approx(12 * 1000 * (3 * per_tonne[0.6] + 2 * per_tonne[1.0]), rel=1e-9)
+
+
+def test_steam_states_on_disk_serve_a_new_process(write_rows: WriteRows, monkeypatch: pytest.MonkeyPatch,
+                                                  tmp_path: Path) -> None:
+    """A process that meets a state computed before (by itself or an earlier process, the file
+    beside the plans) does not run IAPWS-IF97 (nor import iapws and SciPy, ≈ 0.4 s) again, and
+    gets the same numbers; a damaged file is ignored."""
+    from greenmfg.accounting import validation
+    from greenmfg.accounting.plans import StoredValues
+
+    calls: list[tuple[float | None, float | None]] = []
+
+    def counted(pressure: float | None, temperature: float | None) -> Any:
+        calls.append((pressure, temperature))
+        return steam_state(pressure, temperature)
+
+    monkeypatch.setattr(validation, "steam_state", counted)
+    _fresh_steam_states(monkeypatch, tmp_path / "plans")
+    rows = [{**STEAM, "facility_id": "F1", "steam_pressure": 0.6},
+            {**STEAM, "facility_id": "F2", "steam_pressure": 1.0, "steam_temperature": 250},
+            {**STEAM, "facility_id": "F3", "steam_pressure": 0.6, "steam_temperature": 120}]  # water, not steam
+    with pytest.raises(ValidationFailed) as first_failure:
+        account(write_rows(rows))
+    first = result_document(account(write_rows(rows[:2])))
+    assert sorted(calls, key=repr) == sorted([(0.6, None), (0.6, 120.0), (1.0, 250.0)], key=repr)
+    (stored,) = (tmp_path / "plans" / "values").glob("steam-states-*.json")
+    # a new process: nothing in memory, the file on disk
+    monkeypatch.setattr(validation, "_STEAM_STATES", StoredValues("steam-states", ("iapws", "scipy", "numpy")))
+    with pytest.raises(ValidationFailed) as again_failure:
+        account(write_rows(rows))
+    assert result_document(account(write_rows(rows[:2])))["results"] == first["results"]
+    assert [i.as_dict() for i in again_failure.value.issues] == [i.as_dict() for i in first_failure.value.issues]
+    assert len(calls) == 3  # nothing computed again
+    stored.write_text("{not json", encoding="utf-8")
+    monkeypatch.setattr(validation, "_STEAM_STATES", StoredValues("steam-states", ("iapws", "scipy", "numpy")))
+    assert result_document(account(write_rows(rows[:2])))["results"] == first["results"]
+    assert len(calls) == 5  # the damaged file is not read: both states computed again

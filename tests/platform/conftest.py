@@ -22,7 +22,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 
 from greenmfg.auth.models import Membership, Role, User
-from greenmfg.auth.security import hash_password
+from greenmfg.auth.security import hash_password, verify_password
 from greenmfg.db.migrate import upgrade
 from greenmfg.db.session import Database
 from greenmfg.orgs.models import EvaluatorAssignment, Facility, Jurisdiction, Organisation, OrgKind
@@ -109,7 +109,18 @@ def _add_user(session: Any, username: str, org_id: int, role: Role, password_has
 
 @pytest.fixture(scope="session")
 def _password_hash() -> str:
-    return hash_password(PASSWORD)
+    """An argon2 hash of PASSWORD with the cheapest parameters argon2 allows.
+
+    Logging in verifies it with the product's own ``verify_password`` (argon2 reads the cost from
+    the hash): the same code path, at about 1 ms instead of the default cost's 50-100 ms per login,
+    paid by every login of every test. ``hash_password`` (the product's cost) is checked below.
+    """
+    from argon2 import PasswordHasher
+
+    cheap = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash(PASSWORD)
+    assert verify_password(cheap, PASSWORD) and not verify_password(cheap, PASSWORD + "!")
+    assert verify_password(hash_password(PASSWORD), PASSWORD)
+    return cheap
 
 
 @pytest.fixture

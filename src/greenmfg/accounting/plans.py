@@ -25,10 +25,12 @@ their own backend, compiled per run (their inputs are large, the compile is negl
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.metadata
 import json
 import os
+import re
 import threading
 from collections.abc import Callable, Hashable
 from functools import cache
@@ -46,7 +48,7 @@ from ibis.common.exceptions import IbisError
 from greenmfg import __version__
 from greenmfg.refdata.catalog import Catalog
 
-__all__ = ["PlanCache", "Planner", "plan_fingerprint", "plans"]
+__all__ = ["PlanCache", "Planner", "StoredValues", "plan_fingerprint", "plans"]
 
 #: the modules whose code decides what a plan computes: part of every plan's key
 _PLAN_SOURCES = ("accounting/plans.py", "accounting/service.py", "accounting/screening.py",
@@ -133,7 +135,7 @@ class PlanCache:
             if stored["key"] != repr(key):
                 return None
             schema = stored["schema"]
-            return stored["sql"], None if schema is None else ibis.schema({n: dt.dtype(t) for n, t in schema})
+            return stored["sql"], None if schema is None else sch.Schema({n: _dtype(t) for n, t in schema})
         except (OSError, ValueError, KeyError, TypeError, IbisError):
             return None
 
@@ -167,6 +169,28 @@ class PlanCache:
         return len(self._entries)
 
 
+_DECIMAL = re.compile(r"(!?)decimal\((\d+), (\d+)\)")
+#: type names Ibis writes for the plain types of plans, read without Ibis's type parser (which costs
+#: about 80 ms on a process's first plans)
+_PLAIN_TYPES: dict[str, type[dt.DataType]] = {
+    "string": dt.String, "float64": dt.Float64, "float32": dt.Float32, "int64": dt.Int64, "int32": dt.Int32,
+    "int16": dt.Int16, "int8": dt.Int8, "boolean": dt.Boolean, "date": dt.Date, "null": dt.Null,
+}
+
+
+def _dtype(text: str) -> dt.DataType:
+    """The Ibis type written ``text`` (``str`` of a type): plain types and decimals directly, any
+    other by Ibis's parser."""
+    nullable = not text.startswith("!")
+    plain = _PLAIN_TYPES.get(text.removeprefix("!"))
+    if plain is not None:
+        return plain(nullable=nullable)
+    decimal = _DECIMAL.fullmatch(text)
+    if decimal is not None:
+        return dt.Decimal(int(decimal[2]), int(decimal[3]), nullable=nullable)
+    return dt.dtype(text)
+
+
 def _default_folder() -> Path | None:
     setting = os.environ.get("GREENMFG_PLAN_CACHE", "")
     if setting.lower() in ("off", "0", "none", "false"):
@@ -179,6 +203,89 @@ def _default_folder() -> Path | None:
 
 #: the process's plans
 plans = PlanCache(folder=_default_folder())
+
+
+class StoredValues:
+    """Results of a pure, costly function of a few values (the IAPWS-IF97 steam states), kept for
+    the life of the process and, beside the plans, on disk for the next one.
+
+    ``name`` and the version (the plan-building code, which includes the code computing the values,
+    and ``libraries``: the versions of the libraries it uses) name one JSON file in the folder
+    ``values`` of the plan folder (:data:`plans`); a file written for other code or libraries is
+    never read. Entries are JSON values; a file that cannot be read or written is ignored (the
+    values are computed). Bounded: beyond ``size`` entries it starts afresh.
+    """
+
+    def __init__(self, name: str, libraries: tuple[str, ...], size: int = 10_000) -> None:
+        self._name = name
+        self._libraries = libraries
+        self._size = size
+        self._lock = threading.Lock()
+        self._values: dict[str, object] | None = None  # read from disk on first use
+
+    @functools.cached_property
+    def _version_text(self) -> str:
+        versions = " ".join(f"{name}={importlib.metadata.version(name)}" for name in self._libraries)
+        return f"{_code_digest()} {versions}"
+
+    def _version(self) -> str:
+        return self._version_text
+
+    def _path(self) -> Path | None:
+        if plans.folder is None:
+            return None
+        return plans.folder / "values" / f"{self._name}-{hashlib.sha256(self._version().encode()).hexdigest()}.json"
+
+    def _loaded(self) -> dict[str, object]:
+        if self._values is None:
+            values: dict[str, object] = {}
+            path = self._path()
+            if path is not None and path.exists():
+                try:
+                    stored = json.loads(path.read_text(encoding="utf-8"))
+                    if stored.get("version") == self._version() and isinstance(stored.get("values"), dict):
+                        values = stored["values"]
+                except (OSError, ValueError, AttributeError):
+                    values = {}
+            self._values = values
+        return self._values
+
+    def get_many(self, keys: list[str], compute: Callable[[str], object]) -> dict[str, object]:
+        """The value of every key, computing (``compute(key)``) only those not kept."""
+        with self._lock:
+            values = self._loaded()
+            found = {k: values[k] for k in keys if k in values}
+        missing = [k for k in keys if k not in found]
+        if not missing:
+            return found
+        computed = {k: compute(k) for k in missing}
+        with self._lock:
+            values = self._loaded()
+            if len(values) + len(computed) > self._size:
+                values.clear()
+            values.update(computed)
+            text = json.dumps({"version": self._version(), "values": values})
+        path = self._path()
+        if path is not None:
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                partial = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
+                partial.write_text(text, encoding="utf-8")
+                partial.replace(path)
+            except OSError:
+                pass
+        return {**found, **computed}
+
+    def clear(self) -> None:
+        """Forget the values (in memory; the file stays, for a new process)."""
+        with self._lock:
+            self._values = {}
+
+
+@functools.lru_cache(maxsize=512)
+def _ibis_schema(schema: pa.Schema) -> sch.Schema:
+    """:meth:`ibis.Schema.from_pyarrow`, once per Arrow schema (the same few, run after run)."""
+    return sch.Schema.from_pyarrow(schema)
 
 
 def _is_duckdb(con: ibis.BaseBackend) -> bool:
@@ -230,7 +337,7 @@ class Planner:
             self._inputs = (*(i for i in self._inputs if i[0] != name), (name, shape))
         if self.cached:
             self.con.con.register(name, table)
-            return self._named(name, sch.Schema.from_pyarrow(table.schema))
+            return self._named(name, _ibis_schema(table.schema))
         return ibis.memtable(table)  # other engines take in-memory tables as they are
 
     def _run(self, stage: Hashable, build: Callable[[], ir.Table], statement: Callable[[str], object]

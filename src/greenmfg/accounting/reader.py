@@ -14,10 +14,13 @@ import csv
 import datetime as dt
 import hashlib
 import io
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import ibis
+import ibis.expr.operations as ops
+import ibis.expr.schema as sch
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
@@ -426,6 +429,27 @@ def read_table(table: pa.Table | ibis.Table, con: ibis.BaseBackend, *, name: str
     schema = pa.schema([f for f in schema if f.name != "file_row_number"])
     sql, issues = _located_select(schema, relation, file=name, index=0, where=name, number_text=True)
     raw.execute(f"CREATE OR REPLACE TEMP VIEW {RAW_VIEW} AS {sql}")
-    return ActivitySource(table=con.table(RAW_VIEW), con=con, inputs=[SourceInput(name=name, digest=digest)],
-                          issues=issues)
+    return ActivitySource(table=_raw_view(con, (sql, tuple((f.name, str(f.type)) for f in schema))), con=con,
+                          inputs=[SourceInput(name=name, digest=digest)], issues=issues)
+
+
+#: the column types DuckDB gives the located view, by its SQL and the types of the table it reads
+_RAW_SCHEMAS: dict[tuple[str, tuple[tuple[str, str], ...]], sch.Schema] = {}
+_RAW_SCHEMAS_LOCK = threading.Lock()
+
+
+def _raw_view(con: ibis.BaseBackend, key: tuple[str, tuple[tuple[str, str], ...]]) -> ibis.Table:
+    """The view :data:`RAW_VIEW` of ``con``; its column types asked of DuckDB once per SQL and
+    input types (asking costs a query and parsing the type names, ≈ 20 ms a run)."""
+    with _RAW_SCHEMAS_LOCK:
+        schema = _RAW_SCHEMAS.get(key)
+    if schema is None:
+        table = con.table(RAW_VIEW)
+        with _RAW_SCHEMAS_LOCK:
+            if len(_RAW_SCHEMAS) > 256:
+                _RAW_SCHEMAS.clear()
+            _RAW_SCHEMAS[key] = table.schema()
+        return table
+    return ops.DatabaseTable(RAW_VIEW, schema=schema, source=con,
+                             namespace=ops.Namespace(catalog=None, database=None)).to_expr()
 

@@ -8,6 +8,7 @@ naming file, sheet, row and column; if there is any, nothing is computed.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections import defaultdict
@@ -18,6 +19,7 @@ import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
 
+from greenmfg.accounting.plans import StoredValues
 from greenmfg.accounting.reader import ActivitySource
 from greenmfg.accounting.template_spec import COLUMNS
 from greenmfg.calc.accounting import CLINKER_ITEM, CLINKER_OXIDES
@@ -290,12 +292,14 @@ class _Maps:
                  *(f"{p}_{c}" for p in ("unit", "ncv", "cc") for c in ("factor", "reason", "target")),
                  "set_code", "set_base",
                  *(f"dup_{kind}_{w}" for kind in ("plain", "measured") for w in range(self.duplicate_words))]
-        self.lines = self._with_verdict("lines", table(
+        # the verdict columns are Ibis expressions that only a plan being compiled reads: built
+        # on first use (a run whose plans are compiled already never builds them)
+        self._unjudged: dict[str, ir.Table] = {}
+        self._unjudged["lines"] = (table(
             "greenmfg_map_lines", {n: [r[n] for r in lines] for n in names},
             {n: "int64" if n.startswith("dup_") or n == "set_base" else _LINE_TYPES.get(n, "string") for n in names}))
         self.produced = table("greenmfg_map_produced", {"k_flow": list(self.produced_flows)}, {"k_flow": "string"})
 
-        tables: dict[str, ir.Table] = {}
         for column, rows in singles.items():
             data: dict[str, list[object]] = {
                 f"k_{column}": [r[0] for r in rows], column: [r[1] for r in rows],
@@ -313,8 +317,7 @@ class _Maps:
                 data["industry_base"] = [None if c is None else c * regions * years * _SET_BITS  # type: ignore[operator]
                                          for c in data["industry_code"]]
                 schema |= {"industry_base": "int64"}
-            tables[column] = self._with_verdict(column, table(f"greenmfg_map_{column}", data, schema))
-        self.industries, self.regions, self.periods = tables["industry"], tables["region"], tables["period"]
+            self._unjudged[column] = table(f"greenmfg_map_{column}", data, schema)
         #: per industry, region and period: the number of each key (``code``) and the key
         self.key_tables = {column: table(f"greenmfg_keys_{column}", {"code": list(range(len(keys))), "key": keys},
                                          {"code": "int64", "key": "string"})
@@ -338,6 +341,22 @@ class _Maps:
                 for w in range(self.duplicate_words):
                     row[f"dup_{kind}_{w}"] = 1 << bit if valid and w == word else 0
         return triples
+
+    @functools.cached_property
+    def lines(self) -> ir.Table:
+        return self._with_verdict("lines", self._unjudged["lines"])
+
+    @functools.cached_property
+    def industries(self) -> ir.Table:
+        return self._with_verdict("industry", self._unjudged["industry"])
+
+    @functools.cached_property
+    def regions(self) -> ir.Table:
+        return self._with_verdict("region", self._unjudged["region"])
+
+    @functools.cached_property
+    def periods(self) -> ir.Table:
+        return self._with_verdict("period", self._unjudged["period"])
 
     @staticmethod
     def _with_verdict(name: str, table: ir.Table) -> ir.Table:
@@ -389,14 +408,30 @@ def _steam_map(combos: list[dict[str, object]]) -> tuple[dict[str, list[object]]
         pair = (number(combo["steam_pressure_number"]), number(combo["steam_temperature_number"]))
         if pair != (None, None):
             states.setdefault((repr(pair[0]), repr(pair[1])), pair)  # repr: one key for every NaN
+
+    def computed(key: str) -> list[object]:
+        found = steam_state(*states_by_key[key])
+        return [found.enthalpy_kj_per_kg, found.problem, found.problem_zh, found.column]
+
+    # IAPWS-IF97 (and the import of iapws and SciPy, ≈ 0.4 s) only for states not seen before
+    states_by_key = {f"{p} {t}": pair for (p, t), pair in states.items()}
+    found = _STEAM_STATES.get_many(list(states_by_key), computed)
     data: dict[str, list[object]] = {name: [] for name in _STEAM_MAP_SCHEMA}
-    for pressure, temperature in states.values():
-        found = steam_state(pressure, temperature)
+    for key, (pressure, temperature) in states_by_key.items():
+        reading = found[key]
+        if not (isinstance(reading, list) and len(reading) == 4 and isinstance(reading[0], int | float | None)):
+            reading = computed(key)  # a kept value of another shape (a hand-edited file): not used
+        enthalpy, problem, problem_zh, column = reading
         for name, value in (("k_steam_pressure_number", pressure), ("k_steam_temperature_number", temperature),
-                            ("steam_enthalpy", found.enthalpy_gj_per_t), ("steam_problem", found.problem),
-                            ("steam_problem_zh", found.problem_zh), ("steam_column", found.column)):
+                            ("steam_enthalpy", enthalpy / 1000.0 if isinstance(enthalpy, int | float) else None),
+                            ("steam_problem", problem), ("steam_problem_zh", problem_zh), ("steam_column", column)):
             data[name].append(value)
     return data, dict(_STEAM_MAP_SCHEMA)
+
+
+#: the IAPWS-IF97 reading of each (pressure, temperature) met so far: enthalpy [kJ/kg], problem
+#: (English, Chinese), column; kept on disk beside the plans for the next process
+_STEAM_STATES = StoredValues("steam-states", ("iapws", "scipy", "numpy"))
 
 
 _STEAM_MAP_SCHEMA = {"k_steam_pressure_number": "float64", "k_steam_temperature_number": "float64",

@@ -144,31 +144,34 @@ class CatalogConflict(ValueError):
     """Two ``.po`` files of one locale translate the same message id differently."""
 
 
-def _read_catalog(path: Path, locale: str) -> Catalog:
-    with path.open("rb") as handle:
-        return read_po(handle, locale=_FOLDER[locale], abort_invalid=True)
-
-
 def _merge(locale: str, files: Sequence[Path]) -> tuple[Translations, dict[str, str]]:
     """Merge the ``.po`` files of one locale into one gettext catalog.
 
     Returns the compiled translations and, for each message id, the file that supplied it.
+    Merged once per process for the same file names and contents (parsing and compiling the
+    catalogs costs ≈ 0.4 s, paid by every app the factory builds: the tests build hundreds).
     """
+    translations, origin = _merged(locale, tuple((path.name, path.read_bytes()) for path in files))
+    return translations, dict(origin)
+
+
+@functools.lru_cache(maxsize=8)
+def _merged(locale: str, files: tuple[tuple[str, bytes], ...]) -> tuple[Translations, dict[str, str]]:
     merged = Catalog(locale=_FOLDER[locale], domain="messages")
     origin: dict[str, str] = {}
-    for path in files:
-        for message in _read_catalog(path, locale):
+    for name, content in files:
+        for message in read_po(io.BytesIO(content), locale=_FOLDER[locale], abort_invalid=True):
             if not message.id or message.fuzzy or not message.string:
                 continue  # header, unreviewed or untranslated: gettext falls back to the id
             key = message.id if isinstance(message.id, str) else message.id[0]
             existing = merged.get(message.id, message.context)
             if existing is not None and existing.string != message.string:
                 raise CatalogConflict(
-                    f"{locale}: {key!r} is translated differently in {origin[key]} and {path.name}; "
+                    f"{locale}: {key!r} is translated differently in {origin[key]} and {name}; "
                     "keep one translation (in the file of the domain that owns the message)"
                 )
             merged.add(message.id, message.string, context=message.context)
-            origin.setdefault(key, path.name)
+            origin.setdefault(key, name)
     buffer = io.BytesIO()
     write_mo(buffer, merged)
     buffer.seek(0)
