@@ -14,7 +14,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 
-from greenmfg.db.session import Database
+from greenmfg.db.session import Database, reading
 from greenmfg.db.statistics import refresh_statistics
 
 __all__ = ["alembic_config", "pending_differences", "upgrade"]
@@ -40,6 +40,7 @@ def pending_differences(database: Database) -> list[Any]:
     """Differences between the models and the migrated schema (empty when they agree)."""
     from greenmfg.db.models import Base
 
-    with database.engine.connect() as connection:
+    # a read: on SQLite it must not wait for (or take) the write lock
+    with reading(), database.engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         return list(compare_metadata(context, Base.metadata))
