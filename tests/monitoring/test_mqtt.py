@@ -35,6 +35,8 @@ def publish(broker: OwnBroker, device: NewSecret, messages: list[tuple[str, byte
     client.connect("127.0.0.1", broker.port)
     client.loop_start()
     try:
+        # publishing before the CONNACK gives an info whose wait_for_publish raises "not connected"
+        assert wait_for(client.is_connected, 10), "the publisher did not connect"
         infos = [client.publish(topic, payload, qos=1) for topic, payload in messages]
         for info in infos:
             info.wait_for_publish(timeout=10)

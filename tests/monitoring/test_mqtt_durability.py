@@ -16,6 +16,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -102,11 +103,14 @@ def subscribe_session(broker: OwnBroker) -> None:
     client = mqtt.Client(callback_api_version=mqtt.CallbackAPIVersion.VERSION2, client_id=CLIENT_ID,
                          clean_session=False)
     client.username_pw_set(*broker.url.split("//")[1].split("@")[0].split(":"))
+    granted = threading.Event()
+    client.on_subscribe = lambda *_args: granted.set()
     client.connect("127.0.0.1", broker.port)
     client.loop_start()
+    assert wait_until(client.is_connected), "the session client did not connect"
     done = client.subscribe("greenmfg/v1/+/+/readings", qos=1)
     assert done[0] == 0
-    time.sleep(0.3)
+    assert granted.wait(10), "the broker did not grant the subscription"   # SUBACK: the session exists
     client.disconnect()
     client.loop_stop()
 
@@ -119,6 +123,8 @@ class Publisher:
         self.client.max_inflight_messages_set(1000)
         self.client.connect("127.0.0.1", setup.broker.port)
         self.client.loop_start()
+        # a publish before the CONNACK gives an info whose wait_for_publish raises "not connected"
+        assert wait_until(self.client.is_connected), "the meter did not connect"
         self.topic = setup.topic
         self.infos: list[mqtt.MQTTMessageInfo] = []
 

@@ -184,15 +184,24 @@ class IngestWorker:
         client.reconnect_delay_set(min_delay=1, max_delay=5)
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect
+        client.on_subscribe = self._on_subscribe
         client.on_message = self._on_message
         client.connect_async(parsed.hostname or "127.0.0.1", parsed.port or 1883, keepalive=30)
         return client
 
     def _on_connect(self, client: mqtt.Client, _userdata: Any, _flags: Any, reason: Any, _props: Any) -> None:
         if not reason.is_failure:
+            # ready once the broker has granted the subscription (SUBACK, :meth:`_on_subscribe`): a
+            # reading published before that would reach no session of a new client id
             client.subscribe(f"{self.prefix}/{TOPIC_FILTER}" if self.prefix else TOPIC_FILTER, qos=1)
-            self._connected.set()
             log.info("connected to %s", self.url)
+
+    def _on_subscribe(self, _client: mqtt.Client, _userdata: Any, _mid: int, reasons: list[Any], _props: Any) -> None:
+        if reasons and all(not reason.is_failure for reason in reasons):
+            self._connected.set()
+            log.info("subscribed on %s", self.url)
+        else:
+            log.error("the broker refused the subscription on %s: %s", self.url, reasons)
 
     def _on_disconnect(self, _client: mqtt.Client, _userdata: Any, _flags: Any, reason: Any, _props: Any) -> None:
         self._connected.clear()
@@ -205,6 +214,7 @@ class IngestWorker:
         self._queue.put(_Message(message.mid, message.qos, message.topic, bytes(message.payload)))
 
     def wait_connected(self, timeout: float = 10.0) -> bool:
+        """Wait until connected and subscribed (the broker granted the subscription)."""
         return self._connected.wait(timeout)
 
     def stop(self) -> None:
