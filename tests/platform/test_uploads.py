@@ -243,6 +243,7 @@ def test_the_middleware_stops_reading_a_stream_once_past_the_limit() -> None:
     """Without a Content-Length the body is pulled chunk by chunk; the middleware refuses it at the first
     chunk past limit + framing, so the rest of a 10 MB stream is never pulled."""
     import asyncio
+    import concurrent.futures
 
     from greenmfg.web.uploads import FORM_OVERHEAD_BYTES, UploadLimitMiddleware, UploadTooLarge
 
@@ -261,7 +262,9 @@ def test_the_middleware_stops_reading_a_stream_once_past_the_limit() -> None:
 
     middleware = UploadLimitMiddleware(app, Settings(max_upload_bytes=LIMIT))
     scope = {"type": "http", "headers": [(b"content-type", b"multipart/form-data; boundary=x")]}
-    with pytest.raises(UploadTooLarge):
-        asyncio.run(middleware(scope, receive, send))
+    # a loop of its own in a thread of its own: a Playwright session of the browser tests keeps an event
+    # loop running in this worker's main thread, where asyncio.run refuses to start
+    with pytest.raises(UploadTooLarge), concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, middleware(scope, receive, send)).result()
     # (200 000 + 65 536) / 10 000 → refused at the 27th chunk of 1 000
     assert len(pulled) == (LIMIT + FORM_OVERHEAD_BYTES) // 10_000 + 1
