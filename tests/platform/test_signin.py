@@ -250,3 +250,14 @@ def test_the_admin_page_shows_a_temporary_password_once(client: TestClient, data
     answer = admin.post(f"/admin/users/{glass_id}/password", data={"csrf_token": csrf_of(page.text)})
     assert answer.status_code == 200 and 'data-testid="temporary-password"' in answer.text
     assert answer.headers["cache-control"] == "no-store"
+
+
+def test_attempts_too_old_to_count_are_deleted(database: Database, world: World) -> None:
+    """The attempts table keeps a day: what the throttle can no longer count is deleted at the next attempt."""
+    _failures(database, "cement", ATTACKER[0], 3, seconds_ago=2 * 24 * 3600)   # two days ago
+    _failures(database, "cement", ATTACKER[0], 2, seconds_ago=600)             # ten minutes ago
+    assert _token(_client(database, OWNER), "cement", "a wrong guess").status_code == 401
+    with database.session() as session:
+        kept = session.execute(select(LoginAttempt.at).where(LoginAttempt.username == "cement")).scalars().all()
+    assert len(kept) == 3   # the two recent failures and this one; the three old ones are gone
+    assert all(utcnow() - at < auth.ATTEMPTS_KEPT for at in kept)

@@ -7,7 +7,7 @@ import math
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from greenmfg.audit import service as audit
@@ -79,7 +79,7 @@ def _check_throttle(session: Session, settings: Settings, username: str, client:
     pair = (LoginAttempt.username == username, LoginAttempt.client == client)
     last_success = session.scalar(select(func.max(LoginAttempt.at)).where(*pair, LoginAttempt.success.is_(True)))
     # consecutive failures since the pair's last success (older than a day: forgotten)
-    floor = max(last_success or now - dt.timedelta(days=1), now - dt.timedelta(days=1))
+    floor = max(last_success or now - ATTEMPTS_KEPT, now - ATTEMPTS_KEPT)
     failures, last_failure = session.execute(
         select(func.count(), func.max(LoginAttempt.at)).where(
             *pair, LoginAttempt.success.is_(False), LoginAttempt.at > floor)).one()
@@ -88,6 +88,16 @@ def _check_throttle(session: Session, settings: Settings, username: str, client:
         wait = last_failure + dt.timedelta(seconds=delay) - now
         if wait.total_seconds() > 0:
             raise Throttled(retry_after=max(1, math.ceil(wait.total_seconds())))
+
+
+#: attempts older than this never count (:func:`_check_throttle` looks back a day at most): deleted
+ATTEMPTS_KEPT = dt.timedelta(days=1)
+
+
+def _record_attempt(session: Session, username: str, client: str, ok: bool) -> None:
+    """Record a password attempt and delete those too old to count, so the table stays the size of a day."""
+    session.execute(delete(LoginAttempt).where(LoginAttempt.at < utcnow() - ATTEMPTS_KEPT))
+    session.add(LoginAttempt(username=username[:64], client=client[:64], success=ok))
 
 
 def authenticate(session: Session, settings: Settings, username: str, password: str, *,
@@ -108,7 +118,7 @@ def authenticate(session: Session, settings: Settings, username: str, password: 
     ok = verify_password(user.password_hash if user else dummy_hash(), password) and bool(user and user.active)
     if ok and user is not None and user.demo and settings.production:
         ok = False  # demo passwords are public: never in production, whatever start-up let through
-    session.add(LoginAttempt(username=username[:64], client=client[:64], success=ok))
+    _record_attempt(session, username, client, ok)
     audit.record(session, "auth.login" if ok else "auth.login_failed", actor=username[:64],
                  actor_user_id=user.id if (user and ok) else None, details={"client": client})
     return user if ok else None
@@ -251,7 +261,7 @@ def change_password(session: Session, settings: Settings, user: User, current_pa
     """
     _check_throttle(session, settings, user.username[:64], client[:64])
     ok = verify_password(user.password_hash, current_password)
-    session.add(LoginAttempt(username=user.username[:64], client=client[:64], success=ok))
+    _record_attempt(session, user.username, client, ok)
     if not ok:
         audit.record(session, "auth.password_change_failed", actor=user.username, actor_user_id=user.id,
                      details={"client": client})
