@@ -33,6 +33,7 @@ from greenmfg.accounting.template_spec import (
     is_own_header,
 )
 from greenmfg.errors import InputError, Issue
+from greenmfg.workbooks import NUL_FIX, nul_line
 
 __all__ = [
     "RAW_VIEW", "SUFFIXES", "ActivitySource", "ColumnPlan", "InputFile", "SourceInput", "column_plan",
@@ -226,6 +227,10 @@ def _read_csv(path: Path | InputFile) -> tuple[pa.Table, list[Issue]]:
             continue
     else:
         raise InputError(f"{path}: not UTF-8 or GB18030 text / 文件编码无法识别，请另存为 UTF-8 CSV")
+    line = nul_line(text)
+    if line is not None:
+        raise InputError(f"{path}: line {line} contains a NUL character, so this is not a text CSV: {NUL_FIX[0]} / "
+                         f"第 {line} 行含 NUL 字符，不是文本 CSV：{NUL_FIX[1]}")
     first_line = text.split("\n", 1)[0]
     headers = next(csv.reader([first_line]), [])
     mapping, issues = _header_issues(path, "", headers)

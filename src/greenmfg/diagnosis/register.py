@@ -20,6 +20,7 @@ from greenmfg.diagnosis.models import Equipment
 from greenmfg.errors import InputError, Issue
 from greenmfg.exports import append_row, csv_writer, formula_like
 from greenmfg.refdata.vocabulary import normalize_name
+from greenmfg.workbooks import NUL_FIX, nul_line
 
 __all__ = ["FAN_TYPES", "FIELDS", "KIND_NAMES", "PUMP_TYPES", "REQUIRED_BY_KIND", "Field", "parse_item", "read_register", "template_bytes"]
 
@@ -310,6 +311,10 @@ def read_register(content: bytes, filename: str) -> tuple[str, list[tuple[int, d
             text = content.decode("utf-8-sig")
         except UnicodeDecodeError:
             raise InputError(f"{filename} is not UTF-8 text: save the CSV as UTF-8") from None
+        line = nul_line(text)
+        if line is not None:
+            raise InputError(f"{filename}: line {line} contains a NUL character, so this is not a text CSV: "
+                             f"{NUL_FIX[0]} / 第 {line} 行含 NUL 字符，不是文本 CSV：{NUL_FIX[1]}")
         sheet_name = ""
         table = [list(r) for r in csv.reader(io.StringIO(text))]
     else:

@@ -34,6 +34,7 @@ from greenmfg.monitoring.readings import (
 )
 from greenmfg.orgs.access import Forbidden, NotFound, Principal, get_enterprise
 from greenmfg.orgs.models import Facility, Meter, Organisation
+from greenmfg.workbooks import NUL_FIX, nul_line
 
 __all__ = ["MeterView", "dead_letters", "get_meter", "latest_readings", "list_meters", "meter_dict", "parse_csv", "push_readings"]
 
@@ -168,6 +169,10 @@ def parse_csv(content: bytes, meter_unit: str, *, filename: str = "readings.csv"
     except UnicodeDecodeError:
         raise PayloadError([Problem(filename, "not UTF-8 text: save the file as CSV UTF-8",
                                     "不是 UTF-8 文本：请另存为 CSV UTF-8")]) from None
+    line = nul_line(text)
+    if line is not None:
+        raise PayloadError([Problem(f"{filename}, row {line}", f"a NUL character: not a text CSV; {NUL_FIX[0]}",
+                                    f"含 NUL 字符，不是文本 CSV；{NUL_FIX[1]}")])
     reader = csv.reader(io.StringIO(text))
     header = next(reader, None)
     if not header:
