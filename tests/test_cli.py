@@ -188,3 +188,21 @@ def test_engine_options(write_rows: WriteRows) -> None:
     duckdb = runner.invoke(app, ["account", str(path), "--engine", "duckdb", "--format", "json"])
     assert duckdb.exit_code == 0, duckdb.output
     assert json.loads(duckdb.stdout)["results"][0]["facility_id"] == "F1"
+
+
+def test_a_local_workbook_is_bounded_like_an_upload(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The command line's xlsx reader has the uploads' caps (GREENMFG_MAX_XLSX_ROWS and
+    GREENMFG_MAX_XLSX_UNCOMPRESSED_BYTES): refused before openpyxl parses, located, in zh and en."""
+    template = tmp_path / "活动数据.xlsx"
+    assert runner.invoke(app, ["template", "--lang", "zh", "-o", str(template)]).exit_code == 0
+    _fill_template(template, [[*ROW_ZH[:5], f"2024-0{month}", *ROW_ZH[6:]] for month in range(1, 6)])
+    accounted = runner.invoke(app, ["account", str(template), "--format", "json", "-o", str(tmp_path / "a.json")])
+    assert accounted.exit_code == 0, accounted.output
+    monkeypatch.setenv("GREENMFG_MAX_XLSX_ROWS", "4")
+    refused = runner.invoke(app, ["account", str(template), "--format", "json", "-o", str(tmp_path / "b.json")])
+    assert refused.exit_code != 0 and not (tmp_path / "b.json").exists()
+    assert "upload.xlsx.too_many_rows" in refused.output or "GREENMFG_MAX_XLSX_ROWS" in refused.output, refused.output
+    monkeypatch.setenv("GREENMFG_MAX_XLSX_ROWS", "200000")
+    monkeypatch.setenv("GREENMFG_MAX_XLSX_UNCOMPRESSED_BYTES", "1000")
+    refused = runner.invoke(app, ["account", str(template), "--format", "json", "-o", str(tmp_path / "c.json")])
+    assert refused.exit_code != 0 and "GREENMFG_MAX_XLSX_UNCOMPRESSED_BYTES" in refused.output, refused.output

@@ -17,6 +17,7 @@ import io
 import re
 import zipfile
 import zlib
+from pathlib import Path
 from typing import IO
 from xml.etree import ElementTree
 from xml.parsers import expat
@@ -74,8 +75,23 @@ def _sheet_names(archive: zipfile.ZipFile) -> dict[str, str]:
     return names
 
 
-def check_xlsx(content: bytes, *, file: str, max_uncompressed_bytes: int, max_rows: int) -> None:
+def check_local_xlsx(path: Path) -> None:
+    """:func:`check_xlsx` for a workbook read from disk (the command line), with the limits of the
+    environment (``GREENMFG_MAX_XLSX_UNCOMPRESSED_BYTES``, ``GREENMFG_MAX_XLSX_ROWS``): every xlsx
+    reader is bounded, not only the uploads'."""
+    from greenmfg.settings import Settings
+
+    if not zipfile.is_zipfile(path):
+        return   # not a workbook at all: the reader says so in its own words
+    settings = Settings.from_env()
+    check_xlsx(path, file=path.name, max_uncompressed_bytes=settings.max_xlsx_uncompressed_bytes,
+               max_rows=settings.max_xlsx_rows)
+
+
+def check_xlsx(content: bytes | Path, *, file: str, max_uncompressed_bytes: int, max_rows: int) -> None:
     """Refuse a workbook whose parts expand past ``max_uncompressed_bytes`` or a sheet over ``max_rows``.
+
+    ``content``: the uploaded bytes, or the path of a file on disk.
 
     Raises
     ------
@@ -83,8 +99,8 @@ def check_xlsx(content: bytes, *, file: str, max_uncompressed_bytes: int, max_ro
         One located issue (file, and the sheet part for too many rows); nothing was read further.
     """
     try:
-        archive = zipfile.ZipFile(io.BytesIO(content))
-    except zipfile.BadZipFile:
+        archive = zipfile.ZipFile(content if isinstance(content, Path) else io.BytesIO(content))
+    except (zipfile.BadZipFile, OSError):
         raise _refuse(file, "unreadable", "the file is not a readable .xlsx workbook",
                       "文件不是可读取的 .xlsx 工作簿", "save it again from Excel as .xlsx, or upload a UTF-8 CSV",
                       "请在 Excel 中重新另存为 .xlsx，或上传 UTF-8 CSV") from None

@@ -33,7 +33,7 @@ from greenmfg.accounting.template_spec import (
     is_own_header,
 )
 from greenmfg.errors import InputError, Issue
-from greenmfg.workbooks import NUL_FIX, nul_line
+from greenmfg.workbooks import NUL_FIX, check_local_xlsx, nul_line
 
 __all__ = [
     "RAW_VIEW", "SUFFIXES", "ActivitySource", "ColumnPlan", "InputFile", "SourceInput", "column_plan",
@@ -188,6 +188,8 @@ def _cell_text(value: object, column: str | None) -> str | None:
 def _read_xlsx(path: Path | InputFile) -> tuple[pa.Table, list[Issue], str]:
     import openpyxl  # imported here: only xlsx input needs it
 
+    if not isinstance(path, InputFile):
+        check_local_xlsx(path)   # an upload was checked by the upload helper already
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(path.content) if isinstance(path, InputFile) else path,
                                           read_only=True, data_only=True)

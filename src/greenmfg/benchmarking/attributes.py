@@ -61,6 +61,9 @@ def _rows(path: Path) -> Iterator[tuple[int, list[str]]]:
     elif suffix == ".xlsx":
         from openpyxl import load_workbook
 
+        from greenmfg.workbooks import check_local_xlsx
+
+        check_local_xlsx(path)
         try:
             workbook = load_workbook(path, read_only=True, data_only=True)
         except Exception as exc:  # openpyxl raises many kinds for a damaged file
