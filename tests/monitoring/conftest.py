@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from greenmfg.db.session import Database
@@ -160,3 +161,14 @@ def add_meter(db: Database, w: World, *, enterprise: str = "steel", code: str = 
 @pytest.fixture
 def unique() -> Iterator[str]:
     yield uuid.uuid4().hex[:8]
+
+
+
+def device_bearer(http: TestClient, manager: dict[str, str], enterprise_id: int,
+                  meter_ids: list[int] | None = None) -> dict[str, str]:
+    """Headers pushing as a new device credential of ``enterprise_id``, created through the API by its
+    manager (``manager``: the manager's headers); without ``meter_ids`` a gateway of every meter."""
+    created = http.post(f"/api/v1/enterprises/{enterprise_id}/meter-devices",
+                          json={"name": "gateway", "meter_ids": meter_ids}, headers=manager)
+    assert created.status_code == 201, created.text
+    return {"Authorization": f"Bearer {created.json()['token']}"}

@@ -12,7 +12,7 @@ from greenmfg.monitoring.models import MeterReading
 from tests.platform.conftest import Login, World
 from tests.platform.web_helpers import csrf_of, signed_in
 
-from .conftest import add_meter
+from .conftest import add_meter, device_bearer
 
 PAYLOAD = {"readings": [{"ts": "2026-03-01T00:00:00+08:00", "value": 1.5, "unit": "kWh"},
                         {"ts": "2026-03-01T00:15:00+08:00", "value": 0.002, "unit": "MWh"},
@@ -27,10 +27,11 @@ def count(database: Database, meter_id: int) -> int:
 
 def test_push_list_and_query(client: TestClient, login: Login, world: World, database: Database) -> None:
     meter = add_meter(database, world)
-    answer = client.post(f"/api/v1/meters/{meter}/readings", json=PAYLOAD, headers=login("steel"))
+    device = device_bearer(client, login("steel"), world.org("steel"), [meter])
+    answer = client.post(f"/api/v1/meters/{meter}/readings", json=PAYLOAD, headers=device)
     assert answer.status_code == 200, answer.text
     assert answer.json() == {"stored": 3, "duplicates": 0, "rederived": 0}
-    again = client.post(f"/api/v1/meters/{meter}/readings", json=PAYLOAD, headers=login("steel")).json()
+    again = client.post(f"/api/v1/meters/{meter}/readings", json=PAYLOAD, headers=device).json()
     assert again["stored"] == 0 and again["duplicates"] == 3
     items = client.get(f"/api/v1/enterprises/{world.org('steel')}/meters", headers=login("steel")).json()["items"]
     assert [(i["id"], i["unit"], i["name"]) for i in items] == [(meter, "kWh", "M1 总表")]
@@ -43,9 +44,14 @@ def test_push_list_and_query(client: TestClient, login: Login, world: World, dat
                      params={"from": "2026-03-01", "to": "2026-03-02", "interval": "day"},
                      headers=login("steel")).json()["items"]
     assert day == [{"ts": "2026-03-01T00:00:00+08:00", "value": 6.5, "unit": "kWh"}]
-    # the hebei regulator reads the steel meter; it may not push
+    # the hebei regulator reads the steel meter; it may not push, nor may the enterprise's own manager:
+    # readings are pushed by devices (people upload a CSV file)
     assert client.get(f"/api/v1/meters/{meter}/readings", headers=login("hebei")).status_code == 200
     assert client.post(f"/api/v1/meters/{meter}/readings", json=PAYLOAD, headers=login("hebei")).status_code == 403
+    by_hand = client.post(f"/api/v1/meters/{meter}/readings", json=PAYLOAD, headers=login("steel"))
+    assert by_hand.status_code == 403 and by_hand.json()["error"]["code"] == "device_token_required"
+    assert "CSV" in by_hand.json()["error"]["message_zh"]
+    assert client.post(f"/api/v1/meters/{meter}/readings", json=PAYLOAD).status_code == 401
     bad = client.get(f"/api/v1/meters/{meter}/readings", params={"interval": "week"}, headers=login("steel"))
     assert bad.status_code == 422 and bad.json()["error"]["details"][0]["column"] == "interval"
 
@@ -55,7 +61,8 @@ def test_bad_push_is_located_and_stores_nothing(client: TestClient, login: Login
     meter = add_meter(database, world)
     payload = {"readings": [PAYLOAD["readings"][0], {"ts": "2026-03-01 00:15", "value": 1},
                             {"ts": "2026-03-01T00:30:00+08:00", "value": 1, "unit": "t"}]}
-    answer = client.post(f"/api/v1/meters/{meter}/readings", json=payload, headers=login("steel"))
+    answer = client.post(f"/api/v1/meters/{meter}/readings", json=payload,
+                         headers=device_bearer(client, login("steel"), world.org("steel")))
     assert answer.status_code == 422
     error = answer.json()["error"]
     assert [d["column"] for d in error["details"]] == ["readings[1].ts", "readings[2].unit"]
@@ -84,7 +91,8 @@ def test_csv_upload_all_or_nothing(client: TestClient, login: Login, world: Worl
 
 def test_outsiders_get_404_and_no_data(client: TestClient, login: Login, world: World, database: Database) -> None:
     meter = add_meter(database, world)
-    client.post(f"/api/v1/meters/{meter}/readings", json=PAYLOAD, headers=login("steel"))
+    client.post(f"/api/v1/meters/{meter}/readings", json=PAYLOAD,
+                headers=device_bearer(client, login("steel"), world.org("steel")))
     calls: list[tuple[str, str, dict[str, Any]]] = [
         ("GET", f"/api/v1/enterprises/{world.org('steel')}/meters", {}),
         ("GET", f"/api/v1/meters/{meter}/readings", {"params": {"from": "2026-03-01", "to": "2026-03-02"}}),
@@ -95,15 +103,20 @@ def test_outsiders_get_404_and_no_data(client: TestClient, login: Login, world: 
     for username in ("cement", "glass", "evaluator"):
         for method, url, extra in calls:
             answer = client.request(method, url, headers=login(username), **extra)
-            assert answer.status_code == 404, (username, url, answer.text)
-            assert answer.json()["error"]["code"] == "not_found"
+            # a user's push is refused before the meter is looked up (devices push), so it says nothing either
+            expected = (403, "device_token_required") if extra is calls[2][2] else (404, "not_found")
+            assert (answer.status_code, answer.json()["error"]["code"]) == expected, (username, url, answer.text)
             assert "总表" not in answer.text and "E-STEEL" not in answer.text
+    # another enterprise's device is refused the meter (its grant does not cover it)
+    cement_device = device_bearer(client, login("cement"), world.org("cement"))
+    assert client.post(f"/api/v1/meters/{meter}/readings", json=PAYLOAD, headers=cement_device).status_code == 403
     assert count(database, meter) == 3
 
 
 def test_meter_pages(client: TestClient, world: World, database: Database, login: Login) -> None:
     meter = add_meter(database, world)
-    client.post(f"/api/v1/meters/{meter}/readings", json=PAYLOAD, headers=login("steel"))
+    client.post(f"/api/v1/meters/{meter}/readings", json=PAYLOAD,
+                headers=device_bearer(client, login("steel"), world.org("steel")))
     steel = signed_in(client, "steel", locale="zh-CN")
     listing = steel.get("/meters")
     assert listing.status_code == 200 and "M1 总表" in listing.text

@@ -22,7 +22,7 @@ from tests.platform.conftest import Login, World
 from tests.platform.test_baselines import year
 from tests.platform.web_helpers import csrf_of, signed_in
 
-from .conftest import add_meter
+from .conftest import add_meter, device_bearer
 
 START = dt.date(2025, 1, 1)
 
@@ -238,8 +238,10 @@ def test_dead_letters_listed_per_enterprise(client: TestClient, world: World, da
     assert "Rejected messages" in en and "not JSON" in en
     # a refused HTTP push is a dead letter of the meter's enterprise; an outsider's push is not kept
     bad = {"readings": [{"ts": "2026-03-01 00:15", "value": 1}]}
-    assert client.post(f"/api/v1/meters/{meter}/readings", json=bad, headers=login("steel")).status_code == 422
-    assert client.post(f"/api/v1/meters/{meter}/readings", json=bad, headers=login("cement")).status_code == 404
+    steel_device = device_bearer(client, login("steel"), world.org("steel"))
+    cement_device = device_bearer(client, login("cement"), world.org("cement"))
+    assert client.post(f"/api/v1/meters/{meter}/readings", json=bad, headers=steel_device).status_code == 422
+    assert client.post(f"/api/v1/meters/{meter}/readings", json=bad, headers=cement_device).status_code == 403
     listed = client.get(url, headers=login("steel")).json()
     assert listed["total"] == 3 and listed["items"][0]["source"] == "http" and listed["items"][0]["topic"] is None
     assert "2026-03-01 00:15" in listed["items"][0]["payload_preview"]

@@ -15,6 +15,7 @@ from greenmfg.calc import mv
 from greenmfg.db.session import Database
 from greenmfg.monitoring.baseline_models import EnergyBaseline
 from greenmfg.orgs.models import Facility, Meter
+from tests.monitoring.conftest import device_bearer
 
 from .conftest import Login, World
 from .test_isolation import BASELINES, _api_routes
@@ -198,7 +199,8 @@ def test_energy_from_the_readings_store(client: TestClient, login: Login, world:
     headers = login("steel")
     rows = year(production=False)
     readings = [{"ts": f"{r['date']}T12:00:00+08:00", "value": r["energy"], "unit": "kWh"} for r in rows]
-    pushed = client.post(f"/api/v1/meters/{meter_id}/readings", headers=headers, json={"readings": readings})
+    device = device_bearer(client, headers, world.org("steel"))   # readings are pushed by a meter device
+    pushed = client.post(f"/api/v1/meters/{meter_id}/readings", headers=device, json={"readings": readings})
     assert pushed.status_code in (200, 201, 202), pushed.text
     drivers = [{k: v for k, v in r.items() if k != "energy"} for r in rows]
     stored = client.post(f"/api/v1/meters/{meter_id}/baselines", headers=headers,
@@ -215,7 +217,7 @@ def test_energy_from_the_readings_store(client: TestClient, login: Login, world:
     # a year with 60 days missing from the store is refused by the sufficiency check
     other = add_meter_code(database, world, "M-2")
     gappy = [r for i, r in enumerate(readings) if not 100 <= i < 160]
-    client.post(f"/api/v1/meters/{other}/readings", headers=headers, json={"readings": gappy})
+    assert client.post(f"/api/v1/meters/{other}/readings", headers=device, json={"readings": gappy}).status_code == 200
     refused = client.post(f"/api/v1/meters/{other}/baselines", headers=headers,
                           json={"energy_source": "readings", "data": drivers})
     assert refused.status_code == 422, refused.text

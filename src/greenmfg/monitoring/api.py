@@ -142,11 +142,19 @@ def _device(database: Database, token: str) -> MeterDevice:
 
 
 async def _pusher(request: Request, database: DatabaseDep, settings: SettingsDep) -> Principal | MeterDevice:
-    """A device credential (``Bearer gmdev.…``) or a user (API token or session)."""
+    """The device credential (``Bearer gmdev.…``) pushing, or the signed-in user (refused by the route)."""
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() == "bearer" and token.strip().startswith(devices.TOKEN_PREFIX):
         return await run_in_threadpool(_device, database, token.strip())
-    return await _api_principal(request, database, settings)
+    return await _api_principal(request, database, settings)   # 401 when not signed in at all
+
+
+def _device_token_required() -> ApiError:
+    return ApiError(
+    403, "readings are pushed with a meter device token (Authorization: Bearer gmdev.…): create a credential for "
+         "the meter under its enterprise's meter devices; to load readings by hand, upload a CSV file instead",
+    "读数须使用计量设备令牌推送（Authorization: Bearer gmdev.…）：请在企业的计量设备中为该表创建凭据；"
+    "手工导入读数请上传 CSV 文件", code="device_token_required")
 
 
 @router.post("/meters/{meter_id}/readings", summary="Push readings (the MQTT payload) for a meter")
@@ -155,10 +163,13 @@ def push_readings(meter_id: Id, principal: Annotated[Principal | MeterDevice, De
                   body: Annotated[Any, Body(openapi_examples={"two readings": {"value": PUSH_EXAMPLE}})],
                   ) -> dict[str, int]:
     """Needs a device token (``Authorization: Bearer gmdev.{username}.{secret}``) whose grant covers the
-    meter — the same grant as the device's MQTT topics —, or an enterprise manager (token with the
-    write scope, or the session with its CSRF token).
+    meter — the same grant as the device's MQTT topics. A signed-in user gets 403: people load
+    readings by hand with the CSV upload (``POST /api/v1/meters/{id}/readings/csv``).
     A refused payload (after the access check) is also kept as a dead letter (``source = "http"``),
     listed by ``GET /api/v1/enterprises/{id}/meters/dead-letters``."""
+    if not isinstance(principal, MeterDevice):
+        # readings come from meters, whose credentials say which meters they may write (as on MQTT)
+        raise _device_token_required()
     try:
         with database.session() as session:
             return _stored(service.push_readings(session, principal, meter_id, body))
