@@ -147,16 +147,11 @@ def device_meter(session: Session, device: MeterDevice, meter_id: int) -> MeterV
     return MeterView(row[0], row[1], row[2], session.get(MeterSetting, meter_id))
 
 
-def push_readings(session: Session, principal: Principal | MeterDevice, meter_id: int, payload: Any) -> StoreResult:
-    """Store an HTTP-pushed payload (same schema as MQTT); :class:`PayloadError` stores nothing.
-
-    ``principal`` is a user (enterprise manager) or a device credential (its grant must cover the meter).
-    """
-    if isinstance(principal, MeterDevice):
-        view = device_meter(session, principal, meter_id)
-    else:
-        view = get_meter(session, principal, meter_id, manage=True)
-    return _store(session, principal, view, parse_payload(payload, view.meter.unit), "http")
+def push_readings(session: Session, device: MeterDevice, meter_id: int, payload: Any) -> StoreResult:
+    """Store an HTTP-pushed payload (same schema as MQTT) of a device whose grant covers the meter;
+    :class:`PayloadError` stores nothing. People load readings with :func:`upload_csv`."""
+    view = device_meter(session, device, meter_id)
+    return _store(session, device, view, parse_payload(payload, view.meter.unit), "http")
 
 
 def parse_csv(content: bytes, meter_unit: str, *, filename: str = "readings.csv") -> list[tuple[int, float]]:
