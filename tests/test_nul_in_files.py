@@ -37,12 +37,12 @@ def test_a_utf16_activity_csv_is_refused_with_the_fix() -> None:
 
 def test_an_equipment_register_csv_with_a_nul_is_refused() -> None:
     with pytest.raises(InputError, match="line 2"):
-        read_register("code,name\nP-1,pump\x00\n".encode(), "台账.csv")
+        read_register(b"code,name\nP-1,pump\x00\n", "台账.csv")
 
 
 def test_a_meter_csv_with_a_nul_is_refused_at_its_row() -> None:
     with pytest.raises(PayloadError) as refused:
-        parse_csv("ts,value\n2026-03-01T00:00:00+08:00,1\n2026-03-01T00:15:00+08:00,2\x00\n".encode(), "kWh",
+        parse_csv(b"ts,value\n2026-03-01T00:00:00+08:00,1\n2026-03-01T00:15:00+08:00,2\x00\n", "kWh",
                   filename="m.csv")
     problem = refused.value.problems[0]
     assert problem.where == "m.csv, row 3" and "NUL" in problem.message and "NUL" in problem.message_zh
