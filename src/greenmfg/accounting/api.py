@@ -102,24 +102,15 @@ async def upload_import(enterprise_id: Id, request: Request, principal: CurrentP
 
 def _preview(database: Database, settings: Settings, principal: Principal, enterprise_id: int, filename: str,
              content_type: str, content: bytes) -> dict[str, Any]:
-    # checked and accounted before the write transaction: SQLite's write lock is held for the writes only
+    try:
+        batch_id = store.preview_outside_the_lock(
+            database, principal, enterprise_id, filename=filename, content_type=content_type, content=content,
+            max_bytes=settings.max_upload_bytes, quota_bytes=settings.upload_quota_bytes,
+            preview_ttl_hours=settings.preview_ttl_hours)
+    except (store.UploadRejected, store.ImportConflict) as error:
+        raise _store_error(error) from error
     with database.session(write=False) as session:
-        enterprise = get_enterprise(session, principal, enterprise_id, manage=True)
-        try:
-            checked = store.check_upload(enterprise, filename=filename, content_type=content_type,
-                                         content=content, max_bytes=settings.max_upload_bytes)
-        except store.UploadRejected as error:
-            raise _store_error(error) from error
-    with database.session(write=True) as session:
-        enterprise = get_enterprise(session, principal, enterprise_id, manage=True)
-        try:
-            batch = store.preview_upload(session, principal, enterprise, filename=filename,
-                                         content_type=content_type, content=content,
-                                         max_bytes=settings.max_upload_bytes, checked=checked,
-                                         quota_bytes=settings.upload_quota_bytes,
-                                         preview_ttl_hours=settings.preview_ttl_hours)
-        except (store.UploadRejected, store.ImportConflict) as error:
-            raise _store_error(error) from error
+        batch = queries.get_batch(session, principal, batch_id)
         return import_dict(batch, queries.usernames(session, {batch.created_by}), full=True)
 
 

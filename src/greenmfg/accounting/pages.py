@@ -327,29 +327,12 @@ async def upload(enterprise_id: Id, request: Request, principal: PagePrincipal, 
 def _upload(request: Request, principal: Principal, database: Database, settings: Settings, enterprise_id: int,
             filename: str, content_type: str, content: bytes) -> Response:
     translator = _translator(request)
-    rejected: store.UploadRejected | None = None
-    checked: store.CheckedUpload | None = None
-    # checked and accounted before the write transaction: SQLite's write lock is held for the writes only
-    with database.session(write=False) as session:
-        enterprise = get_enterprise(session, principal, enterprise_id, manage=True)
-        try:
-            checked = store.check_upload(enterprise, filename=filename, content_type=content_type,
-                                         content=content, max_bytes=settings.max_upload_bytes)
-        except store.UploadRejected as error:
-            rejected = error
-    if checked is not None:
-        try:
-            with database.session(write=True) as session:
-                enterprise = get_enterprise(session, principal, enterprise_id, manage=True)
-                batch = store.preview_upload(session, principal, enterprise, filename=filename,
-                                             content_type=content_type, content=content,
-                                             max_bytes=settings.max_upload_bytes, checked=checked,
-                                             quota_bytes=settings.upload_quota_bytes,
-                                             preview_ttl_hours=settings.preview_ttl_hours)
-                batch_id = batch.id
-        except store.UploadRejected as error:   # over the enterprise's quota: nothing stored
-            rejected = error
-    if rejected is not None:
+    try:
+        batch_id = store.preview_outside_the_lock(
+            database, principal, enterprise_id, filename=filename, content_type=content_type, content=content,
+            max_bytes=settings.max_upload_bytes, quota_bytes=settings.upload_quota_bytes,
+            preview_ttl_hours=settings.preview_ttl_hours)
+    except store.UploadRejected as rejected:   # nothing stored
         message = rejected.message_zh if translator.locale == "zh-CN" else rejected.message
         return _imports(request, principal, database, settings, enterprise_id, page=1, view="history",
                         upload_error=message, status_code=rejected.status)

@@ -72,9 +72,10 @@ from greenmfg.compliance.stored import (
     store_benchmarks,
 )
 from greenmfg.db.base import utcnow
+from greenmfg.db.session import Database
 from greenmfg.db.statistics import note_changed_rows
 from greenmfg.errors import GreenmfgError, InputError, Issue, ValidationFailed
-from greenmfg.orgs.access import Principal
+from greenmfg.orgs.access import Principal, get_enterprise
 from greenmfg.orgs.models import Facility, Organisation
 
 __all__ = ["ALLOWED_TYPES", "Accounted", "CheckedUpload", "ImportConflict", "UploadRejected", "account_batch",
@@ -378,6 +379,30 @@ def preview_upload(session: Session, principal: Principal, enterprise: Organisat
                  details={"file": name, "sha256": batch.sha256, "status": batch.status,
                           "issues": total_issues, "rows": row_count})
     return batch
+
+
+def preview_outside_the_lock(database: Database, principal: Principal, enterprise_id: int, *, filename: str,
+                             content_type: str, content: bytes, max_bytes: int, quota_bytes: int,
+                             preview_ttl_hours: int) -> int:
+    """:func:`check_upload` in a read transaction, then :func:`preview_upload` in a write one: the id
+    of the stored batch. SQLite's write lock is held for the writes only, not while a large file is
+    read and accounted; access is checked in both transactions.
+
+    Raises
+    ------
+    UploadRejected, ImportConflict
+        Nothing is stored.
+    """
+    with database.session(write=False) as session:
+        enterprise = get_enterprise(session, principal, enterprise_id, manage=True)
+        checked = check_upload(enterprise, filename=filename, content_type=content_type, content=content,
+                               max_bytes=max_bytes)
+    with database.session(write=True) as session:
+        enterprise = get_enterprise(session, principal, enterprise_id, manage=True)
+        batch = preview_upload(session, principal, enterprise, filename=filename, content_type=content_type,
+                               content=content, max_bytes=max_bytes, checked=checked, quota_bytes=quota_bytes,
+                               preview_ttl_hours=preview_ttl_hours)
+        return batch.id
 
 
 def _preview_summary(session: Session, enterprise: Organisation, document: dict[str, Any]) -> dict[str, Any]:
