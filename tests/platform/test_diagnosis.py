@@ -1,7 +1,7 @@
 """Energy-saving diagnosis on SQLite and PostgreSQL: the register (API, import), the check against
 the minimum allowable values with measures worked by hand, alerts, the report, access control.
 
-Worked figures (GB 18613-2020 表1 and GB 20052-2020 表1 as encoded, see tests/diagnosis/test_calc.py):
+Worked figures (GB 18613-2020 表1 and GB 20052-2020 表1 as encoded, see tests/calc/test_diagnosis.py):
 motor M-1, 4 poles 7.5 kW at 88.0 % (minimum 90.4 %, grade 2 = 92.6 %), 6000 h × 0.75:
 ΔE = 33 750 × (1/0.880 − 1/0.926) = 1905.19 kWh/a, × 0.1229 kgce/kWh = 0.23415 tce/a, × 0.6361
 kgCO2/kWh (North China grid 2023, the steel enterprise is in Hebei) = 1.2119 tCO2/a; cost 7.5 kW ×

@@ -31,7 +31,7 @@ Pure functions on numpy arrays. Two model families:
 Daily temperatures: :func:`daily_mean_temperature` averages hourly values over local calendar
 days with CalTRACK's coverage rule (§2.2.2.3 baseline, §3.5.1.2 reporting: no more than 50 % of a
 day's hours missing). With it the fit reproduces eemeter 2.9.2's own CalTRACK test (1571.28,
-tests/monitoring/test_mv_eemeter.py; docs/benchmarks.md has where eemeter's day boundary departs).
+tests/calc/test_mv_eemeter.py; docs/benchmarks.md has where eemeter's day boundary departs).
 
 Savings: avoided energy use (IPMVP Option B per meter / Option C whole facility) = adjusted
 baseline (the baseline model under reporting-period conditions) − reporting-period actual;

@@ -25,6 +25,9 @@ from greenmfg.calc.benchmarking import (
     linear_adjustment,
     quota_grades,
     savings,
+    steel_ratios,
+    works_level,
+    works_value,
 )
 
 # 发改产业〔2021〕1609号 水泥熟料 标杆 100 / 基准 117 kgce/t (benchmarks/ndrc-2021, secondary)
@@ -174,3 +177,19 @@ def test_arrays_of_many_rows() -> None:
     values = np.array([90.0, 105.0, 120.0, np.nan])
     assert list(classify(values, np.full(4, 100.0), np.full(4, 117.0))) == ["benchmark", "between",
                                                                               "below_baseline", None]
+
+
+def test_calc_weighted_value_and_levels() -> None:
+    # the small integrated works of tests/benchmarking/test_works.py, worked by hand there: process outputs
+    # sinter 1500, coke 1000, hot metal 1000, crude steel 1100 t; e_i 45.332, 108.6, 369.132, 12.29/1.1 kgce/t;
+    # the rolling mill's 39.9 tce over 1100 t of crude steel; E = 597.92 / 1.1 kgce/t
+    ratios = steel_ratios([1500, 1000, 1000, 1100], 1100)
+    assert ratios == pytest.approx([1500 / 1100, 1000 / 1100, 1000 / 1100, 1.0], rel=1e-15)
+    values = [45.332, 108.6, 369.132, 12.29 / 1.1]
+    assert works_value(values, ratios, 39.9 / 1.1) == pytest.approx(597.92 / 1.1, rel=1e-12)
+    # a process without a level counts at its own value; a required one makes the level missing
+    assert works_level([np.nan, 110, 361, -30], values, ratios, 39.9 / 1.1) == pytest.approx(
+        538.998 / 1.1 - 30 + 39.9 / 1.1, rel=1e-12)
+    assert np.isnan(works_level([np.nan, 110, 361, -30], values, ratios, 0.0,
+                                     required=[True, False, False, False]))
+    assert np.isnan(steel_ratios([1.0], 0.0)).all()

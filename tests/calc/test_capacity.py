@@ -10,18 +10,42 @@ cross-province or restricted category).
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from greenmfg.calc.capacity import CapacityRuleError, city_key
-from greenmfg.capacity.rules import RuleBook
-
-from .conftest import apply, project
+from greenmfg.calc.capacity import (
+    PROCESSES,
+    CapacityRuleError,
+    Project,
+    Requirement,
+    city_key,
+    required_retirement,
+)
+from greenmfg.capacity.rules import RuleBook, load_rulebook
 
 D = Decimal
+
+
+@pytest.fixture(scope="session")
+def book() -> RuleBook:
+    """The rule book of the installed reference library."""
+    return load_rulebook()
+
+
+def project(process: str = "ironmaking", capacity: int | str = 1_000_000, *, province: str = "130000",
+            city: str | None = "唐山", on: str = "2023-05-01", unit: str = "t/a", **flags: Any) -> Project:
+    """A project with defaults: 1,000,000 t/a of ironmaking in 唐山 on 2023-05-01."""
+    return Project(sector=PROCESSES[process], process=process, capacity=Decimal(str(capacity)), unit=unit,
+                   province=province, city=city, on=dt.date.fromisoformat(on), **flags)
+
+
+def apply(book: RuleBook, item: Project) -> Requirement:
+    return required_retirement(item, book.measures, book.regions)
 
 
 @pytest.mark.parametrize(("label", "kwargs", "ratio", "required", "rule"), [
@@ -184,8 +208,6 @@ def test_city_key() -> None:
        case=st.sampled_from([({}, "1.5"), ({"merger": True}, "1.25"), ({"province": "450000", "city": "柳州"}, "1.25"),
                              ({"province": "450000", "city": "柳州", "merger": True}, "1.1")]))
 def test_required_is_capacity_times_ratio_exactly(capacity: int, case: tuple[dict[str, object], str]) -> None:
-    from greenmfg.capacity.rules import load_rulebook
-
     kwargs, ratio = case
     result = apply(load_rulebook(), project(capacity=capacity, **kwargs))
     assert result.required_capacity == D(capacity) * D(ratio)

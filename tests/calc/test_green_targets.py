@@ -8,7 +8,6 @@ from decimal import Decimal
 import pytest
 
 from greenmfg.calc.green_targets import output_share, target_path
-from greenmfg.greenlist.rules import load_rules
 
 
 def test_output_share_is_green_output_over_manufacturing_output() -> None:
@@ -50,18 +49,3 @@ def test_zero_share_and_past_target_year() -> None:
     assert zero.required_growth is None and zero.linear_pace == pytest.approx(0.10)
     late = target_path(2031, 0.30, target_share=0.40, target_year=2030)
     assert late.required_growth is None and late.linear_pace is None and late.gap == pytest.approx(0.10)
-
-
-def test_rules_dataset_carries_the_cap_target_and_criteria_with_sources() -> None:
-    rules = load_rules()
-    assert rules.evaluator_cap.value == 15 and rules.evaluator_cap.status == "secondary"
-    assert "chacewang" in rules.evaluator_cap.source
-    assert (rules.target_share.value, rules.target_year.value) == (0.4, 2030)
-    assert "指导意见" in rules.target_share.source and rules.target_share.needs_warning
-    assert set(rules.removal_criteria) == {"key_indicators_not_met", "major_accident", "refused_annual_report",
-                                           "falsified_data", "boundary_change"}
-    assert len(rules.exclusion_conditions) == 6
-    # cumulative national counts reconcile with the list notices: 5095 + 1382 − 47 = 6430
-    counts = rules.national_counts
-    assert counts[("2025-01", "cumulative_factories")].value == 5095 + 1382 - 47
-    assert counts[("2023-05", "cumulative_factories")].value == 3657 - 41

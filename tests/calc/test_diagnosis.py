@@ -1,5 +1,6 @@
 """Pure diagnosis functions: grades at boundaries, savings and payback worked by hand, anomalies on
-crafted series (values from the encoded GB 18613-2020 / GB 20052-2020 tables)."""
+crafted series (values from the encoded GB 18613-2020 / GB 20052-2020 tables, which
+tests/diagnosis/test_tables.py reads), compressor specific-power grades and pump specific speed."""
 
 from __future__ import annotations
 
@@ -13,38 +14,18 @@ from greenmfg.calc.diagnosis import (
     compressor_saving_kwh,
     detect_anomalies,
     efficiency_grade,
+    equipping_rate_pct,
     loss_grade,
     motor_saving_kwh,
     payback_years,
+    pump_specific_speed,
+    specific_power_grade,
     table_rating,
     transformer_loss_kwh,
 )
-from greenmfg.refdata import load_catalog
 
 # GB 18613-2020 表1, 4 poles, 7.5 kW as encoded: grade 3 = 90.4 %, grade 2 = 92.6 %, grade 1 not found
 GRADES_7K5 = {1: None, 2: 92.6, 3: 90.4}
-
-
-def test_encoded_minimums_read_from_the_tables() -> None:
-    catalog = load_catalog()
-    motors = catalog.dataset("equipment_efficiency/gb18613-2020")
-    assert motors.get("4p.7.5kW", "grade_3").value == 90.4  # IE3 4-pole 7.5 kW
-    assert motors.get("4p.7.5kW", "grade_2").value == 92.6
-    assert motors.get("2p.0.75kW", "grade_3").value == 80.7
-    assert motors.get("6p.375kW", "grade_3").value == 95.8
-    assert motors.get("4p.7.5kW", "grade_1").verification_status == "not_found"
-    # honest statuses: nothing is marked verified (the standard's text was not read)
-    assert {r.verification_status for r in motors} == {"secondary", "recalled", "not_found"}
-    assert motors.get("4p.7.5kW", "grade_3").verification_status == "secondary"
-    assert motors.get("2p.7.5kW", "grade_3").verification_status == "recalled"
-    transformers = catalog.dataset("equipment_efficiency/gb20052-2020")
-    assert transformers.get("oil.1000kVA", "no_load_loss_grade_3").value == 830
-    assert transformers.get("oil.1000kVA", "load_loss_grade_3").value == 10300
-    assert transformers.get("oil.2500kVA", "no_load_loss_grade_3").value == 1600
-    assert "verified" not in {r.verification_status for r in transformers}
-    # coverage: 26 ratings × 3 poles, 19 transformer sizes
-    assert len({r.key for r in motors}) == 78
-    assert len({r.key for r in transformers}) == 19
 
 
 @pytest.mark.parametrize(("efficiency", "grade"), [(90.4, 3), (90.39, None), (92.59, 3), (92.6, 2), (99.0, 2),
@@ -192,3 +173,22 @@ def test_a_low_day_flagged_once_does_not_hide_the_weekly_cycle_from_then_on() ->
     assert sum(a.start.weekday() == 6 for a in plain) >= 20
     spikes = [a for a in detect_anomalies(days, actual, expected) if a.kind == "spike"]
     assert sum(a.start.weekday() == 6 for a in spikes) <= 1 and len(spikes) <= 2
+
+
+def test_specific_power_grade_and_equipping_rate() -> None:
+    grades = {1: 6.9, 2: 7.6, 3: 8.5}
+    assert specific_power_grade(6.9, grades) == 1
+    assert specific_power_grade(8.5, grades) == 3
+    assert specific_power_grade(8.51, grades) is None
+    assert specific_power_grade(7.0, {1: None, 2: 7.6, 3: 8.5}) == 2
+    assert equipping_rate_pct(3, 4) == 75.0
+    assert equipping_rate_pct(5, 4) == 100.0
+    assert equipping_rate_pct(0, 0) is None
+
+
+def test_specific_speed_reproduces_the_gb19762_annex_a_example() -> None:
+    # GB 19762-2007 附录A: single-stage double-suction pump, Q = 800 m³/h, H = 12 m, n = 1470 r/min → ns = 277.4
+    # (jianbiaoku.com transcription of the 2007 text; GB 19762-2025 defines ns the same way)
+    assert pump_specific_speed(800, 12, 1470, double_suction=True) == pytest.approx(277.4, abs=0.05)
+    # multistage: the head per stage
+    assert pump_specific_speed(50, 120, 2900, stages=4) == pytest.approx(pump_specific_speed(50, 30, 2900))
