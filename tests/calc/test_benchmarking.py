@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 
+import ibis
 import numpy as np
 import pytest
 from hypothesis import given
@@ -19,6 +20,8 @@ from greenmfg.calc.benchmarking import (
     band_adjustment,
     classify,
     co2_savings,
+    facility_energy,
+    facility_inputs,
     gaps,
     indicator_values,
     interpolated_adjustment,
@@ -193,3 +196,40 @@ def test_calc_weighted_value_and_levels() -> None:
     assert np.isnan(works_level([np.nan, 110, 361, -30], values, ratios, 0.0,
                                      required=[True, False, False, False]))
     assert np.isnan(steel_ratios([1.0], 0.0)).all()
+
+
+def _lines() -> ibis.Table:
+    rows = [  # facility, item, flow, quantity, coef [tce/unit], energy_tce, co2e_t
+        ("F1", "electricity", "purchased", 1000.0, 0.1229, 122.9, 570.0),
+        ("F1", "electricity", "exported", 100.0, 0.1229, -12.29, -57.0),
+        ("F1", "raw_coal", "consumed", 60.0, 0.7143, 42.858, 114.0),
+        ("F1", "raw_coal", "consumed", 40.0, 0.7143, 28.572, 76.0),
+        ("F1", "limestone", "process", 500.0, None, 0.0, 220.0),   # a carbonate: no energy
+        ("F1", "clinker", "produced", 1000.0, None, 0.0, 525.0),
+        ("F1", "natural_gas", "consumed", 0.0, 1.33, 0.0, 0.0),    # reported as zero
+        ("F2", "raw_coal", "consumed", 10.0, 0.7143, 7.143, 19.0),
+    ]
+    return ibis.memtable(
+        [{"enterprise_id": "E1", "facility_id": f, "period": "2025", "item": item, "flow": flow, "quantity": q,
+          "coef": coef, "energy_tce": energy, "co2e_t": co2e} for f, item, flow, q, coef, energy, co2e in rows],
+        schema={"enterprise_id": "string", "facility_id": "string", "period": "string", "item": "string",
+                "flow": "string", "quantity": "float64", "coef": "float64", "energy_tce": "float64",
+                "co2e_t": "float64"})
+
+
+def test_facility_energy_nets_exported_electricity_and_leaves_out_non_energy_lines() -> None:
+    f1, f2 = facility_energy(_lines()).order_by("facility_id").to_pyarrow().to_pylist()
+    # electricity 1000 − 100 = 900 MWh at 122.9 − 12.29 = 110.61 tce (0.1229 tce/MWh)
+    assert f1["electricity_mwh"] == pytest.approx(900.0) and f1["electricity_tce"] == pytest.approx(110.61)
+    # energy lines: 122.9 − 12.29 + 42.858 + 28.572 = 182.04 tce; 570 − 57 + 114 + 76 = 703 tCO2e
+    # (the limestone's 220 t and the clinker's 525 t are process emissions, not energy-related)
+    assert f1["energy_tce"] == pytest.approx(182.04) and f1["energy_co2e_t"] == pytest.approx(703.0)
+    # no electricity line: no electricity figure rather than zero
+    assert f2["electricity_mwh"] is None and f2["electricity_tce"] is None
+    assert (f2["energy_tce"], f2["energy_co2e_t"]) == (pytest.approx(7.143), pytest.approx(19.0))
+
+
+def test_facility_inputs_lists_each_reported_item_once() -> None:
+    found = facility_inputs(_lines(), ["raw_coal", "limestone", "natural_gas"]).to_pyarrow().to_pylist()
+    assert sorted((r["facility_id"], r["item"], r["flow"]) for r in found) == [
+        ("F1", "limestone", "process"), ("F1", "raw_coal", "consumed"), ("F2", "raw_coal", "consumed")]

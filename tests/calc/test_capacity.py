@@ -21,9 +21,15 @@ from hypothesis import strategies as st
 from greenmfg.calc.capacity import (
     PROCESSES,
     CapacityRuleError,
+    Cited,
+    Measure,
     Project,
+    RegionSet,
     Requirement,
+    Rule,
     city_key,
+    measures_in_force,
+    region_match,
     required_retirement,
 )
 from greenmfg.capacity.rules import RuleBook, load_rulebook
@@ -225,3 +231,47 @@ def test_the_best_attested_and_most_specific_membership_is_reported(book: RuleBo
     assert zhangjiakou.region.member == "130000"
     # warnings speak Chinese status names in Chinese
     assert any("“二手来源”" in w.message_zh for w in tangshan.warnings)
+
+
+# ---------------------------------------------------------------- the steps on a made-up measure
+
+def _cited(reference: str, status: str = "verified", value: float | None = 1.0) -> Cited:
+    return Cited(reference, value, "test", status, "", status not in ("verified", "definitional"))
+
+
+def _measure(dataset_id: str, valid_from: dt.date | None, valid_to: dt.date | None = None, *,
+             draft: bool = False, key_region: tuple[tuple[str, Cited], ...] = ()) -> Measure:
+    rule = Rule("ironmaking", "standard", "any", ratio_min=_cited(f"{dataset_id}:ratio", value=1.5))
+    return Measure(dataset_id, dataset_id, dataset_id, "", valid_from, valid_to, draft, key_region, (rule,))
+
+
+def test_measures_in_force_by_validity_oldest_first() -> None:
+    old = _measure("old", dt.date(2018, 1, 1), dt.date(2020, 12, 31))
+    new = _measure("new", dt.date(2021, 6, 1))
+    open_ended = _measure("open", None)
+    draft = _measure("draft", dt.date(2019, 1, 1), draft=True)
+    measures = [new, draft, open_ended, old]
+    assert [m.dataset_id for m in measures_in_force(measures, "ironmaking", dt.date(2020, 12, 31))] == ["open", "old"]
+    assert [m.dataset_id for m in measures_in_force(measures, "ironmaking", dt.date(2021, 6, 1))] == ["open", "new"]
+    assert measures_in_force(measures, "clinker", dt.date(2021, 6, 1)) == []
+
+
+def test_region_match_reports_the_best_attested_set() -> None:
+    regions = {
+        "province_set": RegionSet("province_set", {"130000": _cited("r:p", "secondary")}),
+        "city_set": RegionSet("city_set", {"130000/唐山": _cited("r:c", "verified"),
+                                           "140000/临汾": _cited("r:l", "not_found", None)}),
+    }
+    links = (("province_set", _cited("m:p")), ("city_set", _cited("m:c")))
+    measure = _measure("m", None, key_region=links)
+    # both sets hold 唐山: the verified city row beats the secondary province row
+    tangshan = region_match(measure, regions, "130000", "唐山市")
+    assert (tangshan.key_region, tangshan.region_set, tangshan.member) == (True, "city_set", "130000/唐山")
+    assert [c.reference for c in tangshan.citations] == ["m:c", "r:c"]
+    # a member known to exist but not found is no evidence of membership
+    linfen = region_match(measure, regions, "140000", "临汾")
+    assert (linfen.key_region, linfen.region_set, linfen.member) == (False, None, None)
+    assert [c.reference for c in linfen.citations] == ["m:p", "m:c"]
+    with pytest.raises(CapacityRuleError) as caught:
+        region_match(_measure("m", None, key_region=(("nowhere", _cited("m:n")),)), regions, "130000", None)
+    assert caught.value.code == "capacity.rule.unknown_region_set" and "nowhere" in caught.value.message_zh

@@ -9,7 +9,7 @@ import datetime as dt
 
 import numpy as np
 
-from greenmfg.calc.data_quality import check_series, sufficiency
+from greenmfg.calc.data_quality import check_series, outside_baseline_range, sufficiency
 
 START = dt.date(2025, 1, 1)
 
@@ -194,3 +194,15 @@ def test_iso50006_a_relevant_variable_that_does_not_vary_is_refused() -> None:
     variables = {**_drivers(d), "production": [400.0] * 365}
     verdict = sufficiency_iso50006(d, clean(365), variables)
     assert [r["name"] for r in verdict.reasons] == ["monitoring.sufficiency.iso50006.no_variation"]
+
+
+def test_reporting_points_outside_the_baseline_range_are_counted() -> None:
+    ranges = {"production": [300.0, 500.0], "hdd": [0.0, 20.0], "cdd": [0.0, 5.0], "broken": [1.0]}
+    variables = {
+        "production": [299.0, 300.0, 500.0, 501.0, float("nan")],  # 299 and 501 outside; bounds inside; NaN ignored
+        "hdd": [5.0, 21.0],
+        "cdd": [0.0, 5.0],                                          # all inside: not listed
+        "broken": [100.0],                                          # no [lowest, highest]: not judged
+    }
+    assert outside_baseline_range(ranges, variables) == {"production": 2, "hdd": 1}
+    assert outside_baseline_range(ranges, {}) == {}

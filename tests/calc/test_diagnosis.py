@@ -5,6 +5,7 @@ tests/diagnosis/test_tables.py reads), compressor specific-power grades and pump
 from __future__ import annotations
 
 import datetime as dt
+import math
 import random
 
 import pytest
@@ -18,6 +19,7 @@ from greenmfg.calc.diagnosis import (
     loss_grade,
     motor_saving_kwh,
     payback_years,
+    pump_efficiency_pct,
     pump_specific_speed,
     specific_power_grade,
     table_rating,
@@ -192,3 +194,12 @@ def test_specific_speed_reproduces_the_gb19762_annex_a_example() -> None:
     assert pump_specific_speed(800, 12, 1470, double_suction=True) == pytest.approx(277.4, abs=0.05)
     # multistage: the head per stage
     assert pump_specific_speed(50, 120, 2900, stages=4) == pytest.approx(pump_specific_speed(50, 30, 2900))
+
+
+def test_pump_efficiency_formula_by_hand() -> None:
+    # η = a(ln ns)² + b(ln Q)² + c(ln ns)(ln Q) + d(ln ns) + e(ln Q) − C_i with ln ns = 1, ln Q = 2:
+    # 1·1 + 2·4 + 3·2 + 4·1 + 5·2 − 6 = 23
+    k = {"a": 1.0, "b": 2.0, "c": 3.0, "d": 4.0, "e": 5.0}
+    assert pump_efficiency_pct(math.e, math.e ** 2, k, 6.0) == pytest.approx(23.0, rel=1e-12)
+    # each coefficient on its own term: only b with ln Q = 2 → 4 b
+    assert pump_efficiency_pct(math.e, math.e ** 2, {**dict.fromkeys("abcde", 0.0), "b": 0.5}, 0.0) == pytest.approx(2.0)

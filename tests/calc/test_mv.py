@@ -313,3 +313,14 @@ def test_a_significant_increase_in_consumption_is_not_significant_savings() -> N
     # nothing saved: an infinite FSU, not significant; no 68 % band computed: no verdict
     assert mv.savings_significance(0.0, {0.68: (math.inf, math.inf)})["verdict"] == "not_significant"
     assert mv.savings_significance(-5000, {0.90: (0.33, 1650.0)})["verdict"] is None
+
+
+def test_lag1_autocorrelation_by_hand() -> None:
+    # alternating residuals: each is the negative of the one before, ρ = −1; a trend: ρ = +1
+    assert mv.lag1_autocorrelation(np.array([1.0, -1.0, 1.0, -1.0, 1.0, -1.0])) == pytest.approx(-1.0)
+    assert mv.lag1_autocorrelation(np.array([1.0, 2.0, 3.0, 4.0, 5.0])) == pytest.approx(1.0)
+    # r = (1, 0, 0, 1): pairs (0,1), (0,0), (1,0); Pearson of (0, 0, 1) and (1, 0, 0) = −0.5
+    assert mv.lag1_autocorrelation(np.array([1.0, 0.0, 0.0, 1.0])) == pytest.approx(-0.5)
+    # constant or fewer than 3 residuals: no correlation to speak of
+    assert mv.lag1_autocorrelation(np.full(10, 2.5)) == 0.0
+    assert mv.lag1_autocorrelation(np.array([1.0, -1.0])) == 0.0
