@@ -6,19 +6,17 @@ Screenshots of every test (and of the filtered table) land in var/screenshots/.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import SCREENSHOTS
-from tests.browser.live_server import live_server, sign_in
+from tests.browser.live_server import sign_in
 
 
 @pytest.fixture(scope="module")
-def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with live_server(tmp_path_factory.mktemp("live")) as url:
-        yield url
+def base_url(region_url: str) -> str:
+    return region_url
 
 
 def _errors(page: Page) -> list[str]:
