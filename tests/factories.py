@@ -47,10 +47,11 @@ class World:
         return self.ids[name]
 
 
-def add_user(session: Session, username: str, org_id: int, role: Role, password_hash: str,
-             display_name: str | None = None) -> User:
-    """A user and its membership of ``org_id`` with ``role``."""
-    user = User(username=username, display_name=display_name or username.title(), password_hash=password_hash)
+def add_user(session: Session, username: str, org_id: int, role: Role | str, password_hash: str,
+             display_name: str | None = None, **fields: Any) -> User:
+    """A user (``fields``: further columns, e.g. ``demo=True``) and its membership of ``org_id`` with ``role``."""
+    user = User(username=username, display_name=display_name or username.title(), password_hash=password_hash,
+                **fields)
     session.add(user)
     session.flush()
     session.add(Membership(user_id=user.id, organisation_id=org_id, role=role))

@@ -7,21 +7,18 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import update
 
-from greenmfg.auth.models import Membership, User
+from greenmfg.auth.models import User
 from greenmfg.auth.security import hash_password
 from greenmfg.db.session import Database
 from greenmfg.settings import ConfigurationError, Settings
 from greenmfg.web.app import create_app
-from tests.factories import PASSWORD, World
+from tests.factories import PASSWORD, World, add_user
 from tests.test_settings import PRODUCTION
 
 
 def _demo_user(database: Database, world: World, username: str = "demo-admin") -> None:
     with database.session() as session:
-        user = User(username=username, display_name="演示", password_hash=hash_password(PASSWORD), demo=True)
-        session.add(user)
-        session.flush()
-        session.add(Membership(user_id=user.id, organisation_id=world.org("platform"), role="admin"))
+        add_user(session, username, world.org("platform"), "admin", hash_password(PASSWORD), display_name="演示", demo=True)
 
 
 def test_production_refuses_to_start_while_demo_accounts_are_active(database: Database, world: World) -> None:

@@ -16,14 +16,14 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from greenmfg.audit.models import AuditEvent
-from greenmfg.auth.models import Membership, Role, User
+from greenmfg.auth.models import Role, User
 from greenmfg.auth.security import hash_password
 from greenmfg.capacity import service
 from greenmfg.capacity.models import ReplacementPlan, RetiredCapacity
 from greenmfg.db.session import Database
 from greenmfg.errors import ValidationFailed
 from greenmfg.orgs.access import load_principal
-from tests.factories import PASSWORD, Login, World
+from tests.factories import PASSWORD, Login, World, add_user
 from tests.platform.test_isolation import CAPACITY, _api_routes
 
 PLANS = "/api/v1/capacity/plans"
@@ -315,10 +315,7 @@ def test_transitions_from_the_wrong_state_are_409(client: TestClient, login: Log
 def hebei_viewer(world: World, database: Database) -> str:
     """A read-only member of the Hebei regulator."""
     with database.session() as s:
-        user = User(username="hebeiviewer", display_name="Hebei viewer", password_hash=hash_password(PASSWORD))
-        s.add(user)
-        s.flush()
-        s.add(Membership(user_id=user.id, organisation_id=world.org("hebei"), role=Role.viewer))
+        add_user(s, "hebeiviewer", world.org("hebei"), Role.viewer, hash_password(PASSWORD), display_name="Hebei viewer")
     return "hebeiviewer"
 
 

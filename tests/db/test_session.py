@@ -23,13 +23,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import event, func, select
 
 from greenmfg.accounting.models import ActivityRecord
-from greenmfg.auth.models import ApiToken, Membership, Role, User
+from greenmfg.auth.models import ApiToken, Role, User
 from greenmfg.db.migrate import upgrade
 from greenmfg.db.session import Database, reading
 from greenmfg.orgs.models import Organisation, OrgKind
 from greenmfg.settings import Settings
 from greenmfg.web.app import create_app
-from tests.factories import PASSWORD, steel_csv
+from tests.factories import PASSWORD, add_user, steel_csv
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 SIGN_INS = 8
@@ -47,10 +47,7 @@ def _template(tmp_path_factory: pytest.TempPathFactory, _password_hash: str) -> 
         s.add(steel)
         s.flush()
         for index in range(SIGN_INS + 1):
-            user = User(username=f"user{index}", display_name=f"User {index}", password_hash=_password_hash)
-            s.add(user)
-            s.flush()
-            s.add(Membership(user_id=user.id, organisation_id=steel.id, role=Role.manager))
+            add_user(s, f"user{index}", steel.id, Role.manager, _password_hash, display_name=f"User {index}")
     with reading(), database.engine.connect() as connection:  # a checkpoint cannot run under the write lock
         connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     database.dispose()

@@ -14,11 +14,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from greenmfg.audit.models import AuditEvent
-from greenmfg.auth.models import Membership, Role, User
+from greenmfg.auth.models import Role, User
 from greenmfg.db.session import Database
 from greenmfg.greenlist.models import GreenApplication, GreenApplicationEvent
 from greenmfg.orgs.models import Organisation, OrgKind
-from tests.factories import Login, World, steel_csv, upload
+from tests.factories import Login, World, add_user, steel_csv, upload
 from tests.platform.test_isolation import GREENLIST, _api_routes
 
 APPS = "/api/v1/green-list/applications"
@@ -265,10 +265,7 @@ def _extra_users(database: Database, world: World) -> None:
         password_hash = s.execute(select(User.password_hash).where(User.username == "steel")).scalar_one()
         for username, org_id, role in (("evaluator2", other.id, Role.manager),
                                        ("hebeiviewer", world.org("hebei"), Role.viewer)):
-            user = User(username=username, display_name=username, password_hash=password_hash)
-            s.add(user)
-            s.flush()
-            s.add(Membership(user_id=user.id, organisation_id=org_id, role=role))
+            add_user(s, username, org_id, role, password_hash, display_name=username)
 
 
 def test_wrong_state_is_a_conflict(client: TestClient, login: Login, world: World) -> None:
