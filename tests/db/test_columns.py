@@ -4,13 +4,22 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, Integer, MetaData, String
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, MetaData, String
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.schema import CreateIndex, CreateTable
 
 from greenmfg.db.base import NAMING_CONVENTION, UTCDateTime, utcnow
-from greenmfg.db.columns import ByUser, FacilityId, IntPk, OrgId, Timestamp, UpdatedAt, UserId
+from greenmfg.db.columns import (
+    ByUser,
+    FacilityId,
+    IntPk,
+    OrgId,
+    Timestamp,
+    UpdatedAt,
+    UserId,
+    one_of,
+)
 
 
 class Base(DeclarativeBase):
@@ -69,3 +78,26 @@ def test_the_typed_columns_are_the_spelled_out_ones() -> None:
             (fk.target_fullname, fk.ondelete) for fk in spelled.foreign_keys]
     assert Typed.__table__.c.created_by.nullable and not Typed.__table__.c.enterprise_id.nullable
     assert getattr(Typed.__table__.c.created_at.default.arg, "__wrapped__", None) is utcnow
+
+
+def test_one_of_lists_the_values_in_order() -> None:
+    from enum import StrEnum
+
+    class Status(StrEnum):
+        draft = "draft"
+        final = "final"
+
+    check = one_of("status", Status)
+    assert (str(check.sqltext), check.name) == ("status IN ('draft', 'final')", "status")
+    assert str(one_of("unit", ("t/a", "t/d")).sqltext) == "unit IN ('t/a', 't/d')"
+
+
+def test_the_models_check_their_enums() -> None:
+    from greenmfg.capacity.models import PlanStatus, ReplacementPlan
+    from greenmfg.orgs.models import Organisation, OrgKind
+
+    checks = {(c.table.name, c.name): str(c.sqltext) for model in (ReplacementPlan, Organisation)
+              for c in model.__table__.constraints if isinstance(c, CheckConstraint)}
+    assert checks["capacity_plans", "ck_capacity_plans_status"] == "status IN ('draft', 'submitted', 'approved', 'rejected')"
+    assert checks["organisations", "ck_organisations_kind"] == "kind IN ('enterprise', 'regulator', 'evaluator', 'platform')"
+    assert [*PlanStatus] == ["draft", "submitted", "approved", "rejected"] and "platform" in [*OrgKind]

@@ -16,7 +16,6 @@ from typing import Any
 
 from sqlalchemy import (
     Boolean,
-    CheckConstraint,
     Float,
     ForeignKey,
     Index,
@@ -30,7 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, deferred, mapped_column
 
 from greenmfg.db.base import Base, JSONType, UTCDateTime
-from greenmfg.db.columns import ByUser, FacilityId, IntPk, OrgId, Timestamp
+from greenmfg.db.columns import ByUser, FacilityId, IntPk, OrgId, Timestamp, one_of
 
 __all__ = ["ActivityRecord", "CalculationRun", "DataVersion", "FacilityResult", "ImportBatch", "ImportStatus",
            "LineTemplate", "ResultProduct"]
@@ -49,7 +48,7 @@ class ImportStatus(StrEnum):
 class ImportBatch(Base):
     __tablename__ = "import_batches"
     __table_args__ = (
-        CheckConstraint("status IN ('previewed', 'invalid', 'committed', 'discarded')", name="status"),
+        one_of("status", ImportStatus),
     )
 
     id: Mapped[IntPk]
@@ -107,7 +106,7 @@ class CalculationRun(Base):
     """One accounting of stored data, with the provenance of the engine run."""
 
     __tablename__ = "calculation_runs"
-    __table_args__ = (CheckConstraint("trigger IN ('import', 'recalculation')", name="trigger"),)
+    __table_args__ = (one_of("trigger", ("import", "recalculation")),)
 
     id: Mapped[IntPk]
     enterprise_id: Mapped[OrgId]

@@ -8,7 +8,6 @@ from enum import StrEnum
 
 from sqlalchemy import (
     Boolean,
-    CheckConstraint,
     Index,
     String,
     UniqueConstraint,
@@ -17,7 +16,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from greenmfg.db.base import Base, JSONType, UTCDateTime, utcnow
-from greenmfg.db.columns import IntPk, OrgId, Timestamp, UserId
+from greenmfg.db.columns import IntPk, OrgId, Timestamp, UserId, one_of
 
 __all__ = ["ApiToken", "LoginAttempt", "Membership", "Role", "User", "WebSession"]
 
@@ -57,7 +56,7 @@ class Membership(Base):
     __tablename__ = "memberships"
     __table_args__ = (
         UniqueConstraint("user_id", "organisation_id"),
-        CheckConstraint("role IN ('manager', 'viewer', 'admin')", name="role"),
+        one_of("role", Role),
     )
 
     id: Mapped[IntPk]

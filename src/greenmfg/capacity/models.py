@@ -28,7 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from greenmfg.db.base import Base, JSONType, UTCDateTime
-from greenmfg.db.columns import ByUser, IntPk, OrgId, Timestamp
+from greenmfg.db.columns import ByUser, IntPk, OrgId, Timestamp, one_of
 
 __all__ = ["PlanStatus", "ReplacementPlan", "RetiredCapacity"]
 
@@ -48,9 +48,9 @@ class ReplacementPlan(Base):
 
     __tablename__ = "capacity_plans"
     __table_args__ = (
-        CheckConstraint("status IN ('draft', 'submitted', 'approved', 'rejected')", name="status"),
+        one_of("status", PlanStatus),
         CheckConstraint("capacity > 0", name="capacity_positive"),
-        CheckConstraint("unit IN ('t/a', 't/d')", name="unit"),
+        one_of("unit", ("t/a", "t/d")),
         CheckConstraint("commissioning_date >= application_date", name="dates_in_order"),
     )
 
@@ -104,7 +104,7 @@ class RetiredCapacity(Base):
         UniqueConstraint("claim_key"),
         UniqueConstraint("plan_id", "position"),
         CheckConstraint("capacity > 0", name="capacity_positive"),
-        CheckConstraint("unit IN ('t/a', 't/d')", name="unit"),
+        one_of("unit", ("t/a", "t/d")),
     )
 
     id: Mapped[IntPk]

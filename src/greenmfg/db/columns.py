@@ -8,14 +8,15 @@ spelling each ``mapped_column`` out; ``alembic`` autogenerate sees no difference
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Annotated
 
-from sqlalchemy import ForeignKey, Integer
+from sqlalchemy import CheckConstraint, ForeignKey, Integer
 from sqlalchemy.orm import mapped_column
 
 from greenmfg.db.base import UTCDateTime, utcnow
 
-__all__ = ["ByUser", "FacilityId", "IntPk", "OrgId", "Timestamp", "UpdatedAt", "UserId"]
+__all__ = ["ByUser", "FacilityId", "IntPk", "OrgId", "Timestamp", "UpdatedAt", "UserId", "one_of"]
 
 #: the integer primary key
 IntPk = Annotated[int, mapped_column(Integer, primary_key=True)]
@@ -31,3 +32,9 @@ OrgId = Annotated[int, mapped_column(ForeignKey("organisations.id", ondelete="CA
 FacilityId = Annotated[int, mapped_column(ForeignKey("facilities.id", ondelete="CASCADE"), index=True)]
 #: the user a row belongs to (sessions, tokens, memberships), indexed; the row goes with it
 UserId = Annotated[int, mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)]
+
+
+def one_of(column: str, values: Iterable[str]) -> CheckConstraint:
+    """``CHECK (column IN ('a', 'b', …))`` named after the column; ``values`` in order, e.g. a StrEnum's."""
+    listed = ", ".join(f"'{value}'" for value in values)
+    return CheckConstraint(f"{column} IN ({listed})", name=column)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import (
-    CheckConstraint,
     Date,
     Float,
     ForeignKey,
@@ -17,7 +16,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from greenmfg.db.base import Base, UTCDateTime
-from greenmfg.db.columns import ByUser, FacilityId, IntPk, OrgId, Timestamp, UpdatedAt
+from greenmfg.db.columns import ByUser, FacilityId, IntPk, OrgId, Timestamp, UpdatedAt, one_of
 
 __all__ = ["ALERT_STATUSES", "EQUIPMENT_KINDS", "DiagnosisAlert", "DiagnosisNotes", "Equipment"]
 
@@ -36,9 +35,8 @@ class Equipment(Base):
     __tablename__ = "diagnosis_equipment"
     __table_args__ = (
         UniqueConstraint("enterprise_id", "code", name="code_per_enterprise"),
-        CheckConstraint("kind IN ('motor', 'transformer', 'air_compressor', 'pump', 'fan', 'industrial_boiler')",
-                        name="kind"),
-        CheckConstraint("efficiency_basis IN ('nameplate', 'measured')", name="efficiency_basis"),
+        one_of("kind", EQUIPMENT_KINDS),
+        one_of("efficiency_basis", ("nameplate", "measured")),
     )
 
     id: Mapped[IntPk]
@@ -96,9 +94,9 @@ class DiagnosisAlert(Base):
 
     __tablename__ = "diagnosis_alerts"
     __table_args__ = (
-        CheckConstraint("status IN ('open', 'acknowledged', 'closed')", name="status"),
-        CheckConstraint("severity IN ('low', 'medium', 'high')", name="severity"),
-        CheckConstraint("kind IN ('spike', 'drift_up', 'drift_down')", name="kind"),
+        one_of("status", ALERT_STATUSES),
+        one_of("severity", ("low", "medium", "high")),
+        one_of("kind", ("spike", "drift_up", "drift_down")),
         UniqueConstraint("facility_id", "meter_id", "kind", "started", name="one_per_start"),
     )
 

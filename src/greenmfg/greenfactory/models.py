@@ -5,11 +5,11 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Boolean, CheckConstraint, Float, String
+from sqlalchemy import Boolean, Float, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from greenmfg.db.base import Base, JSONType
-from greenmfg.db.columns import ByUser, IntPk, OrgId, Timestamp
+from greenmfg.db.columns import ByUser, IntPk, OrgId, Timestamp, one_of
 
 __all__ = ["EvaluationStatus", "GreenEvaluation"]
 
@@ -24,8 +24,8 @@ class GreenEvaluation(Base):
 
     __tablename__ = "green_evaluations"
     __table_args__ = (
-        CheckConstraint("status IN ('draft', 'final')", name="status"),
-        CheckConstraint("subject IN ('factory', 'park', 'supply_chain')", name="subject"),
+        one_of("status", EvaluationStatus),
+        one_of("subject", ("factory", "park", "supply_chain")),
     )
 
     id: Mapped[IntPk]

@@ -15,7 +15,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Integer, Numeric, String, Te
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from greenmfg.db.base import Base, JSONType
-from greenmfg.db.columns import ByUser, IntPk, OrgId, Timestamp
+from greenmfg.db.columns import ByUser, IntPk, OrgId, Timestamp, one_of
 
 __all__ = ["ApplicationStatus", "EnterpriseOutput", "GreenApplication", "GreenApplicationEvent", "GreenRecheck",
            "ListKind", "RegionOutput"]
@@ -52,7 +52,7 @@ class GreenApplication(Base):
 
     __tablename__ = "green_list_applications"
     __table_args__ = (
-        CheckConstraint("kind IN ('factory', 'park', 'supply_chain')", name="kind"),
+        one_of("kind", ListKind),
         CheckConstraint(f"status IN ({_STATUSES})", name="status"),
         CheckConstraint("kind <> 'park' OR park_id IS NOT NULL", name="park_given"),
     )
@@ -115,7 +115,7 @@ class GreenRecheck(Base):
     __tablename__ = "green_list_rechecks"
     __table_args__ = (
         UniqueConstraint("application_id", "year"),
-        CheckConstraint("outcome IN ('retained', 'removed')", name="outcome"),
+        one_of("outcome", ("retained", "removed")),
     )
 
     id: Mapped[IntPk]

@@ -20,7 +20,7 @@ from sqlalchemy import CheckConstraint, Date, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from greenmfg.db.base import Base, JSONType
-from greenmfg.db.columns import ByUser, IntPk, Timestamp
+from greenmfg.db.columns import ByUser, IntPk, Timestamp, one_of
 
 __all__ = ["EnergyBaseline", "SavingsReport"]
 
@@ -32,7 +32,7 @@ class EnergyBaseline(Base):
     __table_args__ = (
         CheckConstraint("meter_id IS NOT NULL OR facility_id IS NOT NULL", name="owner"),
         CheckConstraint("window_end >= window_start", name="window_in_order"),
-        CheckConstraint("ipmvp_option IN ('B', 'C')", name="ipmvp_option"),
+        one_of("ipmvp_option", ("B", "C")),
     )
 
     id: Mapped[IntPk]

@@ -15,7 +15,7 @@ from sqlalchemy import BigInteger, CheckConstraint, Float, ForeignKey, Integer, 
 from sqlalchemy.orm import Mapped, mapped_column
 
 from greenmfg.db.base import Base, JSONType, UTCDateTime, utcnow
-from greenmfg.db.columns import IntPk, OrgId, Timestamp
+from greenmfg.db.columns import IntPk, OrgId, Timestamp, one_of
 
 __all__ = ["DeadLetter", "MeterDevice", "MeterReading", "MeterReplacement", "MeterRollup", "MeterSetting", "RegisterKind"]
 
@@ -31,7 +31,7 @@ class MeterSetting(Base):
     """How a meter's readings are read (one row per meter; a meter without one is ``interval``)."""
 
     __tablename__ = "meter_settings"
-    __table_args__ = (CheckConstraint("register_kind IN ('cumulative', 'interval')", name="register_kind"),
+    __table_args__ = (one_of("register_kind", RegisterKind),
                       CheckConstraint("multiplier > 0", name="multiplier_positive"))
 
     meter_id: Mapped[int] = mapped_column(ForeignKey("meters.id", ondelete="CASCADE"), primary_key=True)
@@ -76,7 +76,7 @@ class MeterRollup(Base):
     """Summed consumption of a meter in one bucket (``interval``: 15min, hour, day, month)."""
 
     __tablename__ = "meter_rollups"
-    __table_args__ = (CheckConstraint("interval IN ('15min', 'hour', 'day', 'month')", name="interval"),)
+    __table_args__ = (one_of("interval", ("15min", "hour", "day", "month")),)
 
     meter_id: Mapped[int] = mapped_column(ForeignKey("meters.id", ondelete="CASCADE"), primary_key=True)
     interval: Mapped[str] = mapped_column(String(8), primary_key=True)

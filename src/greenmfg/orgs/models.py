@@ -16,7 +16,7 @@ from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, UniqueConst
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from greenmfg.db.base import Base, JSONType, UTCDateTime
-from greenmfg.db.columns import FacilityId, IntPk, OrgId, Timestamp
+from greenmfg.db.columns import FacilityId, IntPk, OrgId, Timestamp, one_of
 
 __all__ = ["EvaluatorAssignment", "Facility", "Jurisdiction", "Meter", "OrgKind", "Organisation", "Park",
            "Product"]
@@ -32,7 +32,7 @@ class OrgKind(StrEnum):
 class Organisation(Base):
     __tablename__ = "organisations"
     __table_args__ = (
-        CheckConstraint("kind IN ('enterprise', 'regulator', 'evaluator', 'platform')", name="kind"),
+        one_of("kind", OrgKind),
         CheckConstraint("kind <> 'enterprise' OR (code IS NOT NULL AND industry IS NOT NULL "
                         "AND province IS NOT NULL)", name="enterprise_fields"),
     )
