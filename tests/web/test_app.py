@@ -19,7 +19,7 @@ from greenmfg.web.app import create_app
 PINNED = Path(__file__).with_name("app_routes.txt")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def app() -> FastAPI:
     return create_app(Settings(database_url="sqlite:///unused.db"), database=Database("sqlite://"))
 
