@@ -116,9 +116,6 @@ class ImportConflict(GreenmfgError):
     message = "the import is not in a state that allows this"
     message_zh = "导入批次的当前状态不允许此操作"
 
-    def __init__(self, message: str, message_zh: str) -> None:
-        super().__init__(message, message_zh)
-
 
 def _check_upload(filename: str, content_type: str, content: bytes, max_bytes: int) -> str:
     name = PurePath(filename.replace("\\", "/")).name

@@ -71,9 +71,6 @@ class PlanConflict(GreenmfgError):
     message = "the plan is not in the state this action needs"
     message_zh = "方案的当前状态不允许此操作"
 
-    def __init__(self, message: str, message_zh: str) -> None:
-        super().__init__(message, message_zh)
-
 
 # ------------------------------------------------------------------------------------ calculator
 

@@ -132,9 +132,6 @@ class TransitionConflict(GreenmfgError):
     message = "the application is not in a state this action starts from"
     message_zh = "申请的当前状态不允许此操作"
 
-    def __init__(self, message: str, message_zh: str) -> None:
-        super().__init__(message, message_zh)
-
 
 def _issue(code: str, field: str, value: object, message: str, message_zh: str, fix: str, fix_zh: str) -> Issue:
     return Issue(code=code, column=field, value="" if value is None else str(value)[:200],

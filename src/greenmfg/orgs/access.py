@@ -69,9 +69,6 @@ class Forbidden(GreenmfgError):
     message = "you may not do this"
     message_zh = "无权执行此操作"
 
-    def __init__(self, message: str, message_zh: str) -> None:
-        super().__init__(message, message_zh)
-
 
 @dataclass(frozen=True, slots=True)
 class Membership:
