@@ -100,10 +100,14 @@ class CapacityRuleError(GreenmfgError):
     ``field`` names the input that is wrong (``process``, ``date``, ``cases`` …).
     """
 
+    code = "capacity.rule"
+    field: str
+    message = "no capacity-replacement rule applies"
+    message_zh = "没有可适用的产能置换规则"
+
     def __init__(self, code: str, field: str, message: str, message_zh: str, fix: str, fix_zh: str,
                  value: str = "") -> None:
-        super().__init__(message)
-        self.code, self.field, self.message, self.message_zh = code, field, message, message_zh
+        super().__init__(message, message_zh, code=code, field=field)
         self.fix, self.fix_zh, self.value = fix, fix_zh, value
 
 

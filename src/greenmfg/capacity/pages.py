@@ -378,7 +378,7 @@ def _after(request: Request, plan_id: int, action: str, run: Any) -> Response:
         run()
     except service.PlanConflict as error:
         flash(response, "error", N_("Nothing changed: {problem}"),
-              problem=error.message_zh if _zh(translator) else error.message)
+              problem=error.message_in(translator.locale))
         return response
     except ValidationFailed as failed:
         first = failed.issues[0] if failed.issues else None

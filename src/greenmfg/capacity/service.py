@@ -66,9 +66,10 @@ __all__ = ["PlanConflict", "approve_plan", "calculate", "can_decide", "can_submi
 class PlanConflict(GreenmfgError):
     """The plan is not in the state the action needs (e.g. approving a draft)."""
 
-    def __init__(self, message: str, message_zh: str) -> None:
-        super().__init__(message)
-        self.message, self.message_zh = message, message_zh
+    status = 409
+    code = "plan_conflict"
+    message = "the plan is not in the state this action needs"
+    message_zh = "方案的当前状态不允许此操作"
 
 
 # ------------------------------------------------------------------------------------ calculator

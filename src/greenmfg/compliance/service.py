@@ -81,9 +81,13 @@ _PERIOD = re.compile(r"^\d{4}(-(0[1-9]|1[0-2]))?$")
 class BadParameter(GreenmfgError):
     """A query parameter is not acceptable (HTTP 422); ``field`` names it."""
 
+    code = "invalid_parameter"
+    message = "a query parameter is not acceptable"
+    message_zh = "查询参数无效"
+    location = "query"
+
     def __init__(self, field_name: str, message: str, message_zh: str) -> None:
-        super().__init__(message)
-        self.field, self.message, self.message_zh = field_name, message, message_zh
+        super().__init__(message, message_zh, field=field_name)
 
 
 def require_regulator(principal: Principal) -> None:

@@ -264,8 +264,8 @@ def _upload(request: Request, principal: Principal, database: Database, enterpri
         except ValidationFailed as failed:
             raise locate(failed, rows, file=name) from None
     except InputError as error:
-        issue = Issue("greenfactory.workbook.unreadable", str(error), "download the template and fill it",
-                      str(error), "请下载模板填写后上传", file=name, sheet="-")
+        issue = Issue("greenfactory.workbook.unreadable", error.message, "download the template and fill it",
+                      error.message_zh, "请下载模板填写后上传", file=name, sheet="-")
         return _render_form(request, principal, database, enterprise_id, framework_id if framework_id in FRAMEWORKS
                             else "gbt36132-2025", {}, [issue], 422)
     except ValidationFailed as failed:
@@ -322,7 +322,7 @@ def finalise(evaluation_id: Id, request: Request, principal: PagePrincipal, data
             service.finalise(session, principal, evaluation_id)
     except service.EvaluationConflict as error:
         flash(response, "error", N_("Nothing changed: {problem}"),
-              problem=error.message_zh if _zh(translator) else error.message)
+              problem=error.message_in(translator.locale))
         return response
     flash(response, "success", N_("The evaluation is final."))
     return response

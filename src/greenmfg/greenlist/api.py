@@ -32,7 +32,6 @@ from greenmfg.orgs.access import Principal, get_enterprise
 from greenmfg.orgs.models import Organisation, OrgKind
 from greenmfg.region.service import require_regional_access
 from greenmfg.web.deps import CurrentPrincipal, get_database
-from greenmfg.web.errors import ApiError
 from greenmfg.web.ids import Id
 from greenmfg.web.pagination import Page, PageParams, page_params
 
@@ -46,22 +45,15 @@ SELF_EVALUATION_EXAMPLE = {"self_evaluation": {"framework": "GB/T 36132-2025", "
                                                "passed": True, "veto_failures": [], "evaluated_at": "2026-03-01"}}
 
 
-def _conflict(error: service.TransitionConflict) -> ApiError:
-    return ApiError(409, error.message, error.message_zh, code="transition_conflict")
-
-
 def _answer(session: Session, application: GreenApplication) -> dict[str, Any]:
     session.refresh(application)
     return service.application_dict(application, service.names(session, [application]))
 
 
 def _run(database: Database, work: Any) -> dict[str, Any]:
-    try:
-        with database.session() as session:
-            result: dict[str, Any] = work(session)
-            return result
-    except service.TransitionConflict as error:
-        raise _conflict(error) from error
+    with database.session() as session:
+        result: dict[str, Any] = work(session)
+        return result
 
 
 @router.get("/api/v1/green-list", summary="The published green-manufacturing list (public information)")

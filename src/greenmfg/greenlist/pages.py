@@ -231,7 +231,7 @@ def _publish(request: Request, principal: Principal, database: Database, ids: li
         return response
     except service.TransitionConflict as error:
         flash(response, "error", N_("Nothing changed: {problem}"),
-              problem=error.message_zh if _zh(t) else error.message)
+              problem=error.message_in(t.locale))
         return response
     flash(response, "success", N_("{count} application(s) published on the list."), count=str(len(published)))
     return response
@@ -363,7 +363,7 @@ def _act(request: Request, principal: Principal, database: Database, application
                                  status_code=422)
     except service.TransitionConflict as error:
         flash(response, "error", N_("Nothing changed: {problem}"),
-              problem=error.message_zh if _zh(t) else error.message)
+              problem=error.message_in(t.locale))
         return response
     done = URL_ACTIONS[action]
     if action == "recheck":

@@ -127,9 +127,10 @@ ACTIONS = tuple(TRANSITIONS)
 class TransitionConflict(GreenmfgError):
     """The application is not in a state the action starts from."""
 
-    def __init__(self, message: str, message_zh: str) -> None:
-        super().__init__(message)
-        self.message, self.message_zh = message, message_zh
+    status = 409
+    code = "transition_conflict"
+    message = "the application is not in a state this action starts from"
+    message_zh = "申请的当前状态不允许此操作"
 
 
 def _issue(code: str, field: str, value: object, message: str, message_zh: str, fix: str, fix_zh: str) -> Issue:

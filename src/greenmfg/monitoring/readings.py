@@ -73,9 +73,14 @@ class Problem:
 class PayloadError(GreenmfgError):
     """A message or upload that cannot be stored; ``problems`` say where and why."""
 
+    code = "invalid_readings"
+    message = "the readings cannot be stored"
+    message_zh = "读数无法保存"
+
     def __init__(self, problems: Sequence[Problem]) -> None:
         self.problems = list(problems)
-        super().__init__("; ".join(f"{p.where}: {p.message}" for p in self.problems[:5]))
+        super().__init__("the readings cannot be stored: " + self.reason, "读数无法保存：" + self.reason_zh,
+                         details=[p.as_dict() for p in self.problems])
 
     @property
     def reason(self) -> str:

@@ -40,20 +40,34 @@ __all__ = ["Forbidden", "Membership", "NotFound", "Principal", "Scope", "assignm
 _Expr = SQLCoreOperations
 
 
+#: Chinese names of the kinds of object :class:`NotFound` names
+_WHAT_ZH = {"enterprise": "企业", "organisation": "组织", "facility": "设施", "import": "导入批次",
+            "user": "用户", "token": "令牌", "dataset": "数据集", "result": "结果",
+            "capacity plan": "产能置换方案", "meter": "计量表", "baseline": "能耗基准模型",
+            "evaluation": "评价",
+            "green-list application": "绿色制造名单申请"}
+
+
 class NotFound(GreenmfgError):
     """The object does not exist or the caller may not know that it does."""
 
+    status = 404
+    code = "not_found"
+    message = "not found"
+    message_zh = "未找到"
+
     def __init__(self, what: str, ident: object) -> None:
-        super().__init__(f"{what} {ident} not found")
+        super().__init__(f"{what} {ident} not found", f"未找到{_WHAT_ZH.get(what, what)} {ident}")
         self.what, self.ident = what, ident
 
 
 class Forbidden(GreenmfgError):
     """The caller can see the object but may not do this to it."""
 
-    def __init__(self, message: str, message_zh: str) -> None:
-        super().__init__(message)
-        self.message_zh = message_zh
+    status = 403
+    code = "forbidden"
+    message = "you may not do this"
+    message_zh = "无权执行此操作"
 
 
 @dataclass(frozen=True, slots=True)
