@@ -13,11 +13,9 @@ from fastapi.testclient import TestClient
 
 from greenmfg.db.session import Database
 from greenmfg.greenlist.service import OPEN
-from tests.monitoring.conftest import add_meter
-from tests.platform.conftest import PASSWORD, Login, World, steel_csv, upload
-from tests.platform.test_capacity import steel_plan
-from tests.platform.test_greenfactory import document
-from tests.platform.web_helpers import signed_in
+from tests.capacity.test_api import steel_plan
+from tests.factories import PASSWORD, Login, World, add_meter, signed_in, steel_csv, upload
+from tests.greenfactory.test_api import document
 
 
 def envelope(answer: Any, status: int) -> dict[str, Any]:
