@@ -33,7 +33,8 @@ from greenmfg.accounting.template_spec import (
     is_own_header,
 )
 from greenmfg.errors import InputError, Issue
-from greenmfg.workbooks import NUL_FIX, check_local_xlsx, nul_line
+from greenmfg.findings import NUL_FIX, nul_line
+from greenmfg.workbooks import check_local_xlsx
 
 __all__ = [
     "RAW_VIEW", "SUFFIXES", "ActivitySource", "ColumnPlan", "InputFile", "SourceInput", "column_plan",

@@ -24,6 +24,7 @@ from typing import Any
 
 from greenmfg.calc.greenfactory import ItemScore, linear_points, score_tree
 from greenmfg.errors import Issue, UnitError, ValidationFailed
+from greenmfg.findings import Locator
 from greenmfg.greenfactory.frameworks import (
     DEFAULT_FRAMEWORK,
     DIMENSIONLESS,
@@ -54,9 +55,8 @@ class AutoValue:
     source_zh: str
 
 
-def _issue(code: str, column: str, value: object, message: str, message_zh: str, fix: str, fix_zh: str) -> Issue:
-    return Issue(code=f"greenfactory.input.{code}", message=message, message_zh=message_zh, fix=fix, fix_zh=fix_zh,
-                 column=column, value="" if value is None else str(value)[:200])
+#: how this module words its findings
+_INPUT = Locator(code_prefix="greenfactory.input.", value_limit=200)
 
 
 def _unit_ok(unit: str) -> bool:
@@ -83,17 +83,17 @@ def resolve_framework(document: dict[str, Any]) -> Framework:
         if subject is None:
             subject = "factory"
         if subject not in SUBJECTS:
-            raise ValidationFailed([_issue("unknown_subject", "subject", subject, f"unknown subject '{subject}'",
+            raise ValidationFailed([_INPUT.finding("unknown_subject", "subject", subject, f"unknown subject '{subject}'",
                                            f"未知评价对象“{subject}”", f"use one of {', '.join(SUBJECTS)}",
                                            f"可选：{'、'.join(SUBJECTS)}")], 1)
         framework_id = DEFAULT_FRAMEWORK[subject]
     if framework_id not in FRAMEWORKS:
-        raise ValidationFailed([_issue("unknown_framework", "framework", framework_id,
+        raise ValidationFailed([_INPUT.finding("unknown_framework", "framework", framework_id,
                                        f"unknown framework '{framework_id}'", f"未知评价框架“{framework_id}”",
                                        f"use one of {', '.join(FRAMEWORKS)}", f"可选：{'、'.join(FRAMEWORKS)}")], 1)
     framework = load_framework(str(framework_id))
     if subject is not None and framework.subject != subject:
-        raise ValidationFailed([_issue("subject_mismatch", "subject", subject,
+        raise ValidationFailed([_INPUT.finding("subject_mismatch", "subject", subject,
                                        f"framework {framework_id} evaluates a {framework.subject}, not a {subject}",
                                        f"评价框架 {framework_id} 适用于 {framework.subject}，不适用于 {subject}",
                                        "leave out subject or pick a matching framework", "删除 subject 或选择匹配的框架")], 1)
@@ -146,34 +146,34 @@ def evaluate(document: dict[str, Any], *, auto: dict[str, AutoValue] | None = No
     auto = auto or {}
     issues: list[Issue] = []
     if not isinstance(document, dict):
-        raise ValidationFailed([_issue("not_an_object", "", "", "the input must be a JSON object",
+        raise ValidationFailed([_INPUT.finding("not_an_object", "", "", "the input must be a JSON object",
                                        "输入必须是 JSON 对象", "send {\"items\": [...]}", "请提交 {\"items\": [...]}")], 1)
     framework = resolve_framework(document)
     for name in sorted(set(document) - TOP_FIELDS):
-        issues.append(_issue("unknown_field", name, "", f"unknown field '{name}'", f"未知字段“{name}”",
+        issues.append(_INPUT.finding("unknown_field", name, "", f"unknown field '{name}'", f"未知字段“{name}”",
                              f"allowed fields: {', '.join(sorted(TOP_FIELDS))}", f"允许的字段：{'、'.join(sorted(TOP_FIELDS))}"))
     year = document.get("year")
     if year is not None and (isinstance(year, bool) or not isinstance(year, int) or not 1990 <= year <= 2100):
-        issues.append(_issue("bad_year", "year", year, f"year '{year}' is not a year between 1990 and 2100",
+        issues.append(_INPUT.finding("bad_year", "year", year, f"year '{year}' is not a year between 1990 and 2100",
                              f"年度“{year}”不是 1990 至 2100 之间的年份", "enter a year such as 2025", "请填写年份，如 2025"))
     for name in ("title", "product"):
         if document.get(name) is not None and not isinstance(document.get(name), str):
-            issues.append(_issue("not_text", name, document.get(name), f"{name} must be text", f"{name} 必须为文本",
+            issues.append(_INPUT.finding("not_text", name, document.get(name), f"{name} must be text", f"{name} 必须为文本",
                                  "enter text", "请填写文本"))
     raw_items = document.get("items", [])
     if not isinstance(raw_items, list):
-        raise ValidationFailed([_issue("items_not_list", "items", "", "items must be a list", "items 必须是列表",
+        raise ValidationFailed([_INPUT.finding("items_not_list", "items", "", "items must be a list", "items 必须是列表",
                                        "give one object per item", "每个条目一个对象")], 1)
     names = _lookup(framework)
     answers: dict[str, tuple[int, dict[str, Any]]] = {}
     for index, raw in enumerate(raw_items):
         where = f"items[{index}]"
         if not isinstance(raw, dict):
-            issues.append(_issue("item_not_object", where, raw, "each item must be an object", "每个条目必须是对象",
+            issues.append(_INPUT.finding("item_not_object", where, raw, "each item must be an object", "每个条目必须是对象",
                                  "give {\"key\": …}", "格式为 {\"key\": …}"))
             continue
         for name in sorted(set(raw) - ITEM_FIELDS):
-            issues.append(_issue("unknown_field", f"{where}.{name}", "", f"unknown field '{name}'", f"未知字段“{name}”",
+            issues.append(_INPUT.finding("unknown_field", f"{where}.{name}", "", f"unknown field '{name}'", f"未知字段“{name}”",
                                  f"allowed: {', '.join(sorted(ITEM_FIELDS))}", f"允许的字段：{'、'.join(sorted(ITEM_FIELDS))}"))
         key = str(raw.get("key") or "").strip()
         item = names.get(key) or names.get(key.lower())
@@ -181,11 +181,11 @@ def evaluate(document: dict[str, Any], *, auto: dict[str, AutoValue] | None = No
             close = difflib.get_close_matches(key, list(names), n=3, cutoff=0.5)
             hint = f"did you mean {', '.join(close)}?" if close else f"see the items of framework {framework.id}"
             hint_zh = f"是否指：{'、'.join(close)}？" if close else f"请查看评价框架 {framework.id} 的条目"
-            issues.append(_issue("unknown_item", f"{where}.key", key, f"unknown item '{key}' in {framework.id}",
+            issues.append(_INPUT.finding("unknown_item", f"{where}.key", key, f"unknown item '{key}' in {framework.id}",
                                  f"评价框架 {framework.id} 中没有条目“{key}”", hint, hint_zh))
             continue
         if item.key in answers:
-            issues.append(_issue("duplicate_item", f"{where}.key", key, f"item {item.key} is given twice "
+            issues.append(_INPUT.finding("duplicate_item", f"{where}.key", key, f"item {item.key} is given twice "
                                  f"(also items[{answers[item.key][0]}])", f"条目 {item.key} 重复（另见 items[{answers[item.key][0]}]）",
                                  "give each item once", "每个条目只填一次"))
             continue
@@ -202,7 +202,7 @@ def evaluate(document: dict[str, Any], *, auto: dict[str, AutoValue] | None = No
             met = answer.strip().lower() in TRUE
         if met is None:
             column = f"items[{index}].answer" if index >= 0 else f"items[key={item.key}].answer"
-            issues.append(_issue("missing_answer" if answer is None else "bad_answer", column, answer,
+            issues.append(_INPUT.finding("missing_answer" if answer is None else "bad_answer", column, answer,
                                  f"basic requirement {item.key} ({item.name_en}) needs an answer: met or not met",
                                  f"基本要求 {item.key}（{item.name_zh}）必须作答：符合或不符合",
                                  "answer true (met) or false (not met)", "填写 true（符合）或 false（不符合）"))
@@ -226,7 +226,7 @@ def evaluate(document: dict[str, Any], *, auto: dict[str, AutoValue] | None = No
             points = _number(raw.get("points"))
             if index >= 0 and raw.get("points") is not None and (points is None or not math.isfinite(points)
                                                                  or not 0 <= points <= max_points):
-                issues.append(_issue("points_out_of_range", f"{where}.points", raw.get("points"),
+                issues.append(_INPUT.finding("points_out_of_range", f"{where}.points", raw.get("points"),
                                      f"{item.key}: points must be a number from 0 to {max_points:g}",
                                      f"{item.key}：得分必须是 0 至 {max_points:g} 之间的数", f"enter 0 … {max_points:g}",
                                      f"填写 0 至 {max_points:g}"))
@@ -298,7 +298,7 @@ def _performance(item: FrameworkItem, index: int, raw: dict[str, Any], auto: Aut
     value = _number(raw.get("value"))
     unit = str(raw.get("unit") or item.unit).strip()
     if value is not None and not math.isfinite(value):
-        issues.append(_issue("not_a_number", f"{where}.value", raw.get("value"), f"{item.key}: value is not a number",
+        issues.append(_INPUT.finding("not_a_number", f"{where}.value", raw.get("value"), f"{item.key}: value is not a number",
                              f"{item.key}：数值不是数字", "enter a number", "请填写数字"))
         return out
     factor = 1.0
@@ -306,7 +306,7 @@ def _performance(item: FrameworkItem, index: int, raw: dict[str, Any], auto: Aut
         if value is not None or raw.get("benchmark") is not None or raw.get("leading") is not None:
             factor = _convert(1.0, unit, item.unit, item.name_en)
     except UnitError:
-        issues.append(_issue("wrong_unit", f"{where}.unit", unit,
+        issues.append(_INPUT.finding("wrong_unit", f"{where}.unit", unit,
                              f"{item.key}: unit '{unit}' does not convert to {item.unit}",
                              f"{item.key}：单位“{unit}”不能换算为 {item.unit}", f"use {item.unit} or a unit of the same kind",
                              f"请使用 {item.unit} 或同量纲单位"))
@@ -315,7 +315,7 @@ def _performance(item: FrameworkItem, index: int, raw: dict[str, Any], auto: Aut
         if auto is not None:
             reason = str(raw.get("override_reason") or "").strip()
             if not reason:
-                issues.append(_issue("override_without_reason", f"{where}.override_reason", "",
+                issues.append(_INPUT.finding("override_without_reason", f"{where}.override_reason", "",
                                      f"{item.key}: greenmfg computed {auto.value:.4g} {auto.unit} ({auto.source}); "
                                      "a different value needs a reason",
                                      f"{item.key}：系统已根据核算结果计算为 {auto.value:.4g} {auto.unit}（{auto.source_zh}），"
@@ -336,14 +336,14 @@ def _performance(item: FrameworkItem, index: int, raw: dict[str, Any], auto: Aut
     for name in ("benchmark", "leading"):
         given = _number(raw.get(name))
         if given is not None and not math.isfinite(given):
-            issues.append(_issue("not_a_number", f"{where}.{name}", raw.get(name), f"{item.key}: {name} is not a number",
+            issues.append(_INPUT.finding("not_a_number", f"{where}.{name}", raw.get(name), f"{item.key}: {name} is not a number",
                                  f"{item.key}：{name} 不是数字", "enter a number", "请填写数字"))
             continue
         out[name] = given * factor if given is not None else getattr(item, name)
     if raw.get("benchmark") is not None or raw.get("leading") is not None:
         out["reference_source"] = str(raw.get("reference_source") or "").strip()
         if not out["reference_source"]:
-            issues.append(_issue("reference_without_source", f"{where}.reference_source", "",
+            issues.append(_INPUT.finding("reference_without_source", f"{where}.reference_source", "",
                                  f"{item.key}: entered benchmark/leading values need their source",
                                  f"{item.key}：填写的基准值/引领值须注明来源", "name the standard or document",
                                  "请注明标准或文件名称"))
@@ -359,7 +359,7 @@ def _performance(item: FrameworkItem, index: int, raw: dict[str, Any], auto: Aut
                          "zh": f"{item.name_zh}：根据核算结果为 {out['value']:.4g} {item.unit}；填写基准值和引领值后计分"})
         return out
     if out["benchmark"] is None or out["leading"] is None:
-        issues.append(_issue("missing_reference", f"{where}.benchmark", "",
+        issues.append(_INPUT.finding("missing_reference", f"{where}.benchmark", "",
                              f"{item.key}: the framework has no benchmark/leading value for this indicator",
                              f"{item.key}：该指标的基准值/引领值需由评价方填写",
                              f"enter benchmark and leading [{item.unit}] with reference_source",
@@ -368,7 +368,7 @@ def _performance(item: FrameworkItem, index: int, raw: dict[str, Any], auto: Aut
     benchmark, leading = float(out["benchmark"]), float(out["leading"])
     better = leading > benchmark if item.direction == "higher" else leading < benchmark
     if not better:
-        issues.append(_issue("reference_direction", f"{where}.leading", raw.get("leading"),
+        issues.append(_INPUT.finding("reference_direction", f"{where}.leading", raw.get("leading"),
                              f"{item.key}: the leading value must be {'above' if item.direction == 'higher' else 'below'} "
                              "the benchmark", f"{item.key}：引领值必须{'高于' if item.direction == 'higher' else '低于'}基准值",
                              "check the two values", "请核对两项数值"))
