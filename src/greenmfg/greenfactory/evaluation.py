@@ -22,7 +22,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from greenmfg.calc.greenfactory import ItemScore, linear_points, score_tree
+from greenmfg.calc.greenfactory import ItemScore, TreeScore, linear_points, score_tree
 from greenmfg.errors import Issue, UnitError, ValidationFailed
 from greenmfg.findings import Locator
 from greenmfg.greenfactory.frameworks import (
@@ -147,34 +147,82 @@ def evaluate(document: dict[str, Any], *, auto: dict[str, AutoValue] | None = No
     issues: list[Issue] = []
     if not isinstance(document, dict):
         raise ValidationFailed([_INPUT.finding("not_an_object", "", "", "the input must be a JSON object",
-                                       "输入必须是 JSON 对象", "send {\"items\": [...]}", "请提交 {\"items\": [...]}")], 1)
+                                               "输入必须是 JSON 对象", "send {\"items\": [...]}",
+                                               "请提交 {\"items\": [...]}")], 1)
     framework = resolve_framework(document)
+    _check_top_fields(document, issues)
+    answers = _answers(document, framework, issues)
+    veto_rows, veto_results = _vetoes(framework, answers, issues)
+    warnings: list[dict[str, Any]] = []
+    scores, rows = _indicators(framework, answers, auto, issues, warnings)
+    if issues:
+        raise ValidationFailed(issues[:200], len(issues))
+    threshold = float(framework.pass_threshold.value or 0.0)
+    tree = score_tree(scores, level1_order=[i.key for i in framework.level1], vetoes=veto_results,
+                      pass_threshold=threshold)
+    level1 = {i.key: i for i in framework.level1}
+    by_key = {r["key"]: r for r in rows}
+    gaps = [{"key": g.key, "level1": g.level1, "name_zh": by_key[g.key]["name_zh"], "name_en": by_key[g.key]["name_en"],
+             "points": g.points, "max_points": g.max_points, "recoverable": g.recoverable,
+             "answered": by_key[g.key]["answered"]} for g in tree.gaps]
+    _result_warnings(framework, rows, warnings)
+    return {
+        "framework": framework.id, "subject": framework.subject, "title": str(document.get("title") or ""),
+        "year": document.get("year"), "product": document.get("product"),
+        "total_score": round(tree.total, 4), "max_score": tree.max_total, "pass_threshold": threshold,
+        "passed": tree.passed, "reasons": _verdict_reasons(framework, tree, threshold),
+        "by_level1": [{"key": k, "name_zh": level1[k].name_zh, "name_en": level1[k].name_en,
+                       "points": tree.by_level1[k], "max_points": tree.max_by_level1[k],
+                       "citation": level1[k].citation()} for k in level1],
+        "vetoes": veto_rows, "items": rows, "gaps": gaps, "warnings": warnings,
+        "provenance": {**framework.provenance(), "pass_threshold": framework.pass_threshold.citation(),
+                       "scoring_rule": framework.items["rule.scoring"].citation()
+                       if "rule.scoring" in framework.items else None},
+    }
+
+
+def _check_top_fields(document: dict[str, Any], issues: list[Issue]) -> None:
+    """Unknown top-level fields, the year, and the title and product (text)."""
     for name in sorted(set(document) - TOP_FIELDS):
         issues.append(_INPUT.finding("unknown_field", name, "", f"unknown field '{name}'", f"未知字段“{name}”",
-                             f"allowed fields: {', '.join(sorted(TOP_FIELDS))}", f"允许的字段：{'、'.join(sorted(TOP_FIELDS))}"))
+                                     f"allowed fields: {', '.join(sorted(TOP_FIELDS))}",
+                                     f"允许的字段：{'、'.join(sorted(TOP_FIELDS))}"))
     year = document.get("year")
     if year is not None and (isinstance(year, bool) or not isinstance(year, int) or not 1990 <= year <= 2100):
         issues.append(_INPUT.finding("bad_year", "year", year, f"year '{year}' is not a year between 1990 and 2100",
-                             f"年度“{year}”不是 1990 至 2100 之间的年份", "enter a year such as 2025", "请填写年份，如 2025"))
+                                     f"年度“{year}”不是 1990 至 2100 之间的年份", "enter a year such as 2025",
+                                     "请填写年份，如 2025"))
     for name in ("title", "product"):
         if document.get(name) is not None and not isinstance(document.get(name), str):
-            issues.append(_INPUT.finding("not_text", name, document.get(name), f"{name} must be text", f"{name} 必须为文本",
-                                 "enter text", "请填写文本"))
+            issues.append(_INPUT.finding("not_text", name, document.get(name), f"{name} must be text",
+                                         f"{name} 必须为文本", "enter text", "请填写文本"))
+
+
+def _answers(document: dict[str, Any], framework: Framework,
+             issues: list[Issue]) -> dict[str, tuple[int, dict[str, Any]]]:
+    """The answered items by framework key: (index in ``items``, the item as given).
+
+    Raises
+    ------
+    ValidationFailed
+        ``items`` is not a list.
+    """
     raw_items = document.get("items", [])
     if not isinstance(raw_items, list):
         raise ValidationFailed([_INPUT.finding("items_not_list", "items", "", "items must be a list", "items 必须是列表",
-                                       "give one object per item", "每个条目一个对象")], 1)
+                                               "give one object per item", "每个条目一个对象")], 1)
     names = _lookup(framework)
     answers: dict[str, tuple[int, dict[str, Any]]] = {}
     for index, raw in enumerate(raw_items):
         where = f"items[{index}]"
         if not isinstance(raw, dict):
-            issues.append(_INPUT.finding("item_not_object", where, raw, "each item must be an object", "每个条目必须是对象",
-                                 "give {\"key\": …}", "格式为 {\"key\": …}"))
+            issues.append(_INPUT.finding("item_not_object", where, raw, "each item must be an object",
+                                         "每个条目必须是对象", "give {\"key\": …}", "格式为 {\"key\": …}"))
             continue
         for name in sorted(set(raw) - ITEM_FIELDS):
-            issues.append(_INPUT.finding("unknown_field", f"{where}.{name}", "", f"unknown field '{name}'", f"未知字段“{name}”",
-                                 f"allowed: {', '.join(sorted(ITEM_FIELDS))}", f"允许的字段：{'、'.join(sorted(ITEM_FIELDS))}"))
+            issues.append(_INPUT.finding("unknown_field", f"{where}.{name}", "", f"unknown field '{name}'",
+                                         f"未知字段“{name}”", f"allowed: {', '.join(sorted(ITEM_FIELDS))}",
+                                         f"允许的字段：{'、'.join(sorted(ITEM_FIELDS))}"))
         key = str(raw.get("key") or "").strip()
         item = names.get(key) or names.get(key.lower())
         if item is None:
@@ -182,69 +230,91 @@ def evaluate(document: dict[str, Any], *, auto: dict[str, AutoValue] | None = No
             hint = f"did you mean {', '.join(close)}?" if close else f"see the items of framework {framework.id}"
             hint_zh = f"是否指：{'、'.join(close)}？" if close else f"请查看评价框架 {framework.id} 的条目"
             issues.append(_INPUT.finding("unknown_item", f"{where}.key", key, f"unknown item '{key}' in {framework.id}",
-                                 f"评价框架 {framework.id} 中没有条目“{key}”", hint, hint_zh))
+                                         f"评价框架 {framework.id} 中没有条目“{key}”", hint, hint_zh))
             continue
         if item.key in answers:
-            issues.append(_INPUT.finding("duplicate_item", f"{where}.key", key, f"item {item.key} is given twice "
-                                 f"(also items[{answers[item.key][0]}])", f"条目 {item.key} 重复（另见 items[{answers[item.key][0]}]）",
-                                 "give each item once", "每个条目只填一次"))
+            other = answers[item.key][0]
+            issues.append(_INPUT.finding("duplicate_item", f"{where}.key", key,
+                                         f"item {item.key} is given twice (also items[{other}])",
+                                         f"条目 {item.key} 重复（另见 items[{other}]）", "give each item once",
+                                         "每个条目只填一次"))
             continue
         answers[item.key] = (index, raw)
+    return answers
 
+
+def _veto_answer(answer: object) -> bool | None:
+    """A basic requirement's answer: met (True), not met (False) or no valid answer (None)."""
+    if isinstance(answer, bool):
+        return answer
+    if isinstance(answer, str) and answer.strip().lower() in TRUE | FALSE:
+        return answer.strip().lower() in TRUE
+    return None
+
+
+def _vetoes(framework: Framework, answers: dict[str, tuple[int, dict[str, Any]]],
+            issues: list[Issue]) -> tuple[list[dict[str, Any]], dict[str, bool]]:
+    """The rows of the basic requirements (veto items) and whether each is met."""
     veto_rows, veto_results = [], {}
     for item in framework.vetoes:
         index, raw = answers.get(item.key, (-1, {}))
         answer = raw.get("answer")
-        met: bool | None = None
-        if isinstance(answer, bool):
-            met = answer
-        elif isinstance(answer, str) and answer.strip().lower() in TRUE | FALSE:
-            met = answer.strip().lower() in TRUE
+        met = _veto_answer(answer)
         if met is None:
             column = f"items[{index}].answer" if index >= 0 else f"items[key={item.key}].answer"
             issues.append(_INPUT.finding("missing_answer" if answer is None else "bad_answer", column, answer,
-                                 f"basic requirement {item.key} ({item.name_en}) needs an answer: met or not met",
-                                 f"基本要求 {item.key}（{item.name_zh}）必须作答：符合或不符合",
-                                 "answer true (met) or false (not met)", "填写 true（符合）或 false（不符合）"))
+                                         f"basic requirement {item.key} ({item.name_en}) needs an answer: met or not met",
+                                         f"基本要求 {item.key}（{item.name_zh}）必须作答：符合或不符合",
+                                         "answer true (met) or false (not met)", "填写 true（符合）或 false（不符合）"))
             continue
         veto_results[item.key] = met
         veto_rows.append({"key": item.key, "name_zh": item.name_zh, "name_en": item.name_en, "met": met,
                           "evidence": str(raw.get("evidence") or ""), "citation": item.citation()})
+    return veto_rows, veto_results
 
+
+def _indicators(framework: Framework, answers: dict[str, tuple[int, dict[str, Any]]], auto: dict[str, AutoValue],
+                issues: list[Issue], warnings: list[dict[str, Any]]) -> tuple[list[ItemScore], list[dict[str, Any]]]:
+    """The scores and rows of the indicators (scored items and performance values)."""
     scores: list[ItemScore] = []
     rows: list[dict[str, Any]] = []
-    warnings: list[dict[str, Any]] = []
     for item in framework.indicators:
         index, raw = answers.get(item.key, (-1, {}))
-        where = f"items[{index}]"
-        max_points = float(item.value or 0.0)
-        row: dict[str, Any] = {"key": item.key, "kind": item.kind, "level1": item.parent, "name_zh": item.name_zh,
-                               "name_en": item.name_en, "group_zh": item.group_zh, "group_en": item.group_en,
-                               "max_points": max_points, "points": 0.0, "answered": index >= 0,
-                               "evidence": str(raw.get("evidence") or ""), "citation": item.citation()}
-        if item.kind == "scored":
-            points = _number(raw.get("points"))
-            if index >= 0 and raw.get("points") is not None and (points is None or not math.isfinite(points)
-                                                                 or not 0 <= points <= max_points):
-                issues.append(_INPUT.finding("points_out_of_range", f"{where}.points", raw.get("points"),
+        row = _indicator_row(item, index, raw, auto, issues, warnings)
+        if row is not None:
+            scores.append(ItemScore(item.key, item.parent, row["max_points"], float(row["points"])))
+            rows.append(row)
+    return scores, rows
+
+
+def _indicator_row(item: FrameworkItem, index: int, raw: dict[str, Any], auto: dict[str, AutoValue],
+                   issues: list[Issue], warnings: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """One indicator's row (None: its points are out of range, an issue is recorded)."""
+    where = f"items[{index}]"
+    max_points = float(item.value or 0.0)
+    row: dict[str, Any] = {"key": item.key, "kind": item.kind, "level1": item.parent, "name_zh": item.name_zh,
+                           "name_en": item.name_en, "group_zh": item.group_zh, "group_en": item.group_en,
+                           "max_points": max_points, "points": 0.0, "answered": index >= 0,
+                           "evidence": str(raw.get("evidence") or ""), "citation": item.citation()}
+    if item.kind != "scored":
+        row.update(_performance(item, index, raw, auto.get(item.auto) if item.auto else None, issues, warnings))
+        row["answered"] = index >= 0
+        return row
+    points = _number(raw.get("points"))
+    if index >= 0 and raw.get("points") is not None and (points is None or not math.isfinite(points)
+                                                         or not 0 <= points <= max_points):
+        issues.append(_INPUT.finding("points_out_of_range", f"{where}.points", raw.get("points"),
                                      f"{item.key}: points must be a number from 0 to {max_points:g}",
                                      f"{item.key}：得分必须是 0 至 {max_points:g} 之间的数", f"enter 0 … {max_points:g}",
                                      f"填写 0 至 {max_points:g}"))
-                continue
-            row["points"] = points or 0.0
-            row["answered"] = points is not None
-        else:
-            row.update(_performance(item, index, raw, auto.get(item.auto) if item.auto else None, issues, warnings))
-            row["answered"] = index >= 0
-        scores.append(ItemScore(item.key, item.parent, max_points, float(row["points"])))
-        rows.append(row)
-    if issues:
-        raise ValidationFailed(issues[:200], len(issues))
+        return None
+    row["points"] = points or 0.0
+    row["answered"] = points is not None
+    return row
 
-    threshold = float(framework.pass_threshold.value or 0.0)
-    tree = score_tree(scores, level1_order=[i.key for i in framework.level1], vetoes=veto_results,
-                      pass_threshold=threshold)
-    level1 = {i.key: i for i in framework.level1}
+
+def _verdict_reasons(framework: Framework, tree: TreeScore, threshold: float) -> list[dict[str, str]]:
+    """Why the evaluation passed or failed: each failed basic requirement, the pass mark, or the pass."""
     reasons = []
     for key in tree.failed_vetoes:
         item = framework.items[key]
@@ -258,10 +328,11 @@ def evaluate(document: dict[str, Any], *, auto: dict[str, AutoValue] | None = No
         reasons.append({"code": "greenfactory.verdict.pass", "key": "",
                         "en": f"all basic requirements met and total score {tree.total:.2f} ≥ {threshold:g}",
                         "zh": f"基本要求全部符合，总分 {tree.total:.2f} ≥ {threshold:g}"})
-    by_key = {r["key"]: r for r in rows}
-    gaps = [{"key": g.key, "level1": g.level1, "name_zh": by_key[g.key]["name_zh"], "name_en": by_key[g.key]["name_en"],
-             "points": g.points, "max_points": g.max_points, "recoverable": g.recoverable,
-             "answered": by_key[g.key]["answered"]} for g in tree.gaps]
+    return reasons
+
+
+def _result_warnings(framework: Framework, rows: list[dict[str, Any]], warnings: list[dict[str, Any]]) -> None:
+    """Add the result's own warnings: unverified framework values first, unanswered indicators last."""
     used = [framework.pass_threshold, *framework.level1, *framework.vetoes, *framework.indicators]
     unverified = sorted({i.status for i in used if i.needs_warning})
     if unverified:
@@ -274,19 +345,6 @@ def evaluate(document: dict[str, Any], *, auto: dict[str, AutoValue] | None = No
     if unanswered:
         warnings.append({"code": "greenfactory.input.not_answered", "keys": unanswered,
                          "en": f"{len(unanswered)} indicator(s) not answered score 0", "zh": f"{len(unanswered)} 项指标未填写，按 0 分计"})
-    return {
-        "framework": framework.id, "subject": framework.subject, "title": str(document.get("title") or ""),
-        "year": document.get("year"), "product": document.get("product"),
-        "total_score": round(tree.total, 4), "max_score": tree.max_total, "pass_threshold": threshold,
-        "passed": tree.passed, "reasons": reasons,
-        "by_level1": [{"key": k, "name_zh": level1[k].name_zh, "name_en": level1[k].name_en,
-                       "points": tree.by_level1[k], "max_points": tree.max_by_level1[k],
-                       "citation": level1[k].citation()} for k in level1],
-        "vetoes": veto_rows, "items": rows, "gaps": gaps, "warnings": warnings,
-        "provenance": {**framework.provenance(), "pass_threshold": framework.pass_threshold.citation(),
-                       "scoring_rule": framework.items["rule.scoring"].citation()
-                       if "rule.scoring" in framework.items else None},
-    }
 
 
 def _performance(item: FrameworkItem, index: int, raw: dict[str, Any], auto: AutoValue | None,
