@@ -242,20 +242,20 @@ def _evaluate(plan: PlanInput, book: RuleBook) -> tuple[Requirement, list[Issue]
     outcome = requirement.outcome
     if outcome == "suspended":
         issues.append(_INPUT.finding("capacity.plan.suspended", "application_date", project.on.isoformat(),
-                             f"{requirement.measure.title}: no new replacement plans for {project.process} are accepted "
-                             f"from {requirement.measure.valid_from}",
-                             f"{requirement.measure.title_zh}：自 {requirement.measure.valid_from} 起不再受理新的产能置换方案",
-                             "wait for the revised measures", "请待修订后的办法发布"))
+                                     f"{requirement.measure.title}: no new replacement plans for {project.process} are accepted "
+                                     f"from {requirement.measure.valid_from}",
+                                     f"{requirement.measure.title_zh}：自 {requirement.measure.valid_from} 起不再受理新的产能置换方案",
+                                     "wait for the revised measures", "请待修订后的办法发布"))
     elif outcome == "not_permitted":
         issues.append(_INPUT.finding("capacity.plan.not_permitted", "province", project.province,
-                             f"no new {project.process} capacity is permitted at {project.province}/{project.city or ''}",
-                             f"{project.province}/{project.city or ''} 不得新增{project.process}产能",
-                             "choose a location outside the key air-pollution regions", "请选择重点区域以外的地点"))
+                                     f"no new {project.process} capacity is permitted at {project.province}/{project.city or ''}",
+                                     f"{project.province}/{project.city or ''} 不得新增{project.process}产能",
+                                     "choose a location outside the key air-pollution regions", "请选择重点区域以外的地点"))
     elif outcome == "exempt":
         issues.append(_INPUT.finding("capacity.plan.not_required", "process", project.process,
-                             f"{project.process} projects need no capacity replacement under {requirement.measure.dataset_id}",
-                             f"依据 {requirement.measure.dataset_id}，{project.process}项目无需产能置换",
-                             "no plan is needed (other procedures may apply)", "无需提交置换方案（可能需履行其他程序）"))
+                                     f"{project.process} projects need no capacity replacement under {requirement.measure.dataset_id}",
+                                     f"依据 {requirement.measure.dataset_id}，{project.process}项目无需产能置换",
+                                     "no plan is needed (other procedures may apply)", "无需提交置换方案（可能需履行其他程序）"))
     else:
         total = sum((item.capacity for item in plan.retired), Decimal(0))
         if not requirement.satisfied_by(total):
@@ -470,15 +470,15 @@ def _decide(session: Session, principal: Principal, plan_id: int, *, approve: bo
     comment = (comment or "").strip() or None
     if comment is not None and len(comment) > 2000:
         raise ValidationFailed([_INPUT.finding("capacity.input.too_long", "comment", comment[:50], "is longer than 2000 characters",
-                                       "超过 2000 个字符", "shorten the comment", "请缩短意见")], 1)
+                                               "超过 2000 个字符", "shorten the comment", "请缩短意见")], 1)
     if approve:
         _recheck(plan, session, principal, book)
         plan.status = PlanStatus.approved
     else:
         if comment is None:
             raise ValidationFailed([_INPUT.finding("capacity.plan.reason_required", "comment", None,
-                                           "a rejection needs a reason", "驳回须说明理由",
-                                           "say why the plan is rejected", "请填写驳回理由")], 1)
+                                                   "a rejection needs a reason", "驳回须说明理由",
+                                                   "say why the plan is rejected", "请填写驳回理由")], 1)
         plan.status = PlanStatus.rejected
         for item in plan.retired:
             item.claim_key = None

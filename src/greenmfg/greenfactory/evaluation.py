@@ -84,19 +84,19 @@ def resolve_framework(document: dict[str, Any]) -> Framework:
             subject = "factory"
         if subject not in SUBJECTS:
             raise ValidationFailed([_INPUT.finding("unknown_subject", "subject", subject, f"unknown subject '{subject}'",
-                                           f"未知评价对象“{subject}”", f"use one of {', '.join(SUBJECTS)}",
-                                           f"可选：{'、'.join(SUBJECTS)}")], 1)
+                                                   f"未知评价对象“{subject}”", f"use one of {', '.join(SUBJECTS)}",
+                                                   f"可选：{'、'.join(SUBJECTS)}")], 1)
         framework_id = DEFAULT_FRAMEWORK[subject]
     if framework_id not in FRAMEWORKS:
         raise ValidationFailed([_INPUT.finding("unknown_framework", "framework", framework_id,
-                                       f"unknown framework '{framework_id}'", f"未知评价框架“{framework_id}”",
-                                       f"use one of {', '.join(FRAMEWORKS)}", f"可选：{'、'.join(FRAMEWORKS)}")], 1)
+                                               f"unknown framework '{framework_id}'", f"未知评价框架“{framework_id}”",
+                                               f"use one of {', '.join(FRAMEWORKS)}", f"可选：{'、'.join(FRAMEWORKS)}")], 1)
     framework = load_framework(str(framework_id))
     if subject is not None and framework.subject != subject:
         raise ValidationFailed([_INPUT.finding("subject_mismatch", "subject", subject,
-                                       f"framework {framework_id} evaluates a {framework.subject}, not a {subject}",
-                                       f"评价框架 {framework_id} 适用于 {framework.subject}，不适用于 {subject}",
-                                       "leave out subject or pick a matching framework", "删除 subject 或选择匹配的框架")], 1)
+                                               f"framework {framework_id} evaluates a {framework.subject}, not a {subject}",
+                                               f"评价框架 {framework_id} 适用于 {framework.subject}，不适用于 {subject}",
+                                               "leave out subject or pick a matching framework", "删除 subject 或选择匹配的框架")], 1)
     return framework
 
 
@@ -357,7 +357,7 @@ def _performance(item: FrameworkItem, index: int, raw: dict[str, Any], auto: Aut
     unit = str(raw.get("unit") or item.unit).strip()
     if value is not None and not math.isfinite(value):
         issues.append(_INPUT.finding("not_a_number", f"{where}.value", raw.get("value"), f"{item.key}: value is not a number",
-                             f"{item.key}：数值不是数字", "enter a number", "请填写数字"))
+                                     f"{item.key}：数值不是数字", "enter a number", "请填写数字"))
         return out
     factor = 1.0
     try:
@@ -365,20 +365,20 @@ def _performance(item: FrameworkItem, index: int, raw: dict[str, Any], auto: Aut
             factor = _convert(1.0, unit, item.unit, item.name_en)
     except UnitError:
         issues.append(_INPUT.finding("wrong_unit", f"{where}.unit", unit,
-                             f"{item.key}: unit '{unit}' does not convert to {item.unit}",
-                             f"{item.key}：单位“{unit}”不能换算为 {item.unit}", f"use {item.unit} or a unit of the same kind",
-                             f"请使用 {item.unit} 或同量纲单位"))
+                                     f"{item.key}: unit '{unit}' does not convert to {item.unit}",
+                                     f"{item.key}：单位“{unit}”不能换算为 {item.unit}", f"use {item.unit} or a unit of the same kind",
+                                     f"请使用 {item.unit} 或同量纲单位"))
         return out
     if value is not None:
         if auto is not None:
             reason = str(raw.get("override_reason") or "").strip()
             if not reason:
                 issues.append(_INPUT.finding("override_without_reason", f"{where}.override_reason", "",
-                                     f"{item.key}: greenmfg computed {auto.value:.4g} {auto.unit} ({auto.source}); "
-                                     "a different value needs a reason",
-                                     f"{item.key}：系统已根据核算结果计算为 {auto.value:.4g} {auto.unit}（{auto.source_zh}），"
-                                     "填写其他数值须说明理由", "give override_reason or leave out value",
-                                     "填写 override_reason，或删除 value 使用自动值"))
+                                             f"{item.key}: greenmfg computed {auto.value:.4g} {auto.unit} ({auto.source}); "
+                                             "a different value needs a reason",
+                                             f"{item.key}：系统已根据核算结果计算为 {auto.value:.4g} {auto.unit}（{auto.source_zh}），"
+                                             "填写其他数值须说明理由", "give override_reason or leave out value",
+                                             "填写 override_reason，或删除 value 使用自动值"))
                 return out
             out["value_source"] = f"entered (overrides {auto.value:.6g} {auto.unit} from {auto.source}): {reason}"
             out["value_source_zh"] = f"填报（替代{auto.source_zh}的 {auto.value:.6g} {auto.unit}）：{reason}"
@@ -395,16 +395,16 @@ def _performance(item: FrameworkItem, index: int, raw: dict[str, Any], auto: Aut
         given = _number(raw.get(name))
         if given is not None and not math.isfinite(given):
             issues.append(_INPUT.finding("not_a_number", f"{where}.{name}", raw.get(name), f"{item.key}: {name} is not a number",
-                                 f"{item.key}：{name} 不是数字", "enter a number", "请填写数字"))
+                                         f"{item.key}：{name} 不是数字", "enter a number", "请填写数字"))
             continue
         out[name] = given * factor if given is not None else getattr(item, name)
     if raw.get("benchmark") is not None or raw.get("leading") is not None:
         out["reference_source"] = str(raw.get("reference_source") or "").strip()
         if not out["reference_source"]:
             issues.append(_INPUT.finding("reference_without_source", f"{where}.reference_source", "",
-                                 f"{item.key}: entered benchmark/leading values need their source",
-                                 f"{item.key}：填写的基准值/引领值须注明来源", "name the standard or document",
-                                 "请注明标准或文件名称"))
+                                         f"{item.key}: entered benchmark/leading values need their source",
+                                         f"{item.key}：填写的基准值/引领值须注明来源", "name the standard or document",
+                                         "请注明标准或文件名称"))
     else:
         out["reference_source"] = item.source if item.benchmark is not None else ""
     if len(issues) > start or out["value"] is None:
@@ -418,18 +418,18 @@ def _performance(item: FrameworkItem, index: int, raw: dict[str, Any], auto: Aut
         return out
     if out["benchmark"] is None or out["leading"] is None:
         issues.append(_INPUT.finding("missing_reference", f"{where}.benchmark", "",
-                             f"{item.key}: the framework has no benchmark/leading value for this indicator",
-                             f"{item.key}：该指标的基准值/引领值需由评价方填写",
-                             f"enter benchmark and leading [{item.unit}] with reference_source",
-                             f"请填写基准值和引领值 [{item.unit}] 及 reference_source"))
+                                     f"{item.key}: the framework has no benchmark/leading value for this indicator",
+                                     f"{item.key}：该指标的基准值/引领值需由评价方填写",
+                                     f"enter benchmark and leading [{item.unit}] with reference_source",
+                                     f"请填写基准值和引领值 [{item.unit}] 及 reference_source"))
         return out
     benchmark, leading = float(out["benchmark"]), float(out["leading"])
     better = leading > benchmark if item.direction == "higher" else leading < benchmark
     if not better:
         issues.append(_INPUT.finding("reference_direction", f"{where}.leading", raw.get("leading"),
-                             f"{item.key}: the leading value must be {'above' if item.direction == 'higher' else 'below'} "
-                             "the benchmark", f"{item.key}：引领值必须{'高于' if item.direction == 'higher' else '低于'}基准值",
-                             "check the two values", "请核对两项数值"))
+                                     f"{item.key}: the leading value must be {'above' if item.direction == 'higher' else 'below'} "
+                                     "the benchmark", f"{item.key}：引领值必须{'高于' if item.direction == 'higher' else '低于'}基准值",
+                                     "check the two values", "请核对两项数值"))
         return out
     out["points"] = linear_points(float(out["value"]), benchmark=benchmark, leading=leading,
                                   max_points=float(item.value or 0.0))
