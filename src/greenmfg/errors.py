@@ -11,15 +11,17 @@ envelope ``{"error": {status, code, message, message_zh, details}}`` without kno
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 from typing import Any, ClassVar
 
 __all__ = [
     "STATUS_TEXT",
     "DatasetError",
+    "Finding",
     "GreenmfgError",
     "InputError",
     "Issue",
+    "SEVERITIES",
     "UnitError",
     "ValidationFailed",
 ]
@@ -132,12 +134,21 @@ class InputError(GreenmfgError):
     one_text = True
 
 
+#: how much a finding matters: ``error`` stops a computation, ``warning`` qualifies a result, ``info`` explains it
+SEVERITIES = ("error", "warning", "info")
+
+
 @dataclass(frozen=True, slots=True)
-class Issue:
-    """One located finding about input data.
+class Finding:
+    """One located finding, in English and Chinese: the one shape of every input issue, warning and reason.
 
     ``code`` is a dotted name such as ``accounting.input.unknown_item``; ``message`` and ``fix``
-    are English, ``message_zh`` and ``fix_zh`` Chinese.
+    are English, ``message_zh`` and ``fix_zh`` Chinese; ``severity`` is one of :data:`SEVERITIES`;
+    ``file``, ``sheet``, ``row``, ``column`` and ``value`` say where it is (empty when not located).
+    It lives here, beside the errors, because ``calc/`` may import only ``greenmfg.calc``,
+    ``greenmfg.errors`` and ``greenmfg.units`` and its results carry findings too; a domain that needs
+    more (a reference, a period) adds fields in a thin subclass. :func:`as_dict` is the input-issue
+    shape the API and pages show (``Issue``), so it leaves out ``severity``.
     """
 
     code: str
@@ -145,11 +156,13 @@ class Issue:
     fix: str
     message_zh: str
     fix_zh: str
+    _: KW_ONLY
     file: str = ""
     sheet: str = ""
     row: int | None = None
     column: str = ""
     value: str = ""
+    severity: str = "error"
 
     def location(self) -> str:
         parts = [p for p in (self.file, f"sheet {self.sheet}" if self.sheet else "") if p]
@@ -172,6 +185,10 @@ class Issue:
             "fix": self.fix,
             "fix_zh": self.fix_zh,
         }
+
+
+#: a located finding about input data (an error unless it says otherwise): the same type as :class:`Finding`
+Issue = Finding
 
 
 class ValidationFailed(GreenmfgError):

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from types import MappingProxyType
 
+from greenmfg import errors
 from greenmfg.errors import GreenmfgError
 
 __all__ = [
@@ -217,22 +218,25 @@ class Project:
 
 
 @dataclass(frozen=True, slots=True)
-class Reason:
-    """One step of the explanation, in English and Chinese, with the references it rests on."""
+class Reason(errors.Finding):
+    """One step of the explanation, in English and Chinese, with the references it rests on (an ``info``
+    :class:`~greenmfg.errors.Finding`: ``Reason(code, message, message_zh, refs)``)."""
 
-    code: str
-    message: str
-    message_zh: str
+    fix: str = field(default="", kw_only=True)
+    fix_zh: str = field(default="", kw_only=True)
+    severity: str = field(default="info", kw_only=True)
     refs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
-class Finding:
-    """A warning on the result (a value that is not verified, a claim that does not apply …)."""
+class Finding(errors.Finding):
+    """A warning on the result (a value that is not verified, a claim that does not apply …): a
+    ``warning`` :class:`~greenmfg.errors.Finding` with the reference and status it is about
+    (``Finding(code, message, message_zh, ref, status)``)."""
 
-    code: str
-    message: str
-    message_zh: str
+    fix: str = field(default="", kw_only=True)
+    fix_zh: str = field(default="", kw_only=True)
+    severity: str = field(default="warning", kw_only=True)
     ref: str = ""
     status: str = ""
 

@@ -46,6 +46,7 @@ from greenmfg.capacity.models import PlanStatus, ReplacementPlan, RetiredCapacit
 from greenmfg.capacity.rules import RuleBook, load_rulebook
 from greenmfg.db.base import utcnow
 from greenmfg.errors import GreenmfgError, Issue, ValidationFailed
+from greenmfg.findings import Locator
 from greenmfg.orgs.access import (
     Forbidden,
     NotFound,
@@ -222,9 +223,8 @@ def can_submit(principal: Principal, plan: ReplacementPlan) -> bool:
 # ---------------------------------------------------------------------------------------- checks
 
 
-def _issue(code: str, field: str, value: object, message: str, message_zh: str, fix: str, fix_zh: str) -> Issue:
-    return Issue(code=code, column=field, value="" if value is None else str(value), message=f"{field}: {message}",
-                 message_zh=f"{field}：{message_zh}", fix=fix, fix_zh=fix_zh)
+#: how this module words its findings
+_INPUT = Locator(named=True, value_limit=None)
 
 
 def _fmt(value: Decimal | None) -> str:
@@ -242,28 +242,28 @@ def _evaluate(plan: PlanInput, book: RuleBook) -> tuple[Requirement, list[Issue]
     findings: list[Finding] = []
     outcome = requirement.outcome
     if outcome == "suspended":
-        issues.append(_issue("capacity.plan.suspended", "application_date", project.on.isoformat(),
-                             f"{requirement.measure.title}: no new replacement plans for {project.process} are accepted "
-                             f"from {requirement.measure.valid_from}",
-                             f"{requirement.measure.title_zh}：自 {requirement.measure.valid_from} 起不再受理新的产能置换方案",
-                             "wait for the revised measures", "请待修订后的办法发布"))
+        issues.append(_INPUT.finding("capacity.plan.suspended", "application_date", project.on.isoformat(),
+                                     f"{requirement.measure.title}: no new replacement plans for {project.process} are accepted "
+                                     f"from {requirement.measure.valid_from}",
+                                     f"{requirement.measure.title_zh}：自 {requirement.measure.valid_from} 起不再受理新的产能置换方案",
+                                     "wait for the revised measures", "请待修订后的办法发布"))
     elif outcome == "not_permitted":
-        issues.append(_issue("capacity.plan.not_permitted", "province", project.province,
-                             f"no new {project.process} capacity is permitted at {project.province}/{project.city or ''}",
-                             f"{project.province}/{project.city or ''} 不得新增{project.process}产能",
-                             "choose a location outside the key air-pollution regions", "请选择重点区域以外的地点"))
+        issues.append(_INPUT.finding("capacity.plan.not_permitted", "province", project.province,
+                                     f"no new {project.process} capacity is permitted at {project.province}/{project.city or ''}",
+                                     f"{project.province}/{project.city or ''} 不得新增{project.process}产能",
+                                     "choose a location outside the key air-pollution regions", "请选择重点区域以外的地点"))
     elif outcome == "exempt":
-        issues.append(_issue("capacity.plan.not_required", "process", project.process,
-                             f"{project.process} projects need no capacity replacement under {requirement.measure.dataset_id}",
-                             f"依据 {requirement.measure.dataset_id}，{project.process}项目无需产能置换",
-                             "no plan is needed (other procedures may apply)", "无需提交置换方案（可能需履行其他程序）"))
+        issues.append(_INPUT.finding("capacity.plan.not_required", "process", project.process,
+                                     f"{project.process} projects need no capacity replacement under {requirement.measure.dataset_id}",
+                                     f"依据 {requirement.measure.dataset_id}，{project.process}项目无需产能置换",
+                                     "no plan is needed (other procedures may apply)", "无需提交置换方案（可能需履行其他程序）"))
     else:
         total = sum((item.capacity for item in plan.retired), Decimal(0))
         if not requirement.satisfied_by(total):
             need = requirement.required_capacity
             more = " more than" if requirement.strictly_greater else " at least"
             more_zh = "多于" if requirement.strictly_greater else "不少于"
-            issues.append(_issue(
+            issues.append(_INPUT.finding(
                 "capacity.plan.insufficient", "retired_items", _fmt(total),
                 f"retired capacity {_fmt(total)} {project.unit} is not enough: the ratio {requirement.ratio}:1 "
                 f"({requirement.rule.key if requirement.rule else ''}) asks for{more} {_fmt(need)} {project.unit} "
@@ -292,7 +292,7 @@ def _claims(session: Session, principal: Principal, plan: PlanInput, *, exclude_
         if not principal.can_manage(item.enterprise_id) or session.scalar(
                 select(func.count()).select_from(Organisation).where(
                     Organisation.id == item.enterprise_id, Organisation.kind == OrgKind.enterprise)) != 1:
-            issues.append(_issue(
+            issues.append(_INPUT.finding(
                 "capacity.retired.not_owned", f"retired_items[{index}].enterprise_id", item.enterprise_id,
                 f"enterprise {item.enterprise_id} is not one whose capacity you may pledge",
                 f"企业 {item.enterprise_id} 不是您可用于置换其产能的企业",
@@ -311,7 +311,7 @@ def _claims(session: Session, principal: Principal, plan: PlanInput, *, exclude_
             ReplacementPlan.id == other, plan_filter(principal))) == 1
         where = f"plan {other}" if visible else "another plan"
         where_zh = f"方案 {other}" if visible else "其他方案"
-        issues.append(_issue(
+        issues.append(_INPUT.finding(
             "capacity.retired.double_counted", f"retired_items[{index}].facility_code",
             plan.retired[index].facility_code,
             f"this retired capacity is already counted in {where}; it can back one plan only",
@@ -412,7 +412,7 @@ def _flush_claims(session: Session, plan_input: PlanInput) -> None:
     except IntegrityError as error:
         if "claim_key" not in str(error.orig):
             raise
-        raise ValidationFailed([_issue(
+        raise ValidationFailed([_INPUT.finding(
             "capacity.retired.double_counted", "retired_items", ", ".join(r.facility_code for r in plan_input.retired),
             "one of these retired units was counted in another plan at the same moment; it can back one plan only",
             "其中某项退出产能刚被另一方案计入，同一产能只能用于一个置换方案",
@@ -470,16 +470,16 @@ def _decide(session: Session, principal: Principal, plan_id: int, *, approve: bo
                 action="approved" if approve else "rejected")
     comment = (comment or "").strip() or None
     if comment is not None and len(comment) > 2000:
-        raise ValidationFailed([_issue("capacity.input.too_long", "comment", comment[:50], "is longer than 2000 characters",
-                                       "超过 2000 个字符", "shorten the comment", "请缩短意见")], 1)
+        raise ValidationFailed([_INPUT.finding("capacity.input.too_long", "comment", comment[:50], "is longer than 2000 characters",
+                                               "超过 2000 个字符", "shorten the comment", "请缩短意见")], 1)
     if approve:
         _recheck(plan, session, principal, book)
         plan.status = PlanStatus.approved
     else:
         if comment is None:
-            raise ValidationFailed([_issue("capacity.plan.reason_required", "comment", None,
-                                           "a rejection needs a reason", "驳回须说明理由",
-                                           "say why the plan is rejected", "请填写驳回理由")], 1)
+            raise ValidationFailed([_INPUT.finding("capacity.plan.reason_required", "comment", None,
+                                                   "a rejection needs a reason", "驳回须说明理由",
+                                                   "say why the plan is rejected", "请填写驳回理由")], 1)
         plan.status = PlanStatus.rejected
         for item in plan.retired:
             item.claim_key = None

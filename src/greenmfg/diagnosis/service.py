@@ -26,6 +26,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, undefer
 
+from greenmfg import errors
 from greenmfg.audit.service import record
 from greenmfg.calc import diagnosis as calc
 from greenmfg.diagnosis.labels import alert_severity_key
@@ -72,12 +73,16 @@ ASSUMPTIONS: Mapping[str, float] = {
 
 
 @dataclass(frozen=True, slots=True)
-class Finding:
-    """A structured warning: dotted code, English and Chinese text."""
+class Finding(errors.Finding):
+    """A structured warning: dotted code, English and Chinese text (a ``warning``
+    :class:`~greenmfg.errors.Finding` made as ``Finding(code, message, message_zh)``)."""
 
-    code: str
-    message: str
-    message_zh: str
+    fix: str = field(default="", kw_only=True)
+    fix_zh: str = field(default="", kw_only=True)
+    severity: str = field(default="warning", kw_only=True)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "message": self.message, "message_zh": self.message_zh}
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,7 +145,7 @@ class Check:
     unit: str = "%"
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {**asdict(self), "warnings": [w.as_dict() for w in self.warnings]}
 
 
 # ------------------------------------------------------------------ register
