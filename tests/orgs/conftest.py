@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-from tests.platform.conftest import (  # noqa: F401  (fixtures)
-    World,
-    _migrated,
-    _password_hash,
-    client,
-    database,
-    login,
-    settings,
-    world,
-)
+from tests.platform import conftest as platform
+
+# pytest finds fixtures among this module's names
+_migrated, _password_hash, database, world = platform._migrated, platform._password_hash, platform.database, platform.world
+settings, client, login = platform.settings, platform.client, platform.login
