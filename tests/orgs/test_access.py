@@ -69,7 +69,8 @@ def test_scope_covers_follows_registration(limited: World) -> None:
         for scope in (park, industry, Scope("130000", "邢台")):
             ids = set(s.scalars(s.query(Organisation.id).where(scope.clause(), Organisation.kind == "enterprise")
                                 .statement))
-            expected = {o.id for o in s.query(Organisation).filter(Organisation.kind == "enterprise") if scope.covers(o)}
+            enterprises = s.query(Organisation).filter(Organisation.kind == "enterprise")
+            expected = {o.id for o in enterprises if scope.covers(o)}
             assert ids == expected and ids
         # a park is not an area
         assert not park.covers_area("130000", "唐山") and Scope("130000", "唐山").covers_area("130000", "唐山")
@@ -98,7 +99,8 @@ def test_require_regulator(limited: World) -> None:
             require_regulator(s, principal("admin"), steel)
         require_regulator(s, principal("admin"), write=False, admin=True)
         # a read-only credential does not decide
-        read_only = load_principal(s, s.query(User).filter(User.username == "park").one(), scopes=frozenset({"read"}))
+        park_user = s.query(User).filter(User.username == "park").one()
+        read_only = load_principal(s, park_user, scopes=frozenset({"read"}))
         assert regulates(s, read_only, steel, write=False) and not regulates(s, read_only, steel)
 
 
@@ -118,7 +120,8 @@ ENTERPRISE_URLS = {
 
 @pytest.mark.parametrize("domain", sorted(ENTERPRISE_URLS))
 @pytest.mark.parametrize("username", LIMITED)
-def test_enterprise_endpoints(client: TestClient, login: Login, limited: World, domain: str, username: str) -> None:
+def test_enterprise_endpoints(client: TestClient, login: Login, limited: World, domain: str,
+                              username: str) -> None:
     url = ENTERPRISE_URLS[domain]
     headers = login(username)
     assert _sees(client, headers, url.format(id=limited.org("steel")))
@@ -156,7 +159,8 @@ def _plan(client: TestClient, login: Login, world: World, org: str) -> int:
     if org == "steel":
         body = steel_plan(world)
     else:
-        body = steel_plan(world, item(f"{org}-1", 800_000), item(f"{org}-2", 700_000), enterprise_id=world.org(org))
+        body = steel_plan(world, item(f"{org}-1", 800_000), item(f"{org}-2", 700_000),
+                          enterprise_id=world.org(org))
     answer = client.post(PLANS, headers=login(org), json=body)
     assert answer.status_code == 201, answer.text
     return int(answer.json()["id"])

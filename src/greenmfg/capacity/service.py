@@ -5,9 +5,9 @@ Who may do what
 - see a plan: members of the enterprise building the project, regulators whose jurisdiction
   covers where that enterprise is *registered* (province, city if the jurisdiction names one,
   the park if it is limited to one, industries if it lists some: the one jurisdiction rule of
-  :mod:`greenmfg.orgs.access`) and platform admins. The project location typed into the plan plays no part: it feeds the rules, not
-  access. Anybody else gets :class:`~greenmfg.orgs.access.NotFound`, as for a plan that does
-  not exist. The reach is the access policy's (:mod:`greenmfg.orgs.access`).
+  :mod:`greenmfg.orgs.access`) and platform admins. The project location typed into the plan
+  plays no part: it feeds the rules, not access. Anybody else gets
+  :class:`~greenmfg.orgs.access.NotFound`, as for a plan that does not exist.
 - create and submit: a manager of the enterprise (``Principal.can_manage``); every retired item
   must belong to an enterprise the submitter manages.
 - approve and reject: a manager of a regulator whose jurisdiction covers the enterprise (a

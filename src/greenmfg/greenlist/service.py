@@ -81,9 +81,9 @@ from greenmfg.region.service import require_regional_access
 __all__ = [
     "ACTIONS", "OPEN", "TRANSITIONS", "TransitionConflict", "Transition", "allowed_actions", "application_dict",
     "application_filter", "application_page", "apply", "assign_evaluator", "attach_self_evaluation",
-    "create_application", "evaluate", "get_application", "names", "parse_self_evaluation",
-    "publish", "published_list", "recheck", "recommend", "region_outputs", "reject", "return_for_rework", "set_enterprise_output",
-    "set_region_output", "submit", "withdraw",
+    "create_application", "evaluate", "get_application", "names", "parse_self_evaluation", "publish",
+    "published_list", "recheck", "recommend", "region_outputs", "reject", "return_for_rework",
+    "set_enterprise_output", "set_region_output", "submit", "withdraw",
 ]
 
 S = ApplicationStatus
@@ -963,8 +963,8 @@ def set_region_output(session: Session, principal: Principal, data: Mapping[str,
     note = _text(data, "source_note", issues, required=True, limit=500)
     _fail(issues)
     assert province is not None and year is not None and value is not None and note is not None
-    allowed = _is_admin(principal) or any(
-        s.covers_area(province, city, all_industries=True) for s in regulator_scopes(session, principal, write=True))
+    allowed = _is_admin(principal) or any(s.covers_area(province, city, all_industries=True)
+                                          for s in regulator_scopes(session, principal, write=True))
     if not allowed:
         raise Forbidden("only a regulator whose jurisdiction covers this area (without industry limits) or an admin "
                         "may enter its manufacturing output", "只有管辖该地区（不限行业）的主管部门或平台管理员可以填报其制造业产值")

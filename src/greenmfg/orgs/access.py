@@ -99,7 +99,8 @@ class Scope:
 
     @classmethod
     def of(cls, row: Jurisdiction) -> Scope:
-        return cls(province=row.province, city=row.city, park_id=row.park_id, industries=tuple(row.industries or ()))
+        return cls(province=row.province, city=row.city, park_id=row.park_id,
+                   industries=tuple(row.industries or ()))
 
     def covers(self, org: Organisation) -> bool:
         """Does this jurisdiction reach ``org`` (by where it is registered)? The Python twin of :meth:`clause`."""
@@ -272,7 +273,8 @@ def require_regulator(session: Session, principal: Principal, org: Organisation 
         who = "regulators and platform administrators" if admin else "regulators"
         who_zh = "监管部门和平台管理员" if admin else "监管部门"
         if org is not None:
-            who, who_zh = f"{who} whose jurisdiction covers where the enterprise is registered", f"管辖该企业注册所在地的{who_zh}"
+            who = f"{who} whose jurisdiction covers where the enterprise is registered"
+            who_zh = f"管辖该企业注册所在地的{who_zh}"
         if write:
             who, who_zh = f"{who} (manager role, write scope)", f"{who_zh}（管理员角色、具有 write 权限）"
         message = f"only {who} may do this", f"仅限{who_zh}"
