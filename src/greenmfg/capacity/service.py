@@ -4,14 +4,15 @@ Who may do what
 ---------------
 - see a plan: members of the enterprise building the project, regulators whose jurisdiction
   covers where that enterprise is *registered* (province, city if the jurisdiction names one,
-  industries if it lists some; park-limited jurisdictions do not reach plans) and platform
-  admins. The project location typed into the plan plays no part: it feeds the rules, not
-  access. Anybody else gets :class:`~greenmfg.orgs.access.NotFound`, as for a plan that does
-  not exist. The reach is the access policy's (:mod:`greenmfg.orgs.access`).
+  the park if it is limited to one, industries if it lists some: the one jurisdiction rule of
+  :mod:`greenmfg.orgs.access`) and platform admins. The project location typed into the plan
+  plays no part: it feeds the rules, not access. Anybody else gets
+  :class:`~greenmfg.orgs.access.NotFound`, as for a plan that does not exist.
 - create and submit: a manager of the enterprise (``Principal.can_manage``); every retired item
   must belong to an enterprise the submitter manages.
-- approve and reject: a manager of a regulator whose jurisdiction covers the enterprise, with a
-  credential carrying the ``write`` scope. Others who can see the plan get
+- approve and reject: a manager of a regulator whose jurisdiction covers the enterprise (a
+  park-limited one included, for the enterprises registered in its park), with a credential
+  carrying the ``write`` scope. Others who can see the plan get
   :class:`~greenmfg.orgs.access.Forbidden`.
 
 draft → submitted → approved | rejected. Submitting and approving check the plan again; a
@@ -26,7 +27,7 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, false, func, or_, select, true
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -51,11 +52,9 @@ from greenmfg.orgs.access import (
     Forbidden,
     NotFound,
     Principal,
-    Scope,
-    covers,
     get_enterprise,
-    regulated_enterprises,
-    regulator_scopes,
+    regulates,
+    visible_clause,
 )
 from greenmfg.orgs.models import Organisation, OrgKind
 
@@ -167,26 +166,7 @@ def calculate(data: Mapping[str, Any], *, book: RuleBook | None = None) -> Requi
 
 def plan_filter(principal: Principal) -> ColumnElement[bool]:
     """A WHERE clause on :class:`ReplacementPlan` selecting the plans the caller may see."""
-    if "read" not in principal.scopes:
-        return false()
-    if principal.is_admin:
-        return true()
-    clauses: list[ColumnElement[bool]] = []
-    own = principal.enterprise_ids()
-    if own:
-        clauses.append(ReplacementPlan.enterprise_id.in_(own))
-    scopes = regulator_scopes_for_plans(principal.jurisdictions)
-    if scopes:
-        clauses.append(ReplacementPlan.enterprise_id.in_(
-            select(Organisation.id).where(regulated_enterprises(scopes, parks=False))))
-    if not clauses:
-        return false()
-    return or_(*clauses) if len(clauses) > 1 else clauses[0]
-
-
-def regulator_scopes_for_plans(scopes: tuple[Scope, ...]) -> tuple[Scope, ...]:
-    """Park-limited jurisdictions do not reach capacity plans (a park does not decide them)."""
-    return tuple(s for s in scopes if s.park_id is None)
+    return visible_clause(principal, ReplacementPlan.enterprise_id, evaluators=False)
 
 
 def get_plan(session: Session, principal: Principal, plan_id: int, *, lock: bool = False) -> ReplacementPlan:
@@ -210,10 +190,7 @@ def get_plan(session: Session, principal: Principal, plan_id: int, *, lock: bool
 def can_decide(session: Session, principal: Principal, plan: ReplacementPlan) -> bool:
     """May the caller approve or reject ``plan``? A managed jurisdiction covering the enterprise."""
     enterprise = session.get(Organisation, plan.enterprise_id)
-    if enterprise is None:
-        return False
-    return any(covers(s, enterprise)
-               for s in regulator_scopes_for_plans(regulator_scopes(session, principal, write=True)))
+    return enterprise is not None and regulates(session, principal, enterprise)
 
 
 def can_submit(principal: Principal, plan: ReplacementPlan) -> bool:

@@ -32,7 +32,12 @@ from greenmfg.greenfactory import service
 from greenmfg.greenfactory.frameworks import FRAMEWORKS, Framework, load_framework
 from greenmfg.greenfactory.models import EvaluationStatus, GreenEvaluation
 from greenmfg.greenfactory.workbook import locate, read_workbook, template
-from greenmfg.orgs.access import Principal, enterprise_filter, get_enterprise
+from greenmfg.orgs.access import (
+    Principal,
+    enterprise_filter,
+    get_enterprise,
+    manageable_enterprises,
+)
 from greenmfg.orgs.models import Organisation
 from greenmfg.web.deps import PagePrincipal, get_database
 from greenmfg.web.errors import ApiError
@@ -70,14 +75,6 @@ def _zh(translator: Translator) -> bool:
     return translator.locale == "zh-CN"
 
 
-def _manageable(session: Any, principal: Principal) -> list[Organisation]:
-    if "write" not in principal.scopes:
-        return []
-    orgs = session.execute(select(Organisation).where(enterprise_filter(session, principal))
-                           .order_by(Organisation.code).limit(200)).scalars().all()
-    return [o for o in orgs if principal.can_manage(o.id)]
-
-
 @router.get("/green-factory")
 def home(request: Request, principal: PagePrincipal, database: DatabaseDep) -> Response:
     translator = _translator(request)
@@ -85,7 +82,7 @@ def home(request: Request, principal: PagePrincipal, database: DatabaseDep) -> R
         rows = session.execute(
             select(GreenEvaluation, Organisation.name).join(Organisation, Organisation.id == GreenEvaluation.organisation_id)
             .where(enterprise_filter(session, principal)).order_by(GreenEvaluation.id.desc()).limit(200)).all()
-        manageable = _manageable(session, principal)
+        manageable = manageable_enterprises(session, principal)
     evaluations = [{
         "id": {"text": f"#{e.id}", "href": f"/green-factory/{e.id}", "sort": e.id},
         "organisation": name, "framework": _framework_label(e.framework, translator),

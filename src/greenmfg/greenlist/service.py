@@ -48,7 +48,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, and_, cast, false, func, literal, or_, select, true
+from sqlalchemy import ColumnElement, String, cast, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from greenmfg.audit.service import record
@@ -70,21 +70,21 @@ from greenmfg.orgs.access import (
     Forbidden,
     NotFound,
     Principal,
-    Scope,
     assignment_clause,
     assignment_purpose,
-    covers,
-    regulated_enterprises,
+    regulates,
     regulator_scopes,
+    visible_clause,
 )
 from greenmfg.orgs.models import EvaluatorAssignment, Organisation, OrgKind, Park
+from greenmfg.region.service import require_regional_access
 
 __all__ = [
     "ACTIONS", "OPEN", "TRANSITIONS", "TransitionConflict", "Transition", "allowed_actions", "application_dict",
     "application_filter", "application_page", "apply", "assign_evaluator", "attach_self_evaluation",
-    "covering_scopes", "create_application", "evaluate", "get_application", "names", "parse_self_evaluation",
-    "publish", "published_list", "recheck", "recommend", "reject", "return_for_rework", "set_enterprise_output",
-    "set_region_output", "submit", "withdraw",
+    "create_application", "evaluate", "get_application", "names", "parse_self_evaluation", "publish",
+    "published_list", "recheck", "recommend", "region_outputs", "reject", "return_for_rework",
+    "set_enterprise_output", "set_region_output", "submit", "withdraw",
 ]
 
 S = ApplicationStatus
@@ -355,11 +355,6 @@ def snapshot_of_evaluation(session: Session, application: GreenApplication, eval
 # -------------------------------------------------------------------------------------- access
 
 
-def covering_scopes(session: Session, principal: Principal, *, write: bool) -> list[Scope]:
-    """Jurisdictions of the caller's regulators (manager role when ``write``): the access policy's."""
-    return list(regulator_scopes(session, principal, write=write))
-
-
 def application_filter(principal: Principal) -> ColumnElement[bool]:
     """WHERE clause on GreenApplication joined with its applicant Organisation: what the caller may see.
 
@@ -368,29 +363,20 @@ def application_filter(principal: Principal) -> ColumnElement[bool]:
     report, a withdrawal or an admin ending the assignment ends it); regulators whose
     jurisdiction covers where the applicant is registered (not drafts); admins.
     """
-    if "read" not in principal.scopes:
-        return false()
-    if principal.is_admin:
-        return true()
-    clauses: list[ColumnElement[bool]] = []
-    own = principal.enterprise_ids()
-    if own:
-        clauses.append(GreenApplication.organisation_id.in_(own))
-    if principal.evaluator_ids():
-        clauses.append(_assigned(principal))
-    if principal.jurisdictions:
-        clauses.append(and_(regulated_enterprises(principal.jurisdictions), GreenApplication.status != S.draft))
-    if not clauses:
-        return false()
-    return or_(*clauses)
+    return visible_clause(principal, GreenApplication.organisation_id, joined=True,
+                          evaluator_id=GreenApplication.evaluator_id, purpose=_purpose(),
+                          regulators_see=GreenApplication.status != S.draft)
+
+
+def _purpose() -> ColumnElement[str]:
+    """The ``purpose`` of the assignment made for the application (``green_list:<id>``)."""
+    return literal(assignment_purpose(PURPOSE, ""), String) + cast(GreenApplication.id, String)
 
 
 def _assigned(principal: Principal) -> ColumnElement[bool]:
     """The caller's evaluator holds the open assignment made for this application."""
-    purpose = literal(assignment_purpose(PURPOSE, ""), String) + cast(GreenApplication.id, String)
-    return and_(GreenApplication.evaluator_id.is_not(None),
-                assignment_clause(principal, GreenApplication.organisation_id,
-                                  evaluator_id=GreenApplication.evaluator_id, purpose=purpose))
+    return assignment_clause(principal, GreenApplication.organisation_id,
+                             evaluator_id=GreenApplication.evaluator_id, purpose=_purpose())
 
 
 def get_application(session: Session, principal: Principal, application_id: int, *,
@@ -431,8 +417,7 @@ def _is_evaluator(principal: Principal, application: GreenApplication) -> bool:
 
 
 def _is_regulator(session: Session, principal: Principal, application: GreenApplication) -> bool:
-    org = _applicant(session, application)
-    return any(covers(s, org) for s in regulator_scopes(session, principal, write=True))
+    return regulates(session, principal, _applicant(session, application))
 
 
 def _is_admin(principal: Principal) -> bool:
@@ -941,9 +926,19 @@ def set_enterprise_output(session: Session, principal: Principal, data: Mapping[
     return row
 
 
-def _area_scopes(session: Session, principal: Principal) -> list[Scope]:
-    """Jurisdictions in which the caller may enter region figures (no park or industry limit)."""
-    return [s for s in covering_scopes(session, principal, write=True) if s.park_id is None and not s.industries]
+def region_outputs(session: Session, principal: Principal) -> list[RegionOutput]:
+    """The output values of the areas the caller covers (area-level jurisdictions; admins: all).
+
+    Raises
+    ------
+    Forbidden
+        Not a regulator or admin.
+    """
+    require_regional_access(session, principal)
+    rows = session.execute(select(RegionOutput).order_by(RegionOutput.province, RegionOutput.city,
+                                                         RegionOutput.year)).scalars().all()
+    return [r for r in rows if principal.is_admin or any(s.covers_area(r.province, r.city)
+                                                          for s in principal.jurisdictions)]
 
 
 def set_region_output(session: Session, principal: Principal, data: Mapping[str, Any]) -> RegionOutput:
@@ -954,6 +949,7 @@ def set_region_output(session: Session, principal: Principal, data: Mapping[str,
     """
     from greenmfg.refdata.vocabulary import load_vocabulary
 
+    require_regional_access(session, principal)
     issues: list[Issue] = []
     province_raw = data.get("province")
     vocabulary = load_vocabulary()
@@ -968,8 +964,8 @@ def set_region_output(session: Session, principal: Principal, data: Mapping[str,
     note = _text(data, "source_note", issues, required=True, limit=500)
     _fail(issues)
     assert province is not None and year is not None and value is not None and note is not None
-    allowed = _is_admin(principal) or any(
-        s.province == province and (not s.city or s.city == city) for s in _area_scopes(session, principal))
+    allowed = _is_admin(principal) or any(s.covers_area(province, city, all_industries=True)
+                                          for s in regulator_scopes(session, principal, write=True))
     if not allowed:
         raise Forbidden("only a regulator whose jurisdiction covers this area (without industry limits) or an admin "
                         "may enter its manufacturing output", "只有管辖该地区（不限行业）的主管部门或平台管理员可以填报其制造业产值")
