@@ -18,9 +18,9 @@ from fastapi.testclient import TestClient
 from greenmfg.auth.models import Role
 from greenmfg.orgs.access import Forbidden, Scope, load_principal, regulates, require_regulator
 from greenmfg.orgs.models import Jurisdiction, Organisation, OrgKind, Park
-from tests.platform.conftest import Login, World, _add_user
-from tests.platform.test_capacity import PLANS, item, steel_plan, submitted
-from tests.platform.test_greenlist import APPS, advance
+from tests.capacity.test_api import PLANS, item, steel_plan, submitted
+from tests.factories import Login, World, add_user
+from tests.greenlist.test_api import APPS, advance
 
 LIMITED = ("park", "hbsteel")
 
@@ -41,8 +41,8 @@ def limited(world: World, _password_hash: str) -> World:
         steel_bureau.jurisdictions.append(Jurisdiction(province="130000", industries=["steel"]))
         s.add_all([park_bureau, steel_bureau])
         s.flush()
-        _add_user(s, "park", park_bureau.id, Role.manager, _password_hash)
-        _add_user(s, "hbsteel", steel_bureau.id, Role.manager, _password_hash)
+        add_user(s, "park", park_bureau.id, Role.manager, _password_hash)
+        add_user(s, "hbsteel", steel_bureau.id, Role.manager, _password_hash)
         world.ids.update({"park": park_bureau.id, "hbsteel": steel_bureau.id, "the_park": park.id})
     return world
 
