@@ -32,14 +32,14 @@ from greenmfg.greenfactory import service
 from greenmfg.greenfactory.frameworks import FRAMEWORKS, Framework, load_framework
 from greenmfg.greenfactory.models import EvaluationStatus, GreenEvaluation
 from greenmfg.greenfactory.workbook import locate, read_workbook, template
+from greenmfg.i18n import N_, Translator
 from greenmfg.orgs.access import Principal, enterprise_filter, get_enterprise
 from greenmfg.orgs.models import Organisation
 from greenmfg.web.deps import PagePrincipal, get_database
 from greenmfg.web.errors import ApiError
-from greenmfg.web.i18n import N_, Translator
 from greenmfg.web.ids import Id
 from greenmfg.web.pages import flash
-from greenmfg.web.templating import render
+from greenmfg.web.templating import render, translator_for
 from greenmfg.web.uploads import form_file, read_upload
 
 __all__ = ["router"]
@@ -54,11 +54,6 @@ FRAMEWORK_LABELS = {"gbt36132-2025": N_("Green factory — GB/T 36132-2025"),
                     "gbt36132-2018": N_("Green factory — GB/T 36132-2018"),
                     "park-2024": N_("Green industrial park"),
                     "supply-chain-2024": N_("Green supply-chain management enterprise")}
-
-
-def _translator(request: Request) -> Translator:
-    translator: Translator = request.app.state.templates.catalogs.translator(request.state.locale)
-    return translator
 
 
 def _framework_label(framework_id: str, translator: Translator) -> str:
@@ -80,7 +75,7 @@ def _manageable(session: Any, principal: Principal) -> list[Organisation]:
 
 @router.get("/green-factory")
 def home(request: Request, principal: PagePrincipal, database: DatabaseDep) -> Response:
-    translator = _translator(request)
+    translator = translator_for(request)
     with database.session() as session:
         rows = session.execute(
             select(GreenEvaluation, Organisation.name).join(Organisation, Organisation.id == GreenEvaluation.organisation_id)
@@ -136,7 +131,7 @@ def _groups(framework: Framework, translator: Translator, auto: dict[str, Any]) 
 def _render_form(request: Request, principal: Principal, database: Database, enterprise_id: int, framework_id: str,
                  values: dict[str, str], issues: list[Issue], status_code: int = 200,
                  meta: dict[str, str] | None = None) -> Response:
-    translator = _translator(request)
+    translator = translator_for(request)
     if framework_id not in FRAMEWORKS:
         raise ApiError(404)
     framework = load_framework(framework_id)
@@ -280,7 +275,7 @@ def _upload(request: Request, principal: Principal, database: Database, enterpri
 
 @router.get("/green-factory/{evaluation_id}")
 def result_page(evaluation_id: Id, request: Request, principal: PagePrincipal, database: DatabaseDep) -> Response:
-    translator = _translator(request)
+    translator = translator_for(request)
     zh = _zh(translator)
     with database.session() as session:
         row = service.get(session, principal, evaluation_id)
@@ -315,7 +310,7 @@ def result_page(evaluation_id: Id, request: Request, principal: PagePrincipal, d
 
 @router.post("/green-factory/{evaluation_id}/finalise")
 def finalise(evaluation_id: Id, request: Request, principal: PagePrincipal, database: DatabaseDep) -> Response:
-    translator = _translator(request)
+    translator = translator_for(request)
     response = RedirectResponse(f"/green-factory/{evaluation_id}", status_code=303)
     try:
         with database.session() as session:

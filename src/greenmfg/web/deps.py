@@ -21,10 +21,10 @@ from starlette.concurrency import run_in_threadpool
 
 from greenmfg.auth import service as auth
 from greenmfg.db.session import Database, database_busy
+from greenmfg.i18n import negotiate
 from greenmfg.orgs.access import Principal, load_principal
 from greenmfg.settings import Network, Settings
 from greenmfg.web.errors import ApiError, LoginRequired, PasswordChangeRequired
-from greenmfg.web.i18n import negotiate
 
 __all__ = ["SESSION_COOKIE", "PrincipalCache", "principal_cache", "CurrentPrincipal", "PagePrincipal", "client_address", "get_database",
            "get_settings", "require_scope", "session_principal"]

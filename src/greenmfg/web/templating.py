@@ -17,8 +17,8 @@ Template search path
     template name is an error at start-up, never a silent shadowing.
 
 What ``request.state`` must carry (set by middleware before the handler runs)
-    ``locale``      one of :data:`~greenmfg.web.i18n.SUPPORTED_LOCALES` (from
-                    :func:`~greenmfg.web.i18n.negotiate`); required.
+    ``locale``      one of :data:`~greenmfg.i18n.SUPPORTED_LOCALES` (from
+                    :func:`~greenmfg.i18n.negotiate`); required.
     ``user``        the signed-in user or ``None``. Read: ``display_name``, ``username`` and the
                     booleans ``is_admin``, ``is_regulator``, ``is_evaluator``, ``is_enterprise``
                     (see :class:`UserLike`). Missing means ``None``.
@@ -43,10 +43,10 @@ What a page template does
 
     Blocks of ``base.html``: ``title``, ``head``, ``page_header``, ``content``, ``scripts``.
     Strings are English message ids in ``_()`` or ``{% trans %}``; their Chinese goes into a
-    ``.po`` file (see :mod:`greenmfg.web.i18n`). Numbers and dates go through the filters
+    ``.po`` file (see :mod:`greenmfg.i18n`). Numbers and dates go through the filters
     ``number``, ``decimal``, ``percent``, ``date`` and ``datetime`` (locale-aware, Babel);
     ``item_name`` names an energy carrier, material or product key in the page's language.
-    Available everywhere, macros included: ``locale``, ``t`` (the :class:`~greenmfg.web.i18n.
+    Available everywhere, macros included: ``locale``, ``t`` (the :class:`~greenmfg.i18n.
     Translator`), ``static_url(path)``, ``with_query(url, **params)``. Pages (not imported macros)
     also see ``request``, ``user``, ``csrf_token``, ``flashes``, ``nav``, ``language_links``; a
     page may set ``nav_active`` (a :class:`NavItem` key) in its context to mark the current
@@ -54,7 +54,8 @@ What a page template does
 
 Calling it
     ``return render(request, "accounting/results.html", {"rows": rows})`` returns an
-    ``HTMLResponse`` with ``Content-Language`` set.
+    ``HTMLResponse`` with ``Content-Language`` set. Text a handler builds outside a template
+    (chart labels, flashes, labels passed to a report) uses ``translator_for(request)``.
 """
 
 from __future__ import annotations
@@ -72,7 +73,7 @@ from starlette.responses import HTMLResponse
 from starlette.staticfiles import StaticFiles
 
 from greenmfg import __version__
-from greenmfg.web.i18n import N_, SUPPORTED_LOCALES, Catalogs, Translator
+from greenmfg.i18n import N_, SUPPORTED_LOCALES, Catalogs, Translator
 
 __all__ = [
     "DEFAULT_NAV",
@@ -86,6 +87,7 @@ __all__ = [
     "local_redirect_target",
     "render",
     "static_files",
+    "translator_for",
 ]
 
 #: Where the app mounts :func:`static_files`.
@@ -366,3 +368,12 @@ def render(
     if not isinstance(templates, Templates):
         raise RuntimeError("app.state.templates is not set: call create_templates() in the app factory")
     return templates.render(request, name, context, status_code, headers)
+
+
+def translator_for(request: Request) -> Translator:
+    """The :class:`~greenmfg.i18n.Translator` of the request's locale (``request.state.locale``),
+    from the app's catalogs: for text a page handler builds outside a template."""
+    templates = getattr(request.app.state, "templates", None)
+    if not isinstance(templates, Templates):
+        raise RuntimeError("app.state.templates is not set: call create_templates() in the app factory")
+    return templates.catalogs.translator(request.state.locale)
