@@ -13,21 +13,25 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import statistics
+import sys
 import time
 import uuid
+from pathlib import Path
 
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
-from greenmfg.auth.models import Membership, Role, User
+from greenmfg.auth.models import Role
 from greenmfg.auth.security import hash_password
 from greenmfg.db.migrate import upgrade
 from greenmfg.db.session import Database
-from greenmfg.monitoring.models import MeterSetting
 from greenmfg.monitoring.readings import LOCAL_TZ, load_meters, raw_readings, series, store_readings
-from greenmfg.orgs.models import Facility, Meter, Organisation, OrgKind
 from greenmfg.settings import Settings
 from greenmfg.web.app import create_app
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository: the shared test factories
+
+from tests.factories import add_user, metered_enterprise
 
 PASSWORD = "bench-password-123"
 
@@ -58,24 +62,12 @@ def main() -> None:
         first = int(start.timestamp())
         points = [(first + 900 * i, 10.0 + (i % 96) / 10) for i in range(35_040)]
         with database.session() as s:
-            org = Organisation(kind=OrgKind.enterprise, name="基准企业", code="BENCH", industry="steel",
-                               province="130000")
-            s.add(org)
-            s.flush()
-            facility = Facility(enterprise_id=org.id, code="F1")
-            s.add(facility)
-            s.flush()
-            meter = Meter(facility_id=facility.id, code="EM", name="总表", item="electricity", unit="kWh")
-            s.add(meter)
-            s.flush()
-            s.add(MeterSetting(meter_id=meter.id, register_kind="interval"))
-            user = User(username="bench", display_name="bench", password_hash=hash_password(PASSWORD))
-            s.add(user)
-            s.flush()
-            s.add(Membership(user_id=user.id, organisation_id=org.id, role=Role.manager))
+            seeded = metered_enterprise(s, name="基准企业", code="BENCH", facility_code="F1", meter_codes=["EM"],
+                                        meter_name=lambda _: "总表", register_kind="interval")
+            add_user(s, "bench", seeded.enterprise_id, Role.manager, hash_password(PASSWORD), display_name="bench")
+            meter_id = seeded.meter_id
             began = time.perf_counter()
-            store_readings(s, load_meters(s, [meter.id]), {meter.id: points})
-            meter_id = meter.id
+            store_readings(s, load_meters(s, [meter_id]), {meter_id: points})
         print(f"stored 35,040 readings with rollups in {time.perf_counter() - began:.2f} s")
         with database.engine.begin() as c:
             c.execute(text("ANALYZE meter_readings; ANALYZE meter_rollups"))

@@ -129,8 +129,9 @@ def main() -> None:
     from greenmfg.monitoring import devices
     from greenmfg.monitoring.broker import check_broker, write_broker_files
     from greenmfg.monitoring.devices_cli import operator
-    from greenmfg.monitoring.models import MeterSetting
-    from greenmfg.orgs.models import Facility, Meter, Organisation, OrgKind
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository: the shared test factories
+    from tests.factories import metered_enterprise
 
     folder = Path(tempfile.mkdtemp(prefix="greenmfg-mqtt-bench-"))
     folder.chmod(0o755)   # Mosquitto started as root reads and writes below it as its own user
@@ -147,20 +148,11 @@ def main() -> None:
     database = Database(url)
     upgrade(database)
     with database.session() as s:
-        enterprise = Organisation(kind=OrgKind.enterprise, name="基准企业", code="BENCH", industry="steel",
-                                  province="130000")
-        s.add(enterprise)
-        s.flush()
-        facility = Facility(enterprise_id=enterprise.id, code="F1")
-        s.add(facility)
-        s.flush()
-        meters = [Meter(facility_id=facility.id, code=f"M{i:04d}", name=f"表{i}", item="electricity", unit="kWh")
-                  for i in range(args.meters)]
-        s.add_all(meters)
-        s.flush()
-        s.add_all([MeterSetting(meter_id=m.id, register_kind="interval") for m in meters])
-        topics = [f"greenmfg/v1/{enterprise.id}/{m.id}/readings" for m in meters]
-        gateway = devices.create_device(s, operator(), enterprise.id, "bench gateway")
+        seeded = metered_enterprise(s, name="基准企业", code="BENCH", facility_code="F1",
+                                    meter_codes=[f"M{i:04d}" for i in range(args.meters)],
+                                    meter_name=lambda i: f"表{i}", register_kind="interval")
+        topics = [seeded.topic(m) for m in seeded.meter_ids]
+        gateway = devices.create_device(s, operator(), seeded.enterprise_id, "bench gateway")
         credential = (gateway.device.username, gateway.secret)
     port = free_port()
     ingest_url = f"mqtt://greenmfg-ingest:{uuid.uuid4().hex}@127.0.0.1:{port}"

@@ -234,7 +234,7 @@ def caltrack_oracle() -> None:
     from 2011-01-01 UTC).asfreq("H").ffill()`` — the series ends at the 60th stamp, so that day has
     one hour of 24 and is missing under CalTRACK §3.5.1.2: 59 reporting days at 30 … 88 °F.
     Metered savings Σ(predicted − 1) = 1571.28. eemeter 2.9.2 switches the p-value test off.
-    (tests/monitoring/test_mv_eemeter.py runs the same from the unmodified sample files.)
+    (tests/calc/test_mv_eemeter.py runs the same from the unmodified sample files.)
     """
     path = WORK / "eemeter-il-electricity-cdd-hdd-daily.csv"
     if not path.exists():

@@ -1,12 +1,40 @@
+"""Fixtures of every test folder (the helpers they use are plain functions in ``tests/factories.py``).
+
+Database-facing fixtures: every test that asks for ``database`` (or ``world``, ``client``, ``login``,
+``pages``) runs on SQLite and on the real PostgreSQL. PostgreSQL is at ``GREENMFG_TEST_POSTGRES_URL``
+(default 127.0.0.1:5432, user postgres, database test). Where it is not reachable its tests are
+skipped with the reason, except when ``GREENMFG_REQUIRE_SERVICES=1`` (set by ``.ci/run``), which turns
+the skip into a failure. Each test runs inside an outer transaction that is rolled back afterwards;
+the schema is migrated once per backend with Alembic (into a private PostgreSQL schema, dropped at
+the end). Redis (``redis_client``) is at ``GREENMFG_TEST_REDIS_URL`` under the same rule.
+"""
+
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Sequence
+import os
+import uuid
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Engine
 
 from greenmfg.accounting.template_spec import COLUMNS
+from greenmfg.auth.security import hash_password, verify_password
+from greenmfg.db.migrate import upgrade
+from greenmfg.db.session import Database
+from greenmfg.settings import Settings
+from tests.factories import PASSWORD, Login, Pages, PageSession, World, build_world
+
+if TYPE_CHECKING:
+    from fastapi.testclient import TestClient
+
+POSTGRES_URL = os.environ.get("GREENMFG_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("GREENMFG_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+REQUIRE_SERVICES = os.environ.get("GREENMFG_REQUIRE_SERVICES") == "1"
 
 HEADER = [c.name for c in COLUMNS]
 BASE = {"enterprise_id": "E1", "enterprise_name": "示例企业", "industry": "钢铁", "region": "320000",
@@ -43,3 +71,138 @@ def write_rows(tmp_path: Path) -> WriteRows:
         return path
 
     return write
+
+
+# --- databases (both backends), the world, clients ------------------------------------------------
+
+
+def _postgres_engine(schema: str) -> Engine:
+    admin = create_engine(POSTGRES_URL)
+    try:
+        with admin.begin() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    finally:
+        admin.dispose()
+    return create_engine(POSTGRES_URL, connect_args={"options": f"-csearch_path={schema}"}, pool_size=5)
+
+
+@pytest.fixture(scope="session")
+def _migrated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, tuple[str, Engine]]]:
+    engines: dict[str, tuple[str, Engine]] = {}
+    path = Path(tmp_path_factory.mktemp("sqlite")) / "greenmfg.db"
+    sqlite = Database(f"sqlite:///{path}")
+    upgrade(sqlite)
+    engines["sqlite"] = (sqlite.url, sqlite.engine)
+    schema = f"gm_test_{uuid.uuid4().hex[:10]}"
+    postgres: Engine | None = None
+    try:
+        postgres = _postgres_engine(schema)
+        database = Database(POSTGRES_URL, engine=postgres)
+        upgrade(database)
+        engines["postgresql"] = (POSTGRES_URL, postgres)
+    except Exception as error:
+        engines["postgresql-error"] = (f"{type(error).__name__}: {error}".splitlines()[0], sqlite.engine)
+    yield engines
+    sqlite.dispose()
+    if postgres is not None:
+        postgres.dispose()
+        admin = create_engine(POSTGRES_URL)
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request: pytest.FixtureRequest, _migrated: dict[str, tuple[str, Engine]]) -> Iterator[Database]:
+    """A migrated database on each backend; everything the test does is rolled back."""
+    backend = request.param
+    if backend not in _migrated:
+        reason = f"PostgreSQL not reachable at {POSTGRES_URL}: {_migrated['postgresql-error'][0]}"
+        if REQUIRE_SERVICES:
+            pytest.fail(reason + " (GREENMFG_REQUIRE_SERVICES=1: PostgreSQL is mandatory here)")
+        pytest.skip(reason)
+    url, engine = _migrated[backend]
+    connection = engine.connect()
+    outer = connection.begin()
+    try:
+        yield Database.bound(url, connection)
+    finally:
+        outer.rollback()
+        connection.close()
+
+
+@pytest.fixture(scope="session")
+def _password_hash() -> str:
+    """An argon2 hash of PASSWORD with the cheapest parameters argon2 allows.
+
+    Logging in verifies it with the product's own ``verify_password`` (argon2 reads the cost from
+    the hash): the same code path, at about 1 ms instead of the default cost's 50-100 ms per login,
+    paid by every login of every test. ``hash_password`` (the product's cost) is checked below.
+    """
+    from argon2 import PasswordHasher
+
+    cheap = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash(PASSWORD)
+    assert verify_password(cheap, PASSWORD) and not verify_password(cheap, PASSWORD + "!")
+    assert verify_password(hash_password(PASSWORD), PASSWORD)
+    return cheap
+
+
+@pytest.fixture
+def world(database: Database, _password_hash: str) -> World:
+    """See :func:`tests.factories.build_world`."""
+    return build_world(database, _password_hash)
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return Settings(database_url="sqlite:///unused.db", max_upload_bytes=200_000)
+
+
+@pytest.fixture
+def client(database: Database, settings: Settings) -> Iterator[TestClient]:
+    from fastapi.testclient import TestClient
+
+    from greenmfg.web.app import create_app
+
+    app = create_app(settings, database=database)
+    with TestClient(app, raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def login(client: TestClient, world: World) -> Login:
+    return Login(client)
+
+
+@pytest.fixture
+def pages(client: TestClient, world: World) -> Pages:
+    """Signed-in browsers per username (one each, made on first use)."""
+    sessions: dict[str, PageSession] = {}
+
+    def session_of(username: str) -> PageSession:
+        if username not in sessions:
+            sessions[username] = PageSession(client, username)
+        return sessions[username]
+
+    return session_of
+
+
+@pytest.fixture
+def redis_client(database: Database, world: World) -> TestClient:
+    """A client of an app whose results cache is the real Redis (a private key space per test)."""
+    import redis
+    from fastapi.testclient import TestClient
+
+    from greenmfg.web.app import create_app
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=0.5).ping()
+    except (redis.RedisError, OSError) as error:
+        reason = f"Redis not reachable at {REDIS_URL}: {error}"
+        if REQUIRE_SERVICES:
+            pytest.fail(reason + " (GREENMFG_REQUIRE_SERVICES=1: Redis is mandatory here)")
+        pytest.skip(reason)
+    app = create_app(Settings(database_url="sqlite:///unused.db", redis_url=REDIS_URL), database=database)
+    # a private key space: parallel runs and other tests never see these entries
+    app.state.results_cache.prefix = f"greenmfg-test-{uuid.uuid4().hex}:"
+    return TestClient(app)

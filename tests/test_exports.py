@@ -17,7 +17,7 @@ from greenmfg.accounting.service import account
 from greenmfg.exports import append_row, csv_text, csv_writer, formula_like
 
 from .conftest import WriteRows
-from .platform.test_formula_cells import HYPERLINK, assert_text_only
+from .test_formula_cells import HYPERLINK, assert_text_only
 
 
 @pytest.mark.parametrize("text", [HYPERLINK, "+1+1", "-2+3", "@SUM(A1)", "\tx", "\rx", "=", "-", "+cmd|' /C calc'!A0"])

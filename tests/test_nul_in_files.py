@@ -11,9 +11,9 @@ import pytest
 from greenmfg.accounting import InputFile, account
 from greenmfg.diagnosis.register import read_register
 from greenmfg.errors import InputError
+from greenmfg.findings import nul_line
 from greenmfg.monitoring.readings import PayloadError
 from greenmfg.monitoring.service import parse_csv
-from greenmfg.workbooks import nul_line
 
 
 def test_nul_line_is_the_line_of_the_first_nul() -> None:

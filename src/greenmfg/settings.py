@@ -23,6 +23,12 @@ DEFAULT_SECRET_KEY = "greenmfg-development-secret-key-do-not-use-in-production"
 class ConfigurationError(GreenmfgError):
     """The settings are unusable (for example a default secret in production)."""
 
+    status = 500
+    code = "configuration_error"
+    message = "the settings are unusable"
+    message_zh = "配置无效"
+    one_text = True
+
 
 def _bool(env: dict[str, str], name: str, default: bool | None) -> bool | None:
     raw = (env.get(name) or "").strip().lower()

@@ -42,18 +42,6 @@ def _refuse(file: str, code: str, message: str, message_zh: str, fix: str, fix_z
                                    fix_zh=fix_zh, file=file, sheet=sheet, value=value)], 1)
 
 
-def nul_line(text: str) -> int | None:
-    """The 1-based line of the first NUL character of an uploaded text file, or None.
-
-    A NUL has no place in a CSV: the file is usually UTF-16 ("Unicode text" from Excel) or binary.
-    PostgreSQL refuses it in text columns and SQLite would store it, so readers refuse the file."""
-    index = text.find("\x00")
-    return None if index < 0 else text.count("\n", 0, index) + 1
-
-
-NUL_FIX = ("save it from Excel as \"CSV UTF-8\" (not \"Unicode text\")", "请在 Excel 中另存为“CSV UTF-8”（不要选“Unicode 文本”）")
-
-
 def _mb(size: int) -> str:
     return f"{size / 1024 / 1024:,.0f} MB" if size >= 1024 * 1024 else f"{size:,} bytes"
 

@@ -36,7 +36,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import openpyxl
 import pytest
 from typer.testing import CliRunner
@@ -44,7 +43,6 @@ from typer.testing import CliRunner
 from greenmfg.accounting.service import account
 from greenmfg.benchmarking import benchmark
 from greenmfg.benchmarking.output import benchmark_document
-from greenmfg.calc import benchmarking as calc
 from greenmfg.cli import app
 
 from ..conftest import WriteRows
@@ -68,19 +66,6 @@ def _works_rows() -> list[dict[str, object]]:
         {**S, "facility_id": "ZG", "item": "天然气", "quantity": 30000, "unit": "m3", "flow": "消耗"},
         {**S, "facility_id": "ZG", "item": "钢材", "quantity": 1050, "unit": "t", "flow": "产出"},
     ]
-
-
-def test_calc_weighted_value_and_levels() -> None:
-    ratios = calc.steel_ratios([1500, 1000, 1000, 1100], 1100)
-    assert ratios == pytest.approx([1500 / 1100, 1000 / 1100, 1000 / 1100, 1.0], rel=1e-15)
-    values = [45.332, 108.6, 369.132, 12.29 / 1.1]
-    assert calc.works_value(values, ratios, 39.9 / 1.1) == pytest.approx(597.92 / 1.1, rel=1e-12)
-    # a process without a level counts at its own value; a required one makes the level missing
-    assert calc.works_level([np.nan, 110, 361, -30], values, ratios, 39.9 / 1.1) == pytest.approx(
-        538.998 / 1.1 - 30 + 39.9 / 1.1, rel=1e-12)
-    assert np.isnan(calc.works_level([np.nan, 110, 361, -30], values, ratios, 0.0,
-                                     required=[True, False, False, False]))
-    assert np.isnan(calc.steel_ratios([1.0], 0.0)).all()
 
 
 def test_integrated_works_by_process_ratios(write_rows: WriteRows) -> None:

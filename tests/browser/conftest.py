@@ -5,7 +5,8 @@ tests are skipped with the reason shown, unless GREENMFG_REQUIRE_SERVICES=1 (CI)
 missing browser fails them. ``page`` opens a 1440×900 page and, on teardown, saves a full-page
 screenshot to var/screenshots/<test name>.png for a person to look at; :func:`screenshot` saves
 one of a step on the way. ``live_server`` (session) runs the real application with uvicorn on
-a fresh SQLite file seeded with a small demo region.
+a fresh SQLite file seeded with a small demo region; ``region_url`` (session) serves the 15-month
+demo region that the regional and admin journeys read.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from greenmfg.db.session import Database
 from greenmfg.demo.platform import DemoAccount, seed_demo
 from greenmfg.settings import Settings
 from greenmfg.web.app import create_app
+from tests.browser.live_server import live_server as serve_region
 from tests.browser.styleguide import serve
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -111,3 +113,12 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
             yield LiveServer(base_url, database, accounts)
     finally:
         database.dispose()
+
+
+@pytest.fixture(scope="session")
+def region_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The demo region of 12 enterprises × 15 months served once per worker (seeding it is the
+    costly part): the regional, green-list and admin journeys only read it, or add what no other
+    test looks at (an API token of the admin's), so they share it."""
+    with serve_region(tmp_path_factory.mktemp("region")) as url:
+        yield url

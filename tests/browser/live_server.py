@@ -16,7 +16,7 @@ from greenmfg.settings import Settings
 from greenmfg.web.app import create_app
 from tests.browser.styleguide import serve
 
-__all__ = ["DEMO_PASSWORD", "live_server", "sign_in"]
+__all__ = ["DEMO_PASSWORD", "live_server", "page_errors", "sign_in"]
 
 DEMO_PASSWORD = "greenmfg-demo"
 
@@ -50,3 +50,11 @@ def sign_in(page: Page, base_url: str, username: str, *, locale: str = "zh-CN",
     page.fill("#password", password)
     page.click("[data-testid=login-form] button[type=submit]")
     page.wait_for_load_state("networkidle")
+
+
+def page_errors(page: Page) -> list[str]:
+    """The page's uncaught errors and console errors from now on (a list that fills as they come)."""
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    return errors

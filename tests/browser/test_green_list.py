@@ -5,38 +5,22 @@ Screenshots land in var/screenshots/.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import SCREENSHOTS
-from tests.browser.live_server import live_server, sign_in
+from tests.browser.conftest import screenshot
+from tests.browser.live_server import page_errors, sign_in
 
 
 @pytest.fixture(scope="module")
-def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with live_server(tmp_path_factory.mktemp("live")) as url:
-        yield url
-
-
-def _errors(page: Page) -> list[str]:
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-    return errors
-
-
-def _shot(page: Page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.evaluate("window.scrollTo(0, 0)")
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+def base_url(region_url: str) -> str:
+    return region_url
 
 
 @pytest.mark.parametrize("locale", ["zh-CN", "en"])
 def test_regulator_sees_the_2030_trajectory(page: Page, base_url: str, locale: str) -> None:
     sign_in(page, base_url, "demo-regulator", locale=locale)
-    errors = _errors(page)
+    errors = page_errors(page)
     page.goto(f"{base_url}/region")
     page.locator("[data-testid=green-targets-link]").click()
     page.wait_for_load_state("networkidle")
@@ -47,10 +31,10 @@ def test_regulator_sees_the_2030_trajectory(page: Page, base_url: str, locale: s
         assert box is not None and box["width"] > 200 and box["height"] > 150, chart
     # the demo region has a share for its latest year, hence a required growth to 2030
     assert page.locator("[data-testid=shares] tbody tr").count() >= 1
-    _shot(page, f"green-targets-{locale}")
+    screenshot(page, f"green-targets-{locale}")
     page.goto(f"{base_url}/green-list")
     page.wait_for_load_state("networkidle")
     assert page.locator("[data-testid=published-list] tbody tr").count() >= 5
     assert page.locator("[data-testid=queue-regulator] tbody tr").count() >= 1
-    _shot(page, f"green-list-regulator-{locale}")
+    screenshot(page, f"green-list-regulator-{locale}")
     assert errors == []

@@ -6,38 +6,23 @@ Screenshots of every test (and of the filtered table) land in var/screenshots/.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import SCREENSHOTS
-from tests.browser.live_server import live_server, sign_in
+from tests.browser.conftest import screenshot
+from tests.browser.live_server import page_errors, sign_in
 
 
 @pytest.fixture(scope="module")
-def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with live_server(tmp_path_factory.mktemp("live")) as url:
-        yield url
-
-
-def _errors(page: Page) -> list[str]:
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-    return errors
-
-
-def _shot(page: Page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.evaluate("window.scrollTo(0, 0)")
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+def base_url(region_url: str) -> str:
+    return region_url
 
 
 @pytest.mark.parametrize("locale", ["zh-CN", "en"])
 def test_regulator_dashboard(page: Page, base_url: str, locale: str) -> None:
     sign_in(page, base_url, "demo-regulator", locale=locale)
-    errors = _errors(page)
+    errors = page_errors(page)
     page.goto(f"{base_url}/region")
     page.wait_for_load_state("networkidle")
     assert page.locator("html").get_attribute("lang") == locale
@@ -76,7 +61,7 @@ def test_regulator_dashboard(page: Page, base_url: str, locale: str) -> None:
     industries = page.eval_on_selector_all("#region-enterprises tbody tr",
                                            "rows => rows.map(r => r.cells[1].textContent.trim())")
     assert industries and set(industries) == {chosen_label}
-    _shot(page, f"region-filtered-{locale}")
+    screenshot(page, f"region-filtered-{locale}")
     page.goto(f"{base_url}/region")
     page.wait_for_selector("#chart-trend[data-echarts-ready] canvas")
     assert errors == []
@@ -85,7 +70,7 @@ def test_regulator_dashboard(page: Page, base_url: str, locale: str) -> None:
 @pytest.mark.parametrize("locale", ["zh-CN", "en"])
 def test_admin_pages(page: Page, base_url: str, locale: str) -> None:
     sign_in(page, base_url, "demo-admin", locale=locale)
-    errors = _errors(page)
+    errors = page_errors(page)
     zh = locale == "zh-CN"
     for path, heading in (("/admin", "平台管理" if zh else "Administration"),
                           ("/admin/organisations", "组织" if zh else "Organisations"),
@@ -93,23 +78,23 @@ def test_admin_pages(page: Page, base_url: str, locale: str) -> None:
                           ("/admin/tokens", "API 令牌" if zh else "API tokens")):
         page.goto(f"{base_url}{path}")
         expect(page.locator("h1.page-title")).to_have_text(heading)
-        _shot(page, f"{path.strip('/').replace('/', '-')}-{locale}")
+        screenshot(page, f"{path.strip('/').replace('/', '-')}-{locale}")
     # an organisation: the provincial regulator and its jurisdiction
     page.goto(f"{base_url}/admin/organisations?kind=regulator")
     page.locator("[data-testid=admin-organisations] tbody a").first.click()
     expect(page.locator("[data-testid=jurisdictions] tbody tr")).to_have_count(1)
-    _shot(page, f"admin-regulator-{locale}")
+    screenshot(page, f"admin-regulator-{locale}")
     # a user's memberships
     page.goto(f"{base_url}/admin/users?q=demo-city")
     page.locator("[data-testid=admin-users] tbody a").first.click()
     expect(page.locator("[data-testid=memberships] tbody tr")).to_have_count(1)
-    _shot(page, f"admin-user-{locale}")
+    screenshot(page, f"admin-user-{locale}")
     # the audit log and its chain check
     page.goto(f"{base_url}/admin/audit")
     page.locator("[data-testid=verify-chain] button").click()
     page.wait_for_load_state("networkidle")
     expect(page.locator(".alert-success")).to_contain_text("审计链完整" if zh else "The audit chain is intact")
-    _shot(page, f"admin-audit-{locale}")
+    screenshot(page, f"admin-audit-{locale}")
     # my API tokens: create one, shown once
     page.goto(f"{base_url}/tokens")
     page.fill("#token-name", "browser test")

@@ -14,12 +14,7 @@ from typing import Any
 
 import pytest
 
-from greenmfg.calc.diagnosis import (
-    KGCE_PER_GJ,
-    equipping_rate_pct,
-    pump_specific_speed,
-    specific_power_grade,
-)
+from greenmfg.calc.diagnosis import KGCE_PER_GJ
 from greenmfg.diagnosis import service
 from greenmfg.diagnosis.models import Equipment
 from greenmfg.refdata import load_catalog
@@ -95,17 +90,6 @@ def test_new_datasets_load_with_monotonic_grades_and_statuses() -> None:
         for level in ("secondary_unit", "equipment"):
             lower = metering.get(key, f"equipping_rate.{level}")
             assert unit is not None and (lower is None or (lower.value or 0) <= (unit.value or 0)), key
-
-
-def test_specific_power_grade_and_equipping_rate() -> None:
-    grades = {1: 6.9, 2: 7.6, 3: 8.5}
-    assert specific_power_grade(6.9, grades) == 1
-    assert specific_power_grade(8.5, grades) == 3
-    assert specific_power_grade(8.51, grades) is None
-    assert specific_power_grade(7.0, {1: None, 2: 7.6, 3: 8.5}) == 2
-    assert equipping_rate_pct(3, 4) == 75.0
-    assert equipping_rate_pct(5, 4) == 100.0
-    assert equipping_rate_pct(0, 0) is None
 
 
 # ------------------------------------------------------------------ air compressors
@@ -196,14 +180,6 @@ def test_boiler_rows_by_fuel_and_capacity() -> None:
     assert electric.below_minimum is True and electric.minimum == 97
     unknown = check(kind="industrial_boiler", rated_capacity_mw=1, efficiency_pct=80, fuel="垃圾")
     assert unknown.below_minimum is None and "diagnosis.check.not_covered" in codes(unknown)
-
-
-def test_specific_speed_reproduces_the_gb19762_annex_a_example() -> None:
-    # GB 19762-2007 附录A: single-stage double-suction pump, Q = 800 m³/h, H = 12 m, n = 1470 r/min → ns = 277.4
-    # (jianbiaoku.com transcription of the 2007 text; GB 19762-2025 defines ns the same way)
-    assert pump_specific_speed(800, 12, 1470, double_suction=True) == pytest.approx(277.4, abs=0.05)
-    # multistage: the head per stage
-    assert pump_specific_speed(50, 120, 2900, stages=4) == pytest.approx(pump_specific_speed(50, 30, 2900))
 
 
 def _pump_grade(ns: float, flow: float, formula: str, row: str, grade: int) -> float:

@@ -1,4 +1,4 @@
-"""Monitoring tests use the platform's database fixtures (both backends) and their own Mosquitto.
+"""Monitoring tests use the shared database fixtures (``tests/conftest.py``) (both backends) and their own Mosquitto.
 
 The ``broker`` fixture starts a Mosquitto of the test's own (``mosquitto`` binary, a free port,
 greenmfg's shipped policy ``monitoring/mosquitto/greenmfg.conf``, password and ACL files generated
@@ -18,24 +18,11 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import text
 
 from greenmfg.db.session import Database
 from greenmfg.monitoring import devices
 from greenmfg.monitoring.broker import ManagedBroker, write_broker_files
 from greenmfg.monitoring.devices_cli import operator
-from greenmfg.monitoring.models import MeterSetting
-from greenmfg.orgs.models import Facility, Meter
-from tests.platform.conftest import (  # noqa: F401  (fixtures)
-    World,
-    _migrated,
-    _password_hash,
-    client,
-    database,
-    login,
-    settings,
-    world,
-)
 
 REQUIRE_SERVICES = os.environ.get("GREENMFG_REQUIRE_SERVICES") == "1"
 INGEST_USER, INGEST_PASSWORD = "greenmfg-ingest", "ingest-" + uuid.uuid4().hex
@@ -130,7 +117,7 @@ def start_broker(db: Database, *, policy: Path | None | str = "shipped") -> tupl
 
 
 @pytest.fixture
-def broker(database: Database) -> Iterator[OwnBroker]:  # noqa: F811  (the platform's fixture)
+def broker(database: Database) -> Iterator[OwnBroker]:
     """A Mosquitto of this test's own with the shipped policy (skipped with the reason when not installed)."""
     test_broker, folder = start_broker(database)
     try:
@@ -139,23 +126,6 @@ def broker(database: Database) -> Iterator[OwnBroker]:  # noqa: F811  (the platf
         test_broker.managed.stop()
         shutil.rmtree(folder, ignore_errors=True)
 
-
-def add_meter(db: Database, w: World, *, enterprise: str = "steel", code: str = "M1",
-              unit: str = "kWh", item: str = "electricity", kind: str = "interval",
-              register_max: float | None = None, multiplier: float = 1.0) -> int:
-    with db.session() as s:
-        facility = s.execute(text("SELECT id FROM facilities WHERE enterprise_id = :e ORDER BY id"),
-                             {"e": w.org(enterprise)}).scalar_one_or_none()
-        if facility is None:
-            f = Facility(enterprise_id=w.org(enterprise), code=f"{enterprise}-F1", name="F1")
-            s.add(f)
-            s.flush()
-            facility = f.id
-        meter = Meter(facility_id=facility, code=code, name=f"{code} 总表", item=item, unit=unit)
-        s.add(meter)
-        s.flush()
-        s.add(MeterSetting(meter_id=meter.id, register_kind=kind, register_max=register_max, multiplier=multiplier))
-        return meter.id
 
 
 @pytest.fixture

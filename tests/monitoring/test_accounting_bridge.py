@@ -14,9 +14,7 @@ from greenmfg.db.session import Database
 from greenmfg.monitoring.accounting_bridge import MeterAccountingError, account_meters, meter_totals
 from greenmfg.monitoring.readings import LOCAL_TZ, load_meters, store_readings
 from greenmfg.orgs.access import load_principal
-from tests.platform.conftest import Login, World, steel_csv, upload
-
-from .conftest import add_meter
+from tests.factories import Login, World, add_meter, steel_csv, upload
 
 
 def _hourly(meter_id: int, first: dt.datetime, hours: int, value: float) -> dict[int, list[tuple[int, float]]]:

@@ -9,10 +9,9 @@ from sqlalchemy import func, select
 
 from greenmfg.db.session import Database
 from greenmfg.monitoring.models import MeterReading
-from tests.platform.conftest import Login, World
-from tests.platform.web_helpers import csrf_of, signed_in
+from tests.factories import Login, World, add_meter, csrf_of, signed_in
 
-from .conftest import add_meter, device_bearer
+from .conftest import device_bearer
 
 PAYLOAD = {"readings": [{"ts": "2026-03-01T00:00:00+08:00", "value": 1.5, "unit": "kWh"},
                         {"ts": "2026-03-01T00:15:00+08:00", "value": 0.002, "unit": "MWh"},

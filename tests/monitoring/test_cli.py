@@ -14,7 +14,7 @@ from greenmfg.db.migrate import upgrade
 from greenmfg.db.session import Database
 from greenmfg.monitoring.models import MeterReading, MeterRollup
 from greenmfg.monitoring.readings import LOCAL_TZ, load_meters, store_readings
-from greenmfg.orgs.models import Facility, Meter, Organisation, OrgKind
+from tests.factories import metered_enterprise
 
 runner = CliRunner()
 DAY = dt.datetime(2026, 3, 1, tzinfo=LOCAL_TZ)
@@ -26,16 +26,7 @@ def test_register_replace_and_prune(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     database = Database(url)
     upgrade(database)
     with database.session() as s:
-        org = Organisation(kind=OrgKind.enterprise, name="x", code="X", industry="steel", province="130000")
-        s.add(org)
-        s.flush()
-        facility = Facility(enterprise_id=org.id, code="F")
-        s.add(facility)
-        s.flush()
-        meter = Meter(facility_id=facility.id, code="M", name="m", item="electricity", unit="kWh")
-        s.add(meter)
-        s.flush()
-        meter_id = meter.id
+        meter_id = metered_enterprise(s).meter_id
     assert runner.invoke(app, ["monitoring", "register", str(meter_id), "--kind", "cumulative"]).exit_code == 0
     ts = [int((DAY + dt.timedelta(minutes=15 * i)).timestamp()) for i in range(4)]
     with database.session() as s:
@@ -78,16 +69,8 @@ def test_devices_and_broker_files_from_the_command_line(tmp_path: Path, monkeypa
     database = Database(url)
     upgrade(database)
     with database.session() as s:
-        org = Organisation(kind=OrgKind.enterprise, name="x", code="X", industry="steel", province="130000")
-        s.add(org)
-        s.flush()
-        facility = Facility(enterprise_id=org.id, code="F")
-        s.add(facility)
-        s.flush()
-        meter = Meter(facility_id=facility.id, code="M", name="m", item="electricity", unit="kWh")
-        s.add(meter)
-        s.flush()
-        org_id, meter_id = org.id, meter.id
+        seeded = metered_enterprise(s)
+        org_id, meter_id = seeded.enterprise_id, seeded.meter_id
     made = runner.invoke(app, ["devices", "create", str(org_id), "--name", "M 表", "--meter", str(meter_id)])
     assert made.exit_code == 0, made.output
     device = json.loads(made.stdout[made.stdout.index("{"):made.stdout.rindex("}") + 1])

@@ -15,9 +15,7 @@ from greenmfg.monitoring import devices
 from greenmfg.monitoring.devices_cli import operator
 from greenmfg.monitoring.ingest import process_messages
 from greenmfg.monitoring.models import DeadLetter, MeterReading
-from tests.platform.conftest import Login, World
-
-from .conftest import add_meter
+from tests.factories import Login, World, add_meter
 
 READING = b'{"readings": [{"ts": "2026-03-01T00:00:00+08:00", "value": 1.5}]}'
 

@@ -22,10 +22,9 @@ from greenmfg.db.session import Database
 from greenmfg.monitoring.devices import NewSecret
 from greenmfg.monitoring.ingest import IngestWorker
 from greenmfg.monitoring.models import DeadLetter, MeterReading
-from tests.platform.conftest import Login, World
-from tests.platform.web_helpers import signed_in
+from tests.factories import Login, World, add_meter, signed_in
 
-from .conftest import OwnBroker, add_meter
+from .conftest import OwnBroker
 
 
 def publish(broker: OwnBroker, device: NewSecret, messages: list[tuple[str, bytes]]) -> None:

@@ -16,9 +16,9 @@ from greenmfg.monitoring.devices import NewSecret
 from greenmfg.monitoring.ingest import IngestWorker
 from greenmfg.monitoring.models import DeadLetter
 from greenmfg.settings import Settings
-from tests.platform.conftest import Login, World
+from tests.factories import Login, World, add_meter
 
-from .conftest import INGEST_PASSWORD, INGEST_USER, OwnBroker, add_meter, can_connect, wait_until
+from .conftest import INGEST_PASSWORD, INGEST_USER, OwnBroker, can_connect, wait_until
 from .test_mqtt import Running, publish, readings_payload, stored
 
 

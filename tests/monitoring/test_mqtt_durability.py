@@ -31,8 +31,7 @@ from greenmfg.db.session import Database
 from greenmfg.monitoring import devices
 from greenmfg.monitoring.broker import check_broker
 from greenmfg.monitoring.devices_cli import operator
-from greenmfg.monitoring.models import MeterSetting
-from greenmfg.orgs.models import Facility, Meter, Organisation, OrgKind
+from tests.factories import metered_enterprise
 
 from .conftest import OwnBroker, start_broker, wait_until
 
@@ -50,19 +49,10 @@ class Setup:
         self.database = Database(self.url)
         upgrade(self.database)
         with self.database.session() as s:
-            enterprise = Organisation(kind=OrgKind.enterprise, name="断电测试企业", code="KILL", industry="steel",
-                                      province="130000")
-            s.add(enterprise)
-            s.flush()
-            facility = Facility(enterprise_id=enterprise.id, code="F1")
-            s.add(facility)
-            s.flush()
-            meter = Meter(facility_id=facility.id, code="M1", name="总表", item="electricity", unit="kWh")
-            s.add(meter)
-            s.flush()
-            s.add(MeterSetting(meter_id=meter.id, register_kind="interval"))
-            self.topic = f"greenmfg/v1/{enterprise.id}/{meter.id}/readings"
-            self.enterprise_id = enterprise.id
+            seeded = metered_enterprise(s, name="断电测试企业", code="KILL", facility_code="F1", meter_codes=["M1"],
+                                        meter_name=lambda _: "总表", register_kind="interval")
+            self.topic = seeded.topic()
+            self.enterprise_id = seeded.enterprise_id
         self.broker, self.broker_folder = start_broker(self.database, policy="shipped" if policy else None)
         self.device = self.broker.credential(self.enterprise_id)
         self.log = (folder / "ingest.log").open("ab")

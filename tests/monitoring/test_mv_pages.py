@@ -18,11 +18,10 @@ from greenmfg.monitoring.baseline_models import EnergyBaseline, SavingsReport
 from greenmfg.monitoring.devices_cli import operator
 from greenmfg.monitoring.ingest import process_messages
 from greenmfg.monitoring.readings import LOCAL_TZ, load_meters, store_readings
-from tests.platform.conftest import Login, World
-from tests.platform.test_baselines import year
-from tests.platform.web_helpers import csrf_of, signed_in
+from tests.factories import Login, World, add_meter, csrf_of, signed_in
 
-from .conftest import add_meter, device_bearer
+from .conftest import device_bearer
+from .test_baselines_api import year
 
 START = dt.date(2025, 1, 1)
 

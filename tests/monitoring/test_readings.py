@@ -28,9 +28,7 @@ from greenmfg.monitoring.readings import (
     rederive,
     store_readings,
 )
-from tests.platform.conftest import World
-
-from .conftest import add_meter
+from tests.factories import World, add_meter
 
 DAY = dt.datetime(2026, 3, 1, tzinfo=LOCAL_TZ)
 

@@ -13,7 +13,7 @@ import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
-from .conftest import Login, World, app_routes, steel_csv, upload
+from tests.factories import Login, World, app_routes, steel_csv, upload
 
 #: routes whose path parameters point at one enterprise's data: outsider → 404, no data
 SCOPED = {
@@ -60,7 +60,7 @@ ADMIN = {
 REGIONAL = {("GET", "/api/v1/region/summary"), ("GET", "/api/v1/region/enterprises"),
             ("GET", "/api/v1/region/top-emitters"), ("GET", "/api/v1/region/rising-intensities"),
             ("GET", "/api/v1/region/compliance")}
-#: capacity replacement, tested in test_capacity.py: plans by id (outsider → 404, no data), plan
+#: capacity replacement, tested in tests/capacity/test_api.py: plans by id (outsider → 404, no data), plan
 #: creation for an enterprise named in the body (outsider → 404), the plan list (visible plans
 #: only), and the ratios and calculator (reference data, no tenant data)
 CAPACITY = {
@@ -69,14 +69,14 @@ CAPACITY = {
     ("GET", "/api/v1/capacity/plans/{plan_id}"), ("POST", "/api/v1/capacity/plans/{plan_id}/submit"),
     ("POST", "/api/v1/capacity/plans/{plan_id}/approve"), ("POST", "/api/v1/capacity/plans/{plan_id}/reject"),
 }
-#: energy baselines (M&V), tested in test_baselines.py: meters and baselines by id, visible through
+#: energy baselines (M&V), tested in tests/monitoring/test_baselines_api.py: meters and baselines by id, visible through
 #: meter → facility → enterprise (outsider → 404, no data)
 BASELINES = {
     ("POST", "/api/v1/meters/{meter_id}/baselines"), ("GET", "/api/v1/meters/{meter_id}/baselines"),
     ("GET", "/api/v1/baselines/{baseline_id}"), ("POST", "/api/v1/baselines/{baseline_id}/savings"),
 }
 
-#: energy-saving diagnosis, tested in test_diagnosis.py: every enterprise route answers an outsider
+#: energy-saving diagnosis, tested in tests/diagnosis/test_api.py: every enterprise route answers an outsider
 #: 404 with no data; the blank register template holds no tenant data
 DIAGNOSIS = {
     ("GET", "/api/v1/diagnosis/equipment-template.{fmt}"),
@@ -93,7 +93,7 @@ DIAGNOSIS = {
     ("GET", "/api/v1/enterprises/{enterprise_id}/diagnosis/report.pdf"),
 }
 
-#: green-manufacturing evaluations, tested in test_greenfactory.py: evaluations of an enterprise and
+#: green-manufacturing evaluations, tested in tests/greenfactory/test_api.py: evaluations of an enterprise and
 #: by id (outsider → 404, no data; regulators and assigned evaluators read, enterprise managers write)
 GREENFACTORY = {
     ("POST", "/api/v1/enterprises/{enterprise_id}/green-evaluations"),
@@ -116,7 +116,7 @@ MONITORING = {
     ("POST", "/api/v1/meter-devices/{device_id}/rotate"), ("POST", "/api/v1/meter-devices/{device_id}/revoke"),
 }
 
-#: green-manufacturing list and regional targets, tested in test_greenlist.py: applications by id and
+#: green-manufacturing list and regional targets, tested in tests/greenlist/test_api.py: applications by id and
 #: their actions (outsider → 404, no data), creation for an enterprise named in the body (outsider →
 #: 404), the application list (visible ones only), enterprise output values (scoped: outsider → 404),
 #: the published list, rules and evaluators (public information, no tenant data), the regional

@@ -22,11 +22,8 @@ from greenmfg.settings import Settings
 from greenmfg.web.app import create_app
 from greenmfg.web.ids import MAX_ID
 from greenmfg.workbooks import check_xlsx
-
-from .conftest import PASSWORD, Login, World, app_routes
-from .test_pages import PageSession
-from .test_uploads import ROUTES, XLSX, Post, _stored
-from .web_helpers import csrf_of, signed_in
+from tests.factories import PASSWORD, Login, PageSession, World, app_routes, csrf_of, signed_in
+from tests.web.test_uploads import ROUTES, XLSX, Post, _stored
 
 HUGE_IDS = (2**31, 2**63)   # past PostgreSQL integer; past SQLite INTEGER
 

@@ -7,11 +7,8 @@ as a browser does: a session cookie from the sign-in form and the CSRF token of 
 
 from __future__ import annotations
 
-import html
 import io
 import re
-from collections.abc import Callable
-from typing import Any
 
 import openpyxl
 import pytest
@@ -21,8 +18,15 @@ from sqlalchemy import func, select, update
 from greenmfg.accounting.models import DataVersion, FacilityResult, ImportBatch
 from greenmfg.auth.models import User
 from greenmfg.db.session import Database
-
-from .conftest import PASSWORD, Login, World, app_routes, steel_csv, upload
+from tests.factories import (
+    Login,
+    Pages,
+    World,
+    app_routes,
+    page_text,
+    steel_csv,
+    upload,
+)
 
 #: pages of one enterprise's data (path parameters point at it): outsider → 404 page, no data
 SCOPED = {
@@ -60,23 +64,23 @@ ADMIN_PAGES = {
 #: regulators (and admins) only
 REGION_PAGES = {("GET", "/region")}
 #: benchmarking (an enterprise's plants; outsider → 404 page) and the regulators' compliance view
-#: (enterprise users → 403), tested in test_compliance.py
+#: (enterprise users → 403), tested in tests/compliance/test_api.py
 COMPLIANCE = {("GET", "/benchmark"), ("GET", "/benchmark/export.xlsx"), ("GET", "/benchmark/report"),
               ("GET", "/region/compliance"), ("GET", "/region/compliance/export.xlsx"),
               ("GET", "/region/compliance/report")}
 #: the signed-in user's own API tokens
 OWN_PAGES = {("GET", "/tokens"), ("POST", "/tokens"), ("POST", "/tokens/{token_id}/revoke"),
              ("GET", "/account/password"), ("POST", "/account/password")}
-#: capacity replacement, tested in test_capacity_pages.py: the calculator with the visible plans, the
+#: capacity replacement, tested in tests/capacity/test_pages.py: the calculator with the visible plans, the
 #: plan form (the user's own enterprises only), plans by id and their actions (outsider → 404 page)
 CAPACITY = {("GET", "/capacity"), ("GET", "/capacity/plans/new"), ("POST", "/capacity/plans"),
             ("GET", "/capacity/plans/{plan_id}"), ("POST", "/capacity/plans/{plan_id}/submit"),
             ("POST", "/capacity/plans/{plan_id}/approve"), ("POST", "/capacity/plans/{plan_id}/reject")}
-#: energy-saving diagnosis, tested in test_diagnosis_pages.py: the page of an enterprise the user may
+#: energy-saving diagnosis, tested in tests/diagnosis/test_pages.py: the page of an enterprise the user may
 #: see (outsider → 404 page), the register upload (managers) and alert acknowledgement (members)
 DIAGNOSIS = {("GET", "/diagnosis"), ("POST", "/diagnosis/{enterprise_id}/import"),
              ("POST", "/diagnosis/{enterprise_id}/alerts/{alert_id}")}
-#: green-manufacturing evaluations, tested in test_greenfactory_pages.py: the list (visible evaluations
+#: green-manufacturing evaluations, tested in tests/greenfactory/test_pages.py: the list (visible evaluations
 #: only), the form and upload (enterprises the user manages), evaluations by id and finalising (outsider →
 #: 404 page); the xlsx templates hold no tenant data
 GREENFACTORY = {("GET", "/green-factory"), ("GET", "/green-factory/template.xlsx"), ("GET", "/green-factory/new"),
@@ -87,7 +91,7 @@ GREENFACTORY = {("GET", "/green-factory"), ("GET", "/green-factory/template.xlsx
 MONITORING = {("GET", "/meters"), ("GET", "/meters/{meter_id}"), ("POST", "/meters/{meter_id}/upload"),
               ("POST", "/meters/{meter_id}/baselines"), ("POST", "/meters/{meter_id}/savings"),
               ("POST", "/enterprises/{enterprise_id}/meters/account")}
-#: green-manufacturing list, tested in test_greenlist_pages.py: the list page (published list plus the user's
+#: green-manufacturing list, tested in tests/greenlist/test_pages.py: the list page (published list plus the user's
 #: own queues), application pages and their actions (outsider → 404 page), the forms (the user's own
 #: enterprises only), publication (admins), the regional-targets page and its form (regulators, their areas)
 GREENLIST = {("GET", "/green-list"), ("POST", "/green-list/applications"), ("POST", "/green-list/output-values"),
@@ -97,65 +101,6 @@ GREENLIST = {("GET", "/green-list"), ("POST", "/green-list/applications"), ("POS
 
 BAD_ROW = ["E-STEEL", "唐山示例钢铁有限公司", "钢铁", "130000", "E-STEEL-F1", "2024-03", "交炭", "1000", "吨", "consumed"]
 STEEL_TEXTS = ("E-STEEL", "唐山示例钢铁")
-
-
-class PageSession:
-    """A signed-in browser: its own cookie jar, the CSRF token of the pages it loaded."""
-
-    def __init__(self, client: TestClient, username: str) -> None:
-        self.client = TestClient(client.app, raise_server_exceptions=False)
-        form = self.client.get("/login")
-        token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
-        assert token is not None
-        answer = self.client.post("/login", data={"username": username, "password": PASSWORD,
-                                                  "csrf_token": token.group(1), "next": "/"},
-                                  follow_redirects=False)
-        assert answer.status_code == 303, answer.text
-        self.token = ""
-
-    def get(self, url: str, **kwargs: Any) -> Any:
-        answer = self.client.get(url, **kwargs)
-        found = re.search(r'<meta name="csrf-token" content="([^"]*)"', answer.text)
-        if found and found.group(1):
-            self.token = found.group(1)
-        return answer
-
-    def csrf(self) -> str:
-        if not self.token:
-            self.get("/imports")
-        return self.token
-
-    def post(self, url: str, *, data: dict[str, str] | None = None, files: Any = None,
-             follow_redirects: bool = False) -> Any:
-        return self.client.post(url, data={"csrf_token": self.csrf(), **(data or {})}, files=files,
-                                follow_redirects=follow_redirects)
-
-    def upload(self, enterprise_id: int, content: bytes, name: str = "activity.csv",
-               content_type: str = "text/csv") -> Any:
-        return self.post(f"/enterprises/{enterprise_id}/imports", files={"file": (name, content, content_type)})
-
-    def language(self, code: str) -> None:
-        assert self.client.get(f"/lang/{code}?next=/", follow_redirects=False).status_code == 303
-
-
-Pages = Callable[[str], PageSession]
-
-
-@pytest.fixture
-def pages(client: TestClient, world: World) -> Pages:
-    sessions: dict[str, PageSession] = {}
-
-    def session_of(username: str) -> PageSession:
-        if username not in sessions:
-            sessions[username] = PageSession(client, username)
-        return sessions[username]
-
-    return session_of
-
-
-def _text(answer: Any) -> str:
-    """The page's text with tags removed and entities decoded (what a reader sees)."""
-    return html.unescape(re.sub(r"<[^>]+>", " ", answer.text))
 
 
 def _page_routes(client: TestClient) -> set[tuple[str, str]]:
@@ -278,7 +223,7 @@ def test_an_upload_with_an_error_shows_the_located_error_in_both_languages(pages
     answer = steel.upload(world.org("steel"), steel_csv(extra=[BAD_ROW]))
     assert answer.status_code == 303
     page = steel.get(answer.headers["location"])
-    text = _text(page)
+    text = page_text(page)
     # the file's eighth line (header + 6 rows, then the bad one): row, column, value, message, fix
     assert "第 8 行" in text and "item" in text and "交炭" in text
     assert "无法识别的品种" in text and "有错误" in text
@@ -286,7 +231,7 @@ def test_an_upload_with_an_error_shows_the_located_error_in_both_languages(pages
     assert 'data-testid="commit"' not in page.text
     assert _counts(database)[1:] == before[1:]  # no version, no result
     steel.language("en")
-    english = _text(steel.get(answer.headers["location"]))
+    english = page_text(steel.get(answer.headers["location"]))
     assert "Row 8" in english and "unknown item" in english and "Has errors" in english
     assert "1 problem in the data; nothing was imported." in english
 
@@ -308,20 +253,20 @@ def test_preview_commit_and_the_derivation_of_a_result(pages: Pages, world: Worl
     steel = pages("steel")
     preview_url = steel.upload(world.org("steel"), steel_csv()).headers["location"]
     preview = steel.get(preview_url)
-    text = _text(preview)
+    text = page_text(preview)
     assert "待提交" in text and "2024年1月" in text and "2024年2月" in text
     assert "无：文件中的设施-期间均为首次导入。" in text
     assert 'data-testid="commit"' in preview.text
     committed = steel.post(f"{preview_url}/commit")
     assert committed.status_code == 303 and committed.headers["location"] == preview_url
     page = steel.get(preview_url)
-    text = _text(page)
+    text = page_text(page)
     assert "已提交：2 条设施-期间结果已入库并完成核算。" in text  # the flash, shown once
-    assert "已提交：" not in _text(steel.get(preview_url))
+    assert "已提交：" not in page_text(steel.get(preview_url))
     links = re.findall(r'href="(/results/\d+)"', page.text)
     assert len(links) == 2
     result = steel.get(links[0])
-    text = _text(result)
+    text = page_text(result)
     # the coke line: its parameters with dataset, edition, source and verification status
     assert "焦炭" in text and "折标准煤系数" in text and "0.9714" in text
     assert "energy_coefficients/gbt2589-2020" in text and "GB/T 2589-2020" in text
@@ -329,13 +274,13 @@ def test_preview_commit_and_the_derivation_of_a_result(pages: Pages, world: Worl
     assert "数据溯源" in text and "版本历史" in text and "当前版本" in text
     # re-import January: the old result is replaced, both versions are listed
     second = steel.upload(world.org("steel"), steel_csv(periods=("2024-01",), coke=1200.0)).headers["location"]
-    preview = _text(steel.get(second))
+    preview = page_text(steel.get(second))
     assert "E-STEEL-F1 2024-01 v1" in preview  # which version a commit will replace
     steel.post(f"{second}/commit")
-    old = _text(steel.get(links[0]))
+    old = page_text(steel.get(links[0]))
     assert "已替换" in old and "v2" in old
     results = steel.get(f"/enterprises/{world.org('steel')}/results?period=2024-01")
-    assert results.status_code == 200 and "v2" in _text(results) and links[0] not in results.text
+    assert results.status_code == 200 and "v2" in page_text(results) and links[0] not in results.text
 
 
 def test_discard_and_rejected_uploads(pages: Pages, world: World, database: Database) -> None:
@@ -343,22 +288,22 @@ def test_discard_and_rejected_uploads(pages: Pages, world: World, database: Data
     preview_url = steel.upload(world.org("steel"), steel_csv()).headers["location"]
     answer = steel.post(f"{preview_url}/discard")
     assert answer.status_code == 303 and answer.headers["location"] == f"/enterprises/{world.org('steel')}/imports"
-    assert "已丢弃该批次，未保存任何数据。" in _text(steel.get(answer.headers["location"]))
+    assert "已丢弃该批次，未保存任何数据。" in page_text(steel.get(answer.headers["location"]))
     steel.post(f"{preview_url}/commit")
-    assert "该批次无法提交" in _text(steel.get(preview_url))
+    assert "该批次无法提交" in page_text(steel.get(preview_url))
     before = _counts(database)
     refused = steel.upload(world.org("steel"), b"hello", name="notes.txt", content_type="text/plain")
-    assert refused.status_code == 415 and "不支持的文件类型" in _text(refused)
+    assert refused.status_code == 415 and "不支持的文件类型" in page_text(refused)
     assert 'data-testid="upload-form"' in refused.text
     empty = steel.post(f"/enterprises/{world.org('steel')}/imports")
-    assert empty.status_code == 422 and "请选择要上传的文件。" in _text(empty)
+    assert empty.status_code == 422 and "请选择要上传的文件。" in page_text(empty)
     assert _counts(database) == before
 
 
 def test_dashboard_page_in_both_languages(pages: Pages, world: World, steel_objects: dict[str, int]) -> None:
     steel = pages("steel")
     page = steel.get("/")
-    text = _text(page)
+    text = page_text(page)
     assert page.status_code == 200 and page.headers["content-language"] == "zh-CN"
     assert "唐山示例钢铁有限公司" in text and "综合能耗" in text and "分范围月度排放" in text
     for chart in ("chart-scope", "chart-category", "chart-energy-intensity", "chart-emission-intensity"):
@@ -367,14 +312,14 @@ def test_dashboard_page_in_both_languages(pages: Pages, world: World, steel_obje
     steel.language("en")
     english = steel.get("/")
     assert english.headers["content-language"] == "en" and '<html lang="en"' in english.text
-    text = _text(english)
+    text = page_text(english)
     assert "Total energy" in text and "Monthly emissions by scope" in text and "综合能耗" not in text
     # a regulator opens the same dashboard from its picker
     hebei = pages("hebei")
     assert f'href="/enterprises/{world.org("steel")}"' in hebei.get("/").text
-    assert "综合能耗" in _text(hebei.get(f"/enterprises/{world.org('steel')}"))
+    assert "综合能耗" in page_text(hebei.get(f"/enterprises/{world.org('steel')}"))
     # an enterprise without results gets the way to its first upload
-    assert "暂无核算结果" in _text(pages("cement").get("/"))
+    assert "暂无核算结果" in page_text(pages("cement").get("/"))
 
 
 def test_a_flash_speaks_the_language_of_the_page(pages: Pages, world: World, database: Database) -> None:
@@ -387,7 +332,7 @@ def test_a_flash_speaks_the_language_of_the_page(pages: Pages, world: World, dat
     answer = steel.post(f"{preview_url}/discard")
     page = steel.get(answer.headers["location"])
     assert page.headers["content-language"] == "zh-CN"
-    assert "已丢弃该批次，未保存任何数据。" in _text(page)
+    assert "已丢弃该批次，未保存任何数据。" in page_text(page)
 
 
 def test_admin_pages_refuse_everybody_else_and_change_nothing(pages: Pages, world: World, database: Database,

@@ -80,14 +80,6 @@ def result_dict(result: FacilityResult, facility_code: str, enterprise_code: str
     return out
 
 
-def _store_error(error: Exception) -> ApiError:
-    if isinstance(error, store.UploadRejected):
-        return ApiError(error.status, error.message, error.message_zh, code="upload_rejected")
-    if isinstance(error, store.ImportConflict):
-        return ApiError(409, error.message, error.message_zh, code="import_conflict")
-    raise error
-
-
 @router.post("/enterprises/{enterprise_id}/imports", status_code=201,
              summary="Upload an activity template (.xlsx/.csv): validate and preview")
 async def upload_import(enterprise_id: Id, request: Request, principal: CurrentPrincipal, file: UploadFile,
@@ -102,13 +94,10 @@ async def upload_import(enterprise_id: Id, request: Request, principal: CurrentP
 
 def _preview(database: Database, settings: Settings, principal: Principal, enterprise_id: int, filename: str,
              content_type: str, content: bytes) -> dict[str, Any]:
-    try:
-        batch_id = store.preview_outside_the_lock(
-            database, principal, enterprise_id, filename=filename, content_type=content_type, content=content,
-            max_bytes=settings.max_upload_bytes, quota_bytes=settings.upload_quota_bytes,
-            preview_ttl_hours=settings.preview_ttl_hours)
-    except (store.UploadRejected, store.ImportConflict) as error:
-        raise _store_error(error) from error
+    batch_id = store.preview_outside_the_lock(
+        database, principal, enterprise_id, filename=filename, content_type=content_type, content=content,
+        max_bytes=settings.max_upload_bytes, quota_bytes=settings.upload_quota_bytes,
+        preview_ttl_hours=settings.preview_ttl_hours)
     with database.session(write=False) as session:
         batch = queries.get_batch(session, principal, batch_id)
         return import_dict(batch, queries.usernames(session, {batch.created_by}), full=True)
@@ -144,10 +133,7 @@ def commit_import(import_id: Id, principal: CurrentPrincipal,
         accounted = store.account_batch(batch) if batch.status == ImportStatus.previewed else None
     with database.session(write=True) as session:
         batch = queries.get_batch(session, principal, import_id, manage=True, content=True)
-        try:
-            run = store.commit_import(session, principal, batch, accounted=accounted)
-        except store.ImportConflict as error:
-            raise _store_error(error) from error
+        run = store.commit_import(session, principal, batch, accounted=accounted)
         results = session.scalar(select(func.count()).where(FacilityResult.run_id == run.id)) or 0
         names = queries.usernames(session, {batch.created_by, batch.committed_by})
         return {"import": import_dict(batch, names), "run_id": run.id, "results": results}
@@ -158,10 +144,7 @@ def discard_import(import_id: Id, principal: CurrentPrincipal,
                    database: Annotated[Database, Depends(get_database)]) -> dict[str, Any]:
     with database.session() as session:
         batch = queries.get_batch(session, principal, import_id, manage=True)
-        try:
-            store.discard_import(session, principal, batch)
-        except store.ImportConflict as error:
-            raise _store_error(error) from error
+        store.discard_import(session, principal, batch)
         return import_dict(batch, queries.usernames(session, {batch.created_by}))
 
 

@@ -82,6 +82,12 @@ _SAMPLE_BYTES = 1 << 20
 class EngineError(GreenmfgError):
     """The engine asked for cannot run here (no pyspark, no Java, another master already running)."""
 
+    status = 500
+    code = "engine_unavailable"
+    message = "the computing engine asked for cannot run here"
+    message_zh = "所选计算引擎无法在此运行"
+    one_text = True
+
 
 def spark_master(master: str | None = None) -> str:
     """The Spark master: ``master`` if given, else ``$GREENMFG_SPARK_MASTER``, else ``local[*]``."""

@@ -16,6 +16,7 @@ import ibis.expr.types as ir
 from greenmfg.accounting.models import ActivityRecord
 from greenmfg.db.lengths import column_length
 from greenmfg.errors import Issue
+from greenmfg.findings import Locator
 from greenmfg.orgs.models import Facility
 
 __all__ = ["STORED_IN", "over_long_cells"]
@@ -27,6 +28,7 @@ STORED_IN: dict[str, Any] = {"facility_id": Facility.code, "_sheet": ActivityRec
 def over_long_cells(source: ir.Table, file: str, *, limit: int = 1000) -> list[Issue]:
     """One located issue per cell longer than the column that would keep it (at most ``limit``)."""
     issues: list[Issue] = []
+    cells = Locator(file=file, value_limit=100)
     for column, target in STORED_IN.items():
         if column not in source.columns or len(issues) >= limit:
             continue
@@ -38,10 +40,8 @@ def over_long_cells(source: ir.Table, file: str, *, limit: int = 1000) -> list[I
             value = str(r["value"])
             label = "sheet name" if column == "_sheet" else column
             label_zh = "工作表名" if column == "_sheet" else column
-            issues.append(Issue(
-                code="platform.import.too_long", file=file, sheet=r["sheet"] or "", row=int(r["row"]),
-                column=column, value=value[:100],
-                message=f"{label} has {len(value):,} characters; at most {most} can be stored",
-                message_zh=f"{label_zh}有 {len(value):,} 个字符，最多可保存 {most} 个字符",
-                fix=f"shorten it to {most} characters or fewer", fix_zh=f"请缩短至 {most} 个字符以内"))
+            issues.append(cells.finding(
+                "platform.import.too_long", column, value, f"{label} has {len(value):,} characters; at most {most} can be stored",
+                f"{label_zh}有 {len(value):,} 个字符，最多可保存 {most} 个字符", f"shorten it to {most} characters or fewer",
+                f"请缩短至 {most} 个字符以内", sheet=r["sheet"] or "", row=int(r["row"])))
     return issues

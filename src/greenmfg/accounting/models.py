@@ -16,7 +16,6 @@ from typing import Any
 
 from sqlalchemy import (
     Boolean,
-    CheckConstraint,
     Float,
     ForeignKey,
     Index,
@@ -29,7 +28,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, deferred, mapped_column
 
-from greenmfg.db.base import Base, JSONType, UTCDateTime, utcnow
+from greenmfg.db.base import Base, JSONType, UTCDateTime
+from greenmfg.db.columns import ByUser, FacilityId, IntPk, OrgId, Timestamp, one_of
 
 __all__ = ["ActivityRecord", "CalculationRun", "DataVersion", "FacilityResult", "ImportBatch", "ImportStatus",
            "LineTemplate", "ResultProduct"]
@@ -48,13 +48,13 @@ class ImportStatus(StrEnum):
 class ImportBatch(Base):
     __tablename__ = "import_batches"
     __table_args__ = (
-        CheckConstraint("status IN ('previewed', 'invalid', 'committed', 'discarded')", name="status"),
+        one_of("status", ImportStatus),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    enterprise_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
-    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    id: Mapped[IntPk]
+    enterprise_id: Mapped[OrgId]
+    created_by: Mapped[ByUser]
+    created_at: Mapped[Timestamp]
     filename: Mapped[str] = mapped_column(String(255))
     content_type: Mapped[str] = mapped_column(String(128))
     size_bytes: Mapped[int] = mapped_column(Integer)
@@ -68,7 +68,7 @@ class ImportBatch(Base):
     #: facilities, periods, new facilities, previewed totals
     summary: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     committed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    committed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    committed_by: Mapped[ByUser]
 
 
 class ActivityRecord(Base):
@@ -76,7 +76,7 @@ class ActivityRecord(Base):
 
     __tablename__ = "activity_records"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[IntPk]
     import_id: Mapped[int] = mapped_column(ForeignKey("import_batches.id", ondelete="CASCADE"), index=True)
     data_version_id: Mapped[int] = mapped_column(ForeignKey("data_versions.id", ondelete="CASCADE"), index=True)
     sheet: Mapped[str] = mapped_column(String(64))
@@ -91,14 +91,14 @@ class DataVersion(Base):
     __tablename__ = "data_versions"
     __table_args__ = (UniqueConstraint("facility_id", "period", "version"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    enterprise_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
-    facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id", ondelete="CASCADE"), index=True)
+    id: Mapped[IntPk]
+    enterprise_id: Mapped[OrgId]
+    facility_id: Mapped[FacilityId]
     period: Mapped[str] = mapped_column(String(7))
     version: Mapped[int] = mapped_column(Integer)
     import_id: Mapped[int] = mapped_column(ForeignKey("import_batches.id", ondelete="CASCADE"), index=True)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[Timestamp]
+    created_by: Mapped[ByUser]
     current: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
@@ -106,14 +106,14 @@ class CalculationRun(Base):
     """One accounting of stored data, with the provenance of the engine run."""
 
     __tablename__ = "calculation_runs"
-    __table_args__ = (CheckConstraint("trigger IN ('import', 'recalculation')", name="trigger"),)
+    __table_args__ = (one_of("trigger", ("import", "recalculation")),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    enterprise_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    id: Mapped[IntPk]
+    enterprise_id: Mapped[OrgId]
     trigger: Mapped[str] = mapped_column(String(16))
     import_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id", ondelete="SET NULL"))
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[Timestamp]
+    created_by: Mapped[ByUser]
     #: the engine's provenance document (version, datasets with sha256, options, inputs)
     provenance: Mapped[dict[str, Any]] = mapped_column(JSONType)
     #: sha256 over the dataset ids and hashes used: equal fingerprints mean equal reference data
@@ -146,11 +146,11 @@ class FacilityResult(Base):
         Index("ix_facility_results_facility_year", "facility_id", "year", "current"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[IntPk]
     run_id: Mapped[int] = mapped_column(ForeignKey("calculation_runs.id", ondelete="CASCADE"), index=True)
     data_version_id: Mapped[int] = mapped_column(ForeignKey("data_versions.id", ondelete="CASCADE"), index=True)
     enterprise_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
-    facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id", ondelete="CASCADE"), index=True)
+    facility_id: Mapped[FacilityId]
     period: Mapped[str] = mapped_column(String(7))
     year: Mapped[int] = mapped_column(Integer, index=True)
     current: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -197,7 +197,7 @@ class ResultProduct(Base):
 
     __tablename__ = "facility_result_products"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[IntPk]
     result_id: Mapped[int] = mapped_column(ForeignKey("facility_results.id", ondelete="CASCADE"), index=True)
     product: Mapped[str] = mapped_column(String(64))
     quantity: Mapped[float | None] = mapped_column(Float)

@@ -328,9 +328,8 @@ def _upload(request: Request, principal: Principal, database: Database, settings
             max_bytes=settings.max_upload_bytes, quota_bytes=settings.upload_quota_bytes,
             preview_ttl_hours=settings.preview_ttl_hours)
     except store.UploadRejected as rejected:   # nothing stored
-        message = rejected.message_zh if translator.locale == "zh-CN" else rejected.message
         return _imports(request, principal, database, settings, enterprise_id, page=1, view="history",
-                        upload_error=message, status_code=rejected.status)
+                        upload_error=rejected.message_in(translator.locale), status_code=rejected.status)
     return RedirectResponse(f"/imports/{batch_id}", status_code=303)
 
 

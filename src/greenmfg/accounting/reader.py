@@ -33,7 +33,8 @@ from greenmfg.accounting.template_spec import (
     is_own_header,
 )
 from greenmfg.errors import InputError, Issue
-from greenmfg.workbooks import NUL_FIX, check_local_xlsx, nul_line
+from greenmfg.findings import NUL_FIX, Locator, nul_line
+from greenmfg.workbooks import check_local_xlsx
 
 __all__ = [
     "RAW_VIEW", "SUFFIXES", "ActivitySource", "ColumnPlan", "InputFile", "SourceInput", "column_plan",
@@ -121,6 +122,7 @@ def _header_issues(path: Path | InputFile, sheet: str, headers: list[str]) -> tu
     mapping: dict[str, str] = {}
     named: dict[str, list[tuple[str, bool]]] = {}  # template column -> (header, is the template's own)
     issues: list[Issue] = []
+    header_row = Locator(file=path.name, sheet=sheet, row=1, code_prefix="accounting.input.", value_limit=None)
     for header in headers:
         if header is None or not str(header).strip():
             continue
@@ -134,27 +136,20 @@ def _header_issues(path: Path | InputFile, sheet: str, headers: list[str]) -> tu
         if len(candidates) > 1:
             zh = next(c.header_zh for c in COLUMNS if c.name == column)
             first, header = candidates[0], candidates[1]
-            issues.append(Issue(
-                code="accounting.input.duplicate_column", file=path.name, sheet=sheet, row=1,
-                column=header, value=header,
-                message=f"columns '{first}' and '{header}' both mean '{column}' ({zh})",
-                fix="keep one of them, or rename the other to a header the template does not use",
-                message_zh=f"'{first}' 与 '{header}' 两列都表示 '{zh}'（{column}）",
-                fix_zh="只保留其中一列，或将另一列改为模板不使用的表头",
-            ))
+            issues.append(header_row.finding(
+                "duplicate_column", header, header, f"columns '{first}' and '{header}' both mean '{column}' ({zh})",
+                f"'{first}' 与 '{header}' 两列都表示 '{zh}'（{column}）",
+                "keep one of them, or rename the other to a header the template does not use",
+                "只保留其中一列，或将另一列改为模板不使用的表头"))
             continue
         mapping[candidates[0]] = column
     for required in REQUIRED_COLUMNS:
         if required not in mapping.values():
             zh = next(c.header_zh for c in COLUMNS if c.name == required)
-            issues.append(Issue(
-                code="accounting.input.missing_column", file=path.name, sheet=sheet, row=1,
-                column=required, value="",
-                message=f"required column '{required}' ({zh}) is missing",
-                fix=f"add a column headed '{required}' or '{zh}' (see `greenmfg template`)",
-                message_zh=f"缺少必填列 '{zh}'（{required}）",
-                fix_zh=f"增加表头为 '{zh}' 或 '{required}' 的列（见 `greenmfg template`）",
-            ))
+            issues.append(header_row.finding(
+                "missing_column", required, "", f"required column '{required}' ({zh}) is missing",
+                f"缺少必填列 '{zh}'（{required}）", f"add a column headed '{required}' or '{zh}' (see `greenmfg template`)",
+                f"增加表头为 '{zh}' 或 '{required}' 的列（见 `greenmfg template`）"))
     return mapping, issues
 
 

@@ -97,27 +97,24 @@ ALLOWED_TYPES: dict[str, frozenset[str]] = {
 }
 
 
-@dataclass
 class UploadRejected(GreenmfgError):
     """The upload itself is unusable (type, size, encoding); nothing is stored. ``status`` is HTTP."""
 
-    status: int
-    message: str
-    message_zh: str
+    code = "upload_rejected"
+    message = "the upload cannot be used; nothing was stored"
+    message_zh = "上传文件无法使用，未保存任何内容"
 
-    def __post_init__(self) -> None:
-        super().__init__(self.message)
+    def __init__(self, status: int, message: str, message_zh: str) -> None:
+        super().__init__(message, message_zh, status=status)
 
 
-@dataclass
 class ImportConflict(GreenmfgError):
     """The batch is not in a state that allows the action (already committed, invalid …)."""
 
-    message: str
-    message_zh: str
-
-    def __post_init__(self) -> None:
-        super().__init__(self.message)
+    status = 409
+    code = "import_conflict"
+    message = "the import is not in a state that allows this"
+    message_zh = "导入批次的当前状态不允许此操作"
 
 
 def _check_upload(filename: str, content_type: str, content: bytes, max_bytes: int) -> str:

@@ -30,6 +30,7 @@ from greenmfg.calc.steam import (
     steam_state,
 )
 from greenmfg.errors import Issue, UnitError, ValidationFailed
+from greenmfg.findings import Locator
 from greenmfg.refdata.vocabulary import Item, Names, Vocabulary
 from greenmfg.units import conversion_factor
 
@@ -737,19 +738,18 @@ _HEADERS_ZH = {c.name: c.header_zh for c in COLUMNS}
 
 
 def _issue(code: str, column: str, row: dict[str, object], **extra: object) -> Issue:
+    """The finding of rule ``code`` about ``column`` of a read row (its ``_file``, ``_sheet``, ``_row``)."""
     rule = _RULES[code]
     value = row.get(column)
     context: dict[str, object] = {"column": column, "column_zh": _HEADERS_ZH.get(column, column),
                                   "value": "" if value is None else value, **extra}
     context.setdefault("item", row.get("item") or "")
     fmt = {k: ("" if v is None else v) for k, v in context.items()}
-    return Issue(
-        code=code, file=str(row.get("_file") or ""), sheet=str(row.get("_sheet") or ""),
-        row=int(row["_row"]) if row.get("_row") is not None else None,  # type: ignore[call-overload]
-        column=rule.column.format(**fmt), value="" if value is None else str(value),
-        message=rule.message.format(**fmt), message_zh=rule.message_zh.format(**fmt),
-        fix=rule.fix.format(**fmt), fix_zh=rule.fix_zh.format(**fmt),
-    )
+    at = Locator(file=str(row.get("_file") or ""), sheet=str(row.get("_sheet") or ""),
+                 row=int(row["_row"]) if row.get("_row") is not None else None,  # type: ignore[call-overload]
+                 value_limit=None)
+    return at.finding(code, rule.column.format(**fmt), value, rule.message.format(**fmt),
+                      rule.message_zh.format(**fmt), rule.fix.format(**fmt), rule.fix_zh.format(**fmt))
 
 
 def _row_issues(flagged: list[dict[str, object]], vocabulary: Vocabulary) -> list[Issue]:

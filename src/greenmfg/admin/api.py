@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from greenmfg.admin import service
-from greenmfg.admin.service import AdminError, JurisdictionInput, OrganisationInput
+from greenmfg.admin.service import JurisdictionInput, OrganisationInput
 from greenmfg.audit.models import AuditEvent
 from greenmfg.auth.api import token_dict
 from greenmfg.auth.models import ApiToken, User
@@ -24,18 +24,12 @@ from greenmfg.orgs.access import Principal
 from greenmfg.orgs.models import Organisation, OrgKind
 from greenmfg.settings import Settings
 from greenmfg.web.deps import CurrentPrincipal, get_database, get_settings
-from greenmfg.web.errors import ApiError
 from greenmfg.web.ids import Id
 from greenmfg.web.pagination import Page, PageParams, page_params
 
-__all__ = ["admin_error", "event_dict", "organisation_dict", "router", "user_dict"]
+__all__ = ["event_dict", "organisation_dict", "router", "user_dict"]
 
 router = APIRouter(prefix="/api/v1/admin", tags=["admin"])
-
-
-def admin_error(error: AdminError) -> ApiError:
-    details = [{"location": f"body.{error.field}", "message": error.message}] if error.field else []
-    return ApiError(error.status, error.message, error.message_zh, details=details)
 
 
 def _admin(principal: Principal) -> Principal:
@@ -164,12 +158,9 @@ def create_organisation(body: OrganisationCreate, principal: AdminPrincipal,
     data = OrganisationInput(kind=body.kind.value, name=body.name, name_en=body.name_en, code=body.code,
                              industry=body.industry, province=body.province, city=body.city,
                              jurisdictions=_jurisdictions(body.jurisdictions))
-    try:
-        with database.session() as session:
-            org = service.create_organisation(session, principal, data)
-            return organisation_dict(session, org, members=0)
-    except AdminError as error:
-        raise admin_error(error) from error
+    with database.session() as session:
+        org = service.create_organisation(session, principal, data)
+        return organisation_dict(session, org, members=0)
 
 
 @router.get("/organisations/{organisation_id}", summary="One organisation with jurisdictions or assignments")
@@ -188,26 +179,20 @@ def update_organisation(organisation_id: Id, body: OrganisationUpdate, principal
     data = OrganisationInput(name=body.name, name_en=body.name_en, code=body.code, industry=body.industry,
                              province=body.province, city=body.city, active=body.active,
                              jurisdictions=_jurisdictions(body.jurisdictions))
-    try:
-        with database.session() as session:
-            org = service.update_organisation(session, principal, organisation_id, data)
-            return organisation_dict(session, org)
-    except AdminError as error:
-        raise admin_error(error) from error
+    with database.session() as session:
+        org = service.update_organisation(session, principal, organisation_id, data)
+        return organisation_dict(session, org)
 
 
 @router.post("/organisations/{organisation_id}/assignments", status_code=201,
              summary="Assign an evaluator to an enterprise (audited)")
 def assign(organisation_id: Id, body: AssignmentIn, principal: AdminPrincipal,
            database: Annotated[Database, Depends(get_database)]) -> dict[str, Any]:
-    try:
-        with database.session() as session:
-            row = service.assign_evaluator(session, principal, organisation_id, body.enterprise_id,
-                                           purpose=body.purpose)
-            return {"id": row.id, "evaluator_id": row.evaluator_id, "enterprise_id": row.enterprise_id,
-                    "purpose": row.purpose, "assigned_at": row.assigned_at, "ended_at": row.ended_at}
-    except AdminError as error:
-        raise admin_error(error) from error
+    with database.session() as session:
+        row = service.assign_evaluator(session, principal, organisation_id, body.enterprise_id,
+                                       purpose=body.purpose)
+        return {"id": row.id, "evaluator_id": row.evaluator_id, "enterprise_id": row.enterprise_id,
+                "purpose": row.purpose, "assigned_at": row.assigned_at, "ended_at": row.ended_at}
 
 
 @router.delete("/organisations/{organisation_id}/assignments/{assignment_id}",
@@ -238,15 +223,12 @@ def list_users(principal: AdminPrincipal, database: Annotated[Database, Depends(
 def create_user(body: UserCreate, principal: AdminPrincipal,
                 database: Annotated[Database, Depends(get_database)],
                 settings: Annotated[Settings, Depends(get_settings)]) -> dict[str, Any]:
-    try:
-        with database.session() as session:
-            user = service.create_user(session, principal, username=body.username, display_name=body.display_name,
-                                       password=body.password, locale=body.locale,
-                                       organisation_id=body.organisation_id, role=body.role,
-                                       min_length=settings.password_min_length)
-            return user_dict(session, user)
-    except AdminError as error:
-        raise admin_error(error) from error
+    with database.session() as session:
+        user = service.create_user(session, principal, username=body.username, display_name=body.display_name,
+                                   password=body.password, locale=body.locale,
+                                   organisation_id=body.organisation_id, role=body.role,
+                                   min_length=settings.password_min_length)
+        return user_dict(session, user)
 
 
 @router.get("/users/{user_id}", summary="One user with memberships")
@@ -257,11 +239,8 @@ def get_user(user_id: Id, principal: AdminPrincipal,
 
 
 def _set_active(user_id: int, principal: Principal, database: Database, active: bool) -> dict[str, Any]:
-    try:
-        with database.session() as session:
-            return user_dict(session, service.set_active(session, principal, user_id, active))
-    except AdminError as error:
-        raise admin_error(error) from error
+    with database.session() as session:
+        return user_dict(session, service.set_active(session, principal, user_id, active))
 
 
 @router.post("/users/{user_id}/deactivate", summary="Deactivate a user; revokes its sessions and tokens (audited)")
@@ -287,36 +266,27 @@ class PasswordResetIn(BaseModel):
 def reset_password(user_id: Id, body: PasswordResetIn, principal: AdminPrincipal,
                    database: Annotated[Database, Depends(get_database)],
                    settings: Annotated[Settings, Depends(get_settings)]) -> dict[str, Any]:
-    try:
-        with database.session() as session:
-            user, generated = service.reset_password(session, principal, user_id, body.password,
-                                                     min_length=settings.password_min_length)
-            return {**user_dict(session, user), "temporary_password": generated}
-    except AdminError as error:
-        raise admin_error(error) from error
+    with database.session() as session:
+        user, generated = service.reset_password(session, principal, user_id, body.password,
+                                                 min_length=settings.password_min_length)
+        return {**user_dict(session, user), "temporary_password": generated}
 
 
 @router.put("/users/{user_id}/memberships/{organisation_id}",
             summary="Add a membership or change its role (audited: membership.add / membership.role_change)")
 def set_membership(user_id: Id, organisation_id: Id, body: RoleIn, principal: AdminPrincipal,
                    database: Annotated[Database, Depends(get_database)]) -> dict[str, Any]:
-    try:
-        with database.session() as session:
-            service.set_membership(session, principal, user_id, organisation_id, body.role)
-            return user_dict(session, service.get_user(session, principal, user_id))
-    except AdminError as error:
-        raise admin_error(error) from error
+    with database.session() as session:
+        service.set_membership(session, principal, user_id, organisation_id, body.role)
+        return user_dict(session, service.get_user(session, principal, user_id))
 
 
 @router.delete("/users/{user_id}/memberships/{organisation_id}", summary="Remove a membership (audited)")
 def remove_membership(user_id: Id, organisation_id: Id, principal: AdminPrincipal,
                       database: Annotated[Database, Depends(get_database)]) -> dict[str, Any]:
-    try:
-        with database.session() as session:
-            service.remove_membership(session, principal, user_id, organisation_id)
-            return user_dict(session, service.get_user(session, principal, user_id))
-    except AdminError as error:
-        raise admin_error(error) from error
+    with database.session() as session:
+        service.remove_membership(session, principal, user_id, organisation_id)
+        return user_dict(session, service.get_user(session, principal, user_id))
 
 
 # ------------------------------------------------------------------------------- tokens

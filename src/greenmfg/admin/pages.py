@@ -52,7 +52,7 @@ def _done(url: str, message: str, **params: str) -> Response:
 def _refused(url: str, error: AdminError, locale: str) -> Response:
     response = RedirectResponse(url, status_code=303)
     # the reason is already in both languages: pass it through untranslated
-    flash(response, "error", "{reason}", reason=error.message_zh if locale == "zh-CN" else error.message)
+    flash(response, "error", "{reason}", reason=error.message_in(locale))
     return response
 
 

@@ -39,7 +39,7 @@ from greenmfg.auth.models import ApiToken, Membership, Role, User, WebSession
 from greenmfg.auth.passwords import WeakPassword, check_password
 from greenmfg.auth.security import hash_password
 from greenmfg.db.base import utcnow
-from greenmfg.errors import GreenmfgError
+from greenmfg.errors import STATUS_TEXT, GreenmfgError
 from greenmfg.orgs.access import Forbidden, NotFound, Principal
 from greenmfg.orgs.models import EvaluatorAssignment, Jurisdiction, Organisation, OrgKind
 from greenmfg.refdata.vocabulary import Vocabulary, load_vocabulary
@@ -79,17 +79,15 @@ USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{2,63}$")
 MIN_PASSWORD_LENGTH = 12
 
 
-@dataclass
 class AdminError(GreenmfgError):
-    """An administrative change that cannot be made; ``status`` is the HTTP status (409, 422)."""
+    """An administrative change that cannot be made; ``status`` is the HTTP status (409, 422), the code
+    the status's; ``field`` the form input at fault."""
 
-    status: int
-    message: str
-    message_zh: str
-    field: str | None = None
+    message = "the administrative change cannot be made"
+    message_zh = "无法执行该管理操作"
 
-    def __post_init__(self) -> None:
-        super().__init__(self.message)
+    def __init__(self, status: int, message: str, message_zh: str, field: str | None = None) -> None:
+        super().__init__(message, message_zh, status=status, code=STATUS_TEXT[status][0], field=field)
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import ForeignKey, Integer, String
+from sqlalchemy import Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from greenmfg.db.base import Base, JSONType, UTCDateTime
+from greenmfg.db.columns import ByUser, IntPk
 
 __all__ = ["AuditEvent", "AuditHead"]
 
@@ -16,11 +17,11 @@ __all__ = ["AuditEvent", "AuditHead"]
 class AuditEvent(Base):
     __tablename__ = "audit_events"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[IntPk]
     #: position in the chain, 1, 2, 3 … without gaps
     seq: Mapped[int] = mapped_column(Integer, unique=True)
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
-    actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    actor_user_id: Mapped[ByUser]
     #: username at the time (kept when the user is deleted)
     actor: Mapped[str] = mapped_column(String(64))
     #: dotted name, e.g. auth.login, import.commit, results.recalculate, membership.role_change
@@ -41,6 +42,6 @@ class AuditHead(Base):
 
     __tablename__ = "audit_head"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[IntPk]
     seq: Mapped[int] = mapped_column(Integer)
     hash: Mapped[str] = mapped_column(String(64))

@@ -71,7 +71,7 @@ def login(request: Request, database: Annotated[Database, Depends(get_database)]
     except auth.Throttled as throttled:
         response = _login_page(request, settings, next_url=next_url, username=username, status_code=429,
                                error="Too many failed sign-ins. Please wait a few minutes and try again.")
-        response.headers["Retry-After"] = str(throttled.retry_after)
+        response.headers.update(throttled.headers or {})
         return response
     if user is None or cookie is None:
         return _login_page(request, settings, next_url=next_url, username=username, status_code=401,
@@ -109,7 +109,6 @@ def change_password(request: Request, principal: PagePrincipal, database: Annota
                     new_password: Annotated[str, Form(max_length=256)] = "",
                     confirm_password: Annotated[str, Form(max_length=256)] = "") -> Response:
     """Change the signed-in user's password; this session stays, every other one and every API token ends."""
-    zh = request.state.locale == "zh-CN"
     if new_password != confirm_password:
         return _password_page(request, settings, status_code=422, error=N_("The two new passwords differ."))
     try:
@@ -120,11 +119,11 @@ def change_password(request: Request, principal: PagePrincipal, database: Annota
                                            client=client_address(request),
                                            keep=request.cookies.get(SESSION_COOKIE))
     except WeakPassword as error:
-        return _password_page(request, settings, status_code=422, reason=error.message_zh if zh else error.message)
+        return _password_page(request, settings, status_code=422, reason=error.message_in(request.state.locale))
     except auth.Throttled as error:
         response = _password_page(request, settings, status_code=429,
                                   error=N_("Too many failed attempts. Please wait a few minutes and try again."))
-        response.headers["Retry-After"] = str(error.retry_after)
+        response.headers.update(error.headers or {})
         return response
     if revoked is None:
         return _password_page(request, settings, status_code=403, error=N_("The current password is wrong."))

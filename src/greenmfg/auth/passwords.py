@@ -7,7 +7,6 @@ its header) and is read once, on first use.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
 from importlib import resources
 
 from greenmfg.errors import GreenmfgError
@@ -15,16 +14,17 @@ from greenmfg.errors import GreenmfgError
 __all__ = ["WeakPassword", "check_password", "common_passwords"]
 
 
-@dataclass
 class WeakPassword(GreenmfgError):
-    """A new password breaks a rule; ``message`` and ``message_zh`` say which and how to fix it."""
+    """A new password breaks a rule; ``message`` and ``message_zh`` say which and how to fix it, ``code``
+    names the rule (``password.too_short`` …)."""
 
-    message: str
-    message_zh: str
-    code: str
+    code = "password.weak"
+    message = "the new password breaks a password rule"
+    message_zh = "新密码不符合密码规则"
+    field = "new_password"
 
-    def __post_init__(self) -> None:
-        super().__init__(self.message)
+    def __init__(self, message: str, message_zh: str, code: str) -> None:
+        super().__init__(message, message_zh, code=code)
 
 
 @functools.cache

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 import secrets
-from dataclasses import dataclass
 
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
@@ -35,15 +34,24 @@ SCOPES = ("read", "write", "admin")
 class AuthFailed(GreenmfgError):
     """Wrong username or password, or an invalid, expired or revoked credential."""
 
+    status = 401
+    code = "bad_credentials"
+    message = "wrong username or password, or an invalid, expired or revoked credential"
+    message_zh = "用户名或密码错误，或凭据无效、已过期或已撤销"
 
-@dataclass
+
 class Throttled(GreenmfgError):
     """Too many failed logins: wait ``retry_after`` seconds."""
 
-    retry_after: int
+    status = 429
+    code = "too_many_requests"
+    message = "too many failed logins; try again later"
+    message_zh = "登录失败次数过多，请稍后再试"
 
-    def __post_init__(self) -> None:
-        super().__init__(f"too many failed logins; try again in {self.retry_after} s")
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"too many failed logins; try again in {retry_after} s",
+                         f"登录失败次数过多，请 {retry_after} 秒后再试", headers={"Retry-After": str(retry_after)})
+        self.retry_after = retry_after
 
 
 def _pair_delay(settings: Settings, failures: int) -> int:
@@ -163,7 +171,8 @@ def create_api_token(session: Session, settings: Settings, user: User, *, name: 
     """
     unknown = sorted(set(scopes) - set(SCOPES))
     if unknown or not scopes:
-        raise AuthFailed(f"scopes must be a non-empty subset of {', '.join(SCOPES)}; got {scopes}")
+        raise AuthFailed(f"scopes must be a non-empty subset of {', '.join(SCOPES)}; got {scopes}",
+                         "权限范围须为 read、write、admin 的非空子集", status=422, code="invalid")
     token = new_token(API_TOKEN_PREFIX)
     row = ApiToken(user_id=user.id, name=name[:100], prefix=token[:10],
                    token_digest=token_digest(settings.secret_key, token),

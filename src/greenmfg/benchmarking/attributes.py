@@ -17,6 +17,7 @@ from pathlib import Path
 
 from greenmfg.benchmarking.definitions import AttributeDefinition, AttributeValue, Definitions
 from greenmfg.errors import InputError, Issue, ValidationFailed
+from greenmfg.findings import Locator
 from greenmfg.refdata.vocabulary import normalize_name
 
 __all__ = ["ATTRIBUTE_COLUMNS", "FacilityAttributes", "read_attributes"]
@@ -149,6 +150,7 @@ def read_attributes(path: Path, definitions: Definitions,
         if len(issues) < MAX_ISSUES:
             issues.append(issue)
 
+    at = Locator(file=path.name, code_prefix="benchmarking.attributes.", value_limit=None)
     result = FacilityAttributes(file=path.name, sha256=hashlib.sha256(path.read_bytes()).hexdigest())
     rows = _rows(path)
     first = next(rows, None)
@@ -156,11 +158,10 @@ def read_attributes(path: Path, definitions: Definitions,
     missing = [c for c in ATTRIBUTE_COLUMNS if c not in columns]
     if missing:
         wanted = ", ".join(f"{c} ({ATTRIBUTE_COLUMNS[c][1]})" for c in missing)
-        raise ValidationFailed([Issue(
-            code="benchmarking.attributes.missing_column", file=path.name, row=1, column=", ".join(missing),
-            message=f"the header row lacks the column(s) {wanted}", message_zh=f"表头缺少列 {wanted}",
-            fix="first row: enterprise_id, facility_id, attribute, value", fix_zh="第一行应为：企业编号、设施编号、属性、取值",
-        )], 1)
+        raise ValidationFailed([at.finding(
+            "missing_column", ", ".join(missing), "", f"the header row lacks the column(s) {wanted}",
+            f"表头缺少列 {wanted}", "first row: enterprise_id, facility_id, attribute, value",
+            "第一行应为：企业编号、设施编号、属性、取值", row=1)], 1)
     seen: dict[tuple[str, str, str], int] = {}
     for number, cells in rows:
         cell = {c: (cells[i].strip() if i < len(cells) else "") for c, i in columns.items()}
@@ -169,8 +170,7 @@ def read_attributes(path: Path, definitions: Definitions,
 
         def issue(code: str, column: str, message: str, message_zh: str, fix: str, fix_zh: str,
                   number: int = number, cell: dict[str, str] = cell) -> None:
-            report(Issue(code=f"benchmarking.attributes.{code}", file=path.name, row=number, column=column,
-                         value=cell.get(column, ""), message=message, message_zh=message_zh, fix=fix, fix_zh=fix_zh))
+            report(at.finding(code, column, cell.get(column, ""), message, message_zh, fix, fix_zh, row=number))
 
         enterprise, facility = cell["enterprise_id"], cell["facility_id"]
         if (enterprise, facility) not in known:

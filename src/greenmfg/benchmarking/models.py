@@ -6,6 +6,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from greenmfg import errors
+
 __all__ = ["CAVEAT_CODES", "REASON_CODES", "Finding", "LevelUsed", "ProductBenchmark", "QuotaGrade"]
 
 QuotaGrade = int | str | None  # 1, 2, 3, "fails" or None
@@ -28,16 +30,18 @@ def _number(value: float | None, digits: int = 9) -> float | None:
     return round(float(value), digits)
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
-    """A warning on a result, with a dotted code and the reference it is about."""
+@dataclass(frozen=True, slots=True, init=False)
+class Finding(errors.Finding):
+    """A warning on a result, with a dotted code and the reference it is about: a ``warning``
+    :class:`~greenmfg.errors.Finding` made as ``Finding(code, ref, message, message_zh)``."""
 
-    code: str
-    ref: str
-    message: str
-    message_zh: str
+    ref: str = ""
 
-    def as_dict(self) -> dict[str, str]:
+    def __init__(self, code: str, ref: str, message: str, message_zh: str) -> None:
+        errors.Finding.__init__(self, code, message, "", message_zh, "", severity="warning")
+        object.__setattr__(self, "ref", ref)
+
+    def as_dict(self) -> dict[str, Any]:
         return {"code": self.code, "ref": self.ref, "message": self.message, "message_zh": self.message_zh}
 
 

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from types import MappingProxyType
 
+from greenmfg import errors
 from greenmfg.errors import GreenmfgError
 
 __all__ = [
@@ -100,10 +101,14 @@ class CapacityRuleError(GreenmfgError):
     ``field`` names the input that is wrong (``process``, ``date``, ``cases`` …).
     """
 
+    code = "capacity.rule"
+    field: str
+    message = "no capacity-replacement rule applies"
+    message_zh = "没有可适用的产能置换规则"
+
     def __init__(self, code: str, field: str, message: str, message_zh: str, fix: str, fix_zh: str,
                  value: str = "") -> None:
-        super().__init__(message)
-        self.code, self.field, self.message, self.message_zh = code, field, message, message_zh
+        super().__init__(message, message_zh, code=code, field=field)
         self.fix, self.fix_zh, self.value = fix, fix_zh, value
 
 
@@ -213,22 +218,25 @@ class Project:
 
 
 @dataclass(frozen=True, slots=True)
-class Reason:
-    """One step of the explanation, in English and Chinese, with the references it rests on."""
+class Reason(errors.Finding):
+    """One step of the explanation, in English and Chinese, with the references it rests on (an ``info``
+    :class:`~greenmfg.errors.Finding`: ``Reason(code, message, message_zh, refs)``)."""
 
-    code: str
-    message: str
-    message_zh: str
+    fix: str = field(default="", kw_only=True)
+    fix_zh: str = field(default="", kw_only=True)
+    severity: str = field(default="info", kw_only=True)
     refs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
-class Finding:
-    """A warning on the result (a value that is not verified, a claim that does not apply …)."""
+class Finding(errors.Finding):
+    """A warning on the result (a value that is not verified, a claim that does not apply …): a
+    ``warning`` :class:`~greenmfg.errors.Finding` with the reference and status it is about
+    (``Finding(code, message, message_zh, ref, status)``)."""
 
-    code: str
-    message: str
-    message_zh: str
+    fix: str = field(default="", kw_only=True)
+    fix_zh: str = field(default="", kw_only=True)
+    severity: str = field(default="warning", kw_only=True)
     ref: str = ""
     status: str = ""
 
@@ -367,6 +375,50 @@ def required_retirement(project: Project, measures: Sequence[Measure], regions: 
     ----------
     《钢铁行业产能置换实施办法》(2021) 置换比例; 《水泥玻璃行业产能置换实施办法》(2021) 置换比例.
     """
+    _check_process(project)
+    in_force = _in_force(project, measures)
+    trail = _Trail()
+    process = project.process
+    suspension = next((m for m in reversed(in_force) if process in m.suspended), None)
+    ruling = next((m for m in reversed(in_force) if any(r.process == process for r in m.rules)), None)
+    if suspension is not None:
+        return _suspended(project, suspension, trail)
+    assert ruling is not None  # measures_in_force only returns measures with rules or a suspension
+    region = region_match(ruling, regions, project.province, project.city)
+    trail.citations.extend(region.citations)
+    trail.reasons.append(_region_reason(project, ruling, region))
+    rules = [r for r in ruling.rules if r.process == process]
+    claimed = _claimed_cases(project, ruling, rules, trail)
+    applicable = _applicable_rules(project, rules, regions, region, claimed, trail)
+    banned = next((r for r in applicable if r.not_permitted is not None), None)
+    if banned is not None and banned.not_permitted is not None:
+        return _not_permitted(project, ruling, region, banned, banned.not_permitted, trail)
+    base, ratio = _base_rule(project, ruling, region, applicable, claimed, trail)
+    ratio, floor_rule = _apply_floors(applicable, ratio, trail)
+    strict = floor_rule is None and base.strictly_greater is not None
+    if strict and base.strictly_greater is not None:
+        trail.citations.append(base.strictly_greater)
+        trail.reasons.append(_strictly_greater_reason(base, base.strictly_greater, ratio))
+    outcome = "exempt" if ratio == 0 else "required"
+    required = project.capacity * ratio
+    return _result(outcome, project, ruling, ratio, required, strict, base, floor_rule, region, trail.reasons,
+                   trail.findings, trail.citations)
+
+
+# ---------------------------------------------------------------- the steps of required_retirement
+
+
+@dataclass(slots=True)
+class _Trail:
+    """What :func:`required_retirement` has gathered so far, in order: reasons, warnings, citations."""
+
+    reasons: list[Reason] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    citations: list[Cited] = field(default_factory=list)
+
+
+def _check_process(project: Project) -> None:
+    """The process is known and belongs to the project's sector, else :class:`CapacityRuleError`."""
     process = project.process
     sector = PROCESSES.get(process)
     if sector is None:
@@ -381,6 +433,11 @@ def required_retirement(project: Project, measures: Sequence[Measure], regions: 
             f"工序 '{process}' 属于行业 '{sector}'，而非 '{project.sector}'",
             f"for {project.sector} use {', '.join(allowed) or 'no process'}",
             f"{project.sector} 行业可选工序：{', '.join(allowed) or '无'}", process)
+
+
+def _in_force(project: Project, measures: Sequence[Measure]) -> list[Measure]:
+    """Step 1: the measures in force for the process on the project's date (oldest first), or raise."""
+    process = project.process
     in_force = measures_in_force(measures, process, project.on)
     if not in_force:
         editions = sorted({f"{m.dataset_id} ({m.valid_from or '…'} – {m.valid_to or '…'})"
@@ -391,40 +448,43 @@ def required_retirement(project: Project, measures: Sequence[Measure], regions: 
             f"{project.on.isoformat()} 无已收录的{process}产能置换办法",
             f"encoded measures: {'; '.join(editions) or 'none'}", f"已收录的办法：{'；'.join(editions) or '无'}",
             project.on.isoformat())
-    citations: list[Cited] = []
-    reasons: list[Reason] = []
-    findings: list[Finding] = []
+    return in_force
 
-    suspension = next((m for m in reversed(in_force) if process in m.suspended), None)
-    ruling = next((m for m in reversed(in_force) if any(r.process == process for r in m.rules)), None)
-    if suspension is not None:
-        cited = suspension.suspended[process]
-        citations.append(cited)
-        reasons.append(Reason("capacity.rule.suspended",
-                              f"{suspension.title}: new plans for {process} are suspended from "
-                              f"{suspension.valid_from} ({cited.notes})",
-                              f"{suspension.title_zh}：自 {suspension.valid_from} 起暂停新的产能置换方案（{cited.notes}）",
-                              (cited.reference,)))
-        return _result("suspended", project, suspension, None, None, False, None, None, None, reasons, findings,
-                       citations)
-    assert ruling is not None  # measures_in_force only returns measures with rules or a suspension
-    region = region_match(ruling, regions, project.province, project.city)
-    citations.extend(region.citations)
+
+def _suspended(project: Project, suspension: Measure, trail: _Trail) -> Requirement:
+    """Step 1: a suspension in force for the process wins over any rule."""
+    process = project.process
+    cited = suspension.suspended[process]
+    trail.citations.append(cited)
+    trail.reasons.append(Reason("capacity.rule.suspended",
+                                f"{suspension.title}: new plans for {process} are suspended from "
+                                f"{suspension.valid_from} ({cited.notes})",
+                                f"{suspension.title_zh}：自 {suspension.valid_from} 起暂停新的产能置换方案（{cited.notes}）",
+                                (cited.reference,)))
+    return _result("suspended", project, suspension, None, None, False, None, None, None, trail.reasons,
+                   trail.findings, trail.citations)
+
+
+def _region_reason(project: Project, ruling: Measure, region: RegionMatch) -> Reason:
+    """Step 2: why the project is in the key region or in the other regions."""
     if region.key_region:
-        reasons.append(Reason("capacity.region.key",
-                              f"the project ({_place(project)}) is in the measure's key air-pollution region "
-                              f"(set {region.region_set})",
-                              f"项目所在地（{_place(project)}）属于该办法的大气污染防治重点区域（{region.region_set}）",
-                              tuple(c.reference for c in region.citations)))
-    else:
-        reasons.append(Reason("capacity.region.other",
-                              f"the project ({_place(project)}) is not in the measure's key region "
-                              f"({', '.join(n for n, _l in ruling.key_region) or 'none defined'}): other regions apply",
-                              f"项目所在地（{_place(project)}）不在该办法的重点区域"
-                              f"（{'、'.join(n for n, _l in ruling.key_region) or '未定义'}）内，适用其他地区比例",
-                              tuple(c.reference for c in region.citations)))
+        return Reason("capacity.region.key",
+                      f"the project ({_place(project)}) is in the measure's key air-pollution region "
+                      f"(set {region.region_set})",
+                      f"项目所在地（{_place(project)}）属于该办法的大气污染防治重点区域（{region.region_set}）",
+                      tuple(c.reference for c in region.citations))
+    return Reason("capacity.region.other",
+                  f"the project ({_place(project)}) is not in the measure's key region "
+                  f"({', '.join(n for n, _l in ruling.key_region) or 'none defined'}): other regions apply",
+                  f"项目所在地（{_place(project)}）不在该办法的重点区域"
+                  f"（{'、'.join(n for n, _l in ruling.key_region) or '未定义'}）内，适用其他地区比例",
+                  tuple(c.reference for c in region.citations))
 
-    rules = [r for r in ruling.rules if r.process == process]
+
+def _claimed_cases(project: Project, ruling: Measure, rules: Sequence[Rule], trail: _Trail) -> set[str]:
+    """Step 3: the cases claimed, the flags (merger, cross-province, restricted) among them when the
+    measure has a rule for them; an unknown claimed case raises."""
+    process = project.process
     known_cases = {r.case for r in rules} - {"standard"}
     unknown = sorted(project.cases - known_cases)
     if unknown:
@@ -442,10 +502,16 @@ def required_retirement(project: Project, measures: Sequence[Measure], regions: 
         if name in known_cases:
             claimed.add(name)
         else:
-            reasons.append(Reason(f"capacity.case.{name}.not_applicable",
-                                  f"'{name}' has no rule of its own for {process} in {ruling.dataset_id}",
-                                  f"{ruling.dataset_id} 对{process}没有关于 '{name}' 的专门规定"))
+            trail.reasons.append(Reason(f"capacity.case.{name}.not_applicable",
+                                        f"'{name}' has no rule of its own for {process} in {ruling.dataset_id}",
+                                        f"{ruling.dataset_id} 对{process}没有关于 '{name}' 的专门规定"))
+    return claimed
 
+
+def _applicable_rules(project: Project, rules: Sequence[Rule], regions: Mapping[str, RegionSet],
+                      region: RegionMatch, claimed: set[str], trail: _Trail) -> list[Rule]:
+    """Step 3: the rules of the region class that apply (standard, claimed or automatic cases),
+    each only inside its ``only_in`` sets; a claimed case outside them gives a warning."""
     applicable: list[Rule] = []
     for rule in rules:
         if rule.where != "any" and (rule.where == "key_region") != region.key_region:
@@ -456,30 +522,47 @@ def required_retirement(project: Project, measures: Sequence[Measure], regions: 
                    if name not in regions or regions[name].match(project.province, project.city) is None]
         if outside:
             if rule.case in claimed:
-                for name, c in outside:
-                    incomplete = name in regions and regions[name].incomplete
-                    findings.append(Finding(
-                        "capacity.case.outside_region",
-                        f"case '{rule.case}' applies only in region set '{name}', which does not include "
-                        f"{_place(project)}{' as far as encoded (the set is incomplete)' if incomplete else ''}; "
-                        "the case was not applied",
-                        f"情形 '{rule.case}' 仅适用于区域 '{name}'，不含 {_place(project)}"
-                        f"{'（已收录名单不完整）' if incomplete else ''}，未予适用", c.reference, c.status))
+                trail.findings.extend(_outside_region(project, rule, regions, outside))
             continue
-        citations.extend(c for _n, c in rule.only_in)
+        trail.citations.extend(c for _n, c in rule.only_in)
         if rule.automatic is not None:
-            citations.append(rule.automatic)
+            trail.citations.append(rule.automatic)
         applicable.append(rule)
+    return applicable
 
-    banned = next((r for r in applicable if r.not_permitted is not None), None)
-    if banned is not None and banned.not_permitted is not None:
-        citations.append(banned.not_permitted)
-        reasons.append(Reason("capacity.rule.not_permitted",
-                              f"rule {banned.key}: no new capacity is permitted here ({banned.not_permitted.notes})",
-                              f"规则 {banned.key}：此处不得新增产能（{banned.not_permitted.notes}）",
-                              (banned.not_permitted.reference,)))
-        return _result("not_permitted", project, ruling, None, None, False, banned, None, region, reasons, findings,
-                       citations)
+
+def _outside_region(project: Project, rule: Rule, regions: Mapping[str, RegionSet],
+                    outside: Sequence[tuple[str, Cited]]) -> list[Finding]:
+    """The warnings for a claimed case whose ``only_in`` sets do not include the project's location."""
+    findings: list[Finding] = []
+    for name, c in outside:
+        incomplete = name in regions and regions[name].incomplete
+        findings.append(Finding(
+            "capacity.case.outside_region",
+            f"case '{rule.case}' applies only in region set '{name}', which does not include "
+            f"{_place(project)}{' as far as encoded (the set is incomplete)' if incomplete else ''}; "
+            "the case was not applied",
+            f"情形 '{rule.case}' 仅适用于区域 '{name}'，不含 {_place(project)}"
+            f"{'（已收录名单不完整）' if incomplete else ''}，未予适用", c.reference, c.status))
+    return findings
+
+
+def _not_permitted(project: Project, ruling: Measure, region: RegionMatch, banned: Rule, cited: Cited,
+                   trail: _Trail) -> Requirement:
+    """An applicable rule permits no new capacity at the location."""
+    trail.citations.append(cited)
+    trail.reasons.append(Reason("capacity.rule.not_permitted",
+                                f"rule {banned.key}: no new capacity is permitted here ({cited.notes})",
+                                f"规则 {banned.key}：此处不得新增产能（{cited.notes}）",
+                                (cited.reference,)))
+    return _result("not_permitted", project, ruling, None, None, False, banned, None, region, trail.reasons,
+                   trail.findings, trail.citations)
+
+
+def _base_rule(project: Project, ruling: Measure, region: RegionMatch, applicable: Sequence[Rule],
+               claimed: set[str], trail: _Trail) -> tuple[Rule, Decimal]:
+    """Step 3: the rule with the lowest applicable ``ratio_min`` and that ratio; raises when none has one."""
+    process = project.process
     bases = [r for r in applicable if r.ratio_min is not None and r.ratio_min.value is not None]
     if not bases:
         raise CapacityRuleError(
@@ -491,43 +574,47 @@ def required_retirement(project: Project, measures: Sequence[Measure], regions: 
     base = min(bases, key=lambda r: (Decimal(str(r.ratio_min.value if r.ratio_min else 0)), r.case != "standard"))
     assert base.ratio_min is not None and base.ratio_min.value is not None
     ratio = Decimal(str(base.ratio_min.value))
-    citations.append(base.ratio_min)
-    reasons.append(_case_reason(base, base.ratio_min))
+    trail.citations.append(base.ratio_min)
+    trail.reasons.append(_case_reason(base, base.ratio_min))
     for rule in bases:
         if rule is not base and rule.case in claimed and rule.ratio_min is not None:
-            reasons.append(Reason(f"capacity.case.{rule.case}.higher",
-                                  f"claimed case '{rule.case}' ({rule.ratio_min.value}:1) is not lower than the ratio applied",
-                                  f"所选情形 '{rule.case}'（{rule.ratio_min.value}:1）不低于所适用比例",
-                                  (rule.ratio_min.reference,)))
+            trail.reasons.append(Reason(f"capacity.case.{rule.case}.higher",
+                                        f"claimed case '{rule.case}' ({rule.ratio_min.value}:1) is not lower than the ratio applied",
+                                        f"所选情形 '{rule.case}'（{rule.ratio_min.value}:1）不低于所适用比例",
+                                        (rule.ratio_min.reference,)))
+    return base, ratio
+
+
+def _apply_floors(applicable: Sequence[Rule], ratio: Decimal, trail: _Trail) -> tuple[Decimal, Rule | None]:
+    """Step 4: ``ratio_floor`` rules raise the ratio to at least the floor; returns the ratio and the
+    floor rule that raised it (None when the base ratio already met every floor)."""
     floor_rule = None
     floors = [r for r in applicable if r.ratio_floor is not None and r.ratio_floor.value is not None]
     for rule in floors:
         assert rule.ratio_floor is not None and rule.ratio_floor.value is not None
         floor = Decimal(str(rule.ratio_floor.value))
-        citations.append(rule.ratio_floor)
+        trail.citations.append(rule.ratio_floor)
         if floor > ratio:
             ratio, floor_rule = floor, rule
-            reasons.append(Reason(f"capacity.floor.{rule.case}",
-                                  f"rule {rule.key}: the ratio is at least {_ratio_text(floor)} whatever the case ({rule.ratio_floor.notes})",
-                                  f"规则 {rule.key}：置换比例一律不低于 {_ratio_text(floor)}（{rule.ratio_floor.notes}）",
-                                  (rule.ratio_floor.reference,)))
+            trail.reasons.append(Reason(f"capacity.floor.{rule.case}",
+                                        f"rule {rule.key}: the ratio is at least {_ratio_text(floor)} whatever the case ({rule.ratio_floor.notes})",
+                                        f"规则 {rule.key}：置换比例一律不低于 {_ratio_text(floor)}（{rule.ratio_floor.notes}）",
+                                        (rule.ratio_floor.reference,)))
         else:
-            reasons.append(Reason(f"capacity.floor.{rule.case}.met",
-                                  f"rule {rule.key}: the floor of {_ratio_text(floor)} is already met by the ratio applied",
-                                  f"规则 {rule.key}：不低于 {_ratio_text(floor)} 的要求已由所适用比例满足",
-                                  (rule.ratio_floor.reference,)))
-    strict = floor_rule is None and base.strictly_greater is not None
-    if strict and base.strictly_greater is not None:
-        citations.append(base.strictly_greater)
-        reasons.append(Reason("capacity.rule.strictly_greater",
-                              f"rule {base.key}: the retired capacity must exceed {_ratio_text(ratio)} × the new capacity "
-                              f"({base.strictly_greater.notes})",
-                              f"规则 {base.key}：退出产能须多于新建产能的 {_ratio_text(ratio)}（减量置换）",
-                              (base.strictly_greater.reference,)))
-    outcome = "exempt" if ratio == 0 else "required"
-    required = project.capacity * ratio
-    return _result(outcome, project, ruling, ratio, required, strict, base, floor_rule, region, reasons, findings,
-                   citations)
+            trail.reasons.append(Reason(f"capacity.floor.{rule.case}.met",
+                                        f"rule {rule.key}: the floor of {_ratio_text(floor)} is already met by the ratio applied",
+                                        f"规则 {rule.key}：不低于 {_ratio_text(floor)} 的要求已由所适用比例满足",
+                                        (rule.ratio_floor.reference,)))
+    return ratio, floor_rule
+
+
+def _strictly_greater_reason(base: Rule, cited: Cited, ratio: Decimal) -> Reason:
+    """Step 5: 减量置换, the retired capacity must exceed capacity × r."""
+    return Reason("capacity.rule.strictly_greater",
+                  f"rule {base.key}: the retired capacity must exceed {_ratio_text(ratio)} × the new capacity "
+                  f"({cited.notes})",
+                  f"规则 {base.key}：退出产能须多于新建产能的 {_ratio_text(ratio)}（减量置换）",
+                  (cited.reference,))
 
 
 def _place(project: Project) -> str:

@@ -31,7 +31,7 @@ Pure functions on numpy arrays. Two model families:
 Daily temperatures: :func:`daily_mean_temperature` averages hourly values over local calendar
 days with CalTRACK's coverage rule (§2.2.2.3 baseline, §3.5.1.2 reporting: no more than 50 % of a
 day's hours missing). With it the fit reproduces eemeter 2.9.2's own CalTRACK test (1571.28,
-tests/monitoring/test_mv_eemeter.py; docs/benchmarks.md has where eemeter's day boundary departs).
+tests/calc/test_mv_eemeter.py; docs/benchmarks.md has where eemeter's day boundary departs).
 
 Savings: avoided energy use (IPMVP Option B per meter / Option C whole facility) = adjusted
 baseline (the baseline model under reporting-period conditions) − reporting-period actual;
@@ -482,6 +482,64 @@ def fit_change_point_many(energy: Array, temperature_c: Array, *, production: Ar
     """
     if balance_point_search not in BALANCE_POINT_SEARCHES:
         raise ValueError(f"balance_point_search must be one of {BALANCE_POINT_SEARCHES}")
+    data = _daily_data(energy, temperature_c, production, valid)
+    bps = f_to_c(np.asarray(balance_points_f, dtype=float))  # (b,)
+    sums = _degree_day_sums(data, bps)
+    # HDD+CDD over pairs h ≤ c
+    hi, ci = np.triu_indices(bps.size)
+    results = {"intercept_only": _fit_intercept_only(data, sums), **_fit_single_degree_day(data, sums, bps.size),
+               "hdd_cdd": _fit_hdd_cdd(data, sums, hi, ci)}
+    for kind, res in results.items():
+        _qualify(kind, res, data, sums, max_p_value)
+    models: list[ChangePointModel] = []
+    for i in range(data.m):
+        (_score, kind, j), cand_list = _select_candidate(results, i, keep_candidates)
+        hbp, cbp = _grid_balance_points(kind, j, bps, hi, ci)
+        search = "grid"
+        if balance_point_search == "continuous" and kind != "intercept_only":
+            hbp, cbp, search = _refined_balance_points(data, i, bps, hbp, cbp, max_p_value)
+        models.append(_refit(data, i, kind, hbp, cbp, cand_list, search))
+    return models
+
+
+# ---------------------------------------------------------------- the steps of fit_change_point_many
+
+
+@dataclass(frozen=True, slots=True)
+class _DailyData:
+    """The meters' days as (m, n) arrays; days not used have weight ``w`` 0 and zeros elsewhere."""
+
+    y: Array
+    t: Array
+    w: Array
+    p: Array
+    use_p: bool
+
+    @property
+    def m(self) -> int:
+        return int(self.y.shape[0])
+
+
+@dataclass(frozen=True, slots=True)
+class _Sums:
+    """Per-meter sums (m,) and per-meter, per-balance-point degree-day sums (m, b) of the normal equations."""
+
+    n: Array
+    sy: Array
+    syy: Array
+    sp: Array
+    spp: Array
+    spy: Array
+    sst: Array
+    hdd: tuple[Array, ...]  # Σx, Σx², Σxy, Σxp, days with x > 0 per year, Σx per year
+    cdd: tuple[Array, ...]
+    h_ok: npt.NDArray[np.bool_]
+    c_ok: npt.NDArray[np.bool_]
+
+
+def _daily_data(energy: Array, temperature_c: Array, production: Array | None,
+                valid: npt.NDArray[np.bool_] | None) -> _DailyData:
+    """Energy, temperature and production broadcast to (m, n); missing or non-finite days get weight 0."""
     y = np.atleast_2d(np.asarray(energy, dtype=float))
     m, n_days = y.shape
     t = np.broadcast_to(np.asarray(temperature_c, dtype=float), (m, n_days))
@@ -492,8 +550,12 @@ def fit_change_point_many(energy: Array, temperature_c: Array, *, production: Ar
     use_p = production is not None
     p = np.where(w > 0, np.broadcast_to(np.asarray(production, dtype=float), (m, n_days)), 0.0) if use_p \
         else np.zeros((m, n_days))
-    bps = f_to_c(np.asarray(balance_points_f, dtype=float))  # (b,)
-    nb = bps.size
+    return _DailyData(y=y, t=t, w=w, p=p, use_p=use_p)
+
+
+def _degree_day_sums(d: _DailyData, bps: Array) -> _Sums:
+    """The sums every candidate's normal equations are built from, and the degree-day sufficiency rules."""
+    y, t, w, p = d.y, d.t, d.w, d.p
     # degree days for every balance point: (m, b, n)
     hdd_all = np.maximum(bps[None, :, None] - t[:, None, :], 0.0) * w[:, None, :]
     cdd_all = np.maximum(t[:, None, :] - bps[None, :, None], 0.0) * w[:, None, :]
@@ -506,152 +568,190 @@ def fit_change_point_many(energy: Array, temperature_c: Array, *, production: Ar
         return (x.sum(2), np.einsum("mbn,mbn->mb", x, x), np.einsum("mbn,mn->mb", x, y),
                 np.einsum("mbn,mn->mb", x, p), (x > 0).sum(2) / years[:, None], x.sum(2) / years[:, None])
 
-    sh, shh, shy, shp, h_days, h_total = sums(hdd_all)
-    sc, scc, scy, scp, c_days, c_total = sums(cdd_all)
-    h_ok = (h_days >= MIN_NONZERO_DD_DAYS) & (h_total >= MIN_TOTAL_DD_C)
-    c_ok = (c_days >= MIN_NONZERO_DD_DAYS) & (c_total >= MIN_TOTAL_DD_C)
+    h = sums(hdd_all)
+    c = sums(cdd_all)
+    h_ok = (h[4] >= MIN_NONZERO_DD_DAYS) & (h[5] >= MIN_TOTAL_DD_C)
+    c_ok = (c[4] >= MIN_NONZERO_DD_DAYS) & (c[5] >= MIN_TOTAL_DD_C)
     sst = syy - sy * sy / np.maximum(n, 1)
-    extra = 1 if use_p else 0
+    return _Sums(n=n, sy=sy, syy=syy, sp=sp, spp=spp, spy=spy, sst=sst, hdd=h, cdd=c, h_ok=h_ok, c_ok=c_ok)
 
-    def assemble(cols: list[tuple[Array, ...]]) -> tuple[Array, Array]:
-        """cols: for each regressor, (Σx, Σx·x_j for j in cols, Σxy) broadcast to a common shape."""
-        k = len(cols)
-        shape = np.broadcast_shapes(*[c[0].shape for c in cols])
-        gram = np.empty(shape + (k, k))
-        rhs = np.empty(shape + (k,))
-        for i, col in enumerate(cols):
-            rhs[..., i] = col[-1]
-            for j in range(k):
-                gram[..., i, j] = col[1 + j]
-        return gram, rhs
 
-    results: dict[str, dict[str, Any]] = {}
+def _assemble(cols: list[tuple[Array, ...]]) -> tuple[Array, Array]:
+    """cols: for each regressor, (Σx, Σx·x_j for j in cols, Σxy) broadcast to a common shape."""
+    k = len(cols)
+    shape = np.broadcast_shapes(*[c[0].shape for c in cols])
+    gram = np.empty(shape + (k, k))
+    rhs = np.empty(shape + (k,))
+    for i, col in enumerate(cols):
+        rhs[..., i] = col[-1]
+        for j in range(k):
+            gram[..., i, j] = col[1 + j]
+    return gram, rhs
+
+
+def _fit_intercept_only(d: _DailyData, s: _Sums) -> dict[str, Any]:
+    """Intercept-only (+ production) for every meter: shape (m,)."""
+    use_p = d.use_p
+    one = (s.n, s.n, *([s.sp] if use_p else []), s.sy)
+    prod = (s.sp, s.sp, *([s.spp] if use_p else []), s.spy)
+    g, r = _assemble([one] + ([prod] if use_p else []))
+    beta, sse, invd = _batched_ols(g, r, s.syy, s.n)
+    return {"beta": beta, "sse": sse, "invd": invd, "k": np.full(d.m, 1 + int(use_p))}
+
+
+def _fit_single_degree_day(d: _DailyData, s: _Sums, nb: int) -> dict[str, dict[str, Any]]:
+    """HDD-only and CDD-only (+ production) for every meter and balance point: shape (m, b)."""
+    use_p, m = d.use_p, d.m
     zeros_b = np.zeros((m, nb))
-
-    # intercept-only (+ production)
-    one = (n, n, *([sp] if use_p else []), sy)
-    prod = (sp, sp, *([spp] if use_p else []), spy)
-    g, r = assemble([one] + ([prod] if use_p else []))
-    beta, sse, invd = _batched_ols(g, r, syy, n)
-    results["intercept_only"] = {"beta": beta, "sse": sse, "invd": invd, "k": np.full(m, 1 + extra)}
-
-    # single degree-day models: shape (m, b)
-    for kind, s, ss, sxy, sxp, ok in (("hdd_only", sh, shh, shy, shp, h_ok), ("cdd_only", sc, scc, scy, scp, c_ok)):
-        nb_ = n[:, None] * np.ones((1, nb))
-        one_b = (nb_, nb_, s, *([sp[:, None] + zeros_b] if use_p else []), sy[:, None] + zeros_b)
-        x_b = (s, s, ss, *([sxp] if use_p else []), sxy)
+    results: dict[str, dict[str, Any]] = {}
+    for kind, (sx, ss, sxy, sxp, *_), ok in (("hdd_only", s.hdd, s.h_ok), ("cdd_only", s.cdd, s.c_ok)):
+        nb_ = s.n[:, None] * np.ones((1, nb))
+        one_b = (nb_, nb_, sx, *([s.sp[:, None] + zeros_b] if use_p else []), s.sy[:, None] + zeros_b)
+        x_b = (sx, sx, ss, *([sxp] if use_p else []), sxy)
         cols = [one_b, x_b]
         if use_p:
-            cols.append((sp[:, None] + zeros_b, sp[:, None] + zeros_b, sxp, spp[:, None] + zeros_b,
-                         spy[:, None] + zeros_b))
-        g, r = assemble(cols)
-        beta, sse, invd = _batched_ols(g, r, syy[:, None], nb_)
-        results[kind] = {"beta": beta, "sse": sse, "invd": invd, "ok": ok, "k": np.full((m, nb), 2 + extra)}
+            cols.append((s.sp[:, None] + zeros_b, s.sp[:, None] + zeros_b, sxp, s.spp[:, None] + zeros_b,
+                         s.spy[:, None] + zeros_b))
+        g, r = _assemble(cols)
+        beta, sse, invd = _batched_ols(g, r, s.syy[:, None], nb_)
+        results[kind] = {"beta": beta, "sse": sse, "invd": invd, "ok": ok, "k": np.full((m, nb), 2 + int(use_p))}
+    return results
 
-    # HDD+CDD over pairs h ≤ c: HDD_h·CDD_c = 0, so the cross sum vanishes
-    hi, ci = np.triu_indices(nb)
-    pair = (m, hi.size)
+
+def _fit_hdd_cdd(d: _DailyData, s: _Sums, hi: npt.NDArray[np.intp], ci: npt.NDArray[np.intp]) -> dict[str, Any]:
+    """HDD+CDD (+ production) for every meter and balance-point pair (hi ≤ ci): shape (m, pairs).
+
+    HDD_h·CDD_c = 0 when h ≤ c, so the cross sum vanishes."""
+    use_p = d.use_p
+    sh, shh, shy, shp = s.hdd[:4]
+    sc, scc, scy, scp = s.cdd[:4]
+    pair = (d.m, hi.size)
     Z = np.zeros(pair)
 
     def e(a: Array) -> Array:
         return np.broadcast_to(a[:, None], pair) if a.ndim == 1 else a
 
-    cols = [(e(n), e(n), sh[:, hi], sc[:, ci], *([e(sp)] if use_p else []), e(sy)),
+    cols = [(e(s.n), e(s.n), sh[:, hi], sc[:, ci], *([e(s.sp)] if use_p else []), e(s.sy)),
             (sh[:, hi], sh[:, hi], shh[:, hi], Z, *([shp[:, hi]] if use_p else []), shy[:, hi]),
             (sc[:, ci], sc[:, ci], Z, scc[:, ci], *([scp[:, ci]] if use_p else []), scy[:, ci])]
     if use_p:
-        cols.append((e(sp), e(sp), shp[:, hi], scp[:, ci], e(spp), e(spy)))
-    g, r = assemble(cols)
-    beta, sse, invd = _batched_ols(g, r, e(syy), e(n))
-    results["hdd_cdd"] = {"beta": beta, "sse": sse, "invd": invd, "ok": h_ok[:, hi] & c_ok[:, ci],
-                          "k": np.full(pair, 3 + extra)}
+        cols.append((e(s.sp), e(s.sp), shp[:, hi], scp[:, ci], e(s.spp), e(s.spy)))
+    g, r = _assemble(cols)
+    beta, sse, invd = _batched_ols(g, r, e(s.syy), e(s.n))
+    return {"beta": beta, "sse": sse, "invd": invd, "ok": s.h_ok[:, hi] & s.c_ok[:, ci],
+            "k": np.full(pair, 3 + int(use_p))}
 
-    models: list[ChangePointModel] = []
+
+def _qualify(kind: str, res: dict[str, Any], d: _DailyData, s: _Sums, max_p_value: float) -> None:
+    """Adds p-values, adjusted R² and CalTRACK qualification (degree-day and production betas positive
+    and significant, degree-day sufficiency) to one model type's batched results ``res``."""
+    n, sst, use_p = s.n, s.sst, d.use_p
+    k = res["k"]
+    dof = (n[:, None] if k.ndim == 2 else n) - k
+    res["p"] = _p_values(res["beta"], res["invd"], res["sse"], dof.astype(float))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        adj = 1.0 - (res["sse"] / np.maximum(dof, 1)) / ((sst if k.ndim == 1 else sst[:, None]) /
+                                                          np.maximum((n if k.ndim == 1 else n[:, None]) - 1, 1))
+    if kind == "intercept_only" and not use_p:
+        adj = np.zeros_like(adj)
+    res["adj"] = np.where(np.isfinite(adj), adj, -np.inf)
+    # qualification: degree-day betas (and the production beta) positive and significant
+    dd_cols = {"intercept_only": [], "hdd_only": [1], "cdd_only": [1], "hdd_cdd": [1, 2]}[kind]
+    test_cols = dd_cols + ([res["beta"].shape[-1] - 1] if use_p else [])
+    qualified = np.ones(res["adj"].shape, dtype=bool) if "ok" not in res else res["ok"].copy()
+    for col in test_cols:
+        qualified &= (res["beta"][..., col] > 0) & (res["p"][..., col] < max_p_value)
+    qualified &= np.all(np.isfinite(res["beta"]), axis=-1)
+    res["qualified"] = qualified
+
+
+def _select_candidate(results: Mapping[str, Mapping[str, Any]], i: int, keep_candidates: bool
+                      ) -> tuple[tuple[float, str, int], list[Mapping[str, Any]]]:
+    """Meter ``i``'s qualifying candidate with the highest adjusted R² as (score, model type, balance-point
+    index, -1 for intercept-only), and the best of each model type when ``keep_candidates``."""
+    best: tuple[float, str, int] | None = None
+    cand_list: list[Mapping[str, Any]] = []
     for kind, res in results.items():
-        k = res["k"]
-        dof = (n[:, None] if k.ndim == 2 else n) - k
-        res["p"] = _p_values(res["beta"], res["invd"], res["sse"], dof.astype(float))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            adj = 1.0 - (res["sse"] / np.maximum(dof, 1)) / ((sst if k.ndim == 1 else sst[:, None]) /
-                                                              np.maximum((n if k.ndim == 1 else n[:, None]) - 1, 1))
-        if kind == "intercept_only" and not use_p:
-            adj = np.zeros_like(adj)
-        res["adj"] = np.where(np.isfinite(adj), adj, -np.inf)
-        # qualification: degree-day betas (and the production beta) positive and significant
-        dd_cols = {"intercept_only": [], "hdd_only": [1], "cdd_only": [1], "hdd_cdd": [1, 2]}[kind]
-        test_cols = dd_cols + ([res["beta"].shape[-1] - 1] if use_p else [])
-        qualified = np.ones(res["adj"].shape, dtype=bool) if "ok" not in res else res["ok"].copy()
-        for col in test_cols:
-            qualified &= (res["beta"][..., col] > 0) & (res["p"][..., col] < max_p_value)
-        qualified &= np.all(np.isfinite(res["beta"]), axis=-1)
-        res["qualified"] = qualified
+        adj_i = res["adj"][i]
+        q_i = res["qualified"][i]
+        if adj_i.ndim == 0:
+            if q_i:
+                score = float(adj_i)
+                if best is None or score > best[0]:
+                    best = (score, kind, -1)
+                if keep_candidates:
+                    cand_list.append({"model_type": kind, "adj_r2": score, "qualified": True})
+            continue
+        masked = np.where(q_i, adj_i, -np.inf)
+        j = int(np.argmax(masked))
+        if keep_candidates:
+            cand_list.append({"model_type": kind, "adj_r2": float(masked[j]) if q_i.any() else None,
+                              "qualified": bool(q_i.any())})
+        if q_i.any() and (best is None or masked[j] > best[0]):
+            best = (float(masked[j]), kind, j)
+    if best is None:  # intercept-only with production may fail qualification: fall back to the mean
+        best = (0.0, "intercept_only", -1)
+    return best, cand_list
 
-    for i in range(m):
-        best: tuple[float, str, int] | None = None
-        cand_list: list[Mapping[str, Any]] = []
-        for kind, res in results.items():
-            adj_i = res["adj"][i]
-            q_i = res["qualified"][i]
-            if adj_i.ndim == 0:
-                if q_i:
-                    score = float(adj_i)
-                    if best is None or score > best[0]:
-                        best = (score, kind, -1)
-                    if keep_candidates:
-                        cand_list.append({"model_type": kind, "adj_r2": score, "qualified": True})
-                continue
-            masked = np.where(q_i, adj_i, -np.inf)
-            j = int(np.argmax(masked))
-            if keep_candidates:
-                cand_list.append({"model_type": kind, "adj_r2": float(masked[j]) if q_i.any() else None,
-                                  "qualified": bool(q_i.any())})
-            if q_i.any() and (best is None or masked[j] > best[0]):
-                best = (float(masked[j]), kind, j)
-        if best is None:  # intercept-only with production may fail qualification: fall back to the mean
-            best = (0.0, "intercept_only", -1)
-        _score, kind, j = best
-        hbp = cbp = None
-        names = ["intercept"]
-        mask = w[i] > 0
-        columns = [np.ones(int(mask.sum()))]
-        if kind == "hdd_only":
-            hbp = float(bps[j])
-        elif kind == "cdd_only":
-            cbp = float(bps[j])
-        elif kind == "hdd_cdd":
-            hbp, cbp = float(bps[hi[j]]), float(bps[ci[j]])
-        search = "grid"
-        if balance_point_search == "continuous" and kind != "intercept_only":
-            step = float(np.min(np.diff(np.sort(bps)))) if nb > 1 else 1.0 / 1.8
-            rh, rc = refine_balance_points(t[i][mask], y[i][mask], hbp, cbp,
-                                           production=p[i][mask] if use_p else None, step_c=step)
-            if (rh, rc) != (hbp, cbp):
-                rb, rp = _exact_ols(_design(t[i][mask], rh, rc, p[i][mask] if use_p else None), y[i][mask])
-                if all(rb[k] > 0 and rp[k] < max_p_value for k in range(1, rb.size)):
-                    hbp, cbp, search = rh, rc, "continuous"
-        if hbp is not None:
-            names.append("beta_hdd")
-            columns.append(hdd(t[i][mask], hbp))
-        if cbp is not None:
-            names.append("beta_cdd")
-            columns.append(cdd(t[i][mask], cbp))
-        if use_p:
-            names.append("beta_production")
-            columns.append(p[i][mask])
-        # the chosen candidate is refitted exactly (QR least squares) for its coefficients and p-values
-        b, pv = _exact_ols(np.column_stack(columns), y[i][mask])
-        bh = float(b[names.index("beta_hdd")]) if hbp is not None else 0.0
-        bc = float(b[names.index("beta_cdd")]) if cbp is not None else 0.0
-        model = ChangePointModel(
-            model_type=kind, intercept=float(b[0]), beta_hdd=bh, beta_cdd=bc,
-            beta_production=float(b[-1]) if use_p else 0.0, heating_balance_point_c=hbp,
-            cooling_balance_point_c=cbp, uses_production=use_p,
-            p_values={name: float(v) for name, v in zip(names, pv, strict=True)}, candidates=tuple(cand_list),
-            balance_point_search=search)
-        pred = model.predict(t[i][mask], p[i][mask] if use_p else None)
-        fm = metrics(y[i][mask], pred, len(names))
-        models.append(replace(model, metrics=fm))
-    return models
+
+def _grid_balance_points(kind: str, j: int, bps: Array, hi: npt.NDArray[np.intp], ci: npt.NDArray[np.intp]
+                         ) -> tuple[float | None, float | None]:
+    """The (heating, cooling) balance points [°C] of grid candidate ``j`` of model type ``kind``."""
+    hbp = cbp = None
+    if kind == "hdd_only":
+        hbp = float(bps[j])
+    elif kind == "cdd_only":
+        cbp = float(bps[j])
+    elif kind == "hdd_cdd":
+        hbp, cbp = float(bps[hi[j]]), float(bps[ci[j]])
+    return hbp, cbp
+
+
+def _refined_balance_points(d: _DailyData, i: int, bps: Array, hbp: float | None, cbp: float | None,
+                            max_p_value: float) -> tuple[float | None, float | None, str]:
+    """Meter ``i``'s balance points refined between the grid neighbours (:func:`refine_balance_points`),
+    kept only if the refined model still qualifies; returns them with the search that produced them."""
+    mask = d.w[i] > 0
+    t, y = d.t[i][mask], d.y[i][mask]
+    prod = d.p[i][mask] if d.use_p else None
+    step = float(np.min(np.diff(np.sort(bps)))) if bps.size > 1 else 1.0 / 1.8
+    rh, rc = refine_balance_points(t, y, hbp, cbp, production=prod, step_c=step)
+    if (rh, rc) != (hbp, cbp):
+        rb, rp = _exact_ols(_design(t, rh, rc, prod), y)
+        if all(rb[k] > 0 and rp[k] < max_p_value for k in range(1, rb.size)):
+            return rh, rc, "continuous"
+    return hbp, cbp, "grid"
+
+
+def _refit(d: _DailyData, i: int, kind: str, hbp: float | None, cbp: float | None,
+           cand_list: Sequence[Mapping[str, Any]], search: str) -> ChangePointModel:
+    """Meter ``i``'s chosen candidate refitted exactly (QR least squares) for its coefficients, p-values
+    and fit metrics."""
+    mask = d.w[i] > 0
+    t, y = d.t[i][mask], d.y[i][mask]
+    names = ["intercept"]
+    columns = [np.ones(int(mask.sum()))]
+    if hbp is not None:
+        names.append("beta_hdd")
+        columns.append(hdd(t, hbp))
+    if cbp is not None:
+        names.append("beta_cdd")
+        columns.append(cdd(t, cbp))
+    if d.use_p:
+        names.append("beta_production")
+        columns.append(d.p[i][mask])
+    b, pv = _exact_ols(np.column_stack(columns), y)
+    bh = float(b[names.index("beta_hdd")]) if hbp is not None else 0.0
+    bc = float(b[names.index("beta_cdd")]) if cbp is not None else 0.0
+    model = ChangePointModel(
+        model_type=kind, intercept=float(b[0]), beta_hdd=bh, beta_cdd=bc,
+        beta_production=float(b[-1]) if d.use_p else 0.0, heating_balance_point_c=hbp,
+        cooling_balance_point_c=cbp, uses_production=d.use_p,
+        p_values={name: float(v) for name, v in zip(names, pv, strict=True)}, candidates=tuple(cand_list),
+        balance_point_search=search)
+    pred = model.predict(t, d.p[i][mask] if d.use_p else None)
+    fm = metrics(y, pred, len(names))
+    return replace(model, metrics=fm)
 
 
 def fit_change_point(energy: Array, temperature_c: Array, *, production: Array | None = None,

@@ -89,10 +89,6 @@ def calculate(principal: CurrentPrincipal,
     return service.requirement_dict(service.calculate(body))
 
 
-def _conflict(error: service.PlanConflict) -> ApiError:
-    return ApiError(409, error.message, error.message_zh, code="plan_conflict")
-
-
 def _plan_answer(session: Session, plan: ReplacementPlan) -> dict[str, Any]:
     orgs, users = service.names(session, [plan])
     return service.plan_dict(plan, orgs, users)
@@ -133,12 +129,9 @@ def get_plan(plan_id: Id, principal: CurrentPrincipal, database: DatabaseDep) ->
 
 @router.post("/plans/{plan_id}/submit", summary="Submit a draft to the regulator (enterprise manager)")
 def submit_plan(plan_id: Id, principal: CurrentPrincipal, database: DatabaseDep) -> dict[str, Any]:
-    try:
-        with database.session() as session:
-            plan = service.submit_plan(session, principal, plan_id)
-            return _plan_answer(session, plan)
-    except service.PlanConflict as error:
-        raise _conflict(error) from error
+    with database.session() as session:
+        plan = service.submit_plan(session, principal, plan_id)
+        return _plan_answer(session, plan)
 
 
 def _comment(body: dict[str, Any] | None) -> str | None:
@@ -152,20 +145,14 @@ def _comment(body: dict[str, Any] | None) -> str | None:
 @router.post("/plans/{plan_id}/approve", summary="Approve a submitted plan (regulator covering the project)")
 def approve_plan(plan_id: Id, principal: CurrentPrincipal, database: DatabaseDep,
                  body: Annotated[dict[str, Any] | None, Body()] = None) -> dict[str, Any]:
-    try:
-        with database.session() as session:
-            plan = service.approve_plan(session, principal, plan_id, comment=_comment(body))
-            return _plan_answer(session, plan)
-    except service.PlanConflict as error:
-        raise _conflict(error) from error
+    with database.session() as session:
+        plan = service.approve_plan(session, principal, plan_id, comment=_comment(body))
+        return _plan_answer(session, plan)
 
 
 @router.post("/plans/{plan_id}/reject", summary="Reject a submitted plan with a reason; its capacity is released")
 def reject_plan(plan_id: Id, principal: CurrentPrincipal, database: DatabaseDep,
                 body: Annotated[dict[str, Any] | None, Body()] = None) -> dict[str, Any]:
-    try:
-        with database.session() as session:
-            plan = service.reject_plan(session, principal, plan_id, comment=_comment(body))
-            return _plan_answer(session, plan)
-    except service.PlanConflict as error:
-        raise _conflict(error) from error
+    with database.session() as session:
+        plan = service.reject_plan(session, principal, plan_id, comment=_comment(body))
+        return _plan_answer(session, plan)

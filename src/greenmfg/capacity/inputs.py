@@ -15,9 +15,11 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from greenmfg import findings
 from greenmfg.calc.capacity import CAPACITY_UNITS, PROCESSES, Project, city_key
 from greenmfg.capacity.labels import PROCESS_NAMES_ZH
 from greenmfg.errors import Issue, ValidationFailed
+from greenmfg.findings import Locator
 from greenmfg.refdata.vocabulary import load_vocabulary, normalize_name
 
 __all__ = ["FIELD_ZH", "MAX_RETIRED_ITEMS", "MUNICIPALITIES", "PlanInput", "RetiredInput", "Reader", "parse_plan",
@@ -28,12 +30,8 @@ MUNICIPALITIES = frozenset({"110000", "120000", "310000", "500000"})
 MAX_RETIRED_ITEMS = 50
 #: the largest capacity accepted [t/a or t/d]; the world's steel output is about 2·10^9 t/a
 MAX_CAPACITY = Decimal("1e10")
-EARLIEST = dt.date(2000, 1, 1)
-LATEST = dt.date(2100, 12, 31)
 UNIT_ALIASES = {"t/a": "t/a", "吨/年": "t/a", "t/yr": "t/a", "t/y": "t/a", "tpa": "t/a",
                 "t/d": "t/d", "吨/日": "t/d", "吨/天": "t/d", "tpd": "t/d"}
-TRUE = frozenset({"1", "true", "yes", "on", "是"})
-FALSE = frozenset({"", "0", "false", "no", "off", "否"})
 
 #: Chinese names of the input fields, for messages
 FIELD_ZH: Mapping[str, str] = {
@@ -81,70 +79,16 @@ def _zh(field: str) -> str:
     return name
 
 
-class Reader:
-    """Reads fields of one mapping, collecting issues instead of stopping at the first."""
+#: how capacity inputs word their findings: the field leads the message, in Chinese by its name
+LOCATOR = Locator(named=True, name_zh=_zh, value_limit=200)
+
+
+class Reader(findings.Reader):
+    """Reads fields of one calculator or plan input (:class:`greenmfg.findings.Reader` with the
+    capacity checks: sector, process, capacity, unit, province, city, cases)."""
 
     def __init__(self, data: Mapping[str, Any], prefix: str = "", issues: list[Issue] | None = None) -> None:
-        self.data = data
-        self.prefix = prefix
-        self.issues: list[Issue] = issues if issues is not None else []
-
-    def path(self, name: str) -> str:
-        return f"{self.prefix}{name}"
-
-    def add(self, code: str, name: str, value: object, message: str, message_zh: str, fix: str, fix_zh: str) -> None:
-        field = self.path(name)
-        self.issues.append(Issue(
-            code=code, column=field, value="" if value is None else str(value)[:200],
-            message=f"{field}: {message}", message_zh=f"{_zh(field)}（{field}）：{message_zh}", fix=fix, fix_zh=fix_zh))
-
-    def raw(self, name: str) -> Any:
-        value = self.data.get(name)
-        if isinstance(value, str):
-            value = unicodedata.normalize("NFKC", value).strip()
-            return value or None
-        return value
-
-    def required(self, name: str) -> Any:
-        value = self.raw(name)
-        if value is None:
-            self.add("capacity.input.missing", name, None, "is required", "必须填写",
-                     f"fill in {name}", f"请填写{_zh(self.path(name))}")
-        return value
-
-    def text(self, name: str, *, max_length: int, required: bool = True) -> str | None:
-        value = self.required(name) if required else self.raw(name)
-        if value is None:
-            return None
-        if not isinstance(value, str):
-            self.add("capacity.input.not_text", name, value, "must be text", "必须为文本", "send a string", "请填写文本")
-            return None
-        if len(value) > max_length:
-            self.add("capacity.input.too_long", name, value, f"is longer than {max_length} characters",
-                     f"超过 {max_length} 个字符", f"shorten it to {max_length} characters",
-                     f"请缩短至 {max_length} 个字符以内")
-            return None
-        return value
-
-    def integer(self, name: str) -> int | None:
-        value = self.required(name)
-        if value is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, int | str):
-            self.add("capacity.input.not_integer", name, value, "must be a whole number", "必须为整数",
-                     "send the id as a number", "请填写编号（整数）")
-            return None
-        try:
-            number = int(value)
-        except ValueError:
-            self.add("capacity.input.not_integer", name, value, f"'{value}' is not a whole number",
-                     f"'{value}' 不是整数", "send the id as a number", "请填写编号（整数）")
-            return None
-        if number < 1:
-            self.add("capacity.input.not_integer", name, value, "must be a positive id", "必须为正整数编号",
-                     "send an existing id", "请填写有效编号")
-            return None
-        return number
+        super().__init__(data, prefix, issues, domain="capacity", locator=LOCATOR)
 
     def capacity(self, name: str) -> Decimal | None:
         value = self.required(name)
@@ -174,40 +118,6 @@ class Reader:
                      "请检查数值及其单位")
             return None
         return number
-
-    def date(self, name: str, *, required: bool = True) -> dt.date | None:
-        value = self.required(name) if required else self.raw(name)
-        if value is None:
-            return None
-        if isinstance(value, dt.date):
-            day: dt.date | None = value
-        else:
-            try:
-                day = dt.date.fromisoformat(str(value))
-            except ValueError:
-                day = None
-        if day is None:
-            self.add("capacity.input.bad_date", name, value, f"'{value}' is not a date (YYYY-MM-DD)",
-                     f"'{value}' 不是有效日期（YYYY-MM-DD）", "write the date as YYYY-MM-DD, e.g. 2023-05-01",
-                     "请按 YYYY-MM-DD 填写，例如 2023-05-01")
-            return None
-        if not EARLIEST <= day <= LATEST:
-            self.add("capacity.input.date_out_of_range", name, value, "must lie between 2000-01-01 and 2100-12-31",
-                     "须在 2000-01-01 至 2100-12-31 之间", "check the year", "请检查年份")
-            return None
-        return day
-
-    def flag(self, name: str) -> bool:
-        value = self.raw(name)
-        if value is None or isinstance(value, bool):
-            return bool(value)
-        if str(value).casefold() in TRUE:
-            return True
-        if str(value).casefold() in FALSE:
-            return False
-        self.add("capacity.input.not_boolean", name, value, f"'{value}' is not yes/no", f"'{value}' 不是“是/否”",
-                 "send true or false", "请填写 true 或 false")
-        return False
 
     def sector(self, name: str = "sector") -> str | None:
         value = self.required(name)

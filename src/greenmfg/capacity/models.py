@@ -27,7 +27,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from greenmfg.db.base import Base, JSONType, UTCDateTime, utcnow
+from greenmfg.db.base import Base, JSONType, UTCDateTime
+from greenmfg.db.columns import ByUser, IntPk, OrgId, Timestamp, one_of
 
 __all__ = ["PlanStatus", "ReplacementPlan", "RetiredCapacity"]
 
@@ -47,15 +48,15 @@ class ReplacementPlan(Base):
 
     __tablename__ = "capacity_plans"
     __table_args__ = (
-        CheckConstraint("status IN ('draft', 'submitted', 'approved', 'rejected')", name="status"),
+        one_of("status", PlanStatus),
         CheckConstraint("capacity > 0", name="capacity_positive"),
-        CheckConstraint("unit IN ('t/a', 't/d')", name="unit"),
+        one_of("unit", ("t/a", "t/d")),
         CheckConstraint("commissioning_date >= application_date", name="dates_in_order"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[IntPk]
     #: the enterprise building the new project
-    enterprise_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    enterprise_id: Mapped[OrgId]
     project_name: Mapped[str] = mapped_column(String(200))
     #: industry key (steel, cement, flat_glass, electrolytic_aluminium)
     sector: Mapped[str] = mapped_column(String(32), index=True)
@@ -82,11 +83,11 @@ class ReplacementPlan(Base):
     strictly_greater: Mapped[bool] = mapped_column(Boolean, default=False)
     #: warnings of the last check (unverified values, claims that did not apply …)
     warnings: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
-    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    submitted_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_by: Mapped[ByUser]
+    created_at: Mapped[Timestamp]
+    submitted_by: Mapped[ByUser]
     submitted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    decided_by: Mapped[ByUser]
     decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     #: the regulator's reason (required for a rejection)
     decision_comment: Mapped[str | None] = mapped_column(Text)
@@ -103,15 +104,15 @@ class RetiredCapacity(Base):
         UniqueConstraint("claim_key"),
         UniqueConstraint("plan_id", "position"),
         CheckConstraint("capacity > 0", name="capacity_positive"),
-        CheckConstraint("unit IN ('t/a', 't/d')", name="unit"),
+        one_of("unit", ("t/a", "t/d")),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[IntPk]
     plan_id: Mapped[int] = mapped_column(ForeignKey("capacity_plans.id", ondelete="CASCADE"), index=True)
     #: order in the plan, from 0
     position: Mapped[int] = mapped_column(Integer)
     #: the enterprise that owns (and retires) the capacity
-    enterprise_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    enterprise_id: Mapped[OrgId]
     #: the retired equipment's code (e.g. 1号高炉, the code in the provincial compliant-capacity list)
     facility_code: Mapped[str] = mapped_column(String(64))
     facility_name: Mapped[str | None] = mapped_column(String(200))

@@ -21,7 +21,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from greenmfg.accounting.labels import VERIFICATION
@@ -41,8 +40,7 @@ from greenmfg.capacity.rules import load_rulebook
 from greenmfg.db.session import Database
 from greenmfg.errors import Issue, ValidationFailed
 from greenmfg.i18n import N_, Translator
-from greenmfg.orgs.access import Principal, enterprise_filter
-from greenmfg.orgs.models import Organisation
+from greenmfg.orgs.access import Principal, manageable_enterprises
 from greenmfg.refdata.vocabulary import load_vocabulary
 from greenmfg.web.deps import PagePrincipal, get_database
 from greenmfg.web.errors import ApiError
@@ -204,7 +202,7 @@ def capacity_home(request: Request, principal: PagePrincipal, database: Database
         rows, total = service.plan_page(session, principal, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE,
                                         status=status)
         orgs, _users = service.names(session, rows)
-        manageable = _manageable(session, principal)
+        manageable = manageable_enterprises(session, principal)
     return render(request, "capacity/home.html", {
         "values": values, "result": result, "issues": issues, "errors": _errors_by_field(issues),
         "options": _options(translator), "plans": [_plan_row(p, orgs, translator) for p in rows], "total": total,
@@ -213,15 +211,6 @@ def capacity_home(request: Request, principal: PagePrincipal, database: Database
         "nav_active": "capacity",
         "amount": lambda v: _amount(v, translator),
     }, status_code=status_code)
-
-
-def _manageable(session: Any, principal: Principal) -> list[Organisation]:
-    """Enterprises the user may create plans for (visible and managed)."""
-    if "write" not in principal.scopes:
-        return []
-    orgs = session.execute(select(Organisation).where(enterprise_filter(session, principal))
-                           .order_by(Organisation.code).limit(200)).scalars().all()
-    return [o for o in orgs if principal.can_manage(o.id)]
 
 
 # --------------------------------------------------------------------------------------- plan form
@@ -239,7 +228,7 @@ def _render_form(request: Request, principal: Principal, database: Database, for
                  issues: list[dict[str, str]], status_code: int = 200) -> Response:
     translator = translator_for(request)
     with database.session() as session:
-        manageable = _manageable(session, principal)
+        manageable = manageable_enterprises(session, principal)
     if not manageable:
         raise ApiError(403, "only managers of an enterprise can create replacement plans",
                        "只有企业管理员可以创建产能置换方案")
@@ -373,7 +362,7 @@ def _after(request: Request, plan_id: int, action: str, run: Any) -> Response:
         run()
     except service.PlanConflict as error:
         flash(response, "error", N_("Nothing changed: {problem}"),
-              problem=error.message_zh if _zh(translator) else error.message)
+              problem=error.message_in(translator.locale))
         return response
     except ValidationFailed as failed:
         first = failed.issues[0] if failed.issues else None

@@ -4,14 +4,15 @@ Who may do what
 ---------------
 - see a plan: members of the enterprise building the project, regulators whose jurisdiction
   covers where that enterprise is *registered* (province, city if the jurisdiction names one,
-  industries if it lists some; park-limited jurisdictions do not reach plans) and platform
-  admins. The project location typed into the plan plays no part: it feeds the rules, not
-  access. Anybody else gets :class:`~greenmfg.orgs.access.NotFound`, as for a plan that does
-  not exist. The reach is the access policy's (:mod:`greenmfg.orgs.access`).
+  the park if it is limited to one, industries if it lists some: the one jurisdiction rule of
+  :mod:`greenmfg.orgs.access`) and platform admins. The project location typed into the plan
+  plays no part: it feeds the rules, not access. Anybody else gets
+  :class:`~greenmfg.orgs.access.NotFound`, as for a plan that does not exist.
 - create and submit: a manager of the enterprise (``Principal.can_manage``); every retired item
   must belong to an enterprise the submitter manages.
-- approve and reject: a manager of a regulator whose jurisdiction covers the enterprise, with a
-  credential carrying the ``write`` scope. Others who can see the plan get
+- approve and reject: a manager of a regulator whose jurisdiction covers the enterprise (a
+  park-limited one included, for the enterprises registered in its park), with a credential
+  carrying the ``write`` scope. Others who can see the plan get
   :class:`~greenmfg.orgs.access.Forbidden`.
 
 draft → submitted → approved | rejected. Submitting and approving check the plan again; a
@@ -26,7 +27,7 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, false, func, or_, select, true
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -46,15 +47,14 @@ from greenmfg.capacity.models import PlanStatus, ReplacementPlan, RetiredCapacit
 from greenmfg.capacity.rules import RuleBook, load_rulebook
 from greenmfg.db.base import utcnow
 from greenmfg.errors import GreenmfgError, Issue, ValidationFailed
+from greenmfg.findings import Locator
 from greenmfg.orgs.access import (
     Forbidden,
     NotFound,
     Principal,
-    Scope,
-    covers,
     get_enterprise,
-    regulated_enterprises,
-    regulator_scopes,
+    regulates,
+    visible_clause,
 )
 from greenmfg.orgs.models import Organisation, OrgKind
 
@@ -66,9 +66,10 @@ __all__ = ["PlanConflict", "approve_plan", "calculate", "can_decide", "can_submi
 class PlanConflict(GreenmfgError):
     """The plan is not in the state the action needs (e.g. approving a draft)."""
 
-    def __init__(self, message: str, message_zh: str) -> None:
-        super().__init__(message)
-        self.message, self.message_zh = message, message_zh
+    status = 409
+    code = "plan_conflict"
+    message = "the plan is not in the state this action needs"
+    message_zh = "方案的当前状态不允许此操作"
 
 
 # ------------------------------------------------------------------------------------ calculator
@@ -165,26 +166,7 @@ def calculate(data: Mapping[str, Any], *, book: RuleBook | None = None) -> Requi
 
 def plan_filter(principal: Principal) -> ColumnElement[bool]:
     """A WHERE clause on :class:`ReplacementPlan` selecting the plans the caller may see."""
-    if "read" not in principal.scopes:
-        return false()
-    if principal.is_admin:
-        return true()
-    clauses: list[ColumnElement[bool]] = []
-    own = principal.enterprise_ids()
-    if own:
-        clauses.append(ReplacementPlan.enterprise_id.in_(own))
-    scopes = regulator_scopes_for_plans(principal.jurisdictions)
-    if scopes:
-        clauses.append(ReplacementPlan.enterprise_id.in_(
-            select(Organisation.id).where(regulated_enterprises(scopes, parks=False))))
-    if not clauses:
-        return false()
-    return or_(*clauses) if len(clauses) > 1 else clauses[0]
-
-
-def regulator_scopes_for_plans(scopes: tuple[Scope, ...]) -> tuple[Scope, ...]:
-    """Park-limited jurisdictions do not reach capacity plans (a park does not decide them)."""
-    return tuple(s for s in scopes if s.park_id is None)
+    return visible_clause(principal, ReplacementPlan.enterprise_id, evaluators=False)
 
 
 def get_plan(session: Session, principal: Principal, plan_id: int, *, lock: bool = False) -> ReplacementPlan:
@@ -208,10 +190,7 @@ def get_plan(session: Session, principal: Principal, plan_id: int, *, lock: bool
 def can_decide(session: Session, principal: Principal, plan: ReplacementPlan) -> bool:
     """May the caller approve or reject ``plan``? A managed jurisdiction covering the enterprise."""
     enterprise = session.get(Organisation, plan.enterprise_id)
-    if enterprise is None:
-        return False
-    return any(covers(s, enterprise)
-               for s in regulator_scopes_for_plans(regulator_scopes(session, principal, write=True)))
+    return enterprise is not None and regulates(session, principal, enterprise)
 
 
 def can_submit(principal: Principal, plan: ReplacementPlan) -> bool:
@@ -221,9 +200,8 @@ def can_submit(principal: Principal, plan: ReplacementPlan) -> bool:
 # ---------------------------------------------------------------------------------------- checks
 
 
-def _issue(code: str, field: str, value: object, message: str, message_zh: str, fix: str, fix_zh: str) -> Issue:
-    return Issue(code=code, column=field, value="" if value is None else str(value), message=f"{field}: {message}",
-                 message_zh=f"{field}：{message_zh}", fix=fix, fix_zh=fix_zh)
+#: how this module words its findings
+_INPUT = Locator(named=True, value_limit=None)
 
 
 def _fmt(value: Decimal | None) -> str:
@@ -241,28 +219,28 @@ def _evaluate(plan: PlanInput, book: RuleBook) -> tuple[Requirement, list[Issue]
     findings: list[Finding] = []
     outcome = requirement.outcome
     if outcome == "suspended":
-        issues.append(_issue("capacity.plan.suspended", "application_date", project.on.isoformat(),
-                             f"{requirement.measure.title}: no new replacement plans for {project.process} are accepted "
-                             f"from {requirement.measure.valid_from}",
-                             f"{requirement.measure.title_zh}：自 {requirement.measure.valid_from} 起不再受理新的产能置换方案",
-                             "wait for the revised measures", "请待修订后的办法发布"))
+        issues.append(_INPUT.finding("capacity.plan.suspended", "application_date", project.on.isoformat(),
+                                     f"{requirement.measure.title}: no new replacement plans for {project.process} are accepted "
+                                     f"from {requirement.measure.valid_from}",
+                                     f"{requirement.measure.title_zh}：自 {requirement.measure.valid_from} 起不再受理新的产能置换方案",
+                                     "wait for the revised measures", "请待修订后的办法发布"))
     elif outcome == "not_permitted":
-        issues.append(_issue("capacity.plan.not_permitted", "province", project.province,
-                             f"no new {project.process} capacity is permitted at {project.province}/{project.city or ''}",
-                             f"{project.province}/{project.city or ''} 不得新增{project.process}产能",
-                             "choose a location outside the key air-pollution regions", "请选择重点区域以外的地点"))
+        issues.append(_INPUT.finding("capacity.plan.not_permitted", "province", project.province,
+                                     f"no new {project.process} capacity is permitted at {project.province}/{project.city or ''}",
+                                     f"{project.province}/{project.city or ''} 不得新增{project.process}产能",
+                                     "choose a location outside the key air-pollution regions", "请选择重点区域以外的地点"))
     elif outcome == "exempt":
-        issues.append(_issue("capacity.plan.not_required", "process", project.process,
-                             f"{project.process} projects need no capacity replacement under {requirement.measure.dataset_id}",
-                             f"依据 {requirement.measure.dataset_id}，{project.process}项目无需产能置换",
-                             "no plan is needed (other procedures may apply)", "无需提交置换方案（可能需履行其他程序）"))
+        issues.append(_INPUT.finding("capacity.plan.not_required", "process", project.process,
+                                     f"{project.process} projects need no capacity replacement under {requirement.measure.dataset_id}",
+                                     f"依据 {requirement.measure.dataset_id}，{project.process}项目无需产能置换",
+                                     "no plan is needed (other procedures may apply)", "无需提交置换方案（可能需履行其他程序）"))
     else:
         total = sum((item.capacity for item in plan.retired), Decimal(0))
         if not requirement.satisfied_by(total):
             need = requirement.required_capacity
             more = " more than" if requirement.strictly_greater else " at least"
             more_zh = "多于" if requirement.strictly_greater else "不少于"
-            issues.append(_issue(
+            issues.append(_INPUT.finding(
                 "capacity.plan.insufficient", "retired_items", _fmt(total),
                 f"retired capacity {_fmt(total)} {project.unit} is not enough: the ratio {requirement.ratio}:1 "
                 f"({requirement.rule.key if requirement.rule else ''}) asks for{more} {_fmt(need)} {project.unit} "
@@ -291,7 +269,7 @@ def _claims(session: Session, principal: Principal, plan: PlanInput, *, exclude_
         if not principal.can_manage(item.enterprise_id) or session.scalar(
                 select(func.count()).select_from(Organisation).where(
                     Organisation.id == item.enterprise_id, Organisation.kind == OrgKind.enterprise)) != 1:
-            issues.append(_issue(
+            issues.append(_INPUT.finding(
                 "capacity.retired.not_owned", f"retired_items[{index}].enterprise_id", item.enterprise_id,
                 f"enterprise {item.enterprise_id} is not one whose capacity you may pledge",
                 f"企业 {item.enterprise_id} 不是您可用于置换其产能的企业",
@@ -310,7 +288,7 @@ def _claims(session: Session, principal: Principal, plan: PlanInput, *, exclude_
             ReplacementPlan.id == other, plan_filter(principal))) == 1
         where = f"plan {other}" if visible else "another plan"
         where_zh = f"方案 {other}" if visible else "其他方案"
-        issues.append(_issue(
+        issues.append(_INPUT.finding(
             "capacity.retired.double_counted", f"retired_items[{index}].facility_code",
             plan.retired[index].facility_code,
             f"this retired capacity is already counted in {where}; it can back one plan only",
@@ -411,7 +389,7 @@ def _flush_claims(session: Session, plan_input: PlanInput) -> None:
     except IntegrityError as error:
         if "claim_key" not in str(error.orig):
             raise
-        raise ValidationFailed([_issue(
+        raise ValidationFailed([_INPUT.finding(
             "capacity.retired.double_counted", "retired_items", ", ".join(r.facility_code for r in plan_input.retired),
             "one of these retired units was counted in another plan at the same moment; it can back one plan only",
             "其中某项退出产能刚被另一方案计入，同一产能只能用于一个置换方案",
@@ -469,16 +447,16 @@ def _decide(session: Session, principal: Principal, plan_id: int, *, approve: bo
                 action="approved" if approve else "rejected")
     comment = (comment or "").strip() or None
     if comment is not None and len(comment) > 2000:
-        raise ValidationFailed([_issue("capacity.input.too_long", "comment", comment[:50], "is longer than 2000 characters",
-                                       "超过 2000 个字符", "shorten the comment", "请缩短意见")], 1)
+        raise ValidationFailed([_INPUT.finding("capacity.input.too_long", "comment", comment[:50], "is longer than 2000 characters",
+                                               "超过 2000 个字符", "shorten the comment", "请缩短意见")], 1)
     if approve:
         _recheck(plan, session, principal, book)
         plan.status = PlanStatus.approved
     else:
         if comment is None:
-            raise ValidationFailed([_issue("capacity.plan.reason_required", "comment", None,
-                                           "a rejection needs a reason", "驳回须说明理由",
-                                           "say why the plan is rejected", "请填写驳回理由")], 1)
+            raise ValidationFailed([_INPUT.finding("capacity.plan.reason_required", "comment", None,
+                                                   "a rejection needs a reason", "驳回须说明理由",
+                                                   "say why the plan is rejected", "请填写驳回理由")], 1)
         plan.status = PlanStatus.rejected
         for item in plan.retired:
             item.claim_key = None

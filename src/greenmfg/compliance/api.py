@@ -13,8 +13,6 @@ Bad ``period``, ``year`` or ``edition``: 422 with the error envelope naming the 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -24,7 +22,6 @@ from greenmfg.benchmarking import ProductBenchmark
 from greenmfg.cache import ResultsCache
 from greenmfg.compliance import service
 from greenmfg.compliance.service import (
-    BadParameter,
     ComplianceView,
     Deadline,
     GroupCounts,
@@ -34,10 +31,9 @@ from greenmfg.db.session import Database
 from greenmfg.orgs.access import get_enterprise
 from greenmfg.refdata.catalog import load_catalog
 from greenmfg.web.deps import CurrentPrincipal, get_database
-from greenmfg.web.errors import ApiError
 from greenmfg.web.ids import Id
 
-__all__ = ["XLSX", "bad_parameter", "compliance_json", "router", "works_json"]
+__all__ = ["XLSX", "compliance_json", "router", "works_json"]
 
 router = APIRouter(tags=["benchmark"])
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -55,17 +51,6 @@ def _json(document: dict[str, Any]) -> bytes:
     return json.dumps(document, ensure_ascii=False, separators=(",", ":"), default=jsonable_encoder).encode()
 
 
-@contextmanager
-def bad_parameter() -> Iterator[None]:
-    """Turn :class:`BadParameter` into the 422 envelope naming the parameter."""
-    try:
-        yield
-    except BadParameter as error:
-        raise ApiError(422, error.message, error.message_zh, code="invalid_parameter",
-                       details=[{"location": f"query.{error.field}", "message": error.message,
-                                 "message_zh": error.message_zh}]) from error
-
-
 @router.get("/api/v1/enterprises/{enterprise_id}/benchmark", summary="Benchmark classes of an enterprise's products")
 def enterprise_benchmark(enterprise_id: Id, request: Request, principal: CurrentPrincipal,
                          database: Annotated[Database, Depends(get_database)], period: Period = None,
@@ -81,7 +66,7 @@ def enterprise_benchmark(enterprise_id: Id, request: Request, principal: Current
     block (value, levels, class, savings, quota grade, ``warnings``, ``derivation.processes``
     with each process unit's ratio); ``years`` also ``periods`` (the periods pooled)."""
     cache: ResultsCache = request.app.state.results_cache
-    with database.session() as session, bad_parameter():
+    with database.session() as session:
         period, edition = service.check_period(period), service.check_edition(edition)
         get_enterprise(session, principal, enterprise_id)  # access is checked every time
         version = cache.version(enterprise_id)
@@ -184,7 +169,7 @@ def region_compliance(principal: CurrentPrincipal, database: Annotated[Database,
     """Per industry and per area (city within one province, else province): facility counts and
     output shares by class; below-baseline facilities with gap and policy deadline; savings
     potential to baseline and benchmark (tce, tCO2e); the trend by period."""
-    with database.session() as session, bad_parameter():
+    with database.session() as session:
         view = service.region_compliance(session, principal, year=year, edition=edition, industry=industry or None)
     if format == "xlsx":
         from greenmfg.compliance.export import compliance_xlsx

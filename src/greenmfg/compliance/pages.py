@@ -6,8 +6,6 @@ printable report (HTML, or PDF with ``format=pdf``) through :mod:`greenmfg.repor
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -20,14 +18,13 @@ from greenmfg.compliance import service
 from greenmfg.compliance.api import XLSX
 from greenmfg.compliance.export import compliance_xlsx
 from greenmfg.compliance.labels import CLASS_LABELS
-from greenmfg.compliance.service import CLASSES, BadParameter, ComplianceView, PlantYear
+from greenmfg.compliance.service import CLASSES, ComplianceView, PlantYear
 from greenmfg.db.session import Database
 from greenmfg.i18n import Translator
 from greenmfg.orgs.access import Principal, enterprise_filter
 from greenmfg.orgs.models import Organisation
 from greenmfg.refdata.catalog import load_catalog
 from greenmfg.web.deps import PagePrincipal, get_database
-from greenmfg.web.errors import ApiError
 from greenmfg.web.ids import Id
 from greenmfg.web.templating import item_name, render, translator_for
 
@@ -48,12 +45,6 @@ CLASS_STYLE = {
 }
 
 
-@contextmanager
-def _bad_parameter() -> Iterator[None]:
-    try:
-        yield
-    except BadParameter as error:
-        raise ApiError(422, error.message, error.message_zh, code="invalid_parameter") from error
 
 
 def _editions() -> list[str]:
@@ -135,7 +126,7 @@ def _benchmark_context(request: Request, principal: Principal, database: Databas
     chosen = _default_enterprise(database, principal, enterprise)
     if chosen is None:
         return {"enterprise": None, "plants": [], "view": None, "works": None}
-    with database.session() as session, _bad_parameter():
+    with database.session() as session:
         org, view = service.enterprise_benchmark(session, principal, chosen, period=period, edition=edition,
                                                  xlsx=xlsx)
     plants = service.plant_years(view.results)
@@ -221,7 +212,7 @@ def _compliance_charts(view: ComplianceView, t: Translator) -> dict[str, Any]:
 
 def _compliance_context(request: Request, principal: Principal, database: Database, year: str | None,
                         edition: str | None, industry: str | None) -> dict[str, Any]:
-    with database.session() as session, _bad_parameter():
+    with database.session() as session:
         view = service.region_compliance(session, principal, year=year, edition=edition, industry=industry or None)
     return {"c": view, "edition": edition or "", "industry": industry or "", "editions": _editions(),
             "class_style": CLASS_STYLE, "classes": CLASSES, "charts": _compliance_charts(view, translator_for(request)),

@@ -63,13 +63,18 @@ from greenmfg.compliance.stored import (
     works_of,
 )
 from greenmfg.errors import GreenmfgError, ValidationFailed
-from greenmfg.orgs.access import Forbidden, Principal, enterprise_filter, get_enterprise
+from greenmfg.orgs.access import (
+    Principal,
+    enterprise_filter,
+    get_enterprise,
+    require_regulator,
+)
 from greenmfg.orgs.models import Facility, Organisation
 from greenmfg.refdata.catalog import Catalog, load_catalog
 
 __all__ = ["CLASSES", "DEADLINES_DATASET", "REASON_CODES", "BadParameter", "BenchmarkView", "ComplianceView",
            "Deadline", "GroupCounts", "PlantYear", "benchmark_key", "computed_benchmark", "enterprise_benchmark",
-           "load_deadlines", "plant_years", "reference_key", "region_compliance", "require_regulator", "works_years"]
+           "load_deadlines", "plant_years", "reference_key", "region_compliance", "works_years"]
 
 #: classes in display order; ``not_classified``: an indicator but no value or level,
 #: ``no_indicator``: no benchmark/baseline indicator defined for the product
@@ -81,22 +86,19 @@ _PERIOD = re.compile(r"^\d{4}(-(0[1-9]|1[0-2]))?$")
 class BadParameter(GreenmfgError):
     """A query parameter is not acceptable (HTTP 422); ``field`` names it."""
 
+    code = "invalid_parameter"
+    message = "a query parameter is not acceptable"
+    message_zh = "查询参数无效"
+    location = "query"
+
     def __init__(self, field_name: str, message: str, message_zh: str) -> None:
-        super().__init__(message)
-        self.field, self.message, self.message_zh = field_name, message, message_zh
+        super().__init__(message, message_zh, field=field_name)
 
 
-def require_regulator(principal: Principal) -> None:
-    """Only regulators and platform admins see the compliance view.
-
-    Raises
-    ------
-    Forbidden
-        Enterprise users, evaluators, tokens without the read scope.
-    """
-    if not (principal.is_regulator or principal.is_admin) or "read" not in principal.scopes:
-        raise Forbidden("the compliance view is for regulators and platform administrators",
-                        "能效达标监管视图仅向监管部门和平台管理员开放")
+#: only regulators and platform admins see the compliance view (not enterprise users, evaluators, tokens
+#: without the read scope): :func:`~greenmfg.orgs.access.require_regulator` with this message
+REGULATORS_ONLY = ("the compliance view is for regulators and platform administrators",
+                   "能效达标监管视图仅向监管部门和平台管理员开放")
 
 
 def check_period(period: str | None) -> str | None:
@@ -454,7 +456,7 @@ def region_compliance(session: Session, principal: Principal, *, year: str | Non
     BadParameter
         Bad year or unknown edition.
     """
-    require_regulator(principal)
+    require_regulator(session, principal, write=False, admin=True, message=REGULATORS_ONLY)
     if year is not None and year != "" and not re.fullmatch(r"\d{4}", year):
         raise BadParameter("year", f"year '{year}' is not YYYY (e.g. 2024)", f"年份“{year}”格式无效，应为 YYYY（如 2024）")
     edition = check_edition(edition)

@@ -36,7 +36,6 @@ kept in three tables:
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -71,7 +70,8 @@ from greenmfg.benchmarking import (
 from greenmfg.benchmarking.service import benchmark_editions
 from greenmfg.benchmarking.works import WORKS_FACILITY, process_of
 from greenmfg.compliance.pooling import PlantYear, plant_years
-from greenmfg.db.base import Base, JSONType, UTCDateTime, utcnow
+from greenmfg.db.base import Base, JSONType
+from greenmfg.db.columns import IntPk, OrgId, Timestamp
 from greenmfg.errors import ValidationFailed
 from greenmfg.orgs.models import Facility, Organisation
 from greenmfg.refdata.catalog import Catalog, load_catalog
@@ -109,9 +109,9 @@ class BenchmarkRunRecord(Base):
     __tablename__ = "benchmark_runs"
 
     run_id: Mapped[int] = mapped_column(ForeignKey("calculation_runs.id", ondelete="CASCADE"), primary_key=True)
-    enterprise_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    enterprise_id: Mapped[OrgId]
     reference_key: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[Timestamp]
     #: edition option → the engine's benchmarking provenance (edition option, editions, datasets with sha256)
     provenance: Mapped[dict[str, Any]] = mapped_column(JSONType)
 
@@ -125,7 +125,7 @@ class StoredBenchmark(Base):
         Index("ix_benchmark_results_facility_period", "facility_id", "period"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[IntPk]
     run_id: Mapped[int] = mapped_column(ForeignKey("calculation_runs.id", ondelete="CASCADE"), index=True)
     data_version_id: Mapped[int] = mapped_column(ForeignKey("data_versions.id", ondelete="CASCADE"), index=True)
     enterprise_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
@@ -173,7 +173,7 @@ class StoredPlantYear(Base):
         Index("ix_benchmark_plant_years_enterprise", "enterprise_id", "year"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[IntPk]
     #: the calculation run whose store recomputed this row
     run_id: Mapped[int] = mapped_column(ForeignKey("calculation_runs.id", ondelete="CASCADE"), index=True)
     enterprise_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
@@ -226,7 +226,7 @@ class StoredWorks(Base):
     __tablename__ = "benchmark_works"
     __table_args__ = (Index("ix_benchmark_works_enterprise", "enterprise_id", "option", "period"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[IntPk]
     #: the calculation run whose store recomputed this row
     run_id: Mapped[int] = mapped_column(ForeignKey("calculation_runs.id", ondelete="CASCADE"), index=True)
     enterprise_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))

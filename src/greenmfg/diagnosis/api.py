@@ -97,7 +97,7 @@ def check(principal: CurrentPrincipal, database: DatabaseDep, enterprise_id: Id,
                                                 fuel_price=fuel_price)
         checks = service.check_equipment(service.equipment_for(session, enterprise_id), factors)
         return {"year": year, "factors": asdict(factors),
-            "warnings": [asdict(w) for w in findings],
+            "warnings": [w.as_dict() for w in findings],
             "items": [c.as_dict() for c in checks]}
 
 

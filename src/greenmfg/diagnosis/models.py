@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import (
-    CheckConstraint,
     Date,
     Float,
     ForeignKey,
@@ -16,7 +15,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from greenmfg.db.base import Base, UTCDateTime, utcnow
+from greenmfg.db.base import Base, UTCDateTime
+from greenmfg.db.columns import ByUser, FacilityId, IntPk, OrgId, Timestamp, UpdatedAt, one_of
 
 __all__ = ["ALERT_STATUSES", "EQUIPMENT_KINDS", "DiagnosisAlert", "DiagnosisNotes", "Equipment"]
 
@@ -35,13 +35,12 @@ class Equipment(Base):
     __tablename__ = "diagnosis_equipment"
     __table_args__ = (
         UniqueConstraint("enterprise_id", "code", name="code_per_enterprise"),
-        CheckConstraint("kind IN ('motor', 'transformer', 'air_compressor', 'pump', 'fan', 'industrial_boiler')",
-                        name="kind"),
-        CheckConstraint("efficiency_basis IN ('nameplate', 'measured')", name="efficiency_basis"),
+        one_of("kind", EQUIPMENT_KINDS),
+        one_of("efficiency_basis", ("nameplate", "measured")),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    enterprise_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    id: Mapped[IntPk]
+    enterprise_id: Mapped[OrgId]
     facility_id: Mapped[int | None] = mapped_column(ForeignKey("facilities.id", ondelete="SET NULL"), index=True)
     kind: Mapped[str] = mapped_column(String(24))
     #: the enterprise's own equipment number, unique within the enterprise
@@ -86,8 +85,8 @@ class Equipment(Base):
     target_specific_power: Mapped[float | None] = mapped_column(Float)
     replacement_cost_cny: Mapped[float | None] = mapped_column(Float)
     notes: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    created_at: Mapped[Timestamp]
+    updated_at: Mapped[UpdatedAt]
 
 
 class DiagnosisAlert(Base):
@@ -95,14 +94,14 @@ class DiagnosisAlert(Base):
 
     __tablename__ = "diagnosis_alerts"
     __table_args__ = (
-        CheckConstraint("status IN ('open', 'acknowledged', 'closed')", name="status"),
-        CheckConstraint("severity IN ('low', 'medium', 'high')", name="severity"),
-        CheckConstraint("kind IN ('spike', 'drift_up', 'drift_down')", name="kind"),
+        one_of("status", ALERT_STATUSES),
+        one_of("severity", ("low", "medium", "high")),
+        one_of("kind", ("spike", "drift_up", "drift_down")),
         UniqueConstraint("facility_id", "meter_id", "kind", "started", name="one_per_start"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id", ondelete="CASCADE"), index=True)
+    id: Mapped[IntPk]
+    facility_id: Mapped[FacilityId]
     meter_id: Mapped[int | None] = mapped_column(ForeignKey("meters.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(16))
     started: Mapped[dt.date] = mapped_column(Date)
@@ -112,8 +111,8 @@ class DiagnosisAlert(Base):
     max_abs_z: Mapped[float] = mapped_column(Float)
     severity: Mapped[str] = mapped_column(String(8))
     status: Mapped[str] = mapped_column(String(16), default="open", index=True)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    acknowledged_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[Timestamp]
+    acknowledged_by: Mapped[ByUser]
     acknowledged_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
@@ -122,8 +121,8 @@ class DiagnosisNotes(Base):
 
     __tablename__ = "diagnosis_notes"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[IntPk]
     enterprise_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), unique=True)
     energy_management: Mapped[str] = mapped_column(Text, default="")
-    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
-    updated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    updated_at: Mapped[UpdatedAt]
+    updated_by: Mapped[ByUser]

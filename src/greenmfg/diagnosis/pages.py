@@ -75,8 +75,7 @@ def _page(request: Request, principal: Principal, database: Database, enterprise
                 report_text=REPORT_TEXT, severity_labels=SEVERITY_LABELS, status_labels=STATUS_LABELS,
                 alert_kind_key=alert_kind_key, alert_severity_key=alert_severity_key,
                 can_manage=principal.can_manage(enterprise.id),
-                can_acknowledge=(principal.is_admin or enterprise.id in principal.enterprise_ids())
-                and "write" in principal.scopes,
+                can_acknowledge=service.can_acknowledge(principal, enterprise.id),
             )
         return render(request, "diagnosis/home.html", context, status_code=status_code)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -19,8 +19,8 @@ from greenmfg.db.lengths import column_length
 from greenmfg.diagnosis.models import Equipment
 from greenmfg.errors import InputError, Issue
 from greenmfg.exports import append_row, csv_writer, formula_like
+from greenmfg.findings import NUL_FIX, Locator, Reader, nul_line
 from greenmfg.refdata.vocabulary import normalize_name
-from greenmfg.workbooks import NUL_FIX, nul_line
 
 __all__ = ["FAN_TYPES", "FIELDS", "KIND_NAMES", "PUMP_TYPES", "REQUIRED_BY_KIND", "Field", "parse_item", "read_register", "template_bytes"]
 
@@ -123,12 +123,6 @@ REQUIRED_BY_KIND: Mapping[str, tuple[str, ...]] = {
 ALWAYS_REQUIRED = ("kind", "code", "name", "hours_per_year", "load_factor")
 
 
-def _issue(code: str, message: str, message_zh: str, fix: str, fix_zh: str, *, column: str, value: object,
-           sheet: str, row: int | None) -> Issue:
-    return Issue(code=code, message=message, message_zh=message_zh, fix=fix, fix_zh=fix_zh, sheet=sheet, row=row,
-                 column=column, value="" if value is None else str(value)[:100])
-
-
 def _stored_length(key: str) -> int | None:
     """The length of the :class:`Equipment` column a text field is kept in (None: unbounded text)."""
     try:
@@ -139,6 +133,136 @@ def _stored_length(key: str) -> int | None:
 
 def _blank(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
+
+
+class _ItemReader(Reader):
+    """Reads one register item: each field's raw value into its column value, findings at the item's place."""
+
+    def __init__(self, values: Mapping[str, Any], facilities: Mapping[str, int], columns: Mapping[str, str],
+                 locator: Locator) -> None:
+        super().__init__(values, domain="diagnosis", locator=locator)
+        self.facilities = facilities
+        self.columns = columns
+        self.out: dict[str, Any] = {}
+
+    def where(self, key: str) -> str:
+        """The column a field is shown as (the file's header, else the key)."""
+        return self.columns.get(key, key)
+
+    def unknown_fields(self) -> None:
+        for key in sorted(k for k in self.data if k not in _BY_KEY):
+            self.add("diagnosis.input.unknown_field", key, self.data[key], f"unknown field '{key}'", f"未知字段“{key}”",
+                     "use one of: " + ", ".join(_BY_KEY), "可用字段：" + "、".join(_BY_KEY))
+
+    def field(self, field: Field) -> None:
+        """Read one field given in the item (blank: None)."""
+        raw = self.data[field.key]
+        if _blank(raw):
+            self.out[field.key] = None
+        elif field.type in _CHOICES:
+            self.choice(field, raw)
+        elif field.type in ("number", "integer"):
+            self.number(field, raw)
+        elif field.key == "facility":
+            self.facility(raw)
+        else:
+            self.text_field(field, raw)
+
+    def choice(self, field: Field, raw: Any) -> None:
+        lookup, code, what, what_zh, fix, fix_zh = _CHOICES[field.type]
+        key = lookup(raw)
+        if key is None:
+            self.add(f"diagnosis.input.{code}", self.where(field.key), raw, what.format(raw=raw),
+                     what_zh.format(raw=raw), fix, fix_zh)
+        self.out[field.key] = key
+
+    def number(self, field: Field, raw: Any) -> None:
+        column = self.where(field.key)
+        try:
+            number = float(str(raw).strip().replace(",", "")) if not isinstance(raw, int | float) else float(raw)
+            if number != number or number in (float("inf"), float("-inf")):
+                raise ValueError
+        except (TypeError, ValueError):
+            self.add("diagnosis.input.not_a_number", column, raw, f"{column}: '{raw}' is not a number",
+                     f"{column}：“{raw}”不是数字", "write a plain number without units", "请填写不带单位的数字")
+            return
+        if field.type == "integer" and number != int(number):
+            self.add("diagnosis.input.not_an_integer", column, raw, f"{column}: {raw} is not a whole number",
+                     f"{column}：{raw} 不是整数", "write a whole number", "请填写整数")
+            return
+        low, high = field.minimum, field.maximum
+        if (low is not None and number < low) or (high is not None and number > high):
+            self.add("diagnosis.input.out_of_range", column, raw, f"{column}: {raw} is outside {low}–{high}",
+                     f"{column}：{raw} 超出范围 {low}～{high}", f"write a value between {low} and {high}",
+                     f"请填写 {low}～{high} 之间的数值")
+            return
+        self.out[field.key] = int(number) if field.type == "integer" else number
+
+    def facility(self, raw: Any) -> None:
+        text = str(raw).strip()
+        if text not in self.facilities:
+            known = ", ".join(sorted(self.facilities)) or "—"
+            self.add("diagnosis.input.unknown_facility", self.where("facility"), raw,
+                     f"facility '{text}' is not one of the enterprise's facilities", f"设施“{text}”不属于本企业",
+                     f"write one of: {known}, or leave it blank", f"请填写：{known}，或留空")
+            return
+        self.out["facility_id"] = self.facilities[text]
+
+    def text_field(self, field: Field, raw: Any) -> None:
+        column, text = self.where(field.key), str(raw).strip()
+        if field.key != "notes" and formula_like(text):
+            self.add("diagnosis.input.formula_text", column, raw,
+                     f"{column} '{text}' starts with = + - or @: a spreadsheet would run it as a formula",
+                     f"{column}“{text}”以 = + - 或 @ 开头，电子表格会把它当作公式执行",
+                     "make it start with a letter, digit or Chinese character (remove the leading sign)",
+                     "请改为以字母、数字或汉字开头（去掉开头的符号）")
+            return
+        limit = _stored_length(field.key)
+        if limit is not None and len(text) > limit:
+            self.add("diagnosis.input.too_long", column, raw, f"{column} is longer than {limit} characters",
+                     f"{column}超过 {limit} 个字符", "shorten it", "请缩短")
+            return
+        self.out[field.key] = text
+
+    def blank_facility(self) -> None:
+        """A blank facility clears the item's facility; ``facility`` itself is no column."""
+        if "facility" in self.data and _blank(self.data["facility"]):
+            self.out.pop("facility", None)
+            self.out["facility_id"] = None
+        self.out.pop("facility", None)
+
+    def poles(self) -> None:
+        poles = self.out.get("poles")
+        if poles is not None and poles not in (2, 4, 6, 8):
+            self.add("diagnosis.input.bad_poles", self.where("poles"), poles, f"poles must be 2, 4, 6 or 8, not {poles}",
+                     f"极数应为 2、4、6 或 8，而非 {poles}", "write 2, 4, 6 or 8", "请填写 2、4、6 或 8")
+
+    def required_fields(self) -> None:
+        """The fields every item and its kind need (unless already reported); the default basis."""
+        kind = self.out.get("kind")
+        for key in ALWAYS_REQUIRED + (REQUIRED_BY_KIND.get(kind, ()) if kind else ()):
+            column = self.where(key)
+            if self.out.get(key) is None and not any(i.column == column for i in self.issues):
+                self.add("diagnosis.input.missing", column, "", f"{column} is required"
+                         + (f" for a {kind}" if key not in ALWAYS_REQUIRED else ""),
+                         f"{column}为必填项", f"fill in {column}", f"请填写{column}")
+        if self.out.get("efficiency_basis") is None:
+            self.out["efficiency_basis"] = "nameplate"
+
+
+#: field type → (lookup, code, message, message_zh ({raw}: the value), fix, fix_zh) of the fields chosen from a list
+_CHOICES: Mapping[str, tuple[Callable[[Any], str | None], str, str, str, str, str]] = {
+    "kind": (lambda raw: _KIND_LOOKUP.get(normalize_name(raw)), "unknown_kind", "unknown equipment kind '{raw}'",
+             "未知设备类型“{raw}”", "write one of " + ", ".join(KIND_NAMES), "请填写：电动机、变压器、空压机、水泵、风机、工业锅炉"),
+    "pump_type": (lambda raw: _PUMP_LOOKUP.get(normalize_name(raw)), "unknown_pump_type", "unknown pump type '{raw}'",
+                  "未知泵类型“{raw}”", "write one of " + ", ".join(PUMP_TYPES),
+                  "请填写：单级单吸、单级双吸、管道泵、多级、轻型多级立式、轻型多级卧式"),
+    "fan_type": (lambda raw: _FAN_LOOKUP.get(normalize_name(raw)), "unknown_fan_type", "unknown fan type '{raw}'",
+                 "未知风机类型“{raw}”", "write centrifugal or axial", "请填写：离心 或 轴流"),
+    "basis": (lambda raw: _BASIS.get(str(raw).strip().lower()), "bad_basis",
+              "efficiency basis '{raw}' is not nameplate or measured", "效率来源“{raw}”无效", "write nameplate or measured",
+              "请填写 铭牌 或 实测"),
+}
 
 
 def parse_item(values: Mapping[str, Any], *, facilities: Mapping[str, int], sheet: str = "", row: int | None = None,
@@ -156,126 +280,16 @@ def parse_item(values: Mapping[str, Any], *, facilities: Mapping[str, int], shee
     partial
         An update: only the given fields are checked, the kind-specific requirements are not.
     """
-    columns = columns or {}
-    issues: list[Issue] = []
-    out: dict[str, Any] = {}
-
-    def where(key: str) -> str:
-        return columns.get(key, key)
-
-    unknown = sorted(k for k in values if k not in _BY_KEY)
-    for key in unknown:
-        issues.append(_issue("diagnosis.input.unknown_field", f"unknown field '{key}'", f"未知字段“{key}”",
-                             "use one of: " + ", ".join(_BY_KEY), "可用字段：" + "、".join(_BY_KEY),
-                             column=key, value=values[key], sheet=sheet, row=row))
+    item = _ItemReader(values, facilities, columns or {}, Locator(sheet=sheet, row=row, value_limit=100))
+    item.unknown_fields()
     for field in FIELDS:
-        if field.key not in values:
-            continue
-        raw = values[field.key]
-        if _blank(raw):
-            out[field.key] = None
-            continue
-        column = where(field.key)
-        if field.type == "kind":
-            kind = _KIND_LOOKUP.get(normalize_name(raw))
-            if kind is None:
-                issues.append(_issue("diagnosis.input.unknown_kind", f"unknown equipment kind '{raw}'",
-                                     f"未知设备类型“{raw}”", "write one of " + ", ".join(KIND_NAMES),
-                                     "请填写：电动机、变压器、空压机、水泵、风机、工业锅炉", column=column, value=raw,
-                                     sheet=sheet, row=row))
-            out["kind"] = kind
-        elif field.type == "pump_type":
-            pump_type = _PUMP_LOOKUP.get(normalize_name(raw))
-            if pump_type is None:
-                issues.append(_issue("diagnosis.input.unknown_pump_type", f"unknown pump type '{raw}'",
-                                     f"未知泵类型“{raw}”", "write one of " + ", ".join(PUMP_TYPES),
-                                     "请填写：单级单吸、单级双吸、管道泵、多级、轻型多级立式、轻型多级卧式", column=column,
-                                     value=raw, sheet=sheet, row=row))
-            out["pump_type"] = pump_type
-        elif field.type == "fan_type":
-            fan_type = _FAN_LOOKUP.get(normalize_name(raw))
-            if fan_type is None:
-                issues.append(_issue("diagnosis.input.unknown_fan_type", f"unknown fan type '{raw}'",
-                                     f"未知风机类型“{raw}”", "write centrifugal or axial", "请填写：离心 或 轴流",
-                                     column=column, value=raw, sheet=sheet, row=row))
-            out["fan_type"] = fan_type
-        elif field.type == "basis":
-            basis = _BASIS.get(str(raw).strip().lower())
-            if basis is None:
-                issues.append(_issue("diagnosis.input.bad_basis", f"efficiency basis '{raw}' is not nameplate or measured",
-                                     f"效率来源“{raw}”无效", "write nameplate or measured", "请填写 铭牌 或 实测",
-                                     column=column, value=raw, sheet=sheet, row=row))
-            out["efficiency_basis"] = basis
-        elif field.type in ("number", "integer"):
-            try:
-                number = float(str(raw).strip().replace(",", "")) if not isinstance(raw, int | float) else float(raw)
-                if number != number or number in (float("inf"), float("-inf")):
-                    raise ValueError
-            except (TypeError, ValueError):
-                issues.append(_issue("diagnosis.input.not_a_number", f"{column}: '{raw}' is not a number",
-                                     f"{column}：“{raw}”不是数字", "write a plain number without units",
-                                     "请填写不带单位的数字", column=column, value=raw, sheet=sheet, row=row))
-                continue
-            if field.type == "integer" and number != int(number):
-                issues.append(_issue("diagnosis.input.not_an_integer", f"{column}: {raw} is not a whole number",
-                                     f"{column}：{raw} 不是整数", "write a whole number", "请填写整数",
-                                     column=column, value=raw, sheet=sheet, row=row))
-                continue
-            low, high = field.minimum, field.maximum
-            if (low is not None and number < low) or (high is not None and number > high):
-                issues.append(_issue("diagnosis.input.out_of_range", f"{column}: {raw} is outside {low}–{high}",
-                                     f"{column}：{raw} 超出范围 {low}～{high}", f"write a value between {low} and {high}",
-                                     f"请填写 {low}～{high} 之间的数值", column=column, value=raw, sheet=sheet, row=row))
-                continue
-            out[field.key] = int(number) if field.type == "integer" else number
-        else:
-            text = str(raw).strip()
-            if field.key == "facility":
-                if text not in facilities:
-                    known = ", ".join(sorted(facilities)) or "—"
-                    issues.append(_issue("diagnosis.input.unknown_facility", f"facility '{text}' is not one of the "
-                                         "enterprise's facilities", f"设施“{text}”不属于本企业",
-                                         f"write one of: {known}, or leave it blank", f"请填写：{known}，或留空",
-                                         column=column, value=raw, sheet=sheet, row=row))
-                    continue
-                out["facility_id"] = facilities[text]
-                continue
-            if field.key != "notes" and formula_like(text):
-                issues.append(_issue("diagnosis.input.formula_text",
-                                     f"{column} '{text}' starts with = + - or @: a spreadsheet would run it as a formula",
-                                     f"{column}“{text}”以 = + - 或 @ 开头，电子表格会把它当作公式执行",
-                                     "make it start with a letter, digit or Chinese character (remove the leading sign)",
-                                     "请改为以字母、数字或汉字开头（去掉开头的符号）", column=column, value=raw,
-                                     sheet=sheet, row=row))
-                continue
-            limit = _stored_length(field.key)
-            if limit is not None and len(text) > limit:
-                issues.append(_issue("diagnosis.input.too_long", f"{column} is longer than {limit} characters",
-                                     f"{column}超过 {limit} 个字符", "shorten it", "请缩短", column=column, value=raw,
-                                     sheet=sheet, row=row))
-                continue
-            out[field.key] = text
-    if "facility" in values and _blank(values["facility"]):
-        out.pop("facility", None)
-        out["facility_id"] = None
-    out.pop("facility", None)
-    if out.get("poles") is not None and out["poles"] not in (2, 4, 6, 8):
-        issues.append(_issue("diagnosis.input.bad_poles", f"poles must be 2, 4, 6 or 8, not {out['poles']}",
-                             f"极数应为 2、4、6 或 8，而非 {out['poles']}", "write 2, 4, 6 or 8", "请填写 2、4、6 或 8",
-                             column=where("poles"), value=out["poles"], sheet=sheet, row=row))
+        if field.key in values:
+            item.field(field)
+    item.blank_facility()
+    item.poles()
     if not partial:
-        kind = out.get("kind")
-        required = ALWAYS_REQUIRED + (REQUIRED_BY_KIND.get(kind, ()) if kind else ())
-        for key in required:
-            if out.get(key) is None and not any(i.column == where(key) for i in issues):
-                issues.append(_issue("diagnosis.input.missing", f"{where(key)} is required"
-                                     + (f" for a {kind}" if key not in ALWAYS_REQUIRED else ""),
-                                     f"{where(key)}为必填项", f"fill in {where(key)}", f"请填写{where(key)}",
-                                     column=where(key), value="", sheet=sheet, row=row))
-        out.setdefault("efficiency_basis", "nameplate")
-        if out.get("efficiency_basis") is None:
-            out["efficiency_basis"] = "nameplate"
-    return out, issues
+        item.required_fields()
+    return item.out, item.issues
 
 
 def _header_key(text: str) -> str | None:
@@ -320,9 +334,10 @@ def read_register(content: bytes, filename: str) -> tuple[str, list[tuple[int, d
     else:
         raise InputError(f"{filename}: upload an .xlsx or .csv register (download the template)")
     issues: list[Issue] = []
+    header_row = Locator(sheet=sheet_name, row=1, value_limit=100)
     if not table:
-        issues.append(_issue("diagnosis.input.empty", "the file has no header row", "文件没有表头行",
-                             "use the template", "请使用模板", column="", value="", sheet=sheet_name, row=1))
+        issues.append(header_row.finding("diagnosis.input.empty", "", "", "the file has no header row", "文件没有表头行",
+                                         "use the template", "请使用模板"))
         return sheet_name, [], {}, issues
     headers = ["" if h is None else str(h).strip() for h in table[0]]
     mapping: dict[int, str] = {}
@@ -332,9 +347,9 @@ def read_register(content: bytes, filename: str) -> tuple[str, list[tuple[int, d
             continue
         key = _header_key(header)
         if key is None:
-            issues.append(_issue("diagnosis.input.unknown_column", f"unknown column '{header}'", f"未知列“{header}”",
-                                 "use the template's headers (Chinese or English)", "请使用模板表头（中文或英文）",
-                                 column=header, value=header, sheet=sheet_name, row=1))
+            issues.append(header_row.finding("diagnosis.input.unknown_column", header, header, f"unknown column '{header}'",
+                                             f"未知列“{header}”", "use the template's headers (Chinese or English)",
+                                             "请使用模板表头（中文或英文）"))
             continue
         mapping[index] = key
         shown[key] = header

@@ -26,6 +26,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, undefer
 
+from greenmfg import errors
 from greenmfg.audit.service import record
 from greenmfg.calc import diagnosis as calc
 from greenmfg.diagnosis.labels import alert_severity_key
@@ -41,7 +42,8 @@ __all__ = [
     "ASSUMPTIONS", "BOILER_DATASET", "COMPRESSOR_DATASET", "FAN_DATASET", "METERING_DATASET", "MOTOR_DATASET",
     "PUMP_DATASET",
     "TRANSFORMER_DATASET", "Check", "MeteringRow", "Factors", "Finding", "Measure",
-    "acknowledge_alert", "check_equipment", "create_equipment", "default_year", "delete_equipment", "detect_for_meter",
+    "acknowledge_alert", "can_acknowledge", "check_equipment", "create_equipment", "default_year",
+    "delete_equipment", "detect_for_meter",
     "equipment_for", "factors_for", "get_equipment", "import_register", "list_alerts", "metering_coverage",
     "save_notes",
     "update_equipment",
@@ -72,12 +74,16 @@ ASSUMPTIONS: Mapping[str, float] = {
 
 
 @dataclass(frozen=True, slots=True)
-class Finding:
-    """A structured warning: dotted code, English and Chinese text."""
+class Finding(errors.Finding):
+    """A structured warning: dotted code, English and Chinese text (a ``warning``
+    :class:`~greenmfg.errors.Finding` made as ``Finding(code, message, message_zh)``)."""
 
-    code: str
-    message: str
-    message_zh: str
+    fix: str = field(default="", kw_only=True)
+    fix_zh: str = field(default="", kw_only=True)
+    severity: str = field(default="warning", kw_only=True)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "message": self.message, "message_zh": self.message_zh}
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,7 +146,7 @@ class Check:
     unit: str = "%"
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {**asdict(self), "warnings": [w.as_dict() for w in self.warnings]}
 
 
 # ------------------------------------------------------------------ register
@@ -877,6 +883,11 @@ def alert_dict(alert: DiagnosisAlert) -> dict[str, Any]:
     return out
 
 
+def can_acknowledge(principal: Principal, enterprise_id: int) -> bool:
+    """Members of the enterprise (any role) and admins, with a ``write`` credential, set its alerts' status."""
+    return (principal.is_admin or enterprise_id in principal.enterprise_ids()) and "write" in principal.scopes
+
+
 def acknowledge_alert(session: Session, principal: Principal, enterprise_id: int, alert_id: int, status: str
                       ) -> DiagnosisAlert:
     """Set an alert's status (acknowledged or closed): members of the enterprise and admins only."""
@@ -885,7 +896,7 @@ def acknowledge_alert(session: Session, principal: Principal, enterprise_id: int
     facility = session.get(Facility, alert.facility_id) if alert is not None else None
     if alert is None or facility is None or facility.enterprise_id != enterprise_id:
         raise NotFound("alert", alert_id)
-    if not (principal.is_admin or enterprise_id in principal.enterprise_ids()) or "write" not in principal.scopes:
+    if not can_acknowledge(principal, enterprise_id):
         raise Forbidden("only the enterprise's members acknowledge its alerts", "仅企业成员可确认本企业的告警")
     if status not in ALERT_STATUSES or status == "open":
         raise ValidationFailed([Issue(code="diagnosis.input.bad_status", message=f"status '{status}' is not "

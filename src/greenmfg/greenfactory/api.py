@@ -38,10 +38,6 @@ MEDIA = {"html": "text/html; charset=utf-8", "pdf": "application/pdf",
          "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 
-def _conflict(error: service.EvaluationConflict) -> ApiError:
-    return ApiError(409, error.message, error.message_zh, code="evaluation_final")
-
-
 @router.post("/enterprises/{enterprise_id}/green-evaluations", status_code=201,
              summary="Score a green-manufacturing self-evaluation and store it as a draft")
 def create_evaluation(enterprise_id: Id, principal: CurrentPrincipal, database: DatabaseDep,
@@ -66,20 +62,14 @@ def get_evaluation(evaluation_id: Id, principal: CurrentPrincipal, database: Dat
 @router.put("/green-evaluations/{evaluation_id}", summary="Replace a draft's input and score it again")
 def update_evaluation(evaluation_id: Id, principal: CurrentPrincipal, database: DatabaseDep,
                       body: Annotated[Any, Body()]) -> dict[str, Any]:
-    try:
-        with database.session() as session:
-            return service.evaluation_dict(service.update(session, principal, evaluation_id, body))
-    except service.EvaluationConflict as error:
-        raise _conflict(error) from error
+    with database.session() as session:
+        return service.evaluation_dict(service.update(session, principal, evaluation_id, body))
 
 
 @router.post("/green-evaluations/{evaluation_id}/finalise", summary="Make a draft final")
 def finalise_evaluation(evaluation_id: Id, principal: CurrentPrincipal, database: DatabaseDep) -> dict[str, Any]:
-    try:
-        with database.session() as session:
-            return service.evaluation_dict(service.finalise(session, principal, evaluation_id))
-    except service.EvaluationConflict as error:
-        raise _conflict(error) from error
+    with database.session() as session:
+        return service.evaluation_dict(service.finalise(session, principal, evaluation_id))
 
 
 def organisation_name(session: Session, row: GreenEvaluation) -> str:

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Boolean, CheckConstraint, Float, ForeignKey, Integer, String
+from sqlalchemy import Boolean, Float, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from greenmfg.db.base import Base, JSONType, UTCDateTime, utcnow
+from greenmfg.db.base import Base, JSONType
+from greenmfg.db.columns import ByUser, IntPk, OrgId, Timestamp, one_of
 
 __all__ = ["EvaluationStatus", "GreenEvaluation"]
 
@@ -24,13 +24,13 @@ class GreenEvaluation(Base):
 
     __tablename__ = "green_evaluations"
     __table_args__ = (
-        CheckConstraint("status IN ('draft', 'final')", name="status"),
-        CheckConstraint("subject IN ('factory', 'park', 'supply_chain')", name="subject"),
+        one_of("status", EvaluationStatus),
+        one_of("subject", ("factory", "park", "supply_chain")),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[IntPk]
     #: the enterprise evaluated (or the park's organisation for park evaluations)
-    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    organisation_id: Mapped[OrgId]
     subject: Mapped[str] = mapped_column(String(16))
     #: framework id (gbt36132-2025, gbt36132-2018, park-2024, supply-chain-2024)
     framework: Mapped[str] = mapped_column(String(32))
@@ -41,6 +41,6 @@ class GreenEvaluation(Base):
     result: Mapped[dict[str, Any]] = mapped_column(JSONType)
     total_score: Mapped[float] = mapped_column(Float)
     passed: Mapped[bool] = mapped_column(Boolean)
-    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[ByUser]
+    created_at: Mapped[Timestamp]
+    updated_at: Mapped[Timestamp]

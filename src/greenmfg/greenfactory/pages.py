@@ -33,7 +33,12 @@ from greenmfg.greenfactory.frameworks import FRAMEWORKS, Framework, load_framewo
 from greenmfg.greenfactory.models import EvaluationStatus, GreenEvaluation
 from greenmfg.greenfactory.workbook import locate, read_workbook, template
 from greenmfg.i18n import N_, Translator
-from greenmfg.orgs.access import Principal, enterprise_filter, get_enterprise
+from greenmfg.orgs.access import (
+    Principal,
+    enterprise_filter,
+    get_enterprise,
+    manageable_enterprises,
+)
 from greenmfg.orgs.models import Organisation
 from greenmfg.web.deps import PagePrincipal, get_database
 from greenmfg.web.errors import ApiError
@@ -65,14 +70,6 @@ def _zh(translator: Translator) -> bool:
     return translator.locale == "zh-CN"
 
 
-def _manageable(session: Any, principal: Principal) -> list[Organisation]:
-    if "write" not in principal.scopes:
-        return []
-    orgs = session.execute(select(Organisation).where(enterprise_filter(session, principal))
-                           .order_by(Organisation.code).limit(200)).scalars().all()
-    return [o for o in orgs if principal.can_manage(o.id)]
-
-
 @router.get("/green-factory")
 def home(request: Request, principal: PagePrincipal, database: DatabaseDep) -> Response:
     translator = translator_for(request)
@@ -80,7 +77,7 @@ def home(request: Request, principal: PagePrincipal, database: DatabaseDep) -> R
         rows = session.execute(
             select(GreenEvaluation, Organisation.name).join(Organisation, Organisation.id == GreenEvaluation.organisation_id)
             .where(enterprise_filter(session, principal)).order_by(GreenEvaluation.id.desc()).limit(200)).all()
-        manageable = _manageable(session, principal)
+        manageable = manageable_enterprises(session, principal)
     evaluations = [{
         "id": {"text": f"#{e.id}", "href": f"/green-factory/{e.id}", "sort": e.id},
         "organisation": name, "framework": _framework_label(e.framework, translator),
@@ -259,8 +256,8 @@ def _upload(request: Request, principal: Principal, database: Database, enterpri
         except ValidationFailed as failed:
             raise locate(failed, rows, file=name) from None
     except InputError as error:
-        issue = Issue("greenfactory.workbook.unreadable", str(error), "download the template and fill it",
-                      str(error), "请下载模板填写后上传", file=name, sheet="-")
+        issue = Issue("greenfactory.workbook.unreadable", error.message, "download the template and fill it",
+                      error.message_zh, "请下载模板填写后上传", file=name, sheet="-")
         return _render_form(request, principal, database, enterprise_id, framework_id if framework_id in FRAMEWORKS
                             else "gbt36132-2025", {}, [issue], 422)
     except ValidationFailed as failed:
@@ -317,7 +314,7 @@ def finalise(evaluation_id: Id, request: Request, principal: PagePrincipal, data
             service.finalise(session, principal, evaluation_id)
     except service.EvaluationConflict as error:
         flash(response, "error", N_("Nothing changed: {problem}"),
-              problem=error.message_zh if _zh(translator) else error.message)
+              problem=error.message_in(translator.locale))
         return response
     flash(response, "success", N_("The evaluation is final."))
     return response

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from greenmfg.accounting.models import FacilityResult
 from greenmfg.audit.service import record
 from greenmfg.db.base import utcnow
-from greenmfg.errors import Issue, UnitError, ValidationFailed
+from greenmfg.errors import GreenmfgError, Issue, UnitError, ValidationFailed
 from greenmfg.greenfactory.evaluation import AutoValue, evaluate, resolve_framework
 from greenmfg.greenfactory.models import EvaluationStatus, GreenEvaluation
 from greenmfg.orgs.access import NotFound, Principal, enterprise_filter, get_enterprise
@@ -29,9 +29,11 @@ __all__ = ["EvaluationConflict", "auto_values", "create", "evaluation_dict", "fi
            "score", "update"]
 
 
-class EvaluationConflict(Exception):
+class EvaluationConflict(GreenmfgError):
     """The evaluation is final and can no longer change."""
 
+    status = 409
+    code = "evaluation_final"
     message = "a final evaluation cannot be changed; create a new one"
     message_zh = "评价已定稿，不能修改；请新建评价"
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from greenmfg.errors import InputError, Issue, ValidationFailed
 from greenmfg.exports import append_row
+from greenmfg.findings import Locator
 from greenmfg.greenfactory.frameworks import FRAMEWORKS, load_framework
 
 __all__ = ["COLUMNS", "locate", "read_workbook", "template"]
@@ -49,12 +50,6 @@ def template(framework_id: str) -> bytes:
     return out.getvalue()
 
 
-def _issue(sheet: str, row: int | None, column: str, value: object, en: str, zh: str, fix: str, fix_zh: str,
-           file: str) -> Issue:
-    return Issue(code="greenfactory.workbook.invalid", message=en, message_zh=zh, fix=fix, fix_zh=fix_zh, file=file,
-                 sheet=sheet, row=row, column=column, value="" if value is None else str(value))
-
-
 def read_workbook(content: bytes, *, file: str = "") -> tuple[dict[str, Any], list[int]]:
     """The input document of a filled template and the sheet row of each of its items.
 
@@ -75,10 +70,11 @@ def read_workbook(content: bytes, *, file: str = "") -> tuple[dict[str, Any], li
     except Exception as exc:  # openpyxl raises many kinds for a file that is not xlsx
         raise InputError(f"{file or 'upload'}: not a readable .xlsx workbook ({type(exc).__name__}) / 不是可读取的 xlsx 文件") from None
     issues: list[Issue] = []
+    book_at = Locator(file=file, code_prefix="greenfactory.workbook.", value_limit=None)
     for sheet in ("evaluation", "items"):
         if sheet not in book.sheetnames:
-            issues.append(_issue(sheet, None, "", "", f"sheet '{sheet}' is missing", f"缺少工作表“{sheet}”",
-                                 "start from the downloaded template", "请使用下载的模板填写", file))
+            issues.append(book_at.finding("invalid", "", "", f"sheet '{sheet}' is missing", f"缺少工作表“{sheet}”",
+                                          "start from the downloaded template", "请使用下载的模板填写", sheet=sheet))
     if issues:
         raise ValidationFailed(issues, len(issues))
     document: dict[str, Any] = {}
@@ -86,17 +82,19 @@ def read_workbook(content: bytes, *, file: str = "") -> tuple[dict[str, Any], li
         if row and row[0] in META and len(row) > 1 and row[1] not in (None, ""):
             document[str(row[0])] = row[1]
     if document.get("framework") not in FRAMEWORKS:
-        issues.append(_issue("evaluation", None, "B", document.get("framework"),
-                             f"unknown framework '{document.get('framework')}'", f"未知评价框架“{document.get('framework')}”",
-                             f"use one of {', '.join(FRAMEWORKS)}", f"可选：{'、'.join(FRAMEWORKS)}", file))
+        issues.append(book_at.finding("invalid", "B", document.get("framework"),
+                                      f"unknown framework '{document.get('framework')}'", f"未知评价框架“{document.get('framework')}”",
+                                      f"use one of {', '.join(FRAMEWORKS)}", f"可选：{'、'.join(FRAMEWORKS)}",
+                                      sheet="evaluation"))
     if isinstance(document.get("year"), float) and document["year"].is_integer():
         document["year"] = int(document["year"])
     rows = list(book["items"].iter_rows(values_only=True))
     header = [str(c).strip() if c is not None else "" for c in (rows[0] if rows else ())]
     missing = [c for c in ("key", *INPUT_COLUMNS) if c not in header]
     if missing:
-        issues.append(_issue("items", 1, ", ".join(missing), "", f"columns missing: {', '.join(missing)}",
-                             f"缺少列：{'、'.join(missing)}", "start from the downloaded template", "请使用下载的模板填写", file))
+        issues.append(book_at.finding("invalid", ", ".join(missing), "", f"columns missing: {', '.join(missing)}",
+                                      f"缺少列：{'、'.join(missing)}", "start from the downloaded template",
+                                      "请使用下载的模板填写", sheet="items", row=1))
     if issues:
         raise ValidationFailed(issues, len(issues))
     items: list[dict[str, Any]] = []

@@ -7,7 +7,6 @@ table is built on another branch: the lead links it at merge.
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
@@ -15,7 +14,8 @@ from typing import Any
 from sqlalchemy import CheckConstraint, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from greenmfg.db.base import Base, JSONType, UTCDateTime, utcnow
+from greenmfg.db.base import Base, JSONType
+from greenmfg.db.columns import ByUser, IntPk, OrgId, Timestamp, one_of
 
 __all__ = ["ApplicationStatus", "EnterpriseOutput", "GreenApplication", "GreenApplicationEvent", "GreenRecheck",
            "ListKind", "RegionOutput"]
@@ -52,14 +52,14 @@ class GreenApplication(Base):
 
     __tablename__ = "green_list_applications"
     __table_args__ = (
-        CheckConstraint("kind IN ('factory', 'park', 'supply_chain')", name="kind"),
+        one_of("kind", ListKind),
         CheckConstraint(f"status IN ({_STATUSES})", name="status"),
         CheckConstraint("kind <> 'park' OR park_id IS NOT NULL", name="park_given"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[IntPk]
     #: the applicant: an enterprise, or for a green park the park's management body
-    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    organisation_id: Mapped[OrgId]
     kind: Mapped[str] = mapped_column(String(16), index=True)
     park_id: Mapped[int | None] = mapped_column(ForeignKey("parks.id"))
     #: the list year (batch) applied for; the evaluator cap counts per list year
@@ -79,9 +79,9 @@ class GreenApplication(Base):
     removed_year: Mapped[int | None] = mapped_column(Integer)
     #: key of the removal criterion (``removal.*`` of green_manufacturing/rules-2024)
     removal_criterion: Mapped[str | None] = mapped_column(String(64))
-    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[ByUser]
+    created_at: Mapped[Timestamp]
+    updated_at: Mapped[Timestamp]
 
     events: Mapped[list[GreenApplicationEvent]] = relationship(
         back_populates="application", cascade="all, delete-orphan", order_by="GreenApplicationEvent.id")
@@ -94,11 +94,11 @@ class GreenApplicationEvent(Base):
 
     __tablename__ = "green_list_events"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[IntPk]
     application_id: Mapped[int] = mapped_column(ForeignKey("green_list_applications.id", ondelete="CASCADE"),
                                                 index=True)
-    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    at: Mapped[Timestamp]
+    actor_user_id: Mapped[ByUser]
     actor: Mapped[str] = mapped_column(String(100))
     action: Mapped[str] = mapped_column(String(32))
     from_status: Mapped[str | None] = mapped_column(String(24))
@@ -115,18 +115,18 @@ class GreenRecheck(Base):
     __tablename__ = "green_list_rechecks"
     __table_args__ = (
         UniqueConstraint("application_id", "year"),
-        CheckConstraint("outcome IN ('retained', 'removed')", name="outcome"),
+        one_of("outcome", ("retained", "removed")),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[IntPk]
     application_id: Mapped[int] = mapped_column(ForeignKey("green_list_applications.id", ondelete="CASCADE"),
                                                 index=True)
     year: Mapped[int] = mapped_column(Integer)
     outcome: Mapped[str] = mapped_column(String(16))
     criterion: Mapped[str | None] = mapped_column(String(64))
     comment: Mapped[str | None] = mapped_column(Text)
-    checked_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    checked_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    checked_by: Mapped[ByUser]
+    checked_at: Mapped[Timestamp]
 
     application: Mapped[GreenApplication] = relationship(back_populates="rechecks")
 
@@ -140,13 +140,13 @@ class EnterpriseOutput(Base):
         CheckConstraint("output_value >= 0", name="non_negative"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    id: Mapped[IntPk]
+    organisation_id: Mapped[OrgId]
     year: Mapped[int] = mapped_column(Integer)
     output_value: Mapped[Decimal] = mapped_column(OUTPUT)
     source_note: Mapped[str | None] = mapped_column(Text)
-    entered_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    entered_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    entered_by: Mapped[ByUser]
+    entered_at: Mapped[Timestamp]
 
 
 class RegionOutput(Base):
@@ -158,12 +158,12 @@ class RegionOutput(Base):
         CheckConstraint("output_value > 0", name="positive"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[IntPk]
     province: Mapped[str] = mapped_column(String(6))
     city: Mapped[str] = mapped_column(String(64), default="")
     year: Mapped[int] = mapped_column(Integer)
     output_value: Mapped[Decimal] = mapped_column(OUTPUT)
     #: where the figure comes from (statistical yearbook, bulletin …); required
     source_note: Mapped[str] = mapped_column(Text)
-    entered_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    entered_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    entered_by: Mapped[ByUser]
+    entered_at: Mapped[Timestamp]

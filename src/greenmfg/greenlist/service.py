@@ -48,13 +48,14 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, and_, cast, false, func, literal, or_, select, true
+from sqlalchemy import ColumnElement, String, cast, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from greenmfg.audit.service import record
 from greenmfg.auth.models import Role
 from greenmfg.db.base import utcnow
 from greenmfg.errors import GreenmfgError, Issue, ValidationFailed
+from greenmfg.findings import Locator
 from greenmfg.greenlist.models import (
     ApplicationStatus,
     EnterpriseOutput,
@@ -69,21 +70,21 @@ from greenmfg.orgs.access import (
     Forbidden,
     NotFound,
     Principal,
-    Scope,
     assignment_clause,
     assignment_purpose,
-    covers,
-    regulated_enterprises,
+    regulates,
     regulator_scopes,
+    visible_clause,
 )
 from greenmfg.orgs.models import EvaluatorAssignment, Organisation, OrgKind, Park
+from greenmfg.region.service import require_regional_access
 
 __all__ = [
     "ACTIONS", "OPEN", "TRANSITIONS", "TransitionConflict", "Transition", "allowed_actions", "application_dict",
     "application_filter", "application_page", "apply", "assign_evaluator", "attach_self_evaluation",
-    "covering_scopes", "create_application", "evaluate", "get_application", "names", "parse_self_evaluation",
-    "publish", "published_list", "recheck", "recommend", "reject", "return_for_rework", "set_enterprise_output",
-    "set_region_output", "submit", "withdraw",
+    "create_application", "evaluate", "get_application", "names", "parse_self_evaluation", "publish",
+    "published_list", "recheck", "recommend", "region_outputs", "reject", "return_for_rework",
+    "set_enterprise_output", "set_region_output", "submit", "withdraw",
 ]
 
 S = ApplicationStatus
@@ -127,14 +128,14 @@ ACTIONS = tuple(TRANSITIONS)
 class TransitionConflict(GreenmfgError):
     """The application is not in a state the action starts from."""
 
-    def __init__(self, message: str, message_zh: str) -> None:
-        super().__init__(message)
-        self.message, self.message_zh = message, message_zh
+    status = 409
+    code = "transition_conflict"
+    message = "the application is not in a state this action starts from"
+    message_zh = "申请的当前状态不允许此操作"
 
 
-def _issue(code: str, field: str, value: object, message: str, message_zh: str, fix: str, fix_zh: str) -> Issue:
-    return Issue(code=code, column=field, value="" if value is None else str(value)[:200],
-                 message=f"{field}: {message}", message_zh=f"{field}：{message_zh}", fix=fix, fix_zh=fix_zh)
+#: how this module words its findings
+_INPUT = Locator(named=True, value_limit=200)
 
 
 def _fail(issues: list[Issue]) -> None:
@@ -150,21 +151,21 @@ def _int(data: Mapping[str, Any], field: str, issues: list[Issue], *, required: 
     value = data.get(field)
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
-            issues.append(_issue("greenlist.input.required", field, None, "is required", "为必填项",
-                                 f"give {field}", f"请填写 {field}"))
+            issues.append(_INPUT.finding("greenlist.input.required", field, None, "is required", "为必填项",
+                                         f"give {field}", f"请填写 {field}"))
         return None
     try:
         if isinstance(value, bool) or isinstance(value, float) and not value.is_integer():
             raise ValueError
         number = int(str(value).strip())
     except ValueError:
-        issues.append(_issue("greenlist.input.not_integer", field, value, "is not a whole number", "不是整数",
-                             "give a whole number", "请填写整数"))
+        issues.append(_INPUT.finding("greenlist.input.not_integer", field, value, "is not a whole number", "不是整数",
+                                     "give a whole number", "请填写整数"))
         return None
     if (low is not None and number < low) or (high is not None and number > high):
-        issues.append(_issue("greenlist.input.out_of_range", field, value, f"must be between {low} and {high}",
-                             f"必须在 {low} 与 {high} 之间", f"give a value from {low} to {high}",
-                             f"请填写 {low} 至 {high} 之间的值"))
+        issues.append(_INPUT.finding("greenlist.input.out_of_range", field, value, f"must be between {low} and {high}",
+                                     f"必须在 {low} 与 {high} 之间", f"give a value from {low} to {high}",
+                                     f"请填写 {low} 至 {high} 之间的值"))
         return None
     return number
 
@@ -175,19 +176,19 @@ def _text(data: Mapping[str, Any], field: str, issues: list[Issue], *, required:
     if value is None:
         text = ""
     elif not isinstance(value, str):
-        issues.append(_issue("greenlist.input.not_text", field, value, "must be text", "必须为文本",
-                             "send text", "请填写文本"))
+        issues.append(_INPUT.finding("greenlist.input.not_text", field, value, "must be text", "必须为文本",
+                                     "send text", "请填写文本"))
         return None
     else:
         text = value.strip()
     if not text:
         if required:
-            issues.append(_issue("greenlist.input.required", field, None, "is required", "为必填项",
-                                 f"give {field}", f"请填写 {field}"))
+            issues.append(_INPUT.finding("greenlist.input.required", field, None, "is required", "为必填项",
+                                         f"give {field}", f"请填写 {field}"))
         return None
     if len(text) > limit:
-        issues.append(_issue("greenlist.input.too_long", field, text[:50], f"is longer than {limit} characters",
-                             f"超过 {limit} 个字符", "shorten it", "请缩短"))
+        issues.append(_INPUT.finding("greenlist.input.too_long", field, text[:50], f"is longer than {limit} characters",
+                                     f"超过 {limit} 个字符", "shorten it", "请缩短"))
         return None
     return text
 
@@ -201,18 +202,18 @@ def _kind(data: Mapping[str, Any], field: str, issues: list[Issue]) -> str | Non
     value = data.get(field)
     kind = KIND_NAMES.get(str(value).strip()) if isinstance(value, str) else None
     if kind is None:
-        issues.append(_issue("greenlist.input.unknown_kind", field, value,
-                             "must be factory, park or supply_chain", "必须为 factory（绿色工厂）、park（绿色工业园区）"
-                             "或 supply_chain（绿色供应链管理企业）", "choose factory, park or supply_chain",
-                             "请选择 绿色工厂、绿色工业园区 或 绿色供应链管理企业"))
+        issues.append(_INPUT.finding("greenlist.input.unknown_kind", field, value,
+                                     "must be factory, park or supply_chain", "必须为 factory（绿色工厂）、park（绿色工业园区）"
+                                     "或 supply_chain（绿色供应链管理企业）", "choose factory, park or supply_chain",
+                                     "请选择 绿色工厂、绿色工业园区 或 绿色供应链管理企业"))
     return kind
 
 
 def _number(data: Mapping[str, Any], field: str, issues: list[Issue], *, low: float, high: float) -> float | None:
     value = data.get(field)
     if value is None or (isinstance(value, str) and not value.strip()):
-        issues.append(_issue("greenlist.input.required", field, None, "is required", "为必填项",
-                             f"give {field}", f"请填写 {field}"))
+        issues.append(_INPUT.finding("greenlist.input.required", field, None, "is required", "为必填项",
+                                     f"give {field}", f"请填写 {field}"))
         return None
     try:
         if isinstance(value, bool):
@@ -221,13 +222,13 @@ def _number(data: Mapping[str, Any], field: str, issues: list[Issue], *, low: fl
         if not math.isfinite(number):
             raise ValueError
     except ValueError:
-        issues.append(_issue("greenlist.input.not_number", field, value, "is not a number", "不是数字",
-                             "give a number", "请填写数字"))
+        issues.append(_INPUT.finding("greenlist.input.not_number", field, value, "is not a number", "不是数字",
+                                     "give a number", "请填写数字"))
         return None
     if not low <= number <= high:
-        issues.append(_issue("greenlist.input.out_of_range", field, value, f"must be between {low:g} and {high:g}",
-                             f"必须在 {low:g} 与 {high:g} 之间", f"give a value from {low:g} to {high:g}",
-                             f"请填写 {low:g} 至 {high:g} 之间的值"))
+        issues.append(_INPUT.finding("greenlist.input.out_of_range", field, value, f"must be between {low:g} and {high:g}",
+                                     f"必须在 {low:g} 与 {high:g} 之间", f"give a value from {low:g} to {high:g}",
+                                     f"请填写 {low:g} 至 {high:g} 之间的值"))
         return None
     return number
 
@@ -241,8 +242,8 @@ def _bool(data: Mapping[str, Any], field: str, issues: list[Issue]) -> bool | No
         return True
     if text in {"false", "0", "no", "off", "否"}:
         return False
-    issues.append(_issue("greenlist.input.not_boolean", field, value, "must be true or false", "必须为 是 或 否",
-                         "send true or false", "请填写 是 或 否"))
+    issues.append(_INPUT.finding("greenlist.input.not_boolean", field, value, "must be true or false", "必须为 是 或 否",
+                                 "send true or false", "请填写 是 或 否"))
     return None
 
 
@@ -260,28 +261,28 @@ def parse_self_evaluation(data: Any, *, kind: str) -> dict[str, Any]:
     """
     issues: list[Issue] = []
     if not isinstance(data, Mapping):
-        _fail([_issue("greenlist.self_evaluation.missing", "self_evaluation", None,
-                      "a self-evaluation (JSON object) is required to submit", "提交时须附自评价结果（JSON 对象）",
-                      "run the green-factory self-evaluation and attach its result",
-                      "请先完成绿色工厂自评价并附上结果")])
+        _fail([_INPUT.finding("greenlist.self_evaluation.missing", "self_evaluation", None,
+                              "a self-evaluation (JSON object) is required to submit", "提交时须附自评价结果（JSON 对象）",
+                              "run the green-factory self-evaluation and attach its result",
+                              "请先完成绿色工厂自评价并附上结果")])
         raise AssertionError  # pragma: no cover - _fail raised
     prefix = "self_evaluation."
     sub = {f"{prefix}{k}": v for k, v in data.items()}
     framework = _text(sub, f"{prefix}framework", issues, required=True, limit=64)
     snapshot_kind = _kind(sub, f"{prefix}kind", issues)
     if snapshot_kind is not None and snapshot_kind != kind:
-        issues.append(_issue("greenlist.self_evaluation.kind_mismatch", f"{prefix}kind", snapshot_kind,
-                             f"the self-evaluation is for '{snapshot_kind}' but the application is for '{kind}'",
-                             f"自评价类型为 {snapshot_kind}，与申请类型 {kind} 不一致",
-                             "attach a self-evaluation of the same kind", "请附上同类型的自评价"))
+        issues.append(_INPUT.finding("greenlist.self_evaluation.kind_mismatch", f"{prefix}kind", snapshot_kind,
+                                     f"the self-evaluation is for '{snapshot_kind}' but the application is for '{kind}'",
+                                     f"自评价类型为 {snapshot_kind}，与申请类型 {kind} 不一致",
+                                     "attach a self-evaluation of the same kind", "请附上同类型的自评价"))
     score = _number(sub, f"{prefix}total_score", issues, low=0, high=100)
     passed = _bool(sub, f"{prefix}passed", issues)
     vetoes_raw = data.get("veto_failures", [])
     vetoes: list[str] = []
     if not isinstance(vetoes_raw, list) or not all(isinstance(v, str) for v in vetoes_raw):
-        issues.append(_issue("greenlist.input.not_list", f"{prefix}veto_failures", vetoes_raw,
-                             "must be a list of texts", "必须为文本列表", "send [] or a list of the failed veto items",
-                             "请填写 [] 或未满足的否决项列表"))
+        issues.append(_INPUT.finding("greenlist.input.not_list", f"{prefix}veto_failures", vetoes_raw,
+                                     "must be a list of texts", "必须为文本列表", "send [] or a list of the failed veto items",
+                                     "请填写 [] 或未满足的否决项列表"))
     else:
         vetoes = [v.strip() for v in vetoes_raw if v.strip()]
     evaluated_raw = data.get("evaluated_at")
@@ -289,17 +290,17 @@ def parse_self_evaluation(data: Any, *, kind: str) -> dict[str, Any]:
     with contextlib.suppress(ValueError):
         evaluated_at = (dt.datetime.fromisoformat(str(evaluated_raw)).isoformat() if evaluated_raw else None)
     if evaluated_at is None:
-        issues.append(_issue("greenlist.input.bad_date", f"{prefix}evaluated_at", evaluated_raw,
-                             "is not an ISO date (YYYY-MM-DD) or date-time", "不是 ISO 日期（YYYY-MM-DD）或日期时间",
-                             "give the date of the self-evaluation", "请填写自评价日期"))
+        issues.append(_INPUT.finding("greenlist.input.bad_date", f"{prefix}evaluated_at", evaluated_raw,
+                                     "is not an ISO date (YYYY-MM-DD) or date-time", "不是 ISO 日期（YYYY-MM-DD）或日期时间",
+                                     "give the date of the self-evaluation", "请填写自评价日期"))
     evaluation_id = _int(sub, f"{prefix}evaluation_id", issues, required=False, low=1)
     if passed is False or vetoes:
-        issues.append(_issue("greenlist.self_evaluation.not_passed", f"{prefix}passed", passed,
-                             "the self-evaluation did not pass (basic requirements are a one-vote veto)"
-                             + (f"; failed: {', '.join(vetoes)}" if vetoes else ""),
-                             "自评价未通过（基本要求一票否决）" + (f"；未满足：{'、'.join(vetoes)}" if vetoes else ""),
-                             "meet every basic requirement and evaluate again before submitting",
-                             "满足全部基本要求并重新自评价后再提交"))
+        issues.append(_INPUT.finding("greenlist.self_evaluation.not_passed", f"{prefix}passed", passed,
+                                     "the self-evaluation did not pass (basic requirements are a one-vote veto)"
+                                     + (f"; failed: {', '.join(vetoes)}" if vetoes else ""),
+                                     "自评价未通过（基本要求一票否决）" + (f"；未满足：{'、'.join(vetoes)}" if vetoes else ""),
+                                     "meet every basic requirement and evaluate again before submitting",
+                                     "满足全部基本要求并重新自评价后再提交"))
     _fail(issues)
     return {"framework": framework, "kind": snapshot_kind, "total_score": score, "passed": passed,
             "veto_failures": vetoes, "evaluated_at": evaluated_at, "evaluation_id": evaluation_id}
@@ -330,20 +331,20 @@ def snapshot_of_evaluation(session: Session, application: GreenApplication, eval
     _fail(issues)
     evaluation = session.get(GreenEvaluation, number)
     if evaluation is None or evaluation.organisation_id != application.organisation_id:
-        _fail([_issue("greenlist.self_evaluation.unknown", "self_evaluation.evaluation_id", evaluation_id,
-                      "no evaluation of the applicant has this id", "申请单位没有该编号的评价",
-                      "pick one of the applicant's evaluations on /green-factory",
-                      "请在“绿色评价”页面选择申请单位自己的评价")])
+        _fail([_INPUT.finding("greenlist.self_evaluation.unknown", "self_evaluation.evaluation_id", evaluation_id,
+                              "no evaluation of the applicant has this id", "申请单位没有该编号的评价",
+                              "pick one of the applicant's evaluations on /green-factory",
+                              "请在“绿色评价”页面选择申请单位自己的评价")])
     assert evaluation is not None
     if evaluation.subject != application.kind:
-        _fail([_issue("greenlist.self_evaluation.kind_mismatch", "self_evaluation.evaluation_id", evaluation.subject,
-                      f"the evaluation is for '{evaluation.subject}' but the application is for '{application.kind}'",
-                      f"评价类型为 {evaluation.subject}，与申请类型 {application.kind} 不一致",
-                      "attach an evaluation of the same kind", "请附上同类型的评价")])
+        _fail([_INPUT.finding("greenlist.self_evaluation.kind_mismatch", "self_evaluation.evaluation_id", evaluation.subject,
+                              f"the evaluation is for '{evaluation.subject}' but the application is for '{application.kind}'",
+                              f"评价类型为 {evaluation.subject}，与申请类型 {application.kind} 不一致",
+                              "attach an evaluation of the same kind", "请附上同类型的评价")])
     if evaluation.status != EvaluationStatus.final:
-        _fail([_issue("greenlist.self_evaluation.draft", "self_evaluation.evaluation_id", evaluation.status,
-                      "the evaluation is still a draft", "该评价仍是草稿",
-                      "finalise the evaluation first", "请先将评价定稿")])
+        _fail([_INPUT.finding("greenlist.self_evaluation.draft", "self_evaluation.evaluation_id", evaluation.status,
+                              "the evaluation is still a draft", "该评价仍是草稿",
+                              "finalise the evaluation first", "请先将评价定稿")])
     vetoes = [row.get("name_zh") or row.get("key") for row in evaluation.result.get("vetoes", [])
               if isinstance(row, Mapping) and row.get("met") is False]
     return {"framework": evaluation.framework, "kind": evaluation.subject, "total_score": evaluation.total_score,
@@ -354,11 +355,6 @@ def snapshot_of_evaluation(session: Session, application: GreenApplication, eval
 # -------------------------------------------------------------------------------------- access
 
 
-def covering_scopes(session: Session, principal: Principal, *, write: bool) -> list[Scope]:
-    """Jurisdictions of the caller's regulators (manager role when ``write``): the access policy's."""
-    return list(regulator_scopes(session, principal, write=write))
-
-
 def application_filter(principal: Principal) -> ColumnElement[bool]:
     """WHERE clause on GreenApplication joined with its applicant Organisation: what the caller may see.
 
@@ -367,29 +363,20 @@ def application_filter(principal: Principal) -> ColumnElement[bool]:
     report, a withdrawal or an admin ending the assignment ends it); regulators whose
     jurisdiction covers where the applicant is registered (not drafts); admins.
     """
-    if "read" not in principal.scopes:
-        return false()
-    if principal.is_admin:
-        return true()
-    clauses: list[ColumnElement[bool]] = []
-    own = principal.enterprise_ids()
-    if own:
-        clauses.append(GreenApplication.organisation_id.in_(own))
-    if principal.evaluator_ids():
-        clauses.append(_assigned(principal))
-    if principal.jurisdictions:
-        clauses.append(and_(regulated_enterprises(principal.jurisdictions), GreenApplication.status != S.draft))
-    if not clauses:
-        return false()
-    return or_(*clauses)
+    return visible_clause(principal, GreenApplication.organisation_id, joined=True,
+                          evaluator_id=GreenApplication.evaluator_id, purpose=_purpose(),
+                          regulators_see=GreenApplication.status != S.draft)
+
+
+def _purpose() -> ColumnElement[str]:
+    """The ``purpose`` of the assignment made for the application (``green_list:<id>``)."""
+    return literal(assignment_purpose(PURPOSE, ""), String) + cast(GreenApplication.id, String)
 
 
 def _assigned(principal: Principal) -> ColumnElement[bool]:
     """The caller's evaluator holds the open assignment made for this application."""
-    purpose = literal(assignment_purpose(PURPOSE, ""), String) + cast(GreenApplication.id, String)
-    return and_(GreenApplication.evaluator_id.is_not(None),
-                assignment_clause(principal, GreenApplication.organisation_id,
-                                  evaluator_id=GreenApplication.evaluator_id, purpose=purpose))
+    return assignment_clause(principal, GreenApplication.organisation_id,
+                             evaluator_id=GreenApplication.evaluator_id, purpose=_purpose())
 
 
 def get_application(session: Session, principal: Principal, application_id: int, *,
@@ -430,8 +417,7 @@ def _is_evaluator(principal: Principal, application: GreenApplication) -> bool:
 
 
 def _is_regulator(session: Session, principal: Principal, application: GreenApplication) -> bool:
-    org = _applicant(session, application)
-    return any(covers(s, org) for s in regulator_scopes(session, principal, write=True))
+    return regulates(session, principal, _applicant(session, application))
 
 
 def _is_admin(principal: Principal) -> bool:
@@ -535,19 +521,19 @@ def create_application(session: Session, principal: Principal, data: Mapping[str
     if park_id is not None:
         park = session.get(Park, park_id)
         if park is None or park.province != org.province:
-            _fail([_issue("greenlist.input.unknown_park", "park_id", park_id,
-                          "no such park in the applicant's province", "申报单位所在省份没有该园区",
-                          "choose the park the applicant manages", "请选择申报单位管理的园区")])
+            _fail([_INPUT.finding("greenlist.input.unknown_park", "park_id", park_id,
+                                  "no such park in the applicant's province", "申报单位所在省份没有该园区",
+                                  "choose the park the applicant manages", "请选择申报单位管理的园区")])
         if kind != ListKind.park:
             park_id = None
     busy = session.scalar(select(func.count()).select_from(GreenApplication).where(
         GreenApplication.organisation_id == org.id, GreenApplication.kind == kind,
         GreenApplication.status.in_([s.value for s in OPEN] + [S.recommended, S.published])))
     if busy:
-        _fail([_issue("greenlist.application.duplicate", "kind", kind,
-                      "the enterprise already has an open or listed application of this kind",
-                      "该企业已有同类型的在办或已列入名单的申请", "continue the existing application",
-                      "请继续办理已有申请")])
+        _fail([_INPUT.finding("greenlist.application.duplicate", "kind", kind,
+                              "the enterprise already has an open or listed application of this kind",
+                              "该企业已有同类型的在办或已列入名单的申请", "continue the existing application",
+                              "请继续办理已有申请")])
     application = GreenApplication(organisation_id=org.id, kind=kind, park_id=park_id, list_year=year,
                                    status=S.draft, created_by=principal.user_id)
     session.add(application)
@@ -596,21 +582,21 @@ def assign_evaluator(session: Session, principal: Principal, application_id: int
     evaluator = session.execute(select(Organisation).where(Organisation.id == evaluator_number).with_for_update()
                                 ).scalar_one_or_none()
     if evaluator is None or evaluator.kind != OrgKind.evaluator or not evaluator.active:
-        _fail([_issue("greenlist.evaluator.unknown", "evaluator_id", evaluator_number,
-                      "is not an active third-party evaluator organisation", "不是有效的第三方评价机构",
-                      "choose an evaluator from the list", "请从列表中选择评价机构")])
+        _fail([_INPUT.finding("greenlist.evaluator.unknown", "evaluator_id", evaluator_number,
+                              "is not an active third-party evaluator organisation", "不是有效的第三方评价机构",
+                              "choose an evaluator from the list", "请从列表中选择评价机构")])
     assert evaluator is not None
     cap = rules.evaluator_cap
     used = _evaluations_in_year(session, evaluator.id, application.list_year)
     if used >= int(cap.value):
-        _fail([_issue("greenlist.evaluator.cap_reached", "evaluator_id", evaluator.id,
-                      f"{evaluator.name} already has {used} green-manufacturing evaluations for list year "
-                      f"{application.list_year}; the cap is {int(cap.value)} per evaluator and year "
-                      f"({cap.reference}: {cap.source}; status {cap.status})",
-                      f"{evaluator.name} 在 {application.list_year} 年度已承担 {used} 项绿色制造评价，"
-                      f"每家第三方机构每年度不得超过 {int(cap.value)} 项（{cap.reference}：{cap.source}；"
-                      f"核实状态 {cap.status}）",
-                      "commission another evaluator", "请委托其他第三方评价机构")])
+        _fail([_INPUT.finding("greenlist.evaluator.cap_reached", "evaluator_id", evaluator.id,
+                              f"{evaluator.name} already has {used} green-manufacturing evaluations for list year "
+                              f"{application.list_year}; the cap is {int(cap.value)} per evaluator and year "
+                              f"({cap.reference}: {cap.source}; status {cap.status})",
+                              f"{evaluator.name} 在 {application.list_year} 年度已承担 {used} 项绿色制造评价，"
+                              f"每家第三方机构每年度不得超过 {int(cap.value)} 项（{cap.reference}：{cap.source}；"
+                              f"核实状态 {cap.status}）",
+                              "commission another evaluator", "请委托其他第三方评价机构")])
     application.evaluator_id = evaluator.id
     session.add(EvaluatorAssignment(evaluator_id=evaluator.id, enterprise_id=application.organisation_id,
                                     purpose=assignment_purpose(PURPOSE, application.id)))
@@ -639,22 +625,22 @@ def evaluate(session: Session, principal: Principal, application_id: int, data: 
     application, transition = _begin(session, principal, application_id, action)
     issues: list[Issue] = []
     if recommendation not in ("pass", "rework"):
-        issues.append(_issue("greenlist.input.bad_recommendation", "recommendation", recommendation,
-                             "must be pass or rework", "必须为 pass（通过）或 rework（退回整改）",
-                             "choose pass or rework", "请选择 通过 或 退回整改"))
+        issues.append(_INPUT.finding("greenlist.input.bad_recommendation", "recommendation", recommendation,
+                                     "must be pass or rework", "必须为 pass（通过）或 rework（退回整改）",
+                                     "choose pass or rework", "请选择 通过 或 退回整改"))
     comment = _text(data, "comment", issues, required=True)
     indicators: list[dict[str, str]] = []
     raw = data.get("indicator_comments") or []
     if not isinstance(raw, list):
-        issues.append(_issue("greenlist.input.not_list", "indicator_comments", raw, "must be a list",
-                             "必须为列表", 'send [{"indicator": "…", "comment": "…"}]',
-                             '请填写 [{"indicator": "…", "comment": "…"}]'))
+        issues.append(_INPUT.finding("greenlist.input.not_list", "indicator_comments", raw, "must be a list",
+                                     "必须为列表", 'send [{"indicator": "…", "comment": "…"}]',
+                                     '请填写 [{"indicator": "…", "comment": "…"}]'))
     else:
         for index, item in enumerate(raw):
             where = f"indicator_comments[{index}]"
             if not isinstance(item, Mapping):
-                issues.append(_issue("greenlist.input.not_object", where, item, "must be an object", "必须为对象",
-                                     'send {"indicator": "…", "comment": "…"}', '请填写 {"indicator": "…", "comment": "…"}'))
+                issues.append(_INPUT.finding("greenlist.input.not_object", where, item, "must be an object", "必须为对象",
+                                             'send {"indicator": "…", "comment": "…"}', '请填写 {"indicator": "…", "comment": "…"}'))
                 continue
             indicator = _text({f"{where}.indicator": item.get("indicator")}, f"{where}.indicator", issues,
                               required=True, limit=100)
@@ -665,10 +651,10 @@ def evaluate(session: Session, principal: Principal, application_id: int, data: 
     if recommendation == "pass":
         score = _number(data, "score", issues, low=0, high=100)
         if _bool(data, "veto_checked", issues) is False:
-            issues.append(_issue("greenlist.evaluation.veto_not_checked", "veto_checked", False,
-                                 "the report must confirm the veto conditions and basic requirements were checked",
-                                 "评价报告须确认已核查否决条件和基本要求", "check them, then confirm",
-                                 "核查后再确认"))
+            issues.append(_INPUT.finding("greenlist.evaluation.veto_not_checked", "veto_checked", False,
+                                         "the report must confirm the veto conditions and basic requirements were checked",
+                                         "评价报告须确认已核查否决条件和基本要求", "check them, then confirm",
+                                         "核查后再确认"))
     _fail(issues)
     application.review = {"recommendation": recommendation, "comment": comment, "indicator_comments": indicators,
                           "score": score, "evaluator_id": application.evaluator_id, "by": principal.username,
@@ -734,9 +720,9 @@ def publish(session: Session, principal: Principal, application_ids: Any, *, yea
     issues: list[Issue] = []
     list_year = _int({"year": year}, "year", issues, low=MIN_YEAR, high=MAX_YEAR)
     if not isinstance(application_ids, list) or not application_ids:
-        issues.append(_issue("greenlist.input.not_list", "application_ids", application_ids,
-                             "must be a non-empty list of application ids", "必须为非空的申请编号列表",
-                             "send [1, 2, …]", "请填写 [1, 2, …]"))
+        issues.append(_INPUT.finding("greenlist.input.not_list", "application_ids", application_ids,
+                                     "must be a non-empty list of application ids", "必须为非空的申请编号列表",
+                                     "send [1, 2, …]", "请填写 [1, 2, …]"))
         _fail(issues)
     ids: list[int] = []
     for index, value in enumerate(application_ids):
@@ -768,23 +754,23 @@ def recheck(session: Session, principal: Principal, application_id: int, data: M
     application, transition = _begin(session, principal, application_id, action)
     issues: list[Issue] = []
     if outcome not in ("retained", "removed"):
-        issues.append(_issue("greenlist.input.bad_outcome", "outcome", outcome, "must be retained or removed",
-                             "必须为 retained（保留）或 removed（移出）", "choose retained or removed",
-                             "请选择 保留 或 移出"))
+        issues.append(_INPUT.finding("greenlist.input.bad_outcome", "outcome", outcome, "must be retained or removed",
+                                     "必须为 retained（保留）或 removed（移出）", "choose retained or removed",
+                                     "请选择 保留 或 移出"))
     low = application.published_year or MIN_YEAR
     year = _int(data, "year", issues, low=low, high=MAX_YEAR)
     criterion = _text(data, "criterion", issues, required=outcome == "removed", limit=64)
     if criterion is not None and criterion.removeprefix("removal.") not in rules.removal_criteria:
-        issues.append(_issue("greenlist.recheck.unknown_criterion", "criterion", criterion,
-                             "is not a removal criterion of the rules",
-                             "不是规则所列的移出情形",
-                             f"choose one of {', '.join(sorted(rules.removal_criteria))}",
-                             f"请选择：{'、'.join(sorted(rules.removal_criteria))}"))
+        issues.append(_INPUT.finding("greenlist.recheck.unknown_criterion", "criterion", criterion,
+                                     "is not a removal criterion of the rules",
+                                     "不是规则所列的移出情形",
+                                     f"choose one of {', '.join(sorted(rules.removal_criteria))}",
+                                     f"请选择：{'、'.join(sorted(rules.removal_criteria))}"))
         criterion = None
     comment = _text(data, "comment", issues, required=outcome == "removed")
     if year is not None and any(r.year == year for r in application.rechecks):
-        issues.append(_issue("greenlist.recheck.duplicate", "year", year, f"{year} was already re-checked",
-                             f"{year} 年度已复核", "re-check another year", "请选择其他年度"))
+        issues.append(_INPUT.finding("greenlist.recheck.duplicate", "year", year, f"{year} was already re-checked",
+                                     f"{year} 年度已复核", "re-check another year", "请选择其他年度"))
     _fail(issues)
     assert year is not None
     key = criterion.removeprefix("removal.") if criterion else None
@@ -892,8 +878,8 @@ def application_dict(application: GreenApplication, orgs: Mapping[int, str], *, 
 def _decimal(data: Mapping[str, Any], field: str, issues: list[Issue], *, positive: bool) -> Decimal | None:
     value = data.get(field)
     if value is None or (isinstance(value, str) and not value.strip()):
-        issues.append(_issue("greenlist.input.required", field, None, "is required", "为必填项",
-                             f"give {field} in 万元", f"请填写 {field}（万元）"))
+        issues.append(_INPUT.finding("greenlist.input.required", field, None, "is required", "为必填项",
+                                     f"give {field} in 万元", f"请填写 {field}（万元）"))
         return None
     try:
         if isinstance(value, bool):
@@ -902,14 +888,14 @@ def _decimal(data: Mapping[str, Any], field: str, issues: list[Issue], *, positi
         if not number.is_finite():
             raise InvalidOperation
     except InvalidOperation:
-        issues.append(_issue("greenlist.input.not_number", field, value, "is not a number", "不是数字",
-                             "give the output value in 万元, e.g. 125000.5", "请以万元填写产值，如 125000.5"))
+        issues.append(_INPUT.finding("greenlist.input.not_number", field, value, "is not a number", "不是数字",
+                                     "give the output value in 万元, e.g. 125000.5", "请以万元填写产值，如 125000.5"))
         return None
     if number < 0 or (positive and number == 0) or number >= Decimal("1e16"):
-        issues.append(_issue("greenlist.input.out_of_range", field, value,
-                             "must be greater than 0" if positive else "must not be negative",
-                             "必须大于 0" if positive else "不能为负数", "give the output value in 万元",
-                             "请以万元填写产值"))
+        issues.append(_INPUT.finding("greenlist.input.out_of_range", field, value,
+                                     "must be greater than 0" if positive else "must not be negative",
+                                     "必须大于 0" if positive else "不能为负数", "give the output value in 万元",
+                                     "请以万元填写产值"))
         return None
     return number.quantize(Decimal("0.01"))
 
@@ -940,9 +926,19 @@ def set_enterprise_output(session: Session, principal: Principal, data: Mapping[
     return row
 
 
-def _area_scopes(session: Session, principal: Principal) -> list[Scope]:
-    """Jurisdictions in which the caller may enter region figures (no park or industry limit)."""
-    return [s for s in covering_scopes(session, principal, write=True) if s.park_id is None and not s.industries]
+def region_outputs(session: Session, principal: Principal) -> list[RegionOutput]:
+    """The output values of the areas the caller covers (area-level jurisdictions; admins: all).
+
+    Raises
+    ------
+    Forbidden
+        Not a regulator or admin.
+    """
+    require_regional_access(session, principal)
+    rows = session.execute(select(RegionOutput).order_by(RegionOutput.province, RegionOutput.city,
+                                                         RegionOutput.year)).scalars().all()
+    return [r for r in rows if principal.is_admin or any(s.covers_area(r.province, r.city)
+                                                          for s in principal.jurisdictions)]
 
 
 def set_region_output(session: Session, principal: Principal, data: Mapping[str, Any]) -> RegionOutput:
@@ -953,22 +949,23 @@ def set_region_output(session: Session, principal: Principal, data: Mapping[str,
     """
     from greenmfg.refdata.vocabulary import load_vocabulary
 
+    require_regional_access(session, principal)
     issues: list[Issue] = []
     province_raw = data.get("province")
     vocabulary = load_vocabulary()
     province = vocabulary.region_names.resolve(str(province_raw).strip()) if province_raw else None
     if province is None:
-        issues.append(_issue("greenlist.input.unknown_province", "province", province_raw,
-                             "is not a province (GB/T 2260 code or name)", "不是省级行政区（GB/T 2260 代码或名称）",
-                             "give e.g. 130000 or 河北", "请填写如 130000 或 河北"))
+        issues.append(_INPUT.finding("greenlist.input.unknown_province", "province", province_raw,
+                                     "is not a province (GB/T 2260 code or name)", "不是省级行政区（GB/T 2260 代码或名称）",
+                                     "give e.g. 130000 or 河北", "请填写如 130000 或 河北"))
     city = _text(data, "city", issues, limit=64) or ""
     year = _int(data, "year", issues, low=MIN_YEAR, high=MAX_YEAR)
     value = _decimal(data, "output_value", issues, positive=True)
     note = _text(data, "source_note", issues, required=True, limit=500)
     _fail(issues)
     assert province is not None and year is not None and value is not None and note is not None
-    allowed = _is_admin(principal) or any(
-        s.province == province and (not s.city or s.city == city) for s in _area_scopes(session, principal))
+    allowed = _is_admin(principal) or any(s.covers_area(province, city, all_industries=True)
+                                          for s in regulator_scopes(session, principal, write=True))
     if not allowed:
         raise Forbidden("only a regulator whose jurisdiction covers this area (without industry limits) or an admin "
                         "may enter its manufacturing output", "只有管辖该地区（不限行业）的主管部门或平台管理员可以填报其制造业产值")

@@ -87,7 +87,7 @@ class GreenTargets:
     warnings: list[dict[str, str]] = field(default_factory=list)
 
 
-def resolve_area(principal: Principal, province: str | None, city: str | None) -> Area:
+def resolve_area(session: Session, principal: Principal, province: str | None, city: str | None) -> Area:
     """The area asked for, if the caller covers it; default: the caller's first jurisdiction.
 
     Raises
@@ -96,7 +96,7 @@ def resolve_area(principal: Principal, province: str | None, city: str | None) -
         Not a regulator/admin, or the area is outside the caller's jurisdictions, or an admin
         without a province.
     """
-    require_regional_access(principal)
+    require_regional_access(session, principal)
     city = (city or "").strip()
     if principal.is_admin:
         if not province:
@@ -107,17 +107,13 @@ def resolve_area(principal: Principal, province: str | None, city: str | None) -
                             "请指定要查看的省份（及城市）")
         return Area(province, city)
     for scope in principal.jurisdictions:
-        if scope.park_id is not None:
+        if not scope.area_level:
             continue
         if province is None:
             return Area(scope.province, scope.city or "", scope.industries)
-        if scope.province != province:
-            continue
-        if scope.city:
-            if city and city != scope.city:
-                continue
-            return Area(province, scope.city, scope.industries)
-        return Area(province, city, scope.industries)
+        wanted = city or scope.city or ""
+        if scope.covers_area(province, wanted):
+            return Area(province, wanted, scope.industries)
     raise Forbidden("this area is outside your jurisdiction", "该地区不在您的管辖范围内")
 
 
@@ -130,7 +126,7 @@ def green_targets(session: Session, principal: Principal, *, province: str | Non
                   city: str | None = None, rules: ListRules | None = None) -> GreenTargets:
     """Share, trajectory, counts and intensities for the caller's area (see the module docstring)."""
     rules = rules or load_rules()
-    area = resolve_area(principal, province, city)
+    area = resolve_area(session, principal, province, city)
     visible = enterprise_filter(session, principal)
     in_area = [Organisation.province == area.province]
     if area.city:

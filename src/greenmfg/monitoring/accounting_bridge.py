@@ -44,9 +44,13 @@ METER_SHEET = "meters"
 class MeterAccountingError(GreenmfgError):
     """Nothing to account (no meter data for the month) or the rows were refused by validation."""
 
+    code = "nothing_to_account"
+    message = "the meter readings of the month cannot be accounted"
+    message_zh = "该月的计量表读数无法核算"
+
     def __init__(self, message: str, message_zh: str, issues: list[dict[str, Any]] | None = None) -> None:
-        super().__init__(message)
-        self.message, self.message_zh, self.issues = message, message_zh, issues or []
+        super().__init__(message, message_zh, details=issues or [])
+        self.issues = self.details
 
 
 @dataclass(frozen=True, slots=True)

@@ -50,11 +50,6 @@ DEFAULT_SPAN = {None: dt.timedelta(days=1), "15min": dt.timedelta(days=7), "hour
                 "day": dt.timedelta(days=366), "month": dt.timedelta(days=3 * 366)}
 
 
-def _invalid(error: PayloadError) -> ApiError:
-    return ApiError(422, "the readings cannot be stored: " + error.reason, "读数无法保存：" + error.reason_zh,
-                    code="invalid_readings", details=[p.as_dict() for p in error.problems])
-
-
 def _instant(raw: str | None, name: str) -> int | None:
     if raw is None or raw == "":
         return None
@@ -177,19 +172,16 @@ def push_readings(meter_id: Id, principal: Annotated[Principal | MeterDevice, De
         with database.session() as session:
             dead_letter(session, source="http", topic=None, payload=json.dumps(body, ensure_ascii=False, default=str),
                         reason=error.reason, reason_zh=error.reason_zh, meter_id=meter_id)
-        raise _invalid(error) from None
+        raise
 
 
 @router.post("/meters/{meter_id}/readings/csv", summary="Upload readings as CSV (ts,value,unit), all or nothing")
 def upload_csv(meter_id: Id, principal: CurrentPrincipal, database: DatabaseDep, file: UploadFile,
                settings: Annotated[Settings, Depends(get_settings)]) -> dict[str, int]:
     upload = read_upload_sync(file, settings)
-    try:
-        with database.session() as session:
-            return _stored(service.upload_csv(session, principal, meter_id, upload.content,
-                                              upload.filename or "readings.csv"))
-    except PayloadError as error:
-        raise _invalid(error) from None
+    with database.session() as session:
+        return _stored(service.upload_csv(session, principal, meter_id, upload.content,
+                                          upload.filename or "readings.csv"))
 
 
 @router.post("/enterprises/{enterprise_id}/meters/account",
@@ -200,20 +192,15 @@ def account_meters(enterprise_id: Id, principal: CurrentPrincipal, database: Dat
     """Imported data wins: a meter's monthly total becomes a ``consumed`` activity row only for an
     item the facility-period's current data lacks; the rows are committed as a new data version
     (import ``meters-YYYY-MM.csv``), each metered row marked ``source = meter:<id>``."""
-    from greenmfg.monitoring.accounting_bridge import MeterAccountingError
     from greenmfg.monitoring.accounting_bridge import account_meters as account
 
     period = body.get("period") if isinstance(body, dict) else None
     if not isinstance(period, str):
         raise ApiError(422, "period (YYYY-MM) is required", "缺少期间（YYYY-MM）",
                        details=[{"column": "period", "message": "YYYY-MM", "message_zh": "YYYY-MM"}])
-    try:
-        with database.session() as session:
-            run = account(session, principal, enterprise_id, period)
-            return {"run_id": run.id, "import_id": run.import_id, "period": period}
-    except MeterAccountingError as error:
-        raise ApiError(422, error.message, error.message_zh, code="nothing_to_account",
-                       details=error.issues) from None
+    with database.session() as session:
+        run = account(session, principal, enterprise_id, period)
+        return {"run_id": run.id, "import_id": run.import_id, "period": period}
 
 
 def _synced(database: Database, settings: Settings) -> bool:

@@ -16,10 +16,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, Text
+from sqlalchemy import CheckConstraint, Date, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from greenmfg.db.base import Base, JSONType, UTCDateTime, utcnow
+from greenmfg.db.base import Base, JSONType
+from greenmfg.db.columns import ByUser, IntPk, Timestamp, one_of
 
 __all__ = ["EnergyBaseline", "SavingsReport"]
 
@@ -31,10 +32,10 @@ class EnergyBaseline(Base):
     __table_args__ = (
         CheckConstraint("meter_id IS NOT NULL OR facility_id IS NOT NULL", name="owner"),
         CheckConstraint("window_end >= window_start", name="window_in_order"),
-        CheckConstraint("ipmvp_option IN ('B', 'C')", name="ipmvp_option"),
+        one_of("ipmvp_option", ("B", "C")),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[IntPk]
     meter_id: Mapped[int | None] = mapped_column(ForeignKey("meters.id", ondelete="CASCADE"), index=True)
     facility_id: Mapped[int | None] = mapped_column(ForeignKey("facilities.id", ondelete="CASCADE"), index=True)
     #: caltrack_daily_change_point | iso50006_multivariate_ols
@@ -58,8 +59,8 @@ class EnergyBaseline(Base):
     data_source: Mapped[str] = mapped_column(String(32), default="inline")
     #: set when fitted on insufficient data by explicit override
     override_reason: Mapped[str | None] = mapped_column(Text)
-    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[ByUser]
+    created_at: Mapped[Timestamp]
 
 
 class SavingsReport(Base):
@@ -74,7 +75,7 @@ class SavingsReport(Base):
     __tablename__ = "savings_reports"
     __table_args__ = (CheckConstraint("period_end >= period_start", name="period_in_order"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[IntPk]
     baseline_id: Mapped[int] = mapped_column(ForeignKey("energy_baselines.id", ondelete="CASCADE"), index=True)
     meter_id: Mapped[int | None] = mapped_column(ForeignKey("meters.id", ondelete="CASCADE"), index=True)
     #: the reporting period, inclusive [date]
@@ -85,5 +86,5 @@ class SavingsReport(Base):
     result: Mapped[dict[str, Any]] = mapped_column(JSONType)
     #: inline | readings
     data_source: Mapped[str] = mapped_column(String(32), default="inline")
-    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[ByUser]
+    created_at: Mapped[Timestamp]

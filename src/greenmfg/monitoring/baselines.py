@@ -36,6 +36,7 @@ from greenmfg.calc.data_quality import (
     sufficiency_iso50006,
 )
 from greenmfg.errors import Issue, ValidationFailed
+from greenmfg.findings import Locator
 from greenmfg.monitoring.baseline_models import EnergyBaseline, SavingsReport
 from greenmfg.monitoring.quality import (
     describe,
@@ -67,11 +68,8 @@ class DailyFrame:
     production: list[float | None] | None
 
 
-def _issue(code: str, column: str, value: Any, en: str, zh: str, fix: str, fix_zh: str,
-           row: int | None = None) -> Issue:
-    return Issue(code=f"monitoring.input.{code}", column=column, row=row,
-                 value="" if value is None else str(value)[:80], message=f"{column}: {en}",
-                 message_zh=f"{column}：{zh}", fix=fix, fix_zh=fix_zh)
+#: how this module words its findings
+_INPUT = Locator(code_prefix="monitoring.input.", named=True, value_limit=80)
 
 
 def _fail(issues: list[Issue]) -> ValidationFailed:
@@ -81,20 +79,20 @@ def _fail(issues: list[Issue]) -> ValidationFailed:
 def _number(raw: Any, column: str, issues: list[Issue], *, required: bool) -> float | None:
     if raw is None or (isinstance(raw, str) and raw.strip() == ""):
         if required:
-            issues.append(_issue("missing", column, raw, "a number is required", "必须填写数值",
-                                 "give a number or leave the day out", "填写数值或删去该日"))
+            issues.append(_INPUT.finding("missing", column, raw, "a number is required", "必须填写数值",
+                                         "give a number or leave the day out", "填写数值或删去该日"))
         return None
     if isinstance(raw, bool):
         raw = "x"
     try:
         value = float(raw)
     except (TypeError, ValueError):
-        issues.append(_issue("not_a_number", column, raw, "not a number", "不是数值",
-                             "write a decimal number such as 123.4", "请填写数值，如 123.4"))
+        issues.append(_INPUT.finding("not_a_number", column, raw, "not a number", "不是数值",
+                                     "write a decimal number such as 123.4", "请填写数值，如 123.4"))
         return None
     if not math.isfinite(value):
-        issues.append(_issue("not_finite", column, raw, "not a finite number", "不是有限数值",
-                             "write a finite number", "请填写有限数值"))
+        issues.append(_INPUT.finding("not_finite", column, raw, "not a finite number", "不是有限数值",
+                                     "write a finite number", "请填写有限数值"))
         return None
     return value
 
@@ -107,32 +105,32 @@ def parse_daily(body: dict[str, Any], *, field: str = "data", need_energy: bool 
     if body.get("csv") is not None:
         text = body["csv"]
         if not isinstance(text, str):
-            raise _fail([_issue("not_text", "csv", None, "must be CSV text", "必须为 CSV 文本",
-                                "send the CSV as a string", "以字符串发送 CSV")])
+            raise _fail([_INPUT.finding("not_text", "csv", None, "must be CSV text", "必须为 CSV 文本",
+                                        "send the CSV as a string", "以字符串发送 CSV")])
         reader = csv.DictReader(io.StringIO(text.strip()))
         unknown = [h for h in (reader.fieldnames or []) if h.strip() not in _HEADERS]
         if unknown:
-            raise _fail([_issue("unknown_column", "csv", unknown[0], "unknown column", "未知列",
-                                "use date, energy, temperature_c, production (日期, 能耗, 温度, 产量)",
-                                "列名请用 date, energy, temperature_c, production（日期、能耗、温度、产量）")])
+            raise _fail([_INPUT.finding("unknown_column", "csv", unknown[0], "unknown column", "未知列",
+                                        "use date, energy, temperature_c, production (日期, 能耗, 温度, 产量)",
+                                        "列名请用 date, energy, temperature_c, production（日期、能耗、温度、产量）")])
         rows = [{_HEADERS[str(k).strip()]: v for k, v in r.items() if isinstance(k, str)} for r in reader]
         prefix = "csv"
     else:
         raw = body.get(field)
         if not isinstance(raw, list) or not raw:
-            raise _fail([_issue("missing", field, None, "a non-empty list of daily rows is required",
-                                "需要非空的逐日数据列表", "send [{\"date\": …, \"energy\": …, \"temperature_c\": …}]",
-                                "发送 [{\"date\": …, \"energy\": …, \"temperature_c\": …}]")])
+            raise _fail([_INPUT.finding("missing", field, None, "a non-empty list of daily rows is required",
+                                        "需要非空的逐日数据列表", "send [{\"date\": …, \"energy\": …, \"temperature_c\": …}]",
+                                        "发送 [{\"date\": …, \"energy\": …, \"temperature_c\": …}]")])
         rows = []
         for i, r in enumerate(raw):
             if not isinstance(r, dict):
-                issues.append(_issue("not_object", f"{field}[{i}]", r, "must be an object", "必须为对象",
-                                     "give date, energy and temperature_c", "填写 date、energy、temperature_c"))
+                issues.append(_INPUT.finding("not_object", f"{field}[{i}]", r, "must be an object", "必须为对象",
+                                             "give date, energy and temperature_c", "填写 date、energy、temperature_c"))
                 continue
             rows.append({_HEADERS.get(str(k), str(k)): v for k, v in r.items()})
     if len(rows) > MAX_ROWS:
-        raise _fail([_issue("too_many_rows", prefix, len(rows), f"more than {MAX_ROWS} rows", f"超过 {MAX_ROWS} 行",
-                            "send at most about 50 years of days", "请减少行数")])
+        raise _fail([_INPUT.finding("too_many_rows", prefix, len(rows), f"more than {MAX_ROWS} rows", f"超过 {MAX_ROWS} 行",
+                                    "send at most about 50 years of days", "请减少行数")])
     dates: list[dt.date] = []
     energy: list[float | None] = []
     temps: list[float | None] = []
@@ -146,12 +144,12 @@ def parse_daily(body: dict[str, Any], *, field: str = "data", need_energy: bool 
         try:
             day = dt.date.fromisoformat(str(r.get("date", "")).strip())
         except ValueError:
-            issues.append(_issue("bad_date", loc("date"), r.get("date"), "not an ISO date", "不是 ISO 日期",
-                                 "write the date as YYYY-MM-DD", "日期请写作 YYYY-MM-DD"))
+            issues.append(_INPUT.finding("bad_date", loc("date"), r.get("date"), "not an ISO date", "不是 ISO 日期",
+                                         "write the date as YYYY-MM-DD", "日期请写作 YYYY-MM-DD"))
             continue
         if day in seen:
-            issues.append(_issue("duplicate_date", loc("date"), day, "the same date twice", "日期重复",
-                                 "give one row a day", "每天只能一行"))
+            issues.append(_INPUT.finding("duplicate_date", loc("date"), day, "the same date twice", "日期重复",
+                                         "give one row a day", "每天只能一行"))
             continue
         seen.add(day)
         dates.append(day)
@@ -202,13 +200,13 @@ def _window(body: dict[str, Any], frame: DailyFrame) -> tuple[dt.date, dt.date]:
         try:
             out.append(dt.date.fromisoformat(str(raw)))
         except ValueError:
-            issues.append(_issue("bad_date", f"window.{key}", raw, "not an ISO date", "不是 ISO 日期",
-                                 "write YYYY-MM-DD", "请写作 YYYY-MM-DD"))
+            issues.append(_INPUT.finding("bad_date", f"window.{key}", raw, "not an ISO date", "不是 ISO 日期",
+                                         "write YYYY-MM-DD", "请写作 YYYY-MM-DD"))
     if issues:
         raise _fail(issues)
     if out[1] < out[0]:
-        raise _fail([_issue("window_order", "window.end", out[1], "ends before it starts", "结束早于开始",
-                            "swap start and end", "调换开始与结束日期")])
+        raise _fail([_INPUT.finding("window_order", "window.end", out[1], "ends before it starts", "结束早于开始",
+                                    "swap start and end", "调换开始与结束日期")])
     return out[0], out[1]
 
 
@@ -216,10 +214,10 @@ def _restrict(frame: DailyFrame, start: dt.date, end: dt.date) -> DailyFrame:
     """The rows of ``frame`` from ``start`` to ``end`` (both included); 422 when none is left."""
     keep = [i for i, d in enumerate(frame.dates) if start <= d <= end]
     if not keep:
-        raise _fail([_issue("empty_window", "window", f"{start.isoformat()} – {end.isoformat()}",
-                            "no row of the data falls in the window", "数据中没有落在该时段内的日期",
-                            "send rows for the days of the window or change the window",
-                            "请提供该时段内的逐日数据，或调整时段")])
+        raise _fail([_INPUT.finding("empty_window", "window", f"{start.isoformat()} – {end.isoformat()}",
+                                    "no row of the data falls in the window", "数据中没有落在该时段内的日期",
+                                    "send rows for the days of the window or change the window",
+                                    "请提供该时段内的逐日数据，或调整时段")])
     return DailyFrame([frame.dates[i] for i in keep], [frame.energy[i] for i in keep],
                       [frame.temperature_c[i] for i in keep],
                       [frame.production[i] for i in keep] if frame.production is not None else None)
@@ -240,27 +238,27 @@ def _options(body: dict[str, Any]) -> dict[str, Any]:
     issues: list[Issue] = []
     method = body.get("method", "change_point")
     if method not in ("change_point", "multivariate"):
-        issues.append(_issue("bad_method", "method", method, "unknown method", "未知方法",
-                             "use change_point or multivariate", "请用 change_point 或 multivariate"))
+        issues.append(_INPUT.finding("bad_method", "method", method, "unknown method", "未知方法",
+                                     "use change_point or multivariate", "请用 change_point 或 multivariate"))
     option = body.get("ipmvp_option", "B")
     if option not in ("B", "C"):
-        issues.append(_issue("bad_option", "ipmvp_option", option, "must be B or C", "必须为 B 或 C",
-                             "B: one meter or sub-system; C: whole facility", "B：单表/子系统；C：全厂"))
+        issues.append(_INPUT.finding("bad_option", "ipmvp_option", option, "must be B or C", "必须为 B 或 C",
+                                     "B: one meter or sub-system; C: whole facility", "B：单表/子系统；C：全厂"))
     drivers = body.get("drivers", ["temperature_c"] if method == "change_point" else ["production", "hdd", "cdd"])
     allowed = {"change_point": {"temperature_c", "production"}, "multivariate": {"production", "hdd", "cdd"}}
     if method in allowed and (not isinstance(drivers, list) or any(d not in allowed[method] for d in drivers)):
-        issues.append(_issue("bad_drivers", "drivers", drivers, "unknown driver", "未知驱动因素",
-                             f"choose from {sorted(allowed.get(method, set()))}",
-                             f"请从 {sorted(allowed.get(method, set()))} 中选择"))
+        issues.append(_INPUT.finding("bad_drivers", "drivers", drivers, "unknown driver", "未知驱动因素",
+                                     f"choose from {sorted(allowed.get(method, set()))}",
+                                     f"请从 {sorted(allowed.get(method, set()))} 中选择"))
     bases = {}
     for key, default in (("hdd_base_c", DEFAULT_HDD_BASE_C), ("cdd_base_c", DEFAULT_CDD_BASE_C)):
         bases[key] = _number(body.get(key, default), key, issues, required=True)
     search = body.get("balance_point_search", "grid")
     if search not in mv.BALANCE_POINT_SEARCHES:
-        issues.append(_issue("bad_balance_point_search", "balance_point_search", search,
-                             "unknown balance-point search", "未知平衡点搜索方式",
-                             "grid: CalTRACK 2.0 1 °F grid; continuous: refined between grid points",
-                             "grid：CalTRACK 2.0 按 1 °F 网格；continuous：在网格点之间细化"))
+        issues.append(_INPUT.finding("bad_balance_point_search", "balance_point_search", search,
+                                     "unknown balance-point search", "未知平衡点搜索方式",
+                                     "grid: CalTRACK 2.0 1 °F grid; continuous: refined between grid points",
+                                     "grid：CalTRACK 2.0 按 1 °F 网格；continuous：在网格点之间细化"))
     if issues:
         raise _fail(issues)
     return {"method": method, "option": option, "drivers": list(drivers), "balance_point_search": search, **bases}
@@ -306,9 +304,9 @@ def _predict_arrays(method: str, coeffs: dict[str, Any], t: np.ndarray, p: np.nd
 
 def _check_production(opts: dict[str, Any], frame: DailyFrame) -> None:
     if "production" in opts["drivers"] and frame.production is None:
-        raise _fail([_issue("missing_production", "drivers", "production", "production is a driver but no row "
-                            "gives production", "已选产量为驱动因素但数据中无产量", "add a production column",
-                            "请增加产量列")])
+        raise _fail([_INPUT.finding("missing_production", "drivers", "production", "production is a driver but no row "
+                                    "gives production", "已选产量为驱动因素但数据中无产量", "add a production column",
+                                    "请增加产量列")])
 
 
 def _relevant_variables(opts: dict[str, Any], frame: DailyFrame, rows: list[int]) -> dict[str, list[float | None]]:
@@ -331,8 +329,8 @@ def fit_baseline(session: Session, principal: Principal, meter_id: int, body: di
     opts = _options(body)
     source = body.get("energy_source", "inline")
     if source not in ("inline", "readings"):
-        raise _fail([_issue("bad_source", "energy_source", source, "unknown source", "未知数据来源",
-                            "use inline or readings", "请用 inline 或 readings")])
+        raise _fail([_INPUT.finding("bad_source", "energy_source", source, "unknown source", "未知数据来源",
+                                    "use inline or readings", "请用 inline 或 readings")])
     frame = parse_daily(body, need_energy=source == "inline")
     start, end = _window(body, frame)
     if source == "readings":
@@ -352,19 +350,19 @@ def fit_baseline(session: Session, principal: Principal, meter_id: int, body: di
     reason = body.get("override_reason")
     if not verdict.sufficient and not override:
         described = describe_sufficiency(verdict)
-        raise _fail([_issue("insufficient_data", "data", r["name"], r["message"], r["message_zh"],
-                            "extend the baseline window or fill the gaps; override_insufficient=true with an "
-                            "override_reason fits anyway (recorded)",
-                            "延长基准期或补齐缺失数据；如确需拟合，设置 override_insufficient=true 并填写 override_reason（将被记录）")
+        raise _fail([_INPUT.finding("insufficient_data", "data", r["name"], r["message"], r["message_zh"],
+                                    "extend the baseline window or fill the gaps; override_insufficient=true with an "
+                                    "override_reason fits anyway (recorded)",
+                                    "延长基准期或补齐缺失数据；如确需拟合，设置 override_insufficient=true 并填写 override_reason（将被记录）")
                      for r in described["reasons"]])
     if override and not verdict.sufficient and (not isinstance(reason, str) or not reason.strip()):
-        raise _fail([_issue("override_reason", "override_reason", reason, "an override needs a reason",
-                            "强制拟合须说明理由", "say why the insufficient data is acceptable",
-                            "请说明为何可接受数据不足")])
+        raise _fail([_INPUT.finding("override_reason", "override_reason", reason, "an override needs a reason",
+                                    "强制拟合须说明理由", "say why the insufficient data is acceptable",
+                                    "请说明为何可接受数据不足")])
     dates, e, t, p = _arrays(frame, start, end)
     if e.size < 10:
-        raise _fail([_issue("too_few_days", "data", e.size, "fewer than 10 complete days", "完整数据少于 10 天",
-                            "send more days", "请提供更多天数据")])
+        raise _fail([_INPUT.finding("too_few_days", "data", e.size, "fewer than 10 complete days", "完整数据少于 10 天",
+                                    "send more days", "请提供更多天数据")])
     coeffs, fit, p_values, drivers = _fit_arrays(opts, e, t, p)
     method = mv.CHANGE_POINT_METHOD if opts["method"] == "change_point" else mv.MULTIVARIATE_METHOD
     checks = mv.validity_checks(fit, p_values, interval="daily")
@@ -420,9 +418,9 @@ def baseline_dict(b: EnergyBaseline) -> dict[str, Any]:
 def predict(baseline: EnergyBaseline, frame: DailyFrame) -> tuple[list[dt.date], np.ndarray, np.ndarray]:
     """Adjusted baseline (the model under the frame's conditions) and the actual energy per day."""
     if "production" in baseline.drivers and frame.production is None:
-        raise _fail([_issue("missing_production", "data", "production", "this baseline uses production; "
-                            "the rows give none", "该基准模型使用产量，但数据中无产量", "add a production column",
-                            "请增加产量列")])
+        raise _fail([_INPUT.finding("missing_production", "data", "production", "this baseline uses production; "
+                                    "the rows give none", "该基准模型使用产量，但数据中无产量", "add a production column",
+                                    "请增加产量列")])
     dates, e, t, p = _arrays(frame, frame.dates[0], frame.dates[-1])
     return dates, _predict_arrays(baseline.method, baseline.coefficients, t, p), e
 
@@ -439,9 +437,9 @@ def savings(session: Session, principal: Principal, baseline_id: int, body: dict
     baseline = get_baseline(session, principal, baseline_id)
     source = body.get("energy_source", "inline")
     if source not in ("inline", "readings") or (source == "readings" and baseline.meter_id is None):
-        raise _fail([_issue("bad_source", "energy_source", source, "unknown source (readings needs a meter baseline)",
-                            "未知数据来源（readings 需要表计基准模型）", "use inline or readings",
-                            "请用 inline 或 readings")])
+        raise _fail([_INPUT.finding("bad_source", "energy_source", source, "unknown source (readings needs a meter baseline)",
+                                    "未知数据来源（readings 需要表计基准模型）", "use inline or readings",
+                                    "请用 inline 或 readings")])
     frame = parse_daily(body, need_energy=source == "inline")
     if body.get("window") is not None:
         frame = _restrict(frame, *_window(body, frame))
@@ -450,8 +448,8 @@ def savings(session: Session, principal: Principal, baseline_id: int, body: dict
         frame = _energy_from_readings(session, baseline.meter_id, frame, frame.dates[0], frame.dates[-1])
     dates, adjusted, actual = predict(baseline, frame)
     if actual.size == 0:
-        raise _fail([_issue("no_complete_days", "data", 0, "no day has energy and all drivers",
-                            "没有同时具备能耗和驱动因素的日期", "send complete rows", "请提供完整数据行")])
+        raise _fail([_INPUT.finding("no_complete_days", "data", 0, "no day has energy and all drivers",
+                                    "没有同时具备能耗和驱动因素的日期", "send complete rows", "请提供完整数据行")])
     fit = mv.FitMetrics(**{k: baseline.metrics[k] for k in ("n", "n_parameters", "r2", "adj_r2", "rmse", "cv_rmse",
                                                             "nmbe", "mean", "autocorrelation")})
     result = mv.avoided_energy_use(adjusted, actual, fit=fit, option=baseline.ipmvp_option)

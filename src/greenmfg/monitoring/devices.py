@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from greenmfg.audit import service as audit
 from greenmfg.errors import Issue, ValidationFailed
+from greenmfg.findings import has_nul
 from greenmfg.monitoring.models import MeterDevice
 from greenmfg.orgs.access import NotFound, Principal, get_enterprise
 from greenmfg.orgs.models import Facility, Meter
@@ -119,7 +120,7 @@ def _check_meters(session: Session, enterprise_id: int, meter_ids: list[int] | N
 
 
 def _check_name(name: object) -> str:
-    if not isinstance(name, str) or not name.strip() or len(name.strip()) > 100 or "\x00" in name:
+    if not isinstance(name, str) or not name.strip() or len(name.strip()) > 100 or has_nul(name):
         raise _bad("name must be 1 to 100 characters", "名称须为 1 至 100 个字符", "name the meter or gateway",
                    "填写计量表或网关名称", "name", name)
     return name.strip()

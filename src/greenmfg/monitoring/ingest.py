@@ -73,6 +73,12 @@ def _reject(session: Session, topic: str, payload: bytes, reason: str, reason_zh
 class BrokerWouldDrop(GreenmfgError):
     """The broker discards messages queued for an offline session (``--require-durable-broker``)."""
 
+    status = 503
+    code = "broker_would_drop"
+    message = "the MQTT broker would drop messages queued for an offline session"
+    message_zh = "MQTT 服务器会丢弃离线会话的排队消息"
+    one_text = True
+
 
 def process_messages(session: Session, messages: list[tuple[str, bytes]],
                      meters: dict[int, MeterInfo] | None = None,

@@ -15,6 +15,7 @@ from sqlalchemy import BigInteger, CheckConstraint, Float, ForeignKey, Integer, 
 from sqlalchemy.orm import Mapped, mapped_column
 
 from greenmfg.db.base import Base, JSONType, UTCDateTime, utcnow
+from greenmfg.db.columns import IntPk, OrgId, Timestamp, one_of
 
 __all__ = ["DeadLetter", "MeterDevice", "MeterReading", "MeterReplacement", "MeterRollup", "MeterSetting", "RegisterKind"]
 
@@ -30,7 +31,7 @@ class MeterSetting(Base):
     """How a meter's readings are read (one row per meter; a meter without one is ``interval``)."""
 
     __tablename__ = "meter_settings"
-    __table_args__ = (CheckConstraint("register_kind IN ('cumulative', 'interval')", name="register_kind"),
+    __table_args__ = (one_of("register_kind", RegisterKind),
                       CheckConstraint("multiplier > 0", name="multiplier_positive"))
 
     meter_id: Mapped[int] = mapped_column(ForeignKey("meters.id", ondelete="CASCADE"), primary_key=True)
@@ -50,13 +51,13 @@ class MeterReplacement(Base):
 
     __tablename__ = "meter_replacements"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[IntPk]
     meter_id: Mapped[int] = mapped_column(ForeignKey("meters.id", ondelete="CASCADE"), index=True)
     #: Unix seconds (UTC)
     replaced_at: Mapped[int] = mapped_column(BigInteger)
     initial_value: Mapped[float | None] = mapped_column(Float)
     note: Mapped[str | None] = mapped_column(String(200))
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[Timestamp]
 
 
 class MeterReading(Base):
@@ -75,7 +76,7 @@ class MeterRollup(Base):
     """Summed consumption of a meter in one bucket (``interval``: 15min, hour, day, month)."""
 
     __tablename__ = "meter_rollups"
-    __table_args__ = (CheckConstraint("interval IN ('15min', 'hour', 'day', 'month')", name="interval"),)
+    __table_args__ = (one_of("interval", ("15min", "hour", "day", "month")),)
 
     meter_id: Mapped[int] = mapped_column(ForeignKey("meters.id", ondelete="CASCADE"), primary_key=True)
     interval: Mapped[str] = mapped_column(String(8), primary_key=True)
@@ -90,7 +91,7 @@ class DeadLetter(Base):
 
     __tablename__ = "meter_dead_letters"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[IntPk]
     received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     #: mqtt, http or csv
     source: Mapped[str] = mapped_column(String(8))
@@ -112,12 +113,12 @@ class MeterDevice(Base):
 
     __tablename__ = "meter_devices"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    enterprise_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    id: Mapped[IntPk]
+    enterprise_id: Mapped[OrgId]
     name: Mapped[str] = mapped_column(String(100))
     username: Mapped[str] = mapped_column(String(64), unique=True)
     secret_hash: Mapped[str] = mapped_column(String(200))
     meter_ids: Mapped[list[int] | None] = mapped_column(JSONType)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[Timestamp]
     rotated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

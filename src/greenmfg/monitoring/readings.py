@@ -34,7 +34,7 @@ from sqlalchemy import CursorResult, delete, func, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from greenmfg.errors import GreenmfgError, UnitError
+from greenmfg.errors import Finding, GreenmfgError, UnitError
 from greenmfg.monitoring.models import (
     DeadLetter,
     MeterReading,
@@ -58,24 +58,33 @@ MAX_READINGS_PER_MESSAGE = 10_000
 _LOCAL_OFFSET = 8 * 3600  # Asia/Shanghai has been UTC+8 without daylight saving since 1991
 
 
-@dataclass(frozen=True, slots=True)
-class Problem:
-    """One located problem in a payload (``where``: ``readings[3].ts`` or ``row 4, column ts``)."""
+@dataclass(frozen=True, slots=True, init=False)
+class Problem(Finding):
+    """One located problem in a payload (``where``: ``readings[3].ts`` or ``row 4, column ts``): a
+    :class:`~greenmfg.errors.Finding` (code ``monitoring.payload.invalid``) whose column is ``where``."""
 
-    where: str
-    message: str
-    message_zh: str
+    def __init__(self, where: str, message: str, message_zh: str) -> None:
+        Finding.__init__(self, "monitoring.payload.invalid", message, "", message_zh, "", column=where)
 
-    def as_dict(self) -> dict[str, str]:
+    @property
+    def where(self) -> str:
+        return self.column
+
+    def as_dict(self) -> dict[str, Any]:
         return {"column": self.where, "message": self.message, "message_zh": self.message_zh}
 
 
 class PayloadError(GreenmfgError):
     """A message or upload that cannot be stored; ``problems`` say where and why."""
 
+    code = "invalid_readings"
+    message = "the readings cannot be stored"
+    message_zh = "读数无法保存"
+
     def __init__(self, problems: Sequence[Problem]) -> None:
         self.problems = list(problems)
-        super().__init__("; ".join(f"{p.where}: {p.message}" for p in self.problems[:5]))
+        super().__init__("the readings cannot be stored: " + self.reason, "读数无法保存：" + self.reason_zh,
+                         details=[p.as_dict() for p in self.problems])
 
     @property
     def reason(self) -> str:

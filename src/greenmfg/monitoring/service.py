@@ -14,6 +14,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from greenmfg.audit import service as audit
+from greenmfg.findings import NUL_FIX, nul_line
 from greenmfg.monitoring.devices import covers
 from greenmfg.monitoring.models import (
     DeadLetter,
@@ -34,7 +35,6 @@ from greenmfg.monitoring.readings import (
 )
 from greenmfg.orgs.access import Forbidden, NotFound, Principal, get_enterprise
 from greenmfg.orgs.models import Facility, Meter, Organisation
-from greenmfg.workbooks import NUL_FIX, nul_line
 
 __all__ = ["MeterView", "dead_letters", "get_meter", "latest_readings", "list_meters", "meter_dict", "parse_csv", "push_readings"]
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query
 from sqlalchemy import func, or_, select
 
 from greenmfg.db.session import Database
-from greenmfg.orgs.access import Principal, enterprise_filter, get_enterprise
+from greenmfg.orgs.access import enterprise_filter, get_enterprise, member_organisations
 from greenmfg.orgs.models import Facility, Organisation, OrgKind
 from greenmfg.web.deps import CurrentPrincipal, get_database
 from greenmfg.web.errors import ApiError
@@ -38,18 +38,12 @@ def organisation_dict(org: Organisation) -> dict[str, Any]:
     return out
 
 
-def _visible_organisations(principal: Principal) -> Any:
-    if principal.is_admin:
-        return Organisation.id.is_not(None)
-    return Organisation.id.in_([m.organisation_id for m in principal.memberships])
-
-
 @router.get("/organisations", summary="Organisations: all for admins, one's own otherwise")
 def list_organisations(principal: CurrentPrincipal, database: Annotated[Database, Depends(get_database)],
                        params: Annotated[PageParams, Depends(page_params)],
                        kind: Annotated[OrgKind | None, Query()] = None) -> dict[str, Any]:
     with database.session() as session:
-        where = [_visible_organisations(principal)]
+        where = [member_organisations(principal)]
         if kind is not None:
             where.append(Organisation.kind == kind)
         total = session.scalar(select(func.count()).select_from(Organisation).where(*where)) or 0
@@ -64,7 +58,7 @@ def get_organisation(organisation_id: Id, principal: CurrentPrincipal,
     with database.session() as session:
         org = session.execute(select(Organisation).where(
             Organisation.id == organisation_id,
-            or_(_visible_organisations(principal), enterprise_filter(session, principal)))).scalar_one_or_none()
+            or_(member_organisations(principal), enterprise_filter(session, principal)))).scalar_one_or_none()
         if org is None:
             raise ApiError(404, f"organisation {organisation_id} not found", f"未找到组织 {organisation_id}")
         return organisation_dict(org)

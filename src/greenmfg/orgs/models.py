@@ -12,10 +12,11 @@ import datetime as dt
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from greenmfg.db.base import Base, JSONType, UTCDateTime, utcnow
+from greenmfg.db.base import Base, JSONType, UTCDateTime
+from greenmfg.db.columns import FacilityId, IntPk, OrgId, Timestamp, one_of
 
 __all__ = ["EvaluatorAssignment", "Facility", "Jurisdiction", "Meter", "OrgKind", "Organisation", "Park",
            "Product"]
@@ -31,12 +32,12 @@ class OrgKind(StrEnum):
 class Organisation(Base):
     __tablename__ = "organisations"
     __table_args__ = (
-        CheckConstraint("kind IN ('enterprise', 'regulator', 'evaluator', 'platform')", name="kind"),
+        one_of("kind", OrgKind),
         CheckConstraint("kind <> 'enterprise' OR (code IS NOT NULL AND industry IS NOT NULL "
                         "AND province IS NOT NULL)", name="enterprise_fields"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[IntPk]
     kind: Mapped[str] = mapped_column(String(16), index=True)
     name: Mapped[str] = mapped_column(String(200))
     name_en: Mapped[str | None] = mapped_column(String(200))
@@ -50,7 +51,7 @@ class Organisation(Base):
     city: Mapped[str | None] = mapped_column(String(64), index=True)
     park_id: Mapped[int | None] = mapped_column(ForeignKey("parks.id"), index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[Timestamp]
 
     facilities: Mapped[list[Facility]] = relationship(back_populates="enterprise", order_by="Facility.code")
     jurisdictions: Mapped[list[Jurisdiction]] = relationship(back_populates="regulator",
@@ -62,7 +63,7 @@ class Park(Base):
 
     __tablename__ = "parks"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[IntPk]
     name: Mapped[str] = mapped_column(String(200), unique=True)
     province: Mapped[str] = mapped_column(String(6))
     city: Mapped[str | None] = mapped_column(String(64))
@@ -73,8 +74,8 @@ class Jurisdiction(Base):
 
     __tablename__ = "jurisdictions"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    regulator_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    id: Mapped[IntPk]
+    regulator_id: Mapped[OrgId]
     province: Mapped[str] = mapped_column(String(6))
     city: Mapped[str | None] = mapped_column(String(64))
     park_id: Mapped[int | None] = mapped_column(ForeignKey("parks.id"))
@@ -89,10 +90,10 @@ class EvaluatorAssignment(Base):
 
     __tablename__ = "evaluator_assignments"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    evaluator_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
-    enterprise_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
-    assigned_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    id: Mapped[IntPk]
+    evaluator_id: Mapped[OrgId]
+    enterprise_id: Mapped[OrgId]
+    assigned_at: Mapped[Timestamp]
     ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     purpose: Mapped[str | None] = mapped_column(String(200))
 
@@ -103,11 +104,11 @@ class Facility(Base):
     __tablename__ = "facilities"
     __table_args__ = (UniqueConstraint("enterprise_id", "code"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    enterprise_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    id: Mapped[IntPk]
+    enterprise_id: Mapped[OrgId]
     code: Mapped[str] = mapped_column(String(64))
     name: Mapped[str | None] = mapped_column(String(200))
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[Timestamp]
 
     enterprise: Mapped[Organisation] = relationship(back_populates="facilities")
 
@@ -118,8 +119,8 @@ class Product(Base):
     __tablename__ = "products"
     __table_args__ = (UniqueConstraint("facility_id", "item"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id", ondelete="CASCADE"), index=True)
+    id: Mapped[IntPk]
+    facility_id: Mapped[FacilityId]
     item: Mapped[str] = mapped_column(String(64))
     unit: Mapped[str] = mapped_column(String(32))
 
@@ -130,8 +131,8 @@ class Meter(Base):
     __tablename__ = "meters"
     __table_args__ = (UniqueConstraint("facility_id", "code"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id", ondelete="CASCADE"), index=True)
+    id: Mapped[IntPk]
+    facility_id: Mapped[FacilityId]
     code: Mapped[str] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(200))
     item: Mapped[str] = mapped_column(String(64))

@@ -6,10 +6,9 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from greenmfg.errors import DatasetError
+from greenmfg.orgs.access import NotFound
 from greenmfg.refdata.catalog import load_catalog
 from greenmfg.web.deps import CurrentPrincipal
-from greenmfg.web.errors import ApiError
 
 __all__ = ["router"]
 
@@ -31,10 +30,9 @@ def list_datasets(principal: CurrentPrincipal) -> dict[str, Any]:
 @router.get("/refdata/{dataset_id:path}", summary="One dataset with its rows (value, unit, source, status)")
 def get_dataset(dataset_id: str, principal: CurrentPrincipal) -> dict[str, Any]:
     catalog = load_catalog()
-    try:
-        dataset = catalog.dataset(dataset_id)
-    except DatasetError as error:
-        raise ApiError(404, f"dataset {dataset_id} not found", f"未找到数据集 {dataset_id}") from error
+    if dataset_id not in catalog:
+        raise NotFound("dataset", dataset_id)
+    dataset = catalog.dataset(dataset_id)
     info = dataset.info
     return {"id": info.id, "title": info.title, "title_zh": info.title_zh, "publisher": info.publisher,
             "edition": info.edition, "sha256": info.sha256,

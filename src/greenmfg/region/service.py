@@ -48,7 +48,7 @@ from sqlalchemy.orm import Session, aliased
 
 from greenmfg.accounting.models import FacilityResult, ResultProduct
 from greenmfg.calc.aggregate import relative_change
-from greenmfg.orgs.access import Forbidden, Principal, enterprise_filter
+from greenmfg.orgs.access import Principal, enterprise_filter, require_regulator
 from greenmfg.orgs.models import Organisation
 from greenmfg.refdata.vocabulary import Vocabulary, load_vocabulary
 
@@ -249,17 +249,18 @@ class EnterpriseFilters:
 # ------------------------------------------------------------------------------ helpers
 
 
-def require_regional_access(principal: Principal) -> None:
-    """Only regulators and platform admins see regional views.
+def require_regional_access(session: Session, principal: Principal) -> None:
+    """Only regulators and platform admins see regional views (the access policy's
+    :func:`~greenmfg.orgs.access.require_regulator`).
 
     Raises
     ------
     Forbidden
         Anyone else (enterprise users, evaluators), and tokens without the read scope.
     """
-    if not (principal.is_regulator or principal.is_admin) or "read" not in principal.scopes:
-        raise Forbidden("the regional view is for regulators and platform administrators",
-                        "区域视图仅向监管部门和平台管理员开放")
+    require_regulator(session, principal, write=False, admin=True,
+                      message=("the regional view is for regulators and platform administrators",
+                               "区域视图仅向监管部门和平台管理员开放"))
 
 
 def _counted() -> ColumnElement[bool]:
@@ -412,7 +413,7 @@ class RegionReader:
     """
 
     def __init__(self, session: Session, principal: Principal) -> None:
-        require_regional_access(principal)
+        require_regional_access(session, principal)
         self.session = session
         self.principal = principal
         self.visible = enterprise_filter(session, principal)

@@ -13,6 +13,7 @@ from greenmfg import __version__
 from greenmfg.audit.service import configure as configure_audit
 from greenmfg.cache import make_cache
 from greenmfg.db.session import Database, reading
+from greenmfg.domains import Domain, discover
 from greenmfg.settings import ConfigurationError, Settings
 from greenmfg.web.deps import PrincipalCache
 from greenmfg.web.errors import install_error_handlers
@@ -20,12 +21,12 @@ from greenmfg.web.headers import SecurityHeadersMiddleware
 from greenmfg.web.text_input import refuse_nul
 from greenmfg.web.uploads import UploadLimitMiddleware
 
-__all__ = ["TEMPLATE_PACKAGES", "GreenmfgApp", "ReadOnlyRequests", "create_app", "production_startup_checks"]
+__all__ = ["GreenmfgApp", "ReadOnlyRequests", "create_app", "production_startup_checks", "template_packages"]
 
-#: packages whose ``templates/`` folders hold pages (each domain keeps its own)
-TEMPLATE_PACKAGES = ("greenmfg.web", "greenmfg.auth", "greenmfg.accounting", "greenmfg.region", "greenmfg.admin",
-                     "greenmfg.capacity", "greenmfg.diagnosis", "greenmfg.greenfactory",
-                     "greenmfg.compliance", "greenmfg.monitoring", "greenmfg.greenlist")
+
+def template_packages(domains: tuple[Domain, ...]) -> list[str]:
+    """The packages whose ``templates/`` folders hold pages: the web layout's, then each domain's."""
+    return ["greenmfg.web", *(domain.package for domain in domains if domain.templates)]
 
 
 DOCS_URL = "/api/v1/docs"
@@ -108,39 +109,14 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.add_middleware(UploadLimitMiddleware, settings=settings)
     app.add_middleware(ReadOnlyRequests)
 
-    from greenmfg.accounting.api import router as accounting_router
-    from greenmfg.accounting.pages import router as accounting_pages
-    from greenmfg.admin.api import router as admin_router
-    from greenmfg.admin.pages import router as admin_pages
-    from greenmfg.auth.api import router as auth_router
-    from greenmfg.auth.pages import router as auth_pages
-    from greenmfg.auth.tokens_page import router as token_pages
-    from greenmfg.capacity.api import router as capacity_router
-    from greenmfg.capacity.pages import router as capacity_pages
-    from greenmfg.compliance.api import router as compliance_router
-    from greenmfg.compliance.pages import router as compliance_pages
-    from greenmfg.diagnosis.api import router as diagnosis_router
-    from greenmfg.diagnosis.pages import router as diagnosis_pages
-    from greenmfg.greenfactory.api import router as greenfactory_router
-    from greenmfg.greenfactory.pages import router as greenfactory_pages
-    from greenmfg.greenlist.api import router as greenlist_router
-    from greenmfg.greenlist.pages import router as greenlist_pages
-    from greenmfg.monitoring.api import router as monitoring_router
-    from greenmfg.monitoring.baselines_api import router as baselines_router
-    from greenmfg.monitoring.pages import router as monitoring_pages
-    from greenmfg.orgs.api import router as orgs_router
-    from greenmfg.refdata.api import router as refdata_router
-    from greenmfg.region.api import router as region_router
-    from greenmfg.region.pages import router as region_pages
     from greenmfg.web.pages import install_pages
 
-    for router in (auth_router, orgs_router, accounting_router, refdata_router, region_router, admin_router,
-                   capacity_router, auth_pages, accounting_pages, token_pages, region_pages, admin_pages,
-                   capacity_pages, baselines_router, diagnosis_router, diagnosis_pages, greenfactory_router,
-                   greenfactory_pages, compliance_router, compliance_pages,
-                   monitoring_router, monitoring_pages, greenlist_router, greenlist_pages):
-        app.include_router(router)
-    install_pages(app, packages=list(TEMPLATE_PACKAGES))
+    # every domain's routers, API then pages, domain by domain (see greenmfg.domains)
+    domains = discover()
+    for domain in domains:
+        for router in domain.routers():
+            app.include_router(router)
+    install_pages(app, packages=template_packages(domains))
     app.middleware("http")(_forget_principals_after_admin_changes)
     return app
 

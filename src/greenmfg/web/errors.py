@@ -19,62 +19,48 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from sqlalchemy.exc import DataError, OperationalError, StatementError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from greenmfg.auth.passwords import WeakPassword
-from greenmfg.auth.service import Throttled
 from greenmfg.db.session import database_busy
-from greenmfg.errors import GreenmfgError, InputError, ValidationFailed
-from greenmfg.orgs.access import Forbidden, NotFound
+from greenmfg.errors import STATUS_TEXT, GreenmfgError
 
 __all__ = ["ApiError", "LoginRequired", "PasswordChangeRequired", "error_body", "install_error_handlers"]
 
 log = logging.getLogger("greenmfg.web")
-
-_STATUS_TEXT = {
-    400: ("bad_request", "the request is malformed", "请求格式错误"),
-    401: ("unauthorized", "authentication required: log in or send 'Authorization: Bearer <token>'",
-          "需要身份验证：请登录或发送 'Authorization: Bearer <令牌>'"),
-    403: ("forbidden", "you may not do this", "无权执行此操作"),
-    404: ("not_found", "not found", "未找到"),
-    405: ("method_not_allowed", "method not allowed on this address", "该地址不支持此请求方法"),
-    409: ("conflict", "conflict with the current state", "与当前状态冲突"),
-    413: ("too_large", "the upload is too large", "上传文件过大"),
-    415: ("unsupported_media_type", "unsupported content type", "不支持的内容类型"),
-    422: ("invalid", "the request is invalid", "请求内容无效"),
-    429: ("too_many_requests", "too many requests", "请求过于频繁"),
-    500: ("internal_error", "internal error; nothing was changed", "内部错误；未做任何更改"),
-    503: ("busy", "the database is busy with another change; nothing was changed, try again in a few seconds",
-          "数据库正忙于其他更改；未做任何更改，请几秒后重试"),
-}
 
 #: seconds a client is asked to wait after a 503 "busy"
 BUSY_RETRY_AFTER = 5
 
 
 class ApiError(GreenmfgError):
-    """An error with an HTTP status, a dotted code and bilingual messages."""
+    """An error of the web edge itself, given by its HTTP status: the code and messages default to the
+    status's (:data:`~greenmfg.errors.STATUS_TEXT`). Domain errors carry their own shape."""
 
     def __init__(self, status: int, message: str | None = None, message_zh: str | None = None, *,
                  code: str | None = None, details: list[dict[str, Any]] | None = None,
                  headers: dict[str, str] | None = None) -> None:
-        default_code, default_message, default_zh = _STATUS_TEXT.get(status, ("error", "error", "错误"))
-        self.status = status
-        self.code = code or default_code
-        self.message = message or default_message
-        self.message_zh = message_zh or default_zh
-        self.details = details or []
-        self.headers = headers
-        super().__init__(self.message)
+        default_code, default_message, default_zh = STATUS_TEXT.get(status, ("error", "error", "错误"))
+        super().__init__(message or default_message, message_zh or default_zh, status=status,
+                         code=code or default_code, details=details, headers=headers)
 
 
 class LoginRequired(GreenmfgError):
     """A web page needs a logged-in user: redirect to the login page."""
 
+    status = 401
+    code = "login_required"
+    message = "sign in to see this page"
+    message_zh = "请登录后查看此页面"
+
 
 class PasswordChangeRequired(GreenmfgError):
     """An administrator reset the user's password: every page leads to the change-password page."""
 
+    status = 403
+    code = "password_change_required"
+    message = "an administrator reset your password: choose a new one first"
+    message_zh = "管理员已重置您的密码：请先设置新密码"
 
-def error_body(error: ApiError) -> dict[str, Any]:
+
+def error_body(error: GreenmfgError) -> dict[str, Any]:
     return {"error": {"status": error.status, "code": error.code, "message": error.message,
                       "message_zh": error.message_zh, "details": error.details}}
 
@@ -83,7 +69,7 @@ def _is_api(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
 
-def _render(request: Request, error: ApiError) -> Response:
+def _render(request: Request, error: GreenmfgError) -> Response:
     if _is_api(request):
         return JSONResponse(error_body(error), status_code=error.status, headers=error.headers)
     renderer = getattr(request.app.state, "render_error", None)
@@ -94,26 +80,11 @@ def _render(request: Request, error: ApiError) -> Response:
     return HTMLResponse(f"<!doctype html><title>{error.status}</title><p>{text}</p>", status_code=error.status)
 
 
-def to_api_error(exc: Exception) -> ApiError:
-    """Map any exception to the envelope (unknown ones become a bare 500)."""
-    if isinstance(exc, ApiError):
+def to_api_error(exc: Exception) -> GreenmfgError:
+    """Map any exception to the envelope: a greenmfg error carries its own shape; the database's
+    refusals get theirs; unknown ones become a bare 500."""
+    if isinstance(exc, GreenmfgError):
         return exc
-    if isinstance(exc, NotFound):
-        return ApiError(404, f"{exc.what} {exc.ident} not found", f"未找到{_WHAT_ZH.get(exc.what, exc.what)} {exc.ident}")
-    if isinstance(exc, Forbidden):
-        return ApiError(403, str(exc), exc.message_zh)
-    if isinstance(exc, Throttled):
-        return ApiError(429, f"too many failed logins; try again in {exc.retry_after} s",
-                        f"登录失败次数过多，请 {exc.retry_after} 秒后再试",
-                        headers={"Retry-After": str(exc.retry_after)})
-    if isinstance(exc, WeakPassword):
-        return ApiError(422, exc.message, exc.message_zh, code=exc.code,
-                        details=[{"location": "body.new_password", "message": exc.message}])
-    if isinstance(exc, ValidationFailed):
-        return ApiError(422, str(exc), f"输入有 {exc.total} 处错误，未做任何更改", code="invalid_input",
-                        details=[issue.as_dict() for issue in exc.issues])
-    if isinstance(exc, InputError):
-        return ApiError(422, str(exc), str(exc), code="unreadable_input")
     if isinstance(exc, OperationalError) and database_busy(exc):
         # SQLite's write lock stayed taken past the busy timeout (a very long import): retryable
         return ApiError(503, headers={"Retry-After": str(BUSY_RETRY_AFTER)})
@@ -138,13 +109,6 @@ def _out_of_range(exc: BaseException) -> bool:
     return False
 
 
-_WHAT_ZH = {"enterprise": "企业", "organisation": "组织", "facility": "设施", "import": "导入批次",
-            "user": "用户", "token": "令牌", "dataset": "数据集", "result": "结果",
-            "capacity plan": "产能置换方案", "meter": "计量表", "baseline": "能耗基准模型",
-            "evaluation": "评价",
-            "green-list application": "绿色制造名单申请"}
-
-
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(GreenmfgError)
     async def _greenmfg(request: Request, exc: GreenmfgError) -> Response:
@@ -152,7 +116,9 @@ def install_error_handlers(app: FastAPI) -> None:
             return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
         if isinstance(exc, PasswordChangeRequired):
             return RedirectResponse("/account/password", status_code=303)
-        return _render(request, to_api_error(exc))
+        if exc.status >= 500:
+            log.error("%s on %s %s", type(exc).__name__, request.method, request.url.path, exc_info=exc)
+        return _render(request, exc)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:
@@ -166,7 +132,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         error = getattr(exc, "api_error", None)   # an HTTPException carrying its envelope (uploads.UploadTooLarge)
-        return _render(request, error if isinstance(error, ApiError)
+        return _render(request, error if isinstance(error, GreenmfgError)
                        else ApiError(exc.status_code, headers=getattr(exc, "headers", None)))
 
     @app.exception_handler(DataError)

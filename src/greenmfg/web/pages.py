@@ -19,6 +19,7 @@ from sqlalchemy import update
 
 from greenmfg.auth.models import User
 from greenmfg.db.session import Database
+from greenmfg.errors import GreenmfgError
 from greenmfg.i18n import SUPPORTED_LOCALES, negotiate
 from greenmfg.settings import Settings
 from greenmfg.web.deps import get_database, get_settings, session_principal
@@ -60,7 +61,7 @@ async def _locale_middleware(request: Request, call_next: Callable[[Request], Aw
     return response
 
 
-def _render_error(request: Request, error: ApiError) -> Response:
+def _render_error(request: Request, error: GreenmfgError) -> Response:
     if not hasattr(request.state, "locale"):
         request.state.locale = negotiate(request.headers.get("accept-language"), None)
     if getattr(request.state, "user", None) is None:
@@ -71,7 +72,7 @@ def _render_error(request: Request, error: ApiError) -> Response:
             principal = None
         request.state.user = principal
     zh = request.state.locale == "zh-CN"
-    return render(request, "error.html", {"error": error, "message": error.message_zh if zh else error.message,
+    return render(request, "error.html", {"error": error, "message": error.message_in(request.state.locale),
                                           "details": [_detail_line(d, zh) for d in error.details[:20]]},
                   status_code=error.status, headers=error.headers)
 

@@ -16,11 +16,11 @@ from typing import Any
 
 from fastapi import Request
 
+from greenmfg.findings import NUL, has_nul
 from greenmfg.web.errors import ApiError
 
 __all__ = ["nul_error", "refuse_nul"]
 
-NUL = "\x00"
 #: a JSON ``\u0000`` escape (an even number of backslashes before it would make it literal text)
 _JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000", re.IGNORECASE)
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -38,10 +38,10 @@ def nul_error(location: str) -> ApiError:
 
 def _json_location(value: Any, path: str) -> str | None:
     if isinstance(value, str):
-        return path if NUL in value else None
+        return path if has_nul(value) else None
     if isinstance(value, dict):
         for key, item in value.items():
-            if NUL in str(key):
+            if has_nul(str(key)):
                 return f"{path}.{key!r}"
             found = _json_location(item, f"{path}.{key}")
             if found:
@@ -62,10 +62,10 @@ async def refuse_nul(request: Request) -> None:
     ApiError
         422 ``nul_character``, located at the path, query parameter, form field or JSON member.
     """
-    if NUL in request.url.path:
+    if has_nul(request.url.path):
         raise nul_error("path")
     for key, value in request.query_params.multi_items():
-        if NUL in key or NUL in value:
+        if has_nul(key) or has_nul(value):
             raise nul_error(f"query.{key.replace(NUL, '')}")
     if request.method in ("GET", "HEAD", "OPTIONS", "DELETE"):
         return
@@ -76,7 +76,7 @@ async def refuse_nul(request: Request) -> None:
         form = await request.form()
         for key, field in form.multi_items():
             text = field if isinstance(field, str) else getattr(field, "filename", None) or ""
-            if NUL in key or NUL in text:
+            if has_nul(key) or has_nul(text):
                 raise nul_error(f"form.{key.replace(NUL, '')}")
     elif "json" in content_type:
         body = await request.body()     # cached: FastAPI has read it already

@@ -1,0 +1,5 @@
+"""The accounting domain: what it adds to the platform (see :mod:`greenmfg.domains`)."""
+
+from greenmfg.domains import Domain
+
+DOMAIN = Domain("greenmfg.accounting", api=("api",), pages=("pages",), templates=True, models=("models",))

@@ -1,0 +1,5 @@
+"""The admin domain: what it adds to the platform (see :mod:`greenmfg.domains`)."""
+
+from greenmfg.domains import Domain
+
+DOMAIN = Domain("greenmfg.admin", api=("api",), pages=("pages",), templates=True)

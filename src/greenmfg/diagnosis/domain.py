@@ -1,0 +1,5 @@
+"""The diagnosis domain: what it adds to the platform (see :mod:`greenmfg.domains`)."""
+
+from greenmfg.domains import Domain
+
+DOMAIN = Domain("greenmfg.diagnosis", api=("api",), pages=("pages",), templates=True, models=("models",))

@@ -1,0 +1,5 @@
+"""The greenfactory domain: what it adds to the platform (see :mod:`greenmfg.domains`)."""
+
+from greenmfg.domains import Domain
+
+DOMAIN = Domain("greenmfg.greenfactory", api=("api",), pages=("pages",), templates=True, models=("models",))

@@ -1,0 +1,5 @@
+"""The refdata domain: what it adds to the platform (see :mod:`greenmfg.domains`)."""
+
+from greenmfg.domains import Domain
+
+DOMAIN = Domain("greenmfg.refdata", api=("api",))

@@ -1,0 +1,5 @@
+"""The region domain: what it adds to the platform (see :mod:`greenmfg.domains`)."""
+
+from greenmfg.domains import Domain
+
+DOMAIN = Domain("greenmfg.region", api=("api",), pages=("pages",), templates=True)
