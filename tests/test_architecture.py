@@ -182,14 +182,7 @@ def package_modules() -> dict[str, str]:
 
 
 #: (module, message) pairs still tolerated, each with its reason; aim for none.
-KNOWN: dict[tuple[str, str], str] = {
-    # the Spark engine re-implements the reader for Spark and shares its private helpers; making them
-    # public (a plain rename) made formula-like identifiers pass import (tests/accounting/
-    # test_formula_identifiers.py) for a reason not yet found — left for a follow-up (issue #14 item 6)
-    **{("greenmfg.accounting.engines", f"imports the private name {n} of greenmfg.accounting.reader"):
-       "Spark engine shares reader helpers" for n in ("_LOCATION_COLUMNS", "_header_issues", "_read_csv",
-                                                     "_read_xlsx", "_table_digest")},
-}
+KNOWN: dict[tuple[str, str], str] = {}
 
 
 def check_package() -> list[Violation]:
