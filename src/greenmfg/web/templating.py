@@ -62,7 +62,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, NamedTuple, Protocol
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
@@ -73,10 +72,10 @@ from starlette.responses import HTMLResponse
 from starlette.staticfiles import StaticFiles
 
 from greenmfg import __version__
-from greenmfg.i18n import N_, SUPPORTED_LOCALES, Catalogs, Translator
+from greenmfg.domains import NavItem, navigation
+from greenmfg.i18n import SUPPORTED_LOCALES, Catalogs, Translator
 
 __all__ = [
-    "DEFAULT_NAV",
     "Flash",
     "NavItem",
     "Templates",
@@ -119,41 +118,6 @@ class Flash(NamedTuple):
 
     level: str  # success | info | warning | error
     message: str
-
-
-@dataclass(frozen=True)
-class NavItem:
-    """One entry of the top navigation.
-
-    ``roles`` names user flags (``is_admin`` …) of which one must be true to see the item;
-    ``None`` shows it to every signed-in user. ``label`` is an English message id.
-    """
-
-    key: str
-    label: str
-    href: str
-    icon: str
-    roles: frozenset[str] | None = None
-
-    def visible_to(self, user: Any) -> bool:
-        if user is None:
-            return False
-        return self.roles is None or any(bool(getattr(user, role, False)) for role in self.roles)
-
-
-DEFAULT_NAV: tuple[NavItem, ...] = (
-    NavItem("dashboard", N_("Dashboard"), "/", "dashboard"),
-    NavItem("imports", N_("Imports"), "/imports", "upload"),
-    NavItem("results", N_("Results"), "/results", "results"),
-    NavItem("capacity", N_("Capacity replacement"), "/capacity", "factory"),
-    NavItem("benchmark", N_("Benchmarking"), "/benchmark", "gauge"),
-    NavItem("greenfactory", N_("Green evaluation"), "/green-factory", "leaf"),
-    NavItem("greenlist", N_("Green list"), "/green-list", "leaf"),
-    NavItem("meters", N_("Meters"), "/meters", "dashboard"),
-    NavItem("diagnosis", N_("Energy diagnosis"), "/diagnosis", "gauge"),
-    NavItem("region", N_("Region"), "/region", "region", frozenset({"is_regulator", "is_admin"})),
-    NavItem("admin", N_("Admin"), "/admin", "admin", frozenset({"is_admin"})),
-)
 
 
 def local_redirect_target(next_url: str | None, default: str = "/") -> str:
@@ -257,12 +221,13 @@ class Templates:
     """The platform's templates in every supported locale."""
 
     def __init__(
-        self, packages: Sequence[str], catalogs: Catalogs, *, nav: Iterable[NavItem] = DEFAULT_NAV
+        self, packages: Sequence[str], catalogs: Catalogs, *, nav: Iterable[NavItem] | None = None
     ) -> None:
         if "greenmfg.web" not in packages:
             packages = ["greenmfg.web", *packages]
         self.packages: tuple[str, ...] = tuple(packages)
-        self.nav: tuple[NavItem, ...] = tuple(nav)
+        #: the top navigation: every domain's declared entries unless given
+        self.nav: tuple[NavItem, ...] = navigation() if nav is None else tuple(nav)
         #: the catalogs the environments translate with (flash messages and handlers use them too)
         self.catalogs: Catalogs = catalogs
         self._environments = {
@@ -350,7 +315,7 @@ def _active_key(nav: Sequence[NavItem], path: str) -> str | None:
 
 
 def create_templates(
-    packages: Sequence[str], catalogs: Catalogs, *, nav: Iterable[NavItem] = DEFAULT_NAV
+    packages: Sequence[str], catalogs: Catalogs, *, nav: Iterable[NavItem] | None = None
 ) -> Templates:
     """Build the platform's :class:`Templates` (one environment per locale) at start-up."""
     return Templates(packages, catalogs, nav=nav)
