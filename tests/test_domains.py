@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 
 import greenmfg
 from greenmfg.db.session import Database
-from greenmfg.domains import Domain, discover, import_models
+from greenmfg.domains import Domain, NavItem, discover, import_models, navigation
 from greenmfg.settings import Settings
 from greenmfg.web.app import create_app, template_packages
 
@@ -43,9 +43,10 @@ def _write(root: Path, files: dict[str, str]) -> None:
 PLUGDEMO = {
     "plugdemo/__init__.py": '"""A domain written for this test only."""\n',
     "plugdemo/domain.py": """\
-        from greenmfg.domains import Domain
+        from greenmfg.domains import Domain, NavItem
 
-        DOMAIN = Domain("greenmfg.plugdemo", api=("api",), pages=("pages",), templates=True, models=("models",))
+        DOMAIN = Domain("greenmfg.plugdemo", api=("api",), pages=("pages",), templates=True, models=("models",),
+                        nav=(NavItem("plugdemo", "Plug demo", "/plugdemo", "leaf", order=85),))
     """,
     "plugdemo/api.py": """\
         from fastapi import APIRouter
@@ -97,6 +98,20 @@ def test_a_new_domain_is_served_without_a_shared_edit(plug_root: Path) -> None:
         # the platform's own domains are still there
         assert client.get("/login").status_code == 200
         assert "/api/v1/plugdemo/ping" in client.get("/api/v1/openapi.json").json()["paths"]
+    # its navigation entry takes its place among the platform's (after meters, before diagnosis)
+    keys = [item.key for item in app.state.templates.nav]
+    assert keys[keys.index("meters") + 1:keys.index("diagnosis")] == ["plugdemo"]
+
+
+def test_the_navigation_is_what_the_domains_declare() -> None:
+    """Every entry of the top navigation comes from a domain's declaration, in the platform's order."""
+    assert [(item.key, item.href) for item in navigation()] == [
+        ("dashboard", "/"), ("imports", "/imports"), ("results", "/results"), ("capacity", "/capacity"),
+        ("benchmark", "/benchmark"), ("greenfactory", "/green-factory"), ("greenlist", "/green-list"),
+        ("meters", "/meters"), ("diagnosis", "/diagnosis"), ("region", "/region"), ("admin", "/admin")]
+    twice = Domain("greenmfg.twice", nav=(NavItem("region", "Region", "/r", "region", order=1),))
+    with pytest.raises(ValueError, match="region"):
+        navigation((*discover(), twice))
 
 
 def test_a_declaration_is_checked(plug_root: Path) -> None:

@@ -54,8 +54,8 @@ def test_accounting_xlsx_writes_a_planted_facility_as_text(write_rows: WriteRows
     def never(column: Any) -> Any:  # import validation bypassed, as if the name were planted
         return column.isnull() & column.notnull()
 
-    monkeypatch.setattr(validation, "_formula_like", never, raising=False)
-    monkeypatch.setattr(screening, "_formula_like", never, raising=False)
+    monkeypatch.setattr(validation, "formula_like_column", never, raising=False)
+    monkeypatch.setattr(screening, "formula_like_column", never, raising=False)
     run = account(write_rows([{"facility_id": HYPERLINK, "item": "原煤", "quantity": 100, "unit": "吨",
                                "flow": "消耗"}]))
     write_xlsx(run, tmp_path / "out.xlsx")

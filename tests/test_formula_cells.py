@@ -40,8 +40,8 @@ def unchecked(monkeypatch: pytest.MonkeyPatch) -> None:
     def never(column: Any) -> Any:
         return column.isnull() & column.notnull()
 
-    monkeypatch.setattr(validation, "_formula_like", never, raising=False)
-    monkeypatch.setattr(screening, "_formula_like", never, raising=False)
+    monkeypatch.setattr(validation, "formula_like_column", never, raising=False)
+    monkeypatch.setattr(screening, "formula_like_column", never, raising=False)
 
 
 def _csv(rows: list[tuple[Any, ...]]) -> bytes:

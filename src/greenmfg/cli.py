@@ -306,7 +306,7 @@ def _number(value: float | None, digits: int = 2) -> str:
 def _label_words(lang: Lang) -> Callable[[Callable[[Any, Callable[..., str]], str], Any], str]:
     """``words(label, value)``: a class or grade in words (a ``compliance.labels`` function, the
     pages' words) in the chosen language; both: Chinese above English."""
-    from greenmfg.web.i18n import load_catalogs
+    from greenmfg.i18n import load_catalogs
 
     catalogs = load_catalogs()
     zh, en = catalogs.translator("zh-CN").gettext, catalogs.translator("en").gettext

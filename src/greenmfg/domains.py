@@ -10,7 +10,8 @@ A domain is a package ``greenmfg/<name>/`` with a module ``domain.py`` holding o
 ``APIRouter`` carrying its own prefix), included in the order given; ``templates`` says the
 package has a ``templates/`` folder of pages (kept under ``templates/<name>/``); ``models`` names
 the modules that define the domain's mapped classes (imported by :mod:`greenmfg.db.models`, so the
-metadata and Alembic see them).
+metadata and Alembic see them); ``nav`` lists the entries it adds to the top navigation
+(:class:`NavItem`, placed by their ``order``).
 
 :func:`discover` finds every declaration, so adding a domain edits no shared list: the app
 factory (:func:`greenmfg.web.app.create_app`), the template loader and the models registry all
@@ -28,10 +29,32 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-__all__ = ["DECLARATION_MODULE", "Domain", "discover", "import_models"]
+__all__ = ["DECLARATION_MODULE", "Domain", "NavItem", "discover", "import_models", "navigation"]
 
 #: the module of a domain package that holds its ``DOMAIN`` declaration
 DECLARATION_MODULE = "domain"
+
+
+@dataclass(frozen=True)
+class NavItem:
+    """One entry of the top navigation, declared by the domain whose page it opens.
+
+    ``label`` is an English message id (marked with :func:`greenmfg.i18n.N_`, translated when the
+    page is drawn); ``roles`` names user flags (``is_admin`` …) of which one must be true to see the
+    item, ``None`` shows it to every signed-in user; ``order`` places it among every domain's items.
+    """
+
+    key: str
+    label: str
+    href: str
+    icon: str
+    order: int
+    roles: frozenset[str] | None = None
+
+    def visible_to(self, user: Any) -> bool:
+        if user is None:
+            return False
+        return self.roles is None or any(bool(getattr(user, role, False)) for role in self.roles)
 
 
 @dataclass(frozen=True)
@@ -43,6 +66,7 @@ class Domain:
     pages: tuple[str, ...] = ()
     templates: bool = False
     models: tuple[str, ...] = ()
+    nav: tuple[NavItem, ...] = ()
 
     @property
     def name(self) -> str:
@@ -99,3 +123,19 @@ def import_models(domains: tuple[Domain, ...] | None = None) -> list[str]:
     for name in names:
         importlib.import_module(name)
     return names
+
+
+def navigation(domains: tuple[Domain, ...] | None = None) -> tuple[NavItem, ...]:
+    """Every domain's navigation entries, by ``order`` (then key).
+
+    Raises
+    ------
+    ValueError
+        Two entries with the same key.
+    """
+    items = sorted((item for domain in (discover() if domains is None else domains) for item in domain.nav),
+                   key=lambda item: (item.order, item.key))
+    keys = [item.key for item in items]
+    if len(set(keys)) != len(keys):
+        raise ValueError(f"navigation keys declared twice: {sorted({k for k in keys if keys.count(k) > 1})}")
+    return tuple(items)

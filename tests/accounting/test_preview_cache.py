@@ -13,7 +13,7 @@ def _document() -> dict[str, object]:
 
 
 def test_previews_are_bounded_by_rows_and_entries(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(store, "_installed_fingerprint", lambda: store.reference_fingerprint(_document()["provenance"]))  # type: ignore[arg-type]
+    monkeypatch.setattr(store, "installed_fingerprint", lambda: store.reference_fingerprint(_document()["provenance"]))  # type: ignore[arg-type]
     cache = store._PreviewCache(size=3, max_rows=10)
     rows = [{"row": i} for i in range(4)]
     cache.put("a", "a.csv", _document(), rows)
@@ -23,5 +23,5 @@ def test_previews_are_bounded_by_rows_and_entries(monkeypatch: pytest.MonkeyPatc
     assert cache.take("a", "a.csv") is None and cache.take("c", "c.csv") is not None
     cache.put("big", "big.csv", _document(), [{"row": i} for i in range(6)])  # over half the bound: not kept
     assert cache.take("big", "big.csv") is None
-    monkeypatch.setattr(store, "_installed_fingerprint", lambda: "other reference data")
+    monkeypatch.setattr(store, "installed_fingerprint", lambda: "other reference data")
     assert cache.take("c", "c.csv") is None

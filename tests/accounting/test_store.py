@@ -170,7 +170,7 @@ def test_commit_stores_the_preview_accounting_unless_reference_data_changed(
     assert accounted == ["activity.csv"]  # one accounting per upload: the preview's result was stored
     second = upload(client, login("steel"), world.org("steel"), steel_csv(extra=[
         ["E-STEEL", "唐山示例钢铁有限公司", "钢铁", "130000", "E-STEEL-F1", "2024-03", "焦炭", "5", "吨", "consumed"]])).json()
-    monkeypatch.setattr(store, "_installed_fingerprint", lambda: "other reference data")
+    monkeypatch.setattr(store, "installed_fingerprint", lambda: "other reference data")
     assert client.post(f"/api/v1/imports/{second['id']}/commit", headers=login("steel")).status_code == 200
     assert accounted == ["activity.csv"] * 3  # reference data changed since the preview: accounted again
 

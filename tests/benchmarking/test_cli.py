@@ -184,7 +184,7 @@ def test_readme_commands_on_a_demo_region(tmp_path: Path) -> None:
 def test_table_shows_classes_and_grades_in_words(write_rows: WriteRows, lang: str, shown: list[str],
                                                  hidden: list[str]) -> None:
     """The works table and the largest-savings table say a class and a quota grade in the pages'
-    words (compliance.labels, translated by web/locale/*/compliance.po), never a code. The small
+    words (compliance.labels, translated by i18n/locale/*/compliance.po), never a code. The small
     works of tests/benchmarking/test_works.py: 543.56 kgce/t between its derived levels
     496.27/606.27, grade 3; its converter shop 11.17 kgce/t fails GB 21256-2025 表4 (−12)."""
     from greenmfg.compliance.labels import class_label, grade_label

@@ -21,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from starlette.routing import Mount, Route
 
-from greenmfg.web.i18n import load_catalogs
+from greenmfg.i18n import load_catalogs
 from greenmfg.web.templating import Flash, Templates, create_templates, static_files
 
 MONTHS = {

@@ -3,7 +3,7 @@
 Strings are found the way translators' tools find them: Babel's Python extractor for ``_()``,
 ``gettext()``, ``ngettext()``, ``N_()`` … calls, and Jinja2's Babel extractor for ``_()`` and
 ``{% trans %}`` in any ``templates/`` folder. Translations are read from every
-``web/locale/zh_CN/LC_MESSAGES/*.po`` file, so a domain's own catalog counts.
+``i18n/locale/zh_CN/LC_MESSAGES/*.po`` file, so a domain's own catalog counts.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
 import greenmfg
-from greenmfg.web.i18n import default_locale_dir, load_catalogs
+from greenmfg.i18n import default_locale_dir, load_catalogs
 
 PACKAGE = Path(greenmfg.__file__).resolve().parent
 METHODS = [
@@ -77,7 +77,7 @@ def test_every_string_has_a_chinese_translation() -> None:
         if not any(s.strip() for s in zh.get(key, ())):
             missing.append(f"{key!r} ({', '.join(where[:2])})")
     assert not missing, (
-        "add these to a src/greenmfg/web/locale/zh_CN/LC_MESSAGES/*.po file:\n  " + "\n  ".join(missing)
+        "add these to a src/greenmfg/i18n/locale/zh_CN/LC_MESSAGES/*.po file:\n  " + "\n  ".join(missing)
     )
 
 

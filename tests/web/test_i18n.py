@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from greenmfg.web.i18n import (
+from greenmfg.i18n import (
     DEFAULT_LOCALE,
     SUPPORTED_LOCALES,
     CatalogConflict,

@@ -15,13 +15,14 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 
 from greenmfg.errors import Issue
-from greenmfg.web.i18n import Catalogs, load_catalogs
+from greenmfg.i18n import Catalogs, load_catalogs
 from greenmfg.web.templating import (
     Flash,
     Templates,
     create_templates,
     local_redirect_target,
     render,
+    translator_for,
     with_query,
 )
 from tests.browser.styleguide import styleguide_context
@@ -320,6 +321,19 @@ def test_render_needs_a_locale_and_templates(templates: Templates) -> None:
         render(_app_request(templates), "styleguide_login.html", {"s": LOGIN_TEXT})
     with pytest.raises(RuntimeError, match="create_templates"):
         render(_app_request(None, locale="en"), "styleguide_login.html", {"s": LOGIN_TEXT})
+
+
+def test_translator_for_is_the_request_locale_s_translator(templates: Templates) -> None:
+    """The one way a page handler gets its translator (text built outside a template)."""
+    chinese = translator_for(_app_request(templates, locale="zh-CN"))
+    english = translator_for(_app_request(templates, locale="en"))
+    assert (chinese.locale, english.locale) == ("zh-CN", "en")
+    assert english.gettext("Dashboard") == "Dashboard" and chinese.gettext("Dashboard") != "Dashboard"
+    assert chinese.format_decimal(1234.5, 1) == "1,234.5"
+    with pytest.raises(RuntimeError, match="create_templates"):
+        translator_for(_app_request(None, locale="en"))
+    with pytest.raises(KeyError, match="unsupported locale"):
+        translator_for(_app_request(templates, locale="fr"))
 
 
 def test_template_names_may_not_shadow_each_other(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,

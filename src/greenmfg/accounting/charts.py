@@ -12,7 +12,7 @@ from typing import Any
 from babel.dates import get_month_names
 
 from greenmfg.calc.accounting import CATEGORIES
-from greenmfg.web.i18n import Translator
+from greenmfg.i18n import Translator
 
 __all__ = ["CATEGORY_COLOURS", "category_chart", "intensity_chart", "period_label", "product_name", "scope_chart",
            "sentence_case"]

@@ -35,7 +35,7 @@ import pyarrow as pa
 from ibis.common.exceptions import IbisError
 
 from greenmfg.accounting.reader import (
-    _LOCATION_COLUMNS,
+    LOCATION_COLUMNS,
     NUMERIC_COLUMNS,
     RAW_VIEW,
     SUFFIXES,
@@ -43,11 +43,11 @@ from greenmfg.accounting.reader import (
     ColumnPlan,
     InputFile,
     SourceInput,
-    _header_issues,
-    _read_csv,
-    _read_xlsx,
-    _table_digest,
     column_plan,
+    header_issues,
+    read_csv_file,
+    read_xlsx_file,
+    table_digest,
 )
 from greenmfg.errors import GreenmfgError, InputError, Issue
 
@@ -452,7 +452,7 @@ def _csv_frame(session: SparkSession, file: _File, index: int) -> tuple[DataFram
     text = head.decode("utf-8-sig" if encoding == "UTF-8" else "gb18030", errors="ignore")
     first_line = text.split("\n", 1)[0].rstrip("\r")
     headers = next(csv.reader([first_line]), [])
-    mapping, issues = _header_issues(Path(file.name), "", headers)
+    mapping, issues = header_issues(Path(file.name), "", headers)
     columns = [f"c{i}" for i in range(len(headers))]
     schema = StructType([StructField(c, StringType(), True) for c in columns])
 
@@ -527,7 +527,7 @@ def _parquet_frame(session: SparkSession, file: _File, index: int) -> tuple[Data
 
     try:
         frame = session.read.parquet(file.uri)
-        fields = [f for f in frame.schema.fields if f.name not in _LOCATION_COLUMNS]
+        fields = [f for f in frame.schema.fields if f.name not in LOCATION_COLUMNS]
     except Exception as exc:  # not a Parquet file: Spark raises several types
         raise InputError(f"{file.name}: not a readable Parquet file ({_first_line(exc)}) / 无法读取该 Parquet 文件") from exc
     numeric = {f.name for f in fields if isinstance(f.dataType, IntegralType | FractionalType | DecimalType)}
@@ -545,7 +545,7 @@ def _arrow_frame(session: SparkSession, table: pa.Table, index: int) -> DataFram
 
     frame = session.createDataFrame(table)
     plan: ColumnPlan = [(c, c, "parsed" if c in NUMERIC_COLUMNS else "text")
-                        for c in table.column_names if c not in _LOCATION_COLUMNS]
+                        for c in table.column_names if c not in LOCATION_COLUMNS]
     return _located(frame, plan, [F.col("_file"), F.lit(index).cast("int").alias("_file_id"), F.col("_sheet"),
                                   F.col("_row").cast("long").alias("_row")])
 
@@ -588,7 +588,7 @@ def read_activity(path: str | Path | InputFile, con: ibis.BaseBackend) -> Activi
         if path.suffix.lower() not in (".xlsx", ".csv"):
             raise InputError(f"{path.name}: unsupported file type '{path.suffix}'; use .xlsx or .csv / "
                              "不支持的文件类型，请使用 .xlsx 或 .csv")
-        table, found, sheet = _read_xlsx(path) if path.suffix.lower() == ".xlsx" else (*_read_csv(path), "")
+        table, found, sheet = read_xlsx_file(path) if path.suffix.lower() == ".xlsx" else (*read_csv_file(path), "")
         upload = [SourceInput(name=path.name, sheet=sheet, digest=hashlib.sha256(path.content).hexdigest())]
         return _source(con, _arrow_frame(session, table, 0), upload, list(found))
     files = _input_files(session, _text_path(path))
@@ -605,7 +605,7 @@ def read_activity(path: str | Path | InputFile, con: ibis.BaseBackend) -> Activi
             frame, found, _ = _csv_frame(session, file, index)
             csv_frames.append(frame)
         else:  # a workbook: small, read on the driver
-            table, found, sheet = _read_xlsx(InputFile(file.name, _head(session, file, None)))
+            table, found, sheet = read_xlsx_file(InputFile(file.name, _head(session, file, None)))
             frames.append(_arrow_frame(session, table, index))
         issues.extend(found)
         local = Path(file.uri[len("file:"):]) if file.uri.startswith("file:") else None
@@ -626,7 +626,7 @@ def read_table(table: pa.Table | ir.Table, con: ibis.BaseBackend, *, name: str =
     if isinstance(table, pa.Table):
         if "_row" not in table.column_names:
             table = table.append_column("file_row_number", pa.array(range(table.num_rows), pa.int64()))
-        digest = _table_digest(table)
+        digest = table_digest(table)
         frame = session.createDataFrame(table)
     else:
         try:
@@ -641,7 +641,7 @@ def read_table(table: pa.Table | ir.Table, con: ibis.BaseBackend, *, name: str =
         frame = session.sql(con.compile(table))
     from pyspark.sql.types import DecimalType, FractionalType, IntegralType
 
-    names = [f.name for f in frame.schema.fields if f.name not in (*_LOCATION_COLUMNS, "file_row_number")]
+    names = [f.name for f in frame.schema.fields if f.name not in (*LOCATION_COLUMNS, "file_row_number")]
     numeric = {f.name for f in frame.schema.fields
                if isinstance(f.dataType, IntegralType | FractionalType | DecimalType)}
     plan, issues = column_plan(names, numeric, name)

@@ -1,6 +1,6 @@
 """Display names of accounting terms (English message ids; pages translate them).
 
-Marked with :func:`~greenmfg.web.i18n.N_` so the catalog test finds them; a page shows
+Marked with :func:`~greenmfg.i18n.N_` so the catalog test finds them; a page shows
 ``translator.gettext(CATEGORY_LABELS[key])``.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from greenmfg.web.i18n import N_, Translator
+from greenmfg.i18n import N_, Translator
 
 __all__ = ["CATEGORY_LABELS", "FLOW_LABELS", "IMPORT_STATUS", "PARAMETER_LABELS", "VERIFICATION", "label",
            "labels"]

@@ -58,15 +58,15 @@ from greenmfg.accounting.models import FacilityResult, ImportBatch, ImportStatus
 from greenmfg.accounting.template import write_template
 from greenmfg.calc.accounting import CATEGORIES
 from greenmfg.db.session import Database
+from greenmfg.i18n import N_, Translator
 from greenmfg.orgs.access import Principal, enterprise_filter, get_enterprise
 from greenmfg.orgs.models import Organisation
 from greenmfg.refdata.vocabulary import load_vocabulary
 from greenmfg.settings import Settings
 from greenmfg.web.deps import PagePrincipal, get_database, get_settings
-from greenmfg.web.i18n import N_, Translator
 from greenmfg.web.ids import Id
 from greenmfg.web.pages import flash
-from greenmfg.web.templating import item_name, render
+from greenmfg.web.templating import item_name, render, translator_for
 from greenmfg.web.uploads import read_upload
 
 __all__ = ["router"]
@@ -85,11 +85,6 @@ SECTIONS = {"dashboard": "", "imports": "/imports", "results": "/results"}
 
 
 # --------------------------------------------------------------------------------- helpers
-
-
-def _translator(request: Request) -> Translator:
-    translator: Translator = request.app.state.templates.catalogs.translator(request.state.locale)
-    return translator
 
 
 def _own_enterprise(principal: Principal) -> int | None:
@@ -141,7 +136,7 @@ def _crumbs(translator: Translator, enterprise: dict[str, Any] | None, *rest: tu
 
 def _picker(request: Request, principal: Principal, database: Database, section: str, q: str | None,
             page: int) -> Response:
-    translator = _translator(request)
+    translator = translator_for(request)
     with database.session() as session:
         where = [enterprise_filter(session, principal)]
         if q:
@@ -193,7 +188,7 @@ def enterprise_page(enterprise_id: Id, request: Request, principal: PagePrincipa
 
 def _dashboard(request: Request, principal: Principal, database: Database, enterprise_id: int,
                year: int | None) -> Response:
-    translator = _translator(request)
+    translator = translator_for(request)
     with database.session() as session:
         enterprise = get_enterprise(session, principal, enterprise_id)
         data = enterprise_dashboard(session, enterprise, year=year)
@@ -268,7 +263,7 @@ def _user_time(name: str | None, when: Any) -> dict[str, Any]:
 
 def _imports(request: Request, principal: Principal, database: Database, settings: Settings, enterprise_id: int,
              *, page: int, view: str, upload_error: str | None = None, status_code: int = 200) -> Response:
-    translator = _translator(request)
+    translator = translator_for(request)
     with database.session() as session:
         enterprise = get_enterprise(session, principal, enterprise_id)
         enterprise_view = _enterprise_view(enterprise, principal, translator)
@@ -313,7 +308,7 @@ def _batch_view(batch: ImportBatch, names: dict[int, str], translator: Translato
 @router.post("/enterprises/{enterprise_id}/imports")
 async def upload(enterprise_id: Id, request: Request, principal: PagePrincipal, database: DatabaseDep,
                  settings: SettingsDep, file: UploadFile | None = None) -> Response:
-    translator = _translator(request)
+    translator = translator_for(request)
     if file is None or not file.filename:
         return _imports(request, principal, database, settings, enterprise_id, page=1, view="history",
                         upload_error=translator.gettext("Choose a file to upload."), status_code=422)
@@ -326,7 +321,7 @@ async def upload(enterprise_id: Id, request: Request, principal: PagePrincipal, 
 
 def _upload(request: Request, principal: Principal, database: Database, settings: Settings, enterprise_id: int,
             filename: str, content_type: str, content: bytes) -> Response:
-    translator = _translator(request)
+    translator = translator_for(request)
     try:
         batch_id = store.preview_outside_the_lock(
             database, principal, enterprise_id, filename=filename, content_type=content_type, content=content,
@@ -340,7 +335,7 @@ def _upload(request: Request, principal: Principal, database: Database, settings
 
 @router.get("/imports/{import_id}")
 def import_page(import_id: Id, request: Request, principal: PagePrincipal, database: DatabaseDep) -> Response:
-    translator = _translator(request)
+    translator = translator_for(request)
     with database.session() as session:
         batch = queries.get_batch(session, principal, import_id)
         enterprise = get_enterprise(session, principal, batch.enterprise_id)
@@ -447,7 +442,7 @@ def _period_options(session: Session, enterprise_id: int, translator: Translator
 
 def _results(request: Request, principal: Principal, database: Database, enterprise_id: int,
              period: str | None, facility: str | None) -> Response:
-    translator = _translator(request)
+    translator = translator_for(request)
     with database.session() as session:
         enterprise = get_enterprise(session, principal, enterprise_id)
         enterprise_view = _enterprise_view(enterprise, principal, translator)
@@ -470,7 +465,7 @@ def _results(request: Request, principal: Principal, database: Database, enterpr
 
 @router.get("/results/{result_id}")
 def result_page(result_id: Id, request: Request, principal: PagePrincipal, database: DatabaseDep) -> Response:
-    translator = _translator(request)
+    translator = translator_for(request)
     with database.session() as session:
         row, enterprise, run = queries.get_result(session, principal, result_id)
         enterprise_view = _enterprise_view(enterprise, principal, translator)

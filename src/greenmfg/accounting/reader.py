@@ -37,8 +37,8 @@ from greenmfg.findings import NUL_FIX, Locator, nul_line
 from greenmfg.workbooks import check_local_xlsx
 
 __all__ = [
-    "RAW_VIEW", "SUFFIXES", "ActivitySource", "ColumnPlan", "InputFile", "SourceInput", "column_plan",
-    "read_activity", "read_table",
+    "LOCATION_COLUMNS", "RAW_VIEW", "SUFFIXES", "ActivitySource", "ColumnPlan", "InputFile", "SourceInput",
+    "column_plan", "header_issues", "read_activity", "read_csv_file", "read_table", "read_xlsx_file", "table_digest",
 ]
 
 #: the located input rows of a run, as read (a view on the run's connection)
@@ -112,7 +112,7 @@ class ActivitySource:
     issues: list[Issue] = field(default_factory=list)
 
 
-def _header_issues(path: Path | InputFile, sheet: str, headers: list[str]) -> tuple[dict[str, str], list[Issue]]:
+def header_issues(path: Path | InputFile, sheet: str, headers: list[str]) -> tuple[dict[str, str], list[Issue]]:
     """Map each original header to its template column; report unknown, duplicate and missing ones.
 
     The template's own headers (``facility_id``, 设施编号) win over synonyms (生产线): a synonym
@@ -180,7 +180,9 @@ def _cell_text(value: object, column: str | None) -> str | None:
     return text
 
 
-def _read_xlsx(path: Path | InputFile) -> tuple[pa.Table, list[Issue], str]:
+def read_xlsx_file(path: Path | InputFile) -> tuple[pa.Table, list[Issue], str]:
+    """The first data sheet of a workbook as text columns with its location columns, the header
+    issues and the sheet's title (also read by the Spark engine for workbooks, which Spark cannot read)."""
     import openpyxl  # imported here: only xlsx input needs it
 
     if not isinstance(path, InputFile):
@@ -197,7 +199,7 @@ def _read_xlsx(path: Path | InputFile) -> tuple[pa.Table, list[Issue], str]:
         sheet = sheets[0]
         row_iter = sheet.iter_rows(values_only=True)
         headers = [str(h).strip() if h is not None else "" for h in next(row_iter, ())]
-        mapping, issues = _header_issues(path, sheet.title, headers)
+        mapping, issues = header_issues(path, sheet.title, headers)
         canonical = [mapping.get(h) for h in headers]
         columns: dict[str, list[object]] = {h: [] for h in mapping}
         rows: list[int] = []
@@ -214,7 +216,9 @@ def _read_xlsx(path: Path | InputFile) -> tuple[pa.Table, list[Issue], str]:
         workbook.close()
 
 
-def _read_csv(path: Path | InputFile) -> tuple[pa.Table, list[Issue]]:
+def read_csv_file(path: Path | InputFile) -> tuple[pa.Table, list[Issue]]:
+    """A CSV file (UTF-8, or GB18030 as Excel in China saves it) as text columns with its location
+    columns, and the header issues."""
     raw = path.content if isinstance(path, InputFile) else path.read_bytes()
     for encoding in ("utf-8-sig", "gb18030"):  # Excel in China saves CSV as GB18030/GBK
         try:
@@ -230,7 +234,7 @@ def _read_csv(path: Path | InputFile) -> tuple[pa.Table, list[Issue]]:
                          f"第 {line} 行含 NUL 字符，不是文本 CSV：{NUL_FIX[1]}")
     first_line = text.split("\n", 1)[0]
     headers = next(csv.reader([first_line]), [])
-    mapping, issues = _header_issues(path, "", headers)
+    mapping, issues = header_issues(path, "", headers)
     if len(set(headers)) != len(headers):
         headers = [f"{h}__{i}" for i, h in enumerate(headers)]
     try:
@@ -258,7 +262,7 @@ def column_plan(names: list[str], numeric: set[str], where: str) -> tuple[Column
     are typed numbers) and how: ``"absent"``, ``"text"``, ``"number"`` (a typed number, no text to
     complain about) or ``"parsed"`` (text parsed as a number, the text kept). Engine-neutral: both
     DuckDB's SQL and Spark's columns are written from it."""
-    mapping, issues = _header_issues(Path(where), "", names)
+    mapping, issues = header_issues(Path(where), "", names)
     by_column = {canonical: original for original, canonical in mapping.items()}
     plan: ColumnPlan = []
     for column in COLUMNS:
@@ -285,7 +289,7 @@ def _located_select(schema: pa.Schema, relation: str, *, file: str, index: int, 
     names = list(schema.names)
     numeric = {f.name for f in schema if pa.types.is_floating(f.type) or pa.types.is_integer(f.type)
                or pa.types.is_decimal(f.type)}
-    plan, issues = column_plan([n for n in names if n not in _LOCATION_COLUMNS], numeric, where)
+    plan, issues = column_plan([n for n in names if n not in LOCATION_COLUMNS], numeric, where)
     quoted_file = file.replace("'", "''")
     select = [
         "CAST(_file AS VARCHAR) AS _file" if "_file" in names else f"'{quoted_file}' AS _file",
@@ -315,7 +319,7 @@ def _located_select(schema: pa.Schema, relation: str, *, file: str, index: int, 
 
 
 #: columns of an in-memory table that say where its rows came from (see :func:`read_table`)
-_LOCATION_COLUMNS = ("_file", "_sheet", "_row")
+LOCATION_COLUMNS = ("_file", "_sheet", "_row")
 
 
 def _parquet_relation(path: Path, index: int) -> tuple[str, list[Issue]]:
@@ -325,7 +329,7 @@ def _parquet_relation(path: Path, index: int) -> tuple[str, list[Issue]]:
     except Exception as exc:  # pyarrow raises several types for non-parquet files
         raise InputError(f"{path}: not a readable Parquet file ({exc}) / 无法读取该 Parquet 文件") from exc
     quoted = str(path).replace("'", "''")
-    schema = pa.schema([f for f in schema if f.name not in _LOCATION_COLUMNS])
+    schema = pa.schema([f for f in schema if f.name not in LOCATION_COLUMNS])
     return _located_select(schema, f"read_parquet('{quoted}', file_row_number = true)", file=path.name,
                            index=index, where=path.name)
 
@@ -374,9 +378,9 @@ def read_activity(path: Path | InputFile, con: ibis.BaseBackend) -> ActivitySour
             sql, found = _parquet_relation(file, index)
         else:
             if suffix == ".xlsx":
-                table, found, sheet = _read_xlsx(file)
+                table, found, sheet = read_xlsx_file(file)
             else:
-                table, found = _read_csv(file)
+                table, found = read_csv_file(file)
             name = f"greenmfg_input_{index}"
             raw.register(name, table)
             text_cast = ", ".join(
@@ -393,7 +397,8 @@ def read_activity(path: Path | InputFile, con: ibis.BaseBackend) -> ActivitySour
     return ActivitySource(table=con.table(RAW_VIEW), con=con, inputs=inputs, issues=issues)
 
 
-def _table_digest(table: pa.Table) -> str:
+def table_digest(table: pa.Table) -> str:
+    """The sha256 of a table's Arrow stream: the same rows and schema, the same digest."""
     sink = pa.BufferOutputStream()
     with pa.ipc.new_stream(sink, table.schema) as writer:
         writer.write_table(table)
@@ -414,7 +419,7 @@ def read_table(table: pa.Table | ibis.Table, con: ibis.BaseBackend, *, name: str
     if isinstance(table, pa.Table):
         if "_row" not in table.column_names:
             table = table.append_column("file_row_number", pa.array(range(table.num_rows), pa.int64()))
-        digest = _table_digest(table)
+        digest = table_digest(table)
         raw.register(_TABLE_INPUT, table)
         relation, schema = _TABLE_INPUT, table.schema
     else:

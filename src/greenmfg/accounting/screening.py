@@ -20,20 +20,20 @@ import pyarrow as pa
 from greenmfg.accounting.plans import Planner
 from greenmfg.accounting.reader import ActivitySource
 from greenmfg.accounting.validation import (
-    _SINGLE_TEXTS,
-    _TEXT_RULES,
-    _canonical,
-    _duplicate_key,
-    _formula_like,
-    _id_rules,
-    _looked_up,
-    _Maps,
-    _quantity,
-    _stripped_ids,
-    _value_rules,
+    SINGLE_TEXTS,
+    TEXT_RULES,
+    Maps,
+    canonical_columns,
+    canonical_quantity,
     distinct_keys,
     distinct_lines,
+    duplicate_key,
+    formula_like_column,
+    id_rules,
+    looked_up,
     stripped,
+    stripped_ids,
+    value_rules,
 )
 from greenmfg.calc.accounting import CLINKER_OXIDES
 from greenmfg.refdata.vocabulary import Vocabulary
@@ -73,7 +73,7 @@ class ScreenedActivity:
     """
 
     source: ActivitySource
-    maps: _Maps
+    maps: Maps
 
     @property
     def set_keys(self) -> ir.Table:
@@ -100,40 +100,40 @@ class ScreenedActivity:
     @cached_property
     def activity(self) -> ir.Table:
         maps = self.maps
-        t = _looked_up(self.source.table, maps)
+        t = looked_up(self.source.table, maps)
         measured = (t.ncv_number.notnull() | t.carbon_content_number.notnull() | t.oxidation_rate_number.notnull()
                     | t.steam_pressure_number.notnull() | t.steam_temperature_number.notnull()
                     | ibis.or_(*(t[f"{c}_number"].notnull() for c in CLINKER_OXIDES)))
-        texts_ok = ibis.and_(*(t[f"{name}_ok"] for name in _TEXT_RULES)).fill_null(False)
+        texts_ok = ibis.and_(*(t[f"{name}_ok"] for name in TEXT_RULES)).fill_null(False)
         t = t.mutate(
-            flags=(~texts_ok | ibis.or_(*_value_rules(t).values())).cast("int8"),
+            flags=(~texts_ok | ibis.or_(*value_rules(t).values())).cast("int8"),
             **{f"_dup_{w}": ibis.ifelse(measured, t[f"dup_measured_{w}"], t[f"dup_plain_{w}"])
                for w in range(maps.duplicate_words)},
             **{name: t[c] for name, c in _CODES.items()},
         )
-        t = _canonical(t, extra=(*_CODES, *(f"_dup_{w}" for w in range(maps.duplicate_words))))
+        t = canonical_columns(t, extra=(*_CODES, *(f"_dup_{w}" for w in range(maps.duplicate_words))))
         bad = t.flags != 0
         activity = t.mutate(_failing=bad, quantity=ibis.ifelse(bad, ibis.null("float64"), t.quantity))
         return activity.drop("flags", "period_text")
 
     def valid(self) -> ir.Table:
         """The canonical rows without the rules (for once the input is known to be valid)."""
-        t = _looked_up(self.source.table, self.maps)
+        t = looked_up(self.source.table, self.maps)
         t = t.mutate(flags=ibis.literal(0, "int8"), **{name: t[c] for name, c in _CODES.items()})
-        return _canonical(t, extra=("_file_id", *_CODES)).drop("flags", "period_text")
+        return canonical_columns(t, extra=("_file_id", *_CODES)).drop("flags", "period_text")
 
     def produced(self) -> ir.Table:
         """Only the rows with flow 'produced', and only what products need (with key numbers)."""
         raw, maps = self.source.table, self.maps
         rows = raw.semi_join(maps.produced, raw.flow == maps.produced.k_flow)
-        t = _looked_up(rows, maps, columns=("item_key", "flow_key", "canonical_unit", "unit_factor",
+        t = looked_up(rows, maps, columns=("item_key", "flow_key", "canonical_unit", "unit_factor",
                                             *_CODES.values()))
         return t.select("enterprise_id", "enterprise_name", "facility_id", item=t.item_key, flow=t.flow_key,
-                        unit=t.canonical_unit, quantity=_quantity(t), **{n: t[c] for n, c in _CODES.items()})
+                        unit=t.canonical_unit, quantity=canonical_quantity(t), **{n: t[c] for n, c in _CODES.items()})
 
 
 #: the key numbers rows carry (see :func:`with_key_codes`): bookkeeping name → map column
-_CODES = {f"_{c}_code": f"{c}_code" for c in _SINGLE_TEXTS}
+_CODES = {f"_{c}_code": f"{c}_code" for c in SINGLE_TEXTS}
 
 
 def distinct_spellings(source: ActivitySource) -> tuple[ir.Table, ir.Table]:
@@ -149,9 +149,9 @@ def screen_activity(source: ActivitySource, vocabulary: Vocabulary, *, lines: pa
     :func:`distinct_spellings`, read here when not given) into lookup tables (``put`` names them
     on the run's connection) that every row's lookups and row rules are joined from."""
     if lines is None or keys is None:
-        maps = _Maps(source.table, vocabulary, put)
+        maps = Maps(source.table, vocabulary, put)
     else:
-        maps = _Maps.from_distinct(lines.to_pylist(), keys, vocabulary, put or _memtable)
+        maps = Maps.from_distinct(lines.to_pylist(), keys, vocabulary, put or _memtable)
     return ScreenedActivity(source=source, maps=maps)
 
 
@@ -162,7 +162,7 @@ def _memtable(name: str, table: pa.Table) -> ir.Table:
 def with_key_codes(t: ir.Table) -> ir.Table:
     """Rows derived from :attr:`ScreenedActivity.activity` with industry, region and period
     replaced by their numbers (cheaper to group by); :func:`with_keys` turns them back."""
-    return t.mutate(**{c: t[f"_{c}_code"] for c in _SINGLE_TEXTS}).drop(*(f"_{c}_code" for c in _SINGLE_TEXTS))
+    return t.mutate(**{c: t[f"_{c}_code"] for c in SINGLE_TEXTS}).drop(*(f"_{c}_code" for c in SINGLE_TEXTS))
 
 
 def with_keys(screened: ScreenedActivity, t: ir.Table) -> ir.Table:
@@ -180,7 +180,7 @@ def with_keys(screened: ScreenedActivity, t: ir.Table) -> ir.Table:
 
 def canonical_ids(t: ir.Table) -> ir.Table:
     """``t`` with enterprise_id, enterprise_name and facility_id stripped (empty ones null)."""
-    return _stripped_ids(t)
+    return stripped_ids(t)
 
 
 def screen_aggregates(screened: ScreenedActivity, rows: ir.Table) -> dict[str, ir.Scalar]:
@@ -220,7 +220,7 @@ def _inconsistent(t: ir.Table) -> ir.BooleanScalar:
     """Per enterprise group of facility-period rows: two industries, regions or names, or an
     empty identifier."""
     different = [t[c].min() != t[c].max() for c in ("industry", "region", "enterprise_name")]
-    return ibis.or_(*different) | ibis.or_(*_id_rules(t).values()).any()
+    return ibis.or_(*different) | ibis.or_(*id_rules(t).values()).any()
 
 
 def read_screen(screened: ScreenedActivity, sums: ir.Table, planner: Planner | None = None) -> RowScreen:
@@ -264,7 +264,7 @@ def _screen_plan(screened: ScreenedActivity, sums: ir.Table) -> ir.Table:
     e = sums.group_by("enterprise_id").aggregate(
         failing=sums.failing_rows.sum(), facility_unstripped=needs_stripping(sums.facility_id).any(),
         missing_facility=sums.facility_id.isnull().any(), suspected=(bits_set < sums.lines).any(),
-        formula_facility=_formula_like(sums.facility_id).any(),
+        formula_facility=formula_like_column(sums.facility_id).any(),
         first_name=sums.enterprise_name.min(), last_name=sums.enterprise_name.max(),
         **{f"{c}_{f}": getattr(sums[c], f)() for c in ("industry", "region") for f in ("min", "max")},
     )
@@ -273,7 +273,7 @@ def _screen_plan(screened: ScreenedActivity, sums: ir.Table) -> ir.Table:
     inconsistent = ((e.industry_min != e.industry_max) | (e.region_min != e.region_max)
                     | (e.first_name != e.last_name) | e.enterprise_id.isnull() | e.missing_facility
                     # an identifier that starts like a formula (refused: the detailed check locates it)
-                    | e.formula_facility | _formula_like(e.enterprise_id) | _formula_like(e.first_name))
+                    | e.formula_facility | formula_like_column(e.enterprise_id) | formula_like_column(e.first_name))
     return e.aggregate(failing=e.failing.sum(), unstripped=unstripped.any(), suspected=e.suspected.any(),
                        inconsistent=inconsistent.any())
 
@@ -305,6 +305,6 @@ def may_have_duplicates(screened: ScreenedActivity) -> bool:
                                  "carbon_content_number", "oxidation_rate_number", "steam_pressure",
                                  "steam_temperature", *(f"{c}_measured" for c in CLINKER_OXIDES))
     t = t.mutate(enterprise_id=stripped(t.enterprise_id), facility_id=stripped(t.facility_id))
-    key = ibis.struct(_duplicate_key(t)).hash()
+    key = ibis.struct(duplicate_key(t)).hash()
     counted = t.aggregate(rows=t.count(), keys=key.nunique()).to_pyarrow().to_pylist()[0]
     return bool(counted["keys"] != counted["rows"])

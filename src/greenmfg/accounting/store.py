@@ -79,9 +79,9 @@ from greenmfg.orgs.access import Principal, get_enterprise
 from greenmfg.orgs.models import Facility, Organisation
 
 __all__ = ["ALLOWED_TYPES", "Accounted", "CheckedUpload", "ImportConflict", "UploadRejected", "account_batch",
-           "account_records", "check_upload", "commit_import", "discard_import", "preview_upload", "raw_rows",
-           "recalculate", "records_table", "reference_fingerprint", "refresh_counted", "refresh_counted_of_run",
-           "store_accounted"]
+           "account_records", "check_upload", "commit_import", "discard_import", "installed_fingerprint",
+           "preview_upload", "raw_rows", "recalculate", "records_table", "reference_fingerprint", "refresh_counted",
+           "refresh_counted_of_run", "store_accounted"]
 
 MAX_STORED_ISSUES = 1000
 
@@ -261,13 +261,15 @@ class _PreviewCache:
              ) -> tuple[dict[str, Any], list[dict[str, Any]], BenchmarkSet | None] | None:
         with self._lock:
             found = self._items.get((sha256, name))
-        if found is None or found[0] != _installed_fingerprint():
+        if found is None or found[0] != installed_fingerprint():
             return None
         return found[1], found[2], found[3]
 
 
-def _installed_fingerprint() -> str:
-    """The reference fingerprint a run with the default options would have now."""
+def installed_fingerprint() -> str:
+    """The reference fingerprint a run with the default options would have now (a stored run with
+    another one was accounted against other reference data: its preview is stale, its results due
+    for recalculation)."""
     from greenmfg.refdata.catalog import load_catalog
 
     options = AccountingOptions()

@@ -34,7 +34,13 @@ from greenmfg.findings import Locator
 from greenmfg.refdata.vocabulary import Item, Names, Vocabulary
 from greenmfg.units import conversion_factor
 
-__all__ = ["MAX_LISTED_ISSUES", "normalize_period", "stripped", "validate_activity"]
+# The lookups, rules and canonical columns named here beside validate_activity are shared
+# with its fast path, greenmfg.accounting.screening (the same rules, screened while the input is accounted).
+__all__ = [
+    "MAX_LISTED_ISSUES", "SINGLE_TEXTS", "TEXT_RULES", "Maps", "canonical_columns", "canonical_quantity",
+    "distinct_keys", "distinct_lines", "duplicate_key", "formula_like_column", "id_rules", "looked_up",
+    "normalize_period", "stripped", "stripped_ids", "validate_activity", "value_rules",
+]
 
 #: At most this many issues are listed; all are counted.
 MAX_LISTED_ISSUES = 1000
@@ -192,7 +198,8 @@ _LINE_TEXTS = ("item", "unit", "flow", "ncv_unit", "carbon_content_unit")
 #: Steam state numbers (absolute pressure [MPa], temperature [°C]): each distinct pair is turned into
 #: an enthalpy (IAPWS-IF97) once, in Python, and joined to the rows as a small table.
 _STEAM_NUMBERS = ("steam_pressure_number", "steam_temperature_number")
-_SINGLE_TEXTS = ("industry", "region", "period")
+#: Texts with one value per row that are looked up by their distinct spellings (not per line).
+SINGLE_TEXTS = ("industry", "region", "period")
 _ID_COLUMNS = ("enterprise_id", "enterprise_name", "facility_id")
 #: identifiers starting like a spreadsheet formula are refused (see greenmfg.exports)
 _FORMULA_START = r"^[=+\-@\t\r]"
@@ -218,11 +225,11 @@ def distinct_lines(raw: ir.Table) -> ir.Table:
 
 def distinct_keys(raw: ir.Table) -> ir.Table:
     """The distinct (industry, region, period) spellings as read, each with its stripped copy."""
-    triples = raw.select(*_SINGLE_TEXTS).distinct()
-    return triples.mutate(**{f"s_{c}": stripped(triples[c]) for c in _SINGLE_TEXTS})
+    triples = raw.select(*SINGLE_TEXTS).distinct()
+    return triples.mutate(**{f"s_{c}": stripped(triples[c]) for c in SINGLE_TEXTS})
 
 
-class _Maps:
+class Maps:
     """Distinct-text lookups, resolved in Python and shipped to the engine as small tables.
 
     ``lines`` (item, unit, flow and parameter units), ``industries``, ``regions`` and ``periods``
@@ -241,7 +248,7 @@ class _Maps:
 
     @classmethod
     def from_distinct(cls, combos: list[dict[str, object]], triples: pa.Table, vocabulary: Vocabulary,
-                      put: Callable[[str, pa.Table], ir.Table]) -> _Maps:
+                      put: Callable[[str, pa.Table], ir.Table]) -> Maps:
         """The maps of the distinct spellings already read: ``combos`` of the line texts (with
         ``s_*`` stripped copies), ``triples`` of industry, region and period (likewise)."""
         maps = cls.__new__(cls)
@@ -264,7 +271,7 @@ class _Maps:
         }
         # industry, region and period together: a few hundred combinations, split here
         singles: dict[str, list[tuple[object, object, str | None]]] = {}  # raw text, stripped, key
-        for column in _SINGLE_TEXTS:
+        for column in SINGLE_TEXTS:
             spellings = dict(zip(triples.column(column).to_pylist(), triples.column(f"s_{column}").to_pylist(),
                                  strict=True))
             singles[column] = [(text, s, resolvers[column](s) if s is not None else None)
@@ -362,7 +369,7 @@ class _Maps:
     @staticmethod
     def _with_verdict(name: str, table: ir.Table) -> ir.Table:
         """``table`` with ``{name}_ok``: its spelling passes every text rule on its columns."""
-        return table.mutate(**{f"{name}_ok": ~ibis.or_(*_TEXT_RULES[name](table).values())})
+        return table.mutate(**{f"{name}_ok": ~ibis.or_(*TEXT_RULES[name](table).values())})
 
     def _set_keys(self, triples: Sequence[tuple[object, ...]], industry_code: dict[str, int],
                   region_code: dict[str, int], year_code: dict[int, int], vocabulary: Vocabulary,
@@ -519,14 +526,14 @@ def _blank(column: ir.StringColumn) -> ir.BooleanColumn:
     return column.isnull() | (column.strip() == "")
 
 
-def _looked_up(raw: ir.Table, maps: _Maps, columns: Sequence[str] | None = None) -> ir.Table:
+def looked_up(raw: ir.Table, maps: Maps, columns: Sequence[str] | None = None) -> ir.Table:
     """Raw rows with every lookup joined (only ``columns`` of the lookups, if given): the
     looked-up text columns come back stripped (from the maps); identifiers stay as read."""
     def lean(table: ir.Table) -> ir.Table:
         return table if columns is None else table.select(
             *(c for c in table.columns if c.startswith("k_") or c in columns))
 
-    t = raw.rename(**{f"k_{c}": c for c in (*_LINE_TEXTS, *_SINGLE_TEXTS)})
+    t = raw.rename(**{f"k_{c}": c for c in (*_LINE_TEXTS, *SINGLE_TEXTS)})
     m = lean(maps.lines)
     t = t.left_join(m, [t[f"k_{c}"].identical_to(m[f"k_{c}"]) for c in _LINE_TEXTS])
     s = lean(maps.steam)
@@ -537,43 +544,43 @@ def _looked_up(raw: ir.Table, maps: _Maps, columns: Sequence[str] | None = None)
     return t.drop(*(c for c in t.columns if c.startswith("k_")))
 
 
-def _quantity(t: ir.Table) -> ir.FloatingValue:
+def canonical_quantity(t: ir.Table) -> ir.FloatingValue:
     """The quantity of a looked-up row in its item's canonical unit."""
     return t.quantity_number * t.unit_factor
 
 
-def _stripped_ids(t: ir.Table) -> ir.Table:
+def stripped_ids(t: ir.Table) -> ir.Table:
     """Identifiers stripped, empty ones null (the canonical form that totals are keyed by)."""
     return t.mutate(**{c: stripped(t[c]) for c in _ID_COLUMNS})
 
 
-def _id_rules(t: ir.Table) -> dict[str, ir.BooleanValue]:
+def id_rules(t: ir.Table) -> dict[str, ir.BooleanValue]:
     """Rules on the identifiers of ``t`` (stripped)."""
     return {"f_missing_enterprise_id": t.enterprise_id.isnull(), "f_missing_facility_id": t.facility_id.isnull(),
-            **{f"f_formula_{c}": _formula_like(t[c]) for c in _ID_COLUMNS}}
+            **{f"f_formula_{c}": formula_like_column(t[c]) for c in _ID_COLUMNS}}
 
 
-def _formula_like(column: ir.StringValue) -> ir.BooleanValue:
+def formula_like_column(column: ir.StringValue) -> ir.BooleanValue:
     """An identifier a spreadsheet would run as a formula (as :func:`greenmfg.exports.formula_like`):
     starting with = + - @ (tabs and CRs are stripped already), unless it is a plain number."""
     return (column.re_search(_FORMULA_START) & ~column.re_search(_PLAIN_NUMBER)).fill_null(False)
 
 
-def _joined(raw: ir.Table, maps: _Maps) -> ir.Table:
+def _joined(raw: ir.Table, maps: Maps) -> ir.Table:
     """Raw rows with every lookup joined, identifiers stripped and every rule evaluated as a
     boolean column."""
-    t = _stripped_ids(_looked_up(raw, maps))
-    return t.mutate(**_id_rules(t), **_row_rules(t))
+    t = stripped_ids(looked_up(raw, maps))
+    return t.mutate(**id_rules(t), **_row_rules(t))
 
 
 def _row_rules(t: ir.Table) -> dict[str, ir.BooleanValue]:
     """Every rule that one looked-up row can fail, but those on its identifiers."""
-    return {**_text_rules(t), **_value_rules(t)}
+    return {**_text_rules(t), **value_rules(t)}
 
 
 def _text_rules(t: ir.Table) -> dict[str, ir.BooleanValue]:
     """Rules on the looked-up texts alone."""
-    return {name: rule for rules in _TEXT_RULES.values() for name, rule in rules(t).items()}
+    return {name: rule for rules in TEXT_RULES.values() for name, rule in rules(t).items()}
 
 
 def _line_text_rules(t: ir.Table) -> dict[str, ir.BooleanValue]:
@@ -596,9 +603,9 @@ def _lookup_rules(column: str, problem: str) -> Callable[[ir.Table], dict[str, i
     return rules
 
 
-#: Text rules by the lookup table whose columns they read: :class:`_Maps` evaluates them once
+#: Text rules by the lookup table whose columns they read: :class:`Maps` evaluates them once
 #: per distinct spelling, each row carries the verdict.
-_TEXT_RULES: dict[str, Callable[[ir.Table], dict[str, ir.BooleanValue]]] = {
+TEXT_RULES: dict[str, Callable[[ir.Table], dict[str, ir.BooleanValue]]] = {
     "lines": _line_text_rules,
     "period": _lookup_rules("period", "bad_period"),
     "industry": _lookup_rules("industry", "unknown_industry"),
@@ -606,7 +613,7 @@ _TEXT_RULES: dict[str, Callable[[ir.Table], dict[str, ir.BooleanValue]]] = {
 }
 
 
-def _value_rules(t: ir.Table) -> dict[str, ir.BooleanValue]:
+def value_rules(t: ir.Table) -> dict[str, ir.BooleanValue]:
     """Rules on the numbers of a looked-up row (some with what its item is)."""
     has_item = t.item_key.notnull()
     has_ncv = t.ncv_number.notnull() | ~_blank(t.ncv)
@@ -783,7 +790,7 @@ def _row_issues(flagged: list[dict[str, object]], vocabulary: Vocabulary) -> lis
     return issues
 
 
-def _duplicate_key(t: ir.Table) -> dict[str, ir.Value]:
+def duplicate_key(t: ir.Table) -> dict[str, ir.Value]:
     """What makes two canonical rows duplicates: same enterprise, facility, period, item, flow and
     measured parameters (empty ones compared null-safely)."""
     return {
@@ -801,8 +808,8 @@ def _group_issues(t: ir.Table, limit: int) -> tuple[list[Issue], int]:
     """
     issues: list[Issue] = []
     total = 0
-    t = t.mutate(**_duplicate_key(t))
-    keys = list(_duplicate_key(t))
+    t = t.mutate(**duplicate_key(t))
+    keys = list(duplicate_key(t))
     groups = t.group_by(keys).aggregate(n=t.count(), first=t._row.min())
     groups = groups.filter(groups.n > 1)
     summary = groups.aggregate(rows=groups.n.sum(), groups=groups.count()).to_pyarrow().to_pylist()[0]
@@ -867,14 +874,14 @@ def validate_activity(source: ActivitySource, vocabulary: Vocabulary) -> ir.Tabl
     issues = list(source.issues)
     if any(i.code == "accounting.input.missing_column" for i in issues):
         raise ValidationFailed(issues=issues, total=len(issues))
-    maps = _Maps(source.table, vocabulary)
+    maps = Maps(source.table, vocabulary)
     con = source.con
     # The wide plan (joins + every rule) runs once: its detail stays a view for the error listing,
     # and the rows it checked are stored once, compactly, with the rules as one bitmask.
     joined = con.create_view("greenmfg_joined", _joined(source.table, maps), overwrite=True)
     flags = [c for c in joined.columns if c.startswith("f_")]
     bitmask = sum((joined[c].cast("int64") * (1 << i) for i, c in enumerate(flags)), ibis.literal(0, "int64"))
-    t = con.create_table("greenmfg_checked", _canonical(joined.mutate(flags=bitmask)),
+    t = con.create_table("greenmfg_checked", canonical_columns(joined.mutate(flags=bitmask)),
                          overwrite=True)
     bad = t.filter(t.flags != 0)
     flag_counts = t.aggregate(**{c: ((t.flags >> i) & 1).sum() for i, c in enumerate(flags)}).to_pyarrow()
@@ -892,7 +899,7 @@ def validate_activity(source: ActivitySource, vocabulary: Vocabulary) -> ir.Tabl
     return t.drop("flags", "ncv_number", "carbon_content_number", "oxidation_rate_number", "period_text")
 
 
-def _canonical(t: ir.Table, extra: tuple[str, ...] = ()) -> ir.Table:
+def canonical_columns(t: ir.Table, extra: tuple[str, ...] = ()) -> ir.Table:
     """The canonical columns of the joined rows (plus what the cross-row checks compare and
     ``extra`` columns)."""
     measured = (t.ncv_number * t.ncv_factor, t.carbon_content_number * t.cc_factor, t.oxidation_rate_number)
@@ -902,7 +909,7 @@ def _canonical(t: ir.Table, extra: tuple[str, ...] = ()) -> ir.Table:
         industry=t.industry_key, region=t.region_key, facility_id=t.facility_id,
         period=t.period_key, year=t.year,
         item=t.item_key, kind=t.kind, flow=t.flow_key,
-        quantity=_quantity(t), unit=t.canonical_unit,
+        quantity=canonical_quantity(t), unit=t.canonical_unit,
         quantity_input=t.quantity_number, unit_input=t.unit,
         ncv_measured=measured[0], carbon_content_measured=measured[1], oxidation_rate_measured=measured[2],
         **oxides,

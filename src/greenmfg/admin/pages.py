@@ -19,12 +19,12 @@ from greenmfg.admin import service
 from greenmfg.admin.service import AdminError, JurisdictionInput, OrganisationInput
 from greenmfg.auth.models import ApiToken, Membership, User
 from greenmfg.db.session import Database
+from greenmfg.i18n import N_
 from greenmfg.orgs.access import Principal
 from greenmfg.orgs.models import Organisation, OrgKind
 from greenmfg.refdata.vocabulary import load_vocabulary
 from greenmfg.settings import Settings
 from greenmfg.web.deps import PagePrincipal, get_database, get_settings
-from greenmfg.web.i18n import N_
 from greenmfg.web.ids import Id
 from greenmfg.web.pages import flash
 from greenmfg.web.templating import render

@@ -13,6 +13,7 @@ from greenmfg.auth import service as auth
 from greenmfg.auth.models import User, WebSession
 from greenmfg.auth.passwords import WeakPassword
 from greenmfg.db.session import Database
+from greenmfg.i18n import N_
 from greenmfg.settings import Settings
 from greenmfg.web.deps import (
     SESSION_COOKIE,
@@ -21,9 +22,8 @@ from greenmfg.web.deps import (
     get_database,
     get_settings,
 )
-from greenmfg.web.i18n import N_
 from greenmfg.web.pages import flash
-from greenmfg.web.templating import Flash, local_redirect_target, render
+from greenmfg.web.templating import Flash, local_redirect_target, render, translator_for
 
 __all__ = ["router"]
 
@@ -38,7 +38,7 @@ def _login_page(request: Request, settings: Settings, *, next_url: str, username
     token = request.cookies.get(LOGIN_CSRF_COOKIE) or secrets.token_urlsafe(24)
     request.state.csrf_token = token
     if error:
-        translator = request.app.state.templates.catalogs.translator(request.state.locale)
+        translator = translator_for(request)
         request.state.flashes = [*request.state.flashes, Flash("error", translator.gettext(error))]
     response = render(request, "auth/login.html", {"next": next_url, "username": username,
                                                    "demo": not settings.production}, status_code=status_code)
@@ -87,7 +87,7 @@ def _password_page(request: Request, settings: Settings, *, error: str | None = 
                    status_code: int = 200) -> Response:
     """The form again; ``error`` an English msgid (translated here), ``reason`` already in the page's language."""
     if error:
-        translator = request.app.state.templates.catalogs.translator(request.state.locale)
+        translator = translator_for(request)
         reason = translator.gettext(error)
     if reason:
         request.state.flashes = [*request.state.flashes, Flash("error", reason)]

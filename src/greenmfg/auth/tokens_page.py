@@ -15,13 +15,13 @@ from greenmfg.auth import service as auth
 from greenmfg.auth.models import ApiToken, User
 from greenmfg.db.base import utcnow
 from greenmfg.db.session import Database
+from greenmfg.i18n import N_
 from greenmfg.orgs.access import NotFound, Principal
 from greenmfg.settings import Settings
 from greenmfg.web.deps import PagePrincipal, get_database, get_settings
-from greenmfg.web.i18n import N_
 from greenmfg.web.ids import Id
 from greenmfg.web.pages import flash
-from greenmfg.web.templating import Flash, render
+from greenmfg.web.templating import Flash, render, translator_for
 
 __all__ = ["LIFETIMES", "router"]
 
@@ -37,7 +37,7 @@ def _page(request: Request, database: Database, principal: Principal, *, secret:
         rows = list(session.execute(select(ApiToken).where(ApiToken.user_id == principal.user_id)
                                     .order_by(ApiToken.revoked_at.is_not(None), ApiToken.id.desc())).scalars())
     if error:
-        translator = request.app.state.templates.catalogs.translator(request.state.locale)
+        translator = translator_for(request)
         request.state.flashes = [*request.state.flashes, Flash("error", translator.gettext(error))]
     now = utcnow()
     states = {r.id: ("revoked" if r.revoked_at else "expired" if r.expires_at and r.expires_at <= now else "active")
@@ -74,8 +74,8 @@ def create_token(request: Request, principal: PagePrincipal, database: Annotated
                                             hours=hours or None)
         audit.record(session, "auth.token_created", actor=principal.username, actor_user_id=principal.user_id,
                      target_type="api_token", target_id=row.id, details={"name": row.name, "scopes": row.scopes})
-    request.state.flashes = [*request.state.flashes, Flash("success", request.app.state.templates.catalogs.translator(
-        request.state.locale).gettext(N_("Token created. Copy it now: it is shown only once.")))]
+    request.state.flashes = [*request.state.flashes, Flash("success", translator_for(request).gettext(
+        N_("Token created. Copy it now: it is shown only once.")))]
     return _page(request, database, principal, secret=secret)
 
 

@@ -1,6 +1,6 @@
 """Data-quality findings on a daily meter series and the data-sufficiency verdict for a baseline.
 
-Pure functions: a series in, typed :class:`Finding` objects out (dotted names
+Pure functions: a series in, typed :class:`SeriesFlag` objects out (dotted names
 ``monitoring.quality.*``, location, measured value, threshold, suggested fix key). Messages in
 zh/en live in :mod:`greenmfg.monitoring.mv_labels`.
 
@@ -54,7 +54,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["ISO50006_THRESHOLDS", "THRESHOLDS", "Finding", "Sufficiency", "check_series", "outside_baseline_range",
+__all__ = ["ISO50006_THRESHOLDS", "THRESHOLDS", "SeriesFlag", "Sufficiency", "check_series", "outside_baseline_range",
            "sufficiency", "sufficiency_iso50006"]
 
 #: name → (value, unit, source, status)
@@ -83,8 +83,10 @@ _UNIT_FACTORS = (1000.0, 3.6)
 
 
 @dataclass(frozen=True, slots=True)
-class Finding:
-    """One data-quality problem on a series."""
+class SeriesFlag:
+    """One data-quality problem on a meter series: a flagged span of days with the measure and the
+    threshold it broke. Not a located input finding (:class:`greenmfg.errors.Finding`): it carries
+    no text; :func:`greenmfg.monitoring.quality.describe` words it in zh/en for the pages."""
 
     name: str  # dotted: monitoring.quality.gap …
     severity: str  # error | warning
@@ -135,7 +137,7 @@ def _calendar(dates: Sequence[dt.date], values: Sequence[float | None]) -> tuple
 def check_series(dates: Sequence[dt.date], values: Sequence[float | None], *, meter_id: int | None = None,
                  cumulative: bool = False, unit: str | None = None,
                  expected_units: Sequence[str] | None = None,
-                 timestamps: Sequence[dt.datetime] | None = None) -> list[Finding]:
+                 timestamps: Sequence[dt.datetime] | None = None) -> list[SeriesFlag]:
     """Findings on a daily series.
 
     Parameters
@@ -145,13 +147,13 @@ def check_series(dates: Sequence[dt.date], values: Sequence[float | None], *, me
     unit, expected_units : the declared unit and the units allowed for the meter's item
     timestamps : the time each daily value was stamped (local), for clock drift
     """
-    findings: list[Finding] = []
+    findings: list[SeriesFlag] = []
     days, y = _calendar(list(dates), list(values))
     if not days:
         return findings
     # gaps
     for i, j in _runs(list(np.isnan(y))):
-        findings.append(Finding("monitoring.quality.gap", "warning", days[i], days[j], float(j - i + 1), 1.0,
+        findings.append(SeriesFlag("monitoring.quality.gap", "warning", days[i], days[j], float(j - i + 1), 1.0,
                                 "fill_or_exclude_gap", meter_id, {"days": j - i + 1}))
     present = y[~np.isnan(y)]
     # negative deltas / negative consumption
@@ -161,12 +163,12 @@ def check_series(dates: Sequence[dt.date], values: Sequence[float | None], *, me
             if np.isnan(y[i]):
                 continue
             if prev_i is not None and y[i] < y[prev_i]:
-                findings.append(Finding("monitoring.quality.negative_delta", "error", days[prev_i], days[i],
+                findings.append(SeriesFlag("monitoring.quality.negative_delta", "error", days[prev_i], days[i],
                                         float(y[i] - y[prev_i]), 0.0, "check_register_rollover", meter_id))
             prev_i = i
     else:
         for i, j in _runs(list(np.nan_to_num(y, nan=0.0) < 0)):
-            findings.append(Finding("monitoring.quality.negative_delta", "error", days[i], days[j],
+            findings.append(SeriesFlag("monitoring.quality.negative_delta", "error", days[i], days[j],
                                     float(np.nanmin(y[i:j + 1])), 0.0, "check_sign_or_register", meter_id))
     series = np.diff(y) if cumulative else y
     sdays = days[1:] if cumulative else days
@@ -177,7 +179,7 @@ def check_series(dates: Sequence[dt.date], values: Sequence[float | None], *, me
         limit = med + THRESHOLDS["spike_iqr"][0] * (q3 - q1)
         if q3 > q1:
             for i in (int(x) for x in np.flatnonzero(np.nan_to_num(series, nan=-np.inf) > limit)):
-                findings.append(Finding("monitoring.quality.spike", "warning", sdays[i], sdays[i],
+                findings.append(SeriesFlag("monitoring.quality.spike", "warning", sdays[i], sdays[i],
                                         float(series[i]), float(limit), "verify_or_exclude_spike", meter_id,
                                         {"median": float(med), "iqr": float(q3 - q1)}))
     # flat lines: identical non-zero consecutive values
@@ -187,7 +189,7 @@ def check_series(dates: Sequence[dt.date], values: Sequence[float | None], *, me
     for i, j in _runs(same):
         length = j - i + 2  # the run of equal pairs covers one more day
         if length >= min_flat:
-            findings.append(Finding("monitoring.quality.flat_line", "warning", sdays[i - 1], sdays[j],
+            findings.append(SeriesFlag("monitoring.quality.flat_line", "warning", sdays[i - 1], sdays[j],
                                     float(length), float(min_flat), "check_meter_communication", meter_id,
                                     {"days": length, "level": float(series[i])}))
     # clock drift
@@ -199,11 +201,11 @@ def check_series(dates: Sequence[dt.date], values: Sequence[float | None], *, me
             if offset > 43200:
                 offset -= 86400  # stamped just before midnight: a negative drift
             if abs(offset) > limit_s:
-                findings.append(Finding("monitoring.quality.clock_drift", "warning", stamp.date(), stamp.date(),
+                findings.append(SeriesFlag("monitoring.quality.clock_drift", "warning", stamp.date(), stamp.date(),
                                         float(offset), float(limit_s), "synchronise_clock", meter_id))
     # unit mismatch: declared unit, then a level step by a unit factor
     if unit is not None and expected_units is not None and unit not in expected_units:
-        findings.append(Finding("monitoring.quality.unit_mismatch", "error", days[0], days[-1], None, None,
+        findings.append(SeriesFlag("monitoring.quality.unit_mismatch", "error", days[0], days[-1], None, None,
                                 "declare_expected_unit", meter_id,
                                 {"unit": unit, "expected": list(expected_units)}))
     if present.size >= 60:
@@ -219,7 +221,7 @@ def check_series(dates: Sequence[dt.date], values: Sequence[float | None], *, me
             ratio = max(a / b, b / a)
             for factor in _UNIT_FACTORS:
                 if abs(ratio / factor - 1) <= tol:
-                    findings.append(Finding("monitoring.quality.unit_mismatch", "error", sdays[k - window],
+                    findings.append(SeriesFlag("monitoring.quality.unit_mismatch", "error", sdays[k - window],
                                             sdays[min(k + window, len(sdays)) - 1], float(a / b), factor,
                                             "convert_units", meter_id, {"factor": factor}))
     return findings

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from greenmfg.web.i18n import N_
+from greenmfg.i18n import N_
 
 __all__ = ["CASE_LABELS", "OUTCOME_LABELS", "PLAN_STATUS", "PROCESS_LABELS", "PROCESS_NAMES_ZH", "SECTOR_LABELS",
            "UNIT_LABELS"]

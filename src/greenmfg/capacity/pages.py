@@ -39,14 +39,14 @@ from greenmfg.capacity.models import PlanStatus, ReplacementPlan
 from greenmfg.capacity.rules import load_rulebook
 from greenmfg.db.session import Database
 from greenmfg.errors import Issue, ValidationFailed
+from greenmfg.i18n import N_, Translator
 from greenmfg.orgs.access import Principal, manageable_enterprises
 from greenmfg.refdata.vocabulary import load_vocabulary
 from greenmfg.web.deps import PagePrincipal, get_database
 from greenmfg.web.errors import ApiError
-from greenmfg.web.i18n import N_, Translator
 from greenmfg.web.ids import Id
 from greenmfg.web.pages import flash
-from greenmfg.web.templating import render
+from greenmfg.web.templating import render, translator_for
 
 __all__ = ["FORM_ROWS", "router"]
 
@@ -59,11 +59,6 @@ FORM_ROWS = 4
 PROJECT_FIELDS = ("sector", "process", "capacity", "unit", "province", "city")
 ITEM_FIELDS = ("facility_code", "facility_name", "capacity", "unit", "province", "city", "retirement_date", "evidence",
                "enterprise_id")
-
-
-def _translator(request: Request) -> Translator:
-    translator: Translator = request.app.state.templates.catalogs.translator(request.state.locale)
-    return translator
 
 
 def _zh(translator: Translator) -> bool:
@@ -183,7 +178,7 @@ def _amount(value: Decimal | float | int | None, translator: Translator) -> str:
 def capacity_home(request: Request, principal: PagePrincipal, database: DatabaseDep,
                   status: Annotated[PlanStatus | None, Query()] = None,
                   page: Annotated[int, Query(ge=1, le=100_000)] = 1) -> Response:
-    translator = _translator(request)
+    translator = translator_for(request)
     params = {k: v for k, v in request.query_params.items() if k not in {"page", "status"}}
     values = {"sector": "", "process": "", "capacity": "", "unit": "t/a", "province": "", "city": "",
               "date": service.today().isoformat(), "merger": "", "cases": "", "cross_province": "",
@@ -231,7 +226,7 @@ def _blank_form(enterprise_id: int | None) -> dict[str, Any]:
 
 def _render_form(request: Request, principal: Principal, database: Database, form: dict[str, Any],
                  issues: list[dict[str, str]], status_code: int = 200) -> Response:
-    translator = _translator(request)
+    translator = translator_for(request)
     with database.session() as session:
         manageable = manageable_enterprises(session, principal)
     if not manageable:
@@ -299,7 +294,7 @@ async def create_plan(request: Request, principal: PagePrincipal, database: Data
 
 def _create(request: Request, principal: Principal, database: Database, data: dict[str, Any], shown: dict[str, Any],
             form: dict[str, Any]) -> Response:
-    translator = _translator(request)
+    translator = translator_for(request)
     try:
         with database.session() as session:
             plan = service.create_plan(session, principal, data)
@@ -318,7 +313,7 @@ def _create(request: Request, principal: Principal, database: Database, data: di
 
 @router.get("/capacity/plans/{plan_id}")
 def plan_page(plan_id: Id, request: Request, principal: PagePrincipal, database: DatabaseDep) -> Response:
-    translator = _translator(request)
+    translator = translator_for(request)
     with database.session() as session:
         plan = service.get_plan(session, principal, plan_id)
         orgs, users = service.names(session, [plan])
@@ -361,7 +356,7 @@ def plan_page(plan_id: Id, request: Request, principal: PagePrincipal, database:
 
 def _after(request: Request, plan_id: int, action: str, run: Any) -> Response:
     """Run a transition; come back to the plan with what happened."""
-    translator = _translator(request)
+    translator = translator_for(request)
     response = RedirectResponse(f"/capacity/plans/{plan_id}", status_code=303)
     try:
         run()

@@ -1,7 +1,7 @@
 """Words for a benchmark class and a quota grade, for every place that shows them to a person.
 
-The English message ids are marked with :func:`~greenmfg.web.i18n.N_` and translated through the
-platform's catalogs (``web/locale/*/LC_MESSAGES/compliance.po``): the pages and reports
+The English message ids are marked with :func:`~greenmfg.i18n.N_` and translated through the
+platform's catalogs (``i18n/locale/*/LC_MESSAGES/compliance.po``): the pages and reports
 (``compliance.pages.CLASS_STYLE``, the ``grade`` macro of ``templates/compliance/_parts.html``,
 whose message ids are these) and the ``greenmfg benchmark`` table of the CLI read them here, so
 a class reads the same everywhere and no code (``below_baseline``, ``fails``) is shown.
@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
 
-from greenmfg.web.i18n import N_
+from greenmfg.i18n import N_
 
 __all__ = ["CLASS_LABELS", "class_label", "grade_label"]
 

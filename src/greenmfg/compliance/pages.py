@@ -20,13 +20,13 @@ from greenmfg.compliance.export import compliance_xlsx
 from greenmfg.compliance.labels import CLASS_LABELS
 from greenmfg.compliance.service import CLASSES, ComplianceView, PlantYear
 from greenmfg.db.session import Database
+from greenmfg.i18n import Translator
 from greenmfg.orgs.access import Principal, enterprise_filter
 from greenmfg.orgs.models import Organisation
 from greenmfg.refdata.catalog import load_catalog
 from greenmfg.web.deps import PagePrincipal, get_database
-from greenmfg.web.i18n import Translator
 from greenmfg.web.ids import Id
-from greenmfg.web.templating import item_name, render
+from greenmfg.web.templating import item_name, render, translator_for
 
 __all__ = ["router"]
 
@@ -45,9 +45,6 @@ CLASS_STYLE = {
 }
 
 
-def _translator(request: Request) -> Translator:
-    result: Translator = request.app.state.templates.catalogs.translator(request.state.locale)
-    return result
 
 
 def _editions() -> list[str]:
@@ -135,7 +132,7 @@ def _benchmark_context(request: Request, principal: Principal, database: Databas
     plants = service.plant_years(view.results)
     return {"enterprise": org, "view": view, "plants": plants, "period": period or "", "edition": edition or "",
             "editions": _editions(), "class_style": CLASS_STYLE, "classes": CLASSES,
-            "chart": _plant_chart(plants, _translator(request)), "works": _works(view),
+            "chart": _plant_chart(plants, translator_for(request)), "works": _works(view),
             "unverified": sorted({ref for p in plants for ref in p.unverified}),
             "unverified_notes": sorted({n[0]: n for p in plants for n in p.unverified_notes}.values())}
 
@@ -165,7 +162,7 @@ def benchmark_xlsx(request: Request, principal: PagePrincipal, database: Databas
 def _report(request: Request, template: str, context: dict[str, Any], fmt: str, filename: str) -> Response:
     from greenmfg.reports import html_to_pdf, report_environment
 
-    t = _translator(request)
+    t = translator_for(request)
     environment = report_environment("greenmfg.compliance")
     environment.globals.update({"_": t.gettext, "t": t, "locale": request.state.locale})
     environment.filters["item_name"] = functools.partial(item_name, zh=request.state.locale == "zh-CN")
@@ -218,7 +215,7 @@ def _compliance_context(request: Request, principal: Principal, database: Databa
     with database.session() as session:
         view = service.region_compliance(session, principal, year=year, edition=edition, industry=industry or None)
     return {"c": view, "edition": edition or "", "industry": industry or "", "editions": _editions(),
-            "class_style": CLASS_STYLE, "classes": CLASSES, "charts": _compliance_charts(view, _translator(request)),
+            "class_style": CLASS_STYLE, "classes": CLASSES, "charts": _compliance_charts(view, translator_for(request)),
             "nav_active": "region"}
 
 

@@ -40,7 +40,7 @@ from sqlalchemy import ColumnElement, and_, func, or_, select, true
 from sqlalchemy.orm import Session, aliased
 
 from greenmfg.accounting.models import CalculationRun, DataVersion, FacilityResult
-from greenmfg.accounting.store import _installed_fingerprint, account_records
+from greenmfg.accounting.store import account_records, installed_fingerprint
 from greenmfg.benchmarking import BenchmarkOptions, ProductBenchmark, benchmark
 from greenmfg.benchmarking.output import write_xlsx
 from greenmfg.benchmarking.service import benchmark_editions, resolve_edition
@@ -216,7 +216,7 @@ def _results_current(session: Session, runs: ColumnElement[bool]) -> bool:
     # the runs computed with other reference data (normally none), then whether one has current results
     other = (select(CalculationRun.id)
              .outerjoin(BenchmarkRunRecord, BenchmarkRunRecord.run_id == CalculationRun.id)
-             .where(runs, or_(CalculationRun.reference_fingerprint != _installed_fingerprint(),
+             .where(runs, or_(CalculationRun.reference_fingerprint != installed_fingerprint(),
                               BenchmarkRunRecord.run_id.is_(None),
                               BenchmarkRunRecord.reference_key != reference_key())))
     stale = select(FacilityResult.id).where(FacilityResult.run_id.in_(other), FacilityResult.current.is_(True)).limit(1)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from greenmfg.web.i18n import N_
+from greenmfg.i18n import N_
 
 __all__ = ["BENCHMARK_CLASS_LABELS", "CATEGORY_LABELS", "KIND_LABELS", "KIND_PAGE_LABELS", "REPORT_TEXT", "SEVERITY_LABELS",
            "STATUS_LABELS", "VERIFICATION_LABELS", "alert_kind_key", "alert_severity_key"]

@@ -32,6 +32,7 @@ from greenmfg.greenfactory import service
 from greenmfg.greenfactory.frameworks import FRAMEWORKS, Framework, load_framework
 from greenmfg.greenfactory.models import EvaluationStatus, GreenEvaluation
 from greenmfg.greenfactory.workbook import locate, read_workbook, template
+from greenmfg.i18n import N_, Translator
 from greenmfg.orgs.access import (
     Principal,
     enterprise_filter,
@@ -41,10 +42,9 @@ from greenmfg.orgs.access import (
 from greenmfg.orgs.models import Organisation
 from greenmfg.web.deps import PagePrincipal, get_database
 from greenmfg.web.errors import ApiError
-from greenmfg.web.i18n import N_, Translator
 from greenmfg.web.ids import Id
 from greenmfg.web.pages import flash
-from greenmfg.web.templating import render
+from greenmfg.web.templating import render, translator_for
 from greenmfg.web.uploads import form_file, read_upload
 
 __all__ = ["router"]
@@ -61,11 +61,6 @@ FRAMEWORK_LABELS = {"gbt36132-2025": N_("Green factory — GB/T 36132-2025"),
                     "supply-chain-2024": N_("Green supply-chain management enterprise")}
 
 
-def _translator(request: Request) -> Translator:
-    translator: Translator = request.app.state.templates.catalogs.translator(request.state.locale)
-    return translator
-
-
 def _framework_label(framework_id: str, translator: Translator) -> str:
     label = FRAMEWORK_LABELS[framework_id]
     return translator.gettext(label)
@@ -77,7 +72,7 @@ def _zh(translator: Translator) -> bool:
 
 @router.get("/green-factory")
 def home(request: Request, principal: PagePrincipal, database: DatabaseDep) -> Response:
-    translator = _translator(request)
+    translator = translator_for(request)
     with database.session() as session:
         rows = session.execute(
             select(GreenEvaluation, Organisation.name).join(Organisation, Organisation.id == GreenEvaluation.organisation_id)
@@ -133,7 +128,7 @@ def _groups(framework: Framework, translator: Translator, auto: dict[str, Any]) 
 def _render_form(request: Request, principal: Principal, database: Database, enterprise_id: int, framework_id: str,
                  values: dict[str, str], issues: list[Issue], status_code: int = 200,
                  meta: dict[str, str] | None = None) -> Response:
-    translator = _translator(request)
+    translator = translator_for(request)
     if framework_id not in FRAMEWORKS:
         raise ApiError(404)
     framework = load_framework(framework_id)
@@ -277,7 +272,7 @@ def _upload(request: Request, principal: Principal, database: Database, enterpri
 
 @router.get("/green-factory/{evaluation_id}")
 def result_page(evaluation_id: Id, request: Request, principal: PagePrincipal, database: DatabaseDep) -> Response:
-    translator = _translator(request)
+    translator = translator_for(request)
     zh = _zh(translator)
     with database.session() as session:
         row = service.get(session, principal, evaluation_id)
@@ -312,7 +307,7 @@ def result_page(evaluation_id: Id, request: Request, principal: PagePrincipal, d
 
 @router.post("/green-factory/{evaluation_id}/finalise")
 def finalise(evaluation_id: Id, request: Request, principal: PagePrincipal, database: DatabaseDep) -> Response:
-    translator = _translator(request)
+    translator = translator_for(request)
     response = RedirectResponse(f"/green-factory/{evaluation_id}", status_code=303)
     try:
         with database.session() as session:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from greenmfg.web.i18n import N_
+from greenmfg.i18n import N_
 
 __all__ = ["ACTION_LABELS", "CRITERION_LABELS", "KIND_LABELS", "STATUS_LABELS"]
 

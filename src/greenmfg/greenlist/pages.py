@@ -33,14 +33,14 @@ from greenmfg.greenlist import service, targets
 from greenmfg.greenlist.labels import ACTION_LABELS, CRITERION_LABELS, KIND_LABELS, STATUS_LABELS
 from greenmfg.greenlist.models import GreenApplication, ListKind, RegionOutput
 from greenmfg.greenlist.rules import load_rules
+from greenmfg.i18n import N_, Translator
 from greenmfg.orgs.access import Principal, enterprise_filter
 from greenmfg.orgs.models import Organisation, OrgKind, Park
 from greenmfg.refdata.vocabulary import load_vocabulary
 from greenmfg.web.deps import PagePrincipal, get_database
-from greenmfg.web.i18n import N_, Translator
 from greenmfg.web.ids import Id
 from greenmfg.web.pages import flash
-from greenmfg.web.templating import render
+from greenmfg.web.templating import render, translator_for
 
 __all__ = ["router"]
 
@@ -53,11 +53,6 @@ INDICATOR_ROWS = 3
 URL_ACTIONS = {"submit": "submit", "assign-evaluator": "assign_evaluator", "evaluate": "evaluate",
                "apply": "apply", "recommend": "recommend", "return": "regulator_return", "reject": "reject",
                "withdraw": "withdraw", "recheck": "recheck"}
-
-
-def _translator(request: Request) -> Translator:
-    translator: Translator = request.app.state.templates.catalogs.translator(request.state.locale)
-    return translator
 
 
 def _zh(t: Translator) -> bool:
@@ -126,7 +121,7 @@ def _managed(session: Session, principal: Principal) -> list[Organisation]:
 def _home(request: Request, principal: Principal, database: Database, *, kind: str | None, year: int | None,
           form: dict[str, Any] | None = None, issues: list[dict[str, str]] | None = None,
           status_code: int = 200) -> Response:
-    t = _translator(request)
+    t = translator_for(request)
     issues = issues or []
     with database.session() as session:
         listed, listed_total = service.published_list(session, kind=kind, year=year, limit=PAGE_SIZE)
@@ -179,7 +174,7 @@ async def create(request: Request, principal: PagePrincipal, database: DatabaseD
 
 
 def _create(request: Request, principal: Principal, database: Database, data: dict[str, str]) -> Response:
-    t = _translator(request)
+    t = translator_for(request)
     try:
         with database.session() as session:
             application_id = service.create_application(session, principal, {
@@ -199,7 +194,7 @@ async def enterprise_output(request: Request, principal: PagePrincipal, database
 
 
 def _enterprise_output(request: Request, principal: Principal, database: Database, data: dict[str, str]) -> Response:
-    t = _translator(request)
+    t = translator_for(request)
     try:
         with database.session() as session:
             service.set_enterprise_output(session, principal, data)
@@ -220,7 +215,7 @@ async def publish(request: Request, principal: PagePrincipal, database: Database
 
 
 def _publish(request: Request, principal: Principal, database: Database, ids: list[str], year: str | None) -> Response:
-    t = _translator(request)
+    t = translator_for(request)
     response = RedirectResponse("/green-list", status_code=303)
     try:
         with database.session() as session:
@@ -243,7 +238,7 @@ def _publish(request: Request, principal: Principal, database: Database, ids: li
 def _application_page(request: Request, principal: Principal, database: Database, application_id: int, *,
                       form: dict[str, str] | None = None, issues: list[dict[str, str]] | None = None,
                       status_code: int = 200) -> Response:
-    t = _translator(request)
+    t = translator_for(request)
     rules = load_rules()
     with database.session() as session:
         application = service.get_application(session, principal, application_id)
@@ -330,7 +325,7 @@ def _field_for_page(field: str, rows: list[int]) -> str:
 
 def _act(request: Request, principal: Principal, database: Database, application_id: int, action: str,
          data: dict[str, str]) -> Response:
-    t = _translator(request)
+    t = translator_for(request)
     if action not in URL_ACTIONS:
         from greenmfg.web.errors import ApiError
 
@@ -428,7 +423,7 @@ def _targets_charts(result: targets.GreenTargets, t: Translator) -> dict[str, An
 def _targets_page(request: Request, principal: Principal, database: Database, *, province: str | None,
                   city: str | None, form: dict[str, str] | None = None, issues: list[dict[str, str]] | None = None,
                   status_code: int = 200) -> Response:
-    t = _translator(request)
+    t = translator_for(request)
     with database.session() as session:
         result = targets.green_targets(session, principal, province=province, city=city)
         outputs = list(session.execute(select(RegionOutput).where(
@@ -463,7 +458,7 @@ async def region_output(request: Request, principal: PagePrincipal, database: Da
 
 
 def _region_output(request: Request, principal: Principal, database: Database, data: dict[str, str]) -> Response:
-    t = _translator(request)
+    t = translator_for(request)
     try:
         with database.session() as session:
             row = service.set_region_output(session, principal, data)

@@ -36,7 +36,7 @@ from greenmfg.greenlist.models import EnterpriseOutput, GreenApplication, ListKi
 from greenmfg.greenlist.rules import ListRules, load_rules
 from greenmfg.orgs.access import Forbidden, Principal, enterprise_filter
 from greenmfg.orgs.models import Organisation
-from greenmfg.region.service import _results, require_regional_access
+from greenmfg.region.service import counted_results, require_regional_access
 
 __all__ = ["Area", "GreenTargets", "IntensityPoint", "SharePoint", "green_targets", "resolve_area"]
 
@@ -193,7 +193,7 @@ def green_targets(session: Session, principal: Principal, *, province: str | Non
 
 def _intensities(session: Session, visible: Any, in_area: list[Any],
                  outputs: dict[tuple[int, int], Decimal]) -> list[IntensityPoint]:
-    query = (_results(visible).add_columns(FacilityResult.enterprise_id, FacilityResult.year, Organisation.industry,
+    query = (counted_results(visible).add_columns(FacilityResult.enterprise_id, FacilityResult.year, Organisation.industry,
                                            func.sum(FacilityResult.energy_tce), func.sum(FacilityResult.total_tco2e))
              .where(*in_area).group_by(FacilityResult.enterprise_id, FacilityResult.year, Organisation.industry))
     groups: dict[tuple[str, int], list[tuple[Decimal, float, float]]] = defaultdict(list)

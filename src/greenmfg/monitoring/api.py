@@ -32,7 +32,7 @@ from greenmfg.monitoring.readings import (
 )
 from greenmfg.orgs.access import Principal
 from greenmfg.settings import Settings
-from greenmfg.web.deps import CurrentPrincipal, _api_principal, get_database, get_settings
+from greenmfg.web.deps import CurrentPrincipal, api_principal, get_database, get_settings
 from greenmfg.web.errors import ApiError
 from greenmfg.web.ids import Id
 from greenmfg.web.pagination import Page, PageParams, page_params
@@ -141,7 +141,7 @@ async def _pusher(request: Request, database: DatabaseDep, settings: SettingsDep
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() == "bearer" and token.strip().startswith(devices.TOKEN_PREFIX):
         return await run_in_threadpool(_device, database, token.strip())
-    return await _api_principal(request, database, settings)   # 401 when not signed in at all
+    return await api_principal(request, database, settings)   # 401 when not signed in at all
 
 
 def _device_token_required() -> ApiError:

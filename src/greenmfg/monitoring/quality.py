@@ -7,13 +7,13 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from greenmfg.calc.data_quality import Finding, Sufficiency, check_series, sufficiency
+from greenmfg.calc.data_quality import SeriesFlag, Sufficiency, check_series, sufficiency
 from greenmfg.monitoring.mv_labels import FIXES, message
 
 __all__ = ["describe", "describe_note", "describe_significance", "describe_sufficiency", "series_findings"]
 
 
-def describe(finding: Finding) -> dict[str, Any]:
+def describe(finding: SeriesFlag) -> dict[str, Any]:
     """A finding as a dict with English and Chinese message and fix."""
     data = finding.as_dict()
     fields = {**data["params"], **{k: v for k, v in data.items() if k != "params"}}

@@ -12,11 +12,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from greenmfg.db.session import Database
+from greenmfg.i18n import Translator
 from greenmfg.region import service
 from greenmfg.region.service import EnterpriseFilters, Group, Names, RegionSummary
 from greenmfg.web.deps import PagePrincipal, get_database
-from greenmfg.web.i18n import Translator
-from greenmfg.web.templating import render
+from greenmfg.web.templating import render, translator_for
 
 __all__ = ["router"]
 
@@ -25,12 +25,6 @@ router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 20
 #: the sort choices the page offers (the API has more)
 PAGE_SORTS = ("-emissions", "-energy", "-emissions_change", "emissions_change", "name")
-
-
-def translator(request: Request) -> Translator:
-    """The translator of the request's locale (for text built outside templates)."""
-    result: Translator = request.app.state.templates.catalogs.translator(request.state.locale)
-    return result
 
 
 def _name(names: Names, locale: str) -> str:
@@ -103,7 +97,7 @@ def region_page(
         sort: Annotated[str, Query(pattern="^(" + "|".join(PAGE_SORTS) + ")$")] = "-emissions",
         page: Annotated[int, Query(ge=1, le=100_000)] = 1) -> Response:
     locale = request.state.locale
-    t = translator(request)
+    t = translator_for(request)
     filters = EnterpriseFilters(industry=industry or None, city=city or None, q=(q or "").strip() or None)
     with database.session() as session:
         # one reader: the summary, table, top emitters and filters share its reads

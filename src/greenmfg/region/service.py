@@ -69,6 +69,7 @@ __all__ = [
     "RisingIntensity",
     "TopEmitters",
     "Totals",
+    "counted_results",
     "enterprises",
     "filter_options",
     "RegionReader",
@@ -288,7 +289,10 @@ def _comparable_previous(year: int) -> ColumnElement[bool]:
             current.period == same_period).exists())
 
 
-def _results(visible: ColumnElement[bool]) -> Select[Any]:
+def counted_results(visible: ColumnElement[bool]) -> Select[Any]:
+    """A select of the counted facility results (joined to their enterprise) that ``visible`` lets
+    the caller see; the caller adds its columns. The base of every regional figure (and of the
+    green-list targets, :mod:`greenmfg.greenlist.targets`)."""
     return (select().select_from(FacilityResult)
             .join(Organisation, Organisation.id == FacilityResult.enterprise_id)
             .where(visible, _counted()))
@@ -344,7 +348,7 @@ def _years(session: Session, visible: ColumnElement[bool]) -> list[int]:
         if found is None:
             return years
         below = int(found)
-        if session.scalar(select(_results(visible).add_columns(FacilityResult.id)
+        if session.scalar(select(counted_results(visible).add_columns(FacilityResult.id)
                                  .where(FacilityResult.year == below).exists())):
             years.append(below)
 
@@ -354,7 +358,7 @@ def _years(session: Session, visible: ColumnElement[bool]) -> list[int]:
 
 def _by_period(session: Session, visible: ColumnElement[bool], column: Any,
                *where: ColumnElement[bool]) -> list[PeriodFigures]:
-    rows = session.execute(_results(visible).add_columns(
+    rows = session.execute(counted_results(visible).add_columns(
         column, func.sum(FacilityResult.energy_tce), func.sum(FacilityResult.total_tco2e),
         func.count(distinct(FacilityResult.enterprise_id))).where(*where).group_by(column).order_by(column)).all()
     return [PeriodFigures(str(r[0]), _float(r[1]), _float(r[2]), int(r[3])) for r in rows]
@@ -445,7 +449,7 @@ class RegionReader:
         return self._orgs
 
     def _grouped(self, *where: ColumnElement[bool]) -> dict[int, _Sums]:
-        rows = self.session.execute(_results(self.visible).add_columns(
+        rows = self.session.execute(counted_results(self.visible).add_columns(
             FacilityResult.enterprise_id, func.sum(FacilityResult.energy_tce), func.sum(FacilityResult.total_tco2e),
             func.sum(FacilityResult.scope1_tco2e), func.sum(FacilityResult.scope2_tco2e),
             func.count(distinct(FacilityResult.period))).where(*where).group_by(FacilityResult.enterprise_id))
@@ -728,7 +732,7 @@ def _products(session: Session, visible: ColumnElement[bool],
     positive = p.quantity > 0
     with_energy = and_(positive, p.energy_intensity.is_not(None))
     with_emission = and_(positive, p.emission_intensity.is_not(None))
-    query = (_results(visible).join(p, p.result_id == FacilityResult.id).add_columns(
+    query = (counted_results(visible).join(p, p.result_id == FacilityResult.id).add_columns(
         FacilityResult.enterprise_id, p.product, FacilityResult.year, func.count(),
         func.sum(case((positive, p.quantity))),
         func.sum(case((with_energy, p.energy_intensity * p.quantity))), func.sum(case((with_energy, p.quantity))),
@@ -821,7 +825,7 @@ def top_emitters(session: Session, principal: Principal, *, year: int | None = N
 def _basis(session: Session, visible: ColumnElement[bool], year: int) -> tuple[str, list[str], list[str]]:
     """The comparison basis of ``year`` and the periods compared (see the module docstring)."""
     periods = sorted(set(session.execute(
-        _results(visible).add_columns(FacilityResult.period).where(FacilityResult.year == year).distinct()
+        counted_results(visible).add_columns(FacilityResult.period).where(FacilityResult.year == year).distinct()
     ).scalars()))
     months = [p for p in periods if len(p) == 7]
     complete = any(len(p) == 4 for p in periods) or f"{year}-12" in months

@@ -21,13 +21,13 @@ from starlette.concurrency import run_in_threadpool
 
 from greenmfg.auth import service as auth
 from greenmfg.db.session import Database, database_busy
+from greenmfg.i18n import negotiate
 from greenmfg.orgs.access import Principal, load_principal
 from greenmfg.settings import Network, Settings
 from greenmfg.web.errors import ApiError, LoginRequired, PasswordChangeRequired
-from greenmfg.web.i18n import negotiate
 
-__all__ = ["SESSION_COOKIE", "PrincipalCache", "principal_cache", "CurrentPrincipal", "PagePrincipal", "client_address", "get_database",
-           "get_settings", "require_scope", "session_principal"]
+__all__ = ["SESSION_COOKIE", "PrincipalCache", "principal_cache", "CurrentPrincipal", "PagePrincipal", "api_principal",
+           "client_address", "get_database", "get_settings", "require_scope", "session_principal"]
 
 SESSION_COOKIE = "greenmfg_session"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -166,8 +166,12 @@ def _token_principal(database: Database, settings: Settings, token: str) -> Prin
     return principal
 
 
-async def _api_principal(request: Request, database: Annotated[Database, Depends(get_database)],
-                         settings: Annotated[Settings, Depends(get_settings)]) -> Principal:
+async def api_principal(request: Request, database: Annotated[Database, Depends(get_database)],
+                        settings: Annotated[Settings, Depends(get_settings)]) -> Principal:
+    """The caller of an API route: a bearer token's principal, else the signed-in session's (which
+    must have changed a reset password and, on unsafe methods, send the CSRF token); 401 without
+    either. What :data:`CurrentPrincipal` depends on; a route that also accepts another credential
+    (a meter device's push) calls it for the user case."""
     # database work runs in the thread pool: blocking the event loop would serialise every request
     header = request.headers.get("authorization", "")
     if header:
@@ -219,7 +223,7 @@ async def _page_principal(request: Request, database: Annotated[Database, Depend
 def require_scope(scope: str) -> object:
     """Dependency: the caller's credential carries ``scope`` (read, write or admin)."""
 
-    async def check(principal: Annotated[Principal, Depends(_api_principal)]) -> Principal:
+    async def check(principal: Annotated[Principal, Depends(api_principal)]) -> Principal:
         if scope not in principal.scopes:
             raise ApiError(403, f"this token lacks the '{scope}' scope", f"该令牌缺少 '{scope}' 权限",
                            code="insufficient_scope")
@@ -228,5 +232,5 @@ def require_scope(scope: str) -> object:
     return Depends(check)
 
 
-CurrentPrincipal = Annotated[Principal, Depends(_api_principal)]
+CurrentPrincipal = Annotated[Principal, Depends(api_principal)]
 PagePrincipal = Annotated[Principal, Depends(_page_principal)]

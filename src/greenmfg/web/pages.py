@@ -20,10 +20,10 @@ from sqlalchemy import update
 from greenmfg.auth.models import User
 from greenmfg.db.session import Database
 from greenmfg.errors import GreenmfgError
+from greenmfg.i18n import SUPPORTED_LOCALES, negotiate
 from greenmfg.settings import Settings
 from greenmfg.web.deps import get_database, get_settings, session_principal
 from greenmfg.web.errors import ApiError
-from greenmfg.web.i18n import SUPPORTED_LOCALES, negotiate
 from greenmfg.web.templating import local_redirect_target, render
 
 __all__ = ["LANG_COOKIE", "flash", "install_pages", "router"]
@@ -107,7 +107,7 @@ def switch_language(code: str, request: Request, database: Annotated[Database, D
 
 def install_pages(app: FastAPI, *, packages: list[str]) -> None:
     """Templates, static files, the locale middleware, HTML error pages and the page routers."""
-    from greenmfg.web.i18n import load_catalogs
+    from greenmfg.i18n import load_catalogs
     from greenmfg.web.templating import create_templates, static_files
 
     app.state.templates = create_templates(packages, load_catalogs())

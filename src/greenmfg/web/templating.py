@@ -17,8 +17,8 @@ Template search path
     template name is an error at start-up, never a silent shadowing.
 
 What ``request.state`` must carry (set by middleware before the handler runs)
-    ``locale``      one of :data:`~greenmfg.web.i18n.SUPPORTED_LOCALES` (from
-                    :func:`~greenmfg.web.i18n.negotiate`); required.
+    ``locale``      one of :data:`~greenmfg.i18n.SUPPORTED_LOCALES` (from
+                    :func:`~greenmfg.i18n.negotiate`); required.
     ``user``        the signed-in user or ``None``. Read: ``display_name``, ``username`` and the
                     booleans ``is_admin``, ``is_regulator``, ``is_evaluator``, ``is_enterprise``
                     (see :class:`UserLike`). Missing means ``None``.
@@ -43,10 +43,10 @@ What a page template does
 
     Blocks of ``base.html``: ``title``, ``head``, ``page_header``, ``content``, ``scripts``.
     Strings are English message ids in ``_()`` or ``{% trans %}``; their Chinese goes into a
-    ``.po`` file (see :mod:`greenmfg.web.i18n`). Numbers and dates go through the filters
+    ``.po`` file (see :mod:`greenmfg.i18n`). Numbers and dates go through the filters
     ``number``, ``decimal``, ``percent``, ``date`` and ``datetime`` (locale-aware, Babel);
     ``item_name`` names an energy carrier, material or product key in the page's language.
-    Available everywhere, macros included: ``locale``, ``t`` (the :class:`~greenmfg.web.i18n.
+    Available everywhere, macros included: ``locale``, ``t`` (the :class:`~greenmfg.i18n.
     Translator`), ``static_url(path)``, ``with_query(url, **params)``. Pages (not imported macros)
     also see ``request``, ``user``, ``csrf_token``, ``flashes``, ``nav``, ``language_links``; a
     page may set ``nav_active`` (a :class:`NavItem` key) in its context to mark the current
@@ -54,14 +54,14 @@ What a page template does
 
 Calling it
     ``return render(request, "accounting/results.html", {"rows": rows})`` returns an
-    ``HTMLResponse`` with ``Content-Language`` set.
+    ``HTMLResponse`` with ``Content-Language`` set. Text a handler builds outside a template
+    (chart labels, flashes, labels passed to a report) uses ``translator_for(request)``.
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, NamedTuple, Protocol
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
@@ -72,10 +72,10 @@ from starlette.responses import HTMLResponse
 from starlette.staticfiles import StaticFiles
 
 from greenmfg import __version__
-from greenmfg.web.i18n import N_, SUPPORTED_LOCALES, Catalogs, Translator
+from greenmfg.domains import NavItem, navigation
+from greenmfg.i18n import SUPPORTED_LOCALES, Catalogs, Translator
 
 __all__ = [
-    "DEFAULT_NAV",
     "Flash",
     "NavItem",
     "Templates",
@@ -86,6 +86,7 @@ __all__ = [
     "local_redirect_target",
     "render",
     "static_files",
+    "translator_for",
 ]
 
 #: Where the app mounts :func:`static_files`.
@@ -117,41 +118,6 @@ class Flash(NamedTuple):
 
     level: str  # success | info | warning | error
     message: str
-
-
-@dataclass(frozen=True)
-class NavItem:
-    """One entry of the top navigation.
-
-    ``roles`` names user flags (``is_admin`` …) of which one must be true to see the item;
-    ``None`` shows it to every signed-in user. ``label`` is an English message id.
-    """
-
-    key: str
-    label: str
-    href: str
-    icon: str
-    roles: frozenset[str] | None = None
-
-    def visible_to(self, user: Any) -> bool:
-        if user is None:
-            return False
-        return self.roles is None or any(bool(getattr(user, role, False)) for role in self.roles)
-
-
-DEFAULT_NAV: tuple[NavItem, ...] = (
-    NavItem("dashboard", N_("Dashboard"), "/", "dashboard"),
-    NavItem("imports", N_("Imports"), "/imports", "upload"),
-    NavItem("results", N_("Results"), "/results", "results"),
-    NavItem("capacity", N_("Capacity replacement"), "/capacity", "factory"),
-    NavItem("benchmark", N_("Benchmarking"), "/benchmark", "gauge"),
-    NavItem("greenfactory", N_("Green evaluation"), "/green-factory", "leaf"),
-    NavItem("greenlist", N_("Green list"), "/green-list", "leaf"),
-    NavItem("meters", N_("Meters"), "/meters", "dashboard"),
-    NavItem("diagnosis", N_("Energy diagnosis"), "/diagnosis", "gauge"),
-    NavItem("region", N_("Region"), "/region", "region", frozenset({"is_regulator", "is_admin"})),
-    NavItem("admin", N_("Admin"), "/admin", "admin", frozenset({"is_admin"})),
-)
 
 
 def local_redirect_target(next_url: str | None, default: str = "/") -> str:
@@ -255,12 +221,13 @@ class Templates:
     """The platform's templates in every supported locale."""
 
     def __init__(
-        self, packages: Sequence[str], catalogs: Catalogs, *, nav: Iterable[NavItem] = DEFAULT_NAV
+        self, packages: Sequence[str], catalogs: Catalogs, *, nav: Iterable[NavItem] | None = None
     ) -> None:
         if "greenmfg.web" not in packages:
             packages = ["greenmfg.web", *packages]
         self.packages: tuple[str, ...] = tuple(packages)
-        self.nav: tuple[NavItem, ...] = tuple(nav)
+        #: the top navigation: every domain's declared entries unless given
+        self.nav: tuple[NavItem, ...] = navigation() if nav is None else tuple(nav)
         #: the catalogs the environments translate with (flash messages and handlers use them too)
         self.catalogs: Catalogs = catalogs
         self._environments = {
@@ -348,7 +315,7 @@ def _active_key(nav: Sequence[NavItem], path: str) -> str | None:
 
 
 def create_templates(
-    packages: Sequence[str], catalogs: Catalogs, *, nav: Iterable[NavItem] = DEFAULT_NAV
+    packages: Sequence[str], catalogs: Catalogs, *, nav: Iterable[NavItem] | None = None
 ) -> Templates:
     """Build the platform's :class:`Templates` (one environment per locale) at start-up."""
     return Templates(packages, catalogs, nav=nav)
@@ -366,3 +333,12 @@ def render(
     if not isinstance(templates, Templates):
         raise RuntimeError("app.state.templates is not set: call create_templates() in the app factory")
     return templates.render(request, name, context, status_code, headers)
+
+
+def translator_for(request: Request) -> Translator:
+    """The :class:`~greenmfg.i18n.Translator` of the request's locale (``request.state.locale``),
+    from the app's catalogs: for text a page handler builds outside a template."""
+    templates = getattr(request.app.state, "templates", None)
+    if not isinstance(templates, Templates):
+        raise RuntimeError("app.state.templates is not set: call create_templates() in the app factory")
+    return templates.catalogs.translator(request.state.locale)

@@ -1,11 +1,15 @@
-"""Languages of the web pages: locale negotiation, message catalogs and locale-aware formatting.
+"""Languages of the platform: locale negotiation, message catalogs and locale-aware formatting.
+
+Below the web edge on purpose: domain labels, charts and PDF reports translate with a
+:class:`Translator` without importing the web app (``docs/architecture.md``); pages get theirs
+from :func:`greenmfg.web.templating.translator_for`.
 
 greenmfg speaks Simplified Chinese first (``zh-CN``, the default) and English second (``en``).
 Source code and templates carry English message ids; translations live in gettext ``.po`` files::
 
-    src/greenmfg/web/locale/zh_CN/LC_MESSAGES/messages.po     layout and components
-    src/greenmfg/web/locale/zh_CN/LC_MESSAGES/accounting.po   one file per domain, as it needs
-    src/greenmfg/web/locale/en/LC_MESSAGES/messages.po
+    src/greenmfg/i18n/locale/zh_CN/LC_MESSAGES/messages.po     layout and components
+    src/greenmfg/i18n/locale/zh_CN/LC_MESSAGES/accounting.po   one file per domain, as it needs
+    src/greenmfg/i18n/locale/en/LC_MESSAGES/messages.po
 
 Every ``*.po`` file of a locale folder is read (with Babel) and merged, so a domain adds its own
 file without touching anyone else's. Nothing is read at import time: the app factory calls
@@ -283,7 +287,7 @@ class Catalogs:
 
 
 def default_locale_dir() -> Path:
-    """``src/greenmfg/web/locale``: where the platform's catalogs live."""
+    """``src/greenmfg/i18n/locale``: where the platform's catalogs live."""
     return Path(__file__).resolve().parent / "locale"
 
 
@@ -295,7 +299,7 @@ def load_catalogs(
     Parameters
     ----------
     locale_dir
-        Folder holding one sub-folder per locale; the package's ``web/locale`` by default.
+        Folder holding one sub-folder per locale; the package's ``i18n/locale`` by default.
     locales
         Locales to load.
 
