@@ -40,7 +40,7 @@ from greenmfg.refdata.vocabulary import load_vocabulary
 from greenmfg.web.deps import PagePrincipal, get_database
 from greenmfg.web.ids import Id
 from greenmfg.web.pages import flash
-from greenmfg.web.templating import render, translator_for
+from greenmfg.web.templating import label_of, render, translator_for
 
 __all__ = ["router"]
 
@@ -57,13 +57,6 @@ URL_ACTIONS = {"submit": "submit", "assign-evaluator": "assign_evaluator", "eval
 
 def _zh(t: Translator) -> bool:
     return t.locale == "zh-CN"
-
-
-def _label(table: Mapping[str, str], key: str | None, t: Translator) -> str:
-    if not key:
-        return "—"
-    text = table.get(key)
-    return t.gettext(text) if text else key
 
 
 def _status(status: str, t: Translator) -> dict[str, str]:
@@ -101,7 +94,7 @@ def _row(application: GreenApplication, orgs: Mapping[int, str], t: Translator) 
                    "sort": application.id},
             "applicant": {"text": orgs.get(application.organisation_id, "—"),
                           "href": f"/green-list/applications/{application.id}"},
-            "kind": _label(KIND_LABELS, application.kind, t), "year": str(application.list_year),
+            "kind": label_of(KIND_LABELS, application.kind, t), "year": str(application.list_year),
             "evaluator": orgs.get(application.evaluator_id or -1, "—"), "status": _status(application.status, t)}
 
 
@@ -143,7 +136,7 @@ def _home(request: Request, principal: Principal, database: Database, *, kind: s
                     {"key": "industry", "label": t.gettext("Industry")}, {"key": "place", "label": t.gettext("Place")},
                     {"key": "year", "label": t.gettext("List year")}]
     list_rows = [{"name": (r["park"] or r["name"]) if r["kind"] == ListKind.park else r["name"],
-                  "kind": _label(KIND_LABELS, r["kind"], t), "industry": _industry(r["industry"], t),
+                  "kind": label_of(KIND_LABELS, r["kind"], t), "industry": _industry(r["industry"], t),
                   "place": _place(r["province"], r["city"], t), "year": str(r["list_year"])} for r in listed]
     values = {"organisation_id": str(managed[0].id) if len(managed) == 1 else "", "kind": "factory",
               "list_year": str(utcnow().year), "park_id": "", "year": str(utcnow().year - 1),
@@ -257,9 +250,9 @@ def _application_page(request: Request, principal: Principal, database: Database
                               Organisation.kind == OrgKind.evaluator, Organisation.active.is_(True))
                               .order_by(Organisation.name)).scalars()]
         applicant = session.get(Organisation, application.organisation_id)
-    history = [{"action": _label(ACTION_LABELS, h["action"], t), "actor": h["actor"], "at": h["at"],
+    history = [{"action": label_of(ACTION_LABELS, h["action"], t), "actor": h["actor"], "at": h["at"],
                 "to": _status(h["to"], t), "comment": h["comment"]} for h in data["history"]]
-    criteria = [{"value": k, "label": _label(CRITERION_LABELS, k, t), "source": c.source, "status": c.status}
+    criteria = [{"value": k, "label": label_of(CRITERION_LABELS, k, t), "source": c.source, "status": c.status}
                 for k, c in rules.removal_criteria.items()]
     values = {"framework": "GB/T 36132-2025", "total_score": "", "passed": "", "veto_failures": "",
               "evaluated_at": "", "evaluation_id": "", "evaluator_id": "", "recommendation": "pass", "comment": "",
@@ -268,13 +261,13 @@ def _application_page(request: Request, principal: Principal, database: Database
               **(form or {})}
     issues = issues or []
     return render(request, "greenlist/application.html", {
-        "app": data, "status": _status(application.status, t), "kind_label": _label(KIND_LABELS, application.kind, t),
+        "app": data, "status": _status(application.status, t), "kind_label": label_of(KIND_LABELS, application.kind, t),
         "place": _place(applicant.province if applicant else None, applicant.city if applicant else None, t),
         "history": history, "actions": actions, "evaluators": evaluators, "criteria": criteria,
-        "criterion_label": _label(CRITERION_LABELS, application.removal_criterion, t),
+        "criterion_label": label_of(CRITERION_LABELS, application.removal_criterion, t),
         "cap": rules.evaluator_cap, "values": values, "issues": issues, "errors": _errors(issues),
         "indicator_rows": INDICATOR_ROWS, "nav_active": "greenlist",
-        "rechecks": [{**r, "criterion": _label(CRITERION_LABELS, r["criterion"], t)} for r in data["rechecks"]],
+        "rechecks": [{**r, "criterion": label_of(CRITERION_LABELS, r["criterion"], t)} for r in data["rechecks"]],
     }, status_code=status_code)
 
 

@@ -83,6 +83,7 @@ __all__ = [
     "create_environment",
     "create_templates",
     "item_name",
+    "label_of",
     "local_redirect_target",
     "render",
     "static_files",
@@ -215,6 +216,14 @@ def item_name(key: object, *, zh: bool) -> str:
     if item is None:
         return "" if key is None else str(key)
     return item.name_zh if zh else item.name_en[:1].upper() + item.name_en[1:]
+
+
+def label_of(table: Mapping[str, str], key: str | None, translator: Translator) -> str:
+    """The translated label of ``key`` in ``table``; an em dash when empty, the key itself when unknown."""
+    if not key:
+        return "—"
+    text = table.get(key)
+    return translator.gettext(text) if text else key
 
 
 class Templates:
