@@ -15,7 +15,7 @@ Routes
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -368,6 +368,16 @@ def _after(request: Request, plan_id: int, action: str, run: Any) -> Response:
     return response
 
 
+def _decide(request: Request, principal: Principal, database: Database, plan_id: int, action: str,
+            decision: Callable[..., object], comment: str | None) -> Response:
+    """A regulator's decision with the form's comment (approve, reject)."""
+    def run() -> None:
+        with database.session() as session:
+            decision(session, principal, plan_id, comment=comment)
+
+    return _after(request, plan_id, action, run)
+
+
 @router.post("/capacity/plans/{plan_id}/submit")
 def submit(plan_id: Id, request: Request, principal: PagePrincipal, database: DatabaseDep) -> Response:
     def run() -> None:
@@ -380,18 +390,10 @@ def submit(plan_id: Id, request: Request, principal: PagePrincipal, database: Da
 @router.post("/capacity/plans/{plan_id}/approve")
 def approve(plan_id: Id, request: Request, principal: PagePrincipal, database: DatabaseDep,
             comment: Annotated[str | None, Form(max_length=2000)] = None) -> Response:
-    def run() -> None:
-        with database.session() as session:
-            service.approve_plan(session, principal, plan_id, comment=comment)
-
-    return _after(request, plan_id, "approve", run)
+    return _decide(request, principal, database, plan_id, "approve", service.approve_plan, comment)
 
 
 @router.post("/capacity/plans/{plan_id}/reject")
 def reject(plan_id: Id, request: Request, principal: PagePrincipal, database: DatabaseDep,
            comment: Annotated[str | None, Form(max_length=2000)] = None) -> Response:
-    def run() -> None:
-        with database.session() as session:
-            service.reject_plan(session, principal, plan_id, comment=comment)
-
-    return _after(request, plan_id, "reject", run)
+    return _decide(request, principal, database, plan_id, "reject", service.reject_plan, comment)

@@ -160,6 +160,14 @@ def _form(form: Mapping[str, Any]) -> dict[str, str]:
     return {k: str(v) for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
 
 
+def _home_invalid(request: Request, principal: Principal, database: Database, data: dict[str, str],
+                  failed: ValidationFailed) -> Response:
+    """The home page again with the submitted form and what is wrong with it (422)."""
+    t = translator_for(request)
+    return _home(request, principal, database, kind=None, year=None, form=data,
+                 issues=[_issue_view(i, t) for i in failed.issues], status_code=422)
+
+
 @router.post("/green-list/applications")
 async def create(request: Request, principal: PagePrincipal, database: DatabaseDep) -> Response:
     data = _form(await request.form())
@@ -167,14 +175,12 @@ async def create(request: Request, principal: PagePrincipal, database: DatabaseD
 
 
 def _create(request: Request, principal: Principal, database: Database, data: dict[str, str]) -> Response:
-    t = translator_for(request)
     try:
         with database.session() as session:
             application_id = service.create_application(session, principal, {
                 **data, "park_id": data.get("park_id") or None}).id
     except ValidationFailed as failed:
-        return _home(request, principal, database, kind=None, year=None, form=data,
-                     issues=[_issue_view(i, t) for i in failed.issues], status_code=422)
+        return _home_invalid(request, principal, database, data, failed)
     response = RedirectResponse(f"/green-list/applications/{application_id}", status_code=303)
     flash(response, "success", N_("Application #{id} was saved as a draft."), id=str(application_id))
     return response
@@ -187,13 +193,11 @@ async def enterprise_output(request: Request, principal: PagePrincipal, database
 
 
 def _enterprise_output(request: Request, principal: Principal, database: Database, data: dict[str, str]) -> Response:
-    t = translator_for(request)
     try:
         with database.session() as session:
             service.set_enterprise_output(session, principal, data)
     except ValidationFailed as failed:
-        return _home(request, principal, database, kind=None, year=None, form=data,
-                     issues=[_issue_view(i, t) for i in failed.issues], status_code=422)
+        return _home_invalid(request, principal, database, data, failed)
     response = RedirectResponse("/green-list", status_code=303)
     flash(response, "success", N_("The output value of {year} was saved."), year=data.get("year", ""))
     return response
