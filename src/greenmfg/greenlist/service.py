@@ -68,13 +68,13 @@ from greenmfg.greenlist.models import (
 from greenmfg.greenlist.rules import ListRules, load_rules
 from greenmfg.orgs.access import (
     Forbidden,
-    NotFound,
     Principal,
     assignment_clause,
     assignment_purpose,
     regulates,
     regulator_scopes,
     visible_clause,
+    visible_one,
 )
 from greenmfg.orgs.models import EvaluatorAssignment, Organisation, OrgKind, Park
 from greenmfg.region.service import require_regional_access
@@ -390,12 +390,8 @@ def get_application(session: Session, principal: Principal, application_id: int,
     """
     query = (select(GreenApplication).join(Organisation, Organisation.id == GreenApplication.organisation_id)
              .where(GreenApplication.id == application_id, application_filter(principal)))
-    if lock:
-        query = query.with_for_update(of=GreenApplication)
-    application = session.execute(query).scalar_one_or_none()
-    if application is None:
-        raise NotFound("green-list application", application_id)
-    return application
+    return visible_one(session, query, "green-list application", application_id,
+                       lock=GreenApplication if lock else None)
 
 
 def _applicant(session: Session, application: GreenApplication) -> Organisation:
