@@ -67,7 +67,7 @@ from greenmfg.settings import Settings
 from greenmfg.web.deps import PagePrincipal, get_database, get_settings
 from greenmfg.web.ids import Id
 from greenmfg.web.pages import flash
-from greenmfg.web.templating import item_name, render, translator_for
+from greenmfg.web.templating import item_name, render, translator_for, vocabulary_name
 from greenmfg.web.uploads import read_upload
 
 __all__ = ["router"]
@@ -97,12 +97,7 @@ def _own_enterprise(principal: Principal) -> int | None:
 
 
 def _industry(key: str | None, translator: Translator) -> str:
-    if not key:
-        return "—"
-    record = load_vocabulary().industries.get(key)
-    if record is None:
-        return key
-    return record["name_zh"] if translator.locale == "zh-CN" else sentence_case(record["name_en"])
+    return vocabulary_name(load_vocabulary().industries, key, translator, english=sentence_case)
 
 
 def _item_name(key: str, translator: Translator) -> str:

@@ -46,7 +46,7 @@ from greenmfg.web.deps import PagePrincipal, get_database
 from greenmfg.web.errors import ApiError
 from greenmfg.web.ids import Id
 from greenmfg.web.pages import flash
-from greenmfg.web.templating import label_of, render, translator_for
+from greenmfg.web.templating import label_of, render, translator_for, vocabulary_name
 
 __all__ = ["FORM_ROWS", "router"]
 
@@ -66,12 +66,7 @@ def _zh(translator: Translator) -> bool:
 
 
 def _province(code: str | None, translator: Translator) -> str:
-    if not code:
-        return "—"
-    record = load_vocabulary().regions.get(code)
-    if record is None:
-        return code
-    return record["name_zh"] if _zh(translator) else record["name_en"]
+    return vocabulary_name(load_vocabulary().regions, code, translator)
 
 
 def _place(province: str | None, city: str | None, translator: Translator) -> str:

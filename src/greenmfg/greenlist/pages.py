@@ -40,7 +40,7 @@ from greenmfg.refdata.vocabulary import load_vocabulary
 from greenmfg.web.deps import PagePrincipal, get_database
 from greenmfg.web.ids import Id
 from greenmfg.web.pages import flash
-from greenmfg.web.templating import label_of, render, translator_for
+from greenmfg.web.templating import label_of, render, translator_for, vocabulary_name
 
 __all__ = ["router"]
 
@@ -71,10 +71,7 @@ def _place(province: str | None, city: str | None, t: Translator) -> str:
 
 
 def _industry(key: str | None, t: Translator) -> str:
-    record = load_vocabulary().industries.get(key or "")
-    if record is None:
-        return key or "—"
-    return str(record["name_zh"] if _zh(t) else record["name_en"])
+    return vocabulary_name(load_vocabulary().industries, key, t)
 
 
 def _issue_view(issue: Issue, t: Translator) -> dict[str, str]:
