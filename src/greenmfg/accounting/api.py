@@ -16,9 +16,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, Response, UploadFile
 from fastapi.encoders import jsonable_encoder
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from greenmfg.accounting import queries, store
+from greenmfg.accounting.commits import commit_batch
 from greenmfg.accounting.dashboard import enterprise_dashboard
 from greenmfg.accounting.models import (
     ActivityRecord,
@@ -127,16 +129,11 @@ def get_import(import_id: Id, principal: CurrentPrincipal,
 @router.post("/imports/{import_id}/commit", summary="Commit a previewed import (all or nothing) and account it")
 def commit_import(import_id: Id, principal: CurrentPrincipal,
                   database: Annotated[Database, Depends(get_database)]) -> dict[str, Any]:
-    # the accounting first, in a read-only transaction: SQLite's write lock is held for the writes only
-    with database.session(write=False) as session:
-        batch = queries.get_batch(session, principal, import_id, manage=True, content=True)
-        accounted = store.account_batch(batch) if batch.status == ImportStatus.previewed else None
-    with database.session(write=True) as session:
-        batch = queries.get_batch(session, principal, import_id, manage=True, content=True)
-        run = store.commit_import(session, principal, batch, accounted=accounted)
-        results = session.scalar(select(func.count()).where(FacilityResult.run_id == run.id)) or 0
+    def answer(session: Session, batch: ImportBatch, run_id: int, results: int) -> dict[str, Any]:
         names = queries.usernames(session, {batch.created_by, batch.committed_by})
-        return {"import": import_dict(batch, names), "run_id": run.id, "results": results}
+        return {"import": import_dict(batch, names), "run_id": run_id, "results": results}
+
+    return commit_batch(database, principal, import_id, answer)
 
 
 @router.post("/imports/{import_id}/discard", summary="Discard a preview that will not be committed")

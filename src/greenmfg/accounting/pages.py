@@ -44,6 +44,7 @@ from greenmfg.accounting.charts import (
     scope_chart,
     sentence_case,
 )
+from greenmfg.accounting.commits import commit_batch
 from greenmfg.accounting.dashboard import available_years, enterprise_dashboard
 from greenmfg.accounting.labels import (
     CATEGORY_LABELS,
@@ -66,7 +67,7 @@ from greenmfg.settings import Settings
 from greenmfg.web.deps import PagePrincipal, get_database, get_settings
 from greenmfg.web.ids import Id
 from greenmfg.web.pages import flash
-from greenmfg.web.templating import item_name, render, translator_for
+from greenmfg.web.templating import item_name, render, translator_for, vocabulary_name
 from greenmfg.web.uploads import read_upload
 
 __all__ = ["router"]
@@ -96,12 +97,7 @@ def _own_enterprise(principal: Principal) -> int | None:
 
 
 def _industry(key: str | None, translator: Translator) -> str:
-    if not key:
-        return "—"
-    record = load_vocabulary().industries.get(key)
-    if record is None:
-        return key
-    return record["name_zh"] if translator.locale == "zh-CN" else sentence_case(record["name_en"])
+    return vocabulary_name(load_vocabulary().industries, key, translator, english=sentence_case)
 
 
 def _item_name(key: str, translator: Translator) -> str:
@@ -362,14 +358,7 @@ def import_page(import_id: Id, request: Request, principal: PagePrincipal, datab
 def commit(import_id: Id, request: Request, principal: PagePrincipal, database: DatabaseDep) -> Response:
     response = RedirectResponse(f"/imports/{import_id}", status_code=303)
     try:
-        # the accounting first, in a read-only transaction: SQLite's write lock is held for the writes only
-        with database.session(write=False) as session:
-            batch = queries.get_batch(session, principal, import_id, manage=True, content=True)
-            accounted = store.account_batch(batch) if batch.status == ImportStatus.previewed else None
-        with database.session(write=True) as session:
-            batch = queries.get_batch(session, principal, import_id, manage=True, content=True)
-            run = store.commit_import(session, principal, batch, accounted=accounted)
-            count = session.scalar(select(func.count()).where(FacilityResult.run_id == run.id)) or 0
+        count = commit_batch(database, principal, import_id, lambda _session, _batch, _run_id, results: results)
     except store.ImportConflict:
         flash(response, "error", N_("This import cannot be committed: only a preview without errors can."))
         return response

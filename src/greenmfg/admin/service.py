@@ -27,7 +27,7 @@ import datetime as dt
 import re
 import secrets
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
@@ -73,6 +73,8 @@ __all__ = [
     "update_organisation",
     "verify_audit",
 ]
+
+_T = TypeVar("_T")
 
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{2,63}$")
 #: the default of ``Settings.password_min_length``; callers pass the deployment's value
@@ -204,12 +206,17 @@ def list_organisations(session: Session, principal: Principal, *, kind: str | No
     return rows, int(total), members
 
 
-def get_organisation(session: Session, principal: Principal, organisation_id: int) -> Organisation:
+def _admin_get(session: Session, principal: Principal, model: type[_T], ident: int, what: str) -> _T:
+    """The row of ``model`` with id ``ident``, for an administrator; :class:`NotFound` when there is none."""
     require_admin(principal)
-    org = session.get(Organisation, organisation_id)
-    if org is None:
-        raise NotFound("organisation", organisation_id)
-    return org
+    row = session.get(model, ident)
+    if row is None:
+        raise NotFound(what, ident)
+    return row
+
+
+def get_organisation(session: Session, principal: Principal, organisation_id: int) -> Organisation:
+    return _admin_get(session, principal, Organisation, organisation_id, "organisation")
 
 
 def create_organisation(session: Session, principal: Principal, data: OrganisationInput) -> Organisation:
@@ -424,11 +431,7 @@ def list_users(session: Session, principal: Principal, *, q: str | None = None, 
 
 
 def get_user(session: Session, principal: Principal, user_id: int) -> User:
-    require_admin(principal)
-    user = session.get(User, user_id)
-    if user is None:
-        raise NotFound("user", user_id)
-    return user
+    return _admin_get(session, principal, User, user_id, "user")
 
 
 def _check_role(org: Organisation, role: str) -> None:
@@ -633,10 +636,7 @@ def revoke_token(session: Session, principal: Principal, token_id: int) -> ApiTo
     NotFound
         No such token.
     """
-    require_admin(principal)
-    row = session.get(ApiToken, token_id)
-    if row is None:
-        raise NotFound("token", token_id)
+    row = _admin_get(session, principal, ApiToken, token_id, "token")
     if row.revoked_at is None:
         auth.revoke_api_token(session, row)
         _record(session, principal, "auth.token_revoked", target_type="api_token", target_id=row.id,

@@ -12,6 +12,7 @@ located issue per field (``details[].column`` is the field path, e.g.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Query
@@ -22,6 +23,7 @@ from greenmfg.capacity import service
 from greenmfg.capacity.models import PlanStatus, ReplacementPlan
 from greenmfg.capacity.rules import load_rulebook
 from greenmfg.db.session import Database
+from greenmfg.orgs.access import Principal
 from greenmfg.web.deps import CurrentPrincipal, get_database
 from greenmfg.web.errors import ApiError
 from greenmfg.web.ids import Id
@@ -142,17 +144,21 @@ def _comment(body: dict[str, Any] | None) -> str | None:
     return value
 
 
+def _decide(database: Database, decision: Callable[..., ReplacementPlan], principal: Principal, plan_id: int,
+            body: dict[str, Any] | None) -> dict[str, Any]:
+    """A regulator's decision with an optional ``comment`` in the body (approve, reject)."""
+    with database.session() as session:
+        plan = decision(session, principal, plan_id, comment=_comment(body))
+        return _plan_answer(session, plan)
+
+
 @router.post("/plans/{plan_id}/approve", summary="Approve a submitted plan (regulator covering the project)")
 def approve_plan(plan_id: Id, principal: CurrentPrincipal, database: DatabaseDep,
                  body: Annotated[dict[str, Any] | None, Body()] = None) -> dict[str, Any]:
-    with database.session() as session:
-        plan = service.approve_plan(session, principal, plan_id, comment=_comment(body))
-        return _plan_answer(session, plan)
+    return _decide(database, service.approve_plan, principal, plan_id, body)
 
 
 @router.post("/plans/{plan_id}/reject", summary="Reject a submitted plan with a reason; its capacity is released")
 def reject_plan(plan_id: Id, principal: CurrentPrincipal, database: DatabaseDep,
                 body: Annotated[dict[str, Any] | None, Body()] = None) -> dict[str, Any]:
-    with database.session() as session:
-        plan = service.reject_plan(session, principal, plan_id, comment=_comment(body))
-        return _plan_answer(session, plan)
+    return _decide(database, service.reject_plan, principal, plan_id, body)

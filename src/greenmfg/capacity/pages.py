@@ -15,7 +15,7 @@ Routes
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -46,7 +46,7 @@ from greenmfg.web.deps import PagePrincipal, get_database
 from greenmfg.web.errors import ApiError
 from greenmfg.web.ids import Id
 from greenmfg.web.pages import flash
-from greenmfg.web.templating import render, translator_for
+from greenmfg.web.templating import label_of, render, translator_for, vocabulary_name
 
 __all__ = ["FORM_ROWS", "router"]
 
@@ -65,20 +65,8 @@ def _zh(translator: Translator) -> bool:
     return translator.locale == "zh-CN"
 
 
-def _label(table: Mapping[str, str], key: str | None, translator: Translator) -> str:
-    if not key:
-        return "—"
-    text = table.get(key)
-    return translator.gettext(text) if text else key
-
-
 def _province(code: str | None, translator: Translator) -> str:
-    if not code:
-        return "—"
-    record = load_vocabulary().regions.get(code)
-    if record is None:
-        return code
-    return record["name_zh"] if _zh(translator) else record["name_en"]
+    return vocabulary_name(load_vocabulary().regions, code, translator)
 
 
 def _place(province: str | None, city: str | None, translator: Translator) -> str:
@@ -90,13 +78,13 @@ def _options(translator: Translator) -> dict[str, Any]:
     vocabulary = load_vocabulary()
     zh = _zh(translator)
     return {
-        "sectors": [{"value": k, "label": _label(SECTOR_LABELS, k, translator)} for k in CAPACITY_UNITS],
-        "processes": [{"value": k, "label": f"{_label(PROCESS_LABELS, k, translator)}",
-                       "sector": _label(SECTOR_LABELS, s, translator)} for k, s in PROCESSES.items()],
-        "units": [{"value": u, "label": _label(UNIT_LABELS, u, translator)} for u in ("t/a", "t/d")],
+        "sectors": [{"value": k, "label": label_of(SECTOR_LABELS, k, translator)} for k in CAPACITY_UNITS],
+        "processes": [{"value": k, "label": f"{label_of(PROCESS_LABELS, k, translator)}",
+                       "sector": label_of(SECTOR_LABELS, s, translator)} for k, s in PROCESSES.items()],
+        "units": [{"value": u, "label": label_of(UNIT_LABELS, u, translator)} for u in ("t/a", "t/d")],
         "provinces": [{"value": k, "label": f"{r['name_zh'] if zh else r['name_en']} ({k})"}
                       for k, r in sorted(vocabulary.regions.items())],
-        "cases": [{"value": k, "label": _label(CASE_LABELS, k, translator)} for k in CASE_LABELS
+        "cases": [{"value": k, "label": label_of(CASE_LABELS, k, translator)} for k in CASE_LABELS
                   if k not in {"standard", "merger", "cross_province", "restricted_category", "qinghai_tibet"}],
         "municipalities": sorted(MUNICIPALITIES),
     }
@@ -130,13 +118,13 @@ def _requirement_view(req: Mapping[str, Any], translator: Translator) -> dict[st
         citations.append({"reference": c["reference"], "value": c["value"], "source": c["source"],
                           "notes": c["notes"], "badge": _status_badge(c["verification_status"], translator)})
     return {
-        "outcome": req["outcome"], "outcome_label": _label(OUTCOME_LABELS, req["outcome"], translator),
+        "outcome": req["outcome"], "outcome_label": label_of(OUTCOME_LABELS, req["outcome"], translator),
         "ratio": req.get("ratio"), "required": req.get("required_capacity"), "unit": req.get("unit"),
         "strictly_greater": req.get("strictly_greater"),
         "measure_title": measure["title_zh"] if zh else measure["title"], "measure_id": measure["dataset_id"],
         "valid_from": measure.get("valid_from"), "valid_to": measure.get("valid_to"),
         "rule_key": rule["key"] if rule else None,
-        "case_label": _label(CASE_LABELS, rule["case"], translator) if rule else None,
+        "case_label": label_of(CASE_LABELS, rule["case"], translator) if rule else None,
         "key_region": req["region"]["key_region"] if req.get("region") else None,
         "region_set": req["region"]["region_set"] if req.get("region") else None,
         "reasons": [r["message_zh"] if zh else r["message"] for r in req.get("reasons", [])],
@@ -153,7 +141,7 @@ def _plan_row(plan: ReplacementPlan, orgs: Mapping[int, str], translator: Transl
         "id": {"text": f"#{plan.id}", "href": f"/capacity/plans/{plan.id}", "sort": plan.id},
         "project": {"text": plan.project_name, "href": f"/capacity/plans/{plan.id}"},
         "enterprise": orgs.get(plan.enterprise_id, "—"),
-        "process": _label(PROCESS_LABELS, plan.process, translator),
+        "process": label_of(PROCESS_LABELS, plan.process, translator),
         "place": _place(plan.province, plan.city, translator),
         "capacity": f"{_amount(plan.capacity, translator)} {plan.unit}",
         "ratio": f"{_amount(plan.ratio, translator)}:1",
@@ -330,7 +318,7 @@ def plan_page(plan_id: Id, request: Request, principal: PagePrincipal, database:
                                      or fresh.measure.dataset_id != plan.requirement["measure"]["dataset_id"])
     items = [{
         "n": r["position"] + 1, "enterprise": r["enterprise_name"] or "—", "code": r["facility_code"],
-        "name": r["facility_name"] or "—", "process": _label(PROCESS_LABELS, r["process"], translator),
+        "name": r["facility_name"] or "—", "process": label_of(PROCESS_LABELS, r["process"], translator),
         "capacity": f"{_amount(r['capacity'], translator)} {r['unit']}",
         "place": _place(r["province"], r["city"], translator), "retired": translator.format_date(r["retirement_date"]),
         "evidence": r["evidence"],
@@ -347,9 +335,9 @@ def plan_page(plan_id: Id, request: Request, principal: PagePrincipal, database:
         "issues": [_issue_view(i, translator) for i in issues], "changed": changed, "items": items,
         "history": history, "may_submit": may_submit, "may_decide": may_decide, "nav_active": "capacity",
         "place": _place(plan.province, plan.city, translator),
-        "sector_label": _label(SECTOR_LABELS, plan.sector, translator),
-        "process_label": _label(PROCESS_LABELS, plan.process, translator),
-        "cases": [_label(CASE_LABELS, c, translator) for c in plan.cases],
+        "sector_label": label_of(SECTOR_LABELS, plan.sector, translator),
+        "process_label": label_of(PROCESS_LABELS, plan.process, translator),
+        "cases": [label_of(CASE_LABELS, c, translator) for c in plan.cases],
         "amount": lambda v: _amount(v, translator), "findings": len(findings),
     })
 
@@ -375,6 +363,16 @@ def _after(request: Request, plan_id: int, action: str, run: Any) -> Response:
     return response
 
 
+def _decide(request: Request, principal: Principal, database: Database, plan_id: int, action: str,
+            decision: Callable[..., object], comment: str | None) -> Response:
+    """A regulator's decision with the form's comment (approve, reject)."""
+    def run() -> None:
+        with database.session() as session:
+            decision(session, principal, plan_id, comment=comment)
+
+    return _after(request, plan_id, action, run)
+
+
 @router.post("/capacity/plans/{plan_id}/submit")
 def submit(plan_id: Id, request: Request, principal: PagePrincipal, database: DatabaseDep) -> Response:
     def run() -> None:
@@ -387,18 +385,10 @@ def submit(plan_id: Id, request: Request, principal: PagePrincipal, database: Da
 @router.post("/capacity/plans/{plan_id}/approve")
 def approve(plan_id: Id, request: Request, principal: PagePrincipal, database: DatabaseDep,
             comment: Annotated[str | None, Form(max_length=2000)] = None) -> Response:
-    def run() -> None:
-        with database.session() as session:
-            service.approve_plan(session, principal, plan_id, comment=comment)
-
-    return _after(request, plan_id, "approve", run)
+    return _decide(request, principal, database, plan_id, "approve", service.approve_plan, comment)
 
 
 @router.post("/capacity/plans/{plan_id}/reject")
 def reject(plan_id: Id, request: Request, principal: PagePrincipal, database: DatabaseDep,
            comment: Annotated[str | None, Form(max_length=2000)] = None) -> Response:
-    def run() -> None:
-        with database.session() as session:
-            service.reject_plan(session, principal, plan_id, comment=comment)
-
-    return _after(request, plan_id, "reject", run)
+    return _decide(request, principal, database, plan_id, "reject", service.reject_plan, comment)

@@ -55,6 +55,7 @@ from greenmfg.orgs.access import (
     get_enterprise,
     regulates,
     visible_clause,
+    visible_one,
 )
 from greenmfg.orgs.models import Organisation, OrgKind
 
@@ -179,12 +180,7 @@ def get_plan(session: Session, principal: Principal, plan_id: int, *, lock: bool
     """
     query = select(ReplacementPlan).where(ReplacementPlan.id == plan_id, plan_filter(principal)).options(
         selectinload(ReplacementPlan.retired))
-    if lock:
-        query = query.with_for_update(of=ReplacementPlan)
-    plan = session.execute(query).scalar_one_or_none()
-    if plan is None:
-        raise NotFound("capacity plan", plan_id)
-    return plan
+    return visible_one(session, query, "capacity plan", plan_id, lock=ReplacementPlan if lock else None)
 
 
 def can_decide(session: Session, principal: Principal, plan: ReplacementPlan) -> bool:

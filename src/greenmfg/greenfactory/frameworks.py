@@ -10,13 +10,12 @@ says so.
 from __future__ import annotations
 
 import functools
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
 from greenmfg.errors import DatasetError, UnitError
-from greenmfg.refdata.catalog import WARNING_FREE_STATUSES, Catalog, load_catalog
+from greenmfg.refdata.catalog import WARNING_FREE_STATUSES, Catalog, load_catalog, parse_value
 from greenmfg.units import parse_unit
 
 __all__ = ["DEFAULT_FRAMEWORK", "FRAMEWORKS", "SUBJECTS", "Framework", "FrameworkItem", "load_framework"]
@@ -110,19 +109,6 @@ class Framework:
                 "edition": self.edition, "title": self.title, "title_zh": self.title_zh}
 
 
-def _number(text: str, where: str) -> float | None:
-    text = (text or "").strip()
-    if not text:
-        return None
-    try:
-        value = float(text)
-    except ValueError:
-        raise DatasetError(f"{where}: '{text}' is not a number") from None
-    if not math.isfinite(value):
-        raise DatasetError(f"{where}: '{text}' is not finite")
-    return value
-
-
 def check_unit(unit: str) -> None:
     """Raise :class:`UnitError` unless ``unit`` is dimensionless or parses."""
     if unit.strip() not in DIMENSIONLESS:
@@ -152,9 +138,9 @@ def build_framework(framework_id: str, catalog: Catalog) -> Framework:
         item = FrameworkItem(
             key=record["key"].strip(), kind=kind, parent=record["parent"].strip(),
             group_zh=group[0], group_en=group[-1], name_zh=record["name_zh"].strip(),
-            name_en=record["name_en"].strip(), value=_number(record["value"], where), unit=record["unit"].strip(),
-            direction=record["direction"].strip(), benchmark=_number(record["benchmark"], where),
-            leading=_number(record["leading"], where), auto=record["auto"].strip(), source=record["source"].strip(),
+            name_en=record["name_en"].strip(), value=parse_value(record["value"], where, what=""), unit=record["unit"].strip(),
+            direction=record["direction"].strip(), benchmark=parse_value(record["benchmark"], where, what=""),
+            leading=parse_value(record["leading"], where, what=""), auto=record["auto"].strip(), source=record["source"].strip(),
             status=record["verification_status"].strip(), notes=record["notes"].strip(), line=line)
         if kind in ("level1", "scored", "performance") and (item.value is None or item.value <= 0):
             raise DatasetError(f"{where}: {kind} rows need positive points in 'value'")

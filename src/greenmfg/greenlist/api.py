@@ -12,6 +12,7 @@ application it may not see 404. Input problems answer 422 with one located issue
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Query
@@ -28,7 +29,7 @@ from greenmfg.greenlist.models import (
     RegionOutput,
 )
 from greenmfg.greenlist.rules import load_rules
-from greenmfg.orgs.access import get_enterprise
+from greenmfg.orgs.access import Principal, get_enterprise
 from greenmfg.orgs.models import Organisation, OrgKind
 from greenmfg.web.deps import CurrentPrincipal, get_database
 from greenmfg.web.ids import Id
@@ -136,6 +137,13 @@ def _body(body: dict[str, Any] | None) -> dict[str, Any]:
     return body or {}
 
 
+def _decide(database: Database, decision: Callable[..., GreenApplication], principal: Principal,
+            application_id: int, body: dict[str, Any] | None) -> dict[str, Any]:
+    """A decision with an optional ``comment`` in the body (recommend, return, reject)."""
+    return _run(database, lambda s: _answer(s, decision(s, principal, application_id,
+                                                        comment=_body(body).get("comment"))))
+
+
 @router.post("/api/v1/green-list/applications/{application_id}/submit",
              summary="Submit with the self-evaluation (applicant's manager)")
 def submit(application_id: Id, principal: CurrentPrincipal, database: DatabaseDep,
@@ -170,24 +178,21 @@ def apply(application_id: Id, principal: CurrentPrincipal, database: DatabaseDep
              summary="Recommend for the list (regulator covering the applicant)")
 def recommend(application_id: Id, principal: CurrentPrincipal, database: DatabaseDep,
               body: BodyDep = None) -> dict[str, Any]:
-    return _run(database, lambda s: _answer(s, service.recommend(s, principal, application_id,
-                                                                 comment=_body(body).get("comment"))))
+    return _decide(database, service.recommend, principal, application_id, body)
 
 
 @router.post("/api/v1/green-list/applications/{application_id}/return",
              summary="Return for rework with a reason (regulator covering the applicant)")
 def return_for_rework(application_id: Id, principal: CurrentPrincipal, database: DatabaseDep,
                       body: BodyDep = None) -> dict[str, Any]:
-    return _run(database, lambda s: _answer(s, service.return_for_rework(s, principal, application_id,
-                                                                         comment=_body(body).get("comment"))))
+    return _decide(database, service.return_for_rework, principal, application_id, body)
 
 
 @router.post("/api/v1/green-list/applications/{application_id}/reject",
              summary="Reject with a reason (regulator; admin after recommendation)")
 def reject(application_id: Id, principal: CurrentPrincipal, database: DatabaseDep,
            body: BodyDep = None) -> dict[str, Any]:
-    return _run(database, lambda s: _answer(s, service.reject(s, principal, application_id,
-                                                              comment=_body(body).get("comment"))))
+    return _decide(database, service.reject, principal, application_id, body)
 
 
 @router.post("/api/v1/green-list/applications/{application_id}/withdraw", summary="Withdraw (applicant's manager)")

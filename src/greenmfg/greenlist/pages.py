@@ -40,7 +40,7 @@ from greenmfg.refdata.vocabulary import load_vocabulary
 from greenmfg.web.deps import PagePrincipal, get_database
 from greenmfg.web.ids import Id
 from greenmfg.web.pages import flash
-from greenmfg.web.templating import render, translator_for
+from greenmfg.web.templating import label_of, render, translator_for, vocabulary_name
 
 __all__ = ["router"]
 
@@ -59,13 +59,6 @@ def _zh(t: Translator) -> bool:
     return t.locale == "zh-CN"
 
 
-def _label(table: Mapping[str, str], key: str | None, t: Translator) -> str:
-    if not key:
-        return "—"
-    text = table.get(key)
-    return t.gettext(text) if text else key
-
-
 def _status(status: str, t: Translator) -> dict[str, str]:
     badge, text = STATUS_LABELS.get(status, ("info", status))
     return {"status": badge, "text": t.gettext(text)}
@@ -78,10 +71,7 @@ def _place(province: str | None, city: str | None, t: Translator) -> str:
 
 
 def _industry(key: str | None, t: Translator) -> str:
-    record = load_vocabulary().industries.get(key or "")
-    if record is None:
-        return key or "—"
-    return str(record["name_zh"] if _zh(t) else record["name_en"])
+    return vocabulary_name(load_vocabulary().industries, key, t)
 
 
 def _issue_view(issue: Issue, t: Translator) -> dict[str, str]:
@@ -101,7 +91,7 @@ def _row(application: GreenApplication, orgs: Mapping[int, str], t: Translator) 
                    "sort": application.id},
             "applicant": {"text": orgs.get(application.organisation_id, "—"),
                           "href": f"/green-list/applications/{application.id}"},
-            "kind": _label(KIND_LABELS, application.kind, t), "year": str(application.list_year),
+            "kind": label_of(KIND_LABELS, application.kind, t), "year": str(application.list_year),
             "evaluator": orgs.get(application.evaluator_id or -1, "—"), "status": _status(application.status, t)}
 
 
@@ -143,7 +133,7 @@ def _home(request: Request, principal: Principal, database: Database, *, kind: s
                     {"key": "industry", "label": t.gettext("Industry")}, {"key": "place", "label": t.gettext("Place")},
                     {"key": "year", "label": t.gettext("List year")}]
     list_rows = [{"name": (r["park"] or r["name"]) if r["kind"] == ListKind.park else r["name"],
-                  "kind": _label(KIND_LABELS, r["kind"], t), "industry": _industry(r["industry"], t),
+                  "kind": label_of(KIND_LABELS, r["kind"], t), "industry": _industry(r["industry"], t),
                   "place": _place(r["province"], r["city"], t), "year": str(r["list_year"])} for r in listed]
     values = {"organisation_id": str(managed[0].id) if len(managed) == 1 else "", "kind": "factory",
               "list_year": str(utcnow().year), "park_id": "", "year": str(utcnow().year - 1),
@@ -167,6 +157,14 @@ def _form(form: Mapping[str, Any]) -> dict[str, str]:
     return {k: str(v) for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
 
 
+def _home_invalid(request: Request, principal: Principal, database: Database, data: dict[str, str],
+                  failed: ValidationFailed) -> Response:
+    """The home page again with the submitted form and what is wrong with it (422)."""
+    t = translator_for(request)
+    return _home(request, principal, database, kind=None, year=None, form=data,
+                 issues=[_issue_view(i, t) for i in failed.issues], status_code=422)
+
+
 @router.post("/green-list/applications")
 async def create(request: Request, principal: PagePrincipal, database: DatabaseDep) -> Response:
     data = _form(await request.form())
@@ -174,14 +172,12 @@ async def create(request: Request, principal: PagePrincipal, database: DatabaseD
 
 
 def _create(request: Request, principal: Principal, database: Database, data: dict[str, str]) -> Response:
-    t = translator_for(request)
     try:
         with database.session() as session:
             application_id = service.create_application(session, principal, {
                 **data, "park_id": data.get("park_id") or None}).id
     except ValidationFailed as failed:
-        return _home(request, principal, database, kind=None, year=None, form=data,
-                     issues=[_issue_view(i, t) for i in failed.issues], status_code=422)
+        return _home_invalid(request, principal, database, data, failed)
     response = RedirectResponse(f"/green-list/applications/{application_id}", status_code=303)
     flash(response, "success", N_("Application #{id} was saved as a draft."), id=str(application_id))
     return response
@@ -194,13 +190,11 @@ async def enterprise_output(request: Request, principal: PagePrincipal, database
 
 
 def _enterprise_output(request: Request, principal: Principal, database: Database, data: dict[str, str]) -> Response:
-    t = translator_for(request)
     try:
         with database.session() as session:
             service.set_enterprise_output(session, principal, data)
     except ValidationFailed as failed:
-        return _home(request, principal, database, kind=None, year=None, form=data,
-                     issues=[_issue_view(i, t) for i in failed.issues], status_code=422)
+        return _home_invalid(request, principal, database, data, failed)
     response = RedirectResponse("/green-list", status_code=303)
     flash(response, "success", N_("The output value of {year} was saved."), year=data.get("year", ""))
     return response
@@ -257,9 +251,9 @@ def _application_page(request: Request, principal: Principal, database: Database
                               Organisation.kind == OrgKind.evaluator, Organisation.active.is_(True))
                               .order_by(Organisation.name)).scalars()]
         applicant = session.get(Organisation, application.organisation_id)
-    history = [{"action": _label(ACTION_LABELS, h["action"], t), "actor": h["actor"], "at": h["at"],
+    history = [{"action": label_of(ACTION_LABELS, h["action"], t), "actor": h["actor"], "at": h["at"],
                 "to": _status(h["to"], t), "comment": h["comment"]} for h in data["history"]]
-    criteria = [{"value": k, "label": _label(CRITERION_LABELS, k, t), "source": c.source, "status": c.status}
+    criteria = [{"value": k, "label": label_of(CRITERION_LABELS, k, t), "source": c.source, "status": c.status}
                 for k, c in rules.removal_criteria.items()]
     values = {"framework": "GB/T 36132-2025", "total_score": "", "passed": "", "veto_failures": "",
               "evaluated_at": "", "evaluation_id": "", "evaluator_id": "", "recommendation": "pass", "comment": "",
@@ -268,13 +262,13 @@ def _application_page(request: Request, principal: Principal, database: Database
               **(form or {})}
     issues = issues or []
     return render(request, "greenlist/application.html", {
-        "app": data, "status": _status(application.status, t), "kind_label": _label(KIND_LABELS, application.kind, t),
+        "app": data, "status": _status(application.status, t), "kind_label": label_of(KIND_LABELS, application.kind, t),
         "place": _place(applicant.province if applicant else None, applicant.city if applicant else None, t),
         "history": history, "actions": actions, "evaluators": evaluators, "criteria": criteria,
-        "criterion_label": _label(CRITERION_LABELS, application.removal_criterion, t),
+        "criterion_label": label_of(CRITERION_LABELS, application.removal_criterion, t),
         "cap": rules.evaluator_cap, "values": values, "issues": issues, "errors": _errors(issues),
         "indicator_rows": INDICATOR_ROWS, "nav_active": "greenlist",
-        "rechecks": [{**r, "criterion": _label(CRITERION_LABELS, r["criterion"], t)} for r in data["rechecks"]],
+        "rechecks": [{**r, "criterion": label_of(CRITERION_LABELS, r["criterion"], t)} for r in data["rechecks"]],
     }, status_code=status_code)
 
 

@@ -43,10 +43,10 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, String, cast, func, literal, or_, select
 from sqlalchemy.orm import Session
@@ -68,13 +68,13 @@ from greenmfg.greenlist.models import (
 from greenmfg.greenlist.rules import ListRules, load_rules
 from greenmfg.orgs.access import (
     Forbidden,
-    NotFound,
     Principal,
     assignment_clause,
     assignment_purpose,
     regulates,
     regulator_scopes,
     visible_clause,
+    visible_one,
 )
 from greenmfg.orgs.models import EvaluatorAssignment, Organisation, OrgKind, Park
 from greenmfg.region.service import require_regional_access
@@ -136,6 +136,7 @@ class TransitionConflict(GreenmfgError):
 
 #: how this module words its findings
 _INPUT = Locator(named=True, value_limit=200)
+_N = TypeVar("_N", float, Decimal)
 
 
 def _fail(issues: list[Issue]) -> None:
@@ -209,22 +210,44 @@ def _kind(data: Mapping[str, Any], field: str, issues: list[Issue]) -> str | Non
     return kind
 
 
-def _number(data: Mapping[str, Any], field: str, issues: list[Issue], *, low: float, high: float) -> float | None:
+def _parsed(data: Mapping[str, Any], field: str, issues: list[Issue], convert: Callable[[str], _N],
+            required_fix: tuple[str, str], number_fix: tuple[str, str]) -> _N | None:
+    """``data[field]`` converted (``convert`` raises ValueError or InvalidOperation when it is not a finite number);
+    ``None`` with an issue when it is missing or not a number. Thousands separators are ignored."""
     value = data.get(field)
     if value is None or (isinstance(value, str) and not value.strip()):
-        issues.append(_INPUT.finding("greenlist.input.required", field, None, "is required", "为必填项",
-                                     f"give {field}", f"请填写 {field}"))
+        issues.append(_INPUT.finding("greenlist.input.required", field, None, "is required", "为必填项", *required_fix))
         return None
     try:
         if isinstance(value, bool):
             raise ValueError
-        number = float(str(value).strip().replace(",", ""))
-        if not math.isfinite(number):
-            raise ValueError
-    except ValueError:
+        return convert(str(value).strip().replace(",", ""))
+    except (ValueError, InvalidOperation):
         issues.append(_INPUT.finding("greenlist.input.not_number", field, value, "is not a number", "不是数字",
-                                     "give a number", "请填写数字"))
+                                     *number_fix))
         return None
+
+
+def _finite_float(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError(text)
+    return number
+
+
+def _finite_decimal(text: str) -> Decimal:
+    number = Decimal(text)
+    if not number.is_finite():
+        raise InvalidOperation(text)
+    return number
+
+
+def _number(data: Mapping[str, Any], field: str, issues: list[Issue], *, low: float, high: float) -> float | None:
+    number = _parsed(data, field, issues, _finite_float, (f"give {field}", f"请填写 {field}"),
+                     ("give a number", "请填写数字"))
+    if number is None:
+        return None
+    value = data.get(field)
     if not low <= number <= high:
         issues.append(_INPUT.finding("greenlist.input.out_of_range", field, value, f"must be between {low:g} and {high:g}",
                                      f"必须在 {low:g} 与 {high:g} 之间", f"give a value from {low:g} to {high:g}",
@@ -390,12 +413,8 @@ def get_application(session: Session, principal: Principal, application_id: int,
     """
     query = (select(GreenApplication).join(Organisation, Organisation.id == GreenApplication.organisation_id)
              .where(GreenApplication.id == application_id, application_filter(principal)))
-    if lock:
-        query = query.with_for_update(of=GreenApplication)
-    application = session.execute(query).scalar_one_or_none()
-    if application is None:
-        raise NotFound("green-list application", application_id)
-    return application
+    return visible_one(session, query, "green-list application", application_id,
+                       lock=GreenApplication if lock else None)
 
 
 def _applicant(session: Session, application: GreenApplication) -> Organisation:
@@ -876,21 +895,11 @@ def application_dict(application: GreenApplication, orgs: Mapping[int, str], *, 
 
 
 def _decimal(data: Mapping[str, Any], field: str, issues: list[Issue], *, positive: bool) -> Decimal | None:
+    number = _parsed(data, field, issues, _finite_decimal, (f"give {field} in 万元", f"请填写 {field}（万元）"),
+                     ("give the output value in 万元, e.g. 125000.5", "请以万元填写产值，如 125000.5"))
+    if number is None:
+        return None
     value = data.get(field)
-    if value is None or (isinstance(value, str) and not value.strip()):
-        issues.append(_INPUT.finding("greenlist.input.required", field, None, "is required", "为必填项",
-                                     f"give {field} in 万元", f"请填写 {field}（万元）"))
-        return None
-    try:
-        if isinstance(value, bool):
-            raise InvalidOperation
-        number = Decimal(str(value).strip().replace(",", ""))
-        if not number.is_finite():
-            raise InvalidOperation
-    except InvalidOperation:
-        issues.append(_INPUT.finding("greenlist.input.not_number", field, value, "is not a number", "不是数字",
-                                     "give the output value in 万元, e.g. 125000.5", "请以万元填写产值，如 125000.5"))
-        return None
     if number < 0 or (positive and number == 0) or number >= Decimal("1e16"):
         issues.append(_INPUT.finding("greenlist.input.out_of_range", field, value,
                                      "must be greater than 0" if positive else "must not be negative",

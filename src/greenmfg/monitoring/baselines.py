@@ -44,8 +44,9 @@ from greenmfg.monitoring.quality import (
     describe_significance,
     describe_sufficiency,
 )
+from greenmfg.monitoring.service import get_meter
 from greenmfg.orgs.access import NotFound, Principal, get_enterprise
-from greenmfg.orgs.models import Facility, Meter
+from greenmfg.orgs.models import Facility
 
 __all__ = ["DailyFrame", "baseline_dict", "fit_baseline", "get_baseline", "list_baselines", "parse_daily",
            "predict", "savings"]
@@ -161,19 +162,6 @@ def parse_daily(body: dict[str, Any], *, field: str = "data", need_energy: bool 
     order = sorted(range(len(dates)), key=dates.__getitem__)
     return DailyFrame([dates[i] for i in order], [energy[i] for i in order], [temps[i] for i in order],
                       [prod[i] for i in order] if has_production else None)
-
-
-def _meter(session: Session, principal: Principal, meter_id: int, *, manage: bool = False) -> tuple[Meter, Facility]:
-    row = session.execute(select(Meter, Facility).join(Facility, Facility.id == Meter.facility_id)
-                          .where(Meter.id == meter_id)).first()
-    if row is None:
-        raise NotFound("meter", meter_id)
-    meter, facility = row
-    try:
-        get_enterprise(session, principal, facility.enterprise_id, manage=manage)
-    except NotFound:
-        raise NotFound("meter", meter_id) from None
-    return meter, facility
 
 
 def _energy_from_readings(session: Session, meter_id: int, frame: DailyFrame, start: dt.date,
@@ -325,7 +313,8 @@ def _relevant_variables(opts: dict[str, Any], frame: DailyFrame, rows: list[int]
 
 def fit_baseline(session: Session, principal: Principal, meter_id: int, body: dict[str, Any]) -> EnergyBaseline:
     """Fit, check and store a baseline for a meter (see the module docstring for the body)."""
-    meter, facility = _meter(session, principal, meter_id, manage=True)
+    view = get_meter(session, principal, meter_id, manage=True)
+    meter, facility = view.meter, view.facility
     opts = _options(body)
     source = body.get("energy_source", "inline")
     if source not in ("inline", "readings"):
@@ -400,7 +389,7 @@ def get_baseline(session: Session, principal: Principal, baseline_id: int) -> En
 
 
 def list_baselines(session: Session, principal: Principal, meter_id: int) -> list[EnergyBaseline]:
-    _meter(session, principal, meter_id)
+    get_meter(session, principal, meter_id)
     return list(session.execute(select(EnergyBaseline).where(EnergyBaseline.meter_id == meter_id)
                                 .order_by(EnergyBaseline.id.desc())).scalars())
 

@@ -45,8 +45,9 @@ list of industries; every narrowing given must hold for the enterprise *as regis
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, exists, false, or_, select, true
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import SQLCoreOperations
 
@@ -57,11 +58,12 @@ from greenmfg.orgs.models import EvaluatorAssignment, Jurisdiction, Organisation
 __all__ = ["Forbidden", "Membership", "NotFound", "Principal", "Scope", "assignment_clause",
            "assignment_purpose", "enterprise_filter", "get_enterprise", "load_principal", "manageable_enterprises",
            "member_organisations", "regulated_enterprises",
-           "regulates", "regulator_scopes", "require_regulator", "visible_clause"]
+           "regulates", "regulator_scopes", "require_regulator", "visible_clause", "visible_one"]
 
 
 #: a column (mapped attribute) or SQL expression
 _Expr = SQLCoreOperations
+_T = TypeVar("_T")
 
 
 #: Chinese names of the kinds of object :class:`NotFound` names
@@ -328,6 +330,23 @@ def visible_clause(principal: Principal, organisation_id: _Expr[int], *, joined:
     if not clauses:
         return false()
     return or_(*clauses) if len(clauses) > 1 else clauses[0]
+
+
+def visible_one(session: Session, query: Select[_T], what: str, ident: object, *,
+                lock: Any = None) -> _T:
+    """The one row of ``query`` (already filtered to what the caller may see), row-locked on ``lock`` when given.
+
+    Raises
+    ------
+    NotFound
+        No row: it does not exist or the caller may not see it (indistinguishable on purpose).
+    """
+    if lock is not None:
+        query = query.with_for_update(of=lock)
+    row = session.execute(query).scalar_one_or_none()
+    if row is None:
+        raise NotFound(what, ident)
+    return row
 
 
 def assignment_purpose(kind: str, ident: object) -> str:

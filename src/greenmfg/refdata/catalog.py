@@ -29,6 +29,7 @@ __all__ = [
     "DatasetInfo",
     "ParameterRow",
     "load_catalog",
+    "parse_value",
 ]
 
 DATA_ROOT = Path(__file__).with_name("data")
@@ -159,16 +160,18 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _parse_value(text: str, where: str) -> float | None:
-    text = text.strip()
+def parse_value(text: str | None, where: str, *, what: str = "value") -> float | None:
+    """A dataset cell as a finite number; ``None`` when empty. ``what`` names the cell in the error."""
+    text = (text or "").strip()
     if not text:
         return None
+    named = f"{what} '{text}'" if what else f"'{text}'"
     try:
         value = float(text)
     except ValueError:
-        raise DatasetError(f"{where}: value '{text}' is not a number") from None
+        raise DatasetError(f"{where}: {named} is not a number") from None
     if not math.isfinite(value):
-        raise DatasetError(f"{where}: value '{text}' is not finite")
+        raise DatasetError(f"{where}: {named} is not finite")
     return value
 
 
@@ -195,7 +198,7 @@ def _read_parameter_rows(info: DatasetInfo, text: str) -> list[ParameterRow]:
             raise DatasetError(
                 f"{where}: verification_status '{status}' is not one of {', '.join(sorted(STATUSES))}"
             )
-        value = _parse_value(record["value"] or "", where)
+        value = parse_value(record["value"], where)
         if (value is None) != (status == "not_found"):
             raise DatasetError(f"{where}: a blank value goes with status not_found, and only with it")
         try:

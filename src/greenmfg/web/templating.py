@@ -61,7 +61,7 @@ Calling it
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import MappingProxyType
 from typing import Any, NamedTuple, Protocol
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
@@ -83,6 +83,8 @@ __all__ = [
     "create_environment",
     "create_templates",
     "item_name",
+    "label_of",
+    "vocabulary_name",
     "local_redirect_target",
     "render",
     "static_files",
@@ -215,6 +217,26 @@ def item_name(key: object, *, zh: bool) -> str:
     if item is None:
         return "" if key is None else str(key)
     return item.name_zh if zh else item.name_en[:1].upper() + item.name_en[1:]
+
+
+def label_of(table: Mapping[str, str], key: str | None, translator: Translator) -> str:
+    """The translated label of ``key`` in ``table``; an em dash when empty, the key itself when unknown."""
+    if not key:
+        return "—"
+    text = table.get(key)
+    return translator.gettext(text) if text else key
+
+
+def vocabulary_name(records: Mapping[str, Mapping[str, str]], key: str | None, translator: Translator, *,
+                    english: Callable[[str], str] = str) -> str:
+    """The Chinese or English name (through ``english``) of a vocabulary record (an industry, a region);
+    an em dash when empty, the key itself when unknown."""
+    if not key:
+        return "—"
+    record = records.get(key)
+    if record is None:
+        return key
+    return record["name_zh"] if translator.locale == "zh-CN" else english(record["name_en"])
 
 
 class Templates:
