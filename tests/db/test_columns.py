@@ -15,6 +15,7 @@ from greenmfg.db.columns import (
     FacilityId,
     IntPk,
     OrgId,
+    RunId,
     Timestamp,
     UpdatedAt,
     UserId,
@@ -26,7 +27,7 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-for name in ("organisations", "facilities", "users"):
+for name in ("organisations", "facilities", "users", "calculation_runs"):
     type(name, (Base,), {"__tablename__": name, "__annotations__": {"id": "Mapped[IntPk]"}})
 
 
@@ -41,6 +42,7 @@ class Spelled(Base):
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    run_id: Mapped[int] = mapped_column(ForeignKey("calculation_runs.id", ondelete="CASCADE"), index=True)
 
 
 class Typed(Base):
@@ -54,6 +56,7 @@ class Typed(Base):
     created_by: Mapped[ByUser]
     created_at: Mapped[Timestamp]
     updated_at: Mapped[UpdatedAt]
+    run_id: Mapped[RunId]
 
 
 def _ddl(model: type[Base]) -> list[str]:

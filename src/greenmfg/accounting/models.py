@@ -29,7 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, deferred, mapped_column
 
 from greenmfg.db.base import Base, JSONType, UTCDateTime
-from greenmfg.db.columns import ByUser, FacilityId, IntPk, OrgId, Timestamp, one_of
+from greenmfg.db.columns import ByUser, FacilityId, IntPk, OrgId, RunId, Timestamp, one_of
 
 __all__ = ["ActivityRecord", "CalculationRun", "DataVersion", "FacilityResult", "ImportBatch", "ImportStatus",
            "LineTemplate", "ResultProduct"]
@@ -147,7 +147,7 @@ class FacilityResult(Base):
     )
 
     id: Mapped[IntPk]
-    run_id: Mapped[int] = mapped_column(ForeignKey("calculation_runs.id", ondelete="CASCADE"), index=True)
+    run_id: Mapped[RunId]
     data_version_id: Mapped[int] = mapped_column(ForeignKey("data_versions.id", ondelete="CASCADE"), index=True)
     enterprise_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
     facility_id: Mapped[FacilityId]

@@ -39,6 +39,7 @@ from greenmfg.auth.models import ApiToken, Membership, Role, User, WebSession
 from greenmfg.auth.passwords import WeakPassword, check_password
 from greenmfg.auth.security import hash_password
 from greenmfg.db.base import utcnow
+from greenmfg.db.paging import fetch_page
 from greenmfg.errors import STATUS_TEXT, GreenmfgError
 from greenmfg.orgs.access import Forbidden, NotFound, Principal
 from greenmfg.orgs.models import EvaluatorAssignment, Jurisdiction, Organisation, OrgKind
@@ -196,14 +197,13 @@ def list_organisations(session: Session, principal: Principal, *, kind: str | No
         like = f"%{q.strip()}%"
         where.append(or_(Organisation.name.ilike(like), Organisation.name_en.ilike(like),
                          Organisation.code.ilike(like)))
-    total = session.scalar(select(func.count()).select_from(Organisation).where(*where)) or 0
-    rows = list(session.execute(select(Organisation).options(selectinload(Organisation.jurisdictions))
-                                .where(*where).order_by(Organisation.kind, Organisation.name, Organisation.id)
-                                .offset((page - 1) * page_size).limit(page_size)).scalars())
+    rows, total = fetch_page(session, Organisation, where, [Organisation.kind, Organisation.name, Organisation.id],
+                             offset=(page - 1) * page_size, limit=page_size,
+                             options=[selectinload(Organisation.jurisdictions)])
     members = {int(k): int(v) for k, v in session.execute(
         select(Membership.organisation_id, func.count()).where(
             Membership.organisation_id.in_([o.id for o in rows])).group_by(Membership.organisation_id))}
-    return rows, int(total), members
+    return rows, total, members
 
 
 def _admin_get(session: Session, principal: Principal, model: type[_T], ident: int, what: str) -> _T:
@@ -424,10 +424,7 @@ def list_users(session: Session, principal: Principal, *, q: str | None = None, 
         where.append(User.id.in_(select(Membership.user_id).where(Membership.organisation_id == organisation_id)))
     if active is not None:
         where.append(User.active.is_(active))
-    total = session.scalar(select(func.count()).select_from(User).where(*where)) or 0
-    rows = list(session.execute(select(User).where(*where).order_by(User.username)
-                                .offset((page - 1) * page_size).limit(page_size)).scalars())
-    return rows, int(total)
+    return fetch_page(session, User, where, [User.username], offset=(page - 1) * page_size, limit=page_size)
 
 
 def get_user(session: Session, principal: Principal, user_id: int) -> User:
@@ -659,10 +656,8 @@ def audit_events(session: Session, principal: Principal, *, action: str | None =
         where.append(AuditEvent.actor == actor.strip())
     if organisation_id is not None:
         where.append(AuditEvent.organisation_id == organisation_id)
-    total = session.scalar(select(func.count()).select_from(AuditEvent).where(*where)) or 0
-    rows = list(session.execute(select(AuditEvent).where(*where).order_by(AuditEvent.seq.desc())
-                                .offset((page - 1) * page_size).limit(page_size)).scalars())
-    return rows, int(total)
+    return fetch_page(session, AuditEvent, where, [AuditEvent.seq.desc()], offset=(page - 1) * page_size,
+                      limit=page_size)
 
 
 def verify_audit(session: Session, principal: Principal) -> audit.ChainReport:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import secrets
+from typing import TypeVar
 
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
@@ -143,17 +144,26 @@ def open_session(session: Session, settings: Settings, user: User) -> tuple[str,
     return token, row
 
 
-def resolve_session(session: Session, settings: Settings, token: str) -> tuple[User, WebSession] | None:
+_Credential = TypeVar("_Credential", WebSession, ApiToken)
+
+
+def _live_credential(session: Session, settings: Settings, model: type[_Credential],
+                     token: str) -> tuple[User, _Credential] | None:
+    """The stored credential whose digest matches ``token``, with its user, unless revoked, expired or inactive."""
     found = session.execute(
-        select(WebSession, User).join(User, User.id == WebSession.user_id)
-        .where(WebSession.token_digest == token_digest(settings.secret_key, token))
+        select(model, User).join(User, User.id == model.user_id)
+        .where(model.token_digest == token_digest(settings.secret_key, token))
     ).one_or_none()
     if found is None:
         return None
     row, user = found
-    if row.revoked_at is not None or row.expires_at <= utcnow() or not user.active:
+    if row.revoked_at is not None or (row.expires_at is not None and row.expires_at <= utcnow()) or not user.active:
         return None
     return user, row
+
+
+def resolve_session(session: Session, settings: Settings, token: str) -> tuple[User, WebSession] | None:
+    return _live_credential(session, settings, WebSession, token)
 
 
 def close_session(session: Session, row: WebSession) -> None:
@@ -184,18 +194,8 @@ def create_api_token(session: Session, settings: Settings, user: User, *, name: 
 
 
 def resolve_api_token(session: Session, settings: Settings, token: str) -> tuple[User, ApiToken] | None:
-    found = session.execute(
-        select(ApiToken, User).join(User, User.id == ApiToken.user_id)
-        .where(ApiToken.token_digest == token_digest(settings.secret_key, token))
-    ).one_or_none()
-    now = utcnow()
-    if found is None:
-        return None
-    row, user = found
-    if row.revoked_at is not None or (row.expires_at is not None and row.expires_at <= now) or not user.active:
-        return None
     # no write here: resolving a token is on every request's read path (see touch_api_token)
-    return user, row
+    return _live_credential(session, settings, ApiToken, token)
 
 
 def token_use_due(row: ApiToken, every: dt.timedelta) -> bool:

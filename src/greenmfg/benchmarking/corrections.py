@@ -67,6 +67,15 @@ class CorrectionSpec:
 
 
 _T = "quota_corrections/gb21342-2025:"
+#: GB 21342-2025 表2 corrections that top-charged and stamp-charged coke ovens both have (one dataset key each)
+_COKE_CHARGING: Mapping[str, CorrectionSpec] = {
+    "mixed_gas": CorrectionSpec(
+        "linear", ("coke_mixed_gas_time_ratio",), "mixed-gas heating (GB 21342-2025 表2)", "混合煤气加热修正（GB 21342-2025 表2）"),
+    "moisture": CorrectionSpec(
+        "linear", ("coal_total_moisture_pct",), "coal moisture (GB 21342-2025 表2)", "装炉煤水分修正（GB 21342-2025 表2）"),
+    "volatile": CorrectionSpec(
+        "interpolated", ("coal_dry_volatile_pct",), "volatile matter (GB 21342-2025 表2)", "装炉煤挥发分修正（GB 21342-2025 表2）"),
+}
 #: Correction reference → formula kind and attributes.
 CORRECTIONS: Mapping[str, CorrectionSpec] = {
     "quota_corrections/gb16780-2021:altitude": CorrectionSpec(
@@ -75,18 +84,8 @@ CORRECTIONS: Mapping[str, CorrectionSpec] = {
     "quota_corrections/gb16780-2021:clinker_ratio": CorrectionSpec(
         "linear", ("clinker_ratio_pct",), "clinker ratio of cement (GB 16780-2021 表1)",
         "水泥熟料配比修正（GB 16780-2021 表1）"),
-    _T + "top_charged_mixed_gas": CorrectionSpec(
-        "linear", ("coke_mixed_gas_time_ratio",), "mixed-gas heating (GB 21342-2025 表2)", "混合煤气加热修正（GB 21342-2025 表2）"),
-    _T + "stamp_charged_mixed_gas": CorrectionSpec(
-        "linear", ("coke_mixed_gas_time_ratio",), "mixed-gas heating (GB 21342-2025 表2)", "混合煤气加热修正（GB 21342-2025 表2）"),
-    _T + "top_charged_moisture": CorrectionSpec(
-        "linear", ("coal_total_moisture_pct",), "coal moisture (GB 21342-2025 表2)", "装炉煤水分修正（GB 21342-2025 表2）"),
-    _T + "stamp_charged_moisture": CorrectionSpec(
-        "linear", ("coal_total_moisture_pct",), "coal moisture (GB 21342-2025 表2)", "装炉煤水分修正（GB 21342-2025 表2）"),
-    _T + "top_charged_volatile": CorrectionSpec(
-        "interpolated", ("coal_dry_volatile_pct",), "volatile matter (GB 21342-2025 表2)", "装炉煤挥发分修正（GB 21342-2025 表2）"),
-    _T + "stamp_charged_volatile": CorrectionSpec(
-        "interpolated", ("coal_dry_volatile_pct",), "volatile matter (GB 21342-2025 表2)", "装炉煤挥发分修正（GB 21342-2025 表2）"),
+    **{f"{_T}{charging}_{key}": spec for key, spec in _COKE_CHARGING.items()
+       for charging in ("top_charged", "stamp_charged")},
     _T + "oven_age": CorrectionSpec(
         "banded", ("coke_oven_age_years",), "oven age (GB 21342-2025 表2)", "炉龄修正（GB 21342-2025 表2）"),
     _T + "wet_quenching": CorrectionSpec(

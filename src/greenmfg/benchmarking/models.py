@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from greenmfg import errors
@@ -58,8 +58,7 @@ class LevelUsed:
     source: str
 
     def as_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "value": self.value, "unit": self.unit, "ref": self.ref,
-                "edition": self.edition, "verification_status": self.verification_status, "source": self.source}
+        return asdict(self)
 
 
 @dataclass

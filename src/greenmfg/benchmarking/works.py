@@ -52,23 +52,23 @@ _CARRIED = frozenset({"benchmarking.variant.assumed", "benchmarking.attribute.in
                       "benchmarking.correction.not_encoded", "benchmarking.quota.no_limit", "benchmarking.level.missing"})
 
 
+#: indicator key → the process unit it stands for; a key ending in "_" is a prefix (every coke_… indicator)
+_PROCESS_INDICATORS: Mapping[str, str] = {
+    "sintering_process": "sintering",
+    "pelletizing_process": "pelletising",
+    "coke_": "coking",
+    "blast_furnace_process": "blast_furnace",
+    "converter_process": "converter",
+    "eaf_": "eaf",
+}
+
+
 def process_of(indicator: str | None) -> str | None:
     """The process unit a facility result's indicator stands for, or None."""
     if indicator is None:
         return None
-    if indicator == "sintering_process":
-        return "sintering"
-    if indicator == "pelletizing_process":
-        return "pelletising"
-    if indicator.startswith("coke_"):
-        return "coking"
-    if indicator == "blast_furnace_process":
-        return "blast_furnace"
-    if indicator == "converter_process":
-        return "converter"
-    if indicator.startswith("eaf_"):
-        return "eaf"
-    return None
+    return next((process for key, process in _PROCESS_INDICATORS.items()
+                 if indicator == key or (key.endswith("_") and indicator.startswith(key))), None)
 
 
 def _names(processes: Sequence[str]) -> tuple[str, str]:

@@ -71,7 +71,7 @@ from greenmfg.benchmarking.service import benchmark_editions
 from greenmfg.benchmarking.works import WORKS_FACILITY, process_of
 from greenmfg.compliance.pooling import PlantYear, plant_years
 from greenmfg.db.base import Base, JSONType
-from greenmfg.db.columns import IntPk, OrgId, Timestamp
+from greenmfg.db.columns import IntPk, OrgId, RunId, Timestamp
 from greenmfg.errors import ValidationFailed
 from greenmfg.orgs.models import Facility, Organisation
 from greenmfg.refdata.catalog import Catalog, load_catalog
@@ -126,7 +126,7 @@ class StoredBenchmark(Base):
     )
 
     id: Mapped[IntPk]
-    run_id: Mapped[int] = mapped_column(ForeignKey("calculation_runs.id", ondelete="CASCADE"), index=True)
+    run_id: Mapped[RunId]
     data_version_id: Mapped[int] = mapped_column(ForeignKey("data_versions.id", ondelete="CASCADE"), index=True)
     enterprise_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
     facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id", ondelete="CASCADE"))
@@ -175,7 +175,7 @@ class StoredPlantYear(Base):
 
     id: Mapped[IntPk]
     #: the calculation run whose store recomputed this row
-    run_id: Mapped[int] = mapped_column(ForeignKey("calculation_runs.id", ondelete="CASCADE"), index=True)
+    run_id: Mapped[RunId]
     enterprise_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
     facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id", ondelete="CASCADE"))
     year: Mapped[int] = mapped_column(Integer)
@@ -228,7 +228,7 @@ class StoredWorks(Base):
 
     id: Mapped[IntPk]
     #: the calculation run whose store recomputed this row
-    run_id: Mapped[int] = mapped_column(ForeignKey("calculation_runs.id", ondelete="CASCADE"), index=True)
+    run_id: Mapped[RunId]
     enterprise_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
     period: Mapped[str] = mapped_column(String(7))
     year: Mapped[int] = mapped_column(Integer)

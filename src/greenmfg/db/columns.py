@@ -16,7 +16,7 @@ from sqlalchemy.orm import mapped_column
 
 from greenmfg.db.base import UTCDateTime, utcnow
 
-__all__ = ["ByUser", "FacilityId", "IntPk", "OrgId", "Timestamp", "UpdatedAt", "UserId", "one_of"]
+__all__ = ["ByUser", "FacilityId", "IntPk", "OrgId", "RunId", "Timestamp", "UpdatedAt", "UserId", "one_of"]
 
 #: the integer primary key
 IntPk = Annotated[int, mapped_column(Integer, primary_key=True)]
@@ -32,6 +32,8 @@ OrgId = Annotated[int, mapped_column(ForeignKey("organisations.id", ondelete="CA
 FacilityId = Annotated[int, mapped_column(ForeignKey("facilities.id", ondelete="CASCADE"), index=True)]
 #: the user a row belongs to (sessions, tokens, memberships), indexed; the row goes with it
 UserId = Annotated[int, mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)]
+#: the calculation run that stored a result row, indexed; the row goes with it
+RunId = Annotated[int, mapped_column(ForeignKey("calculation_runs.id", ondelete="CASCADE"), index=True)]
 
 
 def one_of(column: str, values: Iterable[str]) -> CheckConstraint:

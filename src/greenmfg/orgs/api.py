@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 
+from greenmfg.db.paging import fetch_page
 from greenmfg.db.session import Database
 from greenmfg.orgs.access import enterprise_filter, get_enterprise, member_organisations
 from greenmfg.orgs.models import Facility, Organisation, OrgKind
@@ -46,9 +47,8 @@ def list_organisations(principal: CurrentPrincipal, database: Annotated[Database
         where = [member_organisations(principal)]
         if kind is not None:
             where.append(Organisation.kind == kind)
-        total = session.scalar(select(func.count()).select_from(Organisation).where(*where)) or 0
-        rows = session.execute(select(Organisation).where(*where).order_by(Organisation.id)
-                               .offset(params.offset).limit(params.page_size)).scalars().all()
+        rows, total = fetch_page(session, Organisation, where, [Organisation.id],
+                                 offset=params.offset, limit=params.page_size)
         return Page([organisation_dict(o) for o in rows], total, params)
 
 
@@ -84,9 +84,8 @@ def list_enterprises(principal: CurrentPrincipal, database: Annotated[Database, 
             where.append(or_(Organisation.name.like(like), Organisation.code.like(like)))
         column = SORTS[sort.lstrip("-")]
         order = column.desc() if sort.startswith("-") else column.asc()
-        total = session.scalar(select(func.count()).select_from(Organisation).where(*where)) or 0
-        rows = session.execute(select(Organisation).where(*where).order_by(order, Organisation.id)
-                               .offset(params.offset).limit(params.page_size)).scalars().all()
+        rows, total = fetch_page(session, Organisation, where, [order, Organisation.id],
+                                 offset=params.offset, limit=params.page_size)
         return Page([enterprise_dict(o) for o in rows], total, params)
 
 
