@@ -83,14 +83,19 @@ def test_edition_and_period_filter(client: TestClient, login: Login, plants: Wor
     assert newer["edition"] == "2023"
 
 
-@pytest.mark.parametrize("params, field", [({"edition": "1999"}, "edition"), ({"period": "2024-13"}, "period"),
-                                           ({"period": "last year"}, "period")])
-def test_bad_parameters_are_422(client: TestClient, login: Login, plants: World, params: dict[str, str],
-                                field: str) -> None:
-    answer = client.get(f"/api/v1/enterprises/{plants.org('steel')}/benchmark", params=params, headers=login("steel"))
-    assert answer.status_code == 422
-    error = answer.json()["error"]
-    assert error["details"][0]["location"] == f"query.{field}" and error["message_zh"]
+#: bad query parameters of the enterprise benchmark and the field each is located at
+BAD_PARAMETERS = [({"edition": "1999"}, "edition"), ({"period": "2024-13"}, "period"), ({"period": "last year"}, "period")]
+
+
+def test_bad_parameters_are_422(client: TestClient, login: Login, plants: World, subtests: pytest.Subtests) -> None:
+    """Every bad parameter, one seeded set of plants (subtests: each case reported on its own)."""
+    for params, field in BAD_PARAMETERS:
+        with subtests.test(params=params):
+            answer = client.get(f"/api/v1/enterprises/{plants.org('steel')}/benchmark", params=params,
+                                headers=login("steel"))
+            assert answer.status_code == 422
+            error = answer.json()["error"]
+            assert error["details"][0]["location"] == f"query.{field}" and error["message_zh"]
     regional = client.get("/api/v1/region/compliance", params={"edition": "1999"}, headers=login("hebei"))
     assert regional.status_code == 422 and regional.json()["error"]["code"] == "invalid_parameter"
     assert client.get("/api/v1/region/compliance", params={"year": "24"}, headers=login("hebei")).status_code == 422
@@ -105,11 +110,13 @@ def test_outsider_gets_404_and_no_data(client: TestClient, login: Login, plants:
     assert client.get(f"/api/v1/enterprises/{plants.org('cement')}/benchmark", headers=login("hebei")).status_code == 404
 
 
-@pytest.mark.parametrize("username", ["steel", "cement", "steelviewer", "evaluator"])
-def test_compliance_refuses_non_regulators(client: TestClient, login: Login, plants: World, username: str) -> None:
-    answer = client.get("/api/v1/region/compliance", headers=login(username))
-    assert answer.status_code == 403 and "E-STEEL" not in answer.text
-    assert answer.json()["error"]["message_zh"]
+def test_compliance_refuses_non_regulators(client: TestClient, login: Login, plants: World,
+                                           subtests: pytest.Subtests) -> None:
+    for username in ("steel", "cement", "steelviewer", "evaluator"):
+        with subtests.test(user=username):
+            answer = client.get("/api/v1/region/compliance", headers=login(username))
+            assert answer.status_code == 403 and "E-STEEL" not in answer.text
+            assert answer.json()["error"]["message_zh"]
 
 
 def _by(items: list[dict[str, Any]], key: str) -> dict[str, dict[str, Any]]:
