@@ -13,7 +13,7 @@ from greenmfg import __version__
 from greenmfg.audit.service import configure as configure_audit
 from greenmfg.cache import make_cache
 from greenmfg.db.session import Database, reading
-from greenmfg.domains import Domain, discover
+from greenmfg.domains import Domain, discover, navigation
 from greenmfg.settings import ConfigurationError, Settings
 from greenmfg.web.deps import PrincipalCache
 from greenmfg.web.errors import install_error_handlers
@@ -116,7 +116,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     for domain in domains:
         for router in domain.routers():
             app.include_router(router)
-    install_pages(app, packages=template_packages(domains))
+    install_pages(app, packages=template_packages(domains), nav=navigation(domains))
     app.middleware("http")(_forget_principals_after_admin_changes)
     return app
 

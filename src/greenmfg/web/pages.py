@@ -10,7 +10,7 @@ speaks the language the page is rendered in.
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
@@ -19,6 +19,7 @@ from sqlalchemy import update
 
 from greenmfg.auth.models import User
 from greenmfg.db.session import Database
+from greenmfg.domains import NavItem
 from greenmfg.errors import GreenmfgError
 from greenmfg.i18n import SUPPORTED_LOCALES, negotiate
 from greenmfg.settings import Settings
@@ -105,12 +106,14 @@ def switch_language(code: str, request: Request, database: Annotated[Database, D
     return response
 
 
-def install_pages(app: FastAPI, *, packages: list[str]) -> None:
-    """Templates, static files, the locale middleware, HTML error pages and the page routers."""
+def install_pages(app: FastAPI, *, packages: list[str], nav: Iterable[NavItem] | None = None) -> None:
+    """Templates, static files, the locale middleware, HTML error pages and the page routers.
+
+    ``nav``: the top navigation (by default every discovered domain's declared entries)."""
     from greenmfg.i18n import load_catalogs
     from greenmfg.web.templating import create_templates, static_files
 
-    app.state.templates = create_templates(packages, load_catalogs())
+    app.state.templates = create_templates(packages, load_catalogs(), nav=nav)
     app.state.render_error = _render_error
     app.mount("/static", static_files(), name="static")
     app.middleware("http")(_locale_middleware)
