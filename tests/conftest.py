@@ -43,16 +43,20 @@ BASE = {"enterprise_id": "E1", "enterprise_name": "示例企业", "industry": "�
 WriteRows = Callable[..., Path]
 
 
+def _isolate_audit(monkeypatch: pytest.MonkeyPatch, folder: Path) -> None:
+    from greenmfg.audit import keys, service
+
+    monkeypatch.setattr(keys, "DEFAULT_DIRECTORY", folder / "var")
+    monkeypatch.setattr(keys, "default_checkpoints", lambda _url: folder / "var" / "audit-checkpoints.jsonl")
+    monkeypatch.setattr(service, "_KEYRING", None)
+    monkeypatch.setattr(service, "_UNCONFIGURED", {})
+
+
 @pytest.fixture(autouse=True)
 def _audit_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Each test's audit key and checkpoint file under its own folder (the checkpoints belong to
     one database: another test's would report truncation)."""
-    from greenmfg.audit import keys, service
-
-    monkeypatch.setattr(keys, "DEFAULT_DIRECTORY", tmp_path / "var")
-    monkeypatch.setattr(keys, "default_checkpoints", lambda _url: tmp_path / "var" / "audit-checkpoints.jsonl")
-    monkeypatch.setattr(service, "_KEYRING", None)
-    monkeypatch.setattr(service, "_UNCONFIGURED", {})
+    _isolate_audit(monkeypatch, tmp_path)
 
 
 @pytest.fixture
@@ -129,6 +133,68 @@ def database(request: pytest.FixtureRequest, _migrated: dict[str, tuple[str, Eng
     finally:
         outer.rollback()
         connection.close()
+
+
+# --- one seeding per module ----------------------------------------------------------------------
+# A module whose tests all read the same committed data seeds it once per backend instead of once
+# per test: it overrides ``database`` with ``shared_database`` and ``world`` with ``module_world``,
+# and seeds in a module-scoped fixture through ``module_client`` (see tests/README.md). Each test
+# still runs in a savepoint rolled back after it, so what a test writes is gone for the next one.
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def module_database(request: pytest.FixtureRequest, _migrated: dict[str, tuple[str, Engine]],
+                    tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
+    """A migrated database on each backend for one module: one outer transaction, rolled back at
+    the module's end (audit key and checkpoints of the seeding in a folder of the module's)."""
+    backend = request.param
+    if backend not in _migrated:
+        reason = f"PostgreSQL not reachable at {POSTGRES_URL}: {_migrated['postgresql-error'][0]}"
+        if REQUIRE_SERVICES:
+            pytest.fail(reason + " (GREENMFG_REQUIRE_SERVICES=1: PostgreSQL is mandatory here)")
+        pytest.skip(reason)
+    url, engine = _migrated[backend]
+    connection = engine.connect()
+    outer = connection.begin()
+    try:
+        with pytest.MonkeyPatch.context() as monkeypatch:
+            _isolate_audit(monkeypatch, tmp_path_factory.mktemp("module-audit"))
+            yield Database.bound(url, connection)
+    finally:
+        outer.rollback()
+        connection.close()
+
+
+@pytest.fixture
+def shared_database(module_database: Database) -> Iterator[Database]:
+    """The module's database for one test: everything the test does is rolled back (a savepoint
+    inside the module's transaction), what the module seeded stays."""
+    connection = module_database.sessionmaker.kw["bind"]
+    savepoint = connection.begin_nested()
+    try:
+        yield Database.bound(module_database.url, connection)
+    finally:
+        if savepoint.is_active:
+            savepoint.rollback()
+
+
+@pytest.fixture(scope="module")
+def module_world(module_database: Database, _password_hash: str) -> World:
+    """:func:`tests.factories.build_world` once per module and backend."""
+    return build_world(module_database, _password_hash)
+
+
+@pytest.fixture(scope="module")
+def module_client(module_database: Database) -> Iterator[TestClient]:
+    """A client of an app on the module's database, for seeding in module-scoped fixtures."""
+    from fastapi.testclient import TestClient
+
+    from greenmfg.web.app import create_app
+
+    app = create_app(Settings(database_url="sqlite:///unused.db", max_upload_bytes=200_000),
+                     database=module_database)
+    with TestClient(app, raise_server_exceptions=False) as test_client:
+        yield test_client
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from greenmfg.accounting import screening, validation
-from tests.compliance.test_api import STEEL
+from tests.compliance.plants import STEEL
 from tests.factories import ACTIVITY_HEADER, Login, World, commit
 from tests.greenfactory.test_api import created, document
 

@@ -1,6 +1,6 @@
 """Benchmark classes in the platform and the regulators' compliance view (both backends).
 
-World data (committed through the API like an enterprise does):
+The plants (``plants.py``), committed once per backend through the API like an enterprise does:
 
 * steel (唐山, 河北): an electric-arc furnace shop (graphite electrodes → EAF ≥ 70 t variant, 2021
   levels 61 / 72 kgce/t). January 300 万kWh for 5000 t: 3 000 000 × 0.1229 / 5000 = 73.74 kgce/t
@@ -23,31 +23,26 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from greenmfg.cli import app as cli_app
-from tests.factories import ACTIVITY_HEADER, Login, World, commit, signed_in
+from greenmfg.db.session import Database
+from tests.factories import Login, World, signed_in
 
-STEEL = [("E-STEEL", "唐山示例钢铁有限公司", "钢铁", "130000", "E-STEEL-F1", p, item, q, u, f) for p, item, q, u, f in [
-    ("2024-01", "电力", 300, "万千瓦时", "purchased"), ("2024-01", "石墨电极", 10, "吨", "process"),
-    ("2024-01", "粗钢", 5000, "吨", "produced"),
-    ("2024-02", "电力", 280, "万千瓦时", "purchased"), ("2024-02", "石墨电极", 10, "吨", "process"),
-    ("2024-02", "粗钢", 5000, "吨", "produced")]]
-GLASS = [("E-GLASS", "邢台示例玻璃有限公司", "平板玻璃", "130000", "E-GLASS-F1", "2024-01", item, q, u, f)
-         for item, q, u, f in [("天然气", 100, "万立方米", "consumed"), ("电力", 80, "万千瓦时", "purchased"),
-                               ("平板玻璃", 100000, "重量箱", "produced")]]
-CEMENT = [("E-CEMENT", "苏州示例水泥有限公司", "水泥", "320000", "E-CEMENT-F1", "2024-01", item, q, u, f)
-          for item, q, u, f in [("烟煤", 1400, "吨", "consumed"), ("电力", 50, "万千瓦时", "purchased"),
-                                ("熟料", 10000, "吨", "produced")]]
-
-
-def _csv(rows: list[tuple[Any, ...]]) -> bytes:
-    return ("\n".join([",".join(ACTIVITY_HEADER), *(",".join(str(v) for v in r) for r in rows)]) + "\n").encode("utf-8")
+from .plants import STEEL, activity_csv, seed_plants
 
 
 @pytest.fixture
-def plants(client: TestClient, login: Login, world: World) -> World:
-    commit(client, login("steel"), world.org("steel"), _csv(STEEL))
-    commit(client, login("glass"), world.org("glass"), _csv(GLASS))
-    commit(client, login("cement"), world.org("cement"), _csv(CEMENT))
-    return world
+def database(shared_database: Database) -> Database:
+    """Every test reads the plants seeded once per backend (what a test writes is rolled back)."""
+    return shared_database
+
+
+@pytest.fixture
+def world(module_world: World) -> World:
+    return module_world
+
+
+@pytest.fixture(scope="module")
+def plants(module_client: TestClient, module_world: World) -> World:
+    return seed_plants(module_client, module_world)
 
 
 def test_enterprise_benchmark_equals_the_cli(client: TestClient, login: Login, plants: World, tmp_path: Path) -> None:
@@ -55,7 +50,7 @@ def test_enterprise_benchmark_equals_the_cli(client: TestClient, login: Login, p
     assert answer.status_code == 200, answer.text
     body = answer.json()
     path = tmp_path / "steel.csv"
-    path.write_bytes(_csv(STEEL))
+    path.write_bytes(activity_csv(STEEL))
     out = tmp_path / "steel.json"
     result = CliRunner().invoke(cli_app, ["benchmark", str(path), "--format", "json", "-o", str(out)])
     assert result.exit_code == 0, result.output
@@ -225,38 +220,6 @@ def test_pdf_reports(client: TestClient, plants: World) -> None:
     regulator = signed_in(client, "hebei", locale="en")
     pdf = regulator.get("/region/compliance/report", params={"format": "pdf"})
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
-
-
-def test_enterprise_benchmark_cached_in_redis_until_a_commit(redis_client: TestClient,
-                                                             world: World) -> None:
-    from greenmfg.cache import RedisCache
-    from greenmfg.compliance.service import reference_key
-
-    login = Login(redis_client)
-    steel, headers = world.org("steel"), login("steel")
-    cache: RedisCache = redis_client.app.state.results_cache  # type: ignore[attr-defined]
-    commit(redis_client, headers, steel, _csv(STEEL[:3]))
-    version = cache.version(steel)
-    first = redis_client.get(f"/api/v1/enterprises/{steel}/benchmark", headers=headers)
-    assert first.status_code == 200
-    assert cache.get(f"benchmark:{steel}:all:newest:{version}:{reference_key()}") == first.content
-    # an outsider is still refused although the answer is cached
-    assert redis_client.get(f"/api/v1/enterprises/{steel}/benchmark", headers=login("cement")).status_code == 404
-    commit(redis_client, headers, steel, _csv(STEEL[3:]))
-    assert cache.version(steel) > version
-    second = redis_client.get(f"/api/v1/enterprises/{steel}/benchmark", headers=headers).json()
-    assert {i["period"] for i in second["items"]} == {"2024-01", "2024-02"}
-
-
-def test_annual_one_year_monthly_the_next(client: TestClient, login: Login, world: World) -> None:
-    """One file may not mix YYYY and YYYY-MM for a facility; stored data may: each year is accounted alone."""
-    annual = [(*r[:5], "2023", *r[6:]) for r in STEEL[:3]]
-    commit(client, login("steel"), world.org("steel"), _csv(annual))
-    commit(client, login("steel"), world.org("steel"), _csv(STEEL))
-    body = client.get(f"/api/v1/enterprises/{world.org('steel')}/benchmark", headers=login("steel")).json()
-    assert [(i["period"], i["benchmark"]["class"]) for i in body["items"]] == [
-        ("2023", "below_baseline"), ("2024-01", "below_baseline"), ("2024-02", "between")]
-    assert body["provenance"]["accounted_separately"] is True
 
 
 def test_regional_workbook_leaves_savings_empty_without_a_value() -> None:

@@ -22,7 +22,7 @@ from fastapi.testclient import TestClient
 
 from tests.factories import Login, World, commit, signed_in
 
-from .test_api import _csv
+from .plants import activity_csv as _csv
 
 ROWS = [("E-CEMENT", "苏州示例水泥有限公司", "水泥", "320000", f, "2024-01", item, q, u, flow)
         for f, item, q, u, flow in [

@@ -41,7 +41,7 @@ from greenmfg.compliance.stored import StoredWorks
 from greenmfg.refdata import catalog as refdata_catalog
 from tests.factories import Login, World, commit, signed_in
 
-from .test_api import _csv
+from .plants import activity_csv as _csv
 from .test_stored import _catalog_with_baseline
 
 E = ("E-STEEL", "唐山示例钢铁有限公司", "钢铁", "130000")

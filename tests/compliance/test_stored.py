@@ -1,12 +1,11 @@
 """Stored benchmark results (both backends): equal to the engine's computation, never stale after
 an import, flagged after a reference-data change until ``recalc``, limited to the caller's region.
 
-The world data and the hand-checked numbers are those of ``tests/compliance/test_api.py``.
+The plants (``plants.py``) are seeded once per backend; their hand-checked numbers are in ``test_api.py``.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import re
 from pathlib import Path
@@ -22,13 +21,11 @@ from greenmfg.benchmarking import BenchmarkOptions, BenchmarkRun, ProductBenchma
 from greenmfg.compliance import service
 from greenmfg.compliance.stored import StoredBenchmark
 from greenmfg.db.session import Database
-from greenmfg.demo.platform import seed_demo
 from greenmfg.orgs.access import Principal, load_principal
-from greenmfg.orgs.models import Organisation
 from greenmfg.refdata import catalog as refdata_catalog
 from tests.factories import Login, World, commit, signed_in
 
-from .test_api import STEEL, _csv, plants  # noqa: F401  (fixture)
+from .plants import STEEL, activity_csv, seed_plants
 
 
 def _principal(database: Database, username: str) -> Principal:
@@ -55,78 +52,29 @@ def _fresh_run(database: Database, edition: str | None) -> BenchmarkRun:
 
 
 @pytest.fixture
-def demo(database: Database) -> Database:
-    seed_demo(database, password="demo-password-1", enterprises=6, months=2, meter_days=0)
-    return database
+def database(shared_database: Database) -> Database:
+    """Every test reads the plants seeded once per backend (what a test writes is rolled back)."""
+    return shared_database
 
 
-def test_stored_results_equal_the_computation(demo: Database) -> None:
-    admin = _principal(demo, "demo-admin")
-    for edition in (None, "2021", "2023"):
-        _compare(demo, admin, edition)
+@pytest.fixture
+def world(module_world: World) -> World:
+    return module_world
 
 
-def _compare(database: Database, admin: Principal, edition: str | None) -> None:
-    run = _fresh_run(database, edition)
-    fresh = run.results
-    assert fresh and any(r.cls for r in fresh)
-    if edition == "2023":
-        # the 2023 edition as encoded has levels only for these (the rest not_found): the demo's
-        # integrated works reports its blast furnace and converter as facilities of their own
-        assert {r.indicator for r in fresh if r.cls} <= {"blast_furnace_process", "converter_process",
-                                                         "coke_stamp_charged"}
-    stored: list[ProductBenchmark] = []
-    works: list[ProductBenchmark] = []
-    with database.session() as session:
-        enterprises = session.execute(select(Organisation.id).where(Organisation.kind == "enterprise")).scalars()
-        for enterprise_id in enterprises:
-            _, view = service.enterprise_benchmark(session, admin, enterprise_id, edition=edition)
-            assert view.stored_results_current is True
-            stored.extend(view.results)
-            works.extend(view.works)
-        region = service.region_compliance(session, admin, edition=edition)
-    # per facility, period and product: every field the engine gives, exactly
-    assert {_key(r): r.as_dict() for r in stored} == {_key(r): r.as_dict() for r in fresh}
-    assert sorted(map(_key, stored)) == sorted(map(_key, fresh))
-    # the demo's integrated works (issue #12 item 9): its crude-steel results, stored apart, exactly
-    assert run.works and {_key(w): w.as_dict() for w in works} == {_key(w): w.as_dict() for w in run.works}
-    # the pooled plant-years of the region view equal pooling the computed results
-    assert region.year == "2024" and region.plants and region.view.stored_results_current is True
-    expected = service.plant_years([r for r in fresh if r.period.startswith("2024")])
-    assert [dataclasses.asdict(p) for p in region.plants] == [dataclasses.asdict(p) for p in expected]
-    trend = {p: service.GroupCounts(key=p, product="", indicator=None, output_unit="")
-             for p in sorted({r.period for r in fresh})}
-    for single in service.plant_years(fresh, by_period=True):
-        trend[single.year].add(single)
-    assert [g.key for g in region.trend] == list(trend)
-    for got, want in zip(region.trend, trend.values(), strict=True):
-        assert got.counts == want.counts  # summed in the database: equal up to rounding
-        assert got.output == pytest.approx(want.output, rel=1e-12)
-        assert got.savings_to_baseline_tce == pytest.approx(want.savings_to_baseline_tce, rel=1e-12)
-        assert got.savings_to_benchmark_tco2 == pytest.approx(want.savings_to_benchmark_tco2, rel=1e-12)
+@pytest.fixture(scope="module")
+def plants(module_client: TestClient, module_world: World) -> World:
+    return seed_plants(module_client, module_world)
 
 
-def test_city_regulator_sees_only_its_city(demo: Database) -> None:
-    with demo.session() as session:
-        admin = service.region_compliance(session, _principal(demo, "demo-admin"))
-        city_principal = _principal(demo, "demo-city")
-        city = service.region_compliance(session, city_principal)
-    (scope,) = city_principal.jurisdictions
-    assert city.plants and city.area_level == "city"
-    assert {info.city for info in city.view.enterprises.values()} == {scope.city}
-    within = [p for p in admin.plants if admin.view.enterprises[p.enterprise].city == scope.city]
-    assert [dataclasses.asdict(p) for p in city.plants] == [dataclasses.asdict(p) for p in within]
-    assert len(admin.plants) > len(city.plants)
-
-
-def test_view_after_an_import_is_never_stale(client: TestClient, login: Login, plants: World) -> None:  # noqa: F811
+def test_view_after_an_import_is_never_stale(client: TestClient, login: Login, plants: World) -> None:
     steel, url = plants.org("steel"), "/api/v1/region/compliance"
     before = client.get(url, headers=login("hebei")).json()
     assert {(p["enterprise_code"], p["class"]) for p in before["plants"]} == {("E-STEEL", "between"),
                                                                                ("E-GLASS", "below_baseline")}
     # February again, with 200 万kWh: 2 000 000 × 0.1229 / 5000 = 49.16 kgce/t → benchmark class
     february = [(*r[:7], 200, *r[8:]) if r[6] == "电力" else r for r in STEEL[3:]]
-    commit(client, login("steel"), steel, _csv(february))
+    commit(client, login("steel"), steel, activity_csv(february))
     items = client.get(f"/api/v1/enterprises/{steel}/benchmark", params={"period": "2024-02"},
                        headers=login("steel")).json()["items"]
     assert [(i["benchmark"]["class"], i["benchmark"]["value"]) for i in items] == [("benchmark", pytest.approx(49.16))]
@@ -140,7 +88,7 @@ def test_view_after_an_import_is_never_stale(client: TestClient, login: Login, p
     assert trend["2024-02"]["counts"]["benchmark"] == 1 and trend["2024-02"]["counts"]["between"] == 0
     # an annual version of 2024 supersedes the months: one period, its own class
     annual = [(*r[:5], "2024", *r[6:]) for r in STEEL[:3]]
-    commit(client, login("steel"), steel, _csv(annual))
+    commit(client, login("steel"), steel, activity_csv(annual))
     year = {p["enterprise_code"]: p for p in client.get(url, headers=login("hebei")).json()["plants"]}["E-STEEL"]
     assert year["periods"] == ["2024"] and year["value"] == pytest.approx(73.74) and year["class"] == "below_baseline"
     body = client.get(f"/api/v1/enterprises/{steel}/benchmark", headers=login("steel")).json()
@@ -170,7 +118,7 @@ def _catalog_with_baseline(root: Path, key: str, value: str) -> Path:
     return root
 
 
-def test_reference_data_change_is_flagged_until_recalc(client: TestClient, login: Login, plants: World,  # noqa: F811
+def test_reference_data_change_is_flagged_until_recalc(client: TestClient, login: Login, plants: World,
                                                        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     steel = plants.org("steel")
     url = f"/api/v1/enterprises/{steel}/benchmark"
@@ -219,7 +167,7 @@ def test_reference_data_change_is_flagged_until_recalc(client: TestClient, login
 
 
 def test_migrated_data_without_stored_benchmarks_is_flagged_until_recalc(
-        client: TestClient, login: Login, plants: World) -> None:  # noqa: F811
+        client: TestClient, login: Login, plants: World) -> None:
     """Data committed before benchmark results were stored (the migration adds empty tables)."""
     from sqlalchemy import delete
 
@@ -240,9 +188,9 @@ def test_migrated_data_without_stored_benchmarks_is_flagged_until_recalc(
     assert [i["benchmark"]["class"] for i in body["items"]] == ["below_baseline"]
 
 
-def test_provenance_names_the_runs_and_datasets(client: TestClient, login: Login, plants: World) -> None:  # noqa: F811
+def test_provenance_names_the_runs_and_datasets(client: TestClient, login: Login, plants: World) -> None:
     steel = plants.org("steel")
-    commit(client, login("steel"), steel, _csv(STEEL[3:]))  # February again: a second run
+    commit(client, login("steel"), steel, activity_csv(STEEL[3:]))  # February again: a second run
     body = client.get(f"/api/v1/enterprises/{steel}/benchmark", headers=login("steel")).json()
     provenance = body["provenance"]
     assert len(provenance["calculation_runs"]) == 2 and provenance["accounted_separately"] is True
@@ -254,24 +202,3 @@ def test_provenance_names_the_runs_and_datasets(client: TestClient, login: Login
     assert region["calculation_run_count"] == 2  # steel's plant-years were recomputed by its second import
     assert region["newest_calculation_run"] == provenance["calculation_runs"][-1]
     assert region["deadlines"]["dataset"] == service.DEADLINES_DATASET
-
-
-def test_recalculation_of_annual_one_year_and_monthly_the_next(client: TestClient, login: Login,
-                                                               world: World) -> None:
-    """Stored rows that are not one valid file (a facility annual in 2023, monthly in 2024) are
-    re-accounted per year, as the views did on read."""
-    steel = world.org("steel")
-    commit(client, login("steel"), steel, _csv([(*r[:5], "2023", *r[6:]) for r in STEEL[:3]]))
-    commit(client, login("steel"), steel, _csv(STEEL))
-    url = f"/api/v1/enterprises/{steel}/benchmark"
-    before = client.get(url, headers=login("steel")).json()
-    with world.database.session() as session:
-        runs = recalculate(session, actor="test", only_if_changed=False)
-    assert [r.enterprise_id for r in runs] == [steel] and runs[0].changes == []
-    after = client.get(url, headers=login("steel")).json()
-    assert [(i["period"], i["benchmark"]["class"]) for i in after["items"]] == [
-        ("2023", "below_baseline"), ("2024-01", "below_baseline"), ("2024-02", "between")]
-    assert [i["benchmark"] for i in after["items"]] == [i["benchmark"] for i in before["items"]]
-    assert after["provenance"]["calculation_runs"] == [runs[0].id]
-    years = client.get("/api/v1/region/compliance", params={"year": "2023"}, headers=login("hebei")).json()
-    assert [(p["year"], p["class"]) for p in years["plants"]] == [("2023", "below_baseline")]

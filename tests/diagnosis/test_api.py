@@ -347,7 +347,8 @@ def test_report_metering_coverage_and_benchmark_classes_in_both_languages(client
     Metering (GB 17167-2006 as encoded, recalled): electricity needs 100 % at the enterprise boundary
     and 100 % for main secondary units; without a meter both are 0 % (not met), with one electricity
     meter at the only facility both are 100 % (1/1)."""
-    from tests.compliance.test_api import STEEL, _csv
+    from tests.compliance.plants import STEEL
+    from tests.compliance.plants import activity_csv as _csv
     from tests.factories import commit
 
     headers = login("steel")
