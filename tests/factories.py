@@ -188,8 +188,30 @@ def commit(client: TestClient, headers: dict[str, str], enterprise_id: int, cont
 # --- clients: bearer tokens, signed-in browsers, routes ---------------------------------------------
 
 
+def mint_credential(client: TestClient, username: str, *, web: bool = False) -> str:
+    """A bearer token (or, ``web``, a browser session cookie) for ``username``, made by the product's
+    own auth service on the app's database, as the token endpoint and the login form make them after
+    checking the password. Tests of those two doors (throttling, audit, password reset) are in
+    ``tests/auth`` and call them; every other test starts signed in without paying for them."""
+    from greenmfg.auth import service as auth
+
+    app_state = client.app.state  # type: ignore[attr-defined]
+    database: Database = app_state.database
+    with database.session() as session:
+        user = session.execute(select(User).where(User.username == username)).scalar_one()
+        # the doors refuse these: so does this
+        assert user.active and not user.must_change_password, f"{username} could not sign in"
+        if web:
+            token, _session = auth.open_session(session, app_state.settings, user)
+        else:
+            token, _row = auth.create_api_token(session, app_state.settings, user, name="password login",
+                                                scopes=["read", "write", "admin"],
+                                                hours=app_state.settings.api_token_hours)
+    return token
+
+
 class Login:
-    """Bearer-token headers per username (tokens obtained through the real endpoint)."""
+    """Bearer-token headers per username (see :func:`mint_credential`)."""
 
     def __init__(self, client: TestClient) -> None:
         self.client = client
@@ -197,9 +219,7 @@ class Login:
 
     def __call__(self, username: str) -> dict[str, str]:
         if username not in self.cache:
-            answer = self.client.post("/api/v1/auth/token", json={"username": username, "password": PASSWORD})
-            assert answer.status_code == 200, answer.text
-            self.cache[username] = {"Authorization": f"Bearer {answer.json()['access_token']}"}
+            self.cache[username] = {"Authorization": f"Bearer {mint_credential(self.client, username)}"}
         return self.cache[username]
 
 
@@ -214,16 +234,15 @@ def csrf_of(html_text: str) -> str:
 
 
 def signed_in(client: TestClient, username: str, *, locale: str | None = None) -> TestClient:
-    """A new client of the same app (own cookie jar), signed in through the login form."""
+    """A new client of the same app (own cookie jar), signed in (see :func:`mint_credential`)."""
     from fastapi.testclient import TestClient
+
+    from greenmfg.web.deps import SESSION_COOKIE
 
     browser = TestClient(client.app, raise_server_exceptions=False)
     if locale:
         browser.cookies.set("greenmfg_lang", locale)
-    form = browser.get("/login")
-    answer = browser.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": csrf_of(form.text),
-                                          "next": "/"}, follow_redirects=False)
-    assert answer.status_code == 303, answer.text
+    browser.cookies.set(SESSION_COOKIE, mint_credential(client, username, web=True))
     return browser
 
 
@@ -233,14 +252,10 @@ class PageSession:
     def __init__(self, client: TestClient, username: str) -> None:
         from fastapi.testclient import TestClient
 
+        from greenmfg.web.deps import SESSION_COOKIE
+
         self.client = TestClient(client.app, raise_server_exceptions=False)
-        form = self.client.get("/login")
-        token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
-        assert token is not None
-        answer = self.client.post("/login", data={"username": username, "password": PASSWORD,
-                                                  "csrf_token": token.group(1), "next": "/"},
-                                  follow_redirects=False)
-        assert answer.status_code == 303, answer.text
+        self.client.cookies.set(SESSION_COOKIE, mint_credential(client, username, web=True))
         self.token = ""
 
     def get(self, url: str, **kwargs: Any) -> Any:
