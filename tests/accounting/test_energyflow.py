@@ -19,14 +19,14 @@ BASE = "E-STEEL,唐山示例钢铁有限公司,钢铁,130000"
 
 
 def _rows(period: str) -> list[list[str]]:
-    """A coke oven (washed coal in, coke and gas out) and a steam-exporting unit beside the steel shop."""
+    """A coke oven (washed coal in, coke and gas out) and a heat-exporting unit beside the steel shop."""
     coking = f"{BASE},E-STEEL-JH,{period}".split(",")
     boiler = f"{BASE},E-STEEL-GR,{period}".split(",")
     return [coking + ["洗精煤", "1300", "吨", "feedstock"], coking + ["焦炭", "1000", "吨", "exported"],
             coking + ["焦炭", "1000", "吨", "produced"], coking + ["焦炉煤气", "12", "万立方米", "exported"],
             coking + ["电力", "30", "万千瓦时", "purchased"],
-            # exports more than it takes in (steam from recovered heat): a net supply
-            boiler + ["蒸汽", "800", "吨", "exported"], boiler + ["电力", "1", "万千瓦时", "consumed"]]
+            # exports more than it takes in (heat recovered from the works' processes): a net supply
+            boiler + ["热力", "800", "吉焦", "exported"], boiler + ["电力", "1", "万千瓦时", "consumed"]]
 
 
 def test_flows_balance_against_the_stored_results(client: TestClient, login: Login, world: World, pages: Pages,
@@ -63,13 +63,13 @@ def test_flows_balance_against_the_stored_results(client: TestClient, login: Log
         assert flow.total_tce == pytest.approx(stored_total, rel=1e-9)
         assert flow.supplied_tce + flow.net_supply_tce == pytest.approx(flow.exported_tce + flow.used_tce, rel=1e-12)
         assert flow.used_tce - flow.net_supply_tce == pytest.approx(stored_total, rel=1e-9)
-        # the steam unit gave more than it took: a net supply, balanced by its own source node
+        # the heat unit gave more than it took: a net supply, balanced by its own source node
         assert flow.net_supply_tce > 0 and any(n.kind == "supply" for n in flow.nodes)
 
     with subtests.test("carriers, conversion and uses as the data has them"):
         keys = {n.key for n in flow.nodes}
         assert {"carrier:washed_coal", "carrier:coke", "carrier:electricity", "export:coke", "export:coke_oven_gas",
-                "export:steam", "facility:E-STEEL-JH", "facility:E-STEEL-F1", "use:crude_steel", "use:coke"} <= keys
+                "export:heat", "facility:E-STEEL-JH", "facility:E-STEEL-F1", "use:crude_steel", "use:coke"} <= keys
         links = {(link.source, link.target): link.value for link in flow.links}
         # the coke oven's exported coke, from its lines: 2 months × 1000 t at the coefficient the results used
         coke_out = -sum(line["energy_tce"] for r in rows if r["facility_id"] == "E-STEEL-JH"

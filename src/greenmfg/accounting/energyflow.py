@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, undefer
 
 from greenmfg.accounting.lines import preload_lines
 from greenmfg.accounting.models import FacilityResult
@@ -89,7 +89,9 @@ def _names(key: str) -> tuple[str, str]:
 
 def energy_flow(session: Session, enterprise_id: int, year: int) -> EnergyFlow:
     """The flow of ``year`` from the enterprise's current results (the caller checked access)."""
-    results = session.execute(select(FacilityResult).where(
+    # the lines' columns are deferred: read with the results, not one statement per result
+    results = session.execute(select(FacilityResult).options(
+        undefer(FacilityResult.lines_packed), undefer(FacilityResult.lines_json)).where(
         FacilityResult.enterprise_id == enterprise_id, FacilityResult.current.is_(True),
         FacilityResult.year == year)).scalars().all()
     preload_lines(session, results)
@@ -191,10 +193,10 @@ def energy_flow_chart(flow: EnergyFlow, translator: Translator) -> dict[str, Any
         used.add(label)
         names[item.key] = label
     series: dict[str, Any] = {
-        "type": "sankey", "left": 8, "right": 140, "top": 8, "bottom": 8, "nodeGap": 10, "nodeWidth": 14,
+        "type": "sankey", "left": 8, "right": 180, "top": 8, "bottom": 8, "nodeGap": 10, "nodeWidth": 14,
         "layoutIterations": 64, "emphasis": {"focus": "adjacency"},
         "lineStyle": {"color": "gradient", "curveness": 0.5, "opacity": 0.35},
-        "label": {"fontSize": 12},
+        "label": {"fontSize": 12, "width": 170, "overflow": "truncate"},
         "data": [{"name": names[n.key], "itemStyle": {"color": _KIND_COLOURS[n.kind]}} for n in flow.nodes],
         "links": [{"source": names[link.source], "target": names[link.target], "value": round(link.value, 2)}
                   for link in flow.links],
@@ -205,8 +207,8 @@ def energy_flow_chart(flow: EnergyFlow, translator: Translator) -> dict[str, Any
         # nodes; the facilities' names (too long for a 390 px column) in the tooltip
         "media": [{"query": {"maxWidth": 560},
                    "option": {"series": [{
-                       "orient": "vertical", "left": 12, "right": 12, "top": 118, "bottom": 118, "nodeGap": 8,
-                       "label": {"fontSize": 10},
+                       "orient": "vertical", "left": 12, "right": 12, "top": 136, "bottom": 136, "nodeGap": 8,
+                       "label": {"fontSize": 10, "width": 128, "overflow": "truncate"},
                        "levels": [{"depth": 0, "label": {"position": "top", "rotate": 90, "align": "left",
                                                          "verticalAlign": "middle"}},
                                   {"depth": 1, "label": {"show": False}},  # the facilities: by tapping (tooltip)
