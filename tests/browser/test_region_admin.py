@@ -32,6 +32,9 @@ def test_regulator_dashboard(page: Page, base_url: str, locale: str) -> None:
         page.wait_for_selector(f"{chart}[data-echarts-ready] canvas")
         box = page.locator(f"{chart} canvas").first.bounding_box()
         assert box is not None and box["width"] > 200 and box["height"] > 150, chart
+    # the map of the province, its GeoJSON fetched and registered first (issue #15 item 8)
+    page.wait_for_selector("#region-map[data-echarts-ready] canvas")
+    assert page.locator("#region-map[data-echarts-error]").count() == 0
     assert page.locator("[data-testid=region-kpis] .kpi").count() == 4
     assert page.locator("[data-testid=top-emitters] li").count() > 0
     rows = page.locator("#region-enterprises tbody tr")

@@ -38,6 +38,7 @@ SCOPED = {
     ("POST", "/imports/{import_id}/commit"),
     ("POST", "/imports/{import_id}/discard"),
     ("GET", "/results/{result_id}"),
+    ("GET", "/enterprises/{enterprise_id}/targets"), ("POST", "/enterprises/{enterprise_id}/targets"),
 }
 #: the user's own enterprise, or a picker of the visible ones: must not show any other
 HOME = {("GET", "/"), ("GET", "/imports"), ("GET", "/results")}
@@ -62,7 +63,7 @@ ADMIN_PAGES = {
     ("POST", "/admin/users/{user_id}/memberships/{organisation_id}/delete"),
 }
 #: regulators (and admins) only
-REGION_PAGES = {("GET", "/region")}
+REGION_PAGES = {("GET", "/region"), ("GET", "/region/map.json")}
 #: benchmarking (an enterprise's plants; outsider → 404 page) and the regulators' compliance view
 #: (enterprise users → 403), tested in tests/compliance/test_api.py
 COMPLIANCE = {("GET", "/benchmark"), ("GET", "/benchmark/export.xlsx"), ("GET", "/benchmark/report"),

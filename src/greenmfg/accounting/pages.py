@@ -46,6 +46,7 @@ from greenmfg.accounting.charts import (
 )
 from greenmfg.accounting.commits import commit_batch
 from greenmfg.accounting.dashboard import available_years, enterprise_dashboard
+from greenmfg.accounting.energyflow import energy_flow, energy_flow_chart
 from greenmfg.accounting.labels import (
     CATEGORY_LABELS,
     FLOW_LABELS,
@@ -64,6 +65,8 @@ from greenmfg.orgs.access import Principal, enterprise_filter, get_enterprise
 from greenmfg.orgs.models import Organisation
 from greenmfg.refdata.vocabulary import load_vocabulary
 from greenmfg.settings import Settings
+from greenmfg.targets.panel import panel as targets_panel
+from greenmfg.targets.service import year_targets
 from greenmfg.web.deps import PagePrincipal, get_database, get_settings
 from greenmfg.web.ids import Id
 from greenmfg.web.pages import flash
@@ -189,6 +192,10 @@ def _dashboard(request: Request, principal: Principal, database: Database, enter
         enterprise = get_enterprise(session, principal, enterprise_id)
         data = enterprise_dashboard(session, enterprise, year=year)
         view = _enterprise_view(enterprise, principal, translator)
+        # the year's targets tracked, and its energy flow (issue #15 item 8)
+        targets = targets_panel(year_targets(session, principal, enterprise.id, data["year"], dashboard=data),
+                                translator) if data["year"] else None
+        flow = energy_flow(session, enterprise.id, data["year"]) if data["year"] else None
     categories = labels(CATEGORY_LABELS, translator)
     products = data["products"]
     base = "/" if view["single"] else f"/enterprises/{enterprise_id}"
@@ -215,6 +222,8 @@ def _dashboard(request: Request, principal: Principal, database: Database, enter
         "product_names": ", ".join(product_name(p, translator) for p in products),
         "facilities": facilities,
         "crumbs": _crumbs(translator, view) if not view["single"] else None,
+        "targets": targets, "flow": flow,
+        "flow_option": energy_flow_chart(flow, translator) if flow is not None and flow.links else None,
     })
 
 

@@ -10,10 +10,12 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.responses import JSONResponse
 
 from greenmfg.db.session import Database
 from greenmfg.i18n import Translator
-from greenmfg.region import service
+from greenmfg.orgs.access import NotFound
+from greenmfg.region import geo, service
 from greenmfg.region.service import EnterpriseFilters, Group, Names, RegionSummary
 from greenmfg.web.deps import PagePrincipal, get_database
 from greenmfg.web.templating import render, translator_for
@@ -95,7 +97,9 @@ def region_page(
         city: Annotated[str | None, Query(max_length=64)] = None,
         q: Annotated[str | None, Query(max_length=100)] = None,
         sort: Annotated[str, Query(pattern="^(" + "|".join(PAGE_SORTS) + ")$")] = "-emissions",
-        page: Annotated[int, Query(ge=1, le=100_000)] = 1) -> Response:
+        page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+        map_metric: Annotated[str, Query(alias="map", pattern="^(" + "|".join(geo.METRICS) + ")$")] = "emissions",
+) -> Response:
     locale = request.state.locale
     t = translator_for(request)
     filters = EnterpriseFilters(industry=industry or None, city=city or None, q=(q or "").strip() or None)
@@ -108,6 +112,7 @@ def region_page(
         rising = reader.rising_intensities(year=result.year, limit=8)
         industries, cities = reader.filter_options()
         reach = service.reach(session, principal)
+        area_map = _area_map(session, principal, result, map_metric, t)
     # Chinese lists take the enumeration comma and the semicolon of CJK punctuation
     comma, semicolon = ("、", "；") if locale == "zh-CN" else (", ", "; ")
     reach_text = semicolon.join(
@@ -120,5 +125,34 @@ def region_page(
     return render(request, "region/dashboard.html", {
         "summary": result, "table": table, "top": top, "rising": rising, "industries": industries,
         "cities": cities, "reach_text": reach_text, "charts": charts, "filters": filters, "sort": sort,
-        "sorts": PAGE_SORTS, "filtered": bool(filters.industry or filters.city or filters.q),
+        "sorts": PAGE_SORTS, "filtered": bool(filters.industry or filters.city or filters.q), "area_map": area_map,
     })
+
+
+def _area_map(session: Any, principal: Any, result: RegionSummary, metric: str, t: Translator) -> dict[str, Any] | None:
+    """The map card of the caller's area (:mod:`greenmfg.region.geo`): None without a year or a map."""
+    if result.year is None:
+        return None
+    # an admin's map: the province with the most emissions; a regulator's: its own area
+    provinces: dict[str, float] = {}
+    for group in result.by_city:
+        provinces[group.province or ""] = provinces.get(group.province or "", 0.0) + group.totals.emissions_tco2e
+    area = geo.caller_area(principal, max(provinces, key=lambda p: provinces[p]) if provinces else None)
+    if area is None:
+        return {"area": None}
+    figures = geo.city_figures(area, result.by_city, geo.compliance_by_city(session, principal, result.year))
+    return {"area": area, "option": geo.map_chart(area, figures, metric, t), "metric": metric,
+            "metrics": [(key, t.gettext(label)) for key, (label, _) in geo.METRICS.items()],
+            "url": f"/region/map.json?province={area.province}"}
+
+
+@router.get("/region/map.json")
+def region_map(principal: PagePrincipal, database: Annotated[Database, Depends(get_database)],
+               province: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None) -> Response:
+    """The GeoJSON of the caller's area (regulators: their own; admins: ``province``)."""
+    with database.session() as session:
+        service.require_regional_access(session, principal)
+    area = geo.caller_area(principal, province)
+    if area is None:
+        raise NotFound("map", province or "")
+    return JSONResponse(geo.area_geojson(area), headers={"Cache-Control": "private, max-age=3600"})

@@ -93,18 +93,34 @@
           element.setAttribute("data-echarts-error", String(error));
           return;
         }
-        var chart = echarts.init(element, "greenmfg", { renderer: "canvas", locale: lang.indexOf("zh") === 0 ? "ZH" : "EN" });
-        chart.setOption(option);
-        element.setAttribute("data-echarts-ready", "");
-        if (window.ResizeObserver) {
-          new ResizeObserver(function () { chart.resize(); }).observe(element);
-        } else {
-          window.addEventListener("resize", function () { chart.resize(); });
+        // a map chart names its GeoJSON (same origin): registered under data-echarts-map first
+        var geo = element.getAttribute("data-echarts-geo");
+        if (geo) {
+          fetch(geo, { credentials: "same-origin" }).then(function (response) {
+            if (!response.ok) throw new Error("map " + response.status);
+            return response.json();
+          }).then(function (json) {
+            echarts.registerMap(element.getAttribute("data-echarts-map"), json);
+            draw(echarts, element, option);
+          }).catch(function (error) { element.setAttribute("data-echarts-error", String(error)); });
+          return;
         }
+        draw(echarts, element, option);
       });
     }).catch(function (error) {
       elements.forEach(function (element) { element.setAttribute("data-echarts-error", String(error)); });
     });
+  }
+
+  function draw(echarts, element, option) {
+    var chart = echarts.init(element, "greenmfg", { renderer: "canvas", locale: lang.indexOf("zh") === 0 ? "ZH" : "EN" });
+    chart.setOption(option);
+    element.setAttribute("data-echarts-ready", "");
+    if (window.ResizeObserver) {
+      new ResizeObserver(function () { chart.resize(); }).observe(element);
+    } else {
+      window.addEventListener("resize", function () { chart.resize(); });
+    }
   }
 
   function disposeCharts(scope) {
