@@ -94,6 +94,10 @@ def _access_and_bad_requests(client: TestClient, login: Login, world: World, pag
         assert answer.status_code == 404
         error = answer.json()["error"]
         assert error["code"] == "report.no_results" and "2024" in error["message"] and "2022" in error["message_zh"]
+    with subtests.test("an enterprise without any results"):
+        answer = client.get(f"/api/v1/enterprises/{world.org('glass')}/report", headers=login("glass"))
+        assert answer.status_code == 404 and answer.json()["error"]["code"] == "report.no_results"
+        assert "尚无核算结果" in answer.json()["error"]["message_zh"]
     for query in ("year=abc", "year=1800", "year=2024&format=docx", "year=2024&lang=fr"):
         with subtests.test("bad parameter", query=query):
             answer = client.get(f"{url}?{query}", headers=login("steel"))

@@ -266,8 +266,10 @@ def build_report(session: Session, enterprise: Organisation, *, year: int | None
         have_en = ", ".join(str(y) for y in years) or "none"
         have_zh = "、".join(str(y) for y in years) or "无"
         raise NoReportData(
-            f"no accounting results of {year} for this enterprise; years with results: {have_en}",
-            f"该企业无 {year} 年的核算结果；有核算结果的年份：{have_zh}",
+            f"no accounting results of {year} for this enterprise; years with results: {have_en}"
+            if year is not None else "this enterprise has no accounting results yet: import activity data first",
+            f"该企业无 {year} 年的核算结果；有核算结果的年份：{have_zh}"
+            if year is not None else "该企业尚无核算结果：请先导入活动数据",
             field="year", details=[{"location": "query.year", "message": f"years with results: {have_en}",
                                     "message_zh": f"有核算结果的年份：{have_zh}"}])
     assert year is not None
