@@ -17,7 +17,8 @@ import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import Page, expect
 
-from .conftest import SCREENSHOTS, LiveServer, screenshot, sign_in
+from .conftest import SCREENSHOTS, LiveServer, screenshot
+from .live_server import sign_in
 
 
 @pytest.mark.parametrize(("locale", "words"), [
@@ -39,14 +40,14 @@ def test_report_buttons_on_the_results_page(page: Page, live_server: LiveServer,
     screenshot(page, f"enterprise-report-results-{locale}-390")
     page.set_viewport_size({"width": 1440, "height": 900})
 
-    with page.expect_download() as pdf_download:
+    with page.expect_download(timeout=180_000) as pdf_download:  # a loaded CI machine renders slowly
         pdf_button.click()
     pdf = pdf_download.value
     assert pdf.suggested_filename.endswith(f"-{locale}.pdf")
     path = SCREENSHOTS / f"enterprise-report-{locale}.pdf"
     pdf.save_as(path)
     assert path.read_bytes().startswith(b"%PDF-")
-    with page.expect_download() as xlsx_download:
+    with page.expect_download(timeout=180_000) as xlsx_download:
         page.get_by_test_id("report-xlsx").click()
     book = load_workbook(io.BytesIO(Path(xlsx_download.value.path()).read_bytes()))
     assert book.sheetnames[0] == words[3]

@@ -84,6 +84,8 @@ UNIT_WORDS: Mapping[str, tuple[str, str]] = {
     "GJ": (N_("gigajoules"), N_("gigajoule")),
     "MWh": (N_("megawatt-hours"), N_("megawatt-hour")),
     "Nm3": (N_("normal cubic metres"), N_("normal cubic metre")),
+    "m3": (N_("cubic metres"), N_("cubic metre")),
+    "10^4 m3": (N_("10 000 cubic metres"), N_("10 000 cubic metres")),
     "10^4 Nm3": (N_("10 000 normal cubic metres"), N_("10 000 normal cubic metres")),
     "weight box": (N_("weight boxes"), N_("weight box")),
     "kg": (N_("kilograms"), N_("kilogram")),
@@ -189,6 +191,9 @@ class _Words:
         a unit not in :data:`UNIT_WORDS` as it is."""
         if not unit or unit == "1":
             return ""
+        unit = unit.strip()
+        if unit.startswith("(") and unit.endswith(")"):
+            unit = unit[1:-1]
         if "/" in unit:
             top, _, bottom = unit.partition("/")
             if self.zh:
