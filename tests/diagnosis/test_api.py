@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -248,6 +249,7 @@ def test_report_html_in_both_languages_lists_below_standard_items(client: TestCl
     base = f"/api/v1/enterprises/{world.org('steel')}/diagnosis/report.html?year=2023"
     zh = client.get(base + "&lang=zh", headers=login("hebei"))
     assert zh.status_code == 200
+    assert re.search(r"生成时间</td><td>\d{4}-\d{2}-\d{2} \d{2}:\d{2} \+08:00<", zh.text)  # China time
     for text in ("工业企业节能诊断报告", "四、重点用能设备能效", "低于能效限定值的设备", "1号循环水泵电机", "1号配电变压器",
                  "六、节能措施及投资回收", "1,905", "2.2", "GB 19762"):
         assert text in zh.text, text

@@ -6,6 +6,7 @@ and finalisation, reports (HTML, PDF with Chinese text, xlsx), access and audit.
 from __future__ import annotations
 
 import io
+import re
 import shutil
 import subprocess
 from typing import Any
@@ -141,6 +142,8 @@ def test_reports_in_both_languages(client: TestClient, login: Login, world: Worl
     url = f"/api/v1/green-evaluations/{body['id']}/report"
     html_zh = client.get(f"{url}.html?lang=zh-CN", headers=login("steel"))
     assert html_zh.status_code == 200 and "差距清单" in html_zh.text and "唐山示例钢铁有限公司" in html_zh.text
+    # stamped in China time (issue #15 item 4), not UTC
+    assert re.search(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2} \+08:00", html_zh.text) and "UTC" not in html_zh.text
     html_en = client.get(f"{url}.html?lang=en", headers=login("steel")).text
     assert "Gap list" in html_en and "FAIL" in html_en and "below the pass mark 60" in html_en
     xlsx = client.get(f"{url}.xlsx?lang=en", headers=login("steel"))

@@ -33,6 +33,7 @@ SCOPED = {
     ("GET", "/api/v1/organisations/{organisation_id}"),
     ("GET", "/api/v1/enterprises/{enterprise_id}/benchmark"),
     ("GET", "/api/v1/enterprises/{enterprise_id}/targets"), ("PUT", "/api/v1/enterprises/{enterprise_id}/targets"),
+    ("GET", "/api/v1/enterprises/{enterprise_id}/report"),
 }
 #: lists: the outsider's answer must not contain the enterprise
 LISTS = {("GET", "/api/v1/enterprises"), ("GET", "/api/v1/organisations")}

@@ -11,7 +11,7 @@ a usable file (type, size, content) is refused with the error envelope and nothi
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response, UploadFile
 from fastapi.encoders import jsonable_encoder
@@ -31,6 +31,7 @@ from greenmfg.accounting.models import (
 )
 from greenmfg.cache import ResultsCache
 from greenmfg.db.session import Database
+from greenmfg.i18n import negotiate
 from greenmfg.orgs.access import Principal, get_enterprise
 from greenmfg.settings import Settings
 from greenmfg.web.deps import CurrentPrincipal, get_database, get_settings
@@ -47,6 +48,7 @@ router = APIRouter(prefix="/api/v1", tags=["imports and results"])
 DASHBOARD_CACHE_SECONDS = 600
 
 PERIOD = r"^\d{4}(-\d{2})?$"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def import_dict(batch: ImportBatch, names: dict[int, str], *, full: bool = False) -> dict[str, Any]:
@@ -267,3 +269,34 @@ def run_recalculation(principal: CurrentPrincipal, database: Annotated[Database,
                                  only_if_changed=not force)
         return {"runs": [{"run_id": r.id, "enterprise_id": r.enterprise_id, "changed": len(r.changes or [])}
                          for r in runs]}
+
+
+@router.get("/enterprises/{enterprise_id}/report",
+            summary="The energy and GHG report of a year (能源消费与温室气体排放报告) as PDF or xlsx")
+def enterprise_report(enterprise_id: Id, request: Request, principal: CurrentPrincipal,
+                      database: Annotated[Database, Depends(get_database)],
+                      year: Annotated[int | None, Query(ge=1990, le=2100,
+                                                        description="the latest year with results when omitted")] = None,
+                      format: Annotated[Literal["pdf", "xlsx"], Query(description="pdf or xlsx")] = "pdf",
+                      lang: Annotated[Literal["zh-CN", "zh", "en"] | None,
+                                      Query(description="zh-CN or en; else the page language or Accept-Language")] = None,
+                      ) -> Response:
+    """Totals, by month, by source, by scope, by facility, product intensities, methodology and
+    datasets, unverified values and the derivation appendix of the enterprise's counted results of
+    ``year`` (:mod:`greenmfg.accounting.report`); 404 (``report.no_results``) for a year without results."""
+    from greenmfg.accounting import (
+        report,  # WeasyPrint and openpyxl load only when a report is asked for
+    )
+
+    locale = negotiate(None, lang) if lang else request.state.locale
+    translator = request.app.state.templates.catalogs.translator(locale)
+    with database.session() as session:
+        enterprise = get_enterprise(session, principal, enterprise_id)
+        document = report.build_report(session, enterprise, year=year, translator=translator)
+    if format == "pdf":
+        content, media = report.render_pdf(document, translator), "application/pdf"
+    else:
+        content, media = report.render_xlsx(document, translator), XLSX
+    return Response(content, media_type=media, headers={
+        "Content-Disposition": f'attachment; filename="{report.report_filename(document, format)}"',
+        "Content-Language": locale})

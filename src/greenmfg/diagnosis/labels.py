@@ -64,7 +64,7 @@ BENCHMARK_CLASS_LABELS: Mapping[str, Mapping[str, str]] = MappingProxyType({
 
 REPORT_TEXT: Mapping[str, Mapping[str, str]] = MappingProxyType({
     "zh": MappingProxyType({
-        "title": "工业企业节能诊断报告", "year": "诊断年度", "generated": "生成日期", "province": "所在地区",
+        "title": "工业企业节能诊断报告", "year": "诊断年度", "generated": "生成时间", "province": "所在地区",
         "industry": "行业", "code": "统一社会信用代码/编号",
         "s1": "一、企业概况", "s2": "二、能源利用状况与能源管理", "s3": "三、工艺（产品）能效水平",
         "s4": "四、重点用能设备能效", "s5": "五、能耗异常告警", "s6": "六、节能措施及投资回收",

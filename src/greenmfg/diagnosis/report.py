@@ -10,7 +10,6 @@ energy efficiency (unit-product energy of the stored results, and the benchmark 
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import defaultdict
 from typing import Any, Literal
 
@@ -37,7 +36,7 @@ from greenmfg.orgs.access import Principal
 from greenmfg.orgs.models import Facility, Organisation
 from greenmfg.refdata.catalog import load_catalog
 from greenmfg.refdata.vocabulary import load_vocabulary
-from greenmfg.reports import html_to_pdf, report_environment
+from greenmfg.reports import html_to_pdf, report_environment, stamp
 
 __all__ = ["Lang", "report_context", "render_html", "render_pdf"]
 
@@ -194,7 +193,7 @@ def report_context(session: Session, enterprise: Organisation, *, year: int, lan
         "kinds": {k: v[lang] for k, v in KIND_LABELS.items()},
         "severities": {k: v[lang] for k, v in SEVERITY_LABELS.items()},
         "statuses": {k: v[lang] for k, v in STATUS_LABELS.items()},
-        "enterprise": enterprise, "year": year, "generated": dt.date.today().isoformat(), "version": __version__,
+        "enterprise": enterprise, "year": year, "generated": stamp(), "version": __version__,
         "province": (region["name_zh"] if lang == "zh" else region["name_en"]) if region else (enterprise.province or "—"),
         "facilities": facilities, "facility_codes": facility_codes, "meters": meters,
         "metered_facilities": sum(1 for f in facilities if meters.get(f.id)),

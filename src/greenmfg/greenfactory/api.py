@@ -10,7 +10,6 @@ input answers 422 with one located issue per problem (``details[].column`` such 
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Query
@@ -21,6 +20,7 @@ from greenmfg.db.session import Database
 from greenmfg.greenfactory import report, service
 from greenmfg.greenfactory.models import GreenEvaluation
 from greenmfg.orgs.models import Organisation
+from greenmfg.reports import stamp
 from greenmfg.web.deps import CurrentPrincipal, get_database
 from greenmfg.web.errors import ApiError
 from greenmfg.web.ids import Id
@@ -86,7 +86,7 @@ def render_report(session: Session, row: GreenEvaluation, fmt: str, lang: str) -
                        code="invalid_input", details=[{"column": "lang", "message": "zh-CN or en", "message_zh": "zh-CN 或 en"}])
     evaluation = service.evaluation_dict(row)
     name = organisation_name(session, row)
-    generated = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    generated = stamp()
     filename = f"green-evaluation-{row.id}-{lang}.{fmt}"
     if fmt == "html":
         return HTMLResponse(report.render_html(evaluation, organisation=name, lang=lang, generated=generated))

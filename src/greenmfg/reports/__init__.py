@@ -8,21 +8,45 @@ browser shows, so the PDF and the page never disagree.
 Fonts: WeasyPrint lays text out with Pango and finds fonts through fontconfig; Chinese needs
 Noto Sans CJK from Debian's ``fonts-noto-cjk`` (installed by ``make system-deps``). Without it
 Chinese comes out as boxes, so :func:`cjk_font_available` lets tests and the CLI say so.
+
+Times: every report and workbook the platform makes is stamped in China time (Asia/Shanghai,
+UTC+08:00), by :func:`report_time` and :func:`stamp` here and nowhere else.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import shutil
 import subprocess
 from importlib.resources import files
+from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-__all__ = ["REPORT_CSS", "cjk_font_available", "html_to_pdf", "report_environment"]
+__all__ = ["CHINA_TIME", "REPORT_CSS", "cjk_font_available", "html_to_pdf", "report_environment", "report_time",
+           "stamp"]
+
+#: the time zone of every stamp in a report or workbook (China Standard Time, UTC+08:00, no DST)
+CHINA_TIME = ZoneInfo("Asia/Shanghai")
 
 #: the print stylesheet every report links or inlines (``{{ report_css }}`` in reports/base.html)
 REPORT_CSS = files("greenmfg.reports").joinpath("templates/reports/report.css")
+
+
+def report_time(moment: dt.datetime | None = None) -> dt.datetime:
+    """``moment`` (now by default) in China time; a naive ``moment`` is taken as UTC, as stored."""
+    moment = moment or dt.datetime.now(dt.UTC)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(CHINA_TIME)
+
+
+def stamp(moment: dt.datetime | None = None) -> str:
+    """``moment`` (now by default) as a report shows it: ``2024-03-05 09:30 +08:00`` (China time)."""
+    local = report_time(moment)
+    offset = local.strftime("%z")
+    return f"{local:%Y-%m-%d %H:%M} {offset[:3]}:{offset[3:]}"
 
 
 def report_environment(*packages: str) -> Environment:
