@@ -98,7 +98,7 @@ def _preferences_page(request: Request, principal: Principal, database: Database
     return render_page(request, "notifications/preferences.html", {
         "kinds": [(k, KIND_LABELS[k]) for k in KINDS], "channels": list(CHANNEL_LABELS.items()), "chosen": chosen,
         "email": email, "email_on": bool(settings.smtp_host), "webhooks_on": settings.webhooks, "hooks": hooks,
-        "form": form or {}}, status_code=status_code)
+        "form": form or {"organisation_id": None, "url": ""}}, status_code=status_code)
 
 
 @router.get("/inbox/preferences")
