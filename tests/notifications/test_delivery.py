@@ -169,7 +169,7 @@ def test_email_goes_to_the_sink_after_the_commit_in_the_users_language(world: Wo
     assert set(by_address) == {"energy@steel.example.cn", "viewer@steel.example.cn"}
     zh, en = by_address["energy@steel.example.cn"], by_address["viewer@steel.example.cn"]
     assert zh["From"] == "greenmfg@example.cn"
-    assert zh["Subject"] == "唐山示例钢铁有限公司 的产能置换方案“41”已批准"
+    assert zh["Subject"] == "唐山示例钢铁有限公司的产能置换方案“41”已批准"
     assert en["Subject"] == "Capacity-replacement plan “41” of 唐山示例钢铁有限公司 approved"
     body = zh.get_body().get_content()  # type: ignore[union-attr]
     assert "理由：符合置换比例" in body and "https://greenmfg.example.cn/capacity/plans/41" in body
@@ -231,7 +231,7 @@ def test_webhook_is_signed_and_a_failing_one_never_breaks_the_step(world: World,
     assert headers["x-greenmfg-signature"] == signature(secret, headers["x-greenmfg-timestamp"], body)
     payload = json.loads(body)
     assert payload["event"] == "capacity.plan.approve" and payload["enterprise_id"] == world.org("steel")
-    assert payload["title_zh"] == "唐山示例钢铁有限公司 的产能置换方案“41”已批准"
+    assert payload["title_zh"] == "唐山示例钢铁有限公司的产能置换方案“41”已批准"
     assert payload["link"] == "/capacity/plans/41" and headers["x-greenmfg-event"] == "capacity.plan.approve"
     assert any("webhook 127.0.0.1" in r.getMessage() for r in caplog.records), caplog.text
     # the steps themselves were committed: their notifications are in the inboxes

@@ -42,7 +42,7 @@ def test_unread_count_list_open_and_mark_read(pages: Pages, world: World) -> Non
     inbox = steel.get("/inbox")
     assert inbox.status_code == 200
     text = page_text(inbox)
-    assert "唐山示例钢铁有限公司 的产能置换方案“41”已批准" in text and "“42”" in text and "流程进展" in text
+    assert "唐山示例钢铁有限公司的产能置换方案“41”已批准" in text and "“42”" in text and "流程进展" in text
     first, second = ids_of(database, "steel")[:2]
     # another user cannot read, open or mark steel's notifications, nor see them
     cement = pages("cement")

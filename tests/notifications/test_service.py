@@ -76,7 +76,7 @@ def test_green_list_steps_reach_the_next_actors_and_nobody_elsewhere(client: Tes
         assert row.link == f"/green-list/applications/{application}"
         zh = render(row.event, row.params, load_catalogs().translator("zh-CN"))
         en = render(row.event, row.params, load_catalogs().translator("en"))
-    assert zh.title == "唐山示例钢铁有限公司 的绿色制造名单申请：已推荐"
+    assert zh.title == "唐山示例钢铁有限公司的绿色制造名单申请：已推荐"
     assert en.title == "Green-list application of 唐山示例钢铁有限公司: Recommended"
     assert zh.detail == "理由：同意推荐" and en.detail == "Reason: 同意推荐"
 
@@ -143,7 +143,7 @@ def test_failed_import_reaches_the_uploader_and_the_enterprise(client: TestClien
         row = s.execute(select(Notification).where(Notification.event == "import.failed").limit(1)).scalar_one()
         assert row.link == f"/imports/{answer.json()['id']}" and row.kind == "import_failed"
         text = render(row.event, row.params, load_catalogs().translator("zh-CN"))
-    assert text.title == "唐山示例钢铁有限公司 的文件 activity.csv 导入失败"
+    assert text.title == "唐山示例钢铁有限公司的文件 activity.csv 导入失败"
     assert text.detail is not None and text.detail.startswith("发现 1 个问题")
 
 
@@ -227,7 +227,7 @@ def test_filing_deadlines_from_the_dataset(world: World) -> None:
         rows = s.execute(select(Notification)).scalars().all()
         assert {r.params["month"] for r in rows} == {"2024-03"}
         text = render(rows[0].event, rows[0].params, load_catalogs().translator("zh-CN"))
-        assert text.title == "唐山示例钢铁有限公司 2024-03 的活动数据尚未导入"
+        assert text.title == "唐山示例钢铁有限公司 2024-03 活动数据尚未导入"
         assert text.detail == "报送截止日为 2024-05-10（每月结束后 40 日内导入当月活动数据）。"
         # told once: the next day's check adds nothing; enterprises that never filed are not nagged
         assert check_deadlines(s, today=dt.date(2024, 6, 16), months=3) == 0
