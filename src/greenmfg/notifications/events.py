@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
 from greenmfg.audit.models import AuditEvent
@@ -172,7 +172,7 @@ def _derive(session: Session, _context: object, _instances: object) -> None:
     if not noted:
         return
     for instance in noted:
-        if instance not in session.new:
+        if not inspect(instance).pending:
             continue  # expunged before the flush
         if isinstance(instance, AuditEvent):
             _from_audit(session, instance)
