@@ -215,7 +215,7 @@ def test_webhook_is_signed_and_a_failing_one_never_breaks_the_step(world: World,
         dead_port = closed.getsockname()[1]
         closed.close()
         save_webhook(s, principal_of(database, "hebei"), world.org("hebei"), url=f"http://127.0.0.1:{dead_port}/x",
-                     kinds=[], active=True, allow_private=True)
+                     kinds=None, active=True, allow_private=True)
     with caplog.at_level(logging.ERROR, logger="greenmfg.notifications"):
         with database.session() as s:  # told: 河北 (hebei's hook fails) and 唐山's regulators; steel's hook is not told
             record(s, "capacity.plan.submit", actor="steel", organisation_id=world.org("steel"),

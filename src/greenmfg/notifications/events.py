@@ -98,6 +98,12 @@ def rule_for(action: str) -> Rule | None:
     return next((rule for prefix, rule in FALLBACK_RULES.items() if action.startswith(prefix)), None)
 
 
+def _number(value: object) -> int | None:
+    """``value`` as a whole number when it is one (ids in audit details), else None."""
+    text = str(value) if value is not None else ""
+    return int(text) if text.isdigit() else None
+
+
 def _link(action: str, target_type: str | None, target_id: str | None, enterprise_id: int | None) -> str | None:
     if target_type == "green_list_application":
         return f"/green-list/applications/{target_id}"
@@ -121,19 +127,21 @@ def _from_audit(session: Session, entry: AuditEvent) -> None:
     event_name = entry.action
     if entry.action.startswith("greenlist."):
         params = {"status": details.get("to"), "comment": details.get("comment"), "application": entry.target_id}
-        if evaluator_id is None and entry.target_type == "green_list_application" and entry.target_id:
+        application_id = _number(entry.target_id)
+        if evaluator_id is None and entry.target_type == "green_list_application" and application_id is not None:
             from greenmfg.greenlist.models import GreenApplication
 
-            application = session.get(GreenApplication, int(entry.target_id))
+            application = session.get(GreenApplication, application_id)
             evaluator_id = application.evaluator_id if application is not None else None
     elif entry.action.startswith("capacity.plan."):
         from greenmfg.capacity.models import ReplacementPlan
 
-        plan = session.get(ReplacementPlan, int(entry.target_id)) if entry.target_id else None
+        plan_id = _number(entry.target_id)
+        plan = session.get(ReplacementPlan, plan_id) if plan_id is not None else None
         params = {"project": plan.project_name if plan is not None else entry.target_id,
                   "comment": details.get("comment")}
     elif entry.action == "evaluator.assign":
-        evaluator = session.get(Organisation, evaluator_id) if evaluator_id else None
+        evaluator = session.get(Organisation, _number(evaluator_id)) if _number(evaluator_id) else None
         params = {"evaluator": evaluator.name if evaluator is not None else ""}
     elif entry.action == "import.preview":
         event_name = "import.failed"
@@ -142,7 +150,8 @@ def _from_audit(session: Session, entry: AuditEvent) -> None:
            params=params, link=_link(entry.action, entry.target_type, entry.target_id,
                                      enterprise.id if enterprise is not None else None),
            target_type=entry.target_type, target_id=entry.target_id, actor_user_id=entry.actor_user_id,
-           include_actor=rule.include_actor, evaluator_id=int(evaluator_id) if evaluator_id else None)
+           include_actor=rule.include_actor,
+           evaluator_id=_number(evaluator_id))
 
 
 def _from_alert(session: Session, alert: DiagnosisAlert) -> None:

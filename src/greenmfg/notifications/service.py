@@ -307,9 +307,11 @@ def webhook_organisations(session: Session, principal: Principal) -> list[tuple[
 
 
 def save_webhook(session: Session, principal: Principal, organisation_id: int, *, url: str | None,
-                 kinds: Iterable[str], active: bool, allow_private: bool,
+                 kinds: Iterable[str] | None, active: bool, allow_private: bool,
                  new_secret: bool = False) -> NotificationWebhook | None:
     """Set (or with an empty ``url`` remove) the organisation's webhook; None when removed.
+
+    ``kinds``: the kinds sent (None: every kind).
 
     Raises
     ------
@@ -337,8 +339,8 @@ def save_webhook(session: Session, principal: Principal, organisation_id: int, *
     if len(address) > 500:
         raise BadPreference("the webhook address is longer than 500 characters", "Webhook 地址超过 500 个字符")
     check_url(address, allow_private=allow_private)
-    chosen = list(dict.fromkeys(kinds))
-    unknown = [k for k in chosen if k not in KINDS]
+    chosen = None if kinds is None else list(dict.fromkeys(kinds))
+    unknown = [k for k in chosen or () if k not in KINDS]
     if unknown:
         raise BadPreference(f"unknown kind of notification {unknown[0]}", f"未知的通知类型 {unknown[0]}")
     if hook is None:
@@ -348,7 +350,7 @@ def save_webhook(session: Session, principal: Principal, organisation_id: int, *
     elif new_secret:
         hook.secret = secrets.token_urlsafe(32)
     hook.url, hook.active = address, active
-    hook.kinds = [k for k in KINDS if k in chosen] if chosen else None
+    hook.kinds = None if chosen is None else [k for k in KINDS if k in chosen]
     session.flush()
     record(session, "notifications.webhook.save", actor=principal.username, actor_user_id=principal.user_id,
                  organisation_id=organisation_id, target_type="webhook", target_id=hook.id,
