@@ -26,6 +26,9 @@ def _database(migrate: bool = True):  # type: ignore[no-untyped-def]
     settings = Settings.from_env()
     database = Database(settings.database_url, sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms)
     configure_audit(settings, database=database)  # audit events appended by any command are keyed and checkpointed
+    from greenmfg.notifications.events import configure as configure_notifications
+
+    configure_notifications(settings, database=database)  # and told to whom they concern
     if migrate:
         upgrade(database)
     return settings, database
@@ -432,3 +435,6 @@ def register(app: typer.Typer) -> None:
     app.add_typer(devices_app, name="devices")
     app.add_typer(broker_app, name="broker")
     app.add_typer(uploads_app, name="uploads")
+    from greenmfg.notifications.cli import notifications_app
+
+    app.add_typer(notifications_app, name="notifications")

@@ -149,6 +149,21 @@ class Settings:
     audit_checkpoints: str | None = None
     audit_checkpoint_every: int = 1
     audit_syslog: str | None = None
+    #: notifications by e-mail (greenmfg.notifications): off unless an SMTP host is set; ``smtp_tls`` is
+    #: ``starttls``, ``ssl`` or ``none``
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_user: str | None = None
+    smtp_password: str | None = field(default=None, repr=False)
+    smtp_from: str = "greenmfg@localhost"
+    smtp_tls: str = "starttls"
+    #: notifications to the organisations' webhooks: off unless switched on; private and loopback
+    #: addresses are refused unless allowed (SSRF); seconds a webhook may take to answer
+    webhooks: bool = False
+    webhook_allow_private: bool = False
+    webhook_timeout_seconds: int = 5
+    #: the platform's address as users reach it, for the links in e-mails (e.g. https://greenmfg.example.cn)
+    public_url: str | None = None
 
     @property
     def production(self) -> bool:
@@ -191,6 +206,16 @@ class Settings:
             audit_syslog=env.get("GREENMFG_AUDIT_SYSLOG") or None,
             sqlite_busy_timeout_ms=_int(env, "GREENMFG_SQLITE_BUSY_TIMEOUT_MS", base.sqlite_busy_timeout_ms),
             token_touch_seconds=_int(env, "GREENMFG_TOKEN_TOUCH_SECONDS", base.token_touch_seconds),
+            smtp_host=env.get("GREENMFG_SMTP_HOST") or None,
+            smtp_port=_int(env, "GREENMFG_SMTP_PORT", base.smtp_port),
+            smtp_user=env.get("GREENMFG_SMTP_USER") or None,
+            smtp_password=env.get("GREENMFG_SMTP_PASSWORD") or None,
+            smtp_from=env.get("GREENMFG_SMTP_FROM") or base.smtp_from,
+            smtp_tls=(env.get("GREENMFG_SMTP_TLS") or base.smtp_tls).strip().lower(),
+            webhooks=bool(_bool(env, "GREENMFG_WEBHOOKS", base.webhooks)),
+            webhook_allow_private=bool(_bool(env, "GREENMFG_WEBHOOK_ALLOW_PRIVATE", base.webhook_allow_private)),
+            webhook_timeout_seconds=_int(env, "GREENMFG_WEBHOOK_TIMEOUT_SECONDS", base.webhook_timeout_seconds),
+            public_url=env.get("GREENMFG_PUBLIC_URL") or None,
         )
 
     def check(self) -> None:
@@ -205,6 +230,9 @@ class Settings:
             raise ConfigurationError(
                 f"GREENMFG_ENV={self.environment!r}: use development or production / "
                 "GREENMFG_ENV 只能是 development 或 production")
+        if self.smtp_tls not in ("starttls", "ssl", "none"):
+            raise ConfigurationError(
+                f"GREENMFG_SMTP_TLS={self.smtp_tls!r}: use starttls, ssl or none / GREENMFG_SMTP_TLS 只能是 starttls、ssl 或 none")
         if self.password_min_length < 8:
             raise ConfigurationError(
                 f"GREENMFG_PASSWORD_MIN_LENGTH={self.password_min_length}: at least 8 / 密码最小长度不得少于 8")

@@ -101,6 +101,11 @@ GREENLIST = {("GET", "/green-list"), ("POST", "/green-list/applications"), ("POS
              ("POST", "/region/green/output-values")}
 
 BAD_ROW = ["E-STEEL", "唐山示例钢铁有限公司", "钢铁", "130000", "E-STEEL-F1", "2024-03", "交炭", "1000", "吨", "consumed"]
+#: the user's own inbox and notification settings, tested in tests/notifications/test_pages.py: another user's
+#: notification is a 404 page; an organisation's webhook is set by its managers only (others 403/404)
+NOTIFICATIONS = {("GET", "/inbox"), ("POST", "/inbox/{notification_id}/read"), ("POST", "/inbox/{notification_id}/open"),
+                 ("POST", "/inbox/read-all"), ("GET", "/inbox/preferences"), ("POST", "/inbox/preferences"),
+                 ("POST", "/inbox/webhooks/{organisation_id}")}
 STEEL_TEXTS = ("E-STEEL", "唐山示例钢铁")
 
 
@@ -114,7 +119,8 @@ def _page_routes(client: TestClient) -> set[tuple[str, str]]:
 
 def test_every_page_route_is_classified(client: TestClient) -> None:
     unclassified = (_page_routes(client) - SCOPED - HOME - NO_TENANT_DATA - PUBLIC - ADMIN_PAGES - REGION_PAGES
-                    - OWN_PAGES - CAPACITY - DIAGNOSIS - GREENFACTORY - COMPLIANCE - MONITORING - GREENLIST)
+                    - OWN_PAGES - CAPACITY - DIAGNOSIS - GREENFACTORY - COMPLIANCE - MONITORING - GREENLIST
+                    - NOTIFICATIONS)
     assert not unclassified, f"add these page routes to an isolation class and test them: {sorted(unclassified)}"
 
 

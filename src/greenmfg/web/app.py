@@ -14,6 +14,7 @@ from greenmfg.audit.service import configure as configure_audit
 from greenmfg.cache import make_cache
 from greenmfg.db.session import Database, reading
 from greenmfg.domains import Domain, discover, navigation
+from greenmfg.notifications.events import configure as configure_notifications
 from greenmfg.settings import ConfigurationError, Settings
 from greenmfg.web.deps import PrincipalCache
 from greenmfg.web.errors import install_error_handlers
@@ -84,6 +85,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     production_startup_checks(settings, database)
     # the audit chain's key and checkpoints (production refuses to start without a key)
     configure_audit(settings, database=database)
+    # notifications derived from the audit events; e-mail and webhooks only when the settings switch them on
+    configure_notifications(settings, database=database)
     app = GreenmfgApp(
         title="greenmfg API",
         version=__version__,

@@ -22,6 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from greenmfg.auth import service as auth
 from greenmfg.db.session import Database, database_busy
 from greenmfg.i18n import negotiate
+from greenmfg.notifications.service import unread_count
 from greenmfg.orgs.access import Principal, load_principal
 from greenmfg.settings import Network, Settings
 from greenmfg.web.errors import ApiError, LoginRequired, PasswordChangeRequired
@@ -99,6 +100,8 @@ def session_principal(request: Request, database: Database, settings: Settings) 
         user, row = found
         request.state.csrf_token = row.csrf_token
         request.state.must_change_password = user.must_change_password
+        # the number beside the inbox in every page's header
+        request.state.unread = unread_count(session, user.id)
         return load_principal(session, user, via="session")
 
 
