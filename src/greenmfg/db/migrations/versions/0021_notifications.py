@@ -1,7 +1,7 @@
 """notifications: the inbox, per-user preferences and the organisations' webhooks (issue #15 item 7)
 
-Revision ID: 0020_notifications
-Revises: 0019_audit_keys
+Revision ID: 0021_notifications
+Revises: 0020_enterprise_targets
 Create Date: 2026-12-06 12:00:00
 """
 
@@ -14,8 +14,8 @@ from sqlalchemy.dialects import postgresql
 
 import greenmfg.db.base
 
-revision = '0020_notifications'
-down_revision = '0019_audit_keys'
+revision = '0021_notifications'
+down_revision = '0020_enterprise_targets'
 branch_labels = None
 depends_on = None
 
