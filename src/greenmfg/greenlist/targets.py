@@ -88,13 +88,14 @@ class GreenTargets:
 
 
 def resolve_area(session: Session, principal: Principal, province: str | None, city: str | None) -> Area:
-    """The area asked for, if the caller covers it; default: the caller's first jurisdiction.
+    """The area asked for, if the caller covers it; default: the caller's first jurisdiction (an
+    admin without one: the province where most enterprises are registered).
 
     Raises
     ------
     Forbidden
         Not a regulator/admin, or the area is outside the caller's jurisdictions, or an admin
-        without a province.
+        without a province on a platform without enterprises.
     """
     require_regional_access(session, principal)
     city = (city or "").strip()
@@ -103,6 +104,13 @@ def resolve_area(session: Session, principal: Principal, province: str | None, c
             if principal.jurisdictions:
                 first = principal.jurisdictions[0]
                 return Area(first.province, first.city or "", first.industries)
+            busiest = session.execute(
+                select(Organisation.province).where(enterprise_filter(session, principal),
+                                                    Organisation.province.is_not(None))
+                .group_by(Organisation.province).order_by(func.count().desc(), Organisation.province).limit(1)
+            ).scalar_one_or_none()
+            if busiest:
+                return Area(busiest, "")
             raise Forbidden("give the province (and optionally the city) to look at",
                             "请指定要查看的省份（及城市）")
         return Area(province, city)
