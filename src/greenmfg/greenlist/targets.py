@@ -38,7 +38,7 @@ from greenmfg.orgs.access import Forbidden, Principal, enterprise_filter
 from greenmfg.orgs.models import Organisation
 from greenmfg.region.service import counted_results, require_regional_access
 
-__all__ = ["Area", "GreenTargets", "IntensityPoint", "SharePoint", "green_targets", "resolve_area"]
+__all__ = ["Area", "GreenTargets", "IntensityPoint", "SharePoint", "busiest_province", "green_targets", "resolve_area"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,15 +87,24 @@ class GreenTargets:
     warnings: list[dict[str, str]] = field(default_factory=list)
 
 
+def busiest_province(session: Session, principal: Principal) -> str | None:
+    """The province where most of the enterprises the caller sees are registered (what the page
+    shows an admin, who has no jurisdiction of its own, before a province is chosen)."""
+    found = session.execute(
+        select(Organisation.province).where(enterprise_filter(session, principal), Organisation.province.is_not(None))
+        .group_by(Organisation.province).order_by(func.count().desc(), Organisation.province).limit(1)
+    ).scalar_one_or_none()
+    return str(found) if found else None
+
+
 def resolve_area(session: Session, principal: Principal, province: str | None, city: str | None) -> Area:
-    """The area asked for, if the caller covers it; default: the caller's first jurisdiction (an
-    admin without one: the province where most enterprises are registered).
+    """The area asked for, if the caller covers it; default: the caller's first jurisdiction.
 
     Raises
     ------
     Forbidden
         Not a regulator/admin, or the area is outside the caller's jurisdictions, or an admin
-        without a province on a platform without enterprises.
+        without a province.
     """
     require_regional_access(session, principal)
     city = (city or "").strip()
@@ -104,13 +113,6 @@ def resolve_area(session: Session, principal: Principal, province: str | None, c
             if principal.jurisdictions:
                 first = principal.jurisdictions[0]
                 return Area(first.province, first.city or "", first.industries)
-            busiest = session.execute(
-                select(Organisation.province).where(enterprise_filter(session, principal),
-                                                    Organisation.province.is_not(None))
-                .group_by(Organisation.province).order_by(func.count().desc(), Organisation.province).limit(1)
-            ).scalar_one_or_none()
-            if busiest:
-                return Area(busiest, "")
             raise Forbidden("give the province (and optionally the city) to look at",
                             "请指定要查看的省份（及城市）")
         return Area(province, city)
