@@ -172,3 +172,48 @@ def test_every_navigation_page_and_its_links_open(app: Any, demo: tuple[Database
                     failures.append(failure)
         assert len(seen) > len(nav), f"{username} · {locale}: no detail link followed"
     assert not failures, "\n".join(failures)
+
+
+def _options(html_text: str, select_id: str) -> tuple[dict[int, str], int | None]:
+    """The options of a <select> (value → text) and the selected value."""
+    block = re.search(rf'<select id="{select_id}"[^>]*>(.*?)</select>', html_text, re.S)
+    assert block is not None, f"no select #{select_id}"
+    options = re.findall(r'<option value="(\d*)"( selected)?[^>]*>([^<]*)</option>', block.group(1))
+    chosen = [int(value) for value, selected, _ in options if selected and value]
+    return {int(value): text for value, _, text in options if value}, (chosen[0] if chosen else None)
+
+
+def test_multi_enterprise_pages_open_on_a_visible_enterprise_with_data(app: Any, demo: tuple[Database, list[DemoAccount]]
+                                                                       ) -> None:
+    """The city bureau's diagnosis picker offers exactly the enterprises of its city and opens on one
+    with an equipment register; its benchmark page opens on one with classified plants."""
+    from sqlalchemy import select
+
+    from greenmfg.compliance.stored import StoredBenchmark
+    from greenmfg.diagnosis.models import Equipment
+    from greenmfg.orgs.models import Jurisdiction, Organisation, OrgKind
+
+    database, _ = demo
+    with database.session() as session:
+        area = session.execute(select(Jurisdiction.province, Jurisdiction.city)
+                               .join(Organisation, Organisation.id == Jurisdiction.regulator_id)
+                               .where(Organisation.name.like("%市工业和信息化局"))).one()
+        in_city = dict(session.execute(select(Organisation.id, Organisation.name).where(
+            Organisation.kind == OrgKind.enterprise, Organisation.province == area[0], Organisation.city == area[1])).all())
+        elsewhere = set(session.execute(select(Organisation.id).where(
+            Organisation.kind == OrgKind.enterprise, Organisation.id.not_in(list(in_city)))).scalars())
+        registers = set(session.execute(select(Equipment.enterprise_id)).scalars())
+        classified = set(session.execute(select(StoredBenchmark.enterprise_id).where(
+            StoredBenchmark.current.is_(True), StoredBenchmark.cls.in_(("benchmark", "between", "below_baseline"))
+        )).scalars())
+    assert len(in_city) > 1 and set(in_city) & registers and set(in_city) & classified and elsewhere
+    browser = _signed_in(app, "demo-city")
+    options, chosen = _options(browser.get("/diagnosis").text, "enterprise_id")
+    assert options == in_city
+    assert chosen in registers
+    other = next(i for i in in_city if i != chosen)
+    page = browser.get(f"/diagnosis?enterprise_id={other}&year=2024").text   # the choice is kept in the query
+    assert _options(page, "enterprise_id")[1] == other
+    options, chosen = _options(browser.get("/benchmark").text, "benchmark-enterprise")
+    assert set(options) == set(in_city) and chosen in classified
+    assert browser.get(f"/diagnosis?enterprise_id={min(elsewhere)}").status_code == 404   # not its city
