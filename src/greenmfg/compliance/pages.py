@@ -21,7 +21,7 @@ from greenmfg.compliance.labels import CLASS_LABELS
 from greenmfg.compliance.service import CLASSES, ComplianceView, PlantYear
 from greenmfg.db.session import Database
 from greenmfg.i18n import Translator
-from greenmfg.orgs.access import Principal, enterprise_filter
+from greenmfg.orgs.access import Principal, default_enterprise, enterprise_filter
 from greenmfg.orgs.models import Organisation
 from greenmfg.refdata.catalog import load_catalog
 from greenmfg.web.deps import PagePrincipal, get_database
@@ -56,13 +56,8 @@ def _editions() -> list[str]:
 def _default_enterprise(database: Database, principal: Principal, enterprise: int | None) -> int | None:
     if enterprise is not None:
         return enterprise
-    own = principal.enterprise_ids()
-    if own:
-        return own[0]
-    with database.session() as session:
-        first = session.execute(select(Organisation.id).where(enterprise_filter(session, principal))
-                                .order_by(Organisation.code).limit(1)).scalar_one_or_none()
-    return first
+    with database.session() as session:  # the first visible enterprise with benchmarked plants
+        return default_enterprise(session, principal, having=service.has_benchmark_results())
 
 
 def _choices(database: Database, principal: Principal) -> list[tuple[int, str]]:

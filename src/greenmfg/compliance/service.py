@@ -36,7 +36,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, true
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select, true
 from sqlalchemy.orm import Session, aliased
 
 from greenmfg.accounting.models import CalculationRun, DataVersion, FacilityResult
@@ -52,6 +52,7 @@ from greenmfg.compliance.pooling import (
     works_years,
 )
 from greenmfg.compliance.stored import (
+    NEWEST,
     BenchmarkRunRecord,
     StoredBenchmark,
     StoredPlantYear,
@@ -74,6 +75,7 @@ from greenmfg.refdata.catalog import Catalog, load_catalog
 
 __all__ = ["CLASSES", "DEADLINES_DATASET", "REASON_CODES", "BadParameter", "BenchmarkView", "ComplianceView",
            "Deadline", "GroupCounts", "PlantYear", "benchmark_key", "computed_benchmark", "enterprise_benchmark",
+           "has_benchmark_results",
            "load_deadlines", "plant_years", "reference_key", "region_compliance", "works_years"]
 
 #: classes in display order; ``not_classified``: an indicator but no value or level,
@@ -201,6 +203,13 @@ def _counted_versions(enterprises: ColumnElement[bool]) -> ColumnElement[bool]:
         annual.period == func.substr(DataVersion.period, 1, 4)).exists()
     return and_(enterprises, DataVersion.current.is_(True),
                 (func.length(DataVersion.period) == 4) | ~superseded)
+
+
+def has_benchmark_results() -> ColumnElement[bool]:
+    """A clause on :class:`Organisation`: the enterprise has current stored results that place a
+    plant against a benchmark or baseline level (what the benchmark page opens on)."""
+    return exists().where(StoredBenchmark.enterprise_id == Organisation.id, StoredBenchmark.current.is_(True),
+                          StoredBenchmark.option == NEWEST, StoredBenchmark.cls.in_(CLASSES[:3]))
 
 
 def _in_period(column: Any, period: str | None) -> ColumnElement[bool]:

@@ -18,8 +18,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, exists
 
 from greenmfg.db.session import Database
 from greenmfg.diagnosis import service
@@ -31,8 +30,9 @@ from greenmfg.diagnosis.labels import (
     alert_kind_key,
     alert_severity_key,
 )
+from greenmfg.diagnosis.models import Equipment
 from greenmfg.errors import InputError, Issue, ValidationFailed
-from greenmfg.orgs.access import Principal, enterprise_filter, get_enterprise
+from greenmfg.orgs.access import Principal, default_enterprise, get_enterprise, visible_enterprises
 from greenmfg.orgs.models import Organisation
 from greenmfg.settings import Settings
 from greenmfg.web.deps import PagePrincipal, get_database, get_settings
@@ -47,21 +47,22 @@ router = APIRouter(include_in_schema=False)
 DatabaseDep = Annotated[Database, Depends(get_database)]
 
 
-def _visible(session: Session, principal: Principal) -> list[Organisation]:
-    return list(session.execute(select(Organisation).where(enterprise_filter(session, principal))
-                                .order_by(Organisation.name)).scalars())
+def _has_register() -> ColumnElement[bool]:
+    """An enterprise "has data" for this page when it has an equipment register."""
+    return exists().where(Equipment.enterprise_id == Organisation.id)
 
 
 def _page(request: Request, principal: Principal, database: Database, enterprise_id: int | None, year: int | None,
           issues: list[Issue] | None = None, total: int = 0, status_code: int = 200) -> Response:
     with database.session() as session:
-        enterprises = _visible(session, principal)
-        if enterprise_id is None and len(enterprises) == 1:
-            enterprise_id = enterprises[0].id
+        enterprises = visible_enterprises(session, principal)
+        if enterprise_id is None:  # multi-enterprise users open on one with a register; the picker changes it
+            enterprise_id = default_enterprise(session, principal, having=_has_register())
         if year is None:
             year = service.default_year(session, enterprise_id) if enterprise_id is not None \
                 else dt.date.today().year - 1
-        context: dict[str, Any] = {"enterprises": enterprises, "year": year, "issues": issues or [],
+        context: dict[str, Any] = {"enterprises": [(e.id, e.name) for e in enterprises], "enterprise": None,
+                                   "year": year, "issues": issues or [],
                                    "issue_total": total, "kinds": KIND_PAGE_LABELS}
         if enterprise_id is not None:
             enterprise = get_enterprise(session, principal, enterprise_id)

@@ -419,6 +419,8 @@ def _targets_page(request: Request, principal: Principal, database: Database, *,
                   status_code: int = 200) -> Response:
     t = translator_for(request)
     with database.session() as session:
+        if province is None and principal.is_admin and not principal.jurisdictions:
+            province = targets.busiest_province(session, principal)  # the page opens on a province
         result = targets.green_targets(session, principal, province=province, city=city)
         outputs = list(session.execute(select(RegionOutput).where(
             RegionOutput.province == result.area.province, RegionOutput.city == result.area.city)

@@ -38,7 +38,7 @@ from greenmfg.orgs.access import Forbidden, Principal, enterprise_filter
 from greenmfg.orgs.models import Organisation
 from greenmfg.region.service import counted_results, require_regional_access
 
-__all__ = ["Area", "GreenTargets", "IntensityPoint", "SharePoint", "green_targets", "resolve_area"]
+__all__ = ["Area", "GreenTargets", "IntensityPoint", "SharePoint", "busiest_province", "green_targets", "resolve_area"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +85,16 @@ class GreenTargets:
     intensities: list[IntensityPoint]
     rules: ListRules
     warnings: list[dict[str, str]] = field(default_factory=list)
+
+
+def busiest_province(session: Session, principal: Principal) -> str | None:
+    """The province where most of the enterprises the caller sees are registered (what the page
+    shows an admin, who has no jurisdiction of its own, before a province is chosen)."""
+    found = session.execute(
+        select(Organisation.province).where(enterprise_filter(session, principal), Organisation.province.is_not(None))
+        .group_by(Organisation.province).order_by(func.count().desc(), Organisation.province).limit(1)
+    ).scalar_one_or_none()
+    return str(found) if found else None
 
 
 def resolve_area(session: Session, principal: Principal, province: str | None, city: str | None) -> Area:

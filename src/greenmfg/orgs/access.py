@@ -56,8 +56,8 @@ from greenmfg.errors import GreenmfgError
 from greenmfg.orgs.models import EvaluatorAssignment, Jurisdiction, Organisation, OrgKind
 
 __all__ = ["Forbidden", "Membership", "NotFound", "Principal", "Scope", "assignment_clause",
-           "assignment_purpose", "enterprise_filter", "get_enterprise", "load_principal", "manageable_enterprises",
-           "member_organisations", "regulated_enterprises",
+           "assignment_purpose", "default_enterprise", "enterprise_filter", "get_enterprise", "load_principal",
+           "manageable_enterprises", "member_organisations", "visible_enterprises", "regulated_enterprises",
            "regulates", "regulator_scopes", "require_regulator", "visible_clause", "visible_one"]
 
 
@@ -396,6 +396,32 @@ def manageable_enterprises(session: Session, principal: Principal, *, limit: int
     orgs = session.execute(select(Organisation).where(enterprise_filter(session, principal))
                            .order_by(Organisation.code).limit(limit)).scalars().all()
     return [o for o in orgs if principal.can_manage(o.id)]
+
+
+def visible_enterprises(session: Session, principal: Principal, *, limit: int = 2000) -> list[Organisation]:
+    """The enterprises the caller may see, by name: the choices of an enterprise picker."""
+    return list(session.execute(select(Organisation).where(enterprise_filter(session, principal))
+                                .order_by(Organisation.name, Organisation.id).limit(limit)).scalars())
+
+
+def default_enterprise(session: Session, principal: Principal, *,
+                       having: ColumnElement[bool] | None = None) -> int | None:
+    """The enterprise a page opens on when none is chosen: the caller's own enterprise if it
+    belongs to one, else the first visible enterprise (by code) for which ``having`` holds (a
+    clause on :class:`Organisation`, e.g. an ``EXISTS`` of the page's data), else the first
+    visible enterprise; ``None`` when the caller sees none.
+    """
+    own = principal.enterprise_ids()
+    if own:
+        return own[0]
+    query = select(Organisation.id).where(enterprise_filter(session, principal)).order_by(Organisation.code,
+                                                                                          Organisation.id).limit(1)
+    if having is not None:
+        found = session.execute(query.where(having)).scalar_one_or_none()
+        if found is not None:
+            return int(found)
+    first = session.execute(query).scalar_one_or_none()
+    return None if first is None else int(first)
 
 
 def get_enterprise(session: Session, principal: Principal, enterprise_id: int, *,

@@ -1,6 +1,9 @@
 /* greenmfg page behaviour, layered on server-rendered HTML (every page works without it):
    - charts: every [data-echarts] element becomes an ECharts chart (library loaded on demand),
-     in the greenmfg theme, resized with its container;
+     in the greenmfg theme, with axis names and legends kept inside (fitOption), resized with its
+     container and redrawn at the paper's width for printing;
+   - phones: the menu button opens and closes the sections of the top bar;
+   - pickers: an enterprise picker's search box narrows its options by name;
    - tables: [data-table] blocks get click-to-sort headers and a live text filter;
    - htmx: requests carry the CSRF token; new content is initialised like the page;
    - live pages: <meta name="greenmfg-live" content="SECONDS"> reloads the page every SECONDS while
@@ -43,7 +46,7 @@
       textStyle: { fontFamily: font, color: text },
       title: { textStyle: { color: text, fontWeight: 600, fontSize: 14 }, subtextStyle: { color: muted } },
       legend: { textStyle: { color: text }, icon: "roundRect", itemWidth: 12, itemHeight: 8, itemGap: 16 },
-      grid: { left: 12, right: 20, top: 60, bottom: 8, containLabel: true },
+      grid: { left: 12, right: 20, top: 60, bottom: 8, outerBoundsMode: "same", outerBoundsContain: "all" },
       categoryAxis: Object.assign({}, axis, { splitLine: { show: false } }),
       valueAxis: Object.assign({}, axis, { axisLine: { show: false } }),
       timeAxis: axis,
@@ -81,6 +84,53 @@
     return echartsLoading;
   }
 
+  function asList(value) {
+    if (value === undefined || value === null) return [];
+    return Array.isArray(value) ? value : [value];
+  }
+
+  /* What every chart's option gets, set once here rather than in each page's option:
+     - grids keep axis labels AND axis names inside the chart (ECharts 6's containLabel keeps
+       only the labels, so a long axis name was cut at the edge): outerBoundsMode "same" with
+       outerBoundsContain "all";
+     - a named axis keeps its name clear of its labels (nameGap);
+     - a legend without a type scrolls on one line instead of wrapping over the plot;
+     - on a narrow chart (a phone) long category labels are cut to the room each one has. */
+  function fitOption(option, width) {
+    var narrow = width < 560;
+    var cartesian = option.xAxis !== undefined || option.yAxis !== undefined;
+    if (cartesian && option.grid === undefined) option.grid = {};
+    asList(option.grid).forEach(function (grid) {
+      delete grid.containLabel;
+      if (grid.outerBoundsMode === undefined) grid.outerBoundsMode = "same";
+      if (grid.outerBoundsContain === undefined) grid.outerBoundsContain = "all";
+    });
+    ["xAxis", "yAxis"].forEach(function (key) {
+      asList(option[key]).forEach(function (axis) {
+        if (axis.name && axis.nameGap === undefined && axis.nameLocation === "middle") {
+          axis.nameGap = key === "yAxis" ? 48 : 30;
+        }
+        if (narrow && axis.type === "category" && key === "xAxis") {
+          // long category names on a phone: cut to the room each one has (the tooltip names them)
+          var label = axis.axisLabel = axis.axisLabel || {};
+          var count = Math.max(1, asList(axis.data).length);
+          if (label.width === undefined) {
+            label.width = Math.max(56, Math.floor(width * 0.75 / count));
+            label.overflow = "truncate";
+          }
+        }
+      });
+    });
+    asList(option.legend).forEach(function (legend) {
+      if (legend.type === undefined) legend.type = "scroll";
+      if (narrow && legend.orient !== "vertical" && legend.left === undefined) {
+        delete legend.right;
+        legend.left = 0;
+      }
+    });
+    return option;
+  }
+
   function initCharts(scope) {
     var elements = scope.querySelectorAll("[data-echarts]:not([data-echarts-ready])");
     if (!elements.length) return;
@@ -114,7 +164,7 @@
 
   function draw(echarts, element, option) {
     var chart = echarts.init(element, "greenmfg", { renderer: "canvas", locale: lang.indexOf("zh") === 0 ? "ZH" : "EN" });
-    chart.setOption(option);
+    chart.setOption(fitOption(option, element.clientWidth));
     element.setAttribute("data-echarts-ready", "");
     if (window.ResizeObserver) {
       new ResizeObserver(function () { chart.resize(); }).observe(element);
@@ -214,6 +264,30 @@
     });
   }
 
+  /* -------------------------------------------------------------- pickers */
+
+  // an enterprise picker's search box hides the options whose name does not contain the text
+  // and selects the first that does, so Enter (or the form's button) opens it
+  function initPickers(scope) {
+    scope.querySelectorAll("[data-picker-search]:not([data-picker-ready])").forEach(function (input) {
+      input.setAttribute("data-picker-ready", "");
+      var select = document.getElementById(input.getAttribute("data-picker-search"));
+      if (!select) return;
+      input.addEventListener("input", function () {
+        var query = input.value.trim().toLocaleLowerCase(lang);
+        var first = null;
+        Array.prototype.forEach.call(select.options, function (option) {
+          if (!option.value) return;
+          var match = !query || option.textContent.toLocaleLowerCase(lang).indexOf(query) !== -1;
+          option.hidden = !match;
+          if (match && first === null) first = option;
+        });
+        var current = select.options[select.selectedIndex];
+        if (first && (!current || current.hidden || !current.value)) select.value = first.value;
+      });
+    });
+  }
+
   /* ------------------------------------------------------------------ htmx */
 
   function csrfToken() {
@@ -233,6 +307,7 @@
   function init(scope) {
     initCharts(scope);
     initTables(scope);
+    initPickers(scope);
   }
 
   document.addEventListener("htmx:after:process", function (event) { init(event.target || document); });
@@ -256,6 +331,33 @@
       if (!editing && !inForm && document.visibilityState === "visible") window.location.reload();
     }, seconds * 1000);
   }
+
+  /* ---------------------------------------------------- menu and printing */
+
+  // on phones the menu button opens and closes the sections (CSS hides them behind it)
+  document.querySelectorAll("[data-nav-toggle]").forEach(function (button) {
+    var nav = document.getElementById(button.getAttribute("aria-controls"));
+    if (!nav) return;
+    var setOpen = function (open) {
+      nav.classList.toggle("is-open", open);
+      button.setAttribute("aria-expanded", open ? "true" : "false");
+    };
+    button.addEventListener("click", function () { setOpen(!nav.classList.contains("is-open")); });
+    document.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && nav.classList.contains("is-open")) { setOpen(false); button.focus(); }
+    });
+  });
+
+  // charts are drawn for the screen: redraw them at the paper's width to print, and back after
+  function resizeCharts() {
+    if (!window.echarts) return;
+    document.querySelectorAll("[data-echarts-ready]").forEach(function (element) {
+      var chart = window.echarts.getInstanceByDom(element);
+      if (chart) chart.resize();
+    });
+  }
+  window.addEventListener("beforeprint", resizeCharts);
+  window.addEventListener("afterprint", resizeCharts);
 
   // close the user menu when clicking elsewhere
   document.addEventListener("click", function (event) {
