@@ -27,7 +27,7 @@ from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from greenmfg.accounting import editing
-from greenmfg.accounting.charts import period_label
+from greenmfg.accounting.charts import period_label, sentence_case
 from greenmfg.accounting.labels import FLOW_LABELS
 from greenmfg.db.session import Database
 from greenmfg.errors import Issue, ValidationFailed
@@ -39,7 +39,7 @@ from greenmfg.settings import Settings
 from greenmfg.web.deps import PagePrincipal, get_database, get_settings
 from greenmfg.web.ids import Id
 from greenmfg.web.pages import flash
-from greenmfg.web.templating import item_name, render, translator_for
+from greenmfg.web.templating import item_name, render, translator_for, vocabulary_name
 
 __all__ = ["router"]
 
@@ -97,12 +97,11 @@ def _month_url(enterprise_id: int, facility: str, period: str) -> str:
 
 
 def _enterprise_view(principal: Principal, enterprise: Any, translator: Translator) -> dict[str, Any]:
-    from greenmfg.web.templating import vocabulary_name
-
     single = (not (principal.is_admin or principal.is_regulator or principal.is_evaluator)
               and principal.enterprise_ids() == [enterprise.id])
     return {"id": enterprise.id, "name": enterprise.name, "code": enterprise.code, "city": enterprise.city,
-            "industry": vocabulary_name(load_vocabulary().industries, enterprise.industry, translator),
+            "industry": vocabulary_name(load_vocabulary().industries, enterprise.industry, translator,
+                                        english=sentence_case),
             "can_manage": principal.can_manage(enterprise.id), "single": single}
 
 
@@ -176,6 +175,19 @@ def _cell_errors(issues: Sequence[Issue], rows: Sequence[Mapping[str, Any]], tra
     return cells, listed
 
 
+def _shared_value(name: str, month: editing.Month, translator: Translator) -> str:
+    """A shared column in words: the industry and province named in the page's language (钢铁, Hebei)."""
+    value = month.fixed.get(name) or ""
+    vocabulary = load_vocabulary()
+    if name == "industry":
+        key = vocabulary.industry_names.resolve(value) if value else None
+        return vocabulary_name(vocabulary.industries, key, translator, english=sentence_case) if key else (value or "—")
+    if name == "region":
+        key = vocabulary.region_names.resolve(value) if value else None
+        return vocabulary_name(vocabulary.regions, key, translator) if key else (value or "—")
+    return value or "—"
+
+
 # --------------------------------------------------------------------------------------- pages
 
 
@@ -192,11 +204,14 @@ def _render(request: Request, principal: Principal, month: editing.Month, *, row
              "unit": {o["value"]: o["label"] for o in options["unit"]},
              "flow": {o["value"]: o["label"] for o in options["flow"]}}
     return render(request, "accounting/month_edit.html", {
-        "enterprise": enterprise, "month": month, "title": title, "rows": rows, "reason": reason,
+        "enterprise": enterprise, "month": month, "title": title,
+        "period_text": period_label(month.period, translator, with_year=True), "rows": rows, "reason": reason,
         "base_version": month.version if base_version is None else base_version,
         "columns": [{"name": name, "label": translator.gettext(COLUMN_LABELS[name]),
                      "select": name in SELECTS, "wide": name == "item"} for name in editing.EDITABLE],
-        "fixed": [{"label": translator.gettext(COLUMN_LABELS[name]), "value": month.fixed.get(name) or "—"}
+        "read_columns": [c for c in editing.EDITABLE if c in SELECTS or c == "quantity"
+                         or any(r["cells"].get(c) for r in rows)],
+        "fixed": [{"label": translator.gettext(COLUMN_LABELS[name]), "value": _shared_value(name, month, translator)}
                   for name in ("enterprise_id", "industry", "region")],
         "options": options, "names": names, "cell_errors": cell_errors, "issues": listed, "error": error,
         "stale": stale, "with_data": with_data, "can_edit": enterprise["can_manage"],
