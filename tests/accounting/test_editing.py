@@ -21,6 +21,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from greenmfg.accounting.editing_page import FORM_ROWS
 from greenmfg.accounting.models import ActivityRecord, DataVersion, FacilityResult, ImportBatch
 from greenmfg.audit.models import AuditEvent
 from greenmfg.db.session import Database
@@ -150,6 +151,8 @@ def test_a_correction_is_a_new_version_with_the_expected_results(steel: dict[str
         assert event.actor == "steel" and event.organisation_id == steel["id"]
         assert event.details["reason"] == "月度核对后更正焦炭计量读数"
         assert (event.details["from_version"], event.details["version"], event.details["period"]) == (1, 2, "2024-01")
+    history = page_text(page.get(f"/enterprises/{steel['id']}/imports"))
+    assert "网页修改：月度核对后更正焦炭计量读数" in history
     # the page now shows version 2 with its reason; a row removed by its box is gone from version 3
     again = page.get(steel["url"])
     assert "v2" in page_text(again) and "月度核对后更正焦炭计量读数" in page_text(again)
@@ -282,6 +285,11 @@ def test_the_api_shares_the_service(steel: dict[str, Any], client: TestClient, l
     assert answer.status_code == 422
     located = [(d["row"], d["column"]) for d in answer.json()["error"]["details"]]
     assert located == [(4, "item")]
+    # a finding naming another row counts rows as the request does (row 5 repeats row 1)
+    twice = [*rows, {}, rows[0]]
+    details = client.put(url, headers=headers, json={"rows": twice, "reason": "更正", "version": 1}).json()["error"]
+    assert [(d["row"], d["code"]) for d in details["details"]] == [(5, "accounting.input.duplicate_row")]
+    assert "as row 1" in details["details"][0]["message"] and "第 1 行" in details["details"][0]["message_zh"]
     answer = client.put(url, headers=headers, json={"rows": rows, "reason": " ", "version": 1})
     assert answer.status_code == 422 and answer.json()["error"]["details"][0]["location"] == "body.reason"
     answer = client.put(url, headers=headers, json={"rows": rows, "reason": "更正", "version": 0})
@@ -294,3 +302,11 @@ def test_the_api_shares_the_service(steel: dict[str, Any], client: TestClient, l
     assert saved["energy_tce"] == pytest.approx(_current(database, "2024-01")[1])
     assert client.put(f"/api/v1/enterprises/{steel['id']}/activity/E-STEEL-F1/2024-1", headers=headers,
                       json={"rows": rows, "reason": "x", "version": 2}).status_code == 422
+    # a month of more rows than the page's form holds: the page shows them and points to the file or the API
+    many = [*rows, *({"item": "焦炭", "quantity": "1", "unit": "吨", "flow": "消耗", "ncv": f"{28 + i / 100:.2f}",
+                      "ncv_unit": "GJ/t"} for i in range(FORM_ROWS))]   # batches of measured heating values
+    answer = client.put(url, headers=headers, json={"rows": many, "reason": "逐批记录", "version": 2})
+    assert answer.status_code == 200 and answer.json()["rows"] == FORM_ROWS + 3, answer.text[:1500]
+    shown = steel["page"].get(steel["url"])
+    assert 'data-testid="month-form"' not in shown.text and 'data-testid="month-rows"' in shown.text
+    assert "超过网页可编辑的行数" in page_text(shown)

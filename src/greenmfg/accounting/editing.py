@@ -28,6 +28,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+import pyarrow as pa
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -234,17 +235,24 @@ def _csv(fixed: Mapping[str, str], rows: Sequence[tuple[int, dict[str, str]]]) -
     return buffer.getvalue().encode("utf-8")
 
 
-def _located(issues: Sequence[Issue], rows: Sequence[tuple[int, dict[str, str]]]) -> list[Issue]:
-    """Findings of the written file located in the submitted rows: ``row`` the row's 1-based
-    position in the request (None for a finding about the shared columns or the whole month)."""
-    out = []
-    for issue in issues:
-        index = issue.row - 2 if issue.row is not None else -1
-        position = rows[index][0] if 0 <= index < len(rows) else None
-        if issue.column in FIXED:
-            position = None
-        out.append(replace(issue, file="", sheet="", row=position))
-    return out
+def _table(name: str, fixed: Mapping[str, str], rows: Sequence[tuple[int, dict[str, str]]]) -> pa.Table:
+    """The rows as the reader's in-memory table: each row located by its position in the request
+    (``_row``), so that every finding, and every message naming another row, counts rows as the
+    grid and the API caller do; ``name`` stands for the file."""
+    columns: dict[str, list[Any]] = {"_file": [name] * len(rows), "_sheet": [""] * len(rows),
+                                     "_row": [position for position, _values in rows]}
+    for column in COLUMNS:
+        columns[column.name] = [fixed.get(column.name, "") if column.name in FIXED else values.get(column.name, "")
+                                for _position, values in rows]
+    schema = pa.schema([("_file", pa.string()), ("_sheet", pa.string()), ("_row", pa.int64()),
+                        *((c.name, pa.string()) for c in COLUMNS)])
+    return pa.table(columns, schema=schema)
+
+
+def _located(issues: Sequence[Issue]) -> list[Issue]:
+    """Findings located in the submitted rows: ``row`` the row's 1-based position in the request
+    (None for a finding about the shared columns, which are the month's own, or the whole month)."""
+    return [replace(issue, file="", sheet="", row=None if issue.column in FIXED else issue.row) for issue in issues]
 
 
 def save_month(database: Database, principal: Principal, enterprise_id: int, facility: str, period: str, *,
@@ -278,12 +286,15 @@ def save_month(database: Database, principal: Principal, enterprise_id: int, fac
                 for position, values in kept for name, value in values.items() if len(value) > MAX_VALUE]
     if too_long:
         raise ValidationFailed(too_long, len(too_long))
+    # the batch keeps the rows as the template's CSV (what a download of the import gives back);
+    # they are read, checked and accounted as the table of the same rows, located by grid position
     content = _csv(month.fixed, kept)
     filename = f"{facility}-{period}.csv".replace("/", "_").replace("\\", "_")
     checked = store.check_upload(month.enterprise, filename=filename, content_type="text/csv", content=content,
-                                 max_bytes=max(max_bytes, len(content)))
+                                 max_bytes=max(max_bytes, len(content)),
+                                 rows=_table(f"{facility} {period}", month.fixed, kept))
     if checked.issues or checked.accounted is None:
-        raise ValidationFailed(_located(checked.issues, kept), checked.total_issues)
+        raise ValidationFailed(_located(checked.issues), checked.total_issues)
     try:
         with database.session(write=True) as session:
             return _store(session, principal, month, checked, content, kept, reason.strip(), base_version)

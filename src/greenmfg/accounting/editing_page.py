@@ -199,6 +199,8 @@ def _render(request: Request, principal: Principal, month: editing.Month, *, row
     cell_errors, listed = _cell_errors(issues, rows, translator)
     title = f"{month.facility} · {period_label(month.period, translator, with_year=True)}"
     with_data = month.version > 0
+    # a month of more rows than the form holds is read here and changed by a file or the API
+    too_many = len(month.rows) >= FORM_ROWS
     options = _options(translator)
     names = {"item": {o["value"]: o["label"] for g in options["item"] for o in g["options"]},
              "unit": {o["value"]: o["label"] for o in options["unit"]},
@@ -214,7 +216,8 @@ def _render(request: Request, principal: Principal, month: editing.Month, *, row
         "fixed": [{"label": translator.gettext(COLUMN_LABELS[name]), "value": _shared_value(name, month, translator)}
                   for name in ("enterprise_id", "industry", "region")],
         "options": options, "names": names, "cell_errors": cell_errors, "issues": listed, "error": error,
-        "stale": stale, "with_data": with_data, "can_edit": enterprise["can_manage"],
+        "stale": stale, "with_data": with_data, "can_edit": enterprise["can_manage"] and not too_many,
+        "too_many": too_many,
         "action": _month_url(month.enterprise.id, month.facility, month.period),
         "results_url": f"/enterprises/{month.enterprise.id}/results?period={month.period}"
                        f"&facility={_quoted(month.facility)}",
@@ -254,7 +257,8 @@ def month_page(enterprise_id: Id, facility: str, period: str, request: Request, 
     """The month's rows: the grid for its managers, a read-only table for everybody else who sees it."""
     with database.session() as session:
         month = editing.read_month(session, principal, enterprise_id, facility, period)
-    rows = _grid_rows(month.rows, blank=BLANK_ROWS if principal.can_manage(enterprise_id) else 0)
+    editable = principal.can_manage(enterprise_id) and len(month.rows) < FORM_ROWS
+    rows = _grid_rows(month.rows, blank=BLANK_ROWS if editable else 0)
     return _render(request, principal, month, rows=rows)
 
 
