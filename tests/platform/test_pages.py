@@ -99,6 +99,11 @@ GREENLIST = {("GET", "/green-list"), ("POST", "/green-list/applications"), ("POS
              ("POST", "/green-list/publish"), ("GET", "/green-list/applications/{application_id}"),
              ("POST", "/green-list/applications/{application_id}/{action}"), ("GET", "/region/green"),
              ("POST", "/region/green/output-values")}
+#: the month editor, tested in tests/accounting/test_editing.py: another enterprise's user gets the 404 page and
+#: nothing is stored, its viewers and regulators read the rows and are refused (403) the form and the save
+MONTH_EDIT = {("GET", "/enterprises/{enterprise_id}/activity"),
+              ("GET", "/enterprises/{enterprise_id}/activity/{facility}/{period}"),
+              ("POST", "/enterprises/{enterprise_id}/activity/{facility}/{period}")}
 
 BAD_ROW = ["E-STEEL", "唐山示例钢铁有限公司", "钢铁", "130000", "E-STEEL-F1", "2024-03", "交炭", "1000", "吨", "consumed"]
 #: the user's own inbox and notification settings, tested in tests/notifications/test_pages.py: another user's
@@ -120,7 +125,7 @@ def _page_routes(client: TestClient) -> set[tuple[str, str]]:
 def test_every_page_route_is_classified(client: TestClient) -> None:
     unclassified = (_page_routes(client) - SCOPED - HOME - NO_TENANT_DATA - PUBLIC - ADMIN_PAGES - REGION_PAGES
                     - OWN_PAGES - CAPACITY - DIAGNOSIS - GREENFACTORY - COMPLIANCE - MONITORING - GREENLIST
-                    - NOTIFICATIONS)
+                    - NOTIFICATIONS - MONTH_EDIT)
     assert not unclassified, f"add these page routes to an isolation class and test them: {sorted(unclassified)}"
 
 

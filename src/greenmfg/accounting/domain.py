@@ -3,7 +3,8 @@
 from greenmfg.domains import Domain, NavItem
 from greenmfg.i18n import N_
 
-DOMAIN = Domain("greenmfg.accounting", api=("api",), pages=("pages",), templates=True, models=("models",),
+DOMAIN = Domain("greenmfg.accounting", api=("api", "editing_api"), pages=("pages", "editing_page"), templates=True,
+                models=("models",),
                 nav=(
                     NavItem("dashboard", N_("Dashboard"), "/", "dashboard", order=10),
                     NavItem("imports", N_("Imports"), "/imports", "upload", order=20),

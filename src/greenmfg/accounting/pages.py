@@ -307,6 +307,7 @@ def _batch_view(batch: ImportBatch, names: dict[int, str], translator: Translato
         "created": _user_time(names.get(batch.created_by or -1), batch.created_at),
         "committed": _user_time(names.get(batch.committed_by or -1), batch.committed_at),
         "size_kb": batch.size_bytes / 1024, "sha256": batch.sha256,
+        "edit": batch.summary.get("edit"),  # a month corrected in the browser: its reason (accounting/editing.py)
     }
 
 
