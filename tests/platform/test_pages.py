@@ -85,7 +85,8 @@ DIAGNOSIS = {("GET", "/diagnosis"), ("POST", "/diagnosis/{enterprise_id}/import"
 #: 404 page); the xlsx templates hold no tenant data
 GREENFACTORY = {("GET", "/green-factory"), ("GET", "/green-factory/template.xlsx"), ("GET", "/green-factory/new"),
                 ("POST", "/green-factory/new"), ("POST", "/green-factory/new/upload"),
-                ("GET", "/green-factory/{evaluation_id}"), ("POST", "/green-factory/{evaluation_id}/finalise")}
+                ("GET", "/green-factory/{evaluation_id}"), ("POST", "/green-factory/{evaluation_id}/finalise"),
+                ("GET", "/green-factory/{evaluation_id}/edit"), ("POST", "/green-factory/{evaluation_id}/edit")}
 #: meter pages, tested in tests/monitoring/test_api.py::test_meter_pages and tests/monitoring/test_mv_pages.py (the
 #: M&V forms and the accounting button: outsider → 404, regulators 403, nothing stored; list without them)
 MONITORING = {("GET", "/meters"), ("GET", "/meters/{meter_id}"), ("POST", "/meters/{meter_id}/upload"),
