@@ -98,6 +98,8 @@ MONITORING = {("GET", "/meters"), ("GET", "/meters/{meter_id}"), ("POST", "/mete
 GREENLIST = {("GET", "/green-list"), ("POST", "/green-list/applications"), ("POST", "/green-list/output-values"),
              ("POST", "/green-list/publish"), ("GET", "/green-list/applications/{application_id}"),
              ("POST", "/green-list/applications/{application_id}/{action}"), ("GET", "/region/green"),
+             ("POST", "/green-list/applications/{application_id}/attachments"),
+             ("GET", "/green-list/applications/{application_id}/attachments/{attachment_id}"),
              ("POST", "/region/green/output-values")}
 
 BAD_ROW = ["E-STEEL", "唐山示例钢铁有限公司", "钢铁", "130000", "E-STEEL-F1", "2024-03", "交炭", "1000", "吨", "consumed"]
