@@ -34,6 +34,6 @@ class Attachment(Base):
     media_type: Mapped[str] = mapped_column(String(64))
     size_bytes: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64))
-    content: Mapped[bytes] = deferred(mapped_column(LargeBinary))
+    content: Mapped[bytes] = deferred(mapped_column(LargeBinary, nullable=False))
     uploaded_by: Mapped[ByUser]
     uploaded_at: Mapped[Timestamp]

@@ -16,7 +16,7 @@ __all__ = ["ACTION_LABELS", "ATTACHMENT_LABELS", "CRITERION_LABELS", "KIND_LABEL
 #: attachment kind of a green-list application → label
 ATTACHMENT_LABELS: Mapping[str, str] = MappingProxyType({
     "application_form": N_("Application form"),
-    "evidence": N_("Evidence"),
+    "evidence": N_("Supporting evidence"),
     "evaluator_report": N_("Third-party evaluation report"),
 })
 

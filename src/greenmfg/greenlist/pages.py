@@ -345,7 +345,7 @@ def _application_page(request: Request, principal: Principal, database: Database
         // (1024 * 1024),
         "context_links": [] if not may_see_data else [
             {"href": f"/enterprises/{application.organisation_id}/results", "label": t.gettext("Accounting results")},
-            {"href": f"/benchmark?enterprise={application.organisation_id}", "label": t.gettext("Benchmark")}],
+            {"href": f"/benchmark?enterprise={application.organisation_id}", "label": t.gettext("Benchmarking")}],
         "rechecks": [{**r, "criterion": label_of(CRITERION_LABELS, r["criterion"], t)} for r in data["rechecks"]],
     }, status_code=status_code)
 
