@@ -20,7 +20,7 @@ from greenmfg.accounting.models import FacilityResult
 from greenmfg.auth.models import User
 from greenmfg.greenlist import service
 from greenmfg.orgs.access import Membership as MembershipView
-from greenmfg.orgs.access import Principal, load_principal
+from greenmfg.orgs.access import Principal, Scope, load_principal
 from greenmfg.orgs.models import Jurisdiction, Organisation, OrgKind, Park
 
 __all__ = ["DEMO_INTENSITY_TCE_PER_10K_YUAN", "DEMO_REGION_MULTIPLE", "final_self_evaluation", "seed_green_list"]
@@ -97,7 +97,8 @@ def _city_bureau(session: Session, actors: _Actors, org_id: int) -> Principal:
         session.add(bureau)
         session.flush()
     return replace(actors.admin, memberships=(MembershipView(organisation_id=bureau.id, kind=OrgKind.regulator,
-                                                             role="manager", name=bureau.name),))
+                                                             role="manager", name=bureau.name),),
+                   jurisdictions=(Scope(province=org.province or "", city=org.city),))
 
 
 def _to_stage(session: Session, applicant: Principal, org_id: int, kind: str, stage: str, *, year: int,
