@@ -71,7 +71,8 @@ def test_auto_intensities_from_stored_results(client: TestClient, login: Login, 
     assert rows["energy.energy_intensity"]["auto"] is True
     assert rows["energy.energy_intensity"]["value"] == pytest.approx(energy, rel=1e-9)
     assert rows["energy.carbon_intensity"]["value"] == pytest.approx(carbon, rel=1e-9)
-    assert "crude_steel" in rows["energy.energy_intensity"]["value_source"]
+    assert "crude steel" in rows["energy.energy_intensity"]["value_source"]
+    assert "粗钢" in rows["energy.energy_intensity"]["value_source_zh"]
     expected = 8 * min(1, max(0, (1000 - energy) / 500))
     assert rows["energy.energy_intensity"]["points"] == pytest.approx(expected)
     expected_carbon = 8 * min(1, max(0, (3 - carbon) / 2))

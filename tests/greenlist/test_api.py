@@ -61,7 +61,8 @@ EVALUATION = {"recommendation": "pass", "comment": "基本要求全部满足，�
 def advance(client: TestClient, login: Login, world: World, to: str, *, org: str = "steel",
             user: str = "steel") -> int:
     """An application of ``org`` brought to state ``to`` by the right people."""
-    steps = ["draft", "submitted", "evaluator_assigned", "evaluated", "regulator_review", "recommended", "published"]
+    steps = ["draft", "submitted", "evaluator_assigned", "evaluated", "regulator_review", "pre_reviewed", "recommended",
+             "published"]
     application_id = create(client, login, world, user=user, org=org)
     for state in steps[1:steps.index(to) + 1]:
         if state == "submitted":
@@ -72,6 +73,8 @@ def advance(client: TestClient, login: Login, world: World, to: str, *, org: str
             ok(act(client, login, "evaluator", application_id, "evaluate", EVALUATION))
         elif state == "regulator_review":
             ok(act(client, login, user, application_id, "apply"))
+        elif state == "pre_reviewed":
+            ok(act(client, login, "tangshan", application_id, "pre-review", {"comment": "初审通过"}))
         elif state == "recommended":
             ok(act(client, login, "hebei", application_id, "recommend", {"comment": "同意推荐"}))
         elif state == "published":
@@ -121,7 +124,21 @@ def test_workflow_end_to_end_with_evaluator_regulator_admin_and_removal(client: 
     ok(act(client, login, "steel", application_id, "apply"))
     assert [a["id"] for a in ok(client.get(f"{APPS}?queue=regulator", headers=login("tangshan")))["items"]] == [
         application_id]
-    ok(act(client, login, "tangshan", application_id, "recommend", {"comment": "同意推荐"}))
+    # the province cannot recommend what the city bureau has not pre-reviewed; the city does not recommend
+    early = act(client, login, "hebei", application_id, "recommend", {"comment": "同意推荐"})
+    assert early.status_code == 409 and "市级主管部门尚未初审" in early.json()["error"]["message_zh"]
+    assert act(client, login, "tangshan", application_id, "recommend").status_code == 403
+    assert act(client, login, "hebei", application_id, "pre-review").status_code == 403
+    ok(act(client, login, "tangshan", application_id, "pre-review", {"comment": "初审通过"}))
+    assert [a["id"] for a in ok(client.get(f"{APPS}?queue=regulator", headers=login("hebei")))["items"]] == [
+        application_id]
+    # the province's return goes back one step, to the city's pre-review
+    assert issues(act(client, login, "hebei", application_id, "province-return", {"comment": ""})) == {
+        "comment": "greenlist.input.required"}
+    back = ok(act(client, login, "hebei", application_id, "province-return", {"comment": "请核实能耗数据"}))
+    assert back["status"] == "regulator_review" and back["decision_comment"] == "请核实能耗数据"
+    ok(act(client, login, "tangshan", application_id, "pre-review", {"comment": "已核实"}))
+    ok(act(client, login, "hebei", application_id, "recommend", {"comment": "同意推荐"}))
     published = ok(client.post("/api/v1/green-list/publish", headers=login("admin"),
                                json={"application_ids": [application_id], "year": 2026}))
     assert published["items"][0]["status"] == "published" and published["items"][0]["published_year"] == 2026
@@ -144,7 +161,10 @@ def test_workflow_end_to_end_with_evaluator_regulator_admin_and_removal(client: 
         ("assign_evaluator", "submitted", "evaluator_assigned", "steel"),
         ("evaluate", "evaluator_assigned", "evaluated", "evaluator"),
         ("apply", "evaluated", "regulator_review", "steel"),
-        ("recommend", "regulator_review", "recommended", "tangshan"),
+        ("pre_review", "regulator_review", "pre_reviewed", "tangshan"),
+        ("province_return", "pre_reviewed", "regulator_review", "hebei"),
+        ("pre_review", "regulator_review", "pre_reviewed", "tangshan"),
+        ("recommend", "pre_reviewed", "recommended", "hebei"),
         ("publish", "recommended", "published", "admin"), ("retain", "published", "published", "hebei"),
         ("remove", "published", "removed", "admin")]
     assert removed["history"][-1]["comment"] == "2028年发生较大安全生产事故"
@@ -153,7 +173,8 @@ def test_workflow_end_to_end_with_evaluator_regulator_admin_and_removal(client: 
                                                             AuditEvent.target_id == str(application_id))
                             .order_by(AuditEvent.seq)).scalars().all()
     assert actions == ["greenlist.create", "greenlist.submit", "greenlist.assign_evaluator", "greenlist.evaluate",
-                       "greenlist.apply", "greenlist.recommend", "greenlist.publish", "greenlist.retain",
+                       "greenlist.apply", "greenlist.pre_review", "greenlist.province_return", "greenlist.pre_review",
+                       "greenlist.recommend", "greenlist.publish", "greenlist.retain",
                        "greenlist.remove"]
 
 
@@ -195,14 +216,21 @@ def test_returned_paths_and_resubmission(client: TestClient, login: Login, world
     ok(act(client, login, "steel", application_id, "assign-evaluator", {"evaluator_id": world.org("evaluator")}))
     ok(act(client, login, "evaluator", application_id, "evaluate", EVALUATION))
     ok(act(client, login, "steel", application_id, "apply"))
-    returned = ok(act(client, login, "hebei", application_id, "return", {"comment": "补充能源审计报告"}))
+    # before its pre-review only the city bureau returns or rejects (the province waits for it)
+    assert act(client, login, "hebei", application_id, "return", {"comment": "x"}).status_code == 403
+    returned = ok(act(client, login, "tangshan", application_id, "return", {"comment": "补充能源审计报告"}))
     assert returned["status"] == "returned" and returned["decision_comment"] == "补充能源审计报告"
-    rejected_id = advance(client, login, world, "regulator_review", org="glass", user="glass")
-    rejected = ok(act(client, login, "hebei", rejected_id, "reject", {"comment": "近三年发生环境污染事故"}))
-    assert rejected["status"] == "rejected"
-    assert act(client, login, "glass", rejected_id, "submit", {"self_evaluation": SELF}).status_code == 409
     withdrawn = ok(act(client, login, "steel", application_id, "withdraw"))
     assert withdrawn["status"] == "withdrawn"
+    rejected_id = advance(client, login, world, "regulator_review")
+    assert act(client, login, "hebei", rejected_id, "reject", {"comment": "x"}).status_code == 403
+    rejected = ok(act(client, login, "tangshan", rejected_id, "reject", {"comment": "近三年发生环境污染事故"}))
+    assert rejected["status"] == "rejected"
+    assert act(client, login, "steel", rejected_id, "submit", {"self_evaluation": SELF}).status_code == 409
+    # after the city's pre-review the province rejects, the city no longer does
+    pre_reviewed = advance(client, login, world, "pre_reviewed")
+    assert act(client, login, "tangshan", pre_reviewed, "reject", {"comment": "x"}).status_code == 403
+    assert ok(act(client, login, "hebei", pre_reviewed, "reject", {"comment": "产能置换手续不全"}))["status"] == "rejected"
 
 
 def test_admin_rejects_after_recommendation_regulator_may_not(client: TestClient, login: Login, world: World) -> None:
@@ -223,9 +251,12 @@ def test_admin_rejects_after_recommendation_regulator_may_not(client: TestClient
                                                     "evaluator2": 404}),
     # the evaluator's assignment ended with its report: from then on it no longer sees the application
     ("evaluated", "apply", {}, {"evaluator": 404, "hebei": 403, "admin": 403, "steelviewer": 403, "glass": 404}),
-    ("regulator_review", "recommend", {}, {"steel": 403, "evaluator": 404, "admin": 403, "hebeiviewer": 403,
-                                           "cement": 404, "glass": 404, "evaluator2": 404}),
-    ("regulator_review", "return", {"comment": "r"}, {"steel": 403, "evaluator": 404, "admin": 403}),
+    ("regulator_review", "pre-review", {}, {"steel": 403, "evaluator": 404, "admin": 403, "hebei": 403,
+                                            "hebeiviewer": 403, "cement": 404, "glass": 404, "evaluator2": 404}),
+    ("pre_reviewed", "recommend", {}, {"steel": 403, "evaluator": 404, "admin": 403, "hebeiviewer": 403,
+                                       "tangshan": 403, "cement": 404, "glass": 404, "evaluator2": 404}),
+    ("pre_reviewed", "province-return", {"comment": "r"}, {"steel": 403, "tangshan": 403, "admin": 403}),
+    ("regulator_review", "return", {"comment": "r"}, {"steel": 403, "evaluator": 404, "admin": 403, "hebei": 403}),
     ("recommended", "publish", {}, {"hebei": 403, "tangshan": 403, "steel": 403, "evaluator": 404, "cement": 404}),
     ("published", "recheck", {"year": 2025, "outcome": "retained"}, {"steel": 403, "evaluator": 404,
                                                                      "steelviewer": 403, "cement": 404}),
@@ -365,10 +396,11 @@ def test_bad_input_is_located_and_changes_nothing(client: TestClient, login: Log
     assert status_of(database, application_id) == "evaluator_assigned"
     ok(act(client, login, "evaluator", application_id, "evaluate", EVALUATION))
     ok(act(client, login, "steel", application_id, "apply"))
-    assert issues(act(client, login, "hebei", application_id, "reject", {"comment": ""})) == {
+    assert issues(act(client, login, "tangshan", application_id, "reject", {"comment": ""})) == {
         "comment": "greenlist.input.required"}
-    assert issues(act(client, login, "hebei", application_id, "return", {"comment": 5})) == {
+    assert issues(act(client, login, "tangshan", application_id, "return", {"comment": 5})) == {
         "comment": "greenlist.input.not_text"}
+    ok(act(client, login, "tangshan", application_id, "pre-review"))
     ok(act(client, login, "hebei", application_id, "recommend"))
     assert issues(client.post("/api/v1/green-list/publish", headers=login("admin"), json={
         "application_ids": [], "year": 1999})) == {"application_ids": "greenlist.input.not_list",
@@ -485,7 +517,8 @@ def test_rules_endpoint_lists_transitions_and_sources(client: TestClient, login:
     rules = ok(client.get("/api/v1/green-list/rules", headers=login("cement")))
     assert rules["evaluator_cap"]["value"] == 15
     assert {t["action"] for t in rules["transitions"]} >= {"submit", "assign_evaluator", "evaluate", "apply",
-                                                           "recommend", "publish", "retain", "remove"}
+                                                           "pre_review", "recommend", "province_return", "publish",
+                                                           "retain", "remove"}
     assert {d["id"] for d in rules["datasets"]} == {"green_manufacturing/rules-2024", "green_manufacturing/targets-2024",
                                                      "green_manufacturing/list-counts-2026.1"}
 

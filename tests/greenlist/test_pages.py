@@ -40,6 +40,29 @@ def test_every_greenlist_page_is_tested_here(client: Any) -> None:
     assert routes == GREENLIST
 
 
+def final_evaluation(client: TestClient, login: Login, world: World, org: str = "steel") -> int:
+    """A final green-factory self-evaluation of ``org`` that passes: every basic requirement met, every scored
+    item at full points (28) and every performance indicator at its (entered) leading value (72): 100 points."""
+    from greenmfg.greenfactory.frameworks import load_framework
+
+    framework = load_framework("gbt36132-2025")
+    items: list[dict[str, Any]] = [{"key": v.key, "answer": True} for v in framework.vetoes]
+    for item in framework.indicators:
+        if item.kind == "scored":
+            items.append({"key": item.key, "points": item.value})
+        else:
+            higher = item.direction == "higher"
+            items.append({"key": item.key, "value": 100 if higher else 50, "benchmark": 50 if higher else 100,
+                          "leading": 100 if higher else 50, "reference_source": "测试用参考值"})
+    headers = login(org)
+    created = client.post(f"/api/v1/enterprises/{world.org(org)}/green-evaluations", headers=headers,
+                          json={"framework": framework.id, "title": "2025 年绿色工厂自评价", "items": items})
+    assert created.status_code == 201, created.text
+    evaluation_id = int(created.json()["id"])
+    assert client.post(f"/api/v1/green-evaluations/{evaluation_id}/finalise", headers=headers).status_code == 200
+    return evaluation_id
+
+
 def _create(pages: Pages, world: World) -> int:
     steel = pages("steel")
     steel.get("/green-list")
@@ -49,25 +72,45 @@ def _create(pages: Pages, world: World) -> int:
     return int(answer.headers["location"].rsplit("/", 1)[1])
 
 
-def test_workflow_through_the_pages_in_chinese_and_english(pages: Pages, world: World, database: Database) -> None:
+def test_workflow_through_the_pages_in_chinese_and_english(pages: Pages, world: World, database: Database,
+                                                          client: TestClient, login: Login) -> None:
     steel, evaluator, hebei, admin = pages("steel"), pages("evaluator"), pages("hebei"), pages("admin")
     application_id = _create(pages, world)
     url = f"/green-list/applications/{application_id}"
     page = steel.get(url)
-    assert page.status_code == 200 and 'data-testid="form-submit"' in page.text and "自评价" in page_text(page)
-    assert steel.post(f"{url}/submit", data={"framework": "GB/T 36132-2025", "total_score": "86.5", "passed": "1",
-                                             "evaluated_at": "2026-03-01"}).status_code == 303
+    # no final self-evaluation yet: the form says so and links the evaluation page instead of asking to type one
+    assert page.status_code == 200 and 'data-testid="no-final-evaluation"' in page.text
+    assert 'name="total_score"' not in page.text
+    evaluation_id = final_evaluation(client, login, world)
+    page = steel.get(url)
+    assert f'<option value="{evaluation_id}" selected>' in page.text and "100.00 分" in page_text(page)
+    assert steel.post(f"{url}/submit", data={"evaluation_id": str(evaluation_id)}).status_code == 303
+    with database.session() as s:
+        stored = s.get(GreenApplication, application_id)
+        assert stored is not None and stored.evaluation_id == evaluation_id
+        assert stored.self_evaluation is not None and stored.self_evaluation["total_score"] == 100
     steel.get(url)
     assert steel.post(f"{url}/assign-evaluator", data={"evaluator_id": str(world.org("evaluator"))}).status_code == 303
     queue = evaluator.get("/green-list")
     assert f"#{application_id}" in queue.text and 'data-testid="queue-evaluator"' in queue.text
-    evaluator.get(url)
+    # the commissioned evaluator sees the linked self-evaluation, the enterprise's results and benchmark
+    review = evaluator.get(url)
+    assert f'href="/green-factory/{evaluation_id}"' in review.text
+    assert f'href="/enterprises/{world.org("steel")}/results"' in review.text
+    assert f'href="/benchmark?enterprise={world.org("steel")}"' in review.text
+    assert evaluator.get(f"/green-factory/{evaluation_id}").status_code == 200
     answer = evaluator.post(f"{url}/evaluate", data={
         "recommendation": "pass", "score": "84", "veto_checked": "1", "comment": "基本要求全部满足",
         "indicator0_name": "单位产品综合能耗", "indicator0_comment": "优于行业基准值"})
     assert answer.status_code == 303, answer.text[:500]
     assert steel.post(f"{url}/apply").status_code == 303
-    hebei.get(url)
+    # the province waits for the city bureau's pre-review
+    waiting = hebei.get(url)
+    assert 'data-testid="form-recommend"' not in waiting.text and "待市级初审" in page_text(waiting)
+    tangshan = pages("tangshan")
+    assert 'data-testid="form-pre-review"' in tangshan.get(url).text
+    assert tangshan.post(f"{url}/pre-review", data={"comment": "初审通过"}).status_code == 303
+    assert 'data-testid="form-recommend"' in hebei.get(url).text
     assert hebei.post(f"{url}/recommend", data={"comment": "同意推荐"}).status_code == 303
     admin_home = admin.get("/green-list")
     assert 'data-testid="publish-form"' in admin_home.text
@@ -76,7 +119,8 @@ def test_workflow_through_the_pages_in_chinese_and_english(pages: Pages, world: 
     assert status_of(database, application_id) == "published"
     detail = steel.get(url)
     body = page_text(detail)
-    for zh in ("提交自评价", "委托第三方评价机构", "评价报告：建议通过", "向主管部门申报", "推荐列入名单", "发布名单", "已列入名单",
+    for zh in ("提交自评价", "委托第三方评价机构", "评价报告：建议通过", "向主管部门申报", "市级初审通过", "推荐列入名单", "发布名单",
+               "已列入名单",
                "单位产品综合能耗", "优于行业基准值"):
         assert zh in body, zh
     listed = pages("glass").get("/green-list")
@@ -91,8 +135,8 @@ def test_workflow_through_the_pages_in_chinese_and_english(pages: Pages, world: 
     assert "Annual re-check: removed" in english and "Green-manufacturing list" in english
 
 
-def test_bad_input_at_every_form_is_located_and_changes_nothing(pages: Pages, world: World,
-                                                                database: Database) -> None:
+def test_bad_input_at_every_form_is_located_and_changes_nothing(pages: Pages, world: World, database: Database,
+                                                                client: TestClient, login: Login) -> None:
     steel = pages("steel")
     steel.get("/green-list")
     before = count(database, GreenApplication)
@@ -107,13 +151,15 @@ def test_bad_input_at_every_form_is_located_and_changes_nothing(pages: Pages, wo
     application_id = _create(pages, world)
     url = f"/green-list/applications/{application_id}"
     steel.get(url)
-    refused = steel.post(f"{url}/submit", data={"framework": "", "total_score": "120", "evaluated_at": ""})
-    assert refused.status_code == 422
-    assert field_errors(refused) == {"framework", "total_score", "evaluated_at", "passed"}
-    assert "自评价未通过" in page_text(refused)
+    refused = steel.post(f"{url}/submit", data={"evaluation_id": ""})
+    assert refused.status_code == 422 and field_errors(refused) == {"evaluation_id"}
+    assert "请选择要提交的已定稿自评价" in page_text(refused)
+    evaluation_id = final_evaluation(client, login, world)
+    other = final_evaluation(client, login, world, org="cement")  # another enterprise's evaluation
+    refused = steel.post(f"{url}/submit", data={"evaluation_id": str(other)})
+    assert refused.status_code == 422 and field_errors(refused) == {"evaluation_id"}
     assert status_of(database, application_id) == "draft"
-    steel.post(f"{url}/submit", data={"framework": "GB/T 36132-2025", "total_score": "86.5", "passed": "1",
-                                      "evaluated_at": "2026-03-01"})
+    steel.post(f"{url}/submit", data={"evaluation_id": str(evaluation_id)})
     refused = steel.post(f"{url}/assign-evaluator", data={"evaluator_id": ""})
     assert refused.status_code == 422 and field_errors(refused) == {"evaluator_id"}
     steel.post(f"{url}/assign-evaluator", data={"evaluator_id": str(world.org("evaluator"))})
@@ -127,13 +173,19 @@ def test_bad_input_at_every_form_is_located_and_changes_nothing(pages: Pages, wo
     evaluator.post(f"{url}/evaluate", data={"recommendation": "pass", "score": "84", "veto_checked": "1",
                                             "comment": "符合"})
     steel.post(f"{url}/apply")
-    hebei = pages("hebei")
-    hebei.get(url)
+    tangshan = pages("tangshan")
+    tangshan.get(url)
     for action in ("return", "reject"):
-        refused = hebei.post(f"{url}/{action}", data={"comment": " "})
+        refused = tangshan.post(f"{url}/{action}", data={"comment": " "})
         assert refused.status_code == 422 and field_errors(refused) == {"comment"}
     assert status_of(database, application_id) == "regulator_review"
-    assert hebei.post(f"{url}/no-such-action").status_code == 404
+    assert tangshan.post(f"{url}/no-such-action").status_code == 404
+    tangshan.post(f"{url}/pre-review")
+    hebei = pages("hebei")
+    hebei.get(url)
+    refused = hebei.post(f"{url}/province-return", data={"comment": " "})
+    assert refused.status_code == 422 and field_errors(refused) == {"comment"}
+    assert status_of(database, application_id) == "pre_reviewed"
     hebei.post(f"{url}/recommend")
     admin = pages("admin")
     admin.get("/green-list")

@@ -131,6 +131,8 @@ GREENLIST = {
     ("POST", "/api/v1/green-list/applications/{application_id}/assign-evaluator"),
     ("POST", "/api/v1/green-list/applications/{application_id}/evaluate"),
     ("POST", "/api/v1/green-list/applications/{application_id}/apply"),
+    ("POST", "/api/v1/green-list/applications/{application_id}/pre-review"),
+    ("POST", "/api/v1/green-list/applications/{application_id}/province-return"),
     ("POST", "/api/v1/green-list/applications/{application_id}/recommend"),
     ("POST", "/api/v1/green-list/applications/{application_id}/return"),
     ("POST", "/api/v1/green-list/applications/{application_id}/reject"),

@@ -86,7 +86,8 @@ DIAGNOSIS = {("GET", "/diagnosis"), ("POST", "/diagnosis/{enterprise_id}/import"
 #: 404 page); the xlsx templates hold no tenant data
 GREENFACTORY = {("GET", "/green-factory"), ("GET", "/green-factory/template.xlsx"), ("GET", "/green-factory/new"),
                 ("POST", "/green-factory/new"), ("POST", "/green-factory/new/upload"),
-                ("GET", "/green-factory/{evaluation_id}"), ("POST", "/green-factory/{evaluation_id}/finalise")}
+                ("GET", "/green-factory/{evaluation_id}"), ("POST", "/green-factory/{evaluation_id}/finalise"),
+                ("GET", "/green-factory/{evaluation_id}/edit"), ("POST", "/green-factory/{evaluation_id}/edit")}
 #: meter pages, tested in tests/monitoring/test_api.py::test_meter_pages and tests/monitoring/test_mv_pages.py (the
 #: M&V forms and the accounting button: outsider → 404, regulators 403, nothing stored; list without them)
 MONITORING = {("GET", "/meters"), ("GET", "/meters/{meter_id}"), ("POST", "/meters/{meter_id}/upload"),
@@ -98,6 +99,8 @@ MONITORING = {("GET", "/meters"), ("GET", "/meters/{meter_id}"), ("POST", "/mete
 GREENLIST = {("GET", "/green-list"), ("POST", "/green-list/applications"), ("POST", "/green-list/output-values"),
              ("POST", "/green-list/publish"), ("GET", "/green-list/applications/{application_id}"),
              ("POST", "/green-list/applications/{application_id}/{action}"), ("GET", "/region/green"),
+             ("POST", "/green-list/applications/{application_id}/attachments"),
+             ("GET", "/green-list/applications/{application_id}/attachments/{attachment_id}"),
              ("POST", "/region/green/output-values")}
 #: the month editor, tested in tests/accounting/test_editing.py: another enterprise's user gets the 404 page and
 #: nothing is stored, its viewers and regulators read the rows and are refused (403) the form and the save

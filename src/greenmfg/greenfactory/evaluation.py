@@ -22,6 +22,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from greenmfg.calc.capacity import STATUS_ZH
 from greenmfg.calc.greenfactory import ItemScore, TreeScore, linear_points, score_tree
 from greenmfg.errors import Issue, UnitError, ValidationFailed
 from greenmfg.findings import Locator
@@ -34,9 +35,12 @@ from greenmfg.greenfactory.frameworks import (
     FrameworkItem,
     load_framework,
 )
+from greenmfg.refdata.catalog import WARNING_FREE_STATUSES
+from greenmfg.refdata.vocabulary import load_vocabulary
 from greenmfg.units import conversion_factor
 
-__all__ = ["AutoValue", "evaluate", "resolve_framework"]
+__all__ = ["AutoValue", "ReferenceValue", "evaluate", "item_lookup", "product_name", "resolve_framework",
+           "resolve_product"]
 
 ITEM_FIELDS = frozenset({"key", "answer", "points", "value", "unit", "benchmark", "leading", "reference_source",
                          "evidence", "override_reason"})
@@ -53,6 +57,23 @@ class AutoValue:
     unit: str
     source: str
     source_zh: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReferenceValue:
+    """A benchmark (基准值) and leading value (引领值) of a performance indicator from the reference library."""
+
+    benchmark: float
+    leading: float
+    unit: str
+    source: str
+    source_zh: str
+    status: str
+    reference: str
+
+    @property
+    def needs_warning(self) -> bool:
+        return self.status not in WARNING_FREE_STATUSES
 
 
 #: how this module words its findings
@@ -100,6 +121,42 @@ def resolve_framework(document: dict[str, Any]) -> Framework:
     return framework
 
 
+def product_name(key: str, lang: str) -> str:
+    """A product's name in ``lang`` (zh-CN or en) from the vocabulary; the key itself when unknown."""
+    item = load_vocabulary().items.get(key)
+    if item is None:
+        return key
+    return item.name_zh if lang.startswith("zh") else item.name_en
+
+
+def resolve_product(text: object) -> tuple[str | None, Issue | None]:
+    """The vocabulary key of a product named by key, Chinese or English name or alias (熟料 → clinker).
+
+    Returns ``(key, None)``, ``(None, None)`` for no product, or ``(None, issue)`` when the text names
+    no product of the vocabulary (the issue suggests close names).
+    """
+    if text is None or (isinstance(text, str) and not text.strip()):
+        return None, None
+    vocabulary = load_vocabulary()
+    key = vocabulary.item_names.resolve(text)
+    item = vocabulary.items.get(key or "")
+    if item is not None and item.kind == "product":
+        return item.key, None
+    products = [i for i in vocabulary.items.values() if i.kind == "product"]
+    close = [s for s in vocabulary.item_names.suggest(text, 5)
+             if (k := vocabulary.item_names.resolve(s)) and vocabulary.items[k].kind == "product"][:3]
+    hint_en = f"did you mean {', '.join(close)}?" if close else \
+        f"choose one of {', '.join(i.name_en for i in products[:8])} …"
+    hint_zh = f"是否指：{'、'.join(close)}？" if close else f"请从产品列表中选择，如 {'、'.join(i.name_zh for i in products[:8])} 等"
+    return None, _INPUT.finding("unknown_product", "product", text, f"'{text}' is not a product greenmfg knows",
+                                f"“{text}”不是平台已知的产品", hint_en, hint_zh)
+
+
+def item_lookup(framework: Framework) -> dict[str, FrameworkItem]:
+    """Every spelling an input may name an item by (key, Chinese name, English name) → the item."""
+    return _lookup(framework)
+
+
 def _lookup(framework: Framework) -> dict[str, FrameworkItem]:
     names: dict[str, FrameworkItem] = {}
     for item in framework.items.values():
@@ -120,7 +177,7 @@ def _number(raw: object) -> float | None:
 
 
 def evaluate(document: dict[str, Any], *, auto: dict[str, AutoValue] | None = None,
-             lang_default: str = "zh-CN") -> dict[str, Any]:
+             references: dict[str, ReferenceValue] | None = None, lang_default: str = "zh-CN") -> dict[str, Any]:
     """Check ``document`` and score it against its framework.
 
     Parameters
@@ -131,6 +188,10 @@ def evaluate(document: dict[str, Any], *, auto: dict[str, AutoValue] | None = No
         Performance values computed from stored results, by ``auto`` name
         (``energy_intensity`` [kgce/t], ``carbon_intensity`` [tCO2e/t]); used when the
         document gives no value, overridden (with a reason) when it does.
+    references
+        Benchmark and leading values from the reference library, by ``auto`` name, for
+        indicators whose framework row has none; used when the document gives none (values the
+        document gives, with their source, replace them).
 
     Returns
     -------
@@ -144,17 +205,18 @@ def evaluate(document: dict[str, Any], *, auto: dict[str, AutoValue] | None = No
         Every problem found, located at ``items[i].field``; nothing is scored.
     """
     auto = auto or {}
+    references = references or {}
     issues: list[Issue] = []
     if not isinstance(document, dict):
         raise ValidationFailed([_INPUT.finding("not_an_object", "", "", "the input must be a JSON object",
                                                "输入必须是 JSON 对象", "send {\"items\": [...]}",
                                                "请提交 {\"items\": [...]}")], 1)
     framework = resolve_framework(document)
-    _check_top_fields(document, issues)
+    product = _check_top_fields(document, issues)
     answers = _answers(document, framework, issues)
     veto_rows, veto_results = _vetoes(framework, answers, issues)
     warnings: list[dict[str, Any]] = []
-    scores, rows = _indicators(framework, answers, auto, issues, warnings)
+    scores, rows = _indicators(framework, answers, auto, references, issues, warnings)
     if issues:
         raise ValidationFailed(issues[:200], len(issues))
     threshold = float(framework.pass_threshold.value or 0.0)
@@ -168,7 +230,9 @@ def evaluate(document: dict[str, Any], *, auto: dict[str, AutoValue] | None = No
     _result_warnings(framework, rows, warnings)
     return {
         "framework": framework.id, "subject": framework.subject, "title": str(document.get("title") or ""),
-        "year": document.get("year"), "product": document.get("product"),
+        "year": document.get("year"), "product": product,
+        "product_zh": product_name(product, "zh-CN") if product else None,
+        "product_en": product_name(product, "en") if product else None,
         "total_score": round(tree.total, 4), "max_score": tree.max_total, "pass_threshold": threshold,
         "passed": tree.passed, "reasons": _verdict_reasons(framework, tree, threshold),
         "by_level1": [{"key": k, "name_zh": level1[k].name_zh, "name_en": level1[k].name_en,
@@ -181,8 +245,9 @@ def evaluate(document: dict[str, Any], *, auto: dict[str, AutoValue] | None = No
     }
 
 
-def _check_top_fields(document: dict[str, Any], issues: list[Issue]) -> None:
-    """Unknown top-level fields, the year, and the title and product (text)."""
+def _check_top_fields(document: dict[str, Any], issues: list[Issue]) -> str | None:
+    """Unknown top-level fields, the year, the title (text) and the product (a vocabulary product:
+    its key is returned; an unknown product is refused, never ignored)."""
     for name in sorted(set(document) - TOP_FIELDS):
         issues.append(_INPUT.finding("unknown_field", name, "", f"unknown field '{name}'", f"未知字段“{name}”",
                                      f"allowed fields: {', '.join(sorted(TOP_FIELDS))}",
@@ -196,6 +261,12 @@ def _check_top_fields(document: dict[str, Any], issues: list[Issue]) -> None:
         if document.get(name) is not None and not isinstance(document.get(name), str):
             issues.append(_INPUT.finding("not_text", name, document.get(name), f"{name} must be text",
                                          f"{name} 必须为文本", "enter text", "请填写文本"))
+    if document.get("product") is not None and not isinstance(document.get("product"), str):
+        return None
+    product, problem = resolve_product(document.get("product"))
+    if problem is not None:
+        issues.append(problem)
+    return product
 
 
 def _answers(document: dict[str, Any], framework: Framework,
@@ -274,13 +345,14 @@ def _vetoes(framework: Framework, answers: dict[str, tuple[int, dict[str, Any]]]
 
 
 def _indicators(framework: Framework, answers: dict[str, tuple[int, dict[str, Any]]], auto: dict[str, AutoValue],
-                issues: list[Issue], warnings: list[dict[str, Any]]) -> tuple[list[ItemScore], list[dict[str, Any]]]:
+                references: dict[str, ReferenceValue], issues: list[Issue],
+                warnings: list[dict[str, Any]]) -> tuple[list[ItemScore], list[dict[str, Any]]]:
     """The scores and rows of the indicators (scored items and performance values)."""
     scores: list[ItemScore] = []
     rows: list[dict[str, Any]] = []
     for item in framework.indicators:
         index, raw = answers.get(item.key, (-1, {}))
-        row = _indicator_row(item, index, raw, auto, issues, warnings)
+        row = _indicator_row(item, index, raw, auto, references, issues, warnings)
         if row is not None:
             scores.append(ItemScore(item.key, item.parent, row["max_points"], float(row["points"])))
             rows.append(row)
@@ -288,7 +360,8 @@ def _indicators(framework: Framework, answers: dict[str, tuple[int, dict[str, An
 
 
 def _indicator_row(item: FrameworkItem, index: int, raw: dict[str, Any], auto: dict[str, AutoValue],
-                   issues: list[Issue], warnings: list[dict[str, Any]]) -> dict[str, Any] | None:
+                   references: dict[str, ReferenceValue], issues: list[Issue],
+                   warnings: list[dict[str, Any]]) -> dict[str, Any] | None:
     """One indicator's row (None: its points are out of range, an issue is recorded)."""
     where = f"items[{index}]"
     max_points = float(item.value or 0.0)
@@ -297,8 +370,10 @@ def _indicator_row(item: FrameworkItem, index: int, raw: dict[str, Any], auto: d
                            "max_points": max_points, "points": 0.0, "answered": index >= 0,
                            "evidence": str(raw.get("evidence") or ""), "citation": item.citation()}
     if item.kind != "scored":
-        row.update(_performance(item, index, raw, auto.get(item.auto) if item.auto else None, issues, warnings))
-        row["answered"] = index >= 0
+        row.update(_performance(item, index, raw, auto.get(item.auto) if item.auto else None,
+                                references.get(item.auto) if item.auto else None, issues, warnings))
+        # a value greenmfg filled from the stored results counts as filled
+        row["answered"] = index >= 0 or bool(row.get("auto"))
         return row
     points = _number(raw.get("points"))
     if index >= 0 and raw.get("points") is not None and (points is None or not math.isfinite(points)
@@ -348,7 +423,7 @@ def _result_warnings(framework: Framework, rows: list[dict[str, Any]], warnings:
 
 
 def _performance(item: FrameworkItem, index: int, raw: dict[str, Any], auto: AutoValue | None,
-                 issues: list[Issue], warnings: list[dict[str, Any]]) -> dict[str, Any]:
+                 reference: ReferenceValue | None, issues: list[Issue], warnings: list[dict[str, Any]]) -> dict[str, Any]:
     where = f"items[{index}]"
     start = len(issues)
     out: dict[str, Any] = {"unit": item.unit, "direction": item.direction, "value": None, "benchmark": None,
@@ -405,6 +480,16 @@ def _performance(item: FrameworkItem, index: int, raw: dict[str, Any], auto: Aut
                                          f"{item.key}: entered benchmark/leading values need their source",
                                          f"{item.key}：填写的基准值/引领值须注明来源", "name the standard or document",
                                          "请注明标准或文件名称"))
+    elif item.benchmark is None and item.leading is None and reference is not None:
+        out["benchmark"], out["leading"] = reference.benchmark, reference.leading
+        out["reference_source"], out["reference_source_zh"] = reference.source, reference.source_zh
+        out["reference"] = reference.reference
+        if reference.needs_warning:
+            warnings.append({"code": "greenfactory.reference.library_unverified", "key": item.key,
+                             "en": f"{item.name_en}: benchmark and leading value from the reference library are not "
+                                   f"verified against the source text ({reference.reference})",
+                             "zh": f"{item.name_zh}：取自参考库的基准值和引领值未经原文核实"
+                                   f"（核实状态：{STATUS_ZH.get(reference.status, reference.status)}）"})
     else:
         out["reference_source"] = item.source if item.benchmark is not None else ""
     if len(issues) > start or out["value"] is None:

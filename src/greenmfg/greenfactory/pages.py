@@ -12,6 +12,8 @@ Routes
     marked; refused input comes back with each problem next to its field and nothing stored.
     POST ``/green-factory/new/upload`` reads a filled template into the form (all-or-nothing,
     problems located by sheet, row and column).
+``/green-factory/{evaluation_id}/edit``, POST ``…/edit``
+    A draft's form filled with what was saved (managers of the enterprise); saving scores it again.
 ``/green-factory/{evaluation_id}``, POST ``…/finalise``
     Score, verdict with its reasons, radar chart by level-1 indicator, gap list, downloads.
 """
@@ -29,6 +31,7 @@ from starlette.concurrency import run_in_threadpool
 from greenmfg.db.session import Database
 from greenmfg.errors import InputError, Issue, ValidationFailed
 from greenmfg.greenfactory import service
+from greenmfg.greenfactory.evaluation import ReferenceValue, item_lookup, resolve_product
 from greenmfg.greenfactory.frameworks import FRAMEWORKS, Framework, load_framework
 from greenmfg.greenfactory.models import EvaluationStatus, GreenEvaluation
 from greenmfg.greenfactory.workbook import locate, read_workbook, template
@@ -105,7 +108,13 @@ def template_download(principal: PagePrincipal,
                     headers={"Content-Disposition": f'attachment; filename="green-evaluation-{framework}.xlsx"'})
 
 
-def _groups(framework: Framework, translator: Translator, auto: dict[str, Any]) -> list[dict[str, Any]]:
+def _number(value: float | None, translator: Translator) -> str | None:
+    """A reference number as the page's locale writes it (grouping, up to 3 decimals)."""
+    return None if value is None else translator.format_decimal(value, None)
+
+
+def _groups(framework: Framework, translator: Translator, auto: dict[str, Any],
+            references: dict[str, ReferenceValue]) -> list[dict[str, Any]]:
     zh = _zh(translator)
     groups = []
     for level1 in framework.level1:
@@ -114,9 +123,14 @@ def _groups(framework: Framework, translator: Translator, auto: dict[str, Any]) 
             if item.parent != level1.key:
                 continue
             filled = auto.get(item.auto) if item.auto else None
+            reference = references.get(item.auto) if item.auto and item.benchmark is None else None
             items.append({"key": item.key, "kind": item.kind, "name": item.name(translator.locale),
                           "max_points": item.value, "unit": item.unit, "status": item.status,
-                          "benchmark": item.benchmark, "leading": item.leading,
+                          "benchmark": _number(item.benchmark, translator), "leading": _number(item.leading, translator),
+                          "reference": None if reference is None else {
+                              "benchmark": _number(reference.benchmark, translator),
+                              "leading": _number(reference.leading, translator), "unit": reference.unit,
+                              "source": reference.source_zh if zh else reference.source},
                           "auto": None if filled is None else {"value": translator.format_decimal(filled.value, 4),
                                                                "unit": filled.unit,
                                                                "source": filled.source_zh if zh else filled.source}})
@@ -127,7 +141,7 @@ def _groups(framework: Framework, translator: Translator, auto: dict[str, Any]) 
 
 def _render_form(request: Request, principal: Principal, database: Database, enterprise_id: int, framework_id: str,
                  values: dict[str, str], issues: list[Issue], status_code: int = 200,
-                 meta: dict[str, str] | None = None) -> Response:
+                 meta: dict[str, str] | None = None, evaluation_id: int | None = None) -> Response:
     translator = translator_for(request)
     if framework_id not in FRAMEWORKS:
         raise ApiError(404)
@@ -135,9 +149,14 @@ def _render_form(request: Request, principal: Principal, database: Database, ent
     with database.session() as session:
         enterprise = get_enterprise(session, principal, enterprise_id, manage=True)
         year = meta.get("year") if meta else None
-        auto, notes = ({}, []) if not any(i.auto for i in framework.indicators) else service.auto_values(
-            session, enterprise_id, year=int(year) if year and str(year).isdigit() else None,
-            product=(meta or {}).get("product") or None)
+        product, _problem = resolve_product((meta or {}).get("product"))
+        if product:
+            values = {**values, "product": product}
+        has_auto = any(i.auto for i in framework.indicators)
+        auto, notes = ({}, []) if not has_auto else service.auto_values(
+            session, enterprise_id, year=int(year) if year and str(year).isdigit() else None, product=product)
+        choices = service.product_choices(session, enterprise_id) if has_auto else []
+    references = service.reference_values(product) if product and has_auto else {}
     zh = _zh(translator)
     errors: dict[str, list[str]] = {}
     general: list[dict[str, str]] = []
@@ -146,16 +165,21 @@ def _render_form(request: Request, principal: Principal, database: Database, ent
         fix = issue.fix_zh if zh else issue.fix
         if issue.sheet:  # from an uploaded workbook
             general.append({"where": issue.location(), "message": message, "fix": fix})
-        elif issue.column in FIELDS or issue.column in ("title", "year", "product"):
+        elif issue.column in FIELDS or issue.column in ("title", "year"):
             errors.setdefault(issue.column, []).append(message)
         else:
             errors.setdefault(issue.column, []).append(f"{message} — {fix}")
     return render(request, "greenfactory/form.html", {
         "enterprise": enterprise, "framework": framework, "framework_label": _framework_label(framework_id, translator),
         "vetoes": [{"key": v.key, "name": v.name(translator.locale)} for v in framework.vetoes],
-        "groups": _groups(framework, translator, auto), "values": values, "errors": errors, "general": general,
-        "notes": [n["zh" if zh else "en"] for n in notes], "meta": meta or {}, "nav_active": "greenfactory",
-        "issue_count": len(issues),
+        "groups": _groups(framework, translator, auto, references), "values": values, "errors": errors,
+        "general": general, "notes": [n["zh" if zh else "en"] for n in notes], "meta": meta or {},
+        "nav_active": "greenfactory", "issue_count": len(issues), "evaluation_id": evaluation_id,
+        "heading": translator.gettext("Edit draft #%(id)s") % {"id": evaluation_id} if evaluation_id
+        else translator.gettext("New self-evaluation"),
+        "products": [{"value": c.key, "label": (c.name_zh if zh else c.name_en) + (
+            f" · {c.year} · {translator.format_decimal(c.quantity, None)} {c.unit}" if c.quantity is not None else "")}
+            for c in choices],
     }, status_code=status_code)
 
 
@@ -270,6 +294,73 @@ def _upload(request: Request, principal: Principal, database: Database, enterpri
     return _render_form(request, principal, database, enterprise_id, framework_id, values, [], meta=meta)
 
 
+def _saved_values(document: dict[str, Any], framework: Framework) -> tuple[dict[str, str], dict[str, str]]:
+    """The form's fields and meta (title, year, product) of a saved input document."""
+    lookup = item_lookup(framework)
+    values: dict[str, str] = {}
+    for entry in document.get("items") or []:
+        if not isinstance(entry, dict):
+            continue
+        item = lookup.get(str(entry.get("key") or "").strip())
+        if item is None:
+            continue
+        for name in FIELDS:
+            if entry.get(name) is None:
+                continue
+            raw = entry[name]
+            values[f"{name}__{item.key}"] = ("true" if raw else "false") if isinstance(raw, bool) else str(raw)
+    meta = {k: str(document[k]) for k in ("title", "year", "product") if document.get(k) is not None}
+    product, _problem = resolve_product(meta.get("product"))
+    if product:
+        meta["product"] = product
+    values.update(meta)
+    return values, meta
+
+
+@router.get("/green-factory/{evaluation_id}/edit")
+def edit_form(evaluation_id: Id, request: Request, principal: PagePrincipal, database: DatabaseDep) -> Response:
+    with database.session() as session:
+        row = service.get(session, principal, evaluation_id)
+        get_enterprise(session, principal, row.organisation_id, manage=True)
+        if row.status != EvaluationStatus.draft:
+            response = RedirectResponse(f"/green-factory/{evaluation_id}", status_code=303)
+            flash(response, "error", N_("Nothing changed: {problem}"),
+                  problem=service.EvaluationConflict().message_in(translator_for(request).locale))
+            return response
+        document, enterprise_id, framework_id = dict(row.inputs), row.organisation_id, row.framework
+    values, meta = _saved_values(document, load_framework(framework_id))
+    return _render_form(request, principal, database, enterprise_id, framework_id, values, [], meta=meta,
+                        evaluation_id=evaluation_id)
+
+
+@router.post("/green-factory/{evaluation_id}/edit")
+async def save_edit(evaluation_id: Id, request: Request, principal: PagePrincipal, database: DatabaseDep) -> Response:
+    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    return await run_in_threadpool(_save_edit, request, principal, database, evaluation_id, form)
+
+
+def _save_edit(request: Request, principal: Principal, database: Database, evaluation_id: int,
+               form: dict[str, str]) -> Response:
+    with database.session() as session:
+        row = service.get(session, principal, evaluation_id)
+        get_enterprise(session, principal, row.organisation_id, manage=True)
+        enterprise_id, framework_id = row.organisation_id, row.framework
+    document, keys = _document(form, load_framework(framework_id))
+    response = RedirectResponse(f"/green-factory/{evaluation_id}", status_code=303)
+    try:
+        with database.session() as session:
+            service.update(session, principal, evaluation_id, document)
+    except ValidationFailed as failed:
+        return _render_form(request, principal, database, enterprise_id, framework_id, form,
+                            _form_issues(failed, keys), 422, meta=form, evaluation_id=evaluation_id)
+    except service.EvaluationConflict as error:
+        flash(response, "error", N_("Nothing changed: {problem}"),
+              problem=error.message_in(translator_for(request).locale))
+        return response
+    flash(response, "success", N_("The draft was scored again and saved."))
+    return response
+
+
 @router.get("/green-factory/{evaluation_id}")
 def result_page(evaluation_id: Id, request: Request, principal: PagePrincipal, database: DatabaseDep) -> Response:
     translator = translator_for(request)
@@ -278,6 +369,7 @@ def result_page(evaluation_id: Id, request: Request, principal: PagePrincipal, d
         row = service.get(session, principal, evaluation_id)
         organisation = session.get(Organisation, row.organisation_id)
         may_finalise = row.status == EvaluationStatus.draft and principal.can_manage(row.organisation_id)
+        product = row.result.get("product")
         evaluation = service.evaluation_dict(row)
     result = evaluation["result"]
     name = "name_zh" if zh else "name_en"
@@ -302,6 +394,7 @@ def result_page(evaluation_id: Id, request: Request, principal: PagePrincipal, d
         "level1": {r["key"]: r[name] for r in result["by_level1"]},
         "radar": radar, "gauge": gauge, "text_key": "zh" if zh else "en", "nav_active": "greenfactory",
         "performance": [i for i in result["items"] if i["kind"] == "performance"],
+        "product": (result.get("product_zh") if zh else result.get("product_en")) or product,
     })
 
 

@@ -9,7 +9,9 @@ only its managers (and admins) may create, change or finalise them. Any other ca
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
@@ -17,16 +19,26 @@ from sqlalchemy.orm import Session
 
 from greenmfg.accounting.models import FacilityResult
 from greenmfg.audit.service import record
+from greenmfg.calc.capacity import STATUS_ZH
 from greenmfg.db.base import utcnow
 from greenmfg.errors import GreenmfgError, Issue, UnitError, ValidationFailed
-from greenmfg.greenfactory.evaluation import AutoValue, evaluate, resolve_framework
+from greenmfg.greenfactory.evaluation import (
+    AutoValue,
+    ReferenceValue,
+    evaluate,
+    product_name,
+    resolve_framework,
+    resolve_product,
+)
 from greenmfg.greenfactory.models import EvaluationStatus, GreenEvaluation
 from greenmfg.orgs.access import NotFound, Principal, enterprise_filter, get_enterprise
 from greenmfg.orgs.models import Organisation
+from greenmfg.refdata.catalog import load_catalog
+from greenmfg.refdata.vocabulary import load_vocabulary
 from greenmfg.units import conversion_factor
 
-__all__ = ["EvaluationConflict", "auto_values", "create", "evaluation_dict", "finalise", "get", "list_for",
-           "score", "update"]
+__all__ = ["EvaluationConflict", "ProductChoice", "auto_values", "create", "evaluation_dict", "finalise", "get",
+           "list_for", "product_choices", "reference_values", "score", "update"]
 
 
 class EvaluationConflict(GreenmfgError):
@@ -76,21 +88,99 @@ def auto_values(session: Session, enterprise_id: int, *, year: int | None = None
                      "zh": f"{year} 年无含产品产量的核算结果"}]
     chosen = [k for k in sums if product is None or k[0] == product]
     if len(chosen) != 1:
-        names = ", ".join(sorted(k[0] for k in sums))
-        return {}, [{"code": "greenfactory.auto.choose_product", "en": f"name the product (one of {names}) to fill the "
-                     "intensities automatically", "zh": f"请指定产品（{names}）以自动填写强度指标"}]
+        names_en = ", ".join(sorted(product_name(k[0], "en") for k in sums))
+        names_zh = "、".join(sorted(product_name(k[0], "zh-CN") for k in sums))
+        if product is not None:
+            return {}, [{"code": "greenfactory.auto.no_product_results",
+                         "en": f"no accounting results for {product_name(product, 'en')} in {year} (results exist for "
+                               f"{names_en}): enter the intensities", "zh": f"{year} 年没有{product_name(product, 'zh-CN')}"
+                               f"的核算结果（有结果的产品：{names_zh}）：请手工填写强度指标"}]
+        return {}, [{"code": "greenfactory.auto.choose_product", "en": f"choose the product (one of {names_en}) to fill "
+                     "the intensities automatically", "zh": f"请选择产品（{names_zh}）以自动填写强度指标"}]
     key = chosen[0]
     quantity, energy, carbon = sums[key]
     try:
         energy_factor = conversion_factor(f"kgce/{key[1]}", "kgce/t")
         carbon_factor = conversion_factor(f"tCO2e/{key[1]}", "tCO2e/t")
     except UnitError:
-        return {}, [{"code": "greenfactory.auto.unit", "en": f"product {key[0]} is counted in {key[1]}, not a mass: "
-                     "enter the intensities", "zh": f"产品 {key[0]} 以 {key[1]} 计量，非质量单位：请手工填写强度指标"}]
-    source = f"greenmfg accounting results {year}, product {key[0]} ({quantity:g} {key[1]})"
-    source_zh = f"greenmfg 核算结果 {year} 年，产品 {key[0]}（{quantity:g} {key[1]}）"
+        return {}, [{"code": "greenfactory.auto.unit", "en": f"{product_name(key[0], 'en')} is counted in {key[1]}, "
+                     "not a mass: enter the intensities",
+                     "zh": f"{product_name(key[0], 'zh-CN')}以 {key[1]} 计量，非质量单位：请手工填写强度指标"}]
+    source = f"greenmfg accounting results {year}, {product_name(key[0], 'en')} ({quantity:,.6g} {key[1]})"
+    source_zh = f"greenmfg 核算结果 {year} 年，{product_name(key[0], 'zh-CN')}（{quantity:,.6g} {key[1]}）"
     return {"energy_intensity": AutoValue(energy / quantity * energy_factor, "kgce/t", source, source_zh),
             "carbon_intensity": AutoValue(carbon / quantity * carbon_factor, "tCO2e/t", source, source_zh)}, notes
+
+
+@dataclass(frozen=True, slots=True)
+class ProductChoice:
+    """A product the self-evaluation form offers, with the enterprise's accounted output of the year."""
+
+    key: str
+    name_zh: str
+    name_en: str
+    quantity: float | None
+    unit: str
+    year: int | None
+
+
+def product_choices(session: Session, enterprise_id: int) -> list[ProductChoice]:
+    """The products of the vocabulary, those with the enterprise's current results first (latest year)."""
+    year = session.execute(select(func.max(FacilityResult.year)).where(
+        FacilityResult.enterprise_id == enterprise_id, FacilityResult.current.is_(True))).scalar_one_or_none()
+    produced: dict[str, list[Any]] = {}
+    if year is not None:
+        for products in session.execute(select(FacilityResult.products).where(
+                FacilityResult.enterprise_id == enterprise_id, FacilityResult.current.is_(True),
+                FacilityResult.year == year)).scalars():
+            for p in products or ():
+                cell = produced.setdefault(str(p.get("product")), [0.0, str(p.get("unit") or "")])
+                cell[0] += float(p.get("quantity") or 0.0)
+    items = [i for i in load_vocabulary().items.values() if i.kind == "product"]
+    items.sort(key=lambda i: (i.key not in produced, 0))
+    return [ProductChoice(i.key, i.name_zh, i.name_en, produced[i.key][0] if i.key in produced else None,
+                          produced[i.key][1] if i.key in produced else i.canonical_unit,
+                          year if i.key in produced else None) for i in items]
+
+
+@functools.cache
+def reference_values(product: str) -> dict[str, ReferenceValue]:
+    """Benchmark (基准值) and leading value (引领值) of the energy intensity of ``product`` from the reference library.
+
+    The national energy-efficiency levels (发改产业 能效标杆水平和基准水平, ``benchmarks/ndrc-*``,
+    newest edition that gives both levels for the product's default indicator variant) are read
+    as 基准值 = 基准水平 and 引领值 = 标杆水平 — greenmfg's reading while MIIT's sector values for
+    GB/T 36132-2025 are not published. Empty when the library has no such pair in a per-tonne unit.
+    """
+    from greenmfg.benchmarking.definitions import default_definitions
+    from greenmfg.benchmarking.service import benchmark_editions
+
+    definitions = [d for d in default_definitions().for_product(product) if d.basis == "energy"]
+    definition = next((d for d in definitions if d.default), definitions[0] if definitions else None)
+    if definition is None or not definition.benchmark_key:
+        return {}
+    catalog = load_catalog()
+    for dataset_id in reversed(list(benchmark_editions(catalog).values())):
+        dataset = catalog.dataset(dataset_id)
+        leading = dataset.get(definition.benchmark_key, "benchmark_level")
+        baseline = dataset.get(definition.benchmark_key, "baseline_level")
+        if leading is None or baseline is None or leading.value is None or baseline.value is None:
+            continue
+        try:
+            factor = conversion_factor(baseline.unit, "kgce/t")
+        except UnitError:
+            return {}
+        status = baseline.verification_status if baseline.needs_warning else leading.verification_status
+        variant_en = f" ({definition.variant_en})" if len(definitions) > 1 and definition.variant_en else ""
+        variant_zh = f"（{definition.variant_zh}）" if len(definitions) > 1 and definition.variant_zh else ""
+        source = (f"{baseline.source.split(';')[0]}: baseline level {baseline.value:g} and benchmark level "
+                  f"{leading.value:g} {baseline.unit} of {definition.name_en}{variant_en}, read as benchmark and "
+                  f"leading value ({dataset_id}; {status.replace('_', ' ')})")
+        source_zh = (f"{baseline.source.split(';')[0]}：{definition.name_zh}{variant_zh}基准水平 {baseline.value:g}、"
+                     f"标杆水平 {leading.value:g} {baseline.unit}，作为基准值和引领值（核实状态：{STATUS_ZH.get(status, status)}）")
+        return {"energy_intensity": ReferenceValue(baseline.value * factor, leading.value * factor, "kgce/t", source,
+                                                   source_zh, status, baseline.reference())}
+    return {}
 
 
 def score(session: Session, enterprise_id: int, document: dict[str, Any]) -> dict[str, Any]:
@@ -101,11 +191,15 @@ def score(session: Session, enterprise_id: int, document: dict[str, Any]) -> dic
     framework = resolve_framework(document)
     auto: dict[str, AutoValue] = {}
     notes: list[dict[str, Any]] = []
-    if any(i.auto for i in framework.indicators):
+    references: dict[str, ReferenceValue] = {}
+    product, problem = resolve_product(document.get("product")) if isinstance(document.get("product"), str) \
+        else (None, None)
+    if any(i.auto for i in framework.indicators) and problem is None:
         year = document.get("year")
         auto, notes = auto_values(session, enterprise_id, year=year if isinstance(year, int) else None,
-                                  product=document.get("product") if isinstance(document.get("product"), str) else None)
-    result = evaluate(document, auto=auto)
+                                  product=product)
+        references = reference_values(product) if product else {}
+    result = evaluate(document, auto=auto, references=references)
     result["warnings"].extend(notes)
     return result
 

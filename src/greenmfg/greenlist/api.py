@@ -174,15 +174,29 @@ def apply(application_id: Id, principal: CurrentPrincipal, database: DatabaseDep
     return _run(database, lambda s: _answer(s, service.apply(s, principal, application_id)))
 
 
+@router.post("/api/v1/green-list/applications/{application_id}/pre-review",
+             summary="City pre-review passed (市级初审; the city bureau covering the applicant)")
+def pre_review(application_id: Id, principal: CurrentPrincipal, database: DatabaseDep,
+               body: BodyDep = None) -> dict[str, Any]:
+    return _decide(database, service.pre_review, principal, application_id, body)
+
+
+@router.post("/api/v1/green-list/applications/{application_id}/province-return",
+             summary="Return to the city bureau's pre-review with a reason (province covering the applicant)")
+def province_return(application_id: Id, principal: CurrentPrincipal, database: DatabaseDep,
+                    body: BodyDep = None) -> dict[str, Any]:
+    return _decide(database, service.province_return, principal, application_id, body)
+
+
 @router.post("/api/v1/green-list/applications/{application_id}/recommend",
-             summary="Recommend for the list (regulator covering the applicant)")
+             summary="Recommend for the list (省级推荐; province covering the applicant, after the city's pre-review)")
 def recommend(application_id: Id, principal: CurrentPrincipal, database: DatabaseDep,
               body: BodyDep = None) -> dict[str, Any]:
     return _decide(database, service.recommend, principal, application_id, body)
 
 
 @router.post("/api/v1/green-list/applications/{application_id}/return",
-             summary="Return for rework with a reason (regulator covering the applicant)")
+             summary="Return to the enterprise for rework with a reason (the city bureau, before its pre-review)")
 def return_for_rework(application_id: Id, principal: CurrentPrincipal, database: DatabaseDep,
                       body: BodyDep = None) -> dict[str, Any]:
     return _decide(database, service.return_for_rework, principal, application_id, body)

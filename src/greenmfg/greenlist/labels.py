@@ -11,7 +11,14 @@ from types import MappingProxyType
 
 from greenmfg.i18n import N_
 
-__all__ = ["ACTION_LABELS", "CRITERION_LABELS", "KIND_LABELS", "STATUS_LABELS"]
+__all__ = ["ACTION_LABELS", "ATTACHMENT_LABELS", "CRITERION_LABELS", "KIND_LABELS", "STATUS_LABELS"]
+
+#: attachment kind of a green-list application → label
+ATTACHMENT_LABELS: Mapping[str, str] = MappingProxyType({
+    "application_form": N_("Application form"),
+    "evidence": N_("Supporting evidence"),
+    "evaluator_report": N_("Third-party evaluation report"),
+})
 
 KIND_LABELS: Mapping[str, str] = MappingProxyType({
     "factory": N_("Green factory"),
@@ -25,7 +32,8 @@ STATUS_LABELS: Mapping[str, tuple[str, str]] = MappingProxyType({
     "submitted": ("pending", N_("Self-evaluation submitted")),
     "evaluator_assigned": ("pending", N_("With the third-party evaluator")),
     "evaluated": ("previewed", N_("Evaluated by the third party")),
-    "regulator_review": ("pending", N_("Under regulator review")),
+    "regulator_review": ("pending", N_("Awaiting the city bureau's pre-review")),
+    "pre_reviewed": ("pending", N_("Pre-reviewed by the city, awaiting the province's recommendation")),
     "recommended": ("info", N_("Recommended")),
     "published": ("verified", N_("Listed")),
     "returned": ("warning", N_("Returned for rework")),
@@ -41,8 +49,11 @@ ACTION_LABELS: Mapping[str, str] = MappingProxyType({
     "evaluate": N_("Evaluation report: recommend"),
     "evaluator_return": N_("Evaluation report: return for rework"),
     "apply": N_("File with the regulator"),
+    "pre_review": N_("City pre-review passed"),
     "recommend": N_("Recommend for the list"),
     "regulator_return": N_("Return for rework"),
+    "province_return": N_("Return to the city bureau for a new pre-review"),
+    "attach": N_("Attachment added"),
     "reject": N_("Do not approve"),
     "publish": N_("Publish on the list"),
     "retain": N_("Annual re-check: retained"),

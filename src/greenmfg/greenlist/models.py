@@ -35,7 +35,10 @@ class ApplicationStatus(StrEnum):
     submitted = "submitted"
     evaluator_assigned = "evaluator_assigned"
     evaluated = "evaluated"
+    #: filed with the regulators, awaiting the city bureau's pre-review (市级初审)
     regulator_review = "regulator_review"
+    #: pre-reviewed by the city bureau, awaiting the province's recommendation (省级推荐)
+    pre_reviewed = "pre_reviewed"
     recommended = "recommended"
     published = "published"
     returned = "returned"

@@ -7,8 +7,13 @@ Routes
     the new-application and output-value forms, the evaluator's queue, the regulator's queue, the
     admin's recommended applications with the publication form.
 ``/green-list/applications/{id}``, POST ``…/{action}``
-    One application: status, self-evaluation, the evaluator's report, the history timeline and the
-    forms of the actions the user may take. Refused input comes back with every problem next to
+    One application: status, the linked self-evaluation (picked from the applicant's final
+    evaluations, never retyped) with links to the enterprise's results and benchmark, the
+    evaluator's report, the attachments, the history timeline and the forms of the actions the user
+    may take (the city's pre-review, then the province's recommendation).
+POST ``/green-list/applications/{id}/attachments``, GET ``…/attachments/{attachment_id}``
+    Attach a PDF or image (application form, evidence, evaluator report; read through
+    :mod:`greenmfg.web.uploads`, content sniffed) and download it (whoever sees the application). Refused input comes back with every problem next to
     its field (422); applications the user may not see are a 404 page, as in the API.
 ``/region/green``, POST ``/region/green/output-values``
     The 40 %-by-2030 view of the regulator's area (share, trajectory, counts, intensities by
@@ -19,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
@@ -30,7 +36,13 @@ from greenmfg.db.base import utcnow
 from greenmfg.db.session import Database
 from greenmfg.errors import Issue, ValidationFailed
 from greenmfg.greenlist import service, targets
-from greenmfg.greenlist.labels import ACTION_LABELS, CRITERION_LABELS, KIND_LABELS, STATUS_LABELS
+from greenmfg.greenlist.labels import (
+    ACTION_LABELS,
+    ATTACHMENT_LABELS,
+    CRITERION_LABELS,
+    KIND_LABELS,
+    STATUS_LABELS,
+)
 from greenmfg.greenlist.models import GreenApplication, ListKind, RegionOutput
 from greenmfg.greenlist.rules import load_rules
 from greenmfg.i18n import N_, Translator
@@ -41,6 +53,7 @@ from greenmfg.web.deps import PagePrincipal, get_database
 from greenmfg.web.ids import Id
 from greenmfg.web.pages import flash
 from greenmfg.web.templating import label_of, render, translator_for, vocabulary_name
+from greenmfg.web.uploads import form_file, read_upload
 
 __all__ = ["router"]
 
@@ -51,8 +64,8 @@ PAGE_SIZE = 50
 INDICATOR_ROWS = 3
 #: URL segment → service action
 URL_ACTIONS = {"submit": "submit", "assign-evaluator": "assign_evaluator", "evaluate": "evaluate",
-               "apply": "apply", "recommend": "recommend", "return": "regulator_return", "reject": "reject",
-               "withdraw": "withdraw", "recheck": "recheck"}
+               "apply": "apply", "pre-review": "pre_review", "recommend": "recommend", "return": "regulator_return",
+               "province-return": "province_return", "reject": "reject", "withdraw": "withdraw", "recheck": "recheck"}
 
 
 def _zh(t: Translator) -> bool:
@@ -75,8 +88,12 @@ def _industry(key: str | None, t: Translator) -> str:
 
 
 def _issue_view(issue: Issue, t: Translator) -> dict[str, str]:
-    return {"field": issue.column, "message": issue.message_zh if _zh(t) else issue.message,
+    view = {"field": issue.column, "message": issue.message_zh if _zh(t) else issue.message,
             "fix": issue.fix_zh if _zh(t) else issue.fix}
+    if issue.code == "greenlist.application.duplicate" and str(issue.value).isdigit():
+        view["href"] = f"/green-list/applications/{issue.value}"
+        view["link"] = t.gettext("Open application #%(id)s") % {"id": issue.value}
+    return view
 
 
 def _errors(issues: list[dict[str, str]]) -> dict[str, list[str]]:
@@ -229,6 +246,51 @@ def _publish(request: Request, principal: Principal, database: Database, ids: li
 # ----------------------------------------------------------------------------------- application
 
 
+def _final_evaluations(session: Session, application: GreenApplication, t: Translator) -> list[dict[str, Any]]:
+    """The applicant's final evaluations of the application's kind, newest first (the submit form's choices)."""
+    from greenmfg.greenfactory.models import EvaluationStatus, GreenEvaluation
+
+    rows = session.execute(select(GreenEvaluation).where(
+        GreenEvaluation.organisation_id == application.organisation_id, GreenEvaluation.subject == application.kind,
+        GreenEvaluation.status == EvaluationStatus.final).order_by(GreenEvaluation.id.desc())).scalars()
+    return [{"value": str(e.id), "label": " · ".join(part for part in (
+        f"#{e.id}", e.result.get("title") or "", t.gettext("%(score)s points") % {"score": t.format_decimal(e.total_score, 2)},
+        t.gettext("Pass") if e.passed else t.gettext("Fail"), t.format_date(e.updated_at)) if part),
+        "passed": e.passed} for e in rows]
+
+
+def _framework_label(framework: str | None, t: Translator) -> str:
+    from greenmfg.greenfactory.pages import FRAMEWORK_LABELS
+
+    return label_of(FRAMEWORK_LABELS, framework, t)
+
+
+def _linked_evaluation(session: Session, principal: Principal, application: GreenApplication,
+                       t: Translator) -> dict[str, Any] | None:
+    """The self-evaluation the application links to, if the caller may open it."""
+    if application.evaluation_id is None:
+        return None
+    from greenmfg.greenfactory import service as evaluations
+    from greenmfg.orgs.access import NotFound
+
+    try:
+        row = evaluations.get(session, principal, application.evaluation_id)
+    except NotFound:
+        return None
+    result = row.result
+    gaps = [{"name": g["name_zh"] if _zh(t) else g["name_en"], "recoverable": t.format_decimal(g["recoverable"], 2)}
+            for g in result.get("gaps", [])[:5]]
+    return {"href": f"/green-factory/{row.id}", "title": result.get("title") or f"#{row.id}",
+            "score": t.format_decimal(row.total_score, 2), "passed": row.passed, "gaps": gaps,
+            "product": (result.get("product_zh") if _zh(t) else result.get("product_en")) or ""}
+
+
+def _attachment_view(a: Any, application_id: int, t: Translator) -> dict[str, Any]:
+    return {"id": a.id, "kind": label_of(ATTACHMENT_LABELS, a.kind, t), "filename": a.filename,
+            "size": t.format_decimal(a.size_bytes / 1024, 1) + " KB", "sha256": a.sha256, "at": a.uploaded_at,
+            "href": f"/green-list/applications/{application_id}/attachments/{a.id}"}
+
+
 def _application_page(request: Request, principal: Principal, database: Database, application_id: int, *,
                       form: dict[str, str] | None = None, issues: list[dict[str, str]] | None = None,
                       status_code: int = 200) -> Response:
@@ -251,12 +313,22 @@ def _application_page(request: Request, principal: Principal, database: Database
                               Organisation.kind == OrgKind.evaluator, Organisation.active.is_(True))
                               .order_by(Organisation.name)).scalars()]
         applicant = session.get(Organisation, application.organisation_id)
+        finals = _final_evaluations(session, application, t) if "submit" in actions else []
+        files = [_attachment_view(a, application.id, t) for a in service.attachments(session, principal, application_id)]
+        upload_kinds = [{"value": k, "label": label_of(ATTACHMENT_LABELS, k, t)}
+                        for k in service.attachment_kinds(session, principal, application)]
+        linked = _linked_evaluation(session, principal, application, t)
+        may_see_data = session.execute(select(Organisation.id).where(
+            Organisation.id == application.organisation_id, enterprise_filter(session, principal))).first() is not None
     history = [{"action": label_of(ACTION_LABELS, h["action"], t), "actor": h["actor"], "at": h["at"],
-                "to": _status(h["to"], t), "comment": h["comment"]} for h in data["history"]]
+                "to": _status(h["to"], t), "comment": h["comment"],
+                "href": f"/green-list/applications/{application_id}/attachments/{h['details'].get('attachment_id')}"
+                if h["action"] == "attach" and (h["details"] or {}).get("attachment_id") else None}
+               for h in data["history"]]
     criteria = [{"value": k, "label": label_of(CRITERION_LABELS, k, t), "source": c.source, "status": c.status}
                 for k, c in rules.removal_criteria.items()]
-    values = {"framework": "GB/T 36132-2025", "total_score": "", "passed": "", "veto_failures": "",
-              "evaluated_at": "", "evaluation_id": "", "evaluator_id": "", "recommendation": "pass", "comment": "",
+    values = {"evaluation_id": str(finals[0]["value"]) if len(finals) == 1 else "", "evaluator_id": "",
+              "kind": upload_kinds[0]["value"] if upload_kinds else "", "recommendation": "pass", "comment": "",
               "score": "", "veto_checked": "", "year": str(utcnow().year), "outcome": "retained",
               "criterion": "", **{f"indicator{i}_{f}": "" for i in range(INDICATOR_ROWS) for f in ("name", "comment")},
               **(form or {})}
@@ -267,7 +339,13 @@ def _application_page(request: Request, principal: Principal, database: Database
         "history": history, "actions": actions, "evaluators": evaluators, "criteria": criteria,
         "criterion_label": label_of(CRITERION_LABELS, application.removal_criterion, t),
         "cap": rules.evaluator_cap, "values": values, "issues": issues, "errors": _errors(issues),
-        "indicator_rows": INDICATOR_ROWS, "nav_active": "greenlist",
+        "framework_label": _framework_label((data["self_evaluation"] or {}).get("framework"), t),
+        "indicator_rows": INDICATOR_ROWS, "nav_active": "greenlist", "finals": finals, "attachments": files,
+        "upload_kinds": upload_kinds, "linked": linked, "max_upload_mb": request.app.state.settings.max_upload_bytes
+        // (1024 * 1024),
+        "context_links": [] if not may_see_data else [
+            {"href": f"/enterprises/{application.organisation_id}/results", "label": t.gettext("Accounting results")},
+            {"href": f"/benchmark?enterprise={application.organisation_id}", "label": t.gettext("Benchmarking")}],
         "rechecks": [{**r, "criterion": label_of(CRITERION_LABELS, r["criterion"], t)} for r in data["rechecks"]],
     }, status_code=status_code)
 
@@ -278,18 +356,47 @@ def application_page(application_id: Id, request: Request, principal: PagePrinci
     return _application_page(request, principal, database, application_id)
 
 
+@router.post("/green-list/applications/{application_id}/attachments")
+async def add_attachment(application_id: Id, request: Request, principal: PagePrincipal,
+                         database: DatabaseDep) -> Response:
+    form = await request.form()
+    file = form_file(form.get("file"))
+    kind = str(form.get("kind") or "")
+    upload = await read_upload(file, request.app.state.settings, field="file") if file else None
+    return await run_in_threadpool(_add_attachment, request, principal, database, application_id, kind,
+                                   file.filename if file and file.filename else "", upload.content if upload else b"")
+
+
+def _add_attachment(request: Request, principal: Principal, database: Database, application_id: int, kind: str,
+                    filename: str, content: bytes) -> Response:
+    t = translator_for(request)
+    try:
+        with database.session() as session:
+            service.add_attachment(session, principal, application_id, kind=kind, filename=filename, content=content)
+    except ValidationFailed as failed:
+        return _application_page(request, principal, database, application_id, form={"kind": kind},
+                                 issues=[_issue_view(i, t) for i in failed.issues], status_code=422)
+    response = RedirectResponse(f"/green-list/applications/{application_id}", status_code=303)
+    flash(response, "success", N_("The file was attached."))
+    return response
+
+
+@router.get("/green-list/applications/{application_id}/attachments/{attachment_id}")
+def download_attachment(application_id: Id, attachment_id: Id, principal: PagePrincipal,
+                        database: DatabaseDep) -> Response:
+    with database.session() as session:
+        row = service.attachment(session, principal, application_id, attachment_id)
+        content, media_type, filename, digest = row.content, row.media_type, row.filename, row.sha256
+    return Response(content, media_type=media_type, headers={
+        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}",
+        "X-Content-Type-Options": "nosniff", "ETag": f'"{digest}"'})
+
+
 @router.post("/green-list/applications/{application_id}/{action}")
 async def application_action(application_id: Id, action: str, request: Request, principal: PagePrincipal,
                              database: DatabaseDep) -> Response:
     data = _form(await request.form())
     return await run_in_threadpool(_act, request, principal, database, application_id, action, data)
-
-
-def _self_evaluation(data: Mapping[str, str], kind: str) -> dict[str, Any]:
-    return {"framework": data.get("framework"), "kind": kind, "total_score": data.get("total_score"),
-            "passed": "true" if data.get("passed") else "false",
-            "veto_failures": [line for line in (data.get("veto_failures") or "").splitlines() if line.strip()],
-            "evaluated_at": data.get("evaluated_at"), "evaluation_id": data.get("evaluation_id") or None}
 
 
 def _evaluation(data: Mapping[str, str]) -> dict[str, Any]:
@@ -328,14 +435,23 @@ def _act(request: Request, principal: Principal, database: Database, application
     try:
         with database.session() as session:
             if action == "submit":
-                application = service.get_application(session, principal, application_id)
-                service.submit(session, principal, application_id, _self_evaluation(data, application.kind))
+                if not (data.get("evaluation_id") or "").strip():
+                    raise ValidationFailed([Issue(
+                        "greenlist.self_evaluation.missing", "choose the final self-evaluation to submit",
+                        "choose one of the final evaluations, or finalise one on the green-evaluation page",
+                        "请选择要提交的已定稿自评价", "请选择已定稿的自评价，或先在“绿色评价”页面完成并定稿",
+                        column="evaluation_id")], 1)
+                service.submit(session, principal, application_id, {"evaluation_id": data["evaluation_id"]})
             elif action == "assign-evaluator":
                 service.assign_evaluator(session, principal, application_id, data.get("evaluator_id"))
             elif action == "evaluate":
                 service.evaluate(session, principal, application_id, _evaluation(data))
             elif action == "apply":
                 service.apply(session, principal, application_id)
+            elif action == "pre-review":
+                service.pre_review(session, principal, application_id, comment=data.get("comment"))
+            elif action == "province-return":
+                service.province_return(session, principal, application_id, comment=data.get("comment"))
             elif action == "recommend":
                 service.recommend(session, principal, application_id, comment=data.get("comment"))
             elif action == "return":

@@ -5,13 +5,22 @@ list notices; dataset ``green_manufacturing/rules-2024``)::
 
     draft ──submit──▶ submitted ──assign_evaluator──▶ evaluator_assigned ──evaluate──▶ evaluated
       ▲                                                      │ evaluator_return             │ apply (申报)
-      └──────────── returned ◀───────────────────────────────┘◀── regulator_return ── regulator_review
-                                                                                         │ recommend (省级推荐)
-                    rejected ◀── reject (regulator; admin after expert review) ──── recommended
-                                                                                         │ publish (admin, list year)
+      └──────────── returned ◀───────────────────────────────┘◀── regulator_return ── regulator_review (待市级初审)
+                                                                                     pre_review │ ▲ province_return
+                                                                                   (市级初审)   ▼ │ (退回市级重新初审)
+                                                                                          pre_reviewed
+                                                                                                │ recommend (省级推荐)
+                    rejected ◀── reject (city; province; admin after expert review) ──── recommended
+                                                                                                │ publish (admin, list year)
                     removed ◀── remove (annual re-check, a removal criterion) ──────  published ⟲ retain
 
-``withdraw`` takes any open application (draft … regulator_review, returned) to ``withdrawn``.
+``withdraw`` takes any open application (draft … pre_reviewed, returned) to ``withdrawn``.
+
+The regulators' chain follows the list rules (国家、省、市三级联动; 企业自愿申报 → 市级初审 → 省级推荐
+→ 专家评审 → 公示; dataset ``green_manufacturing/rules-2024`` and the shared reference notes): the
+city bureau whose jurisdiction covers the applicant pre-reviews (or returns it to the enterprise,
+or rejects it); only then may the province recommend it; the province's return goes back one step,
+to the city's pre-review.
 
 Who may do what
 ---------------
@@ -21,8 +30,10 @@ Who may do what
   platform admin. Refused when the evaluator already has the cap of evaluations for the list
   year (15, ``green_manufacturing/rules-2024:evaluator.max_evaluations_per_year``).
 - ``evaluate``/``evaluator_return``: a manager of the assigned evaluator organisation.
-- ``recommend``/``regulator_return``/``reject`` (from regulator_review): a manager of a regulator
-  whose jurisdiction covers the applicant.
+- ``pre_review``/``regulator_return``/``reject`` (from regulator_review): a manager of a city-level
+  regulator (jurisdiction naming the applicant's city) covering the applicant.
+- ``recommend``/``province_return``/``reject`` (from pre_reviewed): a manager of a province-level
+  regulator (jurisdiction over the whole province, no city or park) covering the applicant.
 - ``publish`` and ``reject`` (from recommended): platform admins (MIIT).
 - ``retain``/``remove`` (annual dynamic-management re-check): a covering regulator or an admin.
 
@@ -51,6 +62,7 @@ from typing import Any, TypeVar
 from sqlalchemy import ColumnElement, String, cast, func, literal, or_, select
 from sqlalchemy.orm import Session
 
+from greenmfg.attachments import service as attachments_service
 from greenmfg.audit.service import record
 from greenmfg.auth.models import Role
 from greenmfg.db.base import utcnow
@@ -80,18 +92,25 @@ from greenmfg.orgs.models import EvaluatorAssignment, Organisation, OrgKind, Par
 from greenmfg.region.service import require_regional_access
 
 __all__ = [
-    "ACTIONS", "OPEN", "TRANSITIONS", "TransitionConflict", "Transition", "allowed_actions", "application_dict",
+    "ACTIONS", "ATTACHMENT_KINDS", "OPEN", "SUBJECT", "TRANSITIONS", "TransitionConflict", "Transition",
+    "add_attachment", "allowed_actions", "application_dict", "attachment", "attachment_kinds", "attachments",
     "application_filter", "application_page", "apply", "assign_evaluator", "attach_self_evaluation",
-    "create_application", "evaluate", "get_application", "names", "parse_self_evaluation", "publish",
-    "published_list", "recheck", "recommend", "region_outputs", "reject", "return_for_rework",
-    "set_enterprise_output", "set_region_output", "submit", "withdraw",
+    "create_application", "evaluate", "get_application", "names", "parse_self_evaluation", "pre_review",
+    "province_return", "publish", "published_list", "recheck", "recommend", "region_outputs", "reject",
+    "return_for_rework", "set_enterprise_output", "set_region_output", "submit", "withdraw",
 ]
 
 S = ApplicationStatus
+#: Chinese names of the states (for messages; pages use :data:`greenmfg.greenlist.labels.STATUS_LABELS`)
+STATUS_ZH = {"draft": "草稿", "submitted": "已提交自评价", "evaluator_assigned": "第三方评价中", "evaluated": "第三方评价完成",
+             "regulator_review": "待市级初审", "pre_reviewed": "市级初审通过，待省级推荐", "recommended": "已推荐",
+             "published": "已列入名单", "returned": "退回整改", "rejected": "未通过", "withdrawn": "已撤回",
+             "removed": "已移出名单"}
 #: the ``purpose`` kind of the evaluator assignment made for one application (``green_list:<id>``)
 PURPOSE = "green_list"
 #: states an applicant may still withdraw from
-OPEN = frozenset({S.draft, S.submitted, S.evaluator_assigned, S.evaluated, S.regulator_review, S.returned})
+OPEN = frozenset({S.draft, S.submitted, S.evaluator_assigned, S.evaluated, S.regulator_review, S.pre_reviewed,
+                  S.returned})
 MAX_COMMENT = 2000
 MIN_YEAR, MAX_YEAR = 2000, 2100
 
@@ -114,9 +133,12 @@ TRANSITIONS: dict[str, Transition] = {t.action: t for t in (
     Transition("evaluate", frozenset({S.evaluator_assigned}), S.evaluated, "evaluator", "提交评价报告"),
     Transition("evaluator_return", frozenset({S.evaluator_assigned}), S.returned, "evaluator", "退回整改"),
     Transition("apply", frozenset({S.evaluated}), S.regulator_review, "applicant", "申报"),
-    Transition("recommend", frozenset({S.regulator_review}), S.recommended, "regulator", "推荐"),
-    Transition("regulator_return", frozenset({S.regulator_review}), S.returned, "regulator", "退回整改"),
-    Transition("reject", frozenset({S.regulator_review, S.recommended}), S.rejected, "regulator_or_admin", "不予通过"),
+    Transition("pre_review", frozenset({S.regulator_review}), S.pre_reviewed, "city", "市级初审通过"),
+    Transition("regulator_return", frozenset({S.regulator_review}), S.returned, "city", "退回整改"),
+    Transition("recommend", frozenset({S.pre_reviewed}), S.recommended, "province", "省级推荐"),
+    Transition("province_return", frozenset({S.pre_reviewed}), S.regulator_review, "province", "退回市级重新初审"),
+    Transition("reject", frozenset({S.regulator_review, S.pre_reviewed, S.recommended}), S.rejected,
+               "regulator_or_admin", "不予通过"),
     Transition("publish", frozenset({S.recommended}), S.published, "admin", "发布"),
     Transition("retain", frozenset({S.published}), S.published, "regulator_or_admin", "复核保留"),
     Transition("remove", frozenset({S.published}), S.removed, "regulator_or_admin", "移出名单"),
@@ -439,6 +461,22 @@ def _is_regulator(session: Session, principal: Principal, application: GreenAppl
     return regulates(session, principal, _applicant(session, application))
 
 
+def _is_city(session: Session, principal: Principal, application: GreenApplication) -> bool:
+    """A manager of a city bureau whose jurisdiction names the applicant's city and covers it (市级初审).
+
+    An applicant registered without a city has no city bureau: its province pre-reviews it."""
+    org = _applicant(session, application)
+    return any((bool(s.city) or not org.city) and s.park_id is None and s.covers(org)
+               for s in regulator_scopes(session, principal, write=True))
+
+
+def _is_province(session: Session, principal: Principal, application: GreenApplication) -> bool:
+    """A manager of a provincial department whose jurisdiction is the applicant's whole province (省级推荐)."""
+    org = _applicant(session, application)
+    return any(not s.city and s.park_id is None and s.covers(org)
+               for s in regulator_scopes(session, principal, write=True))
+
+
 def _is_admin(principal: Principal) -> bool:
     return principal.is_admin and "write" in principal.scopes
 
@@ -453,13 +491,19 @@ def _may(session: Session, principal: Principal, application: GreenApplication, 
         return _is_evaluator(principal, application)
     if who == "regulator":
         return _is_regulator(session, principal, application)
+    if who == "city":
+        return _is_city(session, principal, application)
+    if who == "province":
+        return _is_province(session, principal, application)
     if who == "admin":
         return _is_admin(principal)
     if who == "regulator_or_admin":
         if transition.action == "reject" and application.status == S.recommended:
             return _is_admin(principal)  # after provincial recommendation only MIIT (expert review) rejects
+        if transition.action == "reject" and application.status == S.pre_reviewed:
+            return _is_province(session, principal, application)
         if transition.action == "reject":
-            return _is_regulator(session, principal, application)
+            return _is_city(session, principal, application)
         return _is_admin(principal) or _is_regulator(session, principal, application)
     raise AssertionError(who)  # pragma: no cover
 
@@ -471,6 +515,10 @@ _WHO = {
     "regulator": ("a regulator (manager role) whose jurisdiction covers the applicant", "管辖申报单位的主管部门（管理员角色）"),
     "admin": ("a platform admin (MIIT)", "平台管理员（工业和信息化部）"),
     "regulator_or_admin": ("a regulator covering the applicant or a platform admin", "管辖申报单位的主管部门或平台管理员"),
+    "city": ("the city bureau (manager role) whose jurisdiction covers the applicant's city",
+             "管辖申报单位所在城市的市级主管部门（管理员角色）"),
+    "province": ("the provincial department (manager role) whose jurisdiction covers the applicant's province",
+                 "管辖申报单位所在省份的省级主管部门（管理员角色）"),
 }
 
 
@@ -488,12 +536,22 @@ def _begin(session: Session, principal: Principal, application_id: int, action: 
         who, who_zh = _WHO[transition.who]
         if transition.action == "reject" and application.status == S.recommended:
             who, who_zh = _WHO["admin"]
+        elif transition.action == "reject" and application.status == S.pre_reviewed:
+            who, who_zh = _WHO["province"]
+        elif transition.action == "reject" and application.status == S.regulator_review:
+            who, who_zh = _WHO["city"]
         raise Forbidden(f"only {who} may {action.replace('_', ' ')} this application",
                         f"只有{who_zh}可以对该申请执行“{transition.zh}”")
     if application.status not in transition.sources:
         sources = ", ".join(sorted(transition.sources))
+        if action == "recommend" and application.status == S.regulator_review:
+            raise TransitionConflict("the city bureau has not pre-reviewed the application yet: the province recommends "
+                                     "only what the city has pre-reviewed",
+                                     "市级主管部门尚未初审该申请：省级只能推荐已通过市级初审的申请")
+        sources_zh = "、".join(STATUS_ZH.get(s, s) for s in sorted(transition.sources))
         raise TransitionConflict(f"the application is {application.status}; '{action}' needs one of: {sources}",
-                                 f"申请当前状态为 {application.status}，“{transition.zh}”仅适用于：{sources}")
+                                 f"申请当前状态为“{STATUS_ZH.get(application.status, application.status)}”，"
+                                 f"“{transition.zh}”仅适用于：{sources_zh}")
     return application, transition
 
 
@@ -511,6 +569,70 @@ def _move(session: Session, principal: Principal, application: GreenApplication,
            target_id=application.id,
            details={"from": before, "to": application.status, "comment": comment, **clean})
     session.flush()
+
+
+# ---------------------------------------------------------------------------------- attachments
+
+#: the ``subject_type`` of a green-list application's attachments (:mod:`greenmfg.attachments`)
+SUBJECT = "green_list_application"
+#: kinds of attachment: the applicant's application form and evidence, the evaluator's report
+ATTACHMENT_KINDS = ("application_form", "evidence", "evaluator_report")
+
+
+def attachment_kinds(session: Session, principal: Principal, application: GreenApplication) -> list[str]:
+    """The kinds of file the caller may attach now: the applicant's managers the application form
+    and evidence while the application is open; the commissioned evaluator its report while it evaluates."""
+    kinds: list[str] = []
+    if application.status in OPEN and application.status != S.withdrawn and \
+            _is_applicant_manager(principal, application):
+        kinds += ["application_form", "evidence"]
+    if application.status == S.evaluator_assigned and _is_evaluator(principal, application):
+        kinds.append("evaluator_report")
+    return kinds
+
+
+def add_attachment(session: Session, principal: Principal, application_id: int, *, kind: str, filename: str,
+                   content: bytes) -> int:
+    """Attach a PDF or image to an application the caller sees and may attach to; listed in its history.
+
+    Raises
+    ------
+    NotFound
+        The caller does not see the application.
+    Forbidden
+        The caller sees it but may not attach this kind of file now.
+    ValidationFailed
+        Unknown kind, empty file, content not PDF/PNG/JPEG: nothing is stored.
+    """
+    application = get_application(session, principal, application_id, lock=True)
+    allowed = attachment_kinds(session, principal, application)
+    if kind in ATTACHMENT_KINDS and kind not in allowed:
+        raise Forbidden("only the applicant's managers (application form, evidence) while the application is open, "
+                        "and the commissioned evaluator (its report) while it evaluates, may attach files",
+                        "只有申报企业管理员（申报书、证明材料，申请办理期间）和受委托的第三方评价机构（评价报告，评价期间）可以上传附件")
+    row = attachments_service.add(session, principal, subject_type=SUBJECT, subject_id=application.id,
+                                  organisation_id=application.organisation_id, kind=kind, kinds=ATTACHMENT_KINDS,
+                                  filename=filename, content=content)
+    session.add(GreenApplicationEvent(application_id=application.id, actor_user_id=principal.user_id,
+                                      actor=principal.username, action="attach", from_status=application.status,
+                                      to_status=application.status, comment=row.filename,
+                                      details={"attachment_id": row.id, "kind": kind, "sha256": row.sha256,
+                                               "size_bytes": row.size_bytes, "media_type": row.media_type}))
+    session.flush()
+    return row.id
+
+
+def attachments(session: Session, principal: Principal, application_id: int) -> list[Any]:
+    """The attachments of an application the caller sees (without their bytes)."""
+    application = get_application(session, principal, application_id)
+    return list(attachments_service.listing(session, subject_type=SUBJECT, subject_id=application.id))
+
+
+def attachment(session: Session, principal: Principal, application_id: int, attachment_id: int) -> Any:
+    """One attachment (with its bytes) of an application the caller sees; NotFound otherwise."""
+    application = get_application(session, principal, application_id)
+    return attachments_service.get(session, subject_type=SUBJECT, subject_id=application.id,
+                                   attachment_id=attachment_id)
 
 
 # ---------------------------------------------------------------------------------- transitions
@@ -545,14 +667,16 @@ def create_application(session: Session, principal: Principal, data: Mapping[str
                                   "choose the park the applicant manages", "请选择申报单位管理的园区")])
         if kind != ListKind.park:
             park_id = None
-    busy = session.scalar(select(func.count()).select_from(GreenApplication).where(
+    busy = session.execute(select(GreenApplication.id, GreenApplication.status).where(
         GreenApplication.organisation_id == org.id, GreenApplication.kind == kind,
-        GreenApplication.status.in_([s.value for s in OPEN] + [S.recommended, S.published])))
+        GreenApplication.status.in_([s.value for s in OPEN] + [S.recommended, S.published]))
+        .order_by(GreenApplication.id.desc())).first()
     if busy:
-        _fail([_INPUT.finding("greenlist.application.duplicate", "kind", kind,
-                              "the enterprise already has an open or listed application of this kind",
-                              "该企业已有同类型的在办或已列入名单的申请", "continue the existing application",
-                              "请继续办理已有申请")])
+        _fail([_INPUT.finding("greenlist.application.duplicate", "kind", busy[0],
+                              f"the enterprise already has an open or listed application of this kind: #{busy[0]} "
+                              f"({busy[1].replace('_', ' ')})",
+                              f"该企业已有同类型的在办或已列入名单的申请：#{busy[0]}（{STATUS_ZH.get(busy[1], busy[1])}）",
+                              f"continue application #{busy[0]}", f"请继续办理申请 #{busy[0]}")])
     application = GreenApplication(organisation_id=org.id, kind=kind, park_id=park_id, list_year=year,
                                    status=S.draft, created_by=principal.user_id)
     session.add(application)
@@ -698,9 +822,31 @@ def _reason(comment: Any, *, required: bool) -> str | None:
     return text
 
 
+def pre_review(session: Session, principal: Principal, application_id: int, *,
+               comment: Any = None) -> GreenApplication:
+    """regulator_review → pre_reviewed (市级初审通过), by the city bureau covering the applicant."""
+    application, transition = _begin(session, principal, application_id, "pre_review")
+    text = _reason(comment, required=False)
+    _move(session, principal, application, transition, comment=text)
+    return application
+
+
+def province_return(session: Session, principal: Principal, application_id: int, *,
+                    comment: Any) -> GreenApplication:
+    """pre_reviewed → regulator_review: the province sends it back to the city's pre-review, with a reason."""
+    application, transition = _begin(session, principal, application_id, "province_return")
+    text = _reason(comment, required=True)
+    application.decision_comment = text
+    _move(session, principal, application, transition, comment=text)
+    return application
+
+
 def recommend(session: Session, principal: Principal, application_id: int, *,
               comment: Any = None) -> GreenApplication:
-    """regulator_review → recommended (省级推荐), by a covering regulator."""
+    """pre_reviewed → recommended (省级推荐), by the provincial department covering the applicant.
+
+    An application the city bureau has not pre-reviewed cannot be recommended
+    (:class:`TransitionConflict`)."""
     application, transition = _begin(session, principal, application_id, "recommend")
     text = _reason(comment, required=False)
     _move(session, principal, application, transition, comment=text)
@@ -709,7 +855,7 @@ def recommend(session: Session, principal: Principal, application_id: int, *,
 
 def return_for_rework(session: Session, principal: Principal, application_id: int, *,
                       comment: Any) -> GreenApplication:
-    """regulator_review → returned, by a covering regulator, with a reason."""
+    """regulator_review → returned (to the enterprise), by the city bureau, with a reason."""
     application, transition = _begin(session, principal, application_id, "regulator_return")
     text = _reason(comment, required=True)
     application.decision_comment = text
@@ -718,7 +864,8 @@ def return_for_rework(session: Session, principal: Principal, application_id: in
 
 
 def reject(session: Session, principal: Principal, application_id: int, *, comment: Any) -> GreenApplication:
-    """regulator_review → rejected (covering regulator) or recommended → rejected (admin), with a reason."""
+    """regulator_review → rejected (city bureau), pre_reviewed → rejected (province) or recommended →
+    rejected (admin), with a reason."""
     application, transition = _begin(session, principal, application_id, "reject")
     text = _reason(comment, required=True)
     application.decision_comment = text
@@ -823,7 +970,7 @@ def application_page(session: Session, principal: Principal, *, offset: int, lim
     elif queue == "evaluator":
         where += [_assigned(principal), GreenApplication.status == S.evaluator_assigned]
     elif queue == "regulator":
-        where.append(GreenApplication.status == S.regulator_review)
+        where.append(GreenApplication.status.in_([S.regulator_review, S.pre_reviewed]))
     elif queue == "admin":
         where.append(GreenApplication.status == S.recommended)
     base = (select(GreenApplication).join(Organisation, Organisation.id == GreenApplication.organisation_id)

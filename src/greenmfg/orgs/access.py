@@ -70,7 +70,7 @@ _T = TypeVar("_T")
 _WHAT_ZH = {"enterprise": "企业", "organisation": "组织", "facility": "设施", "import": "导入批次",
             "user": "用户", "token": "令牌", "dataset": "数据集", "result": "结果",
             "capacity plan": "产能置换方案", "meter": "计量表", "baseline": "能耗基准模型",
-            "evaluation": "评价",
+            "evaluation": "评价", "attachment": "附件",
             "green-list application": "绿色制造名单申请"}
 
 

@@ -1,0 +1,1 @@
+"""Files attached to a record of another domain (green-list applications; monthly filings later)."""
