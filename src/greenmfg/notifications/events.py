@@ -68,6 +68,8 @@ RULES: Mapping[str, Rule] = MappingProxyType({
     "greenlist.pre_review": Rule("workflow", ("regulators", "enterprise")),
     "greenlist.recommend": Rule("workflow", ("enterprise", "admins")),
     "greenlist.regulator_return": Rule("workflow", ("enterprise",)),
+    # the province sends a pre-reviewed application back to the city's pre-review: both are told
+    "greenlist.province_return": Rule("workflow", ("regulators", "enterprise")),
     "greenlist.reject": Rule("workflow", ("enterprise",)),
     "greenlist.publish": Rule("workflow", ("enterprise",)),
     "greenlist.retain": Rule("workflow", ("enterprise",)),

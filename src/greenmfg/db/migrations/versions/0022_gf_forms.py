@@ -1,8 +1,8 @@
 """attachments (PDF and images with their SHA-256) and the city pre-review of green-list applications
 (issue #15 item 6)
 
-Revision ID: 0020_gf_forms
-Revises: 0019_audit_keys
+Revision ID: 0022_gf_forms
+Revises: 0021_notifications
 Create Date: 2026-12-06 12:00:00
 
 ``attachments`` holds files attached to a record of another domain (first: green-list
@@ -17,8 +17,8 @@ from alembic import op
 
 from greenmfg.db.base import UTCDateTime
 
-revision = '0020_gf_forms'
-down_revision = '0019_audit_keys'
+revision = '0022_gf_forms'
+down_revision = '0021_notifications'
 branch_labels = None
 depends_on = None
 
