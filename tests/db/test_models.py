@@ -9,11 +9,12 @@ TABLES = {
     "activity_records", "api_tokens", "attachments", "audit_events", "audit_head", "benchmark_plant_years",
     "benchmark_results", "benchmark_runs", "benchmark_works", "calculation_runs", "capacity_plans",
     "capacity_retired_items", "data_versions", "diagnosis_alerts", "diagnosis_equipment", "diagnosis_notes",
-    "energy_baselines", "enterprise_output_values", "evaluator_assignments", "facilities",
+    "energy_baselines", "enterprise_output_values", "enterprise_targets", "evaluator_assignments", "facilities",
     "facility_result_products", "facility_results", "green_evaluations", "green_list_applications",
     "green_list_events", "green_list_rechecks", "import_batches", "jurisdictions", "line_templates",
     "login_attempts", "memberships", "meter_dead_letters", "meter_devices", "meter_readings",
-    "meter_replacements", "meter_rollups", "meter_settings", "meters", "organisations", "parks", "products",
+    "meter_replacements", "meter_rollups", "meter_settings", "meters", "notification_preferences",
+    "notification_webhooks", "notifications", "organisations", "parks", "products",
     "region_output_values", "savings_reports", "users", "web_sessions",
 }
 
@@ -25,4 +26,5 @@ def test_the_metadata_holds_the_tables_of_before() -> None:
 def test_each_declared_models_module_maps_tables() -> None:
     modules = {mapper.class_.__module__ for mapper in Base.registry.mappers}
     assert modules == set(MODEL_MODULES)
-    assert len(MODEL_MODULES) == 12  # greenmfg.attachments.models added (issue #15 item 6)
+    # attachments, notifications and targets added (issue #15 items 6, 7 and 8)
+    assert len(MODEL_MODULES) == 14

@@ -61,6 +61,8 @@ def test_green_list_steps_reach_the_next_actors_and_nobody_elsewhere(client: Tes
         ("steel", "assign-evaluator", {"evaluator_id": world.org("evaluator")}, {"evaluator", "steelviewer"}),
         ("evaluator", "evaluate", EVALUATION, {"steel", "steelviewer"}),
         ("steel", "apply", {}, {"hebei", "tangshan"}),
+        # the city bureau's pre-review: the province (next to act) and the applicant are told
+        ("tangshan", "pre-review", {"comment": "初审通过"}, {"hebei", "steel", "steelviewer"}),
         ("hebei", "recommend", {"comment": "同意推荐"}, {"steel", "steelviewer", "admin"}),
     ]
     for actor, action, body, expected in steps:
