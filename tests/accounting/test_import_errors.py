@@ -167,3 +167,12 @@ def test_the_error_page_shows_cells_headers_and_the_item_list_link(client: TestC
     for cell, _header, _code, _mz, _fz, message, fix in EXPECTED:
         assert f"Cell {cell}" in text and message in text and fix in text
     assert "Look it up in the item list" in text
+
+
+def test_a_finding_across_rows_names_its_cell_on_its_sheet_too() -> None:
+    with pytest.raises(ValidationFailed) as failed:
+        account(InputFile("台账.xlsx", workbook([ROWS[0], ROWS[0]])))
+    (issue,) = failed.value.issues
+    assert (issue.code, issue.sheet, issue.cell, issue.header) == (
+        "accounting.input.duplicate_row", SHEET, "G3", "能源品种")
+    assert issue.message_zh == "重复行：与第 2 行的企业、设施、期间、品种、流向和实测参数相同"

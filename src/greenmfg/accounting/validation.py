@@ -949,7 +949,8 @@ def validate_activity(source: ActivitySource, vocabulary: Vocabulary) -> ir.Tabl
     joined = con.create_view("greenmfg_joined", _joined(source.table, maps), overwrite=True)
     flags = [c for c in joined.columns if c.startswith("f_")]
     bitmask = sum((joined[c].cast("int64") * (1 << i) for i, c in enumerate(flags)), ibis.literal(0, "int64"))
-    t = con.create_table("greenmfg_checked", canonical_columns(joined.mutate(flags=bitmask)),
+    # the sheet is kept for the findings of the cross-row checks (they name the cell, on its sheet)
+    t = con.create_table("greenmfg_checked", canonical_columns(joined.mutate(flags=bitmask), extra=("_sheet",)),
                          overwrite=True)
     bad = t.filter(t.flags != 0)
     flag_counts = t.aggregate(**{c: ((t.flags >> i) & 1).sum() for i, c in enumerate(flags)}).to_pyarrow()
@@ -964,7 +965,7 @@ def validate_activity(source: ActivitySource, vocabulary: Vocabulary) -> ir.Tabl
     if total:
         issues.sort(key=lambda i: (i.file, i.row or 0, i.column))
         raise ValidationFailed(issues=issues[:MAX_LISTED_ISSUES], total=total)
-    return t.drop("flags", "ncv_number", "carbon_content_number", "oxidation_rate_number", "period_text")
+    return t.drop("flags", "ncv_number", "carbon_content_number", "oxidation_rate_number", "period_text", "_sheet")
 
 
 def canonical_columns(t: ir.Table, extra: tuple[str, ...] = ()) -> ir.Table:

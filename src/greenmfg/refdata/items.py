@@ -37,9 +37,12 @@ class ItemEntry:
         """How well the normalized ``query`` names this item: 0 a whole name or the code, 1 the start
         of one, 2 part of one, 3 its pinyin (full or initials); None when it does not."""
         names = [normalize_name(n) for n in (self.item.key, self.item.name_zh, self.item.name_en, *self.aliases)]
-        for rank, hit in enumerate((str.__eq__, str.startswith, str.__contains__)):
-            if any(hit(name, query) for name in names):
-                return rank
+        if query in names:
+            return 0
+        if any(name.startswith(query) for name in names):
+            return 1
+        if any(query in name for name in names):
+            return 2
         letters = query.replace(" ", "")
         if letters and letters.isascii() and (letters in self.pinyin or self.initials.startswith(letters)):
             return 3
