@@ -40,9 +40,10 @@ EXPECTED = [
      "单位“kWh”表示能量，而原煤需要质量单位", "请使用质量单位，如 t、kg、吨、万吨",
      'the unit "kWh" measures energy, but raw coal needs a unit of mass', "use a unit of mass such as t, kg, 10^4 t"),
     ("G4", "能源品种", "accounting.input.unknown_item",
-     "无法识别的品种“烟媒”；您是否要填写“烟煤”？", "请填写品种目录（参考数据 › 品种目录）中的中文或英文名称",
+     "无法识别的品种“烟媒”；您是否要填写“烟煤”？", "请填写品种目录中的中文或英文名称（见“品种目录”页面，或空白模板的“选项”工作表）",
      'unknown item "烟媒"; did you mean "烟煤"?',
-     "write the item's Chinese or English name as the item list gives it (Reference data › Items)"),
+     "write the item's Chinese or English name as the item list gives it (the Item list page, or the lists sheet "
+     "of the blank template)"),
     ("J5", "流向", "accounting.input.flow_not_allowed",
      "电力不能使用流向“产出”", "电力可用的流向：消耗、外购、输出",
      'electricity cannot have the flow "产出"', "for electricity use one of: consumed, purchased, exported"),

@@ -245,7 +245,7 @@ def test_did_you_mean_by_pronunciation(write_rows: WriteRows, typo: str, meant: 
     assert issue.row == 3 and issue.column == "item" and issue.value == typo
     assert issue.message == f'unknown item "{typo}"; did you mean "{meant}"?'
     assert issue.message_zh == f"无法识别的品种“{typo}”；您是否要填写“{meant}”？"
-    assert "Reference data › Items" in issue.fix and "品种目录" in issue.fix_zh
+    assert "Item list" in issue.fix and "品种目录" in issue.fix_zh
 
 
 def test_template_instructions_list_the_accepted_synonyms(tmp_path: Path) -> None:

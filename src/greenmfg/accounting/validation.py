@@ -103,8 +103,9 @@ _RULES = {r.code: r for r in (
           "请修改名称，使其以字母、数字或汉字开头（例如去掉开头的符号）"),
     _Rule("accounting.input.unknown_item", "item", 'unknown item "{value}"{suggest}',
           "无法识别的品种“{value}”{suggest_zh}",
-          "write the item's Chinese or English name as the item list gives it (Reference data › Items)",
-          "请填写品种目录（参考数据 › 品种目录）中的中文或英文名称"),
+          "write the item's Chinese or English name as the item list gives it (the Item list page, or the "
+          "lists sheet of the blank template)",
+          "请填写品种目录中的中文或英文名称（见“品种目录”页面，或空白模板的“选项”工作表）"),
     _Rule("accounting.input.unknown_flow", "flow", 'unknown flow "{value}"', "无法识别的流向“{value}”",
           "write one of: {flows}", "请填写以下之一：{flows_zh}"),
     _Rule("accounting.input.flow_not_allowed", "flow", '{item_en} cannot have the flow "{value}"',
