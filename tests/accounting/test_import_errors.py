@@ -177,3 +177,13 @@ def test_a_finding_across_rows_names_its_cell_on_its_sheet_too() -> None:
     assert (issue.code, issue.sheet, issue.cell, issue.header) == (
         "accounting.input.duplicate_row", SHEET, "G3", "能源品种")
     assert issue.message_zh == "重复行：与第 2 行的企业、设施、期间、品种、流向和实测参数相同"
+
+
+def test_a_measured_value_without_its_unit_says_which_unit_is_needed() -> None:
+    header = [*HEADER, "实测低位发热量", "发热量单位"]
+    with pytest.raises(ValidationFailed) as failed:
+        account(InputFile("台账.xlsx", workbook([[*ROWS[0][:6], "原煤", "100", "吨", "消耗", "21", ""]], header)))
+    (issue,) = failed.value.issues
+    assert (issue.code, issue.cell, issue.header) == ("accounting.input.parameter_unit", "L2", "发热量单位")
+    assert issue.message_zh == "填写了“实测低位发热量”，但其单位为空"
+    assert issue.fix_zh == "请填写单位质量的热量单位，如 GJ/t、MJ/kg、kJ/kg"

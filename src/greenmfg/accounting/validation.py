@@ -781,7 +781,10 @@ def _flow_words(flows: Sequence[str]) -> tuple[str, str]:
 
 def _needed(canonical_unit: str) -> tuple[Measure | None, str, str]:
     """What a unit must measure to convert to ``canonical_unit``, and units to offer (English, Chinese)."""
-    measure = measure_of(canonical_unit)
+    try:
+        measure = measure_of(canonical_unit)
+    except UnitError:  # no unit to convert to: nothing to offer but the words of the message
+        return None, "", ""
     if canonical_unit in _UNIT_HINTS:
         return measure, _UNIT_HINTS[canonical_unit][0], _UNIT_HINTS[canonical_unit][1]
     if measure is None:
@@ -837,7 +840,9 @@ def _row_issues(flagged: list[dict[str, object]], vocabulary: Vocabulary, names:
                 extra |= _unit_words(str(row.get("unit") or ""), item.canonical_unit, item.name_en, item.name_zh)
             elif code == "accounting.input.parameter_unit" and item is not None:
                 prefix, parameter = ("ncv", "ncv") if column == "ncv_unit" else ("cc", "carbon_content")
-                target = str(row.get(f"{prefix}_target") or "")
+                # an empty unit has no target worked out in the maps: the item's kind gives it
+                pattern = (_NCV_TARGET if prefix == "ncv" else _CARBON_TARGET).get(item.kind, "")
+                target = str(row.get(f"{prefix}_target") or pattern.format(unit=f"({item.canonical_unit})"))
                 of, of_zh = names.names(file, parameter)
                 extra |= _unit_words(str(row.get(column) or ""), target, f'"{of}" of {item.name_en}',
                                      f"{item.name_zh}的“{of_zh}”")
