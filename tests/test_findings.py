@@ -25,6 +25,12 @@ def test_issue_is_the_finding_and_keeps_its_json_shape() -> None:
     assert issue.as_dict() == {"code": "a.b", "file": "f.xlsx", "sheet": "S", "row": 3, "column": "C", "value": "7",
                                "message": "wrong", "message_zh": "错", "fix": "fix it", "fix_zh": "改"}
     assert issue.location() == "f.xlsx, sheet S, row 3, column C"
+    # a cell of a file: its reference and the column as the file headed it join the shape
+    cell = Issue("a.b", "wrong", "fix it", "错", "改", file="f.xlsx", sheet="S", row=4, column="quantity",
+                 header="数量", cell="G4")
+    assert list(cell.as_dict())[-2:] == ["header", "cell"] and cell.as_dict()["cell"] == "G4"
+    assert cell.location() == "f.xlsx, sheet S, cell G4, column 数量 (quantity)"
+    assert dataclasses.replace(cell, file="f.csv", sheet="").location() == "f.csv, row 4, column G 数量 (quantity)"
     with pytest.raises(dataclasses.FrozenInstanceError):
         issue.code = "x"  # type: ignore[misc]
 

@@ -94,3 +94,15 @@ def test_round_trip(units: tuple[str, str], value: float) -> None:
 )
 def test_factors_compose(a: str, b: str, c: str) -> None:
     assert math.isclose(conversion_factor(a, b) * conversion_factor(b, c), conversion_factor(a, c), rel_tol=1e-12)
+
+
+def test_what_a_unit_measures_in_words() -> None:
+    from greenmfg.units import measure_of
+
+    assert measure_of("kWh").name_zh == "能量" and measure_of("万千瓦时").name == "energy"
+    assert measure_of("吨").name_zh == "质量" and measure_of("weight box").name == "mass"
+    assert measure_of("万立方米").name_zh == "体积"
+    assert measure_of("MJ/kg").name == "heat per unit of mass" and measure_of("GJ/(10^4 Nm3)").name_zh == "单位体积的热量"
+    assert measure_of("m/s") is None  # a unit, but of nothing an import needs
+    with pytest.raises(UnitError):
+        measure_of("bananas")

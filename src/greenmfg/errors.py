@@ -144,11 +144,14 @@ class Finding:
 
     ``code`` is a dotted name such as ``accounting.input.unknown_item``; ``message`` and ``fix``
     are English, ``message_zh`` and ``fix_zh`` Chinese; ``severity`` is one of :data:`SEVERITIES`;
-    ``file``, ``sheet``, ``row``, ``column`` and ``value`` say where it is (empty when not located).
+    ``file``, ``sheet``, ``row``, ``column`` and ``value`` say where it is (empty when not located);
+    ``column`` is the field's name, ``header`` the column as the file headed it (``数量``) and ``cell``
+    its spreadsheet reference (``G4``), when the finding is about a cell of a sheet or CSV file.
     It lives here, beside the errors, because ``calc/`` may import only ``greenmfg.calc``,
     ``greenmfg.errors`` and ``greenmfg.units`` and its results carry findings too; a domain that needs
     more (a reference, a period) adds fields in a thin subclass. :func:`as_dict` is the input-issue
-    shape the API and pages show (``Issue``), so it leaves out ``severity``.
+    shape the API and pages show (``Issue``), so it leaves out ``severity``; it adds ``header`` and
+    ``cell`` when the finding has them.
     """
 
     code: str
@@ -163,16 +166,29 @@ class Finding:
     column: str = ""
     value: str = ""
     severity: str = "error"
+    header: str = ""
+    cell: str = ""
 
     def location(self) -> str:
+        """Where the finding is, in English: ``f.xlsx, sheet S, cell G4, column 数量 (quantity)``; a
+        CSV file (no sheet) by row and column letter: ``f.csv, row 4, column G 数量 (quantity)``."""
         parts = [p for p in (self.file, f"sheet {self.sheet}" if self.sheet else "") if p]
-        if self.row is not None:
+        letters = self.cell.rstrip("0123456789")
+        if self.cell and self.sheet:
+            parts.append(f"cell {self.cell}")
+            letters = ""
+        elif self.row is not None:
             parts.append(f"row {self.row}")
-        if self.column:
-            parts.append(f"column {self.column}")
+        name = self.header or self.column
+        if name and self.header and self.column and self.header != self.column:
+            name = f"{self.header} ({self.column})"
+        column = " ".join(p for p in (letters, name) if p)
+        if column:
+            parts.append(f"column {column}")
         return ", ".join(parts)
 
     def as_dict(self) -> dict[str, object]:
+        located: dict[str, object] = {"header": self.header, "cell": self.cell} if self.header or self.cell else {}
         return {
             "code": self.code,
             "file": self.file,
@@ -184,6 +200,7 @@ class Finding:
             "message_zh": self.message_zh,
             "fix": self.fix,
             "fix_zh": self.fix_zh,
+            **located,
         }
 
 

@@ -67,8 +67,10 @@ class Locator:
         return dataclasses.replace(self, **changes)
 
     def finding(self, code: str, column: str, value: object, message: str, message_zh: str, fix: str, fix_zh: str,
-                *, row: int | None = _SAME, sheet: str = _SAME, severity: str = "error") -> Finding:
-        """A finding about ``value`` in ``column`` (``row``, ``sheet``: this locator's unless given)."""
+                *, row: int | None = _SAME, sheet: str = _SAME, severity: str = "error", header: str = "",
+                cell: str = "") -> Finding:
+        """A finding about ``value`` in ``column`` (``row``, ``sheet``: this locator's unless given;
+        ``header``: the column as the file headed it, ``cell``: its spreadsheet reference such as G4)."""
         text = "" if value is None else str(value)
         if self.value_limit is not None:
             text = text[:self.value_limit]
@@ -78,7 +80,8 @@ class Locator:
                           else f"{column}：{message_zh}")
         return Finding(code=f"{self.code_prefix}{code}", message=message, message_zh=message_zh, fix=fix, fix_zh=fix_zh,
                        file=self.file, sheet=self.sheet if sheet is _SAME else sheet,
-                       row=self.row if row is _SAME else row, column=column, value=text, severity=severity)
+                       row=self.row if row is _SAME else row, column=column, value=text, severity=severity,
+                       header=header, cell=cell)
 
 
 class Reader:

@@ -21,15 +21,19 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from typing import NamedTuple
 
 import pint
 
 from greenmfg.errors import UnitError
 
 __all__ = [
+    "MEASURES",
+    "Measure",
     "conversion_factor",
     "display_unit",
     "normalize_unit_text",
+    "measure_of",
     "parse_unit",
     "registry",
 ]
@@ -219,3 +223,48 @@ def conversion_factor(from_unit: str, to_unit: str, *, what: str = "") -> float:
 def display_unit(text: str) -> str:
     """A short, readable spelling of a canonical unit for reports (``10^4 Nm3``, ``kgce/t``)."""
     return str(text).replace("wan_", "10^4 ").replace("weight_box", "weight box")
+
+
+class Measure(NamedTuple):
+    """What a unit measures, in words a factory's staff use, with units that measure it."""
+
+    name: str
+    name_zh: str
+    examples: str
+    examples_zh: str
+
+
+#: what units measure, each by a unit of it (its dimensionality is the measure's), in plain words
+MEASURES: dict[str, Measure] = {
+    "t": Measure("mass", "质量", "t, kg, 10^4 t", "t、kg、吨、万吨"),
+    "GJ": Measure("energy", "能量", "kWh, MWh, GJ, 10^4 kWh", "kWh、MWh、GJ、千瓦时、万千瓦时、吉焦"),
+    "m3": Measure("volume", "体积", "Nm3, m3, 10^4 Nm3", "Nm3、m3、10^4 Nm3、立方米、万立方米"),
+    "m2": Measure("area", "面积", "m2", "m2、亩"),
+    "yuan": Measure("money", "金额", "yuan, 10^4 yuan", "元、万元"),
+    "tCO2e": Measure("mass of CO2 (equivalent)", "二氧化碳（当量）质量", "tCO2, tCO2e", "tCO2、tCO2e、吨二氧化碳"),
+    "tC": Measure("mass of carbon", "碳质量", "tC", "tC、吨碳"),
+    "kW": Measure("power", "功率", "kW, MW", "kW、MW"),
+    "h": Measure("time", "时间", "h", "h"),
+    "percent": Measure("a ratio", "比例", "%, 0.98", "%、0.98"),
+    "GJ/t": Measure("heat per unit of mass", "单位质量的热量", "GJ/t, MJ/kg, kJ/kg", "GJ/t、MJ/kg、kJ/kg"),
+    "GJ/m3": Measure("heat per unit of volume", "单位体积的热量", "GJ/10^4 Nm3, MJ/Nm3, kJ/Nm3",
+                     "GJ/10^4 Nm3、MJ/Nm3、GJ/万立方米"),
+    "tC/GJ": Measure("carbon per unit of heat", "单位热值含碳量", "tC/GJ, tC/TJ", "tC/GJ、tC/TJ"),
+    "tC/t": Measure("carbon per unit of mass", "单位质量含碳量", "tC/t", "tC/t"),
+}
+
+
+@functools.cache
+def _measures_by_dimensionality() -> dict[str, Measure]:
+    return {str(parse_unit(unit).dimensionality): measure for unit, measure in MEASURES.items()}
+
+
+def measure_of(text: str) -> Measure | None:
+    """What the unit ``text`` measures (mass, energy, volume …), or None for a unit of another kind.
+
+    Raises
+    ------
+    UnitError
+        If the text names no known unit.
+    """
+    return _measures_by_dimensionality().get(str(parse_unit(text).dimensionality))

@@ -177,8 +177,9 @@ def test_non_carbonate_part_larger_than_the_total_is_a_located_error(write_rows:
         (2, "clinker_cao_non_carbonate", "accounting.input.clinker_non_carbonate"),
         (3, "clinker_mgo_non_carbonate", "accounting.input.clinker_non_carbonate"),
     ]
-    assert "larger than the clinker's clinker_cao" in issues[0].message
-    assert "非碳酸盐CaO含量" in issues[0].message_zh and "熟料CaO含量" in issues[0].message_zh
+    # the columns named as the file (an English template) headed them
+    assert issues[0].message == '"clinker_cao_non_carbonate" 70% is larger than the clinker\'s "clinker_cao" 65%'
+    assert issues[0].message_zh == "“clinker_cao_non_carbonate”70% 大于熟料的“clinker_cao”65%"
 
 
 def test_contents_on_a_row_that_is_not_clinker_output_are_a_located_error(write_rows: WriteRows) -> None:
@@ -207,7 +208,7 @@ def test_cao_without_mgo_is_a_located_error(write_rows: WriteRows) -> None:
         (4, "clinker_cao", "accounting.input.clinker_oxide_missing"),
         (4, "clinker_mgo", "accounting.input.clinker_oxide_missing"),
     ]
-    assert "熟料MgO含量" in issues[0].message_zh and "0" in issues[0].fix
+    assert "“clinker_mgo”为空" in issues[0].message_zh and "0" in issues[0].fix
 
 
 def test_same_clinker_with_different_contents_is_not_a_duplicate(write_rows: WriteRows) -> None:

@@ -59,7 +59,7 @@ def test_errors_are_listed_by_row_and_column_and_cannot_be_committed(client: Tes
     located = {(i["row"], i["column"]) for i in body["issues"]}
     assert (8, "item") in located and (8, "quantity") in located
     item_issue = next(i for i in body["issues"] if i["column"] == "item")
-    assert "'焦炭'" in item_issue["message_zh"]  # did-you-mean by sound: 交炭 is read jiao tan, like 焦炭
+    assert "“焦炭”" in item_issue["message_zh"]  # did-you-mean by sound: 交炭 is read jiao tan, like 焦炭
     refused = client.post(f"/api/v1/imports/{body['id']}/commit", headers=login("steel"))
     assert refused.status_code == 409 and refused.json()["error"]["code"] == "import_conflict"
     assert _counts(database)[1:] == (0, 0, 0)

@@ -10,7 +10,7 @@ import pytest
 from greenmfg.accounting.output import result_document
 from greenmfg.accounting.service import account
 from greenmfg.accounting.template import write_template
-from greenmfg.accounting.template_spec import COLUMNS, canonical_column
+from greenmfg.accounting.template_spec import COLUMNS, LABELS_EN, canonical_column, column_letter
 from greenmfg.accounting.validation import normalize_period
 from greenmfg.errors import InputError, Issue, ValidationFailed
 
@@ -36,11 +36,11 @@ def _only(issues: list[Issue], code: str) -> Issue:
     ("bad", "code", "column", "text"),
     [
         ({"item": "原沒"}, "accounting.input.unknown_item", "item", "did you mean"),
-        ({"item": "natral gas", "unit": "万立方米"}, "accounting.input.unknown_item", "item", "'natural gas'"),
+        ({"item": "natral gas", "unit": "万立方米"}, "accounting.input.unknown_item", "item", '"natural gas"'),
         ({"unit": "kWh"}, "accounting.input.unit_mismatch", "unit", "kWh"),
         ({"unit": "bananas"}, "accounting.input.unit_mismatch", "unit", "unknown unit"),
         ({"quantity": -5}, "accounting.input.negative_quantity", "quantity", "-5"),
-        ({"quantity": "abc"}, "accounting.input.not_a_number", "quantity", "'abc'"),
+        ({"quantity": "abc"}, "accounting.input.not_a_number", "quantity", '"abc"'),
         ({"quantity": ""}, "accounting.input.missing_value", "quantity", "empty"),
         ({"period": "2024-13"}, "accounting.input.bad_period", "period", "2024-13"),
         ({"period": "24/03"}, "accounting.input.bad_period", "period", "24/03"),
@@ -54,7 +54,7 @@ def _only(issues: list[Issue], code: str) -> Issue:
         ({"oxidation_rate": 98}, "accounting.input.parameter_range", "oxidation_rate", "98"),
         ({"oxidation_rate": "x%"}, "accounting.input.not_a_number", "oxidation_rate", "x%"),
         ({"item": "电力", "unit": "kWh", "flow": "外购", "ncv": 3.6, "ncv_unit": "MJ/kWh"},
-         "accounting.input.parameter_not_applicable", "ncv", "电力"),
+         "accounting.input.parameter_not_applicable", "ncv", "electricity"),
     ],
 )
 def test_rule_reports_located_issue(write_rows: WriteRows, bad: dict[str, object], code: str, column: str,
@@ -193,7 +193,7 @@ def test_header_synonyms(header: str, column: str) -> None:
 
 def test_every_header_spelling_names_one_column() -> None:
     for column in COLUMNS:
-        for spelling in (column.name, column.header_zh, *column.aliases):
+        for spelling in (column.name, column.header_zh, LABELS_EN[column.name], *column.aliases):
             assert canonical_column(spelling) == column.name, spelling
 
 
@@ -201,9 +201,10 @@ def test_two_headers_for_one_column_is_a_located_error(write_rows: WriteRows) ->
     # two of the template's own headers (its English name and its Chinese header) for one column
     header = [*HEADER, "数量"]
     issue = _only(_issues(write_rows([GOOD], header=header)), "accounting.input.duplicate_column")
-    assert (issue.file, issue.row, issue.column) == ("activity.csv", 1, "数量")
-    assert "'quantity'" in issue.message and "'数量'" in issue.message
-    assert "'数量'" in issue.message_zh and issue.fix and issue.fix_zh
+    assert (issue.file, issue.row, issue.column, issue.header) == ("activity.csv", 1, "quantity", "数量")
+    assert issue.cell == f"{column_letter(len(header))}1"  # the second of the two headers
+    assert '"quantity"' in issue.message and '"数量"' in issue.message
+    assert "“数量”" in issue.message_zh and issue.fix and issue.fix_zh
 
 
 def test_two_synonyms_without_the_template_header_are_a_located_error(tmp_path: Path) -> None:
@@ -212,8 +213,8 @@ def test_two_synonyms_without_the_template_header_are_a_located_error(tmp_path: 
     path.write_text("\n".join(",".join(r) for r in (header, ["E1", "水泥", "江苏", "F1", "2024-01", "原煤", "100",
                                                               "90", "吨", "消耗"])), encoding="utf-8")
     issue = _only(_issues(path), "accounting.input.duplicate_column")
-    assert (issue.row, issue.column) == (1, "用量")
-    assert "'消耗量'" in issue.message and "'用量'" in issue.message
+    assert (issue.row, issue.column, issue.header, issue.cell) == (1, "quantity", "用量", "H1")
+    assert '"消耗量"' in issue.message and '"用量"' in issue.message
 
 
 def test_the_template_header_wins_over_a_synonym(tmp_path: Path) -> None:
@@ -242,9 +243,9 @@ def test_did_you_mean_by_pronunciation(write_rows: WriteRows, typo: str, meant: 
     issue = _only(_issues(write_rows([GOOD, {**GOOD, "item": typo, "facility_id": "F2"}])),
                   "accounting.input.unknown_item")
     assert issue.row == 3 and issue.column == "item" and issue.value == typo
-    assert issue.message == f"unknown item '{typo}'; did you mean '{meant}'?"
-    assert issue.message_zh == f"无法识别的品种 '{typo}'；您是否要填写 '{meant}'？"
-    assert "vocabulary/items-2026.2" in issue.fix
+    assert issue.message == f'unknown item "{typo}"; did you mean "{meant}"?'
+    assert issue.message_zh == f"无法识别的品种“{typo}”；您是否要填写“{meant}”？"
+    assert "Item list" in issue.fix and "品种目录" in issue.fix_zh
 
 
 def test_template_instructions_list_the_accepted_synonyms(tmp_path: Path) -> None:

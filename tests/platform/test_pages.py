@@ -43,7 +43,7 @@ SCOPED = {
 #: the user's own enterprise, or a picker of the visible ones: must not show any other
 HOME = {("GET", "/"), ("GET", "/imports"), ("GET", "/results")}
 #: signed-in pages without tenant data (the blank template, signing out)
-NO_TENANT_DATA = {("GET", "/imports/template"), ("POST", "/logout")}
+NO_TENANT_DATA = {("GET", "/imports/template"), ("POST", "/logout"), ("GET", "/reference/items")}
 #: before sign-in
 PUBLIC = {("GET", "/login"), ("POST", "/login"), ("GET", "/lang/{code}")}
 #: platform admins only: everybody else is refused and nothing changes

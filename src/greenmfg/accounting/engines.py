@@ -41,9 +41,11 @@ from greenmfg.accounting.reader import (
     SUFFIXES,
     ActivitySource,
     ColumnPlan,
+    Heading,
     InputFile,
     SourceInput,
     column_plan,
+    file_headings,
     header_issues,
     read_csv_file,
     read_xlsx_file,
@@ -557,8 +559,8 @@ def _union(frames: list[DataFrame]) -> DataFrame:
     return union
 
 
-def _source(con: ibis.BaseBackend, frame: DataFrame, inputs: list[SourceInput], issues: list[Issue]
-            ) -> ActivitySource:
+def _source(con: ibis.BaseBackend, frame: DataFrame, inputs: list[SourceInput], issues: list[Issue],
+            headings: dict[str, dict[str, Heading]] | None = None) -> ActivitySource:
     """The located table as the run's view :data:`RAW_VIEW`, cached by the executors on first
     use: the plan reads it several times (distinct spellings, the accounting pass, products,
     lines), and its row numbers are then computed once."""
@@ -570,7 +572,8 @@ def _source(con: ibis.BaseBackend, frame: DataFrame, inputs: list[SourceInput], 
     con._cached_dataframes[RAW_VIEW] = frame
     if previous is not None:
         previous.unpersist()
-    return ActivitySource(table=con.table(RAW_VIEW), con=con, inputs=inputs, issues=issues)
+    return ActivitySource(table=con.table(RAW_VIEW), con=con, inputs=inputs, issues=issues,
+                          headings=headings or {})
 
 
 def read_activity(path: str | Path | InputFile, con: ibis.BaseBackend) -> ActivitySource:
@@ -590,7 +593,8 @@ def read_activity(path: str | Path | InputFile, con: ibis.BaseBackend) -> Activi
                              "不支持的文件类型，请使用 .xlsx 或 .csv")
         table, found, sheet = read_xlsx_file(path) if path.suffix.lower() == ".xlsx" else (*read_csv_file(path), "")
         upload = [SourceInput(name=path.name, sheet=sheet, digest=hashlib.sha256(path.content).hexdigest())]
-        return _source(con, _arrow_frame(session, table, 0), upload, list(found))
+        return _source(con, _arrow_frame(session, table, 0), upload, list(found),
+                       {path.name: file_headings(table)})
     files = _input_files(session, _text_path(path))
     issues: list[Issue] = []
     inputs: list[SourceInput] = []

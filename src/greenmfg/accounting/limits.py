@@ -14,6 +14,7 @@ from typing import Any
 import ibis.expr.types as ir
 
 from greenmfg.accounting.models import ActivityRecord
+from greenmfg.accounting.template_spec import LABELS_EN, header_zh
 from greenmfg.db.lengths import column_length
 from greenmfg.errors import Issue
 from greenmfg.findings import Locator
@@ -38,8 +39,8 @@ def over_long_cells(source: ir.Table, file: str, *, limit: int = 1000) -> list[I
                 .select(sheet=source["_sheet"], row=source["_row"], value=text).limit(limit - len(issues)))
         for r in rows.to_pyarrow().to_pylist():
             value = str(r["value"])
-            label = "sheet name" if column == "_sheet" else column
-            label_zh = "工作表名" if column == "_sheet" else column
+            label = "the sheet name" if column == "_sheet" else f'"{LABELS_EN[column]}"'
+            label_zh = "工作表名" if column == "_sheet" else f"“{header_zh(column)}”"
             issues.append(cells.finding(
                 "platform.import.too_long", column, value, f"{label} has {len(value):,} characters; at most {most} can be stored",
                 f"{label_zh}有 {len(value):,} 个字符，最多可保存 {most} 个字符", f"shorten it to {most} characters or fewer",

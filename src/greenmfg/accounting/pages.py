@@ -28,6 +28,7 @@ import math
 import tempfile
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
@@ -58,6 +59,7 @@ from greenmfg.accounting.labels import (
 )
 from greenmfg.accounting.models import FacilityResult, ImportBatch, ImportStatus
 from greenmfg.accounting.template import write_template
+from greenmfg.accounting.template_spec import LABELS_EN, header_zh
 from greenmfg.calc.accounting import CATEGORIES
 from greenmfg.db.session import Database
 from greenmfg.i18n import N_, Translator
@@ -351,7 +353,8 @@ def import_page(import_id: Id, request: Request, principal: PagePrincipal, datab
             session, batch.enterprise_id, import_id=batch.id)] if batch.status == ImportStatus.committed else [])
     summary = batch.summary
     return render(request, "accounting/import.html", {
-        "enterprise": enterprise_view, "batch": _batch_view(batch, names, translator), "issues": batch.issues,
+        "enterprise": enterprise_view, "batch": _batch_view(batch, names, translator),
+        "issues": [_issue_view(issue, translator) for issue in batch.issues or []],
         "summary": summary, "results": results, "nav_active": "imports",
         "preview_rows": [{
             "facility": r["facility_id"],
@@ -362,6 +365,24 @@ def import_page(import_id: Id, request: Request, principal: PagePrincipal, datab
                           (translator.gettext("Imports"), f"/enterprises/{enterprise.id}/imports"),
                           (batch.filename, None)),
     })
+
+
+#: findings whose fix is looked up in the item list (the value searched for)
+_ITEM_LOOKUPS = frozenset({"accounting.input.unknown_item"})
+
+
+def _issue_view(issue: dict[str, Any], translator: Translator) -> dict[str, Any]:
+    """A stored finding as the issues table shows it: a template column the file did not head
+    (a missing column, rows stored earlier) named in the page's language; an unknown item linked
+    to the item list, searched for what the file says."""
+    view = dict(issue)
+    column = view.get("column") or ""
+    if not view.get("header") and column in LABELS_EN:
+        view["header"] = header_zh(column) if translator.locale == "zh-CN" else LABELS_EN[column]
+    if view.get("code") in _ITEM_LOOKUPS:
+        view["href"] = f"/reference/items?{urlencode({'q': view.get('value') or ''})}"
+        view["link_label"] = translator.gettext("Look it up in the item list")
+    return view
 
 
 @router.post("/imports/{import_id}/commit")

@@ -14,6 +14,7 @@ import csv
 import datetime as dt
 import hashlib
 import io
+import json
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,8 +29,11 @@ from ibis.common.exceptions import IbisError
 
 from greenmfg.accounting.template_spec import (
     COLUMNS,
+    LABELS_EN,
     REQUIRED_COLUMNS,
     canonical_column,
+    column_letter,
+    header_zh,
     is_own_header,
 )
 from greenmfg.errors import InputError, Issue
@@ -37,8 +41,8 @@ from greenmfg.findings import NUL_FIX, Locator, nul_line
 from greenmfg.workbooks import check_local_xlsx
 
 __all__ = [
-    "LOCATION_COLUMNS", "RAW_VIEW", "SUFFIXES", "ActivitySource", "ColumnPlan", "InputFile", "SourceInput",
-    "column_plan", "header_issues", "read_activity", "read_csv_file", "read_table", "read_xlsx_file", "table_digest",
+    "LOCATION_COLUMNS", "RAW_VIEW", "SUFFIXES", "ActivitySource", "ColumnPlan", "Heading", "InputFile", "SourceInput",
+    "column_plan", "file_headings", "header_issues", "read_activity", "read_csv_file", "read_table", "read_xlsx_file", "table_digest",
 ]
 
 #: the located input rows of a run, as read (a view on the run's connection)
@@ -99,17 +103,57 @@ class SourceInput:
         return digest.hexdigest()
 
 
+@dataclass(frozen=True)
+class Heading:
+    """A template column as one file heads it: the header's text and its place (1 = column A)."""
+
+    text: str
+    index: int
+
+    def cell(self, row: int | None) -> str:
+        """The spreadsheet reference of this column's cell in ``row`` (``G4``), '' without a row."""
+        return f"{column_letter(self.index)}{row}" if row is not None else ""
+
+
+#: the arrow schema metadata key under which a read file's table keeps its headings
+_HEADINGS_KEY = b"greenmfg.headings"
+
+
 @dataclass
 class ActivitySource:
     """The input as one Ibis table plus the header problems found while reading it.
 
-    Rows carry ``_file_id``, the index of their input in ``inputs``.
+    Rows carry ``_file_id``, the index of their input in ``inputs``. ``headings`` says, for each
+    .xlsx and .csv file (by its name, the rows' ``_file``), how it headed each template column, so
+    that findings name the cell (G4) and the column as the file headed it.
     """
 
     table: ibis.Table
     con: ibis.BaseBackend
     inputs: list[SourceInput]
     issues: list[Issue] = field(default_factory=list)
+    headings: dict[str, dict[str, Heading]] = field(default_factory=dict)
+
+    def heading(self, file: str, column: str) -> Heading | None:
+        """How file ``file`` headed template column ``column`` (None: not known)."""
+        return self.headings.get(file, {}).get(column)
+
+    def column_names(self, file: str, column: str) -> tuple[str, str]:
+        """What English and Chinese messages call ``column`` of ``file``: its header in the file (in
+        both), else the template's plain English label and Chinese header."""
+        heading = self.heading(file, column)
+        if heading is not None:
+            return heading.text, heading.text
+        return LABELS_EN.get(column, column), header_zh(column)
+
+
+def _headings(mapping: dict[str, str], headers: list[str]) -> dict[str, Heading]:
+    """Template column → its heading, for the headers ``mapping`` maps (each at its first place)."""
+    places: dict[str, int] = {}
+    for index, header in enumerate(headers, start=1):
+        places.setdefault(header, index)
+    return {column: Heading(original, places[original]) for original, column in mapping.items()
+            if original in places}
 
 
 def header_issues(path: Path | InputFile, sheet: str, headers: list[str]) -> tuple[dict[str, str], list[Issue]]:
@@ -123,9 +167,11 @@ def header_issues(path: Path | InputFile, sheet: str, headers: list[str]) -> tup
     named: dict[str, list[tuple[str, bool]]] = {}  # template column -> (header, is the template's own)
     issues: list[Issue] = []
     header_row = Locator(file=path.name, sheet=sheet, row=1, code_prefix="accounting.input.", value_limit=None)
-    for header in headers:
+    places: dict[str, int] = {}
+    for index, header in enumerate(headers, start=1):
         if header is None or not str(header).strip():
             continue
+        places.setdefault(str(header), index)
         column = canonical_column(header)
         if column is None:
             continue  # extra columns (remarks, etc.) are allowed and ignored
@@ -134,28 +180,31 @@ def header_issues(path: Path | InputFile, sheet: str, headers: list[str]) -> tup
         own = [h for h, is_own in found if is_own]
         candidates = own or [h for h, _is_own in found]
         if len(candidates) > 1:
-            zh = next(c.header_zh for c in COLUMNS if c.name == column)
+            zh, en = header_zh(column), LABELS_EN[column]
             first, header = candidates[0], candidates[1]
             issues.append(header_row.finding(
-                "duplicate_column", header, header, f"columns '{first}' and '{header}' both mean '{column}' ({zh})",
-                f"'{first}' 与 '{header}' 两列都表示 '{zh}'（{column}）",
+                "duplicate_column", column, header, f'the columns "{first}" and "{header}" both mean {en.lower()}',
+                f"“{first}”与“{header}”两列都表示{zh}",
                 "keep one of them, or rename the other to a header the template does not use",
-                "只保留其中一列，或将另一列改为模板不使用的表头"))
+                "只保留其中一列，或将另一列改为模板不使用的表头",
+                header=header, cell=f"{column_letter(places[header])}1"))
             continue
         mapping[candidates[0]] = column
     for required in REQUIRED_COLUMNS:
         if required not in mapping.values():
-            zh = next(c.header_zh for c in COLUMNS if c.name == required)
+            zh, en = header_zh(required), LABELS_EN[required]
             issues.append(header_row.finding(
-                "missing_column", required, "", f"required column '{required}' ({zh}) is missing",
-                f"缺少必填列 '{zh}'（{required}）", f"add a column headed '{required}' or '{zh}' (see `greenmfg template`)",
-                f"增加表头为 '{zh}' 或 '{required}' 的列（见 `greenmfg template`）"))
+                "missing_column", required, "", f'the required column "{zh}" ({en}) is missing',
+                f"缺少必填列“{zh}”",
+                f'add a column headed "{zh}" or "{en}"; the blank template on the Imports page has every column',
+                f"请增加表头为“{zh}”的列；导入页面上的空白模板包含所有列", header=zh))
     return mapping, issues
 
 
 def _text_table(path: Path | InputFile, sheet: str, mapping: dict[str, str], columns: dict[str, list[object]],
-                rows: list[int]) -> pa.Table:
-    """Build the located, all-text arrow table in template column order."""
+                rows: list[int], headers: list[str]) -> pa.Table:
+    """Build the located, all-text arrow table in template column order; its schema's metadata
+    keeps the file's headings (see :func:`file_headings`)."""
     arrays: dict[str, pa.Array] = {
         "_file": pa.array([path.name] * len(rows), pa.string()),
         "_sheet": pa.array([sheet] * len(rows), pa.string()),
@@ -165,7 +214,16 @@ def _text_table(path: Path | InputFile, sheet: str, mapping: dict[str, str], col
     for column in COLUMNS:
         values = by_column.get(column.name)
         arrays[column.name] = pa.array(values if values is not None else [None] * len(rows), pa.string())
-    return pa.table(arrays)
+    headings = {column: [h.text, h.index] for column, h in _headings(mapping, headers).items()}
+    return pa.table(arrays).replace_schema_metadata({_HEADINGS_KEY: json.dumps(headings).encode()})
+
+
+def file_headings(table: pa.Table) -> dict[str, Heading]:
+    """The headings a table read by :func:`read_xlsx_file` or :func:`read_csv_file` keeps."""
+    stored = (table.schema.metadata or {}).get(_HEADINGS_KEY)
+    if not stored:
+        return {}
+    return {column: Heading(str(text), int(index)) for column, (text, index) in json.loads(stored).items()}
 
 
 def _cell_text(value: object, column: str | None) -> str | None:
@@ -211,7 +269,7 @@ def read_xlsx_file(path: Path | InputFile) -> tuple[pa.Table, list[Issue], str]:
                 if header in columns:
                     value = values[index] if index < len(values) else None
                     columns[header].append(_cell_text(value, canonical[index]))
-        return _text_table(path, sheet.title, mapping, columns, rows), issues, sheet.title
+        return _text_table(path, sheet.title, mapping, columns, rows, headers), issues, sheet.title
     finally:
         workbook.close()
 
@@ -235,6 +293,7 @@ def read_csv_file(path: Path | InputFile) -> tuple[pa.Table, list[Issue]]:
     first_line = text.split("\n", 1)[0]
     headers = next(csv.reader([first_line]), [])
     mapping, issues = header_issues(path, "", headers)
+    as_headed = headers
     if len(set(headers)) != len(headers):
         headers = [f"{h}__{i}" for i, h in enumerate(headers)]
     try:
@@ -250,7 +309,7 @@ def read_csv_file(path: Path | InputFile) -> tuple[pa.Table, list[Issue]]:
         raise InputError(f"{path}: malformed CSV ({exc}) / CSV 格式错误") from exc
     rows = list(range(2, table.num_rows + 2))
     columns = {h: table.column(h).to_pylist() for h in mapping}
-    return _text_table(path, "", mapping, columns, rows), issues
+    return _text_table(path, "", mapping, columns, rows, as_headed), issues
 
 
 #: how a located column is taken from its input: absent (null), text, a typed number, or text parsed as a number
@@ -371,6 +430,7 @@ def read_activity(path: Path | InputFile, con: ibis.BaseBackend) -> ActivitySour
     selects: list[str] = []
     issues: list[Issue] = []
     inputs: list[SourceInput] = []
+    headings: dict[str, dict[str, Heading]] = {}
     for index, file in enumerate(files):
         suffix = file.suffix.lower()
         sheet = ""
@@ -381,6 +441,7 @@ def read_activity(path: Path | InputFile, con: ibis.BaseBackend) -> ActivitySour
                 table, found, sheet = read_xlsx_file(file)
             else:
                 table, found = read_csv_file(file)
+            headings.setdefault(file.name, file_headings(table))  # rows name their file by its name
             name = f"greenmfg_input_{index}"
             raw.register(name, table)
             text_cast = ", ".join(
@@ -394,7 +455,7 @@ def read_activity(path: Path | InputFile, con: ibis.BaseBackend) -> ActivitySour
                       SourceInput(name=file.name, sheet=sheet, digest=hashlib.sha256(file.content).hexdigest()))
     union = " UNION ALL ".join(selects)
     raw.execute(f"CREATE OR REPLACE TEMP VIEW {RAW_VIEW} AS {union}")
-    return ActivitySource(table=con.table(RAW_VIEW), con=con, inputs=inputs, issues=issues)
+    return ActivitySource(table=con.table(RAW_VIEW), con=con, inputs=inputs, issues=issues, headings=headings)
 
 
 def table_digest(table: pa.Table) -> str:

@@ -197,11 +197,14 @@ def _engine(engine: Engine | None, spark_master: str | None = None, *, in_memory
 
 
 def account(path: str | Path | InputFile, options: AccountingOptions | None = None, *,
-            engine: Engine | None = None, spark_master: str | None = None) -> AccountingRun:
+            engine: Engine | None = None, spark_master: str | None = None,
+            check: Callable[[ActivitySource], None] | None = None) -> AccountingRun:
     """Validate the activity data at ``path`` (a file or a folder of files, or an uploaded file's
     bytes as an :class:`~greenmfg.accounting.reader.InputFile`) and build the accounting plan on
     ``engine``: ``"duckdb"`` (the default), ``"spark"`` (on ``spark_master``; ``path`` may then be
-    any path Spark reads: ``hdfs://…``, ``s3a://…``) or an open Ibis backend.
+    any path Spark reads: ``hdfs://…``, ``s3a://…``) or an open Ibis backend. ``check`` sees the
+    rows as read before they are validated (the platform's: they belong to the enterprise they
+    are uploaded for) and raises what it finds.
 
     Nothing is computed when any input row is bad: :class:`~greenmfg.errors.ValidationFailed`
     lists the located issues.
@@ -218,13 +221,14 @@ def account(path: str | Path | InputFile, options: AccountingOptions | None = No
     options = _checked(options)
     con = _engine(engine, spark_master, in_memory=isinstance(path, InputFile))
     if engines.is_spark(con):
-        return _account(engines.read_activity(path, con), options)
-    return _account(read_activity(path if isinstance(path, InputFile) else Path(path), con), options)
+        return _account(engines.read_activity(path, con), options, check)
+    return _account(read_activity(path if isinstance(path, InputFile) else Path(path), con), options, check)
 
 
 def account_table(table: pa.Table | ir.Table, options: AccountingOptions | None = None, *,
                   engine: Engine | None = None, name: str = "table",
-                  spark_master: str | None = None) -> AccountingRun:
+                  spark_master: str | None = None,
+                  check: Callable[[ActivitySource], None] | None = None) -> AccountingRun:
     """Validate and account activity rows held in memory: a :class:`pyarrow.Table` or an Ibis table.
 
     The table has the template's columns (English or Chinese headers; quantities as numbers or
@@ -234,8 +238,8 @@ def account_table(table: pa.Table | ir.Table, options: AccountingOptions | None 
     options = _checked(options)
     con = _engine(engine, spark_master, in_memory=True)
     if engines.is_spark(con):
-        return _account(engines.read_table(table, con, name=name), options)
-    return _account(read_table(table, con, name=name), options)
+        return _account(engines.read_table(table, con, name=name), options, check)
+    return _account(read_table(table, con, name=name), options, check)
 
 
 def _checked(options: AccountingOptions | None) -> AccountingOptions:
@@ -247,7 +251,10 @@ def _checked(options: AccountingOptions | None) -> AccountingOptions:
     return options
 
 
-def _account(source: ActivitySource, options: AccountingOptions) -> AccountingRun:
+def _account(source: ActivitySource, options: AccountingOptions,
+             check: Callable[[ActivitySource], None] | None = None) -> AccountingRun:
+    if check is not None:
+        check(source)
     con = source.con
     catalog = load_catalog()
     vocabulary = load_vocabulary()

@@ -21,7 +21,7 @@ import hashlib
 import json
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any, cast
@@ -58,7 +58,7 @@ from greenmfg.accounting.models import (
 )
 from greenmfg.accounting.output import result_document
 from greenmfg.accounting.parameters import AccountingOptions
-from greenmfg.accounting.reader import InputFile
+from greenmfg.accounting.reader import ActivitySource, InputFile
 from greenmfg.accounting.service import AccountingRun, account, account_table
 from greenmfg.accounting.template_spec import COLUMNS
 from greenmfg.accounting.validation import normalize_period
@@ -163,21 +163,55 @@ def _base_type(content_type: str) -> str:
 def _file_issue(error: InputError, name: str) -> Issue:
     return Issue(code="platform.import.unreadable", file=name, message=str(error),
                  message_zh=f"无法读取文件：{error}",
-                 fix="upload the activity template filled in (greenmfg template) as .xlsx or .csv",
+                 fix="upload the activity template (Imports page, blank template) filled in, as .xlsx or .csv",
                  fix_zh="请上传按活动数据模板填写的 .xlsx 或 .csv 文件")
 
 
-def _foreign_rows(run: AccountingRun, code: str) -> list[Issue]:
-    t = run.source
-    foreign = t.filter(t.enterprise_id.strip().isnull() | (t.enterprise_id.strip() != code))
-    raw = foreign.order_by("_row").select("_sheet", "_row", "enterprise_id").limit(MAX_STORED_ISSUES)
-    return [Issue(code="platform.import.other_enterprise", sheet=r["_sheet"] or "", row=int(r["_row"]),
-                  column="enterprise_id", value=str(r["enterprise_id"] or ""),
-                  message=f"row belongs to enterprise '{r['enterprise_id']}', but this upload is for '{code}'",
-                  message_zh=f"该行属于企业“{r['enterprise_id']}”，而本次上传对应企业“{code}”",
-                  fix=f"upload only this enterprise's rows (enterprise_id {code})",
-                  fix_zh=f"只上传本企业的数据（企业编号 {code}）")
-            for r in raw.to_pyarrow().to_pylist()]
+def _of_enterprise(enterprise: Organisation) -> Callable[[ActivitySource], None]:
+    """The platform's check of the rows as read: every enterprise ID names ``enterprise``. A file
+    of another enterprise is one error (per other enterprise ID), not one per row; an empty ID is
+    left to the validation (a missing value of its row)."""
+    code, name = str(enterprise.code), enterprise.name
+
+    def check(source: ActivitySource) -> None:
+        t = source.table
+        ids = t.enterprise_id.strip().nullif("")
+        foreign = t.filter(ids.notnull() & (ids != code)).mutate(other=ids)
+        if not int(foreign.count().execute()):
+            return
+        order = foreign._file_id * (1 << 40) + foreign._row
+        groups = foreign.group_by("other").aggregate(
+            rows=foreign.count(), first=foreign._row.argmin(order), file=foreign._file.argmin(order),
+            sheet=foreign._sheet.argmin(order), other_name=foreign.enterprise_name.argmin(order), at=order.min())
+        found = groups.order_by("at").limit(MAX_STORED_ISSUES).to_pyarrow().to_pylist()
+        all_rows = len(found) == 1 and found[0]["rows"] == int(t.count().execute())
+        issues = []
+        for group in found:
+            col, col_zh = source.column_names(group["file"], "enterprise_id")
+            heading = source.heading(group["file"], "enterprise_id")
+            other, rows, first = group["other"], int(group["rows"]), int(group["first"])
+            named = f' ({group["other_name"].strip()})' if (group["other_name"] or "").strip() else ""
+            named_zh = f"（{group['other_name'].strip()}）" if named else ""
+            if all_rows:
+                message = (f'this file holds the data of another enterprise: its {rows:,} rows have "{col}" '
+                           f'"{other}"{named}, but you are importing into {name} ("{col}" "{code}"); nothing was imported')
+                message_zh = (f"本文件是其他企业的数据：全部 {rows:,} 行的“{col_zh}”为“{other}”{named_zh}，"
+                              f"而当前导入的企业是{name}（“{col_zh}”为“{code}”）；未导入任何数据")
+            else:
+                message = (f'{rows:,} rows, the first in row {first}, have "{col}" "{other}"{named}, but you are '
+                           f'importing into {name} ("{col}" "{code}"); nothing was imported')
+                message_zh = (f"有 {rows:,} 行（第一行为第 {first} 行）的“{col_zh}”为“{other}”{named_zh}，"
+                              f"而当前导入的企业是{name}（“{col_zh}”为“{code}”）；未导入任何数据")
+            issues.append(Issue(
+                code="platform.import.other_enterprise", file=group["file"], sheet=group["sheet"] or "", row=first,
+                column="enterprise_id", value=str(other), message=message, message_zh=message_zh,
+                fix=(f"upload the file on the Imports page of the enterprise it belongs to; if these are {name}'s "
+                     f'rows, write "{code}" under "{col}"'),
+                fix_zh=f"请到该文件所属企业的导入页面上传；如确为{name}的数据，请将“{col_zh}”改为“{code}”",
+                header=col if heading is not None else "", cell=heading.cell(first) if heading is not None else ""))
+        raise ValidationFailed(issues=issues, total=len(issues))
+
+    return check
 
 
 def raw_rows(run: AccountingRun) -> list[dict[str, Any]]:
@@ -317,14 +351,16 @@ def check_upload(enterprise: Organisation, *, filename: str, content_type: str, 
     assert enterprise.code is not None
     sha256 = hashlib.sha256(content).hexdigest()
     try:
-        run = account(InputFile(name, content)) if rows is None else account_table(rows, name=name)
+        belongs = _of_enterprise(enterprise)
+        run = (account(InputFile(name, content), check=belongs) if rows is None
+               else account_table(rows, name=name, check=belongs))
     except ValidationFailed as failed:
         return CheckedUpload(name, sha256, failed.issues, failed.total, None, enterprise.code)
     except InputError as error:
         return CheckedUpload(name, sha256, [_file_issue(error, name)], 1, None, enterprise.code)
-    foreign = _foreign_rows(run, enterprise.code) or over_long_cells(run.source, name, limit=MAX_STORED_ISSUES)
-    if foreign:
-        return CheckedUpload(name, sha256, foreign, len(foreign), None, enterprise.code)
+    too_long = over_long_cells(run.source, name, limit=MAX_STORED_ISSUES)
+    if too_long:
+        return CheckedUpload(name, sha256, too_long, len(too_long), None, enterprise.code)
     return CheckedUpload(name, sha256, [], 0, (result_document(run), raw_rows(run), _benchmark_runs([run])),
                          enterprise.code)
 

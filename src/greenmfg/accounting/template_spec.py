@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 from greenmfg.refdata.vocabulary import normalize_name
 
-__all__ = ["COLUMNS", "REQUIRED_COLUMNS", "TemplateColumn", "canonical_column"]
+__all__ = ["COLUMNS", "LABELS_EN", "REQUIRED_COLUMNS", "TemplateColumn", "canonical_column", "column_letter",
+           "header_zh", "is_own_header"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +139,33 @@ COLUMNS: tuple[TemplateColumn, ...] = (
                     "非碳酸盐来源氧化镁含量", "non-carbonate MgO", "MgO from non-carbonate sources")),
 )
 REQUIRED_COLUMNS = tuple(c.name for c in COLUMNS if c.required)
+
+#: each column in plain English words, for messages about a column the file did not head itself
+#: (a missing column, rows stored by the platform); every label is also an accepted header
+LABELS_EN: dict[str, str] = {
+    "enterprise_id": "Enterprise ID", "enterprise_name": "Enterprise name", "industry": "Industry",
+    "region": "Region", "facility_id": "Facility ID", "period": "Period", "item": "Item", "quantity": "Quantity",
+    "unit": "Unit", "flow": "Flow", "ncv": "Net calorific value", "ncv_unit": "NCV unit",
+    "carbon_content": "Carbon content", "carbon_content_unit": "Carbon content unit",
+    "oxidation_rate": "Oxidation rate", "steam_pressure": "Steam pressure", "steam_temperature": "Steam temperature",
+    "clinker_cao": "Clinker CaO content", "clinker_mgo": "Clinker MgO content",
+    "clinker_cao_non_carbonate": "Non-carbonate CaO", "clinker_mgo_non_carbonate": "Non-carbonate MgO",
+}
+_HEADERS_ZH = {c.name: c.header_zh for c in COLUMNS}
+
+
+def header_zh(column: str) -> str:
+    """The template's Chinese header of ``column`` (the name itself when it is no template column)."""
+    return _HEADERS_ZH.get(column, column)
+
+
+def column_letter(index: int) -> str:
+    """The spreadsheet letters of the ``index``-th column (1 → A, 27 → AA)."""
+    letters = ""
+    while index > 0:
+        index, remainder = divmod(index - 1, 26)
+        letters = chr(ord("A") + remainder) + letters
+    return letters
 
 
 @functools.cache

@@ -31,8 +31,8 @@ from greenmfg.calc.steam import (
 )
 from greenmfg.errors import Issue, UnitError, ValidationFailed
 from greenmfg.findings import Locator
-from greenmfg.refdata.vocabulary import Item, Names, Vocabulary
-from greenmfg.units import conversion_factor
+from greenmfg.refdata.vocabulary import FLOW_NAMES, FLOWS, Item, Names, Vocabulary
+from greenmfg.units import Measure, conversion_factor, display_unit, measure_of
 
 # The lookups, rules and canonical columns named here beside validate_activity are shared
 # with its fast path, greenmfg.accounting.screening (the same rules, screened while the input is accounted).
@@ -45,13 +45,9 @@ __all__ = [
 #: At most this many issues are listed; all are counted.
 MAX_LISTED_ISSUES = 1000
 
+#: units to offer (English, Chinese) for a canonical unit whose measure's examples would mislead
 _UNIT_HINTS = {
-    "t": "t, kg, 吨, 万吨",
-    "10^4 Nm3": "10^4 Nm3, Nm3, m3, 万立方米",
-    "Nm3": "Nm3, m3, 立方米, 万立方米",
-    "MWh": "kWh, MWh, 千瓦时, 万千瓦时",
-    "GJ": "GJ, MJ, 吉焦, 百万千焦",
-    "weight box": "重量箱, weight box, t",
+    "weight box": ("weight box, t", "重量箱、t、吨"),
 }
 _NCV_TARGET = {"fuel": "GJ/{unit}", "steam": "GJ/{unit}"}
 _CARBON_TARGET = {"fuel": "tC/GJ", "carbon_material": "tC/{unit}"}
@@ -94,93 +90,99 @@ class _Rule:
     fix_zh: str
 
 
+# Messages name a column as the file headed it ({col}: 数量, or quantity in an English template;
+# {n_<column>}/{z_<column>}: any other column, English/Chinese) and say what is wrong and how to
+# fix it in words a factory's staff use: no unit-library terms, flows and units named, no commands.
 _RULES = {r.code: r for r in (
-    _Rule("accounting.input.missing_value", "{column}", "{column} is empty", "{column} 为空",
-          "fill in {column}", "请填写 {column}"),
+    _Rule("accounting.input.missing_value", "{column}", 'the cell under "{col}" is empty', "“{col_zh}”为空",
+          'fill in "{col}" in this row', "请在本行填写“{col_zh}”"),
     _Rule("accounting.input.formula_text", "{column}",
-          "{column} '{value}' starts with = + - or @: a spreadsheet would run it as a formula",
-          "{column_zh}（{column}）'{value}' 以 = + - 或 @ 开头，电子表格会把它当作公式执行",
+          '"{value}" under "{col}" starts with = + - or @: a spreadsheet would run it as a formula',
+          "“{col_zh}”中的“{value}”以 = + - 或 @ 开头，电子表格会把它当作公式执行",
           "rename it so that it starts with a letter, digit or Chinese character (e.g. remove the leading sign)",
           "请修改名称，使其以字母、数字或汉字开头（例如去掉开头的符号）"),
-    _Rule("accounting.input.unknown_item", "item", "unknown item '{value}'{suggest}",
-          "无法识别的品种 '{value}'{suggest_zh}",
-          "use a name from `greenmfg refdata show {items_dataset}`",
-          "请使用 `greenmfg refdata show {items_dataset}` 中的名称"),
-    _Rule("accounting.input.unknown_flow", "flow", "unknown flow '{value}'",
-          "无法识别的流向 '{value}'",
-          "use one of consumed, feedstock, process, produced, purchased, exported (消耗、原料、工艺、产出、外购、输出)",
-          "请使用 消耗、原料、工艺、产出、外购、输出 之一"),
-    _Rule("accounting.input.flow_not_allowed", "flow", "flow '{value}' is not possible for {item}",
-          "{item} 不能使用流向 '{value}'", "use one of: {allowed}", "可用流向：{allowed}"),
-    _Rule("accounting.input.unit_mismatch", "unit", "{reason}", "{reason}",
-          "use a unit of {item} such as {hint}", "请使用 {item} 的单位，例如 {hint}"),
-    _Rule("accounting.input.not_a_number", "{column}", "{column} '{value}' is not a number",
-          "{column} '{value}' 不是数字", "write a plain number such as 1200.5 (no units or text)",
+    _Rule("accounting.input.unknown_item", "item", 'unknown item "{value}"{suggest}',
+          "无法识别的品种“{value}”{suggest_zh}",
+          "write the item's Chinese or English name as the item list gives it (the Item list page, or the "
+          "lists sheet of the blank template)",
+          "请填写品种目录中的中文或英文名称（见“品种目录”页面，或空白模板的“选项”工作表）"),
+    _Rule("accounting.input.unknown_flow", "flow", 'unknown flow "{value}"', "无法识别的流向“{value}”",
+          "write one of: {flows}", "请填写以下之一：{flows_zh}"),
+    _Rule("accounting.input.flow_not_allowed", "flow", '{item_en} cannot have the flow "{value}"',
+          "{item_zh}不能使用流向“{value}”", "for {item_en} use one of: {allowed}", "{item_zh}可用的流向：{allowed_zh}"),
+    _Rule("accounting.input.unit_mismatch", "unit", "{reason}", "{reason_zh}",
+          "use a unit of {needed} such as {examples}", "请使用{needed_zh}单位，如 {examples_zh}"),
+    _Rule("accounting.input.not_a_number", "{column}", '"{value}" under "{col}" is not a number',
+          "“{col_zh}”中的“{value}”不是数字", "write a plain number such as 1200.5 (no units or text)",
           "请填写数字，如 1200.5（不含单位或文字）"),
-    _Rule("accounting.input.negative_quantity", "quantity", "quantity {value} is negative",
-          "数量 {value} 为负数",
-          "give quantities as positive numbers; use flow 'exported' for energy supplied outside",
+    _Rule("accounting.input.negative_quantity", "quantity", '"{col}" {value} is negative',
+          "“{col_zh}”{value} 为负数",
+          'give quantities as positive numbers; for energy supplied outside use the flow "exported" (输出)',
           "数量应为正数；向外供出的能源请使用流向“输出”"),
-    _Rule("accounting.input.bad_period", "period", "period '{value}' is not YYYY or YYYY-MM",
-          "期间 '{value}' 格式不正确", "write the period as 2024 or 2024-03", "请写成 2024 或 2024-03"),
-    _Rule("accounting.input.unknown_industry", "industry", "unknown industry '{value}'{suggest}",
-          "无法识别的行业 '{value}'{suggest_zh}",
-          "use an industry from `greenmfg refdata show {industries_dataset}`",
-          "请使用 `greenmfg refdata show {industries_dataset}` 中的行业"),
-    _Rule("accounting.input.unknown_region", "region", "unknown province '{value}'{suggest}",
-          "无法识别的省份 '{value}'{suggest_zh}",
-          "give the GB/T 2260 province code (e.g. 320000) or the province name (江苏)",
+    _Rule("accounting.input.bad_period", "period", 'period "{value}" is neither a year nor a month',
+          "期间“{value}”格式不正确", "write the period as 2024 (a year) or 2024-03 (a month)",
+          "请写成 2024（年度）或 2024-03（月度）"),
+    _Rule("accounting.input.unknown_industry", "industry", 'unknown industry "{value}"{suggest}',
+          "无法识别的行业“{value}”{suggest_zh}", "write the industry's name, such as {industries}",
+          "请填写行业名称，如 {industries_zh}"),
+    _Rule("accounting.input.unknown_region", "region", 'unknown province "{value}"{suggest}',
+          "无法识别的省份“{value}”{suggest_zh}",
+          "give the province's code (GB/T 2260, e.g. 320000) or its name (江苏)",
           "请填写省级行政区划代码（如 320000）或省份名称（如 江苏）"),
     _Rule("accounting.input.parameter_not_applicable", "{column}",
-          "{column} is given for {item}, which has no such parameter",
-          "{item} 不适用 {column}", "leave {column} empty for this item", "请将该行的 {column} 留空"),
-    _Rule("accounting.input.parameter_unit", "{column}", "{reason}", "{reason}",
-          "give {column} in a unit convertible to {target}", "{column} 的单位应能换算为 {target}"),
-    _Rule("accounting.input.parameter_range", "{column}", "{column} {value} is out of range",
-          "{column} {value} 超出合理范围", "{range_fix}", "{range_fix_zh}"),
+          '"{col}" is given for {item_en}, which takes no such value',
+          "{item_zh}不需要填写“{col_zh}”", 'leave "{col}" empty in this row', "请将本行的“{col_zh}”留空"),
+    _Rule("accounting.input.parameter_unit", "{column}", "{reason}", "{reason_zh}",
+          "give a unit of {needed} such as {examples}", "请填写{needed_zh}单位，如 {examples_zh}"),
+    _Rule("accounting.input.parameter_range", "{column}", '"{col}" {value} is out of range',
+          "“{col_zh}”{value} 超出合理范围", "{range_fix}", "{range_fix_zh}"),
     _Rule("accounting.input.steam_state", "{column}", "{reason}", "{reason_zh}",
-          "give the steam's absolute pressure [MPa] (and its temperature [°C] if superheated), or its measured "
-          "enthalpy in ncv",
-          "请填写蒸汽绝对压力（MPa；过热蒸汽再填温度 °C），或在实测低位发热量列填写实测焓值"),
+          'give the steam\'s absolute pressure [MPa] under "{n_steam_pressure}" (and its temperature [°C] under '
+          '"{n_steam_temperature}" if superheated), or its measured enthalpy under "{n_ncv}"',
+          "请填写蒸汽绝对压力“{z_steam_pressure}”（MPa；过热蒸汽再填“{z_steam_temperature}”，°C），"
+          "或在“{z_ncv}”列填写实测焓值"),
     _Rule("accounting.input.steam_state_missing", "ncv",
           "steam has no state: its heat for emissions is mass × (enthalpy − 83.74 kJ/kg) (NDRC GHG "
           "accounting guidelines), and no guideline gives a default enthalpy",
           "蒸汽未给出状态：排放按 质量 ×（焓值 − 83.74 kJ/kg）计算（发改委温室气体核算指南），指南未给出缺省焓值",
-          "give the measured enthalpy in ncv (e.g. 2756 kJ/kg), or steam_pressure (absolute MPa; saturated steam) "
-          "and, if superheated, steam_temperature (°C)",
-          "请在实测低位发热量列填写实测焓值（如 2756 kJ/kg），或填写蒸汽压力（绝对压力 MPa，饱和蒸汽）及过热蒸汽的蒸汽温度（°C）"),
+          'give the measured enthalpy under "{n_ncv}" (e.g. 2756 kJ/kg), or the absolute pressure under '
+          '"{n_steam_pressure}" (MPa; saturated steam) and, if superheated, the temperature under '
+          '"{n_steam_temperature}" (°C)',
+          "请在“{z_ncv}”列填写实测焓值（如 2756 kJ/kg），或填写“{z_steam_pressure}”（绝对压力 MPa，饱和蒸汽）"
+          "及过热蒸汽的“{z_steam_temperature}”（°C）"),
     _Rule("accounting.input.steam_two_states", "steam_pressure",
-          "steam has both a measured enthalpy (ncv) and a pressure/temperature: they may disagree",
-          "蒸汽同时给出了实测焓值和压力/温度，二者可能不一致",
+          'steam has both a measured enthalpy ("{n_ncv}") and a pressure or temperature: they may disagree',
+          "蒸汽同时给出了实测焓值（“{z_ncv}”）和压力/温度，二者可能不一致",
           "keep one: the measured enthalpy, or the pressure (and temperature)",
           "只保留一种：实测焓值，或蒸汽压力（及温度）"),
     _Rule("accounting.input.clinker_oxide_missing", "{column}",
-          "the clinker's {column} is empty while its other oxide contents are given: the clinker emission "
+          'the clinker\'s "{col}" is empty while its other oxide contents are given: the clinker emission '
           "factor (CaO − CaO non-carbonate) × 44/56 + (MgO − MgO non-carbonate) × 44/40 (GB/T 32151.8-2015) "
           "needs both the CaO and the MgO content",
-          "熟料的 {column_zh}（{column}）为空，但填写了其他氧化物含量：熟料排放因子 =（CaO − 非碳酸盐CaO）× 44/56 +"
+          "熟料的“{col_zh}”为空，但填写了其他氧化物含量：熟料排放因子 =（CaO − 非碳酸盐CaO）× 44/56 +"
           "（MgO − 非碳酸盐MgO）× 44/40（GB/T 32151.8-2015），需同时填写 CaO 和 MgO 含量",
-          "give the measured {column} (0 if there is none), or leave all clinker oxide columns empty to use the "
+          'give the measured "{col}" (0 if there is none), or leave all clinker oxide columns empty to use the '
           "default factor",
-          "请填写实测的 {column_zh}（没有则填 0），或将熟料氧化物各列都留空以使用缺省排放因子"),
+          "请填写实测的“{col_zh}”（没有则填 0），或将熟料氧化物各列都留空以使用缺省排放因子"),
     _Rule("accounting.input.clinker_non_carbonate", "{column}",
-          "{column} {value} is larger than the clinker's {total_column} {total}",
-          "{column_zh}（{column}）{value} 大于熟料的 {total_column_zh} {total}",
+          '"{col}" {value} is larger than the clinker\'s "{total_col}" {total}',
+          "“{col_zh}”{value} 大于熟料的“{total_col_zh}”{total}",
           "the non-carbonate part is a part of the clinker's content: check both values and their % signs",
           "非碳酸盐来源部分是熟料中含量的一部分，不能大于总含量：请核对两个数值及其 % 号"),
     _Rule("accounting.input.duplicate_row", "item",
-          "duplicate row: same enterprise, facility, period, item, flow and measured parameters as row {first}",
+          "duplicate row: same enterprise, facility, period, item, flow and measured values as row {first}",
           "重复行：与第 {first} 行的企业、设施、期间、品种、流向和实测参数相同",
           "delete the duplicate, or merge the quantities into one row",
           "删除重复行，或将数量合并为一行"),
     _Rule("accounting.input.inconsistent_enterprise", "{column}",
-          "enterprise {enterprise} has {column} '{value}' here but '{other}' in row {first}",
-          "企业 {enterprise} 的 {column} 在此为 '{value}'，在第 {first} 行为 '{other}'",
-          "give the enterprise one {column} in every row", "同一企业各行的 {column} 应一致"),
+          'enterprise {enterprise} has "{col}" "{value}" here but "{other}" in row {first}',
+          "企业 {enterprise} 的“{col_zh}”在此为“{value}”，在第 {first} 行为“{other}”",
+          'give the enterprise one "{col}" in every row', "同一企业各行的“{col_zh}”应一致"),
     _Rule("accounting.input.mixed_periods", "period",
-          "facility {facility} mixes annual and monthly periods ('{value}' and '{other}' in row {first})",
-          "设施 {facility} 同时使用年度和月度期间（'{value}' 与第 {first} 行的 '{other}'）",
-          "use either YYYY or YYYY-MM for one facility, not both", "同一设施请统一使用年度或月度期间"),
+          'facility {facility} mixes years and months ("{value}" and "{other}" in row {first})',
+          "设施 {facility} 同时使用年度和月度期间（“{value}”与第 {first} 行的“{other}”）",
+          "use either years (2024) or months (2024-03) for one facility, not both",
+          "同一设施请统一使用年度（2024）或月度（2024-03）期间"),
 )}
 
 
@@ -188,8 +190,9 @@ def _suggestion(names: Names, value: str) -> tuple[str, str]:
     close = names.suggest(value)
     if not close:
         return "", ""
-    quoted = ", ".join(f"'{c}'" for c in close)
-    return f"; did you mean {quoted}?", f"；您是否要填写 {quoted}？"
+    quoted = [f'"{c}"' for c in close]
+    english = quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " or " + quoted[-1]
+    return f"; did you mean {english}?", f"；您是否要填写{'、'.join(f'“{c}”' for c in close)}？"
 
 
 #: Texts that are looked up: joined to the rows by their raw spelling (nulls included), so that
@@ -725,7 +728,7 @@ _RANGE_FIX = {
     "oxidation_rate": ("give a fraction above 0 and at most 1 (0.98) or a percentage with % (98%)",
                        "请填写 0 到 1 之间的小数（0.98）或带 % 的百分数（98%）"),
     "steam_enthalpy": (f"a steam enthalpy lies above the feed water's {FEED_WATER_ENTHALPY_KJ_PER_KG} kJ/kg and "
-                       f"at most {MAX_STEAM_ENTHALPY_KJ_PER_KG:g} kJ/kg: check the value and ncv_unit (kJ/kg, GJ/t)",
+                       f"at most {MAX_STEAM_ENTHALPY_KJ_PER_KG:g} kJ/kg: check the value and its unit (kJ/kg, GJ/t)",
                        f"蒸汽焓值应高于给水焓 {FEED_WATER_ENTHALPY_KJ_PER_KG} kJ/kg 且不超过 "
                        f"{MAX_STEAM_ENTHALPY_KJ_PER_KG:g} kJ/kg：请核对数值和单位（kJ/kg、GJ/t）"),
     **{c: ("give a mass fraction of the clinker from 0 to 1 (0.652) or a percentage with % (65.2%)",
@@ -733,60 +736,130 @@ _RANGE_FIX = {
 }
 
 
-#: Chinese header of each template column (what a Chinese message names it by)
-_HEADERS_ZH = {c.name: c.header_zh for c in COLUMNS}
+class _ColumnNames:
+    """How findings name the template's columns: as each file headed them (the header's text, in
+    both languages, and the cell's letter), else by the template's Chinese header and an English label."""
+
+    def __init__(self, source: ActivitySource) -> None:
+        self.heading = source.heading
+        self.names = source.column_names
+
+    def context(self, file: str) -> dict[str, str]:
+        """``n_<column>`` and ``z_<column>``: every template column's name in English and Chinese messages."""
+        out: dict[str, str] = {}
+        for c in COLUMNS:
+            out[f"n_{c.name}"], out[f"z_{c.name}"] = self.names(file, c.name)
+        return out
 
 
-def _issue(code: str, column: str, row: dict[str, object], **extra: object) -> Issue:
-    """The finding of rule ``code`` about ``column`` of a read row (its ``_file``, ``_sheet``, ``_row``)."""
+def _issue(code: str, column: str, row: dict[str, object], names: _ColumnNames, **extra: object) -> Issue:
+    """The finding of rule ``code`` about ``column`` of a read row (its ``_file``, ``_sheet``, ``_row``),
+    at the cell the file has it in, the column named as the file headed it."""
     rule = _RULES[code]
     value = row.get(column)
-    context: dict[str, object] = {"column": column, "column_zh": _HEADERS_ZH.get(column, column),
-                                  "value": "" if value is None else value, **extra}
+    file = str(row.get("_file") or "")
+    col, col_zh = names.names(file, column)
+    context: dict[str, object] = {"column": column, "col": col, "col_zh": col_zh,
+                                  "value": "" if value is None else value, **names.context(file), **extra}
     context.setdefault("item", row.get("item") or "")
+    context.setdefault("item_en", context["item"])
+    context.setdefault("item_zh", context["item"])
     fmt = {k: ("" if v is None else v) for k, v in context.items()}
-    at = Locator(file=str(row.get("_file") or ""), sheet=str(row.get("_sheet") or ""),
-                 row=int(row["_row"]) if row.get("_row") is not None else None,  # type: ignore[call-overload]
-                 value_limit=None)
+    number = int(row["_row"]) if row.get("_row") is not None else None  # type: ignore[call-overload]
+    heading = names.heading(file, column)
+    at = Locator(file=file, sheet=str(row.get("_sheet") or ""), row=number, value_limit=None)
     return at.finding(code, rule.column.format(**fmt), value, rule.message.format(**fmt),
-                      rule.message_zh.format(**fmt), rule.fix.format(**fmt), rule.fix_zh.format(**fmt))
+                      rule.message_zh.format(**fmt), rule.fix.format(**fmt), rule.fix_zh.format(**fmt),
+                      header=col if heading is not None else "",
+                      cell=heading.cell(number) if heading is not None else "")
 
 
-def _row_issues(flagged: list[dict[str, object]], vocabulary: Vocabulary) -> list[Issue]:
+def _flow_words(flows: Sequence[str]) -> tuple[str, str]:
+    """Flows in English and Chinese words (``consumed, feedstock`` / ``消耗、原料``)."""
+    return ", ".join(flows), "、".join(FLOW_NAMES[f][1] for f in flows)
+
+
+def _needed(canonical_unit: str) -> tuple[Measure | None, str, str]:
+    """What a unit must measure to convert to ``canonical_unit``, and units to offer (English, Chinese)."""
+    try:
+        measure = measure_of(canonical_unit)
+    except UnitError:  # no unit to convert to: nothing to offer but the words of the message
+        return None, "", ""
+    if canonical_unit in _UNIT_HINTS:
+        return measure, _UNIT_HINTS[canonical_unit][0], _UNIT_HINTS[canonical_unit][1]
+    if measure is None:
+        return None, display_unit(canonical_unit), display_unit(canonical_unit)
+    return measure, measure.examples, measure.examples_zh
+
+
+def _unit_words(unit: str, target: str, subject: str, subject_zh: str) -> dict[str, object]:
+    """Why ``unit`` does not convert to ``target``, in plain words: ``reason``/``reason_zh`` (what
+    the unit measures and what ``subject`` needs), ``needed``/``needed_zh`` and ``examples``/``examples_zh``."""
+    measure, examples, examples_zh = _needed(target)
+    needed, needed_zh = (measure.name, measure.name_zh) if measure is not None else (display_unit(target),) * 2
+    try:
+        given = measure_of(unit)
+    except UnitError:
+        reason, reason_zh = f'unknown unit "{unit}"', f"无法识别的单位“{unit}”"
+    else:
+        if given is not None:
+            reason = f'the unit "{unit}" measures {given.name}, but {subject} needs a unit of {needed}'
+            reason_zh = f"单位“{unit}”表示{given.name_zh}，而{subject_zh}需要{needed_zh}单位"
+        else:
+            reason = f'the unit "{unit}" is not a unit of {needed}, which {subject} needs'
+            reason_zh = f"单位“{unit}”不是{needed_zh}单位，而{subject_zh}需要{needed_zh}单位"
+    return {"reason": reason, "reason_zh": reason_zh, "needed": needed, "needed_zh": needed_zh,
+            "examples": examples, "examples_zh": examples_zh}
+
+
+def _row_issues(flagged: list[dict[str, object]], vocabulary: Vocabulary, names: _ColumnNames) -> list[Issue]:
     issues: list[Issue] = []
+    flows, flows_zh = _flow_words(FLOWS)
+    industries = list(vocabulary.industries.values())[:6]
     for row in flagged:
+        file = str(row.get("_file") or "")
+        item = vocabulary.items.get(str(row.get("item_key"))) if row.get("item_key") else None
         for flag, (code, column) in _FLAG_RULES.items():
             if not row.get(flag):
                 continue
-            extra: dict[str, object] = {"items_dataset": vocabulary.items_dataset,
-                                        "industries_dataset": vocabulary.industries_dataset}
+            extra: dict[str, object] = {
+                "flows": flows, "flows_zh": flows_zh,
+                "industries": ", ".join(r["name_en"] for r in industries),
+                "industries_zh": "、".join(r["name_zh"] for r in industries)}
+            if item is not None:
+                extra["item_en"], extra["item_zh"] = item.name_en, item.name_zh
             if code == "accounting.input.unknown_item":
                 extra["suggest"], extra["suggest_zh"] = _suggestion(vocabulary.item_names, str(row["item"]))
             elif code == "accounting.input.unknown_industry":
                 extra["suggest"], extra["suggest_zh"] = _suggestion(vocabulary.industry_names, str(row["industry"]))
             elif code == "accounting.input.unknown_region":
                 extra["suggest"], extra["suggest_zh"] = _suggestion(vocabulary.region_names, str(row["region"]))
-            elif code == "accounting.input.flow_not_allowed":
-                extra["allowed"] = ", ".join(vocabulary.item(str(row["item_key"])).allowed_flows)
-            elif code == "accounting.input.unit_mismatch":
-                canonical_unit = vocabulary.item(str(row["item_key"])).canonical_unit
-                extra["reason"] = row.get("unit_reason") or ""
-                extra["hint"] = _UNIT_HINTS.get(canonical_unit, canonical_unit)
-            elif code == "accounting.input.parameter_unit":
-                prefix = "ncv" if column == "ncv_unit" else "cc"
-                extra["reason"] = row.get(f"{prefix}_reason") or f"{column} is empty"
-                extra["target"] = row.get(f"{prefix}_target") or ""
+            elif code == "accounting.input.flow_not_allowed" and item is not None:
+                extra["allowed"], extra["allowed_zh"] = _flow_words(item.allowed_flows)
+            elif code == "accounting.input.unit_mismatch" and item is not None:
+                extra |= _unit_words(str(row.get("unit") or ""), item.canonical_unit, item.name_en, item.name_zh)
+            elif code == "accounting.input.parameter_unit" and item is not None:
+                prefix, parameter = ("ncv", "ncv") if column == "ncv_unit" else ("cc", "carbon_content")
+                # an empty unit has no target worked out in the maps: the item's kind gives it
+                pattern = (_NCV_TARGET if prefix == "ncv" else _CARBON_TARGET).get(item.kind, "")
+                target = str(row.get(f"{prefix}_target") or pattern.format(unit=f"({item.canonical_unit})"))
+                of, of_zh = names.names(file, parameter)
+                extra |= _unit_words(str(row.get(column) or ""), target, f'"{of}" of {item.name_en}',
+                                     f"{item.name_zh}的“{of_zh}”")
+                if row.get(column) is None:  # the value is given without its unit
+                    extra["reason"] = f'"{of}" is given but its unit is empty'
+                    extra["reason_zh"] = f"填写了“{of_zh}”，但其单位为空"
             elif code == "accounting.input.parameter_range":
                 extra["range_fix"], extra["range_fix_zh"] = _RANGE_FIX[
                     "steam_enthalpy" if flag == "f_steam_enthalpy_range" else column]
             elif code == "accounting.input.clinker_non_carbonate":
                 total_column = column.removesuffix("_non_carbonate")
-                extra["total_column"], extra["total"] = total_column, row.get(total_column) or ""
-                extra["total_column_zh"] = _HEADERS_ZH.get(total_column, total_column)
+                extra["total_col"], extra["total_col_zh"] = names.names(file, total_column)
+                extra["total"] = row.get(total_column) or ""
             elif code == "accounting.input.steam_state":
                 column = str(row.get("steam_column") or column)
                 extra["reason"], extra["reason_zh"] = row.get("steam_problem") or "", row.get("steam_problem_zh") or ""
-            issues.append(_issue(code, column, row, **extra))
+            issues.append(_issue(code, column, row, names, **extra))
     return issues
 
 
@@ -801,7 +874,7 @@ def duplicate_key(t: ir.Table) -> dict[str, ir.Value]:
     }
 
 
-def _group_issues(t: ir.Table, limit: int) -> tuple[list[Issue], int]:
+def _group_issues(t: ir.Table, limit: int, names: _ColumnNames) -> tuple[list[Issue], int]:
     """Issues that need more than one row to see: duplicates, inconsistent enterprises, mixed periods.
 
     ``t`` holds canonical, individually valid rows.
@@ -818,7 +891,7 @@ def _group_issues(t: ir.Table, limit: int) -> tuple[list[Issue], int]:
         total += duplicate_count
         dup = t.join(groups, keys).filter(lambda r: r._row != r.first)
         for row in dup.order_by(["_file", "_row"]).limit(limit).to_pyarrow().to_pylist():
-            issues.append(_issue("accounting.input.duplicate_row", "item", row, first=row["first"]))
+            issues.append(_issue("accounting.input.duplicate_row", "item", row, names, first=row["first"]))
     order = t._file + ":" + t._row.cast("string").lpad(12, "0")
     per_enterprise = t.group_by("enterprise_id").aggregate(
         industries=t.industry.nunique(), regions=t.region.nunique(), names=t.enterprise_name.nunique()
@@ -833,7 +906,7 @@ def _group_issues(t: ir.Table, limit: int) -> tuple[list[Issue], int]:
         count = int(joined.count().execute())
         total += count
         for row in joined.order_by(["_file", "_row"]).limit(limit).to_pyarrow().to_pylist() if count else []:
-            issues.append(_issue("accounting.input.inconsistent_enterprise", column, row,
+            issues.append(_issue("accounting.input.inconsistent_enterprise", column, row, names,
                                  enterprise=row["enterprise_id"], other=row["other"], first=row["first"]))
     length = t.period.length()
     per_facility = t.group_by(["enterprise_id", "facility_id"]).aggregate(shortest=length.min(), longest=length.max())
@@ -846,7 +919,7 @@ def _group_issues(t: ir.Table, limit: int) -> tuple[list[Issue], int]:
         )
         total += int(joined.count().execute())
         for row in joined.order_by(["_file", "_row"]).limit(limit).to_pyarrow().to_pylist():
-            issues.append(_issue("accounting.input.mixed_periods", "period", row,
+            issues.append(_issue("accounting.input.mixed_periods", "period", row, names,
                                  facility=row["facility_id"], other=row["other_text"], first=row["first"]))
     return issues, total
 
@@ -875,13 +948,15 @@ def validate_activity(source: ActivitySource, vocabulary: Vocabulary) -> ir.Tabl
     if any(i.code == "accounting.input.missing_column" for i in issues):
         raise ValidationFailed(issues=issues, total=len(issues))
     maps = Maps(source.table, vocabulary)
+    names = _ColumnNames(source)
     con = source.con
     # The wide plan (joins + every rule) runs once: its detail stays a view for the error listing,
     # and the rows it checked are stored once, compactly, with the rules as one bitmask.
     joined = con.create_view("greenmfg_joined", _joined(source.table, maps), overwrite=True)
     flags = [c for c in joined.columns if c.startswith("f_")]
     bitmask = sum((joined[c].cast("int64") * (1 << i) for i, c in enumerate(flags)), ibis.literal(0, "int64"))
-    t = con.create_table("greenmfg_checked", canonical_columns(joined.mutate(flags=bitmask)),
+    # the sheet is kept for the findings of the cross-row checks (they name the cell, on its sheet)
+    t = con.create_table("greenmfg_checked", canonical_columns(joined.mutate(flags=bitmask), extra=("_sheet",)),
                          overwrite=True)
     bad = t.filter(t.flags != 0)
     flag_counts = t.aggregate(**{c: ((t.flags >> i) & 1).sum() for i, c in enumerate(flags)}).to_pyarrow()
@@ -889,14 +964,14 @@ def validate_activity(source: ActivitySource, vocabulary: Vocabulary) -> ir.Tabl
     if total:
         rows = bad.order_by(["_file", "_row"]).limit(MAX_LISTED_ISSUES).select("_file", "_row")
         listed = joined.join(rows, ["_file", "_row"]).order_by(["_file", "_row"]).to_pyarrow().to_pylist()
-        issues.extend(_row_issues(listed, vocabulary))
-    group_issues, group_total = _group_issues(t.filter(t.flags == 0), MAX_LISTED_ISSUES)
+        issues.extend(_row_issues(listed, vocabulary, names))
+    group_issues, group_total = _group_issues(t.filter(t.flags == 0), MAX_LISTED_ISSUES, names)
     issues.extend(group_issues)
     total += group_total
     if total:
         issues.sort(key=lambda i: (i.file, i.row or 0, i.column))
         raise ValidationFailed(issues=issues[:MAX_LISTED_ISSUES], total=total)
-    return t.drop("flags", "ncv_number", "carbon_content_number", "oxidation_rate_number", "period_text")
+    return t.drop("flags", "ncv_number", "carbon_content_number", "oxidation_rate_number", "period_text", "_sheet")
 
 
 def canonical_columns(t: ir.Table, extra: tuple[str, ...] = ()) -> ir.Table:

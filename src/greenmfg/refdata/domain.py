@@ -2,4 +2,4 @@
 
 from greenmfg.domains import Domain
 
-DOMAIN = Domain("greenmfg.refdata", api=("api",))
+DOMAIN = Domain("greenmfg.refdata", api=("api",), pages=("pages",), templates=True)

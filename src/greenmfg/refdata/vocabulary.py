@@ -24,6 +24,7 @@ from greenmfg.refdata.catalog import Catalog, load_catalog
 __all__ = [
     "FLOWS",
     "FLOW_NAMES",
+    "ITEM_KINDS",
     "Item",
     "Names",
     "Vocabulary",
