@@ -23,6 +23,7 @@ from greenmfg.greenfactory.evaluation import AutoValue, evaluate, resolve_framew
 from greenmfg.greenfactory.models import EvaluationStatus, GreenEvaluation
 from greenmfg.orgs.access import NotFound, Principal, enterprise_filter, get_enterprise
 from greenmfg.orgs.models import Organisation
+from greenmfg.refdata.vocabulary import load_vocabulary
 from greenmfg.units import conversion_factor
 
 __all__ = ["EvaluationConflict", "auto_values", "create", "evaluation_dict", "finalise", "get", "list_for",
@@ -76,9 +77,12 @@ def auto_values(session: Session, enterprise_id: int, *, year: int | None = None
                      "zh": f"{year} 年无含产品产量的核算结果"}]
     chosen = [k for k in sums if product is None or k[0] == product]
     if len(chosen) != 1:
-        names = ", ".join(sorted(k[0] for k in sums))
+        keys = sorted(k[0] for k in sums)
+        items = load_vocabulary().items
+        names = ", ".join(keys)
+        names_zh = "、".join(items[k].name_zh if k in items else k for k in keys)
         return {}, [{"code": "greenfactory.auto.choose_product", "en": f"name the product (one of {names}) to fill the "
-                     "intensities automatically", "zh": f"请指定产品（{names}）以自动填写强度指标"}]
+                     "intensities automatically", "zh": f"请指定产品（{names_zh}）以自动填写强度指标"}]
     key = chosen[0]
     quantity, energy, carbon = sums[key]
     try:
