@@ -44,7 +44,7 @@ HOME = {("GET", "/"), ("GET", "/imports"), ("GET", "/results")}
 #: signed-in pages without tenant data (the blank template, signing out)
 NO_TENANT_DATA = {("GET", "/imports/template"), ("POST", "/logout")}
 #: before sign-in
-PUBLIC = {("GET", "/login"), ("POST", "/login"), ("GET", "/lang/{code}")}
+PUBLIC = {("GET", "/login"), ("POST", "/login"), ("GET", "/lang/{code}"), ("GET", "/help/glossary")}
 #: platform admins only: everybody else is refused and nothing changes
 ADMIN_PAGES = {
     ("GET", "/admin"), ("GET", "/admin/audit"), ("POST", "/admin/audit/verify"),
