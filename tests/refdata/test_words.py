@@ -3,6 +3,8 @@ statuses and equipment ratings named from the vocabulary and the reference data.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from greenmfg.refdata import load_catalog, load_vocabulary
@@ -50,6 +52,8 @@ def test_units_statuses_and_ratings_in_words() -> None:
     assert rating_name("4p.75kW", zh=True) == "4极 75 kW"
     assert rating_name("oil.1000kVA", zh=True) == "油浸式 1000 kVA"
     assert rating_name("chamber.natural_gas", zh=True) == "室燃锅炉 天然气"
+    assert rating_name("layered.bituminous_II.le14MW", zh=True) == "层燃锅炉 Ⅱ类烟煤 ≤14 MW"
+    assert rating_name("chamber.oil", zh=True) == "室燃锅炉 燃油"  # the fuel of a boiler, not an oil-immersed transformer
 
 
 def test_cited_values_and_datasets_in_words() -> None:
@@ -72,3 +76,17 @@ def test_a_message_with_codes_reads_as_words() -> None:
     assert "焦炭 低位发热量" in zh and "二手来源" in zh and "重量箱" in zh and "钢材" in zh
     english = in_words("status: secondary; steel_products", zh=False)
     assert english == "status: secondary; Finished steel"  # "secondary" is a word in English
+
+
+def test_every_equipment_rating_of_the_library_reads_as_words() -> None:
+    """Each key of the equipment_efficiency datasets (motors, transformers, compressors, pumps, fans,
+    boilers) in words: no snake_case, no bracketed range, no bare bound such as le14MW."""
+    catalog = load_catalog()
+    keys = [(d.id, key) for d in catalog.family("equipment_efficiency") for key in sorted({row.key for row in d})]
+    assert len(keys) > 300
+    for dataset_id, key in keys:
+        for zh in (True, False):
+            words = rating_name(key, zh=zh)
+            assert not re.search(r"[a-z]_[a-z]|[\[\]]|\binf\b|\b(?:le|gt)\d|\bq\d", words), (dataset_id, key, words)
+    assert rating_name("axial.hub[0.3,0.4).No[10,inf)", zh=True) == "轴流通风机 轮毂比 0.3–0.4 机号 ≥ 10"
+    assert rating_name("double_suction.q50-600", zh=True) == "双吸离心泵 流量（m³/h） 50–600"

@@ -113,14 +113,28 @@ _RATING_PARTS: Mapping[str, Pair] = MappingProxyType({
     "light_multistage_horizontal": ("轻型卧式多级泵", "light horizontal multistage pump"),
     "light_multistage_vertical": ("轻型立式多级泵", "light vertical multistage pump"),
     "formula": ("按公式", "by formula"), "gt": ("大于", "over"), "le": ("不大于", "up to"),
-    "anthracite_II": ("Ⅱ类无烟煤", "anthracite class II"),
+    "layered": ("层燃锅炉", "grate-fired boiler"), "single_suction": ("单吸离心泵", "single-suction pump"),
+    "anthracite_II": ("Ⅱ类无烟煤", "anthracite class II"), "anthracite_III": ("Ⅲ类无烟煤", "anthracite class III"),
+    "bituminous_I": ("Ⅰ类烟煤", "bituminous coal class I"), "bituminous_II": ("Ⅱ类烟煤", "bituminous coal class II"),
+    "bituminous_III": ("Ⅲ类烟煤", "bituminous coal class III"), "lean": ("贫煤", "lean coal"),
+    "lignite": ("褐煤", "lignite"),
 })
 
 _REF = re.compile(r"\b(?P<dataset>[a-z_]+/[A-Za-z0-9.\-]+?):(?P<key>[^\s:=,;，；（）()]+)\.(?P<parameter>[a-z][a-z0-9_]*)\b")
 _DATASET_ID = re.compile(r"\b[a-z_]+/[a-z0-9]+(?:[.-][a-z0-9]+)+\b")
 _SNAKE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
 _STATUS = re.compile(r"(?<![A-Za-z])(" + "|".join(sorted(STATUS_NAMES, key=len, reverse=True)) + r")(?![A-Za-z_])")
-_RATING_TOKEN = re.compile(r"\d+(?:\.\d+)?(?:kW|kVA|MPa|MW|t)\b|\[[^\]]*\]|[A-Za-z_][A-Za-z0-9_]*|[^.]+")
+_RATING_TOKEN = re.compile(r"q\d+(?:\.\d+)?-\d+(?:\.\d+)?|[A-Za-z]+[\[(][^\])]*[\])]|(?:le|lt|ge|gt)\d+(?:\.\d+)?(?:MW|kW)\b|\d+(?:\.\d+)?(?:kW|kVA|MPa|MW|t)\b|\[[^\]]*\]|[A-Za-z_][A-Za-z0-9_]*|[^.]+")
+#: the ranges of a fan or pump rating (GB 19761-2020: hub ratio, pressure coefficient, specific speed, fan
+#: size number; GB 19762-2025: flow in m³/h)
+_INTERVAL = re.compile(r"^(?P<name>[A-Za-z]+)[\[(](?P<low>[^,\])]+),(?P<high>[^\])]+)[\])]$")
+_FLOW_RANGE = re.compile(r"^(?P<name>q)(?P<low>\d+(?:\.\d+)?)-(?P<high>\d+(?:\.\d+)?)$")
+_INTERVAL_NAMES: Mapping[str, Pair] = MappingProxyType({
+    "hub": ("轮毂比", "hub ratio"), "psi": ("压力系数", "pressure coefficient"), "ns": ("比转速", "specific speed"),
+    "No": ("机号", "size No."), "q": ("流量（m³/h）", "flow (m³/h)"),
+})
+_BOUND = re.compile(r"^(?P<op>le|lt|ge|gt)(?P<value>\d+(?:\.\d+)?)(?P<unit>MW|kW|t/h)$")
+_BOUNDS: Mapping[str, str] = MappingProxyType({"le": "≤", "lt": "<", "ge": "≥", "gt": ">"})
 _QUANTITY = re.compile(r"^(?P<value>\d+(?:\.\d+)?)(?P<unit>kW|kVA|MPa|MW|t)$")
 
 
@@ -209,10 +223,22 @@ def unit_name(unit: str | None, *, zh: bool) -> str:
 def rating_name(key: str, *, zh: bool) -> str:
     """An equipment rating key in words: ``oir.110kW.0.8MPa.air`` → 喷油螺杆空压机 110 kW 0.8 MPa 风冷."""
     words = []
-    for part in _RATING_TOKEN.findall(key):
+    tokens = _RATING_TOKEN.findall(key)
+    boiler = bool(tokens) and tokens[0] in ("chamber", "layered", "fluidised", "biomass")
+    for part in tokens:
         quantity = _QUANTITY.match(part)
-        if quantity:
+        bound = _BOUND.match(part)
+        interval = _INTERVAL.match(part) or _FLOW_RANGE.match(part)
+        if interval and interval["name"] in _INTERVAL_NAMES:
+            low, high = interval["low"], interval["high"]
+            span = f"≥ {low}" if high == "inf" else f"{low}–{high}"
+            words.append(f"{_pick(_INTERVAL_NAMES[interval['name']], zh)} {span}")
+        elif quantity:
             words.append(f"{quantity['value']} {quantity['unit']}")
+        elif bound:
+            words.append(f"{_BOUNDS[bound['op']]}{bound['value']} {bound['unit']}")
+        elif boiler and part == "oil":
+            words.append(_pick(("燃油", "oil-fired"), zh))
         elif part in _RATING_PARTS:
             words.append(_pick(_RATING_PARTS[part], zh))
         else:
