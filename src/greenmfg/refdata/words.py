@@ -34,7 +34,7 @@ Pair = tuple[str, str]  # (Chinese, English)
 STATUS_NAMES: Mapping[str, Pair] = MappingProxyType({
     "verified": ("已核验", "verified"), "definitional": ("定义值", "definitional"),
     "crosschecked": ("已交叉核对", "cross-checked"), "secondary": ("二手来源", "secondary source"),
-    "uncertain": ("存疑", "uncertain"), "recalled": ("凭记忆取值，未核验", "recalled, not verified"),
+    "uncertain": ("存疑", "uncertain"), "recalled": ("凭经验取值，未核验", "recalled, not verified"),
     "not_found": ("未找到原文", "not found"),
 })
 
@@ -122,7 +122,9 @@ _RATING_PARTS: Mapping[str, Pair] = MappingProxyType({
 
 _REF = re.compile(r"\b(?P<dataset>[a-z_]+/[A-Za-z0-9.\-]+?):(?P<key>[^\s:=,;，；（）()]+)\.(?P<parameter>[a-z][a-z0-9_]*)\b")
 _DATASET_ID = re.compile(r"\b[a-z_]+/[a-z0-9]+(?:[.-][a-z0-9]+)+\b")
-_SNAKE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
+#: a snake_case key standing alone (a part of a dotted code is named only with the whole code)
+_SNAKE = re.compile(r"(?<![A-Za-z0-9_]\.)\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b(?!\.[A-Za-z0-9_])")
+_DOTTED_KEY = re.compile(r"\b[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)+\b")
 _STATUS = re.compile(r"(?<![A-Za-z])(" + "|".join(sorted(STATUS_NAMES, key=len, reverse=True)) + r")(?![A-Za-z_])")
 _RATING_TOKEN = re.compile(r"q\d+(?:\.\d+)?-\d+(?:\.\d+)?|[A-Za-z]+[\[(][^\])]*[\])]|(?:le|lt|ge|gt)\d+(?:\.\d+)?(?:MW|kW)\b|\d+(?:\.\d+)?(?:kW|kVA|MPa|MW|t)\b|\[[^\]]*\]|[A-Za-z_][A-Za-z0-9_]*|[^.]+")
 #: the ranges of a fan or pump rating (GB 19761-2020: hub ratio, pressure coefficient, specific speed, fan
@@ -172,6 +174,8 @@ def _records() -> dict[str, Pair]:
                 names.setdefault(record["quota_key"], (zh, en))
     for dataset in catalog.family("process_methods"):
         for record in dataset.records:
+            names.setdefault(record["key"], (f"{record['process_name_zh']}（{record['method_name_zh']}）",
+                                             f"{record['process_name_en']} ({record['method_name_en']})"))
             names.setdefault(record["process"], (record["process_name_zh"], record["process_name_en"]))
             names.setdefault(record["method"], (record["method_name_zh"], record["method_name_en"]))
     for key, pair in {**PARAMETER_NAMES, **_RATING_PARTS}.items():
@@ -280,6 +284,9 @@ def reference_name(reference: str, *, zh: bool) -> str:
 def _reference(match: re.Match[str], zh: bool) -> str:
     dataset, key, parameter = match["dataset"], match["key"], match["parameter"]
     family = dataset.partition("/")[0]
+    if family == "process_methods":  # a method key is <industry>.<process>.<method>: named as a whole
+        return f"{key_name(f'{key}.{parameter}', zh=zh)}（{_title(dataset, zh)}）" if zh else \
+            f"{key_name(f'{key}.{parameter}', zh=zh)} ({_title(dataset, zh)})"
     if family == "equipment_efficiency":
         subject = rating_name(key, zh=zh)
     elif family == "grid_factors":
@@ -305,6 +312,7 @@ def in_words(text: object, *, zh: bool) -> str:
                           out)
     if zh:
         out = _STATUS.sub(lambda m: status_name(m.group(1), zh=True), out)
+    out = _DOTTED_KEY.sub(lambda m: key_name(m.group(0), zh=zh) if m.group(0) in _records() else m.group(0), out)
     out = _SNAKE.sub(lambda m: _snake(m.group(0), zh), out)
     return out
 
