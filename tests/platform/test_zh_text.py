@@ -284,7 +284,8 @@ def exported(platform: Platform, *, workbooks: bool) -> list[str]:
                     continue
                 answer = client.get(link)
                 kind = answer.headers.get("content-type", "")
-                if answer.status_code != 200:
+                if answer.status_code != 200:  # a report that fails is no report at all
+                    found.append(f"{username} {link} (from {url}): {answer.status_code}")
                     continue
                 if "spreadsheetml" in kind and workbooks:
                     book = load_workbook(io.BytesIO(answer.content), read_only=True)

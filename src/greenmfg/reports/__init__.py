@@ -15,14 +15,26 @@ from __future__ import annotations
 import functools
 import shutil
 import subprocess
+from collections.abc import Callable
 from importlib.resources import files
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-__all__ = ["REPORT_CSS", "cjk_font_available", "html_to_pdf", "report_environment"]
+__all__ = ["REPORT_CSS", "cjk_font_available", "html_to_pdf", "report_environment", "word_functions"]
 
 #: the print stylesheet every report links or inlines (``{{ report_css }}`` in reports/base.html)
 REPORT_CSS = files("greenmfg.reports").joinpath("templates/reports/report.css")
+
+
+def word_functions(*, zh: bool) -> dict[str, Callable[[str], str]]:
+    """The reference library's words for codes (:mod:`greenmfg.refdata.words`) in one language, for a
+    report: as filters of a per-request environment or as functions in a report's context."""
+    from greenmfg.refdata import words
+
+    return {name: functools.partial(getattr(words, function), zh=zh) for name, function in (
+        ("words", "in_words"), ("key_name", "key_name"), ("dataset_name", "dataset_name"),
+        ("reference_name", "reference_name"), ("status_name", "status_name"), ("unit_name", "unit_name"),
+        ("rating_name", "rating_name"))}
 
 
 def report_environment(*packages: str) -> Environment:
