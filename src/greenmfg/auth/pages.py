@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.responses import RedirectResponse
+from sqlalchemy.exc import SQLAlchemyError
 
 from greenmfg.auth import service as auth
 from greenmfg.auth.models import User, WebSession
@@ -38,8 +39,11 @@ def _demo_accounts(database: Database, settings: Settings) -> list[tuple[str, st
     deployment with active demo accounts, as ``greenmfg demo`` seeds it); never in production."""
     if settings.production:
         return []
-    with database.session() as session:
-        return auth.demo_sign_ins(session)
+    try:
+        with database.session() as session:
+            return auth.demo_sign_ins(session)
+    except SQLAlchemyError:  # no schema yet (or the database is down): the form itself still shows
+        return []
 
 
 def _login_page(request: Request, settings: Settings, database: Database, *, next_url: str, username: str = "",
