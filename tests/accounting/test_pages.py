@@ -28,7 +28,8 @@ def test_the_result_page_names_the_rows_set_aside(client: TestClient, world: Wor
     assert "不计入" in text and "本行作为交叉核对保留：439.7" in text
     # the warning names the row (header = row 1; row 6 is the limestone) and the rule
     assert "熔剂分解只计一次" in text and "activity.csv 第 6 行（石灰石）" in text
-    assert "steel.flux_calcination.steel_flux" in text
+    # the rule in words (its code only in the warning's title attribute: issue #15 item 2)
+    assert "熔剂分解（钢铁指南熔剂法" in text and "steel.flux_calcination.steel_flux" not in text
     assert "相差 −0.3 tCO2e (−0.1%)" in text  # 439.7 − 440
     steel.language("en")
     text = page_text(steel.get(link))

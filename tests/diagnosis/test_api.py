@@ -360,7 +360,8 @@ def test_report_metering_coverage_and_benchmark_classes_in_both_languages(client
     assert "GB 17167-2006" in section and "电力" in section and "0%" in section and ">否<" in section
     assert "metering_requirements/gb17167-2006" in zh  # dataset named, and its status warned
     assert "diagnosis.metering.equipment_level" in zh
-    assert "recalled" in zh[zh.index("七、数据说明与警示"):]
+    # the metering requirement's status in words (issue #15 item 2), not the dataset's code
+    assert "凭经验取值" in zh[zh.index("七、数据说明与警示"):] and "recalled" not in zh[zh.index("七、数据说明与警示"):]
     process = zh[zh.index("三、工艺（产品）能效水平"):zh.index("四、重点用能设备能效")]
     assert "能效标杆水平与基准水平对标" in process
     assert "低于基准水平" in process and "标杆与基准之间" in process and "73.7" in process

@@ -45,7 +45,7 @@ HOME = {("GET", "/"), ("GET", "/imports"), ("GET", "/results")}
 #: signed-in pages without tenant data (the blank template, signing out)
 NO_TENANT_DATA = {("GET", "/imports/template"), ("POST", "/logout"), ("GET", "/reference/items")}
 #: before sign-in
-PUBLIC = {("GET", "/login"), ("POST", "/login"), ("GET", "/lang/{code}")}
+PUBLIC = {("GET", "/login"), ("POST", "/login"), ("GET", "/lang/{code}"), ("GET", "/help/glossary")}
 #: platform admins only: everybody else is refused and nothing changes
 ADMIN_PAGES = {
     ("GET", "/admin"), ("GET", "/admin/audit"), ("POST", "/admin/audit/verify"),
@@ -284,7 +284,9 @@ def test_preview_commit_and_the_derivation_of_a_result(pages: Pages, world: Worl
     text = page_text(result)
     # the coke line: its parameters with dataset, edition, source and verification status
     assert "焦炭" in text and "折标准煤系数" in text and "0.9714" in text
-    assert "energy_coefficients/gbt2589-2020" in text and "GB/T 2589-2020" in text
+    # the dataset by its title in words; its id stays for experts in a title attribute (issue #15 item 2)
+    assert "GB/T 2589-2020" in text and "energy_coefficients/" not in text
+    assert 'title="energy_coefficients/gbt2589-2020"' in result.text
     assert re.search(r'data-status="(verified|info|warning)"', result.text)
     assert "数据溯源" in text and "版本历史" in text and "当前版本" in text
     # re-import January: the old result is replaced, both versions are listed

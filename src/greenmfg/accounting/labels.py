@@ -11,8 +11,8 @@ from types import MappingProxyType
 
 from greenmfg.i18n import N_, Translator
 
-__all__ = ["CATEGORY_LABELS", "FLOW_LABELS", "IMPORT_STATUS", "PARAMETER_LABELS", "VERIFICATION", "label",
-           "labels"]
+__all__ = ["CATEGORY_LABELS", "FLOW_LABELS", "IMPORT_STATUS", "OPTION_LABELS", "OPTION_VALUE_LABELS",
+           "PARAMETER_LABELS", "VERIFICATION", "label", "labels"]
 
 #: emission source categories (GB/T 32151 and the accounting guidelines' terms)
 CATEGORY_LABELS: Mapping[str, str] = MappingProxyType({
@@ -47,6 +47,32 @@ PARAMETER_LABELS: Mapping[str, str] = MappingProxyType({
     "clinker_mgo_content": N_("MgO content of the clinker"),
     "clinker_cao_non_carbonate": N_("CaO from non-carbonate sources"),
     "clinker_mgo_non_carbonate": N_("MgO from non-carbonate sources"),
+})
+
+#: the options of a calculation run (``accounting.service.Options``), as its provenance lists them
+OPTION_LABELS: Mapping[str, str] = MappingProxyType({
+    "grid_factor": N_("Grid emission factors"),
+    "grid_level": N_("Grid factor level"),
+    "grid_factor_year": N_("Grid factor year"),
+    "electricity_basis": N_("Electricity conversion basis"),
+    "energy_coefficients": N_("Standard coal coefficients"),
+    "electricity_equal_value": N_("Electricity equal value"),
+    "fuel_parameters": N_("Fuel parameters"),
+    "process_factors": N_("Process emission factors"),
+    "heat_factor": N_("Heat emission factor"),
+    "methodologies": N_("Accounting methods by industry"),
+    "process_methods": N_("Process methods"),
+})
+
+#: option values that are words, not datasets
+OPTION_VALUE_LABELS: Mapping[str, str] = MappingProxyType({
+    "national": N_("National grid"),
+    "regional": N_("Regional grid"),
+    "provincial": N_("Provincial grid"),
+    "equivalent": N_("Equivalent value (calorific)"),
+    "equal_value": N_("Equal value (coal used to generate it)"),
+    "data": N_("Year of the data"),
+    "latest": N_("Latest published year"),
 })
 
 #: reference-data verification status → (badge status of ``ui.badge``, label)

@@ -52,6 +52,8 @@ from greenmfg.accounting.labels import (
     CATEGORY_LABELS,
     FLOW_LABELS,
     IMPORT_STATUS,
+    OPTION_LABELS,
+    OPTION_VALUE_LABELS,
     PARAMETER_LABELS,
     VERIFICATION,
     label,
@@ -509,8 +511,10 @@ def result_page(result_id: Id, request: Request, principal: PagePrincipal, datab
         "run": {"id": run.id, "trigger": run.trigger, "created_at": run.created_at,
                 "created_by": names.get(run.created_by or -1, "—"),
                 "version": provenance.get("greenmfg_version", "—"), "run_at": provenance.get("run_at_utc", "—"),
-                "options": {key: ", ".join(map(str, value)) if isinstance(value, list) else value
-                            for key, value in provenance.get("options", {}).items()},
+                "options": [{"key": key, "label": label(OPTION_LABELS, key, translator),
+                             "shown": [label(OPTION_VALUE_LABELS, str(v), translator) if str(v) in OPTION_VALUE_LABELS
+                                        else str(v) for v in (value if isinstance(value, list) else [value])]}
+                            for key, value in sorted(provenance.get("options", {}).items())],
                 "inputs": provenance.get("inputs", []),
                 "datasets": [{**d, "title_shown": (d.get("title_zh") if zh else None) or d.get("title", "")}
                              for d in provenance.get("datasets", [])]},

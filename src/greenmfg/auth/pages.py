@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.responses import RedirectResponse
+from sqlalchemy.exc import SQLAlchemyError
 
 from greenmfg.auth import service as auth
 from greenmfg.auth.models import User, WebSession
@@ -33,7 +34,19 @@ router = APIRouter(include_in_schema=False)
 LOGIN_CSRF_COOKIE = "greenmfg_login_csrf"
 
 
-def _login_page(request: Request, settings: Settings, *, next_url: str, username: str = "",
+def _demo_accounts(database: Database, settings: Settings) -> list[tuple[str, str]]:
+    """The demo accounts to offer on the sign-in page: only on a demo platform (a development
+    deployment with active demo accounts, as ``greenmfg demo`` seeds it); never in production."""
+    if settings.production:
+        return []
+    try:
+        with database.session() as session:
+            return auth.demo_sign_ins(session)
+    except SQLAlchemyError:  # no schema yet (or the database is down): the form itself still shows
+        return []
+
+
+def _login_page(request: Request, settings: Settings, database: Database, *, next_url: str, username: str = "",
                 error: str | None = None, status_code: int = 200) -> Response:
     token = request.cookies.get(LOGIN_CSRF_COOKIE) or secrets.token_urlsafe(24)
     request.state.csrf_token = token
@@ -41,15 +54,17 @@ def _login_page(request: Request, settings: Settings, *, next_url: str, username
         translator = translator_for(request)
         request.state.flashes = [*request.state.flashes, Flash("error", translator.gettext(error))]
     response = render(request, "auth/login.html", {"next": next_url, "username": username,
-                                                   "demo": not settings.production}, status_code=status_code)
+                                                   "demo": _demo_accounts(database, settings),
+                                                   "demo_password": settings.demo_password}, status_code=status_code)
     response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="lax", secure=settings.production,
                         path="/login", max_age=3600)
     return response
 
 
 @router.get("/login")
-def login_form(request: Request, settings: Annotated[Settings, Depends(get_settings)], next: str = "/") -> Response:
-    return _login_page(request, settings, next_url=local_redirect_target(next))
+def login_form(request: Request, settings: Annotated[Settings, Depends(get_settings)],
+               database: Annotated[Database, Depends(get_database)], next: str = "/") -> Response:
+    return _login_page(request, settings, database, next_url=local_redirect_target(next))
 
 
 @router.post("/login")
@@ -60,7 +75,7 @@ def login(request: Request, database: Annotated[Database, Depends(get_database)]
     next_url = local_redirect_target(next)
     expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     if not expected or not hmac.compare_digest(expected, csrf_token):
-        return _login_page(request, settings, next_url=next_url, username=username, status_code=403,
+        return _login_page(request, settings, database, next_url=next_url, username=username, status_code=403,
                            error="The form has expired. Please sign in again.")
     try:
         with database.session() as session:
@@ -69,12 +84,12 @@ def login(request: Request, database: Annotated[Database, Depends(get_database)]
             if user is not None:
                 cookie, _row = auth.open_session(session, settings, user)
     except auth.Throttled as throttled:
-        response = _login_page(request, settings, next_url=next_url, username=username, status_code=429,
+        response = _login_page(request, settings, database, next_url=next_url, username=username, status_code=429,
                                error="Too many failed sign-ins. Please wait a few minutes and try again.")
         response.headers.update(throttled.headers or {})
         return response
     if user is None or cookie is None:
-        return _login_page(request, settings, next_url=next_url, username=username, status_code=401,
+        return _login_page(request, settings, database, next_url=next_url, username=username, status_code=401,
                            error="Wrong username or password.")
     response = RedirectResponse(next_url, status_code=303)
     response.set_cookie(SESSION_COOKIE, cookie, httponly=True, samesite="lax", secure=settings.production,

@@ -25,7 +25,7 @@ from greenmfg.db.base import utcnow
 from greenmfg.errors import GreenmfgError
 from greenmfg.settings import Settings
 
-__all__ = ["SCOPES", "AuthFailed", "Throttled", "active_demo_users", "authenticate", "change_password",
+__all__ = ["SCOPES", "AuthFailed", "Throttled", "active_demo_users", "demo_sign_ins", "authenticate", "change_password",
            "create_api_token", "open_session", "close_session", "resolve_api_token", "resolve_session",
            "revoke_api_token", "revoke_credentials", "set_password", "token_use_due", "touch_api_token"]
 
@@ -290,3 +290,10 @@ def active_demo_users(session: Session) -> list[str]:
     """Usernames of the active demo accounts (seeded with a public password)."""
     return list(session.execute(select(User.username).where(User.demo.is_(True), User.active.is_(True))
                                 .order_by(User.username)).scalars())
+
+
+def demo_sign_ins(session: Session) -> list[tuple[str, str]]:
+    """(username, display name) of each active demo account, in the order they were made: what the
+    sign-in page of a demo platform offers (their password is public)."""
+    return [(username, display) for username, display in session.execute(
+        select(User.username, User.display_name).where(User.demo.is_(True), User.active.is_(True)).order_by(User.id))]

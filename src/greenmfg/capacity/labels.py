@@ -6,13 +6,14 @@ The Chinese names follow the measures' own wording (炼铁、炼钢、水泥熟�
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from greenmfg.i18n import N_
+from greenmfg.i18n import N_, Translator
 
-__all__ = ["CASE_LABELS", "OUTCOME_LABELS", "PLAN_STATUS", "PROCESS_LABELS", "PROCESS_NAMES_ZH", "SECTOR_LABELS",
-           "UNIT_LABELS"]
+__all__ = ["CASE_LABELS", "OUTCOME_LABELS", "PLAN_STATUS", "PROCESS_LABELS", "PROCESS_NAMES_ZH", "REGION_SET_LABELS",
+           "SECTOR_LABELS", "UNIT_LABELS", "WHERE_LABELS", "in_words", "rule_name"]
 
 SECTOR_LABELS: Mapping[str, str] = MappingProxyType({
     "steel": N_("Iron and steel"),
@@ -66,3 +67,65 @@ PLAN_STATUS: Mapping[str, tuple[str, str]] = MappingProxyType({
 })
 
 UNIT_LABELS: Mapping[str, str] = MappingProxyType({"t/a": N_("t/a (tonnes a year)"), "t/d": N_("t/d (tonnes a day)")})
+
+#: the region sets of ``capacity_replacement/regions-*`` (named as the measures and notices name them)
+REGION_SET_LABELS: Mapping[str, str] = MappingProxyType({
+    "jingjinji": N_("Beijing-Tianjin-Hebei"),
+    "jjj_2p26": N_("the \u201c2+26\u201d air-pollution transport cities of Beijing-Tianjin-Hebei"),
+    "jjj_surrounding_2023": N_("Beijing-Tianjin-Hebei and surrounding areas (2023)"),
+    "fenwei_2018": N_("Fenwei Plain (2018)"), "fenwei_2023": N_("Fenwei Plain (2023)"),
+    "yangtze_delta_2018": N_("Yangtze River Delta (2018)"), "yangtze_delta_2023": N_("Yangtze River Delta (2023)"),
+    "prd": N_("Pearl River Delta"), "qinghai_tibet": N_("Qinghai and Tibet"),
+    "phosphogypsum_five": N_("the five provinces of phosphogypsum cement (Hubei, Guizhou …)"),
+})
+
+#: where a rule applies (the third part of a rule key ``<process>.<case>.<where>``)
+WHERE_LABELS: Mapping[str, str] = MappingProxyType({
+    "key_region": N_("key air-pollution regions"), "other_region": N_("other regions"), "any": N_("all regions"),
+})
+
+_PARAMETERS: Mapping[str, str] = MappingProxyType({
+    "ratio_min": N_("minimum replacement ratio"), "ratio_floor": N_("replacement ratio floor"),
+})
+
+_RULE = "(?:" + "|".join(PROCESS_LABELS) + r")\.[a-z_]+\.(?:" + "|".join(WHERE_LABELS) + ")"
+_CAPACITY_REF = re.compile(r"\bcapacity_replacement/[A-Za-z0-9.\-]+:(?P<key>[^\s:=,;，；（）()]+?)(?:\.(?P<parameter>"
+                           + "|".join(_PARAMETERS) + r"))?(?=[\s,;，；（）()]|$)")
+_RULE_KEY = re.compile(rf"\b{_RULE}\b")
+_SET_KEY = re.compile(r"\b(?:" + "|".join(REGION_SET_LABELS) + r")\b")
+
+
+def rule_name(key: str, translator: Translator) -> str:
+    """A rule key ``ironmaking.standard.key_region`` in words: 炼铁 · 标准比例 · 重点区域."""
+    process, _, rest = key.partition(".")
+    case, _, where = rest.partition(".")
+    parts = [PROCESS_LABELS.get(process), CASE_LABELS.get(case), WHERE_LABELS.get(where)]
+    if None in parts:
+        return key
+    return " · ".join(translator.gettext(part) for part in parts if part)
+
+
+def _set_name(key: str, translator: Translator) -> str:
+    text = REGION_SET_LABELS.get(key)
+    return translator.gettext(text) if text else key
+
+
+def _reference(match: re.Match[str], translator: Translator) -> str:
+    key, parameter = match["key"], match["parameter"]
+    if key.startswith("key_region.set."):
+        words = translator.gettext("key regions: %(set)s", set=_set_name(key.removeprefix("key_region.set."), translator))
+    elif "." in key and key.split(".", 1)[0] in REGION_SET_LABELS:
+        region_set, _, place = key.partition(".")
+        words = f"{_set_name(region_set, translator)}: {place}"
+    else:
+        words = rule_name(key, translator)
+    if parameter:
+        words += " " + translator.gettext(_PARAMETERS[parameter])
+    return words
+
+
+def in_words(text: str, translator: Translator) -> str:
+    """A capacity message with its rule keys, region sets and cited rules named in words."""
+    out = _CAPACITY_REF.sub(lambda m: _reference(m, translator), text)
+    out = _RULE_KEY.sub(lambda m: rule_name(m.group(0), translator), out)
+    return _SET_KEY.sub(lambda m: _set_name(m.group(0), translator), out)

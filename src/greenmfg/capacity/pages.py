@@ -34,6 +34,10 @@ from greenmfg.capacity.labels import (
     PROCESS_LABELS,
     SECTOR_LABELS,
     UNIT_LABELS,
+    rule_name,
+)
+from greenmfg.capacity.labels import (
+    in_words as capacity_words,
 )
 from greenmfg.capacity.models import PlanStatus, ReplacementPlan
 from greenmfg.capacity.rules import load_rulebook
@@ -42,6 +46,7 @@ from greenmfg.errors import Issue, ValidationFailed
 from greenmfg.i18n import N_, Translator
 from greenmfg.orgs.access import Principal, manageable_enterprises
 from greenmfg.refdata.vocabulary import load_vocabulary
+from greenmfg.refdata.words import in_words as reference_words
 from greenmfg.web.deps import PagePrincipal, get_database
 from greenmfg.web.errors import ApiError
 from greenmfg.web.ids import Id
@@ -113,10 +118,14 @@ def _requirement_view(req: Mapping[str, Any], translator: Translator) -> dict[st
     zh = _zh(translator)
     measure = req["measure"]
     rule = req.get("rule")
+    def named(text: str) -> str:  # rule keys, region sets and cited values in words
+        return reference_words(capacity_words(text, translator), zh=zh)
+
     citations = []
     for c in req.get("citations", []):
-        citations.append({"reference": c["reference"], "value": c["value"], "source": c["source"],
-                          "notes": c["notes"], "badge": _status_badge(c["verification_status"], translator)})
+        citations.append({"reference": c["reference"], "reference_name": named(c["reference"]), "value": c["value"],
+                          "source": c["source"], "notes": c["notes"],
+                          "badge": _status_badge(c["verification_status"], translator)})
     return {
         "outcome": req["outcome"], "outcome_label": label_of(OUTCOME_LABELS, req["outcome"], translator),
         "ratio": req.get("ratio"), "required": req.get("required_capacity"), "unit": req.get("unit"),
@@ -127,8 +136,10 @@ def _requirement_view(req: Mapping[str, Any], translator: Translator) -> dict[st
         "case_label": label_of(CASE_LABELS, rule["case"], translator) if rule else None,
         "key_region": req["region"]["key_region"] if req.get("region") else None,
         "region_set": req["region"]["region_set"] if req.get("region") else None,
-        "reasons": [r["message_zh"] if zh else r["message"] for r in req.get("reasons", [])],
-        "warnings": [{"message": w["message_zh"] if zh else w["message"], "code": w["code"],
+        "region_set_name": named(req["region"]["region_set"] or "") if req.get("region") else None,
+        "rule_name": rule_name(rule["key"], translator) if rule else None,
+        "reasons": [named(r["message_zh"] if zh else r["message"]) for r in req.get("reasons", [])],
+        "warnings": [{"message": named(w["message_zh"] if zh else w["message"]), "code": w["code"],
                       "badge": _status_badge(w.get("verification_status") or "", translator)
                       if w.get("verification_status") else None} for w in req.get("warnings", [])],
         "citations": citations,
@@ -311,7 +322,8 @@ def plan_page(plan_id: Id, request: Request, principal: PagePrincipal, database:
     data = service.plan_dict(plan, orgs, users)
     badge, text = PLAN_STATUS.get(plan.status, ("info", plan.status))
     requirement = _requirement_view(plan.requirement, translator)
-    requirement["warnings"] += [{"message": f["message_zh"] if _zh(translator) else f["message"], "code": f["code"],
+    requirement["warnings"] += [{"message": reference_words(capacity_words(f["message_zh"] if _zh(translator) else f["message"],
+                                                                        translator), zh=_zh(translator)), "code": f["code"],
                                  "badge": None} for f in plan.warnings
                                 if f["code"] not in {w["code"] for w in plan.requirement.get("warnings", [])}]
     changed = fresh is not None and (fresh.ratio != Decimal(str(plan.requirement.get("ratio") or 0))

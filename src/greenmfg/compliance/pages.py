@@ -155,12 +155,13 @@ def benchmark_xlsx(request: Request, principal: PagePrincipal, database: Databas
 
 
 def _report(request: Request, template: str, context: dict[str, Any], fmt: str, filename: str) -> Response:
-    from greenmfg.reports import html_to_pdf, report_environment
+    from greenmfg.reports import html_to_pdf, report_environment, word_functions
 
     t = translator_for(request)
     environment = report_environment("greenmfg.compliance")
     environment.globals.update({"_": t.gettext, "t": t, "locale": request.state.locale})
     environment.filters["item_name"] = functools.partial(item_name, zh=request.state.locale == "zh-CN")
+    environment.filters.update(word_functions(zh=request.state.locale == "zh-CN"))
     html = environment.get_template(template).render(**context, lang=request.state.locale)
     if fmt == "pdf":
         return Response(html_to_pdf(html), media_type="application/pdf",

@@ -10,6 +10,7 @@ energy efficiency (unit-product energy of the stored results, and the benchmark 
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from typing import Any, Literal
 
@@ -36,6 +37,7 @@ from greenmfg.orgs.access import Principal
 from greenmfg.orgs.models import Facility, Organisation
 from greenmfg.refdata.catalog import load_catalog
 from greenmfg.refdata.vocabulary import load_vocabulary
+from greenmfg.refdata.words import dataset_name, in_words, rating_name
 from greenmfg.reports import html_to_pdf, report_environment, stamp
 
 __all__ = ["Lang", "report_context", "render_html", "render_pdf"]
@@ -209,6 +211,9 @@ def report_context(session: Session, enterprise: Organisation, *, year: int, lan
         "verification": {k: v[lang] for k, v in VERIFICATION_LABELS.items()},
         "measures": measures, "totals": totals, "factors": factors, "warnings": warnings, "editions": editions,
         "assumptions": service.ASSUMPTIONS,
+        # codes of the reference library in words, in the report's language (greenmfg.refdata.words)
+        "words": functools.partial(in_words, zh=lang == "zh"), "rating": functools.partial(rating_name, zh=lang == "zh"),
+        "dataset": functools.partial(dataset_name, zh=lang == "zh"),
     }
 
 

@@ -37,6 +37,7 @@ from greenmfg.orgs.access import Forbidden, NotFound, Principal, get_enterprise
 from greenmfg.orgs.models import Facility, Meter, Organisation
 from greenmfg.refdata.catalog import Catalog, Dataset, ParameterRow, load_catalog
 from greenmfg.refdata.vocabulary import load_vocabulary
+from greenmfg.refdata.words import dataset_name, reference_name, status_name, unit_name
 
 __all__ = [
     "ASSUMPTIONS", "BOILER_DATASET", "COMPRESSOR_DATASET", "FAN_DATASET", "METERING_DATASET", "MOTOR_DATASET",
@@ -275,8 +276,9 @@ def _status_finding(row: ParameterRow, what: str, what_zh: str) -> Finding:
     return Finding("diagnosis.reference.unverified",
                    f"{what} uses {row.reference()} = {row.value:g} {row.unit}, status '{row.verification_status}' "
                    f"(not checked against the standard's text): {row.source}",
-                   f"{what_zh}使用的 {row.reference()} = {row.value:g} {row.unit} 核实状态为“{row.verification_status}”"
-                   f"（未对照标准原文核实）：{row.source}")
+                   f"{what_zh}使用的{reference_name(row.reference(), zh=True)} = {row.value:g} "
+                   f"{unit_name(row.unit, zh=True)}，核实状态为“{status_name(row.verification_status, zh=True)}”"
+                   "（未对照标准原文核实）")
 
 
 def _grid_row(catalog: Catalog, province: str | None, year: int) -> ParameterRow | None:
@@ -1045,7 +1047,8 @@ def metering_coverage(session: Session, enterprise_id: int, year: int) -> tuple[
                     "diagnosis.reference.unverified",
                     f"the required equipping rates of {METERING_DATASET} have status '{row.verification_status}' "
                     f"(not checked against the standard's text): {row.source}",
-                    f"{METERING_DATASET} 的配备率要求核实状态为“{row.verification_status}”（未对照标准原文核实）：{row.source}"))
+                    f"{dataset_name(METERING_DATASET, zh=True)}的配备率要求核实状态为"
+                    f"“{status_name(row.verification_status, zh=True)}”（未对照标准原文核实）"))
         users = using[category]
         with_meter = users & metered[category]
         rate_unit = 100.0 if meters[category] else 0.0

@@ -15,7 +15,7 @@ from typing import Any
 from jinja2 import Environment
 
 from greenmfg.exports import append_row
-from greenmfg.reports import html_to_pdf, report_environment, stamp
+from greenmfg.reports import html_to_pdf, report_environment, stamp, word_functions
 
 __all__ = ["LANGS", "render_html", "render_pdf", "render_xlsx"]
 
@@ -85,7 +85,8 @@ def _context(evaluation: dict[str, Any], organisation: str, lang: str, generated
     name = "name_zh" if zh else "name_en"
     names = {i["key"]: i[name] for i in result["items"]}
     level1 = {row["key"]: row[name] for row in result["by_level1"]}
-    return {"lang": lang, "t": _t(lang), "e": evaluation, "r": result, "organisation": organisation,
+    return {**word_functions(zh=zh), "lang": lang, "t": _t(lang), "e": evaluation, "r": result,
+            "organisation": organisation,
             "generated": generated or stamp(), "name": name, "names": names, "level1": level1,
             "reason_key": "zh" if zh else "en",
             "performance": [i for i in result["items"] if i["kind"] == "performance"],

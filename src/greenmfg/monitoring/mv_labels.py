@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
-__all__ = ["FINDINGS", "FIXES", "VARIABLES", "message"]
+__all__ = ["CHECKS", "COEFFICIENTS", "FINDINGS", "FIXES", "VARIABLES", "check_name", "message"]
 
 #: dotted name → (English, Chinese)
 FINDINGS: Mapping[str, tuple[str, str]] = MappingProxyType({
@@ -88,6 +88,34 @@ VARIABLES: Mapping[str, tuple[str, str]] = MappingProxyType({
     "production": ("production", "产量"), "hdd": ("heating degree days", "采暖度日数"),
     "cdd": ("cooling degree days", "制冷度日数"), "temperature_c": ("outdoor temperature", "室外温度"),
 })
+
+
+#: validity checks of :data:`greenmfg.calc.mv.VALIDITY_THRESHOLDS` → (English, Chinese)
+CHECKS: Mapping[str, tuple[str, str]] = MappingProxyType({
+    "r2": ("R²", "决定系数 R²"), "cv_rmse": ("CV(RMSE)", "均方根误差变异系数 CV(RMSE)"),
+    "nmbe": ("NMBE", "归一化平均偏差 NMBE"), "p_value": ("p-value", "显著性 p 值"),
+})
+
+#: coefficients of the baseline models whose p-value is checked → (English, Chinese)
+COEFFICIENTS: Mapping[str, tuple[str, str]] = MappingProxyType({
+    "beta_hdd": ("heating-degree-day slope", "采暖度日数系数"), "beta_cdd": ("cooling-degree-day slope", "制冷度日数系数"),
+    "beta_production": ("production slope", "产量系数"), "beta_temperature_c": ("temperature slope", "室外温度系数"),
+})
+
+
+def check_name(check: str, *, zh: bool) -> str:
+    """A validity check in words: ``cv_rmse`` → 均方根误差变异系数 CV(RMSE), ``p_value.beta_hdd`` →
+    显著性 p 值（采暖度日数系数）; a coefficient of another driver ``beta_<variable>`` is named after the variable."""
+    name, _, coefficient = check.partition(".")
+    pair = CHECKS.get(name, (name, name))
+    text = pair[1 if zh else 0]
+    if coefficient:
+        words = COEFFICIENTS.get(coefficient)
+        if words is None:
+            variable = VARIABLES.get(coefficient.removeprefix("beta_"))
+            words = (f"{variable[0]} slope", f"{variable[1]}系数") if variable else (coefficient, coefficient)
+        text += f"（{words[1]}）" if zh else f" ({words[0]})"
+    return text
 
 
 def message(name: str, data: Mapping[str, Any], *, zh: bool = False) -> str:

@@ -25,6 +25,7 @@ from greenmfg.diagnosis.labels import (
 from greenmfg.diagnosis.models import DiagnosisAlert
 from greenmfg.monitoring import service
 from greenmfg.monitoring.baseline_models import EnergyBaseline, SavingsReport
+from greenmfg.monitoring.mv_labels import check_name
 
 __all__ = ["baseline_section"]
 
@@ -88,7 +89,9 @@ def baseline_section(session: Session, view: service.MeterView) -> dict[str, Any
             "valid": all(c.get("passed", True) for c in metrics.get("validity", []) if isinstance(c, dict)),
             "override": baseline.override_reason, "method_version": baseline.method_version,
             "n": metrics.get("n"), "data_source": baseline.data_source,
-            "checks": [c for c in metrics.get("validity", []) if isinstance(c, dict)],
+            "checks": [{**c, "label": {"zh-CN": check_name(str(c.get("check")), zh=True),
+                                       "en": check_name(str(c.get("check")), zh=False)}}
+                       for c in metrics.get("validity", []) if isinstance(c, dict)],
             "sufficiency": _sufficiency(baseline.sufficiency or {})}
     if report is not None:
         dates = report.days["dates"]

@@ -19,13 +19,14 @@ import datetime as dt
 import functools
 import shutil
 import subprocess
+from collections.abc import Callable
 from importlib.resources import files
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 __all__ = ["CHINA_TIME", "REPORT_CSS", "cjk_font_available", "html_to_pdf", "report_environment", "report_time",
-           "stamp"]
+           "stamp", "word_functions"]
 
 #: the time zone of every stamp in a report or workbook (China Standard Time, UTC+08:00, no DST)
 CHINA_TIME = ZoneInfo("Asia/Shanghai")
@@ -47,6 +48,17 @@ def stamp(moment: dt.datetime | None = None) -> str:
     local = report_time(moment)
     offset = local.strftime("%z")
     return f"{local:%Y-%m-%d %H:%M} {offset[:3]}:{offset[3:]}"
+
+
+def word_functions(*, zh: bool) -> dict[str, Callable[[str], str]]:
+    """The reference library's words for codes (:mod:`greenmfg.refdata.words`) in one language, for a
+    report: as filters of a per-request environment or as functions in a report's context."""
+    from greenmfg.refdata import words
+
+    return {name: functools.partial(getattr(words, function), zh=zh) for name, function in (
+        ("words", "in_words"), ("key_name", "key_name"), ("dataset_name", "dataset_name"),
+        ("reference_name", "reference_name"), ("status_name", "status_name"), ("unit_name", "unit_name"),
+        ("rating_name", "rating_name"))}
 
 
 def report_environment(*packages: str) -> Environment:

@@ -45,7 +45,9 @@ What a page template does
     Strings are English message ids in ``_()`` or ``{% trans %}``; their Chinese goes into a
     ``.po`` file (see :mod:`greenmfg.i18n`). Numbers and dates go through the filters
     ``number``, ``decimal``, ``percent``, ``date`` and ``datetime`` (locale-aware, Babel);
-    ``item_name`` names an energy carrier, material or product key in the page's language.
+    ``item_name`` names an energy carrier, material or product key in the page's language; ``words``
+    names the codes inside a message, ``key_name``, ``dataset_name``, ``reference_name``,
+    ``status_name``, ``unit_name`` and ``rating_name`` one code (:mod:`greenmfg.refdata.words`).
     Available everywhere, macros included: ``locale``, ``t`` (the :class:`~greenmfg.i18n.
     Translator`), ``static_url(path)``, ``with_query(url, **params)``. Pages (not imported macros)
     also see ``request``, ``user``, ``csrf_token``, ``flashes``, ``nav``, ``language_links``; a
@@ -198,8 +200,22 @@ def create_environment(packages: Sequence[str], translator: Translator) -> Envir
         with_query=with_query,
         product_version=__version__,
     )
+    zh = translator.locale == "zh-CN"
     env.filters.update(
-        item_name=functools.partial(item_name, zh=translator.locale == "zh-CN"),
+        item_name=functools.partial(item_name, zh=zh),
+        # the reference library's words for its codes (greenmfg.refdata.words), imported when first used
+        words=functools.partial(_words, "in_words", zh=zh),
+        key_name=functools.partial(_words, "key_name", zh=zh),
+        dataset_name=functools.partial(_words, "dataset_name", zh=zh),
+        reference_name=functools.partial(_words, "reference_name", zh=zh),
+        status_name=functools.partial(_words, "status_name", zh=zh),
+        unit_name=functools.partial(_words, "unit_name", zh=zh),
+        rating_name=functools.partial(_words, "rating_name", zh=zh),
+        # the audit log's words (greenmfg.audit.labels)
+        audit_action=functools.partial(_audit, "action_label", gettext=translator.gettext),
+        audit_target=functools.partial(_audit, "target_label", gettext=translator.gettext),
+        audit_key=functools.partial(_audit, "detail_label", gettext=translator.gettext),
+        audit_value=functools.partial(_audit, "detail_value", gettext=translator.gettext),
         number=translator.format_number,
         decimal=translator.format_decimal,
         percent=translator.format_percent,
@@ -207,6 +223,22 @@ def create_environment(packages: Sequence[str], translator: Translator) -> Envir
         datetime=translator.format_datetime,
     )
     return env
+
+
+def _words(function: str, value: object, *, zh: bool) -> str:
+    """A code in words through :mod:`greenmfg.refdata.words` (``{{ row.unit | unit_name }}``)."""
+    from greenmfg.refdata import words  # reference data only when a page names something
+
+    if value is None:
+        return "" if function == "in_words" else "—"
+    return str(getattr(words, function)(str(value), zh=zh))
+
+
+def _audit(function: str, value: Any, *, gettext: Callable[..., str]) -> Any:
+    """An audit action, target, detail key or value in words (:mod:`greenmfg.audit.labels`)."""
+    from greenmfg.audit import labels
+
+    return getattr(labels, function)(value, gettext)
 
 
 def item_name(key: object, *, zh: bool) -> str:

@@ -1,0 +1,1 @@
+"""Help: the glossary of the platform's terms, each with the standard it comes from."""
