@@ -8,7 +8,7 @@ from sqlalchemy import delete, select, update
 from greenmfg.audit.models import AuditEvent
 from greenmfg.audit.service import record, verify
 from greenmfg.db.session import Database
-from tests.factories import Login, World, steel_csv, upload
+from tests.factories import PASSWORD, Login, World, steel_csv, upload
 
 
 def _actions(database: Database) -> list[str]:
@@ -19,6 +19,7 @@ def _actions(database: Database) -> list[str]:
 def test_logins_imports_and_commits_are_audited(client: TestClient, login: Login, world: World,
                                                 database: Database) -> None:
     client.post("/api/v1/auth/token", json={"username": "steel", "password": "wrong"})
+    assert client.post("/api/v1/auth/token", json={"username": "steel", "password": PASSWORD}).status_code == 200
     preview = upload(client, login("steel"), world.org("steel"), steel_csv()).json()
     client.post(f"/api/v1/imports/{preview['id']}/commit", headers=login("steel"))
     actions = _actions(database)

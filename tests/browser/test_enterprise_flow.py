@@ -115,15 +115,19 @@ def test_enterprise_upload_fix_commit_and_drill_down(page: Page, live_server: Li
     lines = page.locator("[data-testid=lines] tbody tr")
     # purchased electricity: its coefficient and grid factor come from reference datasets
     electricity = lines.filter(has_text="外购电力").first
-    electricity.locator("summary").click()
+    electricity.locator("summary").first.click()
+    # the citations, quoted as their sources wrote them, sit in their own collapsed block
+    electricity.locator("summary", has_text="来源").first.click()
     source = electricity.locator(".gm-source").first
     expect(source).to_be_visible()
-    expect(source).to_contain_text("energy_coefficients/gbt2589-2020")
+    # the dataset named in words with its edition (its id is no word for a reader)
+    expect(source).to_contain_text("综合能耗计算通则")
+    expect(source).to_contain_text("gbt2589-2020")
     expect(source).to_contain_text("GB/T 2589-2020")
     expect(source.locator(".badge")).to_be_visible()
     # the plant's coke was measured: the file's own values, the coefficient computed from them
     coke = lines.filter(has_text="焦炭").first
-    coke.locator("summary").click()
+    coke.locator("summary").first.click()
     expect(coke.locator(".gm-sources")).to_contain_text("实测值")
     expect(coke.locator(".gm-derived")).to_contain_text("29.3076")
     expect(page.locator("[data-testid=warnings]")).to_be_visible()
@@ -134,7 +138,7 @@ def test_enterprise_upload_fix_commit_and_drill_down(page: Page, live_server: Li
     page.locator(".topbar .lang-switch").get_by_role("link", name="English").click()
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.get_by_role("heading", name="Derivation")).to_be_visible()
-    page.locator("[data-testid=lines] tbody tr", has_text="Purchased electricity").first.locator("summary").click()
+    page.locator("[data-testid=lines] tbody tr", has_text="Purchased electricity").first.locator("summary").first.click()
     screenshot(page, "enterprise-6-derivation-en")
     page.get_by_role("navigation", name="Main navigation").get_by_role("link", name="Dashboard").click()
     _charts_drawn(page, 4)

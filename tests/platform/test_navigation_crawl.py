@@ -189,15 +189,18 @@ def test_multi_enterprise_pages_open_on_a_visible_enterprise_with_data(app: Any,
     with an equipment register; its benchmark page opens on one with classified plants."""
     from sqlalchemy import select
 
+    from greenmfg.auth.models import Membership, User
     from greenmfg.compliance.stored import StoredBenchmark
     from greenmfg.diagnosis.models import Equipment
     from greenmfg.orgs.models import Jurisdiction, Organisation, OrgKind
 
     database, _ = demo
     with database.session() as session:
+        # the city bureau demo-city works for (the demo has more than one city bureau)
         area = session.execute(select(Jurisdiction.province, Jurisdiction.city)
-                               .join(Organisation, Organisation.id == Jurisdiction.regulator_id)
-                               .where(Organisation.name.like("%市工业和信息化局"))).one()
+                               .join(Membership, Membership.organisation_id == Jurisdiction.regulator_id)
+                               .join(User, User.id == Membership.user_id)
+                               .where(User.username == "demo-city")).one()
         in_city = dict(session.execute(select(Organisation.id, Organisation.name).where(
             Organisation.kind == OrgKind.enterprise, Organisation.province == area[0], Organisation.city == area[1])).all())
         elsewhere = set(session.execute(select(Organisation.id).where(

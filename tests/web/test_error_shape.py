@@ -174,7 +174,9 @@ def test_transition_conflict_of_greenlist(client: TestClient, login: Login, worl
     assert envelope(answer, 409) == {
         "status": 409, "code": "transition_conflict",
         "message": f"the application is withdrawn; 'withdraw' needs one of: {sources}",
-        "message_zh": f"申请当前状态为 withdrawn，“撤回”仅适用于：{sources}", "details": []}
+        # the Chinese message names the statuses in words (greenlist.labels), in the order of their keys
+        "message_zh": "申请当前状态为“已撤回”，“撤回”仅适用于：草稿、第三方评价完成、第三方评价中、市级初审通过，待省级推荐、"
+                      "待市级初审、退回整改、已提交自评价", "details": []}
 
 
 def test_plan_conflict_of_capacity(client: TestClient, login: Login, world: World) -> None:

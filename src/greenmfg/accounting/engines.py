@@ -47,6 +47,7 @@ from greenmfg.accounting.reader import (
     column_plan,
     file_headings,
     header_issues,
+    headings_of,
     read_csv_file,
     read_xlsx_file,
     table_digest,
@@ -433,7 +434,8 @@ def _head(session: SparkSession, file: _File, size: int | None = _SAMPLE_BYTES) 
         stream.close()
 
 
-def _csv_frame(session: SparkSession, file: _File, index: int) -> tuple[DataFrame, list[Issue], bool]:
+def _csv_frame(session: SparkSession, file: _File,
+               index: int) -> tuple[DataFrame, list[Issue], bool, dict[str, Heading]]:
     """One CSV file as a located frame (rows not numbered yet: ``_m`` and ``_block``); its header
     issues; whether it is read as GB18030."""
     from pyspark.sql import functions as F
@@ -477,7 +479,7 @@ def _csv_frame(session: SparkSession, file: _File, index: int) -> tuple[DataFram
         F.lit(file.name).alias("_file"), F.lit(index).cast("int").alias("_file_id"), F.lit("").alias("_sheet"),
         F.col("_block"),
     ])
-    return located, issues, encoding == "GB18030"
+    return located, issues, encoding == "GB18030", headings_of(mapping, headers)
 
 
 def _numbered_csv(session: SparkSession, frames: list[DataFrame]) -> DataFrame:
@@ -600,16 +602,19 @@ def read_activity(path: str | Path | InputFile, con: ibis.BaseBackend) -> Activi
     inputs: list[SourceInput] = []
     frames: list[DataFrame] = []
     csv_frames: list[DataFrame] = []
+    headings: dict[str, dict[str, Heading]] = {}
     for index, file in enumerate(files):
         sheet = ""
         if file.suffix == ".parquet":
             frame, found = _parquet_frame(session, file, index)
             frames.append(frame)
         elif file.suffix == ".csv":
-            frame, found, _ = _csv_frame(session, file, index)
+            frame, found, _, heads = _csv_frame(session, file, index)
+            headings.setdefault(file.name, heads)  # rows name their file by its name, as on DuckDB
             csv_frames.append(frame)
         else:  # a workbook: small, read on the driver
             table, found, sheet = read_xlsx_file(InputFile(file.name, _head(session, file, None)))
+            headings.setdefault(file.name, file_headings(table))
             frames.append(_arrow_frame(session, table, index))
         issues.extend(found)
         local = Path(file.uri[len("file:"):]) if file.uri.startswith("file:") else None
@@ -617,7 +622,7 @@ def read_activity(path: str | Path | InputFile, con: ibis.BaseBackend) -> Activi
                       if local is not None and local.exists() else SourceInput(name=file.name, sheet=sheet))
     if csv_frames:
         frames.append(_numbered_csv(session, csv_frames))
-    return _source(con, _union(frames), inputs, issues)
+    return _source(con, _union(frames), inputs, issues, headings)
 
 
 def read_table(table: pa.Table | ir.Table, con: ibis.BaseBackend, *, name: str = "table") -> ActivitySource:

@@ -42,7 +42,7 @@ from greenmfg.workbooks import check_local_xlsx
 
 __all__ = [
     "LOCATION_COLUMNS", "RAW_VIEW", "SUFFIXES", "ActivitySource", "ColumnPlan", "Heading", "InputFile", "SourceInput",
-    "column_plan", "file_headings", "header_issues", "read_activity", "read_csv_file", "read_table", "read_xlsx_file", "table_digest",
+    "column_plan", "file_headings", "header_issues", "headings_of", "read_activity", "read_csv_file", "read_table", "read_xlsx_file", "table_digest",
 ]
 
 #: the located input rows of a run, as read (a view on the run's connection)
@@ -147,7 +147,7 @@ class ActivitySource:
         return LABELS_EN.get(column, column), header_zh(column)
 
 
-def _headings(mapping: dict[str, str], headers: list[str]) -> dict[str, Heading]:
+def headings_of(mapping: dict[str, str], headers: list[str]) -> dict[str, Heading]:
     """Template column → its heading, for the headers ``mapping`` maps (each at its first place)."""
     places: dict[str, int] = {}
     for index, header in enumerate(headers, start=1):
@@ -214,7 +214,7 @@ def _text_table(path: Path | InputFile, sheet: str, mapping: dict[str, str], col
     for column in COLUMNS:
         values = by_column.get(column.name)
         arrays[column.name] = pa.array(values if values is not None else [None] * len(rows), pa.string())
-    headings = {column: [h.text, h.index] for column, h in _headings(mapping, headers).items()}
+    headings = {column: [h.text, h.index] for column, h in headings_of(mapping, headers).items()}
     return pa.table(arrays).replace_schema_metadata({_HEADINGS_KEY: json.dumps(headings).encode()})
 
 

@@ -35,6 +35,7 @@ from greenmfg.orgs.access import NotFound, Principal, enterprise_filter, get_ent
 from greenmfg.orgs.models import Organisation
 from greenmfg.refdata.catalog import load_catalog
 from greenmfg.refdata.vocabulary import load_vocabulary
+from greenmfg.refdata.words import unit_name
 from greenmfg.units import conversion_factor
 
 __all__ = ["EvaluationConflict", "ProductChoice", "auto_values", "create", "evaluation_dict", "finalise", "get",
@@ -174,10 +175,11 @@ def reference_values(product: str) -> dict[str, ReferenceValue]:
         variant_en = f" ({definition.variant_en})" if len(definitions) > 1 and definition.variant_en else ""
         variant_zh = f"（{definition.variant_zh}）" if len(definitions) > 1 and definition.variant_zh else ""
         source = (f"{baseline.source.split(';')[0]}: baseline level {baseline.value:g} and benchmark level "
-                  f"{leading.value:g} {baseline.unit} of {definition.name_en}{variant_en}, read as benchmark and "
+                  f"{leading.value:g} {unit_name(baseline.unit, zh=False)} of {definition.name_en}{variant_en}, read as "
+                  "benchmark and "
                   f"leading value ({dataset_id}; {status.replace('_', ' ')})")
         source_zh = (f"{baseline.source.split(';')[0]}：{definition.name_zh}{variant_zh}基准水平 {baseline.value:g}、"
-                     f"标杆水平 {leading.value:g} {baseline.unit}，作为基准值和引领值（核实状态：{STATUS_ZH.get(status, status)}）")
+                     f"标杆水平 {leading.value:g} {unit_name(baseline.unit, zh=True)}，作为基准值和引领值（核实状态：{STATUS_ZH.get(status, status)}）")
         return {"energy_intensity": ReferenceValue(baseline.value * factor, leading.value * factor, "kgce/t", source,
                                                    source_zh, status, baseline.reference())}
     return {}
