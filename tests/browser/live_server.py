@@ -43,12 +43,16 @@ def live_server(folder: Path, *, enterprises: int = 12, months: int = 15,
 
 def sign_in(page: Page, base_url: str, username: str, *, locale: str = "zh-CN",
             password: str = DEMO_PASSWORD) -> None:
-    """Choose the language (cookie, as the language switch sets it) and sign in through the form."""
+    """Choose the language (cookie, as the language switch sets it), sign in through the form, then
+    choose it again with the switch: a user's language is kept with the user, and the tests sharing
+    the demo server switch it, so none may rely on what an earlier test left."""
     page.context.add_cookies([{"name": "greenmfg_lang", "value": locale, "url": base_url}])
     page.goto(f"{base_url}/login")
     page.fill("#username", username)
     page.fill("#password", password)
     page.click("[data-testid=login-form] button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    page.goto(f"{base_url}/lang/{locale}?next=/")
     page.wait_for_load_state("networkidle")
 
 

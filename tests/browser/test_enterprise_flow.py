@@ -19,7 +19,8 @@ from greenmfg.accounting.models import ActivityRecord, DataVersion
 from greenmfg.accounting.template_spec import COLUMNS
 from greenmfg.orgs.models import Facility
 
-from .conftest import DEMO_PASSWORD, LiveServer, screenshot
+from .conftest import LiveServer, screenshot
+from .live_server import sign_in
 
 
 def _activity_file(folder: Path, server: LiveServer, username: str, *, coke_name: str) -> tuple[Path, int]:
@@ -59,12 +60,8 @@ def _watch(page: Page) -> list[str]:
     return errors
 
 
-def _sign_in(page: Page, server: LiveServer, username: str) -> None:
-    page.goto(f"{server.url}/login")
-    page.fill("#username", username)
-    page.fill("#password", DEMO_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state("networkidle")
+def _sign_in(page: Page, server: LiveServer, username: str, locale: str = "zh-CN") -> None:
+    sign_in(page, server.url, username, locale=locale)
 
 
 def _charts_drawn(page: Page, count: int) -> None:
