@@ -116,16 +116,21 @@ def _migrated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, tu
         admin.dispose()
 
 
+def _backend(backend: str, migrated: dict[str, tuple[str, Engine]]) -> tuple[str, Engine]:
+    """The URL and engine of a migrated backend; PostgreSQL unreachable skips (fails in CI)."""
+    if backend not in migrated:
+        reason = f"PostgreSQL not reachable at {POSTGRES_URL}: {migrated['postgresql-error'][0]}"
+        if REQUIRE_SERVICES:
+            pytest.fail(reason + " (GREENMFG_REQUIRE_SERVICES=1: PostgreSQL is mandatory here)")
+        pytest.skip(reason)
+    return migrated[backend]
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database(request: pytest.FixtureRequest, _migrated: dict[str, tuple[str, Engine]]) -> Iterator[Database]:
     """A migrated database on each backend; everything the test does is rolled back."""
     backend = request.param
-    if backend not in _migrated:
-        reason = f"PostgreSQL not reachable at {POSTGRES_URL}: {_migrated['postgresql-error'][0]}"
-        if REQUIRE_SERVICES:
-            pytest.fail(reason + " (GREENMFG_REQUIRE_SERVICES=1: PostgreSQL is mandatory here)")
-        pytest.skip(reason)
-    url, engine = _migrated[backend]
+    url, engine = _backend(backend, _migrated)
     connection = engine.connect()
     outer = connection.begin()
     try:
@@ -148,12 +153,7 @@ def module_database(request: pytest.FixtureRequest, _migrated: dict[str, tuple[s
     """A migrated database on each backend for one module: one outer transaction, rolled back at
     the module's end (audit key and checkpoints of the seeding in a folder of the module's)."""
     backend = request.param
-    if backend not in _migrated:
-        reason = f"PostgreSQL not reachable at {POSTGRES_URL}: {_migrated['postgresql-error'][0]}"
-        if REQUIRE_SERVICES:
-            pytest.fail(reason + " (GREENMFG_REQUIRE_SERVICES=1: PostgreSQL is mandatory here)")
-        pytest.skip(reason)
-    url, engine = _migrated[backend]
+    url, engine = _backend(backend, _migrated)
     connection = engine.connect()
     outer = connection.begin()
     try:
