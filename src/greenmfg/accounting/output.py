@@ -100,7 +100,8 @@ def _general_fuel_defaults(line: dict[str, Any], run: AccountingRun, industry: s
     if line["category"] not in ("combustion", "process") or line.get("kind") != "fuel":
         return []
     m = run.bound.methodologies.get(industry)
-    own = tuple(f"{t}:" for t in (m.tables if m else ()))
+    # the methodology's own tables, and what its formula fixes (no oxidation rate: "<id>: …")
+    own = tuple(f"{t}:" for t in ((*m.tables, m.id) if m else ()))
     return [p["ref"] for p in line["parameters"]
             if p["name"] in ("net_calorific_value", "carbon_content", "oxidation_rate")
             and p["ref"] and not p["ref"].startswith("measured") and not p["ref"].startswith(own)]

@@ -74,7 +74,8 @@ class AccountingOptions:
         (what a run's provenance lists, and what the reference fingerprint covers)."""
         ids = [*self.dataset_ids(), *grid_series(catalog, self.grid_factor).values()]
         if self.methodologies:
-            ids += [t for r in catalog.dataset(self.methodologies).records for t in (r.get("fuel_parameters") or "").split()]
+            ids += [t for r in catalog.dataset(self.methodologies).records
+                    for column in ("fuel_parameters", "process_factors") for t in (r.get(column) or "").split()]
         return list(dict.fromkeys(ids))
 
     def as_dict(self) -> dict[str, object]:
@@ -94,15 +95,25 @@ class AccountingOptions:
 class Methodology:
     """The accounting methodology that applies to an industry and where its default fuel
     parameters come from (``tables``: that methodology's own default tables, empty when they
-    are not encoded; the general tables of the options follow them)."""
+    are not encoded; the general tables of the options follow them).
+
+    ``process_tables``: the methodology's own process factors (carbonates, anodes, PFCs, steel
+    materials), before the options' ``process_factors``. ``without_oxidation``: the methodology's
+    combustion formula has no oxidation rate (a carbon mass balance, as the MEE steel guideline
+    CETS-AG-03.01 formula (1)): its fuels' oxidation rate is 1.
+    """
 
     id: str
     name_zh: str
     name_en: str
     tables: tuple[str, ...]
+    process_tables: tuple[str, ...] = ()
+    without_oxidation: bool = False
 
     def as_dict(self) -> dict[str, object]:
-        return {"id": self.id, "name_zh": self.name_zh, "name_en": self.name_en, "default_tables": list(self.tables)}
+        return {"id": self.id, "name_zh": self.name_zh, "name_en": self.name_en, "default_tables": list(self.tables),
+                **({"process_tables": list(self.process_tables)} if self.process_tables else {}),
+                **({"without_oxidation": True} if self.without_oxidation else {})}
 
 
 #: the methodology of industries without one of their own (or when none is selected)
@@ -116,9 +127,15 @@ def methodologies(vocabulary: Vocabulary, catalog: Catalog, options: AccountingO
         return out
     for record in catalog.dataset(options.methodologies).records:
         tables = tuple((record.get("fuel_parameters") or "").split())
-        for table in tables:
+        process_tables = tuple((record.get("process_factors") or "").split())
+        for table in (*tables, *process_tables):
             catalog.dataset(table)  # DatasetError for an unknown id
-        out[record["key"]] = Methodology(record["methodology"], record["name_zh"], record["name_en"], tables)
+        oxidation = (record.get("combustion_oxidation") or "").strip()
+        if oxidation not in ("", "none"):
+            raise DatasetError(f"{options.methodologies} {record['key']}: combustion_oxidation {oxidation!r} "
+                               "is '' (the table's oxidation rate) or 'none' (no oxidation rate in the formula)")
+        out[record["key"]] = Methodology(record["methodology"], record["name_zh"], record["name_en"], tables,
+                                         process_tables, oxidation == "none")
     return out
 
 
@@ -212,7 +229,7 @@ def _item_parameters(item: Item, catalog: Catalog, options: AccountingOptions,
     coefficients = [catalog.dataset(options.energy_coefficients)]
     # the methodology's own default table first, then the general tables (for fuels it lacks)
     fuels = [catalog.dataset(i) for i in dict.fromkeys([*methodology.tables, *options.fuel_parameters])]
-    process = [catalog.dataset(i) for i in options.process_factors]
+    process = [catalog.dataset(i) for i in dict.fromkeys([*methodology.process_tables, *options.process_factors])]
     unit = _per_unit(item)
     out: dict[str, _Value] = {}
     if item.kind == "working_medium":
@@ -223,7 +240,9 @@ def _item_parameters(item: Item, catalog: Catalog, options: AccountingOptions,
     if item.kind == "fuel":
         out["ncv"] = _converted(_first(fuels, item.key, "ncv"), f"GJ/{unit}", item, used)
         out["cc"] = _converted(_first(fuels, item.key, "carbon_content"), "tC/GJ", item, used)
-        out["of"] = _converted(_first(fuels, item.key, "oxidation_rate"), "1", item, used)
+        out["of"] = (_Value(1.0, f"{methodology.id}: no oxidation rate in its combustion formula (carbon mass "
+                                 "balance): 1", False) if methodology.without_oxidation
+                     else _converted(_first(fuels, item.key, "oxidation_rate"), "1", item, used))
         coef, ncv = out["coef"], out["ncv"]
         if coef.value is None and ncv.value is not None:
             # GB/T 2589-2020: standard-coal coefficient = net calorific value / 29 307.6 kJ per kgce
@@ -289,9 +308,10 @@ def _parameter_table(vocabulary: Vocabulary, catalog: Catalog, options: Accounti
         ref = _REF_NAMES.get(column, column)
         data[column], data[f"{ref}_ref"], data[f"{ref}_warn"] = [], [], []
     # industries whose methodologies have the same tables share their defaults: bound once
-    by_tables: dict[tuple[str, ...], list[str]] = {}
+    by_tables: dict[tuple[object, ...], list[str]] = {}
     for industry, methodology in methods.items():
-        by_tables.setdefault(methodology.tables, []).append(industry)
+        by_tables.setdefault((methodology.tables, methodology.process_tables, methodology.without_oxidation),
+                             []).append(industry)
     for industries in by_tables.values():
         methodology = methods[industries[0]]
         for item in vocabulary.items.values():
