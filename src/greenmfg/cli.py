@@ -59,17 +59,24 @@ _GRID_YEAR_HELP = ("Which year's grid factor: 'data' = the factor of the data ye
 class FuelDefaults(StrEnum):
     methodology = "methodology"
     general = "general"
+    ets = "ets"
 
 
 _FUEL_DEFAULTS_HELP = ("Default fuel parameters: 'methodology' = the default table of the industry guideline that "
                        "applies to each enterprise (general table where none is encoded, with a warning), "
-                       "'general' = the general table for every industry")
+                       "'general' = the general table for every industry, 'ets' = the national carbon market's "
+                       "guidelines for steel, cement and aluminium (their fuel and process tables), the industry "
+                       "guidelines for the others")
 
 
 def _methodologies(choice: FuelDefaults) -> str | None:
-    """The options' ``methodologies`` for ``--fuel-defaults`` (the options' default, or none)."""
+    """The options' ``methodologies`` for ``--fuel-defaults`` (the options' default, the ETS edition, or none)."""
     from greenmfg.accounting.parameters import AccountingOptions
 
+    if choice is FuelDefaults.ets:
+        from greenmfg.ets.methodology import ETS_METHODOLOGIES
+
+        return ETS_METHODOLOGIES
     return None if choice is FuelDefaults.general else AccountingOptions().methodologies
 
 
@@ -224,6 +231,103 @@ def _print_summary(run: object, console: Console) -> None:
     table.add_row("合计 all", str(sum(r["enterprises"] for r in rows)), str(sum(r["facilities"] for r in rows)),
                   *(f"{v / 1e4:,.2f}" for v in totals), style="bold")
     console.print(table)
+
+
+class EtsSector(StrEnum):
+    auto = "auto"
+    cement = "cement"
+    aluminium = "aluminium"
+    steel = "steel"
+
+
+class EtsFormat(StrEnum):
+    table = "table"
+    json = "json"
+    xlsx = "xlsx"
+
+
+@app.command()
+def ets(
+    input_path: Annotated[Path, typer.Argument(metavar="INPUT", help=".xlsx, .csv, .parquet or a folder of them "
+                                                                    "(the template of greenmfg account)")],
+    sector: Annotated[EtsSector, typer.Option(help="Sector: auto (from each unit's industry), cement, aluminium "
+                                                   "or steel")] = EtsSector.auto,
+    year: Annotated[int | None, typer.Option(min=2000, max=2100, help="Data year (default: every year of the "
+                                                                    "input)")] = None,
+    output_format: Annotated[EtsFormat, typer.Option("--format", help="Output format")] = EtsFormat.table,
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Output file (json/xlsx)")] = None,
+    lang: Annotated[Lang | None, typer.Option(help="Language of messages and of the xlsx headers")] = None,
+) -> None:
+    """National carbon market (全国碳市场): covered emissions per month and year, unit and company, by the
+    MEE guidelines for cement, aluminium and steel; purchased electricity shown as information only."""
+    from greenmfg.ets.output import write_xlsx
+    from greenmfg.ets.service import account_ets
+
+    lang = lang or _default_lang()
+    if output_format is EtsFormat.xlsx and output is None:
+        raise _fail(GreenmfgError("--format xlsx needs -o FILE / 请用 -o 指定输出文件"))
+    try:
+        with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                      console=Console(stderr=True), transient=True) as progress:
+            progress.add_task("accounting / 核算…", total=None)
+            result = account_ets(input_path, sector=sector.value, year=year)
+        if output_format is EtsFormat.xlsx:
+            assert output is not None
+            write_xlsx(result, output, lang="en" if lang is Lang.en else "zh-CN")
+        elif output_format is EtsFormat.json or output:
+            text = json.dumps(result.to_document(), ensure_ascii=False, indent=1)
+            if output:
+                output.write_text(text, encoding="utf-8")
+            else:
+                sys.stdout.write(text + "\n")
+    except ValidationFailed as error:
+        _report_issues(error, lang)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    except GreenmfgError as error:
+        raise _fail(error) from None
+    if output_format is EtsFormat.table:
+        _print_ets(result, _console(), lang)
+    if output:
+        Console(stderr=True).print(f"written / 已写出: {output}")
+
+
+def _print_ets(result: object, console: Console, lang: Lang) -> None:
+    from greenmfg.ets.models import EtsResult
+    from greenmfg.ets.output import period_rows
+
+    assert isinstance(result, EtsResult)
+    zh, en = lang in (Lang.zh, Lang.both), lang in (Lang.en, Lang.both)
+    if not console.is_terminal and console.width < 120:
+        console = Console(width=120, soft_wrap=False)  # piped output: do not squeeze the columns
+
+    def words(chinese: str, english: str) -> str:
+        return "\n".join(w for w, shown in ((chinese, zh), (english, en)) if shown)
+
+    table = Table(title=words("全国碳市场覆盖排放（tCO2e）", "National carbon market: covered emissions (tCO2e)"),
+                  caption=words("覆盖排放 = 化石燃料燃烧 + 工业生产过程 + 全氟化碳；外购电力仅作信息项，不计入",
+                                "covered = combustion + process + PFCs; purchased electricity is information only"),
+                  title_style="bold")
+    for chinese, english in (("企业", "company"), ("设施/工序", "unit/process"), ("期间", "period")):
+        table.add_column(words(chinese, english), no_wrap=True)
+    for chinese, english in (("覆盖排放", "covered"), ("燃烧", "combustion"), ("过程", "process"), ("全氟化碳", "PFC"),
+                             ("外购电力 tCO2", "electricity (info)")):
+        table.add_column(words(chinese, english), justify="right", no_wrap=True)
+    for level, enterprise_id, facility_id, process, row in period_rows(result):
+        f = row.figures
+        where = facility_id if level == "facility" else (process + (f" {facility_id}" if facility_id else "")
+                                                         if level == "process" else words("合计", "total"))
+        table.add_row(escape(enterprise_id), escape(where), row.period, *(f"{v:,.2f}" for v in (
+            f.covered_tco2e, f.combustion_tco2, f.process_tco2, f.pfc_tco2e, f.purchased_electricity_tco2)),
+            style="bold" if level == "company" and len(row.period) == 4 else None)
+    console.print(table)
+    for finding in result.findings:
+        if finding.severity == "warning":
+            text = words(finding.message_zh, finding.message)
+            console.print(f"[yellow]! {escape(text)}[/]")
+    infos = sum(1 for f in result.findings if f.severity != "warning")
+    if infos:
+        console.print(words(f"另有 {infos} 条提示，详见 json 或 xlsx 输出",
+                            f"{infos} more note(s): see --format json or xlsx"))
 
 
 class BenchmarkFormat(StrEnum):

@@ -24,7 +24,13 @@ from greenmfg.accounting.reader import InputFile
 from greenmfg.accounting.service import AccountingRun, account, account_table
 from greenmfg.calc.ets import cofiring_emissions_t, other_processes_t, pfc_emissions
 from greenmfg.errors import GreenmfgError
-from greenmfg.ets.methodology import ETS_GRID_FACTOR, ETS_METHODOLOGIES, SECTORS, EtsMethodology, ets_methodologies
+from greenmfg.ets.methodology import (
+    ETS_GRID_FACTOR,
+    ETS_METHODOLOGIES,
+    SECTORS,
+    EtsMethodology,
+    ets_methodologies,
+)
 from greenmfg.ets.models import EtsCompany, EtsFacility, EtsFigures, EtsFinding, EtsResult, EtsRow
 from greenmfg.units import conversion_factor
 
@@ -299,7 +305,7 @@ def _result_findings(lines: dict[str, dict[str, Any]], guidelines: dict[str, Ets
         findings.append(_finding(
             "ets.value.unverified", "warning", ref=ref, value=row.value,
             en=f"covered emissions use {ref} = {row.value:g} {row.unit}, status '{row.verification_status}' (not "
-               f"verified against the guideline's text) on {len(ids)} line(s); source: {row.source}",
+               f"verified against the guideline's text) on {len(ids)} line(s); sources in the derivation lines",
             zh=f"覆盖排放使用了未经指南原文核实的取值 {ref} = {row.value:g} {row.unit}（状态：{row.verification_status}），"
                f"涉及 {len(ids)} 行",
             fix="check the value against the guideline and give measured values where the guideline allows",
@@ -342,7 +348,9 @@ def _months_and_years(rows: list[tuple[str, EtsFigures]]) -> tuple[list[EtsRow],
 
 def _steel_process(lines: list[dict[str, Any]], guideline: EtsMethodology) -> tuple[str, bool]:
     """A steel unit's process (from the product it reports) and whether it is a co-firing power unit."""
-    products = {line["item"] for line in lines if line["flow"] == "produced"}
+    # a process's product: produced, or (coke) passed on to the next process as a fuel "exported"
+    products = {line["item"] for line in lines if line["flow"] == "produced"
+                or (line["flow"] == "exported" and line.get("kind") != "electricity" and line.get("kind") != "heat")}
     found = [p for p in _STEEL_ORDER if guideline.processes.get(p, {}).get("item") in products]
     if len(found) == 1:
         return found[0], False
