@@ -335,7 +335,7 @@ def _result_findings(lines: dict[str, dict[str, Any]], guidelines: dict[str, Ets
                     zh=f"{guideline.code}：{rule.name_zh}：{rule.frequency_zh}"))
         for note in guideline.notes:
             findings.append(_finding(
-                f"ets.{guideline.sector}.{note['key'].split('.', 1)[1].replace('.', '_')}",
+                f"ets.{guideline.sector}.{note['key'].rsplit('.', 1)[1]}",
                 "warning" if note["section"] == "caveat" else "info", ref=note["key"],
                 en=f"{guideline.code}: {note['name_en']}: {note['notes']}", zh=f"{guideline.code}：{note['name_zh']}"))
     return findings
