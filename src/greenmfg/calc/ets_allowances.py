@@ -78,6 +78,8 @@ __all__ = [
     "allocate_line",
     "anode_effect",
     "ccer_usable",
+    "cumulative_path",
+    "PathPoint",
     "clinker_factor_effect",
     "measure_effect",
     "position",
@@ -291,6 +293,45 @@ def project_year(monthly: Mapping[int, float], *, profile: Mapping[int, float] |
     # the year cannot end below what is already emitted
     low = max(projected - half, to_date)
     return Projection(observed, to_date, projected, low, projected + half, method, level, sd, scale, expected)
+
+
+@dataclass(frozen=True, slots=True)
+class PathPoint:
+    """Cumulative covered emissions at the end of one month [tCO2e]."""
+
+    month: int
+    #: recorded so far (months up to the last recorded one), else None
+    recorded: float | None
+    #: projected (from the last recorded month on), else None
+    projected: float | None
+    low: float | None
+    high: float | None
+
+
+def cumulative_path(monthly: Mapping[int, float], projection: Projection) -> list[PathPoint]:
+    """The year's cumulative emissions month by month: recorded, then projected with a fan.
+
+    The year-end band is spread over the remaining months in proportion to the emissions expected
+    of them so far (the fan opens from zero width at the last recorded month to the year-end band);
+    an illustration of the year-end interval, not a separate interval per month.
+    """
+    last = max(projection.months) if projection.months else 0
+    expected_total = sum(projection.expected.values()) or 1.0
+    running = gone = 0.0
+    points = []
+    for month in range(1, MONTHS + 1):
+        running += monthly.get(month, 0.0) + projection.expected.get(month, 0.0)
+        gone += projection.expected.get(month, 0.0)
+        recorded = running if month <= last and month not in projection.expected else None
+        projected = low = high = None
+        if last and month >= last and projection.projected is not None:
+            projected = running
+            if projection.low is not None and projection.high is not None:
+                share = gone / expected_total
+                low = running - (projection.projected - projection.low) * share
+                high = running + (projection.high - projection.projected) * share
+        points.append(PathPoint(month, recorded, projected, low, high))
+    return points
 
 
 # ------------------------------------------------------------------------------------ position
