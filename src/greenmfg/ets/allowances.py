@@ -341,7 +341,7 @@ def _view(session: Session, enterprise: Organisation, year: int, data: _Data, *,
     sector = sector_of(enterprise)
     rules = rules_for(year, sector) if sector else []
     facilities = dict(session.execute(select(Facility.id, Facility.code).where(
-        Facility.enterprise_id == enterprise.id)).tuples().all())
+        Facility.enterprise_id == enterprise.id)).all())
     lines = _lines(data, rules, facilities, cases)
     monthly: dict[int, float] = defaultdict(float)
     for months in data.emissions.values():

@@ -8,5 +8,5 @@ The allowances part (``allowances*`` modules, ``templates/ets/allowances*``): th
 from greenmfg.domains import Domain, NavItem
 from greenmfg.i18n import N_
 
-DOMAIN = Domain("greenmfg.ets", api=("allowances_api",), pages=("allowances_pages",), templates=True,
+DOMAIN = Domain("greenmfg.ets", api=("allowances_api",), pages=("allowances_page",), templates=True,
                 nav=(NavItem("ets_allowances", N_("Carbon allowances"), "/ets/allowances", "gauge", order=75),))

@@ -169,8 +169,8 @@ def _chart(view: service.AllowancesView, t: Translator) -> dict[str, Any]:
     spread = [None if point.low is None or point.high is None else round(point.high - point.low, 3)
               for point in path]
     series: list[dict[str, Any]] = [
-        {"name": t.gettext("Recorded"), "type": "line", "data": recorded, "symbol": "circle"},
-        {"name": t.gettext("Projected"), "type": "line", "data": projected, "lineStyle": {"type": "dashed"},
+        {"name": t.gettext("Emissions recorded"), "type": "line", "data": recorded, "symbol": "circle"},
+        {"name": t.gettext("Emissions projected"), "type": "line", "data": projected, "lineStyle": {"type": "dashed"},
          "symbol": "none"},
         {"name": t.gettext("Band (lower)"), "type": "line", "data": low, "stack": "band", "symbol": "none",
          "lineStyle": {"opacity": 0}, "tooltip": {"show": False}},
