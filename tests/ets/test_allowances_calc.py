@@ -144,3 +144,39 @@ def test_cumulative_path_ends_at_the_projection_and_its_band() -> None:
     assert path[2].projected == 330.0 and path[2].low == path[2].high == 330.0   # the fan opens after month 3
     assert path[-1].projected == pytest.approx(p.projected)
     assert path[-1].low == pytest.approx(p.low) and path[-1].high == pytest.approx(p.high)
+
+
+#: the balance-value rule as the 2026 draft states it (slope 0.15, band 20 %, cap 0.03), BP given by the test
+BALANCE = AllocationRule("test.cement.balance", 2025, "cement", "general", "balance_value", "clinker", None,
+                         (("slope", 0.15), ("cap", 0.03), ("band", 0.20)), "not_found")
+
+
+def test_balance_value_allocation_by_hand() -> None:
+    from greenmfg.calc.ets_allowances import balance_alpha
+
+    # I = 0.80 against BP = 0.85: X = 0.05/0.85 = 5.88 %, α = 0.15 × X = 0.0088235
+    line = allocate_line("L1", BALANCE, emissions_tco2e=800_000.0, intensity_tco2_per_t=0.80, balance_value=0.85)
+    alpha = 0.15 * (0.85 - 0.80) / 0.85
+    assert line.allowances == math.floor(800_000 * (1 + alpha)) == 807_058
+    # beyond ±20 % the adjustment is capped at ±3 %
+    assert balance_alpha(0.60, 0.85, slope=0.15, cap=0.03, band=0.20) == 0.03
+    assert balance_alpha(1.10, 0.85, slope=0.15, cap=0.03, band=0.20) == -0.03
+    assert balance_alpha(0.85, 0.85, slope=0.15, cap=0.03, band=0.20) == 0.0
+    # without a balance value (published after verification) nothing is computed, and that is said
+    unknown = allocate_line("L1", BALANCE, emissions_tco2e=800_000.0, intensity_tco2_per_t=0.80)
+    assert unknown.allowances is None and any("balance value" in m for m in unknown.missing)
+
+
+def test_what_if_under_the_balance_value_method() -> None:
+    from greenmfg.calc.ets_allowances import Baseline
+
+    base = Baseline(emissions=860_000.0, basis_emissions=860_000.0, output=1_000_000.0, balance_value=0.85)
+    effect = clinker_factor_effect(cement_output_t=1_000_000.0, clinker_factor_before=0.75, clinker_factor_after=0.70,
+                                   clinker_intensity_tco2_per_t=0.86, rules=[BALANCE], baseline=base)
+    # −50 000 t clinker, −43 000 t: I stays 0.86 (817 000 / 950 000), so α stays −0.15 × 0.01/0.85
+    alpha = 0.15 * (0.85 - 0.86) / 0.85
+    before, after = math.floor(860_000 * (1 + alpha)), math.floor(817_000 * (1 + alpha))
+    assert effect.delta_allowances == pytest.approx(after - before)
+    assert effect.delta_net == pytest.approx(after - before + 43_000)
+    assert clinker_factor_effect(cement_output_t=1.0, clinker_factor_before=0.75, clinker_factor_after=0.70,
+                                 clinker_intensity_tco2_per_t=0.86, rules=[BALANCE]).delta_allowances is None

@@ -8,11 +8,18 @@ Allocation (:func:`allocate_line`, :func:`allocate`)
 
     * ``verified_emissions`` — the allowances equal the line's verified covered emissions
       (2024 for every line; in 2025 the special cases such as white clinker);
-    * ``intensity`` — ``A = Q × B × Π F_i``: output ``Q`` [t] of the rule's product times the
-      rule's carbon-intensity value ``B`` [tCO2/t] times its adjustment factors ``F_i`` [1].
+    * ``balance_value`` — ``A = ⌊E × (1 + α)⌋`` (the 2025 method of the plan, unchanged in the 2026
+      draft): the line's verified emissions ``E`` adjusted by how far its intensity ``I`` [tCO2/t]
+      lies from the sector's balance value ``BP`` [tCO2/t] (平衡值, solved after verification so
+      that the sector's allowances equal its emissions): ``X = (BP − I) / BP``,
+      ``α = slope × X`` for ``−band < X < band``, ``+cap`` for ``X ≥ band``, ``−cap`` for
+      ``X ≤ −band`` (slope 0.15, band 20 %, cap 0.03), rounded down to whole tonnes;
+    * ``intensity`` — ``A = Q × B × Π F_i``: output ``Q`` [t] of the rule's product times a
+      carbon-intensity value ``B`` [tCO2/t] times adjustment factors ``F_i`` [1] (a benchmark
+      method; no rule of 2024–2026 uses it, kept for rules that will).
 
-    A value the rule lacks (status ``not_found``) makes the line's allocation ``None`` with the
-    reason; a value that is not ``verified``/``definitional`` is named in ``unverified``.
+    A value the rule lacks (status ``not_found``; e.g. the balance value, published only after
+    verification, unless the user gives one) makes the line's allocation ``None`` with the reason; a value that is not ``verified``/``definitional`` is named in ``unverified``.
 
 Projection to year end (:func:`project_year`)
     From the months reported so far, a ratio estimator over a monthly profile ``w_k``:
@@ -42,8 +49,9 @@ Position (:func:`ccer_usable`, :func:`position`)
 
 Measures (:func:`measure_effect` and the three measures)
     A measure changes covered emissions by ``ΔE`` and the output of some products by ``ΔQ``;
-    the allowances change by ``Σ ΔQ_p × B_p × Π F`` for intensity lines and by ``ΔE`` for lines
-    allocated their verified emissions; ``Δnet = ΔA − ΔE`` (positive: the position improves).
+    the allowances change by ``ΔE`` for lines allocated their verified emissions, by
+    ``A(E + ΔE, I₁) − A(E, I₀)`` for balance-value lines and by ``Σ ΔQ_p × B_p × Π F`` for
+    intensity lines; ``Δnet = ΔA − ΔE`` (positive: the position improves).
 
     * lower clinker factor: ``ΔQ_clinker = C × (f₁ − f₀)``, ``ΔE = ΔQ_clinker × e_clinker``;
     * more scrap in the converter: hot metal replaced ``ΔQ_hm = −S × (s₁ − s₀) × k``,
@@ -70,6 +78,7 @@ __all__ = [
     "MONTHS",
     "Allocation",
     "AllocationRule",
+    "Baseline",
     "LineAllocation",
     "MeasureEffect",
     "Position",
@@ -77,6 +86,7 @@ __all__ = [
     "allocate",
     "allocate_line",
     "anode_effect",
+    "balance_alpha",
     "ccer_usable",
     "cumulative_path",
     "PathPoint",
@@ -91,7 +101,7 @@ MONTHS = 12
 #: molar mass ratio CO2/C (44.0095/12.011 rounded as the guidelines print it: 44/12) [tCO2/tC]
 CO2_PER_C = 44.0 / 12.0
 #: allocation methods a rule can name
-METHODS = ("verified_emissions", "intensity")
+METHODS = ("verified_emissions", "balance_value", "intensity")
 #: verification statuses that need no warning on a result (as the reference library)
 _WARNING_FREE = frozenset({"verified", "definitional"})
 
@@ -103,7 +113,11 @@ _WARNING_FREE = frozenset({"verified", "definitional"})
 class AllocationRule:
     """One product line's allocation rule of one compliance year (a row of ``ets_allocation``).
 
-    ``intensity`` [tCO2/t] and each factor's value are None when the source value was not found.
+    ``intensity`` [tCO2/t] is the reference intensity: the balance value ``BP`` (balance_value
+    method) or the benchmark ``B`` (intensity method); it and each factor's value are None when
+    the source value was not found. ``basis`` says which emissions the line's own intensity
+    divides by the output: ``covered`` (combustion + process), ``process`` (aluminium: anode and
+    anode effect), ``ironmaking_sintering`` (steel).
     """
 
     key: str
@@ -119,6 +133,10 @@ class AllocationRule:
     factors: tuple[tuple[str, float | None], ...] = ()
     verification_status: str = "verified"
     source: str = ""
+    basis: str = "covered"
+
+    def factor(self, name: str) -> float | None:
+        return dict(self.factors).get(name)
 
     @property
     def needs_warning(self) -> bool:
@@ -151,8 +169,20 @@ class Allocation:
     unverified: tuple[str, ...] = ()
 
 
+def balance_alpha(intensity: float, balance_value: float, *, slope: float, cap: float, band: float) -> float:
+    """The adjustment ``α`` [1] of the balance-value method: ``X = (BP − I) / BP``; ``slope × X``
+    inside ``(−band, band)``, ``±cap`` outside (see the module docstring)."""
+    deviation = (balance_value - intensity) / balance_value
+    if deviation >= band:
+        return cap
+    if deviation <= -band:
+        return -cap
+    return slope * deviation
+
+
 def allocate_line(line: str, rule: AllocationRule, *, output_t: float | None = None,
-                  emissions_tco2e: float | None = None) -> LineAllocation:
+                  emissions_tco2e: float | None = None, intensity_tco2_per_t: float | None = None,
+                  balance_value: float | None = None) -> LineAllocation:
     """The allowances [tCO2e] of one product line under ``rule``.
 
     Parameters
@@ -164,7 +194,11 @@ def allocate_line(line: str, rule: AllocationRule, *, output_t: float | None = N
     output_t
         Output of ``rule.output_item`` [t] (intensity method).
     emissions_tco2e
-        The line's (verified) covered emissions [tCO2e] (verified_emissions method).
+        The line's (verified) covered emissions [tCO2e] (verified_emissions, balance_value).
+    intensity_tco2_per_t
+        The line's own intensity ``I`` [tCO2/t] on the rule's basis (balance_value).
+    balance_value
+        ``BP`` [tCO2/t] when the rule has none (the published value, or the user's assumption).
 
     Raises
     ------
@@ -180,6 +214,8 @@ def allocate_line(line: str, rule: AllocationRule, *, output_t: float | None = N
                                   ("the line's verified emissions are not known yet",))
         return LineAllocation(line, rule, output_t, emissions_tco2e, emissions_tco2e,
                               f"A = E_verified = {emissions_tco2e:.3f} tCO2e")
+    if rule.method == "balance_value":
+        return _balance_line(line, rule, output_t, emissions_tco2e, intensity_tco2_per_t, balance_value)
     if rule.method != "intensity":
         raise ValueError(f"unknown allocation method {rule.method!r}: one of {', '.join(METHODS)}")
     missing: list[str] = []
@@ -199,6 +235,31 @@ def allocate_line(line: str, rule: AllocationRule, *, output_t: float | None = N
         allowances *= value if value is not None else 1.0
     shown = f"{output_t:.3f} t × {rule.intensity:.4g} tCO2/t{' × ' + factors if factors else ''}"
     return LineAllocation(line, rule, output_t, emissions_tco2e, allowances, f"A = {shown} = {allowances:.3f} tCO2e")
+
+
+def _balance_line(line: str, rule: AllocationRule, output_t: float | None, emissions: float | None,
+                  intensity: float | None, balance_value: float | None) -> LineAllocation:
+    bp = rule.intensity if rule.intensity is not None else balance_value
+    slope, cap, band = rule.factor("slope"), rule.factor("cap"), rule.factor("band")
+    missing: list[str] = []
+    if emissions is None:
+        missing.append("the line's verified emissions are not known yet")
+    if intensity is None:
+        missing.append("the line's intensity cannot be computed from the stored results")
+    if bp is None or bp <= 0:
+        missing.append("the balance value of {rule} is published after verification: give one to estimate")
+    if slope is None or cap is None or band is None:
+        missing.append("the intensity value of {rule} was not found in the published sources")
+    formula = "A = ⌊E × (1 + α)⌋, α = f((BP − I)/BP)"
+    if missing:
+        return LineAllocation(line, rule, output_t, emissions, None, formula, tuple(missing))
+    assert emissions is not None and intensity is not None and bp is not None
+    assert slope is not None and cap is not None and band is not None
+    alpha = balance_alpha(intensity, bp, slope=slope, cap=cap, band=band)
+    allowances = float(math.floor(emissions * (1 + alpha)))
+    return LineAllocation(line, rule, output_t, emissions, allowances,
+                          f"X = ({bp:.4g} − {intensity:.4g}) / {bp:.4g} = {(bp - intensity) / bp:.4f}; "
+                          f"α = {alpha:.5f}; A = ⌊{emissions:.3f} tCO2e × (1 + α)⌋ = {allowances:.0f} tCO2e")
 
 
 def allocate(lines: Iterable[LineAllocation]) -> Allocation:
@@ -398,18 +459,58 @@ class MeasureEffect:
     derivation: tuple[str, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class Baseline:
+    """A line's year before the measure, for the balance-value method: covered emissions ``E``
+    [tCO2e], the emissions of the intensity basis [tCO2e] and the output [t] of the rule's product;
+    ``balance_value`` [tCO2/t] when the rule has none."""
+
+    emissions: float
+    basis_emissions: float
+    output: float
+    balance_value: float | None = None
+
+
 def measure_effect(measure: str, delta_emissions: float, delta_outputs: Mapping[str, float],
-                   rules: Sequence[AllocationRule], derivation: Sequence[str] = ()) -> MeasureEffect:
+                   rules: Sequence[AllocationRule], derivation: Sequence[str] = (), *,
+                   baseline: Baseline | None = None) -> MeasureEffect:
     """The allowance effect of a change: ``ΔA`` under ``rules`` (the company's lines' rules).
 
     An intensity rule gains ``ΔQ × B × Π F`` for the change of its product's output; a line
     allocated its verified emissions gains the change of emissions (counted once, however many
-    such lines: the measure's emissions change is the company's).
+    such lines: the measure's emissions change is the company's); a balance-value line gains
+    ``A(E + ΔE, I₁) − A(E, I₀)`` with ``I = E_basis / Q`` before and after (the measure's ΔE
+    counted in the basis emissions), from the ``baseline`` (None without one).
     """
     lines = list(derivation)
     delta_allowances: float | None = 0.0
     verified_counted = False
     for rule in rules:
+        if rule.method == "balance_value":
+            if verified_counted:
+                continue
+            verified_counted = True
+            if baseline is None or baseline.output <= 0:
+                lines.append(f"ΔA({rule.key}): needs the line's emissions and output of the year")
+                delta_allowances = None
+                continue
+            change = delta_outputs.get(rule.output_item, 0.0)
+            before = allocate_line("", rule, emissions_tco2e=baseline.emissions,
+                                   intensity_tco2_per_t=baseline.basis_emissions / baseline.output,
+                                   balance_value=baseline.balance_value)
+            after_output = baseline.output + change
+            after = allocate_line("", rule, emissions_tco2e=max(baseline.emissions + delta_emissions, 0.0),
+                                  intensity_tco2_per_t=(max(baseline.basis_emissions + delta_emissions, 0.0)
+                                                        / after_output) if after_output > 0 else None,
+                                  balance_value=baseline.balance_value)
+            if before.allowances is None or after.allowances is None:
+                lines.append(f"ΔA({rule.key}): a value of the rule was not found")
+                delta_allowances = None
+                continue
+            lines += [f"before: {before.derivation}", f"after: {after.derivation}"]
+            if delta_allowances is not None:
+                delta_allowances += after.allowances - before.allowances
+            continue
         if rule.method == "verified_emissions":
             if not verified_counted:
                 verified_counted = True
@@ -441,7 +542,8 @@ def _check(**values: float) -> None:
 
 
 def clinker_factor_effect(*, cement_output_t: float, clinker_factor_before: float, clinker_factor_after: float,
-                          clinker_intensity_tco2_per_t: float, rules: Sequence[AllocationRule]) -> MeasureEffect:
+                          clinker_intensity_tco2_per_t: float, rules: Sequence[AllocationRule],
+                          baseline: Baseline | None = None) -> MeasureEffect:
     """A lower clinker factor [t clinker/t cement] at the same cement output ``C`` [t].
 
     ``ΔQ_clinker = C × (f₁ − f₀)``; ``ΔE = ΔQ_clinker × e_clinker`` [tCO2/t clinker].
@@ -453,12 +555,13 @@ def clinker_factor_effect(*, cement_output_t: float, clinker_factor_before: floa
     return measure_effect("clinker_factor", delta_e, {"clinker": delta_clinker}, rules, (
         f"ΔQ(clinker) = {cement_output_t:.3f} t × ({clinker_factor_after:.4g} − {clinker_factor_before:.4g}) "
         f"= {delta_clinker:.3f} t",
-        f"ΔE = {delta_clinker:.3f} t × {clinker_intensity_tco2_per_t:.4g} tCO2/t = {delta_e:.3f} tCO2e"))
+        f"ΔE = {delta_clinker:.3f} t × {clinker_intensity_tco2_per_t:.4g} tCO2/t = {delta_e:.3f} tCO2e"),
+        baseline=baseline)
 
 
 def scrap_effect(*, crude_steel_t: float, scrap_ratio_before: float, scrap_ratio_after: float,
                  hot_metal_intensity_tco2_per_t: float, hot_metal_per_scrap: float = 1.0,
-                 rules: Sequence[AllocationRule]) -> MeasureEffect:
+                 rules: Sequence[AllocationRule], baseline: Baseline | None = None) -> MeasureEffect:
     """More scrap [t/t crude steel] in the converter at the same crude-steel output ``S`` [t].
 
     Each tonne of scrap replaces ``k`` = ``hot_metal_per_scrap`` t of hot metal (an input of the
@@ -472,11 +575,13 @@ def scrap_effect(*, crude_steel_t: float, scrap_ratio_before: float, scrap_ratio
     return measure_effect("scrap", delta_e, {"pig_iron": delta_hm, "crude_steel": 0.0}, rules, (
         f"ΔQ(hot metal) = −{crude_steel_t:.3f} t × ({scrap_ratio_after:.4g} − {scrap_ratio_before:.4g}) "
         f"× {hot_metal_per_scrap:.4g} = {delta_hm:.3f} t",
-        f"ΔE = {delta_hm:.3f} t × {hot_metal_intensity_tco2_per_t:.4g} tCO2/t = {delta_e:.3f} tCO2e"))
+        f"ΔE = {delta_hm:.3f} t × {hot_metal_intensity_tco2_per_t:.4g} tCO2/t = {delta_e:.3f} tCO2e"),
+        baseline=baseline)
 
 
 def anode_effect(*, aluminium_t: float, net_anode_before: float, net_anode_after: float,
-                 anode_carbon_content: float, rules: Sequence[AllocationRule]) -> MeasureEffect:
+                 anode_carbon_content: float, rules: Sequence[AllocationRule],
+                 baseline: Baseline | None = None) -> MeasureEffect:
     """Lower net anode consumption [t anode/t Al] at the same aluminium output ``P`` [t].
 
     ``ΔE = P × (a₁ − a₀) × c × 44/12`` with the anode's carbon content ``c`` [tC/t anode].
@@ -487,4 +592,5 @@ def anode_effect(*, aluminium_t: float, net_anode_before: float, net_anode_after
     delta_e = delta_anode * anode_carbon_content * CO2_PER_C
     return measure_effect("anode", delta_e, {"carbon_anode": delta_anode, "aluminium_liquid": 0.0}, rules, (
         f"ΔQ(anode) = {aluminium_t:.3f} t × ({net_anode_after:.4g} − {net_anode_before:.4g}) = {delta_anode:.3f} t",
-        f"ΔE = {delta_anode:.3f} t × {anode_carbon_content:.4g} tC/t × 44/12 = {delta_e:.3f} tCO2e"))
+        f"ΔE = {delta_anode:.3f} t × {anode_carbon_content:.4g} tC/t × 44/12 = {delta_e:.3f} tCO2e"),
+        baseline=baseline)

@@ -39,6 +39,7 @@ from greenmfg.accounting.models import FacilityResult, ResultProduct
 from greenmfg.calc.ets_allowances import (
     Allocation,
     AllocationRule,
+    Baseline,
     LineAllocation,
     MeasureEffect,
     Position,
@@ -123,9 +124,9 @@ def rules_for(year: int, sector: str | None = None) -> list[RuleRecord]:
                 continue
             rule = AllocationRule(
                 key=record["key"], year=year, sector=record["sector"], case=record["case"], method=record["method"],
-                output_item=record["output_item"], intensity=_float(record.get("intensity")),
+                output_item=record["output_item"], intensity=_float(record.get("reference_value")),
                 factors=_factors(record.get("factors")), verification_status=record["verification_status"],
-                source=record["source"])
+                source=record["source"], basis=(record.get("intensity_basis") or "covered").strip() or "covered")
             out.append(RuleRecord(rule, dataset.id, record.get("case_name_zh", ""), record.get("case_name_en", ""),
                                   record.get("rule_zh", ""), record.get("rule_en", ""), record.get("notes", "")))
         return out
@@ -197,7 +198,8 @@ def _month(period: str) -> int | None:
 def _covered_rows(session: Session, enterprise_ids: Sequence[int], years: Sequence[int]) -> list[Any]:
     return list(session.execute(
         select(FacilityResult.enterprise_id, FacilityResult.facility_id, FacilityResult.year, FacilityResult.period,
-               func.sum(FacilityResult.combustion_tco2e + FacilityResult.process_tco2e))
+               func.sum(FacilityResult.combustion_tco2e + FacilityResult.process_tco2e),
+               func.sum(FacilityResult.process_tco2e))
         .where(FacilityResult.enterprise_id.in_(enterprise_ids), FacilityResult.year.in_(years),
                FacilityResult.current.is_(True))
         .group_by(FacilityResult.enterprise_id, FacilityResult.facility_id, FacilityResult.year,
@@ -213,7 +215,7 @@ def monthly_covered(session: Session, enterprise_id: int, year: int) -> dict[str
     with the monthly filings switches this body to the filed months. The caller checks access.
     """
     out: dict[str, float] = defaultdict(float)
-    for _, _, _, period, value in _covered_rows(session, [enterprise_id], [year]):
+    for _, _, _, period, value, _process in _covered_rows(session, [enterprise_id], [year]):
         if _month(period) is not None:
             out[period] += float(value or 0.0)
     return dict(sorted(out.items()))
@@ -236,6 +238,8 @@ class _Data:
     facility, product and month (this year), covered emissions per month of the previous year."""
 
     emissions: dict[int, dict[int, float]] = field(default_factory=lambda: defaultdict(dict))
+    #: process emissions per facility and month (the aluminium intensity's basis)
+    process: dict[int, dict[int, float]] = field(default_factory=lambda: defaultdict(dict))
     previous: dict[int, float] = field(default_factory=dict)
     outputs: dict[int, dict[str, dict[int, float]]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(dict)))
 
@@ -243,12 +247,14 @@ class _Data:
 def _load(session: Session, enterprise_ids: Sequence[int], year: int) -> dict[int, _Data]:
     data: dict[int, _Data] = defaultdict(_Data)
     previous: dict[int, dict[int, float]] = defaultdict(lambda: defaultdict(float))
-    for enterprise_id, facility_id, row_year, period, value in _covered_rows(session, enterprise_ids, [year, year - 1]):
+    for enterprise_id, facility_id, row_year, period, value, process in _covered_rows(session, enterprise_ids,
+                                                                                     [year, year - 1]):
         month = _month(period)
         if month is None:
             continue
         if row_year == year:
             data[enterprise_id].emissions[facility_id][month] = float(value or 0.0)
+            data[enterprise_id].process[facility_id][month] = float(process or 0.0)
         else:
             previous[enterprise_id][month] += float(value or 0.0)
     for enterprise_id, months in previous.items():
@@ -274,6 +280,10 @@ class Line:
     output_projected: float | None
     emissions_to_date: float
     emissions_projected: float | None
+    #: the line's intensity [tCO2/t] on the rule's basis over the months so far (balance-value rules)
+    intensity: float | None
+    #: the emissions of the basis [tCO2e] projected to year end
+    basis_projected: float | None
     so_far: LineAllocation
     year_end: LineAllocation
 
@@ -298,6 +308,8 @@ class AllowancesView:
     #: located warnings (unverified or missing values)
     warnings: list[Finding]
     can_manage: bool = False
+    #: the balance value [tCO2/t] the user assumed (rules without a published one)
+    balance_value: float | None = None
 
     @property
     def next_milestones(self) -> list[Milestone]:
@@ -309,7 +321,7 @@ def _warning(code: str, message: str, message_zh: str, value: str = "") -> Findi
 
 
 def _lines(data: _Data, rules: list[RuleRecord], facilities: Mapping[int, str],
-           cases: Mapping[int, str]) -> list[Line]:
+           cases: Mapping[int, str], balance_value: float | None) -> list[Line]:
     general = {r.rule.case: r for r in rules}
     lines = []
     default = general.get("general")
@@ -320,29 +332,45 @@ def _lines(data: _Data, rules: list[RuleRecord], facilities: Mapping[int, str],
         months = data.outputs.get(facility_id, {}).get(item, {})
         record = general.get(cases.get(facility_id, "general"), default)
         emissions = data.emissions.get(facility_id, {})
-        if not months and record.rule.method == "intensity":
+        if not months and record.rule.method != "verified_emissions":
             continue  # a facility without the sector's product is no product line
         if not months and not emissions:
             continue
         output = project_year(months, level=LEVEL) if months else None
-        emitted = project_year(emissions, profile=None, level=LEVEL)
+        emitted = project_year(emissions, level=LEVEL)
+        basis = _basis(data, facility_id, record.rule.basis)
+        basis_year = project_year(basis, level=LEVEL) if basis is not None else None
+        intensity = (basis_year.to_date / output.to_date
+                     if basis_year is not None and output is not None and output.to_date > 0 else None)
         name = facilities.get(facility_id, str(facility_id))
         output_to_date = output.to_date if output else None
         output_projected = output.projected if output else None
-        so_far = allocate_line(name, record.rule, output_t=output_to_date, emissions_tco2e=emitted.to_date)
-        year_end = allocate_line(name, record.rule, output_t=output_projected, emissions_tco2e=emitted.projected)
+        so_far = allocate_line(name, record.rule, output_t=output_to_date, emissions_tco2e=emitted.to_date,
+                               intensity_tco2_per_t=intensity, balance_value=balance_value)
+        year_end = allocate_line(name, record.rule, output_t=output_projected, emissions_tco2e=emitted.projected,
+                                 intensity_tco2_per_t=intensity, balance_value=balance_value)
         lines.append(Line(facility_id, name, record, output_to_date, output_projected, emitted.to_date,
-                          emitted.projected, so_far, year_end))
+                          emitted.projected, intensity, basis_year.projected if basis_year else None, so_far, year_end))
     return lines
 
 
+def _basis(data: _Data, facility_id: int, basis: str) -> dict[int, float] | None:
+    """The emissions per month that the line's intensity divides (None: not in the stored results)."""
+    if basis == "covered":
+        return data.emissions.get(facility_id, {})
+    if basis == "process":
+        return data.process.get(facility_id, {})
+    return None  # ironmaking + sintering (steel): the results hold no process-level split yet
+
+
 def _view(session: Session, enterprise: Organisation, year: int, data: _Data, *, ccer_held: float,
-          today: dt.date, cases: Mapping[int, str], with_calendar: bool = True) -> AllowancesView:
+          today: dt.date, cases: Mapping[int, str], with_calendar: bool = True,
+          balance_value: float | None = None) -> AllowancesView:
     sector = sector_of(enterprise)
     rules = rules_for(year, sector) if sector else []
     facilities = dict(session.execute(select(Facility.id, Facility.code).where(
         Facility.enterprise_id == enterprise.id)).all())
-    lines = _lines(data, rules, facilities, cases)
+    lines = _lines(data, rules, facilities, cases, balance_value)
     monthly: dict[int, float] = defaultdict(float)
     for months in data.emissions.values():
         for month, value in months.items():
@@ -363,15 +391,34 @@ def _view(session: Session, enterprise: Organisation, year: int, data: _Data, *,
         warnings.append(_warning("no_rules", f"no allocation rules for {year} are encoded",
                                  f"尚未收录 {year} 年度的配额分配规则", str(year)))
     for record in rules:
+        used = any(line.record is record for line in lines) or record.rule.case == "general"
+        if not used:
+            continue
+        if record.rule.method == "balance_value" and record.rule.intensity is None and balance_value is None:
+            warnings.append(_warning(
+                "balance_value_not_published",
+                f"the balance value of {record.name_en} ({year}) is published only after verification: the "
+                "allowances are estimated once you give one",
+                f"{record.name_zh}（{year} 年度）的行业平衡值在核查完成后才公布：填写平衡值后可估算配额",
+                record.rule.key))
+        elif record.rule.method == "balance_value" and record.rule.intensity is None:
+            warnings.append(_warning(
+                "balance_value_assumed", f"the balance value {balance_value:g} tCO2/t is the user's assumption",
+                f"平衡值 {balance_value:g} tCO2/t 为用户假设值", record.rule.key))
+        if record.rule.method == "balance_value" and record.rule.basis == "ironmaking_sintering":
+            warnings.append(_warning(
+                "intensity_basis_missing",
+                "the steel intensity (ironmaking and sintering emissions per tonne of iron) needs process-level "
+                "results, which are not stored yet",
+                "钢铁碳排放强度（炼铁和烧结工序排放 / 吨铁）需要工序级核算结果，目前尚未保存", record.rule.key))
         if record.rule.method == "intensity" and (record.rule.intensity is None
                                                    or any(v is None for _, v in record.rule.factors)):
-            if any(line.record is record for line in lines) or record.rule.case == "general":
-                warnings.append(_warning(
-                    "value_not_found",
-                    f"the intensity value of {record.name_en} ({year}) was not found in the published sources: "
-                    "its allowances are not computed",
-                    f"{record.name_zh}（{year} 年度）的碳排放强度值未在公开来源中找到：不计算其配额", record.rule.key))
-        elif record.rule.needs_warning and any(line.record is record for line in lines):
+            warnings.append(_warning(
+                "value_not_found",
+                f"the intensity value of {record.name_en} ({year}) was not found in the published sources: "
+                "its allowances are not computed",
+                f"{record.name_zh}（{year} 年度）的碳排放强度值未在公开来源中找到：不计算其配额", record.rule.key))
+        elif record.rule.needs_warning and record.rule.method != "balance_value":
             warnings.append(_warning(
                 "unverified_rule", f"the rule for {record.name_en} ({year}) was not checked against the plan's text "
                 f"(status: {record.rule.verification_status})",
@@ -384,8 +431,9 @@ def _view(session: Session, enterprise: Organisation, year: int, data: _Data, *,
         warnings.append(_warning("ccer_limit_unverified", "the CCER offset limit is not verified",
                                  "CCER 抵销比例上限未经原文核实", limit.reference))
     milestones = calendar(range(year - 1, year + 2)) if with_calendar else []
-    return AllowancesView(enterprise, year, sector, rules, lines, so_far, year_end, projection, dict(sorted(monthly.items())),
-                          dict(sorted(data.previous.items())), pos, limit, milestones, today, warnings)
+    return AllowancesView(enterprise, year, sector, rules, lines, so_far, year_end, projection,
+                          dict(sorted(monthly.items())), dict(sorted(data.previous.items())), pos, limit, milestones,
+                          today, warnings, balance_value=balance_value)
 
 
 def _check_year(year: object) -> int:
@@ -407,6 +455,19 @@ def _check_ccer(ccer_held: object) -> float:
     return value or 0.0
 
 
+def _check_balance(balance_value: object) -> float | None:
+    issues: list[Finding] = []
+    value = _number(balance_value, "balance_value", issues, upper=100.0)
+    if issues:
+        raise ValidationFailed(issues)
+    if value is not None and value <= 0:
+        raise ValidationFailed([_INPUT.finding("out_of_range", "balance_value", balance_value,
+                                               "the balance value must be greater than 0 (tCO2/t)",
+                                               "平衡值须大于 0（吨二氧化碳/吨）", "write a value such as 0.85",
+                                               "请填写数值，例如 0.85")])
+    return value
+
+
 def _default_year(session: Session, enterprise_id: int, today: dt.date) -> int:
     latest = session.scalar(select(func.max(FacilityResult.year)).where(
         FacilityResult.enterprise_id == enterprise_id, FacilityResult.current.is_(True)))
@@ -415,7 +476,7 @@ def _default_year(session: Session, enterprise_id: int, today: dt.date) -> int:
 
 def allowances_view(session: Session, principal: Principal, enterprise_id: int, year: int | None = None, *,
                     ccer_held: object = 0.0, today: dt.date | None = None,
-                    cases: Mapping[int, str] | None = None) -> AllowancesView:
+                    cases: Mapping[int, str] | None = None, balance_value: object = None) -> AllowancesView:
     """The enterprise's allocation, projection, position and calendar for ``year`` (the latest year
     with results when None).
 
@@ -430,8 +491,10 @@ def allowances_view(session: Session, principal: Principal, enterprise_id: int, 
     today = today or dt.date.today()
     chosen = _check_year(year if year is not None else _default_year(session, enterprise_id, today))
     held = _check_ccer(ccer_held)
+    bp = _check_balance(balance_value)
     data = _load(session, [enterprise_id], chosen).get(enterprise_id, _Data())
-    view = _view(session, enterprise, chosen, data, ccer_held=held, today=today, cases=cases or {})
+    view = _view(session, enterprise, chosen, data, ccer_held=held, today=today, cases=cases or {},
+                 balance_value=bp)
     return dataclasses.replace(view, can_manage=principal.can_manage(enterprise_id))
 
 
@@ -540,11 +603,19 @@ def what_if(view: AllowancesView, measure: object, params: Mapping[str, object])
     if issues:
         raise ValidationFailed(issues)
     rules = [line.record.rule for line in view.lines] or [r.rule for r in view.rules if r.rule.case == "general"]
+    balance_lines = [line for line in view.lines if line.record.rule.method == "balance_value"]
+    baseline = None
+    if balance_lines and all(line.emissions_projected is not None and line.basis_projected is not None
+                             and line.output_projected for line in balance_lines):
+        baseline = Baseline(emissions=sum(line.emissions_projected or 0.0 for line in balance_lines),
+                            basis_emissions=sum(line.basis_projected or 0.0 for line in balance_lines),
+                            output=sum(line.output_projected or 0.0 for line in balance_lines),
+                            balance_value=view.balance_value)
     if measure == "clinker_factor":
-        return clinker_factor_effect(rules=rules, **values)
+        return clinker_factor_effect(rules=rules, baseline=baseline, **values)
     if measure == "scrap":
-        return scrap_effect(rules=rules, **values)
-    return anode_effect(rules=rules, **values)
+        return scrap_effect(rules=rules, baseline=baseline, **values)
+    return anode_effect(rules=rules, baseline=baseline, **values)
 
 
 def as_dict(view: AllowancesView, effect: MeasureEffect | None = None) -> dict[str, Any]:
@@ -559,9 +630,11 @@ def as_dict(view: AllowancesView, effect: MeasureEffect | None = None) -> dict[s
     p, pos = view.projection, view.position
     out: dict[str, Any] = {
         "enterprise": {"id": view.enterprise.id, "code": view.enterprise.code, "name": view.enterprise.name},
-        "year": view.year, "sector": view.sector,
+        "year": view.year, "sector": view.sector, "balance_value_assumed_tco2_per_t": view.balance_value,
+        "line_intensities_tco2_per_t": {line.facility: line.intensity for line in view.lines},
         "rules": [{"key": r.rule.key, "case": r.rule.case, "name_zh": r.name_zh, "name_en": r.name_en,
-                   "method": r.rule.method, "output_item": r.rule.output_item, "intensity_tco2_per_t": r.rule.intensity,
+                   "method": r.rule.method, "output_item": r.rule.output_item, "intensity_basis": r.rule.basis,
+                   "reference_value_tco2_per_t": r.rule.intensity,
                    "factors": [{"name": n, "value": v} for n, v in r.rule.factors], "rule_en": r.rule_en,
                    "rule_zh": r.rule_zh, "source": r.rule.source, "verification_status": r.rule.verification_status,
                    "dataset": r.dataset_id} for r in view.rules],

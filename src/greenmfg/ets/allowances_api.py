@@ -1,9 +1,11 @@
 """Allowances API (national carbon market), read only.
 
-``GET /api/v1/ets/allowances/enterprises/{id}?year=&ccer_held=`` — the enterprise's allocation per
+``GET /api/v1/ets/allowances/enterprises/{id}?year=&ccer_held=&balance_value=`` — the enterprise's allocation per
 product line (so far and at year end), covered emissions so far and projected with the band, the
 surplus/deficit with its band, the usable CCER within the limit, the compliance calendar and the
-warnings (values not found or not verified). Anyone who may see the enterprise reads it.
+warnings (values not found or not verified). 2025 allocates the verified emissions × (1 + α), α from
+the line's intensity against the sector's balance value, which is published only after verification:
+``balance_value`` [tCO2/t] estimates with an assumed one. Anyone who may see the enterprise reads it.
 
 ``GET /api/v1/ets/allowances/enterprises/{id}/what-if?year=&measure=&…`` — the same with the
 allowance effect of a measure: ``measure=clinker_factor`` (``cement_output_t``,
@@ -36,14 +38,18 @@ router = APIRouter(prefix="/api/v1/ets/allowances", tags=["ets"])
 DatabaseDep = Annotated[Database, Depends(get_database)]
 YEAR_QUERY = Query(ge=service.MIN_YEAR, le=service.MAX_YEAR, description="the latest year with results when omitted")
 CCER_QUERY = Query(max_length=40, description="CCER held [tCO2e] (0 when omitted)")
+BP_QUERY = Query(max_length=40, description="the sector's balance value [tCO2/t] to assume (published only after "
+                                            "verification)")
 
 
 @router.get("/enterprises/{enterprise_id}", summary="Allowances, projected emissions and the position of the year")
 def enterprise_allowances(enterprise_id: Id, principal: CurrentPrincipal, database: DatabaseDep,
                           year: Annotated[int | None, YEAR_QUERY] = None,
-                          ccer_held: Annotated[str | None, CCER_QUERY] = None) -> Any:
+                          ccer_held: Annotated[str | None, CCER_QUERY] = None,
+                          balance_value: Annotated[str | None, BP_QUERY] = None) -> Any:
     with database.session() as session:
-        view = service.allowances_view(session, principal, enterprise_id, year, ccer_held=ccer_held)
+        view = service.allowances_view(session, principal, enterprise_id, year, ccer_held=ccer_held,
+                                       balance_value=balance_value)
         return jsonable_encoder(service.as_dict(view))
 
 
@@ -51,10 +57,12 @@ def enterprise_allowances(enterprise_id: Id, principal: CurrentPrincipal, databa
 def enterprise_what_if(enterprise_id: Id, request: Request, principal: CurrentPrincipal, database: DatabaseDep,
                        year: Annotated[int | None, YEAR_QUERY] = None,
                        ccer_held: Annotated[str | None, CCER_QUERY] = None,
+                       balance_value: Annotated[str | None, BP_QUERY] = None,
                        measure: Annotated[str | None, Query(max_length=40)] = None) -> Any:
     params = {k: v for k, v in request.query_params.items() if len(v) <= 40}
     with database.session() as session:
-        view = service.allowances_view(session, principal, enterprise_id, year, ccer_held=ccer_held)
+        view = service.allowances_view(session, principal, enterprise_id, year, ccer_held=ccer_held,
+                                       balance_value=balance_value)
         effect = service.what_if(view, measure, params)
         return jsonable_encoder(service.as_dict(view, effect))
 

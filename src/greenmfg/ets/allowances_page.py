@@ -37,6 +37,7 @@ YEAR = Query(ge=service.MIN_YEAR, le=service.MAX_YEAR)
 
 #: words of the codes the pages show
 METHOD_WORDS = {"verified_emissions": N_("Allowances = verified emissions"),
+                "balance_value": N_("Verified emissions × (1 + α), α from the intensity against the balance value"),
                 "intensity": N_("Output × intensity value × adjustment factors")}
 PROJECTION_WORDS = {
     "complete": N_("The year is complete: the figures are the year's."),
@@ -69,6 +70,10 @@ MISSING_WORDS = {
     "no output of {item} recorded": N_("no output of {item} recorded"),
     "the intensity value of {rule} was not found in the published sources":
         N_("the intensity value of {rule} was not found in the published sources"),
+    "the line's intensity cannot be computed from the stored results":
+        N_("the line's intensity cannot be computed from the stored results"),
+    "the balance value of {rule} is published after verification: give one to estimate":
+        N_("the balance value of {rule} is published after verification: give one to estimate"),
 }
 
 
@@ -83,6 +88,7 @@ def _missing(t: Translator, reason: str, item: str, rule: str) -> str:
 def allowances_page(enterprise_id: Id, request: Request, principal: PagePrincipal, database: DatabaseDep,
                     year: Annotated[int | None, YEAR] = None,
                     ccer_held: Annotated[str | None, Query(max_length=40)] = None,
+                    balance_value: Annotated[str | None, Query(max_length=40)] = None,
                     measure: Annotated[str | None, Query(max_length=40)] = None) -> Response:
     t = translator_for(request)
     params = {k: v for k, v in request.query_params.items() if len(v) <= 40}
@@ -91,7 +97,8 @@ def allowances_page(enterprise_id: Id, request: Request, principal: PagePrincipa
     status = 200
     with database.session() as session:
         try:
-            view = service.allowances_view(session, principal, enterprise_id, year, ccer_held=ccer_held)
+            view = service.allowances_view(session, principal, enterprise_id, year, ccer_held=ccer_held,
+                                           balance_value=balance_value)
         except ValidationFailed as failed:
             for issue in failed.issues:
                 errors.setdefault(issue.column, []).append(issue.message_zh if t.locale == "zh-CN" else issue.message)
