@@ -89,7 +89,9 @@ def test_projection_edges() -> None:
     # the band never ends below what is already emitted
     wild = project_year({1: 1000.0, 2: 0.0})
     assert wild.low is not None and wild.low >= 1000.0
-    for bad in ({13: 1.0}, {1: -1.0}, {1: float("nan")}):
+    # a negative month (carbon leaving in products) is projected like any other
+    assert project_year({1: -10.0, 2: 30.0}).projected == pytest.approx(120.0)
+    for bad in ({13: 1.0}, {1: float("inf")}, {1: float("nan")}):
         with pytest.raises(ValueError):
             project_year(bad)
     with pytest.raises(ValueError):
@@ -106,6 +108,10 @@ def test_ccer_is_usable_within_the_limit_only() -> None:
     assert pos.balance_low == pytest.approx(95_000 + 5_150 - 103_000)   # high emissions → low balance
     assert pos.balance_high == pytest.approx(95_000 + 4_900 - 98_000)
     assert position(None, 1.0).balance is None
+    # allocated the verified emissions (k = 1): the band of the emissions does not move the balance
+    verified = position(100_000.0, 100_000.0, emissions_low=90_000.0, emissions_high=110_000.0,
+                        allowances_per_emission=1.0)
+    assert verified.balance == verified.balance_low == verified.balance_high == 0.0
 
 
 def test_lower_clinker_factor() -> None:

@@ -205,9 +205,10 @@ def allocate_line(line: str, rule: AllocationRule, *, output_t: float | None = N
     ValueError
         An unknown method, or a negative or non-finite quantity.
     """
-    for name, value in (("output", output_t), ("emissions", emissions_tco2e)):
-        if value is not None and (not math.isfinite(value) or value < 0):
-            raise ValueError(f"{name} must be a finite number ≥ 0, got {value!r}")
+    if output_t is not None and (not math.isfinite(output_t) or output_t < 0):
+        raise ValueError(f"output must be a finite number ≥ 0, got {output_t!r}")
+    if emissions_tco2e is not None and not math.isfinite(emissions_tco2e):
+        raise ValueError(f"emissions must be a finite number, got {emissions_tco2e!r}")
     if rule.method == "verified_emissions":
         if emissions_tco2e is None:
             return LineAllocation(line, rule, output_t, None, None, "A = E_verified",
@@ -319,15 +320,16 @@ def project_year(monthly: Mapping[int, float], *, profile: Mapping[int, float] |
     Raises
     ------
     ValueError
-        A month outside 1–12, a negative or non-finite value, or a level outside (0, 1).
+        A month outside 1–12, a non-finite value, or a level outside (0, 1).
     """
     if not 0 < level < 1:
         raise ValueError(f"level must lie between 0 and 1, got {level!r}")
     for month, value in monthly.items():
         if month not in range(1, MONTHS + 1):
             raise ValueError(f"month {month!r} is not one of 1–12")
-        if not math.isfinite(value) or value < 0:
-            raise ValueError(f"month {month}: value must be a finite number ≥ 0, got {value!r}")
+        if not math.isfinite(value):
+            # a month may be negative (carbon leaving in products can exceed a month's emissions)
+            raise ValueError(f"month {month}: value must be a finite number, got {value!r}")
     observed = tuple(sorted(monthly))
     to_date = float(sum(monthly[m] for m in observed))
     if not observed:
@@ -351,8 +353,8 @@ def project_year(monthly: Mapping[int, float], *, profile: Mapping[int, float] |
     rest = sum(weights[m] for m in remaining)
     sd = s * math.sqrt(sum(weights[m] ** 2 for m in remaining) + rest ** 2 / count)
     half = _t_quantile(1 - (1 - level) / 2, count - 1) * sd
-    # the year cannot end below what is already emitted
-    low = max(projected - half, to_date)
+    # the year cannot end below what is already emitted (when no month can take any back)
+    low = max(projected - half, to_date) if all(monthly[m] >= 0 for m in observed) else projected - half
     return Projection(observed, to_date, projected, low, projected + half, method, level, sd, scale, expected)
 
 
@@ -428,13 +430,19 @@ class Position:
 
 def position(allowances: float | None, emissions: float | None, *, emissions_low: float | None = None,
              emissions_high: float | None = None, ccer_held: float = 0.0,
-             ccer_limit_share: float | None = None) -> Position:
-    """Surplus (> 0) or deficit (< 0) with its band: ``A + min(CCER, limit × E) − E``."""
+             ccer_limit_share: float | None = None, allowances_per_emission: float = 0.0) -> Position:
+    """Surplus (> 0) or deficit (< 0) with its band: ``A(E) + min(CCER, limit × E) − E``.
+
+    ``allowances_per_emission`` [1]: how the allowances move with the emissions across the band,
+    ``A(e) = A + k × (e − E)``: 1 when they are the verified emissions, ``1 + α`` under the balance
+    value, 0 when they follow output only (intensity rules).
+    """
 
     def balance(e: float | None) -> float | None:
         if allowances is None or e is None:
             return None
-        return allowances + ccer_usable(ccer_held, e, ccer_limit_share) - e
+        moved = allowances + (allowances_per_emission * (e - emissions) if emissions is not None else 0.0)
+        return moved + ccer_usable(ccer_held, e, ccer_limit_share) - e
 
     usable = None if emissions is None else ccer_usable(ccer_held, emissions, ccer_limit_share)
     return Position(allowances, emissions, emissions_low, emissions_high, ccer_held, ccer_limit_share, usable,

@@ -261,7 +261,8 @@ def _load(session: Session, enterprise_ids: Sequence[int], year: int) -> dict[in
         data[enterprise_id].previous = dict(months)
     for enterprise_id, facility_id, period, product, quantity in _output_rows(session, enterprise_ids, year):
         month = _month(period)
-        if month is not None and quantity is not None:
+        # an output is a quantity ≥ 0; anything else is not a month of output (the results validate it)
+        if month is not None and quantity is not None and math.isfinite(quantity) and quantity >= 0:
             data[enterprise_id].outputs[facility_id][product][month] = float(quantity)
     return data
 
@@ -379,8 +380,13 @@ def _view(session: Session, enterprise: Organisation, year: int, data: _Data, *,
     so_far = allocate(line.so_far for line in lines)
     year_end = allocate(line.year_end for line in lines)
     limit = ccer_limit()
+    # allowances that are (a multiple of) the verified emissions move with the emissions across the band
+    following = sum(line.year_end.allowances or 0.0 for line in lines
+                    if line.record.rule.method in ("verified_emissions", "balance_value"))
+    per_emission = following / projection.projected if projection.projected else 0.0
     pos = position(year_end.total, projection.projected, emissions_low=projection.low,
-                   emissions_high=projection.high, ccer_held=ccer_held, ccer_limit_share=limit.share)
+                   emissions_high=projection.high, ccer_held=ccer_held, ccer_limit_share=limit.share,
+                   allowances_per_emission=per_emission)
     warnings: list[Finding] = []
     if sector is None:
         warnings.append(_warning("not_covered_sector",

@@ -24,6 +24,7 @@ from greenmfg.db.session import Database
 from greenmfg.errors import ValidationFailed
 from greenmfg.ets import allowances as service
 from greenmfg.i18n import N_, Translator
+from greenmfg.refdata.words import in_words, key_name
 from greenmfg.web.deps import PagePrincipal, get_database
 from greenmfg.web.ids import Id
 from greenmfg.web.templating import render, translator_for
@@ -67,13 +68,13 @@ FIELD_WORDS = {
 }
 MISSING_WORDS = {
     "the line's verified emissions are not known yet": N_("the line's verified emissions are not known yet"),
-    "no output of {item} recorded": N_("no output of {item} recorded"),
+    "no output of {item} recorded": N_("no output of %(item)s recorded"),
     "the intensity value of {rule} was not found in the published sources":
-        N_("the intensity value of {rule} was not found in the published sources"),
+        N_("the intensity value of %(rule)s was not found in the published sources"),
     "the line's intensity cannot be computed from the stored results":
         N_("the line's intensity cannot be computed from the stored results"),
     "the balance value of {rule} is published after verification: give one to estimate":
-        N_("the balance value of {rule} is published after verification: give one to estimate"),
+        N_("the balance value of %(rule)s is published after verification: give one to estimate"),
 }
 
 
@@ -81,7 +82,7 @@ def _missing(t: Translator, reason: str, item: str, rule: str) -> str:
     if reason in MISSING_WORDS:
         return t.gettext(MISSING_WORDS[reason], item=item, rule=rule)
     name = reason.removeprefix("the adjustment factor ").partition(" of ")[0]
-    return t.gettext(N_("the adjustment factor {name} of {rule} was not found"), name=name, rule=rule)
+    return t.gettext(N_("the adjustment factor %(name)s of %(rule)s was not found"), name=name, rule=rule)
 
 
 @router.get("/enterprises/{enterprise_id}/ets/allowances")
@@ -147,7 +148,7 @@ def _panel(view: service.AllowancesView, t: Translator) -> dict[str, Any]:
     lines = []
     for line in view.lines:
         rule = line.record.rule
-        reasons = [_missing(t, reason, rule.output_item, rule_names.get(rule.key, rule.key))
+        reasons = [_missing(t, reason, key_name(rule.output_item, zh=zh), rule_names.get(rule.key, rule.key))
                    for reason in line.year_end.missing]
         lines.append({"facility": line.facility, "rule": rule_names.get(rule.key, rule.key),
                       "method": t.gettext(METHOD_WORDS.get(rule.method, rule.method)), "item": rule.output_item,
@@ -162,13 +163,13 @@ def _panel(view: service.AllowancesView, t: Translator) -> dict[str, Any]:
                        "rule": r.rule_zh if zh else r.rule_en, "intensity": r.rule.intensity,
                        "status": r.rule.verification_status, "source": r.rule.source}
                       for r in view.rules],
-            "warnings": [w.message_zh if zh else w.message for w in view.warnings]}
+            "warnings": [in_words(w.message_zh if zh else w.message, zh=zh) for w in view.warnings]}
 
 
 def _chart(view: service.AllowancesView, t: Translator) -> dict[str, Any]:
     """ECharts option: cumulative covered emissions recorded and projected with the band
     (:func:`greenmfg.calc.ets_allowances.cumulative_path`) against the year-end allowances."""
-    labels = [t.gettext(N_("Month {month}"), month=str(m)) for m in range(1, MONTHS + 1)]
+    labels = [t.gettext(N_("Month %(month)s"), month=str(m)) for m in range(1, MONTHS + 1)]
     path = cumulative_path(view.monthly, view.projection)
     recorded = [None if point.recorded is None else round(point.recorded, 3) for point in path]
     projected = [None if point.projected is None else round(point.projected, 3) for point in path]
