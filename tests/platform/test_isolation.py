@@ -34,9 +34,12 @@ SCOPED = {
     ("GET", "/api/v1/enterprises/{enterprise_id}/benchmark"),
     ("GET", "/api/v1/enterprises/{enterprise_id}/targets"), ("PUT", "/api/v1/enterprises/{enterprise_id}/targets"),
     ("GET", "/api/v1/enterprises/{enterprise_id}/report"),
+    # national carbon market allowances (tests/ets/test_allowances.py)
+    ("GET", "/api/v1/ets/allowances/enterprises/{enterprise_id}"),
+    ("GET", "/api/v1/ets/allowances/enterprises/{enterprise_id}/what-if"),
 }
 #: lists: the outsider's answer must not contain the enterprise
-LISTS = {("GET", "/api/v1/enterprises"), ("GET", "/api/v1/organisations")}
+LISTS = {("GET", "/api/v1/enterprises"), ("GET", "/api/v1/organisations"), ("GET", "/api/v1/ets/allowances")}
 #: the caller's own things (tested in test_auth: another user's token is 404)
 OWN = {("GET", "/api/v1/me"), ("GET", "/api/v1/auth/tokens"), ("POST", "/api/v1/auth/tokens"),
        ("DELETE", "/api/v1/auth/tokens/{token_id}"), ("POST", "/api/v1/auth/password")}

@@ -39,6 +39,7 @@ SCOPED = {
     ("POST", "/imports/{import_id}/discard"),
     ("GET", "/results/{result_id}"),
     ("GET", "/enterprises/{enterprise_id}/targets"), ("POST", "/enterprises/{enterprise_id}/targets"),
+    ("GET", "/enterprises/{enterprise_id}/ets/allowances"),
 }
 #: the user's own enterprise, or a picker of the visible ones: must not show any other
 HOME = {("GET", "/"), ("GET", "/imports"), ("GET", "/results")}
@@ -114,6 +115,9 @@ BAD_ROW = ["E-STEEL", "唐山示例钢铁有限公司", "钢铁", "130000", "E-S
 NOTIFICATIONS = {("GET", "/inbox"), ("POST", "/inbox/{notification_id}/read"), ("POST", "/inbox/{notification_id}/open"),
                  ("POST", "/inbox/read-all"), ("GET", "/inbox/preferences"), ("POST", "/inbox/preferences"),
                  ("POST", "/inbox/webhooks/{organisation_id}")}
+#: the national carbon market's allowances list, tested in tests/ets/test_allowances.py: the covered enterprises
+#: the user may see (a regulator's area, an enterprise user's own), no other
+ETS_ALLOWANCES = {("GET", "/ets/allowances")}
 STEEL_TEXTS = ("E-STEEL", "唐山示例钢铁")
 
 
@@ -128,7 +132,7 @@ def _page_routes(client: TestClient) -> set[tuple[str, str]]:
 def test_every_page_route_is_classified(client: TestClient) -> None:
     unclassified = (_page_routes(client) - SCOPED - HOME - NO_TENANT_DATA - PUBLIC - ADMIN_PAGES - REGION_PAGES
                     - OWN_PAGES - CAPACITY - DIAGNOSIS - GREENFACTORY - COMPLIANCE - MONITORING - GREENLIST
-                    - NOTIFICATIONS - MONTH_EDIT)
+                    - NOTIFICATIONS - MONTH_EDIT - ETS_ALLOWANCES)
     assert not unclassified, f"add these page routes to an isolation class and test them: {sorted(unclassified)}"
 
 

@@ -1,0 +1,672 @@
+"""National carbon market: an enterprise's allowances, its year-end position and the compliance calendar.
+
+Who
+    Everybody who may see the enterprise (:func:`greenmfg.orgs.access.get_enterprise`) reads its
+    position; the regional table lists the visible enterprises of the covered sectors (a regulator:
+    those registered in its jurisdiction; an enterprise user: its own).
+
+Inputs (ONE place each)
+    * covered emissions per month: :func:`monthly_covered` — for now the stored current
+      :class:`~greenmfg.accounting.models.FacilityResult` rows of each month, combustion + process
+      (purchased electricity and heat are not covered); the merger of the monthly filings switches
+      its body to the filed months;
+    * output per product and line (facility): the stored current results' products;
+    * the rules, calendar and CCER limit: the datasets ``ets_allocation``, ``ets_calendar`` and
+      ``ets_offsets`` (their newest editions covering the year).
+
+What
+    :func:`allowances_view`: the allocation per product line so far and at year end (projected
+    output), the covered emissions so far and projected with a band, the surplus or deficit with
+    its band, the usable CCER and the calendar; :func:`what_if` the allowance effect of a measure
+    (:mod:`greenmfg.calc.ets_allowances`); :func:`allocated_allowances` the allowances earned by
+    the months recorded so far (the figure the filings' regulator view compares with).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from greenmfg.accounting.models import FacilityResult, ResultProduct
+from greenmfg.calc.ets_allowances import (
+    Allocation,
+    AllocationRule,
+    Baseline,
+    LineAllocation,
+    MeasureEffect,
+    Position,
+    Projection,
+    allocate,
+    allocate_line,
+    anode_effect,
+    clinker_factor_effect,
+    position,
+    project_year,
+    scrap_effect,
+)
+from greenmfg.errors import Finding, ValidationFailed
+from greenmfg.findings import Locator
+from greenmfg.orgs.access import Principal, enterprise_filter, get_enterprise
+from greenmfg.orgs.models import Facility, Organisation
+from greenmfg.refdata import load_catalog
+from greenmfg.refdata.catalog import Dataset
+
+__all__ = ["MAX_YEAR", "MEASURES", "MIN_YEAR", "SECTORS", "AllowancesView", "Line", "Milestone", "RegionRow",
+           "allocated_allowances", "allowances_view", "calendar", "ccer_limit", "monthly_covered", "region_rows",
+           "rules_for", "sector_of", "what_if"]
+
+MIN_YEAR, MAX_YEAR = 2000, 2100
+#: the enterprise's industry (vocabulary key) → the sector of the allocation rules
+SECTORS: Mapping[str, str] = {"steel": "steel", "cement": "cement", "electrolytic_aluminium": "aluminium"}
+#: the measures of the what-if, by sector
+MEASURES: Mapping[str, str] = {"clinker_factor": "cement", "scrap": "steel", "anode": "aluminium"}
+#: the band's prediction level
+LEVEL = 0.90
+#: the largest number a user may type (tonnes, CCER)
+_LIMIT = 1e12
+_INPUT = Locator(code_prefix="ets.allowances.input.", value_limit=200)
+
+
+# ------------------------------------------------------------------------------ reference data
+
+
+def _editions(family: str) -> list[Dataset]:
+    """The family's editions, newest first (by valid_from, then id)."""
+    return sorted(load_catalog().family(family), key=lambda d: (d.info.valid_from, d.id), reverse=True)
+
+
+def _float(text: str | None) -> float | None:
+    text = (text or "").strip()
+    if not text:
+        return None
+    value = float(text)
+    return value if math.isfinite(value) else None
+
+
+def _factors(text: str | None) -> tuple[tuple[str, float | None], ...]:
+    out = []
+    for part in (text or "").split():
+        name, _, value = part.partition(":")
+        out.append((name, _float(value)))
+    return tuple(out)
+
+
+@dataclass(frozen=True, slots=True)
+class RuleRecord:
+    """A rule with what the pages say about it."""
+
+    rule: AllocationRule
+    dataset_id: str
+    name_zh: str
+    name_en: str
+    rule_zh: str
+    rule_en: str
+    notes: str
+
+
+def rules_for(year: int, sector: str | None = None) -> list[RuleRecord]:
+    """The allocation rules of compliance ``year`` (from the newest edition that has the year)."""
+    for dataset in _editions("ets_allocation"):
+        chosen = [r for r in dataset.records if (r.get("compliance_year") or "").strip() == str(year)]
+        if not chosen:
+            continue
+        out = []
+        for record in chosen:
+            if sector is not None and record["sector"] != sector:
+                continue
+            rule = AllocationRule(
+                key=record["key"], year=year, sector=record["sector"], case=record["case"], method=record["method"],
+                output_item=record["output_item"], intensity=_float(record.get("reference_value")),
+                factors=_factors(record.get("factors")), verification_status=record["verification_status"],
+                source=record["source"], basis=(record.get("intensity_basis") or "covered").strip() or "covered")
+            out.append(RuleRecord(rule, dataset.id, record.get("case_name_zh", ""), record.get("case_name_en", ""),
+                                  record.get("rule_zh", ""), record.get("rule_en", ""), record.get("notes", "")))
+        return out
+    return []
+
+
+@dataclass(frozen=True, slots=True)
+class Milestone:
+    key: str
+    year: int
+    milestone: str
+    due: dt.date
+    name_zh: str
+    name_en: str
+    source: str
+    verification_status: str
+    dataset_id: str
+
+
+def calendar(years: Iterable[int] | None = None) -> list[Milestone]:
+    """The compliance milestones (of ``years`` when given), by date; a milestone in several editions
+    comes from the newest."""
+    wanted = set(years) if years is not None else None
+    seen: dict[str, Milestone] = {}
+    for dataset in _editions("ets_calendar"):
+        for record in dataset.records:
+            year = int(record["compliance_year"])
+            if (wanted is not None and year not in wanted) or record["key"] in seen:
+                continue
+            seen[record["key"]] = Milestone(record["key"], year, record["milestone"],
+                                            dt.date.fromisoformat(record["due_date"]), record["name_zh"],
+                                            record["name_en"], record["source"], record["verification_status"],
+                                            dataset.id)
+    return sorted(seen.values(), key=lambda m: (m.due, m.key))
+
+
+@dataclass(frozen=True, slots=True)
+class Limit:
+    share: float | None
+    status: str
+    reference: str
+    source: str
+
+
+def ccer_limit() -> Limit:
+    """The CCER offset limit as a share [1] of the surrender (None when not found)."""
+    for dataset in _editions("ets_offsets"):
+        row = dataset.get("ccer", "offset_limit")
+        if row is not None:
+            share = None if row.value is None else row.value / 100.0 if row.unit == "%" else row.value
+            return Limit(share, row.verification_status, row.reference(), row.source)
+    return Limit(None, "not_found", "", "")
+
+
+def sector_of(enterprise: Organisation) -> str | None:
+    return SECTORS.get(enterprise.industry or "")
+
+
+# ------------------------------------------------------------------------------------ the data
+
+
+def _month(period: str) -> int | None:
+    """The month of a monthly period ``YYYY-MM`` (None for an annual period)."""
+    if len(period) == 7 and period[4] == "-" and period[5:].isdigit() and 1 <= int(period[5:]) <= 12:
+        return int(period[5:])
+    return None
+
+
+def _covered_rows(session: Session, enterprise_ids: Sequence[int], years: Sequence[int]) -> list[Any]:
+    return list(session.execute(
+        select(FacilityResult.enterprise_id, FacilityResult.facility_id, FacilityResult.year, FacilityResult.period,
+               func.sum(FacilityResult.combustion_tco2e + FacilityResult.process_tco2e),
+               func.sum(FacilityResult.process_tco2e))
+        .where(FacilityResult.enterprise_id.in_(enterprise_ids), FacilityResult.year.in_(years),
+               FacilityResult.current.is_(True))
+        .group_by(FacilityResult.enterprise_id, FacilityResult.facility_id, FacilityResult.year,
+                  FacilityResult.period)).all())
+
+
+def monthly_covered(session: Session, enterprise_id: int, year: int) -> dict[str, float]:
+    """Covered emissions [tCO2e] of each month of ``year`` recorded so far: period ``YYYY-MM`` → value.
+
+    The ONE source of covered monthly emissions of this module: for now the enterprise's stored
+    current results of each month, combustion + process (purchased electricity and heat are not
+    covered by the national market); annual results are not months and are left out. The merger
+    with the monthly filings switches this body to the filed months. The caller checks access.
+    """
+    out: dict[str, float] = defaultdict(float)
+    for _, _, _, period, value, _process in _covered_rows(session, [enterprise_id], [year]):
+        if _month(period) is not None:
+            out[period] += float(value or 0.0)
+    return dict(sorted(out.items()))
+
+
+def _output_rows(session: Session, enterprise_ids: Sequence[int], year: int) -> list[Any]:
+    return list(session.execute(
+        select(FacilityResult.enterprise_id, FacilityResult.facility_id, FacilityResult.period, ResultProduct.product,
+               func.sum(ResultProduct.quantity))
+        .join(ResultProduct, ResultProduct.result_id == FacilityResult.id)
+        .where(FacilityResult.enterprise_id.in_(enterprise_ids), FacilityResult.year == year,
+               FacilityResult.current.is_(True))
+        .group_by(FacilityResult.enterprise_id, FacilityResult.facility_id, FacilityResult.period,
+                  ResultProduct.product)).all())
+
+
+@dataclass
+class _Data:
+    """One enterprise's monthly figures: covered emissions per facility and month, outputs per
+    facility, product and month (this year), covered emissions per month of the previous year."""
+
+    emissions: dict[int, dict[int, float]] = field(default_factory=lambda: defaultdict(dict))
+    #: process emissions per facility and month (the aluminium intensity's basis)
+    process: dict[int, dict[int, float]] = field(default_factory=lambda: defaultdict(dict))
+    previous: dict[int, float] = field(default_factory=dict)
+    outputs: dict[int, dict[str, dict[int, float]]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(dict)))
+
+
+def _load(session: Session, enterprise_ids: Sequence[int], year: int) -> dict[int, _Data]:
+    data: dict[int, _Data] = defaultdict(_Data)
+    previous: dict[int, dict[int, float]] = defaultdict(lambda: defaultdict(float))
+    for enterprise_id, facility_id, row_year, period, value, process in _covered_rows(session, enterprise_ids,
+                                                                                     [year, year - 1]):
+        month = _month(period)
+        if month is None:
+            continue
+        if row_year == year:
+            data[enterprise_id].emissions[facility_id][month] = float(value or 0.0)
+            data[enterprise_id].process[facility_id][month] = float(process or 0.0)
+        else:
+            previous[enterprise_id][month] += float(value or 0.0)
+    for enterprise_id, months in previous.items():
+        data[enterprise_id].previous = dict(months)
+    for enterprise_id, facility_id, period, product, quantity in _output_rows(session, enterprise_ids, year):
+        month = _month(period)
+        # an output is a quantity ≥ 0; anything else is not a month of output (the results validate it)
+        if month is not None and quantity is not None and math.isfinite(quantity) and quantity >= 0:
+            data[enterprise_id].outputs[facility_id][product][month] = float(quantity)
+    return data
+
+
+# ----------------------------------------------------------------------------------- the view
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One product line (facility) of the enterprise under its rule."""
+
+    facility_id: int
+    facility: str
+    record: RuleRecord
+    output_to_date: float | None
+    output_projected: float | None
+    emissions_to_date: float
+    emissions_projected: float | None
+    #: the line's intensity [tCO2/t] on the rule's basis over the months so far (balance-value rules)
+    intensity: float | None
+    #: the emissions of the basis [tCO2e] projected to year end
+    basis_projected: float | None
+    so_far: LineAllocation
+    year_end: LineAllocation
+
+
+@dataclass(frozen=True, slots=True)
+class AllowancesView:
+    enterprise: Organisation
+    year: int
+    sector: str | None
+    rules: list[RuleRecord]
+    lines: list[Line]
+    allocation_so_far: Allocation
+    allocation_year_end: Allocation
+    projection: Projection
+    #: monthly covered emissions (month → tCO2e) of the year and of the previous year
+    monthly: dict[int, float]
+    previous: dict[int, float]
+    position: Position
+    ccer: Limit
+    calendar: list[Milestone]
+    today: dt.date
+    #: located warnings (unverified or missing values)
+    warnings: list[Finding]
+    can_manage: bool = False
+    #: the balance value [tCO2/t] the user assumed (rules without a published one)
+    balance_value: float | None = None
+
+    @property
+    def next_milestones(self) -> list[Milestone]:
+        return [m for m in self.calendar if m.due >= self.today]
+
+
+def _warning(code: str, message: str, message_zh: str, value: str = "") -> Finding:
+    return Finding(f"ets.allowances.{code}", message, "", message_zh, "", value=value, severity="warning")
+
+
+def _lines(data: _Data, rules: list[RuleRecord], facilities: Mapping[int, str],
+           cases: Mapping[int, str], balance_value: float | None) -> list[Line]:
+    general = {r.rule.case: r for r in rules}
+    lines = []
+    default = general.get("general")
+    if default is None:
+        return []
+    item = default.rule.output_item
+    for facility_id in sorted(set(data.outputs) | set(data.emissions)):
+        months = data.outputs.get(facility_id, {}).get(item, {})
+        record = general.get(cases.get(facility_id, "general"), default)
+        emissions = data.emissions.get(facility_id, {})
+        if not months and record.rule.method != "verified_emissions":
+            continue  # a facility without the sector's product is no product line
+        if not months and not emissions:
+            continue
+        output = project_year(months, level=LEVEL) if months else None
+        emitted = project_year(emissions, level=LEVEL)
+        basis = _basis(data, facility_id, record.rule.basis)
+        basis_year = project_year(basis, level=LEVEL) if basis is not None else None
+        intensity = (basis_year.to_date / output.to_date
+                     if basis_year is not None and output is not None and output.to_date > 0 else None)
+        name = facilities.get(facility_id, str(facility_id))
+        output_to_date = output.to_date if output else None
+        output_projected = output.projected if output else None
+        so_far = allocate_line(name, record.rule, output_t=output_to_date, emissions_tco2e=emitted.to_date,
+                               intensity_tco2_per_t=intensity, balance_value=balance_value)
+        year_end = allocate_line(name, record.rule, output_t=output_projected, emissions_tco2e=emitted.projected,
+                                 intensity_tco2_per_t=intensity, balance_value=balance_value)
+        lines.append(Line(facility_id, name, record, output_to_date, output_projected, emitted.to_date,
+                          emitted.projected, intensity, basis_year.projected if basis_year else None, so_far, year_end))
+    return lines
+
+
+def _basis(data: _Data, facility_id: int, basis: str) -> dict[int, float] | None:
+    """The emissions per month that the line's intensity divides (None: not in the stored results)."""
+    if basis == "covered":
+        return data.emissions.get(facility_id, {})
+    if basis == "process":
+        return data.process.get(facility_id, {})
+    return None  # ironmaking + sintering (steel): the results hold no process-level split yet
+
+
+def _view(session: Session, enterprise: Organisation, year: int, data: _Data, *, ccer_held: float,
+          today: dt.date, cases: Mapping[int, str], with_calendar: bool = True,
+          balance_value: float | None = None) -> AllowancesView:
+    sector = sector_of(enterprise)
+    rules = rules_for(year, sector) if sector else []
+    facilities = dict(session.execute(select(Facility.id, Facility.code).where(
+        Facility.enterprise_id == enterprise.id)).all())
+    lines = _lines(data, rules, facilities, cases, balance_value)
+    monthly: dict[int, float] = defaultdict(float)
+    for months in data.emissions.values():
+        for month, value in months.items():
+            monthly[month] += value
+    projection = project_year(monthly, profile=data.previous, level=LEVEL)
+    so_far = allocate(line.so_far for line in lines)
+    year_end = allocate(line.year_end for line in lines)
+    limit = ccer_limit()
+    # allowances that are (a multiple of) the verified emissions move with the emissions across the band
+    following = sum(line.year_end.allowances or 0.0 for line in lines
+                    if line.record.rule.method in ("verified_emissions", "balance_value"))
+    per_emission = following / projection.projected if projection.projected else 0.0
+    pos = position(year_end.total, projection.projected, emissions_low=projection.low,
+                   emissions_high=projection.high, ccer_held=ccer_held, ccer_limit_share=limit.share,
+                   allowances_per_emission=per_emission)
+    warnings: list[Finding] = []
+    if sector is None:
+        warnings.append(_warning("not_covered_sector",
+                                 "the enterprise's industry is not one of the sectors with allocation rules "
+                                 "(steel, cement, aluminium smelting)",
+                                 "该企业所属行业不在有配额分配规则的行业（钢铁、水泥、铝冶炼）之内", enterprise.industry or ""))
+    elif not rules:
+        warnings.append(_warning("no_rules", f"no allocation rules for {year} are encoded",
+                                 f"尚未收录 {year} 年度的配额分配规则", str(year)))
+    for record in rules:
+        used = any(line.record is record for line in lines) or record.rule.case == "general"
+        if not used:
+            continue
+        if record.rule.method == "balance_value" and record.rule.intensity is None and balance_value is None:
+            warnings.append(_warning(
+                "balance_value_not_published",
+                f"the balance value of {record.name_en} ({year}) is published only after verification: the "
+                "allowances are estimated once you give one",
+                f"{record.name_zh}（{year} 年度）的行业平衡值在核查完成后才公布：填写平衡值后可估算配额",
+                record.rule.key))
+        elif record.rule.method == "balance_value" and record.rule.intensity is None:
+            warnings.append(_warning(
+                "balance_value_assumed", f"the balance value {balance_value:g} tCO2/t is the user's assumption",
+                f"平衡值 {balance_value:g} tCO2/t 为用户假设值", record.rule.key))
+        if record.rule.method == "balance_value" and record.rule.basis == "ironmaking_sintering":
+            warnings.append(_warning(
+                "intensity_basis_missing",
+                "the steel intensity (ironmaking and sintering emissions per tonne of iron) needs process-level "
+                "results, which are not stored yet",
+                "钢铁碳排放强度（炼铁和烧结工序排放 / 吨铁）需要工序级核算结果，目前尚未保存", record.rule.key))
+        if record.rule.method == "intensity" and (record.rule.intensity is None
+                                                   or any(v is None for _, v in record.rule.factors)):
+            warnings.append(_warning(
+                "value_not_found",
+                f"the intensity value of {record.name_en} ({year}) was not found in the published sources: "
+                "its allowances are not computed",
+                f"{record.name_zh}（{year} 年度）的碳排放强度值未在公开来源中找到：不计算其配额", record.rule.key))
+        elif record.rule.needs_warning and record.rule.method != "balance_value":
+            warnings.append(_warning(
+                "unverified_rule", f"the rule for {record.name_en} ({year}) was not checked against the plan's text "
+                f"(status: {record.rule.verification_status})",
+                f"{record.name_zh}（{year} 年度）的分配规则未经方案原文核实（状态：{record.rule.verification_status}）",
+                record.rule.key))
+    if limit.share is None:
+        warnings.append(_warning("ccer_limit_not_found", "the CCER offset limit was not found: no CCER is counted",
+                                 "未找到 CCER 抵销比例上限：不计入 CCER"))
+    elif limit.status not in ("verified", "definitional"):
+        warnings.append(_warning("ccer_limit_unverified", "the CCER offset limit is not verified",
+                                 "CCER 抵销比例上限未经原文核实", limit.reference))
+    milestones = calendar(range(year - 1, year + 2)) if with_calendar else []
+    return AllowancesView(enterprise, year, sector, rules, lines, so_far, year_end, projection,
+                          dict(sorted(monthly.items())), dict(sorted(data.previous.items())), pos, limit, milestones,
+                          today, warnings, balance_value=balance_value)
+
+
+def _check_year(year: object) -> int:
+    if isinstance(year, bool) or not isinstance(year, int) or not MIN_YEAR <= year <= MAX_YEAR:
+        raise ValidationFailed([_INPUT.finding("bad_year", "year", year, f"the year must be between {MIN_YEAR} and "
+                                               f"{MAX_YEAR}", f"年份须在 {MIN_YEAR} 至 {MAX_YEAR} 之间",
+                                               "choose a year such as 2025", "请选择年份，例如 2025")])
+    return year
+
+
+def _check_ccer(ccer_held: object) -> float:
+    value = _number(ccer_held, "ccer_held", [])
+    if value is None and ccer_held not in (None, ""):
+        raise ValidationFailed([_INPUT.finding("bad_number", "ccer_held", ccer_held,
+                                               "the CCER held must be a number ≥ 0 (tCO2e)",
+                                               "持有的 CCER 须为不小于 0 的数字（吨二氧化碳当量）",
+                                               "write the tonnes of CCER you hold, e.g. 5000",
+                                               "请填写持有的 CCER 吨数，例如 5000")])
+    return value or 0.0
+
+
+def _check_balance(balance_value: object) -> float | None:
+    issues: list[Finding] = []
+    value = _number(balance_value, "balance_value", issues, upper=100.0)
+    if issues:
+        raise ValidationFailed(issues)
+    if value is not None and value <= 0:
+        raise ValidationFailed([_INPUT.finding("out_of_range", "balance_value", balance_value,
+                                               "the balance value must be greater than 0 (tCO2/t)",
+                                               "平衡值须大于 0（吨二氧化碳/吨）", "write a value such as 0.85",
+                                               "请填写数值，例如 0.85")])
+    return value
+
+
+def _default_year(session: Session, enterprise_id: int, today: dt.date) -> int:
+    latest = session.scalar(select(func.max(FacilityResult.year)).where(
+        FacilityResult.enterprise_id == enterprise_id, FacilityResult.current.is_(True)))
+    return int(latest) if latest is not None else today.year
+
+
+def allowances_view(session: Session, principal: Principal, enterprise_id: int, year: int | None = None, *,
+                    ccer_held: object = 0.0, today: dt.date | None = None,
+                    cases: Mapping[int, str] | None = None, balance_value: object = None) -> AllowancesView:
+    """The enterprise's allocation, projection, position and calendar for ``year`` (the latest year
+    with results when None).
+
+    Raises
+    ------
+    NotFound
+        The enterprise does not exist or the caller may not see it.
+    ValidationFailed
+        A year outside 2000–2100 or a CCER holding that is not a number ≥ 0.
+    """
+    enterprise = get_enterprise(session, principal, enterprise_id)
+    today = today or dt.date.today()
+    chosen = _check_year(year if year is not None else _default_year(session, enterprise_id, today))
+    held = _check_ccer(ccer_held)
+    bp = _check_balance(balance_value)
+    data = _load(session, [enterprise_id], chosen).get(enterprise_id, _Data())
+    view = _view(session, enterprise, chosen, data, ccer_held=held, today=today, cases=cases or {},
+                 balance_value=bp)
+    return dataclasses.replace(view, can_manage=principal.can_manage(enterprise_id))
+
+
+def allocated_allowances(session: Session, enterprise_id: int, year: int) -> float | None:
+    """The allowances [tCO2e] the enterprise's months recorded so far in ``year`` earn.
+
+    Intensity lines: the output so far × the rule's value × its factors; lines allocated their
+    verified emissions: their covered emissions so far (the platform's figure until verification).
+    None when the enterprise is in no covered sector, the year has no rules, a needed value was
+    not found, or nothing is recorded. The caller checks access.
+    """
+    enterprise = session.get(Organisation, enterprise_id)
+    if enterprise is None or sector_of(enterprise) is None:
+        return None
+    data = _load(session, [enterprise_id], year).get(enterprise_id, _Data())
+    view = _view(session, enterprise, year, data, ccer_held=0.0, today=dt.date.today(), cases={},
+                 with_calendar=False)
+    return view.allocation_so_far.total
+
+
+# ---------------------------------------------------------------------------------- regional
+
+
+@dataclass(frozen=True, slots=True)
+class RegionRow:
+    enterprise: Organisation
+    view: AllowancesView
+
+
+def region_rows(session: Session, principal: Principal, year: int, *, today: dt.date | None = None,
+                limit: int = 500) -> list[RegionRow]:
+    """The visible enterprises of the covered sectors with their position in ``year``, by name."""
+    chosen = _check_year(year)
+    today = today or dt.date.today()
+    enterprises = list(session.execute(
+        select(Organisation).where(enterprise_filter(session, principal), Organisation.industry.in_(list(SECTORS)))
+        .order_by(Organisation.name, Organisation.id).limit(limit)).scalars())
+    data = _load(session, [e.id for e in enterprises], chosen)
+    return [RegionRow(e, _view(session, e, chosen, data.get(e.id, _Data()), ccer_held=0.0, today=today, cases={},
+                               with_calendar=False)) for e in enterprises]
+
+
+# ------------------------------------------------------------------------------------ what-if
+
+
+def _number(raw: object, column: str, issues: list[Finding], *, upper: float = _LIMIT) -> float | None:
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None
+    try:
+        if isinstance(raw, bool):
+            raise ValueError
+        value = float(str(raw).strip().replace(",", "").replace("，", ""))
+    except ValueError:
+        issues.append(_INPUT.finding("not_a_number", column, raw, f"'{raw}' is not a number", f"“{raw}”不是数字",
+                                     "write a number, e.g. 0.75", "请填写数字，例如 0.75"))
+        return None
+    if not math.isfinite(value) or value < 0 or value > upper:
+        issues.append(_INPUT.finding("out_of_range", column, raw, f"must lie between 0 and {upper:g}",
+                                     f"须在 0 至 {upper:g} 之间", f"write a number between 0 and {upper:g}",
+                                     f"请填写 0 至 {upper:g} 之间的数字"))
+        return None
+    return value
+
+
+#: the fields of each measure: name → (upper bound, English label, Chinese label)
+MEASURE_FIELDS: Mapping[str, tuple[tuple[str, float], ...]] = {
+    "clinker_factor": (("cement_output_t", _LIMIT), ("clinker_factor_before", 1.0), ("clinker_factor_after", 1.0),
+                       ("clinker_intensity_tco2_per_t", 10.0)),
+    "scrap": (("crude_steel_t", _LIMIT), ("scrap_ratio_before", 1.0), ("scrap_ratio_after", 1.0),
+              ("hot_metal_intensity_tco2_per_t", 10.0), ("hot_metal_per_scrap", 2.0)),
+    "anode": (("aluminium_t", _LIMIT), ("net_anode_before", 2.0), ("net_anode_after", 2.0),
+              ("anode_carbon_content", 1.0)),
+}
+#: optional fields (a default applies when blank)
+_OPTIONAL = {"hot_metal_per_scrap": 1.0}
+
+
+def what_if(view: AllowancesView, measure: object, params: Mapping[str, object]) -> MeasureEffect:
+    """The allowance effect of a measure on the enterprise's rules of the year (see
+    :mod:`greenmfg.calc.ets_allowances`): ``measure`` one of :data:`MEASURES`, ``params`` its fields.
+
+    Raises
+    ------
+    ValidationFailed
+        An unknown measure, a missing field or a value that is not a number in its range; located
+        by the field's name.
+    """
+    if not isinstance(measure, str) or measure not in MEASURE_FIELDS:
+        raise ValidationFailed([_INPUT.finding("unknown_measure", "measure", measure,
+                                               "choose a measure: clinker_factor, scrap or anode",
+                                               "请选择措施：clinker_factor（降低熟料系数）、scrap（增加废钢）或 anode（降低阳极消耗）",
+                                               "measure=clinker_factor, scrap or anode",
+                                               "measure 取 clinker_factor、scrap 或 anode")])
+    issues: list[Finding] = []
+    values: dict[str, float] = {}
+    for name, upper in MEASURE_FIELDS[measure]:
+        value = _number(params.get(name), name, issues, upper=upper)
+        if value is None and not any(i.column == name for i in issues):
+            if name in _OPTIONAL:
+                value = _OPTIONAL[name]
+            else:
+                issues.append(_INPUT.finding("missing", name, None, "is required", "必须填写",
+                                             f"fill in {name}", "请填写该项"))
+        if value is not None:
+            values[name] = value
+    if issues:
+        raise ValidationFailed(issues)
+    rules = [line.record.rule for line in view.lines] or [r.rule for r in view.rules if r.rule.case == "general"]
+    balance_lines = [line for line in view.lines if line.record.rule.method == "balance_value"]
+    baseline = None
+    if balance_lines and all(line.emissions_projected is not None and line.basis_projected is not None
+                             and line.output_projected for line in balance_lines):
+        baseline = Baseline(emissions=sum(line.emissions_projected or 0.0 for line in balance_lines),
+                            basis_emissions=sum(line.basis_projected or 0.0 for line in balance_lines),
+                            output=sum(line.output_projected or 0.0 for line in balance_lines),
+                            balance_value=view.balance_value)
+    if measure == "clinker_factor":
+        return clinker_factor_effect(rules=rules, baseline=baseline, **values)
+    if measure == "scrap":
+        return scrap_effect(rules=rules, baseline=baseline, **values)
+    return anode_effect(rules=rules, baseline=baseline, **values)
+
+
+def as_dict(view: AllowancesView, effect: MeasureEffect | None = None) -> dict[str, Any]:
+    """The view in the API's JSON shape."""
+
+    def allocation(a: Allocation) -> dict[str, Any]:
+        return {"total_tco2e": a.total, "unverified_rules": list(a.unverified),
+                "lines": [{"line": x.line, "rule": x.rule.key, "method": x.rule.method, "output_t": x.output_t,
+                           "emissions_tco2e": x.emissions_tco2e, "allowances_tco2e": x.allowances,
+                           "derivation": x.derivation, "missing": list(x.missing)} for x in a.lines]}
+
+    p, pos = view.projection, view.position
+    out: dict[str, Any] = {
+        "enterprise": {"id": view.enterprise.id, "code": view.enterprise.code, "name": view.enterprise.name},
+        "year": view.year, "sector": view.sector, "balance_value_assumed_tco2_per_t": view.balance_value,
+        "line_intensities_tco2_per_t": {line.facility: line.intensity for line in view.lines},
+        "rules": [{"key": r.rule.key, "case": r.rule.case, "name_zh": r.name_zh, "name_en": r.name_en,
+                   "method": r.rule.method, "output_item": r.rule.output_item, "intensity_basis": r.rule.basis,
+                   "reference_value_tco2_per_t": r.rule.intensity,
+                   "factors": [{"name": n, "value": v} for n, v in r.rule.factors], "rule_en": r.rule_en,
+                   "rule_zh": r.rule_zh, "source": r.rule.source, "verification_status": r.rule.verification_status,
+                   "dataset": r.dataset_id} for r in view.rules],
+        "allocation_so_far": allocation(view.allocation_so_far),
+        "allocation_year_end": allocation(view.allocation_year_end),
+        "emissions": {"monthly_tco2e": {f"{view.year}-{m:02d}": v for m, v in view.monthly.items()},
+                      "to_date_tco2e": p.to_date, "projected_tco2e": p.projected, "low_tco2e": p.low,
+                      "high_tco2e": p.high, "method": p.method, "level": p.level, "sd_tco2e": p.sd,
+                      "months": list(p.months),
+                      "band_method": "Student-t prediction interval from the month-to-month variability of the "
+                                     "months so far against the profile (previous year when complete, else flat)"},
+        "position": {"allowances_tco2e": pos.allowances, "emissions_tco2e": pos.emissions,
+                     "ccer_held_tco2e": pos.ccer_held, "ccer_limit_share": pos.ccer_limit_share,
+                     "ccer_usable_tco2e": pos.ccer_usable, "balance_tco2e": pos.balance,
+                     "balance_low_tco2e": pos.balance_low, "balance_high_tco2e": pos.balance_high},
+        "ccer_limit": {"share": view.ccer.share, "verification_status": view.ccer.status,
+                       "reference": view.ccer.reference, "source": view.ccer.source},
+        "calendar": [{"key": m.key, "year": m.year, "milestone": m.milestone, "due": m.due.isoformat(),
+                      "name_zh": m.name_zh, "name_en": m.name_en, "source": m.source,
+                      "verification_status": m.verification_status, "next": m.due >= view.today}
+                     for m in view.calendar],
+        "warnings": [w.as_dict() | {"severity": w.severity} for w in view.warnings],
+    }
+    if effect is not None:
+        out["what_if"] = {"measure": effect.measure, "delta_emissions_tco2e": effect.delta_emissions,
+                          "delta_outputs_t": dict(effect.delta_outputs),
+                          "delta_allowances_tco2e": effect.delta_allowances, "delta_net_tco2e": effect.delta_net,
+                          "derivation": list(effect.derivation)}
+    return out
