@@ -237,6 +237,7 @@ def keyed_cells(sheet: Any) -> dict[str, tuple[int, int]]:
 
     A name whose cell was deleted (``#REF!``) or that is not one of ours is left out."""
     from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
+    from openpyxl.utils.exceptions import CellCoordinatesException
 
     found: dict[str, tuple[int, int]] = {}
     for name, defined in getattr(sheet, "defined_names", {}).items():
@@ -247,6 +248,6 @@ def keyed_cells(sheet: Any) -> dict[str, tuple[int, int]]:
         try:
             letters, row = coordinate_from_string(reference.replace("$", ""))
             found[key] = (row, column_index_from_string(letters))
-        except ValueError:
+        except (ValueError, CellCoordinatesException):
             continue
     return found
