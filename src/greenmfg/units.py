@@ -30,12 +30,15 @@ from greenmfg.errors import UnitError
 __all__ = [
     "MEASURES",
     "Measure",
+    "UnitChoice",
     "conversion_factor",
     "display_unit",
     "normalize_unit_text",
     "measure_of",
     "parse_unit",
     "registry",
+    "unit_choices",
+    "units_converting_to",
 ]
 
 _DEFINITIONS = """
@@ -104,8 +107,8 @@ _ALIASES: dict[str, str] = {
     "标准立方米": "Nm3",
     "标立方米": "Nm3",
     "立方米": "m**3",
+    "吉焦": "GJ",  # before 百万千焦: the first Chinese spelling names the unit (unit_choices)
     "百万千焦": "GJ",
-    "吉焦": "GJ",
     "兆焦": "MJ",
     "千焦": "kJ",
     "重量箱": "weight_box",
@@ -268,3 +271,47 @@ def measure_of(text: str) -> Measure | None:
         If the text names no known unit.
     """
     return _measures_by_dimensionality().get(str(parse_unit(text).dimensionality))
+
+
+class UnitChoice(NamedTuple):
+    """A unit a person picks: as a cell writes it (``10^4 t``, read back by :func:`parse_unit`), its
+    Chinese name from the alias table (万吨) and what it measures (:data:`MEASURES`, None if nothing listed)."""
+
+    symbol: str
+    name_zh: str
+    measure: Measure | None
+
+
+_HAN = re.compile(r"[\u3400-\u9fff]")
+
+
+@functools.cache
+def unit_choices() -> tuple[UnitChoice, ...]:
+    """Every unit the library names in Chinese (the alias table), once each, in the table's order."""
+    first: dict[str, str] = {}
+    for spelling, expression in _ALIASES.items():
+        if _HAN.search(spelling):
+            first.setdefault(expression, spelling)
+    choices = []
+    for expression, name_zh in first.items():
+        symbol = display_unit(expression).replace("**", "")
+        try:
+            measure = measure_of(symbol)
+        except UnitError:
+            continue
+        choices.append(UnitChoice(symbol, name_zh, measure))
+    return tuple(choices)
+
+
+@functools.cache
+def units_converting_to(target: str) -> tuple[UnitChoice, ...]:
+    """The choices of :func:`unit_choices` a quantity may be given in when it is kept in ``target``:
+    those :func:`conversion_factor` converts (the rule the activity importer checks a unit by)."""
+    accepted = []
+    for choice in unit_choices():
+        try:
+            conversion_factor(choice.symbol, target)
+        except UnitError:
+            continue
+        accepted.append(choice)
+    return tuple(accepted)

@@ -283,8 +283,8 @@ def test_the_api_shares_the_service(steel: dict[str, Any], client: TestClient, l
     bad = [*rows, {"item": "交炭", "quantity": "5", "unit": "吨", "flow": "消耗"}]
     answer = client.put(url, headers=headers, json={"rows": bad, "reason": "更正", "version": 1})
     assert answer.status_code == 422
-    located = [(d["row"], d["column"]) for d in answer.json()["error"]["details"]]
-    assert located == [(4, "item")]
+    located = [(d["row"], d["column"], d.get("header")) for d in answer.json()["error"]["details"]]
+    assert located == [(4, "item", "品种")]   # an import's shape: the column as the grid heads it
     # a finding naming another row counts rows as the request does (row 5 repeats row 1)
     twice = [*rows, {}, rows[0]]
     details = client.put(url, headers=headers, json={"rows": twice, "reason": "更正", "version": 1}).json()["error"]
@@ -310,3 +310,24 @@ def test_the_api_shares_the_service(steel: dict[str, Any], client: TestClient, l
     shown = steel["page"].get(steel["url"])
     assert 'data-testid="month-form"' not in shown.text and 'data-testid="month-rows"' in shown.text
     assert "超过网页可编辑的行数" in page_text(shown)
+
+
+def test_the_units_offered_are_those_the_importer_accepts() -> None:
+    """The grid offers an item the units of the unit library that convert to its canonical unit (the rule
+    of ``accounting.input.unit_mismatch``), named in words; a unit of another measure is not offered."""
+    from greenmfg.accounting import editing
+    from greenmfg.units import UnitError, conversion_factor
+
+    coke = {c.symbol: c.name_zh for c in editing.item_units("coke")}
+    assert {"t": "吨", "10^4 t": "万吨", "kg": "千克"}.items() <= coke.items() and "kWh" not in coke
+    electricity = {c.symbol for c in editing.item_units("electricity")}
+    assert {"kWh", "10^4 kWh", "MWh"} <= electricity and "t" not in electricity
+    gas = {c.symbol for c in editing.item_units("natural_gas")}
+    assert {"Nm3", "10^4 Nm3"} <= gas and "t" not in gas
+    for symbol in coke:
+        conversion_factor(symbol, "t")
+    with pytest.raises(UnitError):
+        conversion_factor("kWh", "t")
+    everything = {c.symbol for c in editing.item_units(None)}
+    assert coke.keys() | electricity | gas <= everything and "yuan" not in everything
+    assert editing.unit_choice("万千瓦时") == "10^4 kWh" and editing.unit_choice("吉焦") == "GJ"

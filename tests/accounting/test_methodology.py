@@ -24,6 +24,7 @@ from greenmfg.accounting.output import result_document, write_xlsx
 from greenmfg.accounting.parameters import AccountingOptions, grid_series, grid_years
 from greenmfg.accounting.service import account
 from greenmfg.refdata import load_catalog
+from tests.factories import column_keys
 
 from ..conftest import WriteRows
 
@@ -196,7 +197,8 @@ def test_provenance_and_xlsx_show_the_factor_year(write_rows: WriteRows, tmp_pat
     write_xlsx(run, path)
     sheet = load_workbook(path, read_only=True).worksheets[0]
     rows = list(sheet.iter_rows(values_only=True))
-    column = list(rows[0]).index("grid_factor_year")
+    column = column_keys(sheet).index("grid_factor_year")
+    assert rows[0][column] == "电网排放因子年份"  # the header in words, the key kept beside it
     assert sorted(r[column] for r in rows[1:]) == [2021, 2022]
 
 

@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from greenmfg.cli import app
+from tests.factories import column_keys, sheet_records
 
 from ..conftest import WriteRows
 
@@ -79,9 +80,10 @@ def test_table_and_xlsx(activity: Path, tmp_path: Path) -> None:
     workbook = openpyxl.load_workbook(xlsx)
     assert [s.split()[0] for s in workbook.sheetnames] == ["summary", "benchmark", "levels", "warnings", "indicators",
                                                            "provenance"]
-    rows = list(workbook["benchmark 对标"].values)
-    header, clinker = rows[0], next(r for r in rows[1:] if r[3] == "clinker")
-    assert dict(zip(header, clinker, strict=True))["class"] == "between"
+    sheet = workbook["benchmark 对标"]
+    clinker = next(r for r in sheet_records(sheet) if r["product"] == "clinker")
+    assert clinker["class"] == "between"
+    assert next(sheet.values)[column_keys(sheet).index("class")] == "对标档次"  # words, the key kept beside them
 
 
 def test_bad_activity_exits_2_and_writes_nothing(write_rows: WriteRows, tmp_path: Path) -> None:
@@ -170,8 +172,8 @@ def test_readme_commands_on_a_demo_region(tmp_path: Path) -> None:
                                  str(tmp_path / "attributes.xlsx"), "--format", "xlsx", "-o",
                                  str(tmp_path / "benchmark.xlsx")])
     assert result.exit_code == 0, result.output
-    rows = list(openpyxl.load_workbook(tmp_path / "benchmark.xlsx")["benchmark 对标"].values)
-    glass = [dict(zip(rows[0], r, strict=True)) for r in rows[1:] if r[3] == "flat_glass"]
+    glass = [r for r in sheet_records(openpyxl.load_workbook(tmp_path / "benchmark.xlsx")["benchmark 对标"])
+             if r["product"] == "flat_glass"]
     given = {g["indicator"] for g in glass if g["facility_id"] == facility["facility_id"]}
     assert given == {"flat_glass_500_800td"}
 

@@ -1,4 +1,6 @@
-"""Phones and print: every navigation page at 390 px for an enterprise user (zh-CN) and a regulator (en).
+"""Phones and print: every navigation page at 390 px for an enterprise user (zh-CN) and a regulator (en),
+and one detail page of each kind their pages link (an enterprise's results, a derivation, a
+green-factory evaluation, a list application, a capacity project, a meter).
 
 On each page the document is no wider than the window (wide tables scroll inside their own
 wrapper), the charts are drawn within it with the shared layout that keeps axis names and
@@ -13,7 +15,7 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Locator, Page, expect
 
 from tests.browser.conftest import LiveServer, screenshot
 from tests.browser.live_server import page_errors, sign_in
@@ -44,6 +46,18 @@ CHART_LAYOUT = """() => [...document.querySelectorAll('[data-echarts-ready]')].m
 })"""
 
 
+#: the detail pages checked, one of each kind: the first link of the kind on the navigation pages
+DETAILS = {
+    "enterprise": re.compile(r"^/enterprises/\d+(?:/results)?$"),
+    "derivation": re.compile(r"^/results/\d+$"),
+    "evaluation": re.compile(r"^/green-factory/\d+$"),
+    "application": re.compile(r"^/green-list/applications/\d+$"),
+    "project": re.compile(r"^/capacity/plans/\d+$"),
+    "meter": re.compile(r"^/meters/\d+$"),
+}
+LINKS = "els => els.map(a => a.getAttribute('href'))"
+
+
 @pytest.fixture
 def phone(browser: Browser) -> Iterator[Page]:
     context = browser.new_context(viewport=PHONE, device_scale_factor=1)
@@ -54,6 +68,23 @@ def phone(browser: Browser) -> Iterator[Page]:
 def _settle(page: Page) -> None:
     page.wait_for_load_state("networkidle")
     page.wait_for_function(CHARTS_SETTLED, timeout=10_000)
+
+
+def _fits(page: Page, toggle: Locator, nav: Locator, username: str, href: str, *, name: str = "") -> None:
+    """The page is no wider than the phone, its menu collapsed, its charts inside with the shared layout;
+    a screenshot in var/screenshots/phone-<user>-<page>.png."""
+    expect(nav).to_be_hidden()   # collapsed behind the menu button, in the bar's one row
+    button = toggle.bounding_box()
+    assert button is not None and button["y"] < 56 and button["x"] + button["width"] <= PHONE["width"], button
+    width = page.evaluate("document.documentElement.scrollWidth")
+    inner = page.evaluate("window.innerWidth")
+    assert width <= inner + 1, f"{username} {href}: page {width} px wide in a {inner} px window: {page.evaluate(WIDE)}"
+    for chart in page.evaluate(CHART_LAYOUT):
+        assert chart["right"] <= inner + 1, f"{username} {href}: chart {chart['id']} wider than the window"
+        assert bool(chart["grids"]) == bool(chart["axes"]), (href, chart)
+        assert all(grid == ["same", "all"] for grid in chart["grids"]), (href, chart)
+        assert all(legend == "scroll" for legend in chart["legends"]), (href, chart)
+    screenshot(page, f"phone-{username}-{name or re.sub(r'[^a-z0-9]+', '-', href).strip('-') or 'home'}")
 
 
 @pytest.mark.parametrize(("username", "locale"), [("demo-steel", "zh-CN"), ("demo-regulator", "en")])
@@ -67,21 +98,22 @@ def test_every_navigation_page_fits_a_phone(phone: Page, live_server: LiveServer
     hrefs = nav.locator("a").evaluate_all("links => links.map(a => a.getAttribute('href'))")
     assert {"/", "/results", "/benchmark", "/diagnosis"} <= set(hrefs)
     assert ("/region" in hrefs) == (username == "demo-regulator")
+    details: dict[str, str] = {}
     for href in hrefs:
         page.goto(f"{live_server.url}{href}")
         _settle(page)
-        expect(nav).to_be_hidden()   # collapsed behind the menu button, in the bar's one row
-        button = toggle.bounding_box()
-        assert button is not None and button["y"] < 56 and button["x"] + button["width"] <= PHONE["width"], button
-        width = page.evaluate("document.documentElement.scrollWidth")
-        inner = page.evaluate("window.innerWidth")
-        assert width <= inner + 1, f"{username} {href}: page {width} px wide in a {inner} px window: {page.evaluate(WIDE)}"
-        for chart in page.evaluate(CHART_LAYOUT):
-            assert chart["right"] <= inner + 1, f"{username} {href}: chart {chart['id']} wider than the window"
-            assert bool(chart["grids"]) == bool(chart["axes"]), (href, chart)
-            assert all(grid == ["same", "all"] for grid in chart["grids"]), (href, chart)
-            assert all(legend == "scroll" for legend in chart["legends"]), (href, chart)
-        screenshot(page, f"phone-{username}-{re.sub(r'[^a-z0-9]+', '-', href).strip('-') or 'home'}")
+        for link in page.eval_on_selector_all("main a[href]", LINKS):
+            kind = next((k for k, pattern in DETAILS.items() if pattern.match(link.split("#")[0])), None)
+            if kind is not None:
+                details.setdefault(kind, link.split("#")[0])
+        _fits(page, toggle, nav, username, href)
+    # one detail page of each kind, the same checks (a detail's tables scroll inside their box)
+    expected = {"steel": {"enterprise", "derivation", "meter", "application"}, "regulator": {"enterprise"}}
+    assert expected[username.removeprefix("demo-")] <= set(details), details
+    for kind, href in sorted(details.items()):
+        page.goto(f"{live_server.url}{href}")
+        _settle(page)
+        _fits(page, toggle, nav, username, href, name=f"detail-{kind}")
 
     # the menu opens, shows every section by name and navigates; the next page opens with it closed
     page.goto(f"{live_server.url}/")

@@ -21,7 +21,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from greenmfg.refdata.words import in_words
-from tests.factories import Login, World, commit, signed_in
+from tests.factories import Login, World, column_keys, commit, sheet_records, signed_in
 
 from .plants import activity_csv as _csv
 
@@ -109,9 +109,9 @@ def test_workbook_rows_carry_their_caveats(client: TestClient, login: Login, cem
     api = _api_warnings(client, login, cement)
     answer = signed_in(client, "cement").get(f"/benchmark/export.xlsx?enterprise={cement.org('cement')}")
     assert answer.status_code == 200
-    rows = list(openpyxl.load_workbook(io.BytesIO(answer.content), read_only=True)["benchmark 对标"].values)
-    header, body = rows[0], {r[rows[0].index("product")]: r for r in rows[1:]}
-    notes_zh, notes, unverified_zh = (header.index(c) for c in ("notes_zh 说明", "notes", "unverified_zh 未核实"))
+    sheet = openpyxl.load_workbook(io.BytesIO(answer.content), read_only=True)["benchmark 对标"]
+    header, body = column_keys(sheet), {r["product"]: list(r.values()) for r in sheet_records(sheet)}
+    notes_zh, notes, unverified_zh = (header.index(c) for c in ("notes_zh", "notes", "unverified_zh"))
     upper = next(w for w in api["clinker"]["warnings"] if w["code"] == "benchmarking.boundary.upper_bound")
     assert upper["message_zh"] in body["clinker"][notes_zh] and upper["message"] in body["clinker"][notes]
     assert "未经原文核实" in body["clinker"][unverified_zh]
@@ -142,7 +142,7 @@ def test_an_inferred_attribute_is_shown_beside_its_number(client: TestClient, lo
     assert shown(inferred, locale) in _row(report.text, "cement")
     if locale == "zh-CN":
         answer = browser.get(f"/benchmark/export.xlsx?enterprise={cement.org('cement')}")
-        rows = list(openpyxl.load_workbook(io.BytesIO(answer.content), read_only=True)["benchmark 对标"].values)
-        header, body = rows[0], {r[rows[0].index("product")]: r for r in rows[1:]}
-        assert inferred["message_zh"] in body["cement"][header.index("notes_zh 说明")]
-        assert inferred["message"] in body["cement"][header.index("notes")]
+        body = {r["product"]: r for r in sheet_records(
+            openpyxl.load_workbook(io.BytesIO(answer.content), read_only=True)["benchmark 对标"])}
+        assert inferred["message_zh"] in body["cement"]["notes_zh"]
+        assert inferred["message"] in body["cement"]["notes"]

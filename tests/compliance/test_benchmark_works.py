@@ -40,7 +40,7 @@ from greenmfg.accounting.store import recalculate
 from greenmfg.compliance.stored import StoredWorks
 from greenmfg.refdata import catalog as refdata_catalog
 from greenmfg.refdata.words import in_words
-from tests.factories import Login, World, commit, signed_in
+from tests.factories import Login, World, column_keys, commit, sheet_records, signed_in
 
 from .plants import activity_csv as _csv
 from .test_stored import _catalog_with_baseline
@@ -162,19 +162,19 @@ def test_workbook_has_the_months_and_the_year(client: TestClient, login: Login, 
                          (f"/api/v1/enterprises/{works.org('steel')}/benchmark?format=xlsx", login("steel"))):
         answer = (signed_in(client, "steel").get(url) if headers is None else client.get(url, headers=headers))
         assert answer.status_code == 200
-        rows = list(openpyxl.load_workbook(io.BytesIO(answer.content), read_only=True)["works 联合企业"].values)
-        header, body = rows[0], {r[1]: dict(zip(rows[0], r, strict=True)) for r in rows[1:]}
+        sheet = openpyxl.load_workbook(io.BytesIO(answer.content), read_only=True)["works 联合企业"]
+        header, body = column_keys(sheet), {r["period"]: r for r in sheet_records(sheet)}
         assert list(body) == ["2024-01", "2024-02", "2024"]
         assert body["2024-01"]["value"] == pytest.approx(JANUARY, rel=1e-9)
         assert body["2024-01"]["class"] == "between" and body["2024-01"]["quota_grade"] == "3"
         assert body["2024-01"]["savings_to_benchmark_tce"] == pytest.approx(52.022, rel=1e-9)
         year = body["2024"]
-        assert year["pooled_periods 合并期间"] == "2024-01 2024-02"
+        assert year["pooled_periods"] == "2024-01 2024-02"
         assert year["value"] == pytest.approx(561.7, rel=1e-9) and year["crude_steel_t"] == 2200.0
         assert year["savings_to_benchmark_tce"] == pytest.approx(104.044, rel=1e-9)
-        assert "钢比系数" in year["notes_zh 说明"] and "process-to-crude-steel ratio" in year["notes"]
+        assert "钢比系数" in year["notes_zh"] and "process-to-crude-steel ratio" in year["notes"]
         # the converter inferred beside the blast furnace is a caveat of the works, in words
-        assert "steel_route = bof" in year["notes_zh 说明"] and "单独报送的高炉" in year["notes_zh 说明"]
+        assert "steel_route = bof" in year["notes_zh"] and "单独报送的高炉" in year["notes_zh"]
         assert "steel_route = bof taken" in body["2024-01"]["notes"]
         assert "notes" in header
 

@@ -31,7 +31,7 @@ from greenmfg.diagnosis import service
 from greenmfg.diagnosis.models import DiagnosisAlert, Equipment
 from greenmfg.orgs.models import Facility
 from greenmfg.reports import cjk_font_available
-from tests.factories import Login, World, add_meter
+from tests.factories import Login, World, add_meter, column_keys
 from tests.platform.test_isolation import DIAGNOSIS, _api_routes
 
 MOTOR = {"kind": "电动机", "code": "M-1", "name": "1号循环水泵电机", "rated_power_kw": 7.5, "poles": 4,
@@ -144,11 +144,22 @@ def test_import_register_all_or_nothing(client: TestClient, login: Login, world:
 
 def test_template_has_zh_and_en_headers_and_round_trips(client: TestClient, login: Login, world: World,
                                                         database: Database) -> None:
-    for lang, header in (("zh", "设备类型"), ("en", "kind")):
+    for lang, header in (("zh", "设备类型"), ("en", "Kind")):
         answer = client.get(f"/api/v1/diagnosis/equipment-template.xlsx?lang={lang}", headers=login("steel"))
         assert answer.status_code == 200
-        sheet = load_workbook(io.BytesIO(answer.content)).worksheets[0]
+        book = load_workbook(io.BytesIO(answer.content))
+        sheet = book.worksheets[0]
         assert sheet.cell(1, 1).value == header
+        assert column_keys(sheet)[:2] == ["kind", "code"]  # the keys kept beside the words
+    # a header a user retyped is still found by the key the template keeps as a defined name
+    sheet.cell(1, 2).value = "设备号（自编）"
+    sheet.cell(2, 2).value, sheet.cell(3, 2).value = "M-101", "T-101"
+    retyped = io.BytesIO()
+    book.save(retyped)
+    imported = client.post(url(world, "/import"), headers=login("steel"),
+                           files={"file": ("register.xlsx", retyped.getvalue(), "application/octet-stream")})
+    assert imported.status_code == 201, imported.text
+    assert imported.json()["imported"] == 2
     csv_template = client.get("/api/v1/diagnosis/equipment-template.csv?lang=en", headers=login("steel"))
     imported = client.post(url(world, "/import"), headers=login("steel"),
                            files={"file": ("register.csv", csv_template.content, "text/csv")})

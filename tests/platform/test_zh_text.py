@@ -303,9 +303,6 @@ def test_report_html_speaks_chinese(platform: Platform) -> None:
     assert not found, "\n".join(found[:60])
 
 
-@pytest.mark.xfail(strict=True, reason="issue #15 item 2, not done yet: the xlsx exports head their columns with "
-                                       "field keys (benchmark_level, savings_to_baseline_tce …); XPASS means they are "
-                                       "words now: drop this mark")
 def test_workbook_headers_speak_chinese(platform: Platform) -> None:
     found = exported(platform, workbooks=True)
     assert not found, "\n".join(found[:60])

@@ -15,8 +15,10 @@ from greenmfg.refdata.vocabulary import load_vocabulary
 from greenmfg.region.geo import MAP_FILE, city_code, province_maps
 from tests.factories import Login, Pages, World, commit, steel_csv
 
-#: the demo region's provinces that have a city map (the municipalities 上海 and 天津 have none)
-DEMO_PROVINCES = {"320000", "340000", "330000", "370000", "130000", "140000", "150000", "410000", "420000"}
+#: the demo region's provinces (上海 and 天津 are municipalities: one feature each)
+DEMO_PROVINCES = {"320000", "340000", "330000", "370000", "130000", "140000", "150000", "410000", "420000",
+                  "310000", "120000"}
+MUNICIPALITIES = {"110000": "110100", "120000": "120100", "310000": "310100", "500000": "500100"}
 
 
 @pytest.fixture(scope="module")
@@ -47,6 +49,49 @@ def test_every_demo_city_is_a_feature_of_its_province(maps: dict[str, dict[str, 
             assert code in _codes(maps[province]), (province, city, code)
             seen.setdefault(province, set()).add(code)
     assert set(seen) <= DEMO_PROVINCES and len(seen) >= 3 and sum(map(len, seen.values())) >= 10, seen
+
+
+def _decoded(ring: str, offsets: list[int], scale: float = 1024) -> list[tuple[float, float]]:
+    """One ring of ECharts' compressed coordinates (UTF8Encoding: zigzag deltas, characters offset by 64)
+    as (longitude, latitude) pairs, decoded the way echarts.registerMap does it."""
+    x, y, points = offsets[0], offsets[1], []
+    for index in range(0, len(ring) - 1, 2):
+        dx, dy = ord(ring[index]) - 64, ord(ring[index + 1]) - 64
+        x += (dx >> 1) ^ -(dx & 1)
+        y += (dy >> 1) ^ -(dy & 1)
+        points.append((x / scale, y / scale))
+    return points
+
+
+def test_every_province_level_division_has_a_map(maps: dict[str, dict[str, object]]) -> None:
+    """All 31 of the vocabulary (the municipalities too: their districts from the ECharts maps the npm
+    package installs with it, joined into the one prefecture-level division the platform stores, 110100 北京市)."""
+    vocabulary = load_vocabulary()
+    assert set(vocabulary.regions) <= set(maps), sorted(set(vocabulary.regions) - set(maps))
+    boxes = {"110000": (115.4, 117.6, 39.4, 41.1), "120000": (116.6, 118.1, 38.5, 40.3),
+             "310000": (120.8, 122.3, 30.6, 31.9), "500000": (105.2, 110.3, 28.1, 32.3)}
+    for province, city in MUNICIPALITIES.items():
+        [feature] = maps[province]["features"]  # type: ignore[attr-defined]
+        assert str(feature["id"]) == city == city_code(vocabulary.cities[city]["name_zh"])
+        assert feature["properties"]["name"] == vocabulary.cities[city]["name_zh"]
+        geometry = feature["geometry"]
+        assert geometry["type"] == "MultiPolygon" and len(geometry["coordinates"]) >= 10  # its districts
+        west, east, south, north = boxes[province]
+        for polygon, offsets in zip(geometry["coordinates"], geometry["encodeOffsets"], strict=True):
+            for ring, start in zip(polygon, offsets, strict=True):
+                for lon, lat in _decoded(ring, start):
+                    assert west <= lon <= east and south <= lat <= north, (province, lon, lat)
+
+
+def test_a_municipal_regulator_gets_its_municipality(maps: dict[str, dict[str, object]]) -> None:
+    from greenmfg.region.geo import Area, area_geojson, caller_area
+
+    class Beijing:  # the parts of a principal caller_area reads
+        is_admin = False
+        jurisdictions = [type("J", (), {"province": "110000", "city": "北京"})()]
+
+    area = caller_area(Beijing())  # type: ignore[arg-type]
+    assert area == Area("110000", "110100") and _codes(area_geojson(area)) == {"110100"}
 
 
 def test_features_are_named_as_the_vocabulary_names_the_cities(maps: dict[str, dict[str, object]]) -> None:

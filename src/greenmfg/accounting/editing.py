@@ -22,10 +22,11 @@ What an edit adds to an upload:
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 import pyarrow as pa
@@ -35,17 +36,18 @@ from sqlalchemy.orm import Session
 
 from greenmfg.accounting import store
 from greenmfg.accounting.models import ActivityRecord, DataVersion, FacilityResult, ImportBatch
-from greenmfg.accounting.template_spec import COLUMNS
+from greenmfg.accounting.template_spec import COLUMNS, header_zh
 from greenmfg.audit import service as audit
 from greenmfg.db.session import Database
 from greenmfg.errors import GreenmfgError, Issue, UnitError, ValidationFailed
+from greenmfg.findings import Locator
 from greenmfg.orgs.access import Principal, get_enterprise
 from greenmfg.orgs.models import Facility, Organisation
 from greenmfg.refdata.vocabulary import load_vocabulary
-from greenmfg.units import parse_unit
+from greenmfg.units import UnitChoice, parse_unit, unit_choices, units_converting_to
 
 __all__ = ["EDITABLE", "FIXED", "MAX_REASON", "MAX_ROWS", "EditRefused", "Month", "Saved", "StaleEdit", "clean_rows",
-           "UNITS", "flow_key", "is_month", "item_key", "read_month", "save_month", "unit_choice"]
+           "flow_key", "is_month", "item_key", "item_units", "read_month", "save_month", "unit_choice"]
 
 #: the columns every row of a facility-month shares: taken from its stored rows, not edited row by row
 FIXED = ("enterprise_id", "enterprise_name", "industry", "region", "facility_id", "period")
@@ -56,6 +58,7 @@ MAX_ROWS = 300
 MAX_REASON = 500
 #: a value longer than this is refused before it reaches the reader (the longest column holds 64)
 MAX_VALUE = 200
+_COLUMN_NAMES = frozenset(c.name for c in COLUMNS)
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
@@ -249,10 +252,24 @@ def _table(name: str, fixed: Mapping[str, str], rows: Sequence[tuple[int, dict[s
     return pa.table(columns, schema=schema)
 
 
+#: findings about the grid: no file or sheet, the row its position in the request, values cut as stored
+_GRID = Locator(value_limit=MAX_VALUE)
+
+
 def _located(issues: Sequence[Issue]) -> list[Issue]:
-    """Findings located in the submitted rows: ``row`` the row's 1-based position in the request
-    (None for a finding about the shared columns, which are the month's own, or the whole month)."""
-    return [replace(issue, file="", sheet="", row=None if issue.column in FIXED else issue.row) for issue in issues]
+    """Findings located in the submitted rows, the shape of an import's (:mod:`greenmfg.findings`):
+    ``row`` the row's 1-based position in the request (None for a finding about the shared columns,
+    which are the month's own, or the whole month), ``column`` the template column and ``header``
+    the grid's (the template's Chinese) name of it; problem and fix in both languages as found."""
+    return [_GRID.finding(issue.code, issue.column, issue.value, issue.message, issue.message_zh, issue.fix,
+                          issue.fix_zh, row=None if issue.column in FIXED else issue.row,
+                          severity=issue.severity, header=_header(issue.column))
+            for issue in issues]
+
+
+def _header(column: str) -> str:
+    """The grid's (the template's Chinese) name of a template column; "" for no column."""
+    return header_zh(column) if column in _COLUMN_NAMES else ""
 
 
 def save_month(database: Database, principal: Principal, enterprise_id: int, facility: str, period: str, *,
@@ -280,9 +297,10 @@ def save_month(database: Database, principal: Principal, enterprise_id: int, fac
         first = problems[0]
         raise EditRefused(first["message"], first["message_zh"], details=problems)
     kept = clean_rows(rows)
-    too_long = [Issue(code="activity.value_too_long", row=position, column=name, value=value[:40] + "…",
-                      message=f"{len(value)} characters: too long for this column",
-                      message_zh=f"{len(value)} 个字符，超出该列长度", fix="shorten the value", fix_zh="请缩短该值")
+    too_long = [_GRID.finding("activity.value_too_long", name, value[:40] + "…",
+                              f"{len(value)} characters: too long for this column",
+                              f"{len(value)} 个字符，超出该列长度", "shorten the value", "请缩短该值", row=position,
+                              header=_header(name))
                 for position, values in kept for name, value in values.items() if len(value) > MAX_VALUE]
     if too_long:
         raise ValidationFailed(too_long, len(too_long))
@@ -343,13 +361,21 @@ def _store(session: Session, principal: Principal, month: Month, checked: store.
 
 # --------------------------------------------------------------------------------- choices of the grid
 
-#: the units the grid offers (value as written, Chinese name), grouped by the items' canonical units
-UNITS: tuple[tuple[str, str], ...] = (
-    ("t", "吨"), ("10^4 t", "万吨"), ("kg", "千克"),
-    ("kWh", "千瓦时"), ("10^4 kWh", "万千瓦时"), ("MWh", "兆瓦时"),
-    ("Nm3", "标准立方米"), ("10^4 Nm3", "万标准立方米"), ("m3", "立方米"), ("10^4 m3", "万立方米"),
-    ("GJ", "吉焦"), ("MJ", "兆焦"), ("weight box", "重量箱"),
-)
+def item_units(item: str | None) -> tuple[UnitChoice, ...]:
+    """The units a quantity of ``item`` (a vocabulary key) may be given in: those of the unit library
+    that convert to the item's canonical unit, the rule the importer's validation checks a unit by
+    (``accounting.input.unit_mismatch``); every unit any item accepts when ``item`` is unknown or None."""
+    vocabulary = load_vocabulary()
+    record = vocabulary.items.get(item) if item else None
+    if record is not None:
+        return units_converting_to(record.canonical_unit)
+    return _all_item_units()
+
+
+@functools.cache
+def _all_item_units() -> tuple[UnitChoice, ...]:
+    canonical = {record.canonical_unit for record in load_vocabulary().items.values()}
+    return tuple(c for c in unit_choices() if any(c in units_converting_to(unit) for unit in canonical))
 
 
 def item_key(value: str) -> str | None:
@@ -363,11 +389,11 @@ def flow_key(value: str) -> str | None:
 
 
 def unit_choice(value: str) -> str | None:
-    """The offered unit (:data:`UNITS`) a unit cell means (吨 → t, 万千瓦时 → 10^4 kWh), or None."""
+    """The offered unit (:func:`item_units`) a unit cell means (吨 → t, 万千瓦时 → 10^4 kWh), or None."""
     if not value:
         return None
     try:
         unit = parse_unit(value)
     except UnitError:
         return None
-    return next((symbol for symbol, _zh in UNITS if parse_unit(symbol) == unit), None)
+    return next((c.symbol for c in _all_item_units() if parse_unit(c.symbol) == unit), None)

@@ -127,10 +127,17 @@ def _options(translator: Translator) -> dict[str, Any]:
                  for key, item in vocabulary.items.items() if item.kind == kind]
         if items:
             groups.append({"label": translator.gettext(text), "options": items})
-    units = [{"value": symbol, "label": f"{name_zh}（{symbol}）" if zh else symbol}
-             for symbol, name_zh in editing.UNITS]
+    # the units any item accepts, grouped by what they measure (mass, energy, volume), in words
+    measures: dict[str, dict[str, Any]] = {}
+    for choice in editing.item_units(None):
+        measure = choice.measure
+        label = (measure.name_zh if zh else sentence_case(measure.name)) if measure else ""
+        measures.setdefault(label, {"label": label, "options": []})["options"].append(
+            {"value": choice.symbol, "label": f"{choice.name_zh}（{choice.symbol}）" if zh else choice.symbol})
     flows = [{"value": key, "label": translator.gettext(text)} for key, text in FLOW_LABELS.items()]
-    return {"item": groups, "unit": units, "flow": flows}
+    # the units each item accepts (the importer's rule): a row with an item offers only those
+    item_units = {key: [c.symbol for c in editing.item_units(key)] for key in vocabulary.items}
+    return {"item": groups, "unit": list(measures.values()), "flow": flows, "item_units": item_units}
 
 
 def _chosen(column: str, value: str) -> str:
@@ -203,7 +210,7 @@ def _render(request: Request, principal: Principal, month: editing.Month, *, row
     too_many = len(month.rows) >= FORM_ROWS
     options = _options(translator)
     names = {"item": {o["value"]: o["label"] for g in options["item"] for o in g["options"]},
-             "unit": {o["value"]: o["label"] for o in options["unit"]},
+             "unit": {o["value"]: o["label"] for g in options["unit"] for o in g["options"]},
              "flow": {o["value"]: o["label"] for o in options["flow"]}}
     return render(request, "accounting/month_edit.html", {
         "enterprise": enterprise, "month": month, "title": title,

@@ -28,7 +28,8 @@ from greenmfg.accounting.service import AccountingRun
 from greenmfg.calc.accounting import CATEGORIES, CLINKER_OXIDES, GJ_PER_TCE
 from greenmfg.calc.steam import FEED_WATER_ENTHALPY_GJ_PER_T
 from greenmfg.errors import InputError
-from greenmfg.exports import append_row
+from greenmfg.exports import append_row, column_words, export_translator, header_row
+from greenmfg.i18n import N_, Translator
 from greenmfg.refdata.catalog import ParameterRow
 
 __all__ = [
@@ -507,9 +508,16 @@ def _parameter_set(record: dict[str, Any], run: AccountingRun) -> dict[str, Any]
     }
 
 
-def write_xlsx(run: AccountingRun, path: Path) -> None:
-    """Results, products, derivation lines, warnings and provenance as sheets of one workbook."""
+def write_xlsx(run: AccountingRun, path: Path, *, translator: Translator | None = None) -> None:
+    """Results, products, derivation lines, warnings and provenance as sheets of one workbook, the
+    columns headed in the language of ``translator`` (Chinese by default), each column's key kept as
+    a defined name (:func:`greenmfg.exports.header_row`)."""
     from openpyxl import Workbook  # only this output needs it
+
+    words = export_translator(translator)
+
+    def header(sheet: Any, keys: list[str], own: dict[str, str] | None = None) -> None:
+        header_row(sheet, column_words(keys, words, words=own))
 
     line_count = int(run.lines.count().execute())
     if line_count > EXCEL_MAX_ROWS:
@@ -520,24 +528,23 @@ def write_xlsx(run: AccountingRun, path: Path) -> None:
     document = result_document(run)
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("results 结果")
-    header = ["enterprise_id", "enterprise_name", "industry", "region", "facility_id", "period", "energy_tce",
-              *(f"{k}_tco2e" for k in ("total", "scope1", "scope2", *CATEGORIES)), "warnings", "grid_factor_year",
-              "methodology"]
-    append_row(sheet, header)
+    header(sheet, ["enterprise_id", "enterprise_name", "industry", "region", "facility_id", "period", "energy_tce",
+                   *(f"{k}_tco2e" for k in ("total", "scope1", "scope2", *CATEGORIES)), "warnings", "grid_factor_year",
+                   "methodology"])
     for r in document["results"]:
         append_row(sheet, [r["enterprise_id"], r["enterprise_name"], r["industry"], r["region"], r["facility_id"],
                       r["period"], r["energy_tce"], *r["emissions_tco2e"].values(), len(r["warnings"]),
                       r["grid_factor_year"], r["methodology"]["name_zh"]])
     sheet = workbook.create_sheet("products 产品")
-    append_row(sheet, ["enterprise_id", "facility_id", "period", "product", "quantity", "unit", "energy_intensity",
-                  "energy_intensity_unit", "emission_intensity", "emission_intensity_unit"])
+    header(sheet, ["enterprise_id", "facility_id", "period", "product", "quantity", "unit", "energy_intensity",
+                   "energy_intensity_unit", "emission_intensity", "emission_intensity_unit"])
     for r in document["results"]:
         for p in r["products"]:
             append_row(sheet, [r["enterprise_id"], r["facility_id"], r["period"], *p.values()])
     sheet = workbook.create_sheet("lines 明细")
-    append_row(sheet, ["enterprise_id", "facility_id", "period", "file", "row", "item", "item_name_zh", "flow",
-                  "quantity_input", "unit_input", "quantity", "unit", "category", "energy_tce", "co2e_t",
-                  "parameters", "missing", "grid_factor_year", "methodology", "heating_values"])
+    header(sheet, ["enterprise_id", "facility_id", "period", "file", "row", "item", "item_name_zh", "flow",
+                   "quantity_input", "unit_input", "quantity", "unit", "category", "energy_tce", "co2e_t",
+                   "parameters", "missing", "grid_factor_year", "methodology", "heating_values"])
     for r in document["results"]:
         for line in r["lines"]:
             parameters = "; ".join(f"{p['name']}={p['value']} {p['unit']} [{p['ref']}]" for p in line["parameters"])
@@ -552,12 +559,12 @@ def write_xlsx(run: AccountingRun, path: Path) -> None:
                               f"emissions {heating['emissions_gj_per_unit']} GJ/{line['unit']} "
                               f"[{heating['emissions_ref']}]: {heating['why_zh']}")])
     sheet = workbook.create_sheet("warnings 提示")
-    append_row(sheet, ["enterprise_id", "facility_id", "period", "code", "message", "message_zh"])
+    header(sheet, ["enterprise_id", "facility_id", "period", "code", "message", "message_zh"])
     for r in document["results"]:
         for w in r["warnings"]:
             append_row(sheet, [r["enterprise_id"], r["facility_id"], r["period"], w["code"], w["message"], w["message_zh"]])
     sheet = workbook.create_sheet("provenance 来源")
-    append_row(sheet, ["key", "value"])
+    header(sheet, ["key", "value"], {"key": N_("Provenance item")})
     for key, value in document["provenance"].items():
         append_row(sheet, [key, json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else value])
     workbook.save(path)

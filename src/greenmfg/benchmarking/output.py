@@ -27,7 +27,8 @@ from typing import Any, BinaryIO
 from greenmfg.accounting.output import result_document
 from greenmfg.benchmarking.models import CAVEAT_CODES, REASON_CODES, ProductBenchmark
 from greenmfg.benchmarking.service import BenchmarkRun
-from greenmfg.exports import append_row
+from greenmfg.exports import append_row, column_words, export_translator, header_row
+from greenmfg.i18n import N_, Translator
 
 __all__ = ["benchmark_document", "summary_by_indicator", "write_xlsx"]
 
@@ -92,27 +93,41 @@ def _notes(result: ProductBenchmark) -> list[str | None]:
             "；".join(w.message_zh for w in unverified) or None, "; ".join(w.message for w in unverified) or None]
 
 
-def write_xlsx(bench: BenchmarkRun, path: Path | BinaryIO, *, works_years: Sequence[ProductBenchmark] = ()) -> None:
+#: the words of the columns this workbook names its own way (the rest: :data:`greenmfg.exports.COLUMN_WORDS`)
+_INDICATOR_WORDS = {"key": N_("Indicator code")}
+_PROVENANCE_WORDS = {"key": N_("Provenance item")}
+
+
+def write_xlsx(bench: BenchmarkRun, path: Path | BinaryIO, *, works_years: Sequence[ProductBenchmark] = (),
+               translator: Translator | None = None) -> None:
     """Sheets: summary by indicator, one row per product result, the iron and steel works (if
     any: per period, then ``works_years``, the works pooled over each year, with the periods
-    pooled), levels and limits used, warnings, indicator definitions, provenance."""
+    pooled), levels and limits used, warnings, indicator definitions, provenance.
+
+    Column headers are words in the language of ``translator`` (Chinese by default), each column's
+    key kept as a defined name (:func:`greenmfg.exports.header_row`)."""
     from openpyxl import Workbook  # only this output needs it
+
+    words = export_translator(translator)
+
+    def header(sheet: Any, keys: Sequence[str], own: dict[str, str] | None = None) -> None:
+        header_row(sheet, column_words(keys, words, words=own))
 
     workbook = Workbook(write_only=True)
     summary = summary_by_indicator(bench)
     sheet = workbook.create_sheet("summary 汇总")
     if summary:
-        append_row(sheet, list(summary[0]))
+        header(sheet, list(summary[0]))
         for row in summary:
             append_row(sheet, list(row.values()))
     sheet = workbook.create_sheet("benchmark 对标")
-    header = ["enterprise_id", "facility_id", "period", "product", "output", "output_unit", "indicator",
+    columns = ["enterprise_id", "facility_id", "period", "product", "output", "output_unit", "indicator",
               "indicator_name_zh", "variant_zh", "selection", "value", "unit", "edition", "benchmark_level",
               "baseline_level", "class", "gap_to_benchmark", "gap_to_baseline", "savings_to_benchmark_tce",
               "savings_to_baseline_tce", "savings_to_benchmark_tco2", "savings_to_baseline_tco2",
               "quota_standard", "quota_grade", "quota_grade_1", "quota_grade_2", "quota_grade_3", "boundary",
-              "warnings", "notes_zh 说明", "notes", "unverified_zh 未核实", "unverified"]
-    append_row(sheet, header)
+              "warnings", "notes_zh", "notes", "unverified_zh", "unverified"]
+    header(sheet, columns)
     for r in bench.results:
         append_row(sheet, [r.enterprise_id, r.facility_id, r.period, r.product, r.output, r.output_unit, r.indicator,
                       r.indicator_name_zh, r.variant_zh, r.selection, r.value, r.unit or None, r.edition,
@@ -124,12 +139,12 @@ def write_xlsx(bench: BenchmarkRun, path: Path | BinaryIO, *, works_years: Seque
                       *_notes(r)])
     if bench.works or works_years:
         sheet = workbook.create_sheet("works 联合企业")
-        append_row(sheet, ["enterprise_id", "period", "crude_steel_t", "value", "unit", "process_ratios", "other",
-                      "benchmark_level", "baseline_level", "class", "gap_to_benchmark", "gap_to_baseline",
-                      "savings_to_benchmark_tce", "savings_to_baseline_tce", "quota_standard", "quota_grade",
-                      "quota_grade_1", "quota_grade_2", "quota_grade_3", "warnings", "pooled_periods 合并期间",
-                      "savings_to_benchmark_tco2", "savings_to_baseline_tco2", "notes_zh 说明", "notes",
-                      "unverified_zh 未核实", "unverified"])
+        header(sheet, ["enterprise_id", "period", "crude_steel_t", "value", "unit", "process_ratios", "other",
+                       "benchmark_level", "baseline_level", "class", "gap_to_benchmark", "gap_to_baseline",
+                       "savings_to_benchmark_tce", "savings_to_baseline_tce", "quota_standard", "quota_grade",
+                       "quota_grade_1", "quota_grade_2", "quota_grade_3", "warnings", "pooled_periods",
+                       "savings_to_benchmark_tco2", "savings_to_baseline_tco2", "notes_zh", "notes",
+                       "unverified_zh", "unverified"])
         for works, pooled in [*((w, False) for w in bench.works), *((w, True) for w in works_years)]:
             ratios = "; ".join(f"{p['facility_id']} {p['process']} {p['value']:.6g} × {p['ratio']:.6g}"
                                for p in works.derivation.get("processes", []))
@@ -148,7 +163,7 @@ def write_xlsx(bench: BenchmarkRun, path: Path | BinaryIO, *, works_years: Seque
                           "；".join(w.message_zh for w in unverified) or None,
                           "; ".join(w.message for w in unverified) or None])
     sheet = workbook.create_sheet("levels 水平与限额")
-    append_row(sheet, ["ref", "name", "value", "unit", "edition", "verification_status", "source", "results"])
+    header(sheet, ["ref", "name", "value", "unit", "edition", "verification_status", "source", "results"])
     used: dict[str, tuple[Any, ...]] = {}
     uses: dict[str, int] = defaultdict(int)
     for r in bench.results:
@@ -159,20 +174,20 @@ def write_xlsx(bench: BenchmarkRun, path: Path | BinaryIO, *, works_years: Seque
     for ref in sorted(used):
         append_row(sheet, [*used[ref], uses[ref]])
     sheet = workbook.create_sheet("warnings 提示")
-    append_row(sheet, ["enterprise_id", "facility_id", "period", "product", "code", "ref", "message", "message_zh"])
+    header(sheet, ["enterprise_id", "facility_id", "period", "product", "code", "ref", "message", "message_zh"])
     for r in [*bench.results, *bench.works]:
         for w in r.warnings:
             append_row(sheet, [r.enterprise_id, r.facility_id, r.period, r.product, w.code, w.ref, w.message, w.message_zh])
     sheet = workbook.create_sheet("indicators 指标")
-    append_row(sheet, ["key", "product", "name_zh", "name_en", "variant_zh", "variant_en", "unit", "basis", "boundary",
-                  "boundary_en", "when", "default", "benchmark_key", "quota_dataset", "quota_key", "corrections",
-                  "source", "verification_status"])
+    header(sheet, ["key", "product", "name_zh", "name_en", "variant_zh", "variant_en", "unit", "basis", "boundary",
+                   "boundary_en", "when", "default", "benchmark_key", "quota_dataset", "quota_key", "corrections",
+                   "source", "verification_status"], _INDICATOR_WORDS)
     for d in bench.definitions.indicators:
         append_row(sheet, [d.key, d.product, d.name_zh, d.name_en, d.variant_zh, d.variant_en, d.unit, d.basis, d.boundary,
                       d.boundary_en, d.when_text(), "yes" if d.default else "no", d.benchmark_key, d.quota_dataset,
                       d.quota_key, " ".join(d.corrections), d.source, d.verification_status])
     sheet = workbook.create_sheet("provenance 来源")
-    append_row(sheet, ["key", "value"])
+    header(sheet, ["key", "value"], _PROVENANCE_WORDS)
     provenance = {**bench.accounting.provenance(), "benchmarking": bench.provenance()}
     for key, value in provenance.items():
         append_row(sheet, [key, value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)])

@@ -32,6 +32,7 @@ from greenmfg.orgs.access import get_enterprise
 from greenmfg.refdata.catalog import load_catalog
 from greenmfg.web.deps import CurrentPrincipal, get_database
 from greenmfg.web.ids import Id
+from greenmfg.web.templating import translator_for
 
 __all__ = ["XLSX", "compliance_json", "router", "works_json"]
 
@@ -75,7 +76,8 @@ def enterprise_benchmark(enterprise_id: Id, request: Request, principal: Current
         if cached is not None:
             return Response(cached, media_type="application/json")
         enterprise, view = service.enterprise_benchmark(session, principal, enterprise_id, period=period,
-                                                        edition=edition, xlsx=format == "xlsx")
+                                                        edition=edition, xlsx=format == "xlsx",
+                                                        translator=translator_for(request))
     if format == "xlsx":
         assert view.xlsx is not None or not view.results
         return Response(view.xlsx or b"", media_type=XLSX, headers={
@@ -161,7 +163,7 @@ def compliance_json(view: ComplianceView) -> dict[str, Any]:
 
 
 @router.get("/api/v1/region/compliance", summary="Benchmark compliance of the caller's region")
-def region_compliance(principal: CurrentPrincipal, database: Annotated[Database, Depends(get_database)],
+def region_compliance(request: Request, principal: CurrentPrincipal, database: Annotated[Database, Depends(get_database)],
                       year: Annotated[str | None, Query(max_length=8, description="YYYY; default: latest")] = None,
                       edition: Edition = None,
                       industry: Annotated[str | None, Query(max_length=64, description="industry key")] = None,
@@ -174,6 +176,6 @@ def region_compliance(principal: CurrentPrincipal, database: Annotated[Database,
     if format == "xlsx":
         from greenmfg.compliance.export import compliance_xlsx
 
-        return Response(compliance_xlsx(view), media_type=XLSX,
+        return Response(compliance_xlsx(view, translator_for(request)), media_type=XLSX,
                         headers={"Content-Disposition": f'attachment; filename="compliance-{view.year or "none"}.xlsx"'})
     return Response(_json(compliance_json(view)), media_type="application/json")

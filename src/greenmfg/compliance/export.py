@@ -1,4 +1,5 @@
-"""The compliance view as an Excel workbook (sheets named in both languages)."""
+"""The compliance view as an Excel workbook (sheets named in both languages; columns headed in the
+reader's language, each column's key kept as a defined name: :func:`greenmfg.exports.header_row`)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ import json
 from typing import Any
 
 from greenmfg.compliance.service import CLASSES, ComplianceView, GroupCounts, PlantYear
-from greenmfg.exports import append_row
+from greenmfg.exports import append_row, column_words, export_translator, header_row
+from greenmfg.i18n import N_, Translator
 
 __all__ = ["compliance_xlsx", "rows_for_export"]
 
@@ -67,15 +69,22 @@ def rows_for_export(view: ComplianceView) -> list[tuple[str, list[dict[str, Any]
     ]
 
 
-def compliance_xlsx(view: ComplianceView) -> bytes:
-    """Sheets: by industry, by area, below baseline (with deadlines), plants, trend, deadlines, provenance."""
+#: the group column of the totals sheet and the columns of the deadlines and provenance sheets
+_WORDS = {"key": N_("Group")}
+_SHEET_WORDS = {"deadlines 期限": {"key": N_("Benchmark level code")}, "provenance 来源": {"key": N_("Provenance item")}}
+
+
+def compliance_xlsx(view: ComplianceView, translator: Translator | None = None) -> bytes:
+    """Sheets: by industry, by area, below baseline (with deadlines), plants, trend, deadlines, provenance;
+    column headers in the language of ``translator`` (Chinese by default)."""
     from openpyxl import Workbook  # only this output needs it
 
+    words = export_translator(translator)
     workbook = Workbook(write_only=True)
     for title, rows in rows_for_export(view):
         sheet = workbook.create_sheet(title)
         if rows:
-            append_row(sheet, list(rows[0]))
+            header_row(sheet, column_words(list(rows[0]), words, words=_SHEET_WORDS.get(title, _WORDS)))
             for row in rows:
                 append_row(sheet, [_cell(v) for v in row.values()])
     buffer = io.BytesIO()

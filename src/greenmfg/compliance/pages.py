@@ -123,7 +123,7 @@ def _benchmark_context(request: Request, principal: Principal, database: Databas
         return {"enterprise": None, "plants": [], "view": None, "works": None}
     with database.session() as session:
         org, view = service.enterprise_benchmark(session, principal, chosen, period=period, edition=edition,
-                                                 xlsx=xlsx)
+                                                 xlsx=xlsx, translator=translator_for(request))
     plants = service.plant_years(view.results)
     return {"enterprise": org, "view": view, "plants": plants, "period": period or "", "edition": edition or "",
             "editions": _editions(), "class_style": CLASS_STYLE, "classes": CLASSES,
@@ -228,7 +228,7 @@ def compliance_export(request: Request, principal: PagePrincipal, database: Data
                       year: Annotated[str | None, Query(max_length=8)] = None, edition: Edition = None,
                       industry: Annotated[str | None, Query(max_length=64)] = None) -> Response:
     view = _compliance_context(request, principal, database, year, edition, industry)["c"]
-    return Response(compliance_xlsx(view), media_type=XLSX, headers={
+    return Response(compliance_xlsx(view, translator_for(request)), media_type=XLSX, headers={
         "Content-Disposition": f'attachment; filename="compliance-{view.year or "none"}.xlsx"'})
 
 

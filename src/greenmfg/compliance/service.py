@@ -64,6 +64,7 @@ from greenmfg.compliance.stored import (
     works_of,
 )
 from greenmfg.errors import GreenmfgError, ValidationFailed
+from greenmfg.i18n import Translator
 from greenmfg.orgs.access import (
     Principal,
     enterprise_filter,
@@ -313,7 +314,7 @@ def _stored_view(session: Session, enterprise: Organisation, *, period: str | No
 
 
 def _compute(session: Session, enterprise: Organisation, *, period: str | None, edition: str | None,
-             xlsx: bool = False) -> BenchmarkView:
+             xlsx: bool = False, translator: Translator | None = None) -> BenchmarkView:
     """One enterprise's benchmark results computed now from its stored activity rows (the engine
     run the stored results came from, repeated): for the xlsx workbook, which needs the run, and
     to check the stored results against."""
@@ -332,14 +333,14 @@ def _compute(session: Session, enterprise: Organisation, *, period: str | None, 
         view.facilities[(code, fcode)] = (fid, name)
     pool = period is None or len(period) == 4  # the works pooled over the year (not for one month)
     try:
-        _benchmark_into(session, view, [[v for v, _ in versions]], edition, xlsx, pool)
+        _benchmark_into(session, view, [[v for v, _ in versions]], edition, xlsx, pool, translator)
     except ValidationFailed:
         # a facility that reported annually one year and monthly another cannot be read as one
         # file (the template's rule); each year is then accounted on its own
         by_year: dict[str, list[int]] = defaultdict(list)
         for version, version_period in versions:
             by_year[version_period[:4]].append(version)
-        _benchmark_into(session, view, [by_year[y] for y in sorted(by_year)], edition, xlsx, pool)
+        _benchmark_into(session, view, [by_year[y] for y in sorted(by_year)], edition, xlsx, pool, translator)
     if pool:
         view.works_years = works_years(view.works)
     view.stored_results_current = _results_current(session, CalculationRun.enterprise_id == enterprise.id)
@@ -347,7 +348,7 @@ def _compute(session: Session, enterprise: Organisation, *, period: str | None, 
 
 
 def _benchmark_into(session: Session, view: BenchmarkView, groups: list[list[int]], edition: str | None,
-                    xlsx: bool, pool: bool) -> None:
+                    xlsx: bool, pool: bool, translator: Translator | None = None) -> None:
     """Account and benchmark the stored rows of each group of data versions into ``view``."""
     view.results, view.works = [], []
     for index, version_ids in enumerate(groups):
@@ -359,14 +360,16 @@ def _benchmark_into(session: Session, view: BenchmarkView, groups: list[list[int
                            "accounted_separately": len(groups) > 1}
         if xlsx and index == len(groups) - 1:  # with several years: the latest year's workbook
             buffer = io.BytesIO()
-            write_xlsx(bench, buffer, works_years=works_years(bench.works) if pool else ())
+            write_xlsx(bench, buffer, works_years=works_years(bench.works) if pool else (), translator=translator)
             view.xlsx = buffer.getvalue()
 
 
 def enterprise_benchmark(session: Session, principal: Principal, enterprise_id: int, *, period: str | None = None,
-                         edition: str | None = None, xlsx: bool = False) -> tuple[Organisation, BenchmarkView]:
+                         edition: str | None = None, xlsx: bool = False,
+                         translator: Translator | None = None) -> tuple[Organisation, BenchmarkView]:
     """Benchmark results of one enterprise's current data (optionally one year or month), read
-    from the stored results; with ``xlsx`` the workbook is computed now for this one enterprise
+    from the stored results; with ``xlsx`` the workbook is computed now for this one enterprise, its
+    columns headed in the language of ``translator``
     (the engine's workbook needs the accounting run).
 
     Raises
@@ -380,7 +383,8 @@ def enterprise_benchmark(session: Session, principal: Principal, enterprise_id: 
     enterprise = get_enterprise(session, principal, enterprise_id)
     view = _stored_view(session, enterprise, period=period, edition=edition)
     if xlsx and view.results:
-        view.xlsx = _compute(session, enterprise, period=period, edition=edition, xlsx=True).xlsx
+        view.xlsx = _compute(session, enterprise, period=period, edition=edition, xlsx=True,
+                             translator=translator).xlsx
     return enterprise, view
 
 

@@ -1,6 +1,6 @@
 """The equipment register's fields: parsing and checking one item (API body or import row), the
-import of a register file (.xlsx or .csv, Chinese or English headers, all-or-nothing) and the
-blank template.
+import of a register file (.xlsx or .csv, Chinese or English headers, or the field keys; the
+template's keys kept as defined names beside its headers) all-or-nothing, and the blank template.
 
 Every problem is an :class:`~greenmfg.errors.Issue` naming where (sheet/row/column, or the field
 for the API), what, and how to fix it, in English and Chinese.
@@ -18,7 +18,7 @@ from typing import Any, Literal
 from greenmfg.db.lengths import column_length
 from greenmfg.diagnosis.models import Equipment
 from greenmfg.errors import InputError, Issue
-from greenmfg.exports import append_row, csv_writer, formula_like
+from greenmfg.exports import append_row, csv_writer, formula_like, header_row, keyed_cells
 from greenmfg.findings import NUL_FIX, Locator, Reader, nul_line
 from greenmfg.refdata.vocabulary import normalize_name
 
@@ -38,50 +38,50 @@ class Field:
 
 
 FIELDS: tuple[Field, ...] = (
-    Field("kind", "设备类型", "kind", "kind", help_en="motor, transformer, air_compressor, pump, fan, industrial_boiler",
+    Field("kind", "设备类型", "Kind", "kind", help_en="motor, transformer, air_compressor, pump, fan, industrial_boiler",
           help_zh="电动机、变压器、空压机、水泵、风机、工业锅炉"),
-    Field("code", "设备编号", "code", "text", help_en="unique within the enterprise", help_zh="企业内唯一"),
-    Field("name", "设备名称", "name", "text"),
-    Field("facility", "所属设施", "facility", "text", help_en="facility code (optional)", help_zh="设施编号（可空）"),
-    Field("model", "型号", "model", "text"),
-    Field("year_installed", "投运年份", "year_installed", "integer", 1950, 2100),
-    Field("rated_power_kw", "额定功率(kW)", "rated_power_kw", "number", 0.0001, 1e6,
+    Field("code", "设备编号", "Code", "text", help_en="unique within the enterprise", help_zh="企业内唯一"),
+    Field("name", "设备名称", "Name", "text"),
+    Field("facility", "所属设施", "Facility", "text", help_en="facility code (optional)", help_zh="设施编号（可空）"),
+    Field("model", "型号", "Model", "text"),
+    Field("year_installed", "投运年份", "Year installed", "integer", 1950, 2100),
+    Field("rated_power_kw", "额定功率(kW)", "Rated power (kW)", "number", 0.0001, 1e6,
           "rated output; motors, pumps, fans, air compressors", "额定输出功率；电动机、水泵、风机、空压机"),
-    Field("efficiency_pct", "效率(%)", "efficiency_pct", "number", 1, 100,
+    Field("efficiency_pct", "效率(%)", "Efficiency (%)", "number", 1, 100,
           "motors, pumps, fans; boilers: thermal efficiency", "电动机、水泵、风机效率；锅炉热效率"),
-    Field("efficiency_basis", "效率来源", "efficiency_basis", "basis", help_en="nameplate or measured",
+    Field("efficiency_basis", "效率来源", "Efficiency basis", "basis", help_en="nameplate or measured",
           help_zh="铭牌 或 实测"),
-    Field("hours_per_year", "年运行小时(h)", "hours_per_year", "number", 0, 8784),
-    Field("load_factor", "负载率", "load_factor", "number", 0.0001, 1.2, "0-1 (load / rated)", "0～1（负载/额定）"),
-    Field("poles", "极数", "poles", "integer", 2, 8, "motors: 2, 4, 6 or 8", "电动机：2、4、6、8"),
-    Field("capacity_kva", "额定容量(kVA)", "capacity_kva", "number", 1, 1e7),
-    Field("no_load_loss_w", "空载损耗(W)", "no_load_loss_w", "number", 0, 1e7),
-    Field("load_loss_w", "负载损耗(W)", "load_loss_w", "number", 0, 1e8),
-    Field("flow_m3_min", "排气量(m3/min)", "flow_m3_min", "number", 0.0001, 1e5),
-    Field("pressure_mpa", "排气压力(MPa)", "pressure_mpa", "number", 0, 100),
-    Field("specific_power", "比功率(kW/(m3/min))", "specific_power", "number", 0.0001, 100),
-    Field("pump_type", "泵类型", "pump_type", "pump_type",
+    Field("hours_per_year", "年运行小时(h)", "Hours a year (h)", "number", 0, 8784),
+    Field("load_factor", "负载率", "Load factor", "number", 0.0001, 1.2, "0-1 (load / rated)", "0～1（负载/额定）"),
+    Field("poles", "极数", "Poles", "integer", 2, 8, "motors: 2, 4, 6 or 8", "电动机：2、4、6、8"),
+    Field("capacity_kva", "额定容量(kVA)", "Rated capacity (kVA)", "number", 1, 1e7),
+    Field("no_load_loss_w", "空载损耗(W)", "No-load loss (W)", "number", 0, 1e7),
+    Field("load_loss_w", "负载损耗(W)", "Load loss (W)", "number", 0, 1e8),
+    Field("flow_m3_min", "排气量(m3/min)", "Air flow (m3/min)", "number", 0.0001, 1e5),
+    Field("pressure_mpa", "排气压力(MPa)", "Discharge pressure (MPa)", "number", 0, 100),
+    Field("specific_power", "比功率(kW/(m3/min))", "Specific power (kW/(m3/min))", "number", 0.0001, 100),
+    Field("pump_type", "泵类型", "Pump type", "pump_type",
           help_en="pumps: single_suction, double_suction, inline, multistage, light_multistage_vertical, "
                   "light_multistage_horizontal", help_zh="水泵：单级单吸、单级双吸、管道泵、多级、轻型多级立式、轻型多级卧式"),
-    Field("flow_m3_h", "流量(m3/h)", "flow_m3_h", "number", 0.0001, 1e6, "pumps: rated flow", "水泵：额定流量"),
-    Field("head_m", "扬程(m)", "head_m", "number", 0.0001, 1e5, "pumps: rated head (all stages)", "水泵：额定扬程（总扬程）"),
-    Field("speed_rpm", "转速(r/min)", "speed_rpm", "number", 1, 1e5, "pumps: rated speed", "水泵：额定转速"),
-    Field("stages", "级数", "stages", "integer", 1, 100, "pumps: number of stages (multistage)", "水泵：级数（多级泵）"),
-    Field("fan_type", "风机类型", "fan_type", "fan_type", help_en="fans: centrifugal or axial",
+    Field("flow_m3_h", "流量(m3/h)", "Flow (m3/h)", "number", 0.0001, 1e6, "pumps: rated flow", "水泵：额定流量"),
+    Field("head_m", "扬程(m)", "Head (m)", "number", 0.0001, 1e5, "pumps: rated head (all stages)", "水泵：额定扬程（总扬程）"),
+    Field("speed_rpm", "转速(r/min)", "Speed (r/min)", "number", 1, 1e5, "pumps: rated speed", "水泵：额定转速"),
+    Field("stages", "级数", "Stages", "integer", 1, 100, "pumps: number of stages (multistage)", "水泵：级数（多级泵）"),
+    Field("fan_type", "风机类型", "Fan type", "fan_type", help_en="fans: centrifugal or axial",
           help_zh="风机：离心 或 轴流"),
-    Field("pressure_coefficient", "压力系数", "pressure_coefficient", "number", 0.0001, 10,
+    Field("pressure_coefficient", "压力系数", "Pressure coefficient", "number", 0.0001, 10,
           "centrifugal fans: pressure coefficient ψ", "离心通风机：压力系数 ψ"),
-    Field("fan_specific_speed", "风机比转速", "fan_specific_speed", "number", 0.0001, 1000,
+    Field("fan_specific_speed", "风机比转速", "Fan specific speed", "number", 0.0001, 1000,
           "centrifugal fans: specific speed n_s", "离心通风机：比转速 n_s"),
-    Field("hub_ratio", "轮毂比", "hub_ratio", "number", 0, 1, "axial fans: hub ratio γ", "轴流通风机：轮毂比 γ"),
-    Field("machine_number", "机号", "machine_number", "number", 0.1, 1000, "fans: machine number (No.)",
+    Field("hub_ratio", "轮毂比", "Hub ratio", "number", 0, 1, "axial fans: hub ratio γ", "轴流通风机：轮毂比 γ"),
+    Field("machine_number", "机号", "Machine number", "number", 0.1, 1000, "fans: machine number (No.)",
           "风机：机号（No.）"),
-    Field("fuel", "燃料", "fuel", "text"),
-    Field("rated_capacity_mw", "额定热功率(MW)", "rated_capacity_mw", "number", 0.0001, 1e4),
-    Field("target_efficiency_pct", "目标效率(%)", "target_efficiency_pct", "number", 1, 100),
-    Field("target_specific_power", "目标比功率", "target_specific_power", "number", 0.0001, 100),
-    Field("replacement_cost_cny", "更换投资(元)", "replacement_cost_cny", "number", 0, 1e12),
-    Field("notes", "备注", "notes", "text"),
+    Field("fuel", "燃料", "Fuel", "text"),
+    Field("rated_capacity_mw", "额定热功率(MW)", "Rated thermal capacity (MW)", "number", 0.0001, 1e4),
+    Field("target_efficiency_pct", "目标效率(%)", "Target efficiency (%)", "number", 1, 100),
+    Field("target_specific_power", "目标比功率", "Target specific power", "number", 0.0001, 100),
+    Field("replacement_cost_cny", "更换投资(元)", "Replacement cost (CNY)", "number", 0, 1e12),
+    Field("notes", "备注", "Notes", "text"),
 )
 _BY_KEY = {f.key: f for f in FIELDS}
 
@@ -310,6 +310,7 @@ def read_register(content: bytes, filename: str) -> tuple[str, list[tuple[int, d
         The file is neither a readable .xlsx nor a UTF-8 .csv.
     """
     name = filename.lower()
+    named: dict[int, str] = {}
     if name.endswith(".xlsx"):
         from openpyxl import load_workbook
 
@@ -320,6 +321,8 @@ def read_register(content: bytes, filename: str) -> tuple[str, list[tuple[int, d
         sheet = workbook.worksheets[0]
         sheet_name = sheet.title
         table = [list(r) for r in sheet.iter_rows(values_only=True)]
+        # the keys the template keeps as defined names beside its words (greenmfg.exports.header_row)
+        named = {column - 1: key for key, (row, column) in keyed_cells(sheet).items() if row == 1 and key in _BY_KEY}
     elif name.endswith(".csv"):
         try:
             text = content.decode("utf-8-sig")
@@ -345,7 +348,7 @@ def read_register(content: bytes, filename: str) -> tuple[str, list[tuple[int, d
     for index, header in enumerate(headers):
         if not header:
             continue
-        key = _header_key(header)
+        key = named.get(index) or _header_key(header)
         if key is None:
             issues.append(header_row.finding("diagnosis.input.unknown_column", header, header, f"unknown column '{header}'",
                                              f"未知列“{header}”", "use the template's headers (Chinese or English)",
@@ -390,7 +393,7 @@ def template_bytes(lang: Literal["zh", "en"], fmt: Literal["xlsx", "csv"]) -> by
     sheet = workbook.active
     assert sheet is not None
     sheet.title = "设备台账" if lang == "zh" else "equipment"
-    append_row(sheet, headers)
+    header_row(sheet, [(f.key, header) for f, header in zip(FIELDS, headers, strict=True)])
     for example in examples:
         append_row(sheet, [example.get(f.key) for f in FIELDS])
     help_sheet = workbook.create_sheet("说明" if lang == "zh" else "instructions")

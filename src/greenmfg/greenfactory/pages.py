@@ -99,11 +99,11 @@ def home(request: Request, principal: PagePrincipal, database: DatabaseDep) -> R
 
 
 @router.get("/green-factory/template.xlsx")
-def template_download(principal: PagePrincipal,
+def template_download(request: Request, principal: PagePrincipal,
                       framework: Annotated[str, Query()] = "gbt36132-2025") -> Response:
     if framework not in FRAMEWORKS:
         raise ApiError(404)
-    return Response(template(framework),
+    return Response(template(framework, translator=translator_for(request)),
                     media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": f'attachment; filename="green-evaluation-{framework}.xlsx"'})
 

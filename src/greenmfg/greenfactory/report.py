@@ -14,7 +14,9 @@ from typing import Any
 
 from jinja2 import Environment
 
-from greenmfg.exports import append_row
+from greenmfg.exports import append_row, column_words, export_translator, header_row
+from greenmfg.i18n import N_
+from greenmfg.refdata.words import in_words
 from greenmfg.reports import html_to_pdf, report_environment, stamp, word_functions
 
 __all__ = ["LANGS", "render_html", "render_pdf", "render_xlsx"]
@@ -116,8 +118,13 @@ def render_pdf(evaluation: dict[str, Any], *, organisation: str, lang: str = "zh
     return html_to_pdf(render_html(evaluation, organisation=organisation, lang=lang, generated=generated))
 
 
+#: the columns of the report's sheets named the evaluation's way (the rest: greenmfg.exports.COLUMN_WORDS)
+_WORDS = {"key": N_("Indicator code"), "name": N_("Indicator"), "message": N_("Warning")}
+
+
 def render_xlsx(evaluation: dict[str, Any], *, organisation: str, lang: str = "zh-CN") -> bytes:
-    """The result as a workbook: summary, indicators, gaps, warnings."""
+    """The result as a workbook: summary, indicators, gaps, warnings (column headers in ``lang``, each
+    column's key kept as a defined name: :func:`greenmfg.exports.header_row`)."""
     from openpyxl import Workbook
 
     t = _t(lang)
@@ -135,9 +142,11 @@ def render_xlsx(evaluation: dict[str, Any], *, organisation: str, lang: str = "z
                 [], [t["indicator"], t["points"], t["max"]],
                 *[[r[name], round(r["points"], 4), r["max_points"]] for r in result["by_level1"]]):
         append_row(summary, row)
+    words = export_translator(locale=lang if lang in LANGS else "zh-CN")
     items = book.create_sheet("indicators")
-    append_row(items, ["key", t["indicator"], t["points"], t["max"], t["value"], t["unit"], t["benchmark"], t["leading"],
-                  t["value_source"], t["reference_source"], t["status_col"], t["evidence"]])
+    header_row(items, column_words(["key", "name", "points", "max_points", "value", "unit", "reference", "leading",
+                                    "value_source", "reference_source", "verification_status", "evidence"],
+                                   words, words=_WORDS))
     for v in result["vetoes"]:
         append_row(items, [v["key"], v[name], t["met"] if v["met"] else t["not_met"], "", "", "", "", "", "", "",
                       t["verification." + v["citation"]["verification_status"]], v["evidence"]])
@@ -147,12 +156,13 @@ def render_xlsx(evaluation: dict[str, Any], *, organisation: str, lang: str = "z
                       i.get("benchmark"), i.get("leading"), source, i.get("reference_source", ""),
                       t["verification." + i["citation"]["verification_status"]], i["evidence"]])
     gaps = book.create_sheet("gaps")
-    append_row(gaps, ["key", t["indicator"], t["points"], t["max"], t["recoverable"]])
+    header_row(gaps, column_words(["key", "name", "points", "max_points", "recoverable"], words, words=_WORDS))
     for g in result["gaps"]:
         append_row(gaps, [g["key"], g[name], round(g["points"], 4), g["max_points"], round(g["recoverable"], 4)])
     warnings = book.create_sheet("warnings")
+    header_row(warnings, column_words(["code", "message"], words, words=_WORDS))
     for w in result["warnings"]:
-        append_row(warnings, [w["code"], w["zh" if name == "name_zh" else "en"]])
+        append_row(warnings, [w["code"], in_words(w["zh" if name == "name_zh" else "en"], zh=name == "name_zh")])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

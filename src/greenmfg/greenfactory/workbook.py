@@ -1,21 +1,33 @@
 """The xlsx template for offline input, and reading a filled one back into an input document.
 
-Sheet ``evaluation`` holds ``framework``, ``title``, ``year`` and ``product`` (column A names,
-column B values); sheet ``items`` one row per basic requirement and indicator with the columns of
-:data:`COLUMNS`. Reading is all-or-nothing: every problem is reported with its sheet, row and
+Sheet ``evaluation`` holds ``framework``, ``title``, ``year`` and ``product`` (column A names them
+in words, column B holds the values); sheet ``items`` one row per basic requirement and indicator
+with the columns of :data:`COLUMNS`, headed in words. Each label and column keeps its key as a
+defined name (:func:`greenmfg.exports.header_row`), so the reader finds them wherever a user moved
+them; a workbook headed by the keys (templates made before) or by the words is read too. Reading is all-or-nothing: every problem is reported with its sheet, row and
 column, and scoring problems found later are located the same way (:func:`locate`).
 """
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 from typing import Any
 
 from greenmfg.errors import InputError, Issue, ValidationFailed
-from greenmfg.exports import append_row
+from greenmfg.exports import (
+    append_row,
+    column_words,
+    export_translator,
+    header_row,
+    keyed_cells,
+    name_cell,
+)
 from greenmfg.findings import Locator
 from greenmfg.greenfactory.frameworks import FRAMEWORKS, load_framework
+from greenmfg.i18n import N_, Translator
+from greenmfg.refdata.vocabulary import normalize_name
 
 __all__ = ["COLUMNS", "locate", "read_workbook", "template"]
 
@@ -24,22 +36,28 @@ COLUMNS = ("key", "kind", "name_zh", "name_en", "max_points", "answer", "points"
            "leading", "reference_source", "evidence", "override_reason")
 INPUT_COLUMNS = COLUMNS[5:]
 META = ("framework", "title", "year", "product")
+#: the words of the template's columns that differ from :data:`greenmfg.exports.COLUMN_WORDS`
+WORDS = {"key": N_("Indicator code"), "benchmark": N_("Reference value of the framework")}
 
 
-def template(framework_id: str) -> bytes:
-    """An empty workbook for a framework, one row per basic requirement and indicator."""
+def template(framework_id: str, *, translator: Translator | None = None) -> bytes:
+    """An empty workbook for a framework, one row per basic requirement and indicator; labels and
+    column headers in the language of ``translator`` (Chinese by default)."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
+    words = export_translator(translator)
     framework = load_framework(framework_id)
     book = Workbook()
     meta = book.active
     assert meta is not None
     meta.title = "evaluation"
-    for name, value in (("framework", framework.id), ("title", ""), ("year", ""), ("product", "")):
-        append_row(meta, [name, value])
+    for row, ((key, label), value) in enumerate(zip(column_words(META, words), (framework.id, "", "", ""),
+                                                     strict=True), start=1):
+        append_row(meta, [label, value])
+        name_cell(meta, key, row, 1)
     items = book.create_sheet("items")
-    append_row(items, list(COLUMNS))
+    header_row(items, column_words(COLUMNS, words, words=WORDS))
     for cell in items[1]:
         cell.font = Font(bold=True)
     for item in [*framework.vetoes, *framework.indicators]:
@@ -78,9 +96,11 @@ def read_workbook(content: bytes, *, file: str = "") -> tuple[dict[str, Any], li
     if issues:
         raise ValidationFailed(issues, len(issues))
     document: dict[str, Any] = {}
-    for row in book["evaluation"].iter_rows(values_only=True):
-        if row and row[0] in META and len(row) > 1 and row[1] not in (None, ""):
-            document[str(row[0])] = row[1]
+    labels = {row: key for key, (row, column) in keyed_cells(book["evaluation"]).items() if key in META and column == 1}
+    for number, row in enumerate(book["evaluation"].iter_rows(values_only=True), start=1):
+        key = labels.get(number) or (_key_of(row[0], META) if row else None)
+        if key is not None and len(row) > 1 and row[1] not in (None, ""):
+            document[key] = row[1]
     if document.get("framework") not in FRAMEWORKS:
         issues.append(book_at.finding("invalid", "B", document.get("framework"),
                                       f"unknown framework '{document.get('framework')}'", f"未知评价框架“{document.get('framework')}”",
@@ -89,7 +109,9 @@ def read_workbook(content: bytes, *, file: str = "") -> tuple[dict[str, Any], li
     if isinstance(document.get("year"), float) and document["year"].is_integer():
         document["year"] = int(document["year"])
     rows = list(book["items"].iter_rows(values_only=True))
-    header = [str(c).strip() if c is not None else "" for c in (rows[0] if rows else ())]
+    named = {column: key for key, (row, column) in keyed_cells(book["items"]).items() if row == 1}
+    header = [named.get(index) or _key_of(c, COLUMNS) or (str(c).strip() if c is not None else "")
+              for index, c in enumerate(rows[0] if rows else (), start=1)]
     missing = [c for c in ("key", *INPUT_COLUMNS) if c not in header]
     if missing:
         issues.append(book_at.finding("invalid", ", ".join(missing), "", f"columns missing: {', '.join(missing)}",
@@ -114,6 +136,27 @@ def read_workbook(content: bytes, *, file: str = "") -> tuple[dict[str, Any], li
         row_of.append(number)
     document["items"] = items
     return document, row_of
+
+
+@functools.cache
+def _names(keys: tuple[str, ...]) -> dict[str, str]:
+    """Every way a label or column may be written → its key: the key, its words in Chinese and English."""
+    from greenmfg.i18n import load_catalogs
+
+    catalogs = load_catalogs()
+    names = {}
+    for locale in ("en", "zh-CN"):
+        for key, text in column_words(keys, catalogs.translator(locale), words=WORDS):
+            names[normalize_name(text)] = key
+    names.update({normalize_name(key): key for key in keys})
+    return names
+
+
+def _key_of(cell: object, keys: tuple[str, ...]) -> str | None:
+    """The key a label or header cell names (its key, or its words in either language), or None."""
+    if cell is None or not str(cell).strip():
+        return None
+    return _names(keys).get(normalize_name(str(cell)))
 
 
 _ITEM = re.compile(r"^items\[(\d+)\]\.?(.*)$")

@@ -9,8 +9,10 @@ Geometry
     is a city, its ``id`` the GB/T 2260 code (``130200`` 唐山市), its ``properties.name`` the
     Chinese name; coordinates stay in ECharts' compressed form, which ``echarts.registerMap``
     decodes in the browser. The package has no maps of the four municipalities (北京, 天津, 上海,
-    重庆): their regulators get no map. Its divisions are of about 2010 (e.g. 安徽 still has 巢湖,
-    山东 莱芜): a city created since has no shape.
+    重庆); the ECharts 3.6.2 it installs with it has them by district, which the script joins into
+    one feature per municipality, its 市辖区 (``110100`` 北京市, the city the platform stores), so
+    every province-level division of the vocabulary has its map. Its divisions are of about 2010
+    (e.g. 安徽 still has 巢湖, 山东 莱芜): a city created since has no shape.
 
 Whose area
     Only the caller's own area is drawn (:func:`caller_area`): a regulator whose jurisdictions lie
