@@ -5,7 +5,8 @@ Revises: 0022_gf_forms
 Create Date: 2026-12-06 15:00:00
 
 ``ets_coverage`` (covered status per enterprise and year), ``ets_months`` (a month's evidence and
-amendment state) and ``ets_filings`` (the filed versions of a month, with their frozen snapshot).
+amendment state) and ``ets_filings`` (the filed versions of a month, with their frozen snapshot);
+``attachments.media_type`` widened to 100 characters (the .xlsx media type has 65).
 """
 
 from __future__ import annotations
@@ -22,6 +23,10 @@ depends_on = None
 
 
 def upgrade() -> None:
+    # evidence may be an .xlsx workbook, whose media type has 65 characters
+    with op.batch_alter_table('attachments') as batch:
+        batch.alter_column('media_type', existing_type=sa.String(length=64), type_=sa.String(length=100),
+                           existing_nullable=False)
     op.create_table(
         'ets_coverage',
         sa.Column('id', sa.Integer(), nullable=False),
@@ -111,3 +116,6 @@ def downgrade() -> None:
     with op.batch_alter_table('ets_coverage') as batch:
         batch.drop_index(batch.f('ix_ets_coverage_enterprise_id'))
     op.drop_table('ets_coverage')
+    with op.batch_alter_table('attachments') as batch:
+        batch.alter_column('media_type', existing_type=sa.String(length=100), type_=sa.String(length=64),
+                           existing_nullable=False)
