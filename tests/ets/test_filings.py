@@ -56,6 +56,7 @@ def test_covered_months_deadlines_and_china_time(client: TestClient, login: Logi
         due, rule = filings.deadline_of("2024-01", "steel")
         assert due == dt.date(2024, 3, 11) and rule.key == "ets_monthly_evidence" and rule.days == 40
         assert filings.deadline_of("2024-02", "cement")[0] == dt.date(2024, 4, 9)  # 29 February + 40 days
+        assert filings.deadline_of("2024-01", "flat_glass")[1].key == "ets_monthly_evidence"  # covered by a regulator
 
     with subtests.test("a month's status by the day, in China time"):
         manager = _principal(database, "steel")

@@ -43,6 +43,8 @@ def test_enterprise_and_regulator_pages(client: TestClient, login: Login, world:
         assert "Monthly filings of 2024" in english and "Overdue, not filed" in english
         assert "Not yet allocated" in english and "逾期" not in english
         manager.language("zh-CN")
+        glass = pages("glass").get(f"/ets/enterprises/{world.org('glass')}")  # not a covered sector: nothing due
+        assert glass.status_code == 200 and "尚未评估" in page_text(glass)
 
     with subtests.test("evidence refused beside its field, nothing stored; then attached"):
         bad = manager.post(f"{url}/evidence", data={"kind": "lab_report"},

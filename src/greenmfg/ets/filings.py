@@ -518,8 +518,11 @@ def _china_day(moment: dt.datetime) -> dt.date:
 def deadline_of(period: str, industry: str | None,
                 rules: Sequence[deadlines.FilingRule] | None = None) -> tuple[dt.date, deadlines.FilingRule]:
     """The day a month's filing is due and the ``filing_deadlines`` row that says so."""
-    rule = deadlines.rule_for(rules if rules is not None else deadlines.load_rules(), OBLIGATION, industry)
-    if rule is None:  # pragma: no cover - the dataset has a row for every industry of the covered sectors
+    rows = rules if rules is not None else deadlines.load_rules()
+    # an enterprise of another industry (a regulator may cover it) files by the covered sectors' row
+    rule = deadlines.rule_for(rows, OBLIGATION, industry) or next(
+        (r for r in rows if r.obligation == OBLIGATION), None)
+    if rule is None:  # pragma: no cover - the dataset has the obligation's row
         raise LookupError(f"no {OBLIGATION} row in {deadlines.DATASET}")
     return deadlines.due_date(period, rule.days), rule
 

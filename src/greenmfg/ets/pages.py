@@ -86,7 +86,8 @@ def _issues(failed: ValidationFailed, t: Translator) -> dict[str, list[str]]:
 
 def _coverage_view(coverage: filings.CoverageView | None, t: Translator) -> dict[str, Any]:
     if coverage is None:
-        return {"known": False, "covered": False, "text": t.gettext("Not assessed")}
+        return {"known": False, "covered": False, "text": t.gettext("Not assessed"), "note": "", "reason": None,
+                "direct": None, "from_year": None}
     basis = t.gettext(BASIS_LABELS.get(coverage.basis, coverage.basis))
     text = t.gettext("Covered company") if coverage.covered else t.gettext("Not covered")
     note = basis if not coverage.carried else t.gettext("%(basis)s for %(year)s, still in force", basis=basis,
