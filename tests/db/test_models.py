@@ -9,7 +9,8 @@ TABLES = {
     "activity_records", "api_tokens", "attachments", "audit_events", "audit_head", "benchmark_plant_years",
     "benchmark_results", "benchmark_runs", "benchmark_works", "calculation_runs", "capacity_plans",
     "capacity_retired_items", "data_versions", "diagnosis_alerts", "diagnosis_equipment", "diagnosis_notes",
-    "energy_baselines", "enterprise_output_values", "enterprise_targets", "evaluator_assignments", "facilities",
+    "energy_baselines", "enterprise_output_values", "enterprise_targets", "ets_coverage", "ets_filings", "ets_months",
+    "evaluator_assignments", "facilities",
     "facility_result_products", "facility_results", "green_evaluations", "green_list_applications",
     "green_list_events", "green_list_rechecks", "import_batches", "jurisdictions", "line_templates",
     "login_attempts", "memberships", "meter_dead_letters", "meter_devices", "meter_readings",
@@ -26,5 +27,5 @@ def test_the_metadata_holds_the_tables_of_before() -> None:
 def test_each_declared_models_module_maps_tables() -> None:
     modules = {mapper.class_.__module__ for mapper in Base.registry.mappers}
     assert modules == set(MODEL_MODULES)
-    # attachments, notifications and targets added (issue #15 items 6, 7 and 8)
-    assert len(MODEL_MODULES) == 14
+    # attachments, notifications and targets added (issue #15 items 6, 7 and 8); the carbon market's filings (#16)
+    assert len(MODEL_MODULES) == 15

@@ -108,6 +108,16 @@ GREENLIST = {("GET", "/green-list"), ("POST", "/green-list/applications"), ("POS
 MONTH_EDIT = {("GET", "/enterprises/{enterprise_id}/activity"),
               ("GET", "/enterprises/{enterprise_id}/activity/{facility}/{period}"),
               ("POST", "/enterprises/{enterprise_id}/activity/{facility}/{period}")}
+#: the carbon market's monthly filings, tested in tests/ets/test_pages.py: the entry page (a redirect), a company's
+#: year and month pages and their forms (another enterprise's user → 404 page, nothing stored; the regulator sets the
+#: covered status), the evidence download, the regional overview and assessment (regulators and admins)
+ETS = {("GET", "/ets"), ("GET", "/ets/enterprises/{enterprise_id}"), ("POST", "/ets/enterprises/{enterprise_id}/coverage"),
+       ("GET", "/ets/enterprises/{enterprise_id}/months/{period}"),
+       ("POST", "/ets/enterprises/{enterprise_id}/months/{period}/evidence"),
+       ("GET", "/ets/enterprises/{enterprise_id}/months/{period}/evidence/{attachment_id}"),
+       ("POST", "/ets/enterprises/{enterprise_id}/months/{period}/file"),
+       ("POST", "/ets/enterprises/{enterprise_id}/months/{period}/amend"),
+       ("GET", "/ets/region"), ("POST", "/ets/region/assess")}
 
 BAD_ROW = ["E-STEEL", "唐山示例钢铁有限公司", "钢铁", "130000", "E-STEEL-F1", "2024-03", "交炭", "1000", "吨", "consumed"]
 #: the user's own inbox and notification settings, tested in tests/notifications/test_pages.py: another user's
@@ -132,7 +142,7 @@ def _page_routes(client: TestClient) -> set[tuple[str, str]]:
 def test_every_page_route_is_classified(client: TestClient) -> None:
     unclassified = (_page_routes(client) - SCOPED - HOME - NO_TENANT_DATA - PUBLIC - ADMIN_PAGES - REGION_PAGES
                     - OWN_PAGES - CAPACITY - DIAGNOSIS - GREENFACTORY - COMPLIANCE - MONITORING - GREENLIST
-                    - NOTIFICATIONS - MONTH_EDIT - ETS_ALLOWANCES)
+                    - NOTIFICATIONS - MONTH_EDIT - ETS_ALLOWANCES - ETS)
     assert not unclassified, f"add these page routes to an isolation class and test them: {sorted(unclassified)}"
 
 

@@ -31,6 +31,7 @@ from greenmfg.accounting.charts import period_label, sentence_case
 from greenmfg.accounting.labels import FLOW_LABELS
 from greenmfg.db.session import Database
 from greenmfg.errors import Issue, ValidationFailed
+from greenmfg.ets.filings import MonthLocked
 from greenmfg.i18n import N_, Translator
 from greenmfg.orgs.access import Principal, get_enterprise
 from greenmfg.orgs.models import Facility
@@ -307,7 +308,7 @@ def _save(request: Request, principal: Principal, database: Database, settings: 
     try:
         saved = editing.save_month(database, principal, enterprise_id, facility, period, rows=kept, reason=reason,
                                    base_version=base_version, max_bytes=settings.max_upload_bytes)
-    except (ValidationFailed, editing.EditRefused, editing.StaleEdit) as failed:
+    except (ValidationFailed, editing.EditRefused, editing.StaleEdit, MonthLocked) as failed:
         with database.session() as session:
             month = editing.read_month(session, principal, enterprise_id, facility, period)
         issues = failed.issues if isinstance(failed, ValidationFailed) else []

@@ -64,6 +64,7 @@ from greenmfg.accounting.template import write_template
 from greenmfg.accounting.template_spec import LABELS_EN, header_zh
 from greenmfg.calc.accounting import CATEGORIES
 from greenmfg.db.session import Database
+from greenmfg.ets.filings import MonthLocked
 from greenmfg.i18n import N_, Translator
 from greenmfg.orgs.access import Principal, enterprise_filter, get_enterprise
 from greenmfg.orgs.models import Organisation
@@ -394,6 +395,10 @@ def commit(import_id: Id, request: Request, principal: PagePrincipal, database: 
         count = commit_batch(database, principal, import_id, lambda _session, _batch, _run_id, results: results)
     except store.ImportConflict:
         flash(response, "error", N_("This import cannot be committed: only a preview without errors can."))
+        return response
+    except MonthLocked as locked:  # a month filed with the carbon market: amend it first
+        flash(response, "error", N_("Nothing was committed: {problem}"),
+              problem=locked.message_in(translator_for(request).locale))
         return response
     flash(response, "success", N_("Committed: {count} facility-period results were stored and accounted."),
           count=str(count))

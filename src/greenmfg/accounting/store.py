@@ -620,8 +620,17 @@ def store_accounted(session: Session, principal: Principal, batch: ImportBatch, 
     as read (see :func:`raw_rows`). ``benchmarks``: the benchmark results of the same accounting
     (:func:`greenmfg.compliance.stored.benchmark_set`); without them (or when computed with other
     reference data than installed) the stored rows are accounted and benchmarked again.
+
+    Raises
+    ------
+    greenmfg.ets.filings.MonthLocked
+        A month of the batch is filed with the carbon market and no amendment of it is open.
     """
     enterprise_id = batch.enterprise_id
+    # a month filed with the carbon market changes only through an amendment (greenmfg.ets.filings)
+    from greenmfg.ets.filings import require_unlocked
+
+    require_unlocked(session, enterprise_id, {r["period"] for r in document["results"]})
     facilities = _facility_ids(session, enterprise_id, {r["facility_id"] for r in document["results"]})
     versions = _new_versions(session, enterprise_id, batch.id, principal.user_id,
                              [(r["facility_id"], facilities[r["facility_id"]], r["period"])

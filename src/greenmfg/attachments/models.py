@@ -31,7 +31,8 @@ class Attachment(Base):
     #: the attachment's role for its subject, e.g. ``application_form``, ``evidence``, ``evaluator_report``
     kind: Mapped[str] = mapped_column(String(32))
     filename: Mapped[str] = mapped_column(String(255))
-    media_type: Mapped[str] = mapped_column(String(64))
+    #: up to 100 characters: the .xlsx type alone has 65 (widened by migration 0023_ets_filings)
+    media_type: Mapped[str] = mapped_column(String(100))
     size_bytes: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64))
     content: Mapped[bytes] = deferred(mapped_column(LargeBinary, nullable=False))

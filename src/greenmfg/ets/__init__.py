@@ -8,6 +8,11 @@
 
 The accounting itself is the one engine's (``greenmfg.accounting``) with the MEE guidelines
 (CETS—AG—02.01, 03.01, 04.01) as methodology; see ``README.md`` beside this file.
+
+On the platform: monthly filing (月度信息化存证) in :mod:`greenmfg.ets.filings` (covered companies,
+covered emissions of a month, filings, amendments, deadlines, the regulators' overview; tables in
+:mod:`greenmfg.ets.filing_models`, API :mod:`greenmfg.ets.api`, pages :mod:`greenmfg.ets.pages`), and
+allowances, projection and the compliance calendar in :mod:`greenmfg.ets.allowances`.
 """
 
 from __future__ import annotations

@@ -4,7 +4,9 @@ When a month's data is due is data, not code: the ``filing_deadlines`` dataset o
 library (one row per obligation and group of industries, with its source and verification status;
 a region's own dates are a new edition). :func:`check_deadlines` (``greenmfg notifications
 deadlines``, run daily) tells the members of each enterprise that files on the platform (it has
-imported data before) about each recent month whose data is due and missing, once per month.
+imported data before) about each recent month whose data is due and missing, once per month, and
+the covered companies of the carbon market about monthly filings due soon or overdue
+(:func:`greenmfg.ets.filings.notify_deadlines`).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from greenmfg.refdata.catalog import Catalog, load_catalog
 
 __all__ = ["DATASET", "FilingRule", "check_deadlines", "due_date", "load_rules", "rule_for"]
 
-DATASET = "filing_deadlines/platform-2026"
+DATASET = "filing_deadlines/platform-2026.2"
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,4 +112,7 @@ def check_deadlines(session: Session, *, today: dt.date, months: int = 3, catalo
                 link=f"/enterprises/{enterprise.id}/imports", target_type="enterprise_month",
                 target_id=f"{enterprise.id}:{month}", dedupe_key=f"deadline:monthly_activity:{enterprise.id}:{month}"))
     session.flush()
-    return made
+    # the carbon market's monthly filings: due soon, overdue
+    from greenmfg.ets.filings import notify_deadlines
+
+    return made + notify_deadlines(session, today=today)

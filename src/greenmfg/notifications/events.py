@@ -82,6 +82,11 @@ RULES: Mapping[str, Rule] = MappingProxyType({
     # a failed import is told to whoever uploaded it too: an upload through the API has nobody watching
     "import.preview": Rule("import_failed", ("enterprise",), include_actor=True,
                            when=(("status", "invalid"),)),
+    # the carbon market's monthly filings: the covering regulators see each filing and amendment;
+    # the enterprise's other members are told when a filed month is amended
+    "ets.file": Rule("workflow", ("regulators",)),
+    "ets.amendment.open": Rule("workflow", ("regulators",)),
+    "ets.amend": Rule("workflow", ("regulators", "enterprise")),
 })
 #: an action prefix → the rule of its actions missing from :data:`RULES`
 FALLBACK_RULES: Mapping[str, Rule] = MappingProxyType({
@@ -148,9 +153,12 @@ def _from_audit(session: Session, entry: AuditEvent) -> None:
     elif entry.action == "import.preview":
         event_name = "import.failed"
         params = {"file": details.get("file"), "issues": details.get("issues")}
+    link = _link(entry.action, entry.target_type, entry.target_id, enterprise.id if enterprise is not None else None)
+    if entry.action.startswith("ets.") and enterprise is not None:
+        params = {"month": details.get("period"), "version": details.get("version"), "comment": details.get("comment")}
+        link = f"/ets/enterprises/{enterprise.id}/months/{details.get('period')}"
     notify(session, event=event_name, kind=rule.kind, audiences=rule.audiences, enterprise=enterprise,
-           params=params, link=_link(entry.action, entry.target_type, entry.target_id,
-                                     enterprise.id if enterprise is not None else None),
+           params=params, link=link,
            target_type=entry.target_type, target_id=entry.target_id, actor_user_id=entry.actor_user_id,
            include_actor=rule.include_actor,
            evaluator_id=_number(evaluator_id))

@@ -47,12 +47,19 @@ EVENT_TITLES: Mapping[str, str] = MappingProxyType({
     "import.failed": N_("Import of %(file)s for %(enterprise)s failed"),
     "diagnosis.alert.new": N_("Alert at %(enterprise)s: %(alert)s"),
     "deadline.monthly_activity": N_("Activity data of %(month)s for %(enterprise)s not yet imported"),
+    "ets.file": N_("%(enterprise)s filed its carbon-market data of %(month)s"),
+    "ets.amendment.open": N_("%(enterprise)s opened an amendment of its carbon-market filing of %(month)s"),
+    "ets.amend": N_("%(enterprise)s amended its carbon-market filing of %(month)s (version %(version)s)"),
+    "ets.due_soon": N_("Carbon-market filing of %(month)s for %(enterprise)s due by %(due)s"),
+    "ets.overdue": N_("Carbon-market filing of %(month)s for %(enterprise)s is overdue"),
 })
 
 _DETAILS: Mapping[str, str] = MappingProxyType({
     "import.failed": N_("%(issues)s problems found; open the import to see each one and how to fix it."),
     "diagnosis.alert.new": N_("Meter %(meter)s, from %(started)s to %(ended)s."),
     "deadline.monthly_activity": N_("It was due on %(due)s (%(rule)s)."),
+    "ets.due_soon": N_("File the month's data and evidence by %(due)s (%(rule)s)."),
+    "ets.overdue": N_("It was due on %(due)s (%(rule)s)."),
 })
 _REASON = N_("Reason: %(comment)s")
 _UNKNOWN = N_("Something changed at %(enterprise)s")
@@ -86,7 +93,7 @@ def render(event: str, params: Mapping[str, Any], translator: Translator) -> Ren
         if event == "diagnosis.alert.new":
             label = ALERT_LABELS.get(str(params.get("alert")), ALERT_LABELS[_SPIKE])
             values["alert"] = translator.gettext(label)
-        if event == "deadline.monthly_activity":
+        if event in ("deadline.monthly_activity", "ets.due_soon", "ets.overdue"):
             values["rule"] = params.get("rule_en" if translator.locale == "en" else "rule_zh") or ""
         title = translator.gettext(EVENT_TITLES[event], **values)
         if event in _DETAILS:
