@@ -232,6 +232,10 @@ def test_cement_with_clinker_infers_the_clinker_ratio(write_rows: WriteRows) -> 
     # cement's boundary includes its clinker; clinker's value carries the grinding energy: an upper bound
     assert "benchmarking.boundary.upper_bound" not in _codes(cement)
     assert "benchmarking.boundary.upper_bound" in _codes(clinker)
+    # the other product is named in words, as its reader knows it (its key ``cement`` is no word)
+    upper = next(w for w in clinker.warnings if w.code == "benchmarking.boundary.upper_bound")
+    assert "该设施还生产 水泥，" in upper.message_zh and "cement" not in upper.message_zh
+    assert upper.message.startswith("the facility also produces Cement,")
 
 
 def test_cement_ratio_correction(write_rows: WriteRows) -> None:

@@ -118,7 +118,8 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
 @pytest.fixture(scope="session")
 def region_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The demo region of 12 enterprises × 15 months served once per worker (seeding it is the
-    costly part): the regional, green-list and admin journeys only read it, or add what no other
-    test looks at (an API token of the admin's), so they share it."""
+    costly part): the provincial regulator's journey (a year earlier to compare with) and the admin
+    pages share it, each changing only what the other does not look at (the regulator recommends
+    the one pre-reviewed application and approves the one filed plan; the admin adds an API token)."""
     with serve_region(tmp_path_factory.mktemp("region")) as url:
         yield url

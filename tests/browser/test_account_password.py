@@ -11,11 +11,11 @@ from greenmfg.auth.security import hash_password
 from greenmfg.orgs.models import Organisation
 
 from .conftest import LiveServer, screenshot
-from .test_enterprise_flow import _sign_in, _watch
+from .live_server import page_errors, sign_in
 
 
 def test_reset_then_change_password(page: Page, live_server: LiveServer) -> None:
-    errors = _watch(page)
+    errors = page_errors(page)
     with live_server.database.session() as session:   # a user of its own: the demo accounts stay as they are
         org = session.query(Organisation).filter(Organisation.kind == "enterprise").first()
         assert org is not None
@@ -25,7 +25,7 @@ def test_reset_then_change_password(page: Page, live_server: LiveServer) -> None
         session.flush()
         session.add(Membership(user_id=user.id, organisation_id=org.id, role="viewer"))
         user_id = user.id
-    _sign_in(page, live_server, "demo-admin")
+    sign_in(page, live_server.url, "demo-admin")
     page.goto(f"{live_server.url}/lang/en?next=/admin/users/{user_id}")
 
     def accept(dialog: Dialog) -> None:

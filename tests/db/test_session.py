@@ -26,6 +26,7 @@ from greenmfg.accounting.models import ActivityRecord
 from greenmfg.auth.models import ApiToken, Role, User
 from greenmfg.db.migrate import upgrade
 from greenmfg.db.session import Database, reading
+from greenmfg.db.statistics import ANALYZE_AFTER_ROWS, CHANGED_ROWS, note_changed_rows
 from greenmfg.orgs.models import Organisation, OrgKind
 from greenmfg.settings import Settings
 from greenmfg.web.app import create_app
@@ -189,3 +190,30 @@ def test_reads_go_on_while_an_import_holds_the_write_lock(app_database: Database
     finally:
         writer.execute("ROLLBACK")
         writer.close()
+
+
+def test_a_savepoint_inside_a_busy_transaction_waits_for_the_commit(_template: Path, tmp_path: Path) -> None:
+    """A savepoint released inside a transaction that changed many rows (the demo seed filing a capacity
+    plan) is no commit: the statistics are refreshed once, after the outermost commit. Before, its release
+    refreshed them on another connection, which waited for this transaction's write lock: "database is
+    locked" (a 500 on a page)."""
+    path = tmp_path / "greenmfg.db"
+    path.write_bytes(_template.read_bytes())
+    database = Database(f"sqlite:///{path}", sqlite_busy_timeout_ms=500)
+    try:
+        with database.session() as session:
+            session.add(Organisation(kind=OrgKind.enterprise, name="邢台示例化工有限公司", code="E-CHEM",
+                                     industry="chemicals", province="130000", city="邢台"))
+            note_changed_rows(session, ANALYZE_AFTER_ROWS)
+            with session.begin_nested():
+                session.add(Organisation(kind=OrgKind.enterprise, name="保定示例玻璃有限公司", code="E-GLASS",
+                                         industry="flat_glass", province="130000", city="保定"))
+            assert database.changed_rows == 0  # nothing counted (nor analysed) at the savepoint
+            assert session.info[CHANGED_ROWS] == ANALYZE_AFTER_ROWS
+        with database.engine.connect() as connection:
+            analysed = {row[0] for row in connection.exec_driver_sql("SELECT tbl FROM sqlite_stat1")}
+        assert "organisations" in analysed  # refreshed after the commit
+        with database.session() as session:
+            assert session.scalar(select(func.count()).select_from(Organisation)) == 3
+    finally:
+        database.dispose()

@@ -103,6 +103,9 @@ def test_workflow_through_the_pages_in_chinese_and_english(pages: Pages, world: 
         "recommendation": "pass", "score": "84", "veto_checked": "1", "comment": "基本要求全部满足",
         "indicator0_name": "单位产品综合能耗", "indicator0_comment": "优于行业基准值"})
     assert answer.status_code == 303, answer.text[:500]
+    # the report ends the evaluator's view of the application: back to the list, not to a 404 page
+    assert answer.headers["location"] == "/green-list"
+    assert "评价报告：建议通过" in page_text(evaluator.get("/green-list"))
     assert steel.post(f"{url}/apply").status_code == 303
     # the province waits for the city bureau's pre-review
     waiting = hebei.get(url)

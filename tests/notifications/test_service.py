@@ -78,8 +78,8 @@ def test_green_list_steps_reach_the_next_actors_and_nobody_elsewhere(client: Tes
         assert row.link == f"/green-list/applications/{application}"
         zh = render(row.event, row.params, load_catalogs().translator("zh-CN"))
         en = render(row.event, row.params, load_catalogs().translator("en"))
-    assert zh.title == "唐山示例钢铁有限公司的绿色制造名单申请：已推荐"
-    assert en.title == "Green-list application of 唐山示例钢铁有限公司: Recommended"
+    assert zh.title == f"唐山示例钢铁有限公司的绿色制造名单申请 #{application}：已推荐"
+    assert en.title == f"Green-list application #{application} of 唐山示例钢铁有限公司: Recommended"
     assert zh.detail == "理由：同意推荐" and en.detail == "Reason: 同意推荐"
 
 

@@ -165,15 +165,7 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
     with TestClient(app, raise_server_exceptions=False) as api:  # type: ignore[arg-type]
         headers = seeded.bearer("demo-steel")
         vetoes = [{"key": v.key, "answer": True, "evidence": "证书"} for v in load_framework("gbt36132-2025").vetoes]
-        plan = api.post("/api/v1/capacity/plans", headers=headers, json={
-            "enterprise_id": steel.organisation_id, "project_name": "2号高炉置换升级", "sector": "steel",
-            "process": "ironmaking", "capacity": 1_000_000, "unit": "t/a", "province": "130000", "city": "唐山",
-            "application_date": "2023-05-01", "commissioning_date": "2025-06-30",
-            "retired_items": [{"facility_code": code, "facility_name": f"{code} 高炉", "capacity": capacity,
-                               "unit": "t/a", "province": "130000", "city": "唐山",
-                               "retirement_date": "2024-12-31", "evidence": "拆除验收意见"}
-                              for code, capacity in (("BF-1", 800_000), ("BF-2", 700_000))]})
-        assert plan.status_code == 201, plan.text
+        # (the demo steel works has filed a capacity-replacement plan: its page is crawled as it is)
         evaluation = api.post(f"/api/v1/enterprises/{steel.organisation_id}/green-evaluations", headers=headers,
                               json={"framework": "gbt36132-2025", "title": "绿色工厂自评价", "year": 2024,
                                     "items": [*vetoes, {"key": "能碳管理系统平台", "points": 6}]})

@@ -45,6 +45,7 @@ from greenmfg.benchmarking.works import works_results
 from greenmfg.calc import benchmarking as calc
 from greenmfg.errors import GreenmfgError
 from greenmfg.refdata.catalog import Catalog, Dataset, ParameterRow
+from greenmfg.refdata.words import key_name
 from greenmfg.units import conversion_factor
 
 __all__ = ["BenchmarkOptions", "BenchmarkRun", "benchmark", "benchmark_editions", "resolve_edition", "select_variant"]
@@ -387,6 +388,9 @@ def _value_inputs(row: _Row, definition: IndicatorDefinition, context: FacilityC
     result = row.result
     unit = f"({product['unit']})"
     others = sorted(context.products - {definition.product} - definition.includes_products)
+    # the other products by name, as a reader of the warning knows them (a key such as ``urea`` is no word)
+    others_en = ", ".join(key_name(p, zh=False) for p in others)
+    others_zh = "、".join(key_name(p, zh=True) for p in others)
     if definition.boundary == "not_computable":
         row.computable = False
         result.warnings.append(Finding("benchmarking.boundary.not_computable", definition.ref,
@@ -395,17 +399,17 @@ def _value_inputs(row: _Row, definition: IndicatorDefinition, context: FacilityC
         row.computable = False
         result.warnings.append(Finding(
             "benchmarking.boundary.not_computable", definition.ref,
-            f"the facility also produces {', '.join(others)}: the energy of {definition.product} alone cannot be "
+            f"the facility also produces {others_en}: the energy of {key_name(definition.product, zh=False)} alone cannot be "
             "separated from these activity data, so the indicator is not computed; report its plant as a facility "
-            "of its own", f"该设施还生产 {'、'.join(others)}：无法从活动数据中拆分该产品的能耗，不计算该指标；"
+            "of its own", f"该设施还生产 {others_zh}：无法从活动数据中拆分该产品的能耗，不计算该指标；"
                           "请将该装置作为单独设施报送"))
     elif others:
         result.warnings.append(Finding(
             "benchmarking.boundary.upper_bound", definition.ref,
-            f"the facility also produces {', '.join(others)}, whose energy lies outside the indicator but cannot be "
+            f"the facility also produces {others_en}, whose energy lies outside the indicator but cannot be "
             "separated from these activity data: the value uses the whole facility and overstates the indicator "
             "(a 'benchmark' class holds; a worse class may be due to the other products)",
-            f"该设施还生产 {'、'.join(others)}，其能耗不属于指标边界但无法拆分：按全设施计算，数值偏高"
+            f"该设施还生产 {others_zh}，其能耗不属于指标边界但无法拆分：按全设施计算，数值偏高"
             "（判为标杆仍成立；较差的分类可能源于其他产品）"))
     if definition.boundary == "facility_approximate":
         result.warnings.append(Finding("benchmarking.boundary.approximate", definition.ref,

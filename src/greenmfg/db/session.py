@@ -150,6 +150,11 @@ class Database:
     def _after_commit(self, session: Session) -> None:
         from greenmfg.cache import CHANGED_ENTERPRISES
 
+        if session.in_nested_transaction():
+            # a savepoint released (SQLAlchemy tells it as a commit): nothing is committed yet, and the
+            # statistics refreshed on another connection would wait for this transaction's write lock
+            # (SQLite: "database is locked"); the counts stay for the outermost commit
+            return
         changed: set[int] = session.info.pop(CHANGED_ENTERPRISES, set())
         if changed:
             for listener in self.commit_listeners:

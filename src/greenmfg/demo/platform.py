@@ -28,6 +28,7 @@ from greenmfg.accounting.service import account_table
 from greenmfg.audit import service as audit
 from greenmfg.auth.models import Membership, Role, User
 from greenmfg.auth.security import hash_password
+from greenmfg.capacity.demo import seed_plan
 from greenmfg.compliance.stored import benchmark_set
 from greenmfg.db.session import Database
 from greenmfg.demo.generator import TEMPLATE_COLUMNS, city_of, generate_region
@@ -194,6 +195,9 @@ def seed_demo(database: Database, *, password: str, enterprises: int = 40, month
             seed_meters(session, list(chosen.values()), days=meter_days, seed=seed, principal=principal)
         session.flush()
         seed_green_list(session, home=home, city=city)
+        if "steel" in chosen:  # a filed capacity-replacement plan for the regulators' ledger
+            steel_manager = session.execute(select(User).where(User.username == "demo-steel")).scalar_one()
+            seed_plan(session, load_principal(session, steel_manager), chosen["steel"])
         audit.record(session, "demo.seed", actor=admin.username, actor_user_id=admin.id,
                      details={"enterprises": len(orgs), "months": months, "seed": seed, "meter_days": meter_days})
         return demo_accounts(session, password)

@@ -424,6 +424,17 @@ def _field_for_page(field: str, rows: list[int]) -> str:
     return field
 
 
+def _still_visible(principal: Principal, database: Database, application_id: int) -> bool:
+    from greenmfg.orgs.access import NotFound
+
+    with database.session() as session:
+        try:
+            service.get_application(session, principal, application_id)
+        except NotFound:
+            return False
+    return True
+
+
 def _act(request: Request, principal: Principal, database: Database, application_id: int, action: str,
          data: dict[str, str]) -> Response:
     t = translator_for(request)
@@ -470,6 +481,10 @@ def _act(request: Request, principal: Principal, database: Database, application
         flash(response, "error", N_("Nothing changed: {problem}"),
               problem=error.message_in(t.locale))
         return response
+    if not _still_visible(principal, database, application_id):
+        # the step ended the caller's view of it (an evaluator's assignment ends with the report): back to
+        # the list, not to a 404 page under a success message
+        response.headers["location"] = "/green-list"
     done = URL_ACTIONS[action]
     if action == "recheck":
         done = "remove" if data.get("outcome") == "removed" else "retain"

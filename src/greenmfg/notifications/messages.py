@@ -39,7 +39,8 @@ _LIST, _SPIKE = "greenlist", "spike"
 
 #: event → title (``%(name)s`` from the notification's parameters); green-list steps share one
 EVENT_TITLES: Mapping[str, str] = MappingProxyType({
-    _LIST: N_("Green-list application of %(enterprise)s: %(status)s"),
+    # the application by its number: an enterprise may have several (a factory and a park …) at once
+    _LIST: N_("Green-list application #%(application)s of %(enterprise)s: %(status)s"),
     "capacity.plan.submit": N_("Capacity-replacement plan “%(project)s” of %(enterprise)s awaits approval"),
     "capacity.plan.approve": N_("Capacity-replacement plan “%(project)s” of %(enterprise)s approved"),
     "capacity.plan.reject": N_("Capacity-replacement plan “%(project)s” of %(enterprise)s rejected"),
@@ -87,6 +88,7 @@ def render(event: str, params: Mapping[str, Any], translator: Translator) -> Ren
     detail: str | None = None
     if event.startswith("greenlist."):
         status = LIST_STATUS_LABELS.get(str(params.get("status") or ""))
+        values["application"] = values.get("application") or "—"
         values["status"] = translator.gettext(status[1]) if status else translator.gettext(_UNKNOWN_STATUS)
         title = translator.gettext(EVENT_TITLES[_LIST], **values)
     elif event in EVENT_TITLES:
