@@ -103,9 +103,10 @@ lint: setup
 	$(VENV)/bin/ruff check src tests bench
 	$(VENV)/bin/mypy src
 
-# on every core (pytest-xdist): each worker has its own SQLite file, PostgreSQL schema and MQTT topics
+# on every core (pytest-xdist): each worker has its own SQLite file, PostgreSQL schema and MQTT topics;
+# --dist loadscope keeps each module, and all browser tests, on one worker (see tests/conftest.py)
 test: lint
-	$(VENV)/bin/pytest -q -n auto
+	$(VENV)/bin/pytest -q -n auto --dist loadscope --no-loadscope-reorder
 
 bench: setup
 	$(PY) bench/accounting_10m.py

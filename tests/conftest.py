@@ -16,7 +16,7 @@ import os
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -75,6 +75,32 @@ def write_rows(tmp_path: Path) -> WriteRows:
         return path
 
     return write
+
+
+# --- how pytest-xdist shares the tests out ------------------------------------------------------
+# `make test` runs `pytest -n auto --dist loadscope --no-loadscope-reorder`: one worker runs a whole
+# module, so what a module sets up once (its `module_database` seeding, Spark's session) is set up
+# once in the run, not once per worker that happens to get one of its tests; all browser tests are
+# one unit (one Chromium and one seeded demo server per run). The long units go first so that no
+# worker is left with one at the end while the other waits.
+LONG_FIRST = ("tests/browser/", "tests/accounting/test_spark.py")
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    if config.getvalue("dist") != "loadscope":
+        return None  # xdist's own scheduler for the mode asked for
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ModuleScheduling(LoadScopeScheduling):  # type: ignore[misc]
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::", 1)[0]
+            return "tests/browser/" if path.startswith("tests/browser/") else path
+
+    return ModuleScheduling(config, log)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    items.sort(key=lambda item: not item.nodeid.startswith(LONG_FIRST))  # stable: order kept otherwise
 
 
 # --- databases (both backends), the world, clients ------------------------------------------------

@@ -20,8 +20,8 @@ from greenmfg.attachments.models import Attachment
 from greenmfg.audit.models import AuditEvent
 from greenmfg.auth.models import User
 from greenmfg.db.session import Database
-from greenmfg.ets.filings import china_today
 from greenmfg.ets.filing_models import EtsFiling
+from greenmfg.ets.filings import china_today
 from greenmfg.notifications.models import Notification
 from tests.factories import Login, World, commit, steel_csv, upload
 
