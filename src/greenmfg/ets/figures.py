@@ -58,11 +58,12 @@ def figure_rows(result: EtsResult, enterprise_code: str) -> dict[tuple[str, str]
         months = {m.period[:4] for m in facility.months}
         cells = [*facility.months, *(y for y in facility.years if y.period not in months)]
         for row in cells:
-            findings = sum(1 for f in result.findings if f.facility_id == facility.facility_id
-                           and f.period in (row.period, ""))
+            located = sum(1 for f in result.findings if f.facility_id == facility.facility_id
+                          and f.period in (row.period, ""))
+            unverified = _unverified(row.figures, result, unverified_refs)
             out[(facility.facility_id, row.period)] = {
                 "sector": facility.sector, **_fields(row.figures),
-                "findings": findings, "unverified": _unverified(row.figures, result, unverified_refs)}
+                "findings": located + len(unverified), "unverified": bool(unverified)}
     return out
 
 
@@ -73,15 +74,15 @@ def _fields(f: EtsFigures) -> dict[str, Any]:
             "purchased_electricity_tco2": f.purchased_electricity_tco2, "purchased_heat_tco2": f.purchased_heat_tco2}
 
 
-def _unverified(figures: EtsFigures, result: EtsResult, refs: set[str]) -> bool:
-    """Does a covered line of these figures use a value the result names as not verified."""
-    if not refs:
-        return False
-    for line_id in figures.lines:
+def _unverified(figures: EtsFigures, result: EtsResult, refs: set[str]) -> set[str]:
+    """The values the result names as not verified (``ets.value.unverified``) that covered lines of
+    these figures use."""
+    used: set[str] = set()
+    for line_id in figures.lines if refs else ():
         line = result.lines.get(line_id)
-        if line is not None and line["covered"] and refs.intersection(line.get("unverified") or ()):
-            return True
-    return False
+        if line is not None and line["covered"]:
+            used |= refs.intersection(line.get("unverified") or ())
+    return used
 
 
 def _account(session: Session, versions: Sequence[DataVersion | Any]) -> EtsResult | None:

@@ -159,7 +159,8 @@ class EtsFigure(Base):
     purchased_electricity_mwh: Mapped[float] = mapped_column(Float)
     purchased_electricity_tco2: Mapped[float] = mapped_column(Float)
     purchased_heat_tco2: Mapped[float] = mapped_column(Float)
-    #: the ETS findings about this facility-period (or the facility as a whole)
+    #: the ETS findings about this facility-period: located at it (or the facility as a whole), and the
+    #: unverified values (``ets.value.unverified``) its covered figures use
     findings: Mapped[int] = mapped_column(Integer)
     #: a covered figure uses a reference value not verified against the guideline's text
     unverified: Mapped[bool] = mapped_column(Boolean)
