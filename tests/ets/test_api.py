@@ -16,12 +16,15 @@ from fastapi.testclient import TestClient
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
+from greenmfg.accounting import InputFile
 from greenmfg.attachments.models import Attachment
 from greenmfg.audit.models import AuditEvent
 from greenmfg.auth.models import User
 from greenmfg.db.session import Database
+from greenmfg.ets import account_ets
 from greenmfg.ets.filing_models import EtsFiling
 from greenmfg.ets.filings import china_today
+from greenmfg.ets.models import EtsFigures
 from greenmfg.notifications.models import Notification
 from tests.factories import Login, World, commit, steel_csv, upload
 
@@ -66,11 +69,11 @@ def _count(database: Database, model: Any) -> int:
         return s.scalar(select(func.count()).select_from(model)) or 0
 
 
-def _covered_from_results(client: TestClient, headers: dict[str, str], steel: int, period: str) -> float:
-    """Combustion + process of the month's results, summed here from the results endpoint (a second way)."""
-    rows = client.get(f"/api/v1/enterprises/{steel}/results?period={period}", headers=headers).json()["results"]
-    assert rows
-    return sum(r["emissions_tco2e"]["combustion"] + r["emissions_tco2e"]["process"] for r in rows)
+def _by_the_guidelines(period: str) -> EtsFigures:
+    """The month's figures of the ETS engine run on the committed file itself (a second way)."""
+    content = steel_csv(periods=("2024-01", "2024-02", previous_month()), coke=COKE)
+    result = account_ets(InputFile("activity.csv", content))
+    return next(m.figures for m in result.company.months if m.period == period)
 
 
 def test_file_lock_amend_and_the_regulators_view(client: TestClient, login: Login, world: World, database: Database,
@@ -87,7 +90,10 @@ def test_file_lock_amend_and_the_regulators_view(client: TestClient, login: Logi
         assert row["status"] == "due" and row["version"] == 0
         old = client.get(f"/api/v1/ets/enterprises/{steel}/months?year=2024", headers=manager).json()
         assert [m["status"] for m in old["months"][:2]] == ["overdue", "overdue"]
-        assert old["allocated"] is False and old["allowances_tco2e"] is None
+        # 2024 allocates the verified emissions: the covered emissions of the months recorded (allowances module)
+        assert old["allocated"] is True
+        assert old["allowances_tco2e"] == pytest.approx(sum(_by_the_guidelines(p).covered_tco2e
+                                                            for p in ("2024-01", "2024-02")), rel=1e-9)
         assert old["deadline_rule"]["days"] == 40 and old["deadline_rule"]["verification_status"] == "secondary"
 
     with subtests.test("hostile or wrong evidence is refused with nothing stored"):
@@ -133,8 +139,12 @@ def test_file_lock_amend_and_the_regulators_view(client: TestClient, login: Logi
         assert filed.status_code == 201, filed.text
         body = filed.json()
         assert body["version"] == 1 and body["on_time"] is True and body["reason"] is None
-        assert body["covered_tco2e"] == pytest.approx(_covered_from_results(client, manager, steel, month), rel=1e-9)
+        figures = _by_the_guidelines(month)
+        assert body["covered_tco2e"] == pytest.approx(figures.covered_tco2e, rel=1e-9)
+        assert body["by_source"]["combustion"] == pytest.approx(figures.combustion_tco2, rel=1e-9)
+        assert body["by_source"]["pfc"] == 0.0  # steel: no PFC
         assert body["covered_tco2e"] == pytest.approx(body["by_source"]["combustion"] + body["by_source"]["process"])
+        assert body["methodology"] == "methodologies/ets-2026.1"
         assert body["information_only"]["purchased_electricity"] > 0  # shown, not covered
         assert [e["sha256"] for e in body["evidence"]] == [hashlib.sha256(PDF).hexdigest(),
                                                           hashlib.sha256(table).hexdigest()]

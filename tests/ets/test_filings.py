@@ -1,5 +1,5 @@
 """The filing service (:mod:`greenmfg.ets.filings`) on SQLite and PostgreSQL: covered emissions of a month
-cross-checked against the stored results, the coverage threshold as cited data, and a month's status by
+(the stored figures) cross-checked against the ETS engine on the committed file, the coverage threshold as cited data, and a month's status by
 dates in China time (not due, due, on time up to 23:59 of the due day in Beijing, late one minute after,
 overdue). One seeded enterprise per backend; each check a subtest."""
 
@@ -11,14 +11,15 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
-from greenmfg.accounting.models import FacilityResult
+from greenmfg.accounting.models import DataVersion
 from greenmfg.auth.models import User
 from greenmfg.db.session import Database
 from greenmfg.ets import filings
-from greenmfg.ets.filing_models import EtsFiling
+from greenmfg.ets.figures import installed_fingerprint
+from greenmfg.ets.filing_models import EtsFigure, EtsFiling
 from greenmfg.notifications.models import Notification
 from greenmfg.orgs.access import Principal, load_principal
-from tests.ets.test_api import PDF, seed
+from tests.ets.test_api import PDF, _by_the_guidelines, seed
 from tests.factories import Login, World
 
 UTC = dt.UTC
@@ -33,20 +34,23 @@ def test_covered_months_deadlines_and_china_time(client: TestClient, login: Logi
                                                  subtests: pytest.Subtests) -> None:
     steel, _month = seed(client, login, world)
 
-    with subtests.test("covered emissions: combustion + process of the current results, electricity apart"), \
+    with subtests.test("covered emissions: the stored figures by the guidelines, electricity apart"), \
             database.session() as s:
         month = filings.covered_month(s, steel, "2024-01")
-        rows = s.execute(select(FacilityResult).where(FacilityResult.enterprise_id == steel,
-                                                      FacilityResult.period == "2024-01",
-                                                      FacilityResult.current.is_(True))).scalars().all()
-        assert len(month.facilities) == len(rows) == 1
-        assert month.covered_tco2e == pytest.approx(sum(r.combustion_tco2e + r.process_tco2e for r in rows))
-        assert month.covered_tco2e == pytest.approx(rows[0].scope1_tco2e)  # no exported energy here
-        assert month.purchased_electricity_tco2e == pytest.approx(rows[0].purchased_electricity_tco2e)
-        assert month.purchased_electricity_tco2e > 0
-        assert month.covered_tco2e < rows[0].total_tco2e  # the total includes the purchased electricity
+        figures = _by_the_guidelines("2024-01")
+        (stored,) = s.execute(select(EtsFigure).where(EtsFigure.enterprise_id == steel,
+                                                      EtsFigure.period == "2024-01")).scalars().all()
+        version = s.execute(select(DataVersion).where(DataVersion.enterprise_id == steel, DataVersion.period == "2024-01",
+                                                      DataVersion.current.is_(True))).scalar_one()
+        assert len(month.facilities) == 1 and month.facilities[0].data_version_id == stored.data_version_id == version.id
+        assert month.covered_tco2e == pytest.approx(figures.covered_tco2e, rel=1e-9) == stored.covered_tco2e
+        assert month.purchased_electricity_tco2e == pytest.approx(figures.purchased_electricity_tco2, rel=1e-9)
+        assert month.purchased_electricity_tco2e > 0 and month.pfc_tco2e == 0.0
+        assert month.current and stored.reference_fingerprint == installed_fingerprint()
         assert not filings.covered_month(s, steel, "2023-12").has_data
-        assert filings.allocated_allowances(s, steel, 2024) is None
+        # 2024: allowances = verified emissions (the allowances module's one function)
+        assert filings.allocated_allowances(s, steel, 2024) == pytest.approx(
+            filings._covered_year(s, steel, 2024)[0], rel=1e-9)
 
     with subtests.test("the threshold and the sectors come from the cited dataset"):
         rules = filings.load_coverage_rules()

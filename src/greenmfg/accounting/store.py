@@ -24,7 +24,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import pyarrow as pa
 from sqlalchemy import (
@@ -78,10 +78,13 @@ from greenmfg.errors import GreenmfgError, InputError, Issue, ValidationFailed
 from greenmfg.orgs.access import Principal, get_enterprise
 from greenmfg.orgs.models import Facility, Organisation
 
+if TYPE_CHECKING:
+    from greenmfg.ets.models import EtsResult
+
 __all__ = ["ALLOWED_TYPES", "Accounted", "CheckedUpload", "ImportConflict", "UploadRejected", "account_batch",
            "account_records", "check_upload", "commit_import", "discard_import", "installed_fingerprint",
-           "preview_upload", "raw_rows", "recalculate", "records_table", "reference_fingerprint", "refresh_counted",
-           "refresh_counted_of_run", "store_accounted"]
+           "options_fingerprint", "preview_upload", "raw_rows", "recalculate", "records_table", "reference_fingerprint",
+           "refresh_counted", "refresh_counted_of_run", "store_accounted", "stored_records"]
 
 MAX_STORED_ISSUES = 1000
 
@@ -244,9 +247,9 @@ def records_table(records: Iterable[tuple[int, str, int, dict[str, Any]]]) -> pa
     return pa.table(columns, schema=schema)
 
 
-def account_records(session: Session, version_ids: Sequence[int],
-                    options: AccountingOptions | None = None) -> AccountingRun:
-    """Account the stored rows of these data versions (in the order they were stored)."""
+def stored_records(session: Session, version_ids: Sequence[int]) -> pa.Table:
+    """The stored rows of these data versions (in the order they were stored) as an Arrow table
+    (:func:`records_table`): what :func:`account_records` and the ETS figures account."""
     rows: list[tuple[int, int, str, int, dict[str, Any]]] = []
     for chunk in range(0, len(version_ids), _CHUNK):
         rows.extend(session.execute(
@@ -254,8 +257,13 @@ def account_records(session: Session, version_ids: Sequence[int],
                    ActivityRecord.values)
             .where(ActivityRecord.data_version_id.in_(version_ids[chunk:chunk + _CHUNK]))).all())
     rows.sort(key=lambda r: r[0])
-    return account_table(records_table((i, sheet, row, values) for _, i, sheet, row, values in rows), options,
-                         name="stored rows")
+    return records_table((i, sheet, row, values) for _, i, sheet, row, values in rows)
+
+
+def account_records(session: Session, version_ids: Sequence[int],
+                    options: AccountingOptions | None = None) -> AccountingRun:
+    """Account the stored rows of these data versions (in the order they were stored)."""
+    return account_table(stored_records(session, version_ids), options, name="stored rows")
 
 
 #: ids bound in one statement at most (PostgreSQL's driver refuses more than 65 535 parameters)
@@ -304,9 +312,13 @@ def installed_fingerprint() -> str:
     """The reference fingerprint a run with the default options would have now (a stored run with
     another one was accounted against other reference data: its preview is stale, its results due
     for recalculation)."""
+    return options_fingerprint(AccountingOptions())
+
+
+def options_fingerprint(options: AccountingOptions) -> str:
+    """The reference fingerprint a run with ``options`` would have with the installed reference data."""
     from greenmfg.refdata.catalog import load_catalog
 
-    options = AccountingOptions()
     catalog = load_catalog()
     datasets = [{"id": i, "sha256": catalog.dataset(i).info.sha256} for i in options.reference_dataset_ids(catalog)]
     return reference_fingerprint({"datasets": datasets, "options": options.as_dict()})
@@ -613,13 +625,17 @@ def _facility_ids(session: Session, enterprise_id: int, codes: set[str]) -> dict
 
 
 def store_accounted(session: Session, principal: Principal, batch: ImportBatch, document: dict[str, Any],
-                    raw: list[dict[str, Any]], *, benchmarks: BenchmarkSet | None = None) -> CalculationRun:
+                    raw: list[dict[str, Any]], *, benchmarks: BenchmarkSet | None = None,
+                    ets: EtsResult | None = None) -> CalculationRun:
     """Store a batch's accounted rows and results (the second half of :func:`commit_import`).
 
     ``document`` is the engine's result document of exactly the batch's rows, ``raw`` those rows
     as read (see :func:`raw_rows`). ``benchmarks``: the benchmark results of the same accounting
     (:func:`greenmfg.compliance.stored.benchmark_set`); without them (or when computed with other
-    reference data than installed) the stored rows are accounted and benchmarked again.
+    reference data than installed) the stored rows are accounted and benchmarked again. The
+    carbon market's covered figures of a covered-sector enterprise are stored too
+    (:func:`greenmfg.ets.figures.store_figures`): from ``ets``, the ETS engine's result of (at
+    least) the batch's rows, else from the stored rows accounted once.
 
     Raises
     ------
@@ -658,6 +674,11 @@ def store_accounted(session: Session, principal: Principal, batch: ImportBatch, 
     packer.store(session)
     refresh_counted_of_run(session, calc_run.id)
     _store_benchmarks(session, enterprise_id, calc_run.id, benchmarks, versions, facilities)
+    from greenmfg.ets.figures import store_figures
+
+    enterprise = session.get(Organisation, enterprise_id)
+    assert enterprise is not None
+    store_figures(session, enterprise, versions.values(), result=ets, accounted=ets is not None)
     note_changed_rows(session, len(records) + 2 * len(document["results"]))
     batch.status = ImportStatus.committed
     mark_changed(session, enterprise_id)
@@ -702,7 +723,12 @@ def recalculate(session: Session, *, actor: str, actor_user_id: int | None = Non
     reference data means another accounting fingerprint, or stored benchmark results computed with
     another reference key (benchmark levels, quota limits, indicator definitions) or none at all;
     the run stores the enterprise's benchmark results anew (:mod:`greenmfg.compliance.stored`).
+    The carbon market's covered figures of a covered-sector enterprise are accounted again, once
+    for all its current data, when they were computed with other reference data or are missing
+    (or with ``only_if_changed=False``): :mod:`greenmfg.ets.figures`.
     """
+    from greenmfg.ets import figures as ets_figures
+
     query = select(Organisation.id).where(Organisation.kind == "enterprise").order_by(Organisation.id)
     if enterprise_ids is not None:
         query = query.where(Organisation.id.in_(enterprise_ids))
@@ -712,6 +738,11 @@ def recalculate(session: Session, *, actor: str, actor_user_id: int | None = Non
             DataVersion.enterprise_id == enterprise_id, DataVersion.current.is_(True))).scalars().all()
         if not versions:
             continue
+        enterprise = session.get(Organisation, enterprise_id)
+        assert enterprise is not None
+        if not only_if_changed or ets_figures.needs_refresh(session, enterprise):
+            ets_figures.store_figures(session, enterprise)
+            mark_changed(session, enterprise_id)
         accounted = _account_versions(session, versions, options)
         document = _merged_document(accounted)
         fingerprint = reference_fingerprint(document["provenance"])

@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -34,10 +35,13 @@ from greenmfg.db.session import Database
 from greenmfg.demo.generator import TEMPLATE_COLUMNS, city_of, generate_region
 from greenmfg.demo.green_list import seed_green_list
 from greenmfg.diagnosis.demo import seed_register
+from greenmfg.ets.figures import COVERED_INDUSTRIES
 from greenmfg.ets.filings import assess_coverage
+from greenmfg.ets.models import EtsResult
+from greenmfg.ets.service import account_ets
 from greenmfg.orgs.access import load_principal
 from greenmfg.orgs.models import EvaluatorAssignment, Jurisdiction, Organisation, OrgKind
-from greenmfg.refdata.vocabulary import load_vocabulary
+from greenmfg.refdata.vocabulary import Vocabulary, load_vocabulary
 
 __all__ = ["DEMO_INDUSTRIES", "DemoAccount", "demo_accounts", "seed_demo"]
 
@@ -90,6 +94,17 @@ def _csv_bytes(rows: list[dict[str, Any]]) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
+def _ets_figures(table: pa.Table, vocabulary: Vocabulary) -> EtsResult | None:
+    """The ETS engine's result of the region's rows of covered-sector units (steel, cement, aluminium):
+    one run for all enterprises, stored per enterprise with its data (:mod:`greenmfg.ets.figures`)."""
+    names = {name for name in set(table.column("industry").to_pylist())
+             if (vocabulary.industry_names.resolve(name) or name) in COVERED_INDUSTRIES}
+    if not names:
+        return None
+    covered = table.filter(pc.is_in(table.column("industry"), value_set=pa.array(sorted(names))))
+    return account_ets(covered)
+
+
 def seed_demo(database: Database, *, password: str, enterprises: int = 40, months: int = 12,
               seed: int = 1, meter_days: int = 14) -> list[DemoAccount]:
     """Seed an empty database with the demo region (idempotent: a seeded database is left alone).
@@ -107,6 +122,7 @@ def seed_demo(database: Database, *, password: str, enterprises: int = 40, month
     document = result_document(run)
     raw = store.raw_rows(run)
     benchmarks = benchmark_set([run])  # benchmark classes stored with the results, per enterprise
+    ets = _ets_figures(table, vocabulary)  # the carbon market's covered figures: one ETS run for the region
     by_enterprise: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
         by_enterprise[row["enterprise_id"]].append(row)
@@ -182,7 +198,7 @@ def seed_demo(database: Database, *, password: str, enterprises: int = 40, month
             session.flush()
             store.store_accounted(session, principal, batch, {"provenance": document["provenance"],
                                                               "results": results}, enterprise_raw,
-                                  benchmarks=benchmarks.only(code))
+                                  benchmarks=benchmarks.only(code), ets=ets)
         # the carbon market's covered companies: every steel, cement and aluminium enterprise whose direct
         # emissions of a demo year reach the threshold (the demo's big plants do: the regulators see them)
         for year in sorted({int(r["period"][:4]) for r in document["results"]}):

@@ -6,10 +6,10 @@ Who
     those registered in its jurisdiction; an enterprise user: its own).
 
 Inputs (ONE place each)
-    * covered emissions per month: :func:`monthly_covered` — for now the stored current
-      :class:`~greenmfg.accounting.models.FacilityResult` rows of each month, combustion + process
-      (purchased electricity and heat are not covered); the merger of the monthly filings switches
-      its body to the filed months;
+    * covered emissions per month: :func:`monthly_covered` — a filed month's current filing
+      (its frozen snapshot, :mod:`greenmfg.ets.filings`), else the stored covered figures by the
+      guidelines (:mod:`greenmfg.ets.figures`: combustion + process + PFCs; purchased electricity
+      and heat are not covered); each month says which;
     * output per product and line (facility): the stored current results' products;
     * the rules, calendar and CCER limit: the datasets ``ets_allocation``, ``ets_calendar`` and
       ``ets_offsets`` (their newest editions covering the year).
@@ -53,13 +53,14 @@ from greenmfg.calc.ets_allowances import (
     scrap_effect,
 )
 from greenmfg.errors import Finding, ValidationFailed
+from greenmfg.ets.filing_models import EtsFigure, EtsFiling
 from greenmfg.findings import Locator
 from greenmfg.orgs.access import Principal, enterprise_filter, get_enterprise
 from greenmfg.orgs.models import Facility, Organisation
 from greenmfg.refdata import load_catalog
 from greenmfg.refdata.catalog import Dataset
 
-__all__ = ["MAX_YEAR", "MEASURES", "MIN_YEAR", "SECTORS", "AllowancesView", "Line", "Milestone", "RegionRow",
+__all__ = ["MAX_YEAR", "MEASURES", "MIN_YEAR", "SECTORS", "AllowancesView", "Line", "Milestone", "MonthCovered", "RegionRow",
            "allocated_allowances", "allowances_view", "calendar", "ccer_limit", "monthly_covered", "region_rows",
            "rules_for", "sector_of", "what_if"]
 
@@ -195,30 +196,62 @@ def _month(period: str) -> int | None:
     return None
 
 
-def _covered_rows(session: Session, enterprise_ids: Sequence[int], years: Sequence[int]) -> list[Any]:
-    return list(session.execute(
-        select(FacilityResult.enterprise_id, FacilityResult.facility_id, FacilityResult.year, FacilityResult.period,
-               func.sum(FacilityResult.combustion_tco2e + FacilityResult.process_tco2e),
-               func.sum(FacilityResult.process_tco2e))
-        .where(FacilityResult.enterprise_id.in_(enterprise_ids), FacilityResult.year.in_(years),
-               FacilityResult.current.is_(True))
-        .group_by(FacilityResult.enterprise_id, FacilityResult.facility_id, FacilityResult.year,
-                  FacilityResult.period)).all())
+@dataclass(frozen=True, slots=True)
+class MonthCovered:
+    """An enterprise's covered emissions of one month [tCO2e] and where they come from."""
+
+    period: str
+    tco2e: float
+    #: the filed version they come from (its snapshot); None: the stored figures, not yet filed
+    filed_version: int | None
+    #: per facility id: (covered, the aluminium intensity's basis: anode process + PFCs) [tCO2e]
+    facilities: Mapping[int, tuple[float, float]]
+
+    @property
+    def filed(self) -> bool:
+        return self.filed_version is not None
 
 
-def monthly_covered(session: Session, enterprise_id: int, year: int) -> dict[str, float]:
-    """Covered emissions [tCO2e] of each month of ``year`` recorded so far: period ``YYYY-MM`` → value.
+def _covered(session: Session, enterprise_ids: Sequence[int], years: Sequence[int]) -> dict[int, dict[str, MonthCovered]]:
+    """The covered months of these enterprises and years: enterprise → period → :class:`MonthCovered`.
 
-    The ONE source of covered monthly emissions of this module: for now the enterprise's stored
-    current results of each month, combustion + process (purchased electricity and heat are not
-    covered by the national market); annual results are not months and are left out. The merger
-    with the monthly filings switches this body to the filed months. The caller checks access.
+    A filed month: the facilities of its current filing's snapshot; any other month: the stored
+    figures (:class:`~greenmfg.ets.filing_models.EtsFigure`). Annual periods are not months."""
+    periods = [f"{y:04d}-{m:02d}" for y in years for m in range(1, 13)]
+    ids = list(enterprise_ids)
+    filed: dict[tuple[int, str], EtsFiling] = {(f.enterprise_id, f.period): f for f in session.execute(
+        select(EtsFiling).where(EtsFiling.enterprise_id.in_(ids), EtsFiling.period.in_(periods),
+                                EtsFiling.current.is_(True))).scalars()}
+    facilities: dict[tuple[int, str], dict[int, tuple[float, float]]] = defaultdict(dict)
+    for (enterprise_id, period), filing in filed.items():
+        for f in filing.snapshot.get("facilities", []):
+            facilities[(enterprise_id, period)][int(f["facility_id"])] = (
+                float(f.get("covered_tco2e") or 0.0),
+                float(f.get("process_tco2e") or 0.0) + float(f.get("pfc_tco2e") or 0.0))
+    for enterprise_id, facility_id, period, covered, process, cf4, c2f6 in session.execute(
+            select(EtsFigure.enterprise_id, EtsFigure.facility_id, EtsFigure.period, EtsFigure.covered_tco2e,
+                   EtsFigure.process_tco2, EtsFigure.cf4_tco2e, EtsFigure.c2f6_tco2e)
+            .where(EtsFigure.enterprise_id.in_(ids), EtsFigure.period.in_(periods))):
+        if (enterprise_id, period) not in filed:
+            facilities[(enterprise_id, period)][int(facility_id)] = (float(covered), float(process + cf4 + c2f6))
+    out: dict[int, dict[str, MonthCovered]] = defaultdict(dict)
+    for (enterprise_id, period), by_facility in sorted(facilities.items()):
+        filed_version = filed[(enterprise_id, period)].version if (enterprise_id, period) in filed else None
+        out[enterprise_id][period] = MonthCovered(period, sum(c for c, _ in by_facility.values()),
+                                                  filed_version, dict(by_facility))
+    return out
+
+
+def monthly_covered(session: Session, enterprise_id: int, year: int) -> dict[str, MonthCovered]:
+    """Covered emissions [tCO2e] of each month of ``year`` recorded so far: period ``YYYY-MM`` → month.
+
+    The ONE source of covered monthly emissions of this module: a month filed with the carbon
+    market counts as filed (its current filing's snapshot), any other month by the stored figures
+    of the guidelines (combustion + process + PFCs; purchased electricity and heat are not covered
+    by the national market); ``filed`` says which. Annual results are not months and are left
+    out. The caller checks access.
     """
-    out: dict[str, float] = defaultdict(float)
-    for _, _, _, period, value, _process in _covered_rows(session, [enterprise_id], [year]):
-        if _month(period) is not None:
-            out[period] += float(value or 0.0)
-    return dict(sorted(out.items()))
+    return _covered(session, [enterprise_id], [year]).get(enterprise_id, {})
 
 
 def _output_rows(session: Session, enterprise_ids: Sequence[int], year: int) -> list[Any]:
@@ -238,8 +271,10 @@ class _Data:
     facility, product and month (this year), covered emissions per month of the previous year."""
 
     emissions: dict[int, dict[int, float]] = field(default_factory=lambda: defaultdict(dict))
-    #: process emissions per facility and month (the aluminium intensity's basis)
+    #: anode process emissions + PFCs per facility and month (the aluminium intensity's basis)
     process: dict[int, dict[int, float]] = field(default_factory=lambda: defaultdict(dict))
+    #: the months of this year filed with the carbon market: month → filed version
+    filed: dict[int, int] = field(default_factory=dict)
     previous: dict[int, float] = field(default_factory=dict)
     outputs: dict[int, dict[str, dict[int, float]]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(dict)))
 
@@ -247,16 +282,19 @@ class _Data:
 def _load(session: Session, enterprise_ids: Sequence[int], year: int) -> dict[int, _Data]:
     data: dict[int, _Data] = defaultdict(_Data)
     previous: dict[int, dict[int, float]] = defaultdict(lambda: defaultdict(float))
-    for enterprise_id, facility_id, row_year, period, value, process in _covered_rows(session, enterprise_ids,
-                                                                                     [year, year - 1]):
-        month = _month(period)
-        if month is None:
-            continue
-        if row_year == year:
-            data[enterprise_id].emissions[facility_id][month] = float(value or 0.0)
-            data[enterprise_id].process[facility_id][month] = float(process or 0.0)
-        else:
-            previous[enterprise_id][month] += float(value or 0.0)
+    for enterprise_id, covered_months in _covered(session, enterprise_ids, [year, year - 1]).items():
+        for period, covered in covered_months.items():
+            month = _month(period)
+            if month is None:
+                continue
+            if int(period[:4]) == year:
+                for facility_id, (value, process) in covered.facilities.items():
+                    data[enterprise_id].emissions[facility_id][month] = value
+                    data[enterprise_id].process[facility_id][month] = process
+                if covered.filed_version is not None:
+                    data[enterprise_id].filed[month] = covered.filed_version
+            else:
+                previous[enterprise_id][month] += covered.tco2e
     for enterprise_id, months in previous.items():
         data[enterprise_id].previous = dict(months)
     for enterprise_id, facility_id, period, product, quantity in _output_rows(session, enterprise_ids, year):
@@ -302,6 +340,9 @@ class AllowancesView:
     #: monthly covered emissions (month → tCO2e) of the year and of the previous year
     monthly: dict[int, float]
     previous: dict[int, float]
+    #: the months of the year filed with the carbon market (month → filed version); the others are
+    #: the stored figures, not yet filed
+    filed: dict[int, int]
     position: Position
     ccer: Limit
     calendar: list[Milestone]
@@ -438,7 +479,8 @@ def _view(session: Session, enterprise: Organisation, year: int, data: _Data, *,
                                  "CCER 抵销比例上限未经原文核实", limit.reference))
     milestones = calendar(range(year - 1, year + 2)) if with_calendar else []
     return AllowancesView(enterprise, year, sector, rules, lines, so_far, year_end, projection,
-                          dict(sorted(monthly.items())), dict(sorted(data.previous.items())), pos, limit, milestones,
+                          dict(sorted(monthly.items())), dict(sorted(data.previous.items())), dict(sorted(data.filed.items())),
+                          pos, limit, milestones,
                           today, warnings, balance_value=balance_value)
 
 
@@ -647,6 +689,10 @@ def as_dict(view: AllowancesView, effect: MeasureEffect | None = None) -> dict[s
         "allocation_so_far": allocation(view.allocation_so_far),
         "allocation_year_end": allocation(view.allocation_year_end),
         "emissions": {"monthly_tco2e": {f"{view.year}-{m:02d}": v for m, v in view.monthly.items()},
+                      "by_month": [{"period": f"{view.year}-{m:02d}", "covered_tco2e": v, "filed": m in view.filed,
+                                  "filed_version": view.filed.get(m),
+                                  "source": "filed" if m in view.filed else "not_yet_filed"}
+                                 for m, v in view.monthly.items()],
                       "to_date_tco2e": p.to_date, "projected_tco2e": p.projected, "low_tco2e": p.low,
                       "high_tco2e": p.high, "method": p.method, "level": p.level, "sd_tco2e": p.sd,
                       "months": list(p.months),

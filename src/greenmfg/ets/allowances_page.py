@@ -158,7 +158,10 @@ def _panel(view: service.AllowancesView, t: Translator) -> dict[str, Any]:
                       "reasons": reasons, "status": rule.verification_status})
     p = view.projection
     chart = _chart(view, t)
-    return {"lines": lines, "projection_words": t.gettext(PROJECTION_WORDS[p.method]), "chart": chart,
+    months = [{"period": f"{view.year}-{m:02d}", "covered": value, "filed": m in view.filed,
+               "state": (t.gettext("Filed (version %(version)s)", version=str(view.filed[m])) if m in view.filed
+                         else t.gettext("Not yet filed"))} for m, value in view.monthly.items()]
+    return {"lines": lines, "months": months, "projection_words": t.gettext(PROJECTION_WORDS[p.method]), "chart": chart,
             "rules": [{"name": rule_names[r.rule.key], "method": t.gettext(METHOD_WORDS.get(r.rule.method, r.rule.method)),
                        "rule": r.rule_zh if zh else r.rule_en, "intensity": r.rule.intensity,
                        "status": r.rule.verification_status, "source": r.rule.source}

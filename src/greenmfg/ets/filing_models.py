@@ -7,6 +7,9 @@ filing (the subject the evidence attachments hang on, and the month's amendment 
 ``ets_filings``: the filed versions of a month, each a frozen record of the month's current data
 versions (ids and hashes), its covered emissions and the evidence chosen (attachment ids and
 hashes); an amendment is a new version with its reason, earlier versions are kept.
+``ets_figures``: the covered emissions by the guidelines (:func:`greenmfg.ets.account_ets`) of each
+current facility-period of a covered-sector enterprise, stored where its data are stored (commit,
+recalculation; :mod:`greenmfg.ets.figures`) and read by the filings and the allowances.
 """
 
 from __future__ import annotations
@@ -28,9 +31,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from greenmfg.db.base import Base, JSONType, UTCDateTime
-from greenmfg.db.columns import ByUser, IntPk, OrgId, Timestamp, UpdatedAt, one_of
+from greenmfg.db.columns import ByUser, FacilityId, IntPk, OrgId, Timestamp, UpdatedAt, one_of
 
-__all__ = ["COVERAGE_BASES", "EtsCoverage", "EtsFiling", "EtsMonth"]
+__all__ = ["COVERAGE_BASES", "EtsCoverage", "EtsFigure", "EtsFiling", "EtsMonth"]
 
 #: how a coverage row was decided: assessed from the stored emissions, or set by a regulator (with a reason)
 COVERAGE_BASES = ("emissions", "regulator")
@@ -108,10 +111,12 @@ class EtsFiling(Base):
     deadline_rule: Mapped[str] = mapped_column(String(120))
     filed_at: Mapped[Timestamp]
     filed_by: Mapped[ByUser]
-    #: covered emissions of the month [tCO2e]: combustion + process (purchased electricity and heat not included)
+    #: covered emissions of the month [tCO2e]: combustion + process + PFCs (purchased electricity and heat not included)
     covered_tco2e: Mapped[float] = mapped_column(Float)
     combustion_tco2e: Mapped[float] = mapped_column(Float)
     process_tco2e: Mapped[float] = mapped_column(Float)
+    #: the anode-effect PFCs (CF4 + C2F6) of aluminium smelting [tCO2e]
+    pfc_tco2e: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
     #: information only, not in the covered total [tCO2e]
     purchased_electricity_tco2e: Mapped[float] = mapped_column(Float)
     purchased_heat_tco2e: Mapped[float] = mapped_column(Float)
@@ -120,3 +125,45 @@ class EtsFiling(Base):
     snapshot: Mapped[dict[str, Any]] = mapped_column(JSONType)
 
     month: Mapped[EtsMonth] = relationship(back_populates="filings")
+
+
+class EtsFigure(Base):
+    """Covered emissions by the guidelines of one facility-period (``YYYY-MM``, or ``YYYY`` for a
+    facility that reports a whole year) of the current data, by source [tCO2, tCO2e].
+
+    One row per current facility-period the ETS engine accounts (facilities of a covered sector);
+    replaced (deleted and inserted) whenever its data version or the reference data change.
+    """
+
+    __tablename__ = "ets_figures"
+    __table_args__ = (UniqueConstraint("facility_id", "period"),)
+
+    id: Mapped[IntPk]
+    enterprise_id: Mapped[OrgId]
+    facility_id: Mapped[FacilityId]
+    period: Mapped[str] = mapped_column(String(7))
+    year: Mapped[int] = mapped_column(Integer)
+    #: the data version accounted (current when the row was stored)
+    data_version_id: Mapped[int] = mapped_column(ForeignKey("data_versions.id", ondelete="CASCADE"), index=True)
+    #: the guideline's sector of the facility (``steel``, ``cement``, ``aluminium``)
+    sector: Mapped[str] = mapped_column(String(16))
+    combustion_tco2: Mapped[float] = mapped_column(Float)
+    process_tco2: Mapped[float] = mapped_column(Float)
+    cf4_t: Mapped[float] = mapped_column(Float)
+    c2f6_t: Mapped[float] = mapped_column(Float)
+    cf4_tco2e: Mapped[float] = mapped_column(Float)
+    c2f6_tco2e: Mapped[float] = mapped_column(Float)
+    #: combustion + process + CF4 + C2F6 [tCO2e]
+    covered_tco2e: Mapped[float] = mapped_column(Float)
+    #: information only, never in the covered total
+    purchased_electricity_mwh: Mapped[float] = mapped_column(Float)
+    purchased_electricity_tco2: Mapped[float] = mapped_column(Float)
+    purchased_heat_tco2: Mapped[float] = mapped_column(Float)
+    #: the ETS findings about this facility-period: located at it (or the facility as a whole), and the
+    #: unverified values (``ets.value.unverified``) its covered figures use
+    findings: Mapped[int] = mapped_column(Integer)
+    #: a covered figure uses a reference value not verified against the guideline's text
+    unverified: Mapped[bool] = mapped_column(Boolean)
+    #: SHA-256 over the datasets and options of the ETS accounting (:func:`greenmfg.ets.figures.installed_fingerprint`)
+    reference_fingerprint: Mapped[str] = mapped_column(String(64))
+    computed_at: Mapped[Timestamp]

@@ -11,10 +11,10 @@ Covered companies
     list of covered companies stays until it is changed): :func:`coverage_of` says which year it is.
 
 Covered emissions of a month
-    :func:`covered_month` is the ONE place they are computed (for now from the stored current
-    :class:`~greenmfg.accounting.models.FacilityResult` rows of the month; the ETS engine replaces its
-    body at merge): per facility and in total, by source (combustion, process); purchased
-    electricity and heat are information only, never in the total.
+    :func:`covered_month` reads them, the ONE source: the ETS engine's figures stored per
+    facility-month (:mod:`greenmfg.ets.figures`, computed when data are stored or the reference
+    data change): per facility and in total, by source (combustion, process, PFC CF4/C2F6);
+    purchased electricity and heat are information only, never in the total.
 
 Filing
     :func:`file_month` locks a month: its current data versions (ids and a SHA-256 of their rows),
@@ -46,17 +46,20 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from greenmfg.accounting.models import ActivityRecord, DataVersion, FacilityResult, ImportBatch
+from greenmfg.accounting.models import ActivityRecord, DataVersion, ImportBatch
 from greenmfg.attachments import service as attachments
 from greenmfg.attachments.models import Attachment
 from greenmfg.audit.service import record
 from greenmfg.auth.models import User
+from greenmfg.calc.ets import covered_emissions_t
 from greenmfg.db.base import utcnow
 from greenmfg.errors import GreenmfgError, Issue, ValidationFailed
-from greenmfg.ets.filing_models import EtsCoverage, EtsFiling, EtsMonth
+from greenmfg.ets.figures import installed_fingerprint
+from greenmfg.ets.filing_models import EtsCoverage, EtsFigure, EtsFiling, EtsMonth
+from greenmfg.ets.methodology import ETS_METHODOLOGIES
 from greenmfg.findings import Locator
 from greenmfg.i18n import DEFAULT_TIMEZONE
 from greenmfg.notifications import deadlines
@@ -134,30 +137,48 @@ def _fail(issues: list[Issue]) -> None:
 
 @dataclass(frozen=True, slots=True)
 class CoveredFacility:
-    """One facility's covered emissions of a month [tCO2e], with the stored result they come from."""
+    """One facility's covered emissions of a month by the guidelines [tCO2, tCO2e], as stored
+    (:class:`~greenmfg.ets.filing_models.EtsFigure`) with the data version they come from."""
 
     facility_id: int
     facility: str
     name: str | None
+    sector: str
     combustion_tco2e: float
     process_tco2e: float
+    cf4_t: float
+    c2f6_t: float
+    cf4_tco2e: float
+    c2f6_tco2e: float
+    purchased_electricity_mwh: float
     purchased_electricity_tco2e: float
     purchased_heat_tco2e: float
-    result_id: int
+    findings: int
+    unverified: bool
     data_version_id: int
+    reference_fingerprint: str
+
+    @property
+    def pfc_tco2e(self) -> float:
+        """The anode-effect PFCs, CF4 + C2F6 [tCO2e]."""
+        return self.cf4_tco2e + self.c2f6_tco2e
 
     @property
     def covered_tco2e(self) -> float:
-        """Combustion + process [tCO2e]; purchased electricity and heat are not covered."""
-        return self.combustion_tco2e + self.process_tco2e
+        """Combustion + process + PFCs [tCO2e]; purchased electricity and heat are not covered."""
+        return covered_emissions_t(self.combustion_tco2e, self.process_tco2e, self.pfc_tco2e)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"facility_id": self.facility_id, "facility": self.facility, "name": self.name,
+        return {"facility_id": self.facility_id, "facility": self.facility, "name": self.name, "sector": self.sector,
                 "covered_tco2e": self.covered_tco2e, "combustion_tco2e": self.combustion_tco2e,
-                "process_tco2e": self.process_tco2e,
+                "process_tco2e": self.process_tco2e, "pfc_tco2e": self.pfc_tco2e,
+                "pfc": {"cf4_t": self.cf4_t, "cf4_tco2e": self.cf4_tco2e, "c2f6_t": self.c2f6_t,
+                        "c2f6_tco2e": self.c2f6_tco2e},
+                "purchased_electricity_mwh": self.purchased_electricity_mwh,
                 "purchased_electricity_tco2e": self.purchased_electricity_tco2e,
-                "purchased_heat_tco2e": self.purchased_heat_tco2e, "result_id": self.result_id,
-                "data_version_id": self.data_version_id}
+                "purchased_heat_tco2e": self.purchased_heat_tco2e, "findings": self.findings,
+                "unverified": self.unverified, "data_version_id": self.data_version_id,
+                "reference_fingerprint": self.reference_fingerprint}
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,10 +188,26 @@ class CoveredMonth:
     enterprise_id: int
     period: str
     facilities: tuple[CoveredFacility, ...]
+    #: the installed reference fingerprint of ETS accounting (``current``: the figures were computed with it)
+    fingerprint: str = ""
 
     @property
     def has_data(self) -> bool:
         return bool(self.facilities)
+
+    @property
+    def current(self) -> bool:
+        """Computed with the installed reference data (else due for ``greenmfg recalc``)."""
+        return all(f.reference_fingerprint == self.fingerprint for f in self.facilities)
+
+    @property
+    def unverified(self) -> bool:
+        """A covered figure uses a reference value not verified against the guideline's text."""
+        return any(f.unverified for f in self.facilities)
+
+    @property
+    def findings(self) -> int:
+        return sum(f.findings for f in self.facilities)
 
     @property
     def combustion_tco2e(self) -> float:
@@ -181,8 +218,12 @@ class CoveredMonth:
         return sum(f.process_tco2e for f in self.facilities)
 
     @property
+    def pfc_tco2e(self) -> float:
+        return sum(f.pfc_tco2e for f in self.facilities)
+
+    @property
     def covered_tco2e(self) -> float:
-        """The covered total: combustion + process of every facility."""
+        """The covered total: combustion + process + PFCs of every facility."""
         return sum(f.covered_tco2e for f in self.facilities)
 
     @property
@@ -197,19 +238,36 @@ class CoveredMonth:
 
     def as_dict(self) -> dict[str, Any]:
         return {"period": self.period, "covered_tco2e": self.covered_tco2e,
-                "by_source": {"combustion": self.combustion_tco2e, "process": self.process_tco2e},
+                "by_source": {"combustion": self.combustion_tco2e, "process": self.process_tco2e,
+                              "pfc": self.pfc_tco2e},
                 "information_only": {"purchased_electricity": self.purchased_electricity_tco2e,
                                      "purchased_heat": self.purchased_heat_tco2e},
+                "findings": self.findings, "unverified": self.unverified, "current": self.current,
+                "methodology": ETS_METHODOLOGIES,
                 "facilities": [f.as_dict() for f in self.facilities], "unit": "tCO2e"}
+
+
+def _covered_facilities(session: Session, enterprise_id: int, periods: Sequence[str]) -> dict[str, list[CoveredFacility]]:
+    """The stored figures of these months of the enterprise: period → facilities (by code)."""
+    out: dict[str, list[CoveredFacility]] = {p: [] for p in periods}
+    for f, code, name in session.execute(
+            select(EtsFigure, Facility.code, Facility.name).join(Facility, Facility.id == EtsFigure.facility_id)
+            .where(EtsFigure.enterprise_id == enterprise_id, EtsFigure.period.in_(list(periods)))
+            .order_by(EtsFigure.period, Facility.code, EtsFigure.id)):
+        out[f.period].append(CoveredFacility(
+            int(f.facility_id), str(code), name, f.sector, f.combustion_tco2, f.process_tco2, f.cf4_t, f.c2f6_t,
+            f.cf4_tco2e, f.c2f6_tco2e, f.purchased_electricity_mwh, f.purchased_electricity_tco2,
+            f.purchased_heat_tco2, f.findings, f.unverified, f.data_version_id, f.reference_fingerprint))
+    return out
 
 
 def covered_month(session: Session, enterprise_id: int, period: str) -> CoveredMonth:
     """The covered emissions of one enterprise-month [tCO2e]: per facility and total, by source.
 
-    The one place covered emissions are computed. For now: the stored current accounting results
-    (:class:`~greenmfg.accounting.models.FacilityResult`) of the month, combustion + process; the
-    purchased electricity and heat are carried as information, never in the total. (The ETS
-    engine, ``greenmfg.ets.account_ets``, replaces this body when it is merged.)
+    The stored figures of the ETS engine (:mod:`greenmfg.ets.figures`: the guidelines' defaults,
+    combustion, process and, for aluminium, the PFCs CF4 and C2F6), computed when the month's data
+    were stored or the reference data changed, never here; purchased electricity and heat are
+    carried as information, never in the total.
 
     Parameters
     ----------
@@ -218,26 +276,16 @@ def covered_month(session: Session, enterprise_id: int, period: str) -> CoveredM
     period
         The month, ``YYYY-MM``.
     """
-    rows = session.execute(
-        select(FacilityResult.facility_id, Facility.code, Facility.name, FacilityResult.combustion_tco2e,
-               FacilityResult.process_tco2e, FacilityResult.purchased_electricity_tco2e,
-               FacilityResult.purchased_heat_tco2e, FacilityResult.id, FacilityResult.data_version_id)
-        .join(Facility, Facility.id == FacilityResult.facility_id)
-        .where(FacilityResult.enterprise_id == enterprise_id, FacilityResult.current.is_(True),
-               FacilityResult.period == period)
-        .order_by(Facility.code, FacilityResult.id)).all()
-    return CoveredMonth(enterprise_id, period, tuple(
-        CoveredFacility(int(r[0]), str(r[1]), r[2], float(r[3] or 0), float(r[4] or 0), float(r[5] or 0),
-                        float(r[6] or 0), int(r[7]), int(r[8])) for r in rows))
+    facilities = _covered_facilities(session, enterprise_id, [period])[period]
+    return CoveredMonth(enterprise_id, period, tuple(facilities), installed_fingerprint())
 
 
 def allocated_allowances(session: Session, enterprise_id: int, year: int) -> float | None:
-    """The allowances allocated to the enterprise for ``year`` [tCO2e]; None while none are allocated.
+    """The allowances allocated to the enterprise for ``year`` [tCO2e] (earned by its months so far);
+    None while none can be computed: :func:`greenmfg.ets.allowances.allocated_allowances`."""
+    from greenmfg.ets.allowances import allocated_allowances as allocated
 
-    The one place the filings read allowances from (the allocation is built elsewhere and wired
-    in at merge); until then every company is "not yet allocated".
-    """
-    return None
+    return allocated(session, enterprise_id, year)
 
 
 def _months(year: int) -> list[str]:
@@ -245,14 +293,12 @@ def _months(year: int) -> list[str]:
 
 
 def _covered_year(session: Session, enterprise_id: int, year: int) -> tuple[float, int]:
-    """The year's covered emissions [tCO2e] summed over its months (:func:`covered_month`), and how
-    many months have data."""
-    total, months = 0.0, 0
-    for period in _months(year):
-        month = covered_month(session, enterprise_id, period)
-        if month.has_data:
-            total, months = total + month.covered_tco2e, months + 1
-    return total, months
+    """The year's covered emissions [tCO2e] summed over its months (the stored figures, as
+    :func:`covered_month` reads them), and how many months have data."""
+    total, months = session.execute(
+        select(func.sum(EtsFigure.covered_tco2e), func.count(EtsFigure.period.distinct()))
+        .where(EtsFigure.enterprise_id == enterprise_id, EtsFigure.period.in_(_months(year)))).one()
+    return float(total or 0.0), int(months or 0)
 
 
 # ----------------------------------------------------------------------------------- coverage
@@ -855,11 +901,13 @@ def file_month(session: Session, principal: Principal, enterprise_id: int, perio
     filing = EtsFiling(month_id=month.id, enterprise_id=enterprise.id, period=period, version=version, current=True,
                        reason=reason, due_date=due, deadline_rule=rule.ref, filed_by=principal.user_id,
                        covered_tco2e=covered.covered_tco2e, combustion_tco2e=covered.combustion_tco2e,
-                       process_tco2e=covered.process_tco2e,
+                       process_tco2e=covered.process_tco2e, pfc_tco2e=covered.pfc_tco2e,
                        purchased_electricity_tco2e=covered.purchased_electricity_tco2e,
                        purchased_heat_tco2e=covered.purchased_heat_tco2e,
                        snapshot={"data_versions": _data_versions(session, enterprise.id, period),
                                  "facilities": [f.as_dict() for f in covered.facilities],
+                                 "methodology": ETS_METHODOLOGIES, "unverified": covered.unverified,
+                                 "findings": covered.findings, "reference_current": covered.current,
                                  "evidence": filed_evidence,
                                  "coverage": coverage.as_dict() | {"set_at": str(coverage.set_at)}})
     session.add(filing)
@@ -1006,7 +1054,9 @@ def filing_dict(filing: EtsFiling, users: Mapping[int, str] | None = None) -> di
             "filed_at": filing.filed_at, "filed_by": (users or {}).get(filing.filed_by or -1),
             "on_time": _china_day(filing.filed_at) <= filing.due_date,
             "covered_tco2e": filing.covered_tco2e,
-            "by_source": {"combustion": filing.combustion_tco2e, "process": filing.process_tco2e},
+            "by_source": {"combustion": filing.combustion_tco2e, "process": filing.process_tco2e,
+                          "pfc": filing.pfc_tco2e},
+            "methodology": filing.snapshot.get("methodology"), "unverified": filing.snapshot.get("unverified"),
             "information_only": {"purchased_electricity": filing.purchased_electricity_tco2e,
                                  "purchased_heat": filing.purchased_heat_tco2e},
             "data_versions": filing.snapshot.get("data_versions", []),

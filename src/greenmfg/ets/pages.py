@@ -219,7 +219,7 @@ def _month_page(request: Request, principal: Principal, database: Database, ente
             "filed_at": t.format_datetime(filing.filed_at, "short"), "by": data["filed_by"] or "—",
             "on_time": data["on_time"], "covered": _t(filing.covered_tco2e, t),
             "combustion": _t(filing.combustion_tco2e, t), "process": _t(filing.process_tco2e, t),
-            "data_versions": data["data_versions"],
+            "pfc": _t(filing.pfc_tco2e, t), "data_versions": data["data_versions"],
             "evidence": [{**e, "kind": label_of(EVIDENCE_LABELS, e.get("kind"), t),
                           "href": f"/ets/enterprises/{enterprise.id}/months/{detail.period}/evidence/{e['attachment_id']}"}
                          for e in data["evidence"]]})
@@ -236,11 +236,13 @@ def _month_page(request: Request, principal: Principal, database: Database, ente
         "rule_status": detail.rule.verification_status,
         "coverage": _coverage_view(detail.coverage, t),
         "covered": {"total": _t(covered.covered_tco2e, t), "combustion": _t(covered.combustion_tco2e, t),
-                    "process": _t(covered.process_tco2e, t),
+                    "process": _t(covered.process_tco2e, t), "pfc": _t(covered.pfc_tco2e, t),
                     "electricity": _t(covered.purchased_electricity_tco2e, t),
                     "heat": _t(covered.purchased_heat_tco2e, t), "has_data": covered.has_data,
+                    "current": covered.current, "unverified": covered.unverified,
                     "facilities": [{"facility": f.facility, "name": f.name or "", "covered": _t(f.covered_tco2e, t),
                                     "combustion": _t(f.combustion_tco2e, t), "process": _t(f.process_tco2e, t),
+                                    "pfc": _t(f.pfc_tco2e, t),
                                     "electricity": _t(f.purchased_electricity_tco2e, t),
                                     "heat": _t(f.purchased_heat_tco2e, t)} for f in covered.facilities]},
         "evidence": evidence, "filed_ids": filed_ids, "chosen": chosen, "versions": versions,
