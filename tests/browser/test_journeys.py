@@ -39,9 +39,11 @@ from sqlalchemy import select
 from greenmfg.accounting.models import ActivityRecord, DataVersion
 from greenmfg.accounting.template_spec import COLUMNS
 from greenmfg.audit.service import record
+from greenmfg.exports import keyed_cells
 from greenmfg.greenfactory.frameworks import load_framework
 from greenmfg.greenlist.models import GreenApplication
 from greenmfg.orgs.models import Facility, Organisation, OrgKind
+from tests.factories import column_keys
 
 from .conftest import SCREENSHOTS, LiveServer, screenshot
 from .live_server import page_errors, sign_in
@@ -158,12 +160,13 @@ def _filled_self_evaluation(path: Path, title: str) -> Path:
     full points, the performance values (other than the intensities the platform fills from the results)
     with their benchmark, leading value and source."""
     book = load_workbook(path)
-    for row in book["evaluation"].iter_rows(min_row=1):
-        if row[0].value in ("title", "year", "product"):
-            row[1].value = {"title": title, "year": 2024, "product": "ammonia"}[str(row[0].value)]
+    # column A names the fields in words, each keeping its key as a defined name
+    for key, (row, _column) in keyed_cells(book["evaluation"]).items():
+        if key in ("title", "year", "product"):
+            book["evaluation"].cell(row, 2).value = {"title": title, "year": 2024, "product": "ammonia"}[key]
     indicators = {i.key: i for i in load_framework("gbt36132-2025").indicators}
     sheet = book["items"]
-    header = [cell.value for cell in sheet[1]]
+    header = column_keys(sheet)  # the template is headed in words; its columns keep their keys as defined names
     column = {name: header.index(name) + 1 for name in ("key", "kind", "max_points", "answer", "points", "value",
                                                         "benchmark", "leading", "reference_source", "evidence")}
     for row in range(2, sheet.max_row + 1):

@@ -57,7 +57,8 @@ def test_the_calculator_in_both_languages(pages: Pages) -> None:
     assert zh.status_code == 200 and zh.headers["content-language"] == "zh-CN"
     text = page_text(zh)
     assert "须实施产能置换" in text and "1.50 : 1" in text and "1,500,000" in text
-    assert "项目所在地（130000/唐山）属于该办法的大气污染防治重点区域" in text
+    # the place in words, not its codes (issue #15 item 2)
+    assert "项目所在地（河北省唐山市）属于该办法的大气污染防治重点区域" in text
     assert "《钢铁行业产能置换实施办法》" in text and 'data-testid="citations"' in zh.text
     assert 'data-testid="capacity-warnings"' in zh.text  # secondary sources are flagged
     steel.language("en")
@@ -65,6 +66,7 @@ def test_the_calculator_in_both_languages(pages: Pages) -> None:
     text = page_text(en)
     assert en.headers["content-language"] == "en"
     assert "Replacement required" in text and "1.25 : 1" in text and "1,250,000" in text
+    assert "the project (Tangshan, Hebei) is in the measure's key air-pollution region" in text
     # the rule in words; its key kept for experts in a title attribute (issue #15 item 2)
     assert "Ironmaking · Capacity obtained through a substantive merger · key air-pollution regions" in text
     assert "ironmaking.merger.key_region" not in text and 'title="ironmaking.merger.key_region"' in en.text

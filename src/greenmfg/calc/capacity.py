@@ -215,6 +215,9 @@ class Project:
     cases: frozenset[str] = frozenset()
     cross_province: bool = False
     restricted_category: bool = False
+    #: the place in words (``河北省唐山市`` / ``Tangshan, Hebei``), bound by the service; codes when empty
+    place_zh: str = ""
+    place_en: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -469,12 +472,12 @@ def _region_reason(project: Project, ruling: Measure, region: RegionMatch) -> Re
     """Step 2: why the project is in the key region or in the other regions."""
     if region.key_region:
         return Reason("capacity.region.key",
-                      f"the project ({_place(project)}) is in the measure's key air-pollution region "
+                      f"the project ({_place(project, zh=False)}) is in the measure's key air-pollution region "
                       f"(set {region.region_set})",
                       f"项目所在地（{_place(project)}）属于该办法的大气污染防治重点区域（{region.region_set}）",
                       tuple(c.reference for c in region.citations))
     return Reason("capacity.region.other",
-                  f"the project ({_place(project)}) is not in the measure's key region "
+                  f"the project ({_place(project, zh=False)}) is not in the measure's key region "
                   f"({', '.join(n for n, _l in ruling.key_region) or 'none defined'}): other regions apply",
                   f"项目所在地（{_place(project)}）不在该办法的重点区域"
                   f"（{'、'.join(n for n, _l in ruling.key_region) or '未定义'}）内，适用其他地区比例",
@@ -540,7 +543,7 @@ def _outside_region(project: Project, rule: Rule, regions: Mapping[str, RegionSe
         findings.append(Finding(
             "capacity.case.outside_region",
             f"case '{rule.case}' applies only in region set '{name}', which does not include "
-            f"{_place(project)}{' as far as encoded (the set is incomplete)' if incomplete else ''}; "
+            f"{_place(project, zh=False)}{' as far as encoded (the set is incomplete)' if incomplete else ''}; "
             "the case was not applied",
             f"情形 '{rule.case}' 仅适用于区域 '{name}'，不含 {_place(project)}"
             f"{'（已收录名单不完整）' if incomplete else ''}，未予适用", c.reference, c.status))
@@ -617,8 +620,9 @@ def _strictly_greater_reason(base: Rule, cited: Cited, ratio: Decimal) -> Reason
                   (cited.reference,))
 
 
-def _place(project: Project) -> str:
-    return f"{project.province}{'/' + project.city if project.city else ''}"
+def _place(project: Project, zh: bool = True) -> str:
+    named = project.place_zh if zh else project.place_en
+    return named or f"{project.province}{'/' + project.city if project.city else ''}"
 
 
 def _result(outcome: str, project: Project, measure: Measure, ratio: Decimal | None, required: Decimal | None,

@@ -21,6 +21,7 @@ from greenmfg.capacity.labels import PROCESS_NAMES_ZH
 from greenmfg.errors import Issue, ValidationFailed
 from greenmfg.findings import Locator
 from greenmfg.refdata.vocabulary import load_vocabulary, normalize_name
+from greenmfg.refdata.words import place_name
 
 __all__ = ["FIELD_ZH", "MAX_RETIRED_ITEMS", "MUNICIPALITIES", "PlanInput", "RetiredInput", "Reader", "parse_plan",
            "parse_project"]
@@ -223,7 +224,8 @@ def _project(reader: Reader, date_field: str) -> Project | None:
     assert sector is not None and process is not None and capacity is not None and unit is not None
     assert province is not None and on is not None
     return Project(sector=sector, process=process, capacity=capacity, unit=unit, province=province, city=city, on=on,
-                   merger=merger, cases=cases, cross_province=cross, restricted_category=restricted)
+                   merger=merger, cases=cases, cross_province=cross, restricted_category=restricted,
+                   place_zh=place_name(province, city, zh=True), place_en=place_name(province, city, zh=False))
 
 
 def parse_project(data: Mapping[str, Any]) -> Project:

@@ -58,6 +58,7 @@ from greenmfg.orgs.access import (
     visible_one,
 )
 from greenmfg.orgs.models import Organisation, OrgKind
+from greenmfg.refdata.words import place_name
 
 __all__ = ["PlanConflict", "approve_plan", "calculate", "can_decide", "can_submit", "check_plan", "create_plan",
            "get_plan", "names", "plan_dict", "plan_filter", "plan_page", "reject_plan", "requirement_dict", "submit_plan",
@@ -301,7 +302,9 @@ def _claim_key(enterprise_id: int, process: str, facility_code: str) -> str:
 def _stored_input(plan: ReplacementPlan) -> PlanInput:
     project = Project(sector=plan.sector, process=plan.process, capacity=Decimal(plan.capacity), unit=plan.unit,
                       province=plan.province, city=plan.city, on=plan.application_date, merger=plan.merger,
-                      cases=frozenset(plan.cases or ()), restricted_category=plan.restricted_category)
+                      cases=frozenset(plan.cases or ()), restricted_category=plan.restricted_category,
+                      place_zh=place_name(plan.province, plan.city, zh=True),
+                      place_en=place_name(plan.province, plan.city, zh=False))
     retired = tuple(RetiredInput(enterprise_id=r.enterprise_id, facility_code=r.facility_code,
                                  facility_name=r.facility_name, process=r.process, capacity=Decimal(r.capacity),
                                  unit=r.unit, province=r.province, city=r.city, retirement_date=r.retirement_date,

@@ -3,7 +3,7 @@
 Monthly filing (碳市场月度存证, ``api``/``pages``, the enterprise's and the regulators' entries) and
 allowances (``allowances*`` modules, ``templates/ets/allowances*``: the API under
 ``/api/v1/ets/allowances``, the enterprise page ``/enterprises/{id}/ets/allowances`` and the list
-``/ets/allowances``).
+``/ets/allowances``, reached from the filing pages: one navigation entry per role).
 """
 
 from greenmfg.domains import Domain, NavItem
@@ -16,5 +16,4 @@ DOMAIN = Domain("greenmfg.ets", api=("api", "allowances_api"), pages=("pages", "
                             roles=frozenset({"is_enterprise"})),
                     NavItem("ets-region", N_("Carbon market filings"), "/ets/region", "lock", order=76,
                             roles=frozenset({"is_regulator", "is_admin"})),
-                    NavItem("ets_allowances", N_("Carbon allowances"), "/ets/allowances", "gauge", order=77),
                 ))

@@ -26,7 +26,7 @@ from greenmfg.refdata.catalog import load_catalog
 from greenmfg.refdata.vocabulary import load_vocabulary
 
 __all__ = ["GRID_NAMES", "PARAMETER_NAMES", "STATUS_NAMES", "UNIT_NAMES", "dataset_name", "in_words", "key_name",
-           "parameter_name", "rating_name", "reference_name", "status_name", "unit_name"]
+           "parameter_name", "place_name", "rating_name", "reference_name", "status_name", "unit_name"]
 
 Pair = tuple[str, str]  # (Chinese, English)
 
@@ -194,6 +194,21 @@ def key_name(key: str | None, *, zh: bool) -> str:
     if pair is None:
         return key
     return _pick(pair, zh) if zh else _english(pair[1])
+
+
+def place_name(province: str | None, city: str | None = None, *, zh: bool) -> str:
+    """A province (GB/T 2260 code, ``130000``) and city (as stored: ``唐山``, ``唐山市``, a code) in
+    words: ``河北省唐山市`` / ``Tangshan, Hebei``; a part the vocabulary does not know is shown as given."""
+    vocabulary = load_vocabulary()
+    region = vocabulary.regions.get(province or "")
+    record = vocabulary.cities.get(city or "") or vocabulary.city(city)
+    province_words = (region["name_zh"] if zh else region["name_en"]) if region else (province or "")
+    city_words = (record["name_zh"] if zh else record["name_en"]) if record else (city or "")
+    if record and region and record["name_zh"] == region["name_zh"]:  # a municipality: 北京市, not 北京市北京市
+        city_words = ""
+    if zh:
+        return f"{province_words}{city_words}" or "—"
+    return ", ".join(part for part in (city_words, province_words) if part) or "—"
 
 
 def parameter_name(parameter: str, *, zh: bool) -> str:
