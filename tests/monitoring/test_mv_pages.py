@@ -267,7 +267,7 @@ def test_meter_pages_name_the_energy_item_in_the_page_language(client: TestClien
     zh = signed_in(client, "steel", locale="zh-CN")
     listed = html.unescape(zh.get("/meters").text)
     assert "天然气" in listed and ">natural_gas<" not in listed
-    assert "天然气 [m3]" in html.unescape(zh.get(f"/meters/{meter}").text)
+    assert "天然气 [立方米]" in html.unescape(zh.get(f"/meters/{meter}").text)
     en = signed_in(client, "steel", locale="en")
     assert "Natural gas [m3]" in html.unescape(en.get(f"/meters/{meter}").text)
 

@@ -186,7 +186,7 @@ def test_plan_conflict_of_capacity(client: TestClient, login: Login, world: Worl
     assert envelope(answer, 409) == {
         "status": 409, "code": "plan_conflict",
         "message": "the plan is draft; only a submitted plan can be approved",
-        "message_zh": "方案当前状态为 draft，只有 submitted 状态的方案可以批准", "details": []}
+        "message_zh": "方案当前状态为“草稿”，只有“已提交”状态的方案可以批准", "details": []}
 
 
 # ------------------------------------------------------------------------------------------ web edge, pages

@@ -399,10 +399,12 @@ def _transition(session: Session, principal: Principal, plan: ReplacementPlan, *
                 action: str) -> None:
     if plan.status != from_status:
         raise PlanConflict(f"the plan is {plan.status}; only a {from_status} plan can be {action}",
-                           f"方案当前状态为 {plan.status}，只有 {from_status} 状态的方案可以{_ACTION_ZH[action]}")
+                           f"方案当前状态为“{_STATUS_ZH.get(str(plan.status), plan.status)}”，只有“"
+                           f"{_STATUS_ZH.get(str(from_status), from_status)}”状态的方案可以{_ACTION_ZH[action]}")
 
 
 _ACTION_ZH = {"submitted": "提交", "approved": "批准", "rejected": "驳回"}
+_STATUS_ZH = {"draft": "草稿", "submitted": "已提交", "approved": "已批准", "rejected": "已驳回"}
 
 
 def _recheck(plan: ReplacementPlan, session: Session, principal: Principal, book: RuleBook) -> None:
