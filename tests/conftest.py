@@ -86,6 +86,7 @@ def write_rows(tmp_path: Path) -> WriteRows:
 LONG_FIRST = ("tests/browser/", "tests/accounting/test_spark.py")
 
 
+@pytest.hookimpl(optionalhook=True)  # without pytest-xdist (`-p no:xdist`) the hook is simply unused
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     if config.getvalue("dist") != "loadscope":
         return None  # xdist's own scheduler for the mode asked for
