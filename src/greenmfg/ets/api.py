@@ -11,7 +11,6 @@ regulators and admins (403 for everybody else), each seeing the companies of its
 from __future__ import annotations
 
 from typing import Annotated, Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, Body, Depends, File, Form, Query, UploadFile
 from fastapi.responses import Response
@@ -21,6 +20,7 @@ from greenmfg.db.session import Database
 from greenmfg.ets import filings
 from greenmfg.settings import Settings
 from greenmfg.web.deps import CurrentPrincipal, get_database, get_settings
+from greenmfg.web.downloads import file_response
 from greenmfg.web.ids import Id
 from greenmfg.web.uploads import read_upload
 
@@ -85,11 +85,7 @@ async def add_evidence(enterprise_id: Id, period: str, principal: CurrentPrincip
 def evidence_file(enterprise_id: Id, period: str, attachment_id: Id, principal: CurrentPrincipal,
                   database: DatabaseDep) -> Response:
     with database.session() as session:
-        row = filings.evidence_file(session, principal, enterprise_id, period, attachment_id)
-        content, media_type, filename, digest = row.content, row.media_type, row.filename, row.sha256
-    return Response(content, media_type=media_type, headers={
-        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}",
-        "X-Content-Type-Options": "nosniff", "ETag": f'"{digest}"'})
+        return file_response(filings.evidence_file(session, principal, enterprise_id, period, attachment_id))
 
 
 @router.post(PERIOD_PATH + "/file", status_code=201,

@@ -40,6 +40,7 @@ from greenmfg.i18n import N_, Translator
 from greenmfg.orgs.access import Principal
 from greenmfg.refdata.vocabulary import load_vocabulary
 from greenmfg.web.deps import PagePrincipal, get_database
+from greenmfg.web.downloads import file_response
 from greenmfg.web.ids import Id
 from greenmfg.web.pages import flash
 from greenmfg.web.templating import label_of, render, translator_for, vocabulary_name
@@ -303,11 +304,7 @@ def _conflict(enterprise_id: int, period: str, error: GreenmfgError, t: Translat
 def download_evidence(enterprise_id: Id, period: str, attachment_id: Id, principal: PagePrincipal,
                       database: DatabaseDep) -> Response:
     with database.session() as session:
-        row = filings.evidence_file(session, principal, enterprise_id, period, attachment_id)
-        content, media_type, filename, digest = row.content, row.media_type, row.filename, row.sha256
-    return Response(content, media_type=media_type, headers={
-        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}",
-        "X-Content-Type-Options": "nosniff", "ETag": f'"{digest}"'})
+        return file_response(filings.evidence_file(session, principal, enterprise_id, period, attachment_id))
 
 
 @router.post("/ets/enterprises/{enterprise_id}/months/{period}/file")

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Annotated, Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
@@ -50,6 +49,7 @@ from greenmfg.orgs.access import Principal, enterprise_filter
 from greenmfg.orgs.models import Organisation, OrgKind, Park
 from greenmfg.refdata.vocabulary import load_vocabulary
 from greenmfg.web.deps import PagePrincipal, get_database
+from greenmfg.web.downloads import file_response
 from greenmfg.web.ids import Id
 from greenmfg.web.pages import flash
 from greenmfg.web.templating import label_of, render, translator_for, vocabulary_name
@@ -385,11 +385,7 @@ def _add_attachment(request: Request, principal: Principal, database: Database, 
 def download_attachment(application_id: Id, attachment_id: Id, principal: PagePrincipal,
                         database: DatabaseDep) -> Response:
     with database.session() as session:
-        row = service.attachment(session, principal, application_id, attachment_id)
-        content, media_type, filename, digest = row.content, row.media_type, row.filename, row.sha256
-    return Response(content, media_type=media_type, headers={
-        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}",
-        "X-Content-Type-Options": "nosniff", "ETag": f'"{digest}"'})
+        return file_response(service.attachment(session, principal, application_id, attachment_id))
 
 
 @router.post("/green-list/applications/{application_id}/{action}")
