@@ -301,6 +301,127 @@ def ets(
         Console(stderr=True).print(f"written / 已写出: {output}")
 
 
+class CbamFormat(StrEnum):
+    table = "table"
+    json = "json"
+    xlsx = "xlsx"
+
+
+@app.command()
+def cbam(
+    input_path: Annotated[Path, typer.Argument(metavar="INPUT", help="The activity template of greenmfg account "
+                                                                    "(.xlsx, .csv, .parquet or a folder): one facility "
+                                                                    "per production process")],
+    goods: Annotated[Path, typer.Option(help="Goods made (.csv/.xlsx): facility_id, period, cn_code, quantity, unit")],
+    precursors: Annotated[Path | None, typer.Option(help="Precursors used (.csv/.xlsx): facility_id, period, "
+                                                         "precursor_cn_code, quantity, unit and from_facility_id, or "
+                                                         "see_direct, see_indirect, source, or neither (default value)")] = None,
+    supplier: Annotated[list[Path] | None, typer.Option(help="A supplier's filled CBAM communication template (.xlsx); "
+                                                             "a precursors row whose supplier column names it (its "
+                                                             "file name or installation name) takes its SEE. Repeatable")] = None,
+    year: Annotated[int | None, typer.Option(min=2026, max=2100, help="Year of import: mark-up, CBAM factor and price "
+                                                                     "(default: the goods' latest year)")] = None,
+    output_format: Annotated[CbamFormat, typer.Option("--format", help="Output format")] = CbamFormat.table,
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Output file (json/xlsx)")] = None,
+    communication: Annotated[Path | None, typer.Option(help="Also write the EU communication template (.xlsx) for the "
+                                                            "EU customer")] = None,
+    price: Annotated[float | None, typer.Option(min=0, help="Certificate price [EUR/tCO2e] (default: the latest "
+                                                            "published quarterly price of the year)")] = None,
+    electricity_ef: Annotated[float | None, typer.Option(min=0, max=2, help="Actual electricity emission factor "
+                                                                           "[tCO2/MWh] (direct link or power purchase "
+                                                                           "agreement)")] = None,
+    electricity_ef_source: Annotated[str, typer.Option(help="Evidence of the actual electricity factor")] = "",
+    carbon_price: Annotated[float | None, typer.Option(min=0, help="Carbon price effectively paid in China "
+                                                                   "[CNY/tCO2e] (national ETS)")] = None,
+    carbon_price_share: Annotated[float, typer.Option(min=0, max=1, help="Share of the embedded emissions for which "
+                                                                         "it was paid (not covered by free allocation)")] = 1.0,
+    eur_per_cny: Annotated[float | None, typer.Option(min=0, help="Exchange rate [EUR per CNY]")] = None,
+    carbon_price_source: Annotated[str, typer.Option(help="Source of the carbon price paid")] = "",
+    lang: Annotated[Lang | None, typer.Option(help="Language of messages and of the xlsx headers")] = None,
+) -> None:
+    """EU CBAM (欧盟碳边境调节机制): specific embedded emissions of each good by CN code, the default value it
+    replaces, the free-allocation adjustment, the carbon price paid and the estimated certificates."""
+    from greenmfg.cbam.communication import write_communication
+    from greenmfg.cbam.models import CbamOptions
+    from greenmfg.cbam.output import write_xlsx
+    from greenmfg.cbam.service import account_cbam
+
+    lang = lang or _default_lang()
+    if output_format is CbamFormat.xlsx and output is None:
+        raise _fail(GreenmfgError("--format xlsx needs -o FILE / 请用 -o 指定输出文件"))
+    options = CbamOptions(year=year, certificate_price_eur=price, electricity_ef=electricity_ef,
+                          electricity_ef_source=electricity_ef_source, carbon_price_cny_per_t=carbon_price,
+                          carbon_price_share=carbon_price_share, eur_per_cny=eur_per_cny,
+                          carbon_price_source=carbon_price_source)
+    try:
+        with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                      console=Console(stderr=True), transient=True) as progress:
+            progress.add_task("accounting / 核算…", total=None)
+            result = account_cbam(input_path, goods, precursors, options=options, suppliers=supplier or ())
+        if output_format is CbamFormat.xlsx:
+            assert output is not None
+            write_xlsx(result, output, lang="en" if lang is Lang.en else "zh-CN")
+        elif output_format is CbamFormat.json or output:
+            text = json.dumps(result.to_document(), ensure_ascii=False, indent=1)
+            if output:
+                output.write_text(text, encoding="utf-8")
+            else:
+                sys.stdout.write(text + "\n")
+        if communication:
+            write_communication(result, communication)
+    except ValidationFailed as error:
+        _report_issues(error, lang)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    except GreenmfgError as error:
+        raise _fail(error) from None
+    if output_format is CbamFormat.table:
+        _print_cbam(result, _console(), lang)
+    for written in (output, communication):
+        if written:
+            Console(stderr=True).print(f"written / 已写出: {written}")
+
+
+def _print_cbam(result: object, console: Console, lang: Lang) -> None:
+    from greenmfg.cbam.models import CbamResult
+
+    assert isinstance(result, CbamResult)
+    zh, en = lang in (Lang.zh, Lang.both), lang in (Lang.en, Lang.both)
+    if not console.is_terminal and console.width < 140:
+        console = Console(width=140, soft_wrap=False)
+
+    def words(chinese: str, english: str) -> str:
+        return "\n".join(w for w, shown in ((chinese, zh), (english, en)) if shown)
+
+    def number(value: float | None, digits: int = 4) -> str:
+        return "—" if value is None else f"{value:,.{digits}f}"
+
+    table = Table(title=words(f"欧盟CBAM隐含排放（{result.year}年进口）", f"EU CBAM embedded emissions (imports of {result.year})"),
+                  caption=words("隐含排放强度单位 tCO2e/t；缺省值为中国值（含加成）；费用为估算",
+                                "SEE in tCO2e/t; default = China value with mark-up; costs are estimates"),
+                  title_style="bold")
+    for chinese, english in (("工序", "process"), ("期间", "period"), ("CN编码", "CN code")):
+        table.add_column(words(chinese, english), no_wrap=True)
+    table.add_column(words("货物", "good"), max_width=24)
+    for chinese, english in (("产量 t", "made t"), ("直接SEE", "SEE dir"), ("间接SEE", "SEE ind"), ("计入SEE", "SEE counted"),
+                             ("隐含排放 tCO2e", "embedded tCO2e"), ("缺省值", "default"), ("差值", "difference"),
+                             ("证书", "certificates"), ("费用 EUR", "cost EUR")):
+        table.add_column(words(chinese, english), justify="right", no_wrap=True)
+    for g in result.goods:
+        table.add_row(escape(g.facility_id), g.period, g.cn_code, escape(words(g.name_zh, g.name_en)),
+                      number(g.quantity_t, 1), number(g.see_direct), number(g.see_indirect), number(g.see_counted),
+                      number(g.embedded_t, 1), number(g.default_with_markup), number(g.difference_t_per_t),
+                      number(g.certificates_t, 1), number(g.cost_eur, 0))
+    console.print(table)
+    for finding in result.findings:
+        if finding.severity == "warning" and finding.code != "cbam.result.unverified_value":
+            console.print(f"[yellow]! {escape(words(finding.message_zh, finding.message))}[/]")
+    unverified = sum(1 for f in result.findings if f.code == "cbam.result.unverified_value")
+    if unverified:
+        console.print(words(f"结果使用了 {unverified} 项未经原文核实的参考数据，详见 json 或 xlsx 输出",
+                            f"the result uses {unverified} reference value(s) not verified against the primary "
+                            "text: see --format json or xlsx"))
+
+
 def _print_ets(result: object, console: Console, lang: Lang) -> None:
     from greenmfg.ets.models import EtsResult
     from greenmfg.ets.output import period_rows
