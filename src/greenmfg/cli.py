@@ -386,8 +386,8 @@ def _print_cbam(result: object, console: Console, lang: Lang) -> None:
 
     assert isinstance(result, CbamResult)
     zh, en = lang in (Lang.zh, Lang.both), lang in (Lang.en, Lang.both)
-    if not console.is_terminal and console.width < 140:
-        console = Console(width=140, soft_wrap=False)
+    if not console.is_terminal and console.width < 160:
+        console = Console(width=160, soft_wrap=False)
 
     def words(chinese: str, english: str) -> str:
         return "\n".join(w for w, shown in ((chinese, zh), (english, en)) if shown)
@@ -399,18 +399,19 @@ def _print_cbam(result: object, console: Console, lang: Lang) -> None:
                   caption=words("隐含排放强度单位 tCO2e/t；缺省值为中国值（含加成）；费用为估算",
                                 "SEE in tCO2e/t; default = China value with mark-up; costs are estimates"),
                   title_style="bold")
-    for chinese, english in (("工序", "process"), ("期间", "period"), ("CN编码", "CN code")):
-        table.add_column(words(chinese, english), no_wrap=True)
+    for chinese, english in (("工序", "process"), ("期间", "period")):
+        table.add_column(words(chinese, english))
+    table.add_column(words("CN编码", "CN code"), no_wrap=True, min_width=10)
     table.add_column(words("货物", "good"), max_width=24)
     for chinese, english in (("产量 t", "made t"), ("直接SEE", "SEE dir"), ("间接SEE", "SEE ind"), ("计入SEE", "SEE counted"),
-                             ("隐含排放 tCO2e", "embedded tCO2e"), ("缺省值", "default"), ("差值", "difference"),
-                             ("证书", "certificates"), ("费用 EUR", "cost EUR")):
-        table.add_column(words(chinese, english), justify="right", no_wrap=True)
+                             ("隐含排放 tCO2e", "embedded tCO2e"), ("缺省值", "default"), ("证书", "certificates"),
+                             ("费用 EUR", "cost EUR")):
+        table.add_column(words(chinese, english), justify="right")
     for g in result.goods:
         table.add_row(escape(g.facility_id), g.period, g.cn_code, escape(words(g.name_zh, g.name_en)),
                       number(g.quantity_t, 1), number(g.see_direct), number(g.see_indirect), number(g.see_counted),
-                      number(g.embedded_t, 1), number(g.default_with_markup), number(g.difference_t_per_t),
-                      number(g.certificates_t, 1), number(g.cost_eur, 0))
+                      number(g.embedded_t, 1), number(g.default_with_markup), number(g.certificates_t, 1),
+                      number(g.cost_eur, 0))
     console.print(table)
     for finding in result.findings:
         if finding.severity == "warning" and finding.code != "cbam.result.unverified_value":
