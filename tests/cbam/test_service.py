@@ -171,3 +171,36 @@ def test_oversized_and_foreign_files_are_refused(tmp_path: Path) -> None:
         account_cbam(activity, big)
     with pytest.raises(GreenmfgError, match=r"\.csv or \.xlsx"):
         account_cbam(activity, write(tmp_path, "goods.txt", "x"))
+
+
+def test_monthly_activity_and_a_chinese_xlsx_goods_file(tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    rows = [{**r, "period": f"2026-{m:02d}", "quantity": f"{float(r['quantity']) / 12}"}
+            for m in range(1, 13) for r in KILN_ROWS + MILL_ROWS]
+    activity = write_csv(rows, tmp_path / "monthly.csv")
+    goods, precursors = Workbook(), Workbook()
+    goods.active.append(["设施编号", "期间", "CN编码", "数量", "单位"])
+    goods.active.append(["KILN", 2026, 25231000, 100000, "吨"])
+    goods.active.append(["MILL", "2026", "2523 29 00", 12, "万吨"])
+    precursors.active.append(["设施编号", "期间", "前体CN编码", "数量", "单位", "来源设施编号"])
+    precursors.active.append(["MILL", 2026, "2523 10 00", 90000, "t", "KILN"])
+    goods.save(tmp_path / "goods.xlsx")
+    precursors.save(tmp_path / "precursors.xlsx")
+    monthly = account_cbam(activity, tmp_path / "goods.xlsx", tmp_path / "precursors.xlsx")
+    annual = account_cbam(*cement_files(tmp_path))
+    assert len(monthly.process("KILN", "2026").accounting_periods) == 12
+    for month_good, year_good in zip(monthly.goods, annual.goods, strict=True):
+        assert month_good.see_counted == pytest.approx(year_good.see_counted, rel=1e-9)
+
+
+def test_a_precursor_from_an_unlisted_country_takes_the_other_countries_value(tmp_path: Path) -> None:
+    activity = write_csv([{**r, "facility_id": "EAF"} for r in ROLLING_ROWS], tmp_path / "eaf.csv")
+    goods = write(tmp_path, "goods.csv", "facility_id,period,cn_code,quantity,unit\nEAF,2026,7207 12 10,50000,t\n")
+    precursors = write(tmp_path, "precursors.csv", "facility_id,period,precursor_cn_code,quantity,unit,country\n"
+                                                   "EAF,2026,7203 10 00,40000,t,XK\n")
+    result = account_cbam(activity, goods, precursors)
+    (process,) = result.processes
+    assert process.see is not None
+    assert process.see.precursor_direct == pytest.approx(40000.0 * 1.325 / 50000.0)  # 2025/2621 'other countries'
+    assert "cbam.precursor.default_fallback" in {f.code for f in result.findings}
