@@ -204,3 +204,20 @@ def test_a_precursor_from_an_unlisted_country_takes_the_other_countries_value(tm
     assert process.see is not None
     assert process.see.precursor_direct == pytest.approx(40000.0 * 1.325 / 50000.0)  # 2025/2621 'other countries'
     assert "cbam.precursor.default_fallback" in {f.code for f in result.findings}
+
+
+def test_heat_imported_and_electricity_exported_are_attributed(tmp_path: Path) -> None:
+    rows = [*KILN_ROWS,
+            {**KILN_ROWS[0], "item": "热力", "quantity": "20000", "unit": "GJ", "flow": "外购"},
+            {**KILN_ROWS[0], "item": "电力", "quantity": "1500", "unit": "MWh", "flow": "输出"}]
+    activity = write_csv(rows, tmp_path / "activity.csv")
+    goods = write(tmp_path, "goods.csv", "facility_id,period,cn_code,quantity,unit\nKILN,2026,25231000,100000,t\n")
+    result = account_cbam(activity, goods)
+    kiln = _facility(result_document(account(activity)), "KILN")["emissions_tco2e"]
+    (process,) = result.processes
+    assert process.heat_imported_t == pytest.approx(kiln["purchased_heat"]) and process.heat_imported_t > 0
+    assert process.electricity_exported_t == pytest.approx(-kiln["exported"]) and process.electricity_exported_t > 0
+    assert process.attributed_direct_t == pytest.approx(
+        kiln["combustion"] + kiln["process"] + kiln["purchased_heat"] + kiln["exported"])
+    codes = {f.code for f in result.findings}
+    assert {"cbam.attribution.heat_factor", "cbam.attribution.exported_electricity"} <= codes
