@@ -134,11 +134,11 @@ def load_footprint_data(catalog: Catalog, vocabulary: Vocabulary) -> FootprintDa
             names.setdefault(factor.item, (factor.name_zh.split("（")[0], factor.name_en.split(" (")[0]))
     for record in catalog.dataset(factors_id).records:
         if record["item"] in spellings:
-            spellings[record["item"]] += [record["name_zh"], record["name_en"], record["name_zh"].split("（")[0],
+            spellings[record["item"]] += [record["name_zh"].split("（")[0], record["name_zh"], record["name_en"],
                                           *[a for a in record["aliases"].split("|") if a]]
     item_records = [(r["key"], [r["name_zh"], r["name_en"], *r["aliases"].split("|")])
                     for r in catalog.dataset(vocabulary.items_dataset).records]
-    own = [(key, sorted(set(s))) for key, s in spellings.items()]
+    own = [(key, list(dict.fromkeys(s))) for key, s in spellings.items()]
     return FootprintData(factors=factors, rules=rules, bands=bands, band_names=band_names,
                          datasets=(factors_id, rules_id, quality_id), materials=Names("material", item_records + own),
                          names=names)

@@ -20,6 +20,7 @@ Stages (GB/T 24067-2024 / ISO 14067:2018, cradle to gate):
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Mapping
@@ -58,7 +59,7 @@ from greenmfg.footprint.inputs import (
 )
 from greenmfg.refdata.catalog import WARNING_FREE_STATUSES, load_catalog
 from greenmfg.refdata.vocabulary import load_vocabulary
-from greenmfg.units import parse_unit, registry
+from greenmfg.units import conversion_factor, parse_unit, registry
 
 __all__ = ["ALLOCATION_CHOICES", "Boundary", "Contribution", "FootprintOptions", "FootprintRun", "ProductFootprint",
            "footprint"]
@@ -294,7 +295,10 @@ def footprint(activity: str | Path | InputFile, products: str | Path | InputFile
     placed_products = _place(product_rows, boundaries, options.year, issues, "product")
     placed_upstream = _place(upstream_rows, boundaries, options.year, issues, "material")
     resolved = _resolve_materials(placed_upstream, data, vocabulary, issues)
-    _check_duplicate_products(placed_products, vocabulary, issues)
+    if options.year is None:
+        _check_duplicate_products(placed_products, vocabulary, issues)
+    else:
+        placed_products = _merge_months(placed_products, vocabulary, issues)
     _raise_errors(issues)
     warnings: list[Finding] = []
     out: list[Boundary] = []
@@ -408,6 +412,34 @@ def _check_duplicate_products(placed: list[tuple[ProductRow, Any]], vocabulary: 
                 f"product {row.product_text} is listed twice for {key[1]} {key[2]} (rows {first} and {row.row})",
                 f"设施 {key[1]} {key[2]} 的产品“{row.product_text}”重复（第 {first} 行和第 {row.row} 行）",
                 "keep one row per product, facility and period", "每个设施、期间的同一产品只保留一行", row=row.row))
+
+
+def _merge_months(placed: list[tuple[ProductRow, Any]], vocabulary: Any, issues: list[Finding]
+                  ) -> list[tuple[ProductRow, Any]]:
+    """With ``--year``: the months of a product in one facility summed into one row of the year (in the
+    unit of its first row; the price weighted by quantity when every month has one)."""
+    groups: dict[tuple[Any, str], list[ProductRow]] = {}
+    for row, key in placed:
+        groups.setdefault((key, vocabulary.item_names.resolve(row.product_text) or row.product_text), []).append(row)
+    out = []
+    for (key, _product), rows in groups.items():
+        first = rows[0]
+        quantities = []
+        for row in rows:
+            try:
+                quantities.append(row.quantity * conversion_factor(row.unit, first.unit))
+            except UnitError:
+                issues.append(Locator(file=row.file, code_prefix="footprint.input.").finding(
+                    "unit_differs", "unit", row.unit, f"{row.unit} does not convert to {first.unit} of row {first.row}",
+                    f"单位 {row.unit} 不能换算为第 {first.row} 行的 {first.unit}", "give the months in one unit",
+                    "请各月使用同一单位", row=row.row))
+                quantities.append(0.0)
+        total = sum(quantities)
+        prices = [r.price for r in rows]
+        price = (sum(q * p for q, p in zip(quantities, prices, strict=True) if p is not None) / total
+                 if total > 0 and all(p is not None for p in prices) else None)
+        out.append((dataclasses.replace(first, quantity=total, price=price), key))
+    return out
 
 
 def _contributions(b: Boundary, results: list[dict[str, Any]], upstream: list[tuple[UpstreamRow, str]],
