@@ -423,6 +423,114 @@ def _print_cbam(result: object, console: Console, lang: Lang) -> None:
                             "text: see --format json or xlsx"))
 
 
+class FootprintFormat(StrEnum):
+    table = "table"
+    json = "json"
+    xlsx = "xlsx"
+    pdf = "pdf"
+
+
+class FootprintAllocation(StrEnum):
+    rule = "rule"
+    mass = "mass"
+    economic = "economic"
+
+
+class ElectricityFactor(StrEnum):
+    footprint = "footprint"
+    accounting = "accounting"
+
+
+@app.command("footprint")
+def footprint_command(
+    input_path: Annotated[Path, typer.Argument(metavar="INPUT", help="Activity data: .xlsx, .csv, .parquet or a "
+                                                                    "folder of them (the template of greenmfg account)")],
+    products: Annotated[Path, typer.Option(help="Products file (.csv/.xlsx): facility_id, period, product, quantity, "
+                                                "unit, [price], [route]")],
+    upstream: Annotated[Path | None, typer.Option(help="Upstream file (.csv/.xlsx) of purchased materials: "
+                                                       "facility_id, period, material, quantity, unit, [factor, "
+                                                       "factor_unit, factor_source]")] = None,
+    year: Annotated[int | None, typer.Option(min=2000, max=2100, help="Sum the months of one year (default: each "
+                                                                    "period of the files)")] = None,
+    allocation: Annotated[FootprintAllocation, typer.Option(help="Between co-products: rule (the product rule's), "
+                                                                 "mass or economic")] = FootprintAllocation.rule,
+    electricity: Annotated[ElectricityFactor, typer.Option(help="Purchased electricity: footprint (life-cycle "
+                                                                "electricity footprint factor) or accounting (the "
+                                                                "accounting's grid CO2 factor)")] = ElectricityFactor.footprint,
+    output_format: Annotated[FootprintFormat, typer.Option("--format", help="Output format")] = FootprintFormat.table,
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Output file (json/xlsx/pdf)")] = None,
+    lang: Annotated[Lang | None, typer.Option(help="Language of messages and of the xlsx and PDF")] = None,
+) -> None:
+    """Product carbon footprint (产品碳足迹), cradle to gate, GB/T 24067-2024 / ISO 14067: per product and period,
+    kgCO2e per functional unit by life-cycle stage and gas, the allocation, data quality and derivation."""
+    from greenmfg.footprint import FootprintOptions, footprint
+    from greenmfg.footprint.output import result_document, workbook_bytes
+
+    lang = lang or _default_lang()
+    locale = "en" if lang is Lang.en else "zh-CN"
+    if output_format in (FootprintFormat.xlsx, FootprintFormat.pdf) and output is None:
+        raise _fail(GreenmfgError(f"--format {output_format.value} needs -o FILE / 请用 -o 指定输出文件"))
+    try:
+        with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                      console=Console(stderr=True), transient=True) as progress:
+            progress.add_task("footprint / 碳足迹核算…", total=None)
+            run = footprint(input_path, products, upstream, FootprintOptions(
+                allocation=allocation.value, year=year, electricity=electricity.value))
+        if output_format is FootprintFormat.xlsx:
+            assert output is not None
+            output.write_bytes(workbook_bytes(run, locale=locale))
+        elif output_format is FootprintFormat.pdf:
+            from greenmfg.footprint.report import render_pdf
+
+            assert output is not None
+            output.write_bytes(render_pdf(run, locale=locale))
+        elif output_format is FootprintFormat.json or output:
+            text = json.dumps(result_document(run), ensure_ascii=False, indent=1)
+            if output:
+                output.write_text(text, encoding="utf-8")
+            else:
+                sys.stdout.write(text + "\n")
+    except ValidationFailed as error:
+        _report_issues(error, lang)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    except GreenmfgError as error:
+        raise _fail(error) from None
+    if output_format is FootprintFormat.table:
+        _print_footprint(run, _console(), lang)
+    if output:
+        Console(stderr=True).print(f"written / 已写出: {output}")
+
+
+_ALLOCATION_NAMES = {"system_expansion": ("系统扩展", "system expansion"), "mass": ("质量分配", "by mass"),
+                     "economic": ("经济价值分配", "by economic value"),
+                     "single_product": ("单一产品，无需分配", "single product, no allocation")}
+
+
+def _print_footprint(run: Any, console: Console, lang: Lang) -> None:
+    zh = lang is not Lang.en
+    stages = (("raw_material", "原材料获取", "Raw material acquisition"), ("upstream_energy", "燃料上游", "Upstream of fuels"),
+              ("direct", "生产：直接排放", "Production, direct"), ("indirect_electricity", "生产：外购电力",
+                                                                    "Production, purchased electricity"),
+              ("indirect_heat", "生产：外购热力", "Production, purchased heat"), ("credits", "输出能源扣减",
+                                                                               "Credits for exported energy"))
+    for b, p in run.products:
+        title = (f"{p.name_zh if zh else p.name_en} · {b.facility_id} · {b.period} · "
+                 f"{p.functional_unit_zh if zh else p.functional_unit_en}")
+        table = Table(title=escape(title), title_justify="left")
+        table.add_column("阶段" if zh else "Stage")
+        table.add_column("kgCO2e / " + ("功能单位" if zh else "functional unit"), justify="right")
+        for key, name_zh, name_en in stages:
+            table.add_row(name_zh if zh else name_en, _number(p.by_stage[key]))
+        table.add_row("[bold]" + ("碳足迹" if zh else "Carbon footprint") + "[/]", f"[bold]{_number(p.footprint_kg)}[/]")
+        console.print(table)
+        method = _ALLOCATION_NAMES.get(b.allocation, (b.allocation, b.allocation))[0 if zh else 1]
+        console.print(("分配" if zh else "Allocation") + f": {method} ({p.share:.1%})  DQR {_number(b.dqr)} "
+                      f"({run.band_name(b.dqr, zh=zh)})  " + ("一手数据占比" if zh else "primary data")
+                      + f" {(b.primary_share or 0):.1%}")
+    for warning in run.warnings:
+        console.print(f"[yellow]! {escape(warning.message_zh if zh else warning.message)}[/]")
+
+
 def _print_ets(result: object, console: Console, lang: Lang) -> None:
     from greenmfg.ets.models import EtsResult
     from greenmfg.ets.output import period_rows

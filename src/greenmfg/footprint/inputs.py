@@ -1,0 +1,351 @@
+"""The products file and the upstream file of a footprint: read, checked, located.
+
+Both are sheets (.csv or .xlsx, first sheet) with a header row; columns are known by their English
+key, their Chinese header or a few synonyms. Every problem is a located finding in English and
+Chinese (:mod:`greenmfg.findings`): file, sheet, row, column, the value, what is wrong and how to
+fix it. Nothing is computed when any row is bad (the service raises
+:class:`~greenmfg.errors.ValidationFailed`).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import re
+import unicodedata
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from greenmfg.accounting.reader import InputFile
+from greenmfg.accounting.template_spec import column_letter
+from greenmfg.errors import Finding, InputError, UnitError
+from greenmfg.findings import NUL_FIX, Locator, nul_line
+from greenmfg.refdata.vocabulary import normalize_name
+from greenmfg.units import parse_unit
+
+__all__ = ["PRODUCT_COLUMNS", "UPSTREAM_COLUMNS", "Column", "ProductRow", "Sheet", "UpstreamRow", "read_sheet"]
+
+_PERIOD = re.compile(r"(\d{4})(?:-(0[1-9]|1[0-2]))?")
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    key: str
+    header_zh: str
+    required: bool
+    help_en: str
+    help_zh: str
+    aliases: tuple[str, ...] = ()
+
+
+PRODUCT_COLUMNS: tuple[Column, ...] = (
+    Column("enterprise_id", "企业编号", False, "the enterprise, as in the activity data (needed only when two "
+           "enterprises have a facility of the same code)", "企业编号，与活动数据一致（仅当不同企业有同名设施时需要）",
+           ("统一社会信用代码", "enterprise")),
+    Column("facility_id", "设施编号", True, "the facility, as in the activity data", "设施编号，与活动数据一致",
+           ("设施", "生产线", "facility")),
+    Column("period", "期间", True, "YYYY or YYYY-MM, as in the activity data", "YYYY 或 YYYY-MM，与活动数据一致",
+           ("核算期", "月份", "年份", "month", "year")),
+    Column("product", "产品", True, "the product (粗钢, 电解铝, 水泥 …) or a co-product (高炉渣 …)",
+           "产品名称（粗钢、电解铝、水泥……）或副产品（高炉渣……）", ("产品名称", "品种", "item")),
+    Column("quantity", "数量", True, "output, a number > 0", "产量，大于 0 的数字", ("产量", "amount", "output")),
+    Column("unit", "单位", True, "unit of the quantity: t, 吨, kg, 万吨 …", "数量的单位：t、吨、kg、万吨……",
+           ("计量单位", "uom")),
+    Column("price", "单价", False, "price per unit of the quantity, one currency for all products (economic "
+           "allocation)", "每单位数量的价格，所有产品同一币种（经济价值分配时需要）", ("价格", "售价", "unit price")),
+    Column("route", "工艺路线", False, "steel only: bf_bof (高炉-转炉) or eaf (电炉)", "仅钢铁：高炉-转炉 或 电炉",
+           ("路线", "工艺")),
+)
+
+UPSTREAM_COLUMNS: tuple[Column, ...] = (
+    Column("enterprise_id", "企业编号", False, "the enterprise, as in the activity data (needed only when two "
+           "enterprises have a facility of the same code)", "企业编号，与活动数据一致（仅当不同企业有同名设施时需要）",
+           ("统一社会信用代码", "enterprise")),
+    Column("facility_id", "设施编号", True, "the facility, as in the activity data", "设施编号，与活动数据一致",
+           ("设施", "生产线", "facility")),
+    Column("period", "期间", True, "YYYY or YYYY-MM, as in the activity data", "YYYY 或 YYYY-MM，与活动数据一致",
+           ("核算期", "月份", "年份", "month", "year")),
+    Column("material", "物料", True, "purchased material or fuel (铁矿石, 氧化铝, 焦炭 …)",
+           "外购原材料或燃料名称（铁矿石、氧化铝、焦炭……）", ("物料名称", "原料", "原材料", "品种", "item")),
+    Column("quantity", "数量", True, "quantity purchased and used, a number ≥ 0", "外购并使用的数量，≥ 0 的数字",
+           ("用量", "消耗量", "amount")),
+    Column("unit", "单位", True, "unit of the quantity: t, 吨, 10^4 Nm3 …", "数量的单位：t、吨、万立方米……",
+           ("计量单位", "uom")),
+    Column("factor", "排放因子", False, "the supplier's cradle-to-gate factor (optional; replaces the database's)",
+           "供应商提供的从摇篮到大门排放因子（可选，替代数据库因子）", ("碳足迹因子", "供应商因子", "supplier factor")),
+    Column("factor_unit", "因子单位", False, "unit of the factor: tCO2e/t, kgCO2e/kg …", "因子单位：tCO2e/t、kgCO2e/kg……",
+           ("排放因子单位",)),
+    Column("factor_source", "因子来源", False, "where the supplier's factor comes from (an EPD, a verified report …)",
+           "供应商因子的来源（环境产品声明、经核查的报告……）", ("来源", "数据来源", "source")),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ProductRow:
+    file: str
+    row: int
+    enterprise_id: str | None
+    facility_id: str
+    period: str
+    product_text: str
+    quantity: float
+    unit: str
+    price: float | None
+    route: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class UpstreamRow:
+    file: str
+    row: int
+    enterprise_id: str | None
+    facility_id: str
+    period: str
+    material_text: str
+    quantity: float
+    unit: str
+    factor: float | None
+    factor_unit: str | None
+    factor_source: str | None
+
+
+@dataclass
+class Sheet:
+    """Rows of one file as text by column key, with where they are."""
+
+    name: str
+    sheet: str
+    headers: dict[str, str]        # key → header as written
+    letters: dict[str, str]        # key → column letter
+    rows: list[tuple[int, dict[str, str]]]
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return unicodedata.normalize("NFKC", str(value)).strip()
+
+
+def _rows_of(source: Path | InputFile) -> tuple[str, str, list[list[str]]]:
+    """(file name, sheet name, rows of text) of a .csv or .xlsx file."""
+    name = source.name
+    try:
+        data = source.content if isinstance(source, InputFile) else Path(source).read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read {name}: {exc.strerror}", f"无法读取 {name}：{exc.strerror}") from exc
+    if data[:4] == b"PK\x03\x04":
+        from openpyxl import load_workbook
+
+        from greenmfg.settings import Settings
+        from greenmfg.workbooks import check_xlsx
+
+        settings = Settings.from_env()
+        check_xlsx(data, file=name, max_uncompressed_bytes=settings.max_xlsx_uncompressed_bytes,
+                   max_rows=settings.max_xlsx_rows)
+        try:
+            book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+            raise InputError(f"{name} is not a readable .xlsx workbook", f"{name} 不是可读取的 .xlsx 工作簿") from exc
+        sheet = book.worksheets[0]
+        rows = [[_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+        return name, sheet.title, rows
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            text = data.decode("gb18030")
+        except UnicodeDecodeError as exc:
+            raise InputError(f"{name} is neither UTF-8 nor GB18030 text: {NUL_FIX[0]}",
+                             f"{name} 不是 UTF-8 或 GB18030 编码的文本：{NUL_FIX[1]}") from exc
+    line = nul_line(text)
+    if line is not None:
+        raise InputError(f"{name} line {line} has a NUL character (the file is not CSV text): {NUL_FIX[0]}",
+                         f"{name} 第 {line} 行含有 NUL 字符（不是 CSV 文本）：{NUL_FIX[1]}")
+    return name, "", [[_text(v) for v in row] for row in csv.reader(io.StringIO(text))]
+
+
+def read_sheet(source: Path | InputFile, columns: tuple[Column, ...], what: tuple[str, str],
+               issues: list[Finding]) -> Sheet:
+    """The rows of ``source`` by column key; header problems are added to ``issues``.
+
+    ``what``: the file's role in English and Chinese (``("products file", "产品文件")``)."""
+    name, sheet_name, rows = _rows_of(source)
+    at = Locator(file=name, sheet=sheet_name, code_prefix="footprint.input.")
+    lookup: dict[str, str] = {}
+    for column in columns:
+        for spelling in (column.key, column.header_zh, *column.aliases):
+            lookup.setdefault(normalize_name(spelling), column.key)
+    header_index = next((i for i, row in enumerate(rows) if any(row)), None)
+    if header_index is None:
+        issues.append(at.finding("empty_file", "", "", f"the {what[0]} has no rows", f"{what[1]}没有数据",
+                                 "add a header row and one row per line", "请填写表头行和数据行", row=None))
+        return Sheet(name, sheet_name, {}, {}, [])
+    headers: dict[str, str] = {}
+    places: dict[str, int] = {}
+    for index, header in enumerate(rows[header_index]):
+        text = header.replace("（", "(").split("(")[0].strip() or header
+        key = lookup.get(normalize_name(header)) or lookup.get(normalize_name(text))
+        if key is None:
+            continue
+        if key in places:
+            issues.append(at.finding("duplicate_column", key, header, f"two columns mean {key}",
+                                     f"有两列都表示{_header_zh(columns, key)}", "delete one of them",
+                                     "请删除其中一列", row=header_index + 1, header=header))
+            continue
+        headers[key] = header
+        places[key] = index
+    for column in columns:
+        if column.required and column.key not in places:
+            issues.append(at.finding("missing_column", column.key, "", f"the {what[0]} has no column {column.key} "
+                                     f"({column.header_zh}): {column.help_en}",
+                                     f"{what[1]}缺少“{column.header_zh}”列：{column.help_zh}",
+                                     f"add a column headed {column.key} or {column.header_zh}",
+                                     f"请增加表头为“{column.header_zh}”的列", row=header_index + 1))
+    data_rows: list[tuple[int, dict[str, str]]] = []
+    for number, row in enumerate(rows[header_index + 1:], start=header_index + 2):
+        if not any(row):
+            continue
+        data_rows.append((number, {k: (row[i] if i < len(row) else "") for k, i in places.items()}))
+    return Sheet(name, sheet_name, headers, {k: column_letter(i + 1) for k, i in places.items()}, data_rows)
+
+
+def _header_zh(columns: tuple[Column, ...], key: str) -> str:
+    return next((c.header_zh for c in columns if c.key == key), key)
+
+
+class RowChecker:
+    """Checks the cells of one sheet's rows, adding located findings."""
+
+    def __init__(self, sheet: Sheet, columns: tuple[Column, ...], issues: list[Finding]) -> None:
+        self.sheet = sheet
+        self.columns = columns
+        self.issues = issues
+        self.at = Locator(file=sheet.name, sheet=sheet.sheet, code_prefix="footprint.input.")
+
+    def add(self, row: int, key: str, value: object, code: str, message: str, message_zh: str, fix: str,
+            fix_zh: str, *, severity: str = "error") -> None:
+        letter = self.sheet.letters.get(key, "")
+        self.issues.append(self.at.finding(code, key, value, message, message_zh, fix, fix_zh, row=row,
+                                           header=self.sheet.headers.get(key, ""),
+                                           cell=f"{letter}{row}" if letter else "", severity=severity))
+
+    def required(self, row: int, cells: dict[str, str], key: str) -> str | None:
+        value = cells.get(key, "")
+        if not value:
+            if key in self.sheet.letters:
+                zh = _header_zh(self.columns, key)
+                self.add(row, key, "", "missing", f"{key} is empty", f"“{zh}”为空", f"fill in {key}", f"请填写“{zh}”")
+            return None
+        return value
+
+    def number(self, row: int, cells: dict[str, str], key: str, *, positive: bool, required: bool = True
+               ) -> float | None:
+        value = self.required(row, cells, key) if required else (cells.get(key) or None)
+        if value is None:
+            return None
+        zh = _header_zh(self.columns, key)
+        try:
+            number = float(value.replace(",", ""))
+        except ValueError:
+            number = math.nan
+        if not math.isfinite(number):
+            self.add(row, key, value, "not_a_number", f"'{value}' is not a number", f"“{value}”不是数字",
+                     f"write {key} as a number, e.g. 1200.5", f"请将“{zh}”填写为数字，如 1200.5")
+            return None
+        if number < 0 or (positive and number == 0):
+            bound, bound_zh = ("greater than 0", "大于 0") if positive else ("0 or more", "不小于 0")
+            self.add(row, key, value, "out_of_range", f"{key} must be {bound}", f"“{zh}”必须{bound_zh}",
+                     f"write {key} as a number {bound}", f"请填写{bound_zh}的数字")
+            return None
+        return number
+
+    def unit(self, row: int, cells: dict[str, str], key: str, *, required: bool = True) -> str | None:
+        value = self.required(row, cells, key) if required else (cells.get(key) or None)
+        if value is None:
+            return None
+        try:
+            parse_unit(value)
+        except UnitError:
+            zh = _header_zh(self.columns, key)
+            self.add(row, key, value, "unknown_unit", f"'{value}' is not a unit greenmfg knows",
+                     f"无法识别单位“{value}”", "write a unit such as t, kg, 10^4 Nm3, tCO2e/t",
+                     f"请在“{zh}”填写 t、kg、万立方米、tCO2e/t 等单位")
+            return None
+        return value
+
+    def period(self, row: int, cells: dict[str, str]) -> str | None:
+        value = self.required(row, cells, "period")
+        if value is None:
+            return None
+        text = value.replace("/", "-").replace(".", "-")
+        match = re.fullmatch(r"(\d{4})-(\d{1,2})", text)
+        if match:
+            text = f"{match.group(1)}-{int(match.group(2)):02d}"
+        if not _PERIOD.fullmatch(text):
+            self.add(row, "period", value, "bad_period", f"'{value}' is not a period (YYYY or YYYY-MM)",
+                     f"“{value}”不是有效期间（YYYY 或 YYYY-MM）", "write the period as 2024 or 2024-03",
+                     "请按 2024 或 2024-03 的格式填写期间")
+            return None
+        return text
+
+    def rows(self) -> Iterator[tuple[int, dict[str, str]]]:
+        return iter(self.sheet.rows)
+
+
+def check_products(sheet: Sheet, issues: list[Finding]) -> list[ProductRow]:
+    """Typed rows of a products sheet; each bad cell a located finding in ``issues``."""
+    check = RowChecker(sheet, PRODUCT_COLUMNS, issues)
+    out: list[ProductRow] = []
+    for row, cells in check.rows():
+        before = len(issues)
+        facility = check.required(row, cells, "facility_id")
+        period = check.period(row, cells)
+        product = check.required(row, cells, "product")
+        quantity = check.number(row, cells, "quantity", positive=True)
+        unit = check.unit(row, cells, "unit")
+        price = check.number(row, cells, "price", positive=False, required=False)
+        if len(issues) > before or None in (facility, period, product, quantity, unit):
+            continue
+        assert facility and period and product and quantity is not None and unit
+        out.append(ProductRow(sheet.name, row, cells.get("enterprise_id") or None, facility, period, product,
+                              quantity, unit, price, cells.get("route") or None))
+    return out
+
+
+def check_upstream(sheet: Sheet, issues: list[Finding]) -> list[UpstreamRow]:
+    """Typed rows of an upstream sheet; each bad cell a located finding in ``issues``."""
+    check = RowChecker(sheet, UPSTREAM_COLUMNS, issues)
+    out: list[UpstreamRow] = []
+    for row, cells in check.rows():
+        before = len(issues)
+        facility = check.required(row, cells, "facility_id")
+        period = check.period(row, cells)
+        material = check.required(row, cells, "material")
+        quantity = check.number(row, cells, "quantity", positive=False)
+        unit = check.unit(row, cells, "unit")
+        factor = check.number(row, cells, "factor", positive=False, required=False)
+        factor_unit = check.unit(row, cells, "factor_unit", required=False)
+        source = cells.get("factor_source") or None
+        if factor is not None:
+            if not cells.get("factor_unit"):
+                check.add(row, "factor_unit", "", "factor_without_unit", "a supplier factor needs its unit",
+                          "供应商因子须填写因子单位", "fill in factor_unit, e.g. tCO2e/t", "请填写因子单位，如 tCO2e/t")
+            if not source:
+                check.add(row, "factor_source", "", "factor_without_source", "a supplier factor needs its source",
+                          "供应商因子须注明来源", "name the document the factor comes from (an EPD, a verified report)",
+                          "请注明因子来源（环境产品声明、经核查的报告等）")
+        elif cells.get("factor_unit") or source:
+            check.add(row, "factor", "", "unit_without_factor", "a factor unit or source is given but no factor",
+                      "填写了因子单位或来源，但没有因子数值", "fill in the factor or clear its unit and source",
+                      "请填写因子数值，或删除因子单位和来源")
+        if len(issues) > before or None in (facility, period, material, quantity, unit):
+            continue
+        assert facility and period and material and quantity is not None and unit
+        out.append(UpstreamRow(sheet.name, row, cells.get("enterprise_id") or None, facility, period, material,
+                               quantity, unit, factor, factor_unit, source))
+    return out

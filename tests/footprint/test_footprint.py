@@ -1,0 +1,314 @@
+"""Product carbon footprints, cradle to gate (GB/T 24067-2024 / ISO 14067:2018): a hand-computed case per
+pilot product family, allocation cross-checks, the outputs, and located errors for bad input.
+
+Hand computations (each test spells its numbers out):
+
+* fuel combustion with measured parameters, E = Q × NCV × CC × OF × 44/12 (GB/T 32151.5/32151.8, the
+  NDRC 2013 steel and cement guidelines);
+* crude steel's fixed carbon, E = −Q × 0.0154 tCO2/t (NDRC 2013 steel guideline, the accounting's default);
+* clinker, EF = CaO × 44/56 + MgO × 44/40 [tCO2/t] (GB/T 32151.8-2015);
+* anode consumption, E = Q × (1 − S − A) × 44/12 with S = 2 %, A = 0.4 %; PFCs per t aluminium
+  0.034 kg CF4 × 6 630 + 0.0034 kg C2F6 × 11 100 (the accounting's aluminium defaults);
+* purchased electricity × the 2024 national electricity footprint factor 0.5777 kgCO2e/kWh (MEE/NBS/NEA);
+* natural gas upstream 8.448 tCO2e per 10^4 Nm3 (21.7 gCO2e/MJ × 389.31 GJ/10^4 Nm3; Gan et al. 2020);
+* a supplier's factor × quantity; scrap by the cut-off approach (0).
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from typer.testing import CliRunner
+
+from greenmfg.cli import app
+from greenmfg.errors import InputError, ValidationFailed
+from greenmfg.footprint import FootprintOptions, footprint
+from greenmfg.footprint.output import result_document, workbook_bytes
+
+HEADER = "enterprise_id,industry,region,facility_id,period,item,quantity,unit,flow,ncv,ncv_unit,carbon_content," \
+         "carbon_content_unit,oxidation_rate,clinker_cao,clinker_mgo"
+EF_ELECTRICITY_2024 = 0.5777          # tCO2e/MWh
+NATURAL_GAS_UPSTREAM = 8.448   # tCO2e per 10^4 Nm3: 21.7 gCO2e/MJ × 389.31 GJ/10^4 Nm3 = 8.44803, as stored
+
+
+def _write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.write_text(text.strip() + "\n", encoding="utf-8")
+    return path
+
+
+def _combustion(q: float, ncv: float, cc: float, of: float) -> float:
+    return q * ncv * cc * of * 44 / 12
+
+
+@pytest.fixture
+def steel(tmp_path: Path) -> dict[str, Path]:
+    activity = _write(tmp_path, "steel.csv", f"""
+{HEADER}
+S1,steel,130000,BF-BOF,2024,coke,1000,t,consumed,28.435,GJ/t,0.0295,tC/GJ,0.93,,
+S1,steel,130000,BF-BOF,2024,natural_gas,10,10^4 Nm3,consumed,389.31,GJ/10^4 Nm3,0.0153,tC/GJ,0.99,,
+S1,steel,130000,BF-BOF,2024,electricity,2000,MWh,purchased,,,,,,,
+S1,steel,130000,BF-BOF,2024,crude_steel,5000,t,produced,,,,,,,
+""")
+    products = _write(tmp_path, "products.csv", """
+设施编号,期间,产品,数量,单位,单价,工艺路线
+BF-BOF,2024,粗钢,5000,t,3500,高炉-转炉
+BF-BOF,2024,高炉渣,1500,t,100,
+""")
+    upstream = _write(tmp_path, "upstream.csv", """
+facility_id,period,material,quantity,unit,factor,factor_unit,factor_source
+BF-BOF,2024,铁矿石,8000,t,25,kgCO2e/t,supplier EPD no. 123 (2024)
+BF-BOF,2024,废钢,600,吨,,,
+""")
+    return {"activity": activity, "products": products, "upstream": upstream}
+
+
+def _steel_expected() -> dict[str, float]:
+    direct = _combustion(1000, 28.435, 0.0295, 0.93) + _combustion(10, 389.31, 0.0153, 0.99) - 5000 * 0.0154
+    return {"raw_material": 8000 * 0.025, "upstream_energy": 10 * NATURAL_GAS_UPSTREAM, "direct": direct,
+            "indirect_electricity": 2000 * EF_ELECTRICITY_2024, "indirect_heat": 0.0, "credits": 0.0}
+
+
+def test_steel_bf_bof_by_hand(steel: dict[str, Path]) -> None:
+    run = footprint(steel["activity"], steel["products"], steel["upstream"])
+    [boundary] = run.boundaries
+    expected = _steel_expected()
+    assert boundary.burden_t == pytest.approx(expected, rel=1e-9)
+    assert boundary.allocation == "system_expansion"
+    crude, slag = boundary.products
+    assert crude.product == "crude_steel" and crude.rule is not None and crude.rule.key == "crude_steel.bf_bof"
+    # the steel rule's system expansion: crude steel bears everything (no slag credit factor was found)
+    assert crude.share == 1.0 and slag.share == 0.0 and not slag.bears_burden
+    total_kg_per_t = sum(expected.values()) / 5000 * 1000
+    assert crude.footprint_kg == pytest.approx(total_kg_per_t, rel=1e-9)
+    assert crude.by_stage["indirect_electricity"] == pytest.approx(2000 * 577.7 / 5000)
+    # by gas: the direct part is CO2, life-cycle factors are CO2e
+    assert crude.by_gas["co2"] == pytest.approx(expected["direct"] / 5)
+    assert crude.by_gas["co2e"] == pytest.approx((expected["raw_material"] + expected["upstream_energy"]
+                                                  + expected["indirect_electricity"]) / 5)
+    assert any(w.code == "footprint.input.coproduct_no_credit" for w in run.warnings)
+    # the supplier's factor is primary data; scrap is cut off (0) by a definitional rule
+    lines = {c.item: c for c in boundary.contributions}
+    assert lines["iron_ore"].primary and lines["iron_ore"].status == "supplier"
+    assert lines["scrap_steel"].co2e_t == 0.0 and lines["scrap_steel"].status == "definitional"
+    assert lines["natural_gas"].ref == "footprint_factors/greenmfg-2026.1:natural_gas.upstream.CN.2016"
+    # coke has no factor in the database: left out, named, warned
+    assert lines["coke"].factor is None and any(c.item == "coke" for c in boundary.missing)
+    assert any(w.code == "footprint.no_factor" and w.row == 2 for w in boundary.warnings)
+    primary = (abs(expected["direct"]) + expected["raw_material"]) / sum(abs(v) for v in expected.values())
+    assert boundary.primary_share == pytest.approx(primary)
+
+
+def test_steel_mass_and_economic_allocations_sum_to_the_total(steel: dict[str, Path]) -> None:
+    total = sum(_steel_expected().values())
+    for method, shares in (("mass", (5000 / 6500, 1500 / 6500)),
+                           ("economic", (5000 * 3500 / (5000 * 3500 + 1500 * 100), 1500 * 100 / (5000 * 3500 + 1500 * 100)))):
+        run = footprint(steel["activity"], steel["products"], steel["upstream"], FootprintOptions(allocation=method))
+        [boundary] = run.boundaries
+        assert boundary.allocation == method
+        assert [p.share for p in boundary.products] == pytest.approx(list(shares))
+        # cross-check: the products' footprints times their outputs give back the facility's emissions
+        assert sum(p.footprint_kg * p.quantity_fu for p in boundary.products) / 1000 == pytest.approx(total, rel=1e-9)
+        for stage in boundary.burden_t:
+            assert sum(p.by_stage[stage] * p.quantity_fu for p in boundary.products) / 1000 == pytest.approx(
+                boundary.burden_t[stage], abs=1e-9)
+
+
+def test_eaf_steel_months_summed_over_the_year(tmp_path: Path) -> None:
+    rows = "\n".join(f"E1,steel,320000,EAF,2024-{m:02d},electricity,{mwh},MWh,purchased,,,,,,,\n"
+                     f"E1,steel,320000,EAF,2024-{m:02d},natural_gas,1,10^4 Nm3,consumed,389.31,GJ/10^4 Nm3,0.0153,tC/GJ,0.99,,\n"
+                     f"E1,steel,320000,EAF,2024-{m:02d},crude_steel,{t},t,produced,,,,,,,"
+                     for m, mwh, t in ((1, 450, 1000), (2, 500, 1100)))
+    activity = _write(tmp_path, "eaf.csv", f"{HEADER}\n{rows}")
+    products = _write(tmp_path, "p.csv", """
+facility_id,period,product,quantity,unit,route
+EAF,2024-01,crude steel,1000,t,eaf
+EAF,2024-02,crude steel,0.11,万吨,eaf
+""")
+    upstream = _write(tmp_path, "u.csv", """
+facility_id,period,material,quantity,unit
+EAF,2024-01,scrap,1100,t
+EAF,2024-02,scrap,1210,t
+""")
+    run = footprint(activity, products, upstream, FootprintOptions(year=2024))
+    [boundary] = run.boundaries
+    assert boundary.period == "2024"
+    direct = 2 * _combustion(1, 389.31, 0.0153, 0.99) - 2100 * 0.0154
+    expected = direct + 950 * EF_ELECTRICITY_2024 + 2 * NATURAL_GAS_UPSTREAM
+    assert boundary.total_t == pytest.approx(expected, rel=1e-9)
+    # the months' product rows are one product of the year (1000 t + 0.11 万吨)
+    [product] = boundary.products
+    assert product.quantity_fu == pytest.approx(2100)
+    assert boundary.products[0].rule is not None and boundary.products[0].rule.key == "crude_steel.eaf"
+    assert boundary.products[0].footprint_kg == pytest.approx(expected / 2100 * 1000, rel=1e-9)
+
+
+def test_aluminium_by_hand(tmp_path: Path) -> None:
+    activity = _write(tmp_path, "al.csv", f"""
+{HEADER}
+A1,electrolytic_aluminium,150000,POT,2024,electricity,13500,MWh,purchased,,,,,,,
+A1,electrolytic_aluminium,150000,POT,2024,carbon_anode,420,t,process,,,,,,,
+A1,electrolytic_aluminium,150000,POT,2024,aluminium_liquid,1000,t,produced,,,,,,,
+""")
+    products = _write(tmp_path, "p.csv", "facility_id,period,product,quantity,unit\nPOT,2024,铝液,1000,t")
+    upstream = _write(tmp_path, "u.csv", """
+facility_id,period,material,quantity,unit,factor,factor_unit,factor_source
+POT,2024,氧化铝,1920,t,1.5,tCO2e/t,refinery EPD 2024
+""")
+    run = footprint(activity, products, upstream)
+    [boundary] = run.boundaries
+    anode = 420 * (1 - 0.02 - 0.004) * 44 / 12
+    pfc = 1000 * (0.034 * 6630 + 0.0034 * 11100) / 1000
+    assert boundary.burden_t["direct"] == pytest.approx(anode + pfc, rel=1e-9)
+    assert boundary.by_gas_t["pfc"] == pytest.approx(pfc, rel=1e-9)
+    [product] = boundary.products
+    assert product.rule is not None and product.rule.key == "aluminium_liquid"
+    expected = anode + pfc + 13500 * EF_ELECTRICITY_2024 + 1920 * 1.5
+    assert product.footprint_kg == pytest.approx(expected, rel=1e-9)   # per t: 1000 t → kg/t = t total
+    assert product.by_gas["pfc"] == pytest.approx(pfc, rel=1e-9)
+    # the anodes' own production has no database factor: named as left out (the supplier's is asked for)
+    assert [c.item for c in boundary.missing] == ["carbon_anode"]
+
+
+def test_cement_by_hand_mass_rule(tmp_path: Path) -> None:
+    activity = _write(tmp_path, "c.csv", f"""
+{HEADER}
+C1,cement,340000,KILN,2024,bituminous_coal,100,t,consumed,23,GJ/t,0.0262,tC/GJ,0.98,,
+C1,cement,340000,KILN,2024,electricity,800,MWh,purchased,,,,,,,
+C1,cement,340000,KILN,2024,clinker,1000,t,produced,,,,,,0.65,0.02
+C1,cement,340000,KILN,2024,cement,1200,t,produced,,,,,,,
+""")
+    products = _write(tmp_path, "p.csv", """
+facility_id,period,product,quantity,unit
+KILN,2024,水泥,1200,t
+KILN,2024,熟料,100,t
+""")
+    run = footprint(activity, products)
+    [boundary] = run.boundaries
+    clinker = 1000 * (0.65 * 44 / 56 + 0.02 * 44 / 40)
+    total = _combustion(100, 23, 0.0262, 0.98) + clinker + 800 * EF_ELECTRICITY_2024
+    assert boundary.total_t == pytest.approx(total, rel=1e-9)
+    assert boundary.allocation == "mass"
+    cement, sold_clinker = boundary.products
+    assert cement.share == pytest.approx(1200 / 1300) and sold_clinker.share == pytest.approx(100 / 1300)
+    # mass allocation: the same footprint per tonne for both
+    assert cement.footprint_kg == pytest.approx(total / 1300 * 1000, rel=1e-9)
+    assert sold_clinker.footprint_kg == pytest.approx(cement.footprint_kg, rel=1e-12)
+    assert cement.functional_unit_zh == "1 吨水泥"
+
+
+def test_electricity_from_the_accounting_grid_factor(steel: dict[str, Path]) -> None:
+    run = footprint(steel["activity"], steel["products"], steel["upstream"],
+                    FootprintOptions(electricity="accounting"))
+    line = next(c for c in run.boundaries[0].contributions if c.stage == "indirect_electricity")
+    assert line.co2e_t == pytest.approx(2000 * 0.5306)   # MEE/NBS 2023 national CO2 factor used for 2024 data
+    assert line.gas == "co2" and "excludes the upstream" in line.note_en
+
+
+def test_document_workbook_and_pdf(steel: dict[str, Path]) -> None:
+    run = footprint(steel["activity"], steel["products"], steel["upstream"])
+    document = result_document(run)
+    [crude, slag] = document["results"]
+    assert crude["footprint_kgco2e_per_unit"] == pytest.approx(sum(_steel_expected().values()) / 5)
+    assert crude["data_quality"]["level"] in {"excellent", "very good", "good", "fair", "poor"}
+    assert "footprint_factors/greenmfg-2026.1:natural_gas.upstream.CN.2016" in crude["data_quality"]["unverified"]
+    assert {d["id"] for d in document["provenance"]["footprint_datasets"]} >= {"footprint_factors/greenmfg-2026.1"}
+    book = load_workbook(io.BytesIO(workbook_bytes(run)))
+    sheet = book.worksheets[0]
+    assert sheet.title == "产品碳足迹"
+    headers = [c.value for c in sheet[1]]
+    assert "碳足迹（kgCO2e/功能单位）" in headers and "footprint_kgco2e" not in headers
+    column = headers.index("碳足迹（kgCO2e/功能单位）") + 1
+    assert sheet.cell(2, column).value == pytest.approx(crude["footprint_kgco2e_per_unit"])
+    assert "greenmfg.footprint_kgco2e" in sheet.defined_names
+    from greenmfg.footprint.report import render_html
+    from greenmfg.refdata.words import status_name
+
+    html = render_html(run)
+    assert "产品碳足迹报告" in html and "高炉渣" in html
+    assert status_name("crosschecked", zh=True) in html and status_name("not_found", zh=True) in html
+    assert "system_expansion" not in html.split("<body>")[1]
+
+
+def test_cli_json_and_pdf(steel: dict[str, Path], tmp_path: Path) -> None:
+    out = tmp_path / "f.json"
+    result = CliRunner().invoke(app, ["footprint", str(steel["activity"]), "--products", str(steel["products"]),
+                                      "--upstream", str(steel["upstream"]), "--format", "json", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert '"footprint_kgco2e_per_unit"' in out.read_text(encoding="utf-8")
+    pdf = tmp_path / "f.pdf"
+    result = CliRunner().invoke(app, ["footprint", str(steel["activity"]), "--products", str(steel["products"]),
+                                      "--format", "pdf", "-o", str(pdf), "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    assert pdf.read_bytes().startswith(b"%PDF")
+
+
+# --- bad input: located, in both languages, nothing computed -------------------------------------------
+
+def _failed(steel: dict[str, Path], tmp_path: Path, products: str | None = None, upstream: str | None = None,
+            options: FootprintOptions | None = None) -> ValidationFailed:
+    p = _write(tmp_path, "bad-products.csv", products) if products else steel["products"]
+    u = _write(tmp_path, "bad-upstream.csv", upstream) if upstream else steel["upstream"]
+    with pytest.raises(ValidationFailed) as failed:
+        footprint(steel["activity"], p, u, options)
+    return failed.value
+
+
+def test_missing_column_and_bad_numbers_are_located(steel: dict[str, Path], tmp_path: Path) -> None:
+    error = _failed(steel, tmp_path, products="facility_id,period,product,quantity\nBF-BOF,2024,粗钢,abc")
+    codes = {(i.code, i.column, i.row) for i in error.issues}
+    assert ("footprint.input.missing_column", "unit", 1) in codes
+    assert ("footprint.input.not_a_number", "quantity", 2) in codes
+    issue = next(i for i in error.issues if i.code == "footprint.input.not_a_number")
+    assert issue.file == "bad-products.csv" and issue.cell == "D2" and issue.message_zh and issue.fix_zh
+
+
+def test_unknown_material_gets_a_suggestion(steel: dict[str, Path], tmp_path: Path) -> None:
+    error = _failed(steel, tmp_path, upstream="facility_id,period,material,quantity,unit\nBF-BOF,2024,铁矿时,10,t")
+    [issue] = [i for i in error.issues if i.code == "footprint.input.unknown_material"]
+    assert issue.row == 2 and "铁矿石" in issue.message_zh
+
+
+def test_rows_must_meet_the_activity_data(steel: dict[str, Path], tmp_path: Path) -> None:
+    error = _failed(steel, tmp_path, products="facility_id,period,product,quantity,unit\nBF-9,2024,粗钢,10,t\n"
+                                              "BF-BOF,2023,粗钢,10,t")
+    rows = sorted(i.row for i in error.issues if i.code == "footprint.input.no_activity")
+    assert rows == [2, 3]
+
+
+def test_supplier_factor_needs_unit_and_source(steel: dict[str, Path], tmp_path: Path) -> None:
+    error = _failed(steel, tmp_path, upstream="facility_id,period,material,quantity,unit,factor\n"
+                                              "BF-BOF,2024,铁矿石,10,t,0.02")
+    assert {i.code for i in error.issues} == {"footprint.input.factor_without_unit",
+                                              "footprint.input.factor_without_source"}
+
+
+def test_economic_allocation_needs_prices_and_duplicates_are_refused(steel: dict[str, Path], tmp_path: Path) -> None:
+    error = _failed(steel, tmp_path, products="facility_id,period,product,quantity,unit,price\n"
+                                              "BF-BOF,2024,粗钢,5000,t,\nBF-BOF,2024,高炉渣,10,t,100",
+                    options=FootprintOptions(allocation="economic"))
+    assert [(i.code, i.row) for i in error.issues] == [("footprint.input.missing_price", 2)]
+    error = _failed(steel, tmp_path, products="facility_id,period,product,quantity,unit\n"
+                                              "BF-BOF,2024,粗钢,5000,t\nBF-BOF,2024,crude steel,10,t")
+    assert [(i.code, i.row) for i in error.issues] == [("footprint.input.duplicate_product", 3)]
+
+
+def test_electricity_in_the_upstream_file_and_a_nul_file(steel: dict[str, Path], tmp_path: Path) -> None:
+    error = _failed(steel, tmp_path, upstream="facility_id,period,material,quantity,unit\nBF-BOF,2024,电力,10,MWh")
+    assert [i.code for i in error.issues] == ["footprint.input.energy_in_upstream"]
+    bad = tmp_path / "nul.csv"
+    bad.write_bytes("facility_id,period\x00".encode("utf-16"))
+    with pytest.raises(InputError):
+        footprint(steel["activity"], bad)
+
+
+def test_cli_reports_errors_and_writes_nothing(steel: dict[str, Path], tmp_path: Path) -> None:
+    bad = _write(tmp_path, "bad.csv", "facility_id,period,product,quantity,unit\nBF-BOF,2024,粗钢,-5,t")
+    out = tmp_path / "out.xlsx"
+    result = CliRunner().invoke(app, ["footprint", str(steel["activity"]), "--products", str(bad), "--format", "xlsx",
+                                      "-o", str(out), "--lang", "zh"])
+    assert result.exit_code == 2 and not out.exists()
+    assert "必须大于 0" in result.output
