@@ -228,3 +228,22 @@ def test_heat_imported_and_electricity_exported_are_attributed(tmp_path: Path) -
         kiln["combustion"] + kiln["process"] + kiln["purchased_heat"] + kiln["exported"])
     codes = {f.code for f in result.findings}
     assert {"cbam.attribution.heat_factor", "cbam.attribution.exported_electricity"} <= codes
+
+
+def test_chinese_pig_iron_and_dri_on_default_values(tmp_path: Path) -> None:
+    # refused before the China rows of IR 2025/2621 Annex I (as replaced by 2026/1740) were read
+    activity = write_csv([{**r, "facility_id": "BOF"} for r in ROLLING_ROWS], tmp_path / "bof.csv")
+    goods = write(tmp_path, "goods.csv", "facility_id,period,cn_code,quantity,unit\nBOF,2026,7207 12 10,50000,t\n")
+    precursors = write(tmp_path, "precursors.csv", "facility_id,period,precursor_cn_code,quantity,unit\n"
+                                                   "BOF,2026,7201 10 11,40000,t\n"
+                                                   "BOF,2026,7203 10 00,5000,t\n")
+    result = account_cbam(activity, goods, precursors)
+    (process,) = result.processes
+    assert process.see is not None
+    # pig iron 1.66 (table 'China'); DRI: the China cell is empty, so the annex's 'other countries' 1.325
+    assert process.see.precursor_direct == pytest.approx((40000.0 * 1.66 + 5000.0 * 1.325) / 50000.0)
+    codes = {f.code for f in result.findings}
+    assert "cbam.precursor.default_fallback" not in codes  # both are China rows of the annex
+    (good,) = result.goods
+    assert good.default_total == pytest.approx(3.169)
+    assert good.default_share == pytest.approx((40000.0 * 1.66 + 5000.0 * 1.325) / (good.see_counted * 50000.0))
