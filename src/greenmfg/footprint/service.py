@@ -47,7 +47,13 @@ from greenmfg.calc.footprint import (
 )
 from greenmfg.errors import Finding, UnitError, ValidationFailed
 from greenmfg.findings import Locator
-from greenmfg.footprint.factors import Factor, FootprintData, Rule, load_footprint_data
+from greenmfg.footprint.factors import (
+    MATERIAL_SCOPES,
+    Factor,
+    FootprintData,
+    Rule,
+    load_footprint_data,
+)
 from greenmfg.footprint.inputs import (
     PRODUCT_COLUMNS,
     UPSTREAM_COLUMNS,
@@ -495,10 +501,23 @@ def _contributions(b: Boundary, results: list[dict[str, Any]], upstream: list[tu
             "pfc", "accounting", "greenmfg accounting (aluminium PFC defaults)", status_direct, True, own, file, (),
             "PFC emissions of the pots as CO2e, as accounted", "电解槽阳极效应全氟化碳排放（二氧化碳当量，核算结果）"))
     # purchased electricity
-    factor = data.choose("electricity", ("electricity_footprint",), year=b.year, region=b.region)
+    factor = data.choose("electricity", ("electricity_footprint",), year=b.year, region=b.region, grid=grid)
     rows = tuple(r for r in electricity_rows if r is not None)
     if electricity_mwh or sums["purchased_electricity"]:
         if options.electricity == "footprint" and factor is not None and factor.value is not None:
+            if factor.region not in (b.region, grid):
+                # MEE/NBS/NEA publish the footprint factor for China only (2023, 2024): say the province's
+                # own mix is not represented
+                place = vocabulary.regions.get(b.region, {})
+                b.warnings.append(Locator(file=file, code_prefix="footprint.").finding(
+                    "electricity_national", "region", b.region,
+                    f"no electricity footprint factor is published for {place.get('name_en') or b.region} "
+                    f"({b.facility_id}): the national average {factor.value:g} {factor.unit} ({factor.data_year}) is used",
+                    f"未发布{place.get('name_zh') or b.region}（{b.facility_id}）的电力碳足迹因子，采用全国平均值 "
+                    f"{factor.value:g} {factor.unit}（{factor.data_year}年）",
+                    "give the supplier's or a regional life-cycle factor of electricity when one is published",
+                    "如有供电方或地区的电力碳足迹因子，请在其发布后采用",
+                    row=rows[0] if rows else None, severity="warning"))
             b.contributions.append(Contribution(
                 "indirect_electricity", "electricity", "外购电力", "purchased electricity", electricity_mwh, "MWh",
                 factor.value, factor.unit, _co2e_t(electricity_mwh, "MWh", factor.value, factor.unit), "co2e",
@@ -551,7 +570,7 @@ def _upstream_line(b: Boundary, data: FootprintData, vocabulary: Any, grid: str 
     known = vocabulary.items.get(item)
     fuel = known is not None and known.kind == "fuel"
     stage = "upstream_energy" if fuel else "raw_material"
-    scopes = ("upstream_of_fuel", "cradle_to_gate")
+    scopes = MATERIAL_SCOPES
     name_zh, name_en = data.names.get(item, (item, item))
     if row is not None and row.factor is not None and row.factor_unit:
         try:
@@ -570,7 +589,7 @@ def _upstream_line(b: Boundary, data: FootprintData, vocabulary: Any, grid: str 
             {"te": 1.0, "ge": 1.0, "ti": 1.0, "p": 2.0, "dqr": dqr(1, 1, 1, 2)}, file, rows,
             "supplier-specific factor from the upstream file", "上游物料文件中的供应商因子"))
         return
-    factor: Factor | None = data.choose(item, scopes, year=b.year, region=b.region)
+    factor: Factor | None = data.choose(item, scopes, year=b.year, region=b.region, grid=grid)
     if factor is None or factor.value is None:
         b.contributions.append(Contribution(
             stage, item, name_zh, name_en, quantity, unit, None, "", 0.0, "co2e",
@@ -587,7 +606,7 @@ def _upstream_line(b: Boundary, data: FootprintData, vocabulary: Any, grid: str 
             "请在上游物料文件中填写供应商因子（排放因子、因子单位、因子来源）",
             row=rows[0] if rows else None, severity="warning"))
         return
-    te = "rule" if factor.status == "definitional" else "average"
+    te = factor.technology
     try:
         value = _co2e_t(quantity, unit, factor.value, factor.unit)
     except (DimensionalityError, UnitError):
