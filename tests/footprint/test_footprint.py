@@ -380,3 +380,30 @@ def test_factor_choice_province_then_grid_then_china_then_nearest_year() -> None
     assert chosen("440000", "south", 2024) == "cn24"         # then China's, nearest year
     assert chosen("440000", "south", 2023) == "cn23"
     assert data.choose("steel", ("cradle_to_gate",), year=2024, region="130000") is None
+
+
+def test_coproduct_credited_when_its_avoided_burden_has_a_value(steel: dict[str, Path],
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """System expansion: the slag (1 500 t) is credited −Q × EF_avoided. No cited value exists (the
+    2026.2 row bf_slag.avoided.GLO is not_found), so this test gives the row an illustrative 0.5 tCO2e/t
+    to check the mechanism: credit = −1 500 × 0.5 = −750 t, borne by crude steel."""
+    import dataclasses as dc
+
+    from greenmfg.footprint import factors, service
+
+    def with_value(catalog: object, vocabulary: object) -> factors.FootprintData:
+        data = factors.load_footprint_data(catalog, vocabulary)  # type: ignore[arg-type]
+        data.factors = [dc.replace(f, value=0.5) if f.key == "bf_slag.avoided.GLO" else f for f in data.factors]
+        return data
+
+    monkeypatch.setattr(service, "load_footprint_data", with_value)
+    run = footprint(steel["activity"], steel["products"], steel["upstream"])
+    [boundary] = run.boundaries
+    expected = _steel_expected()
+    assert boundary.burden_t["credits"] == pytest.approx(-750.0)
+    crude, slag = boundary.products
+    assert slag.share == 0.0 and slag.footprint_kg == 0.0
+    assert crude.footprint_kg == pytest.approx((sum(expected.values()) - 750.0) / 5000 * 1000, rel=1e-9)
+    line = next(c for c in boundary.contributions if c.stage == "credits")
+    assert line.item == "bf_slag" and line.rows == (3,) and line.ref.endswith(":bf_slag.avoided.GLO")
+    assert not any(w.code == "footprint.input.coproduct_no_credit" for w in run.warnings)

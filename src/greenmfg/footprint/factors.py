@@ -8,7 +8,7 @@ from greenmfg.errors import DatasetError
 from greenmfg.refdata.catalog import Catalog
 from greenmfg.refdata.vocabulary import Names, Vocabulary
 
-__all__ = ["MATERIAL_SCOPES", "Factor", "FootprintData", "Rule", "load_footprint_data"]
+__all__ = ["AVOIDED_SCOPE", "MATERIAL_SCOPES", "Factor", "FootprintData", "Rule", "load_footprint_data"]
 
 FACTORS_PREFIX = "footprint_factors"
 RULES_PREFIX = "footprint_rules"
@@ -51,6 +51,8 @@ class Factor:
 
 #: scopes of the factors of purchased inputs (the others: electricity, avoided burdens of co-products)
 MATERIAL_SCOPES = ("upstream_of_fuel", "cradle_to_gate")
+#: scope of the avoided burden of a co-product (system expansion): what one unit of it replaces [tCO2e/unit]
+AVOIDED_SCOPE = "avoided_burden"
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +92,8 @@ class FootprintData:
     #: material names (a factor's item, names and aliases, and the vocabulary's items) → item key
     materials: Names
     names: dict[str, tuple[str, str]]
+    #: names of co-products with an avoided-burden row (system expansion) → item key
+    coproducts: Names | None = None
 
     def candidates(self, item: str, scopes: tuple[str, ...]) -> list[Factor]:
         return [f for f in self.factors if f.item == item and f.scope in scopes]
@@ -154,6 +158,13 @@ def load_footprint_data(catalog: Catalog, vocabulary: Vocabulary) -> FootprintDa
     item_records = [(r["key"], [r["name_zh"], r["name_en"], *r["aliases"].split("|")])
                     for r in catalog.dataset(vocabulary.items_dataset).records]
     own = [(key, list(dict.fromkeys(s))) for key, s in spellings.items()]
+    avoided: dict[str, list[str]] = {}
+    for record in catalog.dataset(factors_id).records:
+        if record["scope"] == AVOIDED_SCOPE:
+            avoided.setdefault(record["item"], []).extend(
+                [record["name_zh"].split("（")[0], record["name_zh"], record["name_en"].split(" (")[0],
+                 record["name_en"], *[a for a in record["aliases"].split("|") if a]])
     return FootprintData(factors=factors, rules=rules, bands=bands, band_names=band_names,
                          datasets=(factors_id, rules_id, quality_id), materials=Names("material", item_records + own),
-                         names=names)
+                         names=names,
+                         coproducts=Names("co-product", [(k, list(dict.fromkeys(v))) for k, v in avoided.items()]))

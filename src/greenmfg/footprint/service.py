@@ -48,6 +48,7 @@ from greenmfg.calc.footprint import (
 from greenmfg.errors import Finding, UnitError, ValidationFailed
 from greenmfg.findings import Locator
 from greenmfg.footprint.factors import (
+    AVOIDED_SCOPE,
     MATERIAL_SCOPES,
     Factor,
     FootprintData,
@@ -698,22 +699,19 @@ def _allocate(b: Boundary, rows: list[ProductRow], data: FootprintData, vocabula
                                      "请检查产量和单价", row=rows[0].row))
             return
     b.allocation = method if len(products) > 1 else "single_product"
+    if method == "system_expansion" and len(products) > 1:
+        for (row, key, _rule, name_zh, name_en), bear in zip(products, bearers, strict=True):
+            if not bear:
+                _coproduct_credit(b, data, row, key, name_zh, name_en, at)
     burden = b.burden_t
     gases = b.by_gas_t
-    for (row, key, rule, name_zh, name_en), share, bear in zip(products, shares, bearers, strict=True):
+    for (row, key, rule, name_zh, name_en), share in zip(products, shares, strict=True):
         fu_unit = rule.functional_unit if rule else row.unit
         try:
             fu_quantity = row.quantity * float(registry().Quantity(1.0, parse_unit(row.unit)).to(parse_unit(fu_unit))
                                                .magnitude)
         except (DimensionalityError, UnitError):
             fu_unit, fu_quantity = row.unit, row.quantity
-        if method == "system_expansion" and len(products) > 1 and not bear:
-            b.warnings.append(at.finding("coproduct_no_credit", "product", row.product_text,
-                                         f"co-product {row.product_text}: no avoided-burden factor was found, so no "
-                                         "credit is given; the main product bears the whole burden",
-                                         f"副产品“{row.product_text}”：未找到替代产品的排放因子，不予扣减，"
-                                         "全部排放由主产品承担", "give the co-product's avoided burden when known",
-                                         "如已知，请提供副产品替代产品的排放因子", row=row.row, severity="warning"))
         by_stage = per_functional_unit(burden, share, fu_quantity)
         b.products.append(ProductFootprint(
             product=key, name_zh=name_zh, name_en=name_en, quantity=row.quantity, unit=row.unit, functional_unit=fu_unit,
@@ -722,3 +720,31 @@ def _allocate(b: Boundary, rows: list[ProductRow], data: FootprintData, vocabula
             quantity_fu=fu_quantity, share=share, bears_burden=share > 0, footprint_kg=sum(by_stage.values()),
             by_stage=by_stage, by_gas=per_functional_unit(gases, share, fu_quantity), rule=rule, file=row.file,
             row=row.row))
+
+
+def _coproduct_credit(b: Boundary, data: FootprintData, row: ProductRow, key: str, name_zh: str, name_en: str,
+                      at: Locator) -> None:
+    """System expansion: a co-product that bears no burden is credited with the burden of what it replaces,
+    −Q × EF_avoided (``footprint_factors`` scope ``avoided_burden``); with no such value, no credit and a warning."""
+    item = (data.coproducts.resolve(row.product_text) if data.coproducts is not None else None) or key
+    factor = data.choose(item, (AVOIDED_SCOPE,), year=b.year, region=b.region)
+    if factor is not None and factor.value is not None:
+        try:
+            credit = -_co2e_t(row.quantity, row.unit, factor.value, factor.unit)
+        except (DimensionalityError, UnitError):
+            credit = None
+        if credit is not None:
+            b.contributions.append(Contribution(
+                "credits", item, name_zh, name_en, row.quantity, row.unit, factor.value, factor.unit, credit, "co2e",
+                factor.ref, factor.source, factor.status, False,
+                _scores(te=factor.technology, factor_region=factor.region, region=b.region, grid=None,
+                        factor_year=factor.data_year, year=b.year, status=factor.status), row.file, (row.row,),
+                f"co-product {row.product_text}: avoided burden of what it replaces credited (system expansion)",
+                f"副产品“{row.product_text}”：按其替代产品的排放扣减（系统扩展）"))
+            return
+    b.warnings.append(at.finding("coproduct_no_credit", "product", row.product_text,
+                                 f"co-product {row.product_text}: no avoided-burden factor was found, so no "
+                                 "credit is given; the main product bears the whole burden",
+                                 f"副产品“{row.product_text}”：未找到替代产品的排放因子，不予扣减，"
+                                 "全部排放由主产品承担", "give the co-product's avoided burden when known",
+                                 "如已知，请提供副产品替代产品的排放因子", row=row.row, severity="warning"))
