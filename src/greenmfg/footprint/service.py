@@ -396,7 +396,7 @@ def _resolve_materials(placed: list[tuple[UpstreamRow, Any]], data: FootprintDat
                                      f"'{row.material_text}' is no material greenmfg knows{hint}",
                                      f"无法识别物料“{row.material_text}”{hint_zh}",
                                      "write a material's Chinese or English name (铁矿石, 氧化铝, coke …); "
-                                     "see `greenmfg refdata show footprint_factors/greenmfg-2026.1`",
+                                     f"see `greenmfg refdata show {data.datasets[0]}`",
                                      "请填写物料的中文或英文名称（铁矿石、氧化铝、焦炭……）", row=row.row))
         elif item in _ENERGY_ITEMS_REFUSED:
             issues.append(at.finding("energy_in_upstream", "material", row.material_text,
