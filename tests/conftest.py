@@ -33,6 +33,15 @@ if TYPE_CHECKING:
     from fastapi import FastAPI
     from fastapi.testclient import TestClient
 
+# no timed assertions: Hypothesis's per-example deadline (200 ms) fails a property on a loaded machine
+try:
+    from hypothesis import settings as hypothesis_settings
+except ImportError:  # pragma: no cover - hypothesis is a dev dependency
+    pass
+else:
+    hypothesis_settings.register_profile("greenmfg", deadline=None)
+    hypothesis_settings.load_profile("greenmfg")
+
 POSTGRES_URL = os.environ.get("GREENMFG_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("GREENMFG_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 REQUIRE_SERVICES = os.environ.get("GREENMFG_REQUIRE_SERVICES") == "1"
