@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import re
 import shutil
 import subprocess
 import zipfile
@@ -29,6 +30,7 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
+from greenmfg.accounting import InputFile
 from greenmfg.db.session import Database
 from greenmfg.ets import account_ets
 from greenmfg.ets.filing_models import EtsFigure, EtsFiling
@@ -36,7 +38,7 @@ from greenmfg.exports import keyed_cells
 from greenmfg.reports import cjk_font_available
 from tests.conftest import HEADER
 from tests.ets.cases import steel_rows
-from tests.factories import Login, World, commit
+from tests.factories import Login, Pages, World, commit
 
 C = 44 / 12
 MONTH = 1000 * 26.344 * 0.02541 * C + 100 * 0.440 - 2100 * 0.037
@@ -90,7 +92,7 @@ def filed(client: TestClient, login: Login, world: World) -> int:
     return steel
 
 
-def test_report_and_pack(client: TestClient, login: Login, filed: int, database: Database,
+def test_report_and_pack(client: TestClient, login: Login, filed: int, database: Database, pages: Pages,
                          subtests: pytest.Subtests) -> None:
     steel, manager = filed, login("steel")
     base = f"/api/v1/ets/enterprises/{steel}"
@@ -109,8 +111,7 @@ def test_report_and_pack(client: TestClient, login: Login, filed: int, database:
         with database.session() as s:
             stored = s.scalar(select(func.sum(EtsFigure.covered_tco2e)).where(EtsFigure.enterprise_id == steel,
                                                                               EtsFigure.year == 2025))
-        engine = sum(m.figures.covered_tco2e for m in account_ets(
-            table_of(_csv())).company.months)
+        engine = sum(m.figures.covered_tco2e for m in account_ets(InputFile("activity.csv", _csv())).company.months)
         assert total["covered_tco2e"] == pytest.approx(stored, rel=1e-12) and stored == pytest.approx(engine, rel=1e-9)
         assert rows["2025-03"]["filing_status"] == "逾期存证" and rows["2025-03"]["version"] == 2
         products = {r["product"]: r for r in _records(_sheet(book, "产品"))}
@@ -201,6 +202,17 @@ def test_report_and_pack(client: TestClient, login: Login, filed: int, database:
         assert client.get(f"{base}/report?year=abc", headers=manager).status_code == 422
         assert client.get(f"{base}/report?year=2025&format=docx", headers=manager).status_code == 422
 
+    with subtests.test("the company page links the report and the pack of a year with figures (the browser's session)"):
+        browser = pages("steel")
+        page = browser.get(f"/ets/enterprises/{steel}?year=2025")
+        links = dict(re.findall(r'href="([^"]+)" data-testid="(annual-report-pdf|annual-report-xlsx|verification-pack)"',
+                                page.text))
+        assert sorted(links.values()) == ["annual-report-pdf", "annual-report-xlsx", "verification-pack"]
+        xlsx = next(href for href, testid in links.items() if testid == "annual-report-xlsx")
+        answer = browser.get(xlsx.replace("&amp;", "&"))
+        assert answer.status_code == 200 and answer.headers["content-type"].endswith("spreadsheetml.sheet")
+        assert 'data-testid="annual-report-pdf"' not in browser.get(f"/ets/enterprises/{steel}?year=2024").text
+
     with subtests.test("the PDFs render with their sections in Chinese and in English"):
         if shutil.which("pdftotext") is None or not cjk_font_available():
             pytest.skip("pdftotext or the Noto CJK fonts (make system-deps) are missing: PDF text not checked")
@@ -213,8 +225,3 @@ def test_report_and_pack(client: TestClient, login: Login, filed: int, database:
         pack = _pdf_text(client.get(f"{base}/verification-pack?year=2025&format=pdf", headers=manager).content)
         assert "核查要点" in pack and hashlib.sha256(PDF).hexdigest()[:32] in pack.replace("\n", "").replace(" ", "")
 
-
-def table_of(content: bytes):  # type: ignore[no-untyped-def]
-    from greenmfg.accounting import InputFile
-
-    return InputFile("activity.csv", content)

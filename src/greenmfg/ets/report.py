@@ -52,7 +52,6 @@ from greenmfg.ets.filings_labels import EVIDENCE_LABELS, STATUS_LABELS
 from greenmfg.ets.models import EtsResult
 from greenmfg.exports import append_row, header_row, name_cell
 from greenmfg.i18n import N_, Translator
-from greenmfg.notifications import deadlines
 from greenmfg.orgs.models import Facility, Organisation
 from greenmfg.refdata.catalog import Catalog, load_catalog
 from greenmfg.refdata.vocabulary import load_vocabulary
@@ -364,8 +363,7 @@ def build_report(session: Session, enterprise: Organisation, *, year: int, trans
                 entry["emissions"] += line["co2e_t"] or 0.0
 
     # filing status of each month
-    year_view = filings._company_year(session, enterprise, year, filings.china_today(), deadlines.load_rules(),
-                                      filings.load_coverage_rules())
+    year_view = filings.company_year_of(session, enterprise, year)
     status_of = {m.period: m for m in year_view.months}
     month_rows = []
     for period in periods:
@@ -390,7 +388,7 @@ def build_report(session: Session, enterprise: Organisation, *, year: int, trans
         "guideline": {"code": guideline["guideline"] if guideline else "", "name": words.pick(guideline) if guideline else "",
                       "source": guideline["source"] if guideline else ""},
         "sections": [{"key": s["key"].split(".", 1)[1], "name": words.pick(s),
-                      "table": s["table"] if words.zh else (m.group() if (m := re.search(r"C\.\d", s["table"])) else ""),
+                      "table": s["table"] if words.zh else (found.group() if (found := re.search(r"C\.\d", s["table"])) else ""),
                       "platform": words(PLATFORM_LABELS.get(s["platform"], s["platform"]))} for s in sections],
         "closest": None if closest is None else {"name": words.pick(closest), "status": words.status(
             closest["verification_status"]), "notes": closest["notes"]},
@@ -432,7 +430,7 @@ def build_pack(session: Session, enterprise: Organisation, *, year: int, transla
     catalog = catalog or load_catalog()
     report = build_report(session, enterprise, year=year, translator=translator, catalog=catalog)
     periods = _months(year)
-    versions = filings._filings(session, enterprise.id, periods)
+    versions = filings.filed_versions(session, enterprise.id, periods)
     user_ids = {f.filed_by for vs in versions.values() for f in vs if f.filed_by}
     users = {int(i): str(n) for i, n in session.execute(select(User.id, User.display_name).where(
         User.id.in_(user_ids)))} if user_ids else {}
@@ -448,7 +446,7 @@ def build_pack(session: Session, enterprise: Organisation, *, year: int, transla
         for f in filed:
             snapshot = f.snapshot or {}
             files = snapshot.get("evidence") or []
-            on_time = filings._china_day(f.filed_at) <= f.due_date
+            on_time = filings.filed_on_time(f)
             trace.append({
                 "period": f.period, "status": month["status"], "version": f.version, "current": f.current,
                 "filed_at": stamp(f.filed_at), "filed_by": users.get(f.filed_by or -1, ""), "on_time": on_time,
