@@ -38,6 +38,10 @@ from greenmfg.exports import keyed_cells
 from greenmfg.reports import cjk_font_available
 from tests.conftest import HEADER
 from tests.ets.cases import steel_rows
+from tests.ets.test_figures import MONTHS as ALUMINIUM_MONTHS
+from tests.ets.test_figures import _by_hand as by_hand
+from tests.ets.test_figures import _csv as aluminium_csv
+from tests.ets.test_figures import aluminium  # noqa: F401  (the fixture)
 from tests.factories import Login, Pages, World, commit
 
 C = 44 / 12
@@ -225,3 +229,33 @@ def test_report_and_pack(client: TestClient, login: Login, filed: int, database:
         pack = _pdf_text(client.get(f"{base}/verification-pack?year=2025&format=pdf", headers=manager).content)
         assert "核查要点" in pack and hashlib.sha256(PDF).hexdigest()[:32] in pack.replace("\n", "").replace(" ", "")
 
+
+
+def test_aluminium_report_closest_structure_and_pfcs(client: TestClient, login: Login, database: Database,
+                                                      aluminium: int) -> None:  # noqa: F811
+    """Aluminium (CETS—AG—04.01, hand computation of ``tests/ets/test_figures``: anode CO2, CF4 and C2F6 from
+    the secondary defaults, natural gas): the report's months and year are the hand values, the PFCs have a
+    column of their own, the values not verified are listed, and the report says its structure is the closest
+    documented one (the aluminium guideline's template was not found)."""
+    commit(client, login("alu"), aluminium, aluminium_csv(ALUMINIUM_MONTHS))
+    answer = client.get(f"/api/v1/ets/enterprises/{aluminium}/report?year=2025&format=xlsx&lang=zh-CN",
+                        headers=login("alu"))
+    assert answer.status_code == 200, answer.text
+    book = load_workbook(io.BytesIO(answer.content))
+    rows = {r["period"]: r for r in _records(_sheet(book, "C.5"))}
+    for period, (aluminium_t, anode_t, gas, _electricity) in ALUMINIUM_MONTHS.items():
+        hand = by_hand(aluminium_t, anode_t, gas)
+        assert rows[period]["pfc_tco2e"] == pytest.approx(hand["cf4"] + hand["c2f6"], rel=1e-9)
+        assert rows[period]["covered_tco2e"] == pytest.approx(hand["covered"], rel=1e-9)
+        assert rows[period]["purchased_electricity_mwh"] == pytest.approx(_electricity)
+    total = sum(by_hand(a, n, g)["covered"] for a, n, g, _e in ALUMINIUM_MONTHS.values())
+    assert rows["全年合计"]["covered_tco2e"] == pytest.approx(total, rel=1e-9)
+    products = {r["product"]: r for r in _records(_sheet(book, "产品"))}
+    assert products["电解铝"]["intensity"] == pytest.approx(total / 19000, rel=1e-9)
+    info = _sheet(book, "C.1")
+    row, column = keyed_cells(info)["structure"]
+    assert "最接近的已知格式" in info.cell(row, column).value
+    findings = " ".join(str(r["message"]) for r in _records(_sheet(book, "提示")))
+    assert "未经原文核验的取值" in findings and "二手来源" in findings
+    activity = _records(_sheet(book, "C.3"))
+    assert any(r["source"] == "阳极效应全氟化碳" and r["figure"] == "排放量" for r in activity)

@@ -271,7 +271,7 @@ def build_report(session: Session, enterprise: Organisation, *, year: int, trans
     products: dict[str, dict[str, Any]] = {}
     for line in lines:
         period = line["period"]
-        if line["flow"] == "produced" and line["source"] != "pfc":
+        if line["flow"] == "produced":
             product = products.setdefault(line["item"], {"key": line["item"], "name": words.item(line["item"]),
                                                          "unit": words.unit(line["unit"]),
                                                          "months": dict.fromkeys(periods, 0.0), "annual": 0.0,
