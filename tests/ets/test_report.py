@@ -33,6 +33,7 @@ from sqlalchemy import func, select
 from greenmfg.accounting import InputFile
 from greenmfg.db.session import Database
 from greenmfg.ets import account_ets
+from greenmfg.ets import report as ets_report
 from greenmfg.ets.filing_models import EtsFigure, EtsFiling
 from greenmfg.exports import keyed_cells
 from greenmfg.reports import cjk_font_available
@@ -97,7 +98,7 @@ def filed(client: TestClient, login: Login, world: World) -> int:
 
 
 def test_report_and_pack(client: TestClient, login: Login, filed: int, database: Database, pages: Pages,
-                         subtests: pytest.Subtests) -> None:
+                         monkeypatch: pytest.MonkeyPatch, subtests: pytest.Subtests) -> None:
     steel, manager = filed, login("steel")
     base = f"/api/v1/ets/enterprises/{steel}"
 
@@ -194,6 +195,12 @@ def test_report_and_pack(client: TestClient, login: Login, filed: int, database:
         assert any(n.endswith(".xlsx") for n in names)
         packed = [n for n in names if "/evidence/" in n]
         assert len(packed) == 1 and zipfile.ZipFile(io.BytesIO(answer.content)).read(packed[0]) == PDF
+        monkeypatch.setattr(ets_report, "MAX_ZIP_EVIDENCE_BYTES", len(PDF) - 1)  # past the bound: listed, not packed
+        bounded = zipfile.ZipFile(io.BytesIO(client.get(f"{base}/verification-pack?year=2025&format=zip",
+                                                        headers=manager).content))
+        assert not [n for n in bounded.namelist() if "/evidence/" in n]
+        listed = next(n for n in bounded.namelist() if n.endswith("evidence-not-packed.txt"))
+        assert hashlib.sha256(PDF).hexdigest() in bounded.read(listed).decode()
 
     with subtests.test("who may read: members, its regulators, admins; another enterprise or an unassigned evaluator 404"):
         for who in ("steel", "steelviewer", "hebei", "admin"):
