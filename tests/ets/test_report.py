@@ -12,7 +12,9 @@ and ``process_factors``):
 * coke, coke-oven gas, blast-furnace gas and pig iron pass from one unit to the next and cancel.
 
 A month: 2 420.770 48 tCO2; the year (two months): 4 841.540 96 tCO2; per tonne of crude steel (C.3,
-单位粗钢碳排放量): 4 841.540 96 / 4 200 = 1.152 748 tCO2/t. Purchased electricity is information only.
+单位粗钢碳排放量): 4 841.540 96 / 4 200 = 1.152 748 tCO2/t. Purchased electricity is information only. Process level (C.4): ironmaking by formula (2) = coke in
+(750 t × 28.435 GJ/t × 0.02942 tC/GJ × 44/12) − blast-furnace gas out (200 × 10⁴ Nm³ × 33.0 × 0.0708 × 44/12)
+= 587.174 tCO2; the processes, the co-firing power unit (3) and the rest (4) add up to the month.
 """
 
 from __future__ import annotations
@@ -123,6 +125,14 @@ def test_report_and_pack(client: TestClient, login: Login, filed: int, database:
         assert products["粗钢"]["total"] == pytest.approx(4200.0)
         assert products["粗钢"]["intensity"] == pytest.approx(2 * MONTH / 4200, rel=1e-9)
         assert products["粗钢"]["intensity"] == pytest.approx(1.152748, abs=1e-6)
+
+    with subtests.test("C.4 the process level: formula (2) by hand for ironmaking; (2) + (3) + (4) = (1)"):
+        processes = {r["process"]: r for r in _records(_sheet(book, "C.4"))}
+        ironmaking = 750 * 28.435 * 0.02942 * C - 200 * 33.0 * 0.0708 * C  # coke in, blast-furnace gas out (A.1)
+        assert processes["炼铁"]["m03"] == pytest.approx(ironmaking, rel=1e-9) and processes["炼铁"]["formula"] == "(2)"
+        assert next(r for name, r in processes.items() if name.endswith("CPP"))["formula"] == "(3)"
+        assert sum(r["m03"] for r in processes.values()) == pytest.approx(MONTH, rel=1e-9)
+        assert sum(r["total"] for r in processes.values()) == pytest.approx(2 * MONTH, rel=1e-9)
 
     with subtests.test("activity data with their source: measured coke-oven gas NCV, defaults with their rows"):
         activity = _records(_sheet(book, "C.3"))

@@ -86,6 +86,8 @@ PROCESS_LABELS: Mapping[str, str] = {
     "ironmaking": N_("Ironmaking"), "steelmaking": N_("Steelmaking"), "rolling": N_("Rolling and other"),
     "power": N_("Co-firing power units"), "other": N_("Other"), "mixed": N_("Several processes"),
 }
+#: the steel guideline's formula of each process-level figure (E工序 (2), E掺烧 (3), E其他 (4))
+FORMULA_OF_PROCESS: Mapping[str, str] = {"power": "(3)", "other": "(4)"}
 RESULT_LABELS: Mapping[str, str] = {"ok": N_("No issue found"), "attention": N_("Needs the verifier's attention"),
                                     "info": N_("For the verifier to check"),
                                     "not_held": N_("Not held by the platform")}
@@ -266,6 +268,22 @@ def build_report(session: Session, enterprise: Organisation, *, year: int, trans
             process = facility.process
             facilities[facility.facility_id]["process"] = words(PROCESS_LABELS[process]) if process in PROCESS_LABELS else ""
 
+    # steel: the process level (formula (2) per main process, (3) per co-firing power unit, (4) the rest)
+    processes: dict[tuple[str, str], dict[str, Any]] = {}
+    company = next((c for c in (result.companies if result else ()) if c.enterprise_id == enterprise.code), None)
+    for row in company.processes if company else ():
+        if row.period[:4] != str(year):
+            continue
+        value = row.figures.combustion_tco2 + row.figures.process_tco2 + (row.figures.cofiring_tco2 or 0.0)
+        name = words(PROCESS_LABELS.get(row.process, row.process))
+        entry = processes.setdefault((row.process, row.facility_id), {
+            "name": f"{name} {row.facility_id}".strip(), "formula": FORMULA_OF_PROCESS.get(row.process, "(2)"),
+            "months": dict.fromkeys(periods, None), "total": None})
+        if row.period in entry["months"]:
+            entry["months"][row.period] = value
+        else:
+            entry["total"] = value
+
     # activity data by item: quantities per month, parameters with their source, emissions
     groups: dict[tuple[str, str, str, str], dict[str, Any]] = {}
     products: dict[str, dict[str, Any]] = {}
@@ -402,7 +420,7 @@ def build_report(session: Session, enterprise: Organisation, *, year: int, trans
             "covered": year_view.coverage.covered, "from_year": year_view.coverage.from_year},
         "generated": stamp(), "version": __version__,
         "months": month_rows, "annual": annual if any(annual.values()) else None, "totals": totals,
-        "facilities": list(facilities.values()), "activity": activity, "products": product_rows,
+        "facilities": list(facilities.values()), "processes": list(processes.values()), "activity": activity, "products": product_rows,
         "findings": findings, "unverified": sorted(unverified.values(), key=lambda u: -abs(u["emissions"])),
         "disagree": disagree, "lines": lines, "result": result,
         "filed_tco2e": year_view.filed_tco2e,
@@ -713,6 +731,11 @@ def _report_sheets(book: _Book, r: Mapping[str, Any]) -> None:
             [g["source"], g["item"], g["flow"], "tCO2e", _("Emissions"), *g["emissions"].values(),
              g["annual_emissions"], g["total_emissions"], "", ""])],
         formats={i: _NUMBER for i in range(5, 19)})
+    if r["processes"]:
+        book.sheet(_("C.4 Processes"), [("process", N_("Process")), ("formula", N_("Formula of the steel guideline")),
+                                        *months, ("total", N_("Year total"))],
+                   [[p["name"], p["formula"], *p["months"].values(), p["total"]] for p in r["processes"]],
+                   formats={i: _NUMBER for i in range(2, 15)})
     book.sheet(_("Products"), [("product", N_("Product")), ("unit", N_("Unit")), *months,
                                ("annual", N_("Reported for the whole year")), ("total", N_("Year total")),
                                ("intensity", N_("Covered emissions per unit of output (tCO2e/t)"))],
