@@ -309,35 +309,36 @@ def industry_terms(records: Iterable[Record], *, base: int, target: int, aggrega
     total = [q((), y) for y in years]
     terms: list[Term] = []
     split = any(c for _p, c, _k in carriers)
+
     for leaf in leaves:
         common: dict[str, tuple[float, float]] = {"activity": (total[0], total[1])}
         for level in range(1, levels + 1):
-            common[f"structure.{level}"] = tuple(_ratio(q(leaf[:level], y), q(leaf[:level - 1], y))  # type: ignore[assignment]
-                                                 for y in years)
+            common[f"structure.{level}"] = (_ratio(q(leaf[:level], base), q(leaf[:level - 1], base)),
+                                            _ratio(q(leaf[:level], target), q(leaf[:level - 1], target)))
         leaf_energy = [energy.get((leaf, y), 0.0) for y in years]
-        intensity = tuple(_ratio(leaf_energy[s], output.get((leaf, y), 0.0)) for s, y in enumerate(years))
+        intensity = (_ratio(leaf_energy[0], output.get((leaf, base), 0.0)),
+                     _ratio(leaf_energy[1], output.get((leaf, target), 0.0)))
         if aggregate == "energy":
-            terms.append(Term(leaf, {**common, "energy_intensity": intensity}))  # type: ignore[dict-item]
+            terms.append(Term(leaf, {**common, "energy_intensity": intensity}))
             continue
         rows = [(c, k, v) for (p, c, k), v in carriers.items() if p == leaf]
         if not split:
             emissions = [sum(v[2 + s] for _c, _k, v in rows) for s in range(2)]
             if any(emissions[s] != 0 and leaf_energy[s] == 0 for s in range(2)):
                 raise ValueError(f"{'/'.join(leaf)}: emissions without energy; give them on a process row")
-            carbon = tuple(_ratio(emissions[s], leaf_energy[s]) for s in range(2))
-            terms.append(Term(leaf, {**common, "energy_intensity": intensity,  # type: ignore[dict-item]
-                                     "carbon_intensity": carbon}))
+            carbon = (_ratio(emissions[0], leaf_energy[0]), _ratio(emissions[1], leaf_energy[1]))
+            terms.append(Term(leaf, {**common, "energy_intensity": intensity, "carbon_intensity": carbon}))
             continue
         for carrier, kind, v in sorted(rows):
-            key = (*leaf, carrier)
+            name = (*leaf, carrier)
             if kind == "process":
-                process = tuple(_ratio(v[2 + s], output.get((leaf, y), 0.0)) for s, y in enumerate(years))
-                terms.append(Term(key, {**common, "process_intensity": process}, "process"))  # type: ignore[dict-item]
+                process = (_ratio(v[2], output.get((leaf, base), 0.0)), _ratio(v[3], output.get((leaf, target), 0.0)))
+                terms.append(Term(name, {**common, "process_intensity": process}, "process"))
                 continue
             if any(v[2 + s] != 0 and v[s] == 0 for s in range(2)):
-                raise ValueError(f"{'/'.join(key)}: emissions without energy; give them on a process row")
-            mix = tuple(_ratio(v[s], leaf_energy[s]) for s in range(2))
-            factor = tuple(_ratio(v[2 + s], v[s]) for s in range(2))
-            terms.append(Term(key, {**common, "energy_intensity": intensity, "fuel_mix": mix,  # type: ignore[dict-item]
-                                    "emission_factor": factor}, "grid" if kind == "electricity" else "fuel"))
+                raise ValueError(f"{'/'.join(name)}: emissions without energy; give them on a process row")
+            mix = (_ratio(v[0], leaf_energy[0]), _ratio(v[1], leaf_energy[1]))
+            factor = (_ratio(v[2], v[0]), _ratio(v[3], v[1]))
+            terms.append(Term(name, {**common, "energy_intensity": intensity, "fuel_mix": mix,
+                                     "emission_factor": factor}, "grid" if kind == "electricity" else "fuel"))
     return terms

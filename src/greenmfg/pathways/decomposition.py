@@ -456,10 +456,12 @@ def _stored_records(session: Any, scope: Scope, years: Iterable[int]) -> tuple[l
             if sum(weights) <= 0:
                 weights = [q for _p, q, _e in made]
             shares = [w / sum(weights) for w in weights]
-            parts = [((p,), q, s) for (p, q, _e), s in zip(made, shares, strict=True)]
+            parts: list[tuple[tuple[str, ...], float, float]] = [
+                ((p,), q, s) for (p, q, _e), s in zip(made, shares, strict=True)]
         else:
             output = sum(q for _p, q, _e in made)
-            path = (str(code),) if scope.kind == "industry" else (str(industry or ""), str(code))
+            path: tuple[str, ...] = ((str(code),) if scope.kind == "industry"
+                                     else (str(industry or ""), str(code)))
             parts = [(path, output, 1.0)]
         for path, quantity, share in parts:
             records.append(Record(path, int(year), quantity, float(energy or 0.0) * share, 0.0, "", "fuel"))
@@ -584,7 +586,7 @@ def workbook_bytes(result: DecompositionResult, *, locale: str = "zh-CN") -> byt
                     t.gettext(EFFECT_WORDS.get(k, k)), v]
                    for a in result.aggregates for d, values in a.convergence for k, v in values.items()]
     if convergence:
-        sheet(t.gettext(N_("Zero values: convergence")), ["aggregate", "delta", "effect", "value"], convergence)
+        sheet(t.gettext(N_("Zero values, convergence")), ["aggregate", "delta", "effect", "value"], convergence)
     sheet(t.gettext(N_("Warnings")), ["code", "message"],
           [[f.code, f.message_zh if locale.startswith("zh") else f.message] for f in result.findings])
     out = io.BytesIO()
