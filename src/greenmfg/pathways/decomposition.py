@@ -90,7 +90,8 @@ EFFECT_WORDS: Mapping[str, str] = {
     "carbon_intensity.exported": N_("Carbon intensity effect: exported electricity and heat"),
     "total": N_("Total change"),
 }
-_ZH_FALLBACK = {"total": "总变化"}
+#: the row of the total change
+_TOTAL = N_("Total change")
 
 
 @dataclass(frozen=True, slots=True)
@@ -575,7 +576,7 @@ def workbook_bytes(result: DecompositionResult, *, locale: str = "zh-CN") -> byt
         for e in a.effects:
             rows.append([t.gettext(_AGGREGATE_WORDS[a.name]), t.gettext(EFFECT_WORDS.get(e.key, e.key)), e.key,
                          e.additive, e.multiplicative, e.additive / a.change if a.change else None])
-        rows.append([t.gettext(_AGGREGATE_WORDS[a.name]), t.gettext(EFFECT_WORDS["total"]), "total", a.change, a.ratio,
+        rows.append([t.gettext(_AGGREGATE_WORDS[a.name]), t.gettext(_TOTAL), "total", a.change, a.ratio,
                      1.0 if a.change else None])
     sheet(t.gettext(N_("LMDI effects")), ["aggregate", "effect", "key", "additive", "multiplicative",
                                           "share_of_change"], rows)
