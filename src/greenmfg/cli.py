@@ -962,3 +962,115 @@ def _print_evaluation(result: dict[str, Any], lang: ReportLang) -> None:
     console.print(gaps)
     for warning in result["warnings"]:
         console.print(f"[yellow]! {escape(warning['zh' if zh else 'en'])}[/]")
+
+
+pathways_app = typer.Typer(help="Carbon-peak pathways: decomposition, scenarios, least-cost measures / 碳达峰路径.",
+                           no_args_is_help=True)
+app.add_typer(pathways_app, name="pathways")
+
+
+class DecompositionMethod(StrEnum):
+    additive = "additive"
+    multiplicative = "multiplicative"
+
+
+class DecompositionFormat(StrEnum):
+    table = "table"
+    json = "json"
+    xlsx = "xlsx"
+
+
+@pathways_app.command("decompose")
+def pathways_decompose(
+    input_path: Annotated[Path, typer.Argument(metavar="INPUT", help=".csv or .xlsx: sector, year, output, energy_tce, "
+                                               "emissions_tco2e (optional region, subsector, fuel, output_unit)")],
+    base: Annotated[int, typer.Option(min=1900, max=2100, help="Base year")],
+    target: Annotated[int, typer.Option(min=1900, max=2100, help="Target year")],
+    method: Annotated[DecompositionMethod, typer.Option(help="Form shown first (both are computed)")] = (
+        DecompositionMethod.additive),
+    zero_value: Annotated[float | None, typer.Option(help="Small value δ replacing zeros (Ang: 1e-10 … 1e-20); "
+                                                     "default: the analytical limit δ → 0")] = None,
+    output_format: Annotated[DecompositionFormat, typer.Option("--format", help="Output format")] = (
+        DecompositionFormat.table),
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Output file (json/xlsx)")] = None,
+    lang: Annotated[Lang | None, typer.Option(help="Language of messages and of the xlsx headers")] = None,
+) -> None:
+    """LMDI-I decomposition (Ang 2005/2015) of the change in CO2 and energy into activity, structure,
+    energy-intensity and carbon-intensity (fuel mix, grid and fuel emission factors) effects."""
+    from greenmfg.pathways.decomposition import decompose_file, workbook_bytes
+
+    lang = lang or _default_lang()
+    if output_format is DecompositionFormat.xlsx and output is None:
+        raise _fail(GreenmfgError("--format xlsx needs -o FILE / 请用 -o 指定输出文件"))
+    if zero_value is not None and not 0 < zero_value < 1e-6:
+        raise _fail(GreenmfgError("--zero-value must lie between 0 and 1e-6 (Ang: 1e-10 … 1e-20) / "
+                                  "--zero-value 须在 0 与 1e-6 之间（Ang 建议 1e-10 至 1e-20）"))
+    try:
+        result = decompose_file(input_path, base=base, target=target, method=method.value, zero_value=zero_value)
+        if output_format is DecompositionFormat.xlsx:
+            assert output is not None
+            output.write_bytes(workbook_bytes(result, locale="en" if lang is Lang.en else "zh-CN"))
+        elif output_format is DecompositionFormat.json or output:
+            text = json.dumps(result.to_document(), ensure_ascii=False, indent=1)
+            if output:
+                output.write_text(text, encoding="utf-8")
+            else:
+                sys.stdout.write(text + "\n")
+    except ValidationFailed as error:
+        _report_issues(error, lang)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    except GreenmfgError as error:
+        raise _fail(error) from None
+    if output_format is DecompositionFormat.table:
+        _print_decomposition(result, _console(), lang)
+    if output:
+        Console(stderr=True).print(f"written / 已写出: {output}")
+
+
+def _print_decomposition(result: Any, console: Console, lang: Lang) -> None:
+    from greenmfg.exports import export_translator
+    from greenmfg.pathways.decomposition import EFFECT_WORDS
+
+    zh_t = export_translator(locale="zh-CN")
+    zh, en = lang in (Lang.zh, Lang.both), lang in (Lang.en, Lang.both)
+    if not console.is_terminal and console.width < 120:
+        console = Console(width=120, soft_wrap=False)
+
+    def words(chinese: str, english: str) -> str:
+        return " / ".join(w for w, shown in ((chinese, zh), (english, en)) if shown)
+
+    additive_first = result.method == "additive"
+    for a in result.aggregates:
+        title = words("碳排放（tCO2e）" if a.name == "emissions" else "能耗（tce）",
+                      "Emissions (tCO2e)" if a.name == "emissions" else "Energy (tce)")
+        table = Table(title=f"LMDI-I {result.base} → {result.target}: {title}", title_style="bold")
+        table.add_column(words("效应", "effect"))
+        columns = [(words("加法分解", "additive"), "additive"), (words("乘法分解", "multiplicative"), "multiplicative")]
+        for header, _key in (columns if additive_first else columns[::-1]):
+            table.add_column(header, justify="right", no_wrap=True)
+        table.add_column(words("占总变化", "share"), justify="right")
+
+        def cells(additive: float, multiplicative: float | None) -> list[str]:
+            pair = [f"{additive:+,.4f}", "—" if multiplicative is None else f"{multiplicative:.4f}"]
+            return pair if additive_first else pair[::-1]
+
+        for e in a.effects:
+            name = EFFECT_WORDS.get(e.key, e.key)
+            table.add_row(escape(words(zh_t.gettext(name), name)), *cells(e.additive, e.multiplicative),
+                          f"{e.additive / a.change:.1%}" if a.change else "—")
+        table.add_row(words("总变化", "total change"), *cells(a.change, a.ratio), "100.0%" if a.change else "—",
+                      style="bold")
+        console.print(table)
+        console.print(words(f"基年 {a.base_value:,.4f} → 目标年 {a.target_value:,.4f}",
+                            f"base {a.base_value:,.4f} → target {a.target_value:,.4f}"))
+        if a.zero_terms:
+            console.print(f"[yellow]! {escape(words('含零值的项（按解析极限处理）：', 'terms with zero values (analytical limit): '))}"
+                          f"{escape(', '.join(a.zero_terms))}[/]")
+        if a.sign_change_terms:
+            console.print(f"[yellow]! {escape(words('正负号变化的项（变化归于变号因素）：', 'terms changing sign (change given to the factor changing sign): '))}"
+                          f"{escape(', '.join(a.sign_change_terms))}[/]")
+        if a.ratio is None:
+            console.print(words("总量跨越零或为零：乘法分解无定义，请看加法分解",
+                                "the total crosses or is zero: the multiplicative form is not defined"))
+    for finding in result.findings:
+        console.print(f"[yellow]! {escape(words(finding.message_zh, finding.message))}[/]")

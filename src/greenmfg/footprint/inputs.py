@@ -26,7 +26,7 @@ from greenmfg.findings import NUL_FIX, Locator, nul_line
 from greenmfg.refdata.vocabulary import normalize_name
 from greenmfg.units import parse_unit
 
-__all__ = ["PRODUCT_COLUMNS", "UPSTREAM_COLUMNS", "Column", "ProductRow", "Sheet", "UpstreamRow", "read_sheet"]
+__all__ = ["PRODUCT_COLUMNS", "UPSTREAM_COLUMNS", "Column", "ProductRow", "RowChecker", "Sheet", "UpstreamRow", "read_sheet"]
 
 _PERIOD = re.compile(r"(\d{4})(?:-(0[1-9]|1[0-2]))?")
 
@@ -170,12 +170,13 @@ def _rows_of(source: Path | InputFile) -> tuple[str, str, list[list[str]]]:
 
 
 def read_sheet(source: Path | InputFile, columns: tuple[Column, ...], what: tuple[str, str],
-               issues: list[Finding]) -> Sheet:
+               issues: list[Finding], *, code_prefix: str = "footprint.input.") -> Sheet:
     """The rows of ``source`` by column key; header problems are added to ``issues``.
 
-    ``what``: the file's role in English and Chinese (``("products file", "产品文件")``)."""
+    ``what``: the file's role in English and Chinese (``("products file", "产品文件")``); ``code_prefix``:
+    the domain of the findings' codes (other domains read their sheets through this too)."""
     name, sheet_name, rows = _rows_of(source)
-    at = Locator(file=name, sheet=sheet_name, code_prefix="footprint.input.")
+    at = Locator(file=name, sheet=sheet_name, code_prefix=code_prefix)
     lookup: dict[str, str] = {}
     for column in columns:
         for spelling in (column.key, column.header_zh, *column.aliases):
@@ -221,11 +222,12 @@ def _header_zh(columns: tuple[Column, ...], key: str) -> str:
 class RowChecker:
     """Checks the cells of one sheet's rows, adding located findings."""
 
-    def __init__(self, sheet: Sheet, columns: tuple[Column, ...], issues: list[Finding]) -> None:
+    def __init__(self, sheet: Sheet, columns: tuple[Column, ...], issues: list[Finding], *,
+                 code_prefix: str = "footprint.input.") -> None:
         self.sheet = sheet
         self.columns = columns
         self.issues = issues
-        self.at = Locator(file=sheet.name, sheet=sheet.sheet, code_prefix="footprint.input.")
+        self.at = Locator(file=sheet.name, sheet=sheet.sheet, code_prefix=code_prefix)
 
     def add(self, row: int, key: str, value: object, code: str, message: str, message_zh: str, fix: str,
             fix_zh: str, *, severity: str = "error") -> None:

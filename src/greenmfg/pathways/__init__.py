@@ -1,0 +1,1 @@
+"""Carbon-peak pathways: decomposition of past change (LMDI), scenarios and least-cost measures."""
