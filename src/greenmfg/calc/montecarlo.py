@@ -35,7 +35,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.special import ndtr, ndtri
+from scipy.special import ndtr
 
 __all__ = [
     "DISTRIBUTIONS",
@@ -87,20 +87,20 @@ class Distribution:
         p = self.parameters
         z = np.asarray(standard_normal, dtype=float)
         if self.name == "normal":
-            return p["mean"] + p["sd"] * z
+            return np.asarray(p["mean"] + p["sd"] * z, dtype=np.float64)
         if self.name == "lognormal":
-            return p["median"] * np.exp(p["sigma"] * z)
+            return np.asarray(p["median"] * np.exp(p["sigma"] * z), dtype=np.float64)
         u = ndtr(z)
         if self.name == "uniform":
-            return p["low"] + (p["high"] - p["low"]) * u
+            return np.asarray(p["low"] + (p["high"] - p["low"]) * u, dtype=np.float64)
         low, mode, high = p["low"], p["mode"], p["high"]
         width = high - low
         if width == 0:
-            return np.full_like(u, low)
+            return np.full(np.shape(u), low, dtype=np.float64)
         c = (mode - low) / width
         lower = low + np.sqrt(u * width * (mode - low))
         upper = high - np.sqrt((1.0 - u) * width * (high - mode))
-        return np.where(u < c, lower, upper)
+        return np.asarray(np.where(u < c, lower, upper), dtype=np.float64)
 
 
 def draw(distributions: Mapping[str, Distribution], *, draws: int, seed: int,

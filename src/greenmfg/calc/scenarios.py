@@ -88,8 +88,8 @@ def interpolate_path(points: Mapping[int, float], years: Sequence[int] | NDArray
     if not points:
         raise ValueError("a path needs at least one year")
     known = sorted(points)
-    return np.interp(np.asarray(years, dtype=float), np.asarray(known, dtype=float),
-                     np.asarray([points[y] for y in known], dtype=float))
+    return np.asarray(np.interp(np.asarray(years, dtype=float), np.asarray(known, dtype=float),
+                                np.asarray([points[y] for y in known], dtype=float)), dtype=np.float64)
 
 
 def compound_growth(base: float, rates: Mapping[int, float], years: Sequence[int] | NDArray[np.int64],
@@ -113,7 +113,7 @@ def compound_growth(base: float, rates: Mapping[int, float], years: Sequence[int
     draws_shift = np.zeros(1) if shift is None else np.asarray(shift, dtype=float)
     factors = 1.0 + per_year[None, :] + draws_shift[:, None]
     factors[:, 0] = 1.0
-    return float(base) * np.cumprod(factors, axis=1)
+    return np.asarray(float(base) * np.cumprod(factors, axis=1), dtype=np.float64)
 
 
 def attainment_path(base_value: float, base_year: int, level: float, year: int,
@@ -267,4 +267,4 @@ def cumulative(emissions: FloatArray, years: Sequence[int] | NDArray[np.int64], 
     """Sum of the annual emissions of the years ``first``…``last`` (both included) per draw [tCO2]."""
     y = np.asarray(years)
     mask = (y >= first) & (y <= last)
-    return np.atleast_2d(np.asarray(emissions, dtype=float))[:, mask].sum(axis=1)
+    return np.asarray(np.atleast_2d(np.asarray(emissions, dtype=float))[:, mask].sum(axis=1), dtype=np.float64)

@@ -14,6 +14,7 @@ else given replaces the baseline's value. Each finding still points at the line 
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -333,13 +334,16 @@ class _Check:
                          f"请填写 {path}")
             return None
         value = node.value if isinstance(node, Leaf) else None
+        if isinstance(value, str):  # YAML 1.1 reads 1.0e9 (no sign in the exponent) as a text
+            with contextlib.suppress(ValueError):
+                value = float(value.replace(",", ""))
         if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(float(value)):
             self.add("not_a_number", node, path, f"{path} must be a number", f"{path} 必须是数字",
                      "write a number such as 0.85 (no units, no %)", "请填写数字，如 0.85（不带单位和 %）")
             return None
         number = float(value)
         if (low is not None and number < low) or (high is not None and number > high) or (positive and number <= 0):
-            bounds = (f"greater than 0" if positive else "") + (f" at least {low:g}" if low is not None else "") \
+            bounds = ("greater than 0" if positive else "") + (f" at least {low:g}" if low is not None else "") \
                 + (f" at most {high:g}" if high is not None else "")
             bounds_zh = ("大于 0" if positive else "") + (f" 不小于 {low:g}" if low is not None else "") \
                 + (f" 不大于 {high:g}" if high is not None else "")

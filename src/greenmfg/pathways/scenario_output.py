@@ -50,7 +50,7 @@ def workbook_bytes(run: PathwayRun, *, locale: str = "zh-CN") -> bytes:
             append_row(ws, row)
 
     def name(item: Any) -> str:
-        return item.name_zh if zh else item.name_en
+        return str(item.name_zh if zh else item.name_en)
 
     yes, no = t.gettext(N_("yes")), t.gettext(N_("no"))
     sheet(t.gettext(N_("Pathways")),

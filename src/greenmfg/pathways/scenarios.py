@@ -515,6 +515,7 @@ def _check_targets(spec: ScenarioSpec, targets: Sequence[TargetSpec], arrays: _A
             assert t.base_year is not None and t.value is not None
             numerator = emissions if t.kind == "intensity_reduction" else (
                 arrays.energy if t.sector is None else arrays.sectors[t.sector]["energy"])
+            denominator: np.ndarray | None
             if t.basis == "value_added":
                 if arrays.value_added is None:
                     out.append((t, None, None, None, "no value added in this scenario", "本情景未填写增加值"))
@@ -691,10 +692,9 @@ def run_scenarios(scenario_file: ScenarioFile, *, draws: int | None = None, seed
         for k, spec in enumerate(scenario_file.scenarios):
             arrays = _compute(spec, years, binder, electricity, default_grid, scenario_file.uncertainties, samples,
                               n_draws)
-            results[k] = dataclasses.replace(results[k], uncertainty=_uncertainty(
-                spec, arrays, years, tolerance, targets_of[spec.key], n_draws, used_seed))
-            results[k] = dataclasses.replace(results[k], targets=[
-                dataclasses.replace(c, probability=results[k].uncertainty.target_probability.get(i))
+            spread = _uncertainty(spec, arrays, years, tolerance, targets_of[spec.key], n_draws, used_seed)
+            results[k] = dataclasses.replace(results[k], uncertainty=spread, targets=[
+                dataclasses.replace(c, probability=spread.target_probability.get(i))
                 for i, c in enumerate(results[k].targets)])
     warnings = list(binder.warnings)
     if recorded:
