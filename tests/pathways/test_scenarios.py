@@ -266,3 +266,10 @@ def test_command_line_json_xlsx_and_bad_input(tmp_path: Path) -> None:
     bad = _write(tmp_path, ONE_SECTOR.replace("end_year: 2030", "end_year: 2010"), "bad.yaml")
     result = runner.invoke(app, ["pathways", "scenario", str(bad)])
     assert result.exit_code == 2 and "end_year" in result.output and not (tmp_path / "never.json").exists()
+
+
+def test_the_readme_command_runs_the_example() -> None:
+    result = CliRunner().invoke(app, ["pathways", "scenario", str(EXAMPLE), "--draws", "100", "--seed", "1",
+                                      "--lang", "zh"])
+    assert result.exit_code == 0, result.output
+    assert "基准情景" in result.stdout and "政策情景" in result.stdout and "蒙特卡洛 100 次" in result.stdout
