@@ -855,7 +855,7 @@ def pathways_scenario(
                                                   "see src/greenmfg/pathways/README.md")],
     base_from: Annotated[Path | None, typer.Option("--from", metavar="INPUT", help="Base year recorded (.csv/.xlsx: "
                                                    "sector, year, output, energy_tce, emissions_tco2e, [route])")] = None,
-    draws: Annotated[int | None, typer.Option("--draws", min=0, max=1_000_000, help="Monte Carlo draws (default: the "
+    draws: Annotated[int | None, typer.Option("--draws", min=0, max=100_000, help="Monte Carlo draws (default: the "
                                               "file's, else 1000; 0: none)")] = None,
     seed: Annotated[int | None, typer.Option("--seed", min=0, help="Seed of the draws (default: the file's, else "
                                              "20260101)")] = None,

@@ -94,6 +94,9 @@ def test_aliases_and_broken_yaml_are_refused(tmp_path: Path) -> None:
     with pytest.raises(ValidationFailed) as caught:
         read_scenario_file(_write(tmp_path, "title: [unclosed\n"))
     assert caught.value.issues[0].code == "pathways.scenario.not_yaml"
+    with pytest.raises(ValidationFailed) as caught:
+        read_scenario_file(_write(tmp_path, "a: " + "[" * 50_000 + "]" * 50_000 + "\n"))
+    assert caught.value.issues[0].code in ("pathways.scenario.too_deep", "pathways.scenario.not_yaml")
 
 
 def test_a_policy_changes_only_what_it_names(tmp_path: Path) -> None:

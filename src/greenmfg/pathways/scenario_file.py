@@ -27,6 +27,7 @@ from greenmfg.findings import Locator, nul_line
 
 __all__ = [
     "MAX_BYTES",
+    "MAX_DRAWS",
     "QUANTITIES",
     "BenchmarkSpec",
     "CcusSpec",
@@ -41,6 +42,8 @@ __all__ = [
 ]
 
 MAX_BYTES = 1_000_000
+#: most Monte Carlo draws of one run (draws × years × routes arrays stay within a few hundred MB)
+MAX_DRAWS = 100_000
 FIRST_YEAR, LAST_YEAR = 1990, 2100
 #: the quantities an uncertainty may apply to: growth is an additive shift of the annual rate [percentage points];
 #: the others are factors multiplying the quantity in every year
@@ -192,6 +195,11 @@ def _load(text: str, name: str, issues: list[Finding], at: Locator) -> Any:
 
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except RecursionError:
+        issues.append(at.finding("too_deep", "", "", "the file nests too deeply to be a scenario file",
+                                 "文件嵌套层级过深，不是有效的情景文件", "write the scenario as documented",
+                                 "请按文档格式编写情景文件", row=None))
+        return None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         issues.append(at.finding("not_yaml", "", "", f"the file is not valid YAML: {getattr(exc, 'problem', exc)}",
@@ -226,7 +234,13 @@ def _load(text: str, name: str, issues: list[Finding], at: Locator) -> Any:
             value = node.value
         return Leaf(value, line, path)
 
-    return build(root, "")
+    try:
+        return build(root, "")
+    except RecursionError:
+        issues.append(at.finding("too_deep", "", "", "the file nests too deeply to be a scenario file",
+                                 "文件嵌套层级过深，不是有效的情景文件", "write the scenario as documented",
+                                 "请按文档格式编写情景文件", row=None))
+        return None
 
 
 def _line(node: Any) -> int | None:
@@ -635,7 +649,7 @@ def _uncertainty(check: _Check, node: Any) -> tuple[list[UncertainSpec], list[tu
     if data is None:
         return [], [], None, None
     check.unknown(data, "uncertainty", ("draws", "seed", "parameters", "correlations"))
-    draws = check.number(data.get("draws"), "uncertainty.draws", required=False, low=1, high=1_000_000)
+    draws = check.number(data.get("draws"), "uncertainty.draws", required=False, low=1, high=MAX_DRAWS)
     seed = check.number(data.get("seed"), "uncertainty.seed", required=False, low=0, high=2**63 - 1)
     specs: list[UncertainSpec] = []
     for i, p in enumerate(check.items(data.get("parameters"), "uncertainty.parameters")):
