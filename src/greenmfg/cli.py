@@ -838,6 +838,120 @@ def demo_data(
     Console(stderr=True).print(f"{table.num_rows:,} rows written / 已写出: {', '.join(str(p) for p in written)}")
 
 
+pathways_app = typer.Typer(help="Carbon-peak pathways: decomposition, scenarios with uncertainty, least-cost measures "
+                                "/ 碳达峰路径：分解、情景与不确定性、最低成本措施.",
+                           no_args_is_help=True)
+app.add_typer(pathways_app, name="pathways")
+
+
+class ScenarioFormat(StrEnum):
+    table = "table"
+    json = "json"
+    xlsx = "xlsx"
+
+
+@pathways_app.command("scenario")
+def pathways_scenario(
+    scenario_file: Annotated[Path, typer.Argument(metavar="SCENARIO_FILE", help="Scenario definition (.yaml): "
+                                                  "see src/greenmfg/pathways/README.md")],
+    base_from: Annotated[Path | None, typer.Option("--from", metavar="INPUT", help="Base year recorded (.csv/.xlsx: "
+                                                   "sector, year, output, energy_tce, emissions_tco2e, [route])")] = None,
+    draws: Annotated[int | None, typer.Option("--draws", min=0, max=100_000, help="Monte Carlo draws (default: the "
+                                              "file's, else 1000; 0: none)")] = None,
+    seed: Annotated[int | None, typer.Option("--seed", min=0, help="Seed of the draws (default: the file's, else "
+                                             "20260101)")] = None,
+    output_format: Annotated[ScenarioFormat, typer.Option("--format", help="Output format")] = ScenarioFormat.table,
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Output file (json/xlsx)")] = None,
+    lang: Annotated[Lang | None, typer.Option(help="Language of messages and of the xlsx")] = None,
+) -> None:
+    """Carbon-peak scenarios (碳达峰情景): baseline and policies to 2035-2060, peak year and plateau, cumulative
+    emissions, dual-control targets and budgets; Monte Carlo bands when the file declares uncertainties."""
+    from greenmfg.pathways.scenarios import scenario_pathways
+
+    lang = lang or _default_lang()
+    if output_format is ScenarioFormat.xlsx and output is None:
+        raise _fail(GreenmfgError("--format xlsx needs -o FILE / 请用 -o 指定输出文件"))
+    try:
+        run = scenario_pathways(scenario_file, base_from=base_from, draws=draws, seed=seed)
+        if output_format is ScenarioFormat.xlsx:
+            from greenmfg.pathways.scenario_output import workbook_bytes
+
+            assert output is not None
+            output.write_bytes(workbook_bytes(run, locale="en" if lang is Lang.en else "zh-CN"))
+        elif output_format is ScenarioFormat.json or output:
+            text = json.dumps(run.to_document(), ensure_ascii=False, indent=1)
+            if output:
+                output.write_text(text, encoding="utf-8")
+            else:
+                sys.stdout.write(text + "\n")
+    except ValidationFailed as error:
+        _report_issues(error, lang)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    except GreenmfgError as error:
+        raise _fail(error) from None
+    if output_format is ScenarioFormat.table:
+        _print_scenarios(run, _console(), lang)
+    if output:
+        Console(stderr=True).print(f"written / 已写出: {output}")
+
+
+def _print_scenarios(run: Any, console: Console, lang: Lang) -> None:
+    zh, en = lang in (Lang.zh, Lang.both), lang in (Lang.en, Lang.both)
+
+    def words(chinese: str, english: str) -> str:
+        return " / ".join(w for w, shown in ((chinese, zh), (english, en)) if shown)
+
+    if not console.is_terminal and console.width < 120:
+        console = Console(width=120, soft_wrap=False)
+    console.print(f"[bold]{escape(words(run.title_zh, run.title_en))}[/]")
+    for s in run.scenarios:
+        u = s.uncertainty
+        table = Table(title=escape(words(s.name_zh, s.name_en)), title_justify="left")
+        table.add_column(words("年份", "year"))
+        table.add_column(words("能耗 tce", "energy tce"), justify="right")
+        table.add_column(words("净排放 tCO2", "net tCO2"), justify="right")
+        if s.carbon_intensity is not None:
+            table.add_column(words("碳强度", "carbon intensity"), justify="right")
+        if u is not None:
+            table.add_column(words("排放 5%–95%", "5%-95% band"), justify="right")
+            table.add_column(words("已达峰概率", "P(peaked)"), justify="right")
+        shown = [i for i, y in enumerate(s.years) if y % 5 == 0 or i in (0, len(s.years) - 1)
+                 or y == s.peak_year]
+        for i in shown:
+            cells = [str(s.years[i]), _number(s.energy_tce[i], 0), _number(s.total_tco2[i], 0)]
+            if s.carbon_intensity is not None:
+                cells.append(_number(s.carbon_intensity[i], 4))
+            if u is not None:
+                cells += [f"{u.total_tco2.p5[i]:,.0f} – {u.total_tco2.p95[i]:,.0f}", f"{u.peak_probability[i]:.0%}"]
+            table.add_row(*cells, style="bold" if s.years[i] == s.peak_year else None)
+        console.print(table)
+        peak = (words(f"达峰年份 {s.peak_year}，峰值 {s.peak_tco2:,.0f} tCO2", f"peak {s.peak_year}, "
+                      f"{s.peak_tco2:,.0f} tCO2") if s.peaked else
+                words(f"规划期内未达峰（{s.years[-1]} 年仍为最高）", f"no peak within the horizon (highest in {s.years[-1]})"))
+        console.print(f"{peak}; " + words(f"平台期 {s.plateau[0]}–{s.plateau[1]}（峰值 ±{run.plateau_tolerance:.0%}）",
+                                          f"plateau {s.plateau[0]}-{s.plateau[1]} (within {run.plateau_tolerance:.0%} "
+                                          "of the peak)")
+                      + "; " + words(f"累计排放 {s.cumulative_tco2:,.0f} tCO2", f"cumulative {s.cumulative_tco2:,.0f} tCO2"))
+        if u is not None and u.peak_year_p50 is not None:
+            console.print(words(f"蒙特卡洛 {u.draws} 次（种子 {u.seed}）：达峰年份 5%/50%/95% = "
+                                f"{u.peak_year_p5}/{u.peak_year_p50}/{u.peak_year_p95}，未达峰比例 {u.not_peaked_share:.0%}",
+                                f"Monte Carlo {u.draws} draws (seed {u.seed}): peak year 5/50/95 % = "
+                                f"{u.peak_year_p5}/{u.peak_year_p50}/{u.peak_year_p95}, not peaked {u.not_peaked_share:.0%}"))
+        for c in s.targets:
+            state = words("无法核验", "not checkable") if c.met is None else (
+                words("达标", "met") if c.met else words("未达标", "not met"))
+            chance = "" if c.probability is None else f" ({words('概率', 'probability')} {c.probability:.0%})"
+            note = f" — {words(c.note_zh, c.note_en)}" if c.note_en else ""
+            console.print(f"  • {escape(words(c.name_zh, c.name_en))} {c.year}: {state}{chance}{escape(note)}")
+    for w in run.warnings:
+        if w.code != "pathways.scenario.unverified_reference":
+            console.print(f"[yellow]! {escape(words(w.message_zh, w.message))}[/]")
+    unverified = sum(1 for w in run.warnings if w.code == "pathways.scenario.unverified_reference")
+    if unverified:
+        console.print(words(f"结果依赖 {unverified} 个未经核实的参考值，详见 json 或 xlsx 输出",
+                            f"the result depends on {unverified} unverified reference value(s): see --format json or xlsx"))
+
+
 def main() -> None:
     app()
 
@@ -962,11 +1076,6 @@ def _print_evaluation(result: dict[str, Any], lang: ReportLang) -> None:
     console.print(gaps)
     for warning in result["warnings"]:
         console.print(f"[yellow]! {escape(warning['zh' if zh else 'en'])}[/]")
-
-
-pathways_app = typer.Typer(help="Carbon-peak pathways: decomposition, scenarios, least-cost measures / 碳达峰路径.",
-                           no_args_is_help=True)
-app.add_typer(pathways_app, name="pathways")
 
 
 class DecompositionMethod(StrEnum):
