@@ -45,7 +45,8 @@ WARNING_FREE_STATUSES = frozenset({"verified", "definitional"})
 RECORD_FAMILIES = frozenset({"vocabulary", "indicators", "facility_attributes", "green_evaluation", "methodologies",
                              "compliance_deadlines", "process_methods", "filing_deadlines", "ets_methodology",
                              "ets_allocation", "ets_calendar", "cbam_goods", "cbam_defaults",
-                             "cbam_rules", "footprint_factors", "footprint_rules", "footprint_quality"})
+                             "cbam_rules", "footprint_factors", "footprint_rules", "footprint_quality",
+                             "pathway_measures", "pathway_energy_uses"})
 _INFO_FIELDS = (
     "id", "family", "edition", "file", "title", "title_zh", "publisher",
     "valid_from", "valid_to", "licence", "description", "sha256",
