@@ -55,7 +55,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 __all__ = [
@@ -126,7 +126,7 @@ def capital_recovery_factor(rate: float, years: float) -> float:
         raise ValueError(f"the lifetime must be a finite number > 0, got {years!r}")
     if rate == 0:
         return 1.0 / years
-    growth = (1.0 + rate) ** years
+    growth = float((1.0 + rate) ** years)
     return rate * growth / (growth - 1.0)
 
 
@@ -404,7 +404,7 @@ def _milp(measures: Sequence[MaccMeasure], objective: Sequence[float], combinati
     lp.a_matrix_.start_ = np.array(starts, dtype=np.int32)
     lp.a_matrix_.index_ = np.array(index, dtype=np.int32)
     lp.a_matrix_.value_ = np.array(values, dtype=float)
-    solver = highspy.Highs()
+    solver = highspy.Highs()  # type: ignore[no-untyped-call]
     solver.setOptionValue("output_flag", False)
     solver.setOptionValue("mip_rel_gap", 0.0)
     solver.setOptionValue("mip_abs_gap", 1e-9)
