@@ -39,7 +39,10 @@ solves the same problem by trying every subset (small cases): the check of the M
 The curve (:func:`macc_curve`) is built greedily: the measure with the lowest MAC on its abatement
 *given the measures already on the curve* comes next (its abatement reduced by the earlier measures of
 its use; the other measures of its exclusive group leave the curve as alternatives). Bar width: the
-incremental abatement; bar height: the MAC on it.
+incremental abatement; bar height: the MAC on it. With interactions the heights need not ascend: a
+measure that pays for itself and comes after another on its use has a smaller increment and so a more
+negative MAC. The curve is a picture of the measures; the least-cost portfolio for a target comes from
+the MILP, which may choose a measure the curve left off (an alternative of larger abatement).
 
 References
 ----------

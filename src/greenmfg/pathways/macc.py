@@ -335,10 +335,11 @@ def read_measures(source: Path | InputFile) -> list[MeasureRow]:
         if key is not None and key in seen:
             check.add(row, "key", key, "duplicate_key", f"the code {key} is already used on row {seen[key]}",
                       f"编号 {key} 已在第 {seen[key]} 行使用", "give each measure its own code", "请为每项措施填写不同的编号")
+        elif key is not None:
+            seen[key] = row
         if len(issues) > before or None in (key, name, abatement, capex, lifetime):
             continue
         assert key and name and abatement is not None and capex is not None and lifetime is not None
-        seen[key] = row
         rows.append((row, MeasureRow(
             key=key, name_zh=name, name_en=name, origin="file", abatement_tco2e=abatement,
             covered_tco2e=abatement if covered is None else covered, capex_cny=capex,

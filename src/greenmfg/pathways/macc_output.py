@@ -71,8 +71,8 @@ def workbook_bytes(result: MaccResult, *, lang: str = "zh-CN") -> bytes:
     names = {m["key"]: (m["name_zh"] if zh else m["name_en"]) for m in document["measures"]}
     ws = sheet(t.gettext(N_("Measures")), MEASURE_COLUMNS)
     for m in document["measures"]:
-        values = {**m, "measure_key": m["key"], "measure": names[m["key"]],
-                  "origin": t.gettext(ORIGIN_WORDS[m["origin"]]),
+        origin = ORIGIN_WORDS[m["origin"]]
+        values = {**m, "measure_key": m["key"], "measure": names[m["key"]], "origin": t.gettext(origin),
                   "energy_use_name": m["energy_use_zh"] if zh else m["energy_use_en"],
                   "applicability": m["applicability_zh"] if zh else m["applicability_en"],
                   "in_portfolio": _yes(m["in_portfolio"], t),
@@ -105,7 +105,8 @@ def workbook_bytes(result: MaccResult, *, lang: str = "zh-CN") -> bytes:
     ws = sheet(t.gettext(N_("Findings")), ("severity", "code", "message", "fix"))
     severity = {"warning": N_("warning"), "info": N_("information"), "error": N_("error")}
     for f in document["findings"]:
-        append_row(ws, [t.gettext(severity[f["severity"]]), f["code"], f["message_zh"] if zh else f["message"],
+        level = severity[f["severity"]]
+        append_row(ws, [t.gettext(level), f["code"], f["message_zh"] if zh else f["message"],
                         f["fix_zh"] if zh else f["fix"]])
     out = io.BytesIO()
     book.save(out)
