@@ -1183,3 +1183,187 @@ def _print_decomposition(result: Any, console: Console, lang: Lang) -> None:
                                 "the total crosses or is zero: the multiplicative form is not defined"))
     for finding in result.findings:
         console.print(f"[yellow]! {escape(words(finding.message_zh, finding.message))}[/]")
+
+
+class MaccIndustry(StrEnum):
+    steel = "steel"
+    cement = "cement"
+    aluminium = "aluminium"
+    glass = "glass"
+    chemicals = "chemicals"
+    general = "general"
+
+
+class MaccEtsSector(StrEnum):
+    steel = "steel"
+    cement = "cement"
+    aluminium = "aluminium"
+
+
+_ACTIVITY_HELP = ("Annual activity the library is counted per, KEY=QUANTITY (repeatable): crude_steel, clinker, "
+                  "aluminium_liquid, flat_glass, ammonia [t]; motor_electricity, compressed_air_electricity, "
+                  "lighting_electricity [MWh]; boiler_fuel [GJ]")
+
+
+def _activities(texts: list[str]) -> dict[str, float]:
+    """``KEY=QUANTITY`` options as a mapping; every bad one a located finding (raised together)."""
+    from greenmfg.findings import Locator
+    from greenmfg.pathways.macc import ACTIVITIES
+
+    at = Locator(code_prefix="pathways.macc.input.")
+    out: dict[str, float] = {}
+    issues = []
+    known = ", ".join(ACTIVITIES)
+    for text in texts:
+        key, _, quantity = text.partition("=")
+        key = key.strip()
+        if key not in ACTIVITIES:
+            issues.append(at.finding("unknown_activity", "activity", text, f"'{key}' is not an activity of the library",
+                                     f"“{key}”不是措施库的活动量", f"write KEY=QUANTITY with KEY one of {known}",
+                                     f"请按 KEY=数量 填写，KEY 取 {known} 之一", row=None))
+            continue
+        try:
+            value = float(quantity)
+        except ValueError:
+            value = float("nan")
+        if not value > 0 or value == float("inf"):
+            unit = ACTIVITIES[key][0]
+            issues.append(at.finding("bad_activity", "activity", text, f"the quantity of {key} must be a number > 0 "
+                                     f"[{unit}]", f"{ACTIVITIES[key][1]}必须是大于 0 的数（{unit}）",
+                                     f"write e.g. {key}=1000000", f"请填写如 {key}=1000000", row=None))
+            continue
+        out[key] = value
+    if issues:
+        raise ValidationFailed(issues, len(issues))
+    return out
+
+
+@pathways_app.command("macc")
+def pathways_macc(
+    measures: Annotated[Path | None, typer.Argument(metavar="[MEASURES]", help="The enterprise's own measures (.csv/"
+                                                                              ".xlsx): key, name, abatement_tco2e, "
+                                                                              "capex_cny, lifetime_years …")] = None,
+    industry: Annotated[list[MaccIndustry] | None, typer.Option(help="Library measures of these industries "
+                                                                     "(repeatable)")] = None,
+    activity: Annotated[list[str] | None, typer.Option(help=_ACTIVITY_HELP)] = None,
+    target: Annotated[float | None, typer.Option(help="Abatement target [tCO2e/yr]")] = None,
+    budget: Annotated[float | None, typer.Option(help="Emissions budget [tCO2e/yr] (needs --baseline)")] = None,
+    baseline: Annotated[float | None, typer.Option(help="Emissions before any measure [tCO2e/yr]")] = None,
+    capex_limit: Annotated[float | None, typer.Option(help="Investment limit of the portfolio [CNY]")] = None,
+    discount_rate: Annotated[float, typer.Option(help="Discount rate [1/yr]")] = 0.08,
+    electricity_price: Annotated[float | None, typer.Option(help="Electricity price [CNY/kWh]")] = None,
+    fuel_price: Annotated[float | None, typer.Option(help="Fuel price [CNY/GJ]")] = None,
+    grid_ef: Annotated[float | None, typer.Option(help="Grid emission factor [tCO2/MWh] (default: national "
+                                                       "factor of grid_factors/mee-nbs-2023)")] = None,
+    ets_sector: Annotated[MaccEtsSector | None, typer.Option(help="National carbon market sector: the allowance "
+                                                                  "effect of the portfolio")] = None,
+    ets_year: Annotated[int, typer.Option(min=2024, max=2100, help="Compliance year of the allocation rules")] = 2025,
+    ets_emissions: Annotated[float | None, typer.Option(help="The line's covered emissions of the year [tCO2e]")] = None,
+    ets_basis_emissions: Annotated[float | None, typer.Option(help="Emissions of the rule's intensity basis "
+                                                                   "[tCO2e] (default: the covered emissions)")] = None,
+    ets_output: Annotated[float | None, typer.Option(help="The line's output of the rule's product [t]")] = None,
+    balance_value: Annotated[float | None, typer.Option(help="Balance value [tCO2/t] when the rule has none")] = None,
+    output_format: Annotated[EtsFormat, typer.Option("--format", help="Output format")] = EtsFormat.table,
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Output file (json/xlsx)")] = None,
+    lang: Annotated[Lang | None, typer.Option(help="Language of messages and of the xlsx headers")] = None,
+) -> None:
+    """Marginal abatement cost curve (边际减排成本曲线) and the least-cost portfolio of measures (HiGHS MILP) under
+    an abatement target or an emissions budget, with its allowance effect in the national carbon market."""
+    from greenmfg.pathways.macc import (
+        EtsOptions,
+        MaccOptions,
+        library_measures,
+        read_measures,
+        run_macc,
+    )
+    from greenmfg.pathways.macc_output import write_xlsx
+
+    lang = lang or _default_lang()
+    if output_format is EtsFormat.xlsx and output is None:
+        raise _fail(GreenmfgError("--format xlsx needs -o FILE / 请用 -o 指定输出文件"))
+    ets = None
+    if ets_sector is not None:
+        ets = EtsOptions(ets_sector.value, ets_year, ets_emissions, ets_basis_emissions, ets_output, balance_value)
+    options = MaccOptions(discount_rate=discount_rate, electricity_price=electricity_price, fuel_price=fuel_price,
+                          grid_ef=grid_ef, target=target, budget=budget, baseline=baseline, capex_limit=capex_limit,
+                          ets=ets)
+    try:
+        rows = read_measures(measures) if measures is not None else []
+        findings: list[Any] = []
+        if industry or activity:
+            quantities = _activities(activity or [])
+            if not quantities:
+                raise GreenmfgError("library measures need the enterprise's activity: give --activity KEY=QUANTITY "
+                                    "(e.g. crude_steel=1000000) / 措施库需要企业活动量：请用 --activity 给出，如 "
+                                    "crude_steel=1000000")
+            library, findings = library_measures(quantities, options,
+                                                 industries=[i.value for i in industry] if industry else None)
+            rows += library
+        if not rows:
+            raise GreenmfgError("no measures: give a MEASURES file or --industry/--activity for the library / "
+                                "没有措施：请给出措施文件，或用 --industry/--activity 选用措施库")
+        result = run_macc(rows, options, findings=findings)
+        if output_format is EtsFormat.xlsx:
+            assert output is not None
+            write_xlsx(result, output, lang="en" if lang is Lang.en else "zh-CN")
+        elif output_format is EtsFormat.json or output:
+            text = json.dumps(result.to_document(), ensure_ascii=False, indent=1)
+            if output:
+                output.write_text(text, encoding="utf-8")
+            else:
+                sys.stdout.write(text + "\n")
+    except ValidationFailed as error:
+        _report_issues(error, lang)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    except GreenmfgError as error:
+        raise _fail(error) from None
+    if output_format is EtsFormat.table:
+        _print_macc(result, _console(), lang)
+    if output:
+        Console(stderr=True).print(f"written / 已写出: {output}")
+
+
+def _print_macc(result: object, console: Console, lang: Lang) -> None:
+    from greenmfg.pathways.macc import MaccResult
+
+    assert isinstance(result, MaccResult)
+    zh, en = lang in (Lang.zh, Lang.both), lang in (Lang.en, Lang.both)
+    if not console.is_terminal and console.width < 160:
+        console = Console(width=160, soft_wrap=False)
+
+    def words(chinese: str, english: str) -> str:
+        return "\n".join(w for w, shown in ((chinese, zh), (english, en)) if shown)
+
+    def number(value: float | None, digits: int = 1) -> str:
+        return "—" if value is None else f"{value:,.{digits}f}"
+
+    chosen = set(result.portfolio.chosen)
+    table = Table(title=words("边际减排成本曲线", "Marginal abatement cost curve"),
+                  caption=words(f"折现率 {result.options.discount_rate:.1%}；★ 入选最低成本组合",
+                                f"discount rate {result.options.discount_rate:.1%}; ★ in the least-cost portfolio"),
+                  title_style="bold")
+    table.add_column(words("措施", "measure"), max_width=40)
+    for chinese, english in (("减排量 tCO2e/年", "abatement tCO2e/yr"), ("成本 元/tCO2e", "MAC CNY/tCO2e"),
+                             ("年化成本 元/年", "cost CNY/yr"), ("累计减排 tCO2e/年", "cumulative tCO2e/yr")):
+        table.add_column(words(chinese, english), justify="right")
+    for step in result.curve:
+        m = result.measure(step.key)
+        mark = "★ " if step.key in chosen else "  "
+        table.add_row(mark + escape(words(m.name_zh, m.name_en)), number(step.abatement), number(step.marginal_cost),
+                      number(step.annualised_cost, 0), number(step.cumulative_abatement))
+    console.print(table)
+    p = result.portfolio
+    if p.feasible:
+        console.print(words(
+            f"最低成本组合：{len(p.chosen)} 项措施，减排 {p.abatement:,.1f} tCO2e/年（其中直接排放 {p.covered_abatement:,.1f}），"
+            f"年化净成本 {p.annualised_cost:,.0f} 元/年，投资 {p.capex:,.0f} 元",
+            f"Least-cost portfolio: {len(p.chosen)} measures, {p.abatement:,.1f} tCO2e/yr abated ({p.covered_abatement:,.1f} "
+            f"direct), annualised net cost {p.annualised_cost:,.0f} CNY/yr, investment {p.capex:,.0f} CNY"))
+    effect = result.allowance_effect
+    if effect is not None and effect.delta_allowances is not None and effect.delta_net is not None:
+        console.print(words(f"配额变化 {effect.delta_allowances:,.0f} tCO2e；配额盈缺改善 {effect.delta_net:,.0f} tCO2e",
+                            f"allowances change {effect.delta_allowances:,.0f} tCO2e; position improves by "
+                            f"{effect.delta_net:,.0f} tCO2e"))
+    for finding in result.findings:
+        if finding.severity in ("warning", "error"):
+            console.print(f"[yellow]! {escape(words(finding.message_zh, finding.message))}[/]")

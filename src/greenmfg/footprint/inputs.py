@@ -245,8 +245,9 @@ class RowChecker:
             return None
         return value
 
-    def number(self, row: int, cells: dict[str, str], key: str, *, positive: bool, required: bool = True
-               ) -> float | None:
+    def number(self, row: int, cells: dict[str, str], key: str, *, positive: bool, required: bool = True,
+               signed: bool = False) -> float | None:
+        """The cell as a finite number (``signed``: any sign; else ≥ 0, or > 0 when ``positive``)."""
         value = self.required(row, cells, key) if required else (cells.get(key) or None)
         if value is None:
             return None
@@ -259,7 +260,7 @@ class RowChecker:
             self.add(row, key, value, "not_a_number", f"'{value}' is not a number", f"“{value}”不是数字",
                      f"write {key} as a number, e.g. 1200.5", f"请将“{zh}”填写为数字，如 1200.5")
             return None
-        if number < 0 or (positive and number == 0):
+        if not signed and (number < 0 or (positive and number == 0)):
             bound, bound_zh = ("greater than 0", "大于 0") if positive else ("0 or more", "不小于 0")
             self.add(row, key, value, "out_of_range", f"{key} must be {bound}", f"“{zh}”必须{bound_zh}",
                      f"write {key} as a number {bound}", f"请填写{bound_zh}的数字")

@@ -47,7 +47,7 @@ RECORD_FAMILIES = frozenset({"vocabulary", "indicators", "facility_attributes", 
                              "ets_allocation", "ets_calendar", "cbam_goods", "cbam_defaults", "cbam_rules",
                              "footprint_factors", "footprint_rules", "footprint_quality", "ets_report_structure",
                              "ets_verification_checklist", "pathway_grid_factors", "pathway_targets",
-                             "pathway_peak_reference"})
+                             "pathway_peak_reference", "pathway_measures", "pathway_energy_uses"})
 _INFO_FIELDS = (
     "id", "family", "edition", "file", "title", "title_zh", "publisher",
     "valid_from", "valid_to", "licence", "description", "sha256",
