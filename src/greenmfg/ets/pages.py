@@ -41,6 +41,7 @@ from greenmfg.ets.filings_labels import BASIS_LABELS, EVIDENCE_LABELS, STATUS_LA
 from greenmfg.i18n import N_, Translator
 from greenmfg.orgs.access import Principal
 from greenmfg.refdata.vocabulary import load_vocabulary
+from greenmfg.refdata.words import place_name
 from greenmfg.web.deps import PagePrincipal, get_database
 from greenmfg.web.downloads import file_response
 from greenmfg.web.ids import Id
@@ -71,9 +72,8 @@ def _t(value: float | None, t: Translator) -> str:
 
 
 def _place(province: str | None, city: str | None, t: Translator) -> str:
-    record = load_vocabulary().regions.get(province or "")
-    name = (record["name_zh"] if _zh(t) else record["name_en"]) if record else (province or "—")
-    return f"{name} · {city}" if city else name
+    """The province and city in words of the page's language (河北省唐山市 / Tangshan, Hebei)."""
+    return place_name(province, city, zh=_zh(t))
 
 
 def _industry(key: str | None, t: Translator) -> str:
