@@ -167,6 +167,10 @@ ETS = {
     ("POST", "/api/v1/ets/enterprises/{enterprise_id}/months/{period}/amend"),
     ("PUT", "/api/v1/ets/enterprises/{enterprise_id}/coverage/{year}"),
     ("GET", "/api/v1/ets/region"), ("POST", "/api/v1/ets/region/assess"),
+    # the annual report and the verification pack, tested in tests/ets/test_report.py (404 for another
+    # enterprise's user and an unassigned evaluator)
+    ("GET", "/api/v1/ets/enterprises/{enterprise_id}/report"),
+    ("GET", "/api/v1/ets/enterprises/{enterprise_id}/verification-pack"),
 }
 
 

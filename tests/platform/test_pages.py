@@ -274,7 +274,7 @@ def test_the_blank_template_comes_in_the_pages_language(pages: Pages) -> None:
     answer = steel.get("/imports/template?format=csv")
     assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/csv")
     assert 'filename="greenmfg-template-en.csv"' in answer.headers["content-disposition"]
-    assert answer.content.decode("utf-8-sig").startswith("enterprise_id,enterprise_name,industry")
+    assert answer.content.decode("utf-8-sig").startswith("Enterprise ID,Enterprise name,Industry")  # words, not keys
     assert steel.get("/imports/template?format=pdf").status_code == 422
 
 

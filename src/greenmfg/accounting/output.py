@@ -24,11 +24,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from greenmfg.accounting import engines
+from greenmfg.accounting.labels import CATEGORY_LABELS, FLOW_LABELS, PARAMETER_LABELS, label
 from greenmfg.accounting.service import AccountingRun
 from greenmfg.calc.accounting import CATEGORIES, CLINKER_OXIDES, GJ_PER_TCE
 from greenmfg.calc.steam import FEED_WATER_ENTHALPY_GJ_PER_T
 from greenmfg.errors import InputError
-from greenmfg.exports import append_row, column_words, export_translator, header_row
+from greenmfg.exports import append_row, column_words, export_translator, header_row, worded
 from greenmfg.i18n import N_, Translator
 from greenmfg.refdata.catalog import ParameterRow
 
@@ -203,7 +204,7 @@ def _steam_parameters(record: dict[str, Any]) -> list[dict[str, Any]]:
     return [
         {"name": "steam_enthalpy", "value": _round(enthalpy), "unit": "GJ/t", "ref": source, "sources": []},
         {"name": "heat_content", "value": _round(record.get("heat_content")), "unit": "GJ/t",
-         "ref": f"steam_enthalpy − {FEED_WATER_ENTHALPY_GJ_PER_T} GJ/t feed water (NDRC GHG accounting guidelines: "
+         "ref": f"steam enthalpy − {FEED_WATER_ENTHALPY_GJ_PER_T} GJ/t feed water (NDRC GHG accounting guidelines: "
                 "Ma × (En − 83.74) × 10⁻³)", "sources": []},
     ]
 
@@ -511,13 +512,21 @@ def _parameter_set(record: dict[str, Any], run: AccountingRun) -> dict[str, Any]
 def write_xlsx(run: AccountingRun, path: Path, *, translator: Translator | None = None) -> None:
     """Results, products, derivation lines, warnings and provenance as sheets of one workbook, the
     columns headed in the language of ``translator`` (Chinese by default), each column's key kept as
-    a defined name (:func:`greenmfg.exports.header_row`)."""
+    a defined name (:func:`greenmfg.exports.header_row`), and the coded values (industries, provinces,
+    items, flows, emission categories, parameters, cited values) named in words of that language
+    (:func:`greenmfg.exports.worded`); the provenance sheet is the run's record as the JSON gives it."""
     from openpyxl import Workbook  # only this output needs it
 
     words = export_translator(translator)
+    zh = words.locale.startswith("zh")
+    name = "name_zh" if zh else "name_en"
+    labels = {"flow": FLOW_LABELS, "category": CATEGORY_LABELS}
 
     def header(sheet: Any, keys: list[str], own: dict[str, str] | None = None) -> None:
         header_row(sheet, column_words(keys, words, words=own))
+
+    def put(sheet: Any, keys: list[str], values: list[Any]) -> None:
+        append_row(sheet, worded(keys, values, words, labels=labels))
 
     line_count = int(run.lines.count().execute())
     if line_count > EXCEL_MAX_ROWS:
@@ -528,41 +537,48 @@ def write_xlsx(run: AccountingRun, path: Path, *, translator: Translator | None 
     document = result_document(run)
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("results 结果")
-    header(sheet, ["enterprise_id", "enterprise_name", "industry", "region", "facility_id", "period", "energy_tce",
-                   *(f"{k}_tco2e" for k in ("total", "scope1", "scope2", *CATEGORIES)), "warnings", "grid_factor_year",
-                   "methodology"])
+    columns = ["enterprise_id", "enterprise_name", "industry", "region", "facility_id", "period", "energy_tce",
+               *(f"{k}_tco2e" for k in ("total", "scope1", "scope2", *CATEGORIES)), "warnings", "grid_factor_year",
+               "methodology"]
+    header(sheet, columns)
     for r in document["results"]:
-        append_row(sheet, [r["enterprise_id"], r["enterprise_name"], r["industry"], r["region"], r["facility_id"],
-                      r["period"], r["energy_tce"], *r["emissions_tco2e"].values(), len(r["warnings"]),
-                      r["grid_factor_year"], r["methodology"]["name_zh"]])
+        put(sheet, columns, [r["enterprise_id"], r["enterprise_name"], r["industry"], r["region"], r["facility_id"],
+                             r["period"], r["energy_tce"], *r["emissions_tco2e"].values(), len(r["warnings"]),
+                             r["grid_factor_year"], r["methodology"][name]])
     sheet = workbook.create_sheet("products 产品")
-    header(sheet, ["enterprise_id", "facility_id", "period", "product", "quantity", "unit", "energy_intensity",
-                   "energy_intensity_unit", "emission_intensity", "emission_intensity_unit"])
+    columns = ["enterprise_id", "facility_id", "period", "product", "quantity", "unit", "energy_intensity",
+               "energy_intensity_unit", "emission_intensity", "emission_intensity_unit"]
+    header(sheet, columns)
     for r in document["results"]:
         for p in r["products"]:
-            append_row(sheet, [r["enterprise_id"], r["facility_id"], r["period"], *p.values()])
+            put(sheet, columns, [r["enterprise_id"], r["facility_id"], r["period"], *p.values()])
     sheet = workbook.create_sheet("lines 明细")
-    header(sheet, ["enterprise_id", "facility_id", "period", "file", "row", "item", "item_name_zh", "flow",
-                   "quantity_input", "unit_input", "quantity", "unit", "category", "energy_tce", "co2e_t",
-                   "parameters", "missing", "grid_factor_year", "methodology", "heating_values"])
+    columns = ["enterprise_id", "facility_id", "period", "file", "row", "item", "item_name_zh", "flow",
+               "quantity_input", "unit_input", "quantity", "unit", "category", "energy_tce", "co2e_t",
+               "parameters", "missing", "grid_factor_year", "methodology", "heating_values"]
+    header(sheet, columns)
+    energy, emissions = words.gettext(N_("Energy")), words.gettext(N_("Emissions"))
     for r in document["results"]:
         for line in r["lines"]:
-            parameters = "; ".join(f"{p['name']}={p['value']} {p['unit']} [{p['ref']}]" for p in line["parameters"])
+            parameters = "; ".join(f"{label(PARAMETER_LABELS, p['name'], words)}={p['value']} {p['unit']} [{p['ref']}]"
+                                   for p in line["parameters"])
             heating = line.get("heating_values")
-            append_row(sheet, [r["enterprise_id"], r["facility_id"], r["period"], line["file"], line["row"], line["item"],
-                          line["item_name_zh"], line["flow"], line["quantity_input"], line["unit_input"],
-                          line["quantity"], line["unit"], line["category"], line["energy_tce"], line["co2e_t"],
-                          parameters, line["missing"], line.get("grid_factor_year"),
-                          (line.get("methodology") or {}).get("name_zh"),
-                          None if heating is None else (
-                              f"energy {heating['energy_gj_per_unit']} GJ/{line['unit']} [{heating['energy_ref']}]; "
-                              f"emissions {heating['emissions_gj_per_unit']} GJ/{line['unit']} "
-                              f"[{heating['emissions_ref']}]: {heating['why_zh']}")])
+            put(sheet, columns, [
+                r["enterprise_id"], r["facility_id"], r["period"], line["file"], line["row"], line["item"],
+                line["item_name_zh"], line["flow"], line["quantity_input"], line["unit_input"], line["quantity"],
+                line["unit"], line["category"], line["energy_tce"], line["co2e_t"], parameters, line["missing"],
+                line.get("grid_factor_year"), (line.get("methodology") or {}).get(name),
+                None if heating is None else (
+                    f"{energy} {heating['energy_gj_per_unit']} GJ/{line['unit']} [{heating['energy_ref']}]; "
+                    f"{emissions} {heating['emissions_gj_per_unit']} GJ/{line['unit']} "
+                    f"[{heating['emissions_ref']}]: {heating['why_zh' if zh else 'why']}")])
     sheet = workbook.create_sheet("warnings 提示")
-    header(sheet, ["enterprise_id", "facility_id", "period", "code", "message", "message_zh"])
+    columns = ["enterprise_id", "facility_id", "period", "code", "message", "message_zh"]
+    header(sheet, columns)
     for r in document["results"]:
         for w in r["warnings"]:
-            append_row(sheet, [r["enterprise_id"], r["facility_id"], r["period"], w["code"], w["message"], w["message_zh"]])
+            put(sheet, columns, [r["enterprise_id"], r["facility_id"], r["period"], w["code"], w["message"],
+                                 w["message_zh"]])
     sheet = workbook.create_sheet("provenance 来源")
     header(sheet, ["key", "value"], {"key": N_("Provenance item")})
     for key, value in document["provenance"].items():

@@ -59,6 +59,7 @@ from greenmfg.orgs.access import Principal, enterprise_filter, get_enterprise
 from greenmfg.orgs.models import Facility, Organisation
 from greenmfg.refdata import load_catalog
 from greenmfg.refdata.catalog import Dataset
+from greenmfg.refdata.words import status_name
 
 __all__ = ["MAX_YEAR", "MEASURES", "MIN_YEAR", "SECTORS", "AllowancesView", "Line", "Milestone", "MonthCovered", "RegionRow",
            "allocated_allowances", "allowances_view", "calendar", "ccer_limit", "monthly_covered", "region_rows",
@@ -468,8 +469,9 @@ def _view(session: Session, enterprise: Organisation, year: int, data: _Data, *,
         elif record.rule.needs_warning and record.rule.method != "balance_value":
             warnings.append(_warning(
                 "unverified_rule", f"the rule for {record.name_en} ({year}) was not checked against the plan's text "
-                f"(status: {record.rule.verification_status})",
-                f"{record.name_zh}（{year} 年度）的分配规则未经方案原文核实（状态：{record.rule.verification_status}）",
+                f"(status: {status_name(record.rule.verification_status, zh=False)})",
+                f"{record.name_zh}（{year} 年度）的分配规则未经方案原文核实（状态："
+                f"{status_name(record.rule.verification_status, zh=True)}）",
                 record.rule.key))
     if limit.share is None:
         warnings.append(_warning("ccer_limit_not_found", "the CCER offset limit was not found: no CCER is counted",

@@ -33,7 +33,7 @@ from greenmfg.ets.methodology import SECTORS
 from greenmfg.ets.models import EtsFigures, EtsResult
 from greenmfg.orgs.models import Facility, Organisation
 
-__all__ = ["COVERED_INDUSTRIES", "figure_rows", "installed_fingerprint", "needs_refresh", "store_figures"]
+__all__ = ["COVERED_INDUSTRIES", "account_versions", "figure_rows", "installed_fingerprint", "needs_refresh", "store_figures"]
 
 #: the industries (vocabulary keys) whose data the ETS engine accounts: steel, cement, electrolytic aluminium
 COVERED_INDUSTRIES = frozenset(SECTORS.values())
@@ -102,6 +102,13 @@ def _account(session: Session, versions: Sequence[DataVersion | Any]) -> EtsResu
         return _merged(results)
     except GreenmfgError:  # no unit of a covered sector among the rows
         return None
+
+
+def account_versions(session: Session, versions: Sequence[DataVersion | Any]) -> EtsResult | None:
+    """The ETS engine on the stored rows of these data versions, exactly as the stored figures were
+    computed (the annual report and the verification pack show its derivation lines next to the
+    stored figures, and check that they agree). None when no row is of a covered sector's unit."""
+    return _account(session, versions)
 
 
 def _account_year(session: Session, versions: Sequence[Any]) -> EtsResult | None:

@@ -78,8 +78,8 @@ __all__ = [
     "COVERAGE_DATASET", "EVIDENCE_KINDS", "EVIDENCE_MEDIA", "OBLIGATION", "SUBJECT", "CompanyYear", "CoverageRules",
     "CoverageView", "CoveredFacility", "CoveredMonth", "FilingConflict", "MonthDetail", "MonthLocked", "MonthRow",
     "MonthStatus", "RegionFilings", "add_evidence", "allocated_allowances", "assess_coverage", "assess_visible", "china_today",
-    "company_year", "coverage_of", "covered_month", "covered_sectors", "deadline_of", "evidence", "evidence_file",
-    "file_month", "filing_dict", "load_coverage_rules", "may_decide", "may_decide_any", "month_detail", "notify_deadlines", "open_amendment", "region_overview",
+    "company_year", "company_year_of", "coverage_of", "covered_month", "covered_sectors", "deadline_of", "evidence", "evidence_file",
+    "file_month", "filed_on_time", "filed_versions", "filing_dict", "load_coverage_rules", "may_decide", "may_decide_any", "month_detail", "notify_deadlines", "open_amendment", "region_overview",
     "require_unlocked", "set_coverage",
 ]
 
@@ -724,6 +724,23 @@ def company_year(session: Session, principal: Principal, enterprise_id: int, yea
     enterprise = get_enterprise(session, principal, enterprise_id)
     return _company_year(session, enterprise, _year(year), today or china_today(), deadlines.load_rules(),
                          load_coverage_rules())
+
+
+def company_year_of(session: Session, enterprise: Organisation, year: int, *,
+                    today: dt.date | None = None) -> CompanyYear:
+    """:func:`company_year` of an enterprise the caller has already been allowed to see (the annual report)."""
+    return _company_year(session, enterprise, year, today or china_today(), deadlines.load_rules(),
+                         load_coverage_rules())
+
+
+def filed_versions(session: Session, enterprise_id: int, periods: Sequence[str]) -> dict[str, list[EtsFiling]]:
+    """Every filed version of these months of the enterprise: period → versions, oldest first (no access check)."""
+    return _filings(session, enterprise_id, periods)
+
+
+def filed_on_time(filing: EtsFiling) -> bool:
+    """Whether a version was filed on or before its due day (China time)."""
+    return _china_day(filing.filed_at) <= filing.due_date
 
 
 # ------------------------------------------------------------------------------------ evidence
