@@ -226,10 +226,8 @@ def module_client(module_database: Database) -> Iterator[TestClient]:
     """A client of an app on the module's database, for seeding in module-scoped fixtures."""
     from fastapi.testclient import TestClient
 
-    from greenmfg.web.app import create_app
-
-    app = create_app(Settings(database_url="sqlite:///unused.db", max_upload_bytes=200_000),
-                     database=module_database)
+    app = app_on(module_database, Settings(database_url="sqlite:///unused.db", max_upload_bytes=200_000),
+                 slot="module")
     with TestClient(app, raise_server_exceptions=False) as test_client:
         yield test_client
 
@@ -261,22 +259,24 @@ def settings() -> Settings:
     return Settings(database_url="sqlite:///unused.db", max_upload_bytes=200_000)
 
 
-_APPS: dict[Settings, FastAPI] = {}
+_APPS: dict[tuple[Settings, str], FastAPI] = {}
 
 
-def app_on(database: Database, settings: Settings) -> FastAPI:
+def app_on(database: Database, settings: Settings, *, slot: str = "test") -> FastAPI:
     """The application for ``settings`` attached to ``database``: built once per settings and test
     process, as a server process builds it once (``greenmfg.web.app.build_app``), and attached to
     each test's database (``attach_database``: the audit key, the notification channels and fresh
     caches). A new application per test spent about half a second preparing routes and compiling
     pages on its first requests; ``tests/web/test_app.py`` checks a reattached application sees
-    only its new database."""
+    only its new database. ``slot``: applications that must stay attached side by side (a
+    module's seeding client beside each test's client) are kept apart."""
     from greenmfg.web.app import attach_database, build_app
 
     settings.check()
-    if settings not in _APPS:
-        _APPS[settings] = build_app(settings)
-    app = _APPS[settings]
+    key = (settings, slot)
+    if key not in _APPS:
+        _APPS[key] = build_app(settings)
+    app = _APPS[key]
     attach_database(app, database)
     return app
 
