@@ -104,7 +104,7 @@ def test_cement_clinker_line(cement: EtsResult) -> None:
     oxides = [f for f in cement.findings if f.code == "ets.cement.clinker_oxides_used"]
     assert len(oxides) == 1 and oxides[0].row == 4 and oxides[0].column == "clinker_cao"
     codes = {f.code for f in cement.findings}
-    assert {"ets.cement.deduction", "ets.monitoring.requirement_not_found"} <= codes
+    assert "ets.monitoring.requirement_not_found" in codes and "ets.cement.deduction" not in codes
     assert "process_factors/cets-ag-02.01-v01-2024:clinker.ef" in {f.ref for f in cement.findings}
 
 
@@ -283,3 +283,33 @@ def test_anode_effect_figures_on_another_row_are_refused() -> None:
         account_ets(table(rows))
     (issue,) = caught.value.issues
     assert (issue.code, issue.column) == ("accounting.input.parameter_not_applicable", "anode_effect_minutes")
+
+
+# ------------------------------------------------- cement: deduction for non-carbonate raw materials
+# CETS—AG—02.01—V01—2024 (as reported, secondary): E_process = Q_clinker × EF_clinker − Σ M_alt × D,
+# D of carbide slag 0.480, of steel slag 0.215 tCO2/t.
+
+
+def test_cement_deducts_non_carbonate_raw_materials_from_the_clinker_process_emissions() -> None:
+    rows = [*cement_rows()[:3],
+            {**cement_rows()[0], "item": "电石渣", "quantity": "8000", "flow": "工艺"},
+            {**cement_rows()[0], "item": "钢渣", "quantity": "2000", "flow": "工艺"}]
+    result = account_ets(table(rows), sector="cement")
+    (kiln,) = result.facilities
+    figures = kiln.months[0].figures
+    assert figures.process_tco2 == pytest.approx(50000 * 0.535 - 8000 * 0.480 - 2000 * 0.215, rel=1e-12)
+    assert figures.process_tco2 == pytest.approx(26750 - 3840 - 430)
+    deductions = [line for line in result.lines.values() if line["item"] in ("carbide_slag", "steel_slag")]
+    assert sorted(line["co2e_t"] for line in deductions) == pytest.approx([-3840.0, -430.0])
+    assert all(line["covered"] and line["source"] == "process" for line in deductions)
+    refs = {f.ref for f in result.findings if f.code == "ets.value.unverified"}
+    assert "process_factors/cets-ag-02.01-v01-2024:carbide_slag.deduction" in refs
+
+
+def test_general_accounting_has_no_deduction_factor_and_says_so() -> None:
+    from greenmfg.accounting import account_table
+
+    rows = [cement_rows()[0], {**cement_rows()[0], "item": "电石渣", "quantity": "8000", "flow": "工艺"}]
+    run = account_table(table(rows))
+    lines = [line for line in run.lines.to_pyarrow().to_pylist() if line["item"] == "carbide_slag"]
+    assert [(line["co2e_t"], line["missing"]) for line in lines] == [(0.0, "carbide_slag.process_ef")]

@@ -86,7 +86,8 @@ COLUMN_LABELS: Mapping[str, str] = {
 KIND_LABELS: Mapping[str, str] = {
     "fuel": N_("Fuels"), "electricity": N_("Electricity"), "heat": N_("Heat"), "steam": N_("Steam"),
     "working_medium": N_("Energy-carrying working media"), "carbonate": N_("Carbonates"),
-    "carbon_material": N_("Carbon-containing materials"), "product": N_("Products"),
+    "carbon_material": N_("Carbon-containing materials"),
+    "calcium_substitute": N_("Non-carbonate raw materials"), "product": N_("Products"),
 }
 #: the columns shown as selects, the others are text inputs
 SELECTS = ("item", "unit", "flow")

@@ -269,6 +269,12 @@ def _item_parameters(item: Item, catalog: Catalog, options: AccountingOptions,
                 ef = _Value((1.0 - s.value - a.value) * CARBON_TO_CO2,
                             f"(1 − {s.ref} − {a.ref}) × 44/12", s.warn or a.warn)
         out["process_ef"] = ef
+    if item.kind == "calcium_substitute":
+        # a non-carbonate raw material: the methodology's deduction D [tCO2/t] enters as −D (cement
+        # ETS guideline: E_process = Q_clinker × EF_clinker − Σ M_alt × D); no deduction: no value
+        deduction = _converted(_first(process, item.key, "deduction"), f"tCO2e/{unit}", item, used)
+        out["process_ef"] = (_Value(-deduction.value, f"−{deduction.ref}", deduction.warn)
+                             if deduction.value is not None else _Value())
     if "produced" in item.allowed_flows:
         fixed = _converted(_first(process, item.key, "fixed_ef"), f"tCO2e/{unit}", item, used)
         if fixed.value is None:

@@ -222,7 +222,8 @@ def parameter_sets(keys: ir.Table, parameters: ir.Table, grid: ir.Table, electri
     produced_ef = a.output_ef.fill_null(0.0) - a.fixed_ef.fill_null(0.0)
     fuel_spent = is_fuel & flow.isin([*_SPENT, "exported"])
     fuel_feedstock = is_fuel & (flow == "feedstock")
-    process_input = kind.isin(["carbonate", "carbon_material"]) & (flow == "process")
+    # calcium substitutes (carbide slag …) enter with a negative factor: the cement guideline's deduction
+    process_input = kind.isin(["carbonate", "carbon_material", "calcium_substitute"]) & (flow == "process")
     produced = flow == "produced"
     fuel_line = fuel_spent | fuel_feedstock
 
