@@ -498,6 +498,8 @@ def measure_effect(measure: str, delta_emissions: float, delta_outputs: Mapping[
     delta_allowances: float | None = 0.0
     verified_counted = False
     for rule in rules:
+        if rule.method == "excluded":
+            continue  # a line outside the year's allocation: no allowances either way
         if rule.method == "balance_value":
             if verified_counted:
                 continue
