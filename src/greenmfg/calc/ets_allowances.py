@@ -212,7 +212,7 @@ def allocate_line(line: str, rule: AllocationRule, *, output_t: float | None = N
         raise ValueError(f"emissions must be a finite number, got {emissions_tco2e!r}")
     if rule.method == "excluded":
         return LineAllocation(line, rule, output_t, emissions_tco2e, 0.0,
-                              "A = 0: the line is outside the year's allocation")
+                              "A = 0 (excluded)")
     if rule.method == "verified_emissions":
         if emissions_tco2e is None:
             return LineAllocation(line, rule, output_t, None, None, "A = E_verified",
