@@ -37,6 +37,8 @@ SCOPED = {
     # national carbon market allowances (tests/ets/test_allowances.py)
     ("GET", "/api/v1/ets/allowances/enterprises/{enterprise_id}"),
     ("GET", "/api/v1/ets/allowances/enterprises/{enterprise_id}/what-if"),
+    ("GET", "/api/v1/ets/allowances/enterprises/{enterprise_id}/declarations"),
+    ("PUT", "/api/v1/ets/allowances/enterprises/{enterprise_id}/declarations"),
 }
 #: lists: the outsider's answer must not contain the enterprise
 LISTS = {("GET", "/api/v1/enterprises"), ("GET", "/api/v1/organisations"), ("GET", "/api/v1/ets/allowances")}

@@ -40,6 +40,7 @@ SCOPED = {
     ("GET", "/results/{result_id}"),
     ("GET", "/enterprises/{enterprise_id}/targets"), ("POST", "/enterprises/{enterprise_id}/targets"),
     ("GET", "/enterprises/{enterprise_id}/ets/allowances"),
+    ("POST", "/enterprises/{enterprise_id}/ets/allowances/declarations"),
 }
 #: the user's own enterprise, or a picker of the visible ones: must not show any other
 HOME = {("GET", "/"), ("GET", "/imports"), ("GET", "/results")}

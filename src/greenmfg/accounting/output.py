@@ -26,7 +26,7 @@ import pyarrow.parquet as pq
 from greenmfg.accounting import engines
 from greenmfg.accounting.labels import CATEGORY_LABELS, FLOW_LABELS, PARAMETER_LABELS, label
 from greenmfg.accounting.service import AccountingRun
-from greenmfg.calc.accounting import CATEGORIES, CLINKER_OXIDES, GJ_PER_TCE
+from greenmfg.calc.accounting import CATEGORIES, CLINKER_OXIDES, GJ_PER_TCE, PFC_INPUTS
 from greenmfg.calc.steam import FEED_WATER_ENTHALPY_GJ_PER_T
 from greenmfg.errors import InputError
 from greenmfg.exports import append_row, column_words, export_translator, header_row, worded
@@ -146,6 +146,7 @@ def _line(record: dict[str, Any], run: AccountingRun, editions: dict[str, str]) 
     if record.get("kind") == "steam":
         parameters.extend(_steam_parameters(record))
     parameters.extend(_clinker_parameters(record))
+    parameters.extend(_pfc_parameters(record))
     energy_formula = "s × Q × coefficient" if record.get("coef") is not None else ""
     line: dict[str, Any] = {
         "file": record["_file"], "row": record["_row"], "item": record["item"],
@@ -185,6 +186,23 @@ def _clinker_parameters(record: dict[str, Any]) -> list[dict[str, Any]]:
              "ref": "measured" if record.get(f"{column}_measured") is not None else "not given: 0",
              "sources": []}
             for column, name in _CLINKER_PARAMETERS.items()]
+
+
+#: an aluminium line's measured anode-effect figures as a derivation line names them, with their units
+_PFC_UNITS = {"anode_effect_minutes": "AE-min/cell-day", "anode_effect_overvoltage": "mV", "current_efficiency": "1"}
+
+
+def _pfc_parameters(record: dict[str, Any]) -> list[dict[str, Any]]:
+    """An aluminium line's measured anode-effect figures (those its PFC factor, shown before them, used)."""
+    ref = record.get("ef_ref") or ""
+    if ref.startswith("slope method"):
+        used: tuple[str, ...] = PFC_INPUTS[:1]
+    elif ref.startswith("overvoltage method"):
+        used = PFC_INPUTS[1:]
+    else:
+        return []
+    return [{"name": column, "value": _round(record.get(f"{column}_measured")), "unit": _PFC_UNITS[column],
+             "ref": "measured", "sources": []} for column in used if record.get(f"{column}_measured") is not None]
 
 
 def _steam_parameters(record: dict[str, Any]) -> list[dict[str, Any]]:
@@ -411,7 +429,7 @@ def write_json(run: AccountingRun, path: Path) -> None:
 #: provenance's inputs), its parameter set, what it measured, its results.
 LINE_COLUMNS = ("file_id", "row", "parameter_set", "quantity_input", "quantity", "ncv_measured",
                 "carbon_content_measured", "oxidation_rate_measured", *(f"{c}_measured" for c in CLINKER_OXIDES),
-                "steam_pressure", "steam_temperature", "steam_enthalpy", "energy_tce", "co2e_t", "set_aside_co2e_t")
+                *(f"{c}_measured" for c in PFC_INPUTS), "steam_pressure", "steam_temperature", "steam_enthalpy", "energy_tce", "co2e_t", "set_aside_co2e_t")
 #: Dictionary size at which the Parquet writer gives up dictionary encoding of a lines column [bytes].
 _LINES_DICTIONARY_BYTES = 1
 _SOURCE = pa.struct([("ref", pa.string()), ("dataset", pa.string()), ("edition", pa.string()),
@@ -422,7 +440,8 @@ _SET_SCHEMA = pa.schema([
     ("flow", pa.string()), ("unit_input", pa.string()), ("unit", pa.string()), ("industry", pa.string()),
     ("methodology", pa.string()), ("region", pa.string()), ("year", pa.int32()), ("grid_factor_year", pa.int32()),
     ("measured_ncv", pa.bool_()), ("measured_carbon_content", pa.bool_()),
-    ("measured_oxidation_rate", pa.bool_()), ("measured_clinker_oxides", pa.bool_()), ("category", pa.string()),
+    ("measured_oxidation_rate", pa.bool_()), ("measured_clinker_oxides", pa.bool_()),
+    ("measured_pfc_slope", pa.bool_()), ("measured_pfc_overvoltage", pa.bool_()), ("category", pa.string()),
     ("formula", pa.struct([("energy", pa.string()), ("emissions", pa.string())])),
     ("parameters", pa.list_(pa.struct([("name", pa.string()), ("value", pa.float64()), ("unit", pa.string()),
                                        ("ref", pa.string()), ("sources", pa.list_(_SOURCE))]))),
@@ -496,7 +515,7 @@ def _parameter_set(record: dict[str, Any], run: AccountingRun) -> dict[str, Any]
     return {
         **{k: record[k] for k in ("parameter_set", "item", "kind", "flow", "unit_input", "unit", "industry", "region",
                                   "year", "measured_ncv", "measured_carbon_content", "measured_oxidation_rate",
-                                  "measured_clinker_oxides",
+                                  "measured_clinker_oxides", "measured_pfc_slope", "measured_pfc_overvoltage",
                                   "category")},
         "methodology": _methodology(run, record["industry"])["id"],
         "grid_factor_year": run.bound.grid_years.get(record["year"]) if record["kind"] == "electricity" else None,

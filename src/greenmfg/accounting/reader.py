@@ -53,7 +53,8 @@ _TABLE_INPUT = "greenmfg_input_table"
 
 SUFFIXES = (".xlsx", ".csv", ".parquet")
 NUMERIC_COLUMNS = ("quantity", "ncv", "carbon_content", "oxidation_rate", "steam_pressure", "steam_temperature",
-                   "clinker_cao", "clinker_mgo", "clinker_cao_non_carbonate", "clinker_mgo_non_carbonate")
+                   "clinker_cao", "clinker_mgo", "clinker_cao_non_carbonate", "clinker_mgo_non_carbonate",
+                   "anode_effect_minutes", "anode_effect_overvoltage", "current_efficiency")
 
 
 def _number_sql(expression: str) -> str:

@@ -140,6 +140,28 @@ COLUMNS: tuple[TemplateColumn, ...] = (
                    "留空视为 0。", "",
                    ("熟料中非碳酸盐MgO含量", "非碳酸盐来源MgO含量", "熟料中非碳酸盐来源的氧化镁含量", "非碳酸盐氧化镁含量",
                     "非碳酸盐来源氧化镁含量", "non-carbonate MgO", "MgO from non-carbonate sources")),
+    TemplateColumn("anode_effect_minutes", "阳极效应持续时间", "Anode-effect minutes", False,
+                   "Primary aluminium output rows only (item aluminium liquid, flow produced), optional: the measured "
+                   "anode-effect minutes per cell-day (AEM = anode effects per cell-day × their average minutes). "
+                   "Replaces the default PFC factors by the slope method: E_CF4 = S_CF4 × AEM × P, C2F6 = CF4 × "
+                   "its weight fraction (IPCC 2006/2019, coefficients of the methodology).",
+                   "仅原铝（铝液）产出行，可选：实测的每槽日阳极效应分钟数（AEM = 每槽日阳极效应次数 × 平均持续分钟数）。"
+                   "填写后按斜率法替代 PFC 缺省排放因子：E_CF4 = S_CF4 × AEM × P，C2F6 = CF4 × 质量比（IPCC 2006/2019，"
+                   "系数见所用核算方法）。", "",
+                   ("阳极效应分钟数", "每槽日阳极效应分钟数", "阳极效应时间", "AEM", "anode effect minutes",
+                    "anode-effect minutes per cell-day")),
+    TemplateColumn("anode_effect_overvoltage", "阳极效应过电压", "Anode-effect overvoltage", False,
+                   "Primary aluminium output rows only, optional: the measured anode-effect overvoltage per cell "
+                   "(AEO) in mV. With current_efficiency it gives the overvoltage method: E_CF4 = OVC × AEO / CE × P "
+                   "(used when the anode-effect minutes are not given).",
+                   "仅原铝（铝液）产出行，可选：实测的每槽阳极效应过电压（AEO），单位 mV。与电流效率一同填写时按过电压法计算："
+                   "E_CF4 = OVC × AEO / CE × P（未填写阳极效应持续时间时采用）。", "",
+                   ("阳极效应过电压(mV)", "AEO", "anode effect overvoltage")),
+    TemplateColumn("current_efficiency", "电流效率", "Current efficiency", False,
+                   "Primary aluminium output rows only, with anode_effect_overvoltage: the cells' current efficiency, "
+                   "a fraction (0.93) or a percentage with % (93%).",
+                   "仅原铝（铝液）产出行，与阳极效应过电压一同填写：电解槽电流效率，小数（0.93）或带 % 的百分数（93%）。", "",
+                   ("电解槽电流效率", "CE", "current efficiency")),
 )
 REQUIRED_COLUMNS = tuple(c.name for c in COLUMNS if c.required)
 
