@@ -152,13 +152,13 @@ COLUMNS: tuple[TemplateColumn, ...] = (
                     "anode-effect minutes per cell-day")),
     TemplateColumn("anode_effect_overvoltage", "阳极效应过电压", "Anode-effect overvoltage", False,
                    "Primary aluminium output rows only, optional: the measured anode-effect overvoltage per cell "
-                   "(AEO) in mV. With current_efficiency it gives the overvoltage method: E_CF4 = OVC × AEO / CE × P "
+                   "(AEO) in mV. With the current efficiency it gives the overvoltage method: E_CF4 = OVC × AEO / CE × P "
                    "(used when the anode-effect minutes are not given).",
                    "仅原铝（铝液）产出行，可选：实测的每槽阳极效应过电压（AEO），单位 mV。与电流效率一同填写时按过电压法计算："
                    "E_CF4 = OVC × AEO / CE × P（未填写阳极效应持续时间时采用）。", "",
                    ("阳极效应过电压(mV)", "AEO", "anode effect overvoltage")),
     TemplateColumn("current_efficiency", "电流效率", "Current efficiency", False,
-                   "Primary aluminium output rows only, with anode_effect_overvoltage: the cells' current efficiency, "
+                   "Primary aluminium output rows only, with the anode-effect overvoltage: the cells' current efficiency, "
                    "a fraction (0.93) or a percentage with % (93%).",
                    "仅原铝（铝液）产出行，与阳极效应过电压一同填写：电解槽电流效率，小数（0.93）或带 % 的百分数（93%）。", "",
                    ("电解槽电流效率", "CE", "current efficiency")),

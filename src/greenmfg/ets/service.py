@@ -322,7 +322,7 @@ def _monitoring(line: dict[str, Any], guideline: EtsMethodology, run: Accounting
                "applies when the plant's measurements are given",
             zh=f"{name}：阳极效应全氟化碳按吨铝缺省排放因子计算；填写实测的每槽日阳极效应分钟数（斜率法）或阳极效应过电压"
                "与电流效率（过电压法）后按相应方法计算",
-            fix="give the month's anode-effect minutes per cell-day in column anode_effect_minutes of this row",
+            fix="give the month's anode-effect minutes per cell-day in the column \"Anode-effect minutes\" of this row",
             fix_zh="请在该行“阳极效应持续时间”列填写当月每槽日阳极效应分钟数")
     if guideline.sector == "cement" and line["item"] == "clinker" and _parameter(line, "clinker_cao_content"):
         yield _finding(
