@@ -63,7 +63,7 @@ def test_benchmark_xlsx_writes_the_facility_as_text(client: TestClient, login: L
     answer = client.get(f"/api/v1/enterprises/{planted.org('steel')}/benchmark", params={"format": "xlsx"},
                         headers=login("steel"))
     assert answer.status_code == 200, answer.text
-    assert_text_only(answer.content, "benchmark 对标")
+    assert_text_only(answer.content, "能效对标")
 
 
 def test_compliance_xlsx_writes_the_facility_as_text(client: TestClient, login: Login, planted: World) -> None:

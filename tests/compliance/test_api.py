@@ -163,7 +163,7 @@ def test_xlsx_downloads(client: TestClient, login: Login, plants: World) -> None
                         headers=login("steel"))
     assert answer.status_code == 200
     book = openpyxl.load_workbook(io.BytesIO(answer.content), read_only=True)
-    assert "benchmark 对标" in book.sheetnames
+    assert "能效对标" in book.sheetnames
     for language, words in (("zh-CN", "期限"), ("en", "Deadline")):
         regional = client.get("/api/v1/region/compliance", params={"format": "xlsx"},
                               headers={**login("hebei"), "Accept-Language": language})

@@ -90,7 +90,7 @@ def test_template_upload_fills_form_or_locates_errors(world: World, pages: Pages
     steel = pages("steel")
     content = steel.get("/green-factory/template.xlsx?framework=gbt36132-2025").content
     book = load_workbook(io.BytesIO(content))
-    sheet = book["items"]
+    sheet = book["基本要求与指标"]
     for row in range(2, sheet.max_row + 1):
         if sheet.cell(row, 2).value == "veto":
             sheet.cell(row, 6).value = "符合"
