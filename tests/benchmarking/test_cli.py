@@ -79,8 +79,8 @@ def test_table_and_xlsx(activity: Path, tmp_path: Path) -> None:
     result = runner.invoke(app, ["benchmark", str(activity), "--format", "xlsx", "-o", str(xlsx)])
     assert result.exit_code == 0, result.output
     workbook = openpyxl.load_workbook(xlsx)
-    assert [s.split()[0] for s in workbook.sheetnames] == ["summary", "benchmark", "levels", "warnings", "indicators",
-                                                           "provenance"]
+    # sheets named in words of the workbook's language (issue #15), Chinese by default
+    assert workbook.sheetnames == ["汇总", "能效对标", "水平与限额", "警告", "指标", "数据溯源"]
     sheet = workbook["能效对标"]
     clinker = next(r for r in sheet_records(sheet) if r["product"] == "熟料")  # the product and the class in words
     assert clinker["class"] == "标杆与基准之间"
