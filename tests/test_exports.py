@@ -68,7 +68,7 @@ def test_accounting_xlsx_writes_a_planted_facility_as_text(write_rows: WriteRows
     run = account(write_rows([{"facility_id": HYPERLINK, "item": "原煤", "quantity": 100, "unit": "吨",
                                "flow": "消耗"}]))
     write_xlsx(run, tmp_path / "out.xlsx")
-    assert_text_only((tmp_path / "out.xlsx").read_bytes(), "results 结果")
+    assert_text_only((tmp_path / "out.xlsx").read_bytes(), "核算结果")
 
 
 @pytest.mark.parametrize(("locale", "words"), [("zh-CN", ["企业代码", "达到基准水平的节能量（吨标准煤）", "低位发热量"]),

@@ -50,7 +50,7 @@ if TYPE_CHECKING:  # openpyxl is imported only by the outputs that need it
 
 __all__ = ["COLUMN_WORDS", "FORMULA_PREFIXES", "IDENTIFIER_COLUMNS", "KEY_PREFIX", "SafeCsvWriter", "append_row",
            "column_words", "csv_text", "csv_writer", "export_translator", "formula_like", "header_row", "keyed_cells",
-           "name_cell", "safe_cells", "text_cell", "worded"]
+           "name_cell", "safe_cells", "sheet_title", "text_cell", "worded"]
 
 #: first characters that make a spreadsheet treat a text as a formula (OWASP CSV injection)
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -238,6 +238,19 @@ def header_row(sheet: Any, columns: Sequence[tuple[str, str]]) -> None:
     append_row(sheet, [words for _key, words in columns])
     for index, (key, _words) in enumerate(columns, start=1):
         name_cell(sheet, key, 1, index)
+
+
+#: characters a sheet's name cannot hold (Excel) and its longest length
+_SHEET_FORBIDDEN = re.compile(r"[\\/?*\[\]:]")
+SHEET_TITLE_MAX = 31
+
+
+def sheet_title(message: str, translator: Translator) -> str:
+    """A sheet's name in words of ``translator``'s language (issue #15: no codes, one language per
+    workbook): ``message`` (an English message id) translated, without the characters Excel refuses in a
+    sheet's name and cut to its 31 characters. A program finds a sheet's columns by their defined names
+    (:func:`keyed_cells`), never by the sheet's name."""
+    return _SHEET_FORBIDDEN.sub(" ", translator.gettext(message)).strip()[:SHEET_TITLE_MAX]
 
 
 def keyed_cells(sheet: Any) -> dict[str, tuple[int, int]]:

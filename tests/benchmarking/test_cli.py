@@ -79,9 +79,9 @@ def test_table_and_xlsx(activity: Path, tmp_path: Path) -> None:
     result = runner.invoke(app, ["benchmark", str(activity), "--format", "xlsx", "-o", str(xlsx)])
     assert result.exit_code == 0, result.output
     workbook = openpyxl.load_workbook(xlsx)
-    assert [s.split()[0] for s in workbook.sheetnames] == ["summary", "benchmark", "levels", "warnings", "indicators",
-                                                           "provenance"]
-    sheet = workbook["benchmark 对标"]
+    # sheets named in words of the workbook's language (issue #15), Chinese by default
+    assert workbook.sheetnames == ["汇总", "能效对标", "水平与限额", "警告", "指标", "数据溯源"]
+    sheet = workbook["能效对标"]
     clinker = next(r for r in sheet_records(sheet) if r["product"] == "熟料")  # the product and the class in words
     assert clinker["class"] == "标杆与基准之间"
     assert next(sheet.values)[column_keys(sheet).index("class")] == "对标档次"  # words, the key kept beside them
@@ -173,7 +173,7 @@ def test_readme_commands_on_a_demo_region(tmp_path: Path) -> None:
                                  str(tmp_path / "attributes.xlsx"), "--format", "xlsx", "-o",
                                  str(tmp_path / "benchmark.xlsx")])
     assert result.exit_code == 0, result.output
-    glass = [r for r in sheet_records(openpyxl.load_workbook(tmp_path / "benchmark.xlsx")["benchmark 对标"])
+    glass = [r for r in sheet_records(openpyxl.load_workbook(tmp_path / "benchmark.xlsx")["能效对标"])
              if r["product"] == key_name("flat_glass", zh=True)]  # the workbook names products and indicators
     given = {g["indicator"] for g in glass if g["facility_id"] == facility["facility_id"]}
     assert given == {key_name("flat_glass_500_800td", zh=True)}

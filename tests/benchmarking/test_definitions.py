@@ -127,3 +127,30 @@ def test_malformed_definitions_are_refused(tmp_path: Path, edit: str, replacemen
     root = _with_indicators(tmp_path, edit, replacement)
     with pytest.raises(DatasetError, match=message):
         load_definitions(load_catalog(root), load_vocabulary())
+
+
+def test_every_choice_is_named_in_chinese_and_english() -> None:
+    """Issue #15: a facility attribute's choice shows in words in either language, never its key (from the
+    reference data's choice_names_zh / choice_names_en), and the English names are accepted as spellings."""
+    from greenmfg.benchmarking.definitions import when_words
+
+    definitions = default_definitions()
+    choices = [a for a in definitions.attributes.values() if a.type == "choice"]
+    assert len(choices) == 10
+    for attribute in choices:
+        assert len(attribute.choice_names_en) == len(attribute.choices) == len(attribute.choice_names_zh)
+        for choice in attribute.choices:
+            english, chinese = attribute.choice_name(choice, zh=False), attribute.choice_name(choice, zh=True)
+            assert english and "_" not in english, (attribute.key, choice)
+            assert re.search(r"[\u3400-\u9fff]", chinese) and not re.search(r"[a-z]{2,}", chinese), chinese
+    route = definitions.attributes["steel_route"]
+    assert route.choice_name("bof", zh=False) == "converter (BOF) process" and route.choice_name("bof", zh=True) == "转炉工序"
+    drive = definitions.attributes["urea_compressor_drive"]
+    assert drive.choice_name("electric_motor", zh=False) == "electric-motor drive"
+    assert definitions.attributes["coke_quenching"].choice_name("dry", zh=False) == "dry quenching"
+    converter = next(d for d in definitions.indicators if d.key == "converter_process")
+    assert "converter (BOF) process" in when_words(converter, definitions, zh=False)
+    assert "转炉工序" in when_words(converter, definitions, zh=True)
+    # the released edition without English names still loads; its choices are then their keys with spaces
+    old = load_definitions(load_catalog(), load_vocabulary(), attributes_dataset="facility_attributes/greenmfg-2026.1")
+    assert old.attributes["urea_compressor_drive"].choice_name("electric_motor", zh=False) == "electric motor"

@@ -326,7 +326,8 @@ def test_bad_attributes_are_located_and_refused(write_rows: WriteRows, tmp_path:
     assert set(issues) == {2, 3, 4, 5, 6, 8, 9}
     assert issues[2].code == "benchmarking.attributes.unknown_attribute"
     assert "eaf_nominal_capacity_t" in issues[2].fix or "电弧炉公称容量" in issues[2].fix
-    assert issues[3].code == "benchmarking.attributes.bad_value" and "bof" in issues[3].fix
+    assert issues[3].code == "benchmarking.attributes.bad_value" and "bof (converter (BOF) process)" in issues[3].fix
+    assert "bof（转炉工序）" in issues[3].fix_zh  # each choice named in the message's language
     assert issues[4].column == "value" and "0" in issues[4].fix
     assert issues[5].code == "benchmarking.attributes.unknown_facility" and "F1" in issues[5].fix
     assert issues[9].code == "benchmarking.attributes.duplicate"

@@ -16,7 +16,7 @@ from greenmfg.settings import Settings
 from greenmfg.web.app import create_app
 from tests.browser.styleguide import serve
 
-__all__ = ["DEMO_PASSWORD", "live_server", "page_errors", "sign_in"]
+__all__ = ["DEMO_PASSWORD", "NAV_CLIPPED", "live_server", "page_errors", "sign_in"]
 
 DEMO_PASSWORD = "greenmfg-demo"
 
@@ -62,3 +62,16 @@ def page_errors(page: Page) -> list[str]:
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
     return errors
+
+
+#: the navigation's sections whose name is not wholly in view (script for ``page.evaluate``): outside the
+#: navigation's or the window's box, or the navigation scrolls sideways
+NAV_CLIPPED = """() => {
+  const nav = document.querySelector('nav.mainnav'), box = nav.getBoundingClientRect();
+  const scrolls = nav.scrollWidth > nav.clientWidth + 1;
+  return [...nav.querySelectorAll('a')].filter(a => {
+    const r = a.getBoundingClientRect(), name = a.querySelector('span').getBoundingClientRect();
+    return scrolls || r.width === 0 || name.width === 0 || r.left < box.left - 1 || r.right > box.right + 1
+           || r.right > window.innerWidth || r.bottom > box.bottom + 1;
+  }).map(a => a.textContent.trim());
+}"""

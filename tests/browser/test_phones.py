@@ -18,7 +18,7 @@ import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
 from tests.browser.conftest import LiveServer, screenshot
-from tests.browser.live_server import page_errors, sign_in
+from tests.browser.live_server import NAV_CLIPPED, page_errors, sign_in
 
 PHONE = {"width": 390, "height": 844}
 CHARTS_SETTLED = ("() => [...document.querySelectorAll('[data-echarts]')]"
@@ -140,6 +140,7 @@ def test_every_navigation_page_fits_a_phone(phone: Page, live_server: LiveServer
     page.set_viewport_size({"width": 1440, "height": 900})
     expect(nav).to_be_visible()
     expect(toggle).to_be_hidden()
+    assert page.evaluate(NAV_CLIPPED) == [], (username, locale)  # every section in view, none cut off
     assert errors == []
 
 

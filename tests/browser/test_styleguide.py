@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Page
 
+from tests.browser.live_server import NAV_CLIPPED
 from tests.browser.styleguide import ROWS, serve, styleguide_app, styleguide_templates
 
 
@@ -57,6 +58,9 @@ def test_styleguide_charts_draw(page: Page, base_url: str, locale: str) -> None:
     )
     assert painted > 5000
     assert page.locator("html").get_attribute("lang") == locale
+    # every section of the navigation (an admin who is also a regulator: all twelve) is in view at 1440 px,
+    # its name shown, none cut off by the bar's edge or hidden in a sideways scroll (issue #15 item 9)
+    assert page.evaluate(NAV_CLIPPED) == [], locale
     assert errors == []
 
 

@@ -109,7 +109,7 @@ def test_workbook_rows_carry_their_caveats(client: TestClient, login: Login, cem
     api = _api_warnings(client, login, cement)
     answer = signed_in(client, "cement").get(f"/benchmark/export.xlsx?enterprise={cement.org('cement')}")
     assert answer.status_code == 200
-    sheet = openpyxl.load_workbook(io.BytesIO(answer.content), read_only=True)["benchmark 对标"]
+    sheet = openpyxl.load_workbook(io.BytesIO(answer.content), read_only=True)["能效对标"]
     # the products named in the workbook's language, and the codes inside the messages in words
     header, body = column_keys(sheet), {r["product"]: list(r.values()) for r in sheet_records(sheet)}
     clinker, lime = body[key_name("clinker", zh=True)], body[key_name("lime", zh=True)]
@@ -146,6 +146,6 @@ def test_an_inferred_attribute_is_shown_beside_its_number(client: TestClient, lo
     if locale == "zh-CN":
         answer = browser.get(f"/benchmark/export.xlsx?enterprise={cement.org('cement')}")
         body = {r["product"]: r for r in sheet_records(
-            openpyxl.load_workbook(io.BytesIO(answer.content), read_only=True)["benchmark 对标"])}
+            openpyxl.load_workbook(io.BytesIO(answer.content), read_only=True)["能效对标"])}
         assert in_words(inferred["message_zh"], zh=True) in body[key_name("cement", zh=True)]["notes_zh"]
         assert in_words(inferred["message"], zh=False) in body[key_name("cement", zh=True)]["notes"]

@@ -162,7 +162,7 @@ def test_workbook_has_the_months_and_the_year(client: TestClient, login: Login, 
                          (f"/api/v1/enterprises/{works.org('steel')}/benchmark?format=xlsx", login("steel"))):
         answer = (signed_in(client, "steel").get(url) if headers is None else client.get(url, headers=headers))
         assert answer.status_code == 200
-        sheet = openpyxl.load_workbook(io.BytesIO(answer.content), read_only=True)["works 联合企业"]
+        sheet = openpyxl.load_workbook(io.BytesIO(answer.content), read_only=True)["钢铁联合企业"]
         header, body = column_keys(sheet), {r["period"]: r for r in sheet_records(sheet)}
         assert list(body) == ["2024-01", "2024-02", "2024"]
         assert body["2024-01"]["value"] == pytest.approx(JANUARY, rel=1e-9)

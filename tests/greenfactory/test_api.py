@@ -149,7 +149,7 @@ def test_reports_in_both_languages(client: TestClient, login: Login, world: Worl
     assert "Gap list" in html_en and "FAIL" in html_en and "below the pass mark 60" in html_en
     xlsx = client.get(f"{url}.xlsx?lang=en", headers=login("steel"))
     book = load_workbook(io.BytesIO(xlsx.content))
-    gaps = [row for row in book["gaps"].iter_rows(min_row=2, values_only=True)]
+    gaps = [row for row in book["Gaps"].iter_rows(min_row=2, values_only=True)]
     # every indicator but the platform (6/6) is a gap: 94 points recoverable
     assert sum(float(g[4]) for g in gaps) == pytest.approx(94)
     assert client.get(f"{url}.html?lang=fr", headers=login("steel")).status_code == 422

@@ -22,7 +22,8 @@ def filled(path: Path, *, bad: bool = False) -> Path:
     """The supply-chain template with every veto met, every qualitative item at full points and
     the three quantitative indicators at 70 % between benchmark 50 % and leading value 90 %."""
     book = load_workbook(io.BytesIO(template("supply-chain-2024")))
-    sheet = book["items"]
+    assert book.sheetnames == ["评价信息", "基本要求与指标"]  # sheets named in words (issue #15)
+    sheet = book["基本要求与指标"]
     for row in range(2, sheet.max_row + 1):
         key, kind = sheet.cell(row, 1).value, sheet.cell(row, 2).value
         if kind == "veto":
@@ -44,6 +45,12 @@ def test_template_round_trip_scores_by_hand(tmp_path: Path) -> None:
     # 100 − (4 + 5 + 5) × (1 − (70 − 50)/(90 − 50)) = 100 − 14 × 0.5 = 93
     assert result["total_score"] == pytest.approx(93)
     assert rows[0] == 2 and len(rows) == len(document["items"]) == 25
+    # a template made before, its sheets named by their keys, reads the same
+    book = load_workbook(tmp_path / "in.xlsx")
+    book["评价信息"].title, book["基本要求与指标"].title = "evaluation", "items"
+    book.save(tmp_path / "old.xlsx")
+    assert read_workbook((tmp_path / "old.xlsx").read_bytes()) == (document, rows)
+    assert read_workbook((tmp_path / "old.xlsx").read_bytes())[1].titles == {"evaluation": "evaluation", "items": "items"}
 
 
 def test_bad_workbook_rows_are_located(tmp_path: Path) -> None:
@@ -55,7 +62,7 @@ def test_bad_workbook_rows_are_located(tmp_path: Path) -> None:
             raise locate(error, rows, file="bad.xlsx") from None
     places = {(i.sheet, i.row, i.column) for i in refused.value.issues}
     # template rows: 1 header, 5 basic requirements (rows 2–6), then X11 row 7, X12 row 8 … X26 row 15
-    assert places == {("items", 8, "points"), ("items", 15, "unit")}
+    assert places == {("基本要求与指标", 8, "points"), ("基本要求与指标", 15, "unit")}
 
 
 def test_workbook_without_items_sheet_and_not_xlsx() -> None:
@@ -66,7 +73,9 @@ def test_workbook_without_items_sheet_and_not_xlsx() -> None:
     book.save(out)
     with pytest.raises(ValidationFailed) as refused:
         read_workbook(out.getvalue(), file="x.xlsx")
-    assert refused.value.issues[0].sheet == "items" and "缺少工作表" in refused.value.issues[0].message_zh
+    missing = refused.value.issues[0]
+    assert missing.sheet == "基本要求与指标" and missing.message_zh == "缺少工作表“基本要求与指标”"
+    assert missing.message == "sheet 'Requirements and indicators' is missing" and len(refused.value.issues) == 1
     with pytest.raises(InputError):
         read_workbook(b"not a workbook")
 
@@ -98,5 +107,5 @@ def test_cli_bad_input_exit_2_nothing_written(tmp_path: Path) -> None:
 def test_cli_template(tmp_path: Path) -> None:
     answer = runner.invoke(app, ["greenfactory", "template", "gbt36132-2018", "-o", str(tmp_path / "t.xlsx")])
     assert answer.exit_code == 0, answer.output
-    keys = [r[0] for r in load_workbook(tmp_path / "t.xlsx")["items"].iter_rows(min_row=2, values_only=True)]
+    keys = [r[0] for r in load_workbook(tmp_path / "t.xlsx")["基本要求与指标"].iter_rows(min_row=2, values_only=True)]
     assert keys[:3] == ["basic.compliance", "basic.top_management", "basic.organisation"] and len(keys) == 35

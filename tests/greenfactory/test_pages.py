@@ -90,7 +90,7 @@ def test_template_upload_fills_form_or_locates_errors(world: World, pages: Pages
     steel = pages("steel")
     content = steel.get("/green-factory/template.xlsx?framework=gbt36132-2025").content
     book = load_workbook(io.BytesIO(content))
-    sheet = book["items"]
+    sheet = book["基本要求与指标"]
     for row in range(2, sheet.max_row + 1):
         if sheet.cell(row, 2).value == "veto":
             sheet.cell(row, 6).value = "符合"
@@ -111,7 +111,7 @@ def test_template_upload_fills_form_or_locates_errors(world: World, pages: Pages
     files = {"workbook": ("gf.xlsx", out.getvalue(), "application/octet-stream")}
     refused = steel.post("/green-factory/new/upload", data={"enterprise_id": str(world.org("steel"))}, files=files)
     assert refused.status_code == 422
-    assert f"sheet items, row {bad_row}, column points" in page_text(refused)
+    assert f"sheet 基本要求与指标, row {bad_row}, column points" in page_text(refused)
     junk = {"workbook": ("gf.xlsx", b"not a workbook", "application/octet-stream")}
     assert steel.post("/green-factory/new/upload", data={"enterprise_id": str(world.org("steel"))},
                       files=junk).status_code == 422

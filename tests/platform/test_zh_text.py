@@ -314,14 +314,23 @@ IDENTIFIER_COLUMNS = {
     "deadline_source": "a source citation, quoted as written",
     "reference_source": "a source citation, quoted as written",
     "value_source": "where the evaluated enterprise's value came from, quoted as written",
-    # the accounting report (no defined names) and the carbon-market workbook (headers of its own)
-    "Reference": "the id of a cited value, as 'ref'", "参数出处编号": "the id of a cited value, as 'ref'",
-    "参考": "the id of a cited value or requirement, as 'ref'",
-    "Source": "a source citation, quoted as written", "出处": "a source citation, quoted as written",
-    "Code": "a finding's dotted code, as 'code'", "代码": "a finding's dotted code, as 'code'",
 }
 #: sheets that are the run's machine record, as the JSON API gives it (option names, dataset ids, hashes)
-RECORD_SHEETS = {"provenance 来源"}
+RECORD_SHEETS = {"数据溯源", "Provenance"}
+#: a sheet's name in English: words (letters, digits, spaces and a little punctuation), no Chinese
+ENGLISH_TITLE = re.compile(r"[A-Za-z0-9 ,()&'’-]+")
+#: a latin word (two letters or more, lower-case): no part of a Chinese sheet's name (CO2, LMDI may be)
+LATIN_WORD = re.compile(r"[a-z]{2,}")
+
+
+def sheet_name_offences(title: str, locale: str) -> list[str]:
+    """What is wrong with a sheet's name in a workbook of ``locale``: a code, or words of the other language
+    (issue #15: zh-CN sheets named in Chinese only, English ones in English only)."""
+    if SNAKE.search(title):
+        return ["a code"]
+    if locale.startswith("zh"):
+        return [] if CJK.search(title) and not LATIN_WORD.search(title) else ["not Chinese only"]
+    return [] if ENGLISH_TITLE.fullmatch(title) else ["not English only"]
 #: a verification status, benchmark class or quota grade as a whole cell: a code (in English, only the codes
 #: whose words differ from them: "uncertain" is a word)
 CELL_CODES = {"secondary", "recalled", "crosschecked", "not_found", "below_baseline", "not_classified",
@@ -353,12 +362,14 @@ def cell_offences(value: str, *, quoted: frozenset[str]) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def workbook_offences(where: str, content: bytes, *, quoted: frozenset[str]) -> list[str]:
+def workbook_offences(where: str, content: bytes, *, quoted: frozenset[str], locale: str | None = None) -> list[str]:
     from greenmfg.exports import keyed_cells
 
     found: list[str] = []
     book = load_workbook(io.BytesIO(content))
     for sheet in book.worksheets:
+        if locale is not None and (wrong := sheet_name_offences(sheet.title, locale)):
+            found.append(f"{where} sheet name “{sheet.title}”: {', '.join(wrong)}")
         if sheet.title in RECORD_SHEETS:
             continue
         keys = {column: key for key, (row, column) in keyed_cells(sheet).items() if row == 1}
@@ -417,7 +428,10 @@ def test_workbook_cells_are_words(platform: Platform, command_line_run: tuple[ob
                 assert answer.status_code == 200, (username, url, answer.status_code)
                 assert "spreadsheetml" in answer.headers["content-type"], url
                 built.append(url.split("?")[0])
-                found += workbook_offences(f"{username} {url}", answer.content, quoted=quoted)
+                # a link may ask for a language of its own (the equipment template is offered in both)
+                asked = re.search(r"[?&]lang=([A-Za-z-]+)", url)
+                found += workbook_offences(f"{username} {url}", answer.content, quoted=quoted,
+                                           locale=asked.group(1) if asked else locale)
         finally:
             client.get("/lang/zh-CN?next=/", follow_redirects=False)
     run, bench, ets = command_line_run
@@ -427,7 +441,13 @@ def test_workbook_cells_are_words(platform: Platform, command_line_run: tuple[ob
     ets_xlsx(ets, tmp_path / "ets.xlsx", lang=locale)  # type: ignore[arg-type]
     for name in ("account", "benchmark", "ets"):
         found += workbook_offences(f"greenmfg {name} --format xlsx", (tmp_path / f"{name}.xlsx").read_bytes(),
-                                   quoted=quoted)
+                                   quoted=quoted, locale=locale)
+    # the carbon-market workbook keeps its columns' keys as defined names, like every other (issue #15)
+    from greenmfg.exports import keyed_cells
+
+    ets_book = load_workbook(tmp_path / "ets.xlsx")
+    assert all(keyed_cells(sheet) for sheet in ets_book.worksheets), ets_book.sheetnames
+    assert {"emission_source", "item", "co2e_t", "parameters"} <= set(keyed_cells(ets_book.worksheets[1]))
     # the downloads of the pages: the blank templates, the report, the benchmark and compliance views, the
     # green-factory template and report
     for expected in ("/imports/template", "/benchmark/export.xlsx", "/region/compliance/export.xlsx",
@@ -435,6 +455,15 @@ def test_workbook_cells_are_words(platform: Platform, command_line_run: tuple[ob
         assert expected in built, (expected, sorted(set(built)))
     assert any(url.endswith("/report") for url in built) and any(url.endswith("/report.xlsx") for url in built), built
     assert not found, f"{len(found)} codes in workbook cells ({locale}):\n" + "\n".join(found[:60])
+
+
+def test_the_sheet_name_check_sees_codes_and_mixed_languages() -> None:
+    assert sheet_name_offences("below_baseline 基准以下", "zh-CN") == ["a code"]
+    assert sheet_name_offences("benchmark 对标", "zh-CN") == ["not Chinese only"]
+    assert sheet_name_offences("能效对标", "en") == ["not English only"]
+    assert sheet_name_offences("summary", "zh-CN") == ["not Chinese only"]
+    assert sheet_name_offences("能效对标", "zh-CN") == [] and sheet_name_offences("LMDI 效应", "zh-CN") == []
+    assert sheet_name_offences("Iron and steel works", "en") == [] and sheet_name_offences("By scope", "en") == []
 
 
 def test_the_cell_check_sees_codes() -> None:

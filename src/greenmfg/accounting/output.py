@@ -29,7 +29,14 @@ from greenmfg.accounting.service import AccountingRun
 from greenmfg.calc.accounting import CATEGORIES, CLINKER_OXIDES, GJ_PER_TCE, PFC_INPUTS
 from greenmfg.calc.steam import FEED_WATER_ENTHALPY_GJ_PER_T
 from greenmfg.errors import InputError
-from greenmfg.exports import append_row, column_words, export_translator, header_row, worded
+from greenmfg.exports import (
+    append_row,
+    column_words,
+    export_translator,
+    header_row,
+    sheet_title,
+    worded,
+)
 from greenmfg.i18n import N_, Translator
 from greenmfg.refdata.catalog import ParameterRow
 
@@ -555,7 +562,7 @@ def write_xlsx(run: AccountingRun, path: Path, *, translator: Translator | None 
         )
     document = result_document(run)
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("results 结果")
+    sheet = workbook.create_sheet(sheet_title(N_("Results"), words))
     columns = ["enterprise_id", "enterprise_name", "industry", "region", "facility_id", "period", "energy_tce",
                *(f"{k}_tco2e" for k in ("total", "scope1", "scope2", *CATEGORIES)), "warnings", "grid_factor_year",
                "methodology"]
@@ -564,14 +571,14 @@ def write_xlsx(run: AccountingRun, path: Path, *, translator: Translator | None 
         put(sheet, columns, [r["enterprise_id"], r["enterprise_name"], r["industry"], r["region"], r["facility_id"],
                              r["period"], r["energy_tce"], *r["emissions_tco2e"].values(), len(r["warnings"]),
                              r["grid_factor_year"], r["methodology"][name]])
-    sheet = workbook.create_sheet("products 产品")
+    sheet = workbook.create_sheet(sheet_title(N_("Products"), words))
     columns = ["enterprise_id", "facility_id", "period", "product", "quantity", "unit", "energy_intensity",
                "energy_intensity_unit", "emission_intensity", "emission_intensity_unit"]
     header(sheet, columns)
     for r in document["results"]:
         for p in r["products"]:
             put(sheet, columns, [r["enterprise_id"], r["facility_id"], r["period"], *p.values()])
-    sheet = workbook.create_sheet("lines 明细")
+    sheet = workbook.create_sheet(sheet_title(N_("Derivation lines"), words))
     columns = ["enterprise_id", "facility_id", "period", "file", "row", "item", "item_name_zh", "flow",
                "quantity_input", "unit_input", "quantity", "unit", "category", "energy_tce", "co2e_t",
                "parameters", "missing", "grid_factor_year", "methodology", "heating_values"]
@@ -591,14 +598,14 @@ def write_xlsx(run: AccountingRun, path: Path, *, translator: Translator | None 
                     f"{energy} {heating['energy_gj_per_unit']} GJ/{line['unit']} [{heating['energy_ref']}]; "
                     f"{emissions} {heating['emissions_gj_per_unit']} GJ/{line['unit']} "
                     f"[{heating['emissions_ref']}]: {heating['why_zh' if zh else 'why']}")])
-    sheet = workbook.create_sheet("warnings 提示")
+    sheet = workbook.create_sheet(sheet_title(N_("Warnings"), words))
     columns = ["enterprise_id", "facility_id", "period", "code", "message", "message_zh"]
     header(sheet, columns)
     for r in document["results"]:
         for w in r["warnings"]:
             put(sheet, columns, [r["enterprise_id"], r["facility_id"], r["period"], w["code"], w["message"],
                                  w["message_zh"]])
-    sheet = workbook.create_sheet("provenance 来源")
+    sheet = workbook.create_sheet(sheet_title(N_("Provenance"), words))
     header(sheet, ["key", "value"], {"key": N_("Provenance item")})
     for key, value in document["provenance"].items():
         append_row(sheet, [key, json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else value])

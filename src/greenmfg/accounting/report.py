@@ -49,7 +49,7 @@ from greenmfg.accounting.labels import (
 from greenmfg.accounting.lines import preload_lines, preload_warnings
 from greenmfg.accounting.models import CalculationRun, FacilityResult
 from greenmfg.errors import GreenmfgError
-from greenmfg.exports import append_row
+from greenmfg.exports import append_row, header_row, sheet_title
 from greenmfg.i18n import N_, Translator
 from greenmfg.orgs.models import Facility, Organisation
 from greenmfg.refdata.vocabulary import load_vocabulary
@@ -496,12 +496,17 @@ def render_xlsx(report: Mapping[str, Any], translator: Translator) -> bytes:
     book = Workbook()
     bold = Font(bold=True)
 
-    def sheet(title: str, header: list[str], rows: Iterable[list[Any]], *, formats: Mapping[int, str] | None = None,
-              first: bool = False) -> None:
+    def sheet(title: str, header: list[tuple[str, str]] | list[str], rows: Iterable[list[Any]], *,
+              formats: Mapping[int, str] | None = None, first: bool = False) -> None:
+        """A sheet headed by ``header``: (key, words) of each column, its key kept as a defined name
+        (:func:`greenmfg.exports.header_row`), or a title row of plain words (the summary)."""
         ws = book.active if first else book.create_sheet()
         assert ws is not None
-        ws.title = title[:31]
-        append_row(ws, header)
+        ws.title = sheet_title(title, translator)
+        if all(isinstance(h, tuple) for h in header):
+            header_row(ws, [h for h in header if isinstance(h, tuple)])
+        else:
+            append_row(ws, header)
         for cell in ws[1]:
             cell.font = bold
         for row in rows:
@@ -523,49 +528,58 @@ def render_xlsx(report: Mapping[str, Any], translator: Translator) -> bytes:
                [_("Electricity conversion"), r["basis"]], [], [_("Figure"), _("Value"), _("Unit")]]
     for column, figure in FIGURES:
         summary.append([_(figure), r["totals"][column], tce if column == "energy_tce" else tco2e])
-    sheet(_("Summary"), [_("Energy consumption and GHG emissions report"), ""], summary,
+    sheet(N_("Summary"), [_("Energy consumption and GHG emissions report"), ""], summary,
           formats={1: _NUMBER_FORMAT}, first=True)
-    figure_headers = [_(figure) for _column, figure in FIGURES]
-    sheet(_("By month"), [_("Period"), _("Facilities"), *figure_headers],
+    figure_headers = [(column, _(figure)) for column, figure in FIGURES]
+    sheet(N_("By month"), [("period", _("Period")), ("facilities", _("Facilities")), *figure_headers],
           [[m["label"], m["facilities"], *(m[c] for c, _label in FIGURES)] for m in r["by_month"]]
           + [[_("Year total"), "", *(r["totals"][c] for c, _label in FIGURES)]],
           formats={i: _NUMBER_FORMAT for i in range(2, 2 + len(FIGURES))})
-    sheet(_("By source"), [_("Energy or material"), _("Flow"), _("Emission category"), _("Quantity"), _("Unit"),
-                           _("Energy") + f" ({tce})", _("Share of energy"), _("Emissions") + f" ({tco2e})",
-                           _("Depends on unverified reference data")],
+    sheet(N_("By source"), [("item", _("Energy or material")), ("flow", _("Flow")), ("category", _("Emission category")),
+                            ("quantity", _("Quantity")), ("unit", _("Unit")), ("energy_tce", _("Energy") + f" ({tce})"),
+                            ("energy_share", _("Share of energy")), ("co2e_t", _("Emissions") + f" ({tco2e})"),
+                            ("unverified", _("Depends on unverified reference data"))],
           [[s["item"], s["flow"], s["category"], s["quantity"], s["unit"], s["energy_tce"], s["energy_share"],
             s["co2e_t"], _("yes") if s["unverified"] else _("no")] for s in r["by_source"]],
           formats={3: _NUMBER_FORMAT, 5: _NUMBER_FORMAT, 6: "0.0%", 7: _NUMBER_FORMAT})
-    sheet(_("By scope"), [_("Scope and category"), _("Emissions") + f" ({tco2e})", _("Share of net emissions")],
+    sheet(N_("By scope"), [("scope", _("Scope and category")), ("co2e_t", _("Emissions") + f" ({tco2e})"),
+                           ("share", _("Share of net emissions"))],
           [[s["label"], s["value"], s["share"]] for s in r["by_scope"]], formats={1: _NUMBER_FORMAT, 2: "0.0%"})
-    sheet(_("By facility"), [_("Facility"), _("Name"), _("Periods"), *figure_headers],
+    sheet(N_("By facility"), [("facility_code", _("Facility")), ("name", _("Name")), ("periods", _("Periods")),
+                              *figure_headers],
           [[f["code"], f["name"], f["periods"], *(f[c] for c, _label in FIGURES)] for f in r["by_facility"]],
           formats={i: _NUMBER_FORMAT for i in range(3, 3 + len(FIGURES))})
-    sheet(_("Products"), [_("Product"), _("Output"), _("Unit"), _("Unit-product energy"), _("Unit"),
-                          _("Unit-product emissions"), _("Unit")],
+    sheet(N_("Products"), [("product", _("Product")), ("output", _("Output")), ("output_unit", _("Unit")),
+                           ("energy_intensity", _("Unit-product energy")), ("energy_intensity_unit", _("Unit")),
+                           ("emission_intensity", _("Unit-product emissions")), ("emission_intensity_unit", _("Unit"))],
           [[p["name"], p["quantity"], p["unit"], p["energy_intensity"], p["energy_unit"], p["emission_intensity"],
             p["emission_unit"]] for p in r["products"]],
           formats={1: _NUMBER_FORMAT, 3: _NUMBER_FORMAT, 5: _INTENSITY_FORMAT})
-    sheet(_("Methodology"), [_("Methodology and reference data"), _("Name"), _("Edition"), _("Publisher"), "sha256"],
+    sheet(N_("Methodology"), [("kind", _("Methodology and reference data")), ("name", _("Name")),
+                              ("edition", _("Edition")), ("publisher", _("Publisher")), ("sha256", "sha256")],
           [[_("Standard"), f"{s['code']} {s['title']}", "", "", ""] for s in r["standards"]]
           + [[_("Sector guideline"), m["name"], "", "", ""] for m in r["methodologies"]]
           + [[_("Dataset"), d["title"], d["edition"], d["publisher"], d["sha256"]] for d in r["datasets"]]
           + [[_("Calculation run"), f"#{run['id']} {run['trigger']}", run["at"], f"greenmfg {run['version']}", ""]
              for run in r["runs"]])
-    sheet(_("Unverified values"), [_("Reference"), _("Parameter"), _("Value"), _("Unit"), _("Verification status"),
-                                   _("Derivation lines"), _("Energy depending on it") + f" ({tce})",
-                                   _("Emissions depending on it") + f" ({tco2e})", _("Source")],
+    sheet(N_("Unverified values"), [("ref", _("Reference")), ("parameter", _("Parameter")), ("value", _("Value")),
+                                    ("unit", _("Unit")), ("verification_status", _("Verification status")),
+                                    ("lines", _("Derivation lines")),
+                                    ("energy_tce", _("Energy depending on it") + f" ({tce})"),
+                                    ("co2e_t", _("Emissions depending on it") + f" ({tco2e})"), ("source", _("Source"))],
           [[u["ref"], u["parameter"], u.get("value"), u["unit_words"], u["status"], u["lines"], u["energy_tce"],
             u["co2e_t"], u.get("source", "")] for u in r["unverified"]],
           formats={6: _NUMBER_FORMAT, 7: _NUMBER_FORMAT})
-    sheet(_("Warnings"), [_("Warning"), _("Where")],
+    sheet(N_("Warnings"), [("message", _("Warning")), ("where", _("Where"))],
           [[in_words(w["message"], zh=translator.locale.startswith("zh")),  # a cited dataset by its title
             ", ".join(w["where"][:20]) + (" …" if len(w["where"]) > 20 else "")] for w in r["warnings"]])
     words = _Words(translator)
-    sheet(_("Derivation lines"), [_("Facility"), _("Period"), _("File"), _("Row"), _("Energy or material"), _("Flow"),
-                                  _("Quantity as entered"), _("Unit as entered"), _("Quantity"), _("Unit"),
-                                  _("Emission category"), _("Parameters"), _("Energy") + f" ({tce})",
-                                  _("Emissions") + f" ({tco2e})"],
+    sheet(N_("Derivation lines"), [("facility_code", _("Facility")), ("period", _("Period")), ("file", _("File")),
+                                   ("row", _("Row")), ("item", _("Energy or material")), ("flow", _("Flow")),
+                                   ("quantity_input", _("Quantity as entered")), ("unit_input", _("Unit as entered")),
+                                   ("quantity", _("Quantity")), ("unit", _("Unit")), ("category", _("Emission category")),
+                                   ("parameters", _("Parameters")), ("energy_tce", _("Energy") + f" ({tce})"),
+                                   ("co2e_t", _("Emissions") + f" ({tco2e})")],
           [[line["facility"], line["period"], line.get("file"), line.get("row"), words.item(line["item"]),
             label(FLOW_LABELS, line.get("flow"), translator),
             line.get("quantity_input"), line.get("unit_input"), line.get("quantity"), words.unit(line.get("unit")),

@@ -2,7 +2,7 @@
 
 Columns (Chinese or English headers): ``enterprise_id`` 企业编号, ``facility_id`` 设施编号,
 ``attribute`` 属性, ``value`` 取值. Attributes are the keys (or Chinese/English names) of the
-``facility_attributes`` dataset; choices may be written as key or Chinese name. Every problem is
+``facility_attributes`` dataset; choices may be written as key, Chinese or English name. Every problem is
 reported with file, row, column, value and a fix; one bad row refuses the whole file.
 """
 
@@ -93,11 +93,13 @@ def _parse_value(definition: AttributeDefinition, text: str) -> tuple[AttributeV
     if definition.type == "choice":
         spellings = {normalize_name(c): c for c in definition.choices}
         spellings |= {normalize_name(z): c for z, c in zip(definition.choice_names_zh, definition.choices, strict=True)}
+        spellings |= {normalize_name(e): c for e, c in zip(definition.choice_names_en, definition.choices, strict=False)}
         chosen = spellings.get(normalize_name(text))
-        allowed = ", ".join(f"{c} ({z})" for c, z in zip(definition.choices, definition.choice_names_zh, strict=True))
+        allowed_en = "; ".join(f"{c} ({definition.choice_name(c, zh=False)})" for c in definition.choices)
+        allowed_zh = "；".join(f"{c}（{definition.choice_name(c, zh=True)}）" for c in definition.choices)
         if chosen is None:
             return (None, f"'{text}' is not a value of {name}", f"'{text}' 不是 {name} 的可选值",
-                    f"write one of: {allowed}", f"请填写以下之一：{allowed}")
+                    f"write one of: {allowed_en}", f"请填写以下之一：{allowed_zh}")
         return chosen, "", "", "", ""
     cleaned = text.replace(",", "").replace(" ", "").removesuffix("%")
     try:

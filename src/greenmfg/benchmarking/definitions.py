@@ -45,7 +45,7 @@ __all__ = [
 ]
 
 INDICATORS_DATASET = "indicators/greenmfg-2026.1"
-ATTRIBUTES_DATASET = "facility_attributes/greenmfg-2026.1"
+ATTRIBUTES_DATASET = "facility_attributes/greenmfg-2026.2"
 BASES = frozenset({"energy", "electricity"})
 BOUNDARIES = frozenset({"facility", "facility_approximate", "not_computable"})
 COPRODUCTS = frozenset({"upper_bound", "not_computable"})
@@ -59,7 +59,8 @@ AttributeValue = float | str
 
 @dataclass(frozen=True, slots=True)
 class AttributeDefinition:
-    """A facility attribute: number (with unit and range) or choice (with Chinese names)."""
+    """A facility attribute: number (with unit and range) or choice (with Chinese and English names; an
+    edition without ``choice_names_en``, greenmfg-2026.1, names its choices in English by their keys)."""
 
     key: str
     name_zh: str
@@ -71,6 +72,17 @@ class AttributeDefinition:
     minimum: float | None
     maximum: float | None
     source: str
+    choice_names_en: tuple[str, ...] = ()
+
+    def choice_name(self, choice: str, *, zh: bool) -> str:
+        """A choice in words: its Chinese or English name (the key with spaces when the edition has no
+        English names), the value itself when it is not a choice of this attribute."""
+        if choice not in self.choices:
+            return choice
+        index = self.choices.index(choice)
+        if zh:
+            return self.choice_names_zh[index]
+        return self.choice_names_en[index] if self.choice_names_en else choice.replace("_", " ")
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,8 +203,11 @@ def _attributes(catalog: Catalog, dataset_id: str) -> dict[str, AttributeDefinit
             raise DatasetError(f"{where}: type must be number or choice, not '{kind}'")
         choices = tuple(c for c in (r.get("choices") or "").split("|") if c)
         names_zh = tuple(c for c in (r.get("choice_names_zh") or "").split("|") if c)
+        names_en = tuple(c.strip() for c in (r.get("choice_names_en") or "").split("|") if c.strip())
         if kind == "choice" and (not choices or len(names_zh) != len(choices)):
             raise DatasetError(f"{where}: a choice attribute needs choices and as many choice_names_zh")
+        if kind == "choice" and "choice_names_en" in r and len(names_en) != len(choices):
+            raise DatasetError(f"{where}: a choice attribute needs as many choice_names_en as choices")
         if kind == "number":
             try:
                 parse_unit(r.get("unit") or "1")
@@ -200,7 +215,7 @@ def _attributes(catalog: Catalog, dataset_id: str) -> dict[str, AttributeDefinit
                 raise DatasetError(f"{where}: {exc}") from None
         out[r["key"]] = AttributeDefinition(
             key=r["key"], name_zh=r["name_zh"], name_en=r["name_en"], type=kind,  # type: ignore[arg-type]
-            unit=r.get("unit", ""), choices=choices, choice_names_zh=names_zh,
+            unit=r.get("unit", ""), choices=choices, choice_names_zh=names_zh, choice_names_en=names_en,
             minimum=_number(r.get("minimum", ""), where), maximum=_number(r.get("maximum", ""), where),
             source=r["source"],
         )
@@ -327,7 +342,7 @@ def load_definitions(catalog: Catalog, vocabulary: Vocabulary, *, indicators_dat
 
 def when_words(definition: IndicatorDefinition, definitions: Definitions, *, zh: bool) -> str:
     """When an indicator variant applies, in words: 钢铁生产流程（设施所属工序） = 高炉工序 / steel route
-    (process of the facility) = bf; a choice without an English name is its key with spaces."""
+    (process of the facility) = blast-furnace process (:meth:`AttributeDefinition.choice_name`)."""
     def condition(kind: str, name: str, op: str, value: str) -> str:
         if kind == "products":
             return (f"唯一产品为{key_name(name, zh=True)}" if zh else f"the only product is {key_name(name, zh=False)}")
@@ -338,7 +353,7 @@ def when_words(definition: IndicatorDefinition, definitions: Definitions, *, zh:
             return f"{name} {op} {value}"
         shown = value
         if attribute.type == "choice" and value in attribute.choices:
-            shown = attribute.choice_names_zh[attribute.choices.index(value)] if zh else value.replace("_", " ")
+            shown = attribute.choice_name(value, zh=zh)
         elif attribute.unit:
             shown = f"{value} {attribute.unit}"
         return f"{attribute.name_zh if zh else attribute.name_en} {op} {shown}"

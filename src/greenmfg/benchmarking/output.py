@@ -30,7 +30,14 @@ from greenmfg.benchmarking.models import CAVEAT_CODES, REASON_CODES, ProductBenc
 from greenmfg.benchmarking.service import BenchmarkRun
 from greenmfg.benchmarking.works import PROCESSES
 from greenmfg.compliance.labels import CLASS_LABELS
-from greenmfg.exports import append_row, column_words, export_translator, header_row, worded
+from greenmfg.exports import (
+    append_row,
+    column_words,
+    export_translator,
+    header_row,
+    sheet_title,
+    worded,
+)
 from greenmfg.i18n import N_, Translator
 
 __all__ = ["benchmark_document", "summary_by_indicator", "write_xlsx"]
@@ -131,12 +138,12 @@ def write_xlsx(bench: BenchmarkRun, path: Path | BinaryIO, *, works_years: Seque
 
     workbook = Workbook(write_only=True)
     summary = summary_by_indicator(bench)
-    sheet = workbook.create_sheet("summary 汇总")
+    sheet = workbook.create_sheet(sheet_title(N_("Summary"), words))
     if summary:
         header(sheet, list(summary[0]))
         for row in summary:
             put(sheet, list(row), list(row.values()))
-    sheet = workbook.create_sheet("benchmark 对标")
+    sheet = workbook.create_sheet(sheet_title(N_("Benchmarking"), words))
     columns = ["enterprise_id", "facility_id", "period", "product", "output", "output_unit", "indicator",
               "indicator_name_zh", "variant_zh", "selection", "value", "unit", "edition", "benchmark_level",
               "baseline_level", "class", "gap_to_benchmark", "gap_to_baseline", "savings_to_benchmark_tce",
@@ -154,7 +161,7 @@ def write_xlsx(bench: BenchmarkRun, path: Path | BinaryIO, *, works_years: Seque
                       *(r.quota_limits.get(g) for g in (1, 2, 3)), r.boundary, len(r.warnings),
                       *_notes(r)])
     if bench.works or works_years:
-        sheet = workbook.create_sheet("works 联合企业")
+        sheet = workbook.create_sheet(sheet_title(N_("Iron and steel works"), words))
         columns = ["enterprise_id", "period", "crude_steel_t", "value", "unit", "process_ratios", "other",
                    "benchmark_level", "baseline_level", "class", "gap_to_benchmark", "gap_to_baseline",
                    "savings_to_benchmark_tce", "savings_to_baseline_tce", "quota_standard", "quota_grade",
@@ -180,7 +187,7 @@ def write_xlsx(bench: BenchmarkRun, path: Path | BinaryIO, *, works_years: Seque
                           "; ".join(w.message for w in caveats) or None,
                           "；".join(w.message_zh for w in unverified) or None,
                           "; ".join(w.message for w in unverified) or None])
-    sheet = workbook.create_sheet("levels 水平与限额")
+    sheet = workbook.create_sheet(sheet_title(N_("Levels and quotas"), words))
     columns = ["ref", "name", "value", "unit", "edition", "verification_status", "source", "results"]
     header(sheet, columns)
     used: dict[str, tuple[Any, ...]] = {}
@@ -192,13 +199,13 @@ def write_xlsx(bench: BenchmarkRun, path: Path | BinaryIO, *, works_years: Seque
             uses[level.ref] += 1
     for ref in sorted(used):
         put(sheet, columns, [*used[ref], uses[ref]])
-    sheet = workbook.create_sheet("warnings 提示")
+    sheet = workbook.create_sheet(sheet_title(N_("Warnings"), words))
     columns = ["enterprise_id", "facility_id", "period", "product", "code", "ref", "message", "message_zh"]
     header(sheet, columns)
     for r in [*bench.results, *bench.works]:
         for w in r.warnings:
             put(sheet, columns, [r.enterprise_id, r.facility_id, r.period, r.product, w.code, w.ref, w.message, w.message_zh])
-    sheet = workbook.create_sheet("indicators 指标")
+    sheet = workbook.create_sheet(sheet_title(N_("Indicators"), words))
     columns = ["key", "product", "name_zh", "name_en", "variant_zh", "variant_en", "unit", "basis", "boundary",
                "boundary_en", "when", "default", "benchmark_key", "quota_dataset", "quota_key", "corrections",
                "source", "verification_status"]
@@ -207,7 +214,7 @@ def write_xlsx(bench: BenchmarkRun, path: Path | BinaryIO, *, works_years: Seque
         put(sheet, columns, [d.key, d.product, d.name_zh, d.name_en, d.variant_zh, d.variant_en, d.unit, d.basis, d.boundary,
                       d.boundary_en, when_words(d, bench.definitions, zh=zh), "yes" if d.default else "no", d.benchmark_key, d.quota_dataset,
                       d.quota_key, " ".join(d.corrections), d.source, d.verification_status])
-    sheet = workbook.create_sheet("provenance 来源")
+    sheet = workbook.create_sheet(sheet_title(N_("Provenance"), words))
     header(sheet, ["key", "value"], _PROVENANCE_WORDS)
     provenance = {**bench.accounting.provenance(), "benchmarking": bench.provenance()}
     for key, value in provenance.items():

@@ -1,5 +1,4 @@
-"""The compliance view as an Excel workbook (sheets named in both languages; columns headed in the
-reader's language, each column's key kept as a defined name: :func:`greenmfg.exports.header_row`)."""
+"""The compliance view as an Excel workbook (sheets named and columns headed in the reader's language, each column's key kept as a defined name: :func:`greenmfg.exports.header_row`)."""
 
 from __future__ import annotations
 
@@ -9,7 +8,14 @@ from typing import Any
 
 from greenmfg.compliance.labels import CLASS_LABELS
 from greenmfg.compliance.service import CLASSES, ComplianceView, GroupCounts, PlantYear
-from greenmfg.exports import append_row, column_words, export_translator, header_row, worded
+from greenmfg.exports import (
+    append_row,
+    column_words,
+    export_translator,
+    header_row,
+    sheet_title,
+    worded,
+)
 from greenmfg.i18n import N_, Translator
 
 __all__ = ["compliance_xlsx", "rows_for_export"]
@@ -49,8 +55,8 @@ def _plant(p: PlantYear, view: ComplianceView) -> dict[str, Any]:
             "unverified_refs": " ".join(p.unverified)}
 
 
-def rows_for_export(view: ComplianceView) -> list[tuple[str, list[dict[str, Any]]]]:
-    """(sheet title, rows) of the workbook."""
+def rows_for_export(view: ComplianceView) -> list[tuple[str, str, list[dict[str, Any]]]]:
+    """(sheet key, sheet title as an English message id, rows) of the workbook."""
     below = []
     for p, d in view.below_baseline:
         below.append({**_plant(p, view), "deadline": d.deadline if d else None,
@@ -59,20 +65,22 @@ def rows_for_export(view: ComplianceView) -> list[tuple[str, list[dict[str, Any]
                       "deadline_verification_status": d.verification_status if d else None})
     deadlines = [d.as_dict() for d in view.deadlines.values()]
     return [
-        ("industry 行业", [_group(g, "industry") for g in view.by_industry]),
-        (f"{view.area_level} 地区", [_group(g, view.area_level) for g in view.by_area]),
-        ("below_baseline 基准以下", below),
-        ("plants 设施", [_plant(p, view) for p in view.plants]),
-        ("trend 趋势", [_group(g, "period") for g in view.trend]),
-        ("totals 合计", [_group(view.totals, "key")]),
-        ("deadlines 期限", deadlines),
-        ("provenance 来源", [{"key": k, "value": v} for k, v in view.view.provenance.items()]),
+        ("industry", N_("By industry"), [_group(g, "industry") for g in view.by_industry]),
+        ("area", _AREA_TITLES.get(view.area_level, N_("By area")), [_group(g, view.area_level) for g in view.by_area]),
+        ("below_baseline", N_("Below the baseline"), below),
+        ("plants", N_("Plants"), [_plant(p, view) for p in view.plants]),
+        ("trend", N_("Trend"), [_group(g, "period") for g in view.trend]),
+        ("totals", N_("Totals"), [_group(view.totals, "key")]),
+        ("deadlines", N_("Deadlines"), deadlines),
+        ("provenance", N_("Provenance"), [{"key": k, "value": v} for k, v in view.view.provenance.items()]),
     ]
 
 
 #: the group column of the totals sheet and the columns of the deadlines and provenance sheets
 _WORDS = {"key": N_("Group")}
-_SHEET_WORDS = {"deadlines 期限": {"key": N_("Benchmark level code")}, "provenance 来源": {"key": N_("Provenance item")}}
+_SHEET_WORDS = {"deadlines": {"key": N_("Benchmark level code")}, "provenance": {"key": N_("Provenance item")}}
+#: the title of the sheet by area, by the view's level of areas
+_AREA_TITLES = {"province": N_("By province"), "city": N_("By city")}
 #: the codes of the view's cells in words (:func:`greenmfg.exports.worded`); the provenance sheet is the run's
 #: record as the JSON API gives it
 LABELS = {"class": CLASS_LABELS, "quota_grade": {"fails": N_("Fails the quota")}, "key": {"total": N_("All plants")}}
@@ -86,13 +94,13 @@ def compliance_xlsx(view: ComplianceView, translator: Translator | None = None) 
 
     words = export_translator(translator)
     workbook = Workbook(write_only=True)
-    for title, rows in rows_for_export(view):
-        sheet = workbook.create_sheet(title)
+    for key, title, rows in rows_for_export(view):
+        sheet = workbook.create_sheet(sheet_title(title, words))
         if rows:
-            header_row(sheet, column_words(list(rows[0]), words, words=_SHEET_WORDS.get(title, _WORDS)))
+            header_row(sheet, column_words(list(rows[0]), words, words=_SHEET_WORDS.get(key, _WORDS)))
             for row in rows:
                 cells = [_cell(v) for v in row.values()]
-                append_row(sheet, cells if title.startswith("provenance") else worded(list(row), cells, words, labels=LABELS))
+                append_row(sheet, cells if key == "provenance" else worded(list(row), cells, words, labels=LABELS))
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

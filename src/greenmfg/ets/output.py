@@ -1,5 +1,6 @@
-"""Render an ETS result: the workbook (headers in words, Chinese or English) and the rows of the
-command line's table. The JSON document is :meth:`greenmfg.ets.models.EtsResult.to_document`."""
+"""Render an ETS result: the workbook (headers in words, Chinese or English, each column's key kept as a
+defined name ``greenmfg.<key>`` by the one export helper, :func:`greenmfg.exports.header_row`) and the rows
+of the command line's table. The JSON document is :meth:`greenmfg.ets.models.EtsResult.to_document`."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 from greenmfg.accounting.labels import FLOW_LABELS, PARAMETER_LABELS, label
 from greenmfg.accounting.template_spec import LABELS_EN, header_zh
 from greenmfg.ets.models import EtsResult, EtsRow
-from greenmfg.exports import append_row, export_translator
+from greenmfg.exports import append_row, export_translator, header_row
 from greenmfg.refdata.words import in_words, key_name, status_name, unit_name
 
 __all__ = ["SOURCE_WORDS", "period_rows", "write_xlsx"]
@@ -32,7 +33,7 @@ _WORDS: dict[str, tuple[str, str]] = {
     "lines": ("明细行", "Derivation lines"),
     "line": ("明细行", "Line"), "file": ("文件", "File"), "row": ("行号", "Row"), "item": ("品种", "Item"),
     "flow": ("流向", "Flow"), "quantity": ("数量", "Quantity"), "unit": ("单位", "Unit"),
-    "source": ("排放源", "Emission source"), "covered": ("计入覆盖排放", "Covered"),
+    "emission_source": ("排放源", "Emission source"), "covered": ("计入覆盖排放", "Covered"),
     "co2e_t": ("排放量 tCO2e", "Emissions tCO2e"), "formula": ("公式", "Formula"),
     "parameters": ("参数及来源", "Parameters and sources"),
     "severity": ("级别", "Severity"), "code": ("代码", "Code"), "message": ("说明", "Message"), "fix": ("处理建议", "Fix"),
@@ -58,6 +59,11 @@ _FIGURES = ("covered_tco2e", "combustion_tco2", "process_tco2", "pfc_tco2e", "cf
 def _word(words: dict[str, tuple[str, str]], key: str, zh: bool) -> str:
     pair = words.get(key)
     return key if pair is None else pair[0 if zh else 1]
+
+
+def _header(sheet: Any, keys: tuple[str, ...], zh: bool) -> None:
+    """The first row of ``sheet``: each column's words (:data:`_WORDS`), its key kept as a defined name."""
+    header_row(sheet, [(key, _word(_WORDS, key, zh)) for key in keys])
 
 
 def _figures(row: EtsRow) -> list[Any]:
@@ -93,15 +99,13 @@ def write_xlsx(result: EtsResult, path: Path, *, lang: str = "zh-CN") -> None:
     words = export_translator(locale="zh-CN" if zh else "en")
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("覆盖排放" if zh else "Covered emissions")
-    append_row(sheet, [_word(_WORDS, k, zh) for k in ("level", "enterprise_id", "facility_id", "process", "period",
-                                                     *_FIGURES, "lines")])
+    _header(sheet, ("level", "enterprise_id", "facility_id", "process", "period", *_FIGURES, "lines"), zh)
     for level, enterprise_id, facility_id, process, row in period_rows(result):
         append_row(sheet, [_word(_LEVELS, level, zh), enterprise_id, facility_id, _word(_PROCESSES, process, zh) if process else "",
                            row.period, *_figures(row), " ".join(row.figures.lines)])
     sheet = workbook.create_sheet("计算明细" if zh else "Derivation")
-    append_row(sheet, [_word(_WORDS, k, zh) for k in ("line", "enterprise_id", "facility_id", "period", "file", "row",
-                                                     "item", "flow", "quantity", "unit", "source", "covered", "co2e_t",
-                                                     "formula", "parameters")])
+    _header(sheet, ("line", "enterprise_id", "facility_id", "period", "file", "row", "item", "flow", "quantity",
+                    "unit", "emission_source", "covered", "co2e_t", "formula", "parameters"), zh)
     for line in result.lines.values():
         parameters = "; ".join(
             f"{label(PARAMETER_LABELS, p['name'], words)}={p['value']} {p['unit']} [{p['ref']}"
@@ -118,8 +122,7 @@ def write_xlsx(result: EtsResult, path: Path, *, lang: str = "zh-CN") -> None:
                            _word(SOURCE_WORDS, line["source"], zh), ("是" if zh else "yes") if line["covered"] else ("否" if zh else "no"),
                            line["co2e_t"], formula, in_words(parameters, zh=zh)])
     sheet = workbook.create_sheet("提示" if zh else "Findings")
-    append_row(sheet, [_word(_WORDS, k, zh) for k in ("severity", "code", "message", "fix", "file", "row", "column",
-                                                     "facility_id", "period", "ref")])
+    _header(sheet, ("severity", "code", "message", "fix", "file", "row", "column", "facility_id", "period", "ref"), zh)
     for f in result.findings:
         column = (header_zh(f.column) if zh else LABELS_EN.get(f.column, f.column)) if f.column else f.column
         append_row(sheet, [_word(_SEVERITY, f.severity, zh), f.code, in_words(f.message_zh if zh else f.message, zh=zh),

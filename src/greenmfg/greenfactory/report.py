@@ -14,7 +14,7 @@ from typing import Any
 
 from jinja2 import Environment
 
-from greenmfg.exports import append_row, column_words, export_translator, header_row
+from greenmfg.exports import append_row, column_words, export_translator, header_row, sheet_title
 from greenmfg.i18n import N_
 from greenmfg.refdata.words import dataset_name, in_words
 from greenmfg.reports import html_to_pdf, report_environment, stamp, word_functions
@@ -134,7 +134,7 @@ def render_xlsx(evaluation: dict[str, Any], *, organisation: str, lang: str = "z
     book = Workbook()
     summary = book.active
     assert summary is not None
-    summary.title = "summary"
+    summary.title = sheet_title(N_("Summary"), words)
     for row in ([t["organisation"], organisation], [t["framework"], result["provenance"]["title_zh" if name == "name_zh" else "title"]],
                 [words.gettext(N_("Dataset")), f"{dataset_name(result['provenance']['dataset_id'], zh=name == 'name_zh')} "
                                                 f"sha256 {result['provenance']['sha256']}"],
@@ -144,7 +144,7 @@ def render_xlsx(evaluation: dict[str, Any], *, organisation: str, lang: str = "z
                 [], [t["indicator"], t["points"], t["max"]],
                 *[[r[name], round(r["points"], 4), r["max_points"]] for r in result["by_level1"]]):
         append_row(summary, row)
-    items = book.create_sheet("indicators")
+    items = book.create_sheet(sheet_title(N_("Indicators"), words))
     header_row(items, column_words(["key", "name", "points", "max_points", "value", "unit", "reference", "leading",
                                     "value_source", "reference_source", "verification_status", "evidence"],
                                    words, words=_WORDS))
@@ -156,11 +156,11 @@ def render_xlsx(evaluation: dict[str, Any], *, organisation: str, lang: str = "z
         append_row(items, [i["key"], i[name], round(i["points"], 4), i["max_points"], i.get("value"), i.get("unit", ""),
                       i.get("benchmark"), i.get("leading"), source, i.get("reference_source", ""),
                       t["verification." + i["citation"]["verification_status"]], i["evidence"]])
-    gaps = book.create_sheet("gaps")
+    gaps = book.create_sheet(sheet_title(N_("Gaps"), words))
     header_row(gaps, column_words(["key", "name", "points", "max_points", "recoverable"], words, words=_WORDS))
     for g in result["gaps"]:
         append_row(gaps, [g["key"], g[name], round(g["points"], 4), g["max_points"], round(g["recoverable"], 4)])
-    warnings = book.create_sheet("warnings")
+    warnings = book.create_sheet(sheet_title(N_("Warnings"), words))
     header_row(warnings, column_words(["code", "message"], words, words=_WORDS))
     for w in result["warnings"]:
         append_row(warnings, [w["code"], in_words(w["zh" if name == "name_zh" else "en"], zh=name == "name_zh")])
