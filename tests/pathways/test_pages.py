@@ -15,10 +15,8 @@ from openpyxl import load_workbook
 
 from greenmfg.db.session import Database
 from greenmfg.pathways.decomposition import Scope, decompose_stored
-from tests.factories import Login, PageSession, World, page_text
+from tests.factories import Login, PageSession, World, commit, page_text
 from tests.pathways.test_decomposition import GLASS, STEEL, activity_csv, glass, steel
-
-from tests.factories import commit
 
 
 @pytest.fixture
