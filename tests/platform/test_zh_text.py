@@ -314,6 +314,8 @@ IDENTIFIER_COLUMNS = {
     "deadline_source": "a source citation, quoted as written",
     "reference_source": "a source citation, quoted as written",
     "value_source": "where the evaluated enterprise's value came from, quoted as written",
+    "measure_key": "the measure's code (the library's industry.key, or the enterprise's own), to refer to it; "
+                   "named in words beside it",
     # the accounting report (no defined names) and the carbon-market workbook (headers of its own)
     "Reference": "the id of a cited value, as 'ref'", "参数出处编号": "the id of a cited value, as 'ref'",
     "参考": "the id of a cited value or requirement, as 'ref'",
