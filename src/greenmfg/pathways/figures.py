@@ -84,7 +84,7 @@ def waterfall_option(document: Mapping[str, Any], aggregate_name: str, t: Transl
         "tooltip": {"trigger": "axis", "axisPointer": {"type": "shadow"}},
         "grid": {"left": 8, "right": 16, "top": 36, "bottom": 8},
         "xAxis": {"type": "category", "data": [s[0] for s in steps],
-                  "axisLabel": {"interval": 0, "rotate": 30, "width": 130, "overflow": "truncate"}},
+                  "axisLabel": {"interval": 0, "rotate": 30}},
         "yAxis": {"type": "value", "name": unit, "scale": True},
         "series": [
             {"name": "", "type": "bar", "stack": "waterfall", "data": bottoms, "silent": True,
@@ -212,9 +212,9 @@ def industries_option(rows: Sequence[tuple[str, Mapping[str, Any]]], t: Translat
         series.append({"name": name, "type": "bar", "data": [_round(by_key.get(k), divisor) for k in order]})
     return {"tooltip": {"trigger": "axis", "axisPointer": {"type": "shadow"}}, "legend": {"bottom": 0},
             "grid": {"left": 8, "right": 16, "top": 40, "bottom": 36},
-            "xAxis": {"type": "value", "name": unit},
+            "xAxis": {"type": "value", "name": unit, "nameLocation": "middle", "splitNumber": 3},
             "yAxis": {"type": "category", "data": list(order.values()), "inverse": True,
-                      "axisLabel": {"width": 150, "overflow": "break"}},
+                      "axisLabel": {"width": 120, "overflow": "truncate"}},
             "series": series}
 
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from importlib.resources import files
 from typing import Any
 
-from sqlalchemy import distinct, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from greenmfg.accounting.models import FacilityResult
@@ -51,7 +51,7 @@ EXAMPLE_NAME = "province.yaml"
 
 
 def _counted_years(session: Session, *where: Any) -> list[int]:
-    query = (select(distinct(FacilityResult.year)).join(Organisation, Organisation.id == FacilityResult.enterprise_id)
+    query = (select(FacilityResult.year).distinct().join(Organisation, Organisation.id == FacilityResult.enterprise_id)
              .where(FacilityResult.counted.is_(True), *where))
     return sorted(int(y) for y in session.scalars(query))
 
@@ -150,7 +150,7 @@ def area_choices(session: Session, principal: Principal) -> list[Area]:
     """The areas the caller may open: each area-level jurisdiction without an industry limit (a
     regulator), or every province and city with an enterprise (an admin)."""
     if principal.is_admin and "read" in principal.scopes:
-        rows = session.execute(select(distinct(Organisation.province)).where(
+        rows = session.execute(select(Organisation.province).distinct().where(
             Organisation.kind == OrgKind.enterprise, Organisation.province.is_not(None))).scalars()
         return [Area(str(p)) for p in sorted(r for r in rows if r)]
     if "read" not in principal.scopes:
@@ -235,7 +235,7 @@ def region_pathways(database: Database, principal: Principal, province: str, cit
     enterprises registered there); an industry without results in both years carries its problem."""
     with database.session() as session:
         require_area(session, principal, province, city)
-        industries = sorted(str(i) for i in session.scalars(select(distinct(Organisation.industry)).where(
+        industries = sorted(str(i) for i in session.scalars(select(Organisation.industry).distinct().where(
             Organisation.kind == OrgKind.enterprise, Organisation.industry.is_not(None),
             *_area_clause(province, city))) if i)
     total: DecompositionResult | None = None
