@@ -108,7 +108,7 @@ def test_the_navigation_is_what_the_domains_declare() -> None:
     assert [(item.key, item.href) for item in navigation()] == [
         ("dashboard", "/"), ("imports", "/imports"), ("results", "/results"), ("capacity", "/capacity"),
         ("benchmark", "/benchmark"), ("greenfactory", "/green-factory"), ("greenlist", "/green-list"), ("ets", "/ets"), ("ets-region", "/ets/region"),
-        ("meters", "/meters"), ("diagnosis", "/diagnosis"), ("region", "/region"), ("admin", "/admin")]
+        ("meters", "/meters"), ("diagnosis", "/diagnosis"), ("pathways", "/pathways"), ("region", "/region"), ("admin", "/admin")]
     twice = Domain("greenmfg.twice", nav=(NavItem("region", "Region", "/r", "region", order=1),))
     with pytest.raises(ValueError, match="region"):
         navigation((*discover(), twice))

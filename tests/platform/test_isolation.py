@@ -176,6 +176,17 @@ ETS = {
 }
 
 
+#: carbon-peak pathways, tested in tests/pathways/test_pages.py: an enterprise's decomposition and measures (another
+#: enterprise's user and an evaluator of another → 404, no data), a region's industries (admins and regulators of the
+#: whole area; 403 otherwise), the example scenario (no tenant data)
+PATHWAYS = {
+    ("GET", "/api/v1/pathways/enterprises/{enterprise_id}/decomposition"),
+    ("GET", "/api/v1/pathways/enterprises/{enterprise_id}/macc"),
+    ("GET", "/api/v1/pathways/regions/{province}/industries"),
+    ("GET", "/api/v1/pathways/scenarios/example"),
+}
+
+
 def _api_routes(client: TestClient) -> set[tuple[str, str]]:
     out = set()
     for route in app_routes(client.app):
@@ -188,7 +199,7 @@ def _api_routes(client: TestClient) -> set[tuple[str, str]]:
 def test_every_api_route_is_classified(client: TestClient) -> None:
     unclassified = (_api_routes(client) - SCOPED - LISTS - OWN - PUBLIC - ADMIN - REGIONAL - CAPACITY - BASELINES
                     - DIAGNOSIS - GREENFACTORY
-                    - MONITORING - GREENLIST - MONTH_EDIT - ETS)
+                    - MONITORING - GREENLIST - MONTH_EDIT - ETS - PATHWAYS)
     assert not unclassified, f"add these routes to an isolation class and test them: {sorted(unclassified)}"
 
 

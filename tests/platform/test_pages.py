@@ -129,6 +129,15 @@ NOTIFICATIONS = {("GET", "/inbox"), ("POST", "/inbox/{notification_id}/read"), (
 #: the national carbon market's allowances list, tested in tests/ets/test_allowances.py: the covered enterprises
 #: the user may see (a regulator's area, an enterprise user's own), no other
 ETS_ALLOWANCES = {("GET", "/ets/allowances")}
+#: carbon-peak pathways, tested in tests/pathways/test_pages.py: the entry (a redirect), an enterprise's page, its
+#: scenario form and downloads (another enterprise's user → 404 page), the example's downloads (no tenant data), the
+#: region's page and downloads (admins and regulators of the whole area; 403 otherwise)
+PATHWAYS = {("GET", "/pathways"), ("GET", "/enterprises/{enterprise_id}/pathways"),
+            ("POST", "/enterprises/{enterprise_id}/pathways/scenario"),
+            ("GET", "/enterprises/{enterprise_id}/pathways/report.pdf"),
+            ("GET", "/enterprises/{enterprise_id}/pathways/decomposition.xlsx"),
+            ("GET", "/enterprises/{enterprise_id}/pathways/macc.xlsx"), ("GET", "/pathways/example.{fmt}"),
+            ("GET", "/pathways/region"), ("GET", "/pathways/region.pdf"), ("GET", "/pathways/region.xlsx")}
 STEEL_TEXTS = ("E-STEEL", "唐山示例钢铁")
 
 
@@ -143,7 +152,7 @@ def _page_routes(client: TestClient) -> set[tuple[str, str]]:
 def test_every_page_route_is_classified(client: TestClient) -> None:
     unclassified = (_page_routes(client) - SCOPED - HOME - NO_TENANT_DATA - PUBLIC - ADMIN_PAGES - REGION_PAGES
                     - OWN_PAGES - CAPACITY - DIAGNOSIS - GREENFACTORY - COMPLIANCE - MONITORING - GREENLIST
-                    - NOTIFICATIONS - MONTH_EDIT - ETS_ALLOWANCES - ETS)
+                    - NOTIFICATIONS - MONTH_EDIT - ETS_ALLOWANCES - ETS - PATHWAYS)
     assert not unclassified, f"add these page routes to an isolation class and test them: {sorted(unclassified)}"
 
 

@@ -314,6 +314,8 @@ IDENTIFIER_COLUMNS = {
     "deadline_source": "a source citation, quoted as written",
     "reference_source": "a source citation, quoted as written",
     "value_source": "where the evaluated enterprise's value came from, quoted as written",
+    "measure_key": "the measure's code (the library's industry.key, or the enterprise's own), to refer to it; "
+                   "named in words beside it",
 }
 #: sheets that are the run's machine record, as the JSON API gives it (option names, dataset ids, hashes)
 RECORD_SHEETS = {"数据溯源", "Provenance"}

@@ -401,8 +401,8 @@ def decompose_file(path: Path, *, base: int, target: int, method: Method = "addi
 @dataclass(frozen=True, slots=True)
 class Scope:
     """Whose stored results: ``kind`` ``enterprise`` (an organisation id, terms by product), ``industry``
-    (an industry key, terms by enterprise) or ``region`` (a province code, optionally a city: industry →
-    enterprise)."""
+    (an industry key, terms by enterprise; of one region when ``province`` (and ``city``) is given) or
+    ``region`` (a province code, optionally a city: industry → enterprise)."""
 
     kind: Literal["enterprise", "industry", "region"]
     enterprise_id: int | None = None
@@ -426,6 +426,10 @@ def _stored_records(session: Any, scope: Scope, years: Iterable[int]) -> tuple[l
         levels = ["product"]
     elif scope.kind == "industry":
         visible = Organisation.industry == scope.industry
+        if scope.province:  # an industry of a region
+            visible = visible & (Organisation.province == scope.province)
+            if scope.city:
+                visible = visible & (Organisation.city == scope.city)
         levels = ["enterprise"]
     else:
         visible = Organisation.province == scope.province
@@ -495,7 +499,10 @@ def decompose_stored(database: Any, scope: Scope, *, base: int, target: int, met
         pair = merged.setdefault((r.path, r.year), [0.0, 0.0])
         pair[0] += r.output or 0.0
         pair[1] += r.energy
-    where = f"{scope.kind}:{scope.enterprise_id or scope.industry or scope.province}{'/' + scope.city if scope.city else ''}"
+    area = f"{scope.province}{'/' + scope.city if scope.city else ''}" if scope.province else ""
+    where = f"{scope.kind}:{scope.enterprise_id or scope.industry or area}"
+    if scope.kind == "industry" and area:
+        where = f"{where}@{area}"
     if not merged:
         raise ValidationFailed([Locator(code_prefix="pathways.stored.").finding(
             "no_results", "scope", where, "no counted results in this scope", "该范围内没有计入的核算结果",

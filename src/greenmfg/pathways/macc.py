@@ -417,7 +417,7 @@ def measures_from_checks(checks: Sequence[Check]) -> tuple[list[MeasureRow], lis
     if rows:
         findings.append(_warning(
             "assumed_lifetime", "the lifetimes of equipment replacements are greenmfg's assumptions ("
-            + ", ".join(f"{k} {v:g} yr" for k, v in DIAGNOSIS_LIFETIMES.items()) + ")",
+            + ", ".join(f"{k.replace('_', ' ')} {v:g} yr" for k, v in DIAGNOSIS_LIFETIMES.items()) + ")",
             "设备更换措施的寿命为 greenmfg 的假设值（电机、泵、风机 15 年，空压机 12 年，变压器 25 年，锅炉 20 年）"))
     if left_out:
         findings.append(_warning(

@@ -10,6 +10,7 @@ from typing import Any
 
 from greenmfg.exports import append_row, column_words, export_translator, header_row
 from greenmfg.i18n import N_, Translator
+from greenmfg.refdata.words import in_words
 
 from .macc import MaccResult
 
@@ -106,7 +107,7 @@ def workbook_bytes(result: MaccResult, *, lang: str = "zh-CN") -> bytes:
     severity = {"warning": N_("warning"), "info": N_("information"), "error": N_("error")}
     for f in document["findings"]:
         level = severity[f["severity"]]
-        append_row(ws, [t.gettext(level), f["code"], f["message_zh"] if zh else f["message"],
+        append_row(ws, [t.gettext(level), f["code"], in_words(f["message_zh"] if zh else f["message"], zh=zh),
                         f["fix_zh"] if zh else f["fix"]])
     out = io.BytesIO()
     book.save(out)

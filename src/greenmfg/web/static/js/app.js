@@ -162,7 +162,35 @@
     });
   }
 
+  /* Custom series draw through a named renderer (an option is JSON: it cannot hold a function):
+     "macc" draws a marginal abatement cost curve, each bar from value[0] to value[1] along x
+     (abatement) and from 0 to value[2] along y (cost per tonne). */
+  var RENDERERS = {
+    macc: function (params, api) {
+      var start = api.coord([api.value(0), 0]);
+      var end = api.coord([api.value(1), api.value(2)]);
+      var rect = clipToGrid({ x: start[0], y: Math.min(start[1], end[1]),
+        width: Math.max(1, end[0] - start[0]), height: Math.max(1, Math.abs(end[1] - start[1])) }, params);
+      return rect && { type: "rect", shape: rect, style: { fill: api.visual("color"), stroke: "#ffffff", lineWidth: 1 } };
+    }
+  };
+
+  function clipToGrid(rect, params) {
+    return window.echarts.graphic.clipRectByRect(rect, {
+      x: params.coordSys.x, y: params.coordSys.y, width: params.coordSys.width, height: params.coordSys.height });
+  }
+
+  function useRenderers(option) {
+    asList(option.series).forEach(function (series) {
+      if (series.type === "custom" && typeof series.renderItem === "string") {
+        series.renderItem = RENDERERS[series.renderItem];
+      }
+    });
+    return option;
+  }
+
   function draw(echarts, element, option) {
+    option = useRenderers(option);
     var chart = echarts.init(element, "greenmfg", { renderer: "canvas", locale: lang.indexOf("zh") === 0 ? "ZH" : "EN" });
     chart.setOption(fitOption(option, element.clientWidth));
     element.setAttribute("data-echarts-ready", "");
