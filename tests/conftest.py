@@ -12,6 +12,7 @@ the end). Redis (``redis_client``) is at ``GREENMFG_TEST_REDIS_URL`` under the s
 from __future__ import annotations
 
 import csv
+import hashlib
 import os
 import uuid
 from collections.abc import Callable, Iterator, Sequence
@@ -57,7 +58,9 @@ def _isolate_audit(monkeypatch: pytest.MonkeyPatch, folder: Path) -> None:
     from greenmfg.audit import keys, service
 
     monkeypatch.setattr(keys, "DEFAULT_DIRECTORY", folder / "var")
-    monkeypatch.setattr(keys, "default_checkpoints", lambda _url: folder / "var" / "audit-checkpoints.jsonl")
+    # one file per database (a test that starts two servers must not mix their chains' checkpoints)
+    monkeypatch.setattr(keys, "default_checkpoints", lambda url: folder / "var" / (
+        f"audit-checkpoints-{hashlib.sha256(str(url).encode()).hexdigest()[:12]}.jsonl"))
     monkeypatch.setattr(service, "_KEYRING", None)
     monkeypatch.setattr(service, "_UNCONFIGURED", {})
 

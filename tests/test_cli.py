@@ -70,7 +70,7 @@ def test_account_formats(write_rows: WriteRows, tmp_path: Path) -> None:
     xlsx = tmp_path / "r.xlsx"
     assert runner.invoke(app, ["account", str(path), "--format", "xlsx", "-o", str(xlsx)]).exit_code == 0
     sheets = openpyxl.load_workbook(xlsx).sheetnames
-    assert sheets[0].startswith("results") and any(s.startswith("lines") for s in sheets)
+    assert sheets[0] == "核算结果" and "计算明细" in sheets, sheets  # sheets named in the messages' language
     parquet = tmp_path / "r.parquet"
     assert runner.invoke(app, ["account", str(path), "--format", "parquet", "-o", str(parquet)]).exit_code == 0
     import pyarrow.parquet as pq
@@ -206,3 +206,16 @@ def test_a_local_workbook_is_bounded_like_an_upload(tmp_path: Path, monkeypatch:
     monkeypatch.setenv("GREENMFG_MAX_XLSX_UNCOMPRESSED_BYTES", "1000")
     refused = runner.invoke(app, ["account", str(template), "--format", "json", "-o", str(tmp_path / "c.json")])
     assert refused.exit_code != 0 and "GREENMFG_MAX_XLSX_UNCOMPRESSED_BYTES" in refused.output, refused.output
+
+
+def test_a_file_whose_every_row_fails_is_reported_in_a_fresh_process(
+        write_rows: WriteRows, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No row passes the screen, so the run has no parameter-set keys: with nothing remembered from an
+    earlier run (a new process) the located errors are still reported (exit 2), not a crash."""
+    from greenmfg.accounting import service
+
+    monkeypatch.setattr(service, "_SET_ROWS", {})
+    path = write_rows([{"item": "原煤", "quantity": 10, "unit": "kWh", "flow": "消耗"}])
+    result = runner.invoke(app, ["account", str(path), "--lang", "en"])
+    assert result.exit_code == 2, result.output
+    assert "row 2" in result.output and "kWh" in result.output

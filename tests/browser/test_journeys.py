@@ -160,12 +160,14 @@ def _filled_self_evaluation(path: Path, title: str) -> Path:
     full points, the performance values (other than the intensities the platform fills from the results)
     with their benchmark, leading value and source."""
     book = load_workbook(path)
-    # column A names the fields in words, each keeping its key as a defined name
-    for key, (row, _column) in keyed_cells(book["evaluation"]).items():
+    # sheets named in the page's language (评价信息, 基本要求与指标); column A names the fields in words,
+    # each keeping its key as a defined name
+    evaluation, sheet = book.worksheets[0], book.worksheets[1]
+    assert evaluation.title == "评价信息" and sheet.title == "基本要求与指标", book.sheetnames
+    for key, (row, _column) in keyed_cells(evaluation).items():
         if key in ("title", "year", "product"):
-            book["evaluation"].cell(row, 2).value = {"title": title, "year": 2024, "product": "ammonia"}[key]
+            evaluation.cell(row, 2).value = {"title": title, "year": 2024, "product": "ammonia"}[key]
     indicators = {i.key: i for i in load_framework("gbt36132-2025").indicators}
-    sheet = book["items"]
     header = column_keys(sheet)  # the template is headed in words; its columns keep their keys as defined names
     column = {name: header.index(name) + 1 for name in ("key", "kind", "max_points", "answer", "points", "value",
                                                         "benchmark", "leading", "reference_source", "evidence")}

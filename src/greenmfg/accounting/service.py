@@ -340,7 +340,9 @@ def _parameter_sets(planner: Planner, keys: pa.Table, keys_table: ir.Table,
     and a later run computes only keys not seen before (a run of an enterprise like the last
     computes none), then numbers them as its own keys are numbered.
     """
-    if keys.num_rows > _SET_MEMO_ROWS or not planner.cached:
+    if keys.num_rows > _SET_MEMO_ROWS or not planner.cached or keys.num_rows == 0:
+        # (no keys: every row failed a check; the empty table still needs the engine's column types, which
+        # a first run in a process has no memo to take from)
         return planner.table("greenmfg_parameter_sets", ("parameter_sets", "all"), lambda: sets_of(keys_table))
     names = [n for n in keys.column_names if n != "parameter_set"]
     rows = keys.to_pylist()
