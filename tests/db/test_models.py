@@ -8,6 +8,7 @@ from greenmfg.db.models import MODEL_MODULES, Base
 TABLES = {
     "activity_records", "api_tokens", "attachments", "audit_events", "audit_head", "benchmark_plant_years",
     "benchmark_results", "benchmark_runs", "benchmark_works", "calculation_runs", "capacity_plans",
+    "cbam_calculations", "cbam_communications", "cbam_customers", "cbam_footprints", "cbam_products", "cbam_shares",
     "capacity_retired_items", "data_versions", "diagnosis_alerts", "diagnosis_equipment", "diagnosis_notes",
     "energy_baselines", "enterprise_output_values", "enterprise_targets", "ets_coverage", "ets_figures", "ets_filings",
     "ets_months", "evaluator_assignments", "facilities",
