@@ -170,8 +170,8 @@ def create_communication(enterprise_id: Id, principal: CurrentPrincipal, databas
 @router.post(BASE + "/communications/received", status_code=201,
              summary="Upload a supplier's filled communication template (read into precursor records)")
 async def receive(enterprise_id: Id, principal: CurrentPrincipal, database: DatabaseDep, settings: SettingsDep,
-                  supplier: Annotated[str, Form(max_length=200)], period: Annotated[str, Form(max_length=7)],
-                  file: Annotated[UploadFile, File()]) -> dict[str, Any]:
+                  file: Annotated[UploadFile, File()], supplier: Annotated[str, Form(max_length=200)] = "",
+                  period: Annotated[str, Form(max_length=7)] = "") -> dict[str, Any]:
     upload = await _optional(file, settings, "file")
 
     def work() -> dict[str, Any]:
@@ -203,8 +203,8 @@ def mark_sent(enterprise_id: Id, communication_id: Id, principal: CurrentPrincip
 @router.post(BASE + "/communications/{communication_id}/verification",
              summary="Record that a verifier verified the communication, with its report (PDF)")
 async def verification(enterprise_id: Id, communication_id: Id, principal: CurrentPrincipal, database: DatabaseDep,
-                       settings: SettingsDep, verifier: Annotated[str, Form(max_length=200)],
-                       report: Annotated[UploadFile, File()]) -> dict[str, Any]:
+                       settings: SettingsDep, report: Annotated[UploadFile, File()],
+                       verifier: Annotated[str, Form(max_length=200)] = "") -> dict[str, Any]:
     upload = await read_upload(report, settings, field="report")
 
     def work() -> dict[str, Any]:

@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, exists, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from greenmfg.accounting.models import DataVersion
 from greenmfg.accounting.reader import InputFile
@@ -397,8 +397,7 @@ def calculate(session: Session, principal: Principal, enterprise_id: int, period
         if precursors is not None and precursors.content:
             (folder / "precursors").mkdir()
             precursor_rows, precursors_sha = read_precursors(_write(folder / "precursors", precursors), rules)
-        outside = [g for g in goods_rows if not (g.period == chosen or g.period.startswith(chosen + "-")
-                                                 or (len(chosen) == 7 and g.period == chosen[:4]))]
+        outside = [g for g in goods_rows if not (g.period == chosen or g.period.startswith(chosen + "-"))]
         if outside:
             g = outside[0]
             raise ValidationFailed([Locator(file=g.file, row=g.row, code_prefix="cbam.input.").finding(
@@ -752,11 +751,11 @@ def shared_with(session: Session, principal: Principal) -> list[SharedItem]:
         if not orgs:
             return []
         where = and_(CbamShare.revoked_at.is_(None), CbamShare.grantee_id.in_(orgs))
-    grantee = select(Organisation.name).where(Organisation.id == CbamShare.grantee_id).scalar_subquery()
+    grantee = aliased(Organisation)
     out = []
     for s, name, grantee_name in session.execute(
-            select(CbamShare, Organisation.name, grantee).join(Organisation, Organisation.id == CbamShare.enterprise_id)
-            .where(where).order_by(CbamShare.id.desc())).all():
+            select(CbamShare, Organisation.name, grantee.name).join(Organisation, Organisation.id == CbamShare.enterprise_id)
+            .join(grantee, grantee.id == CbamShare.grantee_id).where(where).order_by(CbamShare.id.desc())).all():
         subject = session.get(_MODELS[s.subject_type], s.subject_id)
         if subject is None:
             continue
