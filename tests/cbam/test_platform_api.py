@@ -21,7 +21,13 @@ from sqlalchemy import func, select
 
 from greenmfg.audit.models import AuditEvent
 from greenmfg.cbam import account_cbam
-from greenmfg.cbam.platform_models import CbamCalculation, CbamCommunication, CbamCustomer, CbamProduct, CbamShare
+from greenmfg.cbam.platform_models import (
+    CbamCalculation,
+    CbamCommunication,
+    CbamCustomer,
+    CbamProduct,
+    CbamShare,
+)
 from greenmfg.db.session import Database
 from tests.factories import Login, World, commit, steel_csv
 
@@ -190,6 +196,9 @@ def test_supplier_template_gives_the_precursor_values(client: TestClient, login:
     slabs = _calculate(client, steel, base).json()
     calc = client.get(f"{base}/calculations/{slabs['id']}", headers=steel).json()
     template = client.get(next(f["href"] for f in calc["files"] if f["kind"] == "template"), headers=steel).content
+    nameless = client.post(f"{base}/communications/received", headers=steel, data={"supplier": "", "period": "2024"},
+                           files={"file": ("slab_supplier.xlsx", template, "application/octet-stream")})
+    assert nameless.status_code == 422 and nameless.json()["error"]["details"][0]["column"] == "supplier"
     received = client.post(f"{base}/communications/received", headers=steel,
                            data={"supplier": "板坯供应商", "period": "2024"},
                            files={"file": ("slab_supplier.xlsx", template, "application/octet-stream")})

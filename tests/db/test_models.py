@@ -28,5 +28,5 @@ def test_the_metadata_holds_the_tables_of_before() -> None:
 def test_each_declared_models_module_maps_tables() -> None:
     modules = {mapper.class_.__module__ for mapper in Base.registry.mappers}
     assert modules == set(MODEL_MODULES)
-    # attachments, notifications and targets added (issue #15 items 6, 7 and 8); the carbon market's filings (#16)
-    assert len(MODEL_MODULES) == 15
+    # attachments, notifications and targets added (issue #15 items 6, 7 and 8); the carbon market's filings (#16); the exporters' CBAM data (#17)
+    assert len(MODEL_MODULES) == 16

@@ -102,7 +102,8 @@ DETAIL_LABELS: Mapping[str, str] = MappingProxyType({
     "calculation_id": N_("CBAM calculation"), "customer_id": N_("EU customer"), "sha256": N_("SHA-256"),
     "supplier": N_("Supplier"), "records": N_("Records"), "verified_by": N_("Verified by"),
     "report_sha256": N_("SHA-256 of the report"), "products": N_("Products"), "share_id": N_("Share"),
-    "grantee_id": N_("Shared with"),
+    "grantee_id": N_("Shared with"), "attachment_id": N_("Attachment"), "media_type": N_("File type"),
+    "size_bytes": N_("Size (bytes)"),
 })
 
 #: recorded values that are codes: the green-list statuses and kinds, and a few words
@@ -110,6 +111,7 @@ _VALUE_LABELS: Mapping[str, str] = MappingProxyType({
     **{key: text for key, (_badge, text) in GREENLIST_STATUS.items()}, **GREENLIST_KINDS,
     "pass": N_("Recommend"), "fail": N_("Do not recommend"),
     "caltrack_daily_change_point": N_("CalTRACK daily change-point model"),
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": N_("Excel workbook (.xlsx)"),
 })
 
 

@@ -549,7 +549,7 @@ def receive_communication(session: Session, principal: Principal, enterprise_id:
 
     enterprise(session, principal, enterprise_id, manage=True)
     issues: list[Issue] = []
-    reader = Reader({"supplier": supplier}, issues, domain="cbam", locator=_FORM)
+    reader = Reader({"supplier": supplier}, issues=issues, domain="cbam", locator=_FORM)
     name = reader.text("supplier", max_length=MAX_NAME)
     chosen = _period(period, issues)
     if upload is None or not upload.content:
@@ -652,7 +652,7 @@ def grantees(session: Session, org: Organisation) -> list[Organisation]:
     return regulators + evaluators
 
 
-_MODELS = {"calculation": CbamCalculation, "communication": CbamCommunication, "footprint": CbamFootprint}
+_MODELS: dict[str, Any] = {"calculation": CbamCalculation, "communication": CbamCommunication, "footprint": CbamFootprint}
 
 
 def share(session: Session, principal: Principal, enterprise_id: int, data: Mapping[str, Any]) -> CbamShare:
