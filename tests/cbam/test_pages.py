@@ -60,6 +60,10 @@ def test_the_exporter_pages(client: TestClient, login: Login, world: World, page
         assert bad.status_code == 422 and "不是有效期间" in page_text(bad)
         negative = manager.post(f"{home}/calculations", data={"period": "2024", f"quantity_{product}": "-5"})
         assert negative.status_code == 422 and "goods (entered).csv" in page_text(negative)
+        precursor = manager.post(f"{home}/calculations", data={
+            "period": "2024", f"quantity_{product}": "10000", "p0_facility": "E-STEEL-F1", "p0_cn": "7201 10",
+            "p0_quantity": "abc"})
+        assert precursor.status_code == 422 and "precursors (entered).csv" in page_text(precursor)
         assert _count(database, CbamCalculation) == 0
         done = manager.post(f"{home}/calculations", data={"period": "2024", f"quantity_{product}": "10000"})
         assert done.status_code == 303
@@ -116,3 +120,10 @@ def test_the_exporter_pages(client: TestClient, login: Login, world: World, page
                                                                         "subject_id": calc_url.rsplit("/", 1)[1]})
         assert revoked.status_code == 303
         assert tangshan.get(calc_url).status_code == 404
+
+    with subtests.test("admins: every exporter is listed and its page opens"):
+        admin = pages("admin")
+        assert admin.get("/cbam", follow_redirects=False).headers["location"] == "/cbam/shared"
+        listed = admin.get("/cbam/shared")
+        assert f'href="{home}"' in listed.text and "有CBAM数据的企业" in page_text(listed)
+        assert admin.get(home).status_code == 200

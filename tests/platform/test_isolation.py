@@ -178,6 +178,7 @@ CBAM = {
     ("POST", "/api/v1/cbam/enterprises/{enterprise_id}/goods"),
     ("POST", "/api/v1/cbam/enterprises/{enterprise_id}/customers"),
     ("POST", "/api/v1/cbam/enterprises/{enterprise_id}/calculations"),
+    ("POST", "/api/v1/cbam/enterprises/{enterprise_id}/calculations/rows"),
     ("GET", "/api/v1/cbam/enterprises/{enterprise_id}/calculations/{calculation_id}"),
     ("GET", "/api/v1/cbam/enterprises/{enterprise_id}/calculations/{calculation_id}/files/{attachment_id}"),
     ("POST", "/api/v1/cbam/enterprises/{enterprise_id}/communications"),

@@ -138,6 +138,28 @@ async def calculate(enterprise_id: Id, principal: CurrentPrincipal, database: Da
     return await run_in_threadpool(work)
 
 
+@router.post(BASE + "/calculations/rows", status_code=201,
+             summary="Calculate a period on the stored activity with goods and precursor rows sent as JSON")
+def calculate_rows(enterprise_id: Id, principal: CurrentPrincipal, database: DatabaseDep,
+                   body: Annotated[dict[str, Any] | None, Body(openapi_examples={"rows": {"value": {
+                       "period": "2025", "goods": [{"facility_id": "BOF", "period": "2025", "cn_code": "7207 11",
+                                                    "quantity": 100000, "unit": "t"}],
+                       "precursors": [{"facility_id": "BOF", "period": "2025", "precursor_cn_code": "7201 10",
+                                       "quantity": 95000, "unit": "t", "from_facility_id": "BF"}]}}})] = None,
+                   ) -> dict[str, Any]:
+    """The rows have the columns of ``greenmfg cbam --goods/--precursors``; they are read and checked as those
+    files are (problems located at ``goods (entered).csv`` / ``precursors (entered).csv``, row = list index + 2)."""
+    data = body or {}
+    with database.session() as session:
+        platform.enterprise(session, principal, enterprise_id, manage=True)  # who may, before what was sent
+        goods = platform.entered_rows(data.get("goods"), "goods")
+        precursors = platform.entered_rows(data.get("precursors"), "precursors")
+        row = platform.calculate(session, principal, enterprise_id, data.get("period"),
+                                 platform.goods_csv(goods) if goods else None,
+                                 platform.precursors_csv(precursors) if precursors else None)
+        return calculation_json(row, document=True)
+
+
 @router.get(BASE + "/calculations/{calculation_id}", summary="A calculation: result document, inputs, files, shares")
 def calculation(enterprise_id: Id, calculation_id: Id, principal: CurrentPrincipal,
                 database: DatabaseDep) -> dict[str, Any]:

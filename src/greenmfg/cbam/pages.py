@@ -150,6 +150,8 @@ def shared(request: Request, principal: PagePrincipal, database: DatabaseDep) ->
     t = translator_for(request)
     with database.session() as session:
         items = platform.shared_with(session, principal)
+        exporters = [{"name": o.name, "href": f"/cbam/enterprises/{o.id}"}
+                     for o in platform.enterprises_with_data(session, principal)]
     rows = []
     for item in items:
         summary = item.summary
@@ -164,7 +166,7 @@ def shared(request: Request, principal: PagePrincipal, database: DatabaseDep) ->
                      "period": item.period, "summary": text, "grantee": item.grantee,
                      "at": t.format_datetime(item.granted_at, "short"),
                      "href": _subject_href(item.enterprise_id, item.kind, item.subject_id)})
-    return render(request, "cbam/shared.html", {"rows": rows, "nav_active": "cbam-shared"})
+    return render(request, "cbam/shared.html", {"rows": rows, "exporters": exporters, "nav_active": "cbam-shared"})
 
 
 # ---------------------------------------------------------------------------------------- overview
@@ -215,6 +217,7 @@ def _overview_page(request: Request, principal: Principal, database: Database, e
             "shares": _shares_view(view.shares, enterprise_id, t),
             "countries": list(platform.EU_COUNTRIES),
             "allocations": [{"value": k, "label": t.gettext(v)} for k, v in ALLOCATION_LABELS.items()],
+            "precursor_rows": list(range(PRECURSOR_ROWS)),
         }
     errors = errors or {}
     return render(request, "cbam/overview.html", {
@@ -287,11 +290,28 @@ def _entered_goods(session: Any, principal: Principal, enterprise_id: int, data:
     return platform.goods_csv(rows) if rows else None
 
 
+#: precursor rows the calculation form offers
+PRECURSOR_ROWS = 3
+
+
+def _entered_precursors(data: Mapping[str, str]) -> InputFile | None:
+    """The precursors entered in the form's rows, as the precursors file (the same reader checks them)."""
+    rows = []
+    for i in range(PRECURSOR_ROWS):
+        row = {"facility_id": data.get(f"p{i}_facility", ""), "period": data.get("period", ""),
+               "precursor_cn_code": data.get(f"p{i}_cn", ""), "quantity": data.get(f"p{i}_quantity", ""),
+               "unit": "t", "from_facility_id": data.get(f"p{i}_from", ""), "supplier": data.get(f"p{i}_supplier", "")}
+        if row["precursor_cn_code"].strip() or row["quantity"].strip():
+            rows.append(row)
+    return platform.precursors_csv(rows) if rows else None
+
+
 def _calculate(request: Request, principal: Principal, database: Database, enterprise_id: int,
                data: dict[str, str], goods: InputFile | None, precursors: InputFile | None) -> Response:
     try:
         with database.session() as session:
             chosen = goods or _entered_goods(session, principal, enterprise_id, data)
+            precursors = precursors or _entered_precursors(data)
             row = platform.calculate(session, principal, enterprise_id, data.get("period"), chosen, precursors)
             url = f"/cbam/enterprises/{enterprise_id}/calculations/{row.id}"
     except ValidationFailed as failed:
@@ -366,8 +386,7 @@ def _footprint(request: Request, principal: Principal, database: Database, enter
 
 def _share_context(session: Any, principal: Principal, enterprise_id: int, kind: str, subject_id: int,
                    t: Translator) -> dict[str, Any]:
-    may_manage = principal.can_manage(enterprise_id) and enterprise_id in principal.enterprise_ids() \
-        or principal.is_admin and "write" in principal.scopes
+    may_manage = principal.can_manage(enterprise_id)
     out: dict[str, Any] = {"may_manage": may_manage, "kind": kind, "subject_id": subject_id,
                            "shares": [], "grantees": []}
     if may_manage:

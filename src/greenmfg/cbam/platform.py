@@ -65,7 +65,7 @@ from greenmfg.orgs.models import Facility, Organisation, OrgKind
 __all__ = [
     "EU_COUNTRIES", "CbamConflict", "Overview", "SharedItem", "add_customer", "add_product", "calculate",
     "calculation", "calculation_file", "communication", "communication_file", "compute_footprint", "create_communication",
-    "enterprise", "footprint", "footprint_file", "goods_csv", "grantees", "installed_fingerprint", "mark_sent",
+    "enterprise", "enterprises_with_data", "entered_rows", "footprint", "footprint_file", "goods_csv", "grantees", "precursors_csv", "installed_fingerprint", "mark_sent",
     "overview", "receive_communication", "record_verification", "revoke", "share", "shared_with", "shares_of",
 ]
 
@@ -306,11 +306,43 @@ def _write(folder: Path, upload: InputFile) -> Path:
     return path
 
 
+GOODS_FIELDS = ("facility_id", "period", "cn_code", "quantity", "unit", "product_name")
+PRECURSOR_FIELDS = ("facility_id", "period", "precursor_cn_code", "quantity", "unit", "from_facility_id",
+                    "see_direct", "see_indirect", "source", "country", "supplier")
+#: rows entered at most (a page or a JSON body)
+MAX_ENTERED_ROWS = 2000
+
+
 def goods_csv(rows: Sequence[Mapping[str, Any]], name: str = "goods (entered).csv") -> InputFile:
-    """The goods entered in the page as the goods file of the command line (same columns, same reader)."""
-    columns = ("facility_id", "period", "cn_code", "quantity", "unit", "product_name")
+    """The goods entered in the page or sent as JSON as the goods file of the command line (the same
+    columns, read and checked by the same reader, :func:`greenmfg.cbam.inputs.read_goods`)."""
+    return _csv(rows, GOODS_FIELDS, name)
+
+
+def precursors_csv(rows: Sequence[Mapping[str, Any]], name: str = "precursors (entered).csv") -> InputFile:
+    """The precursors entered as the precursors file of the command line (:func:`greenmfg.cbam.inputs.read_precursors`)."""
+    return _csv(rows, PRECURSOR_FIELDS, name)
+
+
+def _csv(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], name: str) -> InputFile:
     lines = [",".join(columns)] + [",".join(_csv_cell(r.get(c, "")) for c in columns) for r in rows]
     return InputFile(name, ("\n".join(lines) + "\n").encode("utf-8"))
+
+
+def entered_rows(value: object, field: str) -> list[dict[str, Any]]:
+    """Rows sent as JSON (a list of objects of text and numbers), refused with a located finding otherwise."""
+    if value is None:
+        return []
+    fine = isinstance(value, list) and len(value) <= MAX_ENTERED_ROWS and all(
+        isinstance(r, dict) and all(isinstance(v, str | int | float) and not isinstance(v, bool) or v is None
+                                    for v in r.values()) for r in value)
+    if not fine:
+        _fail([_issue("bad_rows", field, "", f"must be a list of at most {MAX_ENTERED_ROWS} rows, each an object of "
+                      "text and numbers with the command line's columns",
+                      f"须为不超过 {MAX_ENTERED_ROWS} 行的列表，每行为含命令行各列（文本或数字）的对象",
+                      "send the rows as in the goods/precursors file", "请按产品/前体文件的列发送各行")])
+    assert isinstance(value, list)
+    return [{str(k): ("" if v is None else v) for k, v in r.items()} for r in value]
 
 
 def _csv_cell(value: object) -> str:
@@ -770,6 +802,15 @@ def shared_with(session: Session, principal: Principal) -> list[SharedItem]:
         out.append(SharedItem(s.id, s.subject_type, s.subject_id, s.enterprise_id, str(name), str(grantee_name),
                               subject.period, s.granted_at, summary))
     return out
+
+
+def enterprises_with_data(session: Session, principal: Principal) -> list[Organisation]:
+    """For admins (who see every enterprise's CBAM data): the enterprises that have goods or calculations."""
+    if not (principal.is_admin and "read" in principal.scopes):
+        return []
+    having = select(CbamProduct.enterprise_id).union(select(CbamCalculation.enterprise_id))
+    return list(session.execute(select(Organisation).where(Organisation.id.in_(having))
+                                .order_by(Organisation.name)).scalars())
 
 
 # ------------------------------------------------------------------------------------------ overview
