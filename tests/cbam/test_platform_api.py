@@ -181,13 +181,27 @@ def test_calculation_communication_and_sharing(client: TestClient, login: Login,
         nameless = client.post(f"{url}/verification", headers=steel, data={"verifier": ""},
                                files={"report": ("report.pdf", PDF, "application/pdf")})
         assert nameless.status_code == 422 and nameless.json()["error"]["details"][0]["column"] == "verifier"
-        verified = client.post(f"{url}/verification", headers=steel, data={"verifier": "TÜV 核查员"},
-                               files={"report": ("核查报告.pdf", PDF, "application/pdf")})
-        assert verified.status_code == 200
-        assert (verified.json()["verification"], verified.json()["verified_by"]) == ("verified", "TÜV 核查员")
+        # the verifier: nothing until the communication is shared with it; then it records the verification
+        report = {"report": ("核查报告.pdf", PDF, "application/pdf")}
+        evaluator = login("evaluator")
+        assert client.post(f"{url}/verification", headers=evaluator, data={"verifier": "x"},
+                           files=report).status_code == 404
+        for grantee in ("评价机构", "唐山市工信局（钢铁）"):
+            assert client.post(f"{base}/shares", headers=steel, json={
+                "subject_type": "communication", "subject_id": communication["id"],
+                "grantee_id": _grantee(client, login, base, grantee)}).status_code == 201
+        assert client.get(url, headers=evaluator).status_code == 200
+        assert client.post(f"{url}/verification", headers=login("tangshan"), data={"verifier": "x"},
+                           files=report).status_code == 403
+        verified = client.post(f"{url}/verification", headers=evaluator, data={"verifier": "评价机构 张工"},
+                               files=report)
+        assert verified.status_code == 200, verified.text
+        assert (verified.json()["verification"], verified.json()["verified_by"]) == ("verified", "评价机构 张工")
+        assert client.post(f"{url}/verification", headers=steel, data={"verifier": "x"},
+                           files=report).status_code == 409
         kinds = sorted(f["kind"] for f in client.get(url, headers=steel).json()["files"])
         assert kinds == ["template", "verifier_report"]
-        assert client.get(url, headers=login("tangshan")).status_code == 404
+        assert client.get(url, headers=login("hebei")).status_code == 404
 
     with subtests.test("revoked: the regulator no longer sees the calculation; every step audited"):
         share_id = shared.json()["id"]
@@ -199,7 +213,8 @@ def test_calculation_communication_and_sharing(client: TestClient, login: Login,
             actions = set(s.execute(select(AuditEvent.action).where(AuditEvent.action.like("cbam.%"))).scalars())
             assert {"cbam.calculate", "cbam.share", "cbam.share.revoke", "cbam.communication.create",
                     "cbam.communication.sent", "cbam.communication.verified"} <= actions
-            assert s.execute(select(CbamShare.revoked_at)).scalar_one() is not None
+            assert s.execute(select(CbamShare.revoked_at).where(
+                CbamShare.subject_type == "calculation")).scalar_one() is not None
 
     with subtests.test("admins see the enterprise's CBAM data"):
         overview = client.get(base, headers=login("admin")).json()

@@ -103,7 +103,7 @@ DETAIL_LABELS: Mapping[str, str] = MappingProxyType({
     "supplier": N_("Supplier"), "records": N_("Records"), "verified_by": N_("Verified by"),
     "report_sha256": N_("SHA-256 of the report"), "products": N_("Products"), "share_id": N_("Share"),
     "grantee_id": N_("Shared with"), "attachment_id": N_("Attachment"), "media_type": N_("File type"),
-    "size_bytes": N_("Size (bytes)"),
+    "size_bytes": N_("Size (bytes)"), "verifier_organisation": N_("Verifier"),
 })
 
 #: recorded values that are codes: the green-list statuses and kinds, and a few words

@@ -478,8 +478,10 @@ def _communication_page(request: Request, principal: Principal, database: Databa
         files = [_file_view(a, f"{base}/communications/{row.id}/files/{a.id}", t)
                  for a in platform.files_of(session, "communication", row.id)]
         sharing = _share_context(session, principal, enterprise_id, "communication", row.id, t)
+        verifier = None if sharing["may_manage"] else platform.verifier_of(session, principal, row.id)
         context = {
-            "enterprise": org, "comm": row, "files": files, "base": base,
+            "enterprise": org, "comm": row, "may_verify": sharing["may_manage"] or verifier is not None,
+            "verifier_name": verifier.name if verifier is not None else "", "files": files, "base": base,
             "customer": None if customer is None else {"name": customer.name, "country": customer.country,
                                                        "eori": customer.eori or "—"},
             "status": {"tone": STATUS_TONES[row.status], "text": label_of(STATUS_LABELS, row.status, t)},

@@ -42,6 +42,7 @@ from greenmfg.accounting.reader import InputFile
 from greenmfg.attachments import service as attachments
 from greenmfg.attachments.models import Attachment
 from greenmfg.audit.service import record
+from greenmfg.auth.models import Role
 from greenmfg.cbam.platform_models import (
     CbamCalculation,
     CbamCommunication,
@@ -66,7 +67,7 @@ __all__ = [
     "EU_COUNTRIES", "CbamConflict", "Overview", "SharedItem", "add_customer", "add_product", "calculate",
     "calculation", "calculation_file", "communication", "communication_file", "compute_footprint", "create_communication",
     "enterprise", "enterprises_with_data", "entered_rows", "footprint", "footprint_file", "goods_csv", "grantees", "precursors_csv", "installed_fingerprint", "mark_sent",
-    "overview", "receive_communication", "record_verification", "revoke", "share", "shared_with", "shares_of",
+    "overview", "receive_communication", "record_verification", "revoke", "verifier_of", "share", "shared_with", "shares_of",
 ]
 
 #: the EU member states (ISO 3166 alpha-2) an importer may be established in
@@ -552,10 +553,39 @@ def mark_sent(session: Session, principal: Principal, enterprise_id: int, commun
     return row
 
 
+def verifier_of(session: Session, principal: Principal, communication_id: int) -> Organisation | None:
+    """The evaluator (verifier) the caller manages with which the communication is shared, if any: it may
+    record the verification itself."""
+    evaluators = [m.organisation_id for m in principal.memberships
+                  if m.kind == OrgKind.evaluator and m.role == Role.manager]
+    if "write" not in principal.scopes or not evaluators:
+        return None
+    return session.execute(select(Organisation).join(CbamShare, CbamShare.grantee_id == Organisation.id).where(
+        CbamShare.subject_type == "communication", CbamShare.subject_id == communication_id,
+        CbamShare.revoked_at.is_(None), Organisation.id.in_(evaluators)).order_by(Organisation.id)).scalars().first()
+
+
 def record_verification(session: Session, principal: Principal, enterprise_id: int, communication_id: int, *,
                         verifier: object, filename: str, content: bytes) -> CbamCommunication:
-    """The communication's emissions were verified by ``verifier``, whose report (PDF) is attached."""
-    row = _own_communication(session, principal, enterprise_id, communication_id)
+    """The communication's emissions were verified by ``verifier``, whose report (PDF) is attached: recorded by
+    the enterprise's managers, or by the verifier itself (a manager of an evaluator it is shared with).
+
+    Raises
+    ------
+    NotFound
+        The caller may not see the communication.
+    Forbidden
+        It may see it but neither manages the enterprise nor verifies for an evaluator it is shared with.
+    """
+    row = communication(session, principal, enterprise_id, communication_id)
+    organisation = None
+    if not principal.can_manage(enterprise_id):
+        organisation = verifier_of(session, principal, communication_id)
+        if organisation is None:
+            raise Forbidden("only the enterprise's managers, or the verifier it shares the communication with, "
+                            "record its verification", "仅企业管理员或企业共享该通报的核查机构可登记核查")
+    if row.direction != "sent":
+        raise CbamConflict("this step is for communications sent to customers", "此操作仅适用于发给客户的通报")
     reader = Reader({"verifier": verifier}, domain="cbam", locator=_FORM)
     name = reader.text("verifier", max_length=MAX_NAME)
     if not content:
@@ -570,7 +600,8 @@ def record_verification(session: Session, principal: Principal, enterprise_id: i
     row.verification, row.verified_by, row.verified_at, row.verifier_report_id = "verified", name, utcnow(), report.id
     record(session, "cbam.communication.verified", actor=principal.username, actor_user_id=principal.user_id,
            organisation_id=enterprise_id, target_type="cbam_communication", target_id=row.id,
-           details={"verified_by": name, "report_sha256": report.sha256})
+           details={"verified_by": name, "report_sha256": report.sha256,
+                    **({"verifier_organisation": organisation.name} if organisation is not None else {})})
     return row
 
 
