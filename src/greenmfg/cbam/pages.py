@@ -23,6 +23,7 @@ see is a 404 page, as in the API.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Annotated, Any
 
@@ -52,7 +53,7 @@ DatabaseDep = Annotated[Database, Depends(get_database)]
 STATUS_LABELS = {"draft": N_("Draft, not sent"), "sent": N_("Sent"), "received": N_("Received"),
                  "used": N_("Used in a calculation")}
 STATUS_TONES = {"draft": "draft", "sent": "committed", "received": "info", "used": "verified"}
-VERIFICATION_LABELS = {"not_verified": N_("Not verified"), "verified": N_("Verified")}
+VERIFICATION_LABELS = {"not_verified": N_("Not verified"), "verified": N_("Verified by a verifier")}
 KIND_LABELS = {"calculation": N_("CBAM calculation"), "communication": N_("Communication"),
                "footprint": N_("Product carbon footprint")}
 FILE_LABELS = {"result": N_("Result workbook"), "template": N_("Communication template"),
@@ -126,12 +127,28 @@ def _good_view(g: Mapping[str, Any], t: Translator) -> dict[str, Any]:
             "default_cost": _n(g["default_cost_eur"], t, 0), "derivation": g.get("derivation") or []}
 
 
+_UNVERIFIED_STATUS = re.compile(r"status '([a-z_]+)'")
+
+
 def _findings(document: Mapping[str, Any], t: Translator) -> list[dict[str, Any]]:
-    return [{"severity": label_of(SEVERITY_LABELS, f.get("severity"), t),
-             "tone": "warning" if f.get("severity") == "warning" else "info",
-             "message": f.get("message_zh") if _zh(t) else f.get("message"),
-             "fix": f.get("fix_zh") if _zh(t) else f.get("fix"), "file": f.get("file") or "",
-             "row": f.get("row")} for f in document.get("findings", [])]
+    """The run's findings in the page's language; a value not verified is named by its reference (kept as
+    written, marked English) and its status in words."""
+    from greenmfg.refdata.words import status_name
+
+    out = []
+    for f in document.get("findings", []):
+        item = {"severity": label_of(SEVERITY_LABELS, f.get("severity"), t),
+                "tone": "warning" if f.get("severity") == "warning" else "info",
+                "message": f.get("message_zh") if _zh(t) else f.get("message"),
+                "fix": f.get("fix_zh") if _zh(t) else f.get("fix"), "file": f.get("file") or "",
+                "row": f.get("row"), "ref": ""}
+        if f.get("code") == "cbam.result.unverified_value":
+            found = _UNVERIFIED_STATUS.search(f.get("message") or "")
+            item.update(message=t.gettext("Uses a value not verified against the official text (%(status)s):",
+                                          status=status_name(found.group(1) if found else "", zh=_zh(t))),
+                        ref=str(f.get("value") or ""))
+        out.append(item)
+    return out
 
 
 # ------------------------------------------------------------------------------------------- entry
