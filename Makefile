@@ -106,7 +106,7 @@ lint: setup
 # on every core (pytest-xdist): each worker has its own SQLite file, PostgreSQL schema and MQTT topics;
 # --dist loadscope keeps each module, and all browser tests, on one worker (see tests/conftest.py)
 test: lint
-	$(VENV)/bin/pytest -q -n auto --dist loadscope --no-loadscope-reorder
+	$(VENV)/bin/pytest -q -n auto --dist loadscope --no-loadscope-reorder --durations=20
 
 bench: setup
 	$(PY) bench/accounting_10m.py

@@ -30,7 +30,17 @@ from greenmfg.settings import Settings
 from tests.factories import PASSWORD, Login, Pages, PageSession, World, build_world
 
 if TYPE_CHECKING:
+    from fastapi import FastAPI
     from fastapi.testclient import TestClient
+
+# no timed assertions: Hypothesis's per-example deadline (200 ms) fails a property on a loaded machine
+try:
+    from hypothesis import settings as hypothesis_settings
+except ImportError:  # pragma: no cover - hypothesis is a dev dependency
+    pass
+else:
+    hypothesis_settings.register_profile("greenmfg", deadline=None)
+    hypothesis_settings.load_profile("greenmfg")
 
 POSTGRES_URL = os.environ.get("GREENMFG_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("GREENMFG_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -216,10 +226,8 @@ def module_client(module_database: Database) -> Iterator[TestClient]:
     """A client of an app on the module's database, for seeding in module-scoped fixtures."""
     from fastapi.testclient import TestClient
 
-    from greenmfg.web.app import create_app
-
-    app = create_app(Settings(database_url="sqlite:///unused.db", max_upload_bytes=200_000),
-                     database=module_database)
+    app = app_on(module_database, Settings(database_url="sqlite:///unused.db", max_upload_bytes=200_000),
+                 slot="module")
     with TestClient(app, raise_server_exceptions=False) as test_client:
         yield test_client
 
@@ -251,14 +259,33 @@ def settings() -> Settings:
     return Settings(database_url="sqlite:///unused.db", max_upload_bytes=200_000)
 
 
+_APPS: dict[tuple[Settings, str], FastAPI] = {}
+
+
+def app_on(database: Database, settings: Settings, *, slot: str = "test") -> FastAPI:
+    """The application for ``settings`` attached to ``database``: built once per settings and test
+    process, as a server process builds it once (``greenmfg.web.app.build_app``), and attached to
+    each test's database (``attach_database``: the audit key, the notification channels and fresh
+    caches). A new application per test spent about half a second preparing routes and compiling
+    pages on its first requests; ``tests/web/test_app.py`` checks a reattached application sees
+    only its new database. ``slot``: applications that must stay attached side by side (a
+    module's seeding client beside each test's client) are kept apart."""
+    from greenmfg.web.app import attach_database, build_app
+
+    settings.check()
+    key = (settings, slot)
+    if key not in _APPS:
+        _APPS[key] = build_app(settings)
+    app = _APPS[key]
+    attach_database(app, database)
+    return app
+
+
 @pytest.fixture
 def client(database: Database, settings: Settings) -> Iterator[TestClient]:
     from fastapi.testclient import TestClient
 
-    from greenmfg.web.app import create_app
-
-    app = create_app(settings, database=database)
-    with TestClient(app, raise_server_exceptions=False) as test_client:
+    with TestClient(app_on(database, settings), raise_server_exceptions=False) as test_client:
         yield test_client
 
 
@@ -286,8 +313,6 @@ def redis_client(database: Database, world: World) -> TestClient:
     import redis
     from fastapi.testclient import TestClient
 
-    from greenmfg.web.app import create_app
-
     try:
         redis.Redis.from_url(REDIS_URL, socket_connect_timeout=0.5).ping()
     except (redis.RedisError, OSError) as error:
@@ -295,7 +320,7 @@ def redis_client(database: Database, world: World) -> TestClient:
         if REQUIRE_SERVICES:
             pytest.fail(reason + " (GREENMFG_REQUIRE_SERVICES=1: Redis is mandatory here)")
         pytest.skip(reason)
-    app = create_app(Settings(database_url="sqlite:///unused.db", redis_url=REDIS_URL), database=database)
+    app = app_on(database, Settings(database_url="sqlite:///unused.db", redis_url=REDIS_URL))
     # a private key space: parallel runs and other tests never see these entries
     app.state.results_cache.prefix = f"greenmfg-test-{uuid.uuid4().hex}:"
     return TestClient(app)

@@ -32,7 +32,7 @@ def test_template_round_trip(tmp_path: Path, lang: str) -> None:
     assert result.exit_code == 0, result.output
     workbook = openpyxl.load_workbook(template)
     headers = [c.value for c in workbook.worksheets[0][1]]
-    assert headers[0] == ("企业编号" if lang == "zh" else "enterprise_id")
+    assert headers[0] == ("企业编号" if lang == "zh" else "Enterprise ID")
     assert len(workbook.sheetnames) == 3  # data, instructions, lists
     _fill_template(template, [ROW_ZH, [*ROW_ZH[:6], "电力", "50", "万千瓦时", "外购"],
                               [*ROW_ZH[:6], "熟料", "8000", "t", "产出"]])
@@ -50,7 +50,7 @@ def test_template_round_trip(tmp_path: Path, lang: str) -> None:
 def test_csv_template_has_headers(tmp_path: Path) -> None:
     target = tmp_path / "t.csv"
     assert runner.invoke(app, ["template", "--lang", "en", "-o", str(target)]).exit_code == 0
-    assert target.read_text(encoding="utf-8-sig").splitlines()[0].startswith("enterprise_id,enterprise_name")
+    assert target.read_text(encoding="utf-8-sig").splitlines()[0].startswith("Enterprise ID,Enterprise name")
 
 
 def test_bad_input_exits_2_and_writes_nothing(write_rows: WriteRows, tmp_path: Path) -> None:

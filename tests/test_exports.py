@@ -93,3 +93,26 @@ def test_headers_are_words_and_the_keys_are_kept_as_names(locale: str, words: li
     assert keyed_cells(back) == {"enterprise_id": (1, 4), "savings_to_baseline_tce": (1, 2)}
     with pytest.raises(ValueError, match="snake_case"):
         header_row(openpyxl.Workbook().create_sheet("x"), [("Not a key", "words")])
+
+
+@pytest.mark.parametrize(("locale", "expected"), [
+    ("zh-CN", ["E-1", "熟料", "标杆与基准之间", "二手来源", "吨", "河北省", "未核实：焦炭 低位发热量", 3.5, None]),
+    ("en", ["E-1", "Cement clinker", "Between levels", "secondary source", "t", "Hebei", "unverified: Coke net calorific value",
+            3.5, None]),
+])
+def test_worded_names_the_codes_of_a_row_and_keeps_identifiers(locale: str, expected: list[object]) -> None:
+    """A row's coded values in words of the workbook's language, by their column: a product by the reference
+    library, a class by the caller's labels, a status, a unit, a province, the codes in a message; an
+    identifier (an enterprise code), numbers and empty cells as they are."""
+    from greenmfg.compliance.labels import CLASS_LABELS
+    from greenmfg.exports import worded
+
+    keys = ["enterprise_code", "product", "class", "verification_status", "unit", "region", "message_zh", "value",
+            "edition"]
+    values = ["E-1", "clinker", "between", "secondary", "t", "130000",
+              "未核实：fuel_parameters/ndrc-steel-2013:coke.ncv", 3.5, None]
+    if locale == "en":
+        keys[6], values[6] = "message", "unverified: fuel_parameters/ndrc-steel-2013:coke.ncv"
+    cells = worded(keys, values, load_catalogs().translator(locale), labels={"class": CLASS_LABELS})
+    assert cells[:6] == expected[:6] and cells[7:] == expected[7:]
+    assert str(cells[6]).startswith(str(expected[6])) and "fuel_parameters" not in str(cells[6])

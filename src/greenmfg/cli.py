@@ -838,6 +838,120 @@ def demo_data(
     Console(stderr=True).print(f"{table.num_rows:,} rows written / 已写出: {', '.join(str(p) for p in written)}")
 
 
+pathways_app = typer.Typer(help="Carbon-peak pathways: decomposition, scenarios with uncertainty, least-cost measures "
+                                "/ 碳达峰路径：分解、情景与不确定性、最低成本措施.",
+                           no_args_is_help=True)
+app.add_typer(pathways_app, name="pathways")
+
+
+class ScenarioFormat(StrEnum):
+    table = "table"
+    json = "json"
+    xlsx = "xlsx"
+
+
+@pathways_app.command("scenario")
+def pathways_scenario(
+    scenario_file: Annotated[Path, typer.Argument(metavar="SCENARIO_FILE", help="Scenario definition (.yaml): "
+                                                  "see src/greenmfg/pathways/README.md")],
+    base_from: Annotated[Path | None, typer.Option("--from", metavar="INPUT", help="Base year recorded (.csv/.xlsx: "
+                                                   "sector, year, output, energy_tce, emissions_tco2e, [route])")] = None,
+    draws: Annotated[int | None, typer.Option("--draws", min=0, max=100_000, help="Monte Carlo draws (default: the "
+                                              "file's, else 1000; 0: none)")] = None,
+    seed: Annotated[int | None, typer.Option("--seed", min=0, help="Seed of the draws (default: the file's, else "
+                                             "20260101)")] = None,
+    output_format: Annotated[ScenarioFormat, typer.Option("--format", help="Output format")] = ScenarioFormat.table,
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Output file (json/xlsx)")] = None,
+    lang: Annotated[Lang | None, typer.Option(help="Language of messages and of the xlsx")] = None,
+) -> None:
+    """Carbon-peak scenarios (碳达峰情景): baseline and policies to 2035-2060, peak year and plateau, cumulative
+    emissions, dual-control targets and budgets; Monte Carlo bands when the file declares uncertainties."""
+    from greenmfg.pathways.scenarios import scenario_pathways
+
+    lang = lang or _default_lang()
+    if output_format is ScenarioFormat.xlsx and output is None:
+        raise _fail(GreenmfgError("--format xlsx needs -o FILE / 请用 -o 指定输出文件"))
+    try:
+        run = scenario_pathways(scenario_file, base_from=base_from, draws=draws, seed=seed)
+        if output_format is ScenarioFormat.xlsx:
+            from greenmfg.pathways.scenario_output import workbook_bytes
+
+            assert output is not None
+            output.write_bytes(workbook_bytes(run, locale="en" if lang is Lang.en else "zh-CN"))
+        elif output_format is ScenarioFormat.json or output:
+            text = json.dumps(run.to_document(), ensure_ascii=False, indent=1)
+            if output:
+                output.write_text(text, encoding="utf-8")
+            else:
+                sys.stdout.write(text + "\n")
+    except ValidationFailed as error:
+        _report_issues(error, lang)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    except GreenmfgError as error:
+        raise _fail(error) from None
+    if output_format is ScenarioFormat.table:
+        _print_scenarios(run, _console(), lang)
+    if output:
+        Console(stderr=True).print(f"written / 已写出: {output}")
+
+
+def _print_scenarios(run: Any, console: Console, lang: Lang) -> None:
+    zh, en = lang in (Lang.zh, Lang.both), lang in (Lang.en, Lang.both)
+
+    def words(chinese: str, english: str) -> str:
+        return " / ".join(w for w, shown in ((chinese, zh), (english, en)) if shown)
+
+    if not console.is_terminal and console.width < 120:
+        console = Console(width=120, soft_wrap=False)
+    console.print(f"[bold]{escape(words(run.title_zh, run.title_en))}[/]")
+    for s in run.scenarios:
+        u = s.uncertainty
+        table = Table(title=escape(words(s.name_zh, s.name_en)), title_justify="left")
+        table.add_column(words("年份", "year"))
+        table.add_column(words("能耗 tce", "energy tce"), justify="right")
+        table.add_column(words("净排放 tCO2", "net tCO2"), justify="right")
+        if s.carbon_intensity is not None:
+            table.add_column(words("碳强度", "carbon intensity"), justify="right")
+        if u is not None:
+            table.add_column(words("排放 5%–95%", "5%-95% band"), justify="right")
+            table.add_column(words("已达峰概率", "P(peaked)"), justify="right")
+        shown = [i for i, y in enumerate(s.years) if y % 5 == 0 or i in (0, len(s.years) - 1)
+                 or y == s.peak_year]
+        for i in shown:
+            cells = [str(s.years[i]), _number(s.energy_tce[i], 0), _number(s.total_tco2[i], 0)]
+            if s.carbon_intensity is not None:
+                cells.append(_number(s.carbon_intensity[i], 4))
+            if u is not None:
+                cells += [f"{u.total_tco2.p5[i]:,.0f} – {u.total_tco2.p95[i]:,.0f}", f"{u.peak_probability[i]:.0%}"]
+            table.add_row(*cells, style="bold" if s.years[i] == s.peak_year else None)
+        console.print(table)
+        peak = (words(f"达峰年份 {s.peak_year}，峰值 {s.peak_tco2:,.0f} tCO2", f"peak {s.peak_year}, "
+                      f"{s.peak_tco2:,.0f} tCO2") if s.peaked else
+                words(f"规划期内未达峰（{s.years[-1]} 年仍为最高）", f"no peak within the horizon (highest in {s.years[-1]})"))
+        console.print(f"{peak}; " + words(f"平台期 {s.plateau[0]}–{s.plateau[1]}（峰值 ±{run.plateau_tolerance:.0%}）",
+                                          f"plateau {s.plateau[0]}-{s.plateau[1]} (within {run.plateau_tolerance:.0%} "
+                                          "of the peak)")
+                      + "; " + words(f"累计排放 {s.cumulative_tco2:,.0f} tCO2", f"cumulative {s.cumulative_tco2:,.0f} tCO2"))
+        if u is not None and u.peak_year_p50 is not None:
+            console.print(words(f"蒙特卡洛 {u.draws} 次（种子 {u.seed}）：达峰年份 5%/50%/95% = "
+                                f"{u.peak_year_p5}/{u.peak_year_p50}/{u.peak_year_p95}，未达峰比例 {u.not_peaked_share:.0%}",
+                                f"Monte Carlo {u.draws} draws (seed {u.seed}): peak year 5/50/95 % = "
+                                f"{u.peak_year_p5}/{u.peak_year_p50}/{u.peak_year_p95}, not peaked {u.not_peaked_share:.0%}"))
+        for c in s.targets:
+            state = words("无法核验", "not checkable") if c.met is None else (
+                words("达标", "met") if c.met else words("未达标", "not met"))
+            chance = "" if c.probability is None else f" ({words('概率', 'probability')} {c.probability:.0%})"
+            note = f" — {words(c.note_zh, c.note_en)}" if c.note_en else ""
+            console.print(f"  • {escape(words(c.name_zh, c.name_en))} {c.year}: {state}{chance}{escape(note)}")
+    for w in run.warnings:
+        if w.code != "pathways.scenario.unverified_reference":
+            console.print(f"[yellow]! {escape(words(w.message_zh, w.message))}[/]")
+    unverified = sum(1 for w in run.warnings if w.code == "pathways.scenario.unverified_reference")
+    if unverified:
+        console.print(words(f"结果依赖 {unverified} 个未经核实的参考值，详见 json 或 xlsx 输出",
+                            f"the result depends on {unverified} unverified reference value(s): see --format json or xlsx"))
+
+
 def main() -> None:
     app()
 
@@ -962,3 +1076,294 @@ def _print_evaluation(result: dict[str, Any], lang: ReportLang) -> None:
     console.print(gaps)
     for warning in result["warnings"]:
         console.print(f"[yellow]! {escape(warning['zh' if zh else 'en'])}[/]")
+
+
+class DecompositionMethod(StrEnum):
+    additive = "additive"
+    multiplicative = "multiplicative"
+
+
+class DecompositionFormat(StrEnum):
+    table = "table"
+    json = "json"
+    xlsx = "xlsx"
+
+
+@pathways_app.command("decompose")
+def pathways_decompose(
+    input_path: Annotated[Path, typer.Argument(metavar="INPUT", help=".csv or .xlsx: sector, year, output, energy_tce, "
+                                               "emissions_tco2e (optional region, subsector, fuel, output_unit)")],
+    base: Annotated[int, typer.Option(min=1900, max=2100, help="Base year")],
+    target: Annotated[int, typer.Option(min=1900, max=2100, help="Target year")],
+    method: Annotated[DecompositionMethod, typer.Option(help="Form shown first (both are computed)")] = (
+        DecompositionMethod.additive),
+    zero_value: Annotated[float | None, typer.Option(help="Small value δ replacing zeros (Ang: 1e-10 … 1e-20); "
+                                                     "default: the analytical limit δ → 0")] = None,
+    output_format: Annotated[DecompositionFormat, typer.Option("--format", help="Output format")] = (
+        DecompositionFormat.table),
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Output file (json/xlsx)")] = None,
+    lang: Annotated[Lang | None, typer.Option(help="Language of messages and of the xlsx headers")] = None,
+) -> None:
+    """LMDI-I decomposition (Ang 2005/2015) of the change in CO2 and energy into activity, structure,
+    energy-intensity and carbon-intensity (fuel mix, grid and fuel emission factors) effects."""
+    from greenmfg.pathways.decomposition import decompose_file, workbook_bytes
+
+    lang = lang or _default_lang()
+    if output_format is DecompositionFormat.xlsx and output is None:
+        raise _fail(GreenmfgError("--format xlsx needs -o FILE / 请用 -o 指定输出文件"))
+    if zero_value is not None and not 0 < zero_value < 1e-6:
+        raise _fail(GreenmfgError("--zero-value must lie between 0 and 1e-6 (Ang: 1e-10 … 1e-20) / "
+                                  "--zero-value 须在 0 与 1e-6 之间（Ang 建议 1e-10 至 1e-20）"))
+    try:
+        result = decompose_file(input_path, base=base, target=target, method=method.value, zero_value=zero_value)
+        if output_format is DecompositionFormat.xlsx:
+            assert output is not None
+            output.write_bytes(workbook_bytes(result, locale="en" if lang is Lang.en else "zh-CN"))
+        elif output_format is DecompositionFormat.json or output:
+            text = json.dumps(result.to_document(), ensure_ascii=False, indent=1)
+            if output:
+                output.write_text(text, encoding="utf-8")
+            else:
+                sys.stdout.write(text + "\n")
+    except ValidationFailed as error:
+        _report_issues(error, lang)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    except GreenmfgError as error:
+        raise _fail(error) from None
+    if output_format is DecompositionFormat.table:
+        _print_decomposition(result, _console(), lang)
+    if output:
+        Console(stderr=True).print(f"written / 已写出: {output}")
+
+
+def _print_decomposition(result: Any, console: Console, lang: Lang) -> None:
+    from greenmfg.exports import export_translator
+    from greenmfg.pathways.decomposition import EFFECT_WORDS
+
+    zh_t = export_translator(locale="zh-CN")
+    zh, en = lang in (Lang.zh, Lang.both), lang in (Lang.en, Lang.both)
+    if not console.is_terminal and console.width < 120:
+        console = Console(width=120, soft_wrap=False)
+
+    def words(chinese: str, english: str) -> str:
+        return " / ".join(w for w, shown in ((chinese, zh), (english, en)) if shown)
+
+    additive_first = result.method == "additive"
+    for a in result.aggregates:
+        title = words("碳排放（tCO2e）" if a.name == "emissions" else "能耗（tce）",
+                      "Emissions (tCO2e)" if a.name == "emissions" else "Energy (tce)")
+        table = Table(title=f"LMDI-I {result.base} → {result.target}: {title}", title_style="bold")
+        table.add_column(words("效应", "effect"))
+        columns = [(words("加法分解", "additive"), "additive"), (words("乘法分解", "multiplicative"), "multiplicative")]
+        for header, _key in (columns if additive_first else columns[::-1]):
+            table.add_column(header, justify="right", no_wrap=True)
+        table.add_column(words("占总变化", "share"), justify="right")
+
+        def cells(additive: float, multiplicative: float | None) -> list[str]:
+            pair = [f"{additive:+,.4f}", "—" if multiplicative is None else f"{multiplicative:.4f}"]
+            return pair if additive_first else pair[::-1]
+
+        for e in a.effects:
+            name = EFFECT_WORDS.get(e.key, e.key)
+            table.add_row(escape(words(zh_t.gettext(name), name)), *cells(e.additive, e.multiplicative),
+                          f"{e.additive / a.change:.1%}" if a.change else "—")
+        table.add_row(words("总变化", "total change"), *cells(a.change, a.ratio), "100.0%" if a.change else "—",
+                      style="bold")
+        console.print(table)
+        console.print(words(f"基年 {a.base_value:,.4f} → 目标年 {a.target_value:,.4f}",
+                            f"base {a.base_value:,.4f} → target {a.target_value:,.4f}"))
+        if a.zero_terms:
+            console.print(f"[yellow]! {escape(words('含零值的项（按解析极限处理）：', 'terms with zero values (analytical limit): '))}"
+                          f"{escape(', '.join(a.zero_terms))}[/]")
+        if a.sign_change_terms:
+            console.print(f"[yellow]! {escape(words('正负号变化的项（变化归于变号因素）：', 'terms changing sign (change given to the factor changing sign): '))}"
+                          f"{escape(', '.join(a.sign_change_terms))}[/]")
+        if a.ratio is None:
+            console.print(words("总量跨越零或为零：乘法分解无定义，请看加法分解",
+                                "the total crosses or is zero: the multiplicative form is not defined"))
+    for finding in result.findings:
+        console.print(f"[yellow]! {escape(words(finding.message_zh, finding.message))}[/]")
+
+
+class MaccIndustry(StrEnum):
+    steel = "steel"
+    cement = "cement"
+    aluminium = "aluminium"
+    glass = "glass"
+    chemicals = "chemicals"
+    general = "general"
+
+
+class MaccEtsSector(StrEnum):
+    steel = "steel"
+    cement = "cement"
+    aluminium = "aluminium"
+
+
+_ACTIVITY_HELP = ("Annual activity the library is counted per, KEY=QUANTITY (repeatable): crude_steel, clinker, "
+                  "aluminium_liquid, flat_glass, ammonia [t]; motor_electricity, compressed_air_electricity, "
+                  "lighting_electricity [MWh]; boiler_fuel [GJ]")
+
+
+def _activities(texts: list[str]) -> dict[str, float]:
+    """``KEY=QUANTITY`` options as a mapping; every bad one a located finding (raised together)."""
+    from greenmfg.findings import Locator
+    from greenmfg.pathways.macc import ACTIVITIES
+
+    at = Locator(code_prefix="pathways.macc.input.")
+    out: dict[str, float] = {}
+    issues = []
+    known = ", ".join(ACTIVITIES)
+    for text in texts:
+        key, _, quantity = text.partition("=")
+        key = key.strip()
+        if key not in ACTIVITIES:
+            issues.append(at.finding("unknown_activity", "activity", text, f"'{key}' is not an activity of the library",
+                                     f"“{key}”不是措施库的活动量", f"write KEY=QUANTITY with KEY one of {known}",
+                                     f"请按 KEY=数量 填写，KEY 取 {known} 之一", row=None))
+            continue
+        try:
+            value = float(quantity)
+        except ValueError:
+            value = float("nan")
+        if not value > 0 or value == float("inf"):
+            unit = ACTIVITIES[key][0]
+            issues.append(at.finding("bad_activity", "activity", text, f"the quantity of {key} must be a number > 0 "
+                                     f"[{unit}]", f"{ACTIVITIES[key][1]}必须是大于 0 的数（{unit}）",
+                                     f"write e.g. {key}=1000000", f"请填写如 {key}=1000000", row=None))
+            continue
+        out[key] = value
+    if issues:
+        raise ValidationFailed(issues, len(issues))
+    return out
+
+
+@pathways_app.command("macc")
+def pathways_macc(
+    measures: Annotated[Path | None, typer.Argument(metavar="[MEASURES]", help="The enterprise's own measures (.csv/"
+                                                                              ".xlsx): key, name, abatement_tco2e, "
+                                                                              "capex_cny, lifetime_years …")] = None,
+    industry: Annotated[list[MaccIndustry] | None, typer.Option(help="Library measures of these industries "
+                                                                     "(repeatable)")] = None,
+    activity: Annotated[list[str] | None, typer.Option(help=_ACTIVITY_HELP)] = None,
+    target: Annotated[float | None, typer.Option(help="Abatement target [tCO2e/yr]")] = None,
+    budget: Annotated[float | None, typer.Option(help="Emissions budget [tCO2e/yr] (needs --baseline)")] = None,
+    baseline: Annotated[float | None, typer.Option(help="Emissions before any measure [tCO2e/yr]")] = None,
+    capex_limit: Annotated[float | None, typer.Option(help="Investment limit of the portfolio [CNY]")] = None,
+    discount_rate: Annotated[float, typer.Option(help="Discount rate [1/yr]")] = 0.08,
+    electricity_price: Annotated[float | None, typer.Option(help="Electricity price [CNY/kWh]")] = None,
+    fuel_price: Annotated[float | None, typer.Option(help="Fuel price [CNY/GJ]")] = None,
+    grid_ef: Annotated[float | None, typer.Option(help="Grid emission factor [tCO2/MWh] (default: national "
+                                                       "factor of grid_factors/mee-nbs-2023)")] = None,
+    ets_sector: Annotated[MaccEtsSector | None, typer.Option(help="National carbon market sector: the allowance "
+                                                                  "effect of the portfolio")] = None,
+    ets_year: Annotated[int, typer.Option(min=2024, max=2100, help="Compliance year of the allocation rules")] = 2025,
+    ets_emissions: Annotated[float | None, typer.Option(help="The line's covered emissions of the year [tCO2e]")] = None,
+    ets_basis_emissions: Annotated[float | None, typer.Option(help="Emissions of the rule's intensity basis "
+                                                                   "[tCO2e] (default: the covered emissions)")] = None,
+    ets_output: Annotated[float | None, typer.Option(help="The line's output of the rule's product [t]")] = None,
+    balance_value: Annotated[float | None, typer.Option(help="Balance value [tCO2/t] when the rule has none")] = None,
+    output_format: Annotated[EtsFormat, typer.Option("--format", help="Output format")] = EtsFormat.table,
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Output file (json/xlsx)")] = None,
+    lang: Annotated[Lang | None, typer.Option(help="Language of messages and of the xlsx headers")] = None,
+) -> None:
+    """Marginal abatement cost curve (边际减排成本曲线) and the least-cost portfolio of measures (HiGHS MILP) under
+    an abatement target or an emissions budget, with its allowance effect in the national carbon market."""
+    from greenmfg.pathways.macc import (
+        EtsOptions,
+        MaccOptions,
+        library_measures,
+        read_measures,
+        run_macc,
+    )
+    from greenmfg.pathways.macc_output import write_xlsx
+
+    lang = lang or _default_lang()
+    if output_format is EtsFormat.xlsx and output is None:
+        raise _fail(GreenmfgError("--format xlsx needs -o FILE / 请用 -o 指定输出文件"))
+    ets = None
+    if ets_sector is not None:
+        ets = EtsOptions(ets_sector.value, ets_year, ets_emissions, ets_basis_emissions, ets_output, balance_value)
+    options = MaccOptions(discount_rate=discount_rate, electricity_price=electricity_price, fuel_price=fuel_price,
+                          grid_ef=grid_ef, target=target, budget=budget, baseline=baseline, capex_limit=capex_limit,
+                          ets=ets)
+    try:
+        rows = read_measures(measures) if measures is not None else []
+        findings: list[Any] = []
+        if industry or activity:
+            quantities = _activities(activity or [])
+            if not quantities:
+                raise GreenmfgError("library measures need the enterprise's activity: give --activity KEY=QUANTITY "
+                                    "(e.g. crude_steel=1000000) / 措施库需要企业活动量：请用 --activity 给出，如 "
+                                    "crude_steel=1000000")
+            library, findings = library_measures(quantities, options,
+                                                 industries=[i.value for i in industry] if industry else None)
+            rows += library
+        if not rows:
+            raise GreenmfgError("no measures: give a MEASURES file or --industry/--activity for the library / "
+                                "没有措施：请给出措施文件，或用 --industry/--activity 选用措施库")
+        result = run_macc(rows, options, findings=findings)
+        if output_format is EtsFormat.xlsx:
+            assert output is not None
+            write_xlsx(result, output, lang="en" if lang is Lang.en else "zh-CN")
+        elif output_format is EtsFormat.json or output:
+            text = json.dumps(result.to_document(), ensure_ascii=False, indent=1)
+            if output:
+                output.write_text(text, encoding="utf-8")
+            else:
+                sys.stdout.write(text + "\n")
+    except ValidationFailed as error:
+        _report_issues(error, lang)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    except GreenmfgError as error:
+        raise _fail(error) from None
+    if output_format is EtsFormat.table:
+        _print_macc(result, _console(), lang)
+    if output:
+        Console(stderr=True).print(f"written / 已写出: {output}")
+
+
+def _print_macc(result: object, console: Console, lang: Lang) -> None:
+    from greenmfg.pathways.macc import MaccResult
+
+    assert isinstance(result, MaccResult)
+    zh, en = lang in (Lang.zh, Lang.both), lang in (Lang.en, Lang.both)
+    if not console.is_terminal and console.width < 160:
+        console = Console(width=160, soft_wrap=False)
+
+    def words(chinese: str, english: str) -> str:
+        return "\n".join(w for w, shown in ((chinese, zh), (english, en)) if shown)
+
+    def number(value: float | None, digits: int = 1) -> str:
+        return "—" if value is None else f"{value:,.{digits}f}"
+
+    chosen = set(result.portfolio.chosen)
+    table = Table(title=words("边际减排成本曲线", "Marginal abatement cost curve"),
+                  caption=words(f"折现率 {result.options.discount_rate:.1%}；★ 入选最低成本组合",
+                                f"discount rate {result.options.discount_rate:.1%}; ★ in the least-cost portfolio"),
+                  title_style="bold")
+    table.add_column(words("措施", "measure"), max_width=40)
+    for chinese, english in (("减排量 tCO2e/年", "abatement tCO2e/yr"), ("成本 元/tCO2e", "MAC CNY/tCO2e"),
+                             ("年化成本 元/年", "cost CNY/yr"), ("累计减排 tCO2e/年", "cumulative tCO2e/yr")):
+        table.add_column(words(chinese, english), justify="right")
+    for step in result.curve:
+        m = result.measure(step.key)
+        mark = "★ " if step.key in chosen else "  "
+        table.add_row(mark + escape(words(m.name_zh, m.name_en)), number(step.abatement), number(step.marginal_cost),
+                      number(step.annualised_cost, 0), number(step.cumulative_abatement))
+    console.print(table)
+    p = result.portfolio
+    if p.feasible:
+        console.print(words(
+            f"最低成本组合：{len(p.chosen)} 项措施，减排 {p.abatement:,.1f} tCO2e/年（其中直接排放 {p.covered_abatement:,.1f}），"
+            f"年化净成本 {p.annualised_cost:,.0f} 元/年，投资 {p.capex:,.0f} 元",
+            f"Least-cost portfolio: {len(p.chosen)} measures, {p.abatement:,.1f} tCO2e/yr abated ({p.covered_abatement:,.1f} "
+            f"direct), annualised net cost {p.annualised_cost:,.0f} CNY/yr, investment {p.capex:,.0f} CNY"))
+    effect = result.allowance_effect
+    if effect is not None and effect.delta_allowances is not None and effect.delta_net is not None:
+        console.print(words(f"配额变化 {effect.delta_allowances:,.0f} tCO2e；配额盈缺改善 {effect.delta_net:,.0f} tCO2e",
+                            f"allowances change {effect.delta_allowances:,.0f} tCO2e; position improves by "
+                            f"{effect.delta_net:,.0f} tCO2e"))
+    for finding in result.findings:
+        if finding.severity in ("warning", "error"):
+            console.print(f"[yellow]! {escape(words(finding.message_zh, finding.message))}[/]")

@@ -23,6 +23,14 @@ its key as a defined name of the sheet, ``greenmfg.<key>``, naming the header ce
 words; a program finds a column by its key with :func:`keyed_cells`, wherever a user moved it (Excel,
 WPS and LibreOffice move a defined name with its cell). The platform's importers read a workbook it
 exported that way, and still accept one headed by keys (exported before) or by the words.
+
+Cells speak it too (issue #15: words, not codes): :func:`worded` names each coded value of a row by its
+column's key — a product, indicator, industry or item by the reference library
+(:func:`greenmfg.refdata.words.key_name`), a unit, a verification status, a province, a dataset by its
+title, a code a domain labels (a benchmark class, a flow) by the caller's label table, and the codes inside
+a text (a note, a message) by :func:`greenmfg.refdata.words.in_words`. Identifier columns
+(:data:`IDENTIFIER_COLUMNS`: an enterprise's or a facility's code, a finding code, a cited value's id) keep
+their codes, which is what a person or a program looks them up by.
 """
 
 from __future__ import annotations
@@ -40,9 +48,9 @@ if TYPE_CHECKING:  # openpyxl is imported only by the outputs that need it
 
     from greenmfg.i18n import Translator
 
-__all__ = ["COLUMN_WORDS", "FORMULA_PREFIXES", "KEY_PREFIX", "SafeCsvWriter", "append_row", "column_words",
-           "csv_text", "csv_writer", "export_translator", "formula_like", "header_row", "keyed_cells", "name_cell", "safe_cells",
-           "text_cell"]
+__all__ = ["COLUMN_WORDS", "FORMULA_PREFIXES", "IDENTIFIER_COLUMNS", "KEY_PREFIX", "SafeCsvWriter", "append_row",
+           "column_words", "csv_text", "csv_writer", "export_translator", "formula_like", "header_row", "keyed_cells",
+           "name_cell", "safe_cells", "text_cell", "worded"]
 
 #: first characters that make a spreadsheet treat a text as a formula (OWASP CSV injection)
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -251,3 +259,70 @@ def keyed_cells(sheet: Any) -> dict[str, tuple[int, int]]:
         except (ValueError, CellCoordinatesException):
             continue
     return found
+
+
+# --- cells in words ---------------------------------------------------------------------------------
+
+#: columns whose values are identifiers, written as they are: what a person or a program looks a row up by
+#: (an enterprise's or a facility's own code, a period, a file and row, a finding code, the id of a cited
+#: value or of a reference-library row, a standard's number, an edition)
+IDENTIFIER_COLUMNS = frozenset({
+    "enterprise_id", "enterprise_code", "facility_id", "facility_code", "period", "year", "file", "row", "code",
+    "key", "ref", "benchmark_key", "quota_key", "edition", "quota_standard", "enterprise_name",
+    "unit_input", "quantity_input", "title", "evidence", "source", "deadline_source", "reference_source",
+    "value_source", "deadline",
+})
+#: columns naming a key of the reference library (an item, a product, an indicator, an industry, a process)
+_KEY_COLUMNS = frozenset({"product", "indicator", "industry", "item", "process"})
+_UNIT_COLUMNS = frozenset({"unit", "output_unit", "energy_intensity_unit", "emission_intensity_unit"})
+_STATUS_COLUMNS = frozenset({"verification_status", "deadline_verification_status"})
+_PLACE_COLUMNS = frozenset({"region", "province"})
+_DATASET_COLUMNS = frozenset({"quota_dataset", "dataset", "framework"})
+#: text columns in English whatever the workbook's language (their Chinese twin ends in ``_zh``)
+_ENGLISH_COLUMNS = frozenset({"notes", "message", "unverified", "boundary_en", "rule", "area_en", "name_en",
+                              "variant_en", "indicator_name"})
+
+
+def worded(keys: Sequence[str], values: Iterable[Any], translator: Translator, *,
+           labels: Mapping[str, Mapping[str, str]] | None = None) -> list[Any]:
+    """The cells of one row with each coded value named in words of ``translator``'s language.
+
+    ``keys``: the columns' keys (as :func:`column_words` takes them), one per value. ``labels``: the
+    caller's label tables by column key (code → English message id, translated here), looked up first:
+    ``{"class": CLASS_LABELS, "flow": FLOW_LABELS}``. Numbers, dates and empty cells are unchanged, and
+    so are the values of :data:`IDENTIFIER_COLUMNS`; a code nothing names is kept (a check then finds it).
+    """
+    from greenmfg.refdata.words import (
+        dataset_name,
+        in_words,
+        key_name,
+        place_name,
+        status_name,
+        unit_name,
+    )
+
+    zh = translator.locale.startswith("zh")
+    out = []
+    for key, value in zip(keys, values, strict=True):
+        table = (labels or {}).get(key)
+        if not isinstance(value, str) or not value:
+            out.append(value)
+        elif table is not None and value in table:
+            out.append(translator.gettext(table[value]))
+        elif key in IDENTIFIER_COLUMNS:
+            out.append(value)
+        elif key in _KEY_COLUMNS:
+            out.append(key_name(value, zh=zh))
+        elif key in _UNIT_COLUMNS:
+            out.append(unit_name(value, zh=zh))
+        elif key in _STATUS_COLUMNS:
+            out.append(status_name(value, zh=zh))
+        elif key in _PLACE_COLUMNS and value.isdigit():
+            out.append(place_name(value, zh=zh))
+        elif key == "city":
+            out.append(place_name(None, value, zh=zh))
+        elif key in _DATASET_COLUMNS and "/" in value:
+            out.append(dataset_name(value, zh=zh))
+        else:
+            out.append(in_words(value, zh=True if key.endswith("_zh") else False if key in _ENGLISH_COLUMNS else zh))
+    return out

@@ -146,15 +146,17 @@ def test_template_documents_the_steam_state_columns(tmp_path: Path, lang: str) -
     write_template(path, lang=lang)
     workbook = load_workbook(path)
     headers = [c.value for c in workbook.worksheets[0][1]]
-    assert ("蒸汽压力" if lang == "zh" else "steam_pressure") in headers
-    assert ("蒸汽温度" if lang == "zh" else "steam_temperature") in headers
-    help_rows = {row[1]: row[3] for row in workbook.worksheets[1].iter_rows(min_row=4, values_only=True)}
-    meaning = help_rows["steam_pressure"]
+    assert ("蒸汽压力" if lang == "zh" else "Steam pressure") in headers
+    assert ("蒸汽温度" if lang == "zh" else "Steam temperature") in headers
+    # the instructions name each column in both languages (column B: the English header in the Chinese one)
+    help_rows = {row[1] if lang == "zh" else row[0]: row[3]
+                 for row in workbook.worksheets[1].iter_rows(min_row=4, values_only=True)}
+    meaning = help_rows["Steam pressure"]
     if lang == "zh":
         assert "绝对压力" in meaning and "MPa" in meaning and "IAPWS-IF97" in meaning
     else:
         assert "absolute pressure in MPa" in meaning and "IAPWS-IF97" in meaning
-    assert "83.74" in help_rows["ncv"]
+    assert "83.74" in help_rows["Net calorific value"]
 
 
 def _fresh_steam_states(monkeypatch: pytest.MonkeyPatch, folder: Path) -> None:

@@ -163,6 +163,7 @@ def test_commit_stores_the_preview_accounting_unless_reference_data_changed(
 
     accounted: list[str] = []
     real = store.account
+    monkeypatch.setattr(store, "_previews", store._PreviewCache())  # nothing kept from earlier tests
     monkeypatch.setattr(store, "account", lambda source, *a, **k: accounted.append(source.name) or real(source, *a, **k))
     first = upload(client, login("steel"), world.org("steel"), steel_csv()).json()
     assert accounted == ["activity.csv"]

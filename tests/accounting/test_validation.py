@@ -251,5 +251,5 @@ def test_did_you_mean_by_pronunciation(write_rows: WriteRows, typo: str, meant: 
 def test_template_instructions_list_the_accepted_synonyms(tmp_path: Path) -> None:
     write_template(tmp_path / "模板.xlsx", lang="zh")
     sheet = openpyxl.load_workbook(tmp_path / "模板.xlsx")["说明"]
-    also = {row[1]: row[5] for row in sheet.iter_rows(min_row=4, values_only=True)}
-    assert "单位名称" in also["enterprise_name"].split("、") and "设施代码" in also["facility_id"].split("、")
+    also = {row[0]: row[5] for row in sheet.iter_rows(min_row=4, values_only=True)}
+    assert "单位名称" in also["企业名称"].split("、") and "设施代码" in also["设施编号"].split("、")

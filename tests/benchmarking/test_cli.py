@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from greenmfg.cli import app
+from greenmfg.refdata.words import key_name
 from tests.factories import column_keys, sheet_records
 
 from ..conftest import WriteRows
@@ -81,8 +82,8 @@ def test_table_and_xlsx(activity: Path, tmp_path: Path) -> None:
     assert [s.split()[0] for s in workbook.sheetnames] == ["summary", "benchmark", "levels", "warnings", "indicators",
                                                            "provenance"]
     sheet = workbook["benchmark 对标"]
-    clinker = next(r for r in sheet_records(sheet) if r["product"] == "clinker")
-    assert clinker["class"] == "between"
+    clinker = next(r for r in sheet_records(sheet) if r["product"] == "熟料")  # the product and the class in words
+    assert clinker["class"] == "标杆与基准之间"
     assert next(sheet.values)[column_keys(sheet).index("class")] == "对标档次"  # words, the key kept beside them
 
 
@@ -173,9 +174,9 @@ def test_readme_commands_on_a_demo_region(tmp_path: Path) -> None:
                                  str(tmp_path / "benchmark.xlsx")])
     assert result.exit_code == 0, result.output
     glass = [r for r in sheet_records(openpyxl.load_workbook(tmp_path / "benchmark.xlsx")["benchmark 对标"])
-             if r["product"] == "flat_glass"]
+             if r["product"] == key_name("flat_glass", zh=True)]  # the workbook names products and indicators
     given = {g["indicator"] for g in glass if g["facility_id"] == facility["facility_id"]}
-    assert given == {"flat_glass_500_800td"}
+    assert given == {key_name("flat_glass_500_800td", zh=True)}
 
 
 @pytest.mark.parametrize(("lang", "shown", "hidden"), [

@@ -167,6 +167,6 @@ def test_cli_table_and_xlsx_show_the_works(write_rows: WriteRows, tmp_path: Path
     xlsx = tmp_path / "w.xlsx"
     assert runner.invoke(app, ["benchmark", str(path), "--format", "xlsx", "-o", str(xlsx)]).exit_code == 0
     works = sheet_records(openpyxl.load_workbook(xlsx)["works 联合企业"])[0]
-    assert (works["enterprise_id"], works["class"], works["quota_grade"]) == ("S1", "between", "3")
+    assert (works["enterprise_id"], works["class"], works["quota_grade"]) == ("S1", "标杆与基准之间", "3")  # class in words
     assert works["value"] == pytest.approx(597.92 / 1.1, rel=1e-9)
     assert works["savings_to_benchmark_tce"] == pytest.approx(52.022, rel=1e-9)

@@ -135,7 +135,9 @@ def test_file_a_month_and_the_regulators_see_it(page: Page, server: Server, tmp_
     page.goto(f"{server.url}/ets/region?year={missing[:4]}")
     steel_cell = page.locator(f"tr[data-company='{steel}'] [data-period='{missing}']")
     expect(steel_cell).to_have_attribute("data-status", "overdue")
-    expect(steel_cell).to_contain_text("逾期未存证")
+    # a mark in the grid (twelve months fit a phone), its status in words as the cell's label
+    expect(steel_cell).to_have_text("✕")
+    expect(steel_cell).to_have_attribute("aria-label", f"{missing}: 逾期未存证")
     screenshot(page, "ets-region-1440")
     page.set_viewport_size({"width": 390, "height": 844})
     assert page.evaluate("document.documentElement.scrollWidth") <= 390

@@ -49,18 +49,26 @@ CLINKER_CO2 = 1000 * ((0.65 - 0.01) * 44 / 56 + 0.02 * 44 / 40)  # 524.857142857
 STEAM_CO2 = 1000 * (2.75614 - 0.08374) * 0.11              # 293.964 t
 
 
-def _parameters() -> ir.Table:
-    columns = ("coef", "ncv", "cc", "of", "process_ef", "output_ef", "fixed_ef", "heat_content")
+#: anode-effect PFC coefficients of the test [tCO2e/t per AE-min/cell-day; per mV/%]: 0.143 kg CF4 and
+#: 0.121 × 0.143 kg C2F6 per AE-minute, at GWP 6630 and 11100: 0.143 × (6630 + 0.121 × 11100) / 1000
+SLOPE_EF = 0.143 * (6630 + 0.121 * 11100) / 1000     # 1.1401533
+OVC_EF = 1.16 * (6630 + 0.121 * 11100) / 1000        # 9.248796
+
+
+def _parameters(industry: str = "cement", items: tuple[tuple[str, dict[str, float]], ...] | None = None
+                ) -> ir.Table:
+    columns = ("coef", "ncv", "cc", "of", "process_ef", "output_ef", "fixed_ef", "heat_content", "pfc_slope_ef",
+               "pfc_ovc_ef")
     refs = ("coef_ref", "ncv_ref", "cc_ref", "of_ref", "process_ef_ref", "output_ref", "fixed_ref",
-            "heat_content_ref")
+            "heat_content_ref", "pfc_slope_ref", "pfc_ovc_ref")
     warns = ("coef_warn", "ncv_warn", "cc_warn", "of_warn", "process_ef_warn", "output_warn", "fixed_warn",
-             "heat_content_warn")
+             "heat_content_warn", "pfc_slope_warn", "pfc_ovc_warn")
     rows: list[dict[str, Any]] = []
-    for item, values in (("raw_coal", {"coef": 0.7143, "ncv": 20.908, "cc": 0.0264, "of": 0.94}),
-                         ("electricity", {"coef": 0.1229}),
-                         ("steam", {"coef": 0.1286}),
-                         ("clinker", {"output_ef": 0.525})):
-        row: dict[str, Any] = {"p_item": item, "p_industry": "cement"}
+    for item, values in items or (("raw_coal", {"coef": 0.7143, "ncv": 20.908, "cc": 0.0264, "of": 0.94}),
+                                  ("electricity", {"coef": 0.1229}),
+                                  ("steam", {"coef": 0.1286}),
+                                  ("clinker", {"output_ef": 0.525})):
+        row: dict[str, Any] = {"p_item": item, "p_industry": industry}
         for column, ref, warn in zip(columns, refs, warns, strict=True):
             row[column] = values.get(column)
             row[ref] = f"test:{item}.{column}" if column in values else None
@@ -84,34 +92,39 @@ LINES = [
 ]
 MEASURED = ("ncv_measured", "carbon_content_measured", "oxidation_rate_measured", "clinker_cao_measured",
             "clinker_mgo_measured", "clinker_cao_non_carbonate_measured", "clinker_mgo_non_carbonate_measured",
+            "anode_effect_minutes_measured", "anode_effect_overvoltage_measured", "current_efficiency_measured",
             "steam_pressure", "steam_temperature", "steam_enthalpy")
 
 
-def _activity_and_keys() -> tuple[ir.Table, ir.Table]:
+def _activity_and_keys(lines: list[tuple[str, str, str, str, float, dict[str, float]]] = LINES,
+                       industry: str = "cement") -> tuple[ir.Table, ir.Table]:
     activity, keys = [], []
-    for number, (item, kind, flow, unit, quantity, measured) in enumerate(LINES):
-        activity.append({**KEYS, "item": item, "kind": kind, "flow": flow, "quantity": quantity, "unit": unit,
+    for number, (item, kind, flow, unit, quantity, measured) in enumerate(lines):
+        activity.append({**KEYS, "industry": industry, "item": item, "kind": kind, "flow": flow, "quantity": quantity, "unit": unit,
                          "quantity_input": quantity, "unit_input": unit, "parameter_set": number,
                          **{c: measured.get(c) for c in MEASURED}})
         keys.append({"parameter_set": number, "item": item, "kind": kind, "flow": flow, "unit": unit,
-                     "industry": "cement", "region": "130000", "year": 2025,
+                     "industry": industry, "region": "130000", "year": 2025,
                      "measured_ncv": "ncv_measured" in measured, "measured_carbon_content": False,
-                     "measured_oxidation_rate": False, "measured_clinker_oxides": "clinker_cao_measured" in measured})
+                     "measured_oxidation_rate": False, "measured_clinker_oxides": "clinker_cao_measured" in measured,
+                     "measured_pfc_slope": "anode_effect_minutes_measured" in measured,
+                     "measured_pfc_overvoltage": "anode_effect_overvoltage_measured" in measured})
     activity_schema = {**dict.fromkeys(KEYS, "string"), "item": "string", "kind": "string", "flow": "string",
                        "quantity": "float64", "unit": "string", "quantity_input": "float64", "unit_input": "string",
                        "parameter_set": "int64", **dict.fromkeys(MEASURED, "float64")}
     keys_schema = {"parameter_set": "int64", "item": "string", "kind": "string", "flow": "string", "unit": "string",
                    "industry": "string", "region": "string", "year": "int64", "measured_ncv": "boolean",
                    "measured_carbon_content": "boolean", "measured_oxidation_rate": "boolean",
-                   "measured_clinker_oxides": "boolean"}
+                   "measured_clinker_oxides": "boolean", "measured_pfc_slope": "boolean",
+                   "measured_pfc_overvoltage": "boolean"}
     return ibis.memtable(activity, schema=activity_schema), ibis.memtable(keys, schema=keys_schema)
 
 
-def _sets(keys: ir.Table, *, equal_value_basis: bool = False) -> ir.Table:
+def _sets(keys: ir.Table, *, equal_value_basis: bool = False, parameters: ir.Table | None = None) -> ir.Table:
     grid = ibis.memtable([{"g_region": "130000", "g_year": 2025, "grid_ef": 0.57, "grid_ref": "test:grid",
                            "grid_warn": False}])
     electricity = ibis.memtable([{"e_year": 2025, "e_coef": 0.3, "e_ref": "test:equal_value", "e_warn": False}])
-    return parameter_sets(keys, _parameters(), grid, electricity, heat_ef_tco2_per_gj=0.11,
+    return parameter_sets(keys, parameters if parameters is not None else _parameters(), grid, electricity, heat_ef_tco2_per_gj=0.11,
                           heat_ef_ref="test:heat", equal_value_basis=equal_value_basis)
 
 
@@ -144,6 +157,46 @@ def test_each_line_by_its_formula() -> None:
     assert (clinker["category"], clinker["energy_tce"]) == ("process", 0.0)
     assert clinker["ef"] == pytest.approx(0.64 * 44 / 56 + 0.02 * 44 / 40, rel=1e-12)
     assert clinker["co2e_t"] == pytest.approx(CLINKER_CO2, rel=1e-12) == pytest.approx(524.857142857)
+
+
+ALUMINIUM_LINES = [
+    # default factor 0.4 tCO2e/t; the slope method (AEM 0.05); the overvoltage method (AEO 0.4 mV, CE 93 %);
+    # both given: the slope method counts
+    ("aluminium_liquid", "product", "produced", "t", 10000.0, {}),
+    ("aluminium_liquid", "product", "produced", "t", 10000.0, {"anode_effect_minutes_measured": 0.05}),
+    ("aluminium_liquid", "product", "produced", "t", 9000.0, {"anode_effect_overvoltage_measured": 0.4,
+                                                              "current_efficiency_measured": 0.93}),
+    ("aluminium_liquid", "product", "produced", "t", 1000.0, {"anode_effect_minutes_measured": 0.2,
+                                                              "anode_effect_overvoltage_measured": 0.4,
+                                                              "current_efficiency_measured": 0.93}),
+]
+
+
+def test_aluminium_pfc_by_the_slope_or_overvoltage_method_when_measured() -> None:
+    parameters = _parameters("electrolytic_aluminium", (("aluminium_liquid", {
+        "output_ef": 0.4, "pfc_slope_ef": SLOPE_EF, "pfc_ovc_ef": OVC_EF}),))
+    activity, keys = _activity_and_keys(ALUMINIUM_LINES, "electrolytic_aluminium")
+    lines = activity_lines(activity, _sets(keys, parameters=parameters)).order_by("parameter_set")
+    default, slope, overvoltage, both = lines.to_pyarrow().to_pylist()
+    assert default["co2e_t"] == pytest.approx(10000 * 0.4, rel=1e-12)
+    assert default["ef_ref"] == "test:aluminium_liquid.output_ef"
+    # slope: 10 000 t × 0.05 AE-min/cell-day × 0.143 kg CF4/t × (6630 + 0.121 × 11 100) / 1000 = 570.07665 t
+    assert slope["co2e_t"] == pytest.approx(10000 * 0.05 * SLOPE_EF, rel=1e-12) == pytest.approx(570.07665)
+    assert slope["ef_ref"].startswith("slope method") and "test:aluminium_liquid.pfc_slope_ef" in slope["ef_ref"]
+    # overvoltage: 9 000 t × 1.16 × 0.4 mV / 93 % × 7.9731 / 1000 = 358.0179 t
+    assert overvoltage["co2e_t"] == pytest.approx(9000 * 0.4 / 93 * OVC_EF, rel=1e-12)
+    assert overvoltage["co2e_t"] == pytest.approx(358.0179, abs=1e-4)
+    assert overvoltage["ef_ref"].startswith("overvoltage method")
+    assert both["co2e_t"] == pytest.approx(1000 * 0.2 * SLOPE_EF, rel=1e-12)
+
+
+def test_aluminium_measurements_without_a_coefficient_keep_the_default_factor() -> None:
+    parameters = _parameters("electrolytic_aluminium", (("aluminium_liquid", {"output_ef": 0.4}),))
+    activity, keys = _activity_and_keys(ALUMINIUM_LINES[1:3], "electrolytic_aluminium")
+    lines = activity_lines(activity, _sets(keys, parameters=parameters)).order_by("parameter_set")
+    slope, overvoltage = lines.to_pyarrow().to_pylist()
+    assert slope["co2e_t"] == pytest.approx(10000 * 0.4) and overvoltage["co2e_t"] == pytest.approx(9000 * 0.4)
+    assert slope["ef_ref"] == "test:aluminium_liquid.output_ef"
 
 
 def test_unverified_defaults_are_named_and_nothing_is_missing() -> None:

@@ -113,3 +113,22 @@ def test_default_based_certificates_net_of_free_allocation() -> None:
 def test_certificates_never_negative() -> None:
     assert certificates(100.0, 80.0, 40.0) == 0.0
     assert certificates(100.0, 20.0, 30.0) == pytest.approx(50.0)
+
+
+def test_commission_guidance_example_2_eaf_and_conversion_to_steel_products() -> None:
+    # Commission, "Guidance document on CBAM implementation for installation operators outside the EU"
+    # (transitional period, Dec 2023), section 7.2.2.2 "Example 2 - EAF and conversion to iron or steel
+    # products", tables 7-9 and 7-10: the installation as one production process, 4 800 000 t of steel
+    # products a year, 7 387 085 t direct and 976 919 t indirect emissions attributed; printed SEE 1.539
+    # direct, 0.204 indirect, 1.743 total, and 17 430 t embedded in a 10 000 t import. The figures are as
+    # quoted by a third party's golden-test note (the guidance PDF itself was not read here).
+    see = specific_embedded_emissions({"eaf": ProcessInput(4_800_000.0, 7_387_085.0, 976_919.0, True)})["eaf"]
+    assert round(see.direct, 3) == 1.539
+    assert round(see.indirect, 3) == 0.204
+    # the guidance adds the rounded SEEs (1.539 + 0.204); unrounded the total is 1.7425
+    assert round(see.direct, 3) + round(see.indirect, 3) == pytest.approx(1.743)
+    assert see.counted == pytest.approx(1.7425, abs=5e-5)
+    assert 10_000.0 * (round(see.direct, 3) + round(see.indirect, 3)) == pytest.approx(17_430.0)
+    # in the definitive period steel is an Annex II good: only the direct SEE counts
+    definitive = specific_embedded_emissions({"eaf": ProcessInput(4_800_000.0, 7_387_085.0, 976_919.0, False)})
+    assert definitive["eaf"].counted == pytest.approx(7_387_085.0 / 4_800_000.0)

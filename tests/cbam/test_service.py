@@ -45,8 +45,14 @@ def test_kiln_and_grinding_plant_cement_carries_the_clinker(tmp_path: Path) -> N
     # the clinker has a 2025/2620 benchmark (grey clinker 0.666): FAA = 0.975 × 0.666 × 100 000
     assert clinker.free_allocation_t == pytest.approx(0.975 * 0.666 * 100000.0)
     assert clinker.certificates_t == pytest.approx(clinker.embedded_t - clinker.free_allocation_t)
+    # the China defaults of IR 2025/2621 Annex I as replaced by 2026/1740: the 8-digit clinker code takes the
+    # grey (other) clinker row 2523 10 00 90 (1.35 + 0.04 = 1.39), grey Portland cement 1.42
+    assert clinker.default_total == pytest.approx(1.39)
+    assert cement.default_total == pytest.approx(1.42)
+    codes = {f.code for f in result.findings}
+    assert "cbam.default.not_found" not in codes
     # the CBAM default electricity factor for China is not in the data: the grid factor stands in, said so
-    assert {f.code for f in result.findings} >= {"cbam.electricity.grid_factor", "cbam.default.not_found"}
+    assert "cbam.electricity.grid_factor" in codes
     assert result.process("KILN", "2026").electricity_rule == "grid"
 
 
@@ -69,10 +75,10 @@ def test_purchased_slabs_on_the_suppliers_values(tmp_path: Path) -> None:
     assert good.see_indirect == pytest.approx((hsm["emissions_tco2e"]["purchased_electricity"] + 52000.0 * 0.1) / 50000.0)
     # steel is an Annex II good: only the direct channel counts
     assert good.see_counted == pytest.approx(good.see_direct)
-    # the China default for 7208 (3.19) with the 2026 mark-up (10 %) and the difference
-    assert good.default_total == pytest.approx(3.19)
-    assert good.default_with_markup == pytest.approx(3.509)
-    assert good.difference_t_per_t == pytest.approx(good.see_counted - 3.509)
+    # the China default for 7208 (3.187, IR 2026/1740) with the 2026 mark-up (10 %) and the difference
+    assert good.default_total == pytest.approx(3.187)
+    assert good.default_with_markup == pytest.approx(3.5057)
+    assert good.difference_t_per_t == pytest.approx(good.see_counted - 3.5057)
     assert good.free_allocation_t == pytest.approx(0.975 * 1.370 * 50000.0)
     assert good.cost_eur == pytest.approx(good.certificates_t * 75.36)
     assert good.product_name == "HRC Q235B"
@@ -83,9 +89,9 @@ def test_purchased_slabs_on_default_values_count_as_estimated(tmp_path: Path) ->
                                            "facility_id,period,precursor_cn_code,quantity,unit\n")
     result = account_cbam(activity, goods, precursors, options=CbamOptions(year=2028))
     (good,) = result.goods
-    # the precursor's default is the base value (3.17, China, 7207 12 10), without mark-up
-    assert good.see_direct * 50000.0 == pytest.approx(result.processes[0].attributed_direct_t + 52000.0 * 3.17)
-    assert good.default_share == pytest.approx(52000.0 * 3.17 / (good.see_counted * 50000.0))
+    # the precursor's default is the base value (3.169, China, 7207 12 10), without mark-up
+    assert good.see_direct * 50000.0 == pytest.approx(result.processes[0].attributed_direct_t + 52000.0 * 3.169)
+    assert good.default_share == pytest.approx(52000.0 * 3.169 / (good.see_counted * 50000.0))
     assert good.markup == pytest.approx(0.30)  # 2028
     assert good.cbam_factor == pytest.approx(0.90)
     assert result.certificate_price_eur is None and good.cost_eur is None
@@ -130,7 +136,8 @@ PRECURSORS = "facility_id,period,precursor_cn_code,quantity,unit,from_facility_i
     (GOODS + "KILN,2026,25231000,100000,t\nMILL,2026,252329,120000,t\n",
      PRECURSORS + "MILL,2026,25231000,90000,t,KILN,0.8,0.01,x\n", "cbam.input.two_sources", 2, "from_facility_id"),
     (GOODS + "KILN,2026,25231000,100000,t\nMILL,2026,252329,120000,t\n",
-     PRECURSORS + "MILL,2026,25231000,90000,t,,,,\n", "cbam.input.no_default", 2, "precursor_cn_code"),
+     # the annex gives calcined clay only under TARIC 2507 00 80 80: the 8-digit code has no default
+     PRECURSORS + "MILL,2026,2507 00 80,90000,t,,,,\n", "cbam.input.no_default", 2, "precursor_cn_code"),
     (GOODS + "KILN,2026,25231000,100000,t\nMILL,2026,252329,120000,t\n",
      PRECURSORS + "MILL,2026,25231000,90000,t,,0.8,0.01,\n", "cbam.input.missing_source", 2, "source"),
     (GOODS + "KILN,2026,25231000,100000,t\nMILL,2026,252329,120000,t\n",
@@ -221,3 +228,22 @@ def test_heat_imported_and_electricity_exported_are_attributed(tmp_path: Path) -
         kiln["combustion"] + kiln["process"] + kiln["purchased_heat"] + kiln["exported"])
     codes = {f.code for f in result.findings}
     assert {"cbam.attribution.heat_factor", "cbam.attribution.exported_electricity"} <= codes
+
+
+def test_chinese_pig_iron_and_dri_on_default_values(tmp_path: Path) -> None:
+    # refused before the China rows of IR 2025/2621 Annex I (as replaced by 2026/1740) were read
+    activity = write_csv([{**r, "facility_id": "BOF"} for r in ROLLING_ROWS], tmp_path / "bof.csv")
+    goods = write(tmp_path, "goods.csv", "facility_id,period,cn_code,quantity,unit\nBOF,2026,7207 12 10,50000,t\n")
+    precursors = write(tmp_path, "precursors.csv", "facility_id,period,precursor_cn_code,quantity,unit\n"
+                                                   "BOF,2026,7201 10 11,40000,t\n"
+                                                   "BOF,2026,7203 10 00,5000,t\n")
+    result = account_cbam(activity, goods, precursors)
+    (process,) = result.processes
+    assert process.see is not None
+    # pig iron 1.66 (table 'China'); DRI: the China cell is empty, so the annex's 'other countries' 1.325
+    assert process.see.precursor_direct == pytest.approx((40000.0 * 1.66 + 5000.0 * 1.325) / 50000.0)
+    codes = {f.code for f in result.findings}
+    assert "cbam.precursor.default_fallback" not in codes  # both are China rows of the annex
+    (good,) = result.goods
+    assert good.default_total == pytest.approx(3.169)
+    assert good.default_share == pytest.approx((40000.0 * 1.66 + 5000.0 * 1.325) / (good.see_counted * 50000.0))

@@ -166,7 +166,7 @@ def test_workbook_has_the_months_and_the_year(client: TestClient, login: Login, 
         header, body = column_keys(sheet), {r["period"]: r for r in sheet_records(sheet)}
         assert list(body) == ["2024-01", "2024-02", "2024"]
         assert body["2024-01"]["value"] == pytest.approx(JANUARY, rel=1e-9)
-        assert body["2024-01"]["class"] == "between" and body["2024-01"]["quota_grade"] == "3"
+        assert body["2024-01"]["class"] == "标杆与基准之间" and body["2024-01"]["quota_grade"] == "3"  # the class in words
         assert body["2024-01"]["savings_to_benchmark_tce"] == pytest.approx(52.022, rel=1e-9)
         year = body["2024"]
         assert year["pooled_periods"] == "2024-01 2024-02"
@@ -174,8 +174,9 @@ def test_workbook_has_the_months_and_the_year(client: TestClient, login: Login, 
         assert year["savings_to_benchmark_tce"] == pytest.approx(104.044, rel=1e-9)
         assert "钢比系数" in year["notes_zh"] and "process-to-crude-steel ratio" in year["notes"]
         # the converter inferred beside the blast furnace is a caveat of the works, in words
-        assert "steel_route = bof" in year["notes_zh"] and "单独报送的高炉" in year["notes_zh"]
-        assert "steel_route = bof taken" in body["2024-01"]["notes"]
+        assert "钢铁生产流程（设施所属工序） = bof" in year["notes_zh"] and "单独报送的高炉" in year["notes_zh"]
+        assert "Steel route (process of the facility) = bof taken" in body["2024-01"]["notes"]
+        assert "steel_route" not in year["notes_zh"] + body["2024-01"]["notes"]  # the attribute by its name
         assert "notes" in header
 
 

@@ -8,6 +8,7 @@ against the ETS engine run on the same file (the purchased electricity of the fi
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -99,6 +100,12 @@ def test_2024_allowances_equal_the_verified_emissions(client: TestClient, login:
         assert data["allocation_so_far"]["total_tco2e"] == pytest.approx(so_far)
         assert data["allocation_year_end"]["total_tco2e"] == pytest.approx(so_far / 3 * 12)
         assert data["allocation_so_far"]["lines"][0]["method"] == "verified_emissions"
+    with subtests.test("a rule not checked against the plan's text says its status in words"):
+        unchecked = [w for w in data["warnings"] if w["code"] == "ets.allowances.unverified_rule"]
+        assert unchecked  # the 2024 rule of the steel line is cross-checked, not verified
+        for warning in unchecked:
+            assert "status: " in warning["message"] and "_" not in warning["message"].split("status: ")[1]
+            assert not re.search(r"状态：[a-z]", warning["message_zh"])
     with subtests.test("position: nil balance plus the usable CCER"):
         pos = data["position"]
         assert pos["ccer_limit_share"] == pytest.approx(0.05) and pos["ccer_usable_tco2e"] == pytest.approx(1000.0)

@@ -19,6 +19,7 @@ from greenmfg.calc.ets_allowances import (
     ccer_usable,
     clinker_factor_effect,
     cumulative_path,
+    measure_effect,
     position,
     project_year,
     scrap_effect,
@@ -186,3 +187,11 @@ def test_what_if_under_the_balance_value_method() -> None:
     assert effect.delta_net == pytest.approx(after - before + 43_000)
     assert clinker_factor_effect(cement_output_t=1.0, clinker_factor_before=0.75, clinker_factor_after=0.70,
                                  clinker_intensity_tco2_per_t=0.86, rules=[BALANCE]).delta_allowances is None
+
+
+def test_a_line_outside_the_allocation_has_no_allowances_and_no_measure_effect() -> None:
+    excluded = AllocationRule("2025.cement.new_line", 2025, "cement", "new_line", "excluded", "clinker")
+    line = allocate_line("KILN-3", excluded, output_t=10000.0, emissions_tco2e=5350.0)
+    assert (line.allowances, line.missing) == (0.0, ())
+    effect = measure_effect("clinker_factor", -100.0, {"clinker": -200.0}, [excluded])
+    assert (effect.delta_allowances, effect.delta_net) == (0.0, 100.0)

@@ -95,3 +95,34 @@ def test_covered_months_deadlines_and_china_time(client: TestClient, login: Logi
                 Notification.event.in_(["ets.due_soon", "ets.overdue"]))).all()))
         assert events == [("ets.due_soon", f"/ets/enterprises/{steel}/months/2024-02"),
                           ("ets.overdue", f"/ets/enterprises/{steel}/months/2024-02")]
+
+
+def test_2025_back_filling_window() -> None:
+    """Monthly evidence since July 2025, January–June 2025 back-filled by 31 October 2025
+    (filing_deadlines/platform-2026.3, secondary): those months are due on that day, the others
+    40 days after their month."""
+    for month in ("2025-01", "2025-03", "2025-06"):
+        due, rule = filings.deadline_of(month, "cement")
+        assert (due, rule.key) == (dt.date(2025, 10, 31), "ets_monthly_evidence_backfill_2025")
+        assert rule.verification_status == "secondary" and "补录" in rule.rule_zh
+    due, rule = filings.deadline_of("2025-07", "steel")
+    assert (due, rule.key) == (dt.date(2025, 9, 9), "ets_monthly_evidence")  # 31 July + 40 days
+    assert filings.deadline_of("2024-12", "steel")[0] == dt.date(2025, 2, 9)
+    # an enterprise of another industry that a regulator covers: the sectors' rows, the window too
+    assert filings.deadline_of("2025-02", "flat_glass")[0] == dt.date(2025, 10, 31)
+
+
+def test_2025_months_filed_within_the_window_are_on_time(database: Database, world: World) -> None:
+    steel = world.org("steel")
+    manager = _principal(database, "steel")
+    with database.session() as s:
+        view = filings.company_year(s, manager, steel, 2025, today=dt.date(2025, 9, 1))
+    statuses = {m.period: (m.status, m.due_date, m.deadline_rule) for m in view.months}
+    # on 1 September 2025 January is not overdue (back-filling until 31 October); July is due on 9 September
+    assert statuses["2025-01"][:2] == (filings.MonthStatus.due, dt.date(2025, 10, 31))
+    assert statuses["2025-01"][2].endswith(":ets_monthly_evidence_backfill_2025")
+    assert statuses["2025-07"][:2] == (filings.MonthStatus.due, dt.date(2025, 9, 9))
+    assert view.rule.key == "ets_monthly_evidence"
+    with database.session() as s:
+        late = filings.company_year(s, manager, steel, 2025, today=dt.date(2025, 11, 1))
+    assert {m.period: m.status for m in late.months}["2025-06"] == filings.MonthStatus.overdue

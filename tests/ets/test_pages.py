@@ -88,6 +88,9 @@ def test_enterprise_and_regulator_pages(client: TestClient, login: Login, world:
         overview = hebei.get(f"/ets/region?year={month[:4]}")
         assert overview.status_code == 200 and "唐山示例钢铁有限公司" in overview.text
         assert f'data-period="{month}" data-status="filed_on_time"' in overview.text
+        # a month's cell is a mark (✓ on time) labelled in words; the company's place in words, not 130000 / 唐山
+        assert f'aria-label="{month}: 按时存证" data-period="{month}" data-status="filed_on_time">✓</a>' in overview.text
+        assert "河北省唐山市" in page_text(overview)
         assert "苏州示例水泥" not in overview.text
         assert 'data-testid="coverage-form"' in hebei.get(f"{company}?year=2024").text
         no_reason = hebei.post(f"{company}/coverage", data={"year": "2024", "covered": "false", "reason": ""})

@@ -9,8 +9,11 @@ Hand computations (each test spells its numbers out):
 * clinker, EF = CaO × 44/56 + MgO × 44/40 [tCO2/t] (GB/T 32151.8-2015);
 * anode consumption, E = Q × (1 − S − A) × 44/12 with S = 2 %, A = 0.4 %; PFCs per t aluminium
   0.034 kg CF4 × 6 630 + 0.0034 kg C2F6 × 11 100 (the accounting's aluminium defaults);
-* purchased electricity × the 2024 national electricity footprint factor 0.5777 kgCO2e/kWh (MEE/NBS/NEA);
-* natural gas upstream 8.448 tCO2e per 10^4 Nm3 (21.7 gCO2e/MJ × 389.31 GJ/10^4 Nm3; Gan et al. 2020);
+* purchased electricity × the 2024 national electricity footprint factor 0.5777 kgCO2e/kWh (MEE/NBS/NEA 2024
+  announcement, attachment table 1; no provincial footprint factor is published, so the national one with a finding);
+* natural gas upstream 6.08 tCO2e per 10^4 Nm3 for 2024 data (CPCD core record 12020X0142024C, 0.608 kgCO2e/m3 × 10^4);
+* coal upstream 0.08 tCO2e/t (CPCD core 11010X0012022C, 0.08 kgCO2e/kg); carbon anodes 0.376 tCO2e/t (CPCD
+  88539X0022013A, 376 kgCO2e/t); iron ore 0.07 tCO2e/t (CPCD 41116A0022014A);
 * a supplier's factor × quantity; scrap by the cut-off approach (0).
 """
 
@@ -31,7 +34,10 @@ from greenmfg.footprint.output import result_document, workbook_bytes
 HEADER = "enterprise_id,industry,region,facility_id,period,item,quantity,unit,flow,ncv,ncv_unit,carbon_content," \
          "carbon_content_unit,oxidation_rate,clinker_cao,clinker_mgo"
 EF_ELECTRICITY_2024 = 0.5777          # tCO2e/MWh
-NATURAL_GAS_UPSTREAM = 8.448   # tCO2e per 10^4 Nm3: 21.7 gCO2e/MJ × 389.31 GJ/10^4 Nm3 = 8.44803, as stored
+NATURAL_GAS_UPSTREAM = 6.08    # tCO2e per 10^4 Nm3, 2024: CPCD 12020X0142024C 0.608 kgCO2e/m3 × 10^4 m3
+COAL_UPSTREAM = 0.08           # tCO2e/t: CPCD 11010X0012022C 煤炭 cradle to gate 0.08 kgCO2e/kg
+ANODE = 0.376                  # tCO2e/t: CPCD 88539X0022013A 碳阳极 cradle to gate 376 kgCO2e/t
+IRON_ORE = 0.07                # tCO2e/t: CPCD 41116A0022014A 铁矿石 cradle to gate 0.07 tCO2e/t
 
 
 def _write(folder: Path, name: str, text: str) -> Path:
@@ -94,7 +100,12 @@ def test_steel_bf_bof_by_hand(steel: dict[str, Path]) -> None:
     lines = {c.item: c for c in boundary.contributions}
     assert lines["iron_ore"].primary and lines["iron_ore"].status == "supplier"
     assert lines["scrap_steel"].co2e_t == 0.0 and lines["scrap_steel"].status == "definitional"
-    assert lines["natural_gas"].ref == "footprint_factors/greenmfg-2026.1:natural_gas.upstream.CN.2016"
+    assert lines["natural_gas"].ref == "footprint_factors/greenmfg-2026.2:natural_gas.upstream.CN.2024"
+    # Hebei has no published electricity footprint factor: the national one, said so
+    assert lines["electricity"].ref == "footprint_factors/greenmfg-2026.2:electricity.CN.2024"
+    assert lines["electricity"].status == "verified"
+    [national] = [w for w in boundary.warnings if w.code == "footprint.electricity_national"]
+    assert "Hebei" in national.message and "河北省" in national.message_zh and "130000" not in national.message
     # coke has no factor in the database: left out, named, warned
     assert lines["coke"].factor is None and any(c.item == "coke" for c in boundary.missing)
     assert any(w.code == "footprint.no_factor" and w.row == 2 for w in boundary.warnings)
@@ -166,11 +177,14 @@ POT,2024,氧化铝,1920,t,1.5,tCO2e/t,refinery EPD 2024
     assert boundary.by_gas_t["pfc"] == pytest.approx(pfc, rel=1e-9)
     [product] = boundary.products
     assert product.rule is not None and product.rule.key == "aluminium_liquid"
-    expected = anode + pfc + 13500 * EF_ELECTRICITY_2024 + 1920 * 1.5
+    expected = anode + pfc + 13500 * EF_ELECTRICITY_2024 + 1920 * 1.5 + 420 * ANODE
     assert product.footprint_kg == pytest.approx(expected, rel=1e-9)   # per t: 1000 t → kg/t = t total
     assert product.by_gas["pfc"] == pytest.approx(pfc, rel=1e-9)
-    # the anodes' own production has no database factor: named as left out (the supplier's is asked for)
-    assert [c.item for c in boundary.missing] == ["carbon_anode"]
+    # the anodes' own production: one literature value of 2013 (TeR 3, GeR 2 China, TiR 5 eleven years, P 3 secondary)
+    assert boundary.missing == []
+    line = next(c for c in boundary.contributions if c.item == "carbon_anode")
+    assert line.stage == "raw_material" and line.co2e_t == pytest.approx(157.92)
+    assert line.scores == {"te": 3.0, "ge": 2.0, "ti": 5.0, "p": 3.0, "dqr": pytest.approx(13 / 4)}
 
 
 def test_cement_by_hand_mass_rule(tmp_path: Path) -> None:
@@ -189,8 +203,11 @@ KILN,2024,熟料,100,t
     run = footprint(activity, products)
     [boundary] = run.boundaries
     clinker = 1000 * (0.65 * 44 / 56 + 0.02 * 44 / 40)
-    total = _combustion(100, 23, 0.0262, 0.98) + clinker + 800 * EF_ELECTRICITY_2024
+    total = _combustion(100, 23, 0.0262, 0.98) + clinker + 800 * EF_ELECTRICITY_2024 + 100 * COAL_UPSTREAM
     assert boundary.total_t == pytest.approx(total, rel=1e-9)
+    # bituminous coal takes the database's one 'coal' value as a proxy: TeR 4
+    coal = next(c for c in boundary.contributions if c.item == "bituminous_coal")
+    assert coal.stage == "upstream_energy" and coal.co2e_t == pytest.approx(8.0) and coal.scores["te"] == 4.0
     assert boundary.allocation == "mass"
     cement, sold_clinker = boundary.products
     assert cement.share == pytest.approx(1200 / 1300) and sold_clinker.share == pytest.approx(100 / 1300)
@@ -214,8 +231,10 @@ def test_document_workbook_and_pdf(steel: dict[str, Path]) -> None:
     [crude, slag] = document["results"]
     assert crude["footprint_kgco2e_per_unit"] == pytest.approx(sum(_steel_expected().values()) / 5)
     assert crude["data_quality"]["level"] in {"excellent", "very good", "good", "fair", "poor"}
-    assert "footprint_factors/greenmfg-2026.1:natural_gas.upstream.CN.2016" in crude["data_quality"]["unverified"]
-    assert {d["id"] for d in document["provenance"]["footprint_datasets"]} >= {"footprint_factors/greenmfg-2026.1"}
+    assert "footprint_factors/greenmfg-2026.2:natural_gas.upstream.CN.2024" in crude["data_quality"]["unverified"]
+    assert "footprint_factors/greenmfg-2026.2:electricity.CN.2024" not in crude["data_quality"]["unverified"]
+    assert {d["id"] for d in document["provenance"]["footprint_datasets"]} >= {"footprint_factors/greenmfg-2026.2",
+                                                                              "footprint_rules/greenmfg-2026.2"}
     book = load_workbook(io.BytesIO(workbook_bytes(run)))
     sheet = book.worksheets[0]
     assert sheet.title == "产品碳足迹"
@@ -229,7 +248,7 @@ def test_document_workbook_and_pdf(steel: dict[str, Path]) -> None:
 
     html = render_html(run)
     assert "产品碳足迹报告" in html and "高炉渣" in html
-    assert status_name("crosschecked", zh=True) in html and status_name("not_found", zh=True) in html
+    assert status_name("secondary", zh=True) in html and status_name("not_found", zh=True) in html
     assert "system_expansion" not in html.split("<body>")[1]
 
 
@@ -312,3 +331,79 @@ def test_cli_reports_errors_and_writes_nothing(steel: dict[str, Path], tmp_path:
                                       "-o", str(out), "--lang", "zh"])
     assert result.exit_code == 2 and not out.exists()
     assert "必须大于 0" in result.output
+
+
+# --- the database factors (footprint_factors/greenmfg-2026.2) -----------------------------------------
+
+def test_database_factors_fill_purchased_materials(steel: dict[str, Path], tmp_path: Path) -> None:
+    """Without a supplier's factor the CPCD values are used: iron ore 0.07 tCO2e/t (41116A0022014A) and
+    pellets 244.46 kgCO2e/t (41116A0182022C); each line rated by its own technology, place, year and status."""
+    upstream = _write(tmp_path, "u.csv", """
+facility_id,period,material,quantity,unit
+BF-BOF,2024,铁精粉,8000,t
+BF-BOF,2024,球团矿,1000,t
+""")
+    run = footprint(steel["activity"], steel["products"], upstream)
+    [boundary] = run.boundaries
+    lines = {c.item: c for c in boundary.contributions}
+    assert lines["iron_ore"].co2e_t == pytest.approx(8000 * IRON_ORE)
+    assert lines["pellet"].co2e_t == pytest.approx(1000 * 0.24446)
+    assert boundary.burden_t["raw_material"] == pytest.approx(8000 * IRON_ORE + 1000 * 0.24446)
+    # literature values of China: TeR 3, GeR 2; 2014 for 2024 data: TiR 5; secondary: P 3
+    assert lines["iron_ore"].scores == {"te": 3.0, "ge": 2.0, "ti": 5.0, "p": 3.0, "dqr": 3.25}
+    # 2022 for 2024: TiR 3
+    assert lines["pellet"].scores["ti"] == 3.0 and lines["pellet"].scores["dqr"] == pytest.approx((3 + 2 + 3 + 3) / 4)
+    assert not lines["iron_ore"].primary and lines["iron_ore"].status == "secondary"
+
+
+def test_factor_choice_province_then_grid_then_china_then_nearest_year() -> None:
+    from greenmfg.footprint.factors import Factor, FootprintData
+    from greenmfg.refdata.vocabulary import Names
+
+    def factor(key: str, region: str, year: int | None, value: float | None = 1.0) -> Factor:
+        return Factor(dataset="d", key=key, item="electricity", name_zh="电力", name_en="electricity",
+                      scope="electricity_footprint", value=value, unit="kgCO2e/kWh", region=region, data_year=year,
+                      source="s", status="secondary", notes="")
+
+    rows = [factor("cn23", "CN", 2023), factor("cn24", "CN", 2024), factor("north", "north", 2022),
+            factor("hebei", "130000", 2021), factor("hebei-none", "130000", 2024, None)]
+    data = FootprintData(factors=rows, rules={}, bands=[], band_names={}, datasets=(), materials=Names("m", []),
+                         names={})
+
+    def chosen(region: str, grid: str | None, year: int) -> str:
+        found = data.choose("electricity", ("electricity_footprint",), year=year, region=region, grid=grid)
+        assert found is not None
+        return found.key
+
+    assert chosen("130000", "north", 2024) == "hebei"        # the province's own value, though older
+    assert chosen("110000", "north", 2024) == "north"        # then the grid region's
+    assert chosen("440000", "south", 2024) == "cn24"         # then China's, nearest year
+    assert chosen("440000", "south", 2023) == "cn23"
+    assert data.choose("steel", ("cradle_to_gate",), year=2024, region="130000") is None
+
+
+def test_coproduct_credited_when_its_avoided_burden_has_a_value(steel: dict[str, Path],
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """System expansion: the slag (1 500 t) is credited −Q × EF_avoided. No cited value exists (the
+    2026.2 row bf_slag.avoided.GLO is not_found), so this test gives the row an illustrative 0.5 tCO2e/t
+    to check the mechanism: credit = −1 500 × 0.5 = −750 t, borne by crude steel."""
+    import dataclasses as dc
+
+    from greenmfg.footprint import factors, service
+
+    def with_value(catalog: object, vocabulary: object) -> factors.FootprintData:
+        data = factors.load_footprint_data(catalog, vocabulary)  # type: ignore[arg-type]
+        data.factors = [dc.replace(f, value=0.5) if f.key == "bf_slag.avoided.GLO" else f for f in data.factors]
+        return data
+
+    monkeypatch.setattr(service, "load_footprint_data", with_value)
+    run = footprint(steel["activity"], steel["products"], steel["upstream"])
+    [boundary] = run.boundaries
+    expected = _steel_expected()
+    assert boundary.burden_t["credits"] == pytest.approx(-750.0)
+    crude, slag = boundary.products
+    assert slag.share == 0.0 and slag.footprint_kg == 0.0
+    assert crude.footprint_kg == pytest.approx((sum(expected.values()) - 750.0) / 5000 * 1000, rel=1e-9)
+    line = next(c for c in boundary.contributions if c.stage == "credits")
+    assert line.item == "bf_slag" and line.rows == (3,) and line.ref.endswith(":bf_slag.avoided.GLO")
+    assert not any(w.code == "footprint.input.coproduct_no_credit" for w in run.warnings)

@@ -233,3 +233,13 @@ def test_filing_deadlines_from_the_dataset(world: World) -> None:
         assert text.detail == "报送截止日为 2024-05-10（每月结束后 40 日内导入当月活动数据）。"
         # told once: the next day's check adds nothing; enterprises that never filed are not nagged
         assert check_deadlines(s, today=dt.date(2024, 6, 16), months=3) == 0
+
+
+def test_a_window_row_is_only_for_its_months() -> None:
+    rules = load_rules()
+    # the activity data's row has no window; the carbon market's back-filling row is not a row for every month
+    assert rule_for(rules, "ets_monthly_evidence", "steel").key == "ets_monthly_evidence"  # type: ignore[union-attr]
+    window = rule_for(rules, "ets_monthly_evidence", "steel", "2025-04")
+    assert window is not None and window.due("2025-04") == dt.date(2025, 10, 31)
+    assert rule_for(rules, "ets_monthly_evidence", "steel", "2025-08").due("2025-08") == dt.date(  # type: ignore[union-attr]
+        2025, 10, 10)

@@ -37,6 +37,8 @@ SCOPED = {
     # national carbon market allowances (tests/ets/test_allowances.py)
     ("GET", "/api/v1/ets/allowances/enterprises/{enterprise_id}"),
     ("GET", "/api/v1/ets/allowances/enterprises/{enterprise_id}/what-if"),
+    ("GET", "/api/v1/ets/allowances/enterprises/{enterprise_id}/declarations"),
+    ("PUT", "/api/v1/ets/allowances/enterprises/{enterprise_id}/declarations"),
 }
 #: lists: the outsider's answer must not contain the enterprise
 LISTS = {("GET", "/api/v1/enterprises"), ("GET", "/api/v1/organisations"), ("GET", "/api/v1/ets/allowances")}
@@ -167,6 +169,10 @@ ETS = {
     ("POST", "/api/v1/ets/enterprises/{enterprise_id}/months/{period}/amend"),
     ("PUT", "/api/v1/ets/enterprises/{enterprise_id}/coverage/{year}"),
     ("GET", "/api/v1/ets/region"), ("POST", "/api/v1/ets/region/assess"),
+    # the annual report and the verification pack, tested in tests/ets/test_report.py (404 for another
+    # enterprise's user and an unassigned evaluator)
+    ("GET", "/api/v1/ets/enterprises/{enterprise_id}/report"),
+    ("GET", "/api/v1/ets/enterprises/{enterprise_id}/verification-pack"),
 }
 
 #: the exporters' CBAM data, tested in tests/cbam/test_platform_api.py: every enterprise route answers another

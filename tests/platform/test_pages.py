@@ -40,6 +40,7 @@ SCOPED = {
     ("GET", "/results/{result_id}"),
     ("GET", "/enterprises/{enterprise_id}/targets"), ("POST", "/enterprises/{enterprise_id}/targets"),
     ("GET", "/enterprises/{enterprise_id}/ets/allowances"),
+    ("POST", "/enterprises/{enterprise_id}/ets/allowances/declarations"),
 }
 #: the user's own enterprise, or a picker of the visible ones: must not show any other
 HOME = {("GET", "/"), ("GET", "/imports"), ("GET", "/results")}
@@ -293,7 +294,7 @@ def test_the_blank_template_comes_in_the_pages_language(pages: Pages) -> None:
     answer = steel.get("/imports/template?format=csv")
     assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/csv")
     assert 'filename="greenmfg-template-en.csv"' in answer.headers["content-disposition"]
-    assert answer.content.decode("utf-8-sig").startswith("enterprise_id,enterprise_name,industry")
+    assert answer.content.decode("utf-8-sig").startswith("Enterprise ID,Enterprise name,Industry")  # words, not keys
     assert steel.get("/imports/template?format=pdf").status_code == 422
 
 

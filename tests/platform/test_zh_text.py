@@ -298,3 +298,151 @@ def test_report_html_speaks_chinese(platform: Platform) -> None:
 def test_workbook_headers_speak_chinese(platform: Platform) -> None:
     found = exported(platform, workbooks=True)
     assert not found, "\n".join(found[:60])
+
+
+# --- the cells of every workbook, in zh-CN and in English (issue #15 item 2) -----------------------------
+
+#: columns whose cells are identifiers on purpose, by their key (the defined name of the header cell) or, in
+#: a workbook without keys, by their header in either language; each with the reason it keeps its codes
+IDENTIFIER_COLUMNS = {
+    "code": "a finding's dotted code, to filter and to quote to support; its message is in words beside it",
+    "key": "the reference library's key of an indicator or a benchmark level, to look it up; named beside it",
+    "benchmark_key": "the benchmark level's key in the reference library (the indicator is named beside it)",
+    "quota_key": "the quota row's key in the reference library (the indicator is named beside it)",
+    "ref": "the id of a cited value (dataset:key.parameter) in the reference library; named in the other columns",
+    "source": "a source citation, quoted as its publisher or transcriber wrote it (file names, URL paths)",
+    "deadline_source": "a source citation, quoted as written",
+    "reference_source": "a source citation, quoted as written",
+    "value_source": "where the evaluated enterprise's value came from, quoted as written",
+    # the accounting report (no defined names) and the carbon-market workbook (headers of its own)
+    "Reference": "the id of a cited value, as 'ref'", "参数出处编号": "the id of a cited value, as 'ref'",
+    "参考": "the id of a cited value or requirement, as 'ref'",
+    "Source": "a source citation, quoted as written", "出处": "a source citation, quoted as written",
+    "Code": "a finding's dotted code, as 'code'", "代码": "a finding's dotted code, as 'code'",
+}
+#: sheets that are the run's machine record, as the JSON API gives it (option names, dataset ids, hashes)
+RECORD_SHEETS = {"provenance 来源"}
+#: a verification status, benchmark class or quota grade as a whole cell: a code (in English, only the codes
+#: whose words differ from them: "uncertain" is a word)
+CELL_CODES = {"secondary", "recalled", "crosschecked", "not_found", "below_baseline", "not_classified",
+              "no_indicator", "fails", "between"}
+
+
+def _source_tokens() -> frozenset[str]:
+    """snake_case tokens of the reference library's source citations that name nothing of the library (a
+    transcriber's file name, an article id): a message quoting its source may show them."""
+    from greenmfg.refdata.catalog import load_catalog
+    from greenmfg.refdata.words import key_name
+
+    tokens: set[str] = set()
+    for dataset in load_catalog():
+        for text in [*(row.source for row in dataset.rows), *(str(r.get("source") or "") for r in dataset.records)]:
+            tokens |= set(SNAKE.findall(text))
+    return frozenset(t for t in tokens if key_name(t, zh=True) == t)
+
+
+def cell_offences(value: str, *, quoted: frozenset[str]) -> list[str]:
+    """The codes in one cell: snake_case keys (not quoted from a source), a status or class code as the
+    whole cell, and in a Chinese text (not an English sentence quoting a Chinese title) a status code anywhere."""
+    plain = NOT_WORDS.sub(" ", value)
+    found = [token for token in SNAKE.findall(plain) if token not in quoted]
+    if value.strip() in CELL_CODES:
+        found.append(value.strip())
+    if CJK.search(value) and not ENGLISH.search(plain):
+        found += STATUS.findall(plain)
+    return list(dict.fromkeys(found))
+
+
+def workbook_offences(where: str, content: bytes, *, quoted: frozenset[str]) -> list[str]:
+    from greenmfg.exports import keyed_cells
+
+    found: list[str] = []
+    book = load_workbook(io.BytesIO(content))
+    for sheet in book.worksheets:
+        if sheet.title in RECORD_SHEETS:
+            continue
+        keys = {column: key for key, (row, column) in keyed_cells(sheet).items() if row == 1}
+        rows = list(sheet.iter_rows(values_only=True))
+        headers = rows[0] if rows else ()
+        skipped = {index for index, header in enumerate(headers, start=1)
+                   if keys.get(index) in IDENTIFIER_COLUMNS or (index not in keys and header in IDENTIFIER_COLUMNS)}
+        for number, row in enumerate(rows[1:], start=2):
+            for index, value in enumerate(row, start=1):
+                if isinstance(value, str) and index not in skipped:
+                    codes = cell_offences(value, quoted=quoted)
+                    if codes:
+                        found.append(f"{where} [{sheet.title}] row {number} column {keys.get(index) or index}: "
+                                     f"{codes} in “{value[:120]}”")
+    return found
+
+
+@pytest.fixture(scope="module")
+def command_line_run() -> object:
+    """The demo region's activity data (as seeded) accounted, benchmarked and put to the carbon market's rules:
+    what ``greenmfg account|benchmark|ets --format xlsx`` write."""
+    from greenmfg.accounting import account_table
+    from greenmfg.benchmarking.service import BenchmarkOptions, benchmark
+    from greenmfg.demo.generator import generate_region
+    from greenmfg.ets.service import account_ets
+
+    table = generate_region(enterprises=8, months=2, seed=1)
+    run = account_table(table, name="demo-region")
+    return run, benchmark(run, BenchmarkOptions()), account_ets(table)
+
+
+@pytest.mark.parametrize("locale", ["zh-CN", "en"])
+def test_workbook_cells_are_words(platform: Platform, command_line_run: tuple[object, object, object],
+                                  locale: str, tmp_path: Path) -> None:
+    """Every workbook the platform offers for download (from the pages of an enterprise and a regulator) and
+    every one the command line writes, built from the seeded demo data in zh-CN and in English, holds no
+    snake_case key and no status or class code in a cell outside the identifier columns above."""
+    from greenmfg.accounting.output import write_xlsx as accounting_xlsx
+    from greenmfg.benchmarking.output import write_xlsx as benchmark_xlsx
+    from greenmfg.ets.output import write_xlsx as ets_xlsx
+    from greenmfg.i18n import load_catalogs
+
+    quoted = _source_tokens()
+    found: list[str] = []
+    built: list[str] = []
+    for username in ("demo-steel", "demo-regulator"):
+        links = sorted({link.replace("&amp;", "&") for html_text in pages_of(platform, username).values()
+                        for link in visible(html_text).links
+                        if link.startswith("/") and EXPORT.search(link) and "xlsx" in link and "pdf" not in link})
+        client = platform.client(username)
+        assert client.get(f"/lang/{locale}?next=/", follow_redirects=False).status_code == 303
+        try:
+            for link in links:
+                url = link.replace("lang=zh-CN", f"lang={locale}")  # a report in the language asked
+                answer = client.get(url)
+                assert answer.status_code == 200, (username, url, answer.status_code)
+                assert "spreadsheetml" in answer.headers["content-type"], url
+                built.append(url.split("?")[0])
+                found += workbook_offences(f"{username} {url}", answer.content, quoted=quoted)
+        finally:
+            client.get("/lang/zh-CN?next=/", follow_redirects=False)
+    run, bench, ets = command_line_run
+    translator = load_catalogs().translator(locale)
+    accounting_xlsx(run, tmp_path / "account.xlsx", translator=translator)  # type: ignore[arg-type]
+    benchmark_xlsx(bench, tmp_path / "benchmark.xlsx", translator=translator)  # type: ignore[arg-type]
+    ets_xlsx(ets, tmp_path / "ets.xlsx", lang=locale)  # type: ignore[arg-type]
+    for name in ("account", "benchmark", "ets"):
+        found += workbook_offences(f"greenmfg {name} --format xlsx", (tmp_path / f"{name}.xlsx").read_bytes(),
+                                   quoted=quoted)
+    # the downloads of the pages: the blank templates, the report, the benchmark and compliance views, the
+    # green-factory template and report
+    for expected in ("/imports/template", "/benchmark/export.xlsx", "/region/compliance/export.xlsx",
+                     "/green-factory/template.xlsx", "/api/v1/diagnosis/equipment-template.xlsx"):
+        assert expected in built, (expected, sorted(set(built)))
+    assert any(url.endswith("/report") for url in built) and any(url.endswith("/report.xlsx") for url in built), built
+    assert not found, f"{len(found)} codes in workbook cells ({locale}):\n" + "\n".join(found[:60])
+
+
+def test_the_cell_check_sees_codes() -> None:
+    quoted = frozenset({"build_first_batch"})
+    assert cell_offences("below_baseline", quoted=quoted) == ["below_baseline"]
+    assert cell_offences("secondary", quoted=quoted) == ["secondary"]
+    assert cell_offences("核实状态为 secondary", quoted=quoted) == ["secondary"]
+    assert cell_offences("crude_steel", quoted=quoted) == ["crude_steel"]
+    assert cell_offences("the level is a secondary source (tools/build_first_batch.py)", quoted=quoted) == []
+    assert cell_offences("二手来源", quoted=quoted) == [] and cell_offences("uncertain", quoted=quoted) == []
+    assert cell_offences("grade 1 (GB 21256-2025 《粗钢》): its source is secondary, not verified", quoted=quoted) == []

@@ -12,8 +12,10 @@ from greenmfg.refdata.words import (
     dataset_name,
     in_words,
     key_name,
+    place_name,
     rating_name,
     reference_name,
+    romanized,
     status_name,
     unit_name,
 )
@@ -90,3 +92,21 @@ def test_every_equipment_rating_of_the_library_reads_as_words() -> None:
             assert not re.search(r"[a-z]_[a-z]|[\[\]]|\binf\b|\b(?:le|gt)\d|\bq\d", words), (dataset_id, key, words)
     assert rating_name("axial.hub[0.3,0.4).No[10,inf)", zh=True) == "轴流通风机 轮毂比 0.3–0.4 机号 ≥ 10"
     assert rating_name("double_suction.q50-600", zh=True) == "双吸离心泵 流量（m³/h） 50–600"
+
+
+@pytest.mark.parametrize(("province", "city", "zh", "en"), [
+    ("130000", "唐山", "河北省唐山市", "Tangshan, Hebei"),     # a city of the vocabulary
+    ("110000", "北京", "北京市", "Beijing"),                  # a municipality: named once
+    ("610000", "西安", "陕西省西安", "Xi'an, Shaanxi"),       # not in the vocabulary: as given / in pinyin
+    ("130000", "雄安", "河北省雄安", "Xiong'an, Hebei"),
+    ("440000", "东莞", "广东省东莞", "Dongguan, Guangdong"),
+    ("130000", None, "河北省", "Hebei"),
+])
+def test_a_place_in_words(province: str, city: str | None, zh: str, en: str) -> None:
+    assert (place_name(province, city, zh=True), place_name(province, city, zh=False)) == (zh, en)
+
+
+def test_romanized_follows_the_pinyin_orthography() -> None:
+    """GB/T 16159-2012: syllables written together, an apostrophe before a syllable starting with a, o, e."""
+    assert [romanized(n) for n in ("定州", "六安", "西安", "济源", "Tangshan")] == [
+        "Dingzhou", "Lu'an", "Xi'an", "Jiyuan", "Tangshan"]

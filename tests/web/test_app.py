@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from fastapi import FastAPI
@@ -14,6 +14,10 @@ from starlette.routing import compile_path
 from greenmfg.db.session import Database
 from greenmfg.settings import Settings
 from greenmfg.web.app import create_app
+from tests.factories import World, mint_credential
+
+if TYPE_CHECKING:
+    from fastapi.testclient import TestClient
 
 #: ``METHOD path`` of every route the app served when the app factory still listed each router
 PINNED = Path(__file__).with_name("app_routes.txt")
@@ -71,3 +75,36 @@ def test_no_two_domains_answer_the_same_request(app: FastAPI) -> None:
     assert _clashes(_routes(app) + [("/api/v1/enterprises/{id}/{part}", {"GET"}, "greenmfg.newdomain.api")]) != []
     assert _clashes([("/capacity/{plan_id}", {"GET"}, "greenmfg.capacity.pages"),
                      ("/capacity/new", {"POST"}, "greenmfg.other.pages")]) == []
+
+
+# PostgreSQL: a second connection reads beside the test's open transaction (SQLite's write lock
+# would make it wait); what is checked does not depend on the backend
+@pytest.mark.parametrize("database", ["postgresql"], indirect=True)
+def test_an_application_attached_again_serves_only_its_new_database(
+        client: TestClient, world: World, _migrated: dict[str, tuple[str, Any]], database: Database) -> None:
+    """The suite builds an application once per settings and attaches it to each test's database
+    (``tests/conftest.app_on``): what it knew of the earlier database (signed-in principals, results,
+    the database itself) must not reach the next one."""
+    from greenmfg.web.app import attach_database
+
+    token = {"Authorization": f"Bearer {mint_credential(client, 'steel')}"}
+    mine = client.get("/api/v1/enterprises", headers=token)
+    assert mine.status_code == 200 and mine.json()["items"], mine.text
+    app = client.app
+    first_cache = app.state.results_cache  # type: ignore[attr-defined]
+    # the same migrated schema through another connection: the world seeded above is not committed there
+    url, engine = _migrated["postgresql"]
+    connection = engine.connect()
+    outer = connection.begin()
+    try:
+        other = Database.bound(url, connection)
+        attach_database(app, other)  # type: ignore[arg-type]
+        assert app.state.database is other  # type: ignore[attr-defined]
+        assert app.state.results_cache is not first_cache  # type: ignore[attr-defined]
+        assert app.state.results_cache.bump in other.commit_listeners  # type: ignore[attr-defined]
+        # the principal signed in above is unknown to the other database and not remembered
+        assert client.get("/api/v1/enterprises", headers=token).status_code == 401
+    finally:
+        outer.rollback()
+        connection.close()
+        attach_database(app, database)  # type: ignore[arg-type]

@@ -229,10 +229,11 @@ class EditRefused(GreenmfgError):
 
 
 def _csv(fixed: Mapping[str, str], rows: Sequence[tuple[int, dict[str, str]]]) -> bytes:
-    """The rows as the template's CSV (English headers): data row ``i`` is on line ``i + 2``."""
+    """The rows as the Chinese template's CSV (headed in words, 企业编号 …, as the blank template; the
+    reader takes them like the keys): data row ``i`` is on line ``i + 2``."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow([c.name for c in COLUMNS])
+    writer.writerow([c.header_zh for c in COLUMNS])
     for _position, values in rows:
         writer.writerow([fixed.get(c.name, "") if c.name in FIXED else values.get(c.name, "") for c in COLUMNS])
     return buffer.getvalue().encode("utf-8")

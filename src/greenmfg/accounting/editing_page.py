@@ -72,6 +72,9 @@ COLUMN_LABELS: Mapping[str, str] = {
     "clinker_mgo": N_("MgO content of clinker"),
     "clinker_cao_non_carbonate": N_("Non-carbonate CaO content"),
     "clinker_mgo_non_carbonate": N_("Non-carbonate MgO content"),
+    "anode_effect_minutes": N_("Anode-effect minutes per cell-day"),
+    "anode_effect_overvoltage": N_("Anode-effect overvoltage (mV)"),
+    "current_efficiency": N_("Current efficiency"),
     "enterprise_id": N_("Enterprise code"),
     "enterprise_name": N_("Enterprise name"),
     "industry": N_("Industry"),
@@ -83,7 +86,8 @@ COLUMN_LABELS: Mapping[str, str] = {
 KIND_LABELS: Mapping[str, str] = {
     "fuel": N_("Fuels"), "electricity": N_("Electricity"), "heat": N_("Heat"), "steam": N_("Steam"),
     "working_medium": N_("Energy-carrying working media"), "carbonate": N_("Carbonates"),
-    "carbon_material": N_("Carbon-containing materials"), "product": N_("Products"),
+    "carbon_material": N_("Carbon-containing materials"),
+    "calcium_substitute": N_("Non-carbonate raw materials"), "product": N_("Products"),
 }
 #: the columns shown as selects, the others are text inputs
 SELECTS = ("item", "unit", "flow")

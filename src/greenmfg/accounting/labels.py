@@ -47,6 +47,9 @@ PARAMETER_LABELS: Mapping[str, str] = MappingProxyType({
     "clinker_mgo_content": N_("MgO content of the clinker"),
     "clinker_cao_non_carbonate": N_("CaO from non-carbonate sources"),
     "clinker_mgo_non_carbonate": N_("MgO from non-carbonate sources"),
+    "anode_effect_minutes": N_("Anode-effect minutes per cell-day (AEM)"),
+    "anode_effect_overvoltage": N_("Anode-effect overvoltage (AEO, mV)"),
+    "current_efficiency": N_("Current efficiency of the cells"),
 })
 
 #: the options of a calculation run (``accounting.service.Options``), as its provenance lists them

@@ -24,11 +24,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from greenmfg.accounting import engines
+from greenmfg.accounting.labels import CATEGORY_LABELS, FLOW_LABELS, PARAMETER_LABELS, label
 from greenmfg.accounting.service import AccountingRun
-from greenmfg.calc.accounting import CATEGORIES, CLINKER_OXIDES, GJ_PER_TCE
+from greenmfg.calc.accounting import CATEGORIES, CLINKER_OXIDES, GJ_PER_TCE, PFC_INPUTS
 from greenmfg.calc.steam import FEED_WATER_ENTHALPY_GJ_PER_T
 from greenmfg.errors import InputError
-from greenmfg.exports import append_row, column_words, export_translator, header_row
+from greenmfg.exports import append_row, column_words, export_translator, header_row, worded
 from greenmfg.i18n import N_, Translator
 from greenmfg.refdata.catalog import ParameterRow
 
@@ -145,6 +146,7 @@ def _line(record: dict[str, Any], run: AccountingRun, editions: dict[str, str]) 
     if record.get("kind") == "steam":
         parameters.extend(_steam_parameters(record))
     parameters.extend(_clinker_parameters(record))
+    parameters.extend(_pfc_parameters(record))
     energy_formula = "s × Q × coefficient" if record.get("coef") is not None else ""
     line: dict[str, Any] = {
         "file": record["_file"], "row": record["_row"], "item": record["item"],
@@ -186,6 +188,23 @@ def _clinker_parameters(record: dict[str, Any]) -> list[dict[str, Any]]:
             for column, name in _CLINKER_PARAMETERS.items()]
 
 
+#: an aluminium line's measured anode-effect figures as a derivation line names them, with their units
+_PFC_UNITS = {"anode_effect_minutes": "AE-min/cell-day", "anode_effect_overvoltage": "mV", "current_efficiency": "1"}
+
+
+def _pfc_parameters(record: dict[str, Any]) -> list[dict[str, Any]]:
+    """An aluminium line's measured anode-effect figures (those its PFC factor, shown before them, used)."""
+    ref = record.get("ef_ref") or ""
+    if ref.startswith("slope method"):
+        used: tuple[str, ...] = PFC_INPUTS[:1]
+    elif ref.startswith("overvoltage method"):
+        used = PFC_INPUTS[1:]
+    else:
+        return []
+    return [{"name": column, "value": _round(record.get(f"{column}_measured")), "unit": _PFC_UNITS[column],
+             "ref": "measured", "sources": []} for column in used if record.get(f"{column}_measured") is not None]
+
+
 def _steam_parameters(record: dict[str, Any]) -> list[dict[str, Any]]:
     """A steam line's enthalpy and the heat content its emissions use (its energy uses the
     coefficient shown beside them)."""
@@ -203,7 +222,7 @@ def _steam_parameters(record: dict[str, Any]) -> list[dict[str, Any]]:
     return [
         {"name": "steam_enthalpy", "value": _round(enthalpy), "unit": "GJ/t", "ref": source, "sources": []},
         {"name": "heat_content", "value": _round(record.get("heat_content")), "unit": "GJ/t",
-         "ref": f"steam_enthalpy − {FEED_WATER_ENTHALPY_GJ_PER_T} GJ/t feed water (NDRC GHG accounting guidelines: "
+         "ref": f"steam enthalpy − {FEED_WATER_ENTHALPY_GJ_PER_T} GJ/t feed water (NDRC GHG accounting guidelines: "
                 "Ma × (En − 83.74) × 10⁻³)", "sources": []},
     ]
 
@@ -410,7 +429,7 @@ def write_json(run: AccountingRun, path: Path) -> None:
 #: provenance's inputs), its parameter set, what it measured, its results.
 LINE_COLUMNS = ("file_id", "row", "parameter_set", "quantity_input", "quantity", "ncv_measured",
                 "carbon_content_measured", "oxidation_rate_measured", *(f"{c}_measured" for c in CLINKER_OXIDES),
-                "steam_pressure", "steam_temperature", "steam_enthalpy", "energy_tce", "co2e_t", "set_aside_co2e_t")
+                *(f"{c}_measured" for c in PFC_INPUTS), "steam_pressure", "steam_temperature", "steam_enthalpy", "energy_tce", "co2e_t", "set_aside_co2e_t")
 #: Dictionary size at which the Parquet writer gives up dictionary encoding of a lines column [bytes].
 _LINES_DICTIONARY_BYTES = 1
 _SOURCE = pa.struct([("ref", pa.string()), ("dataset", pa.string()), ("edition", pa.string()),
@@ -421,7 +440,8 @@ _SET_SCHEMA = pa.schema([
     ("flow", pa.string()), ("unit_input", pa.string()), ("unit", pa.string()), ("industry", pa.string()),
     ("methodology", pa.string()), ("region", pa.string()), ("year", pa.int32()), ("grid_factor_year", pa.int32()),
     ("measured_ncv", pa.bool_()), ("measured_carbon_content", pa.bool_()),
-    ("measured_oxidation_rate", pa.bool_()), ("measured_clinker_oxides", pa.bool_()), ("category", pa.string()),
+    ("measured_oxidation_rate", pa.bool_()), ("measured_clinker_oxides", pa.bool_()),
+    ("measured_pfc_slope", pa.bool_()), ("measured_pfc_overvoltage", pa.bool_()), ("category", pa.string()),
     ("formula", pa.struct([("energy", pa.string()), ("emissions", pa.string())])),
     ("parameters", pa.list_(pa.struct([("name", pa.string()), ("value", pa.float64()), ("unit", pa.string()),
                                        ("ref", pa.string()), ("sources", pa.list_(_SOURCE))]))),
@@ -495,7 +515,7 @@ def _parameter_set(record: dict[str, Any], run: AccountingRun) -> dict[str, Any]
     return {
         **{k: record[k] for k in ("parameter_set", "item", "kind", "flow", "unit_input", "unit", "industry", "region",
                                   "year", "measured_ncv", "measured_carbon_content", "measured_oxidation_rate",
-                                  "measured_clinker_oxides",
+                                  "measured_clinker_oxides", "measured_pfc_slope", "measured_pfc_overvoltage",
                                   "category")},
         "methodology": _methodology(run, record["industry"])["id"],
         "grid_factor_year": run.bound.grid_years.get(record["year"]) if record["kind"] == "electricity" else None,
@@ -511,13 +531,21 @@ def _parameter_set(record: dict[str, Any], run: AccountingRun) -> dict[str, Any]
 def write_xlsx(run: AccountingRun, path: Path, *, translator: Translator | None = None) -> None:
     """Results, products, derivation lines, warnings and provenance as sheets of one workbook, the
     columns headed in the language of ``translator`` (Chinese by default), each column's key kept as
-    a defined name (:func:`greenmfg.exports.header_row`)."""
+    a defined name (:func:`greenmfg.exports.header_row`), and the coded values (industries, provinces,
+    items, flows, emission categories, parameters, cited values) named in words of that language
+    (:func:`greenmfg.exports.worded`); the provenance sheet is the run's record as the JSON gives it."""
     from openpyxl import Workbook  # only this output needs it
 
     words = export_translator(translator)
+    zh = words.locale.startswith("zh")
+    name = "name_zh" if zh else "name_en"
+    labels = {"flow": FLOW_LABELS, "category": CATEGORY_LABELS}
 
     def header(sheet: Any, keys: list[str], own: dict[str, str] | None = None) -> None:
         header_row(sheet, column_words(keys, words, words=own))
+
+    def put(sheet: Any, keys: list[str], values: list[Any]) -> None:
+        append_row(sheet, worded(keys, values, words, labels=labels))
 
     line_count = int(run.lines.count().execute())
     if line_count > EXCEL_MAX_ROWS:
@@ -528,41 +556,48 @@ def write_xlsx(run: AccountingRun, path: Path, *, translator: Translator | None 
     document = result_document(run)
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("results 结果")
-    header(sheet, ["enterprise_id", "enterprise_name", "industry", "region", "facility_id", "period", "energy_tce",
-                   *(f"{k}_tco2e" for k in ("total", "scope1", "scope2", *CATEGORIES)), "warnings", "grid_factor_year",
-                   "methodology"])
+    columns = ["enterprise_id", "enterprise_name", "industry", "region", "facility_id", "period", "energy_tce",
+               *(f"{k}_tco2e" for k in ("total", "scope1", "scope2", *CATEGORIES)), "warnings", "grid_factor_year",
+               "methodology"]
+    header(sheet, columns)
     for r in document["results"]:
-        append_row(sheet, [r["enterprise_id"], r["enterprise_name"], r["industry"], r["region"], r["facility_id"],
-                      r["period"], r["energy_tce"], *r["emissions_tco2e"].values(), len(r["warnings"]),
-                      r["grid_factor_year"], r["methodology"]["name_zh"]])
+        put(sheet, columns, [r["enterprise_id"], r["enterprise_name"], r["industry"], r["region"], r["facility_id"],
+                             r["period"], r["energy_tce"], *r["emissions_tco2e"].values(), len(r["warnings"]),
+                             r["grid_factor_year"], r["methodology"][name]])
     sheet = workbook.create_sheet("products 产品")
-    header(sheet, ["enterprise_id", "facility_id", "period", "product", "quantity", "unit", "energy_intensity",
-                   "energy_intensity_unit", "emission_intensity", "emission_intensity_unit"])
+    columns = ["enterprise_id", "facility_id", "period", "product", "quantity", "unit", "energy_intensity",
+               "energy_intensity_unit", "emission_intensity", "emission_intensity_unit"]
+    header(sheet, columns)
     for r in document["results"]:
         for p in r["products"]:
-            append_row(sheet, [r["enterprise_id"], r["facility_id"], r["period"], *p.values()])
+            put(sheet, columns, [r["enterprise_id"], r["facility_id"], r["period"], *p.values()])
     sheet = workbook.create_sheet("lines 明细")
-    header(sheet, ["enterprise_id", "facility_id", "period", "file", "row", "item", "item_name_zh", "flow",
-                   "quantity_input", "unit_input", "quantity", "unit", "category", "energy_tce", "co2e_t",
-                   "parameters", "missing", "grid_factor_year", "methodology", "heating_values"])
+    columns = ["enterprise_id", "facility_id", "period", "file", "row", "item", "item_name_zh", "flow",
+               "quantity_input", "unit_input", "quantity", "unit", "category", "energy_tce", "co2e_t",
+               "parameters", "missing", "grid_factor_year", "methodology", "heating_values"]
+    header(sheet, columns)
+    energy, emissions = words.gettext(N_("Energy")), words.gettext(N_("Emissions"))
     for r in document["results"]:
         for line in r["lines"]:
-            parameters = "; ".join(f"{p['name']}={p['value']} {p['unit']} [{p['ref']}]" for p in line["parameters"])
+            parameters = "; ".join(f"{label(PARAMETER_LABELS, p['name'], words)}={p['value']} {p['unit']} [{p['ref']}]"
+                                   for p in line["parameters"])
             heating = line.get("heating_values")
-            append_row(sheet, [r["enterprise_id"], r["facility_id"], r["period"], line["file"], line["row"], line["item"],
-                          line["item_name_zh"], line["flow"], line["quantity_input"], line["unit_input"],
-                          line["quantity"], line["unit"], line["category"], line["energy_tce"], line["co2e_t"],
-                          parameters, line["missing"], line.get("grid_factor_year"),
-                          (line.get("methodology") or {}).get("name_zh"),
-                          None if heating is None else (
-                              f"energy {heating['energy_gj_per_unit']} GJ/{line['unit']} [{heating['energy_ref']}]; "
-                              f"emissions {heating['emissions_gj_per_unit']} GJ/{line['unit']} "
-                              f"[{heating['emissions_ref']}]: {heating['why_zh']}")])
+            put(sheet, columns, [
+                r["enterprise_id"], r["facility_id"], r["period"], line["file"], line["row"], line["item"],
+                line["item_name_zh"], line["flow"], line["quantity_input"], line["unit_input"], line["quantity"],
+                line["unit"], line["category"], line["energy_tce"], line["co2e_t"], parameters, line["missing"],
+                line.get("grid_factor_year"), (line.get("methodology") or {}).get(name),
+                None if heating is None else (
+                    f"{energy} {heating['energy_gj_per_unit']} GJ/{line['unit']} [{heating['energy_ref']}]; "
+                    f"{emissions} {heating['emissions_gj_per_unit']} GJ/{line['unit']} "
+                    f"[{heating['emissions_ref']}]: {heating['why_zh' if zh else 'why']}")])
     sheet = workbook.create_sheet("warnings 提示")
-    header(sheet, ["enterprise_id", "facility_id", "period", "code", "message", "message_zh"])
+    columns = ["enterprise_id", "facility_id", "period", "code", "message", "message_zh"]
+    header(sheet, columns)
     for r in document["results"]:
         for w in r["warnings"]:
-            append_row(sheet, [r["enterprise_id"], r["facility_id"], r["period"], w["code"], w["message"], w["message_zh"]])
+            put(sheet, columns, [r["enterprise_id"], r["facility_id"], r["period"], w["code"], w["message"],
+                                 w["message_zh"]])
     sheet = workbook.create_sheet("provenance 来源")
     header(sheet, ["key", "value"], {"key": N_("Provenance item")})
     for key, value in document["provenance"].items():

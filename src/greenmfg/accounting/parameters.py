@@ -269,6 +269,12 @@ def _item_parameters(item: Item, catalog: Catalog, options: AccountingOptions,
                 ef = _Value((1.0 - s.value - a.value) * CARBON_TO_CO2,
                             f"(1 − {s.ref} − {a.ref}) × 44/12", s.warn or a.warn)
         out["process_ef"] = ef
+    if item.kind == "calcium_substitute":
+        # a non-carbonate raw material: the methodology's deduction D [tCO2/t] enters as −D (cement
+        # ETS guideline: E_process = Q_clinker × EF_clinker − Σ M_alt × D); no deduction: no value
+        deduction = _converted(_first(process, item.key, "deduction"), f"tCO2e/{unit}", item, used)
+        out["process_ef"] = (_Value(-deduction.value, f"−{deduction.ref}", deduction.warn)
+                             if deduction.value is not None else _Value())
     if "produced" in item.allowed_flows:
         fixed = _converted(_first(process, item.key, "fixed_ef"), f"tCO2e/{unit}", item, used)
         if fixed.value is None:
@@ -293,11 +299,45 @@ def _item_parameters(item: Item, catalog: Catalog, options: AccountingOptions,
             # anode effect: E = P × (EF_CF4 × GWP_CF4 + EF_C2F6 × GWP_C2F6)
             output = _Value.of(rows, pfc_value + (output.value or 0.0))
         out["output_ef"] = output
+        out["pfc_slope_ef"] = _pfc_coefficient(process, item, "pfc_slope_cf4", "pfc_slope_c2f6_fraction", used)
+        out["pfc_ovc_ef"] = _pfc_coefficient(process, item, "pfc_ovc_cf4", "pfc_ovc_c2f6_fraction", used)
     return out
 
 
-_COLUMNS = ("coef", "ncv", "cc", "of", "process_ef", "output_ef", "fixed_ef", "heat_content")
-_REF_NAMES = {"output_ef": "output", "fixed_ef": "fixed"}
+def _pfc_coefficient(process: Sequence[Dataset], item: Item, cf4_parameter: str, fraction_parameter: str,
+                     used: dict[str, ParameterRow]) -> _Value:
+    """The CO2e of the anode-effect PFCs per tonne of aluminium and per unit of the method's activity
+    figure (slope method: per AE-min/cell-day; overvoltage method: per mV of AEO per % of CE):
+    C × (GWP_CF4 + F_C2F6/CF4 × GWP_C2F6) / 1000 [tCO2e/t per unit], C the CF4 coefficient
+    [kg CF4/t per unit], F the C2F6/CF4 weight fraction [1].
+
+    References
+    ----------
+    IPCC 2006 Guidelines Vol.3 Ch.4 eq. 4.26/4.27 and 2019 Refinement (slope and overvoltage
+    methods); Commission Implementing Regulation (EU) 2023/1773 Annex II B.7 equations 21–26.
+    """
+    rows = [_first(process, item.key, p) for p in (cf4_parameter, fraction_parameter, "gwp_cf4", "gwp_c2f6")]
+    if any(r is None or r.value is None for r in rows):
+        return _Value()
+    cf4, fraction, gwp_cf4, gwp_c2f6 = (r for r in rows if r is not None)
+    try:
+        cf4_kg = float(cf4.value or 0.0) * conversion_factor(cf4.unit.replace("kgCF4", "kg").replace("tCF4", "t"),
+                                                             f"kg/{_per_unit(item)}", what=item.name_zh)
+        share = float(fraction.value or 0.0) * conversion_factor(fraction.unit, "1", what=item.name_zh)
+        g_cf4 = float(gwp_cf4.value or 0.0) * conversion_factor(gwp_cf4.unit.replace("/tCF4", "/t"), "tCO2e/t")
+        g_c2f6 = float(gwp_c2f6.value or 0.0) * conversion_factor(gwp_c2f6.unit.replace("/tC2F6", "/t"), "tCO2e/t")
+    except UnitError as exc:
+        raise DatasetError(f"{cf4.reference()}: {exc}") from None
+    for r in (cf4, fraction, gwp_cf4, gwp_c2f6):
+        used[r.reference()] = r
+    value = cf4_kg * (g_cf4 + share * g_c2f6) / 1000.0
+    return _Value(value, f"{cf4.reference()} × ({gwp_cf4.reference()} + {fraction.reference()} × "
+                         f"{gwp_c2f6.reference()}) / 1000", any(r.needs_warning for r in (cf4, fraction, gwp_cf4, gwp_c2f6)))
+
+
+_COLUMNS = ("coef", "ncv", "cc", "of", "process_ef", "output_ef", "fixed_ef", "heat_content", "pfc_slope_ef",
+            "pfc_ovc_ef")
+_REF_NAMES = {"output_ef": "output", "fixed_ef": "fixed", "pfc_slope_ef": "pfc_slope", "pfc_ovc_ef": "pfc_ovc"}
 
 
 def _parameter_table(vocabulary: Vocabulary, catalog: Catalog, options: AccountingOptions,

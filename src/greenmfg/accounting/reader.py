@@ -16,6 +16,7 @@ import hashlib
 import io
 import json
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,6 +38,7 @@ from greenmfg.accounting.template_spec import (
     is_own_header,
 )
 from greenmfg.errors import InputError, Issue
+from greenmfg.exports import keyed_cells
 from greenmfg.findings import NUL_FIX, Locator, nul_line
 from greenmfg.workbooks import check_local_xlsx
 
@@ -51,7 +53,8 @@ _TABLE_INPUT = "greenmfg_input_table"
 
 SUFFIXES = (".xlsx", ".csv", ".parquet")
 NUMERIC_COLUMNS = ("quantity", "ncv", "carbon_content", "oxidation_rate", "steam_pressure", "steam_temperature",
-                   "clinker_cao", "clinker_mgo", "clinker_cao_non_carbonate", "clinker_mgo_non_carbonate")
+                   "clinker_cao", "clinker_mgo", "clinker_cao_non_carbonate", "clinker_mgo_non_carbonate",
+                   "anode_effect_minutes", "anode_effect_overvoltage", "current_efficiency")
 
 
 def _number_sql(expression: str) -> str:
@@ -156,12 +159,16 @@ def headings_of(mapping: dict[str, str], headers: list[str]) -> dict[str, Headin
             if original in places}
 
 
-def header_issues(path: Path | InputFile, sheet: str, headers: list[str]) -> tuple[dict[str, str], list[Issue]]:
+def header_issues(path: Path | InputFile, sheet: str, headers: list[str], *,
+                  keys: Mapping[int, str] | None = None) -> tuple[dict[str, str], list[Issue]]:
     """Map each original header to its template column; report unknown, duplicate and missing ones.
 
-    The template's own headers (``facility_id``, 设施编号) win over synonyms (生产线): a synonym
-    names a column only when the file has no own header for it, and is otherwise ignored like any
-    extra column. Two own headers of one column, or two synonyms and no own header, are an error.
+    The template's own headers (``facility_id``, 设施编号, Facility ID) win over synonyms (生产线): a
+    synonym names a column only when the file has no own header for it, and is otherwise ignored like
+    any extra column. Two own headers of one column, or two synonyms and no own header, are an error.
+    ``keys``: the column keys a workbook keeps as defined names of its header cells (place, 1 = column
+    A → key; :func:`greenmfg.exports.header_row`): a header the user reworded still names the template
+    column its cell was made for; a header that names a column itself goes by its words.
     """
     mapping: dict[str, str] = {}
     named: dict[str, list[tuple[str, bool]]] = {}  # template column -> (header, is the template's own)
@@ -173,6 +180,10 @@ def header_issues(path: Path | InputFile, sheet: str, headers: list[str]) -> tup
             continue
         places.setdefault(str(header), index)
         column = canonical_column(header)
+        kept = (keys or {}).get(index)
+        if column is None and kept in LABELS_EN:
+            named.setdefault(kept, []).append((str(header), True))  # the template's own cell, reworded
+            continue
         if column is None:
             continue  # extra columns (remarks, etc.) are allowed and ignored
         named.setdefault(column, []).append((str(header), is_own_header(header)))
@@ -257,7 +268,9 @@ def read_xlsx_file(path: Path | InputFile) -> tuple[pa.Table, list[Issue], str]:
         sheet = sheets[0]
         row_iter = sheet.iter_rows(values_only=True)
         headers = [str(h).strip() if h is not None else "" for h in next(row_iter, ())]
-        mapping, issues = header_issues(path, sheet.title, headers)
+        # the keys the template keeps as defined names of its header cells (greenmfg.exports.header_row)
+        keys = {column: key for key, (row, column) in keyed_cells(sheet).items() if row == 1}
+        mapping, issues = header_issues(path, sheet.title, headers, keys=keys)
         canonical = [mapping.get(h) for h in headers]
         columns: dict[str, list[object]] = {h: [] for h in mapping}
         rows: list[int] = []

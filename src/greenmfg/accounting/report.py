@@ -53,6 +53,7 @@ from greenmfg.exports import append_row
 from greenmfg.i18n import N_, Translator
 from greenmfg.orgs.models import Facility, Organisation
 from greenmfg.refdata.vocabulary import load_vocabulary
+from greenmfg.refdata.words import in_words
 from greenmfg.reports import html_to_pdf, report_environment, stamp
 
 __all__ = ["FIGURES", "FORMATS", "NoReportData", "build_report", "render_html", "render_pdf", "render_xlsx",
@@ -558,7 +559,8 @@ def render_xlsx(report: Mapping[str, Any], translator: Translator) -> bytes:
             u["co2e_t"], u.get("source", "")] for u in r["unverified"]],
           formats={6: _NUMBER_FORMAT, 7: _NUMBER_FORMAT})
     sheet(_("Warnings"), [_("Warning"), _("Where")],
-          [[w["message"], ", ".join(w["where"][:20]) + (" …" if len(w["where"]) > 20 else "")] for w in r["warnings"]])
+          [[in_words(w["message"], zh=translator.locale.startswith("zh")),  # a cited dataset by its title
+            ", ".join(w["where"][:20]) + (" …" if len(w["where"]) > 20 else "")] for w in r["warnings"]])
     words = _Words(translator)
     sheet(_("Derivation lines"), [_("Facility"), _("Period"), _("File"), _("Row"), _("Energy or material"), _("Flow"),
                                   _("Quantity as entered"), _("Unit as entered"), _("Quantity"), _("Unit"),

@@ -35,7 +35,7 @@ from greenmfg.accounting.validation import (
     stripped_ids,
     value_rules,
 )
-from greenmfg.calc.accounting import CLINKER_OXIDES
+from greenmfg.calc.accounting import CLINKER_OXIDES, PFC_INPUTS
 from greenmfg.refdata.vocabulary import Vocabulary
 
 __all__ = [
@@ -103,7 +103,7 @@ class ScreenedActivity:
         t = looked_up(self.source.table, maps)
         measured = (t.ncv_number.notnull() | t.carbon_content_number.notnull() | t.oxidation_rate_number.notnull()
                     | t.steam_pressure_number.notnull() | t.steam_temperature_number.notnull()
-                    | ibis.or_(*(t[f"{c}_number"].notnull() for c in CLINKER_OXIDES)))
+                    | ibis.or_(*(t[f"{c}_number"].notnull() for c in (*CLINKER_OXIDES, *PFC_INPUTS))))
         texts_ok = ibis.and_(*(t[f"{name}_ok"] for name in TEXT_RULES)).fill_null(False)
         t = t.mutate(
             flags=(~texts_ok | ibis.or_(*value_rules(t).values())).cast("int8"),
@@ -303,7 +303,8 @@ def may_have_duplicates(screened: ScreenedActivity) -> bool:
     check."""
     t = screened.activity.select("enterprise_id", "facility_id", "period", "item", "flow", "ncv_number",
                                  "carbon_content_number", "oxidation_rate_number", "steam_pressure",
-                                 "steam_temperature", *(f"{c}_measured" for c in CLINKER_OXIDES))
+                                 "steam_temperature", *(f"{c}_measured" for c in CLINKER_OXIDES),
+                                 *(f"{c}_measured" for c in PFC_INPUTS))
     t = t.mutate(enterprise_id=stripped(t.enterprise_id), facility_id=stripped(t.facility_id))
     key = ibis.struct(duplicate_key(t)).hash()
     counted = t.aggregate(rows=t.count(), keys=key.nunique()).to_pyarrow().to_pylist()[0]

@@ -271,7 +271,9 @@ _CHUNK = 10_000
 
 
 class _PreviewCache:
-    """The accounting of recent previews, reused by their commit: one accounting per upload.
+    """The accounting of recent previews, reused by their commit: one accounting per upload; the
+    same file uploaded again for the same enterprise (a second preview, another browser tab) is not
+    accounted again either.
 
     Keyed on the bytes' SHA-256, the file name and the reference-data fingerprint the result was
     computed with; a commit whose batch matches (same bytes, same reference data installed) stores
@@ -286,24 +288,30 @@ class _PreviewCache:
         self._size = size
         self._max_rows = max_rows
         self._items: OrderedDict[tuple[str, str], tuple[str, dict[str, Any], list[dict[str, Any]],
-                                                        BenchmarkSet | None]] = OrderedDict()
+                                                        BenchmarkSet | None, str | None]] = OrderedDict()
         self._lock = threading.Lock()
 
     def put(self, sha256: str, name: str, document: dict[str, Any], raw: list[dict[str, Any]],
-            benchmarks: BenchmarkSet | None = None) -> None:
+            benchmarks: BenchmarkSet | None = None, *, enterprise_code: str | None = None) -> None:
+        """``enterprise_code``: the enterprise the upload was checked for (its rows are its own)."""
         if len(raw) > self._max_rows // 2:
             return
         with self._lock:
-            self._items[(sha256, name)] = (reference_fingerprint(document["provenance"]), document, raw, benchmarks)
+            self._items[(sha256, name)] = (reference_fingerprint(document["provenance"]), document, raw, benchmarks,
+                                           enterprise_code)
             self._items.move_to_end((sha256, name))
             while len(self._items) > self._size or sum(len(i[2]) for i in self._items.values()) > self._max_rows:
                 self._items.popitem(last=False)
 
-    def take(self, sha256: str, name: str
+    def take(self, sha256: str, name: str, *, enterprise_code: str | None = None
              ) -> tuple[dict[str, Any], list[dict[str, Any]], BenchmarkSet | None] | None:
+        """The accounting kept for these bytes, if computed with the installed reference data (and,
+        ``enterprise_code`` given, checked for that enterprise)."""
         with self._lock:
             found = self._items.get((sha256, name))
         if found is None or found[0] != installed_fingerprint():
+            return None
+        if enterprise_code is not None and found[4] != enterprise_code:
             return None
         return found[1], found[2], found[3]
 
@@ -362,6 +370,10 @@ def check_upload(enterprise: Organisation, *, filename: str, content_type: str, 
     name = _check_upload(filename, content_type, content, max_bytes)
     assert enterprise.code is not None
     sha256 = hashlib.sha256(content).hexdigest()
+    if rows is None:
+        kept = _previews.take(sha256, name, enterprise_code=enterprise.code)
+        if kept is not None:  # these bytes were checked and accounted for this enterprise a moment ago
+            return CheckedUpload(name, sha256, [], 0, kept, enterprise.code)
     try:
         belongs = _of_enterprise(enterprise)
         run = (account(InputFile(name, content), check=belongs) if rows is None
@@ -410,7 +422,7 @@ def preview_upload(session: Session, principal: Principal, enterprise: Organisat
         document, raw, benchmarks = checked.accounted
         row_count = len(raw)
         summary = _preview_summary(session, enterprise, document)
-        _previews.put(sha256, name, document, raw, benchmarks)
+        _previews.put(sha256, name, document, raw, benchmarks, enterprise_code=enterprise.code)
     batch = ImportBatch(
         enterprise_id=enterprise.id, created_by=principal.user_id, filename=name,
         content_type=_base_type(content_type), size_bytes=len(content),

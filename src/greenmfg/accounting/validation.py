@@ -22,7 +22,7 @@ import pyarrow as pa
 from greenmfg.accounting.plans import StoredValues
 from greenmfg.accounting.reader import ActivitySource
 from greenmfg.accounting.template_spec import COLUMNS
-from greenmfg.calc.accounting import CLINKER_ITEM, CLINKER_OXIDES
+from greenmfg.calc.accounting import CLINKER_ITEM, CLINKER_OXIDES, PFC_INPUTS, PFC_ITEM
 from greenmfg.calc.steam import (
     FEED_WATER_ENTHALPY_GJ_PER_T,
     FEED_WATER_ENTHALPY_KJ_PER_KG,
@@ -164,6 +164,14 @@ _RULES = {r.code: r for r in (
           'give the measured "{col}" (0 if there is none), or leave all clinker oxide columns empty to use the '
           "default factor",
           "请填写实测的“{col_zh}”（没有则填 0），或将熟料氧化物各列都留空以使用缺省排放因子"),
+    _Rule("accounting.input.pfc_input_missing", "{column}",
+          'the aluminium\'s "{col}" is empty while its anode-effect overvoltage or current efficiency is given: the '
+          "overvoltage method E_CF4 = OVC × AEO / CE × P (IPCC 2006 Vol.3 Ch.4, eq. 4.27) needs both",
+          "铝液的“{col_zh}”为空，但填写了阳极效应过电压或电流效率：过电压法 E_CF4 = OVC × AEO / CE × P"
+          "（IPCC 2006 第3卷第4章 式4.27）需同时填写两者",
+          'give the measured "{col}", or leave both empty (the anode-effect minutes, or the default factor, '
+          "then apply)",
+          "请填写实测的“{col_zh}”，或两者都留空（此时采用阳极效应持续时间或缺省排放因子）"),
     _Rule("accounting.input.clinker_non_carbonate", "{column}",
           '"{col}" {value} is larger than the clinker\'s "{total_col}" {total}',
           "“{col_zh}”{value} 大于熟料的“{total_col_zh}”{total}",
@@ -383,7 +391,9 @@ class Maps:
         for code, (item_key, flow_key, unit) in enumerate(triples):
             item = vocabulary.item(str(item_key))
             measurable = (item.kind in _NCV_TARGET, item.kind in _CARBON_TARGET, item.kind == "fuel",
-                          item_key == CLINKER_ITEM and flow_key == "produced")
+                          item_key == CLINKER_ITEM and flow_key == "produced",
+                          item_key == PFC_ITEM and flow_key == "produced",
+                          item_key == PFC_ITEM and flow_key == "produced")
             for industry, i in industry_code.items():
                 for region, r in region_code.items():
                     for year, y in year_code.items():
@@ -509,9 +519,14 @@ class _LineResolver:
 
 #: Which measured parameters a parameter set's rows give (bits 1, 2, 4, 8 of its number): the
 #: last, the clinker's CaO and MgO content (the clinker emission factor computed from them).
-_MEASURED_FLAGS = ("measured_ncv", "measured_carbon_content", "measured_oxidation_rate", "measured_clinker_oxides")
+#: then the aluminium's anode-effect minutes (slope method) and its anode-effect overvoltage with
+#: the current efficiency (overvoltage method).
+_MEASURED_FLAGS = ("measured_ncv", "measured_carbon_content", "measured_oxidation_rate", "measured_clinker_oxides",
+                   "measured_pfc_slope", "measured_pfc_overvoltage")
 #: Numbers a set's measured bits take (the set number's last factor).
 _SET_BITS = 1 << len(_MEASURED_FLAGS)
+#: rules per bitmask word of the checked rows (bits 0–61 of a signed 64-bit integer)
+_FLAGS_PER_WORD = 62
 
 
 def _parameter_set(t: ir.Table, measured: tuple[ir.FloatingValue, ...]) -> ir.IntegerValue:
@@ -641,7 +656,29 @@ def value_rules(t: ir.Table) -> dict[str, ir.BooleanValue]:
         f_of_range=t.oxidation_rate_number.notnull()
         & ((t.oxidation_rate_number <= 0) | (t.oxidation_rate_number > 1)),
         **_clinker_rules(t),
+        **_pfc_rules(t),
     )
+
+
+def _pfc_rules(t: ir.Table) -> dict[str, ir.BooleanValue]:
+    """Rules on an aluminium output row's anode-effect figures: numbers, on that row only, in range
+    (minutes and overvoltage ≥ 0, current efficiency above 0 and at most 1), AEO and CE together."""
+    numbers = {c: t[f"{c}_number"] for c in PFC_INPUTS}
+    given = {c: numbers[c].notnull() | ~_blank(t[c]) for c in PFC_INPUTS}
+    aluminium = (t.item_key == PFC_ITEM) & (t.flow_key == "produced")
+    rules: dict[str, ir.BooleanValue] = {}
+    for c in PFC_INPUTS:
+        rules[f"f_nan_{c}"] = numbers[c].isnull() & ~_blank(t[c])
+        rules[f"f_{c}_not_applicable"] = t.item_key.notnull() & given[c] & ~aluminium.fill_null(False)
+    minutes, overvoltage, efficiency = (numbers[c] for c in PFC_INPUTS)
+    rules["f_anode_effect_minutes_range"] = minutes.notnull() & ~((minutes >= 0) & (minutes <= 1440))
+    rules["f_anode_effect_overvoltage_range"] = overvoltage.notnull() & ~((overvoltage >= 0) & (overvoltage <= 10000))
+    rules["f_current_efficiency_range"] = efficiency.notnull() & ~((efficiency > 0) & (efficiency <= 1))
+    rules["f_anode_effect_overvoltage_missing"] = (aluminium.fill_null(False) & ~given["anode_effect_overvoltage"]
+                                                   & given["current_efficiency"])
+    rules["f_current_efficiency_missing"] = (aluminium.fill_null(False) & ~given["current_efficiency"]
+                                             & given["anode_effect_overvoltage"])
+    return rules
 
 
 def _clinker_rules(t: ir.Table) -> dict[str, ir.BooleanValue]:
@@ -721,6 +758,10 @@ _FLAG_RULES: dict[str, tuple[str, str]] = {
     **{f"f_{c}_missing": ("accounting.input.clinker_oxide_missing", c) for c in CLINKER_OXIDES[:2]},
     **{f"f_{c}_non_carbonate": ("accounting.input.clinker_non_carbonate", f"{c}_non_carbonate")
        for c in CLINKER_OXIDES[:2]},
+    **{f"f_nan_{c}": ("accounting.input.not_a_number", c) for c in PFC_INPUTS},
+    **{f"f_{c}_not_applicable": ("accounting.input.parameter_not_applicable", c) for c in PFC_INPUTS},
+    **{f"f_{c}_range": ("accounting.input.parameter_range", c) for c in PFC_INPUTS},
+    **{f"f_{c}_missing": ("accounting.input.pfc_input_missing", c) for c in PFC_INPUTS[1:]},
 }
 _RANGE_FIX = {
     "ncv": ("give a positive net calorific value", "低位发热量应为正数"),
@@ -733,6 +774,12 @@ _RANGE_FIX = {
                        f"{MAX_STEAM_ENTHALPY_KJ_PER_KG:g} kJ/kg：请核对数值和单位（kJ/kg、GJ/t）"),
     **{c: ("give a mass fraction of the clinker from 0 to 1 (0.652) or a percentage with % (65.2%)",
            "请填写熟料中的质量分数：0 到 1 之间的小数（0.652）或带 % 的百分数（65.2%）") for c in CLINKER_OXIDES},
+    "anode_effect_minutes": ("give the anode-effect minutes per cell-day, a number from 0 to 1440 (e.g. 0.05)",
+                             "请填写每槽每日阳极效应分钟数，0 到 1440 之间的数字（如 0.05）"),
+    "anode_effect_overvoltage": ("give the anode-effect overvoltage in mV, a number from 0 to 10 000 (e.g. 0.4)",
+                                 "请填写阳极效应过电压（mV），0 到 10000 之间的数字（如 0.4）"),
+    "current_efficiency": ("give the current efficiency as a fraction above 0 and at most 1 (0.93) or a percentage "
+                           "with % (93%)", "请填写电流效率：0 到 1 之间的小数（0.93）或带 % 的百分数（93%）"),
 }
 
 
@@ -871,6 +918,7 @@ def duplicate_key(t: ir.Table) -> dict[str, ir.Value]:
         **{f"k_{c}": t[f"{c}_number"].fill_null(-1.0) for c in ("ncv", "carbon_content", "oxidation_rate")},
         **{f"k_{c}": t[c].fill_null(-1.0) for c in ("steam_pressure", "steam_temperature")},
         **{f"k_{c}": t[f"{c}_measured"].fill_null(-1.0) for c in CLINKER_OXIDES},
+        **{f"k_{c}": t[f"{c}_measured"].fill_null(-1.0) for c in PFC_INPUTS},
     }
 
 
@@ -951,26 +999,35 @@ def validate_activity(source: ActivitySource, vocabulary: Vocabulary) -> ir.Tabl
     names = _ColumnNames(source)
     con = source.con
     # The wide plan (joins + every rule) runs once: its detail stays a view for the error listing,
-    # and the rows it checked are stored once, compactly, with the rules as one bitmask.
+    # and the rows it checked are stored once, compactly, with the rules as bitmasks of 62 rules each
+    # (``flags``, ``flags_1``: a 64-bit integer holds no more).
     joined = con.create_view("greenmfg_joined", _joined(source.table, maps), overwrite=True)
     flags = [c for c in joined.columns if c.startswith("f_")]
-    bitmask = sum((joined[c].cast("int64") * (1 << i) for i, c in enumerate(flags)), ibis.literal(0, "int64"))
+    words = [flags[i:i + _FLAGS_PER_WORD] for i in range(0, len(flags), _FLAGS_PER_WORD)]
+    assert len(words) <= 2, "more rules than two flag words hold"
+    masks = {("flags" if w == 0 else f"flags_{w}"): sum((joined[c].cast("int64") * (1 << i) for i, c in enumerate(word)),
+                                                        ibis.literal(0, "int64"))
+             for w, word in enumerate(words)}
+    extra_words = tuple(m for m in masks if m != "flags")
     # the sheet is kept for the findings of the cross-row checks (they name the cell, on its sheet)
-    t = con.create_table("greenmfg_checked", canonical_columns(joined.mutate(flags=bitmask), extra=("_sheet",)),
+    t = con.create_table("greenmfg_checked", canonical_columns(joined.mutate(**masks), extra=("_sheet", *extra_words)),
                          overwrite=True)
-    bad = t.filter(t.flags != 0)
-    flag_counts = t.aggregate(**{c: ((t.flags >> i) & 1).sum() for i, c in enumerate(flags)}).to_pyarrow()
+    failing = ibis.or_(*(t[m] != 0 for m in masks))
+    bad = t.filter(failing)
+    flag_counts = t.aggregate(**{c: ((t[m] >> i) & 1).sum() for m, word in zip(masks, words, strict=True)
+                                 for i, c in enumerate(word)}).to_pyarrow()
     total = len(issues) + sum(int(v[0].as_py() or 0) for v in flag_counts.columns)
     if total:
         rows = bad.order_by(["_file", "_row"]).limit(MAX_LISTED_ISSUES).select("_file", "_row")
         listed = joined.join(rows, ["_file", "_row"]).order_by(["_file", "_row"]).to_pyarrow().to_pylist()
         issues.extend(_row_issues(listed, vocabulary, names))
-    group_issues, group_total = _group_issues(t.filter(t.flags == 0), MAX_LISTED_ISSUES, names)
+    group_issues, group_total = _group_issues(t.filter(~failing), MAX_LISTED_ISSUES, names)
     issues.extend(group_issues)
     total += group_total
     if total:
         issues.sort(key=lambda i: (i.file, i.row or 0, i.column))
         raise ValidationFailed(issues=issues[:MAX_LISTED_ISSUES], total=total)
+    t = t.drop(*extra_words)
     return t.drop("flags", "ncv_number", "carbon_content_number", "oxidation_rate_number", "period_text", "_sheet")
 
 
@@ -979,6 +1036,7 @@ def canonical_columns(t: ir.Table, extra: tuple[str, ...] = ()) -> ir.Table:
     ``extra`` columns)."""
     measured = (t.ncv_number * t.ncv_factor, t.carbon_content_number * t.cc_factor, t.oxidation_rate_number)
     oxides = {f"{c}_measured": t[f"{c}_number"] for c in CLINKER_OXIDES}
+    pfc = {f"{c}_measured": t[f"{c}_number"] for c in PFC_INPUTS}
     return t.select(
         "_file", "_row", *extra, "enterprise_id", "enterprise_name",
         industry=t.industry_key, region=t.region_key, facility_id=t.facility_id,
@@ -987,11 +1045,12 @@ def canonical_columns(t: ir.Table, extra: tuple[str, ...] = ()) -> ir.Table:
         quantity=canonical_quantity(t), unit=t.canonical_unit,
         quantity_input=t.quantity_number, unit_input=t.unit,
         ncv_measured=measured[0], carbon_content_measured=measured[1], oxidation_rate_measured=measured[2],
-        **oxides,
+        **oxides, **pfc,
         steam_pressure=t.steam_pressure_number, steam_temperature=t.steam_temperature_number,
         steam_enthalpy=ibis.ifelse((t.kind == "steam") & t.ncv_number.isnull(), t.steam_enthalpy,
                                    ibis.null("float64")),
-        parameter_set=_parameter_set(t, (*measured, oxides["clinker_cao_measured"])),
+        parameter_set=_parameter_set(t, (*measured, oxides["clinker_cao_measured"], pfc["anode_effect_minutes_measured"],
+                                         pfc["anode_effect_overvoltage_measured"])),
         ncv_number=t.ncv_number, carbon_content_number=t.carbon_content_number,
         oxidation_rate_number=t.oxidation_rate_number, period_text=t.period, flags=t.flags,
     )

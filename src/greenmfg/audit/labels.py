@@ -59,13 +59,14 @@ ACTION_LABELS: Mapping[str, str] = MappingProxyType({
     "cbam.communication.received": N_("Supplier's CBAM communication received"),
     "cbam.footprint": N_("Product footprints stored"), "cbam.share": N_("CBAM data shared"),
     "cbam.share.revoke": N_("CBAM data share revoked"),
+    "ets.declaration.set": N_("Special case of a line declared"),
     **{f"greenlist.{key}": text for key, text in GREENLIST_ACTIONS.items()},
 })
 
 TARGET_LABELS: Mapping[str, str] = MappingProxyType({
     "import": N_("Import"), "green_list_application": N_("Green-list application"),
     "ets_filing": N_("Carbon-market filing"), "ets_month": N_("Carbon-market month"),
-    "ets_coverage": N_("Covered status"),
+    "ets_coverage": N_("Covered status"), "ets_declaration": N_("Declared case of a line"),
     "enterprise_output": N_("Enterprise output value"), "region_output": N_("Regional output value"),
     "energy_baseline": N_("Energy baseline"), "savings_report": N_("Savings report"), "meter": N_("Meter"),
     "meter_device": N_("Meter device"), "user": N_("User"), "organisation": N_("Organisation"),

@@ -28,6 +28,7 @@ from typing import Literal
 from greenmfg.errors import DatasetError, UnitError
 from greenmfg.refdata.catalog import Catalog, load_catalog
 from greenmfg.refdata.vocabulary import FLOWS, Names, Vocabulary, load_vocabulary
+from greenmfg.refdata.words import key_name
 from greenmfg.units import parse_unit
 
 __all__ = [
@@ -40,6 +41,7 @@ __all__ = [
     "FacilityContext",
     "IndicatorDefinition",
     "load_definitions",
+    "when_words",
 ]
 
 INDICATORS_DATASET = "indicators/greenmfg-2026.1"
@@ -321,3 +323,26 @@ def load_definitions(catalog: Catalog, vocabulary: Vocabulary, *, indicators_dat
     names = Names("attribute", [(a.key, [a.name_zh, a.name_en]) for a in attributes.values()])
     return Definitions(indicators=tuple(indicators), attributes=attributes, attribute_names=names,
                        indicators_dataset=indicators_dataset, attributes_dataset=attributes_dataset)
+
+
+def when_words(definition: IndicatorDefinition, definitions: Definitions, *, zh: bool) -> str:
+    """When an indicator variant applies, in words: 钢铁生产流程（设施所属工序） = 高炉工序 / steel route
+    (process of the facility) = bf; a choice without an English name is its key with spaces."""
+    def condition(kind: str, name: str, op: str, value: str) -> str:
+        if kind == "products":
+            return (f"唯一产品为{key_name(name, zh=True)}" if zh else f"the only product is {key_name(name, zh=False)}")
+        if kind == "input":
+            return f"{key_name(name, zh=zh)}: {key_name(value, zh=zh)}"
+        attribute = definitions.attributes.get(name)
+        if attribute is None:
+            return f"{name} {op} {value}"
+        shown = value
+        if attribute.type == "choice" and value in attribute.choices:
+            shown = attribute.choice_names_zh[attribute.choices.index(value)] if zh else value.replace("_", " ")
+        elif attribute.unit:
+            shown = f"{value} {attribute.unit}"
+        return f"{attribute.name_zh if zh else attribute.name_en} {op} {shown}"
+
+    return (" 或 " if zh else " or ").join(
+        (" 且 " if zh else " and ").join(condition(c.kind, c.name, c.op, c.value) for c in alternative)
+        for alternative in definition.when)

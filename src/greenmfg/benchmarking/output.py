@@ -25,9 +25,12 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from greenmfg.accounting.output import result_document
+from greenmfg.benchmarking.definitions import when_words
 from greenmfg.benchmarking.models import CAVEAT_CODES, REASON_CODES, ProductBenchmark
 from greenmfg.benchmarking.service import BenchmarkRun
-from greenmfg.exports import append_row, column_words, export_translator, header_row
+from greenmfg.benchmarking.works import PROCESSES
+from greenmfg.compliance.labels import CLASS_LABELS
+from greenmfg.exports import append_row, column_words, export_translator, header_row, worded
 from greenmfg.i18n import N_, Translator
 
 __all__ = ["benchmark_document", "summary_by_indicator", "write_xlsx"]
@@ -97,6 +100,15 @@ def _notes(result: ProductBenchmark) -> list[str | None]:
 _INDICATOR_WORDS = {"key": N_("Indicator code")}
 _PROVENANCE_WORDS = {"key": N_("Provenance item")}
 
+#: the codes of the workbook's cells in words (:func:`greenmfg.exports.worded`), by column
+LABELS = {
+    "class": CLASS_LABELS, "quota_grade": {"fails": N_("Fails the quota")},
+    "boundary": {"facility": N_("The facility"), "facility_approximate": N_("The facility (approximately)"),
+                 "not_computable": N_("Not computable from facility data")},
+    "basis": {"energy": N_("Comprehensive energy consumption"), "electricity": N_("Electricity consumption")},
+    "default": {"yes": N_("yes"), "no": N_("no")},
+}
+
 
 def write_xlsx(bench: BenchmarkRun, path: Path | BinaryIO, *, works_years: Sequence[ProductBenchmark] = (),
                translator: Translator | None = None) -> None:
@@ -109,9 +121,13 @@ def write_xlsx(bench: BenchmarkRun, path: Path | BinaryIO, *, works_years: Seque
     from openpyxl import Workbook  # only this output needs it
 
     words = export_translator(translator)
+    zh = words.locale.startswith("zh")
 
     def header(sheet: Any, keys: Sequence[str], own: dict[str, str] | None = None) -> None:
         header_row(sheet, column_words(keys, words, words=own))
+
+    def put(sheet: Any, keys: Sequence[str], values: Sequence[Any]) -> None:
+        append_row(sheet, worded(keys, values, words, labels=LABELS))
 
     workbook = Workbook(write_only=True)
     summary = summary_by_indicator(bench)
@@ -119,7 +135,7 @@ def write_xlsx(bench: BenchmarkRun, path: Path | BinaryIO, *, works_years: Seque
     if summary:
         header(sheet, list(summary[0]))
         for row in summary:
-            append_row(sheet, list(row.values()))
+            put(sheet, list(row), list(row.values()))
     sheet = workbook.create_sheet("benchmark 对标")
     columns = ["enterprise_id", "facility_id", "period", "product", "output", "output_unit", "indicator",
               "indicator_name_zh", "variant_zh", "selection", "value", "unit", "edition", "benchmark_level",
@@ -129,7 +145,7 @@ def write_xlsx(bench: BenchmarkRun, path: Path | BinaryIO, *, works_years: Seque
               "warnings", "notes_zh", "notes", "unverified_zh", "unverified"]
     header(sheet, columns)
     for r in bench.results:
-        append_row(sheet, [r.enterprise_id, r.facility_id, r.period, r.product, r.output, r.output_unit, r.indicator,
+        put(sheet, columns, [r.enterprise_id, r.facility_id, r.period, r.product, r.output, r.output_unit, r.indicator,
                       r.indicator_name_zh, r.variant_zh, r.selection, r.value, r.unit or None, r.edition,
                       r.benchmark_level, r.baseline_level, r.cls, r.gap_to_benchmark, r.gap_to_baseline,
                       r.savings_to_benchmark_tce, r.savings_to_baseline_tce, r.savings_to_benchmark_tco2,
@@ -139,18 +155,20 @@ def write_xlsx(bench: BenchmarkRun, path: Path | BinaryIO, *, works_years: Seque
                       *_notes(r)])
     if bench.works or works_years:
         sheet = workbook.create_sheet("works 联合企业")
-        header(sheet, ["enterprise_id", "period", "crude_steel_t", "value", "unit", "process_ratios", "other",
-                       "benchmark_level", "baseline_level", "class", "gap_to_benchmark", "gap_to_baseline",
-                       "savings_to_benchmark_tce", "savings_to_baseline_tce", "quota_standard", "quota_grade",
-                       "quota_grade_1", "quota_grade_2", "quota_grade_3", "warnings", "pooled_periods",
-                       "savings_to_benchmark_tco2", "savings_to_baseline_tco2", "notes_zh", "notes",
-                       "unverified_zh", "unverified"])
+        columns = ["enterprise_id", "period", "crude_steel_t", "value", "unit", "process_ratios", "other",
+                   "benchmark_level", "baseline_level", "class", "gap_to_benchmark", "gap_to_baseline",
+                   "savings_to_benchmark_tce", "savings_to_baseline_tce", "quota_standard", "quota_grade",
+                   "quota_grade_1", "quota_grade_2", "quota_grade_3", "warnings", "pooled_periods",
+                   "savings_to_benchmark_tco2", "savings_to_baseline_tco2", "notes_zh", "notes",
+                   "unverified_zh", "unverified"]
+        header(sheet, columns)
         for works, pooled in [*((w, False) for w in bench.works), *((w, True) for w in works_years)]:
-            ratios = "; ".join(f"{p['facility_id']} {p['process']} {p['value']:.6g} × {p['ratio']:.6g}"
-                               for p in works.derivation.get("processes", []))
+            ratios = "; ".join(
+                f"{p['facility_id']} {PROCESSES[p['process']][1 if zh else 0] if p['process'] in PROCESSES else p['process']}"
+                f" {p['value']:.6g} × {p['ratio']:.6g}" for p in works.derivation.get("processes", []))
             caveats = [w for w in works.warnings if not w.code.endswith(".unverified")]
             unverified = [w for w in works.warnings if w.code.endswith(".unverified")]
-            append_row(sheet, [works.enterprise_id, works.period, works.output, works.value, works.unit, ratios,
+            put(sheet, columns, [works.enterprise_id, works.period, works.output, works.value, works.unit, ratios,
                           works.derivation.get("other"), works.benchmark_level, works.baseline_level, works.cls,
                           works.gap_to_benchmark, works.gap_to_baseline, works.savings_to_benchmark_tce,
                           works.savings_to_baseline_tce, works.quota_standard,
@@ -163,7 +181,8 @@ def write_xlsx(bench: BenchmarkRun, path: Path | BinaryIO, *, works_years: Seque
                           "；".join(w.message_zh for w in unverified) or None,
                           "; ".join(w.message for w in unverified) or None])
     sheet = workbook.create_sheet("levels 水平与限额")
-    header(sheet, ["ref", "name", "value", "unit", "edition", "verification_status", "source", "results"])
+    columns = ["ref", "name", "value", "unit", "edition", "verification_status", "source", "results"]
+    header(sheet, columns)
     used: dict[str, tuple[Any, ...]] = {}
     uses: dict[str, int] = defaultdict(int)
     for r in bench.results:
@@ -172,19 +191,21 @@ def write_xlsx(bench: BenchmarkRun, path: Path | BinaryIO, *, works_years: Seque
                                level.verification_status, level.source)
             uses[level.ref] += 1
     for ref in sorted(used):
-        append_row(sheet, [*used[ref], uses[ref]])
+        put(sheet, columns, [*used[ref], uses[ref]])
     sheet = workbook.create_sheet("warnings 提示")
-    header(sheet, ["enterprise_id", "facility_id", "period", "product", "code", "ref", "message", "message_zh"])
+    columns = ["enterprise_id", "facility_id", "period", "product", "code", "ref", "message", "message_zh"]
+    header(sheet, columns)
     for r in [*bench.results, *bench.works]:
         for w in r.warnings:
-            append_row(sheet, [r.enterprise_id, r.facility_id, r.period, r.product, w.code, w.ref, w.message, w.message_zh])
+            put(sheet, columns, [r.enterprise_id, r.facility_id, r.period, r.product, w.code, w.ref, w.message, w.message_zh])
     sheet = workbook.create_sheet("indicators 指标")
-    header(sheet, ["key", "product", "name_zh", "name_en", "variant_zh", "variant_en", "unit", "basis", "boundary",
-                   "boundary_en", "when", "default", "benchmark_key", "quota_dataset", "quota_key", "corrections",
-                   "source", "verification_status"], _INDICATOR_WORDS)
+    columns = ["key", "product", "name_zh", "name_en", "variant_zh", "variant_en", "unit", "basis", "boundary",
+               "boundary_en", "when", "default", "benchmark_key", "quota_dataset", "quota_key", "corrections",
+               "source", "verification_status"]
+    header(sheet, columns, _INDICATOR_WORDS)
     for d in bench.definitions.indicators:
-        append_row(sheet, [d.key, d.product, d.name_zh, d.name_en, d.variant_zh, d.variant_en, d.unit, d.basis, d.boundary,
-                      d.boundary_en, d.when_text(), "yes" if d.default else "no", d.benchmark_key, d.quota_dataset,
+        put(sheet, columns, [d.key, d.product, d.name_zh, d.name_en, d.variant_zh, d.variant_en, d.unit, d.basis, d.boundary,
+                      d.boundary_en, when_words(d, bench.definitions, zh=zh), "yes" if d.default else "no", d.benchmark_key, d.quota_dataset,
                       d.quota_key, " ".join(d.corrections), d.source, d.verification_status])
     sheet = workbook.create_sheet("provenance 来源")
     header(sheet, ["key", "value"], _PROVENANCE_WORDS)

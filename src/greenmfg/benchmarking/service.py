@@ -39,6 +39,7 @@ from greenmfg.benchmarking.definitions import (
     FacilityContext,
     IndicatorDefinition,
     load_definitions,
+    when_words,
 )
 from greenmfg.benchmarking.models import Finding, LevelUsed, ProductBenchmark
 from greenmfg.benchmarking.works import works_results
@@ -347,7 +348,7 @@ def _no_indicator(result: ProductBenchmark, candidates: Sequence[IndicatorDefini
             f"未定义 {name_zh}（{result.product}）的能效标杆/基准水平或能耗限额指标"))
         return
     needed = sorted({c.name for d in candidates for a in d.when for c in a if c.kind == "attribute"})
-    variants = "; ".join(f"{d.key} ({d.when_text()})" for d in candidates)
+    variants = "; ".join(f"{d.key} ({when_words(d, definitions, zh=False)})" for d in candidates)
     result.warnings.append(Finding(
         "benchmarking.variant.undetermined", result.product,
         f"the indicator of {result.product} depends on its variant and none can be selected: give the "

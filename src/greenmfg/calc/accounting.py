@@ -55,6 +55,8 @@ __all__ = [
     "CLINKER_ITEM",
     "CLINKER_OXIDES",
     "CO2_PER_CAO",
+    "PFC_INPUTS",
+    "PFC_ITEM",
     "CO2_PER_MGO",
     "GJ_PER_TCE",
     "activity_lines",
@@ -73,6 +75,12 @@ CLINKER_ITEM = "clinker"
 #: Template columns of a clinker output row, mass fractions of the clinker [1]: its CaO and MgO,
 #: then the parts of them that came from non-carbonate sources (steel slag, fly ash …).
 CLINKER_OXIDES = ("clinker_cao", "clinker_mgo", "clinker_cao_non_carbonate", "clinker_mgo_non_carbonate")
+#: The item whose measured anode-effect figures give its PFC emission factor (primary aluminium).
+PFC_ITEM = "aluminium_liquid"
+#: Template columns of an aluminium output row: the anode-effect minutes per cell-day (AEM)
+#: [AE-min/cell-day] of the slope method, the anode-effect overvoltage (AEO) [mV] and the current
+#: efficiency (CE) [1] of the overvoltage method.
+PFC_INPUTS = ("anode_effect_minutes", "anode_effect_overvoltage", "current_efficiency")
 #: tCO2 per t of CaO and of MgO from carbonates, as GB/T 32151.8-2015 and the NDRC 2013 cement
 #: guideline write them (44/56, 44/40; with IUPAC molar masses 44.009/56.077 = 0.7848 and
 #: 44.009/40.304 = 1.0919: the guideline's rounded masses are kept so results match its formula).
@@ -128,12 +136,15 @@ def parameter_sets(keys: ir.Table, parameters: ir.Table, grid: ir.Table, electri
         One row per set: ``parameter_set`` (its number), ``item``, ``kind``, ``flow``, ``unit``,
         ``industry``, ``region``, ``year``, and booleans ``measured_ncv``, ``measured_carbon_content``,
         ``measured_oxidation_rate``, ``measured_clinker_oxides`` (the lines give that parameter; the
-        last: the clinker's CaO and MgO content); other columns pass through.
+        clinker's CaO and MgO content), ``measured_pfc_slope`` (the aluminium's anode-effect minutes),
+        ``measured_pfc_overvoltage`` (its anode-effect overvoltage and current efficiency); other
+        columns pass through.
     parameters
         One row per item and industry (``p_item``, ``p_industry``: the defaults of the methodology
         that applies to the industry): ``coef`` [tce/unit] + ``coef_ref``, ``ncv`` [GJ/unit],
         ``cc`` [tC/GJ], ``of`` [1], ``process_ef`` [tCO2e/unit], ``output_ef`` [tCO2e/unit],
-        ``fixed_ef`` [tCO2/unit], ``heat_content`` [GJ/unit], each with a ``*_ref`` column and a
+        ``fixed_ef`` [tCO2/unit], ``heat_content`` [GJ/unit], ``pfc_slope_ef`` [tCO2e/unit per
+        AE-min/cell-day], ``pfc_ovc_ef`` [tCO2e/unit per mV/%], each with a ``*_ref`` column and a
         ``*_warn`` boolean (value not verified).
     grid
         One row per region and data year: ``g_region``, ``g_year``, ``grid_ef`` [tCO2/MWh] (the
@@ -164,6 +175,11 @@ def parameter_sets(keys: ir.Table, parameters: ir.Table, grid: ir.Table, electri
     kind, flow = a.kind, a.flow
     has_ncv, has_cc, has_of = a.measured_ncv, a.measured_carbon_content, a.measured_oxidation_rate
     has_oxides = a.measured_clinker_oxides
+    # the anode-effect figures count when the methodology has a coefficient for them (else the
+    # default factor); the slope method first when both are given
+    pfc_slope = a.measured_pfc_slope & a.pfc_slope_ef.notnull()
+    pfc_overvoltage = ~pfc_slope & a.measured_pfc_overvoltage & a.pfc_ovc_ef.notnull()
+    has_pfc = pfc_slope | pfc_overvoltage
 
     def used_ref(measured: ir.BooleanValue, ref: ir.StringValue) -> ir.StringValue:
         return ibis.ifelse(measured, ibis.literal("measured"), ref)
@@ -206,7 +222,8 @@ def parameter_sets(keys: ir.Table, parameters: ir.Table, grid: ir.Table, electri
     produced_ef = a.output_ef.fill_null(0.0) - a.fixed_ef.fill_null(0.0)
     fuel_spent = is_fuel & flow.isin([*_SPENT, "exported"])
     fuel_feedstock = is_fuel & (flow == "feedstock")
-    process_input = kind.isin(["carbonate", "carbon_material"]) & (flow == "process")
+    # calcium substitutes (carbide slag …) enter with a negative factor: the cement guideline's deduction
+    process_input = kind.isin(["carbonate", "carbon_material", "calcium_substitute"]) & (flow == "process")
     produced = flow == "produced"
     fuel_line = fuel_spent | fuel_feedstock
 
@@ -235,6 +252,7 @@ def parameter_sets(keys: ir.Table, parameters: ir.Table, grid: ir.Table, electri
         (is_heat, a.heat_content * heat_ef),
         (process_input, ibis.ifelse(has_cc, ibis.null("float64"), a.process_ef)),
         (produced & has_oxides, ibis.null("float64")),  # per line: the clinker's measured oxides
+        (produced & has_pfc, ibis.null("float64")),  # per line: the measured anode-effect figures
         (produced, ibis.ifelse(produced_ef != 0, produced_ef, ibis.null("float64"))),
         else_=ibis.null("float64"),
     )
@@ -244,6 +262,8 @@ def parameter_sets(keys: ir.Table, parameters: ir.Table, grid: ir.Table, electri
         (is_heat, ibis.ifelse(has_ncv, "measured heat content", a.heat_content_ref) + " × " + heat_ef_ref),
         (process_input, ibis.ifelse(has_cc, "measured carbon content × 44/12", a.process_ef_ref)),
         (produced & has_oxides, ibis.literal(CLINKER_EF_REF)),
+        (produced & pfc_slope, "slope method: measured anode-effect minutes AEM × " + a.pfc_slope_ref),
+        (produced & pfc_overvoltage, "overvoltage method: measured AEO [mV] / CE [%] × " + a.pfc_ovc_ref),
         (produced, ibis.ifelse(produced_ef != 0, a.output_ref.coalesce(a.fixed_ref), ibis.null("string"))),
         else_=ibis.null("string"),
     )
@@ -251,6 +271,8 @@ def parameter_sets(keys: ir.Table, parameters: ir.Table, grid: ir.Table, electri
         (is_electricity, a.grid_warn.fill_null(False)),
         (is_heat, ~has_ncv & a.heat_content_warn.fill_null(False)),
         (process_input, ~has_cc & a.process_ef_warn.fill_null(False)),
+        (produced & pfc_slope, a.pfc_slope_warn.fill_null(False)),
+        (produced & pfc_overvoltage, a.pfc_ovc_warn.fill_null(False)),
         (produced, ~has_oxides & (a.output_warn.fill_null(False) | a.fixed_warn.fill_null(False))),
         else_=False,
     )
@@ -286,6 +308,8 @@ def parameter_sets(keys: ir.Table, parameters: ir.Table, grid: ir.Table, electri
         ef=ef, ef_ref=ef_ref,
         ncv_default=a.ncv, cc_default=a.cc, of_default=a.of, heat_kind=is_heat, heat_content=a.heat_content,
         process_ef=a.process_ef, produced_ef=produced_ef, grid_ef=a.grid_ef, heat_ef=heat_ef,
+        pfc_slope_ef=ibis.ifelse(produced & pfc_slope, a.pfc_slope_ef, ibis.null("float64")),
+        pfc_ovc_ef=ibis.ifelse(produced & pfc_overvoltage, a.pfc_ovc_ef, ibis.null("float64")),
         warn_refs=ibis.ifelse(warn_refs == "", ibis.null("string"), warn_refs),
         unverified=ibis.or_(*((flag & ref.notnull()).fill_null(False) for flag, ref in warned)),
         missing=missing,
@@ -321,7 +345,8 @@ def activity_lines(activity: ir.Table, sets: ir.Table, methods: ir.Table | None 
     s = sets.select(
         "parameter_set", "category", "formula", "sign", "coef", "coef_from_ncv", "coef_ref", "ncv_ref", "cc_ref",
         "of_ref", "ef", "ef_ref", "ncv_default", "cc_default", "of_default", "heat_kind", "heat_content",
-        "process_ef", "produced_ef", "grid_ef", "heat_ef", "warn_refs", "unverified", "missing",
+        "process_ef", "produced_ef", "pfc_slope_ef", "pfc_ovc_ef", "grid_ef", "heat_ef", "warn_refs", "unverified",
+        "missing",
     ).rename(set_number="parameter_set")
     a = activity.left_join(s, activity.parameter_set == s.set_number)
     if methods is not None:
@@ -348,7 +373,18 @@ def activity_lines(activity: ir.Table, sets: ir.Table, methods: ir.Table | None 
     has_oxides = a.clinker_cao_measured.notnull()
     clinker_ef = ((a.clinker_cao_measured - a.clinker_cao_non_carbonate_measured.fill_null(0.0)) * CO2_PER_CAO
                   + (a.clinker_mgo_measured - a.clinker_mgo_non_carbonate_measured.fill_null(0.0)) * CO2_PER_MGO)
-    produced_ef = ibis.ifelse(has_oxides, clinker_ef, a.produced_ef)
+    # aluminium: the anode-effect PFCs by the slope method (AEM given) or the overvoltage method
+    # (AEO and CE given; CE as a percentage in AEO/CE, as IPCC and the EU MRR write it)
+    # (the set carries the coefficient of the method it uses, the other null)
+    slope = a.anode_effect_minutes_measured.notnull() & a.pfc_slope_ef.notnull()
+    overvoltage = a.anode_effect_overvoltage_measured.notnull() & a.pfc_ovc_ef.notnull()
+    pfc_ef = ibis.cases(
+        (slope, a.anode_effect_minutes_measured * a.pfc_slope_ef),
+        (overvoltage, a.anode_effect_overvoltage_measured / (a.current_efficiency_measured * 100.0) * a.pfc_ovc_ef),
+        else_=ibis.null("float64"),
+    )
+    has_pfc = pfc_ef.notnull()
+    produced_ef = ibis.cases((has_oxides, clinker_ef), (has_pfc, pfc_ef), else_=a.produced_ef)
     # the same expressions, in the same order, as each formula has always been computed
     co2e = ibis.cases(
         (formula == 1, sign * q * ncv * cc_fuel * of * CARBON_TO_CO2),
@@ -366,6 +402,7 @@ def activity_lines(activity: ir.Table, sets: ir.Table, methods: ir.Table | None 
         (a.heat_kind, heat_content * a.heat_ef),
         (formula == 7, process_carbon_ef),
         ((formula == 8) & has_oxides, clinker_ef),
+        ((formula == 8) & has_pfc, pfc_ef),
         else_=a.ef,
     )
     bookkeeping = [c for c in activity.columns if c.startswith("_")]
@@ -373,7 +410,7 @@ def activity_lines(activity: ir.Table, sets: ir.Table, methods: ir.Table | None 
         *bookkeeping, "enterprise_id", "enterprise_name", "industry", "region", "facility_id",
         "period", "item", "kind", "flow", "quantity", "unit", "quantity_input", "unit_input", "ncv_measured",
         "carbon_content_measured", "oxidation_rate_measured", *(f"{c}_measured" for c in CLINKER_OXIDES),
-        "steam_pressure", "steam_temperature", "steam_enthalpy", "parameter_set",
+        *(f"{c}_measured" for c in PFC_INPUTS), "steam_pressure", "steam_temperature", "steam_enthalpy", "parameter_set",
         category=a.category,
         energy_tce=(sign * q * coef).fill_null(0.0),
         co2e_t=co2e.fill_null(0.0),

@@ -17,7 +17,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-__all__ = ["PfcEmissions", "cofiring_emissions_t", "covered_emissions_t", "other_processes_t", "pfc_emissions"]
+__all__ = ["PfcEmissions", "cofiring_emissions_t", "covered_emissions_t", "other_processes_t", "pfc_emissions",
+           "pfc_overvoltage", "pfc_slope"]
 
 #: kilograms per tonne
 _KG_PER_T = 1000.0
@@ -66,6 +67,62 @@ def pfc_emissions(aluminium_t: float, ef_cf4_kg_per_t: float, ef_c2f6_kg_per_t: 
     """
     cf4_t = aluminium_t * ef_cf4_kg_per_t / _KG_PER_T
     c2f6_t = aluminium_t * ef_c2f6_kg_per_t / _KG_PER_T
+    return PfcEmissions(cf4_t, c2f6_t, cf4_t * gwp_cf4, c2f6_t * gwp_c2f6)
+
+
+def pfc_slope(aluminium_t: float, anode_effect_minutes: float, slope_cf4: float, c2f6_fraction: float,
+              gwp_cf4: float, gwp_c2f6: float) -> PfcEmissions:
+    """Anode-effect PFCs by the slope method: E_CF4 = S_CF4 × AEM × P / 1000, E_C2F6 = E_CF4 × F.
+
+    Parameters
+    ----------
+    aluminium_t
+        Primary aluminium produced, P [t].
+    anode_effect_minutes
+        Anode-effect minutes per cell-day, AEM [AE-min/cell-day] (frequency × average duration).
+    slope_cf4
+        Slope coefficient S_CF4 [(kg CF4/t Al)/(AE-min/cell-day)].
+    c2f6_fraction
+        Weight fraction C2F6/CF4, F [1].
+    gwp_cf4, gwp_c2f6
+        Global warming potentials [tCO2e / t gas].
+
+    References
+    ----------
+    IPCC 2006 Guidelines Vol.3 Ch.4 eq. 4.26 and 2019 Refinement (Tier 2/3 slope method);
+    Commission Implementing Regulation (EU) 2023/1773 Annex II B.7.1 equations 21–23.
+    """
+    cf4_t = slope_cf4 * anode_effect_minutes * aluminium_t / _KG_PER_T
+    c2f6_t = cf4_t * c2f6_fraction
+    return PfcEmissions(cf4_t, c2f6_t, cf4_t * gwp_cf4, c2f6_t * gwp_c2f6)
+
+
+def pfc_overvoltage(aluminium_t: float, overvoltage_mv: float, current_efficiency: float, ovc_cf4: float,
+                    c2f6_fraction: float, gwp_cf4: float, gwp_c2f6: float) -> PfcEmissions:
+    """Anode-effect PFCs by the overvoltage method: E_CF4 = OVC × AEO / CE × P / 1000, E_C2F6 = E_CF4 × F.
+
+    Parameters
+    ----------
+    aluminium_t
+        Primary aluminium produced, P [t].
+    overvoltage_mv
+        Anode-effect overvoltage per cell, AEO [mV].
+    current_efficiency
+        Current efficiency CE [1] (0.93); the formula divides by it in per cent (93).
+    ovc_cf4
+        Overvoltage coefficient [(kg CF4/t Al)/(mV/%)].
+    c2f6_fraction
+        Weight fraction C2F6/CF4, F [1].
+    gwp_cf4, gwp_c2f6
+        Global warming potentials [tCO2e / t gas].
+
+    References
+    ----------
+    IPCC 2006 Guidelines Vol.3 Ch.4 eq. 4.27; Commission Implementing Regulation (EU) 2023/1773
+    Annex II B.7.2 equations 24–25 (CE in %).
+    """
+    cf4_t = ovc_cf4 * overvoltage_mv / (current_efficiency * 100.0) * aluminium_t / _KG_PER_T
+    c2f6_t = cf4_t * c2f6_fraction
     return PfcEmissions(cf4_t, c2f6_t, cf4_t * gwp_cf4, c2f6_t * gwp_c2f6)
 
 

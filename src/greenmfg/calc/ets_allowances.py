@@ -101,7 +101,8 @@ MONTHS = 12
 #: molar mass ratio CO2/C (44.0095/12.011 rounded as the guidelines print it: 44/12) [tCO2/tC]
 CO2_PER_C = 44.0 / 12.0
 #: allocation methods a rule can name
-METHODS = ("verified_emissions", "balance_value", "intensity")
+#: (``excluded``: the line is outside the year's allocation, e.g. new in the year: no allowances)
+METHODS = ("verified_emissions", "balance_value", "intensity", "excluded")
 #: verification statuses that need no warning on a result (as the reference library)
 _WARNING_FREE = frozenset({"verified", "definitional"})
 
@@ -209,6 +210,9 @@ def allocate_line(line: str, rule: AllocationRule, *, output_t: float | None = N
         raise ValueError(f"output must be a finite number ≥ 0, got {output_t!r}")
     if emissions_tco2e is not None and not math.isfinite(emissions_tco2e):
         raise ValueError(f"emissions must be a finite number, got {emissions_tco2e!r}")
+    if rule.method == "excluded":
+        return LineAllocation(line, rule, output_t, emissions_tco2e, 0.0,
+                              "A = 0 (excluded)")
     if rule.method == "verified_emissions":
         if emissions_tco2e is None:
             return LineAllocation(line, rule, output_t, None, None, "A = E_verified",
@@ -494,6 +498,8 @@ def measure_effect(measure: str, delta_emissions: float, delta_outputs: Mapping[
     delta_allowances: float | None = 0.0
     verified_counted = False
     for rule in rules:
+        if rule.method == "excluded":
+            continue  # a line outside the year's allocation: no allowances either way
         if rule.method == "balance_value":
             if verified_counted:
                 continue

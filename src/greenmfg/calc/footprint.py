@@ -148,8 +148,9 @@ def geographical_score(factor_region: str, facility_region: str, grid_region: st
 def technological_score(kind: str) -> int:
     """TeR [1..5]: the plant's own process or its supplier's (``own``, ``supplier``) 1; a national
     or sector average of the same technology (``average``) 2; a rule (``rule``, e.g. cut-off) 2;
-    a proxy (``proxy``) 4; no factor (``none``) 5."""
-    return {"own": 1, "supplier": 1, "average": 2, "rule": 2, "proxy": 4}.get(kind, 5)
+    one published study of the same product (``literature``) 3; a proxy (``proxy``: another
+    product, fuel or route) 4; no factor (``none``) 5."""
+    return {"own": 1, "supplier": 1, "average": 2, "rule": 2, "literature": 3, "proxy": 4}.get(kind, 5)
 
 
 def dqr(te: float, ge: float, ti: float, p: float) -> float:

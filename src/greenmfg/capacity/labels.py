@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 from greenmfg.i18n import N_, Translator
+from greenmfg.refdata.words import place_name
 
 __all__ = ["CASE_LABELS", "OUTCOME_LABELS", "PLAN_STATUS", "PROCESS_LABELS", "PROCESS_NAMES_ZH", "REGION_SET_LABELS",
            "SECTOR_LABELS", "UNIT_LABELS", "WHERE_LABELS", "in_words", "rule_name"]
@@ -115,7 +116,9 @@ def _reference(match: re.Match[str], translator: Translator) -> str:
     if key.startswith("key_region.set."):
         words = translator.gettext("key regions: %(set)s", set=_set_name(key.removeprefix("key_region.set."), translator))
     elif "." in key and key.split(".", 1)[0] in REGION_SET_LABELS:
-        region_set, _, place = key.partition(".")
+        region_set, _, member = key.partition(".")  # a member: a province code, or ``130000/唐山`` a city in it
+        province, _, city = member.partition("/")
+        place = place_name(province, city or None, zh=translator.locale.startswith("zh"))
         words = f"{_set_name(region_set, translator)}: {place}"
     else:
         words = rule_name(key, translator)

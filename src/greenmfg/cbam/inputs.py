@@ -213,8 +213,8 @@ def _period(issues: _Collector, cell: dict[str, str], row: int) -> str | None:
 def _cn(issues: _Collector, rules: Rules, column: str, text: str, row: int) -> str | None:
     digits = cn_digits(text)
     if digits is None:
-        issues.add("bad_cn_code", column, text, f"'{text}' is not a CN code (4, 6 or 8 digits)",
-                   f"'{text}' 不是有效的CN编码（4、6 或 8 位数字）", "write the CN code, e.g. 7208 51 20 or 2523 29 00",
+        issues.add("bad_cn_code", column, text, f"'{text}' is not a CN code (4, 6 or 8 digits, or a 10-digit TARIC code)",
+                   f"'{text}' 不是有效的CN编码（4、6 或 8 位数字，或10位TARIC编码）", "write the CN code, e.g. 7208 51 20 or 2523 29 00",
                    "请填写CN编码，例如 7208 51 20 或 2523 29 00", row)
         return None
     good = rules.good(digits)

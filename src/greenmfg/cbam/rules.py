@@ -16,13 +16,17 @@ from greenmfg.refdata.catalog import WARNING_FREE_STATUSES, Catalog, load_catalo
 __all__ = ["DEFAULTS", "GOODS", "RULES", "Cited", "DefaultValue", "Good", "Rules", "cn_digits", "cn_display", "load_rules"]
 
 GOODS = "cbam_goods/eu-2025.1"
-DEFAULTS = "cbam_defaults/eu-2025-2621-cn"
+DEFAULTS = "cbam_defaults/eu-2026-1740-cn"
 RULES = "cbam_rules/eu-2026.1"
-_CN = re.compile(r"\d{4}(?:\d{2}){0,2}")
+_CN = re.compile(r"\d{4}(?:\d{2}){0,3}")
 
 
 def cn_digits(text: object) -> str | None:
-    """A CN code as its digits (``7208 51 20`` → ``72085120``), or None when it is not 4, 6 or 8 digits."""
+    """A CN code as its digits (``7208 51 20`` → ``72085120``), or None when it is not 4, 6, 8 or 10 digits.
+
+    Ten digits are a TARIC code: since Implementing Regulation (EU) 2026/1740 the default values of
+    white and grey clinker (2523 10 00 10 / 90) and hydraulic cement (2523 90 00 10 / 90) differ.
+    """
     if isinstance(text, float) and text.is_integer():
         text = int(text)
     raw = "" if text is None else str(text).strip()
@@ -33,7 +37,7 @@ def cn_digits(text: object) -> str | None:
 
 
 def cn_display(digits: str) -> str:
-    """``72085120`` → ``7208 51 20`` (the way the annexes write CN codes)."""
+    """``72085120`` → ``7208 51 20``, ``2523100010`` → ``2523 10 00 10`` (the way the annexes write CN codes)."""
     return " ".join([digits[:4], *(digits[i:i + 2] for i in range(4, len(digits), 2))])
 
 

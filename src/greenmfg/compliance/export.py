@@ -7,8 +7,9 @@ import io
 import json
 from typing import Any
 
+from greenmfg.compliance.labels import CLASS_LABELS
 from greenmfg.compliance.service import CLASSES, ComplianceView, GroupCounts, PlantYear
-from greenmfg.exports import append_row, column_words, export_translator, header_row
+from greenmfg.exports import append_row, column_words, export_translator, header_row, worded
 from greenmfg.i18n import N_, Translator
 
 __all__ = ["compliance_xlsx", "rows_for_export"]
@@ -72,11 +73,15 @@ def rows_for_export(view: ComplianceView) -> list[tuple[str, list[dict[str, Any]
 #: the group column of the totals sheet and the columns of the deadlines and provenance sheets
 _WORDS = {"key": N_("Group")}
 _SHEET_WORDS = {"deadlines 期限": {"key": N_("Benchmark level code")}, "provenance 来源": {"key": N_("Provenance item")}}
+#: the codes of the view's cells in words (:func:`greenmfg.exports.worded`); the provenance sheet is the run's
+#: record as the JSON API gives it
+LABELS = {"class": CLASS_LABELS, "quota_grade": {"fails": N_("Fails the quota")}, "key": {"total": N_("All plants")}}
 
 
 def compliance_xlsx(view: ComplianceView, translator: Translator | None = None) -> bytes:
     """Sheets: by industry, by area, below baseline (with deadlines), plants, trend, deadlines, provenance;
-    column headers in the language of ``translator`` (Chinese by default)."""
+    column headers and coded values (industries, products, indicators, classes, statuses) in words of the
+    language of ``translator`` (Chinese by default)."""
     from openpyxl import Workbook  # only this output needs it
 
     words = export_translator(translator)
@@ -86,7 +91,8 @@ def compliance_xlsx(view: ComplianceView, translator: Translator | None = None) 
         if rows:
             header_row(sheet, column_words(list(rows[0]), words, words=_SHEET_WORDS.get(title, _WORDS)))
             for row in rows:
-                append_row(sheet, [_cell(v) for v in row.values()])
+                cells = [_cell(v) for v in row.values()]
+                append_row(sheet, cells if title.startswith("provenance") else worded(list(row), cells, words, labels=LABELS))
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

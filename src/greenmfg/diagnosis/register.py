@@ -38,7 +38,7 @@ class Field:
 
 
 FIELDS: tuple[Field, ...] = (
-    Field("kind", "设备类型", "Kind", "kind", help_en="motor, transformer, air_compressor, pump, fan, industrial_boiler",
+    Field("kind", "设备类型", "Kind", "kind", help_en="motor, transformer, air compressor, pump, fan, industrial boiler",
           help_zh="电动机、变压器、空压机、水泵、风机、工业锅炉"),
     Field("code", "设备编号", "Code", "text", help_en="unique within the enterprise", help_zh="企业内唯一"),
     Field("name", "设备名称", "Name", "text"),
@@ -61,8 +61,8 @@ FIELDS: tuple[Field, ...] = (
     Field("pressure_mpa", "排气压力(MPa)", "Discharge pressure (MPa)", "number", 0, 100),
     Field("specific_power", "比功率(kW/(m3/min))", "Specific power (kW/(m3/min))", "number", 0.0001, 100),
     Field("pump_type", "泵类型", "Pump type", "pump_type",
-          help_en="pumps: single_suction, double_suction, inline, multistage, light_multistage_vertical, "
-                  "light_multistage_horizontal", help_zh="水泵：单级单吸、单级双吸、管道泵、多级、轻型多级立式、轻型多级卧式"),
+          help_en="pumps: single suction, double suction, inline, multistage, light multistage vertical, "
+                  "light multistage horizontal", help_zh="水泵：单级单吸、单级双吸、管道泵、多级、轻型多级立式、轻型多级卧式"),
     Field("flow_m3_h", "流量(m3/h)", "Flow (m3/h)", "number", 0.0001, 1e6, "pumps: rated flow", "水泵：额定流量"),
     Field("head_m", "扬程(m)", "Head (m)", "number", 0.0001, 1e5, "pumps: rated head (all stages)", "水泵：额定扬程（总扬程）"),
     Field("speed_rpm", "转速(r/min)", "Speed (r/min)", "number", 1, 1e5, "pumps: rated speed", "水泵：额定转速"),
@@ -72,7 +72,7 @@ FIELDS: tuple[Field, ...] = (
     Field("pressure_coefficient", "压力系数", "Pressure coefficient", "number", 0.0001, 10,
           "centrifugal fans: pressure coefficient ψ", "离心通风机：压力系数 ψ"),
     Field("fan_specific_speed", "风机比转速", "Fan specific speed", "number", 0.0001, 1000,
-          "centrifugal fans: specific speed n_s", "离心通风机：比转速 n_s"),
+          "centrifugal fans: specific speed nₛ", "离心通风机：比转速 nₛ"),
     Field("hub_ratio", "轮毂比", "Hub ratio", "number", 0, 1, "axial fans: hub ratio γ", "轴流通风机：轮毂比 γ"),
     Field("machine_number", "机号", "Machine number", "number", 0.1, 1000, "fans: machine number (No.)",
           "风机：机号（No.）"),

@@ -36,6 +36,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from greenmfg.accounting.models import FacilityResult, ResultProduct
+from greenmfg.audit.service import record as audit_record
 from greenmfg.calc.ets_allowances import (
     Allocation,
     AllocationRule,
@@ -52,17 +53,20 @@ from greenmfg.calc.ets_allowances import (
     project_year,
     scrap_effect,
 )
+from greenmfg.db.base import utcnow
 from greenmfg.errors import Finding, ValidationFailed
-from greenmfg.ets.filing_models import EtsFigure, EtsFiling
+from greenmfg.ets.filing_models import EtsDeclaration, EtsFigure, EtsFiling
 from greenmfg.findings import Locator
-from greenmfg.orgs.access import Principal, enterprise_filter, get_enterprise
+from greenmfg.orgs.access import Forbidden, Principal, enterprise_filter, get_enterprise
 from greenmfg.orgs.models import Facility, Organisation
 from greenmfg.refdata import load_catalog
 from greenmfg.refdata.catalog import Dataset
+from greenmfg.refdata.words import status_name
 
-__all__ = ["MAX_YEAR", "MEASURES", "MIN_YEAR", "SECTORS", "AllowancesView", "Line", "Milestone", "MonthCovered", "RegionRow",
-           "allocated_allowances", "allowances_view", "calendar", "ccer_limit", "monthly_covered", "region_rows",
-           "rules_for", "sector_of", "what_if"]
+__all__ = ["MAX_YEAR", "MEASURES", "MIN_YEAR", "SECTORS", "AllowancesView", "Declaration", "Line", "Milestone",
+           "MonthCovered", "RegionRow", "allocated_allowances", "allowances_view", "calendar", "ccer_limit",
+           "declarations", "declare_case", "declared_cases", "monthly_covered", "region_rows", "rules_for",
+           "get_enterprise", "sector_of", "special_cases", "what_if"]
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
 #: the enterprise's industry (vocabulary key) → the sector of the allocation rules
@@ -277,6 +281,9 @@ class _Data:
     filed: dict[int, int] = field(default_factory=dict)
     previous: dict[int, float] = field(default_factory=dict)
     outputs: dict[int, dict[str, dict[int, float]]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(dict)))
+    #: steel: each facility's process and its process-level emissions per month (CETS—AG—03.01 formula (2))
+    steel_process: dict[int, str] = field(default_factory=dict)
+    steel_level: dict[int, dict[int, float]] = field(default_factory=lambda: defaultdict(dict))
 
 
 def _load(session: Session, enterprise_ids: Sequence[int], year: int) -> dict[int, _Data]:
@@ -297,6 +304,16 @@ def _load(session: Session, enterprise_ids: Sequence[int], year: int) -> dict[in
                 previous[enterprise_id][month] += covered.tco2e
     for enterprise_id, months in previous.items():
         data[enterprise_id].previous = dict(months)
+    periods = [f"{year:04d}-{m:02d}" for m in range(1, 13)]
+    for steel_enterprise, steel_facility, steel_period, steel_kind, level in session.execute(
+            select(EtsFigure.enterprise_id, EtsFigure.facility_id, EtsFigure.period, EtsFigure.steel_process,
+                   EtsFigure.process_level_tco2)
+            .where(EtsFigure.enterprise_id.in_(list(enterprise_ids)), EtsFigure.period.in_(periods),
+                   EtsFigure.steel_process.is_not(None))):
+        steel_month = _month(steel_period)
+        data[steel_enterprise].steel_process[int(steel_facility)] = str(steel_kind)
+        if steel_month is not None and level is not None:
+            data[steel_enterprise].steel_level[int(steel_facility)][steel_month] = float(level)
     for enterprise_id, facility_id, period, product, quantity in _output_rows(session, enterprise_ids, year):
         month = _month(period)
         # an output is a quantity ≥ 0; anything else is not a month of output (the results validate it)
@@ -363,37 +380,80 @@ def _warning(code: str, message: str, message_zh: str, value: str = "") -> Findi
 
 
 def _lines(data: _Data, rules: list[RuleRecord], facilities: Mapping[int, str],
-           cases: Mapping[int, str], balance_value: float | None) -> list[Line]:
-    general = {r.rule.case: r for r in rules}
-    lines = []
-    default = general.get("general")
+           cases: Mapping[int, str], balance_value: float | None, enterprise_label: str = "") -> list[Line]:
+    by_case = {r.rule.case: r for r in rules}
+    default = by_case.get("general")
     if default is None:
         return []
+    if default.rule.basis == "ironmaking_sintering":
+        return _steel_lines(data, by_case, default, facilities, cases, balance_value, enterprise_label)
+    lines = []
     item = default.rule.output_item
     for facility_id in sorted(set(data.outputs) | set(data.emissions)):
         months = data.outputs.get(facility_id, {}).get(item, {})
-        record = general.get(cases.get(facility_id, "general"), default)
+        record = by_case.get(cases.get(facility_id, "general"), default)
         emissions = data.emissions.get(facility_id, {})
-        if not months and record.rule.method != "verified_emissions":
+        if not months and record.rule.method not in ("verified_emissions", "excluded"):
             continue  # a facility without the sector's product is no product line
         if not months and not emissions:
             continue
-        output = project_year(months, level=LEVEL) if months else None
-        emitted = project_year(emissions, level=LEVEL)
         basis = _basis(data, facility_id, record.rule.basis)
-        basis_year = project_year(basis, level=LEVEL) if basis is not None else None
-        intensity = (basis_year.to_date / output.to_date
-                     if basis_year is not None and output is not None and output.to_date > 0 else None)
-        name = facilities.get(facility_id, str(facility_id))
-        output_to_date = output.to_date if output else None
-        output_projected = output.projected if output else None
-        so_far = allocate_line(name, record.rule, output_t=output_to_date, emissions_tco2e=emitted.to_date,
-                               intensity_tco2_per_t=intensity, balance_value=balance_value)
-        year_end = allocate_line(name, record.rule, output_t=output_projected, emissions_tco2e=emitted.projected,
-                                 intensity_tco2_per_t=intensity, balance_value=balance_value)
-        lines.append(Line(facility_id, name, record, output_to_date, output_projected, emitted.to_date,
-                          emitted.projected, intensity, basis_year.projected if basis_year else None, so_far, year_end))
+        lines.append(_line(facility_id, facilities.get(facility_id, str(facility_id)), record, months, emissions,
+                           basis, balance_value))
     return lines
+
+
+def _line(facility_id: int, name: str, record: RuleRecord, months: Mapping[int, float],
+          emissions: Mapping[int, float], basis: Mapping[int, float] | None, balance_value: float | None) -> Line:
+    output = project_year(months, level=LEVEL) if months else None
+    emitted = project_year(emissions, level=LEVEL)
+    basis_year = project_year(basis, level=LEVEL) if basis is not None else None
+    intensity = (basis_year.to_date / output.to_date
+                 if basis_year is not None and output is not None and output.to_date > 0 else None)
+    output_to_date = output.to_date if output else None
+    output_projected = output.projected if output else None
+    so_far = allocate_line(name, record.rule, output_t=output_to_date, emissions_tco2e=emitted.to_date,
+                           intensity_tco2_per_t=intensity, balance_value=balance_value)
+    year_end = allocate_line(name, record.rule, output_t=output_projected, emissions_tco2e=emitted.projected,
+                             intensity_tco2_per_t=intensity, balance_value=balance_value)
+    return Line(facility_id, name, record, output_to_date, output_projected, emitted.to_date,
+                emitted.projected, intensity, basis_year.projected if basis_year else None, so_far, year_end)
+
+
+#: the steel processes whose process-level emissions make the steel allocation's intensity
+STEEL_BASIS_PROCESSES = ("ironmaking", "sintering")
+
+
+def _steel_lines(data: _Data, by_case: Mapping[str, RuleRecord], default: RuleRecord, facilities: Mapping[int, str],
+                 cases: Mapping[int, str], balance_value: float | None, enterprise_label: str) -> list[Line]:
+    """Steel: one line, the enterprise (A = the enterprise's verified emissions × (1 + α)); its
+    intensity = the process-level emissions of ironmaking and sintering (CETS—AG—03.01 formula (2),
+    stored per facility with the figures) per tonne of pig iron. A facility declared outside the
+    year's allocation (new in the year) is a line of its own with no allowances."""
+    excluded = {f for f, case in cases.items() if by_case.get(case, default).rule.method == "excluded"}
+    lines = [_line(f, facilities.get(f, str(f)), by_case[cases[f]], data.outputs.get(f, {}).get(
+        default.rule.output_item, {}), data.emissions.get(f, {}), None, balance_value)
+        for f in sorted(excluded) if f in data.emissions or f in data.outputs]
+    kept = (set(data.outputs) | set(data.emissions)) - excluded
+    if not kept:
+        return lines
+    emissions: dict[int, float] = defaultdict(float)
+    output: dict[int, float] = defaultdict(float)
+    for facility_id in kept:
+        for month, value in data.emissions.get(facility_id, {}).items():
+            emissions[month] += value
+        for month, value in data.outputs.get(facility_id, {}).get(default.rule.output_item, {}).items():
+            output[month] += value
+    basis_facilities = [f for f in kept if data.steel_process.get(f) in STEEL_BASIS_PROCESSES]
+    basis: dict[int, float] | None = None
+    if basis_facilities:
+        basis = defaultdict(float)
+        for facility_id in basis_facilities:
+            for month, value in data.steel_level.get(facility_id, {}).items():
+                basis[month] += value
+    if not output and default.rule.method != "verified_emissions":
+        return lines
+    return [*lines, _line(0, enterprise_label, default, output, emissions, basis, balance_value)]
 
 
 def _basis(data: _Data, facility_id: int, basis: str) -> dict[int, float] | None:
@@ -402,7 +462,7 @@ def _basis(data: _Data, facility_id: int, basis: str) -> dict[int, float] | None
         return data.emissions.get(facility_id, {})
     if basis == "process":
         return data.process.get(facility_id, {})
-    return None  # ironmaking + sintering (steel): the results hold no process-level split yet
+    return None
 
 
 def _view(session: Session, enterprise: Organisation, year: int, data: _Data, *, ccer_held: float,
@@ -412,9 +472,15 @@ def _view(session: Session, enterprise: Organisation, year: int, data: _Data, *,
     rules = rules_for(year, sector) if sector else []
     facilities = dict(session.execute(select(Facility.id, Facility.code).where(
         Facility.enterprise_id == enterprise.id)).all())
-    lines = _lines(data, rules, facilities, cases, balance_value)
+    stored = declared_cases(session, enterprise.id, year)
+    chosen = {**stored, **cases}
+    lines = _lines(data, rules, facilities, chosen, balance_value, enterprise.name)
+    # a line outside the year's allocation (new in the year) has no obligation either
+    excluded = {line.facility_id for line in lines if line.record.rule.method == "excluded"}
     monthly: dict[int, float] = defaultdict(float)
-    for months in data.emissions.values():
+    for facility_id, months in data.emissions.items():
+        if facility_id in excluded:
+            continue
         for month, value in months.items():
             monthly[month] += value
     projection = project_year(monthly, profile=data.previous, level=LEVEL)
@@ -452,12 +518,21 @@ def _view(session: Session, enterprise: Organisation, year: int, data: _Data, *,
             warnings.append(_warning(
                 "balance_value_assumed", f"the balance value {balance_value:g} tCO2/t is the user's assumption",
                 f"平衡值 {balance_value:g} tCO2/t 为用户假设值", record.rule.key))
-        if record.rule.method == "balance_value" and record.rule.basis == "ironmaking_sintering":
+        if (record.rule.method == "balance_value" and record.rule.basis == "ironmaking_sintering"
+                and not any(line.intensity is not None for line in lines)):
             warnings.append(_warning(
                 "intensity_basis_missing",
-                "the steel intensity (ironmaking and sintering emissions per tonne of iron) needs process-level "
-                "results, which are not stored yet",
-                "钢铁碳排放强度（炼铁和烧结工序排放 / 吨铁）需要工序级核算结果，目前尚未保存", record.rule.key))
+                "the steel intensity (ironmaking and sintering emissions per tonne of pig iron) needs the "
+                "process-level figures of the ironmaking and sintering units (one facility per process) and the "
+                "pig iron output: none are stored for the year (recalculate figures stored before)",
+                "钢铁碳排放强度（炼铁和烧结工序排放 / 吨生铁）需要炼铁、烧结设施（每个工序一个设施）的工序级排放和生铁产量："
+                "本年度尚无（此前保存的数据请重新计算）", record.rule.key))
+        if record.rule.case != "general" and any(line.record is record for line in lines):
+            warnings.append(_warning(
+                "declared_case",
+                f"{record.name_en} ({year}): the case is the enterprise's declaration (evidence on file); the "
+                "platform does not check it against the data",
+                f"{record.name_zh}（{year} 年度）：适用情形为企业申报（证明材料已登记），平台未据数据核实", record.rule.key))
         if record.rule.method == "intensity" and (record.rule.intensity is None
                                                    or any(v is None for _, v in record.rule.factors)):
             warnings.append(_warning(
@@ -468,8 +543,9 @@ def _view(session: Session, enterprise: Organisation, year: int, data: _Data, *,
         elif record.rule.needs_warning and record.rule.method != "balance_value":
             warnings.append(_warning(
                 "unverified_rule", f"the rule for {record.name_en} ({year}) was not checked against the plan's text "
-                f"(status: {record.rule.verification_status})",
-                f"{record.name_zh}（{year} 年度）的分配规则未经方案原文核实（状态：{record.rule.verification_status}）",
+                f"(status: {status_name(record.rule.verification_status, zh=False)})",
+                f"{record.name_zh}（{year} 年度）的分配规则未经方案原文核实（状态："
+                f"{status_name(record.rule.verification_status, zh=True)}）",
                 record.rule.key))
     if limit.share is None:
         warnings.append(_warning("ccer_limit_not_found", "the CCER offset limit was not found: no CCER is counted",
@@ -716,3 +792,136 @@ def as_dict(view: AllowancesView, effect: MeasureEffect | None = None) -> dict[s
                           "delta_allowances_tco2e": effect.delta_allowances, "delta_net_tco2e": effect.delta_net,
                           "derivation": list(effect.derivation)}
     return out
+
+
+# -------------------------------------------------------------------------------- declarations
+
+#: the longest evidence reference kept [characters]
+MAX_EVIDENCE = 500
+
+
+@dataclass(frozen=True, slots=True)
+class Declaration:
+    """A line's declared special case of a year's rules, as stored."""
+
+    facility_id: int
+    facility: str
+    year: int
+    case: str
+    evidence: str
+    declared_by: int | None
+    declared_at: dt.datetime
+    #: the rule the case names (None: the year's rules no longer have the case)
+    record: RuleRecord | None
+
+
+def declared_cases(session: Session, enterprise_id: int, year: int) -> dict[int, str]:
+    """The declared case of each line (facility id → case) of the enterprise in ``year``. The caller checks access."""
+    return {int(f): str(c) for f, c in session.execute(
+        select(EtsDeclaration.facility_id, EtsDeclaration.case).where(
+            EtsDeclaration.enterprise_id == enterprise_id, EtsDeclaration.year == year))}
+
+
+def declarations(session: Session, principal: Principal, enterprise_id: int, year: object) -> list[Declaration]:
+    """The enterprise's declarations of ``year``, by facility code.
+
+    Raises
+    ------
+    NotFound
+        The caller may not see the enterprise.
+    ValidationFailed
+        A year outside 2000–2100.
+    """
+    enterprise = get_enterprise(session, principal, enterprise_id)
+    number = _check_year(year)
+    sector = sector_of(enterprise)
+    records = {r.rule.case: r for r in rules_for(number, sector)} if sector else {}
+    rows = session.execute(select(EtsDeclaration, Facility.code).join(Facility, Facility.id == EtsDeclaration.facility_id)
+                           .where(EtsDeclaration.enterprise_id == enterprise.id, EtsDeclaration.year == number)
+                           .order_by(Facility.code)).all()
+    return [Declaration(d.facility_id, code, d.year, d.case, d.evidence, d.declared_by, d.declared_at,
+                        records.get(d.case)) for d, code in rows]
+
+
+def special_cases(year: int, sector: str | None) -> list[RuleRecord]:
+    """The cases a line of ``sector`` may declare in ``year`` (every rule but the general one)."""
+    return [r for r in rules_for(year, sector) if r.rule.case != "general"] if sector else []
+
+
+def declare_case(session: Session, principal: Principal, enterprise_id: int, facility: object, year: object,
+                 data: Mapping[str, object]) -> Declaration | None:
+    """The enterprise's manager declares a line's special case of ``year``'s rules, with its evidence.
+
+    ``facility``: the facility's code; ``data``: ``case`` (a case of the year's rules of the
+    enterprise's sector; ``general`` withdraws the declaration) and ``evidence`` (required for a
+    case: the document, report or attachment that proves it, at most 500 characters). Audited as
+    ``ets.declaration.set`` with the case before. Returns the declaration (None when withdrawn).
+
+    Raises
+    ------
+    NotFound
+        The caller may not see the enterprise.
+    Forbidden
+        It sees it but is not one of its managers.
+    ValidationFailed
+        A bad year, an unknown facility, a case the year's rules do not have, no evidence; located
+        by the field's name.
+    """
+    enterprise = get_enterprise(session, principal, enterprise_id)
+    if not (principal.can_manage(enterprise.id) and enterprise.id in principal.enterprise_ids()):
+        raise Forbidden("only the enterprise's managers declare the special cases of its lines",
+                        "只有企业管理员可以申报生产线的特殊情形")
+    number = _check_year(year)
+    issues: list[Finding] = []
+    code = str(facility or "").strip()
+    facility_row = session.execute(select(Facility).where(
+        Facility.enterprise_id == enterprise.id, Facility.code == code)).scalar_one_or_none()
+    if facility_row is None:
+        issues.append(_INPUT.finding("unknown_facility", "facility", code,
+                                     "the enterprise has no facility (line) with this code",
+                                     "该企业没有此编号的设施（生产线）", "choose one of the enterprise's facilities",
+                                     "请选择本企业的设施"))
+    case = str(data.get("case") or "").strip()
+    allowed = {r.rule.case: r for r in special_cases(number, sector_of(enterprise))}
+    if case != "general" and case not in allowed:
+        names_en = ", ".join(f"{k} ({r.name_en})" for k, r in allowed.items()) or "none"
+        names_zh = "、".join(r.name_zh for r in allowed.values()) or "无"
+        issues.append(_INPUT.finding("unknown_case", "case", case,
+                                     f"not a special case of the {number} rules of the enterprise's sector",
+                                     f"不是本行业 {number} 年度分配规则中的特殊情形",
+                                     f"choose one of: {names_en}; or general to withdraw",
+                                     f"请选择：{names_zh}；或选择 一般情形 以撤回申报"))
+    evidence = str(data.get("evidence") or "").strip()
+    if case != "general" and not evidence:
+        issues.append(_INPUT.finding("missing", "evidence", None,
+                                     "the evidence of the case is required",
+                                     "必须填写证明材料", "name the document, report or attachment that proves the case "
+                                     "(number and date)", "请填写证明该情形的文件、报告或附件（编号和日期）"))
+    elif len(evidence) > MAX_EVIDENCE:
+        issues.append(_INPUT.finding("too_long", "evidence", evidence[:40],
+                                     f"is longer than {MAX_EVIDENCE} characters", f"超过 {MAX_EVIDENCE} 个字符",
+                                     "shorten it to the document's name, number and date",
+                                     "请简写为文件名称、编号和日期"))
+    if issues:
+        raise ValidationFailed(issues)
+    assert facility_row is not None
+    row = session.execute(select(EtsDeclaration).where(
+        EtsDeclaration.facility_id == facility_row.id, EtsDeclaration.year == number)).scalar_one_or_none()
+    before = None if row is None else {"case": row.case, "evidence": row.evidence}
+    if case == "general":
+        if row is not None:
+            session.delete(row)
+    else:
+        if row is None:
+            row = EtsDeclaration(enterprise_id=enterprise.id, facility_id=facility_row.id, year=number)
+            session.add(row)
+        row.case, row.evidence, row.declared_by, row.declared_at = case, evidence, principal.user_id, utcnow()
+    audit_record(session, "ets.declaration.set", actor=principal.username, actor_user_id=principal.user_id,
+                 organisation_id=enterprise.id, target_type="ets_declaration",
+                 target_id=f"{facility_row.id}:{number}",
+                 details={"facility": code, "year": number, "case": case, "evidence": evidence, "before": before})
+    session.flush()
+    if case == "general" or row is None:
+        return None
+    return Declaration(facility_row.id, code, number, case, evidence, row.declared_by, row.declared_at,
+                       allowed[case])

@@ -14,6 +14,12 @@ allowance effect of a measure: ``measure=clinker_factor`` (``cement_output_t``,
 ``hot_metal_intensity_tco2_per_t``, optional ``hot_metal_per_scrap``) or ``measure=anode``
 (``aluminium_t``, ``net_anode_before``, ``net_anode_after``, ``anode_carbon_content``).
 
+``GET /api/v1/ets/allowances/enterprises/{id}/declarations?year=`` — the lines' declared special cases of the
+year's rules (white clinker, carbide slag > 15 %, a line new in the year …) with their evidence; ``PUT`` the
+same path with ``{"year": 2025, "facility": "KILN-2", "case": "white_clinker", "evidence": "…"}`` declares one
+(the enterprise's managers; ``case`` ``general`` withdraws it; audited ``ets.declaration.set``). The
+allowances of a declared line follow its case's rule.
+
 ``GET /api/v1/ets/allowances?year=`` — the visible enterprises of the covered sectors with their
 position (a regulator: its area; an enterprise user: its own).
 """
@@ -23,7 +29,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Body, Depends, Query, Request
 from fastapi.encoders import jsonable_encoder
 
 from greenmfg.db.session import Database
@@ -36,6 +42,7 @@ __all__ = ["router"]
 router = APIRouter(prefix="/api/v1/ets/allowances", tags=["ets"])
 
 DatabaseDep = Annotated[Database, Depends(get_database)]
+BodyDep = Annotated[dict[str, Any] | None, Body()]
 YEAR_QUERY = Query(ge=service.MIN_YEAR, le=service.MAX_YEAR, description="the latest year with results when omitted")
 CCER_QUERY = Query(max_length=40, description="CCER held [tCO2e] (0 when omitted)")
 BP_QUERY = Query(max_length=40, description="the sector's balance value [tCO2/t] to assume (published only after "
@@ -65,6 +72,40 @@ def enterprise_what_if(enterprise_id: Id, request: Request, principal: CurrentPr
                                        balance_value=balance_value)
         effect = service.what_if(view, measure, params)
         return jsonable_encoder(service.as_dict(view, effect))
+
+
+def _declaration(d: service.Declaration) -> dict[str, Any]:
+    record = d.record
+    return {"facility": d.facility, "year": d.year, "case": d.case, "evidence": d.evidence,
+            "declared_by": d.declared_by, "declared_at": d.declared_at.isoformat(),
+            "rule": None if record is None else {"key": record.rule.key, "name_zh": record.name_zh,
+                                                 "name_en": record.name_en, "method": record.rule.method,
+                                                 "verification_status": record.rule.verification_status}}
+
+
+@router.get("/enterprises/{enterprise_id}/declarations", summary="The lines' declared special cases of a year")
+def list_declarations(enterprise_id: Id, principal: CurrentPrincipal, database: DatabaseDep,
+                      year: Annotated[int | None, YEAR_QUERY] = None) -> Any:
+    year = year if year is not None else dt.date.today().year
+    with database.session() as session:
+        enterprise = service.get_enterprise(session, principal, enterprise_id)
+        items = [_declaration(d) for d in service.declarations(session, principal, enterprise_id, year)]
+        cases = [{"case": r.rule.case, "name_zh": r.name_zh, "name_en": r.name_en, "method": r.rule.method,
+                  "rule_zh": r.rule_zh, "rule_en": r.rule_en, "verification_status": r.rule.verification_status}
+                 for r in service.special_cases(year, service.sector_of(enterprise))]
+        return {"year": year, "items": items, "cases": cases}
+
+
+@router.put("/enterprises/{enterprise_id}/declarations",
+            summary="Declare a line's special case of a year's rules, with its evidence (the enterprise's managers)")
+def put_declaration(enterprise_id: Id, principal: CurrentPrincipal, database: DatabaseDep,
+                    body: BodyDep = None) -> Any:
+    """``{"year": 2025, "facility": "KILN-2", "case": "white_clinker", "evidence": "产品检验报告 2025-031"}``."""
+    data = body or {}
+    with database.session() as session:
+        declared = service.declare_case(session, principal, enterprise_id, data.get("facility"), data.get("year"),
+                                        data)
+        return {"declared": None if declared is None else _declaration(declared)}
 
 
 @router.get("", summary="The covered enterprises the caller sees, with their position")

@@ -5,6 +5,10 @@ product line, covered emissions so far with the projection and its band (chart: 
 emissions against the allowances), the surplus or deficit, the CCER within the limit, the next
 dates of the compliance calendar and the what-if form (a GET form: it changes nothing).
 
+``POST /enterprises/{id}/ets/allowances/declarations``: the enterprise's manager declares a line's special
+case of the year's rules with its evidence (:func:`greenmfg.ets.allowances.declare_case`), then back to the
+page.
+
 ``/ets/allowances?year=``: the visible enterprises of the covered sectors with their position (a
 regulator's area; an enterprise user's own enterprise).
 
@@ -17,16 +21,21 @@ import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
 
 from greenmfg.calc.ets_allowances import MONTHS, cumulative_path
 from greenmfg.db.session import Database
 from greenmfg.errors import ValidationFailed
 from greenmfg.ets import allowances as service
 from greenmfg.i18n import N_, Translator
+from greenmfg.orgs.access import Principal
+from greenmfg.orgs.models import Facility
 from greenmfg.refdata.words import in_words, key_name
 from greenmfg.web.deps import PagePrincipal, get_database
 from greenmfg.web.ids import Id
+from greenmfg.web.pages import flash
 from greenmfg.web.templating import render, translator_for
 
 __all__ = ["router"]
@@ -39,7 +48,8 @@ YEAR = Query(ge=service.MIN_YEAR, le=service.MAX_YEAR)
 #: words of the codes the pages show
 METHOD_WORDS = {"verified_emissions": N_("Allowances = verified emissions"),
                 "balance_value": N_("Verified emissions × (1 + α), α from the intensity against the balance value"),
-                "intensity": N_("Output × intensity value × adjustment factors")}
+                "intensity": N_("Output × intensity value × adjustment factors"),
+                "excluded": N_("Outside the year's allocation: no allowances, no obligation")}
 PROJECTION_WORDS = {
     "complete": N_("The year is complete: the figures are the year's."),
     "seasonal": N_("Projected with the monthly profile of the previous year; band: 90 % prediction interval "
@@ -91,11 +101,18 @@ def allowances_page(enterprise_id: Id, request: Request, principal: PagePrincipa
                     ccer_held: Annotated[str | None, Query(max_length=40)] = None,
                     balance_value: Annotated[str | None, Query(max_length=40)] = None,
                     measure: Annotated[str | None, Query(max_length=40)] = None) -> Response:
-    t = translator_for(request)
     params = {k: v for k, v in request.query_params.items() if len(v) <= 40}
+    return _page(request, principal, database, enterprise_id, year, ccer_held, balance_value, measure, params)
+
+
+def _page(request: Request, principal: Principal, database: Database, enterprise_id: int, year: int | None,
+          ccer_held: str | None, balance_value: str | None, measure: str | None, params: dict[str, str], *,
+          declaration_errors: dict[str, list[str]] | None = None, typed_declaration: dict[str, str] | None = None,
+          status_code: int = 200) -> Response:
+    t = translator_for(request)
     errors: dict[str, list[str]] = {}
     effect = None
-    status = 200
+    status = status_code
     with database.session() as session:
         try:
             view = service.allowances_view(session, principal, enterprise_id, year, ccer_held=ccer_held,
@@ -114,6 +131,9 @@ def allowances_page(enterprise_id: Id, request: Request, principal: PagePrincipa
                         issue.message_zh if t.locale == "zh-CN" else issue.message)
                 status = 422
         panel = _panel(view, t)
+        declared = service.declarations(session, principal, enterprise_id, view.year)
+        facility_codes = list(session.execute(select(Facility.code).where(
+            Facility.enterprise_id == enterprise_id).order_by(Facility.code)).scalars())
         single = not (principal.is_admin or principal.is_regulator or principal.is_evaluator) \
             and principal.enterprise_ids() == [enterprise_id]
     crumbs: list[tuple[str, str | None]] = [(t.gettext("Dashboard"), "/")]
@@ -131,7 +151,44 @@ def allowances_page(enterprise_id: Id, request: Request, principal: PagePrincipa
                          for name, _ in fields] for key, fields in service.MEASURE_FIELDS.items()},
         "year_links": [{"year": y, "href": f"{base}?year={y}", "active": y == view.year}
                        for y in sorted({view.year - 1, view.year, view.year + 1})],
+        "declarations": _declarations(view, declared, t), "facility_codes": facility_codes,
+        "cases": [(r.rule.case, r.name_zh if t.locale == "zh-CN" else r.name_en)
+                  for r in service.special_cases(view.year, view.sector)],
+        "declaration_errors": declaration_errors or {}, "typed_declaration": typed_declaration or {},
     }, status_code=status)
+
+
+def _declarations(view: service.AllowancesView, declared: list[service.Declaration], t: Translator) -> list[dict[str, Any]]:
+    zh = t.locale == "zh-CN"
+    return [{"facility": d.facility, "case": (d.record.name_zh if zh else d.record.name_en) if d.record else d.case,
+             "method": t.gettext(METHOD_WORDS.get(d.record.rule.method, d.record.rule.method)) if d.record else "",
+             "evidence": d.evidence, "declared_at": d.declared_at} for d in declared]
+
+
+def _declare(request: Request, principal: Principal, database: Database, enterprise_id: int,
+             form: dict[str, str]) -> Response:
+    year_text = form.get("year", "")
+    try:
+        with database.session() as session:
+            service.declare_case(session, principal, enterprise_id, form.get("facility"),
+                                 int(year_text) if year_text.isdigit() else year_text, form)
+    except ValidationFailed as failed:
+        t = translator_for(request)
+        errors: dict[str, list[str]] = {}
+        for issue in failed.issues:
+            errors.setdefault(issue.column, []).append(issue.message_zh if t.locale == "zh-CN" else issue.message)
+        year = int(year_text) if year_text.isdigit() and service.MIN_YEAR <= int(year_text) <= service.MAX_YEAR else None
+        return _page(request, principal, database, enterprise_id, year, None, None, None, {},
+                     declaration_errors=errors, typed_declaration=form, status_code=422)
+    response = RedirectResponse(f"/enterprises/{enterprise_id}/ets/allowances?year={year_text}", status_code=303)
+    flash(response, "success", N_("The line's case was saved."))
+    return response
+
+
+@router.post("/enterprises/{enterprise_id}/ets/allowances/declarations")
+async def declare(enterprise_id: Id, request: Request, principal: PagePrincipal, database: DatabaseDep) -> Response:
+    form = {k: v[:600] for k, v in (await request.form()).items() if isinstance(v, str) and k != "csrf_token"}
+    return await run_in_threadpool(_declare, request, principal, database, enterprise_id, form)
 
 
 def _default_measure(sector: str | None) -> str:

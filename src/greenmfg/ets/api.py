@@ -6,18 +6,24 @@ managers attach evidence, file and amend (403 for the others); a step from the w
 409 (:class:`~greenmfg.ets.filings.FilingConflict`), bad input 422 with located issues. Evidence is
 read through :mod:`greenmfg.web.uploads` (413 past the upload limit). The regional overview is for
 regulators and admins (403 for everybody else), each seeing the companies of its jurisdiction.
+
+The annual emission report and the verification pack (:mod:`greenmfg.ets.report`) are made on demand from the
+stored figures and filings for whoever sees the enterprise (its members, covering regulators, assigned
+verifiers, admins); anybody else gets 404.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Depends, File, Form, Query, UploadFile
+from fastapi import APIRouter, Body, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from greenmfg.db.session import Database
 from greenmfg.ets import filings
+from greenmfg.i18n import negotiate
+from greenmfg.orgs.access import get_enterprise
 from greenmfg.settings import Settings
 from greenmfg.web.deps import CurrentPrincipal, get_database, get_settings
 from greenmfg.web.downloads import file_response
@@ -135,3 +141,62 @@ def assess(principal: CurrentPrincipal, database: DatabaseDep, body: BodyDep = N
         rows = filings.assess_visible(session, principal, (body or {}).get("year"))
         return {"items": [{"enterprise_id": r.enterprise_id, "year": r.year, "covered": r.covered,
                            "direct_tco2e": r.direct_tco2e, "threshold_tco2e": r.threshold_tco2e} for r in rows]}
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MEDIA = {"pdf": "application/pdf", "xlsx": XLSX, "zip": "application/zip"}
+LANG = Query(description="zh-CN or en; else the page language or Accept-Language")
+
+
+def _translator(request: Request, lang: str | None) -> Any:
+    locale = negotiate(None, lang) if lang else request.state.locale
+    return request.app.state.templates.catalogs.translator(locale)
+
+
+def _download(content: bytes, fmt: str, filename: str, locale: str) -> Response:
+    return Response(content, media_type=MEDIA[fmt], headers={
+        "Content-Disposition": f'attachment; filename="{filename}"', "Content-Language": locale,
+        "X-Content-Type-Options": "nosniff"})
+
+
+@router.get("/api/v1/ets/enterprises/{enterprise_id}/report",
+            summary="The annual emission report of a year (年度温室气体排放报告) in the guideline's structure, PDF or xlsx")
+def annual_report(enterprise_id: Id, request: Request, principal: CurrentPrincipal, database: DatabaseDep,
+                  year: Annotated[int, YEAR], format: Annotated[Literal["pdf", "xlsx"], Query()] = "pdf",
+                  lang: Annotated[Literal["zh-CN", "zh", "en"] | None, LANG] = None) -> Response:
+    """Covered emissions per unit, source and month from the stored figures, activity data with their
+    parameters and sources, products and intensity, each month's filing status, findings and unverified
+    values; 404 (``ets.report.no_figures``) for a year without stored figures."""
+    from greenmfg.ets import report  # WeasyPrint and openpyxl load only when a report is asked for
+
+    translator = _translator(request, lang)
+    with database.session() as session:
+        enterprise = get_enterprise(session, principal, enterprise_id)
+        document = report.build_report(session, enterprise, year=year, translator=translator)
+    content = (report.render_report_pdf(document, translator) if format == "pdf"
+               else report.render_report_xlsx(document, translator))
+    return _download(content, format, report.report_filename(document, format), translator.locale)
+
+
+@router.get("/api/v1/ets/enterprises/{enterprise_id}/verification-pack",
+            summary="The verifier's pack of a year (核查资料包): xlsx, PDF summary, or a zip with the report and evidence")
+def verification_pack(enterprise_id: Id, request: Request, principal: CurrentPrincipal, database: DatabaseDep,
+                      year: Annotated[int, YEAR], format: Annotated[Literal["xlsx", "pdf", "zip"], Query()] = "xlsx",
+                      lang: Annotated[Literal["zh-CN", "zh", "en"] | None, LANG] = None) -> Response:
+    """Every annual figure traced to the monthly filings (version, filed at, by whom, SHA-256 of the
+    snapshot), the evidence (SHA-256), the parameter sources and the derivation lines, and the
+    verification guide's check items with what the stored data show. The enterprise, its regulators
+    and its assigned verifiers (and admins); 404 for anybody else."""
+    from greenmfg.ets import report
+
+    translator = _translator(request, lang)
+    with database.session() as session:
+        enterprise = get_enterprise(session, principal, enterprise_id)
+        document = report.build_pack(session, enterprise, year=year, translator=translator)
+        if format == "zip":
+            content = report.render_pack_zip(session, document, translator)
+    if format == "pdf":
+        content = report.render_pack_pdf(document, translator)
+    elif format == "xlsx":
+        content = report.render_pack_xlsx(document, translator)
+    return _download(content, format, report.pack_filename(document, format), translator.locale)

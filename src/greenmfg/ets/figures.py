@@ -33,7 +33,7 @@ from greenmfg.ets.methodology import SECTORS
 from greenmfg.ets.models import EtsFigures, EtsResult
 from greenmfg.orgs.models import Facility, Organisation
 
-__all__ = ["COVERED_INDUSTRIES", "figure_rows", "installed_fingerprint", "needs_refresh", "store_figures"]
+__all__ = ["COVERED_INDUSTRIES", "account_versions", "figure_rows", "installed_fingerprint", "needs_refresh", "store_figures"]
 
 #: the industries (vocabulary keys) whose data the ETS engine accounts: steel, cement, electrolytic aluminium
 COVERED_INDUSTRIES = frozenset(SECTORS.values())
@@ -62,9 +62,25 @@ def figure_rows(result: EtsResult, enterprise_code: str) -> dict[tuple[str, str]
                           and f.period in (row.period, ""))
             unverified = _unverified(row.figures, result, unverified_refs)
             out[(facility.facility_id, row.period)] = {
-                "sector": facility.sector, **_fields(row.figures),
+                "sector": facility.sector, **_fields(row.figures), **_steel_level(facility, row.figures),
                 "findings": located + len(unverified), "unverified": bool(unverified)}
     return out
+
+
+#: the steel main processes whose process-level emissions are formula (2): the unit's net fuel
+_MAIN_PROCESSES = ("coking", "sintering", "pelletising", "ironmaking", "steelmaking")
+
+
+def _steel_level(facility: Any, f: EtsFigures) -> dict[str, Any]:
+    """A steel facility's process and its process-level emissions [tCO2] (CETS—AG—03.01 formula (2):
+    a main process's net fuel, as :func:`greenmfg.ets.service` sums it; (3): a co-firing power unit);
+    None for the other processes (formula (4) is the enterprise's remainder) and other sectors."""
+    if facility.sector != "steel":
+        return {"steel_process": None, "process_level_tco2": None}
+    process = facility.process or "other"
+    level = (f.combustion_tco2 if process in _MAIN_PROCESSES
+             else (f.cofiring_tco2 or 0.0) if facility.captive_power else None)
+    return {"steel_process": process, "process_level_tco2": level}
 
 
 def _fields(f: EtsFigures) -> dict[str, Any]:
@@ -102,6 +118,13 @@ def _account(session: Session, versions: Sequence[DataVersion | Any]) -> EtsResu
         return _merged(results)
     except GreenmfgError:  # no unit of a covered sector among the rows
         return None
+
+
+def account_versions(session: Session, versions: Sequence[DataVersion | Any]) -> EtsResult | None:
+    """The ETS engine on the stored rows of these data versions, exactly as the stored figures were
+    computed (the annual report and the verification pack show its derivation lines next to the
+    stored figures, and check that they agree). None when no row is of a covered sector's unit."""
+    return _account(session, versions)
 
 
 def _account_year(session: Session, versions: Sequence[Any]) -> EtsResult | None:

@@ -7,6 +7,8 @@ filing (the subject the evidence attachments hang on, and the month's amendment 
 ``ets_filings``: the filed versions of a month, each a frozen record of the month's current data
 versions (ids and hashes), its covered emissions and the evidence chosen (attachment ids and
 hashes); an amendment is a new version with its reason, earlier versions are kept.
+``ets_declarations``: a line's (facility's) special case of a compliance year's allocation rules
+as the enterprise declared it (white clinker, carbide slag …), with its evidence reference.
 ``ets_figures``: the covered emissions by the guidelines (:func:`greenmfg.ets.account_ets`) of each
 current facility-period of a covered-sector enterprise, stored where its data are stored (commit,
 recalculation; :mod:`greenmfg.ets.figures`) and read by the filings and the allowances.
@@ -33,7 +35,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from greenmfg.db.base import Base, JSONType, UTCDateTime
 from greenmfg.db.columns import ByUser, FacilityId, IntPk, OrgId, Timestamp, UpdatedAt, one_of
 
-__all__ = ["COVERAGE_BASES", "EtsCoverage", "EtsFigure", "EtsFiling", "EtsMonth"]
+__all__ = ["COVERAGE_BASES", "EtsCoverage", "EtsDeclaration", "EtsFigure", "EtsFiling", "EtsMonth"]
 
 #: how a coverage row was decided: assessed from the stored emissions, or set by a regulator (with a reason)
 COVERAGE_BASES = ("emissions", "regulator")
@@ -159,6 +161,11 @@ class EtsFigure(Base):
     purchased_electricity_mwh: Mapped[float] = mapped_column(Float)
     purchased_electricity_tco2: Mapped[float] = mapped_column(Float)
     purchased_heat_tco2: Mapped[float] = mapped_column(Float)
+    #: steel: the facility's process (coking, sintering, pelletising, ironmaking, steelmaking, rolling,
+    #: power, other, mixed) and its process-level emissions by CETS-AG-03.01 formula (2) (main processes:
+    #: its net fuel) or (3) (a co-firing power unit) [tCO2]; None for other sectors
+    steel_process: Mapped[str | None] = mapped_column(String(16))
+    process_level_tco2: Mapped[float | None] = mapped_column(Float)
     #: the ETS findings about this facility-period: located at it (or the facility as a whole), and the
     #: unverified values (``ets.value.unverified``) its covered figures use
     findings: Mapped[int] = mapped_column(Integer)
@@ -167,3 +174,23 @@ class EtsFigure(Base):
     #: SHA-256 over the datasets and options of the ETS accounting (:func:`greenmfg.ets.figures.installed_fingerprint`)
     reference_fingerprint: Mapped[str] = mapped_column(String(64))
     computed_at: Mapped[Timestamp]
+
+
+class EtsDeclaration(Base):
+    """A line's (facility's) special case of the allocation rules of a compliance year, as the
+    enterprise's manager declared it, with the evidence it rests on. A line without a row takes the
+    sector's general rule."""
+
+    __tablename__ = "ets_declarations"
+    __table_args__ = (UniqueConstraint("facility_id", "year"),)
+
+    id: Mapped[IntPk]
+    enterprise_id: Mapped[OrgId]
+    facility_id: Mapped[FacilityId]
+    year: Mapped[int] = mapped_column(Integer)
+    #: the case of the year's rules (``ets_allocation`` column ``case``: white_clinker, carbide_slag …)
+    case: Mapped[str] = mapped_column(String(40))
+    #: what proves the case: a document's number and date, an attachment, a lab report …
+    evidence: Mapped[str] = mapped_column(Text)
+    declared_by: Mapped[ByUser]
+    declared_at: Mapped[UpdatedAt]

@@ -78,8 +78,8 @@ __all__ = [
     "COVERAGE_DATASET", "EVIDENCE_KINDS", "EVIDENCE_MEDIA", "OBLIGATION", "SUBJECT", "CompanyYear", "CoverageRules",
     "CoverageView", "CoveredFacility", "CoveredMonth", "FilingConflict", "MonthDetail", "MonthLocked", "MonthRow",
     "MonthStatus", "RegionFilings", "add_evidence", "allocated_allowances", "assess_coverage", "assess_visible", "china_today",
-    "company_year", "coverage_of", "covered_month", "covered_sectors", "deadline_of", "evidence", "evidence_file",
-    "file_month", "filing_dict", "load_coverage_rules", "may_decide", "may_decide_any", "month_detail", "notify_deadlines", "open_amendment", "region_overview",
+    "company_year", "company_year_of", "coverage_of", "covered_month", "covered_sectors", "deadline_of", "evidence", "evidence_file",
+    "file_month", "filed_on_time", "filed_versions", "filing_dict", "load_coverage_rules", "may_decide", "may_decide_any", "month_detail", "notify_deadlines", "open_amendment", "region_overview",
     "require_unlocked", "set_coverage",
 ]
 
@@ -566,11 +566,12 @@ def deadline_of(period: str, industry: str | None,
     """The day a month's filing is due and the ``filing_deadlines`` row that says so."""
     rows = rules if rules is not None else deadlines.load_rules()
     # an enterprise of another industry (a regulator may cover it) files by the covered sectors' row
-    rule = deadlines.rule_for(rows, OBLIGATION, industry) or next(
-        (r for r in rows if r.obligation == OBLIGATION), None)
+    rule = deadlines.rule_for(rows, OBLIGATION, industry, period) or next(
+        iter(sorted((r for r in rows if r.obligation == OBLIGATION and r.covers(period)),
+                    key=lambda r: not r.windowed)), None)
     if rule is None:  # pragma: no cover - the dataset has the obligation's row
         raise LookupError(f"no {OBLIGATION} row in {deadlines.DATASET}")
-    return deadlines.due_date(period, rule.days), rule
+    return rule.due(period), rule
 
 
 def _ended(period: str, today: dt.date) -> bool:
@@ -638,6 +639,8 @@ class MonthRow:
     version: int
     amending: bool
     covered_tco2e: float | None
+    #: the ``filing_deadlines`` row the due day comes from (the 2025 back-filling window, or 40 days)
+    deadline_rule: str = ""
 
     @property
     def amended(self) -> bool:
@@ -645,8 +648,8 @@ class MonthRow:
 
     def as_dict(self) -> dict[str, Any]:
         return {"period": self.period, "status": self.status.value, "due_date": self.due_date.isoformat(),
-                "filed_at": self.filed_at, "version": self.version, "amended": self.amended,
-                "amending": self.amending, "covered_tco2e": self.covered_tco2e}
+                "deadline_rule": self.deadline_rule, "filed_at": self.filed_at, "version": self.version,
+                "amended": self.amended, "amending": self.amending, "covered_tco2e": self.covered_tco2e}
 
 
 @dataclass(frozen=True, slots=True)
@@ -696,15 +699,17 @@ def _company_year(session: Session, enterprise: Organisation, year: int, today: 
     amending = set(session.execute(select(EtsMonth.period).where(
         EtsMonth.enterprise_id == enterprise.id, EtsMonth.period.in_(periods), EtsMonth.amending.is_(True))).scalars())
     rows = []
-    rule = deadline_of(periods[0], enterprise.industry, rules)[1]
+    # the year's rule: its last month's (a window of back-filled months has a row of its own, named per month)
+    rule = deadline_of(periods[-1], enterprise.industry, rules)[1]
     for period in periods:
-        due, _rule = deadline_of(period, enterprise.industry, rules)
+        due, month_rule = deadline_of(period, enterprise.industry, rules)
         versions = filed.get(period, [])
         first = versions[0] if versions else None
         latest = versions[-1] if versions else None
         rows.append(MonthRow(period=period, status=_status(period, due, first, today), due_date=due,
                              filed_at=first.filed_at if first else None, version=latest.version if latest else 0,
-                             amending=period in amending, covered_tco2e=latest.covered_tco2e if latest else None))
+                             amending=period in amending, covered_tco2e=latest.covered_tco2e if latest else None,
+                             deadline_rule=month_rule.ref))
     return CompanyYear(enterprise=enterprise, year=year, coverage=coverage_of(session, enterprise.id, year),
                        months=tuple(rows), allowances_tco2e=allocated_allowances(session, enterprise.id, year),
                        rule=rule, rules=coverage_rules)
@@ -724,6 +729,23 @@ def company_year(session: Session, principal: Principal, enterprise_id: int, yea
     enterprise = get_enterprise(session, principal, enterprise_id)
     return _company_year(session, enterprise, _year(year), today or china_today(), deadlines.load_rules(),
                          load_coverage_rules())
+
+
+def company_year_of(session: Session, enterprise: Organisation, year: int, *,
+                    today: dt.date | None = None) -> CompanyYear:
+    """:func:`company_year` of an enterprise the caller has already been allowed to see (the annual report)."""
+    return _company_year(session, enterprise, year, today or china_today(), deadlines.load_rules(),
+                         load_coverage_rules())
+
+
+def filed_versions(session: Session, enterprise_id: int, periods: Sequence[str]) -> dict[str, list[EtsFiling]]:
+    """Every filed version of these months of the enterprise: period → versions, oldest first (no access check)."""
+    return _filings(session, enterprise_id, periods)
+
+
+def filed_on_time(filing: EtsFiling) -> bool:
+    """Whether a version was filed on or before its due day (China time)."""
+    return _china_day(filing.filed_at) <= filing.due_date
 
 
 # ------------------------------------------------------------------------------------ evidence

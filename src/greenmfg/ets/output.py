@@ -6,8 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from greenmfg.accounting.labels import FLOW_LABELS, PARAMETER_LABELS, label
+from greenmfg.accounting.template_spec import LABELS_EN, header_zh
 from greenmfg.ets.models import EtsResult, EtsRow
-from greenmfg.exports import append_row
+from greenmfg.exports import append_row, export_translator
+from greenmfg.refdata.words import in_words, key_name, status_name, unit_name
 
 __all__ = ["SOURCE_WORDS", "period_rows", "write_xlsx"]
 
@@ -82,10 +85,12 @@ def period_rows(result: EtsResult) -> list[tuple[str, str, str, str, EtsRow]]:
 
 def write_xlsx(result: EtsResult, path: Path, *, lang: str = "zh-CN") -> None:
     """The result as a workbook: covered emissions (company, process, unit; months and years), the
-    derivation lines and the findings; headers in words in ``lang`` (``zh-CN`` or ``en``)."""
+    derivation lines and the findings; headers and coded values (items, flows, units, parameters, cited
+    values, columns) in words in ``lang`` (``zh-CN`` or ``en``); finding codes and references kept."""
     from openpyxl import Workbook  # only this output needs it
 
     zh = lang != "en"
+    words = export_translator(locale="zh-CN" if zh else "en")
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("覆盖排放" if zh else "Covered emissions")
     append_row(sheet, [_word(_WORDS, k, zh) for k in ("level", "enterprise_id", "facility_id", "process", "period",
@@ -99,22 +104,25 @@ def write_xlsx(result: EtsResult, path: Path, *, lang: str = "zh-CN") -> None:
                                                      "formula", "parameters")])
     for line in result.lines.values():
         parameters = "; ".join(
-            f"{p['name']}={p['value']} {p['unit']} [{p['ref']}"
-            + "".join(f"; {s['verification_status']}" for s in p["sources"][:1]) + "]" for p in line["parameters"])
+            f"{label(PARAMETER_LABELS, p['name'], words)}={p['value']} {p['unit']} [{p['ref']}"
+            + "".join(f"; {status_name(s['verification_status'], zh=zh)}" for s in p["sources"][:1]) + "]"
+            for p in line["parameters"])
         pfc = line.get("pfc") or {}
         if pfc.get("formula"):
             parameters += (f"; CF4 {pfc['cf4_t']:.6g} t × {pfc['gwp_cf4']:g} = {pfc['cf4_tco2e']:.6g} tCO2e; "
                            f"C2F6 {pfc['c2f6_t']:.6g} t × {pfc['gwp_c2f6']:g} = {pfc['c2f6_tco2e']:.6g} tCO2e")
         formula = pfc.get("formula") or line["formula"]["emissions"]
-        item = line["item_name_zh"] if zh else line["item"]
         append_row(sheet, [line["id"], line["enterprise_id"], line["facility_id"], line["period"], line["file"],
-                           line["row"], item, line["flow"], line["quantity"], line["unit"],
+                           line["row"], key_name(line["item"], zh=zh), label(FLOW_LABELS, line["flow"], words),
+                           line["quantity"], unit_name(line["unit"], zh=zh),
                            _word(SOURCE_WORDS, line["source"], zh), ("是" if zh else "yes") if line["covered"] else ("否" if zh else "no"),
-                           line["co2e_t"], formula, parameters])
+                           line["co2e_t"], formula, in_words(parameters, zh=zh)])
     sheet = workbook.create_sheet("提示" if zh else "Findings")
     append_row(sheet, [_word(_WORDS, k, zh) for k in ("severity", "code", "message", "fix", "file", "row", "column",
                                                      "facility_id", "period", "ref")])
     for f in result.findings:
-        append_row(sheet, [_word(_SEVERITY, f.severity, zh), f.code, f.message_zh if zh else f.message,
-                           f.fix_zh if zh else f.fix, f.file, f.row, f.column, f.facility_id, f.period, f.ref])
+        column = (header_zh(f.column) if zh else LABELS_EN.get(f.column, f.column)) if f.column else f.column
+        append_row(sheet, [_word(_SEVERITY, f.severity, zh), f.code, in_words(f.message_zh if zh else f.message, zh=zh),
+                           in_words(f.fix_zh if zh else f.fix, zh=zh), f.file, f.row, column, f.facility_id, f.period,
+                           f.ref])
     workbook.save(path)

@@ -30,15 +30,18 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from greenmfg.db.session import Database
 from greenmfg.errors import GreenmfgError, ValidationFailed
 from greenmfg.ets import filings
+from greenmfg.ets.filing_models import EtsFigure
 from greenmfg.ets.filings_labels import BASIS_LABELS, EVIDENCE_LABELS, STATUS_LABELS, STATUS_TONES
 from greenmfg.i18n import N_, Translator
 from greenmfg.orgs.access import Principal
 from greenmfg.refdata.vocabulary import load_vocabulary
+from greenmfg.refdata.words import place_name
 from greenmfg.web.deps import PagePrincipal, get_database
 from greenmfg.web.downloads import file_response
 from greenmfg.web.ids import Id
@@ -69,9 +72,8 @@ def _t(value: float | None, t: Translator) -> str:
 
 
 def _place(province: str | None, city: str | None, t: Translator) -> str:
-    record = load_vocabulary().regions.get(province or "")
-    name = (record["name_zh"] if _zh(t) else record["name_en"]) if record else (province or "—")
-    return f"{name} · {city}" if city else name
+    """The province and city in words of the page's language (河北省唐山市 / Tangshan, Hebei)."""
+    return place_name(province, city, zh=_zh(t))
 
 
 def _industry(key: str | None, t: Translator) -> str:
@@ -127,6 +129,9 @@ def _company_page(request: Request, principal: Principal, database: Database, en
     with database.session() as session:
         view = filings.company_year(session, principal, enterprise_id, chosen, today=today)
         may_decide = filings.may_decide(session, principal, view.enterprise)
+        # the annual report and the verification pack exist for a year with stored covered figures
+        has_figures = session.scalar(select(EtsFigure.id).where(
+            EtsFigure.enterprise_id == view.enterprise.id, EtsFigure.year == chosen).limit(1)) is not None
     enterprise = view.enterprise
     months = [{"period": m.period, "href": f"/ets/enterprises/{enterprise.id}/months/{m.period}",
                "status": _status(m.status.value, m.due_date, t), "due": t.format_date(m.due_date),
@@ -152,7 +157,7 @@ def _company_page(request: Request, principal: Principal, database: Database, en
         "place": _place(enterprise.province, enterprise.city, t),
         "year_links": [{"year": y, "href": f"/ets/enterprises/{enterprise.id}?year={y}", "active": y == chosen}
                        for y in sorted({chosen - 1, chosen, min(chosen + 1, today.year)})],
-        "may_decide": may_decide, "errors": errors or {},
+        "may_decide": may_decide, "has_figures": has_figures, "errors": errors or {},
         "form": {"covered": "true", "reason": "", **(form or {})},
         "nav_active": "ets" if single else "ets-region",
     }, status_code=status_code)

@@ -22,7 +22,13 @@ from greenmfg.accounting.output import result_document
 from greenmfg.accounting.parameters import AccountingOptions
 from greenmfg.accounting.reader import InputFile
 from greenmfg.accounting.service import AccountingRun, account, account_table
-from greenmfg.calc.ets import cofiring_emissions_t, other_processes_t, pfc_emissions
+from greenmfg.calc.ets import (
+    cofiring_emissions_t,
+    other_processes_t,
+    pfc_emissions,
+    pfc_overvoltage,
+    pfc_slope,
+)
 from greenmfg.errors import GreenmfgError
 from greenmfg.ets.methodology import (
     ETS_GRID_FACTOR,
@@ -180,11 +186,28 @@ def _derivation(line: dict[str, Any], result: dict[str, Any], guideline: EtsMeth
     return out
 
 
+#: the factors of each PFC method (the derivation's source names) and their units in the formulas
+_PFC_FACTORS = {
+    "default_factor": {"ef_cf4": "kg/t", "ef_c2f6": "kg/t", "gwp_cf4": "1", "gwp_c2f6": "1"},
+    "slope": {"pfc_slope_cf4": "kg/t", "pfc_slope_c2f6_fraction": "1", "gwp_cf4": "1", "gwp_c2f6": "1"},
+    "overvoltage": {"pfc_ovc_cf4": "kg/t", "pfc_ovc_c2f6_fraction": "1", "gwp_cf4": "1", "gwp_c2f6": "1"},
+}
+
+
+def _pfc_method(line: dict[str, Any]) -> str:
+    """How the engine computed an aluminium output line's PFCs: ``slope``, ``overvoltage`` or ``default_factor``."""
+    ef = _parameter(line, "emission_factor")
+    ref = (ef or {}).get("ref") or ""
+    return "slope" if ref.startswith("slope method") else "overvoltage" if ref.startswith("overvoltage method") \
+        else "default_factor"
+
+
 def _pfc(line: dict[str, Any], run: AccountingRun) -> dict[str, Any]:
-    """CF4 and C2F6 of an aluminium output line, from the factors its derivation used."""
+    """CF4 and C2F6 of an aluminium output line, by the method and factors its derivation used."""
+    method = _pfc_method(line)
+    targets = _PFC_FACTORS[method]
     values: dict[str, float] = {}
     sources: list[dict[str, Any]] = []
-    targets = {"ef_cf4": "kg/t", "ef_c2f6": "kg/t", "gwp_cf4": "1", "gwp_c2f6": "1"}
     for parameter in line["parameters"]:
         for source in parameter["sources"]:
             name = source["ref"].rsplit(".", 1)[1]
@@ -194,15 +217,30 @@ def _pfc(line: dict[str, Any], run: AccountingRun) -> dict[str, Any]:
                 values[name] = float(source["value"]) * conversion_factor(unit, targets[name])
                 sources.append(source)
     if set(values) != set(targets):
-        return {"formula": "", "sources": sources}
-    pfc = pfc_emissions(line["quantity"], values["ef_cf4"], values["ef_c2f6"], values["gwp_cf4"], values["gwp_c2f6"])
-    return {
-        "formula": "P × (EF_CF4 × GWP_CF4 + EF_C2F6 × GWP_C2F6) / 1000",
-        "aluminium_t": line["quantity"], "ef_cf4_kg_per_t": values["ef_cf4"], "ef_c2f6_kg_per_t": values["ef_c2f6"],
-        "gwp_cf4": values["gwp_cf4"], "gwp_c2f6": values["gwp_c2f6"],
-        "cf4_t": pfc.cf4_t, "c2f6_t": pfc.c2f6_t, "cf4_tco2e": pfc.cf4_tco2e, "c2f6_tco2e": pfc.c2f6_tco2e,
-        "sources": sources,
-    }
+        return {"method": method, "formula": "", "sources": sources}
+    out: dict[str, Any] = {"method": method, "aluminium_t": line["quantity"], "gwp_cf4": values["gwp_cf4"],
+                           "gwp_c2f6": values["gwp_c2f6"]}
+    if method == "slope":
+        minutes = float((_parameter(line, "anode_effect_minutes") or {})["value"])
+        pfc = pfc_slope(line["quantity"], minutes, values["pfc_slope_cf4"], values["pfc_slope_c2f6_fraction"],
+                        values["gwp_cf4"], values["gwp_c2f6"])
+        out |= {"formula": "E_CF4 = S_CF4 × AEM × P / 1000; E_C2F6 = E_CF4 × F", "anode_effect_minutes": minutes,
+                "slope_cf4": values["pfc_slope_cf4"], "c2f6_fraction": values["pfc_slope_c2f6_fraction"]}
+    elif method == "overvoltage":
+        overvoltage = float((_parameter(line, "anode_effect_overvoltage") or {})["value"])
+        efficiency = float((_parameter(line, "current_efficiency") or {})["value"])
+        pfc = pfc_overvoltage(line["quantity"], overvoltage, efficiency, values["pfc_ovc_cf4"],
+                              values["pfc_ovc_c2f6_fraction"], values["gwp_cf4"], values["gwp_c2f6"])
+        out |= {"formula": "E_CF4 = OVC × AEO / CE[%] × P / 1000; E_C2F6 = E_CF4 × F",
+                "anode_effect_overvoltage_mv": overvoltage, "current_efficiency": efficiency,
+                "ovc_cf4": values["pfc_ovc_cf4"], "c2f6_fraction": values["pfc_ovc_c2f6_fraction"]}
+    else:
+        pfc = pfc_emissions(line["quantity"], values["ef_cf4"], values["ef_c2f6"], values["gwp_cf4"],
+                            values["gwp_c2f6"])
+        out |= {"formula": "P × (EF_CF4 × GWP_CF4 + EF_C2F6 × GWP_C2F6) / 1000",
+                "ef_cf4_kg_per_t": values["ef_cf4"], "ef_c2f6_kg_per_t": values["ef_c2f6"]}
+    return out | {"cf4_t": pfc.cf4_t, "c2f6_t": pfc.c2f6_t, "cf4_tco2e": pfc.cf4_tco2e, "c2f6_tco2e": pfc.c2f6_tco2e,
+                  "sources": sources}
 
 
 def _add_line(figures: EtsFigures, line: dict[str, Any]) -> None:
@@ -276,6 +314,16 @@ def _monitoring(line: dict[str, Any], guideline: EtsMethodology, run: Accounting
                 zh=f"{name}：{guideline.code} 规定{rule.name_zh}采用缺省值（{rule.frequency_zh}）；已使用填写的实测值，该数据与指南不一致",
                 fix="leave the measured value empty for the national carbon market report",
                 fix_zh="全国碳市场报告请删去该实测值")
+    if line["source"] == "pfc" and line["pfc"].get("method") == "default_factor" and line["co2e_t"]:
+        yield _finding(
+            "ets.aluminium.pfc_default_factor", "info", line=line, column="anode_effect_minutes",
+            en=f"{name}: anode-effect PFCs from the default factors per tonne of aluminium; the slope method "
+               "(anode-effect minutes per cell-day) or the overvoltage method (overvoltage and current efficiency) "
+               "applies when the plant's measurements are given",
+            zh=f"{name}：阳极效应全氟化碳按吨铝缺省排放因子计算；填写实测的每槽日阳极效应分钟数（斜率法）或阳极效应过电压"
+               "与电流效率（过电压法）后按相应方法计算",
+            fix="give the month's anode-effect minutes per cell-day in column anode_effect_minutes of this row",
+            fix_zh="请在该行“阳极效应持续时间”列填写当月每槽日阳极效应分钟数")
     if guideline.sector == "cement" and line["item"] == "clinker" and _parameter(line, "clinker_cao_content"):
         yield _finding(
             "ets.cement.clinker_oxides_used", "warning", line=line, column="clinker_cao",

@@ -26,7 +26,7 @@ from greenmfg.findings import NUL_FIX, Locator, nul_line
 from greenmfg.refdata.vocabulary import normalize_name
 from greenmfg.units import parse_unit
 
-__all__ = ["PRODUCT_COLUMNS", "UPSTREAM_COLUMNS", "Column", "ProductRow", "Sheet", "UpstreamRow", "read_sheet"]
+__all__ = ["PRODUCT_COLUMNS", "UPSTREAM_COLUMNS", "Column", "ProductRow", "RowChecker", "Sheet", "UpstreamRow", "read_sheet"]
 
 _PERIOD = re.compile(r"(\d{4})(?:-(0[1-9]|1[0-2]))?")
 
@@ -170,12 +170,13 @@ def _rows_of(source: Path | InputFile) -> tuple[str, str, list[list[str]]]:
 
 
 def read_sheet(source: Path | InputFile, columns: tuple[Column, ...], what: tuple[str, str],
-               issues: list[Finding]) -> Sheet:
+               issues: list[Finding], *, code_prefix: str = "footprint.input.") -> Sheet:
     """The rows of ``source`` by column key; header problems are added to ``issues``.
 
-    ``what``: the file's role in English and Chinese (``("products file", "产品文件")``)."""
+    ``what``: the file's role in English and Chinese (``("products file", "产品文件")``); ``code_prefix``:
+    the domain of the findings' codes (other domains read their sheets through this too)."""
     name, sheet_name, rows = _rows_of(source)
-    at = Locator(file=name, sheet=sheet_name, code_prefix="footprint.input.")
+    at = Locator(file=name, sheet=sheet_name, code_prefix=code_prefix)
     lookup: dict[str, str] = {}
     for column in columns:
         for spelling in (column.key, column.header_zh, *column.aliases):
@@ -221,11 +222,12 @@ def _header_zh(columns: tuple[Column, ...], key: str) -> str:
 class RowChecker:
     """Checks the cells of one sheet's rows, adding located findings."""
 
-    def __init__(self, sheet: Sheet, columns: tuple[Column, ...], issues: list[Finding]) -> None:
+    def __init__(self, sheet: Sheet, columns: tuple[Column, ...], issues: list[Finding], *,
+                 code_prefix: str = "footprint.input.") -> None:
         self.sheet = sheet
         self.columns = columns
         self.issues = issues
-        self.at = Locator(file=sheet.name, sheet=sheet.sheet, code_prefix="footprint.input.")
+        self.at = Locator(file=sheet.name, sheet=sheet.sheet, code_prefix=code_prefix)
 
     def add(self, row: int, key: str, value: object, code: str, message: str, message_zh: str, fix: str,
             fix_zh: str, *, severity: str = "error") -> None:
@@ -243,8 +245,9 @@ class RowChecker:
             return None
         return value
 
-    def number(self, row: int, cells: dict[str, str], key: str, *, positive: bool, required: bool = True
-               ) -> float | None:
+    def number(self, row: int, cells: dict[str, str], key: str, *, positive: bool, required: bool = True,
+               signed: bool = False) -> float | None:
+        """The cell as a finite number (``signed``: any sign; else ≥ 0, or > 0 when ``positive``)."""
         value = self.required(row, cells, key) if required else (cells.get(key) or None)
         if value is None:
             return None
@@ -257,7 +260,7 @@ class RowChecker:
             self.add(row, key, value, "not_a_number", f"'{value}' is not a number", f"“{value}”不是数字",
                      f"write {key} as a number, e.g. 1200.5", f"请将“{zh}”填写为数字，如 1200.5")
             return None
-        if number < 0 or (positive and number == 0):
+        if not signed and (number < 0 or (positive and number == 0)):
             bound, bound_zh = ("greater than 0", "大于 0") if positive else ("0 or more", "不小于 0")
             self.add(row, key, value, "out_of_range", f"{key} must be {bound}", f"“{zh}”必须{bound_zh}",
                      f"write {key} as a number {bound}", f"请填写{bound_zh}的数字")

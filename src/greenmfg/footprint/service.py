@@ -48,7 +48,14 @@ from greenmfg.calc.footprint import (
 )
 from greenmfg.errors import Finding, UnitError, ValidationFailed
 from greenmfg.findings import Locator
-from greenmfg.footprint.factors import Factor, FootprintData, Rule, load_footprint_data
+from greenmfg.footprint.factors import (
+    AVOIDED_SCOPE,
+    MATERIAL_SCOPES,
+    Factor,
+    FootprintData,
+    Rule,
+    load_footprint_data,
+)
 from greenmfg.footprint.inputs import (
     PRODUCT_COLUMNS,
     UPSTREAM_COLUMNS,
@@ -394,7 +401,7 @@ def _resolve_materials(placed: list[tuple[UpstreamRow, Any]], data: FootprintDat
                                      f"'{row.material_text}' is no material greenmfg knows{hint}",
                                      f"无法识别物料“{row.material_text}”{hint_zh}",
                                      "write a material's Chinese or English name (铁矿石, 氧化铝, coke …); "
-                                     "see `greenmfg refdata show footprint_factors/greenmfg-2026.1`",
+                                     f"see `greenmfg refdata show {data.datasets[0]}`",
                                      "请填写物料的中文或英文名称（铁矿石、氧化铝、焦炭……）", row=row.row))
         elif item in _ENERGY_ITEMS_REFUSED:
             issues.append(at.finding("energy_in_upstream", "material", row.material_text,
@@ -500,10 +507,23 @@ def _contributions(b: Boundary, results: list[dict[str, Any]], upstream: list[tu
             "pfc", "accounting", "greenmfg accounting (aluminium PFC defaults)", status_direct, True, own, file, (),
             "PFC emissions of the pots as CO2e, as accounted", "电解槽阳极效应全氟化碳排放（二氧化碳当量，核算结果）"))
     # purchased electricity
-    factor = data.choose("electricity", ("electricity_footprint",), year=b.year, region=b.region)
+    factor = data.choose("electricity", ("electricity_footprint",), year=b.year, region=b.region, grid=grid)
     rows = tuple(r for r in electricity_rows if r is not None)
     if electricity_mwh or sums["purchased_electricity"]:
         if options.electricity == "footprint" and factor is not None and factor.value is not None:
+            if factor.region not in (b.region, grid):
+                # MEE/NBS/NEA publish the footprint factor for China only (2023, 2024): say the province's
+                # own mix is not represented
+                place = vocabulary.regions.get(b.region, {})
+                b.warnings.append(Locator(file=file, code_prefix="footprint.").finding(
+                    "electricity_national", "region", b.region,
+                    f"no electricity footprint factor is published for {place.get('name_en') or b.region} "
+                    f"({b.facility_id}): the national average {factor.value:g} {factor.unit} ({factor.data_year}) is used",
+                    f"未发布{place.get('name_zh') or b.region}（{b.facility_id}）的电力碳足迹因子，采用全国平均值 "
+                    f"{factor.value:g} {factor.unit}（{factor.data_year}年）",
+                    "give the supplier's or a regional life-cycle factor of electricity when one is published",
+                    "如有供电方或地区的电力碳足迹因子，请在其发布后采用",
+                    row=rows[0] if rows else None, severity="warning"))
             b.contributions.append(Contribution(
                 "indirect_electricity", "electricity", "外购电力", "purchased electricity", electricity_mwh, "MWh",
                 factor.value, factor.unit, _co2e_t(electricity_mwh, "MWh", factor.value, factor.unit), "co2e",
@@ -556,7 +576,7 @@ def _upstream_line(b: Boundary, data: FootprintData, vocabulary: Any, grid: str 
     known = vocabulary.items.get(item)
     fuel = known is not None and known.kind == "fuel"
     stage = "upstream_energy" if fuel else "raw_material"
-    scopes = ("upstream_of_fuel", "cradle_to_gate")
+    scopes = MATERIAL_SCOPES
     name_zh, name_en = data.names.get(item, (item, item))
     if row is not None and row.factor is not None and row.factor_unit:
         try:
@@ -575,7 +595,7 @@ def _upstream_line(b: Boundary, data: FootprintData, vocabulary: Any, grid: str 
             {"te": 1.0, "ge": 1.0, "ti": 1.0, "p": 2.0, "dqr": dqr(1, 1, 1, 2)}, file, rows,
             "supplier-specific factor from the upstream file", "上游物料文件中的供应商因子"))
         return
-    factor: Factor | None = data.choose(item, scopes, year=b.year, region=b.region)
+    factor: Factor | None = data.choose(item, scopes, year=b.year, region=b.region, grid=grid)
     if factor is None or factor.value is None:
         b.contributions.append(Contribution(
             stage, item, name_zh, name_en, quantity, unit, None, "", 0.0, "co2e",
@@ -592,7 +612,7 @@ def _upstream_line(b: Boundary, data: FootprintData, vocabulary: Any, grid: str 
             "请在上游物料文件中填写供应商因子（排放因子、因子单位、因子来源）",
             row=rows[0] if rows else None, severity="warning"))
         return
-    te = "rule" if factor.status == "definitional" else "average"
+    te = factor.technology
     try:
         value = _co2e_t(quantity, unit, factor.value, factor.unit)
     except (DimensionalityError, UnitError):
@@ -684,22 +704,19 @@ def _allocate(b: Boundary, rows: list[ProductRow], data: FootprintData, vocabula
                                      "请检查产量和单价", row=rows[0].row))
             return
     b.allocation = method if len(products) > 1 else "single_product"
+    if method == "system_expansion" and len(products) > 1:
+        for (row, key, _rule, name_zh, name_en), bear in zip(products, bearers, strict=True):
+            if not bear:
+                _coproduct_credit(b, data, row, key, name_zh, name_en, at)
     burden = b.burden_t
     gases = b.by_gas_t
-    for (row, key, rule, name_zh, name_en), share, bear in zip(products, shares, bearers, strict=True):
+    for (row, key, rule, name_zh, name_en), share in zip(products, shares, strict=True):
         fu_unit = rule.functional_unit if rule else row.unit
         try:
             fu_quantity = row.quantity * float(registry().Quantity(1.0, parse_unit(row.unit)).to(parse_unit(fu_unit))
                                                .magnitude)
         except (DimensionalityError, UnitError):
             fu_unit, fu_quantity = row.unit, row.quantity
-        if method == "system_expansion" and len(products) > 1 and not bear:
-            b.warnings.append(at.finding("coproduct_no_credit", "product", row.product_text,
-                                         f"co-product {row.product_text}: no avoided-burden factor was found, so no "
-                                         "credit is given; the main product bears the whole burden",
-                                         f"副产品“{row.product_text}”：未找到替代产品的排放因子，不予扣减，"
-                                         "全部排放由主产品承担", "give the co-product's avoided burden when known",
-                                         "如已知，请提供副产品替代产品的排放因子", row=row.row, severity="warning"))
         by_stage = per_functional_unit(burden, share, fu_quantity)
         b.products.append(ProductFootprint(
             product=key, name_zh=name_zh, name_en=name_en, quantity=row.quantity, unit=row.unit, functional_unit=fu_unit,
@@ -708,3 +725,31 @@ def _allocate(b: Boundary, rows: list[ProductRow], data: FootprintData, vocabula
             quantity_fu=fu_quantity, share=share, bears_burden=share > 0, footprint_kg=sum(by_stage.values()),
             by_stage=by_stage, by_gas=per_functional_unit(gases, share, fu_quantity), rule=rule, file=row.file,
             row=row.row))
+
+
+def _coproduct_credit(b: Boundary, data: FootprintData, row: ProductRow, key: str, name_zh: str, name_en: str,
+                      at: Locator) -> None:
+    """System expansion: a co-product that bears no burden is credited with the burden of what it replaces,
+    −Q × EF_avoided (``footprint_factors`` scope ``avoided_burden``); with no such value, no credit and a warning."""
+    item = (data.coproducts.resolve(row.product_text) if data.coproducts is not None else None) or key
+    factor = data.choose(item, (AVOIDED_SCOPE,), year=b.year, region=b.region)
+    if factor is not None and factor.value is not None:
+        try:
+            credit = -_co2e_t(row.quantity, row.unit, factor.value, factor.unit)
+        except (DimensionalityError, UnitError):
+            credit = None
+        if credit is not None:
+            b.contributions.append(Contribution(
+                "credits", item, name_zh, name_en, row.quantity, row.unit, factor.value, factor.unit, credit, "co2e",
+                factor.ref, factor.source, factor.status, False,
+                _scores(te=factor.technology, factor_region=factor.region, region=b.region, grid=None,
+                        factor_year=factor.data_year, year=b.year, status=factor.status), row.file, (row.row,),
+                f"co-product {row.product_text}: avoided burden of what it replaces credited (system expansion)",
+                f"副产品“{row.product_text}”：按其替代产品的排放扣减（系统扩展）"))
+            return
+    b.warnings.append(at.finding("coproduct_no_credit", "product", row.product_text,
+                                 f"co-product {row.product_text}: no avoided-burden factor was found, so no "
+                                 "credit is given; the main product bears the whole burden",
+                                 f"副产品“{row.product_text}”：未找到替代产品的排放因子，不予扣减，"
+                                 "全部排放由主产品承担", "give the co-product's avoided burden when known",
+                                 "如已知，请提供副产品替代产品的排放因子", row=row.row, severity="warning"))

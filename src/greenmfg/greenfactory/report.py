@@ -16,7 +16,7 @@ from jinja2 import Environment
 
 from greenmfg.exports import append_row, column_words, export_translator, header_row
 from greenmfg.i18n import N_
-from greenmfg.refdata.words import in_words
+from greenmfg.refdata.words import dataset_name, in_words
 from greenmfg.reports import html_to_pdf, report_environment, stamp, word_functions
 
 __all__ = ["LANGS", "render_html", "render_pdf", "render_xlsx"]
@@ -130,19 +130,20 @@ def render_xlsx(evaluation: dict[str, Any], *, organisation: str, lang: str = "z
     t = _t(lang)
     result = evaluation["result"]
     name = "name_zh" if lang.startswith("zh") else "name_en"
+    words = export_translator(locale=lang if lang in LANGS else "zh-CN")
     book = Workbook()
     summary = book.active
     assert summary is not None
     summary.title = "summary"
     for row in ([t["organisation"], organisation], [t["framework"], result["provenance"]["title_zh" if name == "name_zh" else "title"]],
-                ["dataset", f"{result['provenance']['dataset_id']} sha256 {result['provenance']['sha256']}"],
+                [words.gettext(N_("Dataset")), f"{dataset_name(result['provenance']['dataset_id'], zh=name == 'name_zh')} "
+                                                f"sha256 {result['provenance']['sha256']}"],
                 [t["total"], round(result["total_score"], 2)], [t["threshold"], result["pass_threshold"]],
                 [t["verdict"], t["pass"] if result["passed"] else t["fail"]],
                 *[["", r["zh" if name == "name_zh" else "en"]] for r in result["reasons"]],
                 [], [t["indicator"], t["points"], t["max"]],
                 *[[r[name], round(r["points"], 4), r["max_points"]] for r in result["by_level1"]]):
         append_row(summary, row)
-    words = export_translator(locale=lang if lang in LANGS else "zh-CN")
     items = book.create_sheet("indicators")
     header_row(items, column_words(["key", "name", "points", "max_points", "value", "unit", "reference", "leading",
                                     "value_source", "reference_source", "verification_status", "evidence"],

@@ -147,10 +147,11 @@ def account_meters(session: Session, principal: Principal, enterprise_id: int, p
     if not meter_rows:
         raise MeterAccountingError(f"every metered item of {period} is already in the imported data (imports win)",
                                    f"{period} 所有计量品种均已有导入数据（以导入数据为准）")
-    # the batch keeps the rows as the CSV a user could have uploaded; the engine reads the table
+    # the batch keeps the rows as the CSV a user could have uploaded (headed in words, as the Chinese
+    # template); the engine reads the table
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(names)
+    writer.writerow([c.header_zh for c in COLUMNS])
     sources: dict[int, str] = {}
     texts: list[list[str]] = []
     for index, row in enumerate(out_rows + meter_rows):

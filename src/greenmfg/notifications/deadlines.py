@@ -26,12 +26,13 @@ from greenmfg.refdata.catalog import Catalog, load_catalog
 
 __all__ = ["DATASET", "FilingRule", "check_deadlines", "due_date", "load_rules", "rule_for"]
 
-DATASET = "filing_deadlines/platform-2026.2"
+DATASET = "filing_deadlines/platform-2026.3"
 
 
 @dataclass(frozen=True, slots=True)
 class FilingRule:
-    """When one obligation's data is due: ``days`` after the end of its month."""
+    """When one obligation's data is due: ``days`` after the end of its month, or on ``due_on`` for
+    every month of a window (``first_period`` to ``last_period``, ``YYYY-MM``; empty: open)."""
 
     key: str
     obligation: str
@@ -42,10 +43,26 @@ class FilingRule:
     rule_zh: str
     source: str
     verification_status: str
+    first_period: str = ""
+    last_period: str = ""
+    due_on: dt.date | None = None
 
     @property
     def ref(self) -> str:
         return f"{DATASET}:{self.key}"
+
+    @property
+    def windowed(self) -> bool:
+        return bool(self.first_period or self.last_period)
+
+    def covers(self, month: str) -> bool:
+        """Whether month ``YYYY-MM`` lies in the row's window (any month when it has none)."""
+        return (not self.first_period or month >= self.first_period) and (
+            not self.last_period or month <= self.last_period)
+
+    def due(self, month: str) -> dt.date:
+        """The day month ``YYYY-MM``'s data is due by this row."""
+        return self.due_on if self.due_on is not None else due_date(month, self.days)
 
 
 def load_rules(catalog: Catalog | None = None) -> list[FilingRule]:
@@ -53,14 +70,22 @@ def load_rules(catalog: Catalog | None = None) -> list[FilingRule]:
     dataset = (catalog or load_catalog()).dataset(DATASET)
     return [FilingRule(key=r["key"], obligation=r["obligation"],
                        industries=frozenset(k for k in (r["industries"] or "").split("|") if k),
-                       days=int(r["due_days_after_period"]), rule_en=r["rule_en"], rule_zh=r["rule_zh"],
-                       source=r["source"], verification_status=r["verification_status"])
+                       days=int(r["due_days_after_period"] or 0), rule_en=r["rule_en"], rule_zh=r["rule_zh"],
+                       source=r["source"], verification_status=r["verification_status"],
+                       first_period=(r.get("first_period") or "").strip(),
+                       last_period=(r.get("last_period") or "").strip(),
+                       due_on=dt.date.fromisoformat(r["due_date"]) if (r.get("due_date") or "").strip() else None)
             for r in dataset.records if r["period"] == "month"]
 
 
-def rule_for(rules: Sequence[FilingRule], obligation: str, industry: str | None) -> FilingRule | None:
-    """The row for an enterprise of ``industry``: its industry's own, else the one for every industry."""
-    mine = [r for r in rules if r.obligation == obligation]
+def rule_for(rules: Sequence[FilingRule], obligation: str, industry: str | None,
+             month: str | None = None) -> FilingRule | None:
+    """The row for an enterprise of ``industry``: its industry's own, else the one for every industry.
+    With ``month`` (``YYYY-MM``): only rows whose window covers it, a row with a window first (the
+    2025 back-filling of the carbon market's monthly evidence); without: rows without a window."""
+    mine = [r for r in rules if r.obligation == obligation
+            and (r.covers(month) if month is not None else not r.windowed)]
+    mine.sort(key=lambda r: not r.windowed)
     return (next((r for r in mine if industry in r.industries), None)
             or next((r for r in mine if not r.industries), None))
 

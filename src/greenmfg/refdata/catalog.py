@@ -44,8 +44,10 @@ WARNING_FREE_STATUSES = frozenset({"verified", "definitional"})
 #: definitions such as the benchmarking indicators and facility attributes.
 RECORD_FAMILIES = frozenset({"vocabulary", "indicators", "facility_attributes", "green_evaluation", "methodologies",
                              "compliance_deadlines", "process_methods", "filing_deadlines", "ets_methodology",
-                             "ets_allocation", "ets_calendar", "cbam_goods", "cbam_defaults",
-                             "cbam_rules", "footprint_factors", "footprint_rules", "footprint_quality"})
+                             "ets_allocation", "ets_calendar", "cbam_goods", "cbam_defaults", "cbam_rules",
+                             "footprint_factors", "footprint_rules", "footprint_quality", "ets_report_structure",
+                             "ets_verification_checklist", "pathway_grid_factors", "pathway_targets",
+                             "pathway_peak_reference", "pathway_measures", "pathway_energy_uses"})
 _INFO_FIELDS = (
     "id", "family", "edition", "file", "title", "title_zh", "publisher",
     "valid_from", "valid_to", "licence", "description", "sha256",

@@ -18,5 +18,6 @@ ITEM_KIND_LABELS: Mapping[str, str] = MappingProxyType({
     "working_medium": N_("Energy-carrying working medium"),
     "carbonate": N_("Carbonate (process input)"),
     "carbon_material": N_("Carbon-containing material"),
+    "calcium_substitute": N_("Non-carbonate raw material (deducted from clinker process emissions)"),
     "product": N_("Product"),
 })

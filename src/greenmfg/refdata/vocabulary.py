@@ -53,7 +53,8 @@ FLOW_NAMES: Mapping[str, tuple[str, ...]] = {
     "exported": ("exported", "输出", "export", "supplied outside", "sold", "外供", "外送", "外销"),
 }
 ITEM_KINDS = frozenset(
-    {"fuel", "electricity", "heat", "steam", "working_medium", "carbonate", "carbon_material", "product"}
+    {"fuel", "electricity", "heat", "steam", "working_medium", "carbonate", "carbon_material", "calcium_substitute",
+     "product"}
 )
 
 

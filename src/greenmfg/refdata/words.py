@@ -26,7 +26,7 @@ from greenmfg.refdata.catalog import load_catalog
 from greenmfg.refdata.vocabulary import load_vocabulary
 
 __all__ = ["GRID_NAMES", "PARAMETER_NAMES", "STATUS_NAMES", "UNIT_NAMES", "dataset_name", "in_words", "key_name",
-           "parameter_name", "place_name", "rating_name", "reference_name", "status_name", "unit_name"]
+           "parameter_name", "place_name", "rating_name", "reference_name", "romanized", "status_name", "unit_name"]
 
 Pair = tuple[str, str]  # (Chinese, English)
 
@@ -204,11 +204,27 @@ def place_name(province: str | None, city: str | None = None, *, zh: bool) -> st
     record = vocabulary.cities.get(city or "") or vocabulary.city(city)
     province_words = (region["name_zh"] if zh else region["name_en"]) if region else (province or "")
     city_words = (record["name_zh"] if zh else record["name_en"]) if record else (city or "")
+    if not record and city and not zh:
+        city_words = romanized(city)
     if record and region and record["name_zh"] == region["name_zh"]:  # a municipality: 北京市, not 北京市北京市
         city_words = ""
     if zh:
         return f"{province_words}{city_words}" or "—"
     return ", ".join(part for part in (city_words, province_words) if part) or "—"
+
+
+def romanized(name: str) -> str:
+    """A Chinese place name the vocabulary does not list in Hanyu Pinyin, as Chinese places are named in
+    English: syllables joined, an apostrophe before one starting with a, o or e (GB/T 16159-2012 隔音符号),
+    the first letter capital (``西安`` → ``Xi'an``, ``定州`` → ``Dingzhou``); a name without Chinese
+    characters is returned as it is."""
+    if not re.search(r"[\u3400-\u9fff]", name):
+        return name
+    from pypinyin import lazy_pinyin  # imported here: only an unlisted city needs it
+
+    syllables = [s for s in lazy_pinyin(name.strip()) if s.strip()]
+    text = "".join(("'" if index and s[:1] in "aoe" else "") + s for index, s in enumerate(syllables))
+    return text[:1].upper() + text[1:]
 
 
 def parameter_name(parameter: str, *, zh: bool) -> str:

@@ -22,7 +22,8 @@ from greenmfg.web.headers import SecurityHeadersMiddleware
 from greenmfg.web.text_input import refuse_nul
 from greenmfg.web.uploads import UploadLimitMiddleware
 
-__all__ = ["GreenmfgApp", "ReadOnlyRequests", "create_app", "production_startup_checks", "template_packages"]
+__all__ = ["GreenmfgApp", "ReadOnlyRequests", "attach_database", "build_app", "create_app", "production_startup_checks",
+           "template_packages"]
 
 
 def template_packages(domains: tuple[Domain, ...]) -> list[str]:
@@ -71,7 +72,8 @@ def production_startup_checks(settings: Settings, database: Database) -> None:
 
 
 def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
-    """Build the application (no work at import time; everything hangs off ``app.state``).
+    """Build the application (no work at import time; everything hangs off ``app.state``) and
+    attach it to ``database`` (by default the settings' database).
 
     Raises
     ------
@@ -83,10 +85,20 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     settings.check()
     database = database or Database(settings.database_url, sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms)
     production_startup_checks(settings, database)
-    # the audit chain's key and checkpoints (production refuses to start without a key)
-    configure_audit(settings, database=database)
-    # notifications derived from the audit events; e-mail and webhooks only when the settings switch them on
-    configure_notifications(settings, database=database)
+    app = build_app(settings)
+    attach_database(app, database)
+    return app
+
+
+def build_app(settings: Settings) -> FastAPI:
+    """The application for ``settings``, not yet attached to a database (see :func:`attach_database`).
+
+    The routes, middleware and templates depend on the settings only. FastAPI prepares a route's
+    parameters on its first request and Jinja compiles a page on its first render, per application:
+    about half a second of a new application's first requests. A process that needs the same
+    application on several databases (the test suite) builds it once and attaches it again.
+    """
+    settings.check()
     app = GreenmfgApp(
         title="greenmfg API",
         version=__version__,
@@ -101,10 +113,6 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         dependencies=[Depends(refuse_nul)],
     )
     app.state.settings = settings
-    app.state.database = database
-    app.state.principal_cache = PrincipalCache(settings.principal_cache_seconds)
-    app.state.results_cache = make_cache(settings.redis_url)
-    database.commit_listeners.append(app.state.results_cache.bump)
     install_error_handlers(app)
     # innermost of the user middleware (those added later wrap it): the http middlewares run their
     # receive in a task group, which would wrap the 413 in an ExceptionGroup that FastAPI's body
@@ -122,6 +130,21 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     install_pages(app, packages=template_packages(domains), nav=navigation(domains))
     app.middleware("http")(_forget_principals_after_admin_changes)
     return app
+
+
+def attach_database(app: FastAPI, database: Database) -> None:
+    """Serve ``app`` from ``database``: the audit chain's key and checkpoints, the notification
+    channels, and caches of its own (signed-in principals, results kept current by the database's
+    commits). Whatever the application held for an earlier database is dropped."""
+    settings: Settings = app.state.settings
+    # the audit chain's key and checkpoints (production refuses to start without a key)
+    configure_audit(settings, database=database)
+    # notifications derived from the audit events; e-mail and webhooks only when the settings switch them on
+    configure_notifications(settings, database=database)
+    app.state.database = database
+    app.state.principal_cache = PrincipalCache(settings.principal_cache_seconds)
+    app.state.results_cache = make_cache(settings.redis_url)
+    database.commit_listeners.append(app.state.results_cache.bump)
 
 
 async def _forget_principals_after_admin_changes(request: Request,

@@ -1,8 +1,8 @@
 """cbam: the exporter's goods, EU customers, CBAM calculations, communications sent and received,
 product footprints and sharing grants (issue #17 part 5)
 
-Revision ID: 0025_cbam
-Revises: 0024_ets_figures
+Revision ID: 0026_cbam
+Revises: 0025_ets_declarations
 Create Date: 2026-12-06 18:09:11.423091
 """
 
@@ -13,8 +13,8 @@ from alembic import op
 
 from greenmfg.db.base import JSONType, UTCDateTime
 
-revision = '0025_cbam'
-down_revision = '0024_ets_figures'
+revision = '0026_cbam'
+down_revision = '0025_ets_declarations'
 branch_labels = None
 depends_on = None
 
