@@ -108,6 +108,7 @@ def test_the_navigation_is_what_the_domains_declare() -> None:
     assert [(item.key, item.href) for item in navigation()] == [
         ("dashboard", "/"), ("imports", "/imports"), ("results", "/results"), ("capacity", "/capacity"),
         ("benchmark", "/benchmark"), ("greenfactory", "/green-factory"), ("greenlist", "/green-list"), ("ets", "/ets"), ("ets-region", "/ets/region"),
+        ("cbam", "/cbam"), ("cbam-shared", "/cbam/shared"),
         ("meters", "/meters"), ("diagnosis", "/diagnosis"), ("pathways", "/pathways"), ("region", "/region"), ("admin", "/admin")]
     twice = Domain("greenmfg.twice", nav=(NavItem("region", "Region", "/r", "region", order=1),))
     with pytest.raises(ValueError, match="region"):

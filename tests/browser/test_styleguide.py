@@ -100,7 +100,8 @@ def test_styleguide_chinese_glyphs(page: Page, base_url: str) -> None:
     assert page.locator(".mainnav a.active").inner_text() == "核算结果"
     # an admin who is also a regulator sees every section
     assert page.locator(".mainnav a").all_inner_texts() == ["工作台", "数据导入", "核算结果", "产能置换", "能效对标", "绿色评价",
-                                                          "绿色制造名单", "碳市场存证监管", "计量表", "节能诊断", "碳达峰路径", "区域监管", "系统管理"]
+                                                          "绿色制造名单", "碳市场存证监管", "共享的CBAM数据", "计量表",
+                                                          "节能诊断", "碳达峰路径", "区域监管", "系统管理"]
 
 
 @pytest.mark.parametrize("locale", ["zh-CN", "en"])

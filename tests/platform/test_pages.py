@@ -119,6 +119,25 @@ ETS = {("GET", "/ets"), ("GET", "/ets/enterprises/{enterprise_id}"), ("POST", "/
        ("POST", "/ets/enterprises/{enterprise_id}/months/{period}/file"),
        ("POST", "/ets/enterprises/{enterprise_id}/months/{period}/amend"),
        ("GET", "/ets/region"), ("POST", "/ets/region/assess")}
+#: the exporters' CBAM pages, tested in tests/cbam/test_pages.py: the entry page (a redirect), the enterprise's page
+#: and its forms (another enterprise's user and a regulator covering it → 404 page, nothing stored), a record's
+#: page and its downloads (404 unless shared with the user's organisation), the list of what is shared with the user
+CBAM = {("GET", "/cbam"), ("GET", "/cbam/shared"), ("GET", "/cbam/enterprises/{enterprise_id}"),
+        ("POST", "/cbam/enterprises/{enterprise_id}/goods"), ("POST", "/cbam/enterprises/{enterprise_id}/customers"),
+        ("POST", "/cbam/enterprises/{enterprise_id}/calculations"),
+        ("GET", "/cbam/enterprises/{enterprise_id}/calculations/{calculation_id}"),
+        ("GET", "/cbam/enterprises/{enterprise_id}/calculations/{calculation_id}/files/{attachment_id}"),
+        ("POST", "/cbam/enterprises/{enterprise_id}/communications"),
+        ("POST", "/cbam/enterprises/{enterprise_id}/communications/received"),
+        ("GET", "/cbam/enterprises/{enterprise_id}/communications/{communication_id}"),
+        ("POST", "/cbam/enterprises/{enterprise_id}/communications/{communication_id}/sent"),
+        ("POST", "/cbam/enterprises/{enterprise_id}/communications/{communication_id}/verification"),
+        ("GET", "/cbam/enterprises/{enterprise_id}/communications/{communication_id}/files/{attachment_id}"),
+        ("POST", "/cbam/enterprises/{enterprise_id}/footprints"),
+        ("GET", "/cbam/enterprises/{enterprise_id}/footprints/{footprint_id}"),
+        ("GET", "/cbam/enterprises/{enterprise_id}/footprints/{footprint_id}/files/{attachment_id}"),
+        ("POST", "/cbam/enterprises/{enterprise_id}/shares"),
+        ("POST", "/cbam/enterprises/{enterprise_id}/shares/{share_id}/revoke")}
 
 BAD_ROW = ["E-STEEL", "唐山示例钢铁有限公司", "钢铁", "130000", "E-STEEL-F1", "2024-03", "交炭", "1000", "吨", "consumed"]
 #: the user's own inbox and notification settings, tested in tests/notifications/test_pages.py: another user's
@@ -152,7 +171,7 @@ def _page_routes(client: TestClient) -> set[tuple[str, str]]:
 def test_every_page_route_is_classified(client: TestClient) -> None:
     unclassified = (_page_routes(client) - SCOPED - HOME - NO_TENANT_DATA - PUBLIC - ADMIN_PAGES - REGION_PAGES
                     - OWN_PAGES - CAPACITY - DIAGNOSIS - GREENFACTORY - COMPLIANCE - MONITORING - GREENLIST
-                    - NOTIFICATIONS - MONTH_EDIT - ETS_ALLOWANCES - ETS - PATHWAYS)
+                    - NOTIFICATIONS - MONTH_EDIT - ETS_ALLOWANCES - ETS - PATHWAYS - CBAM)
     assert not unclassified, f"add these page routes to an isolation class and test them: {sorted(unclassified)}"
 
 

@@ -126,11 +126,11 @@ def _nav(html: str) -> list[str | None]:
 @pytest.mark.parametrize(
     ("user", "expected"),
     [
-        (User(is_enterprise=True), ["/", "/imports", "/results", "/capacity", "/benchmark", "/green-factory", "/green-list", "/ets", "/meters", "/diagnosis", "/pathways"]),
-        (User(is_evaluator=True), ["/", "/imports", "/results", "/capacity", "/benchmark", "/green-factory", "/green-list", "/meters", "/diagnosis", "/pathways"]),
-        (User(is_regulator=True), ["/", "/imports", "/results", "/capacity", "/benchmark", "/green-factory", "/green-list", "/ets/region", "/meters", "/diagnosis", "/pathways", "/region"]),
-        (User(is_admin=True), ["/", "/imports", "/results", "/capacity", "/benchmark", "/green-factory", "/green-list", "/ets/region", "/meters", "/diagnosis", "/pathways", "/region", "/admin"]),  # admins see the region too
-        (User(is_admin=True, is_regulator=True), ["/", "/imports", "/results", "/capacity", "/benchmark", "/green-factory", "/green-list", "/ets/region", "/meters", "/diagnosis", "/pathways", "/region", "/admin"]),
+        (User(is_enterprise=True), ["/", "/imports", "/results", "/capacity", "/benchmark", "/green-factory", "/green-list", "/ets", "/cbam", "/meters", "/diagnosis", "/pathways"]),
+        (User(is_evaluator=True), ["/", "/imports", "/results", "/capacity", "/benchmark", "/green-factory", "/green-list", "/cbam/shared", "/meters", "/diagnosis", "/pathways"]),
+        (User(is_regulator=True), ["/", "/imports", "/results", "/capacity", "/benchmark", "/green-factory", "/green-list", "/ets/region", "/cbam/shared", "/meters", "/diagnosis", "/pathways", "/region"]),
+        (User(is_admin=True), ["/", "/imports", "/results", "/capacity", "/benchmark", "/green-factory", "/green-list", "/ets/region", "/cbam/shared", "/meters", "/diagnosis", "/pathways", "/region", "/admin"]),  # admins see the region too
+        (User(is_admin=True, is_regulator=True), ["/", "/imports", "/results", "/capacity", "/benchmark", "/green-factory", "/green-list", "/ets/region", "/cbam/shared", "/meters", "/diagnosis", "/pathways", "/region", "/admin"]),
     ],
 )
 def test_navigation_follows_the_roles(page: Page, user: User, expected: list[str]) -> None:

@@ -52,6 +52,13 @@ ACTION_LABELS: Mapping[str, str] = MappingProxyType({
     "ets.file": N_("Month filed with the carbon market"), "ets.amend": N_("Carbon-market filing amended"),
     "ets.amendment.open": N_("Carbon-market amendment opened"), "ets.coverage.set": N_("Covered status set"),
     "ets.coverage.assess": N_("Covered status assessed"),
+    "cbam.product.add": N_("CBAM good added"), "cbam.customer.add": N_("EU customer added"),
+    "cbam.calculate": N_("CBAM calculation stored"), "cbam.communication.create": N_("CBAM communication generated"),
+    "cbam.communication.sent": N_("CBAM communication sent"),
+    "cbam.communication.verified": N_("CBAM communication verification recorded"),
+    "cbam.communication.received": N_("Supplier's CBAM communication received"),
+    "cbam.footprint": N_("Product footprints stored"), "cbam.share": N_("CBAM data shared"),
+    "cbam.share.revoke": N_("CBAM data share revoked"),
     "ets.declaration.set": N_("Special case of a line declared"),
     **{f"greenlist.{key}": text for key, text in GREENLIST_ACTIONS.items()},
 })
@@ -67,6 +74,8 @@ TARGET_LABELS: Mapping[str, str] = MappingProxyType({
     "green_evaluation": N_("Green-factory self-evaluation"), "equipment": N_("Equipment"),
     "diagnosis_equipment": N_("Equipment"), "diagnosis_notes": N_("Energy-management notes"),
     "evaluator_assignment": N_("Evaluator assignment"), "enterprise": N_("Enterprise"),
+    "cbam_product": N_("CBAM good"), "cbam_customer": N_("EU customer"), "cbam_calculation": N_("CBAM calculation"),
+    "cbam_communication": N_("CBAM communication"), "cbam_footprint": N_("Product carbon footprint"),
 })
 
 DETAIL_LABELS: Mapping[str, str] = MappingProxyType({
@@ -88,6 +97,14 @@ DETAIL_LABELS: Mapping[str, str] = MappingProxyType({
     "duplicates": N_("Duplicates"), "stored": N_("Stored"), "rederived": N_("Derived again"),
     "meter_ids": N_("Meters"), "initial_value": N_("Initial register value"), "at": N_("At"),
     "by_admin": N_("By an administrator"), "owner_user_id": N_("Owner"), "fingerprint": N_("Fingerprint"),
+    "period": N_("Period"), "inputs": N_("Inputs"), "data_versions": N_("Data versions"),
+    "embedded_tco2e": N_("Embedded emissions (tCO2e)"), "reference_fingerprint": N_("Reference fingerprint"),
+    "cn_code": N_("CN code"), "facility": N_("Facility"), "country": N_("Country"),
+    "calculation_id": N_("CBAM calculation"), "customer_id": N_("EU customer"), "sha256": N_("SHA-256"),
+    "supplier": N_("Supplier"), "records": N_("Records"), "verified_by": N_("Verified by"),
+    "report_sha256": N_("SHA-256 of the report"), "products": N_("Products"), "share_id": N_("Share"),
+    "grantee_id": N_("Shared with"), "attachment_id": N_("Attachment"), "media_type": N_("File type"),
+    "size_bytes": N_("Size (bytes)"), "verifier_organisation": N_("Verifier"),
 })
 
 #: recorded values that are codes: the green-list statuses and kinds, and a few words
@@ -95,6 +112,7 @@ _VALUE_LABELS: Mapping[str, str] = MappingProxyType({
     **{key: text for key, (_badge, text) in GREENLIST_STATUS.items()}, **GREENLIST_KINDS,
     "pass": N_("Recommend"), "fail": N_("Do not recommend"),
     "caltrack_daily_change_point": N_("CalTRACK daily change-point model"),
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": N_("Excel workbook (.xlsx)"),
 })
 
 

@@ -214,6 +214,11 @@ def seed_demo(database: Database, *, password: str, enterprises: int = 40, month
         if "steel" in chosen:  # a filed capacity-replacement plan for the regulators' ledger
             steel_manager = session.execute(select(User).where(User.username == "demo-steel")).scalar_one()
             seed_plan(session, load_principal(session, steel_manager), chosen["steel"])
+            # an exporter: its goods, an EU customer and a CBAM calculation (greenmfg.cbam)
+            from greenmfg.cbam.demo import seed_exporter
+
+            seed_exporter(session, load_principal(session, steel_manager), chosen["steel"],
+                          by_enterprise[chosen["steel"].code or ""])
         audit.record(session, "demo.seed", actor=admin.username, actor_user_id=admin.id,
                      details={"enterprises": len(orgs), "months": months, "seed": seed, "meter_days": meter_days})
         return demo_accounts(session, password)

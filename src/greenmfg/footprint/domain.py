@@ -1,7 +1,7 @@
 """The product carbon footprint domain: what it adds to the platform (see :mod:`greenmfg.domains`).
 
-For now its templates only (the printable footprint report, ``templates/footprint/report.html``);
-its pages and API are a later part of issue #17.
+Its templates only (the printable footprint report, ``templates/footprint/report.html``); footprints
+are computed, stored and shown on the platform by the exporter pages and API (:mod:`greenmfg.cbam.platform`).
 """
 
 from greenmfg.domains import Domain

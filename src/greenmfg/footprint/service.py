@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 from pint.errors import DimensionalityError
 
 from greenmfg import __version__
@@ -265,11 +266,12 @@ def _scores(*, te: str, factor_region: str, region: str, grid: str | None, facto
 _OWN = {"te": 1.0, "ge": 1.0, "ti": 1.0}
 
 
-def footprint(activity: str | Path | InputFile, products: str | Path | InputFile,
+def footprint(activity: str | Path | InputFile | pa.Table, products: str | Path | InputFile,
               upstream: str | Path | InputFile | None = None, options: FootprintOptions | None = None) -> FootprintRun:
     """Cradle-to-gate footprints of the products in ``products`` from the activity data ``activity``
-    (the accounting template, accounted by :func:`greenmfg.accounting.account`) and the purchased
-    materials in ``upstream``.
+    (the accounting template, accounted by :func:`greenmfg.accounting.account`; or its rows in
+    memory, e.g. the platform's stored rows, by :func:`greenmfg.accounting.account_table`) and the
+    purchased materials in ``upstream``.
 
     Raises
     ------
@@ -278,14 +280,17 @@ def footprint(activity: str | Path | InputFile, products: str | Path | InputFile
     InputError
         A file cannot be read.
     """
-    from greenmfg.accounting import account, result_document
+    from greenmfg.accounting import account, account_table, result_document
 
     options = options or FootprintOptions()
     if options.allocation not in ALLOCATION_CHOICES:
         raise ValueError(f"allocation must be one of {', '.join(ALLOCATION_CHOICES)}")
     if options.electricity not in ("footprint", "accounting"):
         raise ValueError("electricity must be 'footprint' or 'accounting'")
-    run = account(activity if isinstance(activity, InputFile) else Path(activity), options.accounting)
+    if isinstance(activity, pa.Table):
+        run = account_table(activity, options.accounting, name="stored rows")
+    else:
+        run = account(activity if isinstance(activity, InputFile) else Path(activity), options.accounting)
     document = result_document(run)
     catalog, vocabulary = load_catalog(), load_vocabulary()
     data = load_footprint_data(catalog, vocabulary)
@@ -321,7 +326,7 @@ def footprint(activity: str | Path | InputFile, products: str | Path | InputFile
         warnings += b.warnings
         out.append(b)
     _raise_errors(issues)
-    inputs = {"activity": str(activity), "products": str(products), "upstream": str(upstream) if upstream else ""}
+    inputs = {"activity": "stored rows" if isinstance(activity, pa.Table) else str(activity), "products": str(products), "upstream": str(upstream) if upstream else ""}
     return FootprintRun(options=options, boundaries=out, data=data, accounting_provenance=run.provenance(),
                         warnings=warnings, inputs=inputs)
 

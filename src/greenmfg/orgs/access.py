@@ -24,6 +24,10 @@ regulator checks from here:
   the record the assignment was for (``purpose``, e.g. ``green_list:<id>``).
 - :meth:`Scope.covers_area`: area-level decisions (regional figures and targets of a province or
   city) need an area-level jurisdiction over that area.
+- :func:`private_clause`: records an enterprise keeps to itself (its CBAM data for EU customers):
+  its members and platform admins only; a regulator or evaluator sees one only while the enterprise
+  shares it with that organisation (``shared``, a clause over the caller's
+  :func:`sharing_organisations`), whatever its jurisdiction or assignments.
 
 The jurisdiction rule (one rule, every domain)
 ----------------------------------------------
@@ -57,7 +61,7 @@ from greenmfg.orgs.models import EvaluatorAssignment, Jurisdiction, Organisation
 
 __all__ = ["Forbidden", "Membership", "NotFound", "Principal", "Scope", "assignment_clause",
            "assignment_purpose", "default_enterprise", "enterprise_filter", "get_enterprise", "load_principal",
-           "manageable_enterprises", "member_organisations", "visible_enterprises", "regulated_enterprises",
+           "manageable_enterprises", "member_organisations", "private_clause", "sharing_organisations", "visible_enterprises", "regulated_enterprises",
            "regulates", "regulator_scopes", "require_regulator", "visible_clause", "visible_one"]
 
 
@@ -70,7 +74,7 @@ _T = TypeVar("_T")
 _WHAT_ZH = {"enterprise": "企业", "organisation": "组织", "facility": "设施", "import": "导入批次",
             "user": "用户", "token": "令牌", "dataset": "数据集", "result": "结果",
             "capacity plan": "产能置换方案", "meter": "计量表", "baseline": "能耗基准模型",
-            "evaluation": "评价", "attachment": "附件",
+            "evaluation": "评价", "attachment": "附件", "CBAM record": "CBAM记录",
             "green-list application": "绿色制造名单申请"}
 
 
@@ -447,3 +451,31 @@ def get_enterprise(session: Session, principal: Principal, enterprise_id: int, *
     return enterprise
 
 
+def sharing_organisations(principal: Principal) -> list[int]:
+    """The regulators and evaluators the caller belongs to (what an enterprise may share records
+    with), none for a credential without the read scope."""
+    if "read" not in principal.scopes:
+        return []
+    return [m.organisation_id for m in principal.memberships if m.kind in (OrgKind.regulator, OrgKind.evaluator)]
+
+
+def private_clause(principal: Principal, organisation_id: _Expr[int], *,
+                   shared: ColumnElement[bool] | None = None) -> ColumnElement[bool]:
+    """A WHERE clause: the records of enterprise ``organisation_id`` that it keeps to itself and the
+    caller may see: its members, platform admins, and (``shared``) the records it shares with one of
+    the caller's :func:`sharing_organisations`. Regulators' jurisdictions and evaluators'
+    assignments give no access to these records.
+    """
+    if "read" not in principal.scopes:
+        return false()
+    if principal.is_admin:
+        return true()
+    clauses: list[ColumnElement[bool]] = []
+    own = principal.enterprise_ids()
+    if own:
+        clauses.append(organisation_id.in_(own))
+    if shared is not None and sharing_organisations(principal):
+        clauses.append(shared)
+    if not clauses:
+        return false()
+    return or_(*clauses) if len(clauses) > 1 else clauses[0]
