@@ -175,7 +175,8 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
 
 
 DETAIL = re.compile(r"^/(?:results|imports|meters|capacity/plans|green-factory|green-list/applications|"
-                    r"admin/users|admin/organisations)/\d+$|^/benchmark\?enterprise=\d+$|^/diagnosis\?enterprise=\d+$")
+                    r"admin/users|admin/organisations)/\d+$|^/benchmark\?enterprise=\d+$|^/diagnosis\?enterprise=\d+$"
+                    r"|^/cbam/enterprises/\d+(?:/(?:calculations|communications|footprints)/\d+)?$")
 EXPORT = re.compile(r"\.(?:xlsx|csv|pdf)(?:\?|$)|format=(?:pdf|xlsx|csv)|/export|/report")
 
 

@@ -41,6 +41,7 @@ from greenmfg.calc.cbam import (
     specific_embedded_emissions,
 )
 from greenmfg.errors import Finding, GreenmfgError, ValidationFailed
+from greenmfg.refdata.words import in_words
 from greenmfg.units import conversion_factor
 
 from .communication import SupplierRecord
@@ -582,9 +583,10 @@ def _notes(processes: dict[tuple[str, str], CbamProcess], goods: list[CbamGood],
             out.append(_finding(
                 "cbam.electricity.grid_factor", "warning",
                 f"{where}: the CBAM default electricity factor for China (IR 2025/2621 Annex II) is not in greenmfg's data; "
-                f"the national grid factor {process.electricity_ef:.6g} tCO2/MWh ({process.electricity_source}) stands in",
+                f"the national grid factor {process.electricity_ef:.6g} tCO2/MWh ({in_words(process.electricity_source, zh=False)}) "
+                "stands in",
                 f"{where}：greenmfg 数据中没有中国的 CBAM 电力缺省因子（2025/2621 附件二）；暂以全国电网排放因子 "
-                f"{process.electricity_ef:.6g} tCO2/MWh（{process.electricity_source}）代替",
+                f"{process.electricity_ef:.6g} tCO2/MWh（{in_words(process.electricity_source, zh=True)}）代替",
                 "give an actual factor (--electricity-ef) where a direct link or PPA exists",
                 "如有直连线路或购电协议，请用 --electricity-ef 指定实际因子"))
     if options.carbon_price_cny_per_t is not None and not options.carbon_price_source:
