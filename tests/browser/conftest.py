@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from greenmfg.audit.service import configure as configure_audit
 from greenmfg.db.migrate import upgrade
 from greenmfg.db.session import Database
 from greenmfg.demo.platform import DemoAccount, seed_demo
@@ -106,6 +107,9 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     url = f"sqlite:///{path}"
     database = Database(url)
     upgrade(database)
+    # the seeding signs its audit events with this database's keyring and checkpoint file (not one an earlier
+    # server of the process configured), as the app will verify them
+    configure_audit(Settings(database_url=url, demo_password=DEMO_PASSWORD), database=database)
     accounts = seed_demo(database, password=DEMO_PASSWORD, enterprises=12, months=3)
     app = create_app(Settings(database_url=url, demo_password=DEMO_PASSWORD), database=database)
     try:

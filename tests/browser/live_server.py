@@ -9,6 +9,7 @@ from pathlib import Path
 
 from playwright.sync_api import Page
 
+from greenmfg.audit.service import configure as configure_audit
 from greenmfg.db.migrate import upgrade
 from greenmfg.db.session import Database
 from greenmfg.demo.platform import seed_demo
@@ -33,6 +34,9 @@ def live_server(folder: Path, *, enterprises: int = 12, months: int = 15,
     database = Database(url)
     try:
         upgrade(database)
+        # the seeding signs its audit events with this database's keyring and checkpoint file (not one an earlier
+        # server of the process configured), as the app will verify them
+        configure_audit(Settings(database_url=url, demo_password=password), database=database)
         seed_demo(database, password=password, enterprises=enterprises, months=months)
         app = create_app(Settings(database_url=url, demo_password=password), database=database)
         with serve(app) as base_url:

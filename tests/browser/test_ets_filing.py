@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from greenmfg.accounting import editing
 from greenmfg.accounting.models import DataVersion
+from greenmfg.audit.service import configure as configure_audit
 from greenmfg.auth.models import User
 from greenmfg.db.migrate import upgrade
 from greenmfg.db.session import Database
@@ -52,6 +53,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     database = Database(url)
     try:
         upgrade(database)
+        # the seeding signs its audit events with this database's keyring and checkpoint file (not one an earlier
+        # server of the process configured), as the app will verify them
+        configure_audit(Settings(database_url=url, demo_password=DEMO_PASSWORD), database=database)
         accounts = seed_demo(database, password=DEMO_PASSWORD, enterprises=12, months=1, meter_days=0)
         app = create_app(Settings(database_url=url, demo_password=DEMO_PASSWORD), database=database)
         with serve(app) as base_url:

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Page
 
+from greenmfg.audit.service import configure as configure_audit
 from greenmfg.db.migrate import upgrade
 from greenmfg.db.session import Database
 from greenmfg.demo.platform import seed_demo
@@ -28,6 +29,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     database = Database(url)
     try:
         upgrade(database)
+        # the seeding signs its audit events with this database's keyring and checkpoint file (not one an earlier
+        # server of the process configured), as the app will verify them
+        configure_audit(Settings(database_url=url, demo_password=DEMO_PASSWORD), database=database)
         seed_demo(database, password=DEMO_PASSWORD, enterprises=8, months=14, meter_days=0)
         app = create_app(Settings(database_url=url, demo_password=DEMO_PASSWORD), database=database)
         with serve(app) as base_url:
