@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -149,6 +150,27 @@ def _fail(error: GreenmfgError) -> typer.Exit:
     return typer.Exit(EXIT_BAD_INPUT)
 
 
+def _write_json(document: object, output: Path | None) -> None:
+    """A command's JSON document to ``output``, else to standard output."""
+    text = json.dumps(document, ensure_ascii=False, indent=1)
+    if output:
+        output.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text + "\n")
+
+
+@contextmanager
+def _input_errors(lang: Lang) -> Iterator[None]:
+    """Bad input: its located errors and exit 2; any other refusal: its message and exit 1."""
+    try:
+        yield
+    except ValidationFailed as error:
+        _report_issues(error, lang)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    except GreenmfgError as error:
+        raise _fail(error) from None
+
+
 @app.callback(invoke_without_command=True)
 def _main(version: Annotated[bool, typer.Option("--version", help="Print the version.")] = False) -> None:
     if version:
@@ -276,7 +298,7 @@ def ets(
     lang = lang or _default_lang()
     if output_format is EtsFormat.xlsx and output is None:
         raise _fail(GreenmfgError("--format xlsx needs -o FILE / 请用 -o 指定输出文件"))
-    try:
+    with _input_errors(lang):
         with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
                       console=Console(stderr=True), transient=True) as progress:
             progress.add_task("accounting / 核算…", total=None)
@@ -285,16 +307,7 @@ def ets(
             assert output is not None
             write_xlsx(result, output, lang="en" if lang is Lang.en else "zh-CN")
         elif output_format is EtsFormat.json or output:
-            text = json.dumps(result.to_document(), ensure_ascii=False, indent=1)
-            if output:
-                output.write_text(text, encoding="utf-8")
-            else:
-                sys.stdout.write(text + "\n")
-    except ValidationFailed as error:
-        _report_issues(error, lang)
-        raise typer.Exit(EXIT_BAD_INPUT) from None
-    except GreenmfgError as error:
-        raise _fail(error) from None
+            _write_json(result.to_document(), output)
     if output_format is EtsFormat.table:
         _print_ets(result, _console(), lang)
     if output:
@@ -353,7 +366,7 @@ def cbam(
                           electricity_ef_source=electricity_ef_source, carbon_price_cny_per_t=carbon_price,
                           carbon_price_share=carbon_price_share, eur_per_cny=eur_per_cny,
                           carbon_price_source=carbon_price_source)
-    try:
+    with _input_errors(lang):
         with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
                       console=Console(stderr=True), transient=True) as progress:
             progress.add_task("accounting / 核算…", total=None)
@@ -362,18 +375,9 @@ def cbam(
             assert output is not None
             write_xlsx(result, output, lang="en" if lang is Lang.en else "zh-CN")
         elif output_format is CbamFormat.json or output:
-            text = json.dumps(result.to_document(), ensure_ascii=False, indent=1)
-            if output:
-                output.write_text(text, encoding="utf-8")
-            else:
-                sys.stdout.write(text + "\n")
+            _write_json(result.to_document(), output)
         if communication:
             write_communication(result, communication)
-    except ValidationFailed as error:
-        _report_issues(error, lang)
-        raise typer.Exit(EXIT_BAD_INPUT) from None
-    except GreenmfgError as error:
-        raise _fail(error) from None
     if output_format is CbamFormat.table:
         _print_cbam(result, _console(), lang)
     for written in (output, communication):
@@ -470,7 +474,7 @@ def footprint_command(
     locale = "en" if lang is Lang.en else "zh-CN"
     if output_format in (FootprintFormat.xlsx, FootprintFormat.pdf) and output is None:
         raise _fail(GreenmfgError(f"--format {output_format.value} needs -o FILE / 请用 -o 指定输出文件"))
-    try:
+    with _input_errors(lang):
         with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
                       console=Console(stderr=True), transient=True) as progress:
             progress.add_task("footprint / 碳足迹核算…", total=None)
@@ -485,16 +489,7 @@ def footprint_command(
             assert output is not None
             output.write_bytes(render_pdf(run, locale=locale))
         elif output_format is FootprintFormat.json or output:
-            text = json.dumps(result_document(run), ensure_ascii=False, indent=1)
-            if output:
-                output.write_text(text, encoding="utf-8")
-            else:
-                sys.stdout.write(text + "\n")
-    except ValidationFailed as error:
-        _report_issues(error, lang)
-        raise typer.Exit(EXIT_BAD_INPUT) from None
-    except GreenmfgError as error:
-        raise _fail(error) from None
+            _write_json(result_document(run), output)
     if output_format is FootprintFormat.table:
         _print_footprint(run, _console(), lang)
     if output:
@@ -613,30 +608,17 @@ def benchmark(
     options = AccountingOptions(grid_factor=grid_factor, grid_level=grid_level.value,
                                 electricity_basis=electricity_basis.value, grid_factor_year=grid_factor_year.value,
                                 methodologies=_methodologies(fuel_defaults))
-    try:
-        with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                      console=Console(stderr=True), transient=True) as progress:
-            task = progress.add_task("validating input / 校验输入…", total=None)
-            run = run_account(_input(input_path, engine), options, engine=engine.value, spark_master=spark_master)
-            progress.update(task, description="benchmarking / 能效对标…")
-            bench = run_benchmark(run, BenchmarkOptions(edition=edition, attributes=attributes))
-            if output_format is BenchmarkFormat.json:
-                text = json.dumps(benchmark_document(bench), ensure_ascii=False, indent=1)
-                if output:
-                    output.write_text(text, encoding="utf-8")
-                else:
-                    sys.stdout.write(text + "\n")
-            elif output_format is BenchmarkFormat.xlsx:
-                assert output is not None
-                write_xlsx(bench, output, translator=_workbook_words(lang))
-            elif output:
-                output.write_text(json.dumps(benchmark_document(bench), ensure_ascii=False, indent=1),
-                                  encoding="utf-8")
-    except ValidationFailed as error:
-        _report_issues(error, lang)
-        raise typer.Exit(EXIT_BAD_INPUT) from None
-    except GreenmfgError as error:
-        raise _fail(error) from None
+    with _input_errors(lang), Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                                       console=Console(stderr=True), transient=True) as progress:
+        task = progress.add_task("validating input / 校验输入…", total=None)
+        run = run_account(_input(input_path, engine), options, engine=engine.value, spark_master=spark_master)
+        progress.update(task, description="benchmarking / 能效对标…")
+        bench = run_benchmark(run, BenchmarkOptions(edition=edition, attributes=attributes))
+        if output_format is BenchmarkFormat.xlsx:
+            assert output is not None
+            write_xlsx(bench, output, translator=_workbook_words(lang))
+        elif output_format is BenchmarkFormat.json or output:
+            _write_json(benchmark_document(bench), output)
     if output_format is BenchmarkFormat.table:
         _print_benchmark(bench, _console(), lang)
     if output:
@@ -871,7 +853,7 @@ def pathways_scenario(
     lang = lang or _default_lang()
     if output_format is ScenarioFormat.xlsx and output is None:
         raise _fail(GreenmfgError("--format xlsx needs -o FILE / 请用 -o 指定输出文件"))
-    try:
+    with _input_errors(lang):
         run = scenario_pathways(scenario_file, base_from=base_from, draws=draws, seed=seed)
         if output_format is ScenarioFormat.xlsx:
             from greenmfg.pathways.scenario_output import workbook_bytes
@@ -879,16 +861,7 @@ def pathways_scenario(
             assert output is not None
             output.write_bytes(workbook_bytes(run, locale="en" if lang is Lang.en else "zh-CN"))
         elif output_format is ScenarioFormat.json or output:
-            text = json.dumps(run.to_document(), ensure_ascii=False, indent=1)
-            if output:
-                output.write_text(text, encoding="utf-8")
-            else:
-                sys.stdout.write(text + "\n")
-    except ValidationFailed as error:
-        _report_issues(error, lang)
-        raise typer.Exit(EXIT_BAD_INPUT) from None
-    except GreenmfgError as error:
-        raise _fail(error) from None
+            _write_json(run.to_document(), output)
     if output_format is ScenarioFormat.table:
         _print_scenarios(run, _console(), lang)
     if output:
@@ -1114,22 +1087,13 @@ def pathways_decompose(
     if zero_value is not None and not 0 < zero_value < 1e-6:
         raise _fail(GreenmfgError("--zero-value must lie between 0 and 1e-6 (Ang: 1e-10 … 1e-20) / "
                                   "--zero-value 须在 0 与 1e-6 之间（Ang 建议 1e-10 至 1e-20）"))
-    try:
+    with _input_errors(lang):
         result = decompose_file(input_path, base=base, target=target, method=method.value, zero_value=zero_value)
         if output_format is DecompositionFormat.xlsx:
             assert output is not None
             output.write_bytes(workbook_bytes(result, locale="en" if lang is Lang.en else "zh-CN"))
         elif output_format is DecompositionFormat.json or output:
-            text = json.dumps(result.to_document(), ensure_ascii=False, indent=1)
-            if output:
-                output.write_text(text, encoding="utf-8")
-            else:
-                sys.stdout.write(text + "\n")
-    except ValidationFailed as error:
-        _report_issues(error, lang)
-        raise typer.Exit(EXIT_BAD_INPUT) from None
-    except GreenmfgError as error:
-        raise _fail(error) from None
+            _write_json(result.to_document(), output)
     if output_format is DecompositionFormat.table:
         _print_decomposition(result, _console(), lang)
     if output:
@@ -1287,7 +1251,7 @@ def pathways_macc(
     options = MaccOptions(discount_rate=discount_rate, electricity_price=electricity_price, fuel_price=fuel_price,
                           grid_ef=grid_ef, target=target, budget=budget, baseline=baseline, capex_limit=capex_limit,
                           ets=ets)
-    try:
+    with _input_errors(lang):
         rows = read_measures(measures) if measures is not None else []
         findings: list[Any] = []
         if industry or activity:
@@ -1307,16 +1271,7 @@ def pathways_macc(
             assert output is not None
             write_xlsx(result, output, lang="en" if lang is Lang.en else "zh-CN")
         elif output_format is EtsFormat.json or output:
-            text = json.dumps(result.to_document(), ensure_ascii=False, indent=1)
-            if output:
-                output.write_text(text, encoding="utf-8")
-            else:
-                sys.stdout.write(text + "\n")
-    except ValidationFailed as error:
-        _report_issues(error, lang)
-        raise typer.Exit(EXIT_BAD_INPUT) from None
-    except GreenmfgError as error:
-        raise _fail(error) from None
+            _write_json(result.to_document(), output)
     if output_format is EtsFormat.table:
         _print_macc(result, _console(), lang)
     if output:
