@@ -48,8 +48,10 @@ STATUS = re.compile(r"(?<![A-Za-z])(secondary|recalled|crosschecked|definitional
 ENGLISH = re.compile(r"[A-Za-z][A-Za-z'’-]+(?:[ ,;:()]+[A-Za-z][A-Za-z'’-]*){4,}")
 CJK = re.compile(r"[\u3400-\u9fff]")
 
-#: text that is not words in a language: file names, e-mail addresses, URLs, version strings
-NOT_WORDS = re.compile(r"[\w.-]+\.(?:csv|xlsx|pdf|png|json)\b|\S+@\S+|https?://\S+|www\.\S+|\bv?\d+(?:\.\d+)+\b")
+#: text that is not words in a language: file names, e-mail addresses, URLs, version strings, the
+#: shown prefix of an API token (``gm_`` and random letters: a code that sometimes looks like snake_case)
+NOT_WORDS = re.compile(r"[\w.-]+\.(?:csv|xlsx|pdf|png|json)\b|\S+@\S+|https?://\S+|www\.\S+|\bv?\d+(?:\.\d+)+\b"
+                       r"|\bgm_[A-Za-z0-9_-]+")
 
 
 class VisibleText(HTMLParser):
