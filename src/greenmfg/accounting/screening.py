@@ -111,7 +111,7 @@ class ScreenedActivity:
                for w in range(maps.duplicate_words)},
             **{name: t[c] for name, c in _CODES.items()},
         )
-        t = canonical_columns(t, extra=(*_CODES, *(f"_dup_{w}" for w in range(maps.duplicate_words))))
+        t = canonical_columns(t, extra=("_file_id", *_CODES, *(f"_dup_{w}" for w in range(maps.duplicate_words))))
         bad = t.flags != 0
         activity = t.mutate(_failing=bad, quantity=ibis.ifelse(bad, ibis.null("float64"), t.quantity))
         return activity.drop("flags", "period_text")
