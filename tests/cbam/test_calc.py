@@ -52,8 +52,9 @@ def test_hot_rolled_coil_from_slabs_on_both_channels() -> None:
 
 
 def test_indirect_emissions_of_precursors_follow_the_precursors_rule() -> None:
-    # IR 2025/2547 Annex I 3.1: a direct-only good (pig iron) includes the indirect emissions of a precursor
-    # whose good counts them (sinter); a good that counts them (ammonia) leaves out a direct-only precursor's (H2)
+    # IR 2025/2547 Annex I point 3.1, last paragraph (read in the OJ text): a direct-only good (pig iron)
+    # includes the indirect emissions of a precursor whose good counts them (sinter); a good that counts
+    # them (ammonia) leaves out a direct-only precursor's (H2)
     pig_iron = specific_embedded_emissions({"bf": ProcessInput(1000.0, 1500.0, 100.0, False, (
         PrecursorInput(1500.0, see_direct=0.2, see_indirect=0.02, indirect_counts=True),))})["bf"]
     assert pig_iron.counted == pytest.approx(1.5 + 1.5 * 0.22)
@@ -86,6 +87,19 @@ def test_a_cycle_of_precursors_is_refused() -> None:
 def test_attribution_adds_heat_imported_and_deducts_exports() -> None:
     assert attributed_direct_t(1000.0, heat_imported_t=50.0, heat_exported_t=20.0, waste_gas_imported_t=5.0,
                                waste_gas_exported_t=3.0, electricity_exported_t=100.0) == pytest.approx(932.0)
+
+
+def test_negative_attributed_direct_emissions_are_set_to_zero() -> None:
+    # IR (EU) 2025/2547 Annex III point A.3, after Equation 55 (read in the OJ text): "Where AttrEm_Dir is
+    # calculated to have a negative value, it shall be set to zero". A process that exports more heat and
+    # electricity than its fuels emit: 100 − 80 − 50 = −30 → 0, and its good carries only its precursors
+    assert attributed_direct_t(100.0, heat_exported_t=80.0, electricity_exported_t=50.0) == 0.0
+    assert attributed_direct_t(100.0, heat_exported_t=80.0, electricity_exported_t=20.0) == pytest.approx(0.0, abs=1e-12)
+    assert attributed_direct_t(100.0, heat_exported_t=80.0, electricity_exported_t=10.0) == pytest.approx(10.0)
+    see = specific_embedded_emissions({"g": ProcessInput(
+        1000.0, attributed_direct_t(100.0, heat_exported_t=80.0, electricity_exported_t=50.0), 0.0, False,
+        (PrecursorInput(500.0, see_direct=2.0),))})["g"]
+    assert see.direct == pytest.approx(500.0 * 2.0 / 1000.0)
 
 
 @pytest.mark.parametrize(("total", "markup", "expected"), [
@@ -121,7 +135,10 @@ def test_commission_guidance_example_2_eaf_and_conversion_to_steel_products() ->
     # products", tables 7-9 and 7-10: the installation as one production process, 4 800 000 t of steel
     # products a year, 7 387 085 t direct and 976 919 t indirect emissions attributed; printed SEE 1.539
     # direct, 0.204 indirect, 1.743 total, and 17 430 t embedded in a 10 000 t import. The figures are as
-    # quoted by a third party's golden-test note (the guidance PDF itself was not read here).
+    # quoted by a third party's golden-test note (the guidance PDF itself was not read here). A later
+    # version of what looks like the same note cites tables 7-11 to 7-14 of the same example instead
+    # (a second production process of 1 133 000 t steel products, SEE 1.440 direct, 1.732 indirect,
+    # 3.171 total): the two copies disagree, so these figures stay second-hand until the PDF is read.
     see = specific_embedded_emissions({"eaf": ProcessInput(4_800_000.0, 7_387_085.0, 976_919.0, True)})["eaf"]
     assert round(see.direct, 3) == 1.539
     assert round(see.indirect, 3) == 0.204

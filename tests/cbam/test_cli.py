@@ -33,7 +33,7 @@ def test_json_on_stdout(files: tuple[Path, Path, Path]) -> None:
     assert document["totals"]["certificate_price_eur"] == 80.0
     assert document["totals"]["cost_eur"] == pytest.approx(80.0 * sum(g["certificates_t"] for g in document["goods"]))
     assert {d["id"] for d in document["provenance"]["datasets"]} == {
-        "cbam_goods/eu-2025.1", "cbam_defaults/eu-2026-1740-cn", "cbam_rules/eu-2026.1"}
+        "cbam_goods/eu-2025.1", "cbam_defaults/eu-2026-1740-cn", "cbam_rules/eu-2026.2"}
 
 
 def test_table_names_the_goods(files: tuple[Path, Path, Path]) -> None:

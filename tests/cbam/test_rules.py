@@ -115,3 +115,41 @@ def test_china_and_other_countries_cover_the_same_codes() -> None:
     # chapter 73 articles are not transcribed in this edition; every chapter 72 heading in scope is
     assert not any(code.startswith("73") for code in china)
     assert {c[:4] for c in china if c.startswith("72")} >= {f"72{n:02d}" for n in range(5, 30) if n != 4}
+
+
+def test_rules_edition_eu_2026_2_china_electricity_and_the_standard_values_of_2025_2547(rules: Rules) -> None:
+    # China's Annex II factor (one transcription): used, but named as not verified
+    china = rules.electricity_factor("CN")
+    assert china is not None and china.value == pytest.approx(0.605)
+    assert china.verification_status == "secondary" and "Annex II" in china.source and china.unverified
+    other = rules.electricity_factor("OTHER")
+    assert other is not None and other.value == pytest.approx(0.465) and other.verification_status == "crosschecked"
+    # the standard values read in IR 2025/2547 itself
+    verified = {"heat_boiler_efficiency.default": 0.90, "waste_gas_correction.default": 0.667,
+                "fuel_ef.natural_gas": 56.1, "chp_efficiency.heat": 0.55, "chp_efficiency.electricity": 0.25}
+    for key, value in verified.items():
+        record = rules.record(key)
+        assert record is not None, key
+        assert float(record["value"]) == pytest.approx(value), key
+        assert record["verification_status"] == "verified" and "2025/2547" in record["source"], key
+    # the recalled 62.3 tCO2/TJ of the research note is the natural-gas case of the act's rule (EF / 0.9);
+    # the act names no fuel for China, so the factor itself stays not found
+    gas, boiler = rules.record("fuel_ef.natural_gas"), rules.record("heat_boiler_efficiency.default")
+    assert gas is not None and boiler is not None
+    assert float(gas["value"]) / float(boiler["value"]) == pytest.approx(62.33, abs=0.01)
+    heat = rules.record("heat_ef.default")
+    assert heat is not None and not heat["value"].strip() and heat["verification_status"] == "not_found"
+    assert "90 %" in heat["source"] and "most commonly used" in heat["source"]
+
+
+def test_benchmarks_of_a_listed_cn_code_take_precedence_over_the_heading(rules: Rules) -> None:
+    forged = rules.benchmark("72071190", "B")
+    assert forged is not None and forged.value == pytest.approx(1.629)
+    cast = rules.benchmark("72071210", "B")
+    assert cast is not None and cast.value == pytest.approx(1.364)
+    ingot_a = rules.benchmark("72061000", "A")
+    assert ingot_a is not None and ingot_a.value == pytest.approx(0.150)
+    # a process benchmark (column A) never exceeds the whole good's (column B) of the same code
+    for cn in ("7206", "7207", "72071190", "7208", "7203"):
+        a, b = rules.benchmark(cn, "A"), rules.benchmark(cn, "B")
+        assert a is not None and b is not None and a.value <= b.value, cn

@@ -11,6 +11,7 @@ import pytest
 
 from greenmfg.accounting import account, result_document
 from greenmfg.cbam.models import CbamOptions
+from greenmfg.cbam.rules import load_rules
 from greenmfg.cbam.service import account_cbam
 from greenmfg.errors import GreenmfgError, ValidationFailed
 from tests.cbam.cases import KILN_ROWS, MILL_ROWS, ROLLING_ROWS, cement_files, write
@@ -27,7 +28,10 @@ def test_kiln_and_grinding_plant_cement_carries_the_clinker(tmp_path: Path) -> N
     accounted = result_document(account(activity))
     kiln, mill = _facility(accounted, "KILN"), _facility(accounted, "MILL")
     kiln_direct = kiln["emissions_tco2e"]["combustion"] + kiln["emissions_tco2e"]["process"]
-    grid = kiln["emissions_tco2e"]["purchased_electricity"] / 6000.0
+    # electricity: the CBAM default factor of China (IR 2025/2621 Annex II, 0.605 tCO2/MWh), not the grid
+    # factor of the accounting (which differs from it)
+    grid = 0.605
+    assert kiln["emissions_tco2e"]["purchased_electricity"] / 6000.0 != pytest.approx(grid)
     assert mill["emissions_tco2e"]["scope1"] == 0.0
     clinker, cement = result.goods
     # clinker: a simple good, AttrEm / AL on both channels; cement counts direct and indirect emissions
@@ -51,9 +55,28 @@ def test_kiln_and_grinding_plant_cement_carries_the_clinker(tmp_path: Path) -> N
     assert cement.default_total == pytest.approx(1.42)
     codes = {f.code for f in result.findings}
     assert "cbam.default.not_found" not in codes
-    # the CBAM default electricity factor for China is not in the data: the grid factor stands in, said so
-    assert "cbam.electricity.grid_factor" in codes
-    assert result.process("KILN", "2026").electricity_rule == "grid"
+    # the CBAM default electricity factor for China is used, named as a value not checked against the act
+    assert "cbam.electricity.grid_factor" not in codes
+    kiln_process = result.process("KILN", "2026")
+    assert kiln_process.electricity_rule == "cbam_default"
+    assert kiln_process.electricity_source == "cbam_rules/eu-2026.2:electricity_ef.CN"
+    assert kiln_process.attributed_indirect_t == pytest.approx(6000.0 * 0.605)
+    assert any(f.code == "cbam.result.unverified_value" and f.value == "cbam_rules/eu-2026.2:electricity_ef.CN"
+               for f in result.findings)
+
+
+def test_without_a_cbam_electricity_factor_the_grid_factor_stands_in(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    # a reference library whose rules lack China's Annex II factor: the accounting's grid factor, said so
+    activity, goods, precursors = cement_files(tmp_path)
+    rules = load_rules()
+    monkeypatch.setattr(rules, "electricity_factor", lambda country="CN": None)
+    result = account_cbam(activity, goods, precursors, rules=rules)
+    kiln = _facility(result_document(account(activity)), "KILN")
+    process = result.process("KILN", "2026")
+    assert process.electricity_rule == "grid"
+    assert process.attributed_indirect_t == pytest.approx(kiln["emissions_tco2e"]["purchased_electricity"])
+    assert "cbam.electricity.grid_factor" in {f.code for f in result.findings}
 
 
 def _rolling(tmp_path: Path, precursor_line: str, header: str = "") -> tuple[Path, Path, Path]:
@@ -72,7 +95,9 @@ def test_purchased_slabs_on_the_suppliers_values(tmp_path: Path) -> None:
     direct = hsm["emissions_tco2e"]["combustion"]
     (good,) = result.goods
     assert good.see_direct == pytest.approx((direct + 52000.0 * 1.9) / 50000.0)
-    assert good.see_indirect == pytest.approx((hsm["emissions_tco2e"]["purchased_electricity"] + 52000.0 * 0.1) / 50000.0)
+    # indirect: 5 000 MWh at China's CBAM default factor (0.605 tCO2/MWh), reported though steel does not count it
+    assert good.see_indirect == pytest.approx((5000.0 * 0.605 + 52000.0 * 0.1) / 50000.0)
+    assert hsm["emissions_tco2e"]["purchased_electricity"] != pytest.approx(5000.0 * 0.605)
     # steel is an Annex II good: only the direct channel counts
     assert good.see_counted == pytest.approx(good.see_direct)
     # the China default for 7208 (3.187, IR 2026/1740) with the 2026 mark-up (10 %) and the difference

@@ -14,6 +14,8 @@ Hand computations (each test spells its numbers out):
 * natural gas upstream 6.08 tCO2e per 10^4 Nm3 for 2024 data (CPCD core record 12020X0142024C, 0.608 kgCO2e/m3 × 10^4);
 * coal upstream 0.08 tCO2e/t (CPCD core 11010X0012022C, 0.08 kgCO2e/kg); carbon anodes 0.376 tCO2e/t (CPCD
   88539X0022013A, 376 kgCO2e/t); iron ore 0.07 tCO2e/t (CPCD 41116A0022014A);
+* purchased coke, the coking process only 0.3 tCO2e/t coke (RMI Steel Emissions Reporting Guidance 2022,
+  Exhibit 9, citing IPCC 2019; a lower bound of the coke's upstream);
 * a supplier's factor × quantity; scrap by the cut-off approach (0).
 """
 
@@ -38,6 +40,8 @@ NATURAL_GAS_UPSTREAM = 6.08    # tCO2e per 10^4 Nm3, 2024: CPCD 12020X0142024C 0
 COAL_UPSTREAM = 0.08           # tCO2e/t: CPCD 11010X0012022C 煤炭 cradle to gate 0.08 kgCO2e/kg
 ANODE = 0.376                  # tCO2e/t: CPCD 88539X0022013A 碳阳极 cradle to gate 376 kgCO2e/t
 IRON_ORE = 0.07                # tCO2e/t: CPCD 41116A0022014A 铁矿石 cradle to gate 0.07 tCO2e/t
+COKING = 0.3                   # tCO2e/t coke: RMI 2022 Exhibit 9 'Coking' (IPCC 2019), the coking process only
+FACTORS = "footprint_factors/greenmfg-2026.3"
 
 
 def _write(folder: Path, name: str, text: str) -> Path:
@@ -74,7 +78,7 @@ BF-BOF,2024,废钢,600,吨,,,
 
 def _steel_expected() -> dict[str, float]:
     direct = _combustion(1000, 28.435, 0.0295, 0.93) + _combustion(10, 389.31, 0.0153, 0.99) - 5000 * 0.0154
-    return {"raw_material": 8000 * 0.025, "upstream_energy": 10 * NATURAL_GAS_UPSTREAM, "direct": direct,
+    return {"raw_material": 8000 * 0.025, "upstream_energy": 10 * NATURAL_GAS_UPSTREAM + 1000 * COKING, "direct": direct,
             "indirect_electricity": 2000 * EF_ELECTRICITY_2024, "indirect_heat": 0.0, "credits": 0.0}
 
 
@@ -100,15 +104,18 @@ def test_steel_bf_bof_by_hand(steel: dict[str, Path]) -> None:
     lines = {c.item: c for c in boundary.contributions}
     assert lines["iron_ore"].primary and lines["iron_ore"].status == "supplier"
     assert lines["scrap_steel"].co2e_t == 0.0 and lines["scrap_steel"].status == "definitional"
-    assert lines["natural_gas"].ref == "footprint_factors/greenmfg-2026.2:natural_gas.upstream.CN.2024"
+    assert lines["natural_gas"].ref == f"{FACTORS}:natural_gas.upstream.CN.2024"
     # Hebei has no published electricity footprint factor: the national one, said so
-    assert lines["electricity"].ref == "footprint_factors/greenmfg-2026.2:electricity.CN.2024"
+    assert lines["electricity"].ref == f"{FACTORS}:electricity.CN.2024"
     assert lines["electricity"].status == "verified"
     [national] = [w for w in boundary.warnings if w.code == "footprint.electricity_national"]
     assert "Hebei" in national.message and "河北省" in national.message_zh and "130000" not in national.message
-    # coke has no factor in the database: left out, named, warned
-    assert lines["coke"].factor is None and any(c.item == "coke" for c in boundary.missing)
-    assert any(w.code == "footprint.no_factor" and w.row == 2 for w in boundary.warnings)
+    # coke: no Chinese value, the global coking-process value (1 000 t × 0.3), rated as a global literature value
+    assert lines["coke"].ref == f"{FACTORS}:coke.coking.GLO.2019"
+    assert lines["coke"].co2e_t == pytest.approx(1000 * COKING) and lines["coke"].status == "secondary"
+    assert lines["coke"].scores["te"] == 3.0 and lines["coke"].scores["ge"] > lines["natural_gas"].scores["ge"]
+    assert not any(c.item == "coke" for c in boundary.missing)
+    assert not any(w.code == "footprint.no_factor" and w.row == 2 for w in boundary.warnings)
     primary = (abs(expected["direct"]) + expected["raw_material"]) / sum(abs(v) for v in expected.values())
     assert boundary.primary_share == pytest.approx(primary)
 
@@ -231,10 +238,11 @@ def test_document_workbook_and_pdf(steel: dict[str, Path]) -> None:
     [crude, slag] = document["results"]
     assert crude["footprint_kgco2e_per_unit"] == pytest.approx(sum(_steel_expected().values()) / 5)
     assert crude["data_quality"]["level"] in {"excellent", "very good", "good", "fair", "poor"}
-    assert "footprint_factors/greenmfg-2026.2:natural_gas.upstream.CN.2024" in crude["data_quality"]["unverified"]
-    assert "footprint_factors/greenmfg-2026.2:electricity.CN.2024" not in crude["data_quality"]["unverified"]
-    assert {d["id"] for d in document["provenance"]["footprint_datasets"]} >= {"footprint_factors/greenmfg-2026.2",
-                                                                              "footprint_rules/greenmfg-2026.2"}
+    assert f"{FACTORS}:natural_gas.upstream.CN.2024" in crude["data_quality"]["unverified"]
+    assert f"{FACTORS}:coke.coking.GLO.2019" in crude["data_quality"]["unverified"]
+    assert f"{FACTORS}:electricity.CN.2024" not in crude["data_quality"]["unverified"]
+    assert {d["id"] for d in document["provenance"]["footprint_datasets"]} >= {FACTORS,
+                                                                              "footprint_rules/greenmfg-2026.3"}
     book = load_workbook(io.BytesIO(workbook_bytes(run)))
     sheet = book.worksheets[0]
     assert sheet.title == "产品碳足迹"
@@ -248,7 +256,8 @@ def test_document_workbook_and_pdf(steel: dict[str, Path]) -> None:
 
     html = render_html(run)
     assert "产品碳足迹报告" in html and "高炉渣" in html
-    assert status_name("secondary", zh=True) in html and status_name("not_found", zh=True) in html
+    # every factor used named with its status in words (coke: the global coking-process value, secondary)
+    assert status_name("secondary", zh=True) in html and "焦炭" in html and "coke.coking.GLO.2019" in html
     assert "system_expansion" not in html.split("<body>")[1]
 
 
@@ -333,7 +342,7 @@ def test_cli_reports_errors_and_writes_nothing(steel: dict[str, Path], tmp_path:
     assert "必须大于 0" in result.output
 
 
-# --- the database factors (footprint_factors/greenmfg-2026.2) -----------------------------------------
+# --- the database factors (footprint_factors/greenmfg-2026.3) -----------------------------------------
 
 def test_database_factors_fill_purchased_materials(steel: dict[str, Path], tmp_path: Path) -> None:
     """Without a supplier's factor the CPCD values are used: iron ore 0.07 tCO2e/t (41116A0022014A) and
@@ -385,7 +394,7 @@ def test_factor_choice_province_then_grid_then_china_then_nearest_year() -> None
 def test_coproduct_credited_when_its_avoided_burden_has_a_value(steel: dict[str, Path],
                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     """System expansion: the slag (1 500 t) is credited −Q × EF_avoided. No cited value exists (the
-    2026.2 row bf_slag.avoided.GLO is not_found), so this test gives the row an illustrative 0.5 tCO2e/t
+    2026.3 row bf_slag.avoided.GLO is not_found), so this test gives the row an illustrative 0.5 tCO2e/t
     to check the mechanism: credit = −1 500 × 0.5 = −750 t, borne by crude steel."""
     import dataclasses as dc
 

@@ -42,7 +42,10 @@ def attributed_direct_t(direct_t: float, *, heat_imported_t: float = 0.0, heat_e
                         electricity_exported_t: float = 0.0) -> float:
     """Attributed direct emissions of a production process over the reporting period [tCO2e].
 
-    ``AttrEm_dir = DirEm + Em_H,imp − Em_H,exp + WG_corr,imp − WG_corr,exp − Em_el,exp``
+    ``AttrEm_dir = max(0, DirEm + Em_H,imp − Em_H,exp + WG_corr,imp − WG_corr,exp − Em_el,exp)``
+
+    A negative result is set to zero (a process exporting more heat or electricity than its own
+    emissions cover carries no negative emissions into its goods).
 
     Parameters
     ----------
@@ -57,10 +60,12 @@ def attributed_direct_t(direct_t: float, *, heat_imported_t: float = 0.0, heat_e
 
     References
     ----------
-    IR (EU) 2025/2547 Annex III section A (as 2023/1773 Annex III section F.1).
+    IR (EU) 2025/2547 Annex III point A.3, Equation 55 and the sentence after it ("Where AttrEm_Dir is
+    calculated to have a negative value, it shall be set to zero"), read in the act as published in
+    the Official Journal (OJ L, 2025/2547, 22.12.2025); as 2023/1773 Annex III section F.1.
     """
-    return (direct_t + heat_imported_t - heat_exported_t + waste_gas_imported_t - waste_gas_exported_t
-            - electricity_exported_t)
+    return max(0.0, direct_t + heat_imported_t - heat_exported_t + waste_gas_imported_t - waste_gas_exported_t
+               - electricity_exported_t)
 
 
 def indirect_emissions_t(electricity_mwh: float, emission_factor_t_per_mwh: float) -> float:

@@ -17,7 +17,7 @@ __all__ = ["DEFAULTS", "GOODS", "RULES", "Cited", "DefaultValue", "Good", "Rules
 
 GOODS = "cbam_goods/eu-2025.1"
 DEFAULTS = "cbam_defaults/eu-2026-1740-cn"
-RULES = "cbam_rules/eu-2026.1"
+RULES = "cbam_rules/eu-2026.2"
 _CN = re.compile(r"\d{4}(?:\d{2}){0,3}")
 
 

@@ -423,7 +423,9 @@ def _attributed(facility: str, period: str, results: list[dict[str, Any]], categ
         accounting_periods=sorted(r["period"] for r in results))
     process.derivation = [
         f"AttrEm_dir = DirEm {direct:.6g} + Em_H,imp {heat_in:.6g} − Em_H,exp {heat_out:.6g} − Em_el,exp "
-        f"{electricity_out:.6g} = {attributed:.6g} tCO2e (lines {', '.join(lines[:20])}{' …' if len(lines) > 20 else ''})",
+        f"{electricity_out:.6g} = {attributed:.6g} tCO2e"
+        f"{' (negative: set to zero, IR 2025/2547 Annex III A.3)' if direct + heat_in - heat_out - electricity_out < 0 else ''}"
+        f" (lines {', '.join(lines[:20])}{' …' if len(lines) > 20 else ''})",
         f"AttrEm_indir = E_el {electricity_mwh:.6g} MWh × EF_el {0.0 if ef is None else ef:.6g} tCO2/MWh "
         f"({ELECTRICITY_RULES[rule][0]}) = {indirect:.6g} tCO2e",
     ]
