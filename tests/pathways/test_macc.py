@@ -37,8 +37,7 @@ FIXED = MaccOptions(grid_ef=0.5, electricity_price=0.6, fuel_price=40.0)
 
 
 def _records(family: str) -> tuple[dict[str, str], ...]:
-    [dataset] = load_catalog().family(family)
-    return dataset.records
+    return load_catalog().newest(family).records       # the edition the library reads
 
 
 def test_the_library_is_consistent_and_cited() -> None:
@@ -87,6 +86,38 @@ def test_a_library_measure_by_hand() -> None:
     rows, findings = library_measures({"crude_steel": 1e6}, MaccOptions(grid_ef=3.5), industries=["steel"])
     assert "steel.eaf_route" not in {r.key for r in rows}
     assert any(f.code == "pathways.macc.no_abatement" and f.value == "steel.eaf_route" for f in findings)
+
+
+def test_the_second_edition_keeps_every_measure_and_its_cited_values_reach_the_curve() -> None:
+    catalog = load_catalog()
+    first = {r["key"]: r for r in catalog.dataset("pathway_measures/greenmfg-2026.1").records}
+    second = {r["key"]: r for r in catalog.dataset("pathway_measures/greenmfg-2026.2").records}
+    assert catalog.newest("pathway_measures").id == "pathway_measures/greenmfg-2026.2"
+    assert list(second) == list(first)                       # no measure dropped, none renamed
+    changed = {k for k in first if any(first[k][c] != second[k][c] for c in ("electricity_saved_kwh", "fuel_saved_gj",
+                                                                             "direct_other_tco2e", "capex_cny"))}
+    assert changed == {"steel.sinter_whr", "cement.whr_power", "aluminium.new_cell"}
+    for key in changed:                                      # each changed value is cited with its derivation
+        assert "http" in second[key]["source"] and second[key]["notes"], key
+    # the first edition is still loadable with its own (recalled) values
+    assert first["aluminium.new_cell"]["electricity_saved_kwh"] == "600"
+    # a run on 100 000 t of aluminium uses 2026.2's cited values: 1 300 kWh/t saved and 91 CNY per t/yr invested
+    rows, _ = library_measures({"aluminium_liquid": 100_000.0}, FIXED, industries=["aluminium"])
+    cell = next(r for r in rows if r.key == "aluminium.new_cell")
+    kwh, capex = float(second["aluminium.new_cell"]["electricity_saved_kwh"]), float(second["aluminium.new_cell"]["capex_cny"])
+    assert (kwh, capex) == (1300.0, 91.0)
+    assert cell.abatement_tco2e == pytest.approx(100_000 * kwh * 0.5 / 1000)
+    assert cell.capex_cny == pytest.approx(100_000 * capex)
+    assert cell.energy_saving_cny == pytest.approx(100_000 * kwh * 0.6)
+    assert cell.reference == "pathway_measures/greenmfg-2026.2:aluminium.new_cell"
+    # the 2009 source's "pays back in about three months": the library's figures give about two
+    assert capex / (kwh * 0.4) * 12 == pytest.approx(2.1, abs=0.1)
+    result = run_macc(rows, MaccOptions(grid_ef=0.5, electricity_price=0.6, fuel_price=40.0))
+    step = next(s for s in result.curve if s.key == "aluminium.new_cell")
+    assert step.stand_alone_abatement == pytest.approx(cell.abatement_tco2e) and step.marginal_cost < 0  # pays back
+    steel, _ = library_measures({"crude_steel": 1e6}, FIXED, industries=["steel"])
+    sinter = next(r for r in steel if r.key == "steel.sinter_whr")
+    assert sinter.electricity_saved_mwh == pytest.approx(1e6 * 20 / 1000)    # 20 kWh per t sinter, ≈ 1 t per t steel
 
 
 GOOD = """措施编号,措施名称,年减排量,投资,年运行费用变化,年节能收益,寿命,互斥组,用能环节,用能环节排放
@@ -227,7 +258,7 @@ def test_document_and_workbook(tmp_path: Path) -> None:
                       findings=findings)
     document = json.loads(json.dumps(result.to_document()))
     assert document["portfolio"]["feasible"] and document["portfolio"]["abatement_tco2e"] >= 100_000
-    assert {"pathway_measures/greenmfg-2026.1", "pathway_energy_uses/greenmfg-2026.1"} <= set(document["datasets"])
+    assert {"pathway_measures/greenmfg-2026.2", "pathway_energy_uses/greenmfg-2026.1"} <= set(document["datasets"])
     assert {s["key"] for s in document["curve"]} | set(document["off_curve"]) == {m["key"] for m in document["measures"]}
     assert document["curve"][-1]["cumulative_abatement_tco2e"] == pytest.approx(
         sum(s["abatement_tco2e"] for s in document["curve"]))

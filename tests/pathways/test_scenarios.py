@@ -4,6 +4,7 @@ from a file, targets, Monte Carlo, the command line, and the CMPI steel headline
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -189,18 +190,109 @@ uncertainty:
     assert scenario_pathways(path, draws=0).scenarios[0].uncertainty is None
 
 
-def test_the_example_runs_with_bands_and_no_grid_projection_is_invented() -> None:
+def _grid(key: str) -> float:
+    catalog = load_catalog()
+    record = next(r for r in catalog.newest("pathway_grid_factors").records if r["key"] == key)
+    return float(record["value"])
+
+
+def test_the_example_runs_with_bands_and_the_cited_grid_projections() -> None:
     run = scenario_pathways(EXAMPLE, draws=200)
     assert [s.key for s in run.scenarios] == ["baseline", "policy"]
     baseline, policy = run.scenarios
     assert policy.total_tco2[-1] < baseline.total_tco2[-1]
-    assert baseline.grid_factor[-1] == pytest.approx(0.5306)                     # the last published value, held
-    assert any(w.code == "pathways.scenario.grid_factor_held" for w in run.warnings)
+    # the baseline: published to 2023, then the default projection (IEA WEO 2023 STEPS), linear, held after 2050
+    steps_2030, steps_2050 = _grid("CN.2030.iea_weo2023_steps"), _grid("CN.2050.iea_weo2023_steps")
+    assert baseline.grid_factor[3] == pytest.approx(_grid("CN.2023"))
+    assert baseline.grid_factor[5] == pytest.approx(_grid("CN.2023") + (steps_2030 - _grid("CN.2023")) * 2 / 7)
+    assert baseline.grid_factor[10] == pytest.approx(steps_2030)
+    assert baseline.grid_factor[30] == pytest.approx(steps_2050) and baseline.grid_factor[-1] == pytest.approx(steps_2050)
+    # the policy names the Announced Pledges projection
+    assert policy.grid_factor[10] == pytest.approx(_grid("CN.2030.iea_weo2023_aps"))
+    assert policy.grid_factor[-1] == pytest.approx(_grid("CN.2050.iea_weo2023_aps"))
+    codes = [w.code for w in run.warnings]
+    assert codes.count("pathways.scenario.grid_factor_projection") == 2 and "pathways.scenario.grid_factor_held" not in codes
+    assert any(r.ref == "pathway_grid_factors/greenmfg-2026.2:CN.2030.iea_weo2023_steps" and r.status == "secondary"
+               for r in run.references)
+    # the 15th Five-Year Plan target (−17 % from 2025 to 2030) is checked from the library
+    fifteenth = next(t for t in baseline.targets if t.ref.endswith("CN.co2_intensity.2030_15fyp"))
+    assert fifteenth.required == pytest.approx(0.83) and fifteenth.status == "crosschecked"
+    va = baseline.value_added
+    assert va is not None
+    assert fifteenth.achieved == pytest.approx((baseline.total_tco2[10] / va[10]) / (baseline.total_tco2[5] / va[5]))
     document = run.to_document()
     json.dumps(document)
     assert document["scenarios"][1]["uncertainty"]["draws"] == 200
-    assert {d["id"] for d in document["provenance"]["datasets"]} >= {"pathway_grid_factors/greenmfg-2026.1",
-                                                                     "pathway_targets/greenmfg-2026.1"}
+    assert {d["id"] for d in document["provenance"]["datasets"]} >= {"pathway_grid_factors/greenmfg-2026.2",
+                                                                     "pathway_targets/greenmfg-2026.2"}
+    assert document["provenance"]["options"]["grid_scenarios"] == {"baseline": "iea_weo2023_steps",
+                                                                   "policy": "iea_weo2023_aps"}
+
+
+NO_GRID = ONE_SECTOR.replace("grid_factor: {path: {2020: 0.6, 2030: 0.4}, source: test}\n", "")
+
+
+def test_a_grid_projection_is_chosen_or_none_is_followed(tmp_path: Path) -> None:
+    held = scenario_pathways(_write(tmp_path, "grid_factor: {scenario: published}\n" + NO_GRID))
+    assert held.scenarios[0].grid_factor[-1] == pytest.approx(_grid("CN.2023"))       # greenmfg-2026.1's behaviour
+    assert any(w.code == "pathways.scenario.grid_factor_held" for w in held.warnings)
+    aps = scenario_pathways(_write(tmp_path, "grid_factor: {scenario: iea_weo2023_aps}\n" + NO_GRID))
+    default = scenario_pathways(_write(tmp_path, NO_GRID))
+    assert aps.scenarios[0].grid_factor[-1] == pytest.approx(_grid("CN.2030.iea_weo2023_aps"))
+    assert default.scenarios[0].grid_factor[-1] == pytest.approx(_grid("CN.2030.iea_weo2023_steps"))
+    # electricity is 20 % of the route's energy in 2030: the lower the factor, the lower the emissions
+    assert aps.scenarios[0].total_tco2[-1] < default.scenarios[0].total_tco2[-1] < held.scenarios[0].total_tco2[-1]
+    with pytest.raises(ValidationFailed) as caught:
+        scenario_pathways(_write(tmp_path, "grid_factor: {scenario: iea_weo2099}\n" + NO_GRID))
+    [issue] = caught.value.issues
+    assert issue.code == "pathways.scenario.grid_scenario_unknown" and issue.value == "iea_weo2099"
+    assert "iea_weo2023_aps" in issue.fix and "published" in issue.fix
+    with pytest.raises(ValidationFailed) as caught:
+        read_scenario_file(_write(tmp_path, "grid_factor: {scenario: published, path: 0.5}\n" + NO_GRID))
+    assert caught.value.issues[0].code == "pathways.scenario.grid_path_and_scenario"
+    assert caught.value.issues[0].row == 1
+
+
+def test_the_grid_projections_are_their_cited_derivation() -> None:
+    """Each projection row = the MEE 2022 factor × the change of the IEA power-sector CO2 per unit of
+    generation since 2022, from the figures its source cites (greenmfg-2026.2's method)."""
+    records = load_catalog().newest("pathway_grid_factors").records
+    base = _grid("CN.2022")
+    projections = [r for r in records if r["kind"] == "projection" and r["value"]]
+    assert {r["scenario"] for r in projections} == {"iea_weo2023_steps", "iea_weo2023_aps"}
+    for record in projections:
+        co2, generation = (float(x) for x in re.search(r"([\d.]+) Mt CO2 / ([\d.]+) TWh", record["source"]).groups())
+        co2_2022, gen_2022 = (float(x) for x in re.search(r"IEA 2022: ([\d.]+) Mt / ([\d.]+) TWh",
+                                                         record["notes"]).groups())
+        assert float(record["value"]) == pytest.approx(base * (co2 / generation) / (co2_2022 / gen_2022), abs=5e-5)
+        assert record["verification_status"] == "secondary" and record["scenario_name_zh"] and record["scenario_name_en"]
+    # the older edition stays loadable and unchanged: no projection
+    old = load_catalog().dataset("pathway_grid_factors/greenmfg-2026.1").records
+    assert not any(r["value"] for r in old if r["kind"] == "projection")
+
+
+def test_targets_of_the_fifteenth_five_year_plan_and_older_editions(tmp_path: Path) -> None:
+    text = ONE_SECTOR.replace("end_year: 2030", "end_year: 2031") + """\
+value_added: {base: 100, growth_pct: 5}
+targets:
+  - ref: CN.co2_intensity.2030_15fyp
+  - ref: CN.co2_intensity.2026
+"""
+    s = scenario_pathways(_write(tmp_path, text)).scenarios[0]
+    plan, year = s.targets
+    assert plan.ref == "pathway_targets/greenmfg-2026.2:CN.co2_intensity.2030_15fyp"
+    va = s.value_added
+    assert va is not None
+    intensity = [e / v for e, v in zip(s.total_tco2, va, strict=True)]       # base year 2020: index 0
+    assert (plan.year, plan.required) == (2030, pytest.approx(0.83)) and plan.status == "crosschecked"
+    assert plan.achieved == pytest.approx(intensity[10] / intensity[5])      # 2030 against 2025
+    assert (year.year, year.required) == (2026, pytest.approx(0.962))
+    assert year.achieved == pytest.approx(intensity[6] / intensity[5])
+    # the first edition had no figure for the 15th FYP: named by its edition, it says so
+    old = text.replace("ref: CN.co2_intensity.2030_15fyp", "ref: pathway_targets/greenmfg-2026.1:CN.co2_intensity.2030_15fyp")
+    with pytest.raises(ValidationFailed) as caught:
+        scenario_pathways(_write(tmp_path, old))
+    assert caught.value.issues[0].code == "pathways.scenario.target_not_found"
 
 
 def _reference(key: str) -> float:
@@ -248,7 +340,7 @@ targets:
     reduction = 1 - s.total_tco2[10] / s.peak_tco2
     assert reduction == pytest.approx(0.30, abs=0.005)
     assert s.peak_tco2 - s.total_tco2[10] == pytest.approx(420e6, rel=0.02)
-    assert s.targets[0].met is True and s.targets[0].ref == "pathway_targets/greenmfg-2026.1:steel.peak"
+    assert s.targets[0].met is True and s.targets[0].ref == "pathway_targets/greenmfg-2026.2:steel.peak"
 
 
 def test_command_line_json_xlsx_and_bad_input(tmp_path: Path) -> None:

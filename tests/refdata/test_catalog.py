@@ -123,3 +123,14 @@ def test_benchmark_revisions_add_ferroalloy_levels_and_keep_the_rest() -> None:
     assert new21.get("ferroalloy_ferrosilicon", "baseline_level").value == 1900.0
     assert new21.get("ferroalloy_ferrosilicon", "benchmark_level").verification_status == "not_found"
     assert all(r.source for r in new21) and all(r.source for r in new23)
+
+
+def test_newest_edition_of_a_family() -> None:
+    catalog = load_catalog()
+    # same valid_from: the higher edition wins; the older one stays in the family
+    assert catalog.newest("pathway_measures").id == "pathway_measures/greenmfg-2026.2"
+    assert [d.id for d in catalog.family("pathway_measures")] == ["pathway_measures/greenmfg-2026.1",
+                                                                  "pathway_measures/greenmfg-2026.2"]
+    assert catalog.newest("pathway_energy_uses").id == "pathway_energy_uses/greenmfg-2026.1"
+    with pytest.raises(DatasetError, match="no_such_family"):
+        catalog.newest("no_such_family")

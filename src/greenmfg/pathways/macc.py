@@ -39,7 +39,7 @@ from greenmfg.errors import Finding, ValidationFailed
 from greenmfg.findings import Locator
 from greenmfg.footprint.inputs import Column, RowChecker, read_sheet
 from greenmfg.refdata import load_catalog
-from greenmfg.refdata.catalog import WARNING_FREE_STATUSES, Dataset
+from greenmfg.refdata.catalog import WARNING_FREE_STATUSES
 from greenmfg.refdata.words import reference_name, status_name
 
 if TYPE_CHECKING:
@@ -131,13 +131,6 @@ class MeasureRow:
                                 covered=self.covered_tco2e)
 
 
-def _newest(family: str) -> Dataset:
-    editions = sorted(load_catalog().family(family), key=lambda d: (d.info.valid_from, d.id))
-    if not editions:
-        raise LookupError(f"no {family} dataset in the reference library")
-    return editions[-1]
-
-
 def _number(text: str | None) -> float:
     text = (text or "").strip()
     return float(text) if text else 0.0
@@ -200,8 +193,8 @@ def library_measures(activities: Mapping[str, float], options: MaccOptions, *,
     findings: list[Finding] = []
     factors, more = _factors(options)
     findings += more
-    uses_data = _newest("pathway_energy_uses")
-    measures_data = _newest("pathway_measures")
+    uses_data = load_catalog().newest("pathway_energy_uses")
+    measures_data = load_catalog().newest("pathway_measures")
     uses = {r["key"]: r for r in uses_data.records}
     wanted = set(industries) if industries is not None else None
     rows: list[MeasureRow] = []
@@ -671,7 +664,7 @@ def run_macc(measures: Sequence[MeasureRow], options: MaccOptions, *,
         out += more
     datasets = sorted({m.reference.split(":", 1)[0] for m in measures if m.origin == "library"})
     if datasets:
-        datasets += [_newest("pathway_energy_uses").id]
+        datasets += [load_catalog().newest("pathway_energy_uses").id]
         if options.grid_ef is None:
             datasets.append(GRID_DATASET)
     return MaccResult(list(measures), costs, macs, curve, off_curve, portfolio, options, target, effect, rule_keys,

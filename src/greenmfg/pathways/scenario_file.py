@@ -161,6 +161,9 @@ class ScenarioSpec:
     value_added_unit: str
     value_added_growth: dict[int, float] | None
     targets: tuple[TargetSpec, ...]
+    #: the projection of ``pathway_grid_factors`` to follow after the published years (its ``scenario`` key, or
+    #: ``published``: hold the last published value); None: the default projection (unused when a path is given)
+    grid_scenario: str | None = None
 
 
 @dataclass(frozen=True)
@@ -605,10 +608,19 @@ def _scenario(check: _Check, data: dict[str, Any], key: str, name: str, name_en:
         check.add("duplicate_key", data.get("sectors"), "sectors", f"two sectors have the key {dup}",
                   f"有两个行业的 key 都是 {dup}", "give each sector its own key", "请为每个行业设置不同的 key")
     grid = check.mapping(data.get("grid_factor"), "grid_factor", required=False)
-    grid_path, grid_source = None, ""
+    grid_path, grid_source, grid_scenario = None, "", None
     if grid is not None:
-        check.unknown(grid, "grid_factor", ("path", "source"))
-        grid_path = check.path_of(grid.get("path"), "grid_factor.path")
+        check.unknown(grid, "grid_factor", ("path", "scenario", "source"))
+        if grid.get("scenario") is not None and grid.get("path") is not None:
+            check.add("grid_path_and_scenario", grid.get("scenario"), "grid_factor.scenario",
+                      "give either grid_factor.path or grid_factor.scenario, not both",
+                      "grid_factor.path 与 grid_factor.scenario 只能填写其一",
+                      "keep the path (your own projection) or the scenario (a projection of the reference library)",
+                      "保留自定义路径（path）或参考库中的预测情景（scenario）之一")
+        elif grid.get("scenario") is not None:
+            grid_scenario = check.text(grid.get("scenario"), "grid_factor.scenario", limit=60)
+        else:
+            grid_path = check.path_of(grid.get("path"), "grid_factor.path")
         grid_source = check.text(grid.get("source"), "grid_factor.source", required=False) or ""
     fuels = check.mapping(data.get("fuel_ef"), "fuel_ef", required=False) or {}
     fuel_ef: dict[str, float] = {}
@@ -635,12 +647,12 @@ def _scenario(check: _Check, data: dict[str, Any], key: str, name: str, name_en:
                       "按增加值（GDP）计算的强度目标需要填写 value_added（base 与 growth_pct）",
                       "add value_added or set basis: output", "请添加 value_added，或设置 basis: output")
             break
-    if None in sectors or not sectors or grid_path is None and grid is not None:
+    if None in sectors or not sectors or grid is not None and grid_path is None and grid_scenario is None:
         return None
     return ScenarioSpec(key=key, name_zh=name, name_en=name_en, sectors=tuple(s for s in sectors if s),
                         grid_factor=grid_path, grid_source=grid_source, fuel_ef=fuel_ef, value_added_base=va_base,
                         value_added_unit=va_unit, value_added_growth=va_growth,
-                        targets=tuple(t for t in targets if t))
+                        targets=tuple(t for t in targets if t), grid_scenario=grid_scenario)
 
 
 def _uncertainty(check: _Check, node: Any) -> tuple[list[UncertainSpec], list[tuple[str, str, float]],

@@ -7,11 +7,13 @@ and verification status; a value that is not ``verified``/``definitional`` is a 
 
 * fuel emission factors ``[tCO2/tce]`` = carbon content ``[tC/GJ]`` × oxidation rate × 44/12 ×
   29.3076 ``[GJ/tce]`` from ``fuel_parameters`` (GB/T 32151.22-2024 table C.1 by default);
-* the grid factor path from ``pathway_grid_factors`` (published national averages, the last one held
-  when no projection is given: a stated assumption);
+* the grid factor path from the newest ``pathway_grid_factors`` edition: the published national averages,
+  then a projection (default :data:`GRID_SCENARIO`, IEA WEO 2023 Stated Policies as derived there; the file
+  may name another, or ``published`` to hold the last published value), its last value held after its last
+  year: stated assumptions, warned;
 * electricity 0.1229 kgce/kWh from ``energy_coefficients/gbt2589-2020``;
 * benchmark levels from the newest ``benchmarks`` edition that has a value;
-* targets named by ``ref`` from ``pathway_targets``.
+* targets named by ``ref`` from the newest ``pathway_targets`` edition (``DATASET:KEY`` names another).
 """
 
 from __future__ import annotations
@@ -45,9 +47,11 @@ __all__ = [
     "DEFAULT_DRAWS",
     "DEFAULT_SEED",
     "FUEL_DATASET",
-    "GRID_DATASET",
+    "GRID_FAMILY",
+    "GRID_PUBLISHED",
+    "GRID_SCENARIO",
     "PEAK_REFERENCE",
-    "TARGETS_DATASET",
+    "TARGETS_FAMILY",
     "Banded",
     "PathwayRun",
     "ReferenceUse",
@@ -61,8 +65,14 @@ __all__ = [
 ]
 
 FUEL_DATASET = "fuel_parameters/gbt32151.22-2024"
-GRID_DATASET = "pathway_grid_factors/greenmfg-2026.1"
-TARGETS_DATASET = "pathway_targets/greenmfg-2026.1"
+#: the families of the grid-factor paths and of the targets (their newest edition is used)
+GRID_FAMILY = "pathway_grid_factors"
+TARGETS_FAMILY = "pathway_targets"
+#: the projection a scenario follows after the published grid factors unless its file names another: the IEA
+#: World Energy Outlook 2023 Stated Policies Scenario (as derived in the newest pathway_grid_factors edition)
+GRID_SCENARIO = "iea_weo2023_steps"
+#: ``grid_factor.scenario`` that follows no projection: the last published value is held
+GRID_PUBLISHED = "published"
 PEAK_REFERENCE = "pathway_peak_reference/cn-industry-2025"
 ELECTRICITY_DATASET = "energy_coefficients/gbt2589-2020"
 DEFAULT_DRAWS = 1000
@@ -250,6 +260,9 @@ class _Binder:
         self.warnings: list[Finding] = []
         self.datasets: set[str] = set()
         self.at = Locator(file=file, code_prefix="pathways.scenario.")
+        self.grid_dataset = catalog.newest(GRID_FAMILY).id
+        self.targets_dataset = catalog.newest(TARGETS_FAMILY).id
+        self._grid_paths: dict[str, dict[int, float]] = {}
 
     def use(self, ref: str, value: float | None, unit: str, status: str, source: str, dataset: str) -> None:
         self.used.setdefault(ref, ReferenceUse(ref, value, unit, status, source))
@@ -284,25 +297,61 @@ class _Binder:
         self.use(row.reference(), row.value, row.unit, row.verification_status, row.source, ELECTRICITY_DATASET)
         return row.value * conversion_factor(row.unit, "kgce/kWh")
 
-    def grid_path(self, region: str = "CN") -> dict[int, float]:
-        dataset = self.catalog.dataset(GRID_DATASET)
+    def grid_path(self, scenario: str | None = None, region: str = "CN") -> dict[int, float]:
+        """The grid factor path [tCO2/MWh] of ``region``: the published years of the newest grid edition, then
+        the projection ``scenario`` (:data:`GRID_SCENARIO` when None; :data:`GRID_PUBLISHED`: none). Each path
+        is bound once (its values listed as used, its warning given once); an unknown scenario is an issue."""
+        name = scenario or GRID_SCENARIO
+        if name in self._grid_paths:
+            return self._grid_paths[name]
+        dataset_id = self.grid_dataset
+        records = [r for r in self.catalog.dataset(dataset_id).records
+                   if r["region"] == region and r["value"].strip()]
+        known = sorted({r.get("scenario", "") for r in records if r["kind"] == "projection"} - {""})
+        if name != GRID_PUBLISHED and name not in known:
+            self.issues.append(self.at.finding(
+                "grid_scenario_unknown", "grid_factor.scenario", name,
+                f"no grid-factor projection '{name}' in {dataset_id}",
+                f"{dataset_id} 中没有电网排放因子预测情景“{name}”",
+                f"use one of {', '.join([*known, GRID_PUBLISHED])} or give grid_factor.path",
+                f"请使用 {'、'.join([*known, GRID_PUBLISHED])} 之一，或填写 grid_factor.path", row=None))
+            self._grid_paths[name] = {}
+            return {}
+        published = [r for r in records if r["kind"] == "published"]
+        published_last = max(int(r["year"]) for r in published)
+        projected = [r for r in records if r["kind"] == "projection" and r.get("scenario", "") == name
+                     and int(r["year"]) > published_last]        # a projection never overwrites a published year
         path: dict[int, float] = {}
-        for record in dataset.records:
-            if record["region"] != region or not record["value"].strip():
-                continue
-            value = float(record["value"]) * conversion_factor(record["unit"], "tCO2/MWh")
-            path[int(record["year"])] = value
-            self.use(f"{GRID_DATASET}:{record['key']}", float(record["value"]), record["unit"],
-                     record["verification_status"], record["source"], GRID_DATASET)
+        for record in [*published, *projected]:
+            path[int(record["year"])] = float(record["value"]) * conversion_factor(record["unit"], "tCO2/MWh")
+            self.use(f"{dataset_id}:{record['key']}", float(record["value"]), record["unit"],
+                     record["verification_status"], record["source"], dataset_id)
         last = max(path)
-        self.warnings.append(self.at.finding(
-            "grid_factor_held", "grid_factor", last,
-            f"no grid-factor projection was found: the pathway holds the {last} national average "
-            f"({path[last]:.4f} tCO2/MWh) in every later year; give grid_factor.path for a real projection",
-            f"未找到电网排放因子预测：路径在 {last} 年之后沿用 {last} 年全国平均值（{path[last]:.4f} tCO2/MWh）；"
-            "如需预测路径请在 grid_factor.path 中填写",
-            "add grid_factor: {path: {2030: …, 2060: …}, source: …}",
-            "请添加 grid_factor: {path: {2030: …, 2060: …}, source: …}", severity="warning", row=None))
+        choices = ", ".join([*known, GRID_PUBLISHED])
+        if name == GRID_PUBLISHED:
+            self.warnings.append(self.at.finding(
+                "grid_factor_held", "grid_factor.scenario", name,
+                f"the pathway follows no grid-factor projection: it holds the {last} national average "
+                f"({path[last]:.4f} tCO2/MWh) in every later year",
+                f"路径不采用电网排放因子预测：{last} 年之后沿用 {last} 年全国平均值（{path[last]:.4f} tCO2/MWh）",
+                f"for a falling factor choose a projection (grid_factor.scenario: {choices}) or give your own "
+                "(grid_factor: {path: {2030: …, 2060: …}, source: …})",
+                f"如需下降的因子，请选择预测情景（grid_factor.scenario：{choices}）或自行填写 "
+                "grid_factor: {path: {2030: …, 2060: …}, source: …}", severity="warning", row=None))
+        else:
+            title = next(r for r in records if r.get("scenario", "") == name)   # the projection's name, in both languages
+            self.warnings.append(self.at.finding(
+                "grid_factor_projection", "grid_factor.scenario", name,
+                f"after {published_last} the grid factor follows a projection, not a published factor: "
+                f"{title['scenario_name_en']} ({dataset_id}); linear between its years, its {last} value "
+                f"({path[last]:.4f} tCO2/MWh) held after {last}",
+                f"{published_last} 年之后电网排放因子采用预测值而非发布值：{title['scenario_name_zh']}（{dataset_id}）；"
+                f"年份之间线性插值，{last} 年之后沿用 {last} 年的值（{path[last]:.4f} tCO2/MWh）",
+                f"choose another projection (grid_factor.scenario: {choices}) or give your own "
+                "(grid_factor: {path: …, source: …})",
+                f"可选择其他预测情景（grid_factor.scenario：{choices}）或自行填写 grid_factor: {{path: …, source: …}}",
+                severity="warning", row=None))
+        self._grid_paths[name] = path
         return path
 
     def benchmark_level(self, indicator: str, level_kind: str, line: int, path: str) -> float | None:
@@ -329,7 +378,7 @@ class _Binder:
     def target(self, spec: TargetSpec, index: int) -> TargetSpec | None:
         ref = spec.ref or ""
         dataset_id, _, key = ref.rpartition(":")
-        dataset_id = dataset_id or TARGETS_DATASET
+        dataset_id = dataset_id or self.targets_dataset
         record = None
         if dataset_id in self.catalog:
             record = next((r for r in self.catalog.dataset(dataset_id).records if r["key"] == key), None)
@@ -337,8 +386,9 @@ class _Binder:
         if record is None:
             self.issues.append(self.at.finding(
                 "unknown_target", f"targets[{index}].ref", ref, f"no target '{ref}' in the reference library",
-                f"参考库中没有目标“{ref}”", f"use a key of {TARGETS_DATASET} (greenmfg refdata show {TARGETS_DATASET})",
-                f"请使用 {TARGETS_DATASET} 中的编号（greenmfg refdata show {TARGETS_DATASET}）", row=row))
+                f"参考库中没有目标“{ref}”",
+                f"use a key of {self.targets_dataset} (greenmfg refdata show {self.targets_dataset})",
+                f"请使用 {self.targets_dataset} 中的编号（greenmfg refdata show {self.targets_dataset}）", row=row))
             return None
         if not record["value"].strip():
             self.issues.append(self.at.finding(
@@ -401,11 +451,12 @@ def _factor(uncertain: Sequence[UncertainSpec], samples: Mapping[str, np.ndarray
 
 
 def _compute(spec: ScenarioSpec, years: list[int], binder: _Binder, electricity_kgce: float,
-             default_grid: dict[int, float], uncertain: Sequence[UncertainSpec] = (),
+             uncertain: Sequence[UncertainSpec] = (),
              samples: Mapping[str, np.ndarray] | None = None, draws: int = 1) -> _Arrays:
     samples = samples or {}
     base_year = years[0]
-    grid = model.interpolate_path(spec.grid_factor or default_grid, years)[None, :] \
+    grid_points = spec.grid_factor or binder.grid_path(spec.grid_scenario) or {years[0]: 0.0}  # {}: an issue, raised
+    grid = model.interpolate_path(grid_points, years)[None, :] \
         * _factor(uncertain, samples, "grid_factor", draws)
     energy_by_fuel: dict[str, np.ndarray] = {}
     emissions = {s: np.zeros((draws, len(years))) for s in model.SOURCES}
@@ -663,7 +714,6 @@ def run_scenarios(scenario_file: ScenarioFile, *, draws: int | None = None, seed
     binder = _Binder(catalog, scenario_file.file)
     years = scenario_file.years
     electricity = binder.electricity_coefficient()
-    default_grid = binder.grid_path() if any(s.grid_factor is None for s in scenario_file.scenarios) else {}
     tolerance = scenario_file.plateau_tolerance
     targets_of: dict[str, list[TargetSpec]] = {}
     for spec in scenario_file.scenarios:
@@ -676,7 +726,7 @@ def run_scenarios(scenario_file: ScenarioFile, *, draws: int | None = None, seed
             else:
                 resolved.append(t)
         targets_of[spec.key] = resolved
-    deterministic = {spec.key: _compute(spec, years, binder, electricity, default_grid)
+    deterministic = {spec.key: _compute(spec, years, binder, electricity)
                      for spec in scenario_file.scenarios}
     if binder.issues:
         unique = list({(i.code, i.column, i.value): i for i in binder.issues}.values())
@@ -690,7 +740,7 @@ def run_scenarios(scenario_file: ScenarioFile, *, draws: int | None = None, seed
         samples = mc.draw({u.name: u.distribution for u in scenario_file.uncertainties}, draws=n_draws,
                           seed=used_seed, correlations=scenario_file.correlations)
         for k, spec in enumerate(scenario_file.scenarios):
-            arrays = _compute(spec, years, binder, electricity, default_grid, scenario_file.uncertainties, samples,
+            arrays = _compute(spec, years, binder, electricity, scenario_file.uncertainties, samples,
                               n_draws)
             spread = _uncertainty(spec, arrays, years, tolerance, targets_of[spec.key], n_draws, used_seed)
             results[k] = dataclasses.replace(results[k], uncertainty=spread, targets=[
@@ -732,7 +782,9 @@ def run_scenarios(scenario_file: ScenarioFile, *, draws: int | None = None, seed
         warnings=warnings, datasets=datasets, peak_reference=peak_reference,
         options={"draws": n_draws if scenario_file.uncertainties else 0, "seed": used_seed,
                  "plateau_tolerance": tolerance, "fuel_parameters": FUEL_DATASET,
-                 "grid": "scenario file" if all(s.grid_factor for s in scenario_file.scenarios) else GRID_DATASET})
+                 "grid": "scenario file" if all(s.grid_factor for s in scenario_file.scenarios) else binder.grid_dataset,
+                 "grid_scenarios": {s.key: "path" if s.grid_factor else (s.grid_scenario or GRID_SCENARIO)
+                                    for s in scenario_file.scenarios}})
 
 
 def scenario_pathways(scenario_path: Path, *, base_from: Path | None = None, draws: int | None = None,

@@ -159,6 +159,20 @@ class Catalog:
         """Dataset editions of one family, sorted by id."""
         return [d for d in self if d.info.family == family]
 
+    def newest(self, family: str) -> Dataset:
+        """The newest edition of ``family``: the latest ``valid_from``, then the highest id (``greenmfg-2026.2``
+        after ``greenmfg-2026.1`` of the same date).
+
+        Raises
+        ------
+        DatasetError
+            If the family has no edition.
+        """
+        editions = sorted(self.family(family), key=lambda d: (d.info.valid_from, d.id))
+        if not editions:
+            raise DatasetError(f"the reference library has no {family} dataset / 参考库中没有 {family} 数据集")
+        return editions[-1]
+
 
 def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
