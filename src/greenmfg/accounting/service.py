@@ -316,7 +316,7 @@ def _account(source: ActivitySource, options: AccountingOptions,
     coded = planner.table("greenmfg_facility_sums", ("facility_sums", words, kept), summed)
     screen = read_screen(screened, coded, planner)
     if screen.failing_rows:
-        validate_activity(source, vocabulary)  # raises ValidationFailed
+        validate_activity(source, vocabulary, maps=screened.maps, planner=planner)  # raises ValidationFailed
     ids = screen.ids_canonical
 
     def canonical(t: ir.Table) -> ir.Table:
@@ -334,7 +334,8 @@ def _account(source: ActivitySource, options: AccountingOptions,
     coded_totals = planner.view("greenmfg_coded_totals", ("coded_totals", ids), lambda: facility_totals(coded))
     if (may_have_cross_row_issues(screened, screen, coded_totals)
             or ((screen.duplicates_suspected or not ids) and may_have_duplicates(screened))):
-        validate_activity(source, vocabulary)  # raises ValidationFailed, unless the screen's alarm was false
+        # raises ValidationFailed, unless the screen's alarm was false
+        validate_activity(source, vocabulary, maps=screened.maps, planner=planner)
     # views: each plan is compiled once; output queries then stay small
     chosen = [c for c in coded_totals.columns if c.startswith("_chosen_")]
     totals = planner.view("greenmfg_totals", "totals", lambda: with_keys(screened, coded_totals.drop(*chosen)))

@@ -14,12 +14,13 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
 
-from greenmfg.accounting.plans import StoredValues
+from greenmfg.accounting.plans import Planner, StoredValues
 from greenmfg.accounting.reader import ActivitySource
 from greenmfg.accounting.template_spec import COLUMNS
 from greenmfg.calc.accounting import CLINKER_ITEM, CLINKER_OXIDES, PFC_INPUTS, PFC_ITEM
@@ -922,7 +923,7 @@ def duplicate_key(t: ir.Table) -> dict[str, ir.Value]:
     }
 
 
-def _group_issues(t: ir.Table, limit: int, names: _ColumnNames) -> tuple[list[Issue], int]:
+def _group_issues(t: ir.Table, limit: int, names: _ColumnNames, steps: _Steps) -> tuple[list[Issue], int]:
     """Issues that need more than one row to see: duplicates, inconsistent enterprises, mixed periods.
 
     ``t`` holds canonical, individually valid rows.
@@ -931,49 +932,89 @@ def _group_issues(t: ir.Table, limit: int, names: _ColumnNames) -> tuple[list[Is
     total = 0
     t = t.mutate(**duplicate_key(t))
     keys = list(duplicate_key(t))
-    groups = t.group_by(keys).aggregate(n=t.count(), first=t._row.min())
-    groups = groups.filter(groups.n > 1)
-    summary = groups.aggregate(rows=groups.n.sum(), groups=groups.count()).to_pyarrow().to_pylist()[0]
+    all_groups = t.group_by(keys).aggregate(n=t.count(), first=t._row.min())
+    groups = all_groups.filter(all_groups.n > 1)
+    summary = steps.rows("duplicates", lambda: groups.aggregate(rows=groups.n.sum(), groups=groups.count()))[0]
     duplicate_count = int(summary["rows"] or 0) - int(summary["groups"] or 0)
     if duplicate_count:
         total += duplicate_count
         dup = t.join(groups, keys).filter(lambda r: r._row != r.first)
-        for row in dup.order_by(["_file", "_row"]).limit(limit).to_pyarrow().to_pylist():
+        for row in steps.rows("duplicate_rows", lambda: dup.order_by(["_file", "_row"]).limit(limit)):
             issues.append(_issue("accounting.input.duplicate_row", "item", row, names, first=row["first"]))
     order = t._file + ":" + t._row.cast("string").lpad(12, "0")
     per_enterprise = t.group_by("enterprise_id").aggregate(
         industries=t.industry.nunique(), regions=t.region.nunique(), names=t.enterprise_name.nunique()
     )
-    inconsistent = per_enterprise.filter(
-        (per_enterprise.industries > 1) | (per_enterprise.regions > 1) | (per_enterprise.names > 1)
-    ).count().execute()
+    inconsistent = steps.count("inconsistent", lambda: per_enterprise.filter(
+        (per_enterprise.industries > 1) | (per_enterprise.regions > 1) | (per_enterprise.names > 1)))
     for column in ("industry", "region", "enterprise_name") if inconsistent else ():
         firsts = t.group_by("enterprise_id").aggregate(first=t._row.argmin(order), other=t[column].argmin(order))
         joined = t.join(firsts, "enterprise_id").filter(
             lambda r, column=column: r[column].notnull() & (r[column] != r.other))
-        count = int(joined.count().execute())
+        count = steps.count(f"inconsistent_{column}", joined)
         total += count
-        for row in joined.order_by(["_file", "_row"]).limit(limit).to_pyarrow().to_pylist() if count else []:
+        listed = steps.rows(f"inconsistent_{column}_rows", joined.order_by(["_file", "_row"]).limit(limit)) if count else []
+        for row in listed:
             issues.append(_issue("accounting.input.inconsistent_enterprise", column, row, names,
                                  enterprise=row["enterprise_id"], other=row["other"], first=row["first"]))
     length = t.period.length()
     per_facility = t.group_by(["enterprise_id", "facility_id"]).aggregate(shortest=length.min(), longest=length.max())
-    if int(per_facility.filter(per_facility.shortest != per_facility.longest).count().execute()):
+    if steps.count("mixed", lambda: per_facility.filter(per_facility.shortest != per_facility.longest)):
         firsts = t.group_by(["enterprise_id", "facility_id"]).aggregate(
             first=t._row.argmin(order), other=t.period.argmin(order), other_text=t.period_text.argmin(order)
         )
         joined = t.join(firsts, ["enterprise_id", "facility_id"]).filter(
             lambda r: r.period.length() != r.other.length()
         )
-        total += int(joined.count().execute())
-        for row in joined.order_by(["_file", "_row"]).limit(limit).to_pyarrow().to_pylist():
+        total += steps.count("mixed_count", lambda: joined)
+        for row in steps.rows("mixed_rows", lambda: joined.order_by(["_file", "_row"]).limit(limit)):
             issues.append(_issue("accounting.input.mixed_periods", "period", row, names,
                                  facility=row["facility_id"], other=row["other_text"], first=row["first"]))
     return issues, total
 
 
-def validate_activity(source: ActivitySource, vocabulary: Vocabulary) -> ir.Table:
+class _Steps:
+    """How the detailed check runs its queries: through the run's :class:`~greenmfg.accounting.plans.Planner`
+    (each query's SQL compiled once per process) when it has one, else compiled on the spot."""
+
+    def __init__(self, con: ibis.BaseBackend, planner: Planner | None, words: int) -> None:
+        self.con, self.planner, self.words = con, planner, words
+
+    # each query is given as a function that builds it (built only when its SQL is compiled) or, where
+    # building is what the loop does anyway, as the expression itself
+
+    def view(self, name: str, build: Callable[[], ir.Table]) -> ir.Table:
+        if self.planner is None:
+            return self.con.create_view(name, build(), overwrite=True)
+        return self.planner.view(name, ("check", name, self.words), build)
+
+    def table(self, name: str, build: Callable[[], ir.Table]) -> ir.Table:
+        if self.planner is None:
+            return self.con.create_table(name, build(), overwrite=True)
+        return self.planner.table(name, ("check", name, self.words), build)
+
+    def rows(self, stage: str, build: Callable[[], ir.Table] | ir.Table) -> list[dict[str, Any]]:
+        made = build if callable(build) else lambda: build
+        if self.planner is None:
+            return list(made().to_pyarrow().to_pylist())
+        return list(self.planner.arrow(("check", stage, self.words), made).to_pylist())
+
+    def arrow(self, stage: str, build: Callable[[], ir.Table]) -> pa.Table:
+        if self.planner is None:
+            return build().to_pyarrow()
+        return self.planner.arrow(("check", stage, self.words), build)
+
+    def count(self, stage: str, build: Callable[[], ir.Table] | ir.Table) -> int:
+        made = build if callable(build) else lambda: build
+        return int(self.rows(stage, lambda: made().aggregate(n=ibis._.count()))[0]["n"] or 0)
+
+
+def validate_activity(source: ActivitySource, vocabulary: Vocabulary, *, maps: Maps | None = None,
+                      planner: Planner | None = None) -> ir.Table:
     """Check every row and return the canonical activity table.
+
+    ``maps`` and ``planner``: the run's lookup tables and planner (the check then builds no maps of its
+    own and compiles each query once per process), else both are made here.
 
     Returns
     -------
@@ -995,13 +1036,13 @@ def validate_activity(source: ActivitySource, vocabulary: Vocabulary) -> ir.Tabl
     issues = list(source.issues)
     if any(i.code == "accounting.input.missing_column" for i in issues):
         raise ValidationFailed(issues=issues, total=len(issues))
-    maps = Maps(source.table, vocabulary)
+    maps = maps or Maps(source.table, vocabulary)
     names = _ColumnNames(source)
-    con = source.con
+    steps = _Steps(source.con, planner, maps.duplicate_words)
     # The wide plan (joins + every rule) runs once: its detail stays a view for the error listing,
     # and the rows it checked are stored once, compactly, with the rules as bitmasks of 62 rules each
     # (``flags``, ``flags_1``: a 64-bit integer holds no more).
-    joined = con.create_view("greenmfg_joined", _joined(source.table, maps), overwrite=True)
+    joined = steps.view("greenmfg_joined", lambda: _joined(source.table, maps))
     flags = [c for c in joined.columns if c.startswith("f_")]
     words = [flags[i:i + _FLAGS_PER_WORD] for i in range(0, len(flags), _FLAGS_PER_WORD)]
     assert len(words) <= 2, "more rules than two flag words hold"
@@ -1010,18 +1051,20 @@ def validate_activity(source: ActivitySource, vocabulary: Vocabulary) -> ir.Tabl
              for w, word in enumerate(words)}
     extra_words = tuple(m for m in masks if m != "flags")
     # the sheet is kept for the findings of the cross-row checks (they name the cell, on its sheet)
-    t = con.create_table("greenmfg_checked", canonical_columns(joined.mutate(**masks), extra=("_sheet", *extra_words)),
-                         overwrite=True)
+    t = steps.table("greenmfg_checked", lambda: canonical_columns(joined.mutate(**masks),
+                                                                  extra=("_sheet", *extra_words)))
     failing = ibis.or_(*(t[m] != 0 for m in masks))
     bad = t.filter(failing)
-    flag_counts = t.aggregate(**{c: ((t[m] >> i) & 1).sum() for m, word in zip(masks, words, strict=True)
-                                 for i, c in enumerate(word)}).to_pyarrow()
+    flag_counts = steps.arrow("flag_counts", lambda: t.aggregate(**{
+        c: ((t[m] >> i) & 1).sum() for m, word in zip(masks, words, strict=True) for i, c in enumerate(word)}))
     total = len(issues) + sum(int(v[0].as_py() or 0) for v in flag_counts.columns)
     if total:
-        rows = bad.order_by(["_file", "_row"]).limit(MAX_LISTED_ISSUES).select("_file", "_row")
-        listed = joined.join(rows, ["_file", "_row"]).order_by(["_file", "_row"]).to_pyarrow().to_pylist()
-        issues.extend(_row_issues(listed, vocabulary, names))
-    group_issues, group_total = _group_issues(t.filter(~failing), MAX_LISTED_ISSUES, names)
+        def listed_rows() -> ir.Table:
+            rows = bad.order_by(["_file", "_row"]).limit(MAX_LISTED_ISSUES).select("_file", "_row")
+            return joined.join(rows, ["_file", "_row"]).order_by(["_file", "_row"])
+
+        issues.extend(_row_issues(steps.rows("listed", listed_rows), vocabulary, names))
+    group_issues, group_total = _group_issues(t.filter(~failing), MAX_LISTED_ISSUES, names, steps)
     issues.extend(group_issues)
     total += group_total
     if total:

@@ -207,17 +207,22 @@ class _Levels:
 
 def _context_tables(run: AccountingRun, definitions: Definitions) -> tuple[
         dict[_KEY, dict[str, Any]], dict[_KEY, set[tuple[str, str]]]]:
+    # each query's SQL is compiled once per process (the run's planner)
+    planner = run.planner
     energy = {
         (e["enterprise_id"], e["facility_id"], e["period"]): e
-        for e in calc.facility_energy(run.lines).to_pyarrow().to_pylist()
+        for e in planner.arrow("benchmark_energy", lambda: calc.facility_energy(run.lines)).to_pylist()
     }
     # the numerator is the accounting's own total (exact decimal sum), not a second sum
-    for t in run.totals.select("enterprise_id", "facility_id", "period", "energy_tce").to_pyarrow().to_pylist():
+    for t in planner.arrow("benchmark_totals", lambda: run.totals.select(
+            "enterprise_id", "facility_id", "period", "energy_tce")).to_pylist():
         energy.setdefault((t["enterprise_id"], t["facility_id"], t["period"]), {})["total_energy_tce"] = t["energy_tce"]
     inputs: dict[_KEY, set[tuple[str, str]]] = defaultdict(set)
     items = definitions.input_items()
     if items:
-        for i in calc.facility_inputs(run.lines, items).to_pyarrow().to_pylist():
+        # (the items are written into the SQL: part of its key)
+        for i in planner.arrow(("benchmark_inputs", tuple(items)),
+                               lambda: calc.facility_inputs(run.lines, items)).to_pylist():
             inputs[(i["enterprise_id"], i["facility_id"], i["period"])].add((i["item"], i["flow"]))
     return energy, inputs
 
@@ -260,13 +265,14 @@ def benchmark(run: AccountingRun, options: BenchmarkOptions | None = None, *,
         label, _ = _edition_label(catalog.dataset(options.edition).info.edition)
         editions = {**editions, label: options.edition}
     edition = resolve_edition(options.edition, editions)
-    facilities = {(t["enterprise_id"], t["facility_id"]) for t in
-                  run.totals.select("enterprise_id", "facility_id").distinct().to_pyarrow().to_pylist()}
+    facilities = {(t["enterprise_id"], t["facility_id"]) for t in run.planner.arrow(
+        "benchmark_facilities", lambda: run.totals.select("enterprise_id", "facility_id").distinct()).to_pylist()}
     attributes = (read_attributes(options.attributes, definitions, facilities)
                   if options.attributes is not None else None)
     energy, inputs = _context_tables(run, definitions)
-    products = run.products.select("enterprise_id", "facility_id", "period", "product", "quantity", "unit") \
-        .order_by(["enterprise_id", "facility_id", "period", "product"]).to_pyarrow().to_pylist()
+    products = run.planner.arrow("benchmark_products", lambda: run.products.select(
+        "enterprise_id", "facility_id", "period", "product", "quantity", "unit").order_by(
+        ["enterprise_id", "facility_id", "period", "product"])).to_pylist()
     outputs: dict[_KEY, dict[str, float]] = defaultdict(dict)
     for p in products:
         outputs[(p["enterprise_id"], p["facility_id"], p["period"])][p["product"]] = p["quantity"]
