@@ -22,8 +22,17 @@ from greenmfg.accounting.models import FacilityResult
 from greenmfg.compliance.stored import StoredPlantYear
 from greenmfg.db.session import Database
 from greenmfg.pathways import service
-from greenmfg.pathways.stored_scenario import POLICY_KEY, ROUTE_KEY, attainment_year
-from tests.factories import Login, PageSession, World, commit, page_text, sheet_records
+from greenmfg.pathways.scenarios import INDEX_UNIT
+from greenmfg.pathways.stored_scenario import OTHER, POLICY_KEY, ROUTE_KEY, attainment_year
+from tests.factories import (
+    ACTIVITY_HEADER,
+    Login,
+    PageSession,
+    World,
+    commit,
+    page_text,
+    sheet_records,
+)
 from tests.pathways.test_decomposition import GLASS, STEEL, activity_csv, glass, steel
 
 #: the diagnosis's worked motor (tests/diagnosis/test_api.py): 4 poles 7.5 kW at 88.0 %, 6000 h × 0.75
@@ -183,6 +192,9 @@ def test_a_region_run_lists_each_industry(client: TestClient, login: Login, seed
     table = re.search(r'data-testid="industry-pathways".*?</table>', shown.text, re.S)
     assert table is not None and "钢铁" in table.group(0) and "平板玻璃" in table.group(0)
     assert 'data-testid="derivation"' in shown.text and 'id="pw-bands"' in shown.text
+    from tests.platform.test_zh_text import problems, visible
+
+    assert not problems("the region's scenario", visible(shown.text).texts)
     # the workbook: a row per industry and scenario, with the peak deadline
     book = load_workbook(io.BytesIO(page.get("/pathways/region.xlsx").content))
     sheet = next(ws for ws in book.worksheets if ws.title == "各行业对比")
@@ -261,6 +273,10 @@ def test_the_enterprise_page_runs_the_scenario_from_my_data(client: TestClient, 
     if locale == "zh-CN":
         assert "用我的数据生成情景" in text and "取值来源" in text and "平板玻璃" in derivation.group(0)
         assert "天然气" in derivation.group(0) and "natural_gas" not in derivation.group(0)
+        # words, not codes (the check of tests/platform/test_zh_text.py)
+        from tests.platform.test_zh_text import problems, visible
+
+        assert not problems("the enterprise's scenario", visible(answer.text).texts)
     else:
         assert "Scenario from my data" in text and "Where the values come from" in text
         assert "Natural gas" in derivation.group(0) or "natural gas" in derivation.group(0)
@@ -271,3 +287,23 @@ def test_the_enterprise_page_runs_the_scenario_from_my_data(client: TestClient, 
     book = load_workbook(io.BytesIO(page.get(f"/enterprises/{seeded.org('glass')}/pathways/scenario.xlsx").content))
     assert ("取值来源" if locale == "zh-CN" else "Where the values come from") in book.sheetnames
     assert page.get(f"/enterprises/{seeded.org('glass')}/pathways/scenario.pdf").content[:5] == b"%PDF-"
+
+
+def test_energy_use_without_product_output_is_an_activity_index(client: TestClient, login: Login, world: World,
+                                                                 database: Database) -> None:
+    """An enterprise that reports energy only (no produced line): its whole stored year in a sector ``other``."""
+    rows = [",".join(ACTIVITY_HEADER)] + [
+        f"E-CEMENT,苏州示例水泥有限公司,水泥,320000,E-CEMENT-F1,2024,{item},{quantity},{unit},{flow}"
+        for item, quantity, unit, flow in (("烟煤", 3000, "吨", "consumed"), ("电力", 500, "万千瓦时", "purchased"))]
+    commit(client, login("cement"), world.org("cement"), ("\n".join(rows) + "\n").encode("utf-8"))
+    body = client.get(f"/api/v1/pathways/enterprises/{world.org('cement')}/scenario", headers=login("cement")).json()
+    expected = stored(database, [world.org("cement")], 2024)
+    assert expected["total"] > 0
+    sector = baseline(body["run"])["sectors"][0]
+    assert (sector["key"], sector["unit"], sector["output"][0]) == (OTHER, INDEX_UNIT, 1.0)
+    assert sector["total_tco2"][0] == pytest.approx(expected["total"], rel=1e-9)
+    assert sector["energy_tce"][0] == pytest.approx(expected["energy"], rel=1e-9)
+    # the index grows with its growth rate (the file is the user's to edit)
+    text = body["yaml"].replace("growth_pct: 0", "growth_pct: -3")
+    shrunk = service.uploaded_scenario("c.yaml", text.encode("utf-8")).to_document()
+    assert shrunk["scenarios"][0]["total_tco2"][1] == pytest.approx(expected["total"] * 0.97, rel=1e-9)

@@ -185,8 +185,8 @@ def _industry_rows(run: PathwayRun, t: Translator) -> list[dict[str, Any]]:
     from greenmfg.refdata.words import key_name, unit_name
 
     zh = _zh(t)
-    if not any(s.industries for s in run.scenarios):
-        return []
+    if run.scope == "enterprise" or not any(s.industries for s in run.scenarios):
+        return []   # one enterprise: no industries to set side by side (an industry's deadline is not its own)
     return [{**row, "name": key_name(row["industry"], zh=zh), "scenario_name": row["scenario_zh" if zh else "scenario_en"],
              "unit_name": unit_name(row["unit"], zh=zh) if row["unit"] else "",
              "deadline_name": (row["deadline"]["name_zh"] if zh else row["deadline"]["name_en"]) if row["deadline"]

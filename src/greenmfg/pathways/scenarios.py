@@ -46,6 +46,7 @@ __all__ = [
     "DEFAULT_SEED",
     "FUEL_DATASET",
     "GRID_DATASET",
+    "INDEX_UNIT",
     "PEAK_REFERENCE",
     "TARGETS_DATASET",
     "Banded",
@@ -70,6 +71,9 @@ ELECTRICITY_DATASET = "energy_coefficients/gbt2589-2020"
 DEFAULT_DRAWS = 1000
 DEFAULT_SEED = 20260101
 GJ_PER_TCE = 29.3076   # GB/T 2589-2020 §3: 1 kgce = 29 307.6 kJ
+#: the unit of a sector whose output is an activity index (energy use without a product): not added to
+#: an industry's output
+INDEX_UNIT = "index"
 CO2_PER_C = 44.0 / 12.0
 ELECTRICITY = "electricity"
 
@@ -158,7 +162,8 @@ class IndustryResult:
     """The sectors of one industry summed (a scenario whose sectors name their ``industry``).
 
     ``output`` is the sectors' output summed when they share one unit (else None: tonnes of one
-    product and boxes of another do not add up)."""
+    product and boxes of another do not add up); a sector counted in an activity index
+    (:data:`INDEX_UNIT`) adds its emissions, not its output."""
 
     key: str
     sectors: list[str]
@@ -640,11 +645,12 @@ def _industries(sectors: Sequence[SectorResult], years: list[int], tolerance: fl
     out = []
     for key, members in groups.items():
         total = np.sum([x.total_tco2 for x in members], axis=0)
-        units = {x.unit for x in members}
+        made = [x for x in members if x.unit != INDEX_UNIT]
+        units = {x.unit for x in made}
         peak = model.peak_analysis(total[None, :], tolerance=tolerance)
         out.append(IndustryResult(
             key=key, sectors=[x.key for x in members], unit=next(iter(units)) if len(units) == 1 else None,
-            output=_list(np.sum([x.output for x in members], axis=0)) if len(units) == 1 else None,
+            output=_list(np.sum([x.output for x in made], axis=0)) if len(units) == 1 else None,
             energy_tce=_list(np.sum([x.energy_tce for x in members], axis=0)), total_tco2=_list(total),
             peak_year=years[int(peak.index[0])], peak_tco2=float(peak.value[0]), peaked=bool(peak.peaked[0]),
             plateau=(years[int(peak.plateau_start[0])], years[int(peak.plateau_end[0])]),

@@ -12,8 +12,10 @@ Sectors
     industry's products, a region's products of each industry (``key: <industry>.<product>``, with
     ``industry:`` so that the run is also summed per industry). A result's energy and emissions are
     shared among its products the way the decomposition shares them
-    (:func:`~greenmfg.pathways.decomposition.product_shares`). A result without output is left out
-    (a warning in the derivation names it and its emissions).
+    (:func:`~greenmfg.pathways.decomposition.product_shares`). Results without product output
+    (auxiliary facilities, enterprises that report energy only) make the sector ``other`` (an area's
+    ``<industry>.other``) whose output is an activity index (unit ``index``, 1 in the base year), so
+    that the scope's whole stored energy and emissions are in the scenario.
 One route per sector (``stored``: the plants as accounted)
     ``energy_intensity`` = energy / output × 1000 [kgce per unit]; ``fuel_mix`` = each carrier's
     share of the energy the derivation lines bring in (fuels and heat by their item key, purchased
@@ -55,10 +57,11 @@ from greenmfg.accounting.models import FacilityResult
 from greenmfg.errors import Finding, UnitError, ValidationFailed
 from greenmfg.findings import Locator
 from greenmfg.orgs.models import Facility, Organisation
-from greenmfg.pathways.decomposition import Scope, product_shares
+from greenmfg.pathways.decomposition import ProductShare, Scope, product_shares
 from greenmfg.pathways.scenario_file import read_scenario_file
 from greenmfg.pathways.scenarios import (
     ELECTRICITY,
+    INDEX_UNIT,
     PathwayRun,
     electricity_coefficient,
     run_scenarios,
@@ -66,11 +69,14 @@ from greenmfg.pathways.scenarios import (
 from greenmfg.refdata.catalog import Catalog, load_catalog
 from greenmfg.units import conversion_factor
 
-__all__ = ["END_YEAR", "POLICY_KEY", "ROUTE_KEY", "StoredScenario", "attainment_year", "build_stored_scenario",
+__all__ = ["END_YEAR", "OTHER", "POLICY_KEY", "ROUTE_KEY", "StoredScenario", "attainment_year", "build_stored_scenario",
            "industry_table", "run_stored_scenario"]
 
 #: the route of every generated sector (the plants as accounted)
 ROUTE_KEY = "stored"
+#: the sector of the results without product output (auxiliary facilities, enterprises reporting energy only):
+#: its output is an activity index, 1 in the base year
+OTHER = "other"
 #: the policy scenario of the stored benchmark gaps and the equipment register's measures
 POLICY_KEY = "stored_measures"
 #: the last year of a generated scenario
@@ -174,6 +180,9 @@ def _visible(scope: Scope) -> Any:
 def _names(product: str) -> tuple[str, str]:
     from greenmfg.refdata.vocabulary import load_vocabulary
 
+    if product == OTHER:
+        return "其他用能（无产品产量）", "Energy use without product output"
+
     item = load_vocabulary().items.get(product)
     return (item.name_zh, item.name_en) if item is not None else (product, product)
 
@@ -226,20 +235,10 @@ def _read_results(session: Session, scope: Scope, year: int, warnings: list[Find
     at = Locator(code_prefix=_PREFIX)
     sectors: dict[str, _Sector] = {}
     grid_refs: set[str] = set()
-    left_out = 0
     for result, code, industry, enterprise_name in rows:
         made = product_shares(result.products)
-        if not made:
-            left_out += 1
-            if left_out <= _DETAIL_LIMIT:
-                warnings.append(at.finding(
-                    "no_output", "products", f"{code} {result.period}",
-                    f"{code}, facility {result.facility_id}, {result.period}: no product output; its "
-                    f"{result.total_tco2e:,.1f} tCO2e and {result.energy_tce:,.1f} tce are not in the scenario",
-                    f"{code} 设施 {result.facility_id} {result.period} 没有产品产量：其 {result.total_tco2e:,.1f} tCO2e、"
-                    f"{result.energy_tce:,.1f} tce 未计入情景", "record the output with the activity data",
-                    "请在活动数据中填写产品产量", row=None, severity="warning"))
-            continue
+        if not made:   # energy use without product output: an activity index of the base year
+            made = [ProductShare(OTHER, 0.0, INDEX_UNIT, 1.0)]
         lines = result.lines
         for part in made:
             key = part.product if scope.kind != "region" else f"{industry}.{part.product}"
@@ -253,7 +252,7 @@ def _read_results(session: Session, scope: Scope, year: int, warnings: list[Find
                     f"按 {sector.unit} 相加", "check the units of the activity data", "请检查活动数据的单位",
                     row=None, severity="warning"))
             share = part.share
-            sector.output += part.quantity
+            sector.output = 1.0 if part.product == OTHER else sector.output + part.quantity
             sector.energy += float(result.energy_tce or 0.0) * share
             sector.total += float(result.total_tco2e or 0.0) * share
             for category, column in _CATEGORIES.items():
@@ -287,11 +286,6 @@ def _read_results(session: Session, scope: Scope, year: int, warnings: list[Find
                     sector.electricity_tce += energy * share
                     grid_refs.update(str(p.get("ref")) for p in line.get("parameters") or ()
                                      if p.get("name") == "emission_factor" and p.get("ref"))
-    if left_out > _DETAIL_LIMIT:
-        warnings.append(at.finding("no_output", "products", left_out,
-                                   f"{left_out} facility results without product output in all are not in the scenario",
-                                   f"共 {left_out} 条没有产品产量的设施结果未计入情景", "record the output with the activity data",
-                                   "请在活动数据中填写产品产量", row=None, severity="warning"))
     return sectors, grid_refs
 
 
@@ -462,6 +456,8 @@ def build_stored_scenario(session: Session, scope: Scope, year: int, *, title_zh
                       f"{'……' if len(enterprises) > 10 else ''}）的 {len(results)} 条设施结果；结果编号 {_ids(results)}；"
                       f"核算运行 {_ids(runs)}")
     ref = f"facility_results:{_ids(results, 200)}"
+    derivation.append(_entry("results", "", "The counted accounting results read", "读取的计入核算结果", len(results),
+                             "", stored_from, stored_from_zh, ref))
 
     file_sectors: list[dict[str, Any]] = []
     policy_sectors: list[dict[str, Any]] = []
@@ -469,6 +465,9 @@ def build_stored_scenario(session: Session, scope: Scope, year: int, *, title_zh
     detail = 0
     for key, s in sorted(sectors.items()):
         name_zh, name_en = _names(s.product)
+        sector_from = f"counted accounting results of {year}: {len(s.results)} facility-period result(s) (first row)"
+        sector_from_zh = f"{year} 年计入的核算结果：{len(s.results)} 条设施结果（见第一行）"
+        sector_ref = f"facility_results:{_ids(s.results, 200)}"
         intensity = s.intensity
         inputs = sum(s.carriers.values())
         mix = {c: v / inputs for c, v in sorted(s.carriers.items(), key=lambda kv: -kv[1]) if v > 0} if inputs > 0 \
@@ -495,39 +494,40 @@ def build_stored_scenario(session: Session, scope: Scope, year: int, *, title_zh
         file_sectors.append(sector)
         recorded[(key, None)] = (s.output, s.energy, s.total)
         unit = s.unit or "t"
+        output_words = (f"Output of {name_en} in {year}", f"{year} 年{name_zh}产量") if s.product != OTHER else (
+            f"{name_en}: activity index (1 in {year}; edit its growth)", f"{name_zh}：活动指数（{year} 年 = 1，可编辑其增长率）")
         derivation += [
-            _entry("output", key, f"Output of {name_en} in {year}", f"{year} 年{name_zh}产量", s.output, unit,
-                   stored_from, stored_from_zh, ref),
+            _entry("output", key, output_words[0], output_words[1], s.output, unit, sector_from, sector_from_zh, sector_ref),
             _entry("energy", key, f"Energy consumption of {name_en} (shared among a facility's products as in "
                    "the decomposition)", f"{name_zh}综合能耗（按分解的规则在设施的产品间分摊）", s.energy, "tce",
-                   stored_from, stored_from_zh, ref),
+                   sector_from, sector_from_zh, sector_ref),
             _entry("energy_intensity", key, f"Energy intensity of {name_en} = energy / output × 1000",
-                   f"{name_zh}单位产品能耗 = 能耗 / 产量 × 1000", intensity, f"kgce/{unit}", stored_from,
-                   stored_from_zh, ref),
+                   f"{name_zh}单位产品能耗 = 能耗 / 产量 × 1000", intensity, f"kgce/{unit}", sector_from,
+                   sector_from_zh, sector_ref),
             _entry("emissions", key, f"Emissions of {name_en} as stored (combustion {s.stored['combustion']:,.1f}, "
                    f"process {s.stored['process']:,.1f}, purchased electricity {s.stored['electricity']:,.1f}, "
                    f"purchased heat {s.stored['heat']:,.1f}, exported {s.stored['exported']:,.1f})",
                    f"{name_zh}排放量（燃料燃烧 {s.stored['combustion']:,.1f}，工业过程 {s.stored['process']:,.1f}，"
                    f"外购电力 {s.stored['electricity']:,.1f}，外购热力 {s.stored['heat']:,.1f}，"
-                   f"输出电力热力 {s.stored['exported']:,.1f}）", s.total, "tCO2e", stored_from, stored_from_zh, ref),
+                   f"输出电力热力 {s.stored['exported']:,.1f}）", s.total, "tCO2e", sector_from, sector_from_zh, sector_ref),
             _entry("fuel_mix", key, f"Fuel mix of {name_en}: each carrier's share of the energy brought in "
                    f"({', '.join(f'{_names(c)[1]} {v:.1%}' for c, v in mix.items())})",
                    f"{name_zh}能源结构：各能源品种占输入能源的比例（{'，'.join(f'{_names(c)[0]} {v:.1%}' for c, v in mix.items())}）",
-                   None, "", "derivation lines of the same results (energy_tce by item)",
-                   "同一批核算结果的计算过程行（按能源品种的 energy_tce）", ref),
+                   None, "", "derivation lines of the same results (each carrier's energy)",
+                   "同一批核算结果的计算过程行（各能源品种的能耗）", sector_ref),
             _entry("process", key, f"Process and other emissions of {name_en} per unit of output: stored process "
                    f"{s.stored['process']:,.1f} + exported {s.stored['exported']:,.1f} + the rest "
                    f"{rest - s.stored['process'] - s.stored['exported']:,.3f} tCO2e (factors of this sector against "
                    "the scope's), over the output",
                    f"{name_zh}单位产品过程及其他排放：工业过程 {s.stored['process']:,.1f} + 输出电力热力 "
                    f"{s.stored['exported']:,.1f} + 其余 {rest - s.stored['process'] - s.stored['exported']:,.3f} tCO2e"
-                   "（本部门因子与全范围因子之差），除以产量", process_ef, f"tCO2e/{unit}", stored_from, stored_from_zh, ref),
+                   "（本部门因子与全范围因子之差），除以产量", process_ef, f"tCO2e/{unit}", sector_from, sector_from_zh, sector_ref),
         ]
         if s.exported_energy:
             derivation.append(_entry(
                 "exported_energy", key, f"Energy {name_en}'s facilities supplied outside (in the net energy)",
-                f"{name_zh}所在设施对外输出的能源（已从综合能耗中扣除）", s.exported_energy, "tce", stored_from,
-                stored_from_zh, ref))
+                f"{name_zh}所在设施对外输出的能源（已从综合能耗中扣除）", s.exported_energy, "tce", sector_from,
+                sector_from_zh, sector_ref))
         if mwh > 0 and s.mwh > 0 and abs(s.electricity_tce / s.mwh - coefficient) > 0.01 * coefficient:
             warnings.append(Locator(code_prefix=_PREFIX).finding(
                 "electricity_basis", "electricity", key,
@@ -563,9 +563,9 @@ def build_stored_scenario(session: Session, scope: Scope, year: int, *, title_zh
                     f"数值 {number(row.value)}，标杆水平 {number(row.benchmark_level)}，基准水平 "
                     f"{number(row.baseline_level)} {unit_zh}，{cls_zh}，与标杆水平差距 {number(row.gap_to_benchmark)}"
                     + ("" if plant["used"] else "：无数值或水平，该设施保持不变"),
-                    row.gap_to_benchmark, row.unit, f"stored benchmark results (benchmark_plant_years {row.id}, "
-                    f"option newest, reference key {row.reference_key[:12]})",
-                    f"已存储的能效对标结果（benchmark_plant_years {row.id}，最新版本，参考数据键 {row.reference_key[:12]}）",
+                    row.gap_to_benchmark, row.unit, f"stored benchmark results (plant-year record {row.id}, the "
+                    "newest edition with a value per indicator)",
+                    f"已存储的能效对标结果（年度对标记录 {row.id}，各指标有数值的最新版本）",
                     f"benchmark_plant_years:{row.id}"))
             if bench.classified and bench.level < intensity * (1 - 1e-12):
                 target_year = attainment_year(year)
@@ -617,8 +617,8 @@ def build_stored_scenario(session: Session, scope: Scope, year: int, *, title_zh
         derivation.append(_entry(
             "fuel_ef", "", f"Emission factor of {_names(carrier)[1]}: its lines' combustion CO2 / their energy over "
             "the scope", f"{_names(carrier)[0]}排放因子：其计算过程行的燃烧二氧化碳 / 能耗（全范围）", value, "tCO2/tce",
-            "derivation lines of the same results (co2e_t and energy_tce by item)",
-            "同一批核算结果的计算过程行（按能源品种的 co2e_t 与 energy_tce）", ref))
+            "derivation lines of the same results (each carrier's CO2 and energy)",
+            "同一批核算结果的计算过程行（各能源品种的二氧化碳排放和能耗）", ref))
     document: dict[str, Any] = {
         "title": title_zh[:200], "title_en": title_en[:200], "scope": scope.kind, "region": region,
         "base_year": year, "end_year": END_YEAR, "plateau_tolerance_pct": 2}
@@ -630,8 +630,9 @@ def build_stored_scenario(session: Session, scope: Scope, year: int, *, title_zh
         derivation.append(_entry(
             "grid_factor", "", f"Grid emission factor of {year}: purchased electricity's CO2 / MWh ({refs}); held in "
             "every later year (no projection: edit grid_factor.path)",
-            f"{year} 年电网排放因子：外购电力排放 / 电量（{refs}）；此后各年保持不变（无预测值：请编辑 grid_factor.path）",
-            grid, "tCO2/MWh", stored_from, stored_from_zh, ref))
+            f"{year} 年电网排放因子：外购电力排放 / 电量（{refs}）；此后各年保持不变（无预测值：请在情景文件中编辑电网排放因子路径）",
+            grid, "tCO2/MWh", f"counted accounting results of {year} (first row)", f"{year} 年计入的核算结果（见第一行）",
+            ref))
     else:
         derivation.append(_entry(
             "grid_factor", "", "No purchased electricity in the base year: the grid factor path is the library's "
@@ -647,17 +648,17 @@ def build_stored_scenario(session: Session, scope: Scope, year: int, *, title_zh
                                  "Benchmark attainment and equipment upgrades", "changes": {"sectors": policy_sectors}}]
     derivation += [
         _entry("assumption", "", "Baseline: output, energy intensity and fuel mix held at the base year "
-               "(growth_pct: 0)", "基准情景：产量、单位产品能耗和能源结构保持基准年水平（growth_pct: 0）", 0, "%/yr",
+               "(growth_pct: 0)", "基准情景：产量、单位产品能耗和能源结构保持基准年水平（年增长率为 0）", 0, "%/yr",
                "greenmfg's default, not a forecast: edit output.growth_pct",
-               "greenmfg 默认值，并非预测：请编辑 output.growth_pct"),
+               "greenmfg 默认值，并非预测：请在情景文件中编辑产量增长率"),
         _entry("assumption", "", f"Equipment measures in place from {year + 1} (ramp_years: 0)",
-               f"设备节能措施自 {year + 1} 年起实施（ramp_years: 0）", year + 1, "", "greenmfg's default",
+               f"设备节能措施自 {year + 1} 年起一次实施到位", year + 1, "", "greenmfg's default",
                "greenmfg 默认值"),
     ]
     if electricity_tce and mwh:
         derivation.append(_entry(
-            "electricity", "", "Purchased electricity of the base year", "基准年外购电力", mwh, "MWh", stored_from,
-            stored_from_zh, ref))
+            "electricity", "", "Purchased electricity of the base year", "基准年外购电力", mwh, "MWh",
+            f"counted accounting results of {year} (first row)", f"{year} 年计入的核算结果（见第一行）", ref))
     header = [
         _comment("greenmfg: a scenario file written from the stored data (format: greenmfg/pathways/README.md)."),
         _comment(f"Scope: {scope.kind}; base year {year}; {stored_from}."),
