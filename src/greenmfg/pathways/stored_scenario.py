@@ -349,8 +349,8 @@ class _Saving:
     derivation: dict[str, Any]
 
 
-def _measures(session: Session, scope: Scope, year: int, sectors: Mapping[str, _Sector],
-              warnings: list[Finding]) -> dict[str, list[_Saving]]:
+def _measures(session: Session, scope: Scope, year: int, sectors: Mapping[str, _Sector]
+              ) -> dict[str, list[_Saving]]:
     """The equipment register's replacement measures with an energy saving, shared among the sectors."""
     from greenmfg.diagnosis import service as diagnosis
     from greenmfg.diagnosis.models import Equipment
@@ -414,7 +414,7 @@ def build_stored_scenario(session: Session, scope: Scope, year: int, *, title_zh
     Raises
     ------
     ValidationFailed
-        No counted result with product output in the scope and year.
+        No counted result in the scope and year.
     """
     catalog = catalog or load_catalog()
     derivation: list[dict[str, Any]] = []
@@ -425,12 +425,12 @@ def build_stored_scenario(session: Session, scope: Scope, year: int, *, title_zh
         where = scope.enterprise_id if scope.kind == "enterprise" else \
             "/".join(p for p in (scope.province, scope.city, scope.industry) if p)
         raise ValidationFailed([Locator(code_prefix=_PREFIX).finding(
-            "no_results", "year", year, f"no counted results with product output in {year} ({scope.kind} {where})",
-            f"{year} 年没有含产品产量的计入核算结果（{where}）", "commit the accounting data of the year, with the "
-            "output of the products, or choose another year", "请先提交该年份含产品产量的核算数据，或选择其他年份",
+            "no_results", "year", year, f"no counted results in {year} ({scope.kind} {where})",
+            f"{year} 年没有计入的核算结果（{where}）", "commit the accounting data of the year, or choose another year",
+            "请先提交该年份的核算数据，或选择其他年份",
             row=None)], 1)
     benchmarks = _benchmarks(session, scope, year, sectors)
-    savings = _measures(session, scope, year, sectors, warnings)
+    savings = _measures(session, scope, year, sectors)
     coefficient = electricity_coefficient(catalog)
 
     # the scope's factors: each fuel's combustion CO2 per tce, the grid's CO2 per MWh
