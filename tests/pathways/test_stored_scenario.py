@@ -307,3 +307,43 @@ def test_energy_use_without_product_output_is_an_activity_index(client: TestClie
     text = body["yaml"].replace("growth_pct: 0", "growth_pct: -3")
     shrunk = service.uploaded_scenario("c.yaml", text.encode("utf-8")).to_document()
     assert shrunk["scenarios"][0]["total_tco2"][1] == pytest.approx(expected["total"] * 0.97, rel=1e-9)
+
+
+def test_a_facility_supplying_more_energy_than_it_uses_has_a_negative_intensity(client: TestClient, login: Login,
+                                                                                 world: World,
+                                                                                 database: Database) -> None:
+    """A works that supplies more energy than it takes in (here: 2 000 MWh of electricity out, 100 t of coke in):
+    its net energy is negative, so is the generated intensity, and the base year is still the stored one."""
+    commit(client, login("steel"), world.org("steel"), activity_csv(STEEL, [
+        ("2024", "焦炭", 100.0, "吨", "consumed"), ("2024", "电力", 200.0, "万千瓦时", "exported"),
+        ("2024", "粗钢", 10000.0, "吨", "produced")]))
+    expected = stored(database, [world.org("steel")], 2024)
+    assert expected["energy"] < 0
+    body = client.get(f"/api/v1/pathways/enterprises/{world.org('steel')}/scenario", headers=login("steel")).json()
+    route = yaml.safe_load(body["yaml"])["sectors"][0]["routes"][0]
+    assert route["energy_intensity"] < 0
+    assert route["energy_intensity"] == pytest.approx(expected["energy"] / 10000 * 1000, rel=1e-12)
+    assert route["fuel_mix"] == {"electricity": 1.0}     # what it supplies
+    base = baseline(body["run"])
+    assert base["energy_tce"][0] == pytest.approx(expected["energy"], rel=1e-9)
+    assert base["total_tco2"][0] == pytest.approx(expected["total"], rel=1e-9)
+
+
+def test_a_regions_measures_are_one_per_sector(client: TestClient, login: Login, seeded: World) -> None:
+    """Two equipment measures of the steel company: two measures in its own file, one in the region's (savings
+    multiply, as the model applies measures: 1 − (1 − s₁)(1 − s₂))."""
+    steel = seeded.org("steel")
+    transformer = {"kind": "变压器", "code": "T-1", "name": "1号配电变压器", "capacity_kva": 1000,
+                   "no_load_loss_w": 1150, "load_loss_w": 10300, "hours_per_year": 8760, "load_factor": 0.5}
+    for body in (MOTOR, transformer):
+        assert client.post(f"/api/v1/enterprises/{steel}/equipment", headers=login("steel"), json=body).status_code == 201
+    own = yaml.safe_load(client.get(f"/api/v1/pathways/enterprises/{steel}/scenario.yaml?year=2024",
+                                    headers=login("steel")).text)
+    pcts = [m["savings_pct"] for m in own["policies"][0]["changes"]["sectors"][0]["routes"][0]["measures"]]
+    assert len(pcts) == 2 and all(p > 0 for p in pcts)
+    region = yaml.safe_load(client.get("/api/v1/pathways/regions/130000/scenario.yaml?year=2024",
+                                       headers=login("hebei")).text)
+    sector = next(x for x in region["policies"][0]["changes"]["sectors"] if x["key"] == "steel.crude_steel")
+    [measure] = sector["routes"][0]["measures"]
+    assert measure["savings_pct"] == pytest.approx(100 * (1 - (1 - pcts[0] / 100) * (1 - pcts[1] / 100)), rel=1e-12)
+    assert "2" in measure["name"]

@@ -456,7 +456,8 @@ def _route(check: _Check, node: Any, path: str, base_year: int) -> RouteSpec | N
     name = check.text(data.get("name"), f"{here}.name", required=False) or key or ""
     name_en = check.text(data.get("name_en"), f"{here}.name_en", required=False) or name
     share = check.path_of(data.get("share"), f"{here}.share", required=False, high=1.0) or {FIRST_YEAR: 1.0}
-    intensity = check.path_of(data.get("energy_intensity"), f"{here}.energy_intensity")
+    # negative: a route that supplies more energy than it uses (a converter recovering its gas, 负能炼钢)
+    intensity = check.path_of(data.get("energy_intensity"), f"{here}.energy_intensity", low=None)
     mix_node = check.mapping(data.get("fuel_mix"), f"{here}.fuel_mix")
     mix: dict[str, Path_] = {}
     for fuel, value in (mix_node or {}).items():

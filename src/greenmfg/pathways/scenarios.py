@@ -59,6 +59,7 @@ __all__ = [
     "UncertaintyResult",
     "apply_base_year",
     "electricity_coefficient",
+    "library_grid_path",
     "run_scenarios",
     "scenario_pathways",
 ]
@@ -289,6 +290,14 @@ class PathwayRun:
 
 
 # --- binding the reference library ----------------------------------------------------------------
+
+def library_grid_path(catalog: Catalog | None = None, region: str = "CN") -> dict[int, float]:
+    """The grid factor path of the reference library (``pathway_grid_factors``) [tCO2/MWh]: what a
+    scenario without ``grid_factor`` runs with (the last year held after)."""
+    dataset = (catalog or load_catalog()).dataset(GRID_DATASET)
+    return {int(r["year"]): float(r["value"]) * conversion_factor(r["unit"], "tCO2/MWh") for r in dataset.records
+            if r["region"] == region and r["value"].strip()}
+
 
 def electricity_coefficient(catalog: Catalog | None = None) -> float:
     """Electricity in standard coal [kgce/kWh] the model counts with (``energy_coefficients/gbt2589-2020``,

@@ -19,7 +19,8 @@ Sectors
 One route per sector (``stored``: the plants as accounted)
     ``energy_intensity`` = energy / output × 1000 [kgce per unit]; ``fuel_mix`` = each carrier's
     share of the energy the derivation lines bring in (fuels and heat by their item key, purchased
-    electricity as ``electricity``); ``fuel_ef`` [tCO2/tce] of each fuel = its lines' combustion
+    electricity as ``electricity``), for a sector that supplies more energy than it uses (negative
+    intensity, a converter recovering its gas) each carrier's share of the energy it supplies; ``fuel_ef`` [tCO2/tce] of each fuel = its lines' combustion
     (and purchased-heat) CO2 / their energy over the whole scope; ``grid_factor`` in the base year =
     the purchased electricity's CO2 / MWh, held after (no projection: a stated assumption);
     ``process`` (ratio 1) = the rest of the sector's stored emissions per unit of output: process
@@ -54,6 +55,7 @@ from sqlalchemy.orm import Session, undefer
 
 from greenmfg.accounting.lines import preload_lines
 from greenmfg.accounting.models import FacilityResult
+from greenmfg.calc.scenarios import interpolate_path
 from greenmfg.errors import Finding, UnitError, ValidationFailed
 from greenmfg.findings import Locator
 from greenmfg.orgs.models import Facility, Organisation
@@ -64,6 +66,7 @@ from greenmfg.pathways.scenarios import (
     INDEX_UNIT,
     PathwayRun,
     electricity_coefficient,
+    library_grid_path,
     run_scenarios,
 )
 from greenmfg.refdata.catalog import Catalog, load_catalog
@@ -125,6 +128,12 @@ class _Sector:
     electricity_co2: float = 0.0
     electricity_tce: float = 0.0
     exported_energy: float = 0.0
+    #: energy [tce, negative] and CO2 [tCO2, negative] of the carriers supplied outside, by carrier
+    exported_carriers: dict[str, float] = field(default_factory=lambda: defaultdict(float))
+    exported_co2: dict[str, float] = field(default_factory=lambda: defaultdict(float))
+    #: electricity supplied outside [MWh, positive] and its CO2 as accounted [tCO2, negative]
+    exported_mwh: float = 0.0
+    exported_electricity_co2: float = 0.0
     plants: dict[tuple[int, int], _Plant] = field(default_factory=dict)
     results: set[int] = field(default_factory=set)
     runs: set[int] = field(default_factory=set)
@@ -132,8 +141,9 @@ class _Sector:
 
     @property
     def intensity(self) -> float:
-        """kgce per unit of output (0 for a net exporter of energy: the process term carries it)."""
-        return max(self.energy, 0.0) / self.output * 1000.0
+        """kgce per unit of output: negative for a net supplier of energy (a converter recovering more gas
+        than it uses: 负能炼钢)."""
+        return self.energy / self.output * 1000.0
 
 
 @dataclass(frozen=True)
@@ -274,6 +284,13 @@ def _read_results(session: Session, scope: Scope, year: int, warnings: list[Find
                 exported = line.get("flow") == "exported"
                 if exported or energy < 0:
                     sector.exported_energy += energy * share
+                    sector.exported_carriers[carrier] += energy * share
+                    sector.exported_co2[carrier] += co2 * share
+                    if electric and exported:
+                        sector.exported_mwh += _mwh(line.get("quantity"), str(line.get("unit") or "")) * share
+                        sector.exported_electricity_co2 += co2 * share
+                        grid_refs.update(str(p.get("ref")) for p in line.get("parameters") or ()
+                                         if p.get("name") == "emission_factor" and p.get("ref"))
                 elif energy > 0:
                     sector.carriers[carrier] += energy * share
                 if exported:
@@ -320,7 +337,7 @@ def _benchmarks(session: Session, scope: Scope, year: int, sectors: Mapping[str,
         plants: list[dict[str, Any]] = []
         classified = unclassified = 0
         for (enterprise_id, facility_id), plant in sector.plants.items():
-            intensity = max(plant.energy, 0.0) / plant.output * 1000.0 if plant.output else 0.0
+            intensity = plant.energy / plant.output * 1000.0 if plant.output else 0.0
             target = intensity
             for row, code, facility_code in by_plant.get((key, enterprise_id, facility_id), []):
                 if row.value is None or row.benchmark_level is None or row.value <= 0:
@@ -442,9 +459,22 @@ def build_stored_scenario(session: Session, scope: Scope, year: int, *, title_zh
                 fuel_energy[carrier] += value
                 fuel_co2[carrier] += s.carrier_co2.get(carrier, 0.0)
     fuel_ef = {c: max(fuel_co2[c], 0.0) / e for c, e in sorted(fuel_energy.items()) if e > 0}
-    mwh = sum(s.mwh for s in sectors.values())
-    grid = sum(s.electricity_co2 for s in sectors.values()) / mwh if mwh > 0 else None
-    electricity_tce = sum(s.electricity_tce for s in sectors.values())
+    # a carrier only supplied outside (the mix of a net supplier): its factor from the lines that supply it
+    supplied: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
+    for s in sectors.values():
+        if s.energy < 0:
+            for carrier, value in s.exported_carriers.items():
+                if carrier != ELECTRICITY and carrier not in fuel_ef:
+                    supplied[carrier][0] += value
+                    supplied[carrier][1] += s.exported_co2.get(carrier, 0.0)
+    for carrier, (energy_out, co2_out) in sorted(supplied.items()):
+        if energy_out < 0:
+            fuel_ef[carrier] = max(co2_out / energy_out, 0.0)
+    # the accounting's grid factor: purchased electricity's CO2 per MWh, and exported electricity's credit per MWh
+    mwh = sum(s.mwh + s.exported_mwh for s in sectors.values())
+    grid = sum(s.electricity_co2 - s.exported_electricity_co2 for s in sectors.values()) / mwh if mwh > 0 else None
+    library = library_grid_path(catalog)   # what the run uses without a grid factor of the file
+    base_grid = grid if grid is not None else float(interpolate_path(library, [year])[0])
 
     results = set().union(*(s.results for s in sectors.values()))
     runs = set().union(*(s.runs for s in sectors.values()))
@@ -470,15 +500,20 @@ def build_stored_scenario(session: Session, scope: Scope, year: int, *, title_zh
         sector_ref = f"facility_results:{_ids(s.results, 200)}"
         intensity = s.intensity
         inputs = sum(s.carriers.values())
-        mix = {c: v / inputs for c, v in sorted(s.carriers.items(), key=lambda kv: -kv[1]) if v > 0} if inputs > 0 \
-            else {ELECTRICITY: 1.0}
+        out = sum(v for v in s.exported_carriers.values() if v < 0)
+        if s.energy < 0 and out < 0:   # a net supplier: its energy is what it supplies, by carrier
+            mix = {c: v / out for c, v in sorted(s.exported_carriers.items(), key=lambda kv: kv[1]) if v < 0}
+        elif inputs > 0:
+            mix = {c: v / inputs for c, v in sorted(s.carriers.items(), key=lambda kv: -kv[1]) if v > 0}
+        else:
+            mix = {ELECTRICITY: 1.0}
         # the model's base year: energy = Q · EI / 1000, fuel energy = energy · mix
         energy_model = s.output * intensity / 1000.0
         modelled = 0.0
         for carrier, share in mix.items():
             fuel = energy_model * share
             if carrier == ELECTRICITY:
-                modelled += fuel / coefficient * (grid if grid is not None else 0.0)
+                modelled += fuel / coefficient * base_grid
             else:
                 modelled += fuel * fuel_ef.get(carrier, 0.0)
         rest = s.total - modelled
@@ -510,9 +545,12 @@ def build_stored_scenario(session: Session, scope: Scope, year: int, *, title_zh
                    f"{name_zh}排放量（燃料燃烧 {s.stored['combustion']:,.1f}，工业过程 {s.stored['process']:,.1f}，"
                    f"外购电力 {s.stored['electricity']:,.1f}，外购热力 {s.stored['heat']:,.1f}，"
                    f"输出电力热力 {s.stored['exported']:,.1f}）", s.total, "tCO2e", sector_from, sector_from_zh, sector_ref),
-            _entry("fuel_mix", key, f"Fuel mix of {name_en}: each carrier's share of the energy brought in "
-                   f"({', '.join(f'{_names(c)[1]} {v:.1%}' for c, v in mix.items())})",
-                   f"{name_zh}能源结构：各能源品种占输入能源的比例（{'，'.join(f'{_names(c)[0]} {v:.1%}' for c, v in mix.items())}）",
+            _entry("fuel_mix", key, (f"Fuel mix of {name_en}: each carrier's share of the energy brought in " if s.energy >= 0
+                   else f"{name_en} supplies more energy than it uses (negative energy intensity): each carrier's "
+                   "share of the energy supplied ") + f"({', '.join(f'{_names(c)[1]} {v:.1%}' for c, v in mix.items())})",
+                   (f"{name_zh}能源结构：各能源品种占输入能源的比例" if s.energy >= 0 else
+                    f"{name_zh}对外供出的能源多于消耗（单位产品能耗为负）：各能源品种占供出能源的比例")
+                   + f"（{'，'.join(f'{_names(c)[0]} {v:.1%}' for c, v in mix.items())}）",
                    None, "", "derivation lines of the same results (each carrier's energy)",
                    "同一批核算结果的计算过程行（各能源品种的能耗）", sector_ref),
             _entry("process", key, f"Process and other emissions of {name_en} per unit of output: stored process "
@@ -626,11 +664,11 @@ def build_stored_scenario(session: Session, scope: Scope, year: int, *, title_zh
         del document["region"]
     if grid is not None:
         refs = ", ".join(sorted(grid_refs)) or "—"
-        document["grid_factor"] = {"path": {year: grid}, "source": f"{year} 年核算结果外购电力排放 / 电量（{refs}）；此后保持不变"}
+        document["grid_factor"] = {"path": {year: grid}, "source": f"{year} 年核算结果外购（及输出）电力排放 / 电量（{refs}）；此后保持不变"}
         derivation.append(_entry(
-            "grid_factor", "", f"Grid emission factor of {year}: purchased electricity's CO2 / MWh ({refs}); held in "
+            "grid_factor", "", f"Grid emission factor of {year}: purchased (and exported) electricity's CO2 / MWh ({refs}); held in "
             "every later year (no projection: edit grid_factor.path)",
-            f"{year} 年电网排放因子：外购电力排放 / 电量（{refs}）；此后各年保持不变（无预测值：请在情景文件中编辑电网排放因子路径）",
+            f"{year} 年电网排放因子：外购（及输出）电力排放 / 电量（{refs}）；此后各年保持不变（无预测值：请在情景文件中编辑电网排放因子路径）",
             grid, "tCO2/MWh", f"counted accounting results of {year} (first row)", f"{year} 年计入的核算结果（见第一行）",
             ref))
     else:
@@ -655,9 +693,9 @@ def build_stored_scenario(session: Session, scope: Scope, year: int, *, title_zh
                f"设备节能措施自 {year + 1} 年起一次实施到位", year + 1, "", "greenmfg's default",
                "greenmfg 默认值"),
     ]
-    if electricity_tce and mwh:
+    if mwh:
         derivation.append(_entry(
-            "electricity", "", "Purchased electricity of the base year", "基准年外购电力", mwh, "MWh",
+            "electricity", "", "Purchased and exported electricity of the base year", "基准年外购及输出电力", mwh, "MWh",
             f"counted accounting results of {year} (first row)", f"{year} 年计入的核算结果（见第一行）", ref))
     header = [
         _comment("greenmfg: a scenario file written from the stored data (format: greenmfg/pathways/README.md)."),
