@@ -72,3 +72,42 @@ def test_the_region_page(page: Page, server: str, locale: str, width: int) -> No
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
     assert not errors, errors
     screenshot(page, f"pathways-region-{locale}-{width}")
+
+
+@pytest.mark.parametrize("locale", ["zh-CN", "en"])
+@pytest.mark.parametrize("width", [1440, 390])
+def test_the_scenario_from_my_data(page: Page, server: str, locale: str, width: int) -> None:
+    """The steel company's scenario written from its stored data: the bands, the table of where every value came
+    from (scrolling inside its box on a phone), the downloads."""
+    page.set_viewport_size({"width": width, "height": 900})
+    errors = page_errors(page)
+    sign_in(page, server, "demo-steel", locale=locale)
+    page.goto(f"{server}/pathways")
+    page.locator("[data-testid=stored-run]").click()
+    page.wait_for_load_state("load")
+    assert "scenario=data" in page.url
+    _charts_drawn(page, 3)   # waterfall, cost curve, bands
+    assert page.locator("[data-testid=derivation] tbody tr").count() >= 6
+    assert page.locator("[data-testid=stored-yaml]").count() == 1
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    assert not errors, errors
+    page.locator("[data-testid=derivation]").scroll_into_view_if_needed()
+    screenshot(page, f"pathways-stored-enterprise-{locale}-{width}")
+
+
+@pytest.mark.parametrize("locale", ["zh-CN", "en"])
+@pytest.mark.parametrize("width", [1440, 390])
+def test_the_regions_scenario_from_its_data(page: Page, server: str, locale: str, width: int) -> None:
+    page.set_viewport_size({"width": width, "height": 900})
+    errors = page_errors(page)
+    sign_in(page, server, "demo-regulator", locale=locale)
+    page.goto(f"{server}/pathways/region")
+    page.locator("[data-testid=stored-run]").click()
+    page.wait_for_load_state("load")
+    _charts_drawn(page, 3)   # the industries' effects, the bands, the whole area's waterfall
+    rows = page.locator("[data-testid=industry-pathways] tbody tr")
+    assert rows.count() >= 2
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    assert not errors, errors
+    page.locator("[data-testid=industry-pathways]").scroll_into_view_if_needed()
+    screenshot(page, f"pathways-stored-region-{locale}-{width}")

@@ -202,13 +202,18 @@ CBAM = {
 }
 
 
-#: carbon-peak pathways, tested in tests/pathways/test_pages.py: an enterprise's decomposition and measures (another
-#: enterprise's user and an evaluator of another → 404, no data), a region's industries (admins and regulators of the
-#: whole area; 403 otherwise), the example scenario (no tenant data)
+#: carbon-peak pathways, tested in tests/pathways/test_pages.py and test_stored_scenario.py: an enterprise's
+#: decomposition, measures and scenario from its stored data (another enterprise's user and an evaluator of another →
+#: 404, no data), a region's industries and scenario from its stored data (admins and regulators of the whole area;
+#: 403 otherwise), the example scenario (no tenant data)
 PATHWAYS = {
     ("GET", "/api/v1/pathways/enterprises/{enterprise_id}/decomposition"),
     ("GET", "/api/v1/pathways/enterprises/{enterprise_id}/macc"),
+    ("GET", "/api/v1/pathways/enterprises/{enterprise_id}/scenario"),
+    ("GET", "/api/v1/pathways/enterprises/{enterprise_id}/scenario.yaml"),
     ("GET", "/api/v1/pathways/regions/{province}/industries"),
+    ("GET", "/api/v1/pathways/regions/{province}/scenario"),
+    ("GET", "/api/v1/pathways/regions/{province}/scenario.yaml"),
     ("GET", "/api/v1/pathways/scenarios/example"),
 }
 

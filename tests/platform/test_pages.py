@@ -148,15 +148,18 @@ NOTIFICATIONS = {("GET", "/inbox"), ("POST", "/inbox/{notification_id}/read"), (
 #: the national carbon market's allowances list, tested in tests/ets/test_allowances.py: the covered enterprises
 #: the user may see (a regulator's area, an enterprise user's own), no other
 ETS_ALLOWANCES = {("GET", "/ets/allowances")}
-#: carbon-peak pathways, tested in tests/pathways/test_pages.py: the entry (a redirect), an enterprise's page, its
-#: scenario form and downloads (another enterprise's user → 404 page), the example's downloads (no tenant data), the
-#: region's page and downloads (admins and regulators of the whole area; 403 otherwise)
+#: carbon-peak pathways, tested in tests/pathways/test_pages.py and test_stored_scenario.py: the entry (a redirect),
+#: an enterprise's page, its scenario form, its scenario from its stored data and downloads (another enterprise's
+#: user → 404 page), the example's downloads (no tenant data), the region's page, its scenario from its stored data
+#: and downloads (admins and regulators of the whole area; 403 otherwise)
 PATHWAYS = {("GET", "/pathways"), ("GET", "/enterprises/{enterprise_id}/pathways"),
             ("POST", "/enterprises/{enterprise_id}/pathways/scenario"),
+            ("GET", "/enterprises/{enterprise_id}/pathways/scenario.{fmt}"),
             ("GET", "/enterprises/{enterprise_id}/pathways/report.pdf"),
             ("GET", "/enterprises/{enterprise_id}/pathways/decomposition.xlsx"),
             ("GET", "/enterprises/{enterprise_id}/pathways/macc.xlsx"), ("GET", "/pathways/example.{fmt}"),
-            ("GET", "/pathways/region"), ("GET", "/pathways/region.pdf"), ("GET", "/pathways/region.xlsx")}
+            ("GET", "/pathways/region"), ("GET", "/pathways/region.pdf"), ("GET", "/pathways/region.xlsx"),
+            ("GET", "/pathways/region/scenario.{fmt}")}
 STEEL_TEXTS = ("E-STEEL", "唐山示例钢铁")
 
 

@@ -9,6 +9,14 @@
     The area's decomposition and each industry's (admins, regulators of the whole area; 403 otherwise).
 ``GET /api/v1/pathways/scenarios/example?draws=&seed=``
     The example scenario file's run (at most 1 000 draws; the command line runs more).
+``GET /api/v1/pathways/enterprises/{id}/scenario?year=`` and ``…/scenario.yaml?year=``
+    A scenario file written from the enterprise's stored data of the base year ``year`` (else its
+    latest year with counted results; :mod:`greenmfg.pathways.stored_scenario`): the run with where
+    every value came from (``run.provenance.derivation``) and the file (``yaml``), or the file alone
+    to edit and upload (anyone who may see the enterprise; 404 otherwise).
+``GET /api/v1/pathways/regions/{province}/scenario?city=&industry=&year=`` and ``…/scenario.yaml``
+    The same for an area's industries (or one industry of the area): admins and regulators of the
+    whole area; 403 otherwise.
 """
 
 from __future__ import annotations
@@ -86,3 +94,54 @@ def region_industries(province: Annotated[str, Path(pattern=r"^\d{6}$")], princi
 def example_scenario(principal: CurrentPrincipal, draws: Annotated[int | None, Query(ge=0, le=service.PAGE_DRAWS)] = None,
                      seed: Annotated[int | None, Query(ge=0, le=2**32 - 1)] = None) -> Any:
     return jsonable_encoder(service.example_scenario(draws=draws, seed=seed).to_document())
+
+
+def _stored_answer(scenario: Any, fmt: str) -> Any:
+    from fastapi.responses import Response
+
+    from greenmfg.pathways.stored_scenario import run_stored_scenario
+
+    if fmt == "yaml":
+        return Response(scenario.content, media_type="application/yaml", headers={
+            "Content-Disposition": f'attachment; filename="{scenario.file}"', "X-Content-Type-Options": "nosniff"})
+    run = run_stored_scenario(scenario)
+    return jsonable_encoder({"kind": "greenmfg.pathways.stored_scenario", "file": scenario.file,
+                             "base_year": scenario.base_year, "scope": scenario.scope, "yaml": scenario.text,
+                             "run": run.to_document()})
+
+
+@router.get("/enterprises/{enterprise_id}/scenario", summary="A scenario file written from the enterprise's stored "
+            "data, and its run")
+def enterprise_stored_scenario(enterprise_id: Id, principal: CurrentPrincipal, database: DatabaseDep,
+                               year: Annotated[int | None, YEAR] = None) -> Any:
+    return _stored_answer(service.enterprise_stored_scenario(database, principal, enterprise_id, year=year), "json")
+
+
+@router.get("/enterprises/{enterprise_id}/scenario.yaml", summary="The scenario file written from the enterprise's "
+            "stored data (YAML, to edit and upload)")
+def enterprise_stored_scenario_yaml(enterprise_id: Id, principal: CurrentPrincipal, database: DatabaseDep,
+                                    year: Annotated[int | None, YEAR] = None) -> Any:
+    return _stored_answer(service.enterprise_stored_scenario(database, principal, enterprise_id, year=year), "yaml")
+
+
+INDUSTRY = Query(max_length=64, pattern=r"^[a-z0-9_]+$")
+
+
+@router.get("/regions/{province}/scenario", summary="A scenario file written from the area's stored data (its "
+            "industries, or one with industry=), and its run (regulators)")
+def region_stored_scenario(province: Annotated[str, Path(pattern=r"^\d{6}$")], principal: CurrentPrincipal,
+                           database: DatabaseDep, city: Annotated[str | None, Query(max_length=64)] = None,
+                           industry: Annotated[str | None, INDUSTRY] = None,
+                           year: Annotated[int | None, YEAR] = None) -> Any:
+    return _stored_answer(service.region_stored_scenario(database, principal, province, city or None, year=year,
+                                                         industry=industry or None), "json")
+
+
+@router.get("/regions/{province}/scenario.yaml", summary="The scenario file written from the area's stored data "
+            "(YAML, to edit and upload)")
+def region_stored_scenario_yaml(province: Annotated[str, Path(pattern=r"^\d{6}$")], principal: CurrentPrincipal,
+                                database: DatabaseDep, city: Annotated[str | None, Query(max_length=64)] = None,
+                                industry: Annotated[str | None, INDUSTRY] = None,
+                                year: Annotated[int | None, YEAR] = None) -> Any:
+    return _stored_answer(service.region_stored_scenario(database, principal, province, city or None, year=year,
+                                                         industry=industry or None), "yaml")

@@ -44,8 +44,8 @@ from greenmfg.footprint.inputs import Column, RowChecker, read_sheet
 from greenmfg.i18n import N_
 from greenmfg.refdata.vocabulary import normalize_name
 
-__all__ = ["COLUMNS", "EFFECT_WORDS", "DecompositionResult", "Effect", "Scope", "decompose_file", "decompose_records",
-           "decompose_stored", "read_records", "workbook_bytes"]
+__all__ = ["COLUMNS", "EFFECT_WORDS", "DecompositionResult", "Effect", "ProductShare", "Scope", "decompose_file",
+           "decompose_records", "decompose_stored", "product_shares", "read_records", "workbook_bytes", "write_sheets"]
 
 Method = Literal["additive", "multiplicative"]
 _PREFIX = "pathways.input."
@@ -414,6 +414,33 @@ class Scope:
 _CARRIERS = ("combustion", "process", "electricity", "heat", "exported")
 
 
+@dataclass(frozen=True, slots=True)
+class ProductShare:
+    """A product of a stored result: its output [its unit] and the share of the result's energy and
+    emissions it is given."""
+
+    product: str
+    quantity: float
+    unit: str
+    share: float
+
+
+def product_shares(products: Sequence[Mapping[str, Any]] | None) -> list[ProductShare]:
+    """The products of a stored result with output, each with its share of the result: weighted by
+    output × unit energy (the results give every product of a facility the facility's whole energy
+    per unit, so the shares are equal then), by output when no unit energy is stored. The one
+    allocation of the stored readers (:func:`decompose_stored`, the scenarios from stored data)."""
+    made = [(str(p.get("product") or ""), float(p.get("quantity") or 0.0), p.get("energy_intensity"),
+             str(p.get("unit") or "")) for p in (products or []) if p.get("product") and (p.get("quantity") or 0) > 0]
+    if not made:
+        return []
+    weights = [q * (e or 0.0) for _p, q, e, _u in made]
+    if sum(weights) <= 0:
+        weights = [q for _p, q, _e, _u in made]
+    total = sum(weights)
+    return [ProductShare(p, q, u, w / total) for (p, q, _e, u), w in zip(made, weights, strict=True)]
+
+
 def _stored_records(session: Any, scope: Scope, years: Iterable[int]) -> tuple[list[Record], list[str], list[Finding]]:
     from sqlalchemy import true
 
@@ -448,8 +475,7 @@ def _stored_records(session: Any, scope: Scope, years: Iterable[int]) -> tuple[l
          facility_id, period) in session.execute(query):
         emitted = {"combustion": combustion, "process": process, "electricity": electricity, "heat": heat,
                    "exported": -abs(exported or 0.0)}
-        made = [(str(p.get("product") or ""), float(p.get("quantity") or 0.0), p.get("energy_intensity"))
-                for p in (products or []) if p.get("product") and (p.get("quantity") or 0) > 0]
+        made = product_shares(products)
         if scope.kind == "enterprise":
             if not made:
                 warnings.append(at.finding("no_product", "products", period, f"facility {facility_id} {period}: no "
@@ -457,14 +483,9 @@ def _stored_records(session: Any, scope: Scope, years: Iterable[int]) -> tuple[l
                                            "record the output with the activity data", "请在活动数据中填写产品产量",
                                            row=None, severity="warning"))
                 continue
-            weights = [q * (e or 0.0) for _p, q, e in made]
-            if sum(weights) <= 0:
-                weights = [q for _p, q, _e in made]
-            shares = [w / sum(weights) for w in weights]
-            parts: list[tuple[tuple[str, ...], float, float]] = [
-                ((p,), q, s) for (p, q, _e), s in zip(made, shares, strict=True)]
+            parts: list[tuple[tuple[str, ...], float, float]] = [((m.product,), m.quantity, m.share) for m in made]
         else:
-            output = sum(q for _p, q, _e in made)
+            output = sum(m.quantity for m in made)
             path: tuple[str, ...] = ((str(code),) if scope.kind == "industry"
                                      else (str(industry or ""), str(code)))
             parts = [(path, output, 1.0)]
@@ -567,10 +588,18 @@ def workbook_bytes(result: DecompositionResult, *, locale: str = "zh-CN") -> byt
     """The decomposition workbook: effects (both forms), totals and the zero-value convergence."""
     from openpyxl import Workbook
 
+    book = Workbook(write_only=True)
+    write_sheets(book, result, locale=locale)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def write_sheets(book: Any, result: DecompositionResult, *, locale: str = "zh-CN") -> None:
+    """The decomposition's sheets, added to a write-only workbook (the region's workbook adds more)."""
     from greenmfg.exports import append_row, column_words, export_translator, header_row
 
     t = export_translator(locale=locale)
-    book = Workbook(write_only=True)
 
     def sheet(title: str, keys: list[str], rows: list[list[Any]]) -> None:
         ws = book.create_sheet(title[:31])
@@ -597,6 +626,3 @@ def workbook_bytes(result: DecompositionResult, *, locale: str = "zh-CN") -> byt
         sheet(t.gettext(N_("Zero values, convergence")), ["aggregate", "delta", "effect", "value"], convergence)
     sheet(t.gettext(N_("Warnings")), ["code", "message"],
           [[f.code, f.message_zh if locale.startswith("zh") else f.message] for f in result.findings])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()

@@ -9,9 +9,15 @@
     with its 5–95 % bands and the probability of peaking. Downloads: ``…/pathways/report.pdf`` and
     ``…/pathways/decomposition.xlsx``, ``…/pathways/macc.xlsx`` (the command line's workbooks); a
     scenario's ``.xlsx``/``.pdf`` by the ``format`` of the posted form or ``/pathways/example.{fmt}``.
-``/pathways/region?province=&city=&base=&target=``
-    A region's industries side by side (regulators of the whole area, admins); ``…/region.pdf``,
-    ``…/region.xlsx``.
+``/enterprises/{id}/pathways?scenario=data&scenario_year=``
+    The scenario written from the enterprise's stored data (:mod:`greenmfg.pathways.stored_scenario`)
+    run on the page, with where every value came from; ``…/pathways/scenario.{yaml,xlsx,pdf}?year=``
+    downloads the file (to edit and upload again) or the run.
+``/pathways/region?province=&city=&base=&target=&scenario=data&scenario_year=``
+    A region's industries side by side (regulators of the whole area, admins): the decomposition, and
+    with ``scenario=data`` the scenario written from the area's stored data with each industry's
+    peak, 2030 and 2035 emissions, intensity change and peak deadline; ``…/region.pdf``,
+    ``…/region.xlsx`` (both), ``/pathways/region/scenario.{yaml,xlsx,pdf}``.
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ from greenmfg.pathways import figures, service
 from greenmfg.pathways.decomposition import DecompositionResult
 from greenmfg.pathways.macc import MaccResult
 from greenmfg.pathways.scenarios import PathwayRun
+from greenmfg.pathways.stored_scenario import StoredScenario, industry_table, run_stored_scenario
 from greenmfg.web.deps import PagePrincipal, get_database
 from greenmfg.web.ids import Id
 from greenmfg.web.templating import render, translator_for
@@ -145,7 +152,45 @@ def _scenario_view(run: PathwayRun, t: Translator) -> dict[str, Any]:
     return {"document": document, "title": document["title_zh"] if zh else document["title_en"], "rows": rows,
             "chart": figures.bands_option(document, t), "probability_chart": figures.peak_probability_option(document, t),
             "svg": figures.bands_svg(document, t), "draws": document["provenance"]["options"].get("draws"),
-            "warnings": [in_words(w["message_zh"] if zh else w["message"], zh=zh) for w in document["warnings"]]}
+            "warnings": [in_words(w["message_zh"] if zh else w["message"], zh=zh) for w in document["warnings"]],
+            "derivation": _derivation_rows(run, t), "industries": _industry_rows(run, t)}
+
+
+def _derivation_rows(run: PathwayRun, t: Translator) -> list[dict[str, Any]]:
+    """Where each value of a scenario from stored data came from, in the page's language."""
+    from greenmfg.refdata.words import in_words, unit_name
+
+    zh = _zh(t)
+    names = {x.key: (x.name_zh if zh else x.name_en) for s in run.scenarios[:1] for x in s.sectors}
+
+    def shown(value: Any) -> str:
+        if isinstance(value, bool) or value is None:
+            return ""
+        if isinstance(value, int):
+            return str(value)
+        if isinstance(value, float):
+            if abs(value) >= 100:
+                return t.format_decimal(value, 1)
+            return t.format_decimal(0.0 if abs(value) < 1e-9 else value, 4)
+        return str(value)
+
+    return [{"sector": names.get(d["sector"], d["sector"]) if d["sector"] else t.gettext(N_("All sectors")),
+             "what": in_words(d["what_zh"] if zh else d["what"], zh=zh), "value": shown(d["value"]),
+             "unit": unit_name(d["unit"], zh=zh), "source": in_words(d["source_zh"] if zh else d["source"], zh=zh),
+             "key": d["key"]} for d in run.derivation]
+
+
+def _industry_rows(run: PathwayRun, t: Translator) -> list[dict[str, Any]]:
+    """Each scenario's industries side by side (a run whose sectors name their industry)."""
+    from greenmfg.refdata.words import key_name, unit_name
+
+    zh = _zh(t)
+    if run.scope == "enterprise" or not any(s.industries for s in run.scenarios):
+        return []   # one enterprise: no industries to set side by side (an industry's deadline is not its own)
+    return [{**row, "name": key_name(row["industry"], zh=zh), "scenario_name": row["scenario_zh" if zh else "scenario_en"],
+             "unit_name": unit_name(row["unit"], zh=zh) if row["unit"] else "",
+             "deadline_name": (row["deadline"]["name_zh"] if zh else row["deadline"]["name_en"]) if row["deadline"]
+             else ""} for row in industry_table(run)]
 
 
 # ------------------------------------------------------------------------------------------ enterprise
@@ -153,7 +198,8 @@ def _scenario_view(run: PathwayRun, t: Translator) -> dict[str, Any]:
 
 def _enterprise_context(request: Request, principal: Principal, database: Database, enterprise_id: int,
                         base: int | None, target: int | None, year: int | None, abate: float | None,
-                        run: PathwayRun | None = None, scenario_errors: list[str] | None = None) -> dict[str, Any]:
+                        run: PathwayRun | None = None, scenario_errors: list[str] | None = None,
+                        stored: StoredScenario | None = None) -> dict[str, Any]:
     t = translator_for(request)
     with database.session() as session:
         enterprise, years = service.enterprise_years(session, principal, enterprise_id)
@@ -183,6 +229,7 @@ def _enterprise_context(request: Request, principal: Principal, database: Databa
             "decomposition": decomposition, "decomposition_errors": decomposition_errors, "macc_year": macc_year,
             "abate": abate, "macc": macc, "macc_errors": macc_errors,
             "scenario": None if run is None else _scenario_view(run, t), "scenario_errors": scenario_errors or [],
+            "stored": None if stored is None else {"year": stored.base_year, "file": stored.file},
             "crumbs": crumbs, "nav_active": "pathways", "page_draws": service.PAGE_DRAWS,
             "query": request.url.query}
 
@@ -191,10 +238,46 @@ def _enterprise_context(request: Request, principal: Principal, database: Databa
 def enterprise_page(enterprise_id: Id, request: Request, principal: PagePrincipal, database: DatabaseDep,
                     base: Annotated[int | None, YEAR] = None, target: Annotated[int | None, YEAR] = None,
                     year: Annotated[int | None, YEAR] = None, abate: Annotated[float | None, ABATE] = None,
-                    scenario: Annotated[Literal["example"] | None, Query()] = None) -> Response:
+                    scenario: Annotated[Literal["example", "data"] | None, Query()] = None,
+                    scenario_year: Annotated[int | None, YEAR] = None) -> Response:
+    if scenario == "data":
+        with database.session() as session:   # the enterprise first: an outsider learns nothing
+            service.enterprise_years(session, principal, enterprise_id)
+        try:
+            stored = service.enterprise_stored_scenario(database, principal, enterprise_id, year=scenario_year)
+            generated = run_stored_scenario(stored)
+        except ValidationFailed as error:
+            return render(request, "pathways/enterprise.html", _enterprise_context(
+                request, principal, database, enterprise_id, base, target, year, abate,
+                scenario_errors=_problem(error, translator_for(request))), status_code=422)
+        return render(request, "pathways/enterprise.html", _enterprise_context(
+            request, principal, database, enterprise_id, base, target, year, abate, generated, stored=stored))
     run = service.example_scenario() if scenario == "example" else None
     return render(request, "pathways/enterprise.html", _enterprise_context(
         request, principal, database, enterprise_id, base, target, year, abate, run))
+
+
+@router.get("/enterprises/{enterprise_id}/pathways/scenario.{fmt}")
+def enterprise_stored_download(enterprise_id: Id, fmt: Literal["yaml", "xlsx", "pdf"], request: Request,
+                               principal: PagePrincipal, database: DatabaseDep,
+                               year: Annotated[int | None, YEAR] = None) -> Response:
+    stored = service.enterprise_stored_scenario(database, principal, enterprise_id, year=year)
+    return _stored_download(request, stored, fmt)
+
+
+def _stored_download(request: Request, stored: StoredScenario, fmt: str) -> Response:
+    if fmt == "yaml":
+        return _download(stored.content, "application/yaml", stored.file)
+    run = run_stored_scenario(stored)
+    if fmt == "xlsx":
+        from greenmfg.pathways.scenario_output import workbook_bytes
+
+        t = translator_for(request)
+        return _download(workbook_bytes(run, locale=t.locale), XLSX, stored.file.replace(".yaml", ".xlsx"))
+    t = translator_for(request)
+    return _pdf(request, "pathways/report.html", {"scenario": _scenario_view(run, t),
+                                                  "subject": run.title_zh if _zh(t) else run.title_en},
+                stored.file.replace(".yaml", ".pdf"))
 
 
 @router.post("/enterprises/{enterprise_id}/pathways/scenario")
@@ -308,20 +391,36 @@ def _area_name(area: service.Area, t: Translator) -> str:
     return place_name(area.province, area.city, zh=_zh(t))
 
 
+def _region_area(session: Any, principal: Principal, province: str | None, city: str | None
+                 ) -> tuple[list[service.Area], str, str | None]:
+    """The areas the caller may open and the one asked for (the first when none is; Forbidden when none)."""
+    choices = service.area_choices(session, principal)
+    if province is None:
+        if not choices:
+            service.require_area(session, principal, "", None)   # Forbidden: no area to open
+        province, city = choices[0].province, choices[0].city
+    return choices, province, city
+
+
 def _region_context(request: Request, principal: Principal, database: Database, province: str | None,
-                    city: str | None, base: int | None, target: int | None) -> dict[str, Any]:
+                    city: str | None, base: int | None, target: int | None, *, scenario: bool = False,
+                    scenario_year: int | None = None) -> dict[str, Any]:
     from greenmfg.refdata.words import key_name
 
     t = translator_for(request)
     zh = _zh(t)
     with database.session() as session:
-        choices = service.area_choices(session, principal)
-        if province is None:
-            if not choices:
-                service.require_area(session, principal, "", None)   # Forbidden: no area to open
-            province, city = choices[0].province, choices[0].city
+        choices, province, city = _region_area(session, principal, province, city)
         years = service.region_years(session, principal, province, city)
     area = service.Area(province, city or None)
+    stored: dict[str, Any] | None = None
+    stored_errors: list[str] = []
+    if scenario:
+        try:
+            generated = service.region_stored_scenario(database, principal, province, city, year=scenario_year)
+            stored = {"year": generated.base_year, "view": _scenario_view(run_stored_scenario(generated), t)}
+        except ValidationFailed as error:
+            stored_errors = _problem(error, t)
     pair = service.pick_years(years, base, target)
     view: dict[str, Any] = {"total": None, "industries": [], "problem": []}
     rows: list[dict[str, Any]] = []
@@ -345,7 +444,8 @@ def _region_context(request: Request, principal: Principal, database: Database, 
                          "selected": c == area} for c in choices],
             "years": years, "pair": pair, "view": view, "document": document, "nav_active": "pathways",
             "crumbs": [(t.gettext("Dashboard"), "/"), (t.gettext(N_("Carbon-peak pathways")), None)],
-            "subject": _area_name(area, t)}
+            "subject": _area_name(area, t), "stored": stored, "stored_errors": stored_errors,
+            "scenario_year": scenario_year}
 
 
 def _side_by_side(shown: list[tuple[str, dict[str, Any]]], t: Translator) -> dict[str, Any]:
@@ -377,10 +477,13 @@ AREA = Query(max_length=80, pattern=r"^\d{6}(/[^/]{0,64})?$")
 @router.get("/pathways/region")
 def region_page(request: Request, principal: PagePrincipal, database: DatabaseDep,
                 area: Annotated[str | None, AREA] = None, base: Annotated[int | None, YEAR] = None,
-                target: Annotated[int | None, YEAR] = None) -> Response:
+                target: Annotated[int | None, YEAR] = None,
+                scenario: Annotated[Literal["data"] | None, Query()] = None,
+                scenario_year: Annotated[int | None, YEAR] = None) -> Response:
     province, city = _area_query(area)
-    return render(request, "pathways/region.html", _region_context(request, principal, database, province, city,
-                                                                   base, target))
+    context = _region_context(request, principal, database, province, city, base, target,
+                              scenario=scenario == "data", scenario_year=scenario_year)
+    return render(request, "pathways/region.html", context, status_code=422 if context["stored_errors"] else 200)
 
 
 @router.get("/pathways/region.pdf")
@@ -392,25 +495,53 @@ def region_pdf(request: Request, principal: PagePrincipal, database: DatabaseDep
     return _pdf(request, "pathways/region_report.html", context, f"pathways-{context['area'].province}.pdf")
 
 
+@router.get("/pathways/region/scenario.{fmt}")
+def region_stored_download(fmt: Literal["yaml", "xlsx", "pdf"], request: Request, principal: PagePrincipal,
+                           database: DatabaseDep, area: Annotated[str | None, AREA] = None,
+                           year: Annotated[int | None, YEAR] = None) -> Response:
+    province, city = _area_query(area)
+    with database.session() as session:
+        _choices, province, city = _region_area(session, principal, province, city)
+    return _stored_download(request, service.region_stored_scenario(database, principal, province, city, year=year),
+                            fmt)
+
+
 @router.get("/pathways/region.xlsx")
 def region_xlsx(request: Request, principal: PagePrincipal, database: DatabaseDep,
                 area: Annotated[str | None, AREA] = None, base: Annotated[int | None, YEAR] = None,
                 target: Annotated[int | None, YEAR] = None) -> Response:
-    from greenmfg.pathways.decomposition import workbook_bytes
+    """The area's decomposition (the whole area, each industry's effects) and the scenario written from
+    its stored data of the latest year (each industry side by side)."""
+    from openpyxl import Workbook
+
+    from greenmfg.pathways.decomposition import write_sheets
+    from greenmfg.pathways.region_output import write_industry_effects
+    from greenmfg.pathways.scenario_output import write_industries
 
     t = translator_for(request)
     province, city = _area_query(area)
     with database.session() as session:
-        choices = service.area_choices(session, principal)
-        if province is None:
-            if not choices:
-                service.require_area(session, principal, "", None)
-            province, city = choices[0].province, choices[0].city
+        _choices, province, city = _region_area(session, principal, province, city)
         years = service.region_years(session, principal, province, city)
-    pair = service.pick_years(years, base, target)
-    if pair is None:
+    if not years:
         return RedirectResponse("/pathways/region", status_code=303)
-    result = service.region_pathways(database, principal, province, city, base=pair[0], target=pair[1])
-    if result.total is None:
-        raise result.problem or GreenmfgError("no results", "没有结果")
-    return _download(workbook_bytes(result.total, locale=t.locale), XLSX, f"pathways-{province}-{pair[0]}-{pair[1]}.xlsx")
+    book = Workbook(write_only=True)
+    pair = service.pick_years(years, base, target)
+    if pair is not None:
+        result = service.region_pathways(database, principal, province, city, base=pair[0], target=pair[1])
+        if result.total is not None:
+            write_sheets(book, result.total, locale=t.locale)
+        write_industry_effects(book, result, locale=t.locale)
+    try:
+        run = run_stored_scenario(service.region_stored_scenario(database, principal, province, city))
+        write_industries(book, run, locale=t.locale)
+    except ValidationFailed:
+        pass   # no output in the latest year: the decomposition alone
+    if not book.worksheets:
+        raise GreenmfgError("no results", "没有结果")
+    import io
+
+    buffer = io.BytesIO()
+    book.save(buffer)
+    name = f"pathways-{province}-{pair[0]}-{pair[1]}.xlsx" if pair else f"pathways-{province}-{years[-1]}.xlsx"
+    return _download(buffer.getvalue(), XLSX, name)

@@ -121,6 +121,9 @@ class SectorSpec:
     routes: tuple[RouteSpec, ...]
     line: int = 0
     path: str = ""
+    #: the industry the sector belongs to (a key of the reference library, e.g. ``steel``): a region's
+    #: results are also given per industry (the sectors of one industry summed)
+    industry: str | None = None
 
 
 @dataclass(frozen=True)
@@ -456,7 +459,8 @@ def _route(check: _Check, node: Any, path: str, base_year: int) -> RouteSpec | N
     name = check.text(data.get("name"), f"{here}.name", required=False) or key or ""
     name_en = check.text(data.get("name_en"), f"{here}.name_en", required=False) or name
     share = check.path_of(data.get("share"), f"{here}.share", required=False, high=1.0) or {FIRST_YEAR: 1.0}
-    intensity = check.path_of(data.get("energy_intensity"), f"{here}.energy_intensity")
+    # negative: a route that supplies more energy than it uses (a converter recovering its gas, 负能炼钢)
+    intensity = check.path_of(data.get("energy_intensity"), f"{here}.energy_intensity", low=None)
     mix_node = check.mapping(data.get("fuel_mix"), f"{here}.fuel_mix")
     mix: dict[str, Path_] = {}
     for fuel, value in (mix_node or {}).items():
@@ -468,7 +472,9 @@ def _route(check: _Check, node: Any, path: str, base_year: int) -> RouteSpec | N
     if process:
         check.unknown(process, f"{here}.process", ("ratio", "ef"))
     ratio = check.path_of(process.get("ratio"), f"{here}.process.ratio", required=False) or {FIRST_YEAR: 1.0}
-    ef = check.path_of(process.get("ef"), f"{here}.process.ef", required=False) or {FIRST_YEAR: 0.0}
+    # a negative factor is allowed: carbon fixed in products (the steel guideline's 固碳产品) or exported
+    # electricity and heat credited per unit of output, as a scenario from stored results carries them
+    ef = check.path_of(process.get("ef"), f"{here}.process.ef", required=False, low=None) or {FIRST_YEAR: 0.0}
     benchmark = None
     bench = check.mapping(data.get("benchmark"), f"{here}.benchmark", required=False)
     if bench is not None:
@@ -528,12 +534,13 @@ def _sector(check: _Check, node: Any, path: str, base_year: int) -> SectorSpec |
     data = check.mapping(node, path)
     if data is None:
         return None
-    check.unknown(data, path, ("key", "name", "name_en", "unit", "output", "routes"))
+    check.unknown(data, path, ("key", "name", "name_en", "unit", "industry", "output", "routes"))
     key = check.text(data.get("key"), f"{path}.key", limit=60)
     here = f"sectors[{key}]" if key else path
     name = check.text(data.get("name"), f"{here}.name", required=False) or key or ""
     name_en = check.text(data.get("name_en"), f"{here}.name_en", required=False) or name
     unit = check.text(data.get("unit"), f"{here}.unit", required=False) or "t"
+    industry = check.text(data.get("industry"), f"{here}.industry", required=False, limit=60)
     output = check.mapping(data.get("output"), f"{here}.output")
     base = growth = output_path = None
     if output is not None:
@@ -556,7 +563,8 @@ def _sector(check: _Check, node: Any, path: str, base_year: int) -> SectorSpec |
     if key is None or base is None or None in routes or not routes:
         return None
     return SectorSpec(key=key, name_zh=name, name_en=name_en, unit=unit, base_output=base, growth=growth,
-                      output_path=output_path, routes=tuple(r for r in routes if r), line=_line(data) or 0, path=here)
+                      output_path=output_path, routes=tuple(r for r in routes if r), line=_line(data) or 0, path=here,
+                      industry=industry)
 
 
 def _target(check: _Check, node: Any, path: str) -> TargetSpec | None:

@@ -50,9 +50,11 @@ __all__ = [
     "GRID_FAMILY",
     "GRID_PUBLISHED",
     "GRID_SCENARIO",
+    "INDEX_UNIT",
     "PEAK_REFERENCE",
     "TARGETS_FAMILY",
     "Banded",
+    "IndustryResult",
     "PathwayRun",
     "ReferenceUse",
     "ScenarioResult",
@@ -60,6 +62,8 @@ __all__ = [
     "TargetCheck",
     "UncertaintyResult",
     "apply_base_year",
+    "electricity_coefficient",
+    "library_grid_path",
     "run_scenarios",
     "scenario_pathways",
 ]
@@ -78,6 +82,9 @@ ELECTRICITY_DATASET = "energy_coefficients/gbt2589-2020"
 DEFAULT_DRAWS = 1000
 DEFAULT_SEED = 20260101
 GJ_PER_TCE = 29.3076   # GB/T 2589-2020 §3: 1 kgce = 29 307.6 kJ
+#: the unit of a sector whose output is an activity index (energy use without a product): not added to
+#: an industry's output
+INDEX_UNIT = "index"
 CO2_PER_C = 44.0 / 12.0
 ELECTRICITY = "electricity"
 
@@ -129,6 +136,7 @@ class SectorResult:
     emissions_tco2: dict[str, list[float]]
     total_tco2: list[float]
     routes: list[dict[str, Any]]
+    industry: str | None = None
 
     @property
     def intensity(self) -> list[float | None]:
@@ -161,6 +169,42 @@ class UncertaintyResult:
 
 
 @dataclass(frozen=True)
+class IndustryResult:
+    """The sectors of one industry summed (a scenario whose sectors name their ``industry``).
+
+    ``output`` is the sectors' output summed when they share one unit (else None: tonnes of one
+    product and boxes of another do not add up); a sector counted in an activity index
+    (:data:`INDEX_UNIT`) adds its emissions, not its output."""
+
+    key: str
+    sectors: list[str]
+    unit: str | None
+    output: list[float] | None
+    energy_tce: list[float]
+    total_tco2: list[float]
+    peak_year: int
+    peak_tco2: float
+    peaked: bool
+    plateau: tuple[int, int]
+    cumulative_tco2: float
+
+    @property
+    def intensity(self) -> list[float | None] | None:
+        """tCO2 per unit of output (None without one unit)."""
+        if self.output is None:
+            return None
+        return [t / o if o else None for t, o in zip(self.total_tco2, self.output, strict=True)]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"key": self.key, "sectors": self.sectors, "unit": self.unit, "output": self.output,
+                "energy_tce": self.energy_tce, "total_tco2": self.total_tco2,
+                "intensity_tco2_per_unit": self.intensity,
+                "peak": {"year": self.peak_year, "tco2": self.peak_tco2, "peaked": self.peaked,
+                         "plateau_start": self.plateau[0], "plateau_end": self.plateau[1]},
+                "cumulative_tco2": self.cumulative_tco2}
+
+
+@dataclass(frozen=True)
 class ScenarioResult:
     key: str
     name_zh: str
@@ -181,6 +225,7 @@ class ScenarioResult:
     cumulative_tco2: float
     targets: list[TargetCheck]
     uncertainty: UncertaintyResult | None = None
+    industries: list[IndustryResult] = field(default_factory=list)
 
     @property
     def carbon_intensity(self) -> list[float] | None:
@@ -208,6 +253,9 @@ class PathwayRun:
     datasets: list[dict[str, str]]
     peak_reference: list[dict[str, str]]
     options: dict[str, Any]
+    #: where the values of a scenario built from stored data came from (one entry per value or group
+    #: of values: what, value, unit, source, in English and Chinese); empty for a file's run
+    derivation: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def years(self) -> list[int]:
@@ -226,10 +274,12 @@ class PathwayRun:
                          "plateau_start": s.plateau[0], "plateau_end": s.plateau[1]},
                 "cumulative_tco2": s.cumulative_tco2,
                 "sectors": [{"key": x.key, "name_zh": x.name_zh, "name_en": x.name_en, "unit": x.unit,
+                             "industry": x.industry,
                              "output": x.output, "energy_tce": x.energy_tce, "emissions_tco2": x.emissions_tco2,
                              "total_tco2": x.total_tco2, "intensity_tco2_per_unit": x.intensity, "routes": x.routes}
                             for x in s.sectors],
                 "targets": [t.as_dict() for t in s.targets],
+                "industries": [i.as_dict() for i in s.industries],
             }
             if s.uncertainty is not None:
                 doc["uncertainty"] = dataclasses.asdict(s.uncertainty)
@@ -244,11 +294,28 @@ class PathwayRun:
             "warnings": [{"code": w.code, "message": w.message, "message_zh": w.message_zh, "severity": w.severity,
                           "file": w.file, "row": w.row, "column": w.column} for w in self.warnings],
             "peak_reference": self.peak_reference,
-            "provenance": {"greenmfg": __version__, "datasets": self.datasets, "options": self.options},
+            "provenance": {"greenmfg": __version__, "datasets": self.datasets, "options": self.options,
+                           "derivation": self.derivation},
         }
 
 
 # --- binding the reference library ----------------------------------------------------------------
+
+def library_grid_path(catalog: Catalog | None = None, region: str = "CN") -> dict[int, float]:
+    """The published grid factors of the reference library (newest ``pathway_grid_factors`` edition)
+    [tCO2/MWh] by year (projections left out)."""
+    dataset = (catalog or load_catalog()).newest(GRID_FAMILY)
+    return {int(r["year"]): float(r["value"]) * conversion_factor(r["unit"], "tCO2/MWh") for r in dataset.records
+            if r["region"] == region and r["value"].strip() and r["kind"] == "published"}
+
+
+def electricity_coefficient(catalog: Catalog | None = None) -> float:
+    """Electricity in standard coal [kgce/kWh] the model counts with (``energy_coefficients/gbt2589-2020``,
+    equivalent basis): electricity [MWh] = energy [tce] / this."""
+    row = (catalog or load_catalog()).dataset(ELECTRICITY_DATASET).get(ELECTRICITY, "coefficient")
+    assert row is not None and row.value is not None
+    return row.value * conversion_factor(row.unit, "kgce/kWh")
+
 
 class _Binder:
     """Looks values up in the reference library, remembering what was used and what failed."""
@@ -295,7 +362,7 @@ class _Binder:
         row = self.catalog.dataset(ELECTRICITY_DATASET).get(ELECTRICITY, "coefficient")
         assert row is not None and row.value is not None
         self.use(row.reference(), row.value, row.unit, row.verification_status, row.source, ELECTRICITY_DATASET)
-        return row.value * conversion_factor(row.unit, "kgce/kWh")
+        return electricity_coefficient(self.catalog)
 
     def grid_path(self, scenario: str | None = None, region: str = "CN") -> dict[int, float]:
         """The grid factor path [tCO2/MWh] of ``region``: the published years of the newest grid edition, then
@@ -615,7 +682,8 @@ def _scenario_result(spec: ScenarioSpec, arrays: _Arrays, years: list[int], tole
             total_tco2=_list(sum((s["emissions"][k][0] for k in model.SOURCES), start=np.zeros(len(years)))),
             routes=[{"key": r["key"], "name_zh": r["name_zh"], "name_en": r["name_en"], "output": _list(r["output"][0]),
                      "energy_tce": _list(r["energy_tce"][0]), "total_tco2": _list(r["total"][0]),
-                     "energy_intensity_kgce_per_unit": _list(r["intensity"])} for r in s["routes"]]))
+                     "energy_intensity_kgce_per_unit": _list(r["intensity"])} for r in s["routes"]],
+            industry=sector.industry))
     return ScenarioResult(
         key=spec.key, name_zh=spec.name_zh, name_en=spec.name_en, years=years, sectors=sectors,
         energy_by_fuel_tce={k: _list(v[0]) for k, v in arrays.energy_by_fuel.items()},
@@ -624,7 +692,30 @@ def _scenario_result(spec: ScenarioSpec, arrays: _Arrays, years: list[int], tole
         value_added=None if arrays.value_added is None else _list(arrays.value_added[0]),
         value_added_unit=spec.value_added_unit, peak_year=years[int(peak.index[0])], peak_tco2=float(peak.value[0]),
         peaked=bool(peak.peaked[0]), plateau=(years[int(peak.plateau_start[0])], years[int(peak.plateau_end[0])]),
-        cumulative_tco2=float(model.cumulative(total, years, years[0], years[-1])[0]), targets=checks)
+        cumulative_tco2=float(model.cumulative(total, years, years[0], years[-1])[0]), targets=checks,
+        industries=_industries(sectors, years, tolerance))
+
+
+def _industries(sectors: Sequence[SectorResult], years: list[int], tolerance: float) -> list[IndustryResult]:
+    """The sectors that name an industry summed per industry, in the order of first appearance."""
+    groups: dict[str, list[SectorResult]] = {}
+    for x in sectors:
+        if x.industry:
+            groups.setdefault(x.industry, []).append(x)
+    out = []
+    for key, members in groups.items():
+        total = np.sum([x.total_tco2 for x in members], axis=0)
+        made = [x for x in members if x.unit != INDEX_UNIT]
+        units = {x.unit for x in made}
+        peak = model.peak_analysis(total[None, :], tolerance=tolerance)
+        out.append(IndustryResult(
+            key=key, sectors=[x.key for x in members], unit=next(iter(units)) if len(units) == 1 else None,
+            output=_list(np.sum([x.output for x in made], axis=0)) if len(units) == 1 else None,
+            energy_tce=_list(np.sum([x.energy_tce for x in members], axis=0)), total_tco2=_list(total),
+            peak_year=years[int(peak.index[0])], peak_tco2=float(peak.value[0]), peaked=bool(peak.peaked[0]),
+            plateau=(years[int(peak.plateau_start[0])], years[int(peak.plateau_end[0])]),
+            cumulative_tco2=float(model.cumulative(total[None, :], years, years[0], years[-1])[0])))
+    return out
 
 
 def _banded(values: np.ndarray) -> Banded:

@@ -2,9 +2,10 @@
 
 Nothing is stored: every view is computed on request from the counted accounting results
 (:func:`greenmfg.pathways.decomposition.decompose_stored`), the measures library and the
-enterprise's equipment register (:mod:`greenmfg.pathways.macc`), or a scenario file (uploaded, or
+enterprise's equipment register (:mod:`greenmfg.pathways.macc`), a scenario file (uploaded, or
 the example shipped with the package: ``examples/province.yaml``, the same as
-``docs/examples/pathways/province.yaml``).
+``docs/examples/pathways/province.yaml``), or a scenario file written from the stored data
+(:mod:`greenmfg.pathways.stored_scenario`: an enterprise's, a region's, an industry's of a region).
 
 Access: an enterprise's views need :func:`greenmfg.orgs.access.get_enterprise` (NotFound for anyone
 who may not see it); a region's views are for platform admins and regulators whose jurisdiction
@@ -39,10 +40,12 @@ from greenmfg.pathways.macc import (
 )
 from greenmfg.pathways.scenario_file import read_scenario_file
 from greenmfg.pathways.scenarios import PathwayRun, run_scenarios
+from greenmfg.pathways.stored_scenario import StoredScenario, build_stored_scenario
 
 __all__ = ["EXAMPLE_NAME", "PAGE_DRAWS", "Area", "IndustryPathway", "RegionPathways", "area_choices",
-           "enterprise_decomposition", "enterprise_macc", "enterprise_years", "example_scenario", "pick_years",
-           "region_pathways", "region_years", "require_area", "uploaded_scenario"]
+           "enterprise_decomposition", "enterprise_macc", "enterprise_stored_scenario", "enterprise_years",
+           "example_scenario", "pick_years", "region_pathways", "region_stored_scenario", "region_years",
+           "require_area", "uploaded_scenario"]
 
 #: Monte Carlo draws of a scenario run from a page or the API at most (the command line allows 100 000)
 PAGE_DRAWS = 1000
@@ -283,3 +286,96 @@ def uploaded_scenario(name: str, content: bytes, *, draws: int | None = None, se
     """
     scenario_file = read_scenario_file((name, content))
     return run_scenarios(scenario_file, draws=_draws(draws, scenario_file.draws), seed=seed)
+
+
+# ------------------------------------------------------------------------------------------ scenarios from stored data
+
+
+def _base_year(years: list[int], year: int | None, where: str) -> int:
+    """The base year asked for (one with counted results), else the latest with results.
+
+    Raises
+    ------
+    ValidationFailed
+        No counted results (in that year).
+    """
+    if year is None and years:
+        return years[-1]
+    if year is not None and year in years:
+        return year
+    from greenmfg.findings import Locator
+
+    shown = ", ".join(map(str, years)) or "—"
+    raise ValidationFailed([Locator(code_prefix="pathways.stored.").finding(
+        "no_results", "year", year if year is not None else where,
+        f"no counted results{f' in {year}' if year is not None else ''} ({where}); years with results: {shown}",
+        f"{'' if year is None else f'{year} 年'}没有计入的核算结果（{where}）；有结果的年份：{shown}",
+        "commit the accounting data of the year first, or choose a year with results",
+        "请先提交该年份的核算数据，或选择有结果的年份", row=None)], 1)
+
+
+def _file_name(*parts: object) -> str:
+    import re
+
+    return "scenario-" + "-".join(re.sub(r"[^A-Za-z0-9._]+", "_", str(p)) for p in parts if p) + ".yaml"
+
+
+def enterprise_stored_scenario(database: Database, principal: Principal, enterprise_id: int, *,
+                               year: int | None = None) -> StoredScenario:
+    """The scenario file of the enterprise's stored data (base year: ``year``, else its latest year with
+    counted results).
+
+    Raises
+    ------
+    NotFound
+        The caller may not see the enterprise.
+    ValidationFailed
+        No counted results with output in the year.
+    """
+    from greenmfg.pathways.decomposition import Scope as StoredScope
+
+    with database.session() as session:
+        enterprise, years = enterprise_years(session, principal, enterprise_id)
+        chosen = _base_year(years, year, enterprise.code or str(enterprise.id))
+        return build_stored_scenario(
+            session, StoredScope("enterprise", enterprise_id=enterprise.id), chosen,
+            title_zh=f"{enterprise.name}碳达峰情景（基于 {chosen} 年核算结果）",
+            title_en=f"{enterprise.name_en or enterprise.name}: carbon-peak scenarios from the {chosen} accounting results",
+            file=_file_name(enterprise.code or enterprise.id, chosen))
+
+
+def region_stored_scenario(database: Database, principal: Principal, province: str, city: str | None, *,
+                           year: int | None = None, industry: str | None = None) -> StoredScenario:
+    """The scenario file of the stored data of an area's enterprises (its industries, each product a
+    sector), or of one industry of the area (``industry``); access as the region's pages.
+
+    Raises
+    ------
+    Forbidden
+        Not an admin or a regulator of the whole area.
+    ValidationFailed
+        No counted results with output in the year.
+    """
+    from greenmfg.pathways.decomposition import Scope as StoredScope
+    from greenmfg.refdata.words import key_name, place_name
+
+    with database.session() as session:
+        require_area(session, principal, province, city)
+        where = _area_clause(province, city)
+        if industry:
+            where.append(Organisation.industry == industry)
+        years = _counted_years(session, *where)
+        label = "/".join(p for p in (province, city, industry) if p)
+        chosen = _base_year(years, year, label)
+        area_zh, area_en = place_name(province, city, zh=True), place_name(province, city, zh=False)
+        if industry:
+            scope = StoredScope("industry", industry=industry, province=province, city=city)
+            title_zh = f"{area_zh}{key_name(industry, zh=True)}碳达峰情景（基于 {chosen} 年核算结果）"
+            title_en = f"{area_en}, {key_name(industry, zh=False)}: carbon-peak scenarios from the {chosen} results"
+        else:
+            scope = StoredScope("region", province=province, city=city)
+            title_zh = f"{area_zh}工业碳达峰情景（基于 {chosen} 年核算结果）"
+            title_en = f"{area_en}, industry: carbon-peak scenarios from the {chosen} accounting results"
+        return build_stored_scenario(session, scope, chosen, title_zh=title_zh, title_en=title_en,
+                                     region=f"{province}/{city}" if city else province,
+                                     file=_file_name(province, industry, chosen))

@@ -97,6 +97,8 @@ UNIT_NAMES: Mapping[str, Pair] = MappingProxyType({
     "kWh": ("千瓦时", "kWh"), "MWh": ("兆瓦时", "MWh"), "GJ": ("吉焦", "GJ"), "TJ": ("太焦", "TJ"),
     "tCO2": ("吨二氧化碳", "tCO2"), "tCO2e": ("吨二氧化碳当量", "tCO2e"), "kgCO2": ("千克二氧化碳", "kgCO2"),
     "Nm3": ("标准立方米", "Nm3"), "m3": ("立方米", "m3"), "tC": ("吨碳", "tC"),
+    # an activity index (1 in a scenario's base year: energy use without a product, greenmfg.pathways)
+    "index": ("指数（基准年 = 1）", "index (base year = 1)"),
 })
 
 #: parts of an equipment rating key (``equipment_efficiency/`` datasets)
