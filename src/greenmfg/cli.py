@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
@@ -18,6 +18,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from greenmfg import __version__
+from greenmfg.cli_output import Lang, Printout, number
 from greenmfg.errors import GreenmfgError, ValidationFailed
 
 if TYPE_CHECKING:
@@ -29,12 +30,6 @@ refdata_app = typer.Typer(help="Reference library: cited datasets and vocabulari
 app.add_typer(refdata_app, name="refdata")
 
 EXIT_BAD_INPUT = 2
-
-
-class Lang(StrEnum):
-    zh = "zh"
-    en = "en"
-    both = "both"
 
 
 class OutputFormat(StrEnum):
@@ -389,16 +384,8 @@ def _print_cbam(result: object, console: Console, lang: Lang) -> None:
     from greenmfg.cbam.models import CbamResult
 
     assert isinstance(result, CbamResult)
-    zh, en = lang in (Lang.zh, Lang.both), lang in (Lang.en, Lang.both)
-    if not console.is_terminal and console.width < 160:
-        console = Console(width=160, soft_wrap=False)
-
-    def words(chinese: str, english: str) -> str:
-        return "\n".join(w for w, shown in ((chinese, zh), (english, en)) if shown)
-
-    def number(value: float | None, digits: int = 4) -> str:
-        return "—" if value is None else f"{value:,.{digits}f}"
-
+    out = Printout.of(console, lang, width=160)
+    words = out.words
     table = Table(title=words(f"欧盟CBAM隐含排放（{result.year}年进口）", f"EU CBAM embedded emissions (imports of {result.year})"),
                   caption=words("隐含排放强度单位 tCO2e/t；缺省值为中国值（含加成）；费用为估算",
                                 "SEE in tCO2e/t; default = China value with mark-up; costs are estimates"),
@@ -413,18 +400,18 @@ def _print_cbam(result: object, console: Console, lang: Lang) -> None:
         table.add_column(words(chinese, english), justify="right")
     for g in result.goods:
         table.add_row(escape(g.facility_id), g.period, g.cn_code, escape(words(g.name_zh, g.name_en)),
-                      number(g.quantity_t, 1), number(g.see_direct), number(g.see_indirect), number(g.see_counted),
-                      number(g.embedded_t, 1), number(g.default_with_markup), number(g.certificates_t, 1),
-                      number(g.cost_eur, 0))
-    console.print(table)
+                      number(g.quantity_t, 1), number(g.see_direct, 4), number(g.see_indirect, 4),
+                      number(g.see_counted, 4), number(g.embedded_t, 1), number(g.default_with_markup, 4),
+                      number(g.certificates_t, 1), number(g.cost_eur, 0))
+    out.print(table)
     for finding in result.findings:
         if finding.severity == "warning" and finding.code != "cbam.result.unverified_value":
-            console.print(f"[yellow]! {escape(words(finding.message_zh, finding.message))}[/]")
+            out.warn(words(finding.message_zh, finding.message))
     unverified = sum(1 for f in result.findings if f.code == "cbam.result.unverified_value")
     if unverified:
-        console.print(words(f"结果使用了 {unverified} 项未经原文核实的参考数据，详见 json 或 xlsx 输出",
-                            f"the result uses {unverified} reference value(s) not verified against the primary "
-                            "text: see --format json or xlsx"))
+        out.print(words(f"结果使用了 {unverified} 项未经原文核实的参考数据，详见 json 或 xlsx 输出",
+                        f"the result uses {unverified} reference value(s) not verified against the primary "
+                        "text: see --format json or xlsx"))
 
 
 class FootprintFormat(StrEnum):
@@ -502,28 +489,29 @@ _ALLOCATION_NAMES = {"system_expansion": ("系统扩展", "system expansion"), "
 
 
 def _print_footprint(run: Any, console: Console, lang: Lang) -> None:
-    zh = lang is not Lang.en
+    out = Printout.of(console, lang, width=None)
+    one = out.one
     stages = (("raw_material", "原材料获取", "Raw material acquisition"), ("upstream_energy", "燃料上游", "Upstream of fuels"),
               ("direct", "生产：直接排放", "Production, direct"), ("indirect_electricity", "生产：外购电力",
                                                                     "Production, purchased electricity"),
               ("indirect_heat", "生产：外购热力", "Production, purchased heat"), ("credits", "输出能源扣减",
                                                                                "Credits for exported energy"))
     for b, p in run.products:
-        title = (f"{p.name_zh if zh else p.name_en} · {b.facility_id} · {b.period} · "
-                 f"{p.functional_unit_zh if zh else p.functional_unit_en}")
+        title = (f"{one(p.name_zh, p.name_en)} · {b.facility_id} · {b.period} · "
+                 f"{one(p.functional_unit_zh, p.functional_unit_en)}")
         table = Table(title=escape(title), title_justify="left")
-        table.add_column("阶段" if zh else "Stage")
-        table.add_column("kgCO2e / " + ("功能单位" if zh else "functional unit"), justify="right")
+        table.add_column(one("阶段", "Stage"))
+        table.add_column("kgCO2e / " + one("功能单位", "functional unit"), justify="right")
         for key, name_zh, name_en in stages:
-            table.add_row(name_zh if zh else name_en, _number(p.by_stage[key]))
-        table.add_row("[bold]" + ("碳足迹" if zh else "Carbon footprint") + "[/]", f"[bold]{_number(p.footprint_kg)}[/]")
-        console.print(table)
-        method = _ALLOCATION_NAMES.get(b.allocation, (b.allocation, b.allocation))[0 if zh else 1]
-        console.print(("分配" if zh else "Allocation") + f": {method} ({p.share:.1%})  DQR {_number(b.dqr)} "
-                      f"({run.band_name(b.dqr, zh=zh)})  " + ("一手数据占比" if zh else "primary data")
-                      + f" {(b.primary_share or 0):.1%}")
+            table.add_row(one(name_zh, name_en), number(p.by_stage[key]))
+        table.add_row("[bold]" + one("碳足迹", "Carbon footprint") + "[/]", f"[bold]{number(p.footprint_kg)}[/]")
+        out.print(table)
+        method = one(*_ALLOCATION_NAMES.get(b.allocation, (b.allocation, b.allocation)))
+        out.print(one("分配", "Allocation") + f": {method} ({p.share:.1%})  DQR {number(b.dqr)} "
+                  f"({run.band_name(b.dqr, zh=out.lang is not Lang.en)})  " + one("一手数据占比", "primary data")
+                  + f" {(b.primary_share or 0):.1%}")
     for warning in run.warnings:
-        console.print(f"[yellow]! {escape(warning.message_zh if zh else warning.message)}[/]")
+        out.warn(one(warning.message_zh, warning.message))
 
 
 def _print_ets(result: object, console: Console, lang: Lang) -> None:
@@ -531,13 +519,8 @@ def _print_ets(result: object, console: Console, lang: Lang) -> None:
     from greenmfg.ets.output import period_rows
 
     assert isinstance(result, EtsResult)
-    zh, en = lang in (Lang.zh, Lang.both), lang in (Lang.en, Lang.both)
-    if not console.is_terminal and console.width < 120:
-        console = Console(width=120, soft_wrap=False)  # piped output: do not squeeze the columns
-
-    def words(chinese: str, english: str) -> str:
-        return "\n".join(w for w, shown in ((chinese, zh), (english, en)) if shown)
-
+    out = Printout.of(console, lang)
+    words = out.words
     table = Table(title=words("全国碳市场覆盖排放（tCO2e）", "National carbon market: covered emissions (tCO2e)"),
                   caption=words("覆盖排放 = 化石燃料燃烧 + 工业生产过程 + 全氟化碳；外购电力仅作信息项，不计入",
                                 "covered = combustion + process + PFCs; purchased electricity is information only"),
@@ -551,18 +534,17 @@ def _print_ets(result: object, console: Console, lang: Lang) -> None:
         f = row.figures
         where = facility_id if level == "facility" else (process + (f" {facility_id}" if facility_id else "")
                                                          if level == "process" else words("合计", "total"))
-        table.add_row(escape(enterprise_id), escape(where), row.period, *(f"{v:,.2f}" for v in (
+        table.add_row(escape(enterprise_id), escape(where), row.period, *(number(v) for v in (
             f.covered_tco2e, f.combustion_tco2, f.process_tco2, f.pfc_tco2e, f.purchased_electricity_tco2)),
             style="bold" if level == "company" and len(row.period) == 4 else None)
-    console.print(table)
+    out.print(table)
     for finding in result.findings:
         if finding.severity == "warning":
-            text = words(finding.message_zh, finding.message)
-            console.print(f"[yellow]! {escape(text)}[/]")
+            out.warn(words(finding.message_zh, finding.message))
     infos = sum(1 for f in result.findings if f.severity != "warning")
     if infos:
-        console.print(words(f"另有 {infos} 条提示，详见 json 或 xlsx 输出",
-                            f"{infos} more note(s): see --format json or xlsx"))
+        out.print(words(f"另有 {infos} 条提示，详见 json 或 xlsx 输出",
+                        f"{infos} more note(s): see --format json or xlsx"))
 
 
 class BenchmarkFormat(StrEnum):
@@ -625,29 +607,6 @@ def benchmark(
         Console(stderr=True).print(f"written / 已写出: {output}")
 
 
-def _number(value: float | None, digits: int = 2) -> str:
-    return "—" if value is None else f"{value:,.{digits}f}"
-
-
-def _label_words(lang: Lang) -> Callable[[Callable[[Any, Callable[..., str]], str], Any], str]:
-    """``words(label, value)``: a class or grade in words (a ``compliance.labels`` function, the
-    pages' words) in the chosen language; both: Chinese above English."""
-    from greenmfg.i18n import load_catalogs
-
-    catalogs = load_catalogs()
-    zh, en = catalogs.translator("zh-CN").gettext, catalogs.translator("en").gettext
-
-    def words(label: Callable[[Any, Callable[..., str]], str], value: Any) -> str:
-        if lang is Lang.zh:
-            return label(value, zh)
-        if lang is Lang.en:
-            return label(value, en)
-        chinese, english = label(value, zh), label(value, en)
-        return chinese if chinese == english else f"{chinese}\n{english}"
-
-    return words
-
-
 def _print_benchmark(bench: object, console: Console, lang: Lang = Lang.both) -> None:
     from rich import box
 
@@ -656,9 +615,7 @@ def _print_benchmark(bench: object, console: Console, lang: Lang = Lang.both) ->
     from greenmfg.compliance.labels import class_label, grade_label
 
     assert isinstance(bench, BenchmarkRun)
-    words = _label_words(lang)
-    if not console.is_terminal and console.width < 120:
-        console = Console(width=120, soft_wrap=False)  # piped output: do not squeeze the columns
+    out = Printout.of(console, lang)
     summary = summary_by_indicator(bench)
     table = Table(title="Energy-efficiency benchmarking / 能效对标（标杆水平、基准水平与能耗限额等级）",
                   caption="classes 分类: at/better than benchmark 标杆 / between 之间 / worse than baseline 未达基准; "
@@ -677,9 +634,9 @@ def _print_benchmark(bench: object, console: Console, lang: Lang = Lang.both) ->
         classes = "/".join(str(row[c]) for c in ("benchmark", "between", "below_baseline", "not_classified"))
         grades = "/".join(str(row[f"grade_{g}"]) for g in ("1", "2", "3", "fails"))
         table.add_row(escape(f"{row['indicator']}{edition}\n{row['indicator_name_zh']}{row['variant_zh'] and '·' + row['variant_zh']}"),
-                      levels, str(row["results"]), classes, grades, _number(row["savings_to_benchmark_tce"], 0),
-                      _number(row["savings_to_baseline_tce"], 0))
-    console.print(table)
+                      levels, str(row["results"]), classes, grades, number(row["savings_to_benchmark_tce"], 0),
+                      number(row["savings_to_baseline_tce"], 0))
+    out.print(table)
     ranked = sorted((r for r in bench.results if r.savings_to_baseline_tce), key=lambda r: -(r.savings_to_baseline_tce or 0))
     if ranked:
         worst = Table(title="Largest savings to the baseline / 距基准水平节能潜力最大", title_style="bold",
@@ -690,10 +647,10 @@ def _print_benchmark(bench: object, console: Console, lang: Lang = Lang.both) ->
             worst.add_column(header, justify="right", no_wrap=True)
         for r in ranked[:10]:
             worst.add_row(escape(r.enterprise_id), escape(r.facility_id), r.period, r.indicator or "", r.unit,
-                          _number(r.value), _number(r.baseline_level),
-                          words(grade_label, r.quota_grade),
-                          _number(r.savings_to_baseline_tce, 0))
-        console.print(worst)
+                          number(r.value), number(r.baseline_level),
+                          out.label(grade_label, r.quota_grade),
+                          number(r.savings_to_baseline_tce, 0))
+        out.print(worst)
     if bench.works:
         works = Table(title="Iron and steel works by process / 钢铁联合企业吨钢综合能耗（工序能耗按钢比系数加权，"
                             "吨钢水平为推算值）", title_style="bold", box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
@@ -702,11 +659,11 @@ def _print_benchmark(bench: object, console: Console, lang: Lang = Lang.both) ->
         for header in ("粗钢 t", "kgce/t", "标杆/基准", "分类", "等级", "→标杆 tce"):
             works.add_column(header, justify="right", no_wrap=True)
         for w in bench.works:
-            works.add_row(escape(w.enterprise_id), w.period, _number(w.output, 0), _number(w.value, 1),
-                          f"{_number(w.benchmark_level, 1)}/{_number(w.baseline_level, 1)}",
-                          words(class_label, w.cls),
-                          words(grade_label, w.quota_grade), _number(w.savings_to_benchmark_tce, 0))
-        console.print(works)
+            works.add_row(escape(w.enterprise_id), w.period, number(w.output, 0), number(w.value, 1),
+                          f"{number(w.benchmark_level, 1)}/{number(w.baseline_level, 1)}",
+                          out.label(class_label, w.cls),
+                          out.label(grade_label, w.quota_grade), number(w.savings_to_benchmark_tce, 0))
+        out.print(works)
     without = [r for r in summary if r["indicator"] is None]
     if without:
         from greenmfg.refdata.vocabulary import load_vocabulary
@@ -720,12 +677,12 @@ def _print_benchmark(bench: object, console: Console, lang: Lang = Lang.both) ->
             return {Lang.zh: item.name_zh, Lang.en: item.name_en}.get(lang, f"{item.name_zh} {item.name_en}")
 
         listed = ", ".join(f"{product_name(r['product'])} ({r['results']})" for r in without)
-        console.print(f"[dim]Products without an indicator or whose variant is undetermined / 无对标指标或类别未定: "
-                      f"{escape(listed)}[/]")
+        out.print(f"[dim]Products without an indicator or whose variant is undetermined / 无对标指标或类别未定: "
+                  f"{escape(listed)}[/]")
     warnings = sum(len(r.warnings) for r in bench.results)
-    console.print(f"[yellow]{warnings} warning(s) on {len(bench.results)} product result(s): unverified levels and "
-                  f"limits, assumed variants, boundaries; see --format json or xlsx / 共 {warnings} 条提示，"
-                  "详见 json 或 xlsx 输出[/]")
+    out.print(f"[yellow]{warnings} warning(s) on {len(bench.results)} product result(s): unverified levels and "
+              f"limits, assumed variants, boundaries; see --format json or xlsx / 共 {warnings} 条提示，"
+              "详见 json 或 xlsx 输出[/]")
 
 
 @refdata_app.command("list")
@@ -869,14 +826,9 @@ def pathways_scenario(
 
 
 def _print_scenarios(run: Any, console: Console, lang: Lang) -> None:
-    zh, en = lang in (Lang.zh, Lang.both), lang in (Lang.en, Lang.both)
-
-    def words(chinese: str, english: str) -> str:
-        return " / ".join(w for w, shown in ((chinese, zh), (english, en)) if shown)
-
-    if not console.is_terminal and console.width < 120:
-        console = Console(width=120, soft_wrap=False)
-    console.print(f"[bold]{escape(words(run.title_zh, run.title_en))}[/]")
+    out = Printout.of(console, lang, joiner=" / ")
+    words = out.words
+    out.print(f"[bold]{escape(words(run.title_zh, run.title_en))}[/]")
     for s in run.scenarios:
         u = s.uncertainty
         table = Table(title=escape(words(s.name_zh, s.name_en)), title_justify="left")
@@ -891,38 +843,38 @@ def _print_scenarios(run: Any, console: Console, lang: Lang) -> None:
         shown = [i for i, y in enumerate(s.years) if y % 5 == 0 or i in (0, len(s.years) - 1)
                  or y == s.peak_year]
         for i in shown:
-            cells = [str(s.years[i]), _number(s.energy_tce[i], 0), _number(s.total_tco2[i], 0)]
+            cells = [str(s.years[i]), number(s.energy_tce[i], 0), number(s.total_tco2[i], 0)]
             if s.carbon_intensity is not None:
-                cells.append(_number(s.carbon_intensity[i], 4))
+                cells.append(number(s.carbon_intensity[i], 4))
             if u is not None:
                 cells += [f"{u.total_tco2.p5[i]:,.0f} – {u.total_tco2.p95[i]:,.0f}", f"{u.peak_probability[i]:.0%}"]
             table.add_row(*cells, style="bold" if s.years[i] == s.peak_year else None)
-        console.print(table)
+        out.print(table)
         peak = (words(f"达峰年份 {s.peak_year}，峰值 {s.peak_tco2:,.0f} tCO2", f"peak {s.peak_year}, "
                       f"{s.peak_tco2:,.0f} tCO2") if s.peaked else
                 words(f"规划期内未达峰（{s.years[-1]} 年仍为最高）", f"no peak within the horizon (highest in {s.years[-1]})"))
-        console.print(f"{peak}; " + words(f"平台期 {s.plateau[0]}–{s.plateau[1]}（峰值 ±{run.plateau_tolerance:.0%}）",
-                                          f"plateau {s.plateau[0]}-{s.plateau[1]} (within {run.plateau_tolerance:.0%} "
-                                          "of the peak)")
-                      + "; " + words(f"累计排放 {s.cumulative_tco2:,.0f} tCO2", f"cumulative {s.cumulative_tco2:,.0f} tCO2"))
+        out.print(f"{peak}; " + words(f"平台期 {s.plateau[0]}–{s.plateau[1]}（峰值 ±{run.plateau_tolerance:.0%}）",
+                                      f"plateau {s.plateau[0]}-{s.plateau[1]} (within {run.plateau_tolerance:.0%} "
+                                      "of the peak)")
+                  + "; " + words(f"累计排放 {s.cumulative_tco2:,.0f} tCO2", f"cumulative {s.cumulative_tco2:,.0f} tCO2"))
         if u is not None and u.peak_year_p50 is not None:
-            console.print(words(f"蒙特卡洛 {u.draws} 次（种子 {u.seed}）：达峰年份 5%/50%/95% = "
-                                f"{u.peak_year_p5}/{u.peak_year_p50}/{u.peak_year_p95}，未达峰比例 {u.not_peaked_share:.0%}",
-                                f"Monte Carlo {u.draws} draws (seed {u.seed}): peak year 5/50/95 % = "
-                                f"{u.peak_year_p5}/{u.peak_year_p50}/{u.peak_year_p95}, not peaked {u.not_peaked_share:.0%}"))
+            out.print(words(f"蒙特卡洛 {u.draws} 次（种子 {u.seed}）：达峰年份 5%/50%/95% = "
+                            f"{u.peak_year_p5}/{u.peak_year_p50}/{u.peak_year_p95}，未达峰比例 {u.not_peaked_share:.0%}",
+                            f"Monte Carlo {u.draws} draws (seed {u.seed}): peak year 5/50/95 % = "
+                            f"{u.peak_year_p5}/{u.peak_year_p50}/{u.peak_year_p95}, not peaked {u.not_peaked_share:.0%}"))
         for c in s.targets:
             state = words("无法核验", "not checkable") if c.met is None else (
                 words("达标", "met") if c.met else words("未达标", "not met"))
             chance = "" if c.probability is None else f" ({words('概率', 'probability')} {c.probability:.0%})"
             note = f" — {words(c.note_zh, c.note_en)}" if c.note_en else ""
-            console.print(f"  • {escape(words(c.name_zh, c.name_en))} {c.year}: {state}{chance}{escape(note)}")
+            out.print(f"  • {escape(words(c.name_zh, c.name_en))} {c.year}: {state}{chance}{escape(note)}")
     for w in run.warnings:
         if w.code != "pathways.scenario.unverified_reference":
-            console.print(f"[yellow]! {escape(words(w.message_zh, w.message))}[/]")
+            out.warn(words(w.message_zh, w.message))
     unverified = sum(1 for w in run.warnings if w.code == "pathways.scenario.unverified_reference")
     if unverified:
-        console.print(words(f"结果依赖 {unverified} 个未经核实的参考值，详见 json 或 xlsx 输出",
-                            f"the result depends on {unverified} unverified reference value(s): see --format json or xlsx"))
+        out.print(words(f"结果依赖 {unverified} 个未经核实的参考值，详见 json 或 xlsx 输出",
+                        f"the result depends on {unverified} unverified reference value(s): see --format json or xlsx"))
 
 
 def main() -> None:
@@ -1026,29 +978,29 @@ def greenfactory_evaluate(
 
 
 def _print_evaluation(result: dict[str, Any], lang: ReportLang) -> None:
-    zh = lang is ReportLang.zh
-    name = "name_zh" if zh else "name_en"
-    console = _console()
-    verdict = ("通过" if zh else "PASS") if result["passed"] else ("未通过" if zh else "FAIL")
-    console.print(f"[bold]{verdict}[/]  {'总分' if zh else 'total'} {float(result['total_score']):.2f} / "
-                  f"{float(result['max_score']):g}  ({'通过分数线' if zh else 'pass mark'} "
-                  f"{float(result['pass_threshold']):g})")
+    out = Printout.of(_console(), Lang.zh if lang is ReportLang.zh else Lang.en, width=None)
+    one = out.one
+    name = one("name_zh", "name_en")
+    verdict = one("通过", "PASS") if result["passed"] else one("未通过", "FAIL")
+    out.print(f"[bold]{verdict}[/]  {one('总分', 'total')} {float(result['total_score']):.2f} / "
+              f"{float(result['max_score']):g}  ({one('通过分数线', 'pass mark')} "
+              f"{float(result['pass_threshold']):g})")
     for reason in result["reasons"]:
-        console.print(f"  {escape(reason['zh' if zh else 'en'])}")
-    table = Table(title="一级指标得分" if zh else "Score by level-1 indicator")
-    for header in (("指标", "得分", "满分") if zh else ("indicator", "points", "max")):
+        out.print(f"  {escape(reason[one('zh', 'en')])}")
+    table = Table(title=one("一级指标得分", "Score by level-1 indicator"))
+    for header in one(("指标", "得分", "满分"), ("indicator", "points", "max")):
         table.add_column(header)
     for row in result["by_level1"]:
         table.add_row(row[name], f"{row['points']:.2f}", f"{row['max_points']:g}")
-    console.print(table)
-    gaps = Table(title="差距清单" if zh else "Gap list")
-    for header in (("#", "指标", "可提升分值") if zh else ("#", "indicator", "recoverable")):
+    out.print(table)
+    gaps = Table(title=one("差距清单", "Gap list"))
+    for header in one(("#", "指标", "可提升分值"), ("#", "indicator", "recoverable")):
         gaps.add_column(header)
-    for number, gap in enumerate(result["gaps"], start=1):
-        gaps.add_row(str(number), gap[name], f"{gap['recoverable']:.2f}")
-    console.print(gaps)
+    for place, gap in enumerate(result["gaps"], start=1):
+        gaps.add_row(str(place), gap[name], f"{gap['recoverable']:.2f}")
+    out.print(gaps)
     for warning in result["warnings"]:
-        console.print(f"[yellow]! {escape(warning['zh' if zh else 'en'])}[/]")
+        out.warn(warning[one("zh", "en")])
 
 
 class DecompositionMethod(StrEnum):
@@ -1105,13 +1057,8 @@ def _print_decomposition(result: Any, console: Console, lang: Lang) -> None:
     from greenmfg.pathways.decomposition import EFFECT_WORDS
 
     zh_t = export_translator(locale="zh-CN")
-    zh, en = lang in (Lang.zh, Lang.both), lang in (Lang.en, Lang.both)
-    if not console.is_terminal and console.width < 120:
-        console = Console(width=120, soft_wrap=False)
-
-    def words(chinese: str, english: str) -> str:
-        return " / ".join(w for w, shown in ((chinese, zh), (english, en)) if shown)
-
+    out = Printout.of(console, lang, joiner=" / ")
+    words = out.words
     additive_first = result.method == "additive"
     for a in result.aggregates:
         title = words("碳排放（tCO2e）" if a.name == "emissions" else "能耗（tce）",
@@ -1133,20 +1080,20 @@ def _print_decomposition(result: Any, console: Console, lang: Lang) -> None:
                           f"{e.additive / a.change:.1%}" if a.change else "—")
         table.add_row(words("总变化", "total change"), *cells(a.change, a.ratio), "100.0%" if a.change else "—",
                       style="bold")
-        console.print(table)
-        console.print(words(f"基年 {a.base_value:,.4f} → 目标年 {a.target_value:,.4f}",
-                            f"base {a.base_value:,.4f} → target {a.target_value:,.4f}"))
+        out.print(table)
+        out.print(words(f"基年 {a.base_value:,.4f} → 目标年 {a.target_value:,.4f}",
+                        f"base {a.base_value:,.4f} → target {a.target_value:,.4f}"))
         if a.zero_terms:
-            console.print(f"[yellow]! {escape(words('含零值的项（按解析极限处理）：', 'terms with zero values (analytical limit): '))}"
-                          f"{escape(', '.join(a.zero_terms))}[/]")
+            out.print(f"[yellow]! {escape(words('含零值的项（按解析极限处理）：', 'terms with zero values (analytical limit): '))}"
+                      f"{escape(', '.join(a.zero_terms))}[/]")
         if a.sign_change_terms:
-            console.print(f"[yellow]! {escape(words('正负号变化的项（变化归于变号因素）：', 'terms changing sign (change given to the factor changing sign): '))}"
-                          f"{escape(', '.join(a.sign_change_terms))}[/]")
+            out.print(f"[yellow]! {escape(words('正负号变化的项（变化归于变号因素）：', 'terms changing sign (change given to the factor changing sign): '))}"
+                      f"{escape(', '.join(a.sign_change_terms))}[/]")
         if a.ratio is None:
-            console.print(words("总量跨越零或为零：乘法分解无定义，请看加法分解",
-                                "the total crosses or is zero: the multiplicative form is not defined"))
+            out.print(words("总量跨越零或为零：乘法分解无定义，请看加法分解",
+                            "the total crosses or is zero: the multiplicative form is not defined"))
     for finding in result.findings:
-        console.print(f"[yellow]! {escape(words(finding.message_zh, finding.message))}[/]")
+        out.warn(words(finding.message_zh, finding.message))
 
 
 class MaccIndustry(StrEnum):
@@ -1282,16 +1229,8 @@ def _print_macc(result: object, console: Console, lang: Lang) -> None:
     from greenmfg.pathways.macc import MaccResult
 
     assert isinstance(result, MaccResult)
-    zh, en = lang in (Lang.zh, Lang.both), lang in (Lang.en, Lang.both)
-    if not console.is_terminal and console.width < 160:
-        console = Console(width=160, soft_wrap=False)
-
-    def words(chinese: str, english: str) -> str:
-        return "\n".join(w for w, shown in ((chinese, zh), (english, en)) if shown)
-
-    def number(value: float | None, digits: int = 1) -> str:
-        return "—" if value is None else f"{value:,.{digits}f}"
-
+    out = Printout.of(console, lang, width=160)
+    words = out.words
     chosen = set(result.portfolio.chosen)
     table = Table(title=words("边际减排成本曲线", "Marginal abatement cost curve"),
                   caption=words(f"折现率 {result.options.discount_rate:.1%}；★ 入选最低成本组合",
@@ -1304,21 +1243,22 @@ def _print_macc(result: object, console: Console, lang: Lang) -> None:
     for step in result.curve:
         m = result.measure(step.key)
         mark = "★ " if step.key in chosen else "  "
-        table.add_row(mark + escape(words(m.name_zh, m.name_en)), number(step.abatement), number(step.marginal_cost),
-                      number(step.annualised_cost, 0), number(step.cumulative_abatement))
-    console.print(table)
+        table.add_row(mark + escape(words(m.name_zh, m.name_en)), number(step.abatement, 1),
+                      number(step.marginal_cost, 1), number(step.annualised_cost, 0),
+                      number(step.cumulative_abatement, 1))
+    out.print(table)
     p = result.portfolio
     if p.feasible:
-        console.print(words(
+        out.print(words(
             f"最低成本组合：{len(p.chosen)} 项措施，减排 {p.abatement:,.1f} tCO2e/年（其中直接排放 {p.covered_abatement:,.1f}），"
             f"年化净成本 {p.annualised_cost:,.0f} 元/年，投资 {p.capex:,.0f} 元",
             f"Least-cost portfolio: {len(p.chosen)} measures, {p.abatement:,.1f} tCO2e/yr abated ({p.covered_abatement:,.1f} "
             f"direct), annualised net cost {p.annualised_cost:,.0f} CNY/yr, investment {p.capex:,.0f} CNY"))
     effect = result.allowance_effect
     if effect is not None and effect.delta_allowances is not None and effect.delta_net is not None:
-        console.print(words(f"配额变化 {effect.delta_allowances:,.0f} tCO2e；配额盈缺改善 {effect.delta_net:,.0f} tCO2e",
-                            f"allowances change {effect.delta_allowances:,.0f} tCO2e; position improves by "
-                            f"{effect.delta_net:,.0f} tCO2e"))
+        out.print(words(f"配额变化 {effect.delta_allowances:,.0f} tCO2e；配额盈缺改善 {effect.delta_net:,.0f} tCO2e",
+                        f"allowances change {effect.delta_allowances:,.0f} tCO2e; position improves by "
+                        f"{effect.delta_net:,.0f} tCO2e"))
     for finding in result.findings:
         if finding.severity in ("warning", "error"):
-            console.print(f"[yellow]! {escape(words(finding.message_zh, finding.message))}[/]")
+            out.warn(words(finding.message_zh, finding.message))
