@@ -251,3 +251,23 @@ def test_printout_shows_the_chosen_languages_on_a_console_wide_enough() -> None:
     warned = Printout(piped, Lang.en)
     warned.warn("[bold]x[/] is not markup")
     assert "! [bold]x[/] is not markup" in piped.file.getvalue()  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("command", [
+    ["account", "in.csv"], ["ets", "in.csv"], ["cbam", "in.csv", "--goods", "goods.csv"],
+    ["footprint", "in.csv", "--products", "products.csv"], ["benchmark", "in.csv"], ["pathways", "scenario", "s.yaml"],
+    ["pathways", "decompose", "in.csv", "--base", "2000", "--target", "2001"], ["pathways", "macc", "m.csv"]])
+def test_a_workbook_needs_an_output_file_before_any_input_is_read(command: list[str], tmp_path: Path) -> None:
+    result = runner.invoke(app, [*(str(tmp_path / c) if c.endswith((".csv", ".yaml")) else c for c in command),
+                                 "--format", "xlsx", "--lang", "en"])
+    assert result.exit_code == 2 and "--format xlsx needs -o FILE / 请用 -o 指定输出文件" in result.output, result.output
+    assert not list(tmp_path.iterdir())
+
+
+def test_the_table_json_xlsx_commands_share_one_format_choice() -> None:
+    assert runner.invoke(app, ["pathways", "macc", "--format", "parquet"]).exit_code == 2  # account's only
+    for command in (["ets"], ["cbam"], ["benchmark"], ["pathways", "scenario"], ["pathways", "decompose"],
+                    ["pathways", "macc"]):
+        answer = runner.invoke(app, [*command, "--help"], env={"COLUMNS": "200", "NO_COLOR": "1"})
+        (line,) = [line for line in answer.output.splitlines() if "--format" in line]
+        assert answer.exit_code == 0 and "table|json|xlsx>" in line, (command, line)

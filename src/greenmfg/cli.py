@@ -33,6 +33,17 @@ EXIT_BAD_INPUT = 2
 
 
 class OutputFormat(StrEnum):
+    """``--format`` of the commands that print a table or write JSON or a workbook (ets, cbam, benchmark,
+    pathways scenario/decompose/macc)."""
+
+    table = "table"
+    json = "json"
+    xlsx = "xlsx"
+
+
+class AccountFormat(StrEnum):
+    """``--format`` of ``greenmfg account``: also parquet (result tables for Spark or DuckDB)."""
+
     table = "table"
     json = "json"
     xlsx = "xlsx"
@@ -115,11 +126,16 @@ def _default_lang() -> Lang:
     return Lang.zh if locale.lower().startswith("zh") else Lang.both
 
 
+def _locale(lang: Lang) -> str:
+    """The locale of what a command writes (workbooks, PDF): English with ``--lang en``, else Chinese."""
+    return "en" if lang is Lang.en else "zh-CN"
+
+
 def _workbook_words(lang: Lang) -> Translator:
     """The language of a workbook's column headers: English with ``--lang en``, else Chinese."""
     from greenmfg.exports import export_translator
 
-    return export_translator(locale="en" if lang is Lang.en else "zh-CN")
+    return export_translator(locale=_locale(lang))
 
 
 def _report_issues(error: ValidationFailed, lang: Lang) -> None:
@@ -154,9 +170,31 @@ def _write_json(document: object, output: Path | None) -> None:
         sys.stdout.write(text + "\n")
 
 
+def _needs_file(output_format: StrEnum, output: object, *to_file: StrEnum) -> None:
+    """A format written only to a file (``to_file``: xlsx, pdf, parquet) without ``-o``: refused, exit 2."""
+    if output_format in to_file and output is None:
+        raise _fail(GreenmfgError(f"--format {output_format.value} needs -o FILE / 请用 -o 指定输出文件"))
+
+
+@contextmanager
+def _working(description: str) -> Iterator[Progress]:
+    """A spinner with the time elapsed on standard error while the work runs (gone when it ends)."""
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                  console=Console(stderr=True), transient=True) as progress:
+        progress.add_task(description, total=None)
+        yield progress
+
+
+def _written(*paths: object) -> None:
+    """The files a command wrote, on standard error (None: not written)."""
+    for path in paths:
+        if path:
+            Console(stderr=True).print(f"written / 已写出: {path}")
+
+
 @contextmanager
 def _input_errors(lang: Lang) -> Iterator[None]:
-    """Bad input: its located errors and exit 2; any other refusal: its message and exit 1."""
+    """Bad input: its located errors and exit 2; any other refusal: its message and exit 2."""
     try:
         yield
     except ValidationFailed as error:
@@ -181,7 +219,7 @@ def account(
     electricity_basis: Annotated[Basis, typer.Option(help="Standard-coal basis of electricity")] = Basis.equivalent,
     grid_factor_year: Annotated[GridFactorYear, typer.Option(help=_GRID_YEAR_HELP)] = GridFactorYear.data,
     fuel_defaults: Annotated[FuelDefaults, typer.Option(help=_FUEL_DEFAULTS_HELP)] = FuelDefaults.methodology,
-    output_format: Annotated[OutputFormat, typer.Option("--format", help="Output format")] = OutputFormat.table,
+    output_format: Annotated[AccountFormat, typer.Option("--format", help="Output format")] = AccountFormat.table,
     output: Annotated[str | None, typer.Option(
         "-o", "--output", help="Output file (json/xlsx/parquet; parquet with --engine spark: any path Spark "
                                "writes, results written as folders of part files)")] = None,
@@ -196,43 +234,27 @@ def account(
     from greenmfg.accounting.service import account as run_account
 
     lang = lang or _default_lang()
-    if output_format in (OutputFormat.xlsx, OutputFormat.parquet) and output is None:
-        raise _fail(GreenmfgError(f"--format {output_format.value} needs -o FILE / 请用 -o 指定输出文件"))
+    _needs_file(output_format, output, AccountFormat.xlsx, AccountFormat.parquet)
     options = AccountingOptions(grid_factor=grid_factor, grid_level=grid_level.value,
                                 electricity_basis=electricity_basis.value, grid_factor_year=grid_factor_year.value,
                                 methodologies=_methodologies(fuel_defaults))
     console = _console()
-    try:
-        with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                      console=Console(stderr=True), transient=True) as progress:
-            task = progress.add_task("validating input / 校验输入…", total=None)
-            run = run_account(_input(input_path, engine), options, engine=engine.value, spark_master=spark_master)
-            progress.update(task, description="accounting / 核算…")
-            if output_format is OutputFormat.json:
-                document = result_document(run)
-                text = json.dumps(document, ensure_ascii=False, indent=1)
-                if output:
-                    Path(output).write_text(text, encoding="utf-8")
-                else:
-                    sys.stdout.write(text + "\n")
-            elif output_format is OutputFormat.xlsx:
-                assert output is not None
-                write_xlsx(run, Path(output), translator=_workbook_words(lang))
-            elif output_format is OutputFormat.parquet:
-                assert output is not None
-                write_parquet(run, _input(output, engine), with_lines=lines)
-            else:
-                if output:
-                    write_json(run, Path(output))
-    except ValidationFailed as error:
-        _report_issues(error, lang)
-        raise typer.Exit(EXIT_BAD_INPUT) from None
-    except GreenmfgError as error:
-        raise _fail(error) from None
-    if output_format is OutputFormat.table:
+    with _input_errors(lang), _working("validating input / 校验输入…") as progress:
+        run = run_account(_input(input_path, engine), options, engine=engine.value, spark_master=spark_master)
+        progress.update(progress.task_ids[0], description="accounting / 核算…")
+        if output_format is AccountFormat.json:
+            _write_json(result_document(run), Path(output) if output else None)
+        elif output_format is AccountFormat.xlsx:
+            assert output is not None
+            write_xlsx(run, Path(output), translator=_workbook_words(lang))
+        elif output_format is AccountFormat.parquet:
+            assert output is not None
+            write_parquet(run, _input(output, engine), with_lines=lines)
+        elif output:
+            write_json(run, Path(output))
+    if output_format is AccountFormat.table:
         _print_summary(run, console)
-    if output:
-        Console(stderr=True).print(f"written / 已写出: {output}")
+    _written(output)
 
 
 def _print_summary(run: object, console: Console) -> None:
@@ -267,12 +289,6 @@ class EtsSector(StrEnum):
     steel = "steel"
 
 
-class EtsFormat(StrEnum):
-    table = "table"
-    json = "json"
-    xlsx = "xlsx"
-
-
 @app.command()
 def ets(
     input_path: Annotated[Path, typer.Argument(metavar="INPUT", help=".xlsx, .csv, .parquet or a folder of them "
@@ -281,7 +297,7 @@ def ets(
                                                    "or steel")] = EtsSector.auto,
     year: Annotated[int | None, typer.Option(min=2000, max=2100, help="Data year (default: every year of the "
                                                                     "input)")] = None,
-    output_format: Annotated[EtsFormat, typer.Option("--format", help="Output format")] = EtsFormat.table,
+    output_format: Annotated[OutputFormat, typer.Option("--format", help="Output format")] = OutputFormat.table,
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Output file (json/xlsx)")] = None,
     lang: Annotated[Lang | None, typer.Option(help="Language of messages and of the xlsx headers")] = None,
 ) -> None:
@@ -291,28 +307,18 @@ def ets(
     from greenmfg.ets.service import account_ets
 
     lang = lang or _default_lang()
-    if output_format is EtsFormat.xlsx and output is None:
-        raise _fail(GreenmfgError("--format xlsx needs -o FILE / 请用 -o 指定输出文件"))
+    _needs_file(output_format, output, OutputFormat.xlsx)
     with _input_errors(lang):
-        with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                      console=Console(stderr=True), transient=True) as progress:
-            progress.add_task("accounting / 核算…", total=None)
+        with _working("accounting / 核算…"):
             result = account_ets(input_path, sector=sector.value, year=year)
-        if output_format is EtsFormat.xlsx:
+        if output_format is OutputFormat.xlsx:
             assert output is not None
-            write_xlsx(result, output, lang="en" if lang is Lang.en else "zh-CN")
-        elif output_format is EtsFormat.json or output:
+            write_xlsx(result, output, lang=_locale(lang))
+        elif output_format is OutputFormat.json or output:
             _write_json(result.to_document(), output)
-    if output_format is EtsFormat.table:
+    if output_format is OutputFormat.table:
         _print_ets(result, _console(), lang)
-    if output:
-        Console(stderr=True).print(f"written / 已写出: {output}")
-
-
-class CbamFormat(StrEnum):
-    table = "table"
-    json = "json"
-    xlsx = "xlsx"
+    _written(output)
 
 
 @app.command()
@@ -329,7 +335,7 @@ def cbam(
                                                              "file name or installation name) takes its SEE. Repeatable")] = None,
     year: Annotated[int | None, typer.Option(min=2026, max=2100, help="Year of import: mark-up, CBAM factor and price "
                                                                      "(default: the goods' latest year)")] = None,
-    output_format: Annotated[CbamFormat, typer.Option("--format", help="Output format")] = CbamFormat.table,
+    output_format: Annotated[OutputFormat, typer.Option("--format", help="Output format")] = OutputFormat.table,
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Output file (json/xlsx)")] = None,
     communication: Annotated[Path | None, typer.Option(help="Also write the EU communication template (.xlsx) for the "
                                                             "EU customer")] = None,
@@ -355,29 +361,24 @@ def cbam(
     from greenmfg.cbam.service import account_cbam
 
     lang = lang or _default_lang()
-    if output_format is CbamFormat.xlsx and output is None:
-        raise _fail(GreenmfgError("--format xlsx needs -o FILE / 请用 -o 指定输出文件"))
+    _needs_file(output_format, output, OutputFormat.xlsx)
     options = CbamOptions(year=year, certificate_price_eur=price, electricity_ef=electricity_ef,
                           electricity_ef_source=electricity_ef_source, carbon_price_cny_per_t=carbon_price,
                           carbon_price_share=carbon_price_share, eur_per_cny=eur_per_cny,
                           carbon_price_source=carbon_price_source)
     with _input_errors(lang):
-        with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                      console=Console(stderr=True), transient=True) as progress:
-            progress.add_task("accounting / 核算…", total=None)
+        with _working("accounting / 核算…"):
             result = account_cbam(input_path, goods, precursors, options=options, suppliers=supplier or ())
-        if output_format is CbamFormat.xlsx:
+        if output_format is OutputFormat.xlsx:
             assert output is not None
-            write_xlsx(result, output, lang="en" if lang is Lang.en else "zh-CN")
-        elif output_format is CbamFormat.json or output:
+            write_xlsx(result, output, lang=_locale(lang))
+        elif output_format is OutputFormat.json or output:
             _write_json(result.to_document(), output)
         if communication:
             write_communication(result, communication)
-    if output_format is CbamFormat.table:
+    if output_format is OutputFormat.table:
         _print_cbam(result, _console(), lang)
-    for written in (output, communication):
-        if written:
-            Console(stderr=True).print(f"written / 已写出: {written}")
+    _written(output, communication)
 
 
 def _print_cbam(result: object, console: Console, lang: Lang) -> None:
@@ -458,13 +459,10 @@ def footprint_command(
     from greenmfg.footprint.output import result_document, workbook_bytes
 
     lang = lang or _default_lang()
-    locale = "en" if lang is Lang.en else "zh-CN"
-    if output_format in (FootprintFormat.xlsx, FootprintFormat.pdf) and output is None:
-        raise _fail(GreenmfgError(f"--format {output_format.value} needs -o FILE / 请用 -o 指定输出文件"))
+    locale = _locale(lang)
+    _needs_file(output_format, output, FootprintFormat.xlsx, FootprintFormat.pdf)
     with _input_errors(lang):
-        with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                      console=Console(stderr=True), transient=True) as progress:
-            progress.add_task("footprint / 碳足迹核算…", total=None)
+        with _working("footprint / 碳足迹核算…"):
             run = footprint(input_path, products, upstream, FootprintOptions(
                 allocation=allocation.value, year=year, electricity=electricity.value))
         if output_format is FootprintFormat.xlsx:
@@ -479,8 +477,7 @@ def footprint_command(
             _write_json(result_document(run), output)
     if output_format is FootprintFormat.table:
         _print_footprint(run, _console(), lang)
-    if output:
-        Console(stderr=True).print(f"written / 已写出: {output}")
+    _written(output)
 
 
 _ALLOCATION_NAMES = {"system_expansion": ("系统扩展", "system expansion"), "mass": ("质量分配", "by mass"),
@@ -547,12 +544,6 @@ def _print_ets(result: object, console: Console, lang: Lang) -> None:
                         f"{infos} more note(s): see --format json or xlsx"))
 
 
-class BenchmarkFormat(StrEnum):
-    table = "table"
-    json = "json"
-    xlsx = "xlsx"
-
-
 @app.command()
 def benchmark(
     input_path: Annotated[str, typer.Argument(metavar="INPUT", help=_INPUT_HELP)],
@@ -561,7 +552,7 @@ def benchmark(
              "newest edition that has a value)")] = None,
     attributes: Annotated[Path | None, typer.Option(
         help="Facility attributes (.csv/.xlsx: enterprise_id, facility_id, attribute, value)")] = None,
-    output_format: Annotated[BenchmarkFormat, typer.Option("--format", help="Output format")] = BenchmarkFormat.table,
+    output_format: Annotated[OutputFormat, typer.Option("--format", help="Output format")] = OutputFormat.table,
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Output file (json/xlsx)")] = None,
     grid_factor: Annotated[str, typer.Option(help=_GRID_HELP)] = "grid_factors/mee-nbs-2023",
     grid_level: Annotated[GridLevel, typer.Option(help="Use national, regional or provincial factors")] = GridLevel.national,
@@ -581,8 +572,7 @@ def benchmark(
     from greenmfg.refdata import load_catalog
 
     lang = lang or _default_lang()
-    if output_format is BenchmarkFormat.xlsx and output is None:
-        raise _fail(GreenmfgError("--format xlsx needs -o FILE / 请用 -o 指定输出文件"))
+    _needs_file(output_format, output, OutputFormat.xlsx)
     try:
         resolve_edition(edition, benchmark_editions(load_catalog()))
     except GreenmfgError as error:
@@ -590,21 +580,18 @@ def benchmark(
     options = AccountingOptions(grid_factor=grid_factor, grid_level=grid_level.value,
                                 electricity_basis=electricity_basis.value, grid_factor_year=grid_factor_year.value,
                                 methodologies=_methodologies(fuel_defaults))
-    with _input_errors(lang), Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                                       console=Console(stderr=True), transient=True) as progress:
-        task = progress.add_task("validating input / 校验输入…", total=None)
+    with _input_errors(lang), _working("validating input / 校验输入…") as progress:
         run = run_account(_input(input_path, engine), options, engine=engine.value, spark_master=spark_master)
-        progress.update(task, description="benchmarking / 能效对标…")
+        progress.update(progress.task_ids[0], description="benchmarking / 能效对标…")
         bench = run_benchmark(run, BenchmarkOptions(edition=edition, attributes=attributes))
-        if output_format is BenchmarkFormat.xlsx:
+        if output_format is OutputFormat.xlsx:
             assert output is not None
             write_xlsx(bench, output, translator=_workbook_words(lang))
-        elif output_format is BenchmarkFormat.json or output:
+        elif output_format is OutputFormat.json or output:
             _write_json(benchmark_document(bench), output)
-    if output_format is BenchmarkFormat.table:
+    if output_format is OutputFormat.table:
         _print_benchmark(bench, _console(), lang)
-    if output:
-        Console(stderr=True).print(f"written / 已写出: {output}")
+    _written(output)
 
 
 def _print_benchmark(bench: object, console: Console, lang: Lang = Lang.both) -> None:
@@ -753,7 +740,7 @@ def template(
         write_template(output, lang="en" if lang is Lang.en else "zh")
     except GreenmfgError as error:
         raise _fail(error) from None
-    Console(stderr=True).print(f"written / 已写出: {output}")
+    _written(output)
 
 
 @app.command("demo-data")
@@ -768,9 +755,7 @@ def demo_data(
     """Write a realistic synthetic region in the template format."""
     from greenmfg.demo import generate_region, write_region
 
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                  console=Console(stderr=True), transient=True) as progress:
-        progress.add_task(f"generating {enterprises} enterprises × {months} months…", total=None)
+    with _working(f"generating {enterprises} enterprises × {months} months…"):
         table = generate_region(enterprises=enterprises, months=months, seed=seed, with_errors=with_errors)
         output.mkdir(parents=True, exist_ok=True)
         written = write_region(table, output, output_format.value)
@@ -783,12 +768,6 @@ pathways_app = typer.Typer(help="Carbon-peak pathways: decomposition, scenarios 
 app.add_typer(pathways_app, name="pathways")
 
 
-class ScenarioFormat(StrEnum):
-    table = "table"
-    json = "json"
-    xlsx = "xlsx"
-
-
 @pathways_app.command("scenario")
 def pathways_scenario(
     scenario_file: Annotated[Path, typer.Argument(metavar="SCENARIO_FILE", help="Scenario definition (.yaml): "
@@ -799,7 +778,7 @@ def pathways_scenario(
                                               "file's, else 1000; 0: none)")] = None,
     seed: Annotated[int | None, typer.Option("--seed", min=0, help="Seed of the draws (default: the file's, else "
                                              "20260101)")] = None,
-    output_format: Annotated[ScenarioFormat, typer.Option("--format", help="Output format")] = ScenarioFormat.table,
+    output_format: Annotated[OutputFormat, typer.Option("--format", help="Output format")] = OutputFormat.table,
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Output file (json/xlsx)")] = None,
     lang: Annotated[Lang | None, typer.Option(help="Language of messages and of the xlsx")] = None,
 ) -> None:
@@ -808,21 +787,19 @@ def pathways_scenario(
     from greenmfg.pathways.scenarios import scenario_pathways
 
     lang = lang or _default_lang()
-    if output_format is ScenarioFormat.xlsx and output is None:
-        raise _fail(GreenmfgError("--format xlsx needs -o FILE / 请用 -o 指定输出文件"))
+    _needs_file(output_format, output, OutputFormat.xlsx)
     with _input_errors(lang):
         run = scenario_pathways(scenario_file, base_from=base_from, draws=draws, seed=seed)
-        if output_format is ScenarioFormat.xlsx:
+        if output_format is OutputFormat.xlsx:
             from greenmfg.pathways.scenario_output import workbook_bytes
 
             assert output is not None
-            output.write_bytes(workbook_bytes(run, locale="en" if lang is Lang.en else "zh-CN"))
-        elif output_format is ScenarioFormat.json or output:
+            output.write_bytes(workbook_bytes(run, locale=_locale(lang)))
+        elif output_format is OutputFormat.json or output:
             _write_json(run.to_document(), output)
-    if output_format is ScenarioFormat.table:
+    if output_format is OutputFormat.table:
         _print_scenarios(run, _console(), lang)
-    if output:
-        Console(stderr=True).print(f"written / 已写出: {output}")
+    _written(output)
 
 
 def _print_scenarios(run: Any, console: Console, lang: Lang) -> None:
@@ -957,8 +934,7 @@ def greenfactory_evaluate(
         raise typer.Exit(EXIT_BAD_INPUT) from None
     evaluation = {"result": result, "status": "draft", "id": None}
     name = organisation or str(result.get("title") or input_path.stem)
-    if output_format in (EvaluationFormat.pdf, EvaluationFormat.xlsx) and output is None:
-        raise _fail(GreenmfgError(f"--format {output_format} needs -o FILE / 需要 -o 指定输出文件"))
+    _needs_file(output_format, output, EvaluationFormat.pdf, EvaluationFormat.xlsx)
     if output_format is EvaluationFormat.table:
         _print_evaluation(result, lang)
         return
@@ -1008,12 +984,6 @@ class DecompositionMethod(StrEnum):
     multiplicative = "multiplicative"
 
 
-class DecompositionFormat(StrEnum):
-    table = "table"
-    json = "json"
-    xlsx = "xlsx"
-
-
 @pathways_app.command("decompose")
 def pathways_decompose(
     input_path: Annotated[Path, typer.Argument(metavar="INPUT", help=".csv or .xlsx: sector, year, output, energy_tce, "
@@ -1024,8 +994,8 @@ def pathways_decompose(
         DecompositionMethod.additive),
     zero_value: Annotated[float | None, typer.Option(help="Small value δ replacing zeros (Ang: 1e-10 … 1e-20); "
                                                      "default: the analytical limit δ → 0")] = None,
-    output_format: Annotated[DecompositionFormat, typer.Option("--format", help="Output format")] = (
-        DecompositionFormat.table),
+    output_format: Annotated[OutputFormat, typer.Option("--format", help="Output format")] = (
+        OutputFormat.table),
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Output file (json/xlsx)")] = None,
     lang: Annotated[Lang | None, typer.Option(help="Language of messages and of the xlsx headers")] = None,
 ) -> None:
@@ -1034,22 +1004,20 @@ def pathways_decompose(
     from greenmfg.pathways.decomposition import decompose_file, workbook_bytes
 
     lang = lang or _default_lang()
-    if output_format is DecompositionFormat.xlsx and output is None:
-        raise _fail(GreenmfgError("--format xlsx needs -o FILE / 请用 -o 指定输出文件"))
+    _needs_file(output_format, output, OutputFormat.xlsx)
     if zero_value is not None and not 0 < zero_value < 1e-6:
         raise _fail(GreenmfgError("--zero-value must lie between 0 and 1e-6 (Ang: 1e-10 … 1e-20) / "
                                   "--zero-value 须在 0 与 1e-6 之间（Ang 建议 1e-10 至 1e-20）"))
     with _input_errors(lang):
         result = decompose_file(input_path, base=base, target=target, method=method.value, zero_value=zero_value)
-        if output_format is DecompositionFormat.xlsx:
+        if output_format is OutputFormat.xlsx:
             assert output is not None
-            output.write_bytes(workbook_bytes(result, locale="en" if lang is Lang.en else "zh-CN"))
-        elif output_format is DecompositionFormat.json or output:
+            output.write_bytes(workbook_bytes(result, locale=_locale(lang)))
+        elif output_format is OutputFormat.json or output:
             _write_json(result.to_document(), output)
-    if output_format is DecompositionFormat.table:
+    if output_format is OutputFormat.table:
         _print_decomposition(result, _console(), lang)
-    if output:
-        Console(stderr=True).print(f"written / 已写出: {output}")
+    _written(output)
 
 
 def _print_decomposition(result: Any, console: Console, lang: Lang) -> None:
@@ -1174,7 +1142,7 @@ def pathways_macc(
                                                                    "[tCO2e] (default: the covered emissions)")] = None,
     ets_output: Annotated[float | None, typer.Option(help="The line's output of the rule's product [t]")] = None,
     balance_value: Annotated[float | None, typer.Option(help="Balance value [tCO2/t] when the rule has none")] = None,
-    output_format: Annotated[EtsFormat, typer.Option("--format", help="Output format")] = EtsFormat.table,
+    output_format: Annotated[OutputFormat, typer.Option("--format", help="Output format")] = OutputFormat.table,
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Output file (json/xlsx)")] = None,
     lang: Annotated[Lang | None, typer.Option(help="Language of messages and of the xlsx headers")] = None,
 ) -> None:
@@ -1190,8 +1158,7 @@ def pathways_macc(
     from greenmfg.pathways.macc_output import write_xlsx
 
     lang = lang or _default_lang()
-    if output_format is EtsFormat.xlsx and output is None:
-        raise _fail(GreenmfgError("--format xlsx needs -o FILE / 请用 -o 指定输出文件"))
+    _needs_file(output_format, output, OutputFormat.xlsx)
     ets = None
     if ets_sector is not None:
         ets = EtsOptions(ets_sector.value, ets_year, ets_emissions, ets_basis_emissions, ets_output, balance_value)
@@ -1214,15 +1181,14 @@ def pathways_macc(
             raise GreenmfgError("no measures: give a MEASURES file or --industry/--activity for the library / "
                                 "没有措施：请给出措施文件，或用 --industry/--activity 选用措施库")
         result = run_macc(rows, options, findings=findings)
-        if output_format is EtsFormat.xlsx:
+        if output_format is OutputFormat.xlsx:
             assert output is not None
-            write_xlsx(result, output, lang="en" if lang is Lang.en else "zh-CN")
-        elif output_format is EtsFormat.json or output:
+            write_xlsx(result, output, lang=_locale(lang))
+        elif output_format is OutputFormat.json or output:
             _write_json(result.to_document(), output)
-    if output_format is EtsFormat.table:
+    if output_format is OutputFormat.table:
         _print_macc(result, _console(), lang)
-    if output:
-        Console(stderr=True).print(f"written / 已写出: {output}")
+    _written(output)
 
 
 def _print_macc(result: object, console: Console, lang: Lang) -> None:
