@@ -32,6 +32,7 @@ from greenmfg.pathways.decomposition import DecompositionResult
 from greenmfg.pathways.macc import MaccResult
 from greenmfg.pathways.scenarios import PathwayRun
 from greenmfg.web.deps import PagePrincipal, get_database
+from greenmfg.web.downloads import content_response
 from greenmfg.web.ids import Id
 from greenmfg.web.templating import render, translator_for
 from greenmfg.web.uploads import form_file, read_upload
@@ -62,11 +63,6 @@ def _problem(error: GreenmfgError, t: Translator) -> list[str]:
             lines.append(f"{where}: {message}" + (f" — {fix}" if fix else "") if where else message)
         return lines
     return [error.message_in(t.locale)]
-
-
-def _download(content: bytes, media_type: str, filename: str) -> Response:
-    return Response(content, media_type=media_type, headers={
-        "Content-Disposition": f'attachment; filename="{filename}"', "X-Content-Type-Options": "nosniff"})
 
 
 # ------------------------------------------------------------------------------------------ entry
@@ -235,7 +231,7 @@ def _scenario_download(request: Request, run: PathwayRun, fmt: str) -> Response:
     if fmt == "xlsx":
         from greenmfg.pathways.scenario_output import workbook_bytes
 
-        return _download(workbook_bytes(run, locale=t.locale), XLSX, "pathway-scenarios.xlsx")
+        return content_response(workbook_bytes(run, locale=t.locale), "pathway-scenarios.xlsx", XLSX)
     return _pdf(request, "pathways/report.html", {"scenario": _scenario_view(run, t),
                                                   "subject": run.title_zh if _zh(t) else run.title_en},
                 "pathway-scenarios.pdf")
@@ -244,7 +240,7 @@ def _scenario_download(request: Request, run: PathwayRun, fmt: str) -> Response:
 @router.get("/pathways/example.{fmt}")
 def example_download(fmt: Literal["xlsx", "pdf", "yaml"], request: Request, principal: PagePrincipal) -> Response:
     if fmt == "yaml":
-        return _download(service.example_text(), "application/yaml", service.EXAMPLE_NAME)
+        return content_response(service.example_text(), service.EXAMPLE_NAME, "application/yaml")
     return _scenario_download(request, service.example_scenario(), fmt)
 
 
@@ -257,7 +253,7 @@ def _pdf(request: Request, template: str, context: dict[str, Any], filename: str
     environment.filters.update(word_functions(zh=_zh(t)))
     environment.filters["number"] = t.format_number
     html = environment.get_template(template).render(**context, lang=t.locale, stamp=stamp())
-    return _download(html_to_pdf(html), "application/pdf", filename)
+    return content_response(html_to_pdf(html), filename, "application/pdf")
 
 
 @router.get("/enterprises/{enterprise_id}/pathways/report.pdf")
@@ -282,7 +278,7 @@ def enterprise_decomposition_xlsx(enterprise_id: Id, request: Request, principal
     if pair is None:
         return RedirectResponse(f"/enterprises/{enterprise_id}/pathways", status_code=303)
     result = service.enterprise_decomposition(database, principal, enterprise_id, base=pair[0], target=pair[1])
-    return _download(workbook_bytes(result, locale=t.locale), XLSX, f"decomposition-{pair[0]}-{pair[1]}.xlsx")
+    return content_response(workbook_bytes(result, locale=t.locale), f"decomposition-{pair[0]}-{pair[1]}.xlsx", XLSX)
 
 
 @router.get("/enterprises/{enterprise_id}/pathways/macc.xlsx")
@@ -296,7 +292,7 @@ def enterprise_macc_xlsx(enterprise_id: Id, request: Request, principal: PagePri
         _enterprise, years = service.enterprise_years(session, principal, enterprise_id)
     chosen = year if year is not None else (years[-1] if years else dt.date.today().year)
     result = service.enterprise_macc(database, principal, enterprise_id, year=chosen, target=abate)
-    return _download(workbook_bytes(result, lang=t.locale), XLSX, f"macc-{chosen}.xlsx")
+    return content_response(workbook_bytes(result, lang=t.locale), f"macc-{chosen}.xlsx", XLSX)
 
 
 # ------------------------------------------------------------------------------------------ region
@@ -413,4 +409,5 @@ def region_xlsx(request: Request, principal: PagePrincipal, database: DatabaseDe
     result = service.region_pathways(database, principal, province, city, base=pair[0], target=pair[1])
     if result.total is None:
         raise result.problem or GreenmfgError("no results", "没有结果")
-    return _download(workbook_bytes(result.total, locale=t.locale), XLSX, f"pathways-{province}-{pair[0]}-{pair[1]}.xlsx")
+    return content_response(workbook_bytes(result.total, locale=t.locale),
+                            f"pathways-{province}-{pair[0]}-{pair[1]}.xlsx", XLSX)
