@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
@@ -192,6 +192,22 @@ def _written(*paths: object) -> None:
             Console(stderr=True).print(f"written / 已写出: {path}")
 
 
+def _deliver(result: Any, output_format: OutputFormat, output: Path | None, lang: Lang, *,
+             workbook: Callable[[Any, Path], object], document: Callable[[Any], object],
+             printer: Callable[[Any, Console, Lang], None]) -> None:
+    """The result of a table/json/xlsx command: its ``workbook`` written to ``output``, its JSON ``document`` to
+    ``output`` or standard output, or its table (``printer``) with the JSON document to ``output`` when given."""
+    with _input_errors(lang):
+        if output_format is OutputFormat.xlsx:
+            assert output is not None
+            workbook(result, output)
+        elif output_format is OutputFormat.json or output:
+            _write_json(document(result), output)
+    if output_format is OutputFormat.table:
+        printer(result, _console(), lang)
+    _written(output)
+
+
 @contextmanager
 def _input_errors(lang: Lang) -> Iterator[None]:
     """Bad input: its located errors and exit 2; any other refusal: its message and exit 2."""
@@ -308,17 +324,10 @@ def ets(
 
     lang = lang or _default_lang()
     _needs_file(output_format, output, OutputFormat.xlsx)
-    with _input_errors(lang):
-        with _working("accounting / 核算…"):
-            result = account_ets(input_path, sector=sector.value, year=year)
-        if output_format is OutputFormat.xlsx:
-            assert output is not None
-            write_xlsx(result, output, lang=_locale(lang))
-        elif output_format is OutputFormat.json or output:
-            _write_json(result.to_document(), output)
-    if output_format is OutputFormat.table:
-        _print_ets(result, _console(), lang)
-    _written(output)
+    with _input_errors(lang), _working("accounting / 核算…"):
+        result = account_ets(input_path, sector=sector.value, year=year)
+    _deliver(result, output_format, output, lang, workbook=lambda r, path: write_xlsx(r, path, lang=_locale(lang)),
+             document=lambda r: r.to_document(), printer=_print_ets)
 
 
 @app.command()
@@ -369,16 +378,11 @@ def cbam(
     with _input_errors(lang):
         with _working("accounting / 核算…"):
             result = account_cbam(input_path, goods, precursors, options=options, suppliers=supplier or ())
-        if output_format is OutputFormat.xlsx:
-            assert output is not None
-            write_xlsx(result, output, lang=_locale(lang))
-        elif output_format is OutputFormat.json or output:
-            _write_json(result.to_document(), output)
         if communication:
             write_communication(result, communication)
-    if output_format is OutputFormat.table:
-        _print_cbam(result, _console(), lang)
-    _written(output, communication)
+    _deliver(result, output_format, output, lang, workbook=lambda r, path: write_xlsx(r, path, lang=_locale(lang)),
+             document=lambda r: r.to_document(), printer=_print_cbam)
+    _written(communication)
 
 
 def _print_cbam(result: object, console: Console, lang: Lang) -> None:
@@ -584,14 +588,9 @@ def benchmark(
         run = run_account(_input(input_path, engine), options, engine=engine.value, spark_master=spark_master)
         progress.update(progress.task_ids[0], description="benchmarking / 能效对标…")
         bench = run_benchmark(run, BenchmarkOptions(edition=edition, attributes=attributes))
-        if output_format is OutputFormat.xlsx:
-            assert output is not None
-            write_xlsx(bench, output, translator=_workbook_words(lang))
-        elif output_format is OutputFormat.json or output:
-            _write_json(benchmark_document(bench), output)
-    if output_format is OutputFormat.table:
-        _print_benchmark(bench, _console(), lang)
-    _written(output)
+    _deliver(bench, output_format, output, lang,
+             workbook=lambda b, path: write_xlsx(b, path, translator=_workbook_words(lang)),
+             document=benchmark_document, printer=_print_benchmark)
 
 
 def _print_benchmark(bench: object, console: Console, lang: Lang = Lang.both) -> None:
@@ -790,16 +789,14 @@ def pathways_scenario(
     _needs_file(output_format, output, OutputFormat.xlsx)
     with _input_errors(lang):
         run = scenario_pathways(scenario_file, base_from=base_from, draws=draws, seed=seed)
-        if output_format is OutputFormat.xlsx:
-            from greenmfg.pathways.scenario_output import workbook_bytes
 
-            assert output is not None
-            output.write_bytes(workbook_bytes(run, locale=_locale(lang)))
-        elif output_format is OutputFormat.json or output:
-            _write_json(run.to_document(), output)
-    if output_format is OutputFormat.table:
-        _print_scenarios(run, _console(), lang)
-    _written(output)
+    def workbook(run: Any, path: Path) -> None:
+        from greenmfg.pathways.scenario_output import workbook_bytes
+
+        path.write_bytes(workbook_bytes(run, locale=_locale(lang)))
+
+    _deliver(run, output_format, output, lang, workbook=workbook, document=lambda r: r.to_document(),
+             printer=_print_scenarios)
 
 
 def _print_scenarios(run: Any, console: Console, lang: Lang) -> None:
@@ -1010,14 +1007,9 @@ def pathways_decompose(
                                   "--zero-value 须在 0 与 1e-6 之间（Ang 建议 1e-10 至 1e-20）"))
     with _input_errors(lang):
         result = decompose_file(input_path, base=base, target=target, method=method.value, zero_value=zero_value)
-        if output_format is OutputFormat.xlsx:
-            assert output is not None
-            output.write_bytes(workbook_bytes(result, locale=_locale(lang)))
-        elif output_format is OutputFormat.json or output:
-            _write_json(result.to_document(), output)
-    if output_format is OutputFormat.table:
-        _print_decomposition(result, _console(), lang)
-    _written(output)
+    _deliver(result, output_format, output, lang,
+             workbook=lambda r, path: path.write_bytes(workbook_bytes(r, locale=_locale(lang))),
+             document=lambda r: r.to_document(), printer=_print_decomposition)
 
 
 def _print_decomposition(result: Any, console: Console, lang: Lang) -> None:
@@ -1181,14 +1173,8 @@ def pathways_macc(
             raise GreenmfgError("no measures: give a MEASURES file or --industry/--activity for the library / "
                                 "没有措施：请给出措施文件，或用 --industry/--activity 选用措施库")
         result = run_macc(rows, options, findings=findings)
-        if output_format is OutputFormat.xlsx:
-            assert output is not None
-            write_xlsx(result, output, lang=_locale(lang))
-        elif output_format is OutputFormat.json or output:
-            _write_json(result.to_document(), output)
-    if output_format is OutputFormat.table:
-        _print_macc(result, _console(), lang)
-    _written(output)
+    _deliver(result, output_format, output, lang, workbook=lambda r, path: write_xlsx(r, path, lang=_locale(lang)),
+             document=lambda r: r.to_document(), printer=_print_macc)
 
 
 def _print_macc(result: object, console: Console, lang: Lang) -> None:
