@@ -281,6 +281,9 @@ def app_on(database: Database, settings: Settings, *, slot: str = "test") -> Fas
         _APPS[key] = build_app(settings)
     app = _APPS[key]
     attach_database(app, database)
+    # a test may have changed the shared application's settings (a smaller upload quota …): each
+    # test starts from the settings it asked for
+    app.state.settings = settings
     return app
 
 

@@ -1,4 +1,5 @@
-"""Shared test set-up: the world of organisations and users, activity files, signed-in clients, meters.
+"""Shared test set-up: the world of organisations and users, activity files, signed-in clients, meters,
+reference data changed as if newly installed.
 
 Plain functions and classes (the fixtures that use them are in ``tests/conftest.py``); only
 ``greenmfg`` and libraries are imported, so bench scripts may seed their data with them as well.
@@ -6,10 +7,13 @@ Plain functions and classes (the fixtures that use them are in ``tests/conftest.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
@@ -25,6 +29,7 @@ from greenmfg.orgs.models import (
     Organisation,
     OrgKind,
 )
+from greenmfg.refdata import catalog as refdata_catalog
 
 if TYPE_CHECKING:
     from fastapi.testclient import TestClient
@@ -328,3 +333,45 @@ def sheet_records(sheet: Any) -> list[dict[str, Any]]:
     keys = column_keys(sheet)
     rows = list(sheet.iter_rows(min_row=2, values_only=True))
     return [{key: value for key, value in zip(keys, row, strict=False) if key is not None} for row in rows]
+
+
+# --- reference data ---------------------------------------------------------------------------------
+
+
+def refdata_with(root: Path, file: str, key: str, parameter: str, value: str) -> Path:
+    """A copy of the installed reference library in ``root`` (links to its files) whose ``file``
+    (``benchmarks/ndrc-2021-r2.csv``) gives ``parameter`` of ``key`` another ``value``, with the catalog's
+    sha256 of the file updated: new reference data as an installation would bring it. Returns ``root``."""
+    source = refdata_catalog.DATA_ROOT
+    folder, name = file.split("/")
+    for entry in source.iterdir():
+        if entry.name not in ("catalog.toml", folder):
+            (root / entry.name).symlink_to(entry)
+    (root / folder).mkdir()
+    for entry in (source / folder).iterdir():
+        if entry.name != name:
+            (root / folder / entry.name).symlink_to(entry)
+    text = (source / file).read_text(encoding="utf-8")
+    changed, count = re.subn(rf"(?m)^({re.escape(key)},{re.escape(parameter)},)[^,]+,", rf"\g<1>{value},", text)
+    assert count == 1, f"{file} has no single row {key},{parameter}"
+    (root / file).write_text(changed, encoding="utf-8")
+    old = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    catalog = (source / "catalog.toml").read_text(encoding="utf-8")
+    assert old in catalog
+    (root / "catalog.toml").write_text(catalog.replace(old, hashlib.sha256(changed.encode("utf-8")).hexdigest()),
+                                       encoding="utf-8")
+    return root
+
+
+@contextmanager
+def installed_refdata(root: Path) -> Iterator[Path]:
+    """The reference library at ``root`` (:func:`refdata_with`) installed for the block: the catalog read
+    from it; the library installed before, after it."""
+    before = refdata_catalog.DATA_ROOT
+    refdata_catalog.DATA_ROOT = root
+    refdata_catalog.load_catalog.cache_clear()
+    try:
+        yield root
+    finally:
+        refdata_catalog.DATA_ROOT = before
+        refdata_catalog.load_catalog.cache_clear()

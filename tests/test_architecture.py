@@ -48,6 +48,7 @@ EDGE_PATTERNS = (
     "*/*_page.py",     # a second page module of a domain (auth/tokens_page.py)
     "cli.py",          # the `greenmfg` command line
     "platform_cli.py",  # its platform commands (serve, db, users …)
+    "cli_output.py",   # how its commands print a result (language, console, words)
     "__main__.py",     # `python -m greenmfg`
     "*/cli.py",        # a domain's command group
     "*/*_cli.py",      # (monitoring/devices_cli.py)

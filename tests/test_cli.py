@@ -219,3 +219,55 @@ def test_a_file_whose_every_row_fails_is_reported_in_a_fresh_process(
     result = runner.invoke(app, ["account", str(path), "--lang", "en"])
     assert result.exit_code == 2, result.output
     assert "row 2" in result.output and "kWh" in result.output
+
+
+def test_printout_shows_the_chosen_languages_on_a_console_wide_enough() -> None:
+    """The one printer helper of every command (greenmfg.cli_output): words, labels, numbers, warnings."""
+    from io import StringIO
+
+    from rich.console import Console
+
+    from greenmfg.cli_output import Lang, Printout, number
+    from greenmfg.compliance.labels import class_label, grade_label
+
+    piped = Console(file=StringIO(), width=80)  # not a terminal: a pipe or a file
+    both = Printout.of(piped, Lang.both)
+    assert both.console is not piped and both.console.width == 120  # the columns are not squeezed
+    assert Printout.of(piped, Lang.both, width=160).console.width == 160
+    assert Printout.of(piped, Lang.zh, width=None).console is piped
+    assert Printout.of(Console(file=StringIO(), width=200), Lang.zh).console.width == 200  # wide enough already
+    assert both.words("年份", "year") == "年份\nyear"
+    assert Printout.of(piped, Lang.both, joiner=" / ").words("年份", "year") == "年份 / year"
+    assert Printout(piped, Lang.zh).words("年份", "year") == "年份"
+    assert Printout(piped, Lang.en).words("年份", "year") == "year"
+    assert both.one("年份", "year") == "年份" and Printout(piped, Lang.en).one("年份", "year") == "year"
+    chinese = Printout(piped, Lang.zh).label(class_label, "benchmark")
+    english = Printout(piped, Lang.en).label(class_label, "benchmark")
+    assert chinese != english and "标杆" in chinese and "benchmark" in english.lower()
+    assert both.label(class_label, "benchmark") == f"{chinese}\n{english}"
+    assert both.label(grade_label, None) == "—"  # the same in both languages: once
+    assert (number(None), number(12345.678), number(12345.678, 0), number(-0.25, 1)) == ("—", "12,345.68",
+                                                                                         "12,346", "-0.2")
+    warned = Printout(piped, Lang.en)
+    warned.warn("[bold]x[/] is not markup")
+    assert "! [bold]x[/] is not markup" in piped.file.getvalue()  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("command", [
+    ["account", "in.csv"], ["ets", "in.csv"], ["cbam", "in.csv", "--goods", "goods.csv"],
+    ["footprint", "in.csv", "--products", "products.csv"], ["benchmark", "in.csv"], ["pathways", "scenario", "s.yaml"],
+    ["pathways", "decompose", "in.csv", "--base", "2000", "--target", "2001"], ["pathways", "macc", "m.csv"]])
+def test_a_workbook_needs_an_output_file_before_any_input_is_read(command: list[str], tmp_path: Path) -> None:
+    result = runner.invoke(app, [*(str(tmp_path / c) if c.endswith((".csv", ".yaml")) else c for c in command),
+                                 "--format", "xlsx", "--lang", "en"])
+    assert result.exit_code == 2 and "--format xlsx needs -o FILE / 请用 -o 指定输出文件" in result.output, result.output
+    assert not list(tmp_path.iterdir())
+
+
+def test_the_table_json_xlsx_commands_share_one_format_choice() -> None:
+    assert runner.invoke(app, ["pathways", "macc", "--format", "parquet"]).exit_code == 2  # account's only
+    for command in (["ets"], ["cbam"], ["benchmark"], ["pathways", "scenario"], ["pathways", "decompose"],
+                    ["pathways", "macc"]):
+        answer = runner.invoke(app, [*command, "--help"], env={"COLUMNS": "200", "NO_COLOR": "1"})
+        (line,) = [line for line in answer.output.splitlines() if "--format" in line]
+        assert answer.exit_code == 0 and "table|json|xlsx>" in line, (command, line)

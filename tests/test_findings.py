@@ -12,7 +12,16 @@ from greenmfg.benchmarking.models import Finding as BenchmarkFinding
 from greenmfg.calc.capacity import Finding as CapacityFinding
 from greenmfg.calc.capacity import Reason
 from greenmfg.diagnosis.service import Finding as DiagnosisFinding
-from greenmfg.findings import NUL_FIX, Finding, Issue, Locator, Reader, has_nul, nul_line
+from greenmfg.findings import (
+    NUL_FIX,
+    Finding,
+    Issue,
+    Locator,
+    Reader,
+    has_nul,
+    nul_line,
+    read_number,
+)
 from greenmfg.monitoring.readings import Problem
 
 
@@ -108,3 +117,44 @@ def test_domain_findings_are_findings_with_their_own_shape() -> None:
     problem = Problem("readings[3].ts", "bad time", "时间无效")
     assert isinstance(problem, Finding) and problem.where == problem.column == "readings[3].ts"
     assert problem.as_dict() == {"column": "readings[3].ts", "message": "bad time", "message_zh": "时间无效"}
+
+
+def test_read_number_within_bounds_or_a_located_finding() -> None:
+    """The one number of a form field or a JSON member (ETS what-if and CCER, enterprise targets)."""
+    at = Locator(code_prefix="d.input.")
+    issues: list[Finding] = []
+    assert [read_number(at, raw, "x", issues) for raw in (None, "", "  ", 0, "1,200.5", " 3，000 ", 7.25)] == [
+        None, None, None, 0.0, 1200.5, 3000.0, 7.25]
+    assert issues == []
+    # between bounds (ETS): 0 ≤ x ≤ 100
+    for raw, code in (("abc", "not_a_number"), (True, "not_a_number"), ("-1", "out_of_range"), ("100.5", "out_of_range"),
+                      ("nan", "out_of_range"), ("inf", "out_of_range")):
+        found: list[Finding] = []
+        assert read_number(at, raw, "balance", found, high=100.0, example="0.75") is None
+        assert [(f.code, f.column, f.value) for f in found] == [(f"d.input.{code}", "balance", str(raw))]
+    assert read_number(at, "100", "balance", issues, high=100.0) == 100.0 and issues == []
+    wrong: list[Finding] = []
+    read_number(at, "abc", "balance", wrong, high=100.0, example="0.75")
+    read_number(at, "-1", "balance", wrong, high=100.0, example="0.75")
+    assert [(f.message, f.message_zh, f.fix, f.fix_zh) for f in wrong] == [
+        ("'abc' is not a number", "“abc”不是数字", "write a number, e.g. 0.75", "请填写数字，例如 0.75"),
+        ("must lie between 0 and 100", "须在 0 至 100 之间", "write a number between 0 and 100", "请填写 0 至 100 之间的数字")]
+    # greater than 0 (targets), empty meaning none
+    positive: list[Finding] = []
+    for raw in ("x", "0", "-5"):
+        assert read_number(at, raw, "t[0].value", positive, above_low=True, example="12500",
+                           blank=("no target", "不设目标")) is None
+    assert [(f.code, f.message_zh, f.fix, f.fix_zh) for f in positive] == [
+        ("d.input.not_a_number", "“x”不是数字", "write a number greater than 0, e.g. 12500", "请填写大于 0 的数字，例如 12500"),
+        ("d.input.not_positive", "必须大于 0", "write a number greater than 0, or leave it empty for no target",
+         "请填写大于 0 的数字；不设目标请留空"),
+        ("d.input.not_positive", "必须大于 0", "write a number greater than 0, or leave it empty for no target",
+         "请填写大于 0 的数字；不设目标请留空")]
+    assert read_number(at, "0.001", "t", positive, above_low=True) == 0.001
+    # greater than the low bound, up to the high one
+    bounded: list[Finding] = []
+    assert read_number(at, "1", "share", bounded, low=1, high=2, above_low=True) is None
+    assert read_number(at, "2", "share", bounded, low=1, high=2, above_low=True) == 2.0
+    assert [(f.code, f.message, f.message_zh) for f in bounded] == [
+        ("d.input.out_of_range", "must be greater than 1 and at most 2", "须大于 1 且不大于 2")]
+

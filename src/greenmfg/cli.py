@@ -18,6 +18,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from greenmfg import __version__
+from greenmfg.cli_output import Lang, Printout, number
 from greenmfg.errors import GreenmfgError, ValidationFailed
 
 if TYPE_CHECKING:
@@ -31,13 +32,18 @@ app.add_typer(refdata_app, name="refdata")
 EXIT_BAD_INPUT = 2
 
 
-class Lang(StrEnum):
-    zh = "zh"
-    en = "en"
-    both = "both"
-
-
 class OutputFormat(StrEnum):
+    """``--format`` of the commands that print a table or write JSON or a workbook (ets, cbam, benchmark,
+    pathways scenario/decompose/macc)."""
+
+    table = "table"
+    json = "json"
+    xlsx = "xlsx"
+
+
+class AccountFormat(StrEnum):
+    """``--format`` of ``greenmfg account``: also parquet (result tables for Spark or DuckDB)."""
+
     table = "table"
     json = "json"
     xlsx = "xlsx"
@@ -120,11 +126,16 @@ def _default_lang() -> Lang:
     return Lang.zh if locale.lower().startswith("zh") else Lang.both
 
 
+def _locale(lang: Lang) -> str:
+    """The locale of what a command writes (workbooks, PDF): English with ``--lang en``, else Chinese."""
+    return "en" if lang is Lang.en else "zh-CN"
+
+
 def _workbook_words(lang: Lang) -> Translator:
     """The language of a workbook's column headers: English with ``--lang en``, else Chinese."""
     from greenmfg.exports import export_translator
 
-    return export_translator(locale="en" if lang is Lang.en else "zh-CN")
+    return export_translator(locale=_locale(lang))
 
 
 def _report_issues(error: ValidationFailed, lang: Lang) -> None:
@@ -159,9 +170,47 @@ def _write_json(document: object, output: Path | None) -> None:
         sys.stdout.write(text + "\n")
 
 
+def _needs_file(output_format: StrEnum, output: object, *to_file: StrEnum) -> None:
+    """A format written only to a file (``to_file``: xlsx, pdf, parquet) without ``-o``: refused, exit 2."""
+    if output_format in to_file and output is None:
+        raise _fail(GreenmfgError(f"--format {output_format.value} needs -o FILE / 请用 -o 指定输出文件"))
+
+
+@contextmanager
+def _working(description: str) -> Iterator[Progress]:
+    """A spinner with the time elapsed on standard error while the work runs (gone when it ends)."""
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                  console=Console(stderr=True), transient=True) as progress:
+        progress.add_task(description, total=None)
+        yield progress
+
+
+def _written(*paths: object) -> None:
+    """The files a command wrote, on standard error (None: not written)."""
+    for path in paths:
+        if path:
+            Console(stderr=True).print(f"written / 已写出: {path}")
+
+
+def _deliver(result: Any, output_format: OutputFormat, output: Path | None, lang: Lang, *,
+             workbook: Callable[[Any, Path], object], document: Callable[[Any], object],
+             printer: Callable[[Any, Console, Lang], None]) -> None:
+    """The result of a table/json/xlsx command: its ``workbook`` written to ``output``, its JSON ``document`` to
+    ``output`` or standard output, or its table (``printer``) with the JSON document to ``output`` when given."""
+    with _input_errors(lang):
+        if output_format is OutputFormat.xlsx:
+            assert output is not None
+            workbook(result, output)
+        elif output_format is OutputFormat.json or output:
+            _write_json(document(result), output)
+    if output_format is OutputFormat.table:
+        printer(result, _console(), lang)
+    _written(output)
+
+
 @contextmanager
 def _input_errors(lang: Lang) -> Iterator[None]:
-    """Bad input: its located errors and exit 2; any other refusal: its message and exit 1."""
+    """Bad input: its located errors and exit 2; any other refusal: its message and exit 2."""
     try:
         yield
     except ValidationFailed as error:
@@ -186,7 +235,7 @@ def account(
     electricity_basis: Annotated[Basis, typer.Option(help="Standard-coal basis of electricity")] = Basis.equivalent,
     grid_factor_year: Annotated[GridFactorYear, typer.Option(help=_GRID_YEAR_HELP)] = GridFactorYear.data,
     fuel_defaults: Annotated[FuelDefaults, typer.Option(help=_FUEL_DEFAULTS_HELP)] = FuelDefaults.methodology,
-    output_format: Annotated[OutputFormat, typer.Option("--format", help="Output format")] = OutputFormat.table,
+    output_format: Annotated[AccountFormat, typer.Option("--format", help="Output format")] = AccountFormat.table,
     output: Annotated[str | None, typer.Option(
         "-o", "--output", help="Output file (json/xlsx/parquet; parquet with --engine spark: any path Spark "
                                "writes, results written as folders of part files)")] = None,
@@ -201,43 +250,27 @@ def account(
     from greenmfg.accounting.service import account as run_account
 
     lang = lang or _default_lang()
-    if output_format in (OutputFormat.xlsx, OutputFormat.parquet) and output is None:
-        raise _fail(GreenmfgError(f"--format {output_format.value} needs -o FILE / 请用 -o 指定输出文件"))
+    _needs_file(output_format, output, AccountFormat.xlsx, AccountFormat.parquet)
     options = AccountingOptions(grid_factor=grid_factor, grid_level=grid_level.value,
                                 electricity_basis=electricity_basis.value, grid_factor_year=grid_factor_year.value,
                                 methodologies=_methodologies(fuel_defaults))
     console = _console()
-    try:
-        with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                      console=Console(stderr=True), transient=True) as progress:
-            task = progress.add_task("validating input / 校验输入…", total=None)
-            run = run_account(_input(input_path, engine), options, engine=engine.value, spark_master=spark_master)
-            progress.update(task, description="accounting / 核算…")
-            if output_format is OutputFormat.json:
-                document = result_document(run)
-                text = json.dumps(document, ensure_ascii=False, indent=1)
-                if output:
-                    Path(output).write_text(text, encoding="utf-8")
-                else:
-                    sys.stdout.write(text + "\n")
-            elif output_format is OutputFormat.xlsx:
-                assert output is not None
-                write_xlsx(run, Path(output), translator=_workbook_words(lang))
-            elif output_format is OutputFormat.parquet:
-                assert output is not None
-                write_parquet(run, _input(output, engine), with_lines=lines)
-            else:
-                if output:
-                    write_json(run, Path(output))
-    except ValidationFailed as error:
-        _report_issues(error, lang)
-        raise typer.Exit(EXIT_BAD_INPUT) from None
-    except GreenmfgError as error:
-        raise _fail(error) from None
-    if output_format is OutputFormat.table:
+    with _input_errors(lang), _working("validating input / 校验输入…") as progress:
+        run = run_account(_input(input_path, engine), options, engine=engine.value, spark_master=spark_master)
+        progress.update(progress.task_ids[0], description="accounting / 核算…")
+        if output_format is AccountFormat.json:
+            _write_json(result_document(run), Path(output) if output else None)
+        elif output_format is AccountFormat.xlsx:
+            assert output is not None
+            write_xlsx(run, Path(output), translator=_workbook_words(lang))
+        elif output_format is AccountFormat.parquet:
+            assert output is not None
+            write_parquet(run, _input(output, engine), with_lines=lines)
+        elif output:
+            write_json(run, Path(output))
+    if output_format is AccountFormat.table:
         _print_summary(run, console)
-    if output:
-        Console(stderr=True).print(f"written / 已写出: {output}")
+    _written(output)
 
 
 def _print_summary(run: object, console: Console) -> None:
@@ -272,12 +305,6 @@ class EtsSector(StrEnum):
     steel = "steel"
 
 
-class EtsFormat(StrEnum):
-    table = "table"
-    json = "json"
-    xlsx = "xlsx"
-
-
 @app.command()
 def ets(
     input_path: Annotated[Path, typer.Argument(metavar="INPUT", help=".xlsx, .csv, .parquet or a folder of them "
@@ -286,7 +313,7 @@ def ets(
                                                    "or steel")] = EtsSector.auto,
     year: Annotated[int | None, typer.Option(min=2000, max=2100, help="Data year (default: every year of the "
                                                                     "input)")] = None,
-    output_format: Annotated[EtsFormat, typer.Option("--format", help="Output format")] = EtsFormat.table,
+    output_format: Annotated[OutputFormat, typer.Option("--format", help="Output format")] = OutputFormat.table,
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Output file (json/xlsx)")] = None,
     lang: Annotated[Lang | None, typer.Option(help="Language of messages and of the xlsx headers")] = None,
 ) -> None:
@@ -296,28 +323,11 @@ def ets(
     from greenmfg.ets.service import account_ets
 
     lang = lang or _default_lang()
-    if output_format is EtsFormat.xlsx and output is None:
-        raise _fail(GreenmfgError("--format xlsx needs -o FILE / 请用 -o 指定输出文件"))
-    with _input_errors(lang):
-        with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                      console=Console(stderr=True), transient=True) as progress:
-            progress.add_task("accounting / 核算…", total=None)
-            result = account_ets(input_path, sector=sector.value, year=year)
-        if output_format is EtsFormat.xlsx:
-            assert output is not None
-            write_xlsx(result, output, lang="en" if lang is Lang.en else "zh-CN")
-        elif output_format is EtsFormat.json or output:
-            _write_json(result.to_document(), output)
-    if output_format is EtsFormat.table:
-        _print_ets(result, _console(), lang)
-    if output:
-        Console(stderr=True).print(f"written / 已写出: {output}")
-
-
-class CbamFormat(StrEnum):
-    table = "table"
-    json = "json"
-    xlsx = "xlsx"
+    _needs_file(output_format, output, OutputFormat.xlsx)
+    with _input_errors(lang), _working("accounting / 核算…"):
+        result = account_ets(input_path, sector=sector.value, year=year)
+    _deliver(result, output_format, output, lang, workbook=lambda r, path: write_xlsx(r, path, lang=_locale(lang)),
+             document=lambda r: r.to_document(), printer=_print_ets)
 
 
 @app.command()
@@ -334,7 +344,7 @@ def cbam(
                                                              "file name or installation name) takes its SEE. Repeatable")] = None,
     year: Annotated[int | None, typer.Option(min=2026, max=2100, help="Year of import: mark-up, CBAM factor and price "
                                                                      "(default: the goods' latest year)")] = None,
-    output_format: Annotated[CbamFormat, typer.Option("--format", help="Output format")] = CbamFormat.table,
+    output_format: Annotated[OutputFormat, typer.Option("--format", help="Output format")] = OutputFormat.table,
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Output file (json/xlsx)")] = None,
     communication: Annotated[Path | None, typer.Option(help="Also write the EU communication template (.xlsx) for the "
                                                             "EU customer")] = None,
@@ -360,45 +370,27 @@ def cbam(
     from greenmfg.cbam.service import account_cbam
 
     lang = lang or _default_lang()
-    if output_format is CbamFormat.xlsx and output is None:
-        raise _fail(GreenmfgError("--format xlsx needs -o FILE / 请用 -o 指定输出文件"))
+    _needs_file(output_format, output, OutputFormat.xlsx)
     options = CbamOptions(year=year, certificate_price_eur=price, electricity_ef=electricity_ef,
                           electricity_ef_source=electricity_ef_source, carbon_price_cny_per_t=carbon_price,
                           carbon_price_share=carbon_price_share, eur_per_cny=eur_per_cny,
                           carbon_price_source=carbon_price_source)
     with _input_errors(lang):
-        with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                      console=Console(stderr=True), transient=True) as progress:
-            progress.add_task("accounting / 核算…", total=None)
+        with _working("accounting / 核算…"):
             result = account_cbam(input_path, goods, precursors, options=options, suppliers=supplier or ())
-        if output_format is CbamFormat.xlsx:
-            assert output is not None
-            write_xlsx(result, output, lang="en" if lang is Lang.en else "zh-CN")
-        elif output_format is CbamFormat.json or output:
-            _write_json(result.to_document(), output)
         if communication:
             write_communication(result, communication)
-    if output_format is CbamFormat.table:
-        _print_cbam(result, _console(), lang)
-    for written in (output, communication):
-        if written:
-            Console(stderr=True).print(f"written / 已写出: {written}")
+    _deliver(result, output_format, output, lang, workbook=lambda r, path: write_xlsx(r, path, lang=_locale(lang)),
+             document=lambda r: r.to_document(), printer=_print_cbam)
+    _written(communication)
 
 
 def _print_cbam(result: object, console: Console, lang: Lang) -> None:
     from greenmfg.cbam.models import CbamResult
 
     assert isinstance(result, CbamResult)
-    zh, en = lang in (Lang.zh, Lang.both), lang in (Lang.en, Lang.both)
-    if not console.is_terminal and console.width < 160:
-        console = Console(width=160, soft_wrap=False)
-
-    def words(chinese: str, english: str) -> str:
-        return "\n".join(w for w, shown in ((chinese, zh), (english, en)) if shown)
-
-    def number(value: float | None, digits: int = 4) -> str:
-        return "—" if value is None else f"{value:,.{digits}f}"
-
+    out = Printout.of(console, lang, width=160)
+    words = out.words
     table = Table(title=words(f"欧盟CBAM隐含排放（{result.year}年进口）", f"EU CBAM embedded emissions (imports of {result.year})"),
                   caption=words("隐含排放强度单位 tCO2e/t；缺省值为中国值（含加成）；费用为估算",
                                 "SEE in tCO2e/t; default = China value with mark-up; costs are estimates"),
@@ -413,18 +405,18 @@ def _print_cbam(result: object, console: Console, lang: Lang) -> None:
         table.add_column(words(chinese, english), justify="right")
     for g in result.goods:
         table.add_row(escape(g.facility_id), g.period, g.cn_code, escape(words(g.name_zh, g.name_en)),
-                      number(g.quantity_t, 1), number(g.see_direct), number(g.see_indirect), number(g.see_counted),
-                      number(g.embedded_t, 1), number(g.default_with_markup), number(g.certificates_t, 1),
-                      number(g.cost_eur, 0))
-    console.print(table)
+                      number(g.quantity_t, 1), number(g.see_direct, 4), number(g.see_indirect, 4),
+                      number(g.see_counted, 4), number(g.embedded_t, 1), number(g.default_with_markup, 4),
+                      number(g.certificates_t, 1), number(g.cost_eur, 0))
+    out.print(table)
     for finding in result.findings:
         if finding.severity == "warning" and finding.code != "cbam.result.unverified_value":
-            console.print(f"[yellow]! {escape(words(finding.message_zh, finding.message))}[/]")
+            out.warn(words(finding.message_zh, finding.message))
     unverified = sum(1 for f in result.findings if f.code == "cbam.result.unverified_value")
     if unverified:
-        console.print(words(f"结果使用了 {unverified} 项未经原文核实的参考数据，详见 json 或 xlsx 输出",
-                            f"the result uses {unverified} reference value(s) not verified against the primary "
-                            "text: see --format json or xlsx"))
+        out.print(words(f"结果使用了 {unverified} 项未经原文核实的参考数据，详见 json 或 xlsx 输出",
+                        f"the result uses {unverified} reference value(s) not verified against the primary "
+                        "text: see --format json or xlsx"))
 
 
 class FootprintFormat(StrEnum):
@@ -471,13 +463,10 @@ def footprint_command(
     from greenmfg.footprint.output import result_document, workbook_bytes
 
     lang = lang or _default_lang()
-    locale = "en" if lang is Lang.en else "zh-CN"
-    if output_format in (FootprintFormat.xlsx, FootprintFormat.pdf) and output is None:
-        raise _fail(GreenmfgError(f"--format {output_format.value} needs -o FILE / 请用 -o 指定输出文件"))
+    locale = _locale(lang)
+    _needs_file(output_format, output, FootprintFormat.xlsx, FootprintFormat.pdf)
     with _input_errors(lang):
-        with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                      console=Console(stderr=True), transient=True) as progress:
-            progress.add_task("footprint / 碳足迹核算…", total=None)
+        with _working("footprint / 碳足迹核算…"):
             run = footprint(input_path, products, upstream, FootprintOptions(
                 allocation=allocation.value, year=year, electricity=electricity.value))
         if output_format is FootprintFormat.xlsx:
@@ -492,8 +481,7 @@ def footprint_command(
             _write_json(result_document(run), output)
     if output_format is FootprintFormat.table:
         _print_footprint(run, _console(), lang)
-    if output:
-        Console(stderr=True).print(f"written / 已写出: {output}")
+    _written(output)
 
 
 _ALLOCATION_NAMES = {"system_expansion": ("系统扩展", "system expansion"), "mass": ("质量分配", "by mass"),
@@ -502,28 +490,29 @@ _ALLOCATION_NAMES = {"system_expansion": ("系统扩展", "system expansion"), "
 
 
 def _print_footprint(run: Any, console: Console, lang: Lang) -> None:
-    zh = lang is not Lang.en
+    out = Printout.of(console, lang, width=None)
+    one = out.one
     stages = (("raw_material", "原材料获取", "Raw material acquisition"), ("upstream_energy", "燃料上游", "Upstream of fuels"),
               ("direct", "生产：直接排放", "Production, direct"), ("indirect_electricity", "生产：外购电力",
                                                                     "Production, purchased electricity"),
               ("indirect_heat", "生产：外购热力", "Production, purchased heat"), ("credits", "输出能源扣减",
                                                                                "Credits for exported energy"))
     for b, p in run.products:
-        title = (f"{p.name_zh if zh else p.name_en} · {b.facility_id} · {b.period} · "
-                 f"{p.functional_unit_zh if zh else p.functional_unit_en}")
+        title = (f"{one(p.name_zh, p.name_en)} · {b.facility_id} · {b.period} · "
+                 f"{one(p.functional_unit_zh, p.functional_unit_en)}")
         table = Table(title=escape(title), title_justify="left")
-        table.add_column("阶段" if zh else "Stage")
-        table.add_column("kgCO2e / " + ("功能单位" if zh else "functional unit"), justify="right")
+        table.add_column(one("阶段", "Stage"))
+        table.add_column("kgCO2e / " + one("功能单位", "functional unit"), justify="right")
         for key, name_zh, name_en in stages:
-            table.add_row(name_zh if zh else name_en, _number(p.by_stage[key]))
-        table.add_row("[bold]" + ("碳足迹" if zh else "Carbon footprint") + "[/]", f"[bold]{_number(p.footprint_kg)}[/]")
-        console.print(table)
-        method = _ALLOCATION_NAMES.get(b.allocation, (b.allocation, b.allocation))[0 if zh else 1]
-        console.print(("分配" if zh else "Allocation") + f": {method} ({p.share:.1%})  DQR {_number(b.dqr)} "
-                      f"({run.band_name(b.dqr, zh=zh)})  " + ("一手数据占比" if zh else "primary data")
-                      + f" {(b.primary_share or 0):.1%}")
+            table.add_row(one(name_zh, name_en), number(p.by_stage[key]))
+        table.add_row("[bold]" + one("碳足迹", "Carbon footprint") + "[/]", f"[bold]{number(p.footprint_kg)}[/]")
+        out.print(table)
+        method = one(*_ALLOCATION_NAMES.get(b.allocation, (b.allocation, b.allocation)))
+        out.print(one("分配", "Allocation") + f": {method} ({p.share:.1%})  DQR {number(b.dqr)} "
+                  f"({run.band_name(b.dqr, zh=out.lang is not Lang.en)})  " + one("一手数据占比", "primary data")
+                  + f" {(b.primary_share or 0):.1%}")
     for warning in run.warnings:
-        console.print(f"[yellow]! {escape(warning.message_zh if zh else warning.message)}[/]")
+        out.warn(one(warning.message_zh, warning.message))
 
 
 def _print_ets(result: object, console: Console, lang: Lang) -> None:
@@ -531,13 +520,8 @@ def _print_ets(result: object, console: Console, lang: Lang) -> None:
     from greenmfg.ets.output import period_rows
 
     assert isinstance(result, EtsResult)
-    zh, en = lang in (Lang.zh, Lang.both), lang in (Lang.en, Lang.both)
-    if not console.is_terminal and console.width < 120:
-        console = Console(width=120, soft_wrap=False)  # piped output: do not squeeze the columns
-
-    def words(chinese: str, english: str) -> str:
-        return "\n".join(w for w, shown in ((chinese, zh), (english, en)) if shown)
-
+    out = Printout.of(console, lang)
+    words = out.words
     table = Table(title=words("全国碳市场覆盖排放（tCO2e）", "National carbon market: covered emissions (tCO2e)"),
                   caption=words("覆盖排放 = 化石燃料燃烧 + 工业生产过程 + 全氟化碳；外购电力仅作信息项，不计入",
                                 "covered = combustion + process + PFCs; purchased electricity is information only"),
@@ -551,24 +535,17 @@ def _print_ets(result: object, console: Console, lang: Lang) -> None:
         f = row.figures
         where = facility_id if level == "facility" else (process + (f" {facility_id}" if facility_id else "")
                                                          if level == "process" else words("合计", "total"))
-        table.add_row(escape(enterprise_id), escape(where), row.period, *(f"{v:,.2f}" for v in (
+        table.add_row(escape(enterprise_id), escape(where), row.period, *(number(v) for v in (
             f.covered_tco2e, f.combustion_tco2, f.process_tco2, f.pfc_tco2e, f.purchased_electricity_tco2)),
             style="bold" if level == "company" and len(row.period) == 4 else None)
-    console.print(table)
+    out.print(table)
     for finding in result.findings:
         if finding.severity == "warning":
-            text = words(finding.message_zh, finding.message)
-            console.print(f"[yellow]! {escape(text)}[/]")
+            out.warn(words(finding.message_zh, finding.message))
     infos = sum(1 for f in result.findings if f.severity != "warning")
     if infos:
-        console.print(words(f"另有 {infos} 条提示，详见 json 或 xlsx 输出",
-                            f"{infos} more note(s): see --format json or xlsx"))
-
-
-class BenchmarkFormat(StrEnum):
-    table = "table"
-    json = "json"
-    xlsx = "xlsx"
+        out.print(words(f"另有 {infos} 条提示，详见 json 或 xlsx 输出",
+                        f"{infos} more note(s): see --format json or xlsx"))
 
 
 @app.command()
@@ -579,7 +556,7 @@ def benchmark(
              "newest edition that has a value)")] = None,
     attributes: Annotated[Path | None, typer.Option(
         help="Facility attributes (.csv/.xlsx: enterprise_id, facility_id, attribute, value)")] = None,
-    output_format: Annotated[BenchmarkFormat, typer.Option("--format", help="Output format")] = BenchmarkFormat.table,
+    output_format: Annotated[OutputFormat, typer.Option("--format", help="Output format")] = OutputFormat.table,
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Output file (json/xlsx)")] = None,
     grid_factor: Annotated[str, typer.Option(help=_GRID_HELP)] = "grid_factors/mee-nbs-2023",
     grid_level: Annotated[GridLevel, typer.Option(help="Use national, regional or provincial factors")] = GridLevel.national,
@@ -599,8 +576,7 @@ def benchmark(
     from greenmfg.refdata import load_catalog
 
     lang = lang or _default_lang()
-    if output_format is BenchmarkFormat.xlsx and output is None:
-        raise _fail(GreenmfgError("--format xlsx needs -o FILE / 请用 -o 指定输出文件"))
+    _needs_file(output_format, output, OutputFormat.xlsx)
     try:
         resolve_edition(edition, benchmark_editions(load_catalog()))
     except GreenmfgError as error:
@@ -608,44 +584,13 @@ def benchmark(
     options = AccountingOptions(grid_factor=grid_factor, grid_level=grid_level.value,
                                 electricity_basis=electricity_basis.value, grid_factor_year=grid_factor_year.value,
                                 methodologies=_methodologies(fuel_defaults))
-    with _input_errors(lang), Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                                       console=Console(stderr=True), transient=True) as progress:
-        task = progress.add_task("validating input / 校验输入…", total=None)
+    with _input_errors(lang), _working("validating input / 校验输入…") as progress:
         run = run_account(_input(input_path, engine), options, engine=engine.value, spark_master=spark_master)
-        progress.update(task, description="benchmarking / 能效对标…")
+        progress.update(progress.task_ids[0], description="benchmarking / 能效对标…")
         bench = run_benchmark(run, BenchmarkOptions(edition=edition, attributes=attributes))
-        if output_format is BenchmarkFormat.xlsx:
-            assert output is not None
-            write_xlsx(bench, output, translator=_workbook_words(lang))
-        elif output_format is BenchmarkFormat.json or output:
-            _write_json(benchmark_document(bench), output)
-    if output_format is BenchmarkFormat.table:
-        _print_benchmark(bench, _console(), lang)
-    if output:
-        Console(stderr=True).print(f"written / 已写出: {output}")
-
-
-def _number(value: float | None, digits: int = 2) -> str:
-    return "—" if value is None else f"{value:,.{digits}f}"
-
-
-def _label_words(lang: Lang) -> Callable[[Callable[[Any, Callable[..., str]], str], Any], str]:
-    """``words(label, value)``: a class or grade in words (a ``compliance.labels`` function, the
-    pages' words) in the chosen language; both: Chinese above English."""
-    from greenmfg.i18n import load_catalogs
-
-    catalogs = load_catalogs()
-    zh, en = catalogs.translator("zh-CN").gettext, catalogs.translator("en").gettext
-
-    def words(label: Callable[[Any, Callable[..., str]], str], value: Any) -> str:
-        if lang is Lang.zh:
-            return label(value, zh)
-        if lang is Lang.en:
-            return label(value, en)
-        chinese, english = label(value, zh), label(value, en)
-        return chinese if chinese == english else f"{chinese}\n{english}"
-
-    return words
+    _deliver(bench, output_format, output, lang,
+             workbook=lambda b, path: write_xlsx(b, path, translator=_workbook_words(lang)),
+             document=benchmark_document, printer=_print_benchmark)
 
 
 def _print_benchmark(bench: object, console: Console, lang: Lang = Lang.both) -> None:
@@ -656,9 +601,7 @@ def _print_benchmark(bench: object, console: Console, lang: Lang = Lang.both) ->
     from greenmfg.compliance.labels import class_label, grade_label
 
     assert isinstance(bench, BenchmarkRun)
-    words = _label_words(lang)
-    if not console.is_terminal and console.width < 120:
-        console = Console(width=120, soft_wrap=False)  # piped output: do not squeeze the columns
+    out = Printout.of(console, lang)
     summary = summary_by_indicator(bench)
     table = Table(title="Energy-efficiency benchmarking / 能效对标（标杆水平、基准水平与能耗限额等级）",
                   caption="classes 分类: at/better than benchmark 标杆 / between 之间 / worse than baseline 未达基准; "
@@ -677,9 +620,9 @@ def _print_benchmark(bench: object, console: Console, lang: Lang = Lang.both) ->
         classes = "/".join(str(row[c]) for c in ("benchmark", "between", "below_baseline", "not_classified"))
         grades = "/".join(str(row[f"grade_{g}"]) for g in ("1", "2", "3", "fails"))
         table.add_row(escape(f"{row['indicator']}{edition}\n{row['indicator_name_zh']}{row['variant_zh'] and '·' + row['variant_zh']}"),
-                      levels, str(row["results"]), classes, grades, _number(row["savings_to_benchmark_tce"], 0),
-                      _number(row["savings_to_baseline_tce"], 0))
-    console.print(table)
+                      levels, str(row["results"]), classes, grades, number(row["savings_to_benchmark_tce"], 0),
+                      number(row["savings_to_baseline_tce"], 0))
+    out.print(table)
     ranked = sorted((r for r in bench.results if r.savings_to_baseline_tce), key=lambda r: -(r.savings_to_baseline_tce or 0))
     if ranked:
         worst = Table(title="Largest savings to the baseline / 距基准水平节能潜力最大", title_style="bold",
@@ -690,10 +633,10 @@ def _print_benchmark(bench: object, console: Console, lang: Lang = Lang.both) ->
             worst.add_column(header, justify="right", no_wrap=True)
         for r in ranked[:10]:
             worst.add_row(escape(r.enterprise_id), escape(r.facility_id), r.period, r.indicator or "", r.unit,
-                          _number(r.value), _number(r.baseline_level),
-                          words(grade_label, r.quota_grade),
-                          _number(r.savings_to_baseline_tce, 0))
-        console.print(worst)
+                          number(r.value), number(r.baseline_level),
+                          out.label(grade_label, r.quota_grade),
+                          number(r.savings_to_baseline_tce, 0))
+        out.print(worst)
     if bench.works:
         works = Table(title="Iron and steel works by process / 钢铁联合企业吨钢综合能耗（工序能耗按钢比系数加权，"
                             "吨钢水平为推算值）", title_style="bold", box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
@@ -702,11 +645,11 @@ def _print_benchmark(bench: object, console: Console, lang: Lang = Lang.both) ->
         for header in ("粗钢 t", "kgce/t", "标杆/基准", "分类", "等级", "→标杆 tce"):
             works.add_column(header, justify="right", no_wrap=True)
         for w in bench.works:
-            works.add_row(escape(w.enterprise_id), w.period, _number(w.output, 0), _number(w.value, 1),
-                          f"{_number(w.benchmark_level, 1)}/{_number(w.baseline_level, 1)}",
-                          words(class_label, w.cls),
-                          words(grade_label, w.quota_grade), _number(w.savings_to_benchmark_tce, 0))
-        console.print(works)
+            works.add_row(escape(w.enterprise_id), w.period, number(w.output, 0), number(w.value, 1),
+                          f"{number(w.benchmark_level, 1)}/{number(w.baseline_level, 1)}",
+                          out.label(class_label, w.cls),
+                          out.label(grade_label, w.quota_grade), number(w.savings_to_benchmark_tce, 0))
+        out.print(works)
     without = [r for r in summary if r["indicator"] is None]
     if without:
         from greenmfg.refdata.vocabulary import load_vocabulary
@@ -720,12 +663,12 @@ def _print_benchmark(bench: object, console: Console, lang: Lang = Lang.both) ->
             return {Lang.zh: item.name_zh, Lang.en: item.name_en}.get(lang, f"{item.name_zh} {item.name_en}")
 
         listed = ", ".join(f"{product_name(r['product'])} ({r['results']})" for r in without)
-        console.print(f"[dim]Products without an indicator or whose variant is undetermined / 无对标指标或类别未定: "
-                      f"{escape(listed)}[/]")
+        out.print(f"[dim]Products without an indicator or whose variant is undetermined / 无对标指标或类别未定: "
+                  f"{escape(listed)}[/]")
     warnings = sum(len(r.warnings) for r in bench.results)
-    console.print(f"[yellow]{warnings} warning(s) on {len(bench.results)} product result(s): unverified levels and "
-                  f"limits, assumed variants, boundaries; see --format json or xlsx / 共 {warnings} 条提示，"
-                  "详见 json 或 xlsx 输出[/]")
+    out.print(f"[yellow]{warnings} warning(s) on {len(bench.results)} product result(s): unverified levels and "
+              f"limits, assumed variants, boundaries; see --format json or xlsx / 共 {warnings} 条提示，"
+              "详见 json 或 xlsx 输出[/]")
 
 
 @refdata_app.command("list")
@@ -796,7 +739,7 @@ def template(
         write_template(output, lang="en" if lang is Lang.en else "zh")
     except GreenmfgError as error:
         raise _fail(error) from None
-    Console(stderr=True).print(f"written / 已写出: {output}")
+    _written(output)
 
 
 @app.command("demo-data")
@@ -811,9 +754,7 @@ def demo_data(
     """Write a realistic synthetic region in the template format."""
     from greenmfg.demo import generate_region, write_region
 
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                  console=Console(stderr=True), transient=True) as progress:
-        progress.add_task(f"generating {enterprises} enterprises × {months} months…", total=None)
+    with _working(f"generating {enterprises} enterprises × {months} months…"):
         table = generate_region(enterprises=enterprises, months=months, seed=seed, with_errors=with_errors)
         output.mkdir(parents=True, exist_ok=True)
         written = write_region(table, output, output_format.value)
@@ -826,12 +767,6 @@ pathways_app = typer.Typer(help="Carbon-peak pathways: decomposition, scenarios 
 app.add_typer(pathways_app, name="pathways")
 
 
-class ScenarioFormat(StrEnum):
-    table = "table"
-    json = "json"
-    xlsx = "xlsx"
-
-
 @pathways_app.command("scenario")
 def pathways_scenario(
     scenario_file: Annotated[Path, typer.Argument(metavar="SCENARIO_FILE", help="Scenario definition (.yaml): "
@@ -842,7 +777,7 @@ def pathways_scenario(
                                               "file's, else 1000; 0: none)")] = None,
     seed: Annotated[int | None, typer.Option("--seed", min=0, help="Seed of the draws (default: the file's, else "
                                              "20260101)")] = None,
-    output_format: Annotated[ScenarioFormat, typer.Option("--format", help="Output format")] = ScenarioFormat.table,
+    output_format: Annotated[OutputFormat, typer.Option("--format", help="Output format")] = OutputFormat.table,
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Output file (json/xlsx)")] = None,
     lang: Annotated[Lang | None, typer.Option(help="Language of messages and of the xlsx")] = None,
 ) -> None:
@@ -851,32 +786,23 @@ def pathways_scenario(
     from greenmfg.pathways.scenarios import scenario_pathways
 
     lang = lang or _default_lang()
-    if output_format is ScenarioFormat.xlsx and output is None:
-        raise _fail(GreenmfgError("--format xlsx needs -o FILE / 请用 -o 指定输出文件"))
+    _needs_file(output_format, output, OutputFormat.xlsx)
     with _input_errors(lang):
         run = scenario_pathways(scenario_file, base_from=base_from, draws=draws, seed=seed)
-        if output_format is ScenarioFormat.xlsx:
-            from greenmfg.pathways.scenario_output import workbook_bytes
 
-            assert output is not None
-            output.write_bytes(workbook_bytes(run, locale="en" if lang is Lang.en else "zh-CN"))
-        elif output_format is ScenarioFormat.json or output:
-            _write_json(run.to_document(), output)
-    if output_format is ScenarioFormat.table:
-        _print_scenarios(run, _console(), lang)
-    if output:
-        Console(stderr=True).print(f"written / 已写出: {output}")
+    def workbook(run: Any, path: Path) -> None:
+        from greenmfg.pathways.scenario_output import workbook_bytes
+
+        path.write_bytes(workbook_bytes(run, locale=_locale(lang)))
+
+    _deliver(run, output_format, output, lang, workbook=workbook, document=lambda r: r.to_document(),
+             printer=_print_scenarios)
 
 
 def _print_scenarios(run: Any, console: Console, lang: Lang) -> None:
-    zh, en = lang in (Lang.zh, Lang.both), lang in (Lang.en, Lang.both)
-
-    def words(chinese: str, english: str) -> str:
-        return " / ".join(w for w, shown in ((chinese, zh), (english, en)) if shown)
-
-    if not console.is_terminal and console.width < 120:
-        console = Console(width=120, soft_wrap=False)
-    console.print(f"[bold]{escape(words(run.title_zh, run.title_en))}[/]")
+    out = Printout.of(console, lang, joiner=" / ")
+    words = out.words
+    out.print(f"[bold]{escape(words(run.title_zh, run.title_en))}[/]")
     for s in run.scenarios:
         u = s.uncertainty
         table = Table(title=escape(words(s.name_zh, s.name_en)), title_justify="left")
@@ -891,38 +817,38 @@ def _print_scenarios(run: Any, console: Console, lang: Lang) -> None:
         shown = [i for i, y in enumerate(s.years) if y % 5 == 0 or i in (0, len(s.years) - 1)
                  or y == s.peak_year]
         for i in shown:
-            cells = [str(s.years[i]), _number(s.energy_tce[i], 0), _number(s.total_tco2[i], 0)]
+            cells = [str(s.years[i]), number(s.energy_tce[i], 0), number(s.total_tco2[i], 0)]
             if s.carbon_intensity is not None:
-                cells.append(_number(s.carbon_intensity[i], 4))
+                cells.append(number(s.carbon_intensity[i], 4))
             if u is not None:
                 cells += [f"{u.total_tco2.p5[i]:,.0f} – {u.total_tco2.p95[i]:,.0f}", f"{u.peak_probability[i]:.0%}"]
             table.add_row(*cells, style="bold" if s.years[i] == s.peak_year else None)
-        console.print(table)
+        out.print(table)
         peak = (words(f"达峰年份 {s.peak_year}，峰值 {s.peak_tco2:,.0f} tCO2", f"peak {s.peak_year}, "
                       f"{s.peak_tco2:,.0f} tCO2") if s.peaked else
                 words(f"规划期内未达峰（{s.years[-1]} 年仍为最高）", f"no peak within the horizon (highest in {s.years[-1]})"))
-        console.print(f"{peak}; " + words(f"平台期 {s.plateau[0]}–{s.plateau[1]}（峰值 ±{run.plateau_tolerance:.0%}）",
-                                          f"plateau {s.plateau[0]}-{s.plateau[1]} (within {run.plateau_tolerance:.0%} "
-                                          "of the peak)")
-                      + "; " + words(f"累计排放 {s.cumulative_tco2:,.0f} tCO2", f"cumulative {s.cumulative_tco2:,.0f} tCO2"))
+        out.print(f"{peak}; " + words(f"平台期 {s.plateau[0]}–{s.plateau[1]}（峰值 ±{run.plateau_tolerance:.0%}）",
+                                      f"plateau {s.plateau[0]}-{s.plateau[1]} (within {run.plateau_tolerance:.0%} "
+                                      "of the peak)")
+                  + "; " + words(f"累计排放 {s.cumulative_tco2:,.0f} tCO2", f"cumulative {s.cumulative_tco2:,.0f} tCO2"))
         if u is not None and u.peak_year_p50 is not None:
-            console.print(words(f"蒙特卡洛 {u.draws} 次（种子 {u.seed}）：达峰年份 5%/50%/95% = "
-                                f"{u.peak_year_p5}/{u.peak_year_p50}/{u.peak_year_p95}，未达峰比例 {u.not_peaked_share:.0%}",
-                                f"Monte Carlo {u.draws} draws (seed {u.seed}): peak year 5/50/95 % = "
-                                f"{u.peak_year_p5}/{u.peak_year_p50}/{u.peak_year_p95}, not peaked {u.not_peaked_share:.0%}"))
+            out.print(words(f"蒙特卡洛 {u.draws} 次（种子 {u.seed}）：达峰年份 5%/50%/95% = "
+                            f"{u.peak_year_p5}/{u.peak_year_p50}/{u.peak_year_p95}，未达峰比例 {u.not_peaked_share:.0%}",
+                            f"Monte Carlo {u.draws} draws (seed {u.seed}): peak year 5/50/95 % = "
+                            f"{u.peak_year_p5}/{u.peak_year_p50}/{u.peak_year_p95}, not peaked {u.not_peaked_share:.0%}"))
         for c in s.targets:
             state = words("无法核验", "not checkable") if c.met is None else (
                 words("达标", "met") if c.met else words("未达标", "not met"))
             chance = "" if c.probability is None else f" ({words('概率', 'probability')} {c.probability:.0%})"
             note = f" — {words(c.note_zh, c.note_en)}" if c.note_en else ""
-            console.print(f"  • {escape(words(c.name_zh, c.name_en))} {c.year}: {state}{chance}{escape(note)}")
+            out.print(f"  • {escape(words(c.name_zh, c.name_en))} {c.year}: {state}{chance}{escape(note)}")
     for w in run.warnings:
         if w.code != "pathways.scenario.unverified_reference":
-            console.print(f"[yellow]! {escape(words(w.message_zh, w.message))}[/]")
+            out.warn(words(w.message_zh, w.message))
     unverified = sum(1 for w in run.warnings if w.code == "pathways.scenario.unverified_reference")
     if unverified:
-        console.print(words(f"结果依赖 {unverified} 个未经核实的参考值，详见 json 或 xlsx 输出",
-                            f"the result depends on {unverified} unverified reference value(s): see --format json or xlsx"))
+        out.print(words(f"结果依赖 {unverified} 个未经核实的参考值，详见 json 或 xlsx 输出",
+                        f"the result depends on {unverified} unverified reference value(s): see --format json or xlsx"))
 
 
 def main() -> None:
@@ -1005,8 +931,7 @@ def greenfactory_evaluate(
         raise typer.Exit(EXIT_BAD_INPUT) from None
     evaluation = {"result": result, "status": "draft", "id": None}
     name = organisation or str(result.get("title") or input_path.stem)
-    if output_format in (EvaluationFormat.pdf, EvaluationFormat.xlsx) and output is None:
-        raise _fail(GreenmfgError(f"--format {output_format} needs -o FILE / 需要 -o 指定输出文件"))
+    _needs_file(output_format, output, EvaluationFormat.pdf, EvaluationFormat.xlsx)
     if output_format is EvaluationFormat.table:
         _print_evaluation(result, lang)
         return
@@ -1026,40 +951,34 @@ def greenfactory_evaluate(
 
 
 def _print_evaluation(result: dict[str, Any], lang: ReportLang) -> None:
-    zh = lang is ReportLang.zh
-    name = "name_zh" if zh else "name_en"
-    console = _console()
-    verdict = ("通过" if zh else "PASS") if result["passed"] else ("未通过" if zh else "FAIL")
-    console.print(f"[bold]{verdict}[/]  {'总分' if zh else 'total'} {float(result['total_score']):.2f} / "
-                  f"{float(result['max_score']):g}  ({'通过分数线' if zh else 'pass mark'} "
-                  f"{float(result['pass_threshold']):g})")
+    out = Printout.of(_console(), Lang.zh if lang is ReportLang.zh else Lang.en, width=None)
+    one = out.one
+    name = one("name_zh", "name_en")
+    verdict = one("通过", "PASS") if result["passed"] else one("未通过", "FAIL")
+    out.print(f"[bold]{verdict}[/]  {one('总分', 'total')} {float(result['total_score']):.2f} / "
+              f"{float(result['max_score']):g}  ({one('通过分数线', 'pass mark')} "
+              f"{float(result['pass_threshold']):g})")
     for reason in result["reasons"]:
-        console.print(f"  {escape(reason['zh' if zh else 'en'])}")
-    table = Table(title="一级指标得分" if zh else "Score by level-1 indicator")
-    for header in (("指标", "得分", "满分") if zh else ("indicator", "points", "max")):
+        out.print(f"  {escape(reason[one('zh', 'en')])}")
+    table = Table(title=one("一级指标得分", "Score by level-1 indicator"))
+    for header in one(("指标", "得分", "满分"), ("indicator", "points", "max")):
         table.add_column(header)
     for row in result["by_level1"]:
         table.add_row(row[name], f"{row['points']:.2f}", f"{row['max_points']:g}")
-    console.print(table)
-    gaps = Table(title="差距清单" if zh else "Gap list")
-    for header in (("#", "指标", "可提升分值") if zh else ("#", "indicator", "recoverable")):
+    out.print(table)
+    gaps = Table(title=one("差距清单", "Gap list"))
+    for header in one(("#", "指标", "可提升分值"), ("#", "indicator", "recoverable")):
         gaps.add_column(header)
-    for number, gap in enumerate(result["gaps"], start=1):
-        gaps.add_row(str(number), gap[name], f"{gap['recoverable']:.2f}")
-    console.print(gaps)
+    for place, gap in enumerate(result["gaps"], start=1):
+        gaps.add_row(str(place), gap[name], f"{gap['recoverable']:.2f}")
+    out.print(gaps)
     for warning in result["warnings"]:
-        console.print(f"[yellow]! {escape(warning['zh' if zh else 'en'])}[/]")
+        out.warn(warning[one("zh", "en")])
 
 
 class DecompositionMethod(StrEnum):
     additive = "additive"
     multiplicative = "multiplicative"
-
-
-class DecompositionFormat(StrEnum):
-    table = "table"
-    json = "json"
-    xlsx = "xlsx"
 
 
 @pathways_app.command("decompose")
@@ -1072,8 +991,8 @@ def pathways_decompose(
         DecompositionMethod.additive),
     zero_value: Annotated[float | None, typer.Option(help="Small value δ replacing zeros (Ang: 1e-10 … 1e-20); "
                                                      "default: the analytical limit δ → 0")] = None,
-    output_format: Annotated[DecompositionFormat, typer.Option("--format", help="Output format")] = (
-        DecompositionFormat.table),
+    output_format: Annotated[OutputFormat, typer.Option("--format", help="Output format")] = (
+        OutputFormat.table),
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Output file (json/xlsx)")] = None,
     lang: Annotated[Lang | None, typer.Option(help="Language of messages and of the xlsx headers")] = None,
 ) -> None:
@@ -1082,22 +1001,15 @@ def pathways_decompose(
     from greenmfg.pathways.decomposition import decompose_file, workbook_bytes
 
     lang = lang or _default_lang()
-    if output_format is DecompositionFormat.xlsx and output is None:
-        raise _fail(GreenmfgError("--format xlsx needs -o FILE / 请用 -o 指定输出文件"))
+    _needs_file(output_format, output, OutputFormat.xlsx)
     if zero_value is not None and not 0 < zero_value < 1e-6:
         raise _fail(GreenmfgError("--zero-value must lie between 0 and 1e-6 (Ang: 1e-10 … 1e-20) / "
                                   "--zero-value 须在 0 与 1e-6 之间（Ang 建议 1e-10 至 1e-20）"))
     with _input_errors(lang):
         result = decompose_file(input_path, base=base, target=target, method=method.value, zero_value=zero_value)
-        if output_format is DecompositionFormat.xlsx:
-            assert output is not None
-            output.write_bytes(workbook_bytes(result, locale="en" if lang is Lang.en else "zh-CN"))
-        elif output_format is DecompositionFormat.json or output:
-            _write_json(result.to_document(), output)
-    if output_format is DecompositionFormat.table:
-        _print_decomposition(result, _console(), lang)
-    if output:
-        Console(stderr=True).print(f"written / 已写出: {output}")
+    _deliver(result, output_format, output, lang,
+             workbook=lambda r, path: path.write_bytes(workbook_bytes(r, locale=_locale(lang))),
+             document=lambda r: r.to_document(), printer=_print_decomposition)
 
 
 def _print_decomposition(result: Any, console: Console, lang: Lang) -> None:
@@ -1105,13 +1017,8 @@ def _print_decomposition(result: Any, console: Console, lang: Lang) -> None:
     from greenmfg.pathways.decomposition import EFFECT_WORDS
 
     zh_t = export_translator(locale="zh-CN")
-    zh, en = lang in (Lang.zh, Lang.both), lang in (Lang.en, Lang.both)
-    if not console.is_terminal and console.width < 120:
-        console = Console(width=120, soft_wrap=False)
-
-    def words(chinese: str, english: str) -> str:
-        return " / ".join(w for w, shown in ((chinese, zh), (english, en)) if shown)
-
+    out = Printout.of(console, lang, joiner=" / ")
+    words = out.words
     additive_first = result.method == "additive"
     for a in result.aggregates:
         title = words("碳排放（tCO2e）" if a.name == "emissions" else "能耗（tce）",
@@ -1133,20 +1040,20 @@ def _print_decomposition(result: Any, console: Console, lang: Lang) -> None:
                           f"{e.additive / a.change:.1%}" if a.change else "—")
         table.add_row(words("总变化", "total change"), *cells(a.change, a.ratio), "100.0%" if a.change else "—",
                       style="bold")
-        console.print(table)
-        console.print(words(f"基年 {a.base_value:,.4f} → 目标年 {a.target_value:,.4f}",
-                            f"base {a.base_value:,.4f} → target {a.target_value:,.4f}"))
+        out.print(table)
+        out.print(words(f"基年 {a.base_value:,.4f} → 目标年 {a.target_value:,.4f}",
+                        f"base {a.base_value:,.4f} → target {a.target_value:,.4f}"))
         if a.zero_terms:
-            console.print(f"[yellow]! {escape(words('含零值的项（按解析极限处理）：', 'terms with zero values (analytical limit): '))}"
-                          f"{escape(', '.join(a.zero_terms))}[/]")
+            out.print(f"[yellow]! {escape(words('含零值的项（按解析极限处理）：', 'terms with zero values (analytical limit): '))}"
+                      f"{escape(', '.join(a.zero_terms))}[/]")
         if a.sign_change_terms:
-            console.print(f"[yellow]! {escape(words('正负号变化的项（变化归于变号因素）：', 'terms changing sign (change given to the factor changing sign): '))}"
-                          f"{escape(', '.join(a.sign_change_terms))}[/]")
+            out.print(f"[yellow]! {escape(words('正负号变化的项（变化归于变号因素）：', 'terms changing sign (change given to the factor changing sign): '))}"
+                      f"{escape(', '.join(a.sign_change_terms))}[/]")
         if a.ratio is None:
-            console.print(words("总量跨越零或为零：乘法分解无定义，请看加法分解",
-                                "the total crosses or is zero: the multiplicative form is not defined"))
+            out.print(words("总量跨越零或为零：乘法分解无定义，请看加法分解",
+                            "the total crosses or is zero: the multiplicative form is not defined"))
     for finding in result.findings:
-        console.print(f"[yellow]! {escape(words(finding.message_zh, finding.message))}[/]")
+        out.warn(words(finding.message_zh, finding.message))
 
 
 class MaccIndustry(StrEnum):
@@ -1227,7 +1134,7 @@ def pathways_macc(
                                                                    "[tCO2e] (default: the covered emissions)")] = None,
     ets_output: Annotated[float | None, typer.Option(help="The line's output of the rule's product [t]")] = None,
     balance_value: Annotated[float | None, typer.Option(help="Balance value [tCO2/t] when the rule has none")] = None,
-    output_format: Annotated[EtsFormat, typer.Option("--format", help="Output format")] = EtsFormat.table,
+    output_format: Annotated[OutputFormat, typer.Option("--format", help="Output format")] = OutputFormat.table,
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Output file (json/xlsx)")] = None,
     lang: Annotated[Lang | None, typer.Option(help="Language of messages and of the xlsx headers")] = None,
 ) -> None:
@@ -1243,8 +1150,7 @@ def pathways_macc(
     from greenmfg.pathways.macc_output import write_xlsx
 
     lang = lang or _default_lang()
-    if output_format is EtsFormat.xlsx and output is None:
-        raise _fail(GreenmfgError("--format xlsx needs -o FILE / 请用 -o 指定输出文件"))
+    _needs_file(output_format, output, OutputFormat.xlsx)
     ets = None
     if ets_sector is not None:
         ets = EtsOptions(ets_sector.value, ets_year, ets_emissions, ets_basis_emissions, ets_output, balance_value)
@@ -1267,31 +1173,16 @@ def pathways_macc(
             raise GreenmfgError("no measures: give a MEASURES file or --industry/--activity for the library / "
                                 "没有措施：请给出措施文件，或用 --industry/--activity 选用措施库")
         result = run_macc(rows, options, findings=findings)
-        if output_format is EtsFormat.xlsx:
-            assert output is not None
-            write_xlsx(result, output, lang="en" if lang is Lang.en else "zh-CN")
-        elif output_format is EtsFormat.json or output:
-            _write_json(result.to_document(), output)
-    if output_format is EtsFormat.table:
-        _print_macc(result, _console(), lang)
-    if output:
-        Console(stderr=True).print(f"written / 已写出: {output}")
+    _deliver(result, output_format, output, lang, workbook=lambda r, path: write_xlsx(r, path, lang=_locale(lang)),
+             document=lambda r: r.to_document(), printer=_print_macc)
 
 
 def _print_macc(result: object, console: Console, lang: Lang) -> None:
     from greenmfg.pathways.macc import MaccResult
 
     assert isinstance(result, MaccResult)
-    zh, en = lang in (Lang.zh, Lang.both), lang in (Lang.en, Lang.both)
-    if not console.is_terminal and console.width < 160:
-        console = Console(width=160, soft_wrap=False)
-
-    def words(chinese: str, english: str) -> str:
-        return "\n".join(w for w, shown in ((chinese, zh), (english, en)) if shown)
-
-    def number(value: float | None, digits: int = 1) -> str:
-        return "—" if value is None else f"{value:,.{digits}f}"
-
+    out = Printout.of(console, lang, width=160)
+    words = out.words
     chosen = set(result.portfolio.chosen)
     table = Table(title=words("边际减排成本曲线", "Marginal abatement cost curve"),
                   caption=words(f"折现率 {result.options.discount_rate:.1%}；★ 入选最低成本组合",
@@ -1304,21 +1195,22 @@ def _print_macc(result: object, console: Console, lang: Lang) -> None:
     for step in result.curve:
         m = result.measure(step.key)
         mark = "★ " if step.key in chosen else "  "
-        table.add_row(mark + escape(words(m.name_zh, m.name_en)), number(step.abatement), number(step.marginal_cost),
-                      number(step.annualised_cost, 0), number(step.cumulative_abatement))
-    console.print(table)
+        table.add_row(mark + escape(words(m.name_zh, m.name_en)), number(step.abatement, 1),
+                      number(step.marginal_cost, 1), number(step.annualised_cost, 0),
+                      number(step.cumulative_abatement, 1))
+    out.print(table)
     p = result.portfolio
     if p.feasible:
-        console.print(words(
+        out.print(words(
             f"最低成本组合：{len(p.chosen)} 项措施，减排 {p.abatement:,.1f} tCO2e/年（其中直接排放 {p.covered_abatement:,.1f}），"
             f"年化净成本 {p.annualised_cost:,.0f} 元/年，投资 {p.capex:,.0f} 元",
             f"Least-cost portfolio: {len(p.chosen)} measures, {p.abatement:,.1f} tCO2e/yr abated ({p.covered_abatement:,.1f} "
             f"direct), annualised net cost {p.annualised_cost:,.0f} CNY/yr, investment {p.capex:,.0f} CNY"))
     effect = result.allowance_effect
     if effect is not None and effect.delta_allowances is not None and effect.delta_net is not None:
-        console.print(words(f"配额变化 {effect.delta_allowances:,.0f} tCO2e；配额盈缺改善 {effect.delta_net:,.0f} tCO2e",
-                            f"allowances change {effect.delta_allowances:,.0f} tCO2e; position improves by "
-                            f"{effect.delta_net:,.0f} tCO2e"))
+        out.print(words(f"配额变化 {effect.delta_allowances:,.0f} tCO2e；配额盈缺改善 {effect.delta_net:,.0f} tCO2e",
+                        f"allowances change {effect.delta_allowances:,.0f} tCO2e; position improves by "
+                        f"{effect.delta_net:,.0f} tCO2e"))
     for finding in result.findings:
         if finding.severity in ("warning", "error"):
-            console.print(f"[yellow]! {escape(words(finding.message_zh, finding.message))}[/]")
+            out.warn(words(finding.message_zh, finding.message))

@@ -7,14 +7,19 @@
   domain words them (a code prefix, the column named in front of the message, values cut short).
 * :class:`Reader` reads the fields of one mapping (a JSON body, a web form, a sheet row) into typed
   values, collecting a located finding for every problem instead of stopping at the first.
+* :func:`read_number` reads one value (a form field, a JSON member, a query parameter) as a number within
+  bounds, or records why not.
 * :func:`nul_line` and :func:`has_nul` are the one check for NUL characters (U+0000), which no text
   field accepts: PostgreSQL refuses them and SQLite would store them.
+
+The cells of a .csv or .xlsx sheet are read by :mod:`greenmfg.sheets`, with these findings.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import math
 import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -22,7 +27,8 @@ from typing import Any
 
 from greenmfg.errors import SEVERITIES, Finding, Issue
 
-__all__ = ["NUL", "NUL_FIX", "SEVERITIES", "Finding", "Issue", "Locator", "Reader", "has_nul", "nul_line"]
+__all__ = ["NUL", "NUL_FIX", "SEVERITIES", "Finding", "Issue", "Locator", "Reader", "has_nul", "nul_line",
+           "read_number"]
 
 NUL = "\x00"
 #: how to fix a text file with NUL characters (English, Chinese)
@@ -203,3 +209,51 @@ class Reader:
         self._check("not_boolean", name, value, f"'{value}' is not yes/no", f"'{value}' 不是“是/否”",
                     "send true or false", "请填写 true 或 false")
         return False
+
+
+def read_number(at: Locator, raw: object, column: str, issues: list[Finding], *, low: float = 0.0,
+                high: float = math.inf, above_low: bool = False, example: str = "1200.5",
+                blank: tuple[str, str] | None = None) -> float | None:
+    """``raw`` (a number, or a text with thousands separators , or ，) as a number from ``low`` to ``high``
+    (``above_low``: greater than ``low``); blank: None; else a finding at ``column`` (``at`` words it) in
+    ``issues`` and None.
+
+    The findings: ``not_a_number`` (a text that is no number, a boolean), ``out_of_range`` (outside the
+    bounds, infinite or NaN; ``not_positive`` when it must only be greater than 0). ``example``: a number the
+    fix shows; ``blank``: what leaving it empty means, in English and Chinese (``("no target", "不设目标")``),
+    offered by the fix of a value out of range.
+    """
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None
+    unbounded = high == math.inf
+    # the bounds in words: the range finding's message and fix, in English and Chinese
+    if unbounded and above_low:
+        must, must_zh = f"must be greater than {low:g}", f"必须大于 {low:g}"
+        fix, fix_zh = f"write a number greater than {low:g}", f"请填写大于 {low:g} 的数字"
+    elif unbounded:
+        must, must_zh = f"must be {low:g} or more", f"必须不小于 {low:g}"
+        fix, fix_zh = f"write a number of {low:g} or more", f"请填写不小于 {low:g} 的数字"
+    elif above_low:
+        must, must_zh = f"must be greater than {low:g} and at most {high:g}", f"须大于 {low:g} 且不大于 {high:g}"
+        fix, fix_zh = (f"write a number greater than {low:g} and at most {high:g}",
+                       f"请填写大于 {low:g} 且不大于 {high:g} 的数字")
+    else:
+        must, must_zh = f"must lie between {low:g} and {high:g}", f"须在 {low:g} 至 {high:g} 之间"
+        fix, fix_zh = f"write a number between {low:g} and {high:g}", f"请填写 {low:g} 至 {high:g} 之间的数字"
+    try:
+        if isinstance(raw, bool):
+            raise ValueError
+        value = float(str(raw).strip().replace(",", "").replace("，", ""))
+    except ValueError:
+        # with no upper bound the bound is short enough to say with the example
+        issues.append(at.finding("not_a_number", column, raw, f"'{raw}' is not a number", f"“{raw}”不是数字",
+                                 f"{fix if unbounded else 'write a number'}, e.g. {example}",
+                                 f"{fix_zh if unbounded else '请填写数字'}，例如 {example}"))
+        return None
+    if not math.isfinite(value) or value < low or value > high or (above_low and value == low):
+        if blank is not None:
+            fix, fix_zh = f"{fix}, or leave it empty for {blank[0]}", f"{fix_zh}；{blank[1]}请留空"
+        code = "not_positive" if unbounded and above_low and low == 0 else "out_of_range"
+        issues.append(at.finding(code, column, raw, must, must_zh, fix, fix_zh))
+        return None
+    return value

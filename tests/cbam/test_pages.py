@@ -88,6 +88,14 @@ def test_the_exporter_pages(client: TestClient, login: Login, world: World, page
         download = re.search(r'href="(/cbam/enterprises/\d+/communications/\d+/files/\d+)"', page.text)
         assert download is not None
         assert manager.get(download.group(1)).content.startswith(b"PK")
+        # one file route for the three kinds of record: a file is found only under its own record
+        calculation = f"{home}/calculations/{_id(database, CbamCalculation)}"
+        own = re.search(rf'href="({calculation}/files/\d+)"', manager.get(calculation).text)
+        assert own is not None
+        workbook = manager.get(own.group(1))
+        assert workbook.content.startswith(b"PK") and "filename*=UTF-8''" in workbook.headers["content-disposition"]
+        assert manager.get(f"{calculation}/files/{download.group(1).rsplit('/', 1)[1]}").status_code == 404
+        assert manager.get(download.group(1).replace("/communications/", "/footprints/")).status_code == 404
         assert manager.post(f"{url}/sent").status_code == 303
         assert "已发送" in page_text(manager.get(url))
         with database.session() as s:

@@ -38,12 +38,19 @@ from sqlalchemy import func, select
 
 from greenmfg.accounting.store import recalculate
 from greenmfg.compliance.stored import StoredWorks
-from greenmfg.refdata import catalog as refdata_catalog
 from greenmfg.refdata.words import in_words
-from tests.factories import Login, World, column_keys, commit, sheet_records, signed_in
+from tests.factories import (
+    Login,
+    World,
+    column_keys,
+    commit,
+    installed_refdata,
+    refdata_with,
+    sheet_records,
+    signed_in,
+)
 
 from .plants import activity_csv as _csv
-from .test_stored import _catalog_with_baseline
 
 E = ("E-STEEL", "唐山示例钢铁有限公司", "钢铁", "130000")
 
@@ -219,14 +226,13 @@ def test_recalc_recomputes_the_works(client: TestClient, login: Login, works: Wo
 
 
 def test_reference_data_change_is_flagged_until_recalc(client: TestClient, login: Login, works: World,
-                                                       tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+                                                       tmp_path: Path) -> None:
     # the 2021 top-charged coke baseline becomes 140 kgce/t (from 135): January's works baseline
     # (67.998 + 140 + 435) / 1.1 − 10 + 39.9 / 1.1 = 610.8164 kgce/t after the recalculation
     before = _api(client, login, works)
     assert before["works"]["periods"][0]["benchmark"]["baseline_level"] == pytest.approx(BASELINE, rel=1e-9)
-    try:
-        monkeypatch.setattr(refdata_catalog, "DATA_ROOT", _catalog_with_baseline(tmp_path, "coke_top_charged", "140"))
-        refdata_catalog.load_catalog.cache_clear()
+    with installed_refdata(refdata_with(tmp_path, "benchmarks/ndrc-2021-r2.csv", "coke_top_charged", "baseline_level",
+                                        "140")):
         stale = _api(client, login, works)
         assert stale["stored_results_current"] is False and stale["works"] == before["works"]  # stored, flagged
         with works.database.session() as session:
@@ -236,6 +242,3 @@ def test_reference_data_change_is_flagged_until_recalc(client: TestClient, login
         january = after["works"]["periods"][0]["benchmark"]
         assert january["baseline_level"] == pytest.approx((67.998 + 140 + 435) / 1.1 - 10 + 39.9 / 1.1, rel=1e-9)
         assert january["value"] == pytest.approx(JANUARY, rel=1e-9)
-    finally:
-        monkeypatch.undo()
-        refdata_catalog.load_catalog.cache_clear()

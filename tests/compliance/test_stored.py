@@ -6,8 +6,6 @@ The plants (``plants.py``) are seeded once per backend; their hand-checked numbe
 
 from __future__ import annotations
 
-import hashlib
-import re
 from pathlib import Path
 
 import pytest
@@ -22,8 +20,7 @@ from greenmfg.compliance import service
 from greenmfg.compliance.stored import StoredBenchmark
 from greenmfg.db.session import Database
 from greenmfg.orgs.access import Principal, load_principal
-from greenmfg.refdata import catalog as refdata_catalog
-from tests.factories import Login, World, commit, signed_in
+from tests.factories import Login, World, commit, installed_refdata, refdata_with, signed_in
 
 from .plants import STEEL, activity_csv, seed_plants
 
@@ -95,31 +92,8 @@ def test_view_after_an_import_is_never_stale(client: TestClient, login: Login, p
     assert [i["period"] for i in body["items"]] == ["2024"]
 
 
-def _catalog_with_baseline(root: Path, key: str, value: str) -> Path:
-    """A copy of the reference library (links) whose newest 2021 benchmarks revision has another
-    baseline level for ``key``, with the catalog's sha256 updated: new reference data as installed."""
-    source = refdata_catalog.DATA_ROOT
-    for entry in source.iterdir():
-        if entry.name not in ("catalog.toml", "benchmarks"):
-            (root / entry.name).symlink_to(entry)
-    (root / "benchmarks").mkdir()
-    for entry in (source / "benchmarks").iterdir():
-        if entry.name != "ndrc-2021-r2.csv":
-            (root / "benchmarks" / entry.name).symlink_to(entry)
-    text = (source / "benchmarks" / "ndrc-2021-r2.csv").read_text(encoding="utf-8")
-    changed, count = re.subn(rf"(?m)^({key},baseline_level,)[^,]+,", rf"\g<1>{value},", text)
-    assert count == 1
-    (root / "benchmarks" / "ndrc-2021-r2.csv").write_text(changed, encoding="utf-8")
-    old = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    catalog = (source / "catalog.toml").read_text(encoding="utf-8")
-    assert old in catalog
-    (root / "catalog.toml").write_text(catalog.replace(old, hashlib.sha256(changed.encode("utf-8")).hexdigest()),
-                                       encoding="utf-8")
-    return root
-
-
 def test_reference_data_change_is_flagged_until_recalc(client: TestClient, login: Login, plants: World,
-                                                       tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+                                                       tmp_path: Path) -> None:
     steel = plants.org("steel")
     url = f"/api/v1/enterprises/{steel}/benchmark"
     january = {"period": "2024-01"}
@@ -128,10 +102,8 @@ def test_reference_data_change_is_flagged_until_recalc(client: TestClient, login
     with plants.database.session() as session:
         assert recalculate(session, actor="test") == []  # nothing changed: nothing to do
     installed = service.reference_key()
-    try:
-        # the EAF baseline level becomes 75 kgce/t (73.74 is then between the levels)
-        monkeypatch.setattr(refdata_catalog, "DATA_ROOT", _catalog_with_baseline(tmp_path, "eaf_ge50t", "75"))
-        refdata_catalog.load_catalog.cache_clear()
+    # the EAF baseline level becomes 75 kgce/t (73.74 is then between the levels)
+    with installed_refdata(refdata_with(tmp_path, "benchmarks/ndrc-2021-r2.csv", "eaf_ge50t", "baseline_level", "75")):
         assert service.reference_key() != installed
         stale = client.get(url, params=january, headers=login("steel")).json()
         assert stale["stored_results_current"] is False  # the accounting fingerprint alone would not see it
@@ -160,9 +132,6 @@ def test_reference_data_change_is_flagged_until_recalc(client: TestClient, login
         with plants.database.session() as session:  # earlier rows are kept, not current
             assert session.scalar(select(func.count()).select_from(StoredBenchmark).where(
                 StoredBenchmark.enterprise_id == steel, StoredBenchmark.current.is_(False))) > 0
-    finally:
-        monkeypatch.undo()
-        refdata_catalog.load_catalog.cache_clear()
     assert service.reference_key() == installed
 
 

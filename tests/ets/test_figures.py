@@ -10,8 +10,6 @@ C2F6 = P × 0.0034 kg/t × GWP 11100; natural gas = volume × NCV × CC × OF ×
 
 from __future__ import annotations
 
-import hashlib
-import re
 from pathlib import Path
 
 import pytest
@@ -26,10 +24,9 @@ from greenmfg.ets import filings
 from greenmfg.ets.figures import installed_fingerprint
 from greenmfg.ets.filing_models import EtsFigure
 from greenmfg.orgs.models import Organisation, OrgKind
-from greenmfg.refdata import catalog as refdata_catalog
 from greenmfg.refdata import load_catalog
 from tests.conftest import HEADER
-from tests.factories import Login, World, add_user, commit
+from tests.factories import Login, World, add_user, commit, installed_refdata, refdata_with
 
 C = 44 / 12
 CODE = "E-ALU"
@@ -144,32 +141,8 @@ def test_figures_follow_an_import_and_a_month_edit(client: TestClient, login: Lo
             third["2025-02"].covered_tco2e)
 
 
-def _catalog_with_ef_cf4(root: Path, value: str) -> Path:
-    """A copy of the reference library (links) whose process_factors/aluminium has another CF4 factor,
-    with the catalog's sha256 updated: new reference data as installed."""
-    source = refdata_catalog.DATA_ROOT
-    for entry in source.iterdir():
-        if entry.name not in ("catalog.toml", "process_factors"):
-            (root / entry.name).symlink_to(entry)
-    (root / "process_factors").mkdir()
-    for entry in (source / "process_factors").iterdir():
-        if entry.name != "aluminium.csv":
-            (root / "process_factors" / entry.name).symlink_to(entry)
-    text = (source / "process_factors" / "aluminium.csv").read_text(encoding="utf-8")
-    changed, count = re.subn(r"(?m)^(aluminium_liquid,ef_cf4,)[^,]+,", rf"\g<1>{value},", text)
-    assert count == 1
-    (root / "process_factors" / "aluminium.csv").write_text(changed, encoding="utf-8")
-    old = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    catalog = (source / "catalog.toml").read_text(encoding="utf-8")
-    assert old in catalog
-    (root / "catalog.toml").write_text(catalog.replace(old, hashlib.sha256(changed.encode("utf-8")).hexdigest()),
-                                       encoding="utf-8")
-    return root
-
-
 def test_a_reference_data_change_is_flagged_until_recalc(client: TestClient, login: Login, database: Database,
-                                                         aluminium: int, tmp_path: Path,
-                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+                                                         aluminium: int, tmp_path: Path) -> None:
     commit(client, login("alu"), aluminium, _csv(MONTHS))
     installed = installed_fingerprint()
     with database.session() as s:
@@ -177,9 +150,7 @@ def test_a_reference_data_change_is_flagged_until_recalc(client: TestClient, log
         recalculate(s, actor="test")  # nothing changed: the figures stay as they are
     before = _stored(database, aluminium)
     assert {r.reference_fingerprint for r in before.values()} == {installed}
-    try:
-        monkeypatch.setattr(refdata_catalog, "DATA_ROOT", _catalog_with_ef_cf4(tmp_path, "0.05"))
-        refdata_catalog.load_catalog.cache_clear()
+    with installed_refdata(refdata_with(tmp_path, "process_factors/aluminium.csv", "aluminium_liquid", "ef_cf4", "0.05")):
         assert installed_fingerprint() != installed
         with database.session() as s:
             stale = filings.covered_month(s, aluminium, "2025-01")
@@ -194,7 +165,4 @@ def test_a_reference_data_change_is_flagged_until_recalc(client: TestClient, log
             assert after[period].reference_fingerprint == installed_fingerprint()
         with database.session() as s:
             assert filings.covered_month(s, aluminium, "2025-01").current
-    finally:
-        monkeypatch.undo()
-        refdata_catalog.load_catalog.cache_clear()
     assert installed_fingerprint() == installed

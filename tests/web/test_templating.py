@@ -283,6 +283,18 @@ def test_empty_state_and_breadcrumb(templates: Templates, locale: str) -> None:
     assert ('aria-label="当前位置"' if locale == "zh-CN" else 'aria-label="Breadcrumb"') in crumbs
 
 
+@pytest.mark.parametrize(("locale", "label"), [("zh-CN", "年度"), ("en", "Year")])
+def test_year_switch(templates: Templates, locale: str, label: str) -> None:
+    """The one year switch of the pages with years (dashboard, targets, carbon market filings and allowances)."""
+    links = [{"year": y, "href": f"/ets/region?year={y}", "active": y == 2024} for y in (2023, 2024, 2025)]
+    html = macro(templates, locale, "{{ ui.year_switch(links) }}", links=links)
+    (group,) = Elements(html).select("div", class_="gm-segmented")
+    assert group["role"] == "group" and group["aria-label"] == label and group["data-testid"] == "year-switch"
+    assert [a["href"] for a in Elements(html).select("a")] == [f"/ets/region?year={y}" for y in (2023, 2024, 2025)]
+    assert '<a href="/ets/region?year=2024" class="active" aria-current="true">2024</a>' in html
+    assert html.count("aria-current") == 1 and ">2023</a>" in html and ">2025</a>" in html
+
+
 @pytest.mark.parametrize("locale", ["zh-CN", "en"])
 def test_the_styleguide_renders(page: Page, locale: str) -> None:
     """Layout plus every component with sample data, as the browser tests show it."""

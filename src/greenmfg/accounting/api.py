@@ -35,6 +35,7 @@ from greenmfg.i18n import negotiate
 from greenmfg.orgs.access import Principal, get_enterprise
 from greenmfg.settings import Settings
 from greenmfg.web.deps import CurrentPrincipal, get_database, get_settings
+from greenmfg.web.downloads import content_response
 from greenmfg.web.errors import ApiError
 from greenmfg.web.ids import Id
 from greenmfg.web.pagination import Page, PageParams, page_params
@@ -297,6 +298,5 @@ def enterprise_report(enterprise_id: Id, request: Request, principal: CurrentPri
         content, media = report.render_pdf(document, translator), "application/pdf"
     else:
         content, media = report.render_xlsx(document, translator), XLSX
-    return Response(content, media_type=media, headers={
-        "Content-Disposition": f'attachment; filename="{report.report_filename(document, format)}"',
-        "Content-Language": locale})
+    return content_response(content, report.report_filename(document, format), media,
+                            headers={"Content-Language": locale})

@@ -73,6 +73,7 @@ from greenmfg.settings import Settings
 from greenmfg.targets.panel import panel as targets_panel
 from greenmfg.targets.service import year_targets
 from greenmfg.web.deps import PagePrincipal, get_database, get_settings
+from greenmfg.web.downloads import content_response
 from greenmfg.web.ids import Id
 from greenmfg.web.pages import flash
 from greenmfg.web.templating import item_name, render, translator_for, vocabulary_name
@@ -256,8 +257,7 @@ def template_download(request: Request, principal: PagePrincipal,
         content = path.read_bytes()
     media = ("text/csv; charset=utf-8" if format == "csv"
              else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    return Response(content, media_type=media,
-                    headers={"Content-Disposition": f'attachment; filename="{path.name}"'})
+    return content_response(content, path.name, media)
 
 
 @router.get("/enterprises/{enterprise_id}/imports")

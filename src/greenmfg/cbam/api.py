@@ -19,6 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from greenmfg.accounting.reader import InputFile
 from greenmfg.cbam import platform
 from greenmfg.db.session import Database
+from greenmfg.orgs.access import Principal
 from greenmfg.settings import Settings
 from greenmfg.web.deps import CurrentPrincipal, get_database, get_settings
 from greenmfg.web.downloads import file_response
@@ -35,9 +36,19 @@ BodyDep = Annotated[dict[str, Any] | None, Body()]
 BASE = "/api/v1/cbam/enterprises/{enterprise_id}"
 
 
-def _file(a: Any, href: str) -> dict[str, Any]:
-    return {"id": a.id, "kind": a.kind, "filename": a.filename, "media_type": a.media_type,
-            "size_bytes": a.size_bytes, "sha256": a.sha256, "href": href}
+def _files(session: Any, enterprise_id: int, kind: str, subject_id: int) -> list[dict[str, Any]]:
+    """The files of a calculation, communication or footprint (``kind``), each with its download address."""
+    base = f"{BASE.format(enterprise_id=enterprise_id)}/{kind}s/{subject_id}/files"
+    return [{"id": a.id, "kind": a.kind, "filename": a.filename, "media_type": a.media_type,
+             "size_bytes": a.size_bytes, "sha256": a.sha256, "href": f"{base}/{a.id}"}
+            for a in platform.files_of(session, kind, subject_id)]
+
+
+def _record_file(database: Database, principal: Principal, enterprise_id: int, kind: str, subject_id: int,
+                 attachment_id: int) -> Response:
+    """One file of a record the caller may see, as a download (404 otherwise)."""
+    with database.session() as session:
+        return file_response(platform.record_file(session, principal, enterprise_id, kind, subject_id, attachment_id))
 
 
 def product_json(p: Any, code: str = "", name: str = "") -> dict[str, Any]:
@@ -166,8 +177,7 @@ def calculation(enterprise_id: Id, calculation_id: Id, principal: CurrentPrincip
     with database.session() as session:
         row = platform.calculation(session, principal, enterprise_id, calculation_id)
         out = calculation_json(row, document=True, fingerprint=platform.installed_fingerprint())
-        out["files"] = [_file(a, f"{BASE.format(enterprise_id=enterprise_id)}/calculations/{row.id}/files/{a.id}")
-                        for a in platform.files_of(session, "calculation", row.id)]
+        out["files"] = _files(session, enterprise_id, "calculation", row.id)
         return out
 
 
@@ -175,9 +185,7 @@ def calculation(enterprise_id: Id, calculation_id: Id, principal: CurrentPrincip
             summary="Download the result workbook or the communication template of a calculation")
 def calculation_file(enterprise_id: Id, calculation_id: Id, attachment_id: Id, principal: CurrentPrincipal,
                      database: DatabaseDep) -> Response:
-    with database.session() as session:
-        return file_response(platform.calculation_file(session, principal, enterprise_id, calculation_id,
-                                                       attachment_id))
+    return _record_file(database, principal, enterprise_id, "calculation", calculation_id, attachment_id)
 
 
 @router.post(BASE + "/communications", status_code=201,
@@ -210,8 +218,7 @@ def communication(enterprise_id: Id, communication_id: Id, principal: CurrentPri
     with database.session() as session:
         row = platform.communication(session, principal, enterprise_id, communication_id)
         out = communication_json(row)
-        out["files"] = [_file(a, f"{BASE.format(enterprise_id=enterprise_id)}/communications/{row.id}/files/{a.id}")
-                        for a in platform.files_of(session, "communication", row.id)]
+        out["files"] = _files(session, enterprise_id, "communication", row.id)
         return out
 
 
@@ -242,9 +249,7 @@ async def verification(enterprise_id: Id, communication_id: Id, principal: Curre
             summary="Download a communication's template or the verifier's report")
 def communication_file(enterprise_id: Id, communication_id: Id, attachment_id: Id, principal: CurrentPrincipal,
                        database: DatabaseDep) -> Response:
-    with database.session() as session:
-        return file_response(platform.communication_file(session, principal, enterprise_id, communication_id,
-                                                         attachment_id))
+    return _record_file(database, principal, enterprise_id, "communication", communication_id, attachment_id)
 
 
 @router.post(BASE + "/footprints", status_code=201,
@@ -274,8 +279,7 @@ def footprint(enterprise_id: Id, footprint_id: Id, principal: CurrentPrincipal, 
     with database.session() as session:
         row = platform.footprint(session, principal, enterprise_id, footprint_id)
         out = footprint_json(row, document=True)
-        out["files"] = [_file(a, f"{BASE.format(enterprise_id=enterprise_id)}/footprints/{row.id}/files/{a.id}")
-                        for a in platform.files_of(session, "footprint", row.id)]
+        out["files"] = _files(session, enterprise_id, "footprint", row.id)
         return out
 
 
@@ -283,8 +287,7 @@ def footprint(enterprise_id: Id, footprint_id: Id, principal: CurrentPrincipal, 
             summary="Download a footprint's workbook or PDF report")
 def footprint_file(enterprise_id: Id, footprint_id: Id, attachment_id: Id, principal: CurrentPrincipal,
                    database: DatabaseDep) -> Response:
-    with database.session() as session:
-        return file_response(platform.footprint_file(session, principal, enterprise_id, footprint_id, attachment_id))
+    return _record_file(database, principal, enterprise_id, "footprint", footprint_id, attachment_id)
 
 
 @router.post(BASE + "/shares", status_code=201,

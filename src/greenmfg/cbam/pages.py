@@ -423,22 +423,45 @@ def _nav(principal: Principal, enterprise_id: int) -> str:
     return "cbam" if enterprise_id in principal.enterprise_ids() else "cbam-shared"
 
 
+def _record(session: Any, principal: Principal, enterprise_id: int, kind: str, subject_id: int,
+            t: Translator) -> dict[str, Any]:
+    """What every record page shows beside its figures: the enterprise, the record's files to download and
+    (for the enterprise's managers) whom it is shared with, to share or revoke."""
+    from greenmfg.orgs.models import Organisation
+
+    base = BASE.format(enterprise_id=enterprise_id)
+    return {"enterprise": session.get(Organisation, enterprise_id), "base": base,
+            "files": [_file_view(a, f"{base}/{kind}s/{subject_id}/files/{a.id}", t)
+                      for a in platform.files_of(session, kind, subject_id)],
+            **_share_context(session, principal, enterprise_id, kind, subject_id, t)}
+
+
+def _record_page(request: Request, principal: Principal, enterprise_id: int, template: str, context: dict[str, Any],
+                 label: str, *, status_code: int = 200) -> Response:
+    """A record page: ``context`` (with :func:`_record`'s) under the crumbs to the record, ``label``."""
+    t = translator_for(request)
+    return render(request, template, {**context, "crumbs": _crumbs(principal, context["enterprise"], label, t),
+                                      "nav_active": _nav(principal, enterprise_id)}, status_code=status_code)
+
+
+def _record_file(database: Database, principal: Principal, enterprise_id: int, kind: str, subject_id: int,
+                 attachment_id: int) -> Response:
+    """One file of a record the user may see, as a download (404 otherwise)."""
+    with database.session() as session:
+        return file_response(platform.record_file(session, principal, enterprise_id, kind, subject_id, attachment_id))
+
+
 @router.get("/cbam/enterprises/{enterprise_id}/calculations/{calculation_id}")
 def calculation_page(enterprise_id: Id, calculation_id: Id, request: Request, principal: PagePrincipal,
                      database: DatabaseDep) -> Response:
     from greenmfg.cbam.models import ELECTRICITY_RULES
     from greenmfg.cbam.output import CATEGORY_WORDS, word
-    from greenmfg.orgs.models import Organisation
 
     t = translator_for(request)
     zh = _zh(t)
     with database.session() as session:
         row = platform.calculation(session, principal, enterprise_id, calculation_id)
-        org = session.get(Organisation, enterprise_id)
-        base = BASE.format(enterprise_id=enterprise_id)
-        files = [_file_view(a, f"{base}/calculations/{row.id}/files/{a.id}", t)
-                 for a in platform.files_of(session, "calculation", row.id)]
-        sharing = _share_context(session, principal, enterprise_id, "calculation", row.id, t)
+        record = _record(session, principal, enterprise_id, "calculation", row.id, t)
         current = row.reference_fingerprint == platform.installed_fingerprint()
         document = row.document
         processes = [{"facility": p["facility_id"], "period": p["period"],
@@ -450,7 +473,7 @@ def calculation_page(enterprise_id: Id, calculation_id: Id, request: Request, pr
                                      for d in p["precursors"]],
                       "derivation": p.get("derivation") or []} for p in document.get("processes", [])]
         context = {
-            "enterprise": org, "calc": row, "files": files, "current": current, "processes": processes,
+            **record, "calc": row, "current": current, "processes": processes,
             "goods": [_good_view(g, t) for g in document.get("goods", [])], "findings": _findings(document, t),
             "totals": {"embedded": _n(row.embedded_tco2e, t, 1), "certificates": _n(row.certificates, t, 1),
                        "cost": _n(row.cost_eur, t, 0),
@@ -458,19 +481,15 @@ def calculation_page(enterprise_id: Id, calculation_id: Id, request: Request, pr
             "versions": row.data_versions, "inputs": row.inputs.get("files", []),
             "at": t.format_datetime(row.created_at, "short"),
             "json_href": f"/api/v1/cbam/enterprises/{enterprise_id}/calculations/{row.id}",
-            **sharing,
         }
-    return render(request, "cbam/calculation.html", {
-        **context, "crumbs": _crumbs(principal, org, t.gettext("Calculation of %(period)s", period=row.period), t),
-        "nav_active": _nav(principal, enterprise_id)})
+    return _record_page(request, principal, enterprise_id, "cbam/calculation.html", context,
+                        t.gettext("Calculation of %(period)s", period=row.period))
 
 
 @router.get("/cbam/enterprises/{enterprise_id}/calculations/{calculation_id}/files/{attachment_id}")
 def calculation_file(enterprise_id: Id, calculation_id: Id, attachment_id: Id, principal: PagePrincipal,
                      database: DatabaseDep) -> Response:
-    with database.session() as session:
-        return file_response(platform.calculation_file(session, principal, enterprise_id, calculation_id,
-                                                       attachment_id))
+    return _record_file(database, principal, enterprise_id, "calculation", calculation_id, attachment_id)
 
 
 @router.get("/cbam/enterprises/{enterprise_id}/communications/{communication_id}")
@@ -484,21 +503,17 @@ def _communication_page(request: Request, principal: Principal, database: Databa
                         form: Mapping[str, str] | None = None, status_code: int = 200) -> Response:
     from greenmfg.cbam.platform_models import CbamCustomer
     from greenmfg.cbam.rules import cn_display
-    from greenmfg.orgs.models import Organisation
 
     t = translator_for(request)
     with database.session() as session:
         row = platform.communication(session, principal, enterprise_id, communication_id)
-        org = session.get(Organisation, enterprise_id)
+        record = _record(session, principal, enterprise_id, "communication", row.id, t)
         customer = session.get(CbamCustomer, row.customer_id) if row.customer_id else None
-        base = BASE.format(enterprise_id=enterprise_id)
-        files = [_file_view(a, f"{base}/communications/{row.id}/files/{a.id}", t)
-                 for a in platform.files_of(session, "communication", row.id)]
-        sharing = _share_context(session, principal, enterprise_id, "communication", row.id, t)
-        verifier = None if sharing["may_manage"] else platform.verifier_of(session, principal, row.id)
+        base = record["base"]
+        verifier = None if record["may_manage"] else platform.verifier_of(session, principal, row.id)
         context = {
-            "enterprise": org, "comm": row, "may_verify": sharing["may_manage"] or verifier is not None,
-            "verifier_name": verifier.name if verifier is not None else "", "files": files, "base": base,
+            **record, "comm": row, "may_verify": record["may_manage"] or verifier is not None,
+            "verifier_name": verifier.name if verifier is not None else "",
             "customer": None if customer is None else {"name": customer.name, "country": customer.country,
                                                        "eori": customer.eori or "—"},
             "status": {"tone": STATUS_TONES[row.status], "text": label_of(STATUS_LABELS, row.status, t)},
@@ -509,13 +524,12 @@ def _communication_page(request: Request, principal: Principal, database: Databa
             "records": [{"cn_code": cn_display(r["cn"]), "see_direct": _n(r["see_direct"], t, 3),
                          "see_indirect": _n(r["see_indirect"], t, 3), "installation": r.get("installation") or "—",
                          "where": f"{r.get('sheet', '')} {r.get('cell', '')}".strip()} for r in row.records or []],
-            **sharing,
         }
     label = t.gettext("Communication to %(customer)s", customer=context["customer"]["name"]) if customer else \
         t.gettext("Communication from %(supplier)s", supplier=row.supplier or "—")
-    return render(request, "cbam/communication.html", {
-        **context, "errors": errors or [], "form": dict(form or {}), "crumbs": _crumbs(principal, org, label, t),
-        "title": label, "nav_active": _nav(principal, enterprise_id)}, status_code=status_code)
+    return _record_page(request, principal, enterprise_id, "cbam/communication.html",
+                        {**context, "errors": errors or [], "form": dict(form or {}), "title": label}, label,
+                        status_code=status_code)
 
 
 def _communication_url(enterprise_id: int, communication_id: int) -> str:
@@ -569,9 +583,7 @@ def _verification(request: Request, principal: Principal, database: Database, en
 @router.get("/cbam/enterprises/{enterprise_id}/communications/{communication_id}/files/{attachment_id}")
 def communication_file(enterprise_id: Id, communication_id: Id, attachment_id: Id, principal: PagePrincipal,
                        database: DatabaseDep) -> Response:
-    with database.session() as session:
-        return file_response(platform.communication_file(session, principal, enterprise_id, communication_id,
-                                                         attachment_id))
+    return _record_file(database, principal, enterprise_id, "communication", communication_id, attachment_id)
 
 
 @router.get("/cbam/enterprises/{enterprise_id}/footprints/{footprint_id}")
@@ -579,17 +591,12 @@ def footprint_page(enterprise_id: Id, footprint_id: Id, request: Request, princi
                    database: DatabaseDep) -> Response:
     from greenmfg.calc.footprint import STAGES
     from greenmfg.footprint.output import STAGE_WORDS
-    from greenmfg.orgs.models import Organisation
 
     t = translator_for(request)
     zh = _zh(t)
     with database.session() as session:
         row = platform.footprint(session, principal, enterprise_id, footprint_id)
-        org = session.get(Organisation, enterprise_id)
-        base = BASE.format(enterprise_id=enterprise_id)
-        files = [_file_view(a, f"{base}/footprints/{row.id}/files/{a.id}", t)
-                 for a in platform.files_of(session, "footprint", row.id)]
-        sharing = _share_context(session, principal, enterprise_id, "footprint", row.id, t)
+        record = _record(session, principal, enterprise_id, "footprint", row.id, t)
         products = []
         for r in row.document.get("results", []):
             stages = r.get("by_stage_kgco2e_per_unit") or {}
@@ -604,20 +611,18 @@ def footprint_page(enterprise_id: Id, footprint_id: Id, request: Request, princi
                 "dqr": _n(quality.get("dqr"), t, 2), "level": quality.get("level_zh" if zh else "level", "")})
         warnings = [{"message": w.get("message_zh") if zh else w.get("message"), "file": w.get("file") or "",
                      "row": w.get("row")} for w in row.document.get("warnings", [])]
-        context = {"enterprise": org, "fp": row, "files": files, "products": products, "warnings": warnings,
+        context = {**record, "fp": row, "products": products, "warnings": warnings,
                    "allocation": label_of(ALLOCATION_LABELS, row.options.get("allocation"), t),
                    "inputs": row.inputs.get("files", []), "versions": row.inputs.get("data_versions", []),
-                   "at": t.format_datetime(row.created_at, "short"), **sharing}
-    return render(request, "cbam/footprint.html", {
-        **context, "crumbs": _crumbs(principal, org, t.gettext("Footprints of %(period)s", period=row.period), t),
-        "nav_active": _nav(principal, enterprise_id)})
+                   "at": t.format_datetime(row.created_at, "short")}
+    return _record_page(request, principal, enterprise_id, "cbam/footprint.html", context,
+                        t.gettext("Footprints of %(period)s", period=row.period))
 
 
 @router.get("/cbam/enterprises/{enterprise_id}/footprints/{footprint_id}/files/{attachment_id}")
 def footprint_file(enterprise_id: Id, footprint_id: Id, attachment_id: Id, principal: PagePrincipal,
                    database: DatabaseDep) -> Response:
-    with database.session() as session:
-        return file_response(platform.footprint_file(session, principal, enterprise_id, footprint_id, attachment_id))
+    return _record_file(database, principal, enterprise_id, "footprint", footprint_id, attachment_id)
 
 
 # ------------------------------------------------------------------------------------------- sharing

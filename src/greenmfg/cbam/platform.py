@@ -65,9 +65,10 @@ from greenmfg.orgs.models import Facility, Organisation, OrgKind
 
 __all__ = [
     "EU_COUNTRIES", "CbamConflict", "Overview", "SharedItem", "add_customer", "add_product", "calculate",
-    "calculation", "calculation_file", "communication", "communication_file", "compute_footprint", "create_communication",
-    "enterprise", "enterprises_with_data", "entered_rows", "footprint", "footprint_file", "goods_csv", "grantees", "precursors_csv", "installed_fingerprint", "mark_sent",
-    "overview", "receive_communication", "record_verification", "revoke", "verifier_of", "share", "shared_with", "shares_of",
+    "calculation", "communication", "compute_footprint", "create_communication", "enterprise", "enterprises_with_data",
+    "entered_rows", "files_of", "footprint", "goods_csv", "grantees", "installed_fingerprint", "mark_sent", "overview",
+    "precursors_csv", "receive_communication", "record_file", "record_verification", "revoke", "share", "shared_with",
+    "shares_of", "verifier_of",
 ]
 
 #: the EU member states (ISO 3166 alpha-2) an importer may be established in
@@ -75,6 +76,7 @@ EU_COUNTRIES = ("AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE"
                 "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE")
 #: attachment subjects
 SUBJECTS = {"calculation": "cbam_calculation", "communication": "cbam_communication", "footprint": "cbam_footprint"}
+_MODELS: dict[str, Any] = {"calculation": CbamCalculation, "communication": CbamCommunication, "footprint": CbamFootprint}
 _PERIOD = re.compile(r"^(20\d{2})(?:-(0[1-9]|1[0-2]))?$")
 _EORI = re.compile(r"^[A-Z]{2}[0-9A-Z]{1,15}$")
 _FORM = Locator(named=True, code_prefix="", value_limit=200)
@@ -157,25 +159,17 @@ def footprint(session: Session, principal: Principal, enterprise_id: int, footpr
     return row
 
 
-def calculation_file(session: Session, principal: Principal, enterprise_id: int, calculation_id: int,
-                     attachment_id: int) -> Attachment:
-    calculation(session, principal, enterprise_id, calculation_id)
-    return attachments.get(session, subject_type=SUBJECTS["calculation"], subject_id=calculation_id,
-                           attachment_id=attachment_id)
+def record_file(session: Session, principal: Principal, enterprise_id: int, kind: str, subject_id: int,
+                attachment_id: int) -> Attachment:
+    """One file (with its bytes) of a calculation, communication or footprint (``kind``) the caller may see.
 
-
-def communication_file(session: Session, principal: Principal, enterprise_id: int, communication_id: int,
-                       attachment_id: int) -> Attachment:
-    communication(session, principal, enterprise_id, communication_id)
-    return attachments.get(session, subject_type=SUBJECTS["communication"], subject_id=communication_id,
-                           attachment_id=attachment_id)
-
-
-def footprint_file(session: Session, principal: Principal, enterprise_id: int, footprint_id: int,
-                   attachment_id: int) -> Attachment:
-    footprint(session, principal, enterprise_id, footprint_id)
-    return attachments.get(session, subject_type=SUBJECTS["footprint"], subject_id=footprint_id,
-                           attachment_id=attachment_id)
+    Raises
+    ------
+    NotFound
+        The record is not the enterprise's or the caller may not see it, or the file is not the record's.
+    """
+    _one(session, principal, _MODELS[kind], kind, enterprise_id, subject_id)
+    return attachments.get(session, subject_type=SUBJECTS[kind], subject_id=subject_id, attachment_id=attachment_id)
 
 
 def files_of(session: Session, kind: str, subject_id: int) -> list[attachments.AttachmentView]:
@@ -713,9 +707,6 @@ def grantees(session: Session, org: Organisation) -> list[Organisation]:
     evaluators = list(session.execute(select(Organisation).where(
         Organisation.kind == OrgKind.evaluator, Organisation.active.is_(True)).order_by(Organisation.name)).scalars())
     return regulators + evaluators
-
-
-_MODELS: dict[str, Any] = {"calculation": CbamCalculation, "communication": CbamCommunication, "footprint": CbamFootprint}
 
 
 def share(session: Session, principal: Principal, enterprise_id: int, data: Mapping[str, Any]) -> CbamShare:

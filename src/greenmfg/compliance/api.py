@@ -31,6 +31,7 @@ from greenmfg.db.session import Database
 from greenmfg.orgs.access import get_enterprise
 from greenmfg.refdata.catalog import load_catalog
 from greenmfg.web.deps import CurrentPrincipal, get_database
+from greenmfg.web.downloads import content_response
 from greenmfg.web.ids import Id
 from greenmfg.web.templating import translator_for
 
@@ -80,8 +81,7 @@ def enterprise_benchmark(enterprise_id: Id, request: Request, principal: Current
                                                         translator=translator_for(request))
     if format == "xlsx":
         assert view.xlsx is not None or not view.results
-        return Response(view.xlsx or b"", media_type=XLSX, headers={
-            "Content-Disposition": f'attachment; filename="benchmark-{enterprise.code or enterprise.id}.xlsx"'})
+        return content_response(view.xlsx or b"", f"benchmark-{enterprise.code or enterprise.id}.xlsx", XLSX)
     items = []
     for r in view.results:
         facility = view.facilities.get((r.enterprise_id, r.facility_id))
@@ -176,6 +176,6 @@ def region_compliance(request: Request, principal: CurrentPrincipal, database: A
     if format == "xlsx":
         from greenmfg.compliance.export import compliance_xlsx
 
-        return Response(compliance_xlsx(view, translator_for(request)), media_type=XLSX,
-                        headers={"Content-Disposition": f'attachment; filename="compliance-{view.year or "none"}.xlsx"'})
+        return content_response(compliance_xlsx(view, translator_for(request)),
+                                f"compliance-{view.year or 'none'}.xlsx", XLSX)
     return Response(_json(compliance_json(view)), media_type="application/json")

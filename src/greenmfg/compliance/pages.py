@@ -25,6 +25,7 @@ from greenmfg.orgs.access import Principal, default_enterprise, enterprise_filte
 from greenmfg.orgs.models import Organisation
 from greenmfg.refdata.catalog import load_catalog
 from greenmfg.web.deps import PagePrincipal, get_database
+from greenmfg.web.downloads import content_response
 from greenmfg.web.ids import Id
 from greenmfg.web.templating import item_name, render, translator_for
 
@@ -150,8 +151,7 @@ def benchmark_xlsx(request: Request, principal: PagePrincipal, database: Databas
     if context["enterprise"] is None:
         return RedirectResponse("/benchmark", status_code=303)
     org = context["enterprise"]
-    return Response(context["view"].xlsx or b"", media_type=XLSX, headers={
-        "Content-Disposition": f'attachment; filename="benchmark-{org.code or org.id}.xlsx"'})
+    return content_response(context["view"].xlsx or b"", f"benchmark-{org.code or org.id}.xlsx", XLSX)
 
 
 def _report(request: Request, template: str, context: dict[str, Any], fmt: str, filename: str) -> Response:
@@ -164,8 +164,7 @@ def _report(request: Request, template: str, context: dict[str, Any], fmt: str, 
     environment.filters.update(word_functions(zh=request.state.locale == "zh-CN"))
     html = environment.get_template(template).render(**context, lang=request.state.locale)
     if fmt == "pdf":
-        return Response(html_to_pdf(html), media_type="application/pdf",
-                        headers={"Content-Disposition": f'attachment; filename="{filename}.pdf"'})
+        return content_response(html_to_pdf(html), f"{filename}.pdf", "application/pdf")
     return HTMLResponse(html)
 
 
@@ -228,8 +227,8 @@ def compliance_export(request: Request, principal: PagePrincipal, database: Data
                       year: Annotated[str | None, Query(max_length=8)] = None, edition: Edition = None,
                       industry: Annotated[str | None, Query(max_length=64)] = None) -> Response:
     view = _compliance_context(request, principal, database, year, edition, industry)["c"]
-    return Response(compliance_xlsx(view, translator_for(request)), media_type=XLSX, headers={
-        "Content-Disposition": f'attachment; filename="compliance-{view.year or "none"}.xlsx"'})
+    return content_response(compliance_xlsx(view, translator_for(request)), f"compliance-{view.year or 'none'}.xlsx",
+                            XLSX)
 
 
 @router.get("/region/compliance/report")

@@ -28,6 +28,7 @@ from greenmfg.diagnosis.register import template_bytes
 from greenmfg.orgs.access import get_enterprise
 from greenmfg.settings import Settings
 from greenmfg.web.deps import CurrentPrincipal, get_database, get_settings
+from greenmfg.web.downloads import content_response
 from greenmfg.web.errors import ApiError
 from greenmfg.web.ids import Id
 from greenmfg.web.uploads import read_upload_sync
@@ -53,8 +54,7 @@ def template(principal: CurrentPrincipal, fmt: Literal["xlsx", "csv"],
              lang: Literal["zh", "en"] = "zh") -> Response:
     media = ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" if fmt == "xlsx"
              else "text/csv; charset=utf-8")
-    return Response(template_bytes(lang, fmt), media_type=media,
-                    headers={"Content-Disposition": f'attachment; filename="equipment-register-{lang}.{fmt}"'})
+    return content_response(template_bytes(lang, fmt), f"equipment-register-{lang}.{fmt}", media)
 
 
 @router.get("/enterprises/{enterprise_id}/equipment", summary="The enterprise's equipment register")
@@ -185,5 +185,5 @@ def report_pdf(principal: CurrentPrincipal, database: DatabaseDep, enterprise_id
     from greenmfg.reports import html_to_pdf
 
     context = _context(principal, database, enterprise_id, lang, year, electricity_price, fuel_price)
-    return Response(html_to_pdf(context["html"]), media_type="application/pdf",
-                    headers={"Content-Disposition": f'inline; filename="diagnosis-{enterprise_id}-{lang}.pdf"'})
+    return content_response(html_to_pdf(context["html"]), f"diagnosis-{enterprise_id}-{lang}.pdf", "application/pdf",
+                            inline=True)

@@ -56,7 +56,7 @@ from greenmfg.calc.ets_allowances import (
 from greenmfg.db.base import utcnow
 from greenmfg.errors import Finding, ValidationFailed
 from greenmfg.ets.filing_models import EtsDeclaration, EtsFigure, EtsFiling
-from greenmfg.findings import Locator
+from greenmfg.findings import Locator, read_number
 from greenmfg.orgs.access import Forbidden, Principal, enterprise_filter, get_enterprise
 from greenmfg.orgs.models import Facility, Organisation
 from greenmfg.refdata import load_catalog
@@ -569,7 +569,7 @@ def _check_year(year: object) -> int:
 
 
 def _check_ccer(ccer_held: object) -> float:
-    value = _number(ccer_held, "ccer_held", [])
+    value = read_number(_INPUT, ccer_held, "ccer_held", [], high=_LIMIT, example="0.75")
     if value is None and ccer_held not in (None, ""):
         raise ValidationFailed([_INPUT.finding("bad_number", "ccer_held", ccer_held,
                                                "the CCER held must be a number ≥ 0 (tCO2e)",
@@ -581,7 +581,7 @@ def _check_ccer(ccer_held: object) -> float:
 
 def _check_balance(balance_value: object) -> float | None:
     issues: list[Finding] = []
-    value = _number(balance_value, "balance_value", issues, upper=100.0)
+    value = read_number(_INPUT, balance_value, "balance_value", issues, high=100.0, example="0.75")
     if issues:
         raise ValidationFailed(issues)
     if value is not None and value <= 0:
@@ -664,25 +664,6 @@ def region_rows(session: Session, principal: Principal, year: int, *, today: dt.
 # ------------------------------------------------------------------------------------ what-if
 
 
-def _number(raw: object, column: str, issues: list[Finding], *, upper: float = _LIMIT) -> float | None:
-    if raw is None or (isinstance(raw, str) and not raw.strip()):
-        return None
-    try:
-        if isinstance(raw, bool):
-            raise ValueError
-        value = float(str(raw).strip().replace(",", "").replace("，", ""))
-    except ValueError:
-        issues.append(_INPUT.finding("not_a_number", column, raw, f"'{raw}' is not a number", f"“{raw}”不是数字",
-                                     "write a number, e.g. 0.75", "请填写数字，例如 0.75"))
-        return None
-    if not math.isfinite(value) or value < 0 or value > upper:
-        issues.append(_INPUT.finding("out_of_range", column, raw, f"must lie between 0 and {upper:g}",
-                                     f"须在 0 至 {upper:g} 之间", f"write a number between 0 and {upper:g}",
-                                     f"请填写 0 至 {upper:g} 之间的数字"))
-        return None
-    return value
-
-
 #: the fields of each measure: name → (upper bound, English label, Chinese label)
 MEASURE_FIELDS: Mapping[str, tuple[tuple[str, float], ...]] = {
     "clinker_factor": (("cement_output_t", _LIMIT), ("clinker_factor_before", 1.0), ("clinker_factor_after", 1.0),
@@ -715,7 +696,7 @@ def what_if(view: AllowancesView, measure: object, params: Mapping[str, object])
     issues: list[Finding] = []
     values: dict[str, float] = {}
     for name, upper in MEASURE_FIELDS[measure]:
-        value = _number(params.get(name), name, issues, upper=upper)
+        value = read_number(_INPUT, params.get(name), name, issues, high=upper, example="0.75")
         if value is None and not any(i.column == name for i in issues):
             if name in _OPTIONAL:
                 value = _OPTIONAL[name]

@@ -26,7 +26,7 @@ from greenmfg.i18n import negotiate
 from greenmfg.orgs.access import get_enterprise
 from greenmfg.settings import Settings
 from greenmfg.web.deps import CurrentPrincipal, get_database, get_settings
-from greenmfg.web.downloads import file_response
+from greenmfg.web.downloads import content_response, file_response
 from greenmfg.web.ids import Id
 from greenmfg.web.uploads import read_upload
 
@@ -153,12 +153,6 @@ def _translator(request: Request, lang: str | None) -> Any:
     return request.app.state.templates.catalogs.translator(locale)
 
 
-def _download(content: bytes, fmt: str, filename: str, locale: str) -> Response:
-    return Response(content, media_type=MEDIA[fmt], headers={
-        "Content-Disposition": f'attachment; filename="{filename}"', "Content-Language": locale,
-        "X-Content-Type-Options": "nosniff"})
-
-
 @router.get("/api/v1/ets/enterprises/{enterprise_id}/report",
             summary="The annual emission report of a year (年度温室气体排放报告) in the guideline's structure, PDF or xlsx")
 def annual_report(enterprise_id: Id, request: Request, principal: CurrentPrincipal, database: DatabaseDep,
@@ -175,7 +169,8 @@ def annual_report(enterprise_id: Id, request: Request, principal: CurrentPrincip
         document = report.build_report(session, enterprise, year=year, translator=translator)
     content = (report.render_report_pdf(document, translator) if format == "pdf"
                else report.render_report_xlsx(document, translator))
-    return _download(content, format, report.report_filename(document, format), translator.locale)
+    return content_response(content, report.report_filename(document, format), MEDIA[format],
+                            headers={"Content-Language": translator.locale})
 
 
 @router.get("/api/v1/ets/enterprises/{enterprise_id}/verification-pack",
@@ -199,4 +194,5 @@ def verification_pack(enterprise_id: Id, request: Request, principal: CurrentPri
         content = report.render_pack_pdf(document, translator)
     elif format == "xlsx":
         content = report.render_pack_xlsx(document, translator)
-    return _download(content, format, report.pack_filename(document, format), translator.locale)
+    return content_response(content, report.pack_filename(document, format), MEDIA[format],
+                            headers={"Content-Language": translator.locale})

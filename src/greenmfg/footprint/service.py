@@ -57,16 +57,17 @@ from greenmfg.footprint.factors import (
     load_footprint_data,
 )
 from greenmfg.footprint.inputs import (
+    CODE_PREFIX,
     PRODUCT_COLUMNS,
     UPSTREAM_COLUMNS,
     ProductRow,
     UpstreamRow,
     check_products,
     check_upstream,
-    read_sheet,
 )
 from greenmfg.refdata.catalog import WARNING_FREE_STATUSES, load_catalog
 from greenmfg.refdata.vocabulary import load_vocabulary
+from greenmfg.sheets import read_sheet
 from greenmfg.units import conversion_factor, parse_unit, registry
 
 __all__ = ["ALLOCATION_CHOICES", "Boundary", "Contribution", "FootprintOptions", "FootprintRun", "ProductFootprint",
@@ -296,12 +297,12 @@ def footprint(activity: str | Path | InputFile | pa.Table, products: str | Path 
     data = load_footprint_data(catalog, vocabulary)
     issues: list[Finding] = []
     product_sheet = read_sheet(products if isinstance(products, InputFile) else Path(products), PRODUCT_COLUMNS,
-                               ("products file", "产品文件"), issues)
+                               ("products file", "产品文件"), issues, code_prefix=CODE_PREFIX)
     product_rows = check_products(product_sheet, issues)
     upstream_rows: list[UpstreamRow] = []
     if upstream is not None:
         upstream_sheet = read_sheet(upstream if isinstance(upstream, InputFile) else Path(upstream), UPSTREAM_COLUMNS,
-                                    ("upstream file", "上游物料文件"), issues)
+                                    ("upstream file", "上游物料文件"), issues, code_prefix=CODE_PREFIX)
         upstream_rows = check_upstream(upstream_sheet, issues)
     boundaries = _boundaries(document["results"], options.year)
     placed_products = _place(product_rows, boundaries, options.year, issues, "product")

@@ -22,6 +22,7 @@ from greenmfg.greenfactory.models import GreenEvaluation
 from greenmfg.orgs.models import Organisation
 from greenmfg.reports import stamp
 from greenmfg.web.deps import CurrentPrincipal, get_database
+from greenmfg.web.downloads import content_response
 from greenmfg.web.errors import ApiError
 from greenmfg.web.ids import Id
 
@@ -92,7 +93,7 @@ def render_report(session: Session, row: GreenEvaluation, fmt: str, lang: str) -
         return HTMLResponse(report.render_html(evaluation, organisation=name, lang=lang, generated=generated))
     content = (report.render_pdf(evaluation, organisation=name, lang=lang, generated=generated) if fmt == "pdf"
                else report.render_xlsx(evaluation, organisation=name, lang=lang))
-    return Response(content, media_type=MEDIA[fmt], headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return content_response(content, filename, MEDIA[fmt])
 
 
 @router.get("/green-evaluations/{evaluation_id}/report.{fmt}", summary="The evaluation report: html, pdf or xlsx")

@@ -44,6 +44,7 @@ from greenmfg.orgs.access import (
 )
 from greenmfg.orgs.models import Organisation
 from greenmfg.web.deps import PagePrincipal, get_database
+from greenmfg.web.downloads import content_response
 from greenmfg.web.errors import ApiError
 from greenmfg.web.ids import Id
 from greenmfg.web.pages import flash
@@ -103,9 +104,9 @@ def template_download(request: Request, principal: PagePrincipal,
                       framework: Annotated[str, Query()] = "gbt36132-2025") -> Response:
     if framework not in FRAMEWORKS:
         raise ApiError(404)
-    return Response(template(framework, translator=translator_for(request)),
-                    media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": f'attachment; filename="green-evaluation-{framework}.xlsx"'})
+    return content_response(template(framework, translator=translator_for(request)),
+                            f"green-evaluation-{framework}.xlsx",
+                            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
 def _number(value: float | None, translator: Translator) -> str | None:

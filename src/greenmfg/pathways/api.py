@@ -31,6 +31,7 @@ from greenmfg.errors import ValidationFailed
 from greenmfg.findings import Locator
 from greenmfg.pathways import service
 from greenmfg.web.deps import CurrentPrincipal, get_database
+from greenmfg.web.downloads import content_response
 from greenmfg.web.ids import Id
 
 __all__ = ["router"]
@@ -97,13 +98,10 @@ def example_scenario(principal: CurrentPrincipal, draws: Annotated[int | None, Q
 
 
 def _stored_answer(scenario: Any, fmt: str) -> Any:
-    from fastapi.responses import Response
-
     from greenmfg.pathways.stored_scenario import run_stored_scenario
 
     if fmt == "yaml":
-        return Response(scenario.content, media_type="application/yaml", headers={
-            "Content-Disposition": f'attachment; filename="{scenario.file}"', "X-Content-Type-Options": "nosniff"})
+        return content_response(scenario.content, scenario.file, "application/yaml")
     run = run_stored_scenario(scenario)
     return jsonable_encoder({"kind": "greenmfg.pathways.stored_scenario", "file": scenario.file,
                              "base_year": scenario.base_year, "scope": scenario.scope, "yaml": scenario.text,

@@ -10,10 +10,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from greenmfg.errors import Finding, ValidationFailed
-from greenmfg.footprint.inputs import Column, RowChecker, read_sheet
 from greenmfg.pathways.scenario_file import ScenarioFile
+from greenmfg.sheets import Column, RowChecker, read_sheet
 
 __all__ = ["BASE_COLUMNS", "read_base_year"]
+
+#: the domain of the findings' codes: the footprint's, as when this file was first read by its reader (the
+#: scenario tests name them so); pathways.input. would match the decomposition that reads the same layout
+_CODE_PREFIX = "footprint.input."
 
 BASE_COLUMNS: tuple[Column, ...] = (
     Column("sector", "行业", True, "the sector key of the scenario file (steel, cement …)", "情景文件中的行业 key（steel、cement……）",
@@ -36,8 +40,8 @@ def read_base_year(path: Path, scenario_file: ScenarioFile) -> dict[tuple[str, s
         file has no row of the base year.
     """
     issues: list[Finding] = []
-    sheet = read_sheet(path, BASE_COLUMNS, ("base-year file", "基准年文件"), issues)
-    check = RowChecker(sheet, BASE_COLUMNS, issues)
+    sheet = read_sheet(path, BASE_COLUMNS, ("base-year file", "基准年文件"), issues, code_prefix=_CODE_PREFIX)
+    check = RowChecker(sheet, BASE_COLUMNS, issues, code_prefix=_CODE_PREFIX)
     sectors = {s.key: {r.key for r in s.routes} for s in scenario_file.scenarios[0].sectors}
     out: dict[tuple[str, str | None], tuple[float, float, float]] = {}
     year_text = str(scenario_file.base_year)

@@ -40,9 +40,9 @@ from greenmfg.calc.lmdi import (
 )
 from greenmfg.errors import Finding, GreenmfgError, ValidationFailed
 from greenmfg.findings import Locator
-from greenmfg.footprint.inputs import Column, RowChecker, read_sheet
 from greenmfg.i18n import N_
 from greenmfg.refdata.vocabulary import normalize_name
+from greenmfg.sheets import Column, RowChecker, read_sheet
 
 __all__ = ["COLUMNS", "EFFECT_WORDS", "DecompositionResult", "Effect", "ProductShare", "Scope", "decompose_file",
            "decompose_records", "decompose_stored", "product_shares", "read_records", "workbook_bytes", "write_sheets"]

@@ -37,10 +37,10 @@ from greenmfg.calc import macc as calc
 from greenmfg.calc.ets_allowances import Baseline, MeasureEffect, measure_effect
 from greenmfg.errors import Finding, ValidationFailed
 from greenmfg.findings import Locator
-from greenmfg.footprint.inputs import Column, RowChecker, read_sheet
 from greenmfg.refdata import load_catalog
 from greenmfg.refdata.catalog import WARNING_FREE_STATUSES
 from greenmfg.refdata.words import reference_name, status_name
+from greenmfg.sheets import Column, RowChecker, read_sheet
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session

@@ -39,6 +39,7 @@ from greenmfg.pathways.macc import MaccResult
 from greenmfg.pathways.scenarios import PathwayRun
 from greenmfg.pathways.stored_scenario import StoredScenario, industry_table, run_stored_scenario
 from greenmfg.web.deps import PagePrincipal, get_database
+from greenmfg.web.downloads import content_response
 from greenmfg.web.ids import Id
 from greenmfg.web.templating import render, translator_for
 from greenmfg.web.uploads import form_file, read_upload
@@ -69,11 +70,6 @@ def _problem(error: GreenmfgError, t: Translator) -> list[str]:
             lines.append(f"{where}: {message}" + (f" — {fix}" if fix else "") if where else message)
         return lines
     return [error.message_in(t.locale)]
-
-
-def _download(content: bytes, media_type: str, filename: str) -> Response:
-    return Response(content, media_type=media_type, headers={
-        "Content-Disposition": f'attachment; filename="{filename}"', "X-Content-Type-Options": "nosniff"})
 
 
 # ------------------------------------------------------------------------------------------ entry
@@ -267,13 +263,13 @@ def enterprise_stored_download(enterprise_id: Id, fmt: Literal["yaml", "xlsx", "
 
 def _stored_download(request: Request, stored: StoredScenario, fmt: str) -> Response:
     if fmt == "yaml":
-        return _download(stored.content, "application/yaml", stored.file)
+        return content_response(stored.content, stored.file, "application/yaml")
     run = run_stored_scenario(stored)
     if fmt == "xlsx":
         from greenmfg.pathways.scenario_output import workbook_bytes
 
         t = translator_for(request)
-        return _download(workbook_bytes(run, locale=t.locale), XLSX, stored.file.replace(".yaml", ".xlsx"))
+        return content_response(workbook_bytes(run, locale=t.locale), stored.file.replace(".yaml", ".xlsx"), XLSX)
     t = translator_for(request)
     return _pdf(request, "pathways/report.html", {"scenario": _scenario_view(run, t),
                                                   "subject": run.title_zh if _zh(t) else run.title_en},
@@ -318,7 +314,7 @@ def _scenario_download(request: Request, run: PathwayRun, fmt: str) -> Response:
     if fmt == "xlsx":
         from greenmfg.pathways.scenario_output import workbook_bytes
 
-        return _download(workbook_bytes(run, locale=t.locale), XLSX, "pathway-scenarios.xlsx")
+        return content_response(workbook_bytes(run, locale=t.locale), "pathway-scenarios.xlsx", XLSX)
     return _pdf(request, "pathways/report.html", {"scenario": _scenario_view(run, t),
                                                   "subject": run.title_zh if _zh(t) else run.title_en},
                 "pathway-scenarios.pdf")
@@ -327,7 +323,7 @@ def _scenario_download(request: Request, run: PathwayRun, fmt: str) -> Response:
 @router.get("/pathways/example.{fmt}")
 def example_download(fmt: Literal["xlsx", "pdf", "yaml"], request: Request, principal: PagePrincipal) -> Response:
     if fmt == "yaml":
-        return _download(service.example_text(), "application/yaml", service.EXAMPLE_NAME)
+        return content_response(service.example_text(), service.EXAMPLE_NAME, "application/yaml")
     return _scenario_download(request, service.example_scenario(), fmt)
 
 
@@ -340,7 +336,7 @@ def _pdf(request: Request, template: str, context: dict[str, Any], filename: str
     environment.filters.update(word_functions(zh=_zh(t)))
     environment.filters["number"] = t.format_number
     html = environment.get_template(template).render(**context, lang=t.locale, stamp=stamp())
-    return _download(html_to_pdf(html), "application/pdf", filename)
+    return content_response(html_to_pdf(html), filename, "application/pdf")
 
 
 @router.get("/enterprises/{enterprise_id}/pathways/report.pdf")
@@ -365,7 +361,7 @@ def enterprise_decomposition_xlsx(enterprise_id: Id, request: Request, principal
     if pair is None:
         return RedirectResponse(f"/enterprises/{enterprise_id}/pathways", status_code=303)
     result = service.enterprise_decomposition(database, principal, enterprise_id, base=pair[0], target=pair[1])
-    return _download(workbook_bytes(result, locale=t.locale), XLSX, f"decomposition-{pair[0]}-{pair[1]}.xlsx")
+    return content_response(workbook_bytes(result, locale=t.locale), f"decomposition-{pair[0]}-{pair[1]}.xlsx", XLSX)
 
 
 @router.get("/enterprises/{enterprise_id}/pathways/macc.xlsx")
@@ -379,7 +375,7 @@ def enterprise_macc_xlsx(enterprise_id: Id, request: Request, principal: PagePri
         _enterprise, years = service.enterprise_years(session, principal, enterprise_id)
     chosen = year if year is not None else (years[-1] if years else dt.date.today().year)
     result = service.enterprise_macc(database, principal, enterprise_id, year=chosen, target=abate)
-    return _download(workbook_bytes(result, lang=t.locale), XLSX, f"macc-{chosen}.xlsx")
+    return content_response(workbook_bytes(result, lang=t.locale), f"macc-{chosen}.xlsx", XLSX)
 
 
 # ------------------------------------------------------------------------------------------ region
@@ -544,4 +540,4 @@ def region_xlsx(request: Request, principal: PagePrincipal, database: DatabaseDe
     buffer = io.BytesIO()
     book.save(buffer)
     name = f"pathways-{province}-{pair[0]}-{pair[1]}.xlsx" if pair else f"pathways-{province}-{years[-1]}.xlsx"
-    return _download(buffer.getvalue(), XLSX, name)
+    return content_response(buffer.getvalue(), name, XLSX)

@@ -34,7 +34,7 @@ from greenmfg.accounting.models import FacilityResult, ResultProduct
 from greenmfg.audit.service import record
 from greenmfg.calc.targets import Tracking, pooled_ratio, track_ratio, track_total
 from greenmfg.errors import Finding, ValidationFailed
-from greenmfg.findings import Locator
+from greenmfg.findings import Locator, read_number
 from greenmfg.greenlist.models import EnterpriseOutput
 from greenmfg.i18n import N_
 from greenmfg.orgs.access import Principal, get_enterprise
@@ -223,25 +223,6 @@ def _unknown_product(key: str) -> Product:
 # ------------------------------------------------------------------------------------- setting
 
 
-def _number(raw: object, column: str, issues: list[Finding]) -> float | None:
-    if raw is None or (isinstance(raw, str) and not raw.strip()):
-        return None
-    try:
-        if isinstance(raw, bool):
-            raise ValueError
-        value = float(str(raw).strip().replace(",", "").replace("，", ""))
-    except ValueError:
-        issues.append(_INPUT.finding("not_a_number", column, raw, f"'{raw}' is not a number", f"“{raw}”不是数字",
-                                     "write a number greater than 0, e.g. 12500", "请填写大于 0 的数字，例如 12500"))
-        return None
-    if not math.isfinite(value) or value <= 0:
-        issues.append(_INPUT.finding("not_positive", column, raw, "must be greater than 0", "必须大于 0",
-                                     "write a number greater than 0, or leave it empty for no target",
-                                     "请填写大于 0 的数字；不设目标请留空"))
-        return None
-    return value
-
-
 def set_targets(session: Session, principal: Principal, enterprise_id: int, year: object,
                 items: object) -> TargetsView:
     """Replace the enterprise's targets of ``year`` with ``items`` (``metric``, ``product`` for the
@@ -306,7 +287,8 @@ def set_targets(session: Session, principal: Principal, enterprise_id: int, year
                                          "this target is for the whole enterprise, not a product",
                                          "该目标针对整个企业，不按产品设定", "leave product empty", "请将产品留空"))
             continue
-        value = _number(item.get("value"), f"{where}.value", issues)
+        value = read_number(_INPUT, item.get("value"), f"{where}.value", issues, above_low=True, example="12500",
+                            blank=("no target", "不设目标"))
         note = item.get("note")
         note_text = str(note).strip()[:NOTE_LIMIT] if note is not None and str(note).strip() else None
         if (key, product) in wanted:
