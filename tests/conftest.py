@@ -73,6 +73,15 @@ def _audit_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
+def own_plans(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A plan cache of the test's own (empty, none on disk), for a test that changes how plans are
+    built (a rule monkeypatched): its plans neither come from other tests nor serve them."""
+    from greenmfg.accounting import plans as module
+
+    monkeypatch.setattr(module, "plans", module.PlanCache(folder=None))
+
+
+@pytest.fixture
 def write_rows(tmp_path: Path) -> WriteRows:
     """Write template rows to a CSV: each row is a dict overriding BASE (item, quantity, unit, flow …)."""
 

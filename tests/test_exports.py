@@ -59,7 +59,7 @@ def test_append_row_keeps_numbers_and_makes_formula_text_a_string(write_only: bo
 
 
 def test_accounting_xlsx_writes_a_planted_facility_as_text(write_rows: WriteRows, tmp_path: Path,
-                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+                                                          monkeypatch: pytest.MonkeyPatch, own_plans: None) -> None:
     def never(column: Any) -> Any:  # import validation bypassed, as if the name were planted
         return column.isnull() & column.notnull()
 

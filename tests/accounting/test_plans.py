@@ -125,3 +125,43 @@ def test_a_plan_that_does_not_fit_is_compiled_again(tmp_path: Path, monkeypatch:
     plans.clear()
     assert result_document(account_table(_table(ROWS)))["results"] == first["results"]
     assert not any("greenmfg_gone" in p.read_text(encoding="utf-8") for p in tmp_path.glob("*.json"))
+
+
+def _lines(document: dict[str, object]) -> list[tuple[str, str, str, int]]:
+    return [(r["enterprise_id"], r["facility_id"], r["period"], len(r["lines"]))  # type: ignore[index]
+            for r in document["results"]]  # type: ignore[attr-defined]
+
+
+def test_runs_held_in_memory_and_files_on_one_engine_keep_their_own_lines(tmp_path: Path) -> None:
+    """An input held in memory reads its lines from a table of them; a file computes them in the plans
+    that read them. The two kinds of run, one after the other on one engine and sharing the plan
+    cache, each give their own lines (the plans of one never serve the other)."""
+    from greenmfg.accounting import account
+    from greenmfg.accounting.reader import InputFile
+    from greenmfg.accounting.service import connect
+
+    held = _table(ROWS, enterprise_id="EA")
+    file_rows = _table(ROWS, enterprise_id="EB")  # the same shape: the same tables put on the engine
+    path = tmp_path / "b.csv"
+    import pyarrow.csv as pacsv
+
+    pacsv.write_csv(file_rows, path)
+    con = connect()
+    upload = InputFile("a.csv", _csv_bytes(held))
+    first = account(upload, engine=con)
+    assert first.lines_kept
+    assert _lines(result_document(first)) == [("EA", "F1", BASE["period"], 3)]
+    second = account(path, engine=con)
+    assert not second.lines_kept
+    assert _lines(result_document(second)) == [("EB", "F1", BASE["period"], 3)]
+    assert {r["enterprise_id"] for r in second.lines.to_pyarrow().to_pylist()} == {"EB"}
+
+
+def _csv_bytes(table: pa.Table) -> bytes:
+    import io
+
+    import pyarrow.csv as pacsv
+
+    buffer = io.BytesIO()
+    pacsv.write_csv(table, buffer)
+    return buffer.getvalue()

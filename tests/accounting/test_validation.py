@@ -253,3 +253,29 @@ def test_template_instructions_list_the_accepted_synonyms(tmp_path: Path) -> Non
     sheet = openpyxl.load_workbook(tmp_path / "模板.xlsx")["说明"]
     also = {row[0]: row[5] for row in sheet.iter_rows(min_row=4, values_only=True)}
     assert "单位名称" in also["企业名称"].split("、") and "设施代码" in also["设施编号"].split("、")
+
+
+
+def test_the_detailed_check_keeps_its_tables_to_its_connection() -> None:
+    """The platform checks uploads in worker threads, each on its own connection to one in-memory
+    database: an input with a header problem (a column given twice) goes straight to the detailed
+    check, whose tables and views must be the connection's own (they were the database's: two
+    uploads checked at once saw each other's rows or failed on a write-write conflict)."""
+    import pyarrow as pa
+
+    from greenmfg.accounting import account_table
+    from greenmfg.accounting.service import _shared_database
+
+    from ..conftest import BASE, HEADER
+
+    row = {**BASE, "item": "原煤", "quantity": "abc", "unit": "吨", "flow": "消耗"}
+    ncv_zh = next(c.header_zh for c in COLUMNS if c.name == "ncv")
+    table = pa.table({**{h: [str(row.get(h) or "")] for h in HEADER}, ncv_zh: ["1"]})  # ncv twice
+    with pytest.raises(ValidationFailed) as raised:
+        account_table(table)
+    assert {i.code for i in raised.value.issues} == {"accounting.input.duplicate_column",
+                                                     "accounting.input.not_a_number"}
+    other = _shared_database().cursor()   # another upload's connection
+    shared = {r[0] for r in other.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_name LIKE 'greenmfg_%'").fetchall()}
+    assert not shared & {"greenmfg_joined", "greenmfg_checked"}

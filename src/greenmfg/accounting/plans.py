@@ -54,7 +54,7 @@ __all__ = ["PlanCache", "Planner", "StoredValues", "plan_fingerprint", "plans"]
 _PLAN_SOURCES = ("accounting/plans.py", "accounting/service.py", "accounting/screening.py",
                  "accounting/validation.py", "accounting/parameters.py", "accounting/reader.py",
                  "accounting/output.py", "accounting/engines.py", "accounting/template_spec.py",
-                 "calc/accounting.py", "calc/steam.py")
+                 "calc/accounting.py", "calc/steam.py", "calc/benchmarking.py", "benchmarking/service.py")
 
 
 @cache

@@ -140,6 +140,9 @@ class AccountingRun:
     lines_plan: Callable[[], ir.Table] = field(repr=False)
     #: the identifiers were canonical as read (part of the lines' plan)
     ids_canonical: bool = True
+    #: the lines are read from the run's table of them (inputs held in memory), not computed by the plans
+    #: that read them (part of those plans' keys)
+    lines_kept: bool = False
     #: the industries of the input (their methodologies are in the provenance)
     industries: tuple[str, ...] = ()
     run_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
@@ -148,13 +151,13 @@ class AccountingRun:
     def lines(self) -> ir.Table:
         """One derivation line per input row, with its facility, period and parameters used."""
         # a view: the plan is compiled once, only when lines are asked for
-        return self.planner.view("greenmfg_lines", ("lines", self.ids_canonical), self.lines_plan)
+        return self.planner.view("greenmfg_lines", ("lines", self.ids_canonical, self.lines_kept), self.lines_plan)
 
     @cached_property
     def source_lines(self) -> ir.Table:
         """The derivation lines as the input rows they come from (``_file_id``, ``_row``)."""
         # the plan joins the facility-period's method choice by canonical identifiers
-        return self.planner.view("greenmfg_source_lines", ("source_lines", self.ids_canonical),
+        return self.planner.view("greenmfg_source_lines", ("source_lines", self.ids_canonical, self.lines_kept),
                                  self.source_lines_plan)
 
     def provenance(self) -> dict[str, object]:
@@ -346,7 +349,7 @@ def _account(source: ActivitySource, options: AccountingOptions,
         bound=bound, catalog=catalog, vocabulary=vocabulary, inputs=source.inputs, source=source.table,
         planner=planner, source_lines_plan=lambda: _source_lines(valid_lines()),
         lines_plan=lambda: method_choice(canonical(valid_lines()), coded_totals),
-        ids_canonical=ids, industries=tuple(screened.maps.keys["industry"]),
+        ids_canonical=ids, lines_kept=computed is not None, industries=tuple(screened.maps.keys["industry"]),
     )
 
 

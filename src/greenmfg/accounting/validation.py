@@ -974,35 +974,27 @@ def _group_issues(t: ir.Table, limit: int, names: _ColumnNames, steps: _Steps) -
 
 
 class _Steps:
-    """How the detailed check runs its queries: through the run's :class:`~greenmfg.accounting.plans.Planner`
-    (each query's SQL compiled once per process) when it has one, else compiled on the spot."""
+    """The detailed check's queries, run through a :class:`~greenmfg.accounting.plans.Planner` (each
+    query's SQL compiled once per process where the engine allows; its tables and views the
+    connection's own)."""
 
-    def __init__(self, con: ibis.BaseBackend, planner: Planner | None, words: int) -> None:
-        self.con, self.planner, self.words = con, planner, words
+    def __init__(self, planner: Planner, words: int) -> None:
+        self.planner, self.words = planner, words
 
     # each query is given as a function that builds it (built only when its SQL is compiled) or, where
     # building is what the loop does anyway, as the expression itself
 
     def view(self, name: str, build: Callable[[], ir.Table]) -> ir.Table:
-        if self.planner is None:
-            return self.con.create_view(name, build(), overwrite=True)
         return self.planner.view(name, ("check", name, self.words), build)
 
     def table(self, name: str, build: Callable[[], ir.Table]) -> ir.Table:
-        if self.planner is None:
-            return self.con.create_table(name, build(), overwrite=True)
         return self.planner.table(name, ("check", name, self.words), build)
 
-    def rows(self, stage: str, build: Callable[[], ir.Table] | ir.Table) -> list[dict[str, Any]]:
-        made = build if callable(build) else lambda: build
-        if self.planner is None:
-            return list(made().to_pyarrow().to_pylist())
-        return list(self.planner.arrow(("check", stage, self.words), made).to_pylist())
+    def arrow(self, stage: str, build: Callable[[], ir.Table] | ir.Table) -> pa.Table:
+        return self.planner.arrow(("check", stage, self.words), build if callable(build) else lambda: build)
 
-    def arrow(self, stage: str, build: Callable[[], ir.Table]) -> pa.Table:
-        if self.planner is None:
-            return build().to_pyarrow()
-        return self.planner.arrow(("check", stage, self.words), build)
+    def rows(self, stage: str, build: Callable[[], ir.Table] | ir.Table) -> list[dict[str, Any]]:
+        return list(self.arrow(stage, build).to_pylist())
 
     def count(self, stage: str, build: Callable[[], ir.Table] | ir.Table) -> int:
         made = build if callable(build) else lambda: build
@@ -1014,7 +1006,8 @@ def validate_activity(source: ActivitySource, vocabulary: Vocabulary, *, maps: M
     """Check every row and return the canonical activity table.
 
     ``maps`` and ``planner``: the run's lookup tables and planner (the check then builds no maps of its
-    own and compiles each query once per process), else both are made here.
+    own), else both are made here (the lookup tables put on the connection under fixed names, so that
+    each query's SQL is the same from run to run and compiled once per process).
 
     Returns
     -------
@@ -1036,9 +1029,10 @@ def validate_activity(source: ActivitySource, vocabulary: Vocabulary, *, maps: M
     issues = list(source.issues)
     if any(i.code == "accounting.input.missing_column" for i in issues):
         raise ValidationFailed(issues=issues, total=len(issues))
-    maps = maps or Maps(source.table, vocabulary)
+    planner = planner or Planner(source.con, "detailed check")
+    maps = maps or Maps(source.table, vocabulary, planner.put)
     names = _ColumnNames(source)
-    steps = _Steps(source.con, planner, maps.duplicate_words)
+    steps = _Steps(planner, maps.duplicate_words)
     # The wide plan (joins + every rule) runs once: its detail stays a view for the error listing,
     # and the rows it checked are stored once, compactly, with the rules as bitmasks of 62 rules each
     # (``flags``, ``flags_1``: a 64-bit integer holds no more).

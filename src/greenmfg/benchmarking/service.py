@@ -208,10 +208,11 @@ class _Levels:
 def _context_tables(run: AccountingRun, definitions: Definitions) -> tuple[
         dict[_KEY, dict[str, Any]], dict[_KEY, set[tuple[str, str]]]]:
     # each query's SQL is compiled once per process (the run's planner)
-    planner = run.planner
+    # the lines' view is made first: a plan from the cache reads it by name
+    planner, lines = run.planner, run.lines
     energy = {
         (e["enterprise_id"], e["facility_id"], e["period"]): e
-        for e in planner.arrow("benchmark_energy", lambda: calc.facility_energy(run.lines)).to_pylist()
+        for e in planner.arrow("benchmark_energy", lambda: calc.facility_energy(lines)).to_pylist()
     }
     # the numerator is the accounting's own total (exact decimal sum), not a second sum
     for t in planner.arrow("benchmark_totals", lambda: run.totals.select(
@@ -222,7 +223,7 @@ def _context_tables(run: AccountingRun, definitions: Definitions) -> tuple[
     if items:
         # (the items are written into the SQL: part of its key)
         for i in planner.arrow(("benchmark_inputs", tuple(items)),
-                               lambda: calc.facility_inputs(run.lines, items)).to_pylist():
+                               lambda: calc.facility_inputs(lines, items)).to_pylist():
             inputs[(i["enterprise_id"], i["facility_id"], i["period"])].add((i["item"], i["flow"]))
     return energy, inputs
 
