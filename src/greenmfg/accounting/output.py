@@ -402,8 +402,11 @@ def result_document(run: AccountingRun) -> dict[str, Any]:
     lines: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
     # from cached SQL the engine's own types come back; other engines read the lines' view (whose
     # schema is the engine's), not the bare plan (whose literals Ibis may type otherwise)
+    # (a run that keeps its lines has them in a table: read from there; made first, as a plan from
+    # the cache reads it by name)
+    made = run.lines if run.lines_kept or not run.planner.cached else None
     ordered_lines = run.planner.arrow(("document_lines", run.ids_canonical, run.lines_kept), lambda: (
-        run.lines_plan() if run.planner.cached else run.lines).order_by(["_file", "_row"]))
+        made if made is not None else run.lines_plan()).order_by(["_file", "_row"]))
     for record in ordered_lines.to_pylist():
         lines[(record["enterprise_id"], record["facility_id"], record["period"])].append(
             _line(record, run, editions))

@@ -308,7 +308,7 @@ class Planner:
         #: the name and column types of every table put on the connection so far: part of every
         #: later stage's key, since a plan's SQL may depend on the tables it reads (for instance
         #: the duplicate screen's word columns), never on their rows
-        self._inputs: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
+        self._inputs: tuple[tuple[str, Hashable], ...] = ()
 
     def _key(self, stage: Hashable) -> Hashable:
         return (stage, self.context, self._inputs)
@@ -321,11 +321,18 @@ class Planner:
                                  namespace=ops.Namespace(catalog=None, database=None)).to_expr()
 
     def _created(self, name: str, stage: Hashable, sql: str, schema: sch.Schema | None) -> ir.Table:
+        key = self._key(stage)
         if schema is None:  # first run of this SQL: the engine's own types, kept with the plan
             table = self.con.table(name)
-            plans.settle(self._key(stage), sql, table.schema())
-            return table
-        return self._named(name, schema)
+            plans.settle(key, sql, table.schema())
+        else:
+            table = self._named(name, schema)
+        # what the name now holds is part of every later stage's key: a later plan that reads it by
+        # name fits only the same definition (a run keeping its lines in tables and a run
+        # streaming them through views name things alike)
+        made_by = hashlib.sha256(repr(key).encode()).hexdigest()[:20]
+        self._inputs = (*(i for i in self._inputs if i[0] != name), (name, ("made by", made_by)))
+        return table
 
     def put(self, name: str, table: pa.Table, *, keyed: bool = True) -> ir.Table:
         """An Arrow table under a fixed name on the connection (replacing one of that name).

@@ -150,8 +150,12 @@ class AccountingRun:
     @cached_property
     def lines(self) -> ir.Table:
         """One derivation line per input row, with its facility, period and parameters used."""
-        # a view: the plan is compiled once, only when lines are asked for
-        return self.planner.view("greenmfg_lines", ("lines", self.ids_canonical, self.lines_kept), self.lines_plan)
+        # made only when lines are asked for: a table where the run keeps its lines (read several
+        # times: the document, the benchmark's context), else a view (computed when read)
+        stage = ("lines", self.ids_canonical, self.lines_kept)
+        if self.lines_kept:
+            return self.planner.table("greenmfg_lines_kept", stage, self.lines_plan)
+        return self.planner.view("greenmfg_lines", stage, self.lines_plan)
 
     @cached_property
     def source_lines(self) -> ir.Table:
@@ -334,15 +338,23 @@ def _account(source: ActivitySource, options: AccountingOptions,
         sums = coded
         coded = planner.table("greenmfg_facility_sums_canonical", "facility_sums_canonical",
                               lambda: regroup_sums(canonical(sums)))
-    coded_totals = planner.view("greenmfg_coded_totals", ("coded_totals", ids), lambda: facility_totals(coded))
+    # a run that keeps its lines keeps what is read of it several times in tables too (each read then
+    # plans a scan, not the chain of views below); a file's run makes views (computed when read)
+    def keep(name: str, stage: Hashable, build: Callable[[], ir.Table]) -> ir.Table:
+        # (tables and views of their own names: one engine may serve both kinds of run)
+        if computed is not None:
+            return planner.table(f"{name}_kept", stage, build)
+        return planner.view(name, stage, build)
+
+    coded_totals = keep("greenmfg_coded_totals", ("coded_totals", ids, kept), lambda: facility_totals(coded))
     if (may_have_cross_row_issues(screened, screen, coded_totals)
             or ((screen.duplicates_suspected or not ids) and may_have_duplicates(screened))):
         # raises ValidationFailed, unless the screen's alarm was false
         validate_activity(source, vocabulary, maps=screened.maps, planner=planner)
     # views: each plan is compiled once; output queries then stay small
     chosen = [c for c in coded_totals.columns if c.startswith("_chosen_")]
-    totals = planner.view("greenmfg_totals", "totals", lambda: with_keys(screened, coded_totals.drop(*chosen)))
-    products = planner.view("greenmfg_products", ("products", ids, kept), lambda: with_keys(
+    totals = keep("greenmfg_totals", ("totals", kept), lambda: with_keys(screened, coded_totals.drop(*chosen)))
+    products = keep("greenmfg_products", ("products", ids, kept), lambda: with_keys(
         screened, facility_products(with_key_codes(canonical(produced())), coded_totals)))
     return AccountingRun(
         con=con, options=options, totals=totals, products=products, parameter_sets=sets,
