@@ -104,9 +104,13 @@ lint: setup
 	$(VENV)/bin/mypy src
 
 # on every core (pytest-xdist): each worker has its own SQLite file, PostgreSQL schema and MQTT topics;
-# --dist loadscope keeps each module, and all browser tests, on one worker (see tests/conftest.py)
+# --dist loadscope keeps each module, and all browser tests, on one worker (see tests/conftest.py).
+# One worker more than cores: about a third of the suite's time is spent waiting (Chromium, the broker,
+# PostgreSQL, Spark's JVM), which a further worker fills (2 cores, quiet: 460 s with 2 workers, 428 s
+# with 3; docs/benchmarks.md, session 12).
+TEST_WORKERS ?= $(shell echo $$(( $$(nproc) + 1 )))
 test: lint
-	$(VENV)/bin/pytest -q -n auto --dist loadscope --no-loadscope-reorder --durations=20
+	$(VENV)/bin/pytest -q -n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder --durations=20
 
 bench: setup
 	$(PY) bench/accounting_10m.py

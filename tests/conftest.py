@@ -100,7 +100,7 @@ def write_rows(tmp_path: Path) -> WriteRows:
 
 
 # --- how pytest-xdist shares the tests out ------------------------------------------------------
-# `make test` runs `pytest -n auto --dist loadscope --no-loadscope-reorder`: one worker runs a whole
+# `make test` runs `pytest -n <cores + 1> --dist loadscope --no-loadscope-reorder`: one worker runs a whole
 # module, so what a module sets up once (its `module_database` seeding, Spark's session) is set up
 # once in the run, not once per worker that happens to get one of its tests; all browser tests are
 # one unit (one Chromium and one seeded demo server per run). The long units go first so that no
