@@ -63,7 +63,8 @@ def sign_in(page: Page, base_url: str, username: str, *, locale: str = "zh-CN",
 def page_errors(page: Page) -> list[str]:
     """The page's uncaught errors and console errors from now on (a list that fills as they come)."""
     errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
+    # an uncaught error names the page and where in the script it was thrown
+    page.on("pageerror", lambda error: errors.append(f"{error} (on {page.url}: {error.stack})"))
     page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
     return errors
 

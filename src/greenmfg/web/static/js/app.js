@@ -195,7 +195,13 @@
     chart.setOption(fitOption(option, element.clientWidth));
     element.setAttribute("data-echarts-ready", "");
     if (window.ResizeObserver) {
-      new ResizeObserver(function () { chart.resize(); }).observe(element);
+      // not for a chart disposed or a box emptied (a page being left, a swapped fragment): ECharts
+      // cannot lay a chart out in no room
+      new ResizeObserver(function () {
+        if (!chart.isDisposed() && element.isConnected && element.clientWidth > 0 && element.clientHeight > 0) {
+          chart.resize();
+        }
+      }).observe(element);
     } else {
       window.addEventListener("resize", function () { chart.resize(); });
     }
