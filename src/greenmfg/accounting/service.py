@@ -351,7 +351,7 @@ def _account(source: ActivitySource, options: AccountingOptions,
             or ((screen.duplicates_suspected or not ids) and may_have_duplicates(screened))):
         # raises ValidationFailed, unless the screen's alarm was false
         validate_activity(source, vocabulary, maps=screened.maps, planner=planner)
-    # views: each plan is compiled once; output queries then stay small
+    # views (tables for a run that keeps its lines): each plan compiled once; output queries stay small
     chosen = [c for c in coded_totals.columns if c.startswith("_chosen_")]
     totals = keep("greenmfg_totals", ("totals", kept), lambda: with_keys(screened, coded_totals.drop(*chosen)))
     products = keep("greenmfg_products", ("products", ids, kept), lambda: with_keys(
