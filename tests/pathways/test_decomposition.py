@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from sqlalchemy import select
 from typer.testing import CliRunner
@@ -25,7 +24,7 @@ from greenmfg.db.session import Database
 from greenmfg.errors import ValidationFailed
 from greenmfg.exports import keyed_cells
 from greenmfg.pathways.decomposition import Scope, decompose_file, decompose_stored, workbook_bytes
-from tests.factories import ACTIVITY_HEADER, Login, World, commit
+from tests.factories import ACTIVITY_HEADER, World
 
 DATA = Path(__file__).parent / "data"
 runner = CliRunner()
@@ -191,15 +190,6 @@ def glass(period: str, gas: float, output: float) -> list[tuple[str, str, float,
     return [(period, "天然气", gas, "万立方米", "consumed"), (period, "电力", 80.0, "万千瓦时", "purchased"),
             (period, "平板玻璃", output, "重量箱", "produced")]
 
-
-@pytest.fixture
-def seeded(client: TestClient, login: Login, world: World) -> World:
-    """Steel: 2023 and 2024 annual (more output, less coke per tonne, more power); glass: 2023 and 2024."""
-    commit(client, login("steel"), world.org("steel"), activity_csv(STEEL, [
-        *steel("2023", 12000, 60000), *steel("2024", 11500, 66000, power=200)]))
-    commit(client, login("glass"), world.org("glass"), activity_csv(GLASS, [*glass("2023", 600, 480000),
-                                                                            *glass("2024", 560, 470000)]))
-    return world
 
 
 def counted_totals(database: Database, enterprise_ids: list[int], year: int) -> tuple[float, float]:

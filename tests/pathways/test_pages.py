@@ -15,17 +15,7 @@ from openpyxl import load_workbook
 
 from greenmfg.db.session import Database
 from greenmfg.pathways.decomposition import Scope, decompose_stored
-from tests.factories import Login, PageSession, World, commit, page_text
-from tests.pathways.test_decomposition import GLASS, STEEL, activity_csv, glass, steel
-
-
-@pytest.fixture
-def seeded(client: TestClient, login: Login, world: World) -> World:
-    commit(client, login("steel"), world.org("steel"), activity_csv(STEEL, [
-        *steel("2023", 12000, 60000), *steel("2024", 11500, 66000, power=200)]))
-    commit(client, login("glass"), world.org("glass"), activity_csv(GLASS, [*glass("2023", 600, 480000),
-                                                                            *glass("2024", 560, 470000)]))
-    return world
+from tests.factories import Login, PageSession, World, page_text
 
 
 def test_the_api_answers_the_enterprises_decomposition(client: TestClient, login: Login, seeded: World,

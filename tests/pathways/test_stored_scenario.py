@@ -33,20 +33,12 @@ from tests.factories import (
     page_text,
     sheet_records,
 )
-from tests.pathways.test_decomposition import GLASS, STEEL, activity_csv, glass, steel
+from tests.pathways.test_decomposition import STEEL, activity_csv
 
 #: the diagnosis's worked motor (tests/diagnosis/test_api.py): 4 poles 7.5 kW at 88.0 %, 6000 h × 0.75
 MOTOR = {"kind": "电动机", "code": "M-1", "name": "1号循环水泵电机", "rated_power_kw": 7.5, "poles": 4,
          "efficiency_pct": 88.0, "hours_per_year": 6000, "load_factor": 0.75}
 
-
-@pytest.fixture
-def seeded(client: TestClient, login: Login, world: World) -> World:
-    commit(client, login("steel"), world.org("steel"), activity_csv(STEEL, [
-        *steel("2023", 12000, 60000), *steel("2024", 11500, 66000, power=200)]))
-    commit(client, login("glass"), world.org("glass"), activity_csv(GLASS, [*glass("2023", 600, 480000),
-                                                                            *glass("2024", 560, 470000)]))
-    return world
 
 
 def stored(database: Database, enterprise_ids: list[int], year: int) -> dict[str, float]:
