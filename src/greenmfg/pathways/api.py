@@ -108,38 +108,47 @@ def _stored_answer(scenario: Any, fmt: str) -> Any:
                              "run": run.to_document()})
 
 
-@router.get("/enterprises/{enterprise_id}/scenario", summary="A scenario file written from the enterprise's stored "
-            "data, and its run")
-def enterprise_stored_scenario(enterprise_id: Id, principal: CurrentPrincipal, database: DatabaseDep,
-                               year: Annotated[int | None, YEAR] = None) -> Any:
-    return _stored_answer(service.enterprise_stored_scenario(database, principal, enterprise_id, year=year), "json")
-
-
-@router.get("/enterprises/{enterprise_id}/scenario.yaml", summary="The scenario file written from the enterprise's "
-            "stored data (YAML, to edit and upload)")
-def enterprise_stored_scenario_yaml(enterprise_id: Id, principal: CurrentPrincipal, database: DatabaseDep,
-                                    year: Annotated[int | None, YEAR] = None) -> Any:
-    return _stored_answer(service.enterprise_stored_scenario(database, principal, enterprise_id, year=year), "yaml")
+def _enterprise_scenario(enterprise_id: Id, principal: CurrentPrincipal, database: DatabaseDep,
+                         year: Annotated[int | None, YEAR] = None) -> Any:
+    """The enterprise's scenario written from its stored data (what both of its routes answer with)."""
+    return service.enterprise_stored_scenario(database, principal, enterprise_id, year=year)
 
 
 INDUSTRY = Query(max_length=64, pattern=r"^[a-z0-9_]+$")
 
 
+def _region_scenario(province: Annotated[str, Path(pattern=r"^\d{6}$")], principal: CurrentPrincipal,
+                     database: DatabaseDep, city: Annotated[str | None, Query(max_length=64)] = None,
+                     industry: Annotated[str | None, INDUSTRY] = None,
+                     year: Annotated[int | None, YEAR] = None) -> Any:
+    """The area's scenario (its industries, or one with industry=) written from its stored data."""
+    return service.region_stored_scenario(database, principal, province, city or None, year=year,
+                                          industry=industry or None)
+
+
+EnterpriseScenario = Annotated[Any, Depends(_enterprise_scenario)]
+RegionScenario = Annotated[Any, Depends(_region_scenario)]
+
+
+@router.get("/enterprises/{enterprise_id}/scenario", summary="A scenario file written from the enterprise's stored "
+            "data, and its run")
+def enterprise_stored_scenario(scenario: EnterpriseScenario) -> Any:
+    return _stored_answer(scenario, "json")
+
+
+@router.get("/enterprises/{enterprise_id}/scenario.yaml", summary="The scenario file written from the enterprise's "
+            "stored data (YAML, to edit and upload)")
+def enterprise_stored_scenario_yaml(scenario: EnterpriseScenario) -> Any:
+    return _stored_answer(scenario, "yaml")
+
+
 @router.get("/regions/{province}/scenario", summary="A scenario file written from the area's stored data (its "
             "industries, or one with industry=), and its run (regulators)")
-def region_stored_scenario(province: Annotated[str, Path(pattern=r"^\d{6}$")], principal: CurrentPrincipal,
-                           database: DatabaseDep, city: Annotated[str | None, Query(max_length=64)] = None,
-                           industry: Annotated[str | None, INDUSTRY] = None,
-                           year: Annotated[int | None, YEAR] = None) -> Any:
-    return _stored_answer(service.region_stored_scenario(database, principal, province, city or None, year=year,
-                                                         industry=industry or None), "json")
+def region_stored_scenario(scenario: RegionScenario) -> Any:
+    return _stored_answer(scenario, "json")
 
 
 @router.get("/regions/{province}/scenario.yaml", summary="The scenario file written from the area's stored data "
             "(YAML, to edit and upload)")
-def region_stored_scenario_yaml(province: Annotated[str, Path(pattern=r"^\d{6}$")], principal: CurrentPrincipal,
-                                database: DatabaseDep, city: Annotated[str | None, Query(max_length=64)] = None,
-                                industry: Annotated[str | None, INDUSTRY] = None,
-                                year: Annotated[int | None, YEAR] = None) -> Any:
-    return _stored_answer(service.region_stored_scenario(database, principal, province, city or None, year=year,
-                                                         industry=industry or None), "yaml")
+def region_stored_scenario_yaml(scenario: RegionScenario) -> Any:
+    return _stored_answer(scenario, "yaml")
