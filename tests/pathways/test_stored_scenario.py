@@ -197,6 +197,12 @@ def test_a_region_run_lists_each_industry(client: TestClient, login: Login, seed
     assert steel_row["base_tco2"] == pytest.approx(stored(database, [seeded.org("steel")], 2024)["total"], rel=1e-9)
     assert steel_row["deadline_year"] == 2030 and steel_row["deadline_met"] == "是"
     assert any(ws.title == "各行业排放变化效应" for ws in book.worksheets)
+    # in English (a sheet name with a character Excel refuses in one, ':', was a 500)
+    page.language("en")
+    english = page.get("/pathways/region.xlsx")
+    assert english.status_code == 200, english.text[:500]
+    titles = [ws.title for ws in load_workbook(io.BytesIO(english.content)).worksheets]
+    assert "Industries side by side" in titles and "Industries  effects on emission" in titles, titles  # cut to 31 characters
 
 
 def test_access_is_the_pathways_routes_access(client: TestClient, login: Login, seeded: World) -> None:

@@ -597,12 +597,18 @@ def workbook_bytes(result: DecompositionResult, *, locale: str = "zh-CN") -> byt
 
 def write_sheets(book: Any, result: DecompositionResult, *, locale: str = "zh-CN") -> None:
     """The decomposition's sheets, added to a write-only workbook (the region's workbook adds more)."""
-    from greenmfg.exports import append_row, column_words, export_translator, header_row
+    from greenmfg.exports import (
+        append_row,
+        column_words,
+        export_translator,
+        header_row,
+        sheet_title,
+    )
 
     t = export_translator(locale=locale)
 
     def sheet(title: str, keys: list[str], rows: list[list[Any]]) -> None:
-        ws = book.create_sheet(title[:31])
+        ws = book.create_sheet(sheet_title(title, t))
         header_row(ws, column_words(keys, t, words=_WORDS))
         for row in rows:
             append_row(ws, row)
@@ -614,15 +620,15 @@ def write_sheets(book: Any, result: DecompositionResult, *, locale: str = "zh-CN
                          e.additive, e.multiplicative, e.additive / a.change if a.change else None])
         rows.append([t.gettext(_AGGREGATE_WORDS[a.name]), t.gettext(_TOTAL), "total", a.change, a.ratio,
                      1.0 if a.change else None])
-    sheet(t.gettext(N_("LMDI effects")), ["aggregate", "effect", "key", "additive", "multiplicative",
+    sheet(N_("LMDI effects"), ["aggregate", "effect", "key", "additive", "multiplicative",
                                           "share_of_change"], rows)
-    sheet(t.gettext(N_("Totals")), ["aggregate", "base_year", "base_value", "target_year", "target_value"],
+    sheet(N_("Totals"), ["aggregate", "base_year", "base_value", "target_year", "target_value"],
           [[t.gettext(_AGGREGATE_WORDS[a.name]), result.base, a.base_value, result.target, a.target_value]
            for a in result.aggregates])
     convergence = [[t.gettext(_AGGREGATE_WORDS[a.name]), "limit" if d is None else d,
                     t.gettext(EFFECT_WORDS.get(k, k)), v]
                    for a in result.aggregates for d, values in a.convergence for k, v in values.items()]
     if convergence:
-        sheet(t.gettext(N_("Zero values, convergence")), ["aggregate", "delta", "effect", "value"], convergence)
-    sheet(t.gettext(N_("Warnings")), ["code", "message"],
+        sheet(N_("Zero values, convergence"), ["aggregate", "delta", "effect", "value"], convergence)
+    sheet(N_("Warnings"), ["code", "message"],
           [[f.code, f.message_zh if locale.startswith("zh") else f.message] for f in result.findings])

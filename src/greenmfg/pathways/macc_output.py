@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from greenmfg.exports import append_row, column_words, export_translator, header_row
+from greenmfg.exports import append_row, column_words, export_translator, header_row, sheet_title
 from greenmfg.i18n import N_, Translator
 from greenmfg.refdata.words import in_words
 
@@ -65,12 +65,12 @@ def workbook_bytes(result: MaccResult, *, lang: str = "zh-CN") -> bytes:
     book.remove(book.active)
 
     def sheet(title: str, keys: tuple[str, ...]) -> Any:
-        ws = book.create_sheet(title)
+        ws = book.create_sheet(sheet_title(title, t))
         header_row(ws, column_words(keys, t, words=WORDS))
         return ws
 
     names = {m["key"]: (m["name_zh"] if zh else m["name_en"]) for m in document["measures"]}
-    ws = sheet(t.gettext(N_("Measures")), MEASURE_COLUMNS)
+    ws = sheet(N_("Measures"), MEASURE_COLUMNS)
     for m in document["measures"]:
         origin = ORIGIN_WORDS[m["origin"]]
         values = {**m, "measure_key": m["key"], "measure": names[m["key"]], "origin": t.gettext(origin),
@@ -80,12 +80,12 @@ def workbook_bytes(result: MaccResult, *, lang: str = "zh-CN") -> bytes:
                   "verification_status": status_name(m["verification_status"], zh=zh) if m["verification_status"] else "",
                   "derivation": "\n".join(line for line in m["derivation"] if line)}
         append_row(ws, [values.get(k) for k in MEASURE_COLUMNS])
-    ws = sheet(t.gettext(N_("Abatement cost curve")), CURVE_COLUMNS)
+    ws = sheet(N_("Abatement cost curve"), CURVE_COLUMNS)
     for s in document["curve"]:
         append_row(ws, [s["key"], names[s["key"]], s["abatement_tco2e"], s["mac_cny_per_tco2e"], s["annualised_cost_cny"],
                         s["cumulative_abatement_tco2e"], s["cumulative_cost_cny"]])
     p = document["portfolio"]
-    ws = sheet(t.gettext(N_("Least-cost portfolio")), ("item_name", "value"))
+    ws = sheet(N_("Least-cost portfolio"), ("item_name", "value"))
     effect = document["allowance_effect"]
     lines: list[tuple[str, Any]] = [
         (N_("Feasible"), _yes(p["feasible"], t)), (N_("Abatement target (tCO2e/yr)"), p["target_tco2e"]),
@@ -103,7 +103,7 @@ def workbook_bytes(result: MaccResult, *, lang: str = "zh-CN") -> bytes:
         append_row(ws, [t.gettext(label), value])
     for key in p["measures"]:
         append_row(ws, [t.gettext(N_("Measure chosen")), names[key]])
-    ws = sheet(t.gettext(N_("Findings")), ("severity", "code", "message", "fix"))
+    ws = sheet(N_("Findings"), ("severity", "code", "message", "fix"))
     severity = {"warning": N_("warning"), "info": N_("information"), "error": N_("error")}
     for f in document["findings"]:
         level = severity[f["severity"]]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from greenmfg.errors import ValidationFailed
-from greenmfg.exports import append_row, column_words, export_translator, header_row
+from greenmfg.exports import append_row, column_words, export_translator, header_row, sheet_title
 from greenmfg.i18n import N_
 from greenmfg.pathways.decomposition import EFFECT_WORDS
 from greenmfg.pathways.service import RegionPathways
@@ -31,7 +31,7 @@ def write_industry_effects(book: Any, region: RegionPathways, *, locale: str = "
 
     t = export_translator(locale=locale)
     zh = locale.startswith("zh")
-    ws = book.create_sheet(t.gettext(N_("Industries: effects on emissions"))[:31])
+    ws = book.create_sheet(sheet_title(N_("Industries: effects on emissions"), t))
     header_row(ws, column_words(["industry", "base_year", "base_value", "target_year", "target_value", "change",
                                  "effect", "key", "additive", "share_of_change", "problem"], t, words=_WORDS))
     for item in region.industries:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from greenmfg.exports import append_row, column_words, export_translator, header_row
+from greenmfg.exports import append_row, column_words, export_translator, header_row, sheet_title
 from greenmfg.i18n import N_
 from greenmfg.pathways.scenarios import PathwayRun
 from greenmfg.refdata.words import in_words, key_name, status_name, unit_name
@@ -50,7 +50,7 @@ def workbook_bytes(run: PathwayRun, *, locale: str = "zh-CN") -> bytes:
     book = Workbook(write_only=True)
 
     def sheet(title: str, keys: list[str], rows: list[list[Any]]) -> None:
-        ws = book.create_sheet(title[:31])
+        ws = book.create_sheet(sheet_title(title, t))
         header_row(ws, column_words(keys, t, words=_WORDS))
         for row in rows:
             append_row(ws, row)
@@ -60,14 +60,14 @@ def workbook_bytes(run: PathwayRun, *, locale: str = "zh-CN") -> bytes:
 
     yes, no = t.gettext(N_("yes")), t.gettext(N_("no"))
     sectors = {x.key: name(x) for s in run.scenarios[:1] for x in s.sectors}
-    sheet(t.gettext(N_("Pathways")),
+    sheet(N_("Pathways"),
           ["scenario", "year", "energy_tce", *(f"emissions_{k}" for k in SOURCE_WORDS), "total_tco2", "grid_factor",
            "value_added", "carbon_intensity"],
           [[name(s), y, s.energy_tce[i], *(s.emissions_tco2[k][i] for k in SOURCE_WORDS), s.total_tco2[i],
             s.grid_factor[i], s.value_added[i] if s.value_added else None,
             s.carbon_intensity[i] if s.carbon_intensity else None]
            for s in run.scenarios for i, y in enumerate(s.years)])
-    sheet(t.gettext(N_("Sectors and routes")),
+    sheet(N_("Sectors and routes"),
           ["scenario", "sector", "route", "year", "output_value", "unit", "energy_tce", "total_tco2",
            "intensity_per_output", "energy_intensity_route"],
           [[name(s), name(x), "", y, x.output[i], x.unit, x.energy_tce[i], x.total_tco2[i], x.intensity[i], None]
@@ -76,14 +76,14 @@ def workbook_bytes(run: PathwayRun, *, locale: str = "zh-CN") -> bytes:
               r["total_tco2"][i], r["total_tco2"][i] / r["output"][i] if r["output"][i] else None,
               r["energy_intensity_kgce_per_unit"][i]]
              for s in run.scenarios for x in s.sectors for r in x.routes for i, y in enumerate(s.years)])
-    sheet(t.gettext(N_("Energy by fuel")), ["scenario", "fuel", "key", "year", "energy_tce"],
+    sheet(N_("Energy by fuel"), ["scenario", "fuel", "key", "year", "energy_tce"],
           [[name(s), key_name(fuel, zh=zh), fuel, y, values[i]] for s in run.scenarios
            for fuel, values in s.energy_by_fuel_tce.items() for i, y in enumerate(s.years)])
-    sheet(t.gettext(N_("Peak and plateau")),
+    sheet(N_("Peak and plateau"),
           ["scenario", "peak_year", "peak_tco2", "peaked", "plateau_start", "plateau_end", "cumulative_tco2"],
           [[name(s), s.peak_year, s.peak_tco2, yes if s.peaked else no, s.plateau[0], s.plateau[1], s.cumulative_tco2]
            for s in run.scenarios])
-    sheet(t.gettext(N_("Targets")),
+    sheet(N_("Targets"),
           ["scenario", "target", "sector", "target_year", "required", "achieved", "met", "probability", "ref",
            "verification_status", "notes"],
           [[name(s), c.name_zh if zh else c.name_en, sectors.get(c.scope, c.scope), c.year, c.required, c.achieved,
@@ -99,18 +99,18 @@ def workbook_bytes(run: PathwayRun, *, locale: str = "zh-CN") -> bytes:
             for i, y in enumerate(s.years):
                 rows.append([name(s), y, u.total_tco2.p5[i], u.total_tco2.p50[i], u.total_tco2.p95[i],
                              u.peak_probability[i]])
-        sheet(t.gettext(N_("Uncertainty bands")),
+        sheet(N_("Uncertainty bands"),
               ["scenario", "year", "p5", "p50", "p95", "peak_probability"], rows)
     if run.derivation:
-        sheet(t.gettext(N_("Where the values come from")), ["sector", "what", "value", "unit", "source", "ref"],
+        sheet(N_("Where the values come from"), ["sector", "what", "value", "unit", "source", "ref"],
               [[sectors.get(d["sector"], d["sector"]) if d["sector"] else t.gettext(N_("All sectors")),
                 in_words(d["what_zh"] if zh else d["what"], zh=zh), d["value"], unit_name(d["unit"], zh=zh),
                 d["source_zh"] if zh else d["source"], d["ref"]] for d in run.derivation])
-    sheet(t.gettext(N_("Reference values")), ["ref", "value", "unit", "verification_status", "source"],
+    sheet(N_("Reference values"), ["ref", "value", "unit", "verification_status", "source"],
           [[r.ref, r.value, r.unit, status_name(r.status, zh=zh), r.source] for r in run.references])
-    sheet(t.gettext(N_("Warnings")), ["code", "message", "file", "row"],
+    sheet(N_("Warnings"), ["code", "message", "file", "row"],
           [[w.code, in_words(w.message_zh if zh else w.message, zh=zh), w.file, w.row] for w in run.warnings])
-    sheet(t.gettext(N_("Datasets")), ["key", "title", "source"],
+    sheet(N_("Datasets"), ["key", "title", "source"],
           [[d["id"], d["title_zh"] if zh else d["title"], d["sha256"]] for d in run.datasets])
     buffer = io.BytesIO()
     book.save(buffer)
@@ -128,7 +128,7 @@ def write_industries(book: Any, run: PathwayRun, *, locale: str = "zh-CN") -> No
     t = export_translator(locale=locale)
     zh = locale.startswith("zh")
     yes, no = t.gettext(N_("yes")), t.gettext(N_("no"))
-    ws = book.create_sheet(t.gettext(N_("Industries side by side"))[:31])
+    ws = book.create_sheet(sheet_title(N_("Industries side by side"), t))
     header_row(ws, column_words(["scenario", "industry", "unit", "base_tco2", "peak_year", "peaked", "emissions_2030",
                                  "emissions_2035", "intensity_change", "cumulative_tco2", "peak_deadline",
                                  "deadline_year", "deadline_met", "verification_status", "ref"], t, words=_WORDS))
